@@ -1,0 +1,41 @@
+# Tracemark: the two set-up commands are `make run` and `make test`; both install what they need.
+SHELL := /bin/bash
+SWIFT ?= swift
+# CI sets CI=true: there every warning is an error.
+ifeq ($(CI),true)
+SWIFT_FLAGS ?= -Xswiftc -warnings-as-errors
+endif
+DB ?= ./tracemark.sqlite
+
+.PHONY: deps build run test bench clean
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build $(SWIFT_FLAGS)
+
+# Until the stations issue lands, `make run` demonstrates the registry on the embedded SQLite default.
+run: build
+	$(SWIFT) run $(SWIFT_FLAGS) tracemark demo --db $(DB)
+
+# Builds, starts a throw-away PostgreSQL on loopback, runs every test on SQLite and PostgreSQL,
+# and stops the server again (also when the tests fail).
+test: deps
+	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
+	@pgdir=$$(mktemp -d /tmp/tracemark-test.XXXXXX); \
+	trap 'scripts/postgres.sh stop "$$pgdir/pg"; rm -rf "$$pgdir"' EXIT; \
+	url=$$(TRACEMARK_PG_FAST=1 scripts/postgres.sh start "$$pgdir/pg") || exit 1; \
+	echo "PostgreSQL for tests: $$url"; \
+	TRACEMARK_TEST_POSTGRES_URL="$$url" $(SWIFT) test --skip-build $(SWIFT_FLAGS)
+
+# Benchmarks (release build, default durability): figures go to BENCHMARKS.md.
+bench: deps
+	$(SWIFT) build -c release --product RegistryBenchmarks
+	@pgdir=$$(mktemp -d /tmp/tracemark-bench.XXXXXX); \
+	trap 'scripts/postgres.sh stop "$$pgdir/pg"; rm -rf "$$pgdir"' EXIT; \
+	url=$$(scripts/postgres.sh start "$$pgdir/pg") || exit 1; \
+	$(SWIFT) run -c release --skip-build RegistryBenchmarks --postgres "$$url" --workdir "$$pgdir"
+
+clean:
+	rm -rf .build

@@ -1,0 +1,41 @@
+public import Foundation
+
+/// A quantity of stock: exact decimal, stored as an integer count of millionths.
+public struct Quantity: Hashable, Sendable, Comparable, CustomStringConvertible, Codable {
+    /// Millionths of the unit.
+    public let storage: Int
+    public static let scale = 1_000_000
+
+    public init(storage: Int) { self.storage = storage }
+
+    /// Whole units.
+    public init(_ units: Int) { self.storage = units * Self.scale }
+
+    /// - Throws: when `value` has more than six decimals or is too large to store.
+    public init(_ value: Decimal) throws(RegistryError) {
+        var scaled = value * Decimal(Self.scale)
+        var rounded = Decimal()
+        NSDecimalRound(&rounded, &scaled, 0, .plain)
+        guard rounded == scaled, let int = Int(exactly: NSDecimalNumber(decimal: rounded).int64Value),
+              Decimal(int) == rounded else {
+            throw RegistryError(.invalidInput, "quantity \(value) has more than 6 decimals or is too large")
+        }
+        self.storage = int
+    }
+
+    public var decimal: Decimal { Decimal(storage) / Decimal(Self.scale) }
+
+    public var description: String { decimal.description }
+
+    public static func < (lhs: Quantity, rhs: Quantity) -> Bool { lhs.storage < rhs.storage }
+
+    public init(from decoder: any Decoder) throws {
+        let value = try decoder.singleValueContainer().decode(Decimal.self)
+        try self.init(value)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(decimal)
+    }
+}

@@ -1,0 +1,185 @@
+public import GS1
+public import SQLKit
+
+extension Registry {
+    /// Generates `count` numbers for a product per its class's format and registers them as lots
+    /// or serials, all in one transaction.
+    ///
+    /// Numbers that already exist (entered by hand, received from a supplier) or were voided are
+    /// skipped, and their counter values recorded as voided in the series, so the series stays
+    /// gapless. A counter that would outgrow its format or the product's range refuses the whole
+    /// generation.
+    ///
+    /// - Parameters:
+    ///   - date: the date of receipt or of use, for the format's date segments (default: today, UTC).
+    ///   - expiry, production: dates given to every generated number (expiry is required when the
+    ///     class tracks expiry).
+    public func generate(product article: String, count: Int, date: CalendarDate? = nil,
+                         expiry: CalendarDate? = nil, production: CalendarDate? = nil,
+                         reference: String = "") async throws -> GeneratedNumbers {
+        guard (1...1_000_000).contains(count) else {
+            throw RegistryError(.invalidInput, "count \(count): generate 1 to 1000000 numbers at a time")
+        }
+        let date = date ?? today
+        let created = now
+        return try await store.write { db in
+            try await generate(db, product: article, count: count, date: date, expiry: expiry,
+                               production: production, reference: reference, created: created)
+        }
+    }
+
+    /// ``generate(product:count:date:expiry:production:reference:)`` inside an open transaction,
+    /// so that a document (or a print job) and its numbers are written together.
+    public func generate(_ db: any SQLDatabase, product article: String, count: Int, date: CalendarDate,
+                         expiry: CalendarDate?, production: CalendarDate?, reference: String,
+                         created: String? = nil) async throws -> GeneratedNumbers {
+        let created = created ?? now
+        let (productID, product, lotSerialClass) = try await Self.trackedProduct(db, article: article)
+        guard let format = try lotSerialClass.numberFormat() else {
+            throw RegistryError(.invalidInput,
+                "product \(article): class \(lotSerialClass.code) has no number format, so its numbers are entered, not generated")
+        }
+        if lotSerialClass.tracksExpiry, expiry == nil {
+            throw RegistryError(.invalidInput,
+                "product \(article): class \(lotSerialClass.code) tracks expiry dates, so generated numbers need an expiry date")
+        }
+        let global = lotSerialClass.uniqueness == .global
+        let rows = RowTemplate(productID: productID, kind: lotSerialClass.tracking.rawValue, global: global,
+                               expiry: expiry?.description, production: production?.description, created: created)
+
+        guard format.hasCounter else {
+            guard count == 1 else {
+                throw RegistryError(.invalidInput,
+                    "product \(article): format \"\(format)\" has no counter, so it makes one number per date; generate 1, not \(count)")
+            }
+            let number = try format.format(counter: nil, date: date)
+            try await Self.refuseRetired(db, productID: productID, article: article, number: number)
+            if try await !Self.existingNumbers(db, productID: productID, global: global, [number]).isEmpty {
+                throw RegistryError(.duplicate,
+                    "\(lotSerialClass.tracking.rawValue) \(number) of product \(article) exists already: format \"\(format)\" has no counter, so it makes one number per date")
+            }
+            try await Self.insertLotSerials(db, rows, [(number, nil)], series: nil)
+            return GeneratedNumbers(product: article, series: "", numbers: [number], skipped: [])
+        }
+
+        let seriesCode = try await counterSeries(db, productID: productID, product: product, lotSerialClass: lotSerialClass)
+        let capacity = format.counterCapacity!
+        let limit = lotSerialClass.counterScope == .product ? min(capacity, product.counterEnd ?? capacity) : capacity
+        var generated: [(String, Int?)] = []
+        generated.reserveCapacity(count)
+        var skipped: [String] = []
+        var remaining = count
+        while remaining > 0 {
+            let (first, _) = try await advance(db, series: seriesCode, by: remaining)
+            let last = first + remaining - 1
+            if last > limit {
+                let bound = limit < capacity
+                    ? "the end \(limit) of product \(article)'s counter range"
+                    : "the \(format.counterWidth!) digits of format \"\(format)\""
+                throw RegistryError(.counterExhausted,
+                    "product \(article): series \(seriesCode) would reach \(last), beyond \(bound) (\(max(0, limit - first + 1)) numbers left); numbers are never wrapped or widened: widen the format or start a new range")
+            }
+            var candidates: [String] = []
+            candidates.reserveCapacity(remaining)
+            for value in first...last { candidates.append(try format.format(counter: value, date: date)) }
+            let existing = try await Self.existingNumbers(db, productID: productID, global: global, candidates)
+            var runStart = first
+            var runTaken = !existing.contains(candidates[0])
+            for (offset, number) in candidates.enumerated() {
+                let value = first + offset
+                let taken = !existing.contains(number)
+                if taken != runTaken {
+                    try await appendRun(db, seriesCode, runStart, value - 1, taken: runTaken, article: article, reference: reference)
+                    runStart = value
+                    runTaken = taken
+                }
+                if taken { generated.append((number, value)) } else { skipped.append(number) }
+            }
+            try await appendRun(db, seriesCode, runStart, last, taken: runTaken, article: article, reference: reference)
+            remaining = count - generated.count
+        }
+        try await Self.insertLotSerials(db, rows, generated, series: seriesCode)
+        return GeneratedNumbers(product: article, series: seriesCode, numbers: generated.map(\.0), skipped: skipped)
+    }
+
+    private func appendRun(_ db: any SQLDatabase, _ series: String, _ first: Int, _ last: Int, taken: Bool,
+                           article: String, reference: String) async throws {
+        try await appendLedger(db, series: series, first: first, last: last, kind: taken ? .issued : .voided,
+                               reason: taken ? "generated for \(article)" : "skipped: number exists or was voided for \(article)",
+                               reference: reference)
+    }
+
+    /// The series holding the counter for `product`: the class's shared one, or the product's
+    /// own (created on first use, starting at the product's counter start).
+    func counterSeries(_ db: any SQLDatabase, productID: Int, product: Product, lotSerialClass: LotSerialClass) async throws -> String {
+        if lotSerialClass.counterScope == .shared, let code = lotSerialClass.counterSeries { return code }
+        if let code = try await db.raw("SELECT counter_series FROM products WHERE id = \(bind: productID)").first()?
+            .optionalString("counter_series") {
+            return code
+        }
+        var code = "\(lotSerialClass.code)/\(product.article)"
+        if code.count > 64 { code = "\(lotSerialClass.code)/#\(productID)" }
+        let start = product.counterStart ?? 1
+        if try await Self.fetchSeries(db, code: code) == nil {
+            try await Self.insertSeries(db, NumberSeries(code: code, description: "Counter of product \(product.article)",
+                                                         format: "{counter}", start: start, purpose: .counter))
+        }
+        try await db.raw("UPDATE products SET counter_series = \(bind: code) WHERE id = \(bind: productID)").run()
+        return code
+    }
+
+    /// The numbers among `candidates` that exist for the product (or anywhere, for globally unique
+    /// classes) or were voided for it.
+    static func existingNumbers(_ db: any SQLDatabase, productID: Int, global: Bool, _ candidates: [String]) async throws -> Set<String> {
+        var found = Set<String>()
+        var start = 0
+        while start < candidates.count {
+            let chunk = Array(candidates[start..<min(start + 500, candidates.count)])
+            start += chunk.count
+            var query: SQLQueryString = """
+                SELECT number FROM lot_serials WHERE product_id = \(bind: productID) AND number IN (\(binds: chunk))
+                UNION ALL SELECT number FROM retired_numbers WHERE product_id = \(bind: productID) AND number IN (\(binds: chunk))
+                """
+            if global {
+                query += " UNION ALL SELECT global_number AS number FROM lot_serials WHERE global_number IN (\(binds: chunk))"
+            }
+            for row in try await db.raw(query).all() { found.insert(try row.string("number")) }
+        }
+        return found
+    }
+
+    struct RowTemplate {
+        let productID: Int
+        let kind: String
+        let global: Bool
+        let expiry: String?
+        let production: String?
+        let created: String
+    }
+
+    static func insertLotSerials(_ db: any SQLDatabase, _ template: RowTemplate, _ numbers: [(String, Int?)], series: String?) async throws {
+        var start = 0
+        while start < numbers.count {
+            let chunk = numbers[start..<min(start + 400, numbers.count)]
+            start += chunk.count
+            var query: SQLQueryString = """
+                INSERT INTO lot_serials (product_id, kind, number, global_number, expiry, production, status, flagged, origin, series, counter, created_at) VALUES
+                """
+            var first = true
+            for (number, counter) in chunk {
+                query += first ? " " : ", "
+                first = false
+                query += """
+                    (\(bind: template.productID), \(bind: template.kind), \(bind: number), \(bind: template.global ? number : nil),
+                     \(bind: template.expiry), \(bind: template.production), 'available', 0, 'generated', \(bind: series), \(bind: counter), \(bind: template.created))
+                    """
+            }
+            do {
+                try await db.raw(query).run()
+            } catch where DatabaseErrors.uniqueViolation(error) != nil {
+                throw RegistryError(.duplicate,
+                    "a generated number was registered by another writer at the same moment; nothing was written: generate again", cause: error)
+            }
+        }
+    }
+}

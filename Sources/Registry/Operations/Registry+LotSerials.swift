@@ -1,0 +1,280 @@
+public import Foundation
+public import GS1
+import Crypto
+import SQLKit
+
+/// What is given when a lot or serial number is entered (typed, scanned, from a supplier).
+public struct NewLotSerial: Sendable {
+    public var product: String
+    public var number: String
+    public var expiry: CalendarDate?
+    public var production: CalendarDate?
+    public var attributes: [Attribute]
+
+    public init(product: String, number: String, expiry: CalendarDate? = nil, production: CalendarDate? = nil,
+                attributes: [Attribute] = []) {
+        self.product = product
+        self.number = number
+        self.expiry = expiry
+        self.production = production
+        self.attributes = attributes
+    }
+}
+
+extension Registry {
+    /// Registers a lot or serial number that was entered rather than generated.
+    ///
+    /// Refused when the product is not tracked, the number exists (on this product, or anywhere
+    /// for a globally unique class), was voided or deleted before, or the class tracks expiry and
+    /// no expiry date is given.
+    public func register(_ new: NewLotSerial) async throws -> LotSerial {
+        try Self.validateNumber(new.number, product: new.product)
+        let created = now
+        return try await store.write { db in
+            let (productID, _, lotSerialClass) = try await Self.trackedProduct(db, article: new.product)
+            if lotSerialClass.tracksExpiry, new.expiry == nil {
+                throw RegistryError(.invalidInput,
+                    "\(lotSerialClass.tracking.rawValue) \(new.number) of product \(new.product): class \(lotSerialClass.code) tracks expiry dates, so an expiry date is required")
+            }
+            try await Self.refuseRetired(db, productID: productID, article: new.product, number: new.number)
+            let global = lotSerialClass.uniqueness == .global
+            let id: Int
+            do {
+                id = try await db.raw("""
+                    INSERT INTO lot_serials (product_id, kind, number, global_number, expiry, production, status, flagged, origin, created_at)
+                    VALUES (\(bind: productID), \(bind: lotSerialClass.tracking.rawValue), \(bind: new.number),
+                            \(bind: global ? new.number : nil), \(bind: new.expiry?.description), \(bind: new.production?.description),
+                            'available', 0, 'entered', \(bind: created))
+                    RETURNING id
+                    """).first()!.int("id")
+            } catch where DatabaseErrors.uniqueViolation(error) != nil {
+                throw try await Self.numberExists(db, article: new.product, number: new.number, global: global)
+            }
+            try await Self.upsertAttributes(db, lotSerialID: id, new.attributes)
+            return try await Self.fetchLotSerial(db, id: id)!
+        }
+    }
+
+    /// The lot or serial `number` of product `article`, with its attributes and attachments, or `nil`.
+    public func lotSerial(product article: String, number: String) async throws -> LotSerial? {
+        try await store.read { db in
+            guard let row = try await db.raw("""
+                SELECT ls.*, p.article FROM lot_serials ls JOIN products p ON p.id = ls.product_id
+                WHERE p.article = \(bind: article) AND ls.number = \(bind: number)
+                """).first() else { return nil }
+            return try await Self.completeLotSerial(db, row)
+        }
+    }
+
+    /// The lots and serials of a product, in number order, a page at a time.
+    public func lotSerials(product article: String, limit: Int = 100, offset: Int = 0) async throws -> [LotSerial] {
+        try await store.read { db in
+            guard try await Self.fetchProduct(db, article: article) != nil else {
+                throw RegistryError(.notFound, "product \(article) does not exist")
+            }
+            let rows = try await db.raw("""
+                SELECT ls.*, p.article FROM lot_serials ls JOIN products p ON p.id = ls.product_id
+                WHERE p.article = \(bind: article) ORDER BY ls.id LIMIT \(bind: limit) OFFSET \(bind: offset)
+                """).all()
+            return try rows.map { try Self.decodeLotSerial($0, attributes: [], attachments: []) }
+        }
+    }
+
+    /// Sets (adds or replaces) attributes of a lot or serial.
+    public func setAttributes(product: String, number: String, _ attributes: [Attribute]) async throws -> LotSerial {
+        for attribute in attributes { try Identifier.validate(attribute.name, what: "attribute name") }
+        return try await store.write { db in
+            let id = try await Self.lotSerialID(db, product: product, number: number)
+            try await Self.upsertAttributes(db, lotSerialID: id, attributes)
+            return try await Self.fetchLotSerial(db, id: id)!
+        }
+    }
+
+    /// Attaches a file (a certificate) to a lot or serial, stored with its size and SHA-256.
+    public func attach(product: String, number: String, fileName: String, mediaType: String, content: Data) async throws -> Attachment {
+        try Identifier.validate(fileName, what: "file name")
+        let digest = SHA256.hash(data: content).map { byte in
+            let hex = String(byte, radix: 16)
+            return byte < 16 ? "0" + hex : hex
+        }.joined()
+        let created = now
+        return try await store.write { db in
+            let id = try await Self.lotSerialID(db, product: product, number: number)
+            let attachmentID = try await db.raw("""
+                INSERT INTO lot_serial_attachments (lot_serial_id, file_name, media_type, size, sha256, content, created_at)
+                VALUES (\(bind: id), \(bind: fileName), \(bind: mediaType), \(bind: content.count), \(bind: digest), \(bind: content), \(bind: created))
+                RETURNING id
+                """).first()!.int("id")
+            return Attachment(id: attachmentID, fileName: fileName, mediaType: mediaType, size: content.count,
+                              sha256: digest, createdAt: created)
+        }
+    }
+
+    /// The content of an attachment, checked against its stored SHA-256.
+    public func attachmentContent(id: Int) async throws -> (Attachment, Data) {
+        try await store.read { db in
+            guard let row = try await db.raw("SELECT * FROM lot_serial_attachments WHERE id = \(bind: id)").first() else {
+                throw RegistryError(.notFound, "attachment \(id) does not exist")
+            }
+            let attachment = try Self.decodeAttachment(row)
+            let content = try row.decode(column: "content", as: Data.self)
+            return (attachment, content)
+        }
+    }
+
+    /// Voids a number for good: a damaged pre-printed label, a wrongly registered number.
+    ///
+    /// A registered number that never held stock is deleted with its records; one that has or
+    /// had stock is refused (write it off instead). Either way the number is never issued again.
+    public func retire(product article: String, number: String, reason: String) async throws {
+        try Self.validateNumber(number, product: article)
+        guard !reason.trimmingSpaces.isEmpty else {
+            throw RegistryError(.invalidInput, "voiding \(number) of \(article): give a reason")
+        }
+        let retired = now
+        try await store.write { db in
+            guard let (productID, _) = try await Self.fetchProduct(db, article: article) else {
+                throw RegistryError(.notFound, "product \(article) does not exist")
+            }
+            try await Self.refuseRetired(db, productID: productID, article: article, number: number)
+            if let row = try await db.raw("SELECT id FROM lot_serials WHERE product_id = \(bind: productID) AND number = \(bind: number)").first() {
+                let id = try row.int("id")
+                if try await db.raw("SELECT 1 AS held FROM stock WHERE lot_serial_id = \(bind: id) LIMIT 1").first() != nil {
+                    throw RegistryError(.conflict, "\(number) of \(article) has stock history: write it off instead of voiding it")
+                }
+                try await db.raw("DELETE FROM lot_serial_attributes WHERE lot_serial_id = \(bind: id)").run()
+                try await db.raw("DELETE FROM lot_serial_attachments WHERE lot_serial_id = \(bind: id)").run()
+                try await db.raw("DELETE FROM lot_serials WHERE id = \(bind: id)").run()
+            }
+            try await db.raw("""
+                INSERT INTO retired_numbers (product_id, number, reason, retired_at)
+                VALUES (\(bind: productID), \(bind: number), \(bind: reason), \(bind: retired))
+                """).run()
+        }
+    }
+
+    // MARK: - Internals
+
+    static func validateNumber(_ number: String, product: String) throws(RegistryError) {
+        try Identifier.validate(number, what: "number for product \(product)")
+    }
+
+    /// The product with its class; refused when it is not tracked by lot or serial.
+    static func trackedProduct(_ db: any SQLDatabase, article: String) async throws -> (Int, Product, LotSerialClass) {
+        guard let (id, product) = try await fetchProduct(db, article: article) else {
+            throw RegistryError(.notFound, "product \(article) does not exist")
+        }
+        guard let code = product.lotSerialClass, let lotSerialClass = try await fetchClass(db, code: code),
+              lotSerialClass.tracking != .none else {
+            throw RegistryError(.invalidInput, "product \(article) is not tracked by lot or serial (its class is \(product.lotSerialClass ?? "none"))")
+        }
+        return (id, product, lotSerialClass)
+    }
+
+    static func refuseRetired(_ db: any SQLDatabase, productID: Int, article: String, number: String) async throws {
+        if let row = try await db.raw("""
+            SELECT reason, retired_at FROM retired_numbers WHERE product_id = \(bind: productID) AND number = \(bind: number)
+            """).first() {
+            throw RegistryError(.numberRetired,
+                "\(number) of product \(article) was voided on \(try row.string("retired_at").prefix(10)) (\(try row.string("reason"))) and can never be used again")
+        }
+    }
+
+    static func numberExists(_ db: any SQLDatabase, article: String, number: String, global: Bool) async throws -> RegistryError {
+        let owner = try await db.raw("""
+            SELECT p.article, ls.kind, ls.created_at FROM lot_serials ls JOIN products p ON p.id = ls.product_id
+            WHERE ls.number = \(bind: number) AND (p.article = \(bind: article) OR ls.global_number IS NOT NULL)
+            ORDER BY CASE WHEN p.article = \(bind: article) THEN 0 ELSE 1 END LIMIT 1
+            """).first()
+        guard let owner else { return RegistryError(.duplicate, "\(number) of product \(article) exists already") }
+        let other = try owner.string("article")
+        let kind = try owner.string("kind")
+        if other == article {
+            return RegistryError(.duplicate, "\(kind) \(number) of product \(article) exists already (registered \(try owner.string("created_at").prefix(10)))")
+        }
+        return RegistryError(.duplicate, "\(kind) \(number) exists already on product \(other), and numbers of this class must be unique across products\(global ? "" : " of globally unique classes")")
+    }
+
+    static func lotSerialID(_ db: any SQLDatabase, product: String, number: String) async throws -> Int {
+        guard let row = try await db.raw("""
+            SELECT ls.id FROM lot_serials ls JOIN products p ON p.id = ls.product_id
+            WHERE p.article = \(bind: product) AND ls.number = \(bind: number)
+            """).first() else {
+            if try await fetchProduct(db, article: product) == nil {
+                throw RegistryError(.notFound, "product \(product) does not exist")
+            }
+            throw RegistryError(.notFound, "product \(product) has no lot or serial \(number)")
+        }
+        return try row.int("id")
+    }
+
+    static func upsertAttributes(_ db: any SQLDatabase, lotSerialID: Int, _ attributes: [Attribute]) async throws {
+        for attribute in attributes {
+            try await db.raw("""
+                INSERT INTO lot_serial_attributes (lot_serial_id, name, kind, value)
+                VALUES (\(bind: lotSerialID), \(bind: attribute.name), \(bind: attribute.value.kind), \(bind: attribute.value.stored))
+                ON CONFLICT (lot_serial_id, name) DO UPDATE SET kind = excluded.kind, value = excluded.value
+                """).run()
+        }
+    }
+
+    static func fetchLotSerial(_ db: any SQLDatabase, id: Int) async throws -> LotSerial? {
+        guard let row = try await db.raw("""
+            SELECT ls.*, p.article FROM lot_serials ls JOIN products p ON p.id = ls.product_id WHERE ls.id = \(bind: id)
+            """).first() else { return nil }
+        return try await completeLotSerial(db, row)
+    }
+
+    /// Decodes a lot_serials row (joined with the product's article) and reads its attributes
+    /// and attachments in one more query.
+    static func completeLotSerial(_ db: any SQLDatabase, _ row: any SQLRow) async throws -> LotSerial {
+        let id = try row.int("id")
+        let extras = try await db.raw("""
+            SELECT 'a' AS what, name, kind, value, 0 AS id, 0 AS size, '' AS created_at FROM lot_serial_attributes WHERE lot_serial_id = \(bind: id)
+            UNION ALL
+            SELECT 'f' AS what, file_name AS name, media_type AS kind, sha256 AS value, id, size, created_at FROM lot_serial_attachments WHERE lot_serial_id = \(bind: id)
+            """).all()
+        var attributes: [Attribute] = []
+        var attachments: [Attachment] = []
+        for extra in extras {
+            if try extra.string("what") == "a" {
+                let name = try extra.string("name")
+                guard let value = Attribute.Value(kind: try extra.string("kind"), stored: try extra.string("value")) else {
+                    throw RegistryError(.database, "attribute \(name) of lot/serial \(id) holds an unreadable value")
+                }
+                attributes.append(Attribute(name: name, value: value))
+            } else {
+                attachments.append(Attachment(id: try extra.int("id"), fileName: try extra.string("name"),
+                                              mediaType: try extra.string("kind"), size: try extra.int("size"),
+                                              sha256: try extra.string("value"), createdAt: try extra.string("created_at")))
+            }
+        }
+        attributes.sort { $0.name < $1.name }
+        attachments.sort { $0.id < $1.id }
+        return try decodeLotSerial(row, attributes: attributes, attachments: attachments)
+    }
+
+    static func decodeLotSerial(_ row: any SQLRow, attributes: [Attribute], attachments: [Attachment]) throws -> LotSerial {
+        LotSerial(
+            id: try row.int("id"),
+            product: try row.string("article"),
+            kind: try row.enumeration("kind", as: LotSerial.Kind.self),
+            number: try row.string("number"),
+            expiry: try row.date("expiry"),
+            production: try row.date("production"),
+            status: try row.enumeration("status", as: LotSerial.Status.self),
+            flaggedForInvestigation: try row.bool("flagged"),
+            origin: try row.enumeration("origin", as: LotSerial.Origin.self),
+            series: try row.optionalString("series"),
+            counter: try row.optionalInt("counter"),
+            createdAt: try row.string("created_at"),
+            attributes: attributes,
+            attachments: attachments
+        )
+    }
+
+    static func decodeAttachment(_ row: any SQLRow) throws -> Attachment {
+        Attachment(id: try row.int("id"), fileName: try row.string("file_name"), mediaType: try row.string("media_type"),
+                   size: try row.int("size"), sha256: try row.string("sha256"), createdAt: try row.string("created_at"))
+    }
+}

@@ -1,0 +1,51 @@
+import SQLKit
+
+extension Registry {
+    public func addWarehouse(_ warehouse: Warehouse) async throws -> Warehouse {
+        try Identifier.validate(warehouse.code, what: "warehouse code")
+        return try await store.write { db in
+            do {
+                try await db.raw("INSERT INTO warehouses (code, name) VALUES (\(bind: warehouse.code), \(bind: warehouse.name))").run()
+            } catch where DatabaseErrors.uniqueViolation(error) != nil {
+                throw RegistryError(.duplicate, "warehouse \(warehouse.code) exists already")
+            }
+            return warehouse
+        }
+    }
+
+    public func warehouses() async throws -> [Warehouse] {
+        try await store.read { db in
+            try await db.raw("SELECT code, name FROM warehouses ORDER BY code").all().map {
+                Warehouse(code: try $0.string("code"), name: try $0.string("name"))
+            }
+        }
+    }
+
+    public func addPartner(_ partner: Partner) async throws -> Partner {
+        try Identifier.validate(partner.code, what: "partner code")
+        if let days = partner.minimumShelfLifeDays, days < 0 {
+            throw RegistryError(.invalidInput, "partner \(partner.code): minimum shelf life \(days) days is negative")
+        }
+        return try await store.write { db in
+            do {
+                try await db.raw("""
+                    INSERT INTO partners (code, name, role, min_shelf_life_days)
+                    VALUES (\(bind: partner.code), \(bind: partner.name), \(bind: partner.role.rawValue), \(bind: partner.minimumShelfLifeDays))
+                    """).run()
+            } catch where DatabaseErrors.uniqueViolation(error) != nil {
+                throw RegistryError(.duplicate, "partner \(partner.code) exists already")
+            }
+            return partner
+        }
+    }
+
+    public func partners() async throws -> [Partner] {
+        try await store.read { db in
+            try await db.raw("SELECT * FROM partners ORDER BY code").all().map {
+                Partner(code: try $0.string("code"), name: try $0.string("name"),
+                        role: try $0.enumeration("role", as: Partner.Role.self),
+                        minimumShelfLifeDays: try $0.optionalInt("min_shelf_life_days"))
+            }
+        }
+    }
+}

@@ -1,0 +1,154 @@
+public import GS1
+import SQLKit
+
+extension Registry {
+    /// Registers a product. Its article number and GTIN must be new.
+    public func addProduct(_ product: Product) async throws -> Product {
+        try product.validate()
+        return try await store.write { db in
+            if try await Self.fetchProduct(db, article: product.article) != nil {
+                throw RegistryError(.duplicate, "product \(product.article) exists already; use `product update` to change it")
+            }
+            try await Self.checkProductReferences(db, product)
+            do {
+                try await db.raw("""
+                    INSERT INTO products (article, gtin, description, unit, class_code, counter_start, counter_end, allows_unknown_serials)
+                    VALUES (\(bind: product.article), \(bind: product.gtin?.gtin14), \(bind: product.description), \(bind: product.unit),
+                            \(bind: product.lotSerialClass), \(bind: product.counterStart), \(bind: product.counterEnd),
+                            \(bind: product.allowsUnknownSerials ? 1 : 0))
+                    """).run()
+            } catch where DatabaseErrors.uniqueViolation(error) != nil {
+                throw try await Self.productClash(db, product)
+            }
+            try await checkNumberingCollisions(db)
+            return product
+        }
+    }
+
+    /// Changes a product. Moving it to another class is refused while it has stock; moving its
+    /// counter range is refused once its own counter has issued numbers.
+    public func updateProduct(_ product: Product) async throws -> Product {
+        try product.validate()
+        return try await store.write { db in
+            guard let (id, old) = try await Self.fetchProduct(db, article: product.article) else {
+                throw RegistryError(.notFound, "product \(product.article) does not exist")
+            }
+            try await Self.checkProductReferences(db, product)
+            if old.lotSerialClass != product.lotSerialClass {
+                try await Self.refuseIfStock(db, productID: id,
+                    doing: "product \(product.article): cannot move from class \(old.lotSerialClass ?? "(none)") to \(product.lotSerialClass ?? "(none)")")
+            }
+            var counterSeries = try await db.raw("SELECT counter_series FROM products WHERE id = \(bind: id)").first()?
+                .optionalString("counter_series")
+            if old.counterStart != product.counterStart, let code = counterSeries,
+               let series = try await Self.fetchSeries(db, code: code), series.next != series.start {
+                throw RegistryError(.conflict,
+                    "product \(product.article): its counter has issued numbers from \(series.start); the start cannot change now (move the counter forward with `series set-next \(code)`)")
+            } else if old.counterStart != product.counterStart, let code = counterSeries {
+                try await db.raw("""
+                    UPDATE number_series SET start_value = \(bind: product.counterStart ?? 1), next_value = \(bind: product.counterStart ?? 1)
+                    WHERE code = \(bind: code)
+                    """).run()
+            }
+            if old.lotSerialClass != product.lotSerialClass { counterSeries = nil }
+            do {
+                try await db.raw("""
+                    UPDATE products SET gtin = \(bind: product.gtin?.gtin14), description = \(bind: product.description),
+                        unit = \(bind: product.unit), class_code = \(bind: product.lotSerialClass),
+                        counter_start = \(bind: product.counterStart), counter_end = \(bind: product.counterEnd),
+                        counter_series = \(bind: counterSeries), allows_unknown_serials = \(bind: product.allowsUnknownSerials ? 1 : 0)
+                    WHERE id = \(bind: id)
+                    """).run()
+            } catch where DatabaseErrors.uniqueViolation(error) != nil {
+                throw try await Self.productClash(db, product)
+            }
+            if old.lotSerialClass != product.lotSerialClass, let code = product.lotSerialClass,
+               let newClass = try await Self.fetchClass(db, code: code) {
+                do {
+                    try await db.raw("""
+                        UPDATE lot_serials SET global_number = \(unsafeRaw: newClass.uniqueness == .global ? "number" : "NULL")
+                        WHERE product_id = \(bind: id)
+                        """).run()
+                } catch where DatabaseErrors.uniqueViolation(error) != nil {
+                    throw RegistryError(.conflict,
+                        "product \(product.article): class \(code) wants globally unique numbers, but some of this product's numbers exist on other products")
+                }
+            }
+            try await checkNumberingCollisions(db)
+            return product
+        }
+    }
+
+    public func product(_ article: String) async throws -> Product {
+        try await store.read { db in
+            guard let (_, product) = try await Self.fetchProduct(db, article: article) else {
+                throw RegistryError(.notFound, "product \(article) does not exist")
+            }
+            return product
+        }
+    }
+
+    /// The product with this GTIN (any length; compared as GTIN-14), or `nil`.
+    public func product(gtin: GTIN) async throws -> Product? {
+        try await store.read { db in
+            try await db.raw("SELECT * FROM products WHERE gtin = \(bind: gtin.gtin14)").first().map(Self.decodeProduct)
+        }
+    }
+
+    public func products() async throws -> [Product] {
+        try await store.read { db in
+            try await db.raw("SELECT * FROM products ORDER BY article").all().map(Self.decodeProduct)
+        }
+    }
+
+    // MARK: - Internals
+
+    private static func checkProductReferences(_ db: any SQLDatabase, _ product: Product) async throws {
+        if let code = product.lotSerialClass {
+            guard let lotSerialClass = try await fetchClass(db, code: code) else {
+                throw RegistryError(.notFound, "product \(product.article): class \(code) does not exist")
+            }
+            if product.counterStart != nil || product.counterEnd != nil,
+               lotSerialClass.counterScope != .product || lotSerialClass.format == nil {
+                throw RegistryError(.invalidInput,
+                    "product \(product.article): a counter range needs a class with a counter per product; class \(code) has \(lotSerialClass.format == nil ? "no number format" : "a shared counter")")
+            }
+            if let capacity = try lotSerialClass.numberFormat()?.counterCapacity {
+                for (name, value) in [("start", product.counterStart), ("end", product.counterEnd)] {
+                    if let value, value > capacity {
+                        throw RegistryError(.invalidInput,
+                            "product \(product.article): counter \(name) \(value) does not fit format \"\(lotSerialClass.format!)\" (at most \(capacity))")
+                    }
+                }
+            }
+        } else if product.counterStart != nil || product.counterEnd != nil {
+            throw RegistryError(.invalidInput, "product \(product.article): a counter range needs a class with a counter per product")
+        }
+    }
+
+    private static func productClash(_ db: any SQLDatabase, _ product: Product) async throws -> RegistryError {
+        if let gtin = product.gtin,
+           let other = try await db.raw("SELECT article FROM products WHERE gtin = \(bind: gtin.gtin14) AND article <> \(bind: product.article)").first() {
+            return RegistryError(.duplicate, "GTIN \(gtin) is already the GTIN of product \(try other.string("article"))")
+        }
+        return RegistryError(.duplicate, "product \(product.article) exists already")
+    }
+
+    static func fetchProduct(_ db: any SQLDatabase, article: String) async throws -> (Int, Product)? {
+        guard let row = try await db.raw("SELECT * FROM products WHERE article = \(bind: article)").first() else { return nil }
+        return (try row.int("id"), try decodeProduct(row))
+    }
+
+    static func decodeProduct(_ row: any SQLRow) throws -> Product {
+        Product(
+            article: try row.string("article"),
+            gtin: try row.optionalString("gtin").map { try GTIN($0) },
+            description: try row.string("description"),
+            unit: try row.string("unit"),
+            lotSerialClass: try row.optionalString("class_code"),
+            counterStart: try row.optionalInt("counter_start"),
+            counterEnd: try row.optionalInt("counter_end"),
+            allowsUnknownSerials: try row.bool("allows_unknown_serials")
+        )
+    }
+}

@@ -1,0 +1,228 @@
+import GS1
+public import SQLKit
+
+extension Registry {
+    /// Creates a user series. Its format must have a counter (`INV-{counter:6}`).
+    public func addSeries(_ series: NumberSeries) async throws -> NumberSeries {
+        try Identifier.validate(series.code, what: "series code")
+        try Self.validateSeriesFormat(series.format, code: series.code)
+        guard series.start >= 0 else {
+            throw RegistryError(.invalidInput, "series \(series.code): start \(series.start) is negative")
+        }
+        var saved = series
+        saved.next = series.start
+        saved.builtIn = false
+        return try await store.write { db in
+            if try await Self.fetchSeries(db, code: series.code) != nil {
+                throw RegistryError(.duplicate, "series \(series.code) exists already")
+            }
+            try await Self.insertSeries(db, saved)
+            return saved
+        }
+    }
+
+    /// Changes a series' description or format (built-in series too). The next number is changed
+    /// only by ``setNextNumber(series:to:reason:)``.
+    public func updateSeries(code: String, description: String?, format: String?) async throws -> NumberSeries {
+        if let format { try Self.validateSeriesFormat(format, code: code) }
+        return try await store.write { db in
+            guard var series = try await Self.fetchSeries(db, code: code) else {
+                throw RegistryError(.notFound, "series \(code) does not exist")
+            }
+            if let description { series.description = description }
+            if let format { series.format = format }
+            try await db.raw("""
+                UPDATE number_series SET description = \(bind: series.description), format = \(bind: series.format)
+                WHERE code = \(bind: code)
+                """).run()
+            return series
+        }
+    }
+
+    /// Moves a series forward, e.g. to continue after a migration; the numbers skipped are
+    /// recorded as voided. Moving it back, onto a number already issued, is refused.
+    public func setNextNumber(series code: String, to next: Int, reason: String) async throws -> NumberSeries {
+        try await store.write { db in
+            guard var series = try await Self.lockSeries(db, code: code) else {
+                throw RegistryError(.notFound, "series \(code) does not exist")
+            }
+            if next < series.next {
+                throw RegistryError(.conflict,
+                    "series \(code): cannot set the next number back to \(next): numbers up to \(series.next - 1) were already issued or voided; a series only moves forward")
+            }
+            guard next > series.next else { return series }
+            try await db.raw("UPDATE number_series SET next_value = \(bind: next) WHERE code = \(bind: code)").run()
+            try await appendLedger(db, series: code, first: series.next, last: next - 1, kind: .voided,
+                                   reason: reason.isEmpty ? "next number set to \(next)" : reason, reference: "")
+            series.next = next
+            return series
+        }
+    }
+
+    /// Deletes a user series that never issued a number and that no class or product uses.
+    public func deleteSeries(_ code: String) async throws {
+        try await store.write { db in
+            guard let series = try await Self.fetchSeries(db, code: code) else {
+                throw RegistryError(.notFound, "series \(code) does not exist")
+            }
+            if series.builtIn {
+                throw RegistryError(.conflict, "series \(code) is built in: it can be edited but not deleted")
+            }
+            if series.next != series.start {
+                throw RegistryError(.conflict,
+                    "series \(code) has accounted for numbers \(series.start)–\(series.next - 1): it cannot be deleted, so that no number is ever issued twice")
+            }
+            let users = try await db.raw("""
+                SELECT code AS name FROM lot_serial_classes WHERE counter_series = \(bind: code)
+                UNION ALL SELECT article AS name FROM products WHERE counter_series = \(bind: code)
+                """).all().map { try $0.string("name") }
+            if !users.isEmpty {
+                throw RegistryError(.conflict, "series \(code) is the counter of \(Self.list(users, limit: 5)): it cannot be deleted")
+            }
+            try await db.raw("DELETE FROM number_series WHERE code = \(bind: code)").run()
+        }
+    }
+
+    /// Takes `count` numbers from a series, recorded as issued to `reference`.
+    ///
+    /// Gapless and never duplicated: the series' row is locked until the transaction commits, and
+    /// a transaction that rolls back gives its numbers back.
+    public func takeNumbers(series code: String, count: Int = 1, reason: String = "", reference: String = "") async throws -> TakenNumbers {
+        guard (1...1_000_000).contains(count) else {
+            throw RegistryError(.invalidInput, "count \(count): take 1 to 1000000 numbers at a time")
+        }
+        return try await store.write { db in
+            try await takeNumbers(db, series: code, count: count, reason: reason, reference: reference)
+        }
+    }
+
+    /// ``takeNumbers(series:count:reason:reference:)`` inside a transaction that is already open,
+    /// so that documents take their number in the transaction that posts them.
+    public func takeNumbers(_ db: any SQLDatabase, series code: String, count: Int, reason: String, reference: String) async throws -> TakenNumbers {
+        let (first, series) = try await advance(db, series: code, by: count)
+        let format = try NumberFormat(series.format)
+        let last = first + count - 1
+        if let capacity = format.counterCapacity, last > capacity {
+            throw RegistryError(.counterExhausted,
+                "series \(code) would reach \(last), which does not fit its format \"\(series.format)\" (at most \(capacity)); numbers are never wrapped or widened: widen the format")
+        }
+        var numbers: [String] = []
+        numbers.reserveCapacity(count)
+        let date = today
+        for value in first...last { numbers.append(try format.format(counter: value, date: date)) }
+        try await appendLedger(db, series: code, first: first, last: last, kind: .issued, reason: reason, reference: reference)
+        return TakenNumbers(series: code, first: first, last: last, numbers: numbers)
+    }
+
+    public func series(_ code: String) async throws -> NumberSeries {
+        try await store.read { db in
+            guard let series = try await Self.fetchSeries(db, code: code) else {
+                throw RegistryError(.notFound, "series \(code) does not exist")
+            }
+            return series
+        }
+    }
+
+    public func allSeries() async throws -> [NumberSeries] {
+        try await store.read { db in
+            try await db.raw("SELECT * FROM number_series ORDER BY code").all().map(Self.decodeSeries)
+        }
+    }
+
+    /// The series' ledger, oldest first.
+    public func ledger(series code: String) async throws -> [SeriesEntry] {
+        try await store.read { db in
+            guard try await Self.fetchSeries(db, code: code) != nil else {
+                throw RegistryError(.notFound, "series \(code) does not exist")
+            }
+            return try await db.raw("SELECT * FROM series_entries WHERE series = \(bind: code) ORDER BY first_value, id").all().map { row in
+                SeriesEntry(first: try row.int("first_value"), last: try row.int("last_value"),
+                            kind: try row.enumeration("kind", as: SeriesEntry.Kind.self),
+                            reason: try row.string("reason"), reference: try row.string("reference"),
+                            createdAt: try row.string("created_at"))
+            }
+        }
+    }
+
+    /// Checks that the ledger accounts for every number from the start to the next, exactly once.
+    public func audit(series code: String) async throws -> SeriesAudit {
+        let series = try await series(code)
+        let entries = try await ledger(series: code)
+        var audit = SeriesAudit(series: code, start: series.start, next: series.next, issued: 0, reserved: 0,
+                                voided: 0, gaps: [], overlaps: [])
+        var expected = series.start
+        for entry in entries {
+            let size = entry.last - entry.first + 1
+            switch entry.kind {
+            case .issued: audit.issued += size
+            case .reserved: audit.reserved += size
+            case .voided: audit.voided += size
+            }
+            if entry.first > expected { audit.gaps.append(expected...(entry.first - 1)) }
+            if entry.first < expected { audit.overlaps.append(entry.first...min(entry.last, expected - 1)) }
+            expected = max(expected, entry.last + 1)
+        }
+        if expected < series.next { audit.gaps.append(expected...(series.next - 1)) }
+        if expected > series.next { audit.overlaps.append(series.next...(expected - 1)) }
+        return audit
+    }
+
+    // MARK: - Internals
+
+    static func validateSeriesFormat(_ format: String, code: String) throws(RegistryError) {
+        let parsed = try NumberFormat(format)
+        guard parsed.hasCounter else {
+            throw RegistryError(.invalidInput, "series \(code): format \"\(format)\" has no counter ({counter:N})")
+        }
+    }
+
+    /// Advances a series by `count` and returns the first value taken. The update locks the row
+    /// until commit, so concurrent takers queue up and a rollback undoes it.
+    func advance(_ db: any SQLDatabase, series code: String, by count: Int) async throws -> (Int, NumberSeries) {
+        guard let row = try await db.raw("""
+            UPDATE number_series SET next_value = next_value + \(bind: count) WHERE code = \(bind: code)
+            RETURNING code, description, format, start_value, next_value, built_in, purpose
+            """).first() else {
+            throw RegistryError(.notFound, "series \(code) does not exist")
+        }
+        let series = try Self.decodeSeries(row)
+        return (series.next - count, series)
+    }
+
+    /// Reads a series and locks its row for the rest of the transaction.
+    static func lockSeries(_ db: any SQLDatabase, code: String) async throws -> NumberSeries? {
+        try await db.raw("""
+            UPDATE number_series SET next_value = next_value WHERE code = \(bind: code)
+            RETURNING code, description, format, start_value, next_value, built_in, purpose
+            """).first().map(decodeSeries)
+    }
+
+    func appendLedger(_ db: any SQLDatabase, series: String, first: Int, last: Int, kind: SeriesEntry.Kind,
+                      reason: String, reference: String) async throws {
+        try await db.raw("""
+            INSERT INTO series_entries (series, first_value, last_value, kind, reason, reference, created_at)
+            VALUES (\(bind: series), \(bind: first), \(bind: last), \(bind: kind.rawValue), \(bind: reason), \(bind: reference), \(bind: now))
+            """).run()
+    }
+
+    static func insertSeries(_ db: any SQLDatabase, _ s: NumberSeries) async throws {
+        try await db.raw("""
+            INSERT INTO number_series (code, description, format, start_value, next_value, built_in, purpose)
+            VALUES (\(bind: s.code), \(bind: s.description), \(bind: s.format), \(bind: s.start), \(bind: s.next),
+                    \(bind: s.builtIn ? 1 : 0), \(bind: s.purpose.rawValue))
+            """).run()
+    }
+
+    static func fetchSeries(_ db: any SQLDatabase, code: String) async throws -> NumberSeries? {
+        try await db.raw("SELECT * FROM number_series WHERE code = \(bind: code)").first().map(decodeSeries)
+    }
+
+    static func decodeSeries(_ row: any SQLRow) throws -> NumberSeries {
+        var series = NumberSeries(code: try row.string("code"), description: try row.string("description"),
+                                  format: try row.string("format"), start: try row.int("start_value"),
+                                  builtIn: try row.bool("built_in"),
+                                  purpose: try row.enumeration("purpose", as: NumberSeries.Purpose.self))
+        series.next = try row.int("next_value")
+        return series
+    }
+}

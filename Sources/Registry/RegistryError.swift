@@ -1,0 +1,53 @@
+/// An error of the registry: what failed, on which product, lot, serial or series, and what to do.
+///
+/// Expected outcomes (a lot that is not found by a look-up, say) are values, not errors; errors are
+/// for operations that were refused, and a refused operation has written nothing.
+public struct RegistryError: Error, Sendable, CustomStringConvertible {
+    /// What kind of failure this is. A struct over a private enum, so that codes can be added.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private enum Base: String, Hashable, Sendable {
+            case invalidInput, notFound, duplicate, conflict, counterExhausted, numberRetired
+            case databaseLocked, database, unsupportedDatabase
+        }
+        private let base: Base
+        private init(_ base: Base) { self.base = base }
+
+        /// A value given by the user is malformed (a GTIN, a number format, a count).
+        public static let invalidInput = Code(.invalidInput)
+        /// A named thing (product, class, series, warehouse, lot, serial) does not exist.
+        public static let notFound = Code(.notFound)
+        /// Something with the same identity exists already (article number, serial number).
+        public static let duplicate = Code(.duplicate)
+        /// The change contradicts what the registry holds (stock, issued numbers, a collision).
+        public static let conflict = Code(.conflict)
+        /// A counter has run past what its number format or range can hold.
+        public static let counterExhausted = Code(.counterExhausted)
+        /// A number was voided or deleted before and can never be used again.
+        public static let numberRetired = Code(.numberRetired)
+        /// Another process holds the database's write lock for longer than the busy timeout.
+        public static let databaseLocked = Code(.databaseLocked)
+        /// The database failed or could not be reached.
+        public static let database = Code(.database)
+        /// The `--db` value names no database Tracemark can open.
+        public static let unsupportedDatabase = Code(.unsupportedDatabase)
+
+        public var description: String { base.rawValue }
+    }
+
+    public let code: Code
+    /// One or two sentences: what failed, where, and what to do about it.
+    public let message: String
+    /// The underlying error, when there is one (a driver error, say).
+    public let cause: (any Error)?
+
+    public init(_ code: Code, _ message: String, cause: (any Error)? = nil) {
+        self.code = code
+        self.message = message
+        self.cause = cause
+    }
+
+    public var description: String {
+        guard let cause else { return message }
+        return "\(message) (\(String(describing: cause)))"
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import Logging
+import NIOCore
+public import SQLKit
+import SQLiteKit
+import SQLiteNIO
+
+/// The embedded registry: one SQLite file in WAL mode.
+///
+/// Writes go through one connection in this process (SQLite has one writer at a time anyway),
+/// each in `BEGIN IMMEDIATE` so that another process's writer makes it wait up to the busy
+/// timeout instead of failing half-way. Reads use their own connections and see the last commit.
+/// Durability: `synchronous = FULL`, so a committed number survives a power cut.
+public final class SQLiteStore: SQLStore {
+    public let kind = DatabaseKind.sqlite
+    public let location: String
+    /// How long a write waits for another process's write lock before giving up.
+    public static let busyTimeoutMilliseconds = 5000
+
+    private let writer: ConnectionPool<SQLiteConnection>
+    private let readers: ConnectionPool<SQLiteConnection>
+
+    public init(path: String, readers readerCount: Int = 4) async throws {
+        self.location = path
+        let logger = Logger(label: "tracemark.registry.sqlite")
+        let open: @Sendable () async throws -> SQLiteConnection = {
+            let connection: SQLiteConnection
+            do {
+                connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+            } catch {
+                throw RegistryError(.database, "cannot open SQLite database \(path): check that its folder exists and is writable", cause: error)
+            }
+            let db = connection.sql(queryLogLevel: nil)
+            for pragma in ["PRAGMA busy_timeout = \(SQLiteStore.busyTimeoutMilliseconds)",
+                           "PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON"] {
+                do {
+                    try await db.raw(SQLQueryString(pragma)).run()
+                } catch {
+                    try? await connection.close()
+                    throw SQLiteStore.translate(error, path: path)
+                }
+            }
+            return connection
+        }
+        let close: @Sendable (SQLiteConnection) async -> Void = { try? await $0.close() }
+        self.writer = ConnectionPool(maximum: 1, open: open, close: close)
+        self.readers = ConnectionPool(maximum: readerCount, open: open, close: close)
+        // Open the writer now, so that a bad path fails here with a clear message.
+        try await writer.with { _ in }
+    }
+
+    public func write<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        try await writer.with { connection in
+            let db = connection.sql(queryLogLevel: nil)
+            do {
+                try await db.raw("BEGIN IMMEDIATE").run()
+            } catch {
+                throw Self.translate(error, path: location)
+            }
+            do {
+                let result = try await body(db)
+                try await db.raw("COMMIT").run()
+                return result
+            } catch {
+                try? await db.raw("ROLLBACK").run()
+                throw Self.translate(error, path: location)
+            }
+        }
+    }
+
+    public func read<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        try await readers.with { connection in
+            do {
+                return try await body(connection.sql(queryLogLevel: nil))
+            } catch {
+                throw Self.translate(error, path: location)
+            }
+        }
+    }
+
+    public func close() async {
+        await writer.shutdown()
+        await readers.shutdown()
+    }
+
+    static func translate(_ error: any Error, path: String) -> any Error {
+        guard let error = error as? SQLiteError else { return error }
+        switch error.reason {
+        case .busy, .locked, .busyTimeout, .busyInRecovery, .busyInSnapshot:
+            return RegistryError(.databaseLocked,
+                "SQLite database \(path) is locked by another process for more than \(busyTimeoutMilliseconds / 1000) s; nothing was written: try again, or find the process that holds it (fuser \(path))",
+                cause: error)
+        case .readOnly, .readonlyCantLock, .readonlyDirectory, .permission, .cantOpen:
+            return RegistryError(.database, "SQLite database \(path) cannot be written: check the file's and folder's permissions", cause: error)
+        default:
+            return error
+        }
+    }
+}

@@ -1,0 +1,223 @@
+import Foundation
+import SQLKit
+
+/// The registry's schema as versioned migrations, written once for both databases.
+///
+/// `{id}`, `{int}` and `{blob}` stand for the column types that differ between SQLite and
+/// PostgreSQL. Quantities are stored as integers in millionths (exact, summable in SQL);
+/// calendar dates as `YYYY-MM-DD` text; instants as ISO 8601 UTC text; flags as 0/1.
+enum Schema {
+    struct Migration {
+        let version: Int
+        let name: String
+        let statements: [String]
+    }
+
+    static let migrations: [Migration] = [
+        Migration(version: 1, name: "master data and numbering", statements: [
+            """
+            CREATE TABLE number_series (
+                code TEXT PRIMARY KEY,
+                description TEXT NOT NULL,
+                format TEXT NOT NULL,
+                start_value {int} NOT NULL,
+                next_value {int} NOT NULL,
+                built_in {int} NOT NULL DEFAULT 0,
+                purpose TEXT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE series_entries (
+                id {id},
+                series TEXT NOT NULL REFERENCES number_series(code),
+                first_value {int} NOT NULL,
+                last_value {int} NOT NULL,
+                kind TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                reference TEXT NOT NULL,
+                created_at TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX series_entries_series ON series_entries(series, first_value)",
+            """
+            CREATE TABLE lot_serial_classes (
+                code TEXT PRIMARY KEY,
+                description TEXT NOT NULL,
+                tracking TEXT NOT NULL,
+                serial_quantity TEXT NOT NULL,
+                tracks_expiry {int} NOT NULL,
+                assignment TEXT NOT NULL,
+                issue_method TEXT NOT NULL,
+                batch_size {int} NOT NULL,
+                format TEXT,
+                counter_scope TEXT NOT NULL,
+                counter_series TEXT REFERENCES number_series(code),
+                uniqueness TEXT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE products (
+                id {id},
+                article TEXT NOT NULL UNIQUE,
+                gtin TEXT UNIQUE,
+                description TEXT NOT NULL,
+                unit TEXT NOT NULL,
+                class_code TEXT REFERENCES lot_serial_classes(code),
+                counter_start {int},
+                counter_end {int},
+                counter_series TEXT REFERENCES number_series(code),
+                allows_unknown_serials {int} NOT NULL DEFAULT 0
+            )
+            """,
+            "CREATE INDEX products_class ON products(class_code)",
+            """
+            CREATE TABLE warehouses (
+                id {id},
+                code TEXT NOT NULL UNIQUE,
+                name TEXT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE partners (
+                id {id},
+                code TEXT NOT NULL UNIQUE,
+                name TEXT NOT NULL,
+                role TEXT NOT NULL,
+                min_shelf_life_days {int}
+            )
+            """,
+            """
+            CREATE TABLE number_blocks (
+                id {id},
+                product_id {int} NOT NULL REFERENCES products(id),
+                series TEXT NOT NULL REFERENCES number_series(code),
+                first_value {int} NOT NULL,
+                last_value {int} NOT NULL,
+                purpose TEXT NOT NULL,
+                created_at TEXT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE number_block_numbers (
+                block_id {int} NOT NULL REFERENCES number_blocks(id),
+                position {int} NOT NULL,
+                number TEXT NOT NULL,
+                PRIMARY KEY (block_id, position)
+            )
+            """,
+            """
+            CREATE TABLE lot_serials (
+                id {id},
+                product_id {int} NOT NULL REFERENCES products(id),
+                kind TEXT NOT NULL,
+                number TEXT NOT NULL,
+                global_number TEXT UNIQUE,
+                expiry TEXT,
+                production TEXT,
+                status TEXT NOT NULL,
+                flagged {int} NOT NULL DEFAULT 0,
+                origin TEXT NOT NULL,
+                series TEXT REFERENCES number_series(code),
+                counter {int},
+                created_at TEXT NOT NULL,
+                UNIQUE (product_id, number)
+            )
+            """,
+            "CREATE INDEX lot_serials_number ON lot_serials(number)",
+            "CREATE INDEX lot_serials_expiry ON lot_serials(product_id, expiry)",
+            """
+            CREATE TABLE lot_serial_attributes (
+                lot_serial_id {int} NOT NULL REFERENCES lot_serials(id),
+                name TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                value TEXT NOT NULL,
+                PRIMARY KEY (lot_serial_id, name)
+            )
+            """,
+            """
+            CREATE TABLE lot_serial_attachments (
+                id {id},
+                lot_serial_id {int} NOT NULL REFERENCES lot_serials(id),
+                file_name TEXT NOT NULL,
+                media_type TEXT NOT NULL,
+                size {int} NOT NULL,
+                sha256 TEXT NOT NULL,
+                content {blob} NOT NULL,
+                created_at TEXT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE retired_numbers (
+                product_id {int} NOT NULL REFERENCES products(id),
+                number TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                retired_at TEXT NOT NULL,
+                PRIMARY KEY (product_id, number)
+            )
+            """,
+            // Stock per product, warehouse and lot/serial (0: stock without a number yet).
+            // Kept by the stock documents in the same transaction as their ledger movements.
+            """
+            CREATE TABLE stock (
+                product_id {int} NOT NULL REFERENCES products(id),
+                warehouse_id {int} NOT NULL REFERENCES warehouses(id),
+                lot_serial_id {int} NOT NULL,
+                quantity {int} NOT NULL,
+                PRIMARY KEY (product_id, warehouse_id, lot_serial_id)
+            )
+            """,
+        ]),
+    ]
+
+    static func sql(_ statement: String, for kind: DatabaseKind) -> String {
+        switch kind {
+        case .sqlite:
+            statement.replacingOccurrences(of: "{id}", with: "INTEGER PRIMARY KEY")
+                .replacingOccurrences(of: "{int}", with: "INTEGER")
+                .replacingOccurrences(of: "{blob}", with: "BLOB")
+        case .postgres:
+            statement.replacingOccurrences(of: "{id}", with: "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY")
+                .replacingOccurrences(of: "{int}", with: "BIGINT")
+                .replacingOccurrences(of: "{blob}", with: "BYTEA")
+        }
+    }
+
+    /// Brings the database to the newest version. Safe when several processes start at once:
+    /// SQLite's write lock or a PostgreSQL advisory lock lets one of them migrate.
+    static func migrate(_ store: any SQLStore, now: String) async throws {
+        try await store.write { db in
+            if store.kind == .postgres {
+                try await db.raw("SELECT pg_advisory_xact_lock(7316072)").run()
+            }
+            try await db.raw("""
+                CREATE TABLE IF NOT EXISTS tracemark_migrations (
+                    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)
+                """).run()
+            let applied = try await db.raw("SELECT version FROM tracemark_migrations").all()
+                .map { try $0.decode(column: "version", as: Int.self) }
+            let newest = applied.max() ?? 0
+            if newest > migrations.last!.version {
+                throw RegistryError(.database,
+                    "database \(store.location) has schema version \(newest), newer than this Tracemark knows (\(migrations.last!.version)): upgrade Tracemark")
+            }
+            for migration in migrations where !applied.contains(migration.version) {
+                for statement in migration.statements {
+                    try await db.raw(SQLQueryString(sql(statement, for: store.kind))).run()
+                }
+                try await db.raw("""
+                    INSERT INTO tracemark_migrations (version, name, applied_at)
+                    VALUES (\(bind: migration.version), \(bind: migration.name), \(bind: now))
+                    """).run()
+                if migration.version == 1 {
+                    for series in NumberSeries.builtIns {
+                        try await db.raw("""
+                            INSERT INTO number_series (code, description, format, start_value, next_value, built_in, purpose)
+                            VALUES (\(bind: series.code), \(bind: series.description), \(bind: series.format),
+                                    \(bind: series.start), \(bind: series.next), 1, \(bind: series.purpose.rawValue))
+                            """).run()
+                    }
+                }
+            }
+        }
+    }
+}

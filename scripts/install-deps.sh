@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Tracemark needs to build, run and test.
+# Idempotent: does nothing (and needs no network) when everything is already there.
+set -euo pipefail
+
+packages=(
+    libsqlite3-dev sqlite3          # embedded registry; sqlite3 is the benchmark's peer
+    postgresql postgresql-client    # the multi-station registry and its test server
+)
+
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+    exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+echo "installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

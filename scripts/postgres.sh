@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# A throw-away PostgreSQL server on loopback for tests and benchmarks.
+#   scripts/postgres.sh start DIR   -> prints the postgres:// URL of a fresh cluster in DIR
+#   scripts/postgres.sh stop DIR    -> stops it and removes DIR
+# The cluster runs as the invoking user, or as `postgres` when invoked as root (initdb refuses root).
+set -euo pipefail
+
+cmd=${1:?usage: postgres.sh start|stop DIR}
+dir=${2:?usage: postgres.sh start|stop DIR}
+
+bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+[ -n "$bindir" ] || { echo "postgres.sh: PostgreSQL server binaries not found; run scripts/install-deps.sh" >&2; exit 1; }
+
+as_owner() {
+    if [ "$(id -u)" -eq 0 ]; then
+        runuser -u postgres -- "$@"
+    else
+        "$@"
+    fi
+}
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+case "$cmd" in
+start)
+    mkdir -p "$dir"
+    if [ "$(id -u)" -eq 0 ]; then
+        # initdb refuses to run as root; the cluster belongs to `postgres`, which must reach DIR.
+        chmod o+x "$(dirname "$dir")"
+        chown postgres "$dir"
+    fi
+    # Tests trade durability for speed (TRACEMARK_PG_FAST=1); benchmarks keep the defaults.
+    fast=""
+    if [ "${TRACEMARK_PG_FAST:-0}" = 1 ]; then
+        fast="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    fi
+    as_owner "$bindir/initdb" -D "$dir/data" -U tracemark --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
+        || { cat "$dir/initdb.log" >&2; exit 1; }
+    port=$(free_port)
+    as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+        -o "-c listen_addresses=127.0.0.1 -p $port -k $dir $fast -c max_connections=200" \
+        start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
+    as_owner "$bindir/createdb" -h 127.0.0.1 -p "$port" -U tracemark tracemark
+    echo "$port" >"$dir/port"
+    echo "postgres://tracemark@127.0.0.1:$port/tracemark"
+    ;;
+stop)
+    if [ -d "$dir/data" ]; then
+        as_owner "$bindir/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
+    fi
+    rm -rf "$dir"
+    ;;
+*)
+    echo "usage: postgres.sh start|stop DIR" >&2
+    exit 2
+    ;;
+esac
