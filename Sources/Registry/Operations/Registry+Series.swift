@@ -47,8 +47,11 @@ extension Registry {
                 throw RegistryError(.notFound, "series \(code) does not exist")
             }
             if next < series.next {
+                let history = series.next > series.start
+                    ? "numbers \(series.start)–\(series.next - 1) are issued or voided"
+                    : "the series starts at \(series.start)"
                 throw RegistryError(.conflict,
-                    "series \(code): cannot set the next number back to \(next): numbers up to \(series.next - 1) were already issued or voided; a series only moves forward")
+                    "series \(code): the next number is \(series.next) and cannot be set back to \(next) (\(history)); a series only moves forward, so that no number is issued twice")
             }
             guard next > series.next else { return series }
             try await db.raw("UPDATE number_series SET next_value = \(bind: next) WHERE code = \(bind: code)").run()

@@ -14,14 +14,17 @@ import SQLiteNIO
 public final class SQLiteStore: SQLStore {
     public let kind = DatabaseKind.sqlite
     public let location: String
-    /// How long a write waits for another process's write lock before giving up.
-    public static let busyTimeoutMilliseconds = 5000
+    /// How long a write waits by default for another process's write lock before giving up.
+    public static let defaultBusyTimeoutMilliseconds = 5000
+    private let busyTimeoutMilliseconds: Int
 
     private let writer: ConnectionPool<SQLiteConnection>
     private let readers: ConnectionPool<SQLiteConnection>
 
-    public init(path: String, readers readerCount: Int = 4) async throws {
+    public init(path: String, readers readerCount: Int = 4,
+                busyTimeoutMilliseconds: Int = SQLiteStore.defaultBusyTimeoutMilliseconds) async throws {
         self.location = path
+        self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
         let logger = Logger(label: "tracemark.registry.sqlite")
         let open: @Sendable () async throws -> SQLiteConnection = {
             let connection: SQLiteConnection
@@ -31,13 +34,13 @@ public final class SQLiteStore: SQLStore {
                 throw RegistryError(.database, "cannot open SQLite database \(path): check that its folder exists and is writable", cause: error)
             }
             let db = connection.sql(queryLogLevel: nil)
-            for pragma in ["PRAGMA busy_timeout = \(SQLiteStore.busyTimeoutMilliseconds)",
+            for pragma in ["PRAGMA busy_timeout = \(busyTimeoutMilliseconds)",
                            "PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON"] {
                 do {
                     try await db.raw(SQLQueryString(pragma)).run()
                 } catch {
                     try? await connection.close()
-                    throw SQLiteStore.translate(error, path: path)
+                    throw SQLiteStore.translate(error, path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
                 }
             }
             return connection
@@ -55,7 +58,7 @@ public final class SQLiteStore: SQLStore {
             do {
                 try await db.raw("BEGIN IMMEDIATE").run()
             } catch {
-                throw Self.translate(error, path: location)
+                throw Self.translate(error, path: location, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
             }
             do {
                 let result = try await body(db)
@@ -63,7 +66,7 @@ public final class SQLiteStore: SQLStore {
                 return result
             } catch {
                 try? await db.raw("ROLLBACK").run()
-                throw Self.translate(error, path: location)
+                throw Self.translate(error, path: location, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
             }
         }
     }
@@ -73,7 +76,7 @@ public final class SQLiteStore: SQLStore {
             do {
                 return try await body(connection.sql(queryLogLevel: nil))
             } catch {
-                throw Self.translate(error, path: location)
+                throw Self.translate(error, path: location, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
             }
         }
     }
@@ -83,12 +86,12 @@ public final class SQLiteStore: SQLStore {
         await readers.shutdown()
     }
 
-    static func translate(_ error: any Error, path: String) -> any Error {
+    static func translate(_ error: any Error, path: String, busyTimeoutMilliseconds: Int) -> any Error {
         guard let error = error as? SQLiteError else { return error }
         switch error.reason {
         case .busy, .locked, .busyTimeout, .busyInRecovery, .busyInSnapshot:
             return RegistryError(.databaseLocked,
-                "SQLite database \(path) is locked by another process for more than \(busyTimeoutMilliseconds / 1000) s; nothing was written: try again, or find the process that holds it (fuser \(path))",
+                "SQLite database \(path) is locked by another process for more than \(busyTimeoutMilliseconds) ms; nothing was written: try again, or find the process that holds it (fuser \(path))",
                 cause: error)
         case .readOnly, .readonlyCantLock, .readonlyDirectory, .permission, .cantOpen:
             return RegistryError(.database, "SQLite database \(path) cannot be written: check the file's and folder's permissions", cause: error)

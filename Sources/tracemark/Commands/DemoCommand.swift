@@ -1,0 +1,77 @@
+import ArgumentParser
+import GS1
+import Registry
+
+/// A short tour of the registry, safe to run again and again on the same database.
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Show what the registry does: classes, products, generated lots and serials, a reserved block, a series audit.")
+    @OptionGroup var options: GlobalOptions
+
+    func run() async throws {
+        try await options.withRegistry { registry in
+            let classes = Set(try await registry.classes().map(\.code))
+            if !classes.contains("PAINT") {
+                _ = try await registry.addClass(LotSerialClass(
+                    code: "PAINT", description: "Paint and chemicals by lot, first-expiry issue", tracking: .lot,
+                    tracksExpiry: true, issueMethod: .expiration, format: "L{yy}{MM}-{counter:4}"))
+            }
+            if !classes.contains("DEVICE") {
+                _ = try await registry.addClass(LotSerialClass(
+                    code: "DEVICE", description: "Machines by unique serial, own range per product", tracking: .serial,
+                    format: "SN{counter:7}", counterScope: .product, uniqueness: .global))
+            }
+            let products = Set(try await registry.products().map(\.article))
+            if !products.contains("PAINT-5L") {
+                _ = try await registry.addProduct(Product(article: "PAINT-5L", gtin: try GTIN("09501101530003"),
+                                                          description: "Floor paint, 5 l", unit: "pcs", lotSerialClass: "PAINT"))
+            }
+            if !products.contains("PUMP-200") {
+                _ = try await registry.addProduct(Product(article: "PUMP-200", description: "Pump 200 W", lotSerialClass: "DEVICE",
+                                                          counterStart: 1_000_000, counterEnd: 1_999_999))
+            }
+            if !products.contains("PUMP-400") {
+                _ = try await registry.addProduct(Product(article: "PUMP-400", description: "Pump 400 W", lotSerialClass: "DEVICE",
+                                                          counterStart: 2_000_000, counterEnd: 2_999_999))
+            }
+            if try await registry.warehouses().isEmpty {
+                _ = try await registry.addWarehouse(Warehouse(code: "MAIN", name: "Main warehouse"))
+            }
+
+            print("Registry: \(options.db)\n")
+            print(table(["CLASS", "TRACKING", "FORMAT", "COUNTER"], try await registry.classes().map {
+                [$0.code, $0.tracking.rawValue, $0.format ?? "-", $0.counterScope == .shared ? "shared" : "per product"]
+            }))
+            print("")
+            let expiry = registry.today.adding(days: 365)
+            let lots = try await registry.generate(product: "PAINT-5L", count: 2, expiry: expiry, reference: "demo")
+            print("Generated lots of PAINT-5L (expiry \(expiry)): \(lots.numbers.joined(separator: ", "))")
+            let serials = try await registry.generate(product: "PUMP-200", count: 3, reference: "demo")
+            print("Generated serials of PUMP-200: \(serials.numbers.joined(separator: ", "))")
+            let other = try await registry.generate(product: "PUMP-400", count: 1, reference: "demo")
+            print("Generated serial of PUMP-400 (its own range): \(other.numbers.joined(separator: ", "))")
+
+            let block = try await registry.reserveBlock(product: "PUMP-200", count: 3, purpose: "pre-printed labels")
+            try await registry.retire(product: "PUMP-200", number: block.numbers[0], reason: "label damaged")
+            _ = try await registry.register(NewLotSerial(product: "PUMP-200", number: block.numbers[1]))
+            let report = try await registry.blockReport(block.id)
+            print("Block \(block.id) for pre-printed labels: used \(report.used), voided \(report.voided), open \(report.open)")
+
+            do {
+                _ = try await registry.register(NewLotSerial(product: "PUMP-200", number: serials.numbers[0]))
+            } catch let error as RegistryError {
+                print("Registering \(serials.numbers[0]) again is refused: \(error.message)")
+            }
+            do {
+                _ = try await registry.addProduct(Product(article: "BAD", gtin: try GTIN("09501101530004")))
+            } catch let error as GS1Error {
+                print("A mistyped GTIN is refused: \(error.message)")
+            }
+            let audit = try await registry.audit(series: "DEVICE/PUMP-200")
+            print("Series DEVICE/PUMP-200: \(audit.issued) issued, \(audit.reserved) reserved, \(audit.voided) voided, "
+                  + (audit.isComplete ? "every number accounted for" : "GAPS \(audit.gaps)"))
+            print("\nTry: tracemark --help, tracemark lot show PUMP-200 \(serials.numbers[0]) --db \(options.db)")
+        }
+    }
+}

@@ -1,0 +1,169 @@
+import ArgumentParser
+import Foundation
+import GS1
+import Registry
+
+struct LotSerialCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lot",
+        abstract: "Lots and serial numbers: register, show, attributes, certificates, void. (`tracemark serial …` is the same.)",
+        subcommands: [Register.self, Show.self, List.self, Attributes.self, Attach.self, Void.self],
+        aliases: ["serial"]
+    )
+
+    static func show(_ ls: LotSerial) -> String {
+        var lines = fields([
+            (ls.kind.rawValue, ls.number), ("product", ls.product), ("status", ls.status.rawValue),
+            ("expiry", ls.expiry?.description), ("production", ls.production?.description),
+            ("origin", ls.origin.rawValue + (ls.series.map { ", series \($0) #\(ls.counter ?? 0)" } ?? "")),
+            ("flagged", ls.flaggedForInvestigation ? "for investigation" : nil), ("registered", ls.createdAt),
+        ])
+        for attribute in ls.attributes {
+            lines += "\n  \(attribute.name) = \(attribute.value.displayed)"
+        }
+        for file in ls.attachments {
+            lines += "\n  file #\(file.id) \(file.fileName) (\(file.mediaType), \(file.size) bytes, sha256 \(file.sha256))"
+        }
+        return lines
+    }
+
+    /// `name=value` attribute options, typed by the option that carries them.
+    struct AttributeOptions: ParsableArguments {
+        @Option(name: .customLong("text"), help: ArgumentHelp("A text attribute.", valueName: "name=value")) var texts: [String] = []
+        @Option(name: .customLong("number"), help: ArgumentHelp("A number attribute.", valueName: "name=value")) var numbers: [String] = []
+        @Option(name: .customLong("date"), help: ArgumentHelp("A date attribute (YYYY-MM-DD).", valueName: "name=value")) var dates: [String] = []
+
+        func attributes() throws -> [Attribute] {
+            try [("text", texts), ("number", numbers), ("date", dates)].flatMap { type, items in
+                try items.map { item in
+                    guard let equals = item.firstIndex(of: "="), equals != item.startIndex else {
+                        throw ValidationError("attribute \"\(item)\" must be written name=value")
+                    }
+                    return try Attribute.parse(name: String(item[..<equals]), type: type, text: String(item[item.index(after: equals)...]))
+                }
+            }
+        }
+    }
+
+    struct Register: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Register a lot or serial number that was typed, scanned or given by a supplier.",
+            discussion: "Example: tracemark lot register PAINT-5L L2611-001 --expiry 2027-11-30 --number viscosity=92.5")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The article number.") var product: String
+        @Argument(help: "The lot or serial number.") var number: String
+        @Option(help: "Expiry date (YYYY-MM-DD).") var expiry: String?
+        @Option(help: "Production date (YYYY-MM-DD).") var production: String?
+        @OptionGroup var attributes: AttributeOptions
+        func run() async throws {
+            let new = NewLotSerial(product: product, number: number,
+                                   expiry: try expiry.map { try parseDate($0, what: "--expiry") },
+                                   production: try production.map { try parseDate($0, what: "--production") },
+                                   attributes: try attributes.attributes())
+            let saved = try await options.withRegistry { try await $0.register(new) }
+            try options.emit(saved) { LotSerialCommand.show(saved) }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a lot or serial with its attributes and files.")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The article number.") var product: String
+        @Argument(help: "The lot or serial number.") var number: String
+        func run() async throws {
+            guard let found = try await options.withRegistry({ try await $0.lotSerial(product: product, number: number) }) else {
+                throw RegistryError(.notFound, "product \(product) has no lot or serial \(number)")
+            }
+            try options.emit(found) { LotSerialCommand.show(found) }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List a product's lots or serials.")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The article number.") var product: String
+        @Option(help: "At most this many.") var limit = 100
+        @Option(help: "Skip this many first.") var offset = 0
+        func run() async throws {
+            let found = try await options.withRegistry { try await $0.lotSerials(product: product, limit: limit, offset: offset) }
+            try options.emit(found) {
+                table(["NUMBER", "STATUS", "EXPIRY", "PRODUCTION", "ORIGIN"], found.map {
+                    [$0.number, $0.status.rawValue, $0.expiry?.description ?? "-", $0.production?.description ?? "-", $0.origin.rawValue]
+                })
+            }
+        }
+    }
+
+    struct Attributes: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "attr", abstract: "Set attributes (test results, …) of a lot or serial.",
+            discussion: "Example: tracemark lot attr PAINT-5L L2611-001 --number viscosity=92.5 --date tested=2026-11-20 --text lab=North")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The article number.") var product: String
+        @Argument(help: "The lot or serial number.") var number: String
+        @OptionGroup var attributes: AttributeOptions
+        func run() async throws {
+            let list = try attributes.attributes()
+            if list.isEmpty { throw ValidationError("give at least one --text, --number or --date name=value") }
+            let saved = try await options.withRegistry { try await $0.setAttributes(product: product, number: number, list) }
+            try options.emit(saved) { LotSerialCommand.show(saved) }
+        }
+    }
+
+    struct Attach: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Attach a file (a certificate) to a lot or serial.")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The article number.") var product: String
+        @Argument(help: "The lot or serial number.") var number: String
+        @Argument(help: "The file.") var file: String
+        @Option(help: "Its media type (default from the file name).") var mediaType: String?
+        func run() async throws {
+            let url = URL(fileURLWithPath: file)
+            let content: Data
+            do { content = try Data(contentsOf: url) } catch {
+                throw ValidationError("cannot read \(file): \(error.localizedDescription)")
+            }
+            let type = mediaType ?? Self.mediaType(for: url.pathExtension)
+            let saved = try await options.withRegistry {
+                try await $0.attach(product: product, number: number, fileName: url.lastPathComponent, mediaType: type, content: content)
+            }
+            try options.emit(saved) { "attached \(saved.fileName) as file #\(saved.id): \(saved.size) bytes, sha256 \(saved.sha256)" }
+        }
+
+        static func mediaType(for ext: String) -> String {
+            switch ext.lowercased() {
+            case "pdf": "application/pdf"
+            case "png": "image/png"
+            case "jpg", "jpeg": "image/jpeg"
+            case "txt": "text/plain"
+            case "csv": "text/csv"
+            case "json": "application/json"
+            case "xml": "application/xml"
+            default: "application/octet-stream"
+            }
+        }
+    }
+
+    struct Void: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "void",
+            abstract: "Void a number for good (a damaged label, a wrong entry without stock): it is never issued again.")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The article number.") var product: String
+        @Argument(help: "The lot or serial number.") var number: String
+        @Option(help: "Why.") var reason: String
+        func run() async throws {
+            try await options.withRegistry { try await $0.retire(product: product, number: number, reason: reason) }
+            try options.emit(["voided": number, "product": product]) { "\(number) of \(product) voided" }
+        }
+    }
+}
+
+extension Attribute.Value {
+    var displayed: String {
+        switch self {
+        case .text(let text): text
+        case .number(let number): number.description
+        case .date(let date): date.description
+        }
+    }
+}

@@ -1,0 +1,81 @@
+public import ArgumentParser
+import Foundation
+import GS1
+import Registry
+
+/// Options every command takes.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The registry: an SQLite file (created when missing) or a postgres:// URL.",
+                                            valueName: "path-or-url"))
+    var db: String = ProcessInfo.processInfo.environment["TRACEMARK_DB"] ?? "./tracemark.sqlite"
+
+    @Flag(name: .long, help: "Print JSON for scripts instead of text.")
+    var json = false
+
+    /// Opens the registry, runs `body`, and closes it again whatever happens.
+    func withRegistry<T: Sendable>(_ body: (Registry) async throws -> T) async throws -> T {
+        let registry = try await Registry.open(db)
+        do {
+            let result = try await body(registry)
+            await registry.close()
+            return result
+        } catch {
+            await registry.close()
+            throw error
+        }
+    }
+
+    /// Prints `value` as JSON, or `text()` for people.
+    func emit<T: Encodable>(_ value: T, text: () -> String) throws {
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(value), as: UTF8.self))
+        } else {
+            let out = text()
+            if !out.isEmpty { print(out) }
+        }
+    }
+}
+
+/// Parses a `YYYY-MM-DD` date argument.
+func parseDate(_ text: String, what: String) throws -> CalendarDate {
+    guard let date = CalendarDate(iso: text) else {
+        throw ValidationError("\(what) \"\(text)\" is not a date: write YYYY-MM-DD")
+    }
+    return date
+}
+
+/// Parses an optional GTIN argument with the GS1 target's message.
+func parseGTIN(_ text: String?) throws -> GTIN? {
+    guard let text else { return nil }
+    do { return try GTIN(text) } catch { throw RegistryError(.invalidInput, error.message) }
+}
+
+/// A plain text table with aligned columns.
+func table(_ header: [String], _ rows: [[String]]) -> String {
+    guard !rows.isEmpty else { return "(none)" }
+    let all = [header] + rows
+    let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
+    return all.map { row in
+        row.enumerated().map { index, cell in
+            index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+        }.joined(separator: "  ")
+    }.joined(separator: "\n")
+}
+
+/// `name: value` lines, for showing one record.
+func fields(_ pairs: [(String, String?)]) -> String {
+    let width = pairs.map(\.0.count).max() ?? 0
+    return pairs.compactMap { name, value in
+        value.map { "\(name.padding(toLength: width, withPad: " ", startingAt: 0))  \($0)" }
+    }.joined(separator: "\n")
+}
+
+extension LotSerialClass.Tracking: ExpressibleByArgument {}
+extension LotSerialClass.SerialQuantity: ExpressibleByArgument {}
+extension LotSerialClass.Assignment: ExpressibleByArgument {}
+extension LotSerialClass.IssueMethod: ExpressibleByArgument {}
+extension LotSerialClass.CounterScope: ExpressibleByArgument {}
+extension LotSerialClass.Uniqueness: ExpressibleByArgument {}
+extension Partner.Role: ExpressibleByArgument {}

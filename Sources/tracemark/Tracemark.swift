@@ -1,0 +1,41 @@
+import ArgumentParser
+import Foundation
+import Registry
+
+/// The `tracemark` command: the registry, scanners, labels and printers from a shell.
+@main
+struct Tracemark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tracemark",
+        abstract: "Lot and serial numbers from scan to label: the registry, scanners and label printers of a warehouse or line.",
+        discussion: """
+            Every command takes --db (an SQLite file, default ./tracemark.sqlite, or a postgres:// URL) \
+            and --json (machine-readable output). Exit status: 0 done, 1 refused by the registry (the \
+            message says why; nothing was written), 64 bad command line, 69 database unavailable or locked.
+            """,
+        subcommands: [
+            ClassCommand.self, ProductCommand.self, SeriesCommand.self, GenerateCommand.self, LotSerialCommand.self,
+            BlockCommand.self, WarehouseCommand.self, PartnerCommand.self, DemoCommand.self,
+        ]
+    )
+
+    /// Runs the command line, turning registry errors into one readable line and an exit code.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as RegistryError {
+            FileHandle.standardError.write(Data("tracemark: \(error.message)\n".utf8))
+            switch error.code {
+            case .databaseLocked, .database, .unsupportedDatabase: Foundation.exit(69)
+            default: Foundation.exit(1)
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
+}
