@@ -68,7 +68,10 @@ let package = Package(
         .testTarget(name: "GS1Tests", dependencies: ["GS1"], swiftSettings: swiftSettings),
         .testTarget(
             name: "RegistryTests",
-            dependencies: ["Registry", "GS1", "tracemark"],
+            dependencies: [
+                "Registry", "GS1",
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
             swiftSettings: swiftSettings
         ),
     ]

@@ -40,13 +40,13 @@ extension Registry {
             let global = lotSerialClass.uniqueness == .global
             let id: Int
             do {
-                id = try await db.raw("""
+                id = try await Self.guarded(db) { try await db.raw("""
                     INSERT INTO lot_serials (product_id, kind, number, global_number, expiry, production, status, flagged, origin, created_at)
                     VALUES (\(bind: productID), \(bind: lotSerialClass.tracking.rawValue), \(bind: new.number),
                             \(bind: global ? new.number : nil), \(bind: new.expiry?.description), \(bind: new.production?.description),
                             'available', 0, 'entered', \(bind: created))
                     RETURNING id
-                    """).first()!.int("id")
+                    """).first()!.int("id") }
             } catch where DatabaseErrors.uniqueViolation(error) != nil {
                 throw try await Self.numberExists(db, article: new.product, number: new.number, global: global)
             }

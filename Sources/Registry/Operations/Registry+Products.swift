@@ -11,12 +11,12 @@ extension Registry {
             }
             try await Self.checkProductReferences(db, product)
             do {
-                try await db.raw("""
+                try await Self.guarded(db) { try await db.raw("""
                     INSERT INTO products (article, gtin, description, unit, class_code, counter_start, counter_end, allows_unknown_serials)
                     VALUES (\(bind: product.article), \(bind: product.gtin?.gtin14), \(bind: product.description), \(bind: product.unit),
                             \(bind: product.lotSerialClass), \(bind: product.counterStart), \(bind: product.counterEnd),
                             \(bind: product.allowsUnknownSerials ? 1 : 0))
-                    """).run()
+                    """).run() }
             } catch where DatabaseErrors.uniqueViolation(error) != nil {
                 throw try await Self.productClash(db, product)
             }
@@ -52,13 +52,13 @@ extension Registry {
             }
             if old.lotSerialClass != product.lotSerialClass { counterSeries = nil }
             do {
-                try await db.raw("""
+                try await Self.guarded(db) { try await db.raw("""
                     UPDATE products SET gtin = \(bind: product.gtin?.gtin14), description = \(bind: product.description),
                         unit = \(bind: product.unit), class_code = \(bind: product.lotSerialClass),
                         counter_start = \(bind: product.counterStart), counter_end = \(bind: product.counterEnd),
                         counter_series = \(bind: counterSeries), allows_unknown_serials = \(bind: product.allowsUnknownSerials ? 1 : 0)
                     WHERE id = \(bind: id)
-                    """).run()
+                    """).run() }
             } catch where DatabaseErrors.uniqueViolation(error) != nil {
                 throw try await Self.productClash(db, product)
             }

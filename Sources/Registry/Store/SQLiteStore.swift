@@ -20,16 +20,28 @@ public final class SQLiteStore: SQLStore {
 
     private let writer: ConnectionPool<SQLiteConnection>
     private let readers: ConnectionPool<SQLiteConnection>
+    /// SQLite calls block their thread (a busy wait for another writer, an fsync), so the store
+    /// has threads of its own: the writer's, and the readers'. On a shared pool, writers waiting
+    /// for a lock could occupy every thread and starve the writer that holds it.
+    private let writerThreads: NIOThreadPool
+    private let readerThreads: NIOThreadPool
 
     public init(path: String, readers readerCount: Int = 4,
                 busyTimeoutMilliseconds: Int = SQLiteStore.defaultBusyTimeoutMilliseconds) async throws {
         self.location = path
         self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
         let logger = Logger(label: "tracemark.registry.sqlite")
-        let open: @Sendable () async throws -> SQLiteConnection = {
+        let writerThreads = NIOThreadPool(numberOfThreads: 1)
+        let readerThreads = NIOThreadPool(numberOfThreads: min(2, readerCount))
+        writerThreads.start()
+        readerThreads.start()
+        self.writerThreads = writerThreads
+        self.readerThreads = readerThreads
+        let open: @Sendable (NIOThreadPool) async throws -> SQLiteConnection = { threads in
             let connection: SQLiteConnection
             do {
-                connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+                connection = try await SQLiteConnection.open(storage: .file(path: path), threadPool: threads, logger: logger,
+                                                             on: MultiThreadedEventLoopGroup.singleton.any())
             } catch {
                 throw RegistryError(.database, "cannot open SQLite database \(path): check that its folder exists and is writable", cause: error)
             }
@@ -46,10 +58,15 @@ public final class SQLiteStore: SQLStore {
             return connection
         }
         let close: @Sendable (SQLiteConnection) async -> Void = { try? await $0.close() }
-        self.writer = ConnectionPool(maximum: 1, open: open, close: close)
-        self.readers = ConnectionPool(maximum: readerCount, open: open, close: close)
+        self.writer = ConnectionPool(maximum: 1, open: { try await open(writerThreads) }, close: close)
+        self.readers = ConnectionPool(maximum: readerCount, open: { try await open(readerThreads) }, close: close)
         // Open the writer now, so that a bad path fails here with a clear message.
-        try await writer.with { _ in }
+        do {
+            try await writer.with { _ in }
+        } catch {
+            await self.close()
+            throw error
+        }
     }
 
     public func write<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
@@ -84,6 +101,8 @@ public final class SQLiteStore: SQLStore {
     public func close() async {
         await writer.shutdown()
         await readers.shutdown()
+        try? await writerThreads.shutdownGracefully()
+        try? await readerThreads.shutdownGracefully()
     }
 
     static func translate(_ error: any Error, path: String, busyTimeoutMilliseconds: Int) -> any Error {

@@ -1,0 +1,202 @@
+import Foundation
+import GS1
+import Registry
+import SQLKit
+import Testing
+
+@Suite struct GenerationTests {
+    let november = CalendarDate(year: 2026, month: 11, day: 23)!
+
+    @Test(arguments: Backend.available)
+    func numbersFollowTheClassFormatWithTheDateOfReceipt(backend: Backend) async throws {
+        try await withRegistry(backend) { registry, _ in
+            _ = try await registry.addClass(LotSerialClass(code: "LOTS", tracking: .lot, format: "LOT-{yyyy}{MM}-{counter:5}"))
+            _ = try await registry.addProduct(Product(article: "PAINT", lotSerialClass: "LOTS"))
+            let generated = try await registry.generate(product: "PAINT", count: 3, date: november)
+            #expect(generated.numbers == ["LOT-202611-00001", "LOT-202611-00002", "LOT-202611-00003"])
+            let lot = try #require(try await registry.lotSerial(product: "PAINT", number: "LOT-202611-00002"))
+            #expect(lot.kind == .lot)
+            #expect(lot.origin == .generated)
+            #expect(lot.counter == 2)
+            #expect(lot.status == .available)
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func generationSkipsNumbersThatExistOrWereVoidedAndAccountsForThem(backend: Backend) async throws {
+        try await withRegistry(backend) { registry, _ in
+            _ = try await registry.addClass(LotSerialClass(code: "SN", tracking: .serial, format: "SN{counter:4}"))
+            _ = try await registry.addProduct(Product(article: "PHONE", lotSerialClass: "SN"))
+            _ = try await registry.register(NewLotSerial(product: "PHONE", number: "SN0002"))
+            try await registry.retire(product: "PHONE", number: "SN0003", reason: "label damaged")
+            let generated = try await registry.generate(product: "PHONE", count: 3)
+            #expect(generated.numbers == ["SN0001", "SN0004", "SN0005"])
+            #expect(generated.skipped == ["SN0002", "SN0003"])
+            let audit = try await registry.audit(series: "CLASS-SN")
+            #expect(audit.isComplete)
+            #expect(audit.issued == 3)
+            #expect(audit.voided == 2)
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func aCounterThatWouldOutgrowItsFormatRefusesTheWholeGeneration(backend: Backend) async throws {
+        try await withRegistry(backend) { registry, _ in
+            _ = try await registry.addClass(LotSerialClass(code: "SN", tracking: .serial, format: "S{counter:2}"))
+            _ = try await registry.addProduct(Product(article: "P", lotSerialClass: "SN"))
+            _ = try await registry.generate(product: "P", count: 97)
+            await expectRefusal(.counterExhausted, "would reach 100", "S{counter:2}", "2 numbers left") {
+                _ = try await registry.generate(product: "P", count: 3)
+            }
+            #expect(try await registry.series("CLASS-SN").next == 98)
+            #expect(try await registry.lotSerials(product: "P", limit: 1000).count == 97)
+            #expect(try await registry.generate(product: "P", count: 2).numbers == ["S98", "S99"])
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func aLotFormatWithoutCounterMakesOneLotPerDay(backend: Backend) async throws {
+        try await withRegistry(backend) { registry, _ in
+            _ = try await registry.addClass(LotSerialClass(code: "DAY", tracking: .lot, format: "LOT-{yyyy}{MM}{dd}"))
+            _ = try await registry.addProduct(Product(article: "BREAD", lotSerialClass: "DAY"))
+            #expect(try await registry.generate(product: "BREAD", count: 1, date: november).numbers == ["LOT-20261123"])
+            await expectRefusal(.duplicate, "LOT-20261123 of product BREAD exists already", "one number per date") {
+                _ = try await registry.generate(product: "BREAD", count: 1, date: november)
+            }
+            await expectRefusal(.invalidInput, "generate 1, not 2") {
+                _ = try await registry.generate(product: "BREAD", count: 2, date: november.adding(days: 1))
+            }
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func eachProductCountsInItsOwnRangeAndStopsAtItsEnd(backend: Backend) async throws {
+        try await withRegistry(backend) { registry, _ in
+            _ = try await registry.addClass(LotSerialClass(code: "DEV", tracking: .serial, format: "{counter:6}", counterScope: .product))
+            _ = try await registry.addProduct(Product(article: "A", lotSerialClass: "DEV", counterStart: 0, counterEnd: 2))
+            _ = try await registry.addProduct(Product(article: "B", lotSerialClass: "DEV", counterStart: 100_000))
+            #expect(try await registry.generate(product: "A", count: 2).numbers == ["000000", "000001"])
+            #expect(try await registry.generate(product: "B", count: 2).numbers == ["100000", "100001"])
+            await expectRefusal(.counterExhausted, "the end 2 of product A's counter range", "1 numbers left") {
+                _ = try await registry.generate(product: "A", count: 2)
+            }
+            #expect(try await registry.generate(product: "A", count: 1).numbers == ["000002"])
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func numbersAreUniquePerProductUnlessTheClassAsksForGlobalUniqueness(backend: Backend) async throws {
+        try await withRegistry(backend) { registry, _ in
+            _ = try await registry.addClass(LotSerialClass(code: "LOCAL", tracking: .serial))
+            _ = try await registry.addClass(LotSerialClass(code: "GLOBAL", tracking: .serial, uniqueness: .global))
+            for (article, code) in [("L1", "LOCAL"), ("L2", "LOCAL"), ("G1", "GLOBAL"), ("G2", "GLOBAL")] {
+                _ = try await registry.addProduct(Product(article: article, lotSerialClass: code))
+            }
+            _ = try await registry.register(NewLotSerial(product: "L1", number: "X-1"))
+            _ = try await registry.register(NewLotSerial(product: "L2", number: "X-1"))
+            _ = try await registry.register(NewLotSerial(product: "G1", number: "X-1"))
+            await expectRefusal(.duplicate, "serial X-1 exists already on product G1") {
+                _ = try await registry.register(NewLotSerial(product: "G2", number: "X-1"))
+            }
+            await expectRefusal(.duplicate, "serial X-1 of product L1 exists already") {
+                _ = try await registry.register(NewLotSerial(product: "L1", number: "X-1"))
+            }
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func makingAClassGloballyUniqueIsRefusedWhenItsNumbersClash(backend: Backend) async throws {
+        try await withRegistry(backend) { registry, _ in
+            _ = try await registry.addClass(LotSerialClass(code: "C", tracking: .serial))
+            _ = try await registry.addProduct(Product(article: "A", lotSerialClass: "C"))
+            _ = try await registry.addProduct(Product(article: "B", lotSerialClass: "C"))
+            _ = try await registry.register(NewLotSerial(product: "A", number: "7"))
+            _ = try await registry.register(NewLotSerial(product: "B", number: "7"))
+            var global = try await registry.lotSerialClass("C")
+            global.uniqueness = .global
+            await expectRefusal(.conflict, "cannot make numbers globally unique") { _ = try await registry.updateClass(global) }
+            #expect(try await registry.lotSerialClass("C").uniqueness == .product)
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func aClassThatTracksExpiryRequiresAnExpiryDate(backend: Backend) async throws {
+        try await withRegistry(backend) { registry, _ in
+            _ = try await registry.addClass(LotSerialClass(code: "MED", tracking: .lot, tracksExpiry: true, format: "B{counter:4}"))
+            _ = try await registry.addProduct(Product(article: "PILLS", lotSerialClass: "MED"))
+            await expectRefusal(.invalidInput, "tracks expiry dates") {
+                _ = try await registry.register(NewLotSerial(product: "PILLS", number: "B1"))
+            }
+            await expectRefusal(.invalidInput, "need an expiry date") { _ = try await registry.generate(product: "PILLS", count: 1) }
+            let expiry = CalendarDate(year: 2027, month: 1, day: 31)!
+            let lot = try await registry.register(NewLotSerial(product: "PILLS", number: "B1", expiry: expiry))
+            #expect(lot.expiry == expiry)
+            #expect(try await registry.lotSerials(product: "PILLS").count == 1)
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func aReservedBlockReportsUsedVoidedAndOpenNumbers(backend: Backend) async throws {
+        try await withRegistry(backend) { registry, _ in
+            _ = try await registry.addClass(LotSerialClass(code: "SN", tracking: .serial, format: "SN{counter:4}"))
+            _ = try await registry.addProduct(Product(article: "P", lotSerialClass: "SN"))
+            let block = try await registry.reserveBlock(product: "P", count: 4, purpose: "pre-printed roll 7")
+            #expect(block.numbers == ["SN0001", "SN0002", "SN0003", "SN0004"])
+            _ = try await registry.register(NewLotSerial(product: "P", number: "SN0001"))
+            try await registry.retire(product: "P", number: "SN0002", reason: "torn label")
+            let report = try await registry.blockReport(block.id)
+            #expect(report.used == ["SN0001"])
+            #expect(report.voided == ["SN0002"])
+            #expect(report.open == ["SN0003", "SN0004"])
+            // Generation never issues the block's numbers.
+            #expect(try await registry.generate(product: "P", count: 1).numbers == ["SN0005"])
+            let audit = try await registry.audit(series: "CLASS-SN")
+            #expect(audit.isComplete)
+            #expect(audit.reserved == 4)
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func aVoidedNumberCanNeverBeUsedAgain(backend: Backend) async throws {
+        try await withRegistry(backend) { registry, _ in
+            _ = try await registry.addClass(LotSerialClass(code: "SN", tracking: .serial))
+            _ = try await registry.addProduct(Product(article: "P", lotSerialClass: "SN"))
+            _ = try await registry.register(NewLotSerial(product: "P", number: "WRONG-1"))
+            try await registry.retire(product: "P", number: "WRONG-1", reason: "typo at receipt")
+            #expect(try await registry.lotSerial(product: "P", number: "WRONG-1") == nil)
+            await expectRefusal(.numberRetired, "WRONG-1 of product P was voided", "typo at receipt", "never be used again") {
+                _ = try await registry.register(NewLotSerial(product: "P", number: "WRONG-1"))
+            }
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func attributesAndCertificatesAreKeptWithTheLot(backend: Backend) async throws {
+        try await withRegistry(backend) { registry, _ in
+            _ = try await registry.addClass(LotSerialClass(code: "LOTS", tracking: .lot))
+            _ = try await registry.addProduct(Product(article: "PAINT", lotSerialClass: "LOTS"))
+            _ = try await registry.register(NewLotSerial(
+                product: "PAINT", number: "L1", production: CalendarDate(year: 2026, month: 11, day: 1),
+                attributes: [Attribute(name: "viscosity", value: .number(Decimal(string: "92.5")!))]))
+            let updated = try await registry.setAttributes(product: "PAINT", number: "L1", [
+                Attribute(name: "lab", value: .text("North")),
+                Attribute(name: "tested", value: .date(CalendarDate(year: 2026, month: 11, day: 20)!)),
+                Attribute(name: "viscosity", value: .number(Decimal(string: "93.25")!)),
+            ])
+            #expect(updated.attributes.map(\.name) == ["lab", "tested", "viscosity"])
+            #expect(updated.attributes.last?.value == .number(Decimal(string: "93.25")!))
+            let content = Data("certificate of analysis\n".utf8)
+            let file = try await registry.attach(product: "PAINT", number: "L1", fileName: "coa.txt", mediaType: "text/plain", content: content)
+            #expect(file.size == content.count)
+            #expect(file.sha256 == "5928c45f26932845c089c2029257e7bb736f9cf487555c7f9ebda688e1091a23")
+            let (_, stored) = try await registry.attachmentContent(id: file.id)
+            #expect(stored == content)
+            let lot = try #require(try await registry.lotSerial(product: "PAINT", number: "L1"))
+            #expect(lot.attachments.map(\.sha256) == [file.sha256])
+            await expectRefusal(.invalidInput, "\"abc\" is not a number") { _ = try Attribute.parse(name: "x", type: "number", text: "abc") }
+            await expectRefusal(.notFound, "product PAINT has no lot or serial L9") {
+                _ = try await registry.setAttributes(product: "PAINT", number: "L9", [Attribute(name: "a", value: .text("b"))])
+            }
+        }
+    }
+}

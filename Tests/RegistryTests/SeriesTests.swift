@@ -1,0 +1,89 @@
+import Registry
+import SQLKit
+import Testing
+
+@Suite struct SeriesTests {
+    @Test(arguments: Backend.available)
+    func builtInDocumentSeriesExistAndCannotBeDeleted(backend: Backend) async throws {
+        try await withRegistry(backend) { registry, _ in
+            let codes = try await registry.allSeries().map(\.code)
+            #expect(Set(["RECEIPT", "ISSUE", "TRANSFER", "PRODUCTION", "RETURN", "WRITEOFF"]).isSubset(of: Set(codes)))
+            await expectRefusal(.conflict, "built in") { try await registry.deleteSeries("RECEIPT") }
+            let edited = try await registry.updateSeries(code: "RECEIPT", description: "Goods in", format: "GI{counter:7}")
+            #expect(edited.format == "GI{counter:7}")
+            #expect(try await registry.takeNumbers(series: "RECEIPT").numbers == ["GI0000001"])
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func takenNumbersAreConsecutiveAndFormatted(backend: Backend) async throws {
+        try await withRegistry(backend) { registry, _ in
+            _ = try await registry.addSeries(NumberSeries(code: "PAL", format: "PAL{counter:5}", start: 98))
+            #expect(try await registry.takeNumbers(series: "PAL", count: 3).numbers == ["PAL00098", "PAL00099", "PAL00100"])
+            #expect(try await registry.takeNumbers(series: "PAL").first == 101)
+            #expect(try await registry.audit(series: "PAL").isComplete)
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func settingTheNextNumberForwardVoidsTheSkippedOnesAndBackwardsIsRefused(backend: Backend) async throws {
+        try await withRegistry(backend) { registry, _ in
+            _ = try await registry.addSeries(NumberSeries(code: "INV", format: "{counter:6}"))
+            _ = try await registry.takeNumbers(series: "INV", count: 10)
+            let moved = try await registry.setNextNumber(series: "INV", to: 5000, reason: "continue after migration")
+            #expect(moved.next == 5000)
+            await expectRefusal(.conflict, "next number is 5000", "cannot be set back to 10") {
+                _ = try await registry.setNextNumber(series: "INV", to: 10, reason: "")
+            }
+            #expect(try await registry.takeNumbers(series: "INV").first == 5000)
+            let audit = try await registry.audit(series: "INV")
+            #expect(audit.isComplete)
+            #expect(audit.issued == 11)
+            #expect(audit.voided == 4989)
+            let ledger = try await registry.ledger(series: "INV")
+            #expect(ledger.map(\.kind) == [.issued, .voided, .issued])
+            #expect(ledger[1].reason == "continue after migration")
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func aTransactionThatRollsBackGivesItsNumbersBack(backend: Backend) async throws {
+        struct Abort: Error {}
+        try await withRegistry(backend) { registry, _ in
+            _ = try await registry.addSeries(NumberSeries(code: "DOC"))
+            do {
+                _ = try await registry.store.write { db in
+                    _ = try await registry.takeNumbers(db, series: "DOC", count: 5, reason: "", reference: "doomed")
+                    throw Abort()
+                }
+            } catch is Abort {}
+            #expect(try await registry.takeNumbers(series: "DOC").first == 1)
+            #expect(try await registry.audit(series: "DOC").isComplete)
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func aSeriesThatOutgrowsItsFormatIsRefusedWithNothingWritten(backend: Backend) async throws {
+        try await withRegistry(backend) { registry, _ in
+            _ = try await registry.addSeries(NumberSeries(code: "TINY", format: "T{counter:2}", start: 98))
+            await expectRefusal(.counterExhausted, "series TINY would reach 100", "T{counter:2}") {
+                _ = try await registry.takeNumbers(series: "TINY", count: 3)
+            }
+            #expect(try await registry.series("TINY").next == 98)
+            #expect(try await registry.takeNumbers(series: "TINY", count: 2).numbers == ["T98", "T99"])
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func aUserSeriesIsDeletedOnlyBeforeItIssuedANumber(backend: Backend) async throws {
+        try await withRegistry(backend) { registry, _ in
+            _ = try await registry.addSeries(NumberSeries(code: "A"))
+            _ = try await registry.addSeries(NumberSeries(code: "B"))
+            _ = try await registry.takeNumbers(series: "B")
+            try await registry.deleteSeries("A")
+            await expectRefusal(.conflict, "series B has accounted for numbers 1–1") { try await registry.deleteSeries("B") }
+            await expectRefusal(.invalidInput, "has no counter") { _ = try await registry.addSeries(NumberSeries(code: "C", format: "FIXED")) }
+            await expectRefusal(.duplicate, "series B exists already") { _ = try await registry.addSeries(NumberSeries(code: "B")) }
+        }
+    }
+}
