@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+
+/// The `tracemark` command as a user runs it: a real process, its output, its exit status.
+@Suite struct CommandLineTests {
+    struct Run {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    static let executable: URL = {
+        let tests = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).standardizedFileURL
+        var folder = tests.deletingLastPathComponent()
+        // swift test runs tracemarkPackageTests.xctest from the build folder that also holds `tracemark`.
+        while !FileManager.default.isExecutableFile(atPath: folder.appendingPathComponent("tracemark").path),
+              folder.path != "/" {
+            folder = folder.deletingLastPathComponent()
+        }
+        return folder.appendingPathComponent("tracemark")
+    }()
+
+    func tracemark(_ arguments: String..., db: String? = nil) throws -> Run {
+        let process = Process()
+        process.executableURL = Self.executable
+        process.arguments = arguments + (db.map { ["--db", $0] } ?? [])
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                   stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    @Test func helpListsTheCommands() throws {
+        let run = try tracemark("--help")
+        #expect(run.status == 0)
+        for command in ["class", "product", "series", "generate", "lot, serial", "block", "warehouse", "partner"] {
+            #expect(run.stdout.contains(command))
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func aUserSetsUpNumberingAndGeneratesSerials(backend: Backend) async throws {
+        let database = try await TestDatabase.make(backend)
+        defer { Task { await database.drop() } }
+        let db = database.location
+        #expect(try tracemark("class", "add", "SN", "--tracking", "serial", "--format", "SN-{yy}-{counter:4}", db: db).status == 0)
+        #expect(try tracemark("product", "add", "PHONE", "--gtin", "9501101530003", "--class", "SN", db: db).status == 0)
+
+        let generated = try tracemark("generate", "PHONE", "--count", "3", "--date", "2026-11-23", "--json", db: db)
+        #expect(generated.status == 0, "\(generated.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(generated.stdout.utf8)) as? [String: Any]
+        #expect(json?["numbers"] as? [String] == ["SN-26-0001", "SN-26-0002", "SN-26-0003"])
+
+        let shown = try tracemark("serial", "show", "PHONE", "SN-26-0002", "--json", db: db)
+        let serial = try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any]
+        #expect(serial?["kind"] as? String == "serial")
+        #expect(serial?["counter"] as? Int == 2)
+
+        let product = try tracemark("product", "show", "PHONE", "--json", db: db)
+        #expect(product.stdout.contains("\"gtin\" : \"09501101530003\""))
+        #expect(try tracemark("series", "audit", "CLASS-SN", db: db).stdout.contains("complete, no gap, no duplicate"))
+    }
+
+    @Test(arguments: Backend.available)
+    func aRefusalIsOneLineOnStandardErrorWithExitStatusOne(backend: Backend) async throws {
+        let database = try await TestDatabase.make(backend)
+        defer { Task { await database.drop() } }
+        let db = database.location
+        let badGTIN = try tracemark("product", "add", "X", "--gtin", "09501101530004", db: db)
+        #expect(badGTIN.status == 1)
+        #expect(badGTIN.stderr == "tracemark: GTIN 09501101530004: check digit should be 3, got 4\n")
+        #expect(badGTIN.stdout.isEmpty)
+        let backwards = try tracemark("series", "set-next", "RECEIPT", "0", db: db)
+        #expect(backwards.status == 1)
+        #expect(backwards.stderr.contains("a series only moves forward"))
+        let unknown = try tracemark("class", "add", "C", "--tracking", "lot", "--format", "L{yyy}", db: db)
+        #expect(unknown.stderr.contains("unknown token {yyy} at position 2"))
+        #expect(try tracemark("product", "list", "--json", db: db).stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[\n\n]")
+    }
+
+    @Test func aBadCommandLineAndAnUnreachableDatabaseHaveTheirOwnStatus() throws {
+        #expect(try tracemark("generate", "P", "--count", "many").status == 64)
+        let unreachable = try tracemark("product", "list", db: "postgres://nobody@127.0.0.1:1/none")
+        #expect(unreachable.status == 69)
+        #expect(unreachable.stderr.contains("cannot connect to PostgreSQL at postgres://nobody@127.0.0.1:1/none"))
+    }
+}
