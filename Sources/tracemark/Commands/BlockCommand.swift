@@ -24,6 +24,8 @@ struct BlockCommand: AsyncParsableCommand {
     }
 
     struct Report: AsyncParsableCommand {
+        static func list(_ numbers: [String]) -> String { numbers.isEmpty ? "-" : numbers.joined(separator: " ") }
+
         static let configuration = CommandConfiguration(abstract: "Which numbers of a block are used, voided, or still open.")
         @OptionGroup var options: GlobalOptions
         @Argument(help: "The block id.") var id: Int
@@ -31,8 +33,7 @@ struct BlockCommand: AsyncParsableCommand {
             let report = try await options.withRegistry { try await $0.blockReport(id) }
             try options.emit(report) {
                 "block \(report.block.id) of \(report.block.product) (\(report.block.purpose)): \(report.used.count) used, \(report.voided.count) voided, \(report.open.count) open\n"
-                    + fields([("used", report.used.joined(separator: " ")), ("voided", report.voided.joined(separator: " ")),
-                              ("open", report.open.joined(separator: " "))])
+                    + fields([("used", Self.list(report.used)), ("voided", Self.list(report.voided)), ("open", Self.list(report.open))])
             }
         }
     }
