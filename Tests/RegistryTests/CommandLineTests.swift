@@ -2,6 +2,12 @@ import Foundation
 import Testing
 
 /// The `tracemark` command as a user runs it: a real process, its output, its exit status.
+/// A value handed from a reader thread, with a semaphore saying it is there.
+final class PipeReading: @unchecked Sendable {
+    var value = Data()
+    let done = DispatchSemaphore(value: 0)
+}
+
 @Suite struct CommandLineTests {
     struct Run {
         let status: Int32
@@ -20,23 +26,38 @@ import Testing
         return folder.appendingPathComponent("tracemark")
     }()
 
-    func tracemark(_ arguments: String..., db: String? = nil) throws -> Run {
+    /// Runs the command on a thread of its own: waiting for a process blocks, and blocking the
+    /// cooperative pool would stall the other tests' database work (and so this command's).
+    func tracemark(_ arguments: String..., db: String? = nil) async throws -> Run {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try Self.run(arguments + (db.map { ["--db", $0] } ?? [])) })
+            }
+        }
+    }
+
+    static func run(_ arguments: [String]) throws -> Run {
         let process = Process()
         process.executableURL = Self.executable
-        process.arguments = arguments + (db.map { ["--db", $0] } ?? [])
+        process.arguments = arguments
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
         try process.run()
+        // Read standard error on another thread so that neither pipe can fill up and stall the child.
+        let stderrData = PipeReading()
+        let reader = Thread { stderrData.value = err.fileHandleForReading.readDataToEndOfFile(); stderrData.done.signal() }
+        reader.start()
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        stderrData.done.wait()
+        let stderr = stderrData.value
         process.waitUntilExit()
         return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
                    stderr: String(decoding: stderr, as: UTF8.self))
     }
 
-    @Test func helpListsTheCommands() throws {
-        let run = try tracemark("--help")
+    @Test func helpListsTheCommands() async throws {
+        let run = try await tracemark("--help")
         #expect(run.status == 0)
         for command in ["class", "product", "series", "generate", "lot, serial", "block", "warehouse", "partner"] {
             #expect(run.stdout.contains(command))
@@ -48,22 +69,22 @@ import Testing
         let database = try await TestDatabase.make(backend)
         defer { Task { await database.drop() } }
         let db = database.location
-        #expect(try tracemark("class", "add", "SN", "--tracking", "serial", "--format", "SN-{yy}-{counter:4}", db: db).status == 0)
-        #expect(try tracemark("product", "add", "PHONE", "--gtin", "9501101530003", "--class", "SN", db: db).status == 0)
+        #expect(try await tracemark("class", "add", "SN", "--tracking", "serial", "--format", "SN-{yy}-{counter:4}", db: db).status == 0)
+        #expect(try await tracemark("product", "add", "PHONE", "--gtin", "9501101530003", "--class", "SN", db: db).status == 0)
 
-        let generated = try tracemark("generate", "PHONE", "--count", "3", "--date", "2026-11-23", "--json", db: db)
+        let generated = try await tracemark("generate", "PHONE", "--count", "3", "--date", "2026-11-23", "--json", db: db)
         #expect(generated.status == 0, "\(generated.stderr)")
         let json = try JSONSerialization.jsonObject(with: Data(generated.stdout.utf8)) as? [String: Any]
         #expect(json?["numbers"] as? [String] == ["SN-26-0001", "SN-26-0002", "SN-26-0003"])
 
-        let shown = try tracemark("serial", "show", "PHONE", "SN-26-0002", "--json", db: db)
+        let shown = try await tracemark("serial", "show", "PHONE", "SN-26-0002", "--json", db: db)
         let serial = try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any]
         #expect(serial?["kind"] as? String == "serial")
         #expect(serial?["counter"] as? Int == 2)
 
-        let product = try tracemark("product", "show", "PHONE", "--json", db: db)
+        let product = try await tracemark("product", "show", "PHONE", "--json", db: db)
         #expect(product.stdout.contains("\"gtin\" : \"09501101530003\""))
-        #expect(try tracemark("series", "audit", "CLASS-SN", db: db).stdout.contains("complete, no gap, no duplicate"))
+        #expect(try await tracemark("series", "audit", "CLASS-SN", db: db).stdout.contains("complete, no gap, no duplicate"))
     }
 
     @Test(arguments: Backend.available)
@@ -71,21 +92,21 @@ import Testing
         let database = try await TestDatabase.make(backend)
         defer { Task { await database.drop() } }
         let db = database.location
-        let badGTIN = try tracemark("product", "add", "X", "--gtin", "09501101530004", db: db)
+        let badGTIN = try await tracemark("product", "add", "X", "--gtin", "09501101530004", db: db)
         #expect(badGTIN.status == 1)
         #expect(badGTIN.stderr == "tracemark: GTIN 09501101530004: check digit should be 3, got 4\n")
         #expect(badGTIN.stdout.isEmpty)
-        let backwards = try tracemark("series", "set-next", "RECEIPT", "0", db: db)
+        let backwards = try await tracemark("series", "set-next", "RECEIPT", "0", db: db)
         #expect(backwards.status == 1)
         #expect(backwards.stderr.contains("a series only moves forward"))
-        let unknown = try tracemark("class", "add", "C", "--tracking", "lot", "--format", "L{yyy}", db: db)
+        let unknown = try await tracemark("class", "add", "C", "--tracking", "lot", "--format", "L{yyy}", db: db)
         #expect(unknown.stderr.contains("unknown token {yyy} at position 2"))
-        #expect(try tracemark("product", "list", "--json", db: db).stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[\n\n]")
+        #expect(try await tracemark("product", "list", "--json", db: db).stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[\n\n]")
     }
 
-    @Test func aBadCommandLineAndAnUnreachableDatabaseHaveTheirOwnStatus() throws {
-        #expect(try tracemark("generate", "P", "--count", "many").status == 64)
-        let unreachable = try tracemark("product", "list", db: "postgres://nobody@127.0.0.1:1/none")
+    @Test func aBadCommandLineAndAnUnreachableDatabaseHaveTheirOwnStatus() async throws {
+        #expect(try await tracemark("generate", "P", "--count", "many").status == 64)
+        let unreachable = try await tracemark("product", "list", db: "postgres://nobody@127.0.0.1:1/none")
         #expect(unreachable.status == 69)
         #expect(unreachable.stderr.contains("cannot connect to PostgreSQL at postgres://nobody@127.0.0.1:1/none"))
     }

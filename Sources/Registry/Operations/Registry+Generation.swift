@@ -163,7 +163,7 @@ extension Registry {
             let chunk = numbers[start..<min(start + 400, numbers.count)]
             start += chunk.count
             var query: SQLQueryString = """
-                INSERT INTO lot_serials (product_id, kind, number, global_number, expiry, production, status, flagged, origin, series, counter, created_at) VALUES
+                INSERT INTO lot_serials (product_id, kind, number, global_number, expiry, production, status, flagged, origin, series, counter, created_at, sort_key) VALUES
                 """
             var first = true
             for (number, counter) in chunk {
@@ -171,7 +171,8 @@ extension Registry {
                 first = false
                 query += """
                     (\(bind: template.productID), \(bind: template.kind), \(bind: number), \(bind: template.global ? number : nil),
-                     \(bind: template.expiry), \(bind: template.production), 'available', 0, 'generated', \(bind: series), \(bind: counter), \(bind: template.created))
+                     \(bind: template.expiry), \(bind: template.production), 'available', 0, 'generated', \(bind: series), \(bind: counter), \(bind: template.created),
+                     \(bind: NaturalOrder.key(number)))
                     """
             }
             do {

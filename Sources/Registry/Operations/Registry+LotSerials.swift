@@ -41,10 +41,10 @@ extension Registry {
             let id: Int
             do {
                 id = try await Self.guarded(db) { try await db.raw("""
-                    INSERT INTO lot_serials (product_id, kind, number, global_number, expiry, production, status, flagged, origin, created_at)
+                    INSERT INTO lot_serials (product_id, kind, number, global_number, expiry, production, status, flagged, origin, created_at, sort_key)
                     VALUES (\(bind: productID), \(bind: lotSerialClass.tracking.rawValue), \(bind: new.number),
                             \(bind: global ? new.number : nil), \(bind: new.expiry?.description), \(bind: new.production?.description),
-                            'available', 0, 'entered', \(bind: created))
+                            'available', 0, 'entered', \(bind: created), \(bind: NaturalOrder.key(new.number)))
                     RETURNING id
                     """).first()!.int("id") }
             } catch where DatabaseErrors.uniqueViolation(error) != nil {

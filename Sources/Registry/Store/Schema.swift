@@ -120,6 +120,9 @@ enum Schema {
                 series TEXT REFERENCES number_series(code),
                 counter {int},
                 created_at TEXT NOT NULL,
+                sort_key TEXT NOT NULL,
+                received_at TEXT,
+                parent_id {int} REFERENCES lot_serials(id),
                 UNIQUE (product_id, number)
             )
             """,
@@ -166,6 +169,61 @@ enum Schema {
                 PRIMARY KEY (product_id, warehouse_id, lot_serial_id)
             )
             """,
+            """
+            CREATE TABLE documents (
+                id {id},
+                kind TEXT NOT NULL,
+                number TEXT NOT NULL UNIQUE,
+                series TEXT NOT NULL REFERENCES number_series(code),
+                doc_date TEXT NOT NULL,
+                partner_id {int} REFERENCES partners(id),
+                warehouse_id {int} REFERENCES warehouses(id),
+                to_warehouse_id {int} REFERENCES warehouses(id),
+                reason TEXT NOT NULL,
+                user_name TEXT NOT NULL,
+                note TEXT NOT NULL,
+                posted_at TEXT NOT NULL
+            )
+            """,
+            // The append-only ledger: every change of stock, signed, in millionths.
+            """
+            CREATE TABLE movements (
+                id {id},
+                document_id {int} NOT NULL REFERENCES documents(id),
+                line_no {int} NOT NULL,
+                product_id {int} NOT NULL REFERENCES products(id),
+                warehouse_id {int} NOT NULL REFERENCES warehouses(id),
+                lot_serial_id {int} NOT NULL,
+                quantity {int} NOT NULL,
+                override TEXT,
+                created_at TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX movements_lot_serial ON movements(lot_serial_id, id)",
+            "CREATE INDEX movements_document ON movements(document_id)",
+            "CREATE INDEX stock_lot_serial ON stock(lot_serial_id)",
+            """
+            CREATE TABLE genealogy (
+                document_id {int} NOT NULL REFERENCES documents(id),
+                output_id {int} NOT NULL REFERENCES lot_serials(id),
+                input_id {int} NOT NULL REFERENCES lot_serials(id),
+                PRIMARY KEY (document_id, output_id, input_id)
+            )
+            """,
+            "CREATE INDEX genealogy_input ON genealogy(input_id)",
+            "CREATE INDEX genealogy_output ON genealogy(output_id)",
+            """
+            CREATE TABLE lot_serial_events (
+                id {id},
+                lot_serial_id {int} NOT NULL REFERENCES lot_serials(id),
+                from_status TEXT NOT NULL,
+                to_status TEXT NOT NULL,
+                user_name TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                created_at TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX lot_serial_events_lot ON lot_serial_events(lot_serial_id)",
         ]),
     ]
 
@@ -187,7 +245,8 @@ enum Schema {
     static func migrate(_ store: any SQLStore, now: String) async throws {
         try await store.write { db in
             if store.kind == .postgres {
-                try await db.raw("SELECT pg_advisory_xact_lock(7316072)").run()
+                // One migrator per schema at a time; other schemas of the same database are not held up.
+                try await db.raw("SELECT pg_advisory_xact_lock(7316072, hashtext(current_schema()))").run()
             }
             try await db.raw("""
                 CREATE TABLE IF NOT EXISTS tracemark_migrations (

@@ -1,0 +1,98 @@
+public import Foundation
+public import GS1
+import SQLKit
+
+/// A lot or serial the registry proposes to take, in the class's issue order.
+public struct ProposedPick: Codable, Hashable, Sendable {
+    public var number: String
+    public var quantity: Decimal
+    public var expiry: CalendarDate?
+    /// Days of shelf life left on the document date.
+    public var daysLeft: Int?
+    public var received: String?
+}
+
+/// Chooses stock by the class's issue method: FIFO (oldest receipt first), LIFO, sequential
+/// (natural number order), expiration (first-expiring first, then earlier receipt, then number).
+/// Only available stock is chosen: not quarantined or blocked, not expired, and with at least the
+/// required shelf life (a lot with exactly that many days left qualifies).
+enum Allocation {
+    struct Candidate {
+        let lot: LotRecord
+        let quantity: Int
+        let received: String?
+    }
+
+    static func order(_ method: LotSerialClass.IssueMethod) -> SQLQueryString {
+        switch method {
+        case .fifo, .manual: "ls.received_at, ls.id"
+        case .lifo: "ls.received_at DESC, ls.id DESC"
+        case .sequential: "ls.sort_key, ls.id"
+        case .expiration: "CASE WHEN ls.expiry IS NULL THEN 1 ELSE 0 END, ls.expiry, ls.received_at, ls.sort_key, ls.id"
+        }
+    }
+
+    /// Candidates in issue order until `quantity` is covered (or stock runs out).
+    static func candidates(_ db: any SQLDatabase, productID: Int, warehouseID: Int, method: LotSerialClass.IssueMethod,
+                           quantity: Int, earliestExpiry: CalendarDate) async throws -> [Candidate] {
+        var found: [Candidate] = []
+        var covered = 0
+        var offset = 0
+        let page = 64
+        while covered < quantity {
+            let rows = try await db.raw("""
+                SELECT ls.id, ls.number, ls.status, ls.expiry, ls.received_at, s.quantity
+                FROM stock s JOIN lot_serials ls ON ls.id = s.lot_serial_id
+                WHERE s.product_id = \(bind: productID) AND s.warehouse_id = \(bind: warehouseID) AND s.quantity > 0
+                  AND s.lot_serial_id <> 0 AND ls.status = 'available'
+                  AND (ls.expiry IS NULL OR ls.expiry >= \(bind: earliestExpiry.description))
+                ORDER BY \(order(method)) LIMIT \(literal: page) OFFSET \(literal: offset)
+                """).all()
+            for row in rows where covered < quantity {
+                let candidate = Candidate(lot: try Posting.decodeLot(row), quantity: try row.int("quantity"),
+                                          received: try row.optionalString("received_at"))
+                found.append(candidate)
+                covered += candidate.quantity
+            }
+            if rows.count < page { break }
+            offset += page
+        }
+        return found
+    }
+}
+
+extension Registry {
+    /// The lots or serials an issue of `quantity` would take from `warehouse`, in the class's
+    /// issue order, with the shelf life the customer (or this order) requires.
+    public func proposal(product article: String, warehouse: String, quantity: Decimal, date: CalendarDate? = nil,
+                         customer: String? = nil, minimumShelfLifeDays: Int? = nil) async throws -> [ProposedPick] {
+        let date = date ?? today
+        return try await store.read { db in
+            guard let (productID, product) = try await Self.fetchProduct(db, article: article) else {
+                throw RegistryError(.notFound, "product \(article) does not exist")
+            }
+            let lotSerialClass = try await product.lotSerialClass.asyncMap { try await Self.fetchClass(db, code: $0) } ?? nil
+            guard let lotSerialClass, lotSerialClass.tracking != .none else {
+                throw RegistryError(.invalidInput, "product \(article) is not tracked by lot or serial: there is nothing to propose")
+            }
+            let warehouseID = try await Posting.warehouse(db, warehouse)
+            var shelfLife = minimumShelfLifeDays ?? 0
+            if minimumShelfLifeDays == nil, let customer {
+                shelfLife = try await Posting.partner(db, customer, as: .customer).1.minimumShelfLifeDays ?? 0
+            }
+            let wanted = try Quantity(quantity).storage
+            let candidates = try await Allocation.candidates(db, productID: productID, warehouseID: warehouseID,
+                                                             method: lotSerialClass.issueMethod, quantity: wanted,
+                                                             earliestExpiry: date.adding(days: shelfLife))
+            var remaining = wanted
+            return candidates.map { candidate in
+                let take = min(remaining, candidate.quantity)
+                remaining -= take
+                return ProposedPick(number: candidate.lot.number, quantity: Quantity(storage: take).decimal,
+                                    expiry: candidate.lot.expiry,
+                                    daysLeft: candidate.lot.expiry.map { $0.daysSinceEpoch - date.daysSinceEpoch },
+                                    received: candidate.received)
+            }
+        }
+    }
+}

@@ -1,0 +1,145 @@
+import Foundation
+import GS1
+import SQLKit
+
+extension Posting {
+    /// Puts a line's goods into a warehouse: the named lots/serials (created when new), or numbers
+    /// generated per the class (up to its batch size; the rest stays without a number).
+    mutating func putIn(_ line: StockLine, index: Int, warehouseID: Int, warehouse: String, rules: InRules) async throws {
+        let context = try await product(line.product)
+        let quantity = try quantity(of: line, context)
+        if context.tracking == .none {
+            if !line.picks.isEmpty {
+                throw RegistryError(.invalidInput, "product \(line.product) is not tracked: name no lots or serials for it")
+            }
+            try await move(line: index, context, warehouseID: warehouseID, warehouse: warehouse, lot: nil, quantity: quantity)
+            return
+        }
+        let lotSerialClass = context.lotSerialClass!
+        if !line.picks.isEmpty {
+            for pick in line.picks {
+                let amount = try pickQuantity(pick, line, context)
+                let lot = try await receivedLot(pick, line, context, rules: rules)
+                try await putLot(index, context, warehouseID, warehouse, lot, amount, rules)
+            }
+            return
+        }
+        if rules.isReturn {
+            throw RegistryError(.invalidInput, "line for \(line.product): name the \(context.kindName)s coming back")
+        }
+        guard lotSerialClass.assignment == .receipt else {
+            // Numbered when used: the goods wait without a number.
+            try await move(line: index, context, warehouseID: warehouseID, warehouse: warehouse, lot: nil, quantity: quantity)
+            return
+        }
+        guard lotSerialClass.format != nil else {
+            throw RegistryError(.invalidInput,
+                "product \(line.product): class \(lotSerialClass.code) has no number format, so name the \(context.kindName)s received")
+        }
+        try checkExpiry(line.expiry, of: "line for \(line.product)", context, rules)
+        let units = context.tracking == .serial ? quantity / Quantity.scale : 1
+        let count = min(units, lotSerialClass.autoGenerateBatchSize)
+        let generated = try await registry.generate(db, product: line.product, count: count, date: date, expiry: line.expiry,
+                                                    production: line.production, reference: number, created: created)
+        let each = context.tracking == .serial ? Quantity.scale : quantity
+        for number in generated.numbers {
+            let lot = try await lockLot(context.id, number)!
+            try await putLot(index, context, warehouseID, warehouse, lot, each, rules)
+        }
+        let assigned = each * generated.numbers.count
+        if assigned < quantity {
+            try await move(line: index, context, warehouseID: warehouseID, warehouse: warehouse, lot: nil, quantity: quantity - assigned,
+                           override: "beyond the auto-generate batch size \(lotSerialClass.autoGenerateBatchSize): without a number")
+        }
+    }
+
+    private mutating func putLot(_ index: Int, _ context: ProductContext, _ warehouseID: Int, _ warehouse: String,
+                                 _ lot: LotRecord, _ amount: Int, _ rules: InRules) async throws {
+        var override: String?
+        if let expiry = lot.expiry, expiry < date {
+            override = "received expired (\(expiry)): quarantined"
+        }
+        try await move(line: index, context, warehouseID: warehouseID, warehouse: warehouse, lot: lot, quantity: amount, override: override)
+        if context.isUniqueSerial {
+            let total = try await totalStock(lot.id)
+            if total > Quantity.scale {
+                let place = try await db.raw("""
+                    SELECT w.code FROM stock s JOIN warehouses w ON w.id = s.warehouse_id
+                    WHERE s.lot_serial_id = \(bind: lot.id) AND s.quantity > 0 AND NOT (s.warehouse_id = \(bind: warehouseID) AND s.quantity = \(bind: amount))
+                    LIMIT 1
+                    """).first()?.string("code") ?? warehouse
+                throw RegistryError(.conflict, "serial \(lot.number) of \(context.product.article) is already in stock in \(place)")
+            }
+        }
+        try await db.raw("UPDATE lot_serials SET received_at = \(bind: created) WHERE id = \(bind: lot.id) AND received_at IS NULL").run()
+        if override != nil {
+            try await setStatus(lot.id, .quarantined)
+        } else if [.shipped, .consumed, .writtenOff].contains(lot.status) {
+            try await setStatus(lot.id, .available)
+        }
+    }
+
+    private func checkExpiry(_ expiry: CalendarDate?, of what: String, _ context: ProductContext, _ rules: InRules) throws {
+        if context.lotSerialClass?.tracksExpiry == true, expiry == nil {
+            throw RegistryError(.invalidInput,
+                "\(what): class \(context.lotSerialClass!.code) tracks expiry dates, so an expiry date is required")
+        }
+        if let expiry, expiry < date, !rules.acceptExpired, !rules.isReturn {
+            throw RegistryError(.conflict,
+                "\(what): the goods expired on \(expiry), before \(date); receiving expired goods needs an explicit override (they start quarantined)")
+        }
+    }
+
+    /// The lot or serial a received pick names: the existing one (for a return it must have left
+    /// stock before) or a new one, created with its dates and attributes.
+    private mutating func receivedLot(_ pick: StockLine.Pick, _ line: StockLine, _ context: ProductContext, rules: InRules) async throws -> LotRecord {
+        try Registry.validateNumber(pick.number, product: context.product.article)
+        if let existing = try await lockLot(context.id, pick.number) {
+            if let given = pick.expiry, let known = existing.expiry, given != known {
+                throw RegistryError(.conflict,
+                    "\(context.kindName) \(pick.number) of \(context.product.article) expires on \(known) in the registry, but this document says \(given)")
+            }
+            if rules.isReturn {
+                let movedOut = try await db.raw("""
+                    SELECT 1 AS out FROM movements WHERE lot_serial_id = \(bind: existing.id) AND quantity < 0 LIMIT 1
+                    """).first() != nil
+                guard movedOut else {
+                    throw RegistryError(.conflict, "\(context.kindName) \(pick.number) of \(context.product.article) never left stock: it cannot come back")
+                }
+            } else {
+                try checkExpiry(existing.expiry ?? pick.expiry, of: "\(context.kindName) \(pick.number) of \(context.product.article)", context, rules)
+            }
+            if !pick.attributes.isEmpty { try await Registry.upsertAttributes(db, lotSerialID: existing.id, pick.attributes) }
+            return existing
+        }
+        if rules.isReturn {
+            throw RegistryError(.notFound,
+                "\(context.kindName) \(pick.number) of \(context.product.article) was never shipped from here: a return needs a known number")
+        }
+        let expiry = pick.expiry ?? line.expiry
+        try checkExpiry(expiry, of: "\(context.kindName) \(pick.number) of \(context.product.article)", context, rules)
+        try await Registry.refuseRetired(db, productID: context.id, article: context.product.article, number: pick.number)
+        let global = context.lotSerialClass?.uniqueness == .global
+        let inserted: Int?
+        do {
+            inserted = try await Registry.guarded(db) {
+                try await db.raw("""
+                    INSERT INTO lot_serials (product_id, kind, number, global_number, expiry, production, status, flagged, origin, created_at, sort_key)
+                    VALUES (\(bind: context.id), \(bind: context.tracking.rawValue), \(bind: pick.number), \(bind: global ? pick.number : nil),
+                            \(bind: expiry?.description), \(bind: (pick.production ?? line.production)?.description), 'available', 0, 'entered',
+                            \(bind: created), \(bind: NaturalOrder.key(pick.number)))
+                    ON CONFLICT (product_id, number) DO NOTHING
+                    RETURNING id
+                    """).first()?.int("id")
+            }
+        } catch where DatabaseErrors.uniqueViolation(error) != nil {
+            throw try await Registry.numberExists(db, article: context.product.article, number: pick.number, global: global)
+        }
+        if inserted == nil {
+            // Another document created it at the same moment: take it as existing.
+            return try await receivedLot(pick, line, context, rules: rules)
+        }
+        try await Registry.upsertAttributes(db, lotSerialID: inserted!, pick.attributes)
+        return LotRecord(id: inserted!, number: pick.number, status: .available, expiry: expiry)
+    }
+}

@@ -1,0 +1,168 @@
+import Foundation
+import GS1
+import SQLKit
+
+extension Posting {
+    /// Takes a line's goods out of a warehouse: the named lots/serials (checked), or those the
+    /// class's issue method proposes. Returns what was taken, for transfers to put in elsewhere.
+    @discardableResult
+    mutating func takeOut(_ line: StockLine, index: Int, warehouseID: Int, warehouse: String,
+                          rules: OutRules) async throws -> [(LotRecord?, Int)] {
+        let context = try await product(line.product)
+        let quantity = try quantity(of: line, context)
+        var taken: [(LotRecord?, Int)] = []
+
+        if context.tracking == .none {
+            if !line.picks.isEmpty {
+                throw RegistryError(.invalidInput, "product \(line.product) is not tracked: name no lots or serials for it")
+            }
+            try await out(index, context, warehouseID, warehouse, nil, quantity, nil, rules)
+            return [(nil, quantity)]
+        }
+
+        if !line.picks.isEmpty {
+            for pick in line.picks {
+                let amount = try pickQuantity(pick, line, context)
+                let (lot, override) = try await namedLot(pick.number, index, context, warehouseID: warehouseID, warehouse: warehouse,
+                                                         amount: amount, rules: rules)
+                try await out(index, context, warehouseID, warehouse, lot, amount, override, rules)
+                taken.append((lot, amount))
+            }
+            return taken
+        }
+
+        let lotSerialClass = context.lotSerialClass!
+        if lotSerialClass.assignment == .use {
+            return try await assignOnUse(line, index, context, quantity: quantity, warehouseID: warehouseID, warehouse: warehouse, rules: rules)
+        }
+        guard rules.allocates else {
+            throw RegistryError(.invalidInput, "line for \(line.product): name the \(context.kindName)s to take")
+        }
+        guard lotSerialClass.issueMethod != .manual else {
+            throw RegistryError(.invalidInput,
+                "product \(line.product): class \(lotSerialClass.code) issues manually, so name the \(context.kindName)s to take")
+        }
+        var earliest = date
+        if rules.checksUsability, let shelfLife = rules.minimumShelfLife { earliest = date.adding(days: shelfLife.days) }
+        let candidates = try await Allocation.candidates(db, productID: context.id, warehouseID: warehouseID,
+                                                         method: lotSerialClass.issueMethod, quantity: quantity,
+                                                         earliestExpiry: rules.checksUsability ? earliest : CalendarDate(year: 1, month: 1, day: 1)!)
+        let available = candidates.reduce(0) { $0 + $1.quantity }
+        guard available >= quantity else {
+            let all = try await db.raw("""
+                SELECT CAST(COALESCE(SUM(quantity), 0) AS BIGINT) AS total FROM stock WHERE product_id = \(bind: context.id) AND warehouse_id = \(bind: warehouseID)
+                """).first()!.int("total")
+            var why = ""
+            if all > available {
+                why = "; the other \(Quantity(storage: all - available)) \(context.product.unit) are quarantined, blocked, expired"
+                    + (rules.minimumShelfLife.map { ", or expire within the \($0.days) days \($0.who) requires" } ?? "")
+            }
+            throw RegistryError(.conflict,
+                "product \(line.product): \(warehouse) has \(Quantity(storage: available)) \(context.product.unit) available to issue, not the \(Quantity(storage: quantity)) asked for\(why)")
+        }
+        var remaining = quantity
+        for candidate in candidates where remaining > 0 {
+            let amount = min(remaining, candidate.quantity)
+            try await out(index, context, warehouseID, warehouse, candidate.lot, amount, nil, rules)
+            taken.append((candidate.lot, amount))
+            remaining -= amount
+        }
+        return taken
+    }
+
+    /// One outgoing movement, and the lot's status once its last unit is gone.
+    private mutating func out(_ index: Int, _ context: ProductContext, _ warehouseID: Int, _ warehouse: String,
+                              _ lot: LotRecord?, _ amount: Int, _ override: String?, _ rules: OutRules) async throws {
+        try await move(line: index, context, warehouseID: warehouseID, warehouse: warehouse, lot: lot, quantity: -amount, override: override)
+        if let lot, let status = rules.statusWhenGone, try await totalStock(lot.id) == 0 {
+            try await setStatus(lot.id, status)
+        }
+    }
+
+    /// A lot or serial the user named: it must exist (or be allowed as an unknown serial) and,
+    /// for issues, be usable; overrides are returned to be recorded on the movement.
+    private mutating func namedLot(_ number: String, _ index: Int, _ context: ProductContext, warehouseID: Int, warehouse: String,
+                                   amount: Int, rules: OutRules) async throws -> (LotRecord, String?) {
+        guard let lot = try await lockLot(context.id, number) else {
+            if context.tracking == .serial, rules.allowsUnknownSerials, context.product.allowsUnknownSerials {
+                return (try await unknownSerial(number, index, context, warehouseID: warehouseID, warehouse: warehouse, amount: amount), "unknown serial, flagged")
+            }
+            throw RegistryError(.notFound,
+                "\(context.kindName) \(number) of product \(context.product.article) was never received\(context.tracking == .serial ? " (the product does not allow unknown serials)" : "")")
+        }
+        var overrides: [String] = []
+        if rules.checksUsability {
+            switch lot.status {
+            case .blocked:
+                throw RegistryError(.conflict, "\(context.kindName) \(number) of \(context.product.article) is blocked (recall): it cannot be issued")
+            case .quarantined:
+                guard rules.allowQuarantined else {
+                    throw RegistryError(.conflict,
+                        "\(context.kindName) \(number) of \(context.product.article) is quarantined: release it first, or override explicitly")
+                }
+                overrides.append("quarantined")
+            default: break
+            }
+            if let expiry = lot.expiry {
+                if expiry < date {
+                    guard rules.allowExpired else {
+                        throw RegistryError(.conflict,
+                            "\(context.kindName) \(number) of \(context.product.article) expired on \(expiry): issuing it needs an explicit override")
+                    }
+                    overrides.append("expired \(expiry)")
+                } else if let shelfLife = rules.minimumShelfLife, expiry.daysSinceEpoch - date.daysSinceEpoch < shelfLife.days {
+                    throw RegistryError(.conflict,
+                        "\(context.kindName) \(number) of \(context.product.article) expires on \(expiry), \(expiry.daysSinceEpoch - date.daysSinceEpoch) days after \(date); \(shelfLife.who) requires at least \(shelfLife.days) days")
+                }
+            }
+        }
+        return (lot, overrides.isEmpty ? nil : overrides.joined(separator: ", "))
+    }
+
+    /// A serial named in a transaction without ever being received, for a product that allows it:
+    /// created, flagged for investigation, and given a unit of the product's stock without number.
+    private mutating func unknownSerial(_ number: String, _ index: Int, _ context: ProductContext, warehouseID: Int, warehouse: String,
+                                        amount: Int) async throws -> LotRecord {
+        try Registry.validateNumber(number, product: context.product.article)
+        try await Registry.refuseRetired(db, productID: context.id, article: context.product.article, number: number)
+        let id = try await db.raw("""
+            INSERT INTO lot_serials (product_id, kind, number, global_number, status, flagged, origin, created_at, sort_key)
+            VALUES (\(bind: context.id), 'serial', \(bind: number),
+                    \(bind: context.lotSerialClass?.uniqueness == .global ? number : nil), 'available', 1, 'unknown', \(bind: created),
+                    \(bind: NaturalOrder.key(number)))
+            RETURNING id
+            """).first()!.int("id")
+        let lot = LotRecord(id: id, number: number, status: .available, expiry: nil)
+        try await move(line: index, context, warehouseID: warehouseID, warehouse: warehouse, lot: nil, quantity: -amount,
+                       override: "assigned to unknown serial \(number)")
+        try await move(line: index, context, warehouseID: warehouseID, warehouse: warehouse, lot: lot, quantity: amount,
+                       override: "unknown serial, flagged for investigation")
+        return lot
+    }
+
+    /// Classes that number goods when they are used: take stock without a number and give it
+    /// numbers now (serials one per unit, lots one per line).
+    private mutating func assignOnUse(_ line: StockLine, _ index: Int, _ context: ProductContext, quantity: Int,
+                                      warehouseID: Int, warehouse: String, rules: OutRules) async throws -> [(LotRecord?, Int)] {
+        guard context.lotSerialClass?.format != nil else {
+            throw RegistryError(.invalidInput,
+                "product \(line.product): class \(context.lotSerialClass!.code) assigns numbers on use but has no number format; name the \(context.kindName)s")
+        }
+        let count = context.tracking == .serial ? quantity / Quantity.scale : 1
+        try await move(line: index, context, warehouseID: warehouseID, warehouse: warehouse, lot: nil, quantity: -quantity,
+                       override: "numbers assigned on use")
+        let generated = try await registry.generate(db, product: line.product, count: count, date: date, expiry: line.expiry,
+                                                    production: line.production, reference: number, created: created)
+        var taken: [(LotRecord?, Int)] = []
+        let each = quantity / count
+        for number in generated.numbers {
+            let lot = try await lockLot(context.id, number)!
+            try await move(line: index, context, warehouseID: warehouseID, warehouse: warehouse, lot: lot, quantity: each,
+                           override: "assigned on use")
+            try await out(index, context, warehouseID, warehouse, lot, each, nil, rules)
+            try await db.raw("UPDATE lot_serials SET received_at = \(bind: created) WHERE id = \(bind: lot.id) AND received_at IS NULL").run()
+            taken.append((lot, each))
+        }
+        return taken
+    }
+}

@@ -1,0 +1,221 @@
+import Foundation
+import GS1
+import SQLKit
+
+/// What the registry knows of a product while posting a line.
+struct ProductContext {
+    let id: Int
+    let product: Product
+    let lotSerialClass: LotSerialClass?
+
+    var tracking: LotSerialClass.Tracking { lotSerialClass?.tracking ?? .none }
+    var isUniqueSerial: Bool { tracking == .serial && lotSerialClass?.serialQuantity == .unique }
+    var kindName: String { tracking == .serial ? "serial" : "lot" }
+}
+
+/// A lot or serial as the posting engine needs it.
+struct LotRecord {
+    let id: Int
+    let number: String
+    var status: LotSerial.Status
+    let expiry: CalendarDate?
+}
+
+/// The rules an outgoing line is held to.
+struct OutRules {
+    /// Status a lot or serial takes when its last unit leaves (shipped, consumed, written off);
+    /// `nil` for transfers.
+    var statusWhenGone: LotSerial.Status?
+    /// Whether status, expiry and shelf life are checked (not for transfers and write-offs).
+    var checksUsability = true
+    var allowExpired = false
+    var allowQuarantined = false
+    /// Lots must expire on or after this date (the document date plus the shelf life required).
+    var minimumShelfLife: (days: Int, who: String)?
+    /// Whether serials never received may be named (created and flagged), per product.
+    var allowsUnknownSerials = true
+    /// Whether the registry may choose the lots (by the class's issue method) when none are named.
+    var allocates = true
+}
+
+/// The rules an incoming line is held to.
+struct InRules {
+    var acceptExpired = false
+    /// A customer return: the numbers must exist and have left stock before.
+    var isReturn = false
+}
+
+/// One document being posted inside one transaction: its number, its lines' movements and the
+/// stock they change. Nothing is visible to others until the transaction commits.
+struct Posting {
+    let registry: Registry
+    let db: any SQLDatabase
+    let kind: DocumentKind
+    let documentID: Int
+    let number: String
+    let date: CalendarDate
+    let created: String
+    private(set) var movements: [PostedDocument.Movement] = []
+    private var products: [String: ProductContext] = [:]
+    /// Lots and serials each line touched, by line index (for genealogy).
+    private(set) var lotsByLine: [Int: [Int]] = [:]
+
+    static func begin(_ registry: Registry, _ db: any SQLDatabase, kind: DocumentKind, header: DocumentHeader,
+                      partnerID: Int? = nil, warehouseID: Int? = nil, toWarehouseID: Int? = nil, reason: String = "") async throws -> Posting {
+        let created = registry.now
+        let date = header.date ?? registry.today
+        let taken = try await registry.takeNumbers(db, series: kind.series, count: 1, reason: kind.rawValue, reference: "document")
+        let number = taken.numbers[0]
+        let id = try await db.raw("""
+            INSERT INTO documents (kind, number, series, doc_date, partner_id, warehouse_id, to_warehouse_id, reason, user_name, note, posted_at)
+            VALUES (\(bind: kind.rawValue), \(bind: number), \(bind: kind.series), \(bind: date.description), \(bind: partnerID),
+                    \(bind: warehouseID), \(bind: toWarehouseID), \(bind: reason), \(bind: header.user), \(bind: header.note), \(bind: created))
+            RETURNING id
+            """).first()!.int("id")
+        return Posting(registry: registry, db: db, kind: kind, documentID: id, number: number, date: date, created: created)
+    }
+
+    var result: PostedDocument {
+        PostedDocument(kind: kind, number: number, date: date, movements: movements)
+    }
+
+    // MARK: - Look-ups
+
+    mutating func product(_ article: String) async throws -> ProductContext {
+        if let known = products[article] { return known }
+        guard let (id, product) = try await Registry.fetchProduct(db, article: article) else {
+            throw RegistryError(.notFound, "product \(article) does not exist")
+        }
+        let lotSerialClass = try await product.lotSerialClass.asyncMap { try await Registry.fetchClass(db, code: $0) } ?? nil
+        let context = ProductContext(id: id, product: product, lotSerialClass: lotSerialClass)
+        products[article] = context
+        return context
+    }
+
+    static func warehouse(_ db: any SQLDatabase, _ code: String) async throws -> Int {
+        guard let row = try await db.raw("SELECT id FROM warehouses WHERE code = \(bind: code)").first() else {
+            throw RegistryError(.notFound, "warehouse \(code) does not exist")
+        }
+        return try row.int("id")
+    }
+
+    static func partner(_ db: any SQLDatabase, _ code: String, as role: Partner.Role) async throws -> (Int, Partner) {
+        guard let row = try await db.raw("SELECT * FROM partners WHERE code = \(bind: code)").first() else {
+            throw RegistryError(.notFound, "partner \(code) does not exist")
+        }
+        let partner = Partner(code: try row.string("code"), name: try row.string("name"),
+                              role: try row.enumeration("role", as: Partner.Role.self),
+                              minimumShelfLifeDays: try row.optionalInt("min_shelf_life_days"))
+        guard partner.role == role || partner.role == .both else {
+            throw RegistryError(.invalidInput, "partner \(code) is a \(partner.role.rawValue), not a \(role.rawValue)")
+        }
+        return (try row.int("id"), partner)
+    }
+
+    /// Reads a lot or serial and locks its row until commit, so that two documents moving the
+    /// same serial at once are serialised.
+    func lockLot(_ productID: Int, _ number: String) async throws -> LotRecord? {
+        try await db.raw("""
+            UPDATE lot_serials SET status = status WHERE product_id = \(bind: productID) AND number = \(bind: number)
+            RETURNING id, number, status, expiry
+            """).first().map(Self.decodeLot)
+    }
+
+    static func decodeLot(_ row: any SQLRow) throws -> LotRecord {
+        LotRecord(id: try row.int("id"), number: try row.string("number"),
+                  status: try row.enumeration("status", as: LotSerial.Status.self), expiry: try row.date("expiry"))
+    }
+
+    // MARK: - Quantities
+
+    /// The quantity of a line in storage units: the line's, or the sum of its picks.
+    func quantity(of line: StockLine, _ context: ProductContext) throws -> Int {
+        if line.picks.isEmpty {
+            guard let quantity = line.quantity else {
+                throw RegistryError(.invalidInput, "line for \(line.product): give a quantity or the lots/serials")
+            }
+            return try Self.positive(quantity, line.product, context)
+        }
+        return try line.picks.reduce(0) { total, pick in total + (try pickQuantity(pick, line, context)) }
+    }
+
+    func pickQuantity(_ pick: StockLine.Pick, _ line: StockLine, _ context: ProductContext) throws -> Int {
+        if context.isUniqueSerial {
+            if let quantity = pick.quantity, quantity != 1 {
+                throw RegistryError(.invalidInput, "serial \(pick.number) of \(line.product): a unique serial is one unit, not \(quantity)")
+            }
+            return Quantity.scale
+        }
+        if let quantity = pick.quantity { return try Self.positive(quantity, line.product, context) }
+        if line.picks.count == 1, let quantity = line.quantity { return try Self.positive(quantity, line.product, context) }
+        if context.tracking == .serial { return Quantity.scale }
+        throw RegistryError(.invalidInput, "\(context.kindName) \(pick.number) of \(line.product): give its quantity")
+    }
+
+    static func positive(_ value: Decimal, _ article: String, _ context: ProductContext) throws -> Int {
+        let quantity = try Quantity(value)
+        guard quantity.storage > 0 else {
+            throw RegistryError(.invalidInput, "line for \(article): quantity \(value) must be more than zero")
+        }
+        if context.tracking == .serial, quantity.storage % Quantity.scale != 0 {
+            throw RegistryError(.invalidInput, "line for \(article): serials are counted in whole units, not \(value)")
+        }
+        return quantity.storage
+    }
+
+    // MARK: - Movements
+
+    /// Writes one movement to the ledger and changes stock by it. Stock never goes negative: an
+    /// outgoing movement that would take more than there is refuses the whole document, saying
+    /// how much there is.
+    mutating func move(line: Int, _ context: ProductContext, warehouseID: Int, warehouse: String,
+                       lot: LotRecord?, quantity: Int, override: String? = nil) async throws {
+        let lotID = lot?.id ?? 0
+        if quantity < 0 {
+            let updated = try await db.raw("""
+                UPDATE stock SET quantity = quantity + \(bind: quantity)
+                WHERE product_id = \(bind: context.id) AND warehouse_id = \(bind: warehouseID) AND lot_serial_id = \(bind: lotID)
+                  AND quantity >= \(bind: -quantity)
+                RETURNING quantity
+                """).first()
+            if updated == nil {
+                let held = try await db.raw("""
+                    SELECT quantity FROM stock WHERE product_id = \(bind: context.id) AND warehouse_id = \(bind: warehouseID) AND lot_serial_id = \(bind: lotID)
+                    """).first()?.int("quantity") ?? 0
+                let what = lot.map { "\(context.kindName) \($0.number) of \(context.product.article)" }
+                    ?? "\(context.product.article)\(context.tracking == .none ? "" : " without a number")"
+                throw RegistryError(.conflict,
+                    "\(what): \(warehouse) holds \(Quantity(storage: held)) \(context.product.unit), not the \(Quantity(storage: -quantity)) asked for")
+            }
+        } else {
+            try await db.raw("""
+                INSERT INTO stock (product_id, warehouse_id, lot_serial_id, quantity)
+                VALUES (\(bind: context.id), \(bind: warehouseID), \(bind: lotID), \(bind: quantity))
+                ON CONFLICT (product_id, warehouse_id, lot_serial_id) DO UPDATE SET quantity = stock.quantity + excluded.quantity
+                """).run()
+        }
+        try await db.raw("""
+            INSERT INTO movements (document_id, line_no, product_id, warehouse_id, lot_serial_id, quantity, override, created_at)
+            VALUES (\(bind: documentID), \(bind: line), \(bind: context.id), \(bind: warehouseID), \(bind: lotID), \(bind: quantity),
+                    \(bind: override), \(bind: created))
+            """).run()
+        movements.append(.init(line: line, product: context.product.article, warehouse: warehouse, number: lot?.number,
+                               quantity: Quantity(storage: quantity).decimal, override: override))
+        if let lot { lotsByLine[line, default: []].append(lot.id) }
+    }
+
+    func totalStock(_ lotID: Int) async throws -> Int {
+        try await db.raw("SELECT CAST(COALESCE(SUM(quantity), 0) AS BIGINT) AS total FROM stock WHERE lot_serial_id = \(bind: lotID)").first()!.int("total")
+    }
+
+    func setStatus(_ lotID: Int, _ status: LotSerial.Status) async throws {
+        try await db.raw("UPDATE lot_serials SET status = \(bind: status.rawValue) WHERE id = \(bind: lotID)").run()
+    }
+}
+
+extension Optional {
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let self else { return nil }
+        return try await transform(self)
+    }
+}

@@ -1,0 +1,241 @@
+public import Foundation
+import GS1
+import SQLKit
+
+extension Registry {
+    /// Posts a receipt: goods from a supplier into a warehouse, with the lots/serials given or
+    /// generated per each product's class. Whole or not at all; the document takes its number
+    /// only when it posts.
+    public func receive(_ receipt: Receipt) async throws -> PostedDocument {
+        try Self.requireLines(receipt.lines, "receipt")
+        return try await store.write { db in
+            let warehouseID = try await Posting.warehouse(db, receipt.warehouse)
+            let supplierID = try await receipt.supplier.asyncMap { try await Posting.partner(db, $0, as: .supplier).0 }
+            var posting = try await Posting.begin(self, db, kind: .receipt, header: receipt.header, partnerID: supplierID, warehouseID: warehouseID)
+            for (index, line) in receipt.lines.enumerated() {
+                try await posting.putIn(line, index: index, warehouseID: warehouseID, warehouse: receipt.warehouse,
+                                        rules: InRules(acceptExpired: receipt.acceptExpired))
+            }
+            return posting.result
+        }
+    }
+
+    /// Posts an issue (a sale) to a customer. Lines without named lots/serials take those the
+    /// class's issue method proposes; named ones must be usable, or explicitly overridden.
+    public func issue(_ issue: Issue) async throws -> PostedDocument {
+        try Self.requireLines(issue.lines, "issue")
+        return try await store.write { db in
+            let warehouseID = try await Posting.warehouse(db, issue.warehouse)
+            var customerID: Int?
+            var shelfLife: (days: Int, who: String)?
+            if let days = issue.minimumShelfLifeDays { shelfLife = (days, "this order") }
+            if let code = issue.customer {
+                let (id, customer) = try await Posting.partner(db, code, as: .customer)
+                customerID = id
+                if shelfLife == nil, let days = customer.minimumShelfLifeDays { shelfLife = (days, "customer \(code)") }
+            }
+            var posting = try await Posting.begin(self, db, kind: .issue, header: issue.header, partnerID: customerID, warehouseID: warehouseID)
+            let rules = OutRules(statusWhenGone: .shipped, allowExpired: issue.allowExpired, allowQuarantined: issue.allowQuarantined,
+                                 minimumShelfLife: shelfLife)
+            for (index, line) in issue.lines.enumerated() {
+                try await posting.takeOut(line, index: index, warehouseID: warehouseID, warehouse: issue.warehouse, rules: rules)
+            }
+            return posting.result
+        }
+    }
+
+    /// Posts a transfer between two warehouses; lots and serials keep their identity.
+    public func transfer(_ transfer: Transfer) async throws -> PostedDocument {
+        try Self.requireLines(transfer.lines, "transfer")
+        guard transfer.from != transfer.to else {
+            throw RegistryError(.invalidInput, "transfer from \(transfer.from) to \(transfer.to): the two warehouses must differ")
+        }
+        return try await store.write { db in
+            let fromID = try await Posting.warehouse(db, transfer.from)
+            let toID = try await Posting.warehouse(db, transfer.to)
+            var posting = try await Posting.begin(self, db, kind: .transfer, header: transfer.header, warehouseID: fromID, toWarehouseID: toID)
+            for (index, line) in transfer.lines.enumerated() {
+                let taken = try await posting.takeOut(line, index: index, warehouseID: fromID, warehouse: transfer.from,
+                                                      rules: OutRules(statusWhenGone: nil, checksUsability: false))
+                let context = try await posting.product(line.product)
+                for (lot, amount) in taken {
+                    try await posting.move(line: index, context, warehouseID: toID, warehouse: transfer.to, lot: lot, quantity: amount)
+                }
+            }
+            return posting.result
+        }
+    }
+
+    /// Posts a production: consumes the inputs, produces the outputs, and links each output lot or
+    /// serial to the inputs it consumed (genealogy, for tracing both ways).
+    public func produce(_ production: Production) async throws -> PostedDocument {
+        try Self.requireLines(production.inputs, "production's inputs")
+        try Self.requireLines(production.outputs, "production's outputs")
+        for output in production.outputs {
+            for input in output.inputs ?? [] where !production.inputs.indices.contains(input) {
+                throw RegistryError(.invalidInput, "output \(output.product) names input line \(input), but there are \(production.inputs.count) inputs (counted from 0)")
+            }
+        }
+        return try await store.write { db in
+            let warehouseID = try await Posting.warehouse(db, production.warehouse)
+            var posting = try await Posting.begin(self, db, kind: .production, header: production.header, warehouseID: warehouseID)
+            for (index, line) in production.inputs.enumerated() {
+                try await posting.takeOut(line, index: index, warehouseID: warehouseID, warehouse: production.warehouse,
+                                          rules: OutRules(statusWhenGone: .consumed, allowsUnknownSerials: false))
+            }
+            let firstOutput = production.inputs.count
+            for (offset, line) in production.outputs.enumerated() {
+                try await posting.putIn(line, index: firstOutput + offset, warehouseID: warehouseID, warehouse: production.warehouse, rules: InRules())
+            }
+            for (offset, line) in production.outputs.enumerated() {
+                let outputs = posting.lotsByLine[firstOutput + offset] ?? []
+                let inputs = (line.inputs ?? Array(production.inputs.indices)).flatMap { posting.lotsByLine[$0] ?? [] }
+                for output in Set(outputs) {
+                    for input in Set(inputs) {
+                        try await db.raw("""
+                            INSERT INTO genealogy (document_id, output_id, input_id) VALUES (\(bind: posting.documentID), \(bind: output), \(bind: input))
+                            ON CONFLICT DO NOTHING
+                            """).run()
+                    }
+                }
+            }
+            return posting.result
+        }
+    }
+
+    /// Posts a customer return: known lots/serials come back into a warehouse, available again.
+    public func returnFromCustomer(_ customerReturn: CustomerReturn) async throws -> PostedDocument {
+        try Self.requireLines(customerReturn.lines, "return")
+        return try await store.write { db in
+            let warehouseID = try await Posting.warehouse(db, customerReturn.warehouse)
+            let customerID = try await Posting.partner(db, customerReturn.customer, as: .customer).0
+            var posting = try await Posting.begin(self, db, kind: .return, header: customerReturn.header, partnerID: customerID,
+                                                  warehouseID: warehouseID)
+            for (index, line) in customerReturn.lines.enumerated() {
+                try await posting.putIn(line, index: index, warehouseID: warehouseID, warehouse: customerReturn.warehouse,
+                                        rules: InRules(isReturn: true))
+            }
+            return posting.result
+        }
+    }
+
+    /// Posts a write-off with its reason. Lots and serials must be named: the registry does not
+    /// guess which goods were damaged.
+    public func writeOff(_ writeOff: WriteOff) async throws -> PostedDocument {
+        try Self.requireLines(writeOff.lines, "write-off")
+        return try await store.write { db in
+            let warehouseID = try await Posting.warehouse(db, writeOff.warehouse)
+            var posting = try await Posting.begin(self, db, kind: .writeOff, header: writeOff.header, warehouseID: warehouseID,
+                                                  reason: writeOff.reason.rawValue)
+            for (index, line) in writeOff.lines.enumerated() {
+                try await posting.takeOut(line, index: index, warehouseID: warehouseID, warehouse: writeOff.warehouse,
+                                          rules: OutRules(statusWhenGone: .writtenOff, checksUsability: false, allocates: false))
+            }
+            return posting.result
+        }
+    }
+
+    /// Splits part of a lot into a new lot (part of a pallet relabelled), which keeps the link to
+    /// its parent and inherits its dates and attributes. The new number is given, or generated.
+    public func split(product article: String, lot number: String, warehouse: String, quantity: Decimal,
+                      newNumber: String? = nil, header: DocumentHeader = .init()) async throws -> (PostedDocument, String) {
+        try await store.write { db in
+            let warehouseID = try await Posting.warehouse(db, warehouse)
+            var posting = try await Posting.begin(self, db, kind: .split, header: header, warehouseID: warehouseID)
+            let context = try await posting.product(article)
+            guard context.tracking == .lot else {
+                throw RegistryError(.invalidInput, "product \(article) is not tracked by lot: only lots can be split")
+            }
+            guard let parent = try await posting.lockLot(context.id, number) else {
+                throw RegistryError(.notFound, "lot \(number) of product \(article) does not exist")
+            }
+            let amount = try Quantity(quantity).storage
+            let held = try await db.raw("""
+                SELECT quantity FROM stock WHERE product_id = \(bind: context.id) AND warehouse_id = \(bind: warehouseID) AND lot_serial_id = \(bind: parent.id)
+                """).first()?.int("quantity") ?? 0
+            guard amount > 0, amount < held else {
+                throw RegistryError(.invalidInput,
+                    "split of lot \(number): the quantity must be more than 0 and less than the \(Quantity(storage: held)) \(context.product.unit) it holds in \(warehouse), not \(quantity)")
+            }
+            let childNumber: String
+            if let newNumber {
+                try Self.validateNumber(newNumber, product: article)
+                try await Self.refuseRetired(db, productID: context.id, article: article, number: newNumber)
+                do {
+                    try await Self.guarded(db) {
+                        try await db.raw("""
+                            INSERT INTO lot_serials (product_id, kind, number, global_number, expiry, production, status, flagged, origin, created_at, sort_key)
+                            SELECT product_id, kind, \(bind: newNumber), CASE WHEN global_number IS NULL THEN NULL ELSE \(bind: newNumber) END,
+                                   expiry, production, status, 0, 'entered', \(bind: posting.created), \(bind: NaturalOrder.key(newNumber))
+                            FROM lot_serials WHERE id = \(bind: parent.id)
+                            """).run()
+                    }
+                } catch where DatabaseErrors.uniqueViolation(error) != nil {
+                    throw try await Self.numberExists(db, article: article, number: newNumber, global: context.lotSerialClass?.uniqueness == .global)
+                }
+                childNumber = newNumber
+            } else {
+                childNumber = try await generate(db, product: article, count: 1, date: posting.date, expiry: parent.expiry,
+                                                 production: nil, reference: posting.number, created: posting.created).numbers[0]
+            }
+            let child = try await posting.lockLot(context.id, childNumber)!
+            try await db.raw("""
+                UPDATE lot_serials SET parent_id = \(bind: parent.id),
+                    received_at = (SELECT received_at FROM lot_serials WHERE id = \(bind: parent.id)),
+                    expiry = (SELECT expiry FROM lot_serials WHERE id = \(bind: parent.id)),
+                    production = (SELECT production FROM lot_serials WHERE id = \(bind: parent.id)),
+                    status = (SELECT status FROM lot_serials WHERE id = \(bind: parent.id))
+                WHERE id = \(bind: child.id)
+                """).run()
+            try await db.raw("""
+                INSERT INTO lot_serial_attributes (lot_serial_id, name, kind, value)
+                SELECT \(bind: child.id), name, kind, value FROM lot_serial_attributes WHERE lot_serial_id = \(bind: parent.id)
+                ON CONFLICT (lot_serial_id, name) DO NOTHING
+                """).run()
+            try await posting.move(line: 0, context, warehouseID: warehouseID, warehouse: warehouse, lot: parent, quantity: -amount,
+                                   override: "split into \(childNumber)")
+            try await posting.move(line: 0, context, warehouseID: warehouseID, warehouse: warehouse, lot: child, quantity: amount,
+                                   override: "split from \(number)")
+            return (posting.result, childNumber)
+        }
+    }
+
+    /// Puts a lot or serial in quarantine, blocks it (recall) or releases it; each change is a
+    /// recorded event with who and why.
+    public func changeStatus(product article: String, number: String, to status: LotSerial.Status, user: String,
+                             reason: String) async throws -> LotSerial {
+        guard [.available, .quarantined, .blocked].contains(status) else {
+            throw RegistryError(.invalidInput, "status \(status.rawValue) comes from documents; set available, quarantined or blocked")
+        }
+        guard !reason.trimmingSpaces.isEmpty else {
+            throw RegistryError(.invalidInput, "changing the status of \(number): give a reason")
+        }
+        let created = now
+        return try await store.write { db in
+            guard let (productID, _) = try await Self.fetchProduct(db, article: article) else {
+                throw RegistryError(.notFound, "product \(article) does not exist")
+            }
+            guard let row = try await db.raw("""
+                UPDATE lot_serials SET status = status WHERE product_id = \(bind: productID) AND number = \(bind: number) RETURNING id, status
+                """).first() else {
+                throw RegistryError(.notFound, "product \(article) has no lot or serial \(number)")
+            }
+            let id = try row.int("id")
+            let old = try row.enumeration("status", as: LotSerial.Status.self)
+            guard [.available, .quarantined, .blocked].contains(old) else {
+                throw RegistryError(.conflict, "\(number) of \(article) is \(old.rawValue), no longer in stock: its status cannot change")
+            }
+            guard old != status else { return try await Self.fetchLotSerial(db, id: id)! }
+            try await db.raw("UPDATE lot_serials SET status = \(bind: status.rawValue) WHERE id = \(bind: id)").run()
+            try await db.raw("""
+                INSERT INTO lot_serial_events (lot_serial_id, from_status, to_status, user_name, reason, created_at)
+                VALUES (\(bind: id), \(bind: old.rawValue), \(bind: status.rawValue), \(bind: user), \(bind: reason), \(bind: created))
+                """).run()
+            return try await Self.fetchLotSerial(db, id: id)!
+        }
+    }
+
+    static func requireLines(_ lines: [StockLine], _ what: String) throws(RegistryError) {
+        guard !lines.isEmpty else { throw RegistryError(.invalidInput, "the \(what) has no lines") }
+    }
+}

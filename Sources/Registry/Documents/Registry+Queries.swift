@@ -1,0 +1,192 @@
+public import Foundation
+public import GS1
+import SQLKit
+
+/// Stock of one product in one warehouse, per lot or serial (or without a number).
+public struct StockBalance: Codable, Hashable, Sendable {
+    public var product: String
+    public var warehouse: String
+    public var number: String?
+    public var quantity: Decimal
+    public var unit: String
+    public var status: LotSerial.Status?
+    public var expiry: CalendarDate?
+}
+
+/// What to look for in `find`: every given criterion must hold.
+public struct LotSerialQuery: Codable, Hashable, Sendable {
+    /// Part of the number, case-insensitive.
+    public var text: String?
+    public var product: String?
+    public var status: LotSerial.Status?
+    /// An attribute with this name (and, if given, this stored value).
+    public var attribute: String?
+    public var attributeValue: String?
+    public var expiresFrom: CalendarDate?
+    public var expiresThrough: CalendarDate?
+    public var limit: Int
+    public var offset: Int
+
+    public init(text: String? = nil, product: String? = nil, status: LotSerial.Status? = nil, attribute: String? = nil,
+                attributeValue: String? = nil, expiresFrom: CalendarDate? = nil, expiresThrough: CalendarDate? = nil,
+                limit: Int = 50, offset: Int = 0) {
+        self.text = text
+        self.product = product
+        self.status = status
+        self.attribute = attribute
+        self.attributeValue = attributeValue
+        self.expiresFrom = expiresFrom
+        self.expiresThrough = expiresThrough
+        self.limit = limit
+        self.offset = offset
+    }
+}
+
+/// A page of lots and serials found, with the number of all that match.
+public struct LotSerialPage: Codable, Hashable, Sendable {
+    public var total: Int
+    public var items: [LotSerial]
+}
+
+/// Everything that happened to one lot or serial, oldest first.
+public struct LotSerialHistory: Codable, Hashable, Sendable {
+    public struct Entry: Codable, Hashable, Sendable {
+        public var at: String
+        public var date: CalendarDate?
+        /// The document kind (`receipt`, `issue`…) or `status` for a status change.
+        public var what: String
+        public var document: String?
+        public var warehouse: String?
+        public var partner: String?
+        public var quantity: Decimal?
+        public var override: String?
+        public var user: String
+        public var note: String
+    }
+    public struct Link: Codable, Hashable, Sendable {
+        public var product: String
+        public var number: String
+        public var document: String
+    }
+
+    public var lotSerial: LotSerial
+    public var entries: [Entry]
+    /// The lots and serials this one was made from (production inputs).
+    public var madeFrom: [Link]
+    /// What it went into (production outputs).
+    public var usedIn: [Link]
+    /// The lot it was split from.
+    public var splitFrom: String?
+    /// Stock now, per warehouse.
+    public var stock: [StockBalance]
+}
+
+extension Registry {
+    /// Stock per product, warehouse and lot/serial; optionally of one product or warehouse.
+    public func stock(product: String? = nil, warehouse: String? = nil) async throws -> [StockBalance] {
+        try await store.read { db in
+            var filter: SQLQueryString = "s.quantity <> 0"
+            if let product { filter += " AND p.article = \(bind: product)" }
+            if let warehouse { filter += " AND w.code = \(bind: warehouse)" }
+            return try await db.raw("""
+                SELECT p.article, p.unit, w.code AS warehouse, s.quantity, ls.number, ls.status, ls.expiry
+                FROM stock s JOIN products p ON p.id = s.product_id JOIN warehouses w ON w.id = s.warehouse_id
+                LEFT JOIN lot_serials ls ON ls.id = s.lot_serial_id
+                WHERE \(filter)
+                ORDER BY p.article, w.code, CASE WHEN ls.sort_key IS NULL THEN 1 ELSE 0 END, ls.sort_key
+                """).all().map { row in
+                StockBalance(product: try row.string("article"), warehouse: try row.string("warehouse"),
+                             number: try row.optionalString("number"), quantity: Quantity(storage: try row.int("quantity")).decimal,
+                             unit: try row.string("unit"),
+                             status: try row.optionalString("status").flatMap(LotSerial.Status.init(rawValue:)),
+                             expiry: try row.date("expiry"))
+            }
+        }
+    }
+
+    /// Finds lots and serials by part of the number, product, status, attribute or expiry range,
+    /// a page at a time (newest first).
+    public func find(_ query: LotSerialQuery) async throws -> LotSerialPage {
+        try await store.read { db in
+            var filter: SQLQueryString = "1 = 1"
+            if let text = query.text, !text.isEmpty {
+                let escaped = text.lowercased().replacingOccurrences(of: "\\", with: "\\\\")
+                    .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+                filter += " AND LOWER(ls.number) LIKE \(bind: "%\(escaped)%") ESCAPE '\\'"
+            }
+            if let product = query.product { filter += " AND p.article = \(bind: product)" }
+            if let status = query.status { filter += " AND ls.status = \(bind: status.rawValue)" }
+            if let from = query.expiresFrom { filter += " AND ls.expiry >= \(bind: from.description)" }
+            if let through = query.expiresThrough { filter += " AND ls.expiry <= \(bind: through.description)" }
+            if let attribute = query.attribute {
+                var match: SQLQueryString = "a.lot_serial_id = ls.id AND a.name = \(bind: attribute)"
+                if let value = query.attributeValue { match += " AND a.value = \(bind: value)" }
+                filter += " AND EXISTS (SELECT 1 FROM lot_serial_attributes a WHERE \(match))"
+            }
+            let total = try await db.raw("""
+                SELECT COUNT(*) AS total FROM lot_serials ls JOIN products p ON p.id = ls.product_id WHERE \(filter)
+                """).first()!.int("total")
+            let rows = try await db.raw("""
+                SELECT ls.*, p.article FROM lot_serials ls JOIN products p ON p.id = ls.product_id WHERE \(filter)
+                ORDER BY ls.id DESC LIMIT \(bind: max(1, min(query.limit, 1000))) OFFSET \(bind: max(0, query.offset))
+                """).all()
+            return LotSerialPage(total: total, items: try rows.map { try Self.decodeLotSerial($0, attributes: [], attachments: []) })
+        }
+    }
+
+    /// The full history of one lot or serial: every movement with its document, warehouse and
+    /// partner, every status change with who and why, what it was made from and went into.
+    public func history(product article: String, number: String) async throws -> LotSerialHistory {
+        guard let lotSerial = try await lotSerial(product: article, number: number) else {
+            _ = try await product(article)
+            throw RegistryError(.notFound, "product \(article) has no lot or serial \(number)")
+        }
+        return try await store.read { db in
+            let id = lotSerial.id
+            var entries: [LotSerialHistory.Entry] = try await db.raw("""
+                SELECT m.created_at, m.quantity, m.override, d.kind, d.number, d.doc_date, d.user_name, d.note, w.code AS warehouse, pa.code AS partner
+                FROM movements m JOIN documents d ON d.id = m.document_id JOIN warehouses w ON w.id = m.warehouse_id
+                LEFT JOIN partners pa ON pa.id = d.partner_id
+                WHERE m.lot_serial_id = \(bind: id) ORDER BY m.id
+                """).all().map { row in
+                LotSerialHistory.Entry(at: try row.string("created_at"), date: try row.date("doc_date"), what: try row.string("kind"),
+                                       document: try row.string("number"), warehouse: try row.string("warehouse"),
+                                       partner: try row.optionalString("partner"),
+                                       quantity: Quantity(storage: try row.int("quantity")).decimal,
+                                       override: try row.optionalString("override"), user: try row.string("user_name"),
+                                       note: try row.string("note"))
+            }
+            let events = try await db.raw("SELECT * FROM lot_serial_events WHERE lot_serial_id = \(bind: id) ORDER BY id").all()
+            for event in events {
+                entries.append(LotSerialHistory.Entry(
+                    at: try event.string("created_at"), date: nil, what: "status", document: nil, warehouse: nil, partner: nil,
+                    quantity: nil, override: "\(try event.string("from_status")) → \(try event.string("to_status"))",
+                    user: try event.string("user_name"), note: try event.string("reason")))
+            }
+            entries.sort { $0.at < $1.at }
+            func links(_ mine: String, _ theirs: String) async throws -> [LotSerialHistory.Link] {
+                try await db.raw("""
+                    SELECT p.article, ls.number, d.number AS document FROM genealogy g
+                    JOIN lot_serials ls ON ls.id = g.\(unsafeRaw: theirs) JOIN products p ON p.id = ls.product_id
+                    JOIN documents d ON d.id = g.document_id
+                    WHERE g.\(unsafeRaw: mine) = \(bind: id) ORDER BY g.document_id, ls.id
+                    """).all().map {
+                    LotSerialHistory.Link(product: try $0.string("article"), number: try $0.string("number"), document: try $0.string("document"))
+                }
+            }
+            let parent = try await db.raw("""
+                SELECT parent.number FROM lot_serials child JOIN lot_serials parent ON parent.id = child.parent_id WHERE child.id = \(bind: id)
+                """).first()?.string("number")
+            let stock = try await db.raw("""
+                SELECT w.code, s.quantity, p.unit FROM stock s JOIN warehouses w ON w.id = s.warehouse_id JOIN products p ON p.id = s.product_id
+                WHERE s.lot_serial_id = \(bind: id) AND s.quantity <> 0 ORDER BY w.code
+                """).all().map { row in
+                StockBalance(product: article, warehouse: try row.string("code"), number: number,
+                             quantity: Quantity(storage: try row.int("quantity")).decimal, unit: try row.string("unit"),
+                             status: lotSerial.status, expiry: lotSerial.expiry)
+            }
+            return LotSerialHistory(lotSerial: lotSerial, entries: entries, madeFrom: try await links("output_id", "input_id"),
+                                    usedIn: try await links("input_id", "output_id"), splitFrom: parent, stock: stock)
+        }
+    }
+}

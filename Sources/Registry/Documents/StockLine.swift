@@ -1,0 +1,52 @@
+public import Foundation
+public import GS1
+
+/// One line of a stock document: a product, a quantity, and the lots or serials it moves.
+public struct StockLine: Codable, Hashable, Sendable {
+    /// A lot or serial named on a line, with the quantity it moves (a unique serial moves 1).
+    public struct Pick: Codable, Hashable, Sendable {
+        public var number: String
+        public var quantity: Decimal?
+        /// For numbers received for the first time.
+        public var expiry: CalendarDate?
+        public var production: CalendarDate?
+        public var attributes: [Attribute]
+
+        public init(number: String, quantity: Decimal? = nil, expiry: CalendarDate? = nil,
+                    production: CalendarDate? = nil, attributes: [Attribute] = []) {
+            self.number = number
+            self.quantity = quantity
+            self.expiry = expiry
+            self.production = production
+            self.attributes = attributes
+        }
+    }
+
+    public var product: String
+    /// The line's quantity; may be left out when the picks give theirs.
+    public var quantity: Decimal?
+    /// Lots or serials named by the user (typed, scanned). Empty: the registry chooses (issue)
+    /// or generates (receipt) them per the product's class.
+    public var picks: [Pick]
+    /// For numbers generated on receipt or production.
+    public var expiry: CalendarDate?
+    public var production: CalendarDate?
+    /// Production outputs: the input lines (indexes, from 0) this output consumed. `nil` links the
+    /// output to every input of the document.
+    public var inputs: [Int]?
+
+    public init(product: String, quantity: Decimal? = nil, picks: [Pick] = [], expiry: CalendarDate? = nil,
+                production: CalendarDate? = nil, inputs: [Int]? = nil) {
+        self.product = product
+        self.quantity = quantity
+        self.picks = picks
+        self.expiry = expiry
+        self.production = production
+        self.inputs = inputs
+    }
+
+    /// A line naming serials, one unit each.
+    public static func serials(_ product: String, _ numbers: [String]) -> StockLine {
+        StockLine(product: product, picks: numbers.map { Pick(number: $0) })
+    }
+}

@@ -1,0 +1,281 @@
+import Foundation
+import GS1
+import Registry
+import Testing
+
+/// A registry with the master data most document tests share.
+func withStockRegistry(_ backend: Backend, _ body: (Registry, TestDatabase) async throws -> Void) async throws {
+    try await withRegistry(backend) { registry, database in
+        _ = try await registry.addWarehouse(Warehouse(code: "MAIN"))
+        _ = try await registry.addWarehouse(Warehouse(code: "EAST"))
+        _ = try await registry.addPartner(Partner(code: "ACME", role: .supplier))
+        _ = try await registry.addPartner(Partner(code: "SHOP", role: .customer, minimumShelfLifeDays: 60))
+        _ = try await registry.addPartner(Partner(code: "ANY", role: .customer))
+        _ = try await registry.addClass(LotSerialClass(code: "FOOD", tracking: .lot, tracksExpiry: true, issueMethod: .expiration,
+                                                       format: "L{counter:4}"))
+        _ = try await registry.addClass(LotSerialClass(code: "SN", tracking: .serial, autoGenerateBatchSize: 3, format: "SN{counter:5}"))
+        _ = try await registry.addProduct(Product(article: "MILK", unit: "l", lotSerialClass: "FOOD"))
+        _ = try await registry.addProduct(Product(article: "PHONE", lotSerialClass: "SN"))
+        _ = try await registry.addProduct(Product(article: "BOLT"))
+        try await body(registry, database)
+    }
+}
+
+let day0 = CalendarDate(year: 2026, month: 11, day: 23)!
+func header(_ offset: Int = 0, user: String = "anna") -> DocumentHeader { DocumentHeader(date: day0.adding(days: offset), user: user) }
+func lot(_ number: String, _ quantity: Int, expires days: Int) -> StockLine.Pick {
+    StockLine.Pick(number: number, quantity: Decimal(quantity), expiry: day0.adding(days: days))
+}
+
+@Suite struct DocumentTests {
+    @Test(arguments: Backend.available)
+    func aReceiptTakesGivenLotsAndGeneratesSerialsUpToTheBatchSize(backend: Backend) async throws {
+        try await withStockRegistry(backend) { registry, _ in
+            let posted = try await registry.receive(Receipt(warehouse: "MAIN", supplier: "ACME", lines: [
+                StockLine(product: "MILK", picks: [lot("SUP-1", 10, expires: 30)]),
+                StockLine(product: "PHONE", quantity: 5),
+                StockLine(product: "BOLT", quantity: Decimal(string: "2.5")!),
+            ], header: header()))
+            #expect(posted.number == "RCT-000001")
+            let stock = try await registry.stock(warehouse: "MAIN")
+            #expect(stock.filter { $0.product == "PHONE" }.map(\.number) == ["SN00001", "SN00002", "SN00003", nil])
+            #expect(stock.first { $0.product == "PHONE" && $0.number == nil }?.quantity == 2)
+            #expect(stock.first { $0.product == "MILK" }?.quantity == 10)
+            #expect(stock.first { $0.product == "BOLT" }?.quantity == Decimal(string: "2.5"))
+            #expect(try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "BOLT", quantity: 1)])).number == "RCT-000002")
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func badReceiptsAreRefusedWithNothingWritten(backend: Backend) async throws {
+        try await withStockRegistry(backend) { registry, _ in
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [.serials("PHONE", ["X1"])]))
+            await expectRefusal(.conflict, "serial X1 of PHONE is already in stock in MAIN") {
+                _ = try await registry.receive(Receipt(warehouse: "EAST", lines: [.serials("PHONE", ["X2", "X1"])]))
+            }
+            await expectRefusal(.invalidInput, "class FOOD tracks expiry dates, so an expiry date is required") {
+                _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "MILK", picks: [.init(number: "A", quantity: 1)])]))
+            }
+            await expectRefusal(.notFound, "product NOPE does not exist") {
+                _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "NOPE", quantity: 1)]))
+            }
+            await expectRefusal(.notFound, "warehouse WEST does not exist") {
+                _ = try await registry.receive(Receipt(warehouse: "WEST", lines: [StockLine(product: "BOLT", quantity: 1)]))
+            }
+            await expectRefusal(.invalidInput, "must be more than zero") {
+                _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "BOLT", quantity: 0)]))
+            }
+            await expectRefusal(.conflict, "expired on 2026-11-22", "explicit override") {
+                _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "MILK", picks: [lot("OLD", 1, expires: -1)])], header: header()))
+            }
+            #expect(try await registry.lotSerial(product: "PHONE", number: "X2") == nil)
+            #expect(try await registry.stock(warehouse: "EAST").isEmpty)
+            // The refused documents took no number.
+            #expect(try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "BOLT", quantity: 1)])).number == "RCT-000002")
+            // Expired goods received on purpose start quarantined.
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "MILK", picks: [lot("OLD", 1, expires: -1)])],
+                                                   acceptExpired: true, header: header()))
+            #expect(try await registry.lotSerial(product: "MILK", number: "OLD")?.status == .quarantined)
+        }
+    }
+
+    @Test(arguments: [LotSerialClass.IssueMethod.fifo, .lifo, .sequential, .expiration], Backend.available)
+    func issuesTakeStockInTheClassIssueOrder(method: LotSerialClass.IssueMethod, backend: Backend) async throws {
+        try await withStockRegistry(backend) { registry, _ in
+            var food = try await registry.lotSerialClass("FOOD")
+            food.issueMethod = method
+            _ = try await registry.updateClass(food)
+            // Received in this order; numbers and expiry dates chosen so each method differs.
+            for (number, expires) in [("LOT-10", 40), ("LOT-9", 20), ("LOT-11", 20), ("LOT-2", 90)] {
+                _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "MILK", picks: [lot(number, 1, expires: expires)])], header: header()))
+            }
+            let expected: [String] = switch method {
+            case .fifo: ["LOT-10", "LOT-9", "LOT-11", "LOT-2"]
+            case .lifo: ["LOT-2", "LOT-11", "LOT-9", "LOT-10"]
+            case .sequential: ["LOT-2", "LOT-9", "LOT-10", "LOT-11"]
+            case .expiration: ["LOT-9", "LOT-11", "LOT-10", "LOT-2"]  // ties on expiry: earlier receipt first
+            case .manual: []
+            }
+            let proposal = try await registry.proposal(product: "MILK", warehouse: "MAIN", quantity: 4, date: day0)
+            #expect(proposal.map(\.number) == expected)
+            let posted = try await registry.issue(Issue(warehouse: "MAIN", customer: "ANY", lines: [StockLine(product: "MILK", quantity: 3)], header: header()))
+            #expect(posted.movements.map(\.number) == Array(expected.prefix(3)))
+            #expect(try await registry.stock(product: "MILK").map(\.number) == [expected[3]])
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func issuingMoreThanIsInStockSaysHowMuchThereIs(backend: Backend) async throws {
+        try await withStockRegistry(backend) { registry, _ in
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [
+                StockLine(product: "MILK", picks: [lot("A", 5, expires: 30), lot("B", 5, expires: 3)]),
+                StockLine(product: "BOLT", quantity: 4)], header: header()))
+            await expectRefusal(.conflict, "BOLT: MAIN holds 4 pcs, not the 5 asked for") {
+                _ = try await registry.issue(Issue(warehouse: "MAIN", lines: [StockLine(product: "BOLT", quantity: 5)], header: header()))
+            }
+            await expectRefusal(.conflict, "lot A of MILK: MAIN holds 5 l, not the 6 asked for") {
+                _ = try await registry.issue(Issue(warehouse: "MAIN", lines: [StockLine(product: "MILK", picks: [.init(number: "A", quantity: 6)])], header: header()))
+            }
+            await expectRefusal(.conflict, "MAIN has 5 l available to issue, not the 8 asked for", "expire within the 60 days customer SHOP requires") {
+                _ = try await registry.issue(Issue(warehouse: "MAIN", customer: "SHOP", lines: [StockLine(product: "MILK", quantity: 8)], header: header(-30)))
+            }
+            #expect(try await registry.stock(product: "BOLT").first?.quantity == 4)
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func minimumShelfLifeCountsTheShippingDayInclusively(backend: Backend) async throws {
+        try await withStockRegistry(backend) { registry, _ in
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [
+                StockLine(product: "MILK", picks: [lot("D59", 1, expires: 59), lot("D60", 1, expires: 60)])], header: header()))
+            #expect(try await registry.proposal(product: "MILK", warehouse: "MAIN", quantity: 2, date: day0, customer: "SHOP").map(\.number) == ["D60"])
+            #expect(try await registry.proposal(product: "MILK", warehouse: "MAIN", quantity: 2, date: day0, minimumShelfLifeDays: 59).map(\.number) == ["D59", "D60"])
+            await expectRefusal(.conflict, "lot D59 of MILK expires on 2027-01-21, 59 days after 2026-11-23; customer SHOP requires at least 60 days") {
+                _ = try await registry.issue(Issue(warehouse: "MAIN", customer: "SHOP", lines: [StockLine(product: "MILK", picks: [.init(number: "D59", quantity: 1)])], header: header()))
+            }
+            let posted = try await registry.issue(Issue(warehouse: "MAIN", customer: "SHOP", lines: [StockLine(product: "MILK", quantity: 1)], header: header()))
+            #expect(posted.movements.map(\.number) == ["D60"])
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func expiredQuarantinedAndBlockedStockIsNotProposedAndNeedsAnOverride(backend: Backend) async throws {
+        try await withStockRegistry(backend) { registry, _ in
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [
+                StockLine(product: "MILK", picks: [lot("EXP", 1, expires: 1), lot("QUA", 1, expires: 50), lot("BLK", 1, expires: 50), lot("OK", 1, expires: 50)])], header: header()))
+            _ = try await registry.changeStatus(product: "MILK", number: "QUA", to: .quarantined, user: "qa", reason: "lab test pending")
+            _ = try await registry.changeStatus(product: "MILK", number: "BLK", to: .blocked, user: "qa", reason: "recall 2026-17")
+            // Two days later EXP has expired (usable through its expiry date, expired from the next day).
+            #expect(try await registry.proposal(product: "MILK", warehouse: "MAIN", quantity: 4, date: day0.adding(days: 1)).map(\.number).sorted() == ["EXP", "OK"])
+            #expect(try await registry.proposal(product: "MILK", warehouse: "MAIN", quantity: 4, date: day0.adding(days: 2)).map(\.number) == ["OK"])
+            let later = header(2)
+            func issue(_ number: String, expired: Bool = false, quarantined: Bool = false) async throws -> PostedDocument {
+                try await registry.issue(Issue(warehouse: "MAIN", lines: [StockLine(product: "MILK", picks: [.init(number: number, quantity: 1)])],
+                                               allowExpired: expired, allowQuarantined: quarantined, header: later))
+            }
+            await expectRefusal(.conflict, "lot EXP of MILK expired on 2026-11-24") { _ = try await issue("EXP") }
+            await expectRefusal(.conflict, "lot QUA of MILK is quarantined") { _ = try await issue("QUA") }
+            await expectRefusal(.conflict, "lot BLK of MILK is blocked (recall)") { _ = try await issue("BLK", expired: true, quarantined: true) }
+            #expect(try await issue("EXP", expired: true).movements.first?.override == "expired 2026-11-24")
+            #expect(try await issue("QUA", quarantined: true).movements.first?.override == "quarantined")
+            let history = try await registry.history(product: "MILK", number: "QUA")
+            #expect(history.entries.map(\.what) == ["receipt", "status", "issue"])
+            #expect(history.entries[1].user == "qa")
+            #expect(history.entries[1].note == "lab test pending")
+            #expect(history.entries[2].override == "quarantined")
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func aTransferKeepsLotIdentityAndNeedsTwoWarehouses(backend: Backend) async throws {
+        try await withStockRegistry(backend) { registry, _ in
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "MILK", picks: [lot("A", 10, expires: 30)])], header: header()))
+            let posted = try await registry.transfer(Transfer(from: "MAIN", to: "EAST", lines: [StockLine(product: "MILK", quantity: 4)], header: header()))
+            #expect(posted.number == "TRF-000001")
+            let stock = try await registry.stock(product: "MILK")
+            #expect(stock.map { "\($0.warehouse) \($0.number ?? "-") \($0.quantity)" } == ["EAST A 4", "MAIN A 6"])
+            await expectRefusal(.invalidInput, "the two warehouses must differ") {
+                _ = try await registry.transfer(Transfer(from: "MAIN", to: "MAIN", lines: [StockLine(product: "MILK", quantity: 1)]))
+            }
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func aReturnBringsAShippedSerialBackWithItsHistory(backend: Backend) async throws {
+        try await withStockRegistry(backend) { registry, _ in
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", supplier: "ACME", lines: [.serials("PHONE", ["IMEI-1"])], header: header()))
+            _ = try await registry.issue(Issue(warehouse: "MAIN", customer: "ANY", lines: [.serials("PHONE", ["IMEI-1"])], header: header(1)))
+            #expect(try await registry.lotSerial(product: "PHONE", number: "IMEI-1")?.status == .shipped)
+            await expectRefusal(.notFound, "serial IMEI-9 of PHONE was never shipped") {
+                _ = try await registry.returnFromCustomer(CustomerReturn(warehouse: "MAIN", customer: "ANY", lines: [.serials("PHONE", ["IMEI-9"])]))
+            }
+            _ = try await registry.returnFromCustomer(CustomerReturn(warehouse: "EAST", customer: "ANY", lines: [.serials("PHONE", ["IMEI-1"])], header: header(5)))
+            let history = try await registry.history(product: "PHONE", number: "IMEI-1")
+            #expect(history.lotSerial.status == .available)
+            #expect(history.entries.map { "\($0.what) \($0.warehouse ?? "") \($0.partner ?? "") \($0.quantity ?? 0)" } == [
+                "receipt MAIN ACME 1", "issue MAIN ANY -1", "return EAST ANY 1"])
+            #expect(history.stock.map(\.warehouse) == ["EAST"])
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func aWrongSerialIsCorrectedByWriteOffAndReceiptNeverByEditing(backend: Backend) async throws {
+        try await withStockRegistry(backend) { registry, _ in
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [.serials("PHONE", ["SN-TYPO"])], header: header()))
+            await expectRefusal(.invalidInput, "name the serials to take") {
+                _ = try await registry.writeOff(WriteOff(warehouse: "MAIN", reason: .correction, lines: [StockLine(product: "PHONE", quantity: 1)]))
+            }
+            let off = try await registry.writeOff(WriteOff(warehouse: "MAIN", reason: .correction, lines: [.serials("PHONE", ["SN-TYPO"])], header: header()))
+            #expect(off.number == "WO-000001")
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [.serials("PHONE", ["SN-RIGHT"])], header: header()))
+            #expect(try await registry.lotSerial(product: "PHONE", number: "SN-TYPO")?.status == .writtenOff)
+            #expect(try await registry.history(product: "PHONE", number: "SN-TYPO").entries.map(\.what) == ["receipt", "write-off"])
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func classesThatAssignOnUseNumberGoodsWhenTheyAreIssued(backend: Backend) async throws {
+        try await withStockRegistry(backend) { registry, _ in
+            _ = try await registry.addClass(LotSerialClass(code: "USE", tracking: .serial, assignment: .use, format: "U{counter:3}"))
+            _ = try await registry.addProduct(Product(article: "CABLE", lotSerialClass: "USE"))
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "CABLE", quantity: 5)], header: header()))
+            #expect(try await registry.stock(product: "CABLE").map(\.number) == [nil])
+            let posted = try await registry.issue(Issue(warehouse: "MAIN", customer: "ANY", lines: [StockLine(product: "CABLE", quantity: 2)], header: header()))
+            #expect(Set(posted.movements.compactMap(\.number)) == ["U001", "U002"])
+            #expect(try await registry.lotSerial(product: "CABLE", number: "U001")?.status == .shipped)
+            #expect(try await registry.stock(product: "CABLE").first?.quantity == 3)
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func anUnknownSerialIsRefusedUnlessTheProductAllowsItThenFlagged(backend: Backend) async throws {
+        try await withStockRegistry(backend) { registry, _ in
+            _ = try await registry.addClass(LotSerialClass(code: "PLAIN", tracking: .serial, assignment: .use))
+            _ = try await registry.addProduct(Product(article: "TOOL", lotSerialClass: "PLAIN", allowsUnknownSerials: true))
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "TOOL", quantity: 2), .serials("PHONE", ["P1"])], header: header()))
+            await expectRefusal(.notFound, "serial P404 of product PHONE was never received") {
+                _ = try await registry.issue(Issue(warehouse: "MAIN", lines: [.serials("PHONE", ["P404"])]))
+            }
+            let posted = try await registry.issue(Issue(warehouse: "MAIN", customer: "ANY", lines: [.serials("TOOL", ["T-77"])], header: header()))
+            #expect(posted.movements.last?.number == "T-77")
+            let serial = try #require(try await registry.lotSerial(product: "TOOL", number: "T-77"))
+            #expect(serial.flaggedForInvestigation)
+            #expect(serial.origin == .unknown)
+            #expect(try await registry.stock(product: "TOOL").first?.quantity == 1)
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func splittingALotKeepsTheLinkToItsParent(backend: Backend) async throws {
+        try await withStockRegistry(backend) { registry, _ in
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "MILK", picks: [lot("PAL-1", 10, expires: 30)])], header: header()))
+            for bad in [0, 10, 11] {
+                await expectRefusal(.invalidInput, "more than 0 and less than the 10 l it holds in MAIN") {
+                    _ = try await registry.split(product: "MILK", lot: "PAL-1", warehouse: "MAIN", quantity: Decimal(bad))
+                }
+            }
+            let (_, child) = try await registry.split(product: "MILK", lot: "PAL-1", warehouse: "MAIN", quantity: 3, header: header())
+            #expect(child == "L0001")
+            let history = try await registry.history(product: "MILK", number: child)
+            #expect(history.splitFrom == "PAL-1")
+            #expect(history.lotSerial.expiry == day0.adding(days: 30))
+            #expect(try await registry.stock(product: "MILK").map { "\($0.number!) \($0.quantity)" } == ["L0001 3", "PAL-1 7"])
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func findsLotsByPartOfTheNumberStatusAttributeAndExpiry(backend: Backend) async throws {
+        try await withStockRegistry(backend) { registry, _ in
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "MILK", picks: [
+                lot("ABC-1", 1, expires: 10), lot("abc-2", 1, expires: 20), lot("XYZ_3", 1, expires: 30)])], header: header()))
+            _ = try await registry.setAttributes(product: "MILK", number: "abc-2", [Attribute(name: "fat", value: .number(3))])
+            #expect(try await registry.find(LotSerialQuery(text: "abc")).total == 2)
+            #expect(try await registry.find(LotSerialQuery(text: "_")).items.map(\.number) == ["XYZ_3"])
+            #expect(try await registry.find(LotSerialQuery(attribute: "fat", attributeValue: "3")).items.map(\.number) == ["abc-2"])
+            #expect(try await registry.find(LotSerialQuery(expiresFrom: day0.adding(days: 15), expiresThrough: day0.adding(days: 25))).items.map(\.number) == ["abc-2"])
+            let page = try await registry.find(LotSerialQuery(product: "MILK", limit: 2, offset: 2))
+            #expect(page.total == 3)
+            #expect(page.items.map(\.number) == ["ABC-1"])
+        }
+    }
+}
