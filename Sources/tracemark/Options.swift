@@ -79,3 +79,5 @@ extension LotSerialClass.IssueMethod: ExpressibleByArgument {}
 extension LotSerialClass.CounterScope: ExpressibleByArgument {}
 extension LotSerialClass.Uniqueness: ExpressibleByArgument {}
 extension Partner.Role: ExpressibleByArgument {}
+extension WriteOff.Reason: ExpressibleByArgument {}
+extension LotSerial.Status: ExpressibleByArgument {}

@@ -14,6 +14,9 @@ struct Tracemark: AsyncParsableCommand {
             message says why; nothing was written), 64 bad command line, 69 database unavailable or locked.
             """,
         subcommands: [
+            ReceiveCommand.self, IssueCommand.self, TransferCommand.self, ProduceCommand.self, ReturnCommand.self,
+            WriteOffCommand.self, SplitCommand.self, StatusCommand.self, StockCommand.self, ProposalCommand.self,
+            FindCommand.self, HistoryCommand.self,
             ClassCommand.self, ProductCommand.self, SeriesCommand.self, GenerateCommand.self, LotSerialCommand.self,
             BlockCommand.self, WarehouseCommand.self, PartnerCommand.self, DemoCommand.self,
         ]

@@ -1,0 +1,166 @@
+import ArgumentParser
+import Foundation
+import Registry
+
+struct ReceiveCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "receive", abstract: "Post a receipt from a supplier into a warehouse.",
+        discussion: """
+            Examples: tracemark receive --warehouse MAIN --supplier ACME --product MILK --lot L-77 --quantity 40 --expiry 2027-01-31
+                      tracemark receive --warehouse MAIN --product PHONE --serials 'IMEI-0001..IMEI-0050'
+                      tracemark receive --warehouse MAIN --product PHONE --quantity 20     (numbers generated per the class)
+            """)
+    @OptionGroup var options: GlobalOptions
+    @Option(help: "Into this warehouse.") var warehouse: String
+    @Option(help: "From this supplier.") var supplier: String?
+    @Flag(help: "Accept goods that are already expired (returns, destruction); they start quarantined.") var acceptExpired = false
+    @OptionGroup var lines: LineOptions
+    @OptionGroup var header: HeaderOptions
+    func run() async throws {
+        let receipt = Receipt(warehouse: warehouse, supplier: supplier, lines: try lines.lines(), acceptExpired: acceptExpired, header: try header.header())
+        let posted = try await options.withRegistry { try await $0.receive(receipt) }
+        try options.emit(posted) { describe(posted) }
+    }
+}
+
+struct IssueCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "issue", abstract: "Post an issue (sale) to a customer; lots are proposed by the class's issue method.",
+        discussion: "Example: tracemark issue --warehouse MAIN --customer SHOP --product MILK --quantity 12")
+    @OptionGroup var options: GlobalOptions
+    @Option(help: "From this warehouse.") var warehouse: String
+    @Option(help: "To this customer.") var customer: String?
+    @Option(help: "Least shelf life in days for this order (default: the customer's).") var minShelfLife: Int?
+    @Flag(help: "Allow issuing expired lots (recorded on the movement).") var allowExpired = false
+    @Flag(help: "Allow issuing quarantined lots (recorded on the movement).") var allowQuarantined = false
+    @OptionGroup var lines: LineOptions
+    @OptionGroup var header: HeaderOptions
+    func run() async throws {
+        let issue = Issue(warehouse: warehouse, customer: customer, lines: try lines.lines(), minimumShelfLifeDays: minShelfLife,
+                          allowExpired: allowExpired, allowQuarantined: allowQuarantined, header: try header.header())
+        let posted = try await options.withRegistry { try await $0.issue(issue) }
+        try options.emit(posted) { describe(posted) }
+    }
+}
+
+struct TransferCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "transfer", abstract: "Post a transfer between warehouses, keeping lot/serial identity.")
+    @OptionGroup var options: GlobalOptions
+    @Option(help: "From this warehouse.") var from: String
+    @Option(help: "To this warehouse.") var to: String
+    @OptionGroup var lines: LineOptions
+    @OptionGroup var header: HeaderOptions
+    func run() async throws {
+        let transfer = Transfer(from: from, to: to, lines: try lines.lines(), header: try header.header())
+        let posted = try await options.withRegistry { try await $0.transfer(transfer) }
+        try options.emit(posted) { describe(posted) }
+    }
+}
+
+struct ProduceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "produce", abstract: "Post a production: consume components, produce finished lots/serials, link them.",
+        discussion: """
+            Example: tracemark produce --warehouse MAIN --input MILK=2 --input-serials PHONE=IMEI-1 --output KIT=1
+            Or --file production.json with {"inputs": [lines], "outputs": [lines]}; an output line's "inputs" lists the input lines (from 0) it consumed.
+            """)
+    @OptionGroup var options: GlobalOptions
+    @Option(help: "In this warehouse.") var warehouse: String
+    @Option(help: ArgumentHelp("A component consumed, by quantity (allocated by issue method).", valueName: "product=quantity")) var input: [String] = []
+    @Option(help: ArgumentHelp("Serials or lots consumed.", valueName: "product=list")) var inputSerials: [String] = []
+    @Option(help: ArgumentHelp("A product made, by quantity (numbers generated).", valueName: "product=quantity")) var output: [String] = []
+    @Option(help: ArgumentHelp("Serials or lots made, by number.", valueName: "product=list")) var outputSerials: [String] = []
+    @Option(help: "A JSON file with inputs and outputs.") var file: String?
+    @OptionGroup var header: HeaderOptions
+
+    struct Lines: Decodable { let inputs: [StockLine]; let outputs: [StockLine] }
+
+    func run() async throws {
+        var inputs: [StockLine], outputs: [StockLine]
+        if let file {
+            let lines: Lines
+            do { lines = try JSONDecoder().decode(Lines.self, from: Data(contentsOf: URL(fileURLWithPath: file))) } catch {
+                throw ValidationError("\(file): expected {\"inputs\": [lines], \"outputs\": [lines]}: \(error)")
+            }
+            (inputs, outputs) = (lines.inputs, lines.outputs)
+        } else {
+            inputs = try input.map(Self.byQuantity) + inputSerials.map(Self.byNumbers)
+            outputs = try output.map(Self.byQuantity) + outputSerials.map(Self.byNumbers)
+        }
+        let production = Production(warehouse: warehouse, inputs: inputs, outputs: outputs, header: try header.header())
+        let posted = try await options.withRegistry { try await $0.produce(production) }
+        try options.emit(posted) { describe(posted) }
+    }
+
+    static func pair(_ text: String) throws -> (String, String) {
+        guard let equals = text.firstIndex(of: "="), equals != text.startIndex else {
+            throw ValidationError("\"\(text)\" must be written product=value")
+        }
+        return (String(text[..<equals]), String(text[text.index(after: equals)...]))
+    }
+    static func byQuantity(_ text: String) throws -> StockLine {
+        let (product, quantity) = try pair(text)
+        return StockLine(product: product, quantity: try LineOptions.decimal(quantity, what: "quantity of \(product)"))
+    }
+    static func byNumbers(_ text: String) throws -> StockLine {
+        let (product, list) = try pair(text)
+        return .serials(product, try SerialList.expand(list))
+    }
+}
+
+struct ReturnCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "return", abstract: "Post a customer return: known lots/serials come back.")
+    @OptionGroup var options: GlobalOptions
+    @Option(help: "Into this warehouse.") var warehouse: String
+    @Option(help: "From this customer.") var customer: String
+    @OptionGroup var lines: LineOptions
+    @OptionGroup var header: HeaderOptions
+    func run() async throws {
+        let back = CustomerReturn(warehouse: warehouse, customer: customer, lines: try lines.lines(), header: try header.header())
+        let posted = try await options.withRegistry { try await $0.returnFromCustomer(back) }
+        try options.emit(posted) { describe(posted) }
+    }
+}
+
+struct WriteOffCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "write-off", abstract: "Post a write-off (damaged, expired, correction); name the lots/serials.")
+    @OptionGroup var options: GlobalOptions
+    @Option(help: "From this warehouse.") var warehouse: String
+    @Option(help: "damaged, expired, correction or other.") var reason: WriteOff.Reason
+    @OptionGroup var lines: LineOptions
+    @OptionGroup var header: HeaderOptions
+    func run() async throws {
+        let writeOff = WriteOff(warehouse: warehouse, reason: reason, lines: try lines.lines(), header: try header.header())
+        let posted = try await options.withRegistry { try await $0.writeOff(writeOff) }
+        try options.emit(posted) { describe(posted) }
+    }
+}
+
+struct SplitCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "split", abstract: "Split part of a lot into a new lot that keeps the link to its parent.")
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "The article number.") var product: String
+    @Argument(help: "The lot to split.") var lot: String
+    @Option(help: "In this warehouse.") var warehouse: String
+    @Option(help: "How much goes to the new lot.") var quantity: String
+    @Option(help: "The new lot's number (default: generated).") var newNumber: String?
+    @OptionGroup var header: HeaderOptions
+    func run() async throws {
+        let amount = try LineOptions.decimal(quantity, what: "--quantity")
+        let (posted, child) = try await options.withRegistry {
+            try await $0.split(product: product, lot: lot, warehouse: warehouse, quantity: amount, newNumber: newNumber, header: try header.header())
+        }
+        try options.emit(posted) { "new lot \(child)\n" + describe(posted) }
+    }
+}
+
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Quarantine, block (recall) or release a lot or serial, with who and why.")
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "The article number.") var product: String
+    @Argument(help: "The lot or serial.") var number: String
+    @Option(name: .customLong("set"), help: "available, quarantined or blocked.") var status: LotSerial.Status
+    @Option(help: "Why.") var reason: String
+    @Option(help: "Who.") var user = ProcessInfo.processInfo.environment["USER"] ?? ""
+    func run() async throws {
+        let saved = try await options.withRegistry { try await $0.changeStatus(product: product, number: number, to: status, user: user, reason: reason) }
+        try options.emit(saved) { "\(saved.number) of \(saved.product) is now \(saved.status.rawValue)" }
+    }
+}

@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+import GS1
+import Registry
+
+struct StockCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "stock", abstract: "Stock per product, warehouse and lot/serial.")
+    @OptionGroup var options: GlobalOptions
+    @Option(help: "Only this product.") var product: String?
+    @Option(help: "Only this warehouse.") var warehouse: String?
+    func run() async throws {
+        let stock = try await options.withRegistry { try await $0.stock(product: product, warehouse: warehouse) }
+        try options.emit(stock) {
+            table(["PRODUCT", "WAREHOUSE", "NUMBER", "QUANTITY", "UNIT", "STATUS", "EXPIRY"], stock.map {
+                [$0.product, $0.warehouse, $0.number ?? "(no number)", "\($0.quantity)", $0.unit, $0.status?.rawValue ?? "-",
+                 $0.expiry?.description ?? "-"]
+            })
+        }
+    }
+}
+
+struct ProposalCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "proposal", abstract: "The lots/serials an issue would take, in the class's issue order.")
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "The article number.") var product: String
+    @Option(help: "From this warehouse.") var warehouse: String
+    @Option(help: "How much.") var quantity: String
+    @Option(help: "For this customer (their minimum shelf life applies).") var customer: String?
+    @Option(help: "Least shelf life in days.") var minShelfLife: Int?
+    @Option(help: "On this date (YYYY-MM-DD; default today).") var date: String?
+    func run() async throws {
+        let amount = try LineOptions.decimal(quantity, what: "--quantity")
+        let date = try date.map { try parseDate($0, what: "--date") }
+        let picks = try await options.withRegistry {
+            try await $0.proposal(product: product, warehouse: warehouse, quantity: amount, date: date, customer: customer,
+                                  minimumShelfLifeDays: minShelfLife)
+        }
+        try options.emit(picks) {
+            table(["NUMBER", "QUANTITY", "EXPIRY", "DAYS LEFT", "RECEIVED"], picks.map {
+                [$0.number, "\($0.quantity)", $0.expiry?.description ?? "-", $0.daysLeft.map(String.init) ?? "-", $0.received ?? "-"]
+            })
+        }
+    }
+}
+
+struct FindCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "find", abstract: "Find lots and serials by part of the number, product, status, attribute or expiry.")
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "Part of the number (any case).") var text: String?
+    @Option(help: "Only this product.") var product: String?
+    @Option(help: "Only this status.") var status: LotSerial.Status?
+    @Option(help: ArgumentHelp("Having this attribute (optionally with this value).", valueName: "name[=value]")) var attribute: String?
+    @Option(help: "Expiring on or after (YYYY-MM-DD).") var expiresFrom: String?
+    @Option(help: "Expiring on or before (YYYY-MM-DD).") var expiresThrough: String?
+    @Option(help: "Page size.") var limit = 50
+    @Option(help: "Skip this many.") var offset = 0
+    func run() async throws {
+        var query = LotSerialQuery(text: text, product: product, status: status, limit: limit, offset: offset)
+        if let attribute {
+            let parts = attribute.split(separator: "=", maxSplits: 1).map(String.init)
+            query.attribute = parts[0]
+            query.attributeValue = parts.count > 1 ? parts[1] : nil
+        }
+        query.expiresFrom = try expiresFrom.map { try parseDate($0, what: "--expires-from") }
+        query.expiresThrough = try expiresThrough.map { try parseDate($0, what: "--expires-through") }
+        let page = try await options.withRegistry { [query] in try await $0.find(query) }
+        try options.emit(page) {
+            "\(page.total) found" + (page.total > page.items.count ? ", showing \(offset + 1)–\(offset + page.items.count)" : "") + "\n"
+                + table(["PRODUCT", "NUMBER", "STATUS", "EXPIRY", "FLAGGED"], page.items.map {
+                    [$0.product, $0.number, $0.status.rawValue, $0.expiry?.description ?? "-", $0.flaggedForInvestigation ? "yes" : ""]
+                })
+        }
+    }
+}
+
+struct HistoryCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "history", abstract: "Everything that happened to one lot or serial.")
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "The article number.") var product: String
+    @Argument(help: "The lot or serial.") var number: String
+    func run() async throws {
+        let history = try await options.withRegistry { try await $0.history(product: product, number: number) }
+        try options.emit(history) {
+            var out = LotSerialCommand.show(history.lotSerial) + "\n\n" + table(
+                ["WHEN", "WHAT", "DOCUMENT", "WAREHOUSE", "PARTNER", "QUANTITY", "WHO", "NOTE"],
+                history.entries.map {
+                    [$0.date?.description ?? String($0.at.prefix(10)), $0.what, $0.document ?? "-", $0.warehouse ?? "-", $0.partner ?? "-",
+                     $0.quantity.map { "\($0)" } ?? "", $0.user, [$0.override, $0.note.isEmpty ? nil : $0.note].compactMap { $0 }.joined(separator: "; ")]
+                })
+            if let parent = history.splitFrom { out += "\nsplit from lot \(parent)" }
+            if !history.madeFrom.isEmpty { out += "\nmade from: " + history.madeFrom.map { "\($0.product) \($0.number) (\($0.document))" }.joined(separator: ", ") }
+            if !history.usedIn.isEmpty { out += "\nused in: " + history.usedIn.map { "\($0.product) \($0.number) (\($0.document))" }.joined(separator: ", ") }
+            out += "\nstock: " + (history.stock.isEmpty ? "none" : history.stock.map { "\($0.quantity) \($0.unit) in \($0.warehouse)" }.joined(separator: ", "))
+            return out
+        }
+    }
+}

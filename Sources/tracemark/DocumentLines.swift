@@ -1,0 +1,132 @@
+import ArgumentParser
+import Foundation
+import GS1
+import Registry
+
+/// Lines of a stock document from the command line: one line from flags, or many from a file.
+struct LineOptions: ParsableArguments {
+    @Option(help: "The product of a one-line document.") var product: String?
+    @Option(help: "Its quantity (for a named lot: the lot's quantity).") var quantity: String?
+    @Option(help: ArgumentHelp("Serial numbers: comma- or newline-separated, or ranges like SN-0001..SN-0050.", valueName: "list"))
+    var serials: [String] = []
+    @Option(help: "A lot number (with --quantity).") var lot: String?
+    @Option(help: "Expiry date of the lot or of generated numbers (YYYY-MM-DD).") var expiry: String?
+    @Option(help: "Production date (YYYY-MM-DD).") var production: String?
+    @Option(help: ArgumentHelp("Many lines: a JSON array of lines, or CSV with columns product,quantity,number,expiry,production.",
+                               valueName: "file"))
+    var file: String?
+
+    func lines() throws -> [StockLine] {
+        if let file {
+            guard product == nil else { throw ValidationError("give either --file or --product, not both") }
+            return try Self.read(file)
+        }
+        guard let product else { throw ValidationError("give --product (with --quantity, --lot or --serials) or --file") }
+        let expiry = try expiry.map { try parseDate($0, what: "--expiry") }
+        let production = try production.map { try parseDate($0, what: "--production") }
+        let quantity = try quantity.map { try Self.decimal($0, what: "--quantity") }
+        var picks: [StockLine.Pick] = []
+        if let lot { picks.append(.init(number: lot, quantity: quantity, expiry: expiry, production: production)) }
+        for number in try serials.flatMap(SerialList.expand) {
+            picks.append(.init(number: number, expiry: expiry, production: production))
+        }
+        if picks.isEmpty, quantity == nil { throw ValidationError("give --quantity, --lot or --serials for \(product)") }
+        return [StockLine(product: product, quantity: picks.isEmpty || lot != nil ? quantity : nil, picks: picks,
+                          expiry: expiry, production: production)]
+    }
+
+    static func decimal(_ text: String, what: String) throws -> Decimal {
+        guard let value = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")),
+              text.allSatisfy({ $0.isNumber || $0 == "." || $0 == "-" }) else {
+            throw ValidationError("\(what) \"\(text)\" is not a number")
+        }
+        return value
+    }
+
+    static func read(_ path: String) throws -> [StockLine] {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw ValidationError("cannot read \(path): \(error.localizedDescription)")
+        }
+        if path.lowercased().hasSuffix(".json") {
+            do { return try JSONDecoder().decode([StockLine].self, from: data) } catch {
+                throw ValidationError("\(path) is not a JSON array of lines ({\"product\", \"quantity\", \"picks\": [{\"number\", \"quantity\", \"expiry\"}]}): \(error)")
+            }
+        }
+        return try csv(String(decoding: data, as: UTF8.self), path: path)
+    }
+
+    /// CSV rows `product,quantity,number,expiry,production` (a header row is skipped); rows of the
+    /// same product and no number are quantity lines, rows with a number are picks of one line.
+    static func csv(_ text: String, path: String) throws -> [StockLine] {
+        var lines: [StockLine] = []
+        for (index, raw) in text.split(whereSeparator: \.isNewline).enumerated() {
+            let cells = raw.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingCharacters(in: .whitespaces) }
+            if index == 0, cells.first?.lowercased() == "product" { continue }
+            if cells.allSatisfy(\.isEmpty) { continue }
+            func cell(_ i: Int) -> String? { i < cells.count && !cells[i].isEmpty ? cells[i] : nil }
+            let where_ = "\(path) line \(index + 1)"
+            guard let product = cell(0) else { throw ValidationError("\(where_): no product") }
+            let quantity = try cell(1).map { try decimal($0, what: "\(where_): quantity") }
+            let expiry = try cell(3).map { try parseDate($0, what: "\(where_): expiry") }
+            let production = try cell(4).map { try parseDate($0, what: "\(where_): production") }
+            if let number = cell(2) {
+                let pick = StockLine.Pick(number: number, quantity: quantity, expiry: expiry, production: production)
+                if let last = lines.indices.last, lines[last].product == product, !lines[last].picks.isEmpty {
+                    lines[last].picks.append(pick)
+                } else {
+                    lines.append(StockLine(product: product, picks: [pick]))
+                }
+            } else {
+                guard quantity != nil else { throw ValidationError("\(where_): give a quantity or a number") }
+                lines.append(StockLine(product: product, quantity: quantity, expiry: expiry, production: production))
+            }
+        }
+        guard !lines.isEmpty else { throw ValidationError("\(path) has no lines") }
+        return lines
+    }
+}
+
+/// Lists of serial numbers as people paste them: comma- or newline-separated, trimmed, with ranges.
+enum SerialList {
+    static func expand(_ text: String) throws -> [String] {
+        try text.split(whereSeparator: { $0 == "," || $0.isNewline }).map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }.flatMap(range)
+    }
+
+    /// `SN-0001..SN-0050`: the same prefix and a numeric tail of the same width on both ends.
+    static func range(_ item: String) throws -> [String] {
+        guard let dots = item.range(of: "..") else { return [item] }
+        let first = String(item[..<dots.lowerBound]), last = String(item[dots.upperBound...])
+        func split(_ s: String) -> (String, String) {
+            let digits = s.reversed().prefix { $0.isASCII && $0.isNumber }
+            return (String(s.dropLast(digits.count)), String(digits.reversed()))
+        }
+        let (prefix, from) = split(first), (prefix2, to) = split(last)
+        guard !from.isEmpty, prefix == prefix2, from.count == to.count, let a = Int(from), let b = Int(to), a <= b else {
+            throw ValidationError("range \(item): both ends need the same prefix and a number of the same width, the first not above the last")
+        }
+        guard b - a < 100_000 else { throw ValidationError("range \(item) has more than 100000 numbers") }
+        return (a...b).map { value in
+            let digits = String(value)
+            return prefix + String(repeating: "0", count: max(0, from.count - digits.count)) + digits
+        }
+    }
+}
+
+/// Options every document takes.
+struct HeaderOptions: ParsableArguments {
+    @Option(help: "The document date (YYYY-MM-DD; default today, UTC).") var date: String?
+    @Option(help: "Who posts it.") var user = ProcessInfo.processInfo.environment["USER"] ?? ""
+    @Option(help: "A note.") var note = ""
+
+    func header() throws -> DocumentHeader {
+        DocumentHeader(date: try date.map { try parseDate($0, what: "--date") }, user: user, note: note)
+    }
+}
+
+func describe(_ document: PostedDocument) -> String {
+    "\(document.kind.rawValue) \(document.number) posted on \(document.date)\n" + table(
+        ["LINE", "PRODUCT", "WAREHOUSE", "NUMBER", "QUANTITY", "OVERRIDE"],
+        document.movements.map { ["\($0.line + 1)", $0.product, $0.warehouse, $0.number ?? "-", "\($0.quantity)", $0.override ?? ""] })
+}
