@@ -29,11 +29,7 @@ final class PipeReading: @unchecked Sendable {
     /// Runs the command on a thread of its own: waiting for a process blocks, and blocking the
     /// cooperative pool would stall the other tests' database work (and so this command's).
     func tracemark(_ arguments: String..., db: String? = nil) async throws -> Run {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                continuation.resume(with: Result { try Self.run(arguments + (db.map { ["--db", $0] } ?? [])) })
-            }
-        }
+        try await Self.runAsync(arguments + (db.map { ["--db", $0] } ?? []))
     }
 
     static func run(_ arguments: [String]) throws -> Run {
@@ -109,5 +105,50 @@ final class PipeReading: @unchecked Sendable {
         let unreachable = try await tracemark("product", "list", db: "postgres://nobody@127.0.0.1:1/none")
         #expect(unreachable.status == 69)
         #expect(unreachable.stderr.contains("cannot connect to PostgreSQL at postgres://nobody@127.0.0.1:1/none"))
+    }
+}
+
+extension CommandLineTests {
+    @Test(arguments: Backend.available)
+    func aUserPostsDocumentsFromFlagsAndFilesAndReadsTheHistory(backend: Backend) async throws {
+        let database = try await TestDatabase.make(backend)
+        defer { Task { await database.drop() } }
+        let db = database.location
+        for setup in [["warehouse", "add", "MAIN"], ["partner", "add", "ACME", "--role", "supplier"],
+                      ["class", "add", "SN", "--tracking", "serial"], ["product", "add", "PHONE", "--class", "SN"],
+                      ["class", "add", "FOOD", "--tracking", "lot", "--tracks-expiry", "true"], ["product", "add", "MILK", "--class", "FOOD"]] {
+            let run = try await Self.runAsync(setup + ["--db", db])
+            #expect(run.status == 0, "\(setup): \(run.stderr)")
+        }
+        let received = try await tracemark("receive", "--warehouse", "MAIN", "--supplier", "ACME", "--product", "PHONE",
+                                           "--serials", "SN-0008..SN-0011,\nSN-0100", "--json", db: db)
+        #expect(received.status == 0, "\(received.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(received.stdout.utf8)) as? [String: Any]
+        let numbers = (json?["movements"] as? [[String: Any]])?.compactMap { $0["number"] as? String }
+        #expect(numbers == ["SN-0008", "SN-0009", "SN-0010", "SN-0011", "SN-0100"])
+
+        let csv = FileManager.default.temporaryDirectory.appendingPathComponent("lines-\(UUID().uuidString).csv")
+        try "product,quantity,number,expiry\nMILK,10,L-1,2030-01-31\nMILK,5,L-2,2030-02-28\n".write(to: csv, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: csv) }
+        #expect(try await tracemark("receive", "--warehouse", "MAIN", "--file", csv.path, db: db).status == 0)
+        let stock = try await tracemark("stock", "--product", "MILK", db: db)
+        #expect(stock.stdout.contains("L-1     10") && stock.stdout.contains("L-2     5"), "\(stock.stdout)")
+
+        let bad = try await tracemark("issue", "--warehouse", "MAIN", "--product", "PHONE", "--serials", "SN-0009,SN-0404", db: db)
+        #expect(bad.status == 1)
+        #expect(bad.stderr == "tracemark: serial SN-0404 of product PHONE was never received (the product does not allow unknown serials)\n")
+        #expect(try await tracemark("issue", "--warehouse", "MAIN", "--product", "PHONE", "--serials", "SN-0009", db: db).status == 0)
+        let history = try await tracemark("history", "PHONE", "SN-0009", db: db)
+        #expect(history.stdout.contains("receipt") && history.stdout.contains("RCT-000001") && history.stdout.contains("ACME"))
+        #expect(history.stdout.contains("ISS-000001"))
+        let range = try await tracemark("receive", "--warehouse", "MAIN", "--product", "PHONE", "--serials", "A-10..B-12", db: db)
+        #expect(range.status == 64)
+        #expect(range.stderr.contains("range A-10..B-12"))
+    }
+
+    static func runAsync(_ arguments: [String]) async throws -> Run {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(with: Result { try Self.run(arguments) }) }
+        }
     }
 }
