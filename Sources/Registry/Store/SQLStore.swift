@@ -20,3 +20,18 @@ public protocol SQLStore: Sendable {
     /// Closes every connection.
     func close() async
 }
+
+extension SQLDatabase {
+    /// Runs `body` between `begin` and COMMIT, rolling back when it throws.
+    func transaction<T>(begin: SQLQueryString, _ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        try await raw(begin).run()
+        do {
+            let result = try await body(self)
+            try await raw("COMMIT").run()
+            return result
+        } catch {
+            try? await raw("ROLLBACK").run()
+            throw error
+        }
+    }
+}

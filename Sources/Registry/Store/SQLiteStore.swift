@@ -71,18 +71,9 @@ public final class SQLiteStore: SQLStore {
 
     public func write<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
         try await writer.with { connection in
-            let db = connection.sql(queryLogLevel: nil)
             do {
-                try await db.raw("BEGIN IMMEDIATE").run()
+                return try await connection.sql(queryLogLevel: nil).transaction(begin: "BEGIN IMMEDIATE", body)
             } catch {
-                throw Self.translate(error, path: location, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
-            }
-            do {
-                let result = try await body(db)
-                try await db.raw("COMMIT").run()
-                return result
-            } catch {
-                try? await db.raw("ROLLBACK").run()
                 throw Self.translate(error, path: location, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
             }
         }
