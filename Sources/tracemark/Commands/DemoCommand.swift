@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import GS1
 import Registry
 
@@ -35,8 +36,14 @@ struct DemoCommand: AsyncParsableCommand {
                 _ = try await registry.addProduct(Product(article: "PUMP-400", description: "Pump 400 W", lotSerialClass: "DEVICE",
                                                           counterStart: 2_000_000, counterEnd: 2_999_999))
             }
-            if try await registry.warehouses().isEmpty {
-                _ = try await registry.addWarehouse(Warehouse(code: "MAIN", name: "Main warehouse"))
+            let warehouses = Set(try await registry.warehouses().map(\.code))
+            for (code, name) in [("MAIN", "Main warehouse"), ("SHOP-FLOOR", "Shop floor")] where !warehouses.contains(code) {
+                _ = try await registry.addWarehouse(Warehouse(code: code, name: name))
+            }
+            let partners = Set(try await registry.partners().map(\.code))
+            if !partners.contains("ACME") { _ = try await registry.addPartner(Partner(code: "ACME", name: "Acme Paints", role: .supplier)) }
+            if !partners.contains("BUILDCO") {
+                _ = try await registry.addPartner(Partner(code: "BUILDCO", name: "BuildCo", role: .customer, minimumShelfLifeDays: 90))
             }
 
             print("Registry: \(options.db)\n")
@@ -67,6 +74,21 @@ struct DemoCommand: AsyncParsableCommand {
                 _ = try await registry.addProduct(Product(article: "BAD", gtin: try GTIN("09501101530004")))
             } catch let error as GS1Error {
                 print("A mistyped GTIN is refused: \(error.message)")
+            }
+            let receipt = try await registry.receive(Receipt(warehouse: "MAIN", supplier: "ACME", lines: [
+                StockLine(product: "PAINT-5L", quantity: 40, expiry: registry.today.adding(days: 400)),
+                StockLine(product: "PUMP-200", quantity: 2),
+            ]))
+            let received = receipt.movements.compactMap(\.number)
+            print("Receipt \(receipt.number) from ACME: \(received.joined(separator: ", "))")
+            let issue = try await registry.issue(Issue(warehouse: "MAIN", customer: "BUILDCO", lines: [
+                StockLine(product: "PAINT-5L", quantity: 12), StockLine(product: "PUMP-200", quantity: 1),
+            ]))
+            print("Issue \(issue.number) to BUILDCO (90 days shelf life required) took: "
+                  + issue.movements.map { "\(-$0.quantity) \($0.product) \($0.number ?? "")" }.joined(separator: ", "))
+            if let number = issue.movements.last?.number {
+                let history = try await registry.history(product: "PUMP-200", number: number)
+                print("History of \(number): " + history.entries.map { "\($0.what) \($0.document ?? "") \($0.partner ?? "")" }.joined(separator: " → "))
             }
             let audit = try await registry.audit(series: "DEVICE/PUMP-200")
             print("Series DEVICE/PUMP-200: \(audit.issued) issued, \(audit.reserved) reserved, \(audit.voided) voided, "
