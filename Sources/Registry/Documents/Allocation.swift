@@ -28,7 +28,7 @@ enum Allocation {
         case .fifo, .manual: "ls.received_at, ls.id"
         case .lifo: "ls.received_at DESC, ls.id DESC"
         case .sequential: "ls.sort_key, ls.id"
-        case .expiration: "CASE WHEN ls.expiry IS NULL THEN 1 ELSE 0 END, ls.expiry, ls.received_at, ls.sort_key, ls.id"
+        case .expiration: "COALESCE(ls.expiry, '9999-12-31'), ls.received_at, ls.sort_key, ls.id"
         }
     }
 
@@ -42,10 +42,10 @@ enum Allocation {
         while covered < quantity {
             let rows = try await db.raw("""
                 SELECT ls.id, ls.number, ls.status, ls.expiry, ls.received_at, s.quantity
-                FROM stock s JOIN lot_serials ls ON ls.id = s.lot_serial_id
-                WHERE s.product_id = \(bind: productID) AND s.warehouse_id = \(bind: warehouseID) AND s.quantity > 0
-                  AND s.lot_serial_id <> 0 AND ls.status = 'available'
-                  AND (ls.expiry IS NULL OR ls.expiry >= \(bind: earliestExpiry.description))
+                FROM lot_serials ls JOIN stock s
+                  ON s.product_id = ls.product_id AND s.warehouse_id = \(bind: warehouseID) AND s.lot_serial_id = ls.id
+                WHERE ls.product_id = \(bind: productID) AND ls.status = 'available' AND s.quantity > 0
+                  AND COALESCE(ls.expiry, '9999-12-31') >= \(bind: earliestExpiry.description)
                 ORDER BY \(order(method)) LIMIT \(literal: page) OFFSET \(literal: offset)
                 """).all()
             for row in rows where covered < quantity {

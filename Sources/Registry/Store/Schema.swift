@@ -128,6 +128,11 @@ enum Schema {
             """,
             "CREATE INDEX lot_serials_number ON lot_serials(number)",
             "CREATE INDEX lot_serials_expiry ON lot_serials(product_id, expiry)",
+            // One index per issue order, so that a proposal walks the available lots in order and
+            // stops when it has enough, however many lots the product has.
+            "CREATE INDEX lot_serials_fefo ON lot_serials(product_id, status, COALESCE(expiry, '9999-12-31'), received_at, sort_key, id)",
+            "CREATE INDEX lot_serials_fifo ON lot_serials(product_id, status, received_at, id)",
+            "CREATE INDEX lot_serials_natural ON lot_serials(product_id, status, sort_key, id)",
             """
             CREATE TABLE lot_serial_attributes (
                 lot_serial_id {int} NOT NULL REFERENCES lot_serials(id),
