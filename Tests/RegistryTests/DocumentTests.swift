@@ -47,6 +47,21 @@ func lot(_ number: String, _ quantity: Int, expires days: Int) -> StockLine.Pick
     }
 
     @Test(arguments: Backend.available)
+    func aBatchSerialCarriesOneNumberOnSeveralUnits(backend: Backend) async throws {
+        try await withStockRegistry(backend) { registry, _ in
+            _ = try await registry.addClass(LotSerialClass(code: "ROLL", tracking: .serial, serialQuantity: .multiple, format: "R{counter:3}"))
+            _ = try await registry.addProduct(Product(article: "CARPET", unit: "m", lotSerialClass: "ROLL"))
+            let posted = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "CARPET", quantity: 25)], header: header()))
+            #expect(posted.movements.map { "\($0.number ?? "-") \($0.quantity)" } == ["R001 25"])
+            _ = try await registry.issue(Issue(warehouse: "MAIN", lines: [StockLine(product: "CARPET", picks: [.init(number: "R001", quantity: 10)])], header: header()))
+            #expect(try await registry.stock(product: "CARPET").map(\.quantity) == [15])
+            await expectRefusal(.invalidInput, "a unique serial is one unit, not 2") {
+                _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "PHONE", picks: [.init(number: "X", quantity: 2)])]))
+            }
+        }
+    }
+
+    @Test(arguments: Backend.available)
     func badReceiptsAreRefusedWithNothingWritten(backend: Backend) async throws {
         try await withStockRegistry(backend) { registry, _ in
             _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [.serials("PHONE", ["X1"])]))

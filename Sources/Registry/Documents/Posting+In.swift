@@ -37,11 +37,11 @@ extension Posting {
                 "product \(line.product): class \(lotSerialClass.code) has no number format, so name the \(context.kindName)s received")
         }
         try checkExpiry(line.expiry, of: "line for \(line.product)", context, rules)
-        let units = context.tracking == .serial ? quantity / Quantity.scale : 1
+        let units = context.isUniqueSerial ? quantity / Quantity.scale : 1
         let count = min(units, lotSerialClass.autoGenerateBatchSize)
         let generated = try await registry.generate(db, product: line.product, count: count, date: date, expiry: line.expiry,
                                                     production: line.production, reference: number, created: created)
-        let each = context.tracking == .serial ? Quantity.scale : quantity
+        let each = context.isUniqueSerial ? Quantity.scale : quantity
         for number in generated.numbers {
             let lot = try await lockLot(context.id, number)!
             try await putLot(index, context, warehouseID, warehouse, lot, each, rules)

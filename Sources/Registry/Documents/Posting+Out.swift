@@ -148,7 +148,7 @@ extension Posting {
             throw RegistryError(.invalidInput,
                 "product \(line.product): class \(context.lotSerialClass!.code) assigns numbers on use but has no number format; name the \(context.kindName)s")
         }
-        let count = context.tracking == .serial ? quantity / Quantity.scale : 1
+        let count = context.isUniqueSerial ? quantity / Quantity.scale : 1
         try await move(line: index, context, warehouseID: warehouseID, warehouse: warehouse, lot: nil, quantity: -quantity,
                        override: "numbers assigned on use")
         let generated = try await registry.generate(db, product: line.product, count: count, date: date, expiry: line.expiry,
