@@ -61,6 +61,7 @@ let package = Package(
                 "GS1",
                 "Registry",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "SQLKit", package: "sql-kit"),
             ],
             path: "Benchmarks/RegistryBenchmarks",
             swiftSettings: swiftSettings

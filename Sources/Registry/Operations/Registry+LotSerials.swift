@@ -58,10 +58,18 @@ extension Registry {
     /// The lot or serial `number` of product `article`, with its attributes and attachments, or `nil`.
     public func lotSerial(product article: String, number: String) async throws -> LotSerial? {
         try await store.read { db in
+            // One statement for the usual record without attributes or files: a look-up is on
+            // every scan's path, and each statement costs a round trip to SQLite's thread.
             guard let row = try await db.raw("""
-                SELECT ls.*, p.article FROM lot_serials ls JOIN products p ON p.id = ls.product_id
+                SELECT ls.*, p.article,
+                    EXISTS (SELECT 1 FROM lot_serial_attributes a WHERE a.lot_serial_id = ls.id)
+                    OR EXISTS (SELECT 1 FROM lot_serial_attachments f WHERE f.lot_serial_id = ls.id) AS has_extras
+                FROM lot_serials ls JOIN products p ON p.id = ls.product_id
                 WHERE p.article = \(bind: article) AND ls.number = \(bind: number)
                 """).first() else { return nil }
+            guard try row.decode(column: "has_extras", as: Bool.self) else {
+                return try Self.decodeLotSerial(row, attributes: [], attachments: [])
+            }
             return try await Self.completeLotSerial(db, row)
         }
     }

@@ -6,6 +6,7 @@ actor ConnectionPool<Connection: Sendable> {
     private let maximum: Int
     private let open: @Sendable () async throws -> Connection
     private let close: @Sendable (Connection) async -> Void
+    private let isUsable: @Sendable (Connection) -> Bool
     private var idle: [Connection] = []
     private var count = 0
     private var waiters: [CheckedContinuation<Connection?, Never>] = []
@@ -13,8 +14,10 @@ actor ConnectionPool<Connection: Sendable> {
 
     init(maximum: Int,
          open: @escaping @Sendable () async throws -> Connection,
-         close: @escaping @Sendable (Connection) async -> Void) {
+         close: @escaping @Sendable (Connection) async -> Void,
+         isUsable: @escaping @Sendable (Connection) -> Bool = { _ in true }) {
         precondition(maximum >= 1)
+        self.isUsable = isUsable
         self.maximum = maximum
         self.open = open
         self.close = close
@@ -53,9 +56,11 @@ actor ConnectionPool<Connection: Sendable> {
     }
 
     private func release(_ connection: Connection) async {
-        if closed {
+        if closed || !isUsable(connection) {
             count -= 1
             await close(connection)
+            // A waiter now gets a new connection instead of the broken one.
+            if !closed, !waiters.isEmpty { waiters.removeFirst().resume(returning: nil) }
             return
         }
         if !waiters.isEmpty {

@@ -49,7 +49,8 @@ public final class PostgresStore: SQLStore {
                     throw RegistryError(.database, "cannot connect to PostgreSQL at \(location): is the server running and the URL right?", cause: error)
                 }
             },
-            close: { try? await $0.close() }
+            close: { try? await $0.close() },
+            isUsable: { !$0.isClosed }
         )
         try await pool.with { _ in }
     }

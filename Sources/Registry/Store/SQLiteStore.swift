@@ -58,8 +58,9 @@ public final class SQLiteStore: SQLStore {
             return connection
         }
         let close: @Sendable (SQLiteConnection) async -> Void = { try? await $0.close() }
-        self.writer = ConnectionPool(maximum: 1, open: { try await open(writerThreads) }, close: close)
-        self.readers = ConnectionPool(maximum: readerCount, open: { try await open(readerThreads) }, close: close)
+        self.writer = ConnectionPool(maximum: 1, open: { try await open(writerThreads) }, close: close, isUsable: { !$0.isClosed })
+        self.readers = ConnectionPool(maximum: readerCount, open: { try await open(readerThreads) }, close: close,
+                                      isUsable: { !$0.isClosed })
         // Open the writer now, so that a bad path fails here with a clear message.
         do {
             try await writer.with { _ in }

@@ -1,0 +1,147 @@
+import Foundation
+import GS1
+import Registry
+import SQLKit
+
+/// Stock documents under load (the stock documents issue):
+///
+/// - post issue documents of 10 lines each, allocated by first-expiry, against a registry holding
+///   1,000,000 serials and 100,000 lots (10,000 documents at scale 1): documents/s and p99 per
+///   document, on SQLite and on PostgreSQL;
+/// - the allocation proposal for a product with 10,000 available lots: p99 (goal under 1 ms).
+///
+/// The stock is loaded with bulk SQL (setting up is not what is measured); the issues go through
+/// the registry's public API, one document per transaction, as a station posts them.
+enum DocumentsBenchmark {
+    static let serialProducts = 100
+    static let lotProducts = 100
+
+    static func run(options: Options, workdir: URL) async throws -> [ResultRow] {
+        var rows: [ResultRow] = []
+        let serials = options.scaled(1_000_000), lots = options.scaled(100_000), documents = options.scaled(10_000)
+        let sqlite = workdir.appendingPathComponent("documents.sqlite").path
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: sqlite + suffix) }
+        var targets: [(String, String)] = [("SQLite", sqlite)]
+        if let url = options.postgres { targets.append(("PostgreSQL", url)) }
+        for (name, location) in targets {
+            let registry = try await Registry.open(location)
+            do {
+                try await load(registry, serials: serials, lots: lots)
+                say("\(name): loaded \(Format.count(serials)) serials and \(Format.count(lots)) lots")
+                let (rate, latencies) = try await postIssues(registry, documents: documents)
+                rows.append(ResultRow(benchmark: "issue documents of 10 lines, first-expiry, \(name)",
+                                      result: "\(Format.rate(rate)) documents/s; per document \(latencies.summary)", goal: "—", met: nil))
+                let proposal = try await proposals(registry)
+                rows.append(ResultRow(benchmark: "proposal among 10,000 available lots, \(name)",
+                                      result: proposal.summary, goal: "p99 < 1 ms",
+                                      met: proposal.percentile(0.99) < .milliseconds(1)))
+                await registry.close()
+            } catch {
+                await registry.close()
+                throw error
+            }
+        }
+        return rows
+    }
+
+    /// Master data, then serials and lots with stock in MAIN, inserted in bulk.
+    static func load(_ registry: Registry, serials: Int, lots: Int) async throws {
+        _ = try await registry.addWarehouse(Warehouse(code: "MAIN"))
+        _ = try await registry.addWarehouse(Warehouse(code: "BIG"))
+        _ = try await registry.addPartner(Partner(code: "CUST", role: .customer))
+        _ = try await registry.addClass(LotSerialClass(code: "SER", tracking: .serial, issueMethod: .expiration))
+        _ = try await registry.addClass(LotSerialClass(code: "LOT", tracking: .lot, issueMethod: .expiration))
+        for index in 0..<serialProducts { _ = try await registry.addProduct(Product(article: "S\(index)", lotSerialClass: "SER")) }
+        for index in 0..<lotProducts { _ = try await registry.addProduct(Product(article: "L\(index)", lotSerialClass: "LOT")) }
+        _ = try await registry.addProduct(Product(article: "PROPOSAL", lotSerialClass: "LOT"))
+        let base = CalendarDate(year: 2027, month: 1, day: 1)!
+        var generator = SplitMix64(seed: 42)
+        // Serials: product S(i % 100); lots: product L(i % 100), 1,000 units each.
+        func rows(_ count: Int, _ make: (Int, inout SplitMix64) -> (product: String, kind: String, number: String, expiry: String, quantity: Int))
+            -> [(String, String, String, String, Int)] {
+            (0..<count).map { index in
+                let row = make(index, &generator)
+                return (row.product, row.kind, row.number, row.expiry, row.quantity)
+            }
+        }
+        let serialRows = rows(serials) { index, random in
+            ("S\(index % serialProducts)", "serial", "SN\(index)", base.adding(days: Int(random.next() % 700)).description, 1)
+        }
+        let lotRows = rows(lots) { index, random in
+            ("L\(index % lotProducts)", "lot", "LOT\(index)", base.adding(days: Int(random.next() % 700)).description, 1000)
+        }
+        let proposalRows = rows(10_000) { index, random in
+            ("PROPOSAL", "lot", "P\(index)", base.adding(days: Int(random.next() % 700)).description, 10)
+        }
+        try await insert(registry, serialRows + lotRows + proposalRows)
+    }
+
+    static func insert(_ registry: Registry, _ rows: [(String, String, String, String, Int)]) async throws {
+        var start = 0
+        while start < rows.count {
+            let chunk = rows[start..<min(start + 2000, rows.count)]
+            start += chunk.count
+            try await registry.store.write { db in
+                var lots: SQLQueryString = """
+                    INSERT INTO lot_serials (product_id, kind, number, expiry, status, flagged, origin, created_at, sort_key, received_at) VALUES
+                    """
+                var stock: SQLQueryString = "INSERT INTO stock (product_id, warehouse_id, lot_serial_id, quantity) VALUES "
+                var first = true
+                for (product, kind, number, expiry, _) in chunk {
+                    lots += first ? " " : ", "
+                    lots += """
+                        ((SELECT id FROM products WHERE article = \(bind: product)), \(bind: kind), \(bind: number), \(bind: expiry),
+                         'available', 0, 'entered', '2026-11-01T00:00:00Z', \(bind: number), '2026-11-01T00:00:00Z')
+                        """
+                    first = false
+                }
+                try await db.raw(lots).run()
+                first = true
+                for (product, _, number, _, quantity) in chunk {
+                    stock += first ? " " : ", "
+                    stock += """
+                        ((SELECT id FROM products WHERE article = \(bind: product)), (SELECT id FROM warehouses WHERE code = 'MAIN'),
+                         (SELECT ls.id FROM lot_serials ls JOIN products p ON p.id = ls.product_id WHERE p.article = \(bind: product) AND ls.number = \(bind: number)),
+                         \(bind: quantity * 1_000_000))
+                        """
+                    first = false
+                }
+                try await db.raw(stock).run()
+            }
+        }
+    }
+
+    /// Issue documents of 10 lines: 5 serial products (1 unit) and 5 lot products (3 units).
+    static func postIssues(_ registry: Registry, documents: Int) async throws -> (Double, Latencies) {
+        var samples: [Duration] = []
+        samples.reserveCapacity(documents)
+        let clock = ContinuousClock()
+        let started = clock.now
+        for index in 0..<documents {
+            let lines = (0..<5).map { StockLine(product: "S\((index * 5 + $0) % serialProducts)", quantity: 1) }
+                + (0..<5).map { StockLine(product: "L\((index * 5 + $0) % lotProducts)", quantity: 3) }
+            let issue = Issue(warehouse: "MAIN", customer: "CUST", lines: lines,
+                              header: DocumentHeader(date: CalendarDate(year: 2026, month: 11, day: 23)!))
+            let begin = clock.now
+            let posted = try await registry.issue(issue)
+            samples.append(clock.now - begin)
+            precondition(posted.movements.count >= 10)
+        }
+        let elapsed = clock.now - started
+        return (Double(documents) / elapsed.seconds, Latencies(samples))
+    }
+
+    static func proposals(_ registry: Registry) async throws -> Latencies {
+        let clock = ContinuousClock()
+        var samples: [Duration] = []
+        let date = CalendarDate(year: 2026, month: 11, day: 23)!
+        for round in 0..<2_200 {
+            let begin = clock.now
+            let picks = try await registry.proposal(product: "PROPOSAL", warehouse: "MAIN", quantity: 25, date: date)
+            let took = clock.now - begin
+            precondition(picks.count == 3)
+            if round >= 200 { samples.append(took) }  // the first 200 warm up
+        }
+        return Latencies(samples)
+    }
+}
