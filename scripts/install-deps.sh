@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
     libsqlite3-dev sqlite3          # embedded registry; sqlite3 is the benchmark's peer
     postgresql postgresql-client    # the multi-station registry and its test server
+    python3                         # checks that the generated GS1 AI table is up to date
 )
 
 missing=()

@@ -1,0 +1,119 @@
+/// The GS1 Application Identifiers: every AI of the GS1 Barcode Syntax Dictionary with its title,
+/// format and flags, and the look-ups the parser needs.
+///
+/// The table is generated from the dictionary by `scripts/generate-ai-table.py`.
+public final class AIDictionary: Sendable {
+    /// The dictionary this package was built with.
+    public static let standard = AIDictionary(entries: generatedEntries)
+
+    /// Every AI, in lexical order.
+    public let entries: [AIEntry]
+
+    /// Entry index + 1 by AI digits (key `length * 10_000 + value`), 0 when there is none.
+    private let index: [UInt16]
+    /// The length of the AIs that start with each two-digit prefix, 0 when no AI does.
+    private let lengthByPrefix: [UInt8]
+
+    init(entries: [AIEntry]) {
+        self.entries = entries
+        var index = [UInt16](repeating: 0, count: 50_000)
+        var lengths = [UInt8](repeating: 0, count: 100)
+        for (position, entry) in entries.enumerated() {
+            let bytes = entry.aiBytes
+            let value = bytes.reduce(0) { $0 * 10 + Int($1 - 48) }
+            index[bytes.count * 10_000 + value] = UInt16(position + 1)
+            lengths[Int(bytes[0] - 48) * 10 + Int(bytes[1] - 48)] = UInt8(bytes.count)
+        }
+        self.index = index
+        self.lengthByPrefix = lengths
+    }
+
+    /// The entry for `ai` (e.g. `"17"`), or `nil` when the dictionary has no such AI.
+    public subscript(ai: String) -> AIEntry? {
+        var text = ai
+        return text.withUTF8 { entry(exactly: $0, permitUnknown: false) }
+    }
+
+    /// The length of every AI that starts with the two digits `prefix` (0...99), or `nil` when no
+    /// AI of the dictionary starts with them.
+    public func aiLength(prefix: Int) -> Int? {
+        guard (0..<100).contains(prefix), lengthByPrefix[prefix] != 0 else { return nil }
+        return Int(lengthByPrefix[prefix])
+    }
+
+    @inline(__always)
+    private func known(_ bytes: Bytes, length: Int) -> AIEntry? {
+        var value = 0
+        for position in 0..<length { value = value * 10 + Int(bytes[position] &- 48) }
+        let slot = index[length * 10_000 + value]
+        return slot == 0 ? nil : entries[Int(slot) - 1]
+    }
+
+    /// The entry for exactly the AI `ai` (as in `(ai)` or a Digital Link path segment).
+    ///
+    /// With `permitUnknown`, an AI the dictionary lacks is accepted when it does not clash with a
+    /// known one: the stand-in takes its length and separator rule from its first two digits.
+    func entry(exactly ai: Bytes, permitUnknown: Bool) -> AIEntry? {
+        let length = ai.count
+        guard (2...4).contains(length), Linter.firstNonDigit(ai) == nil else { return nil }
+        let prefixLength = Int(lengthByPrefix[ai.twoDigitValue(at: 0)])
+        if prefixLength != 0 {
+            guard prefixLength == length else { return nil }
+            if let entry = known(ai, length: length) { return entry }
+        }
+        guard permitUnknown else { return nil }
+        return unknownEntry(ai, prefixLength: prefixLength)
+    }
+
+    /// The entry for the AI at the start of `data` (an element string), or `nil` when none is
+    /// known. Unknown AIs are only accepted, with `permitUnknown`, where the first two digits tell
+    /// their length (otherwise the AI cannot be told apart from its value).
+    func entry(atStartOf data: Bytes, permitUnknown: Bool) -> AIEntry? {
+        guard data.count >= 2, isDigit(data[0]), isDigit(data[1]) else { return nil }
+        let length = Int(lengthByPrefix[data.twoDigitValue(at: 0)])
+        guard length != 0, data.count >= length else { return nil }
+        for position in 2..<length where !isDigit(data[position]) { return nil }
+        if let entry = known(data, length: length) { return entry }
+        guard permitUnknown else { return nil }
+        return unknownEntry(data.part(0..<length), prefixLength: length)
+    }
+
+    /// A stand-in for an AI the dictionary does not know: `X..90` needing a separator, or the
+    /// predefined length of its prefix (13 for `41n`, 6 for `3nnn`).
+    private func unknownEntry(_ ai: Bytes, prefixLength: Int) -> AIEntry? {
+        let text = String(decoding: ai, as: UTF8.self)
+        let predefined = PredefinedLength.valueLength(prefix: ai.twoDigitValue(at: 0))
+        if let predefined, (prefixLength == 3 && predefined == 13) || (prefixLength == 4 && predefined == 6) {
+            return AIEntry(text, AIEntry.unknownTitle, format: "X\(predefined)", predefinedLength: true, dataAttribute: true,
+                           components: [AIComponent(.cset82, predefined, predefined, optional: false, checks: [])],
+                           requires: [], excludes: [], keyQualifiers: nil)
+        }
+        return AIEntry(text, AIEntry.unknownTitle, format: "X..90", predefinedLength: false, dataAttribute: true,
+                       components: [AIComponent(.cset82, 1, 90, optional: false, checks: [])],
+                       requires: [], excludes: [], keyQualifiers: nil)
+    }
+}
+
+/// The GS1 General Specifications' table of AI prefixes with a predefined value length (Figure
+/// 7.8.5-2): only after these does an element string omit the FNC1 separator. The length is the
+/// value's, without the AI.
+public enum PredefinedLength {
+    private static let lengths: [UInt8] = {
+        var table = [UInt8](repeating: 0, count: 100)
+        table[0] = 18
+        table[1] = 14; table[2] = 14; table[3] = 14
+        table[4] = 16
+        for prefix in 11...19 { table[prefix] = 6 }
+        table[20] = 2
+        for prefix in 31...36 { table[prefix] = 6 }
+        table[41] = 13
+        return table
+    }()
+
+    /// The predefined value length for AIs starting with the two digits `prefix`, or `nil` when
+    /// their values are variable and a separator must follow them.
+    public static func valueLength(prefix: Int) -> Int? {
+        guard (0..<100).contains(prefix), lengths[prefix] != 0 else { return nil }
+        return Int(lengths[prefix])
+    }
+}

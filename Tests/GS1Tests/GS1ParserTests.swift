@@ -1,0 +1,183 @@
+import GS1
+import Testing
+
+@Suite struct GS1ParserTests {
+    private static let today = CalendarDate(year: 2026, month: 11, day: 23)!
+
+    private func parser(_ configure: (inout GS1Parser.Options) -> Void = { _ in }) -> GS1Parser {
+        var options = GS1Parser.Options.strict
+        options.today = Self.today
+        configure(&options)
+        return GS1Parser(options)
+    }
+
+    @Test func gs1_128ScanGivesItsAIsAndAccessors() throws {
+        let code = try parser().parse("]C1010950110153000317270131" + "10ABC123\u{1D}21XYZ")
+        #expect(code.kind == .elementString)
+        #expect(code.symbology == .gs1_128)
+        #expect(code.elements.map(\.description) == ["(01)09501101530003", "(17)270131", "(10)ABC123", "(21)XYZ"])
+        #expect(code.gtin == (try GTIN("09501101530003")))
+        #expect(code.expiry == CalendarDate(year: 2027, month: 1, day: 31))
+        #expect(code.lot == "ABC123")
+        #expect(code.serial == "XYZ")
+        #expect(code.warnings.isEmpty)
+    }
+
+    @Test(arguments: ["]C1", "]d2", "]Q3", "]e0", "]J1", ""])
+    func everyGS1SymbologyAndNoIdentifierReadTheSameElementString(prefix: String) throws {
+        let code = try parser().parse(prefix + "0109501101530003" + "10LOT7\u{1D}" + "11260101")
+        #expect(code.kind == .elementString)
+        #expect(code.bracketed == "(01)09501101530003(10)LOT7(11)260101")
+        #expect(code.production == CalendarDate(year: 2026, month: 1, day: 1))
+    }
+
+    @Test func aWrongDayNamesTheAIAndItsPosition() {
+        #expect(throws: GS1Error.self) { try parser().parse("]C1010950110153000317270132") }
+        do {
+            _ = try parser().parse("]C1010950110153000317270132")
+        } catch {
+            #expect(error.message == "AI (17) at position 19: day 32 is not a date")
+            #expect(error.code == .invalidDate)
+            #expect(error.ai == "17")
+            #expect(error.position == 19)
+        }
+    }
+
+    @Test func theBracketedFormReportsTheSamePosition() {
+        #expect(throws: GS1Error(.invalidDate, "AI (17) at position 19: day 32 is not a date", ai: "17", position: 19)) {
+            try parser().parseBracketed("(01)09501101530003(17)270132")
+        }
+    }
+
+    @Test func aWrongCheckDigitSaysWhichDigitIsRight() {
+        let error = #expect(throws: GS1Error.self) { try parser().parse("]C10109501101530004") }
+        #expect(error?.message == "AI (01) at position 3: check digit should be 3, got 4")
+        #expect(error?.code == .invalidCheckDigit)
+    }
+
+    @Test func anUnknownAIIsNamedWithItsPosition() {
+        let error = #expect(throws: GS1Error.self) { try parser().parseElementString("891234") }
+        #expect(error?.message == "unknown AI (89) at position 0")
+        #expect(error?.code == .unknownAI)
+    }
+
+    @Test func aFixedLengthAIWithoutPredefinedLengthNeedsASeparator() throws {
+        // (8001) is N14 but its prefix 80 has no predefined length: a GS must follow it.
+        let code = try parser { $0.checksRequiredAIs = false }.parseElementString("800112341234512398\u{1D}0109501101530003")
+        #expect(code.elements.map(\.ai) == ["8001", "01"])
+        #expect(throws: GS1Error.self) {
+            try parser { $0.checksRequiredAIs = false }.parseElementString("8001123412345123980109501101530003")
+        }
+    }
+
+    @Test(arguments: ["^", "~", "<GS>", "{GS}"])
+    func configuredSubstitutesStandForGS(separator: String) throws {
+        let code = try parser { $0.groupSeparators = [separator] }
+            .parse("]d2010950110153000310ABC" + separator + "17270131")
+        #expect(code.elements.map(\.description) == ["(01)09501101530003", "(10)ABC", "(17)270131"])
+    }
+
+    @Test func aCaretIsRefusedUnlessConfiguredAsSeparator() {
+        let error = #expect(throws: GS1Error.self) { try parser().parse("]C1010950110153000310ABC^17270131") }
+        #expect(error?.code == .invalidCharacter)
+    }
+
+    @Test func dayZeroIsTheLastDayOfTheMonth() throws {
+        let code = try parser().parse("]C1010950110153000317280200")
+        #expect(code.expiry == CalendarDate(year: 2028, month: 2, day: 29))
+    }
+
+    @Test(arguments: [(2026, "75", 2075), (2026, "77", 1977), (2026, "99", 1999), (2060, "09", 2109), (2021, "72", 1972), (2021, "71", 2071)])
+    func twoDigitYearsFollowTheGS1CenturyRule(currentYear: Int, yy: String, year: Int) throws {
+        let code = try parser { $0.today = CalendarDate(year: currentYear, month: 6, day: 1) }
+            .parse("]C10109501101530003" + "17" + yy + "0101")
+        #expect(code.expiry?.year == year)
+    }
+
+    @Test func aMissingRequiredAIIsAnErrorWhenStrictAndAWarningWhenLenient() throws {
+        #expect(throws: GS1Error.self) { try parser().parse("]C110ABC123") }
+        var options = GS1Parser.Options.lenient
+        options.today = Self.today
+        let code = try GS1Parser(options).parse("]C110ABC123\u{1D}0109501101530004")
+        #expect(code.lot == "ABC123")
+        #expect(code.warnings.map(\.code) == [.invalidCheckDigit])
+        let alone = try GS1Parser(options).parse("]C110ABC123")
+        #expect(alone.warnings.map(\.message) == ["AI (10) at position 3: requires AI (01), (02), (03), (8006) or (8026)"])
+    }
+
+    @Test func lenientParsingReportsEveryBrokenRule() throws {
+        var options = GS1Parser.Options.lenient
+        options.today = Self.today
+        let code = try GS1Parser(options).parse("]C10109501101530004" + "17271332" + "21A\u{1D}235B")
+        #expect(code.warnings.map(\.code) == [.invalidCheckDigit, .invalidDate, .excludedAIs])
+        #expect(code.gtin == nil)  // not a valid GTIN, though the (01) value is there
+        #expect(code.value(for: "01") == "09501101530004")
+    }
+
+    @Test func conflictingRepeatsAndExclusionsAreRefused() {
+        #expect(throws: GS1Error.self) { try parser().parse("]C10109501101530003" + "0209501101530003" + "3712") }
+        let error = #expect(throws: GS1Error.self) { try parser().parse("]C199ABC\u{1D}99XYZ") }
+        #expect(error?.code == .conflictingValues)
+    }
+
+    @Test func eanUPCAndITFScansAreGTINs() throws {
+        #expect(try parser().parse("]E09501101530003").gtin == (try GTIN("09501101530003")))
+        #expect(throws: GS1Error.self) { try parser().parse("]E096385074") }  // ]E0 carries 13 digits
+        #expect(try parser().parse("]E496385074").gtin == (try GTIN("96385074")))
+        #expect(try parser().parse("]I109501101530003").kind == .gtin)
+        #expect(try parser().parse("9501101530003").kind == .gtin)
+        #expect(try parser().parse("036000291452").gtin?.gtin14 == "00036000291452")
+        #expect(throws: GS1Error.self) { try parser().parse("]E09501101530004") }
+    }
+
+    @Test func anythingElseIsAPlainCode() throws {
+        for scan in ["]C0ABC-123", "]A0HELLO", "HELLO WORLD", "]Q1just text", "12345", "(HELLO)", "\u{1D}\u{1D}", "01ABC"] {
+            let code = try parser().parse(scan)
+            #expect(code.kind == .plain, "\(scan)")
+            #expect(code.elements.isEmpty)
+        }
+        #expect(try parser().parse("]C0ABC-123").data == "ABC-123")
+    }
+
+    @Test func digitalLinkGivesPathThenQueryAIs() throws {
+        let code = try parser().parse("]Q1https://example.com/shop/01/09501101530003/10/AB%2FC?17=270131&x=1")
+        #expect(code.kind == .digitalLink)
+        #expect(code.elements.map(\.description) == ["(01)09501101530003", "(10)AB/C", "(17)270131"])
+        #expect(code.elementString?.raw == "010950110153000310AB/C\u{1D}17270131")
+    }
+
+    @Test func digitalLinkPathOrderIsValidated() {
+        let error = #expect(throws: GS1Error.self) {
+            try parser().parseDigitalLink("https://id.gs1.org/01/09501101530003/21/S1/10/L1")
+        }
+        #expect(error?.code == .invalidDigitalLink)
+        let misplaced = #expect(throws: GS1Error.self) {
+            try parser().parseDigitalLink("https://id.gs1.org/01/09501101530003?10=L1")
+        }
+        #expect(misplaced?.message.contains("belongs in the path") == true)
+    }
+
+    @Test func plusIsLiteralInThePathAndASpaceInTheQuery() throws {
+        let code = try parser().parseDigitalLink("https://a/01/09501101530003/10/A+B?99=C%2BD")
+        #expect(code.lot == "A+B")
+        #expect(code.value(for: "99") == "C+D")
+        #expect(throws: GS1Error.self) { try parser().parseDigitalLink("https://a/01/09501101530003?98=C+D") }
+    }
+
+    @Test func compositeComponentsAfterEANAreRead() throws {
+        let code = try parser().parse("]E09501101530003|]e0" + "10LOT\u{1D}" + "17270131")
+        #expect(code.kind == .gtin)
+        #expect(code.gtin?.gtin14 == "09501101530003")
+        #expect(code.lot == "LOT")
+    }
+
+    @Test func garbageNeverCrashes() {
+        for scan in ["", "]", "]C", "]C1", "(", "((", "(01", "(01)", "http://", "https://a/01/", "\u{1D}\u{1D}", "]E0|]e0",
+                     "https://a/01/09501101530003?", "]Q3https://x", String(repeating: "99A\u{1D}", count: 200)] {
+            _ = try? parser().parse(scan)
+            _ = try? parser().parseBracketed(scan)
+            _ = try? parser().parseDigitalLink(scan)
+            _ = try? parser().parseElementString(scan)
+        }
+    }
+}
