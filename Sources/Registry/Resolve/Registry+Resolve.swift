@@ -1,0 +1,233 @@
+public import GS1
+import Foundation
+
+extension Registry {
+    /// Resolves a scan as a scanner delivers it (AIM symbology identifier, GS1 element strings,
+    /// bracketed text, Digital Link URI, EAN/UPC, or a plain code) against the registry.
+    ///
+    /// - Throws: ``RegistryError/Code-swift.struct/invalidInput`` when `parser` refuses the scan,
+    ///   with the GS1 message (what is wrong and at which position).
+    public func resolve(_ code: String, parser: GS1Parser = GS1Parser(), options: ResolveOptions = ResolveOptions()) async throws -> Resolution {
+        let scanned: ScannedCode
+        do {
+            scanned = try parser.parse(code)
+        } catch {
+            throw RegistryError(.invalidInput, "scan \"\(Self.printable(code))\" cannot be read: \(error.message)")
+        }
+        return try await resolve(scanned, code: code, options: options)
+    }
+
+    /// Resolves an already parsed scan; `code` is the scan as received, for the report.
+    public func resolve(_ scanned: ScannedCode, code: String, options: ResolveOptions = ResolveOptions()) async throws -> Resolution {
+        let today = options.date ?? self.today
+        let query = ResolveQuery(kind: store.kind)
+        var resolution = Resolution(subject: .unknown, scan: Self.scan(scanned, code: code), product: nil, lotSerial: nil, lot: nil,
+                                    stock: [], daysToExpiry: nil, lastReceipt: nil, lastIssue: nil, lastMovement: nil,
+                                    candidates: [], warnings: [])
+        let scan = resolution.scan
+        let facts: ResolveQuery.Facts?
+        if let gtin = scan.gtin {
+            let number = scan.serial ?? scan.lot
+            facts = try await store.read { db in
+                if let number {
+                    try await query.lotSerial(db, .gtin(gtin), number: number, lotOfSerial: scan.serial == nil ? nil : scan.lot,
+                                              warehouse: options.warehouse, today: today)
+                } else {
+                    try await query.product(db, .gtin(gtin))
+                }
+            }
+            if facts == nil {
+                resolution.warnings.append(ResolutionWarning(.unknownProduct,
+                    "GTIN \(gtin) is not in the registry: add the product (with this GTIN) before receiving it"))
+            }
+        } else if let sscc = scan.sscc {
+            facts = nil
+            resolution.warnings.append(ResolutionWarning(.notTracked,
+                "SSCC \(sscc) names a logistic unit (a pallet or case), which the registry does not track: scan the goods' own barcodes"))
+        } else if let number = scan.serial ?? scan.lot ?? (scanned.kind == .plain ? scanned.data.trimmingCharacters(in: .whitespaces) : nil) {
+            (facts, resolution.candidates) = try await store.read { db in
+                let candidates = try await query.candidates(db, code: number)
+                guard candidates.count == 1, let only = candidates.first else { return (nil, candidates) }
+                let facts = if let number = only.number {
+                    try await query.lotSerial(db, .article(only.product), number: number, lotOfSerial: nil,
+                                              warehouse: options.warehouse, today: today)
+                } else {
+                    try await query.product(db, .article(only.product))
+                }
+                return (facts, [])
+            }
+            if resolution.candidates.count > 1 {
+                resolution.subject = .ambiguous
+                let shown = resolution.candidates.prefix(10).map { "\($0.product)" + ($0.number.map { " \($0)" } ?? " (article)") }
+                resolution.warnings.append(ResolutionWarning(.ambiguous,
+                    "\"\(Self.printable(number))\" matches \(resolution.candidates.count > 10 ? "more than 10" : "\(resolution.candidates.count)") records (\(shown.joined(separator: ", "))): scan a GS1 barcode that names the product too"))
+                resolution.candidates = Array(resolution.candidates.prefix(10))
+            } else if facts == nil {
+                resolution.warnings.append(ResolutionWarning(.unknownProduct,
+                    "no product, lot or serial is known by \"\(Self.printable(number))\""))
+            }
+        } else {
+            facts = nil
+            let ais = scan.elements.map { "(\($0.ai))" }.joined()
+            resolution.warnings.append(ResolutionWarning(.notTracked,
+                "the scan names no product, lot or serial\(ais.isEmpty ? "" : ": it holds \(ais)")"))
+        }
+        if let facts { Self.fill(&resolution, facts, scanned: scanned, options: options, today: today) }
+        for warning in scanned.warnings {
+            resolution.warnings.append(ResolutionWarning(.scanRuleBroken, warning.message))
+        }
+        let order = Dictionary(uniqueKeysWithValues: ResolutionWarning.Kind.allCases.enumerated().map { ($1, $0) })
+        resolution.warnings = resolution.warnings.enumerated()
+            .sorted { (order[$0.element.kind]!, $0.offset) < (order[$1.element.kind]!, $1.offset) }.map(\.element)
+        return resolution
+    }
+
+    // MARK: - Assembly
+
+    private static func scan(_ scanned: ScannedCode, code: String) -> Resolution.Scan {
+        let form = switch scanned.kind {
+        case .elementString: "elementString"
+        case .digitalLink: "digitalLink"
+        case .gtin: "gtin"
+        case .plain: "plain"
+        }
+        return Resolution.Scan(code: code, form: form, symbology: scanned.symbology?.description,
+                               elements: scanned.elements.map { .init(ai: $0.ai, value: $0.value) },
+                               gtin: scanned.gtin, lot: scanned.lot, serial: scanned.serial, sscc: scanned.sscc,
+                               expiry: scanned.expiry, production: scanned.production, bestBefore: scanned.bestBefore)
+    }
+
+    private static func fill(_ resolution: inout Resolution, _ facts: ResolveQuery.Facts, scanned: ScannedCode,
+                             options: ResolveOptions, today: CalendarDate) {
+        let scan = resolution.scan
+        let product = facts.product
+        resolution.product = product
+        resolution.stock = facts.stock
+        resolution.lastMovement = facts.lastMovement
+        resolution.lastReceipt = facts.lastReceipt
+        resolution.lastIssue = facts.lastIssue
+        var warnings: [ResolutionWarning] = []
+        let expiry: CalendarDate?
+        let what: String
+        if let lotSerial = facts.lotSerial {
+            resolution.lotSerial = lotSerial
+            resolution.subject = lotSerial.kind == .lot ? .lot : .serial
+            what = "\(lotSerial.kind.rawValue) \(lotSerial.number) of \(product.article)"
+            expiry = lotSerial.expiry ?? scan.expiry
+            switch lotSerial.status {
+            case .blocked:
+                warnings.append(ResolutionWarning(.blocked, "\(what) is blocked (recall): do not use or ship it, put it aside"))
+            case .quarantined:
+                warnings.append(ResolutionWarning(.quarantined, "\(what) is in quarantine: do not use it until it is released"))
+            case .available, .consumed, .shipped, .writtenOff:
+                break
+            }
+            if let scanned = scan.expiry, scanned != lotSerial.expiry {
+                warnings.append(ResolutionWarning(.expiryMismatch, lotSerial.expiry.map {
+                    "the barcode says expiry \(scanned), the registry has \($0) for \(what): check the label"
+                } ?? "the barcode says expiry \(scanned), the registry has no expiry for \(what)"))
+            }
+            if lotSerial.flaggedForInvestigation {
+                warnings.append(ResolutionWarning(.flaggedForInvestigation,
+                    "\(what) is flagged for investigation: it appeared in a transaction without ever being received"))
+            }
+            stockWarnings(&warnings, lotSerial: lotSerial, what: what, facts: facts, warehouse: options.warehouse)
+            for earlier in facts.earlier {
+                let reason = switch facts.issueMethod {
+                case .expiration: "expires earlier (\(earlier.expiry?.description ?? "no expiry"))"
+                case .fifo: "was received earlier (\(earlier.received?.prefix(10) ?? "?"))"
+                case .lifo: "was received later (\(earlier.received?.prefix(10) ?? "?"))"
+                case .sequential: "comes first in number order"
+                case .manual, nil: "comes first"
+                }
+                warnings.append(ResolutionWarning(.betterLotAvailable,
+                    "\(lotSerial.kind.rawValue) \(earlier.number) \(reason) and is available in warehouse \(earlier.warehouse): take it before \(lotSerial.number)"))
+            }
+            if lotSerial.kind == .serial {
+                let attribute = lotSerial.attributes.first { ["lot", "batch"].contains($0.name.lowercased()) }
+                let recorded = facts.lotRecord?.number ?? attribute?.value.stored
+                if let number = scan.lot ?? recorded {
+                    resolution.lot = Resolution.LotOfSerial(number: number, recorded: recorded, record: facts.lotRecord)
+                }
+                if let scanned = scan.lot, let recorded, facts.lotRecord == nil, scanned != recorded {
+                    warnings.append(ResolutionWarning(.lotMismatch,
+                        "the barcode says lot \(scanned), the registry recorded lot \(recorded) for \(what): check the label"))
+                }
+            }
+        } else if let number = scan.serial ?? scan.lot {
+            resolution.subject = scan.serial != nil ? .serial : .lot
+            let kind = scan.serial != nil ? "serial" : "lot"
+            what = "\(kind) \(number) of \(product.article)"
+            expiry = scan.expiry
+            resolution.stock = []
+            if let reason = facts.retiredReason {
+                warnings.append(ResolutionWarning(.retiredNumber,
+                    "\(what) was retired (\(reason)): the number must not be used again; check the label"))
+            } else {
+                let says = [scan.expiry.map { "expiry \($0)" }, scan.production.map { "production \($0)" }].compactMap { $0 }
+                warnings.append(ResolutionWarning(.unknownLotSerial,
+                    "product \(product.article) has no \(kind) \(number) in the registry; receive it to register it"
+                        + (says.isEmpty ? "" : " (the barcode says \(says.joined(separator: ", ")))")))
+            }
+        } else {
+            resolution.subject = .product
+            what = "product \(product.article)"
+            expiry = nil
+        }
+        if let expiry {
+            let days = expiry.daysSinceEpoch - today.daysSinceEpoch
+            resolution.daysToExpiry = days
+            if days < 0 {
+                warnings.append(ResolutionWarning(.expired,
+                    "\(what) expired on \(expiry), \(-days) day\(days == -1 ? "" : "s") ago: do not use or ship it"))
+            } else if days <= options.expiryWarningDays {
+                warnings.append(ResolutionWarning(.expiresSoon,
+                    "\(what) expires on \(expiry), " + (days == 0 ? "today" : "in \(days) day\(days == 1 ? "" : "s")")))
+            }
+        }
+        resolution.warnings.append(contentsOf: warnings)
+    }
+
+    private static func stockWarnings(_ warnings: inout [ResolutionWarning], lotSerial: LotSerial, what: String,
+                                      facts: ResolveQuery.Facts, warehouse: String?) {
+        let held = facts.stock.filter { $0.quantity > 0 }
+        if held.isEmpty {
+            var message = "\(what) is not in stock"
+            if let last = facts.lastMovement {
+                message += ": last " + describe(last)
+            } else {
+                message += ": it was never received"
+            }
+            warnings.append(ResolutionWarning(.notInStock, message))
+        } else if let warehouse, !held.contains(where: { $0.warehouse == warehouse }) {
+            let elsewhere = held.map { "\($0.warehouse) (\($0.quantity) \($0.unit))" }.joined(separator: ", ")
+            warnings.append(ResolutionWarning(.notInStock, "\(what) has no stock in warehouse \(warehouse); the registry has it in \(elsewhere)"))
+        }
+    }
+
+    /// "issue ISS-000012 to CUST1 (Name) on 2026-11-02 from MAIN".
+    static func describe(_ movement: Resolution.Movement) -> String {
+        let into = movement.quantity > 0
+        var text = "\(movement.what) \(movement.document)"
+        if let partner = movement.partner {
+            text += (into ? " from " : " to ") + partner
+            if let name = movement.partnerName, !name.isEmpty { text += " (\(name))" }
+        }
+        if let date = movement.date { text += " on \(date)" }
+        text += (into ? " into " : " from ") + movement.warehouse
+        return text
+    }
+
+    /// The scan with control characters shown, e.g. GS as `<GS>`.
+    static func printable(_ code: String) -> String {
+        var out = ""
+        for scalar in code.unicodeScalars {
+            switch scalar.value {
+            case 29: out += "<GS>"
+            case 0..<32, 127: out += "<\(String(scalar.value, radix: 16, uppercase: true))>"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+}

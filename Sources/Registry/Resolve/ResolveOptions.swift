@@ -1,0 +1,18 @@
+public import GS1
+
+/// How a station resolves its scans.
+public struct ResolveOptions: Sendable {
+    /// Warn when the expiry is this many days away or fewer (0: only on the day itself).
+    public var expiryWarningDays: Int
+    /// The station's warehouse: stock, "not in stock here" and the pick-order check are about it.
+    /// `nil` checks the pick order in every warehouse that holds the lot.
+    public var warehouse: String?
+    /// The day expiry is judged on; `nil` for the registry's today.
+    public var date: CalendarDate?
+
+    public init(expiryWarningDays: Int = 30, warehouse: String? = nil, date: CalendarDate? = nil) {
+        self.expiryWarningDays = expiryWarningDays
+        self.warehouse = warehouse
+        self.date = date
+    }
+}

@@ -1,0 +1,253 @@
+import Foundation
+import GS1
+import SQLKit
+
+/// The registry's side of a resolution, read in one statement: the product, the lot or serial
+/// with its attributes and files, its stock, its last movements, the lot that should be picked
+/// before it, and whether its number was retired.
+///
+/// One statement because a resolution is on every scan's path and each statement costs a round
+/// trip to the database's thread (SQLite) or server (PostgreSQL); the lists come back as JSON
+/// arrays built by the database (SQLite's JSON functions, PostgreSQL's `json_agg`).
+struct ResolveQuery {
+    /// How a product is named by the scan.
+    enum ProductKey {
+        case gtin(GTIN)
+        case article(String)
+    }
+
+    /// What the statement found.
+    struct Facts {
+        var productID: Int
+        var product: Product
+        var issueMethod: LotSerialClass.IssueMethod?
+        var lotSerial: LotSerial?
+        var stock: [StockBalance] = []
+        var lastMovement: Resolution.Movement?
+        var lastReceipt: Resolution.Movement?
+        var lastIssue: Resolution.Movement?
+        /// Per warehouse checked: the lot that comes first by the issue method, when it is not this one.
+        var earlier: [(warehouse: String, number: String, expiry: CalendarDate?, received: String?)] = []
+        /// The product's own lot record named by the scan's AI (10), for a serial unit.
+        var lotRecord: LotSerial?
+        /// Why the number was retired, if it was.
+        var retiredReason: String?
+    }
+
+    let kind: DatabaseKind
+
+    private var array: String { kind == .sqlite ? "json_array" : "json_build_array" }
+    private var aggregate: String { kind == .sqlite ? "json_group_array" : "json_agg" }
+    private var asText: String { kind == .sqlite ? "" : "::text" }
+
+    /// The product named by `key`, with its stock per warehouse; `nil` when the registry does not know it.
+    func product(_ db: any SQLDatabase, _ key: ProductKey) async throws -> Facts? {
+        let sql: SQLQueryString = """
+            SELECT p.id AS product_id, p.article, p.gtin, p.description, p.unit, p.class_code, p.counter_start, p.counter_end,
+                p.allows_unknown_serials, c.issue_method,
+                (SELECT \(unsafeRaw: aggregate)(\(unsafeRaw: array)(w.code, t.q)) FROM (
+                    SELECT s.warehouse_id, CAST(SUM(s.quantity) AS BIGINT) AS q FROM stock s WHERE s.product_id = p.id GROUP BY s.warehouse_id
+                 ) t JOIN warehouses w ON w.id = t.warehouse_id WHERE t.q <> 0)\(unsafeRaw: asText) AS stock_json
+            FROM products p LEFT JOIN lot_serial_classes c ON c.code = p.class_code
+            WHERE \(where_(key))
+            """
+        guard let row = try await db.raw(sql).first() else { return nil }
+        var facts = try Self.productFacts(row)
+        facts.stock = try Self.rows(row, "stock_json").map { cells in
+            StockBalance(product: facts.product.article, warehouse: try Self.string(cells, 0), number: nil,
+                         quantity: Quantity(storage: try Self.int(cells, 1)).decimal, unit: facts.product.unit, status: nil, expiry: nil)
+        }.sorted { $0.warehouse < $1.warehouse }
+        return facts
+    }
+
+    /// The lot or serial `number` of the product named by `key`, with everything a resolution
+    /// reports; `nil` when the registry does not know the product.
+    func lotSerial(_ db: any SQLDatabase, _ key: ProductKey, number: String, lotOfSerial: String?,
+                   warehouse: String?, today: CalendarDate) async throws -> Facts? {
+        let lotRecord: SQLQueryString = if let lotOfSerial {
+            """
+            (SELECT \(unsafeRaw: array)(l.id, l.number, l.expiry, l.production, l.status, l.flagged, l.origin, l.created_at)
+             FROM lot_serials l WHERE l.product_id = p.id AND l.number = \(bind: lotOfSerial) AND l.kind = 'lot')\(unsafeRaw: asText)
+            """
+        } else {
+            "NULL"
+        }
+        let sql: SQLQueryString = """
+            SELECT p.id AS product_id, p.article, p.gtin, p.description, p.unit, p.class_code, p.counter_start, p.counter_end,
+                p.allows_unknown_serials, c.issue_method,
+                ls.id, ls.kind, ls.number, ls.expiry, ls.production, ls.status, ls.flagged, ls.origin, ls.series, ls.counter, ls.created_at,
+                (SELECT \(unsafeRaw: aggregate)(\(unsafeRaw: array)(w.code, s.quantity)) FROM stock s JOIN warehouses w ON w.id = s.warehouse_id
+                 WHERE s.lot_serial_id = ls.id AND s.quantity <> 0)\(unsafeRaw: asText) AS stock_json,
+                (SELECT \(unsafeRaw: aggregate)(\(unsafeRaw: array)(a.name, a.kind, a.value)) FROM lot_serial_attributes a
+                 WHERE a.lot_serial_id = ls.id)\(unsafeRaw: asText) AS attributes_json,
+                (SELECT \(unsafeRaw: aggregate)(\(unsafeRaw: array)(f.id, f.file_name, f.media_type, f.size, f.sha256, f.created_at))
+                 FROM lot_serial_attachments f WHERE f.lot_serial_id = ls.id)\(unsafeRaw: asText) AS attachments_json,
+                \(movement(""))\(unsafeRaw: asText) AS last_json,
+                \(movement("AND d.kind IN ('receipt', 'return') AND m.quantity > 0"))\(unsafeRaw: asText) AS received_json,
+                \(movement("AND d.kind = 'issue'"))\(unsafeRaw: asText) AS issued_json,
+                \(earlier(warehouse: warehouse, today: today))\(unsafeRaw: asText) AS earlier_json,
+                \(lotRecord) AS lot_json,
+                (SELECT r.reason FROM retired_numbers r WHERE r.product_id = p.id AND r.number = \(bind: number)) AS retired_reason
+            FROM products p LEFT JOIN lot_serial_classes c ON c.code = p.class_code
+            LEFT JOIN lot_serials ls ON ls.product_id = p.id AND ls.number = \(bind: number)
+            WHERE \(where_(key))
+            """
+        guard let row = try await db.raw(sql).first() else { return nil }
+        var facts = try Self.productFacts(row)
+        facts.retiredReason = try row.optionalString("retired_reason")
+        guard try row.optionalInt("id") != nil else { return facts }
+        let attributes = try Self.rows(row, "attributes_json").map { cells in
+            let name = try Self.string(cells, 0)
+            guard let value = Attribute.Value(kind: try Self.string(cells, 1), stored: try Self.string(cells, 2)) else {
+                throw RegistryError(.database, "attribute \(name) of \(number) holds an unreadable value")
+            }
+            return Attribute(name: name, value: value)
+        }.sorted { $0.name < $1.name }
+        let attachments = try Self.rows(row, "attachments_json").map { cells in
+            Attachment(id: try Self.int(cells, 0), fileName: try Self.string(cells, 1), mediaType: try Self.string(cells, 2),
+                       size: try Self.int(cells, 3), sha256: try Self.string(cells, 4), createdAt: try Self.string(cells, 5))
+        }.sorted { $0.id < $1.id }
+        let lotSerial = try Registry.decodeLotSerial(row, attributes: attributes, attachments: attachments)
+        facts.lotSerial = lotSerial
+        facts.stock = try Self.rows(row, "stock_json").map { cells in
+            StockBalance(product: facts.product.article, warehouse: try Self.string(cells, 0), number: lotSerial.number,
+                         quantity: Quantity(storage: try Self.int(cells, 1)).decimal, unit: facts.product.unit,
+                         status: lotSerial.status, expiry: lotSerial.expiry)
+        }.sorted { $0.warehouse < $1.warehouse }
+        facts.lastMovement = try Self.movement(row, "last_json")
+        facts.lastReceipt = try Self.movement(row, "received_json")
+        facts.lastIssue = try Self.movement(row, "issued_json")
+        facts.earlier = try Self.rows(row, "earlier_json").compactMap { cells in
+            guard cells.count > 1, let first = cells[1] as? [Any] else { return nil }
+            return (try Self.string(cells, 0), try Self.string(first, 0), Self.optionalString(first, 1).flatMap(CalendarDate.init(iso:)),
+                    Self.optionalString(first, 2))
+        }.sorted { $0.warehouse < $1.warehouse }
+        if let cells = try Self.object(row, "lot_json") as? [Any] {
+            facts.lotRecord = LotSerial(
+                id: try Self.int(cells, 0), product: facts.product.article, kind: .lot, number: try Self.string(cells, 1),
+                expiry: Self.optionalString(cells, 2).flatMap(CalendarDate.init(iso:)),
+                production: Self.optionalString(cells, 3).flatMap(CalendarDate.init(iso:)),
+                status: LotSerial.Status(rawValue: try Self.string(cells, 4)) ?? .available,
+                flaggedForInvestigation: try Self.int(cells, 5) != 0,
+                origin: LotSerial.Origin(rawValue: try Self.string(cells, 6)) ?? .entered,
+                series: nil, counter: nil, createdAt: try Self.string(cells, 7), attributes: [], attachments: [])
+        }
+        return facts
+    }
+
+    /// Plain codes: the products whose article number is `code` and the lots/serials numbered `code`.
+    func candidates(_ db: any SQLDatabase, code: String) async throws -> [Resolution.Candidate] {
+        try await db.raw("""
+            SELECT p.article, CAST(NULL AS TEXT) AS number FROM products p WHERE p.article = \(bind: code)
+            UNION ALL
+            SELECT p.article, ls.number FROM lot_serials ls JOIN products p ON p.id = ls.product_id WHERE ls.number = \(bind: code)
+            LIMIT 11
+            """).all().map { Resolution.Candidate(product: try $0.string("article"), number: try $0.optionalString("number")) }
+    }
+
+    // MARK: - SQL pieces
+
+    private func where_(_ key: ProductKey) -> SQLQueryString {
+        switch key {
+        case .gtin(let gtin): "p.gtin = \(bind: gtin.gtin14)"
+        case .article(let article): "p.article = \(bind: article)"
+        }
+    }
+
+    /// The newest movement of the lot/serial matching `filter`, as a JSON array.
+    private func movement(_ filter: String) -> SQLQueryString {
+        """
+        (SELECT \(unsafeRaw: array)(d.kind, d.number, d.doc_date, w.code, pa.code, pa.name, m.quantity, m.created_at)
+         FROM movements m JOIN documents d ON d.id = m.document_id JOIN warehouses w ON w.id = m.warehouse_id
+         LEFT JOIN partners pa ON pa.id = d.partner_id
+         WHERE m.lot_serial_id = ls.id \(unsafeRaw: filter) ORDER BY m.id DESC LIMIT 1)
+        """
+    }
+
+    /// Per warehouse (the station's, else each that holds the lot): the first available, unexpired
+    /// lot that the class's issue method takes before this one, walking the issue order's index.
+    private func earlier(warehouse: String?, today: CalendarDate) -> SQLQueryString {
+        func first(_ before: String, _ order: String) -> SQLQueryString {
+            """
+            (SELECT \(unsafeRaw: array)(b.number, b.expiry, b.received_at) FROM lot_serials b
+             JOIN stock bs ON bs.product_id = b.product_id AND bs.warehouse_id = w.id AND bs.lot_serial_id = b.id
+             WHERE b.product_id = p.id AND b.status = 'available' AND bs.quantity > 0 AND b.id <> ls.id
+               AND COALESCE(b.expiry, '9999-12-31') >= \(bind: today.description) AND \(unsafeRaw: before)
+             ORDER BY \(unsafeRaw: order) LIMIT 1)
+            """
+        }
+        let firstByMethod: SQLQueryString = """
+            CASE c.issue_method
+            WHEN 'expiration' THEN \(first("COALESCE(b.expiry, '9999-12-31') < COALESCE(ls.expiry, '9999-12-31')",
+                                          "COALESCE(b.expiry, '9999-12-31'), b.received_at, b.sort_key, b.id"))
+            WHEN 'fifo' THEN \(first("b.received_at < ls.received_at", "b.received_at, b.id"))
+            WHEN 'lifo' THEN \(first("b.received_at > ls.received_at", "b.received_at DESC, b.id DESC"))
+            WHEN 'sequential' THEN \(first("b.sort_key < ls.sort_key", "b.sort_key, b.id"))
+            END
+            """
+        let source: SQLQueryString = if let warehouse {
+            "warehouses w WHERE w.code = \(bind: warehouse) AND ls.id IS NOT NULL"
+        } else {
+            "stock s JOIN warehouses w ON w.id = s.warehouse_id WHERE s.lot_serial_id = ls.id AND s.quantity > 0"
+        }
+        // SQLite loses the JSON subtype of a subquery's value, so `json()` reads it back as an array.
+        let nested: SQLQueryString = kind == .sqlite ? "json(\(firstByMethod))" : firstByMethod
+        return "(SELECT \(unsafeRaw: aggregate)(\(unsafeRaw: array)(w.code, \(nested))) FROM \(source))"
+    }
+
+    // MARK: - Decoding
+
+    private static func productFacts(_ row: any SQLRow) throws -> Facts {
+        Facts(productID: try row.int("product_id"), product: try Registry.decodeProduct(row),
+              issueMethod: try row.optionalString("issue_method").flatMap(LotSerialClass.IssueMethod.init(rawValue:)))
+    }
+
+    private static func object(_ row: any SQLRow, _ column: String) throws -> Any? {
+        guard let text = try row.optionalString(column) else { return nil }
+        do {
+            return try JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
+        } catch {
+            throw RegistryError(.database, "the database returned unreadable JSON in \(column): \(text.prefix(80))")
+        }
+    }
+
+    /// A JSON array of arrays (NULL, as PostgreSQL aggregates nothing, is empty); the inner
+    /// arrays' NULL elements (a warehouse with no earlier lot) stay `NSNull`.
+    private static func rows(_ row: any SQLRow, _ column: String) throws -> [[Any]] {
+        guard let object = try object(row, column) else { return [] }
+        guard let list = object as? [Any] else { throw RegistryError(.database, "\(column) is not a JSON array") }
+        return try list.map {
+            guard let cells = $0 as? [Any] else { throw RegistryError(.database, "\(column) holds a row that is not an array") }
+            return cells
+        }
+    }
+
+    private static func movement(_ row: any SQLRow, _ column: String) throws -> Resolution.Movement? {
+        guard let cells = try object(row, column) as? [Any] else { return nil }
+        return Resolution.Movement(
+            what: try string(cells, 0), document: try string(cells, 1),
+            date: optionalString(cells, 2).flatMap(CalendarDate.init(iso:)), warehouse: try string(cells, 3),
+            partner: optionalString(cells, 4), partnerName: optionalString(cells, 5),
+            quantity: Quantity(storage: try int(cells, 6)).decimal, at: try string(cells, 7))
+    }
+
+    private static func string(_ cells: [Any], _ index: Int) throws -> String {
+        guard let value = optionalString(cells, index) else {
+            throw RegistryError(.database, "a resolution's JSON lacks text at position \(index)")
+        }
+        return value
+    }
+
+    private static func optionalString(_ cells: [Any], _ index: Int) -> String? {
+        guard index < cells.count else { return nil }
+        return cells[index] as? String
+    }
+
+    private static func int(_ cells: [Any], _ index: Int) throws -> Int {
+        guard index < cells.count else { throw RegistryError(.database, "a resolution's JSON lacks a number at position \(index)") }
+        if let value = cells[index] as? Int { return value }
+        if let value = cells[index] as? NSNumber { return value.intValue }
+        if let text = cells[index] as? String, let value = Int(text) { return value }
+        throw RegistryError(.database, "a resolution's JSON holds no number at position \(index)")
+    }
+}

@@ -1,0 +1,213 @@
+import Foundation
+import GS1
+import Registry
+import Testing
+
+/// GTINs with valid check digits for the products of these tests.
+enum TestGTIN {
+    static let medicine = "04012345000016"
+    static let milk = "04012345000023"
+    static let phone = "04012345000030"
+    static let unknown = "04012345000047"
+    static let tool = "04012345000054"
+}
+
+/// `YYMMDD` of `day0` plus `days`, as AI (17) carries it.
+func gs1Date(_ days: Int) -> String {
+    let date = day0.adding(days: days)
+    return String(format: "%02d%02d%02d", date.year % 100, date.month, date.day)
+}
+
+private let gs = "\u{1D}"
+
+/// The document tests' master data, with GTINs, a serial-tracked medicine that tracks expiry, and stock:
+/// MILK lots L-A (expires day0+20) and L-B (day0+60) in MAIN, PHONE serials P1…P3 in MAIN, MED serial SN1001 (lot ABC123).
+func withScanRegistry(_ backend: Backend, _ body: (Registry) async throws -> Void) async throws {
+    try await withStockRegistry(backend) { registry, _ in
+        var milk = try await registry.product("MILK")
+        milk.gtin = try GTIN(TestGTIN.milk)
+        _ = try await registry.updateProduct(milk)
+        var phone = try await registry.product("PHONE")
+        phone.gtin = try GTIN(TestGTIN.phone)
+        _ = try await registry.updateProduct(phone)
+        _ = try await registry.addClass(LotSerialClass(code: "PACK", tracking: .serial, tracksExpiry: true, issueMethod: .expiration))
+        _ = try await registry.addProduct(Product(article: "MED", gtin: try GTIN(TestGTIN.medicine), description: "Tablets 20 x 50 mg",
+                                                  lotSerialClass: "PACK"))
+        _ = try await registry.receive(Receipt(warehouse: "MAIN", supplier: "ACME", lines: [
+            StockLine(product: "MILK", picks: [lot("L-A", 10, expires: 20), lot("L-B", 10, expires: 60)]),
+            .serials("PHONE", ["P1", "P2", "P3"]),
+            StockLine(product: "MED", picks: [.init(number: "SN1001", expiry: day0.adding(days: 400),
+                                                    attributes: [Attribute(name: "lot", value: .text("ABC123"))])]),
+        ], header: header()))
+        try await body(registry)
+    }
+}
+
+@Suite struct ResolveTests {
+    static let options = ResolveOptions(expiryWarningDays: 30, date: day0)
+
+    @Test(arguments: Backend.available)
+    func aMedicinePackDataMatrixFindsTheSerialUnitAndItsLot(backend: Backend) async throws {
+        try await withScanRegistry(backend) { registry in
+            let scan = "]d201\(TestGTIN.medicine)17\(gs1Date(400))10ABC123\(gs)21SN1001"
+            let resolution = try await registry.resolve(scan, options: Self.options)
+            #expect(resolution.subject == .serial)
+            #expect(resolution.product?.article == "MED")
+            #expect(resolution.lotSerial?.number == "SN1001")
+            #expect(resolution.lot?.number == "ABC123" && resolution.lot?.recorded == "ABC123")
+            #expect(resolution.stock.map { "\($0.warehouse) \($0.quantity)" } == ["MAIN 1"])
+            #expect(resolution.daysToExpiry == 400)
+            #expect(resolution.lastReceipt?.partner == "ACME" && resolution.lastReceipt?.what == "receipt")
+            #expect(resolution.scan.symbology == "]d2" && resolution.scan.expiry == day0.adding(days: 400))
+            #expect(resolution.warnings.isEmpty, "\(resolution.warnings)")
+
+            let otherLot = try await registry.resolve("]d201\(TestGTIN.medicine)17\(gs1Date(400))10XYZ\(gs)21SN1001", options: Self.options)
+            #expect(otherLot.has(.lotMismatch))
+            #expect(otherLot.warnings.first { $0.kind == .lotMismatch }?.message.contains("lot ABC123") == true)
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func aLotThatExpiresLaterWarnsThatAnEarlierLotIsAvailable(backend: Backend) async throws {
+        try await withScanRegistry(backend) { registry in
+            let later = try await registry.resolve("(01)\(TestGTIN.milk)(17)\(gs1Date(60))(10)L-B", options: Self.options)
+            #expect(later.subject == .lot && later.lotSerial?.number == "L-B")
+            #expect(later.warnings.map(\.kind) == [.betterLotAvailable])
+            #expect(later.warnings.first?.message.contains("lot L-A expires earlier (\(day0.adding(days: 20)))") == true)
+            #expect(later.warnings.first?.message.contains("warehouse MAIN") == true)
+
+            let first = try await registry.resolve("(01)\(TestGTIN.milk)(17)\(gs1Date(20))(10)L-A", options: Self.options)
+            #expect(first.warnings.map(\.kind) == [.expiresSoon])
+            #expect(first.warnings.first?.message.contains("in 20 days") == true)
+
+            // Once L-A has expired it is no longer a better pick; L-A itself is expired.
+            let afterExpiry = ResolveOptions(date: day0.adding(days: 25))
+            #expect(try await registry.resolve("(01)\(TestGTIN.milk)(10)L-B", options: afterExpiry).warnings.isEmpty)
+            let expired = try await registry.resolve("(01)\(TestGTIN.milk)(10)L-A", options: afterExpiry)
+            #expect(expired.has(.expired) && expired.daysToExpiry == -5)
+            #expect(expired.warnings.first { $0.kind == .expired }?.message.contains("5 days ago") == true)
+
+            // The pick-order check looks at the station's warehouse only when one is given.
+            let elsewhere = try await registry.resolve("(01)\(TestGTIN.milk)(10)L-B", options: ResolveOptions(warehouse: "EAST", date: day0))
+            #expect(elsewhere.warnings.map(\.kind) == [.notInStock])
+            #expect(elsewhere.warnings.first?.message.contains("no stock in warehouse EAST") == true)
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func firstInFirstOutWarnsAboutAnEarlierReceipt(backend: Backend) async throws {
+        try await withStockRegistry(backend) { registry, _ in
+            _ = try await registry.addClass(LotSerialClass(code: "BULK", tracking: .lot, issueMethod: .fifo))
+            _ = try await registry.addProduct(Product(article: "SAND", gtin: try GTIN(TestGTIN.tool), unit: "kg", lotSerialClass: "BULK"))
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "SAND", picks: [.init(number: "OLD", quantity: 5)])], header: header()))
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "SAND", picks: [.init(number: "NEW", quantity: 5)])], header: header(1)))
+            let newer = try await registry.resolve("(01)\(TestGTIN.tool)(10)NEW", options: Self.options)
+            #expect(newer.warnings.map(\.kind) == [.betterLotAvailable])
+            #expect(newer.warnings.first?.message.contains("lot OLD was received earlier") == true)
+            #expect(try await registry.resolve("(01)\(TestGTIN.tool)(10)OLD", options: Self.options).warnings.isEmpty)
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func quarantinedAndBlockedLotsSaySo(backend: Backend) async throws {
+        try await withScanRegistry(backend) { registry in
+            _ = try await registry.changeStatus(product: "MILK", number: "L-B", to: .quarantined, user: "qa", reason: "lab test pending")
+            let quarantined = try await registry.resolve("(01)\(TestGTIN.milk)(10)L-B", options: Self.options)
+            #expect(quarantined.warnings.map(\.kind) == [.quarantined, .betterLotAvailable])
+            _ = try await registry.changeStatus(product: "MILK", number: "L-B", to: .blocked, user: "qa", reason: "recall 2026-11")
+            let blocked = try await registry.resolve("(01)\(TestGTIN.milk)(10)L-B", options: Self.options)
+            #expect(blocked.warnings.map(\.kind) == [.blocked, .betterLotAvailable])
+            #expect(blocked.warnings.first?.message.contains("recall") == true)
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func unknownProductsLotsAndRetiredNumbersAreReportedWithWhatTheScanSays(backend: Backend) async throws {
+        try await withScanRegistry(backend) { registry in
+            let product = try await registry.resolve("(01)\(TestGTIN.unknown)(10)X1", options: Self.options)
+            #expect(product.subject == .unknown && product.product == nil)
+            #expect(product.warnings.map(\.kind) == [.unknownProduct])
+            #expect(product.warnings.first?.message.contains(TestGTIN.unknown) == true)
+
+            let newLot = try await registry.resolve("]C101\(TestGTIN.milk)11\(gs1Date(-2))17\(gs1Date(90))10NEW-7", options: Self.options)
+            #expect(newLot.subject == .lot && newLot.product?.article == "MILK" && newLot.lotSerial == nil)
+            #expect(newLot.warnings.map(\.kind) == [.unknownLotSerial])
+            #expect(newLot.scan.lot == "NEW-7" && newLot.scan.expiry == day0.adding(days: 90) && newLot.scan.production == day0.adding(days: -2))
+            #expect(newLot.warnings.first?.message.contains("expiry \(day0.adding(days: 90))") == true)
+
+            try await registry.retire(product: "PHONE", number: "P-VOID", reason: "label misprinted")
+            let retired = try await registry.resolve("(01)\(TestGTIN.phone)(21)P-VOID", options: Self.options)
+            #expect(retired.subject == .serial && retired.warnings.map(\.kind) == [.retiredNumber])
+            #expect(retired.warnings.first?.message.contains("label misprinted") == true)
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func aShippedSerialIsNotInStockAndSaysWhereItWent(backend: Backend) async throws {
+        try await withScanRegistry(backend) { registry in
+            let sold = try await registry.issue(Issue(warehouse: "MAIN", customer: "ANY", lines: [.serials("PHONE", ["P2"])], header: header(3)))
+            let resolution = try await registry.resolve("https://id.example.com/01/\(TestGTIN.phone)/21/P2", options: Self.options)
+            #expect(resolution.subject == .serial && resolution.scan.form == "digitalLink")
+            #expect(resolution.stock.isEmpty)
+            #expect(resolution.lastIssue?.partner == "ANY" && resolution.lastIssue?.document == sold.number)
+            #expect(resolution.warnings.map(\.kind) == [.notInStock])
+            let message = try #require(resolution.warnings.first?.message)
+            #expect(message.contains("issue \(sold.number) to ANY on \(day0.adding(days: 3))"), "\(message)")
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func aSerialAddedAtTransactionTimeIsFlagged(backend: Backend) async throws {
+        try await withStockRegistry(backend) { registry, _ in
+            _ = try await registry.addClass(LotSerialClass(code: "PLAIN", tracking: .serial, assignment: .use))
+            _ = try await registry.addProduct(Product(article: "TOOL", gtin: try GTIN(TestGTIN.tool), lotSerialClass: "PLAIN", allowsUnknownSerials: true))
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "TOOL", quantity: 2)], header: header()))
+            _ = try await registry.transfer(Transfer(from: "MAIN", to: "EAST", lines: [.serials("TOOL", ["T-77"])], header: header()))
+            let resolution = try await registry.resolve("(01)\(TestGTIN.tool)(21)T-77", options: Self.options)
+            #expect(resolution.warnings.map(\.kind) == [.flaggedForInvestigation])
+            #expect(resolution.stock.map(\.warehouse) == ["EAST"])
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func theBarcodesExpiryIsComparedWithTheRegistrys(backend: Backend) async throws {
+        try await withScanRegistry(backend) { registry in
+            let resolution = try await registry.resolve("(01)\(TestGTIN.milk)(17)\(gs1Date(61))(10)L-B", options: Self.options)
+            #expect(resolution.warnings.map(\.kind) == [.expiryMismatch, .betterLotAvailable])
+            #expect(resolution.warnings.first?.message.contains("barcode says expiry \(day0.adding(days: 61)), the registry has \(day0.adding(days: 60))") == true)
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func plainCodesFindArticlesLotsAndSerialsOrSayTheyAreAmbiguous(backend: Backend) async throws {
+        try await withScanRegistry(backend) { registry in
+            let article = try await registry.resolve("MILK", options: Self.options)
+            #expect(article.subject == .product && article.stock.map { "\($0.warehouse) \($0.quantity)" } == ["MAIN 20"])
+            let ean = try await registry.resolve("]E0\(TestGTIN.milk.dropFirst())", options: Self.options)
+            #expect(ean.subject == .product && ean.product?.article == "MILK" && ean.scan.form == "gtin")
+            let serial = try await registry.resolve("P3", options: Self.options)
+            #expect(serial.subject == .serial && serial.product?.article == "PHONE" && serial.warnings.isEmpty)
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "MED", picks: [.init(number: "P3", expiry: day0.adding(days: 300))])], header: header()))
+            let ambiguous = try await registry.resolve("P3", options: Self.options)
+            #expect(ambiguous.subject == .ambiguous && Set(ambiguous.candidates.map(\.product)) == ["PHONE", "MED"])
+            #expect(ambiguous.warnings.map(\.kind) == [.ambiguous])
+            let nothing = try await registry.resolve("NO-SUCH-THING", options: Self.options)
+            #expect(nothing.subject == .unknown && nothing.warnings.map(\.kind) == [.unknownProduct])
+            let pallet = try await registry.resolve("(00)106141411234567897", options: Self.options)
+            #expect(pallet.warnings.map(\.kind) == [.notTracked])
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func malformedScansAreRefusedWithThePositionAndLegacyLabelsReadLeniently(backend: Backend) async throws {
+        try await withScanRegistry(backend) { registry in
+            await expectRefusal(.invalidInput, "cannot be read", "(17)") {
+                _ = try await registry.resolve("]C101\(TestGTIN.milk)17261332", options: Self.options)
+            }
+            let badCheck = "(01)04012345000024(10)L-B"
+            await expectRefusal(.invalidInput, "check digit") { _ = try await registry.resolve(badCheck, options: Self.options) }
+            let lenient = try await registry.resolve(badCheck, parser: GS1Parser(.lenient), options: Self.options)
+            #expect(lenient.has(.scanRuleBroken))
+        }
+    }
+}
