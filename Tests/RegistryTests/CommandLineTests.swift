@@ -32,14 +32,20 @@ final class PipeReading: @unchecked Sendable {
         try await Self.runAsync(arguments + (db.map { ["--db", $0] } ?? []))
     }
 
-    static func run(_ arguments: [String]) throws -> Run {
+    static func run(_ arguments: [String], input: String? = nil) throws -> Run {
         let process = Process()
         process.executableURL = Self.executable
         process.arguments = arguments
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
+        let inputPipe = input.map { _ in Pipe() }
+        if let inputPipe { process.standardInput = inputPipe }
         try process.run()
+        if let inputPipe, let input {
+            inputPipe.fileHandleForWriting.write(Data(input.utf8))
+            try inputPipe.fileHandleForWriting.close()
+        }
         // Read standard error on another thread so that neither pipe can fill up and stall the child.
         let stderrData = PipeReading()
         let reader = Thread { stderrData.value = err.fileHandleForReading.readDataToEndOfFile(); stderrData.done.signal() }
@@ -146,9 +152,39 @@ extension CommandLineTests {
         #expect(range.stderr.contains("range A-10..B-12"))
     }
 
-    static func runAsync(_ arguments: [String]) async throws -> Run {
+    static func runAsync(_ arguments: [String], input: String? = nil) async throws -> Run {
         try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(with: Result { try Self.run(arguments) }) }
+            Thread.detachNewThread { continuation.resume(with: Result { try Self.run(arguments, input: input) }) }
         }
+    }
+
+    @Test func resolveSaysWhatAScanIsAndReadsScansFromStandardInput() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tracemark-resolve-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let db = folder.appendingPathComponent("registry.sqlite").path
+        #expect(try await tracemark("demo", db: db).status == 0)
+
+        let sold = try await tracemark("resolve", "SN1000006", db: db)
+        #expect(sold.status == 0, "\(sold.stderr)")
+        #expect(sold.stdout.contains("SERIAL  SN1000006 of PUMP-200"))
+        #expect(sold.stdout.contains("notInStock: serial SN1000006 of PUMP-200 is not in stock: last issue ISS-000001 to BUILDCO"))
+
+        let json = try await tracemark("resolve", "(01)09501101530003(10)L2611-0003", "--json", db: db)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(object["subject"] as? String == "lot")
+        #expect((object["lotSerial"] as? [String: Any])?["number"] as? String == "L2611-0003")
+
+        let malformed = try await tracemark("resolve", "]C10109501101530003(17)", db: db)
+        #expect(malformed.status == 1 && malformed.stderr.contains("cannot be read"), "\(malformed.stderr)")
+
+        let lines = "]C10109501101530003\u{1D}10L2611-0003\r\n]C1011234\n\nPUMP-200\n"
+        let stream = try await Self.runAsync(["resolve", "--stdin", "--json", "--db", db], input: lines)
+        #expect(stream.status == 0, "\(stream.stderr)")
+        let answers = stream.stdout.split(separator: "\n").map { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(answers.count == 3)
+        #expect(answers.first??["subject"] as? String == "lot")
+        #expect((answers.dropFirst().first??["error"] as? String)?.contains("cannot be read") == true)
+        #expect(answers.last??["subject"] as? String == "product")
     }
 }
