@@ -26,6 +26,12 @@ struct BenchmarkRun {
         if options.runs(.lookup) {
             rows += try await LookupBenchmark.run(options: options, workdir: workdir, shell: shell, generated: generated)
         }
+        if options.runs(.parse) {
+            rows += try await ParseBenchmark.run(options: options, workdir: workdir)
+        }
+        if options.runs(.resolve) {
+            rows += try await ResolveBenchmark.run(options: options, workdir: workdir)
+        }
         return rows
     }
 

@@ -10,6 +10,10 @@ enum BenchmarkName: String, CaseIterable, Sendable {
     case lookup
     /// Issue documents against 1M serials and 100k lots, and proposals among 10k lots (SQLite, and PostgreSQL when given).
     case documents
+    /// GS1 parsing on one core, beside biip and the GS1 Syntax Engine.
+    case parse
+    /// Scan string to Resolution among 1M serials and 100k lots on SQLite.
+    case resolve
 }
 
 /// The command line, parsed by hand (the benchmarks take no dependency on an argument parser).
@@ -21,14 +25,18 @@ struct Options: Sendable {
     var only: BenchmarkName?
     /// Multiplies every count, for a quick try (`--scale 0.01`).
     var scale = 1.0
+    /// A locally built harness around the GS1 Syntax Engine (C), the parse benchmark's peer.
+    var gs1SyntaxEngine: String?
 
     static let usage = """
-        usage: RegistryBenchmarks [--postgres URL] [--workdir DIR] [--only NAME] [--scale N]
+        usage: RegistryBenchmarks [--postgres URL] [--workdir DIR] [--only NAME] [--scale N] [--gs1-syntax-engine PATH]
 
           --postgres URL  PostgreSQL database for take-numbers (postgres://user@host:port/db)
           --workdir DIR   folder for the SQLite databases and sqlite3 scripts (default: a temporary folder)
           --only NAME     run one benchmark: \(BenchmarkName.allCases.map(\.rawValue).joined(separator: ", "))
           --scale N       multiply every count by N, e.g. 0.01 for a quick try (default 1.0)
+          --gs1-syntax-engine PATH  the parse benchmark's C peer: a program run as PATH FILE ROUNDS that prints
+                          {"scans": N, "valid": V, "nsPerScan": X} (built locally, see BENCHMARKS.md)
         """
 
     struct UsageError: Error, CustomStringConvertible {
@@ -62,6 +70,8 @@ struct Options: Sendable {
                     throw UsageError(description: "--scale \(text): give a number above 0, e.g. 0.01 or 1")
                 }
                 options.scale = scale
+            case "--gs1-syntax-engine":
+                options.gs1SyntaxEngine = try value(for: argument)
             case "--help", "-h":
                 throw UsageError(description: "")
             default:

@@ -6,8 +6,11 @@
 //                  one per transaction; checks no gap and no duplicate; numbers/s.
 //   3. lookup      look up one serial among the 1,000,000 by (product, number) on SQLite:
 //                  p50, p99, p99.9. Goal: p99 under 100 µs.
+//   4. documents   issue documents against 1M serials and 100k lots; proposals among 10k lots.
+//   5. parse       GS1 scans per second on one core, beside biip and the GS1 Syntax Engine (C).
+//   6. resolve     scan string → Resolution among 1M serials and 100k lots on SQLite. Goal: p99 under 200 µs.
 //
-// RegistryBenchmarks --postgres URL --workdir DIR [--only NAME] [--scale N]
+// RegistryBenchmarks --postgres URL --workdir DIR [--only NAME] [--scale N] [--gs1-syntax-engine PATH]
 // The figures are recorded in BENCHMARKS.md.
 import Foundation
 import Logging

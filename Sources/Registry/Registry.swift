@@ -11,6 +11,8 @@ public struct Registry: Sendable {
     public let store: any SQLStore
     /// The clock, replaceable in tests.
     let clock: @Sendable () -> Date
+    /// What the resolver learnt of products from earlier scans (shared by copies of this value).
+    let resolveHints = ResolveHints()
 
     /// Opens the registry at `location` (an SQLite path or a `postgres://` URL) and brings its
     /// schema up to date.

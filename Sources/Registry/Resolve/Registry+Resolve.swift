@@ -1,5 +1,6 @@
 public import GS1
 import Foundation
+import SQLKit
 
 extension Registry {
     /// Resolves a scan as a scanner delivers it (AIM symbology identifier, GS1 element strings,
@@ -30,8 +31,8 @@ extension Registry {
             let number = scan.serial ?? scan.lot
             facts = try await store.read { db in
                 if let number {
-                    try await query.lotSerial(db, .gtin(gtin), number: number, lotOfSerial: scan.serial == nil ? nil : scan.lot,
-                                              warehouse: options.warehouse, today: today)
+                    try await lotSerial(db, query, .gtin(gtin), number: number, lotOfSerial: scan.serial == nil ? nil : scan.lot,
+                                        warehouse: options.warehouse, today: today)
                 } else {
                     try await query.product(db, .gtin(gtin))
                 }
@@ -49,8 +50,8 @@ extension Registry {
                 let candidates = try await query.candidates(db, code: number)
                 guard candidates.count == 1, let only = candidates.first else { return (nil, candidates) }
                 let facts = if let number = only.number {
-                    try await query.lotSerial(db, .article(only.product), number: number, lotOfSerial: nil,
-                                              warehouse: options.warehouse, today: today)
+                    try await lotSerial(db, query, .article(only.product), number: number, lotOfSerial: nil,
+                                        warehouse: options.warehouse, today: today)
                 } else {
                     try await query.product(db, .article(only.product))
                 }
@@ -80,6 +81,20 @@ extension Registry {
         resolution.warnings = resolution.warnings.enumerated()
             .sorted { (order[$0.element.kind]!, $0.offset) < (order[$1.element.kind]!, $1.offset) }.map(\.element)
         return resolution
+    }
+
+    /// The lot/serial's facts, asked with the product's issue method as last seen, and asked again
+    /// when the product's class has another (the first scan of a product, or after a change).
+    private func lotSerial(_ db: any SQLDatabase, _ query: ResolveQuery, _ key: ResolveQuery.ProductKey, number: String,
+                           lotOfSerial: String?, warehouse: String?, today: CalendarDate) async throws -> ResolveQuery.Facts? {
+        let hint = resolveHints.issueMethod(for: key)
+        guard let facts = try await query.lotSerial(db, key, number: number, lotOfSerial: lotOfSerial, warehouse: warehouse,
+                                                    today: today, assumedMethod: hint) else { return nil }
+        guard facts.issueMethod != hint else { return facts }
+        resolveHints.remember(facts.issueMethod, for: key)
+        guard facts.lotSerial != nil else { return facts }
+        return try await query.lotSerial(db, key, number: number, lotOfSerial: lotOfSerial, warehouse: warehouse,
+                                         today: today, assumedMethod: facts.issueMethod)
     }
 
     // MARK: - Assembly

@@ -62,8 +62,13 @@ struct ResolveQuery {
 
     /// The lot or serial `number` of the product named by `key`, with everything a resolution
     /// reports; `nil` when the registry does not know the product.
+    ///
+    /// The pick-order check is written for `assumedMethod`, the product's issue method as last seen
+    /// (one branch instead of one per method keeps the statement quick to prepare, which is most of
+    /// its cost on SQLite); ``Facts/issueMethod`` is the actual one, and when they differ the caller
+    /// asks again.
     func lotSerial(_ db: any SQLDatabase, _ key: ProductKey, number: String, lotOfSerial: String?,
-                   warehouse: String?, today: CalendarDate) async throws -> Facts? {
+                   warehouse: String?, today: CalendarDate, assumedMethod: LotSerialClass.IssueMethod?) async throws -> Facts? {
         let lotRecord: SQLQueryString = if let lotOfSerial {
             """
             (SELECT \(unsafeRaw: array)(l.id, l.number, l.expiry, l.production, l.status, l.flagged, l.origin, l.created_at)
@@ -85,7 +90,7 @@ struct ResolveQuery {
                 \(movement(""))\(unsafeRaw: asText) AS last_json,
                 \(movement("AND d.kind IN ('receipt', 'return') AND m.quantity > 0"))\(unsafeRaw: asText) AS received_json,
                 \(movement("AND d.kind = 'issue'"))\(unsafeRaw: asText) AS issued_json,
-                \(earlier(warehouse: warehouse, today: today))\(unsafeRaw: asText) AS earlier_json,
+                \(earlier(warehouse: warehouse, today: today, method: assumedMethod))\(unsafeRaw: asText) AS earlier_json,
                 \(lotRecord) AS lot_json,
                 (SELECT r.reason FROM retired_numbers r WHERE r.product_id = p.id AND r.number = \(bind: number)) AS retired_reason
             FROM products p LEFT JOIN lot_serial_classes c ON c.code = p.class_code
@@ -165,25 +170,24 @@ struct ResolveQuery {
     }
 
     /// Per warehouse (the station's, else each that holds the lot): the first available, unexpired
-    /// lot that the class's issue method takes before this one, walking the issue order's index.
-    private func earlier(warehouse: String?, today: CalendarDate) -> SQLQueryString {
-        func first(_ before: String, _ order: String) -> SQLQueryString {
-            """
+    /// lot that `method` takes before this one, walking the issue order's index.
+    private func earlier(warehouse: String?, today: CalendarDate, method: LotSerialClass.IssueMethod?) -> SQLQueryString {
+        let (before, order): (String, String)
+        switch method {
+        case .expiration:
+            (before, order) = ("COALESCE(b.expiry, '9999-12-31') < COALESCE(ls.expiry, '9999-12-31')",
+                               "COALESCE(b.expiry, '9999-12-31'), b.received_at, b.sort_key, b.id")
+        case .fifo: (before, order) = ("b.received_at < ls.received_at", "b.received_at, b.id")
+        case .lifo: (before, order) = ("b.received_at > ls.received_at", "b.received_at DESC, b.id DESC")
+        case .sequential: (before, order) = ("b.sort_key < ls.sort_key", "b.sort_key, b.id")
+        case .manual, nil: return "NULL"
+        }
+        let first: SQLQueryString = """
             (SELECT \(unsafeRaw: array)(b.number, b.expiry, b.received_at) FROM lot_serials b
              JOIN stock bs ON bs.product_id = b.product_id AND bs.warehouse_id = w.id AND bs.lot_serial_id = b.id
              WHERE b.product_id = p.id AND b.status = 'available' AND bs.quantity > 0 AND b.id <> ls.id
                AND COALESCE(b.expiry, '9999-12-31') >= \(bind: today.description) AND \(unsafeRaw: before)
              ORDER BY \(unsafeRaw: order) LIMIT 1)
-            """
-        }
-        let firstByMethod: SQLQueryString = """
-            CASE c.issue_method
-            WHEN 'expiration' THEN \(first("COALESCE(b.expiry, '9999-12-31') < COALESCE(ls.expiry, '9999-12-31')",
-                                          "COALESCE(b.expiry, '9999-12-31'), b.received_at, b.sort_key, b.id"))
-            WHEN 'fifo' THEN \(first("b.received_at < ls.received_at", "b.received_at, b.id"))
-            WHEN 'lifo' THEN \(first("b.received_at > ls.received_at", "b.received_at DESC, b.id DESC"))
-            WHEN 'sequential' THEN \(first("b.sort_key < ls.sort_key", "b.sort_key, b.id"))
-            END
             """
         let source: SQLQueryString = if let warehouse {
             "warehouses w WHERE w.code = \(bind: warehouse) AND ls.id IS NOT NULL"
@@ -191,7 +195,7 @@ struct ResolveQuery {
             "stock s JOIN warehouses w ON w.id = s.warehouse_id WHERE s.lot_serial_id = ls.id AND s.quantity > 0"
         }
         // SQLite loses the JSON subtype of a subquery's value, so `json()` reads it back as an array.
-        let nested: SQLQueryString = kind == .sqlite ? "json(\(firstByMethod))" : firstByMethod
+        let nested: SQLQueryString = kind == .sqlite ? "json(\(first))" : first
         return "(SELECT \(unsafeRaw: aggregate)(\(unsafeRaw: array)(w.code, \(nested))) FROM \(source))"
     }
 

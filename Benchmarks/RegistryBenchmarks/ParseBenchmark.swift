@@ -1,0 +1,150 @@
+import Foundation
+import GS1
+
+/// GS1 parsing on one core (the scan resolution issue): scans per second for realistic GS1-128
+/// logistics labels, GS1 DataMatrix medicine packs (01+17+10+21), and every scan-data vector of
+/// `../shared/gs1`, beside biip (PyPI) and the GS1 Syntax Engine (C) on the same input files.
+///
+/// The C engine is built locally for the comparison and never committed: give the path of a
+/// program that reads a file of scans (one per line) and a round count, calls
+/// `gs1_encoder_setScanData` on each, and prints `{"scans": N, "valid": V, "nsPerScan": X}`
+/// (`--gs1-syntax-engine PATH`; BENCHMARKS.md says how it was made). biip runs through
+/// `Benchmarks/peers/biip_parse.py`, which prints the same.
+enum ParseBenchmark {
+    struct InputSet {
+        let name: String
+        let scans: [String]
+    }
+
+    struct PeerResult: Decodable {
+        let scans: Int
+        let valid: Int
+        let nsPerScan: Double
+    }
+
+    static func run(options: Options, workdir: URL) async throws -> [ResultRow] {
+        let sets = try inputs(options: options)
+        say("""
+
+            == parse: GS1 scans on one core ==
+            Tracemark: GS1Parser (strict) .parse(scan) on each scan of the set in a loop (release build, one thread);
+            C engine: gs1_encoder_setScanData on the same file (\(options.gs1SyntaxEngine == nil ? "not given: --gs1-syntax-engine PATH" : "given"));
+            biip: biip.parse on the same file (Python \(peerVersion("python3", ["--version"]) ?? "not found")).
+            """)
+        var rows: [ResultRow] = []
+        for set in sets {
+            let file = workdir.appendingPathComponent("parse-\(set.name.replacingOccurrences(of: " ", with: "-")).txt")
+            try Data(set.scans.joined(separator: "\n").utf8).write(to: file)
+            let (ours, valid) = measure(set.scans)
+            var result = "Tracemark \(nanos(ours)) (\(Format.rate(1e9 / ours))/s, \(valid) valid)"
+            var met: Bool?
+            if let engine = options.gs1SyntaxEngine {
+                let rounds = max(1, Int(2e9 / 600 / Double(set.scans.count)))
+                let peer = try runPeer(engine, [file.path, "\(rounds)"])
+                result += "; C engine \(nanos(peer.nsPerScan)) (\(peer.valid) valid)"
+                met = ours < peer.nsPerScan
+            }
+            let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("peers/biip_parse.py").path
+            if let peer = try? runPeer("/usr/bin/env", ["python3", script, file.path, "1"]) {
+                result += "; biip \(nanos(peer.nsPerScan)) (\(peer.valid) valid)"
+            } else {
+                result += "; biip not run (pip install biip)"
+            }
+            say("\(set.name): \(result)")
+            rows.append(ResultRow(benchmark: "parse \(set.name) (\(Format.count(set.scans.count)) scans), per scan on one core",
+                                  result: result, goal: "faster than the C engine", met: met))
+        }
+        return rows
+    }
+
+    /// Nanoseconds per scan over rounds of the whole set lasting about two seconds, after a warm-up round.
+    static func measure(_ scans: [String]) -> (Double, Int) {
+        let parser = GS1Parser()
+        var valid = 0
+        for scan in scans where (try? parser.parse(scan)) != nil { valid += 1 }
+        let clock = ContinuousClock()
+        var rounds = 0
+        var sink = 0
+        let started = clock.now
+        var elapsed = Duration.zero
+        while elapsed < .seconds(2) {
+            for scan in scans {
+                if let code = try? parser.parse(scan) { sink &+= code.elements.count }
+            }
+            rounds += 1
+            elapsed = clock.now - started
+        }
+        precondition(sink >= 0)
+        return (elapsed.seconds * 1e9 / Double(rounds * scans.count), valid)
+    }
+
+    private static func nanos(_ value: Double) -> String { String(format: "%.0f ns", value) }
+
+    /// The sets: realistic GS1-128 and DataMatrix scans (seeded), and the shared scan-data vectors.
+    static func inputs(options: Options) throws -> [InputSet] {
+        var random = SplitMix64(seed: 4)
+        let count = max(100, options.scaled(10_000))
+        func digits(_ n: Int) -> String { String((0..<n).map { _ in Character(String(random.next() % 10)) }) }
+        func gtin() -> String {
+            let body = "0" + "40" + digits(10)
+            return body + String(CheckDigit.compute(body.utf8))
+        }
+        func date() -> String {
+            let day = CalendarDate(year: 2027, month: 1, day: 1)!.adding(days: Int(random.next() % 900))
+            return String(format: "%02d%02d%02d", day.year % 100, day.month, day.day)
+        }
+        func alnum(_ n: Int) -> String {
+            let alphabet = Array("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789")
+            return String((0..<n).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] })
+        }
+        let logistics = (0..<count).map { _ in "]C101\(gtin())3103\(digits(6))15\(date())10\(alnum(4 + Int(random.next() % 6)))" }
+        let medicine = (0..<count).map { _ in "]d201\(gtin())17\(date())10\(alnum(6))\u{1D}21\(alnum(12))" }
+        return [
+            InputSet(name: "GS1-128 logistics (01)(3103)(15)(10)", scans: logistics),
+            InputSet(name: "GS1 DataMatrix medicine (01)(17)(10)(21)", scans: medicine),
+            InputSet(name: "shared scan-data vectors", scans: try vectorScans()),
+        ]
+    }
+
+    /// Every `scan_data_aim` input of `../shared/gs1/element-strings.jsonl` that fits on one line.
+    static func vectorScans() throws -> [String] {
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("shared/gs1/element-strings.jsonl")
+        let text = try String(contentsOf: file, encoding: .utf8)
+        return text.split(separator: "\n").compactMap { line in
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  object["input_form"] as? String == "scan_data_aim", let input = object["input"] as? String,
+                  !input.isEmpty, !input.contains("\n"), !input.contains("\r"), !input.contains("\0") else { return nil }
+            return input
+        }
+    }
+
+    static func runPeer(_ executable: String, _ arguments: [String]) throws -> PeerResult {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.standardError
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw BenchmarkFailure("\(executable) \(arguments.joined(separator: " ")) exited with \(process.terminationStatus)")
+        }
+        return try JSONDecoder().decode(PeerResult.self, from: data)
+    }
+
+    static func peerVersion(_ executable: String, _ arguments: [String]) -> String? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [executable] + arguments
+        let out = Pipe()
+        process.standardOutput = out
+        guard (try? process.run()) != nil else { return nil }
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
