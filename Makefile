@@ -32,10 +32,11 @@ test: deps
 # Benchmarks (release build, default durability): figures go to BENCHMARKS.md.
 bench: deps
 	$(SWIFT) build -c release --product RegistryBenchmarks
+	python3 -m pip install --quiet --disable-pip-version-check biip
 	@pgdir=$$(mktemp -d /tmp/tracemark-bench.XXXXXX); \
 	trap 'scripts/postgres.sh stop "$$pgdir/pg"; rm -rf "$$pgdir"' EXIT; \
 	url=$$(scripts/postgres.sh start "$$pgdir/pg") || exit 1; \
-	$(SWIFT) run -c release --skip-build RegistryBenchmarks --postgres "$$url" --workdir "$$pgdir"
+	$(SWIFT) run -c release --skip-build RegistryBenchmarks --postgres "$$url" --workdir "$$pgdir" $(BENCH_ARGS)
 
 clean:
 	rm -rf .build
