@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "tracemark", targets: ["tracemark"]),
         .library(name: "Registry", targets: ["Registry"]),
         .library(name: "GS1", targets: ["GS1"]),
+        .library(name: "Devices", targets: ["Devices"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -29,6 +30,13 @@ let package = Package(
     ],
     targets: [
         .target(name: "GS1", swiftSettings: swiftSettings),
+        .target(
+            name: "Devices",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "Registry",
             dependencies: [
@@ -67,6 +75,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "GS1Tests", dependencies: ["GS1"], swiftSettings: swiftSettings),
+        .testTarget(name: "DevicesTests", dependencies: ["Devices"], swiftSettings: swiftSettings),
         .testTarget(
             name: "RegistryTests",
             dependencies: [
