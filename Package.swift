@@ -30,9 +30,11 @@ let package = Package(
     ],
     targets: [
         .target(name: "GS1", swiftSettings: swiftSettings),
+        .systemLibrary(name: "CLibUSB", pkgConfig: "libusb-1.0", providers: [.apt(["libusb-1.0-0-dev"])]),
         .target(
             name: "Devices",
             dependencies: [
+                "CLibUSB",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
