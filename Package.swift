@@ -60,6 +60,7 @@ let package = Package(
             dependencies: [
                 "GS1",
                 "Registry",
+                "Devices",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
