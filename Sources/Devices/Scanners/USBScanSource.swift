@@ -95,9 +95,9 @@ public struct USBScanSource: ScanSource {
     }
 
     private func run(_ context: ReaderContext) throws {
-        let usb = try USBContext()
+        var usb = try USBContext()
         let hotplug = HotplugFlag()
-        let watching = usb.watchHotplug(hotplug)
+        var watching = usb.watchHotplug(hotplug)
         var metadata: Logger.Metadata = ["scanner": "\(name)"]
         logger.debug("libusb \(USBContext.version), hotplug \(watching ? "events" : "by polling")", metadata: metadata)
         var everOpened = false
@@ -110,7 +110,13 @@ public struct USBScanSource: ScanSource {
                 logger.warning("\(problem.message); waiting", metadata: metadata)
                 lastProblem = problem
             }
-            return waitForChange(usb, hotplug, watching: watching, context)
+            guard waitForChange(usb, hotplug, watching: watching, context) else { return false }
+            // A new context enumerates afresh. libusb keeps its device list up to date only from
+            // hotplug events, and where nothing sends them (no udevd, as in a minimal guest) the
+            // list would never show the scanner plugged back in.
+            usb = try USBContext()
+            watching = usb.watchHotplug(hotplug)
+            return true
         }
 
         while !context.isStopped {
@@ -138,19 +144,21 @@ public struct USBScanSource: ScanSource {
                 case .failed(let error): logger.warning("\(error.message); reopening", metadata: metadata)
                 }
                 _ = hotplug.take()
+                guard context.pause(.milliseconds(200)) else { return }
+                usb = try USBContext()
+                watching = usb.watchHotplug(hotplug)
             } catch {
                 guard try waitAfter(error) else { return }
             }
         }
     }
 
-    /// Waits for a hotplug event (or one poll interval); false when stopped.
+    /// Waits for a hotplug event or one poll interval; false when stopped.
     private func waitForChange(_ usb: USBContext, _ hotplug: HotplugFlag, watching: Bool, _ context: ReaderContext) -> Bool {
         guard watching else { return context.pause(configuration.pollInterval) }
         let step = Duration.milliseconds(100)
         var waited = Duration.zero
-        // Re-enumerate at the poll interval even with hotplug: a change of permissions sends no event.
-        while waited < configuration.pollInterval * 5 {
+        while waited < configuration.pollInterval {
             if context.isStopped { return false }
             usb.handleEvents(timeout: step)
             if hotplug.take() { return true }

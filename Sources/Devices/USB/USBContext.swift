@@ -48,7 +48,7 @@ final class USBContext {
             guard status == 0, let handle else { return .failure(usbError(status, "open", device)) }
             return .success(handle)
         }
-        return USBDeviceHandle(try result.get(), device: device)
+        return USBDeviceHandle(try result.get(), device: device, context: self)
     }
 
     /// True when this platform tells about arrivals and removals (Linux with udev or netlink).
@@ -129,10 +129,13 @@ final class HotplugFlag: Sendable {
 final class USBDeviceHandle {
     private let handle: OpaquePointer
     let device: USBDeviceInfo
+    /// Kept so that libusb_exit cannot run before this handle is closed.
+    private let context: USBContext
 
-    fileprivate init(_ handle: OpaquePointer, device: USBDeviceInfo) {
+    fileprivate init(_ handle: OpaquePointer, device: USBDeviceInfo, context: USBContext) {
         self.handle = handle
         self.device = device
+        self.context = context
     }
 
     deinit {
