@@ -9,6 +9,7 @@ packages=(
     python3                         # checks that the generated GS1 AI table is up to date
     libusb-1.0-0-dev                # USB HID scanners (Devices, CLibUSB)
     umockdev                        # replays recorded USB scanners for the libusb tests
+    qemu-system-x86                 # guest with emulated USB keyboard and serial port (../shared/usb)
 )
 
 missing=()
