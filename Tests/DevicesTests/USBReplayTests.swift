@@ -54,6 +54,42 @@ struct USBReplayTests {
         #expect(run.stdout.hasPrefix("usb:05e0:1200  ]d2 10Ab-ß<GS>21Z\n"), "\(run.stdout)")
     }
 
+    /// Turns the shared keyboard-mode device into a Honeywell 0c2e:0b61 in HID POS mode: the
+    /// interface is HID without boot protocol, its interrupt endpoint carries 64-byte reports.
+    private func posScanner(in folder: URL, reports: [[UInt8]]) throws {
+        let file = folder.appendingPathComponent("scanner.umockdev")
+        var device = try String(contentsOf: file, encoding: .utf8)
+        for (old, new) in [("E0050012", "2E0C610B"), ("090400000103010100", "090400000103000000"), ("0705810308000A", "07058103400001"),
+                           ("5e0/1200", "c2e/b61"), ("=05e0", "=0c2e"), ("=1200", "=0b61"), (":030101:", ":030000:")] {
+            device = device.replacingOccurrences(of: old, with: new)
+        }
+        try device.write(to: file, atomically: true, encoding: .utf8)
+        let lines = reports.map { report in
+            "USBDEVFS_REAPURBNDELAY 0 1 129 0 0 64 64 0 " + report.map { String(format: "%02X", $0) }.joined()
+        }
+        try (lines.joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent("scanner.ioctl"), atomically: true, encoding: .utf8)
+    }
+
+    @Test func aHIDPOSScannerDeliversRawBytesWithItsIdentifier() async throws {
+        let folder = try await replay("x\n")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // 74 data bytes with GS and UTF-8 Ü, in two reports: 56 flagged "more follows", then 18.
+        let data = Array("0109501101530003".utf8) + Array("10".utf8) + Array(repeating: UInt8(ascii: "7"), count: 40) + [0x1D]
+            + Array("21".utf8) + Array("SN-Ü-0000000".utf8)
+        try #require(data.count == 74)
+        try posScanner(in: folder, reports: [
+            POSReportDecoderTests.report(Array(data[0..<56]), identifier: "]d2", more: true),
+            POSReportDecoderTests.report(Array(data[56...]), identifier: "]d2"),
+        ])
+        let run = try await scan(in: folder, ["--device", "usb:0c2e:0b61?protocol=pos", "--count", "1", "--json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let line = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+        #expect(line?["source"] as? String == "usb:0c2e:0b61")
+        #expect(line?["symbologyIdentifier"] as? String == "]d2")
+        #expect(line?["hex"] as? String == data.map { String(format: "%02x", $0) }.joined())
+        #expect(line?["data"] as? String == String(decoding: data, as: UTF8.self))
+    }
+
     @Test func aMissingScannerIsAClearErrorWithExitStatus69() async throws {
         let folder = try await replay("x\n")
         defer { try? FileManager.default.removeItem(at: folder) }
