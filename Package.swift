@@ -77,6 +77,12 @@ let package = Package(
             path: "Benchmarks/RegistryBenchmarks",
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "DevicesBenchmarks",
+            dependencies: ["Devices"],
+            path: "Benchmarks/DevicesBenchmarks",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "GS1Tests", dependencies: ["GS1"], swiftSettings: swiftSettings),
         .testTarget(name: "DevicesTests", dependencies: ["Devices"], swiftSettings: swiftSettings),
         .testTarget(
