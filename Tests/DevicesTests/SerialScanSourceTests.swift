@@ -103,12 +103,11 @@ final class PseudoTerminal {
         let framing = ScanFraming(lineEnd: .cr, interCharacterTimeout: .milliseconds(400), prefix: Array("#".utf8), suffix: Array("!".utf8))
         let collector = EventCollector(SerialScanSource(SerialConfiguration(path: terminal.slavePath, baudRate: 9600, framing: framing)))
         #expect(try await eventually { terminal.isRaw })
-        // Bytes trickle in with gaps shorter than the timeout: still one scan.
-        for chunk in ["#01", "0950", "1101"] {
-            terminal.write(chunk)
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        terminal.write("530003!")
+        // Two writes in quick succession are one scan; it ends when the line stays quiet for the
+        // timeout. (Gaps between bytes are timed exactly in ScanFramerTests: sleeping in a test
+        // on a loaded machine cannot promise a gap shorter than the timeout.)
+        terminal.write("#01095011")
+        terminal.write("01530003!")
         let clock = ContinuousClock()
         let start = clock.now
         let events = try await collector.waitFor(1)
