@@ -13,6 +13,13 @@ struct QemuUSBTests {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent(".build/qemu-usb", isDirectory: true)
 
+    /// A guest shell line printing the driver bound to the keyboard's interface 0.
+    static func driver(_ tag: String) -> String {
+        "for i in /sys/bus/usb/devices/*:1.0; do if [ \"$(cat $i/../idVendor)\" = 0627 ]; then "
+            + "if [ -e $i/driver ]; then echo \"@@DRIVER \(tag) $(basename $(readlink $i/driver))@@\"; "
+            + "else echo \"@@DRIVER \(tag) none@@\"; fi; fi; done; "
+    }
+
     @Test func scansComeThroughTheKernelUSBStackAndSurviveReplugging() async throws {
         let harness = CommandRunner.sharedUSB.appendingPathComponent("qemu-harness.sh").path
         let built = try await CommandRunner.run(harness, ["build", Self.cache.path])
@@ -34,7 +41,11 @@ struct QemuUSBTests {
             "--keys", "]C10109501101530003{ctrl-bracket_right}10ABC\\n{unplug}{sleep:1}{replug}{sleep:4}]d2SECOND\\n",
             "--",
             "./tracemark scan --device serial:/dev/ttyUSB0 --count 1 --json --verbose > serial.out & "
-                + "./tracemark scan --device usb:0627:0001 --count 2 --json --verbose; wait; cat serial.out",
+                + "./tracemark scan --device usb:0627:0001 --count 2 --json --verbose; wait; cat serial.out; "
+                + Self.driver("COUNT")
+                // Stopped by Ctrl+C (SIGINT) while reading: the keyboard driver must come back too.
+                + "./tracemark scan --device usb:0627:0001 --verbose & p=$!; sleep 4; "
+                + Self.driver("READING") + "kill -INT $p; wait $p; echo \"@@INT rc=$?@@\"; " + Self.driver("INT"),
         ])
         let guest = (try? String(contentsOfFile: log, encoding: .utf8))?.replacingOccurrences(of: "\r", with: "") ?? ""
         #expect(run.status == 0, "guest: \(guest)\nharness: \(run.stderr)")
@@ -51,5 +62,10 @@ struct QemuUSBTests {
         #expect(guest.contains("detached=true"))
         #expect(guest.contains("scanner unplugged"))
         #expect(guest.contains("scanner back, reading again"))
+        // Held through usbfs while reading; given back to usbhid when the command ends by itself or on Ctrl+C.
+        #expect(guest.contains("@@DRIVER COUNT usbhid@@"), "\(guest)")
+        #expect(guest.contains("@@DRIVER READING usbfs@@"), "\(guest)")
+        #expect(guest.contains("@@INT rc=0@@"), "\(guest)")
+        #expect(guest.contains("@@DRIVER INT usbhid@@"), "\(guest)")
     }
 }

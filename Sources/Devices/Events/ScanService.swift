@@ -22,9 +22,16 @@ public struct ScanService: Service {
 
     public func run() async throws {
         logger.info("scanner service started", metadata: ["scanner": "\(source.name)"])
-        for try await event in source.scans().cancelOnGracefulShutdown() {
-            try await onScan(event)
+        let events = source.scans()
+        do {
+            for try await event in events.cancelOnGracefulShutdown() {
+                try await onScan(event)
+            }
+        } catch {
+            await events.finish()
+            throw error
         }
+        await events.finish()
         logger.info("scanner service stopped", metadata: ["scanner": "\(source.name)"])
     }
 }

@@ -17,9 +17,19 @@ public protocol ScanSource: Sendable {
 public struct ScanEvents: AsyncSequence, Sendable {
     public typealias Element = ScanEvent
     let stream: AsyncThrowingStream<ScanEvent, any Error>
+    let context: ReaderContext
 
-    init(_ stream: AsyncThrowingStream<ScanEvent, any Error>) {
+    init(_ stream: AsyncThrowingStream<ScanEvent, any Error>, context: ReaderContext) {
         self.stream = stream
+        self.context = context
+    }
+
+    /// Stops reading (if it has not stopped already) and waits until the source has let go of
+    /// its device: the USB interface released and the kernel's keyboard driver attached again,
+    /// the serial port or socket closed. Call it before the process exits.
+    public func finish() async {
+        context.stop()
+        await context.waitUntilFinished()
     }
 
     public func makeAsyncIterator() -> AsyncIterator {

@@ -24,10 +24,11 @@ enum ReaderThread {
             } catch {
                 continuation.finish(throwing: error)
             }
+            context.markFinished()
         }
         thread.name = "tracemark \(name)"
         thread.start()
-        return ScanEvents(stream)
+        return ScanEvents(stream, context: context)
     }
 }
 
@@ -36,6 +37,8 @@ enum ReaderThread {
 final class ReaderContext: Sendable {
     private let continuation: AsyncThrowingStream<ScanEvent, any Error>.Continuation
     private let stopped = Atomic<Bool>(false)
+    /// Whether the loop has returned (and so let go of its device), and who waits for that.
+    private let finished = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
     /// The pipe `stop()` writes to; both ends are closed in `deinit`, when neither side can use them.
     private let wakeRead: Int32
     private let wakeWrite: Int32
@@ -65,6 +68,27 @@ final class ReaderContext: Sendable {
         stopped.store(true, ordering: .releasing)
         var byte: UInt8 = 1
         _ = write(wakeWrite, &byte, 1)
+    }
+
+    /// Called by the thread when the loop has returned.
+    func markFinished() {
+        let waiters = finished.withLock { state in
+            state.done = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Waits until the loop has returned.
+    func waitUntilFinished() async {
+        await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
+            let done = finished.withLock { state in
+                if !state.done { state.waiters.append(waiter) }
+                return state.done
+            }
+            if done { waiter.resume() }
+        }
     }
 
     /// Hands a scan to the consumer.

@@ -3,6 +3,7 @@ import Devices
 import Foundation
 import GS1
 import Logging
+import UnixSignals
 
 /// `tracemark scan`: prints each scan from one scanner until stopped (or `--count` scans).
 struct ScanCommand: AsyncParsableCommand {
@@ -56,16 +57,35 @@ struct ScanCommand: AsyncParsableCommand {
         let source = try address.makeSource(keyboard: keyboard, waitsForDevice: wait, logger: logger)
         if verbose { FileHandle.standardError.write(Data("reading \(source.name)\n".utf8)) }
         let parser = GS1Parser(.lenient)
-        var seen = 0
-        for try await event in source.scans() {
-            let line = ScanLine(event, parser: parser)
-            // RESOLVE HOOK (scan resolution issue): look `line.gs1` (or the raw scan) up in the
-            // registry here, as `tracemark resolve` will, and print the product / lot / serial found.
-            // Written straight to the descriptor, unbuffered: a script reading the pipe sees each scan at once.
-            FileHandle.standardOutput.write(Data(((options.json ? try line.json() : line.text) + "\n").utf8))
-            seen += 1
-            if let count, seen >= count { break }
+        let events = source.scans()
+        let json = options.json, count = count
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                // Ctrl+C or a service manager's TERM ends the command, not the process: the
+                // scanner must be given back to its kernel driver first.
+                tasks.addTask {
+                    for await _ in await UnixSignalsSequence(trapping: .sigint, .sigterm) { return }
+                }
+                tasks.addTask {
+                    var seen = 0
+                    for try await event in events {
+                        let line = ScanLine(event, parser: parser)
+                        // RESOLVE HOOK (scan resolution issue): look `line.gs1` (or the raw scan) up in the
+                        // registry here, as `tracemark resolve` will, and print the product / lot / serial found.
+                        // Written straight to the descriptor, unbuffered: a script reading the pipe sees each scan at once.
+                        FileHandle.standardOutput.write(Data(((json ? try line.json() : line.text) + "\n").utf8))
+                        seen += 1
+                        if let count, seen >= count { return }
+                    }
+                }
+                try await tasks.next()
+                tasks.cancelAll()
+            }
+        } catch {
+            await events.finish()
+            throw error
         }
+        await events.finish()
     }
 }
 
