@@ -1,7 +1,10 @@
 // The layouts' key tables, written as the keys' engravings: for each HID usage id the characters
 // without modifier, with Shift and with AltGr, separated by spaces. `dead^` is a dead key, `·` a
 // level that types nothing. Letters a–z (usages 0x04–0x1D) are implied unless a layout moves them.
-// Sources: the published layouts (Windows KBD tables and X11 xkb symbols) for each country.
+// Sources: the Windows layouts (KBD tables), which keyboard-mode scanners emulate. Checked
+// against xkb (libxkbcommon, evdev rules, pc105): every base and Shift level agrees; AltGr and
+// the ISO key differ only where Windows and X11 differ (US ISO key \ | vs < >, UK AltGr vowels
+// and ¦, French AltGr ~ and ` dead on Windows, Danish and Norwegian AltGr+5 € vs ½).
 
 extension KeyboardLayout {
     /// United States (QWERTY).
