@@ -10,6 +10,7 @@ packages=(
     libusb-1.0-0-dev                # USB HID scanners (Devices, CLibUSB)
     umockdev                        # replays recorded USB scanners for the libusb tests
     qemu-system-x86                 # guest with emulated USB keyboard and serial port (../shared/usb)
+    libxkbcommon0 xkb-data          # X.Org keyboard layouts: the oracle for the scanner layout tables
 )
 
 missing=()

@@ -4,7 +4,7 @@
 // Sources: the Windows layouts (KBD tables), which keyboard-mode scanners emulate. Checked
 // against xkb (libxkbcommon, evdev rules, pc105): every base and Shift level agrees; AltGr and
 // the ISO key differ only where Windows and X11 differ (US ISO key \ | vs < >, UK AltGr vowels
-// and ¦, French AltGr ~ and ` dead on Windows, Danish and Norwegian AltGr+5 € vs ½).
+// and ¦, French AltGr ~ and ` dead and Shift+² empty on Windows, Danish and Norwegian AltGr+5 € vs ½).
 
 extension KeyboardLayout {
     /// United States (QWERTY).
