@@ -2,6 +2,10 @@ import Devices
 import Foundation
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// libusb end to end without hardware: `tracemark scan` runs under umockdev, which fakes a Symbol
 /// 05e0:1200 keyboard-mode scanner (sysfs, /dev/bus/usb node) and replays its interrupt reports
 /// (`../shared/usb/umockdev-scanner.py` writes the device; the reports are the script's, or
@@ -124,6 +128,19 @@ struct USBReplayTests {
         #expect((lines.first??["gs1"] as? [String: Any])?["bracketed"] as? String == "(01)09501101530003(10)LOT-7")
         #expect(lines.last??["data"] as? String == "hello")
         #expect(lines.last??["gs1"] as? [String: Any] == nil)
+    }
+
+    /// Run as an unprivileged user (root may open anything), a terminal owned by root with mode
+    /// 0620 is refused, and the message says how to get access.
+    @Test(.enabled(if: getuid() == 0 && CommandRunner.which("setpriv") != nil, "needs root and setpriv to become nobody"))
+    func aDeviceThisUserMayNotOpenIsExitStatus77() async throws {
+        let terminal = try PseudoTerminal()
+        let run = try await CommandRunner.run(try #require(CommandRunner.which("setpriv")), [
+            "--reuid=nobody", "--regid=nogroup", "--clear-groups", CommandRunner.tracemark.path,
+            "scan", "--device", "serial:\(terminal.slavePath)", "--count", "1",
+        ])
+        #expect(run.status == 77, "\(run.stderr)")
+        #expect(run.stderr == "tracemark: permission denied on \(terminal.slavePath): add the service user to the device's group (usually dialout) or install the udev rules in udev/\n")
     }
 
     @Test func aBadDeviceIsExitStatus64() async throws {
