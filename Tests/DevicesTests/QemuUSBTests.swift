@@ -45,7 +45,10 @@ struct QemuUSBTests {
                 + Self.driver("COUNT")
                 // Stopped by Ctrl+C (SIGINT) while reading: the keyboard driver must come back too.
                 + "./tracemark scan --device usb:0627:0001 --verbose & p=$!; sleep 4; "
-                + Self.driver("READING") + "kill -INT $p; wait $p; echo \"@@INT rc=$?@@\"; " + Self.driver("INT"),
+                + Self.driver("READING")
+                // A second program asking for the same scanner is told who holds it.
+                + "./tracemark scan --device usb:0627:0001 --count 1; echo \"@@BUSY rc=$? holder=$p@@\"; "
+                + "kill -INT $p; wait $p; echo \"@@INT rc=$?@@\"; " + Self.driver("INT"),
         ])
         let guest = (try? String(contentsOfFile: log, encoding: .utf8))?.replacingOccurrences(of: "\r", with: "") ?? ""
         #expect(run.status == 0, "guest: \(guest)\nharness: \(run.stderr)")
@@ -65,6 +68,11 @@ struct QemuUSBTests {
         // Held through usbfs while reading; given back to usbhid when the command ends by itself or on Ctrl+C.
         #expect(guest.contains("@@DRIVER COUNT usbhid@@"), "\(guest)")
         #expect(guest.contains("@@DRIVER READING usbfs@@"), "\(guest)")
+        let busy = try #require(guest.split(separator: "\n").first { $0.hasPrefix("@@BUSY rc=") }, "\(guest)")
+        #expect(busy.hasPrefix("@@BUSY rc=69 holder="), "\(guest)")
+        let holder = busy.dropFirst("@@BUSY rc=69 holder=".count).dropLast(2)
+        #expect(guest.contains("cannot claim interface 0 of USB device 0627:0001: another program has claimed it: held by tracemark (pid \(holder))"),
+                "\(guest)")
         #expect(guest.contains("@@INT rc=0@@"), "\(guest)")
         #expect(guest.contains("@@DRIVER INT usbhid@@"), "\(guest)")
     }
