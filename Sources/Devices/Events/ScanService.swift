@@ -8,6 +8,7 @@ public import ServiceLifecycle
 /// Run it in a `ServiceGroup` with the rest of `tracemark serve`; a source that loses its device
 /// keeps waiting for it, so the service ends only on shutdown or an error it cannot recover from.
 public struct ScanService: Service {
+    /// The scanner read.
     public let source: any ScanSource
     private let onScan: @Sendable (ScanEvent) async throws -> Void
     private let logger: Logger

@@ -31,6 +31,7 @@ public struct KeyboardDecoder: Sendable {
         /// A scan longer than this is cut here.
         public var maximumLength: Int
 
+        /// US layout, Enter and Tab end scans, Ctrl+] is GS, no substitute, unless told otherwise.
         public init(layout: KeyboardLayout = .us, endKeys: Set<EndKey> = [.enter, .tab], groupSeparatorUsage: UInt8 = 0x30,
                     groupSeparatorSubstitute: String? = nil, maximumLength: Int = 8192) {
             self.layout = layout
@@ -41,6 +42,7 @@ public struct KeyboardDecoder: Sendable {
         }
     }
 
+    /// How the scanner is set up.
     public let options: Options
     /// The keys down in the last report.
     private var down: [UInt8] = []
@@ -52,6 +54,7 @@ public struct KeyboardDecoder: Sendable {
     /// Key presses the layout has no character for (counted for logging).
     public private(set) var unmappedKeys = 0
 
+    /// A decoder with nothing pressed and nothing buffered.
     public init(_ options: Options = Options()) {
         self.options = options
     }

@@ -4,16 +4,20 @@
 public struct POSReportDecoder: Sendable {
     /// One decoded scan.
     public struct Scan: Hashable, Sendable {
+        /// The AIM symbology identifier (`]d2`), when the report carried one.
         public let symbologyIdentifier: String?
+        /// The data bytes, exactly as in the barcode.
         public let data: [UInt8]
     }
 
+    /// Where the fields are in a report.
     public let layout: POSReportLayout
     private var data: [UInt8] = []
     private var identifier: String?
     /// Reports that were too short for the layout or had a length beyond the report (for logging).
     public private(set) var malformedReports = 0
 
+    /// A decoder for reports in `layout`.
     public init(_ layout: POSReportLayout = .standard) {
         self.layout = layout
     }

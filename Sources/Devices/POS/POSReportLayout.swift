@@ -16,8 +16,10 @@ public struct POSReportLayout: Hashable, Sendable {
     public var dataCapacity: Int
     /// The byte whose ``continuationMask`` bits say more reports of the same scan follow.
     public var continuationOffset: Int
+    /// The bits of that byte that mean "more follows".
     public var continuationMask: UInt8
 
+    /// A layout with every field placed explicitly.
     public init(reportID: UInt8?, lengthOffset: Int, identifierRange: Range<Int>, dataOffset: Int, dataCapacity: Int,
                 continuationOffset: Int, continuationMask: UInt8) {
         self.reportID = reportID

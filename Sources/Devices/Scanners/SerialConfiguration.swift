@@ -21,9 +21,11 @@ public struct SerialConfiguration: Hashable, Sendable {
     public var baudRate: Int
     /// Data bits, 5 to 8.
     public var dataBits: Int
+    /// Parity bit (none by default).
     public var parity: Parity
     /// Stop bits, 1 or 2.
     public var stopBits: Int
+    /// Flow control (none by default).
     public var flowControl: FlowControl
     /// How the byte stream is cut into scans (CR by default, as most serial scanners send).
     public var framing: ScanFraming

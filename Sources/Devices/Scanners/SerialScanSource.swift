@@ -4,13 +4,16 @@ public import Logging
 /// inter-character timeout, prefix and suffix removed. When the device disappears (a USB adapter
 /// unplugged) it is reopened as soon as it is back; every change is logged.
 public struct SerialScanSource: ScanSource {
+    /// The port and its line settings.
     public let configuration: SerialConfiguration
     /// When false, a device that cannot be opened at the start ends the sequence with the error
     /// (what a person at `tracemark scan` wants); a device lost later is always waited for.
     public let waitsForDevice: Bool
+    /// `serial:PATH`.
     public let name: String
     let logger: Logger
 
+    /// A source for the port `configuration` names, logging its state changes to `logger`.
     public init(_ configuration: SerialConfiguration, waitsForDevice: Bool = true,
                 logger: Logger = Logger(label: "tracemark.devices")) {
         self.configuration = configuration

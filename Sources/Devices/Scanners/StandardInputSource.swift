@@ -7,6 +7,7 @@ public struct StandardInputSource: ScanSource {
     public let fileDescriptor: Int32
     /// How lines are cut (CR, LF or CR LF by default).
     public let framing: ScanFraming
+    /// `stdin` unless named otherwise.
     public let name: String
     let logger: Logger
 

@@ -11,8 +11,11 @@ public struct TCPScanSource: ScanSource {
     /// How long to wait before connecting again: `initial`, doubled after each failure up to
     /// `maximum`, and back to `initial` once a connection held.
     public struct Backoff: Hashable, Sendable {
+        /// The first wait.
         public var initial: Duration
+        /// The longest wait.
         public var maximum: Duration
+        /// 250 ms doubling up to 10 s unless told otherwise.
         public init(initial: Duration = .milliseconds(250), maximum: Duration = .seconds(10)) {
             self.initial = initial
             self.maximum = maximum
@@ -31,6 +34,7 @@ public struct TCPScanSource: ScanSource {
     public let backoff: Backoff
     /// How long one connection attempt may take.
     public let connectTimeout: Duration
+    /// `tcp://HOST:PORT` or `tcp-listen://ADDR:PORT`.
     public let name: String
     let logger: Logger
 

@@ -27,8 +27,11 @@ public struct USBScanSource: ScanSource {
         public var productID: UInt16?
         /// The interface to read, or `nil` for the first HID interface with an interrupt IN endpoint.
         public var interfaceNumber: UInt8?
+        /// Keyboard, HID POS, or detected from the interface.
         public var reportProtocol: ReportProtocol
+        /// Layout and GS settings for keyboard mode.
         public var keyboard: KeyboardDecoder.Options
+        /// Report layout for HID POS mode.
         public var posLayout: POSReportLayout
         /// How often to look for the device where libusb has no hotplug.
         public var pollInterval: Duration
@@ -36,6 +39,7 @@ public struct USBScanSource: ScanSource {
         /// sequence with the error (for `tracemark scan`); one lost later is always waited for.
         public var waitsForDevice: Bool
 
+        /// Any boot keyboard, detected protocol, US layout, waiting for the device, unless told otherwise.
         public init(vendorID: UInt16? = nil, productID: UInt16? = nil, interfaceNumber: UInt8? = nil,
                     reportProtocol: ReportProtocol = .automatic, keyboard: KeyboardDecoder.Options = KeyboardDecoder.Options(),
                     posLayout: POSReportLayout = .standard, pollInterval: Duration = .seconds(1), waitsForDevice: Bool = true) {
@@ -56,10 +60,13 @@ public struct USBScanSource: ScanSource {
         }
     }
 
+    /// Which scanner, and how to read it.
     public let configuration: Configuration
+    /// `usb:VID:PID` (`*` where not given).
     public let name: String
     let logger: Logger
 
+    /// A source for the scanner `configuration` names, logging its state changes to `logger`.
     public init(_ configuration: Configuration, logger: Logger = Logger(label: "tracemark.devices")) {
         self.configuration = configuration
         self.name = "usb:\(configuration.match)"

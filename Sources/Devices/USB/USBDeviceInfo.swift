@@ -2,9 +2,13 @@
 public struct USBDeviceInfo: Hashable, Sendable {
     /// One interface of the active configuration (first alternate setting).
     public struct Interface: Hashable, Sendable {
+        /// `bInterfaceNumber`.
         public let number: UInt8
+        /// `bInterfaceClass` (3 HID, 7 printer, 2/10 CDC).
         public let interfaceClass: UInt8
+        /// `bInterfaceSubClass` (1: boot interface).
         public let subclass: UInt8
+        /// `bInterfaceProtocol` (1: keyboard).
         public let `protocol`: UInt8
         /// Interrupt IN endpoints: address and largest packet.
         public let interruptInEndpoints: [Endpoint]
@@ -21,15 +25,23 @@ public struct USBDeviceInfo: Hashable, Sendable {
 
     /// An endpoint's address and largest packet size.
     public struct Endpoint: Hashable, Sendable {
+        /// Endpoint address (0x81: IN endpoint 1).
         public let address: UInt8
+        /// `wMaxPacketSize`: the longest report.
         public let maxPacketSize: Int
     }
 
+    /// Bus number.
     public let bus: UInt8
+    /// Device address on the bus (changes when re-plugged).
     public let address: UInt8
+    /// `idVendor`.
     public let vendorID: UInt16
+    /// `idProduct`.
     public let productID: UInt16
+    /// `bDeviceClass` (0: each interface says).
     public let deviceClass: UInt8
+    /// The interfaces of the active configuration.
     public let interfaces: [Interface]
     /// The hub ports from the root to the device (`[3]` for 1-3, `[1, 4]` for 1-1.4), as sysfs names it.
     public let portPath: [UInt8]
