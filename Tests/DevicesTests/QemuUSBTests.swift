@@ -13,6 +13,11 @@ struct QemuUSBTests {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent(".build/qemu-usb", isDirectory: true)
 
+    /// A guest shell line waiting (up to 30 s) until a program has claimed the keyboard's interface 0.
+    static let waitForClaim = "for n in $(seq 60); do for i in /sys/bus/usb/devices/*:1.0; do "
+        + "[ \"$(cat $i/../idVendor)\" = 0627 ] && [ \"$(basename $(readlink $i/driver) 2>/dev/null)\" = usbfs ] && break 2; "
+        + "done; sleep 0.5; done; "
+
     /// A guest shell line printing the driver bound to the keyboard's interface 0.
     static func driver(_ tag: String) -> String {
         "for i in /sys/bus/usb/devices/*:1.0; do if [ \"$(cat $i/../idVendor)\" = 0627 ]; then "
@@ -38,13 +43,13 @@ struct QemuUSBTests {
             "--qemu-arg", "-m", "--qemu-arg", "1G",
             "--wait-for", "Devices\\] reading",
             "--serial-text", "SER-1\\r",
-            "--keys", "]C10109501101530003{ctrl-bracket_right}10ABC\\n{unplug}{sleep:1}{replug}{sleep:4}]d2SECOND\\n",
+            "--keys", "]C10109501101530003{ctrl-bracket_right}10ABC\\n{unplug}{sleep:1}{replug}{sleep:8}]d2SECOND\\n",
             "--",
             "./tracemark scan --device serial:/dev/ttyUSB0 --count 1 --json --verbose > serial.out & "
                 + "./tracemark scan --device usb:0627:0001 --count 2 --json --verbose; wait; cat serial.out; "
                 + Self.driver("COUNT")
                 // Stopped by Ctrl+C (SIGINT) while reading: the keyboard driver must come back too.
-                + "./tracemark scan --device usb:0627:0001 --verbose & p=$!; sleep 4; "
+                + "./tracemark scan --device usb:0627:0001 --verbose & p=$!; " + Self.waitForClaim
                 + Self.driver("READING")
                 // A second program asking for the same scanner is told who holds it.
                 + "./tracemark scan --device usb:0627:0001 --count 1; echo \"@@BUSY rc=$? holder=$p@@\"; "
