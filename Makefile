@@ -7,7 +7,7 @@ SWIFT_FLAGS ?= -Xswiftc -warnings-as-errors
 endif
 DB ?= ./tracemark.sqlite
 
-.PHONY: deps build run test bench clean
+.PHONY: deps build run test bench bench-devices clean
 
 deps:
 	@scripts/install-deps.sh
@@ -37,6 +37,11 @@ bench: deps
 	trap 'scripts/postgres.sh stop "$$pgdir/pg"; rm -rf "$$pgdir"' EXIT; \
 	url=$$(scripts/postgres.sh start "$$pgdir/pg") || exit 1; \
 	$(SWIFT) run -c release --skip-build RegistryBenchmarks --postgres "$$url" --workdir "$$pgdir" $(BENCH_ARGS)
+
+# Devices benchmarks (release build): decoding latency and throughput, serial through a pty.
+bench-devices: deps
+	$(SWIFT) build -c release --product DevicesBenchmarks
+	$(SWIFT) run -c release --skip-build DevicesBenchmarks
 
 clean:
 	rm -rf .build

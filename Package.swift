@@ -15,11 +15,13 @@ let package = Package(
         .executable(name: "tracemark", targets: ["tracemark"]),
         .library(name: "Registry", targets: ["Registry"]),
         .library(name: "GS1", targets: ["GS1"]),
+        .library(name: "Devices", targets: ["Devices"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
         .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.2"),
@@ -29,6 +31,16 @@ let package = Package(
     ],
     targets: [
         .target(name: "GS1", swiftSettings: swiftSettings),
+        .systemLibrary(name: "CLibUSB", pkgConfig: "libusb-1.0", providers: [.apt(["libusb-1.0-0-dev"])]),
+        .target(
+            name: "Devices",
+            dependencies: [
+                "CLibUSB",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "Registry",
             dependencies: [
@@ -50,7 +62,9 @@ let package = Package(
             dependencies: [
                 "GS1",
                 "Registry",
+                "Devices",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -66,7 +80,22 @@ let package = Package(
             path: "Benchmarks/RegistryBenchmarks",
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "DevicesBenchmarks",
+            dependencies: ["Devices"],
+            path: "Benchmarks/DevicesBenchmarks",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "GS1Tests", dependencies: ["GS1"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "DevicesTests",
+            dependencies: [
+                "Devices",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "RegistryTests",
             dependencies: [

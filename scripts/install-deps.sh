@@ -7,6 +7,10 @@ packages=(
     libsqlite3-dev sqlite3          # embedded registry; sqlite3 is the benchmark's peer
     postgresql postgresql-client    # the multi-station registry and its test server
     python3                         # checks that the generated GS1 AI table is up to date
+    libusb-1.0-0-dev                # USB HID scanners (Devices, CLibUSB)
+    umockdev                        # replays recorded USB scanners for the libusb tests
+    qemu-system-x86                 # guest with emulated USB keyboard and serial port (../shared/usb)
+    libxkbcommon0 xkb-data          # X.Org keyboard layouts: the oracle for the scanner layout tables
 )
 
 missing=()

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Devices
 import Foundation
 import Registry
 
@@ -19,6 +20,7 @@ struct Tracemark: AsyncParsableCommand {
             FindCommand.self, HistoryCommand.self, ResolveCommand.self,
             ClassCommand.self, ProductCommand.self, SeriesCommand.self, GenerateCommand.self, LotSerialCommand.self,
             BlockCommand.self, WarehouseCommand.self, PartnerCommand.self, DemoCommand.self,
+            DevicesCommand.self, ScanCommand.self,
         ]
     )
 
@@ -36,6 +38,13 @@ struct Tracemark: AsyncParsableCommand {
             switch error.code {
             case .databaseLocked, .database, .unsupportedDatabase: Foundation.exit(69)
             default: Foundation.exit(1)
+            }
+        } catch let error as DevicesError {
+            FileHandle.standardError.write(Data("tracemark: \(error.message)\n".utf8))
+            switch error.code {
+            case .invalidAddress, .invalidConfiguration: Foundation.exit(64)
+            case .permissionDenied: Foundation.exit(77)
+            default: Foundation.exit(69)
             }
         } catch {
             exit(withError: error)

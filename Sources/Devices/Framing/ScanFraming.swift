@@ -1,0 +1,38 @@
+/// How a byte stream (serial port, TCP connection, standard input) is cut into scans.
+public struct ScanFraming: Hashable, Sendable {
+    /// What ends a scan.
+    public enum LineEnd: String, Hashable, Sendable, CaseIterable {
+        /// Carriage return (the default of most serial scanners).
+        case cr
+        /// Line feed.
+        case lf
+        /// CR followed by LF; a lone CR is data.
+        case crlf
+        /// Any of CR, LF or CR LF (one scan per line of text).
+        case any
+    }
+
+    /// What ends a scan.
+    public var lineEnd: LineEnd
+    /// A scan also ends when no byte followed for this long (scanners set to send no terminator).
+    public var interCharacterTimeout: Duration?
+    /// Bytes the scanner is configured to send before each scan; removed when present.
+    public var prefix: [UInt8]
+    /// Bytes the scanner is configured to send after each scan (before the terminator); removed when present.
+    public var suffix: [UInt8]
+    /// A scan longer than this is cut here (a stream that never sends a terminator cannot grow without end).
+    public var maximumLength: Int
+
+    /// Framing with the given terminator and, optionally, timeout, prefix and suffix.
+    public init(lineEnd: LineEnd = .any, interCharacterTimeout: Duration? = nil, prefix: [UInt8] = [],
+                suffix: [UInt8] = [], maximumLength: Int = 8192) {
+        self.lineEnd = lineEnd
+        self.interCharacterTimeout = interCharacterTimeout
+        self.prefix = prefix
+        self.suffix = suffix
+        self.maximumLength = maximumLength
+    }
+
+    /// One scan per line: CR, LF or CR LF.
+    public static let lines = ScanFraming()
+}

@@ -1,0 +1,71 @@
+import Foundation
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reads a file descriptor (terminal, socket, pipe) through a ``ScanFramer`` until it ends or the
+/// loop is stopped, emitting each scan.
+struct DescriptorReader {
+    /// Why reading stopped.
+    enum End: Equatable {
+        /// End of input (EOF, the peer closed, the terminal hung up).
+        case endOfInput
+        /// A read failed with this `errno`.
+        case failed(Int32)
+        /// The consumer stopped iterating.
+        case stopped
+    }
+
+    let fd: Int32
+    let source: String
+    var framer: ScanFramer
+
+    init(fd: Int32, source: String, framing: ScanFraming) {
+        self.fd = fd
+        self.source = source
+        self.framer = ScanFramer(framing)
+    }
+
+    /// Reads until the input ends; a scan cut off by the end is emitted when `flushesAtEnd`.
+    mutating func run(_ context: ReaderContext, flushesAtEnd: Bool) -> End {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let now = monotonicNanoseconds()
+            if let scan = framer.expire(at: now) { emit(scan, context) }
+            let timeout = framer.deadline.map { Duration.nanoseconds(Int64($0 > now ? $0 - now : 0)) }
+            switch context.wait(for: [fd], timeout: timeout) {
+            case .stopped:
+                return .stopped
+            case .timedOut:
+                continue
+            case .ready(let revents):
+                let ready = revents[0]
+                let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                if count > 0 {
+                    for scan in framer.receive(buffer[0..<count], at: monotonicNanoseconds()) { emit(scan, context) }
+                    continue
+                }
+                let error = count < 0 ? errno : 0
+                if count < 0, error == EAGAIN || error == EINTR {
+                    if ready & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 { return finish(context, flushesAtEnd, .endOfInput) }
+                    continue
+                }
+                // 0 bytes after poll said readable: EOF or hang-up. EIO: a terminal whose other end went away.
+                if count == 0 || error == EIO { return finish(context, flushesAtEnd, .endOfInput) }
+                return finish(context, flushesAtEnd, .failed(error))
+            }
+        }
+    }
+
+    private mutating func finish(_ context: ReaderContext, _ flushes: Bool, _ end: End) -> End {
+        if flushes, let scan = framer.finish() { emit(scan, context) }
+        framer.reset()
+        return end
+    }
+
+    private func emit(_ scan: [UInt8], _ context: ReaderContext) {
+        context.emit(ScanEvent(transmitted: scan, source: source))
+    }
+}

@@ -1,0 +1,154 @@
+public import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A network scanner, one scan per line: either this side connects to the scanner (fixed-mount
+/// scanners listen on a port) and reconnects with backoff whenever the connection fails or drops,
+/// or it listens on a port and takes every scanner that connects.
+public struct TCPScanSource: ScanSource {
+    /// How long to wait before connecting again: `initial`, doubled after each failure up to
+    /// `maximum`, and back to `initial` once a connection held.
+    public struct Backoff: Hashable, Sendable {
+        /// The first wait.
+        public var initial: Duration
+        /// The longest wait.
+        public var maximum: Duration
+        /// 250 ms doubling up to 10 s unless told otherwise.
+        public init(initial: Duration = .milliseconds(250), maximum: Duration = .seconds(10)) {
+            self.initial = initial
+            self.maximum = maximum
+        }
+    }
+
+    enum Mode: Sendable {
+        case connect(host: String, port: UInt16)
+        case listen(TCPListener)
+    }
+
+    let mode: Mode
+    /// How lines are cut (CR, LF or CR LF by default).
+    public let framing: ScanFraming
+    /// Waiting between connection attempts.
+    public let backoff: Backoff
+    /// How long one connection attempt may take.
+    public let connectTimeout: Duration
+    /// `tcp://HOST:PORT` or `tcp-listen://ADDR:PORT`.
+    public let name: String
+    let logger: Logger
+
+    /// Connects to a scanner at `host`:`port`, reconnecting as long as the scans are read.
+    public init(host: String, port: UInt16, framing: ScanFraming = .lines, backoff: Backoff = Backoff(),
+                connectTimeout: Duration = .seconds(5), logger: Logger = Logger(label: "tracemark.devices")) {
+        self.mode = .connect(host: host, port: port)
+        self.framing = framing
+        self.backoff = backoff
+        self.connectTimeout = connectTimeout
+        self.name = "tcp://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+        self.logger = logger
+    }
+
+    /// Takes the scanners that connect to `listener`, several at once, each line a scan.
+    public init(listener: TCPListener, framing: ScanFraming = .lines, logger: Logger = Logger(label: "tracemark.devices")) {
+        self.mode = .listen(listener)
+        self.framing = framing
+        self.backoff = Backoff()
+        self.connectTimeout = .seconds(5)
+        self.name = "tcp-listen://\(listener.host):\(listener.port)"
+        self.logger = logger
+    }
+
+    public func scans() -> ScanEvents {
+        let source = self
+        return ReaderThread.start(name: name) { context in
+            switch source.mode {
+            case .connect(let host, let port): source.runClient(host: host, port: port, context)
+            case .listen(let listener): try source.runServer(listener, context)
+            }
+        }
+    }
+
+    // MARK: - Connecting
+
+    private func runClient(host: String, port: UInt16, _ context: ReaderContext) {
+        var delay = backoff.initial
+        var lastFailure = ""
+        let metadata: Logger.Metadata = ["scanner": "\(name)"]
+        while !context.isStopped {
+            switch TCPSocket.connect(host: host, port: port, timeout: connectTimeout, context) {
+            case .stopped:
+                return
+            case .failed(let reason):
+                if reason != lastFailure {
+                    logger.warning("cannot connect: \(reason); retrying", metadata: metadata)
+                    lastFailure = reason
+                }
+                guard context.pause(delay) else { return }
+                delay = min(delay * 2, backoff.maximum)
+            case .connected(let socket):
+                logger.info("connected", metadata: metadata)
+                lastFailure = ""
+                delay = backoff.initial
+                var reader = DescriptorReader(fd: socket.fd, source: name, framing: framing)
+                let end = reader.run(context, flushesAtEnd: true)
+                switch end {
+                case .stopped: return
+                case .endOfInput: logger.warning("connection closed by the scanner; reconnecting", metadata: metadata)
+                case .failed(let error): logger.warning("connection lost: \(errnoText(error)); reconnecting", metadata: metadata)
+                }
+                guard context.pause(delay) else { return }
+            }
+        }
+    }
+
+    // MARK: - Listening
+
+    private func runServer(_ listener: TCPListener, _ context: ReaderContext) throws {
+        struct Client {
+            let socket: TCPSocket
+            let peer: String
+            var framer: ScanFramer
+        }
+        var clients: [Client] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let now = monotonicNanoseconds()
+            var nextDeadline: UInt64?
+            for index in clients.indices {
+                if let scan = clients[index].framer.expire(at: now) {
+                    context.emit(ScanEvent(transmitted: scan, source: clients[index].peer))
+                }
+                if let deadline = clients[index].framer.deadline { nextDeadline = min(nextDeadline ?? deadline, deadline) }
+            }
+            let timeout = nextDeadline.map { Duration.nanoseconds(Int64($0 > now ? $0 - now : 0)) }
+            switch context.wait(for: [listener.fd] + clients.map(\.socket.fd), timeout: timeout) {
+            case .stopped:
+                return
+            case .timedOut:
+                continue
+            case .ready(let revents):
+                var closed: [Int] = []
+                for (index, client) in clients.enumerated() where revents[index + 1] != 0 {
+                    let count = buffer.withUnsafeMutableBytes { read(client.socket.fd, $0.baseAddress, $0.count) }
+                    if count > 0 {
+                        for scan in clients[index].framer.receive(buffer[0..<count], at: monotonicNanoseconds()) {
+                            context.emit(ScanEvent(transmitted: scan, source: client.peer))
+                        }
+                    } else if count == 0 || (errno != EAGAIN && errno != EINTR) {
+                        if let scan = clients[index].framer.finish() {
+                            context.emit(ScanEvent(transmitted: scan, source: client.peer))
+                        }
+                        logger.info("scanner disconnected", metadata: ["scanner": "\(client.peer)"])
+                        closed.append(index)
+                    }
+                }
+                for index in closed.reversed() { clients.remove(at: index) }
+                if revents[0] != 0, let (socket, peer) = listener.accept() {
+                    logger.info("scanner connected", metadata: ["scanner": "\(peer)"])
+                    clients.append(Client(socket: socket, peer: peer, framer: ScanFramer(framing)))
+                }
+            }
+        }
+    }
+}

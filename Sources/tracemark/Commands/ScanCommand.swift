@@ -1,0 +1,212 @@
+import ArgumentParser
+import Devices
+import Foundation
+import GS1
+import Logging
+import Registry
+import UnixSignals
+
+/// `tracemark scan`: prints each scan from one scanner until stopped (or `--count` scans).
+struct ScanCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scan",
+        abstract: "Print each scan from a scanner until stopped.",
+        discussion: """
+            DEVICE is one of:
+              usb:VID:PID          a USB HID scanner (keyboard or HID POS mode), ids as `tracemark devices` shows them
+              serial:PATH?baud=9600&bits=8&parity=none&stop=1&flow=none&end=cr&timeout=MS&prefix=&suffix=
+              tcp://HOST:PORT      connect to a network scanner (reconnects)
+              tcp-listen://ADDR:PORT  let network scanners connect
+              stdin                one scan per line (keyboard wedge in a terminal, scripts)
+            Each scan is resolved against the registry (--db) as `tracemark resolve` does, unless \
+            --no-resolve is given. GS (ASCII 29) is shown as <GS>. Exit status: 0 done, 64 bad command line, 69 no device or \
+            device busy, 77 permission denied (install the udev rules: see README, Devices).
+            """
+    )
+
+    @OptionGroup var options: GlobalOptions
+
+    @Option(name: .long, help: ArgumentHelp("Where scans come from.", valueName: "device"))
+    var device = "stdin"
+
+    @Option(help: "The keyboard layout a keyboard-mode USB scanner types through: us, uk, de, fr, se (fi), dk, no.")
+    var layout = "us"
+
+    @Option(name: .customLong("gs-substitute"), help: "Text the scanner sends instead of GS (e.g. '<GS>'), turned back into GS.")
+    var gsSubstitute: String?
+
+    @Option(help: "Stop after this many scans.")
+    var count: Int?
+
+    @Flag(help: "Wait for a device that is missing, busy or not permitted instead of failing.")
+    var wait = false
+
+    @Flag(help: "Log every device state change on standard error.")
+    var verbose = false
+
+    @Flag(help: "Only print the scans; do not look them up in the registry.")
+    var noResolve = false
+
+    @Option(help: "The station's warehouse: stock and the pick-order check are about it.")
+    var warehouse: String?
+
+    @Option(help: "Warn when the expiry is this many days away or fewer.")
+    var expiryWarningDays = 30
+
+    @Flag(help: "Resolve legacy labels that break GS1 rules, reporting each broken rule as a warning.")
+    var lenient = false
+
+    func validate() throws {
+        guard KeyboardLayout.named(layout) != nil else {
+            throw ValidationError("unknown layout \(layout): use one of \(KeyboardLayout.all.map(\.name).joined(separator: ", "))")
+        }
+        if let count, count < 1 { throw ValidationError("--count must be at least 1") }
+    }
+
+    func run() async throws {
+        let address = try DeviceAddress(parsing: device)
+        var logger = Logger(label: "tracemark.devices") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = verbose ? .debug : .warning
+        let keyboard = KeyboardDecoder.Options(layout: KeyboardLayout.named(layout) ?? .us, groupSeparatorSubstitute: gsSubstitute)
+        let source = try address.makeSource(keyboard: keyboard, waitsForDevice: wait, logger: logger)
+        if verbose { FileHandle.standardError.write(Data("reading \(source.name)\n".utf8)) }
+        let parser = GS1Parser(.lenient)
+        let events = source.scans()
+        let json = options.json, count = count
+        let resolver = noResolve ? nil : ScanResolver(
+            database: options.db, parser: GS1Parser(lenient ? .lenient : .strict),
+            options: ResolveOptions(expiryWarningDays: expiryWarningDays, warehouse: warehouse))
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                // Ctrl+C or a service manager's TERM ends the command, not the process: the
+                // scanner must be given back to its kernel driver first.
+                tasks.addTask {
+                    for await _ in await UnixSignalsSequence(trapping: .sigint, .sigterm) { return }
+                }
+                tasks.addTask {
+                    var seen = 0
+                    do {
+                        for try await event in events {
+                            var line = ScanLine(event, parser: parser)
+                            if let resolver { await resolver.resolve(event.transmitted, into: &line) }
+                            // Written straight to the descriptor, unbuffered: a script reading the pipe sees each scan at once.
+                            FileHandle.standardOutput.write(Data(((json ? try line.json() : line.text) + "\n").utf8))
+                            seen += 1
+                            if let count, seen >= count { break }
+                        }
+                    } catch {
+                        await resolver?.close()
+                        throw error
+                    }
+                    await resolver?.close()
+                }
+                try await tasks.next()
+                tasks.cancelAll()
+            }
+        } catch {
+            await events.finish()
+            throw error
+        }
+        await events.finish()
+    }
+}
+
+/// One scan as `tracemark scan` prints it.
+struct ScanLine: Encodable {
+    struct GS1: Encodable {
+        let kind: String
+        let elements: [[String: String]]
+        let bracketed: String
+        let warnings: [String]
+    }
+
+    let source: String
+    let time: String
+    let symbologyIdentifier: String?
+    /// The data, GS as ASCII 29 (JSON writes it as \u001d).
+    let data: String
+    let hex: String
+    let gs1: GS1?
+    let gs1Error: String?
+    /// What the registry says of the scan (absent with `--no-resolve`).
+    var resolution: Resolution?
+    /// Why it could not be resolved: an unreadable scan, or a registry that cannot be opened.
+    var resolveError: String?
+
+    init(_ event: ScanEvent, parser: GS1Parser) {
+        source = event.source
+        time = ISO8601DateFormatter().string(from: event.time)
+        symbologyIdentifier = event.symbologyIdentifier
+        data = event.text
+        hex = event.data.map { String(format: "%02x", $0) }.joined()
+        do {
+            let code = try parser.parse(event.transmitted)
+            switch code.kind {
+            case .plain:
+                gs1 = nil
+            case .elementString, .digitalLink, .gtin:
+                gs1 = GS1(kind: "\(code.kind)", elements: code.elements.map { ["ai": $0.ai, "value": $0.value] },
+                          bracketed: code.bracketed, warnings: code.warnings.map(\.message))
+            }
+            gs1Error = nil
+        } catch {
+            gs1 = nil
+            gs1Error = error.message
+        }
+    }
+
+    var text: String {
+        let shown = data.replacingOccurrences(of: "\u{1D}", with: "<GS>")
+        var line = "\(source)  \(symbologyIdentifier.map { $0 + " " } ?? "")\(shown)"
+        if let gs1 { line += "\n    GS1 \(gs1.kind): \(gs1.bracketed)" }
+        if let gs1Error { line += "\n    not GS1: \(gs1Error)" }
+        if let resolution {
+            line += "\n" + ResolveCommand.describe(resolution).split(separator: "\n").map { "    " + $0 }.joined(separator: "\n")
+        }
+        if let resolveError { line += "\n    not resolved: \(resolveError)" }
+        return line
+    }
+
+    func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+}
+
+/// Resolves `tracemark scan`'s scans, opening the registry at the first scan (so that a scanner
+/// that cannot be opened is reported as such, whatever the registry) and keeping it open.
+actor ScanResolver {
+    private let database: String
+    private let parser: GS1Parser
+    private let options: ResolveOptions
+    private var registry: Registry?
+
+    init(database: String, parser: GS1Parser, options: ResolveOptions) {
+        self.database = database
+        self.parser = parser
+        self.options = options
+    }
+
+    func resolve(_ scan: String, into line: inout ScanLine) async {
+        do {
+            let registry: Registry
+            if let open = self.registry {
+                registry = open
+            } else {
+                registry = try await Registry.open(database)
+                self.registry = registry
+            }
+            line.resolution = try await registry.resolve(scan, parser: parser, options: options)
+        } catch let error as RegistryError {
+            line.resolveError = error.message
+        } catch {
+            line.resolveError = "\(error)"
+        }
+    }
+
+    func close() async {
+        await registry?.close()
+        registry = nil
+    }
+}

@@ -1,0 +1,41 @@
+import Devices
+import Testing
+
+@Suite struct DeviceAddressTests {
+    @Test func usbAddressesNameVendorAndProduct() throws {
+        guard case .usb(let configuration) = try DeviceAddress(parsing: "usb:05E0:1200?interface=0&protocol=pos") else {
+            Issue.record("not usb")
+            return
+        }
+        #expect(configuration.vendorID == 0x05E0 && configuration.productID == 0x1200)
+        #expect(configuration.interfaceNumber == 0 && configuration.reportProtocol == .pos)
+        #expect(try DeviceAddress(parsing: "usb:0c2e").description == "usb:0c2e:*")
+    }
+
+    @Test func serialAddressesCarryTheLineSettings() throws {
+        let address = try DeviceAddress(parsing: "serial:/dev/ttyACM0?baud=115200&bits=7&parity=even&stop=2&flow=rtscts&end=crlf&timeout=40&prefix=%02&suffix=%03")
+        guard case .serial(let configuration) = address else {
+            Issue.record("not serial")
+            return
+        }
+        #expect(configuration.path == "/dev/ttyACM0")
+        #expect(configuration.baudRate == 115200 && configuration.dataBits == 7 && configuration.parity == .even)
+        #expect(configuration.stopBits == 2 && configuration.flowControl == .hardware)
+        #expect(configuration.framing.lineEnd == .crlf && configuration.framing.interCharacterTimeout == .milliseconds(40))
+        #expect(configuration.framing.prefix == [2] && configuration.framing.suffix == [3])
+        #expect(address.description == "serial:/dev/ttyACM0")
+    }
+
+    @Test func tcpAndStandardInput() throws {
+        #expect(try DeviceAddress(parsing: "tcp://scanner-7.local:2001") == .tcp(host: "scanner-7.local", port: 2001))
+        #expect(try DeviceAddress(parsing: "tcp://[::1]:51236") == .tcp(host: "::1", port: 51236))
+        #expect(try DeviceAddress(parsing: "tcp-listen://:9004") == .tcpListen(host: "0.0.0.0", port: 9004))
+        #expect(try DeviceAddress(parsing: "stdin") == .standardInput)
+    }
+
+    @Test(arguments: ["usb:5e0:12000", "usb:xyz", "serial:ttyACM0", "serial:/dev/ttyS0?baud=12345", "serial:/dev/ttyS0?parity=mark",
+                      "tcp://host", "tcp://:80", "ftp://x", "serial:/dev/ttyS0?prefix=%G1"])
+    func badAddressesSayWhatIsWrong(text: String) {
+        #expect(throws: DevicesError.self) { try DeviceAddress(parsing: text) }
+    }
+}

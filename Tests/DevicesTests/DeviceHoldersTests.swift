@@ -1,0 +1,24 @@
+@testable import Devices
+import Foundation
+import Testing
+
+@Suite struct DeviceHoldersTests {
+    /// A busy device's message names the program holding it, as `fuser` would.
+    @Test func theProgramHoldingADeviceIsNamed() async throws {
+        let folder = try CommandRunner.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let device = folder.appendingPathComponent("ttyFAKE0").path
+        try Data().write(to: URL(fileURLWithPath: device))
+        // A child that keeps the device open (descriptor 3) for a while.
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/bin/sh")
+        holder.arguments = ["-c", "exec 3<\"$0\"; exec sleep 30", device]
+        try holder.run()
+        defer { holder.terminate() }
+        #expect(try await eventually { holders(of: device).contains("sleep (pid \(holder.processIdentifier))") }, "\(holders(of: device))")
+        let error = SerialPort.openError(device, EBUSY)
+        #expect(error.code == .deviceBusy)
+        #expect(error.message.contains("is in use by another program: held by sleep (pid \(holder.processIdentifier))"))
+        #expect(holders(of: folder.appendingPathComponent("nobody-holds-this").path) == "")
+    }
+}

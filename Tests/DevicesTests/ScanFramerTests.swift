@@ -1,0 +1,73 @@
+import Devices
+import Testing
+
+@Suite struct ScanFramerTests {
+    private func frames(_ framing: ScanFraming, _ chunks: [(String, UInt64)]) -> [String] {
+        var framer = ScanFramer(framing)
+        var out: [String] = []
+        for (text, time) in chunks {
+            out += framer.receive(Array(text.utf8), at: time).map { String(decoding: $0, as: UTF8.self) }
+        }
+        return out
+    }
+
+    @Test func crEndsAScanAndLFIsData() {
+        #expect(frames(ScanFraming(lineEnd: .cr), [("AB\rCD\r", 0)]) == ["AB", "CD"])
+        #expect(frames(ScanFraming(lineEnd: .cr), [("AB\nCD\r", 0)]) == ["AB\nCD"])
+    }
+
+    @Test func lfEndsAScan() {
+        #expect(frames(ScanFraming(lineEnd: .lf), [("AB\nC", 0), ("D\n", 1)]) == ["AB", "CD"])
+    }
+
+    @Test func crlfNeedsBothAndALoneCRIsData() {
+        #expect(frames(ScanFraming(lineEnd: .crlf), [("AB\r", 0), ("\nX\rY\r\n", 1)]) == ["AB", "X\rY"])
+    }
+
+    @Test func anyLineEndCountsCRLFOnceAndSkipsEmptyLines() {
+        #expect(frames(.lines, [("A\r\nB\nC\r\r\n\nD\r", 0)]) == ["A", "B", "C", "D"])
+    }
+
+    @Test func theInterCharacterTimeoutEndsAScanWithoutTerminator() {
+        var framer = ScanFramer(ScanFraming(lineEnd: .cr, interCharacterTimeout: .milliseconds(50)))
+        #expect(framer.receive(Array("ABC".utf8), at: 1_000_000_000).isEmpty)
+        #expect(framer.deadline == 1_050_000_000)
+        #expect(framer.expire(at: 1_049_000_000) == nil)
+        #expect(framer.expire(at: 1_050_000_000) == Array("ABC".utf8))
+        #expect(framer.deadline == nil)
+        // Bytes arriving after the pause start a new scan even before the timer ran.
+        _ = framer.receive(Array("12".utf8), at: 2_000_000_000)
+        #expect(framer.receive(Array("34\r".utf8), at: 3_000_000_000) == [Array("12".utf8), Array("34".utf8)])
+    }
+
+    @Test func prefixAndSuffixAreStrippedOnlyWhenPresent() {
+        let framing = ScanFraming(lineEnd: .cr, prefix: Array("<S>".utf8), suffix: Array("#".utf8))
+        #expect(frames(framing, [("<S>0101#\r", 0), ("plain\r", 1), ("<S>#\r", 2)]) == ["0101", "plain"])
+    }
+
+    @Test func anOverlongStreamIsCut() {
+        #expect(frames(ScanFraming(lineEnd: .cr, maximumLength: 4), [("ABCDEFG\r", 0)]) == ["ABCD", "EFG"])
+    }
+
+    @Test func finishReturnsWhatIsLeft() {
+        var framer = ScanFramer(.lines)
+        _ = framer.receive(Array("tail".utf8), at: 0)
+        #expect(framer.finish() == Array("tail".utf8))
+        #expect(framer.finish() == nil)
+    }
+}
+
+@Suite struct ScanEventTests {
+    @Test func aLeadingAIMIdentifierIsSeparated() {
+        let event = ScanEvent(transmitted: Array("]d2010950110153000310ABC".utf8), source: "test")
+        #expect(event.symbologyIdentifier == "]d2")
+        #expect(event.text == "010950110153000310ABC")
+        #expect(event.transmitted == "]d2010950110153000310ABC")
+    }
+
+    @Test func dataWithoutIdentifierIsKeptWhole() {
+        #expect(ScanEvent(transmitted: Array("]x".utf8), source: "t").symbologyIdentifier == nil)
+        #expect(ScanEvent(transmitted: Array("ABC".utf8), source: "t").text == "ABC")
+        #expect(ScanEvent(transmitted: Array("]Y12X".utf8), source: "t").symbologyIdentifier == "]Y12")
+    }
+}

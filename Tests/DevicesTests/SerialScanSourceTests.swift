@@ -1,0 +1,155 @@
+@testable import Devices
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A real pseudo-terminal pair: the test holds the master side (the scanner's end of the cable),
+/// the source opens the slave's path as it would `/dev/ttyACM0`.
+final class PseudoTerminal {
+    let master: Int32
+    let slavePath: String
+
+    /// What posix_openpt, grantpt, unlockpt and ptsname do on Linux (the Swift Glibc module does not
+    /// show those XSI functions): open the multiplexer, unlock the slave, ask its number.
+    init() throws {
+        master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC)
+        try #require(master >= 0, "cannot open /dev/ptmx: \(String(cString: strerror(errno)))")
+        var unlock: Int32 = 0
+        var number: UInt32 = 0
+        try #require(ioctl(master, Self.setLock, &unlock) == 0 && ioctl(master, Self.getNumber, &number) == 0)
+        slavePath = "/dev/pts/\(number)"
+    }
+
+    /// TIOCSPTLCK = _IOW('T', 0x31, int) and TIOCGPTN = _IOR('T', 0x30, unsigned int).
+    private static let setLock: UInt = 0x4004_5431
+    private static let getNumber: UInt = 0x8004_5430
+
+    deinit {
+        close(master)
+    }
+
+    /// The slave's settings, as the source left them (on Linux the master reports the slave's termios).
+    var settings: termios {
+        var settings = termios()
+        tcgetattr(master, &settings)
+        return settings
+    }
+
+    /// True once the source has put the terminal in raw mode (no line editing, no CR→LF).
+    var isRaw: Bool {
+        let settings = settings
+        return settings.c_lflag & tcflag_t(ICANON | ECHO) == 0 && settings.c_iflag & tcflag_t(ICRNL) == 0
+    }
+
+    func write(_ text: String) { send(text, to: master) }
+    func write(_ bytes: [UInt8]) { _ = Glibc.write(master, bytes, bytes.count) }
+}
+
+@Suite struct SerialScanSourceTests {
+    /// A folder with a stable name for the device, as udev's /dev/serial/by-id links are.
+    private func linkFolder() throws -> String {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tracemark-serial-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        return folder
+    }
+
+    @Test func theTerminalIsRawAtTheConfiguredSpeedAndFraming() async throws {
+        let terminal = try PseudoTerminal()
+        let configuration = SerialConfiguration(path: terminal.slavePath, baudRate: 115200, dataBits: 7, parity: .even,
+                                                stopBits: 2, flowControl: .hardware)
+        let collector = EventCollector(SerialScanSource(configuration))
+        #expect(try await eventually { terminal.isRaw })
+        var settings = terminal.settings
+        #expect(cfgetispeed(&settings) == speed_t(B115200))
+        // Linux's pty driver forces CS8 without parity whatever is asked (checked on this kernel),
+        // so data bits and parity are checked on the settings the source applies, in the next test.
+        #expect(settings.c_cflag & tcflag_t(CSTOPB) != 0)
+        #expect(settings.c_cflag & 0o20000000000 != 0)  // CRTSCTS
+        // A CR arrives as CR (no ICRNL), so it ends the scan; GS and UTF-8 pass unchanged.
+        terminal.write("]d2010950110153000310ABC\u{1D}21Ü\r")
+        let events = try await collector.waitFor(1)
+        #expect(events.first?.text == "010950110153000310ABC\u{1D}21Ü")
+        #expect(events.first?.symbologyIdentifier == "]d2")
+        #expect(events.first?.source == "serial:\(terminal.slavePath)")
+    }
+
+    @Test(arguments: [(7, SerialConfiguration.Parity.even, tcflag_t(CS7 | PARENB)), (8, .none, tcflag_t(CS8)),
+                      (5, .odd, tcflag_t(CS5 | PARENB | PARODD)), (6, .none, tcflag_t(CS6))])
+    func dataBitsAndParityAreSetInTheTerminalSettings(bits: Int, parity: SerialConfiguration.Parity, expected: tcflag_t) {
+        var settings = termios()
+        settings.c_cflag = tcflag_t(CS8 | PARODD | CSTOPB)
+        SerialPort.apply(SerialConfiguration(path: "/dev/null", dataBits: bits, parity: parity), to: &settings)
+        #expect(settings.c_cflag & tcflag_t(CSIZE | PARENB | PARODD) == expected)
+        #expect(settings.c_cflag & tcflag_t(CSTOPB) == 0)
+        #expect((settings.c_iflag & tcflag_t(INPCK) != 0) == (parity != .none))
+        #expect(settings.c_lflag & tcflag_t(ICANON | ECHO | ISIG) == 0)
+    }
+
+    @Test(arguments: [(ScanFraming.LineEnd.cr, "A\rB\r", ["A", "B"]), (.lf, "A\nB\n", ["A", "B"]),
+                      (.crlf, "A\r\nB\rC\r\n", ["A", "B\rC"])])
+    func scansEndAtTheConfiguredTerminator(end: ScanFraming.LineEnd, input: String, expected: [String]) async throws {
+        let terminal = try PseudoTerminal()
+        let collector = EventCollector(SerialScanSource(SerialConfiguration(path: terminal.slavePath, framing: ScanFraming(lineEnd: end))))
+        #expect(try await eventually { terminal.isRaw })
+        terminal.write(input)
+        #expect(try await collector.waitFor(expected.count).map(\.text) == expected)
+    }
+
+    @Test func aPauseEndsAScanWithoutTerminatorAndPrefixAndSuffixGo() async throws {
+        let terminal = try PseudoTerminal()
+        let framing = ScanFraming(lineEnd: .cr, interCharacterTimeout: .milliseconds(400), prefix: Array("#".utf8), suffix: Array("!".utf8))
+        let collector = EventCollector(SerialScanSource(SerialConfiguration(path: terminal.slavePath, baudRate: 9600, framing: framing)))
+        #expect(try await eventually { terminal.isRaw })
+        // Two writes in quick succession are one scan; it ends when the line stays quiet for the
+        // timeout. (Gaps between bytes are timed exactly in ScanFramerTests: sleeping in a test
+        // on a loaded machine cannot promise a gap shorter than the timeout.)
+        terminal.write("#01095011")
+        terminal.write("01530003!")
+        let clock = ContinuousClock()
+        let start = clock.now
+        let events = try await collector.waitFor(1)
+        #expect(events.map(\.text) == ["0109501101530003"])
+        #expect(clock.now - start >= .milliseconds(300))
+        terminal.write("#SECOND!\r")
+        #expect(try await collector.waitFor(2).map(\.text) == ["0109501101530003", "SECOND"])
+    }
+
+    @Test func aDeviceThatDisappearsIsReopenedWhenItComesBack() async throws {
+        let folder = try linkFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let link = folder + "/usb-Scanner_123-if00"
+        var terminal: PseudoTerminal? = try PseudoTerminal()
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: terminal!.slavePath)
+        let collector = EventCollector(SerialScanSource(SerialConfiguration(path: link, reopenInterval: .milliseconds(50))))
+        #expect(try await eventually { terminal!.isRaw })
+        terminal!.write("BEFORE\r")
+        try await collector.waitFor(1)
+        // Unplugged: the terminal hangs up and its name goes away.
+        terminal = nil
+        try FileManager.default.removeItem(atPath: link)
+        try await Task.sleep(for: .milliseconds(200))
+        // Plugged back in: a new terminal under the same name.
+        let replugged = try PseudoTerminal()
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: replugged.slavePath)
+        #expect(try await eventually { replugged.isRaw })
+        replugged.write("AFTER\r")
+        let events = try await collector.waitFor(2)
+        #expect(events.map(\.text) == ["BEFORE", "AFTER"])
+        #expect(collector.error == nil)
+    }
+
+    @Test func aMissingDeviceIsAClearErrorWhenNotWaiting() async throws {
+        let collector = EventCollector(SerialScanSource(SerialConfiguration(path: "/dev/tracemark-no-such-tty"), waitsForDevice: false))
+        try await collector.waitForEnd()
+        #expect(collector.error?.contains("/dev/tracemark-no-such-tty does not exist") == true)
+    }
+
+    @Test func settingsNoPortTakesAreRefused() {
+        #expect(throws: DevicesError.self) { try SerialConfiguration(path: "/dev/ttyS0", baudRate: 12345).validate() }
+        #expect(throws: DevicesError.self) { try SerialConfiguration(path: "/dev/ttyS0", dataBits: 9).validate() }
+        #expect(throws: DevicesError.self) { try SerialConfiguration(path: "/dev/ttyS0", stopBits: 3).validate() }
+    }
+}
