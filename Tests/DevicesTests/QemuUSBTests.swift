@@ -45,8 +45,10 @@ struct QemuUSBTests {
             "--serial-text", "SER-1\\r",
             "--keys", "]C10109501101530003{ctrl-bracket_right}10ABC\\n{unplug}{sleep:1}{replug}{sleep:8}]d2SECOND\\n",
             "--",
-            "./tracemark scan --no-resolve --device serial:/dev/ttyUSB0 --count 1 --json --verbose > serial.out & "
-                + "./tracemark scan --no-resolve --device usb:0627:0001 --count 2 --json --verbose; wait; cat serial.out; "
+            // A registry to resolve against (the demo's: PAINT-5L has GTIN 09501101530003).
+            "./tracemark demo --db reg.sqlite > /dev/null; "
+                + "./tracemark scan --no-resolve --device serial:/dev/ttyUSB0 --count 1 --json --verbose > serial.out & "
+                + "./tracemark scan --db reg.sqlite --device usb:0627:0001 --count 2 --json --verbose; wait; cat serial.out; "
                 + Self.driver("COUNT")
                 // Stopped by Ctrl+C (SIGINT) while reading: the keyboard driver must come back too.
                 + "./tracemark scan --no-resolve --device usb:0627:0001 --verbose & p=$!; " + Self.waitForClaim
@@ -63,6 +65,10 @@ struct QemuUSBTests {
         #expect(usb.count == 2, "\(guest)")
         #expect((usb.first?["gs1"] as? [String: Any])?["bracketed"] as? String == "(01)09501101530003(10)ABC")
         #expect(usb.first?["data"] as? String == "0109501101530003\u{1D}10ABC")
+        // Resolved in the guest against its registry: the product is known, lot ABC is not.
+        let resolution = usb.first?["resolution"] as? [String: Any]
+        #expect((resolution?["product"] as? [String: Any])?["article"] as? String == "PAINT-5L", "\(guest)")
+        #expect((resolution?["warnings"] as? [[String: Any]])?.first?["kind"] as? String == "unknownLotSerial", "\(guest)")
         #expect(usb.last?["symbologyIdentifier"] as? String == "]d2")
         #expect(usb.last?["data"] as? String == "SECOND")
         #expect(scans.contains { $0["source"] as? String == "serial:/dev/ttyUSB0" && $0["data"] as? String == "SER-1" }, "\(guest)")
