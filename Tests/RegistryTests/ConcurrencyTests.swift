@@ -8,7 +8,7 @@ import Testing
         try await withRegistry(backend) { registry, database in
             _ = try await registry.addSeries(NumberSeries(code: "DOC"))
             let writers = 8, each = 50
-            let stations = try await (0..<writers).asyncMap { _ in try await database.open() }
+            let stations = try await (0..<writers).asyncMap { _ in try await database.openStation() }
             defer { Task { for station in stations { await station.close() } } }
             let taken = try await withThrowingTaskGroup(of: [Int].self) { group in
                 for station in stations {
@@ -34,7 +34,7 @@ import Testing
             for number in ["SN000003", "SN000100", "SN000250"] {
                 _ = try await registry.register(NewLotSerial(product: "PHONE", number: number))
             }
-            let stations = try await (0..<5).asyncMap { _ in try await database.open() }
+            let stations = try await (0..<5).asyncMap { _ in try await database.openStation() }
             defer { Task { for station in stations { await station.close() } } }
             let numbers = try await withThrowingTaskGroup(of: [String].self) { group in
                 for index in 0..<50 {

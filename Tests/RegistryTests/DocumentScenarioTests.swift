@@ -73,7 +73,7 @@ import Testing
         try await withStockRegistry(backend) { registry, database in
             _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [
                 .serials("PHONE", ["LAST"]), StockLine(product: "BOLT", quantity: 1)], header: header()))
-            let stations = try await (0..<4).asyncMap { _ in try await database.open() }
+            let stations = try await (0..<4).asyncMap { _ in try await database.openStation() }
             defer { Task { for station in stations { await station.close() } } }
             for line in [StockLine.serials("PHONE", ["LAST"]), StockLine(product: "BOLT", quantity: 1)] {
                 let outcomes = await withTaskGroup(of: Result<PostedDocument, any Error>.self) { group in
@@ -102,7 +102,7 @@ import Testing
             var phone = try await registry.lotSerialClass("SN")
             phone.autoGenerateBatchSize = 10
             _ = try await registry.updateClass(phone)
-            let stations = try await (0..<5).asyncMap { _ in try await database.open() }
+            let stations = try await (0..<5).asyncMap { _ in try await database.openStation() }
             defer { Task { for station in stations { await station.close() } } }
             let documents = try await withThrowingTaskGroup(of: PostedDocument.self) { group in
                 for index in 0..<50 {

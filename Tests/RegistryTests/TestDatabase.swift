@@ -48,6 +48,17 @@ struct TestDatabase: Sendable {
 
     func open() async throws -> Registry { try await Registry.open(location) }
 
+    /// Another station on the same database. On SQLite its writes wait up to a minute for the
+    /// write lock instead of the default 5 s: the concurrency tests queue dozens of transactions
+    /// across stations, and SQLite's busy handler is not fair, so on a loaded machine one station
+    /// can wait longer than 5 s although every other one is making progress.
+    func openStation() async throws -> Registry {
+        switch backend {
+        case .sqlite: try await Registry(store: try await SQLiteStore(path: location, busyTimeoutMilliseconds: 60_000))
+        case .postgres: try await open()
+        }
+    }
+
     func drop() async { await cleanup() }
 }
 
