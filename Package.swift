@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "tracemark", targets: ["tracemark"]),
         .library(name: "Registry", targets: ["Registry"]),
         .library(name: "GS1", targets: ["GS1"]),
+        .library(name: "Labels", targets: ["Labels"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -26,9 +27,25 @@ let package = Package(
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
         .package(url: "https://github.com/vapor/postgres-kit.git", from: "2.17.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         .target(name: "GS1", swiftSettings: swiftSettings),
+        // C libraries for labels: zint and libpng name their library (zint has no pkg-config file);
+        // FreeType keeps its headers in a subfolder, so it needs pkg-config.
+        .systemLibrary(name: "CZint", providers: [.apt(["libzint-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CFreeType", pkgConfig: "freetype2", providers: [.apt(["libfreetype-dev"])]),
+        .target(
+            name: "Labels",
+            dependencies: [
+                "GS1", "CZint", "CPNG", "CFreeType",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "Registry",
             dependencies: [
@@ -50,6 +67,7 @@ let package = Package(
             dependencies: [
                 "GS1",
                 "Registry",
+                "Labels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -67,6 +85,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "GS1Tests", dependencies: ["GS1"], swiftSettings: swiftSettings),
+        .testTarget(name: "LabelsTests", dependencies: ["Labels", "GS1"], swiftSettings: swiftSettings),
         .testTarget(
             name: "RegistryTests",
             dependencies: [

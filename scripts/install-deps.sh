@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages Tracemark needs to build, run and test.
+# Installs the Debian packages Tracemark needs to build, run and test, and the PyPI packages of the
+# test oracle (../shared/oracles/decode.py: zxing-cpp reads barcodes, zplkit renders ZPL for it).
 # Idempotent: does nothing (and needs no network) when everything is already there.
 set -euo pipefail
 
@@ -7,19 +8,36 @@ packages=(
     libsqlite3-dev sqlite3          # embedded registry; sqlite3 is the benchmark's peer
     postgresql postgresql-client    # the multi-station registry and its test server
     python3                         # checks that the generated GS1 AI table is up to date
+    libzint-dev                     # labels: barcode symbols
+    libpng-dev libfreetype-dev      # labels: PNG output and text
+    fonts-dejavu-core               # labels: the font text is measured and drawn with
+    python3-pip zbar-tools          # tests: the barcode oracle's installer, and a second reader
 )
+# The oracle's Python packages (PyPI), installed for the python3 on PATH.
+python_packages=(zxing-cpp zplkit pillow)
+python_modules=(zxingcpp zplkit PIL)
 
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-if [ ${#missing[@]} -eq 0 ]; then
-    exit 0
-fi
-
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-echo "installing: ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get update -qq
+    $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+missing_python=()
+for i in "${!python_modules[@]}"; do
+    python3 -c "import ${python_modules[$i]}" 2>/dev/null || missing_python+=("${python_packages[$i]}")
+done
+if [ ${#missing_python[@]} -gt 0 ]; then
+    echo "installing from PyPI: ${missing_python[*]}"
+    # Debian's own python3 refuses system-wide pip installs (PEP 668) unless told otherwise.
+    python3 -m pip install --quiet --disable-pip-version-check \
+        "${missing_python[@]}" 2>/dev/null \
+        || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages "${missing_python[@]}"
+fi

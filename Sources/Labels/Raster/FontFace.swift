@@ -1,0 +1,118 @@
+import CFreeType
+import Foundation
+import Synchronization
+
+/// The fonts that text is measured and drawn with (DejaVu Sans, Debian `fonts-dejavu-core`),
+/// through FreeType. One FreeType library serves the process, behind a lock (FreeType objects
+/// are not thread-safe).
+final class FontFace: Sendable {
+    /// Regular and bold faces, loaded on first use.
+    static let shared: FontFace? = FontFace()
+
+    private let faces: Mutex<FacesBox>
+
+    /// FT handles are plain pointers; the mutex is what makes sharing them safe.
+    private final class FacesBox: @unchecked Sendable {
+        let library: FT_Library
+        let regular: FT_Face
+        let bold: FT_Face
+        init(library: FT_Library, regular: FT_Face, bold: FT_Face) {
+            self.library = library
+            self.regular = regular
+            self.bold = bold
+        }
+        deinit {
+            FT_Done_Face(regular)
+            FT_Done_Face(bold)
+            FT_Done_FreeType(library)
+        }
+    }
+
+    /// Folders searched for the fonts: `TRACEMARK_FONT_DIR`, then `fonts/truetype/dejavu` under
+    /// each of `XDG_DATA_DIRS` (default `/usr/local/share:/usr/share`).
+    static func fontFile(_ name: String) -> String? {
+        let environment = ProcessInfo.processInfo.environment
+        var folders: [String] = []
+        if let own = environment["TRACEMARK_FONT_DIR"] { folders.append(own) }
+        let dataDirs = environment["XDG_DATA_DIRS"].flatMap { $0.isEmpty ? nil : $0 } ?? "/usr/local/share:/usr/share"
+        folders += dataDirs.split(separator: ":").map { "\($0)/fonts/truetype/dejavu" }
+        return folders.map { "\($0)/\(name)" }.first { FileManager.default.fileExists(atPath: $0) }
+    }
+
+    private init?() {
+        guard let regularPath = Self.fontFile("DejaVuSans.ttf"), let boldPath = Self.fontFile("DejaVuSans-Bold.ttf") else {
+            return nil
+        }
+        var library: FT_Library?
+        guard FT_Init_FreeType(&library) == 0, let library else { return nil }
+        var regular: FT_Face?
+        guard FT_New_Face(library, regularPath, 0, &regular) == 0, let regular else {
+            FT_Done_FreeType(library)
+            return nil
+        }
+        var bold: FT_Face?
+        guard FT_New_Face(library, boldPath, 0, &bold) == 0, let bold else {
+            FT_Done_Face(regular)
+            FT_Done_FreeType(library)
+            return nil
+        }
+        faces = Mutex(FacesBox(library: library, regular: regular, bold: bold))
+    }
+
+    /// The em size in pixels for a text line `lineHeight` dots high: DejaVu's ascender plus
+    /// descender is 1.164 em.
+    static func emSize(lineHeight: Int) -> Int { max(1, Int((Double(lineHeight) / 1.164).rounded())) }
+
+    /// The width in dots of `text` on one line.
+    func width(of text: String, lineHeight: Int, bold: Bool) -> Int {
+        faces.withLock { box in
+            let face = bold ? box.bold : box.regular
+            FT_Set_Pixel_Sizes(face, 0, FT_UInt(Self.emSize(lineHeight: lineHeight)))
+            var width = 0
+            for scalar in text.unicodeScalars {
+                guard FT_Load_Char(face, FT_ULong(scalar.value), tm_ft_load_mono()) == 0 else { continue }
+                width += Int(face.pointee.glyph.pointee.advance.x) >> 6
+            }
+            return width
+        }
+    }
+
+    /// Draws one line of text, black on white, `lineHeight` dots high and as wide as it is.
+    func render(_ text: String, lineHeight: Int, bold: Bool) -> Bitmap {
+        let width = self.width(of: text, lineHeight: lineHeight, bold: bold)
+        var bitmap = Bitmap(width: max(1, width), height: max(1, lineHeight))
+        faces.withLock { box in
+            let face = bold ? box.bold : box.regular
+            let em = Self.emSize(lineHeight: lineHeight)
+            FT_Set_Pixel_Sizes(face, 0, FT_UInt(em))
+            let baseline = Int((Double(em) * 0.928).rounded())
+            var penX = 0
+            for scalar in text.unicodeScalars {
+                let flags = tm_ft_render_mono()
+                guard FT_Load_Char(face, FT_ULong(scalar.value), flags) == 0 else { continue }
+                let slot = face.pointee.glyph!
+                let glyph = slot.pointee.bitmap
+                let left = penX + Int(slot.pointee.bitmap_left)
+                let top = baseline - Int(slot.pointee.bitmap_top)
+                if let buffer = glyph.buffer {
+                    let pitch = Int(glyph.pitch)
+                    let mono = Int(glyph.pixel_mode) == Int(tm_ft_pixel_mode_mono())
+                    for row in 0..<Int(glyph.rows) {
+                        let y = top + row
+                        guard y >= 0, y < bitmap.height else { continue }
+                        for column in 0..<Int(glyph.width) {
+                            let x = left + column
+                            guard x >= 0, x < bitmap.width else { continue }
+                            let dark = mono
+                                ? (buffer[row * pitch + column >> 3] >> UInt8(7 - column & 7)) & 1 == 1
+                                : buffer[row * pitch + column] >= 128
+                            if dark { bitmap[x, y] = true }
+                        }
+                    }
+                }
+                penX += Int(slot.pointee.advance.x) >> 6
+            }
+        }
+        return bitmap
+    }
+}
