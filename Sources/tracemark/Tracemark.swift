@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Labels
 import Registry
 
 /// The `tracemark` command: the registry, scanners, labels and printers from a shell.
@@ -19,6 +20,7 @@ struct Tracemark: AsyncParsableCommand {
             FindCommand.self, HistoryCommand.self,
             ClassCommand.self, ProductCommand.self, SeriesCommand.self, GenerateCommand.self, LotSerialCommand.self,
             BlockCommand.self, WarehouseCommand.self, PartnerCommand.self, DemoCommand.self,
+            RenderCommand.self, TemplatesCommand.self,
         ]
     )
 
@@ -37,6 +39,9 @@ struct Tracemark: AsyncParsableCommand {
             case .databaseLocked, .database, .unsupportedDatabase: Foundation.exit(69)
             default: Foundation.exit(1)
             }
+        } catch let error as LabelError {
+            FileHandle.standardError.write(Data("tracemark: \(error)\n".utf8))
+            Foundation.exit(1)
         } catch {
             exit(withError: error)
         }
