@@ -18,9 +18,15 @@ public struct Length: Hashable, Sendable, CustomStringConvertible {
     public func dots(_ dpi: Int) -> Int {
         switch unit {
         case .dots: Int(value.rounded())
-        case .mm: Int((value * Double(dpi) / 25.4).rounded())
+        case .mm: Int((value * Self.dotsPerMillimetre(dpi)).rounded())
         case .inch: Int((value * Double(dpi)).rounded())
         }
+    }
+
+    /// A "203 dpi" printer head has 8 dots a millimetre (203.2 dpi), so 100 mm is 800 dots; the
+    /// other resolutions are what they say.
+    static func dotsPerMillimetre(_ dpi: Int) -> Double {
+        dpi == 203 ? 8 : Double(dpi) / 25.4
     }
 
     /// Parses `12.5mm`, `1in`, `30dots` (or `30dot`), or a bare number in `defaultUnit`.
