@@ -93,7 +93,8 @@ public struct EPLWriter: Sendable {
         case .text(let text):
             data = item.symbology == .ean13 ? String(text.prefix(12)) : item.symbology == .upcA ? String(text.prefix(11)) : text
         }
-        let wide = item.symbology == .itf14 || item.symbology == .code39 ? item.module * 3 : item.module
+        // Wide-to-narrow as libzint draws them: ITF 3, Code 39 2.
+        let wide = item.symbology == .itf14 ? item.module * 3 : item.symbology == .code39 ? item.module * 2 : item.module
         let line = "B\(item.x),\(item.y),0,\(selector),\(item.module),\(wide),\(item.height),N,\(Self.quoted(data))"
         out += Array(line.utf8) + [0x0A]
     }

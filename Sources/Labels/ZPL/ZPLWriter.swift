@@ -90,7 +90,8 @@ public struct ZPLWriter: Sendable {
         case (.itf14, .text(let digits)):
             zpl += "\(origin)^BY\(item.module),3^B2N,\(item.height),N,N,N^FD\(digits)^FS\n"
         case (.code39, .text(let text)):
-            zpl += "\(origin)^BY\(item.module),3^B3N,N,\(item.height),N,N^FH\\^FD\(ZPLEscaping.hex(text))^FS\n"
+            // Wide bars twice the narrow ones, as libzint draws Code 39 for PNG (ITF: three times).
+            zpl += "\(origin)^BY\(item.module),2^B3N,N,\(item.height),N,N^FH\\^FD\(ZPLEscaping.hex(text))^FS\n"
         default:
             // GS1 QR has no FNC1 mode in ^BQ: the symbol goes as a graphic of libzint's modules.
             zpl += "\(origin)\(ZPLGraphic.field(SymbolRaster.draw(item)))^FS\n"
