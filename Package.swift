@@ -85,7 +85,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "GS1Tests", dependencies: ["GS1"], swiftSettings: swiftSettings),
-        .testTarget(name: "LabelsTests", dependencies: ["Labels", "GS1"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "LabelsTests", dependencies: ["Labels", "GS1"], exclude: ["Golden"], swiftSettings: swiftSettings),
         .testTarget(
             name: "RegistryTests",
             dependencies: [

@@ -78,3 +78,19 @@ import Testing
         #expect(result.labels.first?.width == label.width)
     }
 }
+
+extension SymbologyTests {
+    /// FIELD-NOTES: zint warns (and with warnings made errors, refuses) QR with UTF-8 unless the
+    /// ECI is given; non-Latin data must still encode and read back.
+    @Test func qrWithNonLatinTextReadsBack() async throws {
+        let template = try TemplateLoader().load(yaml: """
+            size: [60mm, 60mm]
+            elements:
+              - {type: barcode, symbology: qr, at: [5mm, 5mm], module: 0.5mm, data: "{{name}}"}
+            sample: {name: "Åsa Ærø Привет"}
+            """)
+        let label = try template.layout(template.sample)
+        let result = try await Oracle.decode(try PNGRenderer().png(label), extension: "png")
+        #expect(result.labels.first?.barcodes.map(\.text) == ["Åsa Ærø Привет"])
+    }
+}

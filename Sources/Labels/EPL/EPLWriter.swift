@@ -53,10 +53,12 @@ public struct EPLWriter: Sendable {
     }
 
     private func text(_ run: TextRun, into out: inout [UInt8]) {
-        // Resident fonts 1–5 are 12, 16, 20, 24 and 48 dots high (at 203 dpi); then scale 1–6.
-        let heights = [(1, 12), (2, 16), (3, 20), (4, 24), (5, 48)]
+        // Resident fonts 1–5 are 8 x 12, 10 x 16, 12 x 20, 14 x 24 and 32 x 48 dots (at 203 dpi),
+        // scaled 1–6 times. The height is matched; the width is narrowed (but not below one) when
+        // the text would run past the length the layout measured for it.
+        let fonts = [(1, 8, 12), (2, 10, 16), (3, 12, 20), (4, 14, 24), (5, 32, 48)]
         var best = (font: 1, multiplier: 1, error: Int.max)
-        for (font, height) in heights {
+        for (font, _, height) in fonts {
             for multiplier in 1...6 {
                 let error = abs(height * multiplier - run.lineHeight)
                 if error < best.error || (error == best.error && multiplier < best.multiplier) {
@@ -64,8 +66,11 @@ public struct EPLWriter: Sendable {
                 }
             }
         }
+        let characterWidth = fonts[best.font - 1].1
+        var horizontal = best.multiplier
+        while horizontal > 1, run.text.count * characterWidth * horizontal > max(run.length, 1) { horizontal -= 1 }
         let rotation = run.rotation / 90
-        let line = "A\(run.x),\(run.y),\(rotation),\(best.font),\(best.multiplier),\(best.multiplier),N,\(Self.quoted(run.text))"
+        let line = "A\(run.x),\(run.y),\(rotation),\(best.font),\(horizontal),\(best.multiplier),N,\(Self.quoted(run.text))"
         out += Array(line.utf8) + [0x0A]
     }
 

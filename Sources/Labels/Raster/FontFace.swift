@@ -29,13 +29,14 @@ final class FontFace: Sendable {
     }
 
     /// Folders searched for the fonts: `TRACEMARK_FONT_DIR`, then `fonts/truetype/dejavu` under
-    /// each of `XDG_DATA_DIRS` (default `/usr/local/share:/usr/share`).
+    /// each of `XDG_DATA_DIRS` and the standard `/usr/local/share` and `/usr/share`.
     static func fontFile(_ name: String) -> String? {
         let environment = ProcessInfo.processInfo.environment
         var folders: [String] = []
         if let own = environment["TRACEMARK_FONT_DIR"] { folders.append(own) }
-        let dataDirs = environment["XDG_DATA_DIRS"].flatMap { $0.isEmpty ? nil : $0 } ?? "/usr/local/share:/usr/share"
-        folders += dataDirs.split(separator: ":").map { "\($0)/fonts/truetype/dejavu" }
+        let dataDirs = (environment["XDG_DATA_DIRS"] ?? "").split(separator: ":").map(String.init)
+            + ["/usr/local/share", "/usr/share"]
+        folders += dataDirs.map { "\($0)/fonts/truetype/dejavu" }
         return folders.map { "\($0)/\(name)" }.first { FileManager.default.fileExists(atPath: $0) }
     }
 

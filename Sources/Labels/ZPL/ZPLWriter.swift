@@ -53,7 +53,10 @@ public struct ZPLWriter: Sendable {
         let strikes = run.bold ? [(0, 0), run.rotation % 180 == 0 ? (1, 0) : (0, 1)] : [(0, 0)]
         for (dx, dy) in strikes {
             zpl += "^FO\(run.x + dx),\(run.y + dy)^A0\(orientation),\(run.lineHeight),\(run.lineHeight)"
-            zpl += "^FB\(max(1, run.length)),1,0,\(justification),0^FH\\^FD\(data)^FS\n"
+            // Left-aligned lines need no field block: the line was broken with our font's
+            // widths, and a one-line ^FB would overprint if the printer's font ran longer.
+            if run.alignment != .left { zpl += "^FB\(max(1, run.length)),1,0,\(justification),0" }
+            zpl += "^FH\\^FD\(data)^FS\n"
         }
     }
 
