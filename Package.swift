@@ -84,6 +84,13 @@ let package = Package(
             path: "Benchmarks/RegistryBenchmarks",
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "LabelBenchmarks",
+            dependencies: ["Labels"],
+            path: "Benchmarks/LabelBenchmarks",
+            exclude: ["peers.sh"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "GS1Tests", dependencies: ["GS1"], swiftSettings: swiftSettings),
         .testTarget(
             name: "LabelsTests", dependencies: ["Labels", "GS1"], exclude: ["Golden"], swiftSettings: swiftSettings),

@@ -12,10 +12,12 @@ packages=(
     libpng-dev libfreetype-dev      # labels: PNG output and text
     fonts-dejavu-core               # labels: the font text is measured and drawn with
     python3-pip zbar-tools          # tests: the barcode oracle's installer, and a second reader
+    zint util-linux                 # label benchmarks: the zint command line as a peer; taskset
 )
 # The oracle's Python packages (PyPI), installed for the python3 on PATH.
-python_packages=(zxing-cpp zplkit pillow)
-python_modules=(zxingcpp zplkit PIL)
+# zebrafy is the label benchmarks' peer for ^GF conversion.
+python_packages=(zxing-cpp zplkit pillow zebrafy)
+python_modules=(zxingcpp zplkit PIL zebrafy)
 
 missing=()
 for p in "${packages[@]}"; do

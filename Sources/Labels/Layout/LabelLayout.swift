@@ -55,3 +55,11 @@ enum LayoutItem: Sendable {
     case reverse(x: Int, y: Int, width: Int, height: Int)
     case image(x: Int, y: Int, bitmap: Bitmap)
 }
+
+extension LabelLayout {
+    /// A label that is one picture, e.g. to send a rendered image as a ZPL `^GF` graphic.
+    public static func graphic(_ bitmap: Bitmap, dpi: Int, copies: Int = 1) -> LabelLayout {
+        LabelLayout(width: bitmap.width, height: bitmap.height, dpi: dpi, copies: copies,
+                    items: [.image(x: 0, y: 0, bitmap: bitmap)])
+    }
+}

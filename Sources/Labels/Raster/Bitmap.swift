@@ -113,14 +113,28 @@ public struct Bitmap: Hashable, Sendable {
     /// `blackBit` is the bit value for a black dot (1 for ZPL `^GF`, 0 for EPL `GW` and PNG).
     public func packedRows(blackBit: UInt8) -> (bytesPerRow: Int, bytes: [UInt8]) {
         let bytesPerRow = (width + 7) / 8
-        var bytes = [UInt8](repeating: blackBit == 1 ? 0 : 0xFF, count: bytesPerRow * height)
+        var bytes = [UInt8](repeating: 0, count: bytesPerRow * height)
+        let fullBytes = width / 8
         pixels.withUnsafeBufferPointer { source in
             bytes.withUnsafeMutableBufferPointer { out in
                 for row in 0..<height {
                     let base = row * width
-                    for column in 0..<width where source[base + column] != 0 {
-                        let mask = UInt8(0x80) >> UInt8(column & 7)
-                        if blackBit == 1 { out[row * bytesPerRow + column >> 3] |= mask } else { out[row * bytesPerRow + column >> 3] &= ~mask }
+                    let outBase = row * bytesPerRow
+                    for index in 0..<bytesPerRow {
+                        var byte: UInt8 = 0
+                        let first = base + index * 8
+                        if index < fullBytes {
+                            // Pixels are 0 or 1: eight of them make the byte, first one highest.
+                            byte = source[first] << 7 | source[first + 1] << 6 | source[first + 2] << 5
+                                | source[first + 3] << 4 | source[first + 4] << 3 | source[first + 5] << 2
+                                | source[first + 6] << 1 | source[first + 7]
+                        } else {
+                            for bit in 0..<(width - index * 8) where source[first + bit] != 0 {
+                                byte |= UInt8(0x80) >> UInt8(bit)
+                            }
+                        }
+                        // Padding dots past the width are white either way.
+                        out[outBase + index] = blackBit == 1 ? byte : ~byte
                     }
                 }
             }

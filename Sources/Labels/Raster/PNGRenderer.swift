@@ -68,11 +68,20 @@ public struct PNGRenderer: Sendable {
             let dx = Double(px - cx), dy = Double(py - cy)
             return dx * dx + dy * dy <= Double(r) * Double(r)
         }
-        for py in 0..<height {
-            for px in 0..<width where inside(px, py, width, height, radius)
-                && !inside(px - thickness, py - thickness, width - 2 * thickness, height - 2 * thickness, max(0, radius - thickness)) {
-                let cx = x + px, cy = y + py
-                if cx >= 0, cy >= 0, cx < canvas.width, cy < canvas.height { canvas[cx, cy] = true }
+        // Straight edges are filled whole; only the four corner squares are tested dot by dot.
+        let corner = max(radius, thickness)
+        canvas.fill(x: x + corner, y: y, width: width - 2 * corner, height: thickness)
+        canvas.fill(x: x + corner, y: y + height - thickness, width: width - 2 * corner, height: thickness)
+        canvas.fill(x: x, y: y + corner, width: thickness, height: height - 2 * corner)
+        canvas.fill(x: x + width - thickness, y: y + corner, width: thickness, height: height - 2 * corner)
+        let innerRadius = max(0, radius - thickness)
+        for (left, top) in [(0, 0), (width - corner, 0), (0, height - corner), (width - corner, height - corner)] {
+            for py in top..<(top + corner) {
+                for px in left..<(left + corner) where inside(px, py, width, height, radius)
+                    && !inside(px - thickness, py - thickness, width - 2 * thickness, height - 2 * thickness, innerRadius) {
+                    let cx = x + px, cy = y + py
+                    if cx >= 0, cy >= 0, cx < canvas.width, cy < canvas.height { canvas[cx, cy] = true }
+                }
             }
         }
     }
