@@ -94,3 +94,15 @@ extension SymbologyTests {
         #expect(result.labels.first?.barcodes.map(\.text) == ["Åsa Ærø Привет"])
     }
 }
+
+extension SymbologyTests {
+    /// At 600 dpi a 0.5 mm module is 12 dots, more than ^BQ/^BX/^BY take (10): the symbol goes
+    /// as a graphic and still reads back from the ZPL.
+    @Test(arguments: cases.filter { ["qr", "gs1-datamatrix", "gs1-128"].contains($0.symbology) })
+    func zplAt600DpiDecodes(_ testCase: Case) async throws {
+        let label = try Self.template(testCase).layout(.object([:]), dpi: 600)
+        let zpl = ZPLWriter().write(label)
+        let result = try await Oracle.decode(Data(zpl.utf8), extension: "zpl", dpi: 600)
+        Self.check(result, testCase, "ZPL at 600 dpi")
+    }
+}

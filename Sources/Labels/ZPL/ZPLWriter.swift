@@ -62,6 +62,12 @@ public struct ZPLWriter: Sendable {
 
     private func barcode(_ item: BarcodeItem, into zpl: inout String) {
         let origin = "^FO\(item.x),\(item.y)"
+        // ^BY, ^BQ and ^BX take at most 10 dots a module; larger modules (0.5 mm at 600 dpi) go
+        // as a graphic of libzint's modules instead, still in whole dots.
+        guard item.module <= 10 else {
+            zpl += "\(origin)\(ZPLGraphic.field(SymbolRaster.draw(item)))^FS\n"
+            return
+        }
         switch (item.symbology, item.content) {
         case (.gs1_128, .gs1(let elements)):
             let tokens = Code128Plan.tokens(
