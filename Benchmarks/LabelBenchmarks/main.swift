@@ -5,7 +5,7 @@
 //   2. png   the same labels as 1-bit PNG at 203 dpi: labels/s. Goal: > 1,000.
 //   3. gf    convert an 812 x 1218 dot image to a compressed ^GF: ms per image.
 //
-// LabelBenchmarks TEMPLATES_FOLDER [--count N]
+// LabelBenchmarks TEMPLATES_FOLDER [--count N] [--only zpl|png|gf]
 // The figures (and the peers', measured in the same run by `make bench`) are in BENCHMARKS.md.
 import Foundation
 import Labels
@@ -42,22 +42,26 @@ func measure(_ name: String, unit: String = "labels/s", _ body: () throws -> Int
     }
 }
 
+/// `--only zpl|png|gf` runs one of them (e.g. under a profiler).
+let only: String? = arguments.firstIndex(of: "--only").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
+func wanted(_ name: String) -> Bool { only == nil || only == name }
+
 var bytes = 0
-try measure("zpl") {
+if wanted("zpl") { try measure("zpl") {
     for item in data { bytes &+= ZPLWriter().write(try template.layout(item, dpi: 203)).utf8.count }
     return data.count
-}
-try measure("png") {
+} }
+if wanted("png") { try measure("png") {
     for item in data { bytes &+= try PNGRenderer().png(try template.layout(item, dpi: 203)).count }
     return data.count
-}
+} }
 
 // An 812 x 1218 picture: the pictogram scaled up, as a full 4 x 6 in label graphic.
 let picture = try PNGFile.readMonochrome(URL(fileURLWithPath: folder).appendingPathComponent("images/exclamation-ghs07.png"))
     .scaled(width: 812, height: 1218)
 let graphicLabel = LabelLayout.graphic(picture, dpi: 203)
-measure("gf", unit: "ms") {
+if wanted("gf") { measure("gf", unit: "ms") {
     for _ in 0..<100 { bytes &+= ZPLWriter().write(graphicLabel).utf8.count }
     return 100
-}
+} }
 if bytes == 0 { print("no output") }

@@ -56,3 +56,19 @@ import Testing
         #expect(data[path: "a.missing"] == nil)
     }
 }
+
+extension FieldTests {
+    /// Plain fields are rendered without Mustache; they must print exactly what Mustache prints.
+    @Test(arguments: [
+        "LOT {{lot.number}} / {{quantity}}", #"{{lot.expiry | date: "dd.MM.yy"}}-{{uppercased(lot.number)}}"#,
+        "{{missing.path}}x{{lot.number}}", "{{expiry(lot.expiry)}} {{lowercased(expiry(lot.expiry))}}",
+        "{{{text}}} {{&text}}", "{{lot.number}}{{! a comment }}",
+    ])
+    func plainFieldsPrintWhatMustachePrints(_ source: String) throws {
+        var formats: [String: FieldFormat] = ["expiry": .date("d MMM")]
+        let field = try Field(source, formats: &formats)
+        let fast = field.render(data, formats: formats)
+        #expect(fast == field.renderThroughMustache(data, formats: formats))
+        #expect(!fast.isEmpty)
+    }
+}

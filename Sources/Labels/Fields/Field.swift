@@ -16,6 +16,15 @@ struct Field: Sendable {
     let requiredPaths: [String]
     /// Transform names used, which must be formats of the template or built in.
     let transforms: [String]
+    /// The same text as plain pieces when it has no sections or partials (the usual field):
+    /// rendered without Mustache's reflection and casts, which dominate the per-label time.
+    private let pieces: [Piece]?
+
+    private enum Piece: Sendable {
+        case text(String)
+        /// A value by path, with transforms applied innermost first.
+        case value(path: [String], transforms: [String])
+    }
 
     /// Compiles `source`, adding the formats written after pipes to `formats`.
     init(_ source: String, formats: inout [String: FieldFormat]) throws(LabelError) {
@@ -24,9 +33,11 @@ struct Field: Sendable {
             template = nil
             requiredPaths = []
             transforms = []
+            pieces = nil
             return
         }
         let (rewritten, paths, transforms) = try Self.rewrite(source, formats: &formats)
+        pieces = Self.pieces(rewritten, formats: Set(formats.keys))
         do {
             template = try MustacheTemplate(string: "{{%CONTENT_TYPE:TEXT}}" + rewritten)
         } catch {
@@ -42,6 +53,7 @@ struct Field: Sendable {
         template = nil
         requiredPaths = []
         transforms = []
+        pieces = nil
     }
 
     var isConstant: Bool { template == nil }
@@ -49,7 +61,70 @@ struct Field: Sendable {
     /// The field filled with `data`.
     func render(_ data: LabelData, formats: [String: FieldFormat]) -> String {
         guard let template else { return source }
-        return template.render(FieldScope(value: data, formats: formats))
+        guard let pieces else { return template.render(FieldScope(value: data, formats: formats)) }
+        var out = ""
+        for piece in pieces {
+            switch piece {
+            case .text(let text):
+                out += text
+            case .value(let path, let transforms):
+                var node = data
+                var found = true
+                for key in path {
+                    switch node {
+                    case .object(let members) where members[key] != nil: node = members[key]!
+                    case .list(let items) where Int(key).map(items.indices.contains) == true: node = items[Int(key)!]
+                    default: found = false
+                    }
+                    if !found { break }
+                }
+                guard found, node != .null else { continue }
+                // As through FieldScope: the innermost transform sees the value (a format applies
+                // to it), the others see text, where only the text transforms exist.
+                var text: String? = node.text
+                for (index, name) in transforms.reversed().enumerated() {
+                    if let format = formats[name] {
+                        text = index == 0 ? (format.apply(to: node) ?? node.text) : nil
+                    } else {
+                        text = text?.transform(name) as? String
+                    }
+                }
+                out += text ?? ""
+            }
+        }
+        return out
+    }
+
+    /// The field rendered by swift-mustache even when it is plain (to check the two agree).
+    func renderThroughMustache(_ data: LabelData, formats: [String: FieldFormat]) -> String {
+        template?.render(FieldScope(value: data, formats: formats)) ?? source
+    }
+
+    /// Plain pieces for a rewritten text whose tags are all `{{path}}` or `{{name(path)}}` with
+    /// formats or the text transforms; `nil` for anything else (sections, partials, `.`, `empty`).
+    private static func pieces(_ rewritten: String, formats: Set<String>) -> [Piece]? {
+        var pieces: [Piece] = []
+        var rest = Substring(rewritten)
+        while let open = rest.range(of: "{{") {
+            if open.lowerBound > rest.startIndex { pieces.append(.text(String(rest[..<open.lowerBound]))) }
+            guard let close = rest[open.upperBound...].range(of: "}}") else { return nil }
+            var expression = Substring(rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces))
+            rest = rest[close.upperBound...]
+            guard let first = expression.first, first.isLetter || first == "_" else { return nil }
+            var names: [String] = []
+            while let paren = expression.firstIndex(of: "("), expression.hasSuffix(")") {
+                names.append(String(expression[..<paren]).trimmingCharacters(in: .whitespaces))
+                expression = expression[expression.index(after: paren)..<expression.index(before: expression.endIndex)]
+            }
+            let path = expression.trimmingCharacters(in: .whitespaces)
+            let allowed = names.allSatisfy { formats.contains($0) || ["uppercased", "lowercased", "capitalized"].contains($0) }
+            guard allowed, !path.isEmpty, !path.hasPrefix("."), path.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." || $0 == "-" }) else {
+                return nil
+            }
+            pieces.append(.value(path: path.split(separator: ".").map(String.init), transforms: names))
+        }
+        if !rest.isEmpty { pieces.append(.text(String(rest))) }
+        return pieces
     }
 
     /// Rewrites `{{path | date: "pattern"}}` into `{{_date_N(path)}}`, and lists the paths and
