@@ -80,11 +80,33 @@ import Testing
         #expect(error?["element"] as? String == "barcode 'datamatrix'")
     }
 
+    /// Product and lot from the registry (SQLite), partner and quantity from --data.
+    @Test func renderTakesTheLotFromTheRegistry() async throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let db = ["--db", folder.appendingPathComponent("registry.sqlite").path]
+        #expect(try await tracemark(["class", "add", "LOTS", "--tracking", "lot", "--format", "L{counter:4}"] + db, in: folder).status == 0)
+        #expect(try await tracemark(["product", "add", "OIL", "--gtin", "9501101530003", "--class", "LOTS",
+                                     "--description", "Oil 5 l"] + db, in: folder).status == 0)
+        #expect(try await tracemark(["lot", "register", "OIL", "L-77", "--expiry", "2027-03-31"] + db, in: folder).status == 0)
+        try Data(#"{"quantity": 5, "unit": "l", "partner": {"name": "ACME"}, "copies": 1}"#.utf8)
+            .write(to: folder.appendingPathComponent("rest.json"))
+        let run = try await tracemark(["render", "gs1-lot-100x50", "--product", "OIL", "--lot", "L-77", "--data", "rest.json",
+                                       "--format", "png", "-o", "lot.png"] + db, in: folder)
+        #expect(run.status == 0, "\(run.stderr)")
+        let result = try await Oracle.decode(try Data(contentsOf: folder.appendingPathComponent("lot.png")), extension: "png")
+        #expect(Set(result.labels.flatMap(\.barcodes).map(\.text)) == ["(01)09501101530003(17)270331(10)L-77"])
+        let unknown = try await tracemark(["render", "gs1-lot-100x50", "--product", "OIL", "--lot", "L-78", "--data", "rest.json"] + db, in: folder)
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr.contains("no lot L-78"))
+    }
+
     @Test func aBadCommandLineExits64() async throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         #expect(try await tracemark(["render", "serial-50x25", "--dpi", "250"], in: folder).status == 64)
         #expect(try await tracemark(["render", "serial-50x25", "--format", "pdf"], in: folder).status == 64)
+        #expect(try await tracemark(["render", "serial-50x25", "--lot", "L1"], in: folder).status == 64)
     }
 
     @Test func templatesValidatesAFolder() async throws {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Labels
+import Registry
 
 /// The output languages of `render`.
 enum LabelFormat: String, ExpressibleByArgument, CaseIterable {
@@ -13,38 +14,59 @@ struct RenderCommand: AsyncParsableCommand {
         abstract: "Fill a label template with data and write it as ZPL II, EPL2 or PNG.",
         discussion: """
             Example: tracemark render Templates/gs1-lot-100x50.yaml --data lot.json --format png --out lot.png. \
-            Without --data the template's sample data is used. TEMPLATE is a file (.yaml, or a raw .zpl/.epl \
+            Without --data the template's sample data is used. --product ARTICLE with --lot or --serial NUMBER \
+            takes product and lot/serial from the registry (--db), over --data (partner, quantity, copies …). TEMPLATE is a file (.yaml, or a raw .zpl/.epl \
             with Mustache placeholders) or the name of a template in ./Templates (or $TRACEMARK_TEMPLATES). \
             Output goes to --out, or to standard output.
             """)
 
+    @OptionGroup var options: GlobalOptions
     @Argument(help: "The template file or name.") var template: String
-    @Option(help: "Label data as JSON (default: the template's sample).") var data: String?
+    @Option(help: "Label data as JSON (default: the template's sample, unless --product is given).") var data: String?
+    @Option(help: "Take product data from the registry (--db) for this article number.") var product: String?
+    @Option(help: "With --product: take the lot's data from the registry.") var lot: String?
+    @Option(help: "With --product: take the serial's data from the registry.") var serial: String?
     @Option(help: "zpl, epl or png.") var format: LabelFormat = .zpl
     @Option(help: "Printer resolution in dots per inch: 152, 203, 300 or 600 (default: the template's).") var dpi: Int?
     @Option(help: "Copies of the label (default: the template's copies field, or 1).") var copies: Int?
     @Option(name: [.short, .long], help: "Write to this file instead of standard output.") var out: String?
     @Flag(help: "PNG as 8-bit grey for previews instead of 1-bit for printing.") var preview = false
-    @Flag(help: "Print a JSON summary (and errors as JSON on standard error).") var json = false
 
     func validate() throws {
         if let dpi, ![152, 203, 300, 600].contains(dpi) {
             throw ValidationError("--dpi must be 152, 203, 300 or 600")
         }
         if let copies, copies < 1 { throw ValidationError("--copies must be at least 1") }
+        if (lot != nil || serial != nil) && product == nil { throw ValidationError("--lot and --serial need --product") }
+        if lot != nil && serial != nil { throw ValidationError("give --lot or --serial, not both") }
     }
 
     func run() async throws {
         do {
             let url = TemplateLocation.resolve(template)
             let template = try TemplateLoader().load(contentsOf: url)
-            var labelData = template.sample
+            var labelData = product == nil ? template.sample : .object([:])
             if let data {
                 let contents: Data
                 do { contents = try Data(contentsOf: URL(fileURLWithPath: data)) } catch {
                     throw LabelError(.io, "cannot read --data \(data): \(error.localizedDescription)")
                 }
                 labelData = try LabelData(json: contents)
+            }
+            if let product {
+                let number = lot ?? serial
+                let base = labelData
+                labelData = try await options.withRegistry { registry in
+                    let found = try await registry.product(product)
+                    var lotSerial: LotSerial?
+                    if let number {
+                        lotSerial = try await registry.lotSerial(product: product, number: number)
+                        guard lotSerial != nil else {
+                            throw RegistryError(.notFound, "product \(product) has no \(lot != nil ? "lot" : "serial") \(number)")
+                        }
+                    }
+                    return LabelData.from(product: found, lotSerial: lotSerial, over: base)
+                }
             }
             try template.check(labelData)
             let bytes = try render(template, labelData)
@@ -55,7 +77,7 @@ struct RenderCommand: AsyncParsableCommand {
             } else {
                 FileHandle.standardOutput.write(bytes)
             }
-            if json {
+            if options.json {
                 let summary: [String: String] = [
                     "template": template.name, "format": format.rawValue, "bytes": String(bytes.count),
                     "dpi": String(dpi ?? template.dpi), "out": out ?? "-",
@@ -63,7 +85,7 @@ struct RenderCommand: AsyncParsableCommand {
                 let encoded = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys])
                 FileHandle.standardError.write(encoded + Data("\n".utf8))
             }
-        } catch let error as LabelError where json {
+        } catch let error as LabelError where options.json {
             var object: [String: Any] = ["error": error.message, "code": "\(error.code)"]
             if let file = error.file { object["file"] = file }
             if let line = error.line { object["line"] = line }
