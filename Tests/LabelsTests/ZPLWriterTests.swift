@@ -76,6 +76,27 @@ import Testing
         #expect(zpl.contains(",_^FH\\^FD_10109501101530003" + "21A__B^FS"))
     }
 
+    /// In a ^FB field (centred or right-aligned text) `\&` is a line break, read after ^FH's hex
+    /// is decoded; text with a backslash is aligned without ^FB, so `a\&b` stays on one line.
+    @Test func aBackslashInCentredTextIsNotAFieldBlockEscape() async throws {
+        let template = try TemplateLoader().load(yaml: """
+            size: [60mm, 30mm]
+            units: dots
+            elements:
+              - {type: text, at: [20, 20], text: "{{t}}", size: 40, align: center, box: [400, 100]}
+            sample: {t: x}
+            """)
+        let zpl = ZPLWriter().write(try template.layout(.object(["t": .string("A\\&B")])))
+        #expect(zpl.contains("^FDA\\5C&B^FS"))
+        #expect(!zpl.contains("^FB"))
+        let png = FileManager.default.temporaryDirectory.appendingPathComponent("tracemark-fb-\(UUID().uuidString).png")
+        defer { try? FileManager.default.removeItem(at: png) }
+        _ = try await Oracle.decode(Data(zpl.utf8), extension: "zpl", renderedPNG: png)
+        let rendered = try PNGFile.readMonochrome(png)
+        let inkRows = (0..<rendered.height).filter { y in (0..<rendered.width).contains { rendered[$0, y] } }
+        #expect((inkRows.max() ?? 0) - (inkRows.min() ?? 0) < 45, "one line of 40 dots")
+    }
+
     @Test func sizeCopiesAndEncodingAreSet() throws {
         let template = try TemplateLoader().load(yaml: """
             size: [100mm, 50mm]

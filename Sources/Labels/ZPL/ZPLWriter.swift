@@ -50,12 +50,27 @@ public struct ZPLWriter: Sendable {
         case .right: "R"
         }
         let data = ZPLEscaping.hex(run.text)
+        // Inside ^FB a backslash starts ^FB's own escapes (`\&` is a line break), read after ^FH
+        // has decoded the hex, and `\\` for a backslash needs ^CI13. Text with a backslash is
+        // therefore aligned by our own font's width instead of by a field block.
+        let fieldBlock = run.alignment != .left && !run.text.contains("\\")
+        var run = run
+        if run.alignment != .left, !fieldBlock {
+            let spare = max(0, run.length - TextLayout.width(run.text, lineHeight: run.lineHeight, bold: run.bold))
+            let shift = run.alignment == .center ? spare / 2 : spare
+            switch run.rotation {
+            case 90: run.y += shift
+            case 180: run.x += spare - shift  // read right to left: the start is on the right
+            case 270: run.y += spare - shift  // read bottom to top
+            default: run.x += shift
+            }
+        }
         let strikes = run.bold ? [(0, 0), run.rotation % 180 == 0 ? (1, 0) : (0, 1)] : [(0, 0)]
         for (dx, dy) in strikes {
             zpl += "^FO\(run.x + dx),\(run.y + dy)^A0\(orientation),\(run.lineHeight),\(run.lineHeight)"
             // Left-aligned lines need no field block: the line was broken with our font's
             // widths, and a one-line ^FB would overprint if the printer's font ran longer.
-            if run.alignment != .left { zpl += "^FB\(max(1, run.length)),1,0,\(justification),0" }
+            if fieldBlock { zpl += "^FB\(max(1, run.length)),1,0,\(justification),0" }
             zpl += "^FH\\^FD\(data)^FS\n"
         }
     }
