@@ -202,3 +202,22 @@ import Testing
         }
     }
 }
+
+extension TemplateLoaderTests {
+    @Test func aBarcodeThatDoesNotFitOnTheLabelIsRefused() throws {
+        let error = try #require(loadError("""
+            size: [50mm, 25mm]
+            elements:
+              - type: barcode
+                id: wide
+                symbology: gs1-128
+                at: [5, 5]
+                module: 0.5
+                ais: {"01": "09501101530003", "10": "LOT-4711"}
+            """))
+        #expect(error.code == .invalidValue)
+        #expect(error.element == "barcode 'wide'")
+        #expect(error.line == 3)
+        #expect(error.message.contains("does not fit"))
+    }
+}

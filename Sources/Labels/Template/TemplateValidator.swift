@@ -18,7 +18,20 @@ struct TemplateValidator {
         }
         // Filling the sample encodes every barcode (through libzint, which refuses what a
         // scanner could not read back) and finds data a symbology cannot take.
-        _ = try template.layout(template.sample)
+        let label = try template.layout(template.sample)
+        // A barcode cut off by the label's edge does not scan: refuse it here, at the template's
+        // resolution, rather than on the printer.
+        for item in label.items {
+            guard case .barcode(let barcode) = item else { continue }
+            let (width, height) = barcode.size
+            if barcode.x < 0 || barcode.y < 0 || barcode.x + width > label.width || barcode.y + height > label.height {
+                let element = template.elements.first { $0.name == barcode.name }
+                throw LabelError(
+                    .invalidValue,
+                    "the barcode is \(width) x \(height) dots at (\(barcode.x), \(barcode.y)) and does not fit on the \(label.width) x \(label.height) dot label at \(label.dpi) dpi; move it or make the module smaller",
+                    file: template.file, line: element?.line, element: barcode.name)
+            }
+        }
     }
 
     func fields(of element: Element) -> [Field] {
