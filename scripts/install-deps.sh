@@ -11,6 +11,7 @@ packages=(
     libzint-dev                     # labels: barcode symbols
     libpng-dev libfreetype-dev      # labels: PNG output and text
     fonts-dejavu-core               # labels: the font text is measured and drawn with
+    libzbar-dev libdmtx-dev         # labels: check before print reads barcodes back
     python3-pip zbar-tools          # tests: the barcode oracle's installer, and a second reader
     zint util-linux                 # label benchmarks: the zint command line as a peer; taskset
 )

@@ -5,7 +5,7 @@ public struct LabelError: Error, Hashable, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: Hashable, Sendable {
             case syntax, unknownElement, unknownProperty, invalidValue, missingField, unencodable
-            case missingImage, unsupported, io
+            case missingImage, unsupported, io, unverified
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -28,6 +28,8 @@ public struct LabelError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let unsupported = Code(.unsupported)
         /// Reading or writing a file failed.
         public static let io = Code(.io)
+        /// Check before print: a barcode did not read back to the data it was meant to carry.
+        public static let unverified = Code(.unverified)
 
         public var description: String { "\(base)" }
     }

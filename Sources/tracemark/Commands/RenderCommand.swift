@@ -15,7 +15,9 @@ struct RenderCommand: AsyncParsableCommand {
         discussion: """
             Example: tracemark render Templates/gs1-lot-100x50.yaml --data lot.json --format png --out lot.png. \
             Without --data the template's sample data is used. --product ARTICLE with --lot or --serial NUMBER \
-            takes product and lot/serial from the registry (--db), over --data (partner, quantity, copies …). TEMPLATE is a file (.yaml, or a raw .zpl/.epl \
+            takes product and lot/serial from the registry (--db), over --data (partner, quantity, copies …). \
+            Every barcode is read back before anything is written (--no-verify skips it); a label whose \
+            barcode would not scan back to its data is refused with exit status 1. TEMPLATE is a file (.yaml, or a raw .zpl/.epl \
             with Mustache placeholders) or the name of a template in ./Templates (or $TRACEMARK_TEMPLATES). \
             Output goes to --out, or to standard output.
             """)
@@ -31,6 +33,8 @@ struct RenderCommand: AsyncParsableCommand {
     @Option(help: "Copies of the label (default: the template's copies field, or 1).") var copies: Int?
     @Option(name: [.short, .long], help: "Write to this file instead of standard output.") var out: String?
     @Flag(help: "PNG as 8-bit grey for previews instead of 1-bit for printing.") var preview = false
+    @Flag(inversion: .prefixedNo, help: "Check before print: read every barcode back (zbar, libdmtx) and refuse the label unless it gives the data put in.")
+    var verify = true
 
     func validate() throws {
         if let dpi, ![152, 203, 300, 600].contains(dpi) {
@@ -104,6 +108,7 @@ struct RenderCommand: AsyncParsableCommand {
             return Data(try template.renderRaw(data).utf8)
         }
         let label = try template.layout(data, dpi: dpi, copies: copies)
+        if verify { try LabelVerifier().verify(label) }
         switch format {
         case .zpl: return Data(ZPLWriter().write(label).utf8)
         case .epl: return Data(EPLWriter().write(label))
