@@ -52,6 +52,20 @@ import Testing
         #expect(epl == golden)
     }
 
+    /// EPL2's resident fonts are larger on 300 dpi printers: a 44-dot line is font 4 there.
+    @Test func fontsFollowThePrintersResolution() throws {
+        let template = try TemplateLoader().load(yaml: """
+            size: [50mm, 25mm]
+            elements:
+              - {type: text, at: [1mm, 1mm], text: "Lot", size: 44dots}
+            """)
+        let at300 = String(decoding: EPLWriter().write(try template.layout(template.sample, dpi: 300)), as: UTF8.self)
+        #expect(at300.contains("A12,12,0,4,1,1,N,\"Lot\""))
+        let at203 = String(decoding: EPLWriter().write(try template.layout(template.sample, dpi: 203)), as: UTF8.self)
+        // At 203 dpi every font misses 44 by 4 dots; the one needing least scaling wins (5, 48 dots).
+        #expect(at203.contains("A8,8,0,5,1,1,N,\"Lot\""))
+    }
+
     /// FIELD-NOTES: EPL2 printers lack 2-D symbols, so a DataMatrix goes as a `GW` bitmap, whose
     /// bits are 1 for white (the reverse of `^GF`). The bitmap decodes to the data put in.
     @Test func matrixSymbolsGoAsGWBitmapsThatDecode() async throws {

@@ -17,10 +17,10 @@ public struct EPLWriter: Sendable {
         for item in label.items {
             switch item {
             case .text(let run):
-                text(run, into: &out)
+                text(run, dpi: label.dpi, into: &out)
             case .barcode(let barcode):
                 self.barcode(barcode, into: &out)
-                if let hri = barcode.humanReadable { text(hri, into: &out) }
+                if let hri = barcode.humanReadable { text(hri, dpi: label.dpi, into: &out) }
             case .box(let x, let y, let width, let height, let thickness, _):
                 if thickness * 2 >= min(width, height) {
                     line("LO\(x),\(y),\(width),\(height)")
@@ -52,11 +52,14 @@ public struct EPLWriter: Sendable {
         return out + "\""
     }
 
-    private func text(_ run: TextRun, into out: inout [UInt8]) {
-        // Resident fonts 1–5 are 8 x 12, 10 x 16, 12 x 20, 14 x 24 and 32 x 48 dots (at 203 dpi),
-        // scaled 1–6 times. The height is matched; the width is narrowed (but not below one) when
-        // the text would run past the length the layout measured for it.
-        let fonts = [(1, 8, 12), (2, 10, 16), (3, 12, 20), (4, 14, 24), (5, 32, 48)]
+    private func text(_ run: TextRun, dpi: Int, into out: inout [UInt8]) {
+        // Resident fonts 1–5 are 8 x 12, 10 x 16, 12 x 20, 14 x 24 and 32 x 48 dots at 203 dpi
+        // (12 x 20, 16 x 28, 20 x 36, 24 x 44, 48 x 80 at 300 dpi), scaled 1–6 times. The height
+        // is matched; the width is narrowed (not below one) when the text would run past the
+        // length the layout measured for it.
+        let fonts = dpi >= 300
+            ? [(1, 12, 20), (2, 16, 28), (3, 20, 36), (4, 24, 44), (5, 48, 80)]
+            : [(1, 8, 12), (2, 10, 16), (3, 12, 20), (4, 14, 24), (5, 32, 48)]
         var best = (font: 1, multiplier: 1, error: Int.max)
         for (font, _, height) in fonts {
             for multiplier in 1...6 {
