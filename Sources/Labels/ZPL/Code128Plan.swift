@@ -54,8 +54,12 @@ enum Code128Plan {
         while index < tokens.count {
             let token = tokens[index]
             if token == .fnc1 {
-                // FNC1 at the start: decide the start subset from what follows it.
-                if subset == nil { switchTo(digitRun(from: index + 1) >= 2 && digitRun(from: index + 1) % 2 == 0 || digitRun(from: index + 1) >= 4 ? "C" : "B") }
+                // FNC1 at the start: start in C when digits follow (an odd run's first digit then
+                // goes in B after a switch), else in B.
+                if subset == nil {
+                    let run = digitRun(from: index + 1)
+                    switchTo(run >= 4 || (run >= 2 && run % 2 == 0) ? "C" : "B")
+                }
                 out += ">8"
                 index += 1
                 continue
