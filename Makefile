@@ -29,7 +29,7 @@ test: deps
 	echo "PostgreSQL for tests: $$url"; \
 	TRACEMARK_TEST_POSTGRES_URL="$$url" $(SWIFT) test --skip-build $(SWIFT_FLAGS)
 
-# Benchmarks (release build, default durability): figures go to BENCHMARKS.md.
+# Benchmarks (release build, default durability; labels on one core): figures go to BENCHMARKS.md.
 bench: deps
 	$(SWIFT) build -c release --product RegistryBenchmarks
 	python3 -m pip install --quiet --disable-pip-version-check biip
@@ -37,6 +37,9 @@ bench: deps
 	trap 'scripts/postgres.sh stop "$$pgdir/pg"; rm -rf "$$pgdir"' EXIT; \
 	url=$$(scripts/postgres.sh start "$$pgdir/pg") || exit 1; \
 	$(SWIFT) run -c release --skip-build RegistryBenchmarks --postgres "$$url" --workdir "$$pgdir" $(BENCH_ARGS)
+	$(SWIFT) build -c release --product LabelBenchmarks
+	taskset -c 0 $(SWIFT) run -c release --skip-build LabelBenchmarks Templates
+	Benchmarks/LabelBenchmarks/peers.sh Templates
 
 # Devices benchmarks (release build): decoding latency and throughput, serial through a pty.
 bench-devices: deps

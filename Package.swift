@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Registry", targets: ["Registry"]),
         .library(name: "GS1", targets: ["GS1"]),
         .library(name: "Devices", targets: ["Devices"]),
+        .library(name: "Labels", targets: ["Labels"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -28,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
         .package(url: "https://github.com/vapor/postgres-kit.git", from: "2.17.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         .target(name: "GS1", swiftSettings: swiftSettings),
@@ -38,6 +41,23 @@ let package = Package(
                 "CLibUSB",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // C libraries for labels: zint and libpng name their library (zint has no pkg-config file);
+        // FreeType keeps its headers in a subfolder, so it needs pkg-config.
+        .systemLibrary(name: "CZint", providers: [.apt(["libzint-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CFreeType", pkgConfig: "freetype2", providers: [.apt(["libfreetype-dev"])]),
+        // Check before print reads barcodes back with readers we did not write.
+        .systemLibrary(name: "CZBar", pkgConfig: "zbar", providers: [.apt(["libzbar-dev"])]),
+        .systemLibrary(name: "CDmtx", pkgConfig: "libdmtx", providers: [.apt(["libdmtx-dev"])]),
+        .target(
+            name: "Labels",
+            dependencies: [
+                "GS1", "CZint", "CPNG", "CFreeType", "CZBar", "CDmtx",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Mustache", package: "swift-mustache"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -63,6 +83,7 @@ let package = Package(
                 "GS1",
                 "Registry",
                 "Devices",
+                "Labels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -86,6 +107,13 @@ let package = Package(
             path: "Benchmarks/DevicesBenchmarks",
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "LabelBenchmarks",
+            dependencies: ["Labels"],
+            path: "Benchmarks/LabelBenchmarks",
+            exclude: ["peers.sh"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "GS1Tests", dependencies: ["GS1"], swiftSettings: swiftSettings),
         .testTarget(
             name: "DevicesTests",
@@ -96,6 +124,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "LabelsTests", dependencies: ["Labels", "GS1"], exclude: ["Golden"], swiftSettings: swiftSettings),
         .testTarget(
             name: "RegistryTests",
             dependencies: [

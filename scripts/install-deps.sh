@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages Tracemark needs to build, run and test.
+# Installs the Debian packages Tracemark needs to build, run and test, and the PyPI packages of the
+# test oracle (../shared/oracles/decode.py: zxing-cpp reads barcodes, zplkit renders ZPL for it).
 # Idempotent: does nothing (and needs no network) when everything is already there.
 set -euo pipefail
 
@@ -11,19 +12,39 @@ packages=(
     umockdev                        # replays recorded USB scanners for the libusb tests
     qemu-system-x86                 # guest with emulated USB keyboard and serial port (../shared/usb)
     libxkbcommon0 xkb-data          # X.Org keyboard layouts: the oracle for the scanner layout tables
+    libzint-dev                     # labels: barcode symbols
+    libpng-dev libfreetype-dev      # labels: PNG output and text
+    fonts-dejavu-core               # labels: the font text is measured and drawn with
+    libzbar-dev libdmtx-dev         # labels: check before print reads barcodes back
+    python3-pip zbar-tools          # tests: the barcode oracle's installer, and a second reader
+    zint util-linux                 # label benchmarks: the zint command line as a peer; taskset
 )
+# The oracle's Python packages (PyPI), installed for the python3 on PATH.
+# zebrafy is the label benchmarks' peer for ^GF conversion.
+python_packages=(zxing-cpp zplkit pillow zebrafy)
+python_modules=(zxingcpp zplkit PIL zebrafy)
 
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-if [ ${#missing[@]} -eq 0 ]; then
-    exit 0
-fi
-
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-echo "installing: ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get update -qq
+    $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+missing_python=()
+for i in "${!python_modules[@]}"; do
+    python3 -c "import ${python_modules[$i]}" 2>/dev/null || missing_python+=("${python_packages[$i]}")
+done
+if [ ${#missing_python[@]} -gt 0 ]; then
+    echo "installing from PyPI: ${missing_python[*]}"
+    # Debian's own python3 refuses system-wide pip installs (PEP 668) unless told otherwise.
+    python3 -m pip install --quiet --disable-pip-version-check \
+        "${missing_python[@]}" 2>/dev/null \
+        || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages "${missing_python[@]}"
+fi

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Devices
 import Foundation
+import Labels
 import Registry
 
 /// The `tracemark` command: the registry, scanners, labels and printers from a shell.
@@ -21,6 +22,7 @@ struct Tracemark: AsyncParsableCommand {
             ClassCommand.self, ProductCommand.self, SeriesCommand.self, GenerateCommand.self, LotSerialCommand.self,
             BlockCommand.self, WarehouseCommand.self, PartnerCommand.self, DemoCommand.self,
             DevicesCommand.self, ScanCommand.self,
+            RenderCommand.self, TemplatesCommand.self,
         ]
     )
 
@@ -46,6 +48,9 @@ struct Tracemark: AsyncParsableCommand {
             case .permissionDenied: Foundation.exit(77)
             default: Foundation.exit(69)
             }
+        } catch let error as LabelError {
+            FileHandle.standardError.write(Data("tracemark: \(error)\n".utf8))
+            Foundation.exit(1)
         } catch {
             exit(withError: error)
         }

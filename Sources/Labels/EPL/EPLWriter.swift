@@ -1,0 +1,117 @@
+/// Writes labels as EPL2 for Eltron and older Zebra printers: `N` to clear, `q`/`Q` for the
+/// label size, `A` text, `B` linear barcodes, `LO` lines, `X` boxes, `GW` graphics, `P` to print.
+///
+/// EPL2 printers mostly lack 2-D symbols (QR on some models, DataMatrix only after a firmware
+/// download), so DataMatrix and QR go as `GW` bitmaps of libzint's modules, as do images. EPL's
+/// resident fonts are fixed bitmaps; text uses the font nearest in height.
+public struct EPLWriter: Sendable {
+    public init() {}
+
+    public func write(_ label: LabelLayout) -> [UInt8] {
+        var out = [UInt8]()
+        func line(_ text: String) { out += Array(text.utf8) + [0x0A] }
+        line("")
+        line("N")
+        line("q\(label.width)")
+        line("Q\(label.height),24")
+        for item in label.items {
+            switch item {
+            case .text(let run):
+                text(run, dpi: label.dpi, into: &out)
+            case .barcode(let barcode):
+                self.barcode(barcode, into: &out)
+                if let hri = barcode.humanReadable { text(hri, dpi: label.dpi, into: &out) }
+            case .box(let x, let y, let width, let height, let thickness, _):
+                if thickness * 2 >= min(width, height) {
+                    line("LO\(x),\(y),\(width),\(height)")
+                } else {
+                    line("X\(x),\(y),\(thickness),\(x + width),\(y + height)")
+                }
+            case .reverse(let x, let y, let width, let height):
+                line("LE\(x),\(y),\(width),\(height)")
+            case .image(let x, let y, let bitmap):
+                graphic(bitmap, x: x, y: y, into: &out)
+            }
+        }
+        line("P\(label.copies)")
+        return out
+    }
+
+    /// `"` and `\` inside EPL2 data are written `\"` and `\\`; line breaks end a command, so
+    /// they become spaces.
+    static func quoted(_ value: String) -> String {
+        var out = "\""
+        for character in value {
+            switch character {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n", "\r", "\r\n": out += " "
+            default: out.append(character)
+            }
+        }
+        return out + "\""
+    }
+
+    private func text(_ run: TextRun, dpi: Int, into out: inout [UInt8]) {
+        // Resident fonts 1–5 are 8 x 12, 10 x 16, 12 x 20, 14 x 24 and 32 x 48 dots at 203 dpi
+        // (12 x 20, 16 x 28, 20 x 36, 24 x 44, 48 x 80 at 300 dpi), scaled 1–6 times. The height
+        // is matched; the width is narrowed (not below one) when the text would run past the
+        // length the layout measured for it.
+        let fonts = dpi >= 300
+            ? [(1, 12, 20), (2, 16, 28), (3, 20, 36), (4, 24, 44), (5, 48, 80)]
+            : [(1, 8, 12), (2, 10, 16), (3, 12, 20), (4, 14, 24), (5, 32, 48)]
+        var best = (font: 1, multiplier: 1, error: Int.max)
+        for (font, _, height) in fonts {
+            for multiplier in 1...6 {
+                let error = abs(height * multiplier - run.lineHeight)
+                if error < best.error || (error == best.error && multiplier < best.multiplier) {
+                    best = (font, multiplier, error)
+                }
+            }
+        }
+        let characterWidth = fonts[best.font - 1].1
+        var horizontal = best.multiplier
+        while horizontal > 1, run.text.count * characterWidth * horizontal > max(run.length, 1) { horizontal -= 1 }
+        let rotation = run.rotation / 90
+        let line = "A\(run.x),\(run.y),\(rotation),\(best.font),\(horizontal),\(best.multiplier),N,\(Self.quoted(run.text))"
+        out += Array(line.utf8) + [0x0A]
+    }
+
+    private func barcode(_ item: BarcodeItem, into out: inout [UInt8]) {
+        let selector: String? = switch item.symbology {
+        case .gs1_128, .code128: "1"
+        case .ean13: "E30"
+        case .upcA: "UA0"
+        case .itf14: "2"
+        case .code39: "3"
+        default: nil
+        }
+        guard let selector else {
+            graphic(SymbolRaster.draw(item), x: item.x, y: item.y, into: &out)
+            return
+        }
+        let data: String
+        switch item.content {
+        case .gs1(let elements):
+            // EPL2's UCC/EAN-128 mode cannot place FNC1 between variable-length AIs on every
+            // printer: GS1-128 goes as a bitmap of libzint's modules, exact to the dot.
+            _ = elements
+            graphic(SymbolRaster.draw(item), x: item.x, y: item.y, into: &out)
+            return
+        case .text(let text):
+            data = item.symbology == .ean13 ? String(text.prefix(12)) : item.symbology == .upcA ? String(text.prefix(11)) : text
+        }
+        // Wide-to-narrow as libzint draws them: ITF 3, Code 39 2.
+        let wide = item.symbology == .itf14 ? item.module * 3 : item.symbology == .code39 ? item.module * 2 : item.module
+        let line = "B\(item.x),\(item.y),0,\(selector),\(item.module),\(wide),\(item.height),N,\(Self.quoted(data))"
+        out += Array(line.utf8) + [0x0A]
+    }
+
+    /// `GWx,y,bytesPerRow,rows,data`: raw bytes, 1 = white (the reverse of ZPL's `^GF`).
+    private func graphic(_ bitmap: Bitmap, x: Int, y: Int, into out: inout [UInt8]) {
+        let (bytesPerRow, bytes) = bitmap.packedRows(blackBit: 0)
+        out += Array("GW\(x),\(y),\(bytesPerRow),\(bitmap.height),".utf8)
+        out += bytes
+        out.append(0x0A)
+    }
+}

@@ -1,0 +1,262 @@
+import Foundation
+import Mustache
+
+/// A text of the template with Mustache expressions, compiled once when the template is loaded:
+/// `"LOT {{lot.number}}"`, `"{{lot.expiry | date: \"dd.MM.yyyy\"}}"`, `"{{expiry(lot.expiry)}}"`.
+///
+/// swift-mustache has transforms without arguments (`{{name(path)}}`), so a format with a pattern
+/// after a pipe is rewritten at load time into a transform named after the pattern. Output is
+/// plain text (no HTML escaping): each writer escapes for its printer language itself.
+struct Field: Sendable {
+    /// The text as written in the template.
+    let source: String
+    /// `nil` when the text has no expressions (printed as is, without rendering).
+    private let template: MustacheTemplate?
+    /// Paths outside sections, which the label data must have (checked against the sample).
+    let requiredPaths: [String]
+    /// Transform names used, which must be formats of the template or built in.
+    let transforms: [String]
+    /// The same text as plain pieces when it has no sections or partials (the usual field):
+    /// rendered without Mustache's reflection and casts, which dominate the per-label time.
+    private let pieces: [Piece]?
+
+    private enum Piece: Sendable {
+        case text(String)
+        /// A value by path, with transforms applied innermost first.
+        case value(path: [String], transforms: [String])
+    }
+
+    /// Compiles `source`, adding the formats written after pipes to `formats`.
+    init(_ source: String, formats: inout [String: FieldFormat]) throws(LabelError) {
+        self.source = source
+        guard source.contains("{{") else {
+            template = nil
+            requiredPaths = []
+            transforms = []
+            pieces = nil
+            return
+        }
+        let (rewritten, paths, transforms) = try Self.rewrite(source, formats: &formats)
+        pieces = Self.pieces(rewritten, formats: Set(formats.keys))
+        do {
+            template = try MustacheTemplate(string: "{{%CONTENT_TYPE:TEXT}}" + rewritten)
+        } catch {
+            throw LabelError(.syntax, "field '\(source)' is not a valid Mustache text (\(error))")
+        }
+        requiredPaths = paths
+        self.transforms = transforms
+    }
+
+    /// A field that prints `text` as is.
+    init(constant text: String) {
+        source = text
+        template = nil
+        requiredPaths = []
+        transforms = []
+        pieces = nil
+    }
+
+    var isConstant: Bool { template == nil }
+
+    /// The field filled with `data`.
+    func render(_ data: LabelData, formats: [String: FieldFormat]) -> String {
+        guard let template else { return source }
+        guard let pieces else { return template.render(FieldScope(value: data, formats: formats)) }
+        var out = ""
+        for piece in pieces {
+            switch piece {
+            case .text(let text):
+                out += text
+            case .value(let path, let transforms):
+                var node = data
+                var found = true
+                for key in path {
+                    switch node {
+                    case .object(let members) where members[key] != nil: node = members[key]!
+                    case .list(let items) where Int(key).map(items.indices.contains) == true: node = items[Int(key)!]
+                    default: found = false
+                    }
+                    if !found { break }
+                }
+                guard found, node != .null else { continue }
+                // As through FieldScope: the innermost transform sees the value (a format applies
+                // to it), the others see text, where only the text transforms exist.
+                var text: String? = node.text
+                for (index, name) in transforms.reversed().enumerated() {
+                    if let format = formats[name] {
+                        text = index == 0 ? (format.apply(to: node) ?? node.text) : nil
+                    } else {
+                        text = text?.transform(name) as? String
+                    }
+                }
+                out += text ?? ""
+            }
+        }
+        return out
+    }
+
+    /// The field rendered by swift-mustache even when it is plain (to check the two agree).
+    func renderThroughMustache(_ data: LabelData, formats: [String: FieldFormat]) -> String {
+        template?.render(FieldScope(value: data, formats: formats)) ?? source
+    }
+
+    /// Plain pieces for a rewritten text whose tags are all `{{path}}` or `{{name(path)}}` with
+    /// formats or the text transforms; `nil` for anything else (sections, partials, `.`, `empty`).
+    private static func pieces(_ rewritten: String, formats: Set<String>) -> [Piece]? {
+        var pieces: [Piece] = []
+        var rest = Substring(rewritten)
+        while let open = rest.range(of: "{{") {
+            if open.lowerBound > rest.startIndex { pieces.append(.text(String(rest[..<open.lowerBound]))) }
+            guard let close = rest[open.upperBound...].range(of: "}}") else { return nil }
+            var expression = Substring(rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces))
+            rest = rest[close.upperBound...]
+            guard let first = expression.first, first.isLetter || first == "_" else { return nil }
+            var names: [String] = []
+            while let paren = expression.firstIndex(of: "("), expression.hasSuffix(")") {
+                names.append(String(expression[..<paren]).trimmingCharacters(in: .whitespaces))
+                expression = expression[expression.index(after: paren)..<expression.index(before: expression.endIndex)]
+            }
+            let path = expression.trimmingCharacters(in: .whitespaces)
+            let allowed = names.allSatisfy { formats.contains($0) || ["uppercased", "lowercased", "capitalized"].contains($0) }
+            guard allowed, !path.isEmpty, !path.hasPrefix("."), path.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." || $0 == "-" }) else {
+                return nil
+            }
+            pieces.append(.value(path: path.split(separator: ".").map(String.init), transforms: names))
+        }
+        if !rest.isEmpty { pieces.append(.text(String(rest))) }
+        return pieces
+    }
+
+    /// Rewrites `{{path | date: "pattern"}}` into `{{_date_N(path)}}`, and lists the paths and
+    /// transforms of the tags outside sections.
+    private static func rewrite(
+        _ source: String, formats: inout [String: FieldFormat]
+    ) throws(LabelError) -> (String, [String], [String]) {
+        var output = ""
+        var paths: [String] = []
+        var transforms: [String] = []
+        var depth = 0
+        var rest = Substring(source)
+        while let open = rest.range(of: "{{") {
+            output += rest[..<open.lowerBound]
+            let afterOpen = rest[open.upperBound...]
+            guard let close = afterOpen.range(of: "}}") else {
+                throw LabelError(.syntax, "field '\(source)' has '{{' without '}}'")
+            }
+            var tag = afterOpen[..<close.lowerBound]
+            var end = close.upperBound
+            if tag.hasPrefix("{"), afterOpen[close.upperBound...].hasPrefix("}") {
+                tag = tag.dropFirst()  // {{{name}}}: the same as {{name}} in plain text
+                end = afterOpen.index(after: close.upperBound)
+            }
+            rest = afterOpen[end...]
+            let trimmed = tag.trimmingCharacters(in: .whitespaces)
+            guard let first = trimmed.first else {
+                throw LabelError(.syntax, "field '\(source)' has an empty '{{}}'")
+            }
+            switch first {
+            case "#", "^":
+                depth += 1
+                output += "{{" + tag + "}}"
+                continue
+            case "/":
+                depth -= 1
+                output += "{{" + tag + "}}"
+                continue
+            case "!", "%", "=", ">", "<", "$":
+                output += "{{" + tag + "}}"
+                continue
+            default:
+                break
+            }
+            var expression = trimmed.hasPrefix("&") ? String(trimmed.dropFirst()).trimmingCharacters(in: .whitespaces) : trimmed
+            if let pipe = expression.firstIndex(of: "|") {
+                let path = expression[..<pipe].trimmingCharacters(in: .whitespaces)
+                let filter = expression[expression.index(after: pipe)...].trimmingCharacters(in: .whitespaces)
+                guard let colon = filter.firstIndex(of: ":") else {
+                    throw LabelError(.syntax, "field '\(source)': a pipe needs 'date: \"pattern\"' or 'number: \"pattern\"'")
+                }
+                let kind = filter[..<colon].trimmingCharacters(in: .whitespaces)
+                var pattern = filter[filter.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                guard pattern.count >= 2, pattern.first == "\"" || pattern.first == "'", pattern.last == pattern.first else {
+                    throw LabelError(.syntax, "field '\(source)': the pattern after '\(kind):' must be in quotes")
+                }
+                pattern = String(pattern.dropFirst().dropLast())
+                let format: FieldFormat
+                switch kind {
+                case "date": format = .date(pattern)
+                case "number": format = .number(pattern)
+                default:
+                    throw LabelError(.syntax, "field '\(source)': unknown format '\(kind)' (use date or number)")
+                }
+                try format.validate()
+                let name = Self.transformName(for: format)
+                formats[name] = format
+                expression = "\(name)(\(path))"
+            }
+            // name(inner(path)): the transforms, then the path.
+            var names: [String] = []
+            var path = Substring(expression)
+            while let paren = path.firstIndex(of: "("), path.hasSuffix(")") {
+                names.append(String(path[..<paren]).trimmingCharacters(in: .whitespaces))
+                path = path[path.index(after: paren)..<path.index(before: path.endIndex)]
+            }
+            let cleanPath = path.trimmingCharacters(in: .whitespaces)
+            if depth == 0, cleanPath != "." { paths.append(cleanPath) }
+            transforms += names
+            output += "{{" + expression + "}}"
+        }
+        output += rest
+        return (output, paths, transforms)
+    }
+
+    /// A transform name that is a valid Mustache name and unique per pattern.
+    private static func transformName(for format: FieldFormat) -> String {
+        let (kind, pattern) = switch format {
+        case .date(let pattern): ("date", pattern)
+        case .number(let pattern): ("number", pattern)
+        }
+        let hex = pattern.utf8.map { String($0, radix: 16) }.joined()
+        return "_\(kind)_\(hex)"
+    }
+
+    /// Transforms that every template has.
+    static let builtInTransforms: Set<String> = ["uppercased", "lowercased", "capitalized", "empty"]
+}
+
+/// What Mustache walks: a value of the label data together with the template's formats, so that
+/// a transform named after a format can apply it.
+private struct FieldScope: MustacheParent, MustacheTransformable, MustacheCustomRenderable {
+    let value: LabelData
+    let formats: [String: FieldFormat]
+
+    func child(named name: String) -> Any? {
+        switch value {
+        case .object(let members):
+            guard let child = members[name] else { return nil }
+            return wrap(child)
+        case .list(let items):
+            guard let index = Int(name), items.indices.contains(index) else { return nil }
+            return wrap(items[index])
+        default:
+            return nil
+        }
+    }
+
+    private func wrap(_ child: LabelData) -> Any? {
+        switch child {
+        case .null: return nil
+        case .bool(let flag): return flag
+        case .list(let items): return items.map { FieldScope(value: $0, formats: formats) }
+        default: return FieldScope(value: child, formats: formats)
+        }
+    }
+
+    func transform(_ name: String) -> Any? {
+        if let format = formats[name] { return format.apply(to: value) ?? value.text }
+        return value.text.transform(name)
+    }
+
+    var renderText: String { value.text }
+    var isNull: Bool { value == .null }
+}

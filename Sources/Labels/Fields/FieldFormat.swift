@@ -1,0 +1,148 @@
+import Foundation
+
+/// A way to print a date or a number in a field: `{{lot.expiry | date: "dd.MM.yyyy"}}` or a named
+/// format from the template's `formats:` table used as `{{expiry(lot.expiry)}}`.
+///
+/// Date patterns: `yyyy` `yy` `MM` `M` `dd` `d` `HH` `mm` `ss`, text in single quotes, anything
+/// else literal. The value is an ISO 8601 date (`2027-01-31`) or date-time (`2027-01-31T08:00:00Z`,
+/// printed as written, without time-zone conversion). Number patterns: `0` a digit that is always
+/// printed, `#` a digit printed only when needed, `,` grouping, `.` the decimal point
+/// (`#,##0.00`, `000000`); rounding is half-up.
+public enum FieldFormat: Hashable, Sendable {
+    case date(String)
+    case number(String)
+
+    /// Formats a value, or returns `nil` when the value is not a date (or number).
+    func apply(to value: LabelData) -> String? {
+        switch self {
+        case .date(let pattern):
+            guard case .string(let text) = value, let parts = DateParts(iso: text) else { return nil }
+            return parts.format(pattern)
+        case .number(let pattern):
+            let decimal: Decimal
+            switch value {
+            case .number(let number): decimal = number
+            case .string(let text):
+                guard let number = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) else { return nil }
+                decimal = number
+            default: return nil
+            }
+            return Self.formatNumber(decimal, pattern)
+        }
+    }
+
+    /// Checks a pattern when the template is loaded, so a typo is found before printing.
+    func validate() throws(LabelError) {
+        switch self {
+        case .date(let pattern):
+            guard !pattern.isEmpty else { throw LabelError(.invalidValue, "empty date format") }
+        case .number(let pattern):
+            let allowed = Set("0#,.")
+            guard !pattern.isEmpty, pattern.allSatisfy({ allowed.contains($0) }),
+                pattern.filter({ $0 == "." }).count <= 1
+            else {
+                throw LabelError(.invalidValue, "number format '\(pattern)' may only use 0 # , and one .")
+            }
+        }
+    }
+
+    static func formatNumber(_ value: Decimal, _ pattern: String) -> String {
+        let parts = pattern.split(separator: ".", omittingEmptySubsequences: false)
+        let integerPattern = parts[0]
+        let fraction = parts.count > 1 ? parts[1] : ""
+        let minimumFraction = fraction.filter { $0 == "0" }.count
+        let maximumFraction = fraction.count
+        let minimumInteger = integerPattern.filter { $0 == "0" }.count
+        let grouping = integerPattern.contains(",")
+
+        var input = value
+        var rounded = Decimal()
+        NSDecimalRound(&rounded, &input, maximumFraction, .plain)
+        let negative = rounded < 0
+        let text = "\(negative ? -rounded : rounded)"
+        let split = text.split(separator: ".", omittingEmptySubsequences: false)
+        var integerDigits = String(split[0])
+        var fractionDigits = split.count > 1 ? String(split[1]) : ""
+        while fractionDigits.count < minimumFraction { fractionDigits += "0" }
+        while fractionDigits.count > minimumFraction, fractionDigits.hasSuffix("0") { fractionDigits.removeLast() }
+        if integerDigits == "0", minimumInteger == 0 { integerDigits = "" }
+        while integerDigits.count < minimumInteger { integerDigits = "0" + integerDigits }
+        if grouping, integerDigits.count > 3 {
+            var grouped = ""
+            for (index, digit) in integerDigits.enumerated() {
+                if index > 0, (integerDigits.count - index) % 3 == 0 { grouped += "," }
+                grouped.append(digit)
+            }
+            integerDigits = grouped
+        }
+        var result = integerDigits
+        if !fractionDigits.isEmpty { result += "." + fractionDigits }
+        if result.isEmpty { result = "0" }
+        return negative ? "-" + result : result
+    }
+}
+
+/// The numbers of an ISO 8601 date or date-time, as written.
+struct DateParts {
+    var year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0
+
+    init?(iso text: String) {
+        let bytes = Array(text.utf8)
+        func number(_ start: Int, _ count: Int) -> Int? {
+            guard start + count <= bytes.count else { return nil }
+            var value = 0
+            for byte in bytes[start..<start + count] {
+                guard byte >= 48, byte <= 57 else { return nil }
+                value = value * 10 + Int(byte - 48)
+            }
+            return value
+        }
+        guard bytes.count >= 10, bytes[4] == 45, bytes[7] == 45,
+            let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
+            (1...12).contains(month), (1...31).contains(day)
+        else { return nil }
+        self.year = year
+        self.month = month
+        self.day = day
+        if bytes.count >= 16, bytes[10] == 84 || bytes[10] == 32, let hour = number(11, 2), let minute = number(14, 2) {
+            self.hour = hour
+            self.minute = minute
+            self.second = number(17, 2) ?? 0
+        }
+    }
+
+    func format(_ pattern: String) -> String {
+        var out = ""
+        let characters = Array(pattern)
+        var index = 0
+        func pad(_ value: Int, _ width: Int) -> String {
+            let digits = String(value)
+            return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+        }
+        while index < characters.count {
+            let character = characters[index]
+            if character == "'" {
+                index += 1
+                while index < characters.count, characters[index] != "'" {
+                    out.append(characters[index])
+                    index += 1
+                }
+                index += 1
+                continue
+            }
+            var run = 1
+            while index + run < characters.count, characters[index + run] == character { run += 1 }
+            switch character {
+            case "y": out += run == 2 ? pad(year % 100, 2) : pad(year, run)
+            case "M": out += pad(month, run)
+            case "d": out += pad(day, run)
+            case "H": out += pad(hour, run)
+            case "m": out += pad(minute, run)
+            case "s": out += pad(second, run)
+            default: out += String(repeating: character, count: run)
+            }
+            index += run
+        }
+        return out
+    }
+}

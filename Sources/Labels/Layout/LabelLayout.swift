@@ -1,0 +1,65 @@
+import GS1
+
+/// One label of a template filled with data, placed in whole printer dots at one resolution:
+/// what every writer (ZPL, EPL, PNG) draws, so that they agree on where things are.
+public struct LabelLayout: Sendable {
+    /// Label width and height in dots.
+    public let width: Int
+    public let height: Int
+    public let dpi: Int
+    /// Copies of this label.
+    public let copies: Int
+    var items: [LayoutItem]
+}
+
+/// One line of text, placed: (x, y) is the top-left of the line's box after rotation; the box
+/// is `length` dots along the text and `lineHeight` across it.
+struct TextRun: Hashable, Sendable {
+    var x: Int
+    var y: Int
+    var text: String
+    var length: Int
+    var lineHeight: Int
+    var bold: Bool
+    var alignment: TextAlignment
+    var rotation: Int
+}
+
+struct BarcodeItem: Sendable {
+    var x: Int
+    var y: Int
+    var symbology: Symbology
+    var content: BarcodeContent
+    /// The modules as libzint encodes them (ZPL draws its own; PNG and EPL draw these).
+    var matrix: SymbolMatrix
+    /// Module width (linear) or module side (matrix) in dots.
+    var module: Int
+    /// Bar height in dots (linear symbols).
+    var height: Int
+    var humanReadable: TextRun?
+    var name: String
+
+    /// Width and height of the symbol in dots.
+    var size: (width: Int, height: Int) {
+        symbology.isMatrix
+            ? (matrix.columns * module, matrix.rows * module)
+            : (matrix.columns * module, height)
+    }
+}
+
+enum LayoutItem: Sendable {
+    case text(TextRun)
+    case barcode(BarcodeItem)
+    /// A box (or a line, when filled): outline `thickness` dots, corner `radius`.
+    case box(x: Int, y: Int, width: Int, height: Int, thickness: Int, radius: Int)
+    case reverse(x: Int, y: Int, width: Int, height: Int)
+    case image(x: Int, y: Int, bitmap: Bitmap)
+}
+
+extension LabelLayout {
+    /// A label that is one picture, e.g. to send a rendered image as a ZPL `^GF` graphic.
+    public static func graphic(_ bitmap: Bitmap, dpi: Int, copies: Int = 1) -> LabelLayout {
+        LabelLayout(width: bitmap.width, height: bitmap.height, dpi: dpi, copies: copies,
+                    items: [.image(x: 0, y: 0, bitmap: bitmap)])
+    }
+}

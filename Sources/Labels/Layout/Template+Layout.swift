@@ -1,0 +1,114 @@
+import Foundation
+import GS1
+
+extension Template {
+    /// Fills the template with `data` and places everything in dots at `dpi` (the template's own
+    /// when `nil`). The parsed template is reused: this is the per-label work.
+    ///
+    /// - Throws: ``LabelError`` naming the element when a barcode cannot encode its data.
+    public func layout(_ data: LabelData, dpi: Int? = nil, copies: Int? = nil) throws(LabelError) -> LabelLayout {
+        let dpi = dpi ?? self.dpi
+        var items: [LayoutItem] = []
+        items.reserveCapacity(elements.count + 2)
+        for element in elements {
+            do {
+                try layout(element, data: data, dpi: dpi, into: &items)
+            } catch {
+                throw error.located(file: file, line: element.line, element: element.name)
+            }
+        }
+        try Self.checkAIsTogether(items, file: file)
+        var count = copies ?? 1
+        if copies == nil, let field = self.copies {
+            let text = field.render(data, formats: formats).trimmingCharacters(in: .whitespaces)
+            guard let value = Int(text), value >= 1 else {
+                throw LabelError(.invalidValue, "copies must be a whole number of at least 1, not '\(text)'", file: file)
+            }
+            count = value
+        }
+        return LabelLayout(width: size.width.dots(dpi), height: size.height.dots(dpi), dpi: dpi, copies: count, items: items)
+    }
+
+    /// Checks the GS1 rules between AIs (e.g. (37) needs (02) and (00)) over all GS1 barcodes of
+    /// the label together.
+    private static func checkAIsTogether(_ items: [LayoutItem], file: String?) throws(LabelError) {
+        var seen: Set<String> = []
+        var all: [AIElement] = []
+        for case .barcode(let barcode) in items {
+            guard case .gs1(let elements) = barcode.content else { continue }
+            for element in elements.elements where seen.insert(element.ai).inserted { all.append(element) }
+        }
+        guard !all.isEmpty else { return }
+        do {
+            _ = try ElementStringBuilder().build(all)
+        } catch {
+            throw LabelError(.unencodable, "the GS1 AIs of the label together: \(error.message)", file: file)
+        }
+    }
+
+    /// The GS1 or plain content of a barcode element filled with `data`.
+    func content(of barcode: BarcodeElement, data: LabelData) throws(LabelError) -> BarcodeContent {
+        if barcode.symbology.isGS1 {
+            let elements = barcode.ais.map { AIElement(ai: $0.ai, value: $0.value.render(data, formats: formats)) }
+            do {
+                // Rules between AIs are checked over the whole label (a pallet label has (00) in
+                // one barcode and (02)/(37) in another), after all barcodes are laid out.
+                return .gs1(try ElementStringBuilder(checksRequiredAIs: false).build(elements))
+            } catch {
+                throw LabelError(.unencodable, "\(barcode.symbology.rawValue): \(error.message)")
+            }
+        }
+        return try BarcodeContent.plain(barcode.data?.render(data, formats: formats) ?? "", for: barcode.symbology)
+    }
+
+    private func layout(_ element: Element, data: LabelData, dpi: Int, into items: inout [LayoutItem]) throws(LabelError) {
+        switch element.kind {
+        case .text(let text):
+            let value = text.text.render(data, formats: formats)
+            items += TextLayout.runs(
+                value, x: text.at.x.dots(dpi), y: text.at.y.dots(dpi), lineHeight: text.fontSize.dots(dpi),
+                bold: text.bold, alignment: text.alignment, rotation: text.rotation,
+                boxWidth: text.box?.width.dots(dpi), boxHeight: text.box?.height.dots(dpi), fit: text.fit
+            ).map(LayoutItem.text)
+        case .barcode(let barcode):
+            let content = try self.content(of: barcode, data: data)
+            let matrix = try ZintSymbol.encode(content, as: barcode.symbology)
+            let module = max(1, barcode.module.dots(dpi))
+            var item = BarcodeItem(
+                x: barcode.at.x.dots(dpi), y: barcode.at.y.dots(dpi), symbology: barcode.symbology, content: content,
+                matrix: matrix, module: module, height: max(1, barcode.height.dots(dpi)), humanReadable: nil,
+                name: element.name)
+            if barcode.humanReadable {
+                let size = item.size
+                let lineHeight = max(8, barcode.textSize.dots(dpi))
+                item.humanReadable = TextRun(
+                    x: item.x, y: item.y + size.height + max(1, lineHeight / 8), text: content.humanReadable,
+                    length: size.width, lineHeight: lineHeight, bold: false, alignment: .center, rotation: 0)
+            }
+            items.append(.barcode(item))
+        case .line(let line):
+            let thickness = max(1, line.thickness.dots(dpi))
+            let x0 = line.from.x.dots(dpi), y0 = line.from.y.dots(dpi)
+            let x1 = line.to.x.dots(dpi), y1 = line.to.y.dots(dpi)
+            if y0 == y1 {
+                items.append(.box(x: min(x0, x1), y: y0, width: max(thickness, abs(x1 - x0)), height: thickness, thickness: thickness, radius: 0))
+            } else {
+                items.append(.box(x: x0, y: min(y0, y1), width: thickness, height: max(thickness, abs(y1 - y0)), thickness: thickness, radius: 0))
+            }
+        case .box(let box):
+            let width = max(1, box.size.width.dots(dpi)), height = max(1, box.size.height.dots(dpi))
+            let thickness = box.filled ? min(width, height) : max(1, box.thickness.dots(dpi))
+            items.append(.box(x: box.at.x.dots(dpi), y: box.at.y.dots(dpi), width: width, height: height,
+                              thickness: thickness, radius: box.radius.dots(dpi)))
+        case .reverse(let area):
+            items.append(.reverse(x: area.at.x.dots(dpi), y: area.at.y.dots(dpi),
+                                  width: area.size.width.dots(dpi), height: area.size.height.dots(dpi)))
+        case .image(let image):
+            var bitmap = image.bitmap
+            if let size = image.size {
+                bitmap = bitmap.scaled(width: max(1, size.width.dots(dpi)), height: max(1, size.height.dots(dpi)))
+            }
+            items.append(.image(x: image.at.x.dots(dpi), y: image.at.y.dots(dpi), bitmap: bitmap))
+        }
+    }
+}

@@ -1,0 +1,79 @@
+/// Breaks text into lines and places them, measuring with the label font (DejaVu Sans through
+/// FreeType), so that all outputs put each line at the same place.
+enum TextLayout {
+    /// Smallest line height a shrinking text goes down to.
+    static let minimumLineHeight = 8
+
+    static func width(_ text: String, lineHeight: Int, bold: Bool) -> Int {
+        if let face = FontFace.shared { return face.width(of: text, lineHeight: lineHeight, bold: bold) }
+        // Without the font (not installed): DejaVu Sans averages about 0.55 em a character.
+        return Int(Double(text.count * lineHeight) * 0.55 / 1.164)
+    }
+
+    /// The lines of `text` in their boxes, rotated about the block's top-left corner (x, y).
+    static func runs(
+        _ text: String, x: Int, y: Int, lineHeight requested: Int, bold: Bool, alignment: TextAlignment,
+        rotation: Int, boxWidth: Int?, boxHeight: Int?, fit: TextFit
+    ) -> [TextRun] {
+        var lineHeight = max(1, requested)
+        var lines: [String]
+        let paragraphs = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        if let boxWidth, fit == .shrink {
+            // One line per paragraph, smaller until the widest fits (and the lines fit the height).
+            lines = paragraphs
+            while lineHeight > minimumLineHeight {
+                let widest = lines.map { width($0, lineHeight: lineHeight, bold: bold) }.max() ?? 0
+                let tall = boxHeight.map { lines.count * lineHeight > $0 } ?? false
+                if widest <= boxWidth, !tall { break }
+                lineHeight -= 1
+            }
+        } else if let boxWidth {
+            lines = paragraphs.flatMap { wrap($0, width: boxWidth, lineHeight: lineHeight, bold: bold) }
+            if let boxHeight {
+                let maximum = max(1, boxHeight / lineHeight)
+                if lines.count > maximum { lines = Array(lines.prefix(maximum)) }
+            }
+        } else {
+            lines = paragraphs
+        }
+        let blockWidth = boxWidth ?? (lines.map { width($0, lineHeight: lineHeight, bold: bold) }.max() ?? 0)
+        let blockHeight = lines.count * lineHeight
+        return lines.enumerated().map { index, line in
+            let along = index * lineHeight
+            let (lineX, lineY): (Int, Int) = switch rotation {
+            case 90: (x + blockHeight - along - lineHeight, y)
+            case 180: (x, y + blockHeight - along - lineHeight)
+            case 270: (x + along, y)
+            default: (x, y + along)
+            }
+            return TextRun(x: lineX, y: lineY, text: line, length: blockWidth, lineHeight: lineHeight, bold: bold,
+                           alignment: alignment, rotation: rotation)
+        }
+    }
+
+    /// Word wrap; a word longer than the line is broken between characters.
+    static func wrap(_ paragraph: String, width maximum: Int, lineHeight: Int, bold: Bool) -> [String] {
+        var lines: [String] = []
+        var current = ""
+        for word in paragraph.split(separator: " ", omittingEmptySubsequences: false) {
+            let candidate = current.isEmpty ? String(word) : current + " " + word
+            if width(candidate, lineHeight: lineHeight, bold: bold) <= maximum {
+                current = candidate
+                continue
+            }
+            if !current.isEmpty { lines.append(current) }
+            current = ""
+            for character in word {
+                let longer = current + String(character)
+                if !current.isEmpty, width(longer, lineHeight: lineHeight, bold: bold) > maximum {
+                    lines.append(current)
+                    current = String(character)
+                } else {
+                    current = longer
+                }
+            }
+        }
+        lines.append(current)
+        return lines
+    }
+}

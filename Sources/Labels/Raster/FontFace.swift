@@ -1,0 +1,176 @@
+import CFreeType
+import Foundation
+import Synchronization
+
+/// The fonts that text is measured and drawn with (DejaVu Sans, Debian `fonts-dejavu-core`),
+/// through FreeType. One FreeType library serves the process, behind a lock (FreeType objects
+/// are not thread-safe).
+final class FontFace: Sendable {
+    /// Regular and bold faces, loaded on first use.
+    static let shared: FontFace? = FontFace()
+
+    private let faces: Mutex<FacesBox>
+
+    /// A rendered glyph: its dots (1 = black, row-major), where they sit from the pen, and the advance.
+    struct Glyph {
+        let left: Int
+        let top: Int
+        let width: Int
+        let rows: Int
+        let dots: [UInt8]
+        let advance: Int
+    }
+
+    struct AdvanceKey: Hashable {
+        let bold: Bool
+        let em: Int
+        let scalar: UInt32
+    }
+
+    /// FT handles are plain pointers; the mutex is what makes sharing them safe.
+    private final class FacesBox: @unchecked Sendable {
+        let library: FT_Library
+        let regular: FT_Face
+        let bold: FT_Face
+        /// Advance widths by (bold, em size, scalar): measuring is on every label's path.
+        var advances: [AdvanceKey: Int] = [:]
+        /// Rendered glyphs by the same key: hinting each glyph again for every label is slow.
+        var glyphs: [AdvanceKey: Glyph] = [:]
+        init(library: FT_Library, regular: FT_Face, bold: FT_Face) {
+            self.library = library
+            self.regular = regular
+            self.bold = bold
+        }
+        deinit {
+            FT_Done_Face(regular)
+            FT_Done_Face(bold)
+            FT_Done_FreeType(library)
+        }
+    }
+
+    /// Folders searched for the fonts: `TRACEMARK_FONT_DIR`, then `fonts/truetype/dejavu` under
+    /// each of `XDG_DATA_DIRS` and the standard `/usr/local/share` and `/usr/share`.
+    static func fontFile(_ name: String) -> String? {
+        let environment = ProcessInfo.processInfo.environment
+        var folders: [String] = []
+        if let own = environment["TRACEMARK_FONT_DIR"] { folders.append(own) }
+        let dataDirs = (environment["XDG_DATA_DIRS"] ?? "").split(separator: ":").map(String.init)
+            + ["/usr/local/share", "/usr/share"]
+        folders += dataDirs.map { "\($0)/fonts/truetype/dejavu" }
+        return folders.map { "\($0)/\(name)" }.first { FileManager.default.fileExists(atPath: $0) }
+    }
+
+    private init?() {
+        guard let regularPath = Self.fontFile("DejaVuSans.ttf"), let boldPath = Self.fontFile("DejaVuSans-Bold.ttf") else {
+            return nil
+        }
+        var library: FT_Library?
+        guard FT_Init_FreeType(&library) == 0, let library else { return nil }
+        var regular: FT_Face?
+        guard FT_New_Face(library, regularPath, 0, &regular) == 0, let regular else {
+            FT_Done_FreeType(library)
+            return nil
+        }
+        var bold: FT_Face?
+        guard FT_New_Face(library, boldPath, 0, &bold) == 0, let bold else {
+            FT_Done_Face(regular)
+            FT_Done_FreeType(library)
+            return nil
+        }
+        faces = Mutex(FacesBox(library: library, regular: regular, bold: bold))
+    }
+
+    /// The em size in pixels for a text line `lineHeight` dots high: DejaVu's ascender plus
+    /// descender is 1.164 em.
+    static func emSize(lineHeight: Int) -> Int { max(1, Int((Double(lineHeight) / 1.164).rounded())) }
+
+    /// The width in dots of `text` on one line.
+    func width(of text: String, lineHeight: Int, bold: Bool) -> Int {
+        faces.withLock { box in
+            let face = bold ? box.bold : box.regular
+            let em = Self.emSize(lineHeight: lineHeight)
+            var sizeSet = false
+            var width = 0
+            for scalar in text.unicodeScalars {
+                let key = AdvanceKey(bold: bold, em: em, scalar: scalar.value)
+                if let advance = box.advances[key] {
+                    width += advance
+                    continue
+                }
+                if !sizeSet {
+                    FT_Set_Pixel_Sizes(face, 0, FT_UInt(em))
+                    sizeSet = true
+                }
+                var advance = 0
+                if FT_Load_Char(face, FT_ULong(scalar.value), tm_ft_load_mono()) == 0 {
+                    advance = Int(face.pointee.glyph.pointee.advance.x) >> 6
+                }
+                box.advances[key] = advance
+                width += advance
+            }
+            return width
+        }
+    }
+
+    /// Renders one glyph 1-bit at the face's current size (an empty glyph when the font has none).
+    private static func renderGlyph(_ face: FT_Face, _ scalar: Unicode.Scalar) -> Glyph {
+        guard FT_Load_Char(face, FT_ULong(scalar.value), tm_ft_render_mono()) == 0, let slot = face.pointee.glyph else {
+            return Glyph(left: 0, top: 0, width: 0, rows: 0, dots: [], advance: 0)
+        }
+        let bitmap = slot.pointee.bitmap
+        let width = Int(bitmap.width), rows = Int(bitmap.rows), pitch = Int(bitmap.pitch)
+        var dots = [UInt8](repeating: 0, count: width * rows)
+        if let buffer = bitmap.buffer {
+            let mono = Int(bitmap.pixel_mode) == Int(tm_ft_pixel_mode_mono())
+            for row in 0..<rows {
+                for column in 0..<width {
+                    let dark = mono
+                        ? (buffer[row * pitch + column >> 3] >> UInt8(7 - column & 7)) & 1 == 1
+                        : buffer[row * pitch + column] >= 128
+                    if dark { dots[row * width + column] = 1 }
+                }
+            }
+        }
+        return Glyph(left: Int(slot.pointee.bitmap_left), top: Int(slot.pointee.bitmap_top), width: width, rows: rows,
+                     dots: dots, advance: Int(slot.pointee.advance.x) >> 6)
+    }
+
+    /// Draws one line of text, black on white, `lineHeight` dots high and as wide as it is.
+    func render(_ text: String, lineHeight: Int, bold: Bool) -> Bitmap {
+        let width = self.width(of: text, lineHeight: lineHeight, bold: bold)
+        var bitmap = Bitmap(width: max(1, width), height: max(1, lineHeight))
+        faces.withLock { box in
+            let face = bold ? box.bold : box.regular
+            let em = Self.emSize(lineHeight: lineHeight)
+            let baseline = Int((Double(em) * 0.928).rounded())
+            var penX = 0
+            var sizeSet = false
+            for scalar in text.unicodeScalars {
+                let key = AdvanceKey(bold: bold, em: em, scalar: scalar.value)
+                let glyph: Glyph
+                if let cached = box.glyphs[key] {
+                    glyph = cached
+                } else {
+                    if !sizeSet {
+                        FT_Set_Pixel_Sizes(face, 0, FT_UInt(em))
+                        sizeSet = true
+                    }
+                    glyph = Self.renderGlyph(face, scalar)
+                    box.glyphs[key] = glyph
+                }
+                let left = penX + glyph.left
+                let top = baseline - glyph.top
+                for row in 0..<glyph.rows {
+                    let y = top + row
+                    guard y >= 0, y < bitmap.height else { continue }
+                    for column in 0..<glyph.width where glyph.dots[row * glyph.width + column] != 0 {
+                        let x = left + column
+                        if x >= 0, x < bitmap.width { bitmap[x, y] = true }
+                    }
+                }
+                penX += glyph.advance
+            }
+        }
+        return bitmap
+    }
+}

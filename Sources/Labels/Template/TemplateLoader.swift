@@ -1,0 +1,412 @@
+public import Foundation
+import GS1
+import Yams
+
+/// Loads templates: YAML label designs (`.yaml`/`.yml`) and raw printer-language labels
+/// (`.zpl`/`.epl` with Mustache placeholders, their sample data in `NAME.json` beside them).
+///
+/// Loading validates the whole template, and fills it with its sample data once to check that
+/// every field exists and every barcode can be encoded. Errors name the file, the line and the
+/// element.
+public struct TemplateLoader: Sendable {
+    public init() {}
+
+    /// Loads a template file; images are read relative to the file's folder.
+    public func load(contentsOf url: URL) throws(LabelError) -> Template {
+        let text: String
+        do {
+            text = try String(contentsOf: url, encoding: .utf8)
+        } catch {
+            throw LabelError(.io, "cannot read template: \(error.localizedDescription)", file: url.path)
+        }
+        let folder = url.deletingLastPathComponent()
+        switch url.pathExtension.lowercased() {
+        case "zpl", "epl":
+            let language: RawTemplate.Language = url.pathExtension.lowercased() == "zpl" ? .zpl : .epl
+            let sampleURL = url.deletingPathExtension().appendingPathExtension("json")
+            var sample = LabelData.object([:])
+            if let json = try? Data(contentsOf: sampleURL) {
+                do {
+                    sample = try LabelData(json: json)
+                } catch {
+                    throw error.located(file: sampleURL.path, line: nil, element: nil)
+                }
+            }
+            return try loadRaw(text, language: language, file: url.path, sample: sample)
+        default:
+            return try load(yaml: text, file: url.path, folder: folder)
+        }
+    }
+
+    /// Loads a YAML template from text; `folder` is where relative image paths start.
+    public func load(yaml: String, file: String? = nil, folder: URL? = nil) throws(LabelError) -> Template {
+        var parser = YAMLTemplateParser(file: file, folder: folder)
+        let template = try parser.parse(yaml)
+        try TemplateValidator(template: template).validate()
+        return template
+    }
+
+    /// A raw ZPL or EPL template: the text is kept as is and placeholders are filled with escaped values.
+    public func loadRaw(
+        _ text: String, language: RawTemplate.Language, file: String? = nil, sample: LabelData = .object([:])
+    ) throws(LabelError) -> Template {
+        var formats: [String: FieldFormat] = [:]
+        var parts: [RawTemplate.RawPart] = []
+        var rest = Substring(text)
+        var line = 1
+        while let open = rest.range(of: "{{") {
+            let before = rest[..<open.lowerBound]
+            line += before.filter { $0 == "\n" }.count
+            parts.append(.text(String(before)))
+            guard let close = rest[open.upperBound...].range(of: "}}") else {
+                throw LabelError(.syntax, "'{{' without '}}'", file: file, line: line)
+            }
+            let source = String(rest[open.lowerBound..<close.upperBound])
+            do {
+                parts.append(.field(try Field(source, formats: &formats)))
+            } catch {
+                throw error.located(file: file, line: line, element: "placeholder \(source)")
+            }
+            rest = rest[close.upperBound...]
+        }
+        parts.append(.text(String(rest)))
+        let name = file.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent } ?? "raw"
+        let template = Template(
+            name: name, file: file, size: Size(width: Length(0, .dots), height: Length(0, .dots)), dpi: 203,
+            copies: nil, elements: [], formats: formats, sample: sample,
+            raw: RawTemplate(language: language, parts: parts))
+        try TemplateValidator(template: template).validate()
+        return template
+    }
+}
+
+/// Walks the YAML nodes of a template, keeping line numbers for every message.
+struct YAMLTemplateParser {
+    let file: String?
+    let folder: URL?
+    var formats: [String: FieldFormat] = [:]
+    var unit: Length.Unit = .mm
+
+    init(file: String?, folder: URL?) {
+        self.file = file
+        self.folder = folder
+    }
+
+    private func error(_ code: LabelError.Code, _ message: String, _ node: Node?, _ element: String? = nil) -> LabelError {
+        LabelError(code, message, file: file, line: node?.mark?.line, element: element)
+    }
+
+    mutating func parse(_ yaml: String) throws(LabelError) -> Template {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: yaml) else {
+                throw error(.syntax, "the template is empty", nil)
+            }
+            root = node
+        } catch let labelError as LabelError {
+            throw labelError
+        } catch let yamlError as YamlError {
+            throw LabelError(.syntax, "not valid YAML: \(Self.describe(yamlError))", file: file, line: Self.line(of: yamlError))
+        } catch {
+            throw LabelError(.syntax, "not valid YAML: \(error)", file: file)
+        }
+        let top = try mapping(root, "the template", allowed: ["name", "size", "units", "dpi", "copies", "formats", "elements", "sample"])
+
+        if let unitNode = top["units"] {
+            let text = try string(unitNode, "units")
+            guard let parsed = Length.Unit(rawValue: text == "inch" ? "in" : text) else {
+                throw error(.invalidValue, "units must be mm, in or dots, not '\(text)'", unitNode)
+            }
+            unit = parsed
+        }
+        guard let sizeNode = top["size"] else { throw error(.syntax, "the template has no size: [WIDTH, HEIGHT]", root) }
+        let size = try self.size(sizeNode, "size")
+        guard size.width.value > 0, size.height.value > 0 else {
+            throw error(.invalidValue, "the label size must be positive", sizeNode)
+        }
+        var dpi = 203
+        if let dpiNode = top["dpi"] {
+            guard let value = Int(try string(dpiNode, "dpi")), [152, 203, 300, 600].contains(value) else {
+                throw error(.invalidValue, "dpi must be 152, 203, 300 or 600", dpiNode)
+            }
+            dpi = value
+        }
+        if let formatsNode = top["formats"] {
+            for (key, value) in try mapping(formatsNode, "formats", allowed: nil) {
+                let name = try string(key, "a format name")
+                let spec = try mapping(value, "format \(name)", allowed: ["date", "number"])
+                let format: FieldFormat
+                if let pattern = spec["date"] {
+                    format = .date(try string(pattern, "date"))
+                } else if let pattern = spec["number"] {
+                    format = .number(try string(pattern, "number"))
+                } else {
+                    throw error(.syntax, "format \(name) needs date: or number:", value)
+                }
+                do { try format.validate() } catch { throw error.located(file: file, line: value.mark?.line, element: "format \(name)") }
+                formats[name] = format
+            }
+        }
+        var copies: Field?
+        if let copiesNode = top["copies"] {
+            copies = try field(copiesNode, "copies")
+        }
+        var elements: [Element] = []
+        if let elementsNode = top["elements"] {
+            guard case .sequence(let sequence) = elementsNode else {
+                throw error(.syntax, "elements must be a list", elementsNode)
+            }
+            for (index, node) in sequence.enumerated() {
+                elements.append(try element(node, index: index))
+            }
+        }
+        var sample = LabelData.object([:])
+        if let sampleNode = top["sample"] { sample = Self.data(sampleNode) }
+        let name = try top["name"].map { node throws(LabelError) in try string(node, "name") }
+            ?? file.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent } ?? "label"
+        return Template(
+            name: name, file: file, size: size, dpi: dpi, copies: copies, elements: elements,
+            formats: formats, sample: sample, raw: nil)
+    }
+
+    // MARK: Elements
+
+    private static let common: Set<String> = ["type", "id", "at"]
+    private static let properties: [String: Set<String>] = [
+        "text": common.union(["text", "size", "bold", "align", "rotate", "box", "fit"]),
+        "barcode": common.union(["symbology", "data", "ais", "module", "height", "hri", "text-size"]),
+        "line": ["type", "id", "from", "to", "thickness"],
+        "box": common.union(["size", "thickness", "radius", "filled"]),
+        "reverse": common.union(["size"]),
+        "image": common.union(["file", "size"]),
+    ]
+
+    private mutating func element(_ node: Node, index: Int) throws(LabelError) -> Element {
+        guard case .mapping(let map) = node else {
+            throw error(.syntax, "an element must be a mapping with a type", node, "elements[\(index)]")
+        }
+        guard let typeNode = map["type"], let type = typeNode.scalar?.string else {
+            throw error(.syntax, "the element has no type (text, barcode, line, box, reverse or image)", node, "elements[\(index)]")
+        }
+        let id = map["id"]?.scalar?.string
+        let name = id.map { "\(type) '\($0)'" } ?? "\(type) elements[\(index)]"
+        guard let allowed = Self.properties[type] else {
+            throw error(.unknownElement, "unknown element type '\(type)' (use text, barcode, line, box, reverse or image)", typeNode, name)
+        }
+        for (key, _) in map {
+            let keyName = key.scalar?.string ?? "?"
+            guard allowed.contains(keyName) else {
+                throw error(.unknownProperty, "unknown property '\(keyName)' of \(type) (allowed: \(allowed.sorted().joined(separator: ", ")))", key, name)
+            }
+        }
+        do {
+            let kind = try self.kind(type, map, node)
+            return Element(name: name, line: node.mark?.line ?? 0, kind: kind)
+        } catch {
+            throw error.located(file: file, line: node.mark?.line, element: name)
+        }
+    }
+
+    private mutating func kind(_ type: String, _ map: Node.Mapping, _ node: Node) throws(LabelError) -> Element.Kind {
+        func require(_ key: String) throws(LabelError) -> Node {
+            guard let value = map[key] else { throw error(.syntax, "\(type) needs '\(key)'", node) }
+            return value
+        }
+        switch type {
+        case "text":
+            let rotation = try map["rotate"].map { node throws(LabelError) in try int(node, "rotate") } ?? 0
+            guard [0, 90, 180, 270].contains(rotation) else {
+                throw error(.invalidValue, "rotate must be 0, 90, 180 or 270", map["rotate"])
+            }
+            let alignText = try map["align"].map { node throws(LabelError) in try string(node, "align") } ?? "left"
+            guard let alignment = TextAlignment(rawValue: alignText) else {
+                throw error(.invalidValue, "align must be left, center or right", map["align"])
+            }
+            let fitText = try map["fit"].map { node throws(LabelError) in try string(node, "fit") } ?? "wrap"
+            guard let fit = TextFit(rawValue: fitText) else {
+                throw error(.invalidValue, "fit must be wrap or shrink", map["fit"])
+            }
+            let fontSize = try positive(require("size"), "size")
+            return .text(TextElement(
+                at: try position(require("at"), "at"), text: try field(require("text"), "text"), fontSize: fontSize,
+                bold: try map["bold"].map { node throws(LabelError) in try bool(node, "bold") } ?? false,
+                alignment: alignment, rotation: rotation,
+                box: try map["box"].map { node throws(LabelError) in try size(node, "box") }, fit: fit))
+        case "barcode":
+            let symbologyNode = try require("symbology")
+            let symbologyName = try string(symbologyNode, "symbology")
+            guard let symbology = Symbology(rawValue: symbologyName) else {
+                throw error(.invalidValue, "unknown symbology '\(symbologyName)' (use \(Symbology.allCases.map(\.rawValue).joined(separator: ", ")))", symbologyNode)
+            }
+            var data: Field?
+            var ais: [(ai: String, value: Field)] = []
+            if symbology.isGS1 {
+                guard map["data"] == nil else { throw error(.unknownProperty, "a GS1 barcode takes 'ais', not 'data'", map["data"]) }
+                let aisNode = try require("ais")
+                for (key, value) in try mapping(aisNode, "ais", allowed: nil) {
+                    let ai = try string(key, "an AI")
+                    guard (2...4).contains(ai.count), ai.allSatisfy(\.isASCII), ai.allSatisfy(\.isNumber) else {
+                        throw error(.invalidValue, "'\(ai)' is not an AI (2 to 4 digits; quote it: \"01\")", key)
+                    }
+                    ais.append((ai, try field(value, "AI (\(ai))")))
+                }
+                guard !ais.isEmpty else { throw error(.syntax, "ais is empty", aisNode) }
+            } else {
+                guard map["ais"] == nil else { throw error(.unknownProperty, "only GS1 barcodes take 'ais'; use 'data'", map["ais"]) }
+                data = try field(require("data"), "data")
+            }
+            let defaultModule = symbology.isMatrix ? Length(0.5, .mm) : Length(0.33, .mm)
+            return .barcode(BarcodeElement(
+                at: try position(require("at"), "at"), symbology: symbology, data: data, ais: ais,
+                module: try map["module"].map { node throws(LabelError) in try positive(node, "module") } ?? defaultModule,
+                height: try map["height"].map { node throws(LabelError) in try positive(node, "height") } ?? Length(15, .mm),
+                humanReadable: try map["hri"].map { node throws(LabelError) in try bool(node, "hri") } ?? !symbology.isMatrix,
+                textSize: try map["text-size"].map { node throws(LabelError) in try positive(node, "text-size") } ?? Length(2.5, .mm)))
+        case "line":
+            let from = try position(require("from"), "from")
+            let to = try position(require("to"), "to")
+            guard from.x == to.x || from.y == to.y else {
+                throw error(.invalidValue, "a line must be horizontal or vertical (same x or same y); use a box for frames", node)
+            }
+            return .line(LineElement(
+                from: from, to: to,
+                thickness: try map["thickness"].map { node throws(LabelError) in try positive(node, "thickness") } ?? Length(0.25, .mm)))
+        case "box":
+            return .box(BoxElement(
+                at: try position(require("at"), "at"), size: try size(require("size"), "size"),
+                thickness: try map["thickness"].map { node throws(LabelError) in try positive(node, "thickness") } ?? Length(0.25, .mm),
+                radius: try map["radius"].map { node throws(LabelError) in try length(node, "radius") } ?? Length(0, .dots),
+                filled: try map["filled"].map { node throws(LabelError) in try bool(node, "filled") } ?? false))
+        case "reverse":
+            return .reverse(ReverseElement(at: try position(require("at"), "at"), size: try size(require("size"), "size")))
+        default:  // image
+            let fileNode = try require("file")
+            let path = try string(fileNode, "file")
+            let url = path.hasPrefix("/") ? URL(fileURLWithPath: path) : (folder ?? URL(fileURLWithPath: ".")).appendingPathComponent(path)
+            let bitmap: Bitmap
+            do {
+                bitmap = try PNGFile.readMonochrome(url)
+            } catch {
+                throw LabelError(.missingImage, "image \(path): \(error.message)", file: file, line: fileNode.mark?.line)
+            }
+            return .image(ImageElement(
+                at: try position(require("at"), "at"), bitmap: bitmap,
+                size: try map["size"].map { node throws(LabelError) in try size(node, "size") }, file: path))
+        }
+    }
+
+    // MARK: Values
+
+    private func mapping(_ node: Node, _ what: String, allowed: Set<String>?) throws(LabelError) -> Node.Mapping {
+        guard case .mapping(let map) = node else { throw error(.syntax, "\(what) must be a mapping", node) }
+        if let allowed {
+            for (key, _) in map {
+                let name = key.scalar?.string ?? "?"
+                guard allowed.contains(name) else {
+                    throw error(.unknownProperty, "unknown property '\(name)' in \(what) (allowed: \(allowed.sorted().joined(separator: ", ")))", key)
+                }
+            }
+        }
+        return map
+    }
+
+    private func string(_ node: Node, _ what: String) throws(LabelError) -> String {
+        guard let text = node.scalar?.string else { throw error(.syntax, "\(what) must be a single value", node) }
+        return text
+    }
+
+    private func int(_ node: Node, _ what: String) throws(LabelError) -> Int {
+        guard let value = Int(try string(node, what)) else { throw error(.invalidValue, "\(what) must be a whole number", node) }
+        return value
+    }
+
+    private func bool(_ node: Node, _ what: String) throws(LabelError) -> Bool {
+        switch try string(node, what).lowercased() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default: throw error(.invalidValue, "\(what) must be true or false", node)
+        }
+    }
+
+    private mutating func field(_ node: Node, _ what: String) throws(LabelError) -> Field {
+        let text = try string(node, what)
+        do {
+            return try Field(text, formats: &formats)
+        } catch {
+            throw error.located(file: file, line: node.mark?.line, element: nil)
+        }
+    }
+
+    private func length(_ node: Node, _ what: String) throws(LabelError) -> Length {
+        let text = try string(node, what)
+        guard let length = Length(parsing: text, defaultUnit: unit), length.value >= 0 else {
+            throw error(.invalidValue, "\(what) '\(text)' is not a length (12.5mm, 0.5in, 40dots, or a number in \(unit.rawValue))", node)
+        }
+        return length
+    }
+
+    private func positive(_ node: Node, _ what: String) throws(LabelError) -> Length {
+        let value = try length(node, what)
+        guard value.value > 0 else { throw error(.invalidValue, "\(what) must be more than zero", node) }
+        return value
+    }
+
+    private func pair(_ node: Node, _ what: String) throws(LabelError) -> (Length, Length) {
+        guard case .sequence(let items) = node, items.count == 2 else {
+            throw error(.syntax, "\(what) must be a pair [a, b]", node)
+        }
+        return (try length(items[0], what), try length(items[1], what))
+    }
+
+    private func position(_ node: Node, _ what: String) throws(LabelError) -> Position {
+        let (x, y) = try pair(node, what)
+        return Position(x: x, y: y)
+    }
+
+    private func size(_ node: Node, _ what: String) throws(LabelError) -> Size {
+        let (width, height) = try pair(node, what)
+        return Size(width: width, height: height)
+    }
+
+    /// Sample data: numbers stay numbers, except digit strings with a leading zero (a GTIN).
+    static func data(_ node: Node) -> LabelData {
+        switch node {
+        case .scalar(let scalar):
+            let text = scalar.string
+            if scalar.style != .plain { return .string(text) }
+            switch node.tag.rawValue {
+            case Tag.Name.null.rawValue: return .null
+            case Tag.Name.bool.rawValue: return .bool(node.bool ?? false)
+            case Tag.Name.int.rawValue, Tag.Name.float.rawValue:
+                let leadingZero = text.count > 1 && text.hasPrefix("0") && !text.hasPrefix("0.")
+                if !leadingZero, let number = Decimal(string: text) { return .number(number) }
+                return .string(text)
+            default: return .string(text)
+            }
+        case .mapping(let map):
+            var members: [String: LabelData] = [:]
+            for (key, value) in map { members[key.scalar?.string ?? ""] = data(value) }
+            return .object(members)
+        case .sequence(let items):
+            return .list(items.map(data))
+        case .alias:
+            return .null
+        }
+    }
+
+    private static func describe(_ error: YamlError) -> String {
+        switch error {
+        case .scanner(_, let problem, _, _), .parser(_, let problem, _, _), .composer(_, let problem, _, _): problem
+        case .duplicatedKeysInMapping(let duplicates, _): "duplicated keys \(duplicates.joined(separator: ", "))"
+        default: "\(error)"
+        }
+    }
+
+    private static func line(of error: YamlError) -> Int? {
+        switch error {
+        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): mark.line
+        case .duplicatedKeysInMapping(_, let context): context.mark.line
+        default: nil
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import GS1
+
+/// Check before print: every barcode of a label is drawn as the PNG renderer draws it, read back
+/// by a reader we did not write (zbar for linear symbols and QR, libdmtx for DataMatrix), and
+/// compared with the data it was meant to carry. A label whose barcode would not scan back to
+/// its data is refused.
+///
+/// For ZPL the printer draws its own symbol from the same data; what this checks there is that
+/// the data encodes and reads back in the symbology, not the printer's drawing.
+public struct LabelVerifier: Sendable {
+    public init() {}
+
+    /// Throws ``LabelError`` (`unverified`) naming the first barcode that does not read back.
+    public func verify(_ label: LabelLayout) throws(LabelError) {
+        for item in label.items {
+            guard case .barcode(let barcode) = item else { continue }
+            let expected = Self.expected(barcode)
+            let read = Self.read(barcode)
+            guard read.contains(expected) else {
+                let got = read.first.map { "'\(Self.printable($0))'" } ?? "nothing"
+                throw LabelError(
+                    .unverified, "reads back as \(got), not '\(Self.printable(expected))'; the label was not printed",
+                    element: barcode.name)
+            }
+        }
+    }
+
+    /// What a reader should give: GS1 data as the element string with GS separators.
+    static func expected(_ barcode: BarcodeItem) -> String {
+        switch barcode.content {
+        case .gs1(let elements): elements.raw
+        case .text(let text): text
+        }
+    }
+
+    /// Readers' texts for one symbol, drawn alone with a quiet zone, normalised: no leading GS,
+    /// UPC-A without EAN-13's leading zero.
+    static func read(_ barcode: BarcodeItem) -> [String] {
+        let symbol = SymbolRaster.draw(barcode)
+        let quiet = barcode.module * 12
+        var page = Bitmap(width: symbol.width + 2 * quiet, height: symbol.height + 2 * quiet)
+        page.draw(symbol, x: quiet, y: quiet)
+        let grey = page.pixels.map { $0 != 0 ? UInt8(0) : UInt8(255) }
+        var texts: [String]
+        switch barcode.symbology {
+        case .dataMatrix, .gs1DataMatrix:
+            texts = BarcodeReader.dataMatrix(grey, width: page.width, height: page.height).map { [$0] } ?? []
+        default:
+            texts = BarcodeReader.zbar(grey, width: page.width, height: page.height)
+        }
+        texts = texts.map { $0.hasPrefix("\u{1D}") ? String($0.dropFirst()) : $0 }
+        if barcode.symbology == .upcA {
+            texts = texts.map { $0.count == 13 && $0.hasPrefix("0") ? String($0.dropFirst()) : $0 }
+        }
+        return texts
+    }
+
+    private static func printable(_ text: String) -> String {
+        text.replacingOccurrences(of: "\u{1D}", with: "<GS>")
+    }
+}

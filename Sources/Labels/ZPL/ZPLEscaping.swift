@@ -1,0 +1,29 @@
+/// Escaping of field data for ZPL II.
+///
+/// The printer scans field data for `^` and `~`: a value such as `^FS^XZ^XA…` or `~JR` would
+/// otherwise end the field and run commands. Every field is sent with `^FH\` and these bytes are
+/// hex-escaped (`\5E`, `\7E`), as are the escape character itself and control characters.
+/// `\` rather than the default `_` is the `^FH` escape, because `^BX` uses `_` for its own escapes
+/// (FNC1 is `_1`) and would lose them to `^FH`.
+enum ZPLEscaping {
+    /// The `^FH` escape character.
+    static let hexIndicator: UInt8 = UInt8(ascii: "\\")
+
+    /// `value` with `^`, `~`, `\` and control characters written as `\XX`. UTF-8 text passes as
+    /// is (the label is `^CI28`).
+    static func hex(_ value: String) -> String {
+        var out = [UInt8]()
+        out.reserveCapacity(value.utf8.count + 8)
+        let digits = Array("0123456789ABCDEF".utf8)
+        for byte in value.utf8 {
+            if byte == 0x5E || byte == 0x7E || byte == hexIndicator || byte < 0x20 || byte == 0x7F {
+                out.append(hexIndicator)
+                out.append(digits[Int(byte >> 4)])
+                out.append(digits[Int(byte & 0x0F)])
+            } else {
+                out.append(byte)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

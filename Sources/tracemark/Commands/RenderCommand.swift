@@ -1,0 +1,160 @@
+import ArgumentParser
+import Foundation
+import Labels
+import Registry
+
+/// The output languages of `render`.
+enum LabelFormat: String, ExpressibleByArgument, CaseIterable {
+    case zpl, epl, png
+}
+
+struct RenderCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "render",
+        abstract: "Fill a label template with data and write it as ZPL II, EPL2 or PNG.",
+        discussion: """
+            Example: tracemark render Templates/gs1-lot-100x50.yaml --data lot.json --format png --out lot.png. \
+            Without --data the template's sample data is used. --product ARTICLE with --lot or --serial NUMBER \
+            takes product and lot/serial from the registry (--db), over --data (partner, quantity, copies …). \
+            Every barcode is read back before anything is written (--no-verify skips it); a label whose \
+            barcode would not scan back to its data is refused with exit status 1. TEMPLATE is a file (.yaml, or a raw .zpl/.epl \
+            with Mustache placeholders) or the name of a template in ./Templates (or $TRACEMARK_TEMPLATES). \
+            Output goes to --out, or to standard output.
+            """)
+
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "The template file or name.") var template: String
+    @Option(help: "Label data as JSON (default: the template's sample, unless --product is given).") var data: String?
+    @Option(help: "Take product data from the registry (--db) for this article number.") var product: String?
+    @Option(help: "With --product: take the lot's data from the registry.") var lot: String?
+    @Option(help: "With --product: take the serial's data from the registry.") var serial: String?
+    @Option(help: "zpl, epl or png.") var format: LabelFormat = .zpl
+    @Option(help: "Printer resolution in dots per inch: 152, 203, 300 or 600 (default: the template's).") var dpi: Int?
+    @Option(help: "Copies of the label (default: the template's copies field, or 1).") var copies: Int?
+    @Option(name: [.short, .long], help: "Write to this file instead of standard output.") var out: String?
+    @Flag(help: "PNG as 8-bit grey for previews instead of 1-bit for printing.") var preview = false
+    @Flag(inversion: .prefixedNo, help: "Check before print: read every barcode back (zbar, libdmtx) and refuse the label unless it gives the data put in.")
+    var verify = true
+
+    func validate() throws {
+        if let dpi, ![152, 203, 300, 600].contains(dpi) {
+            throw ValidationError("--dpi must be 152, 203, 300 or 600")
+        }
+        if let copies, copies < 1 { throw ValidationError("--copies must be at least 1") }
+        if (lot != nil || serial != nil) && product == nil { throw ValidationError("--lot and --serial need --product") }
+        if lot != nil && serial != nil { throw ValidationError("give --lot or --serial, not both") }
+    }
+
+    func run() async throws {
+        do {
+            let url = TemplateLocation.resolve(template)
+            let template = try TemplateLoader().load(contentsOf: url)
+            var labelData = product == nil ? template.sample : .object([:])
+            if let data {
+                let contents: Data
+                do { contents = try Data(contentsOf: URL(fileURLWithPath: data)) } catch {
+                    throw LabelError(.io, "cannot read --data \(data): \(error.localizedDescription)")
+                }
+                labelData = try LabelData(json: contents)
+            }
+            if let product {
+                let number = lot ?? serial
+                let base = labelData
+                labelData = try await options.withRegistry { registry in
+                    let found = try await registry.product(product)
+                    var lotSerial: LotSerial?
+                    if let number {
+                        lotSerial = try await registry.lotSerial(product: product, number: number)
+                        guard lotSerial != nil else {
+                            throw RegistryError(.notFound, "product \(product) has no \(lot != nil ? "lot" : "serial") \(number)")
+                        }
+                    }
+                    return LabelData.from(product: found, lotSerial: lotSerial, over: base)
+                }
+            }
+            try template.check(labelData)
+            let bytes = try render(template, labelData)
+            if let out {
+                do { try bytes.write(to: URL(fileURLWithPath: out)) } catch {
+                    throw LabelError(.io, "cannot write \(out): \(error.localizedDescription)")
+                }
+            } else {
+                FileHandle.standardOutput.write(bytes)
+            }
+            if options.json {
+                let summary: [String: String] = [
+                    "template": template.name, "format": format.rawValue, "bytes": String(bytes.count),
+                    "dpi": String(dpi ?? template.dpi), "out": out ?? "-",
+                ]
+                let encoded = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys])
+                FileHandle.standardError.write(encoded + Data("\n".utf8))
+            }
+        } catch let error as LabelError where options.json {
+            var object: [String: Any] = ["error": error.message, "code": "\(error.code)"]
+            if let file = error.file { object["file"] = file }
+            if let line = error.line { object["line"] = line }
+            if let element = error.element { object["element"] = element }
+            let encoded = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+            FileHandle.standardError.write(encoded + Data("\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+
+    private func render(_ template: Template, _ data: LabelData) throws(LabelError) -> Data {
+        if let language = template.rawLanguage {
+            guard language.rawValue == format.rawValue else {
+                throw LabelError(.unsupported, "\(template.name) is a raw \(language.rawValue) template; render it with --format \(language.rawValue)")
+            }
+            return Data(try template.renderRaw(data).utf8)
+        }
+        let label = try template.layout(data, dpi: dpi, copies: copies)
+        if verify { try LabelVerifier().verify(label) }
+        switch format {
+        case .zpl: return Data(ZPLWriter().write(label).utf8)
+        case .epl: return Data(EPLWriter().write(label))
+        case .png: return try PNGRenderer().png(label, preview: preview)
+        }
+    }
+}
+
+struct TemplatesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "templates",
+        abstract: "List the label templates in a folder and validate each (fields, barcodes, images).",
+        discussion: "Exit status 1 when any template does not load; the message names file, line and element.")
+
+    @Argument(help: "The folder (default ./Templates or $TRACEMARK_TEMPLATES).") var folder: String?
+
+    func run() async throws {
+        let root = folder.map { URL(fileURLWithPath: $0) } ?? TemplateLocation.folder
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
+        var failed = false
+        for name in names.sorted() where ["yaml", "yml", "zpl", "epl"].contains((name as NSString).pathExtension) {
+            do {
+                let template = try TemplateLoader().load(contentsOf: root.appendingPathComponent(name))
+                print("\(name)  ok  \(template.name)")
+            } catch {
+                failed = true
+                print("\(name)  error  \(error)")
+            }
+        }
+        if failed { throw ExitCode(1) }
+    }
+}
+
+/// Where templates are found by name.
+enum TemplateLocation {
+    static var folder: URL {
+        URL(fileURLWithPath: ProcessInfo.processInfo.environment["TRACEMARK_TEMPLATES"] ?? "Templates", isDirectory: true)
+    }
+
+    /// A path as given when the file exists, else NAME(.yaml) in the templates folder.
+    static func resolve(_ name: String) -> URL {
+        if FileManager.default.fileExists(atPath: name) { return URL(fileURLWithPath: name) }
+        for candidate in [name, name + ".yaml", name + ".yml"] {
+            let url = folder.appendingPathComponent(candidate)
+            if FileManager.default.fileExists(atPath: url.path) { return url }
+        }
+        return URL(fileURLWithPath: name)
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+@testable import Labels
+
+@Suite struct FieldTests {
+    let data = LabelData.object([
+        "lot": .object(["number": .string("L-1"), "expiry": .string("2027-01-31"), "produced": .string("2026-11-02T08:05:09Z")]),
+        "quantity": .number(Decimal(string: "1234.5")!),
+        "text": .string("a^b"),
+    ])
+
+    func render(_ source: String, formats: [String: FieldFormat] = [:]) throws -> String {
+        var formats = formats
+        let field = try Field(source, formats: &formats)
+        return field.render(data, formats: formats)
+    }
+
+    @Test func pipesFormatDatesAndNumbers() throws {
+        #expect(try render(#"EXP {{lot.expiry | date: "dd.MM.yyyy"}}"#) == "EXP 31.01.2027")
+        #expect(try render(#"{{lot.expiry | date: "yyMMdd"}}"#) == "270131")
+        #expect(try render(#"{{lot.produced | date: "yyyy-MM-dd HH:mm:ss"}}"#) == "2026-11-02 08:05:09")
+        #expect(try render(##"{{quantity | number: "#,##0.00"}}"##) == "1,234.50")
+        #expect(try render(#"{{quantity | number: "0"}}"#) == "1235")
+        #expect(try render(#"{{quantity | number: "000000"}}"#) == "001235")
+    }
+
+    @Test func namedFormatsAreTransforms() throws {
+        #expect(try render("{{expiry(lot.expiry)}}", formats: ["expiry": .date("d 'of' M, yy")]) == "31 of 1, 27")
+    }
+
+    @Test func valuesAreNotHTMLEscaped() throws {
+        #expect(try render("{{text}} & <{{lot.number}}>") == "a^b & <L-1>")
+    }
+
+    @Test func sectionsAndMissingValues() throws {
+        #expect(try render("{{#lot}}{{number}}{{/lot}}{{^serial}} no serial{{/serial}}") == "L-1 no serial")
+    }
+
+    @Test func aBadPatternIsRefused() {
+        #expect(throws: LabelError.self) { try render(#"{{quantity | number: "0.0x"}}"#) }
+        #expect(throws: LabelError.self) { try render(#"{{quantity | money: "0"}}"#) }
+        #expect(throws: LabelError.self) { try render("{{lot.number") }
+    }
+
+    @Test func requiredPathsAreThoseOutsideSections() throws {
+        var formats: [String: FieldFormat] = [:]
+        let field = try Field(#"{{a.b}} {{#c}}{{d}}{{/c}} {{e | date: "yy"}}"#, formats: &formats)
+        #expect(field.requiredPaths == ["a.b", "e"])
+    }
+
+    @Test func labelDataReadsJSON() throws {
+        let data = try LabelData(json: Data(#"{"a": {"n": 12.50, "s": "x", "t": true, "l": [1, "2"]}}"#.utf8))
+        #expect(data[path: "a.n"] == .number(Decimal(string: "12.5")!))
+        #expect(data[path: "a.t"] == .bool(true))
+        #expect(data[path: "a.l.1"] == .string("2"))
+        #expect(data[path: "a.missing"] == nil)
+    }
+}
+
+extension FieldTests {
+    /// Plain fields are rendered without Mustache; they must print exactly what Mustache prints.
+    @Test(arguments: [
+        "LOT {{lot.number}} / {{quantity}}", #"{{lot.expiry | date: "dd.MM.yy"}}-{{uppercased(lot.number)}}"#,
+        "{{missing.path}}x{{lot.number}}", "{{expiry(lot.expiry)}} {{lowercased(expiry(lot.expiry))}}",
+        "{{{text}}} {{&text}}", "{{lot.number}}{{! a comment }}",
+    ])
+    func plainFieldsPrintWhatMustachePrints(_ source: String) throws {
+        var formats: [String: FieldFormat] = ["expiry": .date("d MMM")]
+        let field = try Field(source, formats: &formats)
+        let fast = field.render(data, formats: formats)
+        #expect(fast == field.renderThroughMustache(data, formats: formats))
+        #expect(!fast.isEmpty)
+    }
+}

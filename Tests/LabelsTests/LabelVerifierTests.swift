@@ -1,0 +1,40 @@
+import Foundation
+import Testing
+@testable import Labels
+
+@Suite struct LabelVerifierTests {
+    /// Every symbology's label reads back (zbar, libdmtx) to the data put in, at 203 and 300 dpi.
+    @Test(arguments: SymbologyTests.cases, [203, 300])
+    func everySymbologyReadsBack(_ testCase: SymbologyTests.Case, dpi: Int) throws {
+        let label = try SymbologyTests.template(testCase).layout(.object([:]), dpi: dpi)
+        guard case .barcode(let barcode) = label.items.first else { Issue.record("no barcode"); return }
+        #expect(LabelVerifier.read(barcode).contains(LabelVerifier.expected(barcode)), "\(LabelVerifier.read(barcode))")
+        try LabelVerifier().verify(label)
+    }
+
+    @Test func theShippedTemplatesVerify() throws {
+        for name in ["gs1-lot-100x50", "serial-50x25", "pallet-sscc-100x150", "hazard-100x100"] {
+            let template = try TemplateLoader().load(contentsOf: Oracle.templates.appendingPathComponent(name + ".yaml"))
+            try LabelVerifier().verify(try template.layout(template.sample))
+        }
+    }
+
+    /// A symbol whose modules were damaged (here: a DataMatrix with a quarter of its modules
+    /// flipped) does not read back, and the label is refused with the element named.
+    @Test func aDamagedSymbolIsRefused() throws {
+        let template = try TemplateLoader().load(yaml: """
+            size: [50mm, 25mm]
+            elements:
+              - {type: barcode, id: dm, symbology: gs1-datamatrix, at: [2mm, 2mm], ais: {"01": "09501101530003", "21": "X1"}}
+            """)
+        var label = try template.layout(template.sample)
+        guard case .barcode(var barcode) = label.items[0] else { Issue.record("no barcode"); return }
+        var modules = barcode.matrix.modules
+        for index in stride(from: 0, to: modules.count, by: 4) { modules[index] ^= 1 }
+        barcode.matrix = SymbolMatrix(rows: barcode.matrix.rows, columns: barcode.matrix.columns, modules: modules)
+        label.items[0] = .barcode(barcode)
+        let error = try #require(throws: LabelError.self) { try LabelVerifier().verify(label) }
+        #expect(error.code == .unverified)
+        #expect(error.element == "barcode 'dm'")
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import Testing
+
+/// `tracemark render` and `tracemark templates` as a user runs them: a real process, its files,
+/// its exit status (the executable is built beside the test bundle).
+@Suite struct RenderCommandTests {
+    static let executable: URL = {
+        let tests = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).standardizedFileURL
+        var folder = tests.deletingLastPathComponent()
+        while !FileManager.default.isExecutableFile(atPath: folder.appendingPathComponent("tracemark").path),
+              folder.path != "/" {
+            folder = folder.deletingLastPathComponent()
+        }
+        return folder.appendingPathComponent("tracemark")
+    }()
+
+    struct Run {
+        let status: Int32
+        let stderr: String
+    }
+
+    /// Runs the command and awaits its end (no thread of the pool waits on it); output to files.
+    func tracemark(_ arguments: [String], in folder: URL) async throws -> Run {
+        let errors = folder.appendingPathComponent("stderr-\(UUID().uuidString).txt")
+        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
+        let process = Process()
+        process.executableURL = Self.executable
+        process.arguments = arguments
+        process.currentDirectoryURL = folder
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: errors)
+        var environment = ProcessInfo.processInfo.environment
+        environment["TRACEMARK_TEMPLATES"] = Oracle.templates.path
+        process.environment = environment
+        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do { try process.run() } catch { continuation.resume(throwing: error) }
+        }
+        return Run(status: status, stderr: String(decoding: try Data(contentsOf: errors), as: UTF8.self))
+    }
+
+    func temporaryFolder() throws -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tracemark-render-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        return folder
+    }
+
+    @Test func renderWritesAPNGFromDataThatDecodes() async throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let data = #"{"product": {"gtin": "09501101530003", "article": "B-7", "description": "Test"}, "serial": {"number": "XY99"}}"#
+        try Data(data.utf8).write(to: folder.appendingPathComponent("data.json"))
+        let run = try await tracemark(
+            ["render", "serial-50x25", "--data", "data.json", "--format", "png", "--dpi", "300", "--out", "label.png"], in: folder)
+        #expect(run.status == 0, "\(run.stderr)")
+        let result = try await Oracle.decode(try Data(contentsOf: folder.appendingPathComponent("label.png")), extension: "png")
+        #expect(result.labels.first?.width == 591)
+        #expect(result.labels.first?.barcodes.map(\.text) == ["(01)09501101530003(21)XY99"])
+    }
+
+    @Test func renderWithoutDataUsesTheSampleAndWritesZPLAndEPL() async throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        #expect(try await tracemark(["render", "gs1-lot-100x50", "--copies", "3", "-o", "l.zpl"], in: folder).status == 0)
+        let zpl = try String(contentsOf: folder.appendingPathComponent("l.zpl"), encoding: .utf8)
+        #expect(zpl.hasPrefix("^XA\n^CI28\n^PW800\n^LL400\n"))
+        #expect(zpl.contains("^PQ3,0,1,N"))
+        #expect(try await tracemark(["render", "gs1-lot-100x50", "--format", "epl", "-o", "l.epl"], in: folder).status == 0)
+        #expect(try Data(contentsOf: folder.appendingPathComponent("l.epl")).starts(with: Array("\nN\nq800\n".utf8)))
+    }
+
+    @Test func dataThatLacksAFieldIsRefusedWithExitStatus1() async throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Data(#"{"product": {"gtin": "09501101530003"}}"#.utf8).write(to: folder.appendingPathComponent("data.json"))
+        let run = try await tracemark(["render", "serial-50x25", "--data", "data.json", "--json"], in: folder)
+        #expect(run.status == 1)
+        let error = try JSONSerialization.jsonObject(with: Data(run.stderr.utf8)) as? [String: Any]
+        #expect(error?["code"] as? String == "missingField")
+        #expect(error?["element"] as? String == "barcode 'datamatrix'")
+    }
+
+    /// Product and lot from the registry (SQLite), partner and quantity from --data.
+    @Test func renderTakesTheLotFromTheRegistry() async throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let db = ["--db", folder.appendingPathComponent("registry.sqlite").path]
+        #expect(try await tracemark(["class", "add", "LOTS", "--tracking", "lot", "--format", "L{counter:4}"] + db, in: folder).status == 0)
+        #expect(try await tracemark(["product", "add", "OIL", "--gtin", "9501101530003", "--class", "LOTS",
+                                     "--description", "Oil 5 l"] + db, in: folder).status == 0)
+        #expect(try await tracemark(["lot", "register", "OIL", "L-77", "--expiry", "2027-03-31"] + db, in: folder).status == 0)
+        try Data(#"{"quantity": 5, "unit": "l", "partner": {"name": "ACME"}, "copies": 1}"#.utf8)
+            .write(to: folder.appendingPathComponent("rest.json"))
+        let run = try await tracemark(["render", "gs1-lot-100x50", "--product", "OIL", "--lot", "L-77", "--data", "rest.json",
+                                       "--format", "png", "-o", "lot.png"] + db, in: folder)
+        #expect(run.status == 0, "\(run.stderr)")
+        let result = try await Oracle.decode(try Data(contentsOf: folder.appendingPathComponent("lot.png")), extension: "png")
+        #expect(Set(result.labels.flatMap(\.barcodes).map(\.text)) == ["(01)09501101530003(17)270331(10)L-77"])
+        let unknown = try await tracemark(["render", "gs1-lot-100x50", "--product", "OIL", "--lot", "L-78", "--data", "rest.json"] + db, in: folder)
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr.contains("no lot L-78"))
+    }
+
+    @Test func aBadCommandLineExits64() async throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        #expect(try await tracemark(["render", "serial-50x25", "--dpi", "250"], in: folder).status == 64)
+        #expect(try await tracemark(["render", "serial-50x25", "--format", "pdf"], in: folder).status == 64)
+        #expect(try await tracemark(["render", "serial-50x25", "--lot", "L1"], in: folder).status == 64)
+    }
+
+    @Test func templatesValidatesAFolder() async throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        #expect(try await tracemark(["templates"], in: folder).status == 0)
+        try "size: [50mm, 25mm]\nelements:\n  - type: blob\n".write(to: folder.appendingPathComponent("bad.yaml"), atomically: true, encoding: .utf8)
+        #expect(try await tracemark(["templates", folder.path], in: folder).status == 1)
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+@testable import Labels
+
+/// The templates in `Templates/` render on all three outputs, and their barcodes decode.
+@Suite struct ShippedTemplateTests {
+    struct Expectation: Sendable, CustomTestStringConvertible {
+        let file: String
+        let barcodes: Set<String>
+        var testDescription: String { file }
+    }
+
+    static let expectations: [Expectation] = [
+        Expectation(file: "gs1-lot-100x50.yaml", barcodes: [
+            "]C1(01)09501101530003(17)270131(10)LOT-4711", "]d2(01)09501101530003(17)270131(10)LOT-4711",
+        ]),
+        Expectation(file: "serial-50x25.yaml", barcodes: ["]d2(01)09501101530003(21)SN000123"]),
+        Expectation(file: "pallet-sscc-100x150.yaml", barcodes: [
+            "]C1(00)106141411234567897", "]C1(02)09501101530003(15)270131(37)40(10)LOT-4711",
+        ]),
+        Expectation(file: "hazard-100x100.yaml", barcodes: ["]C1(01)09501101530003(11)261102(17)270131(10)LOT-4711"]),
+    ]
+
+    static func found(_ result: Oracle.Result) -> Set<String> {
+        Set(result.labels.flatMap(\.barcodes).map { $0.symbology_identifier + $0.text })
+    }
+
+    @Test(arguments: expectations, [203, 300])
+    func pngDecodes(_ expectation: Expectation, dpi: Int) async throws {
+        let template = try TemplateLoader().load(contentsOf: Oracle.templates.appendingPathComponent(expectation.file))
+        let label = try template.layout(template.sample, dpi: dpi)
+        let result = try await Oracle.decode(try PNGRenderer().png(label), extension: "png")
+        #expect(Self.found(result) == expectation.barcodes)
+    }
+
+    @Test(arguments: expectations, [203, 300])
+    func zplDecodes(_ expectation: Expectation, dpi: Int) async throws {
+        let template = try TemplateLoader().load(contentsOf: Oracle.templates.appendingPathComponent(expectation.file))
+        let label = try template.layout(template.sample, dpi: dpi)
+        let result = try await Oracle.decode(Data(ZPLWriter().write(label).utf8), extension: "zpl", dpi: dpi)
+        #expect(Self.found(result) == expectation.barcodes)
+    }
+
+    @Test(arguments: expectations)
+    func eplIsWritten(_ expectation: Expectation) throws {
+        let template = try TemplateLoader().load(contentsOf: Oracle.templates.appendingPathComponent(expectation.file))
+        let epl = EPLWriter().write(try template.layout(template.sample))
+        let text = String(decoding: epl, as: UTF8.self)
+        #expect(text.hasPrefix("\nN\nq"))
+        #expect(text.hasSuffix("P1\n"))
+    }
+
+    /// A production run: the template is parsed once and filled with 200 consecutive serials.
+    @Test func manyLabelsReuseOneParsedTemplate() throws {
+        let template = try TemplateLoader().load(contentsOf: Oracle.templates.appendingPathComponent("serial-50x25.yaml"))
+        var zpl: [String] = []
+        for number in 1...200 {
+            let data = template.sample.setting("serial.number", to: .string("SN\(100000 + number)"))
+            zpl.append(ZPLWriter().write(try template.layout(data)))
+        }
+        #expect(Set(zpl).count == 200)
+        #expect(zpl[41].contains("21SN100042"))
+    }
+}

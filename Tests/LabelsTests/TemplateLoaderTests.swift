@@ -1,0 +1,223 @@
+import Foundation
+import Testing
+@testable import Labels
+
+@Suite struct TemplateLoaderTests {
+    func loadError(_ yaml: String, file: String = "test.yaml") -> LabelError? {
+        do {
+            _ = try TemplateLoader().load(yaml: yaml, file: file)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test func aValidTemplateLoadsWithLengthsInMillimetresInchesAndDots() throws {
+        let template = try TemplateLoader().load(yaml: """
+            size: [4in, 50mm]
+            elements:
+              - type: text
+                at: [10dots, 2mm]
+                text: "LOT {{lot.number}}"
+                size: 0.1in
+            sample: {lot: {number: L1}}
+            """)
+        let label = try template.layout(template.sample, dpi: 300)
+        #expect(label.width == 1200)
+        #expect(label.height == 591)
+        guard case .text(let run) = label.items.first else { Issue.record("no text"); return }
+        #expect(run.x == 10)
+        #expect(run.y == 24)
+        #expect(run.text == "LOT L1")
+        #expect(run.lineHeight == 30)
+    }
+
+    @Test func anUnknownElementNamesFileLineAndElement() throws {
+        let error = try #require(loadError("""
+            size: [50mm, 25mm]
+            elements:
+              - type: text
+                at: [1, 1]
+                text: hello
+                size: 3
+              - type: circle
+                id: ring
+                at: [1, 1]
+            """))
+        #expect(error.code == .unknownElement)
+        #expect(error.file == "test.yaml")
+        #expect(error.line == 7)
+        #expect(error.element == "circle 'ring'")
+        #expect(error.description.hasPrefix("test.yaml:7: circle 'ring': unknown element type 'circle'"))
+    }
+
+    @Test func anUnknownPropertyIsRefusedWithItsLine() throws {
+        let error = try #require(loadError("""
+            size: [50mm, 25mm]
+            elements:
+              - type: text
+                at: [1, 1]
+                text: hello
+                size: 3
+                colour: red
+            """))
+        #expect(error.code == .unknownProperty)
+        #expect(error.line == 7)
+        #expect(error.message.contains("colour"))
+    }
+
+    @Test func aFieldTheSampleLacksIsRefused() throws {
+        let error = try #require(loadError("""
+            size: [50mm, 25mm]
+            elements:
+              - type: text
+                id: lot
+                at: [1, 1]
+                text: "LOT {{lot.numbr}}"
+                size: 3
+            sample: {lot: {number: L1}}
+            """))
+        #expect(error.code == .missingField)
+        #expect(error.line == 3)
+        #expect(error.element == "text 'lot'")
+        #expect(error.message.contains("lot.numbr"))
+    }
+
+    @Test func aGS1BarcodeWithABadCheckDigitIsRefusedAtLoad() throws {
+        let error = try #require(loadError("""
+            size: [100mm, 50mm]
+            elements:
+              - type: barcode
+                id: main
+                symbology: gs1-128
+                at: [1, 1]
+                ais: {"01": "{{gtin}}", "10": "L1"}
+            sample: {gtin: "09501101530004"}
+            """))
+        #expect(error.code == .unencodable)
+        #expect(error.element == "barcode 'main'")
+        #expect(error.line == 3)
+        #expect(error.message.contains("check digit"))
+    }
+
+    /// FIELD-NOTES: zint only warns about GS1 errors such as month 13 unless warnings are made
+    /// errors; the label must be refused, not printed.
+    @Test func aGS1DateThatDoesNotExistIsRefused() throws {
+        let error = try #require(loadError("""
+            size: [100mm, 50mm]
+            elements:
+              - type: barcode
+                symbology: gs1-datamatrix
+                at: [1, 1]
+                ais: {"01": "09501101530003", "17": "271331"}
+            """))
+        #expect(error.code == .unencodable)
+    }
+
+    @Test func zintRefusesWhatItWouldOnlyWarnAbout() throws {
+        // Straight to libzint, past the GS1 builder: month 13 must be an error, not a warning.
+        let elements = GS1ElementsForTest.unchecked([("01", "09501101530003"), ("17", "271331")])
+        #expect(throws: LabelError.self) { try ZintSymbol.encode(.gs1(elements), as: .gs1_128) }
+    }
+
+    /// FIELD-NOTES: Code 39 upper-cases lowercase silently; the template refuses it instead.
+    @Test func lowercaseCode39IsRefused() throws {
+        let error = try #require(loadError("""
+            size: [100mm, 50mm]
+            elements:
+              - type: barcode
+                symbology: code39
+                at: [1, 1]
+                data: "lot-a"
+            """))
+        #expect(error.code == .unencodable)
+    }
+
+    @Test func anEAN13WithAWrongCheckDigitIsRefused() throws {
+        let error = try #require(loadError("""
+            size: [100mm, 50mm]
+            elements:
+              - type: barcode
+                symbology: ean13
+                at: [1, 1]
+                data: "9501101530004"
+            """))
+        #expect(error.code == .unencodable)
+        #expect(error.message.contains("should be 3"))
+    }
+
+    @Test func aMissingImageIsRefused() throws {
+        let error = try #require(loadError("""
+            size: [100mm, 50mm]
+            elements:
+              - type: image
+                id: logo
+                at: [1, 1]
+                file: no-such-logo.png
+            """))
+        #expect(error.code == .missingImage)
+        #expect(error.line == 6)
+        #expect(error.element == "image 'logo'")
+    }
+
+    @Test func badYAMLIsASyntaxErrorWithItsLine() throws {
+        let error = try #require(loadError("size: [50mm, 25mm]\nelements:\n  - type: text\n   at: [1, 1\n"))
+        #expect(error.code == .syntax)
+        #expect(error.line != nil)
+    }
+
+    @Test func rotationMustBeAQuarterTurn() throws {
+        let error = try #require(loadError("""
+            size: [50mm, 25mm]
+            elements:
+              - type: text
+                at: [1, 1]
+                text: hi
+                size: 3
+                rotate: 45
+            """))
+        #expect(error.code == .invalidValue)
+    }
+
+    @Test func aGS1BarcodeTakesAIsNotData() throws {
+        let error = try #require(loadError("""
+            size: [50mm, 25mm]
+            elements:
+              - type: barcode
+                symbology: gs1-128
+                at: [1, 1]
+                data: "0109501101530003"
+            """))
+        #expect(error.code == .unknownProperty)
+    }
+
+    @Test func theShippedTemplatesLoadAndRenderTheirSamples() throws {
+        let files = try FileManager.default.contentsOfDirectory(at: Oracle.templates, includingPropertiesForKeys: nil)
+            .filter { $0.pathExtension == "yaml" }
+        #expect(files.count == 4)
+        for file in files {
+            let template = try TemplateLoader().load(contentsOf: file)
+            let label = try template.layout(template.sample)
+            #expect(!label.items.isEmpty, "\(file.lastPathComponent)")
+        }
+    }
+}
+
+extension TemplateLoaderTests {
+    @Test func aBarcodeThatDoesNotFitOnTheLabelIsRefused() throws {
+        let error = try #require(loadError("""
+            size: [50mm, 25mm]
+            elements:
+              - type: barcode
+                id: wide
+                symbology: gs1-128
+                at: [5, 5]
+                module: 0.5
+                ais: {"01": "09501101530003", "10": "LOT-4711"}
+            """))
+        #expect(error.code == .invalidValue)
+        #expect(error.element == "barcode 'wide'")
+        #expect(error.line == 3)
+        #expect(error.message.contains("does not fit"))
+    }
+}
