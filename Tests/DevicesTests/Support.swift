@@ -62,8 +62,9 @@ final class EventCollector: Sendable {
     }
 }
 
-/// Waits (without blocking a thread) until `condition` holds, at most `timeout`.
-func eventually(timeout: Duration = .seconds(10), _ condition: () -> Bool) async throws -> Bool {
+/// Waits (without blocking a thread) until `condition` holds, at most `timeout`. The default is generous: with the whole suite running on two cores,
+/// CPU-bound label tests can hold the cooperative pool for seconds; a passing condition returns at once.
+func eventually(timeout: Duration = .seconds(60), _ condition: () -> Bool) async throws -> Bool {
     let clock = ContinuousClock()
     let end = clock.now + timeout
     while !condition() {
