@@ -40,12 +40,18 @@ enum Allocation {
         var offset = 0
         let page = 64
         while covered < quantity {
+            // The stock is read per lot by a subquery rather than joined: joined, PostgreSQL
+            // misjudges how many lots have stock and sorts every lot of the product (13 ms for
+            // 10,000 lots) instead of walking the issue order's index until the page is full (2 ms).
+            let stock: SQLQueryString = """
+                (SELECT s.quantity FROM stock s
+                 WHERE s.product_id = ls.product_id AND s.warehouse_id = \(bind: warehouseID) AND s.lot_serial_id = ls.id)
+                """
             let rows = try await db.raw("""
-                SELECT ls.id, ls.number, ls.status, ls.expiry, ls.received_at, s.quantity
-                FROM lot_serials ls JOIN stock s
-                  ON s.product_id = ls.product_id AND s.warehouse_id = \(bind: warehouseID) AND s.lot_serial_id = ls.id
-                WHERE ls.product_id = \(bind: productID) AND ls.status = 'available' AND s.quantity > 0
-                  AND COALESCE(ls.expiry, '9999-12-31') >= \(bind: earliestExpiry.description)
+                SELECT ls.id, ls.number, ls.status, ls.expiry, ls.received_at, \(stock) AS quantity
+                FROM lot_serials ls
+                WHERE ls.product_id = \(bind: productID) AND ls.status = 'available'
+                  AND COALESCE(ls.expiry, '9999-12-31') >= \(bind: earliestExpiry.description) AND \(stock) > 0
                 ORDER BY \(order(method)) LIMIT \(literal: page) OFFSET \(literal: offset)
                 """).all()
             for row in rows where covered < quantity {
