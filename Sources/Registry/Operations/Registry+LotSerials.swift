@@ -246,11 +246,8 @@ extension Registry {
         var attachments: [Attachment] = []
         for extra in extras {
             if try extra.string("what") == "a" {
-                let name = try extra.string("name")
-                guard let value = Attribute.Value(kind: try extra.string("kind"), stored: try extra.string("value")) else {
-                    throw RegistryError(.database, "attribute \(name) of lot/serial \(id) holds an unreadable value")
-                }
-                attributes.append(Attribute(name: name, value: value))
+                attributes.append(try Self.storedAttribute(name: try extra.string("name"), kind: try extra.string("kind"),
+                                                           value: try extra.string("value"), of: "lot/serial \(id)"))
             } else {
                 attachments.append(Attachment(id: try extra.int("id"), fileName: try extra.string("name"),
                                               mediaType: try extra.string("kind"), size: try extra.int("size"),
@@ -260,6 +257,14 @@ extension Registry {
         attributes.sort { $0.name < $1.name }
         attachments.sort { $0.id < $1.id }
         return try decodeLotSerial(row, attributes: attributes, attachments: attachments)
+    }
+
+    /// An attribute as stored (its kind and its value as text); `owner` names the lot/serial in the error.
+    static func storedAttribute(name: String, kind: String, value: String, of owner: String) throws(RegistryError) -> Attribute {
+        guard let value = Attribute.Value(kind: kind, stored: value) else {
+            throw RegistryError(.database, "attribute \(name) of \(owner) holds an unreadable value")
+        }
+        return Attribute(name: name, value: value)
     }
 
     static func decodeLotSerial(_ row: any SQLRow, attributes: [Attribute], attachments: [Attachment]) throws -> LotSerial {

@@ -73,13 +73,12 @@ extension Registry {
             resolution.warnings.append(ResolutionWarning(.notTracked,
                 "the scan names no product, lot or serial\(ais.isEmpty ? "" : ": it holds \(ais)")"))
         }
-        if let facts { Self.fill(&resolution, facts, scanned: scanned, options: options, today: today) }
+        if let facts { Self.fill(&resolution, facts, options: options, today: today) }
         for warning in scanned.warnings {
             resolution.warnings.append(ResolutionWarning(.scanRuleBroken, warning.message))
         }
-        let order = Dictionary(uniqueKeysWithValues: ResolutionWarning.Kind.allCases.enumerated().map { ($1, $0) })
         resolution.warnings = resolution.warnings.enumerated()
-            .sorted { (order[$0.element.kind]!, $0.offset) < (order[$1.element.kind]!, $1.offset) }.map(\.element)
+            .sorted { ($0.element.kind.severity, $0.offset) < ($1.element.kind.severity, $1.offset) }.map(\.element)
         return resolution
     }
 
@@ -112,8 +111,8 @@ extension Registry {
                                expiry: scanned.expiry, production: scanned.production, bestBefore: scanned.bestBefore)
     }
 
-    private static func fill(_ resolution: inout Resolution, _ facts: ResolveQuery.Facts, scanned: ScannedCode,
-                             options: ResolveOptions, today: CalendarDate) {
+    private static func fill(_ resolution: inout Resolution, _ facts: ResolveQuery.Facts, options: ResolveOptions,
+                             today: CalendarDate) {
         let scan = resolution.scan
         let product = facts.product
         resolution.product = product
@@ -174,7 +173,6 @@ extension Registry {
             let kind = scan.serial != nil ? "serial" : "lot"
             what = "\(kind) \(number) of \(product.article)"
             expiry = scan.expiry
-            resolution.stock = []
             if let reason = facts.retiredReason {
                 warnings.append(ResolutionWarning(.retiredNumber,
                     "\(what) was retired (\(reason)): the number must not be used again; check the label"))

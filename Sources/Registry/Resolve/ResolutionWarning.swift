@@ -46,3 +46,10 @@ public struct ResolutionWarning: Codable, Hashable, Sendable, CustomStringConver
 
     public var description: String { "\(kind.rawValue): \(message)" }
 }
+
+extension ResolutionWarning.Kind {
+    /// The place of this kind in the order of severity (0 most serious), looked up, not searched.
+    var severity: Int { Self.severities[self]! }
+
+    private static let severities = Dictionary(uniqueKeysWithValues: allCases.enumerated().map { ($1, $0) })
+}

@@ -102,11 +102,8 @@ struct ResolveQuery {
         facts.retiredReason = try row.optionalString("retired_reason")
         guard try row.optionalInt("id") != nil else { return facts }
         let attributes = try Self.rows(row, "attributes_json").map { cells in
-            let name = try Self.string(cells, 0)
-            guard let value = Attribute.Value(kind: try Self.string(cells, 1), stored: try Self.string(cells, 2)) else {
-                throw RegistryError(.database, "attribute \(name) of \(number) holds an unreadable value")
-            }
-            return Attribute(name: name, value: value)
+            try Registry.storedAttribute(name: try Self.string(cells, 0), kind: try Self.string(cells, 1),
+                                         value: try Self.string(cells, 2), of: number)
         }.sorted { $0.name < $1.name }
         let attachments = try Self.rows(row, "attachments_json").map { cells in
             Attachment(id: try Self.int(cells, 0), fileName: try Self.string(cells, 1), mediaType: try Self.string(cells, 2),
