@@ -88,11 +88,11 @@ enum ParseBenchmark {
         func digits(_ n: Int) -> String { String((0..<n).map { _ in Character(String(random.next() % 10)) }) }
         func gtin() -> String {
             let body = "0" + "40" + digits(10)
-            return body + String(CheckDigit.compute(body.utf8))
+            return withCheckDigit(body)
         }
         func date() -> String {
             let day = CalendarDate(year: 2027, month: 1, day: 1)!.adding(days: Int(random.next() % 900))
-            return String(format: "%02d%02d%02d", day.year % 100, day.month, day.day)
+            return day.gs1YYMMDD
         }
         func alnum(_ n: Int) -> String {
             let alphabet = Array("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789")
@@ -147,4 +147,14 @@ enum ParseBenchmark {
         process.waitUntilExit()
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
+}
+
+/// A GS1 key with its check digit appended to `body` (digits only).
+func withCheckDigit(_ body: String) -> String {
+    body + String(CheckDigit.compute(body.utf8))
+}
+
+extension CalendarDate {
+    /// The date as AI (11) or (17) carries it.
+    var gs1YYMMDD: String { String(format: "%02d%02d%02d", year % 100, month, day) }
 }

@@ -17,7 +17,7 @@ enum ResolveBenchmark {
 
     static func gtin(_ product: Int) -> String {
         let body = "0410000" + String(format: "%06d", product)
-        return body + String(CheckDigit.compute(body.utf8))
+        return withCheckDigit(body)
     }
 
     static func run(options: Options, workdir: URL) async throws -> [ResultRow] {
@@ -115,8 +115,7 @@ enum ResolveBenchmark {
         let base = CalendarDate(year: 2027, month: 1, day: 1)!
         var generator = SplitMix64(seed: 42)
         return (0..<(serials + lots)).map { _ in
-            let day = base.adding(days: Int(generator.next() % 700))
-            return String(format: "%02d%02d%02d", day.year % 100, day.month, day.day)
+            base.adding(days: Int(generator.next() % 700)).gs1YYMMDD
         }
     }
 }
