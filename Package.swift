@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "GS1", targets: ["GS1"]),
         .library(name: "Devices", targets: ["Devices"]),
         .library(name: "Labels", targets: ["Labels"]),
+        .library(name: "Printing", targets: ["Printing"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -61,6 +62,30 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // libcups ships no pkg-config file on Debian 12: the module map names the library.
+        .systemLibrary(name: "CCUPS", providers: [.apt(["libcups2-dev"])]),
+        .target(
+            name: "Printing",
+            dependencies: [
+                "Registry", "CCUPS",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // A ZPL printer on loopback for tests and benchmarks: answers ~HS with chosen states,
+        // accepts slowly, drops the connection mid-job, or stays silent.
+        .target(
+            name: "PrinterSimulator",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "Registry",
             dependencies: [
@@ -84,6 +109,7 @@ let package = Package(
                 "Registry",
                 "Devices",
                 "Labels",
+                "Printing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -112,6 +138,22 @@ let package = Package(
             dependencies: ["Labels"],
             path: "Benchmarks/LabelBenchmarks",
             exclude: ["peers.sh"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "PrintingBenchmarks",
+            dependencies: ["Printing", "PrinterSimulator", "Registry"],
+            path: "Benchmarks/PrintingBenchmarks",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PrintingTests",
+            dependencies: [
+                "Printing", "PrinterSimulator", "Registry", "Labels",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "GS1Tests", dependencies: ["GS1"], swiftSettings: swiftSettings),

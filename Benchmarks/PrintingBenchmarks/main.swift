@@ -1,0 +1,2 @@
+// Placeholder until the printing benchmarks land.
+print("printing benchmarks: not written yet")
