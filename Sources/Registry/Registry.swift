@@ -46,7 +46,8 @@ public struct Registry: Sendable {
         return CalendarDate(daysSinceEpoch: days)
     }
 
-    static func timestamp(_ date: Date) -> String {
+    /// An instant as the registry stores it: ISO 8601 in UTC with microseconds, so that text order is time order.
+    public static func timestamp(_ date: Date) -> String {
         let seconds = date.timeIntervalSince1970
         let whole = Int(seconds.rounded(.down))
         let micros = Int(((seconds - Double(whole)) * 1_000_000).rounded(.down))

@@ -40,7 +40,7 @@ public struct FilePrinter: PrinterTransport {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
-            throw PrintingError(.unreachable, "printer \(printer.name): cannot create folder \(directory): \(error.localizedDescription)", cause: error)
+            throw PrintingError(.unreachable, "printer \(printer.name): cannot create folder \(directory): \(Self.reason(error, path: directory))", cause: error)
         }
         let target = URL(fileURLWithPath: directory).appendingPathComponent(fileName(for: payload))
         let temporary = URL(fileURLWithPath: directory).appendingPathComponent(".\(fileName(for: payload)).partial")
@@ -55,9 +55,24 @@ public struct FilePrinter: PrinterTransport {
             try FileManager.default.moveItem(at: temporary, to: target)
         } catch {
             try? FileManager.default.removeItem(at: temporary)
-            throw PrintingError(.unreachable, "printer \(printer.name): cannot write \(target.path): \(error.localizedDescription)", cause: error)
+            throw PrintingError(.unreachable, "printer \(printer.name): cannot write \(target.path): \(Self.reason(error, path: directory))", cause: error)
         }
         return delivery
+    }
+
+    /// Foundation's file errors name a Cocoa code; say instead what is in the way.
+    static func reason(_ error: any Error, path: String) -> String {
+        var ancestor = URL(fileURLWithPath: path)
+        while ancestor.path != "/" {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: ancestor.path, isDirectory: &isDirectory) {
+                if !isDirectory.boolValue { return "\(ancestor.path) is a file, not a folder" }
+                if !FileManager.default.isWritableFile(atPath: ancestor.path) { return "no permission to write in \(ancestor.path)" }
+                break
+            }
+            ancestor.deleteLastPathComponent()
+        }
+        return error.localizedDescription
     }
 
     public func follow(_ payload: PrintPayload, _ delivery: Delivery, timeout: Duration) async -> PrintProgress {

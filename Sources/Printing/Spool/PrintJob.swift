@@ -1,0 +1,94 @@
+public import Foundation
+
+/// Where a job is in its life.
+///
+/// ```
+/// queued ─→ sending ─→ printing ─→ done
+///   ↑          │            │
+///   └─ failed ←┘ (retry     └─→ failed / held
+///   (backoff)     with backoff; after the printer's max attempts: held, for an operator)
+/// held ─→ queued (retry) │ cancelled │ queued on another printer (move)
+/// ```
+public enum JobState: String, Sendable, Codable, CaseIterable {
+    /// Waiting for its printer (also while the printer cannot print: the printer's state says why).
+    case queued
+    /// Bytes are going to the printer. A job found in this state after a crash is in doubt.
+    case sending
+    /// Delivered whole; following the printer until it reports the labels printed.
+    case printing
+    /// Printed, as far as the printer can tell (or delivered, where it cannot tell: see ``PrintJob/confirmed``).
+    case done
+    /// A send failed; retried at ``PrintJob/nextAttemptAt``.
+    case failed
+    /// Failed too often, or given up by the printer: waits for an operator (retry, cancel, move).
+    case held
+    /// Cancelled by an operator.
+    case cancelled
+
+    /// States the worker will still act on.
+    public static let unfinished: [JobState] = [.queued, .sending, .printing, .failed]
+
+    /// Whether an operator may retry or move a job in this state.
+    public var canRetry: Bool { self == .held || self == .failed || self == .cancelled }
+    public var canCancel: Bool { self == .queued || self == .failed || self == .held || self == .printing }
+}
+
+/// One spooled job: the bytes for one printer, who asked and why, and how far it got.
+public struct PrintJob: Sendable, Equatable {
+    public var id: Int64
+    public var printer: String
+    public var state: JobState
+    public var language: PrinterLanguage
+    public var payload: Data
+    /// Labels the payload prints (formats × copies).
+    public var labelCount: Int
+    public var copies: Int
+    /// The template and data it was rendered from, when it was rendered from one.
+    public var template: String?
+    public var data: String?
+    public var requestedBy: String
+    public var reason: String
+    /// What the labels are for: a serial number, a production run, a document.
+    public var reference: String
+    public var attempts: Int
+    public var nextAttemptAt: String?
+    /// The last error, or why the job waits.
+    public var error: String
+    /// Labels of this job the printer reported printed before its delivery was interrupted.
+    public var printedLabels: Int
+    /// Sent again after a crash or a broken connection where the printer could not tell what it
+    /// had printed: a label may exist twice. An operator should check.
+    public var possiblyDuplicated: Bool
+    public var reprintOf: Int64?
+    public var createdAt: String
+    public var sentAt: String?
+    public var finishedAt: String?
+    /// Whether the printer confirmed the labels printed (false: delivered, the printer cannot tell).
+    public var confirmed: Bool
+}
+
+/// What to print: the rendered bytes and the facts kept with them.
+public struct PrintRequest: Sendable {
+    public var printer: String
+    public var payload: Data
+    public var language: PrinterLanguage
+    public var copies: Int
+    public var template: String?
+    public var data: String?
+    public var requestedBy: String
+    public var reason: String
+    public var reference: String
+
+    public init(printer: String, payload: Data, language: PrinterLanguage, copies: Int = 1, template: String? = nil,
+                data: String? = nil, requestedBy: String, reason: String, reference: String = "") {
+        self.printer = printer
+        self.payload = payload
+        self.language = language
+        self.copies = copies
+        self.template = template
+        self.data = data
+        self.requestedBy = requestedBy
+        self.reason = reason
+        self.reference = reference
+    }
+}

@@ -1,0 +1,221 @@
+import Foundation
+public import Logging
+public import ServiceLifecycle
+
+/// Sends one printer's jobs in order, and settles every job a crash or a broken connection left
+/// in doubt before sending anything new.
+///
+/// One worker per printer across all stations: it holds the printer's lease in the database
+/// while it runs. A printer that cannot print (off, paper out, no answer) keeps its jobs queued,
+/// with the printer's state recorded, and is asked again with backoff; a send that fails counts
+/// as an attempt, and after the printer's maximum the job is held for an operator.
+public struct PrinterWorker: Service {
+    public let spool: Spool
+    public let printer: String
+    let logger: Logger
+    let options: Options
+
+    public struct Options: Sendable {
+        /// How often an idle worker looks for new jobs.
+        public var pollInterval: Duration = .milliseconds(500)
+        /// Most jobs and bytes sent as one payload.
+        public var batchLimit: Int = 2000
+        public var batchBytes: Int = 4 << 20
+        /// The longest wait between two looks at a printer that cannot print.
+        public var maxBackoff: Duration = .seconds(30)
+        /// How long the lease lasts without renewal.
+        public var lease: Duration = .seconds(30)
+        /// Return when the printer has nothing left to do (for `tracemark print` and tests),
+        /// instead of running until shut down.
+        public var untilIdle = false
+        /// Return once this says so (checked between steps).
+        public var stop: @Sendable () async -> Bool = { false }
+
+        public init() {}
+    }
+
+    public init(spool: Spool, printer: String, options: Options = Options(),
+                logger: Logger = Logger(label: "tracemark.printing")) {
+        self.spool = spool
+        self.printer = printer
+        self.options = options
+        var logger = logger
+        logger[metadataKey: "printer"] = .string(printer)
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let config = try await spool.printer(printer)
+        let transport = try Transports.make(config)
+        let identity = WorkerIdentity.current
+        var backoff = Backoff(maximum: options.maxBackoff)
+        await withGracefulShutdownHandler {
+            do {
+                try await loop(config, transport, identity, &backoff)
+            } catch is CancellationError {
+            } catch {
+                logger.error("printer worker stopped: \(error)")
+            }
+        } onGracefulShutdown: {}
+        await transport.close()
+        try? await spool.releaseLease(printer: printer, worker: identity)
+    }
+
+    private func loop(_ config: PrinterConfig, _ transport: any PrinterTransport, _ identity: WorkerIdentity,
+                      _ backoff: inout Backoff) async throws {
+        let leaseSeconds = Double(options.lease.components.seconds)
+        var leaseRenewedAt = Date.distantPast
+        while !Task.isCancelled, !Task.isShuttingDownGracefully, await !options.stop() {
+            if Date().timeIntervalSince(leaseRenewedAt) > leaseSeconds / 3 {
+                guard try await spool.acquireLease(printer: printer, worker: identity,
+                                                   until: Date().addingTimeInterval(leaseSeconds)) else {
+                    logger.debug("another worker holds the printer")
+                    if options.untilIdle, try await !spool.hasUnfinished(printer: printer) { return }
+                    try await sleep(options.pollInterval)
+                    continue
+                }
+                leaseRenewedAt = Date()
+            }
+            // First whatever an earlier send left unfinished.
+            let unsettled = try await spool.unsettled(printer: printer)
+            if !unsettled.isEmpty {
+                if try await settle(unsettled, config, transport) {
+                    backoff.reset()
+                } else {
+                    try await sleep(backoff.next())
+                }
+                continue
+            }
+            switch try await spool.claim(printer: printer, limit: min(options.batchLimit, transport.batchLimit),
+                                         maxBytes: options.batchBytes) {
+            case .empty:
+                if options.untilIdle { return }
+                try await sleep(options.pollInterval)
+            case .waitUntil(let date):
+                let seconds = max(0.05, min(date.timeIntervalSinceNow, 300))
+                try await sleep(.milliseconds(Int64(seconds * 1000)))
+            case .jobs(let jobs):
+                if try await send(jobs, config, transport) {
+                    backoff.reset()
+                } else {
+                    try await sleep(backoff.next())
+                }
+            }
+        }
+    }
+
+    /// The payload for a batch: each job's bytes, or what is left of them after a partial print.
+    static func payload(_ jobs: [PrintJob], _ language: PrinterLanguage) -> PrintPayload {
+        var bytes = Data()
+        var labels = 0
+        for job in jobs {
+            bytes += LabelCount.remainder(job.payload, language: job.language, afterPrinting: job.printedLabels) ?? job.payload
+            labels += job.labelCount - job.printedLabels
+        }
+        return PrintPayload(jobIDs: jobs.map(\.id), bytes: bytes, language: language, labelCount: labels,
+                            copies: jobs.count == 1 ? jobs[0].copies : 1)
+    }
+
+    /// Sends claimed jobs and follows them. Returns false when the printer could not take them
+    /// (the caller backs off).
+    private func send(_ jobs: [PrintJob], _ config: PrinterConfig, _ transport: any PrinterTransport) async throws -> Bool {
+        let payload = Self.payload(jobs, config.language)
+        let delivery: Delivery
+        do {
+            delivery = try await transport.send(payload) { delivery in
+                try await spool.record(delivery, for: jobs)
+            }
+        } catch let error as PrintingError where error.code == .notReady || error.code == .unreachable {
+            try await spool.unclaim(jobs, because: "waiting: \(error.message)")
+            try await spool.recordState(printer: printer, error.status ?? .offline(error.message))
+            logger.info("printer cannot take jobs: \(error.message)")
+            return false
+        } catch let error as PrintingError where error.mayHaveReachedPrinter {
+            logger.warning("send interrupted: \(error.message)")
+            let recorded = try await spool.delivery(batch: jobs)
+            return try await resolveDoubt(jobs, payload, recorded, config, transport, why: error.message)
+        } catch {
+            let message = (error as? PrintingError)?.message ?? "\(error)"
+            try await spool.markFailed(jobs, error: message, maxAttempts: config.maxAttempts)
+            logger.warning("send failed: \(message)")
+            return false
+        }
+        try await spool.markPrinting(jobs)
+        return try await follow(jobs, payload, delivery, config, transport)
+    }
+
+    /// Follows delivered jobs to printed. Returns false when the printer holds them but has not
+    /// printed them (paper out, say): they stay `printing` and are followed again after a backoff.
+    private func follow(_ jobs: [PrintJob], _ payload: PrintPayload, _ delivery: Delivery, _ config: PrinterConfig,
+                        _ transport: any PrinterTransport) async throws -> Bool {
+        let ids = jobs.map(\.id)
+        guard config.followUntilPrinted else {
+            try await spool.markDone(ids, confirmed: false, message: "delivered (following the printer is off)")
+            return true
+        }
+        let timeout = Duration.milliseconds(Int64(config.printTimeout * 1000))
+        switch await transport.follow(payload, delivery, timeout: timeout) {
+        case .printed:
+            try await spool.markDone(ids, confirmed: true, message: "printed")
+            return true
+        case .unconfirmed(let why):
+            try await spool.markDone(ids, confirmed: false, message: "delivered; \(why)")
+            return true
+        case .waiting(let status):
+            try await spool.recordState(printer: printer, status)
+            logger.info("printer holds the labels but has not printed them: \(status)")
+            return false
+        case .failed(let why):
+            try await spool.markFailed(jobs, error: "the printer gave the job up: \(why)", maxAttempts: config.maxAttempts)
+            return false
+        }
+    }
+
+    /// Jobs found `sending` or `printing` when the worker starts, or after a broken send.
+    private func settle(_ jobs: [PrintJob], _ config: PrinterConfig, _ transport: any PrinterTransport) async throws -> Bool {
+        let payload = Self.payload(jobs, config.language)
+        let recorded = try await spool.delivery(batch: jobs)
+        if jobs.allSatisfy({ $0.state == .printing }), let recorded {
+            return try await follow(jobs, payload, recorded, config, transport)
+        }
+        return try await resolveDoubt(jobs, payload, recorded, config, transport,
+                                      why: "a send was cut short (the process stopped or the connection broke)")
+    }
+
+    private func resolveDoubt(_ jobs: [PrintJob], _ payload: PrintPayload, _ recorded: Delivery?, _ config: PrinterConfig,
+                              _ transport: any PrinterTransport, why: String) async throws -> Bool {
+        switch await transport.inquire(about: payload, delivery: recorded) {
+        case .printed(let labels):
+            logger.notice("settled a send in doubt: the printer printed \(labels) of \(payload.labelCount) labels")
+            try await spool.settle(jobs, printedLabels: labels)
+            return true
+        case .held(let delivery):
+            try await spool.record(delivery, for: jobs)
+            try await spool.markPrinting(jobs)
+            return try await follow(jobs, payload, delivery, config, transport)
+        case .unknown(let reason):
+            logger.warning("printer cannot tell what it printed (\(reason)): sending again, labels may print twice")
+            try await spool.requeueInDoubt(jobs, because: "\(why); the printer cannot tell what it printed (\(reason))")
+            return true
+        }
+    }
+
+    private func sleep(_ duration: Duration) async throws {
+        try await Task.sleep(for: duration)
+    }
+}
+
+/// Exponential backoff between looks at a printer that cannot print: 0.5 s, 1 s, 2 s … maximum.
+struct Backoff {
+    let maximum: Duration
+    private var current: Duration = .milliseconds(250)
+
+    init(maximum: Duration) { self.maximum = maximum }
+
+    mutating func next() -> Duration {
+        current = min(current * 2, maximum)
+        return current
+    }
+
+    mutating func reset() { current = .milliseconds(250) }
+}

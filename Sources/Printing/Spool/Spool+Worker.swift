@@ -1,0 +1,274 @@
+import Foundation
+import Registry
+import SQLKit
+
+/// The spool's side of sending: claiming jobs, recording each step, and deciding what a failure
+/// means for the job. Every step is its own transaction, committed before the next step touches
+/// the printer, so that a crash at any point leaves a state the next worker can act on.
+extension Spool {
+    /// Takes the printer for `worker` until `until`, or keeps it. Returns false while another
+    /// live worker holds it. A lease held by a process of this host that no longer runs is taken over.
+    func acquireLease(printer: String, worker: WorkerIdentity, until: Date) async throws -> Bool {
+        let now = self.now
+        let expiry = Registry.timestamp(until)
+        return try await write { db in
+            guard let row = try await db.raw("SELECT worker, lease_until FROM printers WHERE name = \(bind: printer)").first() else {
+                throw PrintingError(.notFound, "no printer named \(printer)")
+            }
+            let holder = try row.decode(column: "worker", as: String?.self)
+            let leaseUntil = try row.decode(column: "lease_until", as: String?.self)
+            let free = holder == nil || holder == worker.description || (leaseUntil ?? "") < now
+                || (holder.flatMap(WorkerIdentity.init(parsing:)).map { !$0.isAlive } ?? true)
+            guard free else { return false }
+            try await db.raw("""
+                UPDATE printers SET worker = \(bind: worker.description), lease_until = \(bind: expiry) WHERE name = \(bind: printer)
+                """).run()
+            return true
+        }
+    }
+
+    func releaseLease(printer: String, worker: WorkerIdentity) async throws {
+        try await write { db in
+            try await db.raw("""
+                UPDATE printers SET worker = NULL, lease_until = NULL WHERE name = \(bind: printer) AND worker = \(bind: worker.description)
+                """).run()
+        }
+    }
+
+    /// Jobs a previous send left unfinished (`sending`: in doubt; `printing`: delivered, being
+    /// followed), one batch at a time, oldest first.
+    func unsettled(printer: String) async throws -> [PrintJob] {
+        try await read { db in
+            let jobs = try await db.raw("""
+                SELECT \(unsafeRaw: Self.jobColumns), batch FROM print_jobs
+                WHERE printer = \(bind: printer) AND state IN ('sending', 'printing') ORDER BY id
+                """).all()
+            guard let first = jobs.first else { return [] }
+            let batch = try first.decode(column: "batch", as: Int64?.self)
+            return try jobs.filter { try $0.decode(column: "batch", as: Int64?.self) == batch }.map(Self.job)
+        }
+    }
+
+    /// The delivery recorded for a batch before its first byte went out.
+    func delivery(batch jobs: [PrintJob]) async throws -> Delivery? {
+        guard let first = jobs.first else { return nil }
+        return try await read { db in
+            guard let text = try await db.raw("SELECT delivery FROM print_jobs WHERE id = \(bind: first.id)").first()?
+                .decode(column: "delivery", as: String?.self) else { return nil }
+            return try JSONDecoder().decode(Delivery.self, from: Data(text.utf8))
+        }
+    }
+
+    /// What the worker should do next when nothing is unsettled.
+    enum Claim {
+        /// These jobs are now `sending`, in this order.
+        case jobs([PrintJob])
+        /// The oldest job waits for its retry time.
+        case waitUntil(Date)
+        case empty
+    }
+
+    /// Claims the printer's oldest jobs that may go now, in order, up to `limit` jobs and about
+    /// `maxBytes`: they become `sending` as one batch. Stops at a job that waits for its retry, so
+    /// that labels come out in the order they were asked for.
+    func claim(printer: String, limit: Int, maxBytes: Int) async throws -> Claim {
+        let now = self.now
+        return try await write { db in
+            let rows = try await db.raw("""
+                SELECT \(unsafeRaw: Self.jobColumns) FROM print_jobs
+                WHERE printer = \(bind: printer) AND state IN ('queued', 'failed') ORDER BY id LIMIT \(unsafeRaw: String(max(1, limit)))
+                """).all()
+            var jobs: [PrintJob] = []
+            var bytes = 0
+            for row in rows {
+                let job = try Self.job(row)
+                if job.state == .failed, let next = job.nextAttemptAt, next > now {
+                    if jobs.isEmpty { return .waitUntil(Self.date(next) ?? Date().addingTimeInterval(1)) }
+                    break
+                }
+                if !jobs.isEmpty, bytes + job.payload.count > maxBytes { break }
+                jobs.append(job)
+                bytes += job.payload.count
+            }
+            guard let first = jobs.first else { return .empty }
+            let ids = jobs.map(\.id)
+            var update = SQLQueryString("UPDATE print_jobs SET state = 'sending', delivery = NULL, batch = ")
+            update.appendInterpolation(bind: first.id)
+            update.appendInterpolation(unsafeRaw: ", sent_at = ")
+            update.appendInterpolation(bind: now)
+            update.appendInterpolation(unsafeRaw: " WHERE ")
+            update.appendInterpolation(Self.idList(ids))
+            try await db.raw(update).run()
+            try await Self.logEvents(db, ids: ids, at: now, state: .sending, message: "sending")
+            return .jobs(jobs.map { var job = $0; job.state = .sending; return job })
+        }
+    }
+
+    /// Records what the transport knows before the first byte goes out.
+    func record(_ delivery: Delivery, for jobs: [PrintJob]) async throws {
+        let text = String(decoding: try JSONEncoder().encode(delivery), as: UTF8.self)
+        try await update(jobs.map(\.id), "delivery = \(bind: text)")
+    }
+
+    /// Puts claimed jobs back in the queue untouched: the printer took nothing.
+    func unclaim(_ jobs: [PrintJob], because why: String) async throws {
+        try await update(jobs.map(\.id), "state = 'queued', batch = NULL, delivery = NULL, error = \(bind: why)",
+                         event: (.queued, why))
+    }
+
+    func markPrinting(_ jobs: [PrintJob]) async throws {
+        try await update(jobs.map(\.id), "state = 'printing'", event: (.printing, "delivered"))
+    }
+
+    func markDone(_ ids: [Int64], confirmed: Bool, message: String) async throws {
+        try await update(ids, "state = 'done', confirmed = \(bind: confirmed ? 1 : 0), error = '', finished_at = \(bind: now)",
+                         event: (.done, message))
+    }
+
+    /// A send that failed: retried later with backoff, or held for an operator after the
+    /// printer's maximum attempts.
+    func markFailed(_ jobs: [PrintJob], error: String, maxAttempts: Int, possiblyDuplicated: Bool = false) async throws {
+        let now = clock()
+        try await write { db in
+            for job in jobs {
+                let attempts = job.attempts + 1
+                let held = attempts >= maxAttempts
+                let next = Registry.timestamp(now.addingTimeInterval(Self.backoff(attempt: attempts)))
+                let message = held ? "\(error); held after \(attempts) attempts: retry, cancel or move it" : error
+                try await db.raw("""
+                    UPDATE print_jobs SET state = \(bind: held ? JobState.held.rawValue : JobState.failed.rawValue),
+                        attempts = \(bind: attempts), next_attempt_at = \(bind: held ? nil : next), error = \(bind: message),
+                        batch = NULL, delivery = NULL,
+                        possibly_duplicated = CASE WHEN \(bind: possiblyDuplicated ? 1 : 0) = 1 THEN 1 ELSE possibly_duplicated END
+                    WHERE id = \(bind: job.id)
+                    """).run()
+                try await Self.logEvents(db, ids: [job.id], at: Registry.timestamp(now), state: held ? .held : .failed, message: message)
+            }
+        }
+    }
+
+    /// Settles a batch whose delivery was in doubt, by what the printer said it printed:
+    /// the labels it printed are done, the rest go back to the front of the queue (a job cut in
+    /// the middle keeps how many of its labels printed, and only the rest is sent again).
+    func settle(_ jobs: [PrintJob], printedLabels printed: Int) async throws {
+        var left = printed
+        var done: [Int64] = []
+        var partial: (PrintJob, Int)?
+        var resend: [Int64] = []
+        for job in jobs {
+            let remaining = job.labelCount - job.printedLabels
+            if left >= remaining {
+                done.append(job.id)
+                left -= remaining
+            } else if left > 0 {
+                partial = (job, job.printedLabels + left)
+                left = 0
+            } else {
+                resend.append(job.id)
+            }
+        }
+        let now = self.now
+        try await write { db in
+            if !done.isEmpty {
+                var query = SQLQueryString("UPDATE print_jobs SET state = 'done', confirmed = 1, error = '', finished_at = ")
+                query.appendInterpolation(bind: now)
+                query.appendInterpolation(unsafeRaw: " WHERE ")
+                query.appendInterpolation(Self.idList(done))
+                try await db.raw(query).run()
+                try await Self.logEvents(db, ids: done, at: now, state: .done,
+                                         message: "printed before the send was interrupted (the printer's label counter says so)")
+            }
+            if let (job, labels) = partial {
+                try await db.raw("""
+                    UPDATE print_jobs SET state = 'queued', printed_labels = \(bind: labels), batch = NULL, delivery = NULL,
+                        error = \(bind: "\(labels) of \(job.labelCount) labels printed before the send was interrupted: the rest is sent again")
+                    WHERE id = \(bind: job.id)
+                    """).run()
+                try await Self.logEvents(db, ids: [job.id], at: now, state: .queued,
+                                         message: "\(labels) of \(job.labelCount) labels printed; sending the rest")
+            }
+            if !resend.isEmpty {
+                var query = SQLQueryString("UPDATE print_jobs SET state = 'queued', batch = NULL, delivery = NULL, error = 'not printed when the send was interrupted: sent again' WHERE ")
+                query.appendInterpolation(Self.idList(resend))
+                try await db.raw(query).run()
+                try await Self.logEvents(db, ids: resend, at: now, state: .queued, message: "not printed when the send was interrupted: sent again")
+            }
+        }
+    }
+
+    /// Sends a batch again when the printer could not tell what it printed, marking every job as
+    /// possibly duplicated for an operator to check.
+    func requeueInDoubt(_ jobs: [PrintJob], because why: String) async throws {
+        let message = "\(why): sent again, a label may print twice"
+        try await update(jobs.map(\.id),
+                         "state = 'queued', batch = NULL, delivery = NULL, possibly_duplicated = 1, error = \(bind: message)",
+                         event: (.queued, message))
+    }
+
+    /// Whether the printer has anything the worker still has to do.
+    func hasUnfinished(printer: String) async throws -> Bool {
+        try await read { db in
+            try await db.raw("""
+                SELECT id FROM print_jobs WHERE printer = \(bind: printer) AND state IN ('queued', 'sending', 'printing', 'failed') LIMIT 1
+                """).first() != nil
+        }
+    }
+
+    private func update(_ ids: [Int64], _ assignments: SQLQueryString, event: (JobState, String)? = nil) async throws {
+        let now = self.now
+        try await write { db in
+            var query = SQLQueryString("UPDATE print_jobs SET ")
+            query.appendInterpolation(assignments)
+            query.appendInterpolation(unsafeRaw: " WHERE ")
+            query.appendInterpolation(Self.idList(ids))
+            try await db.raw(query).run()
+            if let (state, message) = event {
+                try await Self.logEvents(db, ids: ids, at: now, state: state, message: message)
+            }
+        }
+    }
+
+    /// Seconds before retry `attempt`: 2, 4, 8 … up to five minutes.
+    static func backoff(attempt: Int) -> Double {
+        min(300, pow(2, Double(min(attempt, 10))))
+    }
+
+    static func date(_ timestamp: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.date(from: timestamp)
+    }
+}
+
+/// Who sends to a printer: this host and process, so that a lease left by a process that died can
+/// be taken over at once instead of after it expires.
+struct WorkerIdentity: Sendable, CustomStringConvertible, Equatable {
+    let host: String
+    let pid: Int32
+    let token: String
+
+    static let current = WorkerIdentity(host: ProcessInfo.processInfo.hostName, pid: getpid(),
+                                        token: String(UUID().uuidString.prefix(8)))
+
+    init(host: String, pid: Int32, token: String) {
+        self.host = host
+        self.pid = pid
+        self.token = token
+    }
+
+    init?(parsing text: String) {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 3, let pid = Int32(parts[1]) else { return nil }
+        self.init(host: String(parts[0]), pid: pid, token: String(parts[2]))
+    }
+
+    var description: String { "\(host)/\(pid)/\(token)" }
+
+    /// False only when it is a process of this host that is gone; a process elsewhere is assumed alive.
+    var isAlive: Bool {
+        guard host == ProcessInfo.processInfo.hostName else { return true }
+        if self == Self.current { return true }
+        if pid == getpid() { return false }  // an earlier run of this same pid: the process was replaced
+        return kill(pid, 0) == 0 || errno != ESRCH
+    }
+}

@@ -1,0 +1,454 @@
+public import Foundation
+public import Registry
+public import SQLKit
+
+/// The durable print queue: printers configured by name, and every job from the moment it was
+/// asked for until its printer printed it (or an operator gave it up).
+///
+/// It lives in the registry's database (SQLite or PostgreSQL): a job is committed before the
+/// request that made it is answered, and a production run writes its numbers and its jobs in one
+/// transaction (``enqueue(_:_:)`` takes the open transaction). Every station on a PostgreSQL
+/// registry sees the same printers and jobs; one worker at a time sends to each printer (a lease
+/// in the `printers` row).
+public struct Spool: Sendable {
+    public let store: any SQLStore
+    let clock: @Sendable () -> Date
+
+    /// The printer every new spool has: a folder `labels` under the working directory.
+    public static let defaultPrinter = PrinterConfig(name: "file", uri: "file:labels", language: .zpl)
+
+    /// Opens the spool on a store, creating or upgrading its tables.
+    public init(store: any SQLStore, clock: @escaping @Sendable () -> Date = Date.init) async throws {
+        self.store = store
+        self.clock = clock
+        let now = Registry.timestamp(clock())
+        let initial = Self.defaultPrinter
+        let settings = try Self.encode(PrinterSettings(initial))
+        try await store.migrate(ledger: "printing_migrations", component: "printing",
+                                migrations: SpoolSchema.migrations, now: now) { db, version in
+            guard version == 1 else { return }
+            try await db.raw("""
+                INSERT INTO printers (name, uri, language, settings, created_at)
+                VALUES (\(bind: initial.name), \(bind: initial.uri), \(bind: initial.language.rawValue), \(bind: settings), \(bind: now))
+                """).run()
+        }
+    }
+
+    var now: String { Registry.timestamp(clock()) }
+
+    // MARK: Printers
+
+    /// Adds a printer, or replaces its configuration (`replace`), keeping its jobs.
+    public func addPrinter(_ config: PrinterConfig, replace: Bool = false) async throws {
+        try config.validate()
+        let settings = try Self.encode(PrinterSettings(config))
+        let created = now
+        try await write { db in
+            let existing = try await db.raw("SELECT name FROM printers WHERE name = \(bind: config.name)").first()
+            if existing != nil {
+                guard replace else {
+                    throw PrintingError(.invalidConfiguration, "printer \(config.name) exists already: give --replace to change it")
+                }
+                try await db.raw("""
+                    UPDATE printers SET uri = \(bind: config.uri), language = \(bind: config.language.rawValue),
+                        settings = \(bind: settings), state = 'unknown', state_message = '' WHERE name = \(bind: config.name)
+                    """).run()
+            } else {
+                try await db.raw("""
+                    INSERT INTO printers (name, uri, language, settings, created_at)
+                    VALUES (\(bind: config.name), \(bind: config.uri), \(bind: config.language.rawValue), \(bind: settings), \(bind: created))
+                    """).run()
+            }
+        }
+    }
+
+    /// Removes a printer that has no unfinished jobs (its finished jobs go with it).
+    public func removePrinter(_ name: String) async throws {
+        try await write { db in
+            _ = try await Self.printer(db, name)
+            let open = try await db.raw("""
+                SELECT COUNT(*) AS n FROM print_jobs WHERE printer = \(bind: name) AND state NOT IN ('done', 'cancelled')
+                """).first()?.decode(column: "n", as: Int.self) ?? 0
+            guard open == 0 else {
+                throw PrintingError(.invalidState,
+                    "printer \(name) has \(open) unfinished jobs: cancel them or move them to another printer first")
+            }
+            try await db.raw("""
+                DELETE FROM print_job_events WHERE job_id IN (SELECT id FROM print_jobs WHERE printer = \(bind: name))
+                """).run()
+            try await db.raw("UPDATE print_jobs SET reprint_of = NULL WHERE reprint_of IN (SELECT id FROM print_jobs WHERE printer = \(bind: name))").run()
+            try await db.raw("DELETE FROM print_jobs WHERE printer = \(bind: name)").run()
+            try await db.raw("DELETE FROM printers WHERE name = \(bind: name)").run()
+        }
+    }
+
+    /// A configured printer and what the spool last learnt of its state.
+    public struct ConfiguredPrinter: Sendable {
+        public var config: PrinterConfig
+        /// `ready`, `printing`, a condition such as `paper-out`, or `unknown`.
+        public var state: String
+        public var stateMessage: String
+        public var stateAt: String?
+        /// Jobs not yet done, failed or cancelled.
+        public var queued: Int
+        public var held: Int
+    }
+
+    public func printers() async throws -> [ConfiguredPrinter] {
+        try await read { db in
+            let rows = try await db.raw("""
+                SELECT p.name, p.uri, p.language, p.settings, p.state, p.state_message, p.state_at,
+                       (SELECT COUNT(*) FROM print_jobs j WHERE j.printer = p.name AND j.state IN ('queued', 'sending', 'printing', 'failed')) AS queued,
+                       (SELECT COUNT(*) FROM print_jobs j WHERE j.printer = p.name AND j.state = 'held') AS held
+                FROM printers p ORDER BY p.name
+                """).all()
+            return try rows.map { row in
+                ConfiguredPrinter(config: try Self.config(row), state: try row.decode(column: "state", as: String.self),
+                                  stateMessage: try row.decode(column: "state_message", as: String.self),
+                                  stateAt: try row.decode(column: "state_at", as: String?.self),
+                                  queued: try row.decode(column: "queued", as: Int.self),
+                                  held: try row.decode(column: "held", as: Int.self))
+            }
+        }
+    }
+
+    public func printer(_ name: String) async throws -> PrinterConfig {
+        try await read { db in try await Self.printer(db, name) }
+    }
+
+    static func printer(_ db: any SQLDatabase, _ name: String) async throws -> PrinterConfig {
+        guard let row = try await db.raw("SELECT name, uri, language, settings FROM printers WHERE name = \(bind: name)").first() else {
+            let names = try await db.raw("SELECT name FROM printers ORDER BY name").all()
+                .map { try $0.decode(column: "name", as: String.self) }
+            throw PrintingError(.notFound,
+                "no printer named \(name): configured are \(names.joined(separator: ", ")) (add one with `tracemark printers add`)")
+        }
+        return try config(row)
+    }
+
+    /// Records what a printer said, for `tracemark printers` and the jobs waiting on it.
+    public func recordState(printer: String, _ status: PrinterStatus) async throws {
+        let at = Registry.timestamp(status.at)
+        try await write { db in
+            try await db.raw("""
+                UPDATE printers SET state = \(bind: status.state), state_message = \(bind: status.description), state_at = \(bind: at)
+                WHERE name = \(bind: printer)
+                """).run()
+        }
+    }
+
+    // MARK: Enqueueing
+
+    /// Spools jobs durably: when this returns, they are committed.
+    @discardableResult
+    public func enqueue(_ requests: [PrintRequest]) async throws -> [Int64] {
+        try await write { db in try await enqueue(db, requests) }
+    }
+
+    /// Spools jobs inside an open transaction (a production run's), so that they are committed
+    /// together with whatever else it writes, or not at all.
+    public func enqueue(_ db: any SQLDatabase, _ requests: [PrintRequest]) async throws -> [Int64] {
+        var known: [String: PrinterConfig] = [:]
+        var ids: [Int64] = []
+        ids.reserveCapacity(requests.count)
+        let created = now
+        for request in requests {
+            let printer: PrinterConfig
+            if let config = known[request.printer] {
+                printer = config
+            } else {
+                printer = try await Self.printer(db, request.printer)
+                known[request.printer] = printer
+            }
+            guard printer.language == request.language else {
+                throw PrintingError(.invalidConfiguration,
+                    "printer \(printer.name) reads \(printer.language.rawValue), but the job is \(request.language.rawValue): render it for \(printer.language.rawValue)")
+            }
+            guard !request.payload.isEmpty else {
+                throw PrintingError(.invalidConfiguration, "the job for printer \(printer.name) is empty: nothing to print")
+            }
+            let labels = LabelCount.count(request.payload, language: request.language, copies: request.copies)
+            guard labels > 0 else {
+                throw PrintingError(.invalidConfiguration,
+                    "the job for printer \(printer.name) prints no label: \(request.language.rawValue) without a complete format (^XA … ^XZ, or EPL's P command)")
+            }
+            guard let row = try await db.raw("""
+                INSERT INTO print_jobs (printer, state, language, payload, label_count, copies, template, data,
+                                        requested_by, reason, reference, created_at)
+                VALUES (\(bind: printer.name), 'queued', \(bind: request.language.rawValue), \(bind: request.payload), \(bind: labels),
+                        \(bind: request.copies), \(bind: request.template), \(bind: request.data), \(bind: request.requestedBy),
+                        \(bind: request.reason), \(bind: request.reference), \(bind: created))
+                RETURNING id
+                """).first() else {
+                throw PrintingError(.database, "the database did not return the new job's id")
+            }
+            let id = try row.decode(column: "id", as: Int64.self)
+            ids.append(id)
+        }
+        try await Self.logEvents(db, ids: ids, at: created, state: .queued, message: "queued")
+        return ids
+    }
+
+    // MARK: Jobs
+
+    public func job(_ id: Int64) async throws -> PrintJob {
+        try await read { db in try await Self.job(db, id) }
+    }
+
+    /// Jobs, newest first.
+    public func jobs(printer: String? = nil, states: [JobState] = [], limit: Int = 50) async throws -> [PrintJob] {
+        try await read { db in
+            var query = SQLQueryString("SELECT \(unsafeRaw: Self.jobColumns) FROM print_jobs WHERE 1 = 1")
+            if let printer { query.appendInterpolation(unsafeRaw: " AND printer = "); query.appendInterpolation(bind: printer) }
+            if !states.isEmpty {
+                query.appendInterpolation(unsafeRaw: " AND state IN (")
+                for (index, state) in states.enumerated() {
+                    if index > 0 { query.appendInterpolation(unsafeRaw: ", ") }
+                    query.appendInterpolation(bind: state.rawValue)
+                }
+                query.appendInterpolation(unsafeRaw: ")")
+            }
+            query.appendInterpolation(unsafeRaw: " ORDER BY id DESC LIMIT \(max(1, limit))")
+            return try await db.raw(query).all().map(Self.job)
+        }
+    }
+
+    /// A job's history: each state it entered, when, and why.
+    public func events(job id: Int64) async throws -> [(at: String, state: JobState, message: String)] {
+        try await read { db in
+            try await db.raw("SELECT at, state, message FROM print_job_events WHERE job_id = \(bind: id) ORDER BY id").all().map { row in
+                (try row.decode(column: "at", as: String.self),
+                 JobState(rawValue: try row.decode(column: "state", as: String.self)) ?? .queued,
+                 try row.decode(column: "message", as: String.self))
+            }
+        }
+    }
+
+    /// Puts a held, failed or cancelled job back in its printer's queue, now.
+    public func retry(_ id: Int64) async throws {
+        try await operate(id, allowed: \.canRetry, verb: "retry") { db, job in
+            try await db.raw("""
+                UPDATE print_jobs SET state = 'queued', attempts = 0, next_attempt_at = NULL, error = '' WHERE id = \(bind: id)
+                """).run()
+            return (.queued, "retried by an operator")
+        }
+    }
+
+    /// Cancels a job that has not printed. A job in the printer's hands (printing) is cancelled
+    /// where the printer can (CUPS); a raw printer prints what it holds.
+    public func cancel(_ id: Int64) async throws {
+        try await operate(id, allowed: \.canCancel, verb: "cancel") { db, job in
+            try await db.raw("UPDATE print_jobs SET state = 'cancelled', finished_at = \(bind: now) WHERE id = \(bind: id)").run()
+            return (.cancelled, "cancelled by an operator")
+        }
+    }
+
+    /// Moves a job that has not printed to another printer of the same language, at the end of its queue.
+    public func move(_ id: Int64, to printer: String) async throws {
+        try await operate(id, allowed: \.canRetry, verb: "move") { db, job in
+            let target = try await Self.printer(db, printer)
+            guard target.language == job.language else {
+                throw PrintingError(.invalidConfiguration,
+                    "job \(id) is \(job.language.rawValue), printer \(printer) reads \(target.language.rawValue): reprint it from its template instead")
+            }
+            // A new id puts it at the end of the target's queue; the old row keeps the history.
+            try await db.raw("UPDATE print_jobs SET state = 'cancelled', finished_at = \(bind: now) WHERE id = \(bind: id)").run()
+            let moved = try await reinsert(db, job, printer: printer, reprintOf: job.reprintOf,
+                                           requestedBy: job.requestedBy, reason: job.reason)
+            return (.cancelled, "moved to printer \(printer) as job \(moved)")
+        }
+    }
+
+    /// Queues the same labels again (a reprint of a done job, e.g. a damaged label), as a new job
+    /// that points to the original.
+    @discardableResult
+    public func reprint(_ id: Int64, printer: String? = nil, requestedBy: String, reason: String) async throws -> Int64 {
+        try await write { db in
+            let job = try await Self.job(db, id)
+            guard job.state == .done || job.state == .cancelled || job.state == .held else {
+                throw PrintingError(.invalidState,
+                    "job \(id) is \(job.state.rawValue): only a done, held or cancelled job is reprinted (a queued job will print anyway)")
+            }
+            let target = printer ?? job.printer
+            let config = try await Self.printer(db, target)
+            guard config.language == job.language else {
+                throw PrintingError(.invalidConfiguration,
+                    "job \(id) is \(job.language.rawValue), printer \(target) reads \(config.language.rawValue)")
+            }
+            return try await reinsert(db, job, printer: target, reprintOf: id, requestedBy: requestedBy,
+                                      reason: reason.isEmpty ? "reprint of job \(id)" : reason)
+        }
+    }
+
+    private func reinsert(_ db: any SQLDatabase, _ job: PrintJob, printer: String, reprintOf: Int64?,
+                          requestedBy: String, reason: String) async throws -> Int64 {
+        let created = now
+        guard let row = try await db.raw("""
+            INSERT INTO print_jobs (printer, state, language, payload, label_count, copies, template, data,
+                                    requested_by, reason, reference, reprint_of, created_at)
+            VALUES (\(bind: printer), 'queued', \(bind: job.language.rawValue), \(bind: job.payload), \(bind: job.labelCount),
+                    \(bind: job.copies), \(bind: job.template), \(bind: job.data), \(bind: requestedBy), \(bind: reason),
+                    \(bind: job.reference), \(bind: reprintOf), \(bind: created))
+            RETURNING id
+            """).first() else {
+            throw PrintingError(.database, "the database did not return the new job's id")
+        }
+        let newID = try row.decode(column: "id", as: Int64.self)
+        try await Self.logEvents(db, ids: [newID], at: created, state: .queued,
+                                 message: reprintOf.map { "reprint of job \($0)" } ?? "moved from job \(job.id)")
+        return newID
+    }
+
+    private func operate(_ id: Int64, allowed: KeyPath<JobState, Bool>, verb: String,
+                         _ body: (any SQLDatabase, PrintJob) async throws -> (JobState, String)) async throws {
+        let at = now
+        try await write { db in
+            let job = try await Self.job(db, id)
+            guard job.state[keyPath: allowed] else {
+                throw PrintingError(.invalidState, "job \(id) is \(job.state.rawValue): it cannot be \(verb == "retry" ? "retried" : verb + "ed") now")
+            }
+            let (state, message) = try await body(db, job)
+            try await Self.logEvents(db, ids: [id], at: at, state: state, message: message)
+        }
+    }
+
+    // MARK: Rows
+
+    static let jobColumns = """
+        id, printer, state, language, payload, label_count, copies, template, data, requested_by, reason, reference, \
+        attempts, next_attempt_at, error, printed_labels, possibly_duplicated, confirmed, reprint_of, created_at, sent_at, finished_at
+        """
+
+    static func job(_ db: any SQLDatabase, _ id: Int64) async throws -> PrintJob {
+        guard let row = try await db.raw("SELECT \(unsafeRaw: jobColumns) FROM print_jobs WHERE id = \(bind: id)").first() else {
+            throw PrintingError(.notFound, "no print job \(id)")
+        }
+        return try job(row)
+    }
+
+    static func job(_ row: any SQLRow) throws -> PrintJob {
+        let stateText = try row.decode(column: "state", as: String.self)
+        let languageText = try row.decode(column: "language", as: String.self)
+        guard let state = JobState(rawValue: stateText), let language = PrinterLanguage(rawValue: languageText) else {
+            throw PrintingError(.database, "print job has state \(stateText) and language \(languageText), which this Tracemark does not know")
+        }
+        return PrintJob(
+            id: try row.decode(column: "id", as: Int64.self),
+            printer: try row.decode(column: "printer", as: String.self),
+            state: state, language: language,
+            payload: try row.decode(column: "payload", as: Data.self),
+            labelCount: try row.decode(column: "label_count", as: Int.self),
+            copies: try row.decode(column: "copies", as: Int.self),
+            template: try row.decode(column: "template", as: String?.self),
+            data: try row.decode(column: "data", as: String?.self),
+            requestedBy: try row.decode(column: "requested_by", as: String.self),
+            reason: try row.decode(column: "reason", as: String.self),
+            reference: try row.decode(column: "reference", as: String.self),
+            attempts: try row.decode(column: "attempts", as: Int.self),
+            nextAttemptAt: try row.decode(column: "next_attempt_at", as: String?.self),
+            error: try row.decode(column: "error", as: String.self),
+            printedLabels: try row.decode(column: "printed_labels", as: Int.self),
+            possiblyDuplicated: try row.decode(column: "possibly_duplicated", as: Int.self) != 0,
+            reprintOf: try row.decode(column: "reprint_of", as: Int64?.self),
+            createdAt: try row.decode(column: "created_at", as: String.self),
+            sentAt: try row.decode(column: "sent_at", as: String?.self),
+            finishedAt: try row.decode(column: "finished_at", as: String?.self),
+            confirmed: try row.decode(column: "confirmed", as: Int.self) != 0)
+    }
+
+    static func config(_ row: any SQLRow) throws -> PrinterConfig {
+        let name = try row.decode(column: "name", as: String.self)
+        let languageText = try row.decode(column: "language", as: String.self)
+        guard let language = PrinterLanguage(rawValue: languageText) else {
+            throw PrintingError(.database, "printer \(name) has language \(languageText), which this Tracemark does not know")
+        }
+        let settings = try JSONDecoder().decode(PrinterSettings.self,
+                                                from: Data(try row.decode(column: "settings", as: String.self).utf8))
+        return settings.config(name: name, uri: try row.decode(column: "uri", as: String.self), language: language)
+    }
+
+    static func encode(_ settings: PrinterSettings) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(settings), as: UTF8.self)
+    }
+
+    /// Records that jobs `ids` entered `state`, and why.
+    static func logEvents(_ db: any SQLDatabase, ids: [Int64], at: String, state: JobState, message: String) async throws {
+        for start in stride(from: 0, to: ids.count, by: 500) {
+            let chunk = ids[start..<min(start + 500, ids.count)]
+            var query = SQLQueryString("INSERT INTO print_job_events (job_id, at, state, message) SELECT id, ")
+            query.appendInterpolation(bind: at)
+            query.appendInterpolation(unsafeRaw: ", ")
+            query.appendInterpolation(bind: state.rawValue)
+            query.appendInterpolation(unsafeRaw: ", ")
+            query.appendInterpolation(bind: message)
+            query.appendInterpolation(unsafeRaw: " FROM print_jobs WHERE ")
+            query.appendInterpolation(Self.idList(chunk))
+            try await db.raw(query).run()
+        }
+    }
+
+    /// `id IN (…)` over bound values.
+    static func idList(_ ids: some Collection<Int64>) -> SQLQueryString {
+        var query = SQLQueryString("id IN (")
+        for (index, id) in ids.enumerated() {
+            if index > 0 { query.appendInterpolation(unsafeRaw: ", ") }
+            query.appendInterpolation(bind: id)
+        }
+        query.appendInterpolation(unsafeRaw: ")")
+        return query
+    }
+
+    func write<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        try await store.write(body)
+    }
+
+    func read<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        try await store.read(body)
+    }
+}
+
+/// A printer's configuration as stored: everything but name, URI and language, as JSON, so that
+/// settings can be added without a migration.
+struct PrinterSettings: Codable {
+    var dpi: Int
+    var widthMillimetres: Double?
+    var lengthMillimetres: Double?
+    var connectTimeout: Double?
+    var writeTimeout: Double?
+    var idleTimeout: Double?
+    var statusTimeout: Double?
+    var endOfJob: EndOfJob?
+    var followUntilPrinted: Bool?
+    var printTimeout: Double?
+    var maxAttempts: Int?
+
+    init(_ config: PrinterConfig) {
+        dpi = config.dpi
+        widthMillimetres = config.widthMillimetres
+        lengthMillimetres = config.lengthMillimetres
+        connectTimeout = config.connectTimeout
+        writeTimeout = config.writeTimeout
+        idleTimeout = config.idleTimeout
+        statusTimeout = config.statusTimeout
+        endOfJob = config.endOfJob
+        followUntilPrinted = config.followUntilPrinted
+        printTimeout = config.printTimeout
+        maxAttempts = config.maxAttempts
+    }
+
+    func config(name: String, uri: String, language: PrinterLanguage) -> PrinterConfig {
+        let defaults = PrinterConfig(name: name, uri: uri, language: language)
+        return PrinterConfig(name: name, uri: uri, language: language, dpi: dpi,
+                             widthMillimetres: widthMillimetres, lengthMillimetres: lengthMillimetres,
+                             connectTimeout: connectTimeout ?? defaults.connectTimeout,
+                             writeTimeout: writeTimeout ?? defaults.writeTimeout,
+                             idleTimeout: idleTimeout ?? defaults.idleTimeout,
+                             statusTimeout: statusTimeout ?? defaults.statusTimeout,
+                             endOfJob: endOfJob ?? defaults.endOfJob,
+                             followUntilPrinted: followUntilPrinted ?? defaults.followUntilPrinted,
+                             printTimeout: printTimeout ?? defaults.printTimeout,
+                             maxAttempts: maxAttempts ?? defaults.maxAttempts)
+    }
+}

@@ -1,0 +1,65 @@
+import Registry
+
+/// The spool's tables, in the registry's database so that a job and the numbers it prints are
+/// written in one transaction. Versioned on their own (`printing_migrations`): the registry knows
+/// nothing of printers.
+enum SpoolSchema {
+    static let migrations: [SchemaMigration] = [
+        SchemaMigration(version: 1, name: "printers and print jobs", statements: [
+            """
+            CREATE TABLE printers (
+                name TEXT PRIMARY KEY,
+                uri TEXT NOT NULL,
+                language TEXT NOT NULL,
+                settings TEXT NOT NULL,
+                state TEXT NOT NULL DEFAULT 'unknown',
+                state_message TEXT NOT NULL DEFAULT '',
+                state_at TEXT,
+                worker TEXT,
+                lease_until TEXT,
+                created_at TEXT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE print_jobs (
+                id {id},
+                printer TEXT NOT NULL REFERENCES printers(name),
+                state TEXT NOT NULL,
+                language TEXT NOT NULL,
+                payload {blob} NOT NULL,
+                label_count {int} NOT NULL,
+                copies {int} NOT NULL,
+                template TEXT,
+                data TEXT,
+                requested_by TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                reference TEXT NOT NULL,
+                attempts {int} NOT NULL DEFAULT 0,
+                next_attempt_at TEXT,
+                error TEXT NOT NULL DEFAULT '',
+                printed_labels {int} NOT NULL DEFAULT 0,
+                possibly_duplicated {int} NOT NULL DEFAULT 0,
+                confirmed {int} NOT NULL DEFAULT 0,
+                batch {int},
+                delivery TEXT,
+                reprint_of {int} REFERENCES print_jobs(id),
+                created_at TEXT NOT NULL,
+                sent_at TEXT,
+                finished_at TEXT
+            )
+            """,
+            // The worker's queue: a printer's unfinished jobs in order.
+            "CREATE INDEX print_jobs_queue ON print_jobs(printer, state, id)",
+            """
+            CREATE TABLE print_job_events (
+                id {id},
+                job_id {int} NOT NULL REFERENCES print_jobs(id),
+                at TEXT NOT NULL,
+                state TEXT NOT NULL,
+                message TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX print_job_events_job ON print_job_events(job_id, id)",
+        ]),
+    ]
+}

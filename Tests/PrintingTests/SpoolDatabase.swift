@@ -1,0 +1,109 @@
+import Foundation
+import Printing
+import Registry
+import SQLKit
+import Testing
+
+/// The databases the spool's tests run on. PostgreSQL joins when `make test` gives its URL.
+enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
+    case sqlite, postgres
+
+    var testDescription: String { rawValue }
+
+    static var postgresURL: String? { ProcessInfo.processInfo.environment["TRACEMARK_TEST_POSTGRES_URL"] }
+    static var available: [Backend] { postgresURL == nil ? [.sqlite] : [.sqlite, .postgres] }
+}
+
+/// A fresh registry database with the spool's tables, in a temporary folder that also receives
+/// the file printer's output. Removed after the test.
+struct SpoolDatabase: Sendable {
+    let backend: Backend
+    let location: String
+    let folder: URL
+    let schema: String?
+
+    static func make(_ backend: Backend) async throws -> SpoolDatabase {
+        let name = "p\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16))"
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tracemark-\(name)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        switch backend {
+        case .sqlite:
+            return SpoolDatabase(backend: backend, location: folder.appendingPathComponent("registry.sqlite").path,
+                                 folder: folder, schema: nil)
+        case .postgres:
+            let base = try #require(Backend.postgresURL)
+            let admin = try await PostgresStore(url: base, connections: 1)
+            try await admin.write { db in try await db.raw("CREATE SCHEMA \(ident: name)").run() }
+            await admin.close()
+            let separator = base.contains("?") ? "&" : "?"
+            return SpoolDatabase(backend: backend, location: "\(base)\(separator)search_path=\(name)", folder: folder, schema: name)
+        }
+    }
+
+    func open() async throws -> (Registry, Spool) {
+        let registry = try await Registry.open(location)
+        do {
+            return (registry, try await Spool(store: registry.store))
+        } catch {
+            await registry.close()
+            throw error
+        }
+    }
+
+    /// A folder printer writing into this test's folder.
+    func filePrinter(_ name: String = "out", language: PrinterLanguage = .zpl) -> PrinterConfig {
+        PrinterConfig(name: name, uri: "file://\(folder.appendingPathComponent(name).path)", language: language)
+    }
+
+    func drop() async {
+        try? FileManager.default.removeItem(at: folder)
+        if let schema, let base = Backend.postgresURL, let admin = try? await PostgresStore(url: base, connections: 1) {
+            try? await admin.write { db in try await db.raw("DROP SCHEMA \(ident: schema) CASCADE").run() }
+            await admin.close()
+        }
+    }
+}
+
+/// Runs `body` with a registry and spool on a fresh database, and removes it after.
+func withSpool(_ backend: Backend, _ body: (Registry, Spool, SpoolDatabase) async throws -> Void) async throws {
+    let database = try await SpoolDatabase.make(backend)
+    let (registry, spool) = try await database.open()
+    do {
+        try await body(registry, spool, database)
+    } catch {
+        await registry.close()
+        await database.drop()
+        throw error
+    }
+    await registry.close()
+    await database.drop()
+}
+
+/// Asserts that `body` throws a ``PrintingError`` with `code` whose message contains every fragment.
+func expectPrintingError(_ code: PrintingError.Code, _ fragments: String..., sourceLocation: SourceLocation = #_sourceLocation,
+                         _ body: () async throws -> Void) async {
+    do {
+        try await body()
+        Issue.record("expected a refusal (\(code)) but it succeeded", sourceLocation: sourceLocation)
+    } catch let error as PrintingError {
+        #expect(error.code == code, "\(error.message)", sourceLocation: sourceLocation)
+        for fragment in fragments {
+            #expect(error.message.contains(fragment), "message \"\(error.message)\" lacks \"\(fragment)\"", sourceLocation: sourceLocation)
+        }
+    } catch {
+        Issue.record("expected a PrintingError (\(code)), got \(error)", sourceLocation: sourceLocation)
+    }
+}
+
+/// A small valid ZPL label that prints `copies` labels.
+func zplLabel(_ text: String, copies: Int = 1) -> Data {
+    Data("^XA^FO20,20^A0N,30,30^FH\\^FD\(text)^FS\(copies > 1 ? "^PQ\(copies),0,1,N" : "")^XZ\n".utf8)
+}
+
+/// Runs the printer's worker until it has nothing left to do.
+func drain(_ spool: Spool, _ printer: String) async throws {
+    var options = PrinterWorker.Options()
+    options.untilIdle = true
+    options.pollInterval = .milliseconds(20)
+    try await PrinterWorker(spool: spool, printer: printer, options: options).run()
+}

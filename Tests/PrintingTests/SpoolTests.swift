@@ -1,0 +1,136 @@
+import Foundation
+import Printing
+import Registry
+import Testing
+
+@Suite struct SpoolTests {
+    @Test(arguments: Backend.available)
+    func aNewSpoolHasTheFilePrinterAndKeepsAddedPrinters(backend: Backend) async throws {
+        try await withSpool(backend) { _, spool, database in
+            #expect(try await spool.printers().map(\.config.name) == ["file"])
+            var dock = PrinterConfig(name: "dock-1", uri: "tcp://10.0.0.5:9100", language: .zpl, dpi: 300,
+                                     widthMillimetres: 100, lengthMillimetres: 50, endOfJob: .halfClose)
+            try await spool.addPrinter(dock)
+            #expect(try await spool.printer("dock-1") == dock)
+            await expectPrintingError(.invalidConfiguration, "exists already") { try await spool.addPrinter(dock) }
+            dock.dpi = 203
+            try await spool.addPrinter(dock, replace: true)
+            #expect(try await spool.printer("dock-1").dpi == 203)
+            await expectPrintingError(.notFound, "no printer named dock-2", "dock-1", "file") { _ = try await spool.printer("dock-2") }
+            await expectPrintingError(.invalidConfiguration, "tcp://HOST:PORT") {
+                try await spool.addPrinter(PrinterConfig(name: "bad", uri: "tcp://", language: .zpl))
+            }
+            try await spool.removePrinter("dock-1")
+            #expect(try await spool.printers().count == 1)
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func aJobIsCommittedThenWrittenWholeByTheFilePrinterInOrder(backend: Backend) async throws {
+        try await withSpool(backend) { _, spool, database in
+            let printer = database.filePrinter()
+            try await spool.addPrinter(printer)
+            let ids = try await spool.enqueue((1...3).map {
+                PrintRequest(printer: printer.name, payload: zplLabel("unit \($0)", copies: $0), language: .zpl,
+                             requestedBy: "test", reason: "spool test", reference: "S\($0)")
+            })
+            #expect(ids.count == 3)
+            #expect(try await spool.jobs(printer: printer.name).map(\.state) == [.queued, .queued, .queued])
+            try await drain(spool, printer.name)
+            let jobs = try await spool.jobs(printer: printer.name)
+            #expect(jobs.map(\.state) == [.done, .done, .done])
+            #expect(jobs.map(\.labelCount) == [3, 2, 1])
+            #expect(jobs.allSatisfy { $0.confirmed })
+            // The three went out as one payload, in the order they were asked for.
+            let files = try FileManager.default.contentsOfDirectory(atPath: database.folder.appendingPathComponent("out").path)
+            #expect(files == ["job-\(ids[0])-\(ids[2]).zpl"])
+            let written = try String(contentsOf: database.folder.appendingPathComponent("out/\(files[0])"), encoding: .utf8)
+            #expect(written == (1...3).map { String(decoding: zplLabel("unit \($0)", copies: $0), as: UTF8.self) }.joined())
+            let history = try await spool.events(job: ids[0]).map(\.state)
+            #expect(history == [.queued, .sending, .printing, .done])
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func refusesAJobThatPrintsNothingOrIsInTheWrongLanguage(backend: Backend) async throws {
+        try await withSpool(backend) { _, spool, database in
+            await expectPrintingError(.invalidConfiguration, "prints no label") {
+                try await spool.enqueue([PrintRequest(printer: "file", payload: Data("^XA^FDx^FS".utf8), language: .zpl,
+                                                      requestedBy: "t", reason: "r")])
+            }
+            await expectPrintingError(.invalidConfiguration, "reads zpl", "epl") {
+                try await spool.enqueue([PrintRequest(printer: "file", payload: Data("N\nP1\n".utf8), language: .epl,
+                                                      requestedBy: "t", reason: "r")])
+            }
+            await expectPrintingError(.notFound, "no printer named nowhere") {
+                try await spool.enqueue([PrintRequest(printer: "nowhere", payload: zplLabel("x"), language: .zpl,
+                                                      requestedBy: "t", reason: "r")])
+            }
+            // Nothing half-written: the refused requests left no job.
+            let left = try await spool.jobs()
+            #expect(left.isEmpty)
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func aPrinterThatCannotBeReachedKeepsItsJobsQueuedAndSaysWhy(backend: Backend) async throws {
+        try await withSpool(backend) { _, spool, database in
+            // A "folder" that is a file: the printer cannot take anything.
+            let blocker = database.folder.appendingPathComponent("blocked")
+            try Data("not a folder".utf8).write(to: blocker)
+            let printer = PrinterConfig(name: "blocked", uri: "file://\(blocker.path)/inner", language: .zpl)
+            try await spool.addPrinter(printer)
+            let ids = try await spool.enqueue([PrintRequest(printer: "blocked", payload: zplLabel("x"), language: .zpl,
+                                                            requestedBy: "t", reason: "r")])
+            var options = PrinterWorker.Options()
+            options.pollInterval = .milliseconds(20)
+            options.maxBackoff = .milliseconds(50)
+            let started = Date()
+            options.stop = { Date().timeIntervalSince(started) > 1 }
+            try await PrinterWorker(spool: spool, printer: "blocked", options: options).run()
+            let job = try await spool.job(ids[0])
+            #expect(job.state == .queued)
+            #expect(job.attempts == 0)
+            #expect(job.error.contains("waiting"))
+            let state = try #require(try await spool.printers().first { $0.config.name == "blocked" })
+            #expect(state.state == "offline")
+            #expect(state.queued == 1)
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func operatorsRetryCancelMoveAndReprint(backend: Backend) async throws {
+        try await withSpool(backend) { _, spool, database in
+            let out = database.filePrinter()
+            let other = database.filePrinter("other")
+            try await spool.addPrinter(out)
+            try await spool.addPrinter(other)
+            let ids = try await spool.enqueue((1...3).map {
+                PrintRequest(printer: out.name, payload: zplLabel("L\($0)"), language: .zpl, requestedBy: "t", reason: "r")
+            })
+            try await spool.cancel(ids[0])
+            await expectPrintingError(.invalidState, "job \(ids[0]) is cancelled") { try await spool.cancel(ids[0]) }
+            try await spool.retry(ids[0])
+            #expect(try await spool.job(ids[0]).state == .queued)
+            await expectPrintingError(.invalidState, "queued") { try await spool.retry(ids[1]) }
+            try await spool.cancel(ids[2])
+            try await spool.move(ids[2], to: other.name)
+            try await drain(spool, out.name)
+            try await drain(spool, other.name)
+            let moved = try #require(try await spool.jobs(printer: other.name).first)
+            #expect(moved.state == .done)
+            #expect(moved.payload == zplLabel("L3"))
+            await expectPrintingError(.invalidState, "queued job will print anyway") {
+                let queued = try await spool.enqueue([PrintRequest(printer: out.name, payload: zplLabel("Q"), language: .zpl,
+                                                                   requestedBy: "t", reason: "r")])
+                try await spool.reprint(queued[0], requestedBy: "t", reason: "")
+            }
+            let reprint = try await spool.reprint(ids[1], requestedBy: "supervisor", reason: "label torn")
+            let job = try await spool.job(reprint)
+            #expect(job.reprintOf == ids[1])
+            #expect(job.state == .queued)
+            #expect(job.reason == "label torn")
+            await expectPrintingError(.invalidState, "unfinished jobs") { try await spool.removePrinter(out.name) }
+        }
+    }
+}
