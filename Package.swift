@@ -76,6 +76,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Workflows that tie registry, labels and printing together (a production run's one transaction).
+        .target(
+            name: "Stations",
+            dependencies: ["GS1", "Registry", "Labels", "Printing"],
+            swiftSettings: swiftSettings
+        ),
         // A ZPL printer on loopback for tests and benchmarks: answers ~HS with chosen states,
         // accepts slowly, drops the connection mid-job, or stays silent.
         .target(
@@ -110,6 +116,7 @@ let package = Package(
                 "Devices",
                 "Labels",
                 "Printing",
+                "Stations",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -149,7 +156,7 @@ let package = Package(
         .testTarget(
             name: "PrintingTests",
             dependencies: [
-                "Printing", "PrinterSimulator", "Registry", "Labels",
+                "Printing", "PrinterSimulator", "Registry", "Labels", "Stations", "GS1",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,11 +1,21 @@
 import ArgumentParser
 import Foundation
 import Labels
+import Printing
 import Registry
+import Stations
 
 /// The output languages of `render`.
 enum LabelFormat: String, ExpressibleByArgument, CaseIterable {
     case zpl, epl, png
+
+    var language: PrinterLanguage {
+        switch self {
+        case .zpl: .zpl
+        case .epl: .epl
+        case .png: .png
+        }
+    }
 }
 
 struct RenderCommand: AsyncParsableCommand {
@@ -72,7 +82,6 @@ struct RenderCommand: AsyncParsableCommand {
                     return LabelData.from(product: found, lotSerial: lotSerial, over: base)
                 }
             }
-            try template.check(labelData)
             let bytes = try render(template, labelData)
             if let out {
                 do { try bytes.write(to: URL(fileURLWithPath: out)) } catch {
@@ -101,19 +110,8 @@ struct RenderCommand: AsyncParsableCommand {
     }
 
     private func render(_ template: Template, _ data: LabelData) throws(LabelError) -> Data {
-        if let language = template.rawLanguage {
-            guard language.rawValue == format.rawValue else {
-                throw LabelError(.unsupported, "\(template.name) is a raw \(language.rawValue) template; render it with --format \(language.rawValue)")
-            }
-            return Data(try template.renderRaw(data).utf8)
-        }
-        let label = try template.layout(data, dpi: dpi, copies: copies)
-        if verify { try LabelVerifier().verify(label) }
-        switch format {
-        case .zpl: return Data(ZPLWriter().write(label).utf8)
-        case .epl: return Data(EPLWriter().write(label))
-        case .png: return try PNGRenderer().png(label, preview: preview)
-        }
+        try LabelRendering.render(template, data, language: format.language, dpi: dpi, copies: copies, verify: verify,
+                                  preview: preview)
     }
 }
 

@@ -1,0 +1,73 @@
+import Foundation
+import GS1
+import Labels
+import Printing
+import Registry
+import Stations
+import Testing
+
+@Suite struct ProductionRunTests {
+    static let templates = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Templates", isDirectory: true)
+
+    func serialProduct(_ registry: Registry, gtin: String? = "09501101530003") async throws {
+        _ = try await registry.addClass(LotSerialClass(code: "SN", tracking: .serial, format: "SN{counter:6}"))
+        _ = try await registry.addProduct(Product(article: "PS-200", gtin: try gtin.map { try GTIN($0) },
+                                                  description: "Pressure sensor", lotSerialClass: "SN"))
+    }
+
+    @Test(arguments: Backend.available)
+    func aRunRegistersItsSerialsAndQueuesOneLabelEachInOneTransaction(backend: Backend) async throws {
+        try await withSpool(backend) { registry, spool, database in
+            try await serialProduct(registry)
+            let printer = database.filePrinter()
+            try await spool.addPrinter(printer)
+            let template = try TemplateLoader().load(contentsOf: Self.templates.appendingPathComponent("serial-50x25.yaml"))
+            let result = try await ProductionRun(product: "PS-200", count: 5, printer: printer.name, template: template,
+                                                 requestedBy: "line 2", reason: "shift A").run(registry: registry, spool: spool)
+            #expect(result.numbers == (1...5).map { "SN00000\($0)" })
+            #expect(result.jobs.count == 5)
+            for (number, id) in zip(result.numbers, result.jobs) {
+                #expect(try await registry.lotSerial(product: "PS-200", number: number) != nil)
+                let job = try await spool.job(id)
+                #expect(job.reference == "PS-200 serial \(number)")
+                #expect(job.template == template.name)
+                #expect(job.data?.contains("\"number\":\"\(number)\"") == true)
+                // The serial is in the DataMatrix's element string (GS1 DataMatrix in ZPL: ^BX with FNC1 as _1).
+                #expect(String(decoding: job.payload, as: UTF8.self).contains("21\(number)"))
+            }
+            try await drain(spool, printer.name)
+            let done = try await spool.jobs(printer: printer.name)
+            #expect(done.count == 5 && done.allSatisfy { $0.state == .done })
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func aRunThatCannotPrintWritesNoNumber(backend: Backend) async throws {
+        try await withSpool(backend) { registry, spool, database in
+            // No GTIN: the label's GS1 DataMatrix cannot be made, so the run is refused before any number exists.
+            try await serialProduct(registry, gtin: nil)
+            let template = try TemplateLoader().load(contentsOf: Self.templates.appendingPathComponent("serial-50x25.yaml"))
+            do {
+                _ = try await ProductionRun(product: "PS-200", count: 3, printer: "file", template: template,
+                                            requestedBy: "line 2").run(registry: registry, spool: spool)
+                Issue.record("a run whose label cannot be made must be refused")
+            } catch {}
+            // An unknown printer: refused, nothing written.
+            _ = try await registry.addProduct(Product(article: "PS-300", gtin: try GTIN("09501101530010"), lotSerialClass: "SN"))
+            await expectPrintingError(.notFound, "no printer named line-9") {
+                _ = try await ProductionRun(product: "PS-300", count: 3, printer: "line-9", template: template,
+                                            requestedBy: "line 2").run(registry: registry, spool: spool)
+            }
+            #expect(try await registry.lotSerials(product: "PS-200").isEmpty)
+            #expect(try await registry.lotSerials(product: "PS-300").isEmpty)
+            let jobs = try await spool.jobs()
+            #expect(jobs.isEmpty)
+            // The series is still gapless: the next run starts at 1.
+            let result = try await ProductionRun(product: "PS-300", count: 1, printer: "file", template: template,
+                                                 requestedBy: "line 2").run(registry: registry, spool: spool)
+            #expect(result.numbers == ["SN000001"])
+        }
+    }
+}
