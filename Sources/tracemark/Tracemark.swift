@@ -2,6 +2,7 @@ import ArgumentParser
 import Devices
 import Foundation
 import Labels
+import Printing
 import Registry
 
 /// The `tracemark` command: the registry, scanners, labels and printers from a shell.
@@ -13,7 +14,7 @@ struct Tracemark: AsyncParsableCommand {
         discussion: """
             Every command takes --db (an SQLite file, default ./tracemark.sqlite, or a postgres:// URL) \
             and --json (machine-readable output). Exit status: 0 done, 1 refused by the registry (the \
-            message says why; nothing was written), 64 bad command line, 69 database unavailable or locked.
+            message says why; nothing was written), 64 bad command line or printer configuration, 69 database or printer unavailable.
             """,
         subcommands: [
             ReceiveCommand.self, IssueCommand.self, TransferCommand.self, ProduceCommand.self, ReturnCommand.self,
@@ -23,6 +24,7 @@ struct Tracemark: AsyncParsableCommand {
             BlockCommand.self, WarehouseCommand.self, PartnerCommand.self, DemoCommand.self,
             DevicesCommand.self, ScanCommand.self,
             RenderCommand.self, TemplatesCommand.self,
+            PrintCommand.self, JobsCommand.self, PrintersCommand.self,
         ]
     )
 
@@ -47,6 +49,13 @@ struct Tracemark: AsyncParsableCommand {
             case .invalidAddress, .invalidConfiguration: Foundation.exit(64)
             case .permissionDenied: Foundation.exit(77)
             default: Foundation.exit(69)
+            }
+        } catch let error as PrintingError {
+            FileHandle.standardError.write(Data("tracemark: \(error.message)\n".utf8))
+            switch error.code {
+            case .invalidConfiguration: Foundation.exit(64)
+            case .unreachable, .notReady, .interrupted, .timeout, .cups, .database: Foundation.exit(69)
+            default: Foundation.exit(1)
             }
         } catch let error as LabelError {
             FileHandle.standardError.write(Data("tracemark: \(error)\n".utf8))

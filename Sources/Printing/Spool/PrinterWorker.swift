@@ -65,6 +65,9 @@ public struct PrinterWorker: Service {
                       _ backoff: inout Backoff) async throws {
         let leaseSeconds = Double(options.lease.components.seconds)
         var leaseRenewedAt = Date.distantPast
+        // After the printer refused or could not be reached, ask it before claiming jobs again, so
+        // that an outage does not churn the jobs between queued and sending.
+        var blocked = false
         while !Task.isCancelled, !Task.isShuttingDownGracefully, await !options.stop() {
             if Date().timeIntervalSince(leaseRenewedAt) > leaseSeconds / 3 {
                 guard try await spool.acquireLease(printer: printer, worker: identity,
@@ -86,6 +89,17 @@ public struct PrinterWorker: Service {
                 }
                 continue
             }
+            if blocked {
+                let status = await transport.status()
+                guard status.canPrint else {
+                    try await spool.recordState(printer: printer, status)
+                    if options.untilIdle, try await !spool.hasUnfinished(printer: printer) { return }
+                    try await sleep(backoff.next())
+                    continue
+                }
+                blocked = false
+                try await spool.recordState(printer: printer, status)
+            }
             switch try await spool.claim(printer: printer, limit: min(options.batchLimit, transport.batchLimit),
                                          maxBytes: options.batchBytes) {
             case .empty:
@@ -95,9 +109,13 @@ public struct PrinterWorker: Service {
                 let seconds = max(0.05, min(date.timeIntervalSinceNow, 300))
                 try await sleep(.milliseconds(Int64(seconds * 1000)))
             case .jobs(let jobs):
-                if try await send(jobs, config, transport) {
+                switch try await send(jobs, config, transport) {
+                case .sent:
                     backoff.reset()
-                } else {
+                case .printerBlocked:
+                    blocked = true
+                    try await sleep(backoff.next())
+                case .retryLater:
                     try await sleep(backoff.next())
                 }
             }
@@ -116,9 +134,17 @@ public struct PrinterWorker: Service {
                             copies: jobs.count == 1 ? jobs[0].copies : 1)
     }
 
-    /// Sends claimed jobs and follows them. Returns false when the printer could not take them
-    /// (the caller backs off).
-    private func send(_ jobs: [PrintJob], _ config: PrinterConfig, _ transport: any PrinterTransport) async throws -> Bool {
+    enum SendOutcome {
+        /// Sent and settled (printed, or put back after a doubt was settled).
+        case sent
+        /// The printer could not take them: ask it before trying again.
+        case printerBlocked
+        /// Failed or waiting; try again after a backoff.
+        case retryLater
+    }
+
+    /// Sends claimed jobs and follows them.
+    private func send(_ jobs: [PrintJob], _ config: PrinterConfig, _ transport: any PrinterTransport) async throws -> SendOutcome {
         let payload = Self.payload(jobs, config.language)
         let delivery: Delivery
         do {
@@ -129,19 +155,19 @@ public struct PrinterWorker: Service {
             try await spool.unclaim(jobs, because: "waiting: \(error.message)")
             try await spool.recordState(printer: printer, error.status ?? .offline(error.message))
             logger.info("printer cannot take jobs: \(error.message)")
-            return false
+            return .printerBlocked
         } catch let error as PrintingError where error.mayHaveReachedPrinter {
             logger.warning("send interrupted: \(error.message)")
             let recorded = try await spool.delivery(batch: jobs)
-            return try await resolveDoubt(jobs, payload, recorded, config, transport, why: error.message)
+            return try await resolveDoubt(jobs, payload, recorded, config, transport, why: error.message) ? .sent : .retryLater
         } catch {
             let message = (error as? PrintingError)?.message ?? "\(error)"
             try await spool.markFailed(jobs, error: message, maxAttempts: config.maxAttempts)
             logger.warning("send failed: \(message)")
-            return false
+            return .retryLater
         }
         try await spool.markPrinting(jobs)
-        return try await follow(jobs, payload, delivery, config, transport)
+        return try await follow(jobs, payload, delivery, config, transport) ? .sent : .retryLater
     }
 
     /// Follows delivered jobs to printed. Returns false when the printer holds them but has not

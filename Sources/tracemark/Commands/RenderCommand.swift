@@ -34,10 +34,7 @@ struct RenderCommand: AsyncParsableCommand {
 
     @OptionGroup var options: GlobalOptions
     @Argument(help: "The template file or name.") var template: String
-    @Option(help: "Label data as JSON (default: the template's sample, unless --product is given).") var data: String?
-    @Option(help: "Take product data from the registry (--db) for this article number.") var product: String?
-    @Option(help: "With --product: take the lot's data from the registry.") var lot: String?
-    @Option(help: "With --product: take the serial's data from the registry.") var serial: String?
+    @OptionGroup var labelData: LabelDataOptions
     @Option(help: "zpl, epl or png.") var format: LabelFormat = .zpl
     @Option(help: "Printer resolution in dots per inch: 152, 203, 300 or 600 (default: the template's).") var dpi: Int?
     @Option(help: "Copies of the label (default: the template's copies field, or 1).") var copies: Int?
@@ -51,37 +48,13 @@ struct RenderCommand: AsyncParsableCommand {
             throw ValidationError("--dpi must be 152, 203, 300 or 600")
         }
         if let copies, copies < 1 { throw ValidationError("--copies must be at least 1") }
-        if (lot != nil || serial != nil) && product == nil { throw ValidationError("--lot and --serial need --product") }
-        if lot != nil && serial != nil { throw ValidationError("give --lot or --serial, not both") }
     }
 
     func run() async throws {
         do {
             let url = TemplateLocation.resolve(template)
             let template = try TemplateLoader().load(contentsOf: url)
-            var labelData = product == nil ? template.sample : .object([:])
-            if let data {
-                let contents: Data
-                do { contents = try Data(contentsOf: URL(fileURLWithPath: data)) } catch {
-                    throw LabelError(.io, "cannot read --data \(data): \(error.localizedDescription)")
-                }
-                labelData = try LabelData(json: contents)
-            }
-            if let product {
-                let number = lot ?? serial
-                let base = labelData
-                labelData = try await options.withRegistry { registry in
-                    let found = try await registry.product(product)
-                    var lotSerial: LotSerial?
-                    if let number {
-                        lotSerial = try await registry.lotSerial(product: product, number: number)
-                        guard lotSerial != nil else {
-                            throw RegistryError(.notFound, "product \(product) has no \(lot != nil ? "lot" : "serial") \(number)")
-                        }
-                    }
-                    return LabelData.from(product: found, lotSerial: lotSerial, over: base)
-                }
-            }
+            let labelData = try await self.labelData.load(for: template, options: options)
             let bytes = try render(template, labelData)
             if let out {
                 do { try bytes.write(to: URL(fileURLWithPath: out)) } catch {
@@ -154,5 +127,46 @@ enum TemplateLocation {
             if FileManager.default.fileExists(atPath: url.path) { return url }
         }
         return URL(fileURLWithPath: name)
+    }
+}
+
+/// Where a label's data comes from: `--data` JSON, the registry (`--product` with `--lot` or
+/// `--serial`), or the template's sample.
+struct LabelDataOptions: ParsableArguments {
+    @Option(help: "Label data as JSON (default: the template's sample, unless --product is given).") var data: String?
+    @Option(help: "Take product data from the registry (--db) for this article number.") var product: String?
+    @Option(help: "With --product: take the lot's data from the registry.") var lot: String?
+    @Option(help: "With --product: take the serial's data from the registry.") var serial: String?
+
+    func validate() throws {
+        if (lot != nil || serial != nil) && product == nil { throw ValidationError("--lot and --serial need --product") }
+        if lot != nil && serial != nil { throw ValidationError("give --lot or --serial, not both") }
+    }
+
+    /// The data for `template`: the sample without other sources; registry records over `--data`.
+    func load(for template: Template, options: GlobalOptions) async throws -> LabelData {
+        var labelData = product == nil ? template.sample : .object([:])
+        if let data {
+            let contents: Data
+            do { contents = try Data(contentsOf: URL(fileURLWithPath: data)) } catch {
+                throw LabelError(.io, "cannot read --data \(data): \(error.localizedDescription)")
+            }
+            labelData = try LabelData(json: contents)
+        }
+        guard let product else { return labelData }
+        let number = lot ?? serial
+        let base = labelData
+        let isLot = lot != nil
+        return try await options.withRegistry { registry in
+            let found = try await registry.product(product)
+            var lotSerial: LotSerial?
+            if let number {
+                lotSerial = try await registry.lotSerial(product: product, number: number)
+                guard lotSerial != nil else {
+                    throw RegistryError(.notFound, "product \(product) has no \(isLot ? "lot" : "serial") \(number)")
+                }
+            }
+            return LabelData.from(product: found, lotSerial: lotSerial, over: base)
+        }
     }
 }

@@ -1,0 +1,163 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Printing
+import Registry
+import ServiceLifecycle
+import UnixSignals
+
+/// `tracemark jobs`: the spool, for operators.
+struct JobsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "jobs",
+        abstract: "List print jobs; retry, cancel, move or reprint one; run the printer workers.",
+        subcommands: [List.self, Show.self, Retry.self, Cancel.self, Move.self, Reprint.self, Run.self],
+        defaultSubcommand: List.self)
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Jobs, newest first.")
+        @OptionGroup var options: GlobalOptions
+        @Option(help: "Only this printer's jobs.") var printer: String?
+        @Option(help: "Only jobs in this state (queued, sending, printing, done, failed, held, cancelled); repeatable.")
+        var state: [JobState] = []
+        @Option(help: "At most this many.") var limit: Int = 50
+
+        func run() async throws {
+            let jobs = try await options.withSpool { _, spool in
+                try await spool.jobs(printer: printer, states: state, limit: limit)
+            }
+            try options.emit(jobs.map(JobSummary.init)) {
+                table(["JOB", "PRINTER", "STATE", "LABELS", "REFERENCE", "ASKED BY", "CREATED", "NOTE"], jobs.map { job in
+                    var note = job.state == .done ? (job.confirmed ? "" : "delivered, not confirmed") : job.error
+                    if job.possiblyDuplicated { note = "POSSIBLY PRINTED TWICE. " + note }
+                    if let original = job.reprintOf { note = "reprint of \(original). " + note }
+                    return [String(job.id), job.printer, job.state.rawValue, String(job.labelCount), job.reference,
+                            job.requestedBy, String(job.createdAt.prefix(19)), note]
+                })
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "One job and its history.")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The job's number.") var job: Int64
+
+        struct Shown: Encodable {
+            let job: JobSummary
+            let history: [[String: String]]
+        }
+
+        func run() async throws {
+            let (job, history) = try await options.withSpool { _, spool in
+                (try await spool.job(self.job), try await spool.events(job: self.job))
+            }
+            try options.emit(Shown(job: JobSummary(job), history: history.map {
+                ["at": $0.at, "state": $0.state.rawValue, "message": $0.message]
+            })) {
+                fields([
+                    ("job", String(job.id)), ("printer", job.printer), ("state", job.state.rawValue),
+                    ("labels", "\(job.labelCount) (\(job.language.rawValue), \(job.payload.count) bytes)"),
+                    ("template", job.template), ("reference", job.reference.isEmpty ? nil : job.reference),
+                    ("asked by", "\(job.requestedBy): \(job.reason)"), ("attempts", String(job.attempts)),
+                    ("error", job.error.isEmpty ? nil : job.error),
+                    ("warning", job.possiblyDuplicated ? "sent again after a doubt the printer could not settle: a label may exist twice" : nil),
+                    ("reprint of", job.reprintOf.map(String.init)),
+                ]) + "\n\n" + table(["AT", "STATE", "WHAT HAPPENED"], history.map { [$0.at, $0.state.rawValue, $0.message] })
+            }
+        }
+    }
+
+    struct Retry: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Put a held, failed or cancelled job back in its printer's queue.")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The job's number.") var job: Int64
+
+        func run() async throws {
+            try await options.withSpool { _, spool in try await spool.retry(job) }
+            if !options.json { print("job \(job) queued again") }
+        }
+    }
+
+    struct Cancel: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Cancel a job that has not printed.")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The job's number.") var job: Int64
+
+        func run() async throws {
+            try await options.withSpool { _, spool in try await spool.cancel(job) }
+            if !options.json { print("job \(job) cancelled") }
+        }
+    }
+
+    struct Move: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Move a held, failed or cancelled job to another printer of the same language.")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The job's number.") var job: Int64
+        @Option(help: "The printer to send it to.") var to: String
+
+        func run() async throws {
+            try await options.withSpool { _, spool in try await spool.move(job, to: to) }
+            if !options.json { print("job \(job) moved to \(to)") }
+        }
+    }
+
+    struct Reprint: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Queue a done job's labels again (a torn or smudged label).")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The job's number.") var job: Int64
+        @Option(help: "Another printer of the same language (default: the job's).") var printer: String?
+        @Option(help: "Why it is reprinted.") var reason: String = ""
+        @Option(help: "Who asks (default: the login name).") var user: String?
+
+        func run() async throws {
+            let id = try await options.withSpool { _, spool in
+                try await spool.reprint(job, printer: printer,
+                                        requestedBy: user ?? ProcessInfo.processInfo.environment["USER"] ?? "operator",
+                                        reason: reason)
+            }
+            if options.json { print("{\"job\": \(id)}") } else { print("job \(id) queued: reprint of job \(job)") }
+        }
+    }
+
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Send queued jobs: one worker per printer, until Ctrl+C or TERM.",
+            discussion: """
+                Settles first any job a crash left in doubt (asking the printer what it printed), then \
+                sends jobs in order. Stations on one PostgreSQL registry may all run this: one worker \
+                at a time holds each printer. --until-idle returns once every printer's queue is empty.
+                """)
+        @OptionGroup var options: GlobalOptions
+        @Option(help: "Only these printers (repeatable; default all).") var printer: [String] = []
+        @Flag(help: "Return when there is nothing left to send.") var untilIdle = false
+        @Option(help: "Seconds between looks for new jobs.") var poll: Double = 0.5
+        @Option(help: "Most jobs sent to a printer as one payload.") var batch: Int = 2000
+        @Flag(help: "Log what the workers do.") var verbose = false
+
+        func run() async throws {
+            var logger = Logger(label: "tracemark.printing") { StreamLogHandler.standardError(label: $0) }
+            logger.logLevel = verbose ? .info : .notice
+            try await options.withSpool { _, spool in
+                let names = printer.isEmpty ? try await spool.printers().map(\.config.name) : printer
+                for name in names { _ = try await spool.printer(name) }
+                var workerOptions = PrinterWorker.Options()
+                workerOptions.untilIdle = untilIdle
+                workerOptions.batchLimit = max(1, batch)
+                workerOptions.pollInterval = .milliseconds(Int64(max(0.01, poll) * 1000))
+                let workers = names.map { PrinterWorker(spool: spool, printer: $0, options: workerOptions, logger: logger) }
+                if untilIdle {
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        for worker in workers { group.addTask { try await worker.run() } }
+                        try await group.waitForAll()
+                    }
+                } else {
+                    let group = ServiceGroup(configuration: .init(
+                        services: workers.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
+                        logger: logger))
+                    try await group.run()
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,197 @@
+public import ArgumentParser
+import Foundation
+import GS1
+import Labels
+import Logging
+public import Printing
+import Registry
+import ServiceLifecycle
+import Stations
+
+extension GlobalOptions {
+    /// Opens the registry and its spool, runs `body`, and closes them whatever happens.
+    func withSpool<T: Sendable>(_ body: (Registry, Spool) async throws -> T) async throws -> T {
+        try await withRegistry { registry in
+            try await body(registry, try await Spool(store: registry.store))
+        }
+    }
+}
+
+/// Who asked: `--user`, else the login name.
+private func defaultUser() -> String {
+    ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.environment["LOGNAME"] ?? "operator"
+}
+
+/// Logs of printer workers run from the command line: warnings and above on standard error.
+private func workerLogger(verbose: Bool) -> Logger {
+    var logger = Logger(label: "tracemark.printing") { StreamLogHandler.standardError(label: $0) }
+    logger.logLevel = verbose ? .info : .warning
+    return logger
+}
+
+extension PrinterLanguage: ExpressibleByArgument {}
+extension EndOfJob: ExpressibleByArgument {}
+extension JobState: ExpressibleByArgument {}
+
+// MARK: tracemark print
+
+struct PrintCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "print",
+        abstract: "Print a label through the spool, or the labels of a production run.",
+        discussion: """
+            tracemark print TEMPLATE --printer NAME renders the template (data as for `render`: --data, \
+            --product with --lot/--serial, or the template's sample) for the printer's language and \
+            resolution, reads its barcodes back, and queues it; the job is committed before anything \
+            is sent. tracemark print TEMPLATE --run --product P --count N --printer NAME generates N new \
+            numbers per the product's class and queues their N labels in one transaction. \
+            Then the command sends the job(s) and waits until the printer reports them printed \
+            (--wait seconds, default 60; --no-wait leaves them to `tracemark jobs run`). \
+            Exit status: 0 printed, 1 refused or given up (held, cancelled), 2 still waiting \
+            (the printer is off or out of paper, say: the jobs stay queued and nothing is lost).
+            """)
+
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "The template file or name.") var template: String
+    @Option(help: "The printer's name (see `tracemark printers`).") var printer: String = "file"
+    @OptionGroup var labelData: LabelDataOptions
+    @Flag(help: "A production run: generate --count new numbers of --product and print one label each.") var run = false
+    @Option(help: "With --run: how many numbers and labels.") var count: Int?
+    @Option(help: "With --run: the expiry date given to every number (YYYY-MM-DD).") var expiry: String?
+    @Option(help: "With --run: the production date given to every number (YYYY-MM-DD).") var production: String?
+    @Option(help: "Copies of each label (default: the template's copies field, or 1).") var copies: Int?
+    @Option(help: "Who asks (default: the login name).") var user: String?
+    @Option(help: "Why the label is printed, kept with the job.") var reason: String = "printed from the command line"
+    @Option(help: "Seconds to wait for the printer to print.") var wait: Double = 60
+    @Flag(help: "Queue only: leave sending to `tracemark jobs run`.") var noWait = false
+    @Flag(help: "Log what the printer worker does.") var verbose = false
+
+    func validate() throws {
+        if let copies, copies < 1 { throw ValidationError("--copies must be at least 1") }
+        if run {
+            guard labelData.product != nil, let count else { throw ValidationError("--run needs --product and --count") }
+            guard (1...10_000).contains(count) else { throw ValidationError("--count must be 1 to 10000") }
+            if labelData.lot != nil || labelData.serial != nil { throw ValidationError("--run makes new numbers: drop --lot/--serial") }
+        } else if count != nil || expiry != nil || production != nil {
+            throw ValidationError("--count, --expiry and --production belong to --run")
+        }
+        if !(wait >= 0) { throw ValidationError("--wait must be 0 or more seconds") }
+    }
+
+    func run() async throws {
+        let template = try TemplateLoader().load(contentsOf: TemplateLocation.resolve(self.template))
+        let user = user ?? defaultUser()
+        let ids: [Int64] = try await options.withSpool { registry, spool in
+            let config = try await spool.printer(printer)
+            if run, let product = labelData.product, let count {
+                var base = LabelData.object([:])
+                if labelData.data != nil { base = try await labelData.load(for: template, options: options) }
+                let result = try await ProductionRun(
+                    product: product, count: count, printer: config.name, template: template, data: base,
+                    expiry: try expiry.map { try parseDate($0, what: "--expiry") },
+                    production: try production.map { try parseDate($0, what: "--production") },
+                    copies: copies, requestedBy: user, reason: reason).run(registry: registry, spool: spool)
+                if !options.json {
+                    print("registered \(result.numbers.count) numbers: \(result.numbers.first ?? "")…\(result.numbers.last ?? "")")
+                }
+                return result.jobs
+            }
+            let data = try await labelData.load(for: template, options: options)
+            let bytes = try LabelRendering.render(template, data, language: config.language, dpi: config.dpi, copies: copies)
+            let reference = labelData.product.map { "\($0) \(labelData.lot.map { "lot \($0)" } ?? labelData.serial.map { "serial \($0)" } ?? "")" } ?? ""
+            return try await spool.enqueue([PrintRequest(
+                printer: config.name, payload: bytes, language: config.language, copies: copies ?? 1,
+                template: template.name, data: data.jsonText, requestedBy: user, reason: reason,
+                reference: reference.trimmingCharacters(in: .whitespaces))])
+        }
+        if noWait {
+            try await report(ids, waited: false)
+            return
+        }
+        let deadline = Date().addingTimeInterval(wait)
+        try await options.withSpool { _, spool in
+            var workerOptions = PrinterWorker.Options()
+            workerOptions.pollInterval = .milliseconds(100)
+            workerOptions.maxBackoff = .seconds(5)
+            let last = ids.last ?? 0
+            workerOptions.stop = {
+                if Date() > deadline { return true }
+                guard let job = try? await spool.job(last) else { return true }
+                return [.done, .held, .cancelled].contains(job.state)
+            }
+            try await PrinterWorker(spool: spool, printer: printer, options: workerOptions,
+                                    logger: workerLogger(verbose: verbose)).run()
+        }
+        try await report(ids, waited: true)
+    }
+
+    private func report(_ ids: [Int64], waited: Bool) async throws {
+        let jobs: [PrintJob] = try await options.withSpool { _, spool in
+            var jobs: [PrintJob] = []
+            for id in ids { jobs.append(try await spool.job(id)) }
+            return jobs
+        }
+        let summary = JobSummary.counts(jobs)
+        try options.emit(jobs.map(JobSummary.init)) {
+            jobs.count == 1 ? describe(jobs[0]) : "\(jobs.count) jobs on \(printer): " + summary.map { "\($0.value) \($0.key)" }.sorted().joined(separator: ", ")
+        }
+        if jobs.contains(where: { $0.state == .held || $0.state == .cancelled }) { throw ExitCode(1) }
+        if waited, !jobs.allSatisfy({ $0.state == .done }) {
+            FileHandle.standardError.write(Data("tracemark: not printed yet; the jobs stay queued and print when \(printer) can (`tracemark jobs run` keeps sending)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+}
+
+/// One line per job.
+func describe(_ job: PrintJob) -> String {
+    var text = "job \(job.id) \(job.state.rawValue) on \(job.printer): \(job.labelCount) label\(job.labelCount == 1 ? "" : "s")"
+    if !job.reference.isEmpty { text += ", \(job.reference)" }
+    if job.state == .done, !job.confirmed { text += " (delivered; the printer cannot confirm printing)" }
+    if job.possiblyDuplicated { text += " [possibly printed twice: check]" }
+    if !job.error.isEmpty, job.state != .done { text += " — \(job.error)" }
+    return text
+}
+
+/// A job as `--json` shows it (without its bytes).
+struct JobSummary: Encodable {
+    let id: Int64
+    let printer: String
+    let state: String
+    let labels: Int
+    let copies: Int
+    let template: String?
+    let reference: String
+    let requestedBy: String
+    let reason: String
+    let attempts: Int
+    let error: String
+    let confirmed: Bool
+    let possiblyDuplicated: Bool
+    let reprintOf: Int64?
+    let createdAt: String
+    let finishedAt: String?
+
+    init(_ job: PrintJob) {
+        id = job.id
+        printer = job.printer
+        state = job.state.rawValue
+        labels = job.labelCount
+        copies = job.copies
+        template = job.template
+        reference = job.reference
+        requestedBy = job.requestedBy
+        reason = job.reason
+        attempts = job.attempts
+        error = job.error
+        confirmed = job.confirmed
+        possiblyDuplicated = job.possiblyDuplicated
+        reprintOf = job.reprintOf
+        createdAt = job.createdAt
+        finishedAt = job.finishedAt
+    }
+
+    static func counts(_ jobs: [PrintJob]) -> [String: Int] {
+        jobs.reduce(into: [:]) { $0[$1.state.rawValue, default: 0] += 1 }
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import GS1
+import Labels
+import Printing
+import Registry
+import Stations
+import Testing
+
+/// `tracemark` killed with SIGKILL while it sends: nothing is lost, nothing printed twice.
+@Suite struct CrashTests {
+    static let executable: URL = {
+        let tests = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).standardizedFileURL
+        var folder = tests.deletingLastPathComponent()
+        // swift test runs tracemarkPackageTests.xctest from the build folder that also holds `tracemark`.
+        while !FileManager.default.isExecutableFile(atPath: folder.appendingPathComponent("tracemark").path),
+              folder.path != "/" {
+            folder = folder.deletingLastPathComponent()
+        }
+        return folder.appendingPathComponent("tracemark")
+    }()
+
+    /// Starts `tracemark ARGUMENTS`, with its output thrown away.
+    static func start(_ arguments: [String]) throws -> Process {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// Starts `tracemark ARGUMENTS` once per delay and kills it with SIGKILL after that delay
+    /// (unless it ended by itself), then runs it once more to its end. Returns how many runs were
+    /// killed and the last run's exit status. Runs on a thread of its own: waiting blocks.
+    static func killRepeatedly(_ arguments: [String], after delays: [Int]) async throws -> (Int, Int32) {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                do {
+                    var kills = 0
+                    for delay in delays {
+                        let process = try start(arguments)
+                        Thread.sleep(forTimeInterval: Double(delay) / 1000)
+                        if process.isRunning {
+                            kill(process.processIdentifier, SIGKILL)
+                            kills += 1
+                        }
+                        process.waitUntilExit()
+                    }
+                    let last = try start(arguments)
+                    last.waitUntilExit()
+                    continuation.resume(returning: (kills, last.terminationStatus))
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }.start()
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func killingTheSenderMidRunLosesNoLabelAndPrintsNoneTwice(backend: Backend) async throws {
+        try await withSpool(backend) { registry, spool, database in
+            _ = try await registry.addClass(LotSerialClass(code: "SN", tracking: .serial, format: "SN{counter:6}"))
+            _ = try await registry.addProduct(Product(article: "PS-200", gtin: try GTIN("09501101530003"), lotSerialClass: "SN"))
+            let printer = database.filePrinter()
+            try await spool.addPrinter(printer)
+            let template = try TemplateLoader().load(contentsOf: ProductionRunTests.templates.appendingPathComponent("serial-50x25.yaml"))
+            let count = 1000
+            let run = try await ProductionRun(product: "PS-200", count: count, printer: printer.name, template: template,
+                                              requestedBy: "line 1").run(registry: registry, spool: spool)
+            let arguments = ["jobs", "run", "--until-idle", "--printer", printer.name, "--batch", "20", "--poll", "0.01",
+                             "--db", database.location]
+            // Kill the sender three times at different points of the run, then let a last one finish.
+            let (kills, status) = try await Self.killRepeatedly(arguments, after: [250, 400, 600])
+            #expect(status == 0)
+
+            let jobs = try await spool.jobs(printer: printer.name, limit: count + 10)
+            #expect(jobs.count == count)
+            let states = jobs.reduce(into: [String: Int]()) { $0[$1.state.rawValue, default: 0] += 1 }
+            #expect(states == ["done": count])
+            #expect(!jobs.contains { $0.possiblyDuplicated })
+            // Every serial's label is in exactly one finished file.
+            let folder = database.folder.appendingPathComponent(printer.name)
+            let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".zpl") && !$0.hasPrefix(".") }
+            var seen: [String: Int] = [:]
+            for file in files {
+                let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
+                for number in run.numbers where text.contains("21\(number)") { seen[number, default: 0] += 1 }
+            }
+            #expect(seen.count == count, "labels missing: \(count - seen.count)")
+            let twice = seen.filter { $0.value > 1 }.map(\.key).sorted()
+            #expect(twice.isEmpty)
+            #expect(kills > 0, "the run finished before the first kill: make it longer")
+        }
+    }
+}
