@@ -135,4 +135,37 @@ import Testing
             await expectPrintingError(.invalidState, "unfinished jobs") { try await spool.removePrinter(out.name) }
         }
     }
+
+    @Test(arguments: Backend.available)
+    func twoStationsRunningWorkersForOnePrinterSendEachJobOnce(backend: Backend) async throws {
+        try await withSpool(backend) { _, spool, database in
+            let printer = database.filePrinter()
+            try await spool.addPrinter(printer)
+            let count = 300
+            let ids = try await spool.enqueue((0..<count).map {
+                PrintRequest(printer: printer.name, payload: zplLabel("U\($0)-"), language: .zpl, requestedBy: "t", reason: "r")
+            })
+            let (otherRegistry, otherSpool) = try await database.open()
+            var options = PrinterWorker.Options()
+            options.untilIdle = true
+            options.pollInterval = .milliseconds(5)
+            options.batchLimit = 7
+            let first = PrinterWorker(spool: spool, printer: printer.name, options: options)
+            let second = PrinterWorker(spool: otherSpool, printer: printer.name, options: options)
+            async let a: Void = first.run()
+            async let b: Void = second.run()
+            _ = try await (a, b)
+            await otherRegistry.close()
+            let jobs = try await spool.jobs(printer: printer.name, limit: count)
+            #expect(jobs.count == count && jobs.allSatisfy { $0.state == .done })
+            let folder = database.folder.appendingPathComponent(printer.name)
+            var all = ""
+            for file in try FileManager.default.contentsOfDirectory(atPath: folder.path) where file.hasSuffix(".zpl") {
+                all += try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
+            }
+            for index in 0..<count {
+                #expect(all.components(separatedBy: "^FDU\(index)-^FS").count == 2, "label \(index) (job \(ids[index]))")
+            }
+        }
+    }
 }

@@ -47,7 +47,8 @@ public struct PrinterWorker: Service {
     public func run() async throws {
         let config = try await spool.printer(printer)
         let transport = try Transports.make(config)
-        let identity = WorkerIdentity.current
+        let identity = WorkerIdentity.start()
+        defer { identity.finish() }
         var backoff = Backoff(maximum: options.maxBackoff)
         await withGracefulShutdownHandler {
             do {

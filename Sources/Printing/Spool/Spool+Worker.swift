@@ -1,6 +1,7 @@
 import Foundation
 import Registry
 import SQLKit
+import Synchronization
 
 /// The spool's side of sending: claiming jobs, recording each step, and deciding what a failure
 /// means for the job. Every step is its own transaction, committed before the next step touches
@@ -12,7 +13,10 @@ extension Spool {
         let now = self.now
         let expiry = Registry.timestamp(until)
         return try await write { db in
-            guard let row = try await db.raw("SELECT worker, lease_until FROM printers WHERE name = \(bind: printer)").first() else {
+            // PostgreSQL: lock the row, so that two stations reading a free lease at once do not both take it
+            // (SQLite's BEGIN IMMEDIATE already lets one writer in at a time).
+            let lock = store.kind == .postgres ? " FOR UPDATE" : ""
+            guard let row = try await db.raw("SELECT worker, lease_until FROM printers WHERE name = \(bind: printer)\(unsafeRaw: lock)").first() else {
                 throw PrintingError(.notFound, "no printer named \(printer)")
             }
             let holder = try row.decode(column: "worker", as: String?.self)
@@ -240,15 +244,27 @@ extension Spool {
     }
 }
 
-/// Who sends to a printer: this host and process, so that a lease left by a process that died can
-/// be taken over at once instead of after it expires.
+/// Who sends to a printer: a worker of a process of a host, so that a lease left by a process that
+/// died can be taken over at once instead of after it expires.
 struct WorkerIdentity: Sendable, CustomStringConvertible, Equatable {
     let host: String
     let pid: Int32
     let token: String
 
-    static let current = WorkerIdentity(host: ProcessInfo.processInfo.hostName, pid: getpid(),
-                                        token: String(UUID().uuidString.prefix(8)))
+    /// The workers running in this process, by token.
+    private static let running = Mutex<Set<String>>([])
+
+    /// A new identity for a worker of this process, counted as running until ``finish()``.
+    static func start() -> WorkerIdentity {
+        let identity = WorkerIdentity(host: ProcessInfo.processInfo.hostName, pid: getpid(),
+                                      token: String(UUID().uuidString.prefix(8)))
+        _ = running.withLock { $0.insert(identity.token) }
+        return identity
+    }
+
+    func finish() {
+        _ = Self.running.withLock { $0.remove(token) }
+    }
 
     init(host: String, pid: Int32, token: String) {
         self.host = host
@@ -264,11 +280,12 @@ struct WorkerIdentity: Sendable, CustomStringConvertible, Equatable {
 
     var description: String { "\(host)/\(pid)/\(token)" }
 
-    /// False only when it is a process of this host that is gone; a process elsewhere is assumed alive.
+    /// False only for a worker known to be gone: one of this process that finished, or of a
+    /// process of this host that no longer runs (a process id reused after a restart has another
+    /// token). A worker of another host is assumed alive until its lease expires.
     var isAlive: Bool {
         guard host == ProcessInfo.processInfo.hostName else { return true }
-        if self == Self.current { return true }
-        if pid == getpid() { return false }  // an earlier run of this same pid: the process was replaced
+        if pid == getpid() { return Self.running.withLock { $0.contains(token) } }
         return kill(pid, 0) == 0 || errno != ESRCH
     }
 }

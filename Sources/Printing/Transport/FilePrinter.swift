@@ -25,7 +25,8 @@ public struct FilePrinter: PrinterTransport {
     public func status() async -> PrinterStatus {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else {
-            // Created on the first job.
+            // Created with the first job, if whatever exists of its path allows it.
+            if let obstacle = Self.obstacle(on: directory) { return .offline(obstacle) }
             return .notAsked("folder \(directory) will be created with the first job")
         }
         guard isDirectory.boolValue, FileManager.default.isWritableFile(atPath: directory) else {
@@ -62,17 +63,23 @@ public struct FilePrinter: PrinterTransport {
 
     /// Foundation's file errors name a Cocoa code; say instead what is in the way.
     static func reason(_ error: any Error, path: String) -> String {
+        obstacle(on: path) ?? error.localizedDescription
+    }
+
+    /// What stops a folder from being created at `path`: its nearest existing ancestor is a file,
+    /// or not writable.
+    static func obstacle(on path: String) -> String? {
         var ancestor = URL(fileURLWithPath: path)
         while ancestor.path != "/" {
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: ancestor.path, isDirectory: &isDirectory) {
                 if !isDirectory.boolValue { return "\(ancestor.path) is a file, not a folder" }
                 if !FileManager.default.isWritableFile(atPath: ancestor.path) { return "no permission to write in \(ancestor.path)" }
-                break
+                return nil
             }
             ancestor.deleteLastPathComponent()
         }
-        return error.localizedDescription
+        return nil
     }
 
     public func follow(_ payload: PrintPayload, _ delivery: Delivery, timeout: Duration) async -> PrintProgress {
