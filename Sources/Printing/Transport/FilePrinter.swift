@@ -22,6 +22,9 @@ public struct FilePrinter: PrinterTransport {
         return "job-\(range).\(payload.language.rawValue)"
     }
 
+    /// PNG files cannot be concatenated: one image per file.
+    public var batchLimit: Int { printer.language == .png ? 1 : 500 }
+
     public func status() async -> PrinterStatus {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else {
