@@ -7,7 +7,7 @@ SWIFT_FLAGS ?= -Xswiftc -warnings-as-errors
 endif
 DB ?= ./tracemark.sqlite
 
-.PHONY: deps build run test bench bench-devices clean
+.PHONY: deps build run test bench bench-devices bench-printing clean
 
 deps:
 	@scripts/install-deps.sh
@@ -45,6 +45,11 @@ bench: deps
 bench-devices: deps
 	$(SWIFT) build -c release --product DevicesBenchmarks
 	$(SWIFT) run -c release --skip-build DevicesBenchmarks
+
+# Printing benchmarks (release build): TCP 9100 transport to simulated printers on loopback, beside socat.
+bench-printing: deps
+	$(SWIFT) build -c release --product PrintingBenchmarks
+	$(SWIFT) run -c release --skip-build PrintingBenchmarks $(BENCH_ARGS)
 
 clean:
 	rm -rf .build

@@ -18,6 +18,7 @@ packages=(
     libzbar-dev libdmtx-dev         # labels: check before print reads barcodes back
     python3-pip zbar-tools          # tests: the barcode oracle's installer, and a second reader
     zint util-linux                 # label benchmarks: the zint command line as a peer; taskset
+    socat                           # printing benchmarks: the raw TCP 9100 peer
 )
 # The oracle's Python packages (PyPI), installed for the python3 on PATH.
 # zebrafy is the label benchmarks' peer for ^GF conversion.

@@ -1,0 +1,309 @@
+import Foundation
+import PrinterSimulator
+import Synchronization
+import Testing
+@testable import Printing
+
+/// The raw TCP transport against a simulated ZPL printer on loopback: every test its own printer.
+@Suite struct TCP9100PrinterTests {
+    private func transport(_ simulator: SimulatedPrinter, language: PrinterLanguage = .zpl, endOfJob: EndOfJob = .close,
+                           statusTimeout: Double = 0.5, writeTimeout: Double = 0.5, idleTimeout: Double = 10) -> TCP9100Printer {
+        let config = PrinterConfig(name: "sim-\(simulator.port)", uri: "tcp://127.0.0.1:\(simulator.port)", language: language,
+                                   connectTimeout: 1, writeTimeout: writeTimeout, idleTimeout: idleTimeout,
+                                   statusTimeout: statusTimeout, endOfJob: endOfJob, printTimeout: 10)
+        return TCP9100Printer(config, host: "127.0.0.1", port: simulator.port)
+    }
+
+    /// `count` distinct formats, each `copies` labels, padded to about `size` bytes.
+    private func payload(_ count: Int, copies: Int = 1, size: Int = 80, first: Int = 1) -> PrintPayload {
+        var text = ""
+        for number in first..<(first + count) {
+            let pad = String(repeating: "X", count: max(0, size - 60))
+            text += "^XA^FO20,20^A0N,30,30^FH\\^FDlabel \(number) \(pad)^FS^PQ\(copies)^XZ\r\n"
+        }
+        return PrintPayload(jobIDs: [Int64(first)], bytes: Data(text.utf8), language: .zpl, labelCount: count * copies)
+    }
+
+    private func labelNumbers(_ printer: SimulatedPrinter) -> [Int] {
+        printer.printedFormats.compactMap { format in
+            format.text.split(separator: " ").dropFirst().first.flatMap { Int($0) }
+        }
+    }
+
+    /// Records what `prepared` was given.
+    final class Prepared: Sendable {
+        let deliveries = Mutex<[Delivery]>([])
+        var last: Delivery? { deliveries.withLock { $0.last } }
+        var calls: Int { deliveries.withLock { $0.count } }
+        var callback: @Sendable (Delivery) async throws -> Void {
+            { delivery in self.deliveries.withLock { $0.append(delivery) } }
+        }
+    }
+
+    private func expectError(_ code: PrintingError.Code, _ body: () async throws -> Void) async -> PrintingError? {
+        do {
+            try await body()
+            Issue.record("expected \(code), got success")
+            return nil
+        } catch let error as PrintingError {
+            #expect(error.code == code, "\(error.message)")
+            return error
+        } catch {
+            Issue.record("unexpected \(error)")
+            return nil
+        }
+    }
+
+    // MARK: - States
+
+    @Test(arguments: [
+        (SimulatedPrinter.State.paperOut, PrinterStatus.Condition.noAnswer),
+        (.ribbonOut, .noAnswer),
+        (.headOpen, .noAnswer),
+        (.silent, .noAnswer),
+        (.paused, .paused),
+        (.bufferFull, .bufferFull),
+    ])
+    func printerThatCannotPrintRefusesAndReceivesNoLabel(state: SimulatedPrinter.State, condition: PrinterStatus.Condition) async throws {
+        let simulator = try await SimulatedPrinter.start()
+        simulator.setState(state)
+        let printer = transport(simulator)
+        let status = await printer.status()
+        #expect(status.conditions.contains(condition), "\(status)")
+        #expect(!status.canPrint)
+        let prepared = Prepared()
+        let error = await expectError(.notReady) { _ = try await printer.send(payload(3), prepared: prepared.callback) }
+        #expect(error?.status?.conditions.contains(condition) == true)
+        #expect(error?.mayHaveReachedPrinter == false)
+        #expect(prepared.calls == 0)
+        #expect(simulator.formatBytesReceived == 0)
+        #expect(simulator.labelsPrinted == 0)
+        // Only queries went over the wire.
+        for bytes in simulator.connections {
+            #expect(!String(decoding: bytes, as: UTF8.self).contains("^XA"))
+        }
+    }
+
+    @Test func readyPrinterReportsItsCounterAndPrintsEveryLabelOnce() async throws {
+        let simulator = try await SimulatedPrinter.start(.init(labelCounter: .odometer(startingAt: 500)))
+        let printer = transport(simulator)
+        let before = await printer.status()
+        #expect(before.answered && before.isIdle && before.labelCounter == 500)
+        let prepared = Prepared()
+        let delivery = try await printer.send(payload(10, copies: 2), prepared: prepared.callback)
+        #expect(delivery.labelCounterBefore == 500)
+        #expect(prepared.last == delivery)
+        #expect(await simulator.waitForLabels(20))
+        #expect(labelNumbers(simulator) == Array(1...10))
+        #expect(simulator.printedFormats.allSatisfy { $0.copies == 2 })
+        #expect(await printer.status().labelCounter == 520)
+        #expect(simulator.statusQueriesAnswered == 3)
+    }
+
+    @Test(arguments: [SimulatedPrinter.LabelCounter.unknownVariable, .none])
+    func printerWithoutACounterHasNone(counter: SimulatedPrinter.LabelCounter) async throws {
+        let simulator = try await SimulatedPrinter.start(.init(labelCounter: counter))
+        let printer = transport(simulator)
+        #expect(await printer.status().labelCounter == nil)
+        let delivery = try await printer.send(payload(2), prepared: { _ in })
+        #expect(delivery.labelCounterBefore == nil)
+        #expect(await simulator.waitForLabels(2))
+        guard case .unknown = await printer.inquire(about: payload(2), delivery: delivery) else {
+            Issue.record("a printer without a counter cannot tell how many labels printed")
+            return
+        }
+    }
+
+    // MARK: - Connection faults
+
+    @Test func printerSwitchedOffIsUnreachableFast() async throws {
+        let simulator = try await SimulatedPrinter.start()
+        await simulator.stop()
+        let printer = transport(simulator)
+        let started = ContinuousClock.now
+        #expect(await printer.status().conditions == [.offline])
+        let prepared = Prepared()
+        let error = await expectError(.unreachable) { _ = try await printer.send(payload(1), prepared: prepared.callback) }
+        #expect(error?.mayHaveReachedPrinter == false)
+        #expect(prepared.calls == 0)
+        #expect(ContinuousClock.now - started < .seconds(1))
+    }
+
+    @Test func cablePulledMidJobIsInterruptedAndInquireCountsThePrintedLabels() async throws {
+        let simulator = try await SimulatedPrinter.start(.init(receiveBufferSize: 4096))
+        simulator.dropConnection(afterBytes: 20_000)
+        let printer = transport(simulator, writeTimeout: 5)
+        let job = payload(2000, size: 200)
+        let prepared = Prepared()
+        let error = await expectError(.interrupted) { _ = try await printer.send(job, prepared: prepared.callback) }
+        #expect(error?.mayHaveReachedPrinter == true)
+        let delivery = try #require(prepared.last)
+        let printed = simulator.labelsPrinted
+        #expect(printed > 0 && printed < 2000)
+        #expect(await printer.inquire(about: job, delivery: delivery) == .printed(labels: printed))
+        #expect(labelNumbers(simulator) == Array(1...printed))
+    }
+
+    @Test func stalledWritesTimeOutAfterTheWriteTimeout() async throws {
+        let simulator = try await SimulatedPrinter.start(.init(receiveBufferSize: 4096))
+        simulator.stallReading(afterBytes: 10_000)
+        let printer = transport(simulator, writeTimeout: 0.5)
+        let started = ContinuousClock.now
+        let error = await expectError(.timeout) { _ = try await printer.send(payload(2000, size: 200), prepared: { _ in }) }
+        let elapsed = ContinuousClock.now - started
+        #expect(error?.mayHaveReachedPrinter == true)
+        #expect(elapsed >= .milliseconds(500) && elapsed < .seconds(5), "\(elapsed)")
+    }
+
+    @Test func slowAcceptWithinTheStatusTimeoutStillPrints() async throws {
+        let simulator = try await SimulatedPrinter.start(.init(readDelay: 0.2))
+        let printer = transport(simulator, statusTimeout: 2)
+        _ = try await printer.send(payload(5), prepared: { _ in })
+        #expect(await simulator.waitForLabels(5))
+    }
+
+    @Test func acceptSlowerThanTheStatusTimeoutIsNoAnswerAndSendsNothing() async throws {
+        let simulator = try await SimulatedPrinter.start(.init(readDelay: 3))
+        let printer = transport(simulator, statusTimeout: 0.3)
+        let error = await expectError(.notReady) { _ = try await printer.send(payload(5), prepared: { _ in }) }
+        #expect(error?.status?.conditions == [.noAnswer])
+        #expect(simulator.formatBytesReceived == 0)
+    }
+
+    // MARK: - End of job
+
+    @Test(arguments: EndOfJob.allCases)
+    func everyEndOfJobDeliversTheWholeJob(endOfJob: EndOfJob) async throws {
+        let simulator = try await SimulatedPrinter.start()
+        let printer = transport(simulator, endOfJob: endOfJob)
+        _ = try await printer.send(payload(300, size: 300), prepared: { _ in })
+        _ = try await printer.send(payload(300, size: 300, first: 301), prepared: { _ in })
+        #expect(await simulator.waitForLabels(600))
+        #expect(labelNumbers(simulator) == Array(1...600))
+        #expect(simulator.connectionCount == (endOfJob == .keepOpen ? 1 : 2))
+        await printer.close()
+    }
+
+    @Test func mobilePrinterRestartedBetweenJobsStillGetsTheNextJob() async throws {
+        let simulator = try await SimulatedPrinter.start()
+        let printer = transport(simulator, endOfJob: .keepOpen)
+        _ = try await printer.send(payload(3), prepared: { _ in })
+        #expect(await simulator.waitForLabels(3))
+        try await simulator.restart()  // left WiFi and came back: the kept connection is gone
+        _ = try await printer.send(payload(3, first: 4), prepared: { _ in })
+        #expect(await simulator.waitForLabels(6))
+        #expect(labelNumbers(simulator) == Array(1...6))
+        #expect(simulator.connectionCount == 2)
+        await printer.close()
+    }
+
+    @Test func keptConnectionIsClosedAfterTheIdleTimeout() async throws {
+        let simulator = try await SimulatedPrinter.start(.init(whenBusy: .reset))
+        let printer = transport(simulator, endOfJob: .keepOpen, idleTimeout: 0.2)
+        _ = try await printer.send(payload(1), prepared: { _ in })
+        try await Task.sleep(for: .milliseconds(600))
+        // Another host may print now: the printer is free.
+        let other = transport(simulator)
+        _ = try await other.send(payload(1, first: 2), prepared: { _ in })
+        #expect(await simulator.waitForLabels(2))
+    }
+
+    @Test func concurrentStatusQueriesAndASendTakeTurns() async throws {
+        let simulator = try await SimulatedPrinter.start()
+        let printer = transport(simulator)
+        try await withThrowingTaskGroup(of: PrinterStatus?.self) { group in
+            group.addTask {
+                _ = try await printer.send(self.payload(500, size: 300), prepared: { _ in })
+                return nil
+            }
+            for _ in 0..<8 { group.addTask { await printer.status() } }
+            for try await status in group {
+                if let status { #expect(status.answered, "\(status)") }
+            }
+        }
+        #expect(await simulator.waitForLabels(500))
+        #expect(simulator.connectionCount == 9)
+    }
+
+    @Test func gateLetsOneTaskThroughAtATimeInOrder() async {
+        final class Inside: Sendable {
+            let state = Mutex((now: 0, most: 0, order: [Int]()))
+        }
+        let gate = AsyncGate()
+        let inside = Inside()
+        await withTaskGroup(of: Void.self) { group in
+            for number in 0..<50 {
+                group.addTask {
+                    await gate.withTurn {
+                        inside.state.withLock { $0.now += 1; $0.most = max($0.most, $0.now); $0.order.append(number) }
+                        try? await Task.sleep(for: .microseconds(200))
+                        inside.state.withLock { $0.now -= 1 }
+                    }
+                }
+            }
+        }
+        #expect(inside.state.withLock { $0.most } == 1)
+        #expect(inside.state.withLock { $0.order.count } == 50)
+    }
+
+    // MARK: - Following
+
+    @Test func followWaitsUntilTheLabelsArePrinted() async throws {
+        let simulator = try await SimulatedPrinter.start(.init(labelsPerSecond: 40))
+        let printer = transport(simulator)
+        let job = payload(20)
+        let delivery = try await printer.send(job, prepared: { _ in })
+        let started = ContinuousClock.now
+        #expect(await printer.follow(job, delivery, timeout: .seconds(10)) == .printed)
+        #expect(simulator.labelsPrinted == 20)
+        #expect(ContinuousClock.now - started > .milliseconds(300))
+    }
+
+    @Test func followNeverReportsPrintedWhileThePrinterIsSilent() async throws {
+        let simulator = try await SimulatedPrinter.start(.init(labelsPerSecond: 40))
+        let printer = transport(simulator, statusTimeout: 0.2)
+        let job = payload(20)
+        let delivery = try await printer.send(job, prepared: { _ in })
+        simulator.setState(.paperOut)
+        guard case .unconfirmed = await printer.follow(job, delivery, timeout: .seconds(1)) else {
+            Issue.record("a silent printer was taken as having printed")
+            return
+        }
+        #expect(simulator.labelsPrinted < 20)
+        simulator.setState(.ready)
+        #expect(await printer.follow(job, delivery, timeout: .seconds(10)) == .printed)
+    }
+
+    @Test func followReportsAPausedPrinterAsWaiting() async throws {
+        let simulator = try await SimulatedPrinter.start(.init(labelsPerSecond: 20))
+        let printer = transport(simulator)
+        let job = payload(20)
+        let delivery = try await printer.send(job, prepared: { _ in })
+        simulator.setState(.paused)
+        guard case .waiting(let status) = await printer.follow(job, delivery, timeout: .seconds(5)) else {
+            Issue.record("a paused printer holds the job")
+            return
+        }
+        #expect(status.conditions == [.paused])
+        #expect((status.labelsRemaining ?? 0) > 0)
+    }
+
+    // MARK: - EPL
+
+    @Test func eplPrinterIsNotAskedAndNotConfirmed() async throws {
+        let simulator = try await SimulatedPrinter.start()
+        let printer = transport(simulator, language: .epl)
+        let status = await printer.status()
+        #expect(status.canPrint && !status.answered)
+        let job = PrintPayload(jobIDs: [1], bytes: Data("N\nA50,50,0,3,1,1,N,\"LOT-4711\"\nP1\n".utf8), language: .epl, labelCount: 1)
+        let delivery = try await printer.send(job, prepared: { _ in })
+        #expect(delivery.labelCounterBefore == nil)
+        guard case .unconfirmed = await printer.follow(job, delivery, timeout: .seconds(1)) else {
+            Issue.record("EPL cannot be confirmed")
+            return
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(simulator.statusQueriesAnswered == 0)
+        #expect(simulator.connections.map { String(decoding: $0, as: UTF8.self) }.joined() == String(decoding: job.bytes, as: UTF8.self))
+    }
+}
