@@ -97,7 +97,8 @@ import Testing
         #expect(labelNumbers(simulator) == Array(1...10))
         #expect(simulator.printedFormats.allSatisfy { $0.copies == 2 })
         #expect(await printer.status().labelCounter == 520)
-        #expect(simulator.statusQueriesAnswered == 3)
+        // status, the check before sending, the ~HS after the job that confirms it was read, status.
+        #expect(simulator.statusQueriesAnswered == 4)
     }
 
     @Test(arguments: [SimulatedPrinter.LabelCounter.unknownVariable, .none])

@@ -69,6 +69,8 @@ public struct PrinterWorker: Service {
         // After the printer refused or could not be reached, ask it before claiming jobs again, so
         // that an outage does not churn the jobs between queued and sending.
         var blocked = false
+        // What `tracemark printers` was last told, so a recovered printer is shown ready again.
+        var shownState: String?
         while !Task.isCancelled, !Task.isShuttingDownGracefully, await !options.stop() {
             if Date().timeIntervalSince(leaseRenewedAt) > leaseSeconds / 3 {
                 guard try await spool.acquireLease(printer: printer, worker: identity,
@@ -94,12 +96,14 @@ public struct PrinterWorker: Service {
                 let status = await transport.status()
                 guard status.canPrint else {
                     try await spool.recordState(printer: printer, status)
+                    shownState = status.state
                     if options.untilIdle, try await !spool.hasUnfinished(printer: printer) { return }
                     try await sleep(backoff.next())
                     continue
                 }
                 blocked = false
                 try await spool.recordState(printer: printer, status)
+                shownState = status.state
             }
             switch try await spool.claim(printer: printer, limit: min(options.batchLimit, transport.batchLimit),
                                          maxBytes: options.batchBytes) {
@@ -113,8 +117,13 @@ public struct PrinterWorker: Service {
                 switch try await send(jobs, config, transport) {
                 case .sent:
                     backoff.reset()
+                    if shownState != "ready" {
+                        try await spool.recordState(printer: printer, PrinterStatus(answered: true, message: "printed"))
+                        shownState = "ready"
+                    }
                 case .printerBlocked:
                     blocked = true
+                    shownState = nil
                     try await sleep(backoff.next())
                 case .retryLater:
                     try await sleep(backoff.next())
@@ -160,7 +169,8 @@ public struct PrinterWorker: Service {
         } catch let error as PrintingError where error.mayHaveReachedPrinter {
             logger.warning("send interrupted: \(error.message)")
             let recorded = try await spool.delivery(batch: jobs)
-            return try await resolveDoubt(jobs, payload, recorded, config, transport, why: error.message) ? .sent : .retryLater
+            try await resolveDoubt(jobs, payload, recorded, config, transport, why: error.message, countsAttempt: true)
+            return .retryLater
         } catch {
             let message = (error as? PrintingError)?.message ?? "\(error)"
             try await spool.markFailed(jobs, error: message, maxAttempts: config.maxAttempts)
@@ -193,7 +203,10 @@ public struct PrinterWorker: Service {
             logger.info("printer holds the labels but has not printed them: \(status)")
             return false
         case .failed(let why):
-            try await spool.markFailed(jobs, error: "the printer gave the job up: \(why)", maxAttempts: config.maxAttempts)
+            // Ask what did print, and send only the rest (as another attempt).
+            logger.warning("the printer did not print the whole job: \(why)")
+            try await resolveDoubt(jobs, payload, delivery, config, transport, why: "the printer did not print the whole job (\(why))",
+                                   countsAttempt: true)
             return false
         }
     }
@@ -205,16 +218,26 @@ public struct PrinterWorker: Service {
         if jobs.allSatisfy({ $0.state == .printing }), let recorded {
             return try await follow(jobs, payload, recorded, config, transport)
         }
+        guard recorded != nil else {
+            // A transport records its delivery before the first byte goes out: without one, the
+            // process stopped before sending anything, and the jobs go again as they are.
+            try await spool.unclaim(jobs, because: "the sender stopped before sending: sent again")
+            return true
+        }
         return try await resolveDoubt(jobs, payload, recorded, config, transport,
-                                      why: "a send was cut short (the process stopped or the connection broke)")
+                                      why: "a send was cut short (the process stopped or the connection broke)", countsAttempt: false)
     }
 
+    /// Settles jobs whose fate the printer knows better than the spool. `countsAttempt`: the send
+    /// failed (rather than the process stopping), so what is sent again is one more attempt.
+    @discardableResult
     private func resolveDoubt(_ jobs: [PrintJob], _ payload: PrintPayload, _ recorded: Delivery?, _ config: PrinterConfig,
-                              _ transport: any PrinterTransport, why: String) async throws -> Bool {
+                              _ transport: any PrinterTransport, why: String, countsAttempt: Bool) async throws -> Bool {
+        let attempts = countsAttempt ? config.maxAttempts : nil
         switch await transport.inquire(about: payload, delivery: recorded) {
         case .printed(let labels):
             logger.notice("settled a send in doubt: the printer printed \(labels) of \(payload.labelCount) labels")
-            try await spool.settle(jobs, printedLabels: labels)
+            try await spool.settle(jobs, printedLabels: labels, maxAttempts: attempts)
             return true
         case .held(let delivery):
             try await spool.record(delivery, for: jobs)
@@ -222,7 +245,8 @@ public struct PrinterWorker: Service {
             return try await follow(jobs, payload, delivery, config, transport)
         case .unknown(let reason):
             logger.warning("printer cannot tell what it printed (\(reason)): sending again, labels may print twice")
-            try await spool.requeueInDoubt(jobs, because: "\(why); the printer cannot tell what it printed (\(reason))")
+            try await spool.requeueInDoubt(jobs, because: "\(why); the printer cannot tell what it printed (\(reason))",
+                                           maxAttempts: attempts)
             return true
         }
     }

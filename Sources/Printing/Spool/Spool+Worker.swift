@@ -154,7 +154,11 @@ extension Spool {
     /// Settles a batch whose delivery was in doubt, by what the printer said it printed:
     /// the labels it printed are done, the rest go back to the front of the queue (a job cut in
     /// the middle keeps how many of its labels printed, and only the rest is sent again).
-    func settle(_ jobs: [PrintJob], printedLabels printed: Int) async throws {
+    ///
+    /// With `maxAttempts` (a send that failed, not a crash), the jobs sent again count an attempt
+    /// and are held for an operator once they reach it, so a printer that keeps failing does not
+    /// get the same labels for ever.
+    func settle(_ jobs: [PrintJob], printedLabels printed: Int, maxAttempts: Int? = nil) async throws {
         var left = printed
         var done: [Int64] = []
         var partial: (PrintJob, Int)?
@@ -184,29 +188,53 @@ extension Spool {
             }
             if let (job, labels) = partial {
                 try await db.raw("""
-                    UPDATE print_jobs SET state = 'queued', printed_labels = \(bind: labels), batch = NULL, delivery = NULL,
+                    UPDATE print_jobs SET printed_labels = \(bind: labels), batch = NULL, delivery = NULL,
                         error = \(bind: "\(labels) of \(job.labelCount) labels printed before the send was interrupted: the rest is sent again")
                     WHERE id = \(bind: job.id)
                     """).run()
-                try await Self.logEvents(db, ids: [job.id], at: now, state: .queued,
+                try await Self.requeue(db, [job.id], maxAttempts: maxAttempts)
+                try await Self.logEvents(db, ids: [job.id], at: now, state: nil,
                                          message: "\(labels) of \(job.labelCount) labels printed; sending the rest")
             }
             if !resend.isEmpty {
-                var query = SQLQueryString("UPDATE print_jobs SET state = 'queued', batch = NULL, delivery = NULL, error = 'not printed when the send was interrupted: sent again' WHERE ")
+                var query = SQLQueryString("UPDATE print_jobs SET batch = NULL, delivery = NULL, error = 'not printed when the send was interrupted: sent again' WHERE ")
                 query.appendInterpolation(Self.idList(resend))
                 try await db.raw(query).run()
-                try await Self.logEvents(db, ids: resend, at: now, state: .queued, message: "not printed when the send was interrupted: sent again")
+                try await Self.requeue(db, resend, maxAttempts: maxAttempts)
+                try await Self.logEvents(db, ids: resend, at: now, state: nil, message: "not printed when the send was interrupted: sent again")
             }
         }
     }
 
     /// Sends a batch again when the printer could not tell what it printed, marking every job as
     /// possibly duplicated for an operator to check.
-    func requeueInDoubt(_ jobs: [PrintJob], because why: String) async throws {
+    func requeueInDoubt(_ jobs: [PrintJob], because why: String, maxAttempts: Int? = nil) async throws {
         let message = "\(why): sent again, a label may print twice"
-        try await update(jobs.map(\.id),
-                         "state = 'queued', batch = NULL, delivery = NULL, possibly_duplicated = 1, error = \(bind: message)",
-                         event: (.queued, message))
+        let ids = jobs.map(\.id)
+        let now = self.now
+        try await write { db in
+            var query = SQLQueryString("UPDATE print_jobs SET batch = NULL, delivery = NULL, possibly_duplicated = 1, error = ")
+            query.appendInterpolation(bind: message)
+            query.appendInterpolation(unsafeRaw: " WHERE ")
+            query.appendInterpolation(Self.idList(ids))
+            try await db.raw(query).run()
+            try await Self.requeue(db, ids, maxAttempts: maxAttempts)
+            try await Self.logEvents(db, ids: ids, at: now, state: nil, message: message)
+        }
+    }
+
+    /// Back to the queue; with `maxAttempts`, as one more attempt, held once they are used up.
+    static func requeue(_ db: any SQLDatabase, _ ids: [Int64], maxAttempts: Int?) async throws {
+        var query: SQLQueryString
+        if let maxAttempts {
+            query = SQLQueryString("UPDATE print_jobs SET attempts = attempts + 1, state = CASE WHEN attempts + 1 >= ")
+            query.appendInterpolation(bind: maxAttempts)
+            query.appendInterpolation(unsafeRaw: " THEN 'held' ELSE 'queued' END WHERE ")
+        } else {
+            query = SQLQueryString("UPDATE print_jobs SET state = 'queued' WHERE ")
+        }
+        query.appendInterpolation(idList(ids))
+        try await db.raw(query).run()
     }
 
     /// Whether the printer has anything the worker still has to do.

@@ -373,14 +373,14 @@ public struct Spool: Sendable {
         return String(decoding: try encoder.encode(settings), as: UTF8.self)
     }
 
-    /// Records that jobs `ids` entered `state`, and why.
-    static func logEvents(_ db: any SQLDatabase, ids: [Int64], at: String, state: JobState, message: String) async throws {
+    /// Records that jobs `ids` entered `state` (nil: the state each row is in now), and why.
+    static func logEvents(_ db: any SQLDatabase, ids: [Int64], at: String, state: JobState?, message: String) async throws {
         for start in stride(from: 0, to: ids.count, by: 500) {
             let chunk = ids[start..<min(start + 500, ids.count)]
             var query = SQLQueryString("INSERT INTO print_job_events (job_id, at, state, message) SELECT id, ")
             query.appendInterpolation(bind: at)
             query.appendInterpolation(unsafeRaw: ", ")
-            query.appendInterpolation(bind: state.rawValue)
+            if let state { query.appendInterpolation(bind: state.rawValue) } else { query.appendInterpolation(unsafeRaw: "state") }
             query.appendInterpolation(unsafeRaw: ", ")
             query.appendInterpolation(bind: message)
             query.appendInterpolation(unsafeRaw: " FROM print_jobs WHERE ")

@@ -144,6 +144,13 @@ extension TCP9100Printer {
                 if let failure = socket.waitUntilSent(stallTimeout: printer.writeTimeout, pending: &pending) {
                     return .failed(error(failure, after: bytes.count - pending, of: bytes.count, nothingSent: false))
                 }
+                // Bytes in the printer's receive window are not yet read: a printer that resets the
+                // connection now has lost them, and the sender would never know. A ZPL printer
+                // answers ~HS only after reading everything before it, so its answer confirms receipt.
+                if printer.language == .zpl, case .broken(let why) = ask(socket, askCounter: false) {
+                    return .failed(PrintingError(.interrupted,
+                        "the connection to printer \(printer.name) at \(endpoint) broke before it confirmed receiving the job (\(why)): part of the job may have printed"))
+                }
                 guard printer.endOfJob == .keepOpen, socket.discardInput() else {
                     socket.discardInput()
                     return .delivered(nil)

@@ -1,0 +1,133 @@
+import Foundation
+import PrinterSimulator
+import Printing
+import Registry
+import Testing
+
+/// The spool sending to a simulated ZPL printer on loopback: printer states, a cable pulled
+/// mid-job and a sender killed with SIGKILL, and every label printed exactly once.
+@Suite struct SpoolOverTCPTests {
+    static func printer(_ simulator: SimulatedPrinter, name: String = "line") -> PrinterConfig {
+        PrinterConfig(name: name, uri: "tcp://127.0.0.1:\(simulator.port)", language: .zpl, connectTimeout: 1,
+                      writeTimeout: 2, statusTimeout: 0.5, printTimeout: 20, maxAttempts: 5)
+    }
+
+    /// The labels `count` jobs print: `^FDU<index>-^FS` each.
+    static func requests(_ count: Int, printer: String) -> [PrintRequest] {
+        (0..<count).map {
+            PrintRequest(printer: printer, payload: zplLabel("U\($0)-"), language: .zpl, requestedBy: "test", reason: "tcp")
+        }
+    }
+
+    /// How many times each label index came out of the printer.
+    static func printedCounts(_ simulator: SimulatedPrinter) -> [Int: Int] {
+        var counts: [Int: Int] = [:]
+        for format in simulator.printedFormats {
+            guard let start = format.text.range(of: "^FDU"), let end = format.text[start.upperBound...].firstIndex(of: "-"),
+                  let index = Int(format.text[start.upperBound..<end]) else { continue }
+            counts[index, default: 0] += format.copies
+        }
+        return counts
+    }
+
+    @Test(arguments: Backend.available)
+    func aPrinterOutOfPaperKeepsItsJobsQueuedAndPrintsThemOnceItIsBack(backend: Backend) async throws {
+        let simulator = try await SimulatedPrinter.start()
+        try await withSpool(backend) { _, spool, _ in
+            simulator.setState(.paperOut)
+            let config = Self.printer(simulator)
+            try await spool.addPrinter(config)
+            try await spool.enqueue(Self.requests(3, printer: config.name))
+            var options = PrinterWorker.Options()
+            options.pollInterval = .milliseconds(20)
+            options.maxBackoff = .milliseconds(100)
+            let started = Date()
+            options.stop = { Date().timeIntervalSince(started) > 1.5 }
+            try await PrinterWorker(spool: spool, printer: config.name, options: options).run()
+            let waiting = try await spool.jobs(printer: config.name)
+            #expect(waiting.allSatisfy { $0.state == .queued && $0.attempts == 0 })
+            // A ZPL printer out of paper does not answer ~HS: the spool can only say "no answer".
+            let state = try #require(try await spool.printers().first { $0.config.name == config.name })
+            #expect(state.state == "no-answer")
+            #expect(simulator.printedFormats.isEmpty)
+            #expect(simulator.formatBytesReceived == 0)
+
+            simulator.setState(.ready)
+            try await drain(spool, config.name)
+            let done = try await spool.jobs(printer: config.name)
+            #expect(done.allSatisfy { $0.state == .done && $0.confirmed })
+            #expect(Self.printedCounts(simulator) == [0: 1, 1: 1, 2: 1])
+            let printers = try await spool.printers()
+            #expect(printers.first { $0.config.name == config.name }?.state == "ready")
+        }
+        await simulator.stop()
+    }
+
+    @Test(arguments: Backend.available)
+    func aCablePulledMidBatchResendsOnlyTheLabelsThatDidNotPrint(backend: Backend) async throws {
+        let simulator = try await SimulatedPrinter.start()
+        try await withSpool(backend) { _, spool, _ in
+            let config = Self.printer(simulator)
+            try await spool.addPrinter(config)
+            let count = 60
+            try await spool.enqueue(Self.requests(count, printer: config.name))
+            // Cut the connection part-way through the first batch (status queries count too).
+            simulator.dropConnection(afterBytes: 1500)
+            try await drain(spool, config.name)
+            let jobs = try await spool.jobs(printer: config.name, limit: count)
+            #expect(jobs.count == count && jobs.allSatisfy { $0.state == .done })
+            #expect(!jobs.contains { $0.possiblyDuplicated })
+            let counts = Self.printedCounts(simulator)
+            #expect(counts.count == count)
+            #expect(counts.values.allSatisfy { $0 == 1 })
+            let history = try await spool.events(job: jobs.last!.id).map(\.message)
+            #expect(history.contains { $0.contains("interrupted") })
+        }
+        await simulator.stop()
+    }
+
+    @Test(arguments: Backend.available)
+    func aPrinterThatCannotTellWhatItPrintedGetsTheJobAgainMarkedPossiblyDuplicated(backend: Backend) async throws {
+        let simulator = try await SimulatedPrinter.start(.init(labelCounter: .unknownVariable))
+        try await withSpool(backend) { _, spool, _ in
+            let config = Self.printer(simulator)
+            try await spool.addPrinter(config)
+            try await spool.enqueue(Self.requests(20, printer: config.name))
+            simulator.dropConnection(afterBytes: 700)
+            try await drain(spool, config.name)
+            let jobs = try await spool.jobs(printer: config.name)
+            #expect(jobs.allSatisfy { $0.state == .done })
+            #expect(jobs.contains { $0.possiblyDuplicated })
+            // Nothing lost: every label printed at least once.
+            let counts = Self.printedCounts(simulator)
+            #expect(counts.count == 20)
+        }
+        await simulator.stop()
+    }
+
+    @Test(arguments: Backend.available)
+    func killingTheSenderWhileThePrinterPrintsLosesNoLabelAndPrintsNoneTwice(backend: Backend) async throws {
+        // A printer that takes time to print, so that kills land while jobs are sent and followed.
+        let simulator = try await SimulatedPrinter.start(.init(labelsPerSecond: 400))
+        try await withSpool(backend) { _, spool, database in
+            let config = Self.printer(simulator)
+            try await spool.addPrinter(config)
+            let count = 200
+            try await spool.enqueue(Self.requests(count, printer: config.name))
+            let arguments = ["jobs", "run", "--until-idle", "--printer", config.name, "--batch", "15", "--poll", "0.01",
+                             "--db", database.location]
+            let (kills, status) = try await CrashTests.killRepeatedly(arguments, after: [150, 300, 450])
+            #expect(status == 0)
+            #expect(kills > 0)
+            let jobs = try await spool.jobs(printer: config.name, limit: count)
+            let states = jobs.reduce(into: [String: Int]()) { $0[$1.state.rawValue, default: 0] += 1 }
+            #expect(states == ["done": count])
+            #expect(!jobs.contains { $0.possiblyDuplicated })
+            let counts = Self.printedCounts(simulator)
+            #expect(counts.count == count)
+            let twice = counts.filter { $0.value > 1 }.map(\.key).sorted()
+            #expect(twice.isEmpty)
+        }
+        await simulator.stop()
+    }
+}
