@@ -67,7 +67,7 @@ public struct ProductionRun: Sendable {
                                    production: production, over: data)
         _ = try LabelRendering.render(template, trial, language: config.language, dpi: config.dpi, copies: copies, verify: true)
 
-        return try await registry.store.write { db in
+        let result = try await registry.store.write { db in
             let generated = try await registry.generate(db, product: product.article, count: count, date: date, expiry: expiry,
                                                         production: production, reference: reference)
             var requests: [PrintRequest] = []
@@ -85,5 +85,7 @@ public struct ProductionRun: Sendable {
             let jobs = try await spool.enqueue(db, requests)
             return Result(numbers: generated.numbers, jobs: jobs, skipped: generated.skipped)
         }
+        spool.notify([config.name])
+        return result
     }
 }

@@ -168,4 +168,29 @@ import Testing
             }
         }
     }
+
+    @Test(arguments: Backend.available)
+    func aRunningWorkerSendsAJobAsSoonAsItIsCommittedNotAtItsNextLook(backend: Backend) async throws {
+        try await withSpool(backend) { _, spool, database in
+            let printer = database.filePrinter()
+            try await spool.addPrinter(printer)
+            var options = PrinterWorker.Options()
+            options.pollInterval = .seconds(30)
+            let worker = PrinterWorker(spool: spool, printer: printer.name, options: options)
+            let running = Task { try await worker.run() }
+            try await Task.sleep(for: .milliseconds(300))
+            let ids = try await spool.enqueue([PrintRequest(printer: printer.name, payload: zplLabel("now"), language: .zpl,
+                                                            requestedBy: "t", reason: "r")])
+            let deadline = Date().addingTimeInterval(10)
+            var state = JobState.queued
+            while Date() < deadline {
+                state = try await spool.job(ids[0]).state
+                if state == .done { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            running.cancel()
+            _ = await running.result
+            #expect(state == .done)
+        }
+    }
 }

@@ -109,7 +109,8 @@ public struct PrinterWorker: Service {
                                          maxBytes: options.batchBytes) {
             case .empty:
                 if options.untilIdle { return }
-                try await sleep(options.pollInterval)
+                await spool.wakeups.wait(for: printer, timeout: options.pollInterval)
+                try Task.checkCancellation()
             case .waitUntil(let date):
                 let seconds = max(0.05, min(date.timeIntervalSinceNow, 300))
                 try await sleep(.milliseconds(Int64(seconds * 1000)))

@@ -13,6 +13,8 @@ public import SQLKit
 public struct Spool: Sendable {
     public let store: any SQLStore
     let clock: @Sendable () -> Date
+    /// Workers of this process waiting for jobs (shared by copies of this value).
+    let wakeups = Wakeups()
 
     /// The printer every new spool has: a folder `labels` under the working directory.
     public static let defaultPrinter = PrinterConfig(name: "file", uri: "file:labels", language: .zpl)
@@ -142,11 +144,19 @@ public struct Spool: Sendable {
     /// Spools jobs durably: when this returns, they are committed.
     @discardableResult
     public func enqueue(_ requests: [PrintRequest]) async throws -> [Int64] {
-        try await write { db in try await enqueue(db, requests) }
+        let ids = try await write { db in try await enqueue(db, requests) }
+        notify(Set(requests.map(\.printer)))
+        return ids
+    }
+
+    /// Tells this process's workers for `printers` that jobs were committed for them (call after
+    /// committing a transaction that used ``enqueue(_:_:)``).
+    public func notify(_ printers: Set<String>) {
+        wakeups.signal(printers)
     }
 
     /// Spools jobs inside an open transaction (a production run's), so that they are committed
-    /// together with whatever else it writes, or not at all.
+    /// together with whatever else it writes, or not at all. Call ``notify(_:)`` after the commit.
     public func enqueue(_ db: any SQLDatabase, _ requests: [PrintRequest]) async throws -> [Int64] {
         var known: [String: PrinterConfig] = [:]
         var ids: [Int64] = []
@@ -232,6 +242,7 @@ public struct Spool: Sendable {
                 """).run()
             return (.queued, "retried by an operator")
         }
+        notify(Set(try await [job(id).printer]))
     }
 
     /// Cancels a job that has not printed. A job in the printer's hands (printing) is cancelled
