@@ -150,7 +150,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "PrintingBenchmarks",
-            dependencies: ["Printing", "PrinterSimulator", "Registry"],
+            dependencies: ["Printing", "PrinterSimulator", "Registry", .product(name: "SQLKit", package: "sql-kit")],
             path: "Benchmarks/PrintingBenchmarks",
             swiftSettings: swiftSettings
         ),

@@ -1,10 +1,10 @@
 // Printing benchmarks: how fast labels go out to raw TCP printers, beside socat as the limit.
 //
-//   PrintingBenchmarks [--only transport] [--labels 10000] [--printers 1,50] [--batch 100,500]
-//                      [--end-of-job close,keep-open,half-close] [--runs 3]
+//   PrintingBenchmarks [--only transport,spool,enqueue] [--labels 10000] [--printers 1,50] [--batch 100,500]
+//                      [--end-of-job close,keep-open,half-close] [--runs 3] [--postgres URL]
 //
-// Each scenario is a function; `--only` picks scenarios by name (the spool's, through the
-// database, will be added beside `transport`).
+// Each scenario is a function; `--only` picks scenarios by name: `transport` (TCP9100Printer
+// alone), `spool` (through the database), `enqueue` (durable enqueue, jobs/s).
 
 import Foundation
 import PrinterSimulator
@@ -17,6 +17,8 @@ struct Options {
     var batches = [100, 500]
     var endsOfJob: [EndOfJob] = [.close, .halfClose, .keepOpen]
     var runs = 10
+    /// A PostgreSQL URL for the enqueue benchmark (SQLite always runs).
+    var postgres: String?
 
     init(_ arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -29,6 +31,7 @@ struct Options {
             case "--batch": batches = list(iterator.next()).compactMap(Int.init)
             case "--end-of-job": endsOfJob = list(iterator.next()).compactMap(EndOfJob.init(rawValue:))
             case "--runs": runs = max(1, Int(iterator.next() ?? "") ?? runs)
+            case "--postgres": postgres = iterator.next()
             default:
                 FileHandle.standardError.write(Data("unknown argument \(argument)\n".utf8))
                 exit(2)
@@ -241,6 +244,10 @@ func transportScenario(_ options: Options) async throws {
 let options = Options(CommandLine.arguments)
 do {
     if options.wants("transport") { try await transportScenario(options) }
+    if options.wants("spool") { try await spoolScenario(options) }
+    if options.wants("enqueue") {
+        try await SpoolBenchmarks.runEnqueue(workdir: FileManager.default.temporaryDirectory, postgres: options.postgres)
+    }
 } catch {
     FileHandle.standardError.write(Data("printing benchmarks failed: \(error)\n".utf8))
     exit(1)

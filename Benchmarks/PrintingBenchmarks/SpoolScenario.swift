@@ -1,0 +1,119 @@
+import Foundation
+import PrinterSimulator
+import Printing
+import Registry
+import SQLKit
+
+/// 10,000 labels through the spool (SQLite, WAL, synchronous = FULL) to simulated printers:
+/// every job committed first, then sent by one worker per printer that claims, records the label
+/// counter, sends, confirms with ~HS and marks the jobs done, each step its own transaction.
+func spoolScenario(_ options: Options) async throws {
+    print("\nspool: \(options.labels) one-label jobs through the spool on SQLite (WAL, synchronous = FULL) to simulated ZPL printers")
+    for printers in options.printers {
+        var rows: [Row] = []
+        for round in 0..<max(1, min(options.runs, 3)) {
+            let limit = try await socat(labels: options.labels, printers: printers)
+            let spooled = try await spoolDrain(labels: options.labels, printers: printers, batch: 500)
+            if round == 0 || spooled.seconds < rows[1].seconds { rows = [limit, spooled] }
+        }
+        let streamed = try await spoolStream(jobs: min(options.labels, 2000), printers: printers)
+        rows.append(streamed)
+        printTable("spool, \(printers) printer\(printers == 1 ? "" : "s") at once (p50/p99: queued → delivered per job)", rows, limit: rows[0])
+    }
+}
+
+/// A registry and spool in a fresh SQLite file, with one TCP printer per simulator.
+private func spoolWithPrinters(_ simulators: [SimulatedPrinter]) async throws -> (Registry, Spool, URL) {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tracemark-spool-bench-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let registry = try await Registry.open(folder.appendingPathComponent("registry.sqlite").path)
+    let spool = try await Spool(store: registry.store)
+    for simulator in simulators {
+        try await spool.addPrinter(PrinterConfig(name: "p\(simulator.port)", uri: "tcp://127.0.0.1:\(simulator.port)", language: .zpl))
+    }
+    return (registry, spool, folder)
+}
+
+/// Queued → delivered, per job, in milliseconds (from the job's creation to its `printing` event).
+private func deliveryLatencies(_ spool: Spool) async throws -> [Double] {
+    let formatter = ISO8601DateFormatter()
+    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    return try await spool.store.read { db in
+        try await db.raw("""
+            SELECT j.created_at, e.at FROM print_jobs j JOIN print_job_events e ON e.job_id = j.id AND e.state = 'printing'
+            """).all().compactMap { row in
+            guard let created = formatter.date(from: try row.decode(column: "created_at", as: String.self)),
+                  let delivered = formatter.date(from: try row.decode(column: "at", as: String.self)) else { return nil }
+            return delivered.timeIntervalSince(created) * 1000
+        }
+    }
+}
+
+/// Everything queued first, then drained: the spool's throughput.
+func spoolDrain(labels: Int, printers count: Int, batch: Int) async throws -> Row {
+    let simulators = try await startPrinters(count)
+    let (registry, spool, folder) = try await spoolWithPrinters(simulators)
+    let each = labels / count
+    for (index, simulator) in simulators.enumerated() {
+        for start in stride(from: 0, to: each, by: 1000) {
+            try await spool.enqueue((start..<min(each, start + 1000)).map { number in
+                PrintRequest(printer: "p\(simulator.port)", payload: Data(label(index * each + number + 1).utf8), language: .zpl,
+                             requestedBy: "bench", reason: "spool benchmark")
+            })
+        }
+    }
+    var drainOptions = PrinterWorker.Options()
+    drainOptions.untilIdle = true
+    drainOptions.batchLimit = batch
+    let workerOptions = drainOptions
+    let started = now()
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        for simulator in simulators {
+            group.addTask {
+                try await PrinterWorker(spool: spool, printer: "p\(simulator.port)", options: workerOptions).run()
+                guard await simulator.waitForLabels(each, timeout: .seconds(120)) else { throw BenchmarkError("spool: labels missing") }
+            }
+        }
+        try await group.waitForAll()
+    }
+    let seconds = now() - started
+    let done = try await spool.jobs(states: [.done], limit: labels + 1).count
+    guard done == each * count else { throw BenchmarkError("spool: \(done) of \(each * count) jobs done") }
+    await registry.close()
+    for simulator in simulators { await simulator.stop() }
+    try? FileManager.default.removeItem(at: folder)
+    return Row(name: "spool, all queued first, \(batch)/payload", labels: each * count, seconds: seconds)
+}
+
+/// Jobs committed one at a time (one label each, as a production line asks) while the workers
+/// run: the spool's latency from queued to delivered.
+func spoolStream(jobs: Int, printers count: Int) async throws -> Row {
+    let simulators = try await startPrinters(count)
+    let (registry, spool, folder) = try await spoolWithPrinters(simulators)
+    let names = simulators.map { "p\($0.port)" }
+    var streamOptions = PrinterWorker.Options()
+    streamOptions.pollInterval = .seconds(1)
+    let workerOptions = streamOptions
+    let workers = Task {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for name in names { group.addTask { try await PrinterWorker(spool: spool, printer: name, options: workerOptions).run() } }
+            try await group.waitForAll()
+        }
+    }
+    let started = now()
+    for number in 0..<jobs {
+        try await spool.enqueue([PrintRequest(printer: names[number % count], payload: Data(label(number + 1).utf8),
+                                              language: .zpl, requestedBy: "bench", reason: "spool stream")])
+    }
+    while try await spool.jobs(states: [.done], limit: jobs + 1).count < jobs {
+        try await Task.sleep(for: .milliseconds(5))
+    }
+    let seconds = now() - started
+    workers.cancel()
+    _ = await workers.result
+    let latencies = try await deliveryLatencies(spool)
+    await registry.close()
+    for simulator in simulators { await simulator.stop() }
+    try? FileManager.default.removeItem(at: folder)
+    return Row(name: "spool, 1 job per commit while sending", labels: jobs, seconds: seconds, payloadMilliseconds: latencies)
+}
