@@ -219,6 +219,31 @@ import Testing
         #expect(try await fixture.printer.client.job(id).state == .cancelled)
         await fixture.done()
     }
+
+    @Test func devicesListsTheCUPSQueues() async throws {
+        let fixture = try await Fixture.make("devices")
+        let run = try await Tools.run(Tools.tracemark.path, ["devices", "--json"], environment: ["CUPS_SERVER": fixture.server])
+        #expect(run.status == 0, "\(run.stderr)")
+        let listing = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+        let queues = listing?["cups"] as? [[String: Any]]
+        let queue = queues?.first { $0["name"] as? String == fixture.queue }
+        #expect(queue?["state"] as? String == "idle", "\(run.stdout)")
+        #expect(queue?["deviceURI"] as? String == "socket://127.0.0.1:\(fixture.device.port)/")
+
+        let text = try await Tools.run(Tools.tracemark.path, ["devices"], environment: ["CUPS_SERVER": fixture.server])
+        #expect(text.stdout.contains(fixture.queue), "\(text.stdout)")
+        await fixture.done()
+    }
+
+    @Test func devicesSaysInOneLineWhenCUPSCannotBeReached() async throws {
+        let device = try LoopbackPrinter()
+        let port = device.port
+        device.close()
+        let run = try await Tools.run(Tools.tracemark.path, ["devices"], environment: ["CUPS_SERVER": "127.0.0.1:\(port)"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("cannot reach CUPS at 127.0.0.1:\(port)"), "\(run.stdout)")
+        #expect(run.stdout.contains("Serial ports"), "scanners are still listed")
+    }
 }
 
 /// A delivery handed out of a `@Sendable` closure.
