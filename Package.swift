@@ -144,6 +144,7 @@ let package = Package(
             name: "PrintingBenchmarks",
             dependencies: ["Printing", "PrinterSimulator", "Registry"],
             path: "Benchmarks/PrintingBenchmarks",
+            exclude: ["lprint-peer.sh"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
