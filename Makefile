@@ -19,15 +19,18 @@ build: deps
 run: build
 	$(SWIFT) run $(SWIFT_FLAGS) tracemark demo --db $(DB)
 
-# Builds, starts a throw-away PostgreSQL on loopback, runs every test on SQLite and PostgreSQL,
-# and stops the server again (also when the tests fail).
+# Builds, starts a throw-away PostgreSQL and a private cupsd on loopback, runs every test (the
+# registry's on SQLite and PostgreSQL, the CUPS printer's against that cupsd), and stops both
+# servers again (also when the tests fail).
 test: deps
 	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
 	@pgdir=$$(mktemp -d /tmp/tracemark-test.XXXXXX); \
-	trap 'scripts/postgres.sh stop "$$pgdir/pg"; rm -rf "$$pgdir"' EXIT; \
+	trap 'scripts/cups.sh stop "$$pgdir/cups"; scripts/postgres.sh stop "$$pgdir/pg"; rm -rf "$$pgdir"' EXIT; \
 	url=$$(TRACEMARK_PG_FAST=1 scripts/postgres.sh start "$$pgdir/pg") || exit 1; \
 	echo "PostgreSQL for tests: $$url"; \
-	TRACEMARK_TEST_POSTGRES_URL="$$url" $(SWIFT) test --skip-build $(SWIFT_FLAGS)
+	cups=$$(scripts/cups.sh start "$$pgdir/cups") || exit 1; \
+	echo "cupsd for tests: $$cups"; \
+	TRACEMARK_TEST_POSTGRES_URL="$$url" TRACEMARK_TEST_CUPS_SERVER="$$cups" $(SWIFT) test --skip-build $(SWIFT_FLAGS)
 
 # Benchmarks (release build, default durability; labels on one core): figures go to BENCHMARKS.md.
 bench: deps

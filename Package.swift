@@ -152,6 +152,7 @@ let package = Package(
             name: "PrintingBenchmarks",
             dependencies: ["Printing", "PrinterSimulator", "Registry", .product(name: "SQLKit", package: "sql-kit")],
             path: "Benchmarks/PrintingBenchmarks",
+            exclude: ["lprint-peer.sh"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -19,6 +19,11 @@ packages=(
     python3-pip zbar-tools          # tests: the barcode oracle's installer, and a second reader
     zint util-linux                 # label benchmarks: the zint command line as a peer; taskset
     socat                           # printing benchmarks: the raw TCP 9100 peer
+    libcups2-dev                    # printing: libcups, the CUPS client library (CCUPS)
+    cups-daemon cups-client         # printing tests: a private cupsd (scripts/cups.sh); lpadmin, lp, lpstat
+    cups                            # printing: the sample label drivers (drv:///sample.drv/zebra.ppd, rastertolabel)
+    cups-filters                    # printing: imagetoraster, which PNG jobs go through before the label driver
+    lprint                          # printing benchmark: LPrint, the peer label-printer application
 )
 # The oracle's Python packages (PyPI), installed for the python3 on PATH.
 # zebrafy is the label benchmarks' peer for ^GF conversion.

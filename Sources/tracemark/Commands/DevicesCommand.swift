@@ -1,17 +1,19 @@
 import ArgumentParser
 import Devices
 import Foundation
+import Printing
 
-/// `tracemark devices`: what scanners, label printers and serial ports this machine has.
+/// `tracemark devices`: what scanners, label printers, serial ports and CUPS queues this machine has.
 struct DevicesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "devices",
-        abstract: "List USB scanners and label printers, and serial ports.",
+        abstract: "List USB scanners and label printers, serial ports, and CUPS queues.",
         discussion: """
             USB devices are listed when they are HID (keyboard-mode and HID POS scanners), printers, or \
             made by a known scanner or label-printer maker, with the kernel driver that holds each \
             interface (usbhid: scans type into the focused window until `tracemark scan` detaches it). \
-            Use the ids with `tracemark scan --device usb:VID:PID`.
+            Use the ids with `tracemark scan --device usb:VID:PID`. CUPS queues come from the server libcups \
+            is set to use (CUPS_SERVER, client.conf, else the local cupsd); print to one with cups://QUEUE.
             """
     )
 
@@ -21,6 +23,8 @@ struct DevicesCommand: AsyncParsableCommand {
         let usb: [DeviceDiscovery.USBDevice]
         let serial: [DeviceDiscovery.SerialPort]
         let usbError: String?
+        let cups: [CUPSQueue]
+        let cupsError: String?
     }
 
     func run() async throws {
@@ -32,7 +36,14 @@ struct DevicesCommand: AsyncParsableCommand {
             usbError = error.message
         }
         let serial = await DeviceDiscovery.serialPorts()
-        let listing = Listing(usb: usb, serial: serial, usbError: usbError)
+        var cups: [CUPSQueue] = []
+        var cupsError: String?
+        do {
+            cups = try await CUPSClient(connectTimeout: 2, requestTimeout: 10).queues()
+        } catch {
+            cupsError = error.message
+        }
+        let listing = Listing(usb: usb, serial: serial, usbError: usbError, cups: cups, cupsError: cupsError)
         try options.emit(listing) {
             var out = "USB\n"
             if let usbError { out += "  cannot list USB devices: \(usbError)\n" }
@@ -45,6 +56,15 @@ struct DevicesCommand: AsyncParsableCommand {
             out += indent(table(["PORT", "DRIVER", "USB ID", "MAKER", "STABLE NAME"], serial.map { port in
                 [port.path, port.driver ?? "-", port.usbID ?? "-", port.maker ?? "-", port.links.first ?? "-"]
             }))
+            out += "\nCUPS queues\n"
+            if let cupsError {
+                out += "  \(cupsError)"
+            } else {
+                out += indent(table(["QUEUE", "STATE", "JOBS", "REASONS", "DEVICE", "MODEL"], cups.map { queue in
+                    [queue.name, queue.state.rawValue + (queue.isAcceptingJobs ? "" : ", rejecting"), String(queue.queuedJobs),
+                     queue.reasons.isEmpty ? "-" : queue.reasons.joined(separator: " "), queue.deviceURI ?? "-", queue.makeAndModel ?? "-"]
+                }))
+            }
             return out
         }
     }

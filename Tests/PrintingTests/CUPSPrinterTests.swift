@@ -1,0 +1,255 @@
+import Foundation
+import Labels
+import Testing
+@testable import Printing
+
+/// The CUPS transport against a real cupsd (``TestCUPS``), with queues whose device is a TCP
+/// listener of the test's own (``LoopbackPrinter``): what the printer would receive is checked,
+/// byte for byte or through an independent barcode reader. Each test has its own queue and port.
+@Suite struct CUPSPrinterTests {
+    /// A queue on the test cupsd with a loopback printer behind it; `done()` removes both.
+    struct Fixture {
+        let server: String
+        let queue: String
+        let device: LoopbackPrinter
+        let printer: CUPSPrinter
+
+        static func make(_ prefix: String, language: PrinterLanguage = .zpl, model: String? = nil, options: [String] = [],
+                         width: Double? = nil, length: Double? = nil) async throws -> Fixture {
+            let server = try await TestCUPS.server()
+            let device = try LoopbackPrinter()
+            let queue = TestCUPS.uniqueName(prefix)
+            try await TestCUPS.addQueue(queue, server: server, port: device.port, model: model, options: options)
+            let config = PrinterConfig(name: queue, uri: "cups://\(queue)", language: language,
+                                       widthMillimetres: width, lengthMillimetres: length)
+            return Fixture(server: server, queue: queue, device: device, printer: CUPSPrinter(config, queue: queue, server: server))
+        }
+
+        func done() async {
+            await TestCUPS.deleteQueue(queue, server: server)
+            device.close()
+        }
+    }
+
+    static let zpl = Data("^XA^FO50,50^A0N,40,40^FDTracemark ^FS^FO50,120^BCN,80,Y,N,N^FD>;12345678^FS^XZ\r\n".utf8)
+
+    /// A payload whose title no other test uses (titles are how a crashed send is found again).
+    static func payload(_ bytes: Data = zpl, language: PrinterLanguage = .zpl, labels: Int = 1) -> PrintPayload {
+        PrintPayload(jobIDs: [Int64.random(in: 1...Int64(Int32.max))], bytes: bytes, language: language, labelCount: labels)
+    }
+
+    @Test func aZPLJobOnARawQueueArrivesByteForByteAndIsFollowedToPrinted() async throws {
+        let fixture = try await Fixture.make("raw")
+        let payload = Self.payload()
+        let recorded = Recorded()
+        let delivery = try await fixture.printer.send(payload) { delivery in recorded.set(delivery) }
+        let id = try #require(delivery.cupsJobID)
+        #expect(recorded.value == delivery, "prepared runs with the CUPS job id before the document goes out")
+        let progress = await fixture.printer.follow(payload, delivery, timeout: .seconds(60))
+        #expect(progress == .printed)
+        let received = try await fixture.device.waitForJobs(1)
+        #expect(received == [Self.zpl])
+        let job = try await fixture.printer.client.job(id)
+        #expect(job.state == .completed && job.title == payload.title && job.queue == fixture.queue)
+        await fixture.done()
+    }
+
+    /// A PNG label goes through CUPS' own Zebra driver (imagetoraster, rastertolabel) and comes
+    /// out as ZPL with a `~DG` graphic: read by an independent renderer and decoder, it carries
+    /// the same GS1 data as the PNG we rendered.
+    @Test func aPNGLabelThroughTheZebraDriverArrivesAsZPLWithTheSameGS1Barcodes() async throws {
+        let fixture = try await Fixture.make("png", language: .png, model: "drv:///sample.drv/zebra.ppd",
+                                             options: ["Resolution=203dpi"], width: 100, length: 50)
+        let template = try TemplateLoader().load(contentsOf: TestCUPS.repository.appendingPathComponent("Templates/gs1-lot-100x50.yaml"))
+        let label = try template.layout(template.sample, dpi: 203, copies: 1)
+        let png = try PNGRenderer().png(label, preview: false)
+        let rendered = try await Tools.decodeBarcodes(png, extension: "png")
+        try #require(rendered.count == 2, "the template has a GS1-128 and a GS1 DataMatrix: \(rendered)")
+
+        let options = try await Tools.check("lpoptions", ["-h", fixture.server, "-p", fixture.queue, "-l"])
+        #expect(options.stdout.contains("*203dpi"), "the queue's resolution is the PNG's: \(options.stdout)")
+
+        let payload = Self.payload(png, language: .png)
+        let delivery = try await fixture.printer.send(payload) { _ in }
+        #expect(await fixture.printer.follow(payload, delivery, timeout: .seconds(120)) == .printed)
+        let zpl = try #require(try await fixture.device.waitForJobs(1).first)
+        #expect(zpl.starts(with: Data("~DG".utf8)), "rastertolabel sends the image as a ~DG graphic")
+        #expect(try await Tools.decodeBarcodes(zpl, extension: "zpl") == rendered)
+        await fixture.done()
+    }
+
+    @Test func listingShowsEveryQueueWithItsStateDeviceAndModel() async throws {
+        let raw = try await Fixture.make("list-raw")
+        let png = try await Fixture.make("list-png", language: .png, model: "drv:///sample.drv/zebra.ppd")
+        try await Tools.check("cupsreject", ["-h", raw.server, raw.queue])
+        let queues = try await CUPSClient(server: raw.server).queues()
+        let first = try #require(queues.first { $0.name == raw.queue })
+        let second = try #require(queues.first { $0.name == png.queue })
+        #expect(first.state == .idle && !first.isAcceptingJobs)
+        #expect(first.deviceURI == "socket://127.0.0.1:\(raw.device.port)/")
+        #expect(first.status.conditions == [.queueStopped])
+        #expect(second.state == .idle && second.isAcceptingJobs && second.status.canPrint)
+        #expect(second.makeAndModel?.contains("Zebra") == true, "\(second)")
+        await raw.done()
+        await png.done()
+    }
+
+    @Test func aDisabledQueueIsStoppedAndSendRefusesWithoutCreatingAJob() async throws {
+        let fixture = try await Fixture.make("disabled")
+        try await Tools.check("cupsdisable", ["-h", fixture.server, "-r", "changing the ribbon", fixture.queue])
+        let status = await fixture.printer.status()
+        #expect(status.conditions.contains(.queueStopped))
+        #expect(status.conditions.contains(.paused))
+        #expect(status.message.contains("changing the ribbon"))
+        let payload = Self.payload()
+        let recorded = Recorded()
+        await #expect {
+            _ = try await fixture.printer.send(payload) { delivery in recorded.set(delivery) }
+        } throws: { error in
+            let error = error as? PrintingError
+            return error?.code == .notReady && error?.status?.conditions.contains(.queueStopped) == true
+                && error?.mayHaveReachedPrinter == false
+        }
+        #expect(recorded.value == nil)
+        #expect(try await fixture.printer.client.jobs(queue: fixture.queue).isEmpty)
+        await fixture.done()
+    }
+
+    @Test func anUnknownQueueIsOfflineSayingItDoesNotExistAndHowToListQueues() async throws {
+        let server = try await TestCUPS.server()
+        let name = TestCUPS.uniqueName("missing")
+        let printer = CUPSPrinter(PrinterConfig(name: "missing", uri: "cups://\(name)", language: .zpl), queue: name, server: server)
+        let status = await printer.status()
+        #expect(status.conditions == [.offline])
+        #expect(status.message.contains("CUPS queue \(name) does not exist"), "\(status.message)")
+        #expect(status.message.contains("tracemark devices"))
+        await #expect {
+            _ = try await CUPSClient(server: server).queue(name)
+        } throws: { error in
+            (error as? PrintingError)?.code == .notFound
+        }
+        await #expect {
+            _ = try await printer.send(Self.payload()) { _ in }
+        } throws: { error in
+            (error as? PrintingError)?.code == .notReady
+        }
+    }
+
+    @Test func aCUPSServerThatIsNotRunningIsOffline() async throws {
+        // A port that was free a moment ago: nothing listens there.
+        let device = try LoopbackPrinter()
+        let port = device.port
+        device.close()
+        let printer = CUPSPrinter(PrinterConfig(name: "nowhere", uri: "cups://nowhere", language: .zpl, connectTimeout: 2),
+                                  queue: "nowhere", server: "127.0.0.1:\(port)")
+        let status = await printer.status()
+        #expect(status.conditions == [.offline] && !status.answered)
+        #expect(status.message.contains("cannot reach CUPS at 127.0.0.1:\(port)"), "\(status.message)")
+        await #expect {
+            _ = try await printer.send(Self.payload()) { _ in }
+        } throws: { error in
+            (error as? PrintingError)?.code == .unreachable
+        }
+    }
+
+    @Test func aHeldJobWaitsAndOnceCancelledFollowSaysItFailed() async throws {
+        let fixture = try await Fixture.make("held")
+        let payload = Self.payload()
+        let client = fixture.printer.client
+        let id = try await client.createJob(queue: fixture.queue, title: payload.title, options: ["job-hold-until": "indefinite"])
+        try await client.sendDocument(queue: fixture.queue, job: id, title: payload.title, format: "application/vnd.cups-raw",
+                                      bytes: payload.bytes)
+        let delivery = Delivery(cupsJobID: id)
+        guard case .waiting(let status) = await fixture.printer.follow(payload, delivery, timeout: .seconds(5)) else {
+            Issue.record("a held job waits")
+            return
+        }
+        #expect(status.message.contains("held"), "\(status.message)")
+        // After a crash the held job is found by its title, to be followed instead of sent again.
+        #expect(await fixture.printer.inquire(about: payload, delivery: nil) == .held(delivery))
+
+        try await fixture.printer.cancel(delivery)
+        guard case .failed(let reason) = await fixture.printer.follow(payload, delivery, timeout: .seconds(10)) else {
+            Issue.record("a cancelled job fails")
+            return
+        }
+        #expect(reason.contains("cancelled"), "\(reason)")
+        // Cancelled before it was processed: nothing reached the printer, safe to send again.
+        #expect(await fixture.printer.inquire(about: payload, delivery: delivery) == .printed(labels: 0))
+        #expect(fixture.device.jobs.isEmpty)
+        await fixture.done()
+    }
+
+    @Test func inquireFindsAJobByItsTitleAfterACrashThatForgotTheJobID() async throws {
+        let fixture = try await Fixture.make("crash")
+        let payload = Self.payload(labels: 3)
+        // The process "dies" after sending: the delivery recorded in `prepared` is lost.
+        let delivery = try await fixture.printer.send(payload) { _ in }
+        #expect(await fixture.printer.follow(payload, delivery, timeout: .seconds(60)) == .printed)
+        #expect(await fixture.printer.inquire(about: payload, delivery: nil) == .printed(labels: 3))
+        // A payload CUPS never saw: nothing arrived, safe to send again.
+        #expect(await fixture.printer.inquire(about: Self.payload(), delivery: nil) == .printed(labels: 0))
+        await fixture.done()
+    }
+
+    /// The crash came between Create-Job and the upload: the job can never print, so asking about
+    /// it cancels it and says nothing was printed.
+    @Test func aJobThatNeverGotItsDocumentIsCancelledAndCountsAsNothingPrinted() async throws {
+        let fixture = try await Fixture.make("nodoc")
+        let payload = Self.payload()
+        let id = try await fixture.printer.client.createJob(queue: fixture.queue, title: payload.title)
+        #expect(await fixture.printer.inquire(about: payload, delivery: Delivery(cupsJobID: id)) == .printed(labels: 0))
+        let job = try await fixture.printer.client.job(id)
+        #expect(job.state == .cancelled)
+        await fixture.done()
+    }
+
+    /// `prepared` failing (the spool could not record the delivery) leaves no job behind.
+    @Test func aFailingPreparedCancelsTheEmptyJob() async throws {
+        let fixture = try await Fixture.make("prepfail")
+        let payload = Self.payload()
+        let recorded = Recorded()
+        await #expect(throws: TestCUPS.Failure.self) {
+            _ = try await fixture.printer.send(payload) { delivery in
+                recorded.set(delivery)
+                throw TestCUPS.Failure(description: "database gone")
+            }
+        }
+        let id = try #require(recorded.value?.cupsJobID)
+        #expect(try await fixture.printer.client.job(id).state == .cancelled)
+        await fixture.done()
+    }
+
+    @Test func devicesListsTheCUPSQueues() async throws {
+        let fixture = try await Fixture.make("devices")
+        let run = try await Tools.run(Tools.tracemark.path, ["devices", "--json"], environment: ["CUPS_SERVER": fixture.server])
+        #expect(run.status == 0, "\(run.stderr)")
+        let listing = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+        let queues = listing?["cups"] as? [[String: Any]]
+        let queue = queues?.first { $0["name"] as? String == fixture.queue }
+        #expect(queue?["state"] as? String == "idle", "\(run.stdout)")
+        #expect(queue?["deviceURI"] as? String == "socket://127.0.0.1:\(fixture.device.port)/")
+
+        let text = try await Tools.run(Tools.tracemark.path, ["devices"], environment: ["CUPS_SERVER": fixture.server])
+        #expect(text.stdout.contains(fixture.queue), "\(text.stdout)")
+        await fixture.done()
+    }
+
+    @Test func devicesSaysInOneLineWhenCUPSCannotBeReached() async throws {
+        let device = try LoopbackPrinter()
+        let port = device.port
+        device.close()
+        let run = try await Tools.run(Tools.tracemark.path, ["devices"], environment: ["CUPS_SERVER": "127.0.0.1:\(port)"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("cannot reach CUPS at 127.0.0.1:\(port)"), "\(run.stdout)")
+        #expect(run.stdout.contains("Serial ports"), "scanners are still listed")
+    }
+}
+
+/// A delivery handed out of a `@Sendable` closure.
+final class Recorded: @unchecked Sendable {
+    private let lock = NSLock()
+    private var delivery: Delivery?
+    func set(_ value: Delivery) { lock.withLock { delivery = value } }
+    var value: Delivery? { lock.withLock { delivery } }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A printer on a loopback TCP port that takes every connection, reads it to the end and keeps
+/// what arrived: what a CUPS queue's `socket://127.0.0.1:PORT/` device sends, byte for byte.
+///
+/// It closes each connection once the sender has half-closed it, as a printer does, so the socket
+/// backend (which waits up to 90 s for the printer's replies) finishes at once. Accepting and
+/// reading run on threads of their own, never on the cooperative pool.
+final class LoopbackPrinter: Sendable {
+    let port: Int
+    private let listener: Int32
+    private let state = Mutex<(jobs: [Data], closed: Bool)>(([], false))
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failure(description: "socket: \(String(cString: strerror(errno)))") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, listen(fd, 16) == 0 else {
+            let reason = String(cString: strerror(errno))
+            Glibc.close(fd)
+            throw Failure(description: "bind/listen on 127.0.0.1: \(reason)")
+        }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        listener = fd
+        port = Int(UInt16(bigEndian: address.sin_port))
+        let thread = Thread { [self] in acceptLoop() }
+        thread.start()
+    }
+
+    deinit {
+        close()
+    }
+
+    /// Stops taking connections (connections already taken are still read to the end).
+    func close() {
+        let wasClosed = state.withLock { state in
+            defer { state.closed = true }
+            return state.closed
+        }
+        guard !wasClosed else { return }
+        // On Linux, shutting a listening socket down wakes the thread blocked in accept.
+        shutdown(listener, Int32(SHUT_RDWR))
+        Glibc.close(listener)
+    }
+
+    /// Everything received, one `Data` per connection, in the order connections ended.
+    var jobs: [Data] { state.withLock { $0.jobs } }
+
+    /// Waits until `count` connections have ended, and returns what they carried.
+    func waitForJobs(_ count: Int = 1, timeout: Duration = .seconds(60)) async throws -> [Data] {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while clock.now < deadline {
+            let jobs = self.jobs
+            if jobs.count >= count { return jobs }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw Failure(description: "only \(jobs.count) of \(count) connections reached 127.0.0.1:\(port) in \(timeout)")
+    }
+
+    private func acceptLoop() {
+        while true {
+            let connection = accept(listener, nil, nil)
+            if connection < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            Thread { [self] in read(connection) }.start()
+        }
+    }
+
+    private func read(_ connection: Int32) {
+        var received = Data()
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { recv(connection, $0.baseAddress, $0.count, 0) }
+            if count > 0 {
+                received.append(contentsOf: buffer[0..<count])
+            } else if count < 0 && errno == EINTR {
+                continue
+            } else {
+                break
+            }
+        }
+        Glibc.close(connection)
+        state.withLock { $0.jobs.append(received) }
+    }
+}
