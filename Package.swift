@@ -145,7 +145,7 @@ let package = Package(
             name: "LabelBenchmarks",
             dependencies: ["Labels"],
             path: "Benchmarks/LabelBenchmarks",
-            exclude: ["peers.sh"],
+            exclude: ["peers.sh", "gs1-lot-100x50.glabels"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

@@ -8,21 +8,10 @@ import Testing
 
 /// `tracemark` killed with SIGKILL while it sends: nothing is lost, nothing printed twice.
 @Suite struct CrashTests {
-    static let executable: URL = {
-        let tests = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).standardizedFileURL
-        var folder = tests.deletingLastPathComponent()
-        // swift test runs tracemarkPackageTests.xctest from the build folder that also holds `tracemark`.
-        while !FileManager.default.isExecutableFile(atPath: folder.appendingPathComponent("tracemark").path),
-              folder.path != "/" {
-            folder = folder.deletingLastPathComponent()
-        }
-        return folder.appendingPathComponent("tracemark")
-    }()
-
     /// Starts `tracemark ARGUMENTS`, with its output thrown away.
     static func start(_ arguments: [String]) throws -> Process {
         let process = Process()
-        process.executableURL = executable
+        process.executableURL = Tools.tracemark
         process.arguments = arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice

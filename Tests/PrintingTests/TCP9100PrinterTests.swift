@@ -7,9 +7,10 @@ import Testing
 /// The raw TCP transport against a simulated ZPL printer on loopback: every test its own printer.
 @Suite struct TCP9100PrinterTests {
     private func transport(_ simulator: SimulatedPrinter, language: PrinterLanguage = .zpl, endOfJob: EndOfJob = .close,
-                           statusTimeout: Double = 0.5, writeTimeout: Double = 0.5, idleTimeout: Double = 10) -> TCP9100Printer {
+                           statusTimeout: Double = 0.5, writeTimeout: Double = 0.5, idleTimeout: Double = 10,
+                           connectTimeout: Double = 1) -> TCP9100Printer {
         let config = PrinterConfig(name: "sim-\(simulator.port)", uri: "tcp://127.0.0.1:\(simulator.port)", language: language,
-                                   connectTimeout: 1, writeTimeout: writeTimeout, idleTimeout: idleTimeout,
+                                   connectTimeout: connectTimeout, writeTimeout: writeTimeout, idleTimeout: idleTimeout,
                                    statusTimeout: statusTimeout, endOfJob: endOfJob, printTimeout: 10)
         return TCP9100Printer(config, host: "127.0.0.1", port: simulator.port)
     }
@@ -120,14 +121,15 @@ import Testing
     @Test func printerSwitchedOffIsUnreachableFast() async throws {
         let simulator = try await SimulatedPrinter.start()
         await simulator.stop()
-        let printer = transport(simulator)
+        // A refused connection is known at once, not after the connect timeout (generous bound: loaded CI machines).
+        let printer = transport(simulator, connectTimeout: 30)
         let started = ContinuousClock.now
         #expect(await printer.status().conditions == [.offline])
         let prepared = Prepared()
         let error = await expectError(.unreachable) { _ = try await printer.send(payload(1), prepared: prepared.callback) }
         #expect(error?.mayHaveReachedPrinter == false)
         #expect(prepared.calls == 0)
-        #expect(ContinuousClock.now - started < .seconds(1))
+        #expect(ContinuousClock.now - started < .seconds(10))
     }
 
     @Test func cablePulledMidJobIsInterruptedAndInquireCountsThePrintedLabels() async throws {
@@ -153,7 +155,8 @@ import Testing
         let error = await expectError(.timeout) { _ = try await printer.send(payload(2000, size: 200), prepared: { _ in }) }
         let elapsed = ContinuousClock.now - started
         #expect(error?.mayHaveReachedPrinter == true)
-        #expect(elapsed >= .milliseconds(500) && elapsed < .seconds(5), "\(elapsed)")
+        // The stall is noticed after the write timeout, and not much later (generous bound: loaded CI machines).
+        #expect(elapsed >= .milliseconds(500) && elapsed < .seconds(30), "\(elapsed)")
     }
 
     @Test func slowAcceptWithinTheStatusTimeoutStillPrints() async throws {
@@ -261,7 +264,8 @@ import Testing
     }
 
     @Test func followNeverReportsPrintedWhileThePrinterIsSilent() async throws {
-        let simulator = try await SimulatedPrinter.start(.init(labelsPerSecond: 40))
+        // Slow enough that the printer is still printing when its paper runs out, even on a loaded machine.
+        let simulator = try await SimulatedPrinter.start(.init(labelsPerSecond: 4))
         let printer = transport(simulator, statusTimeout: 0.2)
         let job = payload(20)
         let delivery = try await printer.send(job, prepared: { _ in })
@@ -272,7 +276,7 @@ import Testing
         }
         #expect(simulator.labelsPrinted < 20)
         simulator.setState(.ready)
-        #expect(await printer.follow(job, delivery, timeout: .seconds(10)) == .printed)
+        #expect(await printer.follow(job, delivery, timeout: .seconds(30)) == .printed)
     }
 
     @Test func followReportsAPausedPrinterAsWaiting() async throws {

@@ -9,6 +9,9 @@ final class Wakeups: Sendable {
         var waiting: [String: [Int: CheckedContinuation<Void, Never>]] = [:]
         /// Waits that ended (timed out) before their continuation was registered.
         var abandoned: Set<Int> = []
+        /// Printers signalled while no worker waited: the next wait returns at once, so a job
+        /// committed while its worker was busy (or not yet waiting) is not left to the next poll.
+        var pending: Set<String> = []
     }
 
     private let state = Mutex(State())
@@ -16,17 +19,24 @@ final class Wakeups: Sendable {
     /// Wakes every worker waiting for one of `printers`.
     func signal<S: Sequence<String>>(_ printers: S) {
         let continuations = state.withLock { state in
-            printers.flatMap { state.waiting.removeValue(forKey: $0).map { Array($0.values) } ?? [] }
+            printers.flatMap { printer -> [CheckedContinuation<Void, Never>] in
+                guard let waiting = state.waiting.removeValue(forKey: printer) else {
+                    state.pending.insert(printer)
+                    return []
+                }
+                return Array(waiting.values)
+            }
         }
         for continuation in continuations { continuation.resume() }
     }
 
     /// Returns when `printer` is signalled or after `timeout`, whichever comes first.
     func wait(for printer: String, timeout: Duration) async {
-        let id = state.withLock { state in
+        guard let id = state.withLock({ state -> Int? in
+            if state.pending.remove(printer) != nil { return nil }
             defer { state.next += 1 }
             return state.next
-        }
+        }) else { return }
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 await withCheckedContinuation { continuation in

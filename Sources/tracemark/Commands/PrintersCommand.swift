@@ -13,8 +13,14 @@ struct PrintersCommand: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Configured printers, each asked for its status now (ZPL: ~HS; CUPS: the queue's state).")
+            abstract: "Configured printers, each asked for its status now (ZPL: ~HS; CUPS: the queue's state), and the CUPS queues.")
         @OptionGroup var options: GlobalOptions
+
+        struct Listing: Encodable {
+            let printers: [Row]
+            let cupsQueues: [CUPSQueue]
+            let cupsError: String?
+        }
 
         struct Row: Encodable {
             let name: String
@@ -58,10 +64,27 @@ struct PrintersCommand: AsyncParsableCommand {
                            formatsInBuffer: status.formatsInBuffer, labelsRemaining: status.labelsRemaining,
                            labelCounter: status.labelCounter)
             }
-            try options.emit(rows) {
-                table(["PRINTER", "URI", "LANGUAGE", "DPI", "STATE", "QUEUED", "HELD", "STATUS"], rows.map {
+            // The CUPS queues of the server libcups is set to use, configured here or not.
+            var queues: [CUPSQueue] = []
+            var cupsProblem: String?
+            do {
+                queues = try await CUPSClient(connectTimeout: 2, requestTimeout: 10).queues()
+            } catch {
+                cupsProblem = error.message
+            }
+            try options.emit(Listing(printers: rows, cupsQueues: queues, cupsError: cupsProblem)) {
+                var out = table(["PRINTER", "URI", "LANGUAGE", "DPI", "STATE", "QUEUED", "HELD", "STATUS"], rows.map {
                     [$0.name, $0.uri, $0.language, String($0.dpi), $0.state, String($0.queued), String($0.held), $0.status]
                 })
+                out += "\n\nCUPS queues (print to one with a printer whose URI is cups://QUEUE)\n"
+                if let cupsProblem {
+                    out += "CUPS cannot be reached: \(cupsProblem)"
+                } else {
+                    out += table(["QUEUE", "STATE", "JOBS", "STATUS", "DEVICE"], queues.map {
+                        [$0.name, $0.status.state, String($0.queuedJobs), $0.status.description, $0.deviceURI ?? ""]
+                    })
+                }
+                return out
             }
         }
     }
