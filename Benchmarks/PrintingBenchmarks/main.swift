@@ -19,6 +19,8 @@ struct Options {
     var runs = 10
     /// A PostgreSQL URL for the enqueue benchmark (SQLite always runs).
     var postgres: String?
+    /// Most jobs a spool worker sends as one payload.
+    var spoolBatch = 2000
 
     init(_ arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -32,6 +34,7 @@ struct Options {
             case "--end-of-job": endsOfJob = list(iterator.next()).compactMap(EndOfJob.init(rawValue:))
             case "--runs": runs = max(1, Int(iterator.next() ?? "") ?? runs)
             case "--postgres": postgres = iterator.next()
+            case "--spool-batch": spoolBatch = max(1, Int(iterator.next() ?? "") ?? spoolBatch)
             default:
                 FileHandle.standardError.write(Data("unknown argument \(argument)\n".utf8))
                 exit(2)

@@ -65,6 +65,8 @@ public struct PrintJob: Sendable, Equatable {
     public var finishedAt: String?
     /// Whether the printer confirmed the labels printed (false: delivered, the printer cannot tell).
     public var confirmed: Bool
+    /// The batch it was claimed in (the first job's id), while it is being sent.
+    var batch: Int64? = nil
 }
 
 /// What to print: the rendered bytes and the facts kept with them.

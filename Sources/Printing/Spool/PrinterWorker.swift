@@ -178,6 +178,12 @@ public struct PrinterWorker: Service {
             logger.warning("send failed: \(message)")
             return .retryLater
         }
+        // A printer that confirms at once goes from sending to done in one commit; one that takes
+        // longer is recorded as printing first, so a crash while following it is not a doubt.
+        if config.followUntilPrinted, case .printed = await transport.follow(payload, delivery, timeout: .milliseconds(200)) {
+            try await spool.markDone(jobs, confirmed: true, message: "delivered and printed")
+            return .sent
+        }
         try await spool.markPrinting(jobs)
         return try await follow(jobs, payload, delivery, config, transport) ? .sent : .retryLater
     }
@@ -186,18 +192,17 @@ public struct PrinterWorker: Service {
     /// printed them (paper out, say): they stay `printing` and are followed again after a backoff.
     private func follow(_ jobs: [PrintJob], _ payload: PrintPayload, _ delivery: Delivery, _ config: PrinterConfig,
                         _ transport: any PrinterTransport) async throws -> Bool {
-        let ids = jobs.map(\.id)
         guard config.followUntilPrinted else {
-            try await spool.markDone(ids, confirmed: false, message: "delivered (following the printer is off)")
+            try await spool.markDone(jobs, confirmed: false, message: "delivered (following the printer is off)")
             return true
         }
         let timeout = Duration.milliseconds(Int64(config.printTimeout * 1000))
         switch await transport.follow(payload, delivery, timeout: timeout) {
         case .printed:
-            try await spool.markDone(ids, confirmed: true, message: "printed")
+            try await spool.markDone(jobs, confirmed: true, message: "printed")
             return true
         case .unconfirmed(let why):
-            try await spool.markDone(ids, confirmed: false, message: "delivered; \(why)")
+            try await spool.markDone(jobs, confirmed: false, message: "delivered; \(why)")
             return true
         case .waiting(let status):
             try await spool.recordState(printer: printer, status)

@@ -44,12 +44,12 @@ extension Spool {
     func unsettled(printer: String) async throws -> [PrintJob] {
         try await read { db in
             let jobs = try await db.raw("""
-                SELECT \(unsafeRaw: Self.jobColumns), batch FROM print_jobs
+                SELECT \(unsafeRaw: Self.sendColumns) FROM print_jobs
                 WHERE printer = \(bind: printer) AND state IN ('sending', 'printing') ORDER BY id
                 """).all()
             guard let first = jobs.first else { return [] }
             let batch = try first.decode(column: "batch", as: Int64?.self)
-            return try jobs.filter { try $0.decode(column: "batch", as: Int64?.self) == batch }.map(Self.job)
+            return try jobs.filter { try $0.decode(column: "batch", as: Int64?.self) == batch }.map { try Self.sendable($0, printer: printer) }
         }
     }
 
@@ -79,13 +79,13 @@ extension Spool {
         let now = self.now
         return try await write { db in
             let rows = try await db.raw("""
-                SELECT \(unsafeRaw: Self.jobColumns) FROM print_jobs
+                SELECT \(unsafeRaw: Self.sendColumns) FROM print_jobs
                 WHERE printer = \(bind: printer) AND state IN ('queued', 'failed') ORDER BY id LIMIT \(unsafeRaw: String(max(1, limit)))
                 """).all()
             var jobs: [PrintJob] = []
             var bytes = 0
             for row in rows {
-                let job = try Self.job(row)
+                let job = try Self.sendable(row, printer: printer)
                 if job.state == .failed, let next = job.nextAttemptAt, next > now {
                     if jobs.isEmpty { return .waitUntil(Self.date(next) ?? Date().addingTimeInterval(1)) }
                     break
@@ -94,39 +94,66 @@ extension Spool {
                 jobs.append(job)
                 bytes += job.payload.count
             }
-            guard let first = jobs.first else { return .empty }
-            let ids = jobs.map(\.id)
-            var update = SQLQueryString("UPDATE print_jobs SET state = 'sending', delivery = NULL, batch = ")
-            update.appendInterpolation(bind: first.id)
-            update.appendInterpolation(unsafeRaw: ", sent_at = ")
-            update.appendInterpolation(bind: now)
-            update.appendInterpolation(unsafeRaw: " WHERE ")
-            update.appendInterpolation(Self.idList(ids))
+            guard let first = jobs.first, let last = jobs.last else { return .empty }
+            // The claimed jobs are every queued or failed job of the printer from the first to the
+            // last (claiming stops at the first that waits for its retry), so a range names them.
+            let claimed = SQLQueryString("printer = \(bind: printer) AND state IN ('queued', 'failed') AND id BETWEEN \(bind: first.id) AND \(bind: last.id)")
+            try await Self.logEvents(db, matching: claimed, at: now, state: .sending, message: "sending")
+            var update = SQLQueryString("UPDATE print_jobs SET state = 'sending', delivery = NULL, batch = \(bind: first.id), sent_at = \(bind: now) WHERE ")
+            update.appendInterpolation(claimed)
             try await db.raw(update).run()
-            try await Self.logEvents(db, ids: ids, at: now, state: .sending, message: "sending")
-            return .jobs(jobs.map { var job = $0; job.state = .sending; return job })
+            return .jobs(jobs.map { var job = $0; job.state = .sending; job.batch = first.id; return job })
         }
     }
 
     /// Records what the transport knows before the first byte goes out.
+    /// Kept on the batch's first job, which names the batch.
     func record(_ delivery: Delivery, for jobs: [PrintJob]) async throws {
+        guard let first = jobs.first else { return }
         let text = String(decoding: try JSONEncoder().encode(delivery), as: UTF8.self)
-        try await update(jobs.map(\.id), "delivery = \(bind: text)")
+        try await write { db in
+            try await db.raw("UPDATE print_jobs SET delivery = \(bind: text) WHERE id = \(bind: first.batch ?? first.id)").run()
+        }
     }
 
     /// Puts claimed jobs back in the queue untouched: the printer took nothing.
     func unclaim(_ jobs: [PrintJob], because why: String) async throws {
-        try await update(jobs.map(\.id), "state = 'queued', batch = NULL, delivery = NULL, error = \(bind: why)",
-                         event: (.queued, why))
+        try await updateBatch(jobs, "state = 'queued', batch = NULL, delivery = NULL, error = \(bind: why)", event: (.queued, why))
     }
 
     func markPrinting(_ jobs: [PrintJob]) async throws {
-        try await update(jobs.map(\.id), "state = 'printing'", event: (.printing, "delivered"))
+        try await updateBatch(jobs, "state = 'printing'", event: (.printing, "delivered"))
     }
 
-    func markDone(_ ids: [Int64], confirmed: Bool, message: String) async throws {
-        try await update(ids, "state = 'done', confirmed = \(bind: confirmed ? 1 : 0), error = '', finished_at = \(bind: now)",
-                         event: (.done, message))
+    func markDone(_ jobs: [PrintJob], confirmed: Bool, message: String) async throws {
+        let now = self.now
+        try await write { db in
+            let batch = try Self.batchPredicate(jobs)
+            try await Self.logEvents(db, matching: batch, at: now, state: .done, message: message)
+            try await db.raw("""
+                UPDATE print_jobs SET state = 'done', confirmed = \(bind: confirmed ? 1 : 0), error = '', finished_at = \(bind: now)
+                WHERE \(batch)
+                """).run()
+        }
+    }
+
+    /// The jobs of one claimed batch, by the batch they share (indexed by printer and state).
+    static func batchPredicate(_ jobs: [PrintJob]) throws -> SQLQueryString {
+        guard let first = jobs.first, let batch = first.batch else {
+            throw PrintingError(.invalidState, "jobs \(jobs.map(\.id)) are not a claimed batch")
+        }
+        return SQLQueryString("printer = \(bind: first.printer) AND state IN ('sending', 'printing') AND batch = \(bind: batch)")
+    }
+
+    private func updateBatch(_ jobs: [PrintJob], _ assignments: SQLQueryString, event: (JobState, String)? = nil) async throws {
+        let now = self.now
+        try await write { db in
+            let batch = try Self.batchPredicate(jobs)
+            if let (state, message) = event {
+                try await Self.logEvents(db, matching: batch, at: now, state: state, message: message)
+            }
+            try await db.raw("UPDATE print_jobs SET \(assignments) WHERE \(batch)").run()
+        }
     }
 
     /// A send that failed: retried later with backoff, or held for an operator after the
@@ -223,6 +250,15 @@ extension Spool {
         }
     }
 
+    /// Records that the jobs matching `predicate` entered `state`, and why.
+    static func logEvents(_ db: any SQLDatabase, matching predicate: SQLQueryString, at: String, state: JobState,
+                          message: String) async throws {
+        try await db.raw("""
+            INSERT INTO print_job_events (job_id, at, state, message)
+            SELECT id, \(bind: at), \(bind: state.rawValue), \(bind: message) FROM print_jobs WHERE \(predicate)
+            """).run()
+    }
+
     /// Back to the queue; with `maxAttempts`, as one more attempt, held once they are used up.
     static func requeue(_ db: any SQLDatabase, _ ids: [Int64], maxAttempts: Int?) async throws {
         var query: SQLQueryString
@@ -246,18 +282,26 @@ extension Spool {
         }
     }
 
-    private func update(_ ids: [Int64], _ assignments: SQLQueryString, event: (JobState, String)? = nil) async throws {
-        let now = self.now
-        try await write { db in
-            var query = SQLQueryString("UPDATE print_jobs SET ")
-            query.appendInterpolation(assignments)
-            query.appendInterpolation(unsafeRaw: " WHERE ")
-            query.appendInterpolation(Self.idList(ids))
-            try await db.raw(query).run()
-            if let (state, message) = event {
-                try await Self.logEvents(db, ids: ids, at: now, state: state, message: message)
-            }
+    /// What sending needs of a job: fewer columns to read per job than a full ``PrintJob``.
+    static let sendColumns = "id, state, language, \(payloadColumn), label_count, copies, printed_labels, attempts, next_attempt_at, batch"
+
+    /// A job read with ``sendColumns``: the fields for people (template, who asked, times) are left empty.
+    static func sendable(_ row: any SQLRow, printer: String) throws -> PrintJob {
+        let stateText = try row.decode(column: "state", as: String.self)
+        let languageText = try row.decode(column: "language", as: String.self)
+        guard let state = JobState(rawValue: stateText), let language = PrinterLanguage(rawValue: languageText) else {
+            throw PrintingError(.database, "print job has state \(stateText) and language \(languageText), which this Tracemark does not know")
         }
+        return PrintJob(
+            id: try row.decode(column: "id", as: Int64.self), printer: printer, state: state, language: language,
+            payload: try row.decode(column: "payload", as: Data.self),
+            labelCount: try row.decode(column: "label_count", as: Int.self),
+            copies: try row.decode(column: "copies", as: Int.self), template: nil, data: nil, requestedBy: "", reason: "",
+            reference: "", attempts: try row.decode(column: "attempts", as: Int.self),
+            nextAttemptAt: try row.decode(column: "next_attempt_at", as: String?.self), error: "",
+            printedLabels: try row.decode(column: "printed_labels", as: Int.self), possiblyDuplicated: false,
+            reprintOf: nil, createdAt: "", sentAt: nil, finishedAt: nil, confirmed: false,
+            batch: try row.decode(column: "batch", as: Int64?.self))
     }
 
     /// Seconds before retry `attempt`: 2, 4, 8 … up to five minutes.

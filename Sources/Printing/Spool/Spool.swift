@@ -79,6 +79,7 @@ public struct Spool: Sendable {
                 DELETE FROM print_job_events WHERE job_id IN (SELECT id FROM print_jobs WHERE printer = \(bind: name))
                 """).run()
             try await db.raw("UPDATE print_jobs SET reprint_of = NULL WHERE reprint_of IN (SELECT id FROM print_jobs WHERE printer = \(bind: name))").run()
+            try await db.raw("DELETE FROM print_job_payloads WHERE job_id IN (SELECT id FROM print_jobs WHERE printer = \(bind: name))").run()
             try await db.raw("DELETE FROM print_jobs WHERE printer = \(bind: name)").run()
             try await db.raw("DELETE FROM printers WHERE name = \(bind: name)").run()
         }
@@ -183,9 +184,9 @@ public struct Spool: Sendable {
                     "the job for printer \(printer.name) prints no label: \(request.language.rawValue) without a complete format (^XA … ^XZ, or EPL's P command)")
             }
             guard let row = try await db.raw("""
-                INSERT INTO print_jobs (printer, state, language, payload, label_count, copies, template, data,
+                INSERT INTO print_jobs (printer, state, language, label_count, copies, template, data,
                                         requested_by, reason, reference, created_at)
-                VALUES (\(bind: printer.name), 'queued', \(bind: request.language.rawValue), \(bind: request.payload), \(bind: labels),
+                VALUES (\(bind: printer.name), 'queued', \(bind: request.language.rawValue), \(bind: labels),
                         \(bind: request.copies), \(bind: request.template), \(bind: request.data), \(bind: request.requestedBy),
                         \(bind: request.reason), \(bind: request.reference), \(bind: created))
                 RETURNING id
@@ -193,6 +194,7 @@ public struct Spool: Sendable {
                 throw PrintingError(.database, "the database did not return the new job's id")
             }
             let id = try row.decode(column: "id", as: Int64.self)
+            try await db.raw("INSERT INTO print_job_payloads (job_id, payload) VALUES (\(bind: id), \(bind: request.payload))").run()
             ids.append(id)
         }
         try await Self.logEvents(db, ids: ids, at: created, state: .queued, message: "queued")
@@ -295,9 +297,9 @@ public struct Spool: Sendable {
                           requestedBy: String, reason: String) async throws -> Int64 {
         let created = now
         guard let row = try await db.raw("""
-            INSERT INTO print_jobs (printer, state, language, payload, label_count, copies, template, data,
+            INSERT INTO print_jobs (printer, state, language, label_count, copies, template, data,
                                     requested_by, reason, reference, reprint_of, created_at)
-            VALUES (\(bind: printer), 'queued', \(bind: job.language.rawValue), \(bind: job.payload), \(bind: job.labelCount),
+            VALUES (\(bind: printer), 'queued', \(bind: job.language.rawValue), \(bind: job.labelCount),
                     \(bind: job.copies), \(bind: job.template), \(bind: job.data), \(bind: requestedBy), \(bind: reason),
                     \(bind: job.reference), \(bind: reprintOf), \(bind: created))
             RETURNING id
@@ -305,6 +307,7 @@ public struct Spool: Sendable {
             throw PrintingError(.database, "the database did not return the new job's id")
         }
         let newID = try row.decode(column: "id", as: Int64.self)
+        try await db.raw("INSERT INTO print_job_payloads (job_id, payload) VALUES (\(bind: newID), \(bind: job.payload))").run()
         try await Self.logEvents(db, ids: [newID], at: created, state: .queued,
                                  message: reprintOf.map { "reprint of job \($0)" } ?? "moved from job \(job.id)")
         return newID
@@ -325,8 +328,11 @@ public struct Spool: Sendable {
 
     // MARK: Rows
 
+    /// A job's bytes, from their own table, as the column `payload`.
+    static let payloadColumn = "(SELECT payload FROM print_job_payloads WHERE job_id = print_jobs.id) AS payload"
+
     static let jobColumns = """
-        id, printer, state, language, payload, label_count, copies, template, data, requested_by, reason, reference, \
+        id, printer, state, language, \(payloadColumn), label_count, copies, template, data, requested_by, reason, reference, \
         attempts, next_attempt_at, error, printed_labels, possibly_duplicated, confirmed, reprint_of, created_at, sent_at, finished_at
         """
 

@@ -26,7 +26,6 @@ enum SpoolSchema {
                 printer TEXT NOT NULL REFERENCES printers(name),
                 state TEXT NOT NULL,
                 language TEXT NOT NULL,
-                payload {blob} NOT NULL,
                 label_count {int} NOT NULL,
                 copies {int} NOT NULL,
                 template TEXT,
@@ -50,6 +49,9 @@ enum SpoolSchema {
             """,
             // The worker's queue: a printer's unfinished jobs in order.
             "CREATE INDEX print_jobs_queue ON print_jobs(printer, state, id)",
+            // The bytes apart from the job's row: a job changes state four times on its way, and
+            // a row holding a kilobyte of label would be rewritten whole each time.
+            "CREATE TABLE print_job_payloads (job_id {int} PRIMARY KEY REFERENCES print_jobs(id), payload {blob} NOT NULL)",
             """
             CREATE TABLE print_job_events (
                 id {id},
