@@ -42,7 +42,7 @@ bench: deps
 	$(SWIFT) run -c release --skip-build RegistryBenchmarks --postgres "$$url" --workdir "$$pgdir" $(BENCH_ARGS)
 	$(SWIFT) build -c release --product LabelBenchmarks
 	taskset -c 0 $(SWIFT) run -c release --skip-build LabelBenchmarks Templates
-	@scripts/install-bench-deps.sh
+	@scripts/install-deps.sh glabels
 	Benchmarks/LabelBenchmarks/peers.sh Templates
 
 # Devices benchmarks (release build): decoding latency and throughput, serial through a pty.

@@ -2,6 +2,8 @@
 # Installs the Debian packages Tracemark needs to build, run and test, and the PyPI packages of the
 # test oracle (../shared/oracles/decode.py: zxing-cpp reads barcodes, zplkit renders ZPL for it).
 # Idempotent: does nothing (and needs no network) when everything is already there.
+# Extra Debian packages given as arguments are installed too (`make bench` adds glabels, the label
+# benchmarks' glabels-3-batch peer, which the tests do not need).
 set -euo pipefail
 
 packages=(
@@ -29,6 +31,8 @@ packages=(
 # zebrafy is the label benchmarks' peer for ^GF conversion.
 python_packages=(zxing-cpp zplkit pillow zebrafy)
 python_modules=(zxingcpp zplkit PIL zebrafy)
+
+packages+=("$@")
 
 missing=()
 for p in "${packages[@]}"; do
