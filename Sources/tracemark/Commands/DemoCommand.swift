@@ -1,13 +1,16 @@
 import ArgumentParser
 import Foundation
 import GS1
+import Labels
+import Printing
 import Registry
+import Stations
 
 /// A short tour of the registry, safe to run again and again on the same database.
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Show what the registry does: classes, products, generated lots and serials, a reserved block, a series audit.")
+        abstract: "Show what the registry does: classes, products, generated lots and serials, a reserved block, a series audit, a production run printed through the spool.")
     @OptionGroup var options: GlobalOptions
 
     func run() async throws {
@@ -93,7 +96,23 @@ struct DemoCommand: AsyncParsableCommand {
             let audit = try await registry.audit(series: "DEVICE/PUMP-200")
             print("Series DEVICE/PUMP-200: \(audit.issued) issued, \(audit.reserved) reserved, \(audit.voided) voided, "
                   + (audit.isComplete ? "every number accounted for" : "GAPS \(audit.gaps)"))
-            print("\nTry: tracemark --help, tracemark lot show PUMP-200 \(serials.numbers[0]) --db \(options.db)")
+
+            // A production run: two new lots of PAINT-5L and their labels, in one transaction, then
+            // sent by the spool to the default printer `file`, which writes them to ./labels.
+            let spool = try await Spool(store: registry.store)
+            let template = try TemplateLoader().load(contentsOf: TemplateLocation.resolve("gs1-lot-100x50"))
+            let run = try await ProductionRun(product: "PAINT-5L", count: 2, printer: "file", template: template,
+                                              data: template.sample, expiry: expiry, requestedBy: "demo",
+                                              reason: "demo production run").run(registry: registry, spool: spool)
+            var workerOptions = PrinterWorker.Options()
+            workerOptions.untilIdle = true
+            try await PrinterWorker(spool: spool, printer: "file", options: workerOptions).run()
+            print("Production run of PAINT-5L, lots \(run.numbers.joined(separator: ", ")) and their labels:")
+            for id in run.jobs { print("  " + describe(try await spool.job(id))) }
+            let folder = try await spool.printer("file").uri.replacingOccurrences(of: "file:", with: "")
+            print("The labels are ZPL files in \(folder)/ (the printer `file`); add a real one with tracemark printers add.")
+            print("\nTry: tracemark --help, tracemark lot show PUMP-200 \(serials.numbers[0]) --db \(options.db), "
+                  + "tracemark jobs --db \(options.db), tracemark printers --db \(options.db)")
         }
     }
 }
