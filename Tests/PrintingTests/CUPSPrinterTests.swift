@@ -72,7 +72,18 @@ import Testing
         let payload = Self.payload(png, language: .png)
         let delivery = try await fixture.printer.send(payload) { _ in }
         #expect(await fixture.printer.follow(payload, delivery, timeout: .seconds(120)) == .printed)
-        let zpl = try #require(try await fixture.device.waitForJobs(1).first)
+        let arrived: [Data]
+        do {
+            arrived = try await fixture.device.waitForJobs(1, timeout: .seconds(120))
+        } catch {
+            // Say what CUPS thinks happened to the job, to tell a slow machine from a broken filter.
+            let jobs = try? await Tools.run(Tools.path("lpstat"), ["-h", fixture.server, "-W", "all", "-l", "-o", fixture.queue])
+            let queue = try? await Tools.run(Tools.path("lpstat"), ["-h", fixture.server, "-l", "-p", fixture.queue])
+            Issue.record("\(error); CUPS jobs: \(jobs?.stdout ?? "?") \(jobs?.stderr ?? ""); queue: \(queue?.stdout ?? "?")")
+            await fixture.done()
+            return
+        }
+        let zpl = try #require(arrived.first)
         #expect(zpl.starts(with: Data("~DG".utf8)), "rastertolabel sends the image as a ~DG graphic")
         #expect(try await Tools.decodeBarcodes(zpl, extension: "zpl") == rendered)
         await fixture.done()
