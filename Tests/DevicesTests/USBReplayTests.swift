@@ -86,12 +86,19 @@ struct USBReplayTests {
             POSReportDecoderTests.report(Array(data[56...]), identifier: "]d2"),
         ])
         let run = try await scan(in: folder, ["--device", "usb:0c2e:0b61?protocol=pos", "--count", "1", "--json"])
-        #expect(run.status == 0, "\(run.stderr)")
+        _ = try expectPOSScan(run, data: data)
+    }
+
+    /// Checks a `scan --json` line of the HID POS scanner 0c2e:0b61 carrying `data` as `]d2`, and returns it.
+    private func expectPOSScan(_ run: CommandRunner.Run, data: [UInt8],
+                               sourceLocation: SourceLocation = #_sourceLocation) throws -> [String: Any]? {
+        #expect(run.status == 0, "\(run.stderr)", sourceLocation: sourceLocation)
         let line = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
-        #expect(line?["source"] as? String == "usb:0c2e:0b61")
-        #expect(line?["symbologyIdentifier"] as? String == "]d2")
-        #expect(line?["hex"] as? String == data.map { String(format: "%02x", $0) }.joined())
-        #expect(line?["data"] as? String == String(decoding: data, as: UTF8.self))
+        #expect(line?["source"] as? String == "usb:0c2e:0b61", sourceLocation: sourceLocation)
+        #expect(line?["symbologyIdentifier"] as? String == "]d2", sourceLocation: sourceLocation)
+        #expect(line?["hex"] as? String == data.map { String(format: "%02x", $0) }.joined(), sourceLocation: sourceLocation)
+        #expect(line?["data"] as? String == String(decoding: data, as: UTF8.self), sourceLocation: sourceLocation)
+        return line
     }
 
     // Detecting the protocol end to end. `tracemark scan` asks the interface for its HID report
@@ -210,12 +217,7 @@ struct USBReplayTests {
         try detectingScanner(in: folder, descriptor: Self.posReportDescriptor,
                              reports: [POSReportDecoderTests.report(data, identifier: "]d2")])
         let run = try await detectingScan(in: folder, ["--device", "usb:0c2e:0b61", "--count", "1", "--json"])
-        #expect(run.status == 0, "\(run.stderr)")
-        let line = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
-        #expect(line?["source"] as? String == "usb:0c2e:0b61")
-        #expect(line?["symbologyIdentifier"] as? String == "]d2")
-        #expect(line?["hex"] as? String == data.map { String(format: "%02x", $0) }.joined())
-        #expect(line?["data"] as? String == String(decoding: data, as: UTF8.self))
+        let line = try expectPOSScan(run, data: data)
         #expect((line?["gs1"] as? [String: Any])?["bracketed"] as? String == "(01)09501101530003(10)LOT-7(21)SN-0042")
     }
 
