@@ -250,12 +250,14 @@ extension Spool {
         }
     }
 
-    /// Records that the jobs matching `predicate` entered `state`, and why.
-    static func logEvents(_ db: any SQLDatabase, matching predicate: SQLQueryString, at: String, state: JobState,
+    /// Records that the jobs matching `predicate` entered `state` (nil: the state each row is in now), and why.
+    static func logEvents(_ db: any SQLDatabase, matching predicate: SQLQueryString, at: String, state: JobState?,
                           message: String) async throws {
+        // Without a state, each row's own (after an update that set different ones).
+        let stateColumn = state.map { SQLQueryString("\(bind: $0.rawValue)") } ?? SQLQueryString("state")
         try await db.raw("""
             INSERT INTO print_job_events (job_id, at, state, message)
-            SELECT id, \(bind: at), \(bind: state.rawValue), \(bind: message) FROM print_jobs WHERE \(predicate)
+            SELECT id, \(bind: at), \(stateColumn), \(bind: message) FROM print_jobs WHERE \(predicate)
             """).run()
     }
 

@@ -238,13 +238,13 @@ public struct Spool: Sendable {
 
     /// Puts a held, failed or cancelled job back in its printer's queue, now.
     public func retry(_ id: Int64) async throws {
-        try await operate(id, allowed: \.canRetry, verb: "retry") { db, job in
+        let job = try await operate(id, allowed: \.canRetry, verb: "retry") { db, job in
             try await db.raw("""
                 UPDATE print_jobs SET state = 'queued', attempts = 0, next_attempt_at = NULL, error = '' WHERE id = \(bind: id)
                 """).run()
             return (.queued, "retried by an operator")
         }
-        notify(Set(try await [job(id).printer]))
+        notify([job.printer])
     }
 
     /// Cancels a job that has not printed. A job in the printer's hands (printing) is cancelled
@@ -313,16 +313,19 @@ public struct Spool: Sendable {
         return newID
     }
 
+    /// Changes one job as an operator asked, if its state allows it; returns the job as it was.
+    @discardableResult
     private func operate(_ id: Int64, allowed: KeyPath<JobState, Bool>, verb: String,
-                         _ body: (any SQLDatabase, PrintJob) async throws -> (JobState, String)) async throws {
+                         _ body: (any SQLDatabase, PrintJob) async throws -> (JobState, String)) async throws -> PrintJob {
         let at = now
-        try await write { db in
+        return try await write { db in
             let job = try await Self.job(db, id)
             guard job.state[keyPath: allowed] else {
                 throw PrintingError(.invalidState, "job \(id) is \(job.state.rawValue): it cannot be \(verb == "retry" ? "retried" : verb + "ed") now")
             }
             let (state, message) = try await body(db, job)
             try await Self.logEvents(db, ids: [id], at: at, state: state, message: message)
+            return job
         }
     }
 
@@ -393,16 +396,7 @@ public struct Spool: Sendable {
     /// Records that jobs `ids` entered `state` (nil: the state each row is in now), and why.
     static func logEvents(_ db: any SQLDatabase, ids: [Int64], at: String, state: JobState?, message: String) async throws {
         for start in stride(from: 0, to: ids.count, by: 500) {
-            let chunk = ids[start..<min(start + 500, ids.count)]
-            var query = SQLQueryString("INSERT INTO print_job_events (job_id, at, state, message) SELECT id, ")
-            query.appendInterpolation(bind: at)
-            query.appendInterpolation(unsafeRaw: ", ")
-            if let state { query.appendInterpolation(bind: state.rawValue) } else { query.appendInterpolation(unsafeRaw: "state") }
-            query.appendInterpolation(unsafeRaw: ", ")
-            query.appendInterpolation(bind: message)
-            query.appendInterpolation(unsafeRaw: " FROM print_jobs WHERE ")
-            query.appendInterpolation(Self.idList(chunk))
-            try await db.raw(query).run()
+            try await logEvents(db, matching: idList(ids[start..<min(start + 500, ids.count)]), at: at, state: state, message: message)
         }
     }
 

@@ -113,7 +113,7 @@ struct JobsCommand: AsyncParsableCommand {
         func run() async throws {
             let id = try await options.withSpool { _, spool in
                 try await spool.reprint(job, printer: printer,
-                                        requestedBy: user ?? ProcessInfo.processInfo.environment["USER"] ?? "operator",
+                                        requestedBy: user ?? defaultUser(),
                                         reason: reason)
             }
             if options.json { print("{\"job\": \(id)}") } else { print("job \(id) queued: reprint of job \(job)") }

@@ -18,7 +18,7 @@ extension GlobalOptions {
 }
 
 /// Who asked: `--user`, else the login name.
-private func defaultUser() -> String {
+func defaultUser() -> String {
     ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.environment["LOGNAME"] ?? "operator"
 }
 
