@@ -28,11 +28,13 @@ extension SimulatedPrinter {
         var statusAnswers = 0
         var dropAfter: Int?
         var stallAfter: Int?
+        var haltsAfter: (labels: Int, state: State)?
         var waiters: [Waiter] = []
 
         init(configuration: Configuration) {
             self.configuration = configuration
             if case .odometer(let start) = configuration.labelCounter { odometer = start }
+            haltsAfter = configuration.haltsAfter
         }
 
         /// Prints what the time since the last look allows.
@@ -48,6 +50,7 @@ extension SimulatedPrinter {
                 budget = Int(credit)
                 credit -= Double(budget)
             }
+            if let halt = haltsAfter { budget = min(budget, max(0, halt.labels - labelsPrinted)) }
             while budget > 0, !queue.isEmpty {
                 let count = min(budget, queue[0].remaining)
                 queue[0].remaining -= count
@@ -57,6 +60,11 @@ extension SimulatedPrinter {
                 if queue[0].remaining == 0 { printed.append(queue.removeFirst().format) }
             }
             if queue.isEmpty { credit = 0 }
+            if let halt = haltsAfter, labelsPrinted >= halt.labels, !queue.isEmpty {
+                state.formUnion(halt.state)
+                haltsAfter = nil
+                credit = 0
+            }
         }
 
         mutating func receive(_ text: [UInt8], copies: Int, now: Double) {

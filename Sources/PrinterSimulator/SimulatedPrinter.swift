@@ -35,10 +35,13 @@ public final class SimulatedPrinter: Sendable {
         public var recordsBytes: Bool
         /// Keep each printed format's text.
         public var recordsFormats: Bool
+        /// The printer enters this state once it has printed this many labels (paper running out
+        /// mid-job, an operator pausing it), whatever the machine's speed.
+        public var haltsAfter: (labels: Int, state: State)?
 
         public init(labelsPerSecond: Double? = nil, labelCounter: LabelCounter = .odometer(startingAt: 1000),
                     whenBusy: WhenBusy = .backlog, readDelay: Double = 0, receiveBufferSize: Int? = nil,
-                    recordsBytes: Bool = true, recordsFormats: Bool = true) {
+                    recordsBytes: Bool = true, recordsFormats: Bool = true, haltsAfter: (labels: Int, state: State)? = nil) {
             self.labelsPerSecond = labelsPerSecond
             self.labelCounter = labelCounter
             self.whenBusy = whenBusy
@@ -46,6 +49,7 @@ public final class SimulatedPrinter: Sendable {
             self.receiveBufferSize = receiveBufferSize
             self.recordsBytes = recordsBytes
             self.recordsFormats = recordsFormats
+            self.haltsAfter = haltsAfter
         }
     }
 

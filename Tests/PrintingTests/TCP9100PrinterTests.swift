@@ -9,10 +9,17 @@ import Testing
     private func transport(_ simulator: SimulatedPrinter, language: PrinterLanguage = .zpl, endOfJob: EndOfJob = .close,
                            statusTimeout: Double = 0.5, writeTimeout: Double = 0.5, idleTimeout: Double = 10,
                            connectTimeout: Double = 1) -> TCP9100Printer {
-        let config = PrinterConfig(name: "sim-\(simulator.port)", uri: "tcp://127.0.0.1:\(simulator.port)", language: language,
+        transport(port: simulator.port, language: language, endOfJob: endOfJob, statusTimeout: statusTimeout,
+                  writeTimeout: writeTimeout, idleTimeout: idleTimeout, connectTimeout: connectTimeout)
+    }
+
+    private func transport(port: Int, language: PrinterLanguage = .zpl, endOfJob: EndOfJob = .close,
+                           statusTimeout: Double = 0.5, writeTimeout: Double = 0.5, idleTimeout: Double = 10,
+                           connectTimeout: Double = 1) -> TCP9100Printer {
+        let config = PrinterConfig(name: "sim-\(port)", uri: "tcp://127.0.0.1:\(port)", language: language,
                                    connectTimeout: connectTimeout, writeTimeout: writeTimeout, idleTimeout: idleTimeout,
                                    statusTimeout: statusTimeout, endOfJob: endOfJob, printTimeout: 10)
-        return TCP9100Printer(config, host: "127.0.0.1", port: simulator.port)
+        return TCP9100Printer(config, host: "127.0.0.1", port: port)
     }
 
     /// `count` distinct formats, each `copies` labels, padded to about `size` bytes.
@@ -119,10 +126,11 @@ import Testing
     // MARK: - Connection faults
 
     @Test func printerSwitchedOffIsUnreachableFast() async throws {
-        let simulator = try await SimulatedPrinter.start()
-        await simulator.stop()
+        // A port held without listening: refused like a printer that is off, and never handed to
+        // another test's listener meanwhile.
+        let off = try ClosedPort()
         // A refused connection is known at once, not after the connect timeout (generous bound: loaded CI machines).
-        let printer = transport(simulator, connectTimeout: 30)
+        let printer = transport(port: off.port, connectTimeout: 30)
         let started = ContinuousClock.now
         #expect(await printer.status().conditions == [.offline])
         let prepared = Prepared()
@@ -265,34 +273,32 @@ import Testing
     }
 
     @Test func followNeverReportsPrintedWhileThePrinterIsSilent() async throws {
-        // Slow enough that the printer is still printing when its paper runs out, even on a loaded machine.
-        let simulator = try await SimulatedPrinter.start(.init(labelsPerSecond: 4))
+        // Its paper runs out after five labels, however fast or slow the machine is.
+        let simulator = try await SimulatedPrinter.start(.init(haltsAfter: (labels: 5, state: .paperOut)))
         let printer = transport(simulator, statusTimeout: 0.2)
         let job = payload(20)
         let delivery = try await printer.send(job, prepared: { _ in })
-        simulator.setState(.paperOut)
         guard case .unconfirmed = await printer.follow(job, delivery, timeout: .seconds(1)) else {
             Issue.record("a silent printer was taken as having printed")
             return
         }
-        #expect(simulator.labelsPrinted < 20)
+        #expect(simulator.labelsPrinted == 5)
         simulator.setState(.ready)
         #expect(await printer.follow(job, delivery, timeout: .seconds(30)) == .printed)
     }
 
     @Test func followReportsAPausedPrinterAsWaiting() async throws {
-        // Slow enough that labels remain when it is paused, even on a loaded machine.
-        let simulator = try await SimulatedPrinter.start(.init(labelsPerSecond: 2))
+        // Paused by its operator after five labels, however fast or slow the machine is.
+        let simulator = try await SimulatedPrinter.start(.init(haltsAfter: (labels: 5, state: .paused)))
         let printer = transport(simulator)
         let job = payload(20)
         let delivery = try await printer.send(job, prepared: { _ in })
-        simulator.setState(.paused)
         guard case .waiting(let status) = await printer.follow(job, delivery, timeout: .seconds(5)) else {
             Issue.record("a paused printer holds the job")
             return
         }
         #expect(status.conditions == [.paused])
-        #expect((status.labelsRemaining ?? 0) > 0)
+        #expect(status.labelsRemaining == 15)
     }
 
     // MARK: - EPL
