@@ -1,7 +1,9 @@
 /// A bounded set of database connections shared by concurrent tasks.
 ///
 /// Callers wait (without blocking a thread) when all connections are in use. A connection that
-/// failed mid-use is closed and replaced rather than given to the next caller.
+/// failed mid-use is closed and replaced rather than given to the next caller. Shutting down
+/// waits until every connection, in use or being opened, has been closed: the store may stop
+/// the threads its connections run on only after that.
 actor ConnectionPool<Connection: Sendable> {
     private let maximum: Int
     private let open: @Sendable () async throws -> Connection
@@ -11,6 +13,8 @@ actor ConnectionPool<Connection: Sendable> {
     private var count = 0
     private var waiters: [CheckedContinuation<Connection?, Never>] = []
     private var closed = false
+    /// Shutdowns waiting for the connections still in use to come back.
+    private var drained: [CheckedContinuation<Void, Never>] = []
 
     init(maximum: Int,
          open: @escaping @Sendable () async throws -> Connection,
@@ -42,12 +46,20 @@ actor ConnectionPool<Connection: Sendable> {
             if let connection = idle.popLast() { return connection }
             if count < maximum {
                 count += 1
+                let connection: Connection
                 do {
-                    return try await open()
+                    connection = try await open()
                 } catch {
-                    count -= 1
+                    forget()
                     throw error
                 }
+                guard !closed else {
+                    // Shut down while it was being opened.
+                    await close(connection)
+                    forget()
+                    throw RegistryError(.database, "the registry has been closed")
+                }
+                return connection
             }
             if let connection = await withCheckedContinuation({ waiters.append($0) }) {
                 return connection
@@ -57,8 +69,8 @@ actor ConnectionPool<Connection: Sendable> {
 
     private func release(_ connection: Connection) async {
         if closed || !isUsable(connection) {
-            count -= 1
             await close(connection)
+            forget()
             // A waiter now gets a new connection instead of the broken one.
             if !closed, !waiters.isEmpty { waiters.removeFirst().resume(returning: nil) }
             return
@@ -70,14 +82,27 @@ actor ConnectionPool<Connection: Sendable> {
         }
     }
 
-    /// Closes idle connections now; connections in use are closed when released.
+    /// One connection fewer; the last one lets a waiting shutdown finish.
+    private func forget() {
+        count -= 1
+        if closed, count == 0 {
+            for shutdown in drained { shutdown.resume() }
+            drained.removeAll()
+        }
+    }
+
+    /// Closes idle connections now, and returns once the connections in use have been released
+    /// and closed too.
     func shutdown() async {
         closed = true
         for waiter in waiters { waiter.resume(returning: nil) }
         waiters.removeAll()
         let connections = idle
         idle.removeAll()
-        count -= connections.count
-        for connection in connections { await close(connection) }
+        for connection in connections {
+            await close(connection)
+            forget()
+        }
+        if count > 0 { await withCheckedContinuation { drained.append($0) } }
     }
 }
