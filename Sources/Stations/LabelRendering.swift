@@ -22,8 +22,8 @@ public enum LabelRendering {
         let label = try template.layout(data, dpi: dpi, copies: copies)
         if verify { try LabelVerifier().verify(label) }
         switch language {
-        case .zpl: return Data(ZPLWriter().write(label).utf8)
-        case .epl: return Data(EPLWriter().write(label))
+        case .zpl: return Data(try ZPLWriter().write(label).utf8)
+        case .epl: return Data(try EPLWriter().write(label))
         case .png: return try PNGRenderer().png(label, preview: preview)
         }
     }

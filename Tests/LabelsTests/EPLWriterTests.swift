@@ -36,7 +36,7 @@ import Testing
                 thickness: 3
             sample: {lot: L-1}
             """)
-        let epl = String(decoding: EPLWriter().write(try template.layout(template.sample)), as: UTF8.self)
+        let epl = String(decoding: try EPLWriter().write(try template.layout(template.sample)), as: UTF8.self)
         let golden = """
 
             N
@@ -59,9 +59,9 @@ import Testing
             elements:
               - {type: text, at: [1mm, 1mm], text: "Lot", size: 44dots}
             """)
-        let at300 = String(decoding: EPLWriter().write(try template.layout(template.sample, dpi: 300)), as: UTF8.self)
+        let at300 = String(decoding: try EPLWriter().write(try template.layout(template.sample, dpi: 300)), as: UTF8.self)
         #expect(at300.contains("A12,12,0,4,1,1,N,\"Lot\""))
-        let at203 = String(decoding: EPLWriter().write(try template.layout(template.sample, dpi: 203)), as: UTF8.self)
+        let at203 = String(decoding: try EPLWriter().write(try template.layout(template.sample, dpi: 203)), as: UTF8.self)
         // At 203 dpi every font misses 44 by 4 dots; the one needing least scaling wins (5, 48 dots).
         #expect(at203.contains("A8,8,0,5,1,1,N,\"Lot\""))
     }
@@ -79,7 +79,7 @@ import Testing
                 ais: {"01": "09501101530003", "21": "SN1"}
             """)
         let label = try template.layout(template.sample)
-        let epl = EPLWriter().write(label)
+        let epl = try EPLWriter().write(label)
         // GWx,y,bytesPerRow,rows, then the raw bytes.
         let gw = try #require(epl.firstRange(of: Array("GW".utf8))).lowerBound
         var commas: [Int] = []

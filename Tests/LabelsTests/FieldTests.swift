@@ -24,6 +24,19 @@ import Testing
         #expect(try render(#"{{quantity | number: "000000"}}"#) == "001235")
     }
 
+    /// Whole numbers take a faster path than Decimal's formatter; both must write the same text.
+    @Test(arguments: ["0", "-0", "7", "-42", "1234", "12.5", "-0.001", "3E+2", "999999999999999999", "1000000000000000000",
+                      "-123456789012345678901234", "1e30"])
+    func numbersAreWrittenAsDecimalWritesThem(_ text: String) throws {
+        let value = try #require(Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")))
+        #expect(LabelData.number(value).text == "\(value)")
+    }
+
+    @Test func datePatternsKeepQuotedAndNonLatinText() throws {
+        #expect(try render("{{expiry(lot.expiry)}}", formats: ["expiry": .date("'Utgång' yyyy-MM-dd 'kl' HH ä''ö")]) == "Utgång 2027-01-31 kl 00 äö")
+        #expect(try render("{{expiry(lot.expiry)}}", formats: ["expiry": .date("y yyy yyyyy M d")]) == "2027 2027 02027 1 31")
+    }
+
     @Test func namedFormatsAreTransforms() throws {
         #expect(try render("{{expiry(lot.expiry)}}", formats: ["expiry": .date("d 'of' M, yy")]) == "31 of 1, 27")
     }

@@ -20,7 +20,7 @@ import Testing
     @Test func theLotLabelMatchesTheGoldenZPLAndEPL() throws {
         let template = try TemplateLoader().load(contentsOf: Oracle.templates.appendingPathComponent("gs1-lot-100x50.yaml"))
         let label = try template.layout(template.sample, dpi: 203)
-        try compare(Data(ZPLWriter().write(label).utf8), "gs1-lot-100x50-203.zpl")
-        try compare(Data(EPLWriter().write(label)), "gs1-lot-100x50-203.epl")
+        try compare(Data(try ZPLWriter().write(label).utf8), "gs1-lot-100x50-203.zpl")
+        try compare(Data(try EPLWriter().write(label)), "gs1-lot-100x50-203.epl")
     }
 }

@@ -8,7 +8,7 @@ import Testing
     @Test(arguments: SymbologyTests.cases, [203, 300])
     func barcodesLandOnTheSameDotsInZPLAndPNG(_ testCase: SymbologyTests.Case, dpi: Int) async throws {
         let label = try SymbologyTests.template(testCase).layout(.object([:]), dpi: dpi)
-        async let fromZPL = Oracle.decode(Data(ZPLWriter().write(label).utf8), extension: "zpl", dpi: dpi)
+        async let fromZPL = Oracle.decode(Data(try ZPLWriter().write(label).utf8), extension: "zpl", dpi: dpi)
         async let fromPNG = Oracle.decode(try PNGRenderer().png(label), extension: "png")
         let zpl = try #require(try await fromZPL.labels.first?.barcodes.first)
         let png = try #require(try await fromPNG.labels.first?.barcodes.first)
@@ -44,9 +44,9 @@ extension PlacementTests {
         let label = try template.layout(template.sample, dpi: dpi)
         let png = FileManager.default.temporaryDirectory.appendingPathComponent("tracemark-gb-\(UUID().uuidString).png")
         defer { try? FileManager.default.removeItem(at: png) }
-        _ = try await Oracle.decode(Data(ZPLWriter().write(label).utf8), extension: "zpl", dpi: dpi, renderedPNG: png)
+        _ = try await Oracle.decode(Data(try ZPLWriter().write(label).utf8), extension: "zpl", dpi: dpi, renderedPNG: png)
         let rendered = try PNGFile.readMonochrome(png)
-        let ours = PNGRenderer().bitmap(label)
+        let ours = try PNGRenderer().bitmap(label)
         #expect(rendered.width == ours.width && rendered.height == ours.height)
         let differing = zip(rendered.pixels, ours.pixels).filter { $0 != $1 }.count
         #expect(differing == 0)

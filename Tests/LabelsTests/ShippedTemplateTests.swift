@@ -37,14 +37,14 @@ import Testing
     func zplDecodes(_ expectation: Expectation, dpi: Int) async throws {
         let template = try TemplateLoader().load(contentsOf: Oracle.templates.appendingPathComponent(expectation.file))
         let label = try template.layout(template.sample, dpi: dpi)
-        let result = try await Oracle.decode(Data(ZPLWriter().write(label).utf8), extension: "zpl", dpi: dpi)
+        let result = try await Oracle.decode(Data(try ZPLWriter().write(label).utf8), extension: "zpl", dpi: dpi)
         #expect(Self.found(result) == expectation.barcodes)
     }
 
     @Test(arguments: expectations)
     func eplIsWritten(_ expectation: Expectation) throws {
         let template = try TemplateLoader().load(contentsOf: Oracle.templates.appendingPathComponent(expectation.file))
-        let epl = EPLWriter().write(try template.layout(template.sample))
+        let epl = try EPLWriter().write(try template.layout(template.sample))
         let text = String(decoding: epl, as: UTF8.self)
         #expect(text.hasPrefix("\nN\nq"))
         #expect(text.hasSuffix("P1\n"))
@@ -56,7 +56,7 @@ import Testing
         var zpl: [String] = []
         for number in 1...200 {
             let data = template.sample.setting("serial.number", to: .string("SN\(100000 + number)"))
-            zpl.append(ZPLWriter().write(try template.layout(data)))
+            zpl.append(try ZPLWriter().write(try template.layout(data)))
         }
         #expect(Set(zpl).count == 200)
         #expect(zpl[41].contains("21SN100042"))

@@ -64,7 +64,7 @@ import Testing
     @Test(arguments: cases, [203, 300])
     func zplDecodesToTheDataPutIn(_ testCase: Case, dpi: Int) async throws {
         let label = try Self.template(testCase).layout(.object([:]), dpi: dpi)
-        let zpl = ZPLWriter().write(label)
+        let zpl = try ZPLWriter().write(label)
         let result = try await Oracle.decode(Data(zpl.utf8), extension: "zpl", dpi: dpi)
         Self.check(result, testCase, "ZPL at \(dpi) dpi:\n\(zpl)")
     }
@@ -101,7 +101,7 @@ extension SymbologyTests {
     @Test(arguments: cases.filter { ["qr", "gs1-datamatrix", "gs1-128"].contains($0.symbology) })
     func zplAt600DpiDecodes(_ testCase: Case) async throws {
         let label = try Self.template(testCase).layout(.object([:]), dpi: 600)
-        let zpl = ZPLWriter().write(label)
+        let zpl = try ZPLWriter().write(label)
         let result = try await Oracle.decode(Data(zpl.utf8), extension: "zpl", dpi: 600)
         Self.check(result, testCase, "ZPL at 600 dpi")
     }

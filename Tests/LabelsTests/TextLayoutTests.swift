@@ -65,7 +65,7 @@ import Testing
             elements:
               - {type: text, at: [100dots, 50dots], text: "WWWWWWWW", size: 30dots, rotate: 90}
             """)
-        let bitmap = PNGRenderer().bitmap(try template.layout(template.sample))
+        let bitmap = try PNGRenderer().bitmap(try template.layout(template.sample))
         var minX = Int.max, maxX = 0, minY = Int.max, maxY = 0
         for y in 0..<bitmap.height { for x in 0..<bitmap.width where bitmap[x, y] {
             minX = min(minX, x); maxX = max(maxX, x); minY = min(minY, y); maxY = max(maxY, y)
@@ -81,8 +81,8 @@ import Testing
               - {type: text, at: [0dots, 0dots], text: "{{t}}", size: 40dots}
             sample: {t: x}
             """)
-        let blank = PNGRenderer().bitmap(try template.layout(.object(["t": .string(" ")])))
-        let drawn = PNGRenderer().bitmap(try template.layout(.object(["t": .string("Привет Åsa Ærø")])))
+        let blank = try PNGRenderer().bitmap(try template.layout(.object(["t": .string(" ")])))
+        let drawn = try PNGRenderer().bitmap(try template.layout(.object(["t": .string("Привет Åsa Ærø")])))
         #expect(blank.pixels.allSatisfy { $0 == 0 })
         #expect(drawn.pixels.filter { $0 != 0 }.count > 500)
     }
@@ -94,7 +94,7 @@ import Testing
               - {type: box, at: [0dots, 0dots], size: [50dots, 50dots], filled: true}
               - {type: reverse, at: [25dots, 0dots], size: [50dots, 50dots]}
             """)
-        let bitmap = PNGRenderer().bitmap(try template.layout(template.sample))
+        let bitmap = try PNGRenderer().bitmap(try template.layout(template.sample))
         #expect(bitmap[10, 10] == true)
         #expect(bitmap[30, 10] == false)
         #expect(bitmap[60, 10] == true)

@@ -29,7 +29,7 @@ import Testing
     /// FIELD-NOTES: `^` and `~` in field data would end the field and run commands. Every field is
     /// `^FH\`-escaped: the ZPL has no command that the template did not write.
     @Test func commandsInDataNeverBecomeCommands() throws {
-        let zpl = ZPLWriter().write(try textLabel(Self.hostile))
+        let zpl = try ZPLWriter().write(try textLabel(Self.hostile))
         #expect(!zpl.contains("^JUF"))
         #expect(!zpl.contains("~JR"))
         #expect(zpl.components(separatedBy: "^XA").count == 2)
@@ -44,7 +44,7 @@ import Testing
     /// zplkit's resident font lacks non-Latin glyphs (the oracle's README), so this label's text
     /// is the ASCII part of the hostile value.
     @Test func hostileDataPrintsOneLabelWhoseBarcodeReadsBack() async throws {
-        let zpl = ZPLWriter().write(try textLabel("^XA^JUF^XZ ~JR \"quoted\" back\\slash\nnew line"))
+        let zpl = try ZPLWriter().write(try textLabel("^XA^JUF^XZ ~JR \"quoted\" back\\slash\nnew line"))
         let result = try await Oracle.decode(Data(zpl.utf8), extension: "zpl")
         #expect(result.labels.count == 1)
         #expect(result.labels.first?.barcodes.map(\.text) == ["A^XA~JR\\B"])
@@ -72,7 +72,7 @@ import Testing
                 at: [1mm, 1mm]
                 ais: {"01": "09501101530003", "21": "A_B"}
             """)
-        let zpl = ZPLWriter().write(try template.layout(template.sample))
+        let zpl = try ZPLWriter().write(try template.layout(template.sample))
         #expect(zpl.contains(",_^FH\\^FD_10109501101530003" + "21A__B^FS"))
     }
 
@@ -86,7 +86,7 @@ import Testing
               - {type: text, at: [20, 20], text: "{{t}}", size: 40, align: center, box: [400, 100]}
             sample: {t: x}
             """)
-        let zpl = ZPLWriter().write(try template.layout(.object(["t": .string("A\\&B")])))
+        let zpl = try ZPLWriter().write(try template.layout(.object(["t": .string("A\\&B")])))
         #expect(zpl.contains("^FDA\\5C&B^FS"))
         #expect(!zpl.contains("^FB"))
         let png = FileManager.default.temporaryDirectory.appendingPathComponent("tracemark-fb-\(UUID().uuidString).png")
@@ -104,7 +104,7 @@ import Testing
             elements: []
             sample: {copies: 3}
             """)
-        let zpl = ZPLWriter().write(try template.layout(template.sample, dpi: 300))
+        let zpl = try ZPLWriter().write(try template.layout(template.sample, dpi: 300))
         #expect(zpl == "^XA\n^CI28\n^PW1181\n^LL591\n^LH0,0\n^PQ3,0,1,N\n^XZ\n")
     }
 
@@ -124,12 +124,13 @@ import Testing
     @Test func compressedGraphicRendersBackPixelIdentical() async throws {
         let picture = try PNGFile.readMonochrome(Oracle.templates.appendingPathComponent("images/exclamation-ghs07.png"))
         let label = LabelLayout(width: 400, height: 300, dpi: 203, copies: 1, items: [.image(x: 17, y: 9, bitmap: picture)])
-        let zpl = ZPLWriter().write(label)
+        let zpl = try ZPLWriter().write(label)
         let png = FileManager.default.temporaryDirectory.appendingPathComponent("tracemark-gf-\(UUID().uuidString).png")
         defer { try? FileManager.default.removeItem(at: png) }
         _ = try await Oracle.decode(Data(zpl.utf8), extension: "zpl", renderedPNG: png)
         let rendered = try PNGFile.readMonochrome(png)
         #expect(rendered.width == 400)
-        #expect(rendered == PNGRenderer().bitmap(label))
+        let drawn = try PNGRenderer().bitmap(label)
+        #expect(rendered == drawn)
     }
 }

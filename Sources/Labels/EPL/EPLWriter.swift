@@ -7,7 +7,10 @@
 public struct EPLWriter: Sendable {
     public init() {}
 
-    public func write(_ label: LabelLayout) -> [UInt8] {
+    /// The EPL2 for one label.
+    ///
+    /// - Throws: ``LabelError`` when a symbol drawn as a graphic cannot be encoded.
+    public func write(_ label: LabelLayout) throws(LabelError) -> [UInt8] {
         var out = [UInt8]()
         func line(_ text: String) { out += Array(text.utf8) + [0x0A] }
         line("")
@@ -19,7 +22,7 @@ public struct EPLWriter: Sendable {
             case .text(let run):
                 text(run, dpi: label.dpi, into: &out)
             case .barcode(let barcode):
-                self.barcode(barcode, into: &out)
+                try self.barcode(barcode, into: &out)
                 if let hri = barcode.humanReadable { text(hri, dpi: label.dpi, into: &out) }
             case .box(let x, let y, let width, let height, let thickness, _):
                 if thickness * 2 >= min(width, height) {
@@ -77,7 +80,7 @@ public struct EPLWriter: Sendable {
         out += Array(line.utf8) + [0x0A]
     }
 
-    private func barcode(_ item: BarcodeItem, into out: inout [UInt8]) {
+    private func barcode(_ item: BarcodeItem, into out: inout [UInt8]) throws(LabelError) {
         let selector: String? = switch item.symbology {
         case .gs1_128, .code128: "1"
         case .ean13: "E30"
@@ -87,7 +90,7 @@ public struct EPLWriter: Sendable {
         default: nil
         }
         guard let selector else {
-            graphic(SymbolRaster.draw(item), x: item.x, y: item.y, into: &out)
+            graphic(try SymbolRaster.draw(item), x: item.x, y: item.y, into: &out)
             return
         }
         let data: String
@@ -96,7 +99,7 @@ public struct EPLWriter: Sendable {
             // EPL2's UCC/EAN-128 mode cannot place FNC1 between variable-length AIs on every
             // printer: GS1-128 goes as a bitmap of libzint's modules, exact to the dot.
             _ = elements
-            graphic(SymbolRaster.draw(item), x: item.x, y: item.y, into: &out)
+            graphic(try SymbolRaster.draw(item), x: item.x, y: item.y, into: &out)
             return
         case .text(let text):
             data = item.symbology == .ean13 ? String(text.prefix(12)) : item.symbology == .upcA ? String(text.prefix(11)) : text

@@ -72,7 +72,8 @@ struct Field: Sendable {
                 var found = true
                 for key in path {
                     switch node {
-                    case .object(let members) where members[key] != nil: node = members[key]!
+                    case .object(let members):
+                        if let member = members[key] { node = member } else { found = false }
                     case .list(let items) where Int(key).map(items.indices.contains) == true: node = items[Int(key)!]
                     default: found = false
                     }

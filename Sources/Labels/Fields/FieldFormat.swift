@@ -59,7 +59,7 @@ public enum FieldFormat: Hashable, Sendable {
         var rounded = Decimal()
         NSDecimalRound(&rounded, &input, maximumFraction, .plain)
         let negative = rounded < 0
-        let text = "\(negative ? -rounded : rounded)"
+        let text = (negative ? -rounded : rounded).plainText
         let split = text.split(separator: ".", omittingEmptySubsequences: false)
         var integerDigits = String(split[0])
         var fractionDigits = split.count > 1 ? String(split[1]) : ""
@@ -111,38 +111,48 @@ struct DateParts {
         }
     }
 
+    /// The date written by `pattern`. Worked on UTF-8 bytes: the pattern letters are ASCII, and
+    /// the bytes of other characters are copied as they are.
     func format(_ pattern: String) -> String {
-        var out = ""
-        let characters = Array(pattern)
-        var index = 0
-        func pad(_ value: Int, _ width: Int) -> String {
-            let digits = String(value)
-            return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+        var out: [UInt8] = []
+        out.reserveCapacity(pattern.utf8.count + 4)
+        var bytes = pattern.utf8.makeIterator()
+        var pending = bytes.next()
+        func pad(_ value: Int, _ width: Int) {
+            var digits: [UInt8] = []
+            var rest = value
+            repeat {
+                digits.append(UInt8(48 + rest % 10))
+                rest /= 10
+            } while rest > 0
+            if digits.count < width { out += repeatElement(48, count: width - digits.count) }
+            out += digits.reversed()
         }
-        while index < characters.count {
-            let character = characters[index]
-            if character == "'" {
-                index += 1
-                while index < characters.count, characters[index] != "'" {
-                    out.append(characters[index])
-                    index += 1
+        while let byte = pending {
+            pending = bytes.next()
+            if byte == 0x27 {  // '…' is literal
+                while let quoted = pending, quoted != 0x27 {
+                    out.append(quoted)
+                    pending = bytes.next()
                 }
-                index += 1
+                pending = bytes.next()
                 continue
             }
             var run = 1
-            while index + run < characters.count, characters[index + run] == character { run += 1 }
-            switch character {
-            case "y": out += run == 2 ? pad(year % 100, 2) : pad(year, run)
-            case "M": out += pad(month, run)
-            case "d": out += pad(day, run)
-            case "H": out += pad(hour, run)
-            case "m": out += pad(minute, run)
-            case "s": out += pad(second, run)
-            default: out += String(repeating: character, count: run)
+            while pending == byte {
+                run += 1
+                pending = bytes.next()
             }
-            index += run
+            switch byte {
+            case UInt8(ascii: "y"): run == 2 ? pad(year % 100, 2) : pad(year, run)
+            case UInt8(ascii: "M"): pad(month, run)
+            case UInt8(ascii: "d"): pad(day, run)
+            case UInt8(ascii: "H"): pad(hour, run)
+            case UInt8(ascii: "m"): pad(minute, run)
+            case UInt8(ascii: "s"): pad(second, run)
+            default: out += repeatElement(byte, count: run)
+            }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -35,7 +35,7 @@ public enum LabelData: Hashable, Sendable {
     public var text: String {
         switch self {
         case .string(let value): value
-        case .number(let value): "\(value)"
+        case .number(let value): value.plainText
         case .bool(let value): value ? "true" : "false"
         case .list, .object, .null: ""
         }
@@ -120,4 +120,15 @@ public enum LabelData: Hashable, Sendable {
 /// Objective-C type encoding "c" (char), which numbers never have.
 private func isBoolean(_ number: NSNumber) -> Bool {
     String(cString: number.objCType) == "c"
+}
+
+extension Decimal {
+    static let wholeLimit = Decimal(1_000_000_000_000_000_000)
+
+    /// The value as `"\(value)"` writes it. Whole numbers (quantities, counters) go through
+    /// Int64, several times faster than Decimal's own formatter on every label's path.
+    var plainText: String {
+        guard !isNaN, exponent >= 0, self < Self.wholeLimit, self > -Self.wholeLimit else { return "\(self)" }
+        return String(NSDecimalNumber(decimal: self).int64Value)
+    }
 }

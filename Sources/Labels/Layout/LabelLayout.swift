@@ -30,8 +30,12 @@ struct BarcodeItem: Sendable {
     var y: Int
     var symbology: Symbology
     var content: BarcodeContent
-    /// The modules as libzint encodes them (ZPL draws its own; PNG and EPL draw these).
-    var matrix: SymbolMatrix
+    /// Rows and columns of modules, as libzint encodes the data.
+    var symbolSize: SymbolSize
+    /// The modules, when laying out had to encode them (or a test put them here); otherwise
+    /// they are encoded by the writer that draws them (PNG, EPL, ZPL's graphic fallback), never
+    /// for ZPL's native symbols.
+    var encoded: SymbolMatrix?
     /// Module width (linear) or module side (matrix) in dots.
     var module: Int
     /// Bar height in dots (linear symbols).
@@ -42,8 +46,19 @@ struct BarcodeItem: Sendable {
     /// Width and height of the symbol in dots.
     var size: (width: Int, height: Int) {
         symbology.isMatrix
-            ? (matrix.columns * module, matrix.rows * module)
-            : (matrix.columns * module, height)
+            ? (symbolSize.columns * module, symbolSize.rows * module)
+            : (symbolSize.columns * module, height)
+    }
+
+    /// The modules to draw.
+    func modules() throws(LabelError) -> SymbolMatrix {
+        if let encoded { return encoded }
+        let matrix = try ZintSymbol.encode(content, as: symbology)
+        guard matrix.rows == symbolSize.rows, matrix.columns == symbolSize.columns else {
+            throw LabelError(.unencodable, "\(symbology.rawValue) came out \(matrix.columns) x \(matrix.rows) modules, "
+                + "not the \(symbolSize.columns) x \(symbolSize.rows) it was laid out with", element: name)
+        }
+        return matrix
     }
 }
 

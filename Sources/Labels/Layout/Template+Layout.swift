@@ -20,7 +20,9 @@ extension Template {
         try Self.checkAIsTogether(items, file: file)
         var count = copies ?? 1
         if copies == nil, let field = self.copies {
-            let text = field.render(data, formats: formats).trimmingCharacters(in: .whitespaces)
+            let rendered = field.render(data, formats: formats)
+            // Digits alone (the usual case) need no trimming.
+            let text = rendered.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) ? rendered : rendered.trimmingCharacters(in: .whitespaces)
             guard let value = Int(text), value >= 1 else {
                 throw LabelError(.invalidValue, "copies must be a whole number of at least 1, not '\(text)'", file: file)
             }
@@ -72,11 +74,11 @@ extension Template {
             ).map(LayoutItem.text)
         case .barcode(let barcode):
             let content = try self.content(of: barcode, data: data)
-            let matrix = try ZintSymbol.encode(content, as: barcode.symbology)
+            let (symbolSize, encoded) = try SymbolSizes.size(of: content, as: barcode.symbology)
             let module = max(1, barcode.module.dots(dpi))
             var item = BarcodeItem(
                 x: barcode.at.x.dots(dpi), y: barcode.at.y.dots(dpi), symbology: barcode.symbology, content: content,
-                matrix: matrix, module: module, height: max(1, barcode.height.dots(dpi)), humanReadable: nil,
+                symbolSize: symbolSize, encoded: encoded, module: module, height: max(1, barcode.height.dots(dpi)), humanReadable: nil,
                 name: element.name)
             if barcode.humanReadable {
                 let size = item.size

@@ -17,7 +17,8 @@ enum TextLayout {
     ) -> [TextRun] {
         var lineHeight = max(1, requested)
         var lines: [String]
-        let paragraphs = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let paragraphs = text.utf8.contains(0x0A)
+            ? text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) : [text]
         if let boxWidth, fit == .shrink {
             // One line per paragraph, smaller until the widest fits (and the lines fit the height).
             lines = paragraphs

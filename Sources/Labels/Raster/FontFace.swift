@@ -34,6 +34,9 @@ final class FontFace: Sendable {
         let bold: FT_Face
         /// Advance widths by (bold, em size, scalar): measuring is on every label's path.
         var advances: [AdvanceKey: Int] = [:]
+        /// The ASCII advances of one (bold, em size), looked up once per text rather
+        /// than once per character: most label text is ASCII.
+        var asciiAdvances: [Int: [Int]] = [:]
         /// Rendered glyphs by the same key: hinting each glyph again for every label is slow.
         var glyphs: [AdvanceKey: Glyph] = [:]
         init(library: FT_Library, regular: FT_Face, bold: FT_Face) {
@@ -90,8 +93,35 @@ final class FontFace: Sendable {
             let face = bold ? box.bold : box.regular
             let em = Self.emSize(lineHeight: lineHeight)
             var sizeSet = false
+            let sizeKey = em * 2 + (bold ? 1 : 0)
+            let ascii: [Int]
+            if let known = box.asciiAdvances[sizeKey] {
+                ascii = known
+            } else {
+                FT_Set_Pixel_Sizes(face, 0, FT_UInt(em))
+                sizeSet = true
+                ascii = (0..<128).map { code in
+                    guard FT_Load_Char(face, FT_ULong(code), tm_ft_load_mono()) == 0 else { return 0 }
+                    return Int(face.pointee.glyph.pointee.advance.x) >> 6
+                }
+                box.asciiAdvances[sizeKey] = ascii
+            }
             var width = 0
+            var isASCII = true
+            for byte in text.utf8 {
+                guard byte < 0x80 else {
+                    isASCII = false
+                    break
+                }
+                width += ascii[Int(byte)]
+            }
+            if isASCII { return width }
+            width = 0
             for scalar in text.unicodeScalars {
+                if scalar.value < 0x80 {
+                    width += ascii[Int(scalar.value)]
+                    continue
+                }
                 let key = AdvanceKey(bold: bold, em: em, scalar: scalar.value)
                 if let advance = box.advances[key] {
                     width += advance

@@ -6,14 +6,14 @@ public struct PNGRenderer: Sendable {
     public init() {}
 
     /// The label as a bitmap of printer dots.
-    public func bitmap(_ label: LabelLayout) -> Bitmap {
+    public func bitmap(_ label: LabelLayout) throws(LabelError) -> Bitmap {
         var canvas = Bitmap(width: label.width, height: label.height)
         for item in label.items {
             switch item {
             case .text(let run):
                 draw(run, on: &canvas)
             case .barcode(let barcode):
-                canvas.draw(SymbolRaster.draw(barcode), x: barcode.x, y: barcode.y)
+                canvas.draw(try SymbolRaster.draw(barcode), x: barcode.x, y: barcode.y)
                 if let hri = barcode.humanReadable { draw(hri, on: &canvas) }
             case .box(let x, let y, let width, let height, let thickness, let radius):
                 drawBox(x: x, y: y, width: width, height: height, thickness: thickness,
@@ -29,7 +29,7 @@ public struct PNGRenderer: Sendable {
 
     /// The label as PNG data (1-bit, or 8-bit grey with `preview`), resolution recorded.
     public func png(_ label: LabelLayout, preview: Bool = false) throws(LabelError) -> Data {
-        try PNGFile.encode(bitmap(label), dpi: label.dpi, eightBit: preview)
+        try PNGFile.encode(try bitmap(label), dpi: label.dpi, eightBit: preview)
     }
 
     private func draw(_ run: TextRun, on canvas: inout Bitmap) {

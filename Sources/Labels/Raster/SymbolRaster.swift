@@ -1,8 +1,8 @@
 /// Draws a barcode's modules in whole printer dots: each module is `module` dots wide (and high,
 /// in a matrix), never scaled, so the printed symbol is as sharp as the printer allows.
 enum SymbolRaster {
-    static func draw(_ item: BarcodeItem) -> Bitmap {
-        let matrix = item.matrix
+    static func draw(_ item: BarcodeItem) throws(LabelError) -> Bitmap {
+        let matrix = try item.modules()
         let (width, height) = item.size
         var bitmap = Bitmap(width: width, height: height)
         if item.symbology.isMatrix {

@@ -16,7 +16,7 @@ public struct LabelVerifier: Sendable {
         for item in label.items {
             guard case .barcode(let barcode) = item else { continue }
             let expected = Self.expected(barcode)
-            let read = Self.read(barcode)
+            let read = try Self.read(barcode)
             guard read.contains(expected) else {
                 let got = read.first.map { "'\(Self.printable($0))'" } ?? "nothing"
                 throw LabelError(
@@ -36,8 +36,8 @@ public struct LabelVerifier: Sendable {
 
     /// Readers' texts for one symbol, drawn alone with a quiet zone, normalised: no leading GS,
     /// UPC-A without EAN-13's leading zero.
-    static func read(_ barcode: BarcodeItem) -> [String] {
-        let symbol = SymbolRaster.draw(barcode)
+    static func read(_ barcode: BarcodeItem) throws(LabelError) -> [String] {
+        let symbol = try SymbolRaster.draw(barcode)
         let quiet = barcode.module * 12
         var page = Bitmap(width: symbol.width + 2 * quiet, height: symbol.height + 2 * quiet)
         page.draw(symbol, x: quiet, y: quiet)

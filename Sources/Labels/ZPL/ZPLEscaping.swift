@@ -12,17 +12,34 @@ enum ZPLEscaping {
     /// `value` with `^`, `~`, `\` and control characters written as `\XX`. UTF-8 text passes as
     /// is (the label is `^CI28`).
     static func hex(_ value: String) -> String {
+        if !value.utf8.contains(where: needsEscape) { return value }
         var out = [UInt8]()
         out.reserveCapacity(value.utf8.count + 8)
         let digits = Array("0123456789ABCDEF".utf8)
         for byte in value.utf8 {
-            if byte == 0x5E || byte == 0x7E || byte == hexIndicator || byte < 0x20 || byte == 0x7F {
+            if needsEscape(byte) {
                 out.append(hexIndicator)
                 out.append(digits[Int(byte >> 4)])
                 out.append(digits[Int(byte & 0x0F)])
             } else {
                 out.append(byte)
             }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func needsEscape(_ byte: UInt8) -> Bool {
+        byte == 0x5E || byte == 0x7E || byte == hexIndicator || byte < 0x20 || byte == 0x7F
+    }
+
+    /// `value` with each `_` doubled: `^BX` data with `_` as its escape character.
+    static func doublingUnderscores(_ value: String) -> String {
+        guard value.utf8.contains(0x5F) else { return value }
+        var out = [UInt8]()
+        out.reserveCapacity(value.utf8.count + 4)
+        for byte in value.utf8 {
+            out.append(byte)
+            if byte == 0x5F { out.append(byte) }
         }
         return String(decoding: out, as: UTF8.self)
     }

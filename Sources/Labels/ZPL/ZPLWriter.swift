@@ -9,14 +9,17 @@ public struct ZPLWriter: Sendable {
     public init() {}
 
     /// The ZPL for one label (with `^PQ` for its copies).
-    public func write(_ label: LabelLayout) -> String {
+    ///
+    /// - Throws: ``LabelError`` when a symbol drawn as a graphic (GS1 QR, modules over 10 dots)
+    ///   cannot be encoded.
+    public func write(_ label: LabelLayout) throws(LabelError) -> String {
         var zpl = "^XA\n^CI28\n^PW\(label.width)\n^LL\(label.height)\n^LH0,0\n"
         for item in label.items {
             switch item {
             case .text(let run):
                 text(run, into: &zpl)
             case .barcode(let barcode):
-                self.barcode(barcode, into: &zpl)
+                try self.barcode(barcode, into: &zpl)
                 if let hri = barcode.humanReadable { text(hri, into: &zpl) }
             case .box(let x, let y, let width, let height, let thickness, let radius):
                 zpl += "^FO\(x),\(y)^GB\(width),\(height),\(thickness),B,\(Self.rounding(radius, width, height))^FS\n"
@@ -53,7 +56,7 @@ public struct ZPLWriter: Sendable {
         // Inside ^FB a backslash starts ^FB's own escapes (`\&` is a line break), read after ^FH
         // has decoded the hex, and `\\` for a backslash needs ^CI13. Text with a backslash is
         // therefore aligned by our own font's width instead of by a field block.
-        let fieldBlock = run.alignment != .left && !run.text.contains("\\")
+        let fieldBlock = run.alignment != .left && !run.text.utf8.contains(ZPLEscaping.hexIndicator)
         var run = run
         if run.alignment != .left, !fieldBlock {
             let spare = max(0, run.length - TextLayout.width(run.text, lineHeight: run.lineHeight, bold: run.bold))
@@ -75,12 +78,12 @@ public struct ZPLWriter: Sendable {
         }
     }
 
-    private func barcode(_ item: BarcodeItem, into zpl: inout String) {
+    private func barcode(_ item: BarcodeItem, into zpl: inout String) throws(LabelError) {
         let origin = "^FO\(item.x),\(item.y)"
         // ^BY, ^BQ and ^BX take at most 10 dots a module; larger modules (0.5 mm at 600 dpi) go
         // as a graphic of libzint's modules instead, still in whole dots.
         guard item.module <= 10 else {
-            zpl += "\(origin)\(ZPLGraphic.field(SymbolRaster.draw(item)))^FS\n"
+            zpl += "\(origin)\(ZPLGraphic.field(try SymbolRaster.draw(item)))^FS\n"
             return
         }
         switch (item.symbology, item.content) {
@@ -97,13 +100,13 @@ public struct ZPLWriter: Sendable {
             // the two never collide (^FH is decoded first: `\5F` would become an escape again).
             var data = "_1"
             for (index, element) in elements.elements.enumerated() {
-                data += element.ai + element.value.replacingOccurrences(of: "_", with: "__")
+                data += element.ai + ZPLEscaping.doublingUnderscores(element.value)
                 if index < elements.elements.count - 1, elements.needsSeparator(after: index) { data += "_1" }
             }
-            zpl += "\(origin)^BXN,\(item.module),200,\(item.matrix.columns),\(item.matrix.rows),6,_^FH\\^FD\(ZPLEscaping.hex(data))^FS\n"
+            zpl += "\(origin)^BXN,\(item.module),200,\(item.symbolSize.columns),\(item.symbolSize.rows),6,_^FH\\^FD\(ZPLEscaping.hex(data))^FS\n"
         case (.dataMatrix, .text(let text)):
-            let data = text.replacingOccurrences(of: "_", with: "__")
-            zpl += "\(origin)^BXN,\(item.module),200,\(item.matrix.columns),\(item.matrix.rows),6,_^FH\\^FD\(ZPLEscaping.hex(data))^FS\n"
+            let data = ZPLEscaping.doublingUnderscores(text)
+            zpl += "\(origin)^BXN,\(item.module),200,\(item.symbolSize.columns),\(item.symbolSize.rows),6,_^FH\\^FD\(ZPLEscaping.hex(data))^FS\n"
         case (.qr, .text(let text)):
             // Error correction M and automatic input mode, as libzint encodes it for PNG.
             zpl += "\(origin)^BQN,2,\(item.module)^FH\\^FDMA,\(ZPLEscaping.hex(text))^FS\n"
@@ -118,7 +121,7 @@ public struct ZPLWriter: Sendable {
             zpl += "\(origin)^BY\(item.module),2^B3N,N,\(item.height),N,N^FH\\^FD\(ZPLEscaping.hex(text))^FS\n"
         default:
             // GS1 QR has no FNC1 mode in ^BQ: the symbol goes as a graphic of libzint's modules.
-            zpl += "\(origin)\(ZPLGraphic.field(SymbolRaster.draw(item)))^FS\n"
+            zpl += "\(origin)\(ZPLGraphic.field(try SymbolRaster.draw(item)))^FS\n"
         }
     }
 }
