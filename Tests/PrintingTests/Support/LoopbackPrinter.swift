@@ -79,8 +79,13 @@ final class LoopbackPrinter: Sendable {
         while true {
             let connection = accept(listener, nil, nil)
             if connection < 0 {
-                if errno == EINTR { continue }
-                return
+                // Only a closed listener ends the loop. A connection reset before it was taken
+                // (ECONNABORTED: another test's client on a port this one was given after it)
+                // or a moment without descriptors must not stop the printer taking the next.
+                let failure = errno
+                if state.withLock({ $0.closed }) || failure == EBADF || failure == EINVAL || failure == ENOTSOCK { return }
+                if failure != EINTR { usleep(10_000) }
+                continue
             }
             Thread { [self] in read(connection) }.start()
         }
