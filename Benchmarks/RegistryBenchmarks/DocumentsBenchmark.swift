@@ -78,38 +78,39 @@ enum DocumentsBenchmark {
         try await registry.store.write { db in try await db.raw("ANALYZE").run() }
     }
 
+    /// Inserts the lots and serials 1,000 rows a statement with their product ids looked up
+    /// once, then their stock in MAIN with one INSERT … SELECT.
     static func insert(_ registry: Registry, _ rows: [(String, String, String, String, Int)]) async throws {
+        let products = try await registry.store.read { db in
+            try await db.raw("SELECT id, article FROM products").all().map {
+                (try $0.decode(column: "article", as: String.self), try $0.decode(column: "id", as: Int.self))
+            }
+        }
+        let productIDs = Dictionary(products, uniquingKeysWith: { first, _ in first })
+        let created = "2026-11-01T00:00:00Z"
         var start = 0
         while start < rows.count {
-            let chunk = rows[start..<min(start + 2000, rows.count)]
+            let chunk = rows[start..<min(start + 1000, rows.count)]
             start += chunk.count
             try await registry.store.write { db in
-                var lots: SQLQueryString = """
-                    INSERT INTO lot_serials (product_id, kind, number, expiry, status, flagged, origin, created_at, sort_key, received_at) VALUES
-                    """
-                var stock: SQLQueryString = "INSERT INTO stock (product_id, warehouse_id, lot_serial_id, quantity) VALUES "
-                var first = true
+                var insert = db.insert(into: "lot_serials")
+                    .columns("product_id", "kind", "number", "expiry", "status", "flagged", "origin", "created_at", "sort_key", "received_at")
                 for (product, kind, number, expiry, _) in chunk {
-                    lots += first ? " " : ", "
-                    lots += """
-                        ((SELECT id FROM products WHERE article = \(bind: product)), \(bind: kind), \(bind: number), \(bind: expiry),
-                         'available', 0, 'entered', '2026-11-01T00:00:00Z', \(bind: number), '2026-11-01T00:00:00Z')
-                        """
-                    first = false
+                    guard let id = productIDs[product] else { throw BenchmarkFailure("no product \(product)") }
+                    insert = insert.values(SQLBind(id), SQLBind(kind), SQLBind(number), SQLBind(expiry), SQLBind("available"),
+                                           SQLBind(0), SQLBind("entered"), SQLBind(created), SQLBind(number), SQLBind(created))
                 }
-                try await db.raw(lots).run()
-                first = true
-                for (product, _, number, _, quantity) in chunk {
-                    stock += first ? " " : ", "
-                    stock += """
-                        ((SELECT id FROM products WHERE article = \(bind: product)), (SELECT id FROM warehouses WHERE code = 'MAIN'),
-                         (SELECT ls.id FROM lot_serials ls JOIN products p ON p.id = ls.product_id WHERE p.article = \(bind: product) AND ls.number = \(bind: number)),
-                         \(bind: quantity * 1_000_000))
-                        """
-                    first = false
-                }
-                try await db.raw(stock).run()
+                try await insert.run()
             }
+        }
+        // Serials 1 each, PROPOSAL lots 10 units, the other lots 1,000 (quantities in millionths).
+        try await registry.store.write { db in
+            try await db.raw("""
+                INSERT INTO stock (product_id, warehouse_id, lot_serial_id, quantity)
+                SELECT ls.product_id, (SELECT id FROM warehouses WHERE code = 'MAIN'), ls.id,
+                       CASE WHEN ls.kind = 'serial' THEN 1 WHEN ls.number LIKE 'P%' THEN 10 ELSE 1000 END * 1000000
+                FROM lot_serials ls
+                """).run()
         }
     }
 
