@@ -32,6 +32,15 @@ import Testing
         #expect(LabelData.number(value).text == "\(value)")
     }
 
+    @Test func wholeNumbersInPatternsOfZerosArePadded() {
+        #expect(FieldFormat.formatNumber(20, "0000") == "0020")
+        #expect(FieldFormat.formatNumber(0, "0") == "0")
+        #expect(FieldFormat.formatNumber(0, "") == "0")
+        #expect(FieldFormat.formatNumber(123_456, "00") == "123456")
+        #expect(FieldFormat.formatNumber(-5, "000") == "-005")
+        #expect(FieldFormat.formatNumber(Decimal(string: "3E+2")!, "0000") == "0300")
+    }
+
     @Test func datePatternsKeepQuotedAndNonLatinText() throws {
         #expect(try render("{{expiry(lot.expiry)}}", formats: ["expiry": .date("'Utgång' yyyy-MM-dd 'kl' HH ä''ö")]) == "Utgång 2027-01-31 kl 00 äö")
         #expect(try render("{{expiry(lot.expiry)}}", formats: ["expiry": .date("y yyy yyyyy M d")]) == "2027 2027 02027 1 31")

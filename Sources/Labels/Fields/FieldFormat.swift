@@ -47,6 +47,14 @@ public enum FieldFormat: Hashable, Sendable {
     }
 
     static func formatNumber(_ value: Decimal, _ pattern: String) -> String {
+        // Whole numbers in a pattern of zeros (`0`, `000000`): the usual quantity or counter.
+        if value.exponent >= 0, !value.isNaN, pattern.utf8.allSatisfy({ $0 == UInt8(ascii: "0") }) {
+            let digits = value.plainText
+            if !digits.hasPrefix("-"), digits.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) {
+                let width = pattern.utf8.count
+                return digits.utf8.count >= width ? digits : String(repeating: "0", count: width - digits.utf8.count) + digits
+            }
+        }
         let parts = pattern.split(separator: ".", omittingEmptySubsequences: false)
         let integerPattern = parts[0]
         let fraction = parts.count > 1 ? parts[1] : ""

@@ -10,9 +10,10 @@ extension Template {
         let dpi = dpi ?? self.dpi
         var items: [LayoutItem] = []
         items.reserveCapacity(elements.count + 2)
+        var lastGS1: GS1Built?
         for element in elements {
             do {
-                try layout(element, data: data, dpi: dpi, into: &items)
+                try layout(element, data: data, dpi: dpi, lastGS1: &lastGS1, into: &items)
             } catch {
                 throw error.located(file: file, line: element.line, element: element.name)
             }
@@ -48,14 +49,24 @@ extension Template {
         }
     }
 
+    /// GS1 data as filled in and as built, for the next barcode of the label with the same
+    /// AIs (a GS1-128 and a DataMatrix side by side usually carry the same): built once.
+    struct GS1Built {
+        let elements: [AIElement]
+        let built: ElementString
+    }
+
     /// The GS1 or plain content of a barcode element filled with `data`.
-    func content(of barcode: BarcodeElement, data: LabelData) throws(LabelError) -> BarcodeContent {
+    func content(of barcode: BarcodeElement, data: LabelData, lastGS1: inout GS1Built?) throws(LabelError) -> BarcodeContent {
         if barcode.symbology.isGS1 {
             let elements = barcode.ais.map { AIElement(ai: $0.ai, value: $0.value.render(data, formats: formats)) }
+            if let lastGS1, lastGS1.elements == elements { return .gs1(lastGS1.built) }
             do {
                 // Rules between AIs are checked over the whole label (a pallet label has (00) in
                 // one barcode and (02)/(37) in another), after all barcodes are laid out.
-                return .gs1(try ElementStringBuilder(checksRequiredAIs: false).build(elements))
+                let built = try ElementStringBuilder(checksRequiredAIs: false).build(elements)
+                lastGS1 = GS1Built(elements: elements, built: built)
+                return .gs1(built)
             } catch {
                 throw LabelError(.unencodable, "\(barcode.symbology.rawValue): \(error.message)")
             }
@@ -63,7 +74,8 @@ extension Template {
         return try BarcodeContent.plain(barcode.data?.render(data, formats: formats) ?? "", for: barcode.symbology)
     }
 
-    private func layout(_ element: Element, data: LabelData, dpi: Int, into items: inout [LayoutItem]) throws(LabelError) {
+    private func layout(_ element: Element, data: LabelData, dpi: Int, lastGS1: inout GS1Built?,
+                        into items: inout [LayoutItem]) throws(LabelError) {
         switch element.kind {
         case .text(let text):
             let value = text.text.render(data, formats: formats)
@@ -73,7 +85,7 @@ extension Template {
                 boxWidth: text.box?.width.dots(dpi), boxHeight: text.box?.height.dots(dpi), fit: text.fit
             ).map(LayoutItem.text)
         case .barcode(let barcode):
-            let content = try self.content(of: barcode, data: data)
+            let content = try self.content(of: barcode, data: data, lastGS1: &lastGS1)
             let (symbolSize, encoded) = try SymbolSizes.size(of: content, as: barcode.symbology)
             let module = max(1, barcode.module.dots(dpi))
             var item = BarcodeItem(

@@ -9,23 +9,26 @@ enum ZPLEscaping {
     /// The `^FH` escape character.
     static let hexIndicator: UInt8 = UInt8(ascii: "\\")
 
-    /// `value` with `^`, `~`, `\` and control characters written as `\XX`. UTF-8 text passes as
-    /// is (the label is `^CI28`).
-    static func hex(_ value: String) -> String {
-        if !value.utf8.contains(where: needsEscape) { return value }
-        var out = [UInt8]()
-        out.reserveCapacity(value.utf8.count + 8)
-        let digits = Array("0123456789ABCDEF".utf8)
+    /// Appends `value` with `^`, `~`, `\` and control characters written as `\XX`. UTF-8 text
+    /// passes as is (the label is `^CI28`).
+    static func appendHex(_ value: String, to out: inout [UInt8]) {
+        guard value.utf8.contains(where: needsEscape) else {
+            out.append(contentsOf: value.utf8)
+            return
+        }
         for byte in value.utf8 {
             if needsEscape(byte) {
                 out.append(hexIndicator)
-                out.append(digits[Int(byte >> 4)])
-                out.append(digits[Int(byte & 0x0F)])
+                out.append(hexDigit(byte >> 4))
+                out.append(hexDigit(byte & 0x0F))
             } else {
                 out.append(byte)
             }
         }
-        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? 48 + nibble : 55 + nibble
     }
 
     private static func needsEscape(_ byte: UInt8) -> Bool {

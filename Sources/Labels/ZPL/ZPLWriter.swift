@@ -13,7 +13,9 @@ public struct ZPLWriter: Sendable {
     /// - Throws: ``LabelError`` when a symbol drawn as a graphic (GS1 QR, modules over 10 dots)
     ///   cannot be encoded.
     public func write(_ label: LabelLayout) throws(LabelError) -> String {
-        var zpl = "^XA\n^CI28\n^PW\(label.width)\n^LL\(label.height)\n^LH0,0\n"
+        var zpl = ZPLText()
+        zpl.reserve(1024)
+        zpl += "^XA\n^CI28\n^PW"; zpl += label.width; zpl += "\n^LL"; zpl += label.height; zpl += "\n^LH0,0\n"
         for item in label.items {
             switch item {
             case .text(let run):
@@ -22,16 +24,21 @@ public struct ZPLWriter: Sendable {
                 try self.barcode(barcode, into: &zpl)
                 if let hri = barcode.humanReadable { text(hri, into: &zpl) }
             case .box(let x, let y, let width, let height, let thickness, let radius):
-                zpl += "^FO\(x),\(y)^GB\(width),\(height),\(thickness),B,\(Self.rounding(radius, width, height))^FS\n"
+                zpl.origin(x, y)
+                zpl += "^GB"; zpl += width; zpl += ","; zpl += height; zpl += ","; zpl += thickness
+                zpl += ",B,"; zpl += Self.rounding(radius, width, height); zpl += "^FS\n"
             case .reverse(let x, let y, let width, let height):
-                zpl += "^FO\(x),\(y)^FR^GB\(width),\(height),\(min(width, height)),B,0^FS\n"
+                zpl.origin(x, y)
+                zpl += "^FR^GB"; zpl += width; zpl += ","; zpl += height; zpl += ","; zpl += min(width, height); zpl += ",B,0^FS\n"
             case .image(let x, let y, let bitmap):
-                zpl += "^FO\(x),\(y)\(ZPLGraphic.field(bitmap))^FS\n"
+                zpl.origin(x, y)
+                zpl.append(ZPLGraphic.field(bitmap))
+                zpl += "^FS\n"
             }
         }
-        if label.copies > 1 { zpl += "^PQ\(label.copies),0,1,N\n" }
+        if label.copies > 1 { zpl += "^PQ"; zpl += label.copies; zpl += ",0,1,N\n" }
         zpl += "^XZ\n"
-        return zpl
+        return zpl.string
     }
 
     /// ZPL's corner rounding 0–8: the radius is `r/8` of half the shorter side.
@@ -40,19 +47,18 @@ public struct ZPLWriter: Sendable {
         return min(8, max(0, Int((Double(radius * 16) / Double(shorter)).rounded())))
     }
 
-    private func text(_ run: TextRun, into zpl: inout String) {
-        let orientation = switch run.rotation {
+    private func text(_ run: TextRun, into zpl: inout ZPLText) {
+        let orientation: StaticString = switch run.rotation {
         case 90: "R"
         case 180: "I"
         case 270: "B"
         default: "N"
         }
-        let justification = switch run.alignment {
+        let justification: StaticString = switch run.alignment {
         case .left: "L"
         case .center: "C"
         case .right: "R"
         }
-        let data = ZPLEscaping.hex(run.text)
         // Inside ^FB a backslash starts ^FB's own escapes (`\&` is a line break), read after ^FH
         // has decoded the hex, and `\\` for a backslash needs ^CI13. Text with a backslash is
         // therefore aligned by our own font's width instead of by a field block.
@@ -70,30 +76,33 @@ public struct ZPLWriter: Sendable {
         }
         let strikes = run.bold ? [(0, 0), run.rotation % 180 == 0 ? (1, 0) : (0, 1)] : [(0, 0)]
         for (dx, dy) in strikes {
-            zpl += "^FO\(run.x + dx),\(run.y + dy)^A0\(orientation),\(run.lineHeight),\(run.lineHeight)"
+            zpl.origin(run.x + dx, run.y + dy)
+            zpl += "^A0"; zpl += orientation; zpl += ","; zpl += run.lineHeight; zpl += ","; zpl += run.lineHeight
             // Left-aligned lines need no field block: the line was broken with our font's
             // widths, and a one-line ^FB would overprint if the printer's font ran longer.
-            if fieldBlock { zpl += "^FB\(max(1, run.length)),1,0,\(justification),0" }
-            zpl += "^FH\\^FD\(data)^FS\n"
+            if fieldBlock { zpl += "^FB"; zpl += max(1, run.length); zpl += ",1,0,"; zpl += justification; zpl += ",0" }
+            zpl += "^FH\\^FD"; zpl.appendHex(run.text); zpl += "^FS\n"
         }
     }
 
-    private func barcode(_ item: BarcodeItem, into zpl: inout String) throws(LabelError) {
-        let origin = "^FO\(item.x),\(item.y)"
+    private func barcode(_ item: BarcodeItem, into zpl: inout ZPLText) throws(LabelError) {
+        zpl.origin(item.x, item.y)
         // ^BY, ^BQ and ^BX take at most 10 dots a module; larger modules (0.5 mm at 600 dpi) go
         // as a graphic of libzint's modules instead, still in whole dots.
         guard item.module <= 10 else {
-            zpl += "\(origin)\(ZPLGraphic.field(try SymbolRaster.draw(item)))^FS\n"
+            zpl.append(ZPLGraphic.field(try SymbolRaster.draw(item)))
+            zpl += "^FS\n"
             return
         }
         switch (item.symbology, item.content) {
         case (.gs1_128, .gs1(let elements)):
             let tokens = Code128Plan.tokens(
                 gs1: elements.elements.map { ($0.ai, $0.value) }, separatorAfter: { elements.needsSeparator(after: $0) })
-            zpl += "\(origin)^BY\(item.module)^BCN,\(item.height),N,N,N,N^FH\\^FD\(ZPLEscaping.hex(Code128Plan.fieldData(tokens)))^FS\n"
+            zpl += "^BY"; zpl += item.module; zpl += "^BCN,"; zpl += item.height; zpl += ",N,N,N,N^FH\\^FD"
+            zpl.appendHex(Code128Plan.fieldData(tokens)); zpl += "^FS\n"
         case (.code128, .text(let text)):
-            let data = Code128Plan.fieldData(Code128Plan.tokens(text: text))
-            zpl += "\(origin)^BY\(item.module)^BCN,\(item.height),N,N,N,N^FH\\^FD\(ZPLEscaping.hex(data))^FS\n"
+            zpl += "^BY"; zpl += item.module; zpl += "^BCN,"; zpl += item.height; zpl += ",N,N,N,N^FH\\^FD"
+            zpl.appendHex(Code128Plan.fieldData(Code128Plan.tokens(text: text))); zpl += "^FS\n"
         case (.gs1DataMatrix, .gs1(let elements)):
             // `_1` is FNC1 for ^BX (its escape character set explicitly: the default differs
             // by firmware) and a `_` in data is doubled; the field's own ^FH escape is `\`, so
@@ -103,25 +112,88 @@ public struct ZPLWriter: Sendable {
                 data += element.ai + ZPLEscaping.doublingUnderscores(element.value)
                 if index < elements.elements.count - 1, elements.needsSeparator(after: index) { data += "_1" }
             }
-            zpl += "\(origin)^BXN,\(item.module),200,\(item.symbolSize.columns),\(item.symbolSize.rows),6,_^FH\\^FD\(ZPLEscaping.hex(data))^FS\n"
+            dataMatrix(item, data, into: &zpl)
         case (.dataMatrix, .text(let text)):
-            let data = ZPLEscaping.doublingUnderscores(text)
-            zpl += "\(origin)^BXN,\(item.module),200,\(item.symbolSize.columns),\(item.symbolSize.rows),6,_^FH\\^FD\(ZPLEscaping.hex(data))^FS\n"
+            dataMatrix(item, ZPLEscaping.doublingUnderscores(text), into: &zpl)
         case (.qr, .text(let text)):
             // Error correction M and automatic input mode, as libzint encodes it for PNG.
-            zpl += "\(origin)^BQN,2,\(item.module)^FH\\^FDMA,\(ZPLEscaping.hex(text))^FS\n"
+            zpl += "^BQN,2,"; zpl += item.module; zpl += "^FH\\^FDMA,"; zpl.appendHex(text); zpl += "^FS\n"
         case (.ean13, .text(let digits)):
-            zpl += "\(origin)^BY\(item.module)^BEN,\(item.height),N,N^FD\(digits.prefix(12))^FS\n"
+            zpl += "^BY"; zpl += item.module; zpl += "^BEN,"; zpl += item.height; zpl += ",N,N^FD"
+            zpl.append(String(digits.prefix(12))); zpl += "^FS\n"
         case (.upcA, .text(let digits)):
-            zpl += "\(origin)^BY\(item.module)^BUN,\(item.height),N,N,N^FD\(digits.prefix(11))^FS\n"
+            zpl += "^BY"; zpl += item.module; zpl += "^BUN,"; zpl += item.height; zpl += ",N,N,N^FD"
+            zpl.append(String(digits.prefix(11))); zpl += "^FS\n"
         case (.itf14, .text(let digits)):
-            zpl += "\(origin)^BY\(item.module),3^B2N,\(item.height),N,N,N^FD\(digits)^FS\n"
+            zpl += "^BY"; zpl += item.module; zpl += ",3^B2N,"; zpl += item.height; zpl += ",N,N,N^FD"
+            zpl.append(digits); zpl += "^FS\n"
         case (.code39, .text(let text)):
             // Wide bars twice the narrow ones, as libzint draws Code 39 for PNG (ITF: three times).
-            zpl += "\(origin)^BY\(item.module),2^B3N,N,\(item.height),N,N^FH\\^FD\(ZPLEscaping.hex(text))^FS\n"
+            zpl += "^BY"; zpl += item.module; zpl += ",2^B3N,N,"; zpl += item.height; zpl += ",N,N^FH\\^FD"
+            zpl.appendHex(text); zpl += "^FS\n"
         default:
             // GS1 QR has no FNC1 mode in ^BQ: the symbol goes as a graphic of libzint's modules.
-            zpl += "\(origin)\(ZPLGraphic.field(try SymbolRaster.draw(item)))^FS\n"
+            zpl.append(ZPLGraphic.field(try SymbolRaster.draw(item)))
+            zpl += "^FS\n"
         }
     }
+
+    private func dataMatrix(_ item: BarcodeItem, _ data: String, into zpl: inout ZPLText) {
+        zpl += "^BXN,"; zpl += item.module; zpl += ",200,"; zpl += item.symbolSize.columns; zpl += ","
+        zpl += item.symbolSize.rows; zpl += ",6,_^FH\\^FD"; zpl.appendHex(data); zpl += "^FS\n"
+    }
+}
+
+/// ZPL being written: bytes appended without the intermediate strings of interpolation, which
+/// cost more than the label's own work.
+struct ZPLText {
+    private(set) var bytes: [UInt8] = []
+
+    mutating func reserve(_ count: Int) { bytes.reserveCapacity(count) }
+
+    static func += (text: inout ZPLText, literal: StaticString) {
+        literal.withUTF8Buffer { text.bytes.append(contentsOf: $0) }
+    }
+
+    static func += (text: inout ZPLText, number: Int) {
+        text.append(number)
+    }
+
+    mutating func append(_ string: String) { bytes.append(contentsOf: string.utf8) }
+
+    mutating func append(_ number: Int) {
+        if number < 0 {
+            append(String(number))
+            return
+        }
+        if number < 10 {
+            bytes.append(UInt8(48 + number))
+            return
+        }
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        var rest = number
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            while rest > 0 {
+                buffer[count] = UInt8(48 + rest % 10)
+                rest /= 10
+                count += 1
+            }
+            for index in stride(from: count - 1, through: 0, by: -1) { bytes.append(buffer[index]) }
+        }
+    }
+
+    /// `^FO` with the field origin.
+    mutating func origin(_ x: Int, _ y: Int) {
+        self += "^FO"; append(x); self += ","; append(y)
+    }
+
+    /// Field data with ``ZPLEscaping``'s hex escapes.
+    mutating func appendHex(_ value: String) {
+        ZPLEscaping.appendHex(value, to: &bytes)
+    }
+
+    var string: String { String(decoding: bytes, as: UTF8.self) }
 }
