@@ -15,11 +15,12 @@ public struct Bitmap: Hashable, Sendable {
         pixels = [UInt8](repeating: 0, count: self.width * self.height)
     }
 
+    /// A bitmap from dots, any non-zero byte black (stored as 1: drawing and packing rely on it).
     public init(width: Int, height: Int, pixels: [UInt8]) {
         precondition(pixels.count == width * height)
         self.width = width
         self.height = height
-        self.pixels = pixels
+        self.pixels = pixels.contains(where: { $0 > 1 }) ? pixels.map { $0 != 0 ? 1 : 0 } : pixels
     }
 
     public subscript(x: Int, y: Int) -> Bool {
@@ -61,15 +62,26 @@ public struct Bitmap: Hashable, Sendable {
     /// Draws the black dots of `other` with its top-left corner at (x, y); with `reverse`, its
     /// black dots flip what is below instead (ZPL's field reverse).
     public mutating func draw(_ other: Bitmap, x: Int, y: Int, reverse: Bool = false) {
-        guard let (x0, y0, x1, y1) = clip(x, y, other.width, other.height) else { return }
+        draw(other, x: x, y: y, within: (0, 0, width, height), reverse: reverse)
+    }
+
+    /// As ``draw(_:x:y:reverse:)``, with only the dots inside `within` (x, y, width, height).
+    mutating func draw(_ other: Bitmap, x: Int, y: Int, within: (Int, Int, Int, Int), reverse: Bool = false) {
+        guard let (cx0, cy0, cx1, cy1) = clip(within.0, within.1, within.2, within.3),
+              let (ox0, oy0, ox1, oy1) = clip(x, y, other.width, other.height) else { return }
+        let x0 = max(cx0, ox0), y0 = max(cy0, oy0), x1 = min(cx1, ox1), y1 = min(cy1, oy1)
+        guard x1 > x0, y1 > y0 else { return }
         let sourceWidth = other.width
         other.pixels.withUnsafeBufferPointer { source in
             pixels.withUnsafeMutableBufferPointer { buffer in
+                // Dots are 0 or 1: OR (or XOR) whole rows without a branch per dot.
                 for row in y0..<y1 {
                     let base = row * width
                     let sourceBase = (row - y) * sourceWidth - x
-                    for column in x0..<x1 where source[sourceBase + column] != 0 {
-                        if reverse { buffer[base + column] ^= 1 } else { buffer[base + column] = 1 }
+                    if reverse {
+                        for column in x0..<x1 { buffer[base + column] ^= source[sourceBase + column] }
+                    } else {
+                        for column in x0..<x1 { buffer[base + column] |= source[sourceBase + column] }
                     }
                 }
             }
@@ -124,10 +136,13 @@ public struct Bitmap: Hashable, Sendable {
                         var byte: UInt8 = 0
                         let first = base + index * 8
                         if index < fullBytes {
-                            // Pixels are 0 or 1: eight of them make the byte, first one highest.
-                            byte = source[first] << 7 | source[first + 1] << 6 | source[first + 2] << 5
-                                | source[first + 3] << 4 | source[first + 4] << 3 | source[first + 5] << 2
-                                | source[first + 6] << 1 | source[first + 7]
+                            // Pixels are 0 or 1: eight of them, read as one little-endian word,
+                            // times this constant put the first in the top byte's highest bit
+                            // and the eighth in its lowest (every product lands on its own bit,
+                            // so nothing carries).
+                            let word = UInt64(littleEndian: UnsafeRawPointer(source.baseAddress! + first)
+                                .loadUnaligned(as: UInt64.self))
+                            byte = UInt8(truncatingIfNeeded: (word &* 0x8040_2010_0804_0201) >> 56)
                         } else {
                             for bit in 0..<(width - index * 8) where source[first + bit] != 0 {
                                 byte |= UInt8(0x80) >> UInt8(bit)

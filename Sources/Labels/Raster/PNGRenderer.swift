@@ -35,12 +35,17 @@ public struct PNGRenderer: Sendable {
     private func draw(_ run: TextRun, on canvas: inout Bitmap) {
         guard !run.text.isEmpty, let face = FontFace.shared else { return }
         let line = face.render(run.text, lineHeight: run.lineHeight, bold: run.bold)
-        var box = Bitmap(width: max(run.length, 1), height: run.lineHeight)
         let offset = switch run.alignment {
         case .left: 0
         case .center: (run.length - line.width) / 2
         case .right: run.length - line.width
         }
+        guard run.rotation != 0 else {
+            // Upright: straight onto the label, kept inside the run's box.
+            canvas.draw(line, x: run.x + offset, y: run.y, within: (run.x, run.y, max(run.length, 1), run.lineHeight))
+            return
+        }
+        var box = Bitmap(width: max(run.length, 1), height: run.lineHeight)
         box.draw(line, x: offset, y: 0)
         canvas.draw(box.rotated(run.rotation), x: run.x, y: run.y)
     }
