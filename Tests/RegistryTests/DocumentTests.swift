@@ -119,6 +119,28 @@ func lot(_ number: String, _ quantity: Int, expires days: Int) -> StockLine.Pick
         }
     }
 
+    /// The proposal reads the issue order page by page, small pages first: 40 lots of one unit
+    /// take several pages, in order. Unknown products and warehouses, and products without lots,
+    /// are named.
+    @Test(arguments: Backend.available)
+    func aProposalReadsAcrossPagesAndNamesWhatIsMissing(backend: Backend) async throws {
+        try await withStockRegistry(backend) { registry, _ in
+            let picks = (0..<40).map { lot("P\($0)", 1, expires: 10 + $0) }
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "MILK", picks: picks)], header: header()))
+            let proposal = try await registry.proposal(product: "MILK", warehouse: "MAIN", quantity: 30, date: day0)
+            #expect(proposal.map(\.number) == (0..<30).map { "P\($0)" })
+            await expectRefusal(.notFound, "product NOPE does not exist") {
+                _ = try await registry.proposal(product: "NOPE", warehouse: "MAIN", quantity: 1, date: day0)
+            }
+            await expectRefusal(.notFound, "warehouse NOWHERE does not exist") {
+                _ = try await registry.proposal(product: "MILK", warehouse: "NOWHERE", quantity: 1, date: day0)
+            }
+            await expectRefusal(.invalidInput, "BOLT is not tracked by lot or serial") {
+                _ = try await registry.proposal(product: "BOLT", warehouse: "MAIN", quantity: 1, date: day0)
+            }
+        }
+    }
+
     @Test(arguments: Backend.available)
     func issuingMoreThanIsInStockSaysHowMuchThereIs(backend: Backend) async throws {
         try await withStockRegistry(backend) { registry, _ in

@@ -38,7 +38,8 @@ enum Allocation {
         var found: [Candidate] = []
         var covered = 0
         var offset = 0
-        let page = 64
+        // A few lots usually cover a line: the first page is small, the next ones grow.
+        var page = 8
         while covered < quantity {
             // The stock is read per lot by a subquery rather than joined: joined, PostgreSQL
             // misjudges how many lots have stock and sorts every lot of the product (13 ms for
@@ -62,6 +63,7 @@ enum Allocation {
             }
             if rows.count < page { break }
             offset += page
+            page = min(page * 4, 512)
         }
         return found
     }
@@ -74,21 +76,32 @@ extension Registry {
                          customer: String? = nil, minimumShelfLifeDays: Int? = nil) async throws -> [ProposedPick] {
         let date = date ?? today
         return try await store.read { db in
-            guard let (productID, product) = try await Self.fetchProduct(db, article: article) else {
+            // Product, its class's issue method and the warehouse in one round trip (a proposal
+            // is asked for while an operator waits; on PostgreSQL each statement is a round trip).
+            guard let row = try await db.raw("""
+                SELECT p.id AS product_id, c.tracking, c.issue_method,
+                       (SELECT w.id FROM warehouses w WHERE w.code = \(bind: warehouse)) AS warehouse_id
+                FROM products p LEFT JOIN lot_serial_classes c ON c.code = p.class_code
+                WHERE p.article = \(bind: article)
+                """).first() else {
                 throw RegistryError(.notFound, "product \(article) does not exist")
             }
-            let lotSerialClass = try await product.lotSerialClass.asyncMap { try await Self.fetchClass(db, code: $0) } ?? nil
-            guard let lotSerialClass, lotSerialClass.tracking != .none else {
+            let productID = try row.int("product_id")
+            guard let tracking = try row.optionalString("tracking").flatMap(LotSerialClass.Tracking.init(rawValue:)),
+                  tracking != .none,
+                  let issueMethod = try row.optionalString("issue_method").flatMap(LotSerialClass.IssueMethod.init(rawValue:)) else {
                 throw RegistryError(.invalidInput, "product \(article) is not tracked by lot or serial: there is nothing to propose")
             }
-            let warehouseID = try await Posting.warehouse(db, warehouse)
+            guard let warehouseID = try row.optionalInt("warehouse_id") else {
+                throw RegistryError(.notFound, "warehouse \(warehouse) does not exist")
+            }
             var shelfLife = minimumShelfLifeDays ?? 0
             if minimumShelfLifeDays == nil, let customer {
                 shelfLife = try await Posting.partner(db, customer, as: .customer).1.minimumShelfLifeDays ?? 0
             }
             let wanted = try Quantity(quantity).storage
             let candidates = try await Allocation.candidates(db, productID: productID, warehouseID: warehouseID,
-                                                             method: lotSerialClass.issueMethod, quantity: wanted,
+                                                             method: issueMethod, quantity: wanted,
                                                              earliestExpiry: date.adding(days: shelfLife))
             var remaining = wanted
             return candidates.map { candidate in
