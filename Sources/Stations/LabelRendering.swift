@@ -7,8 +7,10 @@ public enum LabelRendering {
     /// Renders `data` with `template` for a printer of `language`.
     ///
     /// The data is checked against the template's fields first. With `verify`, every barcode is
-    /// read back (zbar, libdmtx) and a label whose barcode would not give the data put in is refused.
-    /// Raw templates (.zpl, .epl with placeholders) render only in their own language.
+    /// read back (zbar, libdmtx) and a label whose barcode would not give the data put in is refused;
+    /// a raw ZPL template's barcodes are read as the printer reads them first (subset C dropping
+    /// letters, GS1 data that is not valid). Raw templates (.zpl, .epl with placeholders) render
+    /// only in their own language; raw EPL is not checked.
     public static func render(_ template: Template, _ data: LabelData, language: PrinterLanguage, dpi: Int? = nil,
                               copies: Int? = nil, verify: Bool = true, preview: Bool = false) throws(LabelError) -> Data {
         try template.check(data)
@@ -17,7 +19,10 @@ public enum LabelRendering {
                 throw LabelError(.unsupported,
                     "\(template.name) is a raw \(raw.rawValue) template: it prints only on a \(raw.rawValue) printer, not \(language.rawValue)")
             }
-            return Data(try template.renderRaw(data).utf8)
+            let filled = try template.renderRaw(data)
+            // Raw ZPL is checked field by field as the printer reads it; raw EPL is sent as is.
+            if verify, raw == .zpl { try LabelVerifier().verify(rawZPL: filled) }
+            return Data(filled.utf8)
         }
         let label = try template.layout(data, dpi: dpi, copies: copies)
         if verify { try LabelVerifier().verify(label) }

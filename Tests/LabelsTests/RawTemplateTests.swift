@@ -30,6 +30,62 @@ import Testing
         #expect(try eplTemplate.renderRaw(eplTemplate.sample).contains("B30,180,0,1,2,4,100,B,\"LOT-4711\""))
     }
 
+    // MARK: - Check before print
+
+    static func refusal(_ zpl: String) -> LabelError? {
+        do {
+            try LabelVerifier().verify(rawZPL: zpl)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test func theShippedRawZPLTemplateIsCheckedAndPasses() throws {
+        let template = try TemplateLoader().load(contentsOf: Oracle.templates.appendingPathComponent("raw/lot-label.zpl"))
+        let zpl = try template.renderRaw(template.sample)
+        #expect(try RawZPLBarcodes.barcodes(in: zpl).map(\.name) == ["^BC field at line 8"])
+        try LabelVerifier().verify(rawZPL: zpl)
+        // Hostile data in the barcode field is data: it reads back as written.
+        let hostile = try template.renderRaw(template.sample.setting("lot.number", to: .string("L^XA~JR\\1")))
+        try LabelVerifier().verify(rawZPL: hostile)
+        #expect(try RawZPLBarcodes.barcodes(in: hostile).first?.content == .text("L^XA~JR\\1"))
+    }
+
+    /// The FIELD-NOTES trap: subset C after FNC1 drops letters and the odd digit. The check
+    /// refuses it; the independent ZPL renderer shows the printer would indeed lose them.
+    @Test func subsetCDroppingLettersIsRefusedNamingTheField() async throws {
+        let zpl = "^XA\n^FO40,40^BY2^BCN,100,N,N,N^FD>;>80109501101530003>810LOT123^FS\n^XZ\n"
+        let error = try #require(Self.refusal(zpl))
+        #expect(error.code == .unverified)
+        #expect(error.element == "^BC field at line 2")
+        #expect(error.message.contains("drops 'LOT3'"), "\(error.message)")
+        let rendered = try await Oracle.decode(Data(zpl.utf8), extension: "zpl")
+        let texts = rendered.labels.first?.barcodes.map(\.text) ?? []
+        #expect(!texts.isEmpty && !texts.contains { $0.contains("LOT") }, "\(texts)")
+        // Switching to subset B before the letters is right, and passes.
+        try LabelVerifier().verify(rawZPL: "^XA^FO40,40^BY2^BCN,100,N,N,N^FD>;>80109501101530003>810>6LOT123^FS^XZ")
+    }
+
+    @Test func gs1DataIsCheckedInEveryForm() throws {
+        // ^BX with `_1` FNC1, a wrong GTIN check digit.
+        let bad = try #require(Self.refusal("^XA^FO10,10^BXN,5,200,,,,_^FD_10109501101530004^FS^XZ"))
+        #expect(bad.message.contains("not valid GS1 data"), "\(bad.message)")
+        try LabelVerifier().verify(rawZPL: "^XA^FO10,10^BXN,5,200,,,,_^FD_1010950110153000317270131_110A__B^FS^XZ")
+        let dataMatrix = try RawZPLBarcodes.barcodes(in: "^XA^FO10,10^BXN,5,200,,,,_^FD_1010950110153000317270131_110A__B^FS^XZ")
+        #expect(dataMatrix.first?.symbology == .gs1DataMatrix)
+        // ^BC in GS1 mode takes the bracketed form; a month 13 is refused.
+        try LabelVerifier().verify(rawZPL: "^XA^FO10,10^BCN,80,N,N,N,D^FD(01)09501101530003(10)LOT1^FS^XZ")
+        #expect(Self.refusal("^XA^FO10,10^BCN,80,N,N,N,D^FD(01)09501101530003(17)271331^FS^XZ") != nil)
+    }
+
+    @Test func fieldHexEscapesAreDecodedAndUncheckableBarcodesSaySo() throws {
+        let barcodes = try RawZPLBarcodes.barcodes(in: "^XA^FO10,10^BCN,80,N,N,N^FH\\^FDAB\\5ECD>0^FS^FO10,200^BQN,2,4^FDMA,hello^FS^XZ")
+        #expect(barcodes.map(\.content) == [.text("AB^CD>"), .text("hello")])
+        let pdf = try #require(Self.refusal("^XA^FO10,10^B7N,8,5,,,N^FDtext^FS^XZ"))
+        #expect(pdf.message.contains("^B7 barcodes cannot be checked"), "\(pdf.message)")
+    }
+
     @Test func aRawPlaceholderTheSampleLacksIsRefused() {
         #expect(throws: LabelError.self) {
             try TemplateLoader().loadRaw("^XA^FO1,1^FD{{missing}}^FS^XZ", language: .zpl, sample: .object([:]))

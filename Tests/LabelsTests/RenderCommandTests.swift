@@ -80,6 +80,24 @@ import Testing
         #expect(error?["element"] as? String == "barcode 'datamatrix'")
     }
 
+    /// A user's raw ZPL whose Code 128 would lose the lot's letters (subset C) is refused before
+    /// anything is written, naming the field.
+    @Test func aRawZPLTemplateWhoseBarcodeWouldLoseDataIsRefused() async throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Data("^XA\n^FO40,40^BY2^BCN,100,N,N,N^FD>;>80109501101530003>810{{lot}}^FS\n^XZ\n".utf8)
+            .write(to: folder.appendingPathComponent("bad.zpl"))
+        try Data(#"{"lot": "4711"}"#.utf8).write(to: folder.appendingPathComponent("bad.json"))
+        #expect(try await tracemark(["render", "bad.zpl", "-o", "good.zpl"], in: folder).status == 0)
+        try Data(#"{"lot": "LOT4711"}"#.utf8).write(to: folder.appendingPathComponent("data.json"))
+        let run = try await tracemark(["render", "bad.zpl", "--data", "data.json", "-o", "out.zpl", "--json"], in: folder)
+        #expect(run.status == 1)
+        let error = try JSONSerialization.jsonObject(with: Data(run.stderr.utf8)) as? [String: Any]
+        #expect(error?["code"] as? String == "unverified", "\(run.stderr)")
+        #expect(error?["element"] as? String == "^BC field at line 2")
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("out.zpl").path))
+    }
+
     /// Product and lot from the registry (SQLite), partner and quantity from --data.
     @Test func renderTakesTheLotFromTheRegistry() async throws {
         let folder = try temporaryFolder()

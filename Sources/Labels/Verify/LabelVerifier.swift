@@ -15,14 +15,37 @@ public struct LabelVerifier: Sendable {
     public func verify(_ label: LabelLayout) throws(LabelError) {
         for item in label.items {
             guard case .barcode(let barcode) = item else { continue }
-            let expected = Self.expected(barcode)
-            let read = try Self.read(barcode)
-            guard read.contains(expected) else {
-                let got = read.first.map { "'\(Self.printable($0))'" } ?? "nothing"
-                throw LabelError(
-                    .unverified, "reads back as \(got), not '\(Self.printable(expected))'; the label was not printed",
-                    element: barcode.name)
+            try check(barcode)
+        }
+    }
+
+    /// Check before print for a filled raw ZPL label: each barcode's data, read as the printer
+    /// will read it (``RawZPLBarcodes``), must be what its field says and valid for its
+    /// symbology (GS1 data included), and a symbol drawn from it must read back to it.
+    ///
+    /// - Throws: ``LabelError`` (`unverified`) naming the field (`^BC field at line 8`).
+    public func verify(rawZPL zpl: String) throws(LabelError) {
+        for barcode in try RawZPLBarcodes.barcodes(in: zpl) {
+            let (size, encoded): (SymbolSize, SymbolMatrix?)
+            do {
+                (size, encoded) = try SymbolSizes.size(of: barcode.content, as: barcode.symbology)
+            } catch {
+                throw LabelError(.unverified, "\(error.message); the label was not printed", element: barcode.name)
             }
+            try check(BarcodeItem(x: 0, y: 0, symbology: barcode.symbology, content: barcode.content, symbolSize: size,
+                                  encoded: encoded, module: barcode.symbology.isMatrix ? 4 : 3, height: 80,
+                                  humanReadable: nil, name: barcode.name))
+        }
+    }
+
+    private func check(_ barcode: BarcodeItem) throws(LabelError) {
+        let expected = Self.expected(barcode)
+        let read = try Self.read(barcode)
+        guard read.contains(expected) else {
+            let got = read.first.map { "'\(Self.printable($0))'" } ?? "nothing"
+            throw LabelError(
+                .unverified, "reads back as \(got), not '\(Self.printable(expected))'; the label was not printed",
+                element: barcode.name)
         }
     }
 
