@@ -50,6 +50,9 @@ static inline unsigned char *tm_png_encode_gray(const unsigned char *pixels, uns
     png_set_IHDR(png, info, width, height, bit_depth, PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE,
                  PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
     png_set_pHYs(png, info, pixels_per_metre, pixels_per_metre, PNG_RESOLUTION_METER);
+    /* A 1-bit label compresses almost as well at level 1 as at the default 6, and deflate was a
+       third of the time of rendering a label to PNG. */
+    png_set_compression_level(png, 1);
     png_write_info(png, info);
     for (unsigned int y = 0; y < height; y++) {
         png_write_row(png, (png_const_bytep)(pixels + (size_t)y * stride));
