@@ -55,6 +55,28 @@ public struct ElementStringBuilder: Sendable {
         return ElementString(ordered: (fixed + variable).map { AIElement(ai: $0.entry.ai, value: $0.value) })
     }
 
+    /// Checks only the rules between AIs (required and excluded AIs, repeats, signed keys) for
+    /// elements whose values are already valid, e.g. the AIs of several barcodes of one label,
+    /// each built without ``checksRequiredAIs``: the values are not checked again.
+    ///
+    /// - Throws: ``GS1Error`` as ``build(_:)`` does for these rules.
+    public func checkAssociations(_ elements: [AIElement]) throws(GS1Error) {
+        guard !elements.isEmpty else { return }
+        var items: [ParseRun.Item] = []
+        items.reserveCapacity(elements.count)
+        for element in elements {
+            let entry = try withBytes(element.ai) { ai throws(GS1Error) -> AIEntry in
+                guard let entry = AIDictionary.standard.entry(exactly: ai, permitUnknown: permitsUnknownAIs) else {
+                    throw GS1Error(.unknownAI, "unknown AI (\(element.ai))", ai: element.ai, position: nil)
+                }
+                return entry
+            }
+            items.append(ParseRun.Item(entry: entry, value: element.value, position: nil, pathOrder: nil))
+        }
+        var checker = ValueChecker(context: LintContext(currentYear: (today ?? CalendarDate.todayUTC()).year), lenient: false)
+        try AssociationRules.check(items, checksRequiredAIs: checksRequiredAIs, checker: &checker)
+    }
+
     /// Builds from `(AI, value)` pairs, e.g. `[("01", "09501101530003"), ("10", "ABC123")]`.
     public func build(_ pairs: [(ai: String, value: String)]) throws(GS1Error) -> ElementString {
         try build(pairs.map { AIElement(ai: $0.ai, value: $0.value) })

@@ -28,6 +28,20 @@ import Testing
         #expect(throws: GS1Error.self) { try builder.build([("01", "09501101530003"), ("02", "09501101530003"), ("37", "1")]) }
     }
 
+    /// The rules between AIs alone, for AIs checked one barcode at a time: (10) needs (01) or
+    /// (02); (01) and (02) exclude each other; the values are not looked at again.
+    @Test func associationsAloneAreCheckedWithoutTheValues() throws {
+        let builder = ElementStringBuilder()
+        try builder.checkAssociations([AIElement(ai: "01", value: "09501101530003"), AIElement(ai: "10", value: "A")])
+        #expect(throws: GS1Error.self) { try builder.checkAssociations([AIElement(ai: "10", value: "A")]) }
+        #expect(throws: GS1Error.self) {
+            try builder.checkAssociations([AIElement(ai: "01", value: "09501101530003"), AIElement(ai: "02", value: "09501101530003")])
+        }
+        #expect(throws: GS1Error.self) { try builder.checkAssociations([AIElement(ai: "99999", value: "x")]) }
+        // A wrong check digit is the value's business, checked when each barcode was built.
+        try builder.checkAssociations([AIElement(ai: "01", value: "09501101530004")])
+    }
+
     @Test func whatIsBuiltParsesBackTheSame() throws {
         let data = try builder.build([("01", "09501101530003"), ("10", "L(1)"), ("17", "270100"), ("8001", "12341234512398")])
         var options = GS1Parser.Options.strict

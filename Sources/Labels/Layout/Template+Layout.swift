@@ -43,7 +43,9 @@ extension Template {
         }
         guard !all.isEmpty else { return }
         do {
-            _ = try ElementStringBuilder().build(all)
+            // Each barcode's values were checked when it was built; what is left are the rules
+            // between the AIs of all of them.
+            try ElementStringBuilder().checkAssociations(all)
         } catch {
             throw LabelError(.unencodable, "the GS1 AIs of the label together: \(error.message)", file: file)
         }

@@ -21,9 +21,29 @@ struct SymbolSize: Hashable, Sendable {
 /// target, EAN/UPC/ITF/Code 39 by ``BarcodeContent``); only data whose shape libzint accepted
 /// before is sized from memory.
 enum SymbolSizes {
+    /// The shape with a digest computed once (hashing an array of bytes feeds the hasher one
+    /// byte at a time, which cost more than the rest of the look-up).
     private struct Key: Hashable {
         let symbology: Symbology
         let shape: [UInt8]
+        let digest: UInt64
+
+        init(symbology: Symbology, shape: [UInt8]) {
+            self.symbology = symbology
+            self.shape = shape
+            var digest: UInt64 = 0xCBF2_9CE4_8422_2325  // FNV-1a
+            for byte in shape { digest = (digest ^ UInt64(byte)) &* 0x0100_0000_01B3 }
+            self.digest = digest
+        }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(symbology)
+            hasher.combine(digest)
+        }
+
+        static func == (lhs: Key, rhs: Key) -> Bool {
+            lhs.digest == rhs.digest && lhs.symbology == rhs.symbology && lhs.shape == rhs.shape
+        }
     }
 
     /// Enough for the few shapes of a run's data; cleared when full rather than tracked.
