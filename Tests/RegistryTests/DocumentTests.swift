@@ -129,6 +129,12 @@ func lot(_ number: String, _ quantity: Int, expires days: Int) -> StockLine.Pick
             _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "MILK", picks: picks)], header: header()))
             let proposal = try await registry.proposal(product: "MILK", warehouse: "MAIN", quantity: 30, date: day0)
             #expect(proposal.map(\.number) == (0..<30).map { "P\($0)" })
+            #expect(try await registry.proposal(product: "MILK", warehouse: "MAIN", quantity: 3, date: day0).map(\.number) == ["P0", "P1", "P2"])
+            // The class changes its method: the next proposal follows it.
+            var food = try await registry.lotSerialClass("FOOD")
+            food.issueMethod = .lifo
+            _ = try await registry.updateClass(food)
+            #expect(try await registry.proposal(product: "MILK", warehouse: "MAIN", quantity: 3, date: day0).map(\.number) == ["P39", "P38", "P37"])
             await expectRefusal(.notFound, "product NOPE does not exist") {
                 _ = try await registry.proposal(product: "NOPE", warehouse: "MAIN", quantity: 1, date: day0)
             }
