@@ -3,18 +3,17 @@ import Foundation
 import Glibc
 #endif
 
-/// A loopback TCP port that is bound but never listens: connecting to it is refused at once,
-/// like a printer that is switched off. Holding the port keeps tests running side by side from
-/// being given it, which a stopped listener's port cannot promise.
-final class ClosedPort: Sendable {
+/// A TCP socket bound to a free port on 127.0.0.1, listening or not.
+struct LoopbackSocket {
+    let descriptor: Int32
     let port: Int
-    private let descriptor: Int32
 
     struct Failure: Error, CustomStringConvertible {
         let description: String
     }
 
-    init() throws {
+    /// Binds to a port the kernel chooses; with `backlog`, listens too.
+    static func bind(listening backlog: Int32? = nil) throws -> LoopbackSocket {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket: \(String(cString: strerror(errno)))") }
         var address = sockaddr_in()
@@ -22,18 +21,32 @@ final class ClosedPort: Sendable {
         address.sin_port = 0
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
+        let ready = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+                Glibc.bind(fd, pointer, length) == 0 && (backlog.map { listen(fd, $0) == 0 } ?? true)
+                    && getsockname(fd, pointer, &length) == 0
             }
         }
-        guard bound else {
-            let text = String(cString: strerror(errno))
+        guard ready else {
+            let reason = String(cString: strerror(errno))
             close(fd)
-            throw Failure(description: "bind: \(text)")
+            throw Failure(description: "bind\(backlog == nil ? "" : "/listen") on 127.0.0.1: \(reason)")
         }
-        descriptor = fd
-        port = Int(UInt16(bigEndian: address.sin_port))
+        return LoopbackSocket(descriptor: fd, port: Int(UInt16(bigEndian: address.sin_port)))
+    }
+}
+
+/// A loopback TCP port that is bound but never listens: connecting to it is refused at once,
+/// like a printer that is switched off. Holding the port keeps tests running side by side from
+/// being given it, which a stopped listener's port cannot promise.
+final class ClosedPort: Sendable {
+    let port: Int
+    private let descriptor: Int32
+
+    init() throws {
+        let socket = try LoopbackSocket.bind()
+        descriptor = socket.descriptor
+        port = socket.port
     }
 
     deinit {
