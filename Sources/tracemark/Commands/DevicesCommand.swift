@@ -36,13 +36,7 @@ struct DevicesCommand: AsyncParsableCommand {
             usbError = error.message
         }
         let serial = await DeviceDiscovery.serialPorts()
-        var cups: [CUPSQueue] = []
-        var cupsError: String?
-        do {
-            cups = try await CUPSClient(connectTimeout: 2, requestTimeout: 10).queues()
-        } catch {
-            cupsError = error.message
-        }
+        let (cups, cupsError) = await listCUPSQueues()
         let listing = Listing(usb: usb, serial: serial, usbError: usbError, cups: cups, cupsError: cupsError)
         try options.emit(listing) {
             var out = "USB\n"

@@ -65,13 +65,7 @@ struct PrintersCommand: AsyncParsableCommand {
                            labelCounter: status.labelCounter)
             }
             // The CUPS queues of the server libcups is set to use, configured here or not.
-            var queues: [CUPSQueue] = []
-            var cupsProblem: String?
-            do {
-                queues = try await CUPSClient(connectTimeout: 2, requestTimeout: 10).queues()
-            } catch {
-                cupsProblem = error.message
-            }
+            let (queues, cupsProblem) = await listCUPSQueues()
             try options.emit(Listing(printers: rows, cupsQueues: queues, cupsError: cupsProblem)) {
                 var out = table(["PRINTER", "URI", "LANGUAGE", "DPI", "STATE", "QUEUED", "HELD", "STATUS"], rows.map {
                     [$0.name, $0.uri, $0.language, String($0.dpi), $0.state, String($0.queued), String($0.held), $0.status]
