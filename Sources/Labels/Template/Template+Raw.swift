@@ -68,17 +68,11 @@ extension Template {
         return head + "^FH\\" + tail + escape(value, indicator: UInt8(ascii: "\\"))
     }
 
-    private static func escape(_ value: String, indicator indicatorByte: UInt8) -> String {
+    /// `value` on one line, hex-escaped with the field's `^FH` character.
+    private static func escape(_ value: String, indicator: UInt8) -> String {
         let flat = value.replacingOccurrences(of: "\r\n", with: " ").replacingOccurrences(of: "\n", with: " ")
-        let digits = Array("0123456789ABCDEF".utf8)
         var out = [UInt8]()
-        for byte in flat.utf8 {
-            if byte == 0x5E || byte == 0x7E || byte == indicatorByte || byte < 0x20 || byte == 0x7F {
-                out += [indicatorByte, digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]]
-            } else {
-                out.append(byte)
-            }
-        }
+        ZPLEscaping.appendHex(flat, indicator: indicator, to: &out)
         return String(decoding: out, as: UTF8.self)
     }
 }

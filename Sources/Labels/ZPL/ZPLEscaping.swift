@@ -9,16 +9,20 @@ enum ZPLEscaping {
     /// The `^FH` escape character.
     static let hexIndicator: UInt8 = UInt8(ascii: "\\")
 
-    /// Appends `value` with `^`, `~`, `\` and control characters written as `\XX`. UTF-8 text
+    /// Appends `value` with `^`, `~`, the escape character and control characters written as
+    /// `\XX` (or with the field's own `^FH` character: a raw template may use `_`). UTF-8 text
     /// passes as is (the label is `^CI28`).
-    static func appendHex(_ value: String, to out: inout [UInt8]) {
+    static func appendHex(_ value: String, indicator: UInt8 = hexIndicator, to out: inout [UInt8]) {
+        func needsEscape(_ byte: UInt8) -> Bool {
+            byte == 0x5E || byte == 0x7E || byte == indicator || byte < 0x20 || byte == 0x7F
+        }
         guard value.utf8.contains(where: needsEscape) else {
             out.append(contentsOf: value.utf8)
             return
         }
         for byte in value.utf8 {
             if needsEscape(byte) {
-                out.append(hexIndicator)
+                out.append(indicator)
                 out.append(hexDigit(byte >> 4))
                 out.append(hexDigit(byte & 0x0F))
             } else {
@@ -29,10 +33,6 @@ enum ZPLEscaping {
 
     private static func hexDigit(_ nibble: UInt8) -> UInt8 {
         nibble < 10 ? 48 + nibble : 55 + nibble
-    }
-
-    private static func needsEscape(_ byte: UInt8) -> Bool {
-        byte == 0x5E || byte == 0x7E || byte == hexIndicator || byte < 0x20 || byte == 0x7F
     }
 
     /// `value` with each `_` doubled: `^BX` data with `_` as its escape character.
