@@ -84,7 +84,7 @@ enum SymbolSizes {
         }
         switch content {
         case .gs1(let elements):
-            out.reserveCapacity(elements.raw.utf8.count + 4 * elements.elements.count)
+            out.reserveCapacity(elements.elements.reduce(0) { $0 + $1.ai.utf8.count + $1.value.utf8.count + 2 })
             for element in elements.elements {
                 out.append(0x5B)
                 out += element.ai.utf8

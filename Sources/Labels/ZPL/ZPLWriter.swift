@@ -161,29 +161,8 @@ struct ZPLText {
 
     mutating func append(_ string: String) { bytes.append(contentsOf: string.utf8) }
 
-    mutating func append(_ number: Int) {
-        if number < 0 {
-            append(String(number))
-            return
-        }
-        if number < 10 {
-            bytes.append(UInt8(48 + number))
-            return
-        }
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var count = 0
-        var rest = number
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            while rest > 0 {
-                buffer[count] = UInt8(48 + rest % 10)
-                rest /= 10
-                count += 1
-            }
-            for index in stride(from: count - 1, through: 0, by: -1) { bytes.append(buffer[index]) }
-        }
-    }
+    /// A number's digits (a small string: no allocation).
+    mutating func append(_ number: Int) { bytes.append(contentsOf: String(number).utf8) }
 
     /// `^FO` with the field origin.
     mutating func origin(_ x: Int, _ y: Int) {
