@@ -56,22 +56,20 @@ enum DocumentsBenchmark {
         _ = try await registry.addProduct(Product(article: "PROPOSAL", lotSerialClass: "LOT"))
         let base = CalendarDate(year: 2027, month: 1, day: 1)!
         var generator = SplitMix64(seed: 42)
-        // Serials: product S(i % 100); lots: product L(i % 100), 1,000 units each.
-        func rows(_ count: Int, _ make: (Int, inout SplitMix64) -> (product: String, kind: String, number: String, expiry: String, quantity: Int))
-            -> [(String, String, String, String, Int)] {
-            (0..<count).map { index in
-                let row = make(index, &generator)
-                return (row.product, row.kind, row.number, row.expiry, row.quantity)
-            }
+        // Serials: product S(i % 100); lots: product L(i % 100). Their quantities are set by
+        // `insert` from the kind and number.
+        func rows(_ count: Int, _ make: (Int, inout SplitMix64) -> (product: String, kind: String, number: String, expiry: String))
+            -> [(String, String, String, String)] {
+            (0..<count).map { index in make(index, &generator) }
         }
         let serialRows = rows(serials) { index, random in
-            ("S\(index % serialProducts)", "serial", "SN\(index)", base.adding(days: Int(random.next() % 700)).description, 1)
+            ("S\(index % serialProducts)", "serial", "SN\(index)", base.adding(days: Int(random.next() % 700)).description)
         }
         let lotRows = rows(lots) { index, random in
-            ("L\(index % lotProducts)", "lot", "LOT\(index)", base.adding(days: Int(random.next() % 700)).description, 1000)
+            ("L\(index % lotProducts)", "lot", "LOT\(index)", base.adding(days: Int(random.next() % 700)).description)
         }
         let proposalRows = rows(10_000) { index, random in
-            ("PROPOSAL", "lot", "P\(index)", base.adding(days: Int(random.next() % 700)).description, 10)
+            ("PROPOSAL", "lot", "P\(index)", base.adding(days: Int(random.next() % 700)).description)
         }
         try await insert(registry, serialRows + lotRows + proposalRows)
         // After a bulk load the planner's statistics are stale (PostgreSQL autovacuum would catch up later).
@@ -80,7 +78,7 @@ enum DocumentsBenchmark {
 
     /// Inserts the lots and serials 1,000 rows a statement with their product ids looked up
     /// once, then their stock in MAIN with one INSERT … SELECT.
-    static func insert(_ registry: Registry, _ rows: [(String, String, String, String, Int)]) async throws {
+    static func insert(_ registry: Registry, _ rows: [(String, String, String, String)]) async throws {
         let products = try await registry.store.read { db in
             try await db.raw("SELECT id, article FROM products").all().map {
                 (try $0.decode(column: "article", as: String.self), try $0.decode(column: "id", as: Int.self))
@@ -95,7 +93,7 @@ enum DocumentsBenchmark {
             try await registry.store.write { db in
                 var insert = db.insert(into: "lot_serials")
                     .columns("product_id", "kind", "number", "expiry", "status", "flagged", "origin", "created_at", "sort_key", "received_at")
-                for (product, kind, number, expiry, _) in chunk {
+                for (product, kind, number, expiry) in chunk {
                     guard let id = productIDs[product] else { throw BenchmarkFailure("no product \(product)") }
                     insert = insert.values(SQLBind(id), SQLBind(kind), SQLBind(number), SQLBind(expiry), SQLBind("available"),
                                            SQLBind(0), SQLBind("entered"), SQLBind(created), SQLBind(number), SQLBind(created))
