@@ -264,8 +264,10 @@ import Testing
     // MARK: - Following
 
     @Test func followWaitsUntilTheLabelsArePrinted() async throws {
-        // Two seconds of printing: long enough to be measured on a loaded machine.
-        let simulator = try await SimulatedPrinter.start(.init(labelsPerSecond: 10))
+        // Five seconds of printing, so that labels are still printing when follow starts even
+        // when a loaded machine takes seconds to send the job (at two seconds, one CI run's send
+        // took 1.7 s and left follow nothing to wait for).
+        let simulator = try await SimulatedPrinter.start(.init(labelsPerSecond: 4))
         let printer = transport(simulator)
         let job = payload(20)
         let delivery = try await printer.send(job, prepared: { _ in })
