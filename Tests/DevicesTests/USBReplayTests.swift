@@ -307,8 +307,11 @@ struct USBReplayTests {
         let db = folder.appendingPathComponent("registry.sqlite").path
         let demo = try await CommandRunner.run(CommandRunner.tracemark.path, ["demo", "--db", db])
         try #require(demo.status == 0, "\(demo.stderr)")
+        // The lot the demo's receipt made: its name carries the month the demo ran in.
+        let receiptLine = try #require(demo.stdout.split(separator: "\n").first { $0.hasPrefix("Receipt ") })
+        let received = try #require(receiptLine.split(separator: ": ").last?.split(separator: ", ").first)
         let run = try await CommandRunner.run(CommandRunner.tracemark.path, ["scan", "--device", "stdin", "--json", "--db", db],
-                                              stdin: "]C10109501101530003\u{1D}10L2611-0003\nSN1000006\n]C101bad\n")
+                                              stdin: "]C10109501101530003\u{1D}10\(received)\nSN1000006\n]C101bad\n")
         #expect(run.status == 0, "\(run.stderr)")
         let lines = run.stdout.split(separator: "\n").map { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         #expect(lines.count == 3)

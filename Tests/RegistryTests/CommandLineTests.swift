@@ -134,7 +134,13 @@ extension CommandLineTests {
         #expect(numbers == ["SN-0008", "SN-0009", "SN-0010", "SN-0011", "SN-0100"])
 
         let csv = FileManager.default.temporaryDirectory.appendingPathComponent("lines-\(UUID().uuidString).csv")
-        try "product,quantity,number,expiry\nMILK,10,L-1,2030-01-31\nMILK,5,L-2,2030-02-28\n".write(to: csv, atomically: true, encoding: .utf8)
+        // Expiry dates relative to today: goods received must not have expired, whenever the suite runs.
+        func inDays(_ days: Int) -> String {
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = [.withFullDate]
+            return formatter.string(from: Date().addingTimeInterval(Double(days) * 86_400))
+        }
+        try "product,quantity,number,expiry\nMILK,10,L-1,\(inDays(400))\nMILK,5,L-2,\(inDays(430))\n".write(to: csv, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: csv) }
         #expect(try await tracemark("receive", "--warehouse", "MAIN", "--file", csv.path, db: db).status == 0)
         let stock = try await tracemark("stock", "--product", "MILK", db: db)
@@ -163,22 +169,28 @@ extension CommandLineTests {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let db = folder.appendingPathComponent("registry.sqlite").path
-        #expect(try await tracemark("demo", db: db).status == 0)
+        let demo = try await tracemark("demo", db: db)
+        #expect(demo.status == 0, "\(demo.stderr)")
+        // The demo names its lots after the month it runs in ("L{yy}{MM}-{counter:4}"): take the
+        // lot its receipt made from what it printed, never from today's calendar.
+        let receiptLine = try #require(demo.stdout.split(separator: "\n").first { $0.hasPrefix("Receipt ") })
+        let lot = try #require(receiptLine.split(separator: ": ").last?.split(separator: ", ").first.map(String.init))
+        #expect(lot.hasPrefix("L") && lot.hasSuffix("-0003"), "\(receiptLine)")
 
         let sold = try await tracemark("resolve", "SN1000006", db: db)
         #expect(sold.status == 0, "\(sold.stderr)")
         #expect(sold.stdout.contains("SERIAL  SN1000006 of PUMP-200"))
         #expect(sold.stdout.contains("notInStock: serial SN1000006 of PUMP-200 is not in stock: last issue ISS-000001 to BUILDCO"))
 
-        let json = try await tracemark("resolve", "(01)09501101530003(10)L2611-0003", "--json", db: db)
+        let json = try await tracemark("resolve", "(01)09501101530003(10)\(lot)", "--json", db: db)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         #expect(object["subject"] as? String == "lot")
-        #expect((object["lotSerial"] as? [String: Any])?["number"] as? String == "L2611-0003")
+        #expect((object["lotSerial"] as? [String: Any])?["number"] as? String == lot)
 
         let malformed = try await tracemark("resolve", "]C10109501101530003(17)", db: db)
         #expect(malformed.status == 1 && malformed.stderr.contains("cannot be read"), "\(malformed.stderr)")
 
-        let lines = "]C10109501101530003\u{1D}10L2611-0003\r\n]C1011234\n\nPUMP-200\n"
+        let lines = "]C10109501101530003\u{1D}10\(lot)\r\n]C1011234\n\nPUMP-200\n"
         let stream = try await Self.runAsync(["resolve", "--stdin", "--json", "--db", db], input: lines)
         #expect(stream.status == 0, "\(stream.stderr)")
         let answers = stream.stdout.split(separator: "\n").map { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
