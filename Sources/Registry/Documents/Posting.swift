@@ -86,7 +86,8 @@ struct Posting {
         guard let (id, product) = try await Registry.fetchProduct(db, article: article) else {
             throw RegistryError(.notFound, "product \(article) does not exist")
         }
-        let lotSerialClass = try await product.lotSerialClass.asyncMap { try await Registry.fetchClass(db, code: $0) } ?? nil
+        // Shared until the posting commits: a class change waits for it (and it for the change).
+        let lotSerialClass = try await product.lotSerialClass.asyncMap { try await Registry.fetchClass(db, code: $0, lock: .share) } ?? nil
         let context = ProductContext(id: id, product: product, lotSerialClass: lotSerialClass)
         products[article] = context
         return context

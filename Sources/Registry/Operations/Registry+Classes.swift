@@ -28,7 +28,9 @@ extension Registry {
     public func updateClass(_ lotSerialClass: LotSerialClass) async throws -> LotSerialClass {
         try lotSerialClass.validate()
         return try await store.write { db in
-            guard let old = try await Self.fetchClass(db, code: lotSerialClass.code) else {
+            // Locked first: postings of the class wait, and the stock and collision checks below
+            // see every posting that committed before.
+            guard let old = try await Self.fetchClass(db, code: lotSerialClass.code, lock: .update) else {
                 throw RegistryError(.notFound, "class \(lotSerialClass.code) does not exist")
             }
             var saved = lotSerialClass
@@ -154,8 +156,40 @@ extension Registry {
             """).run()
     }
 
-    static func fetchClass(_ db: any SQLDatabase, code: String) async throws -> LotSerialClass? {
-        try await db.raw("SELECT * FROM lot_serial_classes WHERE code = \(bind: code)").first().map(decodeClass)
+    static func fetchClass(_ db: any SQLDatabase, code: String, lock: RowLock = .none) async throws -> LotSerialClass? {
+        try await db.raw("SELECT * FROM lot_serial_classes WHERE code = \(bind: code)\(unsafeRaw: lock.clause(db))").first().map(decodeClass)
+    }
+
+    /// How a read locks the rows it reads until the transaction ends, on PostgreSQL (SQLite lets
+    /// one writer in at a time, so a write transaction has every row to itself already).
+    enum RowLock {
+        case none
+        /// Others may read and share it, not change it: postings hold their class this way, so
+        /// that a class change waits for them and they for it.
+        case share
+        /// Nobody else may share or change it: a class change holds its class this way.
+        case update
+
+        func clause(_ db: any SQLDatabase) -> String {
+            guard db.dialect.name == "postgresql" else { return "" }
+            switch self {
+            case .none: return ""
+            case .share: return " FOR SHARE"
+            case .update: return " FOR UPDATE"
+            }
+        }
+    }
+
+    /// Serialises voiding a product's numbers with everything that creates them (generation,
+    /// receipts, registration, blocks), on PostgreSQL: creators hold the lock shared, voiding holds
+    /// it alone, so a number is either voided before a creator checks it or created before the
+    /// voiding checks it — never both. Held until the transaction ends. (SQLite: one writer at a
+    /// time already.)
+    static func lockNumbers(_ db: any SQLDatabase, productID: Int, exclusive: Bool) async throws {
+        guard db.dialect.name == "postgresql" else { return }
+        let function = exclusive ? "pg_advisory_xact_lock" : "pg_advisory_xact_lock_shared"
+        // Key space 0x544D ("TM") numbers locks by product id.
+        try await db.raw("SELECT \(unsafeRaw: function)(21581, CAST(\(bind: productID) AS INTEGER)) AS locked").run()
     }
 
     static func decodeClass(_ row: any SQLRow) throws -> LotSerialClass {

@@ -102,6 +102,30 @@ extension Registry {
         return GeneratedNumbers(product: article, series: seriesCode, numbers: generated.map(\.0), skipped: skipped)
     }
 
+    /// The numbers that the next ``generate(product:count:date:expiry:production:reference:)`` of
+    /// `count` would make, if no other generation came first and none of them existed: a
+    /// production run renders its labels from them before the transaction that makes the numbers,
+    /// instead of holding the write lock while it renders. Reads only; may be fewer than `count`
+    /// where the counter would run out (the generation itself then refuses).
+    public func upcomingNumbers(product article: String, count: Int, date: CalendarDate) async throws -> [String] {
+        try await store.read { db in
+            guard let (productID, product) = try await Self.fetchProduct(db, article: article) else {
+                throw RegistryError(.notFound, "product \(article) does not exist")
+            }
+            guard let code = product.lotSerialClass, let lotSerialClass = try await Self.fetchClass(db, code: code),
+                  lotSerialClass.tracking != .none, let format = try lotSerialClass.numberFormat() else { return [] }
+            guard format.hasCounter else { return [try format.format(counter: nil, date: date)] }
+            var next = product.counterStart ?? 1
+            let series: String? = lotSerialClass.counterScope == .shared
+                ? lotSerialClass.counterSeries
+                : try await db.raw("SELECT counter_series FROM products WHERE id = \(bind: productID)").first()?.optionalString("counter_series")
+            if let series, let found = try await Self.fetchSeries(db, code: series) { next = found.next }
+            let last = min(next + max(0, count) - 1, format.counterCapacity ?? Int.max)
+            guard next <= last else { return [] }
+            return try (next...last).map { try format.format(counter: $0, date: date) }
+        }
+    }
+
     private func appendRun(_ db: any SQLDatabase, _ series: String, _ first: Int, _ last: Int, taken: Bool,
                            article: String, reference: String) async throws {
         try await appendLedger(db, series: series, first: first, last: last, kind: taken ? .issued : .voided,
@@ -131,6 +155,7 @@ extension Registry {
     /// The numbers among `candidates` that exist for the product (or anywhere, for globally unique
     /// classes) or were voided for it.
     static func existingNumbers(_ db: any SQLDatabase, productID: Int, global: Bool, _ candidates: [String]) async throws -> Set<String> {
+        try await lockNumbers(db, productID: productID, exclusive: false)
         var found = Set<String>()
         var start = 0
         while start < candidates.count {

@@ -144,6 +144,8 @@ extension Registry {
             guard let (productID, _) = try await Self.fetchProduct(db, article: article) else {
                 throw RegistryError(.notFound, "product \(article) does not exist")
             }
+            // Alone: no generation or receipt of this product's numbers is between its check and its insert.
+            try await Self.lockNumbers(db, productID: productID, exclusive: true)
             try await Self.refuseRetired(db, productID: productID, article: article, number: number)
             if let row = try await db.raw("SELECT id FROM lot_serials WHERE product_id = \(bind: productID) AND number = \(bind: number)").first() {
                 let id = try row.int("id")
@@ -172,7 +174,7 @@ extension Registry {
         guard let (id, product) = try await fetchProduct(db, article: article) else {
             throw RegistryError(.notFound, "product \(article) does not exist")
         }
-        guard let code = product.lotSerialClass, let lotSerialClass = try await fetchClass(db, code: code),
+        guard let code = product.lotSerialClass, let lotSerialClass = try await fetchClass(db, code: code, lock: .share),
               lotSerialClass.tracking != .none else {
             throw RegistryError(.invalidInput, "product \(article) is not tracked by lot or serial (its class is \(product.lotSerialClass ?? "none"))")
         }
@@ -180,6 +182,7 @@ extension Registry {
     }
 
     static func refuseRetired(_ db: any SQLDatabase, productID: Int, article: String, number: String) async throws {
+        try await lockNumbers(db, productID: productID, exclusive: false)
         if let row = try await db.raw("""
             SELECT reason, retired_at FROM retired_numbers WHERE product_id = \(bind: productID) AND number = \(bind: number)
             """).first() {
