@@ -7,7 +7,7 @@ public struct PrintingError: Error, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
             case invalidConfiguration, notFound, unreachable, notReady, interrupted, timeout
-            case cups, io, invalidState, database
+            case cups, io, invalidState, database, invalidRequest, leaseLost
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -32,6 +32,10 @@ public struct PrintingError: Error, Sendable, CustomStringConvertible {
         public static let invalidState = Code(.invalidState)
         /// The spool's database failed.
         public static let database = Code(.database)
+        /// A print request the spool refuses as it is (no label, too many labels or copies).
+        public static let invalidRequest = Code(.invalidRequest)
+        /// A printer worker lost its lease to another worker: it stops touching that printer's jobs.
+        public static let leaseLost = Code(.leaseLost)
 
         public var description: String { base.rawValue }
     }

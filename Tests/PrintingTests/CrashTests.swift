@@ -8,44 +8,6 @@ import Testing
 
 /// `tracemark` killed with SIGKILL while it sends: nothing is lost, nothing printed twice.
 @Suite struct CrashTests {
-    /// Starts `tracemark ARGUMENTS`, with its output thrown away.
-    static func start(_ arguments: [String]) throws -> Process {
-        let process = Process()
-        process.executableURL = Tools.tracemark
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return process
-    }
-
-    /// Starts `tracemark ARGUMENTS` once per delay and kills it with SIGKILL after that delay
-    /// (unless it ended by itself), then runs it once more to its end. Returns how many runs were
-    /// killed and the last run's exit status. Runs on a thread of its own: waiting blocks.
-    static func killRepeatedly(_ arguments: [String], after delays: [Int]) async throws -> (Int, Int32) {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread {
-                do {
-                    var kills = 0
-                    for delay in delays {
-                        let process = try start(arguments)
-                        Thread.sleep(forTimeInterval: Double(delay) / 1000)
-                        if process.isRunning {
-                            kill(process.processIdentifier, SIGKILL)
-                            kills += 1
-                        }
-                        process.waitUntilExit()
-                    }
-                    let last = try start(arguments)
-                    last.waitUntilExit()
-                    continuation.resume(returning: (kills, last.terminationStatus))
-                } catch {
-                    continuation.resume(throwing: error)
-                }
-            }.start()
-        }
-    }
-
     @Test(arguments: Backend.available)
     func killingTheSenderMidRunLosesNoLabelAndPrintsNoneTwice(backend: Backend) async throws {
         try await withSpool(backend) { registry, spool, database in
@@ -59,8 +21,11 @@ import Testing
                                               requestedBy: "line 1").run(registry: registry, spool: spool)
             let arguments = ["jobs", "run", "--until-idle", "--printer", printer.name, "--batch", "20", "--poll", "0.01",
                              "--db", database.location]
-            // Kill the sender three times at different points of the run, then let a last one finish.
-            let (kills, status) = try await Self.killRepeatedly(arguments, after: [250, 400, 600])
+            // Kill the sender three times at different points of the run (its first label printed,
+            // then 300 and 600), then let a last one finish.
+            let (kills, status) = try await TracemarkProcess.killAtProgress(arguments, marks: [1, 300, 600]) {
+                try await spool.jobs(printer: printer.name, states: [.done], limit: count).count
+            }
             #expect(status == 0)
 
             let jobs = try await spool.jobs(printer: printer.name, limit: count + 10)

@@ -21,7 +21,9 @@ import Testing
                                               "--printer", "out", "--db", db)
             #expect(printed.status == 0, "\(printed.stderr)")
             #expect(printed.stdout.contains("job 1 done on out"))
-            let first = try Data(contentsOf: out.appendingPathComponent("job-1.zpl"))
+            // Files are named by the database and the job: job-<database>-1.zpl.
+            let firstName = try #require(try FileManager.default.contentsOfDirectory(atPath: out.path).first { $0.hasSuffix("-1.zpl") })
+            let first = try Data(contentsOf: out.appendingPathComponent(firstName))
             #expect(try await Tools.decodeBarcodes(first, extension: "zpl") == ["(01)09501101530003(21)SN000123"])
 
             // A production run from the shell: three new serials, three labels, each scanning to its serial.
@@ -33,7 +35,7 @@ import Testing
             #expect(run.status == 0, "\(run.stderr)")
             #expect(run.stdout.contains("registered 3 numbers: PS00001…PS00003"))
             var scanned: [String] = []
-            for file in try FileManager.default.contentsOfDirectory(atPath: out.path).sorted() where file != "job-1.zpl" {
+            for file in try FileManager.default.contentsOfDirectory(atPath: out.path).sorted() where file != firstName {
                 scanned += try await Tools.decodeBarcodes(try Data(contentsOf: out.appendingPathComponent(file)), extension: "zpl")
             }
             #expect(scanned.sorted() == (1...3).map { "(01)09501101530003(21)PS0000\($0)" })

@@ -116,7 +116,9 @@ import Testing
             try await spool.enqueue(Self.requests(count, printer: config.name))
             let arguments = ["jobs", "run", "--until-idle", "--printer", config.name, "--batch", "15", "--poll", "0.01",
                              "--db", database.location]
-            let (kills, status) = try await CrashTests.killRepeatedly(arguments, after: [150, 300, 450])
+            let (kills, status) = try await TracemarkProcess.killAtProgress(arguments, marks: [1, 60, 120]) {
+                try await spool.jobs(printer: config.name, states: [.done], limit: count).count
+            }
             #expect(status == 0)
             #expect(kills > 0)
             let jobs = try await spool.jobs(printer: config.name, limit: count)

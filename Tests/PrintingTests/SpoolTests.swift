@@ -43,7 +43,7 @@ import Testing
             #expect(jobs.allSatisfy { $0.confirmed })
             // The three went out as one payload, in the order they were asked for.
             let files = try FileManager.default.contentsOfDirectory(atPath: database.folder.appendingPathComponent("out").path)
-            #expect(files == ["job-\(ids[0])-\(ids[2]).zpl"])
+            #expect(files == ["job-\(spool.databaseID.prefix(12))-\(ids[0])-\(ids[2]).zpl"])
             let written = try String(contentsOf: database.folder.appendingPathComponent("out/\(files[0])"), encoding: .utf8)
             #expect(written == (1...3).map { String(decoding: zplLabel("unit \($0)", copies: $0), as: UTF8.self) }.joined())
             let history = try await spool.events(job: ids[0]).map(\.state)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The language a printer reads.
 public enum PrinterLanguage: String, Sendable, Codable, CaseIterable {
     /// Zebra Programming Language II: labels as text, status by `~HS`.
@@ -135,6 +137,17 @@ public struct PrinterConfig: Sendable, Codable, Equatable {
     /// The parsed URI.
     public var address: PrinterAddress {
         get throws(PrintingError) { try PrinterAddress(parsing: uri) }
+    }
+
+    /// The same printer with a relative folder (`file:labels`) made absolute against this
+    /// process's working directory, so that every process that prints to it later, wherever it
+    /// was started, writes to the same folder. Other printers are returned as they are.
+    public func absolute() -> PrinterConfig {
+        guard case .file(let directory)? = try? address, !directory.hasPrefix("/") else { return self }
+        var config = self
+        let resolved = URL(fileURLWithPath: directory, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true))
+        config.uri = PrinterAddress.file(directory: resolved.standardizedFileURL.path).description
+        return config
     }
 
     /// Checks every field, naming the first that is wrong.

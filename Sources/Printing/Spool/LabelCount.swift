@@ -10,8 +10,8 @@ public enum LabelCount {
     /// The labels `payload` prints.
     public static func count(_ payload: Data, language: PrinterLanguage, copies: Int = 1) -> Int {
         switch language {
-        case .zpl: return zplFormats(payload).reduce(0) { $0 + $1.quantity }
-        case .epl: return eplForms(payload).reduce(0) { $0 + $1.quantity }
+        case .zpl: return zplFormats(payload).reduce(0) { saturatingSum($0, $1.quantity) }
+        case .epl: return eplForms(payload).reduce(0) { saturatingSum($0, $1.quantity) }
         case .png: return max(1, copies)
         }
     }
@@ -53,7 +53,7 @@ public enum LabelCount {
                 } else if a == UInt8(ascii: "p"), b == UInt8(ascii: "q"), start != nil {
                     var end = index + 3
                     while end < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[end]) { end += 1 }
-                    if end > index + 3, let value = Int(String(decoding: bytes[(index + 3)..<end], as: UTF8.self)) {
+                    if end > index + 3, let value = saturatingNumber(bytes[(index + 3)..<end]) {
                         quantity = max(1, value)
                         digits = (index + 3)..<end
                     }
@@ -80,19 +80,41 @@ public enum LabelCount {
                (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(line[line.startIndex + 1]) {
                 let text = String(decoding: line.dropFirst(), as: UTF8.self)
                     .trimmingCharacters(in: .whitespacesAndNewlines)
-                let parts = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) ?? 1 }
+                let parts = text.split(separator: ",").map { saturatingNumber(Array($0.trimmingCharacters(in: .whitespaces).utf8)[...]) ?? 1 }
                 let sets = max(1, parts.first ?? 1)
                 let copies = parts.count > 1 ? max(1, parts[1]) : 1
+                let (product, overflow) = sets.multipliedReportingOverflow(by: copies)
                 var argumentsEnd = lineEnd
                 if argumentsEnd > lineStart, bytes[argumentsEnd - 1] == UInt8(ascii: "\r") { argumentsEnd -= 1 }
                 // The whole "n,m" is rewritten as the labels left: the sets are copies of one form.
-                units.append(Unit(range: formStart..<min(bytes.count, lineEnd + 1), quantity: sets * copies,
+                units.append(Unit(range: formStart..<min(bytes.count, lineEnd + 1), quantity: overflow ? Int.max : product,
                                   quantityDigits: (lineStart + 1)..<argumentsEnd))
                 formStart = min(bytes.count, lineEnd + 1)
             }
             lineStart = lineEnd + 1
         }
         return units
+    }
+
+    /// `a + b`, or `Int.max` where that overflows: a payload asking for absurd quantities is
+    /// counted as too many labels, never as a crash.
+    static func saturatingSum(_ a: Int, _ b: Int) -> Int {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? Int.max : sum
+    }
+
+    /// The decimal number in `digits`, `Int.max` when it is larger; nil when it is not all digits.
+    static func saturatingNumber(_ digits: ArraySlice<UInt8>) -> Int? {
+        guard !digits.isEmpty else { return nil }
+        var value = 0
+        for digit in digits {
+            guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(digit) else { return nil }
+            let (times, o1) = value.multipliedReportingOverflow(by: 10)
+            let (plus, o2) = times.addingReportingOverflow(Int(digit - UInt8(ascii: "0")))
+            if o1 || o2 { return Int.max }
+            value = plus
+        }
+        return value
     }
 
     private static func cut(_ payload: Data, _ units: [Unit], _ printed: Int) -> Data? {

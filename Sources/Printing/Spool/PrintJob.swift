@@ -71,6 +71,10 @@ public struct PrintJob: Sendable, Equatable {
 
 /// What to print: the rendered bytes and the facts kept with them.
 public struct PrintRequest: Sendable {
+    /// The most labels one job may print, and the most copies it may ask for: ZPL's `^PQ` counts
+    /// to 99,999,999, and no printer can be asked for more in one go.
+    public static let maximumLabels = 99_999_999
+
     public var printer: String
     public var payload: Data
     public var language: PrinterLanguage

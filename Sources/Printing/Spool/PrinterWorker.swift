@@ -46,46 +46,94 @@ public struct PrinterWorker: Service {
 
     public func run() async throws {
         let config = try await spool.printer(printer)
-        let transport = try Transports.make(config)
+        let transport = try Transports.make(config, databaseID: spool.databaseID)
         let identity = WorkerIdentity.start()
         defer { identity.finish() }
         var backoff = Backoff(maximum: options.maxBackoff)
         await withGracefulShutdownHandler {
             do {
-                try await loop(config, transport, identity, &backoff)
+                try await hold(config, transport, identity, &backoff)
             } catch is CancellationError {
             } catch {
                 logger.error("printer worker stopped: \(error)")
             }
         } onGracefulShutdown: {}
         await transport.close()
-        try? await spool.releaseLease(printer: printer, worker: identity)
     }
 
-    private func loop(_ config: PrinterConfig, _ transport: any PrinterTransport, _ identity: WorkerIdentity,
+    /// Takes the printer's lease and sends while holding it; when another worker holds it, waits
+    /// (or, until idle, returns once nothing is left to do). A lease lost while sending (this
+    /// worker could not reach the database for a whole lease) is taken again before going on.
+    private func hold(_ config: PrinterConfig, _ transport: any PrinterTransport, _ identity: WorkerIdentity,
                       _ backoff: inout Backoff) async throws {
-        let leaseSeconds = Double(options.lease.components.seconds)
-        var leaseRenewedAt = Date.distantPast
+        while !Task.isCancelled, !Task.isShuttingDownGracefully, await !options.stop() {
+            guard let lease = try await spool.acquireLease(printer: printer, worker: identity, duration: options.lease) else {
+                logger.debug("another worker holds the printer")
+                if options.untilIdle, try await !spool.hasUnfinished(printer: printer) { return }
+                try await sleep(options.pollInterval)
+                continue
+            }
+            do {
+                let start = backoff
+                if let kept = try await whileRenewing(lease, { () async throws -> Backoff in
+                    var backoff = start
+                    try await loop(config, transport, lease, &backoff)
+                    return backoff
+                }) {
+                    backoff = kept
+                }
+                try? await spool.releaseLease(lease)
+                return
+            } catch let error as PrintingError where error.code == .leaseLost {
+                logger.warning("\(error.message)")
+                continue
+            } catch {
+                try? await spool.releaseLease(lease)
+                throw error
+            }
+        }
+    }
+
+    /// Runs `body` while renewing `lease` every third of its duration, so that a step that takes
+    /// longer than the lease (a slow printer, a long follow) keeps the printer. Throws
+    /// ``PrintingError/Code/leaseLost`` as soon as a renewal finds the lease gone; `body` is then
+    /// cancelled, and each of its writes is refused by the fence anyway.
+    private func whileRenewing<T: Sendable>(_ lease: Lease, _ body: @escaping @Sendable () async throws -> T) async throws -> T? {
+        let interval = lease.duration / 3
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                while true {
+                    try await Task.sleep(for: interval)
+                    do {
+                        try await spool.renew(lease)
+                    } catch let error as PrintingError where error.code == .leaseLost {
+                        throw error
+                    } catch is CancellationError {
+                        throw CancellationError()
+                    } catch {
+                        // The database did not answer this time: the next renewal may, well before the lease lapses.
+                        logger.warning("could not renew the lease of printer \(printer): \(error)")
+                    }
+                }
+            }
+            defer { group.cancelAll() }
+            return try await group.next() ?? nil
+        }
+    }
+
+    private func loop(_ config: PrinterConfig, _ transport: any PrinterTransport, _ lease: Lease,
+                      _ backoff: inout Backoff) async throws {
         // After the printer refused or could not be reached, ask it before claiming jobs again, so
         // that an outage does not churn the jobs between queued and sending.
         var blocked = false
         // What `tracemark printers` was last told, so a recovered printer is shown ready again.
         var shownState: String?
         while !Task.isCancelled, !Task.isShuttingDownGracefully, await !options.stop() {
-            if Date().timeIntervalSince(leaseRenewedAt) > leaseSeconds / 3 {
-                guard try await spool.acquireLease(printer: printer, worker: identity,
-                                                   until: Date().addingTimeInterval(leaseSeconds)) else {
-                    logger.debug("another worker holds the printer")
-                    if options.untilIdle, try await !spool.hasUnfinished(printer: printer) { return }
-                    try await sleep(options.pollInterval)
-                    continue
-                }
-                leaseRenewedAt = Date()
-            }
             // First whatever an earlier send left unfinished.
             let unsettled = try await spool.unsettled(printer: printer)
             if !unsettled.isEmpty {
-                if try await settle(unsettled, config, transport) {
+                if try await settle(unsettled, config, transport, lease) {
                     backoff.reset()
                 } else {
                     try await sleep(backoff.next())
@@ -105,7 +153,7 @@ public struct PrinterWorker: Service {
                 try await spool.recordState(printer: printer, status)
                 shownState = status.state
             }
-            switch try await spool.claim(printer: printer, limit: min(options.batchLimit, transport.batchLimit),
+            switch try await spool.claim(lease, limit: min(options.batchLimit, transport.batchLimit),
                                          maxBytes: options.batchBytes) {
             case .empty:
                 if options.untilIdle { return }
@@ -114,8 +162,11 @@ public struct PrinterWorker: Service {
             case .waitUntil(let date):
                 let seconds = max(0.05, min(date.timeIntervalSinceNow, 300))
                 try await sleep(.milliseconds(Int64(seconds * 1000)))
+            case .jobs(let jobs) where jobs.isEmpty:
+                // Jobs were held, or changed under the claim: look again.
+                continue
             case .jobs(let jobs):
-                switch try await send(jobs, config, transport) {
+                switch try await send(jobs, config, transport, lease) {
                 case .sent:
                     backoff.reset()
                     if shownState != "ready" {
@@ -134,12 +185,14 @@ public struct PrinterWorker: Service {
     }
 
     /// The payload for a batch: each job's bytes, or what is left of them after a partial print.
+    /// Label counts add up without overflow (a claim never batches more than
+    /// ``PrintRequest/maximumLabels``, and holds a job with an impossible count).
     static func payload(_ jobs: [PrintJob], _ language: PrinterLanguage) -> PrintPayload {
         var bytes = Data()
         var labels = 0
         for job in jobs {
             bytes += LabelCount.remainder(job.payload, language: job.language, afterPrinting: job.printedLabels) ?? job.payload
-            labels += job.labelCount - job.printedLabels
+            labels = LabelCount.saturatingSum(labels, max(0, job.labelCount - max(0, job.printedLabels)))
         }
         return PrintPayload(jobIDs: jobs.map(\.id), bytes: bytes, language: language, labelCount: labels,
                             copies: jobs.count == 1 ? jobs[0].copies : 1)
@@ -155,54 +208,57 @@ public struct PrinterWorker: Service {
     }
 
     /// Sends claimed jobs and follows them.
-    private func send(_ jobs: [PrintJob], _ config: PrinterConfig, _ transport: any PrinterTransport) async throws -> SendOutcome {
+    private func send(_ jobs: [PrintJob], _ config: PrinterConfig, _ transport: any PrinterTransport,
+                      _ lease: Lease) async throws -> SendOutcome {
         let payload = Self.payload(jobs, config.language)
         let delivery: Delivery
         do {
             delivery = try await transport.send(payload) { delivery in
-                try await spool.record(delivery, for: jobs)
+                try await spool.record(delivery, for: jobs, lease)
             }
         } catch let error as PrintingError where error.code == .notReady || error.code == .unreachable {
-            try await spool.unclaim(jobs, because: "waiting: \(error.message)")
+            try await spool.unclaim(jobs, because: "waiting: \(error.message)", lease)
             try await spool.recordState(printer: printer, error.status ?? .offline(error.message))
             logger.info("printer cannot take jobs: \(error.message)")
             return .printerBlocked
         } catch let error as PrintingError where error.mayHaveReachedPrinter {
             logger.warning("send interrupted: \(error.message)")
             let recorded = try await spool.delivery(batch: jobs)
-            try await resolveDoubt(jobs, payload, recorded, config, transport, why: error.message, countsAttempt: true)
+            try await resolveDoubt(jobs, payload, recorded, config, transport, lease, why: error.message, countsAttempt: true)
             return .retryLater
+        } catch let error as PrintingError where error.code == .leaseLost {
+            throw error
         } catch {
             let message = (error as? PrintingError)?.message ?? "\(error)"
-            try await spool.markFailed(jobs, error: message, maxAttempts: config.maxAttempts)
+            try await spool.markFailed(jobs, error: message, maxAttempts: config.maxAttempts, lease)
             logger.warning("send failed: \(message)")
             return .retryLater
         }
         // A printer that confirms at once goes from sending to done in one commit; one that takes
         // longer is recorded as printing first, so a crash while following it is not a doubt.
         if config.followUntilPrinted, case .printed = await transport.follow(payload, delivery, timeout: .milliseconds(200)) {
-            try await spool.markDone(jobs, confirmed: true, message: "delivered and printed")
+            try await spool.markDone(jobs, confirmed: true, message: "delivered and printed", lease)
             return .sent
         }
-        try await spool.markPrinting(jobs)
-        return try await follow(jobs, payload, delivery, config, transport) ? .sent : .retryLater
+        try await spool.markPrinting(jobs, lease)
+        return try await follow(jobs, payload, delivery, config, transport, lease) ? .sent : .retryLater
     }
 
     /// Follows delivered jobs to printed. Returns false when the printer holds them but has not
     /// printed them (paper out, say): they stay `printing` and are followed again after a backoff.
     private func follow(_ jobs: [PrintJob], _ payload: PrintPayload, _ delivery: Delivery, _ config: PrinterConfig,
-                        _ transport: any PrinterTransport) async throws -> Bool {
+                        _ transport: any PrinterTransport, _ lease: Lease) async throws -> Bool {
         guard config.followUntilPrinted else {
-            try await spool.markDone(jobs, confirmed: false, message: "delivered (following the printer is off)")
+            try await spool.markDone(jobs, confirmed: false, message: "delivered (following the printer is off)", lease)
             return true
         }
         let timeout = Duration.milliseconds(Int64(config.printTimeout * 1000))
         switch await transport.follow(payload, delivery, timeout: timeout) {
         case .printed:
-            try await spool.markDone(jobs, confirmed: true, message: "printed")
+            try await spool.markDone(jobs, confirmed: true, message: "printed", lease)
             return true
         case .unconfirmed(let why):
-            try await spool.markDone(jobs, confirmed: false, message: "delivered; \(why)")
+            try await spool.markDone(jobs, confirmed: false, message: "delivered; \(why)", lease)
             return true
         case .waiting(let status):
             try await spool.recordState(printer: printer, status)
@@ -211,26 +267,27 @@ public struct PrinterWorker: Service {
         case .failed(let why):
             // Ask what did print, and send only the rest (as another attempt).
             logger.warning("the printer did not print the whole job: \(why)")
-            try await resolveDoubt(jobs, payload, delivery, config, transport, why: "the printer did not print the whole job (\(why))",
-                                   countsAttempt: true)
+            try await resolveDoubt(jobs, payload, delivery, config, transport, lease,
+                                   why: "the printer did not print the whole job (\(why))", countsAttempt: true)
             return false
         }
     }
 
     /// Jobs found `sending` or `printing` when the worker starts, or after a broken send.
-    private func settle(_ jobs: [PrintJob], _ config: PrinterConfig, _ transport: any PrinterTransport) async throws -> Bool {
+    private func settle(_ jobs: [PrintJob], _ config: PrinterConfig, _ transport: any PrinterTransport,
+                        _ lease: Lease) async throws -> Bool {
         let payload = Self.payload(jobs, config.language)
         let recorded = try await spool.delivery(batch: jobs)
         if jobs.allSatisfy({ $0.state == .printing }), let recorded {
-            return try await follow(jobs, payload, recorded, config, transport)
+            return try await follow(jobs, payload, recorded, config, transport, lease)
         }
         guard recorded != nil else {
             // A transport records its delivery before the first byte goes out: without one, the
             // process stopped before sending anything, and the jobs go again as they are.
-            try await spool.unclaim(jobs, because: "the sender stopped before sending: sent again")
+            try await spool.unclaim(jobs, because: "the sender stopped before sending: sent again", lease)
             return true
         }
-        return try await resolveDoubt(jobs, payload, recorded, config, transport,
+        return try await resolveDoubt(jobs, payload, recorded, config, transport, lease,
                                       why: "a send was cut short (the process stopped or the connection broke)", countsAttempt: false)
     }
 
@@ -238,21 +295,21 @@ public struct PrinterWorker: Service {
     /// failed (rather than the process stopping), so what is sent again is one more attempt.
     @discardableResult
     private func resolveDoubt(_ jobs: [PrintJob], _ payload: PrintPayload, _ recorded: Delivery?, _ config: PrinterConfig,
-                              _ transport: any PrinterTransport, why: String, countsAttempt: Bool) async throws -> Bool {
+                              _ transport: any PrinterTransport, _ lease: Lease, why: String, countsAttempt: Bool) async throws -> Bool {
         let attempts = countsAttempt ? config.maxAttempts : nil
         switch await transport.inquire(about: payload, delivery: recorded) {
         case .printed(let labels):
             logger.notice("settled a send in doubt: the printer printed \(labels) of \(payload.labelCount) labels")
-            try await spool.settle(jobs, printedLabels: labels, maxAttempts: attempts)
+            try await spool.settle(jobs, printedLabels: labels, maxAttempts: attempts, lease)
             return true
         case .held(let delivery):
-            try await spool.record(delivery, for: jobs)
-            try await spool.markPrinting(jobs)
-            return try await follow(jobs, payload, delivery, config, transport)
+            try await spool.record(delivery, for: jobs, lease)
+            try await spool.markPrinting(jobs, lease)
+            return try await follow(jobs, payload, delivery, config, transport, lease)
         case .unknown(let reason):
             logger.warning("printer cannot tell what it printed (\(reason)): sending again, labels may print twice")
             try await spool.requeueInDoubt(jobs, because: "\(why); the printer cannot tell what it printed (\(reason))",
-                                           maxAttempts: attempts)
+                                           maxAttempts: attempts, lease)
             return true
         }
     }

@@ -7,36 +7,95 @@ import Synchronization
 /// means for the job. Every step is its own transaction, committed before the next step touches
 /// the printer, so that a crash at any point leaves a state the next worker can act on.
 extension Spool {
-    /// Takes the printer for `worker` until `until`, or keeps it. Returns false while another
-    /// live worker holds it. A lease held by a process of this host that no longer runs is taken over.
-    func acquireLease(printer: String, worker: WorkerIdentity, until: Date) async throws -> Bool {
-        let now = self.now
-        let expiry = Registry.timestamp(until)
+    /// Takes the printer for `worker` for `duration`, as a new lease with the next fencing epoch.
+    /// Nil while another live worker holds it. A lease held by a process of this machine that no
+    /// longer runs is taken over at once; one of another machine only once it has expired.
+    ///
+    /// Expiry is counted on the database's clock, never on a station's: two stations whose clocks
+    /// disagree still agree on when a lease lapses.
+    func acquireLease(printer: String, worker: WorkerIdentity, duration: Duration) async throws -> Lease? {
+        let millis = Self.milliseconds(duration)
         return try await write { db in
             // PostgreSQL: lock the row, so that two stations reading a free lease at once do not both take it
             // (SQLite's BEGIN IMMEDIATE already lets one writer in at a time).
             let lock = store.kind == .postgres ? " FOR UPDATE" : ""
-            guard let row = try await db.raw("SELECT worker, lease_until FROM printers WHERE name = \(bind: printer)\(unsafeRaw: lock)").first() else {
+            guard let row = try await db.raw("""
+                SELECT worker, lease_expires, \(unsafeRaw: clockMillis) AS now FROM printers WHERE name = \(bind: printer)\(unsafeRaw: lock)
+                """).first() else {
                 throw PrintingError(.notFound, "no printer named \(printer)")
             }
             let holder = try row.decode(column: "worker", as: String?.self)
-            let leaseUntil = try row.decode(column: "lease_until", as: String?.self)
-            let free = holder == nil || holder == worker.description || (leaseUntil ?? "") < now
+            let expires = try row.decode(column: "lease_expires", as: Int64?.self)
+            let now = try row.decode(column: "now", as: Int64.self)
+            let free = holder == nil || holder == worker.description || expires.map { $0 <= now } ?? true
                 || (holder.flatMap(WorkerIdentity.init(parsing:)).map { !$0.isAlive } ?? true)
-            guard free else { return false }
-            try await db.raw("""
-                UPDATE printers SET worker = \(bind: worker.description), lease_until = \(bind: expiry) WHERE name = \(bind: printer)
-                """).run()
-            return true
+            guard free else { return nil }
+            guard let taken = try await db.raw("""
+                UPDATE printers SET worker = \(bind: worker.description), lease_epoch = lease_epoch + 1,
+                    lease_expires = \(unsafeRaw: clockMillis) + \(bind: millis)
+                WHERE name = \(bind: printer) RETURNING lease_epoch
+                """).first() else {
+                throw PrintingError(.notFound, "no printer named \(printer)")
+            }
+            return Lease(printer: printer, worker: worker, epoch: try taken.decode(column: "lease_epoch", as: Int64.self),
+                         duration: duration)
         }
     }
 
-    func releaseLease(printer: String, worker: WorkerIdentity) async throws {
+    /// Extends `lease` by its duration from now (the database's clock). Throws
+    /// ``PrintingError/Code/leaseLost`` when another worker has taken the printer meanwhile.
+    func renew(_ lease: Lease) async throws {
+        try await write { db in try await Self.fence(db, lease, clock: clockMillis) }
+    }
+
+    /// The fence every write of a worker passes first, in the same transaction: it renews the
+    /// lease, and fails when the printer's lease is no longer `lease` (same worker, same epoch),
+    /// so that a worker that lost its lease while a send took long changes none of the jobs that
+    /// another worker now owns. On PostgreSQL the renewal's row lock also makes a takeover wait
+    /// until this transaction has committed.
+    static func fence(_ db: any SQLDatabase, _ lease: Lease, clock: String) async throws {
+        let renewed = try await db.raw("""
+            UPDATE printers SET lease_expires = \(unsafeRaw: clock) + \(bind: Self.milliseconds(lease.duration))
+            WHERE name = \(bind: lease.printer) AND worker = \(bind: lease.worker.description) AND lease_epoch = \(bind: lease.epoch)
+            RETURNING lease_epoch
+            """).first()
+        guard renewed != nil else {
+            let holder = try await db.raw("SELECT worker, lease_epoch FROM printers WHERE name = \(bind: lease.printer)").first()
+            let who = try holder?.decode(column: "worker", as: String?.self) ?? "nobody"
+            throw PrintingError(.leaseLost,
+                "worker \(lease.worker) lost printer \(lease.printer) (lease \(lease.epoch)) to \(who): it leaves the printer's jobs to that worker")
+        }
+    }
+
+    /// A write of the worker holding `lease`, fenced by it (``fence(_:_:clock:)``).
+    func write<T: Sendable>(_ lease: Lease, _ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        let clock = clockMillis
+        return try await write { db in
+            try await Self.fence(db, lease, clock: clock)
+            return try await body(db)
+        }
+    }
+
+    func releaseLease(_ lease: Lease) async throws {
         try await write { db in
             try await db.raw("""
-                UPDATE printers SET worker = NULL, lease_until = NULL WHERE name = \(bind: printer) AND worker = \(bind: worker.description)
+                UPDATE printers SET worker = NULL, lease_expires = NULL
+                WHERE name = \(bind: lease.printer) AND worker = \(bind: lease.worker.description) AND lease_epoch = \(bind: lease.epoch)
                 """).run()
         }
+    }
+
+    /// Milliseconds since 1970 on the database's clock, as an SQL expression.
+    var clockMillis: String {
+        switch store.kind {
+        case .postgres: "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)"
+        case .sqlite: "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)"
+        }
+    }
+
+    static func milliseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 
     /// Jobs a previous send left unfinished (`sending`: in doubt; `printing`: delivered, being
@@ -72,62 +131,98 @@ extension Spool {
         case empty
     }
 
-    /// Claims the printer's oldest jobs that may go now, in order, up to `limit` jobs and about
-    /// `maxBytes`: they become `sending` as one batch. Stops at a job that waits for its retry, so
-    /// that labels come out in the order they were asked for.
-    func claim(printer: String, limit: Int, maxBytes: Int) async throws -> Claim {
+    /// Claims the printer's oldest jobs that may go now, in order, up to `limit` jobs, about
+    /// `maxBytes` and ``PrintRequest/maximumLabels`` labels: they become `sending` as one batch.
+    /// Stops at a job that waits for its retry, so that labels come out in the order they were
+    /// asked for. A job the worker cannot send as it is (a label count beyond what a printer can
+    /// be asked for, left by an older version) is held with the reason instead of stopping the queue.
+    ///
+    /// Exactly the rows read are claimed, each only if it is still queued or failed: a job
+    /// committed, cancelled or retried by an operator between the two statements is left as it is.
+    func claim(_ lease: Lease, limit: Int, maxBytes: Int) async throws -> Claim {
         let now = self.now
-        return try await write { db in
+        let printer = lease.printer
+        return try await write(lease) { db in
             let rows = try await db.raw("""
                 SELECT \(unsafeRaw: Self.sendColumns) FROM print_jobs
                 WHERE printer = \(bind: printer) AND state IN ('queued', 'failed') ORDER BY id LIMIT \(unsafeRaw: String(max(1, limit)))
                 """).all()
             var jobs: [PrintJob] = []
+            var poisoned: [(PrintJob, String)] = []
             var bytes = 0
+            var labels = 0
             for row in rows {
                 let job = try Self.sendable(row, printer: printer)
+                if let why = Self.unsendable(job) {
+                    poisoned.append((job, why))
+                    continue
+                }
                 if job.state == .failed, let next = job.nextAttemptAt, next > now {
-                    if jobs.isEmpty { return .waitUntil(Self.date(next) ?? Date().addingTimeInterval(1)) }
+                    if jobs.isEmpty && poisoned.isEmpty { return .waitUntil(Self.date(next) ?? Date().addingTimeInterval(1)) }
                     break
                 }
-                if !jobs.isEmpty, bytes + job.payload.count > maxBytes { break }
+                let jobLabels = job.labelCount - job.printedLabels
+                if !jobs.isEmpty, bytes + job.payload.count > maxBytes || labels + jobLabels > PrintRequest.maximumLabels { break }
                 jobs.append(job)
                 bytes += job.payload.count
+                labels += jobLabels
             }
-            guard let first = jobs.first, let last = jobs.last else { return .empty }
-            // The claimed jobs are every queued or failed job of the printer from the first to the
-            // last (claiming stops at the first that waits for its retry), so a range names them.
-            let claimed = SQLQueryString("printer = \(bind: printer) AND state IN ('queued', 'failed') AND id BETWEEN \(bind: first.id) AND \(bind: last.id)")
-            try await Self.logEvents(db, matching: claimed, at: now, state: .sending, message: "sending")
-            var update = SQLQueryString("UPDATE print_jobs SET state = 'sending', delivery = NULL, batch = \(bind: first.id), sent_at = \(bind: now) WHERE ")
-            update.appendInterpolation(claimed)
-            try await db.raw(update).run()
+            for (job, why) in poisoned {
+                try await db.raw("""
+                    UPDATE print_jobs SET state = 'held', error = \(bind: why), batch = NULL, delivery = NULL
+                    WHERE id = \(bind: job.id) AND state IN ('queued', 'failed')
+                    """).run()
+                try await Self.logEvents(db, ids: [job.id], at: now, state: .held, message: why)
+            }
+            try await testHooks.betweenClaimStatements?(db)
+            guard let first = jobs.first else { return poisoned.isEmpty ? .empty : .jobs([]) }
+            var update = SQLQueryString("UPDATE print_jobs SET state = 'sending', delivery = NULL, batch = \(bind: first.id), sent_at = \(bind: now) WHERE state IN ('queued', 'failed') AND ")
+            update.appendInterpolation(Self.idList(jobs.map(\.id)))
+            update.appendInterpolation(unsafeRaw: " RETURNING id")
+            let claimed = Set(try await db.raw(update).all().map { try $0.decode(column: "id", as: Int64.self) })
+            jobs.removeAll { !claimed.contains($0.id) }
+            guard !jobs.isEmpty else { return .jobs([]) }
+            try await Self.logEvents(db, ids: jobs.map(\.id), at: now, state: .sending, message: "sending")
             return .jobs(jobs.map { var job = $0; job.state = .sending; job.batch = first.id; return job })
         }
     }
 
+    /// Why a queued job cannot be sent as it is, or nil.
+    static func unsendable(_ job: PrintJob) -> String? {
+        let range = 1...PrintRequest.maximumLabels
+        if !range.contains(job.labelCount) || !range.contains(job.copies) {
+            return "the job prints \(job.labelCount) labels in \(job.copies) copies: a job prints 1 to \(PrintRequest.maximumLabels) labels (the most a printer can be asked for); cancel it and print it again in smaller jobs"
+        }
+        if job.printedLabels < 0 || job.printedLabels >= job.labelCount {
+            return "the job records \(job.printedLabels) of its \(job.labelCount) labels as printed: check the printer, then cancel or reprint it"
+        }
+        return nil
+    }
+
     /// Records what the transport knows before the first byte goes out.
     /// Kept on the batch's first job, which names the batch.
-    func record(_ delivery: Delivery, for jobs: [PrintJob]) async throws {
+    func record(_ delivery: Delivery, for jobs: [PrintJob], _ lease: Lease) async throws {
         guard let first = jobs.first else { return }
         let text = String(decoding: try JSONEncoder().encode(delivery), as: UTF8.self)
-        try await write { db in
-            try await db.raw("UPDATE print_jobs SET delivery = \(bind: text) WHERE id = \(bind: first.batch ?? first.id)").run()
+        try await write(lease) { db in
+            try await db.raw("""
+                UPDATE print_jobs SET delivery = \(bind: text) WHERE id = \(bind: first.batch ?? first.id) AND state IN ('sending', 'printing')
+                """).run()
         }
     }
 
     /// Puts claimed jobs back in the queue untouched: the printer took nothing.
-    func unclaim(_ jobs: [PrintJob], because why: String) async throws {
-        try await updateBatch(jobs, "state = 'queued', batch = NULL, delivery = NULL, error = \(bind: why)", event: (.queued, why))
+    func unclaim(_ jobs: [PrintJob], because why: String, _ lease: Lease) async throws {
+        try await updateBatch(jobs, lease, "state = 'queued', batch = NULL, delivery = NULL, error = \(bind: why)", event: (.queued, why))
     }
 
-    func markPrinting(_ jobs: [PrintJob]) async throws {
-        try await updateBatch(jobs, "state = 'printing'", event: (.printing, "delivered"))
+    func markPrinting(_ jobs: [PrintJob], _ lease: Lease) async throws {
+        try await updateBatch(jobs, lease, "state = 'printing'", only: "'sending'", event: (.printing, "delivered"))
     }
 
-    func markDone(_ jobs: [PrintJob], confirmed: Bool, message: String) async throws {
+    func markDone(_ jobs: [PrintJob], confirmed: Bool, message: String, _ lease: Lease) async throws {
         let now = self.now
-        try await write { db in
+        try await write(lease) { db in
             let batch = try Self.batchPredicate(jobs)
             try await Self.logEvents(db, matching: batch, at: now, state: .done, message: message)
             try await db.raw("""
@@ -138,17 +233,21 @@ extension Spool {
     }
 
     /// The jobs of one claimed batch, by the batch they share (indexed by printer and state).
-    static func batchPredicate(_ jobs: [PrintJob]) throws -> SQLQueryString {
+    /// The jobs of one claimed batch still in the worker's hands (`states`: by default sending or
+    /// printing), by the batch they share (indexed by printer and state). A job an operator
+    /// cancelled meanwhile is no longer matched, so no step of the worker brings it back.
+    static func batchPredicate(_ jobs: [PrintJob], states: String = "'sending', 'printing'") throws -> SQLQueryString {
         guard let first = jobs.first, let batch = first.batch else {
             throw PrintingError(.invalidState, "jobs \(jobs.map(\.id)) are not a claimed batch")
         }
-        return SQLQueryString("printer = \(bind: first.printer) AND state IN ('sending', 'printing') AND batch = \(bind: batch)")
+        return SQLQueryString("printer = \(bind: first.printer) AND state IN (\(unsafeRaw: states)) AND batch = \(bind: batch)")
     }
 
-    private func updateBatch(_ jobs: [PrintJob], _ assignments: SQLQueryString, event: (JobState, String)? = nil) async throws {
+    private func updateBatch(_ jobs: [PrintJob], _ lease: Lease, _ assignments: SQLQueryString, only states: String = "'sending', 'printing'",
+                             event: (JobState, String)? = nil) async throws {
         let now = self.now
-        try await write { db in
-            let batch = try Self.batchPredicate(jobs)
+        try await write(lease) { db in
+            let batch = try Self.batchPredicate(jobs, states: states)
             if let (state, message) = event {
                 try await Self.logEvents(db, matching: batch, at: now, state: state, message: message)
             }
@@ -158,21 +257,22 @@ extension Spool {
 
     /// A send that failed: retried later with backoff, or held for an operator after the
     /// printer's maximum attempts.
-    func markFailed(_ jobs: [PrintJob], error: String, maxAttempts: Int, possiblyDuplicated: Bool = false) async throws {
+    func markFailed(_ jobs: [PrintJob], error: String, maxAttempts: Int, possiblyDuplicated: Bool = false, _ lease: Lease) async throws {
         let now = clock()
-        try await write { db in
+        try await write(lease) { db in
             for job in jobs {
                 let attempts = job.attempts + 1
                 let held = attempts >= maxAttempts
                 let next = Registry.timestamp(now.addingTimeInterval(Self.backoff(attempt: attempts)))
                 let message = held ? "\(error); held after \(attempts) attempts: retry, cancel or move it" : error
-                try await db.raw("""
+                guard try await db.raw("""
                     UPDATE print_jobs SET state = \(bind: held ? JobState.held.rawValue : JobState.failed.rawValue),
                         attempts = \(bind: attempts), next_attempt_at = \(bind: held ? nil : next), error = \(bind: message),
                         batch = NULL, delivery = NULL,
                         possibly_duplicated = CASE WHEN \(bind: possiblyDuplicated ? 1 : 0) = 1 THEN 1 ELSE possibly_duplicated END
-                    WHERE id = \(bind: job.id)
-                    """).run()
+                    WHERE id = \(bind: job.id) AND state IN ('sending', 'printing')
+                    RETURNING id
+                    """).first() != nil else { continue }
                 try await Self.logEvents(db, ids: [job.id], at: Registry.timestamp(now), state: held ? .held : .failed, message: message)
             }
         }
@@ -185,25 +285,29 @@ extension Spool {
     /// With `maxAttempts` (a send that failed, not a crash), the jobs sent again count an attempt
     /// and are held for an operator once they reach it, so a printer that keeps failing does not
     /// get the same labels for ever.
-    func settle(_ jobs: [PrintJob], printedLabels printed: Int, maxAttempts: Int? = nil) async throws {
+    func settle(_ jobs: [PrintJob], printedLabels printed: Int, maxAttempts: Int? = nil, _ lease: Lease) async throws {
         var left = printed
-        var done: [Int64] = []
-        var partial: (PrintJob, Int)?
-        var resend: [Int64] = []
+        var printedJobs: [Int64] = []
+        var cut: (PrintJob, Int)?
+        var unprinted: [Int64] = []
         for job in jobs {
             let remaining = job.labelCount - job.printedLabels
             if left >= remaining {
-                done.append(job.id)
+                printedJobs.append(job.id)
                 left -= remaining
             } else if left > 0 {
-                partial = (job, job.printedLabels + left)
+                cut = (job, job.printedLabels + left)
                 left = 0
             } else {
-                resend.append(job.id)
+                unprinted.append(job.id)
             }
         }
         let now = self.now
-        try await write { db in
+        try await write(lease) { db in
+            // Only jobs still in the worker's hands: one cancelled meanwhile stays cancelled.
+            let done = try await Self.inHand(db, printedJobs)
+            let partial = try await Self.inHand(db, cut.map { [$0.0.id] } ?? []).isEmpty ? nil : cut
+            let resend = try await Self.inHand(db, unprinted)
             if !done.isEmpty {
                 var query = SQLQueryString("UPDATE print_jobs SET state = 'done', confirmed = 1, error = '', finished_at = ")
                 query.appendInterpolation(bind: now)
@@ -235,11 +339,12 @@ extension Spool {
 
     /// Sends a batch again when the printer could not tell what it printed, marking every job as
     /// possibly duplicated for an operator to check.
-    func requeueInDoubt(_ jobs: [PrintJob], because why: String, maxAttempts: Int? = nil) async throws {
+    func requeueInDoubt(_ jobs: [PrintJob], because why: String, maxAttempts: Int? = nil, _ lease: Lease) async throws {
         let message = "\(why): sent again, a label may print twice"
-        let ids = jobs.map(\.id)
         let now = self.now
-        try await write { db in
+        try await write(lease) { db in
+            let ids = try await Self.inHand(db, jobs.map(\.id))
+            guard !ids.isEmpty else { return }
             var query = SQLQueryString("UPDATE print_jobs SET batch = NULL, delivery = NULL, possibly_duplicated = 1, error = ")
             query.appendInterpolation(bind: message)
             query.appendInterpolation(unsafeRaw: " WHERE ")
@@ -248,6 +353,15 @@ extension Spool {
             try await Self.requeue(db, ids, maxAttempts: maxAttempts)
             try await Self.logEvents(db, ids: ids, at: now, state: nil, message: message)
         }
+    }
+
+    /// Those of `ids` still in the worker's hands (sending or printing), in their order.
+    static func inHand(_ db: any SQLDatabase, _ ids: [Int64]) async throws -> [Int64] {
+        guard !ids.isEmpty else { return [] }
+        var query = SQLQueryString("SELECT id FROM print_jobs WHERE state IN ('sending', 'printing') AND ")
+        query.appendInterpolation(idList(ids))
+        let found = Set(try await db.raw(query).all().map { try $0.decode(column: "id", as: Int64.self) })
+        return ids.filter(found.contains)
     }
 
     /// Records that the jobs matching `predicate` entered `state` (nil: the state each row is in now), and why.
@@ -271,6 +385,7 @@ extension Spool {
         } else {
             query = SQLQueryString("UPDATE print_jobs SET state = 'queued' WHERE ")
         }
+        query.appendInterpolation(unsafeRaw: "state IN ('sending', 'printing') AND ")
         query.appendInterpolation(idList(ids))
         try await db.raw(query).run()
     }
@@ -318,19 +433,49 @@ extension Spool {
     }
 }
 
-/// Who sends to a printer: a worker of a process of a host, so that a lease left by a process that
-/// died can be taken over at once instead of after it expires.
+/// A worker's hold on a printer: who, and the fencing epoch it was granted. Every write of the
+/// worker checks that the printer's lease is still this one.
+struct Lease: Sendable, Equatable {
+    let printer: String
+    let worker: WorkerIdentity
+    /// Grows by one each time the printer changes hands.
+    let epoch: Int64
+    let duration: Duration
+}
+
+/// Who sends to a printer: a worker of a process of a machine, so that a lease left by a process
+/// that died can be taken over at once instead of after it expires.
+///
+/// Machines are told apart by their machine id (`/etc/machine-id`), not by host name: two
+/// stations cloned from one image, or both named `localhost`, must not judge each other's
+/// processes by a local `kill(pid, 0)`.
 struct WorkerIdentity: Sendable, CustomStringConvertible, Equatable {
+    /// The host name, for people reading `tracemark printers`.
     let host: String
+    /// The machine id; empty when the holder's machine is unknown (a lease written by an older version).
+    let machine: String
     let pid: Int32
     let token: String
 
     /// The workers running in this process, by token.
     private static let running = Mutex<Set<String>>([])
 
+    /// This machine's id: systemd's `/etc/machine-id` (D-Bus's copy on older systems), else the
+    /// boot id, which at least changes when the machine restarts.
+    static let localMachine: String = {
+        for path in ["/etc/machine-id", "/var/lib/dbus/machine-id", "/proc/sys/kernel/random/boot_id"] {
+            if let text = try? String(contentsOfFile: path, encoding: .utf8) {
+                let id = text.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "-", with: "")
+                if !id.isEmpty, !id.contains("/") { return id }
+            }
+        }
+        return ""
+    }()
+
     /// A new identity for a worker of this process, counted as running until ``finish()``.
     static func start() -> WorkerIdentity {
-        let identity = WorkerIdentity(host: ProcessInfo.processInfo.hostName, pid: getpid(),
+        let host = ProcessInfo.processInfo.hostName.replacingOccurrences(of: "/", with: "_")
+        let identity = WorkerIdentity(host: host, machine: localMachine, pid: getpid(),
                                       token: String(UUID().uuidString.prefix(8)))
         _ = running.withLock { $0.insert(identity.token) }
         return identity
@@ -340,25 +485,35 @@ struct WorkerIdentity: Sendable, CustomStringConvertible, Equatable {
         _ = Self.running.withLock { $0.remove(token) }
     }
 
-    init(host: String, pid: Int32, token: String) {
+    init(host: String, machine: String, pid: Int32, token: String) {
         self.host = host
+        self.machine = machine
         self.pid = pid
         self.token = token
     }
 
+    /// `host/machine/pid/token`; the older `host/pid/token` reads with an unknown machine.
     init?(parsing text: String) {
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 3, let pid = Int32(parts[1]) else { return nil }
-        self.init(host: String(parts[0]), pid: pid, token: String(parts[2]))
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        switch parts.count {
+        case 4:
+            guard let pid = Int32(parts[2]) else { return nil }
+            self.init(host: parts[0], machine: parts[1], pid: pid, token: parts[3])
+        case 3:
+            guard let pid = Int32(parts[1]) else { return nil }
+            self.init(host: parts[0], machine: "", pid: pid, token: parts[2])
+        default:
+            return nil
+        }
     }
 
-    var description: String { "\(host)/\(pid)/\(token)" }
+    var description: String { "\(host)/\(machine)/\(pid)/\(token)" }
 
     /// False only for a worker known to be gone: one of this process that finished, or of a
-    /// process of this host that no longer runs (a process id reused after a restart has another
-    /// token). A worker of another host is assumed alive until its lease expires.
+    /// process of this machine that no longer runs (a process id reused after a restart has another
+    /// token). A worker of another machine, or of an unknown one, is assumed alive until its lease expires.
     var isAlive: Bool {
-        guard host == ProcessInfo.processInfo.hostName else { return true }
+        guard !machine.isEmpty, machine == Self.localMachine else { return true }
         if pid == getpid() { return Self.running.withLock { $0.contains(token) } }
         return kill(pid, 0) == 0 || errno != ESRCH
     }

@@ -15,8 +15,19 @@ public struct Spool: Sendable {
     let clock: @Sendable () -> Date
     /// Workers of this process waiting for jobs (shared by copies of this value).
     let wakeups = Wakeups()
+    /// A random id made when the spool's tables were created: it names what this database's
+    /// folder printers write, so files left by another database are never taken for this one's.
+    public let databaseID: String
+    /// Places where tests act between two steps of the spool (nothing in production).
+    var testHooks = TestHooks()
 
-    /// The printer every new spool has: a folder `labels` under the working directory.
+    struct TestHooks: Sendable {
+        /// Runs inside a claim's transaction, between reading the jobs and claiming them.
+        var betweenClaimStatements: (@Sendable (any SQLDatabase) async throws -> Void)?
+    }
+
+    /// The printer every new spool has: a folder `labels` under the working directory of the
+    /// process that created the database (made absolute then, see ``PrinterConfig/absolute()``).
     public static let defaultPrinter = PrinterConfig(name: "file", uri: "file:labels", language: .zpl)
 
     /// Opens the spool on a store, creating or upgrading its tables.
@@ -24,15 +35,26 @@ public struct Spool: Sendable {
         self.store = store
         self.clock = clock
         let now = Registry.timestamp(clock())
-        let initial = Self.defaultPrinter
+        let initial = Self.defaultPrinter.absolute()
         let settings = try Self.encode(PrinterSettings(initial))
+        let newID = UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         try await store.migrate(ledger: "printing_migrations", component: "printing",
                                 migrations: SpoolSchema.migrations, now: now) { db, version in
-            guard version == 1 else { return }
-            try await db.raw("""
-                INSERT INTO printers (name, uri, language, settings, created_at)
-                VALUES (\(bind: initial.name), \(bind: initial.uri), \(bind: initial.language.rawValue), \(bind: settings), \(bind: now))
-                """).run()
+            switch version {
+            case 1:
+                try await db.raw("""
+                    INSERT INTO printers (name, uri, language, settings, created_at)
+                    VALUES (\(bind: initial.name), \(bind: initial.uri), \(bind: initial.language.rawValue), \(bind: settings), \(bind: now))
+                    """).run()
+            case 2:
+                try await db.raw("INSERT INTO spool_settings (name, value) VALUES ('database_id', \(bind: newID))").run()
+            default:
+                break
+            }
+        }
+        databaseID = try await store.read { db in
+            try await db.raw("SELECT value FROM spool_settings WHERE name = 'database_id'").first()?
+                .decode(column: "value", as: String.self) ?? newID
         }
     }
 
@@ -42,6 +64,9 @@ public struct Spool: Sendable {
 
     /// Adds a printer, or replaces its configuration (`replace`), keeping its jobs.
     public func addPrinter(_ config: PrinterConfig, replace: Bool = false) async throws {
+        // A folder is resolved now, against the working directory of whoever configures it, not
+        // later against each worker's.
+        let config = config.absolute()
         try config.validate()
         let settings = try Self.encode(PrinterSettings(config))
         let created = now
@@ -178,7 +203,15 @@ public struct Spool: Sendable {
             guard !request.payload.isEmpty else {
                 throw PrintingError(.invalidConfiguration, "the job for printer \(printer.name) is empty: nothing to print")
             }
+            guard (1...PrintRequest.maximumLabels).contains(request.copies) else {
+                throw PrintingError(.invalidRequest,
+                    "the job for printer \(printer.name) asks for \(request.copies) copies: ask for 1 to \(PrintRequest.maximumLabels)")
+            }
             let labels = LabelCount.count(request.payload, language: request.language, copies: request.copies)
+            guard labels <= PrintRequest.maximumLabels else {
+                throw PrintingError(.invalidRequest,
+                    "the job for printer \(printer.name) prints \(labels == Int.max ? "more than \(PrintRequest.maximumLabels)" : String(labels)) labels: a job prints at most \(PrintRequest.maximumLabels) (ZPL's ^PQ limit); split it")
+            }
             guard labels > 0 else {
                 throw PrintingError(.invalidConfiguration,
                     "the job for printer \(printer.name) prints no label: \(request.language.rawValue) without a complete format (^XA … ^XZ, or EPL's P command)")
@@ -249,10 +282,30 @@ public struct Spool: Sendable {
 
     /// Cancels a job that has not printed. A job in the printer's hands (printing) is cancelled
     /// where the printer can (CUPS); a raw printer prints what it holds.
+    ///
+    /// The job is cancelled in the spool first, so that no worker sends or settles it again (every
+    /// step of a worker checks the state it leaves); then, for a job the printer already holds,
+    /// at the printer where it can be (the CUPS job is cancelled).
     public func cancel(_ id: Int64) async throws {
-        try await operate(id, allowed: \.canCancel, verb: "cancel") { db, job in
-            try await db.raw("UPDATE print_jobs SET state = 'cancelled', finished_at = \(bind: now) WHERE id = \(bind: id)").run()
+        let job = try await operate(id, allowed: \.canCancel, verb: "cancel") { db, job in
+            try await db.raw("""
+                UPDATE print_jobs SET state = 'cancelled', finished_at = \(bind: now)
+                WHERE id = \(bind: id) AND state = \(bind: job.state.rawValue)
+                """).run()
             return (.cancelled, "cancelled by an operator")
+        }
+        guard job.state == .printing else { return }
+        let (config, delivery) = try await read { db in
+            let config = try await Self.printer(db, job.printer)
+            let text = try await db.raw("SELECT delivery FROM print_jobs WHERE id = \(bind: job.batch ?? job.id)").first()?
+                .decode(column: "delivery", as: String?.self)
+            return (config, try text.map { try JSONDecoder().decode(Delivery.self, from: Data($0.utf8)) })
+        }
+        guard let delivery else { return }
+        do {
+            try await Transports.make(config, databaseID: databaseID).cancel(delivery)
+        } catch let error as PrintingError where error.code == .invalidState {
+            // It finished at the printer meanwhile: nothing left to cancel there.
         }
     }
 
@@ -336,7 +389,7 @@ public struct Spool: Sendable {
 
     static let jobColumns = """
         id, printer, state, language, \(payloadColumn), label_count, copies, template, data, requested_by, reason, reference, \
-        attempts, next_attempt_at, error, printed_labels, possibly_duplicated, confirmed, reprint_of, created_at, sent_at, finished_at
+        attempts, next_attempt_at, error, printed_labels, possibly_duplicated, confirmed, reprint_of, created_at, sent_at, finished_at, batch
         """
 
     static func job(_ db: any SQLDatabase, _ id: Int64) async throws -> PrintJob {
@@ -373,7 +426,8 @@ public struct Spool: Sendable {
             createdAt: try row.decode(column: "created_at", as: String.self),
             sentAt: try row.decode(column: "sent_at", as: String?.self),
             finishedAt: try row.decode(column: "finished_at", as: String?.self),
-            confirmed: try row.decode(column: "confirmed", as: Int.self) != 0)
+            confirmed: try row.decode(column: "confirmed", as: Int.self) != 0,
+            batch: try row.decode(column: "batch", as: Int64?.self))
     }
 
     static func config(_ row: any SQLRow) throws -> PrinterConfig {

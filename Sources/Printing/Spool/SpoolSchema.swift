@@ -63,5 +63,14 @@ enum SpoolSchema {
             """,
             "CREATE INDEX print_job_events_job ON print_job_events(job_id, id)",
         ]),
+        // Leases are fenced and timed by the database: `lease_epoch` grows each time a printer
+        // changes hands and every write of a worker checks it; `lease_expires` is milliseconds on
+        // the database's clock (`lease_until`, a station's clock as text, is no longer used).
+        SchemaMigration(version: 2, name: "fenced leases on the database's clock, a database id", statements: [
+            "ALTER TABLE printers ADD COLUMN lease_epoch {int} NOT NULL DEFAULT 0",
+            "ALTER TABLE printers ADD COLUMN lease_expires {int}",
+            "UPDATE printers SET worker = NULL, lease_until = NULL",
+            "CREATE TABLE spool_settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        ]),
     ]
 }

@@ -3,23 +3,29 @@ import Foundation
 /// A "printer" that writes each payload to a file in a folder: the default that lets anyone try
 /// Tracemark without a printer, and a way to hand labels to another system.
 ///
-/// Each payload is written to a temporary name, flushed to disk and renamed, so a file with a
-/// job's name is always whole; its presence is how a crashed send is answered.
+/// Each payload is written to a temporary name, flushed to disk, renamed, and the rename flushed
+/// too (the folder is synced), so a file with a job's name is always whole and survives a power
+/// cut; its presence is how a crashed send is answered. Names carry the spool database's id, so a
+/// file left by another database (or an earlier one) is never taken for this one's job.
 public struct FilePrinter: PrinterTransport {
     public let printer: PrinterConfig
     public let directory: String
+    /// Names this database's files apart from any other's in the same folder.
+    public let databaseID: String
 
-    public init(_ printer: PrinterConfig, directory: String) {
+    public init(_ printer: PrinterConfig, directory: String, databaseID: String = "") {
         self.printer = printer
         self.directory = directory
+        self.databaseID = databaseID
     }
 
-    /// The file that holds a payload: named by its first and last job ids.
+    /// The file that holds a payload: named by the database and the first and last job ids.
     public func fileName(for payload: PrintPayload) -> String {
         let first = payload.jobIDs.first ?? 0
         let last = payload.jobIDs.last ?? first
         let range = first == last ? "\(first)" : "\(first)-\(last)"
-        return "job-\(range).\(payload.language.rawValue)"
+        let database = databaseID.isEmpty ? "" : "\(databaseID.prefix(12))-"
+        return "job-\(database)\(range).\(payload.language.rawValue)"
     }
 
     /// PNG files cannot be concatenated: one image per file.
@@ -57,11 +63,20 @@ public struct FilePrinter: PrinterTransport {
                 try FileManager.default.removeItem(at: target)
             }
             try FileManager.default.moveItem(at: temporary, to: target)
+            try Self.syncFolder(directory)
         } catch {
             try? FileManager.default.removeItem(at: temporary)
             throw PrintingError(.unreachable, "printer \(printer.name): cannot write \(target.path): \(Self.reason(error, path: directory))", cause: error)
         }
         return delivery
+    }
+
+    /// Flushes a folder's entries to disk, so that a rename in it survives a crash of the machine.
+    static func syncFolder(_ path: String) throws {
+        let fd = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        defer { Glibc.close(fd) }
+        guard fsync(fd) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
     }
 
     /// Foundation's file errors name a Cocoa code; say instead what is in the way.

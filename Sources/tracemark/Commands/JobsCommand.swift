@@ -133,7 +133,13 @@ struct JobsCommand: AsyncParsableCommand {
         @Flag(help: "Return when there is nothing left to send.") var untilIdle = false
         @Option(help: "Seconds between looks for new jobs.") var poll: Double = 0.5
         @Option(help: "Most jobs sent to a printer as one payload.") var batch: Int = 2000
+        @Option(help: ArgumentHelp("Seconds a printer's lease lasts without renewal: how soon another station takes over a printer whose worker stopped answering.",
+                                   discussion: "The holder renews it every third of that while it sends.")) var lease: Double = 30
         @Flag(help: "Log what the workers do.") var verbose = false
+
+        func validate() throws {
+            guard lease >= 1 && lease <= 3600 else { throw ValidationError("--lease must be 1 to 3600 seconds") }
+        }
 
         func run() async throws {
             var logger = Logger(label: "tracemark.printing") { StreamLogHandler.standardError(label: $0) }
@@ -145,6 +151,7 @@ struct JobsCommand: AsyncParsableCommand {
                 workerOptions.untilIdle = untilIdle
                 workerOptions.batchLimit = max(1, batch)
                 workerOptions.pollInterval = .milliseconds(Int64(max(0.01, poll) * 1000))
+                workerOptions.lease = .milliseconds(Int64(lease * 1000))
                 let workers = names.map { PrinterWorker(spool: spool, printer: $0, options: workerOptions, logger: logger) }
                 if untilIdle {
                     try await withThrowingTaskGroup(of: Void.self) { group in

@@ -1,0 +1,44 @@
+import Foundation
+
+/// A `tracemark` process started by a test, whose end can be awaited without blocking a thread
+/// of the cooperative pool.
+struct TracemarkProcess {
+    let process: Process
+    /// Ends with the process's exit status.
+    let ended: Task<Int32, Never>
+
+    /// Starts `tracemark ARGUMENTS`, its output thrown away.
+    static func launch(_ arguments: [String]) throws -> TracemarkProcess {
+        let process = Process()
+        process.executableURL = Tools.tracemark
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        let (stream, continuation) = AsyncStream<Int32>.makeStream()
+        process.terminationHandler = { continuation.yield($0.terminationStatus); continuation.finish() }
+        try process.run()
+        return TracemarkProcess(process: process, ended: Task { await stream.first { _ in true } ?? -1 })
+    }
+
+    /// Starts `tracemark ARGUMENTS` once per mark and kills it with SIGKILL as soon as `progress`
+    /// reaches that mark (unless it ended first), then runs it once more to its end. Kills land
+    /// where the run is, whatever the machine's speed. Returns how many runs were killed and the
+    /// last run's exit status.
+    static func killAtProgress(_ arguments: [String], marks: [Int],
+                               progress: () async throws -> Int) async throws -> (kills: Int, status: Int32) {
+        var kills = 0
+        for mark in marks {
+            let run = try launch(arguments)
+            while run.process.isRunning, try await progress() < mark {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            if run.process.isRunning {
+                kill(run.process.processIdentifier, SIGKILL)
+                kills += 1
+            }
+            _ = await run.ended.value
+        }
+        let last = try launch(arguments)
+        return (kills, await last.ended.value)
+    }
+}
