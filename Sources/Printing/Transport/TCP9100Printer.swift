@@ -37,7 +37,14 @@ public struct TCP9100Printer: PrinterTransport {
 
     public func send(_ payload: PrintPayload, prepared: @Sendable (Delivery) async throws -> Void) async throws -> Delivery {
         try await link.gate.withTurn {
-            let exchange = await exchange(askCounter: link.asksCounter, keepSocket: true)
+            var asked = await exchange(askCounter: link.asksCounter, keepSocket: true)
+            // Labels of an earlier payload still printing would be credited to this one by a counter
+            // read now: wait (as long as a print may take) until the printer is idle, and record no
+            // counter if it does not get there, so that a crash leaves a doubt rather than a wrong count.
+            if printer.followUntilPrinted, asked.status.labelCounter != nil, asked.status.canPrint, !asked.status.isIdle {
+                await untilIdle(&asked)
+            }
+            let exchange = asked
             let status = exchange.status
             guard let socket = exchange.socket else {
                 if status.conditions.contains(.offline) {
@@ -49,7 +56,7 @@ public struct TCP9100Printer: PrinterTransport {
                 release(socket)
                 throw PrintingError(.notReady, "printer \(printer.name) cannot print (\(status)); nothing was sent: clear it at the printer", status: status)
             }
-            let delivery = Delivery(labelCounterBefore: status.labelCounter)
+            let delivery = Delivery(labelCounterBefore: status.isIdle ? status.labelCounter : nil)
             do {
                 try await prepared(delivery)
             } catch {
@@ -140,6 +147,26 @@ public struct TCP9100Printer: PrinterTransport {
             logger.debug("status: \(exchange.status)")
         }
         return exchange
+    }
+
+    /// Asks again until the printer has printed what it holds, or its print timeout passed;
+    /// `exchange` becomes the last one, with its connection kept for the payload. The printer
+    /// serves one connection at a time, so each earlier connection is let go (or kept open for
+    /// reuse) before the next question.
+    private func untilIdle(_ exchange: inout Exchange) async {
+        let deadline = Monotonic.now + printer.printTimeout
+        var interval = 0.05
+        while exchange.socket != nil, exchange.status.canPrint, !exchange.status.isIdle, Monotonic.now < deadline {
+            if let socket = exchange.socket { release(socket) }
+            exchange.socket = nil
+            do {
+                try await Task.sleep(for: .seconds(min(interval, max(0, deadline - Monotonic.now))))
+            } catch {
+                break
+            }
+            interval = min(interval * 1.5, 1)
+            exchange = await self.exchange(askCounter: true, keepSocket: true)
+        }
     }
 
     /// Keeps the connection for the next payload (keep-open) or lets it close.
