@@ -1,3 +1,4 @@
+import Foundation
 public import GS1
 public import Labels
 public import Printing
@@ -46,9 +47,12 @@ public struct ProductionRun: Sendable {
         public var skipped: [String]
     }
 
-    /// Runs it. The first label is rendered and its barcodes read back before anything is
-    /// written, so a template or data that would not scan refuses the run with nothing written;
-    /// the others are rendered inside the transaction (zint refuses invalid GS1 data there too).
+    /// Runs it. The labels are rendered from the numbers the run is about to make, before its
+    /// transaction, and the first is read back (check before print) on a real number of the
+    /// class's format, so a template or data that would not scan refuses the run with nothing
+    /// written. The transaction then makes the numbers and queues their labels; only a number
+    /// that differs from the one foreseen (another generation came first, or a number existed)
+    /// is rendered inside it, so SQLite's write lock is not held while thousands of labels render.
     public func run(registry: Registry, spool: Spool) async throws -> Result {
         guard (1...10_000).contains(count) else {
             throw RegistryError(.invalidInput, "count \(count): a production run prints 1 to 10000 labels")
@@ -62,21 +66,41 @@ public struct ProductionRun: Sendable {
         let config = try await spool.printer(printer)
         let date = date ?? registry.today
         let reference = "production run of \(count) × \(product.article) on \(printer)"
-        // Check before print, on a stand-in number of the same shape, outside the transaction.
-        let trial = LabelData.from(product: product, number: "RUN0000001", kind: kind, expiry: expiry,
-                                   production: production, over: data)
-        _ = try LabelRendering.render(template, trial, language: config.language, dpi: config.dpi, copies: copies, verify: true)
+        let template = template, expiry = expiry, production = production, data = data, copies = copies
+        let label: @Sendable (String, Bool) throws -> (bytes: Data, data: LabelData) = { number, verify in
+            let labelData = LabelData.from(product: product, number: number, kind: kind, expiry: expiry,
+                                           production: production, over: data)
+            let bytes = try LabelRendering.render(template, labelData, language: config.language, dpi: config.dpi,
+                                                  copies: copies, verify: verify)
+            return (bytes, labelData)
+        }
 
+        let upcoming = try await registry.upcomingNumbers(product: product.article, count: count, date: date)
+        // Check before print on the first number the run will make: same format, same characters.
+        guard let first = upcoming.first else {
+            // No number can be foreseen (no format, the counter exhausted): the generation says
+            // why, in a transaction that is rolled back whatever it says.
+            try await registry.store.write { db -> Void in
+                _ = try await registry.generate(db, product: product.article, count: count, date: date, expiry: expiry,
+                                                production: production, reference: reference)
+                throw RegistryError(.invalidInput, "product \(product.article): no number can be generated for a production run")
+            }
+            return Result(numbers: [], jobs: [], skipped: [])
+        }
+        // Thousands of labels take seconds to render: off the cooperative pool (``OffPool``).
+        let prepared = try await OffPool.run {
+            var rendered: [String: (bytes: Data, data: LabelData)] = [first: try label(first, true)]
+            rendered.reserveCapacity(upcoming.count)
+            for number in upcoming.dropFirst() { rendered[number] = try label(number, false) }
+            return rendered
+        }
         let result = try await registry.store.write { db in
             let generated = try await registry.generate(db, product: product.article, count: count, date: date, expiry: expiry,
                                                         production: production, reference: reference)
             var requests: [PrintRequest] = []
             requests.reserveCapacity(generated.numbers.count)
             for number in generated.numbers {
-                let labelData = LabelData.from(product: product, number: number, kind: kind, expiry: expiry,
-                                               production: production, over: data)
-                let bytes = try LabelRendering.render(template, labelData, language: config.language, dpi: config.dpi,
-                                                      copies: copies, verify: false)
+                let (bytes, labelData) = try prepared[number] ?? label(number, false)
                 requests.append(PrintRequest(printer: config.name, payload: bytes, language: config.language,
                                              copies: copies ?? 1, template: template.name, data: labelData.jsonText,
                                              requestedBy: requestedBy, reason: reason,

@@ -58,7 +58,7 @@ public struct LabelVerifier: Sendable {
     }
 
     /// Readers' texts for one symbol, drawn alone with a quiet zone, normalised: no leading GS,
-    /// UPC-A without EAN-13's leading zero.
+    /// UPC-A without EAN-13's leading zero, and an EAN-13 with it.
     static func read(_ barcode: BarcodeItem) throws(LabelError) -> [String] {
         let symbol = try SymbolRaster.draw(barcode)
         let quiet = barcode.module * 12
@@ -75,6 +75,10 @@ public struct LabelVerifier: Sendable {
         texts = texts.map { $0.hasPrefix("\u{1D}") ? String($0.dropFirst()) : $0 }
         if barcode.symbology == .upcA {
             texts = texts.map { $0.count == 13 && $0.hasPrefix("0") ? String($0.dropFirst()) : $0 }
+        }
+        // zbar gives an EAN-13 whose first digit is 0 as the UPC-A it also is (twelve digits).
+        if barcode.symbology == .ean13 {
+            texts = texts.map { $0.count == 12 ? "0" + $0 : $0 }
         }
         return texts
     }

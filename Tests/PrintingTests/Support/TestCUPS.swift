@@ -161,8 +161,9 @@ enum Tools {
         return folder.appendingPathComponent("tracemark")
     }()
 
-    /// The GS1 barcodes the independent oracle reads in a ZPL or PNG file's content, in HRI form.
-    static func decodeBarcodes(_ data: Data, extension ext: String, dpi: Int = 203) async throws -> [String] {
+    /// The GS1 barcodes the independent oracle reads in a ZPL or PNG file's content, in HRI form
+    /// (with `gs1Only` false, every barcode's text).
+    static func decodeBarcodes(_ data: Data, extension ext: String, dpi: Int = 203, gs1Only: Bool = true) async throws -> [String] {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tracemark-cups-oracle-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -176,6 +177,6 @@ enum Tools {
         struct Label: Decodable { let barcodes: [Barcode] }
         struct Result: Decodable { let labels: [Label] }
         let result = try JSONDecoder().decode(Result.self, from: Data(run.stdout.utf8))
-        return result.labels.flatMap(\.barcodes).filter { $0.content_type == "GS1" }.map(\.text).sorted()
+        return result.labels.flatMap(\.barcodes).filter { !gs1Only || $0.content_type == "GS1" }.map(\.text).sorted()
     }
 }
