@@ -1,5 +1,6 @@
 import Foundation
 import Labels
+import Registry
 import Testing
 @testable import Printing
 
@@ -188,6 +189,40 @@ import Testing
         // Cancelled before it was processed: nothing reached the printer, safe to send again.
         #expect(await fixture.printer.inquire(about: payload, delivery: delivery) == .printed(labels: 0))
         #expect(fixture.device.jobs.isEmpty)
+        await fixture.done()
+    }
+
+    /// `tracemark jobs cancel` on a job CUPS holds (its printer cannot be reached, so CUPS keeps
+    /// trying) cancels the CUPS job too, and the worker never brings the spool's job back.
+    @Test func cancellingASpooledJobThatCUPSHoldsCancelsTheCUPSJob() async throws {
+        let fixture = try await Fixture.make("cancel")
+        fixture.device.close()
+        let database = try await SpoolDatabase.make(.sqlite)
+        let (registry, spool) = try await database.open()
+        let config = PrinterConfig(name: "held", uri: "cups://\(fixture.queue)", language: .zpl, printTimeout: 1)
+        try await spool.addPrinter(config)
+        let id = try #require(try await spool.enqueue([PrintRequest(printer: config.name, payload: Self.zpl, language: .zpl,
+                                                                    requestedBy: "test", reason: "cancel")]).first)
+        let environment = ["CUPS_SERVER": fixture.server]
+        let worker = try TracemarkProcess.launch(["jobs", "run", "--printer", config.name, "--poll", "0.05", "--db", database.location],
+                                                 environment: environment)
+        #expect(try await SpoolFencingTests.eventually { try await spool.job(id).state == .printing })
+        let job = try await spool.job(id)
+        let cupsID = try #require(try await spool.delivery(batch: [job])?.cupsJobID)
+        #expect(try await fixture.printer.client.job(cupsID).state.isFinished == false)
+
+        let cancel = try await Tools.run(Tools.tracemark.path, ["jobs", "cancel", String(id), "--db", database.location],
+                                         environment: environment)
+        #expect(cancel.status == 0, "\(cancel.stderr)")
+        #expect(try await SpoolFencingTests.eventually { try await fixture.printer.client.job(cupsID).state == .cancelled })
+        // The worker goes on following its printer: the job stays cancelled.
+        try await Task.sleep(for: .seconds(2))
+        #expect(try await spool.job(id).state == .cancelled)
+        kill(worker.process.processIdentifier, SIGTERM)
+        #expect(await worker.ended.value == 0)
+        #expect(try await spool.job(id).state == .cancelled)
+        await registry.close()
+        await database.drop()
         await fixture.done()
     }
 

@@ -7,11 +7,14 @@ struct TracemarkProcess {
     /// Ends with the process's exit status.
     let ended: Task<Int32, Never>
 
-    /// Starts `tracemark ARGUMENTS`, its output thrown away.
-    static func launch(_ arguments: [String]) throws -> TracemarkProcess {
+    /// Starts `tracemark ARGUMENTS`, its output thrown away, with `environment` added to this process's.
+    static func launch(_ arguments: [String], environment: [String: String] = [:]) throws -> TracemarkProcess {
         let process = Process()
         process.executableURL = Tools.tracemark
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         let (stream, continuation) = AsyncStream<Int32>.makeStream()
