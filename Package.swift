@@ -13,6 +13,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "tracemark", targets: ["tracemark"]),
+        .library(name: "Store", targets: ["Store"]),
         .library(name: "Registry", targets: ["Registry"]),
         .library(name: "GS1", targets: ["GS1"]),
         .library(name: "Devices", targets: ["Devices"]),
@@ -67,7 +68,7 @@ let package = Package(
         .target(
             name: "Printing",
             dependencies: [
-                "Registry", "CCUPS",
+                "Store", "CCUPS",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -79,7 +80,7 @@ let package = Package(
         // Workflows that tie registry, labels and printing together (a production run's one transaction).
         .target(
             name: "Stations",
-            dependencies: ["GS1", "Registry", "Labels", "Printing"],
+            dependencies: ["GS1", "Store", "Registry", "Labels", "Printing"],
             swiftSettings: swiftSettings
         ),
         // A ZPL printer on loopback for tests and benchmarks: answers ~HS with chosen states,
@@ -92,12 +93,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The SQL store on SQLite and PostgreSQL: connections, their pool, transactions,
+        // migrations, timestamps. One per process, shared by the registry and the spool.
         .target(
-            name: "Registry",
+            name: "Store",
             dependencies: [
-                "GS1",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "SQLKit", package: "sql-kit"),
@@ -105,6 +106,17 @@ let package = Package(
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "PostgresKit", package: "postgres-kit"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Registry",
+            dependencies: [
+                "GS1", "Store",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SQLKit", package: "sql-kit"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -112,6 +124,7 @@ let package = Package(
             name: "tracemark",
             dependencies: [
                 "GS1",
+                "Store",
                 "Registry",
                 "Devices",
                 "Labels",
@@ -128,6 +141,7 @@ let package = Package(
             name: "RegistryBenchmarks",
             dependencies: [
                 "GS1",
+                "Store",
                 "Registry",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SQLKit", package: "sql-kit"),
@@ -150,7 +164,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "PrintingBenchmarks",
-            dependencies: ["Printing", "PrinterSimulator", "Registry", .product(name: "SQLKit", package: "sql-kit")],
+            dependencies: ["Printing", "PrinterSimulator", "Store", "Registry", .product(name: "SQLKit", package: "sql-kit")],
             path: "Benchmarks/PrintingBenchmarks",
             exclude: ["lprint-peer.sh"],
             swiftSettings: swiftSettings
@@ -158,7 +172,7 @@ let package = Package(
         .testTarget(
             name: "PrintingTests",
             dependencies: [
-                "Printing", "PrinterSimulator", "Registry", "Labels", "Stations", "GS1",
+                "Printing", "PrinterSimulator", "Store", "Registry", "Labels", "Stations", "GS1",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -180,7 +194,7 @@ let package = Package(
         .testTarget(
             name: "RegistryTests",
             dependencies: [
-                "Registry", "GS1",
+                "Store", "Registry", "GS1",
                 .product(name: "SQLKit", package: "sql-kit"),
             ],
             swiftSettings: swiftSettings

@@ -1,6 +1,7 @@
 import Foundation
 import Printing
 import Registry
+import Store
 
 /// The spool's side of the printing benchmarks: durable enqueue on SQLite (and PostgreSQL when a
 /// URL is given), with the durability settings Tracemark runs with.

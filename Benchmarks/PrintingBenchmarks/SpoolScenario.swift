@@ -2,6 +2,7 @@ import Foundation
 import PrinterSimulator
 import Printing
 import Registry
+import Store
 import SQLKit
 
 /// 10,000 labels through the spool (SQLite, WAL, synchronous = FULL) to simulated printers:

@@ -1,6 +1,7 @@
 import Foundation
 import GS1
 import Registry
+import Store
 import SQLKit
 
 /// Stock documents under load (the stock documents issue):

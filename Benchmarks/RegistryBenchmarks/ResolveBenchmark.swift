@@ -1,6 +1,7 @@
 import Foundation
 import GS1
 import Registry
+import Store
 import SQLKit
 
 /// Resolving scans (the scan resolution issue): from the scan string to a complete Resolution

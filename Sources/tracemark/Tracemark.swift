@@ -4,6 +4,7 @@ import Foundation
 import Labels
 import Printing
 import Registry
+import Store
 
 /// The `tracemark` command: the registry, scanners, labels and printers from a shell.
 @main
@@ -43,6 +44,9 @@ struct Tracemark: AsyncParsableCommand {
             case .databaseLocked, .database, .unsupportedDatabase: Foundation.exit(69)
             default: Foundation.exit(1)
             }
+        } catch let error as StoreError {
+            FileHandle.standardError.write(Data("tracemark: \(error.message)\n".utf8))
+            Foundation.exit(69)
         } catch let error as DevicesError {
             FileHandle.standardError.write(Data("tracemark: \(error.message)\n".utf8))
             switch error.code {
@@ -61,6 +65,10 @@ struct Tracemark: AsyncParsableCommand {
             FileHandle.standardError.write(Data("tracemark: \(error)\n".utf8))
             Foundation.exit(1)
         } catch {
+            if let readable = DatabaseErrors.readable(error) {
+                FileHandle.standardError.write(Data("tracemark: \(readable)\n".utf8))
+                Foundation.exit(69)
+            }
             exit(withError: error)
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Printing
 import Registry
+import Store
 import SQLKit
 import Testing
 

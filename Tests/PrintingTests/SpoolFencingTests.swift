@@ -1,6 +1,7 @@
 import Foundation
 import PrinterSimulator
 import Registry
+import Store
 import SQLKit
 import Testing
 @testable import Printing

@@ -1,5 +1,6 @@
 import GS1
 import Registry
+import Store
 import SQLKit
 import Testing
 

@@ -1,4 +1,5 @@
 import Registry
+import Store
 import SQLKit
 import Testing
 

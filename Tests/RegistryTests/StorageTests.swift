@@ -1,6 +1,7 @@
 import Foundation
 import Registry
 import SQLKit
+import Store
 import Testing
 
 @Suite struct StorageTests {
@@ -23,16 +24,20 @@ import Testing
         defer { Task { await database.drop() } }
         let holder = try await Registry(store: try await SQLiteStore(path: database.location))
         let waiter = try await Registry(store: try await SQLiteStore(path: database.location, busyTimeoutMilliseconds: 200))
+        // The holder keeps its write transaction open until the waiter has been refused: no
+        // sleep decides the order, whatever the machine's speed.
         let (locked, signal) = AsyncStream.makeStream(of: Void.self)
+        let (released, release) = AsyncStream.makeStream(of: Void.self)
         async let held: Void = holder.store.write { db in
             try await db.raw("INSERT INTO warehouses (code, name) VALUES ('HOLDER', '')").run()
             signal.yield()
-            try await Task.sleep(for: .seconds(1.5))
+            for await _ in released { break }
         }
         for await _ in locked { break }
-        await expectRefusal(.databaseLocked, "is locked by another process", "200 ms", "nothing was written") {
+        await expectStoreError(.locked, "is locked by another process", "200 ms", "nothing was written") {
             _ = try await waiter.addWarehouse(Warehouse(code: "WAITER"))
         }
+        release.yield()
         try await held
         _ = try await waiter.addWarehouse(Warehouse(code: "LATER"))
         #expect(try await waiter.warehouses().map(\.code) == ["HOLDER", "LATER"])
@@ -41,14 +46,17 @@ import Testing
     }
 
     @Test func anUnsupportedOrUnreachableDatabaseIsNamed() async {
-        await expectRefusal(.unsupportedDatabase, "mysql://x", "only postgres:// URLs and SQLite file paths") {
+        await expectStoreError(.unsupported, "mysql://x", "only postgres:// URLs and SQLite file paths") {
             _ = try await Registry.open("mysql://x")
         }
-        await expectRefusal(.database, "cannot open SQLite database /nonexistent-folder/x.sqlite") {
+        await expectStoreError(.unsupported, "mysql://root:***@db/x") {
+            _ = try await Registry.open("mysql://root:secret@db/x")
+        }
+        await expectStoreError(.unavailable, "cannot open SQLite database /nonexistent-folder/x.sqlite") {
             _ = try await Registry.open("/nonexistent-folder/x.sqlite")
         }
-        await expectRefusal(.database, "cannot connect to PostgreSQL at postgres://nobody@127.0.0.1:1/none") {
-            _ = try await Registry.open("postgres://nobody@127.0.0.1:1/none")
+        await expectStoreError(.unavailable, "cannot connect to PostgreSQL at postgres://nobody:***@127.0.0.1:1/none") {
+            _ = try await Registry.open("postgres://nobody:secret@127.0.0.1:1/none")
         }
     }
 }

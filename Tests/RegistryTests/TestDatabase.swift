@@ -1,6 +1,7 @@
 import Foundation
 import Registry
 import SQLKit
+import Store
 import Testing
 
 /// The databases the conformance suite runs on. PostgreSQL joins when `make test` gives its URL.
@@ -90,5 +91,21 @@ func expectRefusal(_ code: RegistryError.Code, _ fragments: String..., sourceLoc
         }
     } catch {
         Issue.record("expected a RegistryError (\(code)), got \(error)", sourceLocation: sourceLocation)
+    }
+}
+
+/// Asserts that `body` throws a ``StoreError`` with `code` whose message contains every fragment.
+func expectStoreError(_ code: StoreError.Code, _ fragments: String..., sourceLocation: SourceLocation = #_sourceLocation,
+                      _ body: () async throws -> Void) async {
+    do {
+        try await body()
+        Issue.record("expected a store error (\(code)) but it succeeded", sourceLocation: sourceLocation)
+    } catch let error as StoreError {
+        #expect(error.code == code, "\(error.message)", sourceLocation: sourceLocation)
+        for fragment in fragments {
+            #expect(error.message.contains(fragment), "message \"\(error.message)\" lacks \"\(fragment)\"", sourceLocation: sourceLocation)
+        }
+    } catch {
+        Issue.record("expected a StoreError (\(code)), got \(error)", sourceLocation: sourceLocation)
     }
 }

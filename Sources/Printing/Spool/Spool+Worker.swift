@@ -1,5 +1,5 @@
 import Foundation
-import Registry
+import Store
 import SQLKit
 import Synchronization
 
@@ -263,7 +263,7 @@ extension Spool {
             for job in jobs {
                 let attempts = job.attempts + 1
                 let held = attempts >= maxAttempts
-                let next = Registry.timestamp(now.addingTimeInterval(Self.backoff(attempt: attempts)))
+                let next = Timestamp.string(now.addingTimeInterval(Self.backoff(attempt: attempts)))
                 let message = held ? "\(error); held after \(attempts) attempts: retry, cancel or move it" : error
                 guard try await db.raw("""
                     UPDATE print_jobs SET state = \(bind: held ? JobState.held.rawValue : JobState.failed.rawValue),
@@ -273,7 +273,7 @@ extension Spool {
                     WHERE id = \(bind: job.id) AND state IN ('sending', 'printing')
                     RETURNING id
                     """).first() != nil else { continue }
-                try await Self.logEvents(db, ids: [job.id], at: Registry.timestamp(now), state: held ? .held : .failed, message: message)
+                try await Self.logEvents(db, ids: [job.id], at: Timestamp.string(now), state: held ? .held : .failed, message: message)
             }
         }
     }

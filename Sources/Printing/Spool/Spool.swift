@@ -1,5 +1,5 @@
 public import Foundation
-public import Registry
+public import Store
 public import SQLKit
 
 /// The durable print queue: printers configured by name, and every job from the moment it was
@@ -34,7 +34,7 @@ public struct Spool: Sendable {
     public init(store: any SQLStore, clock: @escaping @Sendable () -> Date = Date.init) async throws {
         self.store = store
         self.clock = clock
-        let now = Registry.timestamp(clock())
+        let now = Timestamp.string(clock())
         let initial = Self.defaultPrinter.absolute()
         let settings = try Self.encode(PrinterSettings(initial))
         let newID = UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
@@ -58,7 +58,7 @@ public struct Spool: Sendable {
         }
     }
 
-    var now: String { Registry.timestamp(clock()) }
+    var now: String { Timestamp.string(clock()) }
 
     // MARK: Printers
 
@@ -156,7 +156,7 @@ public struct Spool: Sendable {
 
     /// Records what a printer said, for `tracemark printers` and the jobs waiting on it.
     public func recordState(printer: String, _ status: PrinterStatus) async throws {
-        let at = Registry.timestamp(status.at)
+        let at = Timestamp.string(status.at)
         try await write { db in
             try await db.raw("""
                 UPDATE printers SET state = \(bind: status.state), state_message = \(bind: status.description), state_at = \(bind: at)

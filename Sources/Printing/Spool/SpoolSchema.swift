@@ -1,4 +1,4 @@
-import Registry
+import Store
 
 /// The spool's tables, in the registry's database so that a job and the numbers it prints are
 /// written in one transaction. Versioned on their own (`printing_migrations`): the registry knows

@@ -1,6 +1,7 @@
 public import Foundation
 public import GS1
 import SQLKit
+import Store
 
 /// A lot or serial the registry proposes to take, in the class's issue order.
 public struct ProposedPick: Codable, Hashable, Sendable {

@@ -1,6 +1,7 @@
 import Foundation
 import GS1
 import SQLKit
+import Store
 
 extension Posting {
     /// Puts a line's goods into a warehouse: the named lots/serials (created when new), or numbers

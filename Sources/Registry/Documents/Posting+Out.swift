@@ -1,6 +1,7 @@
 import Foundation
 import GS1
 import SQLKit
+import Store
 
 extension Posting {
     /// Takes a line's goods out of a warehouse: the named lots/serials (checked), or those the

@@ -1,6 +1,7 @@
 import Foundation
 import GS1
 import SQLKit
+import Store
 
 /// What the registry knows of a product while posting a line.
 struct ProductContext {

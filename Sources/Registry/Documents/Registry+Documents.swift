@@ -1,6 +1,7 @@
 public import Foundation
 import GS1
 import SQLKit
+import Store
 
 extension Registry {
     /// Posts a receipt: goods from a supplier into a warehouse, with the lots/serials given or

@@ -1,6 +1,7 @@
 public import Foundation
 public import GS1
 import SQLKit
+import Store
 
 /// Stock of one product in one warehouse, per lot or serial (or without a number).
 public struct StockBalance: Codable, Hashable, Sendable {

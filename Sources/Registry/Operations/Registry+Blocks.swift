@@ -1,5 +1,6 @@
 public import GS1
 import SQLKit
+import Store
 
 extension Registry {
     /// Reserves a block of `count` numbers of a product for later use (pre-printed labels, a line

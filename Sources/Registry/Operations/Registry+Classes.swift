@@ -1,5 +1,6 @@
 import GS1
 import SQLKit
+import Store
 
 extension Registry {
     /// Creates a lot/serial class.

@@ -1,4 +1,5 @@
 import SQLKit
+import Store
 
 extension Registry {
     /// Refuses a configuration in which two numbering sources could produce the same number in

@@ -1,5 +1,6 @@
 public import GS1
 public import SQLKit
+import Store
 
 extension Registry {
     /// Generates `count` numbers for a product per its class's format and registers them as lots

@@ -2,6 +2,7 @@ public import Foundation
 public import GS1
 import Crypto
 import SQLKit
+import Store
 
 /// What is given when a lot or serial number is entered (typed, scanned, from a supplier).
 public struct NewLotSerial: Sendable {

@@ -1,4 +1,5 @@
 import SQLKit
+import Store
 
 extension Registry {
     public func addWarehouse(_ warehouse: Warehouse) async throws -> Warehouse {

@@ -1,5 +1,6 @@
 public import GS1
 import SQLKit
+import Store
 
 extension Registry {
     /// Registers a product. Its article number and GTIN must be new.

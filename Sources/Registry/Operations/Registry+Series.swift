@@ -1,5 +1,6 @@
 import GS1
 public import SQLKit
+import Store
 
 extension Registry {
     /// Creates a user series. Its format must have a counter (`INV-{counter:6}`).

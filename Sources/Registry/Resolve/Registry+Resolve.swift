@@ -1,6 +1,7 @@
 public import GS1
 import Foundation
 import SQLKit
+import Store
 
 extension Registry {
     /// Resolves a scan as a scanner delivers it (AIM symbology identifier, GS1 element strings,

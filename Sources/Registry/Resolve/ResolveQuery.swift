@@ -1,6 +1,7 @@
 import Foundation
 import GS1
 import SQLKit
+import Store
 
 /// The registry's side of a resolution, read in one statement: the product, the lot or serial
 /// with its attributes and files, its stock, its last movements, the lot that should be picked

@@ -1,5 +1,6 @@
 import GS1
 import SQLKit
+import Store
 
 extension SQLRow {
     func string(_ column: String) throws -> String { try decode(column: column, as: String.self) }

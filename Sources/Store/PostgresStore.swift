@@ -7,7 +7,7 @@ import PostgresNIO
 public import SQLKit
 import Synchronization
 
-/// The registry on PostgreSQL, for many stations at once.
+/// PostgreSQL, for many stations at once.
 ///
 /// Transactions run at READ COMMITTED; contested rows (a series' counter, a lot's stock) are
 /// locked by the statements that change them, so concurrent writers wait for each other instead
@@ -20,7 +20,7 @@ public final class PostgresStore: SQLStore {
     /// - Parameter url: `postgres://user[:password]@host[:port]/database`.
     public init(url: String, connections: Int = 10) async throws {
         guard let components = URLComponents(string: url), let host = components.host, !host.isEmpty else {
-            throw RegistryError(.unsupportedDatabase, "database URL \(url) is not of the form postgres://user@host:port/database")
+            throw StoreError(.unsupported, "database URL \(url) is not of the form postgres://user@host:port/database")
         }
         var redacted = components
         if redacted.password != nil { redacted.password = "***" }
@@ -37,7 +37,7 @@ public final class PostgresStore: SQLStore {
         if let schema = components.queryItems?.first(where: { $0.name == "search_path" })?.value {
             configuration.options.additionalStartupParameters = [("search_path", schema)]
         }
-        let logger = Logger(label: "tracemark.registry.postgres")
+        let logger = Logger(label: "tracemark.store.postgres")
         let ids = IDGenerator()
         let config = configuration
         self.pool = ConnectionPool(
@@ -46,7 +46,7 @@ public final class PostgresStore: SQLStore {
                 do {
                     return try await PostgresConnection.connect(configuration: config, id: ids.next(), logger: logger)
                 } catch {
-                    throw RegistryError(.database, "cannot connect to PostgreSQL at \(location): is the server running and the URL right?", cause: error)
+                    throw StoreError(.unavailable, "cannot connect to PostgreSQL at \(location): is the server running and the URL right?", cause: error)
                 }
             },
             close: { try? await $0.close() },

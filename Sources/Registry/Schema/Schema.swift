@@ -1,5 +1,6 @@
 import Foundation
 import SQLKit
+import Store
 
 /// The registry's schema as versioned migrations, written once for both databases.
 ///

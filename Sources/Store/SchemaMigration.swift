@@ -53,7 +53,7 @@ extension SQLStore {
             let newest = applied.max() ?? 0
             let known = migrations.last?.version ?? 0
             if newest > known {
-                throw RegistryError(.database,
+                throw StoreError(.unsupported,
                     "database \(location) has \(component) schema version \(newest), newer than this Tracemark knows (\(known)): upgrade Tracemark")
             }
             for migration in migrations where !applied.contains(migration.version) {

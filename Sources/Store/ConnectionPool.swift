@@ -42,7 +42,7 @@ actor ConnectionPool<Connection: Sendable> {
 
     private func acquire() async throws -> Connection {
         while true {
-            guard !closed else { throw RegistryError(.database, "the registry has been closed") }
+            guard !closed else { throw StoreError(.closed, "the database has been closed") }
             if let connection = idle.popLast() { return connection }
             if count < maximum {
                 count += 1
@@ -57,7 +57,7 @@ actor ConnectionPool<Connection: Sendable> {
                     // Shut down while it was being opened.
                     await close(connection)
                     forget()
-                    throw RegistryError(.database, "the registry has been closed")
+                    throw StoreError(.closed, "the database has been closed")
                 }
                 return connection
             }

@@ -5,7 +5,7 @@ public import SQLKit
 import SQLiteKit
 import SQLiteNIO
 
-/// The embedded registry: one SQLite file in WAL mode.
+/// The embedded database: one SQLite file in WAL mode.
 ///
 /// Writes go through one connection in this process (SQLite has one writer at a time anyway),
 /// each in `BEGIN IMMEDIATE` so that another process's writer makes it wait up to the busy
@@ -30,7 +30,7 @@ public final class SQLiteStore: SQLStore {
                 busyTimeoutMilliseconds: Int = SQLiteStore.defaultBusyTimeoutMilliseconds) async throws {
         self.location = path
         self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
-        let logger = Logger(label: "tracemark.registry.sqlite")
+        let logger = Logger(label: "tracemark.store.sqlite")
         let writerThreads = NIOThreadPool(numberOfThreads: 1)
         let readerThreads = NIOThreadPool(numberOfThreads: min(2, readerCount))
         writerThreads.start()
@@ -43,7 +43,7 @@ public final class SQLiteStore: SQLStore {
                 connection = try await SQLiteConnection.open(storage: .file(path: path), threadPool: threads, logger: logger,
                                                              on: MultiThreadedEventLoopGroup.singleton.any())
             } catch {
-                throw RegistryError(.database, "cannot open SQLite database \(path): check that its folder exists and is writable", cause: error)
+                throw StoreError(.unavailable, "cannot open SQLite database \(path): check that its folder exists and is writable", cause: error)
             }
             let db = connection.sql(queryLogLevel: nil)
             for pragma in ["PRAGMA busy_timeout = \(busyTimeoutMilliseconds)",
@@ -101,11 +101,11 @@ public final class SQLiteStore: SQLStore {
         guard let error = error as? SQLiteError else { return error }
         switch error.reason {
         case .busy, .locked, .busyTimeout, .busyInRecovery, .busyInSnapshot:
-            return RegistryError(.databaseLocked,
+            return StoreError(.locked,
                 "SQLite database \(path) is locked by another process for more than \(busyTimeoutMilliseconds) ms; nothing was written: try again, or find the process that holds it (fuser \(path))",
                 cause: error)
         case .readOnly, .readonlyCantLock, .readonlyDirectory, .permission, .cantOpen:
-            return RegistryError(.database, "SQLite database \(path) cannot be written: check the file's and folder's permissions", cause: error)
+            return StoreError(.unavailable, "SQLite database \(path) cannot be written: check the file's and folder's permissions", cause: error)
         default:
             return error
         }

@@ -1,0 +1,38 @@
+import PostgresNIO
+import SQLiteNIO
+
+/// Recognises the database errors that operations turn into errors of their own.
+public enum DatabaseErrors {
+    /// A unique index refused a row; `index` is the index's name where the driver reports it.
+    public static func uniqueViolation(_ error: any Error) -> (index: String?, Void)? {
+        if let error = error as? SQLiteError {
+            switch error.reason {
+            case .constraintUniqueFailed, .constraintPrimaryKeyFailed: return (error.message, ())
+            case .constraint where error.message.contains("UNIQUE"): return (error.message, ())
+            default: return nil
+            }
+        }
+        if let error = error as? PSQLError, error.serverInfo?[.sqlState] == "23505" {
+            return (error.serverInfo?[.constraintName], ())
+        }
+        return nil
+    }
+
+    /// A database driver's error in words a person can act on, or nil for any other error.
+    /// PostgreSQL's client hides the server's message behind a generic description (against
+    /// leaking data into logs); this gives the server's own message and SQLSTATE, never the
+    /// statement or its values.
+    public static func readable(_ error: any Error) -> String? {
+        if let error = error as? PSQLError {
+            if let message = error.serverInfo?[.message] {
+                let state = error.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? ""
+                return "PostgreSQL refused a statement: \(message)\(state)"
+            }
+            return "PostgreSQL connection failed (\(error.code))"
+        }
+        if let error = error as? SQLiteError {
+            return "SQLite failed: \(error.message)"
+        }
+        return nil
+    }
+}

@@ -1,0 +1,23 @@
+import Foundation
+
+/// Opening a store by where it is.
+public enum SQLStores {
+    /// `location` with any password in it replaced by `***`, for messages and logs.
+    public static func redacted(_ location: String) -> String {
+        guard var components = URLComponents(string: location), components.password != nil else { return location }
+        components.password = "***"
+        return components.string ?? location
+    }
+
+    /// Opens the database at `location`: a `postgres://` (or `postgresql://`) URL, or else the
+    /// path of an SQLite file (created if missing).
+    public static func open(_ location: String) async throws -> any SQLStore {
+        if location.hasPrefix("postgres://") || location.hasPrefix("postgresql://") {
+            return try await PostgresStore(url: location)
+        }
+        if location.contains("://") {
+            throw StoreError(.unsupported, "database \(redacted(location)): only postgres:// URLs and SQLite file paths are supported")
+        }
+        return try await SQLiteStore(path: location)
+    }
+}
