@@ -120,7 +120,18 @@ public final class SimulatedPrinter: Sendable {
     /// Starts a printer listening on `127.0.0.1:port` (0: a free port, see ``port``).
     public static func start(_ configuration: Configuration = Configuration(), port: Int = 0) async throws -> SimulatedPrinter {
         let printer = SimulatedPrinter(configuration)
-        try printer.powerOn(port: port)
+        guard port == 0 else {
+            try printer.powerOn(port: port)
+            return printer
+        }
+        // A free port below the kernel's ephemeral range (32768–60999 by default), which is
+        // where port 0 and every outgoing connection take theirs: a port in that range can be
+        // taken by some client connection while the printer is off, and ``restart()`` could not
+        // bind it again.
+        for _ in 0..<64 {
+            if (try? printer.powerOn(port: Int.random(in: 20_000..<32_768))) != nil { return printer }
+        }
+        try printer.powerOn(port: 0)
         return printer
     }
 
