@@ -109,7 +109,8 @@ struct DemoCommand: AsyncParsableCommand {
             try await PrinterWorker(spool: spool, printer: "file", options: workerOptions).run()
             print("Production run of PAINT-5L, lots \(run.numbers.joined(separator: ", ")) and their labels:")
             for id in run.jobs { print("  " + describe(try await spool.job(id))) }
-            let folder = try await spool.printer("file").uri.replacingOccurrences(of: "file:", with: "")
+            var folder = "labels"
+            if case .file(let directory) = try await spool.printer("file").address { folder = directory }
             print("The labels are ZPL files in \(folder)/ (the printer `file`); add a real one with tracemark printers add.")
             print("\nTry: tracemark --help, tracemark lot show PUMP-200 \(serials.numbers[0]) --db \(options.db), "
                   + "tracemark jobs --db \(options.db), tracemark printers --db \(options.db)")
