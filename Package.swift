@@ -169,10 +169,17 @@ let package = Package(
             exclude: ["lprint-peer.sh"],
             swiftSettings: swiftSettings
         ),
+        // Test support only: test databases on both backends, repository paths and the
+        // tracemark executable, waiting for what another process does.
+        .target(
+            name: "TracemarkTesting",
+            dependencies: ["Store", .product(name: "SQLKit", package: "sql-kit")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "PrintingTests",
             dependencies: [
-                "Printing", "PrinterSimulator", "Store", "Registry", "Labels", "Stations", "GS1",
+                "Printing", "PrinterSimulator", "Store", "Registry", "Labels", "Stations", "GS1", "TracemarkTesting",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -183,18 +190,18 @@ let package = Package(
         .testTarget(
             name: "DevicesTests",
             dependencies: [
-                "Devices",
+                "Devices", "TracemarkTesting",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "LabelsTests", dependencies: ["Labels", "GS1"], exclude: ["Golden"], swiftSettings: swiftSettings),
+            name: "LabelsTests", dependencies: ["Labels", "GS1", "TracemarkTesting"], exclude: ["Golden"], swiftSettings: swiftSettings),
         .testTarget(
             name: "RegistryTests",
             dependencies: [
-                "Store", "Registry", "GS1",
+                "Store", "Registry", "GS1", "TracemarkTesting",
                 .product(name: "SQLKit", package: "sql-kit"),
             ],
             swiftSettings: swiftSettings

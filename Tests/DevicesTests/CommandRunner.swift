@@ -1,4 +1,5 @@
 import Foundation
+import TracemarkTesting
 import Testing
 
 /// Runs a program (the `tracemark` built beside the tests, or a tool such as `umockdev-run`) on a
@@ -11,13 +12,7 @@ enum CommandRunner {
     }
 
     /// `tracemark`, found from the test bundle's path (swift test builds both into one folder).
-    static let tracemark: URL = {
-        var folder = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).standardizedFileURL.deletingLastPathComponent()
-        while !FileManager.default.isExecutableFile(atPath: folder.appendingPathComponent("tracemark").path), folder.path != "/" {
-            folder = folder.deletingLastPathComponent()
-        }
-        return folder.appendingPathComponent("tracemark")
-    }()
+    static var tracemark: URL { Repository.tracemark }
 
     /// `<repo>/../shared/usb/`, found from this file's path (used in place, never copied).
     static let sharedUSB: URL = URL(fileURLWithPath: #filePath)

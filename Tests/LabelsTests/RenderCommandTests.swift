@@ -1,18 +1,11 @@
 import Foundation
+import TracemarkTesting
 import Testing
 
 /// `tracemark render` and `tracemark templates` as a user runs them: a real process, its files,
 /// its exit status (the executable is built beside the test bundle).
 @Suite struct RenderCommandTests {
-    static let executable: URL = {
-        let tests = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).standardizedFileURL
-        var folder = tests.deletingLastPathComponent()
-        while !FileManager.default.isExecutableFile(atPath: folder.appendingPathComponent("tracemark").path),
-              folder.path != "/" {
-            folder = folder.deletingLastPathComponent()
-        }
-        return folder.appendingPathComponent("tracemark")
-    }()
+    static var executable: URL { Repository.tracemark }
 
     struct Run {
         let status: Int32

@@ -206,7 +206,7 @@ import Testing
         let environment = ["CUPS_SERVER": fixture.server]
         let worker = try TracemarkProcess.launch(["jobs", "run", "--printer", config.name, "--poll", "0.05", "--db", database.location],
                                                  environment: environment)
-        #expect(try await SpoolFencingTests.eventually { try await spool.job(id).state == .printing })
+        #expect(try await eventually { try await spool.job(id).state == .printing })
         let job = try await spool.job(id)
         let cupsID = try #require(try await spool.delivery(batch: [job])?.cupsJobID)
         #expect(try await fixture.printer.client.job(cupsID).state.isFinished == false)
@@ -214,7 +214,7 @@ import Testing
         let cancel = try await Tools.run(Tools.tracemark.path, ["jobs", "cancel", String(id), "--db", database.location],
                                          environment: environment)
         #expect(cancel.status == 0, "\(cancel.stderr)")
-        #expect(try await SpoolFencingTests.eventually { try await fixture.printer.client.job(cupsID).state == .cancelled })
+        #expect(try await eventually { try await fixture.printer.client.job(cupsID).state == .cancelled })
         // The worker goes on following its printer: the job stays cancelled.
         try await Task.sleep(for: .seconds(2))
         #expect(try await spool.job(id).state == .cancelled)

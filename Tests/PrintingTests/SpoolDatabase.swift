@@ -3,44 +3,14 @@ import Printing
 import Registry
 import Store
 import SQLKit
+@_exported import TracemarkTesting
 import Testing
 
-/// The databases the spool's tests run on. PostgreSQL joins when `make test` gives its URL.
-enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
-    case sqlite, postgres
-
-    var testDescription: String { rawValue }
-
-    static var postgresURL: String? { ProcessInfo.processInfo.environment["TRACEMARK_TEST_POSTGRES_URL"] }
-    static var available: [Backend] { postgresURL == nil ? [.sqlite] : [.sqlite, .postgres] }
-}
-
 /// A fresh registry database with the spool's tables, in a temporary folder that also receives
-/// the file printer's output. Removed after the test.
-struct SpoolDatabase: Sendable {
-    let backend: Backend
-    let location: String
-    let folder: URL
-    let schema: String?
+/// the file printer's output (``TestDatabase``). Removed after the test.
+typealias SpoolDatabase = TestDatabase
 
-    static func make(_ backend: Backend) async throws -> SpoolDatabase {
-        let name = "p\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16))"
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tracemark-\(name)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        switch backend {
-        case .sqlite:
-            return SpoolDatabase(backend: backend, location: folder.appendingPathComponent("registry.sqlite").path,
-                                 folder: folder, schema: nil)
-        case .postgres:
-            let base = try #require(Backend.postgresURL)
-            let admin = try await PostgresStore(url: base, connections: 1)
-            try await admin.write { db in try await db.raw("CREATE SCHEMA \(ident: name)").run() }
-            await admin.close()
-            let separator = base.contains("?") ? "&" : "?"
-            return SpoolDatabase(backend: backend, location: "\(base)\(separator)search_path=\(name)", folder: folder, schema: name)
-        }
-    }
-
+extension TestDatabase {
     func open() async throws -> (Registry, Spool) {
         let registry = try await Registry.open(location)
         do {
@@ -54,14 +24,6 @@ struct SpoolDatabase: Sendable {
     /// A folder printer writing into this test's folder.
     func filePrinter(_ name: String = "out", language: PrinterLanguage = .zpl) -> PrinterConfig {
         PrinterConfig(name: name, uri: "file://\(folder.appendingPathComponent(name).path)", language: language)
-    }
-
-    func drop() async {
-        try? FileManager.default.removeItem(at: folder)
-        if let schema, let base = Backend.postgresURL, let admin = try? await PostgresStore(url: base, connections: 1) {
-            try? await admin.write { db in try await db.raw("DROP SCHEMA \(ident: schema) CASCADE").run() }
-            await admin.close()
-        }
     }
 }
 

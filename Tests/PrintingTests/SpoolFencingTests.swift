@@ -224,15 +224,6 @@ import Testing
 
     // MARK: - Two processes
 
-    /// Waits until `condition` holds, looking every 50 ms, at most `limit` looks.
-    static func eventually(_ limit: Int = 2400, _ condition: () async throws -> Bool) async throws -> Bool {
-        for _ in 0..<limit {
-            if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        return false
-    }
-
     /// The printer's lease as the database has it, and the database's clock.
     static func lease(_ spool: Spool, _ printer: String) async throws -> (epoch: Int64, expires: Int64?, now: Int64) {
         try await spool.store.read { db in
@@ -261,18 +252,18 @@ import Testing
                              "--db", database.location]
             let first = try TracemarkProcess.launch(arguments)
             // A is in the middle of its send: its jobs are sending and the printer has stopped reading.
-            #expect(try await Self.eventually {
+            #expect(try await eventually {
                 try await spool.jobs(printer: config.name, states: [.sending], limit: count).count == count
                     && simulator.formatBytesReceived > 0
             })
             let taken = try await Self.lease(spool, config.name)
             let lapsed = try #require(taken.expires)
             // Past the moment its lease would have lapsed without renewal, by the database's clock.
-            #expect(try await Self.eventually { try await Self.lease(spool, config.name).now > lapsed + 1000 })
+            #expect(try await eventually { try await Self.lease(spool, config.name).now > lapsed + 1000 })
             let second = try TracemarkProcess.launch(arguments)
             // B runs through a few more of A's leases, then the printer reads again.
             let late = try await Self.lease(spool, config.name).now
-            #expect(try await Self.eventually { try await Self.lease(spool, config.name).now > late + 2500 })
+            #expect(try await eventually { try await Self.lease(spool, config.name).now > late + 2500 })
             #expect(try await Self.lease(spool, config.name).epoch == taken.epoch, "nobody took the printer over")
             simulator.resumeReading()
             #expect(await first.ended.value == 0)

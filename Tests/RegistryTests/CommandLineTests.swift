@@ -1,13 +1,14 @@
 import Foundation
+import TracemarkTesting
 import Testing
 
-/// The `tracemark` command as a user runs it: a real process, its output, its exit status.
 /// A value handed from a reader thread, with a semaphore saying it is there.
 final class PipeReading: @unchecked Sendable {
     var value = Data()
     let done = DispatchSemaphore(value: 0)
 }
 
+/// The `tracemark` command as a user runs it: a real process, its output, its exit status.
 @Suite struct CommandLineTests {
     struct Run {
         let status: Int32
@@ -15,16 +16,7 @@ final class PipeReading: @unchecked Sendable {
         let stderr: String
     }
 
-    static let executable: URL = {
-        let tests = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).standardizedFileURL
-        var folder = tests.deletingLastPathComponent()
-        // swift test runs tracemarkPackageTests.xctest from the build folder that also holds `tracemark`.
-        while !FileManager.default.isExecutableFile(atPath: folder.appendingPathComponent("tracemark").path),
-              folder.path != "/" {
-            folder = folder.deletingLastPathComponent()
-        }
-        return folder.appendingPathComponent("tracemark")
-    }()
+    static var executable: URL { Repository.tracemark }
 
     /// Runs the command on a thread of its own: waiting for a process blocks, and blocking the
     /// cooperative pool would stall the other tests' database work (and so this command's).

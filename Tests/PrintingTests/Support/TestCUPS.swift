@@ -1,4 +1,5 @@
 import Foundation
+import TracemarkTesting
 import Synchronization
 import Testing
 #if canImport(Glibc)
@@ -153,13 +154,7 @@ enum Tools {
     }
 
     /// `tracemark`, built beside the tests.
-    static let tracemark: URL = {
-        var folder = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).standardizedFileURL.deletingLastPathComponent()
-        while !FileManager.default.isExecutableFile(atPath: folder.appendingPathComponent("tracemark").path), folder.path != "/" {
-            folder = folder.deletingLastPathComponent()
-        }
-        return folder.appendingPathComponent("tracemark")
-    }()
+    static var tracemark: URL { Repository.tracemark }
 
     /// The GS1 barcodes the independent oracle reads in a ZPL or PNG file's content, in HRI form
     /// (with `gs1Only` false, every barcode's text).
