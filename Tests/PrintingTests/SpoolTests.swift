@@ -1,6 +1,7 @@
 import Foundation
 import Printing
 import Registry
+import Synchronization
 import Testing
 
 @Suite struct SpoolTests {
@@ -85,8 +86,10 @@ import Testing
             var options = PrinterWorker.Options()
             options.pollInterval = .milliseconds(20)
             options.maxBackoff = .milliseconds(50)
-            let started = Date()
-            options.stop = { Date().timeIntervalSince(started) > 1 }
+            // Six rounds of the worker's loop, however long they take: the first sends and is
+            // refused, the others only ask the printer.
+            let rounds = Mutex(0)
+            options.stop = { rounds.withLock { $0 += 1; return $0 > 6 } }
             try await PrinterWorker(spool: spool, printer: "blocked", options: options).run()
             let job = try await spool.job(ids[0])
             #expect(job.state == .queued)
