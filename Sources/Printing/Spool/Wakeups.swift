@@ -42,6 +42,9 @@ final class Wakeups: Sendable {
                 await withCheckedContinuation { continuation in
                     let resumeNow = self.state.withLock { state in
                         if state.abandoned.remove(id) != nil { return true }
+                        // Signalled after `wait` looked and before this registers: that signal
+                        // found no waiter and left the printer pending.
+                        if state.pending.remove(printer) != nil { return true }
                         state.waiting[printer, default: [:]][id] = continuation
                         return false
                     }
