@@ -45,18 +45,10 @@ func withSpool(_ backend: Backend, _ body: (Registry, Spool, SpoolDatabase) asyn
 /// Asserts that `body` throws a ``PrintingError`` with `code` whose message contains every fragment.
 func expectPrintingError(_ code: PrintingError.Code, _ fragments: String..., sourceLocation: SourceLocation = #_sourceLocation,
                          _ body: () async throws -> Void) async {
-    do {
-        try await body()
-        Issue.record("expected a refusal (\(code)) but it succeeded", sourceLocation: sourceLocation)
-    } catch let error as PrintingError {
-        #expect(error.code == code, "\(error.message)", sourceLocation: sourceLocation)
-        for fragment in fragments {
-            #expect(error.message.contains(fragment), "message \"\(error.message)\" lacks \"\(fragment)\"", sourceLocation: sourceLocation)
-        }
-    } catch {
-        Issue.record("expected a PrintingError (\(code)), got \(error)", sourceLocation: sourceLocation)
-    }
+    await expectFailure(PrintingError.self, code, fragments, sourceLocation: sourceLocation, body)
 }
+
+extension PrintingError: CodedError {}
 
 /// A small valid ZPL label that prints `copies` labels.
 func zplLabel(_ text: String, copies: Int = 1) -> Data {

@@ -32,31 +32,14 @@ func withRegistry(_ backend: Backend, _ body: (Registry, TestDatabase) async thr
 /// Asserts that `body` throws a ``RegistryError`` with `code` whose message contains every fragment.
 func expectRefusal(_ code: RegistryError.Code, _ fragments: String..., sourceLocation: SourceLocation = #_sourceLocation,
                    _ body: () async throws -> Void) async {
-    do {
-        try await body()
-        Issue.record("expected a refusal (\(code)) but it succeeded", sourceLocation: sourceLocation)
-    } catch let error as RegistryError {
-        #expect(error.code == code, "\(error.message)", sourceLocation: sourceLocation)
-        for fragment in fragments {
-            #expect(error.message.contains(fragment), "message \"\(error.message)\" lacks \"\(fragment)\"", sourceLocation: sourceLocation)
-        }
-    } catch {
-        Issue.record("expected a RegistryError (\(code)), got \(error)", sourceLocation: sourceLocation)
-    }
+    await expectFailure(RegistryError.self, code, fragments, sourceLocation: sourceLocation, body)
 }
 
 /// Asserts that `body` throws a ``StoreError`` with `code` whose message contains every fragment.
 func expectStoreError(_ code: StoreError.Code, _ fragments: String..., sourceLocation: SourceLocation = #_sourceLocation,
                       _ body: () async throws -> Void) async {
-    do {
-        try await body()
-        Issue.record("expected a store error (\(code)) but it succeeded", sourceLocation: sourceLocation)
-    } catch let error as StoreError {
-        #expect(error.code == code, "\(error.message)", sourceLocation: sourceLocation)
-        for fragment in fragments {
-            #expect(error.message.contains(fragment), "message \"\(error.message)\" lacks \"\(fragment)\"", sourceLocation: sourceLocation)
-        }
-    } catch {
-        Issue.record("expected a StoreError (\(code)), got \(error)", sourceLocation: sourceLocation)
-    }
+    await expectFailure(StoreError.self, code, fragments, sourceLocation: sourceLocation, body)
 }
+
+extension RegistryError: CodedError {}
+extension StoreError: CodedError {}
