@@ -36,11 +36,14 @@ let package = Package(
     ],
     targets: [
         .target(name: "GS1", swiftSettings: swiftSettings),
+        // POSIX plumbing the I/O targets share (package access, not a product): a monotonic
+        // clock, descriptor flags, errno text, and the one way to run work off the cooperative pool.
+        .target(name: "TracemarkSystem", swiftSettings: swiftSettings),
         .systemLibrary(name: "CLibUSB", pkgConfig: "libusb-1.0", providers: [.apt(["libusb-1.0-0-dev"])]),
         .target(
             name: "Devices",
             dependencies: [
-                "CLibUSB",
+                "CLibUSB", "TracemarkSystem",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -68,7 +71,7 @@ let package = Package(
         .target(
             name: "Printing",
             dependencies: [
-                "Store", "CCUPS",
+                "Store", "CCUPS", "TracemarkSystem",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -80,7 +83,7 @@ let package = Package(
         // Workflows that tie registry, labels and printing together (a production run's one transaction).
         .target(
             name: "Stations",
-            dependencies: ["GS1", "Store", "Registry", "Labels", "Printing"],
+            dependencies: ["GS1", "Store", "Registry", "Labels", "Printing", "TracemarkSystem"],
             swiftSettings: swiftSettings
         ),
         // A ZPL printer on loopback for tests and benchmarks: answers ~HS with chosen states,
@@ -88,6 +91,7 @@ let package = Package(
         .target(
             name: "PrinterSimulator",
             dependencies: [
+                "TracemarkSystem",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

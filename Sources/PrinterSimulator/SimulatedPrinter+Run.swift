@@ -3,6 +3,7 @@ import Synchronization
 
 #if canImport(Glibc)
 import Glibc
+import TracemarkSystem
 #endif
 
 extension SimulatedPrinter {
@@ -223,9 +224,4 @@ extension SimulatedPrinter {
             return answer
         }
     }
-}
-
-func setNonBlockingCloseOnExec(_ fd: Int32) {
-    _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-    _ = fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC)
 }

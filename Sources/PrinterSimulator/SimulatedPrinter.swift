@@ -3,6 +3,7 @@ import Synchronization
 
 #if canImport(Glibc)
 import Glibc
+import TracemarkSystem
 #endif
 
 /// A ZPL printer on loopback for tests and benchmarks.
@@ -265,11 +266,7 @@ public final class SimulatedPrinter: Sendable {
         for continuation in ready { continuation.resume() }
     }
 
-    static var now: Double {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
-    }
+    static var now: Double { Monotonic.now }
 
     private func powerOn(port requested: Int) throws {
         let started = try Run.start(printer: self, port: requested == 0 ? port : requested)

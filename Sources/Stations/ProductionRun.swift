@@ -4,6 +4,7 @@ public import Labels
 public import Printing
 public import Registry
 import Store
+import TracemarkSystem
 
 /// "Print labels for N new serials of product P on printer X": generates the N numbers per the
 /// product's class, registers them and queues their N labels, all in one transaction. Either

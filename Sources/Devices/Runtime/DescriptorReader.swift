@@ -3,6 +3,7 @@ import Logging
 
 #if canImport(Glibc)
 import Glibc
+import TracemarkSystem
 #endif
 
 /// Reads a file descriptor (terminal, socket, pipe) through a ``ScanFramer`` until it ends or the
@@ -32,7 +33,7 @@ struct DescriptorReader {
     mutating func run(_ context: ReaderContext, flushesAtEnd: Bool) -> End {
         var buffer = [UInt8](repeating: 0, count: 4096)
         while true {
-            let now = monotonicNanoseconds()
+            let now = Monotonic.nanoseconds
             if let scan = framer.expire(at: now) { emit(scan, context) }
             let timeout = framer.deadline.map { Duration.nanoseconds(Int64($0 > now ? $0 - now : 0)) }
             switch context.wait(for: [fd], timeout: timeout) {
@@ -44,7 +45,7 @@ struct DescriptorReader {
                 let ready = revents[0]
                 let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
                 if count > 0 {
-                    for scan in framer.receive(buffer[0..<count], at: monotonicNanoseconds()) { emit(scan, context) }
+                    for scan in framer.receive(buffer[0..<count], at: Monotonic.nanoseconds) { emit(scan, context) }
                     continue
                 }
                 let error = count < 0 ? errno : 0

@@ -4,6 +4,7 @@ import Synchronization
 
 #if canImport(Glibc)
 import Glibc
+import TracemarkSystem
 #endif
 
 /// Runs a source's blocking loop on a thread of its own and hands its scans to an async sequence.
@@ -134,21 +135,3 @@ extension Duration {
     }
 }
 
-/// Monotonic nanoseconds, for inter-character timeouts.
-func monotonicNanoseconds() -> UInt64 {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
-}
-
-/// Marks `fd` non-blocking and closed on exec (`pipe2` and `accept4` are GNU extensions the Swift
-/// Glibc module does not show).
-func setNonBlockingCloseOnExec(_ fd: Int32) {
-    _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-    _ = fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC)
-}
-
-/// The text of an `errno` value.
-func errnoText(_ code: Int32) -> String {
-    String(cString: strerror(code))
-}

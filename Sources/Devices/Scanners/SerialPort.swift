@@ -2,6 +2,7 @@ import Foundation
 
 #if canImport(Glibc)
 import Glibc
+import TracemarkSystem
 #endif
 
 /// An open serial port in raw mode, configured through termios; closed when released.

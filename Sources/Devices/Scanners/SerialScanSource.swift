@@ -1,4 +1,5 @@
 public import Logging
+import TracemarkSystem
 
 /// A serial scanner: termios in raw mode, scans cut at the configured terminator or after the
 /// inter-character timeout, prefix and suffix removed. When the device disappears (a USB adapter

@@ -1,4 +1,5 @@
 public import Logging
+import TracemarkSystem
 
 /// Scans typed into a terminal or piped in, one per line: keyboard-wedge scanners on a console,
 /// and scripts. The sequence ends with the input.

@@ -2,6 +2,7 @@ public import Logging
 
 #if canImport(Glibc)
 import Glibc
+import TracemarkSystem
 #endif
 
 /// A network scanner, one scan per line: either this side connects to the scanner (fixed-mount
@@ -113,7 +114,7 @@ public struct TCPScanSource: ScanSource {
         var clients: [Client] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
         while true {
-            let now = monotonicNanoseconds()
+            let now = Monotonic.nanoseconds
             var nextDeadline: UInt64?
             for index in clients.indices {
                 if let scan = clients[index].framer.expire(at: now) {
@@ -132,7 +133,7 @@ public struct TCPScanSource: ScanSource {
                 for (index, client) in clients.enumerated() where revents[index + 1] != 0 {
                     let count = buffer.withUnsafeMutableBytes { read(client.socket.fd, $0.baseAddress, $0.count) }
                     if count > 0 {
-                        for scan in clients[index].framer.receive(buffer[0..<count], at: monotonicNanoseconds()) {
+                        for scan in clients[index].framer.receive(buffer[0..<count], at: Monotonic.nanoseconds) {
                             context.emit(ScanEvent(transmitted: scan, source: client.peer))
                         }
                     } else if count == 0 || (errno != EAGAIN && errno != EINTR) {

@@ -2,6 +2,7 @@ import Foundation
 
 #if canImport(Glibc)
 import Glibc
+import TracemarkSystem
 #endif
 
 /// A connected TCP socket; closed when the last reference goes.

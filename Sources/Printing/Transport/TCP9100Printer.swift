@@ -1,6 +1,7 @@
 import Dispatch
 public import Logging
 import Synchronization
+import TracemarkSystem
 
 /// A raw TCP printer (port 9100): fixed ZPL and EPL printers, and mobile printers on WiFi.
 ///
@@ -65,7 +66,7 @@ public struct TCP9100Printer: PrinterTransport {
             }
             let session = session
             let bytes = payload.bytes
-            let outcome = await BlockingCall.run(on: link.queue) {
+            let outcome = await OffPool.run(on: link.queue) {
                 session.deliver(bytes, on: socket, reused: exchange.reused && payload.language != .zpl)
             }
             switch outcome {
@@ -136,7 +137,7 @@ public struct TCP9100Printer: PrinterTransport {
     private func exchange(askCounter: Bool, keepSocket: Bool = false) async -> Exchange {
         let kept = link.takeKept(idleTimeout: printer.idleTimeout)
         let session = session
-        let exchange = await BlockingCall.run(on: link.queue) {
+        let exchange = await OffPool.run(on: link.queue) {
             session.exchange(reusing: kept, askCounter: askCounter)
         }
         if askCounter, exchange.status.answered, printer.language == .zpl {

@@ -2,6 +2,7 @@ import Foundation
 
 #if canImport(Glibc)
 import Glibc
+import TracemarkSystem
 #endif
 
 /// A TCP connection to a printer, driven with blocking calls bounded by `poll(2)` timeouts.
@@ -210,30 +211,5 @@ final class PrinterSocket: Sendable {
     private func nap(seconds: Double) {
         var time = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - seconds.rounded(.down)) * 1e9))
         _ = nanosleep(&time, nil)
-    }
-}
-
-/// Seconds on a clock that never jumps.
-enum Monotonic {
-    static var now: Double {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
-    }
-}
-
-func errnoText(_ code: Int32) -> String {
-    String(cString: strerror(code))
-}
-
-/// Runs blocking socket calls on a printer's own serial dispatch queue, not on the cooperative
-/// pool: a printer that takes seconds to time out must not stall the other printers' tasks. The
-/// queue's thread is reused from call to call (a new thread per call costs more than a status query
-/// on a LAN).
-enum BlockingCall {
-    static func run<T: Sendable>(on queue: DispatchQueue, _ body: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            queue.async { continuation.resume(returning: body()) }
-        }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TracemarkSystem
 
 extension TCP9100Printer {
     /// The outcome of connecting and asking the printer's status.
