@@ -96,6 +96,13 @@ final class PipeReading: @unchecked Sendable {
         let unknown = try await tracemark("class", "add", "C", "--tracking", "lot", "--format", "L{yyy}", db: db)
         #expect(unknown.stderr.contains("unknown token {yyy} at position 2"))
         #expect(try await tracemark("product", "list", "--json", db: db).stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[\n\n]")
+
+        // A negative count reaches the registry's own check, not argument parsing's "missing value".
+        #expect(try await tracemark("class", "add", "SN", "--tracking", "serial", "--format", "SN{counter:4}", db: db).status == 0)
+        #expect(try await tracemark("product", "add", "PHONE", "--class", "SN", db: db).status == 0)
+        let negative = try await tracemark("generate", "PHONE", "--count", "-1", db: db)
+        #expect(negative.status == 1)
+        #expect(negative.stderr == "tracemark: count -1: generate 1 to 1000000 numbers at a time\n")
     }
 
     @Test func aBadCommandLineAndAnUnreachableDatabaseHaveTheirOwnStatus() async throws {

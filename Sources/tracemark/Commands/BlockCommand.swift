@@ -13,7 +13,7 @@ struct BlockCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Reserve a block of numbers of a product.")
         @OptionGroup var options: GlobalOptions
         @Argument(help: "The article number.") var product: String
-        @Option(help: "How many numbers.") var count: Int
+        @Option(parsing: .unconditional, help: "How many numbers.") var count: Int
         @Option(help: "What the block is for.") var purpose = ""
         @Option(help: "The date for the format's date segments (YYYY-MM-DD; default today).") var date: String?
         func run() async throws {

@@ -139,7 +139,7 @@ struct SplitCommand: AsyncParsableCommand {
     @Argument(help: "The article number.") var product: String
     @Argument(help: "The lot to split.") var lot: String
     @Option(help: "In this warehouse.") var warehouse: String
-    @Option(help: "How much goes to the new lot.") var quantity: String
+    @Option(parsing: .unconditional, help: "How much goes to the new lot.") var quantity: String
     @Option(help: "The new lot's number (default: generated).") var newNumber: String?
     @OptionGroup var header: HeaderOptions
     func run() async throws {

@@ -9,7 +9,7 @@ struct GenerateCommand: AsyncParsableCommand {
         discussion: "Example: tracemark generate PHONE-X --count 100. Existing and voided numbers are skipped; a counter that would outgrow its format is refused.")
     @OptionGroup var options: GlobalOptions
     @Argument(help: "The article number.") var product: String
-    @Option(help: "How many numbers.") var count = 1
+    @Option(parsing: .unconditional, help: "How many numbers.") var count = 1
     @Option(help: "The date of receipt or use for the format's date segments (YYYY-MM-DD; default today, UTC).") var date: String?
     @Option(help: "Expiry date of the new lots/serials (YYYY-MM-DD).") var expiry: String?
     @Option(help: "Production date of the new lots/serials (YYYY-MM-DD).") var production: String?

@@ -56,10 +56,10 @@ struct PrintCommand: AsyncParsableCommand {
     @Option(help: "The printer's name (see `tracemark printers`).") var printer: String = "file"
     @OptionGroup var labelData: LabelDataOptions
     @Flag(help: "A production run: generate --count new numbers of --product and print one label each.") var run = false
-    @Option(help: "With --run: how many numbers and labels.") var count: Int?
+    @Option(parsing: .unconditional, help: "With --run: how many numbers and labels.") var count: Int?
     @Option(help: "With --run: the expiry date given to every number (YYYY-MM-DD).") var expiry: String?
     @Option(help: "With --run: the production date given to every number (YYYY-MM-DD).") var production: String?
-    @Option(help: "Copies of each label (default: the template's copies field, or 1).") var copies: Int?
+    @Option(parsing: .unconditional, help: "Copies of each label (default: the template's copies field, or 1).") var copies: Int?
     @Option(help: "Who asks (default: the login name).") var user: String?
     @Option(help: "Why the label is printed, kept with the job.") var reason: String = "printed from the command line"
     @Option(help: "Seconds to wait for the printer to print.") var wait: Double = 60

@@ -37,7 +37,7 @@ struct RenderCommand: AsyncParsableCommand {
     @OptionGroup var labelData: LabelDataOptions
     @Option(help: "zpl, epl or png.") var format: LabelFormat = .zpl
     @Option(help: "Printer resolution in dots per inch: 152, 203, 300 or 600 (default: the template's).") var dpi: Int?
-    @Option(help: "Copies of the label (default: the template's copies field, or 1).") var copies: Int?
+    @Option(parsing: .unconditional, help: "Copies of the label (default: the template's copies field, or 1).") var copies: Int?
     @Option(name: [.short, .long], help: "Write to this file instead of standard output.") var out: String?
     @Flag(help: "PNG as 8-bit grey for previews instead of 1-bit for printing.") var preview = false
     @Flag(inversion: .prefixedNo, help: "Check before print: read every barcode back (zbar, libdmtx) and refuse the label unless it gives the data put in.")

@@ -91,7 +91,7 @@ struct SeriesCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Take numbers from a series (recorded as issued).")
         @OptionGroup var options: GlobalOptions
         @Argument(help: "The series code.") var code: String
-        @Option(help: "How many numbers.") var count = 1
+        @Option(parsing: .unconditional, help: "How many numbers.") var count = 1
         @Option(help: "Why (kept in the series' ledger).") var reason = ""
         @Option(help: "What the numbers are for (kept in the ledger).") var reference = ""
         func run() async throws {

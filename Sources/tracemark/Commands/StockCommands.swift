@@ -24,7 +24,7 @@ struct ProposalCommand: AsyncParsableCommand {
     @OptionGroup var options: GlobalOptions
     @Argument(help: "The article number.") var product: String
     @Option(help: "From this warehouse.") var warehouse: String
-    @Option(help: "How much.") var quantity: String
+    @Option(parsing: .unconditional, help: "How much.") var quantity: String
     @Option(help: "For this customer (their minimum shelf life applies).") var customer: String?
     @Option(help: "Least shelf life in days.") var minShelfLife: Int?
     @Option(help: "On this date (YYYY-MM-DD; default today).") var date: String?
