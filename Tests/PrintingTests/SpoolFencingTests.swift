@@ -15,6 +15,17 @@ import Testing
                      requestedBy: "test", reason: "fencing")
     }
 
+    /// Takes the printer's lease as a new worker and claims every job that may go.
+    private func takeAndClaim(_ spool: Spool, _ printer: String) async throws -> (Lease, [PrintJob]) {
+        let lease = try #require(try await spool.acquireLease(printer: printer, worker: .start(), duration: .seconds(30)))
+        guard case .jobs(let claimed) = try await spool.claim(lease, limit: 10, maxBytes: 1 << 20), !claimed.isEmpty else {
+            throw ClaimedNothing()
+        }
+        return (lease, claimed)
+    }
+
+    private struct ClaimedNothing: Error {}
+
     // MARK: - Poison jobs
 
     @Test(arguments: Backend.available)
@@ -85,11 +96,7 @@ import Testing
                 try await db.raw("UPDATE print_jobs SET state = 'queued' WHERE id = \(bind: ids[1])").run()
                 try await db.raw("UPDATE print_jobs SET state = 'cancelled' WHERE id = \(bind: ids[2])").run()
             }
-            let lease = try #require(try await hooked.acquireLease(printer: printer.name, worker: .start(), duration: .seconds(30)))
-            guard case .jobs(let claimed) = try await hooked.claim(lease, limit: 10, maxBytes: 1 << 20) else {
-                Issue.record("nothing claimed")
-                return
-            }
+            let (lease, claimed) = try await takeAndClaim(hooked, printer.name)
             #expect(claimed.map(\.id) == [ids[0], ids[3]])
             let states = Dictionary(uniqueKeysWithValues: try await spool.jobs().map { ($0.id, $0.state) })
             #expect(states == [ids[0]: .sending, ids[1]: .queued, ids[2]: .cancelled, ids[3]: .sending])
@@ -109,11 +116,7 @@ import Testing
             let printer = database.filePrinter()
             try await spool.addPrinter(printer)
             let ids = try await spool.enqueue((1...3).map { request("job \($0)") })
-            let lease = try #require(try await spool.acquireLease(printer: printer.name, worker: .start(), duration: .seconds(30)))
-            guard case .jobs(let claimed) = try await spool.claim(lease, limit: 10, maxBytes: 1 << 20) else {
-                Issue.record("nothing claimed")
-                return
-            }
+            let (lease, claimed) = try await takeAndClaim(spool, printer.name)
             try await spool.markPrinting(claimed, lease)
             try await spool.cancel(ids[0])
             try await spool.cancel(ids[1])
@@ -142,11 +145,7 @@ import Testing
             let printer = database.filePrinter()
             try await spool.addPrinter(printer)
             try await spool.enqueue([request("one"), request("two")])
-            let old = try #require(try await spool.acquireLease(printer: printer.name, worker: .start(), duration: .seconds(30)))
-            guard case .jobs(let claimed) = try await spool.claim(old, limit: 10, maxBytes: 1 << 20) else {
-                Issue.record("nothing claimed")
-                return
-            }
+            let (old, claimed) = try await takeAndClaim(spool, printer.name)
             // Another worker, while the lease is live, is refused.
             #expect(try await spool.acquireLease(printer: printer.name, worker: .start(), duration: .seconds(30)) == nil)
             // The lease lapses (the holder hung): force it, as the database's clock would.
