@@ -28,6 +28,47 @@ func lot(_ number: String, _ quantity: Int, expires days: Int) -> StockLine.Pick
 }
 
 @Suite struct DocumentTests {
+    /// A refusal about serials says what is wrong with each: every one never received, one named
+    /// twice, one that is in another warehouse or in none.
+    @Test(arguments: Backend.available)
+    func refusalsAboutSerialsNameEverySerialAndWhereItIs(backend: Backend) async throws {
+        try await withStockRegistry(backend) { registry, _ in
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "PHONE", quantity: 2)], header: header()))
+            _ = try await registry.transfer(Transfer(from: "MAIN", to: "EAST", lines: [
+                StockLine(product: "PHONE", picks: [.init(number: "SN00002", quantity: 1)]),
+            ], header: header()))
+            await expectRefusal(.notFound, "serials NOPE-1, NOPE-2 of product PHONE were never received") {
+                _ = try await registry.issue(Issue(warehouse: "MAIN", lines: [
+                    StockLine(product: "PHONE", picks: [.init(number: "NOPE-1", quantity: 1), .init(number: "NOPE-2", quantity: 1)]),
+                ], header: header()))
+            }
+            await expectRefusal(.invalidInput, "serial SN00001 of PHONE is named twice on line 1") {
+                _ = try await registry.issue(Issue(warehouse: "MAIN", lines: [
+                    StockLine(product: "PHONE", picks: [.init(number: "SN00001", quantity: 1), .init(number: "SN00001", quantity: 1)]),
+                ], header: header()))
+            }
+            await expectRefusal(.invalidInput, "serial SN00001 of PHONE is named on lines 1 and 2") {
+                _ = try await registry.issue(Issue(warehouse: "MAIN", lines: [
+                    StockLine(product: "PHONE", picks: [.init(number: "SN00001", quantity: 1)]),
+                    StockLine(product: "PHONE", picks: [.init(number: "SN00001", quantity: 1)]),
+                ], header: header()))
+            }
+            await expectRefusal(.conflict, "serial SN00002 of PHONE is in EAST, not in MAIN") {
+                _ = try await registry.transfer(Transfer(from: "MAIN", to: "EAST", lines: [
+                    StockLine(product: "PHONE", picks: [.init(number: "SN00002", quantity: 1)]),
+                ], header: header()))
+            }
+            _ = try await registry.issue(Issue(warehouse: "MAIN", lines: [
+                StockLine(product: "PHONE", picks: [.init(number: "SN00001", quantity: 1)]),
+            ], header: header()))
+            await expectRefusal(.conflict, "serial SN00001 of PHONE is not in MAIN, nor in any other warehouse") {
+                _ = try await registry.issue(Issue(warehouse: "MAIN", lines: [
+                    StockLine(product: "PHONE", picks: [.init(number: "SN00001", quantity: 1)]),
+                ], header: header()))
+            }
+        }
+    }
+
     @Test(arguments: Backend.available)
     func aReceiptTakesGivenLotsAndGeneratesSerialsUpToTheBatchSize(backend: Backend) async throws {
         try await withStockRegistry(backend) { registry, _ in

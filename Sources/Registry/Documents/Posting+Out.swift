@@ -22,10 +22,19 @@ extension Posting {
         }
 
         if !line.picks.isEmpty {
+            try await refuseUnknown(line.picks.map(\.number), context, rules: rules)
             for pick in line.picks {
                 let amount = try pickQuantity(pick, line, context)
                 let (lot, override) = try await namedLot(pick.number, index, context, warehouseID: warehouseID, warehouse: warehouse,
                                                          amount: amount, rules: rules)
+                if context.tracking == .serial, context.lotSerialClass?.serialQuantity != .multiple {
+                    if let first = serialsTaken[lot.id] {
+                        throw RegistryError(.invalidInput, first == index
+                            ? "serial \(pick.number) of \(context.product.article) is named twice on line \(index + 1): name each serial once"
+                            : "serial \(pick.number) of \(context.product.article) is named on lines \(first + 1) and \(index + 1): name each serial once")
+                    }
+                    serialsTaken[lot.id] = index
+                }
                 try await out(index, context, warehouseID, warehouse, lot, amount, override, rules)
                 taken.append((lot, amount))
             }
@@ -78,6 +87,19 @@ extension Posting {
         if let lot, let status = rules.statusWhenGone, try await totalStock(lot.id) == 0 {
             try await setStatus(lot.id, status)
         }
+    }
+
+    /// Refuses a line that names numbers never received, naming every one of them (not only the
+    /// first), unless unknown serials are allowed for the product.
+    private func refuseUnknown(_ numbers: [String], _ context: ProductContext, rules: OutRules) async throws {
+        if context.tracking == .serial, rules.allowsUnknownSerials, context.product.allowsUnknownSerials { return }
+        var unknown: [String] = []
+        for number in numbers where !unknown.contains(number) {
+            if try await lockLot(context.id, number) == nil { unknown.append(number) }
+        }
+        guard unknown.count > 1 else { return }
+        throw RegistryError(.notFound,
+            "\(context.kindName)s \(unknown.joined(separator: ", ")) of product \(context.product.article) were never received\(context.tracking == .serial ? " (the product does not allow unknown serials)" : "")")
     }
 
     /// A lot or serial the user named: it must exist (or be allowed as an unknown serial) and,

@@ -58,6 +58,8 @@ struct Posting {
     let created: String
     private(set) var movements: [PostedDocument.Movement] = []
     private var products: [String: ProductContext] = [:]
+    /// Serials this document takes out so far, by lot id: the line that named each.
+    var serialsTaken: [Int: Int] = [:]
     /// Lots and serials each line touched, by line index (for genealogy).
     private(set) var lotsByLine: [Int: [Int]] = [:]
 
@@ -186,6 +188,16 @@ struct Posting {
                     """).first()?.int("quantity") ?? 0
                 let what = lot.map { "\(context.kindName) \($0.number) of \(context.product.article)" }
                     ?? "\(context.product.article)\(context.tracking == .none ? "" : " without a number")"
+                if let lot, held == 0 {
+                    // Say where it is instead of "holds 0".
+                    let elsewhere = try await db.raw("""
+                        SELECT w.code FROM stock s JOIN warehouses w ON w.id = s.warehouse_id
+                        WHERE s.lot_serial_id = \(bind: lot.id) AND s.quantity > 0 ORDER BY w.code
+                        """).all().map { try $0.string("code") }
+                    throw RegistryError(.conflict, elsewhere.isEmpty
+                        ? "\(what) is not in \(warehouse), nor in any other warehouse: it was issued, moved out or written off (see its history)"
+                        : "\(what) is in \(elsewhere.joined(separator: ", ")), not in \(warehouse)")
+                }
                 throw RegistryError(.conflict,
                     "\(what): \(warehouse) holds \(Quantity(storage: held)) \(context.product.unit), not the \(Quantity(storage: -quantity)) asked for")
             }
