@@ -33,7 +33,7 @@ import Testing
             _ = try await registry.takeNumbers(series: "INV", count: 10)
             let moved = try await registry.setNextNumber(series: "INV", to: 5000, reason: "continue after migration")
             #expect(moved.next == 5000)
-            await expectRefusal(.conflict, "next number is 5000", "cannot be set back to 10") {
+            await expectRefusal(.conflict, "next number is 005000", "cannot be set back to 000010", "numbers 000001…004999 are issued or voided") {
                 _ = try await registry.setNextNumber(series: "INV", to: 10, reason: "")
             }
             #expect(try await registry.takeNumbers(series: "INV").first == 5000)
@@ -84,6 +84,11 @@ import Testing
             try await registry.deleteSeries("A")
             await expectRefusal(.conflict, "series B has accounted for numbers 1–1") { try await registry.deleteSeries("B") }
             await expectRefusal(.invalidInput, "has no counter") { _ = try await registry.addSeries(NumberSeries(code: "C", format: "FIXED")) }
+            // A lot format with neither a counter nor a date could only ever make one lot.
+            await expectRefusal(.invalidInput, "class ONE: a lot number format needs a counter", "\"code-xxx\" would only ever make one lot") {
+                _ = try await registry.addClass(LotSerialClass(code: "ONE", tracking: .lot, format: "code-xxx"))
+            }
+            _ = try await registry.addClass(LotSerialClass(code: "DAILY", tracking: .lot, format: "L{yy}{MM}{dd}"))
             await expectRefusal(.duplicate, "series B exists already") { _ = try await registry.addSeries(NumberSeries(code: "B")) }
         }
     }

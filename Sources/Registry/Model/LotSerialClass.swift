@@ -95,6 +95,9 @@ public struct LotSerialClass: Codable, Hashable, Sendable {
             if tracking == .serial, !format.hasCounter {
                 throw fail("a serial number format must have a counter ({counter:N}); \"\(format)\" has none")
             }
+            if tracking == .lot, !format.hasCounter, !format.hasDate {
+                throw fail("a lot number format needs a counter ({counter:N}) or a date ({yy}{MM}{dd} …): \"\(format)\" would only ever make one lot")
+            }
         }
     }
 }

@@ -96,6 +96,16 @@ public struct NumberFormat: Hashable, Sendable, CustomStringConvertible {
     /// Whether the format has a counter (a serial format must have one).
     public var hasCounter: Bool { counterWidth != nil }
 
+    /// Whether the number carries a date (year, month, day or day of the year).
+    public var hasDate: Bool {
+        segments.contains { segment in
+            switch segment {
+            case .year4, .year2, .month, .monthName, .day, .dayOfYear: true
+            case .text, .counter: false
+            }
+        }
+    }
+
     /// Whether the format has a date segment, so that numbers depend on the date of receipt or use.
     public var usesDate: Bool {
         segments.contains { segment in

@@ -48,11 +48,15 @@ extension Registry {
                 throw RegistryError(.notFound, "series \(code) does not exist")
             }
             if next < series.next {
+                // Quoted as the series writes its numbers (today's date where the format has one).
+                let format = try? NumberFormat(series.format)
+                let date = today
+                func shown(_ value: Int) -> String { (try? format?.format(counter: value, date: date)) ?? String(value) }
                 let history = series.next > series.start
-                    ? "numbers \(series.start)–\(series.next - 1) are issued or voided"
-                    : "the series starts at \(series.start)"
+                    ? "numbers \(shown(series.start))…\(shown(series.next - 1)) are issued or voided"
+                    : "the series starts at \(shown(series.start))"
                 throw RegistryError(.conflict,
-                    "series \(code): the next number is \(series.next) and cannot be set back to \(next) (\(history)); a series only moves forward, so that no number is issued twice")
+                    "series \(code): the next number is \(shown(series.next)) and cannot be set back to \(shown(next)) (\(history)); a series only moves forward, so that no number is issued twice")
             }
             guard next > series.next else { return series }
             try await db.raw("UPDATE number_series SET next_value = \(bind: next) WHERE code = \(bind: code)").run()
