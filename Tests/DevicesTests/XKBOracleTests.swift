@@ -24,6 +24,10 @@ final class XKBOracle: @unchecked Sendable {
     }
 
     private let context: OpaquePointer
+    /// One caller at a time: an xkb context is not thread-safe (compiling a keymap interns atoms
+    /// in the context), and the parameterised test asks for several layouts at once. Two keymaps
+    /// compiled concurrently on the shared context crashed the test process once.
+    private let lock = NSLock()
     private let keymapNew: KeymapNew, stateNew: StateNew, modIndex: ModIndex, updateMask: UpdateMask
     private let oneSym: OneSym, toUTF32: ToUTF32, symName: SymName
 
@@ -62,6 +66,8 @@ final class XKBOracle: @unchecked Sendable {
 
     /// What each compared key types at base, Shift and AltGr level in the xkb layout `name`.
     func table(_ name: String) -> [UInt8: [KeyboardLayout.Output?]] {
+        lock.lock()
+        defer { lock.unlock() }
         let strings: [UnsafeMutablePointer<CChar>?] = ["evdev", "pc105", name, "", ""].map { (text: String) in strdup(text) }
         defer { strings.forEach { free($0) } }
         var names = RuleNames(rules: strings[0], model: strings[1], layout: strings[2], variant: strings[3], options: strings[4])
