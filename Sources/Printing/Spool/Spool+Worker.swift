@@ -60,7 +60,7 @@ extension Spool {
             RETURNING lease_epoch
             """).first()
         guard renewed != nil else {
-            let holder = try await db.raw("SELECT worker, lease_epoch FROM printers WHERE name = \(bind: lease.printer)").first()
+            let holder = try await db.raw("SELECT worker FROM printers WHERE name = \(bind: lease.printer)").first()
             let who = try holder?.decode(column: "worker", as: String?.self) ?? "nobody"
             throw PrintingError(.leaseLost,
                 "worker \(lease.worker) lost printer \(lease.printer) (lease \(lease.epoch)) to \(who): it leaves the printer's jobs to that worker")
@@ -112,11 +112,12 @@ extension Spool {
         }
     }
 
-    /// The delivery recorded for a batch before its first byte went out.
+    /// The delivery recorded for a batch before its first byte went out (on the job that names
+    /// the batch, as ``record(_:for:_:)`` writes it), for any of the batch's jobs.
     func delivery(batch jobs: [PrintJob]) async throws -> Delivery? {
         guard let first = jobs.first else { return nil }
         return try await read { db in
-            guard let text = try await db.raw("SELECT delivery FROM print_jobs WHERE id = \(bind: first.id)").first()?
+            guard let text = try await db.raw("SELECT delivery FROM print_jobs WHERE id = \(bind: first.batch ?? first.id)").first()?
                 .decode(column: "delivery", as: String?.self) else { return nil }
             return try JSONDecoder().decode(Delivery.self, from: Data(text.utf8))
         }
@@ -232,7 +233,6 @@ extension Spool {
         }
     }
 
-    /// The jobs of one claimed batch, by the batch they share (indexed by printer and state).
     /// The jobs of one claimed batch still in the worker's hands (`states`: by default sending or
     /// printing), by the batch they share (indexed by printer and state). A job an operator
     /// cancelled meanwhile is no longer matched, so no step of the worker brings it back.
@@ -305,9 +305,10 @@ extension Spool {
         let now = self.now
         try await write(lease) { db in
             // Only jobs still in the worker's hands: one cancelled meanwhile stays cancelled.
-            let done = try await Self.inHand(db, printedJobs)
-            let partial = try await Self.inHand(db, cut.map { [$0.0.id] } ?? []).isEmpty ? nil : cut
-            let resend = try await Self.inHand(db, unprinted)
+            let inHand = Set(try await Self.inHand(db, jobs.map(\.id)))
+            let done = printedJobs.filter(inHand.contains)
+            let partial = cut.flatMap { inHand.contains($0.0.id) ? $0 : nil }
+            let resend = unprinted.filter(inHand.contains)
             if !done.isEmpty {
                 var query = SQLQueryString("UPDATE print_jobs SET state = 'done', confirmed = 1, error = '', finished_at = ")
                 query.appendInterpolation(bind: now)

@@ -295,15 +295,9 @@ public struct Spool: Sendable {
             return (.cancelled, "cancelled by an operator")
         }
         guard job.state == .printing else { return }
-        let (config, delivery) = try await read { db in
-            let config = try await Self.printer(db, job.printer)
-            let text = try await db.raw("SELECT delivery FROM print_jobs WHERE id = \(bind: job.batch ?? job.id)").first()?
-                .decode(column: "delivery", as: String?.self)
-            return (config, try text.map { try JSONDecoder().decode(Delivery.self, from: Data($0.utf8)) })
-        }
-        guard let delivery else { return }
+        guard let delivery = try await delivery(batch: [job]) else { return }
         do {
-            try await Transports.make(config, databaseID: databaseID).cancel(delivery)
+            try await Transports.make(try await printer(job.printer), databaseID: databaseID).cancel(delivery)
         } catch let error as PrintingError where error.code == .invalidState {
             // It finished at the printer meanwhile: nothing left to cancel there.
         }

@@ -93,10 +93,17 @@ extension Posting {
     /// first), unless unknown serials are allowed for the product.
     private func refuseUnknown(_ numbers: [String], _ context: ProductContext, rules: OutRules) async throws {
         if context.tracking == .serial, rules.allowsUnknownSerials, context.product.allowsUnknownSerials { return }
-        var unknown: [String] = []
-        for number in numbers where !unknown.contains(number) {
-            if try await lockLot(context.id, number) == nil { unknown.append(number) }
+        var known = Set<String>()
+        for start in stride(from: 0, to: numbers.count, by: 500) {
+            let chunk = Array(numbers[start..<min(start + 500, numbers.count)])
+            for row in try await db.raw("""
+                SELECT number FROM lot_serials WHERE product_id = \(bind: context.id) AND number IN (\(binds: chunk))
+                """).all() {
+                known.insert(try row.string("number"))
+            }
         }
+        var unknown: [String] = []
+        for number in numbers where !known.contains(number) && !unknown.contains(number) { unknown.append(number) }
         guard unknown.count > 1 else { return }
         throw RegistryError(.notFound,
             "\(context.kindName)s \(unknown.joined(separator: ", ")) of product \(context.product.article) were never received\(context.tracking == .serial ? " (the product does not allow unknown serials)" : "")")

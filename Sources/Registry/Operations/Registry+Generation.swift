@@ -117,10 +117,10 @@ extension Registry {
                   lotSerialClass.tracking != .none, let format = try lotSerialClass.numberFormat() else { return [] }
             guard format.hasCounter else { return [try format.format(counter: nil, date: date)] }
             var next = product.counterStart ?? 1
-            let series: String? = lotSerialClass.counterScope == .shared
-                ? lotSerialClass.counterSeries
-                : try await db.raw("SELECT counter_series FROM products WHERE id = \(bind: productID)").first()?.optionalString("counter_series")
-            if let series, let found = try await Self.fetchSeries(db, code: series) { next = found.next }
+            if let series = try await existingCounterSeries(db, productID: productID, lotSerialClass: lotSerialClass),
+               let found = try await Self.fetchSeries(db, code: series) {
+                next = found.next
+            }
             let last = min(next + max(0, count) - 1, format.counterCapacity ?? Int.max)
             guard next <= last else { return [] }
             return try (next...last).map { try format.format(counter: $0, date: date) }
@@ -137,11 +137,7 @@ extension Registry {
     /// The series holding the counter for `product`: the class's shared one, or the product's
     /// own (created on first use, starting at the product's counter start).
     func counterSeries(_ db: any SQLDatabase, productID: Int, product: Product, lotSerialClass: LotSerialClass) async throws -> String {
-        if lotSerialClass.counterScope == .shared, let code = lotSerialClass.counterSeries { return code }
-        if let code = try await db.raw("SELECT counter_series FROM products WHERE id = \(bind: productID)").first()?
-            .optionalString("counter_series") {
-            return code
-        }
+        if let code = try await existingCounterSeries(db, productID: productID, lotSerialClass: lotSerialClass) { return code }
         var code = "\(lotSerialClass.code)/\(product.article)"
         if code.count > 64 { code = "\(lotSerialClass.code)/#\(productID)" }
         let start = product.counterStart ?? 1
@@ -151,6 +147,14 @@ extension Registry {
         }
         try await db.raw("UPDATE products SET counter_series = \(bind: code) WHERE id = \(bind: productID)").run()
         return code
+    }
+
+    /// The series holding the counter for `product` if it exists yet: the class's shared one, or
+    /// the product's own once its first number was made. Reads only.
+    func existingCounterSeries(_ db: any SQLDatabase, productID: Int, lotSerialClass: LotSerialClass) async throws -> String? {
+        if lotSerialClass.counterScope == .shared, let code = lotSerialClass.counterSeries { return code }
+        return try await db.raw("SELECT counter_series FROM products WHERE id = \(bind: productID)").first()?
+            .optionalString("counter_series")
     }
 
     /// The numbers among `candidates` that exist for the product (or anywhere, for globally unique
