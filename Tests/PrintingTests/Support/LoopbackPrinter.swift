@@ -10,6 +10,12 @@ import Glibc
 /// It closes each connection once the sender has half-closed it, as a printer does, so the socket
 /// backend (which waits up to 90 s for the printer's replies) finishes at once. Accepting and
 /// reading run on threads of their own, never on the cooperative pool.
+///
+/// The accept thread owns the listening descriptor and closes it itself when it ends: were
+/// ``close()`` to close it while the thread was between two `accept` calls, the next listener
+/// opened in this process (another test's printer) could be given the same descriptor number,
+/// and this printer's thread would take that printer's connections and keep their bytes: a job
+/// that CUPS reports sent while the printer it was sent to never saw it.
 final class LoopbackPrinter: Sendable {
     let port: Int
     private let listener: Int32
@@ -38,9 +44,9 @@ final class LoopbackPrinter: Sendable {
             return state.closed
         }
         guard !wasClosed else { return }
-        // On Linux, shutting a listening socket down wakes the thread blocked in accept.
+        // On Linux, shutting a listening socket down wakes the thread blocked in accept, and
+        // every later accept on it fails: the thread then closes the descriptor.
         shutdown(listener, Int32(SHUT_RDWR))
-        Glibc.close(listener)
     }
 
     /// Everything received, one `Data` per connection, in the order connections ended.
@@ -59,6 +65,7 @@ final class LoopbackPrinter: Sendable {
     }
 
     private func acceptLoop() {
+        defer { Glibc.close(listener) }
         while true {
             let connection = accept(listener, nil, nil)
             if connection < 0 {
