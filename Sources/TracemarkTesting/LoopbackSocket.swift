@@ -4,16 +4,16 @@ import Glibc
 #endif
 
 /// A TCP socket bound to a free port on 127.0.0.1, listening or not.
-struct LoopbackSocket {
-    let descriptor: Int32
-    let port: Int
+public struct LoopbackSocket: Sendable {
+    public let descriptor: Int32
+    public let port: Int
 
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
     }
 
     /// Binds to a port the kernel chooses; with `backlog`, listens too.
-    static func bind(listening backlog: Int32? = nil) throws -> LoopbackSocket {
+    public static func bind(listening backlog: Int32? = nil) throws -> LoopbackSocket {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket: \(String(cString: strerror(errno)))") }
         var address = sockaddr_in()
@@ -39,11 +39,11 @@ struct LoopbackSocket {
 /// A loopback TCP port that is bound but never listens: connecting to it is refused at once,
 /// like a printer that is switched off. Holding the port keeps tests running side by side from
 /// being given it, which a stopped listener's port cannot promise.
-final class ClosedPort: Sendable {
-    let port: Int
+public final class ClosedPort: Sendable {
+    public let port: Int
     private let descriptor: Int32
 
-    init() throws {
+    public init() throws {
         let socket = try LoopbackSocket.bind()
         descriptor = socket.descriptor
         port = socket.port
@@ -51,5 +51,16 @@ final class ClosedPort: Sendable {
 
     deinit {
         close(descriptor)
+    }
+}
+
+extension LoopbackSocket {
+    /// A loopback port that was free a moment ago (bound, then released). Only for addresses a
+    /// test gives to something that listens itself (a `tcp-listen://` scanner, `serve`'s HTTP):
+    /// for a port nothing may answer on, hold a ``ClosedPort``.
+    public static func freePort() throws -> Int {
+        let socket = try bind()
+        close(socket.descriptor)
+        return socket.port
     }
 }

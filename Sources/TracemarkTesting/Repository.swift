@@ -13,6 +13,9 @@ public enum Repository {
     /// `../shared/oracles/decode.py`, the independent barcode reader.
     public static let oracle = root.deletingLastPathComponent().appendingPathComponent("shared/oracles/decode.py")
 
+    /// `../shared/usb/`: the qemu guest and the umockdev replays (used in place, never copied).
+    public static let sharedUSB = root.deletingLastPathComponent().appendingPathComponent("shared/usb", isDirectory: true)
+
     /// `tracemark`, built beside the tests (found by walking up from the test bundle).
     public static let tracemark: URL = {
         var folder = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).standardizedFileURL.deletingLastPathComponent()

@@ -1,16 +1,16 @@
-import Foundation
+public import Foundation
 
 /// A `tracemark` process started by a test, whose end can be awaited without blocking a thread
 /// of the cooperative pool.
-struct TracemarkProcess {
-    let process: Process
+public struct TracemarkProcess: Sendable {
+    public let process: Process
     /// Ends with the process's exit status.
-    let ended: Task<Int32, Never>
+    public let ended: Task<Int32, Never>
 
     /// Starts `tracemark ARGUMENTS`, its output thrown away, with `environment` added to this process's.
-    static func launch(_ arguments: [String], environment: [String: String] = [:]) throws -> TracemarkProcess {
+    public static func launch(_ arguments: [String], environment: [String: String] = [:]) throws -> TracemarkProcess {
         let process = Process()
-        process.executableURL = Tools.tracemark
+        process.executableURL = Repository.tracemark
         process.arguments = arguments
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
@@ -27,7 +27,7 @@ struct TracemarkProcess {
     /// reaches that mark (unless it ended first), then runs it once more to its end. Kills land
     /// where the run is, whatever the machine's speed. Returns how many runs were killed and the
     /// last run's exit status.
-    static func killAtProgress(_ arguments: [String], marks: [Int],
+    public static func killAtProgress(_ arguments: [String], marks: [Int],
                                progress: () async throws -> Int) async throws -> (kills: Int, status: Int32) {
         var kills = 0
         for mark in marks {

@@ -1,11 +1,12 @@
 @testable import Devices
 import Foundation
 import Testing
+import TracemarkTesting
 
 @Suite struct DeviceHoldersTests {
     /// A busy device's message names the program holding it, as `fuser` would.
     @Test func theProgramHoldingADeviceIsNamed() async throws {
-        let folder = try CommandRunner.temporaryFolder()
+        let folder = try Command.temporaryFolder("devices")
         defer { try? FileManager.default.removeItem(at: folder) }
         let device = folder.appendingPathComponent("ttyFAKE0").path
         try Data().write(to: URL(fileURLWithPath: device))

@@ -1,12 +1,13 @@
 import Foundation
 import Testing
+import TracemarkTesting
 
 /// libusb on a real kernel USB stack: `../shared/usb/qemu-harness.sh` boots a small Linux guest
 /// with qemu's emulated USB keyboard (0627:0001, a boot keyboard exactly like a keyboard-mode
 /// scanner) and USB serial adapter (FTDI, /dev/ttyUSB0), runs `tracemark scan` inside it, types a
 /// GS1 scan with GS as Ctrl+], unplugs and re-plugs the keyboard, types a second scan, and writes
 /// one scan into the serial port. About 25 s; the kernel is fetched once into .build/qemu-usb.
-@Suite(.enabled(if: CommandRunner.which("qemu-system-x86_64") != nil, "qemu-system-x86 is not installed (scripts/install-deps.sh installs it)"))
+@Suite(.enabled(if: Command.which("qemu-system-x86_64") != nil, "qemu-system-x86 is not installed (scripts/install-deps.sh installs it)"))
 struct QemuUSBTests {
     /// `<repo>/.build/qemu-usb`: the harness's kernel and initramfs, kept between runs.
     static let cache = URL(fileURLWithPath: #filePath)
@@ -26,19 +27,19 @@ struct QemuUSBTests {
     }
 
     @Test func scansComeThroughTheKernelUSBStackAndSurviveReplugging() async throws {
-        let harness = CommandRunner.sharedUSB.appendingPathComponent("qemu-harness.sh").path
-        let built = try await CommandRunner.run(harness, ["build", Self.cache.path])
+        let harness = Repository.sharedUSB.appendingPathComponent("qemu-harness.sh").path
+        let built = try await Command.run(harness, ["build", Self.cache.path])
         try #require(built.status == 0, "harness build failed: \(built.stderr)")
 
         // The guest holds the binary and its libraries in memory: strip the debug build's symbols.
-        let files = try CommandRunner.temporaryFolder()
+        let files = try Command.temporaryFolder("devices")
         defer { try? FileManager.default.removeItem(at: files) }
         let binary = files.appendingPathComponent("tracemark")
-        try FileManager.default.copyItem(at: CommandRunner.tracemark, to: binary)
-        if let strip = CommandRunner.which("strip") { _ = try await CommandRunner.run(strip, [binary.path]) }
+        try FileManager.default.copyItem(at: Repository.tracemark, to: binary)
+        if let strip = Command.which("strip") { _ = try await Command.run(strip, [binary.path]) }
         let log = files.appendingPathComponent("guest.log").path
 
-        let run = try await CommandRunner.run(harness, [
+        let run = try await Command.run(harness, [
             "run", Self.cache.path, "--files", files.path, "--out", log, "--timeout", "180",
             "--qemu-arg", "-m", "--qemu-arg", "1G",
             "--wait-for", "Devices\\] reading",

@@ -1,5 +1,6 @@
 @testable import Devices
 import Testing
+import TracemarkTesting
 
 #if canImport(Glibc)
 import Glibc
@@ -8,7 +9,7 @@ import Glibc
 @Suite struct TCPScanSourceTests {
     /// A port nothing listens on (bound, then released).
     private func freePort() throws -> UInt16 {
-        try TCPListener(host: "127.0.0.1", port: 0).port
+        UInt16(try LoopbackSocket.freePort())
     }
 
     /// The next connection to `listener`, waiting without blocking.

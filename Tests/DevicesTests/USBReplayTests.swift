@@ -1,6 +1,7 @@
 import Devices
 import Foundation
 import Testing
+import TracemarkTesting
 
 #if canImport(Glibc)
 import Glibc
@@ -11,21 +12,21 @@ import Glibc
 /// (`../shared/usb/umockdev-scanner.py` writes the device; the reports are the script's, or
 /// written here for other layouts). The real libusb enumerates, checks the kernel driver, claims
 /// the interface and reads the reports; the Devices target decodes them.
-@Suite(.enabled(if: CommandRunner.which("umockdev-run") != nil, "umockdev is not installed (scripts/install-deps.sh installs it)"))
+@Suite(.enabled(if: Command.which("umockdev-run") != nil, "umockdev is not installed (scripts/install-deps.sh installs it)"))
 struct USBReplayTests {
     /// Writes scanner.umockdev and scanner.ioctl for `payload` (US layout) into a new folder.
     private func replay(_ payload: String) async throws -> URL {
-        let folder = try CommandRunner.temporaryFolder()
-        let script = CommandRunner.sharedUSB.appendingPathComponent("umockdev-scanner.py").path
-        let made = try await CommandRunner.run(try #require(CommandRunner.which("python3")), [script, payload], in: folder)
+        let folder = try Command.temporaryFolder("devices")
+        let script = Repository.sharedUSB.appendingPathComponent("umockdev-scanner.py").path
+        let made = try await Command.run(try #require(Command.which("python3")), [script, payload], in: folder)
         try #require(made.status == 0, "\(made.stderr)")
         return folder
     }
 
-    private func scan(in folder: URL, _ arguments: [String]) async throws -> CommandRunner.Run {
-        try await CommandRunner.run(try #require(CommandRunner.which("umockdev-run")),
+    private func scan(in folder: URL, _ arguments: [String]) async throws -> Command.Result {
+        try await Command.run(try #require(Command.which("umockdev-run")),
                                     ["--device", "scanner.umockdev", "--ioctl", "/dev/bus/usb/001/011=scanner.ioctl", "--",
-                                     CommandRunner.tracemark.path, "scan", "--no-resolve"] + arguments,
+                                     Repository.tracemark.path, "scan", "--no-resolve"] + arguments,
                                     in: folder)
     }
 
@@ -90,7 +91,7 @@ struct USBReplayTests {
     }
 
     /// Checks a `scan --json` line of the HID POS scanner 0c2e:0b61 carrying `data` as `]d2`, and returns it.
-    private func expectPOSScan(_ run: CommandRunner.Run, data: [UInt8],
+    private func expectPOSScan(_ run: Command.Result, data: [UInt8],
                                sourceLocation: SourceLocation = #_sourceLocation) throws -> [String: Any]? {
         #expect(run.status == 0, "\(run.stderr)", sourceLocation: sourceLocation)
         let line = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
@@ -202,11 +203,11 @@ struct USBReplayTests {
 
     /// Runs `tracemark scan` on the capture, for at most 60 s: a protocol detected wrongly reads
     /// no scan and would otherwise wait for one forever (timeout ends it with status 124).
-    private func detectingScan(in folder: URL, _ arguments: [String]) async throws -> CommandRunner.Run {
-        try await CommandRunner.run(try #require(CommandRunner.which("timeout")),
-                                    ["60", try #require(CommandRunner.which("umockdev-run")),
+    private func detectingScan(in folder: URL, _ arguments: [String]) async throws -> Command.Result {
+        try await Command.run(try #require(Command.which("timeout")),
+                                    ["60", try #require(Command.which("umockdev-run")),
                                      "--device", "scanner.umockdev", "--pcap", "\(Self.sysfsPath)=scanner.pcap", "--",
-                                     CommandRunner.tracemark.path, "scan", "--no-resolve"] + arguments,
+                                     Repository.tracemark.path, "scan", "--no-resolve"] + arguments,
                                     in: folder)
     }
 
@@ -263,8 +264,8 @@ struct USBReplayTests {
     @Test func devicesListsTheScannerWithItsMaker() async throws {
         let folder = try await replay("x\n")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let run = try await CommandRunner.run(try #require(CommandRunner.which("umockdev-run")),
-                                              ["--device", "scanner.umockdev", "--", CommandRunner.tracemark.path, "devices", "--json"],
+        let run = try await Command.run(try #require(Command.which("umockdev-run")),
+                                              ["--device", "scanner.umockdev", "--", Repository.tracemark.path, "devices", "--json"],
                                               in: folder)
         #expect(run.status == 0, "\(run.stderr)")
         let listing = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
@@ -278,7 +279,7 @@ struct USBReplayTests {
 
 @Suite struct ScanCommandTests {
     @Test func standardInputScansArePrintedWithTheirGS1Reading() async throws {
-        let run = try await CommandRunner.run(CommandRunner.tracemark.path, ["scan", "--device", "stdin", "--json", "--no-resolve"],
+        let run = try await Command.tracemark(["scan", "--device", "stdin", "--json", "--no-resolve"],
                                               stdin: "]d2010950110153000310LOT-7\r\nhello\n")
         #expect(run.status == 0, "\(run.stderr)")
         let lines = run.stdout.split(separator: "\n").map { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
@@ -290,11 +291,11 @@ struct USBReplayTests {
 
     /// Run as an unprivileged user (root may open anything), a terminal owned by root with mode
     /// 0620 is refused, and the message says how to get access.
-    @Test(.enabled(if: getuid() == 0 && CommandRunner.which("setpriv") != nil, "needs root and setpriv to become nobody"))
+    @Test(.enabled(if: getuid() == 0 && Command.which("setpriv") != nil, "needs root and setpriv to become nobody"))
     func aDeviceThisUserMayNotOpenIsExitStatus77() async throws {
         let terminal = try PseudoTerminal()
-        let run = try await CommandRunner.run(try #require(CommandRunner.which("setpriv")), [
-            "--reuid=nobody", "--regid=nogroup", "--clear-groups", CommandRunner.tracemark.path,
+        let run = try await Command.run(try #require(Command.which("setpriv")), [
+            "--reuid=nobody", "--regid=nogroup", "--clear-groups", Repository.tracemark.path,
             "scan", "--device", "serial:\(terminal.slavePath)", "--count", "1",
         ])
         #expect(run.status == 77, "\(run.stderr)")
@@ -302,15 +303,15 @@ struct USBReplayTests {
     }
 
     @Test func eachScanIsResolvedAgainstTheRegistry() async throws {
-        let folder = try CommandRunner.temporaryFolder()
+        let folder = try Command.temporaryFolder("devices")
         defer { try? FileManager.default.removeItem(at: folder) }
         let db = folder.appendingPathComponent("registry.sqlite").path
-        let demo = try await CommandRunner.run(CommandRunner.tracemark.path, ["demo", "--db", db])
+        let demo = try await Command.tracemark(["demo", "--db", db])
         try #require(demo.status == 0, "\(demo.stderr)")
         // The lot the demo's receipt made: its name carries the month the demo ran in.
         let receiptLine = try #require(demo.stdout.split(separator: "\n").first { $0.hasPrefix("Receipt ") })
         let received = try #require(receiptLine.split(separator: ": ").last?.split(separator: ", ").first)
-        let run = try await CommandRunner.run(CommandRunner.tracemark.path, ["scan", "--device", "stdin", "--json", "--db", db],
+        let run = try await Command.tracemark(["scan", "--device", "stdin", "--json", "--db", db],
                                               stdin: "]C10109501101530003\u{1D}10\(received)\nSN1000006\n]C101bad\n")
         #expect(run.status == 0, "\(run.stderr)")
         let lines = run.stdout.split(separator: "\n").map { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
@@ -322,12 +323,12 @@ struct USBReplayTests {
         #expect((serial?["warnings"] as? [[String: Any]])?.first?["kind"] as? String == "notInStock")
         #expect((lines.last??["resolveError"] as? String)?.contains("cannot be read") == true)
 
-        let text = try await CommandRunner.run(CommandRunner.tracemark.path, ["scan", "--device", "stdin", "--db", db], stdin: "SN1000006\n")
+        let text = try await Command.tracemark(["scan", "--device", "stdin", "--db", db], stdin: "SN1000006\n")
         #expect(text.stdout.contains("SERIAL  SN1000006 of PUMP-200"), "\(text.stdout)")
     }
 
     @Test func aBadDeviceIsExitStatus64() async throws {
-        let run = try await CommandRunner.run(CommandRunner.tracemark.path, ["scan", "--device", "usb:nothex"])
+        let run = try await Command.tracemark(["scan", "--device", "usb:nothex"])
         #expect(run.status == 64)
         #expect(run.stderr.contains("vendor and product ids are 4 hex digits"))
     }

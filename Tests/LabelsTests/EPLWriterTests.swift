@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TracemarkTesting
 @testable import Labels
 
 @Suite struct EPLWriterTests {
@@ -101,7 +102,7 @@ import Testing
                 if (byte >> UInt8(7 - column % 8)) & 1 == 0 { page[column + 20, row + 20] = true }
             }
         }
-        let result = try await Oracle.decode(try PNGFile.encode(page, dpi: 203), extension: "png")
+        let result = try await BarcodeOracle.decode(try PNGFile.encode(page, dpi: 203), extension: "png")
         let barcode = try #require(result.labels.first?.barcodes.first)
         #expect(barcode.text == "(01)09501101530003(21)SN1")
         #expect(barcode.symbology_identifier == "]d2")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TracemarkTesting
 @testable import Labels
 
 /// Golden files: the whole ZPL and EPL of the shipped GS1 lot label with its sample, reviewed by
@@ -18,7 +19,7 @@ import Testing
     }
 
     @Test func theLotLabelMatchesTheGoldenZPLAndEPL() throws {
-        let template = try TemplateLoader().load(contentsOf: Oracle.templates.appendingPathComponent("gs1-lot-100x50.yaml"))
+        let template = try TemplateLoader().load(contentsOf: Repository.templates.appendingPathComponent("gs1-lot-100x50.yaml"))
         let label = try template.layout(template.sample, dpi: 203)
         try compare(Data(try ZPLWriter().write(label).utf8), "gs1-lot-100x50-203.zpl")
         try compare(Data(try EPLWriter().write(label)), "gs1-lot-100x50-203.epl")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TracemarkTesting
 @testable import Labels
 
 @Suite struct LabelVerifierTests {
@@ -15,7 +16,7 @@ import Testing
 
     @Test func theShippedTemplatesVerify() throws {
         for name in ["gs1-lot-100x50", "serial-50x25", "pallet-sscc-100x150", "hazard-100x100"] {
-            let template = try TemplateLoader().load(contentsOf: Oracle.templates.appendingPathComponent(name + ".yaml"))
+            let template = try TemplateLoader().load(contentsOf: Repository.templates.appendingPathComponent(name + ".yaml"))
             try LabelVerifier().verify(try template.layout(template.sample))
         }
     }

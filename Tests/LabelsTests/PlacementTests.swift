@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TracemarkTesting
 @testable import Labels
 
 /// The same template puts each barcode at the same place on ZPL (as zplkit renders it) and PNG,
@@ -8,8 +9,8 @@ import Testing
     @Test(arguments: SymbologyTests.cases, [203, 300])
     func barcodesLandOnTheSameDotsInZPLAndPNG(_ testCase: SymbologyTests.Case, dpi: Int) async throws {
         let label = try SymbologyTests.template(testCase).layout(.object([:]), dpi: dpi)
-        async let fromZPL = Oracle.decode(Data(try ZPLWriter().write(label).utf8), extension: "zpl", dpi: dpi)
-        async let fromPNG = Oracle.decode(try PNGRenderer().png(label), extension: "png")
+        async let fromZPL = BarcodeOracle.decode(Data(try ZPLWriter().write(label).utf8), extension: "zpl", dpi: dpi)
+        async let fromPNG = BarcodeOracle.decode(try PNGRenderer().png(label), extension: "png")
         let zpl = try #require(try await fromZPL.labels.first?.barcodes.first)
         let png = try #require(try await fromPNG.labels.first?.barcodes.first)
         let (zx, zy) = (zpl.position[0][0], zpl.position[0][1])
@@ -44,7 +45,7 @@ extension PlacementTests {
         let label = try template.layout(template.sample, dpi: dpi)
         let png = FileManager.default.temporaryDirectory.appendingPathComponent("tracemark-gb-\(UUID().uuidString).png")
         defer { try? FileManager.default.removeItem(at: png) }
-        _ = try await Oracle.decode(Data(try ZPLWriter().write(label).utf8), extension: "zpl", dpi: dpi, renderedPNG: png)
+        _ = try await BarcodeOracle.decode(Data(try ZPLWriter().write(label).utf8), extension: "zpl", dpi: dpi, renderedPNG: png)
         let rendered = try PNGFile.readMonochrome(png)
         let ours = try PNGRenderer().bitmap(label)
         #expect(rendered.width == ours.width && rendered.height == ours.height)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TracemarkTesting
 @testable import Labels
 
 @Suite struct RawTemplateTests {
@@ -21,12 +22,12 @@ import Testing
     }
 
     @Test func theShippedRawTemplatesLoadWithTheirSamples() async throws {
-        let zplTemplate = try TemplateLoader().load(contentsOf: Oracle.templates.appendingPathComponent("raw/lot-label.zpl"))
+        let zplTemplate = try TemplateLoader().load(contentsOf: Repository.templates.appendingPathComponent("raw/lot-label.zpl"))
         let zpl = try zplTemplate.renderRaw(zplTemplate.sample)
         #expect(zpl.contains("^FH^FDEXP 31.01.2027^FS"))
-        let result = try await Oracle.decode(Data(zpl.utf8), extension: "zpl")
+        let result = try await BarcodeOracle.decode(Data(zpl.utf8), extension: "zpl")
         #expect(result.labels.first?.barcodes.map(\.text) == ["LOT-4711"])
-        let eplTemplate = try TemplateLoader().load(contentsOf: Oracle.templates.appendingPathComponent("raw/lot-label.epl"))
+        let eplTemplate = try TemplateLoader().load(contentsOf: Repository.templates.appendingPathComponent("raw/lot-label.epl"))
         #expect(try eplTemplate.renderRaw(eplTemplate.sample).contains("B30,180,0,1,2,4,100,B,\"LOT-4711\""))
     }
 
@@ -42,7 +43,7 @@ import Testing
     }
 
     @Test func theShippedRawZPLTemplateIsCheckedAndPasses() throws {
-        let template = try TemplateLoader().load(contentsOf: Oracle.templates.appendingPathComponent("raw/lot-label.zpl"))
+        let template = try TemplateLoader().load(contentsOf: Repository.templates.appendingPathComponent("raw/lot-label.zpl"))
         let zpl = try template.renderRaw(template.sample)
         #expect(try RawZPLBarcodes.barcodes(in: zpl).map(\.name) == ["^BC field at line 8"])
         try LabelVerifier().verify(rawZPL: zpl)
@@ -60,7 +61,7 @@ import Testing
         #expect(error.code == .unverified)
         #expect(error.element == "^BC field at line 2")
         #expect(error.message.contains("drops 'LOT3'"), "\(error.message)")
-        let rendered = try await Oracle.decode(Data(zpl.utf8), extension: "zpl")
+        let rendered = try await BarcodeOracle.decode(Data(zpl.utf8), extension: "zpl")
         let texts = rendered.labels.first?.barcodes.map(\.text) ?? []
         #expect(!texts.isEmpty && !texts.contains { $0.contains("LOT") }, "\(texts)")
         // Switching to subset B before the letters is right, and passes.

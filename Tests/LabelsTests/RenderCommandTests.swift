@@ -5,38 +5,12 @@ import Testing
 /// `tracemark render` and `tracemark templates` as a user runs them: a real process, its files,
 /// its exit status (the executable is built beside the test bundle).
 @Suite struct RenderCommandTests {
-    static var executable: URL { Repository.tracemark }
-
-    struct Run {
-        let status: Int32
-        let stderr: String
+    /// Runs the command in `folder`, finding templates by name in the repository's.
+    func tracemark(_ arguments: [String], in folder: URL) async throws -> Command.Result {
+        try await Command.tracemark(arguments, in: folder, environment: ["TRACEMARK_TEMPLATES": Repository.templates.path])
     }
 
-    /// Runs the command and awaits its end (no thread of the pool waits on it); output to files.
-    func tracemark(_ arguments: [String], in folder: URL) async throws -> Run {
-        let errors = folder.appendingPathComponent("stderr-\(UUID().uuidString).txt")
-        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
-        let process = Process()
-        process.executableURL = Self.executable
-        process.arguments = arguments
-        process.currentDirectoryURL = folder
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = try FileHandle(forWritingTo: errors)
-        var environment = ProcessInfo.processInfo.environment
-        environment["TRACEMARK_TEMPLATES"] = Oracle.templates.path
-        process.environment = environment
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do { try process.run() } catch { continuation.resume(throwing: error) }
-        }
-        return Run(status: status, stderr: String(decoding: try Data(contentsOf: errors), as: UTF8.self))
-    }
-
-    func temporaryFolder() throws -> URL {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tracemark-render-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        return folder
-    }
+    func temporaryFolder() throws -> URL { try Command.temporaryFolder("render") }
 
     @Test func renderWritesAPNGFromDataThatDecodes() async throws {
         let folder = try temporaryFolder()
@@ -46,7 +20,7 @@ import Testing
         let run = try await tracemark(
             ["render", "serial-50x25", "--data", "data.json", "--format", "png", "--dpi", "300", "--out", "label.png"], in: folder)
         #expect(run.status == 0, "\(run.stderr)")
-        let result = try await Oracle.decode(try Data(contentsOf: folder.appendingPathComponent("label.png")), extension: "png")
+        let result = try await BarcodeOracle.decode(try Data(contentsOf: folder.appendingPathComponent("label.png")), extension: "png")
         #expect(result.labels.first?.width == 591)
         #expect(result.labels.first?.barcodes.map(\.text) == ["(01)09501101530003(21)XY99"])
     }
@@ -105,7 +79,7 @@ import Testing
         let run = try await tracemark(["render", "gs1-lot-100x50", "--product", "OIL", "--lot", "L-77", "--data", "rest.json",
                                        "--format", "png", "-o", "lot.png"] + db, in: folder)
         #expect(run.status == 0, "\(run.stderr)")
-        let result = try await Oracle.decode(try Data(contentsOf: folder.appendingPathComponent("lot.png")), extension: "png")
+        let result = try await BarcodeOracle.decode(try Data(contentsOf: folder.appendingPathComponent("lot.png")), extension: "png")
         #expect(Set(result.labels.flatMap(\.barcodes).map(\.text)) == ["(01)09501101530003(17)270331(10)L-77"])
         let unknown = try await tracemark(["render", "gs1-lot-100x50", "--product", "OIL", "--lot", "L-78", "--data", "rest.json"] + db, in: folder)
         #expect(unknown.status == 1)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TracemarkTesting
 @testable import Labels
 
 /// The templates in `Templates/` render on all three outputs, and their barcodes decode.
@@ -21,29 +22,29 @@ import Testing
         Expectation(file: "hazard-100x100.yaml", barcodes: ["]C1(01)09501101530003(11)261102(17)270131(10)LOT-4711"]),
     ]
 
-    static func found(_ result: Oracle.Result) -> Set<String> {
+    static func found(_ result: BarcodeOracle.Result) -> Set<String> {
         Set(result.labels.flatMap(\.barcodes).map { $0.symbology_identifier + $0.text })
     }
 
     @Test(arguments: expectations, [203, 300])
     func pngDecodes(_ expectation: Expectation, dpi: Int) async throws {
-        let template = try TemplateLoader().load(contentsOf: Oracle.templates.appendingPathComponent(expectation.file))
+        let template = try TemplateLoader().load(contentsOf: Repository.templates.appendingPathComponent(expectation.file))
         let label = try template.layout(template.sample, dpi: dpi)
-        let result = try await Oracle.decode(try PNGRenderer().png(label), extension: "png")
+        let result = try await BarcodeOracle.decode(try PNGRenderer().png(label), extension: "png")
         #expect(Self.found(result) == expectation.barcodes)
     }
 
     @Test(arguments: expectations, [203, 300])
     func zplDecodes(_ expectation: Expectation, dpi: Int) async throws {
-        let template = try TemplateLoader().load(contentsOf: Oracle.templates.appendingPathComponent(expectation.file))
+        let template = try TemplateLoader().load(contentsOf: Repository.templates.appendingPathComponent(expectation.file))
         let label = try template.layout(template.sample, dpi: dpi)
-        let result = try await Oracle.decode(Data(try ZPLWriter().write(label).utf8), extension: "zpl", dpi: dpi)
+        let result = try await BarcodeOracle.decode(Data(try ZPLWriter().write(label).utf8), extension: "zpl", dpi: dpi)
         #expect(Self.found(result) == expectation.barcodes)
     }
 
     @Test(arguments: expectations)
     func eplIsWritten(_ expectation: Expectation) throws {
-        let template = try TemplateLoader().load(contentsOf: Oracle.templates.appendingPathComponent(expectation.file))
+        let template = try TemplateLoader().load(contentsOf: Repository.templates.appendingPathComponent(expectation.file))
         let epl = try EPLWriter().write(try template.layout(template.sample))
         let text = String(decoding: epl, as: UTF8.self)
         #expect(text.hasPrefix("\nN\nq"))
@@ -52,7 +53,7 @@ import Testing
 
     /// A production run: the template is parsed once and filled with 200 consecutive serials.
     @Test func manyLabelsReuseOneParsedTemplate() throws {
-        let template = try TemplateLoader().load(contentsOf: Oracle.templates.appendingPathComponent("serial-50x25.yaml"))
+        let template = try TemplateLoader().load(contentsOf: Repository.templates.appendingPathComponent("serial-50x25.yaml"))
         var zpl: [String] = []
         for number in 1...200 {
             let data = template.sample.setting("serial.number", to: .string("SN\(100000 + number)"))

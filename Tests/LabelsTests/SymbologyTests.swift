@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TracemarkTesting
 @testable import Labels
 
 /// Every symbology, on ZPL (rendered by zplkit) and PNG, at 203 and 300 dpi, decoded by the
@@ -53,7 +54,7 @@ import Testing
         return try TemplateLoader().load(yaml: yaml, file: "\(testCase.symbology).yaml")
     }
 
-    static func check(_ result: Oracle.Result, _ testCase: Case, _ output: String) {
+    static func check(_ result: BarcodeOracle.Result, _ testCase: Case, _ output: String) {
         let barcodes = result.labels.flatMap(\.barcodes)
         #expect(barcodes.count == 1, "\(output): \(barcodes)")
         guard let barcode = barcodes.first else { return }
@@ -65,7 +66,7 @@ import Testing
     func zplDecodesToTheDataPutIn(_ testCase: Case, dpi: Int) async throws {
         let label = try Self.template(testCase).layout(.object([:]), dpi: dpi)
         let zpl = try ZPLWriter().write(label)
-        let result = try await Oracle.decode(Data(zpl.utf8), extension: "zpl", dpi: dpi)
+        let result = try await BarcodeOracle.decode(Data(zpl.utf8), extension: "zpl", dpi: dpi)
         Self.check(result, testCase, "ZPL at \(dpi) dpi:\n\(zpl)")
     }
 
@@ -73,7 +74,7 @@ import Testing
     func pngDecodesToTheDataPutIn(_ testCase: Case, dpi: Int) async throws {
         let label = try Self.template(testCase).layout(.object([:]), dpi: dpi)
         let png = try PNGRenderer().png(label)
-        let result = try await Oracle.decode(png, extension: "png")
+        let result = try await BarcodeOracle.decode(png, extension: "png")
         Self.check(result, testCase, "PNG at \(dpi) dpi")
         #expect(result.labels.first?.width == label.width)
     }
@@ -90,7 +91,7 @@ extension SymbologyTests {
             sample: {name: "Åsa Ærø Привет"}
             """)
         let label = try template.layout(template.sample)
-        let result = try await Oracle.decode(try PNGRenderer().png(label), extension: "png")
+        let result = try await BarcodeOracle.decode(try PNGRenderer().png(label), extension: "png")
         #expect(result.labels.first?.barcodes.map(\.text) == ["Åsa Ærø Привет"])
     }
 }
@@ -102,7 +103,7 @@ extension SymbologyTests {
     func zplAt600DpiDecodes(_ testCase: Case) async throws {
         let label = try Self.template(testCase).layout(.object([:]), dpi: 600)
         let zpl = try ZPLWriter().write(label)
-        let result = try await Oracle.decode(Data(zpl.utf8), extension: "zpl", dpi: 600)
+        let result = try await BarcodeOracle.decode(Data(zpl.utf8), extension: "zpl", dpi: 600)
         Self.check(result, testCase, "ZPL at 600 dpi")
     }
 }

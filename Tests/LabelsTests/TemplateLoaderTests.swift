@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TracemarkTesting
 @testable import Labels
 
 @Suite struct TemplateLoaderTests {
@@ -192,7 +193,7 @@ import Testing
     }
 
     @Test func theShippedTemplatesLoadAndRenderTheirSamples() throws {
-        let files = try FileManager.default.contentsOfDirectory(at: Oracle.templates, includingPropertiesForKeys: nil)
+        let files = try FileManager.default.contentsOfDirectory(at: Repository.templates, includingPropertiesForKeys: nil)
             .filter { $0.pathExtension == "yaml" }
         #expect(files.count == 4)
         for file in files {

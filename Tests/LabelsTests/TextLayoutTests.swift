@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TracemarkTesting
 @testable import Labels
 
 @Suite struct TextLayoutTests {
@@ -102,7 +103,7 @@ import Testing
     }
 
     @Test func imagesAreMadeOneBitAndScaledToTheirSize() throws {
-        let url = Oracle.templates.appendingPathComponent("images/exclamation-ghs07.png")
+        let url = Repository.templates.appendingPathComponent("images/exclamation-ghs07.png")
         let picture = try PNGFile.readMonochrome(url)
         #expect(picture.width == 240 && picture.height == 240)
         #expect(picture[120, 2] == true)      // the diamond's top corner

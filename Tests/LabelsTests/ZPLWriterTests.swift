@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TracemarkTesting
 @testable import Labels
 
 @Suite struct ZPLWriterTests {
@@ -45,7 +46,7 @@ import Testing
     /// is the ASCII part of the hostile value.
     @Test func hostileDataPrintsOneLabelWhoseBarcodeReadsBack() async throws {
         let zpl = try ZPLWriter().write(try textLabel("^XA^JUF^XZ ~JR \"quoted\" back\\slash\nnew line"))
-        let result = try await Oracle.decode(Data(zpl.utf8), extension: "zpl")
+        let result = try await BarcodeOracle.decode(Data(zpl.utf8), extension: "zpl")
         #expect(result.labels.count == 1)
         #expect(result.labels.first?.barcodes.map(\.text) == ["A^XA~JR\\B"])
     }
@@ -91,7 +92,7 @@ import Testing
         #expect(!zpl.contains("^FB"))
         let png = FileManager.default.temporaryDirectory.appendingPathComponent("tracemark-fb-\(UUID().uuidString).png")
         defer { try? FileManager.default.removeItem(at: png) }
-        _ = try await Oracle.decode(Data(zpl.utf8), extension: "zpl", renderedPNG: png)
+        _ = try await BarcodeOracle.decode(Data(zpl.utf8), extension: "zpl", renderedPNG: png)
         let rendered = try PNGFile.readMonochrome(png)
         let inkRows = (0..<rendered.height).filter { y in (0..<rendered.width).contains { rendered[$0, y] } }
         #expect((inkRows.max() ?? 0) - (inkRows.min() ?? 0) < 45, "one line of 40 dots")
@@ -122,12 +123,12 @@ import Testing
 
     /// The compressed `^GF` renders back (through zplkit) pixel for pixel.
     @Test func compressedGraphicRendersBackPixelIdentical() async throws {
-        let picture = try PNGFile.readMonochrome(Oracle.templates.appendingPathComponent("images/exclamation-ghs07.png"))
+        let picture = try PNGFile.readMonochrome(Repository.templates.appendingPathComponent("images/exclamation-ghs07.png"))
         let label = LabelLayout(width: 400, height: 300, dpi: 203, copies: 1, items: [.image(x: 17, y: 9, bitmap: picture)])
         let zpl = try ZPLWriter().write(label)
         let png = FileManager.default.temporaryDirectory.appendingPathComponent("tracemark-gf-\(UUID().uuidString).png")
         defer { try? FileManager.default.removeItem(at: png) }
-        _ = try await Oracle.decode(Data(zpl.utf8), extension: "zpl", renderedPNG: png)
+        _ = try await BarcodeOracle.decode(Data(zpl.utf8), extension: "zpl", renderedPNG: png)
         let rendered = try PNGFile.readMonochrome(png)
         #expect(rendered.width == 400)
         let drawn = try PNGRenderer().bitmap(label)

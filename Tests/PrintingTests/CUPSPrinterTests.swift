@@ -2,6 +2,7 @@ import Foundation
 import Labels
 import Registry
 import Testing
+import TracemarkTesting
 @testable import Printing
 
 /// The CUPS transport against a real cupsd (``TestCUPS``), with queues whose device is a TCP
@@ -64,10 +65,10 @@ import Testing
         let template = try TemplateLoader().load(contentsOf: TestCUPS.repository.appendingPathComponent("Templates/gs1-lot-100x50.yaml"))
         let label = try template.layout(template.sample, dpi: 203, copies: 1)
         let png = try PNGRenderer().png(label, preview: false)
-        let rendered = try await Tools.decodeBarcodes(png, extension: "png")
+        let rendered = try await BarcodeOracle.texts(png, extension: "png")
         try #require(rendered.count == 2, "the template has a GS1-128 and a GS1 DataMatrix: \(rendered)")
 
-        let options = try await Tools.check("lpoptions", ["-h", fixture.server, "-p", fixture.queue, "-l"])
+        let options = try await Command.check("lpoptions", ["-h", fixture.server, "-p", fixture.queue, "-l"])
         #expect(options.stdout.contains("*203dpi"), "the queue's resolution is the PNG's: \(options.stdout)")
 
         let payload = Self.payload(png, language: .png)
@@ -78,22 +79,22 @@ import Testing
             arrived = try await fixture.device.waitForJobs(1, timeout: .seconds(120))
         } catch {
             // Say what CUPS thinks happened to the job, to tell a slow machine from a broken filter.
-            let jobs = try? await Tools.run(Tools.path("lpstat"), ["-h", fixture.server, "-W", "all", "-l", "-o", fixture.queue])
-            let queue = try? await Tools.run(Tools.path("lpstat"), ["-h", fixture.server, "-l", "-p", fixture.queue])
+            let jobs = try? await Command.run("lpstat", ["-h", fixture.server, "-W", "all", "-l", "-o", fixture.queue])
+            let queue = try? await Command.run("lpstat", ["-h", fixture.server, "-l", "-p", fixture.queue])
             Issue.record("\(error); CUPS jobs: \(jobs?.stdout ?? "?") \(jobs?.stderr ?? ""); queue: \(queue?.stdout ?? "?")")
             await fixture.done()
             return
         }
         let zpl = try #require(arrived.first)
         #expect(zpl.starts(with: Data("~DG".utf8)), "rastertolabel sends the image as a ~DG graphic")
-        #expect(try await Tools.decodeBarcodes(zpl, extension: "zpl") == rendered)
+        #expect(try await BarcodeOracle.texts(zpl, extension: "zpl") == rendered)
         await fixture.done()
     }
 
     @Test func listingShowsEveryQueueWithItsStateDeviceAndModel() async throws {
         let raw = try await Fixture.make("list-raw")
         let png = try await Fixture.make("list-png", language: .png, model: "drv:///sample.drv/zebra.ppd")
-        try await Tools.check("cupsreject", ["-h", raw.server, raw.queue])
+        try await Command.check("cupsreject", ["-h", raw.server, raw.queue])
         let queues = try await CUPSClient(server: raw.server).queues()
         let first = try #require(queues.first { $0.name == raw.queue })
         let second = try #require(queues.first { $0.name == png.queue })
@@ -108,7 +109,7 @@ import Testing
 
     @Test func aDisabledQueueIsStoppedAndSendRefusesWithoutCreatingAJob() async throws {
         let fixture = try await Fixture.make("disabled")
-        try await Tools.check("cupsdisable", ["-h", fixture.server, "-r", "changing the ribbon", fixture.queue])
+        try await Command.check("cupsdisable", ["-h", fixture.server, "-r", "changing the ribbon", fixture.queue])
         let status = await fixture.printer.status()
         #expect(status.conditions.contains(.queueStopped))
         #expect(status.conditions.contains(.paused))
@@ -211,7 +212,7 @@ import Testing
         let cupsID = try #require(try await spool.delivery(batch: [job])?.cupsJobID)
         #expect(try await fixture.printer.client.job(cupsID).state.isFinished == false)
 
-        let cancel = try await Tools.run(Tools.tracemark.path, ["jobs", "cancel", String(id), "--db", database.location],
+        let cancel = try await Command.tracemark(["jobs", "cancel", String(id), "--db", database.location],
                                          environment: environment)
         #expect(cancel.status == 0, "\(cancel.stderr)")
         #expect(try await eventually { try await fixture.printer.client.job(cupsID).state == .cancelled })
@@ -268,7 +269,7 @@ import Testing
 
     @Test func devicesListsTheCUPSQueues() async throws {
         let fixture = try await Fixture.make("devices")
-        let run = try await Tools.run(Tools.tracemark.path, ["devices", "--json"], environment: ["CUPS_SERVER": fixture.server])
+        let run = try await Command.tracemark(["devices", "--json"], environment: ["CUPS_SERVER": fixture.server])
         #expect(run.status == 0, "\(run.stderr)")
         let listing = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
         let queues = listing?["cups"] as? [[String: Any]]
@@ -276,7 +277,7 @@ import Testing
         #expect(queue?["state"] as? String == "idle", "\(run.stdout)")
         #expect(queue?["deviceURI"] as? String == "socket://127.0.0.1:\(fixture.device.port)/")
 
-        let text = try await Tools.run(Tools.tracemark.path, ["devices"], environment: ["CUPS_SERVER": fixture.server])
+        let text = try await Command.tracemark(["devices"], environment: ["CUPS_SERVER": fixture.server])
         #expect(text.stdout.contains(fixture.queue), "\(text.stdout)")
         await fixture.done()
     }
@@ -285,7 +286,7 @@ import Testing
         let device = try LoopbackPrinter()
         let port = device.port
         device.close()
-        let run = try await Tools.run(Tools.tracemark.path, ["devices"], environment: ["CUPS_SERVER": "127.0.0.1:\(port)"])
+        let run = try await Command.tracemark(["devices"], environment: ["CUPS_SERVER": "127.0.0.1:\(port)"])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("cannot reach CUPS at 127.0.0.1:\(port)"), "\(run.stdout)")
         #expect(run.stdout.contains("Serial ports"), "scanners are still listed")

@@ -1,13 +1,14 @@
 import Foundation
 import Testing
+import TracemarkTesting
 
 /// `tracemark print`, `jobs` and `printers` as an operator runs them: a real process, a real
 /// database, a folder printer and a printer that is off.
 @Suite struct PrintCommandTests {
-    let templates = TestCUPS.repository.appendingPathComponent("Templates")
+    let templates = Repository.templates
 
-    func tracemark(_ arguments: String...) async throws -> Tools.Run {
-        try await Tools.run(Tools.tracemark.path, arguments)
+    func tracemark(_ arguments: String...) async throws -> Command.Result {
+        try await Command.tracemark(arguments)
     }
 
     @Test(arguments: Backend.available)
@@ -24,7 +25,7 @@ import Testing
             // Files are named by the database and the job: job-<database>-1.zpl.
             let firstName = try #require(try FileManager.default.contentsOfDirectory(atPath: out.path).first { $0.hasSuffix("-1.zpl") })
             let first = try Data(contentsOf: out.appendingPathComponent(firstName))
-            #expect(try await Tools.decodeBarcodes(first, extension: "zpl") == ["(01)09501101530003(21)SN000123"])
+            #expect(try await BarcodeOracle.texts(first, extension: "zpl") == ["(01)09501101530003(21)SN000123"])
 
             // A production run from the shell: three new serials, three labels, each scanning to its serial.
             #expect(try await tracemark("class", "add", "SN", "--tracking", "serial", "--format", "PS{counter:5}", "--db", db).status == 0)
@@ -36,7 +37,7 @@ import Testing
             #expect(run.stdout.contains("registered 3 numbers: PS00001…PS00003"))
             var scanned: [String] = []
             for file in try FileManager.default.contentsOfDirectory(atPath: out.path).sorted() where file != firstName {
-                scanned += try await Tools.decodeBarcodes(try Data(contentsOf: out.appendingPathComponent(file)), extension: "zpl")
+                scanned += try await BarcodeOracle.texts(try Data(contentsOf: out.appendingPathComponent(file)), extension: "zpl")
             }
             #expect(scanned.sorted() == (1...3).map { "(01)09501101530003(21)PS0000\($0)" })
             let listed = try await tracemark("jobs", "--json", "--db", db)
@@ -53,8 +54,10 @@ import Testing
     @Test func aPrinterThatIsOffKeepsTheJobAndTheCommandSaysSo() async throws {
         let database = try await SpoolDatabase.make(.sqlite)
         let db = database.location
-        // Nothing listens on a port we just closed.
-        let port = try freePort()
+        // A port held bound but not listening: connecting is refused, as by a printer that is off.
+        let off = try ClosedPort()
+        let port = off.port
+        defer { withExtendedLifetime(off) {} }
         #expect(try await tracemark("printers", "add", "dock", "--uri", "tcp://127.0.0.1:\(port)", "--connect-timeout", "1",
                                     "--db", db).status == 0)
         let printed = try await tracemark("print", templates.appendingPathComponent("gs1-lot-100x50.yaml").path,
@@ -72,17 +75,4 @@ import Testing
         await database.drop()
     }
 
-    /// A loopback port that was free a moment ago.
-    func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
 }

@@ -5,6 +5,7 @@ import Printing
 import Registry
 import Stations
 import Testing
+import TracemarkTesting
 
 @Suite struct ProductionRunTests {
     static let templates = URL(fileURLWithPath: #filePath)
@@ -72,7 +73,7 @@ import Testing
                                                  requestedBy: "line 3").run(registry: registry, spool: spool)
             #expect(result.numbers == ["000000000003", "000000000004", "000000000005"])
             for (number, id) in zip(result.numbers, result.jobs) {
-                let decoded = try await Tools.decodeBarcodes(try await spool.job(id).payload, extension: "zpl", gs1Only: false)
+                let decoded = try await BarcodeOracle.texts(try await spool.job(id).payload, extension: "zpl", gs1Only: false)
                 #expect(decoded.count == 1, "\(number): \(decoded)")
                 #expect(decoded.first?.hasPrefix(number) == true, "\(number): \(decoded)")
             }

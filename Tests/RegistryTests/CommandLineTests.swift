@@ -2,52 +2,11 @@ import Foundation
 import TracemarkTesting
 import Testing
 
-/// A value handed from a reader thread, with a semaphore saying it is there.
-final class PipeReading: @unchecked Sendable {
-    var value = Data()
-    let done = DispatchSemaphore(value: 0)
-}
-
 /// The `tracemark` command as a user runs it: a real process, its output, its exit status.
 @Suite struct CommandLineTests {
-    struct Run {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-    }
-
-    static var executable: URL { Repository.tracemark }
-
-    /// Runs the command on a thread of its own: waiting for a process blocks, and blocking the
-    /// cooperative pool would stall the other tests' database work (and so this command's).
-    func tracemark(_ arguments: String..., db: String? = nil) async throws -> Run {
-        try await Self.runAsync(arguments + (db.map { ["--db", $0] } ?? []))
-    }
-
-    static func run(_ arguments: [String], input: String? = nil) throws -> Run {
-        let process = Process()
-        process.executableURL = Self.executable
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        let inputPipe = input.map { _ in Pipe() }
-        if let inputPipe { process.standardInput = inputPipe }
-        try process.run()
-        if let inputPipe, let input {
-            inputPipe.fileHandleForWriting.write(Data(input.utf8))
-            try inputPipe.fileHandleForWriting.close()
-        }
-        // Read standard error on another thread so that neither pipe can fill up and stall the child.
-        let stderrData = PipeReading()
-        let reader = Thread { stderrData.value = err.fileHandleForReading.readDataToEndOfFile(); stderrData.done.signal() }
-        reader.start()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        stderrData.done.wait()
-        let stderr = stderrData.value
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                   stderr: String(decoding: stderr, as: UTF8.self))
+    /// Runs the command as a user would, with `--db` when given.
+    func tracemark(_ arguments: String..., db: String? = nil) async throws -> Command.Result {
+        try await Command.tracemark(arguments + (db.map { ["--db", $0] } ?? []))
     }
 
     @Test func helpListsTheCommands() async throws {
@@ -122,7 +81,7 @@ extension CommandLineTests {
         for setup in [["warehouse", "add", "MAIN"], ["partner", "add", "ACME", "--role", "supplier"],
                       ["class", "add", "SN", "--tracking", "serial"], ["product", "add", "PHONE", "--class", "SN"],
                       ["class", "add", "FOOD", "--tracking", "lot", "--tracks-expiry", "true"], ["product", "add", "MILK", "--class", "FOOD"]] {
-            let run = try await Self.runAsync(setup + ["--db", db])
+            let run = try await Command.tracemark(setup + ["--db", db])
             #expect(run.status == 0, "\(setup): \(run.stderr)")
         }
         let received = try await tracemark("receive", "--warehouse", "MAIN", "--supplier", "ACME", "--product", "PHONE",
@@ -157,12 +116,6 @@ extension CommandLineTests {
         #expect(range.stderr.contains("range A-10..B-12"))
     }
 
-    static func runAsync(_ arguments: [String], input: String? = nil) async throws -> Run {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(with: Result { try Self.run(arguments, input: input) }) }
-        }
-    }
-
     @Test func resolveSaysWhatAScanIsAndReadsScansFromStandardInput() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tracemark-resolve-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -190,7 +143,7 @@ extension CommandLineTests {
         #expect(malformed.status == 1 && malformed.stderr.contains("cannot be read"), "\(malformed.stderr)")
 
         let lines = "]C10109501101530003\u{1D}10\(lot)\r\n]C1011234\n\nPUMP-200\n"
-        let stream = try await Self.runAsync(["resolve", "--stdin", "--json", "--db", db], input: lines)
+        let stream = try await Command.tracemark(["resolve", "--stdin", "--json", "--db", db], stdin: lines)
         #expect(stream.status == 0, "\(stream.stderr)")
         let answers = stream.stdout.split(separator: "\n").map { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         #expect(answers.count == 3)
