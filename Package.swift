@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "Devices", targets: ["Devices"]),
         .library(name: "Labels", targets: ["Labels"]),
         .library(name: "Printing", targets: ["Printing"]),
+        .library(name: "Stations", targets: ["Stations"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -80,10 +81,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Workflows that tie registry, labels and printing together (a production run's one transaction).
+        // The workflows both faces (command line, HTTP) call: scans looked up and acted on, label
+        // data from the registry, render → enqueue → follow, production runs, the printer workers.
         .target(
             name: "Stations",
-            dependencies: ["GS1", "Store", "Registry", "Labels", "Printing", "TracemarkSystem"],
+            dependencies: [
+                "GS1", "Store", "Registry", "Labels", "Printing", "Devices", "TracemarkSystem",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         // A ZPL printer on loopback for tests and benchmarks: answers ~HS with chosen states,

@@ -4,6 +4,7 @@ import Logging
 import Printing
 import Registry
 import ServiceLifecycle
+import Stations
 import UnixSignals
 
 /// `tracemark jobs`: the spool, for operators.
@@ -152,16 +153,14 @@ struct JobsCommand: AsyncParsableCommand {
                 workerOptions.batchLimit = max(1, batch)
                 workerOptions.pollInterval = .milliseconds(Int64(max(0.01, poll) * 1000))
                 workerOptions.lease = .milliseconds(Int64(lease * 1000))
-                let workers = names.map { PrinterWorker(spool: spool, printer: $0, options: workerOptions, logger: logger) }
+                // One group of workers: a printer whose worker fails is started again on its
+                // own and never stops the others.
+                let workers = PrinterWorkers(spool: spool, printers: names, options: workerOptions, logger: logger)
                 if untilIdle {
-                    try await withThrowingTaskGroup(of: Void.self) { group in
-                        for worker in workers { group.addTask { try await worker.run() } }
-                        try await group.waitForAll()
-                    }
+                    try await workers.run()
                 } else {
                     let group = ServiceGroup(configuration: .init(
-                        services: workers.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
-                        logger: logger))
+                        services: [.init(service: workers)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
                     try await group.run()
                 }
             }

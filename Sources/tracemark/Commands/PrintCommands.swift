@@ -97,40 +97,28 @@ struct PrintCommand: AsyncParsableCommand {
                 return result.jobs
             }
             let data = try await labelData.load(for: template, options: options)
-            let bytes = try LabelRendering.render(template, data, language: config.language, dpi: config.dpi, copies: copies)
             let reference = labelData.product.map { "\($0) \(labelData.lot.map { "lot \($0)" } ?? labelData.serial.map { "serial \($0)" } ?? "")" } ?? ""
-            return try await spool.enqueue([PrintRequest(
-                printer: config.name, payload: bytes, language: config.language, copies: copies ?? 1,
-                template: template.name, data: data.jsonText, requestedBy: user, reason: reason,
-                reference: reference.trimmingCharacters(in: .whitespaces))])
+            return [try await LabelJobs.enqueue(template, data, printer: config.name, spool: spool, copies: copies,
+                                                requestedBy: user, reason: reason,
+                                                reference: reference.trimmingCharacters(in: .whitespaces))]
         }
         if noWait {
-            try await report(ids, waited: false)
+            let jobs: [PrintJob] = try await options.withSpool { _, spool in
+                var jobs: [PrintJob] = []
+                for id in ids { jobs.append(try await spool.job(id)) }
+                return jobs
+            }
+            try report(jobs, waited: false)
             return
         }
-        let deadline = Date().addingTimeInterval(wait)
-        try await options.withSpool { _, spool in
-            var workerOptions = PrinterWorker.Options()
-            workerOptions.pollInterval = .milliseconds(100)
-            workerOptions.maxBackoff = .seconds(5)
-            let last = ids.last ?? 0
-            workerOptions.stop = {
-                if Date() > deadline { return true }
-                guard let job = try? await spool.job(last) else { return true }
-                return [.done, .held, .cancelled].contains(job.state)
-            }
-            try await PrinterWorker(spool: spool, printer: printer, options: workerOptions,
-                                    logger: workerLogger(verbose: verbose)).run()
+        let deadline = ContinuousClock.now + .milliseconds(Int64(wait * 1000))
+        let jobs = try await options.withSpool { _, spool in
+            try await LabelJobs.follow(ids, printer: printer, spool: spool, until: deadline, logger: workerLogger(verbose: verbose))
         }
-        try await report(ids, waited: true)
+        try report(jobs, waited: true)
     }
 
-    private func report(_ ids: [Int64], waited: Bool) async throws {
-        let jobs: [PrintJob] = try await options.withSpool { _, spool in
-            var jobs: [PrintJob] = []
-            for id in ids { jobs.append(try await spool.job(id)) }
-            return jobs
-        }
+    private func report(_ jobs: [PrintJob], waited: Bool) throws {
         let summary = JobSummary.counts(jobs)
         try options.emit(jobs.map(JobSummary.init)) {
             jobs.count == 1 ? describe(jobs[0]) : "\(jobs.count) jobs on \(printer): " + summary.map { "\($0.value) \($0.key)" }.sorted().joined(separator: ", ")

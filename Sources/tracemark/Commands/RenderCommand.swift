@@ -5,19 +5,6 @@ import Printing
 import Registry
 import Stations
 
-/// The output languages of `render`.
-enum LabelFormat: String, ExpressibleByArgument, CaseIterable {
-    case zpl, epl, png
-
-    var language: PrinterLanguage {
-        switch self {
-        case .zpl: .zpl
-        case .epl: .epl
-        case .png: .png
-        }
-    }
-}
-
 struct RenderCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "render",
@@ -35,7 +22,7 @@ struct RenderCommand: AsyncParsableCommand {
     @OptionGroup var options: GlobalOptions
     @Argument(help: "The template file or name.") var template: String
     @OptionGroup var labelData: LabelDataOptions
-    @Option(help: "zpl, epl or png.") var format: LabelFormat = .zpl
+    @Option(help: "zpl, epl or png.") var format: PrinterLanguage = .zpl
     @Option(help: "Printer resolution in dots per inch: 152, 203, 300 or 600 (default: the template's).") var dpi: Int?
     @Option(parsing: .unconditional, help: "Copies of the label (default: the template's copies field, or 1).") var copies: Int?
     @Option(name: [.short, .long], help: "Write to this file instead of standard output.") var out: String?
@@ -83,7 +70,7 @@ struct RenderCommand: AsyncParsableCommand {
     }
 
     private func render(_ template: Template, _ data: LabelData) throws(LabelError) -> Data {
-        try LabelRendering.render(template, data, language: format.language, dpi: dpi, copies: copies, verify: verify,
+        try LabelRendering.render(template, data, language: format, dpi: dpi, copies: copies, verify: verify,
                                   preview: preview)
     }
 }
@@ -113,23 +100,6 @@ struct TemplatesCommand: AsyncParsableCommand {
     }
 }
 
-/// Where templates are found by name.
-enum TemplateLocation {
-    static var folder: URL {
-        URL(fileURLWithPath: ProcessInfo.processInfo.environment["TRACEMARK_TEMPLATES"] ?? "Templates", isDirectory: true)
-    }
-
-    /// A path as given when the file exists, else NAME(.yaml) in the templates folder.
-    static func resolve(_ name: String) -> URL {
-        if FileManager.default.fileExists(atPath: name) { return URL(fileURLWithPath: name) }
-        for candidate in [name, name + ".yaml", name + ".yml"] {
-            let url = folder.appendingPathComponent(candidate)
-            if FileManager.default.fileExists(atPath: url.path) { return url }
-        }
-        return URL(fileURLWithPath: name)
-    }
-}
-
 /// Where a label's data comes from: `--data` JSON, the registry (`--product` with `--lot` or
 /// `--serial`), or the template's sample.
 struct LabelDataOptions: ParsableArguments {
@@ -145,28 +115,14 @@ struct LabelDataOptions: ParsableArguments {
 
     /// The data for `template`: the sample without other sources; registry records over `--data`.
     func load(for template: Template, options: GlobalOptions) async throws -> LabelData {
-        var labelData = product == nil ? template.sample : .object([:])
+        var json: Data?
         if let data {
-            let contents: Data
-            do { contents = try Data(contentsOf: URL(fileURLWithPath: data)) } catch {
+            do { json = try Data(contentsOf: URL(fileURLWithPath: data)) } catch {
                 throw LabelError(.io, "cannot read --data \(data): \(error.localizedDescription)")
             }
-            labelData = try LabelData(json: contents)
         }
-        guard let product else { return labelData }
-        let number = lot ?? serial
-        let base = labelData
-        let isLot = lot != nil
-        return try await options.withRegistry { registry in
-            let found = try await registry.product(product)
-            var lotSerial: LotSerial?
-            if let number {
-                lotSerial = try await registry.lotSerial(product: product, number: number)
-                guard lotSerial != nil else {
-                    throw RegistryError(.notFound, "product \(product) has no \(isLot ? "lot" : "serial") \(number)")
-                }
-            }
-            return LabelData.from(product: found, lotSerial: lotSerial, over: base)
-        }
+        let source = LabelSource(json: json, product: product, number: lot ?? serial, numberIsLot: lot != nil)
+        guard source.needsRegistry else { return try await source.data(for: template, registry: nil) }
+        return try await options.withRegistry { registry in try await source.data(for: template, registry: registry) }
     }
 }

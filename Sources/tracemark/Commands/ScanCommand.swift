@@ -4,6 +4,7 @@ import Foundation
 import GS1
 import Logging
 import Registry
+import Stations
 import UnixSignals
 
 /// `tracemark scan`: prints each scan from one scanner until stopped (or `--count` scans).
@@ -70,10 +71,9 @@ struct ScanCommand: AsyncParsableCommand {
         let keyboard = KeyboardDecoder.Options(layout: KeyboardLayout.named(layout) ?? .us, groupSeparatorSubstitute: gsSubstitute)
         let source = try address.makeSource(keyboard: keyboard, waitsForDevice: wait, logger: logger)
         if verbose { FileHandle.standardError.write(Data("reading \(source.name)\n".utf8)) }
-        let parser = GS1Parser(.lenient)
         let events = source.scans()
         let json = options.json, count = count
-        let resolver = noResolve ? nil : ScanResolver(
+        let lookup = noResolve ? nil : ScanLookup(
             database: options.db, parser: GS1Parser(lenient ? .lenient : .strict),
             options: ResolveOptions(expiryWarningDays: expiryWarningDays, warehouse: warehouse))
         do {
@@ -87,18 +87,17 @@ struct ScanCommand: AsyncParsableCommand {
                     var seen = 0
                     do {
                         for try await event in events {
-                            var line = ScanLine(event, parser: parser)
-                            if let resolver { await resolver.resolve(event.transmitted, into: &line) }
+                            let report = if let lookup { await lookup.report(event) } else { ScanReport(event) }
                             // Written straight to the descriptor, unbuffered: a script reading the pipe sees each scan at once.
-                            FileHandle.standardOutput.write(Data(((json ? try line.json() : line.text) + "\n").utf8))
+                            FileHandle.standardOutput.write(Data(((json ? try report.json() : report.text) + "\n").utf8))
                             seen += 1
                             if let count, seen >= count { break }
                         }
                     } catch {
-                        await resolver?.close()
+                        await lookup?.close()
                         throw error
                     }
-                    await resolver?.close()
+                    await lookup?.close()
                 }
                 try await tasks.next()
                 tasks.cancelAll()
@@ -111,50 +110,9 @@ struct ScanCommand: AsyncParsableCommand {
     }
 }
 
-/// One scan as `tracemark scan` prints it.
-struct ScanLine: Encodable {
-    struct GS1: Encodable {
-        let kind: String
-        let elements: [[String: String]]
-        let bracketed: String
-        let warnings: [String]
-    }
-
-    let source: String
-    let time: String
-    let symbologyIdentifier: String?
-    /// The data, GS as ASCII 29 (JSON writes it as \u001d).
-    let data: String
-    let hex: String
-    let gs1: GS1?
-    let gs1Error: String?
-    /// What the registry says of the scan (absent with `--no-resolve`).
-    var resolution: Resolution?
-    /// Why it could not be resolved: an unreadable scan, or a registry that cannot be opened.
-    var resolveError: String?
-
-    init(_ event: ScanEvent, parser: GS1Parser) {
-        source = event.source
-        time = ISO8601DateFormatter().string(from: event.time)
-        symbologyIdentifier = event.symbologyIdentifier
-        data = event.text
-        hex = event.data.map { String(format: "%02x", $0) }.joined()
-        do {
-            let code = try parser.parse(event.transmitted)
-            switch code.kind {
-            case .plain:
-                gs1 = nil
-            case .elementString, .digitalLink, .gtin:
-                gs1 = GS1(kind: "\(code.kind)", elements: code.elements.map { ["ai": $0.ai, "value": $0.value] },
-                          bracketed: code.bracketed, warnings: code.warnings.map(\.message))
-            }
-            gs1Error = nil
-        } catch {
-            gs1 = nil
-            gs1Error = error.message
-        }
-    }
-
+extension ScanReport {
+    /// The scan for people: source, identifier and data (GS as <GS>), then what GS1 and the
+    /// registry make of it, indented.
     var text: String {
         let shown = data.replacingOccurrences(of: "\u{1D}", with: "<GS>")
         var line = "\(source)  \(symbologyIdentifier.map { $0 + " " } ?? "")\(shown)"
@@ -171,42 +129,5 @@ struct ScanLine: Encodable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(self), as: UTF8.self)
-    }
-}
-
-/// Resolves `tracemark scan`'s scans, opening the registry at the first scan (so that a scanner
-/// that cannot be opened is reported as such, whatever the registry) and keeping it open.
-actor ScanResolver {
-    private let database: String
-    private let parser: GS1Parser
-    private let options: ResolveOptions
-    private var registry: Registry?
-
-    init(database: String, parser: GS1Parser, options: ResolveOptions) {
-        self.database = database
-        self.parser = parser
-        self.options = options
-    }
-
-    func resolve(_ scan: String, into line: inout ScanLine) async {
-        do {
-            let registry: Registry
-            if let open = self.registry {
-                registry = open
-            } else {
-                registry = try await Registry.open(database)
-                self.registry = registry
-            }
-            line.resolution = try await registry.resolve(scan, parser: parser, options: options)
-        } catch let error as RegistryError {
-            line.resolveError = error.message
-        } catch {
-            line.resolveError = "\(error)"
-        }
-    }
-
-    func close() async {
-        await registry?.close()
-        registry = nil
     }
 }

@@ -1,0 +1,69 @@
+public import Logging
+public import Printing
+public import ServiceLifecycle
+
+/// The printer workers of a process: one per printer, each on its own, as one `Service`.
+///
+/// A worker that stops (a printer configuration that no longer loads, a database error it could
+/// not ride out) is logged with its printer and started again after a pause that doubles up to a
+/// minute; it never ends the others, nor the service. Until idle (`Options.untilIdle`), each
+/// worker runs once, every worker finishes, and the first error is thrown after all have.
+public struct PrinterWorkers: Service {
+    public let spool: Spool
+    public let printers: [String]
+    public let options: PrinterWorker.Options
+    private let logger: Logger
+
+    public init(spool: Spool, printers: [String], options: PrinterWorker.Options = .init(),
+                logger: Logger = Logger(label: "tracemark.printing")) {
+        self.spool = spool
+        self.printers = printers
+        self.options = options
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        if options.untilIdle {
+            let failures = await withTaskGroup(of: (any Error)?.self) { group in
+                for printer in printers {
+                    group.addTask {
+                        do { try await worker(printer).run(); return nil } catch { return error }
+                    }
+                }
+                return await group.reduce(into: [any Error]()) { if let error = $1 { $0.append(error) } }
+            }
+            if let first = failures.first { throw first }
+            return
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for printer in printers { group.addTask { await supervise(printer) } }
+        }
+    }
+
+    private func worker(_ printer: String) -> PrinterWorker {
+        PrinterWorker(spool: spool, printer: printer, options: options, logger: logger)
+    }
+
+    /// Runs `printer`'s worker until the service shuts down, starting it again whenever it stops.
+    private func supervise(_ printer: String) async {
+        var pause: Duration = .milliseconds(500)
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            do {
+                try await worker(printer).run()
+                if Task.isCancelled || Task.isShuttingDownGracefully { return }
+                logger.warning("printer worker stopped; starting it again in \(pause)", metadata: ["printer": "\(printer)"])
+            } catch is CancellationError {
+                return
+            } catch {
+                logger.error("printer worker failed: \(error); starting it again in \(pause)", metadata: ["printer": "\(printer)"])
+            }
+            let wait = pause
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
+            } catch {
+                return
+            }
+            pause = min(pause * 2, .seconds(60))
+        }
+    }
+}
