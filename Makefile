@@ -15,9 +15,16 @@ deps:
 build: deps
 	$(SWIFT) build $(SWIFT_FLAGS)
 
-# Until the stations issue lands, `make run` demonstrates the registry on the embedded SQLite default.
+# The service on the embedded SQLite default: the demo's products, a look-up and a receiving
+# station on loopback TCP scanners, and a folder printer (Config/demo.yaml).
 run: build
-	$(SWIFT) run $(SWIFT_FLAGS) tracemark demo --db $(DB)
+	@test -e tracemark.sqlite || $(SWIFT) run --skip-build tracemark demo --db tracemark.sqlite > /dev/null
+	@echo "Send a scan to the receiving station (dock-1), then post its receipt:"
+	@echo "  printf '(01)09501101530003(17)281231(10)LOT42(30)12\\n' > /dev/tcp/127.0.0.1/7002   # bash; or | nc -q1 127.0.0.1 7002"
+	@echo "  printf 'TM:DONE\\n' > /dev/tcp/127.0.0.1/7002"
+	@echo "Look a code up at lookup-1: printf '(01)09501101530003(10)LOT42\\n' > /dev/tcp/127.0.0.1/7001"
+	@echo "Labels appear in ./labels; every scan is in the scan log (table station_scans of tracemark.sqlite)."
+	$(SWIFT) run --skip-build tracemark serve --config Config/demo.yaml
 
 # Builds, starts a throw-away PostgreSQL and a private cupsd on loopback, runs every test (the
 # registry's on SQLite and PostgreSQL, the CUPS printer's against that cupsd), and stops both

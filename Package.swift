@@ -141,6 +141,7 @@ let package = Package(
                 "Printing",
                 "Stations",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -190,6 +191,16 @@ let package = Package(
             name: "PrintingTests",
             dependencies: [
                 "Printing", "PrinterSimulator", "Store", "Registry", "Labels", "Stations", "GS1", "TracemarkTesting",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "StationsTests",
+            dependencies: [
+                "Stations", "Registry", "Printing", "Labels", "GS1", "Store", "Devices", "TracemarkTesting",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

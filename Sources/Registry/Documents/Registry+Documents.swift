@@ -1,6 +1,6 @@
 public import Foundation
 import GS1
-import SQLKit
+public import SQLKit
 import Store
 
 extension Registry {
@@ -8,17 +8,21 @@ extension Registry {
     /// generated per each product's class. Whole or not at all; the document takes its number
     /// only when it posts.
     public func receive(_ receipt: Receipt) async throws -> PostedDocument {
+        try await store.write { db in try await receive(db, receipt) }
+    }
+
+    /// Posts a receipt inside the caller's transaction (`store.write`), so that a station can post
+    /// it together with what it records of the scan that completed it.
+    public func receive(_ db: any SQLDatabase, _ receipt: Receipt) async throws -> PostedDocument {
         try Self.requireLines(receipt.lines, "receipt")
-        return try await store.write { db in
-            let warehouseID = try await Posting.warehouse(db, receipt.warehouse)
-            let supplierID = try await receipt.supplier.asyncMap { try await Posting.partner(db, $0, as: .supplier).0 }
-            var posting = try await Posting.begin(self, db, kind: .receipt, header: receipt.header, partnerID: supplierID, warehouseID: warehouseID)
-            for (index, line) in receipt.lines.enumerated() {
-                try await posting.putIn(line, index: index, warehouseID: warehouseID, warehouse: receipt.warehouse,
-                                        rules: InRules(acceptExpired: receipt.acceptExpired))
-            }
-            return posting.result
+        let warehouseID = try await Posting.warehouse(db, receipt.warehouse)
+        let supplierID = try await receipt.supplier.asyncMap { try await Posting.partner(db, $0, as: .supplier).0 }
+        var posting = try await Posting.begin(self, db, kind: .receipt, header: receipt.header, partnerID: supplierID, warehouseID: warehouseID)
+        for (index, line) in receipt.lines.enumerated() {
+            try await posting.putIn(line, index: index, warehouseID: warehouseID, warehouse: receipt.warehouse,
+                                    rules: InRules(acceptExpired: receipt.acceptExpired))
         }
+        return posting.result
     }
 
     /// Posts an issue (a sale) to a customer. Lines without named lots/serials take those the

@@ -1,0 +1,46 @@
+import Foundation
+
+/// A control barcode (`TM:…`): what a station with a scanner and no screen is driven by.
+enum ControlCode: Equatable {
+    /// `TM:DONE`: completes the open task (posts the receipt).
+    case done
+    /// `TM:CANCEL`: abandons the open task.
+    case cancel
+    /// `TM:QTY:n`: the next scan's quantity.
+    case quantity(Decimal)
+    /// `TM:OP:<badge>`: signs an operator in.
+    case signIn(String)
+    /// `TM:RUN:<product>:<count>`: starts a production run.
+    case run(product: String, count: Int)
+    /// `TM:PICK:<customer>`: opens an issue for a customer.
+    case pick(customer: String)
+    /// A `TM:` code that is none of these (or malformed): refused with what is wrong.
+    case invalid(String)
+
+    /// The control code in `text`, or `nil` when the scan is not one.
+    init?(_ text: String) {
+        guard text.hasPrefix("TM:") else { return nil }
+        let parts = text.dropFirst(3).split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        switch (parts.first ?? "", parts.count) {
+        case ("DONE", 1): self = .done
+        case ("CANCEL", 1): self = .cancel
+        case ("QTY", 2):
+            guard let quantity = Decimal(string: parts[1], locale: Locale(identifier: "en_US_POSIX")), quantity > 0,
+                  quantity <= 1_000_000, parts[1].allSatisfy({ $0.isNumber || $0 == "." }) else {
+                self = .invalid("TM:QTY takes a quantity above 0 and up to 1000000, e.g. TM:QTY:12; got \"\(parts[1])\"")
+                return
+            }
+            self = .quantity(quantity)
+        case ("OP", 2) where !parts[1].isEmpty && parts[1].count <= 64: self = .signIn(parts[1])
+        case ("RUN", 3):
+            guard let count = Int(parts[2]), count > 0, !parts[1].isEmpty else {
+                self = .invalid("TM:RUN takes a product and a count, e.g. TM:RUN:PUMP-200:50; got \"\(text)\"")
+                return
+            }
+            self = .run(product: parts[1], count: count)
+        case ("PICK", 2) where !parts[1].isEmpty: self = .pick(customer: parts[1])
+        default:
+            self = .invalid("\"\(text)\" is not a control code: use TM:DONE, TM:CANCEL, TM:QTY:n, TM:OP:badge, TM:RUN:product:count or TM:PICK:customer")
+        }
+    }
+}

@@ -1,0 +1,79 @@
+public import Foundation
+public import Registry
+
+/// A scan as a station receives it: from a scanner, or from a client that names it with a scan
+/// id so that sending it again acts once.
+public struct StationScan: Sendable {
+    /// The data without symbology identifier.
+    public var data: [UInt8]
+    public var symbologyIdentifier: String?
+    /// The device (`tcp://…`, `usb:…`) or client (`api`) it came from.
+    public var device: String
+    /// A client's id for the scan: the same id at the same station acts once.
+    public var scanID: String?
+    public var time: Date
+
+    public init(data: [UInt8], symbologyIdentifier: String? = nil, device: String, scanID: String? = nil, time: Date = Date()) {
+        self.data = data
+        self.symbologyIdentifier = symbologyIdentifier
+        self.device = device
+        self.scanID = scanID
+        self.time = time
+    }
+
+    /// What the scanner sent: identifier and data in one string, as the GS1 parser reads it.
+    public var transmitted: String { (symbologyIdentifier ?? "") + String(decoding: data, as: UTF8.self) }
+}
+
+/// What a station made of one scan: its verdict and why, what it did, and what to do next. The
+/// same shape goes to the log, the command line and the HTTP API.
+public struct ScanOutcome: Codable, Sendable, Hashable {
+    /// `ok`: done as asked. `warn`: done, but look. `block`: nothing was done; the reasons say why.
+    public enum Verdict: String, Codable, Sendable, Hashable {
+        case ok, warn, block
+    }
+
+    /// Why, with a stable code (the resolver's warnings in kebab case, and the workflow's own).
+    public struct Reason: Codable, Sendable, Hashable {
+        public var code: String
+        public var message: String
+
+        public init(_ code: String, _ message: String) {
+            self.code = code
+            self.message = message
+        }
+    }
+
+    /// The scan log's row (`nil` when the database could not be reached to write it).
+    public var scan: Int64?
+    public var station: String
+    public var verdict: Verdict
+    public var reasons: [Reason]
+    /// What the station did: `looked-up`, `added-to-receipt`, `receipt-posted`, `task-cancelled`,
+    /// `quantity-set`, `operator-signed-in`, or `none`.
+    public var action: String
+    /// What the operator does next.
+    public var next: String
+    /// The document the scan posted, if any.
+    public var document: String?
+    /// The print jobs it queued.
+    public var jobs: [Int64]
+    /// What the registry says of the scan (not kept in the log).
+    public var resolution: Resolution?
+    /// True when the scan id had been seen: this is what the first one did, and nothing was done again.
+    public var replayed: Bool
+
+    public init(scan: Int64? = nil, station: String, verdict: Verdict, reasons: [Reason] = [], action: String = "none",
+                next: String, document: String? = nil, jobs: [Int64] = [], resolution: Resolution? = nil, replayed: Bool = false) {
+        self.scan = scan
+        self.station = station
+        self.verdict = verdict
+        self.reasons = reasons
+        self.action = action
+        self.next = next
+        self.document = document
+        self.jobs = jobs
+        self.resolution = resolution
+        self.replayed = replayed
+    }
+}

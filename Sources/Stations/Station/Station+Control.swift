@@ -1,0 +1,66 @@
+import Foundation
+import Registry
+import SQLKit
+import Store
+
+/// Control barcodes: `TM:DONE`, `TM:CANCEL`, `TM:QTY:n`, `TM:OP:<badge>`.
+extension Station {
+    func handle(_ control: ControlCode, _ scan: StationScan) async throws -> ScanOutcome {
+        let signedInNow = signedIn
+        switch control {
+        case .invalid(let message):
+            return try await refuse(scan, [.init("invalid-control-code", message)], next: "scan a valid control code")
+        case .run, .pick:
+            return try await refuse(scan, [.init("not-available", "production runs and picking from control codes are not built yet")],
+                                    next: "use the command line: tracemark print --run")
+        case .done:
+            guard configuration.kind == .receiving else {
+                return try await refuse(scan, [.init("no-open-task", "a \(configuration.kind.rawValue) station has no task to complete")],
+                                        next: "scan the next code")
+            }
+            return try await completeReceipt(scan)
+        case .signIn(let badge):
+            signedIn = badge
+            return try await registry.store.write { @Sendable db in
+                let task = try await self.currentTask(db)
+                if let task {
+                    try await db.raw("UPDATE station_tasks SET operator = \(bind: badge) WHERE id = \(bind: task.id)").run()
+                }
+                var outcome = ScanOutcome(station: self.configuration.name, verdict: .ok, action: "operator-signed-in",
+                                          next: "operator \(badge) signed in: scan the next code")
+                outcome.scan = try await self.log(db, scan, outcome, task: task?.id, operator: badge)
+                return outcome
+            }
+        case .quantity(let quantity):
+            guard configuration.kind == .receiving else {
+                return try await refuse(scan, [.init("no-open-task", "a \(configuration.kind.rawValue) station takes no quantity")],
+                                        next: "scan the next code")
+            }
+            return try await registry.store.write { @Sendable db in
+                let task = try await self.openTask(db, at: scan.time, operator: signedInNow)
+                try await db.raw("UPDATE station_tasks SET next_quantity = \(bind: "\(quantity)") WHERE id = \(bind: task.id)").run()
+                var outcome = ScanOutcome(station: self.configuration.name, verdict: .ok, action: "quantity-set",
+                                          next: "scan the item: it is received as \(quantity)")
+                outcome.scan = try await self.log(db, scan, outcome, task: task.id, operator: signedInNow)
+                return outcome
+            }
+        case .cancel:
+            return try await registry.store.write { @Sendable db in
+                guard let task = try await self.currentTask(db) else {
+                    var outcome = ScanOutcome(station: self.configuration.name, verdict: .block,
+                                              reasons: [.init("no-open-task", "there is no open task to cancel")], next: "scan the next code")
+                    outcome.scan = try await self.log(db, scan, outcome, task: nil, operator: signedInNow)
+                    return outcome
+                }
+                try await db.raw("""
+                    UPDATE station_tasks SET state = 'cancelled', closed_at = \(bind: Timestamp.string(scan.time))
+                    WHERE id = \(bind: task.id) AND state = 'open'
+                    """).run()
+                var outcome = ScanOutcome(station: self.configuration.name, verdict: .ok, action: "task-cancelled",
+                    next: "receipt abandoned (\(task.lines) line\(task.lines == 1 ? "" : "s") not posted; their labels stay printed): scan to start again")
+                outcome.scan = try await self.log(db, scan, outcome, task: task.id, operator: signedInNow)
+                return outcome
+            }
+        }
+    }
+}

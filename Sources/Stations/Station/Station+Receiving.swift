@@ -1,0 +1,230 @@
+import Foundation
+import GS1
+import Labels
+import Printing
+import Registry
+import SQLKit
+import Store
+
+/// Receiving: each station keeps one open receipt for its supplier. A supplier's GS1 label adds a
+/// line to it and queues the internal label; `TM:DONE` posts it.
+extension Station {
+    /// The station's open task, as its row says.
+    struct OpenTask {
+        var id: Int64
+        var operatorName: String
+        var nextQuantity: Decimal?
+        var lines: Int
+    }
+
+    /// The open task, if any.
+    nonisolated func currentTask(_ db: any SQLDatabase) async throws -> OpenTask? {
+        guard let row = try await db.raw("""
+            SELECT t.id, t.operator, t.next_quantity,
+                   (SELECT COUNT(*) FROM station_task_lines l WHERE l.task_id = t.id) AS lines
+            FROM station_tasks t WHERE t.station = \(bind: configuration.name) AND t.state = 'open'
+            ORDER BY t.id DESC LIMIT 1
+            """).first() else { return nil }
+        return OpenTask(id: try row.decode(column: "id", as: Int64.self),
+                        operatorName: try row.decode(column: "operator", as: String.self),
+                        nextQuantity: try row.decode(column: "next_quantity", as: String?.self).flatMap { Decimal(string: $0) },
+                        lines: try row.decode(column: "lines", as: Int.self))
+    }
+
+    /// The open task, opened now when there is none.
+    nonisolated func openTask(_ db: any SQLDatabase, at time: Date, operator operatorName: String) async throws -> OpenTask {
+        if let task = try await currentTask(db) { return task }
+        guard let row = try await db.raw("""
+            INSERT INTO station_tasks (station, kind, state, warehouse, partner, operator, opened_at)
+            VALUES (\(bind: configuration.name), 'receipt', 'open', \(bind: configuration.warehouse),
+                    \(bind: configuration.supplier), \(bind: operatorName), \(bind: Timestamp.string(time)))
+            RETURNING id
+            """).first() else {
+            throw RegistryError(.conflict, "the database did not return the new task's id")
+        }
+        return OpenTask(id: try row.decode(column: "id", as: Int64.self), operatorName: operatorName, nextQuantity: nil, lines: 0)
+    }
+
+    /// Logs a refusal on its own: nothing else was done.
+    func refuse(_ scan: StationScan, _ reasons: [ScanOutcome.Reason], next: String,
+                resolution: Resolution? = nil) async throws -> ScanOutcome {
+        var outcome = ScanOutcome(station: configuration.name, verdict: .block, reasons: reasons, next: next, resolution: resolution)
+        let signedInNow = signedIn, refused = outcome
+        outcome.scan = try await registry.store.write { @Sendable db in try await self.log(db, scan, refused, task: nil, operator: signedInNow) }
+        return outcome
+    }
+
+    func receive(_ scan: StationScan) async throws -> ScanOutcome {
+        let resolution = try await resolve(scan)
+        let again = "scan the next item, or TM:DONE to post the receipt"
+        guard let gtin = resolution.scan.gtin else {
+            return try await refuse(scan, [.init("not-a-supplier-label",
+                "a receiving station takes a supplier's GS1 label with a GTIN (01); this scan has none")],
+                next: again, resolution: resolution)
+        }
+        guard let product = resolution.product else {
+            return try await refuse(scan, [.init("unknown-gtin",
+                "GTIN \(gtin) is not mapped to a product: map this GTIN to a product (tracemark product add ARTICLE --gtin \(gtin)), then scan again")],
+                next: again, resolution: resolution)
+        }
+        let tracking: LotSerialClass.Tracking
+        if let code = product.lotSerialClass { tracking = try await registry.lotSerialClass(code).tracking } else { tracking = .none }
+        let number: String?
+        switch tracking {
+        case .serial:
+            guard let serial = resolution.scan.serial else {
+                return try await refuse(scan, [.init("serial-missing",
+                    "product \(product.article) is tracked by serial, but the label has no serial (21)")], next: again, resolution: resolution)
+            }
+            number = serial
+        case .lot:
+            guard let lot = resolution.scan.lot else {
+                return try await refuse(scan, [.init("lot-missing",
+                    "product \(product.article) is tracked by lot, but the label has no lot (10)")], next: again, resolution: resolution)
+            }
+            number = lot
+        case .none:
+            number = nil
+        }
+        var blocking = resolution.warnings.filter { [.expiryMismatch, .retiredNumber, .blocked, .lotMismatch].contains($0.kind) }
+            .map(Self.reason)
+        if tracking == .serial, resolution.lotSerial != nil, resolution.stock.contains(where: { $0.quantity > 0 }) {
+            let places = resolution.stock.filter { $0.quantity > 0 }.map(\.warehouse).joined(separator: ", ")
+            blocking.append(.init("serial-in-stock", "serial \(number ?? "") of \(product.article) is already in stock (\(places)): it cannot be received twice"))
+        }
+        let expiry = resolution.scan.expiry ?? resolution.scan.bestBefore
+        if let expiry, expiry < registry.today {
+            blocking.append(.init("expired",
+                "\(product.article) \(number.map { "\(tracking.rawValue) \($0) " } ?? "")expired on \(expiry): expired goods are received only as quarantined, after a supervisor confirms; set them aside"))
+        }
+        guard blocking.isEmpty else { return try await refuse(scan, blocking, next: again, resolution: resolution) }
+
+        let warnings = resolution.warnings.filter { [.expiresSoon, .scanRuleBroken, .flaggedForInvestigation].contains($0.kind) }
+            .map(Self.reason)
+        let labelled: Decimal? = resolution.scan.elements.first { $0.ai == "30" || $0.ai == "37" }
+            .flatMap { Decimal(string: $0.value) }
+        // The label, rendered before the transaction: check before print reads it back, which
+        // must not hold the write lock. The station's scans come one at a time, so the quantity
+        // TM:QTY set is still the task's when the transaction runs.
+        let asked = try await registry.store.read { @Sendable db in try await self.currentTask(db)?.nextQuantity }
+        let lineQuantity = tracking == .serial ? Decimal(1) : (labelled ?? asked ?? 1)
+        var printer: PrinterConfig?
+        if let name = configuration.printer { printer = try await spool.printer(name) }
+        let label = try renderLabel(printer, product: product, number: number, tracking: tracking, expiry: expiry,
+                                    production: resolution.scan.production, quantity: lineQuantity,
+                                    partner: try await supplierRecord())
+        let signedInNow = signedIn, warned = warnings
+        let result: ScanOutcome = try await registry.store.write { @Sendable db in
+            var warnings = warned
+            let task = try await self.openTask(db, at: scan.time, operator: signedInNow)
+            if tracking == .serial, let number, try await db.raw("""
+                SELECT 1 FROM station_task_lines WHERE task_id = \(bind: task.id) AND product = \(bind: product.article)
+                AND number = \(bind: number)
+                """).first() != nil {
+                var refused = ScanOutcome(station: self.configuration.name, verdict: .block,
+                    reasons: [.init("serial-on-receipt", "serial \(number) of \(product.article) is on this receipt already")],
+                    next: again, resolution: resolution)
+                refused.scan = try await self.log(db, scan, refused, task: task.id, operator: signedInNow)
+                return refused
+            }
+            let quantity = lineQuantity
+            if tracking == .serial, let asked = task.nextQuantity, asked != 1 {
+                warnings.append(.init("quantity-ignored", "a serial is one unit: TM:QTY:\(asked) was not used"))
+            }
+            var jobs: [Int64] = []
+            if let label, let printer = self.configuration.printer {
+                jobs = try await self.spool.enqueue(db, [PrintRequest(
+                    printer: printer, payload: label.bytes, language: label.language, template: label.template,
+                    data: label.data, requestedBy: task.operatorName.isEmpty ? "station \(self.configuration.name)" : task.operatorName,
+                    reason: "received at station \(self.configuration.name)",
+                    reference: "\(product.article) \(number.map { "\(tracking.rawValue) \($0)" } ?? "")")])
+            }
+            try await db.raw("""
+                INSERT INTO station_task_lines (task_id, product, number, serial, quantity, expiry, production, job_id, created_at)
+                VALUES (\(bind: task.id), \(bind: product.article), \(bind: number), \(bind: tracking == .serial ? 1 : 0),
+                        \(bind: "\(quantity)"), \(bind: expiry?.description), \(bind: resolution.scan.production?.description),
+                        \(bind: jobs.first), \(bind: Timestamp.string(scan.time)))
+                """).run()
+            try await db.raw("UPDATE station_tasks SET next_quantity = NULL WHERE id = \(bind: task.id)").run()
+            var outcome = ScanOutcome(station: self.configuration.name, verdict: warnings.isEmpty ? .ok : .warn, reasons: warnings,
+                                      action: "added-to-receipt",
+                                      next: "scan the next item, or TM:DONE to post the receipt (\(task.lines + 1) line\(task.lines == 0 ? "" : "s"))",
+                                      jobs: jobs, resolution: resolution)
+            outcome.scan = try await self.log(db, scan, outcome, task: task.id, operator: signedInNow)
+            return outcome
+        }
+        if !result.jobs.isEmpty, let printer = configuration.printer { spool.notify([printer]) }
+        return result
+    }
+
+    /// The station's internal label for a received item, if it prints one.
+    private func renderLabel(_ config: PrinterConfig?, product: Product, number: String?, tracking: LotSerialClass.Tracking, expiry: CalendarDate?,
+                             production: CalendarDate?, quantity: Decimal, partner: Partner?) throws -> (bytes: Data, language: PrinterLanguage, template: String, data: String)? {
+        guard let template = configuration.template, let config else { return nil }
+        var base: [String: LabelData] = ["station": .string(configuration.name), "quantity": .number(quantity),
+                                         "unit": .string(product.unit), "copies": .number(1)]
+        if let partner { base["partner"] = .object(["code": .string(partner.code), "name": .string(partner.name)]) }
+        let data: LabelData
+        if let number {
+            data = LabelData.from(product: product, number: number, kind: tracking == .serial ? .serial : .lot, expiry: expiry,
+                                  production: production, over: .object(base))
+        } else {
+            data = LabelData.from(product: product, lotSerial: nil, over: .object(base))
+        }
+        let bytes = try LabelRendering.render(template, data, language: config.language, dpi: config.dpi)
+        return (bytes, config.language, template.name, data.jsonText)
+    }
+
+    /// The station's supplier as the registry has it.
+    private func supplierRecord() async throws -> Partner? {
+        guard let code = configuration.supplier else { return nil }
+        return try await registry.partners().first { $0.code == code }
+    }
+
+    /// `TM:DONE` at a receiving station: posts the open receipt with the scan's log entry.
+    func completeReceipt(_ scan: StationScan) async throws -> ScanOutcome {
+        let signedInNow = signedIn
+        return try await registry.store.write { @Sendable db in
+            guard let task = try await self.currentTask(db), task.lines > 0 else {
+                var outcome = ScanOutcome(station: self.configuration.name, verdict: .block,
+                                          reasons: [.init("nothing-to-post", "the receipt has no lines: scan the supplier's labels first")],
+                                          next: "scan a supplier's label")
+                outcome.scan = try await self.log(db, scan, outcome, task: nil, operator: signedInNow)
+                return outcome
+            }
+            let rows = try await db.raw("""
+                SELECT product, number, serial, quantity, expiry, production FROM station_task_lines
+                WHERE task_id = \(bind: task.id) ORDER BY id
+                """).all()
+            var lines: [StockLine] = []
+            for row in rows {
+                let product = try row.decode(column: "product", as: String.self)
+                let quantity = Decimal(string: try row.decode(column: "quantity", as: String.self)) ?? 1
+                let expiry = try row.decode(column: "expiry", as: String?.self).flatMap { CalendarDate(iso: $0) }
+                let production = try row.decode(column: "production", as: String?.self).flatMap { CalendarDate(iso: $0) }
+                if let number = try row.decode(column: "number", as: String?.self) {
+                    let serial = try row.decode(column: "serial", as: Int.self) == 1
+                    lines.append(StockLine(product: product, picks: [StockLine.Pick(
+                        number: number, quantity: serial ? nil : quantity, expiry: expiry, production: production)]))
+                } else {
+                    lines.append(StockLine(product: product, quantity: quantity))
+                }
+            }
+            guard let warehouse = self.configuration.warehouse else {
+                throw RegistryError(.invalidInput, "station \(self.configuration.name) has no warehouse to receive into")
+            }
+            let posted = try await self.registry.receive(db, Receipt(
+                warehouse: warehouse, supplier: self.configuration.supplier, lines: lines,
+                header: DocumentHeader(user: task.operatorName.isEmpty ? "station \(self.configuration.name)" : task.operatorName,
+                                       note: "received at station \(self.configuration.name)")))
+            try await db.raw("""
+                UPDATE station_tasks SET state = 'posted', document = \(bind: posted.number), closed_at = \(bind: Timestamp.string(scan.time))
+                WHERE id = \(bind: task.id) AND state = 'open'
+                """).run()
+            var outcome = ScanOutcome(station: self.configuration.name, verdict: .ok, action: "receipt-posted",
+                                      next: "scan the next supplier's label to start a new receipt", document: posted.number)
+            outcome.scan = try await self.log(db, scan, outcome, task: task.id, operator: signedInNow)
+            return outcome
+        }
+    }
+}

@@ -1,0 +1,165 @@
+import Foundation
+import GS1
+import Labels
+public import Logging
+public import Printing
+public import Registry
+import SQLKit
+public import Store
+
+/// One scanning point: takes each scan, decides, acts on the registry and the spool in one
+/// transaction together with the scan's entry in the scan log, and says what it made of it.
+///
+/// An actor: a station's scans are handled one at a time, in the order they arrive, whichever
+/// scanner or client sent them. Several stations share one registry and one spool.
+public actor Station {
+    public let configuration: StationConfiguration
+    let registry: Registry
+    let spool: Spool
+    let parser: GS1Parser
+    let logger: Logger
+    /// The operator signed in with `TM:OP:<badge>`, kept for the next tasks.
+    var signedIn = ""
+
+    /// Opens a station on a registry and its spool, creating the stations' tables if needed.
+    public init(_ configuration: StationConfiguration, registry: Registry, spool: Spool,
+                logger: Logger = Logger(label: "tracemark.stations")) async throws {
+        self.configuration = configuration
+        self.registry = registry
+        self.spool = spool
+        self.parser = GS1Parser(configuration.lenient ? .lenient : .strict)
+        var logger = logger
+        logger[metadataKey: "station"] = .string(configuration.name)
+        self.logger = logger
+        try await Self.prepare(registry.store)
+    }
+
+    /// Creates or upgrades the stations' tables.
+    public static func prepare(_ store: any SQLStore) async throws {
+        try await store.migrate(ledger: "stations_migrations", component: "stations", migrations: StationSchema.migrations,
+                                now: Timestamp.string(Date()))
+    }
+
+    /// Handles one scan. Never throws: a scan the station cannot act on is a `block` with the
+    /// reason, and a database that cannot be reached is one too (with no scan log entry).
+    public func handle(_ scan: StationScan) async -> ScanOutcome {
+        let signedInNow = signedIn
+        do {
+            if let key = scan.scanID, let earlier = try await logged(key) { return earlier }
+            let outcome = try await decide(scan)
+            logger.info("scan \(outcome.verdict.rawValue): \(outcome.action)",
+                        metadata: ["device": "\(scan.device)", "verdict": "\(outcome.verdict.rawValue)"])
+            return outcome
+        } catch {
+            // The scan's transaction rolled back. Log the refusal on its own, if the database lets us.
+            let reason = Self.reason(for: error)
+            logger.warning("scan refused: \(reason.message)", metadata: ["device": "\(scan.device)"])
+            var outcome = ScanOutcome(station: configuration.name, verdict: .block, reasons: [reason], next: "scan again")
+            do {
+                let refused = outcome
+                outcome.scan = try await registry.store.write { @Sendable db in try await self.log(db, scan, refused, task: nil, operator: signedInNow) }
+            } catch {
+                if let key = scan.scanID, let earlier = try? await logged(key) { return earlier }
+                logger.error("scan log not written: \(error)", metadata: ["device": "\(scan.device)"])
+            }
+            return outcome
+        }
+    }
+
+    private func decide(_ scan: StationScan) async throws -> ScanOutcome {
+        if let control = ControlCode(String(decoding: scan.data, as: UTF8.self)) { return try await handle(control, scan) }
+        switch configuration.kind {
+        case .lookup: return try await lookUp(scan)
+        case .receiving: return try await receive(scan)
+        case .production, .picking:
+            throw RegistryError(.invalidInput, "\(configuration.kind.rawValue) stations are not built yet")
+        }
+    }
+
+    // MARK: Look-up
+
+    private func lookUp(_ scan: StationScan) async throws -> ScanOutcome {
+        let resolution = try await resolve(scan)
+        let reasons = resolution.warnings.map(Self.reason)
+        let blocking = resolution.subject == .unknown || resolution.warnings.contains { Self.blocks($0.kind) }
+        var outcome = ScanOutcome(station: configuration.name, verdict: blocking ? .block : reasons.isEmpty ? .ok : .warn,
+                                  reasons: reasons, action: "looked-up", next: "scan the next code", resolution: resolution)
+        let signedInNow = signedIn, shown = outcome
+        outcome.scan = try await registry.store.write { @Sendable db in try await self.log(db, scan, shown, task: nil, operator: signedInNow) }
+        return outcome
+    }
+
+    func resolve(_ scan: StationScan) async throws -> Resolution {
+        try await registry.resolve(scan.transmitted, parser: parser,
+                                   options: ResolveOptions(expiryWarningDays: configuration.expiryWarningDays,
+                                                           warehouse: configuration.warehouse))
+    }
+
+    /// Warnings that stop goods from moving.
+    static func blocks(_ kind: ResolutionWarning.Kind) -> Bool {
+        [.blocked, .expired, .quarantined, .unknownProduct, .unknownLotSerial, .retiredNumber, .expiryMismatch, .lotMismatch]
+            .contains(kind)
+    }
+
+    static func reason(_ warning: ResolutionWarning) -> ScanOutcome.Reason {
+        ScanOutcome.Reason(kebab(warning.kind.rawValue), warning.message)
+    }
+
+    /// `unknownProduct` → `unknown-product`.
+    static func kebab(_ name: String) -> String {
+        name.reduce(into: "") { text, character in
+            if character.isUppercase { text += "-" + character.lowercased() } else { text.append(character) }
+        }
+    }
+
+    static func reason(for error: any Error) -> ScanOutcome.Reason {
+        switch error {
+        case let error as RegistryError: ScanOutcome.Reason(kebab("\(error.code)"), error.message)
+        case let error as PrintingError: ScanOutcome.Reason("printing-" + kebab("\(error.code)"), error.message)
+        case let error as LabelError: ScanOutcome.Reason("label-" + kebab("\(error.code)"), error.message)
+        case let error as StoreError: ScanOutcome.Reason("database-" + kebab("\(error.code)"), error.message)
+        default: ScanOutcome.Reason("failed", "\(error)")
+        }
+    }
+
+    // MARK: The scan log
+
+    /// Writes the scan's log entry in the scan's transaction; returns its id.
+    nonisolated func log(_ db: any SQLDatabase, _ scan: StationScan, _ outcome: ScanOutcome, task: Int64?,
+                         operator operatorName: String) async throws -> Int64 {
+        let reasons = String(decoding: try JSONEncoder().encode(outcome.reasons), as: UTF8.self)
+        let jobs = outcome.jobs.map(String.init).joined(separator: ",")
+        guard let row = try await db.raw("""
+            INSERT INTO station_scans (station, device, scan_key, raw, symbology, operator, at, verdict, reasons, action,
+                                       task_id, document, jobs, next)
+            VALUES (\(bind: configuration.name), \(bind: scan.device), \(bind: scan.scanID), \(bind: Data(scan.data)),
+                    \(bind: scan.symbologyIdentifier), \(bind: operatorName), \(bind: Timestamp.string(scan.time)),
+                    \(bind: outcome.verdict.rawValue), \(bind: reasons), \(bind: outcome.action), \(bind: task),
+                    \(bind: outcome.document), \(bind: jobs), \(bind: outcome.next))
+            RETURNING id
+            """).first() else {
+            throw RegistryError(.conflict, "the database did not return the scan log entry's id")
+        }
+        return try row.decode(column: "id", as: Int64.self)
+    }
+
+    /// What an earlier scan with this client id did, if there was one.
+    nonisolated func logged(_ key: String) async throws -> ScanOutcome? {
+        try await registry.store.read { @Sendable db in
+            guard let row = try await db.raw("""
+                SELECT id, verdict, reasons, action, document, jobs, next FROM station_scans
+                WHERE station = \(bind: configuration.name) AND scan_key = \(bind: key)
+                """).first() else { return nil }
+            let reasons = try JSONDecoder().decode([ScanOutcome.Reason].self,
+                                                   from: Data(try row.decode(column: "reasons", as: String.self).utf8))
+            return ScanOutcome(
+                scan: try row.decode(column: "id", as: Int64.self), station: configuration.name,
+                verdict: ScanOutcome.Verdict(rawValue: try row.decode(column: "verdict", as: String.self)) ?? .block,
+                reasons: reasons, action: try row.decode(column: "action", as: String.self),
+                next: try row.decode(column: "next", as: String.self),
+                document: try row.decode(column: "document", as: String?.self),
+                jobs: try row.decode(column: "jobs", as: String.self).split(separator: ",").compactMap { Int64($0) },
+                replayed: true)
+        }
+    }
+}

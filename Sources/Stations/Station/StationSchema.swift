@@ -1,0 +1,66 @@
+import Store
+
+/// The stations' tables, in the registry's database so that a scan's action and its log entry
+/// are one transaction. Versioned on their own (`stations_migrations`).
+enum StationSchema {
+    static let migrations: [SchemaMigration] = [
+        SchemaMigration(version: 1, name: "scan log and station tasks", statements: [
+            // A station's open work: a receipt being received, with the operator and the
+            // quantity the next scan takes (TM:OP, TM:QTY).
+            """
+            CREATE TABLE station_tasks (
+                id {id},
+                station TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                state TEXT NOT NULL,
+                warehouse TEXT,
+                partner TEXT,
+                operator TEXT NOT NULL DEFAULT '',
+                next_quantity TEXT,
+                document TEXT,
+                opened_at TEXT NOT NULL,
+                closed_at TEXT
+            )
+            """,
+            "CREATE INDEX station_tasks_open ON station_tasks(station, state)",
+            """
+            CREATE TABLE station_task_lines (
+                id {id},
+                task_id {int} NOT NULL REFERENCES station_tasks(id),
+                product TEXT NOT NULL,
+                number TEXT,
+                serial {int} NOT NULL,
+                quantity TEXT NOT NULL,
+                expiry TEXT,
+                production TEXT,
+                job_id {int},
+                created_at TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX station_task_lines_task ON station_task_lines(task_id)",
+            // Every scan, whatever became of it: the bytes as received, and the verdict.
+            """
+            CREATE TABLE station_scans (
+                id {id},
+                station TEXT NOT NULL,
+                device TEXT NOT NULL,
+                scan_key TEXT,
+                raw {blob} NOT NULL,
+                symbology TEXT,
+                operator TEXT NOT NULL,
+                at TEXT NOT NULL,
+                verdict TEXT NOT NULL,
+                reasons TEXT NOT NULL,
+                action TEXT NOT NULL,
+                task_id {int},
+                document TEXT,
+                jobs TEXT NOT NULL,
+                next TEXT NOT NULL
+            )
+            """,
+            // A client's scan id acts once per station.
+            "CREATE UNIQUE INDEX station_scans_key ON station_scans(station, scan_key)",
+            "CREATE INDEX station_scans_at ON station_scans(station, id)",
+        ]),
+    ]
+}

@@ -1,0 +1,183 @@
+import ArgumentParser
+import Devices
+import Foundation
+import Labels
+import Logging
+import Printing
+import Registry
+import ServiceLifecycle
+import Stations
+import Store
+import UnixSignals
+
+/// `tracemark serve`: the stations of a configuration file, their scanners and printers, running
+/// unattended until TERM or Ctrl+C.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the stations of a configuration file: scanners in, registry actions, labels out.",
+        discussion: """
+            Each station reads its scanners, resolves every scan, acts on the registry in one \
+            transaction with its entry in the scan log (station_scans), and queues its label through \
+            the spool; one worker per printer sends the labels. A failing scanner or printer never \
+            stops the others. TERM or Ctrl+C drains: scanners stop taking scans, the scan in hand is \
+            finished, each printer's job in hand is finished, the devices are given back, exit 0. \
+            --check validates the file against the database and says which scanners and printers \
+            answer now, then exits: 0 good, 78 a problem (each as FILE:LINE: what).
+            """)
+
+    @Option(help: "The configuration file (YAML).") var config: String = "tracemark.yaml"
+    @Flag(help: "Validate the configuration and say what can be reached, then exit.") var check = false
+    @Flag(help: "Log every scan and what the workers do.") var verbose = false
+
+    func run() async throws {
+        let configuration: ServeConfiguration
+        do {
+            configuration = try ServeConfiguration.load(config)
+        } catch {
+            FileHandle.standardError.write(Data((error.problems.map { "tracemark: \($0)" }.joined(separator: "\n") + "\n").utf8))
+            throw ExitCode(78)
+        }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = verbose ? .info : .notice
+            return handler
+        }
+        let logger = Logger(label: "tracemark.serve")
+        let registry = try await Registry.open(try configuration.databaseLocation())
+        do {
+            let spool = try await Spool(store: registry.store)
+            let (stations, problems) = try await prepare(configuration, registry: registry, spool: spool)
+            if !problems.isEmpty {
+                FileHandle.standardError.write(Data((problems.map { "tracemark: \($0)" }.joined(separator: "\n") + "\n").utf8))
+                await registry.close()
+                throw ExitCode(78)
+            }
+            if check {
+                try await report(configuration, spool: spool)
+                await registry.close()
+                return
+            }
+            try await serve(configuration, stations: stations, registry: registry, spool: spool, logger: logger)
+        } catch {
+            await registry.close()
+            throw error
+        }
+        await registry.close()
+    }
+
+    /// Writes the configuration's printers to the spool and builds the stations, checking what
+    /// the file names against the database: every problem, with its line.
+    private func prepare(_ configuration: ServeConfiguration, registry: Registry,
+                         spool: Spool) async throws -> ([StationConfiguration], [ServeConfiguration.Problem]) {
+        var problems: [ServeConfiguration.Problem] = []
+        func problem(_ line: Int, _ message: String) {
+            problems.append(.init(file: configuration.file, line: line, message: message))
+        }
+        if !check {
+            for printer in configuration.printers { try await spool.addPrinter(printer.config, replace: true) }
+        }
+        let printers = Set(try await spool.printers().map(\.config.name)).union(configuration.printers.map(\.config.name))
+        let warehouses = Set(try await registry.warehouses().map(\.code))
+        let partners = Set(try await registry.partners().map(\.code))
+        let folder = configuration.templates.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? TemplateLocation.folder
+        try await Station.prepare(registry.store)
+        var stations: [StationConfiguration] = []
+        for entry in configuration.stations {
+            if let warehouse = entry.warehouse, !warehouses.contains(warehouse) {
+                problem(entry.fields["warehouse"] ?? entry.line, "station \(entry.name): no warehouse \(warehouse) (known: \(warehouses.sorted().joined(separator: ", ")))")
+            }
+            if let supplier = entry.supplier, !partners.contains(supplier) {
+                problem(entry.fields["supplier"] ?? entry.line, "station \(entry.name): no partner \(supplier) (add it: tracemark partner add \(supplier) --role supplier)")
+            }
+            if let printer = entry.printer, !printers.contains(printer) {
+                problem(entry.fields["printer"] ?? entry.line, "station \(entry.name): no printer \(printer) (known: \(printers.sorted().joined(separator: ", ")))")
+            }
+            if KeyboardLayout.named(entry.layout) == nil {
+                problem(entry.fields["layout"] ?? entry.line, "station \(entry.name): unknown keyboard layout \(entry.layout)")
+            }
+            var template: Template?
+            if let name = entry.template {
+                do {
+                    template = try TemplateLoader().load(contentsOf: TemplateLocation.resolve(name, in: folder))
+                } catch {
+                    problem(entry.fields["template"] ?? entry.line, "station \(entry.name): template \(name): \(error)")
+                }
+            }
+            stations.append(StationConfiguration(name: entry.name, kind: entry.kind, warehouse: entry.warehouse, printer: entry.printer,
+                                                 template: template, supplier: entry.supplier,
+                                                 expiryWarningDays: entry.expiryWarningDays, lenient: entry.lenient))
+        }
+        return (stations, problems)
+    }
+
+    /// `--check`: what answers now.
+    private func report(_ configuration: ServeConfiguration, spool: Spool) async throws {
+        print("configuration \(configuration.file): good")
+        for station in configuration.stations {
+            print("station \(station.name) (\(station.kind.rawValue)\(station.warehouse.map { ", \($0)" } ?? ""))")
+            for scanner in station.scanners {
+                print("  scanner \(scanner.text): \(Self.reachability(scanner.address))")
+            }
+        }
+        let used = Set(configuration.stations.compactMap(\.printer))
+        for name in used.sorted() {
+            var config = configuration.printers.first { $0.config.name == name }?.config
+            if config == nil { config = try await spool.printer(name) }
+            guard let config else { continue }
+            let transport = try Transports.make(config, databaseID: spool.databaseID)
+            let status = await transport.status()
+            await transport.close()
+            print("printer \(name) \(config.uri): \(status.answered ? (status.conditions.isEmpty ? "ready" : status.message) : "not reachable now: \(status.message)")")
+        }
+    }
+
+    private static func reachability(_ address: DeviceAddress) -> String {
+        switch address {
+        case .tcpListen(let host, let port):
+            do {
+                _ = try address.makeSource(waitsForDevice: false)
+                return "can listen on \(host):\(port)"
+            } catch {
+                return "cannot listen now: \(error.message)"
+            }
+        case .serial(let configuration):
+            return FileManager.default.fileExists(atPath: configuration.path) ? "present" : "not present now (the station waits for it)"
+        case .usb, .tcp, .standardInput:
+            return "address good (the station connects and waits for it)"
+        }
+    }
+
+    private func serve(_ configuration: ServeConfiguration, stations: [StationConfiguration], registry: Registry, spool: Spool,
+                       logger: Logger) async throws {
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        for (entry, stationConfiguration) in zip(configuration.stations, stations) {
+            let station = try await Station(stationConfiguration, registry: registry, spool: spool)
+            var deviceLogger = Logger(label: "tracemark.devices")
+            deviceLogger[metadataKey: "station"] = .string(entry.name)
+            let keyboard = KeyboardDecoder.Options(layout: KeyboardLayout.named(entry.layout) ?? .us)
+            let scanners = try entry.scanners.map { try $0.address.makeSource(keyboard: keyboard, waitsForDevice: true, logger: deviceLogger) }
+            let service = StationService(station: station, scanners: scanners) { outcome, scan in
+                let reasons = outcome.reasons.map { "\($0.code): \($0.message)" }.joined(separator: "; ")
+                let line = "\(outcome.station) \(scan.device) \(outcome.verdict.rawValue) \(outcome.action)"
+                    + (outcome.document.map { " \($0)" } ?? "") + (outcome.jobs.isEmpty ? "" : " job \(outcome.jobs.map(String.init).joined(separator: ","))")
+                    + (reasons.isEmpty ? "" : " — \(reasons)") + " → \(outcome.next)"
+                FileHandle.standardOutput.write(Data((line + "\n").utf8))
+            }
+            services.append(.init(service: service))
+            print("station \(entry.name) (\(entry.kind.rawValue)) reads \(entry.scanners.map(\.text).joined(separator: ", "))"
+                  + (entry.printer.map { ", prints on \($0)" } ?? ""))
+        }
+        let printers = Array(Set(stations.compactMap(\.printer)).union(configuration.printers.map(\.config.name))).sorted()
+        if !printers.isEmpty {
+            var options = PrinterWorker.Options()
+            options.pollInterval = .milliseconds(200)
+            services.append(.init(service: PrinterWorkers(spool: spool, printers: printers, options: options,
+                                                          logger: Logger(label: "tracemark.printing"))))
+        }
+        print("serving; TERM or Ctrl+C stops")
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        print("stopped")
+    }
+}

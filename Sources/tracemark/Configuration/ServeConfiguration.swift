@@ -1,0 +1,251 @@
+import Devices
+import Foundation
+import Printing
+import Stations
+import Yams
+
+/// `tracemark serve`'s configuration file: the database, the HTTP address, printers and stations.
+///
+/// Loading collects every problem it finds (an unknown key, a missing field, a scanner address
+/// that does not parse), each with the file and line, instead of stopping at the first: an
+/// operator fixes the file once. Relative paths are taken from the working directory, as on the
+/// command line.
+struct ServeConfiguration {
+    /// One problem in the file.
+    struct Problem: Error, CustomStringConvertible, Equatable {
+        let file: String
+        let line: Int
+        let message: String
+        var description: String { "\(file):\(line): \(message)" }
+    }
+
+    struct PrinterEntry {
+        var config: PrinterConfig
+        var line: Int
+    }
+
+    struct StationEntry {
+        var name: String
+        var kind: StationConfiguration.Kind
+        var warehouse: String?
+        var scanners: [(address: DeviceAddress, text: String, line: Int)]
+        var printer: String?
+        var template: String?
+        var supplier: String?
+        var expiryWarningDays: Int
+        var lenient: Bool
+        var layout: String
+        var line: Int
+        var fields: [String: Int]
+    }
+
+    var file: String
+    var database: String
+    var httpListen: String
+    var templates: String?
+    var printers: [PrinterEntry] = []
+    var stations: [StationEntry] = []
+
+    /// Loads `path`; throws the list of problems when there is any.
+    static func load(_ path: String) throws(ProblemList) -> ServeConfiguration {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw ProblemList([Problem(file: path, line: 0, message: "cannot read the configuration: \(error.localizedDescription)")])
+        }
+        return try parse(text, file: path)
+    }
+
+    struct ProblemList: Error, CustomStringConvertible {
+        let problems: [Problem]
+        init(_ problems: [Problem]) { self.problems = problems }
+        var description: String { problems.map(\.description).joined(separator: "\n") }
+    }
+
+    static func parse(_ text: String, file: String) throws(ProblemList) -> ServeConfiguration {
+        var problems: [Problem] = []
+        func problem(_ node: Node?, _ message: String) {
+            problems.append(Problem(file: file, line: node?.mark?.line ?? 0, message: message))
+        }
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw ProblemList([Problem(file: file, line: 1, message: "the configuration is empty: it needs at least database and stations")])
+            }
+            root = node
+        } catch let error as ProblemList {
+            throw error
+        } catch let error as YamlError {
+            throw ProblemList([Problem(file: file, line: Self.line(of: error), message: "not valid YAML: \(error)")])
+        } catch {
+            throw ProblemList([Problem(file: file, line: 0, message: "not valid YAML: \(error)")])
+        }
+        guard let top = root.mapping else {
+            throw ProblemList([Problem(file: file, line: root.mark?.line ?? 1, message: "the configuration must be a mapping of database, http, printers, stations")])
+        }
+        var configuration = ServeConfiguration(file: file, database: "tracemark.sqlite", httpListen: "127.0.0.1:8080")
+
+        /// The string at `key`, or a problem when it is not a scalar.
+        func scalar(_ node: Node, _ what: String) -> String? {
+            guard let value = node.scalar?.string else {
+                problem(node, "\(what) must be a single value")
+                return nil
+            }
+            return value
+        }
+
+        for (keyNode, value) in top {
+            let key = keyNode.string ?? ""
+            switch key {
+            case "database":
+                if let database = scalar(value, "database"), !database.isEmpty { configuration.database = database }
+            case "templates":
+                configuration.templates = scalar(value, "templates")
+            case "http":
+                guard let http = value.mapping else { problem(value, "http must be a mapping, e.g. {listen: \"127.0.0.1:8080\"}"); continue }
+                for (field, setting) in http {
+                    if field.string == "listen" {
+                        if let listen = scalar(setting, "http.listen") { configuration.httpListen = listen }
+                    } else {
+                        problem(field, "unknown key http.\(field.string ?? "?"): http takes listen")
+                    }
+                }
+            case "printers":
+                guard let printers = value.mapping else { problem(value, "printers must be a mapping of names to printers"); continue }
+                for (nameNode, entry) in printers {
+                    let name = nameNode.string ?? ""
+                    guard let fields = entry.mapping else { problem(entry, "printer \(name) must be a mapping with uri, language, dpi"); continue }
+                    var uri: String?, language = PrinterLanguage.zpl, dpi = 203
+                    for (field, setting) in fields {
+                        switch field.string ?? "" {
+                        case "uri": uri = scalar(setting, "printers.\(name).uri")
+                        case "language":
+                            let text = scalar(setting, "printers.\(name).language") ?? ""
+                            if let parsed = PrinterLanguage(rawValue: text) { language = parsed } else {
+                                problem(setting, "printer \(name): language \(text) is not one of zpl, epl, png")
+                            }
+                        case "dpi":
+                            let text = scalar(setting, "printers.\(name).dpi") ?? ""
+                            if let parsed = Int(text), [152, 203, 300, 600].contains(parsed) { dpi = parsed } else {
+                                problem(setting, "printer \(name): dpi \(text) is not 152, 203, 300 or 600")
+                            }
+                        default:
+                            problem(field, "unknown key printers.\(name).\(field.string ?? "?"): a printer takes uri, language, dpi")
+                        }
+                    }
+                    guard let uri else { problem(nameNode, "printer \(name) has no uri (tcp://HOST:9100, cups://QUEUE, file:FOLDER)"); continue }
+                    let config = PrinterConfig(name: name, uri: uri, language: language, dpi: dpi)
+                    do {
+                        _ = try PrinterAddress(parsing: uri)
+                        configuration.printers.append(PrinterEntry(config: config.absolute(), line: nameNode.mark?.line ?? 0))
+                    } catch {
+                        problem(nameNode, "printer \(name): \(error.message)")
+                    }
+                }
+            case "stations":
+                guard let stations = value.mapping else { problem(value, "stations must be a mapping of names to stations"); continue }
+                for (nameNode, entry) in stations {
+                    let name = nameNode.string ?? ""
+                    guard let fields = entry.mapping else { problem(entry, "station \(name) must be a mapping"); continue }
+                    var station = StationEntry(name: name, kind: .lookup, scanners: [], expiryWarningDays: 30, lenient: false,
+                                               layout: "us", line: nameNode.mark?.line ?? 0, fields: [:])
+                    var kindGiven = false
+                    for (field, setting) in fields {
+                        let key = field.string ?? ""
+                        station.fields[key] = field.mark?.line ?? 0
+                        switch key {
+                        case "kind":
+                            let text = scalar(setting, "stations.\(name).kind") ?? ""
+                            if let kind = StationConfiguration.Kind(rawValue: text) {
+                                station.kind = kind
+                                kindGiven = true
+                                if !kind.isAvailable {
+                                    problem(setting, "station \(name): \(text) stations are not built yet; use lookup or receiving")
+                                }
+                            } else {
+                                problem(setting, "station \(name): kind \(text) is not one of lookup, receiving, production, picking")
+                            }
+                        case "warehouse": station.warehouse = scalar(setting, "stations.\(name).warehouse")
+                        case "printer": station.printer = scalar(setting, "stations.\(name).printer")
+                        case "template": station.template = scalar(setting, "stations.\(name).template")
+                        case "supplier": station.supplier = scalar(setting, "stations.\(name).supplier")
+                        case "layout": station.layout = scalar(setting, "stations.\(name).layout") ?? "us"
+                        case "expiry-warning-days":
+                            if let days = Int(scalar(setting, "stations.\(name).expiry-warning-days") ?? ""), days >= 0 {
+                                station.expiryWarningDays = days
+                            } else {
+                                problem(setting, "station \(name): expiry-warning-days must be a whole number of days")
+                            }
+                        case "lenient":
+                            station.lenient = setting.bool ?? false
+                        case "scanners":
+                            let items = setting.sequence.map(Array.init) ?? (setting.scalar != nil ? [setting] : [])
+                            if items.isEmpty { problem(setting, "station \(name): scanners must be a list of device addresses") }
+                            for item in items {
+                                guard let text = scalar(item, "a scanner address") else { continue }
+                                do {
+                                    station.scanners.append((try DeviceAddress(parsing: text), text, item.mark?.line ?? 0))
+                                } catch {
+                                    problem(item, "station \(name): scanner \(text): \(error.message)")
+                                }
+                            }
+                        default:
+                            problem(field, "unknown key stations.\(name).\(key): a station takes kind, warehouse, scanners, printer, template, supplier, layout, expiry-warning-days, lenient")
+                        }
+                    }
+                    if !kindGiven, station.fields["kind"] == nil {
+                        problem(nameNode, "station \(name) has no kind (lookup, receiving)")
+                    }
+                    if station.kind == .receiving {
+                        if station.warehouse == nil { problem(nameNode, "receiving station \(name) needs a warehouse to receive into") }
+                        if station.supplier == nil { problem(nameNode, "receiving station \(name) needs the supplier of its receipts") }
+                    }
+                    if (station.printer == nil) != (station.template == nil) {
+                        problem(nameNode, "station \(name) needs both printer and template to print labels, or neither")
+                    }
+                    configuration.stations.append(station)
+                }
+            default:
+                problem(keyNode, "unknown key \(key): the configuration takes database, http, templates, printers, stations")
+            }
+        }
+        if configuration.stations.isEmpty, !problems.contains(where: { $0.message.hasPrefix("stations") }) {
+            problems.append(Problem(file: file, line: 1, message: "no stations: add at least one under stations"))
+        }
+        var seen: [String: Int] = [:]
+        for station in configuration.stations {
+            for scanner in station.scanners {
+                if let other = seen[scanner.text] {
+                    problems.append(Problem(file: file, line: scanner.line,
+                                            message: "scanner \(scanner.text) is also given on line \(other): one station reads a scanner"))
+                }
+                seen[scanner.text] = scanner.line
+            }
+        }
+        guard problems.isEmpty else { throw ProblemList(problems.sorted { $0.line < $1.line }) }
+        return configuration
+    }
+
+    private static func line(of error: YamlError) -> Int {
+        switch error {
+        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): mark.line
+        default: 0
+        }
+    }
+
+    /// The database location with the password from `TRACEMARK_DB_PASSWORD` (or the file named by
+    /// `TRACEMARK_DB_PASSWORD_FILE`) put into a `postgres://` URL that has none.
+    func databaseLocation(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String {
+        guard database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") else { return database }
+        var password = environment["TRACEMARK_DB_PASSWORD"]
+        if password == nil, let path = environment["TRACEMARK_DB_PASSWORD_FILE"] {
+            do {
+                password = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .newlines)
+            } catch {
+                throw Problem(file: file, line: 0, message: "cannot read TRACEMARK_DB_PASSWORD_FILE \(path): \(error.localizedDescription)")
+            }
+        }
+        guard let password, var components = URLComponents(string: database), components.password == nil else { return database }
+        components.password = password
+        return components.string ?? database
+    }
+}

@@ -1,0 +1,134 @@
+import Foundation
+import GS1
+import Printing
+import Registry
+import SQLKit
+import Stations
+import Store
+import Testing
+
+@Suite struct ReceivingStationTests {
+    /// An operator scans a supplier's pallet labels: each adds a line and queues the internal
+    /// label, whose barcode reads back with the scanned lot and expiry; `TM:DONE` posts the
+    /// receipt, and the stock is there.
+    @Test(arguments: Backend.available)
+    func supplierLabelsAddToTheReceiptPrintAndPostOnDone(backend: Backend) async throws {
+        try await withDock(backend) { dock in
+            let station = try await dock.station()
+            let expiry = today.adding(days: 400)
+            let first = await station.scan("]C1" + "01\(Dock.paintGTIN)17\(yymmdd(expiry))10LOT42\u{1D}3012")
+            #expect(first.verdict == .ok, "\(first.reasons)")
+            #expect(first.action == "added-to-receipt")
+            #expect(first.jobs.count == 1)
+            #expect(first.resolution?.product?.article == "PAINT-5L")
+            #expect(await station.scan("TM:QTY:5").action == "quantity-set")
+            let second = await station.scan("(01)\(Dock.paintGTIN)(17)\(yymmdd(expiry))(10)LOT43")
+            #expect(second.verdict == .ok, "\(second.reasons)")
+
+            // The label queued for the first scan carries what was scanned, as an independent reader sees it.
+            let job = try await dock.spool.job(try #require(first.jobs.first))
+            let read = try await BarcodeOracle.texts(job.payload, extension: "zpl")
+            // The template carries the data twice (GS1-128 and GS1 DataMatrix).
+            #expect(!read.isEmpty)
+            #expect(Set(read) == ["(01)\(Dock.paintGTIN)(17)\(yymmdd(expiry))(10)LOT42"])
+
+            let done = await station.scan("TM:DONE")
+            #expect(done.verdict == .ok, "\(done.reasons)")
+            #expect(done.action == "receipt-posted")
+            let document = try #require(done.document)
+            let stock = try await dock.registry.stock(product: "PAINT-5L", warehouse: "MAIN")
+            #expect(Dictionary(uniqueKeysWithValues: stock.compactMap { b in b.number.map { ($0, b.quantity) } }) == ["LOT42": 12, "LOT43": 5])
+            let history = try await dock.registry.history(product: "PAINT-5L", number: "LOT42")
+            #expect(history.entries.contains { $0.document == document })
+            // Nothing left open: the next TM:DONE has nothing to post.
+            #expect(await station.scan("TM:DONE").reasons.map(\.code) == ["nothing-to-post"])
+        }
+    }
+
+    /// What must not enter stock is blocked, with a reason an operator can act on, and nothing of
+    /// it is written but the scan log entry.
+    @Test(arguments: Backend.available)
+    func whatMustNotBeReceivedIsBlockedWithAReason(backend: Backend) async throws {
+        try await withDock(backend) { dock in
+            let lots = try await dock.station()
+            let serials = try await dock.station("dock-2", template: "serial-50x25")
+            let expiry = today.adding(days: 400)
+            let unknown = await lots.scan("(01)09501101530027(10)X1")
+            #expect(unknown.verdict == .block)
+            #expect(unknown.reasons.map(\.code) == ["unknown-gtin"])
+            #expect(unknown.reasons.first?.message.contains("map this GTIN to a product") == true)
+
+            let expired = await lots.scan("(01)\(Dock.paintGTIN)(17)\(yymmdd(today.adding(days: -3)))(10)OLD1")
+            #expect(expired.reasons.map(\.code) == ["expired"])
+
+            #expect(await lots.scan("(01)\(Dock.paintGTIN)(17)\(yymmdd(expiry))").reasons.map(\.code) == ["lot-missing"])
+            #expect(await lots.scan("not a GS1 label").verdict == .block)
+            #expect(await lots.scan("TM:QTY:-2").reasons.map(\.code) == ["invalid-control-code"])
+
+            // A known lot whose expiry differs from the barcode.
+            _ = try await dock.registry.receive(Receipt(warehouse: "MAIN", supplier: "ACME", lines: [
+                StockLine(product: "PAINT-5L", picks: [.init(number: "LOT7", quantity: 3, expiry: expiry)]),
+            ]))
+            let mismatch = await lots.scan("(01)\(Dock.paintGTIN)(17)\(yymmdd(expiry.adding(days: 30)))(10)LOT7")
+            #expect(mismatch.reasons.map(\.code) == ["expiry-mismatch"])
+
+            // The same serial twice on one receipt, and a serial already in stock.
+            #expect(await serials.scan("(01)\(Dock.pumpGTIN)(21)P-1").verdict == .ok)
+            #expect(await serials.scan("(01)\(Dock.pumpGTIN)(21)P-1").reasons.map(\.code) == ["serial-on-receipt"])
+            #expect(await serials.scan("TM:DONE").action == "receipt-posted")
+            #expect(await serials.scan("(01)\(Dock.pumpGTIN)(21)P-1").reasons.map(\.code) == ["serial-in-stock"])
+
+            // Blocked scans wrote no line and queued no label.
+            let (lines, jobs, logged) = try await dock.registry.store.read { db in
+                (try await db.raw("SELECT COUNT(*) AS n FROM station_task_lines").first()?.decode(column: "n", as: Int.self),
+                 try await db.raw("SELECT COUNT(*) AS n FROM print_jobs").first()?.decode(column: "n", as: Int.self),
+                 try await db.raw("SELECT COUNT(*) AS n FROM station_scans WHERE verdict = 'block'").first()?.decode(column: "n", as: Int.self))
+            }
+            #expect(lines == 1)
+            #expect(jobs == 1)
+            #expect(logged == 8)
+        }
+    }
+
+    /// A client that sends the same scan id twice (a retry after a timeout, a scanner that
+    /// reconnects) gets the first answer, and the scan acts once.
+    @Test(arguments: Backend.available)
+    func aScanSentTwiceWithOneIdActsOnce(backend: Backend) async throws {
+        try await withDock(backend) { dock in
+            let station = try await dock.station()
+            let code = "(01)\(Dock.paintGTIN)(17)\(yymmdd(today.adding(days: 200)))(10)LOT9(30)4"
+            let first = await station.scan(code, id: "handheld-7/0001")
+            let again = await station.scan(code, id: "handheld-7/0001")
+            #expect(first.verdict == .ok)
+            #expect(!first.replayed)
+            #expect(again.replayed)
+            #expect(again.scan == first.scan)
+            #expect(again.jobs == first.jobs)
+            let other = await station.scan(code, id: "handheld-7/0002")
+            #expect(!other.replayed)
+            #expect(try await dock.spool.jobs(printer: dock.printer.name).count == 2)
+        }
+    }
+
+    /// A look-up station resolves and shows; it changes nothing but the scan log.
+    @Test(arguments: Backend.available)
+    func aLookUpStationOnlyLooks(backend: Backend) async throws {
+        try await withDock(backend) { dock in
+            _ = try await dock.registry.receive(Receipt(warehouse: "MAIN", supplier: "ACME", lines: [
+                StockLine(product: "PAINT-5L", picks: [.init(number: "LOT1", quantity: 3, expiry: today.adding(days: 10))]),
+            ]))
+            let station = try await dock.station("look-1", kind: .lookup, template: nil)
+            let soon = await station.scan("(01)\(Dock.paintGTIN)(10)LOT1")
+            #expect(soon.verdict == .warn)
+            #expect(soon.reasons.map(\.code) == ["expires-soon"])
+            #expect(soon.resolution?.lotSerial?.number == "LOT1")
+            #expect(await station.scan("(01)\(Dock.paintGTIN)(10)NOPE").verdict == .block)
+            #expect(await station.scan("TM:DONE").reasons.map(\.code) == ["no-open-task"])
+            let tasks = try await dock.registry.store.read { db in
+                try await db.raw("SELECT COUNT(*) AS n FROM station_tasks").first()?.decode(column: "n", as: Int.self)
+            }
+            #expect(tasks == 0)
+            #expect(try await dock.spool.jobs(printer: dock.printer.name).isEmpty)
+        }
+    }
+}

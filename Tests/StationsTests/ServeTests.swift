@@ -1,0 +1,153 @@
+import Foundation
+import Registry
+import SQLKit
+import Store
+import Testing
+
+/// `tracemark serve` as it runs at a dock: a real process, a configuration file, a scanner on
+/// loopback TCP, a folder printer, the database on both backends.
+@Suite struct ServeTests {
+    /// A configuration for one receiving station on `port` printing into `folder`/labels.
+    func configuration(database: String, port: Int, folder: URL) -> String {
+        """
+        database: "\(database)"
+        printers:
+          dock-label: {uri: "file://\(folder.appendingPathComponent("labels").path)", language: zpl, dpi: 203}
+        stations:
+          dock-1:
+            kind: receiving
+            warehouse: MAIN
+            scanners: ["tcp-listen://127.0.0.1:\(port)"]
+            printer: dock-label
+            template: gs1-lot-100x50
+            supplier: ACME
+        """
+    }
+
+    /// A GS1 date `days` from now (the demo's data and the service use the real clock).
+    func expiry(in days: Int) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyMMdd"
+        return formatter.string(from: Date().addingTimeInterval(Double(days) * 86_400))
+    }
+
+    func count(_ sql: String, in location: String) async throws -> Int {
+        let store = try await SQLStores.open(location)
+        defer { Task { await store.close() } }
+        return try await store.read { db in
+            try await db.raw(SQLQueryString(sql)).first()?.decode(column: "n", as: Int.self) ?? 0
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func aReceivingStationTakesScansOverTCPPostsOnDoneAndDrainsOnTERM(backend: Backend) async throws {
+        let database = try await TestDatabase.make(backend)
+        defer { Task { await database.drop() } }
+        let demo = try await Command.tracemark(["demo", "--db", database.location])
+        #expect(demo.status == 0, "\(demo.stderr)")
+        let port = try LoopbackSocket.freePort()
+        let file = database.folder.appendingPathComponent("serve.yaml")
+        try configuration(database: database.location, port: port, folder: database.folder).write(to: file, atomically: true, encoding: .utf8)
+        let check = try await Command.tracemark(["serve", "--check", "--config", file.path],
+                                                environment: ["TRACEMARK_TEMPLATES": Repository.templates.path])
+        #expect(check.status == 0, "\(check.stderr)")
+        #expect(check.stdout.contains("can listen on 127.0.0.1:\(port)"))
+
+        let serve = try TracemarkProcess.launch(["serve", "--config", file.path],
+                                                environment: ["TRACEMARK_TEMPLATES": Repository.templates.path])
+        // The station is up once its scanner accepts a connection (an empty one is no scan).
+        #expect(try await eventually { LoopbackSocket.send([], to: port) })
+        let scans = "(01)09501101530003(17)\(expiry(in: 300))(10)DOCK-A(30)12\nTM:QTY:3\n(01)09501101530003(17)\(expiry(in: 300))(10)DOCK-B\nTM:DONE\n"
+        #expect(LoopbackSocket.send(Array(scans.utf8), to: port))
+        let posted = try await eventually { try await count("SELECT COUNT(*) AS n FROM station_tasks WHERE state = 'posted'", in: database.location) == 1 }
+        #expect(posted)
+        let labels = database.folder.appendingPathComponent("labels")
+        #expect(try await eventually { ((try? FileManager.default.contentsOfDirectory(atPath: labels.path)) ?? []).count == 2 })
+        let registry = try await Registry.open(database.location)
+        let stock = try await registry.stock(product: "PAINT-5L", warehouse: "MAIN").filter { $0.number?.hasPrefix("DOCK-") == true }
+        await registry.close()
+        #expect(stock.map(\.quantity).sorted() == [3, 12])
+        #expect(try await count("SELECT COUNT(*) AS n FROM station_scans WHERE station = 'dock-1' AND verdict = 'ok'", in: database.location) == 4)
+
+        kill(serve.process.processIdentifier, SIGTERM)
+        #expect(await serve.ended.value == 0)
+    }
+
+    /// SIGKILL in the middle of a stream of scans: each scan acted fully or not at all, and the
+    /// scan log says which: every logged line has its receipt line and its label, and nothing
+    /// else was written.
+    @Test(arguments: Backend.available)
+    func killedMidStreamEachScanActedFullyOrNotAtAll(backend: Backend) async throws {
+        let database = try await TestDatabase.make(backend)
+        defer { Task { await database.drop() } }
+        #expect(try await Command.tracemark(["demo", "--db", database.location]).status == 0)
+        let port = try LoopbackSocket.freePort()
+        let file = database.folder.appendingPathComponent("serve.yaml")
+        try configuration(database: database.location, port: port, folder: database.folder).write(to: file, atomically: true, encoding: .utf8)
+        let serve = try TracemarkProcess.launch(["serve", "--config", file.path],
+                                                environment: ["TRACEMARK_TEMPLATES": Repository.templates.path])
+        #expect(try await eventually { LoopbackSocket.send([], to: port) })
+        let stream = (1...1000).map { "(01)09501101530003(17)\(expiry(in: 300))(10)K\($0)(30)1\n" }.joined()
+        #expect(LoopbackSocket.send(Array(stream.utf8), to: port))
+        _ = try await eventually(every: .milliseconds(5)) {
+            try await count("SELECT COUNT(*) AS n FROM station_scans", in: database.location) >= 20
+        }
+        kill(serve.process.processIdentifier, SIGKILL)
+        _ = await serve.ended.value
+
+        let logged = try await count("SELECT COUNT(*) AS n FROM station_scans WHERE action = 'added-to-receipt'", in: database.location)
+        let lines = try await count("SELECT COUNT(*) AS n FROM station_task_lines", in: database.location)
+        let jobs = try await count("SELECT COUNT(*) AS n FROM print_jobs WHERE reason = 'received at station dock-1'", in: database.location)
+        let unmatched = try await count("""
+            SELECT COUNT(*) AS n FROM station_task_lines l
+            WHERE NOT EXISTS (SELECT 1 FROM print_jobs j WHERE j.id = l.job_id)
+            """, in: database.location)
+        #expect(logged >= 20)
+        #expect(lines == logged)
+        #expect(jobs == logged)
+        #expect(unmatched == 0)
+    }
+
+    /// `serve --check` names every problem of the file with its line, and exits 78.
+    @Test func checkReportsEveryProblemWithItsLine() async throws {
+        let database = try await TestDatabase.make(.sqlite)
+        defer { Task { await database.drop() } }
+        #expect(try await Command.tracemark(["demo", "--db", database.location]).status == 0)
+        let file = database.folder.appendingPathComponent("bad.yaml")
+        try """
+            database: "\(database.location)"
+            printers:
+              dock-label: {uri: "file:labels", language: zpl}
+            stations:
+              dock-1:
+                kind: receiving
+                warehouse: NOWHERE
+                scanners: ["tcp-listen://127.0.0.1:7001", "usb:nothex"]
+                printer: dock-label
+                template: gs1-lot-100x50
+                supplier: ACME
+                colour: blue
+              dock-2:
+                kind: lookup
+                printer: gone
+            """.write(to: file, atomically: true, encoding: .utf8)
+        let run = try await Command.tracemark(["serve", "--check", "--config", file.path],
+                                              environment: ["TRACEMARK_TEMPLATES": Repository.templates.path])
+        #expect(run.status == 78)
+        #expect(run.stderr.contains("bad.yaml:8: station dock-1: scanner usb:nothex"), "\(run.stderr)")
+        #expect(run.stderr.contains("bad.yaml:12: unknown key stations.dock-1.colour"), "\(run.stderr)")
+        #expect(run.stderr.contains("bad.yaml:13: station dock-2 needs both printer and template"), "\(run.stderr)")
+
+        // With the file's syntax right, the database is consulted: the warehouse does not exist.
+        let fixed = try String(contentsOf: file, encoding: .utf8)
+            .replacingOccurrences(of: ", \"usb:nothex\"", with: "").replacingOccurrences(of: "    colour: blue\n", with: "")
+            .replacingOccurrences(of: "\n    printer: gone", with: "")
+        try fixed.write(to: file, atomically: true, encoding: .utf8)
+        let again = try await Command.tracemark(["serve", "--check", "--config", file.path],
+                                                environment: ["TRACEMARK_TEMPLATES": Repository.templates.path])
+        #expect(again.status == 78)
+        #expect(again.stderr.contains("bad.yaml:7: station dock-1: no warehouse NOWHERE"), "\(again.stderr)")
+    }
+}
