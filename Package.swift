@@ -190,7 +190,7 @@ let package = Package(
         .testTarget(
             name: "PrintingTests",
             dependencies: [
-                "Printing", "PrinterSimulator", "Store", "Registry", "Labels", "Stations", "GS1", "TracemarkTesting",
+                "Printing", "PrinterSimulator", "Store", "Registry", "Labels", "Stations", "GS1", "TracemarkTesting", "TracemarkSystem",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -25,7 +25,7 @@ extension SimulatedPrinter {
         }
 
         deinit {
-            Glibc.close(listenFD)
+            // The listening socket is closed by the serving thread as it ends (see `serve`).
             Glibc.close(wakeRead)
             Glibc.close(wakeWrite)
         }
@@ -103,6 +103,9 @@ extension SimulatedPrinter {
         /// The printer's firmware loop. Holds the printer weakly: a printer nobody references ends.
         private func serve(_ printer: () -> SimulatedPrinter?) {
             defer { markFinished() }
+            // Closed before ``finished()`` returns: a printer switched on again at once on the same
+            // port (`restart`) must find it free, which it is not while this run still listens.
+            defer { Glibc.close(listenFD) }
             let capacity = 256 * 1024
             let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 16)
             defer { buffer.deallocate() }

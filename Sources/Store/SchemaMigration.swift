@@ -31,6 +31,17 @@ extension DatabaseKind {
     }
 }
 
+extension DatabaseKind {
+    /// Milliseconds since 1970 on the database server's clock, as an SQL expression: leases and
+    /// claims shared by several machines are timed on one clock, not on each machine's.
+    public var clockMilliseconds: String {
+        switch self {
+        case .postgres: "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)"
+        case .sqlite: "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)"
+        }
+    }
+}
+
 extension SQLStore {
     /// Brings one component's tables (the registry's, the spool's) to their newest version, in one
     /// transaction, recording each applied version in the component's `ledger` table.

@@ -7,15 +7,21 @@ public struct TracemarkProcess: Sendable {
     /// Ends with the process's exit status.
     public let ended: Task<Int32, Never>
 
-    /// Starts `tracemark ARGUMENTS`, its output thrown away, with `environment` added to this process's.
-    public static func launch(_ arguments: [String], environment: [String: String] = [:]) throws -> TracemarkProcess {
+    /// Starts `tracemark ARGUMENTS` with `environment` added to this process's; its standard
+    /// output goes to the file `output` (thrown away without one).
+    public static func launch(_ arguments: [String], environment: [String: String] = [:], output: URL? = nil) throws -> TracemarkProcess {
         let process = Process()
         process.executableURL = Repository.tracemark
         process.arguments = arguments
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }
-        process.standardOutput = FileHandle.nullDevice
+        if let output {
+            _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+            process.standardOutput = try FileHandle(forWritingTo: output)
+        } else {
+            process.standardOutput = FileHandle.nullDevice
+        }
         process.standardError = FileHandle.nullDevice
         let (stream, continuation) = AsyncStream<Int32>.makeStream()
         process.terminationHandler = { continuation.yield($0.terminationStatus); continuation.finish() }

@@ -4,6 +4,7 @@ import Registry
 import Store
 import SQLKit
 import Testing
+import TracemarkSystem
 @testable import Printing
 
 /// The spool's promise with several workers and processes: a job that cannot be sent never stops a
@@ -184,17 +185,17 @@ import Testing
     }
 
     @Test func aHolderOnAnotherMachineIsNotJudgedByALocalProcessTable() throws {
-        let local = try #require(WorkerIdentity(parsing: WorkerIdentity.start().description))
-        #expect(local.machine == WorkerIdentity.localMachine && !local.machine.isEmpty)
+        let local = try #require(ProcessIdentity(parsing: ProcessIdentity.start().description))
+        #expect(local.machine == ProcessIdentity.localMachine && !local.machine.isEmpty)
         // The same host name, another machine, a process id that does not run here: alive until its lease expires.
         var gone: Int32 = 4_000_000
         while kill(gone, 0) == 0 || errno != ESRCH { gone -= 1 }
-        let elsewhere = try #require(WorkerIdentity(parsing: "\(local.host)/0123456789abcdef0123456789abcdef/\(gone)/abcd1234"))
+        let elsewhere = try #require(ProcessIdentity(parsing: "\(local.host)/0123456789abcdef0123456789abcdef/\(gone)/abcd1234"))
         #expect(elsewhere.isAlive)
-        let here = try #require(WorkerIdentity(parsing: "\(local.host)/\(local.machine)/\(gone)/abcd1234"))
+        let here = try #require(ProcessIdentity(parsing: "\(local.host)/\(local.machine)/\(gone)/abcd1234"))
         #expect(!here.isAlive)
         // A lease written by an older version names no machine: alive until it expires.
-        #expect(try #require(WorkerIdentity(parsing: "\(local.host)/\(gone)/abcd1234")).isAlive)
+        #expect(try #require(ProcessIdentity(parsing: "\(local.host)/\(gone)/abcd1234")).isAlive)
     }
 
     // MARK: - Folder printers

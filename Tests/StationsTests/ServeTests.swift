@@ -151,3 +151,45 @@ import Testing
         #expect(again.stderr.contains("bad.yaml:7: station dock-1: no warehouse NOWHERE"), "\(again.stderr)")
     }
 }
+
+extension ServeTests {
+    /// Two `serve` processes on one database configured with the same station (each with its own
+    /// scanner address): one runs it, the other says which process holds it and stands by, and
+    /// takes it over when the first stops. The labels of both print once each.
+    @Test(arguments: Backend.available)
+    func aStationRunsInOneProcessAndTheOtherStandsBy(backend: Backend) async throws {
+        let database = try await TestDatabase.make(backend)
+        defer { Task { await database.drop() } }
+        #expect(try await Command.tracemark(["demo", "--db", database.location]).status == 0)
+        let environment = ["TRACEMARK_TEMPLATES": Repository.templates.path]
+        let first = try LoopbackSocket.freePort(), second = try LoopbackSocket.freePort()
+        let fileA = database.folder.appendingPathComponent("a.yaml"), fileB = database.folder.appendingPathComponent("b.yaml")
+        try configuration(database: database.location, port: first, folder: database.folder).write(to: fileA, atomically: true, encoding: .utf8)
+        try configuration(database: database.location, port: second, folder: database.folder).write(to: fileB, atomically: true, encoding: .utf8)
+        let a = try TracemarkProcess.launch(["serve", "--config", fileA.path], environment: environment)
+        #expect(try await eventually { LoopbackSocket.send([], to: first) })
+        let outputB = database.folder.appendingPathComponent("b.out")
+        let b = try TracemarkProcess.launch(["serve", "--config", fileB.path], environment: environment, output: outputB)
+        let standing = try await eventually {
+            ((try? String(contentsOf: outputB, encoding: .utf8)) ?? "").contains("station dock-1 is run by another process: pid \(a.process.processIdentifier)")
+        }
+        #expect(standing)
+        #expect(!LoopbackSocket.send([], to: second))
+        #expect(LoopbackSocket.send(Array("(01)09501101530003(17)\(expiry(in: 300))(10)TWO-A\n".utf8), to: first))
+        #expect(try await eventually { try await count("SELECT COUNT(*) AS n FROM station_task_lines", in: database.location) == 1 })
+
+        kill(a.process.processIdentifier, SIGTERM)
+        #expect(await a.ended.value == 0)
+        #expect(try await eventually { LoopbackSocket.send([], to: second) })
+        #expect(LoopbackSocket.send(Array("(01)09501101530003(17)\(expiry(in: 300))(10)TWO-B\nTM:DONE\n".utf8), to: second))
+        #expect(try await eventually { try await count("SELECT COUNT(*) AS n FROM station_tasks WHERE state = 'posted'", in: database.location) == 1 })
+        let labels = database.folder.appendingPathComponent("labels")
+        #expect(try await eventually {
+            try await count("SELECT COUNT(*) AS n FROM print_jobs WHERE state = 'done' AND reason = 'received at station dock-1'", in: database.location) == 2
+        })
+        let files = try FileManager.default.contentsOfDirectory(atPath: labels.path)
+        #expect(files.count == 2)
+        kill(b.process.processIdentifier, SIGTERM)
+        #expect(await b.ended.value == 0)
+    }
+}

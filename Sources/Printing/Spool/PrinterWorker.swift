@@ -1,6 +1,7 @@
 import Foundation
 public import Logging
 public import ServiceLifecycle
+import TracemarkSystem
 
 /// Sends one printer's jobs in order, and settles every job a crash or a broken connection left
 /// in doubt before sending anything new.
@@ -47,7 +48,7 @@ public struct PrinterWorker: Service {
     public func run() async throws {
         let config = try await spool.printer(printer)
         let transport = try Transports.make(config, databaseID: spool.databaseID)
-        let identity = WorkerIdentity.start()
+        let identity = ProcessIdentity.start()
         defer { identity.finish() }
         var backoff = Backoff(maximum: options.maxBackoff)
         await withGracefulShutdownHandler {
@@ -64,7 +65,7 @@ public struct PrinterWorker: Service {
     /// Takes the printer's lease and sends while holding it; when another worker holds it, waits
     /// (or, until idle, returns once nothing is left to do). A lease lost while sending (this
     /// worker could not reach the database for a whole lease) is taken again before going on.
-    private func hold(_ config: PrinterConfig, _ transport: any PrinterTransport, _ identity: WorkerIdentity,
+    private func hold(_ config: PrinterConfig, _ transport: any PrinterTransport, _ identity: ProcessIdentity,
                       _ backoff: inout Backoff) async throws {
         while !Task.isCancelled, !Task.isShuttingDownGracefully, await !options.stop() {
             guard let lease = try await spool.acquireLease(printer: printer, worker: identity, duration: options.lease) else {

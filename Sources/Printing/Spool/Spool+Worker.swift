@@ -2,6 +2,7 @@ import Foundation
 import Store
 import SQLKit
 import Synchronization
+import TracemarkSystem
 
 /// The spool's side of sending: claiming jobs, recording each step, and deciding what a failure
 /// means for the job. Every step is its own transaction, committed before the next step touches
@@ -13,7 +14,7 @@ extension Spool {
     ///
     /// Expiry is counted on the database's clock, never on a station's: two stations whose clocks
     /// disagree still agree on when a lease lapses.
-    func acquireLease(printer: String, worker: WorkerIdentity, duration: Duration) async throws -> Lease? {
+    func acquireLease(printer: String, worker: ProcessIdentity, duration: Duration) async throws -> Lease? {
         let millis = Self.milliseconds(duration)
         return try await write { db in
             // PostgreSQL: lock the row, so that two stations reading a free lease at once do not both take it
@@ -28,7 +29,7 @@ extension Spool {
             let expires = try row.decode(column: "lease_expires", as: Int64?.self)
             let now = try row.decode(column: "now", as: Int64.self)
             let free = holder == nil || holder == worker.description || expires.map { $0 <= now } ?? true
-                || (holder.flatMap(WorkerIdentity.init(parsing:)).map { !$0.isAlive } ?? true)
+                || (holder.flatMap(ProcessIdentity.init(parsing:)).map { !$0.isAlive } ?? true)
             guard free else { return nil }
             guard let taken = try await db.raw("""
                 UPDATE printers SET worker = \(bind: worker.description), lease_epoch = lease_epoch + 1,
@@ -86,12 +87,7 @@ extension Spool {
     }
 
     /// Milliseconds since 1970 on the database's clock, as an SQL expression.
-    var clockMillis: String {
-        switch store.kind {
-        case .postgres: "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)"
-        case .sqlite: "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)"
-        }
-    }
+    var clockMillis: String { store.kind.clockMilliseconds }
 
     static func milliseconds(_ duration: Duration) -> Int64 {
         let (seconds, attoseconds) = duration.components
@@ -438,84 +434,8 @@ extension Spool {
 /// worker checks that the printer's lease is still this one.
 struct Lease: Sendable, Equatable {
     let printer: String
-    let worker: WorkerIdentity
+    let worker: ProcessIdentity
     /// Grows by one each time the printer changes hands.
     let epoch: Int64
     let duration: Duration
-}
-
-/// Who sends to a printer: a worker of a process of a machine, so that a lease left by a process
-/// that died can be taken over at once instead of after it expires.
-///
-/// Machines are told apart by their machine id (`/etc/machine-id`), not by host name: two
-/// stations cloned from one image, or both named `localhost`, must not judge each other's
-/// processes by a local `kill(pid, 0)`.
-struct WorkerIdentity: Sendable, CustomStringConvertible, Equatable {
-    /// The host name, for people reading `tracemark printers`.
-    let host: String
-    /// The machine id; empty when the holder's machine is unknown (a lease written by an older version).
-    let machine: String
-    let pid: Int32
-    let token: String
-
-    /// The workers running in this process, by token.
-    private static let running = Mutex<Set<String>>([])
-
-    /// This machine's id: systemd's `/etc/machine-id` (D-Bus's copy on older systems), else the
-    /// boot id, which at least changes when the machine restarts.
-    static let localMachine: String = {
-        for path in ["/etc/machine-id", "/var/lib/dbus/machine-id", "/proc/sys/kernel/random/boot_id"] {
-            if let text = try? String(contentsOfFile: path, encoding: .utf8) {
-                let id = text.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "-", with: "")
-                if !id.isEmpty, !id.contains("/") { return id }
-            }
-        }
-        return ""
-    }()
-
-    /// A new identity for a worker of this process, counted as running until ``finish()``.
-    static func start() -> WorkerIdentity {
-        let host = ProcessInfo.processInfo.hostName.replacingOccurrences(of: "/", with: "_")
-        let identity = WorkerIdentity(host: host, machine: localMachine, pid: getpid(),
-                                      token: String(UUID().uuidString.prefix(8)))
-        _ = running.withLock { $0.insert(identity.token) }
-        return identity
-    }
-
-    func finish() {
-        _ = Self.running.withLock { $0.remove(token) }
-    }
-
-    init(host: String, machine: String, pid: Int32, token: String) {
-        self.host = host
-        self.machine = machine
-        self.pid = pid
-        self.token = token
-    }
-
-    /// `host/machine/pid/token`; the older `host/pid/token` reads with an unknown machine.
-    init?(parsing text: String) {
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        switch parts.count {
-        case 4:
-            guard let pid = Int32(parts[2]) else { return nil }
-            self.init(host: parts[0], machine: parts[1], pid: pid, token: parts[3])
-        case 3:
-            guard let pid = Int32(parts[1]) else { return nil }
-            self.init(host: parts[0], machine: "", pid: pid, token: parts[2])
-        default:
-            return nil
-        }
-    }
-
-    var description: String { "\(host)/\(machine)/\(pid)/\(token)" }
-
-    /// False only for a worker known to be gone: one of this process that finished, or of a
-    /// process of this machine that no longer runs (a process id reused after a restart has another
-    /// token). A worker of another machine, or of an unknown one, is assumed alive until its lease expires.
-    var isAlive: Bool {
-        guard !machine.isEmpty, machine == Self.localMachine else { return true }
-        if pid == getpid() { return Self.running.withLock { $0.contains(token) } }
-        return kill(pid, 0) == 0 || errno != ESRCH
-    }
 }

@@ -62,5 +62,16 @@ enum StationSchema {
             "CREATE UNIQUE INDEX station_scans_key ON station_scans(station, scan_key)",
             "CREATE INDEX station_scans_at ON station_scans(station, id)",
         ]),
+        // Which process runs a station: one at a time, however many `serve` processes on one
+        // database name it; timed on the database's clock.
+        SchemaMigration(version: 2, name: "station claims", statements: [
+            """
+            CREATE TABLE station_claims (
+                station TEXT PRIMARY KEY,
+                holder TEXT NOT NULL,
+                claimed_until {int} NOT NULL
+            )
+            """,
+        ]),
     ]
 }

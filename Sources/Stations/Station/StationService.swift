@@ -1,30 +1,117 @@
 public import Devices
 public import Logging
 public import ServiceLifecycle
+import TracemarkSystem
 
 /// A station as a long-lived service: reads each of its scanners and hands every scan to the
 /// station. A scanner that fails is logged and opened again after a pause; it never stops the
 /// station's other scanners, nor the other stations. On graceful shutdown each scanner stops
 /// taking scans, the scan in hand is finished, and the devices are given back.
+///
+/// The station is claimed in the database first: of several processes configured with it, one
+/// runs it; the others say who holds it, stand by, and take over when it stops.
 public struct StationService: Service {
     public let station: Station
-    public let scanners: [any ScanSource]
+    /// Opens the station's scanners: only once the station is claimed, so that a standby process
+    /// neither holds the devices nor listens where scanners connect.
+    private let makeScanners: @Sendable () throws -> [any ScanSource]
+    /// How long a claim lasts without renewal: how soon a standby takes over from a process on
+    /// another machine that stopped answering. Renewed every third of it.
+    public let claimDuration: Duration
     private let logger: Logger
     private let onOutcome: @Sendable (ScanOutcome, StationScan) async -> Void
+    private let onHeld: @Sendable (String) async -> Void
 
-    public init(station: Station, scanners: [any ScanSource], logger: Logger = Logger(label: "tracemark.stations"),
+    /// A service for `station` reading `scanners`; `onOutcome` hears every scan's outcome, and
+    /// `onHeld` why the station waits (another process holds it).
+    public init(station: Station, claimDuration: Duration = .seconds(30),
+                logger: Logger = Logger(label: "tracemark.stations"),
+                onHeld: @escaping @Sendable (String) async -> Void = { _ in },
+                scanners: @escaping @Sendable () throws -> [any ScanSource],
                 onOutcome: @escaping @Sendable (ScanOutcome, StationScan) async -> Void = { _, _ in }) {
         self.station = station
-        self.scanners = scanners
+        self.makeScanners = scanners
+        self.claimDuration = claimDuration
         var logger = logger
         logger[metadataKey: "station"] = .string(station.configuration.name)
         self.logger = logger
+        self.onHeld = onHeld
         self.onOutcome = onOutcome
     }
 
     public func run() async throws {
-        await withTaskGroup(of: Void.self) { group in
-            for scanner in scanners { group.addTask { await read(scanner) } }
+        let identity = ProcessIdentity.start()
+        defer { identity.finish() }
+        var announced: String?
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            let holder: ProcessIdentity?
+            do {
+                holder = try await station.claim(for: identity, duration: claimDuration)
+            } catch {
+                logger.error("cannot claim the station: \(error)")
+                if !(await pause(claimDuration / 3)) { return }
+                continue
+            }
+            if let holder {
+                let message = "station \(station.configuration.name) is run by another process: pid \(holder.pid) on \(holder.host); this one stands by and takes it over when that one stops"
+                if announced != holder.description {
+                    logger.warning("\(message)")
+                    await onHeld(message)
+                    announced = holder.description
+                }
+                if !(await pause(claimDuration / 3)) { return }
+                continue
+            }
+            announced = nil
+            let scanners: [any ScanSource]
+            do {
+                scanners = try makeScanners()
+            } catch {
+                // A listening address taken, say: give the station up, and try again after a pause.
+                logger.error("cannot open the station's scanners: \(error)")
+                await station.releaseClaim(for: identity)
+                if !(await pause(claimDuration / 3)) { return }
+                continue
+            }
+            let lost = await withTaskGroup(of: Bool.self) { group in
+                group.addTask {
+                    await withTaskGroup(of: Void.self) { readers in
+                        for scanner in scanners { readers.addTask { await read(scanner) } }
+                    }
+                    return false
+                }
+                group.addTask {
+                    while !Task.isCancelled {
+                        guard (try? await Task.sleep(for: claimDuration / 3)) != nil else { return false }
+                        do {
+                            if try await !station.renewClaim(for: identity, duration: claimDuration) { return true }
+                        } catch {
+                            // The database did not answer this time: the next renewal may, well before the claim lapses.
+                            logger.warning("could not renew the station's claim: \(error)")
+                        }
+                    }
+                    return false
+                }
+                let first = await group.next() ?? false
+                group.cancelAll()
+                return first
+            }
+            if lost {
+                logger.error("another process took the station over: its scanners are closed until it is free again")
+                continue
+            }
+            await station.releaseClaim(for: identity)
+            return
+        }
+    }
+
+    /// Sleeps unless the service is shutting down; false when it is.
+    private func pause(_ duration: Duration) async -> Bool {
+        do {
+            try await cancelWhenGracefulShutdown { try await Task.sleep(for: duration) }
+            return !Task.isShuttingDownGracefully
+        } catch {
+            return false
         }
     }
 

@@ -156,8 +156,12 @@ struct ServeCommand: AsyncParsableCommand {
             var deviceLogger = Logger(label: "tracemark.devices")
             deviceLogger[metadataKey: "station"] = .string(entry.name)
             let keyboard = KeyboardDecoder.Options(layout: KeyboardLayout.named(entry.layout) ?? .us)
-            let scanners = try entry.scanners.map { try $0.address.makeSource(keyboard: keyboard, waitsForDevice: true, logger: deviceLogger) }
-            let service = StationService(station: station, scanners: scanners) { outcome, scan in
+            let addresses = entry.scanners.map(\.address), scannerLogger = deviceLogger
+            let service = StationService(station: station, onHeld: { message in
+                FileHandle.standardOutput.write(Data((message + "\n").utf8))
+            }, scanners: {
+                try addresses.map { try $0.makeSource(keyboard: keyboard, waitsForDevice: true, logger: scannerLogger) }
+            }) { outcome, scan in
                 let reasons = outcome.reasons.map { "\($0.code): \($0.message)" }.joined(separator: "; ")
                 let line = "\(outcome.station) \(scan.device) \(outcome.verdict.rawValue) \(outcome.action)"
                     + (outcome.document.map { " \($0)" } ?? "") + (outcome.jobs.isEmpty ? "" : " job \(outcome.jobs.map(String.init).joined(separator: ","))")
