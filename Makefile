@@ -7,7 +7,7 @@ SWIFT_FLAGS ?= -Xswiftc -warnings-as-errors
 endif
 DB ?= ./tracemark.sqlite
 
-.PHONY: deps build run test bench bench-devices bench-printing clean
+.PHONY: deps build run test bench bench-devices bench-printing bench-stations clean
 
 deps:
 	@scripts/install-deps.sh
@@ -61,6 +61,17 @@ bench-devices: deps
 bench-printing: deps
 	$(SWIFT) build -c release --product PrintingBenchmarks
 	$(SWIFT) run -c release --skip-build PrintingBenchmarks $(BENCH_ARGS)
+
+# Station benchmarks (release build): scan to label on SQLite and PostgreSQL beside socat, sustained
+# scans per second, and the resident memory of an idle service with 20 stations.
+bench-stations: deps
+	$(SWIFT) build -c release --product StationBenchmarks
+	$(SWIFT) build -c release --product tracemark
+	@pgdir=$$(mktemp -d /tmp/tracemark-bench.XXXXXX); \
+	trap 'scripts/postgres.sh stop "$$pgdir/pg"; rm -rf "$$pgdir"' EXIT; \
+	url=$$(scripts/postgres.sh start "$$pgdir/pg") || exit 1; \
+	$(SWIFT) run -c release --skip-build StationBenchmarks --templates Templates --postgres "$$url" \
+	    --serve .build/release/tracemark $(BENCH_ARGS)
 
 clean:
 	rm -rf .build

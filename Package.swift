@@ -180,6 +180,17 @@ let package = Package(
             exclude: ["lprint-peer.sh"],
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "StationBenchmarks",
+            dependencies: [
+                "Stations", "Registry", "Printing", "PrinterSimulator", "Labels", "GS1", "Store", "Devices",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            path: "Benchmarks/StationBenchmarks",
+            swiftSettings: swiftSettings
+        ),
         // Test support only: test databases on both backends, repository paths and the
         // tracemark executable, waiting for what another process does.
         .target(

@@ -18,6 +18,8 @@ extension SimulatedPrinter {
         var state: State = .ready
         var queue: [Pending] = []
         var printed: [PrintedFormat] = []
+        /// When each format's `^XZ` arrived (monotonic seconds), with its text when formats are recorded.
+        var arrivals: [(text: String, at: Double)] = []
         var labelsPrinted = 0
         var odometer: Int?
         var credit = 0.0
@@ -72,6 +74,7 @@ extension SimulatedPrinter {
             let format = PrintedFormat(text: configuration.recordsFormats ? String(decoding: text, as: UTF8.self) : "",
                                        copies: copies)
             queue.append(Pending(format: format, remaining: copies))
+            if configuration.recordsFormats { arrivals.append((format.text, now)) }
             advance(to: now)
         }
 

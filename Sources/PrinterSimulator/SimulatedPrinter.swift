@@ -191,6 +191,10 @@ public final class SimulatedPrinter: Sendable {
     public var connectionCount: Int { model.withLock { $0.connectionCount } }
     /// Bytes that were part of formats (not status queries), over all connections.
     public var formatBytesReceived: Int { model.withLock { $0.formatBytes } }
+    /// Each format received so far, with when its `^XZ` arrived on ``SimulatedPrinter/now`` (seconds
+    /// of `CLOCK_MONOTONIC`): for latency benchmarks that know when they sent what led to it.
+    public var formatArrivals: [(text: String, at: Double)] { model.withLock { $0.arrivals } }
+
     /// Formats printed so far, in order.
     public var printedFormats: [PrintedFormat] {
         model.withLock { model in
@@ -266,7 +270,8 @@ public final class SimulatedPrinter: Sendable {
         for continuation in ready { continuation.resume() }
     }
 
-    static var now: Double { Monotonic.now }
+    /// The simulator's clock: seconds of `CLOCK_MONOTONIC`.
+    public static var now: Double { Monotonic.now }
 
     private func powerOn(port requested: Int) throws {
         let started = try Run.start(printer: self, port: requested == 0 ? port : requested)

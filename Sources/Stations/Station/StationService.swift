@@ -63,6 +63,7 @@ public struct StationService: Service {
                 continue
             }
             announced = nil
+            logger.debug("station claimed")
             let scanners: [any ScanSource]
             do {
                 scanners = try makeScanners()
