@@ -28,25 +28,29 @@ extension Registry {
     /// Posts an issue (a sale) to a customer. Lines without named lots/serials take those the
     /// class's issue method proposes; named ones must be usable, or explicitly overridden.
     public func issue(_ issue: Issue) async throws -> PostedDocument {
+        try await store.write { db in try await self.issue(db, issue) }
+    }
+
+    /// Posts an issue inside the caller's transaction (`store.write`), so that a picking station
+    /// can post it together with what it records of the scan that completed it.
+    public func issue(_ db: any SQLDatabase, _ issue: Issue) async throws -> PostedDocument {
         try Self.requireLines(issue.lines, "issue")
-        return try await store.write { db in
-            let warehouseID = try await Posting.warehouse(db, issue.warehouse)
-            var customerID: Int?
-            var shelfLife: (days: Int, who: String)?
-            if let days = issue.minimumShelfLifeDays { shelfLife = (days, "this order") }
-            if let code = issue.customer {
-                let (id, customer) = try await Posting.partner(db, code, as: .customer)
-                customerID = id
-                if shelfLife == nil, let days = customer.minimumShelfLifeDays { shelfLife = (days, "customer \(code)") }
-            }
-            var posting = try await Posting.begin(self, db, kind: .issue, header: issue.header, partnerID: customerID, warehouseID: warehouseID)
-            let rules = OutRules(statusWhenGone: .shipped, allowExpired: issue.allowExpired, allowQuarantined: issue.allowQuarantined,
-                                 minimumShelfLife: shelfLife)
-            for (index, line) in issue.lines.enumerated() {
-                try await posting.takeOut(line, index: index, warehouseID: warehouseID, warehouse: issue.warehouse, rules: rules)
-            }
-            return posting.result
+        let warehouseID = try await Posting.warehouse(db, issue.warehouse)
+        var customerID: Int?
+        var shelfLife: (days: Int, who: String)?
+        if let days = issue.minimumShelfLifeDays { shelfLife = (days, "this order") }
+        if let code = issue.customer {
+            let (id, customer) = try await Posting.partner(db, code, as: .customer)
+            customerID = id
+            if shelfLife == nil, let days = customer.minimumShelfLifeDays { shelfLife = (days, "customer \(code)") }
         }
+        var posting = try await Posting.begin(self, db, kind: .issue, header: issue.header, partnerID: customerID, warehouseID: warehouseID)
+        let rules = OutRules(statusWhenGone: .shipped, allowExpired: issue.allowExpired, allowQuarantined: issue.allowQuarantined,
+                             minimumShelfLife: shelfLife)
+        for (index, line) in issue.lines.enumerated() {
+            try await posting.takeOut(line, index: index, warehouseID: warehouseID, warehouse: issue.warehouse, rules: rules)
+        }
+        return posting.result
     }
 
     /// Posts a transfer between two warehouses; lots and serials keep their identity.

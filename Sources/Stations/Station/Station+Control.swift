@@ -10,15 +10,29 @@ extension Station {
         switch control {
         case .invalid(let message):
             return try await refuse(scan, [.init("invalid-control-code", message)], next: "scan a valid control code")
-        case .run, .pick:
-            return try await refuse(scan, [.init("not-available", "production runs and picking from control codes are not built yet")],
+        case .run:
+            return try await refuse(scan, [.init("not-available", "production runs from control codes are not built yet")],
                                     next: "use the command line: tracemark print --run")
+        case .pick(let customer):
+            guard configuration.kind == .picking else {
+                return try await refuse(scan, [.init("not-a-picking-station", "TM:PICK opens an issue at a picking station; this one is \(configuration.kind.rawValue)")],
+                                        next: "scan the next code")
+            }
+            return try await openPick(customer: customer, scan)
         case .done:
-            guard configuration.kind == .receiving else {
+            switch configuration.kind {
+            case .receiving:
+                return try await completeReceipt(scan)
+            case .picking:
+                guard let task = try await registry.store.read({ @Sendable db in try await self.currentTask(db) }) else {
+                    return try await refuse(scan, [.init("no-open-issue", "no issue is open at this station: scan TM:PICK:<customer> first")],
+                                            next: "scan TM:PICK:<customer>")
+                }
+                return try await completePick(scan, task)
+            case .lookup, .production:
                 return try await refuse(scan, [.init("no-open-task", "a \(configuration.kind.rawValue) station has no task to complete")],
                                         next: "scan the next code")
             }
-            return try await completeReceipt(scan)
         case .signIn(let badge):
             signedIn = badge
             return try await registry.store.write { @Sendable db in
@@ -32,12 +46,20 @@ extension Station {
                 return outcome
             }
         case .quantity(let quantity):
-            guard configuration.kind == .receiving else {
+            guard configuration.kind == .receiving || configuration.kind == .picking else {
                 return try await refuse(scan, [.init("no-open-task", "a \(configuration.kind.rawValue) station takes no quantity")],
                                         next: "scan the next code")
             }
+            let picking = configuration.kind == .picking
             return try await registry.store.write { @Sendable db in
-                let task = try await self.openTask(db, at: scan.time, operator: signedInNow)
+                let open = picking ? try await self.currentTask(db) : try await self.openTask(db, at: scan.time, operator: signedInNow)
+                guard let task = open else {
+                    var refused = ScanOutcome(station: self.configuration.name, verdict: .block,
+                        reasons: [.init("no-open-issue", "no issue is open at this station: scan TM:PICK:<customer> first")],
+                        next: "scan TM:PICK:<customer>")
+                    refused.scan = try await self.log(db, scan, refused, task: nil, operator: signedInNow)
+                    return refused
+                }
                 try await db.raw("UPDATE station_tasks SET next_quantity = \(bind: "\(quantity)") WHERE id = \(bind: task.id)").run()
                 var outcome = ScanOutcome(station: self.configuration.name, verdict: .ok, action: "quantity-set",
                                           next: "scan the item: it is received as \(quantity)")
@@ -57,7 +79,7 @@ extension Station {
                     WHERE id = \(bind: task.id) AND state = 'open'
                     """).run()
                 var outcome = ScanOutcome(station: self.configuration.name, verdict: .ok, action: "task-cancelled",
-                    next: "receipt abandoned (\(task.lines) line\(task.lines == 1 ? "" : "s") not posted; their labels stay printed): scan to start again")
+                    next: "\(task.kind) abandoned (\(task.lines) line\(task.lines == 1 ? "" : "s") not posted\(task.kind == "receipt" ? "; their labels stay printed" : "")): scan to start again")
                 outcome.scan = try await self.log(db, scan, outcome, task: task.id, operator: signedInNow)
                 return outcome
             }

@@ -12,6 +12,10 @@ extension Station {
     /// The station's open task, as its row says.
     struct OpenTask {
         var id: Int64
+        /// `receipt` or `issue`.
+        var kind: String
+        /// The supplier or customer.
+        var partner: String?
         var operatorName: String
         var nextQuantity: Decimal?
         var lines: Int
@@ -20,29 +24,37 @@ extension Station {
     /// The open task, if any.
     nonisolated func currentTask(_ db: any SQLDatabase) async throws -> OpenTask? {
         guard let row = try await db.raw("""
-            SELECT t.id, t.operator, t.next_quantity,
+            SELECT t.id, t.kind, t.partner, t.operator, t.next_quantity,
                    (SELECT COUNT(*) FROM station_task_lines l WHERE l.task_id = t.id) AS lines
             FROM station_tasks t WHERE t.station = \(bind: configuration.name) AND t.state = 'open'
             ORDER BY t.id DESC LIMIT 1
             """).first() else { return nil }
-        return OpenTask(id: try row.decode(column: "id", as: Int64.self),
+        return OpenTask(id: try row.decode(column: "id", as: Int64.self), kind: try row.decode(column: "kind", as: String.self),
+                        partner: try row.decode(column: "partner", as: String?.self),
                         operatorName: try row.decode(column: "operator", as: String.self),
                         nextQuantity: try row.decode(column: "next_quantity", as: String?.self).flatMap { Decimal(string: $0) },
                         lines: try row.decode(column: "lines", as: Int.self))
     }
 
-    /// The open task, opened now when there is none.
+    /// The open task, opened now when there is none: a receipt from the station's supplier.
     nonisolated func openTask(_ db: any SQLDatabase, at time: Date, operator operatorName: String) async throws -> OpenTask {
         if let task = try await currentTask(db) { return task }
+        return try await newTask(db, kind: "receipt", partner: configuration.supplier, at: time, operator: operatorName)
+    }
+
+    /// Opens a task of `kind` for `partner`.
+    nonisolated func newTask(_ db: any SQLDatabase, kind: String, partner: String?, at time: Date,
+                             operator operatorName: String) async throws -> OpenTask {
         guard let row = try await db.raw("""
             INSERT INTO station_tasks (station, kind, state, warehouse, partner, operator, opened_at)
-            VALUES (\(bind: configuration.name), 'receipt', 'open', \(bind: configuration.warehouse),
-                    \(bind: configuration.supplier), \(bind: operatorName), \(bind: Timestamp.string(time)))
+            VALUES (\(bind: configuration.name), \(bind: kind), 'open', \(bind: configuration.warehouse),
+                    \(bind: partner), \(bind: operatorName), \(bind: Timestamp.string(time)))
             RETURNING id
             """).first() else {
             throw RegistryError(.conflict, "the database did not return the new task's id")
         }
-        return OpenTask(id: try row.decode(column: "id", as: Int64.self), operatorName: operatorName, nextQuantity: nil, lines: 0)
+        return OpenTask(id: try row.decode(column: "id", as: Int64.self), kind: kind, partner: partner, operatorName: operatorName,
+                        nextQuantity: nil, lines: 0)
     }
 
     /// Logs a refusal on its own: nothing else was done.

@@ -71,7 +71,8 @@ public actor Station {
         switch configuration.kind {
         case .lookup: return try await lookUp(scan)
         case .receiving: return try await receive(scan)
-        case .production, .picking:
+        case .picking: return try await pick(scan)
+        case .production:
             throw RegistryError(.invalidInput, "\(configuration.kind.rawValue) stations are not built yet")
         }
     }

@@ -10,11 +10,11 @@ public struct StationConfiguration: Sendable {
         case receiving
         /// A production line (not built yet: refused at start).
         case production
-        /// Picking against an issue's proposal (not built yet: refused at start).
+        /// Picks goods for a customer's issue, checking each scan against what may go to them.
         case picking
 
         /// Whether this build runs stations of this kind.
-        public var isAvailable: Bool { self == .lookup || self == .receiving }
+        public var isAvailable: Bool { self != .production }
     }
 
     public var name: String

@@ -73,5 +73,12 @@ enum StationSchema {
             )
             """,
         ]),
+        // Picking: a line that needs a reason before the issue posts (not the first-expiring
+        // lot), the reason given, and the scan that made the line.
+        SchemaMigration(version: 3, name: "pick confirmations", statements: [
+            "ALTER TABLE station_task_lines ADD COLUMN scan_id {int}",
+            "ALTER TABLE station_task_lines ADD COLUMN pending TEXT",
+            "ALTER TABLE station_task_lines ADD COLUMN confirmation TEXT",
+        ]),
     ]
 }

@@ -159,7 +159,7 @@ struct ServeConfiguration {
                                 station.kind = kind
                                 kindGiven = true
                                 if !kind.isAvailable {
-                                    problem(setting, "station \(name): \(text) stations are not built yet; use lookup or receiving")
+                                    problem(setting, "station \(name): \(text) stations are not built yet; use lookup, receiving or picking")
                                 }
                             } else {
                                 problem(setting, "station \(name): kind \(text) is not one of lookup, receiving, production, picking")
@@ -193,11 +193,14 @@ struct ServeConfiguration {
                         }
                     }
                     if !kindGiven, station.fields["kind"] == nil {
-                        problem(nameNode, "station \(name) has no kind (lookup, receiving)")
+                        problem(nameNode, "station \(name) has no kind (lookup, receiving, picking)")
                     }
                     if station.kind == .receiving {
                         if station.warehouse == nil { problem(nameNode, "receiving station \(name) needs a warehouse to receive into") }
                         if station.supplier == nil { problem(nameNode, "receiving station \(name) needs the supplier of its receipts") }
+                    }
+                    if station.kind == .picking, station.warehouse == nil {
+                        problem(nameNode, "picking station \(name) needs the warehouse it picks from")
                     }
                     if (station.printer == nil) != (station.template == nil) {
                         problem(nameNode, "station \(name) needs both printer and template to print labels, or neither")

@@ -1,0 +1,172 @@
+import Foundation
+import GS1
+import Registry
+import SQLKit
+import Store
+
+/// Picking and shipping: `TM:PICK:<customer>` (or the API) opens an issue; each scan of a lot or
+/// serial is checked against what may go to that customer; `TM:DONE` posts the issue.
+extension Station {
+    /// `TM:PICK:<customer>`: opens an issue for the customer (an issue still open is refused).
+    func openPick(customer: String, _ scan: StationScan) async throws -> ScanOutcome {
+        let signedInNow = signedIn
+        guard try await registry.partners().contains(where: { $0.code == customer && $0.role != .supplier }) else {
+            return try await refuse(scan, [.init("unknown-customer", "there is no customer \(customer): add it with tracemark partner add \(customer) --role customer")],
+                                    next: "scan TM:PICK:<customer> with a known customer")
+        }
+        return try await registry.store.write { @Sendable db in
+            if let task = try await self.currentTask(db) {
+                var refused = ScanOutcome(station: self.configuration.name, verdict: .block,
+                    reasons: [.init("task-open", "an issue\(task.partner.map { " for \($0)" } ?? "") is open with \(task.lines) line\(task.lines == 1 ? "" : "s"): TM:DONE posts it, TM:CANCEL abandons it")],
+                    next: "finish the open issue first")
+                refused.scan = try await self.log(db, scan, refused, task: task.id, operator: signedInNow)
+                return refused
+            }
+            let task = try await self.newTask(db, kind: "issue", partner: customer, at: scan.time, operator: signedInNow)
+            var outcome = ScanOutcome(station: self.configuration.name, verdict: .ok, action: "issue-opened",
+                                      next: "scan the goods for \(customer), then TM:DONE")
+            outcome.scan = try await self.log(db, scan, outcome, task: task.id, operator: signedInNow)
+            return outcome
+        }
+    }
+
+    func pick(_ scan: StationScan) async throws -> ScanOutcome {
+        let again = "scan the next item, or TM:DONE to post the issue"
+        guard let task = try await registry.store.read({ @Sendable db in try await self.currentTask(db) }), task.kind == "issue",
+              let customerCode = task.partner else {
+            return try await refuse(scan, [.init("no-open-issue", "no issue is open at this station: scan TM:PICK:<customer> first")],
+                                    next: "scan TM:PICK:<customer>")
+        }
+        let resolution = try await resolve(scan)
+        guard let product = resolution.product, let lotSerial = resolution.lotSerial else {
+            let reasons = resolution.warnings.filter { [.unknownProduct, .unknownLotSerial, .ambiguous, .notTracked].contains($0.kind) }
+                .map(Self.reason)
+            return try await refuse(scan, reasons.isEmpty ? [.init("not-a-lot-or-serial", "scan the label of a lot or a serial unit")] : reasons,
+                                    next: again, resolution: resolution)
+        }
+        var blocking = resolution.warnings
+            .filter { [.blocked, .expired, .quarantined, .retiredNumber, .notInStock, .expiryMismatch, .lotMismatch].contains($0.kind) }
+            .map(Self.reason)
+        let customer = try await registry.partners().first { $0.code == customerCode }
+        if let minimum = customer?.minimumShelfLifeDays, let days = resolution.daysToExpiry, days < minimum {
+            blocking.append(.init("below-shelf-life",
+                "\(lotSerial.kind.rawValue) \(lotSerial.number) has \(days) day\(days == 1 ? "" : "s") of shelf life left; \(customerCode) takes at least \(minimum)"))
+        }
+        guard blocking.isEmpty else { return try await refuse(scan, blocking, next: again, resolution: resolution) }
+
+        let isSerial = lotSerial.kind == .serial
+        let labelled: Decimal? = resolution.scan.elements.first { $0.ai == "30" || $0.ai == "37" }.flatMap { Decimal(string: $0.value) }
+        let quantity = isSerial ? Decimal(1) : (labelled ?? task.nextQuantity ?? 1)
+        let here = resolution.stock.filter { $0.warehouse == configuration.warehouse && $0.number == lotSerial.number }
+            .reduce(Decimal(0)) { $0 + $1.quantity }
+        let better = resolution.warnings.filter { $0.kind == .betterLotAvailable }.map(Self.reason)
+        let signedInNow = signedIn
+        return try await registry.store.write { @Sendable db in
+            let picked = try await db.raw("""
+                SELECT quantity FROM station_task_lines WHERE task_id = \(bind: task.id) AND product = \(bind: product.article)
+                AND number = \(bind: lotSerial.number)
+                """).all().reduce(Decimal(0)) { $0 + (Decimal(string: try $1.decode(column: "quantity", as: String.self)) ?? 0) }
+            var reasons: [ScanOutcome.Reason] = []
+            if isSerial, picked > 0 {
+                reasons = [.init("serial-on-pick", "serial \(lotSerial.number) of \(product.article) is on this issue already")]
+            } else if picked + quantity > here {
+                reasons = [.init("not-enough-stock",
+                    "lot \(lotSerial.number) of \(product.article) has \(here - picked) left in \(self.configuration.warehouse ?? "") for this issue; \(quantity) asked")]
+            }
+            if !reasons.isEmpty {
+                var refused = ScanOutcome(station: self.configuration.name, verdict: .block, reasons: reasons, next: again, resolution: resolution)
+                refused.scan = try await self.log(db, scan, refused, task: task.id, operator: signedInNow)
+                return refused
+            }
+            var outcome = ScanOutcome(station: self.configuration.name, verdict: better.isEmpty ? .ok : .warn, reasons: better,
+                                      action: "added-to-issue",
+                                      next: better.isEmpty ? "scan the next item, or TM:DONE to post the issue (\(task.lines + 1) line\(task.lines == 0 ? "" : "s"))"
+                                                           : "take the lot proposed, or confirm this one with a reason before TM:DONE",
+                                      resolution: resolution)
+            let logged = try await self.log(db, scan, outcome, task: task.id, operator: signedInNow)
+            outcome.scan = logged
+            try await db.raw("""
+                INSERT INTO station_task_lines (task_id, product, number, serial, quantity, expiry, production, created_at, scan_id, pending)
+                VALUES (\(bind: task.id), \(bind: product.article), \(bind: lotSerial.number), \(bind: isSerial ? 1 : 0),
+                        \(bind: "\(quantity)"), \(bind: lotSerial.expiry?.description), \(bind: lotSerial.production?.description),
+                        \(bind: Timestamp.string(scan.time)), \(bind: logged), \(bind: better.first?.code))
+                """).run()
+            try await db.raw("UPDATE station_tasks SET next_quantity = NULL WHERE id = \(bind: task.id)").run()
+            return outcome
+        }
+    }
+
+    /// Confirms a `warn` (a lot that is not the first to go) with the reason the operator gives,
+    /// recorded on the line and on the posted issue. The scan is the log entry that warned.
+    public func confirm(scan logged: Int64, reason: String, user: String) async throws -> ScanOutcome {
+        let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !reason.isEmpty else { throw RegistryError(.invalidInput, "a confirmation needs a reason") }
+        let name = configuration.name
+        return try await registry.store.write { @Sendable db in
+            guard let row = try await db.raw("""
+                SELECT l.id, l.pending, l.product, l.number FROM station_task_lines l
+                JOIN station_tasks t ON t.id = l.task_id
+                WHERE l.scan_id = \(bind: logged) AND t.station = \(bind: name) AND t.state = 'open'
+                """).first() else {
+                throw RegistryError(.notFound, "scan \(logged) made no line of an open task at station \(name)")
+            }
+            guard let pending = try row.decode(column: "pending", as: String?.self) else {
+                throw RegistryError(.conflict, "scan \(logged) needs no confirmation")
+            }
+            let text = "\(pending) confirmed by \(user): \(reason)"
+            try await db.raw("""
+                UPDATE station_task_lines SET pending = NULL, confirmation = \(bind: text) WHERE id = \(bind: try row.decode(column: "id", as: Int64.self))
+                """).run()
+            return ScanOutcome(scan: logged, station: name, verdict: .ok, reasons: [.init(pending, text)], action: "confirmed",
+                               next: "scan the next item, or TM:DONE to post the issue")
+        }
+    }
+
+    /// `TM:DONE` at a picking station: posts the open issue with the scan's log entry.
+    func completePick(_ scan: StationScan, _ task: OpenTask) async throws -> ScanOutcome {
+        let signedInNow = signedIn
+        return try await registry.store.write { @Sendable db in
+            let rows = try await db.raw("""
+                SELECT product, number, serial, quantity, pending, confirmation FROM station_task_lines
+                WHERE task_id = \(bind: task.id) ORDER BY id
+                """).all()
+            var refusal: [ScanOutcome.Reason] = []
+            if rows.isEmpty { refusal = [.init("nothing-to-post", "the issue has no lines: scan the goods first")] }
+            let unconfirmed = try rows.filter { try $0.decode(column: "pending", as: String?.self) != nil }
+                .map { "\(try $0.decode(column: "product", as: String.self)) \(try $0.decode(column: "number", as: String.self))" }
+            if !unconfirmed.isEmpty {
+                refusal = [.init("confirmation-needed", "confirm with a reason, or cancel and pick again: \(unconfirmed.joined(separator: ", ")) is not the first to go")]
+            }
+            guard refusal.isEmpty else {
+                var refused = ScanOutcome(station: self.configuration.name, verdict: .block, reasons: refusal, next: "scan the goods")
+                refused.scan = try await self.log(db, scan, refused, task: task.id, operator: signedInNow)
+                return refused
+            }
+            var lines: [StockLine] = []
+            var notes: [String] = []
+            for row in rows {
+                let product = try row.decode(column: "product", as: String.self)
+                let number = try row.decode(column: "number", as: String.self)
+                let serial = try row.decode(column: "serial", as: Int.self) == 1
+                let quantity = Decimal(string: try row.decode(column: "quantity", as: String.self)) ?? 1
+                lines.append(StockLine(product: product, picks: [StockLine.Pick(number: number, quantity: serial ? nil : quantity)]))
+                if let confirmation = try row.decode(column: "confirmation", as: String?.self) { notes.append("\(product) \(number): \(confirmation)") }
+            }
+            guard let warehouse = self.configuration.warehouse else {
+                throw RegistryError(.invalidInput, "station \(self.configuration.name) has no warehouse to pick from")
+            }
+            let note = (["picked at station \(self.configuration.name)"] + notes).joined(separator: "; ")
+            let posted = try await self.registry.issue(db, Issue(
+                warehouse: warehouse, customer: task.partner, lines: lines,
+                header: DocumentHeader(user: task.operatorName.isEmpty ? "station \(self.configuration.name)" : task.operatorName, note: note)))
+            try await db.raw("""
+                UPDATE station_tasks SET state = 'posted', document = \(bind: posted.number), closed_at = \(bind: Timestamp.string(scan.time))
+                WHERE id = \(bind: task.id) AND state = 'open'
+                """).run()
+            var outcome = ScanOutcome(station: self.configuration.name, verdict: .ok, action: "issue-posted",
+                                      next: "scan TM:PICK:<customer> for the next order", document: posted.number)
+            outcome.scan = try await self.log(db, scan, outcome, task: task.id, operator: signedInNow)
+            return outcome
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import GS1
+import Printing
+import Registry
+import SQLKit
+import Stations
+import Store
+import Testing
+
+@Suite struct PickingStationTests {
+    /// Stock to pick from: two lots of paint expiring 100 and 200 days from now, a quarantined
+    /// one, and two pumps; a customer without a shelf-life rule and one that takes 150 days.
+    func stock(_ dock: Dock) async throws {
+        _ = try await dock.registry.addPartner(Partner(code: "ANY", role: .customer))
+        _ = try await dock.registry.addPartner(Partner(code: "SHOP", role: .customer, minimumShelfLifeDays: 150))
+        _ = try await dock.registry.receive(Receipt(warehouse: "MAIN", supplier: "ACME", lines: [
+            StockLine(product: "PAINT-5L", picks: [.init(number: "LOT-A", quantity: 10, expiry: today.adding(days: 100))]),
+            StockLine(product: "PAINT-5L", picks: [.init(number: "LOT-B", quantity: 10, expiry: today.adding(days: 200))]),
+            StockLine(product: "PAINT-5L", picks: [.init(number: "LOT-Q", quantity: 5, expiry: today.adding(days: 300))]),
+            .serials("PUMP-200", ["P-1", "P-2"]),
+        ]))
+        _ = try await dock.registry.changeStatus(product: "PAINT-5L", number: "LOT-Q", to: .quarantined, user: "qa", reason: "test")
+    }
+
+    func paint(_ lot: String, quantity: Int? = nil) -> String {
+        "(01)\(Dock.paintGTIN)(10)\(lot)" + (quantity.map { "(30)\($0)" } ?? "")
+    }
+
+    /// An order picked with a scanner: each scan checked against what may go to the customer, a
+    /// lot that is not the first to go confirmed with a reason, `TM:DONE` posting the issue.
+    @Test(arguments: Backend.available)
+    func anOrderIsPickedCheckedConfirmedAndPosted(backend: Backend) async throws {
+        try await withDock(backend) { dock in
+            try await stock(dock)
+            let station = try await dock.station("pick-1", kind: .picking, template: nil)
+            #expect(await station.scan(paint("LOT-A")).reasons.map(\.code) == ["no-open-issue"])
+            #expect(await station.scan("TM:PICK:NOPE").reasons.map(\.code) == ["unknown-customer"])
+            #expect(await station.scan("TM:PICK:ANY").action == "issue-opened")
+            #expect(await station.scan("TM:PICK:ANY").reasons.map(\.code) == ["task-open"])
+
+            let later = await station.scan(paint("LOT-B"))
+            #expect(later.verdict == .warn)
+            #expect(later.reasons.map(\.code) == ["better-lot-available"])
+            #expect(await station.scan("TM:DONE").reasons.map(\.code) == ["confirmation-needed"])
+            let confirmed = try await station.confirm(scan: try #require(later.scan), reason: "the customer asked for the later lot", user: "anna")
+            #expect(confirmed.action == "confirmed")
+
+            #expect(await station.scan(paint("LOT-A", quantity: 2)).verdict == .ok)
+            #expect(await station.scan("(01)\(Dock.pumpGTIN)(21)P-1").verdict == .ok)
+            #expect(await station.scan("(01)\(Dock.pumpGTIN)(21)P-1").reasons.map(\.code) == ["serial-on-pick"])
+            #expect(await station.scan(paint("LOT-Q")).reasons.map(\.code) == ["quarantined"])
+            #expect(await station.scan("(01)\(Dock.pumpGTIN)(21)P-9").verdict == .block)
+            #expect(await station.scan("TM:QTY:50").action == "quantity-set")
+            #expect(await station.scan(paint("LOT-A")).reasons.map(\.code) == ["not-enough-stock"])
+
+            let done = await station.scan("TM:DONE")
+            #expect(done.action == "issue-posted", "\(done.reasons)")
+            let stock = try await dock.registry.stock(product: "PAINT-5L", warehouse: "MAIN")
+            let left = Dictionary(uniqueKeysWithValues: stock.compactMap { b in b.number.map { ($0, b.quantity) } })
+            #expect(left["LOT-A"] == 8)
+            #expect(left["LOT-B"] == 9)
+            #expect(try await dock.registry.stock(product: "PUMP-200", warehouse: "MAIN").compactMap(\.number) == ["P-2"])
+            let history = try await dock.registry.history(product: "PAINT-5L", number: "LOT-B")
+            #expect(history.entries.contains { $0.document == done.document })
+            let confirmation = try await dock.registry.store.read { db in
+                try await db.raw("SELECT confirmation FROM station_task_lines WHERE number = 'LOT-B'").first()?
+                    .decode(column: "confirmation", as: String?.self)
+            }
+            #expect(confirmation == "better-lot-available confirmed by anna: the customer asked for the later lot")
+        }
+    }
+
+    /// A customer's minimum shelf life is checked at the scan, not only when the issue posts.
+    @Test(arguments: Backend.available)
+    func goodsBelowTheCustomersShelfLifeAreBlocked(backend: Backend) async throws {
+        try await withDock(backend) { dock in
+            try await stock(dock)
+            let station = try await dock.station("pick-2", kind: .picking, template: nil)
+            #expect(await station.scan("TM:PICK:SHOP").action == "issue-opened")
+            let short = await station.scan(paint("LOT-A"))
+            #expect(short.reasons.map(\.code) == ["below-shelf-life"])
+            #expect(short.reasons.first?.message.contains("SHOP takes at least 150") == true)
+            #expect(await station.scan(paint("LOT-B")).verdict != .block)
+            #expect(await station.scan("TM:CANCEL").action == "task-cancelled")
+            #expect(try await dock.registry.stock(product: "PAINT-5L", warehouse: "MAIN").first { $0.number == "LOT-B" }?.quantity == 10)
+        }
+    }
+}
