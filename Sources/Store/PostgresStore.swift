@@ -16,6 +16,8 @@ public final class PostgresStore: SQLStore {
     public let kind = DatabaseKind.postgres
     public let location: String
     private let pool: ConnectionPool<PostgresConnection>
+    /// How to connect, for the listening connection (which stays out of the pool).
+    private let configuration: PostgresConnection.Configuration
 
     /// - Parameter url: `postgres://user[:password]@host[:port]/database`.
     public init(url: String, connections: Int = 10) async throws {
@@ -40,6 +42,7 @@ public final class PostgresStore: SQLStore {
         let logger = Logger(label: "tracemark.store.postgres")
         let ids = IDGenerator()
         let config = configuration
+        self.configuration = configuration
         self.pool = ConnectionPool(
             maximum: connections,
             open: {
@@ -53,6 +56,39 @@ public final class PostgresStore: SQLStore {
             isUsable: { !$0.isClosed }
         )
         try await pool.with { _ in }
+    }
+
+    public func listen(_ channel: String, _ body: @escaping @Sendable (String) -> Void) async {
+        let logger = Logger(label: "tracemark.store.postgres")
+        var pause: Duration = .milliseconds(200)
+        while !Task.isCancelled {
+            do {
+                let connection = try await PostgresConnection.connect(configuration: configuration, id: Int.random(in: 1_000_000...9_999_999),
+                                                                      logger: logger)
+                pause = .milliseconds(200)
+                do {
+                    try await connection.listen(on: channel) { notifications in
+                        for try await notification in notifications { body(notification.payload) }
+                    }
+                } catch {
+                    try? await connection.close()
+                    throw error
+                }
+                try? await connection.close()
+            } catch is CancellationError {
+                return
+            } catch {
+                if Task.isCancelled { return }
+                // The server restarted, or the network dropped: listen again; meanwhile workers poll.
+                logger.warning("listening on \(channel) at \(location) failed: \(error); again in \(pause)")
+            }
+            try? await Task.sleep(for: pause)
+            pause = min(pause * 2, .seconds(10))
+        }
+    }
+
+    public func notify(_ db: any SQLDatabase, channel: String, payload: String) async throws {
+        try await db.raw("SELECT pg_notify(\(bind: channel), \(bind: payload))").run()
     }
 
     public func write<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {

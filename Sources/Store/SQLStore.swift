@@ -19,6 +19,18 @@ public protocol SQLStore: Sendable {
     func read<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T
     /// Closes every connection.
     func close() async
+    /// Runs until its task is cancelled, calling `body` with the payload of every notification
+    /// other processes send on `channel` (PostgreSQL's LISTEN/NOTIFY). Returns at once on a
+    /// database without notifications (SQLite: one machine, where processes poll).
+    func listen(_ channel: String, _ body: @escaping @Sendable (String) -> Void) async
+    /// Queues a notification on `channel` inside the transaction `db`: sent when it commits,
+    /// never when it rolls back. Nothing on a database without notifications.
+    func notify(_ db: any SQLDatabase, channel: String, payload: String) async throws
+}
+
+extension SQLStore {
+    public func listen(_ channel: String, _ body: @escaping @Sendable (String) -> Void) async {}
+    public func notify(_ db: any SQLDatabase, channel: String, payload: String) async throws {}
 }
 
 extension SQLDatabase {

@@ -158,7 +158,10 @@ public struct PrinterWorker: Service {
                                          maxBytes: options.batchBytes) {
             case .empty:
                 if options.untilIdle { return }
-                await spool.wakeups.wait(for: printer, timeout: options.pollInterval)
+                // Ends early on a job's wakeup, and on graceful shutdown: the worker drains at once,
+                // however long it would look next.
+                let wakeups = spool.wakeups, printer = printer, interval = options.pollInterval
+                await cancelWhenGracefulShutdown { await wakeups.wait(for: printer, timeout: interval) }
                 try Task.checkCancellation()
             case .waitUntil(let date):
                 let seconds = max(0.05, min(date.timeIntervalSinceNow, 300))
@@ -315,8 +318,10 @@ public struct PrinterWorker: Service {
         }
     }
 
+    /// Sleeps, ending early on graceful shutdown (the loop then stops); throws on cancellation.
     private func sleep(_ duration: Duration) async throws {
-        try await Task.sleep(for: duration)
+        try? await cancelWhenGracefulShutdown { try await Task.sleep(for: duration) }
+        try Task.checkCancellation()
     }
 }
 

@@ -181,6 +181,17 @@ public struct Spool: Sendable {
         wakeups.signal(printers)
     }
 
+    /// The channel on which a committed job wakes the workers of other processes (PostgreSQL).
+    static let jobsChannel = "tracemark_print_jobs"
+
+    /// Runs until its task is cancelled, waking this process's workers when another process
+    /// commits a job for their printer, instead of leaving it to their next look (PostgreSQL's
+    /// LISTEN/NOTIFY; on SQLite it returns at once and workers keep polling).
+    public func listenForJobs() async {
+        let wakeups = self.wakeups
+        await store.listen(Self.jobsChannel) { printer in wakeups.signal([printer]) }
+    }
+
     /// Spools jobs inside an open transaction (a production run's), so that they are committed
     /// together with whatever else it writes, or not at all. Call ``notify(_:)`` after the commit.
     public func enqueue(_ db: any SQLDatabase, _ requests: [PrintRequest]) async throws -> [Int64] {
@@ -231,6 +242,8 @@ public struct Spool: Sendable {
             ids.append(id)
         }
         try await Self.logEvents(db, ids: ids, at: created, state: .queued, message: "queued")
+        // Sent when this transaction commits: the printers' workers in other processes wake at once.
+        for printer in Set(known.keys) { try await store.notify(db, channel: Self.jobsChannel, payload: printer) }
         return ids
     }
 

@@ -2,7 +2,9 @@ public import Logging
 public import Printing
 public import ServiceLifecycle
 
-/// The printer workers of a process: one per printer, each on its own, as one `Service`.
+/// The printer workers of a process: one per printer, each on its own, as one `Service`. On
+/// PostgreSQL a job committed by another process wakes its printer's worker at once
+/// (LISTEN/NOTIFY); otherwise workers look every `pollInterval`.
 ///
 /// A worker that stops (a printer configuration that no longer loads, a database error it could
 /// not ride out) is logged with its printer and started again after a pause that doubles up to a
@@ -36,7 +38,12 @@ public struct PrinterWorkers: Service {
             return
         }
         await withTaskGroup(of: Void.self) { group in
-            for printer in printers { group.addTask { await supervise(printer) } }
+            // Jobs committed by other processes wake the workers at once (PostgreSQL).
+            group.addTask { await spool.listenForJobs() }
+            await withTaskGroup(of: Void.self) { workers in
+                for printer in printers { workers.addTask { await supervise(printer) } }
+            }
+            group.cancelAll()
         }
     }
 
