@@ -143,9 +143,8 @@ func expiryCode(days: Int) -> String {
     return formatter.string(from: Date().addingTimeInterval(Double(days) * 86_400))
 }
 
-/// Scan to label with `count` stations, each with its own printer, all scanning at once, each
-/// waiting for its label before the next scan (an operator does). Latencies in seconds.
-func scanToLabel(stations count: Int, scans: Int, database location: String, template: Template) async throws -> [Double] {
+/// A receiving dock's registry and spool: a warehouse, a supplier, a lot-tracked product by GTIN.
+func dock(_ location: String) async throws -> (Registry, Spool) {
     let registry = try await Registry.open(location)
     _ = try await registry.addWarehouse(Warehouse(code: "MAIN"))
     _ = try await registry.addPartner(Partner(code: "ACME", name: "Acme Paints", role: .supplier))
@@ -153,6 +152,13 @@ func scanToLabel(stations count: Int, scans: Int, database location: String, tem
     _ = try await registry.addProduct(Product(article: "PAINT-5L", gtin: try GTIN("09501101530003"), description: "Paint 5 l",
                                               lotSerialClass: "PAINT"))
     let spool = try await Spool(store: registry.store)
+    return (registry, spool)
+}
+
+/// Scan to label with `count` stations, each with its own printer, all scanning at once, each
+/// waiting for its label before the next scan (an operator does). Latencies in seconds.
+func scanToLabel(stations count: Int, scans: Int, database location: String, template: Template) async throws -> [Double] {
+    let (registry, spool) = try await dock(location)
     var printers: [SimulatedPrinter] = []
     var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
     var ports: [Int] = []
@@ -225,13 +231,7 @@ func socatFloor(scans: Int, label: String) async throws -> [Double] {
 
 /// Sustained scans per second of one receiving station (labels queued, a worker sending them).
 func sustained(scans: Int, database location: String, template: Template) async throws -> Double {
-    let registry = try await Registry.open(location)
-    _ = try await registry.addWarehouse(Warehouse(code: "MAIN"))
-    _ = try await registry.addPartner(Partner(code: "ACME", name: "Acme Paints", role: .supplier))
-    _ = try await registry.addClass(LotSerialClass(code: "PAINT", tracking: .lot, tracksExpiry: true, format: "L{counter:4}"))
-    _ = try await registry.addProduct(Product(article: "PAINT-5L", gtin: try GTIN("09501101530003"), description: "Paint 5 l",
-                                              lotSerialClass: "PAINT"))
-    let spool = try await Spool(store: registry.store)
+    let (registry, spool) = try await dock(location)
     let printer = try await SimulatedPrinter.start(.init(recordsBytes: false, recordsFormats: false))
     try await spool.addPrinter(PrinterConfig(name: "p", uri: "tcp://127.0.0.1:\(printer.port)", language: .zpl))
     let station = try await Station(StationConfiguration(name: "s", kind: .receiving, warehouse: "MAIN", printer: "p",

@@ -7,18 +7,8 @@ import TracemarkTesting
 /// scanner) and USB serial adapter (FTDI, /dev/ttyUSB0), runs `tracemark scan` inside it, types a
 /// GS1 scan with GS as Ctrl+], unplugs and re-plugs the keyboard, types a second scan, and writes
 /// one scan into the serial port. About 25 s; the kernel is fetched once into .build/qemu-usb.
-@Suite(.enabled(if: Command.which("qemu-system-x86_64") != nil, "qemu-system-x86 is not installed (scripts/install-deps.sh installs it)"))
+@Suite(.enabled(if: QemuHarness.isAvailable, "qemu-system-x86 is not installed (scripts/install-deps.sh installs it)"))
 struct QemuUSBTests {
-    /// `<repo>/.build/qemu-usb`: the harness's kernel and initramfs, kept between runs.
-    static let cache = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent(".build/qemu-usb", isDirectory: true)
-
-    /// A guest shell line waiting (up to 30 s) until a program has claimed the keyboard's interface 0.
-    static let waitForClaim = "for n in $(seq 60); do for i in /sys/bus/usb/devices/*:1.0; do "
-        + "[ \"$(cat $i/../idVendor)\" = 0627 ] && [ \"$(basename $(readlink $i/driver) 2>/dev/null)\" = usbfs ] && break 2; "
-        + "done; sleep 0.5; done; "
-
     /// A guest shell line printing the driver bound to the keyboard's interface 0.
     static func driver(_ tag: String) -> String {
         "for i in /sys/bus/usb/devices/*:1.0; do if [ \"$(cat $i/../idVendor)\" = 0627 ]; then "
@@ -27,38 +17,24 @@ struct QemuUSBTests {
     }
 
     @Test func scansComeThroughTheKernelUSBStackAndSurviveReplugging() async throws {
-        let harness = Repository.sharedUSB.appendingPathComponent("qemu-harness.sh").path
-        let built = try await Command.run(harness, ["build", Self.cache.path])
-        try #require(built.status == 0, "harness build failed: \(built.stderr)")
-
-        // The guest holds the binary and its libraries in memory: strip the debug build's symbols.
-        let files = try Command.temporaryFolder("devices")
+        let files = try await QemuHarness.prepare()
         defer { try? FileManager.default.removeItem(at: files) }
-        let binary = files.appendingPathComponent("tracemark")
-        try FileManager.default.copyItem(at: Repository.tracemark, to: binary)
-        if let strip = Command.which("strip") { _ = try await Command.run(strip, [binary.path]) }
-        let log = files.appendingPathComponent("guest.log").path
-
-        let run = try await Command.run(harness, [
-            "run", Self.cache.path, "--files", files.path, "--out", log, "--timeout", "180",
-            "--qemu-arg", "-m", "--qemu-arg", "1G",
+        let (run, guest) = try await QemuHarness.run(files: files, timeout: 180, options: [
             "--wait-for", "Devices\\] reading",
             "--serial-text", "SER-1\\r",
             "--keys", "]C10109501101530003{ctrl-bracket_right}10ABC\\n{unplug}{sleep:1}{replug}{sleep:8}]d2SECOND\\n",
-            "--",
+        ], command:
             // A registry to resolve against (the demo's: PAINT-5L has GTIN 09501101530003).
             "./tracemark demo --db reg.sqlite > /dev/null; "
                 + "./tracemark scan --no-resolve --device serial:/dev/ttyUSB0 --count 1 --json --verbose > serial.out & "
                 + "./tracemark scan --db reg.sqlite --device usb:0627:0001 --count 2 --json --verbose; wait; cat serial.out; "
                 + Self.driver("COUNT")
                 // Stopped by Ctrl+C (SIGINT) while reading: the keyboard driver must come back too.
-                + "./tracemark scan --no-resolve --device usb:0627:0001 --verbose & p=$!; " + Self.waitForClaim
+                + "./tracemark scan --no-resolve --device usb:0627:0001 --verbose & p=$!; " + QemuHarness.waitForClaim
                 + Self.driver("READING")
                 // A second program asking for the same scanner is told who holds it.
                 + "./tracemark scan --no-resolve --device usb:0627:0001 --count 1; echo \"@@BUSY rc=$? holder=$p@@\"; "
-                + "kill -INT $p; wait $p; echo \"@@INT rc=$?@@\"; " + Self.driver("INT"),
-        ])
-        let guest = (try? String(contentsOfFile: log, encoding: .utf8))?.replacingOccurrences(of: "\r", with: "") ?? ""
+                + "kill -INT $p; wait $p; echo \"@@INT rc=$?@@\"; " + Self.driver("INT"))
         #expect(run.status == 0, "guest: \(guest)\nharness: \(run.stderr)")
         let scans = guest.split(separator: "\n").filter { $0.hasPrefix("{") }
             .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }

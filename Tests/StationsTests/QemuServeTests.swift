@@ -6,19 +6,11 @@ import Testing
 /// `tracemark serve` runs in the guest; the host types a supplier's GS1 code and `TM:DONE` on the
 /// emulated keyboard, and then reads what the guest printed: the receipt posted, the stock, and
 /// the label the station's folder printer wrote, decoded by the independent oracle.
-@Suite(.enabled(if: Command.which("qemu-system-x86_64") != nil, "qemu-system-x86 is not installed (scripts/install-deps.sh installs it)"))
+@Suite(.enabled(if: QemuHarness.isAvailable, "qemu-system-x86 is not installed (scripts/install-deps.sh installs it)"))
 struct QemuServeTests {
-    static let cache = Repository.root.appendingPathComponent(".build/qemu-usb", isDirectory: true)
-
     @Test func aCodeTypedOnTheUSBScannerIsReceivedAndLabelled() async throws {
-        let harness = Repository.sharedUSB.appendingPathComponent("qemu-harness.sh").path
-        let built = try await Command.run(harness, ["build", Self.cache.path])
-        try #require(built.status == 0, "harness build failed: \(built.stderr)")
-        let files = try Command.temporaryFolder("qemu-serve")
+        let files = try await QemuHarness.prepare()
         defer { try? FileManager.default.removeItem(at: files) }
-        let binary = files.appendingPathComponent("tracemark")
-        try FileManager.default.copyItem(at: Repository.tracemark, to: binary)
-        if let strip = Command.which("strip") { _ = try await Command.run(strip, [binary.path]) }
         try FileManager.default.createDirectory(at: files.appendingPathComponent("Templates"), withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: Repository.templates.appendingPathComponent("gs1-lot-100x50.yaml"),
                                          to: files.appendingPathComponent("Templates/gs1-lot-100x50.yaml"))
@@ -40,23 +32,17 @@ struct QemuServeTests {
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "yyMMdd"
         let expiry = formatter.string(from: Date().addingTimeInterval(300 * 86_400))
-        let log = files.appendingPathComponent("guest.log").path
-
-        let run = try await Command.run(harness, [
-            "run", Self.cache.path, "--files", files.path, "--out", log, "--timeout", "240",
-            "--qemu-arg", "-m", "--qemu-arg", "1G",
+        let (run, guest) = try await QemuHarness.run(files: files, timeout: 240, options: [
             "--wait-for", "@@READY@@",
             "--keys", "]C10109501101530003" + "17\(expiry)10QEMU1{ctrl-bracket_right}305\\nTM:DONE\\n",
-            "--",
+        ], command:
             "export TRACEMARK_TEMPLATES=./Templates; ./tracemark demo --db reg.sqlite > /dev/null; "
                 + "./tracemark serve --config serve.yaml --verbose > serve.out 2>&1 & p=$!; "
                 + "for n in $(seq 120); do grep -q 'serving;' serve.out && break; sleep 0.5; done; "
-                + QemuServeTests.waitForClaim + "echo @@READY@@; "
+                + QemuHarness.waitForClaim + "echo @@READY@@; "
                 + "for n in $(seq 240); do grep -q receipt-posted serve.out && break; sleep 0.5; done; "
                 + "kill -TERM $p; wait $p; echo \"@@SERVE rc=$?@@\"; cat serve.out; ./tracemark stock --db reg.sqlite --json; "
-                + "for f in labels/*; do echo @@LABEL; cat $f; echo; echo @@END; done",
-        ])
-        let guest = (try? String(contentsOfFile: log, encoding: .utf8))?.replacingOccurrences(of: "\r", with: "") ?? ""
+                + "for f in labels/*; do echo @@LABEL; cat $f; echo; echo @@END; done")
         #expect(run.status == 0, "guest: \(guest)\nharness: \(run.stderr)")
         #expect(guest.contains("ok added-to-receipt"), "\(guest)")
         #expect(guest.contains("ok receipt-posted RCT-"), "\(guest)")
@@ -69,9 +55,4 @@ struct QemuServeTests {
         #expect(!read.isEmpty)
         #expect(Set(read) == ["(01)09501101530003(17)\(expiry)(10)QEMU1"])
     }
-
-    /// A guest shell line waiting (up to 30 s) until a program has claimed the keyboard's interface 0.
-    static let waitForClaim = "for n in $(seq 60); do for i in /sys/bus/usb/devices/*:1.0; do "
-        + "[ \"$(cat $i/../idVendor)\" = 0627 ] && [ \"$(basename $(readlink $i/driver) 2>/dev/null)\" = usbfs ] && break 2; "
-        + "done; sleep 0.5; done; "
 }

@@ -158,15 +158,9 @@ extension Station {
             let note = (["picked at station \(self.configuration.name)"] + notes).joined(separator: "; ")
             let posted = try await self.registry.issue(db, Issue(
                 warehouse: warehouse, customer: task.partner, lines: lines,
-                header: DocumentHeader(user: task.operatorName.isEmpty ? "station \(self.configuration.name)" : task.operatorName, note: note)))
-            try await db.raw("""
-                UPDATE station_tasks SET state = 'posted', document = \(bind: posted.number), closed_at = \(bind: Timestamp.string(scan.time))
-                WHERE id = \(bind: task.id) AND state = 'open'
-                """).run()
-            var outcome = ScanOutcome(station: self.configuration.name, verdict: .ok, action: "issue-posted",
-                                      next: "scan TM:PICK:<customer> for the next order", document: posted.number)
-            outcome.scan = try await self.log(db, scan, outcome, task: task.id, operator: signedInNow)
-            return outcome
+                header: DocumentHeader(user: self.user(task), note: note)))
+            return try await self.posted(db, task, document: posted.number, scan, action: "issue-posted",
+                                         next: "scan TM:PICK:<customer> for the next order", operator: signedInNow)
         }
     }
 }

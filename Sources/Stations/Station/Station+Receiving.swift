@@ -147,7 +147,7 @@ extension Station {
             if let label, let printer = self.configuration.printer {
                 jobs = try await self.spool.enqueue(db, [PrintRequest(
                     printer: printer, payload: label.bytes, language: label.language, template: label.template,
-                    data: label.data, requestedBy: task.operatorName.isEmpty ? "station \(self.configuration.name)" : task.operatorName,
+                    data: label.data, requestedBy: self.user(task),
                     reason: "received at station \(self.configuration.name)",
                     reference: "\(product.article) \(number.map { "\(tracking.rawValue) \($0)" } ?? "")")])
             }
@@ -227,16 +227,26 @@ extension Station {
             }
             let posted = try await self.registry.receive(db, Receipt(
                 warehouse: warehouse, supplier: self.configuration.supplier, lines: lines,
-                header: DocumentHeader(user: task.operatorName.isEmpty ? "station \(self.configuration.name)" : task.operatorName,
-                                       note: "received at station \(self.configuration.name)")))
-            try await db.raw("""
-                UPDATE station_tasks SET state = 'posted', document = \(bind: posted.number), closed_at = \(bind: Timestamp.string(scan.time))
-                WHERE id = \(bind: task.id) AND state = 'open'
-                """).run()
-            var outcome = ScanOutcome(station: self.configuration.name, verdict: .ok, action: "receipt-posted",
-                                      next: "scan the next supplier's label to start a new receipt", document: posted.number)
-            outcome.scan = try await self.log(db, scan, outcome, task: task.id, operator: signedInNow)
-            return outcome
+                header: DocumentHeader(user: self.user(task), note: "received at station \(self.configuration.name)")))
+            return try await self.posted(db, task, document: posted.number, scan, action: "receipt-posted",
+                                         next: "scan the next supplier's label to start a new receipt", operator: signedInNow)
         }
+    }
+
+    /// The station's name as a document's user when no operator signed in.
+    nonisolated func user(_ task: OpenTask) -> String {
+        task.operatorName.isEmpty ? "station \(configuration.name)" : task.operatorName
+    }
+
+    /// Closes `task` as posted as `document`, with the log entry of the scan that posted it.
+    nonisolated func posted(_ db: any SQLDatabase, _ task: OpenTask, document: String, _ scan: StationScan, action: String,
+                            next: String, operator operatorName: String) async throws -> ScanOutcome {
+        try await db.raw("""
+            UPDATE station_tasks SET state = 'posted', document = \(bind: document), closed_at = \(bind: Timestamp.string(scan.time))
+            WHERE id = \(bind: task.id) AND state = 'open'
+            """).run()
+        var outcome = ScanOutcome(station: configuration.name, verdict: .ok, action: action, next: next, document: document)
+        outcome.scan = try await log(db, scan, outcome, task: task.id, operator: operatorName)
+        return outcome
     }
 }

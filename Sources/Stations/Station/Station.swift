@@ -47,8 +47,7 @@ public actor Station {
         do {
             if let key = scan.scanID, let earlier = try await logged(key) { return earlier }
             let outcome = try await decide(scan)
-            logger.info("scan \(outcome.verdict.rawValue): \(outcome.action)",
-                        metadata: ["device": "\(scan.device)", "verdict": "\(outcome.verdict.rawValue)"])
+            logger.info("scan \(outcome.verdict.rawValue): \(outcome.action)", metadata: Self.metadata(outcome, scan))
             return outcome
         } catch {
             // The scan's transaction rolled back. Log the refusal on its own, if the database lets us.
@@ -75,6 +74,22 @@ public actor Station {
         case .production:
             throw RegistryError(.invalidInput, "\(configuration.kind.rawValue) stations are not built yet")
         }
+    }
+
+    /// What a scan's log line carries: device, verdict, and the product, lot or serial, document and
+    /// reasons it was about, so that logs can be searched by lot or serial.
+    static func metadata(_ outcome: ScanOutcome, _ scan: StationScan) -> Logger.Metadata {
+        var metadata: Logger.Metadata = ["device": "\(scan.device)", "verdict": "\(outcome.verdict.rawValue)"]
+        if let resolution = outcome.resolution {
+            if let article = resolution.product?.article { metadata["product"] = "\(article)" }
+            if let lot = resolution.scan.lot ?? resolution.lot?.number { metadata["lot"] = "\(lot)" }
+            if let serial = resolution.scan.serial { metadata["serial"] = "\(serial)" }
+            if let record = resolution.lotSerial { metadata[record.kind == .serial ? "serial" : "lot"] = "\(record.number)" }
+        }
+        if let document = outcome.document { metadata["document"] = "\(document)" }
+        if !outcome.reasons.isEmpty { metadata["reasons"] = "\(outcome.reasons.map(\.code).joined(separator: ","))" }
+        if !outcome.jobs.isEmpty { metadata["jobs"] = "\(outcome.jobs.map(String.init).joined(separator: ","))" }
+        return metadata
     }
 
     // MARK: Look-up
