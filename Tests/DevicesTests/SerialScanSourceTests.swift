@@ -1,52 +1,11 @@
 @testable import Devices
 import Foundation
 import Testing
+import TracemarkTesting
 
 #if canImport(Glibc)
 import Glibc
 #endif
-
-/// A real pseudo-terminal pair: the test holds the master side (the scanner's end of the cable),
-/// the source opens the slave's path as it would `/dev/ttyACM0`.
-final class PseudoTerminal {
-    let master: Int32
-    let slavePath: String
-
-    /// What posix_openpt, grantpt, unlockpt and ptsname do on Linux (the Swift Glibc module does not
-    /// show those XSI functions): open the multiplexer, unlock the slave, ask its number.
-    init() throws {
-        master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC)
-        try #require(master >= 0, "cannot open /dev/ptmx: \(String(cString: strerror(errno)))")
-        var unlock: Int32 = 0
-        var number: UInt32 = 0
-        try #require(ioctl(master, Self.setLock, &unlock) == 0 && ioctl(master, Self.getNumber, &number) == 0)
-        slavePath = "/dev/pts/\(number)"
-    }
-
-    /// TIOCSPTLCK = _IOW('T', 0x31, int) and TIOCGPTN = _IOR('T', 0x30, unsigned int).
-    private static let setLock: UInt = 0x4004_5431
-    private static let getNumber: UInt = 0x8004_5430
-
-    deinit {
-        close(master)
-    }
-
-    /// The slave's settings, as the source left them (on Linux the master reports the slave's termios).
-    var settings: termios {
-        var settings = termios()
-        tcgetattr(master, &settings)
-        return settings
-    }
-
-    /// True once the source has put the terminal in raw mode (no line editing, no CR→LF).
-    var isRaw: Bool {
-        let settings = settings
-        return settings.c_lflag & tcflag_t(ICANON | ECHO) == 0 && settings.c_iflag & tcflag_t(ICRNL) == 0
-    }
-
-    func write(_ text: String) { send(text, to: master) }
-    func write(_ bytes: [UInt8]) { _ = Glibc.write(master, bytes, bytes.count) }
-}
 
 @Suite struct SerialScanSourceTests {
     /// A folder with a stable name for the device, as udev's /dev/serial/by-id links are.

@@ -193,3 +193,34 @@ extension ServeTests {
         #expect(await b.ended.value == 0)
     }
 }
+
+extension ServeTests {
+    /// A look-up station fed by a serial scanner (a real pseudo-terminal): each scan is resolved
+    /// and logged with its device, and nothing else is written.
+    @Test func aSerialScannerFeedsALookUpStation() async throws {
+        let database = try await TestDatabase.make(.sqlite)
+        defer { Task { await database.drop() } }
+        #expect(try await Command.tracemark(["demo", "--db", database.location]).status == 0)
+        let terminal = try PseudoTerminal()
+        let file = database.folder.appendingPathComponent("serial.yaml")
+        try """
+            database: "\(database.location)"
+            stations:
+              look-1:
+                kind: lookup
+                warehouse: MAIN
+                scanners: ["serial:\(terminal.slavePath)?baud=9600&end=cr"]
+            """.write(to: file, atomically: true, encoding: .utf8)
+        let serve = try TracemarkProcess.launch(["serve", "--config", file.path])
+        // The station has the port once it has made it raw.
+        #expect(try await eventually { terminal.isRaw })
+        terminal.write("(01)09501101530003(10)NOT-THERE\r")
+        #expect(try await eventually {
+            try await count("SELECT COUNT(*) AS n FROM station_scans WHERE device = 'serial:\(terminal.slavePath)' AND verdict = 'block'",
+                            in: database.location) == 1
+        })
+        #expect(try await count("SELECT COUNT(*) AS n FROM station_tasks", in: database.location) == 0)
+        kill(serve.process.processIdentifier, SIGTERM)
+        #expect(await serve.ended.value == 0)
+    }
+}

@@ -69,8 +69,11 @@ public struct LabelVerifier: Sendable {
         switch barcode.symbology {
         case .dataMatrix, .gs1DataMatrix:
             texts = BarcodeReader.dataMatrix(grey, width: page.width, height: page.height).map { [$0] } ?? []
-        default:
+        case .qr, .gs1QR:
             texts = BarcodeReader.zbar(grey, width: page.width, height: page.height)
+        default:
+            // Linear symbols are drawn upright: their rows are all alike.
+            texts = BarcodeReader.zbar(grey, width: page.width, height: page.height, rowsOnly: true)
         }
         texts = texts.map { $0.hasPrefix("\u{1D}") ? String($0.dropFirst()) : $0 }
         if barcode.symbology == .upcA {
