@@ -86,6 +86,34 @@ import Testing
         #expect(unknown.stderr.contains("no lot L-78"))
     }
 
+    /// A shipped lot label renders from the registry alone: the unit, the quantity in stock and
+    /// the supplier of the lot's receipt come from the registry, where no --data gives them.
+    @Test func aShippedLotLabelRendersFromTheRegistryAlone() async throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let db = ["--db", folder.appendingPathComponent("registry.sqlite").path]
+        #expect(try await tracemark(["class", "add", "LOTS", "--tracking", "lot", "--format", "L{counter:4}"] + db, in: folder).status == 0)
+        #expect(try await tracemark(["product", "add", "OIL", "--gtin", "9501101530003", "--class", "LOTS", "--unit", "l",
+                                     "--description", "Oil 5 l"] + db, in: folder).status == 0)
+        #expect(try await tracemark(["warehouse", "add", "MAIN"] + db, in: folder).status == 0)
+        #expect(try await tracemark(["partner", "add", "ACME", "--name", "Acme Oils", "--role", "supplier"] + db, in: folder).status == 0)
+        // An expiry a year from whenever the test runs: goods already expired are not received.
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd"
+        let expiry = formatter.string(from: Date().addingTimeInterval(365 * 86_400))
+        let received = try await tracemark(["receive", "--warehouse", "MAIN", "--supplier", "ACME", "--product", "OIL",
+                                            "--lot", "L-9", "--quantity", "12", "--expiry", expiry] + db, in: folder)
+        #expect(received.status == 0, "\(received.stderr)")
+        let run = try await tracemark(["render", "gs1-lot-100x50", "--product", "OIL", "--lot", "L-9", "-o", "lot.zpl"] + db, in: folder)
+        #expect(run.status == 0, "\(run.stderr)")
+        let zpl = try String(contentsOf: folder.appendingPathComponent("lot.zpl"), encoding: .utf8)
+        #expect(zpl.contains("^FDQTY 12 l^FS"))
+        #expect(zpl.contains("^FDAcme Oils^FS"))
+        #expect(Set(try await BarcodeOracle.texts(Data(zpl.utf8), extension: "zpl")) == ["(01)09501101530003(17)\(expiry.dropFirst(2).replacingOccurrences(of: "-", with: ""))(10)L-9"])
+    }
+
     @Test func aBadCommandLineExits64() async throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

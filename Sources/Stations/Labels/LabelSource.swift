@@ -26,7 +26,7 @@ public struct LabelSource: Sendable {
     public var needsRegistry: Bool { product != nil }
 
     /// The data for `template`: its sample when nothing else is given; the registry's records set
-    /// over the JSON. `registry` may be `nil` when ``needsRegistry`` is false.
+    /// over the JSON, with the unit, the quantity in stock and the supplier where the JSON has none. `registry` may be `nil` when ``needsRegistry`` is false.
     public func data(for template: Template, registry: Registry?) async throws -> LabelData {
         var data = product == nil ? template.sample : .object([:])
         if let json { data = try LabelData(json: json) }
@@ -40,6 +40,26 @@ public struct LabelSource: Sendable {
                 throw RegistryError(.notFound, "product \(product) has no \(numberIsLot ? "lot" : "serial") \(number)")
             }
         }
-        return LabelData.from(product: found, lotSerial: lotSerial, over: data)
+        var filled = LabelData.from(product: found, lotSerial: lotSerial, over: data)
+        // What else the registry knows, under anything the JSON gave: the unit, the quantity in
+        // stock, and the supplier of the lot's first receipt (a lot label's usual fields), and one copy.
+        filled = Self.default(filled, "unit", .string(found.unit))
+        filled = Self.default(filled, "copies", .number(1))
+        if let lotSerial {
+            let stock = try await registry.stock(product: found.article).filter { $0.number == lotSerial.number }
+            if !stock.isEmpty { filled = Self.default(filled, "quantity", .number(stock.reduce(0) { $0 + $1.quantity })) }
+            let history = try await registry.history(product: found.article, number: lotSerial.number)
+            if let code = history.entries.first(where: { $0.what == "receipt" && $0.partner != nil })?.partner {
+                let name = try await registry.partners().first { $0.code == code }?.name ?? ""
+                filled = Self.default(filled, "partner", .object(["code": .string(code), "name": .string(name.isEmpty ? code : name)]))
+            }
+        }
+        return filled
+    }
+
+    /// `data` with `key` set to `value` unless it has it already.
+    static func `default`(_ data: LabelData, _ key: String, _ value: LabelData) -> LabelData {
+        if case .object(let members) = data, members[key] != nil { return data }
+        return data.setting(key, to: value)
     }
 }
