@@ -10,11 +10,37 @@ public enum QemuHarness {
     static let script = Repository.sharedUSB.appendingPathComponent("qemu-harness.sh").path
     static let cache = Repository.root.appendingPathComponent(".build/qemu-usb", isDirectory: true)
 
+    /// The harness's kernel and initramfs, built once per test process: two suites building into
+    /// one cache at once (a fresh clone) trip over each other's files.
+    private static let built = Task<Void, any Error> {
+        let built = try await Command.run(script, ["build", cache.path])
+        guard built.status == 0 else { throw Command.Failure("qemu harness build failed: \(built.stderr)") }
+    }
+
+    /// One guest at a time: each is a whole emulated machine on this one's cores.
+    private static let gate = Gate()
+
+    private actor Gate {
+        private var busy = false
+        private var waiting: [CheckedContinuation<Void, Never>] = []
+
+        func enter() async {
+            guard busy else {
+                busy = true
+                return
+            }
+            await withCheckedContinuation { waiting.append($0) }
+        }
+
+        func leave() {
+            if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
+        }
+    }
+
     /// A new folder for the guest holding `tracemark`, stripped of its debug symbols (the guest
     /// keeps its files in memory), with the harness's kernel ready.
     public static func prepare() async throws -> URL {
-        let built = try await Command.run(script, ["build", cache.path])
-        guard built.status == 0 else { throw Command.Failure("qemu harness build failed: \(built.stderr)") }
+        try await built.value
         let files = try Command.temporaryFolder("qemu")
         let binary = files.appendingPathComponent("tracemark")
         try FileManager.default.copyItem(at: Repository.tracemark, to: binary)
@@ -27,9 +53,17 @@ public enum QemuHarness {
     /// everything the guest printed (line ends as `\n`).
     public static func run(files: URL, timeout: Int, options: [String], command: String) async throws -> (result: Command.Result, guest: String) {
         let log = files.appendingPathComponent("guest.log").path
-        let result = try await Command.run(script, ["run", cache.path, "--files", files.path, "--out", log,
+        await gate.enter()
+        let result: Command.Result
+        do {
+            result = try await Command.run(script, ["run", cache.path, "--files", files.path, "--out", log,
                                                     "--timeout", String(timeout), "--qemu-arg", "-m", "--qemu-arg", "1G"]
                                                    + options + ["--", command])
+        } catch {
+            await gate.leave()
+            throw error
+        }
+        await gate.leave()
         let guest = (try? String(contentsOfFile: log, encoding: .utf8))?.replacingOccurrences(of: "\r", with: "") ?? ""
         return (result, guest)
     }
