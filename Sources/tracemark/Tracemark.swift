@@ -26,7 +26,7 @@ struct Tracemark: AsyncParsableCommand {
             DevicesCommand.self, ScanCommand.self,
             RenderCommand.self, TemplatesCommand.self,
             PrintCommand.self, JobsCommand.self, PrintersCommand.self,
-            ServeCommand.self,
+            ServeCommand.self, StationCommand.self,
         ]
     )
 

@@ -58,9 +58,6 @@ import Testing
             #expect(unknown.reasons.map(\.code) == ["unknown-gtin"])
             #expect(unknown.reasons.first?.message.contains("map this GTIN to a product") == true)
 
-            let expired = await lots.scan("(01)\(Dock.paintGTIN)(17)\(yymmdd(today.adding(days: -3)))(10)OLD1")
-            #expect(expired.reasons.map(\.code) == ["expired"])
-
             #expect(await lots.scan("(01)\(Dock.paintGTIN)(17)\(yymmdd(expiry))").reasons.map(\.code) == ["lot-missing"])
             #expect(await lots.scan("not a GS1 label").verdict == .block)
             #expect(await lots.scan("TM:QTY:-2").reasons.map(\.code) == ["invalid-control-code"])
@@ -86,7 +83,27 @@ import Testing
             }
             #expect(lines == 1)
             #expect(jobs == 1)
-            #expect(logged == 8)
+            #expect(logged == 7)
+        }
+    }
+
+    /// Expired goods are received only as quarantined, and only once a supervisor confirms them
+    /// with a reason: the receipt waits for it.
+    @Test(arguments: Backend.available)
+    func expiredGoodsAreReceivedQuarantinedOnceASupervisorConfirms(backend: Backend) async throws {
+        try await withDock(backend) { dock in
+            let station = try await dock.station()
+            let expired = await station.scan("(01)\(Dock.paintGTIN)(17)\(yymmdd(today.adding(days: -3)))(10)OLD1(30)4")
+            #expect(expired.verdict == .warn)
+            #expect(expired.reasons.map(\.code) == ["expired"])
+            #expect(await station.scan("TM:DONE").reasons.map(\.code) == ["confirmation-needed"])
+            let confirmed = try await station.confirm(scan: try #require(expired.scan), reason: "returned for destruction", user: "supervisor eva")
+            #expect(confirmed.action == "confirmed")
+            let done = await station.scan("TM:DONE")
+            #expect(done.action == "receipt-posted", "\(done.reasons)")
+            let lot = try #require(try await dock.registry.lotSerial(product: "PAINT-5L", number: "OLD1"))
+            #expect(lot.status == .quarantined)
+            #expect(try await dock.registry.stock(product: "PAINT-5L", warehouse: "MAIN").first { $0.number == "OLD1" }?.quantity == 4)
         }
     }
 

@@ -224,3 +224,33 @@ extension ServeTests {
         #expect(await serve.ended.value == 0)
     }
 }
+
+extension ServeTests {
+    /// Expired goods scanned at a receiving station wait for a supervisor: `tracemark station
+    /// confirm` gives the reason, and the receipt then posts them quarantined.
+    @Test func aSupervisorConfirmsExpiredGoodsFromTheCommandLine() async throws {
+        let database = try await TestDatabase.make(.sqlite)
+        defer { Task { await database.drop() } }
+        #expect(try await Command.tracemark(["demo", "--db", database.location]).status == 0)
+        let port = try LoopbackSocket.freePort()
+        let file = database.folder.appendingPathComponent("serve.yaml")
+        try configuration(database: database.location, port: port, folder: database.folder).write(to: file, atomically: true, encoding: .utf8)
+        let serve = try TracemarkProcess.launch(["serve", "--config", file.path], environment: ["TRACEMARK_TEMPLATES": Repository.templates.path])
+        #expect(try await eventually { LoopbackSocket.send([], to: port) })
+        #expect(LoopbackSocket.send(Array("(01)09501101530003(17)\(expiry(in: -5))(10)OLD-7(30)3\nTM:DONE\n".utf8), to: port))
+        #expect(try await eventually {
+            try await count("SELECT COUNT(*) AS n FROM station_scans WHERE reasons LIKE '%confirmation-needed%'", in: database.location) == 1
+        })
+        let scan = try await count("SELECT id AS n FROM station_scans WHERE reasons LIKE '%\"expired\"%'", in: database.location)
+        let confirmed = try await Command.tracemark(["station", "confirm", "dock-1", String(scan), "--reason", "returned for destruction",
+                                                     "--user", "eva", "--db", database.location])
+        #expect(confirmed.status == 0, "\(confirmed.stderr)")
+        #expect(confirmed.stdout.contains("expired confirmed by eva: returned for destruction"))
+        #expect(LoopbackSocket.send(Array("TM:DONE\n".utf8), to: port))
+        #expect(try await eventually { try await count("SELECT COUNT(*) AS n FROM station_tasks WHERE state = 'posted'", in: database.location) == 1 })
+        let lot = try await Command.tracemark(["lot", "show", "PAINT-5L", "OLD-7", "--db", database.location])
+        #expect(lot.stdout.contains("quarantined"), "\(lot.stdout)")
+        kill(serve.process.processIdentifier, SIGTERM)
+        #expect(await serve.ended.value == 0)
+    }
+}

@@ -96,8 +96,9 @@ extension Station {
         }
     }
 
-    /// Confirms a `warn` (a lot that is not the first to go) with the reason the operator gives,
-    /// recorded on the line and on the posted issue. The scan is the log entry that warned.
+    /// Confirms a `warn` that holds a line back (picking: a lot that is not the first to go;
+    /// receiving: expired goods, which a supervisor confirms) with the reason given, recorded on
+    /// the line and in the posted document's note. The scan is the log entry that warned.
     public func confirm(scan logged: Int64, reason: String, user: String) async throws -> ScanOutcome {
         let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !reason.isEmpty else { throw RegistryError(.invalidInput, "a confirmation needs a reason") }
@@ -118,7 +119,7 @@ extension Station {
                 UPDATE station_task_lines SET pending = NULL, confirmation = \(bind: text) WHERE id = \(bind: try row.decode(column: "id", as: Int64.self))
                 """).run()
             return ScanOutcome(scan: logged, station: name, verdict: .ok, reasons: [.init(pending, text)], action: "confirmed",
-                               next: "scan the next item, or TM:DONE to post the issue")
+                               next: "scan the next item, or TM:DONE to post")
         }
     }
 

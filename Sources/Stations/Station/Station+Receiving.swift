@@ -105,9 +105,12 @@ extension Station {
             blocking.append(.init("serial-in-stock", "serial \(number ?? "") of \(product.article) is already in stock (\(places)): it cannot be received twice"))
         }
         let expiry = resolution.scan.expiry ?? resolution.scan.bestBefore
+        // Expired goods are received only as quarantined, and only once a supervisor confirms:
+        // the line waits for `confirm`, and the receipt does not post before.
+        var expired: ScanOutcome.Reason?
         if let expiry, expiry < registry.today {
-            blocking.append(.init("expired",
-                "\(product.article) \(number.map { "\(tracking.rawValue) \($0) " } ?? "")expired on \(expiry): expired goods are received only as quarantined, after a supervisor confirms; set them aside"))
+            expired = .init("expired",
+                "\(product.article) \(number.map { "\(tracking.rawValue) \($0) " } ?? "")expired on \(expiry): it is received quarantined once a supervisor confirms; set it aside meanwhile")
         }
         guard blocking.isEmpty else { return try await refuse(scan, blocking, next: again, resolution: resolution) }
 
@@ -125,7 +128,7 @@ extension Station {
         let label = try renderLabel(printer, product: product, number: number, tracking: tracking, expiry: expiry,
                                     production: resolution.scan.production, quantity: lineQuantity,
                                     partner: try await supplierRecord())
-        let signedInNow = signedIn, warned = warnings
+        let signedInNow = signedIn, warned = warnings + (expired.map { [$0] } ?? []), pending = expired?.code
         let result: ScanOutcome = try await registry.store.write { @Sendable db in
             var warnings = warned
             let task = try await self.openTask(db, at: scan.time, operator: signedInNow)
@@ -151,18 +154,22 @@ extension Station {
                     reason: "received at station \(self.configuration.name)",
                     reference: "\(product.article) \(number.map { "\(tracking.rawValue) \($0)" } ?? "")")])
             }
-            try await db.raw("""
-                INSERT INTO station_task_lines (task_id, product, number, serial, quantity, expiry, production, job_id, created_at)
-                VALUES (\(bind: task.id), \(bind: product.article), \(bind: number), \(bind: tracking == .serial ? 1 : 0),
-                        \(bind: "\(quantity)"), \(bind: expiry?.description), \(bind: resolution.scan.production?.description),
-                        \(bind: jobs.first), \(bind: Timestamp.string(scan.time)))
-                """).run()
-            try await db.raw("UPDATE station_tasks SET next_quantity = NULL WHERE id = \(bind: task.id)").run()
             var outcome = ScanOutcome(station: self.configuration.name, verdict: warnings.isEmpty ? .ok : .warn, reasons: warnings,
                                       action: "added-to-receipt",
-                                      next: "scan the next item, or TM:DONE to post the receipt (\(task.lines + 1) line\(task.lines == 0 ? "" : "s"))",
+                                      next: pending == nil
+                                        ? "scan the next item, or TM:DONE to post the receipt (\(task.lines + 1) line\(task.lines == 0 ? "" : "s"))"
+                                        : "a supervisor confirms the expired goods with a reason before TM:DONE",
                                       jobs: jobs, resolution: resolution)
-            outcome.scan = try await self.log(db, scan, outcome, task: task.id, operator: signedInNow)
+            let logged = try await self.log(db, scan, outcome, task: task.id, operator: signedInNow)
+            outcome.scan = logged
+            try await db.raw("""
+                INSERT INTO station_task_lines (task_id, product, number, serial, quantity, expiry, production, job_id, created_at,
+                                                scan_id, pending)
+                VALUES (\(bind: task.id), \(bind: product.article), \(bind: number), \(bind: tracking == .serial ? 1 : 0),
+                        \(bind: "\(quantity)"), \(bind: expiry?.description), \(bind: resolution.scan.production?.description),
+                        \(bind: jobs.first), \(bind: Timestamp.string(scan.time)), \(bind: logged), \(bind: pending))
+                """).run()
+            try await db.raw("UPDATE station_tasks SET next_quantity = NULL WHERE id = \(bind: task.id)").run()
             return outcome
         }
         if !result.jobs.isEmpty, let printer = configuration.printer { spool.notify([printer]) }
@@ -205,9 +212,19 @@ extension Station {
                 return outcome
             }
             let rows = try await db.raw("""
-                SELECT product, number, serial, quantity, expiry, production FROM station_task_lines
+                SELECT product, number, serial, quantity, expiry, production, pending, confirmation FROM station_task_lines
                 WHERE task_id = \(bind: task.id) ORDER BY id
                 """).all()
+            let unconfirmed = try rows.filter { try $0.decode(column: "pending", as: String?.self) != nil }
+                .map { "\(try $0.decode(column: "product", as: String.self)) \(try $0.decode(column: "number", as: String?.self) ?? "")" }
+            guard unconfirmed.isEmpty else {
+                var refused = ScanOutcome(station: self.configuration.name, verdict: .block,
+                    reasons: [.init("confirmation-needed", "a supervisor confirms with a reason, or TM:CANCEL abandons the receipt: \(unconfirmed.joined(separator: ", ")) is expired")],
+                    next: "have the expired goods confirmed")
+                refused.scan = try await self.log(db, scan, refused, task: task.id, operator: signedInNow)
+                return refused
+            }
+            let confirmations = try rows.compactMap { try $0.decode(column: "confirmation", as: String?.self) }
             var lines: [StockLine] = []
             for row in rows {
                 let product = try row.decode(column: "product", as: String.self)
@@ -225,9 +242,12 @@ extension Station {
             guard let warehouse = self.configuration.warehouse else {
                 throw RegistryError(.invalidInput, "station \(self.configuration.name) has no warehouse to receive into")
             }
+            // Confirmed expired goods are received, and start quarantined.
             let posted = try await self.registry.receive(db, Receipt(
                 warehouse: warehouse, supplier: self.configuration.supplier, lines: lines,
-                header: DocumentHeader(user: self.user(task), note: "received at station \(self.configuration.name)")))
+                acceptExpired: !confirmations.isEmpty,
+                header: DocumentHeader(user: self.user(task),
+                                       note: (["received at station \(self.configuration.name)"] + confirmations).joined(separator: "; "))))
             return try await self.posted(db, task, document: posted.number, scan, action: "receipt-posted",
                                          next: "scan the next supplier's label to start a new receipt", operator: signedInNow)
         }

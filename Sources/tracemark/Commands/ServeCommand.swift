@@ -163,7 +163,7 @@ struct ServeCommand: AsyncParsableCommand {
                 try addresses.map { try $0.makeSource(keyboard: keyboard, waitsForDevice: true, logger: scannerLogger) }
             }) { outcome, scan in
                 let reasons = outcome.reasons.map { "\($0.code): \($0.message)" }.joined(separator: "; ")
-                let line = "\(outcome.station) \(scan.device) \(outcome.verdict.rawValue) \(outcome.action)"
+                let line = "\(outcome.station) \(scan.device) \(outcome.scan.map { "#\($0) " } ?? "")\(outcome.verdict.rawValue) \(outcome.action)"
                     + (outcome.document.map { " \($0)" } ?? "") + (outcome.jobs.isEmpty ? "" : " job \(outcome.jobs.map(String.init).joined(separator: ","))")
                     + (reasons.isEmpty ? "" : " — \(reasons)") + " → \(outcome.next)"
                 FileHandle.standardOutput.write(Data((line + "\n").utf8))
