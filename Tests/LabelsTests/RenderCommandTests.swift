@@ -98,11 +98,7 @@ import Testing
         #expect(try await tracemark(["warehouse", "add", "MAIN"] + db, in: folder).status == 0)
         #expect(try await tracemark(["partner", "add", "ACME", "--name", "Acme Oils", "--role", "supplier"] + db, in: folder).status == 0)
         // An expiry a year from whenever the test runs: goods already expired are not received.
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd"
-        let expiry = formatter.string(from: Date().addingTimeInterval(365 * 86_400))
+        let expiry = relativeDate(days: 365, format: "yyyy-MM-dd")
         let received = try await tracemark(["receive", "--warehouse", "MAIN", "--supplier", "ACME", "--product", "OIL",
                                             "--lot", "L-9", "--quantity", "12", "--expiry", expiry] + db, in: folder)
         #expect(received.status == 0, "\(received.stderr)")

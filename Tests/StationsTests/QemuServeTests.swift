@@ -27,11 +27,7 @@ struct QemuServeTests {
                 template: gs1-lot-100x50
                 supplier: ACME
             """.write(to: files.appendingPathComponent("serve.yaml"), atomically: true, encoding: .utf8)
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyMMdd"
-        let expiry = formatter.string(from: Date().addingTimeInterval(300 * 86_400))
+        let expiry = relativeDate(days: 300, format: "yyMMdd")
         let (run, guest) = try await QemuHarness.run(files: files, timeout: 240, options: [
             "--wait-for", "@@READY@@",
             "--keys", "]C10109501101530003" + "17\(expiry)10QEMU1{ctrl-bracket_right}305\\nTM:DONE\\n",

@@ -25,13 +25,7 @@ import Testing
     }
 
     /// A GS1 date `days` from now (the demo's data and the service use the real clock).
-    func expiry(in days: Int) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyMMdd"
-        return formatter.string(from: Date().addingTimeInterval(Double(days) * 86_400))
-    }
+    func expiry(in days: Int) -> String { relativeDate(days: days, format: "yyMMdd") }
 
     func count(_ sql: String, in location: String) async throws -> Int {
         let store = try await SQLStores.open(location)

@@ -15,7 +15,7 @@ extension Spool {
     /// Expiry is counted on the database's clock, never on a station's: two stations whose clocks
     /// disagree still agree on when a lease lapses.
     func acquireLease(printer: String, worker: ProcessIdentity, duration: Duration) async throws -> Lease? {
-        let millis = Self.milliseconds(duration)
+        let millis = duration.wholeMilliseconds
         return try await write { db in
             // PostgreSQL: lock the row, so that two stations reading a free lease at once do not both take it
             // (SQLite's BEGIN IMMEDIATE already lets one writer in at a time).
@@ -56,7 +56,7 @@ extension Spool {
     /// until this transaction has committed.
     static func fence(_ db: any SQLDatabase, _ lease: Lease, clock: String) async throws {
         let renewed = try await db.raw("""
-            UPDATE printers SET lease_expires = \(unsafeRaw: clock) + \(bind: Self.milliseconds(lease.duration))
+            UPDATE printers SET lease_expires = \(unsafeRaw: clock) + \(bind: lease.duration.wholeMilliseconds)
             WHERE name = \(bind: lease.printer) AND worker = \(bind: lease.worker.description) AND lease_epoch = \(bind: lease.epoch)
             RETURNING lease_epoch
             """).first()
@@ -88,11 +88,6 @@ extension Spool {
 
     /// Milliseconds since 1970 on the database's clock, as an SQL expression.
     var clockMillis: String { store.kind.clockMilliseconds }
-
-    static func milliseconds(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
-    }
 
     /// Jobs a previous send left unfinished (`sending`: in doubt; `printing`: delivered, being
     /// followed), one batch at a time, oldest first.

@@ -13,7 +13,7 @@ extension Station {
     nonisolated func claim(for holder: ProcessIdentity, duration: Duration) async throws -> ProcessIdentity? {
         let store = registry.store
         let clock = store.kind.clockMilliseconds
-        let millis = Self.milliseconds(duration)
+        let millis = duration.wholeMilliseconds
         let name = configuration.name
         return try await store.write { @Sendable db in
             try await db.raw("""
@@ -39,7 +39,7 @@ extension Station {
     /// Extends the claim; false when another process has taken the station meanwhile.
     nonisolated func renewClaim(for holder: ProcessIdentity, duration: Duration) async throws -> Bool {
         let clock = registry.store.kind.clockMilliseconds
-        let millis = Self.milliseconds(duration)
+        let millis = duration.wholeMilliseconds
         let name = configuration.name
         return try await registry.store.write { @Sendable db in
             try await db.raw("""
@@ -57,10 +57,5 @@ extension Station {
                 UPDATE station_claims SET holder = '', claimed_until = 0 WHERE station = \(bind: name) AND holder = \(bind: holder.description)
                 """).run()
         }
-    }
-
-    static func milliseconds(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 }

@@ -55,7 +55,7 @@ extension Station {
         guard blocking.isEmpty else { return try await refuse(scan, blocking, next: again, resolution: resolution) }
 
         let isSerial = lotSerial.kind == .serial
-        let labelled: Decimal? = resolution.scan.elements.first { $0.ai == "30" || $0.ai == "37" }.flatMap { Decimal(string: $0.value) }
+        let labelled = Self.labelledQuantity(resolution)
         let quantity = isSerial ? Decimal(1) : (labelled ?? task.nextQuantity ?? 1)
         let here = resolution.stock.filter { $0.warehouse == configuration.warehouse && $0.number == lotSerial.number }
             .reduce(Decimal(0)) { $0 + $1.quantity }

@@ -116,8 +116,7 @@ extension Station {
 
         let warnings = resolution.warnings.filter { [.expiresSoon, .scanRuleBroken, .flaggedForInvestigation].contains($0.kind) }
             .map(Self.reason)
-        let labelled: Decimal? = resolution.scan.elements.first { $0.ai == "30" || $0.ai == "37" }
-            .flatMap { Decimal(string: $0.value) }
+        let labelled = Self.labelledQuantity(resolution)
         // The label, rendered before the transaction: check before print reads it back, which
         // must not hold the write lock. The station's scans come one at a time, so the quantity
         // TM:QTY set is still the task's when the transaction runs.

@@ -111,6 +111,11 @@ public actor Station {
                                                            warehouse: configuration.warehouse))
     }
 
+    /// The quantity a label states in (30) or (37), if any.
+    static func labelledQuantity(_ resolution: Resolution) -> Decimal? {
+        resolution.scan.elements.first { $0.ai == "30" || $0.ai == "37" }.flatMap { Decimal(string: $0.value) }
+    }
+
     /// Warnings that stop goods from moving.
     static func blocks(_ kind: ResolutionWarning.Kind) -> Bool {
         [.blocked, .expired, .quarantined, .unknownProduct, .unknownLotSerial, .retiredNumber, .expiryMismatch, .lotMismatch]

@@ -133,12 +133,7 @@ public struct StationService: Service {
             } catch {
                 logger.error("scanner failed: \(error); opening it again in \(pause)", metadata: ["device": "\(scanner.name)"])
             }
-            let wait = pause
-            do {
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
-            } catch {
-                return
-            }
+            if !(await self.pause(pause)) { return }
             pause = min(pause * 2, .seconds(30))
         }
     }
