@@ -43,7 +43,15 @@ actor ConnectionPool<Connection: Sendable> {
     private func acquire() async throws -> Connection {
         while true {
             guard !closed else { throw StoreError(.closed, "the database has been closed") }
-            if let connection = idle.popLast() { return connection }
+            if let connection = idle.popLast() {
+                // The server may have closed it while it sat idle (a restart): open another.
+                guard isUsable(connection) else {
+                    await close(connection)
+                    forget()
+                    continue
+                }
+                return connection
+            }
             if count < maximum {
                 count += 1
                 let connection: Connection
@@ -69,10 +77,9 @@ actor ConnectionPool<Connection: Sendable> {
 
     private func release(_ connection: Connection) async {
         if closed || !isUsable(connection) {
+            // A waiter now opens a new connection instead of getting the broken one.
             await close(connection)
             forget()
-            // A waiter now gets a new connection instead of the broken one.
-            if !closed, !waiters.isEmpty { waiters.removeFirst().resume(returning: nil) }
             return
         }
         if !waiters.isEmpty {
@@ -82,9 +89,14 @@ actor ConnectionPool<Connection: Sendable> {
         }
     }
 
-    /// One connection fewer; the last one lets a waiting shutdown finish.
+    /// One connection fewer. A caller waiting for a connection now opens one itself: without
+    /// this, callers that queued while every open failed (the server down) would wait forever.
+    /// The last one lets a waiting shutdown finish.
     private func forget() {
         count -= 1
+        if !closed, !waiters.isEmpty {
+            waiters.removeFirst().resume(returning: nil)
+        }
         if closed, count == 0 {
             for shutdown in drained { shutdown.resume() }
             drained.removeAll()

@@ -80,7 +80,7 @@ public final class PostgresStore: SQLStore {
             } catch {
                 if Task.isCancelled { return }
                 // The server restarted, or the network dropped: listen again; meanwhile workers poll.
-                logger.warning("listening on \(channel) at \(location) failed: \(error); again in \(pause)")
+                logger.warning("listening on \(channel) at \(location) failed: \(DatabaseErrors.readable(error) ?? "\(error)"); again in \(pause)")
             }
             try? await Task.sleep(for: pause)
             pause = min(pause * 2, .seconds(10))

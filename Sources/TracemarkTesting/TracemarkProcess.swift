@@ -51,3 +51,22 @@ public struct TracemarkProcess: Sendable {
         return (kills, await last.ended.value)
     }
 }
+
+extension TracemarkProcess {
+    /// Kills the process unless it has ended: for a test's `defer`, so that a failed expectation
+    /// never leaves a service running after the test.
+    public func killIfRunning() {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+
+    /// Sends `signal` and returns the exit status, or nil (after killing it) when the process
+    /// had not ended once `eventually` gave up: a hang is reported, never waited on forever.
+    public func stop(_ signal: Int32 = SIGTERM) async throws -> Int32? {
+        kill(process.processIdentifier, signal)
+        guard try await eventually({ !process.isRunning }) else {
+            killIfRunning()
+            return nil
+        }
+        return await ended.value
+    }
+}

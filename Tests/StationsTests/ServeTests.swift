@@ -51,6 +51,7 @@ import Testing
 
         let serve = try TracemarkProcess.launch(["serve", "--config", file.path],
                                                 environment: ["TRACEMARK_TEMPLATES": Repository.templates.path])
+        defer { serve.killIfRunning() }
         // The station is up once its scanner accepts a connection (an empty one is no scan).
         #expect(try await eventually { LoopbackSocket.send([], to: port) })
         let scans = "(01)09501101530003(17)\(expiry(in: 300))(10)DOCK-A(30)12\nTM:QTY:3\n(01)09501101530003(17)\(expiry(in: 300))(10)DOCK-B\nTM:DONE\n"
@@ -82,6 +83,7 @@ import Testing
         try configuration(database: database.location, port: port, folder: database.folder).write(to: file, atomically: true, encoding: .utf8)
         let serve = try TracemarkProcess.launch(["serve", "--config", file.path],
                                                 environment: ["TRACEMARK_TEMPLATES": Repository.templates.path])
+        defer { serve.killIfRunning() }
         #expect(try await eventually { LoopbackSocket.send([], to: port) })
         let stream = (1...1000).map { "(01)09501101530003(17)\(expiry(in: 300))(10)K\($0)(30)1\n" }.joined()
         #expect(LoopbackSocket.send(Array(stream.utf8), to: port))
@@ -161,9 +163,11 @@ extension ServeTests {
         try configuration(database: database.location, port: first, folder: database.folder).write(to: fileA, atomically: true, encoding: .utf8)
         try configuration(database: database.location, port: second, folder: database.folder).write(to: fileB, atomically: true, encoding: .utf8)
         let a = try TracemarkProcess.launch(["serve", "--config", fileA.path], environment: environment)
+        defer { a.killIfRunning() }
         #expect(try await eventually { LoopbackSocket.send([], to: first) })
         let outputB = database.folder.appendingPathComponent("b.out")
         let b = try TracemarkProcess.launch(["serve", "--config", fileB.path], environment: environment, output: outputB)
+        defer { b.killIfRunning() }
         let standing = try await eventually {
             ((try? String(contentsOf: outputB, encoding: .utf8)) ?? "").contains("station dock-1 is run by another process: pid \(a.process.processIdentifier)")
         }
@@ -189,6 +193,33 @@ extension ServeTests {
 }
 
 extension ServeTests {
+    /// The database server stops under a running service: the service rides it out (workers and
+    /// listeners retry), and TERM still stops it at once rather than leaving it waiting for a
+    /// database that does not come back.
+    @Test(.enabled(if: Backend.postgresURL != nil, "needs the PostgreSQL server binaries"))
+    func termStopsTheServiceWhileTheDatabaseIsDown() async throws {
+        let server = try await PrivatePostgres.start()
+        var stopped = false
+        defer { if !stopped { Task { await server.stop() } } }
+        #expect(try await Command.tracemark(["demo", "--db", server.url]).status == 0)
+        let folder = server.folder.deletingLastPathComponent()
+        let port = try LoopbackSocket.freePort()
+        let file = folder.appendingPathComponent("serve.yaml")
+        try configuration(database: server.url, port: port, folder: folder).write(to: file, atomically: true, encoding: .utf8)
+        let serve = try TracemarkProcess.launch(["serve", "--config", file.path], environment: ["TRACEMARK_TEMPLATES": Repository.templates.path])
+        defer { serve.killIfRunning() }
+        #expect(try await eventually { LoopbackSocket.send([], to: port) })
+
+        await server.stop()
+        stopped = true
+        // A scan while the database is away is refused, and the station goes on reading.
+        #expect(LoopbackSocket.send(Array("(01)09501101530003(17)\(expiry(in: 300))(10)AWAY-1\n".utf8), to: port))
+        #expect(try await eventually { LoopbackSocket.send([], to: port) })
+        #expect(serve.process.isRunning)
+        let status = try await serve.stop()
+        #expect(status == 0, "serve did not stop on TERM with its database down")
+    }
+
     /// A look-up station fed by a serial scanner (a real pseudo-terminal): each scan is resolved
     /// and logged with its device, and nothing else is written.
     @Test func aSerialScannerFeedsALookUpStation() async throws {
@@ -206,6 +237,7 @@ extension ServeTests {
                 scanners: ["serial:\(terminal.slavePath)?baud=9600&end=cr"]
             """.write(to: file, atomically: true, encoding: .utf8)
         let serve = try TracemarkProcess.launch(["serve", "--config", file.path])
+        defer { serve.killIfRunning() }
         // The station has the port once it has made it raw.
         #expect(try await eventually { terminal.isRaw })
         terminal.write("(01)09501101530003(10)NOT-THERE\r")
@@ -230,6 +262,7 @@ extension ServeTests {
         let file = database.folder.appendingPathComponent("serve.yaml")
         try configuration(database: database.location, port: port, folder: database.folder).write(to: file, atomically: true, encoding: .utf8)
         let serve = try TracemarkProcess.launch(["serve", "--config", file.path], environment: ["TRACEMARK_TEMPLATES": Repository.templates.path])
+        defer { serve.killIfRunning() }
         #expect(try await eventually { LoopbackSocket.send([], to: port) })
         #expect(LoopbackSocket.send(Array("(01)09501101530003(17)\(expiry(in: -5))(10)OLD-7(30)3\nTM:DONE\n".utf8), to: port))
         #expect(try await eventually {
