@@ -24,6 +24,7 @@ run: build
 	@echo "  printf 'TM:DONE\\n' > /dev/tcp/127.0.0.1/7002"
 	@echo "Look a code up at lookup-1: printf '(01)09501101530003(10)LOT42\\n' > /dev/tcp/127.0.0.1/7001"
 	@echo "Labels appear in ./labels; every scan is in the scan log (table station_scans of tracemark.sqlite)."
+	@echo "HTTP API on http://127.0.0.1:8080/api/v1 (openapi.yaml there); a token: $(SWIFT) run --skip-build tracemark token create --name me --role admin"
 	$(SWIFT) run --skip-build tracemark serve --config Config/demo.yaml
 
 # Builds, starts a throw-away PostgreSQL and a private cupsd on loopback, runs every test (the

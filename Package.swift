@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "Labels", targets: ["Labels"]),
         .library(name: "Printing", targets: ["Printing"]),
         .library(name: "Stations", targets: ["Stations"]),
+        .library(name: "Server", targets: ["Server"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -34,9 +35,15 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        // The HTTP API. Without swift-configuration (its default trait): the service reads its own YAML.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: ["FullFoundation"]),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         .target(name: "GS1", swiftSettings: swiftSettings),
+        // What a failure is called and which HTTP and exit status it gets: stated once per error
+        // type, read by the command line and the HTTP API alike.
+        .target(name: "Problems", swiftSettings: swiftSettings),
         // POSIX plumbing the I/O targets share (package access, not a product): a monotonic
         // clock, descriptor flags, errno text, and the one way to run work off the cooperative pool.
         .target(name: "TracemarkSystem", swiftSettings: swiftSettings),
@@ -44,7 +51,7 @@ let package = Package(
         .target(
             name: "Devices",
             dependencies: [
-                "CLibUSB", "TracemarkSystem",
+                "CLibUSB", "TracemarkSystem", "Problems",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -61,7 +68,7 @@ let package = Package(
         .target(
             name: "Labels",
             dependencies: [
-                "GS1", "CZint", "CPNG", "CFreeType", "CZBar", "CDmtx",
+                "GS1", "CZint", "CPNG", "CFreeType", "CZBar", "CDmtx", "Problems",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
@@ -72,7 +79,7 @@ let package = Package(
         .target(
             name: "Printing",
             dependencies: [
-                "Store", "CCUPS", "TracemarkSystem",
+                "Store", "CCUPS", "TracemarkSystem", "Problems",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -108,6 +115,7 @@ let package = Package(
         .target(
             name: "Store",
             dependencies: [
+                "Problems",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -123,16 +131,34 @@ let package = Package(
         .target(
             name: "Registry",
             dependencies: [
-                "GS1", "Store",
+                "GS1", "Store", "Problems",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SQLKit", package: "sql-kit"),
             ],
             swiftSettings: swiftSettings
         ),
+        // The HTTP API: a thin face over Stations and Registry, as the command line is.
+        .target(
+            name: "Server",
+            dependencies: [
+                "GS1", "Store", "Registry", "Labels", "Printing", "Stations", "Problems",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "tracemark",
             dependencies: [
+                "Server",
+                "Problems",
                 "GS1",
                 "Store",
                 "Registry",
@@ -215,6 +241,15 @@ let package = Package(
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: [
+                "Server", "Stations", "Registry", "Printing", "PrinterSimulator", "Store", "TracemarkTesting",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -26,11 +26,12 @@ packages=(
     cups                            # printing: the sample label drivers (drv:///sample.drv/zebra.ppd, rastertolabel)
     cups-filters                    # printing: imagetoraster, which PNG jobs go through before the label driver
     lprint                          # printing benchmark: LPrint, the peer label-printer application
+    curl                            # HTTP API tests: the client
 )
 # The oracle's Python packages (PyPI), installed for the python3 on PATH.
-# zebrafy is the label benchmarks' peer for ^GF conversion.
-python_packages=(zxing-cpp zplkit pillow zebrafy)
-python_modules=(zxingcpp zplkit PIL zebrafy)
+# zebrafy is the label benchmarks' peer for ^GF conversion; schemathesis tests the HTTP API against its OpenAPI document.
+python_packages=(zxing-cpp zplkit pillow zebrafy schemathesis)
+python_modules=(zxingcpp zplkit PIL zebrafy schemathesis)
 
 packages+=("$@")
 

@@ -1,3 +1,4 @@
+public import Problems
 /// An error of the Devices target: what failed, on which device, and what to do about it.
 public struct DevicesError: Error, Hashable, Sendable, CustomStringConvertible {
     /// What kind of failure this is; new codes can be added without breaking callers.
@@ -46,4 +47,27 @@ public struct DevicesError: Error, Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { message }
+}
+
+extension DevicesError: ReportableError {
+    public var problemCode: String { ProblemCode.kebab("\(code)") }
+    public var problemDetail: String { message }
+    public var httpStatus: Int { code.statuses.http }
+    public var exitStatus: Int32 { code.statuses.exit }
+}
+
+extension DevicesError.Code {
+    /// The HTTP status and the exit status of this code: the one mapping both faces use.
+    var statuses: (http: Int, exit: Int32) {
+        switch base {
+        case .invalidAddress: (422, 64)
+        case .invalidConfiguration: (422, 64)
+        case .noDevice: (503, 69)
+        case .permissionDenied: (403, 77)
+        case .deviceBusy: (409, 69)
+        case .io: (503, 69)
+        case .usb: (503, 69)
+        case .unsupported: (501, 69)
+        }
+    }
 }

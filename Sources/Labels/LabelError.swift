@@ -1,3 +1,4 @@
+public import Problems
 /// An error of the Labels target: a template that cannot be loaded, data that cannot be put on a
 /// label, or an output that cannot be produced.
 public struct LabelError: Error, Hashable, Sendable, CustomStringConvertible {
@@ -65,5 +66,30 @@ public struct LabelError: Error, Hashable, Sendable, CustomStringConvertible {
         if let line { prefix += (prefix.isEmpty ? "line \(line)" : ":\(line)") }
         if let element { prefix += (prefix.isEmpty ? "" : ": ") + element }
         return prefix.isEmpty ? message : "\(prefix): \(message)"
+    }
+}
+
+extension LabelError: ReportableError {
+    public var problemCode: String { ProblemCode.kebab("\(code)") }
+    public var problemDetail: String { description }
+    public var httpStatus: Int { code.statuses.http }
+    public var exitStatus: Int32 { code.statuses.exit }
+}
+
+extension LabelError.Code {
+    /// The HTTP status and the exit status of this code: the one mapping both faces use.
+    var statuses: (http: Int, exit: Int32) {
+        switch base {
+        case .syntax: (422, 1)
+        case .unknownElement: (422, 1)
+        case .unknownProperty: (422, 1)
+        case .invalidValue: (422, 1)
+        case .missingField: (422, 1)
+        case .unencodable: (422, 1)
+        case .missingImage: (422, 1)
+        case .unsupported: (422, 1)
+        case .io: (500, 1)
+        case .unverified: (422, 1)
+        }
     }
 }

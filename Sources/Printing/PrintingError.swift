@@ -1,3 +1,4 @@
+public import Problems
 /// What went wrong while configuring a printer, spooling or sending a job.
 ///
 /// Expected printer conditions (paper out, paused, head open) are ``PrinterStatus`` values, not
@@ -62,4 +63,31 @@ public struct PrintingError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String { message }
+}
+
+extension PrintingError: ReportableError {
+    public var problemCode: String { ProblemCode.kebab("\(code)") }
+    public var problemDetail: String { message }
+    public var httpStatus: Int { code.statuses.http }
+    public var exitStatus: Int32 { code.statuses.exit }
+}
+
+extension PrintingError.Code {
+    /// The HTTP status and the exit status of this code: the one mapping both faces use.
+    var statuses: (http: Int, exit: Int32) {
+        switch base {
+        case .invalidConfiguration: (422, 64)
+        case .notFound: (404, 1)
+        case .unreachable: (503, 69)
+        case .notReady: (503, 69)
+        case .interrupted: (502, 69)
+        case .timeout: (504, 69)
+        case .cups: (502, 69)
+        case .io: (500, 1)
+        case .invalidState: (409, 1)
+        case .database: (503, 69)
+        case .invalidRequest: (422, 1)
+        case .leaseLost: (409, 1)
+        }
+    }
 }

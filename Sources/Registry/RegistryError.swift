@@ -1,3 +1,4 @@
+public import Problems
 /// An error of the registry: what failed, on which product, lot, serial or series, and what to do.
 ///
 /// Expected outcomes (a lot that is not found by a look-up, say) are values, not errors; errors are
@@ -49,5 +50,29 @@ public struct RegistryError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         guard let cause else { return message }
         return "\(message) (\(String(describing: cause)))"
+    }
+}
+
+extension RegistryError: ReportableError {
+    public var problemCode: String { ProblemCode.kebab("\(code)") }
+    public var problemDetail: String { message }
+    public var httpStatus: Int { code.statuses.http }
+    public var exitStatus: Int32 { code.statuses.exit }
+}
+
+extension RegistryError.Code {
+    /// The HTTP status and the exit status of this code: the one mapping both faces use.
+    var statuses: (http: Int, exit: Int32) {
+        switch base {
+        case .invalidInput: (422, 1)
+        case .notFound: (404, 1)
+        case .duplicate: (409, 1)
+        case .conflict: (409, 1)
+        case .counterExhausted: (409, 1)
+        case .numberRetired: (409, 1)
+        case .databaseLocked: (503, 69)
+        case .database: (503, 69)
+        case .unsupportedDatabase: (500, 69)
+        }
     }
 }

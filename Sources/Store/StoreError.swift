@@ -1,3 +1,4 @@
+public import Problems
 /// What went wrong reaching or using the database, before any rule of the registry or the spool
 /// was asked: the file or server cannot be reached, the database is locked, the location is not
 /// one Tracemark reads.
@@ -34,4 +35,23 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String { message }
+}
+
+extension StoreError: ReportableError {
+    public var problemCode: String { ProblemCode.kebab("\(code)") }
+    public var problemDetail: String { message }
+    public var httpStatus: Int { code.statuses.http }
+    public var exitStatus: Int32 { code.statuses.exit }
+}
+
+extension StoreError.Code {
+    /// The HTTP status and the exit status of this code: the one mapping both faces use.
+    var statuses: (http: Int, exit: Int32) {
+        switch base {
+        case .locked: (503, 69)
+        case .unavailable: (503, 69)
+        case .unsupported: (500, 69)
+        case .closed: (503, 69)
+        }
+    }
 }

@@ -3,6 +3,7 @@ import Devices
 import Foundation
 import Labels
 import Printing
+import Problems
 import Registry
 import Store
 
@@ -26,7 +27,7 @@ struct Tracemark: AsyncParsableCommand {
             DevicesCommand.self, ScanCommand.self,
             RenderCommand.self, TemplatesCommand.self,
             PrintCommand.self, JobsCommand.self, PrintersCommand.self,
-            ServeCommand.self, StationCommand.self,
+            ServeCommand.self, StationCommand.self, TokenCommand.self,
         ]
     )
 
@@ -39,32 +40,10 @@ struct Tracemark: AsyncParsableCommand {
             } else {
                 try command.run()
             }
-        } catch let error as RegistryError {
-            FileHandle.standardError.write(Data("tracemark: \(error.message)\n".utf8))
-            switch error.code {
-            case .databaseLocked, .database, .unsupportedDatabase: Foundation.exit(69)
-            default: Foundation.exit(1)
-            }
-        } catch let error as StoreError {
-            FileHandle.standardError.write(Data("tracemark: \(error.message)\n".utf8))
-            Foundation.exit(69)
-        } catch let error as DevicesError {
-            FileHandle.standardError.write(Data("tracemark: \(error.message)\n".utf8))
-            switch error.code {
-            case .invalidAddress, .invalidConfiguration: Foundation.exit(64)
-            case .permissionDenied: Foundation.exit(77)
-            default: Foundation.exit(69)
-            }
-        } catch let error as PrintingError {
-            FileHandle.standardError.write(Data("tracemark: \(error.message)\n".utf8))
-            switch error.code {
-            case .invalidConfiguration: Foundation.exit(64)
-            case .unreachable, .notReady, .interrupted, .timeout, .cups, .database: Foundation.exit(69)
-            default: Foundation.exit(1)
-            }
-        } catch let error as LabelError {
-            FileHandle.standardError.write(Data("tracemark: \(error)\n".utf8))
-            Foundation.exit(1)
+        } catch let error as any ReportableError {
+            // One mapping for every face: the error type states its exit status beside its code.
+            FileHandle.standardError.write(Data("tracemark: \(error.problemDetail)\n".utf8))
+            Foundation.exit(error.exitStatus)
         } catch {
             if let readable = DatabaseErrors.readable(error) {
                 FileHandle.standardError.write(Data("tracemark: \(readable)\n".utf8))

@@ -41,7 +41,7 @@ final class EventCollector: Sendable {
 
     /// Waits until `count` scans arrived (or the sequence ended), at most `timeout`.
     @discardableResult
-    func waitFor(_ count: Int, timeout: Duration = .seconds(10)) async throws -> [ScanEvent] {
+    func waitFor(_ count: Int, timeout: Duration = .seconds(120)) async throws -> [ScanEvent] {
         let clock = ContinuousClock()
         let end = clock.now + timeout
         while all.count < count && !finished && clock.now < end {
@@ -51,7 +51,7 @@ final class EventCollector: Sendable {
     }
 
     /// Waits until the sequence ended, at most `timeout`.
-    func waitForEnd(timeout: Duration = .seconds(10)) async throws {
+    func waitForEnd(timeout: Duration = .seconds(120)) async throws {
         let clock = ContinuousClock()
         let end = clock.now + timeout
         while !finished && clock.now < end { try await Task.sleep(for: .milliseconds(10)) }

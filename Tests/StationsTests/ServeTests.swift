@@ -11,6 +11,7 @@ import Testing
     func configuration(database: String, port: Int, folder: URL) -> String {
         """
         database: "\(database)"
+        http: {listen: "127.0.0.1:0"}
         printers:
           dock-label: {uri: "file://\(folder.appendingPathComponent("labels").path)", language: zpl, dpi: 203}
         stations:
@@ -230,6 +231,7 @@ extension ServeTests {
         let file = database.folder.appendingPathComponent("serial.yaml")
         try """
             database: "\(database.location)"
+            http: {listen: "127.0.0.1:0"}
             stations:
               look-1:
                 kind: lookup

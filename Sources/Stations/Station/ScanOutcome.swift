@@ -12,8 +12,13 @@ public struct StationScan: Sendable {
     /// A client's id for the scan: the same id at the same station acts once.
     public var scanID: String?
     public var time: Date
+    /// Who sent it, when a client signed in sent it (an API token's name, an operator's
+    /// session); else the operator signed in at the station with `TM:OP`.
+    public var user: String?
 
-    public init(data: [UInt8], symbologyIdentifier: String? = nil, device: String, scanID: String? = nil, time: Date = Date()) {
+    public init(data: [UInt8], symbologyIdentifier: String? = nil, device: String, scanID: String? = nil, time: Date = Date(),
+                user: String? = nil) {
+        self.user = user
         self.data = data
         self.symbologyIdentifier = symbologyIdentifier
         self.device = device

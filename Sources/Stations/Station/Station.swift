@@ -13,13 +13,18 @@ public import Store
 /// An actor: a station's scans are handled one at a time, in the order they arrive, whichever
 /// scanner or client sent them. Several stations share one registry and one spool.
 public actor Station {
-    public let configuration: StationConfiguration
+    public nonisolated let configuration: StationConfiguration
     let registry: Registry
     let spool: Spool
     let parser: GS1Parser
     let logger: Logger
     /// The operator signed in with `TM:OP:<badge>`, kept for the next tasks.
     var signedIn = ""
+    /// Whether this process holds the station's claim (``StationService``): clients of the HTTP
+    /// API send their scans to the process that runs the station.
+    public private(set) var isHeldHere = false
+
+    public func setHeldHere(_ held: Bool) { isHeldHere = held }
 
     /// Opens a station on a registry and its spool, creating the stations' tables if needed.
     public init(_ configuration: StationConfiguration, registry: Registry, spool: Spool,
@@ -154,7 +159,7 @@ public actor Station {
             INSERT INTO station_scans (station, device, scan_key, raw, symbology, operator, at, verdict, reasons, action,
                                        task_id, document, jobs, next)
             VALUES (\(bind: configuration.name), \(bind: scan.device), \(bind: scan.scanID), \(bind: Data(scan.data)),
-                    \(bind: scan.symbologyIdentifier), \(bind: operatorName), \(bind: Timestamp.string(scan.time)),
+                    \(bind: scan.symbologyIdentifier), \(bind: scan.user ?? operatorName), \(bind: Timestamp.string(scan.time)),
                     \(bind: outcome.verdict.rawValue), \(bind: reasons), \(bind: outcome.action), \(bind: task),
                     \(bind: outcome.document), \(bind: jobs), \(bind: outcome.next))
             RETURNING id

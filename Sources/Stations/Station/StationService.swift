@@ -74,8 +74,14 @@ public struct StationService: Service {
                 if !(await pause(claimDuration / 3)) { return }
                 continue
             }
+            await station.setHeldHere(true)
             let lost = await withTaskGroup(of: Bool.self) { group in
                 group.addTask {
+                    if scanners.isEmpty {
+                        // A station that only clients of the HTTP API feed: held until shutdown.
+                        try? await gracefulShutdown()
+                        return false
+                    }
                     await withTaskGroup(of: Void.self) { readers in
                         for scanner in scanners { readers.addTask { await read(scanner) } }
                     }
@@ -97,6 +103,7 @@ public struct StationService: Service {
                 group.cancelAll()
                 return first
             }
+            await station.setHeldHere(false)
             if lost {
                 logger.error("another process took the station over: its scanners are closed until it is free again")
                 continue

@@ -5,6 +5,7 @@ import Labels
 import Logging
 import Printing
 import Registry
+import Server
 import ServiceLifecycle
 import Stations
 import Store
@@ -151,8 +152,10 @@ struct ServeCommand: AsyncParsableCommand {
     private func serve(_ configuration: ServeConfiguration, stations: [StationConfiguration], registry: Registry, spool: Spool,
                        logger: Logger) async throws {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        var running: [Station] = []
         for (entry, stationConfiguration) in zip(configuration.stations, stations) {
             let station = try await Station(stationConfiguration, registry: registry, spool: spool)
+            running.append(station)
             var deviceLogger = Logger(label: "tracemark.devices")
             deviceLogger[metadataKey: "station"] = .string(entry.name)
             let keyboard = KeyboardDecoder.Options(layout: KeyboardLayout.named(entry.layout) ?? .us)
@@ -178,6 +181,14 @@ struct ServeCommand: AsyncParsableCommand {
             options.pollInterval = .milliseconds(200)
             services.append(.init(service: PrinterWorkers(spool: spool, printers: printers, options: options,
                                                           logger: Logger(label: "tracemark.printing"))))
+        }
+        if let address = configuration.httpAddress {
+            let templates = configuration.templates.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? TemplateLocation.folder
+            let environment = APIEnvironment(registry: registry, spool: spool, stations: running, templates: templates,
+                                             tokens: try await APITokens(store: registry.store))
+            services.append(.init(service: APIServer(environment: environment, host: address.host, port: address.port) { port in
+                FileHandle.standardOutput.write(Data("HTTP API on http://\(address.host):\(port)/api/v1 (tokens: tracemark token create)\n".utf8))
+            }))
         }
         print("serving; TERM or Ctrl+C stops")
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -43,6 +43,14 @@ struct ServeConfiguration {
     var database: String
     var httpListen: String
     var templates: String?
+
+    /// `http.listen` as host and port (port 0: any free port, printed at start).
+    var httpAddress: (host: String, port: Int)? {
+        guard let colon = httpListen.lastIndex(of: ":"), let port = Int(httpListen[httpListen.index(after: colon)...]),
+              (0...65535).contains(port) else { return nil }
+        let host = String(httpListen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        return host.isEmpty ? nil : (host, port)
+    }
     var printers: [PrinterEntry] = []
     var stations: [StationEntry] = []
 
@@ -104,7 +112,12 @@ struct ServeConfiguration {
                 guard let http = value.mapping else { problem(value, "http must be a mapping, e.g. {listen: \"127.0.0.1:8080\"}"); continue }
                 for (field, setting) in http {
                     if field.string == "listen" {
-                        if let listen = scalar(setting, "http.listen") { configuration.httpListen = listen }
+                        if let listen = scalar(setting, "http.listen") {
+                            configuration.httpListen = listen
+                            if configuration.httpAddress == nil {
+                                problem(setting, "http.listen \"\(listen)\" is not HOST:PORT, e.g. 127.0.0.1:8080 (behind a reverse proxy for TLS)")
+                            }
+                        }
                     } else {
                         problem(field, "unknown key http.\(field.string ?? "?"): http takes listen")
                     }

@@ -1,0 +1,93 @@
+import Foundation
+import Labels
+import Printing
+public import Problems
+import Registry
+import Store
+
+/// A refusal of the API's own (a missing token, a body too large, a bad parameter), reported
+/// like every other ``ReportableError``.
+public struct APIProblem: ReportableError, CustomStringConvertible {
+    public let problemCode: String
+    public let problemDetail: String
+    public let httpStatus: Int
+    public var exitStatus: Int32 { httpStatus >= 500 ? 69 : 1 }
+    /// Headers the answer carries (`WWW-Authenticate`, `Retry-After`).
+    public var headers: [String: String] = [:]
+
+    public init(_ status: Int, _ code: String, _ detail: String, headers: [String: String] = [:]) {
+        self.httpStatus = status
+        self.problemCode = code
+        self.problemDetail = detail
+        self.headers = headers
+    }
+
+    public var description: String { "\(httpStatus) \(problemCode): \(problemDetail)" }
+
+    static func badRequest(_ detail: String) -> APIProblem { APIProblem(400, "bad-request", detail) }
+}
+
+/// An RFC 9457 problem document: `type`, `title`, `status`, `detail`, and the stable `code`.
+struct ProblemDocument: Codable, Sendable {
+    var type: String
+    var title: String
+    var status: Int
+    var detail: String
+    var code: String
+    var instance: String?
+
+    init(_ error: any ReportableError, instance: String?) {
+        self.code = error.problemCode
+        self.type = "urn:tracemark:problem:\(error.problemCode)"
+        self.title = ProblemDocument.title(error.httpStatus)
+        self.status = error.httpStatus
+        self.detail = error.problemDetail
+        self.instance = instance
+    }
+
+    /// Any error as a problem: Tracemark's own with their code and status; a driver's readable
+    /// database error as 503; anything else as 500 without its insides.
+    static func reportable(_ error: any Error) -> any ReportableError {
+        if let error = error as? any ReportableError { return error }
+        if let readable = DatabaseErrors.readable(error) { return APIProblem(503, "database", readable) }
+        if let error = error as? DecodingError { return APIProblem.badRequest("the body is not what this operation takes: \(Self.describe(error))") }
+        return APIProblem(500, "internal", "the server failed; its log has the details")
+    }
+
+    private static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            return "\(path(context).isEmpty ? "" : path(context) + ".")\(key.stringValue) is missing"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            return "\(path(context)): \(context.debugDescription)"
+        case .dataCorrupted(let context):
+            return path(context).isEmpty ? "not valid JSON" : "\(path(context)): \(context.debugDescription)"
+        @unknown default:
+            return "\(error)"
+        }
+    }
+
+    static func title(_ status: Int) -> String {
+        switch status {
+        case 400: "Bad Request"
+        case 401: "Unauthorized"
+        case 403: "Forbidden"
+        case 404: "Not Found"
+        case 409: "Conflict"
+        case 412: "Precondition Failed"
+        case 413: "Content Too Large"
+        case 422: "Unprocessable Content"
+        case 428: "Precondition Required"
+        case 429: "Too Many Requests"
+        case 500: "Internal Server Error"
+        case 501: "Not Implemented"
+        case 502: "Bad Gateway"
+        case 503: "Service Unavailable"
+        case 504: "Gateway Timeout"
+        default: "Error"
+        }
+    }
+}

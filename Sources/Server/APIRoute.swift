@@ -1,0 +1,128 @@
+import Foundation
+import Hummingbird
+import Problems
+
+/// One operation of the API: its method and path (OpenAPI style, `{id}`), the role it needs
+/// (none: open to anyone who can reach the port), and what it does. The router, the role check
+/// and the test that holds the OpenAPI document to the server all read this one table.
+public struct APIRoute: Sendable {
+    public enum Method: String, Sendable, CaseIterable {
+        case get = "GET", post = "POST", put = "PUT", patch = "PATCH", delete = "DELETE"
+    }
+
+    public let method: Method
+    public let path: String
+    public let role: Role?
+    public let operationID: String
+    let handler: @Sendable (APICall) async throws -> APIResponse
+
+    init(_ method: Method, _ path: String, _ operationID: String, role: Role?,
+         _ handler: @escaping @Sendable (APICall) async throws -> APIResponse) {
+        self.method = method
+        self.path = path
+        self.role = role
+        self.operationID = operationID
+        self.handler = handler
+    }
+}
+
+/// A request as an operation sees it: its parameters, body and caller, and the service's parts.
+struct APICall: Sendable {
+    let environment: APIEnvironment
+    let parameters: [String: String]
+    let query: [String: String]
+    let headers: [String: String]
+    let body: Data
+    /// The token's name: who made a write.
+    let caller: APIToken?
+    let requestID: String
+
+    func parameter(_ name: String) throws -> String {
+        guard let value = parameters[name], !value.isEmpty else { throw APIProblem.badRequest("the path has no \(name)") }
+        return value
+    }
+
+    /// The JSON body as `T`.
+    func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        guard !body.isEmpty else { throw APIProblem.badRequest("this operation takes a JSON body") }
+        return try JSONDecoder().decode(type, from: body)
+    }
+
+    var user: String { caller?.name ?? "anonymous" }
+
+    /// A free-text filter of the query: an empty value filters nothing (`?station=`).
+    func filter(_ name: String) -> String? {
+        query[name].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// Whether the client asked for CSV (a spreadsheet) rather than JSON.
+    func wantsCSV() throws -> Bool {
+        switch query["format"] {
+        case "csv": return true
+        case "json": return false
+        case nil: return (headers["accept"] ?? "").contains("text/csv")
+        case let format?: throw APIProblem.badRequest("format \(format) is not json or csv")
+        }
+    }
+}
+
+/// An answer: status, media type, bytes and extra headers. Kept whole (not streamed), so that
+/// an idempotent write's first answer can be stored and replayed byte for byte.
+struct APIResponse: Sendable {
+    var status: Int
+    var contentType: String
+    var body: Data
+    var headers: [String: String] = [:]
+    /// A body written as it goes (the event feed) instead of `body`; never stored for replay.
+    var stream: (@Sendable (inout any ResponseBodyWriter) async throws -> Void)? = nil
+
+    static func json<T: Encodable>(_ value: T, status: Int = 200) throws -> APIResponse {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return APIResponse(status: status, contentType: "application/json", body: try encoder.encode(value))
+    }
+
+    static func text(_ text: String, contentType: String, status: Int = 200) -> APIResponse {
+        APIResponse(status: status, contentType: contentType, body: Data(text.utf8))
+    }
+
+    static func problem(_ error: any Error, instance: String?) -> APIResponse {
+        let reportable = ProblemDocument.reportable(error)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let body = (try? encoder.encode(ProblemDocument(reportable, instance: instance))) ?? Data()
+        var response = APIResponse(status: reportable.httpStatus, contentType: "application/problem+json", body: body)
+        if let problem = reportable as? APIProblem { response.headers = problem.headers }
+        return response
+    }
+}
+
+/// Cursor paging: `limit` (at most ``maximum``) and an opaque `cursor` from the previous page.
+struct Page {
+    static let maximum = 500
+    let limit: Int
+    /// The id after which the page starts (lists run newest first: ids below it).
+    let before: Int64?
+
+    init(_ call: APICall, defaultLimit: Int = 50) throws {
+        let limit = try call.query["limit"].map { text -> Int in
+            guard let value = Int(text), value >= 1 else { throw APIProblem.badRequest("limit must be a whole number from 1 to \(Page.maximum)") }
+            return value
+        } ?? defaultLimit
+        guard limit <= Page.maximum else {
+            throw APIProblem(400, "page-too-large", "limit \(limit) is more than the \(Page.maximum) a page may hold: follow the cursor instead")
+        }
+        self.limit = limit
+        if let cursor = call.query["cursor"] {
+            guard cursor.count <= 18, cursor.allSatisfy({ $0.isASCII && $0.isNumber }), let id = Int64(cursor) else {
+                throw APIProblem.badRequest("cursor \(cursor) is not one this server gives out (a number)")
+            }
+            self.before = id
+        } else {
+            self.before = nil
+        }
+    }
+
+    /// The cursor of the page after one that ended with `lastID`: the lists run newest first.
+    static func cursor(after lastID: Int64) -> String { String(lastID) }
+}

@@ -1,0 +1,448 @@
+import Foundation
+import GS1
+import Hummingbird
+import NIOCore
+import ServiceLifecycle
+import Labels
+import Printing
+import Registry
+import SQLKit
+import Stations
+import Store
+
+/// Every operation of the API, in one table: the router registers these, and the test that
+/// holds the OpenAPI document to the server compares the document with them.
+public enum APIRoutes {
+    public static let all: [APIRoute] = [
+        APIRoute(.get, "/api/v1/healthz", "healthz", role: nil) { _ in try .json(["status": "alive"]) },
+        APIRoute(.get, "/api/v1/readyz", "readyz", role: nil, readyz),
+        APIRoute(.get, "/api/v1/openapi.yaml", "openapi", role: nil) { _ in
+            .text(OpenAPIDocument.yaml, contentType: "application/yaml")
+        },
+        APIRoute(.get, "/api/v1/resolve", "resolve", role: .viewer, resolve),
+        APIRoute(.get, "/api/v1/stations", "listStations", role: .viewer, listStations),
+        APIRoute(.get, "/api/v1/stations/{id}", "getStation", role: .viewer, getStation),
+        APIRoute(.post, "/api/v1/stations/{id}/scans", "postScan", role: .operator, postScan),
+        APIRoute(.post, "/api/v1/stations/{id}/scans/{scan}/confirm", "confirmScan", role: .supervisor, confirmScan),
+        APIRoute(.post, "/api/v1/stations/{id}/task/complete", "completeTask", role: .operator) { call in
+            try await control(call, "TM:DONE")
+        },
+        APIRoute(.post, "/api/v1/stations/{id}/task/cancel", "cancelTask", role: .operator) { call in
+            try await control(call, "TM:CANCEL")
+        },
+        APIRoute(.post, "/api/v1/stations/{id}/task", "openTask", role: .operator, openTask),
+        APIRoute(.get, "/api/v1/scans", "listScans", role: .viewer, listScans),
+        APIRoute(.get, "/api/v1/printers", "listPrinters", role: .viewer, listPrinters),
+        APIRoute(.get, "/api/v1/jobs/{id}", "getJob", role: .viewer, getJob),
+        APIRoute(.post, "/api/v1/templates/{name}/render", "renderTemplate", role: .operator) { call in
+            try await render(call, preview: false)
+        },
+        APIRoute(.post, "/api/v1/templates/{name}/preview", "previewTemplate", role: .viewer) { call in
+            try await render(call, preview: true)
+        },
+        APIRoute(.get, "/api/v1/events", "events", role: .viewer, events),
+        APIRoute(.get, "/api/v1/tokens", "listTokens", role: .admin) { call in try .json(try await call.environment.tokens.list()) },
+    ]
+
+    // MARK: Health
+
+    private static func readyz(_ call: APICall) async throws -> APIResponse {
+        do {
+            _ = try await call.environment.registry.store.read { db in try await db.raw("SELECT 1 AS one").first() }
+        } catch {
+            throw APIProblem(503, "not-ready", "the database does not answer: \(DatabaseErrors.readable(error) ?? "\(error)")")
+        }
+        return try .json(["status": "ready", "database": "reachable"])
+    }
+
+    // MARK: Resolve
+
+    private static func resolve(_ call: APICall) async throws -> APIResponse {
+        guard let code = call.query["code"], !code.isEmpty else { throw APIProblem.badRequest("give the scanned code: ?code=…") }
+        let days = try call.query["expiryWarningDays"].map { text -> Int in
+            guard let days = Int(text), (0...100_000).contains(days) else {
+                throw APIProblem.badRequest("expiryWarningDays must be a whole number of days from 0 to 100000")
+            }
+            return days
+        } ?? 30
+        let lenient: Bool
+        switch call.query["lenient"] {
+        case nil, "false": lenient = false
+        case "true": lenient = true
+        case let other?: throw APIProblem.badRequest("lenient must be true or false, not \(other)")
+        }
+        let parser = GS1Parser(lenient ? .lenient : .strict)
+        let resolution = try await call.environment.registry.resolve(code, parser: parser,
+            options: ResolveOptions(expiryWarningDays: days, warehouse: call.filter("warehouse")))
+        return try .json(resolution)
+    }
+
+    // MARK: Stations
+
+    private static func station(_ call: APICall) throws -> Station {
+        let name = try call.parameter("id")
+        guard let station = call.environment.stations[name] else {
+            throw APIProblem(404, "not-found", "no station \(name) is configured in this service")
+        }
+        return station
+    }
+
+    private static func listStations(_ call: APICall) async throws -> APIResponse {
+        var states: [StationState] = []
+        for name in call.environment.stations.keys.sorted() {
+            states.append(try await call.environment.stations[name]!.state())
+        }
+        return try .json(states)
+    }
+
+    private static func getStation(_ call: APICall) async throws -> APIResponse {
+        try .json(try await station(call).state())
+    }
+
+    struct ScanBody: Decodable {
+        var raw: String
+        var scanId: String?
+        var symbologyId: String?
+    }
+
+    private static func postScan(_ call: APICall) async throws -> APIResponse {
+        let body = try call.decode(ScanBody.self)
+        guard !body.raw.isEmpty else { throw APIProblem(422, "invalid-input", "raw is empty: send what the scanner read") }
+        if let id = body.symbologyId, !(id.count == 3 && id.hasPrefix("]")) {
+            throw APIProblem(422, "invalid-input", "symbologyId \(id) is not an AIM symbology identifier such as ]C1, ]d2 or ]Q3")
+        }
+        return try await scan(call, data: Array(body.raw.utf8), symbologyID: body.symbologyId, scanID: body.scanId)
+    }
+
+    /// A scan through the station, exactly as a scanner's: the same actor, rules and scan log.
+    private static func scan(_ call: APICall, data: [UInt8], symbologyID: String?, scanID: String?) async throws -> APIResponse {
+        let station = try station(call)
+        guard await station.isHeldHere else {
+            throw APIProblem(409, "station-elsewhere",
+                             "station \(station.configuration.name) is run by another tracemark process: send its scans there")
+        }
+        let outcome = await station.handle(StationScan(data: data, symbologyIdentifier: symbologyID, device: "api",
+                                                       scanID: scanID, user: call.user))
+        return try .json(outcome)
+    }
+
+    private static func control(_ call: APICall, _ code: String) async throws -> APIResponse {
+        try await scan(call, data: Array(code.utf8), symbologyID: nil, scanID: call.headers["idempotency-key"].map { "api:\($0)" })
+    }
+
+    struct OpenTaskBody: Decodable {
+        /// Picking: the customer the goods go to.
+        var customer: String
+    }
+
+    private static func openTask(_ call: APICall) async throws -> APIResponse {
+        let body = try call.decode(OpenTaskBody.self)
+        guard !body.customer.isEmpty, body.customer.count <= 64, !body.customer.contains(":") else {
+            throw APIProblem(422, "invalid-input", "customer must be a partner code without ':'")
+        }
+        return try await control(call, "TM:PICK:\(body.customer)")
+    }
+
+    struct ConfirmBody: Decodable {
+        var reason: String
+    }
+
+    private static func confirmScan(_ call: APICall) async throws -> APIResponse {
+        let station = try station(call)
+        guard let scan = Int64(try call.parameter("scan")) else { throw APIProblem.badRequest("scan must be a scan id (a number)") }
+        let body = try call.decode(ConfirmBody.self)
+        guard !body.reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw APIProblem(422, "invalid-input", "give the reason for the confirmation")
+        }
+        return try .json(try await station.confirm(scan: scan, reason: body.reason, user: call.user))
+    }
+
+    // MARK: The scan log
+
+    struct LoggedScan: Codable {
+        var id: Int64
+        var station: String
+        var device: String
+        var raw: String
+        var symbologyId: String?
+        var user: String
+        var at: String
+        var verdict: String
+        var reasons: [ScanOutcome.Reason]
+        var action: String
+        var document: String?
+        var jobs: [Int64]
+        var next: String
+    }
+
+    struct ScanPage: Codable {
+        var items: [LoggedScan]
+        var nextCursor: String?
+    }
+
+    private static func listScans(_ call: APICall) async throws -> APIResponse {
+        let page = try Page(call)
+        let station = call.filter("station"), verdict = call.query["verdict"]
+        if let verdict, ScanOutcome.Verdict(rawValue: verdict) == nil {
+            throw APIProblem.badRequest("verdict must be ok, warn or block")
+        }
+        let rows = try await call.environment.registry.store.read { db in
+            var query = SQLQueryString("SELECT id, station, device, raw, symbology, operator, at, verdict, reasons, action, document, jobs, next FROM station_scans WHERE 1 = 1")
+            if let station { query = query + " AND station = \(bind: station)" }
+            if let verdict { query = query + " AND verdict = \(bind: verdict)" }
+            if let before = page.before { query = query + " AND id < \(bind: before)" }
+            query = query + " ORDER BY id DESC LIMIT \(literal: page.limit + 1)"
+            return try await db.raw(query).all().map { row in
+                LoggedScan(id: try row.decode(column: "id", as: Int64.self), station: try row.decode(column: "station", as: String.self),
+                           device: try row.decode(column: "device", as: String.self),
+                           raw: String(decoding: try row.decode(column: "raw", as: Data.self), as: UTF8.self),
+                           symbologyId: try row.decode(column: "symbology", as: String?.self),
+                           user: try row.decode(column: "operator", as: String.self), at: try row.decode(column: "at", as: String.self),
+                           verdict: try row.decode(column: "verdict", as: String.self),
+                           reasons: (try? JSONDecoder().decode([ScanOutcome.Reason].self,
+                                                               from: Data(try row.decode(column: "reasons", as: String.self).utf8))) ?? [],
+                           action: try row.decode(column: "action", as: String.self),
+                           document: try row.decode(column: "document", as: String?.self),
+                           jobs: try row.decode(column: "jobs", as: String.self).split(separator: ",").compactMap { Int64($0) },
+                           next: try row.decode(column: "next", as: String.self))
+            }
+        }
+        let items = Array(rows.prefix(page.limit))
+        let next = rows.count > page.limit ? items.last.map { Page.cursor(after: $0.id) } : nil
+        if try call.wantsCSV() {
+            var csv = "id,station,device,raw,symbology_id,user,at,verdict,reasons,action,document,jobs,next\r\n"
+            for scan in items {
+                csv += [String(scan.id), scan.station, scan.device, scan.raw, scan.symbologyId ?? "", scan.user, scan.at, scan.verdict,
+                        scan.reasons.map(\.code).joined(separator: " "), scan.action, scan.document ?? "",
+                        scan.jobs.map(String.init).joined(separator: " "), scan.next].map(CSV.field).joined(separator: ",") + "\r\n"
+            }
+            var response = APIResponse.text(csv, contentType: "text/csv; charset=utf-8")
+            if let next { response.headers["Link"] = "<?cursor=\(next)>; rel=\"next\"" }
+            return response
+        }
+        return try .json(ScanPage(items: items, nextCursor: next))
+    }
+
+    // MARK: Printers and jobs
+
+    struct PrinterView: Codable {
+        var name: String
+        var uri: String
+        var language: String
+        var dpi: Int
+        var state: String
+        var stateMessage: String
+        var stateAt: String?
+        var queued: Int
+        var held: Int
+    }
+
+    private static func listPrinters(_ call: APICall) async throws -> APIResponse {
+        let printers = try await call.environment.spool.printers().map { printer in
+            PrinterView(name: printer.config.name, uri: printer.config.uri, language: printer.config.language.rawValue,
+                        dpi: printer.config.dpi, state: printer.state, stateMessage: printer.stateMessage, stateAt: printer.stateAt,
+                        queued: printer.queued, held: printer.held)
+        }
+        return try .json(printers)
+    }
+
+    struct JobView: Codable {
+        var id: Int64
+        var printer: String
+        var state: String
+        var language: String
+        var labels: Int
+        var copies: Int
+        var printedLabels: Int
+        var template: String?
+        var requestedBy: String
+        var reason: String
+        var reference: String
+        var attempts: Int
+        var error: String
+        var possiblyDuplicated: Bool
+        var reprintOf: Int64?
+        var confirmed: Bool
+        var createdAt: String
+        var sentAt: String?
+        var finishedAt: String?
+    }
+
+    private static func getJob(_ call: APICall) async throws -> APIResponse {
+        guard let id = Int64(try call.parameter("id")) else { throw APIProblem.badRequest("a job id is a number") }
+        let job = try await call.environment.spool.job(id)
+        return try .json(JobView(id: job.id, printer: job.printer, state: job.state.rawValue, language: job.language.rawValue,
+                                 labels: job.labelCount, copies: job.copies, printedLabels: job.printedLabels, template: job.template,
+                                 requestedBy: job.requestedBy, reason: job.reason, reference: job.reference, attempts: job.attempts,
+                                 error: job.error, possiblyDuplicated: job.possiblyDuplicated, reprintOf: job.reprintOf,
+                                 confirmed: job.confirmed, createdAt: job.createdAt, sentAt: job.sentAt, finishedAt: job.finishedAt))
+    }
+
+    // MARK: Events
+
+    /// Server-Sent Events: scan verdicts (and the tasks they open, post and cancel) and print job
+    /// state changes, filtered by `station` or `printer`; `Last-Event-ID` resumes after an event
+    /// still in the logs. A comment line every heartbeat keeps a silent connection visibly alive.
+    private static func events(_ call: APICall) async throws -> APIResponse {
+        let feed = EventFeed(store: call.environment.registry.store)
+        let filter = EventFeed.Filter(station: call.filter("station"), printer: call.filter("printer"))
+        let start: EventFeed.Cursor
+        if let last = call.headers["last-event-id"] ?? call.query["lastEventId"] {
+            guard let cursor = EventFeed.Cursor(last) else {
+                throw APIProblem.badRequest("Last-Event-ID \(last) is not an event id this server gave out")
+            }
+            start = cursor
+        } else {
+            start = try await feed.now()
+        }
+        let clients = call.environment.feedClients, limits = call.environment.limits
+        guard clients.enter() else {
+            throw APIProblem(503, "too-many-clients", "\(clients.maximum) clients follow the events already: try again later",
+                             headers: ["Retry-After": "5"])
+        }
+        var response = APIResponse(status: 200, contentType: "text/event-stream", body: Data(),
+                                   headers: ["Cache-Control": "no-store", "X-Accel-Buffering": "no"])
+        response.stream = { writer in
+            defer { clients.leave() }
+            let clock = ContinuousClock()
+            var cursor = start
+            var lastWrite = clock.now
+            // The retry hint, and the stream's first bytes: the client knows it is connected.
+            try await writer.write(ByteBuffer(string: "retry: 2000\n: connected at \(start.text)\n\n"))
+            while !Task.isCancelled, !Task.isShuttingDownGracefully {
+                let (events, next) = try await feed.events(after: cursor, filter: filter)
+                cursor = next
+                if !events.isEmpty {
+                    var text = ""
+                    for event in events {
+                        text += "id: \(event.cursor.text)\nevent: \(event.kind)\ndata: \(String(decoding: event.data, as: UTF8.self))\n\n"
+                    }
+                    // Events filtered out still move the client's resume point on.
+                    if let last = events.last, last.cursor != cursor { text += "id: \(cursor.text)\n\n" }
+                    try await writer.write(ByteBuffer(string: text))
+                    lastWrite = clock.now
+                } else if clock.now - lastWrite >= limits.heartbeat {
+                    try await writer.write(ByteBuffer(string: ": heartbeat\n\n"))
+                    lastWrite = clock.now
+                }
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: limits.eventPoll) }
+            }
+            try await writer.finish(nil)
+        }
+        return response
+    }
+
+    // MARK: Templates
+
+    struct RenderBody: Decodable {
+        /// zpl, epl or png (render); a preview is always PNG.
+        var format: String?
+        var dpi: Int?
+        /// Label data as a JSON object, under the registry's records.
+        var data: JSONValue?
+        /// Take the data from the registry: a product, with a lot or a serial.
+        var product: String?
+        var lot: String?
+        var serial: String?
+    }
+
+    private static func render(_ call: APICall, preview: Bool) async throws -> APIResponse {
+        let url = try TemplateFiles.named(try call.parameter("name"), in: call.environment.templates)
+        let body = call.body.isEmpty ? RenderBody() : try call.decode(RenderBody.self)
+        let language: PrinterLanguage
+        if preview {
+            language = .png
+        } else {
+            guard let format = PrinterLanguage(rawValue: body.format ?? "zpl") else {
+                throw APIProblem(422, "invalid-input", "format \(body.format ?? "") is not zpl, epl or png")
+            }
+            language = format
+        }
+        if let dpi = body.dpi, ![152, 203, 300, 600].contains(dpi) {
+            throw APIProblem(422, "invalid-input", "dpi \(dpi) is not one of 152, 203, 300, 600")
+        }
+        if body.lot != nil, body.serial != nil { throw APIProblem(422, "invalid-input", "give a lot or a serial, not both") }
+        let template = try TemplateLoader().load(contentsOf: url)
+        let json = try body.data.map { value -> Data in
+            guard case .object = value else { throw APIProblem(422, "invalid-input", "data must be a JSON object") }
+            return try JSONEncoder().encode(value)
+        }
+        let source = LabelSource(json: json, product: body.product, number: body.lot ?? body.serial, numberIsLot: body.serial == nil)
+        let data = try await source.data(for: template, registry: call.environment.registry)
+        let bytes = try LabelRendering.render(template, data, language: language, dpi: body.dpi, preview: preview)
+        let type = switch language {
+        case .png: "image/png"
+        case .zpl: "application/vnd.zebra.zpl"
+        case .epl: "application/vnd.eltron.epl"
+        }
+        return APIResponse(status: 200, contentType: type, body: bytes)
+    }
+}
+
+/// Template names a request may give: a plain file name inside the templates folder, never a
+/// path. `..`, `/` and absolute paths are refused before the file system is asked.
+enum TemplateFiles {
+    static func named(_ name: String, in folder: URL) throws -> URL {
+        // Dot-separated parts of letters, digits, - and _: no leading or trailing dot, no "..".
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+        let allowed = parts.allSatisfy { part in
+            !part.isEmpty && part.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
+        }
+        guard name.count <= 128, allowed else {
+            throw APIProblem(400, "invalid-template-name",
+                             "template name \"\(name)\" is not a plain name: letters, digits, -, _ and . only, no path")
+        }
+        for candidate in [name, name + ".yaml", name + ".yml"] {
+            let url = folder.appendingPathComponent(candidate)
+            var isFolder: ObjCBool = false
+            if FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder), !isFolder.boolValue {
+                // A symbolic link out of the folder is no way out either.
+                let real = url.resolvingSymlinksInPath().standardizedFileURL.path
+                let root = folder.resolvingSymlinksInPath().standardizedFileURL.path
+                guard real.hasPrefix(root + "/") else {
+                    throw APIProblem(400, "invalid-template-name", "template \(name) lies outside the templates folder")
+                }
+                return url
+            }
+        }
+        throw APIProblem(404, "not-found", "no template \(name) in the templates folder")
+    }
+}
+
+/// CSV fields as spreadsheets read them (RFC 4180), with cells that a spreadsheet would run as a
+/// formula (=, +, -, @) made text.
+enum CSV {
+    static func field(_ value: String) -> String {
+        var value = value
+        if let first = value.first, "=+-@\t\r".contains(first) { value = "'" + value }
+        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
+        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}
+
+/// Any JSON value, to pass a label's data through as the client sent it.
+enum JSONValue: Codable, Sendable {
+    case null, bool(Bool), number(Double), string(String), array([JSONValue]), object([String: JSONValue])
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() { self = .null }
+        else if let value = try? container.decode(Bool.self) { self = .bool(value) }
+        else if let value = try? container.decode(Double.self) { self = .number(value) }
+        else if let value = try? container.decode(String.self) { self = .string(value) }
+        else if let value = try? container.decode([JSONValue].self) { self = .array(value) }
+        else { self = .object(try container.decode([String: JSONValue].self)) }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let value): try container.encode(value)
+        case .number(let value): try container.encode(value)
+        case .string(let value): try container.encode(value)
+        case .array(let value): try container.encode(value)
+        case .object(let value): try container.encode(value)
+        }
+    }
+}

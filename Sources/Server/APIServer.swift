@@ -1,0 +1,191 @@
+public import Foundation
+import HTTPTypes
+import Hummingbird
+public import Logging
+import NIOCore
+public import Printing
+import Problems
+public import Registry
+import SQLKit
+public import ServiceLifecycle
+public import Stations
+import Store
+
+/// What the API works on: the process's one registry and spool, its stations, its templates.
+public struct APIEnvironment: Sendable {
+    public var registry: Registry
+    public var spool: Spool
+    public var stations: [String: Station]
+    public var templates: URL
+    public var tokens: APITokens
+    public var limits: APILimits
+    let feedClients: FeedClients
+
+    public init(registry: Registry, spool: Spool, stations: [Station], templates: URL, tokens: APITokens,
+                limits: APILimits = APILimits()) {
+        self.registry = registry
+        self.spool = spool
+        self.stations = Dictionary(stations.map { ($0.configuration.name, $0) }) { first, _ in first }
+        self.templates = templates
+        self.tokens = tokens
+        self.limits = limits
+        self.feedClients = FeedClients(maximum: limits.eventClients)
+    }
+}
+
+/// What one request may ask of the server.
+public struct APILimits: Sendable {
+    /// The largest request body, in bytes (label data, a scan).
+    public var bodyBytes = 1 << 20
+    /// Event-feed clients at once (each holds a connection and looks at the database).
+    public var eventClients = 64
+    /// How often the feed looks for new events, and how long it stays silent before a heartbeat.
+    public var eventPoll: Duration = .milliseconds(250)
+    public var heartbeat: Duration = .seconds(15)
+    public init() {}
+}
+
+/// The HTTP API on Hummingbird: one route per ``APIRoute`` of ``APIRoutes/all``, each behind the
+/// role check, the body limit and the idempotency store. A `Service`: it runs in the process's
+/// service group and drains its connections on graceful shutdown.
+public struct APIServer: Service {
+    public let environment: APIEnvironment
+    public let host: String
+    public let port: Int
+    private let logger: Logger
+    private let onListening: @Sendable (Int) async -> Void
+
+    /// A server for `environment` at `host`:`port` (port 0: any free port, told to `onListening`).
+    public init(environment: APIEnvironment, host: String = "127.0.0.1", port: Int = 8080,
+                logger: Logger = Logger(label: "tracemark.http"), onListening: @escaping @Sendable (Int) async -> Void = { _ in }) {
+        self.environment = environment
+        self.host = host
+        self.port = port
+        self.logger = logger
+        self.onListening = onListening
+    }
+
+    public func run() async throws {
+        let router = Router(context: BasicRequestContext.self)
+        let idempotency = Idempotency(store: environment.registry.store)
+        for route in APIRoutes.all {
+            let dispatcher = Dispatcher(route: route, environment: environment, idempotency: idempotency, logger: logger)
+            router.on(RouterPath(route.path), method: HTTPRequest.Method(rawValue: route.method.rawValue)!) { request, context in
+                await dispatcher.respond(request, context)
+            }
+        }
+        // A method a path does not take: 405 with the methods it does take, not 404.
+        for (path, methods) in Dictionary(grouping: APIRoutes.all, by: \.path) {
+            let allowed = methods.map(\.method.rawValue).sorted().joined(separator: ", ")
+            for method in ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "QUERY"] where !methods.contains(where: { $0.method.rawValue == method }) {
+                router.on(RouterPath(path), method: HTTPRequest.Method(rawValue: method)!) { request, _ in
+                    let answer = APIResponse.problem(APIProblem(405, "method-not-allowed", "\(path) takes \(allowed)", headers: ["Allow": allowed]),
+                                                     instance: request.uri.path)
+                    var fields = HTTPFields()
+                    fields[.contentType] = answer.contentType
+                    fields[.allow] = allowed
+                    return Response(status: .methodNotAllowed, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
+                }
+            }
+        }
+        let onListening = onListening
+        let app = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "tracemark"),
+                              onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) }, logger: logger)
+        try await app.run()
+    }
+}
+
+/// One route's request handling: who is calling, what they may do, the body, idempotency, and
+/// every failure as a problem document. Each request is logged with its id.
+struct Dispatcher: Sendable {
+    let route: APIRoute
+    let environment: APIEnvironment
+    let idempotency: Idempotency
+    let logger: Logger
+
+    func respond(_ request: Request, _ context: BasicRequestContext) async -> Response {
+        let requestID = context.id
+        var headers: [String: String] = [:]
+        for field in request.headers { headers[field.name.canonicalName] = field.value }
+        let answer: APIResponse
+        var caller: APIToken?
+        do {
+            caller = try await authenticate(headers)
+            var request = request
+            let body = try await collect(&request)
+            var parameters: [String: String] = [:]
+            for name in Self.parameterNames(route.path) { parameters[name] = context.parameters.get(name) }
+            var query: [String: String] = [:]
+            for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
+            let call = APICall(environment: environment, parameters: parameters, query: query, headers: headers, body: body,
+                               caller: caller, requestID: requestID)
+            if route.method != .get, let key = headers["idempotency-key"] {
+                answer = try await idempotency.run(key: key, caller: caller, route: route, call: call) {
+                    try await handle(call, path: request.uri.path)
+                }
+            } else {
+                answer = try await handle(call, path: request.uri.path)
+            }
+        } catch {
+            answer = .problem(error, instance: request.uri.path)
+        }
+        var log = logger
+        log[metadataKey: "request"] = .string(requestID)
+        log.info("\(route.method.rawValue) \(request.uri.path) → \(answer.status)",
+                 metadata: ["caller": .string(caller?.name ?? "-"), "operation": .string(route.operationID)])
+        var fields = HTTPFields()
+        fields[.contentType] = answer.contentType
+        for (name, value) in answer.headers {
+            if let name = HTTPField.Name(name) { fields[name] = value }
+        }
+        if let name = HTTPField.Name("X-Request-Id") { fields[name] = requestID }
+        if let stream = answer.stream {
+            return Response(status: HTTPResponse.Status(code: answer.status), headers: fields, body: ResponseBody(stream))
+        }
+        return Response(status: HTTPResponse.Status(code: answer.status), headers: fields,
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
+    }
+
+    private func handle(_ call: APICall, path: String) async throws -> APIResponse {
+        do {
+            return try await route.handler(call)
+        } catch {
+            if !(error is any ReportableError) { logger.error("\(route.operationID) failed: \(error)", metadata: ["request": .string(call.requestID)]) }
+            return .problem(error, instance: path)
+        }
+    }
+
+    /// The caller's token, checked against the route's role. Routes without a role are open.
+    private func authenticate(_ headers: [String: String]) async throws -> APIToken? {
+        guard let needed = route.role else { return nil }
+        let challenge = ["WWW-Authenticate": "Bearer realm=\"tracemark\""]
+        guard let authorization = headers["authorization"], authorization.lowercased().hasPrefix("bearer ") else {
+            throw APIProblem(401, "unauthenticated", "send a token: Authorization: Bearer <token> (tracemark token create)", headers: challenge)
+        }
+        let secret = String(authorization.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
+        guard let token = try await environment.tokens.authenticate(secret) else {
+            throw APIProblem(401, "unauthenticated", "the token is not known, or it was revoked", headers: challenge)
+        }
+        guard token.role >= needed else {
+            throw APIProblem(403, "forbidden", "\(route.operationID) needs the role \(needed.rawValue); token \(token.name) has \(token.role.rawValue)")
+        }
+        return token
+    }
+
+    private func collect(_ request: inout Request) async throws -> Data {
+        let limit = environment.limits.bodyBytes
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+            throw APIProblem(413, "body-too-large", "the body has \(length) bytes; at most \(limit) are taken")
+        }
+        do {
+            let buffer = try await request.collectBody(upTo: limit)
+            return Data(buffer.readableBytesView)
+        } catch {
+            throw APIProblem(413, "body-too-large", "the body is larger than the \(limit) bytes taken")
+        }
+    }
+
+    static func parameterNames(_ path: String) -> [String] {
+        path.split(separator: "/").filter { $0.hasPrefix("{") && $0.hasSuffix("}") }.map { String($0.dropFirst().dropLast()) }
+    }
+}

@@ -1,0 +1,94 @@
+import Crypto
+import Foundation
+import SQLKit
+import Store
+
+/// Idempotent writes: the first answer to an `Idempotency-Key` is stored and replayed for 24
+/// hours, so a client that lost the answer can send the same request again without acting twice.
+///
+/// - The same key while the first request still runs: 409.
+/// - The same key with another request (method, path or body): 422.
+/// - An answer of 5xx is not kept: the request may be tried again with the same key.
+///
+/// Keys belong to a token: two clients cannot collide. The record is in the database, so a
+/// replay works in every process of the service, and after a restart.
+struct Idempotency: Sendable {
+    let store: any SQLStore
+    static let lifetime: TimeInterval = 24 * 3600
+    /// A request still `running` after this long belongs to a process that stopped.
+    static let abandonedAfter: TimeInterval = 600
+
+    func run(key: String, caller: APIToken?, route: APIRoute, call: APICall,
+             _ body: () async throws -> APIResponse) async throws -> APIResponse {
+        guard (1...255).contains(key.utf8.count), key.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+            throw APIProblem.badRequest("Idempotency-Key must be 1 to 255 visible ASCII characters (a UUID, say)")
+        }
+        let owner = caller?.name ?? "anonymous"
+        let fingerprint = SHA256.hash(data: Data("\(route.method.rawValue) \(route.operationID) \(call.parameters.sorted { $0.key < $1.key })".utf8) + call.body)
+            .map { String(format: "%02x", $0) }.joined()
+        let now = Date()
+        let expired = Timestamp.string(now.addingTimeInterval(-Self.lifetime))
+        let abandoned = Timestamp.string(now.addingTimeInterval(-Self.abandonedAfter))
+        let claimed: Stored? = try await store.write { db in
+            try await db.raw("DELETE FROM api_idempotency WHERE created_at < \(bind: expired)").run()
+            // A first request whose process stopped before it answered: tried again, not refused for a day.
+            try await db.raw("""
+                DELETE FROM api_idempotency WHERE state = 'running' AND created_at < \(bind: abandoned)
+                """).run()
+            if let row = try await db.raw("""
+                SELECT fingerprint, state, status, content_type, body FROM api_idempotency
+                WHERE token = \(bind: owner) AND idempotency_key = \(bind: key)
+                """).first() {
+                return Stored(fingerprint: try row.decode(column: "fingerprint", as: String.self),
+                              state: try row.decode(column: "state", as: String.self),
+                              status: try row.decode(column: "status", as: Int?.self),
+                              contentType: try row.decode(column: "content_type", as: String?.self),
+                              body: try row.decode(column: "body", as: Data?.self))
+            }
+            try await db.raw("""
+                INSERT INTO api_idempotency (token, idempotency_key, fingerprint, state, created_at)
+                VALUES (\(bind: owner), \(bind: key), \(bind: fingerprint), 'running', \(bind: Timestamp.string(now)))
+                """).run()
+            return nil
+        }
+        if let stored = claimed {
+            guard stored.state == "done", let status = stored.status else {
+                throw APIProblem(409, "request-in-progress",
+                                 "the first request with Idempotency-Key \(key) is still running: ask again once it has answered",
+                                 headers: ["Retry-After": "1"])
+            }
+            guard stored.fingerprint == fingerprint else {
+                throw APIProblem(422, "idempotency-key-reused",
+                                 "Idempotency-Key \(key) was used for another request: use a new key for a new request")
+            }
+            return APIResponse(status: status, contentType: stored.contentType ?? "application/json", body: stored.body ?? Data(),
+                               headers: ["Idempotent-Replayed": "true"])
+        }
+        let answer: APIResponse
+        do {
+            answer = try await body()
+        } catch {
+            answer = .problem(error, instance: nil)
+        }
+        try await store.write { db in
+            if answer.status >= 500 {
+                try await db.raw("DELETE FROM api_idempotency WHERE token = \(bind: owner) AND idempotency_key = \(bind: key)").run()
+            } else {
+                try await db.raw("""
+                    UPDATE api_idempotency SET state = 'done', status = \(bind: answer.status), content_type = \(bind: answer.contentType),
+                           body = \(bind: answer.body)
+                    WHERE token = \(bind: owner) AND idempotency_key = \(bind: key)
+                    """).run()
+            }
+        }
+        return answer
+    }
+
+    private struct Stored: Sendable {
+        var fingerprint: String
+        var state: String
+        var status: Int?
+        var contentType: String?
+        var body: Data?
+    }
+}

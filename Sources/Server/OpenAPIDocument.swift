@@ -1,0 +1,531 @@
+/// The API's contract, served at `GET /api/v1/openapi.yaml`. Written by hand beside the route
+/// table (``APIRoutes/all``); `make test` holds the two to each other: every operation here is
+/// routed, with the role named in `x-tracemark-role`, and every route is here.
+enum OpenAPIDocument {
+    static let yaml = #"""
+openapi: 3.1.0
+info:
+  title: Tracemark
+  version: "1"
+  description: |
+    Lot and serial numbers from scan to label: resolve scans, feed stations, render labels,
+    follow printers and jobs. Every operation but the health checks and this document needs
+    `Authorization: Bearer <token>` (tracemark token create --name NAME --role ROLE); the role each
+    needs is in `x-tracemark-role` (viewer < operator < supervisor < admin). Errors are RFC 9457
+    problem documents with a stable `code`. Every POST takes an `Idempotency-Key`: the first answer
+    is replayed for 24 hours.
+servers:
+  - url: /
+security:
+  - bearer: []
+tags:
+  - name: health
+  - name: resolve
+  - name: stations
+  - name: scans
+  - name: printing
+  - name: templates
+  - name: tokens
+paths:
+  /api/v1/healthz:
+    get:
+      operationId: healthz
+      tags: [health]
+      summary: The process is alive.
+      security: []
+      x-tracemark-role: none
+      responses:
+        "200":
+          description: Alive.
+          content:
+            application/json:
+              schema: {type: object, required: [status], properties: {status: {type: string, const: alive}}}
+  /api/v1/readyz:
+    get:
+      operationId: readyz
+      tags: [health]
+      summary: The database answers.
+      security: []
+      x-tracemark-role: none
+      responses:
+        "200":
+          description: Ready.
+          content:
+            application/json:
+              schema: {type: object, required: [status, database], properties: {status: {type: string}, database: {type: string}}}
+        "503": {$ref: "#/components/responses/Problem"}
+  /api/v1/openapi.yaml:
+    get:
+      operationId: openapi
+      tags: [health]
+      summary: This document.
+      security: []
+      x-tracemark-role: none
+      responses:
+        "200":
+          description: The OpenAPI document.
+          content:
+            application/yaml:
+              schema: {type: string}
+  /api/v1/resolve:
+    get:
+      operationId: resolve
+      tags: [resolve]
+      summary: Parse and resolve a scan, with no side effects.
+      x-tracemark-role: viewer
+      parameters:
+        - {name: code, in: query, required: true, schema: {type: string, minLength: 1}, description: "What the scanner sent: GS1 element string (bracketed or with GS), Digital Link URI, EAN/UPC, or a plain number."}
+        - {name: warehouse, in: query, schema: {type: string}}
+        - {name: expiryWarningDays, in: query, schema: {type: integer, minimum: 0, maximum: 100000}}
+        - {name: lenient, in: query, schema: {type: string, enum: ["true", "false"]}}
+      responses:
+        "200":
+          description: What the code is, its record, and every warning.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Resolution"}
+        "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "403": {$ref: "#/components/responses/Problem"}
+        "422": {$ref: "#/components/responses/Problem"}
+  /api/v1/stations:
+    get:
+      operationId: listStations
+      tags: [stations]
+      summary: The stations of this service and their open tasks.
+      x-tracemark-role: viewer
+      responses:
+        "200":
+          description: Every station.
+          content:
+            application/json:
+              schema: {type: array, items: {$ref: "#/components/schemas/StationState"}}
+        "401": {$ref: "#/components/responses/Problem"}
+  /api/v1/stations/{id}:
+    get:
+      operationId: getStation
+      tags: [stations]
+      summary: One station's state and its open task with its lines.
+      x-tracemark-role: viewer
+      parameters: [{$ref: "#/components/parameters/Station"}]
+      responses:
+        "200":
+          description: The station.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/StationState"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "404": {$ref: "#/components/responses/Problem"}
+  /api/v1/stations/{id}/scans:
+    post:
+      operationId: postScan
+      tags: [stations]
+      summary: A scan at the station, as if its scanner had read it.
+      description: The same scanId at the same station acts once; the answer then has replayed true.
+      x-tracemark-role: operator
+      parameters: [{$ref: "#/components/parameters/Station"}, {$ref: "#/components/parameters/IdempotencyKey"}]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [raw]
+              properties:
+                raw: {type: string, minLength: 1, description: "The data as read, GS as \u001d."}
+                scanId: {type: string}
+                symbologyId: {type: string, pattern: "^\\][A-Za-z][0-9A-Za-z]$"}
+      responses:
+        "200":
+          description: The verdict, its reasons and the next step.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/ScanOutcome"}
+        "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "403": {$ref: "#/components/responses/Problem"}
+        "404": {$ref: "#/components/responses/Problem"}
+        "409": {$ref: "#/components/responses/Problem"}
+        "413": {$ref: "#/components/responses/Problem"}
+        "422": {$ref: "#/components/responses/Problem"}
+  /api/v1/stations/{id}/scans/{scan}/confirm:
+    post:
+      operationId: confirmScan
+      tags: [stations]
+      summary: A supervisor confirms a held-back line (a warn) with a reason.
+      x-tracemark-role: supervisor
+      parameters:
+        - {$ref: "#/components/parameters/Station"}
+        - {name: scan, in: path, required: true, schema: {type: integer, minimum: 1}}
+        - {$ref: "#/components/parameters/IdempotencyKey"}
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {type: object, required: [reason], properties: {reason: {type: string, minLength: 1}}}
+      responses:
+        "200":
+          description: The confirmation.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/ScanOutcome"}
+        "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "403": {$ref: "#/components/responses/Problem"}
+        "404": {$ref: "#/components/responses/Problem"}
+        "409": {$ref: "#/components/responses/Problem"}
+        "422": {$ref: "#/components/responses/Problem"}
+  /api/v1/stations/{id}/task:
+    post:
+      operationId: openTask
+      tags: [stations]
+      summary: Open a pick for a customer at a picking station.
+      x-tracemark-role: operator
+      parameters: [{$ref: "#/components/parameters/Station"}, {$ref: "#/components/parameters/IdempotencyKey"}]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {type: object, required: [customer], properties: {customer: {type: string, pattern: "^[^:]{1,64}$"}}}
+      responses:
+        "200":
+          description: The outcome, as for a scan of TM:PICK:<customer>.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/ScanOutcome"}
+        "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "403": {$ref: "#/components/responses/Problem"}
+        "404": {$ref: "#/components/responses/Problem"}
+        "409": {$ref: "#/components/responses/Problem"}
+        "422": {$ref: "#/components/responses/Problem"}
+  /api/v1/stations/{id}/task/complete:
+    post:
+      operationId: completeTask
+      tags: [stations]
+      summary: Complete the open task (post the receipt or the issue), as TM:DONE does.
+      x-tracemark-role: operator
+      parameters: [{$ref: "#/components/parameters/Station"}, {$ref: "#/components/parameters/IdempotencyKey"}]
+      responses:
+        "200":
+          description: The outcome; a block says what stops the posting.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/ScanOutcome"}
+        "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "403": {$ref: "#/components/responses/Problem"}
+        "404": {$ref: "#/components/responses/Problem"}
+        "409": {$ref: "#/components/responses/Problem"}
+  /api/v1/stations/{id}/task/cancel:
+    post:
+      operationId: cancelTask
+      tags: [stations]
+      summary: Cancel the open task, as TM:CANCEL does.
+      x-tracemark-role: operator
+      parameters: [{$ref: "#/components/parameters/Station"}, {$ref: "#/components/parameters/IdempotencyKey"}]
+      responses:
+        "200":
+          description: The outcome.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/ScanOutcome"}
+        "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "403": {$ref: "#/components/responses/Problem"}
+        "404": {$ref: "#/components/responses/Problem"}
+        "409": {$ref: "#/components/responses/Problem"}
+  /api/v1/scans:
+    get:
+      operationId: listScans
+      tags: [scans]
+      summary: The scan log, newest first, a page at a time.
+      x-tracemark-role: viewer
+      parameters:
+        - {name: station, in: query, schema: {type: string}}
+        - {name: verdict, in: query, schema: {type: string, enum: [ok, warn, block]}}
+        - {$ref: "#/components/parameters/Limit"}
+        - {$ref: "#/components/parameters/Cursor"}
+        - {name: format, in: query, schema: {type: string, enum: [json, csv]}}
+      responses:
+        "200":
+          description: One page; nextCursor (or a Link header for CSV) leads to the next.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [items]
+                properties:
+                  items: {type: array, items: {$ref: "#/components/schemas/LoggedScan"}}
+                  nextCursor: {type: [string, "null"]}
+            text/csv:
+              schema: {type: string}
+        "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Problem"}
+  /api/v1/printers:
+    get:
+      operationId: listPrinters
+      tags: [printing]
+      summary: The printers, their last known state and their queues.
+      x-tracemark-role: viewer
+      responses:
+        "200":
+          description: Every printer.
+          content:
+            application/json:
+              schema: {type: array, items: {$ref: "#/components/schemas/Printer"}}
+        "401": {$ref: "#/components/responses/Problem"}
+  /api/v1/jobs/{id}:
+    get:
+      operationId: getJob
+      tags: [printing]
+      summary: One print job and how far it got.
+      x-tracemark-role: viewer
+      parameters: [{name: id, in: path, required: true, schema: {type: integer, minimum: 1}}]
+      responses:
+        "200":
+          description: The job.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Job"}
+        "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "404": {$ref: "#/components/responses/Problem"}
+  /api/v1/templates/{name}/render:
+    post:
+      operationId: renderTemplate
+      tags: [templates]
+      summary: A label from a template, as ZPL, EPL or PNG, every barcode read back first.
+      x-tracemark-role: operator
+      parameters: [{$ref: "#/components/parameters/Template"}, {$ref: "#/components/parameters/IdempotencyKey"}]
+      requestBody:
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/RenderRequest"}
+      responses:
+        "200":
+          description: The label.
+          content:
+            application/vnd.zebra.zpl: {schema: {type: string}}
+            application/vnd.eltron.epl: {schema: {type: string}}
+            image/png: {schema: {type: string, contentMediaType: image/png}}
+        "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "403": {$ref: "#/components/responses/Problem"}
+        "404": {$ref: "#/components/responses/Problem"}
+        "422": {$ref: "#/components/responses/Problem"}
+  /api/v1/templates/{name}/preview:
+    post:
+      operationId: previewTemplate
+      tags: [templates]
+      summary: A label from a template as a PNG preview.
+      x-tracemark-role: viewer
+      parameters: [{$ref: "#/components/parameters/Template"}, {$ref: "#/components/parameters/IdempotencyKey"}]
+      requestBody:
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/RenderRequest"}
+      responses:
+        "200":
+          description: The label as PNG.
+          content:
+            image/png: {schema: {type: string, contentMediaType: image/png}}
+        "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "404": {$ref: "#/components/responses/Problem"}
+        "422": {$ref: "#/components/responses/Problem"}
+  /api/v1/events:
+    get:
+      operationId: events
+      tags: [stations, printing]
+      summary: Server-Sent Events, live and resumable.
+      description: |
+        Events `scan` (a station's verdict, and the tasks scans open, post and cancel) and `job` (a
+        print job's state change), as `text/event-stream`. Each event's id resumes after it: send it
+        back as `Last-Event-ID` after a disconnect and get every later event still in the logs. A
+        comment line every 15 seconds of silence is the heartbeat. Filter with `station` or `printer`.
+      x-tracemark-role: viewer
+      parameters:
+        - {name: station, in: query, schema: {type: string}}
+        - {name: printer, in: query, schema: {type: string}}
+        - {name: Last-Event-ID, in: header, schema: {type: string, pattern: '^[0-9]{1,18}\.[0-9]{1,18}$'}}
+      responses:
+        "200":
+          description: The stream, until the client or the server goes.
+          content:
+            text/event-stream:
+              schema: {type: string}
+        "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "503": {$ref: "#/components/responses/Problem"}
+  /api/v1/tokens:
+    get:
+      operationId: listTokens
+      tags: [tokens]
+      summary: The API tokens (never their secrets).
+      x-tracemark-role: admin
+      responses:
+        "200":
+          description: Every token, revoked ones too.
+          content:
+            application/json:
+              schema: {type: array, items: {$ref: "#/components/schemas/Token"}}
+        "401": {$ref: "#/components/responses/Problem"}
+        "403": {$ref: "#/components/responses/Problem"}
+components:
+  securitySchemes:
+    bearer: {type: http, scheme: bearer}
+  parameters:
+    Station: {name: id, in: path, required: true, schema: {type: string, minLength: 1}}
+    Template:
+      name: name
+      in: path
+      required: true
+      description: A template's file name in the templates folder, with or without .yaml.
+      schema: {type: string, maxLength: 128, pattern: '^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$'}
+    IdempotencyKey:
+      name: Idempotency-Key
+      in: header
+      description: "A key of the client's for this request (a UUID): the first answer is replayed for 24 hours; the same key with another request is 422, while the first runs 409."
+      schema: {type: string, pattern: "^[!-~]{1,255}$"}
+    Limit: {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 500}}
+    Cursor: {name: cursor, in: query, description: The nextCursor of the page before., schema: {type: string, pattern: "^[0-9]{1,18}$"}}
+  responses:
+    Problem:
+      description: An RFC 9457 problem document.
+      content:
+        application/problem+json:
+          schema: {$ref: "#/components/schemas/Problem"}
+  schemas:
+    Problem:
+      type: object
+      required: [type, title, status, detail, code]
+      properties:
+        type: {type: string}
+        title: {type: string}
+        status: {type: integer}
+        detail: {type: string}
+        code: {type: string, description: "Stable: not-found, forbidden, invalid-input, duplicate, conflict, database-locked …"}
+        instance: {type: string}
+    Resolution:
+      type: object
+      required: [subject, scan, warnings]
+      properties:
+        subject: {type: string}
+        scan: {type: object}
+        product: {type: [object, "null"]}
+        lotSerial: {type: [object, "null"]}
+        warnings: {type: array, items: {type: object}}
+    ScanOutcome:
+      type: object
+      required: [station, verdict, reasons, action, next, jobs, replayed]
+      properties:
+        scan: {type: [integer, "null"]}
+        station: {type: string}
+        verdict: {type: string, enum: [ok, warn, block]}
+        reasons:
+          type: array
+          items: {type: object, required: [code, message], properties: {code: {type: string}, message: {type: string}}}
+        action: {type: string}
+        next: {type: string}
+        document: {type: [string, "null"]}
+        jobs: {type: array, items: {type: integer}}
+        resolution: {oneOf: [{$ref: "#/components/schemas/Resolution"}, {type: "null"}]}
+        replayed: {type: boolean}
+    StationState:
+      type: object
+      required: [name, kind, heldHere]
+      properties:
+        name: {type: string}
+        kind: {type: string, enum: [lookup, receiving, production, picking]}
+        warehouse: {type: [string, "null"]}
+        printer: {type: [string, "null"]}
+        template: {type: [string, "null"]}
+        supplier: {type: [string, "null"]}
+        heldHere: {type: boolean}
+        task:
+          oneOf:
+            - type: "null"
+            - type: object
+              required: [id, kind, operatorName, openedAt, lines]
+              properties:
+                id: {type: integer}
+                kind: {type: string}
+                partner: {type: [string, "null"]}
+                operatorName: {type: string}
+                openedAt: {type: string}
+                lines: {type: array, items: {type: object}}
+    LoggedScan:
+      type: object
+      required: [id, station, device, raw, user, at, verdict, reasons, action, jobs, next]
+      properties:
+        id: {type: integer}
+        station: {type: string}
+        device: {type: string}
+        raw: {type: string}
+        symbologyId: {type: [string, "null"]}
+        user: {type: string}
+        at: {type: string}
+        verdict: {type: string, enum: [ok, warn, block]}
+        reasons: {type: array, items: {type: object}}
+        action: {type: string}
+        document: {type: [string, "null"]}
+        jobs: {type: array, items: {type: integer}}
+        next: {type: string}
+    Printer:
+      type: object
+      required: [name, uri, language, dpi, state, stateMessage, queued, held]
+      properties:
+        name: {type: string}
+        uri: {type: string}
+        language: {type: string, enum: [zpl, epl, png]}
+        dpi: {type: integer}
+        state: {type: string}
+        stateMessage: {type: string}
+        stateAt: {type: [string, "null"]}
+        queued: {type: integer}
+        held: {type: integer}
+    Job:
+      type: object
+      required: [id, printer, state, language, labels, copies, printedLabels, requestedBy, reason, reference, attempts, error, possiblyDuplicated, confirmed, createdAt]
+      properties:
+        id: {type: integer}
+        printer: {type: string}
+        state: {type: string, enum: [queued, sending, printing, done, failed, held, cancelled]}
+        language: {type: string}
+        labels: {type: integer}
+        copies: {type: integer}
+        printedLabels: {type: integer}
+        template: {type: [string, "null"]}
+        requestedBy: {type: string}
+        reason: {type: string}
+        reference: {type: string}
+        attempts: {type: integer}
+        error: {type: string}
+        possiblyDuplicated: {type: boolean}
+        reprintOf: {type: [integer, "null"]}
+        confirmed: {type: boolean}
+        createdAt: {type: string}
+        sentAt: {type: [string, "null"]}
+        finishedAt: {type: [string, "null"]}
+    RenderRequest:
+      type: object
+      properties:
+        format: {type: string, enum: [zpl, epl, png]}
+        dpi: {type: integer, enum: [152, 203, 300, 600]}
+        data: {type: object}
+        product: {type: string}
+        lot: {type: string}
+        serial: {type: string}
+    Token:
+      type: object
+      required: [name, role, createdAt, createdBy]
+      properties:
+        name: {type: string}
+        role: {type: string, enum: [viewer, operator, supervisor, admin]}
+        createdAt: {type: string}
+        createdBy: {type: string}
+        revokedAt: {type: [string, "null"]}
+        lastUsedAt: {type: [string, "null"]}
+"""#
+}

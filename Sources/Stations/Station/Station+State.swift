@@ -1,0 +1,78 @@
+import Foundation
+import Labels
+import Registry
+import SQLKit
+import Store
+
+/// What a station is doing now: its configuration, whether this process runs it, and its open
+/// task with the lines scanned so far. The same shape for the HTTP API and the page.
+public struct StationState: Codable, Sendable {
+    public struct Task: Codable, Sendable {
+        public var id: Int64
+        /// `receipt` or `issue`.
+        public var kind: String
+        public var partner: String?
+        public var operatorName: String
+        public var openedAt: String
+        public var lines: [Line]
+    }
+
+    public struct Line: Codable, Sendable {
+        public var product: String
+        public var number: String?
+        public var serial: Bool
+        public var quantity: String
+        public var expiry: String?
+        public var job: Int64?
+        public var scan: Int64?
+        /// The reason code waiting for a supervisor's confirmation, if any.
+        public var pending: String?
+        public var confirmation: String?
+    }
+
+    public var name: String
+    public var kind: String
+    public var warehouse: String?
+    public var printer: String?
+    public var template: String?
+    public var supplier: String?
+    /// Whether this process holds the station (else another `serve` process runs it).
+    public var heldHere: Bool
+    public var task: Task?
+}
+
+extension Station {
+    public func state() async throws -> StationState {
+        let configuration = configuration, held = isHeldHere
+        let task = try await registry.store.read { @Sendable db in try await Self.openTask(db, station: configuration.name) }
+        return StationState(name: configuration.name, kind: configuration.kind.rawValue, warehouse: configuration.warehouse,
+                            printer: configuration.printer, template: configuration.template?.name, supplier: configuration.supplier,
+                            heldHere: held, task: task)
+    }
+
+    private static func openTask(_ db: any SQLDatabase, station: String) async throws -> StationState.Task? {
+        guard let row = try await db.raw("""
+            SELECT id, kind, partner, operator, opened_at FROM station_tasks
+            WHERE station = \(bind: station) AND state = 'open' ORDER BY id DESC LIMIT 1
+            """).first() else { return nil }
+        let id = try row.decode(column: "id", as: Int64.self)
+        let lines = try await db.raw("""
+            SELECT product, number, serial, quantity, expiry, job_id, scan_id, pending, confirmation
+            FROM station_task_lines WHERE task_id = \(bind: id) ORDER BY id
+            """).all().map { line in
+            StationState.Line(product: try line.decode(column: "product", as: String.self),
+                              number: try line.decode(column: "number", as: String?.self),
+                              serial: try line.decode(column: "serial", as: Int.self) != 0,
+                              quantity: try line.decode(column: "quantity", as: String.self),
+                              expiry: try line.decode(column: "expiry", as: String?.self),
+                              job: try line.decode(column: "job_id", as: Int64?.self),
+                              scan: try line.decode(column: "scan_id", as: Int64?.self),
+                              pending: try line.decode(column: "pending", as: String?.self),
+                              confirmation: try line.decode(column: "confirmation", as: String?.self))
+        }
+        return StationState.Task(id: id, kind: try row.decode(column: "kind", as: String.self),
+                                 partner: try row.decode(column: "partner", as: String?.self),
+                                 operatorName: try row.decode(column: "operator", as: String.self),
+                                 openedAt: try row.decode(column: "opened_at", as: String.self), lines: lines)
+    }
+}
