@@ -29,9 +29,10 @@ packages=(
     curl                            # HTTP API tests: the client
 )
 # The oracle's Python packages (PyPI), installed for the python3 on PATH.
-# zebrafy is the label benchmarks' peer for ^GF conversion; schemathesis tests the HTTP API against its OpenAPI document.
-python_packages=(zxing-cpp zplkit pillow zebrafy schemathesis)
-python_modules=(zxingcpp zplkit PIL zebrafy schemathesis)
+# zebrafy is the label benchmarks' peer for ^GF conversion; schemathesis tests the HTTP API against its OpenAPI document;
+# prometheus-client reads /metrics back as Prometheus would.
+python_packages=(zxing-cpp zplkit pillow zebrafy schemathesis prometheus-client)
+python_modules=(zxingcpp zplkit PIL zebrafy schemathesis prometheus_client)
 
 packages+=("$@")
 

@@ -41,6 +41,10 @@ public enum APIRoutes {
             try await render(call, preview: true)
         },
         APIRoute(.get, "/api/v1/events", "events", role: .viewer, events),
+        APIRoute(.get, "/api/v1/metrics", "metrics", role: .viewer) { call in
+            .text(try await call.environment.metrics.scrape(store: call.environment.registry.store, spool: call.environment.spool),
+                  contentType: "text/plain; version=0.0.4; charset=utf-8")
+        },
         APIRoute(.get, "/api/v1/tokens", "listTokens", role: .admin) { call in try .json(try await call.environment.tokens.list()) },
     ]
 

@@ -20,6 +20,7 @@ public struct APIEnvironment: Sendable {
     public var tokens: APITokens
     public var limits: APILimits
     let feedClients: FeedClients
+    let metrics = APIMetrics()
 
     public init(registry: Registry, spool: Spool, stations: [Station], templates: URL, tokens: APITokens,
                 limits: APILimits = APILimits()) {
@@ -104,6 +105,7 @@ struct Dispatcher: Sendable {
     let logger: Logger
 
     func respond(_ request: Request, _ context: BasicRequestContext) async -> Response {
+        let started = ContinuousClock.now
         let requestID = context.id
         var headers: [String: String] = [:]
         for field in request.headers { headers[field.name.canonicalName] = field.value }
@@ -129,6 +131,8 @@ struct Dispatcher: Sendable {
         } catch {
             answer = .problem(error, instance: request.uri.path)
         }
+        environment.metrics.recordRequest(operation: route.operationID, method: route.method.rawValue, status: answer.status,
+                                          duration: ContinuousClock.now - started)
         var log = logger
         log[metadataKey: "request"] = .string(requestID)
         log.info("\(route.method.rawValue) \(request.uri.path) → \(answer.status)",

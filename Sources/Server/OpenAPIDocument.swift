@@ -358,6 +358,23 @@ paths:
         "400": {$ref: "#/components/responses/Problem"}
         "401": {$ref: "#/components/responses/Problem"}
         "503": {$ref: "#/components/responses/Problem"}
+  /api/v1/metrics:
+    get:
+      operationId: metrics
+      tags: [health]
+      summary: Prometheus metrics.
+      description: |
+        HTTP request durations by operation, method and status; scans by station and verdict; print
+        jobs by printer and state; each printer's queue depth and last state. Scrape with a viewer
+        token (`authorization: {credentials: …}` in the scrape configuration).
+      x-tracemark-role: viewer
+      responses:
+        "200":
+          description: The metrics in the Prometheus text format 0.0.4.
+          content:
+            text/plain:
+              schema: {type: string}
+        "401": {$ref: "#/components/responses/Problem"}
   /api/v1/tokens:
     get:
       operationId: listTokens

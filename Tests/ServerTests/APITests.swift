@@ -215,3 +215,45 @@ extension APITests {
         try await service.stop()
     }
 }
+
+extension APITests {
+    /// /metrics as Prometheus reads it (prometheus-client's parser, not ours): requests by
+    /// operation and status, scans by station and verdict, jobs and queues per printer.
+    @Test func metricsCountWhatHappened() async throws {
+        let service = try await APIService.start(.sqlite)
+        defer { service.serve.killIfRunning() }
+        for raw in ["(01)09501101530003(10)NOT-THERE", "(01)09501101530003(10)NOT-THERE-EITHER"] {
+            #expect(try await service.request("POST", "/api/v1/stations/lookup-1/scans", role: "operator",
+                                              body: try service.json(["raw": raw])).status == 200)
+        }
+        #expect(try await service.request("GET", "/api/v1/resolve?code=09501101530003", role: "viewer").status == 200)
+        let answer = try await service.request("GET", "/api/v1/metrics", role: "viewer")
+        #expect(answer.status == 200)
+        #expect(answer.headers["content-type"]?.hasPrefix("text/plain") == true)
+        let file = service.database.folder.appendingPathComponent("metrics.txt")
+        try answer.body.write(to: file)
+        let parsed = try await Command.run("python3", ["-c", """
+            import json, sys
+            from prometheus_client.parser import text_string_to_metric_families
+            samples = []
+            for family in text_string_to_metric_families(open(sys.argv[1]).read()):
+                for s in family.samples:
+                    samples.append({"name": s.name, "labels": s.labels, "value": s.value})
+            print(json.dumps(samples))
+            """, file.path])
+        #expect(parsed.status == 0, "\(parsed.stderr)")
+        let samples = try #require(try JSONSerialization.jsonObject(with: Data(parsed.stdout.utf8)) as? [[String: Any]])
+        func value(_ name: String, _ labels: [String: String]) -> Double? {
+            samples.first { sample in
+                sample["name"] as? String == name
+                    && labels.allSatisfy { (sample["labels"] as? [String: String])?[$0.key] == $0.value }
+            }?["value"] as? Double
+        }
+        #expect(value("tracemark_scans_total", ["station": "lookup-1", "verdict": "block"]) == 2)
+        #expect(value("tracemark_http_request_duration_seconds_count", ["operation": "postScan", "status": "200"]) == 2)
+        #expect(value("tracemark_http_request_duration_seconds_count", ["operation": "resolve", "status": "200"]) == 1)
+        #expect(value("tracemark_spool_queue_depth", ["printer": "dock-label"]) != nil)
+        #expect(value("tracemark_print_jobs", ["state": "done"]) != nil)
+        try await service.stop()
+    }
+}
