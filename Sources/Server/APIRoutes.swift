@@ -34,6 +34,24 @@ public enum APIRoutes {
         APIRoute(.get, "/api/v1/scans", "listScans", role: .viewer, listScans),
         APIRoute(.get, "/api/v1/printers", "listPrinters", role: .viewer, listPrinters),
         APIRoute(.get, "/api/v1/jobs/{id}", "getJob", role: .viewer, getJob),
+        APIRoute(.post, "/api/v1/jobs", "createJob", role: .operator, createJob),
+        APIRoute(.post, "/api/v1/jobs/{id}/retry", "retryJob", role: .operator) { call in
+            let id = try jobID(call)
+            try await call.environment.spool.retry(id)
+            return try await showJob(call, id)
+        },
+        APIRoute(.post, "/api/v1/jobs/{id}/cancel", "cancelJob", role: .supervisor) { call in
+            let id = try jobID(call)
+            try await call.environment.spool.cancel(id)
+            return try await showJob(call, id)
+        },
+        APIRoute(.post, "/api/v1/jobs/{id}/move", "moveJob", role: .operator) { call in
+            let id = try jobID(call)
+            struct Body: Decodable { var printer: String }
+            try await call.environment.spool.move(id, to: try call.decode(Body.self).printer)
+            return try await showJob(call, id)
+        },
+        APIRoute(.post, "/api/v1/jobs/{id}/reprint", "reprintJob", role: .supervisor, reprintJob),
         APIRoute(.post, "/api/v1/templates/{name}/render", "renderTemplate", role: .operator) { call in
             try await render(call, preview: false)
         },
@@ -272,14 +290,74 @@ public enum APIRoutes {
         var finishedAt: String?
     }
 
+    private static func jobID(_ call: APICall) throws -> Int64 {
+        guard let id = Int64(try call.parameter("id")), id > 0 else { throw APIProblem.badRequest("a job id is a positive number") }
+        return id
+    }
+
     private static func getJob(_ call: APICall) async throws -> APIResponse {
-        guard let id = Int64(try call.parameter("id")) else { throw APIProblem.badRequest("a job id is a number") }
+        try await showJob(call, try jobID(call))
+    }
+
+    private static func showJob(_ call: APICall, _ id: Int64, status: Int = 200) async throws -> APIResponse {
         let job = try await call.environment.spool.job(id)
         return try .json(JobView(id: job.id, printer: job.printer, state: job.state.rawValue, language: job.language.rawValue,
                                  labels: job.labelCount, copies: job.copies, printedLabels: job.printedLabels, template: job.template,
                                  requestedBy: job.requestedBy, reason: job.reason, reference: job.reference, attempts: job.attempts,
                                  error: job.error, possiblyDuplicated: job.possiblyDuplicated, reprintOf: job.reprintOf,
-                                 confirmed: job.confirmed, createdAt: job.createdAt, sentAt: job.sentAt, finishedAt: job.finishedAt))
+                                 confirmed: job.confirmed, createdAt: job.createdAt, sentAt: job.sentAt, finishedAt: job.finishedAt),
+                         status: status)
+    }
+
+    struct ReprintBody: Decodable {
+        var reason: String
+        var printer: String?
+    }
+
+    /// A supervisor's reprint: a new job pointing at the original, with the reason on record.
+    private static func reprintJob(_ call: APICall) async throws -> APIResponse {
+        let id = try jobID(call)
+        let body = try call.decode(ReprintBody.self)
+        guard !body.reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw APIProblem(422, "invalid-input", "a reprint needs its reason (a damaged label, say)")
+        }
+        let copy = try await call.environment.spool.reprint(id, printer: body.printer, requestedBy: call.user, reason: body.reason)
+        return try await showJob(call, copy, status: 201)
+    }
+
+    struct PrintBody: Decodable {
+        var template: String
+        var printer: String
+        var copies: Int?
+        var reason: String?
+        /// Label data, as for render: a JSON object, or a product with a lot or serial.
+        var data: JSONValue?
+        var product: String?
+        var lot: String?
+        var serial: String?
+    }
+
+    /// A label from a template onto a printer's queue: rendered for the printer, its barcodes read
+    /// back, committed before anything is sent.
+    private static func createJob(_ call: APICall) async throws -> APIResponse {
+        let body = try call.decode(PrintBody.self)
+        let url = try TemplateFiles.named(body.template, in: call.environment.templates)
+        if let copies = body.copies, !(1...1000).contains(copies) {
+            throw APIProblem(422, "invalid-input", "copies must be from 1 to 1000")
+        }
+        if body.lot != nil, body.serial != nil { throw APIProblem(422, "invalid-input", "give a lot or a serial, not both") }
+        let template = try TemplateLoader().load(contentsOf: url)
+        let json = try body.data.map { value -> Data in
+            guard case .object = value else { throw APIProblem(422, "invalid-input", "data must be a JSON object") }
+            return try JSONEncoder().encode(value)
+        }
+        let source = LabelSource(json: json, product: body.product, number: body.lot ?? body.serial, numberIsLot: body.serial == nil)
+        let data = try await source.data(for: template, registry: call.environment.registry)
+        let reference = [body.product, body.lot ?? body.serial].compactMap { $0 }.joined(separator: " ")
+        let id = try await LabelJobs.enqueue(template, data, printer: body.printer, spool: call.environment.spool, copies: body.copies,
+                                             requestedBy: call.user, reason: body.reason ?? "printed through the API",
+                                             reference: reference)
+        return try await showJob(call, id, status: 201)
     }
 
     // MARK: Events

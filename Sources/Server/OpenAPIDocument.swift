@@ -133,8 +133,8 @@ paths:
               required: [raw]
               properties:
                 raw: {type: string, minLength: 1, description: "The data as read, GS as \u001d."}
-                scanId: {type: string}
-                symbologyId: {type: string, pattern: "^\\][A-Za-z][0-9A-Za-z]$"}
+                scanId: {type: [string, "null"]}
+                symbologyId: {type: [string, "null"], pattern: "^\\][A-Za-z][0-9A-Za-z]$"}
       responses:
         "200":
           description: The verdict, its reasons and the next step.
@@ -275,13 +275,134 @@ paths:
             application/json:
               schema: {type: array, items: {$ref: "#/components/schemas/Printer"}}
         "401": {$ref: "#/components/responses/Problem"}
+  /api/v1/jobs:
+    post:
+      operationId: createJob
+      tags: [printing]
+      summary: Print a label from a template on a printer (rendered, read back, queued).
+      x-tracemark-role: operator
+      parameters: [{$ref: "#/components/parameters/IdempotencyKey"}]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [template, printer]
+              properties:
+                template: {type: string, maxLength: 128, pattern: '^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$'}
+                printer: {type: string, minLength: 1}
+                copies: {type: [integer, "null"], minimum: 1, maximum: 1000}
+                reason: {type: [string, "null"]}
+                data: {type: [object, "null"]}
+                product: {type: [string, "null"]}
+                lot: {type: [string, "null"]}
+                serial: {type: [string, "null"]}
+      responses:
+        "201":
+          description: The queued job.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Job"}
+        "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "403": {$ref: "#/components/responses/Problem"}
+        "404": {$ref: "#/components/responses/Problem"}
+        "409": {$ref: "#/components/responses/Problem"}
+        "422": {$ref: "#/components/responses/Problem"}
+  /api/v1/jobs/{id}/retry:
+    post:
+      operationId: retryJob
+      tags: [printing]
+      summary: Put a held, failed or cancelled job back in its queue.
+      x-tracemark-role: operator
+      parameters: [{$ref: "#/components/parameters/Job"}, {$ref: "#/components/parameters/IdempotencyKey"}]
+      responses:
+        "200":
+          description: The job.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Job"}
+        "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "403": {$ref: "#/components/responses/Problem"}
+        "404": {$ref: "#/components/responses/Problem"}
+        "409": {$ref: "#/components/responses/Problem"}
+        "422": {$ref: "#/components/responses/Problem"}
+  /api/v1/jobs/{id}/cancel:
+    post:
+      operationId: cancelJob
+      tags: [printing]
+      summary: Cancel a job that has not printed.
+      x-tracemark-role: supervisor
+      parameters: [{$ref: "#/components/parameters/Job"}, {$ref: "#/components/parameters/IdempotencyKey"}]
+      responses:
+        "200":
+          description: The job.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Job"}
+        "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "403": {$ref: "#/components/responses/Problem"}
+        "404": {$ref: "#/components/responses/Problem"}
+        "409": {$ref: "#/components/responses/Problem"}
+        "422": {$ref: "#/components/responses/Problem"}
+  /api/v1/jobs/{id}/move:
+    post:
+      operationId: moveJob
+      tags: [printing]
+      summary: Move a job that has not printed to another printer of its language.
+      x-tracemark-role: operator
+      parameters: [{$ref: "#/components/parameters/Job"}, {$ref: "#/components/parameters/IdempotencyKey"}]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {type: object, required: [printer], properties: {printer: {type: string, minLength: 1}}}
+      responses:
+        "200":
+          description: The job.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Job"}
+        "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "403": {$ref: "#/components/responses/Problem"}
+        "404": {$ref: "#/components/responses/Problem"}
+        "409": {$ref: "#/components/responses/Problem"}
+        "422": {$ref: "#/components/responses/Problem"}
+  /api/v1/jobs/{id}/reprint:
+    post:
+      operationId: reprintJob
+      tags: [printing]
+      summary: Print a done, held or cancelled job again, with the reason.
+      x-tracemark-role: supervisor
+      parameters: [{$ref: "#/components/parameters/Job"}, {$ref: "#/components/parameters/IdempotencyKey"}]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {type: object, required: [reason], properties: {reason: {type: string, pattern: "\\S"}, printer: {type: [string, "null"]}}}
+      responses:
+        "201":
+          description: The job (the new one).
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Job"}
+        "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "403": {$ref: "#/components/responses/Problem"}
+        "404": {$ref: "#/components/responses/Problem"}
+        "409": {$ref: "#/components/responses/Problem"}
+        "422": {$ref: "#/components/responses/Problem"}
   /api/v1/jobs/{id}:
     get:
       operationId: getJob
       tags: [printing]
       summary: One print job and how far it got.
       x-tracemark-role: viewer
-      parameters: [{name: id, in: path, required: true, schema: {type: integer, minimum: 1}}]
+      parameters: [{$ref: "#/components/parameters/Job"}]
       responses:
         "200":
           description: The job.
@@ -394,6 +515,7 @@ components:
     bearer: {type: http, scheme: bearer}
   parameters:
     Station: {name: id, in: path, required: true, schema: {type: string, minLength: 1}}
+    Job: {name: id, in: path, required: true, schema: {type: integer, minimum: 1, maximum: 999999999999}}
     Template:
       name: name
       in: path
@@ -528,12 +650,12 @@ components:
     RenderRequest:
       type: object
       properties:
-        format: {type: string, enum: [zpl, epl, png]}
-        dpi: {type: integer, enum: [152, 203, 300, 600]}
-        data: {type: object}
-        product: {type: string}
-        lot: {type: string}
-        serial: {type: string}
+        format: {type: [string, "null"], enum: [zpl, epl, png, null]}
+        dpi: {type: [integer, "null"], enum: [152, 203, 300, 600, null]}
+        data: {type: [object, "null"]}
+        product: {type: [string, "null"]}
+        lot: {type: [string, "null"]}
+        serial: {type: [string, "null"]}
     Token:
       type: object
       required: [name, role, createdAt, createdBy]

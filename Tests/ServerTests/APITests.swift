@@ -184,11 +184,26 @@ import Yams
         let csv = try await service.request("GET", "/api/v1/scans?station=dock-1&format=csv", role: "viewer")
         #expect(csv.headers["content-type"]?.hasPrefix("text/csv") == true)
         #expect(csv.text.split(separator: "\r\n").count == 4)
-        let job = (items.last?["jobs"] as? [Int])?.first
-        if let job {
-            let shown = try await service.request("GET", "/api/v1/jobs/\(job)", role: "viewer")
-            #expect(shown.object["state"] as? String == "done")
-        }
+        let job = try #require((items.last?["jobs"] as? [Int])?.first)
+        let shown = try await service.request("GET", "/api/v1/jobs/\(job)", role: "viewer")
+        #expect(shown.object["state"] as? String == "done")
+
+        // A damaged label: the supervisor reprints it with the reason, and it prints once more.
+        let reprint = try await service.request("POST", "/api/v1/jobs/\(job)/reprint", role: "supervisor",
+                                                body: try service.json(["reason": "label torn at the dock"]))
+        #expect(reprint.status == 201, "\(reprint.text)")
+        #expect(reprint.object["reprintOf"] as? Int == job)
+        #expect(reprint.object["requestedBy"] as? String == "supervisor-client")
+        // A label printed from the registry by name, as a client without a station would.
+        let printed = try await service.request("POST", "/api/v1/jobs", role: "operator",
+                                                body: try service.json(["template": "gs1-lot-100x50", "printer": "dock-label",
+                                                                        "product": "PAINT-5L", "lot": "E2E-A", "copies": 2]))
+        #expect(printed.status == 201, "\(printed.text)")
+        #expect(try await eventually { printer.labelsPrinted == 5 })
+        let unknownLot = try await service.request("POST", "/api/v1/jobs", role: "operator",
+                                                   body: try service.json(["template": "gs1-lot-100x50", "printer": "dock-label",
+                                                                           "product": "PAINT-5L", "lot": "NO-SUCH-LOT"]))
+        #expect(unknownLot.status == 404)
         try await service.stop()
         await printer.stop()
     }
@@ -204,13 +219,18 @@ extension APITests {
         defer { service.serve.killIfRunning() }
         let hooks = Repository.root.appendingPathComponent("Tests/schemathesis")
         let folder = try Command.temporaryFolder("schemathesis")
+        // The token as the document's bearer scheme (not a fixed header), so that schemathesis can
+        // also leave it out and expect 401.
+        let config = folder.appendingPathComponent("schemathesis.toml")
+        try "[auth.openapi.bearer]\nbearer = \"${TRACEMARK_TOKEN}\"\n".write(to: config, atomically: true, encoding: .utf8)
         let result = try await Command.run(st, [
+            "--config-file", config.path,
             "run", "\(service.base)/api/v1/openapi.yaml", "--url", service.base,
-            "--header", "Authorization: Bearer \(service.tokens["admin"]!)",
             "--checks", "all", "--max-examples", "20", "--seed", "7", "--workers", "1",
             // The event feed answers with a stream that does not end: its own test follows it.
             "--exclude-path", "/api/v1/events",
-        ], in: folder, environment: ["PYTHONPATH": hooks.path, "SCHEMATHESIS_HOOKS": "tracemark_hooks", "NO_COLOR": "1"])
+        ], in: folder, environment: ["PYTHONPATH": hooks.path, "SCHEMATHESIS_HOOKS": "tracemark_hooks", "NO_COLOR": "1",
+                          "TRACEMARK_TOKEN": service.tokens["admin"]!])
         #expect(result.status == 0, "schemathesis found failures:\n\(result.stdout.suffix(6000))\n\(result.stderr.suffix(2000))")
         try await service.stop()
     }
