@@ -51,13 +51,13 @@ public final class SQLiteStore: SQLStore {
                 do {
                     try await db.raw(SQLQueryString(pragma)).run()
                 } catch {
-                    try? await connection.close()
+                    await SQLiteStore.closeEvenIfCancelled(connection)
                     throw SQLiteStore.translate(error, path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
                 }
             }
             return connection
         }
-        let close: @Sendable (SQLiteConnection) async -> Void = { try? await $0.close() }
+        let close: @Sendable (SQLiteConnection) async -> Void = { await SQLiteStore.closeEvenIfCancelled($0) }
         self.writer = ConnectionPool(maximum: 1, open: { try await open(writerThreads) }, close: close, isUsable: { !$0.isClosed })
         self.readers = ConnectionPool(maximum: readerCount, open: { try await open(readerThreads) }, close: close,
                                       isUsable: { !$0.isClosed })
@@ -95,6 +95,14 @@ public final class SQLiteStore: SQLStore {
         await readers.shutdown()
         try? await writerThreads.shutdownGracefully()
         try? await readerThreads.shutdownGracefully()
+    }
+
+    /// Closes a connection also from a cancelled task. The async `close()` runs on the thread pool
+    /// as cancellable work: from a cancelled task (a worker stopped while it opened a connection)
+    /// it would not run, leaking the SQLite handle. The future-based close always runs.
+    static func closeEvenIfCancelled(_ connection: SQLiteConnection) async {
+        let closed: EventLoopFuture<Void> = connection.close()
+        try? await closed.get()
     }
 
     static func translate(_ error: any Error, path: String, busyTimeoutMilliseconds: Int) -> any Error {
