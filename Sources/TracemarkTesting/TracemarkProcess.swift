@@ -8,7 +8,7 @@ public struct TracemarkProcess: Sendable {
     public let ended: Task<Int32, Never>
 
     /// Starts `tracemark ARGUMENTS` with `environment` added to this process's; its standard
-    /// output goes to the file `output` (thrown away without one).
+    /// output and standard error go to the file `output` (thrown away without one).
     public static func launch(_ arguments: [String], environment: [String: String] = [:], output: URL? = nil) throws -> TracemarkProcess {
         let process = Process()
         process.executableURL = Repository.tracemark
@@ -18,11 +18,13 @@ public struct TracemarkProcess: Sendable {
         }
         if let output {
             _ = FileManager.default.createFile(atPath: output.path, contents: nil)
-            process.standardOutput = try FileHandle(forWritingTo: output)
+            let file = try FileHandle(forWritingTo: output)
+            process.standardOutput = file
+            process.standardError = file
         } else {
             process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
         }
-        process.standardError = FileHandle.nullDevice
         let (stream, continuation) = AsyncStream<Int32>.makeStream()
         process.terminationHandler = { continuation.yield($0.terminationStatus); continuation.finish() }
         try process.run()

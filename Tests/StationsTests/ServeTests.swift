@@ -207,7 +207,9 @@ extension ServeTests {
         let port = try LoopbackSocket.freePort()
         let file = folder.appendingPathComponent("serve.yaml")
         try configuration(database: server.url, port: port, folder: folder).write(to: file, atomically: true, encoding: .utf8)
-        let serve = try TracemarkProcess.launch(["serve", "--config", file.path], environment: ["TRACEMARK_TEMPLATES": Repository.templates.path])
+        let log = folder.appendingPathComponent("serve.log")
+        let serve = try TracemarkProcess.launch(["serve", "--config", file.path, "--verbose"],
+                                                environment: ["TRACEMARK_TEMPLATES": Repository.templates.path], output: log)
         defer { serve.killIfRunning() }
         #expect(try await eventually { LoopbackSocket.send([], to: port) })
 
@@ -218,7 +220,9 @@ extension ServeTests {
         #expect(try await eventually { LoopbackSocket.send([], to: port) })
         #expect(serve.process.isRunning)
         let status = try await serve.stop()
-        #expect(status == 0, "serve did not stop on TERM with its database down")
+        let said = ((try? String(contentsOf: log, encoding: .utf8)) ?? "").split(separator: "\n").suffix(40).joined(separator: "\n")
+        #expect(status == 0, "serve did not stop on TERM with its database down; its log ends:\n\(said)")
+        #expect(!said.contains("Graceful shutdown took longer"), "the drain waited for a service:\n\(said)")
     }
 
     /// A look-up station fed by a serial scanner (a real pseudo-terminal): each scan is resolved

@@ -191,7 +191,16 @@ struct ServeCommand: AsyncParsableCommand {
             }))
         }
         print("serving; TERM or Ctrl+C stops")
-        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        // The group says which service it waits for at debug level: shown with --verbose.
+        var groupLogger = logger
+        if verbose { groupLogger.logLevel = .debug }
+        var groupConfiguration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint],
+                                                           logger: groupLogger)
+        // A drain that has not ended in 30 s (a service waiting on something that does not come
+        // back) is cancelled: the process stops, and what was in hand is settled at the next start.
+        groupConfiguration.maximumGracefulShutdownDuration = .seconds(30)
+        groupConfiguration.maximumCancellationDuration = .seconds(10)
+        let group = ServiceGroup(configuration: groupConfiguration)
         try await group.run()
         print("stopped")
     }
