@@ -49,16 +49,11 @@ public struct DevicesError: Error, Hashable, Sendable, CustomStringConvertible {
     public var description: String { message }
 }
 
-extension DevicesError: ReportableError {
-    public var problemCode: String { ProblemCode.kebab("\(code)") }
-    public var problemDetail: String { message }
-    public var httpStatus: Int { code.statuses.http }
-    public var exitStatus: Int32 { code.statuses.exit }
-}
+extension DevicesError: CodedError {}
 
-extension DevicesError.Code {
+extension DevicesError.Code: StatusCarrying {
     /// The HTTP status and the exit status of this code: the one mapping both faces use.
-    var statuses: (http: Int, exit: Int32) {
+    public var statuses: (http: Int, exit: Int32) {
         switch base {
         case .invalidAddress: (422, 64)
         case .invalidConfiguration: (422, 64)

@@ -69,16 +69,13 @@ public struct LabelError: Error, Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-extension LabelError: ReportableError {
-    public var problemCode: String { ProblemCode.kebab("\(code)") }
+extension LabelError: CodedError {
     public var problemDetail: String { description }
-    public var httpStatus: Int { code.statuses.http }
-    public var exitStatus: Int32 { code.statuses.exit }
 }
 
-extension LabelError.Code {
+extension LabelError.Code: StatusCarrying {
     /// The HTTP status and the exit status of this code: the one mapping both faces use.
-    var statuses: (http: Int, exit: Int32) {
+    public var statuses: (http: Int, exit: Int32) {
         switch base {
         case .syntax: (422, 1)
         case .unknownElement: (422, 1)

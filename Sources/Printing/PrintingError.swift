@@ -65,16 +65,11 @@ public struct PrintingError: Error, Sendable, CustomStringConvertible {
     public var description: String { message }
 }
 
-extension PrintingError: ReportableError {
-    public var problemCode: String { ProblemCode.kebab("\(code)") }
-    public var problemDetail: String { message }
-    public var httpStatus: Int { code.statuses.http }
-    public var exitStatus: Int32 { code.statuses.exit }
-}
+extension PrintingError: CodedError {}
 
-extension PrintingError.Code {
+extension PrintingError.Code: StatusCarrying {
     /// The HTTP status and the exit status of this code: the one mapping both faces use.
-    var statuses: (http: Int, exit: Int32) {
+    public var statuses: (http: Int, exit: Int32) {
         switch base {
         case .invalidConfiguration: (422, 64)
         case .notFound: (404, 1)

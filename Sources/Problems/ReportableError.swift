@@ -20,3 +20,22 @@ public enum ProblemCode {
         }
     }
 }
+
+/// An error code that states its HTTP and exit status: the one mapping, kept beside the codes.
+public protocol StatusCarrying: CustomStringConvertible {
+    var statuses: (http: Int, exit: Int32) { get }
+}
+
+/// An error of the usual shape (a `code` and a `message`): reportable from its code alone.
+public protocol CodedError: ReportableError {
+    associatedtype Code: StatusCarrying
+    var code: Code { get }
+    var message: String { get }
+}
+
+extension CodedError {
+    public var problemCode: String { ProblemCode.kebab(code.description) }
+    public var problemDetail: String { message }
+    public var httpStatus: Int { code.statuses.http }
+    public var exitStatus: Int32 { code.statuses.exit }
+}

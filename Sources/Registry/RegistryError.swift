@@ -53,16 +53,11 @@ public struct RegistryError: Error, Sendable, CustomStringConvertible {
     }
 }
 
-extension RegistryError: ReportableError {
-    public var problemCode: String { ProblemCode.kebab("\(code)") }
-    public var problemDetail: String { message }
-    public var httpStatus: Int { code.statuses.http }
-    public var exitStatus: Int32 { code.statuses.exit }
-}
+extension RegistryError: CodedError {}
 
-extension RegistryError.Code {
+extension RegistryError.Code: StatusCarrying {
     /// The HTTP status and the exit status of this code: the one mapping both faces use.
-    var statuses: (http: Int, exit: Int32) {
+    public var statuses: (http: Int, exit: Int32) {
         switch base {
         case .invalidInput: (422, 1)
         case .notFound: (404, 1)

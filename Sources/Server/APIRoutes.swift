@@ -268,28 +268,6 @@ public enum APIRoutes {
         return try .json(printers)
     }
 
-    struct JobView: Codable {
-        var id: Int64
-        var printer: String
-        var state: String
-        var language: String
-        var labels: Int
-        var copies: Int
-        var printedLabels: Int
-        var template: String?
-        var requestedBy: String
-        var reason: String
-        var reference: String
-        var attempts: Int
-        var error: String
-        var possiblyDuplicated: Bool
-        var reprintOf: Int64?
-        var confirmed: Bool
-        var createdAt: String
-        var sentAt: String?
-        var finishedAt: String?
-    }
-
     private static func jobID(_ call: APICall) throws -> Int64 {
         guard let id = Int64(try call.parameter("id")), id > 0 else { throw APIProblem.badRequest("a job id is a positive number") }
         return id
@@ -300,13 +278,7 @@ public enum APIRoutes {
     }
 
     private static func showJob(_ call: APICall, _ id: Int64, status: Int = 200) async throws -> APIResponse {
-        let job = try await call.environment.spool.job(id)
-        return try .json(JobView(id: job.id, printer: job.printer, state: job.state.rawValue, language: job.language.rawValue,
-                                 labels: job.labelCount, copies: job.copies, printedLabels: job.printedLabels, template: job.template,
-                                 requestedBy: job.requestedBy, reason: job.reason, reference: job.reference, attempts: job.attempts,
-                                 error: job.error, possiblyDuplicated: job.possiblyDuplicated, reprintOf: job.reprintOf,
-                                 confirmed: job.confirmed, createdAt: job.createdAt, sentAt: job.sentAt, finishedAt: job.finishedAt),
-                         status: status)
+        try .json(PrintJobSummary(try await call.environment.spool.job(id)), status: status)
     }
 
     struct ReprintBody: Decodable {
@@ -345,14 +317,9 @@ public enum APIRoutes {
         if let copies = body.copies, !(1...1000).contains(copies) {
             throw APIProblem(422, "invalid-input", "copies must be from 1 to 1000")
         }
-        if body.lot != nil, body.serial != nil { throw APIProblem(422, "invalid-input", "give a lot or a serial, not both") }
         let template = try TemplateLoader().load(contentsOf: url)
-        let json = try body.data.map { value -> Data in
-            guard case .object = value else { throw APIProblem(422, "invalid-input", "data must be a JSON object") }
-            return try JSONEncoder().encode(value)
-        }
-        let source = LabelSource(json: json, product: body.product, number: body.lot ?? body.serial, numberIsLot: body.serial == nil)
-        let data = try await source.data(for: template, registry: call.environment.registry)
+        let data = try await labelData(for: template, data: body.data, product: body.product, lot: body.lot, serial: body.serial,
+                                       registry: call.environment.registry)
         let reference = [body.product, body.lot ?? body.serial].compactMap { $0 }.joined(separator: " ")
         let id = try await LabelJobs.enqueue(template, data, printer: body.printer, spool: call.environment.spool, copies: body.copies,
                                              requestedBy: call.user, reason: body.reason ?? "printed through the API",
@@ -443,14 +410,9 @@ public enum APIRoutes {
         if let dpi = body.dpi, ![152, 203, 300, 600].contains(dpi) {
             throw APIProblem(422, "invalid-input", "dpi \(dpi) is not one of 152, 203, 300, 600")
         }
-        if body.lot != nil, body.serial != nil { throw APIProblem(422, "invalid-input", "give a lot or a serial, not both") }
         let template = try TemplateLoader().load(contentsOf: url)
-        let json = try body.data.map { value -> Data in
-            guard case .object = value else { throw APIProblem(422, "invalid-input", "data must be a JSON object") }
-            return try JSONEncoder().encode(value)
-        }
-        let source = LabelSource(json: json, product: body.product, number: body.lot ?? body.serial, numberIsLot: body.serial == nil)
-        let data = try await source.data(for: template, registry: call.environment.registry)
+        let data = try await labelData(for: template, data: body.data, product: body.product, lot: body.lot, serial: body.serial,
+                                       registry: call.environment.registry)
         let bytes = try LabelRendering.render(template, data, language: language, dpi: body.dpi, preview: preview)
         let type = switch language {
         case .png: "image/png"
@@ -459,6 +421,19 @@ public enum APIRoutes {
         }
         return APIResponse(status: 200, contentType: type, body: bytes)
     }
+}
+
+/// Label data as render and print take it: a JSON object, or a product with a lot or a serial
+/// from the registry (the registry's records set over the JSON), or the template's sample.
+private func labelData(for template: Template, data: JSONValue?, product: String?, lot: String?, serial: String?,
+                       registry: Registry) async throws -> LabelData {
+    if lot != nil, serial != nil { throw APIProblem(422, "invalid-input", "give a lot or a serial, not both") }
+    let json = try data.map { value -> Data in
+        guard case .object = value else { throw APIProblem(422, "invalid-input", "data must be a JSON object") }
+        return try JSONEncoder().encode(value)
+    }
+    let source = LabelSource(json: json, product: product, number: lot ?? serial, numberIsLot: serial == nil)
+    return try await source.data(for: template, registry: registry)
 }
 
 /// Template names a request may give: a plain file name inside the templates folder, never a

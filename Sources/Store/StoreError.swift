@@ -37,16 +37,11 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     public var description: String { message }
 }
 
-extension StoreError: ReportableError {
-    public var problemCode: String { ProblemCode.kebab("\(code)") }
-    public var problemDetail: String { message }
-    public var httpStatus: Int { code.statuses.http }
-    public var exitStatus: Int32 { code.statuses.exit }
-}
+extension StoreError: CodedError {}
 
-extension StoreError.Code {
+extension StoreError.Code: StatusCarrying {
     /// The HTTP status and the exit status of this code: the one mapping both faces use.
-    var statuses: (http: Int, exit: Int32) {
+    public var statuses: (http: Int, exit: Int32) {
         switch base {
         case .locked: (503, 69)
         case .unavailable: (503, 69)

@@ -141,44 +141,10 @@ func describe(_ job: PrintJob) -> String {
     return text
 }
 
-/// A job as `--json` shows it (without its bytes).
-struct JobSummary: Encodable {
-    let id: Int64
-    let printer: String
-    let state: String
-    let labels: Int
-    let copies: Int
-    let template: String?
-    let reference: String
-    let requestedBy: String
-    let reason: String
-    let attempts: Int
-    let error: String
-    let confirmed: Bool
-    let possiblyDuplicated: Bool
-    let reprintOf: Int64?
-    let createdAt: String
-    let finishedAt: String?
+/// A job as `--json` shows it (without its bytes): the same shape as the HTTP API's.
+typealias JobSummary = PrintJobSummary
 
-    init(_ job: PrintJob) {
-        id = job.id
-        printer = job.printer
-        state = job.state.rawValue
-        labels = job.labelCount
-        copies = job.copies
-        template = job.template
-        reference = job.reference
-        requestedBy = job.requestedBy
-        reason = job.reason
-        attempts = job.attempts
-        error = job.error
-        confirmed = job.confirmed
-        possiblyDuplicated = job.possiblyDuplicated
-        reprintOf = job.reprintOf
-        createdAt = job.createdAt
-        finishedAt = job.finishedAt
-    }
-
+extension PrintJobSummary {
     static func counts(_ jobs: [PrintJob]) -> [String: Int] {
         jobs.reduce(into: [:]) { $0[$1.state.rawValue, default: 0] += 1 }
     }
