@@ -7,7 +7,7 @@ SWIFT_FLAGS ?= -Xswiftc -warnings-as-errors
 endif
 DB ?= ./tracemark.sqlite
 
-.PHONY: deps build run test bench bench-devices bench-printing bench-stations clean
+.PHONY: deps build run test bench bench-devices bench-printing bench-stations bench-api clean
 
 deps:
 	@scripts/install-deps.sh
@@ -73,6 +73,14 @@ bench-stations: deps
 	url=$$(scripts/postgres.sh start "$$pgdir/pg") || exit 1; \
 	$(SWIFT) run -c release --skip-build StationBenchmarks --templates Templates --postgres "$$url" \
 	    --serve .build/release/tracemark $(BENCH_ARGS)
+
+# HTTP API benchmarks (release build): resolve among a million serials beside a constant route,
+# and scans posted to a look-up station, loaded by wrk on loopback.
+bench-api: deps
+	@scripts/install-deps.sh wrk
+	$(SWIFT) build -c release --product tracemark
+	$(SWIFT) build -c release --product RegistryBenchmarks
+	Benchmarks/APIBenchmarks/run.sh .build/release/tracemark .build/release/RegistryBenchmarks $(BENCH_SECONDS)
 
 clean:
 	rm -rf .build
