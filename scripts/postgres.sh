@@ -40,7 +40,7 @@ start)
         || { cat "$dir/initdb.log" >&2; exit 1; }
     port=$(free_port)
     as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-        -o "-c listen_addresses=127.0.0.1 -p $port -k $dir $fast -c max_connections=200" \
+        -o "-c listen_addresses=127.0.0.1 -p $port -k $dir $fast -c max_connections=600" \
         start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
     as_owner "$bindir/createdb" -h 127.0.0.1 -p "$port" -U tracemark tracemark
     echo "$port" >"$dir/port"

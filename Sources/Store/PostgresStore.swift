@@ -49,6 +49,11 @@ public final class PostgresStore: SQLStore {
                 do {
                     return try await PostgresConnection.connect(configuration: config, id: ids.next(), logger: logger)
                 } catch {
+                    // The server's own words when it answered (too many clients, a password refused).
+                    if let error = error as? PSQLError, let message = error.serverInfo?[.message] {
+                        let state = error.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? ""
+                        throw StoreError(.unavailable, "PostgreSQL at \(location) refused the connection: \(message)\(state)", cause: error)
+                    }
                     throw StoreError(.unavailable, "cannot connect to PostgreSQL at \(location): is the server running and the URL right?", cause: error)
                 }
             },
