@@ -197,9 +197,9 @@ struct ServeCommand: AsyncParsableCommand {
         var groupConfiguration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint],
                                                            logger: groupLogger)
         // A drain that has not ended in 30 s (a service waiting on something that does not come
-        // back) is cancelled: the process stops, and what was in hand is settled at the next start.
+        // back) is cancelled: what was in hand is settled at the next start. No bound on the
+        // cancellation itself: the group would end the process with a crash.
         groupConfiguration.maximumGracefulShutdownDuration = .seconds(30)
-        groupConfiguration.maximumCancellationDuration = .seconds(10)
         let group = ServiceGroup(configuration: groupConfiguration)
         try await group.run()
         print("stopped")
