@@ -195,6 +195,27 @@ public enum APIRoutes {
         var document: String?
         var jobs: [Int64]
         var next: String
+
+        /// The columns ``init(_:)`` reads.
+        static let columns = "id, station, device, raw, symbology, operator, at, verdict, reasons, action, document, jobs, next"
+
+        /// A row of `station_scans`: the scan log as the API and the event feed show it.
+        init(_ row: any SQLRow) throws {
+            id = try row.decode(column: "id", as: Int64.self)
+            station = try row.decode(column: "station", as: String.self)
+            device = try row.decode(column: "device", as: String.self)
+            raw = String(decoding: try row.decode(column: "raw", as: Data.self), as: UTF8.self)
+            symbologyId = try row.decode(column: "symbology", as: String?.self)
+            user = try row.decode(column: "operator", as: String.self)
+            at = try row.decode(column: "at", as: String.self)
+            verdict = try row.decode(column: "verdict", as: String.self)
+            reasons = (try? JSONDecoder().decode([ScanOutcome.Reason].self,
+                                                 from: Data(try row.decode(column: "reasons", as: String.self).utf8))) ?? []
+            action = try row.decode(column: "action", as: String.self)
+            document = try row.decode(column: "document", as: String?.self)
+            jobs = try row.decode(column: "jobs", as: String.self).split(separator: ",").compactMap { Int64($0) }
+            next = try row.decode(column: "next", as: String.self)
+        }
     }
 
     struct ScanPage: Codable {
@@ -209,25 +230,12 @@ public enum APIRoutes {
             throw APIProblem.badRequest("verdict must be ok, warn or block")
         }
         let rows = try await call.environment.registry.store.read { db in
-            var query = SQLQueryString("SELECT id, station, device, raw, symbology, operator, at, verdict, reasons, action, document, jobs, next FROM station_scans WHERE 1 = 1")
+            var query = SQLQueryString("SELECT \(unsafeRaw: LoggedScan.columns) FROM station_scans WHERE 1 = 1")
             if let station { query = query + " AND station = \(bind: station)" }
             if let verdict { query = query + " AND verdict = \(bind: verdict)" }
             if let before = page.before { query = query + " AND id < \(bind: before)" }
             query = query + " ORDER BY id DESC LIMIT \(literal: page.limit + 1)"
-            return try await db.raw(query).all().map { row in
-                LoggedScan(id: try row.decode(column: "id", as: Int64.self), station: try row.decode(column: "station", as: String.self),
-                           device: try row.decode(column: "device", as: String.self),
-                           raw: String(decoding: try row.decode(column: "raw", as: Data.self), as: UTF8.self),
-                           symbologyId: try row.decode(column: "symbology", as: String?.self),
-                           user: try row.decode(column: "operator", as: String.self), at: try row.decode(column: "at", as: String.self),
-                           verdict: try row.decode(column: "verdict", as: String.self),
-                           reasons: (try? JSONDecoder().decode([ScanOutcome.Reason].self,
-                                                               from: Data(try row.decode(column: "reasons", as: String.self).utf8))) ?? [],
-                           action: try row.decode(column: "action", as: String.self),
-                           document: try row.decode(column: "document", as: String?.self),
-                           jobs: try row.decode(column: "jobs", as: String.self).split(separator: ",").compactMap { Int64($0) },
-                           next: try row.decode(column: "next", as: String.self))
-            }
+            return try await db.raw(query).all().map(LoggedScan.init)
         }
         let items = Array(rows.prefix(page.limit))
         let next = rows.count > page.limit ? items.last.map { Page.cursor(after: $0.id) } : nil

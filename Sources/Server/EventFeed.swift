@@ -1,6 +1,7 @@
 import Foundation
 import Registry
 import SQLKit
+import Stations
 import Store
 import Synchronization
 
@@ -67,28 +68,19 @@ struct EventFeed: Sendable {
             var next = cursor
             var events: [(at: String, event: Event)] = []
             let scans = try await db.raw("""
-                SELECT id, station, device, operator, at, verdict, reasons, action, document, jobs, next FROM station_scans
+                SELECT \(unsafeRaw: APIRoutes.LoggedScan.columns) FROM station_scans
                 WHERE id > \(bind: cursor.scan) ORDER BY id LIMIT \(literal: limit)
-                """).all()
-            for row in scans {
-                let id = try row.decode(column: "id", as: Int64.self)
-                let at = try row.decode(column: "at", as: String.self)
+                """).all().map(APIRoutes.LoggedScan.init)
+            for scan in scans {
                 // Not past a gap that may still fill, unless it is old.
-                if id != next.scan + 1, at > oldEnough { break }
-                next.scan = id
-                let station = try row.decode(column: "station", as: String.self)
-                if let wanted = filter.station, wanted != station { continue }
+                if scan.id != next.scan + 1, scan.at > oldEnough { break }
+                next.scan = scan.id
+                if let wanted = filter.station, wanted != scan.station { continue }
                 if filter.printer != nil, filter.station == nil { continue }
-                let reasons = (try? JSONDecoder().decode([ScanEventData.Reason].self,
-                                                         from: Data(try row.decode(column: "reasons", as: String.self).utf8))) ?? []
-                let data = ScanEventData(scan: id, station: station, device: try row.decode(column: "device", as: String.self),
-                                         user: try row.decode(column: "operator", as: String.self), at: at,
-                                         verdict: try row.decode(column: "verdict", as: String.self), reasons: reasons,
-                                         action: try row.decode(column: "action", as: String.self),
-                                         document: try row.decode(column: "document", as: String?.self),
-                                         jobs: try row.decode(column: "jobs", as: String.self).split(separator: ",").compactMap { Int64($0) },
-                                         next: try row.decode(column: "next", as: String.self))
-                events.append((at, Event(kind: "scan", data: try encoder.encode(data), cursor: next)))
+                let data = ScanEventData(scan: scan.id, station: scan.station, device: scan.device, user: scan.user, at: scan.at,
+                                         verdict: scan.verdict, reasons: scan.reasons, action: scan.action, document: scan.document,
+                                         jobs: scan.jobs, next: scan.next)
+                events.append((scan.at, Event(kind: "scan", data: try encoder.encode(data), cursor: next)))
             }
             let jobs = try await db.raw("""
                 SELECT e.id, e.job_id, e.at, e.state, e.message, j.printer FROM print_job_events e JOIN print_jobs j ON j.id = e.job_id
@@ -122,17 +114,13 @@ struct EventFeed: Sendable {
     }
 
     struct ScanEventData: Codable {
-        struct Reason: Codable {
-            var code: String
-            var message: String
-        }
         var scan: Int64
         var station: String
         var device: String
         var user: String
         var at: String
         var verdict: String
-        var reasons: [Reason]
+        var reasons: [ScanOutcome.Reason]
         var action: String
         var document: String?
         var jobs: [Int64]
