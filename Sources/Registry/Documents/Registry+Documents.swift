@@ -79,37 +79,42 @@ extension Registry {
     /// serial to the inputs it consumed (genealogy, for tracing both ways).
     public func produce(_ production: Production) async throws -> PostedDocument {
         try Self.requireLines(production.inputs, "production's inputs")
+        return try await store.write { db in try await self.produce(db, production) }
+    }
+
+    /// ``produce(_:)`` inside an open transaction (a production line posts each verified unit
+    /// with its scan). Inputs may be none here: a line whose components are not tracked still
+    /// posts what it made.
+    public func produce(_ db: any SQLDatabase, _ production: Production) async throws -> PostedDocument {
         try Self.requireLines(production.outputs, "production's outputs")
         for output in production.outputs {
             for input in output.inputs ?? [] where !production.inputs.indices.contains(input) {
                 throw RegistryError(.invalidInput, "output \(output.product) names input line \(input), but there are \(production.inputs.count) inputs (counted from 0)")
             }
         }
-        return try await store.write { db in
-            let warehouseID = try await Posting.warehouse(db, production.warehouse)
-            var posting = try await Posting.begin(self, db, kind: .production, header: production.header, warehouseID: warehouseID)
-            for (index, line) in production.inputs.enumerated() {
-                try await posting.takeOut(line, index: index, warehouseID: warehouseID, warehouse: production.warehouse,
-                                          rules: OutRules(statusWhenGone: .consumed, allowsUnknownSerials: false))
-            }
-            let firstOutput = production.inputs.count
-            for (offset, line) in production.outputs.enumerated() {
-                try await posting.putIn(line, index: firstOutput + offset, warehouseID: warehouseID, warehouse: production.warehouse, rules: InRules())
-            }
-            for (offset, line) in production.outputs.enumerated() {
-                let outputs = posting.lotsByLine[firstOutput + offset] ?? []
-                let inputs = (line.inputs ?? Array(production.inputs.indices)).flatMap { posting.lotsByLine[$0] ?? [] }
-                for output in Set(outputs) {
-                    for input in Set(inputs) {
-                        try await db.raw("""
-                            INSERT INTO genealogy (document_id, output_id, input_id) VALUES (\(bind: posting.documentID), \(bind: output), \(bind: input))
-                            ON CONFLICT DO NOTHING
-                            """).run()
-                    }
+        let warehouseID = try await Posting.warehouse(db, production.warehouse)
+        var posting = try await Posting.begin(self, db, kind: .production, header: production.header, warehouseID: warehouseID)
+        for (index, line) in production.inputs.enumerated() {
+            try await posting.takeOut(line, index: index, warehouseID: warehouseID, warehouse: production.warehouse,
+                                      rules: OutRules(statusWhenGone: .consumed, allowsUnknownSerials: false))
+        }
+        let firstOutput = production.inputs.count
+        for (offset, line) in production.outputs.enumerated() {
+            try await posting.putIn(line, index: firstOutput + offset, warehouseID: warehouseID, warehouse: production.warehouse, rules: InRules())
+        }
+        for (offset, line) in production.outputs.enumerated() {
+            let outputs = posting.lotsByLine[firstOutput + offset] ?? []
+            let inputs = (line.inputs ?? Array(production.inputs.indices)).flatMap { posting.lotsByLine[$0] ?? [] }
+            for output in Set(outputs) {
+                for input in Set(inputs) {
+                    try await db.raw("""
+                        INSERT INTO genealogy (document_id, output_id, input_id) VALUES (\(bind: posting.documentID), \(bind: output), \(bind: input))
+                        ON CONFLICT DO NOTHING
+                        """).run()
                 }
             }
-            return posting.result
         }
+        return posting.result
     }
 
     /// Posts a customer return: known lots/serials come back into a warehouse, available again.

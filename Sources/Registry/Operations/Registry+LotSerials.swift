@@ -1,7 +1,7 @@
 public import Foundation
 public import GS1
 import Crypto
-import SQLKit
+public import SQLKit
 import Store
 
 /// What is given when a lot or serial number is entered (typed, scanned, from a supplier).
@@ -136,32 +136,36 @@ extension Registry {
     /// A registered number that never held stock is deleted with its records; one that has or
     /// had stock is refused (write it off instead). Either way the number is never issued again.
     public func retire(product article: String, number: String, reason: String) async throws {
+        try await store.write { db in try await self.retire(db, product: article, number: number, reason: reason) }
+    }
+
+    /// ``retire(product:number:reason:)`` inside an open transaction (a production line voids the
+    /// number of a label that did not read, with the scan that found it).
+    public func retire(_ db: any SQLDatabase, product article: String, number: String, reason: String) async throws {
         try Self.validateNumber(number, product: article)
         guard !reason.trimmingSpaces.isEmpty else {
             throw RegistryError(.invalidInput, "voiding \(number) of \(article): give a reason")
         }
         let retired = now
-        try await store.write { db in
-            guard let (productID, _) = try await Self.fetchProduct(db, article: article) else {
-                throw RegistryError(.notFound, "product \(article) does not exist")
-            }
-            // Alone: no generation or receipt of this product's numbers is between its check and its insert.
-            try await Self.lockNumbers(db, productID: productID, exclusive: true)
-            try await Self.refuseRetired(db, productID: productID, article: article, number: number)
-            if let row = try await db.raw("SELECT id FROM lot_serials WHERE product_id = \(bind: productID) AND number = \(bind: number)").first() {
-                let id = try row.int("id")
-                if try await db.raw("SELECT 1 AS held FROM stock WHERE lot_serial_id = \(bind: id) LIMIT 1").first() != nil {
-                    throw RegistryError(.conflict, "\(number) of \(article) has stock history: write it off instead of voiding it")
-                }
-                try await db.raw("DELETE FROM lot_serial_attributes WHERE lot_serial_id = \(bind: id)").run()
-                try await db.raw("DELETE FROM lot_serial_attachments WHERE lot_serial_id = \(bind: id)").run()
-                try await db.raw("DELETE FROM lot_serials WHERE id = \(bind: id)").run()
-            }
-            try await db.raw("""
-                INSERT INTO retired_numbers (product_id, number, reason, retired_at)
-                VALUES (\(bind: productID), \(bind: number), \(bind: reason), \(bind: retired))
-                """).run()
+        guard let (productID, _) = try await Self.fetchProduct(db, article: article) else {
+            throw RegistryError(.notFound, "product \(article) does not exist")
         }
+        // Alone: no generation or receipt of this product's numbers is between its check and its insert.
+        try await Self.lockNumbers(db, productID: productID, exclusive: true)
+        try await Self.refuseRetired(db, productID: productID, article: article, number: number)
+        if let row = try await db.raw("SELECT id FROM lot_serials WHERE product_id = \(bind: productID) AND number = \(bind: number)").first() {
+            let id = try row.int("id")
+            if try await db.raw("SELECT 1 AS held FROM stock WHERE lot_serial_id = \(bind: id) LIMIT 1").first() != nil {
+                throw RegistryError(.conflict, "\(number) of \(article) has stock history: write it off instead of voiding it")
+            }
+            try await db.raw("DELETE FROM lot_serial_attributes WHERE lot_serial_id = \(bind: id)").run()
+            try await db.raw("DELETE FROM lot_serial_attachments WHERE lot_serial_id = \(bind: id)").run()
+            try await db.raw("DELETE FROM lot_serials WHERE id = \(bind: id)").run()
+        }
+        try await db.raw("""
+            INSERT INTO retired_numbers (product_id, number, reason, retired_at)
+            VALUES (\(bind: productID), \(bind: number), \(bind: reason), \(bind: retired))
+            """).run()
     }
 
     // MARK: - Internals
