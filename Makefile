@@ -23,6 +23,9 @@ run: build
 	@echo "  printf '(01)09501101530003(17)281231(10)LOT42(30)12\\n' > /dev/tcp/127.0.0.1/7002   # bash; or | nc -q1 127.0.0.1 7002"
 	@echo "  printf 'TM:DONE\\n' > /dev/tcp/127.0.0.1/7002"
 	@echo "Look a code up at lookup-1: printf '(01)09501101530003(10)LOT42\\n' > /dev/tcp/127.0.0.1/7001"
+	@echo "Start a production run of 3 at line-1 (its lot expires in a year), then see its labels and report:"
+	@echo "  printf 'TM:RUN:PAINT-5L:3:%s\\n' \"\$$(date -d '+1 year' +%F)\" > /dev/tcp/127.0.0.1/7003"
+	@echo "  $(SWIFT) run --skip-build tracemark station run-report line-1   # the verify scanner on 7004 reads each label's text"
 	@echo "Labels appear in ./labels; every scan is in the scan log (table station_scans of tracemark.sqlite)."
 	@echo "HTTP API on http://127.0.0.1:8080/api/v1 (openapi.yaml there); a token: $(SWIFT) run --skip-build tracemark token create --name me --role admin"
 	$(SWIFT) run --skip-build tracemark serve --config Config/demo.yaml

@@ -31,6 +31,7 @@ public enum APIRoutes {
             try await control(call, "TM:CANCEL")
         },
         APIRoute(.post, "/api/v1/stations/{id}/task", "openTask", role: .operator, openTask),
+        APIRoute(.get, "/api/v1/stations/{id}/runs/{run}", "getRun", role: .viewer, getRun),
         APIRoute(.get, "/api/v1/scans", "listScans", role: .viewer, listScans),
         APIRoute(.get, "/api/v1/printers", "listPrinters", role: .viewer, listPrinters),
         APIRoute(.get, "/api/v1/jobs/{id}", "getJob", role: .viewer, getJob),
@@ -125,6 +126,8 @@ public enum APIRoutes {
         var raw: String
         var scanId: String?
         var symbologyId: String?
+        /// `verify`: a production line's verify scanner read it.
+        var purpose: StationScan.Purpose?
     }
 
     private static func postScan(_ call: APICall) async throws -> APIResponse {
@@ -133,18 +136,20 @@ public enum APIRoutes {
         if let id = body.symbologyId, !(id.count == 3 && id.hasPrefix("]")) {
             throw APIProblem(422, "invalid-input", "symbologyId \(id) is not an AIM symbology identifier such as ]C1, ]d2 or ]Q3")
         }
-        return try await scan(call, data: Array(body.raw.utf8), symbologyID: body.symbologyId, scanID: body.scanId)
+        return try await scan(call, data: Array(body.raw.utf8), symbologyID: body.symbologyId, scanID: body.scanId,
+                              purpose: body.purpose ?? .operator)
     }
 
     /// A scan through the station, exactly as a scanner's: the same actor, rules and scan log.
-    private static func scan(_ call: APICall, data: [UInt8], symbologyID: String?, scanID: String?) async throws -> APIResponse {
+    private static func scan(_ call: APICall, data: [UInt8], symbologyID: String?, scanID: String?,
+                             purpose: StationScan.Purpose = .operator) async throws -> APIResponse {
         let station = try station(call)
         guard await station.isHeldHere else {
             throw APIProblem(409, "station-elsewhere",
                              "station \(station.configuration.name) is run by another tracemark process: send its scans there")
         }
         let outcome = await station.handle(StationScan(data: data, symbologyIdentifier: symbologyID, device: "api",
-                                                       scanID: scanID, user: call.user))
+                                                       scanID: scanID, user: call.user, purpose: purpose))
         return try .json(outcome)
     }
 
@@ -154,15 +159,41 @@ public enum APIRoutes {
 
     struct OpenTaskBody: Decodable {
         /// Picking: the customer the goods go to.
-        var customer: String
+        var customer: String?
+        /// Production: the run's product, its count, and the expiry of what it makes.
+        var product: String?
+        var count: Int?
+        var expiry: String?
     }
 
+    /// Opens a pick (`customer`) or a production run (`product`, `count`, `expiry`), as the
+    /// control codes `TM:PICK` and `TM:RUN` do.
     private static func openTask(_ call: APICall) async throws -> APIResponse {
         let body = try call.decode(OpenTaskBody.self)
-        guard !body.customer.isEmpty, body.customer.count <= 64, !body.customer.contains(":") else {
-            throw APIProblem(422, "invalid-input", "customer must be a partner code without ':'")
+        let code: (String) -> Bool = { !$0.isEmpty && $0.count <= 64 && !$0.contains(":") }
+        switch (body.customer, body.product, body.count) {
+        case (let customer?, nil, nil):
+            guard code(customer) else { throw APIProblem(422, "invalid-input", "customer must be a partner code without ':'") }
+            return try await control(call, "TM:PICK:\(customer)")
+        case (nil, let product?, let count?):
+            guard code(product) else { throw APIProblem(422, "invalid-input", "product must be an article code without ':'") }
+            guard (1...10_000).contains(count) else { throw APIProblem(422, "invalid-input", "count must be from 1 to 10000") }
+            if let expiry = body.expiry, CalendarDate(iso: expiry) == nil {
+                throw APIProblem(422, "invalid-input", "expiry must be a date as YYYY-MM-DD")
+            }
+            return try await control(call, "TM:RUN:\(product):\(count)" + (body.expiry.map { ":\($0)" } ?? ""))
+        default:
+            throw APIProblem(422, "invalid-input", "give customer (a pick) or product and count (a production run), not both")
         }
-        return try await control(call, "TM:PICK:\(body.customer)")
+    }
+
+    private static func getRun(_ call: APICall) async throws -> APIResponse {
+        let station = try station(call)
+        guard let run = Int64(try call.parameter("run")) else { throw APIProblem.badRequest("run must be a run id (a number)") }
+        guard let report = try await Station.runReport(call.environment.registry.store, station: station.configuration.name, run: run) else {
+            throw APIProblem(404, "not-found", "station \(station.configuration.name) has no run \(run)")
+        }
+        return try .json(report)
     }
 
     struct ConfirmBody: Decodable {

@@ -135,6 +135,7 @@ paths:
                 raw: {type: string, minLength: 1, description: "The data as read, GS as \u001d."}
                 scanId: {type: [string, "null"]}
                 symbologyId: {type: [string, "null"], pattern: "^\\][A-Za-z][0-9A-Za-z]$"}
+                purpose: {type: [string, "null"], enum: [operator, verify, null], description: "verify: a production line's verify scanner read it."}
       responses:
         "200":
           description: The verdict, its reasons and the next step.
@@ -179,17 +180,30 @@ paths:
     post:
       operationId: openTask
       tags: [stations]
-      summary: Open a pick for a customer at a picking station.
+      summary: Open a pick for a customer at a picking station, or a run at a production line.
+      description: "customer opens a pick (as TM:PICK:<customer>); product and count start a production run (as TM:RUN:<product>:<count>[:<expiry>])."
       x-tracemark-role: operator
       parameters: [{$ref: "#/components/parameters/Station"}, {$ref: "#/components/parameters/IdempotencyKey"}]
       requestBody:
         required: true
         content:
           application/json:
-            schema: {type: object, required: [customer], properties: {customer: {type: string, pattern: "^[^:]{1,64}$"}}}
+            schema:
+              oneOf:
+                - type: object
+                  required: [customer]
+                  additionalProperties: false
+                  properties: {customer: {type: string, pattern: "^[^:]{1,64}$"}}
+                - type: object
+                  required: [product, count]
+                  additionalProperties: false
+                  properties:
+                    product: {type: string, pattern: "^[^:]{1,64}$"}
+                    count: {type: integer, minimum: 1, maximum: 10000}
+                    expiry: {type: string, format: date}
       responses:
         "200":
-          description: The outcome, as for a scan of TM:PICK:<customer>.
+          description: The outcome, as for a scan of TM:PICK or TM:RUN.
           content:
             application/json:
               schema: {$ref: "#/components/schemas/ScanOutcome"}
@@ -199,6 +213,24 @@ paths:
         "404": {$ref: "#/components/responses/Problem"}
         "409": {$ref: "#/components/responses/Problem"}
         "422": {$ref: "#/components/responses/Problem"}
+  /api/v1/stations/{id}/runs/{run}:
+    get:
+      operationId: getRun
+      tags: [stations]
+      summary: "A production run's report: each label printed, verified, voided or missing, and the component lots."
+      x-tracemark-role: viewer
+      parameters:
+        - {$ref: "#/components/parameters/Station"}
+        - {name: run, in: path, required: true, schema: {type: integer, minimum: 1}}
+      responses:
+        "200":
+          description: The run.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/RunReport"}
+        "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "404": {$ref: "#/components/responses/Problem"}
   /api/v1/stations/{id}/task/complete:
     post:
       operationId: completeTask
@@ -594,6 +626,44 @@ components:
                 operatorName: {type: string}
                 openedAt: {type: string}
                 lines: {type: array, items: {type: object}}
+                run: {$ref: "#/components/schemas/RunReport"}
+    RunReport:
+      type: object
+      required: [run, station, product, planned, state, openedAt, printed, verified, voided, missing, units, components]
+      properties:
+        run: {type: integer}
+        station: {type: string}
+        product: {type: string}
+        lot: {type: [string, "null"]}
+        planned: {type: integer}
+        state: {type: string, enum: [open, closed, cancelled]}
+        openedAt: {type: string}
+        closedAt: {type: [string, "null"]}
+        printed: {type: integer}
+        verified: {type: integer}
+        voided: {type: integer}
+        missing: {type: array, items: {type: string}}
+        units:
+          type: array
+          items:
+            type: object
+            required: [number, state]
+            properties:
+              number: {type: string}
+              state: {type: string, enum: [printed, verified, voided]}
+              job: {type: [integer, "null"]}
+              document: {type: [string, "null"]}
+              note: {type: [string, "null"]}
+        components:
+          type: array
+          items:
+            type: object
+            required: [product, number, perUnit, current]
+            properties:
+              product: {type: string}
+              number: {type: string}
+              perUnit: {type: string}
+              current: {type: boolean}
     LoggedScan:
       type: object
       required: [id, station, device, raw, user, at, verdict, reasons, action, jobs, next]

@@ -3,6 +3,7 @@ public import GS1
 public import Labels
 public import Printing
 public import Registry
+public import SQLKit
 import Store
 import TracemarkSystem
 
@@ -56,6 +57,13 @@ public struct ProductionRun: Sendable {
     /// that differs from the one foreseen (another generation came first, or a number existed)
     /// is rendered inside it, so SQLite's write lock is not held while thousands of labels render.
     public func run(registry: Registry, spool: Spool) async throws -> Result {
+        try await run(registry: registry, spool: spool) { _, _ in }.result
+    }
+
+    /// ``run(registry:spool:)``, with `then` run in the same transaction once the numbers and
+    /// their jobs are written (a production line records the run and the scan that started it).
+    public func run<T: Sendable>(registry: Registry, spool: Spool,
+                                 then: @escaping @Sendable (any SQLDatabase, Result) async throws -> T) async throws -> (result: Result, then: T) {
         guard (1...10_000).contains(count) else {
             throw RegistryError(.invalidInput, "count \(count): a production run prints 1 to 10000 labels")
         }
@@ -87,7 +95,7 @@ public struct ProductionRun: Sendable {
                                                 production: production, reference: reference)
                 throw RegistryError(.invalidInput, "product \(product.article): no number can be generated for a production run")
             }
-            return Result(numbers: [], jobs: [], skipped: [])
+            throw RegistryError(.invalidInput, "product \(product.article): no number can be generated for a production run")
         }
         // Thousands of labels take seconds to render: off the cooperative pool (``OffPool``).
         let prepared = try await OffPool.run {
@@ -109,7 +117,8 @@ public struct ProductionRun: Sendable {
                                              reference: "\(product.article) \(kind.rawValue) \(number)"))
             }
             let jobs = try await spool.enqueue(db, requests)
-            return Result(numbers: generated.numbers, jobs: jobs, skipped: generated.skipped)
+            let result = Result(numbers: generated.numbers, jobs: jobs, skipped: generated.skipped)
+            return (result, try await then(db, result))
         }
         spool.notify([config.name])
         return result

@@ -1,4 +1,5 @@
 import Foundation
+import GS1
 
 /// A control barcode (`TM:…`): what a station with a scanner and no screen is driven by.
 enum ControlCode: Equatable {
@@ -10,8 +11,8 @@ enum ControlCode: Equatable {
     case quantity(Decimal)
     /// `TM:OP:<badge>`: signs an operator in.
     case signIn(String)
-    /// `TM:RUN:<product>:<count>`: starts a production run.
-    case run(product: String, count: Int)
+    /// `TM:RUN:<product>:<count>[:<expiry YYYY-MM-DD>]`: starts a production run.
+    case run(product: String, count: Int, expiry: CalendarDate?)
     /// `TM:PICK:<customer>`: opens an issue for a customer.
     case pick(customer: String)
     /// A `TM:` code that is none of these (or malformed): refused with what is wrong.
@@ -32,15 +33,23 @@ enum ControlCode: Equatable {
             }
             self = .quantity(quantity)
         case ("OP", 2) where !parts[1].isEmpty && parts[1].count <= 64: self = .signIn(parts[1])
-        case ("RUN", 3):
-            guard let count = Int(parts[2]), count > 0, !parts[1].isEmpty else {
-                self = .invalid("TM:RUN takes a product and a count, e.g. TM:RUN:PUMP-200:50; got \"\(text)\"")
+        case ("RUN", 3), ("RUN", 4):
+            guard let count = Int(parts[2]), (1...10_000).contains(count), !parts[1].isEmpty else {
+                self = .invalid("TM:RUN takes a product and a count from 1 to 10000, e.g. TM:RUN:PUMP-200:50; got \"\(text)\"")
                 return
             }
-            self = .run(product: parts[1], count: count)
+            var expiry: CalendarDate?
+            if parts.count == 4 {
+                guard let date = CalendarDate(iso: parts[3]) else {
+                    self = .invalid("TM:RUN's expiry is a date as YYYY-MM-DD, e.g. TM:RUN:PAINT-5L:40:2027-06-30; got \"\(parts[3])\"")
+                    return
+                }
+                expiry = date
+            }
+            self = .run(product: parts[1], count: count, expiry: expiry)
         case ("PICK", 2) where !parts[1].isEmpty: self = .pick(customer: parts[1])
         default:
-            self = .invalid("\"\(text)\" is not a control code: use TM:DONE, TM:CANCEL, TM:QTY:n, TM:OP:badge, TM:RUN:product:count or TM:PICK:customer")
+            self = .invalid("\"\(text)\" is not a control code: use TM:DONE, TM:CANCEL, TM:QTY:n, TM:OP:badge, TM:RUN:product:count[:expiry] or TM:PICK:customer")
         }
     }
 }

@@ -15,10 +15,19 @@ public struct StationScan: Sendable {
     /// Who sent it, when a client signed in sent it (an API token's name, an operator's
     /// session); else the operator signed in at the station with `TM:OP`.
     public var user: String?
+    /// What the scanner is for: an operator's scans, or a production line's verify scanner that
+    /// reads each printed label.
+    public var purpose: Purpose
+
+    public enum Purpose: String, Sendable, Codable {
+        case `operator`
+        case verify
+    }
 
     public init(data: [UInt8], symbologyIdentifier: String? = nil, device: String, scanID: String? = nil, time: Date = Date(),
-                user: String? = nil) {
+                user: String? = nil, purpose: Purpose = .operator) {
         self.user = user
+        self.purpose = purpose
         self.data = data
         self.symbologyIdentifier = symbologyIdentifier
         self.device = device

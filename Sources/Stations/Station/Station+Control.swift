@@ -3,16 +3,15 @@ import Registry
 import SQLKit
 import Store
 
-/// Control barcodes: `TM:DONE`, `TM:CANCEL`, `TM:QTY:n`, `TM:OP:<badge>`.
+/// Control barcodes: `TM:DONE`, `TM:CANCEL`, `TM:QTY:n`, `TM:OP:<badge>`, `TM:RUN`, `TM:PICK`.
 extension Station {
     func handle(_ control: ControlCode, _ scan: StationScan) async throws -> ScanOutcome {
         let signedInNow = signedIn
         switch control {
         case .invalid(let message):
             return try await refuse(scan, [.init("invalid-control-code", message)], next: "scan a valid control code")
-        case .run:
-            return try await refuse(scan, [.init("not-available", "production runs from control codes are not built yet")],
-                                    next: "use the command line: tracemark print --run")
+        case .run(let product, let count, let expiry):
+            return try await startRun(product: product, count: count, expiry: expiry, scan)
         case .pick(let customer):
             guard configuration.kind == .picking else {
                 return try await refuse(scan, [.init("not-a-picking-station", "TM:PICK opens an issue at a picking station; this one is \(configuration.kind.rawValue)")],
@@ -29,7 +28,9 @@ extension Station {
                                             next: "scan TM:PICK:<customer>")
                 }
                 return try await completePick(scan, task)
-            case .lookup, .production:
+            case .production:
+                return try await completeRun(scan)
+            case .lookup:
                 return try await refuse(scan, [.init("no-open-task", "a \(configuration.kind.rawValue) station has no task to complete")],
                                         next: "scan the next code")
             }
@@ -46,23 +47,25 @@ extension Station {
                 return outcome
             }
         case .quantity(let quantity):
-            guard configuration.kind == .receiving || configuration.kind == .picking else {
+            guard configuration.kind != .lookup else {
                 return try await refuse(scan, [.init("no-open-task", "a \(configuration.kind.rawValue) station takes no quantity")],
                                         next: "scan the next code")
             }
-            let picking = configuration.kind == .picking
+            let receiving = configuration.kind == .receiving, production = configuration.kind == .production
             return try await registry.store.write { @Sendable db in
-                let open = picking ? try await self.currentTask(db) : try await self.openTask(db, at: scan.time, operator: signedInNow)
+                let open = receiving ? try await self.openTask(db, at: scan.time, operator: signedInNow) : try await self.currentTask(db)
                 guard let task = open else {
                     var refused = ScanOutcome(station: self.configuration.name, verdict: .block,
-                        reasons: [.init("no-open-issue", "no issue is open at this station: scan TM:PICK:<customer> first")],
-                        next: "scan TM:PICK:<customer>")
+                        reasons: [production ? .init("no-open-run", "no run is open at this line: scan TM:RUN:<product>:<count> first")
+                                             : .init("no-open-issue", "no issue is open at this station: scan TM:PICK:<customer> first")],
+                        next: production ? "scan TM:RUN:<product>:<count>" : "scan TM:PICK:<customer>")
                     refused.scan = try await self.log(db, scan, refused, task: nil, operator: signedInNow)
                     return refused
                 }
                 try await db.raw("UPDATE station_tasks SET next_quantity = \(bind: "\(quantity)") WHERE id = \(bind: task.id)").run()
                 var outcome = ScanOutcome(station: self.configuration.name, verdict: .ok, action: "quantity-set",
-                                          next: "scan the item: it is received as \(quantity)")
+                                          next: production ? "scan the component: each unit takes \(quantity) of it"
+                                                           : "scan the item: it is received as \(quantity)")
                 outcome.scan = try await self.log(db, scan, outcome, task: task.id, operator: signedInNow)
                 return outcome
             }

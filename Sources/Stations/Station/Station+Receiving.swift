@@ -12,19 +12,22 @@ extension Station {
     /// The station's open task, as its row says.
     struct OpenTask {
         var id: Int64
-        /// `receipt` or `issue`.
+        /// `receipt`, `issue` or `run`.
         var kind: String
         /// The supplier or customer.
         var partner: String?
         var operatorName: String
         var nextQuantity: Decimal?
         var lines: Int
+        /// A production run: its product, and its lot for a lot-tracked product.
+        var product: String? = nil
+        var lot: String? = nil
     }
 
     /// The open task, if any.
     nonisolated func currentTask(_ db: any SQLDatabase) async throws -> OpenTask? {
         guard let row = try await db.raw("""
-            SELECT t.id, t.kind, t.partner, t.operator, t.next_quantity,
+            SELECT t.id, t.kind, t.partner, t.operator, t.next_quantity, t.product, t.lot,
                    (SELECT COUNT(*) FROM station_task_lines l WHERE l.task_id = t.id) AS lines
             FROM station_tasks t WHERE t.station = \(bind: configuration.name) AND t.state = 'open'
             ORDER BY t.id DESC LIMIT 1
@@ -33,7 +36,8 @@ extension Station {
                         partner: try row.decode(column: "partner", as: String?.self),
                         operatorName: try row.decode(column: "operator", as: String.self),
                         nextQuantity: try row.decode(column: "next_quantity", as: String?.self).flatMap { Decimal(string: $0) },
-                        lines: try row.decode(column: "lines", as: Int.self))
+                        lines: try row.decode(column: "lines", as: Int.self),
+                        product: try row.decode(column: "product", as: String?.self), lot: try row.decode(column: "lot", as: String?.self))
     }
 
     /// The open task, opened now when there is none: a receipt from the station's supplier.

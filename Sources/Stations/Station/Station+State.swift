@@ -9,12 +9,15 @@ import Store
 public struct StationState: Codable, Sendable {
     public struct Task: Codable, Sendable {
         public var id: Int64
-        /// `receipt` or `issue`.
+        /// `receipt`, `issue` or `run`.
         public var kind: String
         public var partner: String?
         public var operatorName: String
         public var openedAt: String
+        /// What was scanned: a receipt's or issue's lines; a run's component lots.
         public var lines: [Line]
+        /// A production run: its labels and what became of each.
+        public var run: RunReport?
     }
 
     public struct Line: Codable, Sendable {
@@ -70,9 +73,11 @@ extension Station {
                               pending: try line.decode(column: "pending", as: String?.self),
                               confirmation: try line.decode(column: "confirmation", as: String?.self))
         }
-        return StationState.Task(id: id, kind: try row.decode(column: "kind", as: String.self),
+        let kind = try row.decode(column: "kind", as: String.self)
+        return StationState.Task(id: id, kind: kind,
                                  partner: try row.decode(column: "partner", as: String?.self),
                                  operatorName: try row.decode(column: "operator", as: String.self),
-                                 openedAt: try row.decode(column: "opened_at", as: String.self), lines: lines)
+                                 openedAt: try row.decode(column: "opened_at", as: String.self), lines: lines,
+                                 run: kind == "run" ? try await runReport(db, task: id) : nil)
     }
 }

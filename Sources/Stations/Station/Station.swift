@@ -71,13 +71,18 @@ public actor Station {
     }
 
     private func decide(_ scan: StationScan) async throws -> ScanOutcome {
-        if let control = ControlCode(String(decoding: scan.data, as: UTF8.self)) { return try await handle(control, scan) }
+        // A verify scanner reads labels only: a control code there is a label that reads wrong.
+        if scan.purpose == .operator, let control = ControlCode(String(decoding: scan.data, as: UTF8.self)) {
+            return try await handle(control, scan)
+        }
+        if scan.purpose == .verify, configuration.kind != .production {
+            throw RegistryError(.invalidInput, "station \(configuration.name) is \(configuration.kind.rawValue): only a production line has a verify scanner")
+        }
         switch configuration.kind {
         case .lookup: return try await lookUp(scan)
         case .receiving: return try await receive(scan)
         case .picking: return try await pick(scan)
-        case .production:
-            throw RegistryError(.invalidInput, "\(configuration.kind.rawValue) stations are not built yet")
+        case .production: return try await scan.purpose == .verify ? verify(scan) : component(scan)
         }
     }
 

@@ -8,13 +8,11 @@ public struct StationConfiguration: Sendable {
         case lookup
         /// Adds supplier labels to the station's open receipt and prints the internal label.
         case receiving
-        /// A production line (not built yet: refused at start).
+        /// A production line: runs print a label per unit; the line's verify scanner reads each
+        /// one, and a verified unit is posted as produced, with genealogy to the component lots.
         case production
         /// Picks goods for a customer's issue, checking each scan against what may go to them.
         case picking
-
-        /// Whether this build runs stations of this kind.
-        public var isAvailable: Bool { self != .production }
     }
 
     public var name: String
@@ -30,9 +28,27 @@ public struct StationConfiguration: Sendable {
     public var expiryWarningDays: Int
     /// Read legacy labels that break GS1 rules, reporting each broken rule as a warning.
     public var lenient: Bool
+    /// Production: what the verify scanner sends when a label does not read.
+    public var noRead: String
+    /// Production: what happens to a unit whose label does not read or reads wrong.
+    public var onFailedVerify: FailedVerifyPolicy
+
+    /// What a production line does when its verify scanner cannot read a unit's label, besides
+    /// raising the alarm.
+    public enum FailedVerifyPolicy: String, Sendable, CaseIterable, Codable {
+        /// Print the same number's label again, to be put on the unit and verified.
+        case reprint
+        /// Void the number (never issued again) and print a new number in its place.
+        case void
+        /// Only raise the alarm: the operator decides (reprint, or void, by hand).
+        case alarm
+    }
 
     public init(name: String, kind: Kind, warehouse: String? = nil, printer: String? = nil, template: Template? = nil,
-                supplier: String? = nil, expiryWarningDays: Int = 30, lenient: Bool = false) {
+                supplier: String? = nil, expiryWarningDays: Int = 30, lenient: Bool = false, noRead: String = "NOREAD",
+                onFailedVerify: FailedVerifyPolicy = .reprint) {
+        self.noRead = noRead
+        self.onFailedVerify = onFailedVerify
         self.name = name
         self.kind = kind
         self.warehouse = warehouse

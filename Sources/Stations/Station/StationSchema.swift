@@ -80,5 +80,29 @@ enum StationSchema {
             "ALTER TABLE station_task_lines ADD COLUMN pending TEXT",
             "ALTER TABLE station_task_lines ADD COLUMN confirmation TEXT",
         ]),
+        // Production lines: a run's product, planned count and lot, and each label it printed
+        // with what became of it (printed, verified, voided), so that a run report can say
+        // what was printed, verified, voided and missing.
+        SchemaMigration(version: 4, name: "production runs", statements: [
+            "ALTER TABLE station_tasks ADD COLUMN product TEXT",
+            "ALTER TABLE station_tasks ADD COLUMN planned {int}",
+            "ALTER TABLE station_tasks ADD COLUMN lot TEXT",
+            """
+            CREATE TABLE station_run_units (
+                id {id},
+                task_id {int} NOT NULL REFERENCES station_tasks(id),
+                number TEXT NOT NULL,
+                job_id {int},
+                state TEXT NOT NULL,
+                scan_id {int},
+                document TEXT,
+                note TEXT,
+                changed_at TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX station_run_units_task ON station_run_units(task_id, state, id)",
+            // The components a run consumes per unit: the latest lot scanned of each product.
+            "ALTER TABLE station_task_lines ADD COLUMN replaced {int} NOT NULL DEFAULT 0",
+        ]),
     ]
 }

@@ -15,6 +15,8 @@ public struct StationService: Service {
     /// Opens the station's scanners: only once the station is claimed, so that a standby process
     /// neither holds the devices nor listens where scanners connect.
     private let makeScanners: @Sendable () throws -> [any ScanSource]
+    /// A production line's verify scanners, which read each printed label; opened with the others.
+    private let makeVerifiers: @Sendable () throws -> [any ScanSource]
     /// How long a claim lasts without renewal: how soon a standby takes over from a process on
     /// another machine that stopped answering. Renewed every third of it.
     public let claimDuration: Duration
@@ -27,10 +29,12 @@ public struct StationService: Service {
     public init(station: Station, claimDuration: Duration = .seconds(30),
                 logger: Logger = Logger(label: "tracemark.stations"),
                 onHeld: @escaping @Sendable (String) async -> Void = { _ in },
+                verifiers: @escaping @Sendable () throws -> [any ScanSource] = { [] },
                 scanners: @escaping @Sendable () throws -> [any ScanSource],
                 onOutcome: @escaping @Sendable (ScanOutcome, StationScan) async -> Void = { _, _ in }) {
         self.station = station
         self.makeScanners = scanners
+        self.makeVerifiers = verifiers
         self.claimDuration = claimDuration
         var logger = logger
         logger[metadataKey: "station"] = .string(station.configuration.name)
@@ -64,9 +68,9 @@ public struct StationService: Service {
             }
             announced = nil
             logger.debug("station claimed")
-            let scanners: [any ScanSource]
+            let scanners: [(source: any ScanSource, purpose: StationScan.Purpose)]
             do {
-                scanners = try makeScanners()
+                scanners = try makeScanners().map { ($0, .operator) } + makeVerifiers().map { ($0, .verify) }
             } catch {
                 // A listening address taken, say: give the station up, and try again after a pause.
                 logger.error("cannot open the station's scanners: \(error)")
@@ -83,7 +87,7 @@ public struct StationService: Service {
                         return false
                     }
                     await withTaskGroup(of: Void.self) { readers in
-                        for scanner in scanners { readers.addTask { await read(scanner) } }
+                        for scanner in scanners { readers.addTask { await read(scanner.source, purpose: scanner.purpose) } }
                     }
                     return false
                 }
@@ -123,12 +127,12 @@ public struct StationService: Service {
         }
     }
 
-    private func read(_ scanner: any ScanSource) async {
+    private func read(_ scanner: any ScanSource, purpose: StationScan.Purpose) async {
         var pause: Duration = .milliseconds(500)
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             let service = ScanService(source: scanner, logger: logger) { event in
                 let scan = StationScan(data: event.data, symbologyIdentifier: event.symbologyIdentifier, device: event.source,
-                                       time: event.time)
+                                       time: event.time, purpose: purpose)
                 let outcome = await station.handle(scan)
                 await onOutcome(outcome, scan)
             }

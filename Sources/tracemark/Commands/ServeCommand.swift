@@ -97,19 +97,23 @@ struct ServeCommand: AsyncParsableCommand {
             if KeyboardLayout.named(entry.layout) == nil {
                 problem(entry.fields["layout"] ?? entry.line, "station \(entry.name): unknown keyboard layout \(entry.layout)")
             }
-            var template: Template?
-            if let name = entry.template {
-                do {
-                    template = try TemplateLoader().load(contentsOf: TemplateLocation.resolve(name, in: folder))
-                } catch {
-                    problem(entry.fields["template"] ?? entry.line, "station \(entry.name): template \(name): \(error)")
-                }
+            do {
+                stations.append(try Self.stationConfiguration(entry, templates: folder))
+            } catch {
+                problem(entry.fields["template"] ?? entry.line, "station \(entry.name): template \(entry.template ?? ""): \(error)")
+                stations.append(StationConfiguration(name: entry.name, kind: entry.kind))
             }
-            stations.append(StationConfiguration(name: entry.name, kind: entry.kind, warehouse: entry.warehouse, printer: entry.printer,
-                                                 template: template, supplier: entry.supplier,
-                                                 expiryWarningDays: entry.expiryWarningDays, lenient: entry.lenient))
         }
         return (stations, problems)
+    }
+
+    /// A station of the file as the station core takes it, with its template loaded from `templates`.
+    static func stationConfiguration(_ entry: ServeConfiguration.StationEntry, templates folder: URL) throws -> StationConfiguration {
+        let template = try entry.template.map { try TemplateLoader().load(contentsOf: TemplateLocation.resolve($0, in: folder)) }
+        return StationConfiguration(name: entry.name, kind: entry.kind, warehouse: entry.warehouse, printer: entry.printer,
+                                    template: template, supplier: entry.supplier,
+                                    expiryWarningDays: entry.expiryWarningDays, lenient: entry.lenient,
+                                    noRead: entry.noRead, onFailedVerify: entry.onFailedVerify)
     }
 
     /// `--check`: what answers now.
@@ -119,6 +123,9 @@ struct ServeCommand: AsyncParsableCommand {
             print("station \(station.name) (\(station.kind.rawValue)\(station.warehouse.map { ", \($0)" } ?? ""))")
             for scanner in station.scanners {
                 print("  scanner \(scanner.text): \(Self.reachability(scanner.address))")
+            }
+            for scanner in station.verifyScanners {
+                print("  verify scanner \(scanner.text): \(Self.reachability(scanner.address))")
             }
         }
         let used = Set(configuration.stations.compactMap(\.printer))
@@ -159,9 +166,11 @@ struct ServeCommand: AsyncParsableCommand {
             var deviceLogger = Logger(label: "tracemark.devices")
             deviceLogger[metadataKey: "station"] = .string(entry.name)
             let keyboard = KeyboardDecoder.Options(layout: KeyboardLayout.named(entry.layout) ?? .us)
-            let addresses = entry.scanners.map(\.address), scannerLogger = deviceLogger
+            let addresses = entry.scanners.map(\.address), verifiers = entry.verifyScanners.map(\.address), scannerLogger = deviceLogger
             let service = StationService(station: station, onHeld: { message in
                 FileHandle.standardOutput.write(Data((message + "\n").utf8))
+            }, verifiers: {
+                try verifiers.map { try $0.makeSource(keyboard: keyboard, waitsForDevice: true, logger: scannerLogger) }
             }, scanners: {
                 try addresses.map { try $0.makeSource(keyboard: keyboard, waitsForDevice: true, logger: scannerLogger) }
             }) { outcome, scan in
@@ -173,6 +182,7 @@ struct ServeCommand: AsyncParsableCommand {
             }
             services.append(.init(service: service))
             print("station \(entry.name) (\(entry.kind.rawValue)) reads \(entry.scanners.map(\.text).joined(separator: ", "))"
+                  + (entry.verifyScanners.isEmpty ? "" : ", verifies with \(entry.verifyScanners.map(\.text).joined(separator: ", "))")
                   + (entry.printer.map { ", prints on \($0)" } ?? ""))
         }
         let printers = Array(Set(stations.compactMap(\.printer)).union(configuration.printers.map(\.config.name))).sorted()

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import Labels
+import Printing
 import Registry
 import Stations
 
@@ -7,8 +9,90 @@ import Stations
 struct StationCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "station",
-        abstract: "Confirm a scan a station holds back (a supervisor's reason for expired goods, a later lot).",
-        subcommands: [Confirm.self])
+        abstract: "Confirm a scan a station holds back; start a production run and read its report.",
+        subcommands: [Confirm.self, Run.self, RunReport.self])
+
+    /// `tracemark station run`: a production run, as `TM:RUN` at the line.
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Start a production run at a production line of a serve configuration.",
+            discussion: """
+                The same as scanning TM:RUN:PRODUCT:COUNT[:EXPIRY] at the line: the run's numbers are made and a \
+                label per unit is queued on the line's printer, in one transaction. The line's verify scanner \
+                then reads each label, and each verified unit is posted as produced. A lot-tracked product gets \
+                one lot and a label per unit; a class that tracks expiry needs --expiry.
+                """)
+        @Flag(name: .long, help: "Print JSON for scripts instead of text.") var json = false
+        @Option(help: "The serve configuration file that defines the line (and its database).") var config: String = "tracemark.yaml"
+        @Argument(help: "The production line's name in the configuration.") var station: String
+        @Argument(help: "The product to make.") var product: String
+        @Argument(help: "How many units.") var count: Int
+        @Option(help: "The expiry date of what the run makes (YYYY-MM-DD).") var expiry: String?
+        @Option(help: "Who starts the run (default: the login name).") var user: String?
+
+        func run() async throws {
+            let configuration: ServeConfiguration
+            do { configuration = try ServeConfiguration.load(config) } catch {
+                throw ValidationError(error.problems.map(\.description).joined(separator: "\n"))
+            }
+            guard let entry = configuration.stations.first(where: { $0.name == station }) else {
+                throw ValidationError("\(config) has no station \(station) (it has \(configuration.stations.map(\.name).joined(separator: ", ")))")
+            }
+            let folder = configuration.templates.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? TemplateLocation.folder
+            let stationConfiguration = try ServeCommand.stationConfiguration(entry, templates: folder)
+            let code = "TM:RUN:\(product):\(count)" + (expiry.map { ":\($0)" } ?? "")
+            // The configuration's database: the one the line's `serve` runs on.
+            let registry = try await Registry.open(try configuration.databaseLocation())
+            let outcome: ScanOutcome
+            do {
+                let line = try await Station(stationConfiguration, registry: registry, spool: try await Spool(store: registry.store))
+                outcome = await line.handle(StationScan(data: Array(code.utf8), device: "cli", user: user ?? defaultUser()))
+            } catch {
+                await registry.close()
+                throw error
+            }
+            await registry.close()
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                print(String(decoding: try encoder.encode(outcome), as: UTF8.self))
+            } else {
+                print("\(outcome.verdict.rawValue) \(outcome.action)")
+                for reason in outcome.reasons { print("  \(reason.code): \(reason.message)") }
+                print(outcome.next)
+            }
+            if outcome.verdict == .block { throw ExitCode(1) }
+        }
+    }
+
+    /// `tracemark station run-report`: what a run printed and what became of each label.
+    struct RunReport: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "run-report",
+            abstract: "Show a production run: printed, verified, voided and missing labels, and the component lots.")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The production line's name.") var station: String
+        @Option(help: "The run's number (default: the line's latest run).") var run: Int64?
+
+        func run() async throws {
+            let report = try await options.withRegistry { registry in
+                try await Station.runReport(registry.store, station: station, run: run)
+            }
+            guard let report else {
+                throw ValidationError(run.map { "station \(station) has no run \($0)" } ?? "station \(station) has had no run")
+            }
+            try options.emit(report) {
+                var lines = [report.summary + " (\(report.state), planned \(report.planned))"]
+                for unit in report.units {
+                    lines.append("  \(unit.number)  \(unit.state)" + (unit.document.map { "  \($0)" } ?? "") + (unit.note.map { "  (\($0))" } ?? ""))
+                }
+                for component in report.components {
+                    lines.append("  component \(component.product) \(component.number), \(component.perUnit) per unit\(component.current ? "" : " (replaced)")")
+                }
+                return lines.joined(separator: "\n")
+            }
+        }
+    }
 
     struct Confirm: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

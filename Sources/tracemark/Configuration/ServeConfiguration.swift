@@ -29,6 +29,10 @@ struct ServeConfiguration {
         var kind: StationConfiguration.Kind
         var warehouse: String?
         var scanners: [(address: DeviceAddress, text: String, line: Int)]
+        /// A production line's verify scanners.
+        var verifyScanners: [(address: DeviceAddress, text: String, line: Int)] = []
+        var noRead = "NOREAD"
+        var onFailedVerify = StationConfiguration.FailedVerifyPolicy.reprint
         var printer: String?
         var template: String?
         var supplier: String?
@@ -171,9 +175,6 @@ struct ServeConfiguration {
                             if let kind = StationConfiguration.Kind(rawValue: text) {
                                 station.kind = kind
                                 kindGiven = true
-                                if !kind.isAvailable {
-                                    problem(setting, "station \(name): \(text) stations are not built yet; use lookup, receiving or picking")
-                                }
                             } else {
                                 problem(setting, "station \(name): kind \(text) is not one of lookup, receiving, production, picking")
                             }
@@ -190,27 +191,47 @@ struct ServeConfiguration {
                             }
                         case "lenient":
                             station.lenient = setting.bool ?? false
-                        case "scanners":
+                        case "scanners", "verify-scanners":
                             let items = setting.sequence.map(Array.init) ?? (setting.scalar != nil ? [setting] : [])
-                            if items.isEmpty { problem(setting, "station \(name): scanners must be a list of device addresses") }
+                            if items.isEmpty { problem(setting, "station \(name): \(key) must be a list of device addresses") }
                             for item in items {
                                 guard let text = scalar(item, "a scanner address") else { continue }
                                 do {
-                                    station.scanners.append((try DeviceAddress(parsing: text), text, item.mark?.line ?? 0))
+                                    let scanner = (try DeviceAddress(parsing: text), text, item.mark?.line ?? 0)
+                                    if key == "scanners" { station.scanners.append(scanner) } else { station.verifyScanners.append(scanner) }
                                 } catch {
                                     problem(item, "station \(name): scanner \(text): \(error.message)")
                                 }
                             }
+                        case "no-read":
+                            if let text = scalar(setting, "stations.\(name).no-read"), !text.isEmpty { station.noRead = text } else {
+                                problem(setting, "station \(name): no-read is the text the verify scanner sends when a label does not read, e.g. NOREAD")
+                            }
+                        case "on-failed-verify":
+                            let text = scalar(setting, "stations.\(name).on-failed-verify") ?? ""
+                            if let policy = StationConfiguration.FailedVerifyPolicy(rawValue: text) { station.onFailedVerify = policy } else {
+                                problem(setting, "station \(name): on-failed-verify \(text) is not one of reprint, void, alarm")
+                            }
                         default:
-                            problem(field, "unknown key stations.\(name).\(key): a station takes kind, warehouse, scanners, printer, template, supplier, layout, expiry-warning-days, lenient")
+                            problem(field, "unknown key stations.\(name).\(key): a station takes kind, warehouse, scanners, printer, template, supplier, layout, expiry-warning-days, lenient, verify-scanners, no-read, on-failed-verify")
                         }
                     }
                     if !kindGiven, station.fields["kind"] == nil {
-                        problem(nameNode, "station \(name) has no kind (lookup, receiving, picking)")
+                        problem(nameNode, "station \(name) has no kind (lookup, receiving, production, picking)")
                     }
                     if station.kind == .receiving {
                         if station.warehouse == nil { problem(nameNode, "receiving station \(name) needs a warehouse to receive into") }
                         if station.supplier == nil { problem(nameNode, "receiving station \(name) needs the supplier of its receipts") }
+                    }
+                    if station.kind == .production {
+                        if station.warehouse == nil { problem(nameNode, "production line \(name) needs the warehouse its units are posted into") }
+                        if station.printer == nil { problem(nameNode, "production line \(name) needs a printer and a template for its units' labels") }
+                    } else {
+                        for key in ["verify-scanners", "no-read", "on-failed-verify"] {
+                            if let line = station.fields[key] {
+                                problems.append(Problem(file: file, line: line, message: "station \(name): \(key) is for production lines; this station is \(station.kind.rawValue)"))
+                            }
+                        }
                     }
                     if station.kind == .picking, station.warehouse == nil {
                         problem(nameNode, "picking station \(name) needs the warehouse it picks from")
@@ -229,7 +250,7 @@ struct ServeConfiguration {
         }
         var seen: [String: Int] = [:]
         for station in configuration.stations {
-            for scanner in station.scanners {
+            for scanner in station.scanners + station.verifyScanners {
                 if let other = seen[scanner.text] {
                     problems.append(Problem(file: file, line: scanner.line,
                                             message: "scanner \(scanner.text) is also given on line \(other): one station reads a scanner"))

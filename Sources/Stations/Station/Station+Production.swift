@@ -1,0 +1,415 @@
+import Foundation
+import GS1
+import Labels
+import Logging
+import Printing
+import Registry
+import SQLKit
+public import Store
+
+/// Production lines.
+///
+/// - A run (`TM:RUN:<product>:<count>[:<expiry>]`, the HTTP API, or `tracemark station run`)
+///   makes its numbers and queues a label per unit, in one transaction with the run's record.
+///   A serial-tracked product gets a serial per unit; a lot-tracked one gets one lot, and a label
+///   per unit.
+/// - The operator's scanner checks each component lot put on the line: expired, blocked,
+///   quarantined or not on the line's warehouse → `block`; not the first to expire → `warn`.
+///   Each unit consumes the latest lot scanned of each component product (`TM:QTY:n` before the
+///   scan: how much per unit; 1 by default). A component serial goes into one unit.
+/// - The line's verify scanner reads each printed label. A unit of the run is posted as produced
+///   into the line's warehouse, with genealogy to the component lots, in the scan's transaction.
+/// - A label that does not read (the scanner sends the station's no-read text) or reads wrong
+///   raises the alarm: a `block` outcome, logged as an error. The station's policy then prints
+///   the same number again, voids it and prints a new number in its place, or leaves it to the
+///   operator.
+/// - `TM:DONE` closes the run with its report: printed, verified, voided, missing.
+extension Station {
+    /// `TM:RUN`: starts a run of `count` units of `product`.
+    func startRun(product article: String, count: Int, expiry: CalendarDate?, _ scan: StationScan) async throws -> ScanOutcome {
+        let next = "scan the next code"
+        guard configuration.kind == .production else {
+            return try await refuse(scan, [.init("not-a-production-line", "TM:RUN starts a run at a production line; this station is \(configuration.kind.rawValue)")],
+                                    next: next)
+        }
+        guard let printer = configuration.printer, let template = configuration.template, configuration.warehouse != nil else {
+            return try await refuse(scan, [.init("station-not-set-up", "production line \(configuration.name) needs a warehouse, a printer and a template")],
+                                    next: next)
+        }
+        if let task = try await registry.store.read({ @Sendable db in try await self.currentTask(db) }) {
+            return try await refuse(scan, [.init("run-open", "run \(task.id) of \(task.product ?? "?") is open: TM:DONE closes it, TM:CANCEL abandons it")],
+                                    next: "finish the open run first")
+        }
+        let product = try await registry.product(article)
+        guard let classCode = product.lotSerialClass else {
+            return try await refuse(scan, [.init("not-tracked", "product \(article) is not tracked by lot or serial: a run has no numbers to print")],
+                                    next: next)
+        }
+        let lotSerialClass = try await registry.lotSerialClass(classCode)
+        if lotSerialClass.tracksExpiry, expiry == nil {
+            return try await refuse(scan, [.init("expiry-needed",
+                "class \(classCode) of \(article) tracks expiry dates: start the run with the expiry, e.g. TM:RUN:\(article):\(count):\(registry.today.adding(days: 365))")],
+                                    next: next)
+        }
+        let serial = lotSerialClass.tracking == .serial
+        let signedInNow = signedIn
+        let today = registry.today
+        // A lot-tracked product: one lot, its label printed once per unit.
+        let run = ProductionRun(product: article, count: serial ? count : 1, printer: printer, template: template,
+                                data: Self.unitData(product, line: configuration.name, copies: serial ? 1 : count),
+                                date: today, expiry: expiry, production: today, copies: serial ? nil : count,
+                                requestedBy: signedInNow.isEmpty ? "station \(configuration.name)" : signedInNow,
+                                reason: "production run at \(configuration.name)")
+        let (_, outcome) = try await run.run(registry: registry, spool: spool) { @Sendable db, made in
+            let task = try await self.newTask(db, kind: "run", partner: nil, at: scan.time, operator: signedInNow)
+            try await db.raw("""
+                UPDATE station_tasks SET product = \(bind: article), planned = \(bind: count), lot = \(bind: serial ? nil : made.numbers.first)
+                WHERE id = \(bind: task.id)
+                """).run()
+            let units = serial ? Array(zip(made.numbers, made.jobs)) : Array(repeating: (made.numbers[0], made.jobs[0]), count: count)
+            for (number, job) in units {
+                try await self.addUnit(db, task: task.id, number: number, job: job, at: scan.time, note: nil)
+            }
+            let what = serial ? "\(count) serial\(count == 1 ? "" : "s") \(Self.span(made.numbers))" : "lot \(made.numbers[0]), \(count) label\(count == 1 ? "" : "s")"
+            var outcome = ScanOutcome(station: self.configuration.name, verdict: .ok, action: "run-started",
+                                      next: "run \(task.id) of \(article): \(what) printing; scan the component lots, the verify scanner reads each label",
+                                      jobs: made.jobs)
+            outcome.scan = try await self.log(db, scan, outcome, task: task.id, operator: signedInNow)
+            return outcome
+        }
+        return outcome
+    }
+
+    /// What a unit's label says besides its product and number: one unit, and the line it was
+    /// made at (as the partner, where a supplier's label names the supplier).
+    static func unitData(_ product: Product, line: String, copies: Int = 1) -> LabelData {
+        .object(["station": .string(line), "quantity": .number(1), "unit": .string(product.unit), "copies": .number(Decimal(copies)),
+                 "partner": .object(["code": .string(line), "name": .string("made at \(line)")])])
+    }
+
+    /// `first–last` of a run's numbers.
+    static func span(_ numbers: [String]) -> String {
+        guard let first = numbers.first, let last = numbers.last else { return "" }
+        return first == last ? first : "\(first)–\(last)"
+    }
+
+    nonisolated func addUnit(_ db: any SQLDatabase, task: Int64, number: String, job: Int64?, at time: Date, note: String?) async throws {
+        try await db.raw("""
+            INSERT INTO station_run_units (task_id, number, job_id, state, note, changed_at)
+            VALUES (\(bind: task), \(bind: number), \(bind: job), 'printed', \(bind: note), \(bind: Timestamp.string(time)))
+            """).run()
+    }
+
+    /// An operator's scan at a production line: a component lot or serial put on the line.
+    func component(_ scan: StationScan) async throws -> ScanOutcome {
+        let again = "scan the next component, or let the verify scanner read the labels"
+        guard let task = try await registry.store.read({ @Sendable db in try await self.currentTask(db) }), task.kind == "run",
+              let runProduct = task.product else {
+            return try await refuse(scan, [.init("no-open-run", "no run is open at this line: scan TM:RUN:<product>:<count> first")],
+                                    next: "scan TM:RUN:<product>:<count>")
+        }
+        let resolution = try await resolve(scan)
+        guard let product = resolution.product, let lotSerial = resolution.lotSerial else {
+            let reasons = resolution.warnings.filter { [.unknownProduct, .unknownLotSerial, .ambiguous, .notTracked].contains($0.kind) }
+                .map(Self.reason)
+            return try await refuse(scan, reasons.isEmpty ? [.init("not-a-lot-or-serial", "scan the label of a component lot or serial")] : reasons,
+                                    next: again, resolution: resolution)
+        }
+        guard product.article != runProduct else {
+            return try await refuse(scan, [.init("not-a-component", "\(lotSerial.number) is the run's own product \(runProduct): the verify scanner reads the finished units")],
+                                    next: again, resolution: resolution)
+        }
+        var blocking = resolution.warnings.filter { [.blocked, .expired, .quarantined, .retiredNumber, .notInStock].contains($0.kind) }
+            .map(Self.reason)
+        let here = resolution.stock.filter { $0.warehouse == configuration.warehouse && $0.number == lotSerial.number }
+            .reduce(Decimal(0)) { $0 + $1.quantity }
+        if blocking.isEmpty, here <= 0 {
+            blocking.append(.init("not-on-this-line", "\(lotSerial.kind.rawValue) \(lotSerial.number) of \(product.article) has no stock in \(configuration.warehouse ?? "the line's warehouse")"))
+        }
+        guard blocking.isEmpty else { return try await refuse(scan, blocking, next: again, resolution: resolution) }
+        let isSerial = lotSerial.kind == .serial
+        let perUnit = isSerial ? Decimal(1) : (task.nextQuantity ?? 1)
+        let better = resolution.warnings.filter { $0.kind == .betterLotAvailable }.map(Self.reason)
+        let signedInNow = signedIn
+        return try await registry.store.write { @Sendable db in
+            var outcome = ScanOutcome(station: self.configuration.name, verdict: better.isEmpty ? .ok : .warn, reasons: better,
+                                      action: "component-added",
+                                      next: "each unit takes \(perUnit) of \(product.article) \(lotSerial.number)" + (better.isEmpty ? "" : "; a lot that expires sooner is in stock"),
+                                      resolution: resolution)
+            let logged = try await self.log(db, scan, outcome, task: task.id, operator: signedInNow)
+            outcome.scan = logged
+            // A new lot of a component takes over from the one before it; component serials go one per unit.
+            if !isSerial {
+                try await db.raw("""
+                    UPDATE station_task_lines SET replaced = 1 WHERE task_id = \(bind: task.id) AND product = \(bind: product.article) AND serial = 0
+                    """).run()
+            }
+            try await db.raw("""
+                INSERT INTO station_task_lines (task_id, product, number, serial, quantity, expiry, production, created_at, scan_id, pending)
+                VALUES (\(bind: task.id), \(bind: product.article), \(bind: lotSerial.number), \(bind: isSerial ? 1 : 0),
+                        \(bind: "\(perUnit)"), \(bind: lotSerial.expiry?.description), \(bind: lotSerial.production?.description),
+                        \(bind: Timestamp.string(scan.time)), \(bind: logged), NULL)
+                """).run()
+            try await db.raw("UPDATE station_tasks SET next_quantity = NULL WHERE id = \(bind: task.id)").run()
+            return outcome
+        }
+    }
+
+    /// The verify scanner's read of a printed label.
+    func verify(_ scan: StationScan) async throws -> ScanOutcome {
+        guard let task = try await registry.store.read({ @Sendable db in try await self.currentTask(db) }), task.kind == "run",
+              let runProduct = task.product else {
+            return try await alarm(scan, nil, .init("no-open-run", "the verify scanner read a label, but no run is open at this line"))
+        }
+        let text = String(decoding: scan.data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        if text == configuration.noRead {
+            return try await alarm(scan, task, .init("no-read", "a label did not read"))
+        }
+        let resolution: Resolution
+        do {
+            resolution = try await resolve(scan)
+        } catch {
+            return try await alarm(scan, task, .init("wrong-label", "the label read \"\(text)\": \(Self.reason(for: error).message)"))
+        }
+        let number = resolution.lotSerial?.number ?? resolution.scan.serial ?? resolution.scan.lot
+        guard let number, resolution.product?.article == runProduct else {
+            let read = resolution.product.map { "\($0.article) \(number ?? "")" } ?? "\"\(text)\""
+            return try await alarm(scan, task, .init("wrong-label", "the label read \(read), which is not a unit of run \(task.id) of \(runProduct)"),
+                                   resolution: resolution)
+        }
+        let signedInNow = signedIn
+        let warehouse = configuration.warehouse ?? ""
+        let outcome: ScanOutcome? = try await registry.store.write { @Sendable db in
+            guard let unit = try await db.raw("""
+                SELECT id FROM station_run_units WHERE task_id = \(bind: task.id) AND number = \(bind: number) AND state = 'printed'
+                ORDER BY id LIMIT 1
+                """).first() else { return nil }
+            let unitID = try unit.decode(column: "id", as: Int64.self)
+            let components = try await db.raw("""
+                SELECT id, product, number, serial, quantity FROM station_task_lines
+                WHERE task_id = \(bind: task.id) AND replaced = 0 ORDER BY id
+                """).all()
+            var inputs: [StockLine] = []
+            for row in components {
+                let serial = try row.decode(column: "serial", as: Int.self) == 1
+                inputs.append(StockLine(product: try row.decode(column: "product", as: String.self), picks: [StockLine.Pick(
+                    number: try row.decode(column: "number", as: String.self),
+                    quantity: serial ? nil : Decimal(string: try row.decode(column: "quantity", as: String.self)))]))
+                if serial {
+                    try await db.raw("UPDATE station_task_lines SET replaced = 2 WHERE id = \(bind: try row.decode(column: "id", as: Int64.self))").run()
+                }
+            }
+            let isLot = task.lot != nil
+            let posted = try await self.registry.produce(db, Production(
+                warehouse: warehouse, inputs: inputs,
+                outputs: [StockLine(product: runProduct, picks: [StockLine.Pick(number: number, quantity: isLot ? 1 : nil)])],
+                header: DocumentHeader(user: self.user(task), note: "verified at production line \(self.configuration.name), run \(task.id)")))
+            var outcome = ScanOutcome(station: self.configuration.name, verdict: .ok, action: "unit-verified",
+                                      next: "\(runProduct) \(number) is in stock at \(warehouse)", document: posted.number, resolution: resolution)
+            let logged = try await self.log(db, scan, outcome, task: task.id, operator: signedInNow)
+            outcome.scan = logged
+            try await db.raw("""
+                UPDATE station_run_units SET state = 'verified', scan_id = \(bind: logged), document = \(bind: posted.number),
+                       changed_at = \(bind: Timestamp.string(scan.time))
+                WHERE id = \(bind: unitID)
+                """).run()
+            return outcome
+        }
+        if let outcome { return outcome }
+        // The number is the run's, but no printed label of it waits: read twice, or voided.
+        return try await alarm(scan, task, .init("read-twice", "\(runProduct) \(number) was verified already, or voided: a second label of it is on the line"),
+                               resolution: resolution, appliesPolicy: false)
+    }
+
+    /// A label that did not read or read wrong: the alarm, and the station's policy for the unit
+    /// whose label was expected (the oldest printed and not yet verified).
+    private func alarm(_ scan: StationScan, _ task: OpenTask?, _ reason: ScanOutcome.Reason, resolution: Resolution? = nil,
+                       appliesPolicy: Bool = true) async throws -> ScanOutcome {
+        logger.error("alarm: \(reason.message)", metadata: ["device": "\(scan.device)", "reason": "\(reason.code)"])
+        let signedInNow = signedIn
+        guard let task, let runProduct = task.product, appliesPolicy, configuration.onFailedVerify != .alarm else {
+            var outcome = ScanOutcome(station: configuration.name, verdict: .block, reasons: [reason], action: "alarm",
+                                      next: "check the unit on the line and its label", resolution: resolution)
+            let shown = outcome
+            outcome.scan = try await registry.store.write { @Sendable db in try await self.log(db, scan, shown, task: task?.id, operator: signedInNow) }
+            return outcome
+        }
+        let policy = configuration.onFailedVerify
+        let product = try await registry.product(runProduct)
+        var config: PrinterConfig?
+        if let printer = configuration.printer { config = try await spool.printer(printer) }
+        let printerConfig = config
+        let template = configuration.template
+        // A lot's label carries its expiry; a new serial (void policy) is made without one.
+        var lotExpiry: CalendarDate?
+        if let lot = task.lot { lotExpiry = try await registry.lotSerial(product: runProduct, number: lot)?.expiry }
+        let outcome = try await registry.store.write { @Sendable [lotExpiry] db -> ScanOutcome in
+            guard let unit = try await db.raw("""
+                SELECT id, number FROM station_run_units WHERE task_id = \(bind: task.id) AND state = 'printed' ORDER BY id LIMIT 1
+                """).first() else {
+                var outcome = ScanOutcome(station: self.configuration.name, verdict: .block, reasons: [reason], action: "alarm",
+                                          next: "every label of run \(task.id) is verified: check the unit on the line", resolution: resolution)
+                outcome.scan = try await self.log(db, scan, outcome, task: task.id, operator: signedInNow)
+                return outcome
+            }
+            let unitID = try unit.decode(column: "id", as: Int64.self)
+            var number = try unit.decode(column: "number", as: String.self)
+            let voids = policy == .void && task.lot == nil
+            var action = "alarm-reprinted"
+            var next = "put the new label of \(runProduct) \(number) on the unit"
+            if voids {
+                try await self.registry.retire(db, product: runProduct, number: number,
+                                               reason: "label did not verify at production line \(self.configuration.name) (\(reason.code))")
+                try await db.raw("""
+                    UPDATE station_run_units SET state = 'voided', note = \(bind: reason.message), changed_at = \(bind: Timestamp.string(scan.time))
+                    WHERE id = \(bind: unitID)
+                    """).run()
+                let made = try await self.registry.generate(db, product: runProduct, count: 1, date: self.registry.today, expiry: nil,
+                                                            production: self.registry.today,
+                                                            reference: "replaces \(number) at production line \(self.configuration.name)")
+                let old = number
+                number = made.numbers[0]
+                action = "alarm-voided"
+                next = "\(old) is voided: put the label of \(number) on the unit"
+            }
+            var jobs: [Int64] = []
+            if let config = printerConfig, let template {
+                let data = LabelData.from(product: product, number: number, kind: task.lot == nil ? .serial : .lot, expiry: lotExpiry,
+                                          production: self.registry.today, over: Self.unitData(product, line: self.configuration.name))
+                let bytes = try LabelRendering.render(template, data, language: config.language, dpi: config.dpi)
+                jobs = try await self.spool.enqueue(db, [PrintRequest(
+                    printer: config.name, payload: bytes, language: config.language, template: template.name, data: data.jsonText,
+                    requestedBy: self.user(task), reason: "\(voids ? "replacement" : "reprint") after \(reason.code) at \(self.configuration.name)",
+                    reference: "\(runProduct) \(task.lot == nil ? "serial" : "lot") \(number)")])
+            }
+            if voids {
+                try await self.addUnit(db, task: task.id, number: number, job: jobs.first, at: scan.time, note: "replaces a voided number")
+            } else {
+                try await db.raw("""
+                    UPDATE station_run_units SET job_id = \(bind: jobs.first), note = \(bind: "reprinted after \(reason.code)"),
+                           changed_at = \(bind: Timestamp.string(scan.time))
+                    WHERE id = \(bind: unitID)
+                    """).run()
+            }
+            var outcome = ScanOutcome(station: self.configuration.name, verdict: .block, reasons: [reason], action: action, next: next,
+                                      jobs: jobs, resolution: resolution)
+            outcome.scan = try await self.log(db, scan, outcome, task: task.id, operator: signedInNow)
+            return outcome
+        }
+        if let printer = configuration.printer, !outcome.jobs.isEmpty { spool.notify([printer]) }
+        return outcome
+    }
+
+    /// `TM:DONE` at a production line: closes the run, with its report.
+    func completeRun(_ scan: StationScan) async throws -> ScanOutcome {
+        let signedInNow = signedIn
+        return try await registry.store.write { @Sendable db in
+            guard let task = try await self.currentTask(db), task.kind == "run" else {
+                var refused = ScanOutcome(station: self.configuration.name, verdict: .block,
+                                          reasons: [.init("no-open-run", "no run is open at this line")], next: "scan TM:RUN:<product>:<count>")
+                refused.scan = try await self.log(db, scan, refused, task: nil, operator: signedInNow)
+                return refused
+            }
+            try await db.raw("""
+                UPDATE station_tasks SET state = 'closed', closed_at = \(bind: Timestamp.string(scan.time))
+                WHERE id = \(bind: task.id) AND state = 'open'
+                """).run()
+            let report = try await Self.runReport(db, task: task.id)
+            var outcome = ScanOutcome(station: self.configuration.name, verdict: report.missing.isEmpty ? .ok : .warn,
+                                      reasons: report.missing.isEmpty ? [] : [.init("units-missing",
+                                          "\(report.missing.count) label\(report.missing.count == 1 ? "" : "s") printed but never verified: \(report.missing.prefix(20).joined(separator: ", "))\(report.missing.count > 20 ? ", …" : "")")],
+                                      action: "run-closed", next: report.summary)
+            outcome.scan = try await self.log(db, scan, outcome, task: task.id, operator: signedInNow)
+            return outcome
+        }
+    }
+}
+
+/// What a production run printed and what became of each label.
+public struct RunReport: Codable, Sendable {
+    public struct Unit: Codable, Sendable {
+        public var number: String
+        /// `printed` (not verified yet; missing once the run is closed), `verified` or `voided`.
+        public var state: String
+        public var job: Int64?
+        public var document: String?
+        public var note: String?
+    }
+
+    public struct Component: Codable, Sendable {
+        public var product: String
+        public var number: String
+        public var perUnit: String
+        /// False once a later lot of the same product took over (or a serial went into a unit).
+        public var current: Bool
+    }
+
+    public var run: Int64
+    public var station: String
+    public var product: String
+    public var lot: String?
+    public var planned: Int
+    /// `open`, `closed` or `cancelled`.
+    public var state: String
+    public var openedAt: String
+    public var closedAt: String?
+    public var printed: Int
+    public var verified: Int
+    public var voided: Int
+    /// Numbers printed and not verified: still on the line while the run is open, missing after.
+    public var missing: [String]
+    public var units: [Unit]
+    public var components: [Component]
+
+    /// One line: printed, verified, voided, missing.
+    public var summary: String {
+        "run \(run) of \(product)\(lot.map { " lot \($0)" } ?? ""): \(printed) printed, \(verified) verified, \(voided) voided, \(missing.count) \(state == "open" ? "waiting" : "missing")"
+    }
+}
+
+extension Station {
+    /// The report of run `id` at `station` (its latest run when `id` is nil), or nil when there is none.
+    public static func runReport(_ store: any SQLStore, station: String, run id: Int64? = nil) async throws -> RunReport? {
+        try await store.read { @Sendable db in
+            let found: Int64?
+            if let id {
+                found = try await db.raw("SELECT id FROM station_tasks WHERE id = \(bind: id) AND station = \(bind: station) AND kind = 'run'")
+                    .first()?.decode(column: "id", as: Int64.self)
+            } else {
+                found = try await db.raw("SELECT MAX(id) AS id FROM station_tasks WHERE station = \(bind: station) AND kind = 'run'")
+                    .first()?.decode(column: "id", as: Int64?.self)
+            }
+            guard let found else { return nil }
+            return try await runReport(db, task: found)
+        }
+    }
+
+    static func runReport(_ db: any SQLDatabase, task id: Int64) async throws -> RunReport {
+        guard let row = try await db.raw("""
+            SELECT station, product, lot, planned, state, opened_at, closed_at FROM station_tasks WHERE id = \(bind: id)
+            """).first() else { throw RegistryError(.notFound, "there is no run \(id)") }
+        let units = try await db.raw("""
+            SELECT number, state, job_id, document, note FROM station_run_units WHERE task_id = \(bind: id) ORDER BY id
+            """).all().map { unit in
+            RunReport.Unit(number: try unit.decode(column: "number", as: String.self), state: try unit.decode(column: "state", as: String.self),
+                           job: try unit.decode(column: "job_id", as: Int64?.self), document: try unit.decode(column: "document", as: String?.self),
+                           note: try unit.decode(column: "note", as: String?.self))
+        }
+        let components = try await db.raw("""
+            SELECT product, number, quantity, replaced FROM station_task_lines WHERE task_id = \(bind: id) ORDER BY id
+            """).all().map { line in
+            RunReport.Component(product: try line.decode(column: "product", as: String.self),
+                                number: try line.decode(column: "number", as: String?.self) ?? "",
+                                perUnit: try line.decode(column: "quantity", as: String.self),
+                                current: try line.decode(column: "replaced", as: Int.self) == 0)
+        }
+        let state = try row.decode(column: "state", as: String.self)
+        return RunReport(run: id, station: try row.decode(column: "station", as: String.self),
+                         product: try row.decode(column: "product", as: String?.self) ?? "",
+                         lot: try row.decode(column: "lot", as: String?.self), planned: try row.decode(column: "planned", as: Int?.self) ?? 0,
+                         state: state, openedAt: try row.decode(column: "opened_at", as: String.self),
+                         closedAt: try row.decode(column: "closed_at", as: String?.self),
+                         printed: units.count, verified: units.count { $0.state == "verified" }, voided: units.count { $0.state == "voided" },
+                         missing: units.filter { $0.state == "printed" }.map(\.number), units: units, components: components)
+    }
+}

@@ -1,0 +1,189 @@
+import Foundation
+import GS1
+import Labels
+import Printing
+import Registry
+import SQLKit
+import Stations
+import Store
+import Testing
+
+@Suite struct ProductionStationTests {
+    /// A line making pumps (serial) that uses paint (by lot) as a component: two lots in stock,
+    /// the earlier expiring first, and an expired one that was received quarantined.
+    func line(_ dock: Dock, policy: StationConfiguration.FailedVerifyPolicy = .reprint,
+              template name: String = "serial-50x25") async throws -> Station {
+        _ = try await dock.registry.receive(Receipt(warehouse: "MAIN", supplier: "ACME", lines: [
+            StockLine(product: "PAINT-5L", picks: [
+                .init(number: "PA-SOON", quantity: 10, expiry: today.adding(days: 100)),
+                .init(number: "PA-LATE", quantity: 10, expiry: today.adding(days: 200)),
+                .init(number: "PA-OLD", quantity: 10, expiry: today.adding(days: -1)),
+            ]),
+        ], acceptExpired: true))
+        let template = try TemplateLoader().load(contentsOf: Repository.templates.appendingPathComponent("\(name).yaml"))
+        return try await Station(StationConfiguration(name: "line-1", kind: .production, warehouse: "MAIN", printer: dock.printer.name,
+                                                      template: template, onFailedVerify: policy),
+                                 registry: dock.registry, spool: dock.spool)
+    }
+
+    func paint(_ lot: String, _ days: Int) -> String {
+        "(01)\(Dock.paintGTIN)(17)\(yymmdd(today.adding(days: days)))(10)\(lot)"
+    }
+
+    /// What the verify scanner reads off a job's label, as an independent reader decodes it.
+    func read(_ dock: Dock, job: Int64) async throws -> String {
+        let payload = try await dock.spool.job(job).payload
+        return try #require(try await BarcodeOracle.texts(payload, extension: "zpl").first)
+    }
+
+    /// A run prints a label per serial; component lots are checked as they go on the line; each
+    /// label the verify scanner reads puts its unit into stock, made from the component lot; a
+    /// label that does not read is printed again; the run report says what became of each.
+    @Test(arguments: Backend.available)
+    func aRunPrintsVerifiesPostsAndReports(backend: Backend) async throws {
+        try await withDock(backend) { dock in
+            let station = try await line(dock)
+            let started = await station.scan("TM:RUN:PUMP-200:3")
+            #expect(started.verdict == .ok, "\(started.reasons)")
+            #expect(started.action == "run-started")
+            #expect(started.jobs.count == 3)
+
+            // Components: the later lot warns, the expired one is blocked, the first to expire is taken.
+            let later = await station.scan(paint("PA-LATE", 200))
+            #expect(later.verdict == .warn, "\(later.reasons)")
+            #expect(later.reasons.map(\.code) == ["better-lot-available"])
+            let expired = await station.scan(paint("PA-OLD", -1))
+            #expect(expired.verdict == .block)
+            #expect(expired.reasons.map(\.code).contains("expired"), "\(expired.reasons)")
+            #expect(await station.scan("TM:QTY:2").action == "quantity-set")
+            let soon = await station.scan(paint("PA-SOON", 100))
+            #expect(soon.verdict == .ok, "\(soon.reasons)")
+            #expect(soon.action == "component-added")
+
+            // The verify scanner reads the first two labels as printed.
+            let first = try await read(dock, job: started.jobs[0])
+            let verified = await station.handle(StationScan(data: Array(first.utf8), device: "verify", time: todayInstant, purpose: .verify))
+            #expect(verified.verdict == .ok, "\(verified.reasons)")
+            #expect(verified.action == "unit-verified")
+            let serial = try #require(verified.resolution?.scan.serial)
+            let document = try #require(verified.document)
+            let second = await station.handle(StationScan(data: Array(try await read(dock, job: started.jobs[1]).utf8), device: "verify",
+                                                          time: todayInstant, purpose: .verify))
+            #expect(second.action == "unit-verified", "\(second.reasons)")
+
+            // The unit is in stock, made from the lot scanned last, which lost 2 per unit.
+            let history = try await dock.registry.history(product: "PUMP-200", number: serial)
+            #expect(history.stock.map(\.warehouse) == ["MAIN"])
+            #expect(history.madeFrom.map(\.number) == ["PA-SOON"])
+            #expect(history.entries.contains { $0.document == document })
+            let paintStock = try await dock.registry.stock(product: "PAINT-5L", warehouse: "MAIN")
+            #expect(paintStock.first { $0.number == "PA-SOON" }?.quantity == 6)
+            #expect(paintStock.first { $0.number == "PA-LATE" }?.quantity == 10)
+
+            // The same label read again is the alarm, and nothing is posted twice.
+            let twice = await station.handle(StationScan(data: Array(first.utf8), device: "verify", time: todayInstant, purpose: .verify))
+            #expect(twice.verdict == .block)
+            #expect(twice.reasons.map(\.code) == ["read-twice"])
+            // A label of another product reads wrong.
+            let wrong = await station.handle(StationScan(data: Array(paint("PA-SOON", 100).utf8), device: "verify", time: todayInstant,
+                                                         purpose: .verify))
+            #expect(wrong.verdict == .block)
+            #expect(wrong.reasons.map(\.code) == ["wrong-label"])
+            // A label that does not read: the third unit's label is printed again.
+            let noRead = await station.handle(StationScan(data: Array("NOREAD".utf8), device: "verify", time: todayInstant, purpose: .verify))
+            #expect(noRead.verdict == .block)
+            #expect(noRead.reasons.map(\.code) == ["no-read"])
+            #expect(noRead.jobs.count == 1)
+
+            // Closed with one unit never verified: the report says so.
+            let done = await station.scan("TM:DONE")
+            #expect(done.action == "run-closed")
+            #expect(done.verdict == .warn)
+            #expect(done.reasons.map(\.code) == ["units-missing"])
+            let report = try #require(try await Station.runReport(dock.registry.store, station: "line-1"))
+            #expect(report.state == "closed")
+            #expect((report.printed, report.verified, report.voided, report.missing.count) == (3, 2, 0, 1))
+            #expect(report.units.last?.job == noRead.jobs.first)
+            #expect(report.components.map(\.number) == ["PA-LATE", "PA-SOON"])
+            #expect(report.components.map(\.current) == [false, true])
+            // The missing unit never entered stock.
+            let missing = try #require(report.missing.first)
+            #expect(try await dock.registry.history(product: "PUMP-200", number: missing).stock.isEmpty)
+        }
+    }
+
+    /// Under the `void` policy a label that does not read has its number voided for good, and a
+    /// new number printed in its place; verifying that one completes the run.
+    @Test(arguments: Backend.available)
+    func theVoidPolicyRetiresTheNumberAndPrintsANewOne(backend: Backend) async throws {
+        try await withDock(backend) { dock in
+            let station = try await line(dock, policy: .void)
+            let started = await station.scan("TM:RUN:PUMP-200:1")
+            #expect(started.jobs.count == 1, "\(started.reasons)")
+            let noRead = await station.handle(StationScan(data: Array("NOREAD".utf8), device: "verify", time: todayInstant, purpose: .verify))
+            #expect(noRead.action == "alarm-voided", "\(noRead.reasons)")
+            let replacement = try await read(dock, job: try #require(noRead.jobs.first))
+            let verified = await station.handle(StationScan(data: Array(replacement.utf8), device: "verify", time: todayInstant, purpose: .verify))
+            #expect(verified.action == "unit-verified", "\(verified.reasons)")
+            let report = try #require(try await Station.runReport(dock.registry.store, station: "line-1"))
+            #expect((report.printed, report.verified, report.voided, report.missing.count) == (2, 1, 1, 0))
+            let voided = try #require(report.units.first { $0.state == "voided" }?.number)
+            // The voided number is retired: a scan of it says so.
+            let resolution = try await dock.registry.resolve("(01)\(Dock.pumpGTIN)(21)\(voided)")
+            #expect(resolution.warnings.map(\.kind).contains(.retiredNumber))
+            #expect(await station.scan("TM:DONE").verdict == .ok)
+        }
+    }
+
+    /// A lot-tracked product: one lot, a label per unit; each verified label adds one to the lot.
+    /// Its class tracks expiry, so the run names it.
+    @Test(arguments: Backend.available)
+    func aLotRunPutsEachVerifiedUnitIntoTheLot(backend: Backend) async throws {
+        try await withDock(backend) { dock in
+            let station = try await line(dock, template: "gs1-lot-100x50")
+            let noExpiry = await station.scan("TM:RUN:PAINT-5L:2")
+            #expect(noExpiry.verdict == .block)
+            #expect(noExpiry.reasons.map(\.code) == ["expiry-needed"])
+            let expiry = today.adding(days: 365)
+            let started = await station.scan("TM:RUN:PAINT-5L:2:\(expiry)")
+            #expect(started.verdict == .ok, "\(started.reasons)")
+            #expect(started.jobs.count == 1)
+            let report = try #require(try await Station.runReport(dock.registry.store, station: "line-1"))
+            let lot = try #require(report.lot)
+            #expect(report.printed == 2)
+            // The label of a lot run, as an independent reader decodes it: one per unit.
+            let label = try await read(dock, job: started.jobs[0])
+            #expect(label.contains("(10)\(lot)"))
+            for _ in 0..<2 {
+                let verified = await station.handle(StationScan(data: Array(label.utf8), device: "verify", time: todayInstant, purpose: .verify))
+                #expect(verified.action == "unit-verified", "\(verified.reasons)")
+            }
+            let third = await station.handle(StationScan(data: Array(label.utf8), device: "verify", time: todayInstant, purpose: .verify))
+            #expect(third.reasons.map(\.code) == ["read-twice"])
+            let stock = try await dock.registry.stock(product: "PAINT-5L", warehouse: "MAIN")
+            #expect(stock.first { $0.number == lot }?.quantity == 2)
+            #expect(await station.scan("TM:DONE").verdict == .ok)
+        }
+    }
+
+    /// A run needs a production line and no other open run; control codes say what is wrong.
+    @Test(arguments: Backend.available)
+    func runsAreRefusedWhereTheyCannotStart(backend: Backend) async throws {
+        try await withDock(backend) { dock in
+            let station = try await line(dock)
+            let dockStation = try await dock.station("dock-9")
+            #expect(await dockStation.scan("TM:RUN:PUMP-200:2").reasons.map(\.code) == ["not-a-production-line"])
+            #expect(await station.scan("TM:RUN:PUMP-200:0").reasons.map(\.code) == ["invalid-control-code"])
+            #expect(await station.scan(paint("PA-SOON", 100)).reasons.map(\.code) == ["no-open-run"])
+            #expect(await station.scan("TM:RUN:PUMP-200:2").verdict == .ok)
+            #expect(await station.scan("TM:RUN:PUMP-200:2").reasons.map(\.code) == ["run-open"])
+            // A scan of the run's own product on the operator's scanner is not a component.
+            let report = try #require(try await Station.runReport(dock.registry.store, station: "line-1"))
+            let own = await station.scan("(01)\(Dock.pumpGTIN)(21)\(try #require(report.units.first?.number))")
+            #expect(own.reasons.map(\.code) == ["not-a-component"])
+            let state = try await station.state()
+            #expect(state.task?.run?.missing.count == 2)
+            #expect(await station.scan("TM:CANCEL").action == "task-cancelled")
+        }
+    }
+}
