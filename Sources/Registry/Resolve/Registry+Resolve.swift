@@ -22,6 +22,8 @@ extension Registry {
     /// Resolves an already parsed scan; `code` is the scan as received, for the report.
     public func resolve(_ scanned: ScannedCode, code: String, options: ResolveOptions = ResolveOptions()) async throws -> Resolution {
         let today = options.date ?? self.today
+        // A lot counts as one to take first only if it is usable for whom the goods are for.
+        let usableUntil = today.adding(days: max(options.minimumShelfLifeDays ?? 0, 0))
         let query = ResolveQuery(kind: store.kind)
         var resolution = Resolution(subject: .unknown, scan: Self.scan(scanned, code: code), product: nil, lotSerial: nil, lot: nil,
                                     stock: [], daysToExpiry: nil, lastReceipt: nil, lastIssue: nil, lastMovement: nil,
@@ -33,7 +35,7 @@ extension Registry {
             facts = try await store.read { db in
                 if let number {
                     try await lotSerial(db, query, .gtin(gtin), number: number, lotOfSerial: scan.serial == nil ? nil : scan.lot,
-                                        warehouse: options.warehouse, today: today)
+                                        warehouse: options.warehouse, usableUntil: usableUntil)
                 } else {
                     try await query.product(db, .gtin(gtin))
                 }
@@ -52,7 +54,7 @@ extension Registry {
                 guard candidates.count == 1, let only = candidates.first else { return (nil, candidates) }
                 let facts = if let number = only.number {
                     try await lotSerial(db, query, .article(only.product), number: number, lotOfSerial: nil,
-                                        warehouse: options.warehouse, today: today)
+                                        warehouse: options.warehouse, usableUntil: usableUntil)
                 } else {
                     try await query.product(db, .article(only.product))
                 }
@@ -86,15 +88,15 @@ extension Registry {
     /// The lot/serial's facts, asked with the product's issue method as last seen, and asked again
     /// when the product's class has another (the first scan of a product, or after a change).
     private func lotSerial(_ db: any SQLDatabase, _ query: ResolveQuery, _ key: ResolveQuery.ProductKey, number: String,
-                           lotOfSerial: String?, warehouse: String?, today: CalendarDate) async throws -> ResolveQuery.Facts? {
+                           lotOfSerial: String?, warehouse: String?, usableUntil: CalendarDate) async throws -> ResolveQuery.Facts? {
         let hint = resolveHints.issueMethod(for: key)
         guard let facts = try await query.lotSerial(db, key, number: number, lotOfSerial: lotOfSerial, warehouse: warehouse,
-                                                    today: today, assumedMethod: hint) else { return nil }
+                                                    today: usableUntil, assumedMethod: hint) else { return nil }
         guard facts.issueMethod != hint else { return facts }
         resolveHints.remember(facts.issueMethod, for: key)
         guard facts.lotSerial != nil else { return facts }
         return try await query.lotSerial(db, key, number: number, lotOfSerial: lotOfSerial, warehouse: warehouse,
-                                         today: today, assumedMethod: facts.issueMethod)
+                                         today: usableUntil, assumedMethod: facts.issueMethod)
     }
 
     // MARK: - Assembly

@@ -9,8 +9,12 @@ public struct ResolveOptions: Sendable {
     public var warehouse: String?
     /// The day expiry is judged on; `nil` for the registry's today.
     public var date: CalendarDate?
+    /// The customer's minimum shelf life: a lot that expires sooner than this many days from the
+    /// date is not one to take first (picking for that customer).
+    public var minimumShelfLifeDays: Int?
 
-    public init(expiryWarningDays: Int = 30, warehouse: String? = nil, date: CalendarDate? = nil) {
+    public init(expiryWarningDays: Int = 30, warehouse: String? = nil, date: CalendarDate? = nil, minimumShelfLifeDays: Int? = nil) {
+        self.minimumShelfLifeDays = minimumShelfLifeDays
         self.expiryWarningDays = expiryWarningDays
         self.warehouse = warehouse
         self.date = date

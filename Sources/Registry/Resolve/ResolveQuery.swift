@@ -167,8 +167,9 @@ struct ResolveQuery {
         """
     }
 
-    /// Per warehouse (the station's, else each that holds the lot): the first available, unexpired
-    /// lot that `method` takes before this one, walking the issue order's index.
+    /// Per warehouse (the station's, else each that holds the lot): the first available lot that
+    /// `method` takes before this one and that is usable through `today` (the day of the scan,
+    /// or later by a customer's minimum shelf life), walking the issue order's index.
     private func earlier(warehouse: String?, today: CalendarDate, method: LotSerialClass.IssueMethod?) -> SQLQueryString {
         let (before, order): (String, String)
         switch method {

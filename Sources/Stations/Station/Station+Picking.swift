@@ -37,7 +37,9 @@ extension Station {
             return try await refuse(scan, [.init("no-open-issue", "no issue is open at this station: scan TM:PICK:<customer> first")],
                                     next: "scan TM:PICK:<customer>")
         }
-        let resolution = try await resolve(scan)
+        // A lot the customer would refuse for its shelf life is no better lot to take first.
+        let customer = try await registry.partners().first { $0.code == customerCode }
+        let resolution = try await resolve(scan, minimumShelfLifeDays: customer?.minimumShelfLifeDays)
         guard let product = resolution.product, let lotSerial = resolution.lotSerial else {
             let reasons = resolution.warnings.filter { [.unknownProduct, .unknownLotSerial, .ambiguous, .notTracked].contains($0.kind) }
                 .map(Self.reason)
@@ -47,7 +49,6 @@ extension Station {
         var blocking = resolution.warnings
             .filter { [.blocked, .expired, .quarantined, .retiredNumber, .notInStock, .expiryMismatch, .lotMismatch].contains($0.kind) }
             .map(Self.reason)
-        let customer = try await registry.partners().first { $0.code == customerCode }
         if let minimum = customer?.minimumShelfLifeDays, let days = resolution.daysToExpiry, days < minimum {
             blocking.append(.init("below-shelf-life",
                 "\(lotSerial.kind.rawValue) \(lotSerial.number) has \(days) day\(days == 1 ? "" : "s") of shelf life left; \(customerCode) takes at least \(minimum)"))

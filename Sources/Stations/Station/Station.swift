@@ -115,10 +115,10 @@ public actor Station {
         return outcome
     }
 
-    func resolve(_ scan: StationScan) async throws -> Resolution {
+    func resolve(_ scan: StationScan, minimumShelfLifeDays: Int? = nil) async throws -> Resolution {
         try await registry.resolve(scan.transmitted, parser: parser,
                                    options: ResolveOptions(expiryWarningDays: configuration.expiryWarningDays,
-                                                           warehouse: configuration.warehouse))
+                                                           warehouse: configuration.warehouse, minimumShelfLifeDays: minimumShelfLifeDays))
     }
 
     /// The quantity a label states in (30) or (37), if any.
