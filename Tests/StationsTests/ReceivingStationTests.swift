@@ -1,5 +1,6 @@
 import Foundation
 import GS1
+import Labels
 import Printing
 import Registry
 import SQLKit
@@ -146,6 +147,28 @@ import Testing
             }
             #expect(tasks == 0)
             #expect(try await dock.spool.jobs(printer: dock.printer.name).isEmpty)
+        }
+    }
+
+    /// The shipped control sheet drives a station: what an independent reader decodes from it
+    /// sets the quantity, cancels and completes, as the codes say.
+    @Test func theControlSheetDrivesAStation() async throws {
+        try await withDock(.sqlite) { dock in
+            let station = try await dock.station()
+            let template = try TemplateLoader().load(contentsOf: Repository.templates.appendingPathComponent("control-sheet-100x150.yaml"))
+            let zpl = try LabelRendering.render(template, .object(["station": .string("dock-1")]), language: .zpl)
+            let codes = try await BarcodeOracle.texts(zpl, extension: "zpl", gs1Only: false)
+            #expect(Set(codes) == ["TM:DONE", "TM:CANCEL", "TM:QTY:1", "TM:QTY:6", "TM:QTY:12", "TM:QTY:24"])
+            let expiry = today.adding(days: 400)
+            #expect(await station.scan("TM:QTY:12").action == "quantity-set")
+            #expect(await station.scan("(01)\(Dock.paintGTIN)(17)\(yymmdd(expiry))(10)SHEET-1").verdict == .ok)
+            #expect(await station.scan("TM:CANCEL").action == "task-cancelled")
+            #expect(await station.scan("TM:QTY:6").action == "quantity-set")
+            #expect(await station.scan("(01)\(Dock.paintGTIN)(17)\(yymmdd(expiry))(10)SHEET-2").verdict == .ok)
+            #expect(await station.scan("TM:DONE").action == "receipt-posted")
+            let stock = try await dock.registry.stock(product: "PAINT-5L", warehouse: "MAIN")
+            #expect(stock.map(\.number) == ["SHEET-2"])
+            #expect(stock.first?.quantity == 6)
         }
     }
 }
