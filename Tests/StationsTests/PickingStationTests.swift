@@ -1,5 +1,6 @@
 import Foundation
 import GS1
+import Labels
 import Printing
 import Registry
 import SQLKit
@@ -85,6 +86,49 @@ import Testing
             #expect(longer.verdict == .ok, "\(longer.reasons)")
             #expect(await station.scan("TM:CANCEL").action == "task-cancelled")
             #expect(try await dock.registry.stock(product: "PAINT-5L", warehouse: "MAIN").first { $0.number == "LOT-B" }?.quantity == 10)
+        }
+    }
+
+    /// A picking station with a pallet label: each posted issue takes the next SSCC of the series
+    /// in its transaction and queues the label; a pallet of one lot carries its content and lot,
+    /// a mixed one the SSCC alone. An independent reader reads what was queued.
+    @Test(arguments: Backend.available)
+    func aPostedIssuePrintsItsSSCCPalletLabel(backend: Backend) async throws {
+        try await withDock(backend) { dock in
+            try await stock(dock)
+            _ = try await dock.registry.addPartner(Partner(code: "BIG", name: "Big Shop, Dock 4", role: .customer))
+            _ = try await dock.registry.addSeries(NumberSeries(code: "SSCC", format: "{counter}", start: 41, purpose: .document))
+            func template(_ name: String) throws -> Template {
+                try TemplateLoader().load(contentsOf: Repository.templates.appendingPathComponent("\(name).yaml"))
+            }
+            let pallet = StationConfiguration.PalletLabel(series: "SSCC", companyPrefix: "0950110", extensionDigit: 3, sender: "Nordic Fluids AB",
+                                                          template: try template("pallet-sscc-100x150"),
+                                                          mixedTemplate: try template("pallet-sscc-mixed-100x150"))
+            let station = try await Station(StationConfiguration(name: "pick-9", kind: .picking, warehouse: "MAIN", printer: dock.printer.name,
+                                                                 palletLabel: pallet),
+                                            registry: dock.registry, spool: dock.spool)
+            #expect(await station.scan("TM:PICK:BIG").action == "issue-opened")
+            #expect(await station.scan(paint("LOT-A", quantity: 4)).verdict == .ok)
+            let single = await station.scan("TM:DONE")
+            #expect(single.action == "issue-posted", "\(single.reasons)")
+            let first = try await dock.spool.job(try #require(single.jobs.first))
+            let expiry = yymmdd(today.adding(days: 100))
+            // 3 + 0950110 + 000000041, and its check digit.
+            #expect(Set(try await BarcodeOracle.texts(first.payload, extension: "zpl"))
+                    == ["(00)309501100000000418", "(02)\(Dock.paintGTIN)(15)\(expiry)(37)4(10)LOT-A"])
+            #expect(single.next.contains("309501100000000418"))
+
+            #expect(await station.scan("TM:PICK:BIG").action == "issue-opened")
+            #expect(await station.scan(paint("LOT-A")).verdict == .ok)
+            #expect(await station.scan("(01)\(Dock.pumpGTIN)(21)P-1").verdict == .ok)
+            let mixed = await station.scan("TM:DONE")
+            #expect(mixed.action == "issue-posted", "\(mixed.reasons)")
+            let second = try await dock.spool.job(try #require(mixed.jobs.first))
+            #expect(try await BarcodeOracle.texts(second.payload, extension: "zpl") == ["(00)309501100000000425"])
+            // Both numbers are accounted for in the series, each with its issue.
+            let ledger = try await dock.registry.ledger(series: "SSCC")
+            #expect(ledger.count == 2)
+            #expect(try await dock.registry.audit(series: "SSCC").gaps.isEmpty)
         }
     }
 }

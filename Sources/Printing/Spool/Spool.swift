@@ -144,7 +144,7 @@ public struct Spool: Sendable {
         try await read { db in try await Self.printer(db, name) }
     }
 
-    static func printer(_ db: any SQLDatabase, _ name: String) async throws -> PrinterConfig {
+    public static func printer(_ db: any SQLDatabase, _ name: String) async throws -> PrinterConfig {
         guard let row = try await db.raw("SELECT name, uri, language, settings FROM printers WHERE name = \(bind: name)").first() else {
             let names = try await db.raw("SELECT name FROM printers ORDER BY name").all()
                 .map { try $0.decode(column: "name", as: String.self) }

@@ -1,5 +1,7 @@
 import Foundation
 import GS1
+import Labels
+import Printing
 import Registry
 import SQLKit
 import Store
@@ -127,7 +129,8 @@ extension Station {
     /// `TM:DONE` at a picking station: posts the open issue with the scan's log entry.
     func completePick(_ scan: StationScan, _ task: OpenTask) async throws -> ScanOutcome {
         let signedInNow = signedIn
-        return try await registry.store.write { @Sendable db in
+        let customer = try await registry.partners().first { $0.code == task.partner }
+        let outcome = try await registry.store.write { @Sendable db in
             let rows = try await db.raw("""
                 SELECT product, number, serial, quantity, pending, confirmation FROM station_task_lines
                 WHERE task_id = \(bind: task.id) ORDER BY id
@@ -161,8 +164,50 @@ extension Station {
             let posted = try await self.registry.issue(db, Issue(
                 warehouse: warehouse, customer: task.partner, lines: lines,
                 header: DocumentHeader(user: self.user(task), note: note)))
+            let pallet = try await self.palletLabel(db, lines: lines, document: posted.number, customer: customer, user: self.user(task))
             return try await self.posted(db, task, document: posted.number, scan, action: "issue-posted",
-                                         next: "scan TM:PICK:<customer> for the next order", operator: signedInNow)
+                                         next: pallet.map { "put the pallet label (SSCC \($0.sscc)) on the pallet; scan TM:PICK:<customer> for the next order" }
+                                             ?? "scan TM:PICK:<customer> for the next order",
+                                         operator: signedInNow, jobs: pallet.map { [$0.job] } ?? [])
         }
+        if let printer = configuration.printer, !outcome.jobs.isEmpty { spool.notify([printer]) }
+        return outcome
+    }
+
+    /// The SSCC pallet label of a posted issue, if the station prints one: the next serial
+    /// reference of the station's series, and the label queued, in the issue's transaction.
+    nonisolated func palletLabel(_ db: any SQLDatabase, lines: [StockLine], document: String, customer: Partner?,
+                                 user: String) async throws -> (sscc: String, job: Int64)? {
+        guard let pallet = configuration.palletLabel, let printer = configuration.printer else { return nil }
+        let taken = try await registry.takeNumbers(db, series: pallet.series, count: 1, reason: "SSCC of \(document)", reference: document)
+        guard let sscc = pallet.sscc(taken.first) else {
+            throw RegistryError(.invalidInput,
+                "series \(pallet.series) reached \(taken.first), more than the \(16 - pallet.companyPrefix.count) digits company prefix \(pallet.companyPrefix) leaves for an SSCC's serial reference")
+        }
+        let config = try await Spool.printer(db, printer)
+        let count = lines.reduce(Decimal(0)) { total, line in
+            total + (line.picks.isEmpty ? (line.quantity ?? 0) : line.picks.reduce(Decimal(0)) { $0 + ($1.quantity ?? 1) })
+        }
+        var data: [String: LabelData] = [
+            "partner": .object(["sender": .string(pallet.sender), "name": .string(customer?.name.isEmpty == false ? customer!.name : customer?.code ?? ""),
+                                "code": .string(customer?.code ?? "")]),
+            "pallet": .object(["sscc": .string(sscc), "count": .number(count), "document": .string(document)]),
+            "station": .string(configuration.name),
+        ]
+        // One product and one lot: the content and the lot go on the label too.
+        var template = pallet.mixedTemplate
+        let numbers = Set(lines.flatMap { $0.picks.map(\.number) })
+        if Set(lines.map(\.product)).count == 1, numbers.count == 1, let article = lines.first?.product, let number = numbers.first,
+           let lot = try await registry.lotSerial(product: article, number: number), lot.kind == .lot,
+           case .object(let members) = LabelData.from(product: try await registry.product(article), lotSerial: lot, over: .object(data)) {
+            data = members
+            template = pallet.template
+        }
+        let labelData = LabelData.object(data)
+        let bytes = try LabelRendering.render(template, labelData, language: config.language, dpi: config.dpi)
+        let jobs = try await spool.enqueue(db, [PrintRequest(
+            printer: config.name, payload: bytes, language: config.language, template: template.name, data: labelData.jsonText,
+            requestedBy: user, reason: "pallet label of \(document)", reference: "SSCC \(sscc)")])
+        return (sscc, jobs[0])
     }
 }

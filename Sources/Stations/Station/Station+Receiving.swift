@@ -263,12 +263,12 @@ extension Station {
 
     /// Closes `task` as posted as `document`, with the log entry of the scan that posted it.
     nonisolated func posted(_ db: any SQLDatabase, _ task: OpenTask, document: String, _ scan: StationScan, action: String,
-                            next: String, operator operatorName: String) async throws -> ScanOutcome {
+                            next: String, operator operatorName: String, jobs: [Int64] = []) async throws -> ScanOutcome {
         try await db.raw("""
             UPDATE station_tasks SET state = 'posted', document = \(bind: document), closed_at = \(bind: Timestamp.string(scan.time))
             WHERE id = \(bind: task.id) AND state = 'open'
             """).run()
-        var outcome = ScanOutcome(station: configuration.name, verdict: .ok, action: action, next: next, document: document)
+        var outcome = ScanOutcome(station: configuration.name, verdict: .ok, action: action, next: next, document: document, jobs: jobs)
         outcome.scan = try await log(db, scan, outcome, task: task.id, operator: operatorName)
         return outcome
     }

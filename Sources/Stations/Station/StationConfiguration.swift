@@ -1,4 +1,5 @@
 public import Labels
+import GS1
 
 /// What a station is: its kind, where its goods are, and what it prints.
 public struct StationConfiguration: Sendable {
@@ -28,10 +29,51 @@ public struct StationConfiguration: Sendable {
     public var expiryWarningDays: Int
     /// Read legacy labels that break GS1 rules, reporting each broken rule as a warning.
     public var lenient: Bool
+    /// Picking: the SSCC pallet label printed when an issue posts, if any.
+    public var palletLabel: PalletLabel?
     /// Production: what the verify scanner sends when a label does not read.
     public var noRead: String
     /// Production: what happens to a unit whose label does not read or reads wrong.
     public var onFailedVerify: FailedVerifyPolicy
+
+    /// A picking station's SSCC pallet label: each posted issue takes the next number of a named
+    /// series as the SSCC's serial reference (extension digit + company prefix + serial reference +
+    /// check digit, 18 digits), in the issue's transaction, and queues the label on the station's
+    /// printer.
+    public struct PalletLabel: Sendable {
+        /// The named number series the serial references come from (gapless, never reused).
+        public var series: String
+        /// The GS1 company prefix, 7 to 10 digits.
+        public var companyPrefix: String
+        /// The extension digit, 0–9.
+        public var extensionDigit: Int
+        /// The sender's name printed on the label.
+        public var sender: String
+        /// The label of a pallet of one product and one lot (or serials of one product), with its
+        /// content and lot; and the label of any other pallet, with the SSCC alone.
+        public var template: Template
+        public var mixedTemplate: Template
+
+        public init(series: String, companyPrefix: String, extensionDigit: Int = 0, sender: String, template: Template,
+                    mixedTemplate: Template) {
+            self.series = series
+            self.companyPrefix = companyPrefix
+            self.extensionDigit = extensionDigit
+            self.sender = sender
+            self.template = template
+            self.mixedTemplate = mixedTemplate
+        }
+
+        /// The SSCC with serial reference `reference`; nil when it does not fit in the digits the
+        /// company prefix leaves.
+        public func sscc(_ reference: Int) -> String? {
+            let width = 16 - companyPrefix.count
+            let text = String(reference)
+            guard reference >= 0, text.count <= width else { return nil }
+            let payload = "\(extensionDigit)\(companyPrefix)" + String(repeating: "0", count: width - text.count) + text
+            return payload + "\(CheckDigit.compute(Array(payload.utf8)))"
+        }
+    }
 
     /// What a production line does when its verify scanner cannot read a unit's label, besides
     /// raising the alarm.
@@ -46,7 +88,8 @@ public struct StationConfiguration: Sendable {
 
     public init(name: String, kind: Kind, warehouse: String? = nil, printer: String? = nil, template: Template? = nil,
                 supplier: String? = nil, expiryWarningDays: Int = 30, lenient: Bool = false, noRead: String = "NOREAD",
-                onFailedVerify: FailedVerifyPolicy = .reprint) {
+                onFailedVerify: FailedVerifyPolicy = .reprint, palletLabel: PalletLabel? = nil) {
+        self.palletLabel = palletLabel
         self.noRead = noRead
         self.onFailedVerify = onFailedVerify
         self.name = name

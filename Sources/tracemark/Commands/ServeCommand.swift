@@ -81,6 +81,7 @@ struct ServeCommand: AsyncParsableCommand {
         let printers = Set(try await spool.printers().map(\.config.name)).union(configuration.printers.map(\.config.name))
         let warehouses = Set(try await registry.warehouses().map(\.code))
         let partners = Set(try await registry.partners().map(\.code))
+        let series = Set(try await registry.allSeries().map(\.code))
         let folder = configuration.templates.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? TemplateLocation.folder
         try await Station.prepare(registry.store)
         var stations: [StationConfiguration] = []
@@ -94,13 +95,16 @@ struct ServeCommand: AsyncParsableCommand {
             if let printer = entry.printer, !printers.contains(printer) {
                 problem(entry.fields["printer"] ?? entry.line, "station \(entry.name): no printer \(printer) (known: \(printers.sorted().joined(separator: ", ")))")
             }
+            if let pallet = entry.palletLabel, !series.contains(pallet.series) {
+                problem(pallet.line, "station \(entry.name): no number series \(pallet.series) for SSCC serial references (add it: tracemark series add \(pallet.series) --format \"{counter}\")")
+            }
             if KeyboardLayout.named(entry.layout) == nil {
                 problem(entry.fields["layout"] ?? entry.line, "station \(entry.name): unknown keyboard layout \(entry.layout)")
             }
             do {
                 stations.append(try Self.stationConfiguration(entry, templates: folder))
             } catch {
-                problem(entry.fields["template"] ?? entry.line, "station \(entry.name): template \(entry.template ?? ""): \(error)")
+                problem(entry.fields["template"] ?? entry.line, "station \(entry.name): template: \(error)")
                 stations.append(StationConfiguration(name: entry.name, kind: entry.kind))
             }
         }
@@ -109,11 +113,16 @@ struct ServeCommand: AsyncParsableCommand {
 
     /// A station of the file as the station core takes it, with its template loaded from `templates`.
     static func stationConfiguration(_ entry: ServeConfiguration.StationEntry, templates folder: URL) throws -> StationConfiguration {
-        let template = try entry.template.map { try TemplateLoader().load(contentsOf: TemplateLocation.resolve($0, in: folder)) }
+        func load(_ name: String) throws -> Template { try TemplateLoader().load(contentsOf: TemplateLocation.resolve(name, in: folder)) }
+        let template = try entry.template.map(load)
+        let pallet = try entry.palletLabel.map {
+            StationConfiguration.PalletLabel(series: $0.series, companyPrefix: $0.companyPrefix, extensionDigit: $0.extensionDigit,
+                                             sender: $0.sender, template: try load($0.template), mixedTemplate: try load($0.mixedTemplate))
+        }
         return StationConfiguration(name: entry.name, kind: entry.kind, warehouse: entry.warehouse, printer: entry.printer,
                                     template: template, supplier: entry.supplier,
                                     expiryWarningDays: entry.expiryWarningDays, lenient: entry.lenient,
-                                    noRead: entry.noRead, onFailedVerify: entry.onFailedVerify)
+                                    noRead: entry.noRead, onFailedVerify: entry.onFailedVerify, palletLabel: pallet)
     }
 
     /// `--check`: what answers now.

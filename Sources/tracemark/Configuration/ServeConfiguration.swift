@@ -24,6 +24,16 @@ struct ServeConfiguration {
         var line: Int
     }
 
+    struct PalletLabelEntry {
+        var series = ""
+        var companyPrefix = ""
+        var extensionDigit = 0
+        var sender = ""
+        var template = "pallet-sscc-100x150"
+        var mixedTemplate = "pallet-sscc-mixed-100x150"
+        var line: Int
+    }
+
     struct StationEntry {
         var name: String
         var kind: StationConfiguration.Kind
@@ -32,6 +42,8 @@ struct ServeConfiguration {
         /// A production line's verify scanners.
         var verifyScanners: [(address: DeviceAddress, text: String, line: Int)] = []
         var noRead = "NOREAD"
+        /// Picking: the SSCC pallet label printed when an issue posts.
+        var palletLabel: PalletLabelEntry?
         var onFailedVerify = StationConfiguration.FailedVerifyPolicy.reprint
         var printer: String?
         var template: String?
@@ -203,6 +215,38 @@ struct ServeConfiguration {
                                     problem(item, "station \(name): scanner \(text): \(error.message)")
                                 }
                             }
+                        case "pallet-label":
+                            guard let settings = setting.mapping else {
+                                problem(setting, "station \(name): pallet-label must be a mapping (series, company-prefix, sender, …)")
+                                continue
+                            }
+                            var pallet = PalletLabelEntry(line: field.mark?.line ?? 0)
+                            for (palletKey, palletValue) in settings {
+                                let what = "stations.\(name).pallet-label.\(palletKey.string ?? "")"
+                                switch palletKey.string ?? "" {
+                                case "series": pallet.series = scalar(palletValue, what) ?? ""
+                                case "company-prefix":
+                                    let prefix = scalar(palletValue, what) ?? ""
+                                    if (7...10).contains(prefix.count), prefix.allSatisfy(\.isASCII), prefix.allSatisfy(\.isNumber) {
+                                        pallet.companyPrefix = prefix
+                                    } else {
+                                        problem(palletValue, "station \(name): company-prefix must be a GS1 company prefix of 7 to 10 digits, in quotes")
+                                    }
+                                case "extension":
+                                    if let digit = Int(scalar(palletValue, what) ?? ""), (0...9).contains(digit) { pallet.extensionDigit = digit } else {
+                                        problem(palletValue, "station \(name): extension must be an SSCC extension digit, 0 to 9")
+                                    }
+                                case "sender": pallet.sender = scalar(palletValue, what) ?? ""
+                                case "template": pallet.template = scalar(palletValue, what) ?? pallet.template
+                                case "mixed-template": pallet.mixedTemplate = scalar(palletValue, what) ?? pallet.mixedTemplate
+                                default:
+                                    problem(palletKey, "unknown key \(what): pallet-label takes series, company-prefix, extension, sender, template, mixed-template")
+                                }
+                            }
+                            for (key, value) in [("series", pallet.series), ("company-prefix", pallet.companyPrefix), ("sender", pallet.sender)] where value.isEmpty {
+                                problem(field, "station \(name): pallet-label needs \(key)")
+                            }
+                            station.palletLabel = pallet
                         case "no-read":
                             if let text = scalar(setting, "stations.\(name).no-read"), !text.isEmpty { station.noRead = text } else {
                                 problem(setting, "station \(name): no-read is the text the verify scanner sends when a label does not read, e.g. NOREAD")
@@ -213,7 +257,7 @@ struct ServeConfiguration {
                                 problem(setting, "station \(name): on-failed-verify \(text) is not one of reprint, void, alarm")
                             }
                         default:
-                            problem(field, "unknown key stations.\(name).\(key): a station takes kind, warehouse, scanners, printer, template, supplier, layout, expiry-warning-days, lenient, verify-scanners, no-read, on-failed-verify")
+                            problem(field, "unknown key stations.\(name).\(key): a station takes kind, warehouse, scanners, printer, template, supplier, layout, expiry-warning-days, lenient, verify-scanners, no-read, on-failed-verify, pallet-label")
                         }
                     }
                     if !kindGiven, station.fields["kind"] == nil {
@@ -233,10 +277,18 @@ struct ServeConfiguration {
                             }
                         }
                     }
+                    if let line = station.fields["pallet-label"] {
+                        if station.kind != .picking {
+                            problems.append(Problem(file: file, line: line, message: "station \(name): pallet-label is for picking stations; this station is \(station.kind.rawValue)"))
+                        } else if station.printer == nil {
+                            problems.append(Problem(file: file, line: line, message: "station \(name): pallet-label needs the station's printer (and a template)"))
+                        }
+                    }
                     if station.kind == .picking, station.warehouse == nil {
                         problem(nameNode, "picking station \(name) needs the warehouse it picks from")
                     }
-                    if (station.printer == nil) != (station.template == nil) {
+                    // A picking station's printer may print only its pallet labels.
+                    if (station.printer == nil) != (station.template == nil), !(station.printer != nil && station.palletLabel != nil) {
                         problem(nameNode, "station \(name) needs both printer and template to print labels, or neither")
                     }
                     configuration.stations.append(station)
