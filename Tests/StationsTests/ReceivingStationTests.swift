@@ -108,6 +108,45 @@ import Testing
         }
     }
 
+    /// At a station with a scanner and no screen, a supervisor confirms expired goods with their
+    /// badge (TM:OK): an operator's badge, an unknown one, and a badge before any are managed do
+    /// not; once badges are managed, only the listed ones sign in.
+    @Test(arguments: Backend.available)
+    func aSupervisorsBadgeConfirmsAtTheStation(backend: Backend) async throws {
+        try await withDock(backend) { dock in
+            let station = try await dock.station()
+            // No badge managed yet: any badge signs in, and none confirms.
+            #expect(await station.scan("TM:OP:walk-in").action == "operator-signed-in")
+            #expect(await station.scan("TM:OK:walk-in").reasons.map(\.code) == ["unknown-badge"])
+            let operators = try await Operators(store: dock.registry.store)
+            try await operators.add(StationOperator(badge: "B-100", name: "Anna", role: .operator))
+            try await operators.add(StationOperator(badge: "B-900", name: "Bo", role: .supervisor))
+            #expect(await station.scan("TM:OP:walk-in").reasons.map(\.code) == ["unknown-badge"])
+            let anna = await station.scan("TM:OP:B-100")
+            #expect(anna.action == "operator-signed-in")
+            #expect(anna.next.contains("Anna (B-100)"))
+
+            let expired = await station.scan("(01)\(Dock.paintGTIN)(17)\(yymmdd(today.adding(days: -3)))(10)OLD2(30)2")
+            #expect(expired.verdict == .warn)
+            #expect(await station.scan("TM:OK:B-100").reasons.map(\.code) == ["not-a-supervisor"])
+            #expect(await station.scan("TM:OK:B-555").reasons.map(\.code) == ["unknown-badge"])
+            #expect(await station.scan("TM:DONE").reasons.map(\.code) == ["confirmation-needed"])
+            let approved = await station.scan("TM:OK:B-900")
+            #expect(approved.action == "confirmed", "\(approved.reasons)")
+            #expect(approved.reasons.map(\.code) == ["expired"])
+            #expect(await station.scan("TM:OK:B-900").reasons.map(\.code) == ["nothing-to-confirm"])
+            let done = await station.scan("TM:DONE")
+            #expect(done.action == "receipt-posted", "\(done.reasons)")
+            #expect(try await dock.registry.lotSerial(product: "PAINT-5L", number: "OLD2")?.status == .quarantined)
+            let document = try await dock.registry.history(product: "PAINT-5L", number: "OLD2").entries.first { $0.document == done.document }
+            #expect(document?.note.contains("confirmed by supervisor Bo (B-900)") == true, "\(String(describing: document))")
+            #expect(document?.user == "B-100")
+            // A withdrawn badge signs in no more.
+            try await operators.remove(badge: "B-100")
+            #expect(await station.scan("TM:OP:B-100").reasons.map(\.code) == ["unknown-badge"])
+        }
+    }
+
     /// A client that sends the same scan id twice (a retry after a timeout, a scanner that
     /// reconnects) gets the first answer, and the scan acts once.
     @Test(arguments: Backend.available)

@@ -11,6 +11,8 @@ enum ControlCode: Equatable {
     case quantity(Decimal)
     /// `TM:OP:<badge>`: signs an operator in.
     case signIn(String)
+    /// `TM:OK:<badge>`: a supervisor's badge confirms the open task's held-back lines.
+    case approve(String)
     /// `TM:RUN:<product>:<count>[:<expiry YYYY-MM-DD>]`: starts a production run.
     case run(product: String, count: Int, expiry: CalendarDate?)
     /// `TM:PICK:<customer>`: opens an issue for a customer.
@@ -33,6 +35,7 @@ enum ControlCode: Equatable {
             }
             self = .quantity(quantity)
         case ("OP", 2) where !parts[1].isEmpty && parts[1].count <= 64: self = .signIn(parts[1])
+        case ("OK", 2) where !parts[1].isEmpty && parts[1].count <= 64: self = .approve(parts[1])
         case ("RUN", 3), ("RUN", 4):
             guard let count = Int(parts[2]), (1...10_000).contains(count), !parts[1].isEmpty else {
                 self = .invalid("TM:RUN takes a product and a count from 1 to 10000, e.g. TM:RUN:PUMP-200:50; got \"\(text)\"")
@@ -49,7 +52,7 @@ enum ControlCode: Equatable {
             self = .run(product: parts[1], count: count, expiry: expiry)
         case ("PICK", 2) where !parts[1].isEmpty: self = .pick(customer: parts[1])
         default:
-            self = .invalid("\"\(text)\" is not a control code: use TM:DONE, TM:CANCEL, TM:QTY:n, TM:OP:badge, TM:RUN:product:count[:expiry] or TM:PICK:customer")
+            self = .invalid("\"\(text)\" is not a control code: use TM:DONE, TM:CANCEL, TM:QTY:n, TM:OP:badge, TM:OK:badge, TM:RUN:product:count[:expiry] or TM:PICK:customer")
         }
     }
 }

@@ -34,15 +34,24 @@ extension Station {
                 return try await refuse(scan, [.init("no-open-task", "a \(configuration.kind.rawValue) station has no task to complete")],
                                         next: "scan the next code")
             }
+        case .approve(let badge):
+            return try await approve(badge: badge, scan)
         case .signIn(let badge):
+            let known = try await registry.store.read { @Sendable db in try await Operators.lookup(db, badge) }
+            if known == .unknown {
+                return try await refuse(scan, [.init("unknown-badge", "badge \(badge) is not an operator's: a supervisor adds it with tracemark operator add \(badge)")],
+                                        next: "scan your own badge")
+            }
             signedIn = badge
             return try await registry.store.write { @Sendable db in
                 let task = try await self.currentTask(db)
                 if let task {
                     try await db.raw("UPDATE station_tasks SET operator = \(bind: badge) WHERE id = \(bind: task.id)").run()
                 }
+                var who = badge
+                if case .known(let person) = known { who = person.signature }
                 var outcome = ScanOutcome(station: self.configuration.name, verdict: .ok, action: "operator-signed-in",
-                                          next: "operator \(badge) signed in: scan the next code")
+                                          next: "\(who) signed in: scan the next code")
                 outcome.scan = try await self.log(db, scan, outcome, task: task?.id, operator: badge)
                 return outcome
             }
@@ -86,6 +95,53 @@ extension Station {
                 outcome.scan = try await self.log(db, scan, outcome, task: task.id, operator: signedInNow)
                 return outcome
             }
+        }
+    }
+
+    /// `TM:OK:<badge>`: a supervisor at the station confirms every line the open task holds back
+    /// (expired goods received into quarantine, a later lot picked), recorded with their name.
+    func approve(badge: String, _ scan: StationScan) async throws -> ScanOutcome {
+        let signedInNow = signedIn
+        let name = configuration.name
+        return try await registry.store.write { @Sendable db in
+            var reasons: [ScanOutcome.Reason] = []
+            var supervisor: StationOperator?
+            switch try await Operators.lookup(db, badge) {
+            case .known(let person) where person.role == .supervisor: supervisor = person
+            case .known(let person):
+                reasons = [.init("not-a-supervisor", "\(person.signature) is an operator: a supervisor's badge confirms")]
+            case .unknown, .unmanaged:
+                reasons = [.init("unknown-badge", "badge \(badge) is not a supervisor's: add supervisors with tracemark operator add BADGE --role supervisor")]
+            }
+            let task = try await self.currentTask(db)
+            var pending: [(id: Int64, code: String, what: String)] = []
+            if let task, supervisor != nil {
+                pending = try await db.raw("""
+                    SELECT id, pending, product, number FROM station_task_lines WHERE task_id = \(bind: task.id) AND pending IS NOT NULL ORDER BY id
+                    """).all().map { row in
+                    (try row.decode(column: "id", as: Int64.self), try row.decode(column: "pending", as: String.self),
+                     "\(try row.decode(column: "product", as: String.self)) \(try row.decode(column: "number", as: String?.self) ?? "")")
+                }
+                if pending.isEmpty { reasons = [.init("nothing-to-confirm", "no line of the open task waits for a confirmation")] }
+            } else if supervisor != nil {
+                reasons = [.init("no-open-task", "there is no open task at station \(name)")]
+            }
+            guard let supervisor, reasons.isEmpty else {
+                var refused = ScanOutcome(station: name, verdict: .block, reasons: reasons, next: "scan the next code")
+                refused.scan = try await self.log(db, scan, refused, task: task?.id, operator: signedInNow)
+                return refused
+            }
+            for line in pending {
+                try await db.raw("""
+                    UPDATE station_task_lines SET pending = NULL, confirmation = \(bind: "\(line.code) confirmed by supervisor \(supervisor.signature) at the station")
+                    WHERE id = \(bind: line.id)
+                    """).run()
+            }
+            var outcome = ScanOutcome(station: name, verdict: .ok,
+                                      reasons: pending.map { .init($0.code, "\($0.what) confirmed by \(supervisor.signature)") },
+                                      action: "confirmed", next: "scan the next item, or TM:DONE to post")
+            outcome.scan = try await self.log(db, scan, outcome, task: task?.id, operator: signedInNow)
+            return outcome
         }
     }
 }

@@ -104,5 +104,17 @@ enum StationSchema {
             // The components a run consumes per unit: the latest lot scanned of each product.
             "ALTER TABLE station_task_lines ADD COLUMN replaced {int} NOT NULL DEFAULT 0",
         ]),
+        // The badges stations accept, and who is a supervisor (TM:OK:<badge> confirms an override).
+        SchemaMigration(version: 5, name: "station operators", statements: [
+            """
+            CREATE TABLE station_operators (
+                badge TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                role TEXT NOT NULL,
+                active {int} NOT NULL,
+                created_at TEXT NOT NULL
+            )
+            """,
+        ]),
     ]
 }
