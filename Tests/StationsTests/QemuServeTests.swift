@@ -3,9 +3,10 @@ import Testing
 
 /// A receiving station fed by a USB keyboard-mode scanner on a real kernel USB stack
 /// (`../shared/usb/qemu-harness.sh`: qemu's emulated keyboard 0627:0001 in a small Linux guest).
-/// `tracemark serve` runs in the guest; the host types a supplier's GS1 code and `TM:DONE` on the
-/// emulated keyboard, and then reads what the guest printed: the receipt posted, the stock, and
-/// the label the station's folder printer wrote, decoded by the independent oracle.
+/// `tracemark serve` runs in the guest; the host types a supplier's GS1 code, unplugs and re-plugs
+/// the scanner, types a second code and `TM:DONE` on the emulated keyboard, and then reads what the
+/// guest printed: the receipt posted with both lines, the stock, and the label the station's folder
+/// printer wrote, decoded by the independent oracle.
 @Suite(.enabled(if: QemuHarness.isAvailable, "qemu-system-x86 is not installed (scripts/install-deps.sh installs it)"))
 struct QemuServeTests {
     @Test func aCodeTypedOnTheUSBScannerIsReceivedAndLabelled() async throws {
@@ -30,7 +31,9 @@ struct QemuServeTests {
         let expiry = relativeDate(days: 300, format: "yyMMdd")
         let (run, guest) = try await QemuHarness.run(files: files, timeout: 240, options: [
             "--wait-for", "@@READY@@",
-            "--keys", "]C10109501101530003" + "17\(expiry)10QEMU1{ctrl-bracket_right}305\\nTM:DONE\\n",
+            // The scanner is unplugged and plugged in again between the two codes: the station lives on.
+            "--keys", "]C10109501101530003" + "17\(expiry)10QEMU1{ctrl-bracket_right}305\\n{unplug}{sleep:1}{replug}{sleep:8}"
+                + "]C10109501101530003" + "17\(expiry)10QEMU2{ctrl-bracket_right}302\\nTM:DONE\\n",
         ], command:
             "export TRACEMARK_TEMPLATES=./Templates; ./tracemark demo --db reg.sqlite > /dev/null; "
                 + "./tracemark serve --config serve.yaml --verbose > serve.out 2>&1 & p=$!; "
@@ -44,6 +47,9 @@ struct QemuServeTests {
         #expect(guest.contains("ok receipt-posted RCT-"), "\(guest)")
         #expect(guest.contains("@@SERVE rc=0@@"), "\(guest)")
         #expect(guest.contains("\"number\" : \"QEMU1\""), "\(guest)")
+        // Hotplug: the station's scanner came back and the code typed after it was received.
+        #expect(guest.contains("scanner back, reading again"), "\(guest)")
+        #expect(guest.contains("\"number\" : \"QEMU2\""), "\(guest)")
         // The demo printed labels into the same folder first; the station's is the one with the scanned lot.
         let label = try #require(guest.components(separatedBy: "@@LABEL\n").dropFirst()
             .compactMap { $0.components(separatedBy: "@@END").first }.first { $0.contains("QEMU1") }, "\(guest)")
