@@ -95,6 +95,7 @@ let package = Package(
             name: "Stations",
             dependencies: [
                 "GS1", "Store", "Registry", "Labels", "Printing", "Devices", "TracemarkSystem",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

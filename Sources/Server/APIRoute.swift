@@ -48,7 +48,7 @@ struct APICall: Sendable {
         return try JSONDecoder().decode(type, from: body)
     }
 
-    var user: String { caller?.name ?? "anonymous" }
+    var user: String { caller?.user ?? caller?.name ?? "anonymous" }
 
     /// A free-text filter of the query: an empty value filters nothing (`?station=`).
     func filter(_ name: String) -> String? {

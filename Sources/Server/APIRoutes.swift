@@ -32,6 +32,20 @@ public enum APIRoutes {
         },
         APIRoute(.post, "/api/v1/stations/{id}/task", "openTask", role: .operator, openTask),
         APIRoute(.get, "/api/v1/stations/{id}/runs/{run}", "getRun", role: .viewer, getRun),
+        APIRoute(.post, "/api/v1/sessions", "signIn", role: nil, signIn),
+        APIRoute(.get, "/api/v1/sessions/current", "getSession", role: .operator) { call in
+            guard let caller = call.caller, let session = try await OperatorSessions(store: call.environment.registry.store).session(of: caller) else {
+                throw APIProblem(404, "not-found", "this token is an API token, not an operator's session")
+            }
+            return try .json(session)
+        },
+        APIRoute(.delete, "/api/v1/sessions/current", "signOut", role: .operator) { call in
+            guard let caller = call.caller, try await OperatorSessions(store: call.environment.registry.store).session(of: caller) != nil else {
+                throw APIProblem(404, "not-found", "this token is an API token, not an operator's session: revoke it with tracemark token revoke")
+            }
+            try await OperatorSessions(store: call.environment.registry.store).end(caller)
+            return try .json(["signedOut": true])
+        },
         APIRoute(.get, "/api/v1/scans", "listScans", role: .viewer, listScans),
         APIRoute(.get, "/api/v1/printers", "listPrinters", role: .viewer, listPrinters),
         APIRoute(.get, "/api/v1/jobs/{id}", "getJob", role: .viewer, getJob),
@@ -185,6 +199,41 @@ public enum APIRoutes {
         default:
             throw APIProblem(422, "invalid-input", "give customer (a pick) or product and count (a production run), not both")
         }
+    }
+
+    struct SignInBody: Decodable {
+        var station: String
+        var badge: String?
+        var pin: String?
+    }
+
+    /// An operator signs in at a station with a badge or a PIN, and gets a session token bound to
+    /// it. Failed attempts slow the station's next ones down (429 with Retry-After).
+    private static func signIn(_ call: APICall) async throws -> APIResponse {
+        let body = try call.decode(SignInBody.self)
+        guard (body.badge == nil) != (body.pin == nil) else {
+            throw APIProblem(422, "invalid-input", "sign in with a badge or with a PIN: give one of them")
+        }
+        guard call.environment.stations[body.station] != nil else {
+            throw APIProblem(404, "not-found", "no station \(body.station) is configured in this service")
+        }
+        let logins = call.environment.logins
+        let wait = await logins.wait(body.station)
+        if wait > 0 {
+            throw APIProblem(429, "too-many-attempts", "too many failed sign-ins at \(body.station): try again in \(wait) s",
+                             headers: ["Retry-After": "\(wait)"])
+        }
+        let operators = Operators(prepared: call.environment.registry.store)
+        let person = if let badge = body.badge { try await operators.find(badge: badge) } else { try await operators.identify(pin: body.pin ?? "") }
+        guard let person else {
+            await logins.failed(body.station)
+            throw APIProblem(401, "sign-in-failed", body.badge != nil ? "badge \(body.badge ?? "") is not an operator's (tracemark operator add)"
+                                                                      : "the PIN is not an operator's")
+        }
+        await logins.succeeded(body.station)
+        let (session, token) = try await OperatorSessions(store: call.environment.registry.store).open(for: person, station: body.station)
+        struct SignedIn: Encodable { var token: String; var session: OperatorSessions.Session }
+        return try .json(SignedIn(token: token, session: session), status: 201)
     }
 
     private static func getRun(_ call: APICall) async throws -> APIResponse {

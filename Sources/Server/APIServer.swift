@@ -21,6 +21,7 @@ public struct APIEnvironment: Sendable {
     public var limits: APILimits
     let feedClients: FeedClients
     let metrics = APIMetrics()
+    let logins = LoginThrottle()
 
     public init(registry: Registry, spool: Spool, stations: [Station], templates: URL, tokens: APITokens,
                 limits: APILimits = APILimits()) {
@@ -117,6 +118,7 @@ struct Dispatcher: Sendable {
             let body = try await collect(&request)
             var parameters: [String: String] = [:]
             for name in Self.parameterNames(route.path) { parameters[name] = context.parameters.get(name) }
+            try checkStation(caller, parameters)
             var query: [String: String] = [:]
             for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
             let call = APICall(environment: environment, parameters: parameters, query: query, headers: headers, body: body,
@@ -174,6 +176,13 @@ struct Dispatcher: Sendable {
             throw APIProblem(403, "forbidden", "\(route.operationID) needs the role \(needed.rawValue); token \(token.name) has \(token.role.rawValue)")
         }
         return token
+    }
+
+    /// An operator's session acts only at the station it signed in at.
+    private func checkStation(_ caller: APIToken?, _ parameters: [String: String]) throws {
+        guard let bound = caller?.station, route.path.hasPrefix("/api/v1/stations/{id}"), let station = parameters["id"],
+              station != bound else { return }
+        throw APIProblem(403, "session-station", "this session signed in at station \(bound); sign in at \(station) to act there")
     }
 
     private func collect(_ request: inout Request) async throws -> Data {

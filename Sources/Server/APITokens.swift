@@ -28,6 +28,10 @@ public struct APIToken: Sendable, Codable, Hashable {
     public var createdBy: String
     public var revokedAt: String?
     public var lastUsedAt: String?
+    /// An operator's session: the badge that signed in (who the writes are by), and the station
+    /// the session is bound to.
+    public var user: String?
+    public var station: String?
 }
 
 /// The API's tokens: created with a role and shown once, stored as their SHA-256, listed and
@@ -47,11 +51,7 @@ public struct APITokens: Sendable {
         guard !name.isEmpty, name.count <= 64, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.@".contains($0) }) else {
             throw RegistryError(.invalidInput, "token name \"\(name)\": use 1 to 64 letters, digits, -, _, . or @")
         }
-        var bytes = [UInt8](repeating: 0, count: 32)
-        var generator = SystemRandomNumberGenerator()
-        for index in bytes.indices { bytes[index] = UInt8.random(in: .min ... .max, using: &generator) }
-        let secret = "tm_" + Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        let secret = Self.secret(prefix: "tm_")
         let now = Timestamp.string(Date())
         do {
             try await store.write { db in
@@ -84,15 +84,28 @@ public struct APITokens: Sendable {
         guard revoked == 1 else { throw RegistryError(.notFound, "no token named \(name) is in use") }
     }
 
-    /// The token whose secret this is, unless it is unknown or revoked.
+    /// The token whose secret this is, unless it is unknown or revoked; an operator's session
+    /// (`tms_…`) unless it ended or expired.
     func authenticate(_ secret: String) async throws -> APIToken? {
         let hash = Self.hash(secret)
+        if secret.hasPrefix(OperatorSessions.prefix) {
+            return try await OperatorSessions(store: store).authenticate(hash: hash)
+        }
         return try await store.read { db in
             try await db.raw("""
                 SELECT name, role, created_at, created_by, revoked_at, last_used_at FROM api_tokens
                 WHERE hash = \(bind: hash) AND revoked_at IS NULL
                 """).first().map(Self.token)
         }
+    }
+
+    /// 32 random bytes, base64url, after `prefix`.
+    static func secret(prefix: String) -> String {
+        var bytes = [UInt8](repeating: 0, count: 32)
+        var generator = SystemRandomNumberGenerator()
+        for index in bytes.indices { bytes[index] = UInt8.random(in: .min ... .max, using: &generator) }
+        return prefix + Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 
     static func hash(_ secret: String) -> String {

@@ -9,9 +9,11 @@ info:
   version: "1"
   description: |
     Lot and serial numbers from scan to label: resolve scans, feed stations, render labels,
-    follow printers and jobs. Every operation but the health checks and this document needs
-    `Authorization: Bearer <token>` (tracemark token create --name NAME --role ROLE); the role each
-    needs is in `x-tracemark-role` (viewer < operator < supervisor < admin). Errors are RFC 9457
+    follow printers and jobs. Every operation but the health checks, this document and the
+    sign-in needs `Authorization: Bearer <token>`: an API token (tracemark token create --name NAME
+    --role ROLE), or an operator's session from POST /api/v1/sessions (badge or PIN), which acts
+    at its own station only. The role each needs is in `x-tracemark-role` (viewer < operator <
+    supervisor < admin). Errors are RFC 9457
     problem documents with a stable `code`. Every POST takes an `Idempotency-Key`: the first answer
     is replayed for 24 hours.
 servers:
@@ -26,6 +28,7 @@ tags:
   - name: printing
   - name: templates
   - name: tokens
+  - name: sessions
 paths:
   /api/v1/healthz:
     get:
@@ -213,6 +216,76 @@ paths:
         "404": {$ref: "#/components/responses/Problem"}
         "409": {$ref: "#/components/responses/Problem"}
         "422": {$ref: "#/components/responses/Problem"}
+  /api/v1/sessions:
+    post:
+      operationId: signIn
+      tags: [sessions]
+      summary: An operator signs in at a station with a badge or a PIN.
+      description: "The answer's token (tms_…) is a session bound to the station, with the operator's role (operator or supervisor), for 12 hours or until sign-out. Failed attempts slow the station's next ones down: 429 with Retry-After."
+      security: []
+      x-tracemark-role: none
+      parameters: [{$ref: "#/components/parameters/IdempotencyKey"}]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              oneOf:
+                - type: object
+                  required: [station, badge]
+                  additionalProperties: false
+                  properties: {station: {type: string}, badge: {type: string, minLength: 1, maxLength: 64}}
+                - type: object
+                  required: [station, pin]
+                  additionalProperties: false
+                  properties: {station: {type: string}, pin: {type: string, pattern: "^[0-9]{4,12}$"}}
+      responses:
+        "201":
+          description: Signed in.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [token, session]
+                properties:
+                  token: {type: string}
+                  session: {$ref: "#/components/schemas/Session"}
+        "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "404": {$ref: "#/components/responses/Problem"}
+        "409": {$ref: "#/components/responses/Problem"}
+        "413": {$ref: "#/components/responses/Problem"}
+        "422": {$ref: "#/components/responses/Problem"}
+        "429": {$ref: "#/components/responses/Problem"}
+  /api/v1/sessions/current:
+    get:
+      operationId: getSession
+      tags: [sessions]
+      summary: The caller's session, when the token is an operator's session.
+      x-tracemark-role: operator
+      responses:
+        "200":
+          description: The session.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Session"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "403": {$ref: "#/components/responses/Problem"}
+        "404": {$ref: "#/components/responses/Problem"}
+    delete:
+      operationId: signOut
+      tags: [sessions]
+      summary: Ends the caller's session.
+      x-tracemark-role: operator
+      responses:
+        "200":
+          description: Signed out.
+          content:
+            application/json:
+              schema: {type: object, required: [signedOut], properties: {signedOut: {type: boolean}}}
+        "401": {$ref: "#/components/responses/Problem"}
+        "403": {$ref: "#/components/responses/Problem"}
+        "404": {$ref: "#/components/responses/Problem"}
   /api/v1/stations/{id}/runs/{run}:
     get:
       operationId: getRun
@@ -627,6 +700,15 @@ components:
                 openedAt: {type: string}
                 lines: {type: array, items: {type: object}}
                 run: {$ref: "#/components/schemas/RunReport"}
+    Session:
+      type: object
+      required: [badge, name, role, station, expiresAt]
+      properties:
+        badge: {type: string}
+        name: {type: string}
+        role: {type: string, enum: [operator, supervisor]}
+        station: {type: string}
+        expiresAt: {type: string}
     RunReport:
       type: object
       required: [run, station, product, planned, state, openedAt, printed, verified, voided, missing, units, components]

@@ -36,5 +36,22 @@ enum ServerSchema {
             """,
             "CREATE INDEX api_idempotency_created ON api_idempotency(created_at)",
         ]),
+        // Operators signed in at a station (badge or PIN): a session token bound to that station,
+        // kept as its SHA-256, ending at sign-out or after a shift.
+        SchemaMigration(version: 2, name: "operator sessions", statements: [
+            """
+            CREATE TABLE api_sessions (
+                id {id},
+                hash TEXT NOT NULL UNIQUE,
+                badge TEXT NOT NULL,
+                name TEXT NOT NULL,
+                role TEXT NOT NULL,
+                station TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                expires_at TEXT NOT NULL,
+                ended_at TEXT
+            )
+            """,
+        ]),
     ]
 }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Registry
 import SQLKit
@@ -17,8 +18,11 @@ public struct StationOperator: Codable, Sendable, Hashable {
     public var role: Role
     public var active: Bool
     public var createdAt: String
+    /// Whether the operator has a PIN to sign in with where there is no badge reader.
+    public var hasPIN: Bool
 
-    public init(badge: String, name: String, role: Role, active: Bool = true, createdAt: String = "") {
+    public init(badge: String, name: String, role: Role, active: Bool = true, createdAt: String = "", hasPIN: Bool = false) {
+        self.hasPIN = hasPIN
         self.badge = badge
         self.name = name
         self.role = role
@@ -41,29 +45,74 @@ public struct Operators: Sendable {
         try await Station.prepare(store)
     }
 
-    /// Adds an operator; a badge that exists is refused.
+    /// The badges of a store whose stations' tables are created already (a running service).
+    public init(prepared store: any SQLStore) {
+        self.store = store
+    }
+
+    /// Adds an operator, with a PIN (4 to 12 digits) if given; a badge that exists is refused,
+    /// and so is a PIN another active operator has (a PIN alone must say who signs in).
     @discardableResult
-    public func add(_ person: StationOperator) async throws -> StationOperator {
+    public func add(_ person: StationOperator, pin: String? = nil) async throws -> StationOperator {
         try Self.validate(badge: person.badge)
         guard person.name.count <= 200 else { throw RegistryError(.invalidInput, "an operator's name has at most 200 characters") }
+        if let pin, !(4...12).contains(pin.count) || !pin.allSatisfy({ $0.isASCII && $0.isNumber }) {
+            throw RegistryError(.invalidInput, "a PIN is 4 to 12 digits")
+        }
         var added = person
         added.createdAt = Timestamp.string(Date())
+        added.hasPIN = pin != nil
+        let salt = pin.map { _ in Self.salt() }
+        let pinHash = pin.flatMap { pin in salt.map { Self.hash(pin: pin, salt: $0) } }
         return try await store.write { db in
             if try await Self.find(db, person.badge) != nil {
                 throw RegistryError(.duplicate, "badge \(person.badge) exists already: remove it first, or use another")
             }
+            if let pin, try await Self.identify(db, pin: pin) != nil {
+                throw RegistryError(.duplicate, "another operator has this PIN: choose another")
+            }
             try await db.raw("""
-                INSERT INTO station_operators (badge, name, role, active, created_at)
-                VALUES (\(bind: added.badge), \(bind: added.name), \(bind: added.role.rawValue), 1, \(bind: added.createdAt))
+                INSERT INTO station_operators (badge, name, role, active, created_at, pin_salt, pin_hash)
+                VALUES (\(bind: added.badge), \(bind: added.name), \(bind: added.role.rawValue), 1, \(bind: added.createdAt),
+                        \(bind: salt), \(bind: pinHash))
                 """).run()
             return added
         }
     }
 
+    /// The active operator with this badge, if any.
+    public func find(badge: String) async throws -> StationOperator? {
+        try await store.read { db in try await Self.find(db, badge) }.flatMap { $0.active ? $0 : nil }
+    }
+
+    /// The active operator whose PIN this is, if any.
+    public func identify(pin: String) async throws -> StationOperator? {
+        try await store.read { db in try await Self.identify(db, pin: pin) }
+    }
+
+    static func identify(_ db: any SQLDatabase, pin: String) async throws -> StationOperator? {
+        for row in try await db.raw("""
+            SELECT badge, name, role, active, created_at, pin_salt, pin_hash FROM station_operators WHERE active = 1 AND pin_hash IS NOT NULL
+            """).all() {
+            let salt = try row.decode(column: "pin_salt", as: String.self)
+            if Self.hash(pin: pin, salt: salt) == (try row.decode(column: "pin_hash", as: String.self)) { return try decode(row) }
+        }
+        return nil
+    }
+
+    static func salt() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<16).map { _ in String(format: "%02x", UInt8.random(in: .min ... .max, using: &generator)) }.joined()
+    }
+
+    static func hash(pin: String, salt: String) -> String {
+        SHA256.hash(data: Data((salt + ":" + pin).utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
     /// Every operator, active or not, by badge.
     public func all() async throws -> [StationOperator] {
         try await store.read { db in
-            try await db.raw("SELECT badge, name, role, active, created_at FROM station_operators ORDER BY badge").all().map(Self.decode)
+            try await db.raw("SELECT badge, name, role, active, created_at, pin_hash FROM station_operators ORDER BY badge").all().map(Self.decode)
         }
     }
 
@@ -90,7 +139,7 @@ public struct Operators: Sendable {
     }
 
     static func find(_ db: any SQLDatabase, _ badge: String) async throws -> StationOperator? {
-        try await db.raw("SELECT badge, name, role, active, created_at FROM station_operators WHERE badge = \(bind: badge)")
+        try await db.raw("SELECT badge, name, role, active, created_at, pin_hash FROM station_operators WHERE badge = \(bind: badge)")
             .first().map(decode)
     }
 
@@ -98,7 +147,8 @@ public struct Operators: Sendable {
         StationOperator(badge: try row.decode(column: "badge", as: String.self), name: try row.decode(column: "name", as: String.self),
                         role: StationOperator.Role(rawValue: try row.decode(column: "role", as: String.self)) ?? .operator,
                         active: try row.decode(column: "active", as: Int.self) != 0,
-                        createdAt: try row.decode(column: "created_at", as: String.self))
+                        createdAt: try row.decode(column: "created_at", as: String.self),
+                        hasPIN: try row.decode(column: "pin_hash", as: String?.self) != nil)
     }
 
     /// A badge is what a control code can carry: 1 to 64 characters, no colon, no control characters.

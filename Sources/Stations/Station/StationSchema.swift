@@ -116,5 +116,10 @@ enum StationSchema {
             )
             """,
         ]),
+        // An operator's PIN, for signing in where there is no badge reader: salted SHA-256.
+        SchemaMigration(version: 6, name: "operator PINs", statements: [
+            "ALTER TABLE station_operators ADD COLUMN pin_salt TEXT",
+            "ALTER TABLE station_operators ADD COLUMN pin_hash TEXT",
+        ]),
     ]
 }

@@ -22,13 +22,17 @@ struct OperatorCommand: AsyncParsableCommand {
         @Argument(help: "The badge, as its barcode reads (no spaces or colons).") var badge: String
         @Option(help: "The person's name, as documents and the scan log show it.") var name: String = ""
         @Option(help: "operator or supervisor.") var role: String = "operator"
+        @Flag(help: "Read a PIN (4 to 12 digits) from standard input, to sign in with where there is no badge reader.")
+        var pinFromStdin = false
 
         func run() async throws {
             guard let role = StationOperator.Role(rawValue: role) else {
                 throw ValidationError("--role \(role) is not one of operator, supervisor")
             }
+            let pin = pinFromStdin ? readLine(strippingNewline: true)?.trimmingCharacters(in: .whitespaces) : nil
+            if pinFromStdin, pin?.isEmpty != false { throw ValidationError("--pin-from-stdin: no PIN on standard input") }
             let added = try await options.withRegistry { registry in
-                try await Operators(store: registry.store).add(StationOperator(badge: badge, name: name, role: role))
+                try await Operators(store: registry.store).add(StationOperator(badge: badge, name: name, role: role), pin: pin)
             }
             try options.emit(added) { "badge \(added.badge): \(added.signature), \(added.role.rawValue)" }
         }
@@ -42,7 +46,7 @@ struct OperatorCommand: AsyncParsableCommand {
             let all = try await options.withRegistry { try await Operators(store: $0.store).all() }
             try options.emit(all) {
                 all.isEmpty ? "no badges: any badge signs in" : all.map {
-                    "\($0.badge)\t\($0.name)\t\($0.role.rawValue)" + ($0.active ? "" : "\tremoved")
+                    "\($0.badge)\t\($0.name)\t\($0.role.rawValue)" + ($0.hasPIN ? "\tPIN" : "") + ($0.active ? "" : "\tremoved")
                 }.joined(separator: "\n")
             }
         }

@@ -1,0 +1,102 @@
+import Foundation
+import Registry
+import SQLKit
+import Stations
+import Store
+
+/// Operators signed in at a station by badge or PIN, as the station page does: each sign-in gets
+/// a session token (`tms_…`, shown once, kept as its SHA-256) with the operator's role, bound to
+/// the station. It ends at sign-out, or after `duration` (a shift). Writes through it are by the
+/// operator's badge.
+struct OperatorSessions: Sendable {
+    static let prefix = "tms_"
+    static let duration: TimeInterval = 12 * 3600
+
+    let store: any SQLStore
+
+    /// A session as the caller sees it.
+    struct Session: Codable, Sendable {
+        var badge: String
+        var name: String
+        var role: String
+        var station: String
+        var expiresAt: String
+    }
+
+    /// Opens a session for `person` at `station`; returns it and its token.
+    func open(for person: StationOperator, station: String, now: Date = Date()) async throws -> (session: Session, token: String) {
+        let token = APITokens.secret(prefix: Self.prefix)
+        let session = Session(badge: person.badge, name: person.name, role: person.role.rawValue, station: station,
+                              expiresAt: Timestamp.string(now.addingTimeInterval(Self.duration)))
+        try await store.write { db in
+            try await db.raw("""
+                INSERT INTO api_sessions (hash, badge, name, role, station, created_at, expires_at)
+                VALUES (\(bind: APITokens.hash(token)), \(bind: person.badge), \(bind: person.name), \(bind: session.role),
+                        \(bind: station), \(bind: Timestamp.string(now)), \(bind: session.expiresAt))
+                """).run()
+        }
+        return (session, token)
+    }
+
+    /// The session with this token hash as a caller, unless it ended or expired.
+    func authenticate(hash: String, now: Date = Date()) async throws -> APIToken? {
+        try await store.read { db in
+            guard let row = try await db.raw("""
+                SELECT id, badge, role, station, created_at FROM api_sessions
+                WHERE hash = \(bind: hash) AND ended_at IS NULL AND expires_at > \(bind: Timestamp.string(now))
+                """).first() else { return nil }
+            let role: Role = try row.decode(column: "role", as: String.self) == "supervisor" ? .supervisor : .operator
+            var caller = APIToken(name: "session-\(try row.decode(column: "id", as: Int64.self))", role: role,
+                                  createdAt: try row.decode(column: "created_at", as: String.self), createdBy: "sign-in")
+            caller.user = try row.decode(column: "badge", as: String.self)
+            caller.station = try row.decode(column: "station", as: String.self)
+            return caller
+        }
+    }
+
+    /// The caller's session as it was opened.
+    func session(of caller: APIToken) async throws -> Session? {
+        guard let id = Int64(caller.name.dropFirst("session-".count)), caller.name.hasPrefix("session-") else { return nil }
+        return try await store.read { db in
+            try await db.raw("SELECT badge, name, role, station, expires_at FROM api_sessions WHERE id = \(bind: id)").first().map { row in
+                Session(badge: try row.decode(column: "badge", as: String.self), name: try row.decode(column: "name", as: String.self),
+                        role: try row.decode(column: "role", as: String.self), station: try row.decode(column: "station", as: String.self),
+                        expiresAt: try row.decode(column: "expires_at", as: String.self))
+            }
+        }
+    }
+
+    /// Ends the caller's session (sign-out).
+    func end(_ caller: APIToken, now: Date = Date()) async throws {
+        guard let id = Int64(caller.name.dropFirst("session-".count)), caller.name.hasPrefix("session-") else { return }
+        try await store.write { db in
+            try await db.raw("UPDATE api_sessions SET ended_at = \(bind: Timestamp.string(now)) WHERE id = \(bind: id) AND ended_at IS NULL").run()
+        }
+    }
+}
+
+/// Sign-in attempts slowed after failures, per station: after `free` failures in a row each
+/// further attempt must wait twice as long as the one before (1 s, 2 s, 4 s … up to 5 minutes),
+/// and is refused with 429 and Retry-After until then. A success clears the station's count.
+actor LoginThrottle {
+    private var failures: [String: (count: Int, until: ContinuousClock.Instant)] = [:]
+    let free: Int
+    let clock = ContinuousClock()
+
+    init(free: Int = 5) { self.free = free }
+
+    /// Seconds to wait before `key` may try again (0: now).
+    func wait(_ key: String) -> Int {
+        guard let entry = failures[key], entry.until > clock.now else { return 0 }
+        let left = entry.until - clock.now
+        return max(1, Int(left.components.seconds) + (left.components.attoseconds > 0 ? 1 : 0))
+    }
+
+    func failed(_ key: String) {
+        let count = (failures[key]?.count ?? 0) + 1
+        let delay = count <= free ? Duration.zero : .seconds(min(1 << min(count - free - 1, 9), 300))
+        failures[key] = (count, clock.now + delay)
+    }
+
+    func succeeded(_ key: String) { failures[key] = nil }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+
+extension APITests {
+    /// Operators sign in at a station by badge or PIN and get a session bound to it: their scans
+    /// are logged as theirs, other stations and higher roles are refused, failed sign-ins slow
+    /// the station's next ones down, and a signed-out session is refused at once.
+    @Test func operatorsSignInAtTheirStation() async throws {
+        let service = try await APIService.start(.sqlite)
+        defer { service.serve.killIfRunning() }
+        let db = service.database.location
+        #expect(try await Command.tracemark(["operator", "add", "B-100", "--name", "Anna", "--db", db]).status == 0)
+        let bo = try await Command.tracemark(["operator", "add", "B-900", "--name", "Bo", "--role", "supervisor", "--pin-from-stdin",
+                                              "--db", db], stdin: "4711\n")
+        #expect(bo.status == 0, "\(bo.stderr)")
+        let list = try await Command.tracemark(["operator", "list", "--db", db])
+        #expect(list.stdout.contains("B-900\tBo\tsupervisor\tPIN"), "\(list.stdout)")
+
+        let signedIn = try await service.request("POST", "/api/v1/sessions", role: nil,
+                                                 body: try service.json(["station": "dock-1", "badge": "B-100"]))
+        #expect(signedIn.status == 201, "\(signedIn.text)")
+        let token = try #require(signedIn.object["token"] as? String)
+        #expect(token.hasPrefix("tms_"))
+        let current = try await service.request("GET", "/api/v1/sessions/current", token: token)
+        #expect(current.object["badge"] as? String == "B-100")
+        #expect(current.object["station"] as? String == "dock-1")
+        #expect(try await service.request("GET", "/api/v1/sessions/current", role: "admin").code == "not-found")
+
+        // Scans at its own station are the operator's; another station, and a supervisor's override, are refused.
+        let expiry = relativeDate(days: 300, format: "yyMMdd")
+        let scan = try await service.request("POST", "/api/v1/stations/dock-1/scans",
+                                             body: try service.json(["raw": "(01)09501101530003(17)\(expiry)(10)SESSION-1(30)2"]), token: token)
+        #expect(scan.object["action"] as? String == "added-to-receipt", "\(scan.text)")
+        let elsewhere = try await service.request("POST", "/api/v1/stations/lookup-1/scans",
+                                                  body: try service.json(["raw": "(01)09501101530003(10)SESSION-1"]), token: token)
+        #expect(elsewhere.status == 403)
+        #expect(elsewhere.code == "session-station")
+        let log = try await service.request("GET", "/api/v1/scans?station=dock-1&limit=1", role: "viewer")
+        #expect(((log.object["items"] as? [[String: Any]])?.first?["user"] as? String) == "B-100", "\(log.text)")
+        let scanID = try #require(scan.object["scan"] as? Int)
+        let confirm = try await service.request("POST", "/api/v1/stations/dock-1/scans/\(scanID)/confirm",
+                                                body: try service.json(["reason": "x"]), token: token)
+        #expect(confirm.status == 403)
+
+        // A PIN signs the supervisor in.
+        let byPIN = try await service.request("POST", "/api/v1/sessions", role: nil, body: try service.json(["station": "dock-1", "pin": "4711"]))
+        #expect(byPIN.status == 201, "\(byPIN.text)")
+        #expect((byPIN.object["session"] as? [String: Any])?["role"] as? String == "supervisor")
+
+        // Wrong PINs: refused, then slowed down, even for the right one.
+        for _ in 0..<5 {
+            let wrong = try await service.request("POST", "/api/v1/sessions", role: nil, body: try service.json(["station": "dock-1", "pin": "0000"]))
+            #expect(wrong.status == 401)
+            #expect(wrong.code == "sign-in-failed")
+        }
+        #expect(try await service.request("POST", "/api/v1/sessions", role: nil,
+                                          body: try service.json(["station": "dock-1", "pin": "0000"])).status == 401)
+        let slowed = try await service.request("POST", "/api/v1/sessions", role: nil, body: try service.json(["station": "dock-1", "pin": "4711"]))
+        #expect(slowed.status == 429, "\(slowed.text)")
+        #expect((Int(slowed.headers["retry-after"] ?? "") ?? 0) >= 1)
+        // Another station is not slowed by it.
+        #expect(try await service.request("POST", "/api/v1/sessions", role: nil,
+                                          body: try service.json(["station": "lookup-1", "badge": "B-100"])).status == 201)
+
+        #expect(try await service.request("DELETE", "/api/v1/sessions/current", token: token).status == 200)
+        #expect(try await service.request("GET", "/api/v1/sessions/current", token: token).status == 401)
+        try await service.stop()
+    }
+}
