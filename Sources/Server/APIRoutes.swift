@@ -79,7 +79,7 @@ public enum APIRoutes {
                   contentType: "text/plain; version=0.0.4; charset=utf-8")
         },
         APIRoute(.get, "/api/v1/tokens", "listTokens", role: .admin) { call in try .json(try await call.environment.tokens.list()) },
-    ]
+    ] + registryRoutes
 
     // MARK: Health
 

@@ -29,6 +29,7 @@ tags:
   - name: templates
   - name: tokens
   - name: sessions
+  - name: registry
 paths:
   /api/v1/healthz:
     get:
@@ -215,6 +216,393 @@ paths:
         "403": {$ref: "#/components/responses/Problem"}
         "404": {$ref: "#/components/responses/Problem"}
         "409": {$ref: "#/components/responses/Problem"}
+        "422": {$ref: "#/components/responses/Problem"}
+  /api/v1/products:
+    get:
+      operationId: listProducts
+      tags: [registry]
+      summary: Products, by article.
+      x-tracemark-role: viewer
+      parameters: [{$ref: "#/components/parameters/Limit"}, {$ref: "#/components/parameters/Cursor"}]
+      responses:
+        "200":
+          description: A page.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [items]
+                properties:
+                  items: {type: array, items: {$ref: "#/components/schemas/Product"}}
+                  nextCursor: {type: [string, "null"]}
+        "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "403": {$ref: "#/components/responses/Problem"}
+    post:
+      operationId: createProduct
+      tags: [registry]
+      summary: Add a product.
+      x-tracemark-role: admin
+      parameters: [{$ref: "#/components/parameters/IdempotencyKey"}]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/Product"}
+      responses:
+        "201":
+          description: Created.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Product"}
+        "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "403": {$ref: "#/components/responses/Problem"}
+        "404": {$ref: "#/components/responses/Problem"}
+        "409": {$ref: "#/components/responses/Problem"}
+        "413": {$ref: "#/components/responses/Problem"}
+        "422": {$ref: "#/components/responses/Problem"}
+  /api/v1/products/{article}:
+    get:
+      operationId: getProduct
+      tags: [registry]
+      summary: One product, with its ETag.
+      x-tracemark-role: viewer
+      parameters: [{$ref: "#/components/parameters/Article"}]
+      responses:
+        "200":
+          description: The product.
+          headers: {ETag: {schema: {type: string}}}
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Product"}
+        "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "403": {$ref: "#/components/responses/Problem"}
+        "404": {$ref: "#/components/responses/Problem"}
+    put:
+      operationId: updateProduct
+      tags: [registry]
+      summary: Change a product; needs If-Match with the ETag read.
+      x-tracemark-role: admin
+      parameters: [{$ref: "#/components/parameters/Article"}, {$ref: "#/components/parameters/IfMatch"}, {$ref: "#/components/parameters/IdempotencyKey"}]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/Product"}
+      responses:
+        "200":
+          description: The product as changed, with its new ETag.
+          headers: {ETag: {schema: {type: string}}}
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Product"}
+        "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "403": {$ref: "#/components/responses/Problem"}
+        "404": {$ref: "#/components/responses/Problem"}
+        "409": {$ref: "#/components/responses/Problem"}
+        "412": {$ref: "#/components/responses/Problem"}
+        "413": {$ref: "#/components/responses/Problem"}
+        "422": {$ref: "#/components/responses/Problem"}
+        "428": {$ref: "#/components/responses/Problem"}
+  /api/v1/products/{article}/lots/{number}:
+    get:
+      operationId: getLot
+      tags: [registry]
+      summary: One lot or serial, with its ETag.
+      x-tracemark-role: viewer
+      parameters: [{$ref: "#/components/parameters/Article"}, {$ref: "#/components/parameters/Number"}]
+      responses:
+        "200":
+          description: The lot or serial.
+          headers: {ETag: {schema: {type: string}}}
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/LotSerial"}
+        "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "403": {$ref: "#/components/responses/Problem"}
+        "404": {$ref: "#/components/responses/Problem"}
+  /api/v1/products/{article}/lots/{number}/history:
+    get:
+      operationId: lotHistory
+      tags: [registry]
+      summary: Everything that happened to a lot or serial, what it was made from and went into, and its stock.
+      x-tracemark-role: viewer
+      parameters: [{$ref: "#/components/parameters/Article"}, {$ref: "#/components/parameters/Number"}]
+      responses:
+        "200":
+          description: The history.
+          content:
+            application/json:
+              schema: {type: object, required: [lotSerial, entries, madeFrom, usedIn, stock]}
+        "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "403": {$ref: "#/components/responses/Problem"}
+        "404": {$ref: "#/components/responses/Problem"}
+  /api/v1/products/{article}/lots/{number}/status:
+    post:
+      operationId: changeLotStatus
+      tags: [registry]
+      summary: Quarantine, block or release a lot or serial, with a reason; needs If-Match with the ETag read.
+      x-tracemark-role: supervisor
+      parameters: [{$ref: "#/components/parameters/Article"}, {$ref: "#/components/parameters/Number"}, {$ref: "#/components/parameters/IfMatch"}, {$ref: "#/components/parameters/IdempotencyKey"}]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [status, reason]
+              properties:
+                status: {type: string, enum: [available, quarantined, blocked]}
+                reason: {type: string, minLength: 1}
+      responses:
+        "200":
+          description: The lot or serial as changed, with its new ETag.
+          headers: {ETag: {schema: {type: string}}}
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/LotSerial"}
+        "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "403": {$ref: "#/components/responses/Problem"}
+        "404": {$ref: "#/components/responses/Problem"}
+        "409": {$ref: "#/components/responses/Problem"}
+        "412": {$ref: "#/components/responses/Problem"}
+        "413": {$ref: "#/components/responses/Problem"}
+        "422": {$ref: "#/components/responses/Problem"}
+        "428": {$ref: "#/components/responses/Problem"}
+  /api/v1/classes:
+    get:
+      operationId: listClasses
+      tags: [registry]
+      summary: Lot/serial classes.
+      x-tracemark-role: viewer
+      parameters: [{$ref: "#/components/parameters/Limit"}, {$ref: "#/components/parameters/Cursor"}]
+      responses:
+        "200":
+          description: A page.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [items]
+                properties:
+                  items: {type: array, items: {$ref: "#/components/schemas/LotSerialClass"}}
+                  nextCursor: {type: [string, "null"]}
+        "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "403": {$ref: "#/components/responses/Problem"}
+    post:
+      operationId: createClass
+      tags: [registry]
+      summary: Add a lot/serial class.
+      x-tracemark-role: admin
+      parameters: [{$ref: "#/components/parameters/IdempotencyKey"}]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/LotSerialClass"}
+      responses:
+        "201":
+          description: Created.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/LotSerialClass"}
+        "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "403": {$ref: "#/components/responses/Problem"}
+        "404": {$ref: "#/components/responses/Problem"}
+        "409": {$ref: "#/components/responses/Problem"}
+        "413": {$ref: "#/components/responses/Problem"}
+        "422": {$ref: "#/components/responses/Problem"}
+  /api/v1/series:
+    get:
+      operationId: listSeries
+      tags: [registry]
+      summary: Named number series.
+      x-tracemark-role: viewer
+      parameters: [{$ref: "#/components/parameters/Limit"}, {$ref: "#/components/parameters/Cursor"}]
+      responses:
+        "200":
+          description: A page.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [items]
+                properties:
+                  items: {type: array, items: {$ref: "#/components/schemas/NumberSeries"}}
+                  nextCursor: {type: [string, "null"]}
+        "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "403": {$ref: "#/components/responses/Problem"}
+  /api/v1/warehouses:
+    get:
+      operationId: listWarehouses
+      tags: [registry]
+      summary: Warehouses.
+      x-tracemark-role: viewer
+      parameters: [{$ref: "#/components/parameters/Limit"}, {$ref: "#/components/parameters/Cursor"}]
+      responses:
+        "200":
+          description: A page.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [items]
+                properties:
+                  items: {type: array, items: {$ref: "#/components/schemas/Warehouse"}}
+                  nextCursor: {type: [string, "null"]}
+        "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "403": {$ref: "#/components/responses/Problem"}
+    post:
+      operationId: createWarehouse
+      tags: [registry]
+      summary: Add a warehouse.
+      x-tracemark-role: admin
+      parameters: [{$ref: "#/components/parameters/IdempotencyKey"}]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/Warehouse"}
+      responses:
+        "201":
+          description: Created.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Warehouse"}
+        "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "403": {$ref: "#/components/responses/Problem"}
+        "404": {$ref: "#/components/responses/Problem"}
+        "409": {$ref: "#/components/responses/Problem"}
+        "413": {$ref: "#/components/responses/Problem"}
+        "422": {$ref: "#/components/responses/Problem"}
+  /api/v1/partners:
+    get:
+      operationId: listPartners
+      tags: [registry]
+      summary: Suppliers and customers.
+      x-tracemark-role: viewer
+      parameters: [{$ref: "#/components/parameters/Limit"}, {$ref: "#/components/parameters/Cursor"}]
+      responses:
+        "200":
+          description: A page.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [items]
+                properties:
+                  items: {type: array, items: {$ref: "#/components/schemas/Partner"}}
+                  nextCursor: {type: [string, "null"]}
+        "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "403": {$ref: "#/components/responses/Problem"}
+    post:
+      operationId: createPartner
+      tags: [registry]
+      summary: Add a supplier or customer.
+      x-tracemark-role: admin
+      parameters: [{$ref: "#/components/parameters/IdempotencyKey"}]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/Partner"}
+      responses:
+        "201":
+          description: Created.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Partner"}
+        "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "403": {$ref: "#/components/responses/Problem"}
+        "404": {$ref: "#/components/responses/Problem"}
+        "409": {$ref: "#/components/responses/Problem"}
+        "413": {$ref: "#/components/responses/Problem"}
+        "422": {$ref: "#/components/responses/Problem"}
+  /api/v1/lots:
+    get:
+      operationId: findLots
+      tags: [registry]
+      summary: Find lots and serials by part of the number, product, status or expiry.
+      x-tracemark-role: viewer
+      parameters: [{$ref: "#/components/parameters/Limit"}, {$ref: "#/components/parameters/Cursor"}, {name: text, in: query, schema: {type: string}}, {name: product, in: query, schema: {type: string}}, {name: status, in: query, schema: {type: string, enum: [available, quarantined, blocked, consumed, shipped, written-off]}}, {name: expiresFrom, in: query, schema: {type: string, pattern: "^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]))?$"}}, {name: expiresThrough, in: query, schema: {type: string, pattern: "^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]))?$"}}]
+      responses:
+        "200":
+          description: A page.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [items]
+                properties:
+                  items: {type: array, items: {$ref: "#/components/schemas/LotSerial"}}
+                  nextCursor: {type: [string, "null"]}
+        "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "403": {$ref: "#/components/responses/Problem"}
+        "422": {$ref: "#/components/responses/Problem"}
+  /api/v1/stock:
+    get:
+      operationId: listStock
+      tags: [registry]
+      summary: Stock per product, warehouse and lot/serial; format=csv for a spreadsheet.
+      x-tracemark-role: viewer
+      parameters: [{$ref: "#/components/parameters/Limit"}, {$ref: "#/components/parameters/Cursor"}, {name: product, in: query, schema: {type: string}}, {name: warehouse, in: query, schema: {type: string}}, {name: format, in: query, schema: {type: string, enum: [json, csv]}}]
+      responses:
+        "200":
+          description: A page.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [items]
+                properties:
+                  items: {type: array, items: {$ref: "#/components/schemas/StockBalance"}}
+                  nextCursor: {type: [string, "null"]}
+            text/csv:
+              schema: {type: string}
+        "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "403": {$ref: "#/components/responses/Problem"}
+  /api/v1/documents/{kind}:
+    post:
+      operationId: postDocument
+      tags: [registry]
+      summary: Post a stock document of a kind, whole or not at all.
+      description: "receipt (warehouse, supplier, lines), issue (warehouse, customer, lines), transfer (from, to, lines), production (warehouse, inputs, outputs), return (warehouse, customer, lines), write-off (warehouse, reason, lines). acceptExpired, allowExpired and allowQuarantined are a supervisor's overrides."
+      x-tracemark-role: operator
+      parameters:
+        - {name: kind, in: path, required: true, schema: {type: string, enum: [receipt, issue, transfer, production, return, write-off]}}
+        - {$ref: "#/components/parameters/IdempotencyKey"}
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/DocumentBody"}
+      responses:
+        "201":
+          description: The document as posted, with every movement.
+          content:
+            application/json:
+              schema: {type: object, required: [kind, number, date, movements]}
+        "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "403": {$ref: "#/components/responses/Problem"}
+        "404": {$ref: "#/components/responses/Problem"}
+        "409": {$ref: "#/components/responses/Problem"}
+        "413": {$ref: "#/components/responses/Problem"}
         "422": {$ref: "#/components/responses/Problem"}
   /api/v1/sessions:
     post:
@@ -633,6 +1021,14 @@ components:
       description: "A key of the client's for this request (a UUID): the first answer is replayed for 24 hours; the same key with another request is 422, while the first runs 409."
       schema: {type: string, pattern: "^[!-~]{1,255}$"}
     Limit: {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 500}}
+    Article: {name: article, in: path, required: true, schema: {type: string, minLength: 1}}
+    Number: {name: number, in: path, required: true, schema: {type: string, minLength: 1}}
+    IfMatch:
+      name: If-Match
+      in: header
+      required: true
+      description: The ETag read with GET; without it the change is refused (428), with an old one too (412).
+      schema: {type: string}
     Cursor: {name: cursor, in: query, description: The nextCursor of the page before., schema: {type: string, pattern: "^[0-9]{1,18}$"}}
   responses:
     Problem:
@@ -700,6 +1096,115 @@ components:
                 openedAt: {type: string}
                 lines: {type: array, items: {type: object}}
                 run: {$ref: "#/components/schemas/RunReport"}
+    Product:
+      type: object
+      required: [article, description, unit, allowsUnknownSerials]
+      properties:
+        article: {type: string}
+        gtin: {type: [string, "null"], pattern: "^[0-9]{8,14}$"}
+        description: {type: string}
+        unit: {type: string}
+        lotSerialClass: {type: [string, "null"]}
+        counterStart: {type: [integer, "null"], minimum: 0, maximum: 999999999999999}
+        counterEnd: {type: [integer, "null"], minimum: 0, maximum: 999999999999999}
+        allowsUnknownSerials: {type: boolean}
+    LotSerialClass:
+      type: object
+      required: [code, description, tracking, tracksExpiry, issueMethod, assignment, counterScope, uniqueness, serialQuantity, autoGenerateBatchSize]
+      properties:
+        code: {type: string}
+        description: {type: string}
+        tracking: {type: string, enum: [lot, serial]}
+        tracksExpiry: {type: boolean}
+        issueMethod: {type: string, enum: [fifo, lifo, sequential, expiration, manual]}
+        format: {type: [string, "null"]}
+        assignment: {type: string, enum: [receipt, use]}
+        counterScope: {type: string, enum: [shared, product]}
+        counterSeries: {type: [string, "null"]}
+        uniqueness: {type: string, enum: [product, global]}
+        serialQuantity: {type: string, enum: [unique, multiple]}
+        autoGenerateBatchSize: {type: integer, minimum: 1, maximum: 1000000}
+    NumberSeries:
+      type: object
+      required: [code, description, format, start, next, builtIn, purpose]
+      properties:
+        code: {type: string}
+        description: {type: string}
+        format: {type: string}
+        start: {type: integer}
+        next: {type: integer}
+        builtIn: {type: boolean}
+        purpose: {type: string, enum: [document, counter]}
+    Warehouse:
+      type: object
+      required: [code, name]
+      properties:
+        code: {type: string}
+        name: {type: string}
+    Partner:
+      type: object
+      required: [code, name, role]
+      properties:
+        code: {type: string}
+        name: {type: string}
+        role: {type: string, enum: [supplier, customer, both]}
+        minimumShelfLifeDays: {type: [integer, "null"], minimum: 0, maximum: 36500}
+    LotSerial:
+      type: object
+      required: [product, kind, number, status]
+      properties:
+        product: {type: string}
+        kind: {type: string, enum: [lot, serial]}
+        number: {type: string}
+        expiry: {type: [string, "null"]}
+        production: {type: [string, "null"]}
+        status: {type: string, enum: [available, quarantined, blocked, consumed, shipped, written-off]}
+    StockBalance:
+      type: object
+      required: [product, warehouse, quantity, unit]
+      properties:
+        product: {type: string}
+        warehouse: {type: string}
+        number: {type: [string, "null"]}
+        quantity: {type: number}
+        unit: {type: string}
+    DocumentLine:
+      type: object
+      required: [product]
+      properties:
+        product: {type: string}
+        quantity: {type: [number, "null"], minimum: 0, maximum: 1000000000}
+        expiry: {type: [string, "null"], pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"}
+        production: {type: [string, "null"], pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"}
+        inputs: {type: [array, "null"], items: {type: integer, minimum: 0, maximum: 10000}}
+        picks:
+          type: [array, "null"]
+          items:
+            type: object
+            required: [number]
+            properties:
+              number: {type: string}
+              quantity: {type: [number, "null"], minimum: 0, maximum: 1000000000}
+              expiry: {type: [string, "null"], pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"}
+              production: {type: [string, "null"], pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"}
+    DocumentBody:
+      type: object
+      properties:
+        warehouse: {type: string}
+        supplier: {type: string}
+        customer: {type: string}
+        from: {type: string}
+        to: {type: string}
+        reason: {type: string, enum: [damaged, expired, correction, other]}
+        lines: {type: array, items: {$ref: "#/components/schemas/DocumentLine"}}
+        inputs: {type: array, items: {$ref: "#/components/schemas/DocumentLine"}}
+        outputs: {type: array, items: {$ref: "#/components/schemas/DocumentLine"}}
+        date: {type: string, pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"}
+        note: {type: string}
+        acceptExpired: {type: boolean}
+        allowExpired: {type: boolean}
+        allowQuarantined: {type: boolean}
+        minimumShelfLifeDays: {type: integer, minimum: 0, maximum: 36500}
     Session:
       type: object
       required: [badge, name, role, station, expiresAt]

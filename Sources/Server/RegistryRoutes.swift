@@ -1,0 +1,299 @@
+import Crypto
+import Foundation
+import GS1
+import Registry
+
+/// The registry over HTTP: products, classes, series, warehouses and partners; lots and serials
+/// (show, find, history, status); stock; and stock documents posted by kind. Each is the same
+/// registry call as the command line's, with the caller as the user.
+///
+/// Products and lot/serial status carry an `ETag` (a hash of what is shown); changing them needs
+/// `If-Match` with it (428 without, 412 when someone changed it meanwhile), so that two clients
+/// cannot overwrite each other's change unseen.
+extension APIRoutes {
+    static let registryRoutes: [APIRoute] = [
+        APIRoute(.get, "/api/v1/products", "listProducts", role: .viewer) { call in
+            try .json(try paged(call, try await call.environment.registry.products()))
+        },
+        APIRoute(.post, "/api/v1/products", "createProduct", role: .admin) { call in
+            let product = try await call.environment.registry.addProduct(try call.decode(ProductBody.self).product())
+            return try tagged(product, status: 201)
+        },
+        APIRoute(.get, "/api/v1/products/{article}", "getProduct", role: .viewer) { call in
+            try tagged(try await call.environment.registry.product(try call.parameter("article")))
+        },
+        APIRoute(.put, "/api/v1/products/{article}", "updateProduct", role: .admin) { call in
+            let article = try call.parameter("article")
+            let registry = call.environment.registry
+            let product = try call.decode(ProductBody.self).product()
+            try precondition(call, current: try await registry.product(article))
+            guard product.article == article else {
+                throw APIProblem(422, "invalid-input", "the body's article \(product.article) is not the path's \(article): an article is not renamed")
+            }
+            return try tagged(try await registry.updateProduct(product))
+        },
+        APIRoute(.get, "/api/v1/classes", "listClasses", role: .viewer) { call in
+            try .json(try paged(call, try await call.environment.registry.classes()))
+        },
+        APIRoute(.post, "/api/v1/classes", "createClass", role: .admin) { call in
+            let lotSerialClass = try call.decode(LotSerialClass.self)
+            guard (1...1_000_000).contains(lotSerialClass.autoGenerateBatchSize) else {
+                throw APIProblem(422, "invalid-input", "autoGenerateBatchSize \(lotSerialClass.autoGenerateBatchSize) is not from 1 to 1000000")
+            }
+            return try .json(try await call.environment.registry.addClass(lotSerialClass), status: 201)
+        },
+        APIRoute(.get, "/api/v1/series", "listSeries", role: .viewer) { call in
+            try .json(try paged(call, try await call.environment.registry.allSeries()))
+        },
+        APIRoute(.get, "/api/v1/warehouses", "listWarehouses", role: .viewer) { call in
+            try .json(try paged(call, try await call.environment.registry.warehouses()))
+        },
+        APIRoute(.post, "/api/v1/warehouses", "createWarehouse", role: .admin) { call in
+            try .json(try await call.environment.registry.addWarehouse(try call.decode(Warehouse.self)), status: 201)
+        },
+        APIRoute(.get, "/api/v1/partners", "listPartners", role: .viewer) { call in
+            try .json(try paged(call, try await call.environment.registry.partners()))
+        },
+        APIRoute(.post, "/api/v1/partners", "createPartner", role: .admin) { call in
+            let partner = try call.decode(Partner.self)
+            if let days = partner.minimumShelfLifeDays, !(0...36_500).contains(days) {
+                throw APIProblem(422, "invalid-input", "minimumShelfLifeDays \(days) is not from 0 to 36500")
+            }
+            return try .json(try await call.environment.registry.addPartner(partner), status: 201)
+        },
+        APIRoute(.get, "/api/v1/lots", "findLots", role: .viewer, findLots),
+        APIRoute(.get, "/api/v1/products/{article}/lots/{number}", "getLot", role: .viewer) { call in
+            try tagged(try await lot(call))
+        },
+        APIRoute(.get, "/api/v1/products/{article}/lots/{number}/history", "lotHistory", role: .viewer) { call in
+            try .json(try await call.environment.registry.history(product: try call.parameter("article"), number: try call.parameter("number")))
+        },
+        APIRoute(.post, "/api/v1/products/{article}/lots/{number}/status", "changeLotStatus", role: .supervisor) { call in
+            struct Body: Decodable { var status: LotSerial.Status; var reason: String }
+            let body = try call.decode(Body.self)
+            guard !body.reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw APIProblem(422, "invalid-input", "give the reason for the status change")
+            }
+            try precondition(call, current: try await lot(call))
+            return try tagged(try await call.environment.registry.changeStatus(
+                product: try call.parameter("article"), number: try call.parameter("number"), to: body.status, user: call.user, reason: body.reason))
+        },
+        APIRoute(.get, "/api/v1/stock", "listStock", role: .viewer) { call in
+            let stock = try await call.environment.registry.stock(product: call.filter("product"), warehouse: call.filter("warehouse"))
+            guard try call.wantsCSV() else { return try .json(try paged(call, stock)) }
+            var lines = ["product,warehouse,number,quantity,unit,status,expiry"]
+            for balance in stock {
+                lines.append([balance.product, balance.warehouse, balance.number ?? "", "\(balance.quantity)", balance.unit,
+                              balance.status?.rawValue ?? "", balance.expiry?.description ?? ""].map(CSV.field).joined(separator: ","))
+            }
+            return .text(lines.joined(separator: "\r\n") + "\r\n", contentType: "text/csv; charset=utf-8")
+        },
+        APIRoute(.post, "/api/v1/documents/{kind}", "postDocument", role: .operator, postDocument),
+    ]
+
+    /// A product as a client sends it: the GTIN checked here, so that a wrong check digit is a
+    /// 422 that says so.
+    struct ProductBody: Decodable {
+        var article: String
+        var gtin: String?
+        var description: String
+        var unit: String
+        var lotSerialClass: String?
+        var counterStart: Int?
+        var counterEnd: Int?
+        var allowsUnknownSerials: Bool
+
+        func product() throws -> Product {
+            for (name, value) in [("counterStart", counterStart), ("counterEnd", counterEnd)] {
+                if let value, !(0...999_999_999_999_999).contains(value) {
+                    throw APIProblem(422, "invalid-input", "\(name) \(value) is not from 0 to 999999999999999")
+                }
+            }
+            var checked: GTIN?
+            if let gtin {
+                do { checked = try GTIN(gtin) } catch { throw APIProblem(422, "invalid-input", "gtin \(gtin): \(error)") }
+            }
+            return Product(article: article, gtin: checked, description: description, unit: unit, lotSerialClass: lotSerialClass,
+                           counterStart: counterStart, counterEnd: counterEnd, allowsUnknownSerials: allowsUnknownSerials)
+        }
+    }
+
+    /// A date a client sent (`YYYY-MM-DD`), or 422 saying which field is not one.
+    static func date(_ text: String?, _ name: String) throws -> CalendarDate? {
+        guard let text else { return nil }
+        guard let date = CalendarDate(iso: text) else { throw APIProblem(422, "invalid-input", "\(name): \(text) is not a date as YYYY-MM-DD") }
+        return date
+    }
+
+    /// A quantity a client sent, to six decimals; 422 when it is not one a stock line can hold.
+    static func quantity(_ value: Double?, of what: String) throws -> Decimal? {
+        guard let value else { return nil }
+        guard value.isFinite, value >= 0, value <= 1_000_000_000 else {
+            throw APIProblem(422, "invalid-input", "quantity \(value) of \(what): a quantity is from 0 to 1000000000")
+        }
+        return Decimal(string: String(format: "%.6f", value), locale: Locale(identifier: "en_US_POSIX"))
+    }
+
+    // MARK: ETags
+
+    /// The ETag of what a resource shows: a hash of its JSON.
+    static func etag<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let digest = SHA256.hash(data: try encoder.encode(value))
+        return "\"" + digest.prefix(12).map { String(format: "%02x", $0) }.joined() + "\""
+    }
+
+    static func tagged<T: Encodable>(_ value: T, status: Int = 200) throws -> APIResponse {
+        var response = try APIResponse.json(value, status: status)
+        response.headers["ETag"] = try etag(value)
+        return response
+    }
+
+    /// A change needs `If-Match` with the resource's current ETag.
+    static func precondition<T: Encodable>(_ call: APICall, current: T) throws {
+        let tag = try etag(current)
+        guard let match = call.headers["if-match"] else {
+            throw APIProblem(428, "precondition-required", "send If-Match with the ETag you read (GET it first): \(tag)", headers: ["ETag": tag])
+        }
+        let tags = match.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard tags.contains(tag) || tags.contains("*") else {
+            throw APIProblem(412, "precondition-failed", "it was changed since you read it: its ETag is \(tag) now; read it again", headers: ["ETag": tag])
+        }
+    }
+
+    // MARK: Lists
+
+    /// A page of an ordered list: `limit`, and a cursor that is the offset of the next page.
+    struct Listed<T: Encodable>: Encodable {
+        var items: [T]
+        var nextCursor: String?
+    }
+
+    static func paged<T: Encodable>(_ call: APICall, _ all: [T]) throws -> Listed<T> {
+        let page = try Page(call, defaultLimit: 100)
+        let start = Int(page.before ?? 0)
+        guard start <= all.count else { return Listed(items: [], nextCursor: nil) }
+        let end = min(all.count, start + page.limit)
+        return Listed(items: Array(all[start..<end]), nextCursor: end < all.count ? String(end) : nil)
+    }
+
+    private static func lot(_ call: APICall) async throws -> LotSerial {
+        let article = try call.parameter("article"), number = try call.parameter("number")
+        guard let lot = try await call.environment.registry.lotSerial(product: article, number: number) else {
+            throw APIProblem(404, "not-found", "product \(article) has no lot or serial \(number)")
+        }
+        return lot
+    }
+
+    private static func findLots(_ call: APICall) async throws -> APIResponse {
+        let page = try Page(call, defaultLimit: 50)
+        var query = LotSerialQuery(text: call.filter("text"), product: call.filter("product"), limit: page.limit, offset: Int(page.before ?? 0))
+        if let status = call.filter("status") {
+            guard let value = LotSerial.Status(rawValue: status) else {
+                throw APIProblem.badRequest("status \(status) is not one of \(LotSerial.Status.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            query.status = value
+        }
+        query.expiresFrom = try date(call.filter("expiresFrom"), "expiresFrom")
+        query.expiresThrough = try date(call.filter("expiresThrough"), "expiresThrough")
+        let found = try await call.environment.registry.find(query)
+        let end = query.offset + found.items.count
+        return try .json(Listed(items: found.items, nextCursor: end < found.total ? String(end) : nil))
+    }
+
+    // MARK: Documents
+
+    /// A document's body: what the kind needs, with everything optional that can be.
+    struct DocumentBody: Decodable {
+        struct Line: Decodable {
+            struct Pick: Decodable {
+                var number: String
+                var quantity: Double?
+                var expiry: String?
+                var production: String?
+            }
+            var product: String
+            var quantity: Double?
+            var picks: [Pick]?
+            var expiry: String?
+            var production: String?
+            var inputs: [Int]?
+
+            func stockLine() throws -> StockLine {
+                StockLine(product: product, quantity: try APIRoutes.quantity(quantity, of: product),
+                          picks: try (picks ?? []).map {
+                              StockLine.Pick(number: $0.number, quantity: try APIRoutes.quantity($0.quantity, of: $0.number), expiry: try APIRoutes.date($0.expiry, "expiry of \($0.number)"),
+                                             production: try APIRoutes.date($0.production, "production of \($0.number)"))
+                          },
+                          expiry: try APIRoutes.date(expiry, "expiry of \(product)"), production: try APIRoutes.date(production, "production of \(product)"),
+                          inputs: inputs)
+            }
+        }
+        var warehouse: String?
+        var supplier: String?
+        var customer: String?
+        var from: String?
+        var to: String?
+        var reason: WriteOff.Reason?
+        var lines: [Line]?
+        var inputs: [Line]?
+        var outputs: [Line]?
+        var date: String?
+        var note: String?
+        var acceptExpired: Bool?
+        var allowExpired: Bool?
+        var allowQuarantined: Bool?
+        var minimumShelfLifeDays: Int?
+    }
+
+    /// Posts a receipt, issue, transfer, production, return or write-off; the overrides
+    /// (receiving expired goods, issuing expired or quarantined ones) need a supervisor.
+    private static func postDocument(_ call: APICall) async throws -> APIResponse {
+        let kind = try call.parameter("kind")
+        let body = try call.decode(DocumentBody.self)
+        if body.acceptExpired == true || body.allowExpired == true || body.allowQuarantined == true, (call.caller?.role ?? .viewer) < .supervisor {
+            throw APIProblem(403, "forbidden", "accepting expired goods or issuing expired or quarantined ones is a supervisor's override")
+        }
+        if let days = body.minimumShelfLifeDays, !(0...36_500).contains(days) {
+            throw APIProblem(422, "invalid-input", "minimumShelfLifeDays \(days) is not from 0 to 36500")
+        }
+        for line in (body.lines ?? []) + (body.inputs ?? []) + (body.outputs ?? []) {
+            if let bad = line.inputs?.first(where: { !(0...10_000).contains($0) }) {
+                throw APIProblem(422, "invalid-input", "line for \(line.product): input \(bad) is not a line index from 0 to 10000")
+            }
+        }
+        let header = DocumentHeader(date: try date(body.date, "date"), user: call.user, note: body.note ?? "")
+        func need<T>(_ value: T?, _ name: String) throws -> T {
+            guard let value else { throw APIProblem(422, "invalid-input", "a \(kind) needs \(name)") }
+            return value
+        }
+        let lines = try (body.lines ?? []).map { try $0.stockLine() }
+        let registry = call.environment.registry
+        let posted: PostedDocument
+        switch kind {
+        case "receipt":
+            posted = try await registry.receive(Receipt(warehouse: try need(body.warehouse, "warehouse"), supplier: body.supplier, lines: lines,
+                                                        acceptExpired: body.acceptExpired ?? false, header: header))
+        case "issue":
+            posted = try await registry.issue(Issue(warehouse: try need(body.warehouse, "warehouse"), customer: body.customer, lines: lines,
+                                                    minimumShelfLifeDays: body.minimumShelfLifeDays, allowExpired: body.allowExpired ?? false,
+                                                    allowQuarantined: body.allowQuarantined ?? false, header: header))
+        case "transfer":
+            posted = try await registry.transfer(Transfer(from: try need(body.from, "from"), to: try need(body.to, "to"), lines: lines, header: header))
+        case "production":
+            posted = try await registry.produce(Production(warehouse: try need(body.warehouse, "warehouse"),
+                                                           inputs: try (body.inputs ?? []).map { try $0.stockLine() },
+                                                           outputs: try (body.outputs ?? []).map { try $0.stockLine() }, header: header))
+        case "return":
+            posted = try await registry.returnFromCustomer(CustomerReturn(warehouse: try need(body.warehouse, "warehouse"),
+                                                                          customer: try need(body.customer, "customer"), lines: lines, header: header))
+        case "write-off":
+            posted = try await registry.writeOff(WriteOff(warehouse: try need(body.warehouse, "warehouse"), reason: try need(body.reason, "reason"),
+                                                          lines: lines, header: header))
+        default:
+            throw APIProblem(404, "not-found", "\(kind) is not a document kind: receipt, issue, transfer, production, return or write-off")
+        }
+        return try .json(posted, status: 201)
+    }
+}
