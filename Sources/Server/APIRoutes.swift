@@ -79,7 +79,7 @@ public enum APIRoutes {
                   contentType: "text/plain; version=0.0.4; charset=utf-8")
         },
         APIRoute(.get, "/api/v1/tokens", "listTokens", role: .admin) { call in try .json(try await call.environment.tokens.list()) },
-    ] + registryRoutes
+    ] + registryRoutes + printerRoutes
 
     // MARK: Health
 
@@ -348,12 +348,7 @@ public enum APIRoutes {
     }
 
     private static func listPrinters(_ call: APICall) async throws -> APIResponse {
-        let printers = try await call.environment.spool.printers().map { printer in
-            PrinterView(name: printer.config.name, uri: printer.config.uri, language: printer.config.language.rawValue,
-                        dpi: printer.config.dpi, state: printer.state, stateMessage: printer.stateMessage, stateAt: printer.stateAt,
-                        queued: printer.queued, held: printer.held)
-        }
-        return try .json(printers)
+        try .json(try await call.environment.spool.printers().map(view))
     }
 
     private static func jobID(_ call: APICall) throws -> Int64 {

@@ -768,6 +768,112 @@ paths:
             application/json:
               schema: {type: array, items: {$ref: "#/components/schemas/Printer"}}
         "401": {$ref: "#/components/responses/Problem"}
+  /api/v1/printers/{name}:
+    get:
+      operationId: getPrinter
+      tags: [printing]
+      summary: One printer, its last known state and queue, with the ETag of its configuration.
+      x-tracemark-role: viewer
+      parameters: [{$ref: "#/components/parameters/PrinterName"}]
+      responses:
+        "200":
+          description: The printer.
+          headers: {ETag: {schema: {type: string}}}
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Printer"}
+        "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "403": {$ref: "#/components/responses/Problem"}
+        "404": {$ref: "#/components/responses/Problem"}
+    put:
+      operationId: putPrinter
+      tags: [printing]
+      summary: Add a printer (201), or replace its configuration (200, with If-Match); its URI is set only by an admin.
+      description: "A running service starts a worker for a printer added here within seconds."
+      x-tracemark-role: admin
+      parameters:
+        - {$ref: "#/components/parameters/PrinterName"}
+        - {name: If-Match, in: header, description: "Needed to replace an existing printer: the ETag read (428 without, 412 when stale).", schema: {type: string}}
+        - {$ref: "#/components/parameters/IdempotencyKey"}
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [uri, language]
+              properties:
+                uri: {type: string, minLength: 1, description: "tcp://host:9100, cups://queue, file:folder, …"}
+                language: {type: string, enum: [zpl, epl, png]}
+                dpi: {type: [integer, "null"], enum: [152, 203, 300, 600, null]}
+                widthMillimetres: {type: [number, "null"], exclusiveMinimum: 0, maximum: 2000}
+                lengthMillimetres: {type: [number, "null"], exclusiveMinimum: 0, maximum: 2000}
+      responses:
+        "200":
+          description: The printer as replaced.
+          headers: {ETag: {schema: {type: string}}}
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Printer"}
+        "201":
+          description: The printer as added.
+          headers: {ETag: {schema: {type: string}}}
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Printer"}
+        "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "403": {$ref: "#/components/responses/Problem"}
+        "404": {$ref: "#/components/responses/Problem"}
+        "409": {$ref: "#/components/responses/Problem"}
+        "412": {$ref: "#/components/responses/Problem"}
+        "413": {$ref: "#/components/responses/Problem"}
+        "422": {$ref: "#/components/responses/Problem"}
+        "428": {$ref: "#/components/responses/Problem"}
+    delete:
+      operationId: deletePrinter
+      tags: [printing]
+      summary: Remove a printer that has no unfinished jobs; needs If-Match.
+      x-tracemark-role: admin
+      parameters: [{$ref: "#/components/parameters/PrinterName"}, {$ref: "#/components/parameters/IfMatch"}]
+      responses:
+        "200":
+          description: Removed.
+          content:
+            application/json:
+              schema: {type: object, required: [removed], properties: {removed: {type: string}}}
+        "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "403": {$ref: "#/components/responses/Problem"}
+        "404": {$ref: "#/components/responses/Problem"}
+        "409": {$ref: "#/components/responses/Problem"}
+        "412": {$ref: "#/components/responses/Problem"}
+        "422": {$ref: "#/components/responses/Problem"}
+        "428": {$ref: "#/components/responses/Problem"}
+  /api/v1/printers/{name}/status:
+    get:
+      operationId: printerStatus
+      tags: [printing]
+      summary: Ask the printer now (~HS on a ZPL printer, the queue's state on CUPS) and record what it says.
+      x-tracemark-role: viewer
+      parameters: [{$ref: "#/components/parameters/PrinterName"}]
+      responses:
+        "200":
+          description: What the printer answered, or that it did not.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [answered, message, conditions]
+                properties:
+                  answered: {type: boolean}
+                  message: {type: string}
+                  conditions: {type: array, items: {type: string}}
+        "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "403": {$ref: "#/components/responses/Problem"}
+        "404": {$ref: "#/components/responses/Problem"}
   /api/v1/jobs:
     post:
       operationId: createJob
@@ -1021,6 +1127,7 @@ components:
       description: "A key of the client's for this request (a UUID): the first answer is replayed for 24 hours; the same key with another request is 422, while the first runs 409."
       schema: {type: string, pattern: "^[!-~]{1,255}$"}
     Limit: {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 500}}
+    PrinterName: {name: name, in: path, required: true, schema: {type: string, minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9._-]+$"}}
     Article: {name: article, in: path, required: true, schema: {type: string, minLength: 1}}
     Number: {name: number, in: path, required: true, schema: {type: string, minLength: 1}}
     IfMatch:
@@ -1190,21 +1297,21 @@ components:
     DocumentBody:
       type: object
       properties:
-        warehouse: {type: string}
-        supplier: {type: string}
-        customer: {type: string}
-        from: {type: string}
-        to: {type: string}
-        reason: {type: string, enum: [damaged, expired, correction, other]}
-        lines: {type: array, items: {$ref: "#/components/schemas/DocumentLine"}}
-        inputs: {type: array, items: {$ref: "#/components/schemas/DocumentLine"}}
-        outputs: {type: array, items: {$ref: "#/components/schemas/DocumentLine"}}
-        date: {type: string, pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"}
-        note: {type: string}
-        acceptExpired: {type: boolean}
-        allowExpired: {type: boolean}
-        allowQuarantined: {type: boolean}
-        minimumShelfLifeDays: {type: integer, minimum: 0, maximum: 36500}
+        warehouse: {type: [string, "null"]}
+        supplier: {type: [string, "null"]}
+        customer: {type: [string, "null"]}
+        from: {type: [string, "null"]}
+        to: {type: [string, "null"]}
+        reason: {type: [string, "null"], enum: [damaged, expired, correction, other, null]}
+        lines: {type: [array, "null"], items: {$ref: "#/components/schemas/DocumentLine"}}
+        inputs: {type: [array, "null"], items: {$ref: "#/components/schemas/DocumentLine"}}
+        outputs: {type: [array, "null"], items: {$ref: "#/components/schemas/DocumentLine"}}
+        date: {type: [string, "null"], pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"}
+        note: {type: [string, "null"]}
+        acceptExpired: {type: [boolean, "null"]}
+        allowExpired: {type: [boolean, "null"]}
+        allowQuarantined: {type: [boolean, "null"]}
+        minimumShelfLifeDays: {type: [integer, "null"], minimum: 0, maximum: 36500}
     Session:
       type: object
       required: [badge, name, role, station, expiresAt]

@@ -224,13 +224,14 @@ extension APITests {
         let config = folder.appendingPathComponent("schemathesis.toml")
         // A schema-valid request may still be refused by a rule the schema cannot state: a stale
         // ETag (412), a duplicate or a state that forbids it (409), a product or stock that does not
-        // exist or suffice (404, 422). Those are the answers a client must expect, not failures.
+        // exist or suffice (404, 422), a change to a printer that exists without its ETag (428).
+        // Those are the answers a client must expect, not failures.
         try """
             [auth.openapi.bearer]
             bearer = "${TRACEMARK_TOKEN}"
 
             [checks.positive_data_acceptance]
-            expected-statuses = ["2XX", "401", "403", "404", "409", "412", "422", "429"]
+            expected-statuses = ["2XX", "401", "403", "404", "409", "412", "422", "428", "429"]
 
             # A change without If-Match is 428 Precondition Required (RFC 6585).
             [checks.missing_required_header]

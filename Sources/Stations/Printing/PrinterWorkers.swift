@@ -14,12 +14,16 @@ public struct PrinterWorkers: Service {
     public let spool: Spool
     public let printers: [String]
     public let options: PrinterWorker.Options
+    /// How often to look for printers added to the database while running (the HTTP API, the
+    /// command line, another process), and start their workers; `nil`: only `printers`.
+    public let discovery: Duration?
     private let logger: Logger
 
-    public init(spool: Spool, printers: [String], options: PrinterWorker.Options = .init(),
+    public init(spool: Spool, printers: [String], options: PrinterWorker.Options = .init(), discovery: Duration? = nil,
                 logger: Logger = Logger(label: "tracemark.printing")) {
         self.spool = spool
         self.printers = printers
+        self.discovery = discovery
         self.options = options
         self.logger = logger
     }
@@ -41,7 +45,23 @@ public struct PrinterWorkers: Service {
             // Jobs committed by other processes wake the workers at once (PostgreSQL).
             group.addTask { await spool.listenForJobs() }
             await withTaskGroup(of: Void.self) { workers in
+                var running = Set(printers)
                 for printer in printers { workers.addTask { await supervise(printer) } }
+                guard let discovery else { return }
+                while !Task.isCancelled, !Task.isShuttingDownGracefully {
+                    do {
+                        try await cancelWhenGracefulShutdown { try await Task.sleep(for: discovery) }
+                    } catch {
+                        break
+                    }
+                    if Task.isShuttingDownGracefully { break }
+                    guard let names = try? await spool.printers().map(\.config.name) else { continue }
+                    for name in names where !running.contains(name) {
+                        running.insert(name)
+                        logger.info("printer added: starting its worker", metadata: ["printer": "\(name)"])
+                        workers.addTask { await supervise(name) }
+                    }
+                }
             }
             group.cancelAll()
         }
@@ -56,6 +76,10 @@ public struct PrinterWorkers: Service {
         var pause: Duration = .milliseconds(500)
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             do {
+                if discovery != nil, (try? await spool.printers().contains { $0.config.name == printer }) == false {
+                    logger.info("printer removed: its worker ends", metadata: ["printer": "\(printer)"])
+                    return
+                }
                 try await worker(printer).run()
                 if Task.isCancelled || Task.isShuttingDownGracefully { return }
                 logger.warning("printer worker stopped; starting it again in \(pause)", metadata: ["printer": "\(printer)"])

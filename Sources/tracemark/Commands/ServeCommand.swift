@@ -194,13 +194,13 @@ struct ServeCommand: AsyncParsableCommand {
                   + (entry.verifyScanners.isEmpty ? "" : ", verifies with \(entry.verifyScanners.map(\.text).joined(separator: ", "))")
                   + (entry.printer.map { ", prints on \($0)" } ?? ""))
         }
+        // The file's printers and the stations' start at once; printers in the database (added with
+        // `tracemark printers` or the HTTP API, now or while running) within seconds.
         let printers = Array(Set(stations.compactMap(\.printer)).union(configuration.printers.map(\.config.name))).sorted()
-        if !printers.isEmpty {
-            var options = PrinterWorker.Options()
-            options.pollInterval = .milliseconds(200)
-            services.append(.init(service: PrinterWorkers(spool: spool, printers: printers, options: options,
-                                                          logger: Logger(label: "tracemark.printing"))))
-        }
+        var options = PrinterWorker.Options()
+        options.pollInterval = .milliseconds(200)
+        services.append(.init(service: PrinterWorkers(spool: spool, printers: printers, options: options, discovery: .seconds(2),
+                                                      logger: Logger(label: "tracemark.printing"))))
         if let address = configuration.httpAddress {
             let templates = configuration.templates.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? TemplateLocation.folder
             let environment = APIEnvironment(registry: registry, spool: spool, stations: running, templates: templates,

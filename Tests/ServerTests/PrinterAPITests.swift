@@ -1,0 +1,46 @@
+import Foundation
+import PrinterSimulator
+import Testing
+
+extension APITests {
+    /// An admin adds a printer over HTTP while the service runs: its worker starts by itself and
+    /// a job printed to it reaches the (simulated) printer; the printer answers a live status
+    /// query; its configuration changes only with the ETag read, and it is removed the same way.
+    @Test func anAdminAddsAPrinterThatPrintsAtOnce() async throws {
+        let printer = try await SimulatedPrinter.start()
+        let service = try await APIService.start(.sqlite)
+        defer { service.serve.killIfRunning() }
+        let body = try service.json(["uri": "tcp://127.0.0.1:\(printer.port)", "language": "zpl", "dpi": 203])
+        #expect(try await service.request("PUT", "/api/v1/printers/line-2", role: "supervisor", body: body).status == 403)
+        let added = try await service.request("PUT", "/api/v1/printers/line-2", body: body)
+        #expect(added.status == 201, "\(added.text)")
+        let tag = try #require(added.headers["etag"])
+        let job = try await service.request("POST", "/api/v1/jobs", role: "operator", body: try service.json([
+            "template": "gs1-lot-100x50", "printer": "line-2", "data": [
+                "product": ["gtin": "09501101530003", "article": "PAINT-5L", "description": "Floor paint"], "partner": ["name": "Acme"],
+                "quantity": 1, "unit": "pcs", "copies": 1, "lot": ["number": "API-1", "expiry": "2027-01-31"],
+            ],
+        ]))
+        #expect(job.status == 201, "\(job.text)")
+        #expect(try await eventually { printer.labelsPrinted == 1 })
+        let status = try await service.request("GET", "/api/v1/printers/line-2/status", role: "viewer")
+        #expect(status.object["answered"] as? Bool == true, "\(status.text)")
+
+        let changed = try service.json(["uri": "tcp://127.0.0.1:\(printer.port)", "language": "zpl", "dpi": 300])
+        #expect(try await service.request("PUT", "/api/v1/printers/line-2", body: changed).status == 428)
+        let replaced = try await service.request("PUT", "/api/v1/printers/line-2", body: changed, headers: ["If-Match": tag])
+        #expect(replaced.status == 200, "\(replaced.text)")
+        #expect(replaced.object["dpi"] as? Int == 300)
+        let bad = try await service.request("PUT", "/api/v1/printers/line-3", body: try service.json(["uri": "gopher://x", "language": "zpl"]))
+        #expect(bad.status == 422, "\(bad.text)")
+        #expect(try await service.request("DELETE", "/api/v1/printers/line-2", headers: ["If-Match": tag]).status == 412)
+        let newTag = try #require(replaced.headers["etag"])
+        #expect(try await eventually {
+            try await service.request("GET", "/api/v1/printers/line-2", role: "viewer").object["queued"] as? Int == 0
+        })
+        #expect(try await service.request("DELETE", "/api/v1/printers/line-2", headers: ["If-Match": newTag]).status == 200)
+        #expect(try await service.request("GET", "/api/v1/printers/line-2", role: "viewer").status == 404)
+        try await service.stop()
+        await printer.stop()
+    }
+}
