@@ -64,12 +64,8 @@ extension Station {
             return try await registry.store.write { @Sendable db in
                 let open = receiving ? try await self.openTask(db, at: scan.time, operator: signedInNow) : try await self.currentTask(db)
                 guard let task = open else {
-                    var refused = ScanOutcome(station: self.configuration.name, verdict: .block,
-                        reasons: [production ? .init("no-open-run", "no run is open at this line: scan TM:RUN:<product>:<count> first")
-                                             : .init("no-open-issue", "no issue is open at this station: scan TM:PICK:<customer> first")],
-                        next: production ? "scan TM:RUN:<product>:<count>" : "scan TM:PICK:<customer>")
-                    refused.scan = try await self.log(db, scan, refused, task: nil, operator: signedInNow)
-                    return refused
+                    return try await self.refused(db, scan, [production ? .init("no-open-run", "no run is open at this line: scan TM:RUN:<product>:<count> first") : .init("no-open-issue", "no issue is open at this station: scan TM:PICK:<customer> first")],
+                                                             next: production ? "scan TM:RUN:<product>:<count>" : "scan TM:PICK:<customer>", task: nil, operator: signedInNow)
                 }
                 try await db.raw("UPDATE station_tasks SET next_quantity = \(bind: "\(quantity)") WHERE id = \(bind: task.id)").run()
                 var outcome = ScanOutcome(station: self.configuration.name, verdict: .ok, action: "quantity-set",
@@ -127,9 +123,7 @@ extension Station {
                 reasons = [.init("no-open-task", "there is no open task at station \(name)")]
             }
             guard let supervisor, reasons.isEmpty else {
-                var refused = ScanOutcome(station: name, verdict: .block, reasons: reasons, next: "scan the next code")
-                refused.scan = try await self.log(db, scan, refused, task: task?.id, operator: signedInNow)
-                return refused
+                return try await self.refused(db, scan, reasons, next: "scan the next code", task: task?.id, operator: signedInNow)
             }
             for line in pending {
                 try await db.raw("""

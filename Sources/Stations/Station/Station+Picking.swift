@@ -18,11 +18,8 @@ extension Station {
         }
         return try await registry.store.write { @Sendable db in
             if let task = try await self.currentTask(db) {
-                var refused = ScanOutcome(station: self.configuration.name, verdict: .block,
-                    reasons: [.init("task-open", "an issue\(task.partner.map { " for \($0)" } ?? "") is open with \(task.lines) line\(task.lines == 1 ? "" : "s"): TM:DONE posts it, TM:CANCEL abandons it")],
-                    next: "finish the open issue first")
-                refused.scan = try await self.log(db, scan, refused, task: task.id, operator: signedInNow)
-                return refused
+                return try await self.refused(db, scan, [.init("task-open", "an issue\(task.partner.map { " for \($0)" } ?? "") is open with \(task.lines) line\(task.lines == 1 ? "" : "s"): TM:DONE posts it, TM:CANCEL abandons it")],
+                                                         next: "finish the open issue first", task: task.id, operator: signedInNow)
             }
             let task = try await self.newTask(db, kind: "issue", partner: customer, at: scan.time, operator: signedInNow)
             var outcome = ScanOutcome(station: self.configuration.name, verdict: .ok, action: "issue-opened",
@@ -77,9 +74,7 @@ extension Station {
                     "lot \(lotSerial.number) of \(product.article) has \(here - picked) left in \(self.configuration.warehouse ?? "") for this issue; \(quantity) asked")]
             }
             if !reasons.isEmpty {
-                var refused = ScanOutcome(station: self.configuration.name, verdict: .block, reasons: reasons, next: again, resolution: resolution)
-                refused.scan = try await self.log(db, scan, refused, task: task.id, operator: signedInNow)
-                return refused
+                return try await self.refused(db, scan, reasons, next: again, task: task.id, operator: signedInNow, resolution: resolution)
             }
             var outcome = ScanOutcome(station: self.configuration.name, verdict: better.isEmpty ? .ok : .warn, reasons: better,
                                       action: "added-to-issue",
@@ -143,9 +138,7 @@ extension Station {
                 refusal = [.init("confirmation-needed", "confirm with a reason, or cancel and pick again: \(unconfirmed.joined(separator: ", ")) is not the first to go")]
             }
             guard refusal.isEmpty else {
-                var refused = ScanOutcome(station: self.configuration.name, verdict: .block, reasons: refusal, next: "scan the goods")
-                refused.scan = try await self.log(db, scan, refused, task: task.id, operator: signedInNow)
-                return refused
+                return try await self.refused(db, scan, refusal, next: "scan the goods", task: task.id, operator: signedInNow)
             }
             var lines: [StockLine] = []
             var notes: [String] = []

@@ -305,10 +305,8 @@ extension Station {
         let signedInNow = signedIn
         return try await registry.store.write { @Sendable db in
             guard let task = try await self.currentTask(db), task.kind == "run" else {
-                var refused = ScanOutcome(station: self.configuration.name, verdict: .block,
-                                          reasons: [.init("no-open-run", "no run is open at this line")], next: "scan TM:RUN:<product>:<count>")
-                refused.scan = try await self.log(db, scan, refused, task: nil, operator: signedInNow)
-                return refused
+                return try await self.refused(db, scan, [.init("no-open-run", "no run is open at this line")],
+                                                         next: "scan TM:RUN:<product>:<count>", task: nil, operator: signedInNow)
             }
             try await db.raw("""
                 UPDATE station_tasks SET state = 'closed', closed_at = \(bind: Timestamp.string(scan.time))

@@ -62,6 +62,14 @@ extension Station {
     }
 
     /// Logs a refusal on its own: nothing else was done.
+    /// A refusal logged in `db`, the transaction that found it, against the scan's task.
+    nonisolated func refused(_ db: any SQLDatabase, _ scan: StationScan, _ reasons: [ScanOutcome.Reason], next: String, task: Int64?,
+                             operator operatorName: String, resolution: Resolution? = nil) async throws -> ScanOutcome {
+        var outcome = ScanOutcome(station: configuration.name, verdict: .block, reasons: reasons, next: next, resolution: resolution)
+        outcome.scan = try await log(db, scan, outcome, task: task, operator: operatorName)
+        return outcome
+    }
+
     func refuse(_ scan: StationScan, _ reasons: [ScanOutcome.Reason], next: String,
                 resolution: Resolution? = nil) async throws -> ScanOutcome {
         var outcome = ScanOutcome(station: configuration.name, verdict: .block, reasons: reasons, next: next, resolution: resolution)
@@ -139,11 +147,8 @@ extension Station {
                 SELECT 1 FROM station_task_lines WHERE task_id = \(bind: task.id) AND product = \(bind: product.article)
                 AND number = \(bind: number)
                 """).first() != nil {
-                var refused = ScanOutcome(station: self.configuration.name, verdict: .block,
-                    reasons: [.init("serial-on-receipt", "serial \(number) of \(product.article) is on this receipt already")],
-                    next: again, resolution: resolution)
-                refused.scan = try await self.log(db, scan, refused, task: task.id, operator: signedInNow)
-                return refused
+                return try await self.refused(db, scan, [.init("serial-on-receipt", "serial \(number) of \(product.article) is on this receipt already")],
+                                                         next: again, task: task.id, operator: signedInNow, resolution: resolution)
             }
             let quantity = lineQuantity
             if tracking == .serial, let asked = task.nextQuantity, asked != 1 {
@@ -221,11 +226,8 @@ extension Station {
             let unconfirmed = try rows.filter { try $0.decode(column: "pending", as: String?.self) != nil }
                 .map { "\(try $0.decode(column: "product", as: String.self)) \(try $0.decode(column: "number", as: String?.self) ?? "")" }
             guard unconfirmed.isEmpty else {
-                var refused = ScanOutcome(station: self.configuration.name, verdict: .block,
-                    reasons: [.init("confirmation-needed", "a supervisor confirms with a reason, or TM:CANCEL abandons the receipt: \(unconfirmed.joined(separator: ", ")) is expired")],
-                    next: "have the expired goods confirmed")
-                refused.scan = try await self.log(db, scan, refused, task: task.id, operator: signedInNow)
-                return refused
+                return try await self.refused(db, scan, [.init("confirmation-needed", "a supervisor confirms with a reason, or TM:CANCEL abandons the receipt: \(unconfirmed.joined(separator: ", ")) is expired")],
+                                                         next: "have the expired goods confirmed", task: task.id, operator: signedInNow)
             }
             let confirmations = try rows.compactMap { try $0.decode(column: "confirmation", as: String?.self) }
             var lines: [StockLine] = []
