@@ -42,14 +42,36 @@ struct Tracemark: AsyncParsableCommand {
             }
         } catch let error as any ReportableError {
             // One mapping for every face: the error type states its exit status beside its code.
-            FileHandle.standardError.write(Data("tracemark: \(error.problemDetail)\n".utf8))
-            Foundation.exit(error.exitStatus)
+            fail(code: error.problemCode, message: error.problemDetail, status: error.exitStatus)
         } catch {
-            if let readable = DatabaseErrors.readable(error) {
-                FileHandle.standardError.write(Data("tracemark: \(readable)\n".utf8))
-                Foundation.exit(69)
-            }
-            exit(withError: error)
+            if let readable = DatabaseErrors.readable(error) { fail(code: "database", message: readable, status: 69) }
+            guard wantsJSON else { exit(withError: error) }
+            // A usage error (an unknown option, a missing argument, a value that does not parse).
+            fail(code: "usage", message: fullMessage(for: error), status: exitCode(for: error).rawValue)
         }
+    }
+
+    /// Whether `--json` is among the arguments (before a `--`): errors are then JSON too.
+    static var wantsJSON: Bool {
+        CommandLine.arguments.dropFirst().prefix { $0 != "--" }.contains("--json")
+    }
+
+    /// Says what failed on standard error, as one line or, under `--json`, as
+    /// `{"error": {"code", "message", "exitStatus"}}` with the same codes as the HTTP API's problems,
+    /// and exits with `status`.
+    static func fail(code: String, message: String, status: Int32) -> Never {
+        if wantsJSON {
+            struct Failure: Encodable {
+                struct Body: Encodable { var code: String; var message: String; var exitStatus: Int32 }
+                var error: Body
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            let data = (try? encoder.encode(Failure(error: .init(code: code, message: message, exitStatus: status)))) ?? Data()
+            FileHandle.standardError.write(data + Data("\n".utf8))
+        } else {
+            FileHandle.standardError.write(Data("tracemark: \(message)\n".utf8))
+        }
+        Foundation.exit(status)
     }
 }

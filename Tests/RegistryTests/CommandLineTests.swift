@@ -17,6 +17,26 @@ import Testing
         }
     }
 
+    /// Under `--json` a refusal is JSON on standard error, with the code the HTTP API's problems
+    /// use and the same exit status as without it; so is a usage error.
+    @Test func underJSONErrorsAreJSONToo() async throws {
+        let database = try await TestDatabase.make(.sqlite)
+        defer { Task { await database.drop() } }
+        let db = database.location
+        let text = try await tracemark("lot", "show", "NOPE", "L1", db: db)
+        let json = try await tracemark("lot", "show", "NOPE", "L1", "--json", db: db)
+        #expect(text.stderr.hasPrefix("tracemark: "))
+        #expect(json.status == text.status && json.status != 0)
+        let error = (try JSONSerialization.jsonObject(with: Data(json.stderr.utf8)) as? [String: Any])?["error"] as? [String: Any]
+        #expect(error?["code"] as? String == "not-found", "\(json.stderr)")
+        #expect((error?["message"] as? String)?.contains("NOPE") == true)
+        #expect(error?["exitStatus"] as? Int == Int(json.status))
+        let usage = try await tracemark("lot", "show", "--json", db: db)
+        #expect(usage.status == 64)
+        let usageError = (try JSONSerialization.jsonObject(with: Data(usage.stderr.utf8)) as? [String: Any])?["error"] as? [String: Any]
+        #expect(usageError?["code"] as? String == "usage", "\(usage.stderr)")
+    }
+
     @Test(arguments: Backend.available)
     func aUserSetsUpNumberingAndGeneratesSerials(backend: Backend) async throws {
         let database = try await TestDatabase.make(backend)
