@@ -4,6 +4,11 @@
 /// failed mid-use is closed and replaced rather than given to the next caller. Shutting down
 /// waits until every connection, in use or being opened, has been closed: the store may stop
 /// the threads its connections run on only after that.
+///
+/// When opening a connection fails (the server is down or does not answer), the pool does not let
+/// every caller wait out its own connect timeout: until `retryAfter` has passed, and while one
+/// caller tries again, the others get the same error at once. A shutdown's last writes then take
+/// no longer than one attempt, and clients hear "unavailable" without delay.
 actor ConnectionPool<Connection: Sendable> {
     private let maximum: Int
     private let open: @Sendable () async throws -> Connection
@@ -15,12 +20,17 @@ actor ConnectionPool<Connection: Sendable> {
     private var closed = false
     /// Shutdowns waiting for the connections still in use to come back.
     private var drained: [CheckedContinuation<Void, Never>] = []
+    private let retryAfter: Duration
+    /// The last open failed: when, with what, and whether a caller is trying again now.
+    private var down: (at: ContinuousClock.Instant, error: any Error, retrying: Bool)?
 
     init(maximum: Int,
          open: @escaping @Sendable () async throws -> Connection,
          close: @escaping @Sendable (Connection) async -> Void,
-         isUsable: @escaping @Sendable (Connection) -> Bool = { _ in true }) {
+         isUsable: @escaping @Sendable (Connection) -> Bool = { _ in true },
+         retryAfter: Duration = .seconds(5)) {
         precondition(maximum >= 1)
+        self.retryAfter = retryAfter
         self.isUsable = isUsable
         self.maximum = maximum
         self.open = open
@@ -53,11 +63,17 @@ actor ConnectionPool<Connection: Sendable> {
                 return connection
             }
             if count < maximum {
+                if let down {
+                    guard !down.retrying, ContinuousClock.now - down.at >= retryAfter else { throw down.error }
+                    self.down?.retrying = true
+                }
                 count += 1
                 let connection: Connection
                 do {
                     connection = try await open()
+                    down = nil
                 } catch {
+                    down = (ContinuousClock.now, error, false)
                     forget()
                     throw error
                 }
