@@ -45,7 +45,8 @@ struct Tracemark: AsyncParsableCommand {
             fail(code: error.problemCode, message: error.problemDetail, status: error.exitStatus)
         } catch {
             if let readable = DatabaseErrors.readable(error) { fail(code: "database", message: readable, status: 69) }
-            guard wantsJSON else { exit(withError: error) }
+            // An ExitCode was reported by its command already; help and version are not failures.
+            guard wantsJSON, !(error is ExitCode), exitCode(for: error) != .success else { exit(withError: error) }
             // A usage error (an unknown option, a missing argument, a value that does not parse).
             fail(code: "usage", message: fullMessage(for: error), status: exitCode(for: error).rawValue)
         }
