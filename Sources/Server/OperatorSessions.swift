@@ -76,14 +76,19 @@ struct OperatorSessions: Sendable {
 }
 
 /// Sign-in attempts slowed after failures, per station: after `free` failures in a row each
-/// further attempt must wait twice as long as the one before (1 s, 2 s, 4 s … up to 5 minutes),
+/// further attempt must wait twice as long as the one before (by default 1 s, 2 s, 4 s … up to 5 minutes),
 /// and is refused with 429 and Retry-After until then. A success clears the station's count.
 actor LoginThrottle {
     private var failures: [String: (count: Int, until: ContinuousClock.Instant)] = [:]
     let free: Int
+    /// The wait after the first failure beyond `free`; each further failure doubles it.
+    let firstDelay: Duration
     let clock = ContinuousClock()
 
-    init(free: Int = 5) { self.free = free }
+    init(free: Int = 5, firstDelay: Duration = .seconds(1)) {
+        self.free = free
+        self.firstDelay = firstDelay
+    }
 
     /// Seconds to wait before `key` may try again (0: now).
     func wait(_ key: String) -> Int {
@@ -94,7 +99,7 @@ actor LoginThrottle {
 
     func failed(_ key: String) {
         let count = (failures[key]?.count ?? 0) + 1
-        let delay = count <= free ? Duration.zero : .seconds(min(1 << min(count - free - 1, 9), 300))
+        let delay = count <= free ? Duration.zero : min(firstDelay * (1 << min(count - free - 1, 9)), firstDelay * 300)
         failures[key] = (count, clock.now + delay)
     }
 
