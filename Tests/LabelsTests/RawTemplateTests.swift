@@ -31,6 +31,59 @@ import TracemarkTesting
         #expect(try eplTemplate.renderRaw(eplTemplate.sample).contains("B30,180,0,1,2,4,100,B,\"LOT-4711\""))
     }
 
+    // MARK: - Values stay data inside barcode commands
+
+    /// In `^BC` a `>` starts an invocation: lot `AB>:CD` would switch to subset B and print
+    /// `ABCD` (an independent renderer refuses the field outright). The value goes in as `>0`.
+    @Test func aLotWithAnAngleBracketPrintsAsItselfInCode128() async throws {
+        let template = try TemplateLoader().load(contentsOf: Repository.templates.appendingPathComponent("raw/lot-label.zpl"))
+        let fill = try template.fillRaw(template.sample.setting("lot.number", to: .string("AB>:CD")))
+        #expect(fill.text.contains("^BCN,100,Y,N,N^FH\\^FDAB>0:CD^FS"), "\(fill.text)")
+        try LabelVerifier().verify(rawZPL: fill.text, placed: fill.placed)
+        let result = try await BarcodeOracle.decode(Data(fill.text.utf8), extension: "zpl")
+        #expect(result.labels.first?.barcodes.map(\.text) == ["AB>:CD"], "\(result)")
+    }
+
+    /// In `^BX` with escape `_`, a value's `_1` would be FNC1: in a GS1 DataMatrix the lot
+    /// `X_121Y` would become lot `X` and serial `Y`. The escape character is doubled.
+    @Test func aLotCannotAddAnElementToAGS1DataMatrix() async throws {
+        let template = try TemplateLoader().loadRaw(
+            "^XA\n^FO20,20^BXN,6,200,,,,_^FD_10109501101530003_110{{lot}}^FS\n^XZ\n",
+            language: .zpl, sample: .object(["lot": .string("L1")]))
+        let fill = try template.fillRaw(.object(["lot": .string("X_121Y")]))
+        #expect(fill.text.contains("_110X__121Y^FS"), "\(fill.text)")
+        try LabelVerifier().verify(rawZPL: fill.text, placed: fill.placed)
+        let result = try await BarcodeOracle.decode(Data(fill.text.utf8), extension: "zpl")
+        #expect(result.labels.first?.barcodes.map(\.text) == ["(01)09501101530003(10)X_121Y"], "\(result)")
+    }
+
+    /// The check before print compares each value with what its barcode carries, not only that
+    /// the barcode reads: ZPL written by hand with the bare `>` reads, as `ABCD`, and is refused.
+    @Test func theCheckRefusesABarcodeThatDoesNotCarryTheValuePlaced() throws {
+        let zpl = "^XA\n^FO10,10^BCN,80,N,N,N^FDAB>:CD^FS\n^XZ\n"
+        let start = try #require(Self.offset(of: "AB>", in: zpl))
+        try LabelVerifier().verify(rawZPL: zpl)  // it reads, as ABCD
+        do {
+            try LabelVerifier().verify(rawZPL: zpl, placed: [RawPlacement(offset: start, value: "AB>:CD", field: "{{lot.number}}")])
+            Issue.record("a barcode carrying ABCD passed for AB>:CD")
+        } catch {
+            #expect(error.code == .unverified)
+            #expect(error.element == "^BC field at line 2")
+            #expect(error.message.contains("'AB>:CD' of {{lot.number}}") && error.message.contains("carries 'ABCD'"), "\(error.message)")
+        }
+        // A GS1 lot that would split into a second element is refused the same way.
+        let gs1 = "^XA^FO10,10^BCN,80,N,N,N,D^FD(01)09501101530003(10)X(21)Y^FS^XZ"
+        let lot = try #require(Self.offset(of: "X(21)", in: gs1))
+        #expect(throws: LabelError.self) {
+            try LabelVerifier().verify(rawZPL: gs1, placed: [RawPlacement(offset: lot, value: "X(21)Y", field: "{{lot.number}}")])
+        }
+    }
+
+    static func offset(of needle: String, in text: String) -> Int? {
+        let bytes = Array(text.utf8), wanted = Array(needle.utf8)
+        return bytes.indices.first { bytes[$0...].starts(with: wanted) }
+    }
+
     // MARK: - Check before print
 
     static func refusal(_ zpl: String) -> LabelError? {

@@ -7,9 +7,27 @@ extension Template {
     /// without `^FH` gets `^FH\` inserted before its `^FD`. Elsewhere (e.g. `^PQ{{copies}}`) only
     /// letters, digits, `.`, `-` and spaces are kept. EPL: inside quotes `"` and `\` are escaped;
     /// elsewhere the same letters-and-digits rule applies. Line breaks in values become spaces.
+    ///
+    /// A value in a barcode field is escaped for the barcode command too, so that it stays data:
+    /// in `^BC` (modes N and A) `>` becomes `>0`, which prints `>` where a bare `>` would start an
+    /// invocation (`>:` switches subset, `>8` is FNC1); in `^BX` with an escape character that
+    /// character is doubled, so a value's `_1` is not FNC1.
     public func renderRaw(_ data: LabelData) throws(LabelError) -> String {
+        try fillRaw(data).text
+    }
+
+    /// A filled raw template, and where each value went: what ``LabelVerifier/verify(rawZPL:placed:)``
+    /// needs to check that every barcode carries the values put in it.
+    public struct RawFill: Sendable {
+        public var text: String
+        public var placed: [RawPlacement]
+    }
+
+    /// Fills a raw template like ``renderRaw(_:)`` and says where each value was put.
+    public func fillRaw(_ data: LabelData) throws(LabelError) -> RawFill {
         guard let raw else { throw LabelError(.unsupported, "\(name) is not a raw template", file: file) }
         var out = ""
+        var placed: [RawPlacement] = []
         for part in raw.parts {
             switch part {
             case .text(let text):
@@ -17,12 +35,15 @@ extension Template {
             case .field(let field):
                 let value = field.render(data, formats: formats)
                 switch raw.language {
-                case .zpl: out = Self.insertZPLValue(value, into: out)
+                case .zpl:
+                    let (text, offset) = Self.insertZPLValue(value, into: out)
+                    out = text
+                    if let offset { placed.append(RawPlacement(offset: offset, value: Self.flat(value), field: field.source)) }
                 case .epl: out += Self.insideQuotes(out) ? String(EPLWriter.quoted(value).dropFirst().dropLast()) : Self.plain(value)
                 }
             }
         }
-        return out
+        return RawFill(text: out, placed: placed)
     }
 
     private static func plain(_ value: String) -> String {
@@ -41,8 +62,10 @@ extension Template {
         return inside
     }
 
-    /// Appends a value to ZPL text, hex-escaped for the `^FD` field it is in.
-    private static func insertZPLValue(_ value: String, into text: String) -> String {
+    /// Appends a value to ZPL text, escaped for the barcode command of its field and hex-escaped
+    /// for the `^FD` field it is in; with the UTF-8 offset where the value starts when it went into
+    /// a field's data.
+    private static func insertZPLValue(_ value: String, into text: String) -> (text: String, offset: Int?) {
         let bytes = Array(text.utf8)
         /// The position of the last `^XY` command (either case) before `end`, or nil.
         func last(_ command: String, before end: Int) -> Int? {
@@ -55,24 +78,71 @@ extension Template {
             return nil
         }
         guard let fd = last("FD", before: bytes.count), (last("FS", before: bytes.count) ?? -1) < fd else {
-            return text + plain(value)
+            return (text + plain(value), nil)
         }
         let fieldStart = last("FS", before: fd).map { $0 + 3 } ?? 0
+        let data = forBarcode(flat(value), command: barcodeCommand(bytes[fieldStart..<fd]))
         if let fh = last("FH", before: fd), fh >= fieldStart {
             let after = fh + 3 < bytes.count ? bytes[fh + 3] : 0x5E
             let indicator = after == 0x5E ? UInt8(ascii: "_") : after
-            return text + escape(value, indicator: indicator)
+            return (text + escape(data, indicator: indicator), bytes.count)
         }
         let head = String(decoding: bytes[..<fd], as: UTF8.self)
         let tail = String(decoding: bytes[fd...], as: UTF8.self)
-        return head + "^FH\\" + tail + escape(value, indicator: UInt8(ascii: "\\"))
+        return (head + "^FH\\" + tail + escape(data, indicator: UInt8(ascii: "\\")), bytes.count + 4)
+    }
+
+    /// The last barcode command (`^B…` but `^BY`) of a field, with its parameters.
+    private static func barcodeCommand(_ field: ArraySlice<UInt8>) -> (name: String, parameters: [String])? {
+        var found: (name: String, parameters: [String])?
+        var index = field.startIndex
+        while index + 2 < field.endIndex {
+            defer { index += 1 }
+            guard field[index] == 0x5E, field[index + 1] & 0xDF == UInt8(ascii: "B") else { continue }
+            let name = "B" + String(decoding: [field[index + 2] & (field[index + 2] >= 0x61 ? 0xDF : 0xFF)], as: UTF8.self)
+            guard name != "BY" else { continue }
+            var end = index + 3
+            while end < field.endIndex, field[end] != 0x5E, field[end] != 0x7E { end += 1 }
+            let parameters = String(decoding: field[(index + 3)..<end], as: UTF8.self)
+                .split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            found = (name, parameters)
+        }
+        return found
+    }
+
+    /// A value escaped for the barcode command it is data of, so that the barcode carries the
+    /// value itself (FIELD-NOTES: in `^BC` data `>0` prints `>`).
+    private static func forBarcode(_ value: String, command: (name: String, parameters: [String])?) -> String {
+        guard let command else { return value }
+        func parameter(_ index: Int) -> String { index < command.parameters.count ? command.parameters[index].uppercased() : "" }
+        switch command.name {
+        case "BC" where ["", "N", "A"].contains(parameter(5)):
+            return value.replacingOccurrences(of: ">", with: ">0")
+        case "BX":
+            guard command.parameters.count > 6, let escape = command.parameters[6].first else { return value }
+            return value.replacingOccurrences(of: String(escape), with: String(escape) + String(escape))
+        default:
+            return value
+        }
+    }
+
+    /// A value on one line: line breaks become spaces.
+    private static func flat(_ value: String) -> String {
+        value.replacingOccurrences(of: "\r\n", with: " ").replacingOccurrences(of: "\n", with: " ")
     }
 
     /// `value` on one line, hex-escaped with the field's `^FH` character.
     private static func escape(_ value: String, indicator: UInt8) -> String {
-        let flat = value.replacingOccurrences(of: "\r\n", with: " ").replacingOccurrences(of: "\n", with: " ")
         var out = [UInt8]()
-        ZPLEscaping.appendHex(flat, indicator: indicator, to: &out)
+        ZPLEscaping.appendHex(flat(value), indicator: indicator, to: &out)
         return String(decoding: out, as: UTF8.self)
     }
+}
+
+/// Where a raw template put a value: its UTF-8 offset in the filled text and the value as placed
+/// (on one line), and the placeholder it came from (`{{lot.number}}`).
+public struct RawPlacement: Sendable, Equatable {
+    public var offset: Int
+    public var value: String
+    public var field: String
 }

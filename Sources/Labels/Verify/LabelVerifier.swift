@@ -24,8 +24,21 @@ public struct LabelVerifier: Sendable {
     /// symbology (GS1 data included), and a symbol drawn from it must read back to it.
     ///
     /// - Throws: ``LabelError`` (`unverified`) naming the field (`^BC field at line 8`).
-    public func verify(rawZPL zpl: String) throws(LabelError) {
+    ///
+    /// With `placed` (what ``Template/fillRaw(_:)`` reports), each value put into a barcode's
+    /// field must also come out of that barcode as itself: inside the text it carries, or inside
+    /// one GS1 element's value. A value that turned into an invocation, a subset switch, an FNC1
+    /// or a second element is refused, not only a barcode that does not read.
+    public func verify(rawZPL zpl: String, placed: [RawPlacement] = []) throws(LabelError) {
         for barcode in try RawZPLBarcodes.barcodes(in: zpl) {
+            for placement in placed where barcode.data.contains(placement.offset) && !placement.value.isEmpty {
+                guard Self.carries(barcode.content, placement.value) else {
+                    throw LabelError(
+                        .unverified,
+                        "the value '\(Self.printable(placement.value))' of \(placement.field) does not come out of the barcode as itself: it carries '\(Self.printable(Self.shown(barcode.content)))'; the label was not printed",
+                        element: barcode.name)
+                }
+            }
             let (size, encoded): (SymbolSize, SymbolMatrix?)
             do {
                 (size, encoded) = try SymbolSizes.size(of: barcode.content, as: barcode.symbology)
@@ -46,6 +59,22 @@ public struct LabelVerifier: Sendable {
             throw LabelError(
                 .unverified, "reads back as \(got), not '\(Self.printable(expected))'; the label was not printed",
                 element: barcode.name)
+        }
+    }
+
+    /// Whether a barcode's data holds `value` as itself.
+    static func carries(_ content: BarcodeContent, _ value: String) -> Bool {
+        switch content {
+        case .text(let text): text.contains(value)
+        case .gs1(let elements): elements.elements.contains { $0.value.contains(value) }
+        }
+    }
+
+    /// A barcode's data as a person reads it: GS1 data in bracketed form.
+    static func shown(_ content: BarcodeContent) -> String {
+        switch content {
+        case .text(let text): text
+        case .gs1(let elements): elements.elements.map { "(\($0.ai))\($0.value)" }.joined()
         }
     }
 

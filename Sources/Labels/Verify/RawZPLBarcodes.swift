@@ -15,6 +15,8 @@ enum RawZPLBarcodes {
         let content: BarcodeContent
         /// `^BC field at line 8`: where the label has it.
         let name: String
+        /// Where the field's data is in the label's UTF-8 text (after `^FD`, before the next command).
+        var data: Range<Int> = 0..<0
     }
 
     /// The barcodes of `zpl`.
@@ -62,7 +64,7 @@ enum RawZPLBarcodes {
                 let location = "^\(barcode.name) field at line \(fieldLine)"
                 do {
                     let (symbology, content) = try interpret(barcode.name, barcode.parameters, data)
-                    found.append(Barcode(symbology: symbology, content: content, name: location))
+                    found.append(Barcode(symbology: symbology, content: content, name: location, data: (end - argument.count)..<end))
                 } catch {
                     throw LabelError(.unverified, "\(error.message); the label was not printed", element: location)
                 }

@@ -19,10 +19,11 @@ public enum LabelRendering {
                 throw LabelError(.unsupported,
                     "\(template.name) is a raw \(raw.rawValue) template: it prints only on a \(raw.rawValue) printer, not \(language.rawValue)")
             }
-            let filled = try template.renderRaw(data)
-            // Raw ZPL is checked field by field as the printer reads it; raw EPL is sent as is.
-            if verify, raw == .zpl { try LabelVerifier().verify(rawZPL: filled) }
-            return Data(filled.utf8)
+            let filled = try template.fillRaw(data)
+            // Raw ZPL is checked field by field as the printer reads it, each value against the
+            // barcode it went into; raw EPL is sent as is.
+            if verify, raw == .zpl { try LabelVerifier().verify(rawZPL: filled.text, placed: filled.placed) }
+            return Data(filled.text.utf8)
         }
         let label = try template.layout(data, dpi: dpi, copies: copies)
         if verify { try LabelVerifier().verify(label) }
