@@ -7,7 +7,7 @@ SWIFT_FLAGS ?= -Xswiftc -warnings-as-errors
 endif
 DB ?= ./tracemark.sqlite
 
-.PHONY: deps build run test bench bench-devices bench-printing bench-stations bench-api clean
+.PHONY: deps build run test bench bench-devices bench-printing bench-stations bench-api install clean
 
 deps:
 	@scripts/install-deps.sh
@@ -84,6 +84,12 @@ bench-api: deps
 	$(SWIFT) build -c release --product tracemark
 	$(SWIFT) build -c release --product RegistryBenchmarks
 	Benchmarks/APIBenchmarks/run.sh .build/release/tracemark .build/release/RegistryBenchmarks $(BENCH_SECONDS)
+
+# The release command on the PATH, with its templates, udev rules and systemd unit (root for /usr/local).
+PREFIX ?= /usr/local
+install: deps
+	$(SWIFT) build -c release --product tracemark
+	DESTDIR=$(DESTDIR) scripts/install.sh .build/release/tracemark $(PREFIX)
 
 clean:
 	rm -rf .build

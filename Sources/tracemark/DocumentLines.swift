@@ -6,7 +6,7 @@ import Registry
 /// Lines of a stock document from the command line: one line from flags, or many from a file.
 struct LineOptions: ParsableArguments {
     @Option(help: "The product of a one-line document.") var product: String?
-    @Option(help: "Its quantity (for a named lot: the lot's quantity).") var quantity: String?
+    @Option(help: "Its quantity (for a named lot: the lot's quantity; with --serials: each serial's).") var quantity: String?
     @Option(help: ArgumentHelp("Serial numbers: comma- or newline-separated, or ranges like SN-0001..SN-0050.", valueName: "list"))
     var serials: [String] = []
     @Option(help: "A lot number (with --quantity).") var lot: String?
@@ -26,9 +26,14 @@ struct LineOptions: ParsableArguments {
         let production = try production.map { try parseDate($0, what: "--production") }
         let quantity = try quantity.map { try Self.decimal($0, what: "--quantity") }
         var picks: [StockLine.Pick] = []
+        if lot != nil, !serials.isEmpty, quantity != nil {
+            throw ValidationError("--quantity with both --lot and --serials: say which it is for (one line per document, or --file)")
+        }
         if let lot { picks.append(.init(number: lot, quantity: quantity, expiry: expiry, production: production)) }
+        // --quantity with --serials is each serial's quantity: the registry applies it to a
+        // multiple-quantity serial and refuses it for a serial that is one unit, as for a file's lines.
         for number in try serials.flatMap(SerialList.expand) {
-            picks.append(.init(number: number, expiry: expiry, production: production))
+            picks.append(.init(number: number, quantity: lot == nil ? quantity : nil, expiry: expiry, production: production))
         }
         if picks.isEmpty, quantity == nil { throw ValidationError("give --quantity, --lot or --serials for \(product)") }
         return [StockLine(product: product, quantity: picks.isEmpty || lot != nil ? quantity : nil, picks: picks,

@@ -36,6 +36,28 @@ import Testing
         #expect(try Data(contentsOf: folder.appendingPathComponent("l.epl")).starts(with: Array("\nN\nq800\n".utf8)))
     }
 
+    /// `make install`'s script: the installed command, run where there is no `Templates` folder
+    /// and no TRACEMARK_TEMPLATES, finds the templates installed beside it; the systemd unit
+    /// points at the prefix.
+    @Test func theInstalledCommandFindsItsTemplates() async throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let root = folder.appendingPathComponent("root"), prefix = "/opt/tm-test"
+        let installed = try await Command.run(Repository.root.appendingPathComponent("scripts/install.sh").path,
+                                              [Repository.tracemark.path, prefix], environment: ["DESTDIR": root.path])
+        #expect(installed.status == 0, "\(installed.stderr)")
+        let binary = root.appendingPathComponent(String(prefix.dropFirst())).appendingPathComponent("bin/tracemark")
+        let elsewhere = folder.appendingPathComponent("elsewhere")
+        try FileManager.default.createDirectory(at: elsewhere, withIntermediateDirectories: true)
+        let run = try await Command.run("env", ["-u", "TRACEMARK_TEMPLATES", binary.path, "render", "gs1-lot-100x50", "-o", "l.zpl"], in: elsewhere)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(FileManager.default.fileExists(atPath: elsewhere.appendingPathComponent("l.zpl").path))
+        let unit = try String(contentsOf: root.appendingPathComponent("etc/systemd/system/tracemark.service"), encoding: .utf8)
+        #expect(unit.contains("ExecStart=\(prefix)/bin/tracemark serve") && unit.contains("TRACEMARK_TEMPLATES=\(prefix)/share/tracemark/Templates"))
+        #expect(!unit.contains("/opt/tracemark/"))
+        #expect(FileManager.default.fileExists(atPath: root.appendingPathComponent("etc/udev/rules.d/70-tracemark.rules").path))
+    }
+
     @Test func dataThatLacksAFieldIsRefusedWithExitStatus1() async throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

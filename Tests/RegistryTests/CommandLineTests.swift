@@ -134,6 +134,15 @@ extension CommandLineTests {
         let range = try await tracemark("receive", "--warehouse", "MAIN", "--product", "PHONE", "--serials", "A-10..B-12", db: db)
         #expect(range.status == 64)
         #expect(range.stderr.contains("range A-10..B-12"))
+        // --quantity with --serials is each serial's quantity: a unique serial is one unit, so
+        // asking for 2 is refused and nothing is posted (it used to post 1 and exit 0).
+        let two = try await tracemark("receive", "--warehouse", "MAIN", "--product", "PHONE", "--serials", "SN-0200", "--quantity", "2", db: db)
+        #expect(two.status == 1)
+        #expect(two.stderr.contains("serial SN-0200 of PHONE: a unique serial is one unit, not 2"), "\(two.stderr)")
+        #expect(try await tracemark("history", "PHONE", "SN-0200", db: db).status != 0)
+        let issueTwo = try await tracemark("issue", "--warehouse", "MAIN", "--product", "PHONE", "--serials", "SN-0010", "--quantity", "4", db: db)
+        #expect(issueTwo.status == 1, "\(issueTwo.stdout)")
+        #expect(try await tracemark("stock", "--product", "PHONE", db: db).stdout.contains("SN-0010"))
     }
 
     @Test func resolveSaysWhatAScanIsAndReadsScansFromStandardInput() async throws {

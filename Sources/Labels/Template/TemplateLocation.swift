@@ -1,10 +1,20 @@
 public import Foundation
 
-/// Where templates are found by name: `./Templates`, or the folder `TRACEMARK_TEMPLATES` names.
+/// Where templates are found by name: the folder `TRACEMARK_TEMPLATES` names; else `./Templates`
+/// when there is one (the repository); else, for an installed command (`make install`),
+/// `PREFIX/share/tracemark/Templates` beside its `PREFIX/bin`.
 public enum TemplateLocation {
     /// The templates folder of this process.
     public static var folder: URL {
-        URL(fileURLWithPath: ProcessInfo.processInfo.environment["TRACEMARK_TEMPLATES"] ?? "Templates", isDirectory: true)
+        if let named = ProcessInfo.processInfo.environment["TRACEMARK_TEMPLATES"] { return URL(fileURLWithPath: named, isDirectory: true) }
+        let local = URL(fileURLWithPath: "Templates", isDirectory: true)
+        if FileManager.default.fileExists(atPath: local.path) { return local }
+        if let installed = Bundle.main.executableURL?.resolvingSymlinksInPath().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("share/tracemark/Templates", isDirectory: true),
+           FileManager.default.fileExists(atPath: installed.path) {
+            return installed
+        }
+        return local
     }
 
     /// A path as given when the file exists, else NAME, NAME.yaml or NAME.yml in `folder`; the
