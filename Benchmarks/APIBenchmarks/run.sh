@@ -3,7 +3,8 @@
 # (Debian) from the same machine, in one run:
 #   1. GET /api/v1/resolve for serials among 1,000,000 (the resolve benchmark's registry), 16 connections;
 #   2. beside it, GET /api/v1/healthz: a route that returns a constant through the same server;
-#   3. POST /api/v1/stations/lookup-1/scans on a look-up station, 20 connections (goal: p99 under 10 ms).
+#   3. POST /api/v1/stations/lookup-1/scans on a look-up station, 20 connections (goal: p99 under 10 ms);
+#   4. SSE fan-out: 100 clients on GET /api/v1/events while scans flow; delivery p99 (sse_fanout.py).
 # Usage: Benchmarks/APIBenchmarks/run.sh TRACEMARK REGISTRY_BENCHMARKS [SECONDS]
 set -euo pipefail
 tracemark=${1:?usage: run.sh TRACEMARK REGISTRY_BENCHMARKS [SECONDS]}
@@ -81,3 +82,5 @@ echo "== GET /api/v1/healthz (a constant, same server), 16 connections, ${second
 wrk -t2 -c16 -d"${seconds}s" -s "$work/constant.lua" "http://127.0.0.1:$port/api/v1/healthz" | grep RESULT
 echo "== POST /api/v1/stations/lookup-1/scans (look-up, each scan logged), 20 connections, ${seconds} s =="
 wrk -t2 -c20 -d"${seconds}s" -s "$work/scan.lua" "http://127.0.0.1:$port" | grep RESULT
+echo "== GET /api/v1/events: 100 clients follow lookup-1 while 400 scans are posted at 20/s =="
+python3 "$here/sse_fanout.py" "$port" "$token" "$work/codes.txt" 100 400 20 | grep RESULT

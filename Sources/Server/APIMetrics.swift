@@ -1,5 +1,5 @@
 import Foundation
-import Printing
+import Metrics
 import Prometheus
 import SQLKit
 import Store
@@ -10,8 +10,26 @@ import Store
 /// kept in a collector registry. What the logs already hold is read from them at each scrape, so
 /// it is the same in every process of the service and survives restarts: scans by station and
 /// verdict, print jobs by state, each printer's queue and its state.
-final class APIMetrics: Sendable {
+///
+/// What the stations and printer workers measure through swift-metrics (resolve and
+/// scan-to-label latency, ``StationMetrics``) lands in the same registry once ``bootstrap()``
+/// has made it the process's metrics system.
+public final class APIMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
+
+    public init() {}
+
+    /// Makes this registry the process's swift-metrics backend, with this API's buckets for
+    /// every timer. Once per process (swift-metrics allows one bootstrap): `tracemark serve` does it.
+    public func bootstrap() {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = Self.fineBuckets
+        MetricsSystem.bootstrap(factory)
+    }
+
+    /// Resolve and scan-to-label times: from 50 µs (a serial looked up on SQLite) to 10 s (a
+    /// printer that takes its time).
+    static let fineBuckets: [Duration] = [.microseconds(50), .microseconds(100), .microseconds(250), .microseconds(500)] + buckets
     static let buckets: [Duration] = [.milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
                                       .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
                                       .seconds(2), .seconds(5), .seconds(10)]
@@ -28,7 +46,7 @@ final class APIMetrics: Sendable {
     }
 
     /// The text a scrape gets.
-    func scrape(store: any SQLStore, spool: Spool) async throws -> String {
+    func scrape(store: any SQLStore) async throws -> String {
         var text = registry.emitToString()
         let scans = try await store.read { db in
             try await db.raw("SELECT station, verdict, COUNT(*) AS n FROM station_scans GROUP BY station, verdict ORDER BY station, verdict")
@@ -49,15 +67,22 @@ final class APIMetrics: Sendable {
         for (printer, state, count) in jobs {
             text += "tracemark_print_jobs{printer=\"\(Self.escape(printer))\",state=\"\(Self.escape(state))\"} \(count)\n"
         }
-        let printers = try await spool.printers()
-        text += "# HELP tracemark_spool_queue_depth Jobs not yet done, failed or cancelled, per printer.\n"
+        // The queue depth from the same counts: jobs not yet done, held or cancelled.
+        let printers = try await store.read { db in
+            try await db.raw("SELECT name, state FROM printers ORDER BY name")
+                .all().map { (try $0.decode(column: "name", as: String.self), try $0.decode(column: "state", as: String.self)) }
+        }
+        let unfinished: Set<String> = ["queued", "sending", "printing", "failed"]
+        var depth: [String: Int] = [:]
+        for (printer, state, count) in jobs where unfinished.contains(state) { depth[printer, default: 0] += count }
+        text += "# HELP tracemark_spool_queue_depth Jobs not yet done, held or cancelled, per printer.\n"
         text += "# TYPE tracemark_spool_queue_depth gauge\n"
-        for printer in printers {
-            text += "tracemark_spool_queue_depth{printer=\"\(Self.escape(printer.config.name))\"} \(printer.queued)\n"
+        for (printer, _) in printers {
+            text += "tracemark_spool_queue_depth{printer=\"\(Self.escape(printer))\"} \(depth[printer] ?? 0)\n"
         }
         text += "# HELP tracemark_printer_state The state each printer was last seen in (1).\n# TYPE tracemark_printer_state gauge\n"
-        for printer in printers {
-            text += "tracemark_printer_state{printer=\"\(Self.escape(printer.config.name))\",state=\"\(Self.escape(printer.state))\"} 1\n"
+        for (printer, state) in printers {
+            text += "tracemark_printer_state{printer=\"\(Self.escape(printer))\",state=\"\(Self.escape(state))\"} 1\n"
         }
         return text
     }

@@ -40,10 +40,9 @@ public enum APIRoutes {
             return try .json(session)
         },
         APIRoute(.delete, "/api/v1/sessions/current", "signOut", role: .operator) { call in
-            guard let caller = call.caller, try await OperatorSessions(store: call.environment.registry.store).session(of: caller) != nil else {
+            guard let caller = call.caller, try await OperatorSessions(store: call.environment.registry.store).end(caller) else {
                 throw APIProblem(404, "not-found", "this token is an API token, not an operator's session: revoke it with tracemark token revoke")
             }
-            try await OperatorSessions(store: call.environment.registry.store).end(caller)
             return try .json(["signedOut": true])
         },
         APIRoute(.get, "/api/v1/scans", "listScans", role: .viewer, listScans),
@@ -75,7 +74,7 @@ public enum APIRoutes {
         },
         APIRoute(.get, "/api/v1/events", "events", role: .viewer, events),
         APIRoute(.get, "/api/v1/metrics", "metrics", role: .viewer) { call in
-            .text(try await call.environment.metrics.scrape(store: call.environment.registry.store, spool: call.environment.spool),
+            .text(try await call.environment.metrics.scrape(store: call.environment.registry.store),
                   contentType: "text/plain; version=0.0.4; charset=utf-8")
         },
         APIRoute(.get, "/api/v1/tokens", "listTokens", role: .admin) { call in try .json(try await call.environment.tokens.list()) },
@@ -109,8 +108,10 @@ public enum APIRoutes {
         case let other?: throw APIProblem.badRequest("lenient must be true or false, not \(other)")
         }
         let parser = GS1Parser(lenient ? .lenient : .strict)
+        let start = ContinuousClock.now
         let resolution = try await call.environment.registry.resolve(code, parser: parser,
             options: ResolveOptions(expiryWarningDays: days, warehouse: call.filter("warehouse")))
+        StationMetrics.resolved(source: "api", in: ContinuousClock.now - start)
         return try .json(resolution)
     }
 
@@ -434,15 +435,26 @@ public enum APIRoutes {
         }
         var response = APIResponse(status: 200, contentType: "text/event-stream", body: Data(),
                                    headers: ["Cache-Control": "no-store", "X-Accel-Buffering": "no"])
+        let hub = call.environment.eventHub
         response.stream = { writer in
             defer { clients.leave() }
+            hub.listen()
+            defer { hub.leave() }
             let clock = ContinuousClock()
             var cursor = start
             var lastWrite = clock.now
             // The retry hint, and the stream's first bytes: the client knows it is connected.
             try await writer.write(ByteBuffer(string: "retry: 2000\n: connected at \(start.text)\n\n"))
             while !Task.isCancelled, !Task.isShuttingDownGracefully {
-                let (events, next) = try await feed.events(after: cursor, filter: filter)
+                // From the hub's memory, or, for a client further back than it holds, from the logs.
+                let events: [EventFeed.Event], next: EventFeed.Cursor, generation: Int?
+                if let served = hub.events(after: cursor, filter: filter) {
+                    (events, next, generation) = (served.events, served.next, served.generation)
+                } else {
+                    (events, next) = try await feed.events(after: cursor, filter: filter)
+                    generation = nil
+                }
+                let moved = next != cursor
                 cursor = next
                 if !events.isEmpty {
                     var text = ""
@@ -457,7 +469,12 @@ public enum APIRoutes {
                     try await writer.write(ByteBuffer(string: ": heartbeat\n\n"))
                     lastWrite = clock.now
                 }
-                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: limits.eventPoll) }
+                if let generation {
+                    // Served from memory: wake when the hub has read more.
+                    await cancelWhenGracefulShutdown { await hub.wait(after: generation, longest: limits.heartbeat) }
+                } else if !moved || events.count < EventFeed.pageSize {
+                    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: limits.eventPoll) }
+                }
             }
             try await writer.finish(nil)
         }

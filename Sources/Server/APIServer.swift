@@ -20,11 +20,13 @@ public struct APIEnvironment: Sendable {
     public var tokens: APITokens
     public var limits: APILimits
     let feedClients: FeedClients
-    let metrics = APIMetrics()
+    let eventHub: EventHub
+    let metrics: APIMetrics
     let logins = LoginThrottle()
 
     public init(registry: Registry, spool: Spool, stations: [Station], templates: URL, tokens: APITokens,
-                limits: APILimits = APILimits()) {
+                limits: APILimits = APILimits(), metrics: APIMetrics = APIMetrics()) {
+        self.metrics = metrics
         self.registry = registry
         self.spool = spool
         self.stations = Dictionary(stations.map { ($0.configuration.name, $0) }) { first, _ in first }
@@ -32,6 +34,7 @@ public struct APIEnvironment: Sendable {
         self.tokens = tokens
         self.limits = limits
         self.feedClients = FeedClients(maximum: limits.eventClients)
+        self.eventHub = EventHub(feed: EventFeed(store: registry.store), interval: limits.eventPoll)
     }
 }
 

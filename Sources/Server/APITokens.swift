@@ -32,6 +32,8 @@ public struct APIToken: Sendable, Codable, Hashable {
     /// the session is bound to.
     public var user: String?
     public var station: String?
+    /// An operator's session: its id in `api_sessions`.
+    public var session: Int64?
 }
 
 /// The API's tokens: created with a role and shown once, stored as their SHA-256, listed and

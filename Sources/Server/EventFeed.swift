@@ -19,6 +19,8 @@ struct EventFeed: Sendable {
     let store: any SQLStore
     /// How long a gap in ids may be waited for before the feed goes past it.
     static let gapWait: TimeInterval = 2
+    /// Most events of each log read at once.
+    static let pageSize = 200
 
     struct Cursor: Sendable, Equatable {
         var scan: Int64
@@ -41,7 +43,21 @@ struct EventFeed: Sendable {
     struct Event: Sendable {
         var kind: String
         var data: Data
+        /// Everything of both logs up to this event: its `id:` in the stream.
         var cursor: Cursor
+        /// The event's own id in its log (`station_scans.id` or `print_job_events.id`).
+        var id: Int64 = 0
+        /// What a filter looks at: the station of a scan, the printer of a job.
+        var station: String?
+        var printer: String?
+
+        /// Whether `filter` lets the event through.
+        func passes(_ filter: Filter) -> Bool {
+            switch kind {
+            case "scan": filter.station.map { $0 == station } ?? (filter.printer == nil)
+            default: filter.printer.map { $0 == printer } ?? (filter.station == nil)
+            }
+        }
     }
 
     struct Filter: Sendable {
@@ -60,7 +76,7 @@ struct EventFeed: Sendable {
 
     /// The events after `cursor`, oldest first, at most `limit` of each kind, and the cursor to
     /// ask from next.
-    func events(after cursor: Cursor, filter: Filter, limit: Int = 200) async throws -> (events: [Event], next: Cursor) {
+    func events(after cursor: Cursor, filter: Filter, limit: Int = Self.pageSize) async throws -> (events: [Event], next: Cursor) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let oldEnough = Timestamp.string(Date().addingTimeInterval(-Self.gapWait))
@@ -75,12 +91,12 @@ struct EventFeed: Sendable {
                 // Not past a gap that may still fill, unless it is old.
                 if scan.id != next.scan + 1, scan.at > oldEnough { break }
                 next.scan = scan.id
-                if let wanted = filter.station, wanted != scan.station { continue }
-                if filter.printer != nil, filter.station == nil { continue }
+                let event = Event(kind: "scan", data: Data(), cursor: next, id: scan.id, station: scan.station)
+                guard event.passes(filter) else { continue }
                 let data = ScanEventData(scan: scan.id, station: scan.station, device: scan.device, user: scan.user, at: scan.at,
                                          verdict: scan.verdict, reasons: scan.reasons, action: scan.action, document: scan.document,
                                          jobs: scan.jobs, next: scan.next)
-                events.append((scan.at, Event(kind: "scan", data: try encoder.encode(data), cursor: next)))
+                events.append((scan.at, Event(kind: "scan", data: try encoder.encode(data), cursor: next, id: scan.id, station: scan.station)))
             }
             let jobs = try await db.raw("""
                 SELECT e.id, e.job_id, e.at, e.state, e.message, j.printer FROM print_job_events e JOIN print_jobs j ON j.id = e.job_id
@@ -92,20 +108,18 @@ struct EventFeed: Sendable {
                 if id != next.job + 1, at > oldEnough { break }
                 next.job = id
                 let printer = try row.decode(column: "printer", as: String.self)
-                if let wanted = filter.printer, wanted != printer { continue }
-                if filter.station != nil, filter.printer == nil { continue }
+                guard Event(kind: "job", data: Data(), cursor: next, id: id, printer: printer).passes(filter) else { continue }
                 let data = JobEventData(job: try row.decode(column: "job_id", as: Int64.self), printer: printer, at: at,
                                         state: try row.decode(column: "state", as: String.self),
                                         message: try row.decode(column: "message", as: String.self))
-                events.append((at, Event(kind: "job", data: try encoder.encode(data), cursor: next)))
+                events.append((at, Event(kind: "job", data: try encoder.encode(data), cursor: next, id: id, printer: printer)))
             }
             // One stream in time order; each event's id covers everything up to it of both logs.
             events.sort { $0.at < $1.at }
             var running = cursor
             let ordered = events.map { item -> Event in
                 var event = item.event
-                running.scan = max(running.scan, item.event.kind == "scan" ? item.event.cursor.scan : running.scan)
-                running.job = max(running.job, item.event.kind == "job" ? item.event.cursor.job : running.job)
+                if item.event.kind == "scan" { running.scan = max(running.scan, item.event.id) } else { running.job = max(running.job, item.event.id) }
                 event.cursor = running
                 return event
             }
@@ -136,7 +150,119 @@ struct EventFeed: Sendable {
     }
 }
 
-/// At most `maximum` event-feed clients at once; each holds a connection and polls the database.
+/// One reader of the event logs for every client of the feed: it looks at the database once per
+/// interval while anyone listens, and keeps the latest events in memory. A client whose resume
+/// point is within what the hub holds is served from memory, filtered for it; one further back
+/// (a `Last-Event-ID` from long ago) reads the logs itself until it has caught up. A hundred
+/// clients cost the database what one does.
+final class EventHub: Sendable {
+    let feed: EventFeed
+    let interval: Duration
+    /// Events kept in memory for clients that fall behind.
+    static let capacity = 4096
+
+    private struct State {
+        /// Events after `base`, in stream order.
+        var events: [EventFeed.Event] = []
+        /// Everything up to `base` has left memory (or came before the hub started).
+        var base: EventFeed.Cursor?
+        /// Where the hub has read to.
+        var position: EventFeed.Cursor?
+        /// Bumped after each read that moved `position`.
+        var generation = 0
+        var listeners = 0
+        var reading = false
+    }
+    private let state = Mutex(State())
+
+    init(feed: EventFeed, interval: Duration) {
+        self.feed = feed
+        self.interval = interval
+    }
+
+    /// A client starts listening; the hub reads while anyone does.
+    func listen() {
+        let start = state.withLock { state -> Bool in
+            state.listeners += 1
+            guard !state.reading else { return false }
+            state.reading = true
+            return true
+        }
+        if start { Task { await read() } }
+    }
+
+    func leave() { state.withLock { $0.listeners -= 1 } }
+
+    /// The events after `cursor` that pass `filter`, and the cursor to ask from next; nil when
+    /// `cursor` is outside what the hub holds (the client reads the logs itself).
+    func events(after cursor: EventFeed.Cursor, filter: EventFeed.Filter) -> (events: [EventFeed.Event], next: EventFeed.Cursor, generation: Int)? {
+        state.withLock { state in
+            guard let base = state.base, let position = state.position,
+                  cursor.scan >= base.scan, cursor.job >= base.job else { return nil }
+            var running = cursor
+            var out: [EventFeed.Event] = []
+            for event in state.events where event.kind == "scan" ? event.id > cursor.scan : event.id > cursor.job {
+                running.scan = max(running.scan, event.cursor.scan)
+                running.job = max(running.job, event.cursor.job)
+                guard event.passes(filter) else { continue }
+                var shown = event
+                shown.cursor = running
+                out.append(shown)
+            }
+            let next = EventFeed.Cursor(scan: max(cursor.scan, position.scan), job: max(cursor.job, position.job))
+            return (out, next, state.generation)
+        }
+    }
+
+    /// Returns once the hub has read past `generation`, or after `longest`.
+    func wait(after generation: Int, longest: Duration) async {
+        let clock = ContinuousClock()
+        let end = clock.now + longest
+        while clock.now < end, state.withLock({ $0.generation }) == generation, !Task.isCancelled {
+            try? await Task.sleep(for: min(.milliseconds(20), end - clock.now))
+        }
+    }
+
+    private func read() async {
+        while true {
+            let from = state.withLock { state -> EventFeed.Cursor?? in
+                guard state.listeners > 0 else {
+                    state = State()
+                    return .none
+                }
+                return .some(state.position)
+            }
+            guard case .some(let position) = from else { return }
+            var full = false
+            do {
+                let start: EventFeed.Cursor
+                if let position { start = position } else { start = try await feed.now() }
+                let (events, next) = try await feed.events(after: start, filter: EventFeed.Filter())
+                full = events.filter { $0.kind == "scan" }.count >= EventFeed.pageSize
+                    || events.filter { $0.kind == "job" }.count >= EventFeed.pageSize
+                state.withLock { state in
+                    if state.base == nil { state.base = start }
+                    state.events += events
+                    if state.events.count > Self.capacity {
+                        for dropped in state.events.prefix(state.events.count - Self.capacity) {
+                            if dropped.kind == "scan" { state.base!.scan = max(state.base!.scan, dropped.id) } else { state.base!.job = max(state.base!.job, dropped.id) }
+                        }
+                        state.events.removeFirst(state.events.count - Self.capacity)
+                    }
+                    if next != state.position {
+                        state.position = next
+                        state.generation += 1
+                    }
+                }
+            } catch {
+                // The database did not answer: clients keep their place and are served when it does.
+            }
+            if !full { try? await Task.sleep(for: interval) }
+        }
+    }
+}
+
+/// At most `maximum` event-feed clients at once; each holds a connection.
 final class FeedClients: Sendable {
     let maximum: Int
     private let count = Mutex(0)

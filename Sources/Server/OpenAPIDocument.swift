@@ -1,8 +1,28 @@
+import Foundation
+
 /// The API's contract, served at `GET /api/v1/openapi.yaml`. Written by hand beside the route
 /// table (``APIRoutes/all``); `make test` holds the two to each other: every operation here is
 /// routed, with the role named in `x-tracemark-role`, and every route is here.
+///
+/// Under an operation's `responses`, the line `problems: [400, 401, 404]` stands for one
+/// `"400": {$ref: "#/components/responses/Problem"}` line per status: it is expanded before the
+/// document is served, so the served document is plain OpenAPI.
 enum OpenAPIDocument {
-    static let yaml = #"""
+    static let yaml = expand(source)
+
+    /// `source` with every `problems: [...]` line expanded.
+    static func expand(_ source: String) -> String {
+        source.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            let text = line.drop { $0 == " " }
+            guard text.hasPrefix("problems: ["), text.hasSuffix("]") else { return String(line) }
+            let indent = String(repeating: " ", count: line.count - text.count)
+            return text.dropFirst("problems: [".count).dropLast().split(separator: ",")
+                .map { "\(indent)\"\($0.trimmingCharacters(in: .whitespaces))\": {$ref: \"#/components/responses/Problem\"}" }
+                .joined(separator: "\n")
+        }.joined(separator: "\n")
+    }
+
+    private static let source = #"""
 openapi: 3.1.0
 info:
   title: Tracemark
@@ -57,7 +77,7 @@ paths:
           content:
             application/json:
               schema: {type: object, required: [status, database], properties: {status: {type: string}, database: {type: string}}}
-        "503": {$ref: "#/components/responses/Problem"}
+        problems: [503]
   /api/v1/openapi.yaml:
     get:
       operationId: openapi
@@ -88,10 +108,7 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/Resolution"}
-        "400": {$ref: "#/components/responses/Problem"}
-        "401": {$ref: "#/components/responses/Problem"}
-        "403": {$ref: "#/components/responses/Problem"}
-        "422": {$ref: "#/components/responses/Problem"}
+        problems: [400, 401, 403, 422]
   /api/v1/stations:
     get:
       operationId: listStations
@@ -104,7 +121,7 @@ paths:
           content:
             application/json:
               schema: {type: array, items: {$ref: "#/components/schemas/StationState"}}
-        "401": {$ref: "#/components/responses/Problem"}
+        problems: [401]
   /api/v1/stations/{id}:
     get:
       operationId: getStation
@@ -118,8 +135,7 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/StationState"}
-        "401": {$ref: "#/components/responses/Problem"}
-        "404": {$ref: "#/components/responses/Problem"}
+        problems: [401, 404]
   /api/v1/stations/{id}/scans:
     post:
       operationId: postScan
@@ -146,13 +162,7 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/ScanOutcome"}
-        "400": {$ref: "#/components/responses/Problem"}
-        "401": {$ref: "#/components/responses/Problem"}
-        "403": {$ref: "#/components/responses/Problem"}
-        "404": {$ref: "#/components/responses/Problem"}
-        "409": {$ref: "#/components/responses/Problem"}
-        "413": {$ref: "#/components/responses/Problem"}
-        "422": {$ref: "#/components/responses/Problem"}
+        problems: [400, 401, 403, 404, 409, 413, 422]
   /api/v1/stations/{id}/scans/{scan}/confirm:
     post:
       operationId: confirmScan
@@ -174,12 +184,7 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/ScanOutcome"}
-        "400": {$ref: "#/components/responses/Problem"}
-        "401": {$ref: "#/components/responses/Problem"}
-        "403": {$ref: "#/components/responses/Problem"}
-        "404": {$ref: "#/components/responses/Problem"}
-        "409": {$ref: "#/components/responses/Problem"}
-        "422": {$ref: "#/components/responses/Problem"}
+        problems: [400, 401, 403, 404, 409, 422]
   /api/v1/stations/{id}/task:
     post:
       operationId: openTask
@@ -211,12 +216,7 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/ScanOutcome"}
-        "400": {$ref: "#/components/responses/Problem"}
-        "401": {$ref: "#/components/responses/Problem"}
-        "403": {$ref: "#/components/responses/Problem"}
-        "404": {$ref: "#/components/responses/Problem"}
-        "409": {$ref: "#/components/responses/Problem"}
-        "422": {$ref: "#/components/responses/Problem"}
+        problems: [400, 401, 403, 404, 409, 422]
   /api/v1/products:
     get:
       operationId: listProducts
@@ -235,9 +235,7 @@ paths:
                 properties:
                   items: {type: array, items: {$ref: "#/components/schemas/Product"}}
                   nextCursor: {type: [string, "null"]}
-        "400": {$ref: "#/components/responses/Problem"}
-        "401": {$ref: "#/components/responses/Problem"}
-        "403": {$ref: "#/components/responses/Problem"}
+        problems: [400, 401, 403]
     post:
       operationId: createProduct
       tags: [registry]
@@ -255,13 +253,10 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/Product"}
-        "400": {$ref: "#/components/responses/Problem"}
-        "401": {$ref: "#/components/responses/Problem"}
-        "403": {$ref: "#/components/responses/Problem"}
-        "404": {$ref: "#/components/responses/Problem"}
-        "409": {$ref: "#/components/responses/Problem"}
-        "413": {$ref: "#/components/responses/Problem"}
-        "422": {$ref: "#/components/responses/Problem"}
+          links:
+            GetProduct: {operationId: getProduct, parameters: {article: "$response.body#/article"}}
+            ChangeProduct: {operationId: updateProduct, parameters: {article: "$response.body#/article"}}
+        problems: [400, 401, 403, 404, 409, 413, 422]
   /api/v1/products/{article}:
     get:
       operationId: getProduct
@@ -276,10 +271,7 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/Product"}
-        "400": {$ref: "#/components/responses/Problem"}
-        "401": {$ref: "#/components/responses/Problem"}
-        "403": {$ref: "#/components/responses/Problem"}
-        "404": {$ref: "#/components/responses/Problem"}
+        problems: [400, 401, 403, 404]
     put:
       operationId: updateProduct
       tags: [registry]
@@ -298,15 +290,7 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/Product"}
-        "400": {$ref: "#/components/responses/Problem"}
-        "401": {$ref: "#/components/responses/Problem"}
-        "403": {$ref: "#/components/responses/Problem"}
-        "404": {$ref: "#/components/responses/Problem"}
-        "409": {$ref: "#/components/responses/Problem"}
-        "412": {$ref: "#/components/responses/Problem"}
-        "413": {$ref: "#/components/responses/Problem"}
-        "422": {$ref: "#/components/responses/Problem"}
-        "428": {$ref: "#/components/responses/Problem"}
+        problems: [400, 401, 403, 404, 409, 412, 413, 422, 428]
   /api/v1/products/{article}/lots/{number}:
     get:
       operationId: getLot
@@ -321,10 +305,7 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/LotSerial"}
-        "400": {$ref: "#/components/responses/Problem"}
-        "401": {$ref: "#/components/responses/Problem"}
-        "403": {$ref: "#/components/responses/Problem"}
-        "404": {$ref: "#/components/responses/Problem"}
+        problems: [400, 401, 403, 404]
   /api/v1/products/{article}/lots/{number}/history:
     get:
       operationId: lotHistory
@@ -338,10 +319,7 @@ paths:
           content:
             application/json:
               schema: {type: object, required: [lotSerial, entries, madeFrom, usedIn, stock]}
-        "400": {$ref: "#/components/responses/Problem"}
-        "401": {$ref: "#/components/responses/Problem"}
-        "403": {$ref: "#/components/responses/Problem"}
-        "404": {$ref: "#/components/responses/Problem"}
+        problems: [400, 401, 403, 404]
   /api/v1/products/{article}/lots/{number}/status:
     post:
       operationId: changeLotStatus
@@ -366,15 +344,7 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/LotSerial"}
-        "400": {$ref: "#/components/responses/Problem"}
-        "401": {$ref: "#/components/responses/Problem"}
-        "403": {$ref: "#/components/responses/Problem"}
-        "404": {$ref: "#/components/responses/Problem"}
-        "409": {$ref: "#/components/responses/Problem"}
-        "412": {$ref: "#/components/responses/Problem"}
-        "413": {$ref: "#/components/responses/Problem"}
-        "422": {$ref: "#/components/responses/Problem"}
-        "428": {$ref: "#/components/responses/Problem"}
+        problems: [400, 401, 403, 404, 409, 412, 413, 422, 428]
   /api/v1/classes:
     get:
       operationId: listClasses
@@ -393,9 +363,7 @@ paths:
                 properties:
                   items: {type: array, items: {$ref: "#/components/schemas/LotSerialClass"}}
                   nextCursor: {type: [string, "null"]}
-        "400": {$ref: "#/components/responses/Problem"}
-        "401": {$ref: "#/components/responses/Problem"}
-        "403": {$ref: "#/components/responses/Problem"}
+        problems: [400, 401, 403]
     post:
       operationId: createClass
       tags: [registry]
@@ -413,13 +381,7 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/LotSerialClass"}
-        "400": {$ref: "#/components/responses/Problem"}
-        "401": {$ref: "#/components/responses/Problem"}
-        "403": {$ref: "#/components/responses/Problem"}
-        "404": {$ref: "#/components/responses/Problem"}
-        "409": {$ref: "#/components/responses/Problem"}
-        "413": {$ref: "#/components/responses/Problem"}
-        "422": {$ref: "#/components/responses/Problem"}
+        problems: [400, 401, 403, 404, 409, 413, 422]
   /api/v1/series:
     get:
       operationId: listSeries
@@ -438,9 +400,7 @@ paths:
                 properties:
                   items: {type: array, items: {$ref: "#/components/schemas/NumberSeries"}}
                   nextCursor: {type: [string, "null"]}
-        "400": {$ref: "#/components/responses/Problem"}
-        "401": {$ref: "#/components/responses/Problem"}
-        "403": {$ref: "#/components/responses/Problem"}
+        problems: [400, 401, 403]
   /api/v1/warehouses:
     get:
       operationId: listWarehouses
@@ -459,9 +419,7 @@ paths:
                 properties:
                   items: {type: array, items: {$ref: "#/components/schemas/Warehouse"}}
                   nextCursor: {type: [string, "null"]}
-        "400": {$ref: "#/components/responses/Problem"}
-        "401": {$ref: "#/components/responses/Problem"}
-        "403": {$ref: "#/components/responses/Problem"}
+        problems: [400, 401, 403]
     post:
       operationId: createWarehouse
       tags: [registry]
@@ -479,13 +437,7 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/Warehouse"}
-        "400": {$ref: "#/components/responses/Problem"}
-        "401": {$ref: "#/components/responses/Problem"}
-        "403": {$ref: "#/components/responses/Problem"}
-        "404": {$ref: "#/components/responses/Problem"}
-        "409": {$ref: "#/components/responses/Problem"}
-        "413": {$ref: "#/components/responses/Problem"}
-        "422": {$ref: "#/components/responses/Problem"}
+        problems: [400, 401, 403, 404, 409, 413, 422]
   /api/v1/partners:
     get:
       operationId: listPartners
@@ -504,9 +456,7 @@ paths:
                 properties:
                   items: {type: array, items: {$ref: "#/components/schemas/Partner"}}
                   nextCursor: {type: [string, "null"]}
-        "400": {$ref: "#/components/responses/Problem"}
-        "401": {$ref: "#/components/responses/Problem"}
-        "403": {$ref: "#/components/responses/Problem"}
+        problems: [400, 401, 403]
     post:
       operationId: createPartner
       tags: [registry]
@@ -524,13 +474,7 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/Partner"}
-        "400": {$ref: "#/components/responses/Problem"}
-        "401": {$ref: "#/components/responses/Problem"}
-        "403": {$ref: "#/components/responses/Problem"}
-        "404": {$ref: "#/components/responses/Problem"}
-        "409": {$ref: "#/components/responses/Problem"}
-        "413": {$ref: "#/components/responses/Problem"}
-        "422": {$ref: "#/components/responses/Problem"}
+        problems: [400, 401, 403, 404, 409, 413, 422]
   /api/v1/lots:
     get:
       operationId: findLots
@@ -549,10 +493,7 @@ paths:
                 properties:
                   items: {type: array, items: {$ref: "#/components/schemas/LotSerial"}}
                   nextCursor: {type: [string, "null"]}
-        "400": {$ref: "#/components/responses/Problem"}
-        "401": {$ref: "#/components/responses/Problem"}
-        "403": {$ref: "#/components/responses/Problem"}
-        "422": {$ref: "#/components/responses/Problem"}
+        problems: [400, 401, 403, 422]
   /api/v1/stock:
     get:
       operationId: listStock
@@ -573,9 +514,7 @@ paths:
                   nextCursor: {type: [string, "null"]}
             text/csv:
               schema: {type: string}
-        "400": {$ref: "#/components/responses/Problem"}
-        "401": {$ref: "#/components/responses/Problem"}
-        "403": {$ref: "#/components/responses/Problem"}
+        problems: [400, 401, 403]
   /api/v1/documents/{kind}:
     post:
       operationId: postDocument
@@ -597,13 +536,7 @@ paths:
           content:
             application/json:
               schema: {type: object, required: [kind, number, date, movements]}
-        "400": {$ref: "#/components/responses/Problem"}
-        "401": {$ref: "#/components/responses/Problem"}
-        "403": {$ref: "#/components/responses/Problem"}
-        "404": {$ref: "#/components/responses/Problem"}
-        "409": {$ref: "#/components/responses/Problem"}
-        "413": {$ref: "#/components/responses/Problem"}
-        "422": {$ref: "#/components/responses/Problem"}
+        problems: [400, 401, 403, 404, 409, 413, 422]
   /api/v1/sessions:
     post:
       operationId: signIn
@@ -638,13 +571,7 @@ paths:
                 properties:
                   token: {type: string}
                   session: {$ref: "#/components/schemas/Session"}
-        "400": {$ref: "#/components/responses/Problem"}
-        "401": {$ref: "#/components/responses/Problem"}
-        "404": {$ref: "#/components/responses/Problem"}
-        "409": {$ref: "#/components/responses/Problem"}
-        "413": {$ref: "#/components/responses/Problem"}
-        "422": {$ref: "#/components/responses/Problem"}
-        "429": {$ref: "#/components/responses/Problem"}
+        problems: [400, 401, 404, 409, 413, 422, 429]
   /api/v1/sessions/current:
     get:
       operationId: getSession
@@ -657,9 +584,7 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/Session"}
-        "401": {$ref: "#/components/responses/Problem"}
-        "403": {$ref: "#/components/responses/Problem"}
-        "404": {$ref: "#/components/responses/Problem"}
+        problems: [401, 403, 404]
     delete:
       operationId: signOut
       tags: [sessions]
@@ -671,9 +596,7 @@ paths:
           content:
             application/json:
               schema: {type: object, required: [signedOut], properties: {signedOut: {type: boolean}}}
-        "401": {$ref: "#/components/responses/Problem"}
-        "403": {$ref: "#/components/responses/Problem"}
-        "404": {$ref: "#/components/responses/Problem"}
+        problems: [401, 403, 404]
   /api/v1/stations/{id}/runs/{run}:
     get:
       operationId: getRun
@@ -689,9 +612,7 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/RunReport"}
-        "400": {$ref: "#/components/responses/Problem"}
-        "401": {$ref: "#/components/responses/Problem"}
-        "404": {$ref: "#/components/responses/Problem"}
+        problems: [400, 401, 404]
   /api/v1/stations/{id}/task/complete:
     post:
       operationId: completeTask
@@ -705,11 +626,7 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/ScanOutcome"}
-        "400": {$ref: "#/components/responses/Problem"}
-        "401": {$ref: "#/components/responses/Problem"}
-        "403": {$ref: "#/components/responses/Problem"}
-        "404": {$ref: "#/components/responses/Problem"}
-        "409": {$ref: "#/components/responses/Problem"}
+        problems: [400, 401, 403, 404, 409]
   /api/v1/stations/{id}/task/cancel:
     post:
       operationId: cancelTask
@@ -723,11 +640,7 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/ScanOutcome"}
-        "400": {$ref: "#/components/responses/Problem"}
-        "401": {$ref: "#/components/responses/Problem"}
-        "403": {$ref: "#/components/responses/Problem"}
-        "404": {$ref: "#/components/responses/Problem"}
-        "409": {$ref: "#/components/responses/Problem"}
+        problems: [400, 401, 403, 404, 409]
   /api/v1/scans:
     get:
       operationId: listScans
@@ -753,8 +666,7 @@ paths:
                   nextCursor: {type: [string, "null"]}
             text/csv:
               schema: {type: string}
-        "400": {$ref: "#/components/responses/Problem"}
-        "401": {$ref: "#/components/responses/Problem"}
+        problems: [400, 401]
   /api/v1/printers:
     get:
       operationId: listPrinters
@@ -767,7 +679,7 @@ paths:
           content:
             application/json:
               schema: {type: array, items: {$ref: "#/components/schemas/Printer"}}
-        "401": {$ref: "#/components/responses/Problem"}
+        problems: [401]
   /api/v1/printers/{name}:
     get:
       operationId: getPrinter
@@ -782,10 +694,7 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/Printer"}
-        "400": {$ref: "#/components/responses/Problem"}
-        "401": {$ref: "#/components/responses/Problem"}
-        "403": {$ref: "#/components/responses/Problem"}
-        "404": {$ref: "#/components/responses/Problem"}
+        problems: [400, 401, 403, 404]
     put:
       operationId: putPrinter
       tags: [printing]
@@ -816,21 +725,19 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/Printer"}
+          links:
+            GetPrinter: {operationId: getPrinter, parameters: {name: "$response.body#/name"}}
+            PrinterStatus: {operationId: printerStatus, parameters: {name: "$response.body#/name"}}
         "201":
           description: The printer as added.
           headers: {ETag: {schema: {type: string}}}
           content:
             application/json:
               schema: {$ref: "#/components/schemas/Printer"}
-        "400": {$ref: "#/components/responses/Problem"}
-        "401": {$ref: "#/components/responses/Problem"}
-        "403": {$ref: "#/components/responses/Problem"}
-        "404": {$ref: "#/components/responses/Problem"}
-        "409": {$ref: "#/components/responses/Problem"}
-        "412": {$ref: "#/components/responses/Problem"}
-        "413": {$ref: "#/components/responses/Problem"}
-        "422": {$ref: "#/components/responses/Problem"}
-        "428": {$ref: "#/components/responses/Problem"}
+          links:
+            GetPrinter: {operationId: getPrinter, parameters: {name: "$response.body#/name"}}
+            PrinterStatus: {operationId: printerStatus, parameters: {name: "$response.body#/name"}}
+        problems: [400, 401, 403, 404, 409, 412, 413, 422, 428]
     delete:
       operationId: deletePrinter
       tags: [printing]
@@ -843,14 +750,7 @@ paths:
           content:
             application/json:
               schema: {type: object, required: [removed], properties: {removed: {type: string}}}
-        "400": {$ref: "#/components/responses/Problem"}
-        "401": {$ref: "#/components/responses/Problem"}
-        "403": {$ref: "#/components/responses/Problem"}
-        "404": {$ref: "#/components/responses/Problem"}
-        "409": {$ref: "#/components/responses/Problem"}
-        "412": {$ref: "#/components/responses/Problem"}
-        "422": {$ref: "#/components/responses/Problem"}
-        "428": {$ref: "#/components/responses/Problem"}
+        problems: [400, 401, 403, 404, 409, 412, 422, 428]
   /api/v1/printers/{name}/status:
     get:
       operationId: printerStatus
@@ -870,10 +770,7 @@ paths:
                   answered: {type: boolean}
                   message: {type: string}
                   conditions: {type: array, items: {type: string}}
-        "400": {$ref: "#/components/responses/Problem"}
-        "401": {$ref: "#/components/responses/Problem"}
-        "403": {$ref: "#/components/responses/Problem"}
-        "404": {$ref: "#/components/responses/Problem"}
+        problems: [400, 401, 403, 404]
   /api/v1/jobs:
     post:
       operationId: createJob
@@ -903,12 +800,12 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/Job"}
-        "400": {$ref: "#/components/responses/Problem"}
-        "401": {$ref: "#/components/responses/Problem"}
-        "403": {$ref: "#/components/responses/Problem"}
-        "404": {$ref: "#/components/responses/Problem"}
-        "409": {$ref: "#/components/responses/Problem"}
-        "422": {$ref: "#/components/responses/Problem"}
+          links:
+            GetJob: {operationId: getJob, parameters: {id: "$response.body#/id"}}
+            CancelJob: {operationId: cancelJob, parameters: {id: "$response.body#/id"}}
+            RetryJob: {operationId: retryJob, parameters: {id: "$response.body#/id"}}
+            ReprintJob: {operationId: reprintJob, parameters: {id: "$response.body#/id"}}
+        problems: [400, 401, 403, 404, 409, 422]
   /api/v1/jobs/{id}/retry:
     post:
       operationId: retryJob
@@ -922,12 +819,7 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/Job"}
-        "400": {$ref: "#/components/responses/Problem"}
-        "401": {$ref: "#/components/responses/Problem"}
-        "403": {$ref: "#/components/responses/Problem"}
-        "404": {$ref: "#/components/responses/Problem"}
-        "409": {$ref: "#/components/responses/Problem"}
-        "422": {$ref: "#/components/responses/Problem"}
+        problems: [400, 401, 403, 404, 409, 422]
   /api/v1/jobs/{id}/cancel:
     post:
       operationId: cancelJob
@@ -941,12 +833,7 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/Job"}
-        "400": {$ref: "#/components/responses/Problem"}
-        "401": {$ref: "#/components/responses/Problem"}
-        "403": {$ref: "#/components/responses/Problem"}
-        "404": {$ref: "#/components/responses/Problem"}
-        "409": {$ref: "#/components/responses/Problem"}
-        "422": {$ref: "#/components/responses/Problem"}
+        problems: [400, 401, 403, 404, 409, 422]
   /api/v1/jobs/{id}/move:
     post:
       operationId: moveJob
@@ -965,12 +852,7 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/Job"}
-        "400": {$ref: "#/components/responses/Problem"}
-        "401": {$ref: "#/components/responses/Problem"}
-        "403": {$ref: "#/components/responses/Problem"}
-        "404": {$ref: "#/components/responses/Problem"}
-        "409": {$ref: "#/components/responses/Problem"}
-        "422": {$ref: "#/components/responses/Problem"}
+        problems: [400, 401, 403, 404, 409, 422]
   /api/v1/jobs/{id}/reprint:
     post:
       operationId: reprintJob
@@ -989,12 +871,9 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/Job"}
-        "400": {$ref: "#/components/responses/Problem"}
-        "401": {$ref: "#/components/responses/Problem"}
-        "403": {$ref: "#/components/responses/Problem"}
-        "404": {$ref: "#/components/responses/Problem"}
-        "409": {$ref: "#/components/responses/Problem"}
-        "422": {$ref: "#/components/responses/Problem"}
+          links:
+            GetJob: {operationId: getJob, parameters: {id: "$response.body#/id"}}
+        problems: [400, 401, 403, 404, 409, 422]
   /api/v1/jobs/{id}:
     get:
       operationId: getJob
@@ -1008,9 +887,7 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/Job"}
-        "400": {$ref: "#/components/responses/Problem"}
-        "401": {$ref: "#/components/responses/Problem"}
-        "404": {$ref: "#/components/responses/Problem"}
+        problems: [400, 401, 404]
   /api/v1/templates/{name}/render:
     post:
       operationId: renderTemplate
@@ -1029,11 +906,7 @@ paths:
             application/vnd.zebra.zpl: {schema: {type: string}}
             application/vnd.eltron.epl: {schema: {type: string}}
             image/png: {schema: {type: string, contentMediaType: image/png}}
-        "400": {$ref: "#/components/responses/Problem"}
-        "401": {$ref: "#/components/responses/Problem"}
-        "403": {$ref: "#/components/responses/Problem"}
-        "404": {$ref: "#/components/responses/Problem"}
-        "422": {$ref: "#/components/responses/Problem"}
+        problems: [400, 401, 403, 404, 422]
   /api/v1/templates/{name}/preview:
     post:
       operationId: previewTemplate
@@ -1050,10 +923,7 @@ paths:
           description: The label as PNG.
           content:
             image/png: {schema: {type: string, contentMediaType: image/png}}
-        "400": {$ref: "#/components/responses/Problem"}
-        "401": {$ref: "#/components/responses/Problem"}
-        "404": {$ref: "#/components/responses/Problem"}
-        "422": {$ref: "#/components/responses/Problem"}
+        problems: [400, 401, 404, 422]
   /api/v1/events:
     get:
       operationId: events
@@ -1075,9 +945,7 @@ paths:
           content:
             text/event-stream:
               schema: {type: string}
-        "400": {$ref: "#/components/responses/Problem"}
-        "401": {$ref: "#/components/responses/Problem"}
-        "503": {$ref: "#/components/responses/Problem"}
+        problems: [400, 401, 503]
   /api/v1/metrics:
     get:
       operationId: metrics
@@ -1094,7 +962,7 @@ paths:
           content:
             text/plain:
               schema: {type: string}
-        "401": {$ref: "#/components/responses/Problem"}
+        problems: [401]
   /api/v1/tokens:
     get:
       operationId: listTokens
@@ -1107,8 +975,7 @@ paths:
           content:
             application/json:
               schema: {type: array, items: {$ref: "#/components/schemas/Token"}}
-        "401": {$ref: "#/components/responses/Problem"}
-        "403": {$ref: "#/components/responses/Problem"}
+        problems: [401, 403]
 components:
   securitySchemes:
     bearer: {type: http, scheme: bearer}

@@ -46,8 +46,10 @@ struct OperatorSessions: Sendable {
                 WHERE hash = \(bind: hash) AND ended_at IS NULL AND expires_at > \(bind: Timestamp.string(now))
                 """).first() else { return nil }
             let role: Role = try row.decode(column: "role", as: String.self) == "supervisor" ? .supervisor : .operator
-            var caller = APIToken(name: "session-\(try row.decode(column: "id", as: Int64.self))", role: role,
+            let id = try row.decode(column: "id", as: Int64.self)
+            var caller = APIToken(name: "session-\(id)", role: role,
                                   createdAt: try row.decode(column: "created_at", as: String.self), createdBy: "sign-in")
+            caller.session = id
             caller.user = try row.decode(column: "badge", as: String.self)
             caller.station = try row.decode(column: "station", as: String.self)
             return caller
@@ -56,7 +58,7 @@ struct OperatorSessions: Sendable {
 
     /// The caller's session as it was opened.
     func session(of caller: APIToken) async throws -> Session? {
-        guard let id = Int64(caller.name.dropFirst("session-".count)), caller.name.hasPrefix("session-") else { return nil }
+        guard let id = caller.session else { return nil }
         return try await store.read { db in
             try await db.raw("SELECT badge, name, role, station, expires_at FROM api_sessions WHERE id = \(bind: id)").first().map { row in
                 Session(badge: try row.decode(column: "badge", as: String.self), name: try row.decode(column: "name", as: String.self),
@@ -66,12 +68,13 @@ struct OperatorSessions: Sendable {
         }
     }
 
-    /// Ends the caller's session (sign-out).
-    func end(_ caller: APIToken, now: Date = Date()) async throws {
-        guard let id = Int64(caller.name.dropFirst("session-".count)), caller.name.hasPrefix("session-") else { return }
+    /// Ends the caller's session (sign-out); false when the caller is not a session.
+    func end(_ caller: APIToken, now: Date = Date()) async throws -> Bool {
+        guard let id = caller.session else { return false }
         try await store.write { db in
             try await db.raw("UPDATE api_sessions SET ended_at = \(bind: Timestamp.string(now)) WHERE id = \(bind: id) AND ended_at IS NULL").run()
         }
+        return true
     }
 }
 

@@ -18,7 +18,7 @@ extension APIRoutes {
             let body = try call.decode(PrinterBody.self)
             let config = try body.config(name: name)
             let spool = call.environment.spool
-            let existing = try await spool.printers().first { $0.config.name == name }
+            let existing = try await spool.printers(named: name).first
             if let existing { try precondition(call, current: existing.config) }
             try await spool.addPrinter(config, replace: existing != nil)
             let printer = try await configured(call)
@@ -73,7 +73,7 @@ extension APIRoutes {
 
     private static func configured(_ call: APICall) async throws -> Spool.ConfiguredPrinter {
         let name = try call.parameter("name")
-        guard let printer = try await call.environment.spool.printers().first(where: { $0.config.name == name }) else {
+        guard let printer = try await call.environment.spool.printers(named: name).first else {
             throw APIProblem(404, "not-found", "there is no printer \(name)")
         }
         return printer

@@ -252,7 +252,8 @@ extension APITests {
 
 extension APITests {
     /// /metrics as Prometheus reads it (prometheus-client's parser, not ours): requests by
-    /// operation and status, scans by station and verdict, jobs and queues per printer.
+    /// operation and status, scans by station and verdict, jobs and queues per printer, and the
+    /// resolve and scan-to-label latency histograms.
     @Test func metricsCountWhatHappened() async throws {
         let service = try await APIService.start(.sqlite)
         defer { service.serve.killIfRunning() }
@@ -261,33 +262,52 @@ extension APITests {
                                               body: try service.json(["raw": raw])).status == 200)
         }
         #expect(try await service.request("GET", "/api/v1/resolve?code=09501101530003", role: "viewer").status == 200)
-        let answer = try await service.request("GET", "/api/v1/metrics", role: "viewer")
-        #expect(answer.status == 200)
-        #expect(answer.headers["content-type"]?.hasPrefix("text/plain") == true)
-        let file = service.database.folder.appendingPathComponent("metrics.txt")
-        try answer.body.write(to: file)
-        let parsed = try await Command.run("python3", ["-c", """
-            import json, sys
-            from prometheus_client.parser import text_string_to_metric_families
-            samples = []
-            for family in text_string_to_metric_families(open(sys.argv[1]).read()):
-                for s in family.samples:
-                    samples.append({"name": s.name, "labels": s.labels, "value": s.value})
-            print(json.dumps(samples))
-            """, file.path])
-        #expect(parsed.status == 0, "\(parsed.stderr)")
-        let samples = try #require(try JSONSerialization.jsonObject(with: Data(parsed.stdout.utf8)) as? [[String: Any]])
-        func value(_ name: String, _ labels: [String: String]) -> Double? {
+        // A receipt whose label the service's own worker prints on the folder printer.
+        let expiry = relativeDate(days: 300, format: "yyMMdd")
+        #expect(try await service.request("POST", "/api/v1/stations/dock-1/scans", role: "operator",
+                                          body: try service.json(["raw": "(01)09501101530003(17)\(expiry)(10)MET-A(30)6"])).status == 200)
+        #expect(try await service.request("POST", "/api/v1/stations/dock-1/task/complete", role: "operator").status == 200)
+
+        func scrape() async throws -> [[String: Any]] {
+            let answer = try await service.request("GET", "/api/v1/metrics", role: "viewer")
+            #expect(answer.status == 200)
+            #expect(answer.headers["content-type"]?.hasPrefix("text/plain") == true)
+            let file = service.database.folder.appendingPathComponent("metrics.txt")
+            try answer.body.write(to: file)
+            let parsed = try await Command.run("python3", ["-c", """
+                import json, sys
+                from prometheus_client.parser import text_string_to_metric_families
+                samples = []
+                for family in text_string_to_metric_families(open(sys.argv[1]).read()):
+                    for s in family.samples:
+                        samples.append({"name": s.name, "labels": s.labels, "value": s.value})
+                print(json.dumps(samples))
+                """, file.path])
+            #expect(parsed.status == 0, "\(parsed.stderr)")
+            return try #require(try JSONSerialization.jsonObject(with: Data(parsed.stdout.utf8)) as? [[String: Any]])
+        }
+        func value(_ samples: [[String: Any]], _ name: String, _ labels: [String: String]) -> Double? {
             samples.first { sample in
                 sample["name"] as? String == name
                     && labels.allSatisfy { (sample["labels"] as? [String: String])?[$0.key] == $0.value }
             }?["value"] as? Double
         }
-        #expect(value("tracemark_scans_total", ["station": "lookup-1", "verdict": "block"]) == 2)
-        #expect(value("tracemark_http_request_duration_seconds_count", ["operation": "postScan", "status": "200"]) == 2)
-        #expect(value("tracemark_http_request_duration_seconds_count", ["operation": "resolve", "status": "200"]) == 1)
-        #expect(value("tracemark_spool_queue_depth", ["printer": "dock-label"]) != nil)
-        #expect(value("tracemark_print_jobs", ["state": "done"]) != nil)
+        // The label is printed by the worker after the scan's answer: scrape until it is counted.
+        var samples: [[String: Any]] = []
+        #expect(try await eventually(looks: 240, every: .milliseconds(250)) {
+            samples = try await scrape()
+            return value(samples, "tracemark_scan_to_label_duration_seconds_count", ["station": "dock-1"]) == 1
+        }, "the receipt's label was never counted as printed")
+        #expect(value(samples, "tracemark_scans_total", ["station": "lookup-1", "verdict": "block"]) == 2)
+        #expect(value(samples, "tracemark_http_request_duration_seconds_count", ["operation": "postScan", "status": "200"]) == 3)
+        #expect(value(samples, "tracemark_http_request_duration_seconds_count", ["operation": "resolve", "status": "200"]) == 1)
+        #expect(value(samples, "tracemark_resolve_duration_seconds_count", ["source": "api"]) == 1)
+        #expect(value(samples, "tracemark_resolve_duration_seconds_count", ["source": "lookup-1"]) == 2)
+        // Everything lands in some bucket: the +Inf bucket holds the count.
+        #expect(value(samples, "tracemark_resolve_duration_seconds_bucket", ["source": "lookup-1", "le": "+Inf"]) == 2)
+        #expect(value(samples, "tracemark_spool_queue_depth", ["printer": "dock-label"]) == 0)
+        #expect(value(samples, "tracemark_print_jobs", ["printer": "dock-label", "state": "done"]) == 1)
+        #expect(value(samples, "tracemark_printer_state", ["printer": "dock-label"]) == 1)
         try await service.stop()
     }
 }

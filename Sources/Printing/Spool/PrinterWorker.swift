@@ -31,6 +31,9 @@ public struct PrinterWorker: Service {
         public var untilIdle = false
         /// Return once this says so (checked between steps).
         public var stop: @Sendable () async -> Bool = { false }
+        /// Told the ids of jobs once they are done (delivered, and printed where the printer
+        /// says so): the scan-to-label latency is measured with it.
+        public var done: @Sendable ([Int64]) -> Void = { _ in }
 
         public init() {}
     }
@@ -241,11 +244,16 @@ public struct PrinterWorker: Service {
         // A printer that confirms at once goes from sending to done in one commit; one that takes
         // longer is recorded as printing first, so a crash while following it is not a doubt.
         if config.followUntilPrinted, case .printed = await transport.follow(payload, delivery, timeout: .milliseconds(200)) {
-            try await spool.markDone(jobs, confirmed: true, message: "delivered and printed", lease)
+            try await markDone(jobs, confirmed: true, message: "delivered and printed", lease)
             return .sent
         }
         try await spool.markPrinting(jobs, lease)
         return try await follow(jobs, payload, delivery, config, transport, lease) ? .sent : .retryLater
+    }
+
+    private func markDone(_ jobs: [PrintJob], confirmed: Bool, message: String, _ lease: Lease) async throws {
+        try await spool.markDone(jobs, confirmed: confirmed, message: message, lease)
+        options.done(jobs.map(\.id))
     }
 
     /// Follows delivered jobs to printed. Returns false when the printer holds them but has not
@@ -253,16 +261,16 @@ public struct PrinterWorker: Service {
     private func follow(_ jobs: [PrintJob], _ payload: PrintPayload, _ delivery: Delivery, _ config: PrinterConfig,
                         _ transport: any PrinterTransport, _ lease: Lease) async throws -> Bool {
         guard config.followUntilPrinted else {
-            try await spool.markDone(jobs, confirmed: false, message: "delivered (following the printer is off)", lease)
+            try await markDone(jobs, confirmed: false, message: "delivered (following the printer is off)", lease)
             return true
         }
         let timeout = Duration.milliseconds(Int64(config.printTimeout * 1000))
         switch await transport.follow(payload, delivery, timeout: timeout) {
         case .printed:
-            try await spool.markDone(jobs, confirmed: true, message: "printed", lease)
+            try await markDone(jobs, confirmed: true, message: "printed", lease)
             return true
         case .unconfirmed(let why):
-            try await spool.markDone(jobs, confirmed: false, message: "delivered; \(why)", lease)
+            try await markDone(jobs, confirmed: false, message: "delivered; \(why)", lease)
             return true
         case .waiting(let status):
             try await spool.recordState(printer: printer, status)

@@ -122,14 +122,25 @@ public struct Spool: Sendable {
         public var held: Int
     }
 
-    public func printers() async throws -> [ConfiguredPrinter] {
+    /// The names of the printers configured, without their queues: what a loop that starts and
+    /// ends workers needs.
+    public func printerNames() async throws -> [String] {
         try await read { db in
-            let rows = try await db.raw("""
+            try await db.raw("SELECT name FROM printers ORDER BY name").all().map { try $0.decode(column: "name", as: String.self) }
+        }
+    }
+
+    /// The printers configured with their state and queues; with `name`, only that one (or none).
+    public func printers(named name: String? = nil) async throws -> [ConfiguredPrinter] {
+        try await read { db in
+            var query = SQLQueryString("""
                 SELECT p.name, p.uri, p.language, p.settings, p.state, p.state_message, p.state_at,
                        (SELECT COUNT(*) FROM print_jobs j WHERE j.printer = p.name AND j.state IN ('queued', 'sending', 'printing', 'failed')) AS queued,
                        (SELECT COUNT(*) FROM print_jobs j WHERE j.printer = p.name AND j.state = 'held') AS held
-                FROM printers p ORDER BY p.name
-                """).all()
+                FROM printers p
+                """)
+            if let name { query = query + SQLQueryString(" WHERE p.name = \(bind: name)") }
+            let rows = try await db.raw(query + SQLQueryString(" ORDER BY p.name")).all()
             return try rows.map { row in
                 ConfiguredPrinter(config: try Self.config(row), state: try row.decode(column: "state", as: String.self),
                                   stateMessage: try row.decode(column: "state_message", as: String.self),

@@ -24,6 +24,12 @@ public struct PrinterWorkers: Service {
         self.spool = spool
         self.printers = printers
         self.discovery = discovery
+        var options = options
+        let told = options.done
+        options.done = { jobs in
+            StationMetrics.printed(jobs)
+            told(jobs)
+        }
         self.options = options
         self.logger = logger
     }
@@ -55,7 +61,7 @@ public struct PrinterWorkers: Service {
                         break
                     }
                     if Task.isShuttingDownGracefully { break }
-                    guard let names = try? await spool.printers().map(\.config.name) else { continue }
+                    guard let names = try? await spool.printerNames() else { continue }
                     for name in names where !running.contains(name) {
                         running.insert(name)
                         logger.info("printer added: starting its worker", metadata: ["printer": "\(name)"])
@@ -76,7 +82,7 @@ public struct PrinterWorkers: Service {
         var pause: Duration = .milliseconds(500)
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             do {
-                if discovery != nil, (try? await spool.printers().contains { $0.config.name == printer }) == false {
+                if discovery != nil, (try? await spool.printerNames().contains(printer)) == false {
                     logger.info("printer removed: its worker ends", metadata: ["printer": "\(printer)"])
                     return
                 }

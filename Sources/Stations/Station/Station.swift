@@ -49,10 +49,12 @@ public actor Station {
     /// reason, and a database that cannot be reached is one too (with no scan log entry).
     public func handle(_ scan: StationScan) async -> ScanOutcome {
         let signedInNow = signedIn
+        let taken = ContinuousClock.now
         do {
             if let key = scan.scanID, let earlier = try await logged(key) { return earlier }
             let outcome = try await decide(scan)
             logger.info("scan \(outcome.verdict.rawValue): \(outcome.action)", metadata: Self.metadata(outcome, scan))
+            StationMetrics.waiting.expect(outcome.jobs, station: configuration.name, since: taken)
             return outcome
         } catch {
             // The scan's transaction rolled back. Log the refusal on its own, if the database lets us.
@@ -116,9 +118,13 @@ public actor Station {
     }
 
     func resolve(_ scan: StationScan, minimumShelfLifeDays: Int? = nil) async throws -> Resolution {
-        try await registry.resolve(scan.transmitted, parser: parser,
-                                   options: ResolveOptions(expiryWarningDays: configuration.expiryWarningDays,
-                                                           warehouse: configuration.warehouse, minimumShelfLifeDays: minimumShelfLifeDays))
+        let start = ContinuousClock.now
+        let resolution = try await registry.resolve(
+            scan.transmitted, parser: parser,
+            options: ResolveOptions(expiryWarningDays: configuration.expiryWarningDays,
+                                    warehouse: configuration.warehouse, minimumShelfLifeDays: minimumShelfLifeDays))
+        StationMetrics.resolved(source: configuration.name, in: ContinuousClock.now - start)
+        return resolution
     }
 
     /// The quantity a label states in (30) or (37), if any.

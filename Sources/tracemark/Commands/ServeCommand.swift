@@ -203,8 +203,11 @@ struct ServeCommand: AsyncParsableCommand {
                                                       logger: Logger(label: "tracemark.printing"))))
         if let address = configuration.httpAddress {
             let templates = configuration.templates.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? TemplateLocation.folder
+            // What stations and printer workers measure goes to the API's /metrics.
+            let metrics = APIMetrics()
+            metrics.bootstrap()
             let environment = APIEnvironment(registry: registry, spool: spool, stations: running, templates: templates,
-                                             tokens: try await APITokens(store: registry.store))
+                                             tokens: try await APITokens(store: registry.store), metrics: metrics)
             services.append(.init(service: APIServer(environment: environment, host: address.host, port: address.port) { port in
                 FileHandle.standardOutput.write(Data("HTTP API on http://\(address.host):\(port)/api/v1 (tokens: tracemark token create)\n".utf8))
             }))
@@ -219,8 +222,29 @@ struct ServeCommand: AsyncParsableCommand {
         // back) is cancelled: what was in hand is settled at the next start. No bound on the
         // cancellation itself: the group would end the process with a crash.
         groupConfiguration.maximumGracefulShutdownDuration = .seconds(30)
+        groupConfiguration.services.append(.init(service: StopWatchdog(after: .seconds(45), logger: logger)))
         let group = ServiceGroup(configuration: groupConfiguration)
         try await group.run()
         print("stopped")
+    }
+}
+
+/// TERM always ends the process: if the drain (30 s) and the cancellation after it have not ended
+/// the service group 45 s after the signal (a task that ignores cancellation while the database
+/// does not answer), a plain thread, outside the task pool, logs it and exits with status 70.
+/// What was in hand is settled at the next start, as after a crash.
+struct StopWatchdog: Service {
+    let after: Duration
+    let logger: Logger
+
+    func run() async throws {
+        // Returns on TERM (or when the group is cancelled): the service is stopping either way.
+        try? await gracefulShutdown()
+        let limit = after, logger = logger
+        Thread.detachNewThread {
+            Thread.sleep(forTimeInterval: Double(limit.components.seconds))
+            logger.critical("the service did not stop within \(limit) of TERM; exiting")
+            exit(70)
+        }
     }
 }
