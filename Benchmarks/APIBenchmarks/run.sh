@@ -24,7 +24,7 @@ token=$("$tracemark" token create --name bench --role operator --db "$db" --json
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
 cat > "$work/serve.yaml" <<YAML
 database: "$db"
-http: {listen: "127.0.0.1:$port"}
+http: {listen: "127.0.0.1:$port", event-clients: 128}
 stations:
   lookup-1: {kind: lookup, warehouse: MAIN}
 YAML

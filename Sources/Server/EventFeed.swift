@@ -7,11 +7,13 @@ import Synchronization
 
 /// The live event feed (`GET /api/v1/events`, Server-Sent Events), read from the durable logs the
 /// service writes anyway: the scan log (`station_scans`: verdicts, and the tasks they open,
-/// post and cancel) and the print jobs' history (`print_job_events`). Nothing extra is written
-/// per scan, and a client that reconnects with `Last-Event-ID` gets everything after it that is
-/// still in those logs.
+/// post and cancel), the print jobs' history (`print_job_events`) and the printers' state changes
+/// (`printer_events`). Nothing extra is written per scan, and a client that reconnects with
+/// `Last-Event-ID` gets everything after it that is still in those logs.
 ///
-/// An event's id is `<last scan id>.<last job event id>`: both cursors, so one id resumes both.
+/// An event's id is `<last scan id>.<last job event id>.<last printer event id>`: all three
+/// cursors, so one id resumes all three (an id of two parts, from before printer events, resumes
+/// the printer events from their start).
 /// On PostgreSQL a row with a lower id can commit after one with a higher id; the feed does not
 /// step past a gap in the ids until it is older than ``gapWait`` (a rolled-back insert leaves a
 /// gap for good).
@@ -25,29 +27,54 @@ struct EventFeed: Sendable {
     struct Cursor: Sendable, Equatable {
         var scan: Int64
         var job: Int64
-        var text: String { "\(scan).\(job)" }
+        var printer: Int64 = 0
+        var text: String { "\(scan).\(job).\(printer)" }
 
-        init(scan: Int64, job: Int64) {
+        init(scan: Int64, job: Int64, printer: Int64 = 0) {
             self.scan = scan
             self.job = job
+            self.printer = printer
         }
 
         /// A `Last-Event-ID` as this feed gives them out.
         init?(_ text: String) {
-            let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-            guard parts.count == 2, let scan = Int64(parts[0]), let job = Int64(parts[1]), scan >= 0, job >= 0 else { return nil }
-            self.init(scan: scan, job: job)
+            let parts = text.split(separator: ".", omittingEmptySubsequences: false).map { Int64($0) }
+            guard parts.count == 2 || parts.count == 3, parts.allSatisfy({ ($0 ?? -1) >= 0 }) else { return nil }
+            self.init(scan: parts[0]!, job: parts[1]!, printer: parts.count == 3 ? parts[2]! : 0)
         }
+
+        /// The cursor's place in the log of `kind`.
+        subscript(kind: String) -> Int64 {
+            get { kind == "scan" ? scan : kind == "job" ? job : printer }
+            set {
+                switch kind {
+                case "scan": scan = newValue
+                case "job": job = newValue
+                default: printer = newValue
+                }
+            }
+        }
+
+        /// Whether the cursor is past `event` (it has been sent).
+        func covers(_ event: Event) -> Bool { event.id <= self[event.kind] }
+
+        /// At or after both, in each log.
+        func later(_ other: Cursor) -> Cursor {
+            Cursor(scan: max(scan, other.scan), job: max(job, other.job), printer: max(printer, other.printer))
+        }
+
+        /// At or after `other` in every log.
+        func isAtOrAfter(_ other: Cursor) -> Bool { scan >= other.scan && job >= other.job && printer >= other.printer }
     }
 
     struct Event: Sendable {
         var kind: String
         var data: Data
-        /// Everything of both logs up to this event: its `id:` in the stream.
+        /// Everything of the logs up to this event: its `id:` in the stream.
         var cursor: Cursor
-        /// The event's own id in its log (`station_scans.id` or `print_job_events.id`).
+        /// The event's own id in its log (`station_scans.id`, `print_job_events.id` or `printer_events.id`).
         var id: Int64 = 0
-        /// What a filter looks at: the station of a scan, the printer of a job.
+        /// What a filter looks at: the station of a scan, the printer of a job or printer event.
         var station: String?
         var printer: String?
 
@@ -70,7 +97,8 @@ struct EventFeed: Sendable {
         try await store.read { db in
             let scan = try await db.raw("SELECT COALESCE(MAX(id), 0) AS n FROM station_scans").first()?.decode(column: "n", as: Int64.self) ?? 0
             let job = try await db.raw("SELECT COALESCE(MAX(id), 0) AS n FROM print_job_events").first()?.decode(column: "n", as: Int64.self) ?? 0
-            return Cursor(scan: scan, job: job)
+            let printer = try await db.raw("SELECT COALESCE(MAX(id), 0) AS n FROM printer_events").first()?.decode(column: "n", as: Int64.self) ?? 0
+            return Cursor(scan: scan, job: job, printer: printer)
         }
     }
 
@@ -80,7 +108,9 @@ struct EventFeed: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let oldEnough = Timestamp.string(Date().addingTimeInterval(-Self.gapWait))
-        return try await store.read { db in
+        // One snapshot for the three logs: a scan and the jobs its transaction queued come in the
+        // same read, in their order, never the jobs first.
+        return try await store.snapshot { db in
             var next = cursor
             var events: [(at: String, event: Event)] = []
             let scans = try await db.raw("""
@@ -114,12 +144,27 @@ struct EventFeed: Sendable {
                                         message: try row.decode(column: "message", as: String.self))
                 events.append((at, Event(kind: "job", data: try encoder.encode(data), cursor: next, id: id, printer: printer)))
             }
-            // One stream in time order; each event's id covers everything up to it of both logs.
+            let printers = try await db.raw("""
+                SELECT id, printer, at, state, message FROM printer_events
+                WHERE id > \(bind: cursor.printer) ORDER BY id LIMIT \(literal: limit)
+                """).all()
+            for row in printers {
+                let id = try row.decode(column: "id", as: Int64.self)
+                let at = try row.decode(column: "at", as: String.self)
+                if id != next.printer + 1, at > oldEnough { break }
+                next.printer = id
+                let printer = try row.decode(column: "printer", as: String.self)
+                guard Event(kind: "printer", data: Data(), cursor: next, id: id, printer: printer).passes(filter) else { continue }
+                let data = PrinterEventData(printer: printer, at: at, state: try row.decode(column: "state", as: String.self),
+                                            message: try row.decode(column: "message", as: String.self))
+                events.append((at, Event(kind: "printer", data: try encoder.encode(data), cursor: next, id: id, printer: printer)))
+            }
+            // One stream in time order; each event's id covers everything up to it of the logs.
             events.sort { $0.at < $1.at }
             var running = cursor
             let ordered = events.map { item -> Event in
                 var event = item.event
-                if item.event.kind == "scan" { running.scan = max(running.scan, item.event.id) } else { running.job = max(running.job, item.event.id) }
+                running[item.event.kind] = max(running[item.event.kind], item.event.id)
                 event.cursor = running
                 return event
             }
@@ -139,6 +184,13 @@ struct EventFeed: Sendable {
         var document: String?
         var jobs: [Int64]
         var next: String
+    }
+
+    struct PrinterEventData: Codable {
+        var printer: String
+        var at: String
+        var state: String
+        var message: String
     }
 
     struct JobEventData: Codable {
@@ -172,13 +224,19 @@ final class EventHub: Sendable {
         var generation = 0
         var listeners = 0
         var reading = false
+        /// A scan or label of this process was logged since the last read.
+        var poked = false
     }
     private let state = Mutex(State())
 
     init(feed: EventFeed, interval: Duration) {
         self.feed = feed
         self.interval = interval
+        StationEvents.observe { [weak self] in self?.poke() }
     }
+
+    /// Something was logged: read now rather than at the next look.
+    func poke() { state.withLock { $0.poked = true } }
 
     /// A client starts listening; the hub reads while anyone does.
     func listen() {
@@ -197,20 +255,17 @@ final class EventHub: Sendable {
     /// `cursor` is outside what the hub holds (the client reads the logs itself).
     func events(after cursor: EventFeed.Cursor, filter: EventFeed.Filter) -> (events: [EventFeed.Event], next: EventFeed.Cursor, generation: Int)? {
         state.withLock { state in
-            guard let base = state.base, let position = state.position,
-                  cursor.scan >= base.scan, cursor.job >= base.job else { return nil }
+            guard let base = state.base, let position = state.position, cursor.isAtOrAfter(base) else { return nil }
             var running = cursor
             var out: [EventFeed.Event] = []
-            for event in state.events where event.kind == "scan" ? event.id > cursor.scan : event.id > cursor.job {
-                running.scan = max(running.scan, event.cursor.scan)
-                running.job = max(running.job, event.cursor.job)
+            for event in state.events where !cursor.covers(event) {
+                running = running.later(event.cursor)
                 guard event.passes(filter) else { continue }
                 var shown = event
                 shown.cursor = running
                 out.append(shown)
             }
-            let next = EventFeed.Cursor(scan: max(cursor.scan, position.scan), job: max(cursor.job, position.job))
-            return (out, next, state.generation)
+            return (out, cursor.later(position), state.generation)
         }
     }
 
@@ -220,6 +275,20 @@ final class EventHub: Sendable {
         let end = clock.now + longest
         while clock.now < end, state.withLock({ $0.generation }) == generation, !Task.isCancelled {
             try? await Task.sleep(for: min(.milliseconds(20), end - clock.now))
+        }
+    }
+
+    /// Waits out the interval, or less when poked: in steps short enough that an event logged in
+    /// this process reaches the clients within milliseconds.
+    private func pause() async {
+        let clock = ContinuousClock()
+        let end = clock.now + interval
+        while clock.now < end {
+            if state.withLock({ state in
+                defer { state.poked = false }
+                return state.poked || state.listeners == 0
+            }) { return }
+            try? await Task.sleep(for: .milliseconds(5))
         }
     }
 
@@ -238,14 +307,13 @@ final class EventHub: Sendable {
                 let start: EventFeed.Cursor
                 if let position { start = position } else { start = try await feed.now() }
                 let (events, next) = try await feed.events(after: start, filter: EventFeed.Filter())
-                full = events.filter { $0.kind == "scan" }.count >= EventFeed.pageSize
-                    || events.filter { $0.kind == "job" }.count >= EventFeed.pageSize
+                full = ["scan", "job", "printer"].contains { kind in events.count { $0.kind == kind } >= EventFeed.pageSize }
                 state.withLock { state in
                     if state.base == nil { state.base = start }
                     state.events += events
                     if state.events.count > Self.capacity {
                         for dropped in state.events.prefix(state.events.count - Self.capacity) {
-                            if dropped.kind == "scan" { state.base!.scan = max(state.base!.scan, dropped.id) } else { state.base!.job = max(state.base!.job, dropped.id) }
+                            state.base![dropped.kind] = max(state.base![dropped.kind], dropped.id)
                         }
                         state.events.removeFirst(state.events.count - Self.capacity)
                     }
@@ -257,7 +325,7 @@ final class EventHub: Sendable {
             } catch {
                 // The database did not answer: clients keep their place and are served when it does.
             }
-            if !full { try? await Task.sleep(for: interval) }
+            if !full { await pause() }
         }
     }
 }

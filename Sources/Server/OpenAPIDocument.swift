@@ -930,15 +930,16 @@ paths:
       tags: [stations, printing]
       summary: Server-Sent Events, live and resumable.
       description: |
-        Events `scan` (a station's verdict, and the tasks scans open, post and cancel) and `job` (a
-        print job's state change), as `text/event-stream`. Each event's id resumes after it: send it
+        Events `scan` (a station's verdict, and the tasks scans open, post and cancel; a production
+        line's verified labels), `job` (a print job's state change) and `printer` (a printer's state
+        change: ready, paper-out, head-open, offline …), as `text/event-stream`. Each event's id resumes after it: send it
         back as `Last-Event-ID` after a disconnect and get every later event still in the logs. A
         comment line every 15 seconds of silence is the heartbeat. Filter with `station` or `printer`.
       x-tracemark-role: viewer
       parameters:
         - {name: station, in: query, schema: {type: string}}
         - {name: printer, in: query, schema: {type: string}}
-        - {name: Last-Event-ID, in: header, schema: {type: string, pattern: '^[0-9]{1,18}\.[0-9]{1,18}$'}}
+        - {name: Last-Event-ID, in: header, schema: {type: string, pattern: '^[0-9]{1,18}\.[0-9]{1,18}(\.[0-9]{1,18})?$'}}
       responses:
         "200":
           description: The stream, until the client or the server goes.

@@ -106,6 +106,12 @@ public final class PostgresStore: SQLStore {
         try await pool.with { connection in try await body(connection.sql(queryLogLevel: nil)) }
     }
 
+    public func snapshot<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        try await pool.with { connection in
+            try await connection.sql(queryLogLevel: nil).transaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
+        }
+    }
+
     public func close() async {
         await pool.shutdown()
     }

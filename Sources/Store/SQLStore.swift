@@ -17,6 +17,9 @@ public protocol SQLStore: Sendable {
     func write<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T
     /// Runs `body` on a connection for reading.
     func read<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T
+    /// Runs `body` in a read-only transaction: every statement sees the same committed state (a
+    /// reader of several tables that one transaction writes together sees all of it or none).
+    func snapshot<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T
     /// Closes every connection.
     func close() async
     /// Runs until its task is cancelled, calling `body` with the payload of every notification

@@ -90,6 +90,17 @@ public final class SQLiteStore: SQLStore {
         }
     }
 
+    public func snapshot<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        try await readers.with { connection in
+            do {
+                // WAL: a deferred transaction reads one snapshot from its first statement on.
+                return try await connection.sql(queryLogLevel: nil).transaction(begin: "BEGIN", body)
+            } catch {
+                throw Self.translate(error, path: location, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+            }
+        }
+    }
+
     public func close() async {
         await writer.shutdown()
         await readers.shutdown()

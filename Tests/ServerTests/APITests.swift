@@ -156,6 +156,9 @@ import Yams
         let printer = try await SimulatedPrinter.start()
         let service = try await APIService.start(backend, printers: "{uri: \"tcp://127.0.0.1:\(printer.port)\", language: zpl, dpi: 203}")
         defer { service.serve.killIfRunning() }
+        let feed = try FeedClient(port: Int(service.base.split(separator: ":").last!)!, path: "/api/v1/events",
+                                  headers: ["Authorization": "Bearer \(service.tokens["viewer"]!)"])
+        #expect(try await eventually { feed.text.contains(": connected at") })
         let expiry = relativeDate(days: 300, format: "yyMMdd")
         for (index, lot) in ["E2E-A", "E2E-B"].enumerated() {
             let answer = try await service.request("POST", "/api/v1/stations/dock-1/scans", role: "operator",
@@ -169,6 +172,31 @@ import Yams
         #expect(try await eventually { printer.labelsPrinted == 2 })
         let formats = printer.printedFormats.map(\.text).joined()
         #expect(formats.contains("E2E-A") && formats.contains("E2E-B"))
+
+        // What a client following /events saw, in order: each scan (each label queued by its
+        // scan, as the receiving station prints at the dock), that label's job to done after it,
+        // then the posting; every event's id later than the one before.
+        func decoded(_ event: (id: String?, kind: String, data: String)) -> [String: Any] {
+            (try? JSONSerialization.jsonObject(with: Data(event.data.utf8)) as? [String: Any]) ?? [:]
+        }
+        #expect(try await eventually {
+            feed.events.filter { $0.kind == "job" && decoded($0)["state"] as? String == "done" }.count == 2
+                && feed.events.contains { decoded($0)["action"] as? String == "receipt-posted" }
+        }, "\(feed.events.map(\.data))")
+        let seen = feed.events.filter { $0.kind == "scan" || $0.kind == "job" }
+        #expect(seen.filter { $0.kind == "scan" }.compactMap { decoded($0)["action"] as? String }
+                == ["added-to-receipt", "added-to-receipt", "receipt-posted"])
+        for (index, scan) in seen.enumerated() where scan.kind == "scan" {
+            for job in decoded(scan)["jobs"] as? [Int] ?? [] {
+                let states = seen.enumerated().filter { $0.element.kind == "job" && decoded($0.element)["job"] as? Int == job }
+                #expect(states.allSatisfy { $0.offset > index }, "job \(job) before the scan that queued it")
+                #expect(states.map { decoded($0.element)["state"] as? String }.first == "queued")
+                #expect(states.map { decoded($0.element)["state"] as? String }.last == "done")
+            }
+        }
+        let ids = feed.events.compactMap(\.id).map { $0.split(separator: ".").map { Int64($0)! } }
+        #expect(zip(ids, ids.dropFirst()).allSatisfy { earlier, later in zip(earlier, later).allSatisfy { $0 <= $1 } && earlier != later })
+        feed.close()
 
         let resolved = try await service.request("GET", "/api/v1/resolve?code=%2801%2909501101530003%2810%29E2E-A", role: "viewer")
         #expect(resolved.status == 200)

@@ -1,4 +1,5 @@
 import Foundation
+import PrinterSimulator
 import Synchronization
 import Testing
 
@@ -122,5 +123,40 @@ final class FeedClient: Sendable {
         // TERM with a client still following the feed: the service ends it and stops.
         try await service.stop()
         all.close()
+    }
+
+    /// A printer's state changes come on the feed as `printer` events, filtered by printer: a
+    /// paused printer holds the receipt's label, and when it is ready again the label prints.
+    @Test func printerStateChangesComeOnTheFeed() async throws {
+        let printer = try await SimulatedPrinter.start()
+        defer { Task { await printer.stop() } }
+        printer.setState(.paused)
+        let service = try await APIService.start(.sqlite, printers: "{uri: \"tcp://127.0.0.1:\(printer.port)\", language: zpl, dpi: 203}")
+        defer { service.serve.killIfRunning() }
+        let port = Int(service.base.split(separator: ":").last!)!
+        let feed = try FeedClient(port: port, path: "/api/v1/events?printer=dock-label",
+                                  headers: ["Authorization": "Bearer \(service.tokens["viewer"]!)"])
+        #expect(try await eventually { feed.text.contains(": connected at") })
+        let expiry = relativeDate(days: 300, format: "yyMMdd")
+        #expect(try await service.request("POST", "/api/v1/stations/dock-1/scans", role: "operator",
+                                          body: try service.json(["raw": "(01)09501101530003(17)\(expiry)(10)PAUSED-1(30)2"])).status == 200)
+        #expect(try await service.request("POST", "/api/v1/stations/dock-1/task/complete", role: "operator").status == 200)
+        func printerStates() -> [String] {
+            feed.events.filter { $0.kind == "printer" }.compactMap { event in
+                (try? JSONSerialization.jsonObject(with: Data(event.data.utf8)) as? [String: Any])?["state"] as? String
+            }
+        }
+        #expect(try await eventually { printerStates().contains("paused") }, "\(feed.events.map(\.data))")
+        printer.setState(.ready)
+        #expect(try await eventually { printer.labelsPrinted == 1 })
+        #expect(try await eventually { printerStates().last == "ready" }, "\(printerStates())")
+        // Filtered by printer: no scan events; the same state seen again is not a new event.
+        #expect(!feed.events.contains { $0.kind == "scan" })
+        #expect(zip(printerStates(), printerStates().dropFirst()).allSatisfy { $0 != $1 }, "\(printerStates())")
+        // Each event's id has three parts, and resumes the printer events after it.
+        let last = try #require(feed.events.last(where: { $0.kind == "printer" })?.id)
+        #expect(last.split(separator: ".").count == 3)
+        feed.close()
+        try await service.stop()
     }
 }

@@ -169,10 +169,19 @@ public struct Spool: Sendable {
     public func recordState(printer: String, _ status: PrinterStatus) async throws {
         let at = Timestamp.string(status.at)
         try await write { db in
+            let before = try await db.raw("SELECT state FROM printers WHERE name = \(bind: printer)").first()?
+                .decode(column: "state", as: String.self)
             try await db.raw("""
                 UPDATE printers SET state = \(bind: status.state), state_message = \(bind: status.description), state_at = \(bind: at)
                 WHERE name = \(bind: printer)
                 """).run()
+            // A change of state is an event (the feed's `printer` events); the same state seen again is not.
+            if let before, before != status.state {
+                try await db.raw("""
+                    INSERT INTO printer_events (printer, at, state, message)
+                    VALUES (\(bind: printer), \(bind: at), \(bind: status.state), \(bind: status.description))
+                    """).run()
+            }
         }
     }
 

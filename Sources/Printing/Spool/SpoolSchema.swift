@@ -72,5 +72,18 @@ enum SpoolSchema {
             "UPDATE printers SET worker = NULL, lease_until = NULL",
             "CREATE TABLE spool_settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
         ]),
+        // Each change of a printer's state (ready, paper-out, head-open, offline …), kept for the
+        // event feed and for the printer's history; kept when the printer is removed.
+        SchemaMigration(version: 3, name: "printer state changes", statements: [
+            """
+            CREATE TABLE printer_events (
+                id {id},
+                printer TEXT NOT NULL,
+                at TEXT NOT NULL,
+                state TEXT NOT NULL,
+                message TEXT NOT NULL
+            )
+            """,
+        ]),
     ]
 }

@@ -55,6 +55,7 @@ public actor Station {
             let outcome = try await decide(scan)
             logger.info("scan \(outcome.verdict.rawValue): \(outcome.action)", metadata: Self.metadata(outcome, scan))
             StationMetrics.waiting.expect(outcome.jobs, station: configuration.name, since: taken)
+            StationEvents.logged()
             return outcome
         } catch {
             // The scan's transaction rolled back. Log the refusal on its own, if the database lets us.
@@ -64,6 +65,7 @@ public actor Station {
             do {
                 let refused = outcome
                 outcome.scan = try await registry.store.write { @Sendable db in try await self.log(db, scan, refused, task: nil, operator: signedInNow) }
+                StationEvents.logged()
             } catch {
                 if let key = scan.scanID, let earlier = try? await logged(key) { return earlier }
                 logger.error("scan log not written: \(error)", metadata: ["device": "\(scan.device)"])

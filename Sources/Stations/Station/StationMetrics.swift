@@ -24,6 +24,7 @@ public enum StationMetrics {
 
     /// Called by this process's printer workers with the jobs they finished.
     public static func printed(_ jobs: [Int64]) {
+        StationEvents.logged()
         let now = ContinuousClock.now
         for (station, since) in waiting.take(jobs) {
             Timer(label: scanToLabelLabel, dimensions: [("station", station)]).recordNanoseconds((now - since).nanoseconds)
@@ -57,5 +58,21 @@ extension Duration {
     var nanoseconds: Int64 {
         let (seconds, attoseconds) = components
         return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}
+
+/// Told after each scan a station of this process logged and each label its workers finished: the
+/// event feed reads the logs at once instead of at its next look. Scans and jobs of other
+/// processes are seen at that next look.
+public enum StationEvents {
+    private static let observers = Mutex<[@Sendable () -> Void]>([])
+
+    /// `observer` is called, on the caller's task, after each scan and label; it must return at once.
+    public static func observe(_ observer: @escaping @Sendable () -> Void) {
+        observers.withLock { $0.append(observer) }
+    }
+
+    static func logged() {
+        for observer in observers.withLock({ $0 }) { observer() }
     }
 }

@@ -206,8 +206,10 @@ struct ServeCommand: AsyncParsableCommand {
             // What stations and printer workers measure goes to the API's /metrics.
             let metrics = APIMetrics()
             metrics.bootstrap()
+            var limits = APILimits()
+            limits.eventClients = configuration.eventClients
             let environment = APIEnvironment(registry: registry, spool: spool, stations: running, templates: templates,
-                                             tokens: try await APITokens(store: registry.store), metrics: metrics)
+                                             tokens: try await APITokens(store: registry.store), limits: limits, metrics: metrics)
             services.append(.init(service: APIServer(environment: environment, host: address.host, port: address.port) { port in
                 FileHandle.standardOutput.write(Data("HTTP API on http://\(address.host):\(port)/api/v1 (tokens: tracemark token create)\n".utf8))
             }))

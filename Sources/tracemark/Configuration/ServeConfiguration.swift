@@ -58,6 +58,8 @@ struct ServeConfiguration {
     var file: String
     var database: String
     var httpListen: String
+    /// Most clients of the event feed at once (`http.event-clients`).
+    var eventClients = 64
     var templates: String?
 
     /// `http.listen` as host and port (port 0: any free port, printed at start).
@@ -134,8 +136,16 @@ struct ServeConfiguration {
                                 problem(setting, "http.listen \"\(listen)\" is not HOST:PORT, e.g. 127.0.0.1:8080 (behind a reverse proxy for TLS)")
                             }
                         }
+                    } else if field.string == "event-clients" {
+                        if let text = scalar(setting, "http.event-clients") {
+                            if let count = Int(text), (1...10_000).contains(count) {
+                                configuration.eventClients = count
+                            } else {
+                                problem(setting, "http.event-clients \"\(text)\" is not a number of clients from 1 to 10000")
+                            }
+                        }
                     } else {
-                        problem(field, "unknown key http.\(field.string ?? "?"): http takes listen")
+                        problem(field, "unknown key http.\(field.string ?? "?"): http takes listen and event-clients")
                     }
                 }
             case "printers":
