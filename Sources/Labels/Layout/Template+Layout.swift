@@ -29,6 +29,9 @@ extension Template {
             }
             count = value
         }
+        guard count <= TemplateLimits.copies else {
+            throw LabelError(.invalidValue, "\(count) copies of one label: at most \(TemplateLimits.copies) in one job", file: file)
+        }
         return LabelLayout(width: size.width.dots(dpi), height: size.height.dots(dpi), dpi: dpi, copies: count, items: items)
     }
 

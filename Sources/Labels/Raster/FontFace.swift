@@ -39,6 +39,9 @@ final class FontFace: Sendable {
         var asciiAdvances: [Int: [Int]] = [:]
         /// Rendered glyphs by the same key: hinting each glyph again for every label is slow.
         var glyphs: [AdvanceKey: Glyph] = [:]
+        /// A long-running service sees text of every size and script: past this many entries a
+        /// cache starts again rather than growing without end.
+        static let limit = 20_000
         init(library: FT_Library, regular: FT_Face, bold: FT_Face) {
             self.library = library
             self.regular = regular
@@ -104,6 +107,7 @@ final class FontFace: Sendable {
                     guard FT_Load_Char(face, FT_ULong(code), tm_ft_load_mono()) == 0 else { return 0 }
                     return Int(face.pointee.glyph.pointee.advance.x) >> 6
                 }
+                if box.asciiAdvances.count >= 512 { box.asciiAdvances.removeAll(keepingCapacity: true) }
                 box.asciiAdvances[sizeKey] = ascii
             }
             var width = 0
@@ -135,6 +139,7 @@ final class FontFace: Sendable {
                 if FT_Load_Char(face, FT_ULong(scalar.value), tm_ft_load_mono()) == 0 {
                     advance = Int(face.pointee.glyph.pointee.advance.x) >> 6
                 }
+                if box.advances.count >= FacesBox.limit { box.advances.removeAll(keepingCapacity: true) }
                 box.advances[key] = advance
                 width += advance
             }
@@ -186,6 +191,7 @@ final class FontFace: Sendable {
                         sizeSet = true
                     }
                     glyph = Self.renderGlyph(face, scalar)
+                    if box.glyphs.count >= FacesBox.limit { box.glyphs.removeAll(keepingCapacity: true) }
                     box.glyphs[key] = glyph
                 }
                 let left = penX + glyph.left

@@ -19,6 +19,11 @@ public enum PNGFile {
         // Grey with alpha, composited on white by hand so that transparent parts stay white.
         image.format = tm_png_format_gray_alpha()
         let width = Int(image.width), height = Int(image.height)
+        // The header says how large the image is; a file of a few bytes can claim gigapixels.
+        guard width <= TemplateLimits.imageSide, height <= TemplateLimits.imageSide, width * height <= TemplateLimits.imagePixels else {
+            png_image_free(&image)
+            throw LabelError(.missingImage, "the PNG is \(width) × \(height) pixels: at most \(TemplateLimits.imageSide) on a side and \(TemplateLimits.imagePixels >> 20) megapixels")
+        }
         var buffer = [UInt8](repeating: 0, count: width * height * 2)
         let ok = buffer.withUnsafeMutableBytes { raw in
             png_image_finish_read(&image, nil, raw.baseAddress, Int32(width * 2), nil)

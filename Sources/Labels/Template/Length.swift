@@ -15,6 +15,15 @@ public struct Length: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Whole printer dots at `dpi` (rounded to the nearest dot).
+    /// The length in millimetres (dots counted at the finest resolution, 600 dpi).
+    public var millimetres: Double {
+        switch unit {
+        case .mm: value
+        case .inch: value * 25.4
+        case .dots: value * 25.4 / 600
+        }
+    }
+
     public func dots(_ dpi: Int) -> Int {
         switch unit {
         case .dots: Int(value.rounded())

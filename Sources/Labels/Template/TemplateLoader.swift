@@ -97,6 +97,7 @@ struct YAMLTemplateParser {
     }
 
     mutating func parse(_ yaml: String) throws(LabelError) -> Template {
+        try TemplateLimits.checkText(yaml, file: file)
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: yaml) else {
@@ -123,6 +124,11 @@ struct YAMLTemplateParser {
         let size = try self.size(sizeNode, "size")
         guard size.width.value > 0, size.height.value > 0 else {
             throw error(.invalidValue, "the label size must be positive", sizeNode)
+        }
+        guard size.width.millimetres <= TemplateLimits.labelWidth, size.height.millimetres <= TemplateLimits.labelLength else {
+            throw error(.invalidValue,
+                "the label size \(size.width) × \(size.height) is larger than a label printer prints: at most \(Int(TemplateLimits.labelWidth)) mm wide and \(Int(TemplateLimits.labelLength)) mm long",
+                sizeNode)
         }
         var dpi = 203
         if let dpiNode = top["dpi"] {
@@ -227,6 +233,9 @@ struct YAMLTemplateParser {
                 throw error(.invalidValue, "fit must be wrap or shrink", map["fit"])
             }
             let fontSize = try positive(require("size"), "size")
+            guard fontSize.millimetres <= TemplateLimits.textSize else {
+                throw error(.invalidValue, "text size \(fontSize) is too large: at most \(Int(TemplateLimits.textSize)) mm", map["size"])
+            }
             return .text(TextElement(
                 at: try position(require("at"), "at"), text: try field(require("text"), "text"), fontSize: fontSize,
                 bold: try map["bold"].map { node throws(LabelError) in try bool(node, "bold") } ?? false,
@@ -282,7 +291,15 @@ struct YAMLTemplateParser {
         default:  // image
             let fileNode = try require("file")
             let path = try string(fileNode, "file")
-            let url = path.hasPrefix("/") ? URL(fileURLWithPath: path) : (folder ?? URL(fileURLWithPath: ".")).appendingPathComponent(path)
+            // Inside the template's folder: a template (or a request naming one) reads no other file.
+            guard !path.hasPrefix("/"), !path.split(separator: "/").contains(".."), !path.contains("\\") else {
+                throw error(.invalidValue, "image \(path): give a path inside the template's folder (no absolute path, no ..)", fileNode)
+            }
+            let base = (folder ?? URL(fileURLWithPath: ".")).standardizedFileURL.resolvingSymlinksInPath()
+            let url = base.appendingPathComponent(path).resolvingSymlinksInPath()
+            guard url.path.hasPrefix(base.path.hasSuffix("/") ? base.path : base.path + "/") else {
+                throw error(.invalidValue, "image \(path) leads outside the template's folder (a symbolic link)", fileNode)
+            }
             let bitmap: Bitmap
             do {
                 bitmap = try PNGFile.readMonochrome(url)
@@ -341,6 +358,9 @@ struct YAMLTemplateParser {
         let text = try string(node, what)
         guard let length = Length(parsing: text, defaultUnit: unit), length.value >= 0 else {
             throw error(.invalidValue, "\(what) '\(text)' is not a length (12.5mm, 0.5in, 40dots, or a number in \(unit.rawValue))", node)
+        }
+        guard length.millimetres <= TemplateLimits.length else {
+            throw error(.invalidValue, "\(what) '\(text)' is too large: no length on a label is more than \(Int(TemplateLimits.length)) mm", node)
         }
         return length
     }
@@ -408,5 +428,95 @@ struct YAMLTemplateParser {
         case .duplicatedKeysInMapping(_, let context): context.mark.line
         default: nil
         }
+    }
+}
+
+/// What a template may ask for: enough for any label printer, bounded so that a template from
+/// anyone cannot exhaust the memory or the time of the service that loads it.
+enum TemplateLimits {
+    /// The largest template file.
+    static let bytes = 1 << 20
+    /// Brackets (`[`, `{`) inside one another, and indentation levels.
+    static let nesting = 32
+    /// Millimetres: any length; the label's width and length; a text's size.
+    static let length = 1000.0
+    static let labelWidth = 250.0
+    static let labelLength = 600.0
+    static let textSize = 100.0
+    /// Copies of one label in one job.
+    static let copies = 10_000
+    /// An image's pixels, as its PNG header declares them.
+    static let imageSide = 8192
+    static let imagePixels = 16 << 20
+
+    /// Refuses, before YAML is parsed, what makes a parser blow up: a huge file, anchors and
+    /// aliases (a few lines of nested aliases expand to gigabytes), deep nesting.
+    static func checkText(_ text: String, file: String?) throws(LabelError) {
+        guard text.utf8.count <= bytes else {
+            throw LabelError(.invalidValue, "the template is \(text.utf8.count) bytes: at most \(bytes)", file: file)
+        }
+        var depth = 0
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let indent = line.prefix { $0 == " " }.count
+            guard indent <= nesting * 4 else {
+                throw LabelError(.invalidValue, "indented \(indent) spaces: a template nests at most \(nesting) levels", file: file, line: index + 1)
+            }
+            // Flow brackets, outside quotes and comments.
+            var quote: Character?
+            var previous: Character = " "
+            for character in line {
+                defer { previous = character }
+                if let open = quote {
+                    if character == open { quote = nil }
+                    continue
+                }
+                let atNodeStart = " \t[{,:".contains(previous)
+                if character == "#", previous == " " || previous == "\t" { break }
+                if character == "\"" || character == "'", atNodeStart { quote = character; continue }
+                if character == "[" || character == "{" {
+                    depth += 1
+                    guard depth <= nesting else {
+                        throw LabelError(.invalidValue, "brackets nested more than \(nesting) deep", file: file, line: index + 1)
+                    }
+                } else if character == "]" || character == "}" {
+                    depth = max(0, depth - 1)
+                }
+            }
+            if let anchor = Self.anchor(in: line) {
+                throw LabelError(.invalidValue,
+                    "YAML anchors and aliases ('\(anchor)') are not allowed in a template: a few of them can expand to gigabytes",
+                    file: file, line: index + 1)
+            }
+        }
+    }
+
+    /// The first `&name` or `*name` of a line that YAML reads as an anchor or an alias, outside quotes and comments.
+    static func anchor(in line: Substring) -> String? {
+        var quote: Character?
+        var previous: Character = " "
+        var index = line.startIndex
+        while index < line.endIndex {
+            let character = line[index]
+            defer { previous = character; index = line.index(after: index) }
+            if let open = quote {
+                if character == open { quote = nil }
+                continue
+            }
+            let atNodeStart = previous == " " || previous == "[" || previous == "{" || previous == "," || previous == "\t"
+            if character == "#", atNodeStart { return nil }
+            if (character == "\"" || character == "'"), atNodeStart || previous == ":" { quote = character; continue }
+            guard character == "&" || character == "*", atNodeStart || index == line.startIndex else { continue }
+            let name = line[line.index(after: index)...].prefix { !" \t,[]{}".contains($0) }
+            // YAML: an anchor or alias at the start of a node (a plain scalar cannot start with & or *).
+            if !name.isEmpty, Self.startsNode(line, at: index) { return String(character) + name }
+        }
+        return nil
+    }
+
+    /// Whether `index` is where a node starts: after `key: `, `- `, `[`, `{`, `,` or at the line's start.
+    private static func startsNode(_ line: Substring, at index: Substring.Index) -> Bool {
+        let before = line[..<index].reversed().drop { $0 == " " || $0 == "\t" }
+        guard let last = before.first else { return true }
+        return last == ":" || last == "-" || last == "[" || last == "{" || last == ","
     }
 }
