@@ -33,7 +33,7 @@ struct GlobalOptions: ParsableArguments {
             print(String(decoding: try encoder.encode(value), as: UTF8.self))
         } else {
             let out = text()
-            if !out.isEmpty { print(out) }
+            if !out.isEmpty { print(Terminal.visible(out)) }
         }
     }
 }

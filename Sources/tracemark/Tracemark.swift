@@ -71,7 +71,7 @@ struct Tracemark: AsyncParsableCommand {
             let data = (try? encoder.encode(Failure(error: .init(code: code, message: message, exitStatus: status)))) ?? Data()
             FileHandle.standardError.write(data + Data("\n".utf8))
         } else {
-            FileHandle.standardError.write(Data("tracemark: \(message)\n".utf8))
+            FileHandle.standardError.write(Data("tracemark: \(Terminal.visible(message))\n".utf8))
         }
         Foundation.exit(status)
     }

@@ -29,12 +29,22 @@ import Testing
     @Test func tcpAndStandardInput() throws {
         #expect(try DeviceAddress(parsing: "tcp://scanner-7.local:2001") == .tcp(host: "scanner-7.local", port: 2001))
         #expect(try DeviceAddress(parsing: "tcp://[::1]:51236") == .tcp(host: "::1", port: 51236))
-        #expect(try DeviceAddress(parsing: "tcp-listen://:9004") == .tcpListen(host: "0.0.0.0", port: 9004))
+        // Loopback unless an address is given (#17 item 3); an allow list and a client limit.
+        #expect(try DeviceAddress(parsing: "tcp-listen://:9004") == .tcpListen(host: "127.0.0.1", port: 9004))
+        #expect(try DeviceAddress(parsing: "tcp-listen://0.0.0.0:9004") == .tcpListen(host: "0.0.0.0", port: 9004))
+        guard case .tcpListen(_, _, let access) = try DeviceAddress(parsing: "tcp-listen://0.0.0.0:9004?allow=10.1.0.0/16,192.168.1.20&max-clients=4") else {
+            Issue.record("not a tcp-listen address")
+            return
+        }
+        #expect(access.maxClients == 4)
+        #expect(access.allows("10.1.200.3") && access.allows("192.168.1.20"))
+        #expect(!access.allows("10.2.0.1") && !access.allows("192.168.1.21") && !access.allows("127.0.0.1"))
         #expect(try DeviceAddress(parsing: "stdin") == .standardInput)
     }
 
     @Test(arguments: ["usb:5e0:12000", "usb:xyz", "serial:ttyACM0", "serial:/dev/ttyS0?baud=12345", "serial:/dev/ttyS0?parity=mark",
-                      "tcp://host", "tcp://:80", "ftp://x", "serial:/dev/ttyS0?prefix=%G1"])
+                      "tcp://host", "tcp://:80", "ftp://x", "serial:/dev/ttyS0?prefix=%G1",
+                      "tcp-listen://:9004?allow=10.0.0.0/33", "tcp-listen://:9004?allow=scanner.local", "tcp-listen://:9004?max-clients=0"])
     func badAddressesSayWhatIsWrong(text: String) {
         #expect(throws: DevicesError.self) { try DeviceAddress(parsing: text) }
     }

@@ -30,6 +30,19 @@ import Testing
         #expect(scan?.symbologyIdentifier == "]Q1")
     }
 
+    /// A device that always says "more follows" gets its scan cut at the keyboard mode's 8192
+    /// bytes, and the next scan starts afresh: the buffer no longer grows without end (#17 item 3).
+    @Test func aDeviceThatAlwaysSaysMoreFollowsIsCut() {
+        var decoder = POSReportDecoder()
+        let chunk = Array(repeating: UInt8(ascii: "9"), count: 56)
+        var scans: [POSReportDecoder.Scan] = []
+        for _ in 0..<400 {
+            if let scan = decoder.decode(Self.report(chunk, more: true)) { scans.append(scan) }
+        }
+        #expect(scans.count == 2)
+        #expect(scans.allSatisfy { $0.data.count == 8192 })
+    }
+
     @Test func reportsWithAnotherIDAreIgnoredAndMissingBracketIsAdded() {
         var decoder = POSReportDecoder()
         var other = Self.report(Array("X".utf8))

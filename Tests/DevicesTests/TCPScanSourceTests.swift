@@ -16,7 +16,7 @@ import Glibc
     private func accepted(_ listener: TCPListener) async throws -> TCPSocket? {
         var client: TCPSocket?
         _ = try await eventually {
-            client = listener.accept()?.0
+            if case .client(let socket, _, _) = listener.accept() { client = socket }
             return client != nil
         }
         return client
@@ -59,6 +59,68 @@ import Glibc
         #expect(Set(events.map(\.text)) == ["A1", "B1", "A2"])
         #expect(Set(events.map(\.source)).count == 2)
         #expect(events.allSatisfy { $0.source.hasPrefix("tcp://127.0.0.1:") })
+    }
+
+    /// A client beyond max-clients, or from outside the allow list, is closed at once and its
+    /// scans are not taken; the ones allowed go on (#17 item 3).
+    @Test func listeningRefusesClientsBeyondTheLimitOrOutsideTheAllowList() async throws {
+        var access = TCPAccess()
+        access.maxClients = 1
+        let listener = try TCPListener(host: "127.0.0.1", port: 0)
+        let collector = EventCollector(TCPScanSource(listener: listener, access: access))
+        let first = try connect(listener.port)
+        defer { close(first) }
+        send("FIRST\n", to: first)
+        try await collector.waitFor(1)
+        let second = try connect(listener.port)
+        defer { close(second) }
+        #expect(try await eventually { Self.isClosedByPeer(second) }, "the second client was not closed")
+        send("FIRST-AGAIN\n", to: first)
+        let events = try await collector.waitFor(2)
+        #expect(events.map(\.text) == ["FIRST", "FIRST-AGAIN"])
+
+        var closed = TCPAccess()
+        closed.allow = [try #require(TCPAccess.Network(parsing: "10.0.0.0/8"))]
+        let guarded = try TCPListener(host: "127.0.0.1", port: 0)
+        let none = EventCollector(TCPScanSource(listener: guarded, access: closed))
+        let outsider = try connect(guarded.port)
+        defer { close(outsider) }
+        send("OUTSIDER\n", to: outsider)
+        #expect(try await eventually { Self.isClosedByPeer(outsider) }, "a client from 127.0.0.1 was taken despite allow=10.0.0.0/8")
+        #expect(none.all.isEmpty)
+    }
+
+    /// A scanner that sends faster than the consumer takes: the reader waits (TCP slows the
+    /// scanner) and no scan is lost.
+    @Test func aFloodIsHeldBackNotDropped() async throws {
+        let listener = try TCPListener(host: "127.0.0.1", port: 0)
+        let events = TCPScanSource(listener: listener).scans()
+        let client = try connect(listener.port)
+        let lines = (0..<3000).map { "S\($0)\n" }.joined()
+        let writer = Task.detached {
+            var sent = 0
+            let bytes = Array(lines.utf8)
+            while sent < bytes.count {
+                let count = bytes[sent...].withUnsafeBytes { write(client, $0.baseAddress, $0.count) }
+                if count > 0 { sent += count } else { usleep(1000) }
+            }
+            close(client)
+        }
+        var received: [String] = []
+        for try await event in events {
+            received.append(event.text)
+            if received.count == 3000 { break }
+        }
+        await writer.value
+        await events.finish()
+        #expect(received == (0..<3000).map { "S\($0)" })
+    }
+
+    private static func isClosedByPeer(_ fd: Int32) -> Bool {
+        var byte: UInt8 = 0
+        var pollfd = Glibc.pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard poll(&pollfd, 1, 0) == 1 else { return false }
+        return recv(fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) == 0 || errno == ECONNRESET
     }
 
     private func connect(_ port: UInt16) throws -> Int32 {

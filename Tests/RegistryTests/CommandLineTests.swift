@@ -171,6 +171,13 @@ extension CommandLineTests {
         let malformed = try await tracemark("resolve", "]C10109501101530003(17)", db: db)
         #expect(malformed.status == 1 && malformed.stderr.contains("cannot be read"), "\(malformed.stderr)")
 
+        // A code carrying terminal escapes (clear the line, cursor up) is shown, not obeyed: the
+        // warning after it stays on screen (#17 item 4).
+        let hostile = try await tracemark("resolve", "SN1000006\u{1B}[2K\u{1B}[1A\u{9B}0m", db: db)
+        let shown = hostile.stdout + hostile.stderr
+        #expect(!shown.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x9B }, "\(shown.debugDescription)")
+        #expect(shown.contains("[2K") && shown.contains("\\x9B0m"), "\(shown)")
+
         let lines = "]C10109501101530003\u{1D}10\(lot)\r\n]C1011234\n\nPUMP-200\n"
         let stream = try await Command.tracemark(["resolve", "--stdin", "--json", "--db", db], stdin: lines)
         #expect(stream.status == 0, "\(stream.stderr)")

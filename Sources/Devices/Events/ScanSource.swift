@@ -33,15 +33,18 @@ public struct ScanEvents: AsyncSequence, Sendable {
     }
 
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(base: stream.makeAsyncIterator())
+        AsyncIterator(base: stream.makeAsyncIterator(), context: context)
     }
 
     /// Iterates over the scans; throws ``DevicesError`` when the source cannot go on.
     public struct AsyncIterator: AsyncIteratorProtocol {
         var base: AsyncThrowingStream<ScanEvent, any Error>.AsyncIterator
+        let context: ReaderContext
 
         public mutating func next() async throws -> ScanEvent? {
-            try await base.next()
+            let event = try await base.next()
+            if event != nil { context.taken() }
+            return event
         }
     }
 }

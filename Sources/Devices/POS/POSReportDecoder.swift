@@ -16,6 +16,9 @@ public struct POSReportDecoder: Sendable {
     private var identifier: String?
     /// Reports that were too short for the layout or had a length beyond the report (for logging).
     public private(set) var malformedReports = 0
+    /// The longest scan: a device that always flags "more follows" gets its scan cut here, as a
+    /// keyboard-mode scanner's is, instead of a buffer that grows without end.
+    public var maximumLength = 8192
 
     /// A decoder for reports in `layout`.
     public init(_ layout: POSReportLayout = .standard) {
@@ -38,13 +41,13 @@ public struct POSReportDecoder: Sendable {
         if data.isEmpty && identifier == nil { identifier = Self.identifier(bytes[layout.identifierRange]) }
         data += bytes[layout.dataOffset..<(layout.dataOffset + count)]
         let more = layout.continuationOffset < bytes.count && bytes[layout.continuationOffset] & layout.continuationMask != 0
-        if more { return nil }
+        if more, data.count < maximumLength { return nil }
         defer {
             data = []
             identifier = nil
         }
         guard !data.isEmpty else { return nil }
-        return Scan(symbologyIdentifier: identifier, data: data)
+        return Scan(symbologyIdentifier: identifier, data: Array(data.prefix(maximumLength)))
     }
 
     /// Forgets a scan cut off by the device going away.

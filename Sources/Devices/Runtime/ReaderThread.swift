@@ -92,9 +92,24 @@ final class ReaderContext: Sendable {
         }
     }
 
-    /// Hands a scan to the consumer.
+    /// Scans handed over and not yet taken by the consumer.
+    private let pending = Atomic<Int>(0)
+    /// At most this many scans wait for the consumer; past it the reader waits too (and so stops
+    /// reading its device: a TCP client that floods us is slowed by TCP itself).
+    static let capacity = 1024
+
+    /// Hands a scan to the consumer, waiting while ``capacity`` scans are waiting already.
     func emit(_ event: ScanEvent) {
+        while pending.load(ordering: .acquiring) >= Self.capacity, !isStopped {
+            _ = pause(.milliseconds(2))
+        }
+        pending.add(1, ordering: .acquiringAndReleasing)
         continuation.yield(event)
+    }
+
+    /// The consumer took a scan.
+    func taken() {
+        pending.subtract(1, ordering: .acquiringAndReleasing)
     }
 
     /// What waiting for descriptors found.

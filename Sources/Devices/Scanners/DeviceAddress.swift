@@ -6,13 +6,15 @@ public import Logging
 ///   first keyboard-mode scanner); query `?interface=0&protocol=pos`
 /// - `serial:/dev/ttyACM0?baud=9600&bits=8&parity=none&stop=1&flow=none&end=cr&timeout=50&prefix=&suffix=`
 ///   (timeout in milliseconds; prefix and suffix percent-encoded)
-/// - `tcp://HOST:PORT` (connect to a network scanner), `tcp-listen://0.0.0.0:PORT` (scanners connect to us)
+/// - `tcp://HOST:PORT` (connect to a network scanner), `tcp-listen://127.0.0.1:PORT` (scanners connect
+///   to us; loopback when the host is left out, `0.0.0.0` for every interface); query
+///   `?allow=10.0.0.0/8,192.168.1.20&max-clients=16`
 /// - `stdin`
 public enum DeviceAddress: Hashable, Sendable, CustomStringConvertible {
     case usb(USBScanSource.Configuration)
     case serial(SerialConfiguration)
     case tcp(host: String, port: UInt16)
-    case tcpListen(host: String, port: UInt16)
+    case tcpListen(host: String, port: UInt16, access: TCPAccess = TCPAccess())
     case standardInput
 
     /// Reads an address, saying what is wrong with a bad one.
@@ -20,7 +22,7 @@ public enum DeviceAddress: Hashable, Sendable, CustomStringConvertible {
         let (base, query) = try Self.splitQuery(text)
         func bad(_ why: String) -> DevicesError {
             DevicesError(.invalidAddress,
-                         "device \"\(text)\": \(why) (write usb:VID:PID, serial:/dev/ttyACM0?baud=9600, tcp://HOST:PORT, tcp-listen://0.0.0.0:PORT or stdin)",
+                         "device \"\(text)\": \(why) (write usb:VID:PID, serial:/dev/ttyACM0?baud=9600, tcp://HOST:PORT, tcp-listen://127.0.0.1:PORT or stdin)",
                          device: text)
         }
         if base == "stdin" || base == "-" {
@@ -101,8 +103,27 @@ public enum DeviceAddress: Hashable, Sendable, CustomStringConvertible {
             var host = String(rest[..<colon])
             if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
             if listens {
-                self = .tcpListen(host: host.isEmpty ? "0.0.0.0" : host, port: port)
+                var access = TCPAccess()
+                for (key, value) in query {
+                    switch key {
+                    case "allow":
+                        for item in value.split(separator: ",") {
+                            guard let network = TCPAccess.Network(parsing: String(item)) else {
+                                throw bad("allow takes IPv4 addresses and networks (10.0.0.0/8), not \(item)")
+                            }
+                            access.allow.append(network)
+                        }
+                    case "max-clients":
+                        guard let count = Int(value), (1...1024).contains(count) else { throw bad("max-clients is a number from 1 to 1024") }
+                        access.maxClients = count
+                    default:
+                        throw bad("unknown setting \(key) (tcp-listen takes allow and max-clients)")
+                    }
+                }
+                // Loopback unless an address is given: a listening port is open to whoever reaches it.
+                self = .tcpListen(host: host.isEmpty ? "127.0.0.1" : host, port: port, access: access)
             } else {
+                guard query.isEmpty else { throw bad("tcp:// takes no settings") }
                 guard !host.isEmpty, port != 0 else { throw bad("connecting needs a host and a port above 0") }
                 self = .tcp(host: host, port: port)
             }
@@ -124,8 +145,8 @@ public enum DeviceAddress: Hashable, Sendable, CustomStringConvertible {
             return SerialScanSource(configuration, waitsForDevice: waitsForDevice, logger: logger)
         case .tcp(let host, let port):
             return TCPScanSource(host: host, port: port, logger: logger)
-        case .tcpListen(let host, let port):
-            return TCPScanSource(listener: try TCPListener(host: host, port: port), logger: logger)
+        case .tcpListen(let host, let port, let access):
+            return TCPScanSource(listener: try TCPListener(host: host, port: port), access: access, logger: logger)
         case .standardInput:
             return StandardInputSource(logger: logger)
         }
@@ -136,7 +157,7 @@ public enum DeviceAddress: Hashable, Sendable, CustomStringConvertible {
         case .usb(let configuration): "usb:\(configuration.match)"
         case .serial(let configuration): "serial:\(configuration.path)"
         case .tcp(let host, let port): "tcp://\(host):\(port)"
-        case .tcpListen(let host, let port): "tcp-listen://\(host):\(port)"
+        case .tcpListen(let host, let port, _): "tcp-listen://\(host):\(port)"
         case .standardInput: "stdin"
         }
     }
@@ -170,5 +191,53 @@ public enum DeviceAddress: Hashable, Sendable, CustomStringConvertible {
             }
         }
         return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+/// Who may connect to a `tcp-listen` scanner port, and how many at once.
+public struct TCPAccess: Hashable, Sendable {
+    /// IPv4 networks a client's address must be in; empty: any.
+    public var allow: [Network] = []
+    /// Clients at once; a client beyond it is closed at once (logged).
+    public var maxClients = 16
+
+    public init() {}
+
+    public struct Network: Hashable, Sendable {
+        public var address: UInt32
+        public var prefix: Int
+
+        /// `192.168.1.20` or `10.0.0.0/8`.
+        public init?(parsing text: String) {
+            let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+            guard parts.count <= 2, let address = Self.ipv4(String(parts[0])) else { return nil }
+            let prefix = parts.count == 2 ? Int(parts[1]) : 32
+            guard let prefix, (0...32).contains(prefix) else { return nil }
+            self.address = address
+            self.prefix = prefix
+        }
+
+        func contains(_ address: UInt32) -> Bool {
+            let mask: UInt32 = prefix == 0 ? 0 : ~UInt32(0) << UInt32(32 - prefix)
+            return address & mask == self.address & mask
+        }
+
+        static func ipv4(_ text: String) -> UInt32? {
+            let octets = text.split(separator: ".", omittingEmptySubsequences: false)
+            guard octets.count == 4 else { return nil }
+            var value: UInt32 = 0
+            for octet in octets {
+                guard octet.count <= 3, let byte = UInt8(octet) else { return nil }
+                value = value << 8 | UInt32(byte)
+            }
+            return value
+        }
+    }
+
+    /// Whether a client at `address` (dotted IPv4) may connect.
+    public func allows(_ address: String) -> Bool {
+        guard !allow.isEmpty else { return true }
+        guard let value = Network.ipv4(address) else { return false }
+        return allow.contains { $0.contains(value) }
     }
 }

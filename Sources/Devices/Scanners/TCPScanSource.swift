@@ -29,6 +29,8 @@ public struct TCPScanSource: ScanSource {
     }
 
     let mode: Mode
+    /// Who may connect when listening.
+    var access = TCPAccess()
     /// How lines are cut (CR, LF or CR LF by default).
     public let framing: ScanFraming
     /// Waiting between connection attempts.
@@ -50,9 +52,11 @@ public struct TCPScanSource: ScanSource {
         self.logger = logger
     }
 
-    /// Takes the scanners that connect to `listener`, several at once, each line a scan.
-    public init(listener: TCPListener, framing: ScanFraming = .lines, logger: Logger = Logger(label: "tracemark.devices")) {
+    /// Takes the scanners that connect to `listener`, several at once (those `access` allows), each line a scan.
+    public init(listener: TCPListener, access: TCPAccess = TCPAccess(), framing: ScanFraming = .lines,
+                logger: Logger = Logger(label: "tracemark.devices")) {
         self.mode = .listen(listener)
+        self.access = access
         self.framing = framing
         self.backoff = Backoff()
         self.connectTimeout = .seconds(5)
@@ -113,6 +117,10 @@ public struct TCPScanSource: ScanSource {
         }
         var clients: [Client] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
+        // Out of descriptors (EMFILE): the listener stays readable and accept keeps failing; it is
+        // left out of the wait until this instant, doubling up to 5 s, instead of spinning.
+        var acceptPausedUntil: UInt64 = 0
+        var acceptPause: UInt64 = 100_000_000
         while true {
             let now = Monotonic.nanoseconds
             var nextDeadline: UInt64?
@@ -122,8 +130,11 @@ public struct TCPScanSource: ScanSource {
                 }
                 if let deadline = clients[index].framer.deadline { nextDeadline = min(nextDeadline ?? deadline, deadline) }
             }
+            let accepting = now >= acceptPausedUntil
+            if !accepting { nextDeadline = min(nextDeadline ?? acceptPausedUntil, acceptPausedUntil) }
             let timeout = nextDeadline.map { Duration.nanoseconds(Int64($0 > now ? $0 - now : 0)) }
-            switch context.wait(for: [listener.fd] + clients.map(\.socket.fd), timeout: timeout) {
+            // A listener left out of the wait is a descriptor poll(2) ignores (-1).
+            switch context.wait(for: [accepting ? listener.fd : -1] + clients.map(\.socket.fd), timeout: timeout) {
             case .stopped:
                 return
             case .timedOut:
@@ -145,9 +156,24 @@ public struct TCPScanSource: ScanSource {
                     }
                 }
                 for index in closed.reversed() { clients.remove(at: index) }
-                if revents[0] != 0, let (socket, peer) = listener.accept() {
-                    logger.info("scanner connected", metadata: ["scanner": "\(peer)"])
-                    clients.append(Client(socket: socket, peer: peer, framer: ScanFramer(framing)))
+                guard accepting, revents[0] != 0 else { continue }
+                switch listener.accept() {
+                case .none:
+                    break
+                case .exhausted(let error):
+                    logger.error("cannot accept a scanner: \(errnoText(error)); waiting before the next", metadata: ["scanner": "\(name)"])
+                    acceptPausedUntil = Monotonic.nanoseconds + acceptPause
+                    acceptPause = min(acceptPause * 2, 5_000_000_000)
+                case .client(let socket, let peer, let address):
+                    acceptPause = 100_000_000
+                    if !access.allows(address) {
+                        logger.warning("scanner refused: \(address) is not in the allow list", metadata: ["scanner": "\(peer)"])
+                    } else if clients.count >= access.maxClients {
+                        logger.warning("scanner refused: \(access.maxClients) scanners are connected already", metadata: ["scanner": "\(peer)"])
+                    } else {
+                        logger.info("scanner connected", metadata: ["scanner": "\(peer)"])
+                        clients.append(Client(socket: socket, peer: peer, framer: ScanFramer(framing)))
+                    }
                 }
             }
         }

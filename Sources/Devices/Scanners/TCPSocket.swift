@@ -71,8 +71,8 @@ public final class TCPListener: Sendable {
     /// The port it listens on (the one the system chose when 0 was asked for).
     public let port: UInt16
 
-    /// Binds `host` (IPv4, `0.0.0.0` for every interface) and `port`, and listens.
-    public init(host: String = "0.0.0.0", port: UInt16) throws(DevicesError) {
+    /// Binds `host` (IPv4; loopback by default, `0.0.0.0` for every interface) and `port`, and listens.
+    public init(host: String = "127.0.0.1", port: UInt16) throws(DevicesError) {
         let where_ = "\(host):\(port)"
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -107,18 +107,30 @@ public final class TCPListener: Sendable {
         close(fd)
     }
 
-    /// The next waiting connection and its peer as `tcp://address:port`, or `nil` when none waits.
-    func accept() -> (TCPSocket, String)? {
+    enum Accepted {
+        /// A client, its peer as `tcp://address:port`, and its address.
+        case client(TCPSocket, String, String)
+        /// None waits (or it went away before it was taken).
+        case none
+        /// The process or the system is out of descriptors or memory: the connection still waits.
+        case exhausted(Int32)
+    }
+
+    /// The next waiting connection.
+    func accept() -> Accepted {
         var peer = sockaddr_in()
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let client = withUnsafeMutablePointer(to: &peer) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.accept(fd, $0, &length) }
         }
-        guard client >= 0 else { return nil }
+        guard client >= 0 else {
+            let error = errno
+            return [EMFILE, ENFILE, ENOBUFS, ENOMEM].contains(error) ? .exhausted(error) : .none
+        }
         setNonBlockingCloseOnExec(client)
         var text = [CChar](repeating: 0, count: Int(INET_ADDRSTRLEN))
         inet_ntop(AF_INET, &peer.sin_addr, &text, socklen_t(text.count))
         let address = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return (TCPSocket(fd: client), "tcp://\(address):\(UInt16(bigEndian: peer.sin_port))")
+        return .client(TCPSocket(fd: client), "tcp://\(address):\(UInt16(bigEndian: peer.sin_port))", address)
     }
 }

@@ -51,12 +51,12 @@ struct ResolveCommand: AsyncParsableCommand {
                 guard !scan.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
                 do {
                     let resolution = try await registry.resolve(scan, parser: parser, options: resolveOptions)
-                    say(options.json ? String(decoding: try encoder.encode(resolution), as: UTF8.self) : Self.describe(resolution) + "\n")
+                    say(options.json ? String(decoding: try encoder.encode(resolution), as: UTF8.self) : Terminal.visible(Self.describe(resolution) + "\n"))
                 } catch let error as RegistryError where error.code == .invalidInput {
                     if options.json {
                         say(String(decoding: try encoder.encode(["scan": scan, "error": error.message]), as: UTF8.self))
                     } else {
-                        say("error: \(error.message)\n")
+                        say(Terminal.visible("error: \(error.message)\n"))
                     }
                 }
             }

@@ -151,7 +151,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     private static func reachability(_ address: DeviceAddress) -> String {
         switch address {
-        case .tcpListen(let host, let port):
+        case .tcpListen(let host, let port, _):
             do {
                 _ = try address.makeSource(waitsForDevice: false)
                 return "can listen on \(host):\(port)"
@@ -177,7 +177,7 @@ struct ServeCommand: AsyncParsableCommand {
             let keyboard = KeyboardDecoder.Options(layout: KeyboardLayout.named(entry.layout) ?? .us)
             let addresses = entry.scanners.map(\.address), verifiers = entry.verifyScanners.map(\.address), scannerLogger = deviceLogger
             let service = StationService(station: station, onHeld: { message in
-                FileHandle.standardOutput.write(Data((message + "\n").utf8))
+                FileHandle.standardOutput.write(Data((Terminal.visible(message) + "\n").utf8))
             }, verifiers: {
                 try verifiers.map { try $0.makeSource(keyboard: keyboard, waitsForDevice: true, logger: scannerLogger) }
             }, scanners: {
@@ -187,7 +187,7 @@ struct ServeCommand: AsyncParsableCommand {
                 let line = "\(outcome.station) \(scan.device) \(outcome.scan.map { "#\($0) " } ?? "")\(outcome.verdict.rawValue) \(outcome.action)"
                     + (outcome.document.map { " \($0)" } ?? "") + (outcome.jobs.isEmpty ? "" : " job \(outcome.jobs.map(String.init).joined(separator: ","))")
                     + (reasons.isEmpty ? "" : " — \(reasons)") + " → \(outcome.next)"
-                FileHandle.standardOutput.write(Data((line + "\n").utf8))
+                FileHandle.standardOutput.write(Data((Terminal.visible(line) + "\n").utf8))
             }
             services.append(.init(service: service))
             print("station \(entry.name) (\(entry.kind.rawValue)) reads \(entry.scanners.map(\.text).joined(separator: ", "))"
