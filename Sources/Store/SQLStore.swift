@@ -38,6 +38,11 @@ extension SQLStore {
 
 extension SQLDatabase {
     /// Runs `body` between `begin` and COMMIT, rolling back when it throws.
+    ///
+    /// The ROLLBACK runs in a task of its own, so that a caller cancelled mid-transaction (a
+    /// worker whose lease renewal failed, say) still ends it: a connection that went back to its
+    /// pool inside a transaction failed the next write with "cannot start a transaction within a
+    /// transaction".
     func transaction<T>(begin: SQLQueryString, _ body: (any SQLDatabase) async throws -> T) async throws -> T {
         try await raw(begin).run()
         do {
@@ -45,7 +50,8 @@ extension SQLDatabase {
             try await raw("COMMIT").run()
             return result
         } catch {
-            try? await raw("ROLLBACK").run()
+            let database = self
+            await Task { try? await database.raw("ROLLBACK").run() }.value
             throw error
         }
     }

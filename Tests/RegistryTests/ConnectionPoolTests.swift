@@ -1,4 +1,5 @@
 import Foundation
+import SQLKit
 @testable import Store
 import Synchronization
 import Testing
@@ -32,5 +33,34 @@ import Testing
         #expect(try await pool.with { $0 } == 2)
         #expect(try await pool.with { $0 } == 2)
         #expect(opens.withLock { $0 } == 2)
+    }
+}
+
+/// A write whose task is cancelled mid-transaction rolls back all the same: its connection does
+/// not go back to the pool inside the transaction (the next write failed with "cannot start a
+/// transaction within a transaction"), and nothing of it is kept.
+@Suite struct CancelledTransactionTests {
+    @Test func aCancelledWriteRollsBackAndTheNextWriteWorks() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tracemark-cancel-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try await SQLiteStore(path: folder.appendingPathComponent("t.sqlite").path)
+        try await store.write { db in try await db.raw("CREATE TABLE t (x INTEGER)").run() }
+        let (started, startedSignal) = AsyncStream<Void>.makeStream()
+        let task = Task {
+            try await store.write { db in
+                try await db.raw("INSERT INTO t (x) VALUES (1)").run()
+                startedSignal.yield()
+                try await Task.sleep(for: .seconds(3600))
+            }
+        }
+        var iterator = started.makeAsyncIterator()
+        _ = await iterator.next()
+        task.cancel()
+        _ = await task.result
+        try await store.write { db in try await db.raw("INSERT INTO t (x) VALUES (2)").run() }
+        let values = try await store.read { db in try await db.raw("SELECT x FROM t ORDER BY x").all().map { try $0.decode(column: "x", as: Int.self) } }
+        #expect(values == [2])
+        await store.close()
     }
 }
