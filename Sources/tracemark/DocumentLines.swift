@@ -41,9 +41,14 @@ struct LineOptions: ParsableArguments {
     }
 
     static func decimal(_ text: String, what: String) throws -> Decimal {
-        guard let value = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")),
-              text.allSatisfy({ $0.isNumber || $0 == "." || $0 == "-" }) else {
-            throw ValidationError("\(what) \"\(text)\" is not a number")
+        // The whole text is the number: an optional minus, digits, an optional fraction. Decimal
+        // alone reads "10-2" as 10 and "1.2.3" as 1.2.
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        let whole = parts[0].hasPrefix("-") ? parts[0].dropFirst() : parts[0]
+        guard parts.count <= 2, !whole.isEmpty, whole.allSatisfy(\.isASCII) && whole.allSatisfy(\.isNumber),
+              parts.count == 1 || (!parts[1].isEmpty && parts[1].allSatisfy { $0.isASCII && $0.isNumber }),
+              let value = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) else {
+            throw ValidationError("\(what) \"\(text)\" is not a number (write it as 12 or 12.5)")
         }
         return value
     }

@@ -123,6 +123,13 @@ extension CommandLineTests {
         #expect(try await tracemark("receive", "--warehouse", "MAIN", "--file", csv.path, db: db).status == 0)
         let stock = try await tracemark("stock", "--product", "MILK", db: db)
         #expect(stock.stdout.contains("L-1     10") && stock.stdout.contains("L-2     5"), "\(stock.stdout)")
+        // A quantity is a number as a whole: "10-2" was read as 10 (#17 item 5); nothing is posted.
+        try "product,quantity,number,expiry\nMILK,10-2,L-3,\(inDays(400))\n".write(to: csv, atomically: true, encoding: .utf8)
+        let dashed = try await tracemark("receive", "--warehouse", "MAIN", "--file", csv.path, db: db)
+        #expect(dashed.status == 64 && dashed.stderr.contains("\"10-2\" is not a number"), "\(dashed.stderr)")
+        let dotted = try await tracemark("receive", "--warehouse", "MAIN", "--product", "MILK", "--lot", "L-4", "--quantity", "1.2.3", db: db)
+        #expect(dotted.status == 64 && dotted.stderr.contains("\"1.2.3\" is not a number"), "\(dotted.stderr)")
+        #expect(!(try await tracemark("stock", "--product", "MILK", db: db)).stdout.contains("L-3"))
 
         let bad = try await tracemark("issue", "--warehouse", "MAIN", "--product", "PHONE", "--serials", "SN-0009,SN-0404", db: db)
         #expect(bad.status == 1)
