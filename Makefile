@@ -7,7 +7,7 @@ SWIFT_FLAGS ?= -Xswiftc -warnings-as-errors
 endif
 DB ?= ./tracemark.sqlite
 
-.PHONY: deps build run test bench bench-devices bench-printing bench-stations bench-api install clean
+.PHONY: deps build run test bench bench-devices bench-printing bench-stations bench-api bench-web install clean
 
 deps:
 	@scripts/install-deps.sh
@@ -18,7 +18,9 @@ build: deps
 # The service on the embedded SQLite default: the demo's products, a look-up and a receiving
 # station on loopback TCP scanners, and a folder printer (Config/demo.yaml).
 run: build
-	@test -e tracemark.sqlite || $(SWIFT) run --skip-build tracemark demo --db tracemark.sqlite > /dev/null
+	@test -e tracemark.sqlite || { $(SWIFT) run --skip-build tracemark demo --db tracemark.sqlite > /dev/null \
+		&& $(SWIFT) run --skip-build tracemark operator add DEMO-1 --name "Demo supervisor" --role supervisor --db tracemark.sqlite > /dev/null; }
+	@echo "Station page: http://127.0.0.1:8080/ (sign in at dock-1, pick-1, line-1 or lookup-1 with the badge DEMO-1)"
 	@echo "Send a scan to the receiving station (dock-1), then post its receipt:"
 	@echo "  printf '(01)09501101530003(17)281231(10)LOT42(30)12\\n' > /dev/tcp/127.0.0.1/7002   # bash; or | nc -q1 127.0.0.1 7002"
 	@echo "  printf 'TM:DONE\\n' > /dev/tcp/127.0.0.1/7002"
@@ -84,6 +86,14 @@ bench-api: deps
 	$(SWIFT) build -c release --product tracemark
 	$(SWIFT) build -c release --product RegistryBenchmarks
 	Benchmarks/APIBenchmarks/run.sh .build/release/tracemark .build/release/RegistryBenchmarks $(BENCH_SECONDS)
+
+# The station page's Enter-to-verdict figures: its browser test (Tests/browser/station_page.py) on a
+# release build of tracemark, in headless Chromium; the figures are printed, never asserted.
+bench-web: deps
+	$(SWIFT) build -c release --product tracemark
+	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
+	TRACEMARK_EXECUTABLE=.build/release/tracemark $(SWIFT) test --skip-build \
+		--filter 'StationPageTests/anOperatorScansSeesTheVerdictAndPrintsInARealBrowser' 2>&1 | grep -E 'Enter to verdict|passed|failed'
 
 # The release command on the PATH, with its templates, udev rules and systemd unit (root for /usr/local).
 PREFIX ?= /usr/local

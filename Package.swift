@@ -159,6 +159,8 @@ let package = Package(
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "Yams", package: "Yams"),
             ],
+            // The station web page, hand-written, served from the binary itself (no files to install).
+            resources: [.embedInCode("Web/index.html"), .embedInCode("Web/app.css"), .embedInCode("Web/app.js")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

@@ -27,12 +27,14 @@ packages=(
     cups-filters                    # printing: imagetoraster, which PNG jobs go through before the label driver
     lprint                          # printing benchmark: LPrint, the peer label-printer application
     curl                            # HTTP API tests: the client
+    chromium chromium-driver        # station page tests: a real headless browser, driven by selenium
 )
 # The oracle's Python packages (PyPI), installed for the python3 on PATH.
 # zebrafy is the label benchmarks' peer for ^GF conversion; schemathesis tests the HTTP API against its OpenAPI document;
-# prometheus-client reads /metrics back as Prometheus would.
-python_packages=(zxing-cpp zplkit pillow zebrafy schemathesis prometheus-client)
-python_modules=(zxingcpp zplkit PIL zebrafy schemathesis prometheus_client)
+# prometheus-client reads /metrics back as Prometheus would; selenium drives the system's chromium
+# for the station page's tests (given chromedriver's path, it downloads nothing).
+python_packages=(zxing-cpp zplkit pillow zebrafy schemathesis prometheus-client selenium)
+python_modules=(zxingcpp zplkit PIL zebrafy schemathesis prometheus_client selenium)
 
 packages+=("$@")
 

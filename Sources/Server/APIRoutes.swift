@@ -47,7 +47,14 @@ public enum APIRoutes {
         },
         APIRoute(.get, "/api/v1/scans", "listScans", role: .viewer, listScans),
         APIRoute(.get, "/api/v1/printers", "listPrinters", role: .viewer, listPrinters),
+        APIRoute(.get, "/api/v1/jobs", "listJobs", role: .viewer, listJobs),
         APIRoute(.get, "/api/v1/jobs/{id}", "getJob", role: .viewer, getJob),
+        APIRoute(.get, "/api/v1/jobs/{id}/history", "jobHistory", role: .viewer) { call in
+            let id = try jobID(call)
+            _ = try await call.environment.spool.job(id)
+            struct Step: Encodable { var at: String; var state: String; var message: String }
+            return try .json(try await call.environment.spool.events(job: id).map { Step(at: $0.at, state: $0.state.rawValue, message: $0.message) })
+        },
         APIRoute(.post, "/api/v1/jobs", "createJob", role: .operator, createJob),
         APIRoute(.post, "/api/v1/jobs/{id}/retry", "retryJob", role: .operator) { call in
             let id = try jobID(call)
@@ -355,6 +362,22 @@ public enum APIRoutes {
     private static func jobID(_ call: APICall) throws -> Int64 {
         guard let id = Int64(try call.parameter("id")), id > 0 else { throw APIProblem.badRequest("a job id is a positive number") }
         return id
+    }
+
+    /// The newest jobs first, of one printer or all, in the states asked for.
+    private static func listJobs(_ call: APICall) async throws -> APIResponse {
+        let limit = try call.query["limit"].map { text -> Int in
+            guard let limit = Int(text), (1...500).contains(limit) else { throw APIProblem.badRequest("limit must be from 1 to 500") }
+            return limit
+        } ?? 50
+        let states = try (call.query["state"] ?? "").split(separator: ",").map { name -> JobState in
+            guard let state = JobState(rawValue: String(name)) else {
+                throw APIProblem.badRequest("state \(name) is not one of \(JobState.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return state
+        }
+        let jobs = try await call.environment.spool.jobs(printer: call.filter("printer"), states: states, limit: limit)
+        return try .json(jobs.map(PrintJobSummary.init))
     }
 
     private static func getJob(_ call: APICall) async throws -> APIResponse {

@@ -93,6 +93,7 @@ public struct APIServer: Service {
                 }
             }
         }
+        WebPage.register(on: router)
         let onListening = onListening
         let app = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "tracemark"),
                               onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) }, logger: logger)

@@ -515,6 +515,34 @@ paths:
             text/csv:
               schema: {type: string}
         problems: [400, 401, 403]
+  /api/v1/products/{article}/proposal:
+    get:
+      operationId: proposal
+      tags: [registry]
+      summary: The lots or serials an issue of a quantity would take, in the class's issue order (the customer's minimum shelf life applies).
+      x-tracemark-role: viewer
+      parameters:
+        - {$ref: "#/components/parameters/Article"}
+        - {name: warehouse, in: query, required: true, schema: {type: string, minLength: 1}}
+        - {name: quantity, in: query, schema: {type: string, pattern: '^[0-9]+(\.[0-9]+)?$'}}
+        - {name: customer, in: query, schema: {type: string}}
+      responses:
+        "200":
+          description: What to take, first to last.
+          content:
+            application/json:
+              schema:
+                type: array
+                items:
+                  type: object
+                  required: [number, quantity]
+                  properties:
+                    number: {type: string}
+                    quantity: {type: number}
+                    expiry: {type: [string, "null"]}
+                    daysLeft: {type: [integer, "null"]}
+                    received: {type: [string, "null"]}
+        problems: [400, 401, 404, 422]
   /api/v1/documents/{kind}:
     post:
       operationId: postDocument
@@ -772,6 +800,22 @@ paths:
                   conditions: {type: array, items: {type: string}}
         problems: [400, 401, 403, 404]
   /api/v1/jobs:
+    get:
+      operationId: listJobs
+      tags: [printing]
+      summary: Print jobs, newest first, of one printer or all, in the states asked for.
+      x-tracemark-role: viewer
+      parameters:
+        - {name: printer, in: query, schema: {type: string}}
+        - {name: state, in: query, description: "Comma-separated job states.", schema: {type: string, pattern: '^((queued|sending|printing|done|failed|held|cancelled),)*(queued|sending|printing|done|failed|held|cancelled)?$'}}
+        - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 500}}
+      responses:
+        "200":
+          description: The jobs.
+          content:
+            application/json:
+              schema: {type: array, items: {$ref: "#/components/schemas/Job"}}
+        problems: [400, 401]
     post:
       operationId: createJob
       tags: [printing]
@@ -887,6 +931,28 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/Job"}
+        problems: [400, 401, 404]
+  /api/v1/jobs/{id}/history:
+    get:
+      operationId: jobHistory
+      tags: [printing]
+      summary: Each state a job entered, when, and why, oldest first.
+      x-tracemark-role: viewer
+      parameters: [{$ref: "#/components/parameters/Job"}]
+      responses:
+        "200":
+          description: The job's history.
+          content:
+            application/json:
+              schema:
+                type: array
+                items:
+                  type: object
+                  required: [at, state, message]
+                  properties:
+                    at: {type: string}
+                    state: {type: string}
+                    message: {type: string}
         problems: [400, 401, 404]
   /api/v1/templates/{name}/render:
     post:
@@ -1047,6 +1113,7 @@ components:
         jobs: {type: array, items: {type: integer}}
         resolution: {oneOf: [{$ref: "#/components/schemas/Resolution"}, {type: "null"}]}
         replayed: {type: boolean}
+        confirmation: {type: [integer, "null"], description: "A confirmation's own scan log entry."}
     StationState:
       type: object
       required: [name, kind, heldHere]
@@ -1057,6 +1124,7 @@ components:
         printer: {type: [string, "null"]}
         template: {type: [string, "null"]}
         supplier: {type: [string, "null"]}
+        gsSubstitute: {type: [string, "null"], description: "What the station's wedge scanners send for GS, if not Ctrl+]."}
         heldHere: {type: boolean}
         task:
           oneOf:

@@ -88,6 +88,21 @@ extension APIRoutes {
             }
             return .text(lines.joined(separator: "\r\n") + "\r\n", contentType: "text/csv; charset=utf-8")
         },
+        APIRoute(.get, "/api/v1/products/{article}/proposal", "proposal", role: .viewer) { call in
+            guard let warehouse = call.filter("warehouse") else { throw APIProblem.badRequest("give the warehouse: ?warehouse=…") }
+            let quantity = try call.query["quantity"].map { text -> Decimal in
+                guard !text.isEmpty, text.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }),
+                      let amount = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) else {
+                    throw APIProblem.badRequest("quantity must be a number such as 12 or 2.5")
+                }
+                guard amount > 0, amount <= 1_000_000_000 else {
+                    throw APIProblem(422, "invalid-input", "quantity must be more than 0 and at most 1000000000")
+                }
+                return amount
+            } ?? 1
+            return try .json(try await call.environment.registry.proposal(product: try call.parameter("article"), warehouse: warehouse,
+                                                                          quantity: quantity, customer: call.filter("customer")))
+        },
         APIRoute(.post, "/api/v1/documents/{kind}", "postDocument", role: .operator, postDocument),
     ]
 

@@ -76,6 +76,8 @@ public struct ScanOutcome: Codable, Sendable, Hashable {
     public var resolution: Resolution?
     /// True when the scan id had been seen: this is what the first one did, and nothing was done again.
     public var replayed: Bool
+    /// A confirmation's own entry in the scan log (``scan`` is the entry it confirms).
+    public var confirmation: Int64?
 
     public init(scan: Int64? = nil, station: String, verdict: Verdict, reasons: [Reason] = [], action: String = "none",
                 next: String, document: String? = nil, jobs: [Int64] = [], resolution: Resolution? = nil, replayed: Bool = false) {

@@ -103,7 +103,7 @@ extension Station {
         let name = configuration.name
         return try await registry.store.write { @Sendable db in
             guard let row = try await db.raw("""
-                SELECT l.id, l.pending, l.product, l.number FROM station_task_lines l
+                SELECT l.id, l.task_id, l.pending, l.product, l.number FROM station_task_lines l
                 JOIN station_tasks t ON t.id = l.task_id
                 WHERE l.scan_id = \(bind: logged) AND t.station = \(bind: name) AND t.state = 'open'
                 """).first() else {
@@ -116,8 +116,13 @@ extension Station {
             try await db.raw("""
                 UPDATE station_task_lines SET pending = NULL, confirmation = \(bind: text) WHERE id = \(bind: try row.decode(column: "id", as: Int64.self))
                 """).run()
-            return ScanOutcome(scan: logged, station: name, verdict: .ok, reasons: [.init(pending, text)], action: "confirmed",
-                               next: "scan the next item, or TM:DONE to post")
+            // The confirmation is in the scan log too, after the scan it confirms: who, why, when.
+            var outcome = ScanOutcome(scan: logged, station: name, verdict: .ok, reasons: [.init(pending, text)], action: "confirmed",
+                                      next: "scan the next item, or TM:DONE to post")
+            let entry = try await self.log(db, StationScan(data: Array("TM:CONFIRM:\(logged)".utf8), device: "api", user: user), outcome,
+                                           task: try row.decode(column: "task_id", as: Int64.self), operator: user)
+            outcome.confirmation = entry
+            return outcome
         }
     }
 

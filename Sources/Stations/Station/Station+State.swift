@@ -39,6 +39,8 @@ public struct StationState: Codable, Sendable {
     public var printer: String?
     public var template: String?
     public var supplier: String?
+    /// What its keyboard-wedge scanners send for GS, if not Ctrl+].
+    public var gsSubstitute: String?
     /// Whether this process holds the station (else another `serve` process runs it).
     public var heldHere: Bool
     public var task: Task?
@@ -50,7 +52,7 @@ extension Station {
         let task = try await registry.store.read { @Sendable db in try await Self.openTask(db, station: configuration.name) }
         return StationState(name: configuration.name, kind: configuration.kind.rawValue, warehouse: configuration.warehouse,
                             printer: configuration.printer, template: configuration.template?.name, supplier: configuration.supplier,
-                            heldHere: held, task: task)
+                            gsSubstitute: configuration.gsSubstitute, heldHere: held, task: task)
     }
 
     private static func openTask(_ db: any SQLDatabase, station: String) async throws -> StationState.Task? {

@@ -33,6 +33,9 @@ public struct StationConfiguration: Sendable {
     public var palletLabel: PalletLabel?
     /// Production: what the verify scanner sends when a label does not read.
     public var noRead: String
+    /// What the station's keyboard-wedge scanners send for GS, where they cannot send Ctrl+]
+    /// (the web page turns it back into GS).
+    public var gsSubstitute: String?
     /// Production: what happens to a unit whose label does not read or reads wrong.
     public var onFailedVerify: FailedVerifyPolicy
 
@@ -88,8 +91,9 @@ public struct StationConfiguration: Sendable {
 
     public init(name: String, kind: Kind, warehouse: String? = nil, printer: String? = nil, template: Template? = nil,
                 supplier: String? = nil, expiryWarningDays: Int = 30, lenient: Bool = false, noRead: String = "NOREAD",
-                onFailedVerify: FailedVerifyPolicy = .reprint, palletLabel: PalletLabel? = nil) {
+                onFailedVerify: FailedVerifyPolicy = .reprint, palletLabel: PalletLabel? = nil, gsSubstitute: String? = nil) {
         self.palletLabel = palletLabel
+        self.gsSubstitute = gsSubstitute
         self.noRead = noRead
         self.onFailedVerify = onFailedVerify
         self.name = name

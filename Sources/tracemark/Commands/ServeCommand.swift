@@ -122,7 +122,8 @@ struct ServeCommand: AsyncParsableCommand {
         return StationConfiguration(name: entry.name, kind: entry.kind, warehouse: entry.warehouse, printer: entry.printer,
                                     template: template, supplier: entry.supplier,
                                     expiryWarningDays: entry.expiryWarningDays, lenient: entry.lenient,
-                                    noRead: entry.noRead, onFailedVerify: entry.onFailedVerify, palletLabel: pallet)
+                                    noRead: entry.noRead, onFailedVerify: entry.onFailedVerify, palletLabel: pallet,
+                                    gsSubstitute: entry.gsSubstitute)
     }
 
     /// `--check`: what answers now.

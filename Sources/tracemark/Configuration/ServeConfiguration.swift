@@ -50,6 +50,7 @@ struct ServeConfiguration {
         var supplier: String?
         var expiryWarningDays: Int
         var lenient: Bool
+        var gsSubstitute: String?
         var layout: String
         var line: Int
         var fields: [String: Int]
@@ -257,6 +258,13 @@ struct ServeConfiguration {
                                 problem(field, "station \(name): pallet-label needs \(key)")
                             }
                             station.palletLabel = pallet
+                        case "gs-substitute":
+                            if let text = scalar(setting, "stations.\(name).gs-substitute"), (1...8).contains(text.count),
+                               text.unicodeScalars.allSatisfy({ (0x21...0x7E).contains($0.value) }) {
+                                station.gsSubstitute = text
+                            } else {
+                                problem(setting, "station \(name): gs-substitute is the 1 to 8 printable characters (no spaces) its scanners send for GS, e.g. \"~\" or \"<GS>\"")
+                            }
                         case "no-read":
                             if let text = scalar(setting, "stations.\(name).no-read"), !text.isEmpty { station.noRead = text } else {
                                 problem(setting, "station \(name): no-read is the text the verify scanner sends when a label does not read, e.g. NOREAD")
@@ -267,7 +275,7 @@ struct ServeConfiguration {
                                 problem(setting, "station \(name): on-failed-verify \(text) is not one of reprint, void, alarm")
                             }
                         default:
-                            problem(field, "unknown key stations.\(name).\(key): a station takes kind, warehouse, scanners, printer, template, supplier, layout, expiry-warning-days, lenient, verify-scanners, no-read, on-failed-verify, pallet-label")
+                            problem(field, "unknown key stations.\(name).\(key): a station takes kind, warehouse, scanners, printer, template, supplier, layout, expiry-warning-days, lenient, gs-substitute, verify-scanners, no-read, on-failed-verify, pallet-label")
                         }
                     }
                     if !kindGiven, station.fields["kind"] == nil {
