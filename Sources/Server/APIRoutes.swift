@@ -85,7 +85,7 @@ public enum APIRoutes {
                   contentType: "text/plain; version=0.0.4; charset=utf-8")
         },
         APIRoute(.get, "/api/v1/tokens", "listTokens", role: .admin) { call in try .json(try await call.environment.tokens.list()) },
-    ] + registryRoutes + printerRoutes
+    ] + registryRoutes + printerRoutes + recallRoutes
 
     // MARK: Health
 
@@ -592,12 +592,7 @@ enum TemplateFiles {
 /// CSV fields as spreadsheets read them (RFC 4180), with cells that a spreadsheet would run as a
 /// formula (=, +, -, @) made text.
 enum CSV {
-    static func field(_ value: String) -> String {
-        var value = value
-        if let first = value.first, "=+-@\t\r".contains(first) { value = "'" + value }
-        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
-        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
+    static func field(_ value: String) -> String { CSVText.field(value) }
 }
 
 /// Any JSON value, to pass a label's data through as the client sent it.

@@ -50,6 +50,7 @@ tags:
   - name: tokens
   - name: sessions
   - name: registry
+  - name: traceability
 paths:
   /api/v1/healthz:
     get:
@@ -320,6 +321,186 @@ paths:
             application/json:
               schema: {type: object, required: [lotSerial, entries, madeFrom, usedIn, stock]}
         problems: [400, 401, 403, 404]
+  /api/v1/trace/{article}/{number}:
+    get:
+      operationId: trace
+      tags: [traceability]
+      summary: Where a lot or serial went (forward, to its customers) or came from (backward, to its suppliers), through production and splits.
+      x-tracemark-role: viewer
+      parameters:
+        - {$ref: "#/components/parameters/Article"}
+        - {$ref: "#/components/parameters/Number"}
+        - {name: direction, in: query, schema: {type: string, enum: [forward, backward]}}
+        - {name: depth, in: query, schema: {type: integer, minimum: 1, maximum: 1000}}
+        - {name: format, in: query, schema: {type: string, enum: [json, dot]}}
+      responses:
+        "200":
+          description: The tree (format=dot for Graphviz).
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/TraceTree"}
+            text/vnd.graphviz:
+              schema: {type: string}
+        problems: [400, 401, 403, 404, 422]
+  /api/v1/reports/expiry:
+    get:
+      operationId: expiryReport
+      tags: [traceability]
+      summary: What expires within a number of days (and what has expired) in stock per warehouse, and with includeSold what customers received of it.
+      x-tracemark-role: viewer
+      parameters:
+        - {name: within, in: query, required: true, schema: {type: integer, minimum: 0, maximum: 36500}}
+        - {name: includeSold, in: query, schema: {type: boolean}}
+        - {name: warehouse, in: query, schema: {type: string}}
+        - {name: product, in: query, schema: {type: string}}
+        - {name: format, in: query, schema: {type: string, enum: [json, csv]}}
+      responses:
+        "200":
+          description: The report, on the server's today (UTC).
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [today, within, stock]
+                properties:
+                  today: {type: string}
+                  within: {type: integer}
+                  stock:
+                    type: array
+                    items:
+                      type: object
+                      required: [product, warehouse, number, kind, quantity, unit, status, expiry, daysLeft, expired]
+                      properties:
+                        product: {type: string}
+                        warehouse: {type: string}
+                        number: {type: string}
+                        kind: {type: string}
+                        quantity: {type: number}
+                        unit: {type: string}
+                        status: {type: string}
+                        expiry: {type: string}
+                        daysLeft: {type: integer}
+                        expired: {type: boolean}
+                  sold: {type: [array, "null"], items: {type: object}}
+            text/csv:
+              schema: {type: string}
+        problems: [400, 401, 403, 404]
+  /api/v1/recalls:
+    get:
+      operationId: listRecalls
+      tags: [traceability]
+      summary: Every recall, newest first.
+      x-tracemark-role: viewer
+      responses:
+        "200":
+          description: The recalls.
+          content:
+            application/json:
+              schema: {type: array, items: {$ref: "#/components/schemas/Recall"}}
+        problems: [401, 403]
+    post:
+      operationId: openRecall
+      tags: [traceability]
+      summary: Open a recall of lots or serials of a product; the affected set is they and everything made from them, at any depth.
+      x-tracemark-role: supervisor
+      parameters: [{$ref: "#/components/parameters/IdempotencyKey"}]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [product, numbers, reason]
+              properties:
+                product: {type: string, minLength: 1}
+                numbers: {type: array, minItems: 1, maxItems: 1000, items: {type: string, minLength: 1}}
+                reason: {type: string, minLength: 1}
+      responses:
+        "201":
+          description: The recall, with its affected lots.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Recall"}
+          links:
+            GetRecall: {operationId: getRecall, parameters: {id: "$response.body#/id"}}
+            HoldRecall: {operationId: holdRecall, parameters: {id: "$response.body#/id"}}
+            CloseRecall: {operationId: closeRecall, parameters: {id: "$response.body#/id"}}
+        problems: [400, 401, 403, 404, 409, 422]
+  /api/v1/recalls/{id}:
+    get:
+      operationId: getRecall
+      tags: [traceability]
+      summary: A recall, its affected stock per warehouse, and its customer exposure list (format=csv for the list alone).
+      x-tracemark-role: viewer
+      parameters: [{$ref: "#/components/parameters/Recall"}, {name: format, in: query, schema: {type: string, enum: [json, csv]}}]
+      responses:
+        "200":
+          description: The recall's report.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [recall, stock, exposure]
+                properties:
+                  recall: {$ref: "#/components/schemas/Recall"}
+                  stock: {type: array, items: {$ref: "#/components/schemas/StockBalance"}}
+                  exposure:
+                    type: array
+                    items:
+                      type: object
+                      required: [customer, customerName, document, product, number, quantity]
+                      properties:
+                        customer: {type: string}
+                        customerName: {type: string}
+                        contact: {type: [string, "null"]}
+                        email: {type: [string, "null"]}
+                        phone: {type: [string, "null"]}
+                        document: {type: string}
+                        date: {type: [string, "null"]}
+                        product: {type: string}
+                        number: {type: string}
+                        quantity: {type: number}
+            text/csv:
+              schema: {type: string}
+        problems: [400, 401, 403, 404]
+  /api/v1/recalls/{id}/hold:
+    post:
+      operationId: holdRecall
+      tags: [traceability]
+      summary: Block every affected lot or serial still in stock, in one transaction (again later, what came back into stock since).
+      x-tracemark-role: supervisor
+      parameters: [{$ref: "#/components/parameters/Recall"}, {$ref: "#/components/parameters/IdempotencyKey"}]
+      responses:
+        "200":
+          description: The recall, and the lots blocked now.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [recall, blocked]
+                properties:
+                  recall: {$ref: "#/components/schemas/Recall"}
+                  blocked: {type: array, items: {$ref: "#/components/schemas/RecallLot"}}
+        problems: [400, 401, 403, 404, 409]
+  /api/v1/recalls/{id}/close:
+    post:
+      operationId: closeRecall
+      tags: [traceability]
+      summary: End a recall with a note of what was done (its blocked lots stay blocked).
+      x-tracemark-role: supervisor
+      parameters: [{$ref: "#/components/parameters/Recall"}, {$ref: "#/components/parameters/IdempotencyKey"}]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {type: object, required: [note], properties: {note: {type: string, minLength: 1}}}
+      responses:
+        "200":
+          description: The closed recall.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Recall"}
+        problems: [400, 401, 403, 404, 409, 422]
   /api/v1/products/{article}/lots/{number}/status:
     post:
       operationId: changeLotStatus
@@ -1064,6 +1245,7 @@ components:
     PrinterName: {name: name, in: path, required: true, schema: {type: string, minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9._-]+$"}}
     Article: {name: article, in: path, required: true, schema: {type: string, minLength: 1}}
     Number: {name: number, in: path, required: true, schema: {type: string, minLength: 1}}
+    Recall: {name: id, in: path, required: true, schema: {type: integer, minimum: 1, maximum: 999999999999}}
     IfMatch:
       name: If-Match
       in: header
@@ -1192,6 +1374,9 @@ components:
         name: {type: string}
         role: {type: string, enum: [supplier, customer, both]}
         minimumShelfLifeDays: {type: [integer, "null"], minimum: 0, maximum: 36500}
+        contact: {type: [string, "null"], maxLength: 200}
+        email: {type: [string, "null"], maxLength: 200}
+        phone: {type: [string, "null"], maxLength: 50}
     LotSerial:
       type: object
       required: [product, kind, number, status]
@@ -1202,6 +1387,66 @@ components:
         expiry: {type: [string, "null"]}
         production: {type: [string, "null"]}
         status: {type: string, enum: [available, quarantined, blocked, consumed, shipped, written-off]}
+    TraceNode:
+      type: object
+      required: [product, number, kind, status, parties, children, seenAbove, cutOff]
+      properties:
+        product: {type: string}
+        number: {type: string}
+        kind: {type: string, enum: [lot, serial]}
+        status: {type: string}
+        expiry: {type: [string, "null"]}
+        via: {type: [string, "null"], description: "The production document, or split."}
+        parties:
+          type: array
+          items:
+            type: object
+            required: [partner, partnerName, what, document, warehouse, quantity]
+            properties:
+              partner: {type: string}
+              partnerName: {type: string}
+              what: {type: string, enum: [issue, return, receipt]}
+              document: {type: string}
+              date: {type: [string, "null"]}
+              warehouse: {type: string}
+              quantity: {type: number}
+        children: {type: array, items: {$ref: "#/components/schemas/TraceNode"}}
+        seenAbove: {type: boolean}
+        cutOff: {type: boolean}
+    TraceTree:
+      type: object
+      required: [direction, depth, root, count, partners]
+      properties:
+        direction: {type: string, enum: [forward, backward]}
+        depth: {type: integer}
+        root: {$ref: "#/components/schemas/TraceNode"}
+        count: {type: integer}
+        partners: {type: array, items: {type: string}}
+    RecallLot:
+      type: object
+      required: [product, number, kind, status, seed, depth]
+      properties:
+        product: {type: string}
+        number: {type: string}
+        kind: {type: string, enum: [lot, serial]}
+        status: {type: string}
+        seed: {type: boolean}
+        depth: {type: integer}
+    Recall:
+      type: object
+      required: [id, reason, state, openedBy, openedAt, note, lots]
+      properties:
+        id: {type: integer}
+        reason: {type: string}
+        state: {type: string, enum: [open, held, closed]}
+        openedBy: {type: string}
+        openedAt: {type: string}
+        heldBy: {type: [string, "null"]}
+        heldAt: {type: [string, "null"]}
+        closedBy: {type: [string, "null"]}
+        closedAt: {type: [string, "null"]}
+        note: {type: string}
+        lots: {type: array, items: {$ref: "#/components/schemas/RecallLot"}}
     StockBalance:
       type: object
       required: [product, warehouse, quantity, unit]

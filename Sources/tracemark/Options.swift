@@ -73,6 +73,7 @@ func fields(_ pairs: [(String, String?)]) -> String {
 }
 
 extension LotSerialClass.Tracking: ExpressibleByArgument {}
+extension TraceTree.Direction: EnumerableFlag {}
 extension LotSerialClass.SerialQuantity: ExpressibleByArgument {}
 extension LotSerialClass.Assignment: ExpressibleByArgument {}
 extension LotSerialClass.IssueMethod: ExpressibleByArgument {}

@@ -195,3 +195,44 @@ extension CommandLineTests {
         #expect(answers.last??["subject"] as? String == "product")
     }
 }
+
+extension CommandLineTests {
+    /// A recall from the command line: the trace as a tree and as DOT, the recall opened, held,
+    /// shown with its customers (and as CSV), closed; and its steps in the lot's history.
+    @Test func aUserTracesALotAndRecallsIt() async throws {
+        let database = try await TestDatabase.make(.sqlite)
+        defer { Task { await database.drop() } }
+        let db = database.location
+        #expect(try await tracemark("demo", db: db).status == 0)
+        #expect(try await tracemark("partner", "add", "CAFE", "--role", "customer", "--name", "Corner Cafe", "--contact", "Bo Ek",
+                                    "--phone", "070-123", db: db).status == 0)
+        let expiry = relativeDate(days: 400, format: "yyyy-MM-dd")
+        #expect(try await tracemark("receive", "--warehouse", "MAIN", "--supplier", "ACME", "--product", "PAINT-5L", "--lot", "CL-1",
+                                    "--quantity", "10", "--expiry", expiry, db: db).status == 0)
+        #expect(try await tracemark("issue", "--warehouse", "MAIN", "--customer", "CAFE", "--product", "PAINT-5L", "--lot", "CL-1",
+                                    "--quantity", "4", db: db).status == 0)
+        let tree = try await tracemark("trace", "PAINT-5L", "CL-1", db: db)
+        #expect(tree.status == 0, "\(tree.stderr)")
+        #expect(tree.stdout.contains("PAINT-5L lot CL-1 [available]") && tree.stdout.contains("to CAFE (Corner Cafe): 4 in ISS-"), "\(tree.stdout)")
+        let back = try await tracemark("trace", "PAINT-5L", "CL-1", "--backward", db: db)
+        #expect(back.stdout.contains("from ACME (Acme Paints): 10 in RCT-"), "\(back.stdout)")
+        #expect(try await tracemark("trace", "PAINT-5L", "CL-1", "--dot", db: db).stdout.hasPrefix("digraph trace {"))
+
+        let opened = try await tracemark("recall", "open", "PAINT-5L", "CL-1", "--reason", "wrong pigment", "--user", "qa", db: db)
+        #expect(opened.stdout.hasPrefix("recall 1 opened: 1 lot/serials affected"), "\(opened.stdout)\(opened.stderr)")
+        let held = try await tracemark("recall", "hold", "1", "--user", "qa", db: db)
+        #expect(held.stdout.contains("blocked 1: PAINT-5L CL-1"), "\(held.stdout)\(held.stderr)")
+        let shown = try await tracemark("recall", "show", "1", db: db)
+        #expect(shown.stdout.contains("recall 1 (held): wrong pigment"), "\(shown.stdout)")
+        #expect(shown.stdout.contains("CAFE") && shown.stdout.contains("Bo Ek, 070-123"), "\(shown.stdout)")
+        let csv = try await tracemark("recall", "show", "1", "--csv", db: db)
+        #expect(csv.stdout.contains("CAFE,Corner Cafe,Bo Ek,070-123,,ISS-"), "\(csv.stdout)")
+        #expect(try await tracemark("recall", "close", "1", "--note", "repainted", "--user", "qa", db: db).status == 0)
+        let list = try await tracemark("recall", db: db)
+        #expect(list.stdout.contains("closed") && list.stdout.contains("wrong pigment"), "\(list.stdout)")
+        let history = try await tracemark("history", "PAINT-5L", "CL-1", db: db)
+        #expect(history.stdout.contains("recall 1") && history.stdout.contains("opened; wrong pigment"), "\(history.stdout)")
+        let again = try await tracemark("recall", "hold", "1", db: db)
+        #expect(again.status == 1 && again.stderr.contains("recall 1 is closed"), "\(again.stderr)")
+    }
+}

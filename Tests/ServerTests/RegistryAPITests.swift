@@ -63,3 +63,47 @@ extension APITests {
         try await service.stop()
     }
 }
+
+extension APITests {
+    /// A lot traced to its customer and recalled over HTTP by a supervisor: opened, held (its
+    /// stock blocked), its exposure list as CSV, its trace as Graphviz DOT, closed.
+    @Test func aRecallOverHTTP() async throws {
+        let service = try await APIService.start(.sqlite)
+        defer { service.serve.killIfRunning() }
+        let db = service.database.location
+        let received = try await Command.tracemark(["receive", "--warehouse", "MAIN", "--supplier", "ACME", "--product", "PAINT-5L",
+                                                    "--lot", "RC-1", "--quantity", "10", "--expiry", relativeDate(days: 400, format: "yyyy-MM-dd"),
+                                                    "--db", db])
+        #expect(received.status == 0, "\(received.stderr)")
+        let issued = try await Command.tracemark(["issue", "--warehouse", "MAIN", "--customer", "BUILDCO", "--product", "PAINT-5L",
+                                                  "--lot", "RC-1", "--quantity", "3", "--db", db])
+        #expect(issued.status == 0, "\(issued.stderr)")
+
+        let body = try service.json(["product": "PAINT-5L", "numbers": ["RC-1"], "reason": "pigment batch contaminated"])
+        #expect(try await service.request("POST", "/api/v1/recalls", role: "operator", body: body).status == 403)
+        let opened = try await service.request("POST", "/api/v1/recalls", role: "supervisor", body: body)
+        #expect(opened.status == 201, "\(opened.text)")
+        let id = try #require(opened.object["id"] as? Int)
+        let held = try await service.request("POST", "/api/v1/recalls/\(id)/hold", role: "supervisor")
+        #expect(((held.object["blocked"] as? [[String: Any]]) ?? []).map { $0["number"] as? String } == ["RC-1"], "\(held.text)")
+        let csv = try await service.request("GET", "/api/v1/recalls/\(id)?format=csv", role: "viewer")
+        #expect(csv.headers["content-type"]?.hasPrefix("text/csv") == true)
+        #expect(csv.text.split(separator: "\r\n").last?.hasPrefix("BUILDCO,BuildCo,,,,ISS-") == true, "\(csv.text)")
+        #expect(csv.text.hasSuffix(",PAINT-5L,RC-1,3\r\n"), "\(csv.text)")
+        let report = try await service.request("GET", "/api/v1/recalls/\(id)", role: "viewer")
+        #expect(((report.object["stock"] as? [[String: Any]]) ?? []).map { "\($0["number"] ?? "") \($0["quantity"] ?? "") \($0["status"] ?? "")" }
+                == ["RC-1 7 blocked"], "\(report.text)")
+        let dot = try await service.request("GET", "/api/v1/trace/PAINT-5L/RC-1?format=dot", role: "viewer")
+        #expect(dot.headers["content-type"]?.hasPrefix("text/vnd.graphviz") == true)
+        #expect(dot.text.contains("\"PAINT-5L RC-1\" -> \"partner BUILDCO\""), "\(dot.text)")
+        let backward = try await service.request("GET", "/api/v1/trace/PAINT-5L/RC-1?direction=backward", role: "viewer")
+        #expect(backward.object["partners"] as? [String] == ["ACME"], "\(backward.text)")
+        #expect(try await service.request("POST", "/api/v1/recalls/\(id)/close", role: "supervisor",
+                                          body: try service.json(["note": ""])).status == 422)
+        let closed = try await service.request("POST", "/api/v1/recalls/\(id)/close", role: "supervisor",
+                                               body: try service.json(["note": "customer called, stock destroyed"]))
+        #expect(closed.object["state"] as? String == "closed", "\(closed.text)")
+        #expect(try await service.request("POST", "/api/v1/recalls/\(id)/hold", role: "supervisor").code == "conflict")
+        try await service.stop()
+    }
+}

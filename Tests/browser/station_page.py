@@ -272,7 +272,7 @@ if (!checked) problems.push('no text was checked');
 return problems;
 """
 
-PAGES = ["station", "run", "lookup", "labels", "printers"]
+PAGES = ["station", "run", "lookup", "labels", "printers", "reports", "recalls"]
 
 
 def sweep(label):
@@ -397,6 +397,21 @@ try:
     wait(lambda: driver.find_elements(By.CSS_SELECTOR, "#jobs tr[data-job]"), "the job list")
     driver.find_element(By.CSS_SELECTOR, "#jobs tr[data-job] button:last-child").click()
     wait(lambda: len(driver.find_elements(By.CSS_SELECTOR, "#job-history li")) >= 2, "a job's history")
+
+    # The expiry report: the expired lot counted as expired, the lots received counted by weeks left.
+    driver.execute_script("location.hash = '#reports'")
+    wait(lambda: "Expired" in text("expiry-chart") and LOT_OLD in text("expiry-stock"), "the expiry report: " + text("expiry-chart"))
+    check(text("expiry-chart").split("\n")[:2] == ["Expired", "5 pcs"], "the chart counts the expired lot: " + repr(text("expiry-chart")))
+
+    # A supervisor recalls a lot: its stock blocked on screen.
+    driver.execute_script("location.hash = '#recalls'")
+    wait(lambda: shown("recall-form"), "the recalls page")
+    by_id("recall-product").send_keys("GLUE-1")
+    by_id("recall-numbers").send_keys(LOT_B)
+    by_id("recall-reason").send_keys("glue does not set" + Keys.ENTER)
+    wait(lambda: LOT_B in text("recall-lots"), "the recall's lots: " + text("recall-lots"))
+    by_id("recall-hold").click()
+    wait(lambda: attr("recall-panel", "data-state") == "held" and "blocked" in text("recall-lots"), "the recall held")
 
     # 6. Every page, at both sizes.
     driver.execute_script("location.hash = '#station'")

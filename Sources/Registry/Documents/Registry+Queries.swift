@@ -164,6 +164,25 @@ extension Registry {
                     quantity: nil, override: "\(try event.string("from_status")) → \(try event.string("to_status"))",
                     user: try event.string("user_name"), note: try event.string("reason")))
             }
+            // The recalls that reach it: opened, held and closed, with who and why.
+            for recall in try await db.raw("""
+                SELECT rc.* FROM recall_lots r JOIN recalls rc ON rc.id = r.recall_id WHERE r.lot_serial_id = \(bind: id) ORDER BY rc.id
+                """).all() {
+                let name = "recall \(try recall.int("id"))"
+                entries.append(LotSerialHistory.Entry(at: try recall.string("opened_at"), date: nil, what: "recall", document: name,
+                                                      warehouse: nil, partner: nil, quantity: nil, override: "opened",
+                                                      user: try recall.string("opened_by"), note: try recall.string("reason")))
+                if let at = try recall.optionalString("held_at") {
+                    entries.append(LotSerialHistory.Entry(at: at, date: nil, what: "recall", document: name, warehouse: nil, partner: nil,
+                                                          quantity: nil, override: "held", user: try recall.optionalString("held_by") ?? "",
+                                                          note: "affected stock blocked"))
+                }
+                if let at = try recall.optionalString("closed_at") {
+                    entries.append(LotSerialHistory.Entry(at: at, date: nil, what: "recall", document: name, warehouse: nil, partner: nil,
+                                                          quantity: nil, override: "closed", user: try recall.optionalString("closed_by") ?? "",
+                                                          note: try recall.string("note")))
+                }
+            }
             entries.sort { $0.at < $1.at }
             func links(_ mine: String, _ theirs: String) async throws -> [LotSerialHistory.Link] {
                 try await db.raw("""

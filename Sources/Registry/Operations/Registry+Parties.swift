@@ -27,11 +27,17 @@ extension Registry {
         if let days = partner.minimumShelfLifeDays, days < 0 {
             throw RegistryError(.invalidInput, "partner \(partner.code): minimum shelf life \(days) days is negative")
         }
+        for (field, value, longest) in [("contact", partner.contact, 200), ("email", partner.email, 200), ("phone", partner.phone, 50)] {
+            if let value, value.count > longest || value.contains(where: { $0.isNewline || ($0.asciiValue.map { $0 < 0x20 } ?? false) }) {
+                throw RegistryError(.invalidInput, "partner \(partner.code): \(field) must be one line of at most \(longest) characters")
+            }
+        }
         return try await store.write { db in
             do {
                 try await db.raw("""
-                    INSERT INTO partners (code, name, role, min_shelf_life_days)
-                    VALUES (\(bind: partner.code), \(bind: partner.name), \(bind: partner.role.rawValue), \(bind: partner.minimumShelfLifeDays))
+                    INSERT INTO partners (code, name, role, min_shelf_life_days, contact, email, phone)
+                    VALUES (\(bind: partner.code), \(bind: partner.name), \(bind: partner.role.rawValue), \(bind: partner.minimumShelfLifeDays),
+                            \(bind: partner.contact), \(bind: partner.email), \(bind: partner.phone))
                     """).run()
             } catch where DatabaseErrors.uniqueViolation(error) != nil {
                 throw RegistryError(.duplicate, "partner \(partner.code) exists already")
@@ -45,7 +51,8 @@ extension Registry {
             try await db.raw("SELECT * FROM partners ORDER BY code").all().map {
                 Partner(code: try $0.string("code"), name: try $0.string("name"),
                         role: try $0.enumeration("role", as: Partner.Role.self),
-                        minimumShelfLifeDays: try $0.optionalInt("min_shelf_life_days"))
+                        minimumShelfLifeDays: try $0.optionalInt("min_shelf_life_days"), contact: try $0.optionalString("contact"),
+                        email: try $0.optionalString("email"), phone: try $0.optionalString("phone"))
             }
         }
     }

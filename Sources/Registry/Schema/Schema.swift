@@ -231,6 +231,37 @@ enum Schema {
             """,
             "CREATE INDEX lot_serial_events_lot ON lot_serial_events(lot_serial_id)",
         ]),
+        // A recall: its seed lots and everything made from them (the affected set, fixed when
+        // it is opened), and the partner contact fields its customer exposure list shows.
+        Migration(version: 2, name: "recalls", statements: [
+            """
+            CREATE TABLE recalls (
+                id {id},
+                reason TEXT NOT NULL,
+                state TEXT NOT NULL,
+                opened_by TEXT NOT NULL,
+                opened_at TEXT NOT NULL,
+                held_by TEXT,
+                held_at TEXT,
+                closed_by TEXT,
+                closed_at TEXT,
+                note TEXT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE recall_lots (
+                recall_id {int} NOT NULL REFERENCES recalls(id),
+                lot_serial_id {int} NOT NULL REFERENCES lot_serials(id),
+                seed {int} NOT NULL,
+                depth {int} NOT NULL,
+                PRIMARY KEY (recall_id, lot_serial_id)
+            )
+            """,
+            "CREATE INDEX recall_lots_lot ON recall_lots(lot_serial_id)",
+            "ALTER TABLE partners ADD COLUMN contact TEXT",
+            "ALTER TABLE partners ADD COLUMN email TEXT",
+            "ALTER TABLE partners ADD COLUMN phone TEXT",
+        ]),
     ]
 
     /// Brings the database to the newest version. Safe when several processes start at once:

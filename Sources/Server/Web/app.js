@@ -160,7 +160,7 @@ async function signOut() {
 
 // MARK: Pages
 
-const pages = ['signin', 'station', 'run', 'lookup', 'labels', 'printers'];
+const pages = ['signin', 'station', 'run', 'lookup', 'labels', 'printers', 'reports', 'recalls'];
 
 function route() {
   let page = (location.hash || '#station').slice(1);
@@ -182,6 +182,8 @@ function route() {
   if (page === 'run') loadStation();
   if (page === 'labels') loadPrinters();
   if (page === 'printers') { loadPrinters(); loadJobs(); }
+  if (page === 'recalls') loadRecalls();
+  if (page === 'reports') loadExpiry();
   document.body.dataset.page = page;
 }
 
@@ -761,6 +763,98 @@ async function jobHistory(id) {
   } catch (error) { setError('jobs-error', error); }
 }
 
+// MARK: The expiry report
+
+async function loadExpiry(event) {
+  if (event) event.preventDefault();
+  setError('expiry-error', null);
+  const within = Number($('expiry-within').value);
+  if (!Number.isInteger(within) || within < 0 || within > 36500) { setError('expiry-error', 'Within is a number of days from 0 to 36500.'); return; }
+  const product = $('expiry-product').value.trim();
+  let report;
+  try {
+    report = await api('GET', `/reports/expiry?within=${within}${product ? '&product=' + enc(product) : ''}&includeSold=${$('expiry-sold').checked}`);
+  } catch (error) { setError('expiry-error', error); return; }
+  $('expiry-today').textContent = `Today ${report.today}; stock and deliveries of lots that expire within ${report.within} days.`;
+  // Weeks left: expired, then 0–6 days, 7–13 days … up to the window's end.
+  const weeks = Math.floor(report.within / 7) + 1;
+  const buckets = Array.from({ length: weeks + 1 }, (_, index) => ({
+    label: index === 0 ? 'Expired' : (index === 1 ? 'This week' : `In ${index - 1} week${index === 2 ? '' : 's'}`), stock: 0, sold: 0 }));
+  const bucket = (daysLeft) => (daysLeft < 0 ? 0 : Math.min(weeks, Math.floor(daysLeft / 7) + 1));
+  const units = new Set(report.stock.map((line) => line.unit));
+  for (const line of report.stock) buckets[bucket(line.daysLeft)].stock += Number(line.quantity);
+  for (const line of report.sold || []) buckets[bucket(line.daysLeft)].sold += Number(line.quantity);
+  const largest = Math.max(1, ...buckets.map((b) => b.stock + b.sold));
+  const unit = units.size === 1 ? ' ' + [...units][0] : '';
+  fill($('expiry-chart'), buckets.map((b, index) => el('li', { class: index === 0 ? 'expired' : '' },
+    el('span', {}, b.label),
+    el('meter', { min: 0, max: largest, value: b.stock + b.sold, 'aria-label': `${b.label}: ${b.stock}${unit} in stock, ${b.sold} at customers` }),
+    el('span', { class: 'amount' }, `${b.stock}${unit}${b.sold ? ` +${b.sold}` : ''}`))));
+  fill($('expiry-stock').tBodies[0], report.stock.map((line) => el('tr', { class: line.expired ? 'expired' : '' },
+    el('td', {}, `${line.expiry} (${line.expired ? `expired ${-line.daysLeft} d ago` : `${line.daysLeft} d`})`),
+    el('td', {}, `${line.product} ${line.number}`),
+    el('td', {}, `${line.quantity} ${line.unit} in ${line.warehouse}`))));
+  fill($('expiry-sold-list'), report.sold && report.sold.length
+    ? report.sold.map((line) => el('li', {}, `${line.customer}: ${line.quantity} of ${line.product} ${line.number} (${line.document}), expires ${line.expiry}`))
+    : [el('li', { class: 'muted' }, report.sold ? 'None.' : 'Not asked for.')]);
+}
+
+// MARK: Recalls
+
+let shownRecall = null;
+
+async function loadRecalls() {
+  let recalls;
+  try { recalls = await api('GET', '/recalls'); } catch (error) { setError('recall-error', error); return; }
+  fill($('recalls').tBodies[0], recalls.map((recall) => el('tr', { 'data-recall': recall.id },
+    el('td', {}, String(recall.id)), el('td', {}, el('span', { class: 'state ' + recall.state }, recall.state)), el('td', {}, recall.reason),
+    el('td', {}, el('button', { type: 'button', class: 'quiet', onclick: () => showRecall(recall.id) }, `Show ${recall.id}`)))));
+  if (shownRecall) showRecall(shownRecall);
+}
+
+async function showRecall(id) {
+  let report;
+  try { report = await api('GET', '/recalls/' + id); } catch (error) { setError('recall-error', error); return; }
+  shownRecall = id;
+  const recall = report.recall;
+  $('recall-panel').dataset.recall = id;
+  $('recall-panel').dataset.state = recall.state;
+  $('recall-title').textContent = `Recall ${recall.id} (${recall.state}): ${recall.reason}`;
+  $('recall-info').textContent = [`opened ${recall.openedAt.slice(0, 16).replace('T', ' ')} by ${recall.openedBy}`,
+    recall.heldAt ? `held ${recall.heldAt.slice(0, 16).replace('T', ' ')} by ${recall.heldBy}` : null,
+    recall.closedAt ? `closed by ${recall.closedBy}: ${recall.note}` : null].filter(Boolean).join('; ');
+  $('recall-hold').disabled = recall.state === 'closed';
+  $('recall-close').disabled = recall.state === 'closed';
+  fill($('recall-lots'), recall.lots.map((lot) => el('li', { 'data-status': lot.status },
+    `${lot.product} ${lot.kind} ${lot.number}: ${words(lot.status)}${lot.seed ? ' (named)' : ` (made from it, level ${lot.depth})`}`)));
+  fill($('recall-stock'), report.stock.length ? report.stock.map((line) =>
+    el('li', {}, `${line.quantity} ${line.unit} of ${line.product} ${line.number} in ${line.warehouse}: ${words(line.status)}`))
+    : [el('li', { class: 'muted' }, 'Nothing in stock.')]);
+  fill($('recall-exposure').tBodies[0], report.exposure.map((row) => el('tr', {},
+    el('td', {}, `${row.customer}${row.customerName ? ': ' + row.customerName : ''}`),
+    el('td', {}, `${row.quantity} of ${row.product} ${row.number}, ${row.document}${row.date ? ' on ' + row.date : ''}`),
+    el('td', {}, [row.contact, row.phone, row.email].filter(Boolean).join(', ')))));
+}
+
+async function openRecall(event) {
+  event.preventDefault();
+  setError('recall-error', null);
+  const body = { product: $('recall-product').value.trim(), numbers: $('recall-numbers').value.split(',').map((n) => n.trim()).filter(Boolean),
+                 reason: $('recall-reason').value.trim() };
+  if (!body.product || !body.numbers.length || !body.reason) { setError('recall-error', 'Give the product, its lots or serials, and the reason.'); return; }
+  try {
+    const recall = await api('POST', '/recalls', body, { 'Idempotency-Key': newKey() });
+    shownRecall = recall.id;
+    await loadRecalls();
+  } catch (error) { setError('recall-error', error); }
+}
+
+async function recallStep(step, body) {
+  setError('recall-error', null);
+  try { await api('POST', `/recalls/${shownRecall}/${step}`, body, { 'Idempotency-Key': newKey() }); } catch (error) { setError('recall-error', error); }
+  await loadRecalls();
+}
+
 // MARK: Start
 
 async function start() {
@@ -792,6 +886,13 @@ document.addEventListener('DOMContentLoaded', () => {
   $('label-form').addEventListener('submit', printLabel);
   $('reprint-form').addEventListener('submit', reprint);
   $('jobs-printer').addEventListener('change', loadJobs);
+  $('recall-form').addEventListener('submit', openRecall);
+  $('expiry-form').addEventListener('submit', loadExpiry);
+  $('recall-hold').addEventListener('click', () => recallStep('hold'));
+  $('recall-close').addEventListener('click', () => {
+    if (!$('recall-note').value.trim()) { setError('recall-error', 'Say what was done before closing the recall.'); return; }
+    recallStep('close', { note: $('recall-note').value.trim() });
+  });
   window.addEventListener('hashchange', route);
   start();
 });

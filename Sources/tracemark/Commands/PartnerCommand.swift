@@ -26,9 +26,13 @@ struct PartnerCommand: AsyncParsableCommand {
         @Option(help: "supplier, customer or both.") var role: Partner.Role
         @Option(help: "Its name.") var name = ""
         @Option(help: "Least remaining shelf life (days) the customer accepts.") var minShelfLife: Int?
+        @Option(help: "Whom to call about a delivery (a recall lists it).") var contact: String?
+        @Option(help: "Their e-mail address.") var email: String?
+        @Option(help: "Their telephone number.") var phone: String?
         func run() async throws {
             let saved = try await options.withRegistry {
-                try await $0.addPartner(Partner(code: code, name: name, role: role, minimumShelfLifeDays: minShelfLife))
+                try await $0.addPartner(Partner(code: code, name: name, role: role, minimumShelfLifeDays: minShelfLife,
+                                                contact: contact, email: email, phone: phone))
             }
             try options.emit(saved) { "partner \(saved.code) created" }
         }

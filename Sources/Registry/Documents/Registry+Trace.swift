@@ -1,0 +1,240 @@
+public import Foundation
+public import GS1
+import SQLKit
+import Store
+
+/// Where a lot or serial went (forward: what was made from it, what it was split into, and the
+/// customers who received any of those) or came from (backward: what it was made from, the lot it
+/// was split from, and the suppliers of every one of those).
+public struct TraceTree: Codable, Hashable, Sendable {
+    public enum Direction: String, Codable, Sendable, CaseIterable {
+        case forward, backward
+    }
+
+    /// A customer who received it, or a supplier it came from: one document line.
+    public struct Party: Codable, Hashable, Sendable {
+        public var partner: String
+        public var partnerName: String
+        /// `issue` (to a customer) or `receipt` (from a supplier), `return` (back from a customer).
+        public var what: String
+        public var document: String
+        public var date: CalendarDate?
+        public var warehouse: String
+        public var quantity: Decimal
+    }
+
+    public struct Node: Codable, Hashable, Sendable {
+        public var product: String
+        public var number: String
+        public var kind: LotSerial.Kind
+        public var status: LotSerial.Status
+        public var expiry: CalendarDate?
+        /// How it is linked to the node above: the production document, or `split`.
+        public var via: String?
+        /// Customers (forward) or suppliers (backward) of this lot or serial itself.
+        public var parties: [Party]
+        public var children: [Node]
+        /// Already shown higher in the tree (a lot that went into two products): not expanded again.
+        public var seenAbove: Bool
+        /// The depth limit stopped the walk here, though it goes on.
+        public var cutOff: Bool
+    }
+
+    public var direction: Direction
+    public var depth: Int
+    public var root: Node
+    /// Every lot or serial in the tree once, the root first.
+    public var count: Int
+    /// Every customer (forward) or supplier (backward) in the tree, once each.
+    public var partners: [String]
+}
+
+extension Registry {
+    /// The tree of a lot or serial, `direction` through production genealogy and splits, at most
+    /// `depth` levels down. Transfers keep a lot's identity: it is the same node wherever it lies.
+    /// One statement per level (not per lot), so a wide tree costs what a narrow one does.
+    public func trace(product article: String, number: String, direction: TraceTree.Direction,
+                      depth: Int = 50) async throws -> TraceTree {
+        guard (1...1000).contains(depth) else { throw RegistryError(.invalidInput, "depth must be from 1 to 1000, not \(depth)") }
+        guard let seed = try await lotSerial(product: article, number: number) else {
+            _ = try await product(article)
+            throw RegistryError(.notFound, "product \(article) has no lot or serial \(number)")
+        }
+        return try await store.read { db in
+            let walk = try await Self.walk(db, from: [seed.id], direction: direction, depth: depth)
+            let ids = Array(walk.levels.keys)
+            let nodes = try await Self.traceNodes(db, ids)
+            let parties = try await Self.traceParties(db, ids, direction: direction)
+            var shown = Set<Int>()
+            func build(_ id: Int, via: String?, level: Int) -> TraceTree.Node {
+                let info = nodes[id]!
+                var node = TraceTree.Node(product: info.product, number: info.number, kind: info.kind, status: info.status,
+                                          expiry: info.expiry, via: via, parties: parties[id] ?? [], children: [],
+                                          seenAbove: shown.contains(id), cutOff: false)
+                guard !node.seenAbove else { node.parties = []; return node }
+                shown.insert(id)
+                let edges = walk.edges[id] ?? []
+                if level >= depth { node.cutOff = !edges.isEmpty; return node }
+                node.children = edges.map { build($0.to, via: $0.via, level: level + 1) }
+                return node
+            }
+            let root = build(seed.id, via: nil, level: 0)
+            let partners = Set(parties.values.flatMap { $0.map(\.partner) }).sorted()
+            return TraceTree(direction: direction, depth: depth, root: root, count: walk.levels.count, partners: partners)
+        }
+    }
+
+    struct TraceEdge: Sendable {
+        var to: Int
+        /// The production document, or `split`.
+        var via: String
+    }
+
+    /// Breadth first from `seeds`, one statement per level for genealogy and one for splits:
+    /// each lot's level (first reached, at most `depth`), and its edges in the walk's direction
+    /// (those of the last level lead past the limit, to lots not walked).
+    static func walk(_ db: any SQLDatabase, from seeds: [Int], direction: TraceTree.Direction,
+                     depth: Int) async throws -> (levels: [Int: Int], edges: [Int: [TraceEdge]]) {
+        var levels = Dictionary(seeds.map { ($0, 0) }) { first, _ in first }
+        var edges: [Int: [TraceEdge]] = [:]
+        var frontier = seeds
+        var level = 0
+        let (mine, theirs) = direction == .forward ? ("input_id", "output_id") : ("output_id", "input_id")
+        // One level past the limit is looked at, not walked: the tree can say where it was cut.
+        while !frontier.isEmpty, level <= depth {
+            level += 1
+            let beyond = level > depth
+            var next: [Int] = []
+            for chunk in stride(from: 0, to: frontier.count, by: 500).map({ Array(frontier[$0..<min($0 + 500, frontier.count)]) }) {
+                let list = SQLList(chunk.map { SQLBind($0) })
+                let genealogy = try await db.raw("""
+                    SELECT g.\(unsafeRaw: mine) AS from_id, g.\(unsafeRaw: theirs) AS to_id, d.number AS document
+                    FROM genealogy g JOIN documents d ON d.id = g.document_id
+                    WHERE g.\(unsafeRaw: mine) IN (\(list)) ORDER BY g.document_id, g.\(unsafeRaw: theirs)
+                    """).all()
+                // Splits: forward to the lots split off it, backward to the lot it was split from.
+                let splits = direction == .forward
+                    ? try await db.raw("SELECT parent_id AS from_id, id AS to_id FROM lot_serials WHERE parent_id IN (\(list)) ORDER BY id").all()
+                    : try await db.raw("SELECT id AS from_id, parent_id AS to_id FROM lot_serials WHERE id IN (\(list)) AND parent_id IS NOT NULL").all()
+                for (row, via) in try genealogy.map({ ($0, try $0.string("document")) }) + splits.map({ ($0, "split") }) {
+                    let from = try row.int("from_id"), to = try row.int("to_id")
+                    edges[from, default: []].append(TraceEdge(to: to, via: via))
+                    if !beyond, levels[to] == nil {
+                        levels[to] = level
+                        next.append(to)
+                    }
+                }
+            }
+            frontier = next
+        }
+        return (levels, edges)
+    }
+
+    struct TraceNodeInfo: Sendable {
+        var product: String
+        var number: String
+        var kind: LotSerial.Kind
+        var status: LotSerial.Status
+        var expiry: CalendarDate?
+    }
+
+    static func traceNodes(_ db: any SQLDatabase, _ ids: [Int]) async throws -> [Int: TraceNodeInfo] {
+        var nodes: [Int: TraceNodeInfo] = [:]
+        for chunk in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min($0 + 500, ids.count)]) }) {
+            for row in try await db.raw("""
+                SELECT ls.id, ls.number, ls.kind, ls.status, ls.expiry, p.article FROM lot_serials ls JOIN products p ON p.id = ls.product_id
+                WHERE ls.id IN (\(SQLList(chunk.map { SQLBind($0) })))
+                """).all() {
+                nodes[try row.int("id")] = TraceNodeInfo(product: try row.string("article"), number: try row.string("number"),
+                                                         kind: try row.enumeration("kind", as: LotSerial.Kind.self),
+                                                         status: try row.enumeration("status", as: LotSerial.Status.self),
+                                                         expiry: try row.date("expiry"))
+            }
+        }
+        return nodes
+    }
+
+    /// The customers who received each lot (issues, and returns back from them), or the suppliers
+    /// it was received from.
+    static func traceParties(_ db: any SQLDatabase, _ ids: [Int], direction: TraceTree.Direction) async throws -> [Int: [TraceTree.Party]] {
+        let kinds = direction == .forward ? ["issue", "return"] : ["receipt"]
+        var parties: [Int: [TraceTree.Party]] = [:]
+        for chunk in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min($0 + 500, ids.count)]) }) {
+            for row in try await db.raw("""
+                SELECT m.lot_serial_id, m.quantity, d.kind, d.number, d.doc_date, w.code AS warehouse, pa.code AS partner, pa.name AS partner_name
+                FROM movements m JOIN documents d ON d.id = m.document_id JOIN warehouses w ON w.id = m.warehouse_id
+                JOIN partners pa ON pa.id = d.partner_id
+                WHERE m.lot_serial_id IN (\(SQLList(chunk.map { SQLBind($0) }))) AND d.kind IN (\(SQLList(kinds.map { SQLBind($0) })))
+                ORDER BY m.id
+                """).all() {
+                parties[try row.int("lot_serial_id"), default: []].append(TraceTree.Party(
+                    partner: try row.string("partner"), partnerName: try row.string("partner_name"), what: try row.string("kind"),
+                    document: try row.string("number"), date: try row.date("doc_date"), warehouse: try row.string("warehouse"),
+                    quantity: abs(Quantity(storage: try row.int("quantity")).decimal)))
+            }
+        }
+        return parties
+    }
+}
+
+extension TraceTree {
+    /// The tree as text, one lot or serial per line, indented by level.
+    public var text: String {
+        var lines: [String] = []
+        func add(_ node: Node, _ indent: String, _ last: Bool, root: Bool) {
+            let branch = root ? "" : indent + (last ? "└─ " : "├─ ")
+            var line = "\(branch)\(node.product) \(node.kind.rawValue) \(node.number) [\(node.status.rawValue)]"
+            if let expiry = node.expiry { line += " expires \(expiry)" }
+            if let via = node.via { line += via == "split" ? " (split)" : " (via \(via))" }
+            if node.seenAbove { line += " (shown above)" }
+            if node.cutOff { line += " … (deeper than --depth)" }
+            lines.append(line)
+            let childIndent = root ? "" : indent + (last ? "   " : "│  ")
+            // A node's customers or suppliers under it, the tree's line carried on past them.
+            let prefix = childIndent + (node.children.isEmpty ? "   " : "│  ")
+            for party in node.parties {
+                let arrow = party.what == "receipt" ? "from" : (party.what == "return" ? "returned by" : "to")
+                lines.append("\(prefix)\(arrow) \(party.partner)\(party.partnerName.isEmpty ? "" : " (\(party.partnerName))"): "
+                             + "\(party.quantity) in \(party.document)\(party.date.map { " on \($0)" } ?? "") at \(party.warehouse)")
+            }
+            for (index, child) in node.children.enumerated() {
+                add(child, childIndent, index == node.children.count - 1, root: false)
+            }
+        }
+        add(root, "", true, root: true)
+        return lines.joined(separator: "\n")
+    }
+
+    /// The tree as Graphviz DOT: a node per lot or serial, a box per customer or supplier.
+    public var dot: String {
+        func quoted(_ text: String) -> String {
+            "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+                .replacingOccurrences(of: "\n", with: "\\n") + "\""
+        }
+        var lines = ["digraph trace {", "  rankdir=LR;", "  node [shape=ellipse, fontname=\"DejaVu Sans\"];"]
+        var declared = Set<String>()
+        func id(_ node: Node) -> String { quoted("\(node.product) \(node.number)") }
+        func walk(_ node: Node) {
+            let name = id(node)
+            if declared.insert(name).inserted {
+                lines.append("  \(name) [label=\(quoted("\(node.product)\n\(node.kind.rawValue) \(node.number)\n\(node.status.rawValue)"))];")
+            }
+            for party in node.parties {
+                let partyName = quoted("partner \(party.partner)")
+                if declared.insert(partyName).inserted {
+                    lines.append("  \(partyName) [shape=box, label=\(quoted("\(party.partner)\n\(party.partnerName)"))];")
+                }
+                let edge = party.what == "receipt" ? "\(partyName) -> \(name)" : "\(name) -> \(partyName)"
+                lines.append("  \(edge) [label=\(quoted("\(party.document) \(party.quantity)"))];")
+            }
+            for child in node.children {
+                let edge = direction == .forward ? "\(name) -> \(id(child))" : "\(id(child)) -> \(name)"
+                lines.append("  \(edge) [label=\(quoted(child.via ?? ""))];")
+                if !child.seenAbove { walk(child) }
+            }
+        }
+        walk(root)
+        lines.append("}")
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,175 @@
+import Foundation
+import GS1
+import Registry
+import Testing
+
+/// Traceability and recall across two production levels and a split: the trace both ways, and a
+/// recall that blocks every affected lot still in stock and lists every customer who holds some.
+@Suite struct RecallTests {
+    /// Milk lot M1 becomes cheese C1; part of C1 is split off into a new lot; pizza P1 is made from
+    /// the split lot, pizza P2 from C1 and from cheese C2 (made from an unaffected milk lot M2).
+    /// Some of each goes to customers.
+    func scenario(_ registry: Registry) async throws -> String {
+        _ = try await registry.addPartner(Partner(code: "DAIRY", name: "Dairy Co", role: .supplier))
+        _ = try await registry.addPartner(Partner(code: "DELI", name: "Deli Shop", role: .customer, contact: "Ann Berg",
+                                                  email: "ann@deli.example", phone: "+46 8 123 456"))
+        _ = try await registry.addProduct(Product(article: "CHEESE", unit: "kg", lotSerialClass: "FOOD"))
+        _ = try await registry.addProduct(Product(article: "PIZZA", lotSerialClass: "FOOD"))
+        _ = try await registry.receive(Receipt(warehouse: "MAIN", supplier: "ACME", lines: [
+            StockLine(product: "MILK", picks: [lot("M1", 100, expires: 300)]),
+        ], header: header(0)))
+        _ = try await registry.receive(Receipt(warehouse: "MAIN", supplier: "DAIRY", lines: [
+            StockLine(product: "MILK", picks: [lot("M2", 100, expires: 300)]),
+        ], header: header(0)))
+        _ = try await registry.produce(Production(warehouse: "MAIN", inputs: [
+            StockLine(product: "MILK", picks: [.init(number: "M1", quantity: 40)]),
+        ], outputs: [StockLine(product: "CHEESE", picks: [lot("C1", 10, expires: 200)])], header: header(1)))
+        _ = try await registry.produce(Production(warehouse: "MAIN", inputs: [
+            StockLine(product: "MILK", picks: [.init(number: "M2", quantity: 40)]),
+        ], outputs: [StockLine(product: "CHEESE", picks: [lot("C2", 10, expires: 200)])], header: header(1)))
+        let (_, child) = try await registry.split(product: "CHEESE", lot: "C1", warehouse: "MAIN", quantity: 4, newNumber: "C1-B",
+                                                  header: header(2))
+        _ = try await registry.produce(Production(warehouse: "MAIN", inputs: [
+            StockLine(product: "CHEESE", picks: [.init(number: child, quantity: 2)]),
+        ], outputs: [StockLine(product: "PIZZA", picks: [lot("P1", 20, expires: 30)])], header: header(3)))
+        _ = try await registry.produce(Production(warehouse: "MAIN", inputs: [
+            StockLine(product: "CHEESE", picks: [.init(number: "C1", quantity: 3)]),
+            StockLine(product: "CHEESE", picks: [.init(number: "C2", quantity: 3)]),
+        ], outputs: [StockLine(product: "PIZZA", picks: [lot("P2", 20, expires: 30)])], header: header(3)))
+        _ = try await registry.issue(Issue(warehouse: "MAIN", customer: "DELI", lines: [
+            StockLine(product: "CHEESE", picks: [.init(number: "C1", quantity: 2)]),
+            StockLine(product: "PIZZA", picks: [.init(number: "P2", quantity: 20)]),
+        ], header: header(4)))
+        _ = try await registry.issue(Issue(warehouse: "MAIN", customer: "ANY", lines: [
+            StockLine(product: "PIZZA", picks: [.init(number: "P1", quantity: 5)]),
+            StockLine(product: "CHEESE", picks: [.init(number: "C2", quantity: 1)]),
+        ], header: header(4)))
+        return child
+    }
+
+    @Test(arguments: Backend.available)
+    func aTraceFollowsProductionAndSplitsToTheCustomersAndBackToTheSuppliers(backend: Backend) async throws {
+        try await withStockRegistry(backend) { registry, _ in
+            _ = try await scenario(registry)
+            let forward = try await registry.trace(product: "MILK", number: "M1", direction: .forward)
+            #expect(forward.count == 5)
+            #expect(forward.partners == ["DELI", "ANY"].sorted())
+            #expect(forward.text == """
+                MILK lot M1 [available] expires 2027-09-19
+                └─ CHEESE lot C1 [available] expires 2027-06-11 (via PRD-000001)
+                   │  to DELI (Deli Shop): 2 in ISS-000001 on 2026-11-27 at MAIN
+                   ├─ PIZZA lot P2 [shipped] expires 2026-12-23 (via PRD-000004)
+                   │     to DELI (Deli Shop): 20 in ISS-000001 on 2026-11-27 at MAIN
+                   └─ CHEESE lot C1-B [available] expires 2027-06-11 (split)
+                      └─ PIZZA lot P1 [available] expires 2026-12-23 (via PRD-000003)
+                            to ANY: 5 in ISS-000002 on 2026-11-27 at MAIN
+                """, "\(forward.text)")
+            let backward = try await registry.trace(product: "PIZZA", number: "P2", direction: .backward)
+            #expect(backward.partners == ["ACME", "DAIRY"])
+            #expect(backward.root.children.map(\.number) == ["C1", "C2"])
+            #expect(backward.root.children.flatMap { $0.children.map(\.number) } == ["M1", "M2"])
+            // A depth limit says where it cut the tree.
+            let shallow = try await registry.trace(product: "MILK", number: "M1", direction: .forward, depth: 1)
+            #expect(shallow.root.children.map(\.number) == ["C1"])
+            #expect(shallow.root.children[0].cutOff && shallow.root.children[0].children.isEmpty)
+            // DOT names every lot once and draws the customers as boxes.
+            #expect(forward.dot.contains("\"PIZZA P1\" -> \"partner ANY\""))
+            #expect(forward.dot.components(separatedBy: "[label=\"CHEESE\\nlot C1\\n").count == 2)
+            await expectRefusal(.notFound, "product MILK has no lot or serial NONE") {
+                _ = try await registry.trace(product: "MILK", number: "NONE", direction: .forward)
+            }
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func aRecallBlocksEveryAffectedLotInStockAndListsEveryCustomer(backend: Backend) async throws {
+        try await withStockRegistry(backend) { registry, _ in
+            let child = try await scenario(registry)
+            let recall = try await registry.openRecall(product: "MILK", numbers: ["M1"], reason: "supplier reports listeria", user: "qa")
+            #expect(recall.state == .open)
+            #expect(Set(recall.lots.map { "\($0.product) \($0.number) \($0.seed ? "seed" : String($0.depth))" })
+                    == ["MILK M1 seed", "CHEESE C1 1", "CHEESE \(child) 2", "PIZZA P2 2", "PIZZA P1 3"])
+
+            let (held, blocked) = try await registry.holdRecall(recall.id, user: "qa")
+            #expect(held.state == .held && held.heldBy == "qa")
+            // P2 went to the customer whole: nothing of it is left to block. The unaffected lots are untouched.
+            #expect(Set(blocked.map(\.number)) == ["M1", "C1", child, "P1"])
+            for number in ["M1", "C1", child, "P1"] {
+                let product = number.hasPrefix("M") ? "MILK" : number.hasPrefix("P") ? "PIZZA" : "CHEESE"
+                #expect(try await registry.lotSerial(product: product, number: number)?.status == .blocked, "\(number)")
+            }
+            #expect(try await registry.lotSerial(product: "PIZZA", number: "P2")?.status == .shipped)
+            #expect(try await registry.lotSerial(product: "MILK", number: "M2")?.status == .available)
+            #expect(try await registry.lotSerial(product: "CHEESE", number: "C2")?.status == .available)
+            // Holding again blocks nothing more.
+            #expect(try await registry.holdRecall(recall.id, user: "qa").blocked.isEmpty)
+
+            let report = try await registry.recallReport(recall.id)
+            #expect(report.exposure.map { "\($0.customer) \($0.document) \($0.product) \($0.number) \($0.quantity)" } == [
+                "ANY ISS-000002 PIZZA P1 5", "DELI ISS-000001 CHEESE C1 2", "DELI ISS-000001 PIZZA P2 20",
+            ])
+            #expect(report.exposure.last?.contact == "Ann Berg" && report.exposure.last?.phone == "+46 8 123 456")
+            #expect(report.stock.map { "\($0.warehouse) \($0.product) \($0.number ?? "") \($0.quantity)" } == [
+                "MAIN CHEESE C1 1", "MAIN CHEESE \(child) 2", "MAIN MILK M1 60", "MAIN PIZZA P1 15",
+            ])
+            #expect(report.exposureCSV.hasPrefix("customer,name,contact,phone,email,document,date,product,number,quantity\r\nANY,"))
+            #expect(report.exposureCSV.contains("DELI,Deli Shop,Ann Berg,'+46 8 123 456,ann@deli.example,ISS-000001,2026-11-27,PIZZA,P2,20\r\n"))
+
+            // The recall is in each affected lot's history: opened, held (the block names it), closed.
+            let closed = try await registry.closeRecall(recall.id, note: "all stock destroyed, customers called", user: "qa")
+            #expect(closed.state == .closed)
+            let history = try await registry.history(product: "CHEESE", number: "C1")
+            #expect(history.entries.filter { $0.what == "recall" }.map { $0.override ?? "" } == ["opened", "held", "closed"])
+            #expect(history.entries.contains { $0.what == "status" && $0.note == "recall \(recall.id): supplier reports listeria" })
+            await expectRefusal(.conflict, "recall \(recall.id) is closed") { _ = try await registry.holdRecall(recall.id, user: "qa") }
+            await expectRefusal(.invalidInput, "a recall needs its reason") {
+                _ = try await registry.openRecall(product: "MILK", numbers: ["M2"], reason: " ", user: "qa")
+            }
+            await expectRefusal(.notFound, "product MILK has no lot or serial M9") {
+                _ = try await registry.openRecall(product: "MILK", numbers: ["M2", "M9"], reason: "x", user: "qa")
+            }
+            #expect(try await registry.recalls().map(\.id) == [recall.id])
+        }
+    }
+}
+
+/// The expiry report: in stock per warehouse, at customers, and today taken from the clock at
+/// each call, so that a lot is expired exactly from the midnight after its expiry date.
+@Suite struct ExpiryReportTests {
+    @Test(arguments: Backend.available)
+    func theExpiredSetChangesExactlyAtMidnight(backend: Backend) async throws {
+        try await withStockRegistry(backend) { registry, database in
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", supplier: "ACME", lines: [
+                StockLine(product: "MILK", picks: [lot("E-1", 10, expires: 10), lot("E-2", 10, expires: 11), lot("E-9", 10, expires: 90)]),
+            ], header: header(0)))
+            _ = try await registry.transfer(Transfer(from: "MAIN", to: "EAST", lines: [
+                StockLine(product: "MILK", picks: [.init(number: "E-2", quantity: 4)]),
+            ], header: header(1)))
+            _ = try await registry.issue(Issue(warehouse: "MAIN", customer: "ANY", lines: [
+                StockLine(product: "MILK", picks: [.init(number: "E-1", quantity: 3)]),
+            ], header: header(2)))
+            // The last minute of E-1's expiry date, and the first of the next day (UTC).
+            let expiry = day0.adding(days: 10)
+            let midnight = Date(timeIntervalSince1970: TimeInterval(expiry.daysSinceEpoch + 1) * 86_400)
+            let before = try await Registry(store: try await database.openStore(), clock: { midnight.addingTimeInterval(-60) })
+            let after = try await Registry(store: try await database.openStore(), clock: { midnight.addingTimeInterval(60) })
+            defer { Task { await before.close(); await after.close() } }
+
+            let lastMinute = try await before.expiryReport(within: 1, includeSold: true)
+            #expect(lastMinute.today == expiry)
+            #expect(lastMinute.stock.map { "\($0.number) \($0.warehouse) \($0.quantity) \($0.daysLeft) \($0.expired)" } == [
+                "E-1 MAIN 7 0 false", "E-2 EAST 4 1 false", "E-2 MAIN 6 1 false",
+            ])
+            #expect(lastMinute.sold?.map { "\($0.customer) \($0.number) \($0.quantity) \($0.expired)" } == ["ANY E-1 3 false"])
+            let firstMinute = try await after.expiryReport(within: 1, includeSold: true)
+            #expect(firstMinute.stock.filter(\.expired).map(\.number) == ["E-1"])
+            #expect(firstMinute.stock.first?.daysLeft == -1)
+            #expect(firstMinute.sold?.first?.expired == true)
+            // One warehouse; nothing beyond the window; the CSV keeps negative days as numbers.
+            #expect(try await after.expiryReport(within: 1, warehouse: "EAST").stock.map(\.number) == ["E-2"])
+            #expect(try await after.expiryReport(within: 0).stock.map(\.number) == ["E-1", "E-2", "E-2"])
+            #expect(firstMinute.csv.contains("stock,MILK,E-1,MAIN,,7,l,available,\(expiry),-1\r\n"), "\(firstMinute.csv)")
+            await expectRefusal(.notFound, "warehouse NOWHERE does not exist") { _ = try await after.expiryReport(within: 1, warehouse: "NOWHERE") }
+        }
+    }
+}
