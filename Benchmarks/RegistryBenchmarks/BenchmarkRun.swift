@@ -32,6 +32,9 @@ struct BenchmarkRun {
         if options.runs(.resolve) {
             rows += try await ResolveBenchmark.run(options: options, workdir: workdir)
         }
+        if options.runs(.trace) {
+            rows += try await TraceBenchmark.run(options: options, workdir: workdir, shell: shell)
+        }
         return rows
     }
 

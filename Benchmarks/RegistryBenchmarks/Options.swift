@@ -14,6 +14,8 @@ enum BenchmarkName: String, CaseIterable, Sendable {
     case parse
     /// Scan string to Resolution among 1M serials and 100k lots on SQLite.
     case resolve
+    /// A forward trace through 5 production levels in a genealogy of 1M links, beside a recursive CTE.
+    case trace
 }
 
 /// The command line, parsed by hand (the benchmarks take no dependency on an argument parser).

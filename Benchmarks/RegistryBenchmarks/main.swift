@@ -9,6 +9,8 @@
 //   4. documents   issue documents against 1M serials and 100k lots; proposals among 10k lots.
 //   5. parse       GS1 scans per second on one core, beside biip and the GS1 Syntax Engine (C).
 //   6. resolve     scan string → Resolution among 1M serials and 100k lots on SQLite. Goal: p99 under 200 µs.
+//   7. trace       trace --forward of a raw lot through 5 production levels among 1M genealogy links, beside
+//                  the same recursive CTE in the sqlite3 shell. Goal: p99 under 50 ms; memory under 200 MB.
 //
 // RegistryBenchmarks --postgres URL --workdir DIR [--only NAME] [--scale N] [--gs1-syntax-engine PATH]
 // The figures are recorded in BENCHMARKS.md.

@@ -8,20 +8,12 @@ import Testing
 /// while the link is down and sent once after, every page at a phone's and a desk screen's size
 /// (screenshots kept in .build/test-artefacts/station-page), and the time from Enter to verdict.
 @Suite struct StationPageTests {
-    static let stations = """
-          dock-1:
-            kind: receiving
-            warehouse: MAIN
-            printer: dock-label
-            template: gs1-lot-100x50
-            supplier: ACME
+    /// The API tests' dock and look-up stations, and a picking station whose scanners send ~ for GS.
+    static let stations = APIService.dock + "\n" + """
           pick-1:
             kind: picking
             warehouse: MAIN
             gs-substitute: "~"
-          lookup-1:
-            kind: lookup
-            warehouse: MAIN
         """
 
     /// The page's three files, each with its type, a validator, and a policy that lets nothing

@@ -232,7 +232,8 @@ enum Schema {
             "CREATE INDEX lot_serial_events_lot ON lot_serial_events(lot_serial_id)",
         ]),
         // A recall: its seed lots and everything made from them (the affected set, fixed when
-        // it is opened), and the partner contact fields its customer exposure list shows.
+        // it is opened), the partner contact fields its customer exposure list shows, and the
+        // index a trace needs to follow splits forward.
         Migration(version: 2, name: "recalls", statements: [
             """
             CREATE TABLE recalls (
@@ -258,6 +259,8 @@ enum Schema {
             )
             """,
             "CREATE INDEX recall_lots_lot ON recall_lots(lot_serial_id)",
+            // A trace walks splits both ways: forward it asks which lots name this one as parent.
+            "CREATE INDEX lot_serials_parent ON lot_serials(parent_id)",
             "ALTER TABLE partners ADD COLUMN contact TEXT",
             "ALTER TABLE partners ADD COLUMN email TEXT",
             "ALTER TABLE partners ADD COLUMN phone TEXT",

@@ -380,6 +380,10 @@ async function flushQueue() {
         if (isNetworkError(error)) { setLive(false); if (state.streamAbort) state.streamAbort.abort(); break; }
         refused = error;
       }
+      // The answer's part of Enter-to-verdict, measured apart from the drawing.
+      if (performance.getEntriesByName('scan-enter:' + item.key).length) {
+        try { performance.measure('scan-to-answer', 'scan-enter:' + item.key); } catch (_) { /* mark gone */ }
+      }
       state.queue.shift();
       saveQueue();
       if (outcome) await showOutcome(outcome, item.key); else showRefusal(refused, item.key);
