@@ -55,6 +55,15 @@ struct APICall: Sendable {
         query[name].flatMap { $0.isEmpty ? nil : $0 }
     }
 
+    /// A `true`/`false` query parameter; absent is false.
+    func flag(_ name: String) throws -> Bool {
+        switch query[name] {
+        case nil, "false": return false
+        case "true": return true
+        case let other?: throw APIProblem.badRequest("\(name) must be true or false, not \(other)")
+        }
+    }
+
     /// Whether the client asked for CSV (a spreadsheet) rather than JSON.
     func wantsCSV() throws -> Bool {
         switch query["format"] {

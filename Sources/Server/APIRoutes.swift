@@ -108,13 +108,7 @@ public enum APIRoutes {
             }
             return days
         } ?? 30
-        let lenient: Bool
-        switch call.query["lenient"] {
-        case nil, "false": lenient = false
-        case "true": lenient = true
-        case let other?: throw APIProblem.badRequest("lenient must be true or false, not \(other)")
-        }
-        let parser = GS1Parser(lenient ? .lenient : .strict)
+        let parser = GS1Parser(try call.flag("lenient") ? .lenient : .strict)
         let start = ContinuousClock.now
         let resolution = try await call.environment.registry.resolve(code, parser: parser,
             options: ResolveOptions(expiryWarningDays: days, warehouse: call.filter("warehouse")))
@@ -332,7 +326,7 @@ public enum APIRoutes {
             for scan in items {
                 csv += [String(scan.id), scan.station, scan.device, scan.raw, scan.symbologyId ?? "", scan.user, scan.at, scan.verdict,
                         scan.reasons.map(\.code).joined(separator: " "), scan.action, scan.document ?? "",
-                        scan.jobs.map(String.init).joined(separator: " "), scan.next].map(CSV.field).joined(separator: ",") + "\r\n"
+                        scan.jobs.map(String.init).joined(separator: " "), scan.next].map(CSVText.field).joined(separator: ",") + "\r\n"
             }
             var response = APIResponse.text(csv, contentType: "text/csv; charset=utf-8")
             if let next { response.headers["Link"] = "<?cursor=\(next)>; rel=\"next\"" }
@@ -366,10 +360,7 @@ public enum APIRoutes {
 
     /// The newest jobs first, of one printer or all, in the states asked for.
     private static func listJobs(_ call: APICall) async throws -> APIResponse {
-        let limit = try call.query["limit"].map { text -> Int in
-            guard let limit = Int(text), (1...500).contains(limit) else { throw APIProblem.badRequest("limit must be from 1 to 500") }
-            return limit
-        } ?? 50
+        let limit = try Page(call).limit
         let states = try (call.query["state"] ?? "").split(separator: ",").map { name -> JobState in
             guard let state = JobState(rawValue: String(name)) else {
                 throw APIProblem.badRequest("state \(name) is not one of \(JobState.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -589,11 +580,6 @@ enum TemplateFiles {
     }
 }
 
-/// CSV fields as spreadsheets read them (RFC 4180), with cells that a spreadsheet would run as a
-/// formula (=, +, -, @) made text.
-enum CSV {
-    static func field(_ value: String) -> String { CSVText.field(value) }
-}
 
 /// Any JSON value, to pass a label's data through as the client sent it.
 enum JSONValue: Codable, Sendable {

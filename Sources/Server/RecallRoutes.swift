@@ -1,8 +1,8 @@
 import Foundation
 import Registry
 
-/// Reports, traceability and recall over HTTP: the expiry report (JSON or CSV): the trace of a lot both ways (JSON or Graphviz DOT), and a
-/// recall's workflow (open, hold, show with its exposure list as JSON or CSV, close) as a
+/// Reports, traceability and recall over HTTP: the expiry report (JSON or CSV), the trace of a
+/// lot both ways (JSON or Graphviz DOT), and a recall's workflow (open, hold, show with its exposure list as JSON or CSV, close) as a
 /// supervisor's.
 extension APIRoutes {
     static let recallRoutes: [APIRoute] = [
@@ -29,14 +29,8 @@ extension APIRoutes {
             guard let text = call.query["within"], let within = Int(text), (0...36_500).contains(within) else {
                 throw APIProblem.badRequest("give within: the days from today, 0 to 36500")
             }
-            let includeSold: Bool
-            switch call.query["includeSold"] {
-            case nil, "false": includeSold = false
-            case "true": includeSold = true
-            case let other?: throw APIProblem.badRequest("includeSold must be true or false, not \(other)")
-            }
             let report = try await call.environment.registry.expiryReport(within: within, warehouse: call.filter("warehouse"),
-                                                                          product: call.filter("product"), includeSold: includeSold)
+                                                                          product: call.filter("product"), includeSold: try call.flag("includeSold"))
             return try call.wantsCSV() ? .text(report.csv, contentType: "text/csv; charset=utf-8") : try .json(report)
         },
         APIRoute(.get, "/api/v1/recalls", "listRecalls", role: .viewer) { call in
@@ -56,9 +50,7 @@ extension APIRoutes {
             return try call.wantsCSV() ? .text(report.exposureCSV, contentType: "text/csv; charset=utf-8") : try .json(report)
         },
         APIRoute(.post, "/api/v1/recalls/{id}/hold", "holdRecall", role: .supervisor) { call in
-            let (recall, blocked) = try await call.environment.registry.holdRecall(try recallID(call), user: call.user)
-            struct Held: Encodable { var recall: Recall; var blocked: [Recall.Lot] }
-            return try .json(Held(recall: recall, blocked: blocked))
+            try .json(try await call.environment.registry.holdRecall(try recallID(call), user: call.user))
         },
         APIRoute(.post, "/api/v1/recalls/{id}/close", "closeRecall", role: .supervisor) { call in
             struct Body: Decodable { var note: String }

@@ -84,7 +84,7 @@ extension APIRoutes {
             var lines = ["product,warehouse,number,quantity,unit,status,expiry"]
             for balance in stock {
                 lines.append([balance.product, balance.warehouse, balance.number ?? "", "\(balance.quantity)", balance.unit,
-                              balance.status?.rawValue ?? "", balance.expiry?.description ?? ""].map(CSV.field).joined(separator: ","))
+                              balance.status?.rawValue ?? "", balance.expiry?.description ?? ""].map(CSVText.field).joined(separator: ","))
             }
             return .text(lines.joined(separator: "\r\n") + "\r\n", contentType: "text/csv; charset=utf-8")
         },

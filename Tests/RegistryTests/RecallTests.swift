@@ -90,7 +90,8 @@ import Testing
             #expect(Set(recall.lots.map { "\($0.product) \($0.number) \($0.seed ? "seed" : String($0.depth))" })
                     == ["MILK M1 seed", "CHEESE C1 1", "CHEESE \(child) 2", "PIZZA P2 2", "PIZZA P1 3"])
 
-            let (held, blocked) = try await registry.holdRecall(recall.id, user: "qa")
+            let hold = try await registry.holdRecall(recall.id, user: "qa")
+            let (held, blocked) = (hold.recall, hold.blocked)
             #expect(held.state == .held && held.heldBy == "qa")
             // P2 went to the customer whole: nothing of it is left to block. The unaffected lots are untouched.
             #expect(Set(blocked.map(\.number)) == ["M1", "C1", child, "P1"])

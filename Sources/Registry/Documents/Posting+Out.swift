@@ -94,8 +94,7 @@ extension Posting {
     private func refuseUnknown(_ numbers: [String], _ context: ProductContext, rules: OutRules) async throws {
         if context.tracking == .serial, rules.allowsUnknownSerials, context.product.allowsUnknownSerials { return }
         var known = Set<String>()
-        for start in stride(from: 0, to: numbers.count, by: 500) {
-            let chunk = Array(numbers[start..<min(start + 500, numbers.count)])
+        for chunk in numbers.chunks(of: 500) {
             for row in try await db.raw("""
                 SELECT number FROM lot_serials WHERE product_id = \(bind: context.id) AND number IN (\(binds: chunk))
                 """).all() {

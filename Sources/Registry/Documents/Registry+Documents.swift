@@ -240,13 +240,20 @@ extension Registry {
                 throw RegistryError(.conflict, "\(number) of \(article) is \(old.rawValue), no longer in stock: its status cannot change")
             }
             guard old != status else { return try await Self.fetchLotSerial(db, id: id)! }
-            try await db.raw("UPDATE lot_serials SET status = \(bind: status.rawValue) WHERE id = \(bind: id)").run()
-            try await db.raw("""
-                INSERT INTO lot_serial_events (lot_serial_id, from_status, to_status, user_name, reason, created_at)
-                VALUES (\(bind: id), \(bind: old.rawValue), \(bind: status.rawValue), \(bind: user), \(bind: reason), \(bind: created))
-                """).run()
+            try await Self.setStatus(db, lot: id, from: old, to: status, user: user, reason: reason, at: created)
             return try await Self.fetchLotSerial(db, id: id)!
         }
+    }
+
+    /// Sets a lot's or serial's status and records the change as an event with who and why, in
+    /// the caller's transaction.
+    static func setStatus(_ db: any SQLDatabase, lot id: Int, from old: LotSerial.Status, to status: LotSerial.Status,
+                          user: String, reason: String, at created: String) async throws {
+        try await db.raw("UPDATE lot_serials SET status = \(bind: status.rawValue) WHERE id = \(bind: id)").run()
+        try await db.raw("""
+            INSERT INTO lot_serial_events (lot_serial_id, from_status, to_status, user_name, reason, created_at)
+            VALUES (\(bind: id), \(bind: old.rawValue), \(bind: status.rawValue), \(bind: user), \(bind: reason), \(bind: created))
+            """).run()
     }
 
     static func requireLines(_ lines: [StockLine], _ what: String) throws(RegistryError) {

@@ -169,18 +169,16 @@ extension Registry {
                 SELECT rc.* FROM recall_lots r JOIN recalls rc ON rc.id = r.recall_id WHERE r.lot_serial_id = \(bind: id) ORDER BY rc.id
                 """).all() {
                 let name = "recall \(try recall.int("id"))"
-                entries.append(LotSerialHistory.Entry(at: try recall.string("opened_at"), date: nil, what: "recall", document: name,
-                                                      warehouse: nil, partner: nil, quantity: nil, override: "opened",
-                                                      user: try recall.string("opened_by"), note: try recall.string("reason")))
-                if let at = try recall.optionalString("held_at") {
+                func step(_ at: String, _ what: String, _ user: String?, _ note: String) {
                     entries.append(LotSerialHistory.Entry(at: at, date: nil, what: "recall", document: name, warehouse: nil, partner: nil,
-                                                          quantity: nil, override: "held", user: try recall.optionalString("held_by") ?? "",
-                                                          note: "affected stock blocked"))
+                                                          quantity: nil, override: what, user: user ?? "", note: note))
+                }
+                step(try recall.string("opened_at"), "opened", try recall.string("opened_by"), try recall.string("reason"))
+                if let at = try recall.optionalString("held_at") {
+                    step(at, "held", try recall.optionalString("held_by"), "affected stock blocked")
                 }
                 if let at = try recall.optionalString("closed_at") {
-                    entries.append(LotSerialHistory.Entry(at: at, date: nil, what: "recall", document: name, warehouse: nil, partner: nil,
-                                                          quantity: nil, override: "closed", user: try recall.optionalString("closed_by") ?? "",
-                                                          note: try recall.string("note")))
+                    step(at, "closed", try recall.optionalString("closed_by"), try recall.string("note"))
                 }
             }
             entries.sort { $0.at < $1.at }

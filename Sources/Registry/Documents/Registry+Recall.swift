@@ -36,6 +36,12 @@ public struct Recall: Codable, Hashable, Sendable {
     public var lots: [Lot]
 }
 
+/// A hold: the recall after it, and the lots and serials it blocked now.
+public struct RecallHold: Codable, Hashable, Sendable {
+    public var recall: Recall
+    public var blocked: [Recall.Lot]
+}
+
 /// What a recall reaches: its affected stock per warehouse, and the customers who hold some.
 public struct RecallReport: Codable, Hashable, Sendable {
     /// One delivery of an affected lot or serial to a customer.
@@ -99,7 +105,7 @@ extension Registry {
     /// Blocks every affected lot or serial still in stock (available or quarantined), in one
     /// transaction, each status event naming the recall. Holding again blocks what came back into
     /// stock since; a closed recall holds nothing. Returns the recall and the lots it blocked now.
-    public func holdRecall(_ id: Int, user: String) async throws -> (recall: Recall, blocked: [Recall.Lot]) {
+    public func holdRecall(_ id: Int, user: String) async throws -> RecallHold {
         let created = now
         let blocked = try await store.write { db -> [Recall.Lot] in
             guard let row = try await db.raw("SELECT state, reason FROM recalls WHERE id = \(bind: id)").first() else {
@@ -117,12 +123,8 @@ extension Registry {
                 ORDER BY r.depth, p.article, ls.number
                 """).all()
             for lot in lots {
-                let lotID = try lot.int("id")
-                try await db.raw("UPDATE lot_serials SET status = 'blocked' WHERE id = \(bind: lotID)").run()
-                try await db.raw("""
-                    INSERT INTO lot_serial_events (lot_serial_id, from_status, to_status, user_name, reason, created_at)
-                    VALUES (\(bind: lotID), \(bind: try lot.string("status")), 'blocked', \(bind: user), \(bind: reason), \(bind: created))
-                    """).run()
+                try await Self.setStatus(db, lot: try lot.int("id"), from: try lot.enumeration("status", as: LotSerial.Status.self),
+                                         to: .blocked, user: user, reason: reason, at: created)
             }
             try await db.raw("""
                 UPDATE recalls SET state = 'held', held_by = COALESCE(held_by, \(bind: user)), held_at = COALESCE(held_at, \(bind: created))
@@ -134,7 +136,7 @@ extension Registry {
                            depth: try lot.int("depth"))
             }
         }
-        return (try await recall(id), blocked)
+        return RecallHold(recall: try await recall(id), blocked: blocked)
     }
 
     /// Ends a recall with a note (what was done). Its blocked lots stay blocked until released.
@@ -157,12 +159,7 @@ extension Registry {
 
     /// One recall with its affected lots.
     public func recall(_ id: Int) async throws -> Recall {
-        try await store.read { db in
-            guard let row = try await db.raw("SELECT * FROM recalls WHERE id = \(bind: id)").first() else {
-                throw RegistryError(.notFound, "there is no recall \(id)")
-            }
-            return try await Self.decodeRecall(db, row)
-        }
+        try await store.read { db in try await Self.fetchRecall(db, id) }
     }
 
     /// Every recall, newest first.
@@ -177,10 +174,7 @@ extension Registry {
     /// The recall, its affected stock per warehouse, and its customer exposure list.
     public func recallReport(_ id: Int) async throws -> RecallReport {
         try await store.read { db in
-            guard let row = try await db.raw("SELECT * FROM recalls WHERE id = \(bind: id)").first() else {
-                throw RegistryError(.notFound, "there is no recall \(id)")
-            }
-            let recall = try await Self.decodeRecall(db, row)
+            let recall = try await Self.fetchRecall(db, id)
             let stock = try await db.raw("""
                 SELECT p.article, w.code AS warehouse, ls.number, s.quantity, p.unit, ls.status, ls.expiry
                 FROM recall_lots r JOIN stock s ON s.lot_serial_id = r.lot_serial_id JOIN lot_serials ls ON ls.id = r.lot_serial_id
@@ -209,6 +203,13 @@ extension Registry {
             }
             return RecallReport(recall: recall, stock: stock, exposure: exposure)
         }
+    }
+
+    static func fetchRecall(_ db: any SQLDatabase, _ id: Int) async throws -> Recall {
+        guard let row = try await db.raw("SELECT * FROM recalls WHERE id = \(bind: id)").first() else {
+            throw RegistryError(.notFound, "there is no recall \(id)")
+        }
+        return try await decodeRecall(db, row)
     }
 
     static func decodeRecall(_ db: any SQLDatabase, _ row: any SQLRow) async throws -> Recall {
@@ -240,17 +241,5 @@ extension RecallReport {
                     row.date?.description ?? "", row.product, row.number, "\(row.quantity)"].map(CSVText.field).joined(separator: ",") + "\r\n"
         }
         return out
-    }
-}
-
-/// CSV fields as spreadsheets read them (RFC 4180), with cells that a spreadsheet would run as a
-/// formula (=, +, -, @) made text; a plain number such as -3 or -0.5 stays a number.
-public enum CSVText {
-    public static func field(_ value: String) -> String {
-        var value = value
-        let number = value.count > 1 && value.first == "-" && value.dropFirst().allSatisfy { $0.isASCII && ($0.isNumber || $0 == ".") }
-        if let first = value.first, "=+-@\t\r".contains(first), !number { value = "'" + value }
-        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
-        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }

@@ -54,15 +54,15 @@ extension Registry {
         let today = today
         let last = today.adding(days: days)
         return try await store.read { db in
-            if let warehouse, try await db.raw("SELECT id FROM warehouses WHERE code = \(bind: warehouse)").first() == nil {
-                throw RegistryError(.notFound, "warehouse \(warehouse) does not exist")
-            }
-            if let product, try await db.raw("SELECT id FROM products WHERE article = \(bind: product)").first() == nil {
+            if let warehouse { _ = try await Posting.warehouse(db, warehouse) }
+            if let product, try await Self.fetchProduct(db, article: product) == nil {
                 throw RegistryError(.notFound, "product \(product) does not exist")
             }
-            var filter: SQLQueryString = "ls.expiry IS NOT NULL AND ls.expiry <= \(bind: last.description)"
-            if let warehouse { filter += " AND w.code = \(bind: warehouse)" }
-            if let product { filter += " AND p.article = \(bind: product)" }
+            // The warehouse and product asked for, in both queries.
+            var scope: SQLQueryString = "ls.expiry <= \(bind: last.description)"
+            if let warehouse { scope += " AND w.code = \(bind: warehouse)" }
+            if let product { scope += " AND p.article = \(bind: product)" }
+            let filter: SQLQueryString = "ls.expiry IS NOT NULL AND " + scope
             let stock = try await db.raw("""
                 SELECT p.article, w.code AS warehouse, ls.number, ls.kind, s.quantity, p.unit, ls.status, ls.expiry
                 FROM stock s JOIN lot_serials ls ON ls.id = s.lot_serial_id JOIN products p ON p.id = s.product_id
@@ -81,9 +81,7 @@ extension Registry {
             var sold: [ExpiryReport.Sold]?
             if includeSold {
                 let first = today.adding(days: -days)
-                var soldFilter: SQLQueryString = "ls.expiry IS NOT NULL AND ls.expiry <= \(bind: last.description) AND ls.expiry >= \(bind: first.description)"
-                if let warehouse { soldFilter += " AND w.code = \(bind: warehouse)" }
-                if let product { soldFilter += " AND p.article = \(bind: product)" }
+                let soldFilter: SQLQueryString = filter + " AND ls.expiry >= \(bind: first.description)"
                 sold = try await db.raw("""
                     SELECT pa.code, pa.name, d.number AS document, d.doc_date, p.article, ls.number, ls.expiry, CAST(SUM(-m.quantity) AS BIGINT) AS quantity
                     FROM movements m JOIN documents d ON d.id = m.document_id JOIN partners pa ON pa.id = d.partner_id

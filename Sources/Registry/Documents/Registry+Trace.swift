@@ -105,17 +105,16 @@ extension Registry {
             level += 1
             let beyond = level > depth
             var next: [Int] = []
-            for chunk in stride(from: 0, to: frontier.count, by: 500).map({ Array(frontier[$0..<min($0 + 500, frontier.count)]) }) {
-                let list = SQLList(chunk.map { SQLBind($0) })
+            for chunk in frontier.chunks(of: 500) {
                 let genealogy = try await db.raw("""
                     SELECT g.\(unsafeRaw: mine) AS from_id, g.\(unsafeRaw: theirs) AS to_id, d.number AS document
                     FROM genealogy g JOIN documents d ON d.id = g.document_id
-                    WHERE g.\(unsafeRaw: mine) IN (\(list)) ORDER BY g.document_id, g.\(unsafeRaw: theirs)
+                    WHERE g.\(unsafeRaw: mine) IN (\(binds: chunk)) ORDER BY g.document_id, g.\(unsafeRaw: theirs)
                     """).all()
                 // Splits: forward to the lots split off it, backward to the lot it was split from.
                 let splits = direction == .forward
-                    ? try await db.raw("SELECT parent_id AS from_id, id AS to_id FROM lot_serials WHERE parent_id IN (\(list)) ORDER BY id").all()
-                    : try await db.raw("SELECT id AS from_id, parent_id AS to_id FROM lot_serials WHERE id IN (\(list)) AND parent_id IS NOT NULL").all()
+                    ? try await db.raw("SELECT parent_id AS from_id, id AS to_id FROM lot_serials WHERE parent_id IN (\(binds: chunk)) ORDER BY id").all()
+                    : try await db.raw("SELECT id AS from_id, parent_id AS to_id FROM lot_serials WHERE id IN (\(binds: chunk)) AND parent_id IS NOT NULL").all()
                 for (row, via) in try genealogy.map({ ($0, try $0.string("document")) }) + splits.map({ ($0, "split") }) {
                     let from = try row.int("from_id"), to = try row.int("to_id")
                     edges[from, default: []].append(TraceEdge(to: to, via: via))
@@ -140,10 +139,10 @@ extension Registry {
 
     static func traceNodes(_ db: any SQLDatabase, _ ids: [Int]) async throws -> [Int: TraceNodeInfo] {
         var nodes: [Int: TraceNodeInfo] = [:]
-        for chunk in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min($0 + 500, ids.count)]) }) {
+        for chunk in ids.chunks(of: 500) {
             for row in try await db.raw("""
                 SELECT ls.id, ls.number, ls.kind, ls.status, ls.expiry, p.article FROM lot_serials ls JOIN products p ON p.id = ls.product_id
-                WHERE ls.id IN (\(SQLList(chunk.map { SQLBind($0) })))
+                WHERE ls.id IN (\(binds: chunk))
                 """).all() {
                 nodes[try row.int("id")] = TraceNodeInfo(product: try row.string("article"), number: try row.string("number"),
                                                          kind: try row.enumeration("kind", as: LotSerial.Kind.self),
@@ -159,12 +158,12 @@ extension Registry {
     static func traceParties(_ db: any SQLDatabase, _ ids: [Int], direction: TraceTree.Direction) async throws -> [Int: [TraceTree.Party]] {
         let kinds = direction == .forward ? ["issue", "return"] : ["receipt"]
         var parties: [Int: [TraceTree.Party]] = [:]
-        for chunk in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min($0 + 500, ids.count)]) }) {
+        for chunk in ids.chunks(of: 500) {
             for row in try await db.raw("""
                 SELECT m.lot_serial_id, m.quantity, d.kind, d.number, d.doc_date, w.code AS warehouse, pa.code AS partner, pa.name AS partner_name
                 FROM movements m JOIN documents d ON d.id = m.document_id JOIN warehouses w ON w.id = m.warehouse_id
                 JOIN partners pa ON pa.id = d.partner_id
-                WHERE m.lot_serial_id IN (\(SQLList(chunk.map { SQLBind($0) }))) AND d.kind IN (\(SQLList(kinds.map { SQLBind($0) })))
+                WHERE m.lot_serial_id IN (\(binds: chunk)) AND d.kind IN (\(binds: kinds))
                 ORDER BY m.id
                 """).all() {
                 parties[try row.int("lot_serial_id"), default: []].append(TraceTree.Party(

@@ -162,10 +162,7 @@ extension Registry {
     static func existingNumbers(_ db: any SQLDatabase, productID: Int, global: Bool, _ candidates: [String]) async throws -> Set<String> {
         try await lockNumbers(db, productID: productID, exclusive: false)
         var found = Set<String>()
-        var start = 0
-        while start < candidates.count {
-            let chunk = Array(candidates[start..<min(start + 500, candidates.count)])
-            start += chunk.count
+        for chunk in candidates.chunks(of: 500) {
             var query: SQLQueryString = """
                 SELECT number FROM lot_serials WHERE product_id = \(bind: productID) AND number IN (\(binds: chunk))
                 UNION ALL SELECT number FROM retired_numbers WHERE product_id = \(bind: productID) AND number IN (\(binds: chunk))

@@ -18,6 +18,7 @@ const state = {
   queue: [],              // scans waiting to be sent, in order
   sending: false,
   jobs: new Map(),        // this station's print jobs, by id: {id, state, reference}
+  drawn: new Set(),       // scan-log ids whose outcome this page drew (and reloaded the station for)
   printers: [],
   audio: null,
 };
@@ -289,7 +290,8 @@ function onJobEvent(event) {
 function onScanEvent(event) {
   if (!state.session || event.station !== state.session.station) return;
   for (const id of event.jobs || []) trackJob(id);
-  refreshPage();
+  // A scan this page drew has reloaded the station already; another device's needs it.
+  if (!state.drawn.has(event.scan)) refreshPage();
 }
 
 /// Follows a print job of this station: its state now, then each change the feed brings.
@@ -427,6 +429,7 @@ async function showOutcome(outcome, key) {
   card.dataset.verdict = outcome.verdict;
   // A confirmation's own log entry, else the scan's: each card has its own.
   card.dataset.scan = outcome.confirmation ?? outcome.scan ?? '';
+  for (const id of [outcome.scan, outcome.confirmation]) if (id !== undefined && id !== null) state.drawn.add(id);
   fill(card,
     el('h2', {}, `${titles[outcome.verdict] || outcome.verdict}: ${actions[outcome.action] || words(outcome.action)}`),
     outcome.reasons.length ? el('ul', {}, outcome.reasons.map((reason) => el('li', { 'data-code': reason.code }, reason.message))) : null,

@@ -48,8 +48,7 @@ struct RecallCommand: AsyncParsableCommand {
         @Option(help: "Who.") var user = ProcessInfo.processInfo.environment["USER"] ?? ""
         func run() async throws {
             let held = try await options.withRegistry { try await $0.holdRecall(id, user: user) }
-            struct Held: Encodable { var recall: Recall; var blocked: [Recall.Lot] }
-            try options.emit(Held(recall: held.recall, blocked: held.blocked)) {
+            try options.emit(held) {
                 held.blocked.isEmpty ? "recall \(id): nothing in stock was left to block"
                     : "recall \(id): blocked \(held.blocked.count): " + held.blocked.map { "\($0.product) \($0.number)" }.joined(separator: ", ")
             }
