@@ -707,22 +707,42 @@ paths:
         - {name: warehouse, in: query, required: true, schema: {type: string, minLength: 1}}
         - {name: quantity, in: query, schema: {type: string, pattern: '^[0-9]+(\.[0-9]+)?$'}}
         - {name: customer, in: query, schema: {type: string}}
+        - {name: exclude, in: query, description: "Numbers already picked on another document, comma-separated (at most 1000).", schema: {type: string}}
       responses:
         "200":
-          description: What to take, first to last.
+          description: What to take, first to last; when that is less than asked, the shortfall and why, by reason.
           content:
             application/json:
               schema:
-                type: array
-                items:
-                  type: object
-                  required: [number, quantity]
-                  properties:
-                    number: {type: string}
-                    quantity: {type: number}
-                    expiry: {type: [string, "null"]}
-                    daysLeft: {type: [integer, "null"]}
-                    received: {type: [string, "null"]}
+                type: object
+                required: [product, warehouse, unit, asked, picks, shortfall, withheld]
+                properties:
+                  product: {type: string}
+                  warehouse: {type: string}
+                  unit: {type: string}
+                  asked: {type: number}
+                  shortfall: {type: number}
+                  picks:
+                    type: array
+                    items:
+                      type: object
+                      required: [number, quantity]
+                      properties:
+                        number: {type: string}
+                        quantity: {type: number}
+                        expiry: {type: [string, "null"]}
+                        daysLeft: {type: [integer, "null"]}
+                        received: {type: [string, "null"], description: "The receipt's document date."}
+                  withheld:
+                    type: array
+                    items:
+                      type: object
+                      required: [reason, warehouse, quantity, numbers]
+                      properties:
+                        reason: {type: string, enum: [expired, quarantined, blocked, short-shelf-life, excluded, unnumbered, other-warehouse]}
+                        warehouse: {type: string}
+                        quantity: {type: number}
+                        numbers: {type: array, items: {type: string}}
         problems: [400, 401, 404, 422]
   /api/v1/documents/{kind}:
     post:

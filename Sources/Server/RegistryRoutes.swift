@@ -100,8 +100,11 @@ extension APIRoutes {
                 }
                 return amount
             } ?? 1
+            let excluded = (call.filter("exclude") ?? "").split(separator: ",").map(String.init).filter { !$0.isEmpty }
+            guard excluded.count <= 1000 else { throw APIProblem(422, "invalid-input", "exclude at most 1000 numbers") }
             return try .json(try await call.environment.registry.proposal(product: try call.parameter("article"), warehouse: warehouse,
-                                                                          quantity: quantity, customer: call.filter("customer")))
+                                                                          quantity: quantity, customer: call.filter("customer"),
+                                                                          excluding: excluded))
         },
         APIRoute(.post, "/api/v1/documents/{kind}", "postDocument", role: .operator, postDocument),
     ]

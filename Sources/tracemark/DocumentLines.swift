@@ -12,7 +12,15 @@ struct LineOptions: ParsableArguments {
     @Option(help: "A lot number (with --quantity).") var lot: String?
     @Option(help: "Expiry date of the lot or of generated numbers (YYYY-MM-DD).") var expiry: String?
     @Option(help: "Production date (YYYY-MM-DD).") var production: String?
-    @Option(help: ArgumentHelp("Many lines: a JSON array of lines, or CSV with columns product,quantity,number,expiry,production.",
+    @Option(help: ArgumentHelp("Many lines: a JSON array of lines (*.json), or CSV with columns product,quantity,number,expiry,production.",
+                               discussion: """
+                                   A JSON line needs only "product"; "quantity", "expiry", "production" (YYYY-MM-DD) and \
+                                   "picks" may be left out. A pick needs only "number" ("quantity", "expiry", \
+                                   "production", "attributes" are optional), e.g.
+                                   [{"product": "MILK", "quantity": 12},
+                                    {"product": "PAINT", "picks": [{"number": "L-77", "quantity": 40, "expiry": "2027-03-31"}]},
+                                    {"product": "PHONE", "picks": [{"number": "IMEI-1"}, {"number": "IMEI-2"}]}]
+                                   """,
                                valueName: "file"))
     var file: String?
 
@@ -59,11 +67,40 @@ struct LineOptions: ParsableArguments {
             throw ValidationError("cannot read \(path): \(error.localizedDescription)")
         }
         if path.lowercased().hasSuffix(".json") {
-            do { return try JSONDecoder().decode([StockLine].self, from: data) } catch {
-                throw ValidationError("\(path) is not a JSON array of lines ({\"product\", \"quantity\", \"picks\": [{\"number\", \"quantity\", \"expiry\"}]}): \(error)")
+            do { return try JSONDecoder().decode([StockLine].self, from: data) } catch let error as DecodingError {
+                throw ValidationError(Self.describe(error, path: path))
             }
         }
         return try csv(String(decoding: data, as: UTF8.self), path: path)
+    }
+
+    /// Where a JSON file of lines is wrong and how: `lines.json, document line 2, picks[0]: "number" is missing`.
+    static func describe(_ error: DecodingError, path: String) -> String {
+        func place(_ codingPath: [any CodingKey]) -> String {
+            guard let first = codingPath.first, let index = first.intValue else { return path }
+            var text = "\(path), document line \(index + 1)"
+            let field = codingPath.dropFirst().map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            if !field.isEmpty { text += ", " + (field.hasPrefix(".") ? String(field.dropFirst()) : field) }
+            return text
+        }
+        let shape = " (a JSON array of lines: see tracemark receive --help)"
+        switch error {
+        case .keyNotFound(let key, let context):
+            return "\(place(context.codingPath)): \"\(key.stringValue)\" is missing"
+        case .typeMismatch(let type, let context), .valueNotFound(let type, let context):
+            if context.codingPath.isEmpty { return "\(path) is not a list of lines\(shape)" }
+            let expected = type == String.self ? "text" : type == Decimal.self ? "a number" : type == Int.self ? "a whole number"
+                : "\(type)".hasPrefix("Array") ? "a list" : "\(type)".hasPrefix("Dictionary") ? "an object" : "\(type)"
+            return "\(place(context.codingPath)): expected \(expected)"
+        case .dataCorrupted(let context):
+            if context.codingPath.isEmpty {
+                let detail = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
+                return "\(path) is not valid JSON\(detail.map { ": \($0)" } ?? "")"
+            }
+            return "\(place(context.codingPath)): \(context.debugDescription)"
+        @unknown default:
+            return "\(path): \(error.localizedDescription)\(shape)"
+        }
     }
 
     /// CSV rows `product,quantity,number,expiry,production` (a header row is skipped); rows of the

@@ -235,4 +235,50 @@ extension CommandLineTests {
         let again = try await tracemark("recall", "hold", "1", db: db)
         #expect(again.status == 1 && again.stderr.contains("recall 1 is closed"), "\(again.stderr)")
     }
+
+    /// The paths #19 found missing on the command line: a file of lines that says where it is
+    /// wrong, numbering stock in place, reading a document back, and a proposal that says why it
+    /// is short.
+    @Test func aUserNumbersStockReadsADocumentAndSeesAShortfall() async throws {
+        let database = try await TestDatabase.make(.sqlite)
+        defer { Task { await database.drop() } }
+        let db = database.location
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tracemark-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for setup in [["warehouse", "add", "MAIN"], ["class", "add", "SN", "--tracking", "serial", "--format", "SN{counter:4}", "--batch-size", "2"],
+                      ["class", "add", "FOOD", "--tracking", "lot"], ["product", "add", "PHONE", "--class", "SN"],
+                      ["product", "add", "MILK", "--class", "FOOD", "--unit", "l"], ["product", "add", "BOLT"]] {
+            let run = try await Command.tracemark(setup + ["--db", db])
+            #expect(run.status == 0, "\(setup): \(run.stderr)")
+        }
+        // A JSON file without the optional fields; then one with a pick missing its number.
+        let good = folder.appendingPathComponent("lines.json")
+        try Data(#"[{"product": "BOLT", "quantity": 5}, {"product": "MILK", "picks": [{"number": " L-1", "quantity": 3, "expiry": "2030-01-31"}]}, {"product": "PHONE", "quantity": 3}]"#.utf8).write(to: good)
+        let received = try await tracemark("receive", "--warehouse", "MAIN", "--file", good.path, "--date", "2026-11-23", db: db)
+        #expect(received.status == 0, "\(received.stderr)")
+        let bad = folder.appendingPathComponent("bad.json")
+        try Data(#"[{"product": "BOLT", "quantity": 1}, {"product": "PHONE", "picks": [{"quantity": 1}]}]"#.utf8).write(to: bad)
+        let refused = try await tracemark("receive", "--warehouse", "MAIN", "--file", bad.path, db: db)
+        #expect(refused.status == 64 && refused.stderr.contains("bad.json, document line 2, picks[0]: \"number\" is missing"), "\(refused.stderr)")
+        #expect(!refused.stderr.contains("DecodingError"))
+        let help = try await tracemark("receive", "--help")
+        #expect(help.stdout.contains(#"{"product": "PHONE", "picks": [{"number": "IMEI-1"}"#), "\(help.stdout)")
+
+        // The third phone came without a number (batch size 2): number it in place.
+        let assigned = try await tracemark("assign", "PHONE", "--warehouse", "MAIN", "--count", "1", "--date", "2026-11-24", db: db)
+        #expect(assigned.status == 0 && assigned.stdout.contains("assignment ASG-000001"), "\(assigned.stdout)\(assigned.stderr)")
+        let document = try await tracemark("document", "show", "RCT-000001", db: db)
+        #expect(document.status == 0, "\(document.stderr)")
+        for fragment in ["receipt RCT-000001", "2026-11-23", "MILK", "L-1", "BOLT", "SN0002"] {
+            #expect(document.stdout.contains(fragment), "\(fragment): \(document.stdout)")
+        }
+        let json = try await tracemark("document", "show", "ASG-000001", "--json", db: db)
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        #expect(object?["kind"] as? String == "assignment")
+        #expect((object?["movements"] as? [[String: Any]])?.compactMap { $0["number"] as? String } == ["SN0003"])
+
+        let proposal = try await tracemark("proposal", "MILK", "--warehouse", "MAIN", "--quantity", "5", "--exclude", "L-1", "--date", "2026-11-25", db: db)
+        #expect(proposal.status == 0 && proposal.stdout.contains("short by 5 l: 3 l excluded (picked on another document) (L-1)"), "\(proposal.stdout)")
+    }
 }

@@ -32,7 +32,7 @@ import Testing
                 "transfer TRF-000001 EAST - 4",
                 "production PRD-000001 EAST - -2",
             ])
-            #expect(milk.usedIn.map { "\($0.product) \($0.number) \($0.document)" } == ["FIRST-AID-KIT KIT0001 PRD-000001"])
+            #expect(milk.usedIn.map { "\($0.product) \($0.number ?? "-") \($0.document) \($0.quantity)" } == ["FIRST-AID-KIT KIT0001 PRD-000001 1"])
             #expect(milk.stock.map { "\($0.warehouse) \($0.quantity)" } == ["EAST 2", "MAIN 6"])
 
             let sold = try await registry.history(product: "FIRST-AID-KIT", number: kit)
@@ -40,7 +40,7 @@ import Testing
             #expect(sold.entries.map { "\($0.what) \($0.document ?? "") \($0.partner ?? "-") \($0.user)" } == [
                 "production PRD-000001 - line 1", "issue ISS-000001 ANY sales",
             ])
-            #expect(Set(sold.madeFrom.map { "\($0.product) \($0.number)" }) == ["MILK SUP-42", "PHONE IMEI-1"])
+            #expect(sold.madeFrom.map { "\($0.quantity) \($0.unit) \($0.product) \($0.number ?? "-")" } == ["2 l MILK SUP-42", "1 pcs PHONE IMEI-1"])
             #expect(try await registry.lotSerial(product: "PHONE", number: "IMEI-1")?.status == .consumed)
         }
     }

@@ -80,7 +80,7 @@ import Testing
     func twoGloballyUniqueClassesWithSeparateCountersAndTheSameTextAreRefused(backend: Backend) async throws {
         try await withRegistry(backend) { registry, _ in
             _ = try await registry.addClass(LotSerialClass(code: "A", tracking: .serial, format: "SN{counter:6}", uniqueness: .global))
-            await expectRefusal(.conflict, "class A", "class B", "could produce the same number") {
+            await expectRefusal(.conflict, "class A", "class B", "could produce the same number (both could make SN000001)") {
                 _ = try await registry.addClass(LotSerialClass(code: "B", tracking: .serial, format: "SN{counter:6}", uniqueness: .global))
             }
             #expect(try await registry.classes().map(\.code) == ["A"])
@@ -89,6 +89,10 @@ import Testing
             _ = try await registry.addClass(LotSerialClass(code: "D", tracking: .serial, format: "SX{counter:6}", uniqueness: .global))
             // Per-product uniqueness does not compete with other classes.
             _ = try await registry.addClass(LotSerialClass(code: "E", tracking: .serial, format: "SN{counter:6}"))
+            // Formats of different shapes: the example is a number both can make, dated so that it reads as one.
+            await expectRefusal(.conflict, "class D", "class F", "(both could make SX000001)") {
+                _ = try await registry.addClass(LotSerialClass(code: "F", tracking: .serial, format: "SX{yy}{MM}{counter:2}", uniqueness: .global))
+            }
         }
     }
 
@@ -99,7 +103,7 @@ import Testing
                                                            counterScope: .product, uniqueness: .global))
             _ = try await registry.addProduct(Product(article: "P1", lotSerialClass: "DEV", counterStart: 0, counterEnd: 99_999))
             _ = try await registry.addProduct(Product(article: "P2", lotSerialClass: "DEV", counterStart: 100_000, counterEnd: 199_999))
-            await expectRefusal(.conflict, "product P2", "product P3", "could produce the same number") {
+            await expectRefusal(.conflict, "product P2", "product P3", "could produce the same number (both could make 150000)") {
                 _ = try await registry.addProduct(Product(article: "P3", lotSerialClass: "DEV", counterStart: 150_000))
             }
             #expect(try await registry.products().map(\.article) == ["P1", "P2"])

@@ -10,7 +10,67 @@ public struct ProposedPick: Codable, Hashable, Sendable {
     public var expiry: CalendarDate?
     /// Days of shelf life left on the document date.
     public var daysLeft: Int?
+    /// The receipt's document date (what FIFO and LIFO order by).
     public var received: String?
+}
+
+/// What an issue would take, and when that is less than asked, by how much and why.
+public struct Proposal: Codable, Hashable, Sendable {
+    /// Why stock of the product was not proposed.
+    public enum Reason: String, Codable, Hashable, Sendable {
+        case expired, quarantined, blocked
+        /// Expires within the shelf life the customer or the order requires.
+        case shortShelfLife = "short-shelf-life"
+        /// Named in `exclude` (already picked on another document).
+        case excluded
+        /// Stock without a number yet (numbered when it is issued).
+        case unnumbered
+        /// Usable, but in another warehouse.
+        case otherWarehouse = "other-warehouse"
+    }
+
+    /// Stock held back for one reason (in one warehouse, for `otherWarehouse`).
+    public struct Withheld: Codable, Hashable, Sendable {
+        public var reason: Reason
+        public var warehouse: String
+        public var quantity: Decimal
+        /// The first lots or serials it is made of (at most 10).
+        public var numbers: [String]
+    }
+
+    public var product: String
+    public var warehouse: String
+    public var unit: String
+    public var asked: Decimal
+    /// What to take, first to last.
+    public var picks: [ProposedPick]
+    /// How much the picks fall short of `asked`; 0 when they cover it.
+    public var shortfall: Decimal
+    /// When short: the stock that was not proposed, by reason (empty otherwise).
+    public var withheld: [Withheld]
+
+    /// `short by 5 l: 3 l expired (L1, L2), 2 l quarantined (L3); 7 l usable in EAST`, or `nil`.
+    public var shortfallDescription: String? {
+        guard shortfall > 0 else { return nil }
+        let reasons = withheld.map { $0.phrase(unit: unit) }
+        return "short by \(shortfall) \(unit)" + (reasons.isEmpty ? ": there is no more stock of \(product)" : ": " + reasons.joined(separator: "; "))
+    }
+}
+
+extension Proposal.Withheld {
+    func phrase(unit: String, shelfLife: String? = nil) -> String {
+        let what = switch reason {
+        case .expired: "expired"
+        case .quarantined: "quarantined"
+        case .blocked: "blocked (recall)"
+        case .shortShelfLife: shelfLife ?? "expire too soon for the shelf life required"
+        case .excluded: "excluded (picked on another document)"
+        case .unnumbered: "without a number yet"
+        case .otherWarehouse: "usable in \(warehouse)"
+        }
+        let list = numbers.isEmpty ? "" : " (\(numbers.joined(separator: ", "))\(numbers.count == 10 ? ", …" : ""))"
+        return "\(quantity) \(unit) \(what)\(list)"
+    }
 }
 
 /// Chooses stock by the class's issue method: FIFO (oldest receipt first), LIFO, sequential
@@ -26,16 +86,70 @@ enum Allocation {
 
     static func order(_ method: LotSerialClass.IssueMethod) -> SQLQueryString {
         switch method {
-        case .fifo, .manual: "ls.received_at, ls.id"
-        case .lifo: "ls.received_at DESC, ls.id DESC"
+        case .fifo, .manual: "ls.received_on, ls.received_at, ls.id"
+        case .lifo: "ls.received_on DESC, ls.received_at DESC, ls.id DESC"
         case .sequential: "ls.sort_key, ls.id"
-        case .expiration: "COALESCE(ls.expiry, '9999-12-31'), ls.received_at, ls.sort_key, ls.id"
+        case .expiration: "COALESCE(ls.expiry, '9999-12-31'), ls.received_on, ls.received_at, ls.sort_key, ls.id"
         }
+    }
+
+    /// Why the rest of a product's stock could not be taken: each lot or serial held back in
+    /// `warehouseID`, and the usable stock of the other warehouses. Read only when a line is short.
+    static func withheld(_ db: any SQLDatabase, productID: Int, warehouseID: Int, date: CalendarDate,
+                         earliestExpiry: CalendarDate, excluding: Set<String>) async throws -> [Proposal.Withheld] {
+        var found: [Proposal.Withheld] = []
+        func add(_ reason: Proposal.Reason, _ warehouse: String, _ quantity: Int, _ number: String?) {
+            if let index = found.firstIndex(where: { $0.reason == reason && $0.warehouse == warehouse }) {
+                found[index].quantity += Quantity(storage: quantity).decimal
+                if let number, found[index].numbers.count < 10 { found[index].numbers.append(number) }
+            } else {
+                found.append(.init(reason: reason, warehouse: warehouse, quantity: Quantity(storage: quantity).decimal, numbers: number.map { [$0] } ?? []))
+            }
+        }
+        let rows = try await db.raw("""
+            SELECT s.warehouse_id, w.code AS warehouse, ls.number, ls.status, ls.expiry, s.quantity
+            FROM stock s JOIN warehouses w ON w.id = s.warehouse_id LEFT JOIN lot_serials ls ON ls.id = s.lot_serial_id
+            WHERE s.product_id = \(bind: productID) AND s.quantity > 0
+            ORDER BY w.code, COALESCE(ls.expiry, '9999-12-31'), ls.sort_key
+            """).all()
+        for row in rows {
+            let warehouse = try row.string("warehouse")
+            let quantity = try row.int("quantity")
+            let number = try row.optionalString("number")
+            let here = try row.int("warehouse_id") == warehouseID
+            guard let number else {
+                if here { add(.unnumbered, warehouse, quantity, nil) }
+                continue
+            }
+            let status = try row.enumeration("status", as: LotSerial.Status.self)
+            let expiry = try row.date("expiry")
+            let reason: Proposal.Reason? = if status == .blocked {
+                .blocked
+            } else if status == .quarantined {
+                .quarantined
+            } else if let expiry, expiry < date {
+                .expired
+            } else if let expiry, expiry < earliestExpiry {
+                .shortShelfLife
+            } else if excluding.contains(number) {
+                .excluded
+            } else {
+                nil
+            }
+            if here {
+                if let reason { add(reason, warehouse, quantity, number) }
+            } else if reason == nil || reason == .excluded, status == .available {
+                add(.otherWarehouse, warehouse, quantity, number)
+            }
+        }
+        // Reasons here first, most final first; other warehouses last.
+        let order: [Proposal.Reason] = [.blocked, .expired, .quarantined, .shortShelfLife, .excluded, .unnumbered, .otherWarehouse]
+        return found.sorted { (order.firstIndex(of: $0.reason)!, $0.warehouse) < (order.firstIndex(of: $1.reason)!, $1.warehouse) }
     }
 
     /// Candidates in issue order until `quantity` is covered (or stock runs out).
     static func candidates(_ db: any SQLDatabase, productID: Int, warehouseID: Int, method: LotSerialClass.IssueMethod,
-                           quantity: Int, earliestExpiry: CalendarDate) async throws -> [Candidate] {
+                           quantity: Int, earliestExpiry: CalendarDate, excluding: [String] = []) async throws -> [Candidate] {
         var found: [Candidate] = []
         var covered = 0
         var offset = 0
@@ -49,16 +163,17 @@ enum Allocation {
                 (SELECT s.quantity FROM stock s
                  WHERE s.product_id = ls.product_id AND s.warehouse_id = \(bind: warehouseID) AND s.lot_serial_id = ls.id)
                 """
+            let exclusion: SQLQueryString = excluding.isEmpty ? "" : " AND ls.number NOT IN (\(binds: excluding))"
             let rows = try await db.raw("""
-                SELECT ls.id, ls.number, ls.status, ls.expiry, ls.received_at, \(stock) AS quantity
+                SELECT ls.id, ls.number, ls.status, ls.expiry, ls.received_on, \(stock) AS quantity
                 FROM lot_serials ls
                 WHERE ls.product_id = \(bind: productID) AND ls.status = 'available'
-                  AND COALESCE(ls.expiry, '9999-12-31') >= \(bind: earliestExpiry.description) AND \(stock) > 0
+                  AND COALESCE(ls.expiry, '9999-12-31') >= \(bind: earliestExpiry.description) AND \(stock) > 0\(exclusion)
                 ORDER BY \(order(method)) LIMIT \(literal: page) OFFSET \(literal: offset)
                 """).all()
             for row in rows where covered < quantity {
                 let candidate = Candidate(lot: try Posting.decodeLot(row), quantity: try row.int("quantity"),
-                                          received: try row.optionalString("received_at"))
+                                          received: try row.optionalString("received_on"))
                 found.append(candidate)
                 covered += candidate.quantity
             }
@@ -72,15 +187,19 @@ enum Allocation {
 
 extension Registry {
     /// The lots or serials an issue of `quantity` would take from `warehouse`, in the class's
-    /// issue order, with the shelf life the customer (or this order) requires.
+    /// issue order, with the shelf life the customer (or this order) requires, leaving out the
+    /// numbers in `excluding` (picked on another document). When they fall short, the proposal
+    /// says by how much and why, split by reason.
     public func proposal(product article: String, warehouse: String, quantity: Decimal, date: CalendarDate? = nil,
-                         customer: String? = nil, minimumShelfLifeDays: Int? = nil) async throws -> [ProposedPick] {
+                         customer: String? = nil, minimumShelfLifeDays: Int? = nil, excluding: [String] = []) async throws -> Proposal {
         let date = date ?? today
+        let excluding = excluding.map(\.trimmingSpaces)
+        guard excluding.count <= 1000 else { throw RegistryError(.invalidInput, "exclude at most 1000 numbers, not \(excluding.count)") }
         return try await store.read { db in
             // Product, its class's issue method and the warehouse in one round trip (a proposal
             // is asked for while an operator waits; on PostgreSQL each statement is a round trip).
             guard let row = try await db.raw("""
-                SELECT p.id AS product_id, c.tracking, c.issue_method,
+                SELECT p.id AS product_id, p.unit, c.tracking, c.issue_method,
                        (SELECT w.id FROM warehouses w WHERE w.code = \(bind: warehouse)) AS warehouse_id
                 FROM products p LEFT JOIN lot_serial_classes c ON c.code = p.class_code
                 WHERE p.article = \(bind: article)
@@ -101,11 +220,12 @@ extension Registry {
                 shelfLife = try await Posting.partner(db, customer, as: .customer).1.minimumShelfLifeDays ?? 0
             }
             let wanted = try Quantity(quantity).storage
+            let earliest = date.adding(days: shelfLife)
             let candidates = try await Allocation.candidates(db, productID: productID, warehouseID: warehouseID,
                                                              method: issueMethod, quantity: wanted,
-                                                             earliestExpiry: date.adding(days: shelfLife))
+                                                             earliestExpiry: earliest, excluding: excluding)
             var remaining = wanted
-            return candidates.map { candidate in
+            let picks = candidates.map { candidate in
                 let take = min(remaining, candidate.quantity)
                 remaining -= take
                 return ProposedPick(number: candidate.lot.number, quantity: Quantity(storage: take).decimal,
@@ -113,6 +233,12 @@ extension Registry {
                                     daysLeft: candidate.lot.expiry.map { $0.daysSinceEpoch - date.daysSinceEpoch },
                                     received: candidate.received)
             }
+            let withheld = remaining > 0
+                ? try await Allocation.withheld(db, productID: productID, warehouseID: warehouseID, date: date,
+                                                earliestExpiry: earliest, excluding: Set(excluding))
+                : []
+            return Proposal(product: article, warehouse: warehouse, unit: try row.string("unit"), asked: quantity, picks: picks,
+                            shortfall: Quantity(storage: remaining).decimal, withheld: withheld)
         }
     }
 }

@@ -1,6 +1,8 @@
 /// The kinds of stock documents, each numbered from its built-in series.
 public enum DocumentKind: String, Codable, Sendable, CaseIterable {
     case receipt, issue, transfer, production, `return`, writeOff = "write-off", split
+    /// Stock received without numbers, numbered in place (`tracemark assign`).
+    case assignment
 
     /// The series that numbers documents of this kind.
     public var series: String {
@@ -12,6 +14,7 @@ public enum DocumentKind: String, Codable, Sendable, CaseIterable {
         case .return: "RETURN"
         case .writeOff: "WRITEOFF"
         case .split: "SPLIT"
+        case .assignment: "ASSIGNMENT"
         }
     }
 }

@@ -54,6 +54,55 @@ extension Posting {
         }
     }
 
+    /// Numbers stock that was received without numbers, in place: takes it from the warehouse's
+    /// unnumbered stock and puts it back under the numbers named in `line.picks`, or under `count`
+    /// numbers made per the class (serials one unit each; a lot takes the line's quantity).
+    mutating func assignNumbers(_ line: StockLine, count: Int?, warehouseID: Int, warehouse: String) async throws {
+        let context = try await product(line.product)
+        guard context.tracking != .none, let lotSerialClass = context.lotSerialClass else {
+            throw RegistryError(.invalidInput, "product \(line.product) is not tracked by lot or serial: it has no numbers to assign")
+        }
+        let unnumbered = try await db.raw("""
+            SELECT quantity FROM stock WHERE product_id = \(bind: context.id) AND warehouse_id = \(bind: warehouseID) AND lot_serial_id = 0
+            """).first()?.int("quantity") ?? 0
+        let what = "\(line.product) in \(warehouse)"
+        if context.isUniqueSerial {
+            let units = count ?? line.picks.count
+            guard line.quantity == nil || line.quantity == Decimal(units) else {
+                throw RegistryError(.invalidInput, "\(what): each serial numbers one unit, so give no quantity (or \(units))")
+            }
+        } else if (count ?? line.picks.count) != 1 {
+            throw RegistryError(.invalidInput, "\(what): a lot takes the stock it numbers as one, so assign one lot at a time")
+        }
+        let total = context.isUniqueSerial ? (count ?? line.picks.count) * Quantity.scale
+            : try line.quantity.map { try Quantity($0).storage } ?? unnumbered
+        guard total > 0, total <= unnumbered else {
+            throw RegistryError(.conflict, unnumbered == 0
+                ? "\(what) has no stock without a number: there is nothing to assign numbers to"
+                : "\(what) has \(Quantity(storage: unnumbered)) \(context.product.unit) without a number, not the \(Quantity(storage: total)) to number")
+        }
+        try await move(line: 0, context, warehouseID: warehouseID, warehouse: warehouse, lot: nil, quantity: -total,
+                       override: "numbers assigned")
+        if let count {
+            guard lotSerialClass.format != nil else {
+                throw RegistryError(.invalidInput, "product \(line.product): class \(lotSerialClass.code) has no number format, so name the \(context.kindName)s")
+            }
+            let generated = try await registry.generate(db, product: line.product, count: count, date: date, expiry: line.expiry,
+                                                        production: line.production, reference: number, created: created)
+            for number in generated.numbers {
+                let lot = try await lockLot(context.id, number)!
+                try await putLot(0, context, warehouseID, warehouse, lot, total / count, InRules())
+            }
+        } else {
+            for pick in line.picks {
+                var pick = pick
+                pick.quantity = Quantity(storage: total / line.picks.count).decimal
+                let lot = try await receivedLot(pick, line, context, rules: InRules())
+                try await putLot(0, context, warehouseID, warehouse, lot, total / line.picks.count, InRules())
+            }
+        }
+    }
+
     private mutating func putLot(_ index: Int, _ context: ProductContext, _ warehouseID: Int, _ warehouse: String,
                                  _ lot: LotRecord, _ amount: Int, _ rules: InRules) async throws {
         var override: String?
@@ -72,7 +121,11 @@ extension Posting {
                 throw RegistryError(.conflict, "serial \(lot.number) of \(context.product.article) is already in stock in \(place)")
             }
         }
-        try await db.raw("UPDATE lot_serials SET received_at = \(bind: created) WHERE id = \(bind: lot.id) AND received_at IS NULL").run()
+        // FIFO follows the document's date; the posting time breaks ties between lots of one day.
+        try await db.raw("""
+            UPDATE lot_serials SET received_at = \(bind: created), received_on = \(bind: date.description)
+            WHERE id = \(bind: lot.id) AND received_at IS NULL
+            """).run()
         if override != nil {
             try await setStatus(lot.id, .quarantined)
         } else if [.shipped, .consumed, .writtenOff].contains(lot.status) {
@@ -96,6 +149,11 @@ extension Posting {
     private mutating func receivedLot(_ pick: StockLine.Pick, _ line: StockLine, _ context: ProductContext, rules: InRules) async throws -> LotRecord {
         try Registry.validateNumber(pick.number, product: context.product.article)
         if let existing = try await lockLot(context.id, pick.number) {
+            if existing.status == .voided {
+                // Says when and why it was voided.
+                try await Registry.refuseRetired(db, productID: context.id, article: context.product.article, number: pick.number)
+                throw RegistryError(.numberRetired, "\(context.kindName) \(pick.number) of product \(context.product.article) was voided and can never be used again")
+            }
             if let given = pick.expiry, let known = existing.expiry, given != known {
                 throw RegistryError(.conflict,
                     "\(context.kindName) \(pick.number) of \(context.product.article) expires on \(known) in the registry, but this document says \(given)")

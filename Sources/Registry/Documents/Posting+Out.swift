@@ -59,14 +59,12 @@ extension Posting {
                                                          earliestExpiry: rules.checksUsability ? earliest : CalendarDate(year: 1, month: 1, day: 1)!)
         let available = candidates.reduce(0) { $0 + $1.quantity }
         guard available >= quantity else {
-            let all = try await db.raw("""
-                SELECT CAST(COALESCE(SUM(quantity), 0) AS BIGINT) AS total FROM stock WHERE product_id = \(bind: context.id) AND warehouse_id = \(bind: warehouseID)
-                """).first()!.int("total")
-            var why = ""
-            if all > available {
-                why = "; the other \(Quantity(storage: all - available)) \(context.product.unit) are quarantined, blocked, expired"
-                    + (rules.minimumShelfLife.map { ", or expire within the \($0.days) days \($0.who) requires" } ?? "")
-            }
+            // Why the rest is not available, by reason: the same account a proposal gives.
+            let withheld = try await Allocation.withheld(db, productID: context.id, warehouseID: warehouseID, date: date,
+                                                         earliestExpiry: rules.checksUsability ? earliest : CalendarDate(year: 1, month: 1, day: 1)!,
+                                                         excluding: [])
+            let shelfLife = rules.minimumShelfLife.map { "expire within the \($0.days) days \($0.who) requires" }
+            let why = withheld.isEmpty ? "" : "; " + withheld.map { $0.phrase(unit: context.product.unit, shelfLife: shelfLife) }.joined(separator: "; ")
             throw RegistryError(.conflict,
                 "product \(line.product): \(warehouse) has \(Quantity(storage: available)) \(context.product.unit) available to issue, not the \(Quantity(storage: quantity)) asked for\(why)")
         }
@@ -124,6 +122,8 @@ extension Posting {
             switch lot.status {
             case .blocked:
                 throw RegistryError(.conflict, "\(context.kindName) \(number) of \(context.product.article) is blocked (recall): it cannot be issued")
+            case .voided:
+                throw RegistryError(.numberRetired, "\(context.kindName) \(number) of \(context.product.article) was voided: it is never used")
             case .quarantined:
                 guard rules.allowQuarantined else {
                     throw RegistryError(.conflict,
@@ -148,6 +148,12 @@ extension Posting {
         return (lot, overrides.isEmpty ? nil : overrides.joined(separator: ", "))
     }
 
+    /// The overrides of the movements that give a number its unit of unnumbered stock: history
+    /// shows them as `assigned`, not as part of the document's own movement.
+    static let unknownSerialAssignment = "unknown serial, flagged for investigation"
+    static let assignmentOnUse = "assigned on use"
+    static let numbersAssignedOnUse = "numbers assigned on use"
+
     /// A serial named in a transaction without ever being received, for a product that allows it:
     /// created, flagged for investigation, and given a unit of the product's stock without number.
     private mutating func unknownSerial(_ number: String, _ index: Int, _ context: ProductContext, warehouseID: Int, warehouse: String,
@@ -165,7 +171,7 @@ extension Posting {
         try await move(line: index, context, warehouseID: warehouseID, warehouse: warehouse, lot: nil, quantity: -amount,
                        override: "assigned to unknown serial \(number)")
         try await move(line: index, context, warehouseID: warehouseID, warehouse: warehouse, lot: lot, quantity: amount,
-                       override: "unknown serial, flagged for investigation")
+                       override: Posting.unknownSerialAssignment)
         return lot
     }
 
@@ -179,7 +185,7 @@ extension Posting {
         }
         let count = context.isUniqueSerial ? quantity / Quantity.scale : 1
         try await move(line: index, context, warehouseID: warehouseID, warehouse: warehouse, lot: nil, quantity: -quantity,
-                       override: "numbers assigned on use")
+                       override: Posting.numbersAssignedOnUse)
         let generated = try await registry.generate(db, product: line.product, count: count, date: date, expiry: line.expiry,
                                                     production: line.production, reference: number, created: created)
         var taken: [(LotRecord?, Int)] = []
@@ -187,9 +193,12 @@ extension Posting {
         for number in generated.numbers {
             let lot = try await lockLot(context.id, number)!
             try await move(line: index, context, warehouseID: warehouseID, warehouse: warehouse, lot: lot, quantity: each,
-                           override: "assigned on use")
+                           override: Posting.assignmentOnUse)
             try await out(index, context, warehouseID, warehouse, lot, each, nil, rules)
-            try await db.raw("UPDATE lot_serials SET received_at = \(bind: created) WHERE id = \(bind: lot.id) AND received_at IS NULL").run()
+            try await db.raw("""
+                UPDATE lot_serials SET received_at = \(bind: created), received_on = \(bind: date.description)
+                WHERE id = \(bind: lot.id) AND received_at IS NULL
+                """).run()
             taken.append((lot, each))
         }
         return taken

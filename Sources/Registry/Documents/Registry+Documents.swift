@@ -1,5 +1,5 @@
 public import Foundation
-import GS1
+public import GS1
 public import SQLKit
 import Store
 
@@ -103,8 +103,16 @@ extension Registry {
             try await posting.putIn(line, index: firstOutput + offset, warehouseID: warehouseID, warehouse: production.warehouse, rules: InRules())
         }
         for (offset, line) in production.outputs.enumerated() {
+            let inputLines = line.inputs ?? Array(production.inputs.indices)
+            // Which input lines this output consumed, tracked or not: "made from" lists each with its quantity.
+            for input in Set(inputLines) {
+                try await db.raw("""
+                    INSERT INTO production_links (document_id, output_line, input_line)
+                    VALUES (\(bind: posting.documentID), \(bind: firstOutput + offset), \(bind: input))
+                    """).run()
+            }
             let outputs = posting.lotsByLine[firstOutput + offset] ?? []
-            let inputs = (line.inputs ?? Array(production.inputs.indices)).flatMap { posting.lotsByLine[$0] ?? [] }
+            let inputs = inputLines.flatMap { posting.lotsByLine[$0] ?? [] }
             for output in Set(outputs) {
                 for input in Set(inputs) {
                     try await db.raw("""
@@ -115,6 +123,31 @@ extension Registry {
             }
         }
         return posting.result
+    }
+
+    /// Numbers stock received without numbers (beyond the class's auto-generate batch size, or
+    /// for a class that numbers on use), in place and in one transaction: `count` numbers made by
+    /// the class's format, or the `numbers` given. Serials take one unit each; a lot takes
+    /// `quantity` (default: all of the warehouse's stock without a number). Posted as an
+    /// `assignment` document, so the ledger shows the stock leaving "without a number" and coming
+    /// back under its numbers.
+    public func assign(product article: String, warehouse: String, count: Int? = nil, numbers: [String] = [],
+                       quantity: Decimal? = nil, expiry: CalendarDate? = nil, production: CalendarDate? = nil,
+                       header: DocumentHeader = .init()) async throws -> PostedDocument {
+        guard (count == nil) != numbers.isEmpty else {
+            throw RegistryError(.invalidInput, "assigning numbers to \(article): give either a count or the numbers")
+        }
+        if let count, !(1...100_000).contains(count) {
+            throw RegistryError(.invalidInput, "assigning numbers to \(article): count \(count) must be from 1 to 100000")
+        }
+        let line = StockLine(product: article, quantity: quantity, picks: numbers.map { StockLine.Pick(number: $0, expiry: expiry, production: production) },
+                             expiry: expiry, production: production)
+        return try await store.write { db in
+            let warehouseID = try await Posting.warehouse(db, warehouse)
+            var posting = try await Posting.begin(self, db, kind: .assignment, header: header, warehouseID: warehouseID)
+            try await posting.assignNumbers(line, count: count, warehouseID: warehouseID, warehouse: warehouse)
+            return posting.result
+        }
     }
 
     /// Posts a customer return: known lots/serials come back into a warehouse, available again.
@@ -153,7 +186,9 @@ extension Registry {
     /// its parent and inherits its dates and attributes. The new number is given, or generated.
     public func split(product article: String, lot number: String, warehouse: String, quantity: Decimal,
                       newNumber: String? = nil, header: DocumentHeader = .init()) async throws -> (PostedDocument, String) {
-        try await store.write { db in
+        let number = number.trimmingSpaces
+        let newNumber = newNumber?.trimmingSpaces
+        return try await store.write { db in
             let warehouseID = try await Posting.warehouse(db, warehouse)
             var posting = try await Posting.begin(self, db, kind: .split, header: header, warehouseID: warehouseID)
             let context = try await posting.product(article)
@@ -196,6 +231,7 @@ extension Registry {
             try await db.raw("""
                 UPDATE lot_serials SET parent_id = \(bind: parent.id),
                     received_at = (SELECT received_at FROM lot_serials WHERE id = \(bind: parent.id)),
+                    received_on = (SELECT received_on FROM lot_serials WHERE id = \(bind: parent.id)),
                     expiry = (SELECT expiry FROM lot_serials WHERE id = \(bind: parent.id)),
                     production = (SELECT production FROM lot_serials WHERE id = \(bind: parent.id)),
                     status = (SELECT status FROM lot_serials WHERE id = \(bind: parent.id))
@@ -218,6 +254,7 @@ extension Registry {
     /// recorded event with who and why.
     public func changeStatus(product article: String, number: String, to status: LotSerial.Status, user: String,
                              reason: String) async throws -> LotSerial {
+        let number = number.trimmingSpaces
         guard [.available, .quarantined, .blocked].contains(status) else {
             throw RegistryError(.invalidInput, "status \(status.rawValue) comes from documents; set available, quarantined or blocked")
         }

@@ -54,7 +54,9 @@ public struct LotSerialHistory: Codable, Hashable, Sendable {
     public struct Entry: Codable, Hashable, Sendable {
         public var at: String
         public var date: CalendarDate?
-        /// The document kind (`receipt`, `issue`…) or `status` for a status change.
+        /// The document kind (`receipt`, `issue`…); `assigned` for the movement that gave a number its
+        /// unit of stock received without numbers (an unknown serial, numbers assigned on use);
+        /// `status` for a status change; `recall` for a recall step.
         public var what: String
         public var document: String?
         public var warehouse: String?
@@ -64,17 +66,23 @@ public struct LotSerialHistory: Codable, Hashable, Sendable {
         public var user: String
         public var note: String
     }
+    /// One line of a production on the other side: what this lot or serial was made from (its
+    /// inputs) or went into (its outputs), tracked or not.
     public struct Link: Codable, Hashable, Sendable {
         public var product: String
-        public var number: String
+        /// The lot or serial; `nil` for a product not tracked by lot or serial.
+        public var number: String?
         public var document: String
+        /// How much of it the production consumed (made from) or made (used in).
+        public var quantity: Decimal
+        public var unit: String
     }
 
     public var lotSerial: LotSerial
     public var entries: [Entry]
-    /// The lots and serials this one was made from (production inputs).
+    /// Every input line of the productions that made it, with its quantity, tracked or not.
     public var madeFrom: [Link]
-    /// What it went into (production outputs).
+    /// Every output line of the productions that consumed it, with its quantity, tracked or not.
     public var usedIn: [Link]
     /// The lot it was split from.
     public var splitFrom: String?
@@ -138,6 +146,7 @@ extension Registry {
     /// The full history of one lot or serial: every movement with its document, warehouse and
     /// partner, every status change with who and why, what it was made from and went into.
     public func history(product article: String, number: String) async throws -> LotSerialHistory {
+        let number = number.trimmingSpaces
         guard let lotSerial = try await lotSerial(product: article, number: number) else {
             _ = try await product(article)
             throw RegistryError(.notFound, "product \(article) has no lot or serial \(number)")
@@ -150,11 +159,16 @@ extension Registry {
                 LEFT JOIN partners pa ON pa.id = d.partner_id
                 WHERE m.lot_serial_id = \(bind: id) ORDER BY m.id
                 """).all().map { row in
-                LotSerialHistory.Entry(at: try row.string("created_at"), date: try row.date("doc_date"), what: try row.string("kind"),
+                // The movement that gave the number its unit of unnumbered stock is an assignment,
+                // not a second movement of the document's kind.
+                let override = try row.optionalString("override")
+                let assigned = [Posting.unknownSerialAssignment, Posting.assignmentOnUse].contains(override)
+                return LotSerialHistory.Entry(at: try row.string("created_at"), date: try row.date("doc_date"),
+                                       what: assigned ? "assigned" : try row.string("kind"),
                                        document: try row.string("number"), warehouse: try row.string("warehouse"),
                                        partner: try row.optionalString("partner"),
                                        quantity: Quantity(storage: try row.int("quantity")).decimal,
-                                       override: try row.optionalString("override"), user: try row.string("user_name"),
+                                       override: override, user: try row.string("user_name"),
                                        note: try row.string("note"))
             }
             let events = try await db.raw("SELECT * FROM lot_serial_events WHERE lot_serial_id = \(bind: id) ORDER BY id").all()
@@ -182,14 +196,26 @@ extension Registry {
                 }
             }
             entries.sort { $0.at < $1.at }
-            func links(_ mine: String, _ theirs: String) async throws -> [LotSerialHistory.Link] {
-                try await db.raw("""
-                    SELECT p.article, ls.number, d.number AS document FROM genealogy g
-                    JOIN lot_serials ls ON ls.id = g.\(unsafeRaw: theirs) JOIN products p ON p.id = ls.product_id
-                    JOIN documents d ON d.id = g.document_id
-                    WHERE g.\(unsafeRaw: mine) = \(bind: id) ORDER BY g.document_id, ls.id
+            // Productions link output lines to the input lines they consumed; movements that only
+            // gave a number its unit of unnumbered stock (numbers assigned on use) are not counted.
+            func links(madeFrom: Bool) async throws -> [LotSerialHistory.Link] {
+                let (mine, theirs, mySign, theirSign) = madeFrom
+                    ? ("output_line", "input_line", ">", "<") : ("input_line", "output_line", "<", ">")
+                return try await db.raw("""
+                    SELECT d.number AS document, p.article, p.unit, ls.number, CAST(SUM(o.quantity) AS BIGINT) AS quantity
+                    FROM movements m JOIN documents d ON d.id = m.document_id AND d.kind = 'production'
+                    JOIN production_links l ON l.document_id = m.document_id AND l.\(unsafeRaw: mine) = m.line_no
+                    JOIN movements o ON o.document_id = m.document_id AND o.line_no = l.\(unsafeRaw: theirs)
+                        AND o.quantity \(unsafeRaw: theirSign) 0 AND COALESCE(o.override, '') NOT IN (\(bind: Posting.assignmentOnUse), \(bind: Posting.numbersAssignedOnUse))
+                    JOIN products p ON p.id = o.product_id LEFT JOIN lot_serials ls ON ls.id = o.lot_serial_id
+                    WHERE m.lot_serial_id = \(bind: id) AND m.quantity \(unsafeRaw: mySign) 0
+                        AND COALESCE(m.override, '') NOT IN (\(bind: Posting.assignmentOnUse), \(bind: Posting.numbersAssignedOnUse))
+                    GROUP BY d.id, d.number, o.line_no, p.article, p.unit, ls.id, ls.number
+                    ORDER BY d.id, o.line_no, ls.id
                     """).all().map {
-                    LotSerialHistory.Link(product: try $0.string("article"), number: try $0.string("number"), document: try $0.string("document"))
+                    LotSerialHistory.Link(product: try $0.string("article"), number: try $0.optionalString("number"),
+                                          document: try $0.string("document"),
+                                          quantity: Quantity(storage: abs(try $0.int("quantity"))).decimal, unit: try $0.string("unit"))
                 }
             }
             let parent = try await db.raw("""
@@ -203,8 +229,8 @@ extension Registry {
                              quantity: Quantity(storage: try row.int("quantity")).decimal, unit: try row.string("unit"),
                              status: lotSerial.status, expiry: lotSerial.expiry)
             }
-            return LotSerialHistory(lotSerial: lotSerial, entries: entries, madeFrom: try await links("output_id", "input_id"),
-                                    usedIn: try await links("input_id", "output_id"), splitFrom: parent, stock: stock)
+            return LotSerialHistory(lotSerial: lotSerial, entries: entries, madeFrom: try await links(madeFrom: true),
+                                    usedIn: try await links(madeFrom: false), splitFrom: parent, stock: stock)
         }
     }
 }

@@ -55,6 +55,7 @@ extension Registry {
     /// One statement per level (not per lot), so a wide tree costs what a narrow one does.
     public func trace(product article: String, number: String, direction: TraceTree.Direction,
                       depth: Int = 50) async throws -> TraceTree {
+        let number = number.trimmingSpaces
         guard (1...1000).contains(depth) else { throw RegistryError(.invalidInput, "depth must be from 1 to 1000, not \(depth)") }
         guard let seed = try await lotSerial(product: article, number: number) else {
             _ = try await product(article)

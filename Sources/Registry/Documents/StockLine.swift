@@ -14,11 +14,21 @@ public struct StockLine: Codable, Hashable, Sendable {
 
         public init(number: String, quantity: Decimal? = nil, expiry: CalendarDate? = nil,
                     production: CalendarDate? = nil, attributes: [Attribute] = []) {
-            self.number = number
+            self.number = number.trimmingSpaces
             self.quantity = quantity
             self.expiry = expiry
             self.production = production
             self.attributes = attributes
+        }
+
+        /// Only `number` is required; the number is trimmed as everywhere else.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            self.init(number: try container.decode(String.self, forKey: .number),
+                      quantity: try container.decodeIfPresent(Decimal.self, forKey: .quantity),
+                      expiry: try container.decodeIfPresent(CalendarDate.self, forKey: .expiry),
+                      production: try container.decodeIfPresent(CalendarDate.self, forKey: .production),
+                      attributes: try container.decodeIfPresent([Attribute].self, forKey: .attributes) ?? [])
         }
     }
 
@@ -43,6 +53,17 @@ public struct StockLine: Codable, Hashable, Sendable {
         self.expiry = expiry
         self.production = production
         self.inputs = inputs
+    }
+
+    /// Only `product` is required: `picks` may be left out (the registry chooses or generates).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(product: try container.decode(String.self, forKey: .product),
+                  quantity: try container.decodeIfPresent(Decimal.self, forKey: .quantity),
+                  picks: try container.decodeIfPresent([Pick].self, forKey: .picks) ?? [],
+                  expiry: try container.decodeIfPresent(CalendarDate.self, forKey: .expiry),
+                  production: try container.decodeIfPresent(CalendarDate.self, forKey: .production),
+                  inputs: try container.decodeIfPresent([Int].self, forKey: .inputs))
     }
 
     /// A line naming serials, one unit each.

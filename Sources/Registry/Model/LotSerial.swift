@@ -8,6 +8,8 @@ public struct LotSerial: Codable, Hashable, Sendable {
     }
     public enum Status: String, Codable, Sendable, CaseIterable {
         case available, quarantined, blocked, consumed, shipped, writtenOff = "written-off"
+        /// Voided before it ever held stock (`lot void`): never issued again.
+        case voided
     }
     /// How the number came to exist.
     public enum Origin: String, Codable, Sendable {

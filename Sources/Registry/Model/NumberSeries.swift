@@ -43,6 +43,7 @@ public struct NumberSeries: Codable, Hashable, Sendable {
         .init(code: "RETURN", description: "Customer returns", format: "RET-{counter:6}", builtIn: true),
         .init(code: "WRITEOFF", description: "Write-offs", format: "WO-{counter:6}", builtIn: true),
         .init(code: "SPLIT", description: "Lot splits", format: "SPL-{counter:6}", builtIn: true),
+        .init(code: "ASSIGNMENT", description: "Numbers assigned to stock received without them", format: "ASG-{counter:6}", builtIn: true),
     ]
 }
 
@@ -50,6 +51,9 @@ public struct NumberSeries: Codable, Hashable, Sendable {
 public struct SeriesEntry: Codable, Hashable, Sendable {
     public enum Kind: String, Codable, Sendable {
         case issued, reserved, voided
+        /// A number issued (or reserved), then voided (`lot void`): still accounted for once, and
+        /// counted as voided rather than issued.
+        case retired
     }
 
     public var first: Int

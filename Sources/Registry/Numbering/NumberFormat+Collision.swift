@@ -1,3 +1,5 @@
+public import GS1
+
 extension NumberFormat {
     /// Whether this format, with counter values in `counters`, and `other`, with values in
     /// `otherCounters`, can ever produce the same number (on some dates).
@@ -15,6 +17,33 @@ extension NumberFormat {
             return hasCounter ? counters.overlaps(otherCounters) : true
         }
         return Automaton(self).intersects(Automaton(other))
+    }
+
+    /// One number that both formats could make, for a refusal to quote: a number one of them makes
+    /// on `date` with a counter in both ranges (or at the start of its own) that the other can
+    /// also make, else a word both formats' shapes accept. `nil` when they share none.
+    public func sharedNumber(
+        with other: NumberFormat,
+        counters: ClosedRange<Int>,
+        otherCounters: ClosedRange<Int>,
+        date: CalendarDate
+    ) -> String? {
+        let mine = Automaton(self)
+        let theirs = Automaton(other)
+        // The first counter both may use, 1 rather than 0 where both allow it (counters start at 1).
+        let last = min(counters.upperBound, otherCounters.upperBound)
+        let first = max(counters.lowerBound, otherCounters.lowerBound)
+        let common = max(first, 1) <= last ? max(first, 1) : first
+        let overlapping = common <= last
+        for (format, range, reader) in [(self, counters, theirs), (other, otherCounters, mine)] {
+            var tries = [range.lowerBound, range.upperBound]
+            if overlapping { tries.insert(common, at: 0) }
+            for counter in tries {
+                guard let number = try? format.format(counter: format.hasCounter ? counter : nil, date: date) else { continue }
+                if reader.accepts(number) { return number }
+            }
+        }
+        return mine.sharedWord(with: theirs)
     }
 }
 
@@ -79,16 +108,61 @@ private struct Automaton {
     }
 
     func intersects(_ other: Automaton) -> Bool {
-        var visited = Set<[Int]>()
-        var queue: [[Int]] = []
-        for a in closure(0) { for b in other.closure(0) { queue.append([a, b]) } }
-        while let pair = queue.popLast() {
-            guard visited.insert(pair).inserted else { continue }
-            let (a, b) = (pair[0], pair[1])
-            if a == accepting && b == other.accepting { return true }
-            guard a < accepting, b < other.accepting, step[a].intersects(other.step[b]) else { continue }
-            for a2 in closure(a + 1) { for b2 in other.closure(b + 1) { queue.append([a2, b2]) } }
+        sharedWord(with: other) != nil
+    }
+
+    /// Whether the automaton accepts `word`.
+    func accepts(_ word: String) -> Bool {
+        var states = Set(closure(0))
+        for character in word {
+            let literal = CharClass.literal(character)
+            var next = Set<Int>()
+            for state in states where state < accepting && step[state].intersects(literal) {
+                next.formUnion(closure(state + 1))
+            }
+            guard !next.isEmpty else { return false }
+            states = next
         }
-        return false
+        return states.contains(accepting)
+    }
+
+    /// A word both automata accept (digits read as `1`, letters as `X`, so that a date segment
+    /// reads as a date), or `nil` when they share none. Breadth first, so the word is a short one.
+    func sharedWord(with other: Automaton) -> String? {
+        struct Pair: Hashable { let a: Int, b: Int }
+        var came: [Pair: (from: Pair, character: Character)] = [:]
+        var visited = Set<Pair>()
+        var queue: [Pair] = []
+        for a in closure(0) { for b in other.closure(0) { queue.append(Pair(a: a, b: b)) } }
+        let start = Set(queue)
+        var head = 0
+        while head < queue.count {
+            let pair = queue[head]
+            head += 1
+            guard visited.insert(pair).inserted else { continue }
+            if pair.a == accepting && pair.b == other.accepting {
+                var word: [Character] = []
+                var at = pair
+                while !start.contains(at), let step = came[at] {
+                    word.append(step.character)
+                    at = step.from
+                }
+                return String(word.reversed())
+            }
+            guard pair.a < accepting, pair.b < other.accepting, step[pair.a].intersects(other.step[pair.b]) else { continue }
+            let character: Character = switch (step[pair.a], other.step[pair.b]) {
+            case let (.literal(c), _), let (_, .literal(c)): c
+            case (.digit, _): "1"
+            default: "X"
+            }
+            for a2 in closure(pair.a + 1) {
+                for b2 in other.closure(pair.b + 1) {
+                    let next = Pair(a: a2, b: b2)
+                    if came[next] == nil && !start.contains(next) { came[next] = (pair, character) }
+                    queue.append(next)
+                }
+            }
+        }
+        return nil
     }
 }

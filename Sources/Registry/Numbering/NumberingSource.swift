@@ -1,3 +1,5 @@
+import GS1
+
 /// One place numbers come from: a format with its counter and the counter values it may use.
 ///
 /// Two sources whose numbers share a uniqueness scope must never be able to make the same number;
@@ -13,13 +15,16 @@ struct NumberingSource {
     let global: Bool
 
     /// Why `self` and `other` could make the same number in the same scope, or `nil`.
-    func collision(with other: NumberingSource) -> String? {
+    /// `date` dates the example number the message quotes.
+    func collision(with other: NumberingSource, on date: CalendarDate) -> String? {
         guard global, other.global else { return nil }
         if let counter, counter == other.counter, format == other.format { return nil }
         guard format.mayProduceSameNumber(as: other.format, counters: counters, otherCounters: other.counters) else {
             return nil
         }
-        return "\(name) and \(other.name) could produce the same number, and both must be globally unique: give them different constant text or counter ranges that do not overlap"
+        let example = format.sharedNumber(with: other.format, counters: counters, otherCounters: other.counters, date: date)
+            .map { " (both could make \($0))" } ?? ""
+        return "\(name) and \(other.name) could produce the same number\(example), and both must be globally unique: give them different constant text or counter ranges that do not overlap"
     }
 
     var rangeDescription: String {

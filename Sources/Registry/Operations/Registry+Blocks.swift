@@ -82,8 +82,8 @@ extension Registry {
             }
             let rows = try await db.raw("""
                 SELECT n.number,
-                    CASE WHEN EXISTS (SELECT 1 FROM lot_serials ls WHERE ls.product_id = b.product_id AND ls.number = n.number) THEN 'used'
-                         WHEN EXISTS (SELECT 1 FROM retired_numbers r WHERE r.product_id = b.product_id AND r.number = n.number) THEN 'voided'
+                    CASE WHEN EXISTS (SELECT 1 FROM retired_numbers r WHERE r.product_id = b.product_id AND r.number = n.number) THEN 'voided'
+                         WHEN EXISTS (SELECT 1 FROM lot_serials ls WHERE ls.product_id = b.product_id AND ls.number = n.number) THEN 'used'
                          ELSE 'open' END AS state
                 FROM number_block_numbers n JOIN number_blocks b ON b.id = n.block_id
                 WHERE n.block_id = \(bind: id) ORDER BY n.position

@@ -33,7 +33,7 @@ extension Registry {
         }
         for i in sources.indices {
             for j in sources.indices where j > i {
-                if let reason = sources[i].collision(with: sources[j]) {
+                if let reason = sources[i].collision(with: sources[j], on: today) {
                     throw RegistryError(.conflict, reason)
                 }
             }

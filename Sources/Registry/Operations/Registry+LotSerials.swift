@@ -15,7 +15,7 @@ public struct NewLotSerial: Sendable {
     public init(product: String, number: String, expiry: CalendarDate? = nil, production: CalendarDate? = nil,
                 attributes: [Attribute] = []) {
         self.product = product
-        self.number = number
+        self.number = number.trimmingSpaces
         self.expiry = expiry
         self.production = production
         self.attributes = attributes
@@ -58,7 +58,8 @@ extension Registry {
 
     /// The lot or serial `number` of product `article`, with its attributes and attachments, or `nil`.
     public func lotSerial(product article: String, number: String) async throws -> LotSerial? {
-        try await store.read { db in
+        let number = number.trimmingSpaces
+        return try await store.read { db in
             // One statement for the usual record without attributes or files: a look-up is on
             // every scan's path, and each statement costs a round trip to SQLite's thread.
             guard let row = try await db.raw("""
@@ -91,6 +92,7 @@ extension Registry {
 
     /// Sets (adds or replaces) attributes of a lot or serial.
     public func setAttributes(product: String, number: String, _ attributes: [Attribute]) async throws -> LotSerial {
+        let number = number.trimmingSpaces
         for attribute in attributes { try Identifier.validate(attribute.name, what: "attribute name") }
         return try await store.write { db in
             let id = try await Self.lotSerialID(db, product: product, number: number)
@@ -101,6 +103,7 @@ extension Registry {
 
     /// Attaches a file (a certificate) to a lot or serial, stored with its size and SHA-256.
     public func attach(product: String, number: String, fileName: String, mediaType: String, content: Data) async throws -> Attachment {
+        let number = number.trimmingSpaces
         try Identifier.validate(fileName, what: "file name")
         let digest = SHA256.hash(data: content).map { byte in
             let hex = String(byte, radix: 16)
@@ -133,15 +136,18 @@ extension Registry {
 
     /// Voids a number for good: a damaged pre-printed label, a wrongly registered number.
     ///
-    /// A registered number that never held stock is deleted with its records; one that has or
-    /// had stock is refused (write it off instead). Either way the number is never issued again.
-    public func retire(product article: String, number: String, reason: String) async throws {
-        try await store.write { db in try await self.retire(db, product: article, number: number, reason: reason) }
+    /// A number that has or had stock is refused (write it off instead). Otherwise it stays in the
+    /// registry as `voided`, with who, when and why as a status event (a number never registered,
+    /// such as one of a reserved block, is recorded so), and its series ledger counts it as voided.
+    /// It is never issued again.
+    public func retire(product article: String, number: String, reason: String, user: String = "") async throws {
+        try await store.write { db in try await self.retire(db, product: article, number: number, reason: reason, user: user) }
     }
 
-    /// ``retire(product:number:reason:)`` inside an open transaction (a production line voids the
-    /// number of a label that did not read, with the scan that found it).
-    public func retire(_ db: any SQLDatabase, product article: String, number: String, reason: String) async throws {
+    /// ``retire(product:number:reason:user:)`` inside an open transaction (a production line voids
+    /// the number of a label that did not read, with the scan that found it).
+    public func retire(_ db: any SQLDatabase, product article: String, number: String, reason: String, user: String = "") async throws {
+        let number = number.trimmingSpaces
         try Self.validateNumber(number, product: article)
         guard !reason.trimmingSpaces.isEmpty else {
             throw RegistryError(.invalidInput, "voiding \(number) of \(article): give a reason")
@@ -153,15 +159,36 @@ extension Registry {
         // Alone: no generation or receipt of this product's numbers is between its check and its insert.
         try await Self.lockNumbers(db, productID: productID, exclusive: true)
         try await Self.refuseRetired(db, productID: productID, article: article, number: number)
-        if let row = try await db.raw("SELECT id FROM lot_serials WHERE product_id = \(bind: productID) AND number = \(bind: number)").first() {
-            let id = try row.int("id")
+        let id: Int
+        let old: LotSerial.Status
+        if let row = try await db.raw("""
+            SELECT id, status, series, counter FROM lot_serials WHERE product_id = \(bind: productID) AND number = \(bind: number)
+            """).first() {
+            id = try row.int("id")
+            old = try row.enumeration("status", as: LotSerial.Status.self)
             if try await db.raw("SELECT 1 AS held FROM stock WHERE lot_serial_id = \(bind: id) LIMIT 1").first() != nil {
                 throw RegistryError(.conflict, "\(number) of \(article) has stock history: write it off instead of voiding it")
             }
-            try await db.raw("DELETE FROM lot_serial_attributes WHERE lot_serial_id = \(bind: id)").run()
-            try await db.raw("DELETE FROM lot_serial_attachments WHERE lot_serial_id = \(bind: id)").run()
-            try await db.raw("DELETE FROM lot_serials WHERE id = \(bind: id)").run()
+            // The series issued it; its ledger now says it was voided, so that the audit counts it so.
+            if let series = try row.optionalString("series"), let counter = try row.optionalInt("counter") {
+                try await appendLedger(db, series: series, first: counter, last: counter, kind: .retired,
+                                       reason: reason, reference: "\(article) \(number)")
+            }
+        } else {
+            // Never registered (a number of a reserved block, a typed one): recorded as voided, so
+            // that it reads as such wherever it is looked up.
+            let kind = try await db.raw("""
+                SELECT c.tracking FROM products p JOIN lot_serial_classes c ON c.code = p.class_code WHERE p.id = \(bind: productID)
+                """).first()?.optionalString("tracking")
+            id = try await db.raw("""
+                INSERT INTO lot_serials (product_id, kind, number, global_number, status, flagged, origin, created_at, sort_key)
+                VALUES (\(bind: productID), \(bind: kind == "lot" ? "lot" : "serial"), \(bind: number), NULL, 'voided', 0, 'entered',
+                        \(bind: retired), \(bind: NaturalOrder.key(number)))
+                RETURNING id
+                """).first()!.int("id")
+            old = .available
         }
+        try await Self.setStatus(db, lot: id, from: old, to: .voided, user: user, reason: reason, at: retired)
         try await db.raw("""
             INSERT INTO retired_numbers (product_id, number, reason, retired_at)
             VALUES (\(bind: productID), \(bind: number), \(bind: reason), \(bind: retired))

@@ -48,10 +48,7 @@ extension Registry {
                 throw RegistryError(.notFound, "series \(code) does not exist")
             }
             if next < series.next {
-                // Quoted as the series writes its numbers (today's date where the format has one).
-                let format = try? NumberFormat(series.format)
-                let date = today
-                func shown(_ value: Int) -> String { (try? format?.format(counter: value, date: date)) ?? String(value) }
+                let shown = quoting(series)
                 let history = series.next > series.start
                     ? "numbers \(shown(series.start))…\(shown(series.next - 1)) are issued or voided"
                     : "the series starts at \(shown(series.start))"
@@ -67,6 +64,14 @@ extension Registry {
         }
     }
 
+    /// How a message quotes a counter value of `series`: as the series writes the number (today's
+    /// date where the format has one), so that it matches what is on the labels.
+    private func quoting(_ series: NumberSeries) -> (Int) -> String {
+        let format = try? NumberFormat(series.format)
+        let date = today
+        return { value in (try? format?.format(counter: value, date: date)) ?? String(value) }
+    }
+
     /// Deletes a user series that never issued a number and that no class or product uses.
     public func deleteSeries(_ code: String) async throws {
         try await store.write { db in
@@ -77,8 +82,9 @@ extension Registry {
                 throw RegistryError(.conflict, "series \(code) is built in: it can be edited but not deleted")
             }
             if series.next != series.start {
+                let shown = quoting(series)
                 throw RegistryError(.conflict,
-                    "series \(code) has accounted for numbers \(series.start)–\(series.next - 1): it cannot be deleted, so that no number is ever issued twice")
+                    "series \(code) has accounted for numbers \(shown(series.start))…\(shown(series.next - 1)): it cannot be deleted, so that no number is ever issued twice")
             }
             let users = try await db.raw("""
                 SELECT code AS name FROM lot_serial_classes WHERE counter_series = \(bind: code)
@@ -159,13 +165,22 @@ extension Registry {
         var audit = SeriesAudit(series: code, start: series.start, next: series.next, issued: 0, reserved: 0,
                                 voided: 0, gaps: [], overlaps: [])
         var expected = series.start
+        var accounted: [SeriesEntry] = []
         for entry in entries {
             let size = entry.last - entry.first + 1
             switch entry.kind {
             case .issued: audit.issued += size
             case .reserved: audit.reserved += size
             case .voided: audit.voided += size
+            case .retired:
+                // Voided after it was issued or reserved: moves from that count to voided.
+                if let covering = accounted.last(where: { $0.first <= entry.first && entry.last <= $0.last }) {
+                    if covering.kind == .reserved { audit.reserved -= size } else { audit.issued -= size }
+                    audit.voided += size
+                }
+                continue
             }
+            accounted.append(entry)
             if entry.first > expected { audit.gaps.append(expected...(entry.first - 1)) }
             if entry.first < expected { audit.overlaps.append(entry.first...min(entry.last, expected - 1)) }
             expected = max(expected, entry.last + 1)

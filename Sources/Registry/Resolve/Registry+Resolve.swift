@@ -136,6 +136,9 @@ extension Registry {
                 warnings.append(ResolutionWarning(.blocked, "\(what) is blocked (recall): do not use or ship it, put it aside"))
             case .quarantined:
                 warnings.append(ResolutionWarning(.quarantined, "\(what) is in quarantine: do not use it until it is released"))
+            case .voided:
+                warnings.append(ResolutionWarning(.retiredNumber,
+                    "\(what) was voided\(facts.retiredReason.map { " (\($0))" } ?? ""): the number must not be used again; check the label"))
             case .available, .consumed, .shipped, .writtenOff:
                 break
             }
@@ -148,7 +151,9 @@ extension Registry {
                 warnings.append(ResolutionWarning(.flaggedForInvestigation,
                     "\(what) is flagged for investigation: it appeared in a transaction without ever being received"))
             }
-            stockWarnings(&warnings, lotSerial: lotSerial, what: what, facts: facts, warehouse: options.warehouse)
+            if lotSerial.status != .voided {
+                stockWarnings(&warnings, lotSerial: lotSerial, what: what, facts: facts, warehouse: options.warehouse)
+            }
             for earlier in facts.earlier {
                 let reason = switch facts.issueMethod {
                 case .expiration: "expires earlier (\(earlier.expiry?.description ?? "no expiry"))"

@@ -175,14 +175,16 @@ struct ResolveQuery {
         switch method {
         case .expiration:
             (before, order) = ("COALESCE(b.expiry, '9999-12-31') < COALESCE(ls.expiry, '9999-12-31')",
-                               "COALESCE(b.expiry, '9999-12-31'), b.received_at, b.sort_key, b.id")
-        case .fifo: (before, order) = ("b.received_at < ls.received_at", "b.received_at, b.id")
-        case .lifo: (before, order) = ("b.received_at > ls.received_at", "b.received_at DESC, b.id DESC")
+                               "COALESCE(b.expiry, '9999-12-31'), b.received_on, b.received_at, b.sort_key, b.id")
+        // The receipt's document date first, the posting time within a day (as an issue takes them).
+        case .fifo: (before, order) = ("(b.received_on, b.received_at) < (ls.received_on, ls.received_at)", "b.received_on, b.received_at, b.id")
+        case .lifo: (before, order) = ("(b.received_on, b.received_at) > (ls.received_on, ls.received_at)",
+                                       "b.received_on DESC, b.received_at DESC, b.id DESC")
         case .sequential: (before, order) = ("b.sort_key < ls.sort_key", "b.sort_key, b.id")
         case .manual, nil: return "NULL"
         }
         let first: SQLQueryString = """
-            (SELECT \(unsafeRaw: array)(b.number, b.expiry, b.received_at) FROM lot_serials b
+            (SELECT \(unsafeRaw: array)(b.number, b.expiry, b.received_on) FROM lot_serials b
              JOIN stock bs ON bs.product_id = b.product_id AND bs.warehouse_id = w.id AND bs.lot_serial_id = b.id
              WHERE b.product_id = p.id AND b.status = 'available' AND bs.quantity > 0 AND b.id <> ls.id
                AND COALESCE(b.expiry, '9999-12-31') >= \(bind: today.description) AND \(unsafeRaw: before)

@@ -265,6 +265,36 @@ enum Schema {
             "ALTER TABLE partners ADD COLUMN email TEXT",
             "ALTER TABLE partners ADD COLUMN phone TEXT",
         ]),
+        // Version 3: FIFO follows the receipt's document date (posting time breaks ties), and a
+        // production records which input lines each output line consumed, so that "made from"
+        // and "used in" list every line with its quantity, tracked or not.
+        Migration(version: 3, name: "document dates and production lines", statements: [
+            "ALTER TABLE lot_serials ADD COLUMN received_on TEXT",
+            // Lots received before this version keep the day they were posted.
+            "UPDATE lot_serials SET received_on = substr(received_at, 1, 10) WHERE received_at IS NOT NULL",
+            "DROP INDEX lot_serials_fifo",
+            "CREATE INDEX lot_serials_fifo ON lot_serials(product_id, status, received_on, received_at, id)",
+            "DROP INDEX lot_serials_fefo",
+            "CREATE INDEX lot_serials_fefo ON lot_serials(product_id, status, COALESCE(expiry, '9999-12-31'), received_on, received_at, sort_key, id)",
+            """
+            CREATE TABLE production_links (
+                document_id {int} NOT NULL REFERENCES documents(id),
+                output_line {int} NOT NULL,
+                input_line {int} NOT NULL,
+                PRIMARY KEY (document_id, output_line, input_line)
+            )
+            """,
+            "CREATE INDEX production_links_input ON production_links(document_id, input_line)",
+            // Productions posted before this version: each output line consumed every input line
+            // (the default when an output names none).
+            """
+            INSERT INTO production_links (document_id, output_line, input_line)
+            SELECT DISTINCT o.document_id, o.line_no, i.line_no
+            FROM documents d JOIN movements o ON o.document_id = d.id AND o.quantity > 0 AND COALESCE(o.override, '') <> 'assigned on use'
+            JOIN movements i ON i.document_id = d.id AND i.quantity < 0
+            WHERE d.kind = 'production' AND o.line_no <> i.line_no
+            """,
+        ]),
     ]
 
     /// Brings the database to the newest version. Safe when several processes start at once:
@@ -273,12 +303,13 @@ enum Schema {
         try await store.migrate(ledger: "tracemark_migrations", component: "registry",
                                 migrations: migrations.map { SchemaMigration(version: $0.version, name: $0.name, statements: $0.statements) },
                                 now: now) { db, version in
-            guard version == 1 else { return }
+            // Built-in series a version brings (3: ASSIGNMENT), added where missing.
             for series in NumberSeries.builtIns {
                 try await db.raw("""
                     INSERT INTO number_series (code, description, format, start_value, next_value, built_in, purpose)
-                    VALUES (\(bind: series.code), \(bind: series.description), \(bind: series.format),
-                            \(bind: series.start), \(bind: series.next), 1, \(bind: series.purpose.rawValue))
+                    SELECT \(bind: series.code), \(bind: series.description), \(bind: series.format),
+                           \(bind: series.start), \(bind: series.next), 1, \(bind: series.purpose.rawValue)
+                    WHERE NOT EXISTS (SELECT 1 FROM number_series WHERE code = \(bind: series.code))
                     """).run()
             }
         }

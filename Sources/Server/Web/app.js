@@ -563,8 +563,9 @@ async function renderProposal() {
   const items = [];
   for (const [product, quantity] of picked) {
     try {
-      const picks = await api('GET', `/products/${enc(product)}/proposal?warehouse=${enc(station.warehouse)}&quantity=${quantity + 1}` +
-                                     (task.partner ? '&customer=' + enc(task.partner) : ''));
+      const proposal = await api('GET', `/products/${enc(product)}/proposal?warehouse=${enc(station.warehouse)}&quantity=${quantity + 1}` +
+                                        (task.partner ? '&customer=' + enc(task.partner) : ''));
+      const picks = proposal.picks;
       const next = picks[picks.length - 1];
       items.push(el('li', { 'data-product': product }, next
         ? `Next of ${product} to take: ${next.number}${next.expiry ? `, expires ${next.expiry}` : ''}${next.daysLeft !== undefined && next.daysLeft !== null ? ` (${next.daysLeft} days left)` : ''}`
@@ -665,8 +666,8 @@ async function showHistory(product, number) {
     el('strong', {}, `${(entry.date || entry.at.slice(0, 10))}: ${words(entry.what)}`),
     ` ${[entry.document, entry.quantity !== undefined && entry.quantity !== null ? `${entry.quantity}` : null, entry.warehouse,
          entry.partner, entry.override, entry.user, entry.note].filter(Boolean).join(' · ')}`)));
-  const link = (item) => el('li', {}, `${item.product} ${item.number} (${item.document}) `,
-    el('button', { type: 'button', class: 'quiet', onclick: () => showHistory(item.product, item.number) }, `Open ${item.number}`));
+  const link = (item) => el('li', {}, `${item.quantity} ${item.unit} ${item.product}${item.number ? ` ${item.number}` : ''} (${item.document}) `,
+    item.number ? el('button', { type: 'button', class: 'quiet', onclick: () => showHistory(item.product, item.number) }, `Open ${item.number}`) : '');
   fill($('lookup-genealogy'),
     el('h3', {}, 'Made from'), history.madeFrom.length ? el('ul', { class: 'tree' }, history.madeFrom.map(link)) : el('p', { class: 'muted' }, 'Nothing recorded.'),
     el('h3', {}, 'Went into'), history.usedIn.length ? el('ul', { class: 'tree' }, history.usedIn.map(link)) : el('p', { class: 'muted' }, 'Nothing yet.'),

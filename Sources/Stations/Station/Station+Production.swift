@@ -259,7 +259,8 @@ extension Station {
             var next = "put the new label of \(runProduct) \(number) on the unit"
             if voids {
                 try await self.registry.retire(db, product: runProduct, number: number,
-                                               reason: "label did not verify at production line \(self.configuration.name) (\(reason.code))")
+                                               reason: "label did not verify at production line \(self.configuration.name) (\(reason.code))",
+                                               user: signedInNow.isEmpty ? "station \(self.configuration.name)" : signedInNow)
                 try await db.raw("""
                     UPDATE station_run_units SET state = 'voided', note = \(bind: reason.message), changed_at = \(bind: Timestamp.string(scan.time))
                     WHERE id = \(bind: unitID)

@@ -28,17 +28,22 @@ struct ProposalCommand: AsyncParsableCommand {
     @Option(help: "For this customer (their minimum shelf life applies).") var customer: String?
     @Option(help: "Least shelf life in days.") var minShelfLife: Int?
     @Option(help: "On this date (YYYY-MM-DD; default today).") var date: String?
+    @Option(help: "Leave out these numbers, already picked on another document (comma-separated, ranges as in --serials).")
+    var exclude: String?
     func run() async throws {
         let amount = try LineOptions.decimal(quantity, what: "--quantity")
         let date = try date.map { try parseDate($0, what: "--date") }
-        let picks = try await options.withRegistry {
+        let excluded = try exclude.map(SerialList.expand) ?? []
+        let proposal = try await options.withRegistry {
             try await $0.proposal(product: product, warehouse: warehouse, quantity: amount, date: date, customer: customer,
-                                  minimumShelfLifeDays: minShelfLife)
+                                  minimumShelfLifeDays: minShelfLife, excluding: excluded)
         }
-        try options.emit(picks) {
-            table(["NUMBER", "QUANTITY", "EXPIRY", "DAYS LEFT", "RECEIVED"], picks.map {
+        try options.emit(proposal) {
+            var out = table(["NUMBER", "QUANTITY", "EXPIRY", "DAYS LEFT", "RECEIVED"], proposal.picks.map {
                 [$0.number, "\($0.quantity)", $0.expiry?.description ?? "-", $0.daysLeft.map(String.init) ?? "-", $0.received ?? "-"]
             })
+            if let short = proposal.shortfallDescription { out += (out.isEmpty ? "" : "\n") + short }
+            return out
         }
     }
 }
@@ -88,8 +93,11 @@ struct HistoryCommand: AsyncParsableCommand {
                      $0.quantity.map { "\($0)" } ?? "", $0.user, [$0.override, $0.note.isEmpty ? nil : $0.note].compactMap { $0 }.joined(separator: "; ")]
                 })
             if let parent = history.splitFrom { out += "\nsplit from lot \(parent)" }
-            if !history.madeFrom.isEmpty { out += "\nmade from: " + history.madeFrom.map { "\($0.product) \($0.number) (\($0.document))" }.joined(separator: ", ") }
-            if !history.usedIn.isEmpty { out += "\nused in: " + history.usedIn.map { "\($0.product) \($0.number) (\($0.document))" }.joined(separator: ", ") }
+            func link(_ link: LotSerialHistory.Link) -> String {
+                "\(link.quantity) \(link.unit) \(link.product)\(link.number.map { " \($0)" } ?? "") (\(link.document))"
+            }
+            if !history.madeFrom.isEmpty { out += "\nmade from: " + history.madeFrom.map(link).joined(separator: ", ") }
+            if !history.usedIn.isEmpty { out += "\nused in: " + history.usedIn.map(link).joined(separator: ", ") }
             out += "\nstock: " + (history.stock.isEmpty ? "none" : history.stock.map { "\($0.quantity) \($0.unit) in \($0.warehouse)" }.joined(separator: ", "))
             return out
         }
