@@ -26,6 +26,9 @@ public struct GS1Parser: Sendable {
         public var permitsConvenienceAlphas = false
         /// Accept GTIN-8, -12 and -13 in Digital Link URIs and pad them to 14 digits.
         public var permitsZeroSuppressedGTINs = false
+        /// Ignore Digital Link query parameters whose numeric key is no AI (`?89=TESTING`), as the
+        /// Digital Link standard asks of a resolver, instead of refusing the URI as the reference does.
+        public var ignoresUnknownQueryParameters = false
         /// The date two-digit years are read against (GS1 century rule); `nil` for the system
         /// clock's today (UTC). Tests set it.
         public var today: CalendarDate?
@@ -37,6 +40,17 @@ public struct GS1Parser: Sendable {
 
         /// The reference verdicts.
         public static let strict = Options()
+
+        /// What a scanning station reads: the reference's verdicts on element strings, and Digital
+        /// Link URIs as the standard has a resolver read them: a GTIN-8, -12 or -13 in the path
+        /// padded to 14 digits, query parameters that are not AIs ignored. `lenient` starts from
+        /// ``lenient`` instead.
+        public static func scanning(lenient: Bool = false) -> Options {
+            var options = lenient ? Options.lenient : Options()
+            options.permitsZeroSuppressedGTINs = true
+            options.ignoresUnknownQueryParameters = true
+            return options
+        }
 
         /// Tolerant of legacy labels: every broken rule becomes a warning, and Digital Link URIs may
         /// use zero-suppressed GTINs and convenience path names.
@@ -260,7 +274,8 @@ public struct GS1Parser: Sendable {
             checksRequiredAIs: options.checksRequiredAIs,
             permitsUnknownAIsInDigitalLinkQueries: options.permitsUnknownAIsInDigitalLinkQueries,
             permitsConvenienceAlphas: options.permitsConvenienceAlphas,
-            permitsZeroSuppressedGTINs: options.permitsZeroSuppressedGTINs, separators: singleByteSeparators)
+            permitsZeroSuppressedGTINs: options.permitsZeroSuppressedGTINs,
+            ignoresUnknownQueryParameters: options.ignoresUnknownQueryParameters, separators: singleByteSeparators)
         return ParseRun(options: settings, dictionary: dictionary,
                         checker: ValueChecker(context: context, lenient: lenient ?? options.isLenient), offset: offset)
     }

@@ -112,6 +112,7 @@ extension ParseRun {
                 let key = uri.part(q..<equals)
                 guard key.count > 0, Linter.firstNonDigit(key) == nil else { continue }
                 guard let entry = dictionary.entry(exactly: key, permitUnknown: options.permitsUnknownAIs) else {
+                    if options.ignoresUnknownQueryParameters { continue }
                     let ai = String(decoding: key, as: UTF8.self)
                     throw GS1Error(.unknownAI, "unknown AI (\(ai)) at position \(offset + q) in the query", ai: ai, position: offset + q)
                 }

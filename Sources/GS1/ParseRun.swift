@@ -19,6 +19,7 @@ struct ParseRun {
         var permitsUnknownAIsInDigitalLinkQueries: Bool
         var permitsConvenienceAlphas: Bool
         var permitsZeroSuppressedGTINs: Bool
+        var ignoresUnknownQueryParameters: Bool
         var separators: ByteSet
     }
 

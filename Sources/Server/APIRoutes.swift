@@ -108,7 +108,7 @@ public enum APIRoutes {
             }
             return days
         } ?? 30
-        let parser = GS1Parser(try call.flag("lenient") ? .lenient : .strict)
+        let parser = GS1Parser(.scanning(lenient: try call.flag("lenient")))
         let start = ContinuousClock.now
         let resolution = try await call.environment.registry.resolve(code, parser: parser,
             options: ResolveOptions(expiryWarningDays: days, warehouse: call.filter("warehouse")))

@@ -175,6 +175,15 @@ extension CommandLineTests {
         #expect(object["subject"] as? String == "lot")
         #expect((object["lotSerial"] as? [String: Any])?["number"] as? String == lot)
 
+        // Measures read in their units (#19 item 19); a Digital Link with a GTIN-13 and a query
+        // parameter that is no AI resolves as the standard asks (#19 item 21).
+        let weighed = try await tracemark("resolve", "(01)09501101530003(10)\(lot)(3102)002004(15)270200", db: db)
+        #expect(weighed.stdout.contains("(3102) NET WEIGHT (kg): 20.04 kg"), "\(weighed.stdout)")
+        #expect(weighed.stdout.contains("(15) BEST BEFORE or BEST BY: 2027-02-28"), "\(weighed.stdout)")
+        let link = try await tracemark("resolve", "https://id.example.com/01/9501101530003/10/\(lot)?89=TESTING", "--json", db: db)
+        let linked = try #require(try JSONSerialization.jsonObject(with: Data(link.stdout.utf8)) as? [String: Any], "\(link.stderr)")
+        #expect((linked["lotSerial"] as? [String: Any])?["number"] as? String == lot)
+
         let malformed = try await tracemark("resolve", "]C10109501101530003(17)", db: db)
         #expect(malformed.status == 1 && malformed.stderr.contains("cannot be read"), "\(malformed.stderr)")
 

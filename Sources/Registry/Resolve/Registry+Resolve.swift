@@ -9,7 +9,7 @@ extension Registry {
     ///
     /// - Throws: ``RegistryError/Code-swift.struct/invalidInput`` when `parser` refuses the scan,
     ///   with the GS1 message (what is wrong and at which position).
-    public func resolve(_ code: String, parser: GS1Parser = GS1Parser(), options: ResolveOptions = ResolveOptions()) async throws -> Resolution {
+    public func resolve(_ code: String, parser: GS1Parser = GS1Parser(.scanning()), options: ResolveOptions = ResolveOptions()) async throws -> Resolution {
         let scanned: ScannedCode
         do {
             scanned = try parser.parse(code)
@@ -109,7 +109,7 @@ extension Registry {
         case .plain: "plain"
         }
         return Resolution.Scan(code: code, form: form, symbology: scanned.symbology?.description,
-                               elements: scanned.elements.map { .init(ai: $0.ai, value: $0.value) },
+                               elements: scanned.elements.map { .init(ai: $0.ai, value: $0.value, reading: scanned.reading(of: $0)) },
                                gtin: scanned.gtin, lot: scanned.lot, serial: scanned.serial, sscc: scanned.sscc,
                                expiry: scanned.expiry, production: scanned.production, bestBefore: scanned.bestBefore)
     }

@@ -37,10 +37,18 @@ public struct Resolution: Codable, Hashable, Sendable {
         public var production: CalendarDate?
         public var bestBefore: CalendarDate?
 
-        /// One AI and its value.
+        /// One AI and its value, with what the value means where it is a measure, an amount or
+        /// a date: `(3102)002004` reads 20.04 kg.
         public struct Element: Codable, Hashable, Sendable {
             public var ai: String
             public var value: String
+            public var reading: AIReading?
+
+            public init(ai: String, value: String, reading: AIReading? = nil) {
+                self.ai = ai
+                self.value = value
+                self.reading = reading
+            }
         }
     }
 

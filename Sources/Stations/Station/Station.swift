@@ -32,7 +32,7 @@ public actor Station {
         self.configuration = configuration
         self.registry = registry
         self.spool = spool
-        self.parser = GS1Parser(configuration.lenient ? .lenient : .strict)
+        self.parser = GS1Parser(.scanning(lenient: configuration.lenient))
         var logger = logger
         logger[metadataKey: "station"] = .string(configuration.name)
         self.logger = logger

@@ -33,7 +33,7 @@ struct ResolveCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var parserOptions: GS1Parser.Options = lenient ? .lenient : .strict
+        var parserOptions = GS1Parser.Options.scanning(lenient: lenient)
         parserOptions.groupSeparators = groupSeparators
         let parser = GS1Parser(parserOptions)
         let resolveOptions = ResolveOptions(expiryWarningDays: expiryWarningDays, warehouse: warehouse,
@@ -99,6 +99,12 @@ struct ResolveCommand: AsyncParsableCommand {
             ("candidates", resolution.candidates.isEmpty ? nil
                 : resolution.candidates.map { $0.product + ($0.number.map { " \($0)" } ?? " (article)") }.joined(separator: ", ")),
         ])]
+        // What the measures, amounts and dates of the scan say, in their units.
+        let readings = resolution.scan.elements.compactMap { element in element.reading.map { "  (\(element.ai)) \($0.title): \($0.text)" } }
+        if !readings.isEmpty {
+            lines.append("reads:")
+            lines += readings
+        }
         if !resolution.warnings.isEmpty {
             lines.append("warnings:")
             lines += resolution.warnings.map { "  ! \($0.kind.rawValue): \($0.message)" }

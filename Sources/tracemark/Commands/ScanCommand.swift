@@ -74,7 +74,7 @@ struct ScanCommand: AsyncParsableCommand {
         let events = source.scans()
         let json = options.json, count = count
         let lookup = noResolve ? nil : ScanLookup(
-            database: options.db, parser: GS1Parser(lenient ? .lenient : .strict),
+            database: options.db, parser: GS1Parser(.scanning(lenient: lenient)),
             options: ResolveOptions(expiryWarningDays: expiryWarningDays, warehouse: warehouse))
         do {
             try await withThrowingTaskGroup(of: Void.self) { tasks in
