@@ -662,7 +662,7 @@ paths:
       tags: [registry]
       summary: Find lots and serials by part of the number, product, status or expiry.
       x-tracemark-role: viewer
-      parameters: [{$ref: "#/components/parameters/Limit"}, {$ref: "#/components/parameters/Cursor"}, {name: text, in: query, schema: {type: string}}, {name: product, in: query, schema: {type: string}}, {name: status, in: query, schema: {type: string, enum: [available, quarantined, blocked, consumed, shipped, written-off]}}, {name: expiresFrom, in: query, schema: {type: string, pattern: "^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]))?$"}}, {name: expiresThrough, in: query, schema: {type: string, pattern: "^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]))?$"}}]
+      parameters: [{$ref: "#/components/parameters/Limit"}, {$ref: "#/components/parameters/Cursor"}, {name: text, in: query, schema: {type: string}}, {name: product, in: query, schema: {type: string}}, {name: status, in: query, schema: {type: string, enum: [available, quarantined, blocked, consumed, shipped, written-off, voided]}}, {name: expiresFrom, in: query, schema: {type: string, pattern: "^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]))?$"}}, {name: expiresThrough, in: query, schema: {type: string, pattern: "^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]))?$"}}]
       responses:
         "200":
           description: A page.
@@ -1406,7 +1406,7 @@ components:
         number: {type: string}
         expiry: {type: [string, "null"]}
         production: {type: [string, "null"]}
-        status: {type: string, enum: [available, quarantined, blocked, consumed, shipped, written-off]}
+        status: {type: string, enum: [available, quarantined, blocked, consumed, shipped, written-off, voided]}
     TraceNode:
       type: object
       required: [product, number, kind, status, parties, children, seenAbove, cutOff]
