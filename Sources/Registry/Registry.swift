@@ -34,6 +34,9 @@ public struct Registry: Sendable {
         try await Schema.migrate(store, now: Self.timestamp(clock()))
     }
 
+    /// The registry's tables and their versions (`tracemark migrate --check`).
+    public static var schema: ComponentSchema { Schema.component }
+
     public func close() async {
         await store.close()
     }

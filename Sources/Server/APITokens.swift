@@ -41,6 +41,9 @@ public struct APIToken: Sendable, Codable, Hashable {
 public struct APITokens: Sendable {
     let store: any SQLStore
 
+    /// The API's tables and their versions (`tracemark migrate --check`).
+    public static let schema = ComponentSchema(component: "server", ledger: "server_migrations", migrations: ServerSchema.migrations)
+
     /// Tokens in `store`, creating the API's tables if needed.
     public init(store: any SQLStore) async throws {
         self.store = store

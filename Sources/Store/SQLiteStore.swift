@@ -101,6 +101,105 @@ public final class SQLiteStore: SQLStore {
         }
     }
 
+    /// Writes a consistent copy of the database to `path` while other connections go on reading
+    /// and writing (`VACUUM INTO`: one read snapshot, compacted). Refused when `path` exists.
+    public func backup(to path: String) async throws {
+        guard !FileManager.default.fileExists(atPath: path) else {
+            throw StoreError(.unsupported, "backup \(path) exists already: choose a new file, so that no backup is overwritten")
+        }
+        try await readers.with { connection in
+            do {
+                try await connection.sql(queryLogLevel: nil).raw("VACUUM INTO \(bind: path)").run()
+            } catch {
+                throw StoreError(.unavailable, "cannot write the backup \(path): check that its folder exists and is writable", cause: error)
+            }
+        }
+    }
+
+    /// SQLite's integrity check: `["ok"]`, or what is wrong.
+    public func integrityCheck() async throws -> [String] {
+        try await read { db in
+            try await db.raw("PRAGMA integrity_check").all().map { try $0.decode(column: "integrity_check", as: String.self) }
+        }
+    }
+
+    /// Replaces the rows of every table with those of the backup at `path`, in one transaction:
+    /// readers see the old data until it commits, then the backup's. The backup must pass
+    /// SQLite's integrity check and have the same tables, columns and schema versions (tables
+    /// named `*_migrations`) as this database; otherwise nothing is changed.
+    public func restore(from path: String) async throws {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw StoreError(.unavailable, "backup \(path) does not exist")
+        }
+        try await writer.with { connection in
+            let db = connection.sql(queryLogLevel: nil)
+            do {
+                try await db.raw("ATTACH DATABASE \(bind: path) AS backup").run()
+            } catch {
+                throw StoreError(.unavailable, "cannot open the backup \(path) as an SQLite database", cause: error)
+            }
+            do {
+                try await Self.restoreAttached(db, path: path)
+                try await db.raw("DETACH DATABASE backup").run()
+            } catch {
+                try? await db.raw("DETACH DATABASE backup").run()
+                throw Self.translate(error, path: location, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+            }
+        }
+    }
+
+    private static func restoreAttached(_ db: any SQLDatabase, path: String) async throws {
+        let check: [String]
+        do {
+            check = try await db.raw("PRAGMA backup.integrity_check").all().map { try $0.decode(column: "integrity_check", as: String.self) }
+        } catch {
+            throw StoreError(.unsupported, "cannot open the backup \(path): it is not an SQLite database, or it is damaged; nothing was restored",
+                             cause: error)
+        }
+        guard check == ["ok"] else {
+            throw StoreError(.unsupported, "backup \(path) is damaged (SQLite integrity check: \(check.prefix(3).joined(separator: "; "))): nothing was restored")
+        }
+        func tables(_ schema: String) async throws -> [String] {
+            try await db.raw("""
+                SELECT name FROM \(unsafeRaw: schema).sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name
+                """).all().map { try $0.decode(column: "name", as: String.self) }
+        }
+        func columns(_ schema: String, _ table: String) async throws -> [String] {
+            try await db.raw("PRAGMA \(unsafeRaw: schema).table_info(\(ident: table))").all().map { try $0.decode(column: "name", as: String.self) }
+        }
+        let mine = try await tables("main")
+        let theirs = try await tables("backup")
+        guard Set(mine) == Set(theirs) else {
+            let missing = Set(mine).subtracting(theirs).sorted(), extra = Set(theirs).subtracting(mine).sorted()
+            throw StoreError(.unsupported,
+                "backup \(path) does not have this database's tables (missing: \(missing.joined(separator: ", ")); extra: \(extra.joined(separator: ", "))): restore it into a new file instead, where it is migrated when opened")
+        }
+        for ledger in mine where ledger.hasSuffix("_migrations") {
+            func versions(_ schema: String) async throws -> [Int] {
+                try await db.raw("SELECT version FROM \(unsafeRaw: schema).\(ident: ledger) ORDER BY version").all()
+                    .map { try $0.decode(column: "version", as: Int.self) }
+            }
+            let (now, then) = (try await versions("main"), try await versions("backup"))
+            guard now == then else {
+                throw StoreError(.unsupported,
+                    "backup \(path) has \(ledger) versions \(then.map(String.init).joined(separator: ",")), this database \(now.map(String.init).joined(separator: ",")): restore it into a new file instead, where it is migrated when opened")
+            }
+        }
+        try await db.transaction(begin: "BEGIN IMMEDIATE") { db in
+            // Rows come back in any order: references are checked at commit.
+            try await db.raw("PRAGMA defer_foreign_keys = ON").run()
+            for table in mine {
+                let names = try await columns("main", table)
+                guard Set(names) == Set(try await columns("backup", table)) else {
+                    throw StoreError(.unsupported, "backup \(path): table \(table) has other columns than this database's; nothing was restored")
+                }
+                let list = names.map { "\"\($0)\"" }.joined(separator: ", ")
+                try await db.raw("DELETE FROM main.\(ident: table)").run()
+                try await db.raw("INSERT INTO main.\(ident: table) (\(unsafeRaw: list)) SELECT \(unsafeRaw: list) FROM backup.\(ident: table)").run()
+            }
+        }
+    }
+
     public func close() async {
         await writer.shutdown()
         await readers.shutdown()

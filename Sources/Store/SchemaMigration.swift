@@ -80,3 +80,54 @@ extension SQLStore {
         }
     }
 }
+
+/// One component's schema (the registry's, the spool's…): where it records its versions, and them.
+public struct ComponentSchema: Sendable {
+    public let component: String
+    public let ledger: String
+    public let migrations: [SchemaMigration]
+
+    public init(component: String, ledger: String, migrations: [SchemaMigration]) {
+        self.component = component
+        self.ledger = ledger
+        self.migrations = migrations
+    }
+}
+
+/// What opening a database would change in one component's schema (`tracemark migrate --check`).
+public struct MigrationPlan: Codable, Sendable {
+    public struct Step: Codable, Sendable {
+        public var version: Int
+        public var name: String
+        /// The statements it runs, as this database would run them.
+        public var statements: [String]
+    }
+
+    public var component: String
+    /// The versions the database has.
+    public var applied: [Int]
+    /// What would be applied, oldest first.
+    public var pending: [Step]
+    /// The newest version this program knows.
+    public var known: Int
+    /// The database is newer than this program: it would be refused.
+    public var isNewer: Bool { (applied.max() ?? 0) > known }
+}
+
+extension SQLStore {
+    /// What ``migrate(ledger:component:migrations:now:afterEach:)`` would do, without doing it.
+    public func plan(_ schema: ComponentSchema) async throws -> MigrationPlan {
+        let applied: [Int] = try await read { db in
+            do {
+                return try await db.raw("SELECT version FROM \(ident: schema.ledger) ORDER BY version").all()
+                    .map { try $0.decode(column: "version", as: Int.self) }
+            } catch {
+                // No ledger yet: a new database, or one this component never used.
+                return []
+            }
+        }
+        let pending = schema.migrations.filter { !applied.contains($0.version) }
+            .map { MigrationPlan.Step(version: $0.version, name: $0.name, statements: $0.statements.map(kind.sql)) }
+        return MigrationPlan(component: schema.component, applied: applied, pending: pending, known: schema.migrations.last?.version ?? 0)
+    }
+}

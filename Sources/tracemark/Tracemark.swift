@@ -27,7 +27,7 @@ struct Tracemark: AsyncParsableCommand {
             DevicesCommand.self, ScanCommand.self,
             RenderCommand.self, TemplatesCommand.self,
             PrintCommand.self, JobsCommand.self, PrintersCommand.self,
-            ServeCommand.self, StationCommand.self, OperatorCommand.self, TokenCommand.self,
+            ServeCommand.self, StationCommand.self, OperatorCommand.self, TokenCommand.self, BackupCommand.self, RestoreCommand.self, MigrateCommand.self,
         ]
     )
 

@@ -31,6 +31,9 @@ public struct Spool: Sendable {
     public static let defaultPrinter = PrinterConfig(name: "file", uri: "file:labels", language: .zpl)
 
     /// Opens the spool on a store, creating or upgrading its tables.
+    /// The print spool's tables and their versions (`tracemark migrate --check`).
+    public static let schema = ComponentSchema(component: "printing", ledger: "printing_migrations", migrations: SpoolSchema.migrations)
+
     public init(store: any SQLStore, clock: @escaping @Sendable () -> Date = Date.init) async throws {
         self.store = store
         self.clock = clock

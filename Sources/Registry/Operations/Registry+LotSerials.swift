@@ -187,6 +187,23 @@ extension Registry {
                 RETURNING id
                 """).first()!.int("id")
             old = .available
+            // A number of a reserved block: its series' ledger counts it voided, not reserved.
+            if let block = try await db.raw("""
+                SELECT b.series, b.first_value, b.last_value, b.created_at, c.format
+                FROM number_block_numbers n JOIN number_blocks b ON b.id = n.block_id
+                JOIN products p ON p.id = b.product_id JOIN lot_serial_classes c ON c.code = p.class_code
+                WHERE b.product_id = \(bind: productID) AND n.number = \(bind: number)
+                """).first(),
+               let format = try block.optionalString("format").flatMap({ try? NumberFormat($0) }),
+               let date = CalendarDate(iso: String(try block.string("created_at").prefix(10))) {
+                let series = try block.string("series")
+                let range = try block.int("first_value")...max(try block.int("first_value"), try block.int("last_value"))
+                if let counter = range.first(where: { (try? format.format(counter: $0, date: date)) == number }) {
+                    try await db.raw("UPDATE lot_serials SET series = \(bind: series), counter = \(bind: counter) WHERE id = \(bind: id)").run()
+                    try await appendLedger(db, series: series, first: counter, last: counter, kind: .retired,
+                                           reason: reason, reference: "\(article) \(number)")
+                }
+            }
         }
         try await Self.setStatus(db, lot: id, from: old, to: .voided, user: user, reason: reason, at: retired)
         try await db.raw("""

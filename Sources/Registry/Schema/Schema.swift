@@ -297,11 +297,15 @@ enum Schema {
         ]),
     ]
 
+    /// The registry's schema, for ``SQLStore/plan(_:)``.
+    static let component = ComponentSchema(
+        component: "registry", ledger: "tracemark_migrations",
+        migrations: migrations.map { SchemaMigration(version: $0.version, name: $0.name, statements: $0.statements) })
+
     /// Brings the database to the newest version. Safe when several processes start at once:
     /// SQLite's write lock or a PostgreSQL advisory lock lets one of them migrate.
     static func migrate(_ store: any SQLStore, now: String) async throws {
-        try await store.migrate(ledger: "tracemark_migrations", component: "registry",
-                                migrations: migrations.map { SchemaMigration(version: $0.version, name: $0.name, statements: $0.statements) },
+        try await store.migrate(ledger: component.ledger, component: component.component, migrations: component.migrations,
                                 now: now) { db, version in
             // Built-in series a version brings (3: ASSIGNMENT), added where missing.
             for series in NumberSeries.builtIns {

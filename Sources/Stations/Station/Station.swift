@@ -40,6 +40,9 @@ public actor Station {
     }
 
     /// Creates or upgrades the stations' tables.
+    /// The stations' tables and their versions (`tracemark migrate --check`).
+    public static let schema = ComponentSchema(component: "stations", ledger: "stations_migrations", migrations: StationSchema.migrations)
+
     public static func prepare(_ store: any SQLStore) async throws {
         try await store.migrate(ledger: "stations_migrations", component: "stations", migrations: StationSchema.migrations,
                                 now: Timestamp.string(Date()))

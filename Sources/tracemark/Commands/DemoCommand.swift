@@ -63,7 +63,7 @@ struct DemoCommand: AsyncParsableCommand {
             print("Generated serial of PUMP-400 (its own range): \(other.numbers.joined(separator: ", "))")
 
             let block = try await registry.reserveBlock(product: "PUMP-200", count: 3, purpose: "pre-printed labels")
-            try await registry.retire(product: "PUMP-200", number: block.numbers[0], reason: "label damaged")
+            try await registry.retire(product: "PUMP-200", number: block.numbers[0], reason: "label damaged", user: "demo")
             _ = try await registry.register(NewLotSerial(product: "PUMP-200", number: block.numbers[1]))
             let report = try await registry.blockReport(block.id)
             print("Block \(block.id) for pre-printed labels: used \(report.used), voided \(report.voided), open \(report.open)")

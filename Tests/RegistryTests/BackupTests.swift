@@ -1,0 +1,90 @@
+import Foundation
+import Registry
+import SQLKit
+import Store
+import Testing
+
+/// `tracemark backup` and `restore` as an operator runs them, against a registry that is posting.
+@Suite struct BackupTests {
+    /// A registry whose every series accounts for each number once and whose stock is the sum of
+    /// its ledger's movements, per product, warehouse and lot.
+    static func expectConsistent(_ registry: Registry, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        for series in try await registry.allSeries() {
+            #expect(try await registry.audit(series: series.code).isComplete, "series \(series.code)", sourceLocation: sourceLocation)
+        }
+        let wrong = try await registry.store.read { db in
+            try await db.raw("""
+                SELECT
+                  (SELECT COUNT(*) FROM (SELECT product_id, warehouse_id, lot_serial_id, SUM(quantity) AS total FROM movements
+                                         GROUP BY product_id, warehouse_id, lot_serial_id) m
+                   LEFT JOIN stock s ON s.product_id = m.product_id AND s.warehouse_id = m.warehouse_id AND s.lot_serial_id = m.lot_serial_id
+                   WHERE COALESCE(s.quantity, 0) <> m.total)
+                + (SELECT COUNT(*) FROM stock s WHERE s.quantity <> 0 AND NOT EXISTS (
+                     SELECT 1 FROM movements m WHERE m.product_id = s.product_id AND m.warehouse_id = s.warehouse_id AND m.lot_serial_id = s.lot_serial_id))
+                AS wrong
+                """).first()!.decode(column: "wrong", as: Int.self)
+        }
+        #expect(wrong == 0, "stock rows that differ from the ledger", sourceLocation: sourceLocation)
+    }
+
+    @Test func aBackupTakenWhilePostingRestoresToAConsistentRegistry() async throws {
+        try await withStockRegistry(.sqlite) { registry, database in
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tracemark-backup-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            // A stream of postings: receipts of serials and lots, issues of some of them.
+            let posting = Task {
+                var posted = 0
+                while !Task.isCancelled && posted < 400 {
+                    posted += 1
+                    _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [
+                        StockLine(product: "PHONE", quantity: 2), StockLine(product: "BOLT", quantity: 3),
+                    ], header: header()))
+                    if posted % 3 == 0 {
+                        _ = try await registry.issue(Issue(warehouse: "MAIN", customer: "ANY", lines: [StockLine(product: "BOLT", quantity: 2)],
+                                                           header: header()))
+                    }
+                }
+                return posted
+            }
+            // Back up while it runs, as soon as some documents are in.
+            #expect(try await eventually { try await registry.stock(product: "BOLT").count > 0 })
+            let backup = folder.appendingPathComponent("registry.backup").path
+            let made = try await Command.tracemark(["backup", backup, "--db", database.location])
+            #expect(made.status == 0, "\(made.stderr)")
+            let again = try await Command.tracemark(["backup", backup, "--db", database.location])
+            #expect(again.status != 0 && again.stderr.contains("exists already"), "\(again.stderr)")
+            let posted = try await posting.value
+            #expect(posted == 400)
+
+            // Into a new file: copied and opened.
+            let fresh = folder.appendingPathComponent("fresh.sqlite").path
+            let copied = try await Command.tracemark(["restore", backup, "--db", fresh])
+            #expect(copied.status == 0, "\(copied.stderr)")
+            let restored = try await Registry.open(fresh)
+            try await Self.expectConsistent(restored)
+            let backedUp = try await restored.allSeries().first { $0.code == "RECEIPT" }?.next ?? 0
+            await restored.close()
+
+            // Into the live registry: the postings since the backup are gone, whole documents only.
+            let before = try await registry.allSeries().first { $0.code == "RECEIPT" }?.next ?? 0
+            let replaced = try await Command.tracemark(["restore", backup, "--db", database.location])
+            #expect(replaced.status == 0, "\(replaced.stderr)")
+            let after = try await registry.allSeries().first { $0.code == "RECEIPT" }?.next ?? 0
+            #expect(after == backedUp && after <= before)
+            try await Self.expectConsistent(registry)
+
+            // A damaged backup changes nothing.
+            let damaged = folder.appendingPathComponent("damaged.backup").path
+            var bytes = try Data(contentsOf: URL(fileURLWithPath: backup))
+            bytes.replaceSubrange(0..<16, with: Data(repeating: 0x41, count: 16))
+            try bytes.write(to: URL(fileURLWithPath: damaged))
+            let refused = try await Command.tracemark(["restore", damaged, "--db", database.location])
+            #expect(refused.status != 0 && refused.stderr.contains("cannot open the backup"), "\(refused.stderr)")
+            #expect(try await registry.allSeries().first { $0.code == "RECEIPT" }?.next == after)
+            // PostgreSQL: the command says which tool to use.
+            let postgres = try await Command.tracemark(["backup", backup + ".pg", "--db", "postgres://nobody@127.0.0.1:1/none"])
+            #expect(postgres.status == 64 && postgres.stderr.contains("pg_dump --format=custom"), "\(postgres.stderr)")
+        }
+    }
+}

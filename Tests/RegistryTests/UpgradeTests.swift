@@ -1,0 +1,61 @@
+import Foundation
+import Registry
+import SQLKit
+import Store
+import Testing
+
+/// A database made by an earlier Tracemark opens in this one; one made by a later one is refused.
+@Suite struct UpgradeTests {
+    /// `Tests/Fixtures/registry-v3.sqlite`: the demo's registry, spool, stations and API tables at
+    /// registry schema 3 (made by `tracemark demo` and `tracemark migrate`). Every later release
+    /// migrates it in its tests; add a fixture for each new schema rather than replacing this one.
+    static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/registry-v3.sqlite")
+
+    @Test func aDatabaseOfSchemaThreeIsMigratedAndKeepsItsData() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tracemark-upgrade-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let db = folder.appendingPathComponent("old.sqlite").path
+        try FileManager.default.copyItem(atPath: Self.fixture.path, toPath: db)
+
+        let check = try await Command.tracemark(["migrate", "--check", "--json", "--db", db])
+        #expect(check.status == 0, "\(check.stderr)")
+        let plans = try #require(try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [[String: Any]])
+        #expect(plans.compactMap { $0["component"] as? String } == ["registry", "printing", "stations", "server"])
+        #expect(plans.allSatisfy { ($0["applied"] as? [Int])?.isEmpty == false }, "\(plans)")
+        let migrated = try await Command.tracemark(["migrate", "--db", db])
+        #expect(migrated.status == 0, "\(migrated.stderr)")
+        let again = try await Command.tracemark(["migrate", "--check", "--db", db])
+        #expect(again.stdout.split(separator: "\n").allSatisfy { $0.hasSuffix("up to date") }, "\(again.stdout)")
+
+        let registry = try await Registry.open(db)
+        defer { Task { await registry.close() } }
+        try await BackupTests.expectConsistent(registry)
+        let sold = try await registry.history(product: "PUMP-200", number: "SN1000006")
+        #expect(sold.entries.map(\.what) == ["receipt", "issue"])
+        #expect(try await registry.lotSerial(product: "PUMP-200", number: "SN1000003")?.status == .voided)
+        #expect(try await registry.document("RCT-000001").movements.count >= 3)
+    }
+
+    @Test func checkingChangesNothingAndANewerDatabaseIsRefused() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tracemark-upgrade-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let db = folder.appendingPathComponent("new.sqlite").path
+        for _ in 0..<2 {
+            let check = try await Command.tracemark(["migrate", "--check", "--db", db])
+            #expect(check.status == 0 && check.stdout.contains("registry: no tables yet; would apply:"), "\(check.stdout)\(check.stderr)")
+        }
+        // Made by a later Tracemark: said by --check, refused by every command.
+        let registry = try await Registry.open(db)
+        try await registry.store.write { db in
+            try await db.raw("INSERT INTO tracemark_migrations (version, name, applied_at) VALUES (99, 'later', '2030-01-01')").run()
+        }
+        await registry.close()
+        let check = try await Command.tracemark(["migrate", "--check", "--db", db])
+        #expect(check.status == 1 && check.stdout.contains("registry: version 99, newer than this Tracemark"), "\(check.stdout)")
+        let refused = try await Command.tracemark(["stock", "--db", db])
+        #expect(refused.status == 69 && refused.stderr.contains("newer than this Tracemark knows"), "\(refused.stderr)")
+    }
+}
