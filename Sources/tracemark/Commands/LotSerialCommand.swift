@@ -7,7 +7,7 @@ struct LotSerialCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lot",
         abstract: "Lots and serial numbers: register, show, attributes, certificates, void. (`tracemark serial …` is the same.)",
-        subcommands: [Register.self, Show.self, List.self, Attributes.self, Attach.self, Void.self],
+        subcommands: [Register.self, Show.self, List.self, Attributes.self, Attach.self, File.self, Void.self],
         aliases: ["serial"]
     )
 
@@ -118,6 +118,11 @@ struct LotSerialCommand: AsyncParsableCommand {
         @Option(help: "Its media type (default from the file name).") var mediaType: String?
         func run() async throws {
             let url = URL(fileURLWithPath: file)
+            // Refused before it is read: a file too large never fills memory.
+            let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
+            guard size <= Registry.maximumAttachmentBytes else {
+                throw RegistryError(.invalidInput, "file \(file) has \(size) bytes; a lot or serial takes files of at most \(Registry.maximumAttachmentBytes) bytes (16 MiB)")
+            }
             let content: Data
             do { content = try Data(contentsOf: url) } catch {
                 throw ValidationError("cannot read \(file): \(error.localizedDescription)")
@@ -140,6 +145,23 @@ struct LotSerialCommand: AsyncParsableCommand {
             case "xml": "application/xml"
             default: "application/octet-stream"
             }
+        }
+    }
+
+    struct File: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Save an attached file (by its number, as `lot show` lists it), checked against its SHA-256.")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The attachment's number.") var id: Int
+        @Option(help: "Write it here (default: its file name, in this folder; never overwritten).") var output: String?
+        func run() async throws {
+            let (attachment, content) = try await options.withRegistry { try await $0.attachmentContent(id: id) }
+            let path = output ?? attachment.fileName
+            guard !FileManager.default.fileExists(atPath: path) else { throw ValidationError("\(path) exists already: give --output") }
+            do { try content.write(to: URL(fileURLWithPath: path), options: .withoutOverwriting) } catch {
+                throw ValidationError("cannot write \(path): \(error.localizedDescription)")
+            }
+            try options.emit(["file": path, "sha256": attachment.sha256]) { "saved \(attachment.fileName) to \(path): \(content.count) bytes, sha256 \(attachment.sha256) checked" }
         }
     }
 
