@@ -9,6 +9,7 @@ set -euo pipefail
 packages=(
     libsqlite3-dev sqlite3          # embedded registry; sqlite3 is the benchmark's peer
     postgresql postgresql-client    # the multi-station registry and its test server
+    openssl                         # a self-signed certificate for the TLS test server
     python3                         # checks that the generated GS1 AI table is up to date
     libusb-1.0-0-dev                # USB HID scanners (Devices, CLibUSB)
     umockdev                        # replays recorded USB scanners for the libusb tests

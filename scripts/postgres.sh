@@ -2,6 +2,8 @@
 # A throw-away PostgreSQL server on loopback for tests and benchmarks.
 #   scripts/postgres.sh start DIR   -> prints the postgres:// URL of a fresh cluster in DIR
 #   scripts/postgres.sh stop DIR    -> stops it and removes DIR
+# TRACEMARK_PG_TLS=1 also turns TLS on with a self-signed certificate for 127.0.0.1 and localhost,
+# whose copy DIR/ca.crt clients can trust (sslmode=verify-full&sslrootcert=DIR/ca.crt).
 # The cluster runs as the invoking user, or as `postgres` when invoked as root (initdb refuses root).
 set -euo pipefail
 
@@ -38,9 +40,21 @@ start)
     fi
     as_owner "$bindir/initdb" -D "$dir/data" -U tracemark --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
         || { cat "$dir/initdb.log" >&2; exit 1; }
+    tls=""
+    if [ "${TRACEMARK_PG_TLS:-0}" = 1 ]; then
+        openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=localhost" \
+            -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+            -keyout "$dir/server.key" -out "$dir/ca.crt" >"$dir/openssl.log" 2>&1 || { cat "$dir/openssl.log" >&2; exit 1; }
+        cp "$dir/ca.crt" "$dir/data/server.crt"
+        mv "$dir/server.key" "$dir/data/server.key"
+        chmod 600 "$dir/data/server.key"
+        chmod 644 "$dir/ca.crt"
+        if [ "$(id -u)" -eq 0 ]; then chown postgres "$dir/data/server.crt" "$dir/data/server.key"; fi
+        tls="-c ssl=on"
+    fi
     port=$(free_port)
     as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-        -o "-c listen_addresses=127.0.0.1 -p $port -k $dir $fast -c max_connections=600" \
+        -o "-c listen_addresses=127.0.0.1 -p $port -k $dir $fast $tls -c max_connections=600" \
         start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
     as_owner "$bindir/createdb" -h 127.0.0.1 -p "$port" -U tracemark tracemark
     echo "$port" >"$dir/port"

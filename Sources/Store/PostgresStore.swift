@@ -19,10 +19,12 @@ public final class PostgresStore: SQLStore {
     /// How to connect, for the listening connection (which stays out of the pool).
     private let configuration: PostgresConnection.Configuration
 
-    /// - Parameter url: `postgres://user[:password]@host[:port]/database`.
+    /// - Parameter url: `postgres://user[:password]@host[:port]/database`, with libpq's
+    ///   `sslmode` (`disable`, `prefer` (the default), `require`, `verify-ca`, `verify-full`) and
+    ///   `sslrootcert` (the CA file for the verifying modes), and `search_path`.
     public init(url: String, connections: Int = 10) async throws {
         guard let components = URLComponents(string: url), let host = components.host, !host.isEmpty else {
-            throw StoreError(.unsupported, "database URL \(url) is not of the form postgres://user@host:port/database")
+            throw StoreError(.unsupported, "database URL \(SQLStores.redacted(url)) is not of the form postgres://user@host:port/database")
         }
         var redacted = components
         if redacted.password != nil { redacted.password = "***" }
@@ -34,7 +36,7 @@ public final class PostgresStore: SQLStore {
             username: components.user ?? "postgres",
             password: components.password,
             database: components.path.count > 1 ? String(components.path.dropFirst()) : nil,
-            tls: .disable
+            tls: try Self.tls(components, location: location)
         )
         if let schema = components.queryItems?.first(where: { $0.name == "search_path" })?.value {
             configuration.options.additionalStartupParameters = [("search_path", schema)]
@@ -94,6 +96,36 @@ public final class PostgresStore: SQLStore {
 
     public func notify(_ db: any SQLDatabase, channel: String, payload: String) async throws {
         try await db.raw("SELECT pg_notify(\(bind: channel), \(bind: payload))").run()
+    }
+
+    /// The TLS mode the URL's `sslmode` asks for, as libpq reads it: `disable` none; `prefer` TLS
+    /// when the server offers it, unverified (libpq's default); `require` TLS, unverified;
+    /// `verify-ca` TLS with the certificate checked against `sslrootcert` (or the system's CAs);
+    /// `verify-full` that and the host name.
+    static func tls(_ components: URLComponents, location: String) throws -> PostgresConnection.Configuration.TLS {
+        let items = components.queryItems ?? []
+        let mode = items.first { $0.name == "sslmode" }?.value ?? "prefer"
+        let rootCertificate = items.first { $0.name == "sslrootcert" }?.value
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        switch mode {
+        case "disable": return .disable
+        case "allow", "prefer", "require": configuration.certificateVerification = .none
+        case "verify-ca": configuration.certificateVerification = .noHostnameVerification
+        case "verify-full": configuration.certificateVerification = .fullVerification
+        default:
+            throw StoreError(.unsupported, "database \(location): sslmode \(mode) is not one of disable, prefer, require, verify-ca, verify-full")
+        }
+        if let rootCertificate {
+            guard FileManager.default.isReadableFile(atPath: rootCertificate) else {
+                throw StoreError(.unavailable, "database \(location): sslrootcert \(rootCertificate) cannot be read")
+            }
+            configuration.trustRoots = .file(rootCertificate)
+        }
+        let context: NIOSSLContext
+        do { context = try NIOSSLContext(configuration: configuration) } catch {
+            throw StoreError(.unsupported, "database \(location): cannot set up TLS (\(mode)): \(error)", cause: error)
+        }
+        return mode == "allow" || mode == "prefer" ? .prefer(context) : .require(context)
     }
 
     public func write<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {

@@ -4,6 +4,7 @@ import GS1
 import Labels
 import Printing
 import Registry
+import Store
 import Stations
 
 /// A short tour of the registry, safe to run again and again on the same database.
@@ -49,7 +50,7 @@ struct DemoCommand: AsyncParsableCommand {
                 _ = try await registry.addPartner(Partner(code: "BUILDCO", name: "BuildCo", role: .customer, minimumShelfLifeDays: 90))
             }
 
-            print("Registry: \(options.db)\n")
+            print("Registry: \(SQLStores.redacted(options.db))\n")
             print(table(["CLASS", "TRACKING", "FORMAT", "COUNTER"], try await registry.classes().map {
                 [$0.code, $0.tracking.rawValue, $0.format ?? "-", $0.counterScope == .shared ? "shared" : "per product"]
             }))
@@ -112,8 +113,8 @@ struct DemoCommand: AsyncParsableCommand {
             var folder = "labels"
             if case .file(let directory) = try await spool.printer("file").address { folder = directory }
             print("The labels are ZPL files in \(folder)/ (the printer `file`); add a real one with tracemark printers add.")
-            print("\nTry: tracemark --help, tracemark lot show PUMP-200 \(serials.numbers[0]) --db \(options.db), "
-                  + "tracemark jobs --db \(options.db), tracemark printers --db \(options.db)")
+            print("\nTry: tracemark --help, tracemark lot show PUMP-200 \(serials.numbers[0]) --db \(SQLStores.redacted(options.db)), "
+                  + "tracemark jobs --db \(SQLStores.redacted(options.db)), tracemark printers --db \(SQLStores.redacted(options.db))")
         }
     }
 }
