@@ -41,6 +41,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         // Already in the graph through swift-prometheus: the metrics API stations and printers record with.
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        // RFC 4180 CSV for files of document lines (quoted fields, commas and line breaks in them).
+        .package(url: "https://github.com/yaslab/CSV.swift.git", from: "2.5.2"),
     ],
     targets: [
         .target(name: "GS1", swiftSettings: swiftSettings),
@@ -180,6 +182,7 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CSV", package: "CSV.swift"),
             ],
             swiftSettings: swiftSettings
         ),

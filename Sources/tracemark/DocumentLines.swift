@@ -1,4 +1,5 @@
 import ArgumentParser
+import CSV
 import Foundation
 import GS1
 import Registry
@@ -105,14 +106,33 @@ struct LineOptions: ParsableArguments {
 
     /// CSV rows `product,quantity,number,expiry,production` (a header row is skipped); rows of the
     /// same product and no number are quantity lines, rows with a number are picks of one line.
+    /// Read as RFC 4180 (CSV.swift): a field in double quotes may hold commas, line breaks and
+    /// doubled quotes (`"Paint, 5 l"`, `"12"" pipe"`). Errors name the file line a row starts on.
     static func csv(_ text: String, path: String) throws -> [StockLine] {
+        // The reader takes an unterminated quote as a field running to the end of the file:
+        // refuse it instead, so that no row is swallowed silently.
+        if text.unicodeScalars.filter({ $0 == "\"" }).count % 2 == 1 {
+            throw ValidationError("\(path): a double quote is not closed (a quoted field must end with \"; write \"\" for a quote inside it)")
+        }
+        let reader: CSVReader
+        do { reader = try CSVReader(string: text, hasHeaderRow: false) } catch {
+            throw ValidationError("\(path) cannot be read as CSV: \(error)")
+        }
         var lines: [StockLine] = []
-        for (index, raw) in text.split(whereSeparator: \.isNewline).enumerated() {
-            let cells = raw.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingCharacters(in: .whitespaces) }
+        var fileLine = 1
+        var index = -1
+        while let row = reader.next() {
+            index += 1
+            let startLine = fileLine
+            fileLine += 1 + row.reduce(0) { $0 + $1.reduce(0) { $0 + ($1 == "\n" || $1 == "\r\n" || $1 == "\r" ? 1 : 0) } }
+            let cells = row.map { $0.trimmingCharacters(in: .whitespaces) }
             if index == 0, cells.first?.lowercased() == "product" { continue }
             if cells.allSatisfy(\.isEmpty) { continue }
             func cell(_ i: Int) -> String? { i < cells.count && !cells[i].isEmpty ? cells[i] : nil }
-            let where_ = "\(path) line \(index + 1)"
+            let where_ = "\(path) line \(startLine)"
+            guard cells.count <= 5 else {
+                throw ValidationError("\(where_): \(cells.count) fields, but a line has at most 5 (product,quantity,number,expiry,production); quote a field that holds a comma")
+            }
             guard let product = cell(0) else { throw ValidationError("\(where_): no product") }
             let quantity = try cell(1).map { try decimal($0, what: "\(where_): quantity") }
             let expiry = try cell(3).map { try parseDate($0, what: "\(where_): expiry") }
