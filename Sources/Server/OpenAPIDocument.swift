@@ -385,6 +385,95 @@ paths:
             text/csv:
               schema: {type: string}
         problems: [400, 401, 403, 404]
+  /api/v1/reports/movements:
+    get:
+      operationId: movementReport
+      tags: [traceability]
+      summary: The stock statement of a period (document dates, both days included) per product, warehouse and lot/serial, between its opening and closing balance. A kind or partner filter hides rows, not stock.
+      x-tracemark-role: viewer
+      parameters:
+        - {name: from, in: query, required: true, schema: {type: string, pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"}}
+        - {name: to, in: query, required: true, schema: {type: string, pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"}}
+        - {name: product, in: query, schema: {type: string}}
+        - {name: number, in: query, schema: {type: string}}
+        - {name: warehouse, in: query, schema: {type: string}}
+        - {name: partner, in: query, schema: {type: string}}
+        - {name: kind, in: query, schema: {type: string, enum: [receipt, issue, transfer, production, return, write-off, split, assignment]}}
+        - {name: format, in: query, schema: {type: string, enum: [json, csv]}}
+      responses:
+        "200":
+          description: The statement.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [from, through, groups]
+                properties:
+                  from: {type: string}
+                  through: {type: string}
+                  groups:
+                    type: array
+                    items:
+                      type: object
+                      required: [product, warehouse, unit, opening, rows, closing]
+                      properties:
+                        product: {type: string}
+                        warehouse: {type: string}
+                        number: {type: [string, "null"]}
+                        unit: {type: string}
+                        opening: {type: number}
+                        closing: {type: number}
+                        rows:
+                          type: array
+                          items:
+                            type: object
+                            required: [date, document, kind, quantity, posted]
+                            properties:
+                              date: {type: string}
+                              document: {type: string}
+                              kind: {type: string}
+                              partner: {type: [string, "null"]}
+                              quantity: {type: number}
+                              override: {type: [string, "null"]}
+                              posted: {type: string}
+            text/csv:
+              schema: {type: string}
+        problems: [400, 401, 403, 422]
+  /api/v1/reports/balance:
+    get:
+      operationId: balanceReport
+      tags: [traceability]
+      summary: What was in stock at the end of a day per product, warehouse and lot/serial, rebuilt from the ledger by document dates.
+      x-tracemark-role: viewer
+      parameters:
+        - {name: at, in: query, required: true, schema: {type: string, pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"}}
+        - {name: product, in: query, schema: {type: string}}
+        - {name: warehouse, in: query, schema: {type: string}}
+        - {name: format, in: query, schema: {type: string, enum: [json, csv]}}
+      responses:
+        "200":
+          description: The stock on that day.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [at, lines]
+                properties:
+                  at: {type: string}
+                  lines:
+                    type: array
+                    items:
+                      type: object
+                      required: [product, warehouse, quantity, unit]
+                      properties:
+                        product: {type: string}
+                        warehouse: {type: string}
+                        number: {type: [string, "null"]}
+                        quantity: {type: number}
+                        unit: {type: string}
+            text/csv:
+              schema: {type: string}
+        problems: [400, 401, 403, 422]
   /api/v1/recalls:
     get:
       operationId: listRecalls

@@ -33,6 +33,26 @@ extension APIRoutes {
                                                                           product: call.filter("product"), includeSold: try call.flag("includeSold"))
             return try call.wantsCSV() ? .text(report.csv, contentType: "text/csv; charset=utf-8") : try .json(report)
         },
+        APIRoute(.get, "/api/v1/reports/movements", "movementReport", role: .viewer) { call in
+            guard let from = try APIRoutes.date(call.filter("from"), "from"), let through = try APIRoutes.date(call.filter("to"), "to") else {
+                throw APIProblem.badRequest("give from and to: the first and last day, as YYYY-MM-DD")
+            }
+            let kind = try call.filter("kind").map { text in
+                guard let kind = DocumentKind(rawValue: text) else { throw APIProblem(422, "invalid-input", "kind \(text) is not a document kind") }
+                return kind
+            }
+            let report = try await call.environment.registry.movementReport(
+                from: from, through: through, product: call.filter("product"), number: call.filter("number"),
+                warehouse: call.filter("warehouse"), partner: call.filter("partner"), kind: kind)
+            return try call.wantsCSV() ? .text(report.csv, contentType: "text/csv; charset=utf-8") : try .json(report)
+        },
+        APIRoute(.get, "/api/v1/reports/balance", "balanceReport", role: .viewer) { call in
+            guard let at = try APIRoutes.date(call.filter("at"), "at") else {
+                throw APIProblem.badRequest("give at: the day, as YYYY-MM-DD")
+            }
+            let report = try await call.environment.registry.balance(at: at, product: call.filter("product"), warehouse: call.filter("warehouse"))
+            return try call.wantsCSV() ? .text(report.csv, contentType: "text/csv; charset=utf-8") : try .json(report)
+        },
         APIRoute(.get, "/api/v1/recalls", "listRecalls", role: .viewer) { call in
             try .json(try await call.environment.registry.recalls())
         },

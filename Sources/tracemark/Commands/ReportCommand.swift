@@ -6,8 +6,71 @@ import Registry
 /// `report`: questions asked of the ledger later.
 struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "report", abstract: "Reports on the ledger: what expires soon, in stock and at customers.",
-        subcommands: [Expiry.self])
+        commandName: "report", abstract: "Reports on the ledger: the stock statement, stock on a day, what expires soon.",
+        subcommands: [Movements.self, Balance.self, Expiry.self])
+
+    struct Movements: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The stock statement: every movement of a period per product, warehouse and lot/serial, between its opening and closing balance.",
+            discussion: """
+                Dates are the documents' dates, both ends included. A kind or partner filter hides rows, \
+                not stock: the closing balance is still the stock at the end of the period.
+                Example: tracemark report movements --from 2026-11-01 --to 2026-11-30 --product MILK --csv
+                """)
+        @OptionGroup var options: GlobalOptions
+        @Option(help: "First day (YYYY-MM-DD).") var from: String
+        @Option(help: "Last day (YYYY-MM-DD).") var to: String
+        @Option(help: "Only this product.") var product: String?
+        @Option(help: "Only this lot or serial (with --product).") var number: String?
+        @Option(help: "Only this warehouse.") var warehouse: String?
+        @Option(help: "Only documents with this supplier or customer.") var partner: String?
+        @Option(help: "Only this document kind: receipt, issue, transfer, production, return, write-off, split, assignment.")
+        var kind: String?
+        @Flag(help: "Print CSV (RFC 4180).") var csv = false
+        func run() async throws {
+            let from = try parseDate(self.from, what: "--from"), through = try parseDate(to, what: "--to")
+            let kind = try kind.map { text in
+                guard let kind = DocumentKind(rawValue: text) else {
+                    throw ValidationError("--kind \(text): use one of \(DocumentKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                return kind
+            }
+            let report = try await options.withRegistry {
+                try await $0.movementReport(from: from, through: through, product: product, number: number, warehouse: warehouse,
+                                            partner: partner, kind: kind)
+            }
+            if csv { print(report.csv, terminator: ""); return }
+            try options.emit(report) {
+                guard !report.groups.isEmpty else { return "no movements from \(report.from) through \(report.through)" }
+                return report.groups.map { group in
+                    "\(group.product) \(group.number ?? "(without a number)") in \(group.warehouse): opening \(group.opening) \(group.unit)\n"
+                        + table(["DATE", "DOCUMENT", "KIND", "PARTNER", "QUANTITY", "OVERRIDE"], group.rows.map {
+                            [$0.date.description, $0.document, $0.kind.rawValue, $0.partner ?? "-", "\($0.quantity)", $0.override ?? ""]
+                        }) + "\nclosing \(group.closing) \(group.unit)"
+                }.joined(separator: "\n\n")
+            }
+        }
+    }
+
+    struct Balance: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "What was in stock at the end of a day, per product, warehouse and lot/serial, rebuilt from the ledger.")
+        @OptionGroup var options: GlobalOptions
+        @Option(help: "The day (YYYY-MM-DD).") var at: String
+        @Option(help: "Only this product.") var product: String?
+        @Option(help: "Only this warehouse.") var warehouse: String?
+        @Flag(help: "Print CSV (RFC 4180).") var csv = false
+        func run() async throws {
+            let date = try parseDate(at, what: "--at")
+            let report = try await options.withRegistry { try await $0.balance(at: date, product: product, warehouse: warehouse) }
+            if csv { print(report.csv, terminator: ""); return }
+            try options.emit(report) {
+                "stock at the end of \(report.at)\n" + table(["PRODUCT", "WAREHOUSE", "NUMBER", "QUANTITY"], report.lines.map {
+                    [$0.product, $0.warehouse, $0.number ?? "-", "\($0.quantity) \($0.unit)"]
+                })
+            }
+        }
+    }
 
     struct Expiry: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
