@@ -460,17 +460,7 @@ paths:
                 required: [at, lines]
                 properties:
                   at: {type: string}
-                  lines:
-                    type: array
-                    items:
-                      type: object
-                      required: [product, warehouse, quantity, unit]
-                      properties:
-                        product: {type: string}
-                        warehouse: {type: string}
-                        number: {type: [string, "null"]}
-                        quantity: {type: number}
-                        unit: {type: string}
+                  lines: {type: array, items: {$ref: "#/components/schemas/StockBalance"}}
             text/csv:
               schema: {type: string}
         problems: [400, 401, 403, 422]
