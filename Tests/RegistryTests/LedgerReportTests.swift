@@ -40,4 +40,38 @@ import Testing
             }
         }
     }
+
+    /// A closed month keeps its closing stock; nothing dated in it can be posted any more, and the
+    /// balance on a later day starts from it and agrees with the ledger. (day0's month has ended
+    /// before any run of this test.)
+    @Test(arguments: Backend.available)
+    func aClosedPeriodKeepsItsBalanceAndRefusesPostingsDatedInIt(backend: Backend) async throws {
+        try await withStockRegistry(backend) { registry, _ in
+            let month = String(day0.description.prefix(7))
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "MILK", picks: [lot("A", 10, expires: 90)])],
+                                                   header: header(-10)))
+            _ = try await registry.issue(Issue(warehouse: "MAIN", customer: "ANY", lines: [StockLine(product: "MILK", picks: [.init(number: "A", quantity: 3)])],
+                                               header: header(-2)))
+            let before = try await registry.balance(at: day0.adding(days: 20))
+            let closed = try await registry.closePeriod(month, user: "controller")
+            #expect((closed.balances, closed.closedBy) == (1, "controller"))
+            #expect(try await registry.closedPeriods().map(\.period) == [month])
+            // The same answer from the kept balance as from the ledger, and later postings on top.
+            #expect(try await registry.balance(at: day0.adding(days: 20)) == before)
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "MILK", picks: [lot("B", 5, expires: 90)])],
+                                                   header: header(10)))
+            let later = try await registry.balance(at: day0.adding(days: 20), product: "MILK")
+            #expect(later.lines.map { "\($0.number ?? "-") \($0.quantity)" } == ["A 7", "B 5"])
+
+            for offset in [0, -30] {
+                await expectRefusal(.conflict, "a receipt dated \(day0.adding(days: offset)) falls in a closed period", "by controller") {
+                    _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "BOLT", quantity: 1)], header: header(offset)))
+                }
+            }
+            #expect(try await registry.stock(product: "BOLT").isEmpty)
+            await expectRefusal(.conflict, "period \(month) is closed already") { _ = try await registry.closePeriod(month, user: "x") }
+            await expectRefusal(.invalidInput, "it can be closed from the day after") { _ = try await registry.closePeriod("2999-01", user: "x") }
+            await expectRefusal(.invalidInput, "write it as YYYY-MM") { _ = try await registry.closePeriod("November", user: "x") }
+        }
+    }
 }

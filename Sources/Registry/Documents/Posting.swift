@@ -69,12 +69,20 @@ struct Posting {
         let date = header.date ?? registry.today
         let taken = try await registry.takeNumbers(db, series: kind.series, count: 1, reason: kind.rawValue, reference: "document")
         let number = taken.numbers[0]
-        let id = try await db.raw("""
+        // Not into a closed period: checked by the insert itself, so it costs no round trip.
+        guard let row = try await db.raw("""
             INSERT INTO documents (kind, number, series, doc_date, partner_id, warehouse_id, to_warehouse_id, reason, user_name, note, posted_at)
-            VALUES (\(bind: kind.rawValue), \(bind: number), \(bind: kind.series), \(bind: date.description), \(bind: partnerID),
-                    \(bind: warehouseID), \(bind: toWarehouseID), \(bind: reason), \(bind: header.user), \(bind: header.note), \(bind: created))
+            SELECT \(bind: kind.rawValue), \(bind: number), \(bind: kind.series), \(bind: date.description), \(bind: partnerID),
+                   \(bind: warehouseID), \(bind: toWarehouseID), \(bind: reason), \(bind: header.user), \(bind: header.note), \(bind: created)
+            WHERE NOT EXISTS (SELECT 1 FROM closed_periods WHERE last_day >= \(bind: date.description))
             RETURNING id
-            """).first()!.int("id")
+            """).first() else {
+            let closed = try await db.raw("SELECT * FROM closed_periods ORDER BY last_day DESC").first()
+            let period = try closed?.string("period") ?? "?"
+            throw RegistryError(.conflict,
+                "a \(kind.rawValue) dated \(date) falls in a closed period (closed through \(try closed?.string("last_day") ?? "?"), period \(period), by \(try closed?.string("closed_by") ?? "?")): date it after that, so that no closed balance changes")
+        }
+        let id = try row.int("id")
         return Posting(registry: registry, db: db, kind: kind, documentID: id, number: number, date: date, created: created)
     }
 

@@ -134,20 +134,26 @@ extension Registry {
         }
     }
 
-    /// What was in stock at the end of `date`, per product, warehouse and lot/serial, rebuilt from
-    /// every movement of documents dated that day or before.
+    /// What was in stock at the end of `date`, per product, warehouse and lot/serial: the closing
+    /// balance of the last period closed on or before it, plus every movement of documents dated
+    /// after that and up to `date` (the whole ledger when no period is closed). One statement.
     public func balance(at date: CalendarDate, product: String? = nil, warehouse: String? = nil) async throws -> BalanceReport {
         try await store.read { db in
-            var scope: SQLQueryString = "d.doc_date <= \(bind: date.description)"
+            var scope: SQLQueryString = "1 = 1"
             if let product { scope += " AND p.article = \(bind: product)" }
             if let warehouse { scope += " AND w.code = \(bind: warehouse)" }
+            let start: SQLQueryString = "(SELECT COALESCE(MAX(last_day), '0000-00-00') FROM closed_periods WHERE last_day <= \(bind: date.description))"
             let lines = try await db.raw("""
-                SELECT p.article, p.unit, w.code AS warehouse, ls.number, CAST(SUM(m.quantity) AS BIGINT) AS quantity
-                FROM movements m JOIN documents d ON d.id = m.document_id JOIN products p ON p.id = m.product_id
-                JOIN warehouses w ON w.id = m.warehouse_id LEFT JOIN lot_serials ls ON ls.id = m.lot_serial_id
+                SELECT p.article, p.unit, w.code AS warehouse, ls.number, CAST(SUM(x.quantity) AS BIGINT) AS quantity
+                FROM (SELECT product_id, warehouse_id, lot_serial_id, quantity FROM period_balances WHERE last_day = \(start)
+                      UNION ALL
+                      SELECT m.product_id, m.warehouse_id, m.lot_serial_id, m.quantity FROM movements m JOIN documents d ON d.id = m.document_id
+                      WHERE d.doc_date > \(start) AND d.doc_date <= \(bind: date.description)) x
+                JOIN products p ON p.id = x.product_id JOIN warehouses w ON w.id = x.warehouse_id
+                LEFT JOIN lot_serials ls ON ls.id = x.lot_serial_id
                 WHERE \(scope)
-                GROUP BY p.article, p.unit, w.code, m.lot_serial_id, ls.number, ls.sort_key
-                HAVING SUM(m.quantity) <> 0
+                GROUP BY p.article, p.unit, w.code, x.lot_serial_id, ls.number, ls.sort_key
+                HAVING SUM(x.quantity) <> 0
                 ORDER BY p.article, w.code, CASE WHEN ls.sort_key IS NULL THEN 1 ELSE 0 END, ls.sort_key
                 """).all().map { row in
                 BalanceReport.Line(product: try row.string("article"), warehouse: try row.string("warehouse"),
@@ -155,6 +161,73 @@ extension Registry {
                                    unit: try row.string("unit"))
             }
             return BalanceReport(at: date, lines: lines)
+        }
+    }
+}
+
+/// A month closed for postings, with the stock it closed at (``Registry/closePeriod(_:user:)``).
+public struct ClosedPeriod: Codable, Hashable, Sendable {
+    /// `YYYY-MM`.
+    public var period: String
+    public var lastDay: CalendarDate
+    public var closedBy: String
+    public var closedAt: String
+    /// Stock rows of its closing balance.
+    public var balances: Int
+}
+
+extension Registry {
+    /// Closes a month (`YYYY-MM`) and every day before it for postings, keeping its closing
+    /// balance per product, warehouse and lot/serial. Refused before the month has ended, or when it
+    /// is closed already. A posting dated on or before a closed day is then refused, so a kept
+    /// balance is never wrong; ``balance(at:product:warehouse:)`` starts from the nearest one.
+    public func closePeriod(_ period: String, user: String) async throws -> ClosedPeriod {
+        let parts = period.split(separator: "-")
+        guard parts.count == 2, parts[0].count == 4, parts[1].count == 2, let year = Int(parts[0]), let month = Int(parts[1]),
+              let first = CalendarDate(year: year, month: month, day: 1) else {
+            throw RegistryError(.invalidInput, "period \(period): write it as YYYY-MM")
+        }
+        let lastDay = CalendarDate(year: year, month: month, day: CalendarDate.daysInMonth(year: year, month: month)) ?? first
+        guard lastDay < today else {
+            throw RegistryError(.invalidInput, "period \(period) ends on \(lastDay): it can be closed from the day after")
+        }
+        let closedAt = now
+        return try await store.write { db in
+            if store.kind == .postgres {
+                // Postings in flight finish first, and none starts until the period is closed.
+                try await db.raw("LOCK TABLE documents IN SHARE MODE").run()
+            }
+            if let closed = try await db.raw("SELECT MAX(last_day) AS last FROM closed_periods").first()?.optionalString("last"),
+               closed >= lastDay.description {
+                throw RegistryError(.conflict, "period \(period) is closed already: postings are closed through \(closed)")
+            }
+            try await db.raw("""
+                INSERT INTO period_balances (last_day, product_id, warehouse_id, lot_serial_id, quantity)
+                SELECT \(bind: lastDay.description), m.product_id, m.warehouse_id, m.lot_serial_id, CAST(SUM(m.quantity) AS BIGINT)
+                FROM movements m JOIN documents d ON d.id = m.document_id
+                WHERE d.doc_date <= \(bind: lastDay.description)
+                GROUP BY m.product_id, m.warehouse_id, m.lot_serial_id
+                HAVING SUM(m.quantity) <> 0
+                """).run()
+            try await db.raw("""
+                INSERT INTO closed_periods (period, last_day, closed_by, closed_at)
+                VALUES (\(bind: period), \(bind: lastDay.description), \(bind: user), \(bind: closedAt))
+                """).run()
+            let count = try await db.raw("SELECT COUNT(*) AS n FROM period_balances WHERE last_day = \(bind: lastDay.description)").first()!.int("n")
+            return ClosedPeriod(period: period, lastDay: lastDay, closedBy: user, closedAt: closedAt, balances: count)
+        }
+    }
+
+    /// The closed periods, newest first.
+    public func closedPeriods() async throws -> [ClosedPeriod] {
+        try await store.read { db in
+            try await db.raw("""
+                SELECT c.*, (SELECT COUNT(*) FROM period_balances b WHERE b.last_day = c.last_day) AS n
+                FROM closed_periods c ORDER BY c.last_day DESC
+                """).all().map { row in
+                ClosedPeriod(period: try row.string("period"), lastDay: try row.date("last_day") ?? CalendarDate(daysSinceEpoch: 0),
+                             closedBy: try row.string("closed_by"), closedAt: try row.string("closed_at"), balances: try row.int("n"))
+            }
         }
     }
 }

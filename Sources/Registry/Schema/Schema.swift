@@ -295,6 +295,29 @@ enum Schema {
             WHERE d.kind = 'production' AND o.line_no <> i.line_no
             """,
         ]),
+        // Version 4: closed periods, each with the closing balance it was closed at, so that a
+        // balance on a day starts from the nearest one instead of the ledger's first movement.
+        Migration(version: 4, name: "closed periods", statements: [
+            """
+            CREATE TABLE closed_periods (
+                period TEXT PRIMARY KEY,
+                last_day TEXT NOT NULL,
+                closed_by TEXT NOT NULL,
+                closed_at TEXT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE period_balances (
+                last_day TEXT NOT NULL,
+                product_id {int} NOT NULL REFERENCES products(id),
+                warehouse_id {int} NOT NULL REFERENCES warehouses(id),
+                lot_serial_id {int} NOT NULL,
+                quantity {int} NOT NULL,
+                PRIMARY KEY (last_day, product_id, warehouse_id, lot_serial_id)
+            )
+            """,
+            "CREATE INDEX documents_date ON documents(doc_date)",
+        ]),
     ]
 
     /// The registry's schema, for ``SQLStore/plan(_:)``.
