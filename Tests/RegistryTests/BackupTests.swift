@@ -35,7 +35,7 @@ import Testing
             // A stream of postings: receipts of serials and lots, issues of some of them.
             let posting = Task {
                 var posted = 0
-                while !Task.isCancelled && posted < 400 {
+                while !Task.isCancelled && posted < 200 {
                     posted += 1
                     _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [
                         StockLine(product: "PHONE", quantity: 2), StockLine(product: "BOLT", quantity: 3),
@@ -55,7 +55,7 @@ import Testing
             let again = try await Command.tracemark(["backup", backup, "--db", database.location])
             #expect(again.status != 0 && again.stderr.contains("exists already"), "\(again.stderr)")
             let posted = try await posting.value
-            #expect(posted == 400)
+            #expect(posted == 200)
 
             // Into a new file: copied and opened.
             let fresh = folder.appendingPathComponent("fresh.sqlite").path
