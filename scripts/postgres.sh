@@ -7,6 +7,13 @@
 # The cluster runs as the invoking user, or as `postgres` when invoked as root (initdb refuses root).
 set -euo pipefail
 
+# Close descriptors inherited from the caller (a test process's pipes and sockets): the server
+# outlives this script and would otherwise hold them open, so their other ends never see EOF.
+for fd in /proc/$$/fd/*; do
+    n=${fd##*/}
+    case $n in 0|1|2|255) ;; *) eval "exec $n>&-" 2>/dev/null || true ;; esac
+done
+
 cmd=${1:?usage: postgres.sh start|stop DIR}
 dir=${2:?usage: postgres.sh start|stop DIR}
 

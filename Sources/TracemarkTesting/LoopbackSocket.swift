@@ -14,7 +14,7 @@ public struct LoopbackSocket: Sendable {
 
     /// Binds to a port the kernel chooses; with `backlog`, listens too.
     public static func bind(listening backlog: Int32? = nil) throws -> LoopbackSocket {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket: \(String(cString: strerror(errno)))") }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -70,7 +70,7 @@ extension LoopbackSocket {
     /// Returns false when nothing accepts the connection.
     @discardableResult
     public static func send(_ bytes: [UInt8], to port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
         var address = sockaddr_in()

@@ -16,6 +16,8 @@ import Glibc
     @Test func aScannerServiceDeliversScansAndStopsOnGracefulShutdown() async throws {
         var fds: [Int32] = [0, 0]
         #expect(pipe(&fds) == 0)
+        // Not inherited by processes other tests start (a PostgreSQL server), which would keep it open.
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         defer {
             close(fds[0])
             close(fds[1])
