@@ -11,8 +11,13 @@ public enum SQLStores {
 
     /// Opens the database at `location`: a `postgres://` (or `postgresql://`) URL, or else the
     /// path of an SQLite file (created if missing).
+    /// Whether `location` names a PostgreSQL database (`postgres://` or `postgresql://`).
+    public static func isPostgres(_ location: String) -> Bool {
+        location.hasPrefix("postgres://") || location.hasPrefix("postgresql://")
+    }
+
     public static func open(_ location: String) async throws -> any SQLStore {
-        if location.hasPrefix("postgres://") || location.hasPrefix("postgresql://") {
+        if isPostgres(location) {
             return try await PostgresStore(url: location)
         }
         if location.contains("://") {

@@ -118,9 +118,12 @@ public final class SQLiteStore: SQLStore {
 
     /// SQLite's integrity check: `["ok"]`, or what is wrong.
     public func integrityCheck() async throws -> [String] {
-        try await read { db in
-            try await db.raw("PRAGMA integrity_check").all().map { try $0.decode(column: "integrity_check", as: String.self) }
-        }
+        try await read { db in try await Self.integrityCheck(db, schema: "main") }
+    }
+
+    /// SQLite's integrity check of one attached schema (`main`, `backup`).
+    private static func integrityCheck(_ db: any SQLDatabase, schema: String) async throws -> [String] {
+        try await db.raw("PRAGMA \(unsafeRaw: schema).integrity_check").all().map { try $0.decode(column: "integrity_check", as: String.self) }
     }
 
     /// Replaces the rows of every table with those of the backup at `path`, in one transaction:
@@ -151,7 +154,7 @@ public final class SQLiteStore: SQLStore {
     private static func restoreAttached(_ db: any SQLDatabase, path: String) async throws {
         let check: [String]
         do {
-            check = try await db.raw("PRAGMA backup.integrity_check").all().map { try $0.decode(column: "integrity_check", as: String.self) }
+            check = try await integrityCheck(db, schema: "backup")
         } catch {
             throw StoreError(.unsupported, "cannot open the backup \(path): it is not an SQLite database, or it is damaged; nothing was restored",
                              cause: error)

@@ -54,9 +54,8 @@ extension SQLStore {
         // Up to date (the usual case): a read says so, without waiting for the write lock that a
         // busy registry's stations hold one posting after another.
         let known = migrations.last?.version ?? 0
-        if let applied = try? await read({ db in
-            try await db.raw("SELECT version FROM \(ident: ledger)").all().map { try $0.decode(column: "version", as: Int.self) }
-        }), Set(migrations.map(\.version)).isSubset(of: applied), (applied.max() ?? 0) <= known {
+        if let applied = await appliedVersions(ledger: ledger), Set(migrations.map(\.version)).isSubset(of: applied),
+           (applied.max() ?? 0) <= known {
             return
         }
         try await write { db in
@@ -123,17 +122,19 @@ public struct MigrationPlan: Codable, Sendable {
 }
 
 extension SQLStore {
+    /// The versions a component's ledger records, oldest first; `nil` when it cannot be read (no
+    /// ledger yet, or the database is not there).
+    func appliedVersions(ledger: String) async -> [Int]? {
+        try? await read { db in
+            try await db.raw("SELECT version FROM \(ident: ledger) ORDER BY version").all()
+                .map { try $0.decode(column: "version", as: Int.self) }
+        }
+    }
+
     /// What ``migrate(ledger:component:migrations:now:afterEach:)`` would do, without doing it.
     public func plan(_ schema: ComponentSchema) async throws -> MigrationPlan {
-        let applied: [Int] = try await read { db in
-            do {
-                return try await db.raw("SELECT version FROM \(ident: schema.ledger) ORDER BY version").all()
-                    .map { try $0.decode(column: "version", as: Int.self) }
-            } catch {
-                // No ledger yet: a new database, or one this component never used.
-                return []
-            }
-        }
+        // No ledger yet: a new database, or one this component never used.
+        let applied = await appliedVersions(ledger: schema.ledger) ?? []
         let pending = schema.migrations.filter { !applied.contains($0.version) }
             .map { MigrationPlan.Step(version: $0.version, name: $0.name, statements: $0.statements.map(kind.sql)) }
         return MigrationPlan(component: schema.component, applied: applied, pending: pending, known: schema.migrations.last?.version ?? 0)

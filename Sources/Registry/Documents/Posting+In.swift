@@ -121,11 +121,7 @@ extension Posting {
                 throw RegistryError(.conflict, "serial \(lot.number) of \(context.product.article) is already in stock in \(place)")
             }
         }
-        // FIFO follows the document's date; the posting time breaks ties between lots of one day.
-        try await db.raw("""
-            UPDATE lot_serials SET received_at = \(bind: created), received_on = \(bind: date.description)
-            WHERE id = \(bind: lot.id) AND received_at IS NULL
-            """).run()
+        try await markReceived(lot.id)
         if override != nil {
             try await setStatus(lot.id, .quarantined)
         } else if [.shipped, .consumed, .writtenOff].contains(lot.status) {

@@ -52,17 +52,17 @@ extension Posting {
             throw RegistryError(.invalidInput,
                 "product \(line.product): class \(lotSerialClass.code) issues manually, so name the \(context.kindName)s to take")
         }
-        var earliest = date
-        if rules.checksUsability, let shelfLife = rules.minimumShelfLife { earliest = date.adding(days: shelfLife.days) }
+        // The earliest expiry that may go: with the shelf life required; any, without usability
+        // checks (a transfer, a write-off).
+        let earliest = !rules.checksUsability ? CalendarDate(year: 1, month: 1, day: 1)!
+            : rules.minimumShelfLife.map { date.adding(days: $0.days) } ?? date
         let candidates = try await Allocation.candidates(db, productID: context.id, warehouseID: warehouseID,
-                                                         method: lotSerialClass.issueMethod, quantity: quantity,
-                                                         earliestExpiry: rules.checksUsability ? earliest : CalendarDate(year: 1, month: 1, day: 1)!)
+                                                         method: lotSerialClass.issueMethod, quantity: quantity, earliestExpiry: earliest)
         let available = candidates.reduce(0) { $0 + $1.quantity }
         guard available >= quantity else {
             // Why the rest is not available, by reason: the same account a proposal gives.
             let withheld = try await Allocation.withheld(db, productID: context.id, warehouseID: warehouseID, date: date,
-                                                         earliestExpiry: rules.checksUsability ? earliest : CalendarDate(year: 1, month: 1, day: 1)!,
-                                                         excluding: [])
+                                                         earliestExpiry: earliest, excluding: [])
             let shelfLife = rules.minimumShelfLife.map { "expire within the \($0.days) days \($0.who) requires" }
             let why = withheld.isEmpty ? "" : "; " + withheld.map { $0.phrase(unit: context.product.unit, shelfLife: shelfLife) }.joined(separator: "; ")
             throw RegistryError(.conflict,
@@ -195,10 +195,7 @@ extension Posting {
             try await move(line: index, context, warehouseID: warehouseID, warehouse: warehouse, lot: lot, quantity: each,
                            override: Posting.assignmentOnUse)
             try await out(index, context, warehouseID, warehouse, lot, each, nil, rules)
-            try await db.raw("""
-                UPDATE lot_serials SET received_at = \(bind: created), received_on = \(bind: date.description)
-                WHERE id = \(bind: lot.id) AND received_at IS NULL
-                """).run()
+            try await markReceived(lot.id)
             taken.append((lot, each))
         }
         return taken

@@ -230,6 +230,15 @@ struct Posting {
         try await db.raw("SELECT CAST(COALESCE(SUM(quantity), 0) AS BIGINT) AS total FROM stock WHERE lot_serial_id = \(bind: lotID)").first()!.int("total")
     }
 
+    /// Records when a lot or serial first came into stock, unless it had already: FIFO follows the
+    /// document's date, the posting time breaking ties between lots of one day.
+    func markReceived(_ lotID: Int) async throws {
+        try await db.raw("""
+            UPDATE lot_serials SET received_at = \(bind: created), received_on = \(bind: date.description)
+            WHERE id = \(bind: lotID) AND received_at IS NULL
+            """).run()
+    }
+
     func setStatus(_ lotID: Int, _ status: LotSerial.Status) async throws {
         try await db.raw("UPDATE lot_serials SET status = \(bind: status.rawValue) WHERE id = \(bind: lotID)").run()
     }

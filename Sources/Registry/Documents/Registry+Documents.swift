@@ -102,24 +102,26 @@ extension Registry {
         for (offset, line) in production.outputs.enumerated() {
             try await posting.putIn(line, index: firstOutput + offset, warehouseID: warehouseID, warehouse: production.warehouse, rules: InRules())
         }
+        // Which input lines each output line consumed, tracked or not ("made from" lists each with
+        // its quantity), and the lots and serials on both sides (genealogy): each in one statement
+        // per thousand rows, not one per pair.
+        struct Pair: Hashable { let output: Int, input: Int }
+        var lineLinks: [Pair] = []
+        var lotLinks = Set<Pair>()
         for (offset, line) in production.outputs.enumerated() {
             let inputLines = line.inputs ?? Array(production.inputs.indices)
-            // Which input lines this output consumed, tracked or not: "made from" lists each with its quantity.
-            for input in Set(inputLines) {
-                try await db.raw("""
-                    INSERT INTO production_links (document_id, output_line, input_line)
-                    VALUES (\(bind: posting.documentID), \(bind: firstOutput + offset), \(bind: input))
-                    """).run()
+            lineLinks += Set(inputLines).sorted().map { Pair(output: firstOutput + offset, input: $0) }
+            let inputs = Set(inputLines.flatMap { posting.lotsByLine[$0] ?? [] })
+            for output in Set(posting.lotsByLine[firstOutput + offset] ?? []) {
+                lotLinks.formUnion(inputs.map { Pair(output: output, input: $0) })
             }
-            let outputs = posting.lotsByLine[firstOutput + offset] ?? []
-            let inputs = inputLines.flatMap { posting.lotsByLine[$0] ?? [] }
-            for output in Set(outputs) {
-                for input in Set(inputs) {
-                    try await db.raw("""
-                        INSERT INTO genealogy (document_id, output_id, input_id) VALUES (\(bind: posting.documentID), \(bind: output), \(bind: input))
-                        ON CONFLICT DO NOTHING
-                        """).run()
-                }
+        }
+        for (table, columns, pairs) in [("production_links", ["output_line", "input_line"], lineLinks),
+                                        ("genealogy", ["output_id", "input_id"], Array(lotLinks))] {
+            for chunk in pairs.chunks(of: 1000) {
+                var insert = db.insert(into: table).columns(["document_id"] + columns)
+                for pair in chunk { insert = insert.values(SQLBind(posting.documentID), SQLBind(pair.output), SQLBind(pair.input)) }
+                try await insert.run()
             }
         }
         return posting.result

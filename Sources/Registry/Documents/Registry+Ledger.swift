@@ -142,13 +142,9 @@ extension Registry {
             var scope: SQLQueryString = "1 = 1"
             if let product { scope += " AND p.article = \(bind: product)" }
             if let warehouse { scope += " AND w.code = \(bind: warehouse)" }
-            let start: SQLQueryString = "(SELECT COALESCE(MAX(last_day), '0000-00-00') FROM closed_periods WHERE last_day <= \(bind: date.description))"
             let lines = try await db.raw("""
                 SELECT p.article, p.unit, w.code AS warehouse, ls.number, CAST(SUM(x.quantity) AS BIGINT) AS quantity
-                FROM (SELECT product_id, warehouse_id, lot_serial_id, quantity FROM period_balances WHERE last_day = \(start)
-                      UNION ALL
-                      SELECT m.product_id, m.warehouse_id, m.lot_serial_id, m.quantity FROM movements m JOIN documents d ON d.id = m.document_id
-                      WHERE d.doc_date > \(start) AND d.doc_date <= \(bind: date.description)) x
+                FROM \(Self.stock(atEndOf: date)) x
                 JOIN products p ON p.id = x.product_id JOIN warehouses w ON w.id = x.warehouse_id
                 LEFT JOIN lot_serials ls ON ls.id = x.lot_serial_id
                 WHERE \(scope)
@@ -162,6 +158,21 @@ extension Registry {
             }
             return BalanceReport(at: date, lines: lines)
         }
+    }
+}
+
+extension Registry {
+    /// Stock quantities at the end of `date` as rows to sum per product, warehouse and lot
+    /// (`product_id`, `warehouse_id`, `lot_serial_id`, `quantity`): the balance kept when the last
+    /// period on or before `date` was closed, and every movement dated after it up to `date`.
+    static func stock(atEndOf date: CalendarDate) -> SQLQueryString {
+        let start: SQLQueryString = "(SELECT COALESCE(MAX(last_day), '0000-00-00') FROM closed_periods WHERE last_day <= \(bind: date.description))"
+        return """
+            (SELECT product_id, warehouse_id, lot_serial_id, quantity FROM period_balances WHERE last_day = \(start)
+             UNION ALL
+             SELECT m.product_id, m.warehouse_id, m.lot_serial_id, m.quantity FROM movements m JOIN documents d ON d.id = m.document_id
+             WHERE d.doc_date > \(start) AND d.doc_date <= \(bind: date.description))
+            """
     }
 }
 
@@ -201,13 +212,13 @@ extension Registry {
                closed >= lastDay.description {
                 throw RegistryError(.conflict, "period \(period) is closed already: postings are closed through \(closed)")
             }
+            // From the previous kept balance on, as a balance on a day is read.
             try await db.raw("""
                 INSERT INTO period_balances (last_day, product_id, warehouse_id, lot_serial_id, quantity)
-                SELECT \(bind: lastDay.description), m.product_id, m.warehouse_id, m.lot_serial_id, CAST(SUM(m.quantity) AS BIGINT)
-                FROM movements m JOIN documents d ON d.id = m.document_id
-                WHERE d.doc_date <= \(bind: lastDay.description)
-                GROUP BY m.product_id, m.warehouse_id, m.lot_serial_id
-                HAVING SUM(m.quantity) <> 0
+                SELECT \(bind: lastDay.description), x.product_id, x.warehouse_id, x.lot_serial_id, CAST(SUM(x.quantity) AS BIGINT)
+                FROM \(Self.stock(atEndOf: lastDay)) x
+                GROUP BY x.product_id, x.warehouse_id, x.lot_serial_id
+                HAVING SUM(x.quantity) <> 0
                 """).run()
             try await db.raw("""
                 INSERT INTO closed_periods (period, last_day, closed_by, closed_at)

@@ -198,6 +198,9 @@ extension Registry {
             entries.sort { $0.at < $1.at }
             // Productions link output lines to the input lines they consumed; movements that only
             // gave a number its unit of unnumbered stock (numbers assigned on use) are not counted.
+            func own(_ movement: String) -> SQLQueryString {
+                "COALESCE(\(unsafeRaw: movement).override, '') NOT IN (\(bind: Posting.assignmentOnUse), \(bind: Posting.numbersAssignedOnUse))"
+            }
             func links(madeFrom: Bool) async throws -> [LotSerialHistory.Link] {
                 let (mine, theirs, mySign, theirSign) = madeFrom
                     ? ("output_line", "input_line", ">", "<") : ("input_line", "output_line", "<", ">")
@@ -206,10 +209,10 @@ extension Registry {
                     FROM movements m JOIN documents d ON d.id = m.document_id AND d.kind = 'production'
                     JOIN production_links l ON l.document_id = m.document_id AND l.\(unsafeRaw: mine) = m.line_no
                     JOIN movements o ON o.document_id = m.document_id AND o.line_no = l.\(unsafeRaw: theirs)
-                        AND o.quantity \(unsafeRaw: theirSign) 0 AND COALESCE(o.override, '') NOT IN (\(bind: Posting.assignmentOnUse), \(bind: Posting.numbersAssignedOnUse))
+                        AND o.quantity \(unsafeRaw: theirSign) 0 AND \(own("o"))
                     JOIN products p ON p.id = o.product_id LEFT JOIN lot_serials ls ON ls.id = o.lot_serial_id
                     WHERE m.lot_serial_id = \(bind: id) AND m.quantity \(unsafeRaw: mySign) 0
-                        AND COALESCE(m.override, '') NOT IN (\(bind: Posting.assignmentOnUse), \(bind: Posting.numbersAssignedOnUse))
+                        AND \(own("m"))
                     GROUP BY d.id, d.number, o.line_no, p.article, p.unit, ls.id, ls.number
                     ORDER BY d.id, o.line_no, ls.id
                     """).all().map {

@@ -194,9 +194,10 @@ extension Registry {
         } else {
             // Never registered (a number of a reserved block, a typed one): recorded as voided, so
             // that it reads as such wherever it is looked up.
-            let kind = try await db.raw("""
-                SELECT c.tracking FROM products p JOIN lot_serial_classes c ON c.code = p.class_code WHERE p.id = \(bind: productID)
-                """).first()?.optionalString("tracking")
+            let numbering = try await db.raw("""
+                SELECT c.tracking, c.format FROM products p JOIN lot_serial_classes c ON c.code = p.class_code WHERE p.id = \(bind: productID)
+                """).first()
+            let kind = try numbering?.optionalString("tracking")
             id = try await db.raw("""
                 INSERT INTO lot_serials (product_id, kind, number, global_number, status, flagged, origin, created_at, sort_key)
                 VALUES (\(bind: productID), \(bind: kind == "lot" ? "lot" : "serial"), \(bind: number), NULL, 'voided', 0, 'entered',
@@ -205,13 +206,12 @@ extension Registry {
                 """).first()!.int("id")
             old = .available
             // A number of a reserved block: its series' ledger counts it voided, not reserved.
-            if let block = try await db.raw("""
-                SELECT b.series, b.first_value, b.last_value, b.created_at, c.format
+            if let format = try numbering?.optionalString("format").flatMap({ try? NumberFormat($0) }),
+               let block = try await db.raw("""
+                SELECT b.series, b.first_value, b.last_value, b.created_at
                 FROM number_block_numbers n JOIN number_blocks b ON b.id = n.block_id
-                JOIN products p ON p.id = b.product_id JOIN lot_serial_classes c ON c.code = p.class_code
                 WHERE b.product_id = \(bind: productID) AND n.number = \(bind: number)
                 """).first(),
-               let format = try block.optionalString("format").flatMap({ try? NumberFormat($0) }),
                let date = CalendarDate(iso: String(try block.string("created_at").prefix(10))) {
                 let series = try block.string("series")
                 let range = try block.int("first_value")...max(try block.int("first_value"), try block.int("last_value"))

@@ -16,7 +16,7 @@ struct BackupCommand: AsyncParsableCommand {
     @Argument(help: "The new backup file (refused if it exists).") var file: String
 
     func run() async throws {
-        guard !PostgresBackup.isPostgres(options.db) else { throw ValidationError("for PostgreSQL, use pg_dump: \(PostgresBackup.dump)") }
+        guard !SQLStores.isPostgres(options.db) else { throw ValidationError("for PostgreSQL, use pg_dump: \(PostgresBackup.dump)") }
         try await options.withRegistry { registry in
             guard let store = registry.store as? SQLiteStore else { throw ValidationError("backup needs an SQLite database") }
             try await store.backup(to: file)
@@ -30,8 +30,4 @@ struct BackupCommand: AsyncParsableCommand {
 enum PostgresBackup {
     static let dump = "pg_dump --format=custom --file=tracemark.dump \"$TRACEMARK_DB\""
     static let restore = "pg_restore --clean --if-exists --single-transaction --dbname=\"$TRACEMARK_DB\" tracemark.dump"
-
-    static func isPostgres(_ location: String) -> Bool {
-        location.hasPrefix("postgres://") || location.hasPrefix("postgresql://")
-    }
 }

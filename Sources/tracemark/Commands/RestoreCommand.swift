@@ -18,7 +18,7 @@ struct RestoreCommand: AsyncParsableCommand {
     @Argument(help: "The backup file.") var file: String
 
     func run() async throws {
-        guard !PostgresBackup.isPostgres(options.db) else { throw ValidationError("for PostgreSQL, use pg_restore: \(PostgresBackup.restore)") }
+        guard !SQLStores.isPostgres(options.db) else { throw ValidationError("for PostgreSQL, use pg_restore: \(PostgresBackup.restore)") }
         let files = FileManager.default
         guard files.fileExists(atPath: file) else { throw ValidationError("backup \(file) does not exist") }
         if files.fileExists(atPath: options.db) {
