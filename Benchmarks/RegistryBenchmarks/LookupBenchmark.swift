@@ -21,12 +21,14 @@ enum LookupBenchmark {
               ContinuousClock (the full call: a reader connection from the pool, the record joined with its product,
               and its attributes and attachments). Every lookup must find the record with that number.
             """)
+        // The numbers in the order they are looked up (seeded): the peer looks up the same ones.
+        var random = SplitMix64(seed: 20_260_101)
+        let sequence = (0..<(warmUp + lookups)).map { _ in numbers[Int.random(in: 0..<numbers.count, using: &random)] }
         let registry = try await Registry.open(database)
         let latencies: Latencies
         do {
-            var random = SplitMix64(seed: 20_260_101)
-            _ = try await lookUp(registry, numbers, count: warmUp, random: &random)
-            latencies = try await lookUp(registry, numbers, count: lookups, random: &random)
+            _ = try await lookUp(registry, sequence[..<warmUp])
+            latencies = try await lookUp(registry, sequence[warmUp...])
         } catch {
             await registry.close()
             throw error
@@ -34,6 +36,8 @@ enum LookupBenchmark {
         await registry.close()
         let p99 = latencies.percentile(0.99)
         say("registry: \(Format.count(latencies.count)) lookups, all found: \(latencies.summary), mean \(Format.micros(latencies.mean))")
+        let peer = try runPeer(database: database, sequence: sequence, warmUp: warmUp, workdir: workdir)
+        say("peer: Python sqlite3 (SQLite \(peer.sqlite)), the same statement and numbers on the same file: p50 \(Format.micros(peer.p50)), p99 \(Format.micros(peer.p99)), p99.9 \(Format.micros(peer.p999))")
         return [
             ResultRow(benchmark: "3. look up 1 serial among \(Format.count(numbers.count)) by (product, number), SQLite",
                       result: "p50 \(Format.micros(latencies.percentile(0.5))), p99 \(Format.micros(p99)), p99.9 \(Format.micros(latencies.percentile(0.999)))",
@@ -41,16 +45,47 @@ enum LookupBenchmark {
                       met: p99 < goal),
             ResultRow(benchmark: "   every lookup found its record", result: "\(Format.count(latencies.count)) of \(Format.count(latencies.count))",
                       goal: "all", met: true),
+            ResultRow(benchmark: "   peer: Python sqlite3, the same statement, numbers and file",
+                      result: "p50 \(Format.micros(peer.p50)), p99 \(Format.micros(peer.p99)), p99.9 \(Format.micros(peer.p999))",
+                      goal: "tracemark p99 within 2× of it", met: p99 <= peer.p99 * 2,
+                      ratio: ratioLine("lookup", ours: p99, peer: peer.p99)),
         ]
     }
 
-    private static func lookUp(_ registry: Registry, _ numbers: [String], count: Int,
-                               random: inout SplitMix64) async throws -> Latencies {
+    struct PeerOutcome {
+        let p50, p99, p999: Duration
+        let sqlite: String
+    }
+
+    /// `Benchmarks/peers/sqlite_lookup.py`: Python's sqlite3 module runs the registry's statement
+    /// for the same numbers, in the same order, on the same file.
+    static func runPeer(database: String, sequence: [String], warmUp: Int, workdir: URL) throws -> PeerOutcome {
+        let file = workdir.appendingPathComponent("lookup-numbers.txt")
+        try Data(sequence.joined(separator: "\n").utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("peers/sqlite_lookup.py").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script, database, SerialFixture.article, file.path, "\(warmUp)"]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        struct Printed: Decodable { let p50, p99, p999: Int64; let sqlite: String }
+        guard process.terminationStatus == 0, let printed = try? JSONDecoder().decode(Printed.self, from: data) else {
+            throw BenchmarkFailure("lookup peer (python3 \(script)) failed with status \(process.terminationStatus): \(String(decoding: data, as: UTF8.self))")
+        }
+        return PeerOutcome(p50: .nanoseconds(printed.p50), p99: .nanoseconds(printed.p99), p999: .nanoseconds(printed.p999),
+                           sqlite: printed.sqlite)
+    }
+
+    private static func lookUp(_ registry: Registry, _ numbers: ArraySlice<String>) async throws -> Latencies {
         let clock = ContinuousClock()
         var samples: [Duration] = []
-        samples.reserveCapacity(count)
-        for _ in 0..<count {
-            let number = numbers[Int.random(in: 0..<numbers.count, using: &random)]
+        samples.reserveCapacity(numbers.count)
+        for number in numbers {
             let began = clock.now
             let found = try await registry.lotSerial(product: SerialFixture.article, number: number)
             samples.append(began.duration(to: clock.now))

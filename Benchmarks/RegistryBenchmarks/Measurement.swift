@@ -95,6 +95,15 @@ struct ResultRow: Sendable {
     var goal: String
     /// `nil` when the line has no goal of its own (a reference figure).
     var met: Bool?
+    /// A line printed after the table, to compare any two runs by (`lookup p99 ratio: ...`).
+    var ratio: String? = nil
+}
+
+/// `NAME p99 ratio: R (tracemark P µs / peer Q µs)`: how far a benchmark is from its peer, in one
+/// line of a fixed form (printed last, so that runs can be compared by their last lines).
+func ratioLine(_ name: String, _ what: String = "p99", ours: Duration, peer: Duration) -> String {
+    "\(name) \(what) ratio: \(String(format: "%.2f", ours.seconds / peer.seconds)) "
+        + "(tracemark \(String(format: "%.1f", ours.seconds * 1e6)) µs / peer \(String(format: "%.1f", peer.seconds * 1e6)) µs)"
 }
 
 /// Prints rows as a Markdown table, which reads well in a terminal and pastes into BENCHMARKS.md.

@@ -42,6 +42,11 @@ do {
     if rows.contains(where: { $0.met == false }) {
         say("\nsome goals were not met (NO above).")
     }
+    let ratios = rows.compactMap(\.ratio)
+    if !ratios.isEmpty {
+        print("")
+        for line in ratios { say(line) }
+    }
 } catch {
     FileHandle.standardError.write(Data("RegistryBenchmarks: \(error)\n".utf8))
     exit(1)
