@@ -52,33 +52,13 @@ enum LookupBenchmark {
         ]
     }
 
-    struct PeerOutcome {
-        let p50, p99, p999: Duration
-        let sqlite: String
-    }
-
     /// `Benchmarks/peers/sqlite_lookup.py`: Python's sqlite3 module runs the registry's statement
     /// for the same numbers, in the same order, on the same file.
-    static func runPeer(database: String, sequence: [String], warmUp: Int, workdir: URL) throws -> PeerOutcome {
+    static func runPeer(database: String, sequence: [String], warmUp: Int, workdir: URL) throws -> PythonPeer.Outcome {
         let file = workdir.appendingPathComponent("lookup-numbers.txt")
         try Data(sequence.joined(separator: "\n").utf8).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("peers/sqlite_lookup.py").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, database, SerialFixture.article, file.path, "\(warmUp)"]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        struct Printed: Decodable { let p50, p99, p999: Int64; let sqlite: String }
-        guard process.terminationStatus == 0, let printed = try? JSONDecoder().decode(Printed.self, from: data) else {
-            throw BenchmarkFailure("lookup peer (python3 \(script)) failed with status \(process.terminationStatus): \(String(decoding: data, as: UTF8.self))")
-        }
-        return PeerOutcome(p50: .nanoseconds(printed.p50), p99: .nanoseconds(printed.p99), p999: .nanoseconds(printed.p999),
-                           sqlite: printed.sqlite)
+        return try PythonPeer.run("sqlite_lookup.py", [database, SerialFixture.article, file.path, "\(warmUp)"])
     }
 
     private static func lookUp(_ registry: Registry, _ numbers: ArraySlice<String>) async throws -> Latencies {

@@ -24,7 +24,10 @@ enum ResolveBenchmark {
     static func run(options: Options, workdir: URL) async throws -> [ResultRow] {
         let serials = options.scaled(1_000_000), lots = options.scaled(100_000)
         let database = workdir.appendingPathComponent("resolve.sqlite").path
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database + suffix) }
+        // An earlier run's file with the same counts is used again (loading takes minutes).
+        if try await !isLoaded(database, rows: serials + lots) {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database + suffix) }
+        }
         say("""
 
             == resolve: scan string → Resolution among \(Format.count(serials)) serials and \(Format.count(lots)) lots, SQLite ==
@@ -34,11 +37,17 @@ enum ResolveBenchmark {
             """)
         let registry = try await Registry.open(database)
         let latencies: Latencies
+        var sequence: [(String, String)] = []
+        var groups: URL
         do {
             let clock = ContinuousClock()
             let started = clock.now
-            try await load(registry, serials: serials, lots: lots)
-            say("loaded in \(Format.seconds(clock.now - started))")
+            if try await isLoaded(database, rows: serials + lots) {
+                say("using the file an earlier run loaded: \(database)")
+            } else {
+                try await load(registry, serials: serials, lots: lots)
+                say("loaded in \(Format.seconds(clock.now - started))")
+            }
             let expiries = Self.expiries(serials: serials, lots: lots)
             var random = SplitMix64(seed: 7)
             func scan() -> (String, String) {
@@ -52,12 +61,13 @@ enum ResolveBenchmark {
                 return ("]C101\(gtin(product))17\(expiries[serials + index])10LOT\(index)", "LOT\(index)")
             }
             let resolveOptions = ResolveOptions(date: CalendarDate(year: 2026, month: 11, day: 23)!)
+            let warm = options.scaled(warmUp)
+            sequence = (0..<(warm + options.scaled(resolutions))).map { _ in scan() }
             var warnings = 0
-            func measure(_ count: Int) async throws -> Latencies {
+            func measure(_ scans: ArraySlice<(String, String)>) async throws -> Latencies {
                 var samples: [Duration] = []
-                samples.reserveCapacity(count)
-                for _ in 0..<count {
-                    let (code, number) = scan()
+                samples.reserveCapacity(scans.count)
+                for (code, number) in scans {
                     let began = clock.now
                     let resolution = try await registry.resolve(code, options: resolveOptions)
                     samples.append(clock.now - began)
@@ -68,21 +78,76 @@ enum ResolveBenchmark {
                 }
                 return Latencies(samples)
             }
-            _ = try await measure(options.scaled(warmUp))
+            _ = try await measure(sequence[..<warm])
             warnings = 0
-            latencies = try await measure(options.scaled(resolutions))
+            latencies = try await measure(sequence[warm...])
             say("registry: \(Format.count(latencies.count)) resolutions, all found (\(Format.count(warnings)) warnings): \(latencies.summary)")
+            groups = try await record(database: database, sequence.map(\.0), options: resolveOptions, workdir: workdir)
         } catch {
             await registry.close()
             throw error
         }
         await registry.close()
+        defer { try? FileManager.default.removeItem(at: groups) }
+        let peer = try StatementsPeer.run(database: database, groups: groups, warmUp: options.scaled(warmUp))
+        say("peer: Python sqlite3 (SQLite \(peer.sqlite)) running the statements each resolution ran, with the same values, on the same file: p50 \(Format.micros(peer.p50)), p99 \(Format.micros(peer.p99)), p99.9 \(Format.micros(peer.p999))")
         let p99 = latencies.percentile(0.99)
         return [
             ResultRow(benchmark: "resolve a scan among \(Format.count(serials)) serials and \(Format.count(lots)) lots, SQLite",
                       result: "p50 \(Format.micros(latencies.percentile(0.5))), p99 \(Format.micros(p99)), p99.9 \(Format.micros(latencies.percentile(0.999)))",
                       goal: "p99 < \(Format.micros(goal))", met: p99 < goal),
+            ResultRow(benchmark: "   peer: Python sqlite3, the same statements and values (no parsing, no decoding)",
+                      result: "p50 \(Format.micros(peer.p50)), p99 \(Format.micros(peer.p99)), p99.9 \(Format.micros(peer.p999))",
+                      goal: "the database's floor", met: nil, ratio: ratioLine("resolve", ours: p99, peer: peer.p99)),
         ]
+    }
+
+    /// Whether `database` holds a finished load of `rows` lots and serials (the load's last step
+    /// posts the issue documents).
+    static func isLoaded(_ database: String, rows: Int) async throws -> Bool {
+        guard FileManager.default.fileExists(atPath: database) else { return false }
+        let store = try await SQLiteStore(path: database)
+        defer { Task { await store.close() } }
+        let counts = try? await store.read { db in
+            try await db.raw("""
+                SELECT (SELECT count(*) FROM lot_serials) AS numbers, (SELECT count(*) FROM documents WHERE kind = 'issue') AS issues
+                """).first().map { (try $0.decode(column: "numbers", as: Int.self), try $0.decode(column: "issues", as: Int.self)) }
+        }
+        guard let (numbers, issues) = counts ?? nil else { return false }
+        return numbers >= rows && issues >= 200
+    }
+
+    /// Resolves every scan once more through a ``RecordingStore`` (untimed) and writes the
+    /// statements each resolution ran, a JSON line per scan, for the peer.
+    static func record(database: String, _ scans: [String], options: ResolveOptions, workdir: URL) async throws -> URL {
+        let store = RecordingStore(try await SQLiteStore(path: database))
+        let registry = try await Registry(store: store)
+        _ = store.take()
+        let file = workdir.appendingPathComponent("resolve-statements.jsonl")
+        guard FileManager.default.createFile(atPath: file.path, contents: nil) else {
+            throw BenchmarkFailure("cannot create \(file.path)")
+        }
+        let handle = try FileHandle(forWritingTo: file)
+        let encoder = JSONEncoder()
+        var buffer = Data()
+        do {
+            for scan in scans {
+                _ = try await registry.resolve(scan, options: options)
+                buffer.append(try encoder.encode(store.take()))
+                buffer.append(0x0A)
+                if buffer.count > 1 << 20 {
+                    try handle.write(contentsOf: buffer)
+                    buffer.removeAll(keepingCapacity: true)
+                }
+            }
+            try handle.write(contentsOf: buffer)
+            try handle.close()
+        } catch {
+            await registry.close()
+            throw error
+        }
+        await registry.close()
+        return file
     }
 
     /// The documents benchmark's stock, GTINs, a bulk receipt and some issues.

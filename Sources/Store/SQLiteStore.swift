@@ -34,7 +34,7 @@ public final class SQLiteStore: SQLStore {
                 throw StoreError(.unavailable, "cannot open SQLite database \(path): check that its folder exists and is writable", cause: error)
             }
             let db = SQLiteDatabase(connection: connection, logger: logger)
-            for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON"] {
+            for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON", "PRAGMA mmap_size = 268435456"] {
                 do {
                     try await db.raw(SQLQueryString(pragma)).run()
                 } catch {

@@ -23,7 +23,16 @@ public struct Quantity: Hashable, Sendable, Comparable, CustomStringConvertible,
         self.storage = int
     }
 
-    public var decimal: Decimal { Decimal(storage) / Decimal(Self.scale) }
+    /// The exact value, built from digits and an exponent: Decimal's division took a tenth of a
+    /// scan's resolution (it is on every quantity read).
+    public var decimal: Decimal {
+        var significand = storage, exponent = -6
+        while exponent < 0, significand % 10 == 0 {
+            significand /= 10
+            exponent += 1
+        }
+        return Decimal(sign: significand < 0 ? .minus : .plus, exponent: exponent, significand: Decimal(significand.magnitude))
+    }
 
     public var description: String { decimal.description }
 
