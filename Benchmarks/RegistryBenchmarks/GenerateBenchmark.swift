@@ -80,13 +80,13 @@ enum GenerateBenchmark {
         let best = peers.max { $0.rate < $1.rate }!
         let ratio = best.rate / ours.rate
         let cpuRatio = ours.cpu.seconds / best.cpu.seconds
-        say("ratio: the fastest sqlite3 run is \(Format.ratio(ratio)) the registry's rate (goal: at most 3×); in CPU time per row, \(Format.ratio(cpuRatio)) (less sensitive to other work on the machine)")
+        say("ratio: the fastest sqlite3 run is \(Format.ratio(ratio)) the registry's rate (goal: at most 2×, the store fast path issue); in CPU time per row, \(Format.ratio(cpuRatio)) (less sensitive to other work on the machine)")
 
         var rows = [ResultRow(
             benchmark: "1. generate + register \(Format.count(ours.units)) serials, SQLite (\(Format.count(documents)) tx × \(Format.count(perDocument)))",
             result: "\(Format.rate(ours.rate)) serials/s (\(Format.seconds(ours.elapsed)))",
-            goal: "within 3× of sqlite3",
-            met: ratio <= 3)]
+            goal: "within 2× of sqlite3",
+            met: ratio <= 2)]
         for peer in peers {
             rows.append(ResultRow(
                 benchmark: "   peer: sqlite3, 1 tx, \(peer.name)",
@@ -94,7 +94,8 @@ enum GenerateBenchmark {
                 goal: "physical limit",
                 met: nil))
         }
-        rows.append(ResultRow(benchmark: "   ratio fastest sqlite3 / registry", result: Format.ratio(ratio), goal: "≤ 3.00×", met: ratio <= 3))
+        rows.append(ResultRow(benchmark: "   ratio fastest sqlite3 / registry", result: Format.ratio(ratio), goal: "≤ 2.00×", met: ratio <= 2,
+                              ratio: "generate ratio: \(String(format: "%.2f", ratio)) (sqlite3 \(Format.rate(best.rate)) rows/s / tracemark \(Format.rate(ours.rate)) serials/s)"))
         rows.append(ResultRow(benchmark: "   CPU per row: registry / sqlite3 (\(best.name.prefix { $0 != "(" }.trimmingCharacters(in: .whitespaces)))",
                               result: String(format: "%.1f µs / %.1f µs = %.2f×", ours.cpu.microseconds / Double(ours.units),
                                              best.cpu.microseconds / Double(best.units), cpuRatio),
