@@ -18,6 +18,7 @@ public final class PostgresStore: SQLStore {
     private let pool: ConnectionPool<PostgresConnection>
     /// How to connect, for the listening connection (which stays out of the pool).
     private let configuration: PostgresConnection.Configuration
+    private static let connectionIDs = IDGenerator()
 
     /// - Parameter url: `postgres://user[:password]@host[:port]/database`, with libpq's
     ///   `sslmode` (`disable`, `prefer` (the default), `require`, `verify-ca`, `verify-full`) and
@@ -42,7 +43,8 @@ public final class PostgresStore: SQLStore {
             configuration.options.additionalStartupParameters = [("search_path", schema)]
         }
         let logger = Logger(label: "tracemark.store.postgres")
-        let ids = IDGenerator()
+        // Unique in the process: prepared statements' names are kept by connection id.
+        let ids = Self.connectionIDs
         let config = configuration
         self.configuration = configuration
         self.pool = ConnectionPool(
@@ -59,7 +61,10 @@ public final class PostgresStore: SQLStore {
                     throw StoreError(.unavailable, "cannot connect to PostgreSQL at \(location): is the server running and the URL right?", cause: error)
                 }
             },
-            close: { try? await $0.close() },
+            close: { connection in
+                PreparedNames.shared.drop(connection: connection.id)
+                try? await connection.close()
+            },
             isUsable: { !$0.isClosed }
         )
         try await pool.with { _ in }
@@ -70,7 +75,7 @@ public final class PostgresStore: SQLStore {
         var pause: Duration = .milliseconds(200)
         while !Task.isCancelled {
             do {
-                let connection = try await PostgresConnection.connect(configuration: configuration, id: Int.random(in: 1_000_000...9_999_999),
+                let connection = try await PostgresConnection.connect(configuration: configuration, id: Self.connectionIDs.next(),
                                                                       logger: logger)
                 pause = .milliseconds(200)
                 do {
@@ -134,7 +139,7 @@ public final class PostgresStore: SQLStore {
     /// milliseconds at the tail; BENCHMARKS.md, "The store's fast path").
     private func on<T: Sendable>(_ connection: PostgresConnection, _ body: (any SQLDatabase) async throws -> T) async throws -> T {
         try await withTaskExecutorPreference(EventLoopTaskExecutor(connection.eventLoop)) {
-            try await body(connection.sql(queryLogLevel: nil))
+            try await body(PostgresPreparedDatabase(connection))
         }
     }
 

@@ -1,0 +1,159 @@
+import Logging
+import NIOCore
+import PostgresKit
+import PostgresNIO
+import SQLKit
+import Synchronization
+
+/// SQLKit's view of a PostgreSQL connection that runs statements as named prepared statements,
+/// kept by the server per connection: parsed and planned once, not on every execution.
+///
+/// PostgresKit sends every statement unnamed, so the server parses and plans it each time; for
+/// the proposal's candidate query that is 0.5 ms of a 0.64 ms statement (pgbench on the same
+/// query: 0.64 ms extended, 0.14 ms prepared). Statements that cannot be kept safely run as
+/// before: those that are not SELECT, INSERT, UPDATE, DELETE or WITH (transaction control, DDL,
+/// LOCK), those that select `*` (a column added by a migration would change their result type,
+/// which PostgreSQL refuses for a kept plan), and those with a value PostgresNIO cannot bind
+/// itself (PostgresKit's translation then does it).
+struct PostgresPreparedDatabase: SQLDatabase {
+    let connection: PostgresConnection
+    /// PostgresKit's database on the same connection: the dialect, and the statements not kept.
+    let plain: any SQLDatabase
+    var logger: Logger { plain.logger }
+    var eventLoop: any EventLoop { connection.eventLoop }
+    var dialect: any SQLDialect { plain.dialect }
+    var version: (any SQLDatabaseReportedVersion)? { plain.version }
+    var queryLogLevel: Logger.Level? { nil }
+
+    init(_ connection: PostgresConnection) {
+        self.connection = connection
+        self.plain = connection.sql(queryLogLevel: nil)
+    }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<Void> {
+        let promise = eventLoop.makePromise(of: Void.self)
+        promise.completeWithTask { try await self.execute(sql: query, onRow) }
+        return promise.futureResult
+    }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
+        let (sql, binds) = serialize(query)
+        guard Self.keepable(sql), let (bindings, types) = try Self.bindings(binds),
+              let name = PreparedNames.shared.name(for: sql, types: types, connection: connection.id) else {
+            return try await plain.execute(sql: query, onRow)
+        }
+        do {
+            try await KeptStatement.$current.withValue(KeptStatement.Text(name: name, sql: sql, types: types)) {
+                let rows = try await connection.execute(KeptStatement(bindings: bindings), logger: logger)
+                for try await row in rows { onRow(row.sql()) }
+            }
+        } catch {
+            // PostgresNIO keeps a failed preparation's error for the name (prepared inside a
+            // transaction that had failed already, say): the next run prepares it anew.
+            PreparedNames.shared.forget(sql, types: types, connection: connection.id)
+            throw error
+        }
+    }
+
+    /// Whether `sql` may be kept prepared (see the type's documentation).
+    static func keepable(_ sql: String) -> Bool {
+        let head = sql.prefix(7).uppercased()
+        guard head.hasPrefix("SELECT") || head.hasPrefix("INSERT") || head.hasPrefix("UPDATE")
+                || head.hasPrefix("DELETE") || head.hasPrefix("WITH") else { return false }
+        let upper = sql.uppercased()
+        return !upper.contains(".*") && !upper.contains("SELECT *") && !upper.contains("RETURNING *")
+    }
+
+    /// The values bound by PostgresNIO's own encoders, and their types; `nil` when one has none.
+    static func bindings(_ binds: [any Encodable & Sendable]) throws -> (PostgresBindings, [PostgresDataType])? {
+        var bindings = PostgresBindings(capacity: binds.count)
+        var types: [PostgresDataType] = []
+        types.reserveCapacity(binds.count)
+        for bind in binds {
+            var value: any Encodable = bind
+            if let optional = bind as? any PostgresOptional {
+                guard let wrapped = optional.postgresWrapped else {
+                    bindings.appendNull()
+                    // Unspecified: the server infers it, as for a literal NULL.
+                    types.append(PostgresDataType(0))
+                    continue
+                }
+                value = wrapped
+            }
+            guard let encodable = value as? any PostgresThrowingDynamicTypeEncodable else { return nil }
+            try bindings.append(encodable)
+            types.append(encodable.psqlType)
+        }
+        return (bindings, types)
+    }
+}
+
+/// `Optional`, whatever it wraps.
+private protocol PostgresOptional {
+    var postgresWrapped: (any Encodable)? { get }
+}
+
+extension Optional: PostgresOptional where Wrapped: Encodable {
+    var postgresWrapped: (any Encodable)? { self.map { $0 } }
+}
+
+/// The names of the statements each connection has prepared, by statement text and parameter
+/// types. Bounded per connection, so that SQL with values in its text cannot fill the server's
+/// memory: past the bound, statements run unnamed.
+final class PreparedNames: Sendable {
+    static let shared = PreparedNames()
+    static let limit = 1000
+    private struct Names {
+        var byKey: [String: String] = [:]
+        var next = 1
+    }
+    private let connections = Mutex<[Int: Names]>([:])
+
+    private static func key(_ sql: String, _ types: [PostgresDataType]) -> String {
+        types.map { String($0.rawValue) }.joined(separator: ",") + "|" + sql
+    }
+
+    func name(for sql: String, types: [PostgresDataType], connection: Int) -> String? {
+        let key = Self.key(sql, types)
+        return connections.withLock { connections in
+            var names = connections[connection] ?? Names()
+            if let name = names.byKey[key] { return name }
+            guard names.next <= Self.limit else { return nil }
+            let name = "tm_\(names.next)"
+            names.next += 1
+            names.byKey[key] = name
+            connections[connection] = names
+            return name
+        }
+    }
+
+    func forget(_ sql: String, types: [PostgresDataType], connection: Int) {
+        let key = Self.key(sql, types)
+        connections.withLock { _ = $0[connection]?.byKey.removeValue(forKey: key) }
+    }
+
+    /// A closed connection's statements are gone with it.
+    func drop(connection: Int) {
+        connections.withLock { _ = $0.removeValue(forKey: connection) }
+    }
+}
+
+/// PostgresNIO's prepared statements take their name and text as static properties; this one
+/// reads them from the task that runs it (set by ``PostgresPreparedDatabase`` around the call).
+private struct KeptStatement: PostgresPreparedStatement {
+    struct Text: Sendable {
+        let name: String
+        let sql: String
+        let types: [PostgresDataType]
+    }
+
+    @TaskLocal static var current = Text(name: "", sql: "", types: [])
+    static var name: String { current.name }
+    static var sql: String { current.sql }
+    static var bindingDataTypes: [PostgresDataType] { current.types }
+
+    let bindings: PostgresBindings
+
+    func makeBindings() throws -> PostgresBindings { bindings }
+    func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import SQLKit
+import Store
+import Testing
+import TracemarkTesting
+
+/// Statements kept prepared per PostgreSQL connection (Sources/Store/PostgresPreparedDatabase):
+/// the same answers as unnamed ones, and a failure never sticks to the connection.
+@Suite(.enabled(if: Backend.postgresURL != nil, "needs the PostgreSQL server make test starts"))
+struct PostgresPreparedTests {
+    /// One connection, so that every statement below meets the same prepared statements.
+    private func withStore(_ body: (PostgresStore) async throws -> Void) async throws {
+        let database = try await TestDatabase.make(.postgres)
+        let store = try await PostgresStore(url: database.location, connections: 1)
+        do {
+            try await body(store)
+        } catch {
+            await store.close()
+            await database.drop()
+            throw error
+        }
+        await store.close()
+        await database.drop()
+    }
+
+    @Test func aKeptStatementGivesEachRunsOwnValues() async throws {
+        try await withStore { store in
+            try await store.write { db in
+                try await db.raw("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, note TEXT, ratio DOUBLE PRECISION)").run()
+                for id in 1...20 {
+                    try await db.raw("""
+                        INSERT INTO t (id, name, note, ratio) VALUES (\(bind: id), \(bind: "n\(id)"), \(bind: id % 2 == 0 ? "even" : nil as String?), \(bind: Double(id) / 4))
+                        """).run()
+                }
+            }
+            for id in 1...20 {
+                let row = try #require(try await store.read { db in
+                    try await db.raw("SELECT name, note, ratio FROM t WHERE id = \(bind: id)").first()
+                })
+                #expect(try row.decode(column: "name", as: String.self) == "n\(id)")
+                #expect(try row.decode(column: "note", as: String?.self) == (id % 2 == 0 ? "even" : nil))
+                #expect(try row.decode(column: "ratio", as: Double.self) == Double(id) / 4)
+            }
+        }
+    }
+
+    @Test func aStatementThatFailedInAFailedTransactionRunsAgainAfterIt() async throws {
+        try await withStore { store in
+            try await store.write { db in try await db.raw("CREATE TABLE t (name TEXT UNIQUE)").run() }
+            try await store.write { db in try await db.raw("INSERT INTO t (name) VALUES (\(bind: "one"))").run() }
+            // The duplicate fails the transaction; a statement never run on this connection is
+            // then refused at its preparation, which PostgresNIO would keep for its name.
+            do {
+                try await store.write { db in
+                    try await db.raw("INSERT INTO t (name) VALUES (\(bind: "one"))").run()
+                }
+                Issue.record("a duplicate was inserted")
+            } catch {
+                #expect(DatabaseErrors.uniqueViolation(error) != nil)
+            }
+            await #expect(throws: (any Error).self) {
+                try await store.write { db in
+                    do { try await db.raw("INSERT INTO t (name) VALUES (\(bind: "one"))").run() } catch {}
+                    _ = try await db.raw("SELECT count(*) AS n FROM t WHERE name <> \(bind: "never run before")").first()
+                }
+            }
+            let count = try await store.read { db in
+                try await db.raw("SELECT count(*) AS n FROM t WHERE name <> \(bind: "never run before")").first()?.decode(column: "n", as: Int.self)
+            }
+            #expect(count == 1)
+        }
+    }
+
+    @Test func aColumnAddedLaterIsSeenByStatementsThatNameTheirColumns() async throws {
+        try await withStore { store in
+            try await store.write { db in
+                try await db.raw("CREATE TABLE t (a INTEGER)").run()
+                try await db.raw("INSERT INTO t (a) VALUES (1)").run()
+            }
+            for _ in 0..<6 {
+                let all = try await store.read { db in try await db.raw("SELECT * FROM t").all() }
+                #expect(all.first?.allColumns == ["a"])
+                #expect(try await store.read { db in try await db.raw("SELECT a FROM t WHERE a = \(bind: 1)").all() }.count == 1)
+            }
+            try await store.write { db in try await db.raw("ALTER TABLE t ADD COLUMN b TEXT DEFAULT 'x'").run() }
+            let all = try await store.read { db in try await db.raw("SELECT * FROM t").all() }
+            #expect(all.first?.allColumns == ["a", "b"])
+            let named = try await store.read { db in try await db.raw("SELECT a, b FROM t WHERE a = \(bind: 1)").first() }
+            #expect(try named?.decode(column: "b", as: String.self) == "x")
+        }
+    }
+}
