@@ -9,11 +9,10 @@ the order the registry looked them up): the first WARMUP untimed, the rest each 
 perf_counter_ns around execute + fetchone. Every look-up must find its row. Prints
 {"lookups": N, "p50": ns, "p99": ns, "p999": ns, "sqlite": "3.x.y"}.
 """
-import json
-import math
-import sqlite3
 import sys
 import time
+
+import sqlite_peer
 
 # The statement Registry.lotSerial(product:number:) runs (Registry+LotSerials.swift).
 LOOKUP = """
@@ -25,12 +24,6 @@ WHERE p.article = ?1 AND ls.number = ?2
 """
 
 
-def percentile(ordered, fraction):
-    """The nearest-rank percentile, as the Swift side computes it."""
-    rank = min(max(math.ceil(fraction * len(ordered)), 1), len(ordered))
-    return ordered[rank - 1]
-
-
 def main() -> int:
     if len(sys.argv) != 5:
         print(__doc__, file=sys.stderr)
@@ -38,10 +31,7 @@ def main() -> int:
     database, article, numbers_file, warm_up = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
     with open(numbers_file, encoding="utf-8") as handle:
         numbers = [line.rstrip("\n") for line in handle if line.strip()]
-    connection = sqlite3.connect(database, isolation_level=None, check_same_thread=False)
-    for pragma in ("PRAGMA busy_timeout = 5000", "PRAGMA journal_mode = WAL",
-                   "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON"):
-        connection.execute(pragma).fetchall()
+    connection = sqlite_peer.connect(database)
     cursor = connection.cursor()
     samples = []
     clock = time.perf_counter_ns
@@ -54,9 +44,7 @@ def main() -> int:
             return 1
         if index >= warm_up:
             samples.append(elapsed)
-    samples.sort()
-    print(json.dumps({"lookups": len(samples), "p50": percentile(samples, 0.5), "p99": percentile(samples, 0.99),
-                      "p999": percentile(samples, 0.999), "sqlite": sqlite3.sqlite_version}))
+    sqlite_peer.report(samples, "lookups")
     return 0
 
 

@@ -11,16 +11,10 @@ does), the first WARMUP groups untimed, the rest each timed with perf_counter_ns
 return at least one row. Prints {"groups": N, "p50": ns, "p99": ns, "p999": ns, "sqlite": "3.x.y"}.
 """
 import json
-import math
-import sqlite3
 import sys
 import time
 
-
-def percentile(ordered, fraction):
-    """The nearest-rank percentile, as the Swift side computes it."""
-    rank = min(max(math.ceil(fraction * len(ordered)), 1), len(ordered))
-    return ordered[rank - 1]
+import sqlite_peer
 
 
 def main() -> int:
@@ -30,10 +24,7 @@ def main() -> int:
     database, groups_file, warm_up = sys.argv[1], sys.argv[2], int(sys.argv[3])
     with open(groups_file, encoding="utf-8") as handle:
         groups = [[(s["sql"], s["binds"]) for s in json.loads(line)] for line in handle if line.strip()]
-    connection = sqlite3.connect(database, isolation_level=None, cached_statements=512)
-    for pragma in ("PRAGMA busy_timeout = 5000", "PRAGMA journal_mode = WAL",
-                   "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON"):
-        connection.execute(pragma).fetchall()
+    connection = sqlite_peer.connect(database)
     cursor = connection.cursor()
     clock = time.perf_counter_ns
     samples = []
@@ -48,9 +39,7 @@ def main() -> int:
             return 1
         if index >= warm_up:
             samples.append(elapsed)
-    samples.sort()
-    print(json.dumps({"groups": len(samples), "p50": percentile(samples, 0.5), "p99": percentile(samples, 0.99),
-                      "p999": percentile(samples, 0.999), "sqlite": sqlite3.sqlite_version}))
+    sqlite_peer.report(samples, "groups")
     return 0
 
 
