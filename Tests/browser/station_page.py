@@ -327,7 +327,10 @@ try:
     wait(lambda: attr(job_id, "data-state") == "done", "the label printed")
     check("printed" in text(job_id), "the job says printed: " + text(job_id))
     states = [state for name, state in driver.execute_script("return window.seen") if name == job_id]
-    check(states[:1] == ["queued"] and states[-1:] == ["done"], "the job went from queued to printed on screen: " + repr(states))
+    # Waiting may show as queued or as sending (the worker tries, gets no answer, queues it
+    # again) depending on when the page first saw the job; then printed, and nothing else.
+    check(len(states) >= 2 and states[-1:] == ["done"] and set(states[:-1]) <= {"queued", "sending"},
+          "the job waited, then printed on screen: " + repr(states))
 
     verdict, card, scan_b = verdict_after(scan_a, [f"01{GTIN}17{EXPIRY_B}10{LOT_B}", "3010"])
     check(verdict == "ok", "the second lot is green: " + card)
