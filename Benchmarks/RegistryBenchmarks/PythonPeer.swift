@@ -26,10 +26,3 @@ enum PythonPeer {
         return Outcome(p50: .nanoseconds(printed.p50), p99: .nanoseconds(printed.p99), p999: .nanoseconds(printed.p999), sqlite: printed.sqlite)
     }
 }
-
-/// The database's floor: `Benchmarks/peers/sqlite_statements.py` runs recorded statements.
-enum StatementsPeer {
-    static func run(database: String, groups: URL, warmUp: Int) throws -> PythonPeer.Outcome {
-        try PythonPeer.run("sqlite_statements.py", [database, groups.path, "\(warmUp)"])
-    }
-}

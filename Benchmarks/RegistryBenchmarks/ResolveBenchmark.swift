@@ -25,7 +25,8 @@ enum ResolveBenchmark {
         let serials = options.scaled(1_000_000), lots = options.scaled(100_000)
         let database = workdir.appendingPathComponent("resolve.sqlite").path
         // An earlier run's file with the same counts is used again (loading takes minutes).
-        if try await !isLoaded(database, rows: serials + lots) {
+        let loaded = try await isLoaded(database, rows: serials + lots)
+        if !loaded {
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database + suffix) }
         }
         say("""
@@ -42,7 +43,7 @@ enum ResolveBenchmark {
         do {
             let clock = ContinuousClock()
             let started = clock.now
-            if try await isLoaded(database, rows: serials + lots) {
+            if loaded {
                 say("using the file an earlier run loaded: \(database)")
             } else {
                 try await load(registry, serials: serials, lots: lots)
@@ -89,7 +90,8 @@ enum ResolveBenchmark {
         }
         await registry.close()
         defer { try? FileManager.default.removeItem(at: groups) }
-        let peer = try StatementsPeer.run(database: database, groups: groups, warmUp: options.scaled(warmUp))
+        // The database's floor: the recorded statements, run by Python's sqlite3.
+        let peer = try PythonPeer.run("sqlite_statements.py", [database, groups.path, "\(options.scaled(warmUp))"])
         say("peer: Python sqlite3 (SQLite \(peer.sqlite)) running the statements each resolution ran, with the same values, on the same file: p50 \(Format.micros(peer.p50)), p99 \(Format.micros(peer.p99)), p99.9 \(Format.micros(peer.p999))")
         let p99 = latencies.percentile(0.99)
         return [
@@ -107,12 +109,12 @@ enum ResolveBenchmark {
     static func isLoaded(_ database: String, rows: Int) async throws -> Bool {
         guard FileManager.default.fileExists(atPath: database) else { return false }
         let store = try await SQLiteStore(path: database)
-        defer { Task { await store.close() } }
         let counts = try? await store.read { db in
             try await db.raw("""
                 SELECT (SELECT count(*) FROM lot_serials) AS numbers, (SELECT count(*) FROM documents WHERE kind = 'issue') AS issues
                 """).first().map { (try $0.decode(column: "numbers", as: Int.self), try $0.decode(column: "issues", as: Int.self)) }
         }
+        await store.close()
         guard let (numbers, issues) = counts ?? nil else { return false }
         return numbers >= rows && issues >= 200
     }

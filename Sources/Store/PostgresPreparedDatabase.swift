@@ -15,7 +15,7 @@ import Synchronization
 /// LOCK), those that select `*` (a column added by a migration would change their result type,
 /// which PostgreSQL refuses for a kept plan), and those with a value PostgresNIO cannot bind
 /// itself (PostgresKit's translation then does it).
-struct PostgresPreparedDatabase: SQLDatabase {
+struct PostgresPreparedDatabase: AsyncSQLDatabase {
     let connection: PostgresConnection
     /// PostgresKit's database on the same connection: the dialect, and the statements not kept.
     let plain: any SQLDatabase
@@ -28,12 +28,6 @@ struct PostgresPreparedDatabase: SQLDatabase {
     init(_ connection: PostgresConnection) {
         self.connection = connection
         self.plain = connection.sql(queryLogLevel: nil)
-    }
-
-    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<Void> {
-        let promise = eventLoop.makePromise(of: Void.self)
-        promise.completeWithTask { try await self.execute(sql: query, onRow) }
-        return promise.futureResult
     }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
@@ -60,6 +54,8 @@ struct PostgresPreparedDatabase: SQLDatabase {
         let head = sql.prefix(7).uppercased()
         guard head.hasPrefix("SELECT") || head.hasPrefix("INSERT") || head.hasPrefix("UPDATE")
                 || head.hasPrefix("DELETE") || head.hasPrefix("WITH") else { return false }
+        // Most statements have no star at all: no upper-cased copy of their text for them.
+        guard sql.utf8.contains(UInt8(ascii: "*")) else { return true }
         let upper = sql.uppercased()
         return !upper.contains(".*") && !upper.contains("SELECT *") && !upper.contains("RETURNING *")
     }
@@ -71,8 +67,8 @@ struct PostgresPreparedDatabase: SQLDatabase {
         types.reserveCapacity(binds.count)
         for bind in binds {
             var value: any Encodable = bind
-            if let optional = bind as? any PostgresOptional {
-                guard let wrapped = optional.postgresWrapped else {
+            if let optional = bind as? any AnyOptional {
+                guard let wrapped = optional.wrapped else {
                     bindings.appendNull()
                     // Unspecified: the server infers it, as for a literal NULL.
                     types.append(PostgresDataType(0))
@@ -86,15 +82,6 @@ struct PostgresPreparedDatabase: SQLDatabase {
         }
         return (bindings, types)
     }
-}
-
-/// `Optional`, whatever it wraps.
-private protocol PostgresOptional {
-    var postgresWrapped: (any Encodable)? { get }
-}
-
-extension Optional: PostgresOptional where Wrapped: Encodable {
-    var postgresWrapped: (any Encodable)? { self.map { $0 } }
 }
 
 /// The names of the statements each connection has prepared, by statement text and parameter

@@ -1,3 +1,4 @@
+import NIOCore
 public import SQLKit
 
 /// The two databases the registry runs on.
@@ -55,4 +56,25 @@ extension SQLDatabase {
             throw error
         }
     }
+}
+
+/// A database of the store's own whose statements run through `async` `execute`; SQLKit's
+/// legacy future-based entry point is served from it.
+protocol AsyncSQLDatabase: SQLDatabase {}
+
+extension AsyncSQLDatabase {
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<Void> {
+        let promise = eventLoop.makePromise(of: Void.self)
+        promise.completeWithTask { try await self.execute(sql: query, onRow) }
+        return promise.futureResult
+    }
+}
+
+/// `Optional`, whatever it wraps: how both stores find a bind value that is nil.
+protocol AnyOptional {
+    var wrapped: (any Encodable)? { get }
+}
+
+extension Optional: AnyOptional where Wrapped: Encodable {
+    var wrapped: (any Encodable)? { self.map { $0 } }
 }

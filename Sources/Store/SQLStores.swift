@@ -9,13 +9,13 @@ public enum SQLStores {
         return components.string ?? location
     }
 
-    /// Opens the database at `location`: a `postgres://` (or `postgresql://`) URL, or else the
-    /// path of an SQLite file (created if missing).
     /// Whether `location` names a PostgreSQL database (`postgres://` or `postgresql://`).
     public static func isPostgres(_ location: String) -> Bool {
         location.hasPrefix("postgres://") || location.hasPrefix("postgresql://")
     }
 
+    /// Opens the database at `location`: a `postgres://` (or `postgresql://`) URL, or else the
+    /// path of an SQLite file (created if missing).
     public static func open(_ location: String) async throws -> any SQLStore {
         if isPostgres(location) {
             return try await PostgresStore(url: location)

@@ -10,17 +10,7 @@ import TracemarkTesting
 struct PostgresPreparedTests {
     /// One connection, so that every statement below meets the same prepared statements.
     private func withStore(_ body: (PostgresStore) async throws -> Void) async throws {
-        let database = try await TestDatabase.make(.postgres)
-        let store = try await PostgresStore(url: database.location, connections: 1)
-        do {
-            try await body(store)
-        } catch {
-            await store.close()
-            await database.drop()
-            throw error
-        }
-        await store.close()
-        await database.drop()
+        try await RegistryTests.withStore(.postgres, { try await PostgresStore(url: $0.location, connections: 1) }, body)
     }
 
     @Test func aKeptStatementGivesEachRunsOwnValues() async throws {

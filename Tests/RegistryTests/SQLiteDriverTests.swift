@@ -18,17 +18,7 @@ import Testing
     }
 
     private func withStore(_ body: (SQLiteStore) async throws -> Void) async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tracemark-sqlite-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let store = try await SQLiteStore(path: folder.appendingPathComponent("driver.sqlite").path)
-        do {
-            try await body(store)
-        } catch {
-            await store.close()
-            throw error
-        }
-        await store.close()
+        try await RegistryTests.withStore(.sqlite, { try await SQLiteStore(path: $0.location) }, body)
     }
 
     @Test func valuesComeBackAsTheyWereBound() async throws {

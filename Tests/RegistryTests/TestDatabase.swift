@@ -29,6 +29,27 @@ func withRegistry(_ backend: Backend, _ body: (Registry, TestDatabase) async thr
     }
 }
 
+/// Runs `body` with a store that `open` opens on a fresh database of `backend` (no registry
+/// schema), and closes it and removes the database after.
+func withStore<S: SQLStore>(_ backend: Backend, _ open: (TestDatabase) async throws -> S,
+                            _ body: (S) async throws -> Void) async throws {
+    let database = try await TestDatabase.make(backend)
+    let store: S
+    do { store = try await open(database) } catch {
+        await database.drop()
+        throw error
+    }
+    do {
+        try await body(store)
+    } catch {
+        await store.close()
+        await database.drop()
+        throw error
+    }
+    await store.close()
+    await database.drop()
+}
+
 /// Asserts that `body` throws a ``RegistryError`` with `code` whose message contains every fragment.
 func expectRefusal(_ code: RegistryError.Code, _ fragments: String..., sourceLocation: SourceLocation = #_sourceLocation,
                    _ body: () async throws -> Void) async {

@@ -9,8 +9,7 @@ import Foundation
 /// sent here one at a time.
 final class ConnectionThread: TaskExecutor, @unchecked Sendable {
     private let condition = NSCondition()
-    /// Guarded by `condition`.
-    private var jobs: [UnownedJob] = []
+    /// Guarded by `condition`: task jobs and submitted work, in the order they came.
     private var work: [@Sendable () -> Void] = []
     private var stopping = false
     /// Set once, before `init` returns; read only by comparison.
@@ -18,7 +17,8 @@ final class ConnectionThread: TaskExecutor, @unchecked Sendable {
 
     init(name: String) {
         let started = DispatchSemaphore(value: 0)
-        let body = Thread { [unowned self] in
+        // The thread keeps its executor alive until it has stopped and run its last work.
+        let body = Thread { [self] in
             self.thread = pthread_self()
             started.signal()
             self.loop()
@@ -34,10 +34,7 @@ final class ConnectionThread: TaskExecutor, @unchecked Sendable {
 
     func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
-        condition.lock()
-        jobs.append(job)
-        condition.signal()
-        condition.unlock()
+        submit { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }
 
     /// Runs `body` on this thread and returns what it returned or threw.
@@ -65,20 +62,17 @@ final class ConnectionThread: TaskExecutor, @unchecked Sendable {
     }
 
     private func loop() {
-        var jobs: [UnownedJob] = [], work: [@Sendable () -> Void] = []
+        var work: [@Sendable () -> Void] = []
         while true {
             condition.lock()
-            while self.jobs.isEmpty && self.work.isEmpty && !stopping { condition.wait() }
-            if self.jobs.isEmpty && self.work.isEmpty {
+            while self.work.isEmpty && !stopping { condition.wait() }
+            if self.work.isEmpty {
                 condition.unlock()
                 return
             }
-            swap(&jobs, &self.jobs)
             swap(&work, &self.work)
             condition.unlock()
             for body in work { body() }
-            for job in jobs { job.runSynchronously(on: asUnownedTaskExecutor()) }
-            jobs.removeAll(keepingCapacity: true)
             work.removeAll(keepingCapacity: true)
         }
     }

@@ -5,7 +5,7 @@ import SQLKit
 
 /// SQLKit's view of one ``SQLiteConnection``: the registry's SQL, written once for both
 /// databases, runs on it.
-struct SQLiteDatabase: SQLDatabase {
+struct SQLiteDatabase: AsyncSQLDatabase {
     let connection: SQLiteConnection
     let logger: Logger
     var dialect: any SQLDialect { SQLiteSQLDialect() }
@@ -17,12 +17,6 @@ struct SQLiteDatabase: SQLDatabase {
         var serializer = SQLSerializer(database: self)
         query.serialize(to: &serializer)
         try await connection.execute(serializer.sql, serializer.binds, onRow)
-    }
-
-    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<Void> {
-        let promise = eventLoop.makePromise(of: Void.self)
-        promise.completeWithTask { try await self.execute(sql: query, onRow) }
-        return promise.futureResult
     }
 }
 

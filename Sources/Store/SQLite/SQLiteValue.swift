@@ -56,8 +56,6 @@ enum SQLiteValue: Sendable, Equatable {
         if type == ObjectIdentifier(String?.self) { self = (value as! String?).map { .text($0) } ?? .null; return }
         if type == ObjectIdentifier(Int?.self) { self = (value as! Int?).map { .integer(Int64($0)) } ?? .null; return }
         switch value {
-        case let value as String: self = .text(value)
-        case let value as Int: self = .integer(Int64(value))
         case let value as Int64: self = .integer(value)
         case let value as Int32: self = .integer(Int64(value))
         case let value as Bool: self = .integer(value ? 1 : 0)
@@ -73,7 +71,7 @@ enum SQLiteValue: Sendable, Equatable {
         case let value as UInt: self = .integer(Int64(value))
         case let value as UInt64: self = .integer(Int64(bitPattern: value))
         case let value as Float: self = .real(Double(value))
-        case let value as any OptionalValue: self = try value.wrapped.map(SQLiteValue.init(encoding:)) ?? .null
+        case let value as any AnyOptional: self = try value.wrapped.map(SQLiteValue.init(encoding:)) ?? .null
         default:
             let encoder = SingleValueCapture()
             do {
@@ -86,15 +84,6 @@ enum SQLiteValue: Sendable, Equatable {
     }
 
     var isNull: Bool { self == .null }
-}
-
-/// `Optional`, whatever it wraps.
-private protocol OptionalValue {
-    var wrapped: (any Encodable)? { get }
-}
-
-extension Optional: OptionalValue where Wrapped: Encodable {
-    var wrapped: (any Encodable)? { self.map { $0 } }
 }
 
 /// A row of a result: values by column name, decoded as SQLKit asks.
@@ -219,7 +208,7 @@ enum SQLiteValueDecoder {
         }
     }
 
-    private static func exactly<T: SQLiteDecodable>(_ type: T.Type, _ value: SQLiteValue, _ column: String) throws -> T {
+    static func exactly<T: SQLiteDecodable>(_ type: T.Type, _ value: SQLiteValue, _ column: String) throws -> T {
         guard let decoded = T(sqlite: value) else { throw mismatch(type, value, column) }
         return decoded
     }
@@ -230,7 +219,7 @@ enum SQLiteValueDecoder {
 }
 
 /// Types read straight from a value.
-private protocol SQLiteDecodable {
+protocol SQLiteDecodable {
     init?(sqlite value: SQLiteValue)
 }
 
@@ -365,18 +354,9 @@ private struct SingleValueReader: Decoder, SingleValueDecodingContainer {
         }
         return exact
     }
-    func decode(_ type: Bool.Type) throws -> Bool {
-        guard let bool = Bool(sqlite: value) else { throw SQLiteValueDecoder.mismatch(type, value, column) }
-        return bool
-    }
-    func decode(_ type: String.Type) throws -> String {
-        guard let text = String(sqlite: value) else { throw SQLiteValueDecoder.mismatch(type, value, column) }
-        return text
-    }
-    func decode(_ type: Double.Type) throws -> Double {
-        guard let number = Double(sqlite: value) else { throw SQLiteValueDecoder.mismatch(type, value, column) }
-        return number
-    }
+    func decode(_ type: Bool.Type) throws -> Bool { try SQLiteValueDecoder.exactly(type, value, column) }
+    func decode(_ type: String.Type) throws -> String { try SQLiteValueDecoder.exactly(type, value, column) }
+    func decode(_ type: Double.Type) throws -> Double { try SQLiteValueDecoder.exactly(type, value, column) }
     func decode(_ type: Float.Type) throws -> Float { Float(try decode(Double.self)) }
     func decode(_ type: Int.Type) throws -> Int { try number(type) }
     func decode(_ type: Int8.Type) throws -> Int8 { try number(type) }
