@@ -464,6 +464,72 @@ paths:
             text/csv:
               schema: {type: string}
         problems: [400, 401, 403, 422]
+  /api/v1/reports/valuation:
+    get:
+      operationId: valuationReport
+      tags: [traceability]
+      summary: What stock was worth at the end of a day per product, warehouse and lot/serial, at cost (each lot or serial at its own cost), rebuilt from the ledger.
+      x-tracemark-role: viewer
+      parameters:
+        - {name: at, in: query, required: true, schema: {type: string, pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"}}
+        - {name: product, in: query, schema: {type: string}}
+        - {name: warehouse, in: query, schema: {type: string}}
+        - {name: format, in: query, schema: {type: string, enum: [json, csv]}}
+      responses:
+        "200":
+          description: The stock and its value on that day.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [at, lines, total]
+                properties:
+                  at: {type: string}
+                  total: {type: number}
+                  lines:
+                    type: array
+                    items:
+                      type: object
+                      required: [product, warehouse, quantity, unit, value]
+                      properties:
+                        product: {type: string}
+                        warehouse: {type: string}
+                        number: {type: [string, "null"]}
+                        quantity: {type: number}
+                        unit: {type: string}
+                        value: {type: number}
+                        unitCost: {type: [number, "null"]}
+            text/csv:
+              schema: {type: string}
+        problems: [400, 401, 403, 422]
+  /api/v1/periods:
+    get:
+      operationId: listPeriods
+      tags: [traceability]
+      summary: The closed months, newest first, each with the number of stock rows of its kept closing balance.
+      x-tracemark-role: viewer
+      responses:
+        "200":
+          description: The closed periods.
+          content:
+            application/json:
+              schema: {type: array, items: {$ref: "#/components/schemas/ClosedPeriod"}}
+        problems: [401, 403]
+  /api/v1/periods/{period}/close:
+    post:
+      operationId: closePeriod
+      tags: [traceability]
+      summary: Closes a month (YYYY-MM) and every day before it for postings, keeping its closing stock and value. Refused before the month has ended, or when it is closed already.
+      x-tracemark-role: supervisor
+      parameters:
+        - {name: period, in: path, required: true, schema: {type: string, pattern: "^[0-9]{4}-(0[1-9]|1[0-2])$"}}
+      responses:
+        "201":
+          description: The period, closed.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/ClosedPeriod"}
+        problems: [401, 403, 409, 422]
   /api/v1/recalls:
     get:
       operationId: listRecalls
@@ -1546,6 +1612,15 @@ components:
         closedAt: {type: [string, "null"]}
         note: {type: string}
         lots: {type: array, items: {$ref: "#/components/schemas/RecallLot"}}
+    ClosedPeriod:
+      type: object
+      required: [period, lastDay, closedBy, closedAt, balances]
+      properties:
+        period: {type: string}
+        lastDay: {type: string}
+        closedBy: {type: string}
+        closedAt: {type: string}
+        balances: {type: integer}
     StockBalance:
       type: object
       required: [product, warehouse, quantity, unit]
@@ -1564,6 +1639,7 @@ components:
         expiry: {type: [string, "null"], pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"}
         production: {type: [string, "null"], pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"}
         inputs: {type: [array, "null"], items: {type: integer, minimum: 0, maximum: 10000}}
+        unitCost: {type: [number, "null"], minimum: 0, maximum: 1000000000, description: "Receipts: what one unit cost."}
         picks:
           type: [array, "null"]
           items:
@@ -1592,6 +1668,7 @@ components:
         allowExpired: {type: [boolean, "null"]}
         allowQuarantined: {type: [boolean, "null"]}
         minimumShelfLifeDays: {type: [integer, "null"], minimum: 0, maximum: 36500}
+        addedCost: {type: [number, "null"], minimum: 0, maximum: 1000000000, description: "Productions: what making the outputs cost besides their inputs."}
     Session:
       type: object
       required: [badge, name, role, station, expiresAt]

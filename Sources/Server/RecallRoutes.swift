@@ -53,6 +53,19 @@ extension APIRoutes {
             let report = try await call.environment.registry.balance(at: at, product: call.filter("product"), warehouse: call.filter("warehouse"))
             return try call.wantsCSV() ? .text(report.csv, contentType: "text/csv; charset=utf-8") : try .json(report)
         },
+        APIRoute(.get, "/api/v1/reports/valuation", "valuationReport", role: .viewer) { call in
+            guard let at = try APIRoutes.date(call.filter("at"), "at") else {
+                throw APIProblem.badRequest("give at: the day, as YYYY-MM-DD")
+            }
+            let report = try await call.environment.registry.valuation(at: at, product: call.filter("product"), warehouse: call.filter("warehouse"))
+            return try call.wantsCSV() ? .text(report.csv, contentType: "text/csv; charset=utf-8") : try .json(report)
+        },
+        APIRoute(.get, "/api/v1/periods", "listPeriods", role: .viewer) { call in
+            try .json(try await call.environment.registry.closedPeriods())
+        },
+        APIRoute(.post, "/api/v1/periods/{period}/close", "closePeriod", role: .supervisor) { call in
+            try .json(try await call.environment.registry.closePeriod(try call.parameter("period"), user: call.user), status: 201)
+        },
         APIRoute(.get, "/api/v1/recalls", "listRecalls", role: .viewer) { call in
             try .json(try await call.environment.registry.recalls())
         },

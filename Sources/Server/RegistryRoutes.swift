@@ -152,6 +152,16 @@ extension APIRoutes {
         return Decimal(string: String(format: "%.6f", value), locale: Locale(identifier: "en_US_POSIX"))
     }
 
+    /// An amount of money from JSON (a unit cost, an added cost): from 0 to 1,000,000,000, six
+    /// decimals at most.
+    static func amount(_ value: Double?, _ what: String) throws -> Decimal? {
+        guard let value else { return nil }
+        guard value.isFinite, value >= 0, value <= 1_000_000_000 else {
+            throw APIProblem(422, "invalid-input", "\(what) \(value): an amount is from 0 to 1000000000")
+        }
+        return Decimal(string: String(format: "%.6f", value), locale: Locale(identifier: "en_US_POSIX"))
+    }
+
     // MARK: ETags
 
     /// The ETag of what a resource shows: a hash of its JSON.
@@ -237,6 +247,7 @@ extension APIRoutes {
             var expiry: String?
             var production: String?
             var inputs: [Int]?
+            var unitCost: Double?
 
             func stockLine() throws -> StockLine {
                 StockLine(product: product, quantity: try APIRoutes.quantity(quantity, of: product),
@@ -245,7 +256,7 @@ extension APIRoutes {
                                              production: try APIRoutes.date($0.production, "production of \($0.number)"))
                           },
                           expiry: try APIRoutes.date(expiry, "expiry of \(product)"), production: try APIRoutes.date(production, "production of \(product)"),
-                          inputs: inputs)
+                          inputs: inputs, unitCost: try APIRoutes.amount(unitCost, "unitCost of \(product)"))
             }
         }
         var warehouse: String?
@@ -263,6 +274,7 @@ extension APIRoutes {
         var allowExpired: Bool?
         var allowQuarantined: Bool?
         var minimumShelfLifeDays: Int?
+        var addedCost: Double?
     }
 
     /// Posts a receipt, issue, transfer, production, return or write-off; the overrides
@@ -302,7 +314,8 @@ extension APIRoutes {
         case "production":
             posted = try await registry.produce(Production(warehouse: try need(body.warehouse, "warehouse"),
                                                            inputs: try (body.inputs ?? []).map { try $0.stockLine() },
-                                                           outputs: try (body.outputs ?? []).map { try $0.stockLine() }, header: header))
+                                                           outputs: try (body.outputs ?? []).map { try $0.stockLine() },
+                                                           addedCost: try amount(body.addedCost, "addedCost"), header: header))
         case "return":
             posted = try await registry.returnFromCustomer(CustomerReturn(warehouse: try need(body.warehouse, "warehouse"),
                                                                           customer: try need(body.customer, "customer"), lines: lines, header: header))

@@ -13,10 +13,11 @@ struct LineOptions: ParsableArguments {
     @Option(help: "A lot number (with --quantity).") var lot: String?
     @Option(help: "Expiry date of the lot or of generated numbers (YYYY-MM-DD).") var expiry: String?
     @Option(help: "Production date (YYYY-MM-DD).") var production: String?
-    @Option(help: ArgumentHelp("Many lines: a JSON array of lines (*.json), or CSV with columns product,quantity,number,expiry,production.",
+    @Option(help: "Receipts: what one unit cost, in the registry's currency (the stock is valued at it).") var unitCost: String?
+    @Option(help: ArgumentHelp("Many lines: a JSON array of lines (*.json), or CSV with columns product,quantity,number,expiry,production,unit_cost.",
                                discussion: """
-                                   A JSON line needs only "product"; "quantity", "expiry", "production" (YYYY-MM-DD) and \
-                                   "picks" may be left out. A pick needs only "number" ("quantity", "expiry", \
+                                   A JSON line needs only "product"; "quantity", "expiry", "production" (YYYY-MM-DD), \
+                                   "unitCost" (receipts) and "picks" may be left out. A pick needs only "number" ("quantity", "expiry", \
                                    "production", "attributes" are optional), e.g.
                                    [{"product": "MILK", "quantity": 12},
                                     {"product": "PAINT", "picks": [{"number": "L-77", "quantity": 40, "expiry": "2027-03-31"}]},
@@ -34,6 +35,7 @@ struct LineOptions: ParsableArguments {
         let expiry = try expiry.map { try parseDate($0, what: "--expiry") }
         let production = try production.map { try parseDate($0, what: "--production") }
         let quantity = try quantity.map { try Self.decimal($0, what: "--quantity") }
+        let unitCost = try unitCost.map { try Self.decimal($0, what: "--unit-cost") }
         var picks: [StockLine.Pick] = []
         if lot != nil, !serials.isEmpty, quantity != nil {
             throw ValidationError("--quantity with both --lot and --serials: say which it is for (one line per document, or --file)")
@@ -46,7 +48,7 @@ struct LineOptions: ParsableArguments {
         }
         if picks.isEmpty, quantity == nil { throw ValidationError("give --quantity, --lot or --serials for \(product)") }
         return [StockLine(product: product, quantity: picks.isEmpty || lot != nil ? quantity : nil, picks: picks,
-                          expiry: expiry, production: production)]
+                          expiry: expiry, production: production, unitCost: unitCost)]
     }
 
     static func decimal(_ text: String, what: String) throws -> Decimal {
@@ -104,8 +106,9 @@ struct LineOptions: ParsableArguments {
         }
     }
 
-    /// CSV rows `product,quantity,number,expiry,production` (a header row is skipped); rows of the
-    /// same product and no number are quantity lines, rows with a number are picks of one line.
+    /// CSV rows `product,quantity,number,expiry,production,unit_cost` (a header row is skipped); rows
+    /// of the same product and no number are quantity lines, rows with a number are picks of one
+    /// line (of one unit cost).
     /// Read as RFC 4180 (CSV.swift): a field in double quotes may hold commas, line breaks and
     /// doubled quotes (`"Paint, 5 l"`, `"12"" pipe"`). Errors name the file line a row starts on.
     static func csv(_ text: String, path: String) throws -> [StockLine] {
@@ -130,23 +133,24 @@ struct LineOptions: ParsableArguments {
             if cells.allSatisfy(\.isEmpty) { continue }
             func cell(_ i: Int) -> String? { i < cells.count && !cells[i].isEmpty ? cells[i] : nil }
             let where_ = "\(path) line \(startLine)"
-            guard cells.count <= 5 else {
-                throw ValidationError("\(where_): \(cells.count) fields, but a line has at most 5 (product,quantity,number,expiry,production); quote a field that holds a comma")
+            guard cells.count <= 6 else {
+                throw ValidationError("\(where_): \(cells.count) fields, but a line has at most 6 (product,quantity,number,expiry,production,unit_cost); quote a field that holds a comma")
             }
             guard let product = cell(0) else { throw ValidationError("\(where_): no product") }
             let quantity = try cell(1).map { try decimal($0, what: "\(where_): quantity") }
             let expiry = try cell(3).map { try parseDate($0, what: "\(where_): expiry") }
             let production = try cell(4).map { try parseDate($0, what: "\(where_): production") }
+            let unitCost = try cell(5).map { try decimal($0, what: "\(where_): unit_cost") }
             if let number = cell(2) {
                 let pick = StockLine.Pick(number: number, quantity: quantity, expiry: expiry, production: production)
-                if let last = lines.indices.last, lines[last].product == product, !lines[last].picks.isEmpty {
+                if let last = lines.indices.last, lines[last].product == product, !lines[last].picks.isEmpty, lines[last].unitCost == unitCost {
                     lines[last].picks.append(pick)
                 } else {
-                    lines.append(StockLine(product: product, picks: [pick]))
+                    lines.append(StockLine(product: product, picks: [pick], unitCost: unitCost))
                 }
             } else {
                 guard quantity != nil else { throw ValidationError("\(where_): give a quantity or a number") }
-                lines.append(StockLine(product: product, quantity: quantity, expiry: expiry, production: production))
+                lines.append(StockLine(product: product, quantity: quantity, expiry: expiry, production: production, unitCost: unitCost))
             }
         }
         guard !lines.isEmpty else { throw ValidationError("\(path) has no lines") }

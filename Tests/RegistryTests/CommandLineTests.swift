@@ -278,7 +278,7 @@ extension CommandLineTests {
         #expect(fromCSV.status == 0, "\(fromCSV.stderr)")
         #expect(fromCSV.stdout.contains("\"L,2\"") && fromCSV.stdout.contains(#""L \"3\"""#), "\(fromCSV.stdout)")
         for (text, message) in [("MILK,1,\"L-4,2030-01-31\n", "a double quote is not closed"),
-                                ("BOLT,1,,,\n\"MILK\",1,\"L\n5\",2030-01-31,\nMILK,1,L-6,2030-01-31,,extra\n", "line 4: 6 fields"),
+                                ("BOLT,1,,,\n\"MILK\",1,\"L\n5\",2030-01-31,\nMILK,1,L-6,2030-01-31,,1.5,extra\n", "line 4: 7 fields"),
                                 ("BOLT,10-2\n", "line 1: quantity \"10-2\" is not a number")] {
             let bad = folder.appendingPathComponent("bad.csv")
             try Data(text.utf8).write(to: bad)

@@ -29,7 +29,7 @@ import Testing
             #expect(issues.groups.map { "\($0.number ?? "-") \($0.opening) \($0.rows.map(\.quantity)) \($0.closing)" } == ["A 0 [-3] 3"])
             let later = try await registry.movementReport(from: day0.adding(days: 2), through: day0.adding(days: 9), warehouse: "MAIN")
             #expect(later.groups.map { "\($0.number ?? "-") \($0.opening) \($0.closing)" } == ["A 6 3"])
-            #expect(later.csv.hasPrefix("product,warehouse,number,unit,opening,date,document,kind,partner,quantity,override,closing\r\nMILK,MAIN,A,l,6,"))
+            #expect(later.csv.hasPrefix("product,warehouse,number,unit,opening,date,document,kind,partner,quantity,value,override,closing\r\nMILK,MAIN,A,l,6,"))
 
             let before = try await registry.balance(at: day0.adding(days: -1))
             #expect(before.lines.map { "\($0.product) \($0.warehouse) \($0.number ?? "-") \($0.quantity)" } == ["MILK MAIN B 2"])

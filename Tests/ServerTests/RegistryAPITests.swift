@@ -107,3 +107,40 @@ extension APITests {
         try await service.stop()
     }
 }
+
+extension APITests {
+    /// Stock value over HTTP (a receipt's unit cost from the command line, the valuation as JSON
+    /// and CSV) and closing a month by a supervisor.
+    @Test func valuationAndPeriodsOverHTTP() async throws {
+        let service = try await APIService.start(.sqlite)
+        defer { service.serve.killIfRunning() }
+        let db = service.database.location
+        let received = try await Command.tracemark(["receive", "--warehouse", "MAIN", "--supplier", "ACME", "--product", "PAINT-5L",
+                                                    "--lot", "RC-1", "--quantity", "10", "--unit-cost", "12.40",
+                                                    "--expiry", relativeDate(days: 400, format: "yyyy-MM-dd"), "--db", db])
+        #expect(received.status == 0, "\(received.stderr)")
+        let today = relativeDate(days: 0, format: "yyyy-MM-dd")
+        let valuation = try await service.request("GET", "/api/v1/reports/valuation?at=\(today)&product=PAINT-5L", role: "viewer")
+        #expect(valuation.status == 200, "\(valuation.text)")
+        #expect(valuation.object["total"] as? Double == 124, "\(valuation.text)")
+        let lines = ((valuation.object["lines"] as? [[String: Any]]) ?? []).filter { $0["number"] as? String == "RC-1" }
+        #expect(lines.map { "\($0["number"] ?? "") \($0["quantity"] ?? "") \($0["unitCost"] ?? "") \($0["value"] ?? "")" } == ["RC-1 10 12.4 124"], "\(valuation.text)")
+        let csv = try await service.request("GET", "/api/v1/reports/valuation?at=\(today)&product=PAINT-5L&format=csv", role: "viewer")
+        #expect(csv.text.hasPrefix("product,warehouse,number,quantity,unit,unit_cost,value\r\n"), "\(csv.text)")
+        #expect(csv.text.contains("\r\nPAINT-5L,MAIN,RC-1,10,pcs,12.4,124\r\n"), "\(csv.text)")
+        #expect(try await service.request("GET", "/api/v1/reports/valuation", role: "viewer").status == 400)
+
+        // A month that ended before anything was posted.
+        let month = relativeDate(days: -62, format: "yyyy-MM")
+        #expect(try await service.request("POST", "/api/v1/periods/\(month)/close", role: "operator").status == 403)
+        let closed = try await service.request("POST", "/api/v1/periods/\(month)/close", role: "supervisor")
+        #expect(closed.status == 201, "\(closed.text)")
+        #expect(closed.object["closedBy"] as? String == "supervisor-client", "\(closed.text)")
+        let again = try await service.request("POST", "/api/v1/periods/\(month)/close", role: "supervisor")
+        #expect(again.status == 409, "\(again.text)")
+        let periods = try await service.request("GET", "/api/v1/periods", role: "viewer")
+        #expect(((periods.json as? [[String: Any]]) ?? []).map { $0["period"] as? String } == [month], "\(periods.text)")
+        #expect(try await service.request("POST", "/api/v1/periods/November/close", role: "supervisor").status == 422)
+        try await service.stop()
+    }
+}

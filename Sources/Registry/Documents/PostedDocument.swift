@@ -11,6 +11,8 @@ public struct PostedDocument: Codable, Hashable, Sendable {
         public var number: String?
         /// Signed: positive into the warehouse, negative out of it.
         public var quantity: Decimal
+        /// What it moved, at cost (signed like the quantity).
+        public var value: Decimal
         /// An override that allowed it (expired, quarantined, unknown serial…).
         public var override: String?
     }
@@ -52,6 +54,8 @@ public struct DocumentRecord: Codable, Hashable, Sendable {
         public var number: String?
         /// Signed: positive into the warehouse, negative out of it.
         public var quantity: Decimal
+        /// What it moved, at cost (signed like the quantity).
+        public var value: Decimal
         public var override: String?
     }
 }

@@ -6,14 +6,34 @@ import Store
 extension Posting {
     /// Puts a line's goods into a warehouse: the named lots/serials (created when new), or numbers
     /// generated per the class (up to its batch size; the rest stays without a number).
-    mutating func putIn(_ line: StockLine, index: Int, warehouseID: Int, warehouse: String, rules: InRules) async throws {
+    ///
+    /// The line is worth `value` (a production's share of its inputs), or its unit cost times its
+    /// quantity (a receipt), spread over its movements by quantity; otherwise each movement comes
+    /// in at the cost its stock row has (a return).
+    mutating func putIn(_ line: StockLine, index: Int, warehouseID: Int, warehouse: String, rules: InRules,
+                        value: Int? = nil) async throws {
         let context = try await product(line.product)
         let quantity = try quantity(of: line, context)
+        var share: ValueShare?
+        if let unitCost = line.unitCost {
+            guard rules.takesUnitCost else {
+                throw RegistryError(.invalidInput,
+                    "line for \(line.product): a unit cost is given on receipts only; \(rules.isReturn ? "a return comes back at the cost its lots left at" : "a production's outputs cost their inputs plus its added cost")")
+            }
+            let cost = try Money(unitCost, what: "unit cost of \(line.product)")
+            guard cost.storage >= 0 else { throw RegistryError(.invalidInput, "line for \(line.product): unit cost \(unitCost) is below zero") }
+            share = ValueShare(value: Money.value(of: quantity, at: cost.storage), quantity: quantity)
+        }
+        if let value { share = ValueShare(value: value, quantity: quantity) }
+        func cost(_ amount: Int) -> MovementCost {
+            guard share != nil else { return .current }
+            return .value(share!.take(amount))
+        }
         if context.tracking == .none {
             if !line.picks.isEmpty {
                 throw RegistryError(.invalidInput, "product \(line.product) is not tracked: name no lots or serials for it")
             }
-            try await move(line: index, context, warehouseID: warehouseID, warehouse: warehouse, lot: nil, quantity: quantity)
+            try await move(line: index, context, warehouseID: warehouseID, warehouse: warehouse, lot: nil, quantity: quantity, cost: cost(quantity))
             return
         }
         let lotSerialClass = context.lotSerialClass!
@@ -21,7 +41,7 @@ extension Posting {
             for pick in line.picks {
                 let amount = try pickQuantity(pick, line, context)
                 let lot = try await receivedLot(pick, line, context, rules: rules)
-                try await putLot(index, context, warehouseID, warehouse, lot, amount, rules)
+                try await putLot(index, context, warehouseID, warehouse, lot, amount, rules, cost(amount))
             }
             return
         }
@@ -30,7 +50,7 @@ extension Posting {
         }
         guard lotSerialClass.assignment == .receipt else {
             // Numbered when used: the goods wait without a number.
-            try await move(line: index, context, warehouseID: warehouseID, warehouse: warehouse, lot: nil, quantity: quantity)
+            try await move(line: index, context, warehouseID: warehouseID, warehouse: warehouse, lot: nil, quantity: quantity, cost: cost(quantity))
             return
         }
         guard lotSerialClass.format != nil else {
@@ -45,12 +65,13 @@ extension Posting {
         let each = context.isUniqueSerial ? Quantity.scale : quantity
         for number in generated.numbers {
             let lot = try await lockLot(context.id, number)!
-            try await putLot(index, context, warehouseID, warehouse, lot, each, rules)
+            try await putLot(index, context, warehouseID, warehouse, lot, each, rules, cost(each))
         }
         let assigned = each * generated.numbers.count
         if assigned < quantity {
             try await move(line: index, context, warehouseID: warehouseID, warehouse: warehouse, lot: nil, quantity: quantity - assigned,
-                           override: "beyond the auto-generate batch size \(lotSerialClass.autoGenerateBatchSize): without a number")
+                           override: "beyond the auto-generate batch size \(lotSerialClass.autoGenerateBatchSize): without a number",
+                           cost: cost(quantity - assigned))
         }
     }
 
@@ -81,8 +102,10 @@ extension Posting {
                 ? "\(what) has no stock without a number: there is nothing to assign numbers to"
                 : "\(what) has \(Quantity(storage: unnumbered)) \(context.product.unit) without a number, not the \(Quantity(storage: total)) to number")
         }
-        try await move(line: 0, context, warehouseID: warehouseID, warehouse: warehouse, lot: nil, quantity: -total,
-                       override: "numbers assigned")
+        // The numbered goods keep the value they had without a number.
+        let taken = try await move(line: 0, context, warehouseID: warehouseID, warehouse: warehouse, lot: nil, quantity: -total,
+                                   override: "numbers assigned")
+        var share = ValueShare(value: -taken, quantity: total)
         if let count {
             guard lotSerialClass.format != nil else {
                 throw RegistryError(.invalidInput, "product \(line.product): class \(lotSerialClass.code) has no number format, so name the \(context.kindName)s")
@@ -91,25 +114,27 @@ extension Posting {
                                                         production: line.production, reference: number, created: created)
             for number in generated.numbers {
                 let lot = try await lockLot(context.id, number)!
-                try await putLot(0, context, warehouseID, warehouse, lot, total / count, InRules())
+                try await putLot(0, context, warehouseID, warehouse, lot, total / count, InRules(), .value(share.take(total / count)))
             }
         } else {
             for pick in line.picks {
                 var pick = pick
                 pick.quantity = Quantity(storage: total / line.picks.count).decimal
                 let lot = try await receivedLot(pick, line, context, rules: InRules())
-                try await putLot(0, context, warehouseID, warehouse, lot, total / line.picks.count, InRules())
+                try await putLot(0, context, warehouseID, warehouse, lot, total / line.picks.count, InRules(),
+                                 .value(share.take(total / line.picks.count)))
             }
         }
     }
 
     private mutating func putLot(_ index: Int, _ context: ProductContext, _ warehouseID: Int, _ warehouse: String,
-                                 _ lot: LotRecord, _ amount: Int, _ rules: InRules) async throws {
+                                 _ lot: LotRecord, _ amount: Int, _ rules: InRules, _ cost: MovementCost) async throws {
         var override: String?
         if let expiry = lot.expiry, expiry < date {
             override = "received expired (\(expiry)): quarantined"
         }
-        try await move(line: index, context, warehouseID: warehouseID, warehouse: warehouse, lot: lot, quantity: amount, override: override)
+        try await move(line: index, context, warehouseID: warehouseID, warehouse: warehouse, lot: lot, quantity: amount, override: override,
+                       cost: cost)
         if context.isUniqueSerial {
             let total = try await totalStock(lot.id)
             if total > Quantity.scale {

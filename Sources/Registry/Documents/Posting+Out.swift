@@ -3,22 +3,34 @@ import GS1
 import SQLKit
 import Store
 
+/// What an outgoing line took: a lot or serial (or stock without a number), how much, and its
+/// value (negative, as on the movement).
+struct Taken {
+    let lot: LotRecord?
+    let amount: Int
+    let value: Int
+}
+
 extension Posting {
     /// Takes a line's goods out of a warehouse: the named lots/serials (checked), or those the
     /// class's issue method proposes. Returns what was taken, for transfers to put in elsewhere.
     @discardableResult
     mutating func takeOut(_ line: StockLine, index: Int, warehouseID: Int, warehouse: String,
-                          rules: OutRules) async throws -> [(LotRecord?, Int)] {
+                          rules: OutRules) async throws -> [Taken] {
         let context = try await product(line.product)
+        if line.unitCost != nil {
+            throw RegistryError(.invalidInput,
+                "line for \(line.product): a unit cost is given on receipts only; goods going out take the cost of the lots and serials they are")
+        }
         let quantity = try quantity(of: line, context)
-        var taken: [(LotRecord?, Int)] = []
+        var taken: [Taken] = []
 
         if context.tracking == .none {
             if !line.picks.isEmpty {
                 throw RegistryError(.invalidInput, "product \(line.product) is not tracked: name no lots or serials for it")
             }
-            try await out(index, context, warehouseID, warehouse, nil, quantity, nil, rules)
-            return [(nil, quantity)]
+            let value = try await out(index, context, warehouseID, warehouse, nil, quantity, nil, rules)
+            return [Taken(lot: nil, amount: quantity, value: value)]
         }
 
         if !line.picks.isEmpty {
@@ -35,8 +47,8 @@ extension Posting {
                     }
                     serialsTaken[lot.id] = index
                 }
-                try await out(index, context, warehouseID, warehouse, lot, amount, override, rules)
-                taken.append((lot, amount))
+                let value = try await out(index, context, warehouseID, warehouse, lot, amount, override, rules)
+                taken.append(Taken(lot: lot, amount: amount, value: value))
             }
             return taken
         }
@@ -71,20 +83,23 @@ extension Posting {
         var remaining = quantity
         for candidate in candidates where remaining > 0 {
             let amount = min(remaining, candidate.quantity)
-            try await out(index, context, warehouseID, warehouse, candidate.lot, amount, nil, rules)
-            taken.append((candidate.lot, amount))
+            let value = try await out(index, context, warehouseID, warehouse, candidate.lot, amount, nil, rules)
+            taken.append(Taken(lot: candidate.lot, amount: amount, value: value))
             remaining -= amount
         }
         return taken
     }
 
-    /// One outgoing movement, and the lot's status once its last unit is gone.
+    /// One outgoing movement, and the lot's status once its last unit is gone. Returns its value.
+    @discardableResult
     private mutating func out(_ index: Int, _ context: ProductContext, _ warehouseID: Int, _ warehouse: String,
-                              _ lot: LotRecord?, _ amount: Int, _ override: String?, _ rules: OutRules) async throws {
-        try await move(line: index, context, warehouseID: warehouseID, warehouse: warehouse, lot: lot, quantity: -amount, override: override)
+                              _ lot: LotRecord?, _ amount: Int, _ override: String?, _ rules: OutRules) async throws -> Int {
+        let value = try await move(line: index, context, warehouseID: warehouseID, warehouse: warehouse, lot: lot, quantity: -amount,
+                                   override: override)
         if let lot, let status = rules.statusWhenGone, try await totalStock(lot.id) == 0 {
             try await setStatus(lot.id, status)
         }
+        return value
     }
 
     /// Refuses a line that names numbers never received, naming every one of them (not only the
@@ -168,35 +183,36 @@ extension Posting {
             RETURNING id
             """).first()!.int("id")
         let lot = LotRecord(id: id, number: number, status: .available, expiry: nil)
-        try await move(line: index, context, warehouseID: warehouseID, warehouse: warehouse, lot: nil, quantity: -amount,
-                       override: "assigned to unknown serial \(number)")
+        let value = try await move(line: index, context, warehouseID: warehouseID, warehouse: warehouse, lot: nil, quantity: -amount,
+                                   override: "assigned to unknown serial \(number)")
         try await move(line: index, context, warehouseID: warehouseID, warehouse: warehouse, lot: lot, quantity: amount,
-                       override: Posting.unknownSerialAssignment)
+                       override: Posting.unknownSerialAssignment, cost: .value(-value))
         return lot
     }
 
     /// Classes that number goods when they are used: take stock without a number and give it
     /// numbers now (serials one per unit, lots one per line).
     private mutating func assignOnUse(_ line: StockLine, _ index: Int, _ context: ProductContext, quantity: Int,
-                                      warehouseID: Int, warehouse: String, rules: OutRules) async throws -> [(LotRecord?, Int)] {
+                                      warehouseID: Int, warehouse: String, rules: OutRules) async throws -> [Taken] {
         guard context.lotSerialClass?.format != nil else {
             throw RegistryError(.invalidInput,
                 "product \(line.product): class \(context.lotSerialClass!.code) assigns numbers on use but has no number format; name the \(context.kindName)s")
         }
         let count = context.isUniqueSerial ? quantity / Quantity.scale : 1
-        try await move(line: index, context, warehouseID: warehouseID, warehouse: warehouse, lot: nil, quantity: -quantity,
-                       override: Posting.numbersAssignedOnUse)
+        let unnumbered = try await move(line: index, context, warehouseID: warehouseID, warehouse: warehouse, lot: nil, quantity: -quantity,
+                                        override: Posting.numbersAssignedOnUse)
+        var share = ValueShare(value: -unnumbered, quantity: quantity)
         let generated = try await registry.generate(db, product: line.product, count: count, date: date, expiry: line.expiry,
                                                     production: line.production, reference: number, created: created)
-        var taken: [(LotRecord?, Int)] = []
+        var taken: [Taken] = []
         let each = quantity / count
         for number in generated.numbers {
             let lot = try await lockLot(context.id, number)!
             try await move(line: index, context, warehouseID: warehouseID, warehouse: warehouse, lot: lot, quantity: each,
-                           override: Posting.assignmentOnUse)
-            try await out(index, context, warehouseID, warehouse, lot, each, nil, rules)
+                           override: Posting.assignmentOnUse, cost: .value(share.take(each)))
+            let value = try await out(index, context, warehouseID, warehouse, lot, each, nil, rules)
             try await markReceived(lot.id)
-            taken.append((lot, each))
+            taken.append(Taken(lot: lot, amount: each, value: value))
         }
         return taken
     }

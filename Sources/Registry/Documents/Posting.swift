@@ -39,11 +39,23 @@ struct OutRules {
     var allocates = true
 }
 
+/// What an incoming movement is worth.
+enum MovementCost {
+    /// The unit cost the stock row already has (also once emptied), or for a new row the lot's
+    /// cost in another warehouse, or none: goods received without a cost, goods coming back.
+    case current
+    /// Exactly this value (millionths of the currency): a receipt line's cost, what a transfer,
+    /// split or numbering took out on the other side, a production's share of its inputs.
+    case value(Int)
+}
+
 /// The rules an incoming line is held to.
 struct InRules {
     var acceptExpired = false
     /// A customer return: the numbers must exist and have left stock before.
     var isReturn = false
+    /// A receipt: lines may give their unit cost.
+    var takesUnitCost = false
 }
 
 /// One document being posted inside one transaction: its number, its lines' movements and the
@@ -62,6 +74,8 @@ struct Posting {
     var serialsTaken: [Int: Int] = [:]
     /// Lots and serials each line touched, by line index (for genealogy).
     private(set) var lotsByLine: [Int: [Int]] = [:]
+    /// The net value each line moved, by line index (a production's outputs cost their inputs).
+    private(set) var valueByLine: [Int: Int] = [:]
 
     static func begin(_ registry: Registry, _ db: any SQLDatabase, kind: DocumentKind, header: DocumentHeader,
                       partnerID: Int? = nil, warehouseID: Int? = nil, toWarehouseID: Int? = nil, reason: String = "") async throws -> Posting {
@@ -180,50 +194,90 @@ struct Posting {
     /// Writes one movement to the ledger and changes stock by it. Stock never goes negative: an
     /// outgoing movement that would take more than there is refuses the whole document, saying
     /// how much there is.
+    ///
+    /// Each movement carries its value: an outgoing one takes the unit cost of the stock row it
+    /// leaves (the lot's or serial's own cost); an incoming one brings `cost`, and the row's unit
+    /// cost becomes the average of what it held and what came in. Returns the movement's value
+    /// (millionths of the currency, signed like the quantity).
+    @discardableResult
     mutating func move(line: Int, _ context: ProductContext, warehouseID: Int, warehouse: String,
-                       lot: LotRecord?, quantity: Int, override: String? = nil) async throws {
+                       lot: LotRecord?, quantity: Int, override: String? = nil, cost: MovementCost = .current) async throws -> Int {
         let lotID = lot?.id ?? 0
+        let value: Int
         if quantity < 0 {
             let updated = try await db.raw("""
                 UPDATE stock SET quantity = quantity + \(bind: quantity)
                 WHERE product_id = \(bind: context.id) AND warehouse_id = \(bind: warehouseID) AND lot_serial_id = \(bind: lotID)
                   AND quantity >= \(bind: -quantity)
-                RETURNING quantity
+                RETURNING unit_cost
                 """).first()
-            if updated == nil {
-                let held = try await db.raw("""
-                    SELECT quantity FROM stock WHERE product_id = \(bind: context.id) AND warehouse_id = \(bind: warehouseID) AND lot_serial_id = \(bind: lotID)
-                    """).first()?.int("quantity") ?? 0
-                let what = lot.map { "\(context.kindName) \($0.number) of \(context.product.article)" }
-                    ?? "\(context.product.article)\(context.tracking == .none ? "" : " without a number")"
-                if let lot, held == 0 {
-                    // Say where it is instead of "holds 0".
-                    let elsewhere = try await db.raw("""
-                        SELECT w.code FROM stock s JOIN warehouses w ON w.id = s.warehouse_id
-                        WHERE s.lot_serial_id = \(bind: lot.id) AND s.quantity > 0 ORDER BY w.code
-                        """).all().map { try $0.string("code") }
-                    throw RegistryError(.conflict, elsewhere.isEmpty
-                        ? "\(what) is not in \(warehouse), nor in any other warehouse: it was issued, moved out or written off (see its history)"
-                        : "\(what) is in \(elsewhere.joined(separator: ", ")), not in \(warehouse)")
-                }
-                throw RegistryError(.conflict,
-                    "\(what): \(warehouse) holds \(Quantity(storage: held)) \(context.product.unit), not the \(Quantity(storage: -quantity)) asked for")
+            guard let updated else {
+                throw try await shortage(context, warehouseID: warehouseID, warehouse: warehouse, lot: lot, quantity: -quantity)
             }
+            value = Money.value(of: quantity, at: try updated.int("unit_cost"))
         } else {
-            try await db.raw("""
-                INSERT INTO stock (product_id, warehouse_id, lot_serial_id, quantity)
-                VALUES (\(bind: context.id), \(bind: warehouseID), \(bind: lotID), \(bind: quantity))
-                ON CONFLICT (product_id, warehouse_id, lot_serial_id) DO UPDATE SET quantity = stock.quantity + excluded.quantity
-                """).run()
+            switch cost {
+            case .value(let given):
+                // The row's unit cost becomes the average of what it held and what comes in (in
+                // floating point: the product of two millionths may not fit 64 bits).
+                try await db.raw("""
+                    INSERT INTO stock (product_id, warehouse_id, lot_serial_id, quantity, unit_cost)
+                    VALUES (\(bind: context.id), \(bind: warehouseID), \(bind: lotID), \(bind: quantity),
+                            \(bind: Money.unitCost(of: given, over: quantity)))
+                    ON CONFLICT (product_id, warehouse_id, lot_serial_id) DO UPDATE SET
+                        quantity = stock.quantity + excluded.quantity,
+                        unit_cost = CASE WHEN stock.quantity <= 0 THEN excluded.unit_cost
+                            ELSE CAST(ROUND((CAST(stock.quantity AS DOUBLE PRECISION) * stock.unit_cost
+                                             + CAST(excluded.quantity AS DOUBLE PRECISION) * excluded.unit_cost)
+                                            / (stock.quantity + excluded.quantity)) AS BIGINT) END
+                    """).run()
+                value = given
+            case .current:
+                // No cost given: the row keeps its own (also once emptied); a new row takes the
+                // lot's cost where it is, or was, held elsewhere.
+                let row = try await db.raw("""
+                    INSERT INTO stock (product_id, warehouse_id, lot_serial_id, quantity, unit_cost)
+                    VALUES (\(bind: context.id), \(bind: warehouseID), \(bind: lotID), \(bind: quantity),
+                            COALESCE((SELECT o.unit_cost FROM stock o WHERE o.product_id = \(bind: context.id) AND o.lot_serial_id = \(bind: lotID)
+                                      ORDER BY o.quantity DESC LIMIT 1), 0))
+                    ON CONFLICT (product_id, warehouse_id, lot_serial_id) DO UPDATE SET quantity = stock.quantity + excluded.quantity
+                    RETURNING unit_cost
+                    """).first()
+                value = Money.value(of: quantity, at: try row?.int("unit_cost") ?? 0)
+            }
         }
         try await db.raw("""
-            INSERT INTO movements (document_id, line_no, product_id, warehouse_id, lot_serial_id, quantity, override, created_at)
+            INSERT INTO movements (document_id, line_no, product_id, warehouse_id, lot_serial_id, quantity, value, override, created_at)
             VALUES (\(bind: documentID), \(bind: line), \(bind: context.id), \(bind: warehouseID), \(bind: lotID), \(bind: quantity),
-                    \(bind: override), \(bind: created))
+                    \(bind: value), \(bind: override), \(bind: created))
             """).run()
         movements.append(.init(line: line, product: context.product.article, warehouse: warehouse, number: lot?.number,
-                               quantity: Quantity(storage: quantity).decimal, override: override))
+                               quantity: Quantity(storage: quantity).decimal, value: Money(storage: value).decimal, override: override))
+        valueByLine[line, default: 0] += value
         if let lot { lotsByLine[line, default: []].append(lot.id) }
+        return value
+    }
+
+    /// Why an outgoing movement cannot take what it asks for: how much the warehouse holds, or
+    /// where the lot or serial is instead.
+    private func shortage(_ context: ProductContext, warehouseID: Int, warehouse: String, lot: LotRecord?, quantity: Int) async throws -> RegistryError {
+        let held = try await db.raw("""
+            SELECT quantity FROM stock WHERE product_id = \(bind: context.id) AND warehouse_id = \(bind: warehouseID) AND lot_serial_id = \(bind: lot?.id ?? 0)
+            """).first()?.int("quantity") ?? 0
+        let what = lot.map { "\(context.kindName) \($0.number) of \(context.product.article)" }
+            ?? "\(context.product.article)\(context.tracking == .none ? "" : " without a number")"
+        if let lot, held == 0 {
+            // Say where it is instead of "holds 0".
+            let elsewhere = try await db.raw("""
+                SELECT w.code FROM stock s JOIN warehouses w ON w.id = s.warehouse_id
+                WHERE s.lot_serial_id = \(bind: lot.id) AND s.quantity > 0 ORDER BY w.code
+                """).all().map { try $0.string("code") }
+            return RegistryError(.conflict, elsewhere.isEmpty
+                ? "\(what) is not in \(warehouse), nor in any other warehouse: it was issued, moved out or written off (see its history)"
+                : "\(what) is in \(elsewhere.joined(separator: ", ")), not in \(warehouse)")
+        }
+        return RegistryError(.conflict,
+            "\(what): \(warehouse) holds \(Quantity(storage: held)) \(context.product.unit), not the \(Quantity(storage: quantity)) asked for")
     }
 
     func totalStock(_ lotID: Int) async throws -> Int {

@@ -18,14 +18,15 @@ extension Registry {
                 throw RegistryError(.notFound, "there is no document \(number)")
             }
             let lines = try await db.raw("""
-                SELECT m.line_no, p.article, p.unit, w.code AS warehouse, ls.number, m.quantity, m.override
+                SELECT m.line_no, p.article, p.unit, w.code AS warehouse, ls.number, m.quantity, m.value, m.override
                 FROM movements m JOIN products p ON p.id = m.product_id JOIN warehouses w ON w.id = m.warehouse_id
                 LEFT JOIN lot_serials ls ON ls.id = m.lot_serial_id
                 WHERE m.document_id = \(bind: try row.int("id")) ORDER BY m.id
                 """).all().map { line in
                 DocumentRecord.Line(line: try line.int("line_no") + 1, product: try line.string("article"), unit: try line.string("unit"),
                                     warehouse: try line.string("warehouse"), number: try line.optionalString("number"),
-                                    quantity: Quantity(storage: try line.int("quantity")).decimal, override: try line.optionalString("override"))
+                                    quantity: Quantity(storage: try line.int("quantity")).decimal,
+                                    value: Money(storage: try line.int("value")).decimal, override: try line.optionalString("override"))
             }
             guard let date = try row.date("doc_date") else { throw RegistryError(.database, "document \(number) has no date") }
             return DocumentRecord(kind: try row.enumeration("kind", as: DocumentKind.self), number: try row.string("number"), date: date,

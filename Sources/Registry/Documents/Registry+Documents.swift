@@ -20,7 +20,7 @@ extension Registry {
         var posting = try await Posting.begin(self, db, kind: .receipt, header: receipt.header, partnerID: supplierID, warehouseID: warehouseID)
         for (index, line) in receipt.lines.enumerated() {
             try await posting.putIn(line, index: index, warehouseID: warehouseID, warehouse: receipt.warehouse,
-                                    rules: InRules(acceptExpired: receipt.acceptExpired))
+                                    rules: InRules(acceptExpired: receipt.acceptExpired, takesUnitCost: true))
         }
         return posting.result
     }
@@ -67,8 +67,10 @@ extension Registry {
                 let taken = try await posting.takeOut(line, index: index, warehouseID: fromID, warehouse: transfer.from,
                                                       rules: OutRules(statusWhenGone: nil, checksUsability: false))
                 let context = try await posting.product(line.product)
-                for (lot, amount) in taken {
-                    try await posting.move(line: index, context, warehouseID: toID, warehouse: transfer.to, lot: lot, quantity: amount)
+                // The goods arrive at the cost they left at.
+                for part in taken {
+                    try await posting.move(line: index, context, warehouseID: toID, warehouse: transfer.to, lot: part.lot, quantity: part.amount,
+                                           cost: .value(-part.value))
                 }
             }
             return posting.result
@@ -99,8 +101,10 @@ extension Registry {
                                       rules: OutRules(statusWhenGone: .consumed, allowsUnknownSerials: false))
         }
         let firstOutput = production.inputs.count
+        let values = try await outputValues(production, &posting)
         for (offset, line) in production.outputs.enumerated() {
-            try await posting.putIn(line, index: firstOutput + offset, warehouseID: warehouseID, warehouse: production.warehouse, rules: InRules())
+            try await posting.putIn(line, index: firstOutput + offset, warehouseID: warehouseID, warehouse: production.warehouse, rules: InRules(),
+                                    value: values[offset])
         }
         // Which input lines each output line consumed, tracked or not ("made from" lists each with
         // its quantity), and the lots and serials on both sides (genealogy): each in one statement
@@ -125,6 +129,29 @@ extension Registry {
             }
         }
         return posting.result
+    }
+
+    /// What each output line of a production is worth: each input line's value shared by the
+    /// output lines that consumed it, and the added cost shared by all, in proportion to their
+    /// quantities; so that the outputs together cost exactly their inputs plus the added cost.
+    private func outputValues(_ production: Production, _ posting: inout Posting) async throws -> [Int] {
+        let added = try production.addedCost.map { try Money($0, what: "added cost") }?.storage ?? 0
+        guard added >= 0 else { throw RegistryError(.invalidInput, "the production's added cost \(production.addedCost!) is below zero") }
+        var quantities: [Int] = []
+        for line in production.outputs {
+            quantities.append(try posting.quantity(of: line, try await posting.product(line.product)))
+        }
+        var values = Array(repeating: 0, count: production.outputs.count)
+        func spread(_ value: Int, over lines: [Int]) {
+            var share = ValueShare(value: value, quantity: lines.reduce(0) { $0 + quantities[$1] })
+            for line in lines { values[line] += share.take(quantities[line]) }
+        }
+        for input in production.inputs.indices {
+            let consumers = production.outputs.indices.filter { production.outputs[$0].inputs?.contains(input) ?? true }
+            spread(-(posting.valueByLine[input] ?? 0), over: consumers.isEmpty ? Array(production.outputs.indices) : consumers)
+        }
+        spread(added, over: Array(production.outputs.indices))
+        return values
     }
 
     /// Numbers stock received without numbers (beyond the class's auto-generate batch size, or
@@ -244,10 +271,10 @@ extension Registry {
                 SELECT \(bind: child.id), name, kind, value FROM lot_serial_attributes WHERE lot_serial_id = \(bind: parent.id)
                 ON CONFLICT (lot_serial_id, name) DO NOTHING
                 """).run()
-            try await posting.move(line: 0, context, warehouseID: warehouseID, warehouse: warehouse, lot: parent, quantity: -amount,
-                                   override: "split into \(childNumber)")
+            let value = try await posting.move(line: 0, context, warehouseID: warehouseID, warehouse: warehouse, lot: parent, quantity: -amount,
+                                               override: "split into \(childNumber)")
             try await posting.move(line: 0, context, warehouseID: warehouseID, warehouse: warehouse, lot: child, quantity: amount,
-                                   override: "split from \(number)")
+                                   override: "split from \(number)", cost: .value(-value))
             return (posting.result, childNumber)
         }
     }

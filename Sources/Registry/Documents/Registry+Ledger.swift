@@ -15,6 +15,8 @@ public struct MovementReport: Codable, Hashable, Sendable {
         public var partner: String?
         /// Signed: positive into the warehouse, negative out of it.
         public var quantity: Decimal
+        /// What it moved, at cost (signed like the quantity).
+        public var value: Decimal
         public var override: String?
         /// When it was posted (UTC).
         public var posted: String
@@ -39,11 +41,11 @@ public struct MovementReport: Codable, Hashable, Sendable {
 
     /// RFC 4180, one row per movement with its group's opening and closing balance.
     public var csv: String {
-        var out = "product,warehouse,number,unit,opening,date,document,kind,partner,quantity,override,closing\r\n"
+        var out = "product,warehouse,number,unit,opening,date,document,kind,partner,quantity,value,override,closing\r\n"
         for group in groups {
             for row in group.rows {
                 out += [group.product, group.warehouse, group.number ?? "", group.unit, "\(group.opening)", row.date.description,
-                        row.document, row.kind.rawValue, row.partner ?? "", "\(row.quantity)", row.override ?? "", "\(group.closing)"]
+                        row.document, row.kind.rawValue, row.partner ?? "", "\(row.quantity)", "\(row.value)", row.override ?? "", "\(group.closing)"]
                     .map(CSVText.field).joined(separator: ",") + "\r\n"
             }
         }
@@ -89,22 +91,27 @@ extension Registry {
             if let kind { shown += " AND d.kind = \(bind: kind.rawValue)" }
             let rows = try await db.raw("""
                 SELECT m.product_id, m.warehouse_id, m.lot_serial_id, p.article, p.unit, w.code AS warehouse, ls.number,
-                       d.doc_date, d.number AS document, d.kind, pa.code AS partner, m.quantity, m.override, m.created_at
+                       d.doc_date, d.number AS document, d.kind, pa.code AS partner, m.quantity, m.value, m.override, m.created_at
                 FROM movements m JOIN documents d ON d.id = m.document_id JOIN products p ON p.id = m.product_id
                 JOIN warehouses w ON w.id = m.warehouse_id LEFT JOIN lot_serials ls ON ls.id = m.lot_serial_id
                 LEFT JOIN partners pa ON pa.id = d.partner_id
                 WHERE d.doc_date >= \(bind: from.description) AND d.doc_date <= \(bind: through.description) AND \(shown)
                 ORDER BY p.article, w.code, ls.sort_key, m.lot_serial_id, d.doc_date, m.id
                 """).all()
-            // Opening and closing balances of the groups in scope, in one pass over their ledger.
+            // Opening and closing balances of the groups in scope: the stock at the end of the day
+            // before (from the nearest kept balance, as a balance on a day is read) and the
+            // period's movements, in one statement.
             let balances = try await db.raw("""
-                SELECT m.product_id, m.warehouse_id, m.lot_serial_id,
-                       CAST(SUM(CASE WHEN d.doc_date < \(bind: from.description) THEN m.quantity ELSE 0 END) AS BIGINT) AS opening,
-                       CAST(SUM(CASE WHEN d.doc_date <= \(bind: through.description) THEN m.quantity ELSE 0 END) AS BIGINT) AS closing
-                FROM movements m JOIN documents d ON d.id = m.document_id JOIN products p ON p.id = m.product_id
-                JOIN warehouses w ON w.id = m.warehouse_id LEFT JOIN lot_serials ls ON ls.id = m.lot_serial_id
-                WHERE d.doc_date <= \(bind: through.description) AND \(scope)
-                GROUP BY m.product_id, m.warehouse_id, m.lot_serial_id
+                SELECT x.product_id, x.warehouse_id, x.lot_serial_id,
+                       CAST(SUM(x.opening) AS BIGINT) AS opening, CAST(SUM(x.quantity) AS BIGINT) AS closing
+                FROM (SELECT product_id, warehouse_id, lot_serial_id, quantity AS opening, quantity
+                      FROM \(Self.stock(atEndOf: from.adding(days: -1))) o
+                      UNION ALL
+                      SELECT m.product_id, m.warehouse_id, m.lot_serial_id, 0, m.quantity FROM movements m JOIN documents d ON d.id = m.document_id
+                      WHERE d.doc_date >= \(bind: from.description) AND d.doc_date <= \(bind: through.description)) x
+                JOIN products p ON p.id = x.product_id JOIN warehouses w ON w.id = x.warehouse_id LEFT JOIN lot_serials ls ON ls.id = x.lot_serial_id
+                WHERE \(scope)
+                GROUP BY x.product_id, x.warehouse_id, x.lot_serial_id
                 """).all()
             struct Key: Hashable { let product: Int, warehouse: Int, lot: Int }
             func key(_ row: any SQLRow) throws -> Key {
@@ -128,7 +135,8 @@ extension Registry {
                 groups[groups.count - 1].rows.append(MovementReport.Row(
                     date: date, document: try row.string("document"), kind: try row.enumeration("kind", as: DocumentKind.self),
                     partner: try row.optionalString("partner"), quantity: Quantity(storage: try row.int("quantity")).decimal,
-                    override: try row.optionalString("override"), posted: try row.string("created_at")))
+                    value: Money(storage: try row.int("value")).decimal, override: try row.optionalString("override"),
+                    posted: try row.string("created_at")))
             }
             return MovementReport(from: from, through: through, groups: groups)
         }
@@ -161,16 +169,75 @@ extension Registry {
     }
 }
 
+/// The value of stock at the end of a day per product, warehouse and lot/serial, at cost: the sum
+/// of the values its movements carried (specific identification: goods leave at the cost of the
+/// lot or serial they are), rebuilt from the ledger like ``BalanceReport``.
+public struct ValuationReport: Codable, Hashable, Sendable {
+    public struct Line: Codable, Hashable, Sendable {
+        public var product: String
+        public var warehouse: String
+        public var number: String?
+        public var quantity: Decimal
+        public var unit: String
+        public var value: Decimal
+        /// The value per unit (rounded to six decimals); `nil` for a line without quantity.
+        public var unitCost: Decimal?
+    }
+
+    public var at: CalendarDate
+    public var lines: [Line]
+    public var total: Decimal
+
+    public var csv: String {
+        "product,warehouse,number,quantity,unit,unit_cost,value\r\n" + lines.map {
+            [$0.product, $0.warehouse, $0.number ?? "", "\($0.quantity)", $0.unit, $0.unitCost.map { "\($0)" } ?? "", "\($0.value)"]
+                .map(CSVText.field).joined(separator: ",") + "\r\n"
+        }.joined()
+    }
+}
+
 extension Registry {
-    /// Stock quantities at the end of `date` as rows to sum per product, warehouse and lot
-    /// (`product_id`, `warehouse_id`, `lot_serial_id`, `quantity`): the balance kept when the last
+    /// What stock was worth at the end of `date`, per product, warehouse and lot/serial: kept
+    /// balance and movements as ``balance(at:product:warehouse:)`` reads them, summing their values.
+    public func valuation(at date: CalendarDate, product: String? = nil, warehouse: String? = nil) async throws -> ValuationReport {
+        try await store.read { db in
+            var scope: SQLQueryString = "1 = 1"
+            if let product { scope += " AND p.article = \(bind: product)" }
+            if let warehouse { scope += " AND w.code = \(bind: warehouse)" }
+            var total = 0
+            let lines = try await db.raw("""
+                SELECT p.article, p.unit, w.code AS warehouse, ls.number, CAST(SUM(x.quantity) AS BIGINT) AS quantity,
+                       CAST(SUM(x.value) AS BIGINT) AS value
+                FROM \(Self.stock(atEndOf: date)) x
+                JOIN products p ON p.id = x.product_id JOIN warehouses w ON w.id = x.warehouse_id
+                LEFT JOIN lot_serials ls ON ls.id = x.lot_serial_id
+                WHERE \(scope)
+                GROUP BY p.article, p.unit, w.code, x.lot_serial_id, ls.number, ls.sort_key
+                HAVING SUM(x.quantity) <> 0 OR SUM(x.value) <> 0
+                ORDER BY p.article, w.code, CASE WHEN ls.sort_key IS NULL THEN 1 ELSE 0 END, ls.sort_key
+                """).all().map { row in
+                let quantity = try row.int("quantity"), value = try row.int("value")
+                total += value
+                return ValuationReport.Line(product: try row.string("article"), warehouse: try row.string("warehouse"),
+                                            number: try row.optionalString("number"), quantity: Quantity(storage: quantity).decimal,
+                                            unit: try row.string("unit"), value: Money(storage: value).decimal,
+                                            unitCost: quantity == 0 ? nil : Money(storage: Money.unitCost(of: value, over: quantity)).decimal)
+            }
+            return ValuationReport(at: date, lines: lines, total: Money(storage: total).decimal)
+        }
+    }
+}
+
+extension Registry {
+    /// Stock at the end of `date` as rows to sum per product, warehouse and lot (`product_id`,
+    /// `warehouse_id`, `lot_serial_id`, `quantity`, `value`): the balance kept when the last
     /// period on or before `date` was closed, and every movement dated after it up to `date`.
     static func stock(atEndOf date: CalendarDate) -> SQLQueryString {
         let start: SQLQueryString = "(SELECT COALESCE(MAX(last_day), '0000-00-00') FROM closed_periods WHERE last_day <= \(bind: date.description))"
         return """
-            (SELECT product_id, warehouse_id, lot_serial_id, quantity FROM period_balances WHERE last_day = \(start)
+            (SELECT product_id, warehouse_id, lot_serial_id, quantity, value FROM period_balances WHERE last_day = \(start)
              UNION ALL
-             SELECT m.product_id, m.warehouse_id, m.lot_serial_id, m.quantity FROM movements m JOIN documents d ON d.id = m.document_id
+             SELECT m.product_id, m.warehouse_id, m.lot_serial_id, m.quantity, m.value FROM movements m JOIN documents d ON d.id = m.document_id
              WHERE d.doc_date > \(start) AND d.doc_date <= \(bind: date.description))
             """
     }
@@ -214,11 +281,12 @@ extension Registry {
             }
             // From the previous kept balance on, as a balance on a day is read.
             try await db.raw("""
-                INSERT INTO period_balances (last_day, product_id, warehouse_id, lot_serial_id, quantity)
-                SELECT \(bind: lastDay.description), x.product_id, x.warehouse_id, x.lot_serial_id, CAST(SUM(x.quantity) AS BIGINT)
+                INSERT INTO period_balances (last_day, product_id, warehouse_id, lot_serial_id, quantity, value)
+                SELECT \(bind: lastDay.description), x.product_id, x.warehouse_id, x.lot_serial_id, CAST(SUM(x.quantity) AS BIGINT),
+                       CAST(SUM(x.value) AS BIGINT)
                 FROM \(Self.stock(atEndOf: lastDay)) x
                 GROUP BY x.product_id, x.warehouse_id, x.lot_serial_id
-                HAVING SUM(x.quantity) <> 0
+                HAVING SUM(x.quantity) <> 0 OR SUM(x.value) <> 0
                 """).run()
             try await db.raw("""
                 INSERT INTO closed_periods (period, last_day, closed_by, closed_at)

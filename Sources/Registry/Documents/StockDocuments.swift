@@ -1,3 +1,4 @@
+public import Foundation
 public import GS1
 
 /// What every stock document carries besides its lines.
@@ -82,12 +83,16 @@ public struct Production: Codable, Hashable, Sendable {
     /// Each output may name the inputs it consumed (``StockLine/inputs``); otherwise it is linked
     /// to every input.
     public var outputs: [StockLine]
+    /// What making the outputs cost besides their inputs (work, energy, packaging not tracked),
+    /// in the registry's currency: the outputs cost their inputs plus this, shared by quantity.
+    public var addedCost: Decimal?
     public var header: DocumentHeader
 
-    public init(warehouse: String, inputs: [StockLine], outputs: [StockLine], header: DocumentHeader = .init()) {
+    public init(warehouse: String, inputs: [StockLine], outputs: [StockLine], addedCost: Decimal? = nil, header: DocumentHeader = .init()) {
         self.warehouse = warehouse
         self.inputs = inputs
         self.outputs = outputs
+        self.addedCost = addedCost
         self.header = header
     }
 }

@@ -44,15 +44,19 @@ public struct StockLine: Codable, Hashable, Sendable {
     /// Production outputs: the input lines (indexes, from 0) this output consumed. `nil` links the
     /// output to every input of the document.
     public var inputs: [Int]?
+    /// Receipts: what one unit of the product cost (in the registry's currency). Every other
+    /// document values its goods at the cost of the lots and serials it moves.
+    public var unitCost: Decimal?
 
     public init(product: String, quantity: Decimal? = nil, picks: [Pick] = [], expiry: CalendarDate? = nil,
-                production: CalendarDate? = nil, inputs: [Int]? = nil) {
+                production: CalendarDate? = nil, inputs: [Int]? = nil, unitCost: Decimal? = nil) {
         self.product = product
         self.quantity = quantity
         self.picks = picks
         self.expiry = expiry
         self.production = production
         self.inputs = inputs
+        self.unitCost = unitCost
     }
 
     /// Only `product` is required: `picks` may be left out (the registry chooses or generates).
@@ -63,7 +67,8 @@ public struct StockLine: Codable, Hashable, Sendable {
                   picks: try container.decodeIfPresent([Pick].self, forKey: .picks) ?? [],
                   expiry: try container.decodeIfPresent(CalendarDate.self, forKey: .expiry),
                   production: try container.decodeIfPresent(CalendarDate.self, forKey: .production),
-                  inputs: try container.decodeIfPresent([Int].self, forKey: .inputs))
+                  inputs: try container.decodeIfPresent([Int].self, forKey: .inputs),
+                  unitCost: try container.decodeIfPresent(Decimal.self, forKey: .unitCost))
     }
 
     /// A line naming serials, one unit each.

@@ -318,6 +318,26 @@ enum Schema {
             """,
             "CREATE INDEX documents_date ON documents(doc_date)",
         ]),
+        // Version 5: stock value. Each movement carries its value (signed, millionths of the
+        // currency), so a valuation on any day is a sum over the ledger like a balance; each stock
+        // row keeps its unit cost, which an outgoing movement takes (specific identification: the
+        // cost of the lot or serial that leaves). Kept balances keep their value too. And what
+        // was exported to accounting, so that an export says what it already handed over.
+        Migration(version: 5, name: "stock value and exports", statements: [
+            "ALTER TABLE movements ADD COLUMN value {int} NOT NULL DEFAULT 0",
+            "ALTER TABLE stock ADD COLUMN unit_cost {int} NOT NULL DEFAULT 0",
+            "ALTER TABLE period_balances ADD COLUMN value {int} NOT NULL DEFAULT 0",
+            """
+            CREATE TABLE accounting_exports (
+                target TEXT NOT NULL,
+                document_id {int} NOT NULL REFERENCES documents(id),
+                digest TEXT NOT NULL,
+                exported_by TEXT NOT NULL,
+                exported_at TEXT NOT NULL,
+                PRIMARY KEY (target, document_id)
+            )
+            """,
+        ]),
     ]
 
     /// The registry's schema, for ``SQLStore/plan(_:)``.

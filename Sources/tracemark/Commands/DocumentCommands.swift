@@ -5,7 +5,7 @@ import Registry
 struct ReceiveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "receive", abstract: "Post a receipt from a supplier into a warehouse.",
         discussion: """
-            Examples: tracemark receive --warehouse MAIN --supplier ACME --product MILK --lot L-77 --quantity 40 --expiry 2027-01-31
+            Examples: tracemark receive --warehouse MAIN --supplier ACME --product MILK --lot L-77 --quantity 40 --expiry 2027-01-31 --unit-cost 0.85
                       tracemark receive --warehouse MAIN --product PHONE --serials 'IMEI-0001..IMEI-0050'
                       tracemark receive --warehouse MAIN --product PHONE --quantity 20     (numbers generated per the class)
             """)
@@ -59,7 +59,8 @@ struct ProduceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "produce", abstract: "Post a production: consume components, produce finished lots/serials, link them.",
         discussion: """
             Example: tracemark produce --warehouse MAIN --input MILK=2 --input-serials PHONE=IMEI-1 --output KIT=1
-            Or --file production.json with {"inputs": [lines], "outputs": [lines]}; an output line's "inputs" lists the input lines (from 0) it consumed.
+            Or --file production.json with {"inputs": [lines], "outputs": [lines], "addedCost": 12.5}; an output line's "inputs" lists the input lines (from 0) it consumed.
+            The outputs cost their inputs plus the added cost, shared by quantity among the output lines that consumed each input.
             """)
     @OptionGroup var options: GlobalOptions
     @Option(help: "In this warehouse.") var warehouse: String
@@ -68,23 +69,29 @@ struct ProduceCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("A product made, by quantity (numbers generated).", valueName: "product=quantity")) var output: [String] = []
     @Option(help: ArgumentHelp("Serials or lots made, by number.", valueName: "product=list")) var outputSerials: [String] = []
     @Option(help: "A JSON file with inputs and outputs.") var file: String?
+    @Option(help: "What making the outputs cost besides their inputs (the outputs cost their inputs plus this).") var addedCost: String?
     @OptionGroup var header: HeaderOptions
 
-    struct Lines: Decodable { let inputs: [StockLine]; let outputs: [StockLine] }
+    struct Lines: Decodable { let inputs: [StockLine]; let outputs: [StockLine]; let addedCost: Decimal? }
 
     func run() async throws {
         var inputs: [StockLine], outputs: [StockLine]
+        var addedCost = try self.addedCost.map { try LineOptions.decimal($0, what: "--added-cost") }
         if let file {
             let lines: Lines
             do { lines = try JSONDecoder().decode(Lines.self, from: Data(contentsOf: URL(fileURLWithPath: file))) } catch {
                 throw ValidationError("\(file): expected {\"inputs\": [lines], \"outputs\": [lines]}: \(error)")
             }
             (inputs, outputs) = (lines.inputs, lines.outputs)
+            if let cost = lines.addedCost {
+                guard addedCost == nil else { throw ValidationError("give the added cost in \(file) or as --added-cost, not both") }
+                addedCost = cost
+            }
         } else {
             inputs = try input.map(Self.byQuantity) + inputSerials.map(Self.byNumbers)
             outputs = try output.map(Self.byQuantity) + outputSerials.map(Self.byNumbers)
         }
-        let production = Production(warehouse: warehouse, inputs: inputs, outputs: outputs, header: try header.header())
+        let production = Production(warehouse: warehouse, inputs: inputs, outputs: outputs, addedCost: addedCost, header: try header.header())
         let posted = try await options.withRegistry { try await $0.produce(production) }
         try options.emit(posted) { describe(posted) }
     }

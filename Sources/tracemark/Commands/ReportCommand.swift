@@ -6,8 +6,8 @@ import Registry
 /// `report`: questions asked of the ledger later.
 struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "report", abstract: "Reports on the ledger: the stock statement, stock on a day, what expires soon.",
-        subcommands: [Movements.self, Balance.self, Expiry.self])
+        commandName: "report", abstract: "Reports on the ledger: the stock statement, stock and its value on a day, what expires soon.",
+        subcommands: [Movements.self, Balance.self, Valuation.self, Expiry.self])
 
     struct Movements: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -68,6 +68,32 @@ struct ReportCommand: AsyncParsableCommand {
                 "stock at the end of \(report.at)\n" + table(["PRODUCT", "WAREHOUSE", "NUMBER", "QUANTITY"], report.lines.map {
                     [$0.product, $0.warehouse, $0.number ?? "-", "\($0.quantity) \($0.unit)"]
                 })
+            }
+        }
+    }
+
+    struct Valuation: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "What stock was worth at the end of a day, per product, warehouse and lot/serial, at cost, rebuilt from the ledger.",
+            discussion: """
+                Each lot or serial keeps its own cost (specific identification): a receipt line's unit cost, \
+                a production's inputs plus its added cost; issues, transfers and write-offs take the cost of \
+                the lots and serials they move.
+                Example: tracemark report valuation --at 2026-11-30 --csv
+                """)
+        @OptionGroup var options: GlobalOptions
+        @Option(help: "The day (YYYY-MM-DD).") var at: String
+        @Option(help: "Only this product.") var product: String?
+        @Option(help: "Only this warehouse.") var warehouse: String?
+        @Flag(help: "Print CSV (RFC 4180).") var csv = false
+        func run() async throws {
+            let date = try parseDate(at, what: "--at")
+            let report = try await options.withRegistry { try await $0.valuation(at: date, product: product, warehouse: warehouse) }
+            if csv { print(report.csv, terminator: ""); return }
+            try options.emit(report) {
+                "stock value at the end of \(report.at)\n" + table(["PRODUCT", "WAREHOUSE", "NUMBER", "QUANTITY", "UNIT COST", "VALUE"], report.lines.map {
+                    [$0.product, $0.warehouse, $0.number ?? "-", "\($0.quantity) \($0.unit)", $0.unitCost.map { "\($0)" } ?? "-", "\($0.value)"]
+                }) + "\ntotal \(report.total)"
             }
         }
     }

@@ -1,0 +1,124 @@
+import Foundation
+import GS1
+import Registry
+import Testing
+
+/// Stock value at cost, lot by lot: receipts bring their unit cost, everything else moves the
+/// cost of the lots and serials it takes, a production costs its inputs plus its added cost, and
+/// the value on any day is rebuilt from the ledger. Answers computed by hand.
+@Suite struct ValuationTests {
+    @Test(arguments: Backend.available)
+    func everyDocumentKindMovesTheCostOfWhatItMoves(backend: Backend) async throws {
+        try await withStockRegistry(backend) { registry, _ in
+            _ = try await registry.addProduct(Product(article: "CHEESE", unit: "kg", lotSerialClass: "FOOD"))
+            // Day 0: 10 l of A at 2.50, 5 l of B at 3.00, 100 bolts at 0.10, three phones at 200.
+            let receipt = try await registry.receive(Receipt(warehouse: "MAIN", supplier: "ACME", lines: [
+                StockLine(product: "MILK", picks: [lot("A", 10, expires: 90)], unitCost: 2.5),
+                StockLine(product: "MILK", picks: [lot("B", 5, expires: 60)], unitCost: 3),
+                StockLine(product: "BOLT", quantity: 100, unitCost: 0.1),
+                StockLine(product: "PHONE", picks: ["S1", "S2", "S3"].map { .init(number: $0) }, unitCost: 200),
+            ], header: header(0)))
+            #expect(receipt.movements.map(\.value) == [25, 15, 10, 200, 200, 200])
+            // Day 1: 2 l of B and 40 bolts to EAST, at their cost.
+            let transfer = try await registry.transfer(Transfer(from: "MAIN", to: "EAST", lines: [
+                StockLine(product: "MILK", picks: [.init(number: "B", quantity: 2)]), StockLine(product: "BOLT", quantity: 40),
+            ], header: header(1)))
+            #expect(transfer.movements.map { "\($0.warehouse) \($0.value)" } == ["MAIN -6", "EAST 6", "MAIN -4", "EAST 4"])
+            // Day 2: 4 l of A, phone S1 and 10 bolts sold.
+            let issue = try await registry.issue(Issue(warehouse: "MAIN", customer: "ANY", lines: [
+                StockLine(product: "MILK", picks: [.init(number: "A", quantity: 4)]), .serials("PHONE", ["S1"]),
+                StockLine(product: "BOLT", quantity: 10),
+            ], header: header(2)))
+            #expect(issue.movements.map(\.value) == [-10, -200, -1])
+            // Day 3: 3 l of A and 20 bolts make 2 kg of cheese C1, with 5.00 of work: 7.50 + 2.00 + 5.00.
+            let production = try await registry.produce(Production(warehouse: "MAIN", inputs: [
+                StockLine(product: "MILK", picks: [.init(number: "A", quantity: 3)]), StockLine(product: "BOLT", quantity: 20),
+            ], outputs: [StockLine(product: "CHEESE", picks: [lot("C1", 2, expires: 30)])], addedCost: 5, header: header(3)))
+            #expect(production.movements.map(\.value) == [Decimal(string: "-7.5")!, -2, Decimal(string: "14.5")!])
+            // Day 4: 1 l of B damaged in EAST.
+            let writeOff = try await registry.writeOff(WriteOff(warehouse: "EAST", reason: .damaged, lines: [
+                StockLine(product: "MILK", picks: [.init(number: "B", quantity: 1)]),
+            ], header: header(4)))
+            #expect(writeOff.movements.map(\.value) == [-3])
+            // Day 5: 1 l of A and phone S1 come back, at the cost they left at.
+            let back = try await registry.returnFromCustomer(CustomerReturn(warehouse: "MAIN", customer: "ANY", lines: [
+                StockLine(product: "MILK", picks: [.init(number: "A", quantity: 1)]), .serials("PHONE", ["S1"]),
+            ], header: header(5)))
+            #expect(back.movements.map(\.value) == [Decimal(string: "2.5")!, 200])
+            // Day 6: 2 l of A split into A-1, which keeps their cost.
+            let (split, _) = try await registry.split(product: "MILK", lot: "A", warehouse: "MAIN", quantity: 2, newNumber: "A-1", header: header(6))
+            #expect(split.movements.map(\.value) == [-5, 5])
+            // Day 7: 4 more litres of A at 3.00: A's cost becomes the average, (2 × 2.50 + 4 × 3.00) / 6.
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "MILK", picks: [.init(number: "A", quantity: 4)], unitCost: 3)],
+                                                   header: header(7)))
+
+            let expected = [
+                "BOLT EAST - 40 4", "BOLT MAIN - 30 3", "CHEESE MAIN C1 2 14.5", "MILK EAST B 1 3", "MILK MAIN A 6 17", "MILK MAIN A-1 2 5",
+                "MILK MAIN B 3 9", "PHONE MAIN S1 1 200", "PHONE MAIN S2 1 200", "PHONE MAIN S3 1 200",
+            ]
+            let valuation = try await registry.valuation(at: day0.adding(days: 7))
+            #expect(valuation.lines.map { "\($0.product) \($0.warehouse) \($0.number ?? "-") \($0.quantity) \($0.value)" } == expected)
+            #expect(valuation.total == Decimal(string: "655.5")!)
+            #expect(valuation.lines.first { $0.number == "A" }?.unitCost == Decimal(string: "2.833333")!)
+            #expect(valuation.csv.hasPrefix("product,warehouse,number,quantity,unit,unit_cost,value\r\nBOLT,EAST,,40,pcs,0.1,4\r\n"), "\(valuation.csv)")
+            // On day 2, before the production: A 6 l (15.00), B 3 l in MAIN, 2 l in EAST.
+            let onDay2 = try await registry.valuation(at: day0.adding(days: 2), product: "MILK")
+            #expect(onDay2.lines.map { "\($0.warehouse) \($0.number ?? "-") \($0.quantity) \($0.value)" } == ["EAST B 2 6", "MAIN A 6 15", "MAIN B 3 9"])
+
+            // Balance, statement and valuation agree on every day's end.
+            for offset in -1...8 {
+                let day = day0.adding(days: offset)
+                let balance = try await registry.balance(at: day)
+                let valued = try await registry.valuation(at: day)
+                #expect(balance.lines.map { "\($0.product) \($0.warehouse) \($0.number ?? "-") \($0.quantity)" }
+                        == valued.lines.map { "\($0.product) \($0.warehouse) \($0.number ?? "-") \($0.quantity)" }, "day \(offset)")
+                let statement = try await registry.movementReport(from: day0.adding(days: -1), through: day)
+                let closing = statement.groups.filter { $0.closing != 0 }.map { "\($0.product) \($0.warehouse) \($0.number ?? "-") \($0.closing)" }
+                #expect(closing.sorted() == balance.lines.map { "\($0.product) \($0.warehouse) \($0.number ?? "-") \($0.quantity)" }.sorted(), "day \(offset)")
+                // Each statement row carries the value its movement moved.
+                let moved = statement.groups.flatMap(\.rows).reduce(Decimal(0)) { $0 + $1.value }
+                #expect(moved == valued.total, "day \(offset)")
+            }
+
+            // A closed month keeps its value: the same answer from the kept balance.
+            _ = try await registry.closePeriod(String(day0.description.prefix(7)), user: "controller")
+            #expect(try await registry.valuation(at: day0.adding(days: 7)) == valuation)
+            let december = try await registry.movementReport(from: day0.adding(days: 8), through: day0.adding(days: 40), product: "MILK")
+            #expect(december.groups.isEmpty)
+
+            await expectRefusal(.invalidInput, "a unit cost is given on receipts only") {
+                _ = try await registry.issue(Issue(warehouse: "MAIN", lines: [StockLine(product: "BOLT", quantity: 1, unitCost: 1)], header: header(40)))
+            }
+            await expectRefusal(.invalidInput, "unit cost -1 is below zero") {
+                _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "BOLT", quantity: 1, unitCost: -1)], header: header(40)))
+            }
+            await expectRefusal(.invalidInput, "added cost", "below zero") {
+                _ = try await registry.produce(Production(warehouse: "MAIN", inputs: [StockLine(product: "BOLT", quantity: 1)],
+                                                          outputs: [StockLine(product: "BOLT", quantity: 1)], addedCost: -2, header: header(40)))
+            }
+        }
+    }
+
+    /// A production's inputs are shared by the outputs that consumed them, by quantity, and the
+    /// outputs add up to exactly the inputs plus the added cost however it divides.
+    @Test(arguments: Backend.available)
+    func aProductionsOutputsAddUpToItsInputsAndAddedCost(backend: Backend) async throws {
+        try await withStockRegistry(backend) { registry, _ in
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [
+                StockLine(product: "MILK", picks: [lot("A", 10, expires: 90)], unitCost: 1),
+                StockLine(product: "BOLT", quantity: 10, unitCost: 2),
+            ], header: header(0)))
+            // Milk (10.00) feeds three phones; bolts (20.00) feed the phones and 2 l of lot M; 1.00 of work shared by all 5 units.
+            let made = try await registry.produce(Production(warehouse: "MAIN", inputs: [
+                StockLine(product: "MILK", picks: [.init(number: "A", quantity: 10)]), StockLine(product: "BOLT", quantity: 10),
+            ], outputs: [
+                StockLine(product: "PHONE", picks: ["P1", "P2", "P3"].map { .init(number: $0) }, inputs: [0, 1]),
+                StockLine(product: "MILK", picks: [lot("M", 2, expires: 30)], inputs: [1]),
+            ], addedCost: 1, header: header(1)))
+            let outputs = made.movements.filter { $0.quantity > 0 }
+            #expect(outputs.reduce(Decimal(0)) { $0 + $1.value } == 31)
+            // Phones: 10 + 20 × 3/5 + 1 × 3/5 = 22.6 over three; lot M: 20 × 2/5 + 1 × 2/5 = 8.4.
+            #expect(outputs.map { "\($0.number ?? "-") \($0.value)" } == ["P1 7.533333", "P2 7.533334", "P3 7.533333", "M 8.4"])
+        }
+    }
+}
