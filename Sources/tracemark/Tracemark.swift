@@ -21,7 +21,7 @@ struct Tracemark: AsyncParsableCommand {
         subcommands: [
             ReceiveCommand.self, IssueCommand.self, TransferCommand.self, ProduceCommand.self, ReturnCommand.self,
             WriteOffCommand.self, SplitCommand.self, AssignCommand.self, StatusCommand.self, StockCommand.self, ProposalCommand.self,
-            DocumentCommand.self, PeriodCommand.self, FindCommand.self, HistoryCommand.self, TraceCommand.self, RecallCommand.self, ReportCommand.self, ResolveCommand.self,
+            DocumentCommand.self, PeriodCommand.self, FindCommand.self, HistoryCommand.self, TraceCommand.self, RecallCommand.self, ReportCommand.self, ExportCommand.self, ResolveCommand.self,
             ClassCommand.self, ProductCommand.self, SeriesCommand.self, GenerateCommand.self, LotSerialCommand.self,
             BlockCommand.self, WarehouseCommand.self, PartnerCommand.self, DemoCommand.self,
             DevicesCommand.self, ScanCommand.self,

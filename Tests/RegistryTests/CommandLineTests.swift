@@ -305,3 +305,46 @@ extension CommandLineTests {
         #expect(proposal.status == 0 && proposal.stdout.contains("short by 1 l: 3 l excluded (picked on another document) (L-1)"), "\(proposal.stdout)")
     }
 }
+
+extension CommandLineTests {
+    /// A user values stock and hands a period to accounting: a receipt with its unit cost, the
+    /// valuation, the Fortnox files written twice (the second time said so), and an SIE journal
+    /// with the accounts of the configuration file; a typo in that section is refused with its line.
+    @Test func aUserValuesStockAndExportsToAccounting() async throws {
+        let database = try await TestDatabase.make(.sqlite)
+        defer { Task { await database.drop() } }
+        let db = database.location
+        #expect(try await tracemark("demo", db: db).status == 0)
+        let today = relativeDate(days: 0, format: "yyyy-MM-dd"), expiry = relativeDate(days: 400, format: "yyyy-MM-dd")
+        let received = try await tracemark("receive", "--warehouse", "MAIN", "--supplier", "ACME", "--product", "PAINT-5L", "--lot", "EX-1",
+                                           "--quantity", "10", "--unit-cost", "12.5", "--expiry", expiry, db: db)
+        #expect(received.status == 0, "\(received.stderr)")
+        #expect(try await tracemark("issue", "--warehouse", "MAIN", "--customer", "BUILDCO", "--product", "PAINT-5L", "--lot", "EX-1",
+                                    "--quantity", "4", db: db).status == 0)
+        let valuation = try await tracemark("report", "valuation", "--at", today, "--product", "PAINT-5L", "--csv", db: db)
+        #expect(valuation.stdout.contains("\r\nPAINT-5L,MAIN,EX-1,6,pcs,12.5,75\r\n"), "\(valuation.stdout)\(valuation.stderr)")
+
+        let folder = database.folder.appendingPathComponent("fortnox").path
+        let first = try await tracemark("export", "fortnox", "--from", today, "--to", today, "--out", folder, db: db)
+        #expect(first.status == 0, "\(first.stderr)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
+        #expect(files.contains { $0.hasPrefix("invoice-ISS-") } && files.contains { $0.hasPrefix("supplier-invoice-RCT-") }, "\(files)")
+        let invoice = try #require(files.last { $0.hasPrefix("invoice-ISS-") })  // after the demo's own
+        let before = try Data(contentsOf: URL(fileURLWithPath: folder).appendingPathComponent(invoice))
+        #expect(String(decoding: before, as: UTF8.self).contains("\"Description\" : \"Lot EX-1 (4 pcs)\""))
+        let second = try await tracemark("export", "fortnox", "--from", today, "--to", today, "--out", folder, db: db)
+        #expect(second.stdout.contains("\(invoice) (exported before, "), "\(second.stdout)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: folder).appendingPathComponent(invoice)) == before)
+
+        let config = database.folder.appendingPathComponent("tracemark.yaml")
+        try Data("database: x.sqlite\naccounting:\n  company: Exempel AB\n  accounts: {stock: 1465, default: 4965}\n".utf8).write(to: config)
+        let journal = database.folder.appendingPathComponent("stock.se").path
+        let sie = try await tracemark("export", "sie", "--from", today, "--to", today, "--config", config.path, "--out", journal, db: db)
+        #expect(sie.status == 0, "\(sie.stderr)")
+        let text = String(decoding: try Data(contentsOf: URL(fileURLWithPath: journal)), as: UTF8.self)
+        #expect(text.hasPrefix("#FLAGGA 0\r\n") && text.contains("#TRANS 1465 {} 125.00") && text.contains("#TRANS 4965 {} 50.00"), "\(text)")
+        try Data("accounting:\n  accounts:\n    stok: 1460\n".utf8).write(to: config)
+        let typo = try await tracemark("export", "sie", "--from", today, "--to", today, "--config", config.path, db: db)
+        #expect(typo.status != 0 && typo.stderr.contains("tracemark.yaml:3: unknown key accounting.accounts.stok"), "\(typo.stderr)")
+    }
+}

@@ -311,8 +311,11 @@ struct ServeConfiguration {
                     }
                     configuration.stations.append(station)
                 }
+            case "accounting":
+                // Read by `export sie`; checked here too, so that a typo shows when the service starts.
+                _ = AccountingConfiguration.parse(value, problem: problem)
             default:
-                problem(keyNode, "unknown key \(key): the configuration takes database, http, templates, printers, stations")
+                problem(keyNode, "unknown key \(key): the configuration takes database, http, templates, printers, stations, accounting")
             }
         }
         if configuration.stations.isEmpty, !problems.contains(where: { $0.message.hasPrefix("stations") }) {

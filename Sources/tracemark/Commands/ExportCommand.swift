@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+import Registry
+
+/// `export`: handing sales, purchases and stock value changes to accounting.
+struct ExportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export", abstract: "Export to accounting: Fortnox invoices and supplier invoices, an SIE 4 journal of stock value changes.",
+        subcommands: [Fortnox.self, SIE.self])
+
+    struct Fortnox: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write each issue and receipt of a period as the Fortnox invoice or supplier invoice to post.",
+            discussion: """
+                One JSON file per document (invoice-ISS-….json, supplier-invoice-RCT-….json), as the Fortnox API \\
+                takes it: a row per product line, then its lots and serials as text rows of at most 50 characters \\
+                (consecutive serials as ranges). No network call is made. Exporting a document again writes the \\
+                same bytes; the registry records what was exported, and says so.
+                Example: tracemark export fortnox --from 2026-11-01 --to 2026-11-30 --out fortnox/
+                """)
+        @OptionGroup var options: GlobalOptions
+        @Option(help: "First day (YYYY-MM-DD, document dates).") var from: String
+        @Option(help: "Last day (YYYY-MM-DD).") var to: String
+        @Option(help: "Folder to write into (created when missing).") var out = "."
+        @Option(help: "Who exports.") var user = ProcessInfo.processInfo.environment["USER"] ?? ""
+
+        struct Outcome: Encodable {
+            var written: [Written]
+            var skipped: [String]
+            struct Written: Encodable { var file: String; var document: String; var firstExportedAt: String?; var sameAsBefore: Bool }
+        }
+
+        func run() async throws {
+            let from = try parseDate(self.from, what: "--from"), through = try parseDate(to, what: "--to")
+            let folder = URL(fileURLWithPath: out, isDirectory: true)
+            let outcome = try await options.withRegistry { registry in
+                let documents = try await registry.accountingDocuments(from: from, through: through, kinds: [.issue, .receipt])
+                let (files, skipped) = try FortnoxExport.files(documents)
+                do {
+                    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                    for file in files { try file.content.write(to: folder.appendingPathComponent(file.name), options: .atomic) }
+                } catch {
+                    throw ValidationError("cannot write into \(out): \(error.localizedDescription)")
+                }
+                let records = try await registry.recordExports(target: "fortnox", files.map { ($0.document, Registry.digest($0.content)) }, user: user)
+                return Outcome(written: zip(files, records).map { file, record in
+                    Outcome.Written(file: file.name, document: file.document, firstExportedAt: record.firstExportedAt, sameAsBefore: record.sameAsBefore)
+                }, skipped: skipped)
+            }
+            try options.emit(outcome) {
+                var lines = outcome.written.map { written in
+                    "\(written.file)" + (written.firstExportedAt.map { " (exported before, \($0)\(written.sameAsBefore ? ", the same" : ", now different"))" } ?? "")
+                }
+                lines += outcome.skipped.map { "skipped \($0)" }
+                let again = outcome.written.filter { $0.firstExportedAt != nil }.count
+                lines.append("\(outcome.written.count) documents written to \(out)\(again > 0 ? ", \(again) of them exported before" : "")")
+                return lines.joined(separator: "\n")
+            }
+        }
+    }
+
+    struct SIE: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "sie",
+            abstract: "Write the stock value changes of a period as an SIE 4 verification journal (PC8).",
+            discussion: """
+                One verification per document that changed the value of a stock account, balanced by the \\
+                document kind's counter account; accounts from the accounting section of --config (BAS \\
+                defaults: stock 1460, changes 4960). Standard output unless --out.
+                Example: tracemark export sie --from 2026-11-01 --to 2026-11-30 --config tracemark.yaml --out stock-2026-11.se
+                """)
+        @OptionGroup var options: GlobalOptions
+        @Option(help: "First day (YYYY-MM-DD, document dates).") var from: String
+        @Option(help: "Last day (YYYY-MM-DD).") var to: String
+        @Option(help: "The configuration file whose accounting section names the accounts.") var config: String?
+        @Option(help: "Write to this file instead of standard output.") var out: String?
+
+        func run() async throws {
+            let from = try parseDate(self.from, what: "--from"), through = try parseDate(to, what: "--to")
+            let accounts: StockAccounts
+            do { accounts = try config.map(AccountingConfiguration.load) ?? StockAccounts() } catch let error as ServeConfiguration.ProblemList {
+                throw ValidationError(error.description)
+            }
+            let (documents, today) = try await options.withRegistry { registry in
+                (try await registry.accountingDocuments(from: from, through: through), registry.today)
+            }
+            let journal = SIEExport.journal(documents, accounts: accounts, from: from, through: through, generated: today)
+            if let out {
+                do { try journal.write(to: URL(fileURLWithPath: out), options: .atomic) } catch {
+                    throw ValidationError("cannot write \(out): \(error.localizedDescription)")
+                }
+            } else {
+                FileHandle.standardOutput.write(journal)
+            }
+        }
+    }
+}
