@@ -35,6 +35,9 @@ struct BenchmarkRun {
         if options.runs(.trace) {
             rows += try await TraceBenchmark.run(options: options, workdir: workdir, shell: shell)
         }
+        if options.runs(.balance) {
+            rows += try await BalanceBenchmark.run(options: options, workdir: workdir, shell: shell)
+        }
         return rows
     }
 

@@ -16,6 +16,8 @@ enum BenchmarkName: String, CaseIterable, Sendable {
     case resolve
     /// A forward trace through 5 production levels in a genealogy of 1M links, beside a recursive CTE.
     case trace
+    /// The balance on a day in the middle of 10M movements over 3 years, beside SUM … GROUP BY in sqlite3.
+    case balance
 }
 
 /// The command line, parsed by hand (the benchmarks take no dependency on an argument parser).

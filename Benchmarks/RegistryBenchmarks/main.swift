@@ -11,6 +11,8 @@
 //   6. resolve     scan string → Resolution among 1M serials and 100k lots on SQLite. Goal: p99 under 200 µs.
 //   7. trace       trace --forward of a raw lot through 5 production levels among 1M genealogy links, beside
 //                  the same recursive CTE in the sqlite3 shell. Goal: p99 under 50 ms; memory under 200 MB.
+//   8. balance     report balance --at mid-ledger among 10M movements over 3 years (months closed), beside
+//                  SUM … GROUP BY over the ledger in the sqlite3 shell. Goal: under 1 s; memory under 200 MB.
 //
 // RegistryBenchmarks --postgres URL --workdir DIR [--only NAME] [--scale N] [--gs1-syntax-engine PATH]
 // The figures are recorded in BENCHMARKS.md.

@@ -64,6 +64,11 @@ import Testing
             // On day 2, before the production: A 6 l (15.00), B 3 l in MAIN, 2 l in EAST.
             let onDay2 = try await registry.valuation(at: day0.adding(days: 2), product: "MILK")
             #expect(onDay2.lines.map { "\($0.warehouse) \($0.number ?? "-") \($0.quantity) \($0.value)" } == ["EAST B 2 6", "MAIN A 6 15", "MAIN B 3 9"])
+            // One warehouse (documents have a warehouse too: the filter is on the movements').
+            let east = try await registry.valuation(at: day0.adding(days: 7), warehouse: "EAST")
+            #expect(east.lines.map { "\($0.product) \($0.number ?? "-") \($0.value)" } == ["BOLT - 4", "MILK B 3"])
+            #expect(try await registry.balance(at: day0.adding(days: 7), product: "MILK", warehouse: "MAIN").lines.map { "\($0.number ?? "-") \($0.quantity)" }
+                    == ["A 6", "A-1 2", "B 3"])
 
             // Balance, statement and valuation agree on every day's end.
             for offset in -1...8 {

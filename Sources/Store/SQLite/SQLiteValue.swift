@@ -1,6 +1,6 @@
 import CSQLite
 import Foundation
-import SQLKit
+public import SQLKit
 
 /// One value of a column or a parameter, in SQLite's five storage classes.
 enum SQLiteValue: Sendable, Equatable {
@@ -368,4 +368,66 @@ private struct SingleValueReader: Decoder, SingleValueDecodingContainer {
     func decode(_ type: UInt16.Type) throws -> UInt16 { try number(type) }
     func decode(_ type: UInt32.Type) throws -> UInt32 { try number(type) }
     func decode(_ type: UInt64.Type) throws -> UInt64 { try number(type) }
+}
+
+extension SQLiteRow {
+    func integer(at position: Int) -> Int? {
+        guard position < values.count, case .integer(let value) = values[position] else { return nil }
+        return Int(value)
+    }
+
+    func text(at position: Int) -> String? {
+        guard position < values.count, case .text(let value) = values[position] else { return nil }
+        return value
+    }
+}
+
+extension SQLRow {
+    /// The integer column `name`, at `position` in the statement's columns: by position for
+    /// SQLite's rows, without a look-up of the name per value (a report reading hundreds of
+    /// thousands of rows), by name for others (PostgreSQL's).
+    public func integer(_ name: String, at position: Int) throws -> Int {
+        if let row = self as? SQLiteRow, let value = row.integer(at: position) { return value }
+        return try decode(column: name, as: Int.self)
+    }
+
+    /// The text column `name` at `position` (`nil` when NULL), as ``integer(_:at:)``.
+    public func text(_ name: String, at position: Int) throws -> String? {
+        if let row = self as? SQLiteRow, let value = row.text(at: position) { return value }
+        return try decode(column: name, as: String?.self)
+    }
+}
+
+extension SQLDatabase {
+    /// Runs `query`, whose first `columns` columns are integers, and hands `body` each row's
+    /// values in order (NULL as 0). On SQLite no row is made: a report reading hundreds of
+    /// thousands of rows spends its time in SQLite, not in building rows; on PostgreSQL the rows
+    /// are read by name.
+    public func integerRows(_ query: any SQLExpression, columns: Int,
+                            _ body: @escaping @Sendable (UnsafeBufferPointer<Int>) -> Void) async throws {
+        if let sqlite = self as? SQLiteDatabase {
+            var serializer = SQLSerializer(database: self)
+            query.serialize(to: &serializer)
+            return try await sqlite.connection.executeIntegers(serializer.sql, serializer.binds, columns: columns, body)
+        }
+        let failure = FailureBox()
+        try await execute(sql: query) { row in
+            guard failure.error == nil else { return }
+            do {
+                let names = row.allColumns
+                guard names.count >= columns else {
+                    throw StoreError(.unsupported, "the statement has \(names.count) columns, not \(columns)")
+                }
+                let values = try names.prefix(columns).map { try row.decode(column: $0, as: Int?.self) ?? 0 }
+                values.withUnsafeBufferPointer(body)
+            } catch {
+                failure.error = error
+            }
+        }
+        if let error = failure.error { throw error }
+    }
+}
+
+private final class FailureBox: @unchecked Sendable {
+    var error: (any Error)?
 }
