@@ -7,7 +7,7 @@ SWIFT_FLAGS ?= -Xswiftc -warnings-as-errors
 endif
 DB ?= ./tracemark.sqlite
 
-.PHONY: deps build run test bench bench-devices bench-printing bench-stations bench-api bench-web install clean
+.PHONY: deps build run test bench bench-soak bench-devices bench-printing bench-stations bench-api bench-web install clean
 
 deps:
 	@scripts/install-deps.sh
@@ -57,6 +57,15 @@ bench: deps
 	taskset -c 0 $(SWIFT) run -c release --skip-build LabelBenchmarks Templates
 	@scripts/install-deps.sh glabels
 	Benchmarks/LabelBenchmarks/peers.sh Templates
+	$(MAKE) bench-soak
+
+# The soak (10 minutes; SOAK_SECONDS to change): tracemark serve with 4 receiving stations scanning and
+# printing at a steady rate; its resident memory and open descriptors, the first minute against the last.
+SOAK_SECONDS ?= 600
+bench-soak: deps
+	$(SWIFT) build -c release --product StationBenchmarks
+	$(SWIFT) build -c release --product tracemark
+	$(SWIFT) run -c release --skip-build StationBenchmarks --templates Templates --serve .build/release/tracemark --soak $(SOAK_SECONDS)
 
 # Devices benchmarks (release build): decoding latency and throughput, serial through a pty.
 bench-devices: deps

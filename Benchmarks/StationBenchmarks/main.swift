@@ -1,9 +1,12 @@
 // Station benchmarks: scan to label, from the last byte of a scan sent to a station's loopback
 // TCP scanner to its label's format complete at a simulated 9100 printer, beside socat relaying
 // the same label's bytes as the floor; sustained scans per second of one receiving station; the
-// resident memory of an idle `tracemark serve` with 20 stations.
+// resident memory of an idle `tracemark serve` with 20 stations; and the soak: `tracemark serve`
+// with 4 receiving stations scanning and printing at a steady rate for 10 minutes, its resident
+// memory and open descriptors sampled, the first minute against the last.
 //
 //   StationBenchmarks --templates Templates [--postgres URL] [--scans 200] [--stations 1,20] [--serve PATH]
+//   StationBenchmarks --serve PATH --soak 600       (the soak alone)
 
 import Foundation
 import Devices
@@ -24,6 +27,8 @@ struct Options {
     var scans = 200
     var stations = [1, 20]
     var serve: String?
+    /// Seconds of the soak; when given, the soak alone runs.
+    var soak: Int?
 
     init(_ arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -34,6 +39,7 @@ struct Options {
             case "--scans": scans = Int(iterator.next() ?? "") ?? scans
             case "--stations": stations = (iterator.next() ?? "").split(separator: ",").compactMap { Int($0) }
             case "--serve": serve = iterator.next()
+            case "--soak": soak = Int(iterator.next() ?? "")
             default:
                 FileHandle.standardError.write(Data("unknown argument \(argument)\n".utf8))
                 exit(2)
@@ -269,6 +275,25 @@ final class Counter: @unchecked Sendable {
     var value: Int { lock.lock(); defer { lock.unlock() }; return count }
 }
 
+/// A receiving station of the demo's dock in `serve`'s configuration, scanning on a loopback port.
+func receivingStation(_ name: String, printer: String, port: Int) -> String {
+    "  \(name):\n    kind: receiving\n    warehouse: MAIN\n    supplier: ACME\n    printer: \(printer)\n"
+        + "    template: gs1-lot-100x50\n    scanners: [\"tcp-listen://127.0.0.1:\(port)\"]\n"
+}
+
+/// Starts `tracemark serve` on the configuration `text` (written to `folder/name`), its output discarded.
+func startServe(_ serve: String, config text: String, named name: String, in folder: URL) throws -> Process {
+    let config = folder.appendingPathComponent(name)
+    try text.write(to: config, atomically: true, encoding: .utf8)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: serve)
+    process.arguments = ["serve", "--config", config.path]
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    return process
+}
+
 /// Resident memory of `tracemark serve` idle with `count` look-up stations on loopback TCP.
 func idleMemory(serve: String, stations count: Int, folder: URL) async throws -> Int {
     let database = folder.appendingPathComponent("idle-\(UUID().uuidString.prefix(8)).sqlite").path
@@ -279,22 +304,108 @@ func idleMemory(serve: String, stations count: Int, folder: URL) async throws ->
     try demo.run()
     demo.waitUntilExit()
     var text = "database: \"\(database)\"\nprinters:\n  bench-label: {uri: \"file://\(folder.appendingPathComponent("labels").path)\", language: zpl}\nstations:\n"
-    for index in 0..<count {
-        text += "  s\(index):\n    kind: receiving\n    warehouse: MAIN\n    supplier: ACME\n    printer: bench-label\n"
-            + "    template: gs1-lot-100x50\n    scanners: [\"tcp-listen://127.0.0.1:\(try freePort())\"]\n"
-    }
-    let config = folder.appendingPathComponent("idle.yaml")
-    try text.write(to: config, atomically: true, encoding: .utf8)
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: serve)
-    process.arguments = ["serve", "--config", config.path]
-    process.standardOutput = FileHandle.nullDevice
-    try process.run()
+    for index in 0..<count { text += receivingStation("s\(index)", printer: "bench-label", port: try freePort()) }
+    let process = try startServe(serve, config: text, named: "idle.yaml", in: folder)
     defer { process.terminate() }
     try await Task.sleep(for: .seconds(5))
     let status = try String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)
     let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
     return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
+}
+
+/// The soak: `tracemark serve` (a real process) with `stations` receiving stations, each scanning a
+/// new lot every `interval` on its loopback TCP scanner and printing its label to a simulated 9100
+/// printer, for `seconds`. Every 5 s the service's resident memory (VmRSS) and open descriptors
+/// (`/proc/PID/fd`) are read; the first minute is set against the last. Every scan must have its
+/// label at the end.
+func soak(serve: String, seconds: Int, folder: URL, stations: Int = 4, interval: Duration = .milliseconds(250)) async throws {
+    let database = folder.appendingPathComponent("soak.sqlite").path
+    let demo = Process()
+    demo.executableURL = URL(fileURLWithPath: serve)
+    demo.arguments = ["demo", "--db", database]
+    demo.standardOutput = FileHandle.nullDevice
+    try demo.run()
+    demo.waitUntilExit()
+    var printers: [SimulatedPrinter] = []
+    var ports: [Int] = []
+    var text = "database: \"\(database)\"\nhttp: {listen: \"127.0.0.1:\(try freePort())\"}\nprinters:\n"
+    for index in 0..<stations {
+        let printer = try await SimulatedPrinter.start(.init(recordsBytes: false))
+        printers.append(printer)
+        text += "  p\(index): {uri: \"tcp://127.0.0.1:\(printer.port)\", language: zpl}\n"
+    }
+    text += "stations:\n"
+    for index in 0..<stations {
+        let port = try freePort()
+        ports.append(port)
+        text += receivingStation("s\(index)", printer: "p\(index)", port: port)
+    }
+    let process = try startServe(serve, config: text, named: "soak.yaml", in: folder)
+    defer { if process.isRunning { process.terminate() } }
+    let pid = process.processIdentifier
+    typealias Sample = (at: Double, rss: Int, anonymous: Int, file: Int, fds: Int)
+    func sample(_ at: Double) -> Sample {
+        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+        func field(_ name: String) -> Int {
+            let line = status.split(separator: "\n").first { $0.hasPrefix(name) } ?? ""
+            return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
+        }
+        let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? 0
+        return (at, field("VmRSS:"), field("RssAnon:"), field("RssFile:"), fds)
+    }
+    var clients: [Client] = []
+    for port in ports { clients.append(try await Client(port: port)) }
+    say("## Soak: `tracemark serve`, \(stations) receiving stations (SQLite), a scan every \(interval) per station, \(seconds) s")
+    say("")
+    let expiry = expiryCode(days: 300)
+    let start = SimulatedPrinter.now
+    var samples: [Sample] = []
+    var nextSample = start
+    var sent = 0
+    var tick = 0
+    while SimulatedPrinter.now - start < Double(seconds) {
+        for (index, client) in clients.enumerated() {
+            _ = client.send(Array("(01)09501101530003(17)\(expiry)(10)K\(index)X\(tick)Y\n".utf8))
+            sent += 1
+        }
+        tick += 1
+        if SimulatedPrinter.now >= nextSample {
+            samples.append(sample(SimulatedPrinter.now - start))
+            nextSample += 5
+        }
+        // A steady rate: the next round at its time, however long this one took.
+        let step = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
+        let due = start + Double(tick) * step
+        let wait = due - SimulatedPrinter.now
+        if wait > 0 { try await Task.sleep(for: .milliseconds(Int(wait * 1000))) }
+    }
+    // Every label, however the last ones queued.
+    let deadline = SimulatedPrinter.now + 120
+    func printed() -> Int { printers.reduce(0) { $0 + $1.formatArrivals.count } }
+    while printed() < sent, SimulatedPrinter.now < deadline { try await Task.sleep(for: .milliseconds(200)) }
+    let labels = printed()
+    let last = sample(SimulatedPrinter.now - start)
+    process.terminate()
+    process.waitUntilExit()
+    for printer in printers { await printer.stop() }
+    // Per minute: lowest, median, highest.
+    func spread(_ values: [Int], _ unit: Int = 1024) -> String {
+        let sorted = values.sorted()
+        guard !sorted.isEmpty else { return "-" }
+        return "\(sorted[0] / unit) / \(sorted[sorted.count / 2] / unit) / \(sorted[sorted.count - 1] / unit)"
+    }
+    let first = samples.filter { $0.at < 60 }
+    let lastMinute = samples.filter { $0.at >= Double(seconds) - 60 }
+    say("| lowest / median / highest | first minute | last minute |")
+    say("|---|---|---|")
+    say("| VmRSS, MB | \(spread(first.map(\.rss))) | \(spread(lastMinute.map(\.rss))) |")
+    say("| its own (RssAnon), MB | \(spread(first.map(\.anonymous))) | \(spread(lastMinute.map(\.anonymous))) |")
+    say("| mapped files (RssFile: the executable, the database SQLite maps), MB | \(spread(first.map(\.file))) | \(spread(lastMinute.map(\.file))) |")
+    say("| open descriptors | \(spread(first.map(\.fds), 1)) | \(spread(lastMinute.map(\.fds), 1)) |")
+    say("")
+    say("scans sent: \(sent); labels printed: \(labels); samples every 5 s: \(samples.count); after the last label: VmRSS \(last.rss / 1024) MB (own \(last.anonymous / 1024) MB), \(last.fds) descriptors")
+    say("all samples (s, VmRSS kB, RssAnon kB, RssFile kB, descriptors): " + samples.map { "\(Int($0.at)) \($0.rss) \($0.anonymous) \($0.file) \($0.fds)" }.joined(separator: "; "))
+    guard labels >= sent else { throw BenchmarkError("soak: \(sent) scans sent, \(labels) labels printed") }
 }
 
 LoggingSystem.bootstrap { label in
@@ -306,6 +417,11 @@ let options = Options(CommandLine.arguments)
 let workdir = FileManager.default.temporaryDirectory.appendingPathComponent("tracemark-station-bench-\(UUID().uuidString.prefix(8))")
 try FileManager.default.createDirectory(at: workdir, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(at: workdir) }
+if let seconds = options.soak {
+    guard let serve = options.serve else { throw BenchmarkError("--soak needs --serve PATH (a release tracemark)") }
+    try await soak(serve: serve, seconds: seconds, folder: workdir)
+    exit(0)
+}
 let template = try TemplateLoader().load(contentsOf: URL(fileURLWithPath: options.templates).appendingPathComponent("gs1-lot-100x50.yaml"))
 let sampleLabel = try LabelRendering.render(template, LabelData.from(
     product: Product(article: "PAINT-5L", gtin: try GTIN("09501101530003"), description: "Paint 5 l"),

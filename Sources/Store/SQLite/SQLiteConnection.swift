@@ -124,31 +124,19 @@ final class SQLiteConnection: @unchecked Sendable {
                          _ body: @escaping @Sendable (UnsafeBufferPointer<Int>) -> Void) async throws {
         let values = UncheckedBinds(values: binds)
         let work: @Sendable () throws -> Void = { [self] in
-            guard let handle else { throw SQLiteError(code: SQLITE_MISUSE, message: "the connection is closed") }
-            let (statement, _, kept) = try prepared(sql, handle)
-            defer {
-                if kept {
-                    sqlite3_reset(statement)
-                    sqlite3_clear_bindings(statement)
-                } else {
-                    sqlite3_finalize(statement)
+            try withStatement(sql, values.values) { handle, statement, _, _ in
+                guard Int(sqlite3_column_count(statement)) >= columns else {
+                    throw SQLiteError(code: SQLITE_RANGE, message: "the statement has \(sqlite3_column_count(statement)) columns, not \(columns)")
                 }
-            }
-            guard Int(sqlite3_column_count(statement)) >= columns else {
-                throw SQLiteError(code: SQLITE_RANGE, message: "the statement has \(sqlite3_column_count(statement)) columns, not \(columns)")
-            }
-            for (index, value) in values.values.enumerated() {
-                let status = try SQLiteValue(encoding: value).bind(to: statement, at: Int32(index + 1))
-                guard status == SQLITE_OK else { throw error(handle, status) }
-            }
-            let row = UnsafeMutableBufferPointer<Int>.allocate(capacity: columns)
-            defer { row.deallocate() }
-            while true {
-                let status = sqlite3_step(statement)
-                if status == SQLITE_DONE { return }
-                guard status == SQLITE_ROW else { throw error(handle, status) }
-                for column in 0..<columns { row[column] = Int(sqlite3_column_int64(statement, Int32(column))) }
-                body(UnsafeBufferPointer(row))
+                let row = UnsafeMutableBufferPointer<Int>.allocate(capacity: columns)
+                defer { row.deallocate() }
+                while true {
+                    let status = sqlite3_step(statement)
+                    if status == SQLITE_DONE { return }
+                    guard status == SQLITE_ROW else { throw error(handle, status) }
+                    for column in 0..<columns { row[column] = Int(sqlite3_column_int64(statement, Int32(column))) }
+                    body(UnsafeBufferPointer(row))
+                }
             }
         }
         if thread.isCurrent { return try work() }
@@ -174,8 +162,31 @@ final class SQLiteConnection: @unchecked Sendable {
     }
 
     private func run(_ sql: String, _ binds: [any Encodable & Sendable], _ onRow: (SQLiteRow) -> Void) throws {
+        try withStatement(sql, binds) { handle, statement, columns, kept in
+            var names = columns
+            while true {
+                let status = sqlite3_step(statement)
+                if status == SQLITE_DONE { return }
+                guard status == SQLITE_ROW else { throw error(handle, status) }
+                // SQLite prepares a statement again after a schema change: its columns may differ.
+                if sqlite3_column_count(statement) != names.names.count {
+                    names = SQLiteColumns(statement)
+                    if kept { statements[sql] = (statement, names) }
+                }
+                var values: [SQLiteValue] = []
+                values.reserveCapacity(names.names.count)
+                for column in 0..<Int32(names.names.count) { values.append(SQLiteValue(statement, column)) }
+                onRow(SQLiteRow(columns: names, values: values))
+            }
+        }
+    }
+
+    /// The prepared statement for `sql` with `binds` bound, for `body`; reset (kept) or finalized
+    /// after, whatever `body` does.
+    private func withStatement(_ sql: String, _ binds: [any Encodable & Sendable],
+                               _ body: (OpaquePointer, OpaquePointer, SQLiteColumns, Bool) throws -> Void) throws {
         guard let handle else { throw SQLiteError(code: SQLITE_MISUSE, message: "the connection is closed") }
-        var (statement, names, kept) = try prepared(sql, handle)
+        let (statement, columns, kept) = try prepared(sql, handle)
         defer {
             if kept {
                 sqlite3_reset(statement)
@@ -192,20 +203,7 @@ final class SQLiteConnection: @unchecked Sendable {
             let status = try SQLiteValue(encoding: value).bind(to: statement, at: Int32(index + 1))
             guard status == SQLITE_OK else { throw error(handle, status) }
         }
-        while true {
-            let status = sqlite3_step(statement)
-            if status == SQLITE_DONE { return }
-            guard status == SQLITE_ROW else { throw error(handle, status) }
-            // SQLite prepares a statement again after a schema change: its columns may differ.
-            if sqlite3_column_count(statement) != names.names.count {
-                names = SQLiteColumns(statement)
-                if kept { statements[sql] = (statement, names) }
-            }
-            var values: [SQLiteValue] = []
-            values.reserveCapacity(names.names.count)
-            for column in 0..<Int32(names.names.count) { values.append(SQLiteValue(statement, column)) }
-            onRow(SQLiteRow(columns: names, values: values))
-        }
+        try body(handle, statement, columns, kept)
     }
 
     /// The prepared statement for `sql`, and whether it is kept for the next time.
