@@ -12,9 +12,9 @@ struct ExportCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write each issue and receipt of a period as the Fortnox invoice or supplier invoice to post.",
             discussion: """
-                One JSON file per document (invoice-ISS-….json, supplier-invoice-RCT-….json), as the Fortnox API \\
-                takes it: a row per product line, then its lots and serials as text rows of at most 50 characters \\
-                (consecutive serials as ranges). No network call is made. Exporting a document again writes the \\
+                One JSON file per document (invoice-ISS-….json, supplier-invoice-RCT-….json), as the Fortnox API \
+                takes it: a row per product line, then its lots and serials as text rows of at most 50 characters \
+                (consecutive serials as ranges). No network call is made. Exporting a document again writes the \
                 same bytes; the registry records what was exported, and says so.
                 Example: tracemark export fortnox --from 2026-11-01 --to 2026-11-30 --out fortnox/
                 """)
@@ -64,8 +64,8 @@ struct ExportCommand: AsyncParsableCommand {
             commandName: "sie",
             abstract: "Write the stock value changes of a period as an SIE 4 verification journal (PC8).",
             discussion: """
-                One verification per document that changed the value of a stock account, balanced by the \\
-                document kind's counter account; accounts from the accounting section of --config (BAS \\
+                One verification per document that changed the value of a stock account, balanced by the \
+                document kind's counter account; accounts from the accounting section of --config (BAS \
                 defaults: stock 1460, changes 4960). Standard output unless --out.
                 Example: tracemark export sie --from 2026-11-01 --to 2026-11-30 --config tracemark.yaml --out stock-2026-11.se
                 """)
