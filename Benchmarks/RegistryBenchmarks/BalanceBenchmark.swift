@@ -105,17 +105,7 @@ enum BalanceBenchmark {
             GROUP BY m.product_id, m.warehouse_id, m.lot_serial_id HAVING SUM(m.quantity) <> 0);
 
             """
-        var peerTimes: [Duration] = []
-        var output = ""
-        for _ in 0..<3 {
-            let start = clock.now
-            output = try shell.run(database, script: query)
-            let took = start.duration(to: clock.now)
-            let again = clock.now
-            try shell.run(database, script: "SELECT 1;\n")
-            peerTimes.append(took - again.duration(to: clock.now))
-        }
-        let peer = peerTimes.min() ?? .zero
+        let (output, peer) = try shell.fastest(database, script: query, baseline: "SELECT 1;\n")
         let fields = output.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "|")
         let total = answer.total
         guard fields.count == 2, Int(fields[0]) == answer.rows,

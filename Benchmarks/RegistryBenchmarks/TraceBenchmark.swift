@@ -75,17 +75,8 @@ enum TraceBenchmark {
                 """
             baseline += "SELECT COUNT(*) FROM (SELECT 1);\n"
         }
-        var peerTimes: [Duration] = []
-        var output = ""
-        for _ in 0..<3 {
-            let began = clock.now
-            output = try shell.run(database, script: script)
-            let cte = began.duration(to: clock.now)
-            let again = clock.now
-            try shell.run(database, script: baseline)
-            peerTimes.append(cte - again.duration(to: clock.now))
-        }
-        let peerMean = (peerTimes.min() ?? .zero) / chosen.count
+        let (output, fastest) = try shell.fastest(database, script: script, baseline: baseline)
+        let peerMean = fastest / chosen.count
         let counts = output.split(separator: "\n").compactMap { Int($0) }
         guard counts == sizes else { throw BenchmarkFailure("trace: the peer reached other lots than the registry (\(counts.prefix(5)) against \(sizes.prefix(5)))") }
         let p99 = latencies.percentile(0.99)

@@ -281,6 +281,16 @@ func receivingStation(_ name: String, printer: String, port: Int) -> String {
         + "    template: gs1-lot-100x50\n    scanners: [\"tcp-listen://127.0.0.1:\(port)\"]\n"
 }
 
+/// The demo's registry (`tracemark demo`) at `database`: the dock the stations of `serve` use.
+func demoDatabase(_ serve: String, at database: String) throws {
+    let demo = Process()
+    demo.executableURL = URL(fileURLWithPath: serve)
+    demo.arguments = ["demo", "--db", database]
+    demo.standardOutput = FileHandle.nullDevice
+    try demo.run()
+    demo.waitUntilExit()
+}
+
 /// Starts `tracemark serve` on the configuration `text` (written to `folder/name`), its output discarded.
 func startServe(_ serve: String, config text: String, named name: String, in folder: URL) throws -> Process {
     let config = folder.appendingPathComponent(name)
@@ -297,12 +307,7 @@ func startServe(_ serve: String, config text: String, named name: String, in fol
 /// Resident memory of `tracemark serve` idle with `count` look-up stations on loopback TCP.
 func idleMemory(serve: String, stations count: Int, folder: URL) async throws -> Int {
     let database = folder.appendingPathComponent("idle-\(UUID().uuidString.prefix(8)).sqlite").path
-    let demo = Process()
-    demo.executableURL = URL(fileURLWithPath: serve)
-    demo.arguments = ["demo", "--db", database]
-    demo.standardOutput = FileHandle.nullDevice
-    try demo.run()
-    demo.waitUntilExit()
+    try demoDatabase(serve, at: database)
     var text = "database: \"\(database)\"\nprinters:\n  bench-label: {uri: \"file://\(folder.appendingPathComponent("labels").path)\", language: zpl}\nstations:\n"
     for index in 0..<count { text += receivingStation("s\(index)", printer: "bench-label", port: try freePort()) }
     let process = try startServe(serve, config: text, named: "idle.yaml", in: folder)
@@ -320,12 +325,7 @@ func idleMemory(serve: String, stations count: Int, folder: URL) async throws ->
 /// label at the end.
 func soak(serve: String, seconds: Int, folder: URL, stations: Int = 4, interval: Duration = .milliseconds(250)) async throws {
     let database = folder.appendingPathComponent("soak.sqlite").path
-    let demo = Process()
-    demo.executableURL = URL(fileURLWithPath: serve)
-    demo.arguments = ["demo", "--db", database]
-    demo.standardOutput = FileHandle.nullDevice
-    try demo.run()
-    demo.waitUntilExit()
+    try demoDatabase(serve, at: database)
     var printers: [SimulatedPrinter] = []
     var ports: [Int] = []
     var text = "database: \"\(database)\"\nhttp: {listen: \"127.0.0.1:\(try freePort())\"}\nprinters:\n"

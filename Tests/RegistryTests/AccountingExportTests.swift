@@ -71,7 +71,7 @@ import TracemarkTesting
         let scattered = (0..<30).map { "35693803564\(String(format: "%04d", $0 * 7))" }
         let long = String(repeating: "X", count: 64)
         let line = AccountingDocument.Line(product: "PHONE", unit: "pcs", tracking: .serial, quantity: -31, value: 0,
-                                           numbers: (scattered + [long]).map { (number: $0, quantity: Decimal(1)) })
+                                           numbers: (scattered + [long]).map { .init(number: $0, quantity: 1) })
         let rows = FortnoxExport.textRows(line)
         #expect(rows.allSatisfy { $0.count <= FortnoxExport.descriptionLimit }, "\(rows)")
         #expect(rows.allSatisfy { $0.hasPrefix("SN ") })
@@ -79,7 +79,7 @@ import TracemarkTesting
         for number in scattered { #expect(listed.contains(number)) }
         #expect(rows.suffix(2).map { $0.dropFirst(3) }.joined() == long)
         let lots = AccountingDocument.Line(product: "MILK", unit: "l", tracking: .lot, quantity: 3, value: 0,
-                                           numbers: [(number: "L-1", quantity: 1), (number: "L-2", quantity: 2)])
+                                           numbers: [.init(number: "L-1", quantity: 1), .init(number: "L-2", quantity: 2)])
         #expect(FortnoxExport.textRows(lots) == ["Lot L-1 (1 l), L-2 (2 l)"])
     }
 

@@ -8,34 +8,33 @@ import Store
 /// Fortnox and SIE exports.
 public struct AccountingDocument: Hashable, Sendable {
     public struct Line: Hashable, Sendable {
+        /// A lot or serial a line moved, and how much of it.
+        public struct Number: Hashable, Sendable {
+            public var number: String
+            public var quantity: Decimal
+
+            public init(number: String, quantity: Decimal) {
+                self.number = number
+                self.quantity = quantity
+            }
+        }
+
         public var product: String
         public var unit: String
         public var tracking: LotSerialClass.Tracking
         /// Net: positive into stock, negative out of it.
         public var quantity: Decimal
         public var value: Decimal
-        /// The lots or serials the line moved, in number order, each with its quantity.
-        public var numbers: [(number: String, quantity: Decimal)]
+        /// The lots or serials the line moved, in number order.
+        public var numbers: [Number]
 
-        public init(product: String, unit: String, tracking: LotSerialClass.Tracking, quantity: Decimal, value: Decimal,
-                    numbers: [(number: String, quantity: Decimal)]) {
+        public init(product: String, unit: String, tracking: LotSerialClass.Tracking, quantity: Decimal, value: Decimal, numbers: [Number]) {
             self.product = product
             self.unit = unit
             self.tracking = tracking
             self.quantity = quantity
             self.value = value
             self.numbers = numbers
-        }
-
-        public static func == (lhs: Line, rhs: Line) -> Bool {
-            lhs.product == rhs.product && lhs.unit == rhs.unit && lhs.tracking == rhs.tracking && lhs.quantity == rhs.quantity
-                && lhs.value == rhs.value && lhs.numbers.map(\.number) == rhs.numbers.map(\.number)
-                && lhs.numbers.map(\.quantity) == rhs.numbers.map(\.quantity)
-        }
-
-        public func hash(into hasher: inout Hasher) {
-            hasher.combine(product)
-            hasher.combine(quantity)
         }
     }
 
@@ -55,35 +54,41 @@ extension Registry {
     /// number (numbered on use, an unknown serial) cancel out within their line.
     public func accountingDocuments(from: CalendarDate, through: CalendarDate, kinds: Set<DocumentKind>? = nil) async throws -> [AccountingDocument] {
         guard from <= through else { throw RegistryError(.invalidInput, "the period runs from \(from) through \(through): the start is after the end") }
+        var only: SQLQueryString = ""
+        if let kinds { only = " AND d.kind IN (\(binds: kinds.map(\.rawValue).sorted()))" }
         return try await store.snapshot { db in
+            // In document and line order: a document's lines, and a line's movements, come together.
             let rows = try await db.raw("""
                 SELECT d.id AS document_id, d.number AS document, d.kind, d.doc_date, pa.code AS partner, pa.name AS partner_name,
                        m.line_no, p.article, p.unit, c.tracking, w.code AS warehouse, ls.number, ls.sort_key, m.quantity, m.value
                 FROM documents d JOIN movements m ON m.document_id = d.id JOIN products p ON p.id = m.product_id
                 JOIN warehouses w ON w.id = m.warehouse_id LEFT JOIN lot_serial_classes c ON c.code = p.class_code
                 LEFT JOIN lot_serials ls ON ls.id = m.lot_serial_id LEFT JOIN partners pa ON pa.id = d.partner_id
-                WHERE d.doc_date >= \(bind: from.description) AND d.doc_date <= \(bind: through.description)
+                WHERE d.doc_date >= \(bind: from.description) AND d.doc_date <= \(bind: through.description)\(only)
                 ORDER BY d.doc_date, d.id, m.line_no, m.id
                 """).all()
+            // A line as its movements add up. Per number, what came in and what went out: a line
+            // going out lists what went out (a number given on use comes in and goes out again), a
+            // line coming in what came in.
+            struct Pending {
+                let index: Int, product: String, unit: String, tracking: LotSerialClass.Tracking
+                var quantity = 0, value = 0
+                var numbers: [String: (key: String, into: Int, out: Int)] = [:]
+
+                var line: AccountingDocument.Line {
+                    let numbers = numbers.map { (number: $0.key, key: $0.value.key, quantity: quantity < 0 ? $0.value.out : $0.value.into) }
+                        .filter { $0.quantity != 0 }.sorted { $0.key < $1.key }
+                        .map { AccountingDocument.Line.Number(number: $0.number, quantity: Quantity(storage: $0.quantity).decimal) }
+                    return AccountingDocument.Line(product: product, unit: unit, tracking: tracking, quantity: Quantity(storage: quantity).decimal,
+                                                   value: Money(storage: value).decimal, numbers: numbers)
+                }
+            }
             var documents: [AccountingDocument] = []
             var lastID = -1
-            // Per number, what came in and what went out on the line: a line going out lists what went
-            // out (a number given on use comes in and goes out again), a line coming in what came in.
-            struct Pending { var line: Int; var quantity = 0; var value = 0; var numbers: [String: (key: String, into: Int, out: Int)] = [:] }
             var pending: [Pending] = []
-            var lineMeta: [Int: (String, String, LotSerialClass.Tracking)] = [:]
             func flush() {
-                guard !documents.isEmpty else { return }
-                documents[documents.count - 1].lines = pending.compactMap { line in
-                    guard let (product, unit, tracking) = lineMeta[line.line] else { return nil }
-                    let numbers = line.numbers.map { (number: $0.key, key: $0.value.key, quantity: line.quantity < 0 ? $0.value.out : $0.value.into) }
-                        .filter { $0.quantity != 0 }.sorted { $0.key < $1.key }
-                        .map { (number: $0.number, quantity: Quantity(storage: $0.quantity).decimal) }
-                    return AccountingDocument.Line(product: product, unit: unit, tracking: tracking, quantity: Quantity(storage: line.quantity).decimal,
-                                                   value: Money(storage: line.value).decimal, numbers: numbers)
-                }
+                if !documents.isEmpty { documents[documents.count - 1].lines = pending.map(\.line) }
                 pending = []
-                lineMeta = [:]
             }
             for row in rows {
                 let id = try row.int("document_id")
@@ -96,27 +101,23 @@ extension Registry {
                                                         partnerName: try row.optionalString("partner_name"), lines: [], valueByWarehouse: [:]))
                 }
                 let line = try row.int("line_no"), quantity = try row.int("quantity"), value = try row.int("value")
-                let warehouse = try row.string("warehouse")
-                documents[documents.count - 1].valueByWarehouse[warehouse, default: 0] += Money(storage: value).decimal
-                if lineMeta[line] == nil {
-                    let tracking = try row.optionalString("tracking").flatMap(LotSerialClass.Tracking.init(rawValue:)) ?? .none
-                    lineMeta[line] = (try row.string("article"), try row.string("unit"), tracking)
-                    pending.append(Pending(line: line))
+                documents[documents.count - 1].valueByWarehouse[try row.string("warehouse"), default: 0] += Money(storage: value).decimal
+                if pending.last?.index != line {
+                    pending.append(Pending(index: line, product: try row.string("article"), unit: try row.string("unit"),
+                                           tracking: try row.optionalString("tracking").flatMap(LotSerialClass.Tracking.init(rawValue:)) ?? .none))
                 }
-                let index = pending.firstIndex { $0.line == line }!
-                pending[index].quantity += quantity
-                pending[index].value += value
+                pending[pending.count - 1].quantity += quantity
+                pending[pending.count - 1].value += value
                 if let number = try row.optionalString("number") {
                     let key = try row.optionalString("sort_key") ?? number
                     if quantity > 0 {
-                        pending[index].numbers[number, default: (key, 0, 0)].into += quantity
+                        pending[pending.count - 1].numbers[number, default: (key, 0, 0)].into += quantity
                     } else {
-                        pending[index].numbers[number, default: (key, 0, 0)].out -= quantity
+                        pending[pending.count - 1].numbers[number, default: (key, 0, 0)].out -= quantity
                     }
                 }
             }
             flush()
-            if let kinds { documents.removeAll { !kinds.contains($0.kind) } }
             return documents
         }
     }

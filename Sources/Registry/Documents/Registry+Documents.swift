@@ -112,8 +112,8 @@ extension Registry {
         struct Pair: Hashable { let output: Int, input: Int }
         var lineLinks: [Pair] = []
         var lotLinks = Set<Pair>()
-        for (offset, line) in production.outputs.enumerated() {
-            let inputLines = line.inputs ?? Array(production.inputs.indices)
+        for offset in production.outputs.indices {
+            let inputLines = production.inputLines(of: offset)
             lineLinks += Set(inputLines).sorted().map { Pair(output: firstOutput + offset, input: $0) }
             let inputs = Set(inputLines.flatMap { posting.lotsByLine[$0] ?? [] })
             for output in Set(posting.lotsByLine[firstOutput + offset] ?? []) {
@@ -147,7 +147,7 @@ extension Registry {
             for line in lines { values[line] += share.take(quantities[line]) }
         }
         for input in production.inputs.indices {
-            let consumers = production.outputs.indices.filter { production.outputs[$0].inputs?.contains(input) ?? true }
+            let consumers = production.outputs.indices.filter { production.inputLines(of: $0).contains(input) }
             spread(-(posting.valueByLine[input] ?? 0), over: consumers.isEmpty ? Array(production.outputs.indices) : consumers)
         }
         spread(added, over: Array(production.outputs.indices))
@@ -325,4 +325,9 @@ extension Registry {
     static func requireLines(_ lines: [StockLine], _ what: String) throws(RegistryError) {
         guard !lines.isEmpty else { throw RegistryError(.invalidInput, "the \(what) has no lines") }
     }
+}
+
+extension Production {
+    /// The input lines output line `output` consumed: those it names, or else every input.
+    func inputLines(of output: Int) -> [Int] { outputs[output].inputs ?? Array(inputs.indices) }
 }

@@ -213,6 +213,16 @@ private struct StockKey: Hashable, Comparable {
     }
 }
 
+/// Movements summed per key as a statement's row handler hands them over.
+private final class MovementSums: @unchecked Sendable {
+    var sums: [StockKey: (quantity: Int, value: Int)] = [:]
+
+    func add(_ key: StockKey, quantity: Int, value: Int) {
+        func add(to sum: inout (quantity: Int, value: Int)) { sum = (sum.quantity + quantity, sum.value + value) }
+        add(to: &sums[key, default: (0, 0)])  // one look-up: the subscript is modified in place
+    }
+}
+
 /// What a statement's row handler fills as rows stream in (rows are handed over one at a time,
 /// and read only after the statement has finished).
 private final class RowSink<Element>: @unchecked Sendable {
@@ -254,25 +264,19 @@ extension Registry {
                 if let warehouse { scope += " AND \(unsafeRaw: table).warehouse_id IN (SELECT id FROM warehouses WHERE code = \(bind: warehouse))" }
                 return scope
             }
-            let start = try await db.raw("""
-                SELECT COALESCE(MAX(last_day), '0000-00-00') AS start FROM closed_periods WHERE last_day <= \(bind: date.description)
-                """).first()?.string("start") ?? "0000-00-00"
+            let start = try await db.raw(Self.keptBalanceDay(atEndOf: date)).first()?.string("last_day") ?? "0000-00-00"
 
-            // The movements after the kept balance, summed per key.
-            let moved = RowSink<(StockKey, Int, Int)>()
+            // The movements after the kept balance, summed per key as they come, then in key order.
+            let moved = MovementSums()
             try await db.integerRows(SQLQueryString("""
                 SELECT m.product_id, m.warehouse_id, m.lot_serial_id, m.quantity, m.value FROM movements m JOIN documents d ON d.id = m.document_id
                 WHERE d.doc_date > \(bind: start) AND d.doc_date <= \(bind: date.description) AND \(scope("m"))
                 """), columns: 5) { row in
-                moved.elements.append((StockKey(product: row[0], warehouse: row[1], lot: row[2]), row[3], row[4]))
+                moved.add(StockKey(product: row[0], warehouse: row[1], lot: row[2]), quantity: row[3], value: row[4])
             }
-            var sums: [StockKey: (quantity: Int, value: Int)] = [:]
-            for (key, quantity, value) in try moved.result() {
-                if let old = sums[key] { sums[key] = (old.quantity + quantity, old.value + value) } else { sums[key] = (quantity, value) }
-            }
-            moved.elements = []
-            var movedKeys = Array(sums.keys)
-            movedKeys.sort()
+            var movedSums = moved.sums.map { (key: $0.key, quantity: $0.value.quantity, value: $0.value.value) }
+            moved.sums = [:]
+            movedSums.sort { $0.key < $1.key }
 
             // The kept balance in key order, merged with them.
             let kept = RowSink<(StockKey, Int, Int)>()
@@ -285,24 +289,22 @@ extension Registry {
             var merged: [(key: StockKey, quantity: Int, value: Int)] = []
             var next = 0
             func takeMoved(before key: StockKey?) {
-                while next < movedKeys.count, key.map({ movedKeys[next] < $0 }) ?? true {
-                    let sum = sums[movedKeys[next]]!
-                    merged.append((movedKeys[next], sum.quantity, sum.value))
+                while next < movedSums.count, key.map({ movedSums[next].key < $0 }) ?? true {
+                    merged.append(movedSums[next])
                     next += 1
                 }
             }
             for (key, quantity, value) in try kept.result() {
                 takeMoved(before: key)
-                if next < movedKeys.count, movedKeys[next] == key {
-                    let sum = sums[key]!
-                    merged.append((key, quantity + sum.quantity, value + sum.value))
+                if next < movedSums.count, movedSums[next].key == key {
+                    merged.append((key, quantity + movedSums[next].quantity, value + movedSums[next].value))
                     next += 1
                 } else {
                     merged.append((key, quantity, value))
                 }
             }
             takeMoved(before: nil)
-            (kept.elements, sums, movedKeys) = ([], [:], [])
+            (kept.elements, movedSums) = ([], [])
             merged.removeAll { $0.quantity == 0 && $0.value == 0 }
             guard !merged.isEmpty else { return [] }
 
@@ -353,11 +355,17 @@ extension Registry {
 }
 
 extension Registry {
+    /// The last day of the newest closed period on or before `date` (`last_day`), whose kept
+    /// balance stock on `date` starts from; `0000-00-00` when none is closed.
+    static func keptBalanceDay(atEndOf date: CalendarDate) -> SQLQueryString {
+        "SELECT COALESCE(MAX(last_day), '0000-00-00') AS last_day FROM closed_periods WHERE last_day <= \(bind: date.description)"
+    }
+
     /// Stock at the end of `date` as rows to sum per product, warehouse and lot (`product_id`,
     /// `warehouse_id`, `lot_serial_id`, `quantity`, `value`): the balance kept when the last
     /// period on or before `date` was closed, and every movement dated after it up to `date`.
     static func stock(atEndOf date: CalendarDate) -> SQLQueryString {
-        let start: SQLQueryString = "(SELECT COALESCE(MAX(last_day), '0000-00-00') FROM closed_periods WHERE last_day <= \(bind: date.description))"
+        let start: SQLQueryString = "(\(keptBalanceDay(atEndOf: date)))"
         return """
             (SELECT product_id, warehouse_id, lot_serial_id, quantity, value FROM period_balances WHERE last_day = \(start)
              UNION ALL

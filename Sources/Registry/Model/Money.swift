@@ -4,22 +4,18 @@ public import Foundation
 /// of millionths, like ``Quantity``. Stock values and unit costs are kept this way, so that a
 /// value rebuilt from the ledger is a sum of integers and never drifts.
 public struct Money: Hashable, Sendable, Comparable, CustomStringConvertible, Codable {
-    /// Millionths of the currency.
+    /// Millionths of the currency (the scale of ``Quantity``).
     public let storage: Int
-    public static let scale = 1_000_000
     public static let zero = Money(storage: 0)
 
     public init(storage: Int) { self.storage = storage }
 
     /// - Throws: when `value` has more than six decimals or is too large to store.
     public init(_ value: Decimal, what: String = "amount") throws(RegistryError) {
-        var scaled = value * Decimal(Self.scale)
-        var rounded = Decimal()
-        NSDecimalRound(&rounded, &scaled, 0, .plain)
-        guard rounded == scaled, let int = Int(exactly: NSDecimalNumber(decimal: rounded).int64Value), Decimal(int) == rounded else {
+        guard let storage = Quantity.millionths(value) else {
             throw RegistryError(.invalidInput, "\(what) \(value) has more than 6 decimals or is too large")
         }
-        self.storage = int
+        self.storage = storage
     }
 
     public var decimal: Decimal { Quantity(storage: storage).decimal }

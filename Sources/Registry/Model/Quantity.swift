@@ -13,14 +13,22 @@ public struct Quantity: Hashable, Sendable, Comparable, CustomStringConvertible,
 
     /// - Throws: when `value` has more than six decimals or is too large to store.
     public init(_ value: Decimal) throws(RegistryError) {
-        var scaled = value * Decimal(Self.scale)
-        var rounded = Decimal()
-        NSDecimalRound(&rounded, &scaled, 0, .plain)
-        guard rounded == scaled, let int = Int(exactly: NSDecimalNumber(decimal: rounded).int64Value),
-              Decimal(int) == rounded else {
+        guard let storage = Self.millionths(value) else {
             throw RegistryError(.invalidInput, "quantity \(value) has more than 6 decimals or is too large")
         }
-        self.storage = int
+        self.storage = storage
+    }
+
+    /// `value` as an exact count of millionths, or `nil` when it has more than six decimals or
+    /// does not fit 64 bits: how quantities and amounts of money are stored.
+    static func millionths(_ value: Decimal) -> Int? {
+        var scaled = value * Decimal(scale)
+        var rounded = Decimal()
+        NSDecimalRound(&rounded, &scaled, 0, .plain)
+        guard rounded == scaled, let int = Int(exactly: NSDecimalNumber(decimal: rounded).int64Value), Decimal(int) == rounded else {
+            return nil
+        }
+        return int
     }
 
     /// The exact value, built from digits and an exponent: Decimal's division took a tenth of a
