@@ -338,6 +338,14 @@ enum Schema {
             )
             """,
         ]),
+        // Version 6: the index a trace follows splits forward by covers split lots only. Over every
+        // lot it holds mostly NULLs; once ANALYZE has counted them, SQLite takes a look-up by bound
+        // parents for a match of every lot and scans the table (425 ms a trace among 600,000 lots,
+        // against 2.4 ms).
+        Migration(version: 6, name: "parent index over split lots", statements: [
+            "DROP INDEX lot_serials_parent",
+            "CREATE INDEX lot_serials_parent ON lot_serials(parent_id) WHERE parent_id IS NOT NULL",
+        ]),
     ]
 
     /// The registry's schema, for ``SQLStore/plan(_:)``.
