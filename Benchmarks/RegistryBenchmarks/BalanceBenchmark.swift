@@ -80,10 +80,10 @@ enum BalanceBenchmark {
             }
             say("\(closings) months closed in \(Format.seconds(began.duration(to: clock.now))) (each from the previous kept balance)")
         }
-        resetPeakRSS()
+        Resident.resetPeak()
         var samples: [Duration] = []
         var answer: Summary?
-        let sampler = ResidentSampler()
+        let sampler = Resident.Sampler()
         for _ in 0..<5 {
             began = clock.now
             let report = try await opened.balance(at: middle)
@@ -92,7 +92,7 @@ enum BalanceBenchmark {
         }
         let resident = sampler.stop()
         await opened.close()
-        let rss = TraceBenchmark.peakRSS()
+        let rss = Resident.peak()
         guard let answer else { throw BenchmarkFailure("balance: no run") }
         if let unclosed, answer != unclosed { throw BenchmarkFailure("balance: the answer from the kept balances differs from the ledger's") }
         let ours = samples.sorted()[samples.count / 2]
@@ -126,52 +126,6 @@ enum BalanceBenchmark {
     }
 
     static func seconds(_ duration: Duration) -> Double { TraceBenchmark.seconds(duration) }
-
-    /// The process's resident set now, in bytes: anonymous memory (RssAnon) and pages of files
-    /// (RssFile, here the database file SQLite maps).
-    static func residentParts() -> (anonymous: Int, file: Int) {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return (0, 0) }
-        func field(_ name: String) -> Int {
-            guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(name) }),
-                  let kilobytes = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") else { return 0 }
-            return kilobytes * 1024
-        }
-        return (field("RssAnon:"), field("RssFile:"))
-    }
-
-    /// Samples the process's resident set every 5 ms on a thread of its own until stopped, keeping
-    /// the highest of each part: a report's own memory peaks while it runs, not after.
-    final class ResidentSampler: @unchecked Sendable {
-        private let lock = NSLock()
-        private var running = true
-        private var peak = (anonymous: 0, file: 0)
-        private var thread: Thread?
-
-        init() {
-            let thread = Thread { [self] in
-                while lock.withLock({ running }) {
-                    let now = residentParts()
-                    lock.withLock { peak = (max(peak.anonymous, now.anonymous), max(peak.file, now.file)) }
-                    usleep(5_000)
-                }
-            }
-            self.thread = thread
-            thread.start()
-        }
-
-        func stop() -> (anonymous: Int, file: Int) {
-            lock.withLock { running = false }
-            usleep(10_000)
-            let now = residentParts()
-            return lock.withLock { (max(peak.anonymous, now.anonymous), max(peak.file, now.file)) }
-        }
-    }
-
-    /// Resets the process's peak resident set (Linux: `clear_refs` 5), so that VmHWM measures what
-    /// follows, not the set-up before it.
-    static func resetPeakRSS() {
-        try? Data("5".utf8).write(to: URL(fileURLWithPath: "/proc/self/clear_refs"))
-    }
 
     /// Products (100 lots each), lots, documents (receipts and issues in turn, each in one of the
     /// three warehouses, ids 1 to 3 in a new file, dated evenly over the 3 years) and their movements, written set by set; the

@@ -153,3 +153,62 @@ enum CPUTime {
         return duration(usage.ru_utime) + duration(usage.ru_stime)
     }
 }
+
+/// The process's resident memory, from `/proc/self/status`. VmHWM counts the pages of files the
+/// process maps, and the store maps its SQLite file (`mmap_size` 256 MiB per connection): a
+/// report's own memory is RssAnon (heap, stacks), sampled while it runs.
+enum Resident {
+    /// The process's peak resident set (VmHWM), in bytes.
+    static func peak() -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kilobytes = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") else { return 0 }
+        return kilobytes * 1024
+    }
+
+    /// The process's resident set now, in bytes: anonymous memory (RssAnon) and pages of files
+    /// (RssFile, here the database file SQLite maps).
+    static func now() -> (anonymous: Int, file: Int) {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return (0, 0) }
+        func field(_ name: String) -> Int {
+            guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(name) }),
+                  let kilobytes = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") else { return 0 }
+            return kilobytes * 1024
+        }
+        return (field("RssAnon:"), field("RssFile:"))
+    }
+
+    /// Samples the process's resident set every 5 ms on a thread of its own until stopped, keeping
+    /// the highest of each part: a report's own memory peaks while it runs, not after.
+    final class Sampler: @unchecked Sendable {
+        private let lock = NSLock()
+        private var running = true
+        private var peak = (anonymous: 0, file: 0)
+        private var thread: Thread?
+
+        init() {
+            let thread = Thread { [self] in
+                while lock.withLock({ running }) {
+                    let current = Resident.now()
+                    lock.withLock { peak = (max(peak.anonymous, current.anonymous), max(peak.file, current.file)) }
+                    usleep(5_000)
+                }
+            }
+            self.thread = thread
+            thread.start()
+        }
+
+        func stop() -> (anonymous: Int, file: Int) {
+            lock.withLock { running = false }
+            usleep(10_000)
+            let current = Resident.now()
+            return lock.withLock { (max(peak.anonymous, current.anonymous), max(peak.file, current.file)) }
+        }
+    }
+
+    /// Resets the process's peak resident set (Linux: `clear_refs` 5), so that VmHWM measures what
+    /// follows, not the set-up before it.
+    static func resetPeak() {
+        try? Data("5".utf8).write(to: URL(fileURLWithPath: "/proc/self/clear_refs"))
+    }
+}
