@@ -3,6 +3,7 @@ import Registry
 import SQLKit
 import Store
 import Testing
+import TracemarkTesting
 
 /// A database made by an earlier Tracemark opens in this one; one made by a later one is refused.
 @Suite struct UpgradeTests {
@@ -18,6 +19,14 @@ import Testing
         defer { try? FileManager.default.removeItem(at: folder) }
         let db = folder.appendingPathComponent("old.sqlite").path
         try FileManager.default.copyItem(atPath: Self.fixture.path, toPath: db)
+        // A certificate as schema 3 kept it: whole, in the attachment's row (schema 7 keeps parts).
+        let certificate = "certificate of analysis, kept whole by schema 3"
+        let digest = try await Self.sha256(certificate)
+        try await Command.check("sqlite3", [db, """
+            INSERT INTO lot_serial_attachments (lot_serial_id, file_name, media_type, size, sha256, content, created_at)
+            SELECT MIN(id), 'coa.txt', 'text/plain', \(certificate.utf8.count), '\(digest)', CAST('\(certificate)' AS BLOB), '2026-11-01T00:00:00Z'
+            FROM lot_serials
+            """])
 
         let check = try await Command.tracemark(["migrate", "--check", "--json", "--db", db])
         #expect(check.status == 0, "\(check.stderr)")
@@ -36,6 +45,13 @@ import Testing
         #expect(sold.entries.map(\.what) == ["receipt", "issue"])
         #expect(try await registry.lotSerial(product: "PUMP-200", number: "SN1000003")?.status == .voided)
         #expect(try await registry.document("RCT-000001").movements.count >= 3)
+        let (attachment, content) = try await registry.attachmentContent(id: 1)
+        #expect(attachment.fileName == "coa.txt" && String(decoding: content, as: UTF8.self) == certificate)
+    }
+
+    /// SHA-256 in lower-case hex, by `sha256sum`: not the registry's own code.
+    static func sha256(_ text: String) async throws -> String {
+        String(try await Command.run("sha256sum", ["-"], stdin: text).stdout.prefix(64))
     }
 
     @Test func checkingChangesNothingAndANewerDatabaseIsRefused() async throws {

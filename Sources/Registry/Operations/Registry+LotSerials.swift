@@ -1,6 +1,5 @@
-public import Foundation
+import Foundation
 public import GS1
-import Crypto
 public import SQLKit
 import Store
 
@@ -99,56 +98,6 @@ extension Registry {
             try await Self.upsertAttributes(db, lotSerialID: id, attributes)
             return try await Self.fetchLotSerial(db, id: id)!
         }
-    }
-
-    /// The largest file a lot or serial takes: certificates and test reports, not videos.
-    public static let maximumAttachmentBytes = 16 << 20
-
-    /// Attaches a file (a certificate) to a lot or serial, stored with its size and SHA-256.
-    /// Refused when larger than ``maximumAttachmentBytes`` or empty.
-    public func attach(product: String, number: String, fileName: String, mediaType: String, content: Data) async throws -> Attachment {
-        let number = number.trimmingSpaces
-        try Identifier.validate(fileName, what: "file name")
-        guard !content.isEmpty, content.count <= Self.maximumAttachmentBytes else {
-            throw RegistryError(.invalidInput, content.isEmpty ? "file \(fileName) is empty"
-                : "file \(fileName) has \(content.count) bytes; a lot or serial takes files of at most \(Self.maximumAttachmentBytes) bytes (16 MiB)")
-        }
-        let digest = Self.sha256(content)
-        let created = now
-        return try await store.write { db in
-            let id = try await Self.lotSerialID(db, product: product, number: number)
-            let attachmentID = try await db.raw("""
-                INSERT INTO lot_serial_attachments (lot_serial_id, file_name, media_type, size, sha256, content, created_at)
-                VALUES (\(bind: id), \(bind: fileName), \(bind: mediaType), \(bind: content.count), \(bind: digest), \(bind: content), \(bind: created))
-                RETURNING id
-                """).first()!.int("id")
-            return Attachment(id: attachmentID, fileName: fileName, mediaType: mediaType, size: content.count,
-                              sha256: digest, createdAt: created)
-        }
-    }
-
-    /// The content of an attachment, checked against its stored size and SHA-256: a file that
-    /// changed since it was attached is refused, never handed out as the certificate.
-    public func attachmentContent(id: Int) async throws -> (Attachment, Data) {
-        let (attachment, content) = try await store.read { db in
-            guard let row = try await db.raw("SELECT * FROM lot_serial_attachments WHERE id = \(bind: id)").first() else {
-                throw RegistryError(.notFound, "attachment \(id) does not exist")
-            }
-            return (try Self.decodeAttachment(row), try row.decode(column: "content", as: Data.self))
-        }
-        let digest = Self.sha256(content)
-        guard content.count == attachment.size, digest == attachment.sha256 else {
-            throw RegistryError(.conflict,
-                "attachment \(id) (\(attachment.fileName)) is damaged: it has \(content.count) bytes with SHA-256 \(digest), but \(attachment.size) bytes with SHA-256 \(attachment.sha256) were attached")
-        }
-        return (attachment, content)
-    }
-
-    static func sha256(_ content: Data) -> String {
-        SHA256.hash(data: content).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
     }
 
     /// Voids a number for good: a damaged pre-printed label, a wrongly registered number.

@@ -346,6 +346,20 @@ enum Schema {
             "DROP INDEX lot_serials_parent",
             "CREATE INDEX lot_serials_parent ON lot_serials(parent_id) WHERE parent_id IS NOT NULL",
         ]),
+        // Version 7: an attachment's content in parts of at most 1 MiB, written and read one part
+        // at a time, so that a file is never whole in memory. A file attached before is one part.
+        Migration(version: 7, name: "attachments in parts", statements: [
+            """
+            CREATE TABLE lot_serial_attachment_parts (
+                attachment_id {int} NOT NULL REFERENCES lot_serial_attachments(id),
+                part {int} NOT NULL,
+                content {blob} NOT NULL,
+                PRIMARY KEY (attachment_id, part)
+            )
+            """,
+            "INSERT INTO lot_serial_attachment_parts (attachment_id, part, content) SELECT id, 0, content FROM lot_serial_attachments",
+            "ALTER TABLE lot_serial_attachments DROP COLUMN content",
+        ]),
     ]
 
     /// The registry's schema, for ``SQLStore/plan(_:)``.

@@ -118,18 +118,10 @@ struct LotSerialCommand: AsyncParsableCommand {
         @Option(help: "Its media type (default from the file name).") var mediaType: String?
         func run() async throws {
             let url = URL(fileURLWithPath: file)
-            // Refused before it is read: a file too large never fills memory.
-            let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
-            guard size <= Registry.maximumAttachmentBytes else {
-                throw RegistryError(.invalidInput, "file \(file) has \(size) bytes; a lot or serial takes files of at most \(Registry.maximumAttachmentBytes) bytes (16 MiB)")
-            }
-            let content: Data
-            do { content = try Data(contentsOf: url) } catch {
-                throw ValidationError("cannot read \(file): \(error.localizedDescription)")
-            }
+            // Read part by part as it is stored, after its size is checked: never whole in memory.
             let type = mediaType ?? Self.mediaType(for: url.pathExtension)
             let saved = try await options.withRegistry {
-                try await $0.attach(product: product, number: number, fileName: url.lastPathComponent, mediaType: type, content: content)
+                try await $0.attach(product: product, number: number, contentsOf: url, mediaType: type)
             }
             try options.emit(saved) { "attached \(saved.fileName) as file #\(saved.id): \(saved.size) bytes, sha256 \(saved.sha256)" }
         }
@@ -155,13 +147,15 @@ struct LotSerialCommand: AsyncParsableCommand {
         @Argument(help: "The attachment's number.") var id: Int
         @Option(help: "Write it here (default: its file name, in this folder; never overwritten).") var output: String?
         func run() async throws {
-            let (attachment, content) = try await options.withRegistry { try await $0.attachmentContent(id: id) }
-            let path = output ?? attachment.fileName
-            guard !FileManager.default.fileExists(atPath: path) else { throw ValidationError("\(path) exists already: give --output") }
-            do { try content.write(to: URL(fileURLWithPath: path), options: .withoutOverwriting) } catch {
-                throw ValidationError("cannot write \(path): \(error.localizedDescription)")
+            // Written part by part beside its place, checked, and only then put there.
+            let (attachment, path) = try await options.withRegistry { registry in
+                guard let attachment = try await registry.attachment(id: id) else {
+                    throw RegistryError(.notFound, "attachment \(id) does not exist")
+                }
+                let path = output ?? attachment.fileName
+                return (try await registry.saveAttachment(id: id, to: URL(fileURLWithPath: path)), path)
             }
-            try options.emit(["file": path, "sha256": attachment.sha256]) { "saved \(attachment.fileName) to \(path): \(content.count) bytes, sha256 \(attachment.sha256) checked" }
+            try options.emit(["file": path, "sha256": attachment.sha256]) { "saved \(attachment.fileName) to \(path): \(attachment.size) bytes, sha256 \(attachment.sha256) checked" }
         }
     }
 
