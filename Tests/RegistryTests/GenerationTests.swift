@@ -2,6 +2,7 @@ import Foundation
 import GS1
 import Registry
 import SQLKit
+import Store
 import Testing
 
 @Suite struct GenerationTests {
@@ -19,6 +20,32 @@ import Testing
             #expect(lot.origin == .generated)
             #expect(lot.counter == 2)
             #expect(lot.status == .available)
+        }
+    }
+
+    /// Generated numbers go to the database as one JSON parameter per statement: a format with
+    /// a quote, a backslash and letters beyond ASCII comes back exactly, globally unique too, and
+    /// a generation larger than one statement's rows keeps every number in order.
+    @Test(arguments: Backend.available)
+    func generatedNumbersArriveExactlyWhateverTheirCharacters(backend: Backend) async throws {
+        try await withRegistry(backend) { registry, _ in
+            _ = try await registry.addClass(LotSerialClass(code: "Q", tracking: .serial, format: #"Q"\é-{counter:6}"#, uniqueness: .global))
+            _ = try await registry.addProduct(Product(article: "QP", lotSerialClass: "Q"))
+            let generated = try await registry.generate(product: "QP", count: 3, date: november)
+            #expect(generated.numbers == [#"Q"\é-000001"#, #"Q"\é-000002"#, #"Q"\é-000003"#])
+            let unit = try #require(try await registry.lotSerial(product: "QP", number: #"Q"\é-000002"#))
+            #expect(unit.number == #"Q"\é-000002"# && unit.counter == 2 && unit.origin == .generated)
+
+            _ = try await registry.addClass(LotSerialClass(code: "BIG", tracking: .serial, format: "B{counter:7}"))
+            _ = try await registry.addProduct(Product(article: "BP", lotSerialClass: "BIG"))
+            let many = try await registry.generate(product: "BP", count: 12_345, date: november)
+            #expect(many.numbers.count == 12_345 && many.numbers.last == "B0012345")
+            let rows = try await registry.store.read { db in
+                try await db.raw("SELECT number, counter FROM lot_serials WHERE number LIKE 'B%' ORDER BY id").all()
+            }
+            #expect(try rows.map { try $0.decode(column: "number", as: String.self) } == many.numbers)
+            #expect(try rows.map { try $0.decode(column: "counter", as: Int.self) } == Array(1...12_345))
+            #expect(try await registry.audit(series: "CLASS-BIG").isComplete)
         }
     }
 
