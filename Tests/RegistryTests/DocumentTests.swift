@@ -28,6 +28,46 @@ func lot(_ number: String, _ quantity: Int, expires days: Int) -> StockLine.Pick
 }
 
 @Suite struct DocumentTests {
+    /// An issue reads the first lots of all its allocated lines at once, and writes its movements
+    /// and the statuses of emptied lots at the end: lines of one product take one after the
+    /// other, a line its first page cannot cover reads on, and what comes out is what line-by-line
+    /// posting gave (lots in first-expiry order, each taken once, shipped when empty).
+    @Test(arguments: Backend.available)
+    func anIssueOfSeveralLinesOfOneProductTakesEachLotOnce(backend: Backend) async throws {
+        try await withStockRegistry(backend) { registry, _ in
+            // Ten lots of 2 l, expiring one day apart, received in reverse order.
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [
+                StockLine(product: "MILK", picks: (1...10).reversed().map { lot(String(format: "M%02d", $0), 2, expires: 30 + $0) }),
+                StockLine(product: "BOLT", quantity: 5),
+            ], header: header()))
+            let posted = try await registry.issue(Issue(warehouse: "MAIN", customer: "ANY", lines: [
+                StockLine(product: "MILK", quantity: 3),
+                StockLine(product: "BOLT", quantity: 2),
+                StockLine(product: "MILK", quantity: 3),
+                StockLine(product: "MILK", quantity: 12),
+            ], header: header(1)))
+            let taken = posted.movements.map { "\($0.line):\($0.number ?? "-"):\($0.quantity)" }
+            #expect(taken == ["0:M01:-2", "0:M02:-1", "1:-:-2", "2:M02:-1", "2:M03:-2",
+                              "3:M04:-2", "3:M05:-2", "3:M06:-2", "3:M07:-2", "3:M08:-2", "3:M09:-2"])
+            let left = try await registry.stock(product: "MILK", warehouse: "MAIN")
+            #expect(left.map { "\($0.number ?? "-"):\($0.quantity)" } == ["M10:2"])
+            for number in ["M01", "M02", "M05", "M09"] {
+                #expect(try await registry.lotSerial(product: "MILK", number: number)?.status == .shipped, "\(number)")
+            }
+            #expect(try await registry.lotSerial(product: "MILK", number: "M10")?.status == .available)
+            let record = try await registry.document(posted.number)
+            #expect(record.movements.count == 11)
+
+            // Short: refused whole, saying what there is; nothing of it written.
+            await expectRefusal(.conflict, "MAIN has 2 l available to issue, not the 3 asked for") {
+                _ = try await registry.issue(Issue(warehouse: "MAIN", customer: "ANY", lines: [
+                    StockLine(product: "BOLT", quantity: 1), StockLine(product: "MILK", quantity: 3),
+                ], header: header(1)))
+            }
+            #expect(try await registry.stock(product: "BOLT", warehouse: "MAIN").map(\.quantity) == [3])
+        }
+    }
+
     /// A refusal about serials says what is wrong with each: every one never received, one named
     /// twice, one that is in another warehouse or in none.
     @Test(arguments: Backend.available)

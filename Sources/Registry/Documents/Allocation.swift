@@ -154,26 +154,12 @@ enum Allocation {
         var covered = 0
         var offset = 0
         // A few lots usually cover a line: the first page is small, the next ones grow.
-        var page = 8
+        var page = firstPage
         while covered < quantity {
-            // The stock is read per lot by a subquery rather than joined: joined, PostgreSQL
-            // misjudges how many lots have stock and sorts every lot of the product (13 ms for
-            // 10,000 lots) instead of walking the issue order's index until the page is full (2 ms).
-            let stock: SQLQueryString = """
-                (SELECT s.quantity FROM stock s
-                 WHERE s.product_id = ls.product_id AND s.warehouse_id = \(bind: warehouseID) AND s.lot_serial_id = ls.id)
-                """
-            let exclusion: SQLQueryString = excluding.isEmpty ? "" : " AND ls.number NOT IN (\(binds: excluding))"
-            let rows = try await db.raw("""
-                SELECT ls.id, ls.number, ls.status, ls.expiry, ls.received_on, \(stock) AS quantity
-                FROM lot_serials ls
-                WHERE ls.product_id = \(bind: productID) AND ls.status = 'available'
-                  AND COALESCE(ls.expiry, '9999-12-31') >= \(bind: earliestExpiry.description) AND \(stock) > 0\(exclusion)
-                ORDER BY \(order(method)) LIMIT \(literal: page) OFFSET \(literal: offset)
-                """).all()
+            let rows = try await db.raw(self.page(productID: productID, warehouseID: warehouseID, method: method,
+                                                  earliestExpiry: earliestExpiry, excluding: excluding, limit: page, offset: offset)).all()
             for row in rows where covered < quantity {
-                let candidate = Candidate(lot: try Posting.decodeLot(row), quantity: try row.int("quantity"),
-                                          received: try row.optionalString("received_on"))
+                let candidate = try Candidate(row)
                 found.append(candidate)
                 covered += candidate.quantity
             }
@@ -182,6 +168,60 @@ enum Allocation {
             page = min(page * 4, 512)
         }
         return found
+    }
+
+    /// How many candidates the first page of a line holds.
+    static let firstPage = 8
+
+    /// The first page of candidates of several lines in one statement (on PostgreSQL, one round
+    /// trip for a document instead of one per line), by the caller's key.
+    static func firstPages(_ db: any SQLDatabase,
+                           _ lines: [(key: Int, productID: Int, warehouseID: Int, method: LotSerialClass.IssueMethod, earliestExpiry: CalendarDate)])
+        async throws -> [Int: [Candidate]] {
+        guard !lines.isEmpty else { return [:] }
+        var query: SQLQueryString = ""
+        for (position, line) in lines.enumerated() {
+            if position > 0 { query += " UNION ALL " }
+            // Columns named, not `*`: a statement that selects `*` is not kept prepared on PostgreSQL.
+            let alias = "p\(position)"
+            query += "SELECT \(literal: line.key) AS line_key, \(unsafeRaw: alias).id, \(unsafeRaw: alias).number, \(unsafeRaw: alias).status, "
+            query += "\(unsafeRaw: alias).expiry, \(unsafeRaw: alias).received_on, \(unsafeRaw: alias).quantity FROM ("
+            query += page(productID: line.productID, warehouseID: line.warehouseID, method: line.method,
+                          earliestExpiry: line.earliestExpiry, excluding: [], limit: firstPage, offset: 0)
+            query += ") AS \(unsafeRaw: alias)"
+        }
+        var pages: [Int: [Candidate]] = [:]
+        for line in lines { pages[line.key] = [] }
+        for row in try await db.raw(query).all() {
+            pages[try row.int("line_key"), default: []].append(try Candidate(row))
+        }
+        return pages
+    }
+
+    /// One page of a product's available lots with stock in a warehouse, in issue order.
+    private static func page(productID: Int, warehouseID: Int, method: LotSerialClass.IssueMethod, earliestExpiry: CalendarDate,
+                             excluding: [String], limit: Int, offset: Int) -> SQLQueryString {
+        // The stock is read per lot by a subquery rather than joined: joined, PostgreSQL
+        // misjudges how many lots have stock and sorts every lot of the product (13 ms for
+        // 10,000 lots) instead of walking the issue order's index until the page is full (2 ms).
+        let stock: SQLQueryString = """
+            (SELECT s.quantity FROM stock s
+             WHERE s.product_id = ls.product_id AND s.warehouse_id = \(bind: warehouseID) AND s.lot_serial_id = ls.id)
+            """
+        let exclusion: SQLQueryString = excluding.isEmpty ? "" : " AND ls.number NOT IN (\(binds: excluding))"
+        return """
+            SELECT ls.id, ls.number, ls.status, ls.expiry, ls.received_on, \(stock) AS quantity
+            FROM lot_serials ls
+            WHERE ls.product_id = \(bind: productID) AND ls.status = 'available'
+              AND COALESCE(ls.expiry, '9999-12-31') >= \(bind: earliestExpiry.description) AND \(stock) > 0\(exclusion)
+            ORDER BY \(order(method)) LIMIT \(literal: limit) OFFSET \(literal: offset)
+            """
+    }
+}
+
+extension Allocation.Candidate {
+    init(_ row: any SQLRow) throws {
+        self.init(lot: try Posting.decodeLot(row), quantity: try row.int("quantity"), received: try row.optionalString("received_on"))
     }
 }
 

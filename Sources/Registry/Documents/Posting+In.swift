@@ -180,6 +180,7 @@ extension Posting {
                     "\(context.kindName) \(pick.number) of \(context.product.article) expires on \(known) in the registry, but this document says \(given)")
             }
             if rules.isReturn {
+                try await flush()
                 let movedOut = try await db.raw("""
                     SELECT 1 AS out FROM movements WHERE lot_serial_id = \(bind: existing.id) AND quantity < 0 LIMIT 1
                     """).first() != nil

@@ -64,12 +64,9 @@ extension Posting {
             throw RegistryError(.invalidInput,
                 "product \(line.product): class \(lotSerialClass.code) issues manually, so name the \(context.kindName)s to take")
         }
-        // The earliest expiry that may go: with the shelf life required; any, without usability
-        // checks (a transfer, a write-off).
-        let earliest = !rules.checksUsability ? CalendarDate(year: 1, month: 1, day: 1)!
-            : rules.minimumShelfLife.map { date.adding(days: $0.days) } ?? date
-        let candidates = try await Allocation.candidates(db, productID: context.id, warehouseID: warehouseID,
-                                                         method: lotSerialClass.issueMethod, quantity: quantity, earliestExpiry: earliest)
+        let earliest = earliestExpiry(rules)
+        let candidates = try await candidates(index, context, warehouseID: warehouseID, method: lotSerialClass.issueMethod,
+                                              quantity: quantity, earliestExpiry: earliest)
         let available = candidates.reduce(0) { $0 + $1.quantity }
         guard available >= quantity else {
             // Why the rest is not available, by reason: the same account a proposal gives.
@@ -90,15 +87,54 @@ extension Posting {
         return taken
     }
 
-    /// One outgoing movement, and the lot's status once its last unit is gone. Returns its value.
+    /// The earliest expiry that may go: with the shelf life required; any, without usability
+    /// checks (a transfer, a write-off).
+    private func earliestExpiry(_ rules: OutRules) -> CalendarDate {
+        !rules.checksUsability ? CalendarDate(year: 1, month: 1, day: 1)!
+            : rules.minimumShelfLife.map { date.adding(days: $0.days) } ?? date
+    }
+
+    /// Reads the first page of candidates of every line that the registry will allocate (no lots
+    /// named, a class that issues by its method) in one statement, before the lines are posted.
+    mutating func prefetchCandidates(_ lines: [StockLine], warehouseID: Int, rules: OutRules) async throws {
+        guard rules.allocates else { return }
+        var requests: [(key: Int, productID: Int, warehouseID: Int, method: LotSerialClass.IssueMethod, earliestExpiry: CalendarDate)] = []
+        for (index, line) in lines.enumerated() where line.picks.isEmpty && line.unitCost == nil {
+            guard let context = knownProduct(line.product), let lotSerialClass = context.lotSerialClass,
+                  lotSerialClass.tracking != .none, lotSerialClass.assignment != .use, lotSerialClass.issueMethod != .manual else { continue }
+            requests.append((index, context.id, warehouseID, lotSerialClass.issueMethod, earliestExpiry(rules)))
+        }
+        guard requests.count > 1 else { return }
+        setPrefetchedPages(try await Allocation.firstPages(db, requests))
+    }
+
+    /// A line's candidates until `quantity` is covered: its prefetched page, less what this
+    /// document took from those lots since, when that covers it; otherwise read now.
+    private mutating func candidates(_ index: Int, _ context: ProductContext, warehouseID: Int, method: LotSerialClass.IssueMethod,
+                                     quantity: Int, earliestExpiry: CalendarDate) async throws -> [Allocation.Candidate] {
+        if let page = takePrefetchedPage(index) {
+            var found: [Allocation.Candidate] = []
+            var covered = 0
+            for candidate in page where covered < quantity {
+                let left = candidate.quantity + stockChange(product: context.id, warehouse: warehouseID, lot: candidate.lot.id)
+                guard left > 0 else { continue }
+                found.append(Allocation.Candidate(lot: candidate.lot, quantity: left, received: candidate.received))
+                covered += left
+            }
+            if covered >= quantity { return found }
+        }
+        return try await Allocation.candidates(db, productID: context.id, warehouseID: warehouseID, method: method,
+                                               quantity: quantity, earliestExpiry: earliestExpiry)
+    }
+
+    /// One outgoing movement, and the lot's status once its last unit is gone (settled when the
+    /// document's pending writes are). Returns its value.
     @discardableResult
     private mutating func out(_ index: Int, _ context: ProductContext, _ warehouseID: Int, _ warehouse: String,
                               _ lot: LotRecord?, _ amount: Int, _ override: String?, _ rules: OutRules) async throws -> Int {
         let value = try await move(line: index, context, warehouseID: warehouseID, warehouse: warehouse, lot: lot, quantity: -amount,
                                    override: override)
-        if let lot, let status = rules.statusWhenGone, try await totalStock(lot.id) == 0 {
-            try await setStatus(lot.id, status)
-        }
+        if let lot, let status = rules.statusWhenGone { setStatusWhenGone(lot.id, status) }
         return value
     }
 

@@ -76,9 +76,41 @@ struct Posting {
     private(set) var lotsByLine: [Int: [Int]] = [:]
     /// The net value each line moved, by line index (a production's outputs cost their inputs).
     private(set) var valueByLine: [Int: Int] = [:]
+    /// Movements not yet written: nothing reads a document's own movements while it posts, so
+    /// they are written together, in order, by ``flush()`` (one statement instead of one per
+    /// movement; on PostgreSQL each statement is a round trip).
+    private var pendingMovements: [PendingMovement] = []
+    /// Lots and serials that take a status once none of them is left in stock (shipped, consumed,
+    /// written off), in the order they were taken from; settled by ``flush()`` in one statement
+    /// per status, under the same condition each was checked under one by one before.
+    private var pendingStatus: [(status: LotSerial.Status, lotID: Int)] = []
+
+    /// The first page of candidates of the lines the registry allocates, read for all of them
+    /// at once (``prefetchCandidates(_:warehouseID:rules:)``), by line index.
+    private var prefetchedPages: [Int: [Allocation.Candidate]] = [:]
+    /// How this document changed each stock row so far: what a prefetched page read before the
+    /// document's earlier lines took from it is corrected by this.
+    private var stockChanges: [StockRow: Int] = [:]
+
+    struct StockRow: Hashable {
+        let product: Int
+        let warehouse: Int
+        let lot: Int
+    }
+
+    struct PendingMovement {
+        let line: Int
+        let productID: Int
+        let warehouseID: Int
+        let lotID: Int
+        let quantity: Int
+        let value: Int
+        let override: String?
+    }
 
     static func begin(_ registry: Registry, _ db: any SQLDatabase, kind: DocumentKind, header: DocumentHeader,
-                      partnerID: Int? = nil, warehouseID: Int? = nil, toWarehouseID: Int? = nil, reason: String = "") async throws -> Posting {
+                      partnerID: Int? = nil, warehouseID: Int? = nil, toWarehouseID: Int? = nil, reason: String = "",
+                      products articles: [String] = []) async throws -> Posting {
         let created = registry.now
         let date = header.date ?? registry.today
         let taken = try await registry.takeNumbers(db, series: kind.series, count: 1, reason: kind.rawValue, reference: "document")
@@ -97,11 +129,90 @@ struct Posting {
                 "a \(kind.rawValue) dated \(date) falls in a closed period (closed through \(try closed?.string("last_day") ?? "?"), period \(period), by \(try closed?.string("closed_by") ?? "?")): date it after that, so that no closed balance changes")
         }
         let id = try row.int("id")
-        return Posting(registry: registry, db: db, kind: kind, documentID: id, number: number, date: date, created: created)
+        var posting = Posting(registry: registry, db: db, kind: kind, documentID: id, number: number, date: date, created: created)
+        try await posting.prefetch(articles)
+        return posting
     }
 
-    var result: PostedDocument {
-        PostedDocument(kind: kind, number: number, date: date, movements: movements)
+    /// Reads the products of a document's lines, and shares their classes, in two statements
+    /// rather than two per product. A product not found here is looked up (and refused) when
+    /// its line is posted.
+    private mutating func prefetch(_ articles: [String]) async throws {
+        let wanted = Array(Set(articles.filter { products[$0] == nil })).sorted()
+        guard wanted.count > 1 else { return }
+        var found: [(Int, Product)] = []
+        for chunk in wanted.chunks(of: 500) {
+            for row in try await db.raw("SELECT * FROM products WHERE article IN (\(binds: chunk))").all() {
+                found.append((try row.int("id"), try Registry.decodeProduct(row)))
+            }
+        }
+        let codes = Array(Set(found.compactMap(\.1.lotSerialClass))).sorted()
+        var classes: [String: LotSerialClass] = [:]
+        for chunk in codes.chunks(of: 500) {
+            // Shared until the posting commits, as one by one: a class change waits for it.
+            for row in try await db.raw("""
+                SELECT * FROM lot_serial_classes WHERE code IN (\(binds: chunk))\(unsafeRaw: Registry.RowLock.share.clause(db))
+                """).all() {
+                let lotSerialClass = try Registry.decodeClass(row)
+                classes[lotSerialClass.code] = lotSerialClass
+            }
+        }
+        for (id, product) in found {
+            products[product.article] = ProductContext(id: id, product: product, lotSerialClass: product.lotSerialClass.flatMap { classes[$0] })
+        }
+    }
+
+    /// Writes what is pending and returns the posted document. The transaction commits after.
+    mutating func finish() async throws -> PostedDocument {
+        try await flush()
+        return PostedDocument(kind: kind, number: number, date: date, movements: movements)
+    }
+
+    /// Writes the pending movements, in one statement per thousand, and settles the pending
+    /// statuses of lots left without stock.
+    mutating func flush() async throws {
+        let postgres = db.dialect.name == "postgresql"
+        for chunk in pendingMovements.chunks(of: 1000) {
+            var rows = "["
+            for movement in chunk {
+                if rows.utf8.count > 1 { rows += "," }
+                rows += "[\(movement.line),\(movement.productID),\(movement.warehouseID),\(movement.lotID),\(movement.quantity),\(movement.value),"
+                if let override = movement.override { JSONText.append(override, to: &rows) } else { rows += "null" }
+                rows += "]"
+            }
+            rows += "]"
+            try await db.raw(postgres ? """
+                INSERT INTO movements (document_id, line_no, product_id, warehouse_id, lot_serial_id, quantity, value, override, created_at)
+                SELECT \(bind: documentID), (m.row->>0)::bigint, (m.row->>1)::bigint, (m.row->>2)::bigint, (m.row->>3)::bigint,
+                       (m.row->>4)::bigint, (m.row->>5)::bigint, m.row->>6, \(bind: created)
+                FROM json_array_elements(\(bind: rows)::json) WITH ORDINALITY AS m(row, position) ORDER BY m.position
+                """ : """
+                INSERT INTO movements (document_id, line_no, product_id, warehouse_id, lot_serial_id, quantity, value, override, created_at)
+                SELECT \(bind: documentID), json_extract(m.value, '$[0]'), json_extract(m.value, '$[1]'), json_extract(m.value, '$[2]'),
+                       json_extract(m.value, '$[3]'), json_extract(m.value, '$[4]'), json_extract(m.value, '$[5]'), json_extract(m.value, '$[6]'),
+                       \(bind: created)
+                FROM json_each(\(bind: rows)) AS m
+                """).run()
+        }
+        pendingMovements.removeAll()
+        var seen = Set<Int>()
+        let statuses = pendingStatus.filter { seen.insert($0.lotID).inserted }
+        pendingStatus.removeAll()
+        for status in LotSerial.Status.allCases {
+            let ids = statuses.filter { $0.status == status }.map(\.lotID)
+            for chunk in ids.chunks(of: 500) {
+                try await db.raw("""
+                    UPDATE lot_serials SET status = \(bind: status.rawValue)
+                    WHERE id IN (\(binds: chunk))
+                      AND (SELECT COALESCE(SUM(s.quantity), 0) FROM stock s WHERE s.lot_serial_id = lot_serials.id) = 0
+                    """).run()
+            }
+        }
+    }
+
+    /// Settles `lotID`'s status when the document has taken its last unit: at ``flush()``.
+    mutating func setStatusWhenGone(_ lotID: Int, _ status: LotSerial.Status) {
+        pendingStatus.append((status, lotID))
     }
 
     // MARK: - Look-ups
@@ -116,6 +227,17 @@ struct Posting {
         let context = ProductContext(id: id, product: product, lotSerialClass: lotSerialClass)
         products[article] = context
         return context
+    }
+
+    /// A product read already (by ``prefetch(_:)`` or an earlier line), without a statement.
+    func knownProduct(_ article: String) -> ProductContext? { products[article] }
+
+    mutating func setPrefetchedPages(_ pages: [Int: [Allocation.Candidate]]) { prefetchedPages = pages }
+
+    mutating func takePrefetchedPage(_ index: Int) -> [Allocation.Candidate]? { prefetchedPages.removeValue(forKey: index) }
+
+    func stockChange(product: Int, warehouse: Int, lot: Int) -> Int {
+        stockChanges[StockRow(product: product, warehouse: warehouse, lot: lot)] ?? 0
     }
 
     static func warehouse(_ db: any SQLDatabase, _ code: String) async throws -> Int {
@@ -246,11 +368,9 @@ struct Posting {
                 value = Money.value(of: quantity, at: try row?.int("unit_cost") ?? 0)
             }
         }
-        try await db.raw("""
-            INSERT INTO movements (document_id, line_no, product_id, warehouse_id, lot_serial_id, quantity, value, override, created_at)
-            VALUES (\(bind: documentID), \(bind: line), \(bind: context.id), \(bind: warehouseID), \(bind: lotID), \(bind: quantity),
-                    \(bind: value), \(bind: override), \(bind: created))
-            """).run()
+        stockChanges[StockRow(product: context.id, warehouse: warehouseID, lot: lotID), default: 0] += quantity
+        pendingMovements.append(PendingMovement(line: line, productID: context.id, warehouseID: warehouseID, lotID: lotID,
+                                                quantity: quantity, value: value, override: override))
         movements.append(.init(line: line, product: context.product.article, warehouse: warehouse, number: lot?.number,
                                quantity: Quantity(storage: quantity).decimal, value: Money(storage: value).decimal, override: override))
         valueByLine[line, default: 0] += value

@@ -17,12 +17,13 @@ extension Registry {
         try Self.requireLines(receipt.lines, "receipt")
         let warehouseID = try await Posting.warehouse(db, receipt.warehouse)
         let supplierID = try await receipt.supplier.asyncMap { try await Posting.partner(db, $0, as: .supplier).0 }
-        var posting = try await Posting.begin(self, db, kind: .receipt, header: receipt.header, partnerID: supplierID, warehouseID: warehouseID)
+        var posting = try await Posting.begin(self, db, kind: .receipt, header: receipt.header, partnerID: supplierID, warehouseID: warehouseID,
+                                              products: receipt.lines.map(\.product))
         for (index, line) in receipt.lines.enumerated() {
             try await posting.putIn(line, index: index, warehouseID: warehouseID, warehouse: receipt.warehouse,
                                     rules: InRules(acceptExpired: receipt.acceptExpired, takesUnitCost: true))
         }
-        return posting.result
+        return try await posting.finish()
     }
 
     /// Posts an issue (a sale) to a customer. Lines without named lots/serials take those the
@@ -44,13 +45,15 @@ extension Registry {
             customerID = id
             if shelfLife == nil, let days = customer.minimumShelfLifeDays { shelfLife = (days, "customer \(code)") }
         }
-        var posting = try await Posting.begin(self, db, kind: .issue, header: issue.header, partnerID: customerID, warehouseID: warehouseID)
+        var posting = try await Posting.begin(self, db, kind: .issue, header: issue.header, partnerID: customerID, warehouseID: warehouseID,
+                                              products: issue.lines.map(\.product))
         let rules = OutRules(statusWhenGone: .shipped, allowExpired: issue.allowExpired, allowQuarantined: issue.allowQuarantined,
                              minimumShelfLife: shelfLife)
+        try await posting.prefetchCandidates(issue.lines, warehouseID: warehouseID, rules: rules)
         for (index, line) in issue.lines.enumerated() {
             try await posting.takeOut(line, index: index, warehouseID: warehouseID, warehouse: issue.warehouse, rules: rules)
         }
-        return posting.result
+        return try await posting.finish()
     }
 
     /// Posts a transfer between two warehouses; lots and serials keep their identity.
@@ -62,7 +65,8 @@ extension Registry {
         return try await store.write { db in
             let fromID = try await Posting.warehouse(db, transfer.from)
             let toID = try await Posting.warehouse(db, transfer.to)
-            var posting = try await Posting.begin(self, db, kind: .transfer, header: transfer.header, warehouseID: fromID, toWarehouseID: toID)
+            var posting = try await Posting.begin(self, db, kind: .transfer, header: transfer.header, warehouseID: fromID, toWarehouseID: toID,
+                                                  products: transfer.lines.map(\.product))
             for (index, line) in transfer.lines.enumerated() {
                 let taken = try await posting.takeOut(line, index: index, warehouseID: fromID, warehouse: transfer.from,
                                                       rules: OutRules(statusWhenGone: nil, checksUsability: false))
@@ -73,7 +77,7 @@ extension Registry {
                                            cost: .value(-part.value))
                 }
             }
-            return posting.result
+            return try await posting.finish()
         }
     }
 
@@ -95,7 +99,8 @@ extension Registry {
             }
         }
         let warehouseID = try await Posting.warehouse(db, production.warehouse)
-        var posting = try await Posting.begin(self, db, kind: .production, header: production.header, warehouseID: warehouseID)
+        var posting = try await Posting.begin(self, db, kind: .production, header: production.header, warehouseID: warehouseID,
+                                              products: (production.inputs + production.outputs).map(\.product))
         for (index, line) in production.inputs.enumerated() {
             try await posting.takeOut(line, index: index, warehouseID: warehouseID, warehouse: production.warehouse,
                                       rules: OutRules(statusWhenGone: .consumed, allowsUnknownSerials: false))
@@ -128,7 +133,7 @@ extension Registry {
                 try await insert.run()
             }
         }
-        return posting.result
+        return try await posting.finish()
     }
 
     /// What each output line of a production is worth: each input line's value shared by the
@@ -175,7 +180,7 @@ extension Registry {
             let warehouseID = try await Posting.warehouse(db, warehouse)
             var posting = try await Posting.begin(self, db, kind: .assignment, header: header, warehouseID: warehouseID)
             try await posting.assignNumbers(line, count: count, warehouseID: warehouseID, warehouse: warehouse)
-            return posting.result
+            return try await posting.finish()
         }
     }
 
@@ -186,12 +191,12 @@ extension Registry {
             let warehouseID = try await Posting.warehouse(db, customerReturn.warehouse)
             let customerID = try await Posting.partner(db, customerReturn.customer, as: .customer).0
             var posting = try await Posting.begin(self, db, kind: .return, header: customerReturn.header, partnerID: customerID,
-                                                  warehouseID: warehouseID)
+                                                  warehouseID: warehouseID, products: customerReturn.lines.map(\.product))
             for (index, line) in customerReturn.lines.enumerated() {
                 try await posting.putIn(line, index: index, warehouseID: warehouseID, warehouse: customerReturn.warehouse,
                                         rules: InRules(isReturn: true))
             }
-            return posting.result
+            return try await posting.finish()
         }
     }
 
@@ -202,12 +207,12 @@ extension Registry {
         return try await store.write { db in
             let warehouseID = try await Posting.warehouse(db, writeOff.warehouse)
             var posting = try await Posting.begin(self, db, kind: .writeOff, header: writeOff.header, warehouseID: warehouseID,
-                                                  reason: writeOff.reason.rawValue)
+                                                  reason: writeOff.reason.rawValue, products: writeOff.lines.map(\.product))
             for (index, line) in writeOff.lines.enumerated() {
                 try await posting.takeOut(line, index: index, warehouseID: warehouseID, warehouse: writeOff.warehouse,
                                           rules: OutRules(statusWhenGone: .writtenOff, checksUsability: false, allocates: false))
             }
-            return posting.result
+            return try await posting.finish()
         }
     }
 
@@ -275,7 +280,7 @@ extension Registry {
                                                override: "split into \(childNumber)")
             try await posting.move(line: 0, context, warehouseID: warehouseID, warehouse: warehouse, lot: child, quantity: amount,
                                    override: "split from \(number)", cost: .value(-value))
-            return (posting.result, childNumber)
+            return (try await posting.finish(), childNumber)
         }
     }
 
