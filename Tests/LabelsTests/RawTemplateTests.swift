@@ -21,6 +21,32 @@ import TracemarkTesting
         #expect(epl == "N\nA10,10,0,3,1,1,N,\"LOT A\\\"B\\\\C P9\"\nP2\n")
     }
 
+    /// Escaping goes by Unicode scalar, as the printer reads bytes, not by character (found by the
+    /// fuzz targets): a `"` or `\` with a combining mark after it, a `^` or `"` after a prepended
+    /// letter (U+0D4E joins the next character into one), a `>` or `_` with a combining mark in a
+    /// barcode's data are each one character not equal to the ASCII one, and passed unescaped.
+    @Test func escapingGoesByScalarNotByCharacter() throws {
+        let epl = try TemplateLoader().loadRaw(
+            "N\nA10,10,0,3,1,1,N,\"LOT {{lot}}\"\nP{{copies}}\n", language: .epl,
+            sample: .object(["lot": .string("a"), "copies": .number(1)]))
+        let quoted = try epl.renderRaw(.object(["lot": .string("x\"\u{301},9\\\u{301}"), "copies": .string("\u{D4E}\"2")]))
+        #expect(quoted == "N\nA10,10,0,3,1,1,N,\"LOT x\\\"\u{301},9\\\\\u{301}\"\nP\u{D4E}2\n", "\(quoted.debugDescription)")
+        #expect(EPLWriter.quoted("a\r\nb\rc") == "\"a b c\"")
+
+        let zpl = try TemplateLoader().loadRaw(
+            "^XA\n^FO10,10^A0N,30,30^FD{{name}}^FS\n^PQ{{copies}}\n^XZ\n",
+            language: .zpl, sample: .object(["name": .string("a"), "copies": .number(1)]))
+        let filled = try zpl.renderRaw(.object(["name": .string("\u{D4E}^XZ"), "copies": .string("1\u{D4E}^XZ~JR")]))
+        #expect(filled == "^XA\n^FO10,10^A0N,30,30^FH\\^FD\u{D4E}\\5EXZ^FS\n^PQ1\u{D4E}XZJR\n^XZ\n", "\(filled.debugDescription)")
+
+        let code128 = try TemplateLoader().loadRaw("^XA\n^FO10,10^BCN,100,Y,N,N^FD{{lot}}^FS\n^XZ\n", language: .zpl,
+                                                   sample: .object(["lot": .string("L1")]))
+        #expect(try code128.renderRaw(.object(["lot": .string("A>\u{301}B")])).contains("^FDA>0\u{301}B^FS"))
+        let matrix = try TemplateLoader().loadRaw("^XA\n^FO20,20^BXN,6,200,,,,_^FD_110{{lot}}^FS\n^XZ\n", language: .zpl,
+                                                  sample: .object(["lot": .string("L1")]))
+        #expect(try matrix.renderRaw(.object(["lot": .string("A_\u{301}B")])).contains("_110A__\u{301}B^FS"))
+    }
+
     @Test func theShippedRawTemplatesLoadWithTheirSamples() async throws {
         let zplTemplate = try TemplateLoader().load(contentsOf: Repository.templates.appendingPathComponent("raw/lot-label.zpl"))
         let zpl = try zplTemplate.renderRaw(zplTemplate.sample)

@@ -40,6 +40,16 @@ import TracemarkTesting
         yaml += "size: [50mm, 25mm]\nelements: []\n"
         let error = try #require(loadError(yaml))
         #expect(error.line == 1 && error.message.contains("anchors and aliases ('&a0')"), "\(error)")
+        // Where the fuzzer slipped anchors past the first rule: after a JSON-style key's colon, as
+        // a complex key, after a tag. Each is refused, naming its line.
+        for (yaml, anchor) in [("size: [50mm, 25mm]\nsample: {\"a\":&x b, \"c\":*x}\n", "&x"),
+                               ("size: [50mm, 25mm]\nelements: []\nsample:\n  ? &k [x, x]\n  : v\n", "&k"),
+                               ("size: [50mm, 25mm]\nelements: []\nsample: {a: !!str &s hello}\n", "&s"),
+                               ("size: [50mm, 25mm]\nelements: []\nsample: [&\u{301}c x, *\u{301}c]\n", "&\u{301}c"),
+                               ("size: [50mm, 25mm]\nelements: []\rsample: &r [x]\n", "&r")] {
+            let refused = try #require(loadError(yaml), "\(yaml)")
+            #expect(refused.message.contains("anchors and aliases ('\(anchor)')"), "\(refused)")
+        }
         // A & or * inside text is text.
         #expect(loadError("size: [50mm, 25mm]\nelements:\n  - {type: text, at: [1, 1], text: \"Salt & *pepper\", size: 3mm}\n  - {type: text, at: [1, 5], text: R&D *, size: 3mm}\n") == nil)
         let deep = try #require(loadError("size: [50mm, 25mm]\nsample: " + String(repeating: "[", count: 100) + String(repeating: "]", count: 100) + "\n"))

@@ -43,16 +43,24 @@ public struct EPLWriter: Sendable {
     /// `"` and `\` inside EPL2 data are written `\"` and `\\`; line breaks end a command, so
     /// they become spaces.
     static func quoted(_ value: String) -> String {
-        var out = "\""
-        for character in value {
-            switch character {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n", "\r", "\r\n": out += " "
-            default: out.append(character)
+        // Per Unicode scalar, not per character: a `"` with a combining mark after it, or a
+        // prepended letter before it, is one character that is not equal to `"`, and the printer
+        // reads bytes (found by the Mustache fuzz target).
+        var out = String.UnicodeScalarView()
+        out.append("\"")
+        var previous: Unicode.Scalar?
+        for scalar in value.unicodeScalars {
+            defer { previous = scalar }
+            switch scalar {
+            case "\"": out.append(contentsOf: "\\\"".unicodeScalars)
+            case "\\": out.append(contentsOf: "\\\\".unicodeScalars)
+            case "\n" where previous == "\r": break
+            case "\n", "\r": out.append(" ")
+            default: out.append(scalar)
             }
         }
-        return out + "\""
+        out.append("\"")
+        return String(out)
     }
 
     private func text(_ run: TextRun, dpi: Int, into out: inout [UInt8]) {

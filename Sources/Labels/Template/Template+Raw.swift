@@ -46,18 +46,32 @@ extension Template {
         return RawFill(text: out, placed: placed)
     }
 
+    /// A value outside quotes: letters, marks and digits of any script, `.`, `-` and spaces; no
+    /// other ASCII. Judged per Unicode scalar, not per character: a character may join a `"` or a
+    /// `^` to a letter (a combining mark after it, a prepended letter such as U+0D4E before it),
+    /// and the printer reads bytes.
     private static func plain(_ value: String) -> String {
-        String(value.filter { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == " " })
+        var out = String.UnicodeScalarView()
+        for scalar in value.unicodeScalars {
+            let keep = scalar.isASCII
+                ? scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || scalar == "." || scalar == "-" || scalar == " "
+                : scalar.properties.isAlphabetic || scalar.properties.numericType != nil
+                    || [.nonspacingMark, .spacingMark, .enclosingMark].contains(scalar.properties.generalCategory)
+            if keep { out.append(scalar) }
+        }
+        return String(out)
     }
 
+    /// Whether the end of `text` is inside an EPL string: its last line's `"`, not escaped by `\`,
+    /// counted byte by byte.
     private static func insideQuotes(_ text: String) -> Bool {
-        let line = text.split(separator: "\n", omittingEmptySubsequences: false).last ?? ""
         var inside = false
         var escaped = false
-        for character in line {
+        for byte in text.utf8 {
+            if byte == 0x0A { inside = false; escaped = false; continue }
             if escaped { escaped = false; continue }
-            if character == "\\" { escaped = true; continue }
-            if character == "\"" { inside.toggle() }
+            if byte == 0x5C { escaped = true; continue }
+            if byte == 0x22 { inside.toggle() }
         }
         return inside
     }
@@ -117,13 +131,26 @@ extension Template {
         func parameter(_ index: Int) -> String { index < command.parameters.count ? command.parameters[index].uppercased() : "" }
         switch command.name {
         case "BC" where ["", "N", "A"].contains(parameter(5)):
-            return value.replacingOccurrences(of: ">", with: ">0")
+            return following(">", in: value, with: "0")
         case "BX":
-            guard command.parameters.count > 6, let escape = command.parameters[6].first else { return value }
-            return value.replacingOccurrences(of: String(escape), with: String(escape) + String(escape))
+            guard command.parameters.count > 6, let escape = command.parameters[6].unicodeScalars.first else { return value }
+            return following(escape, in: value, with: escape)
         default:
             return value
         }
+    }
+
+    /// `value` with `addition` after every `target`, scalar by scalar: `replacingOccurrences`
+    /// compares characters, and a `>` or `_` with a combining mark after it is one character that
+    /// is not equal to `>` or `_`, while the printer reads bytes (found by the raw-ZPL fuzz target).
+    private static func following(_ target: Unicode.Scalar, in value: String, with addition: Unicode.Scalar) -> String {
+        guard value.unicodeScalars.contains(target) else { return value }
+        var out = String.UnicodeScalarView()
+        for scalar in value.unicodeScalars {
+            out.append(scalar)
+            if scalar == target { out.append(addition) }
+        }
+        return String(out)
     }
 
     /// A value on one line: line breaks become spaces.

@@ -456,67 +456,89 @@ enum TemplateLimits {
             throw LabelError(.invalidValue, "the template is \(text.utf8.count) bytes: at most \(bytes)", file: file)
         }
         var depth = 0
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (index, line) in lines(text).enumerated() {
             let indent = line.prefix { $0 == " " }.count
             guard indent <= nesting * 4 else {
                 throw LabelError(.invalidValue, "indented \(indent) spaces: a template nests at most \(nesting) levels", file: file, line: index + 1)
             }
             // Flow brackets, outside quotes and comments.
-            var quote: Character?
-            var previous: Character = " "
-            for character in line {
-                defer { previous = character }
+            var quote: Unicode.Scalar?
+            var previous: Unicode.Scalar = " "
+            for scalar in line {
+                defer { previous = scalar }
                 if let open = quote {
-                    if character == open { quote = nil }
+                    if scalar == open { quote = nil }
                     continue
                 }
-                let atNodeStart = " \t[{,:".contains(previous)
-                if character == "#", previous == " " || previous == "\t" { break }
-                if character == "\"" || character == "'", atNodeStart { quote = character; continue }
-                if character == "[" || character == "{" {
+                let atNodeStart = " \t[{,:".unicodeScalars.contains(previous)
+                if scalar == "#", previous == " " || previous == "\t" { break }
+                if scalar == "\"" || scalar == "'", atNodeStart { quote = scalar; continue }
+                if scalar == "[" || scalar == "{" {
                     depth += 1
                     guard depth <= nesting else {
                         throw LabelError(.invalidValue, "brackets nested more than \(nesting) deep", file: file, line: index + 1)
                     }
-                } else if character == "]" || character == "}" {
+                } else if scalar == "]" || scalar == "}" {
                     depth = max(0, depth - 1)
                 }
             }
             if let anchor = Self.anchor(in: line) {
                 throw LabelError(.invalidValue,
-                    "YAML anchors and aliases ('\(anchor)') are not allowed in a template: a few of them can expand to gigabytes",
+                    "YAML anchors and aliases ('\(anchor)') are not allowed in a template: a few of them can expand to gigabytes; a text that begins with & or * goes in quotes",
                     file: file, line: index + 1)
             }
         }
     }
 
-    /// The first `&name` or `*name` of a line that YAML reads as an anchor or an alias, outside quotes and comments.
-    static func anchor(in line: Substring) -> String? {
-        var quote: Character?
-        var previous: Character = " "
-        var index = line.startIndex
-        while index < line.endIndex {
-            let character = line[index]
-            defer { previous = character; index = line.index(after: index) }
+    /// The lines of `text` as YAML (libyaml) counts them, as Unicode scalars: CR LF, CR, LF, NEL,
+    /// LS and PS each end one. Scalars, not characters: a combining mark makes one character of a
+    /// `&` and what follows it, which YAML still reads as an anchor.
+    static func lines(_ text: String) -> [[Unicode.Scalar]] {
+        var lines: [[Unicode.Scalar]] = [[]]
+        var previous: Unicode.Scalar = " "
+        for scalar in text.unicodeScalars {
+            defer { previous = scalar }
+            switch scalar {
+            case "\n" where previous == "\r": continue
+            case "\n", "\r", "\u{85}", "\u{2028}", "\u{2029}": lines.append([])
+            default: lines[lines.count - 1].append(scalar)
+            }
+        }
+        return lines
+    }
+
+    /// The first `&name` or `*name` of a line that YAML could read as an anchor or an alias:
+    /// outside quotes and comments, after a space, a line's start, a tag or any flow or block
+    /// indicator (`[`, `{`, `,`, `:`, `?`, `-`). Erring on the side of refusing: `A *b` in a plain
+    /// text is refused too, and reads in quotes. (The fuzzer found `{"a":&x …}`, `? &x`,
+    /// `!!str &x`, a `&` with a combining mark and a line ended by a lone CR past a narrower rule.)
+    static func anchor(in line: [Unicode.Scalar]) -> String? {
+        var quote: Unicode.Scalar?
+        var previous: Unicode.Scalar = " "
+        for (index, scalar) in line.enumerated() {
+            defer { previous = scalar }
             if let open = quote {
-                if character == open { quote = nil }
+                if scalar == open { quote = nil }
                 continue
             }
-            let atNodeStart = previous == " " || previous == "[" || previous == "{" || previous == "," || previous == "\t"
-            if character == "#", atNodeStart { return nil }
-            if (character == "\"" || character == "'"), atNodeStart || previous == ":" { quote = character; continue }
-            guard character == "&" || character == "*", atNodeStart || index == line.startIndex else { continue }
-            let name = line[line.index(after: index)...].prefix { !" \t,[]{}".contains($0) }
-            // YAML: an anchor or alias at the start of a node (a plain scalar cannot start with & or *).
-            if !name.isEmpty, Self.startsNode(line, at: index) { return String(character) + name }
+            if scalar == "#", previous == " " || previous == "\t" { return nil }
+            // A quote opens only where YAML starts a node with one; elsewhere it is text.
+            if scalar == "\"" || scalar == "'", Self.startsNode(line, at: index) { quote = scalar; continue }
+            guard scalar == "&" || scalar == "*", index == 0 || " \t[{,:?-\u{FEFF}".unicodeScalars.contains(previous) else { continue }
+            let name = line[(index + 1)...].prefix { !" \t,[]{}".unicodeScalars.contains($0) }
+            if !name.isEmpty {
+                var text = String.UnicodeScalarView()
+                text.append(scalar)
+                text.append(contentsOf: name)
+                return String(text)
+            }
         }
         return nil
     }
 
-    /// Whether `index` is where a node starts: after `key: `, `- `, `[`, `{`, `,` or at the line's start.
-    private static func startsNode(_ line: Substring, at index: Substring.Index) -> Bool {
-        let before = line[..<index].reversed().drop { $0 == " " || $0 == "\t" }
-        guard let last = before.first else { return true }
-        return last == ":" || last == "-" || last == "[" || last == "{" || last == ","
+    /// Whether `index` is where a node starts: after `key: `, `- `, `? `, `[`, `{`, `,` or at the line's start.
+    private static func startsNode(_ line: [Unicode.Scalar], at index: Int) -> Bool {
+        guard let last = line[..<index].last(where: { $0 != " " && $0 != "\t" }) else { return true }
+        return ":-[{,?".unicodeScalars.contains(last)
     }
 }
