@@ -47,6 +47,22 @@ import TracemarkTesting
         #expect(try matrix.renderRaw(.object(["lot": .string("A_\u{301}B")])).contains("_110A__\u{301}B^FS"))
     }
 
+    /// A `\` of an EPL template right before a placeholder would escape the value's first
+    /// character (a value's `"`, written `\"`, would close the string): refused when the template
+    /// loads, naming its line (found by the Mustache fuzz target). An escaped `\\` is a backslash.
+    @Test func anEPLBackslashRightBeforeAPlaceholderIsRefused() throws {
+        do {
+            _ = try TemplateLoader().loadRaw("N\nA10,10,0,3,1,1,N,\"X\\{{lot}}\"\nP1\n", language: .epl, file: "x.epl",
+                                             sample: .object(["lot": .string("a")]))
+            Issue.record("a template with \\{{lot}} loaded")
+        } catch {
+            #expect(error.line == 2 && error.message.contains("right before {{lot}} would escape"), "\(error)")
+        }
+        let template = try TemplateLoader().loadRaw("N\nA10,10,0,3,1,1,N,\"X\\\\{{lot}}\"\nP1\n", language: .epl,
+                                                    sample: .object(["lot": .string("a")]))
+        #expect(try template.renderRaw(.object(["lot": .string("\"P9")])) == "N\nA10,10,0,3,1,1,N,\"X\\\\\\\"P9\"\nP1\n")
+    }
+
     @Test func theShippedRawTemplatesLoadWithTheirSamples() async throws {
         let zplTemplate = try TemplateLoader().load(contentsOf: Repository.templates.appendingPathComponent("raw/lot-label.zpl"))
         let zpl = try zplTemplate.renderRaw(zplTemplate.sample)

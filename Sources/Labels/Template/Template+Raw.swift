@@ -62,18 +62,11 @@ extension Template {
         return String(out)
     }
 
-    /// Whether the end of `text` is inside an EPL string: its last line's `"`, not escaped by `\`,
-    /// counted byte by byte.
+    /// Whether the end of `text` is inside an EPL string.
     private static func insideQuotes(_ text: String) -> Bool {
-        var inside = false
-        var escaped = false
-        for byte in text.utf8 {
-            if byte == 0x0A { inside = false; escaped = false; continue }
-            if escaped { escaped = false; continue }
-            if byte == 0x5C { escaped = true; continue }
-            if byte == 0x22 { inside.toggle() }
-        }
-        return inside
+        var quotes = EPLQuotes()
+        quotes.read(Substring(text))
+        return quotes.inside
     }
 
     /// Appends a value to ZPL text, escaped for the barcode command of its field and hex-escaped
@@ -172,4 +165,20 @@ public struct RawPlacement: Sendable, Equatable {
     public var offset: Int
     public var value: String
     public var field: String
+}
+
+/// Where EPL text stands after what was read of it, byte by byte: inside a string (its line's `"`
+/// not escaped by `\`), and whether its last byte is a `\` that escapes the next one.
+struct EPLQuotes {
+    private(set) var inside = false
+    private(set) var escaping = false
+
+    mutating func read(_ text: Substring) {
+        for byte in text.utf8 {
+            if byte == 0x0A { inside = false; escaping = false; continue }
+            if escaping { escaping = false; continue }
+            if byte == 0x5C { escaping = true; continue }
+            if byte == 0x22 { inside.toggle() }
+        }
+    }
 }

@@ -54,14 +54,22 @@ public struct TemplateLoader: Sendable {
         var parts: [RawTemplate.RawPart] = []
         var rest = Substring(text)
         var line = 1
+        var quotes = EPLQuotes()
         while let open = rest.range(of: "{{") {
             let before = rest[..<open.lowerBound]
-            line += before.filter { $0 == "\n" }.count
+            line += before.utf8.count { $0 == 0x0A }
             parts.append(.text(String(before)))
             guard let close = rest[open.upperBound...].range(of: "}}") else {
                 throw LabelError(.syntax, "'{{' without '}}'", file: file, line: line)
             }
             let source = String(rest[open.lowerBound..<close.upperBound])
+            // In an EPL string a `\` escapes the next byte: right before a placeholder it would
+            // escape the value's first (a value's `"`, written `\"`, would end the string).
+            quotes.read(before)
+            if language == .epl, quotes.inside, quotes.escaping {
+                throw LabelError(.syntax, "a \\ right before \(source) would escape the value's first character: write \\\\ for a backslash",
+                                 file: file, line: line)
+            }
             do {
                 parts.append(.field(try Field(source, formats: &formats)))
             } catch {
