@@ -64,6 +64,20 @@ import Testing
         #expect(throws: LabelError.self) { try render("{{lot.number") }
     }
 
+    /// A path with an empty name (`lot.`, `lot..number`, `.number`) is a typo: through Mustache it
+    /// printed the renderer's own scope object on the label (found by the Mustache fuzz target).
+    @Test func aPathWithAnEmptyNameIsRefused() throws {
+        for source in ["{{lot.}}", "{{lot..number}}", "{{{.number}}}", "{{&lot. }}"] {
+            do {
+                _ = try render(source)
+                Issue.record("\(source) compiled")
+            } catch let error as LabelError {
+                #expect(error.message.contains("has an empty name before or after a dot"), "\(source): \(error)")
+            }
+        }
+        #expect(try render("{{#lot}}{{.}}{{/lot}}{{lot.number}}").hasSuffix("L-1"))
+    }
+
     @Test func requiredPathsAreThoseOutsideSections() throws {
         var formats: [String: FieldFormat] = [:]
         let field = try Field(#"{{a.b}} {{#c}}{{d}}{{/c}} {{e | date: "yy"}}"#, formats: &formats)

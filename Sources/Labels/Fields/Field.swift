@@ -203,6 +203,11 @@ struct Field: Sendable {
                 path = path[path.index(after: paren)..<path.index(before: path.endIndex)]
             }
             let cleanPath = path.trimmingCharacters(in: .whitespaces)
+            // `items.` or `lot..number`: Mustache would print its own scope object on the label
+            // (found by the Mustache fuzz target); a template typo, said as one.
+            if cleanPath != ".", cleanPath.split(separator: ".", omittingEmptySubsequences: false).contains(where: \.isEmpty) {
+                throw LabelError(.syntax, "field '\(source)': '\(cleanPath)' has an empty name before or after a dot")
+            }
             if depth == 0, cleanPath != "." { paths.append(cleanPath) }
             transforms += names
             output += "{{" + expression + "}}"
