@@ -107,4 +107,24 @@ extension FieldTests {
         #expect(fast == field.renderThroughMustache(data, formats: formats))
         #expect(!fast.isEmpty)
     }
+
+    /// Found by the Mustache fuzz target: a list's item by index, a list named as a value, and a
+    /// field's blank first or last line printed differently through Mustache than plain.
+    @Test(arguments: [
+        ("{{items.1}}", "b"), ("{{items}}|", "|"), ("{{#items}}{{.}};{{/items}}", "a;b;"), ("{{items.first}}", ""),
+        ("\n{{lot.number}}", "\nL-1"), ("  \r\n{{lot.number}}", "  \r\nL-1"), ("\u{2028}{{lot.number}}", "\u{2028}L-1"),
+        ("{{lot.number}}\n  ", "L-1\n  "), ("{{lot.number}}\r\n\t", "L-1\r\n\t"), ("{{lot.number}}\n", "L-1\n"),
+        ("{{#items}}\n{{.}}\n{{/items}}\n ", "a\nb\n "),
+    ])
+    func listsAndBlankLinesPrintAlikeBothWays(_ source: String, _ expected: String) throws {
+        var data = data
+        if case .object(var members) = data {
+            members["items"] = .list([.string("a"), .string("b")])
+            data = .object(members)
+        }
+        var formats: [String: FieldFormat] = [:]
+        let field = try Field(source, formats: &formats)
+        #expect(field.renderThroughMustache(data, formats: formats) == expected)
+        #expect(field.render(data, formats: formats) == expected)
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import GS1
 import Testing
 import TracemarkTesting
 @testable import Labels
@@ -60,6 +61,32 @@ import TracemarkTesting
         #expect(Code128Plan.fieldData(Code128Plan.tokens(text: "123")) == ">:123")
         #expect(Code128Plan.fieldData(Code128Plan.tokens(text: "A12345")) == ">:A1>52345")
         #expect(Code128Plan.fieldData(Code128Plan.tokens(text: "a>^~")) == ">:a>0><>=")
+    }
+
+    /// Found by the raw-ZPL fuzz target: an odd digit run that holds an FNC1 put its first digit
+    /// in B, so the FNC1 followed an unpaired digit in C and the printer dropped digits
+    /// (`(10)LOT0530(21)12345` printed without a 0 and a 5). The spare digit now goes last.
+    @Test func anOddDigitRunAcrossAnFNC1KeepsEveryDigit() async throws {
+        let cases: [[(String, String)]] = [
+            [("10", "LOT0530"), ("21", "12345")],
+            [("10", "12"), ("21", "123")],
+            [("17", "261231"), ("10", "A1234"), ("21", "5")],
+            [("21", "123"), ("10", "L")],
+        ]
+        for var elements in cases {
+            elements.insert(("01", "09501101530003"), at: 0)
+            let tokens = Code128Plan.tokens(gs1: elements, separatorAfter: { _ in true })
+            let data = Code128Plan.fieldData(tokens)
+            let zpl = "^XA^BY2^BCN,80,N,N,N,N^FD\(data)^FS^XZ"
+            let bracketed = elements.map { "(\($0.0))\($0.1)" }.joined()
+            let read = try RawZPLBarcodes.barcodes(in: zpl).map(\.content)
+            guard read.count == 1, case .gs1(let string) = read[0] else {
+                Issue.record("\(data) reads as \(read)"); continue
+            }
+            #expect(string.bracketed == bracketed, "\(data)")
+            let decoded = try await BarcodeOracle.decode(Data(zpl.utf8), extension: "zpl")
+            #expect(decoded.labels.first?.barcodes.map(\.text) == [bracketed], "\(data)")
+        }
     }
 
     /// FIELD-NOTES: `^FH` and `^BX` both default to `_`; the DataMatrix keeps `_` for FNC1 and the

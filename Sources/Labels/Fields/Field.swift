@@ -19,6 +19,9 @@ struct Field: Sendable {
     /// The same text as plain pieces when it has no sections or partials (the usual field):
     /// rendered without Mustache's reflection and casts, which dominate the per-label time.
     private let pieces: [Piece]?
+    /// Blanks after the text's last line break, which swift-mustache drops at the end of a
+    /// template: printed after what Mustache renders.
+    private let trailingBlanks: String
 
     private enum Piece: Sendable {
         case text(String)
@@ -34,12 +37,20 @@ struct Field: Sendable {
             requiredPaths = []
             transforms = []
             pieces = nil
+            trailingBlanks = ""
             return
         }
         let (rewritten, paths, transforms) = try Self.rewrite(source, formats: &formats)
         pieces = Self.pieces(rewritten, formats: Set(formats.keys))
+        let blanks = rewritten.reversed().prefix { $0 == " " || $0 == "\t" }.count
+        let body = rewritten.dropLast(blanks)
+        trailingBlanks = body.last?.isNewline == true ? String(rewritten.suffix(blanks)) : ""
         do {
-            template = try MustacheTemplate(string: "{{%CONTENT_TYPE:TEXT}}" + rewritten)
+            // The pragma on a line of its own is a standalone tag: its line goes, and the field's
+            // first line starts a line for Mustache as it does in the template (a blank first
+            // line is kept, a standalone section tag on it is removed).
+            template = try MustacheTemplate(
+                string: "{{%CONTENT_TYPE:TEXT}}\n" + (trailingBlanks.isEmpty ? Substring(rewritten) : body))
         } catch {
             throw LabelError(.syntax, "field '\(source)' is not a valid Mustache text (\(error))")
         }
@@ -54,6 +65,7 @@ struct Field: Sendable {
         requiredPaths = []
         transforms = []
         pieces = nil
+        trailingBlanks = ""
     }
 
     var isConstant: Bool { template == nil }
@@ -61,7 +73,7 @@ struct Field: Sendable {
     /// The field filled with `data`.
     func render(_ data: LabelData, formats: [String: FieldFormat]) -> String {
         guard let template else { return source }
-        guard let pieces else { return template.render(FieldScope(value: data, formats: formats)) }
+        guard let pieces else { return template.render(FieldScope(value: data, formats: formats)) + trailingBlanks }
         var out = ""
         for piece in pieces {
             switch piece {
@@ -98,7 +110,7 @@ struct Field: Sendable {
 
     /// The field rendered by swift-mustache even when it is plain (to check the two agree).
     func renderThroughMustache(_ data: LabelData, formats: [String: FieldFormat]) -> String {
-        template?.render(FieldScope(value: data, formats: formats)) ?? source
+        template.map { $0.render(FieldScope(value: data, formats: formats)) + trailingBlanks } ?? source
     }
 
     /// Plain pieces for a rewritten text whose tags are all `{{path}}` or `{{name(path)}}` with
@@ -253,7 +265,7 @@ private struct FieldScope: MustacheParent, MustacheTransformable, MustacheCustom
         switch child {
         case .null: return nil
         case .bool(let flag): return flag
-        case .list(let items): return items.map { FieldScope(value: $0, formats: formats) }
+        case .list(let items): return FieldList(items: items.map { FieldScope(value: $0, formats: formats) })
         default: return FieldScope(value: child, formats: formats)
         }
     }
@@ -265,4 +277,23 @@ private struct FieldScope: MustacheParent, MustacheTransformable, MustacheCustom
 
     var renderText: String { value.text }
     var isNull: Bool { value == .null }
+}
+
+/// A list of the label data as Mustache sees it: a sequence for sections (`{{#items}}…{{/items}}`),
+/// items by index (`{{items.1}}`), the list transforms (`first`, `count`, …), and no text of its
+/// own, as in the plain renderer (a Swift array would print its description on the label).
+private struct FieldList: MustacheSequence, MustacheParent, MustacheTransformable, MustacheCustomRenderable {
+    let items: [FieldScope]
+
+    func makeIterator() -> IndexingIterator<[FieldScope]> { items.makeIterator() }
+
+    func child(named name: String) -> Any? {
+        guard let index = Int(name), items.indices.contains(index) else { return nil }
+        return items[index]
+    }
+
+    func transform(_ name: String) -> Any? { items.transform(name) }
+
+    var renderText: String { "" }
+    var isNull: Bool { false }
 }

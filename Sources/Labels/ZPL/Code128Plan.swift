@@ -42,6 +42,16 @@ enum Code128Plan {
             }
             return count
         }
+        func runHoldsFNC1(from start: Int, digits: Int) -> Bool {
+            var remaining = digits
+            var position = start
+            while remaining > 0, position < tokens.count {
+                if tokens[position] == .fnc1 { return true }
+                remaining -= 1
+                position += 1
+            }
+            return false
+        }
         func switchTo(_ next: Character) {
             guard subset != next else { return }
             if subset == nil {
@@ -58,7 +68,8 @@ enum Code128Plan {
                 // goes in B after a switch), else in B.
                 if subset == nil {
                     let run = digitRun(from: index + 1)
-                    switchTo(run >= 4 || (run >= 2 && run % 2 == 0) ? "C" : "B")
+                    let startsWithSpare = run % 2 == 1 && !runHoldsFNC1(from: index + 1, digits: run)
+                    switchTo(!startsWithSpare && run >= 2 ? "C" : "B")
                 }
                 out += ">8"
                 index += 1
@@ -66,8 +77,11 @@ enum Code128Plan {
             }
             let run = digitRun(from: index)
             if isDigit(token), run >= 4 || (subset == "C" && run >= 2) || (subset == nil && run >= 2 && run % 2 == 0 && run == remainingCharacters(tokens, from: index)) {
-                if run % 2 == 1 {
-                    // An odd run: the first digit goes in B, the pairs in C.
+                // An odd run: the spare digit goes in B. A run holds an FNC1 only after an even
+                // count of digits, so a run with one ends on its odd segment: its last digit is
+                // the spare, and the loop writes it in B after the pairs. Without an FNC1 the
+                // first digit is the spare, so that the run can end the data in C.
+                if run % 2 == 1, !runHoldsFNC1(from: index, digits: run) {
                     switchTo("B")
                     out += String(UnicodeScalar(byteOf(token)))
                     index += 1
