@@ -244,6 +244,15 @@ func lot(_ number: String, _ quantity: Int, expires days: Int) -> StockLine.Pick
                 _ = try await registry.issue(Issue(warehouse: "MAIN", customer: "SHOP", lines: [StockLine(product: "MILK", quantity: 8)], header: header(-30)))
             }
             #expect(try await registry.stock(product: "BOLT").first?.quantity == 4)
+            // An issue takes its stock in one statement at the end: two lines that each fit but
+            // together do not are refused whole, with what both ask for; nothing is taken.
+            await expectRefusal(.conflict, "lot A of MILK: MAIN holds 5 l, not the 7 asked for") {
+                _ = try await registry.issue(Issue(warehouse: "MAIN", lines: [
+                    StockLine(product: "MILK", picks: [.init(number: "A", quantity: 3)]), StockLine(product: "BOLT", quantity: 1),
+                    StockLine(product: "MILK", picks: [.init(number: "A", quantity: 4)])], header: header()))
+            }
+            #expect(try await registry.stock(product: "MILK").map(\.quantity) == [5, 5])
+            #expect(try await registry.stock(product: "BOLT").first?.quantity == 4)
         }
     }
 

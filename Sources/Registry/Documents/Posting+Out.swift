@@ -69,6 +69,7 @@ extension Posting {
                                               quantity: quantity, earliestExpiry: earliest)
         let available = candidates.reduce(0) { $0 + $1.quantity }
         guard available >= quantity else {
+            try await flushOuts()
             // Why the rest is not available, by reason: the same account a proposal gives.
             let withheld = try await Allocation.withheld(db, productID: context.id, warehouseID: warehouseID, date: date,
                                                          earliestExpiry: earliest, excluding: [])
@@ -123,6 +124,7 @@ extension Posting {
             }
             if covered >= quantity { return found }
         }
+        try await flushOuts()
         return try await Allocation.candidates(db, productID: context.id, warehouseID: warehouseID, method: method,
                                                quantity: quantity, earliestExpiry: earliestExpiry)
     }
@@ -133,7 +135,7 @@ extension Posting {
     private mutating func out(_ index: Int, _ context: ProductContext, _ warehouseID: Int, _ warehouse: String,
                               _ lot: LotRecord?, _ amount: Int, _ override: String?, _ rules: OutRules) async throws -> Int {
         let value = try await move(line: index, context, warehouseID: warehouseID, warehouse: warehouse, lot: lot, quantity: -amount,
-                                   override: override)
+                                   override: override, deferred: true)
         if let lot, let status = rules.statusWhenGone { setStatusWhenGone(lot.id, status) }
         return value
     }

@@ -91,6 +91,25 @@ struct Posting {
     /// How this document changed each stock row so far: what a prefetched page read before the
     /// document's earlier lines took from it is corrected by this.
     private var stockChanges: [StockRow: Int] = [:]
+    /// Whether outgoing movements that nothing in the posting needs the value of at once (the
+    /// lines of an issue) take their stock in ``flushOuts()``, one statement for all of them,
+    /// instead of one statement each. Until then their values, and those `takeOut` returns, are 0.
+    var defersOutgoingStock = false
+    /// Outgoing movements whose stock is not taken yet, in the order they were posted.
+    private var pendingOuts: [PendingOut] = []
+
+    /// An outgoing movement waiting for ``flushOuts()``: what it takes, and where its value goes.
+    private struct PendingOut {
+        let row: StockRow
+        let amount: Int
+        let line: Int
+        /// Its place in `pendingMovements` and in `movements`.
+        let pending: Int
+        let posted: Int
+        let context: ProductContext
+        let warehouse: String
+        let lot: LotRecord?
+    }
 
     struct StockRow: Hashable {
         let product: Int
@@ -104,7 +123,7 @@ struct Posting {
         let warehouseID: Int
         let lotID: Int
         let quantity: Int
-        let value: Int
+        var value: Int
         let override: String?
     }
 
@@ -171,6 +190,7 @@ struct Posting {
     /// Writes the pending movements, in one statement per thousand, and settles the pending
     /// statuses of lots left without stock.
     mutating func flush() async throws {
+        try await flushOuts()
         let postgres = db.dialect.name == "postgresql"
         for chunk in pendingMovements.chunks(of: 1000) {
             var rows = "["
@@ -207,6 +227,56 @@ struct Posting {
                       AND (SELECT COALESCE(SUM(s.quantity), 0) FROM stock s WHERE s.lot_serial_id = lot_serials.id) = 0
                     """).run()
             }
+        }
+    }
+
+    /// Takes the stock of the deferred outgoing movements in one statement per thousand stock
+    /// rows, each row by what all of them take from it, only where it holds that much; then gives
+    /// each movement its value at the row's unit cost. A row that holds less refuses the whole
+    /// document with the same account as one by one: how much is there, or where the lot is.
+    /// Rows are taken in key order, so that two documents lock the rows they share in one order.
+    mutating func flushOuts() async throws {
+        guard !pendingOuts.isEmpty else { return }
+        let outs = pendingOuts
+        pendingOuts.removeAll()
+        var totals: [StockRow: Int] = [:]
+        var firstOut: [StockRow: Int] = [:]
+        for (index, out) in outs.enumerated() {
+            totals[out.row, default: 0] += out.amount
+            if firstOut[out.row] == nil { firstOut[out.row] = index }
+        }
+        let rows = totals.keys.sorted { ($0.product, $0.warehouse, $0.lot) < ($1.product, $1.warehouse, $1.lot) }
+        let postgres = db.dialect.name == "postgresql"
+        var unitCosts: [StockRow: Int] = [:]
+        for chunk in rows.chunks(of: 1000) {
+            var json = "["
+            for row in chunk {
+                if json.utf8.count > 1 { json += "," }
+                json += "[\(row.product),\(row.warehouse),\(row.lot),\(totals[row]!)]"
+            }
+            json += "]"
+            let taken: SQLQueryString = postgres
+                ? "SELECT (t.r->>0)::bigint AS p, (t.r->>1)::bigint AS w, (t.r->>2)::bigint AS l, (t.r->>3)::bigint AS q FROM json_array_elements(\(bind: json)::json) AS t(r)"
+                : "SELECT json_extract(t.value, '$[0]') AS p, json_extract(t.value, '$[1]') AS w, json_extract(t.value, '$[2]') AS l, json_extract(t.value, '$[3]') AS q FROM json_each(\(bind: json)) AS t"
+            for updated in try await db.raw("""
+                UPDATE stock SET quantity = stock.quantity - t.q FROM (\(taken)) AS t
+                WHERE stock.product_id = t.p AND stock.warehouse_id = t.w AND stock.lot_serial_id = t.l AND stock.quantity >= t.q
+                RETURNING stock.product_id, stock.warehouse_id, stock.lot_serial_id, stock.unit_cost
+                """).all() {
+                let row = StockRow(product: try updated.int("product_id"), warehouse: try updated.int("warehouse_id"),
+                                   lot: try updated.int("lot_serial_id"))
+                unitCosts[row] = try updated.int("unit_cost")
+            }
+        }
+        if let short = rows.filter({ unitCosts[$0] == nil }).min(by: { firstOut[$0]! < firstOut[$1]! }) {
+            let out = outs[firstOut[short]!]
+            throw try await shortage(out.context, warehouseID: short.warehouse, warehouse: out.warehouse, lot: out.lot, quantity: totals[short]!)
+        }
+        for out in outs {
+            let value = Money.value(of: -out.amount, at: unitCosts[out.row]!)
+            pendingMovements[out.pending].value = value
+            movements[out.posted].value = Money(storage: value).decimal
+            valueByLine[out.line, default: 0] += value
         }
     }
 
@@ -323,10 +393,21 @@ struct Posting {
     /// (millionths of the currency, signed like the quantity).
     @discardableResult
     mutating func move(line: Int, _ context: ProductContext, warehouseID: Int, warehouse: String,
-                       lot: LotRecord?, quantity: Int, override: String? = nil, cost: MovementCost = .current) async throws -> Int {
+                       lot: LotRecord?, quantity: Int, override: String? = nil, cost: MovementCost = .current,
+                       deferred: Bool = false) async throws -> Int {
         let lotID = lot?.id ?? 0
         let value: Int
-        if quantity < 0 {
+        let deferred = deferred && defersOutgoingStock && quantity < 0
+        if !deferred {
+            // Anything else sees the stock as the movements before it left it.
+            try await flushOuts()
+        }
+        if deferred {
+            pendingOuts.append(PendingOut(
+                row: StockRow(product: context.id, warehouse: warehouseID, lot: lotID), amount: -quantity, line: line,
+                pending: pendingMovements.count, posted: movements.count, context: context, warehouse: warehouse, lot: lot))
+            value = 0  // given by flushOuts()
+        } else if quantity < 0 {
             let updated = try await db.raw("""
                 UPDATE stock SET quantity = quantity + \(bind: quantity)
                 WHERE product_id = \(bind: context.id) AND warehouse_id = \(bind: warehouseID) AND lot_serial_id = \(bind: lotID)

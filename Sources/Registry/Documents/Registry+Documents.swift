@@ -50,6 +50,8 @@ extension Registry {
         let rules = OutRules(statusWhenGone: .shipped, allowExpired: issue.allowExpired, allowQuarantined: issue.allowQuarantined,
                              minimumShelfLife: shelfLife)
         try await posting.prefetchCandidates(issue.lines, warehouseID: warehouseID, rules: rules)
+        // What an issue takes is only recorded (nothing it posts later needs the value at once).
+        posting.defersOutgoingStock = true
         for (index, line) in issue.lines.enumerated() {
             try await posting.takeOut(line, index: index, warehouseID: warehouseID, warehouse: issue.warehouse, rules: rules)
         }
