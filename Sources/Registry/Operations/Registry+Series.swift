@@ -113,7 +113,11 @@ extension Registry {
     /// ``takeNumbers(series:count:reason:reference:)`` inside a transaction that is already open,
     /// so that documents take their number in the transaction that posts them.
     public func takeNumbers(_ db: any SQLDatabase, series code: String, count: Int, reason: String, reference: String) async throws -> TakenNumbers {
-        let (first, series) = try await advance(db, series: code, by: count)
+        let postgres = db.dialect.name == "postgresql"
+        // On PostgreSQL the ledger entry is written by the statement that advances the series
+        // (one round trip, not two); a refusal below rolls both back with the transaction.
+        let ledger: SeriesEntryDraft? = postgres ? SeriesEntryDraft(kind: .issued, reason: reason, reference: reference, createdAt: now) : nil
+        let (first, series) = try await advance(db, series: code, by: count, ledger: ledger)
         let format = try NumberFormat(series.format)
         let last = first + count - 1
         if let capacity = format.counterCapacity, last > capacity {
@@ -124,7 +128,9 @@ extension Registry {
         numbers.reserveCapacity(count)
         let date = today
         for value in first...last { numbers.append(try format.format(counter: value, date: date)) }
-        try await appendLedger(db, series: code, first: first, last: last, kind: .issued, reason: reason, reference: reference)
+        if ledger == nil {
+            try await appendLedger(db, series: code, first: first, last: last, kind: .issued, reason: reason, reference: reference)
+        }
         return TakenNumbers(series: code, first: first, last: last, numbers: numbers)
     }
 
@@ -201,11 +207,30 @@ extension Registry {
 
     /// Advances a series by `count` and returns the first value taken. The update locks the row
     /// until commit, so concurrent takers queue up and a rollback undoes it.
-    func advance(_ db: any SQLDatabase, series code: String, by count: Int) async throws -> (Int, NumberSeries) {
-        guard let row = try await db.raw("""
+    /// A ledger entry for the numbers ``advance(_:series:by:ledger:)`` takes, written with it.
+    struct SeriesEntryDraft {
+        let kind: SeriesEntry.Kind
+        let reason: String
+        let reference: String
+        let createdAt: String
+    }
+
+    /// Moves a series on by `count` and returns the first number taken. With `ledger` (PostgreSQL
+    /// only: SQLite has no writing common table expressions), the same statement records them.
+    func advance(_ db: any SQLDatabase, series code: String, by count: Int, ledger: SeriesEntryDraft? = nil) async throws -> (Int, NumberSeries) {
+        let update: SQLQueryString = """
             UPDATE number_series SET next_value = next_value + \(bind: count) WHERE code = \(bind: code)
             RETURNING code, description, format, start_value, next_value, built_in, purpose
-            """).first() else {
+            """
+        let statement: SQLQueryString = ledger.map { entry in """
+            WITH advanced AS (\(update)),
+            recorded AS (
+                INSERT INTO series_entries (series, first_value, last_value, kind, reason, reference, created_at)
+                SELECT code, next_value - \(bind: count), next_value - 1, \(bind: entry.kind.rawValue), \(bind: entry.reason),
+                       \(bind: entry.reference), \(bind: entry.createdAt) FROM advanced)
+            SELECT code, description, format, start_value, next_value, built_in, purpose FROM advanced
+            """ } ?? update
+        guard let row = try await db.raw(statement).first() else {
             throw RegistryError(.notFound, "series \(code) does not exist")
         }
         let series = try Self.decodeSeries(row)
