@@ -256,6 +256,34 @@ func lot(_ number: String, _ quantity: Int, expires days: Int) -> StockLine.Pick
         }
     }
 
+    /// The warehouse and the partner are read in one statement; each is still refused by name,
+    /// the warehouse first.
+    @Test(arguments: Backend.available)
+    func anUnknownWarehouseOrPartnerIsNamed(backend: Backend) async throws {
+        try await withStockRegistry(backend) { registry, _ in
+            let lines = [StockLine(product: "BOLT", quantity: 1)]
+            await expectRefusal(.notFound, "warehouse NOWHERE does not exist") {
+                _ = try await registry.issue(Issue(warehouse: "NOWHERE", customer: "NOBODY", lines: lines, header: header()))
+            }
+            await expectRefusal(.notFound, "partner NOBODY does not exist") {
+                _ = try await registry.issue(Issue(warehouse: "MAIN", customer: "NOBODY", lines: lines, header: header()))
+            }
+            await expectRefusal(.invalidInput, "partner ACME is a supplier, not a customer") {
+                _ = try await registry.issue(Issue(warehouse: "MAIN", customer: "ACME", lines: lines, header: header()))
+            }
+            await expectRefusal(.invalidInput, "partner SHOP is a customer, not a supplier") {
+                _ = try await registry.receive(Receipt(warehouse: "MAIN", supplier: "SHOP", lines: lines, header: header()))
+            }
+            await expectRefusal(.notFound, "warehouse NOWHERE does not exist") {
+                _ = try await registry.returnFromCustomer(CustomerReturn(warehouse: "NOWHERE", customer: "SHOP", lines: lines, header: header()))
+            }
+            let received = try await registry.receive(Receipt(warehouse: "MAIN", supplier: "ACME", lines: [StockLine(product: "BOLT", quantity: 2)], header: header()))
+            let issued = try await registry.issue(Issue(warehouse: "MAIN", customer: "SHOP", lines: lines, header: header()))
+            #expect(received.movements.map(\.quantity) == [2])
+            #expect(issued.movements.map(\.quantity) == [-1])
+        }
+    }
+
     @Test(arguments: Backend.available)
     func minimumShelfLifeCountsTheShippingDayInclusively(backend: Backend) async throws {
         try await withStockRegistry(backend) { registry, _ in

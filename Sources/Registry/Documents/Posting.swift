@@ -331,6 +331,29 @@ struct Posting {
         guard let row = try await db.raw("SELECT * FROM partners WHERE code = \(bind: code)").first() else {
             throw RegistryError(.notFound, "partner \(code) does not exist")
         }
+        return try partner(row, code, as: role)
+    }
+
+    /// A document's warehouse and its partner (when it names one) in one statement, checked as
+    /// ``warehouse(_:_:)`` and ``partner(_:_:as:)`` check them, in that order.
+    static func warehouse(_ db: any SQLDatabase, _ code: String, partner partnerCode: String?,
+                          as role: Partner.Role) async throws -> (Int, (Int, Partner)?) {
+        guard let partnerCode else { return (try await warehouse(db, code), nil) }
+        let row = try await db.raw("""
+            SELECT (SELECT w.id FROM warehouses w WHERE w.code = \(bind: code)) AS warehouse_id,
+                   p.id, p.code, p.name, p.role, p.min_shelf_life_days
+            FROM (SELECT 1 AS one) AS one LEFT JOIN partners p ON p.code = \(bind: partnerCode)
+            """).first()
+        guard let row, let warehouseID = try row.optionalInt("warehouse_id") else {
+            throw RegistryError(.notFound, "warehouse \(code) does not exist")
+        }
+        guard try row.optionalInt("id") != nil else {
+            throw RegistryError(.notFound, "partner \(partnerCode) does not exist")
+        }
+        return (warehouseID, try partner(row, partnerCode, as: role))
+    }
+
+    private static func partner(_ row: any SQLRow, _ code: String, as role: Partner.Role) throws -> (Int, Partner) {
         let partner = Partner(code: try row.string("code"), name: try row.string("name"),
                               role: try row.enumeration("role", as: Partner.Role.self),
                               minimumShelfLifeDays: try row.optionalInt("min_shelf_life_days"))

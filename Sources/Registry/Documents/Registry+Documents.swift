@@ -15,8 +15,8 @@ extension Registry {
     /// it together with what it records of the scan that completed it.
     public func receive(_ db: any SQLDatabase, _ receipt: Receipt) async throws -> PostedDocument {
         try Self.requireLines(receipt.lines, "receipt")
-        let warehouseID = try await Posting.warehouse(db, receipt.warehouse)
-        let supplierID = try await receipt.supplier.asyncMap { try await Posting.partner(db, $0, as: .supplier).0 }
+        let (warehouseID, supplier) = try await Posting.warehouse(db, receipt.warehouse, partner: receipt.supplier, as: .supplier)
+        let supplierID = supplier?.0
         var posting = try await Posting.begin(self, db, kind: .receipt, header: receipt.header, partnerID: supplierID, warehouseID: warehouseID,
                                               products: receipt.lines.map(\.product))
         for (index, line) in receipt.lines.enumerated() {
@@ -36,12 +36,11 @@ extension Registry {
     /// can post it together with what it records of the scan that completed it.
     public func issue(_ db: any SQLDatabase, _ issue: Issue) async throws -> PostedDocument {
         try Self.requireLines(issue.lines, "issue")
-        let warehouseID = try await Posting.warehouse(db, issue.warehouse)
+        let (warehouseID, partner) = try await Posting.warehouse(db, issue.warehouse, partner: issue.customer, as: .customer)
         var customerID: Int?
         var shelfLife: (days: Int, who: String)?
         if let days = issue.minimumShelfLifeDays { shelfLife = (days, "this order") }
-        if let code = issue.customer {
-            let (id, customer) = try await Posting.partner(db, code, as: .customer)
+        if let code = issue.customer, let (id, customer) = partner {
             customerID = id
             if shelfLife == nil, let days = customer.minimumShelfLifeDays { shelfLife = (days, "customer \(code)") }
         }
@@ -190,8 +189,8 @@ extension Registry {
     public func returnFromCustomer(_ customerReturn: CustomerReturn) async throws -> PostedDocument {
         try Self.requireLines(customerReturn.lines, "return")
         return try await store.write { db in
-            let warehouseID = try await Posting.warehouse(db, customerReturn.warehouse)
-            let customerID = try await Posting.partner(db, customerReturn.customer, as: .customer).0
+            let (warehouseID, customer) = try await Posting.warehouse(db, customerReturn.warehouse, partner: customerReturn.customer, as: .customer)
+            let customerID = customer?.0
             var posting = try await Posting.begin(self, db, kind: .return, header: customerReturn.header, partnerID: customerID,
                                                   warehouseID: warehouseID, products: customerReturn.lines.map(\.product))
             for (index, line) in customerReturn.lines.enumerated() {
