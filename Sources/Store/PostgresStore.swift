@@ -22,7 +22,8 @@ public final class PostgresStore: SQLStore {
 
     /// - Parameter url: `postgres://user[:password]@host[:port]/database`, with libpq's
     ///   `sslmode` (`disable`, `prefer` (the default), `require`, `verify-ca`, `verify-full`) and
-    ///   `sslrootcert` (the CA file for the verifying modes), and `search_path`.
+    ///   `sslrootcert` (the CA file for the verifying modes), `search_path`, and `plan_cache_mode`
+    ///   (`force_generic_plan` unless the URL says otherwise).
     public init(url: String, connections: Int = 10) async throws {
         guard let components = URLComponents(string: url), let host = components.host, !host.isEmpty else {
             throw StoreError(.unsupported, "database URL \(SQLStores.redacted(url)) is not of the form postgres://user@host:port/database")
@@ -40,8 +41,15 @@ public final class PostgresStore: SQLStore {
             tls: try Self.tls(components, location: location)
         )
         if let schema = components.queryItems?.first(where: { $0.name == "search_path" })?.value {
-            configuration.options.additionalStartupParameters = [("search_path", schema)]
+            configuration.options.additionalStartupParameters.append(("search_path", schema))
         }
+        // Every statement is prepared once per connection and run many times with other values.
+        // PostgreSQL's default plans a statement again at each run while its generic plan looks
+        // dearer than the custom ones, which it does for the issue order's page of lots (0.35 ms
+        // to plan, 0.1 ms to run; the same index walk either way). Our statements are keyed
+        // look-ups and index walks whose best plan does not depend on the values, so plan once.
+        let planCacheMode = components.queryItems?.first(where: { $0.name == "plan_cache_mode" })?.value ?? "force_generic_plan"
+        configuration.options.additionalStartupParameters.append(("plan_cache_mode", planCacheMode))
         let logger = Logger(label: "tracemark.store.postgres")
         // Unique in the process: prepared statements' names are kept by connection id.
         let ids = Self.connectionIDs

@@ -13,6 +13,20 @@ struct PostgresPreparedTests {
         try await RegistryTests.withStore(.postgres, { try await PostgresStore(url: $0.location, connections: 1) }, body)
     }
 
+    /// Kept statements are planned once (their generic plan), unless the URL asks otherwise.
+    @Test func keptStatementsArePlannedOnceUnlessTheURLSaysOtherwise() async throws {
+        try await RegistryTests.withStore(.postgres, { try await PostgresStore(url: $0.location, connections: 1) }) { store in
+            let mode = try await store.read { db in try await db.raw("SHOW plan_cache_mode").first()?.decode(column: "plan_cache_mode", as: String.self) }
+            #expect(mode == "force_generic_plan")
+        }
+        try await RegistryTests.withStore(.postgres, { database in
+            try await PostgresStore(url: database.location + (database.location.contains("?") ? "&" : "?") + "plan_cache_mode=auto", connections: 1)
+        }) { store in
+            let mode = try await store.read { db in try await db.raw("SHOW plan_cache_mode").first()?.decode(column: "plan_cache_mode", as: String.self) }
+            #expect(mode == "auto")
+        }
+    }
+
     @Test func aKeptStatementGivesEachRunsOwnValues() async throws {
         try await withStore { store in
             try await store.write { db in
