@@ -211,11 +211,6 @@ enum Allocation {
     private static func lateralPages(
         _ lines: [(key: Int, productID: Int, warehouseID: Int, method: LotSerialClass.IssueMethod, earliestExpiry: CalendarDate)]
     ) -> SQLQueryString {
-        // As in `page`, the stock is read per lot by a subquery rather than joined.
-        let stock: SQLQueryString = """
-            (SELECT s.quantity FROM stock s
-             WHERE s.product_id = ls.product_id AND s.warehouse_id = r.w AND s.lot_serial_id = ls.id)
-            """
         var query: SQLQueryString = ""
         let methods = LotSerialClass.IssueMethod.allCases.filter { method in lines.contains { $0.method == method } }
         for (position, method) in methods.enumerated() {
@@ -231,12 +226,8 @@ enum Allocation {
             query += """
                 SELECT r.k AS line_key, c.id, c.number, c.status, c.expiry, c.received_on, c.quantity
                 FROM json_to_recordset(\(bind: json)::json) AS r(k bigint, p bigint, w bigint, e text)
-                CROSS JOIN LATERAL (
-                    SELECT ls.id, ls.number, ls.status, ls.expiry, ls.received_on, \(stock) AS quantity
-                    FROM lot_serials ls
-                    WHERE ls.product_id = r.p AND ls.status = 'available'
-                      AND COALESCE(ls.expiry, '9999-12-31') >= r.e AND \(stock) > 0
-                    ORDER BY \(order(method)) LIMIT \(literal: firstPage)) AS c
+                CROSS JOIN LATERAL (\(page(product: "r.p", warehouse: "r.w", method: method, earliestExpiry: "r.e",
+                                            excluding: [], limit: firstPage, offset: 0))) AS c
                 """
         }
         return query
@@ -245,19 +236,27 @@ enum Allocation {
     /// One page of a product's available lots with stock in a warehouse, in issue order.
     private static func page(productID: Int, warehouseID: Int, method: LotSerialClass.IssueMethod, earliestExpiry: CalendarDate,
                              excluding: [String], limit: Int, offset: Int) -> SQLQueryString {
+        page(product: "\(bind: productID)", warehouse: "\(bind: warehouseID)", method: method,
+             earliestExpiry: "\(bind: earliestExpiry.description)", excluding: excluding, limit: limit, offset: offset)
+    }
+
+    /// The same with the product, warehouse and earliest expiry as SQL: values bound, or the
+    /// columns of the row a lateral join runs it for.
+    private static func page(product: SQLQueryString, warehouse: SQLQueryString, method: LotSerialClass.IssueMethod,
+                             earliestExpiry: SQLQueryString, excluding: [String], limit: Int, offset: Int) -> SQLQueryString {
         // The stock is read per lot by a subquery rather than joined: joined, PostgreSQL
         // misjudges how many lots have stock and sorts every lot of the product (13 ms for
         // 10,000 lots) instead of walking the issue order's index until the page is full (2 ms).
         let stock: SQLQueryString = """
             (SELECT s.quantity FROM stock s
-             WHERE s.product_id = ls.product_id AND s.warehouse_id = \(bind: warehouseID) AND s.lot_serial_id = ls.id)
+             WHERE s.product_id = ls.product_id AND s.warehouse_id = \(warehouse) AND s.lot_serial_id = ls.id)
             """
         let exclusion: SQLQueryString = excluding.isEmpty ? "" : " AND ls.number NOT IN (\(binds: excluding))"
         return """
             SELECT ls.id, ls.number, ls.status, ls.expiry, ls.received_on, \(stock) AS quantity
             FROM lot_serials ls
-            WHERE ls.product_id = \(bind: productID) AND ls.status = 'available'
-              AND COALESCE(ls.expiry, '9999-12-31') >= \(bind: earliestExpiry.description) AND \(stock) > 0\(exclusion)
+            WHERE ls.product_id = \(product) AND ls.status = 'available'
+              AND COALESCE(ls.expiry, '9999-12-31') >= \(earliestExpiry) AND \(stock) > 0\(exclusion)
             ORDER BY \(order(method)) LIMIT \(literal: limit) OFFSET \(literal: offset)
             """
     }
