@@ -216,6 +216,16 @@ func lot(_ number: String, _ quantity: Int, expires days: Int) -> StockLine.Pick
             food.issueMethod = .lifo
             _ = try await registry.updateClass(food)
             #expect(try await registry.proposal(product: "MILK", warehouse: "MAIN", quantity: 3, date: day0).picks.map(\.number) == ["P39", "P38", "P37"])
+            // The first page as the product's statement reads it (on PostgreSQL): with numbers
+            // excluded and a shelf life, and when it holds all there is.
+            #expect(try await registry.proposal(product: "MILK", warehouse: "MAIN", quantity: 2, date: day0, minimumShelfLifeDays: 12,
+                                                excluding: ["P39"]).picks.map(\.number) == ["P38", "P37"])
+            let few = try await registry.proposal(product: "MILK", warehouse: "MAIN", quantity: 5, date: day0, minimumShelfLifeDays: 46)
+            #expect(few.picks.map(\.number) == ["P39", "P38", "P37", "P36"])
+            #expect(few.shortfall == 1)
+            let all = try await registry.proposal(product: "MILK", warehouse: "MAIN", quantity: 45, date: day0)
+            #expect(all.picks.count == 40)
+            #expect(all.shortfall == 5)
             await expectRefusal(.notFound, "product NOPE does not exist") {
                 _ = try await registry.proposal(product: "NOPE", warehouse: "MAIN", quantity: 1, date: day0)
             }

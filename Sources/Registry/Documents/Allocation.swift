@@ -242,7 +242,7 @@ enum Allocation {
 
     /// The same with the product, warehouse and earliest expiry as SQL: values bound, or the
     /// columns of the row a lateral join runs it for.
-    private static func page(product: SQLQueryString, warehouse: SQLQueryString, method: LotSerialClass.IssueMethod,
+    fileprivate static func page(product: SQLQueryString, warehouse: SQLQueryString, method: LotSerialClass.IssueMethod,
                              earliestExpiry: SQLQueryString, excluding: [String], limit: Int, offset: Int) -> SQLQueryString {
         // The stock is read per lot by a subquery rather than joined: joined, PostgreSQL
         // misjudges how many lots have stock and sorts every lot of the product (13 ms for
@@ -281,12 +281,29 @@ extension Registry {
         return try await store.read { db in
             // Product, its class's issue method and the warehouse in one round trip (a proposal
             // is asked for while an operator waits; on PostgreSQL each statement is a round trip).
-            guard let row = try await db.raw("""
+            // On PostgreSQL the same statement reads the first page of lots, laterally, in the
+            // issue order the product had last time: a changed order costs one more statement
+            // (the page is read again), never a wrong proposal. With a customer whose shelf life
+            // sets the earliest expiry the page waits for it.
+            let postgres = db.dialect.name == "postgresql"
+            let hint = self.resolveHints.issueMethod(for: .article(article)) ?? .expiration
+            let joinsPage = postgres && (minimumShelfLifeDays != nil || customer == nil)
+            let product: SQLQueryString = """
                 SELECT p.id AS product_id, p.unit, c.tracking, c.issue_method,
                        (SELECT w.id FROM warehouses w WHERE w.code = \(bind: warehouse)) AS warehouse_id
                 FROM products p LEFT JOIN lot_serial_classes c ON c.code = p.class_code
                 WHERE p.article = \(bind: article)
-                """).first() else {
+                """
+            let rows = try await db.raw(!joinsPage ? product : """
+                SELECT f.product_id, f.unit, f.tracking, f.issue_method, f.warehouse_id,
+                       pg.id, pg.number, pg.status, pg.expiry, pg.received_on, pg.quantity
+                FROM (\(product)) AS f
+                LEFT JOIN LATERAL (\(Allocation.page(
+                    product: "f.product_id", warehouse: "f.warehouse_id", method: hint,
+                    earliestExpiry: "\(bind: date.adding(days: minimumShelfLifeDays ?? 0).description)",
+                    excluding: excluding, limit: Allocation.firstPage, offset: 0))) AS pg ON true
+                """).all()
+            guard let row = rows.first else {
                 throw RegistryError(.notFound, "product \(article) does not exist")
             }
             let productID = try row.int("product_id")
@@ -302,11 +319,25 @@ extension Registry {
             if minimumShelfLifeDays == nil, let customer {
                 shelfLife = try await Posting.partner(db, customer, as: .customer).1.minimumShelfLifeDays ?? 0
             }
+            self.resolveHints.remember(issueMethod, for: .article(article))
             let wanted = try Quantity(quantity).storage
             let earliest = date.adding(days: shelfLife)
-            let candidates = try await Allocation.candidates(db, productID: productID, warehouseID: warehouseID,
+            var candidates: [Allocation.Candidate] = []
+            var covered = 0
+            if joinsPage, issueMethod == hint {
+                for row in rows where try row.optionalInt("id") != nil && covered < wanted {
+                    let candidate = try Allocation.Candidate(row)
+                    candidates.append(candidate)
+                    covered += candidate.quantity
+                }
+            }
+            // The page read with the product does not settle it (another order, or a full page
+            // that does not cover the quantity): read in issue order from the start.
+            if !(joinsPage && issueMethod == hint && (covered >= wanted || rows.count < Allocation.firstPage)) {
+                candidates = try await Allocation.candidates(db, productID: productID, warehouseID: warehouseID,
                                                              method: issueMethod, quantity: wanted,
                                                              earliestExpiry: earliest, excluding: excluding)
+            }
             var remaining = wanted
             let picks = candidates.map { candidate in
                 let take = min(remaining, candidate.quantity)
