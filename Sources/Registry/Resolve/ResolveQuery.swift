@@ -121,11 +121,11 @@ struct ResolveQuery {
         facts.lastReceipt = try Self.movement(row, "received_json")
         facts.lastIssue = try Self.movement(row, "issued_json")
         facts.earlier = try Self.rows(row, "earlier_json").compactMap { cells in
-            guard cells.count > 1, let first = cells[1] as? [Any] else { return nil }
+            guard cells.count > 1, let first = cells[1].list else { return nil }
             return (try Self.string(cells, 0), try Self.string(first, 0), Self.optionalString(first, 1).flatMap(CalendarDate.init(iso:)),
                     Self.optionalString(first, 2))
         }.sorted { $0.warehouse < $1.warehouse }
-        if let cells = try Self.object(row, "lot_json") as? [Any] {
+        if let cells = try Self.object(row, "lot_json")?.list {
             facts.lotRecord = LotSerial(
                 id: try Self.int(cells, 0), product: facts.product.article, kind: .lot, number: try Self.string(cells, 1),
                 expiry: Self.optionalString(cells, 2).flatMap(CalendarDate.init(iso:)),
@@ -207,28 +207,28 @@ struct ResolveQuery {
               issueMethod: try row.optionalString("issue_method").flatMap(LotSerialClass.IssueMethod.init(rawValue:)))
     }
 
-    private static func object(_ row: any SQLRow, _ column: String) throws -> Any? {
+    private static func object(_ row: any SQLRow, _ column: String) throws -> JSONCell? {
         guard let text = try row.optionalString(column) else { return nil }
         do {
-            return try JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
+            return try JSONCell(parsing: text)
         } catch {
             throw RegistryError(.database, "the database returned unreadable JSON in \(column): \(text.prefix(80))")
         }
     }
 
     /// A JSON array of arrays (NULL, as PostgreSQL aggregates nothing, is empty); the inner
-    /// arrays' NULL elements (a warehouse with no earlier lot) stay `NSNull`.
-    private static func rows(_ row: any SQLRow, _ column: String) throws -> [[Any]] {
-        guard let object = try object(row, column) else { return [] }
-        guard let list = object as? [Any] else { throw RegistryError(.database, "\(column) is not a JSON array") }
+    /// arrays' NULL elements (a warehouse with no earlier lot) stay ``JSONCell/null``.
+    private static func rows(_ row: any SQLRow, _ column: String) throws -> [[JSONCell]] {
+        guard let object = try object(row, column), object != .null else { return [] }
+        guard let list = object.list else { throw RegistryError(.database, "\(column) is not a JSON array") }
         return try list.map {
-            guard let cells = $0 as? [Any] else { throw RegistryError(.database, "\(column) holds a row that is not an array") }
+            guard let cells = $0.list else { throw RegistryError(.database, "\(column) holds a row that is not an array") }
             return cells
         }
     }
 
     private static func movement(_ row: any SQLRow, _ column: String) throws -> Resolution.Movement? {
-        guard let cells = try object(row, column) as? [Any] else { return nil }
+        guard let cells = try object(row, column)?.list else { return nil }
         return Resolution.Movement(
             what: try string(cells, 0), document: try string(cells, 1),
             date: optionalString(cells, 2).flatMap(CalendarDate.init(iso:)), warehouse: try string(cells, 3),
@@ -236,23 +236,22 @@ struct ResolveQuery {
             quantity: Quantity(storage: try int(cells, 6)).decimal, at: try string(cells, 7))
     }
 
-    private static func string(_ cells: [Any], _ index: Int) throws -> String {
+    private static func string(_ cells: [JSONCell], _ index: Int) throws -> String {
         guard let value = optionalString(cells, index) else {
             throw RegistryError(.database, "a resolution's JSON lacks text at position \(index)")
         }
         return value
     }
 
-    private static func optionalString(_ cells: [Any], _ index: Int) -> String? {
-        guard index < cells.count else { return nil }
-        return cells[index] as? String
+    private static func optionalString(_ cells: [JSONCell], _ index: Int) -> String? {
+        index < cells.count ? cells[index].text : nil
     }
 
-    private static func int(_ cells: [Any], _ index: Int) throws -> Int {
+    private static func int(_ cells: [JSONCell], _ index: Int) throws -> Int {
         guard index < cells.count else { throw RegistryError(.database, "a resolution's JSON lacks a number at position \(index)") }
-        if let value = cells[index] as? Int { return value }
-        if let value = cells[index] as? NSNumber { return value.intValue }
-        if let text = cells[index] as? String, let value = Int(text) { return value }
-        throw RegistryError(.database, "a resolution's JSON holds no number at position \(index)")
+        guard let value = cells[index].integer else {
+            throw RegistryError(.database, "a resolution's JSON holds no number at position \(index)")
+        }
+        return value
     }
 }
