@@ -153,33 +153,43 @@ struct Posting {
         return posting
     }
 
-    /// Reads the products of a document's lines, and shares their classes, in two statements
-    /// rather than two per product. A product not found here is looked up (and refused) when
-    /// its line is posted.
+    /// Reads the products of a document's lines with their classes, in one statement rather than
+    /// two per product; on PostgreSQL the classes are shared until the posting commits, as one by
+    /// one (a class change waits for the posting). The articles go as one JSON parameter, so the
+    /// statement's text is the same for every document. A product not found here is looked up (and
+    /// refused) when its line is posted.
     private mutating func prefetch(_ articles: [String]) async throws {
         let wanted = Array(Set(articles.filter { products[$0] == nil })).sorted()
         guard wanted.count > 1 else { return }
-        var found: [(Int, Product)] = []
-        for chunk in wanted.chunks(of: 500) {
-            for row in try await db.raw("SELECT * FROM products WHERE article IN (\(binds: chunk))").all() {
-                found.append((try row.int("id"), try Registry.decodeProduct(row)))
-            }
+        var list = "["
+        for article in wanted {
+            if list.utf8.count > 1 { list += "," }
+            JSONText.append(article, to: &list)
         }
-        let codes = Array(Set(found.compactMap(\.1.lotSerialClass))).sorted()
-        var classes: [String: LotSerialClass] = [:]
-        for chunk in codes.chunks(of: 500) {
-            // Shared until the posting commits, as one by one: a class change waits for it.
-            for row in try await db.raw("""
-                SELECT * FROM lot_serial_classes WHERE code IN (\(binds: chunk))\(unsafeRaw: Registry.RowLock.share.clause(db))
-                """).all() {
-                let lotSerialClass = try Registry.decodeClass(row)
-                classes[lotSerialClass.code] = lotSerialClass
-            }
-        }
-        for (id, product) in found {
-            products[product.article] = ProductContext(id: id, product: product, lotSerialClass: product.lotSerialClass.flatMap { classes[$0] })
+        list += "]"
+        let classColumns = Self.classColumns.map { "c.\($0) AS c_\($0)" }.joined(separator: ", ")
+        let query: SQLQueryString = db.dialect.name == "postgresql" ? """
+            SELECT p.id, \(unsafeRaw: Self.productColumns.map { "p.\($0)" }.joined(separator: ", ")), \(unsafeRaw: classColumns)
+            FROM products p
+            LEFT JOIN LATERAL (SELECT * FROM lot_serial_classes k WHERE k.code = p.class_code FOR SHARE) c ON true
+            WHERE p.article IN (SELECT json_array_elements_text(\(bind: list)::json))
+            """ : """
+            SELECT p.id, \(unsafeRaw: Self.productColumns.map { "p.\($0)" }.joined(separator: ", ")), \(unsafeRaw: classColumns)
+            FROM products p LEFT JOIN lot_serial_classes c ON c.code = p.class_code
+            WHERE p.article IN (SELECT value FROM json_each(\(bind: list)))
+            """
+        for row in try await db.raw(query).all() {
+            let product = try Registry.decodeProduct(row)
+            let lotSerialClass = try row.optionalString("c_code") == nil ? nil : try Registry.decodeClass(row, prefix: "c_")
+            products[product.article] = ProductContext(id: try row.int("id"), product: product, lotSerialClass: lotSerialClass)
         }
     }
+
+    /// The columns ``Registry/decodeProduct(_:)`` and ``Registry/decodeClass(_:prefix:)`` read.
+    private static let productColumns = ["article", "gtin", "description", "unit", "class_code", "counter_start", "counter_end",
+                                         "allows_unknown_serials"]
+    private static let classColumns = ["code", "description", "tracking", "serial_quantity", "tracks_expiry", "assignment",
+                                       "issue_method", "batch_size", "format", "counter_scope", "counter_series", "uniqueness"]
 
     /// Writes what is pending and returns the posted document. The transaction commits after.
     mutating func finish() async throws -> PostedDocument {

@@ -86,7 +86,7 @@ extension Registry {
 
     public func classes() async throws -> [LotSerialClass] {
         try await store.read { db in
-            try await db.raw("SELECT * FROM lot_serial_classes ORDER BY code").all().map(Self.decodeClass)
+            try await db.raw("SELECT * FROM lot_serial_classes ORDER BY code").all().map { try Self.decodeClass($0) }
         }
     }
 
@@ -158,7 +158,7 @@ extension Registry {
     }
 
     static func fetchClass(_ db: any SQLDatabase, code: String, lock: RowLock = .none) async throws -> LotSerialClass? {
-        try await db.raw("SELECT * FROM lot_serial_classes WHERE code = \(bind: code)\(unsafeRaw: lock.clause(db))").first().map(decodeClass)
+        try await db.raw("SELECT * FROM lot_serial_classes WHERE code = \(bind: code)\(unsafeRaw: lock.clause(db))").first().map { try decodeClass($0) }
     }
 
     /// How a read locks the rows it reads until the transaction ends, on PostgreSQL (SQLite lets
@@ -193,20 +193,21 @@ extension Registry {
         try await db.raw("SELECT \(unsafeRaw: function)(21581, CAST(\(bind: productID) AS INTEGER)) AS locked").run()
     }
 
-    static func decodeClass(_ row: any SQLRow) throws -> LotSerialClass {
+    /// A class from `row`, its columns named with `prefix` (as when read beside a product's).
+    static func decodeClass(_ row: any SQLRow, prefix: String = "") throws -> LotSerialClass {
         LotSerialClass(
-            code: try row.string("code"),
-            description: try row.string("description"),
-            tracking: try row.enumeration("tracking", as: LotSerialClass.Tracking.self),
-            serialQuantity: try row.enumeration("serial_quantity", as: LotSerialClass.SerialQuantity.self),
-            tracksExpiry: try row.bool("tracks_expiry"),
-            assignment: try row.enumeration("assignment", as: LotSerialClass.Assignment.self),
-            issueMethod: try row.enumeration("issue_method", as: LotSerialClass.IssueMethod.self),
-            autoGenerateBatchSize: try row.int("batch_size"),
-            format: try row.optionalString("format"),
-            counterScope: try row.enumeration("counter_scope", as: LotSerialClass.CounterScope.self),
-            counterSeries: try row.optionalString("counter_series"),
-            uniqueness: try row.enumeration("uniqueness", as: LotSerialClass.Uniqueness.self)
+            code: try row.string(prefix + "code"),
+            description: try row.string(prefix + "description"),
+            tracking: try row.enumeration(prefix + "tracking", as: LotSerialClass.Tracking.self),
+            serialQuantity: try row.enumeration(prefix + "serial_quantity", as: LotSerialClass.SerialQuantity.self),
+            tracksExpiry: try row.bool(prefix + "tracks_expiry"),
+            assignment: try row.enumeration(prefix + "assignment", as: LotSerialClass.Assignment.self),
+            issueMethod: try row.enumeration(prefix + "issue_method", as: LotSerialClass.IssueMethod.self),
+            autoGenerateBatchSize: try row.int(prefix + "batch_size"),
+            format: try row.optionalString(prefix + "format"),
+            counterScope: try row.enumeration(prefix + "counter_scope", as: LotSerialClass.CounterScope.self),
+            counterSeries: try row.optionalString(prefix + "counter_series"),
+            uniqueness: try row.enumeration(prefix + "uniqueness", as: LotSerialClass.Uniqueness.self)
         )
     }
 }

@@ -7,7 +7,7 @@ extension Registry {
     /// and the same constant text), naming the two that collide.
     func checkNumberingCollisions(_ db: any SQLDatabase) async throws {
         let classes = try await db.raw("SELECT * FROM lot_serial_classes WHERE format IS NOT NULL AND tracking <> 'none'")
-            .all().map(Self.decodeClass)
+            .all().map { try Self.decodeClass($0) }
         guard classes.contains(where: { $0.uniqueness == .global }) else { return }
         var sources: [NumberingSource] = []
         for lotSerialClass in classes where lotSerialClass.uniqueness == .global {
