@@ -136,6 +136,41 @@ import TracemarkSystem
         }
     }
 
+    /// A failed send counts an attempt on each job of the batch from the job's own count: a job
+    /// sent again for its last attempt is held for an operator, the others wait for their retry;
+    /// a job cancelled meanwhile stays cancelled, and each job's history says what happened.
+    @Test(arguments: Backend.available)
+    func aFailedBatchCountsEachJobsOwnAttempts(backend: Backend) async throws {
+        try await withSpool(backend) { _, spool, database in
+            let printer = database.filePrinter()
+            try await spool.addPrinter(printer)
+            let ids = try await spool.enqueue((1...4).map { request("job \($0)") })
+            try await spool.store.write { db in
+                try await db.raw("UPDATE print_jobs SET attempts = 2 WHERE id = \(bind: ids[1])").run()
+                try await db.raw("UPDATE print_jobs SET attempts = 1 WHERE id = \(bind: ids[3])").run()
+            }
+            let (lease, claimed) = try await takeAndClaim(spool, printer.name)
+            #expect(claimed.map(\.id) == ids)
+            try await spool.markPrinting(claimed, lease)
+            try await spool.cancel(ids[2])
+            try await spool.markFailed(claimed, error: "connection reset", maxAttempts: 3, lease)
+            var jobs: [PrintJob] = []
+            for id in ids { jobs.append(try await spool.job(id)) }
+            #expect(jobs.map(\.state) == [.failed, .held, .cancelled, .failed])
+            #expect(jobs.map(\.attempts) == [1, 3, 0, 2])
+            #expect(jobs[0].nextAttemptAt != nil && jobs[3].nextAttemptAt != nil && jobs[1].nextAttemptAt == nil)
+            #expect(jobs[0].nextAttemptAt! < jobs[3].nextAttemptAt!, "the second attempt waits longer than the first")
+            #expect(jobs[1].error == "connection reset; held after 3 attempts: retry, cancel or move it")
+            #expect(jobs[0].error == "connection reset")
+            for (index, expected) in [(0, JobState.failed), (1, .held), (3, .failed)] {
+                let last = try await spool.events(job: ids[index]).last
+                #expect(last?.state == expected)
+                #expect(last?.message == jobs[index].error)
+            }
+            #expect(try await spool.events(job: ids[2]).last?.state == .cancelled)
+        }
+    }
+
     // MARK: - Leases
 
     /// A lease taken over (the holder could not renew it in time) fences the old holder: none of

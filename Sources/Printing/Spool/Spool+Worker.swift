@@ -248,23 +248,32 @@ extension Spool {
 
     /// A send that failed: retried later with backoff, or held for an operator after the
     /// printer's maximum attempts.
+    ///
+    /// One update and its history per attempt count among the jobs (a batch's jobs share theirs,
+    /// but for one sent again after a partial print), not per job: a failed batch of thousands
+    /// costs a few statements.
     func markFailed(_ jobs: [PrintJob], error: String, maxAttempts: Int, possiblyDuplicated: Bool = false, _ lease: Lease) async throws {
         let now = clock()
+        let byAttempts = Dictionary(grouping: jobs, by: \.attempts).sorted { $0.key < $1.key }
         try await write(lease) { db in
-            for job in jobs {
-                let attempts = job.attempts + 1
+            for (previous, group) in byAttempts {
+                let attempts = previous + 1
                 let held = attempts >= maxAttempts
                 let next = Timestamp.string(now.addingTimeInterval(Self.backoff(attempt: attempts)))
                 let message = held ? "\(error); held after \(attempts) attempts: retry, cancel or move it" : error
-                guard try await db.raw("""
+                var query = SQLQueryString("""
                     UPDATE print_jobs SET state = \(bind: held ? JobState.held.rawValue : JobState.failed.rawValue),
                         attempts = \(bind: attempts), next_attempt_at = \(bind: held ? nil : next), error = \(bind: message),
                         batch = NULL, delivery = NULL,
                         possibly_duplicated = CASE WHEN \(bind: possiblyDuplicated ? 1 : 0) = 1 THEN 1 ELSE possibly_duplicated END
-                    WHERE id = \(bind: job.id) AND state IN ('sending', 'printing')
-                    RETURNING id
-                    """).first() != nil else { continue }
-                try await Self.logEvents(db, ids: [job.id], at: Timestamp.string(now), state: held ? .held : .failed, message: message)
+                    WHERE state IN ('sending', 'printing')
+                    """)
+                query.appendInterpolation(unsafeRaw: " AND ")
+                query.appendInterpolation(Self.idList(group.map(\.id)))
+                query.appendInterpolation(unsafeRaw: " RETURNING id")
+                let failed = Set(try await db.raw(query).all().map { try $0.decode(column: "id", as: Int64.self) })
+                try await Self.logEvents(db, ids: group.map(\.id).filter(failed.contains), at: Timestamp.string(now),
+                                         state: held ? .held : .failed, message: message)
             }
         }
     }
