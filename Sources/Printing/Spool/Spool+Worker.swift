@@ -135,10 +135,19 @@ extension Spool {
         let now = self.now
         let printer = lease.printer
         return try await write(lease) { db in
+            // Each state's jobs come in id order from the queue index, merged, and only the
+            // jobs taken read their label: with `state IN (…)` the database sorted every queued
+            // job and read all their labels first, on every claim, so a long queue drained in
+            // quadratic time. The rows are put in order here rather than sorted with their labels.
+            let columns = "id, state, language, label_count, copies, printed_labels, attempts, next_attempt_at, batch"
             let rows = try await db.raw("""
-                SELECT \(unsafeRaw: Self.sendColumns) FROM print_jobs
-                WHERE printer = \(bind: printer) AND state IN ('queued', 'failed') ORDER BY id LIMIT \(unsafeRaw: String(max(1, limit)))
-                """).all()
+                SELECT \(unsafeRaw: columns), (SELECT payload FROM print_job_payloads WHERE job_id = j.id) AS payload FROM (
+                    SELECT \(unsafeRaw: columns) FROM print_jobs WHERE printer = \(bind: printer) AND state = 'queued'
+                    UNION ALL
+                    SELECT \(unsafeRaw: columns) FROM print_jobs WHERE printer = \(bind: printer) AND state = 'failed'
+                    ORDER BY id LIMIT \(unsafeRaw: String(max(1, limit)))
+                ) j
+                """).all().map { (try $0.decode(column: "id", as: Int64.self), $0) }.sorted { $0.0 < $1.0 }.map(\.1)
             var jobs: [PrintJob] = []
             var poisoned: [(PrintJob, String)] = []
             var bytes = 0

@@ -479,20 +479,14 @@ public struct Spool: Sendable {
 
     /// Records that jobs `ids` entered `state` (nil: the state each row is in now), and why.
     static func logEvents(_ db: any SQLDatabase, ids: [Int64], at: String, state: JobState?, message: String) async throws {
-        for start in stride(from: 0, to: ids.count, by: 500) {
-            try await logEvents(db, matching: idList(ids[start..<min(start + 500, ids.count)]), at: at, state: state, message: message)
-        }
+        guard !ids.isEmpty else { return }
+        try await logEvents(db, matching: idList(ids), at: at, state: state, message: message)
     }
 
-    /// `id IN (…)` over bound values.
+    /// `id IN (…)` over the ids sent as one JSON parameter: one statement text (and one kept
+    /// statement) whatever the count, rather than a placeholder per id.
     static func idList(_ ids: some Collection<Int64>) -> SQLQueryString {
-        var query = SQLQueryString("id IN (")
-        for (index, id) in ids.enumerated() {
-            if index > 0 { query.appendInterpolation(unsafeRaw: ", ") }
-            query.appendInterpolation(bind: id)
-        }
-        query.appendInterpolation(unsafeRaw: ")")
-        return query
+        "\(IDList(ids: Array(ids)))"
     }
 
     func write<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
@@ -545,5 +539,23 @@ struct PrinterSettings: Codable {
                              followUntilPrinted: followUntilPrinted ?? defaults.followUntilPrinted,
                              printTimeout: printTimeout ?? defaults.printTimeout,
                              maxAttempts: maxAttempts ?? defaults.maxAttempts)
+    }
+}
+
+/// `id IN (…)` of ``Spool/idList(_:)``, written for the database it is sent to.
+private struct IDList: SQLExpression {
+    let ids: [Int64]
+
+    func serialize(to serializer: inout SQLSerializer) {
+        let json = "[" + ids.map(String.init).joined(separator: ",") + "]"
+        if serializer.dialect.name == "postgresql" {
+            serializer.write("id IN (SELECT CAST(json_array_elements_text(")
+            SQLBind(json).serialize(to: &serializer)
+            serializer.write("::json) AS BIGINT))")
+        } else {
+            serializer.write("id IN (SELECT value FROM json_each(")
+            SQLBind(json).serialize(to: &serializer)
+            serializer.write("))")
+        }
     }
 }
