@@ -64,29 +64,53 @@ public struct GS1Parser: Sendable {
     }
 
     /// How this parser reads scans.
-    public let options: Options
-    let dictionary: AIDictionary
-    /// GS and the one-character GS substitutes.
-    private let singleByteSeparators: ByteSet
-    /// Multi-character GS substitutes, replaced by GS before parsing.
-    private let multiByteSeparators: [[UInt8]]
+    public var options: Options { storage.options }
+    var dictionary: AIDictionary { storage.dictionary }
+    /// What a parse needs, made once: a parser is copied into each parse's closures, and one
+    /// reference to count is cheaper than the options' separators, company prefix look-up, the
+    /// dictionary and the separator table each counted on every copy.
+    private let storage: Storage
+
+    private final class Storage: Sendable {
+        let options: Options
+        let dictionary: AIDictionary
+        /// The options as the hot loops read them (plain values), strict and lenient (a lenient
+        /// trial of a strict parser, or a lenient parser).
+        let strictSettings: ParseRun.Settings
+        let lenientSettings: ParseRun.Settings
+        /// Multi-character GS substitutes, replaced by GS before parsing.
+        let multiByteSeparators: [[UInt8]]
+
+        init(options: Options) {
+            self.options = options
+            self.dictionary = .standard
+            var table = ByteSet()
+            table.insert(29)
+            var multi: [[UInt8]] = []
+            for separator in options.groupSeparators where !separator.isEmpty {
+                let bytes = Array(separator.utf8)
+                if bytes.count == 1 { table.insert(bytes[0]) } else { multi.append(bytes) }
+            }
+            self.multiByteSeparators = multi
+            var settings = ParseRun.Settings(
+                isLenient: false, permitsUnknownAIs: options.permitsUnknownAIs,
+                checksRequiredAIs: options.checksRequiredAIs,
+                permitsUnknownAIsInDigitalLinkQueries: options.permitsUnknownAIsInDigitalLinkQueries,
+                permitsConvenienceAlphas: options.permitsConvenienceAlphas,
+                permitsZeroSuppressedGTINs: options.permitsZeroSuppressedGTINs,
+                ignoresUnknownQueryParameters: options.ignoresUnknownQueryParameters, separators: table)
+            self.strictSettings = settings
+            settings.isLenient = true
+            self.lenientSettings = settings
+        }
+    }
 
     /// The most AIs one scan may hold (as in the reference).
     static let maximumAIs = 64
 
     /// A parser with `options` (strict by default).
     public init(_ options: Options = .strict) {
-        self.options = options
-        self.dictionary = .standard
-        var table = ByteSet()
-        table.insert(29)
-        var multi: [[UInt8]] = []
-        for separator in options.groupSeparators where !separator.isEmpty {
-            let bytes = Array(separator.utf8)
-            if bytes.count == 1 { table.insert(bytes[0]) } else { multi.append(bytes) }
-        }
-        self.singleByteSeparators = table
-        self.multiByteSeparators = multi
+        self.storage = Storage(options: options)
     }
 
     // MARK: - Entry points
@@ -268,20 +292,17 @@ public struct GS1Parser: Sendable {
     func currentYear() -> Int { (options.today ?? CalendarDate.todayUTC()).year }
 
     func makeRun(offset: Int = 0, lenient: Bool? = nil) -> ParseRun {
+        let storage = storage
+        let options = storage.options
         let context = LintContext(currentYear: currentYear(), companyPrefixLookup: options.companyPrefixLookup)
-        let settings = ParseRun.Settings(
-            isLenient: lenient ?? options.isLenient, permitsUnknownAIs: options.permitsUnknownAIs,
-            checksRequiredAIs: options.checksRequiredAIs,
-            permitsUnknownAIsInDigitalLinkQueries: options.permitsUnknownAIsInDigitalLinkQueries,
-            permitsConvenienceAlphas: options.permitsConvenienceAlphas,
-            permitsZeroSuppressedGTINs: options.permitsZeroSuppressedGTINs,
-            ignoresUnknownQueryParameters: options.ignoresUnknownQueryParameters, separators: singleByteSeparators)
-        return ParseRun(options: settings, dictionary: dictionary,
-                        checker: ValueChecker(context: context, lenient: lenient ?? options.isLenient), offset: offset)
+        let isLenient = lenient ?? options.isLenient
+        return ParseRun(options: isLenient ? storage.lenientSettings : storage.strictSettings,
+                        dictionary: storage.dictionary, checker: ValueChecker(context: context, lenient: isLenient), offset: offset)
     }
 
     /// Calls `body` with `data`, or with a copy in which multi-character GS substitutes became GS.
     func withNormalisedSeparators<R>(_ data: Bytes, _ body: (Bytes) throws(GS1Error) -> R) throws(GS1Error) -> R {
+        let multiByteSeparators = storage.multiByteSeparators
         if multiByteSeparators.isEmpty { return try body(data) }
         var output: [UInt8] = []
         output.reserveCapacity(data.count)
