@@ -2,6 +2,7 @@ import Foundation
 import GS1
 import SQLKit
 import Store
+import Synchronization
 
 /// The registry's side of a resolution, read in one statement: the product, the lot or serial
 /// with its attributes and files, its stock, its last movements, the lot that should be picked
@@ -15,6 +16,18 @@ struct ResolveQuery {
     enum ProductKey {
         case gtin(GTIN)
         case article(String)
+
+        var isGTIN: Bool {
+            if case .gtin = self { true } else { false }
+        }
+
+        /// The value ``where_(_:)`` binds.
+        var bound: String {
+            switch self {
+            case .gtin(let gtin): gtin.gtin14
+            case .article(let article): article
+            }
+        }
     }
 
     /// What the statement found.
@@ -70,35 +83,18 @@ struct ResolveQuery {
     /// asks again.
     func lotSerial(_ db: any SQLDatabase, _ key: ProductKey, number: String, lotOfSerial: String?,
                    warehouse: String?, today: CalendarDate, assumedMethod: LotSerialClass.IssueMethod?) async throws -> Facts? {
-        let lotRecord: SQLQueryString = if let lotOfSerial {
-            """
-            (SELECT \(unsafeRaw: array)(l.id, l.number, l.expiry, l.production, l.status, l.flagged, l.origin, l.created_at)
-             FROM lot_serials l WHERE l.product_id = p.id AND l.number = \(bind: lotOfSerial) AND l.kind = 'lot')\(unsafeRaw: asText)
-            """
-        } else {
-            "NULL"
+        let shape = Shape(gtin: key.isGTIN, lotOfSerial: lotOfSerial != nil, warehouse: warehouse != nil, method: assumedMethod)
+        var binds: [any Encodable & Sendable] = []
+        if Self.earlierBinds(assumedMethod) {
+            binds.append(today.description)
+            if let warehouse { binds.append(warehouse) }
         }
-        let sql: SQLQueryString = """
-            SELECT p.id AS product_id, p.article, p.gtin, p.description, p.unit, p.class_code, p.counter_start, p.counter_end,
-                p.allows_unknown_serials, c.issue_method,
-                ls.id, ls.kind, ls.number, ls.expiry, ls.production, ls.status, ls.flagged, ls.origin, ls.series, ls.counter, ls.created_at,
-                (SELECT \(unsafeRaw: aggregate)(\(unsafeRaw: array)(w.code, s.quantity)) FROM stock s JOIN warehouses w ON w.id = s.warehouse_id
-                 WHERE s.lot_serial_id = ls.id AND s.quantity <> 0)\(unsafeRaw: asText) AS stock_json,
-                (SELECT \(unsafeRaw: aggregate)(\(unsafeRaw: array)(a.name, a.kind, a.value)) FROM lot_serial_attributes a
-                 WHERE a.lot_serial_id = ls.id)\(unsafeRaw: asText) AS attributes_json,
-                (SELECT \(unsafeRaw: aggregate)(\(unsafeRaw: array)(f.id, f.file_name, f.media_type, f.size, f.sha256, f.created_at))
-                 FROM lot_serial_attachments f WHERE f.lot_serial_id = ls.id)\(unsafeRaw: asText) AS attachments_json,
-                \(movement(""))\(unsafeRaw: asText) AS last_json,
-                \(movement("AND d.kind IN ('receipt', 'return') AND m.quantity > 0"))\(unsafeRaw: asText) AS received_json,
-                \(movement("AND d.kind = 'issue'"))\(unsafeRaw: asText) AS issued_json,
-                \(earlier(warehouse: warehouse, today: today, method: assumedMethod))\(unsafeRaw: asText) AS earlier_json,
-                \(lotRecord) AS lot_json,
-                (SELECT r.reason FROM retired_numbers r WHERE r.product_id = p.id AND r.number = \(bind: number)) AS retired_reason
-            FROM products p LEFT JOIN lot_serial_classes c ON c.code = p.class_code
-            LEFT JOIN lot_serials ls ON ls.product_id = p.id AND ls.number = \(bind: number)
-            WHERE \(where_(key))
-            """
-        guard let row = try await db.raw(sql).first() else { return nil }
+        if let lotOfSerial { binds.append(lotOfSerial) }
+        binds += [number, number, key.bound]
+        let statement = try Self.texts.statement(shape, database: db, binds: binds) {
+            lotSerialSQL(key, number: number, lotOfSerial: lotOfSerial, warehouse: warehouse, today: today, assumedMethod: assumedMethod)
+        }
+        guard let row = try await db.raw("\(statement)").first() else { return nil }
         var facts = try Self.productFacts(row)
         facts.retiredReason = try row.optionalString("retired_reason")
         guard try row.optionalInt("id") != nil else { return facts }
@@ -138,6 +134,40 @@ struct ResolveQuery {
         return facts
     }
 
+    /// The statement of ``lotSerial(_:_:number:lotOfSerial:warehouse:today:assumedMethod:)``, built
+    /// from its pieces (serialised once per ``Shape``; its binds, in order, are listed there).
+    private func lotSerialSQL(_ key: ProductKey, number: String, lotOfSerial: String?, warehouse: String?, today: CalendarDate,
+                              assumedMethod: LotSerialClass.IssueMethod?) -> SQLQueryString {
+        let lotRecord: SQLQueryString = if let lotOfSerial {
+            """
+            (SELECT \(unsafeRaw: array)(l.id, l.number, l.expiry, l.production, l.status, l.flagged, l.origin, l.created_at)
+             FROM lot_serials l WHERE l.product_id = p.id AND l.number = \(bind: lotOfSerial) AND l.kind = 'lot')\(unsafeRaw: asText)
+            """
+        } else {
+            "NULL"
+        }
+        return """
+            SELECT p.id AS product_id, p.article, p.gtin, p.description, p.unit, p.class_code, p.counter_start, p.counter_end,
+                p.allows_unknown_serials, c.issue_method,
+                ls.id, ls.kind, ls.number, ls.expiry, ls.production, ls.status, ls.flagged, ls.origin, ls.series, ls.counter, ls.created_at,
+                (SELECT \(unsafeRaw: aggregate)(\(unsafeRaw: array)(w.code, s.quantity)) FROM stock s JOIN warehouses w ON w.id = s.warehouse_id
+                 WHERE s.lot_serial_id = ls.id AND s.quantity <> 0)\(unsafeRaw: asText) AS stock_json,
+                (SELECT \(unsafeRaw: aggregate)(\(unsafeRaw: array)(a.name, a.kind, a.value)) FROM lot_serial_attributes a
+                 WHERE a.lot_serial_id = ls.id)\(unsafeRaw: asText) AS attributes_json,
+                (SELECT \(unsafeRaw: aggregate)(\(unsafeRaw: array)(f.id, f.file_name, f.media_type, f.size, f.sha256, f.created_at))
+                 FROM lot_serial_attachments f WHERE f.lot_serial_id = ls.id)\(unsafeRaw: asText) AS attachments_json,
+                \(movement(""))\(unsafeRaw: asText) AS last_json,
+                \(movement("AND d.kind IN ('receipt', 'return') AND m.quantity > 0"))\(unsafeRaw: asText) AS received_json,
+                \(movement("AND d.kind = 'issue'"))\(unsafeRaw: asText) AS issued_json,
+                \(earlier(warehouse: warehouse, today: today, method: assumedMethod))\(unsafeRaw: asText) AS earlier_json,
+                \(lotRecord) AS lot_json,
+                (SELECT r.reason FROM retired_numbers r WHERE r.product_id = p.id AND r.number = \(bind: number)) AS retired_reason
+            FROM products p LEFT JOIN lot_serial_classes c ON c.code = p.class_code
+            LEFT JOIN lot_serials ls ON ls.product_id = p.id AND ls.number = \(bind: number)
+            WHERE \(where_(key))
+            """
+    }
+
     /// Plain codes: the products whose article number is `code` and the lots/serials numbered `code`.
     func candidates(_ db: any SQLDatabase, code: String) async throws -> [Resolution.Candidate] {
         try await db.raw("""
@@ -146,6 +176,66 @@ struct ResolveQuery {
             SELECT p.article, ls.number FROM lot_serials ls JOIN products p ON p.id = ls.product_id WHERE ls.number = \(bind: code)
             LIMIT 11
             """).all().map { Resolution.Candidate(product: try $0.string("article"), number: try $0.optionalString("number")) }
+    }
+
+    // MARK: - Statement texts
+
+    /// What a resolution's statement text depends on: everything else is a bound value.
+    struct Shape: Hashable {
+        var database = ""
+        let gtin: Bool
+        let lotOfSerial: Bool
+        let warehouse: Bool
+        let method: LotSerialClass.IssueMethod?
+    }
+
+    /// Whether the pick-order check of `method` binds the day (and the station's warehouse):
+    /// every method but manual, as ``earlier(warehouse:today:method:)`` writes it.
+    private static func earlierBinds(_ method: LotSerialClass.IssueMethod?) -> Bool {
+        switch method {
+        case .expiration, .fifo, .lifo, .sequential: true
+        case .manual, nil: false
+        }
+    }
+
+    /// The statement texts, serialised once per shape and database: building a resolution's
+    /// statement from its pieces and serialising it through SQLKit cost about a twentieth of a
+    /// resolution, for the same text every time.
+    static let texts = StatementTexts()
+
+    final class StatementTexts: Sendable {
+        private let texts = Mutex<[Shape: String]>([:])
+
+        /// The statement of `shape` with `binds`, which must be the values `build()` binds, in
+        /// its order: checked when the text is made, and on every use in debug builds.
+        func statement(_ shape: Shape, database: any SQLDatabase, binds: [any Encodable & Sendable],
+                       build: () -> SQLQueryString) throws -> SerializedStatement {
+            var shape = shape
+            shape.database = database.dialect.name
+            if let text = texts.withLock({ $0[shape] }) {
+                #if DEBUG
+                _ = try made(shape, database: database, binds: binds, build: build)
+                #endif
+                return SerializedStatement(sql: text, binds: binds)
+            }
+            let text = try made(shape, database: database, binds: binds, build: build)
+            texts.withLock { $0[shape] = text }
+            return SerializedStatement(sql: text, binds: binds)
+        }
+
+        private func made(_ shape: Shape, database: any SQLDatabase, binds: [any Encodable & Sendable],
+                          build: () -> SQLQueryString) throws -> String {
+            var serializer = SQLSerializer(database: database)
+            build().serialize(to: &serializer)
+            let expected = serializer.binds.map { String(describing: $0) }
+            guard expected == binds.map({ String(describing: $0) }) else {
+                throw RegistryError(.database, "the resolution's statement for \(shape) binds \(expected), not \(binds)")
+            }
+            if let text = texts.withLock({ $0[shape] }), text != serializer.sql {
+                throw RegistryError(.database, "the resolution's statement for \(shape) changed its text")
+            }
+            return serializer.sql
+        }
     }
 
     // MARK: - SQL pieces
@@ -253,5 +343,16 @@ struct ResolveQuery {
             throw RegistryError(.database, "a resolution's JSON holds no number at position \(index)")
         }
         return value
+    }
+}
+
+/// A statement already serialised: its text is written as it is, its values bound in order.
+struct SerializedStatement: SQLExpression {
+    let sql: String
+    let binds: [any Encodable & Sendable]
+
+    func serialize(to serializer: inout SQLSerializer) {
+        serializer.write(sql)
+        serializer.binds.append(contentsOf: binds)
     }
 }
