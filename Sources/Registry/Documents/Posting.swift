@@ -171,7 +171,9 @@ struct Posting {
         let query: SQLQueryString = db.dialect.name == "postgresql" ? """
             SELECT p.id, \(unsafeRaw: Self.productColumns.map { "p.\($0)" }.joined(separator: ", ")), \(unsafeRaw: classColumns)
             FROM products p
-            LEFT JOIN LATERAL (SELECT * FROM lot_serial_classes k WHERE k.code = p.class_code FOR SHARE) c ON true
+            LEFT JOIN LATERAL (
+                SELECT \(unsafeRaw: Self.classColumns.joined(separator: ", ")) FROM lot_serial_classes WHERE code = p.class_code FOR SHARE
+            ) c ON true
             WHERE p.article IN (SELECT json_array_elements_text(\(bind: list)::json))
             """ : """
             SELECT p.id, \(unsafeRaw: Self.productColumns.map { "p.\($0)" }.joined(separator: ", ")), \(unsafeRaw: classColumns)
@@ -185,7 +187,8 @@ struct Posting {
         }
     }
 
-    /// The columns ``Registry/decodeProduct(_:)`` and ``Registry/decodeClass(_:prefix:)`` read.
+    /// The columns ``Registry/decodeProduct(_:)`` and ``Registry/decodeClass(_:prefix:)`` read,
+    /// named (no `*`) so that PostgreSQL keeps the statement prepared.
     private static let productColumns = ["article", "gtin", "description", "unit", "class_code", "counter_start", "counter_end",
                                          "allows_unknown_serials"]
     private static let classColumns = ["code", "description", "tracking", "serial_quantity", "tracks_expiry", "assignment",
