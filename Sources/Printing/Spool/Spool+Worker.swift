@@ -139,9 +139,9 @@ extension Spool {
             // jobs taken read their label: with `state IN (…)` the database sorted every queued
             // job and read all their labels first, on every claim, so a long queue drained in
             // quadratic time. The rows are put in order here rather than sorted with their labels.
-            let columns = "id, state, language, label_count, copies, printed_labels, attempts, next_attempt_at, batch"
+            let columns = Self.sendFields
             let rows = try await db.raw("""
-                SELECT \(unsafeRaw: columns), (SELECT payload FROM print_job_payloads WHERE job_id = j.id) AS payload FROM (
+                SELECT \(unsafeRaw: columns), \(unsafeRaw: Self.payloadColumn(of: "j")) FROM (
                     SELECT \(unsafeRaw: columns) FROM print_jobs WHERE printer = \(bind: printer) AND state = 'queued'
                     UNION ALL
                     SELECT \(unsafeRaw: columns) FROM print_jobs WHERE printer = \(bind: printer) AND state = 'failed'
@@ -410,7 +410,9 @@ extension Spool {
     }
 
     /// What sending needs of a job: fewer columns to read per job than a full ``PrintJob``.
-    static let sendColumns = "id, state, language, \(payloadColumn), label_count, copies, printed_labels, attempts, next_attempt_at, batch"
+    static let sendColumns = "\(sendFields), \(payloadColumn)"
+    /// ``sendColumns`` but the label, which lives in its own table.
+    static let sendFields = "id, state, language, label_count, copies, printed_labels, attempts, next_attempt_at, batch"
 
     /// A job read with ``sendColumns``: the fields for people (template, who asked, times) are left empty.
     static func sendable(_ row: any SQLRow, printer: String) throws -> PrintJob {

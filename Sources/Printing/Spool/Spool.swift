@@ -415,7 +415,12 @@ public struct Spool: Sendable {
     // MARK: Rows
 
     /// A job's bytes, from their own table, as the column `payload`.
-    static let payloadColumn = "(SELECT payload FROM print_job_payloads WHERE job_id = print_jobs.id) AS payload"
+    static let payloadColumn = payloadColumn(of: "print_jobs")
+
+    /// The same for the job rows named `table` in the statement.
+    static func payloadColumn(of table: String) -> String {
+        "(SELECT payload FROM print_job_payloads WHERE job_id = \(table).id) AS payload"
+    }
 
     static let jobColumns = """
         id, printer, state, language, \(payloadColumn), label_count, copies, template, data, requested_by, reason, reference, \
@@ -486,7 +491,7 @@ public struct Spool: Sendable {
     /// `id IN (…)` over the ids sent as one JSON parameter: one statement text (and one kept
     /// statement) whatever the count, rather than a placeholder per id.
     static func idList(_ ids: some Collection<Int64>) -> SQLQueryString {
-        "\(IDList(ids: Array(ids)))"
+        "id IN (\(SQLJSONList(ids)))"
     }
 
     func write<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
@@ -539,23 +544,5 @@ struct PrinterSettings: Codable {
                              followUntilPrinted: followUntilPrinted ?? defaults.followUntilPrinted,
                              printTimeout: printTimeout ?? defaults.printTimeout,
                              maxAttempts: maxAttempts ?? defaults.maxAttempts)
-    }
-}
-
-/// `id IN (…)` of ``Spool/idList(_:)``, written for the database it is sent to.
-private struct IDList: SQLExpression {
-    let ids: [Int64]
-
-    func serialize(to serializer: inout SQLSerializer) {
-        let json = "[" + ids.map(String.init).joined(separator: ",") + "]"
-        if serializer.dialect.name == "postgresql" {
-            serializer.write("id IN (SELECT CAST(json_array_elements_text(")
-            SQLBind(json).serialize(to: &serializer)
-            serializer.write("::json) AS BIGINT))")
-        } else {
-            serializer.write("id IN (SELECT value FROM json_each(")
-            SQLBind(json).serialize(to: &serializer)
-            serializer.write("))")
-        }
     }
 }

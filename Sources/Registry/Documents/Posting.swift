@@ -161,24 +161,17 @@ struct Posting {
     private mutating func prefetch(_ articles: [String]) async throws {
         let wanted = Array(Set(articles.filter { products[$0] == nil })).sorted()
         guard wanted.count > 1 else { return }
-        var list = "["
-        for article in wanted {
-            if list.utf8.count > 1 { list += "," }
-            JSONText.append(article, to: &list)
-        }
-        list += "]"
         let classColumns = Self.classColumns.map { "c.\($0) AS c_\($0)" }.joined(separator: ", ")
-        let query: SQLQueryString = db.dialect.name == "postgresql" ? """
-            SELECT p.id, \(unsafeRaw: Self.productColumns.map { "p.\($0)" }.joined(separator: ", ")), \(unsafeRaw: classColumns)
-            FROM products p
+        // On PostgreSQL the classes are shared until the posting commits (SQLite has one writer).
+        let classes: SQLQueryString = db.dialect.name == "postgresql" ? """
             LEFT JOIN LATERAL (
-                SELECT \(unsafeRaw: Self.classColumns.joined(separator: ", ")) FROM lot_serial_classes WHERE code = p.class_code FOR SHARE
+                SELECT \(unsafeRaw: Self.classColumns.joined(separator: ", ")) FROM lot_serial_classes WHERE code = p.class_code\(unsafeRaw: Registry.RowLock.share.clause(db))
             ) c ON true
-            WHERE p.article IN (SELECT json_array_elements_text(\(bind: list)::json))
-            """ : """
+            """ : "LEFT JOIN lot_serial_classes c ON c.code = p.class_code"
+        let query: SQLQueryString = """
             SELECT p.id, \(unsafeRaw: Self.productColumns.map { "p.\($0)" }.joined(separator: ", ")), \(unsafeRaw: classColumns)
-            FROM products p LEFT JOIN lot_serial_classes c ON c.code = p.class_code
-            WHERE p.article IN (SELECT value FROM json_each(\(bind: list)))
+            FROM products p \(classes)
+            WHERE p.article IN (\(SQLJSONList(wanted)))
             """
         for row in try await db.raw(query).all() {
             let product = try Registry.decodeProduct(row)

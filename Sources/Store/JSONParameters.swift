@@ -1,0 +1,67 @@
+public import SQLKit
+
+/// JSON text written by hand where a statement takes a JSON parameter: strings quoted and escaped
+/// per RFC 8259.
+public enum JSONText {
+    public static func append(_ text: String, to json: inout String) {
+        json += "\""
+        var plain = true
+        for byte in text.utf8 where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+            plain = false
+            break
+        }
+        if plain {
+            json += text
+        } else {
+            for scalar in text.unicodeScalars {
+                switch scalar {
+                case "\"": json += "\\\""
+                case "\\": json += "\\\\"
+                case "\n": json += "\\n"
+                case "\r": json += "\\r"
+                case "\t": json += "\\t"
+                case let control where control.value < 0x20:
+                    let hex = String(control.value, radix: 16)
+                    json += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                default: json.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        json += "\""
+    }
+}
+
+/// A list of values sent as one JSON parameter, read back as rows by the database: the subquery of
+/// `x IN (…)`. One statement text (and one kept statement) whatever the count, rather than a
+/// placeholder per value.
+public struct SQLJSONList: SQLExpression {
+    private let json: String
+    private let integers: Bool
+
+    public init(_ values: some Sequence<Int64>) {
+        json = "[" + values.map(String.init).joined(separator: ",") + "]"
+        integers = true
+    }
+
+    public init(_ values: some Sequence<String>) {
+        var json = "["
+        for value in values {
+            if json.utf8.count > 1 { json += "," }
+            JSONText.append(value, to: &json)
+        }
+        self.json = json + "]"
+        integers = false
+    }
+
+    public func serialize(to serializer: inout SQLSerializer) {
+        if serializer.dialect.name == "postgresql" {
+            serializer.write(integers ? "SELECT CAST(json_array_elements_text(" : "SELECT json_array_elements_text(")
+            SQLBind(json).serialize(to: &serializer)
+            serializer.write(integers ? "::json) AS BIGINT)" : "::json)")
+        } else {
+            serializer.write("SELECT value FROM json_each(")
+            SQLBind(json).serialize(to: &serializer)
+            serializer.write(")")
+        }
+    }
+}
