@@ -9,23 +9,53 @@ public final class AIDictionary: Sendable {
     /// Every AI, in lexical order.
     public let entries: [AIEntry]
 
-    /// Entry index + 1 by AI digits (key `length * 10_000 + value`), 0 when there is none.
-    private let index: [UInt16]
+    /// Entry index + 1 by AI code (`AIPattern.code`: `length * 10_000 + value`), 0 when there is none.
+    ///
+    /// This and the tables below are read on every AI of every scan. They never change and live
+    /// as long as the dictionary, so they are kept in memory of their own rather than in arrays:
+    /// reading them counts no reference.
+    private nonisolated(unsafe) let index: UnsafeMutableBufferPointer<UInt16>
     /// The length of the AIs that start with each two-digit prefix, 0 when no AI does.
-    private let lengthByPrefix: [UInt8]
+    private nonisolated(unsafe) let lengthByPrefix: UnsafeMutableBufferPointer<UInt8>
+    /// The association rules of every entry (``AIEntry/excludes`` and ``AIEntry/requires``),
+    /// compiled into numbers (``AssociationProgram``).
+    nonisolated(unsafe) let rules: AssociationProgram
+    /// ``entries`` again, not counted (``entries`` holds them): a look-up on the parser's path
+    /// hands one out without a retain and a release.
+    private nonisolated(unsafe) let uncounted: UnsafeMutableBufferPointer<Unmanaged<AIEntry>>
 
     init(entries: [AIEntry]) {
         self.entries = entries
-        var index = [UInt16](repeating: 0, count: 50_000)
-        var lengths = [UInt8](repeating: 0, count: 100)
+        let index = UnsafeMutableBufferPointer<UInt16>.allocate(capacity: 50_000)
+        index.initialize(repeating: 0)
+        let lengths = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 100)
+        lengths.initialize(repeating: 0)
         for (position, entry) in entries.enumerated() {
             let bytes = entry.aiBytes
-            let value = bytes.reduce(0) { $0 * 10 + Int($1 - 48) }
-            index[bytes.count * 10_000 + value] = UInt16(position + 1)
+            index[Int(entry.code)] = UInt16(position + 1)
             lengths[Int(bytes[0] - 48) * 10 + Int(bytes[1] - 48)] = UInt8(bytes.count)
         }
         self.index = index
         self.lengthByPrefix = lengths
+        self.rules = AssociationProgram(entries)
+        self.uncounted = .allocate(capacity: max(1, entries.count))
+        _ = uncounted.initialize(from: entries.map { Unmanaged.passUnretained($0) })
+    }
+
+    deinit {
+        index.deallocate()
+        lengthByPrefix.deallocate()
+        rules.deallocate()
+        uncounted.deallocate()
+    }
+
+    /// Where the rules of the AI with `code` start in ``rules`` (0: it has none, or the
+    /// dictionary does not know it).
+    @inline(__always)
+    func ruleStart(code: UInt32) -> Int {
+        guard code < 50_000 else { return 0 }
+        let slot = Int(index[Int(code)])
+        return slot == 0 ? 0 : rules.start(entry: slot - 1)
     }
 
     /// The entry for `ai` (e.g. `"17"`), or `nil` when the dictionary has no such AI.
@@ -46,7 +76,7 @@ public final class AIDictionary: Sendable {
         var value = 0
         for position in 0..<length { value = value * 10 + Int(bytes[position] &- 48) }
         let slot = index[length * 10_000 + value]
-        return slot == 0 ? nil : entries[Int(slot) - 1]
+        return slot == 0 ? nil : entries[Int(slot) &- 1]
     }
 
     /// The entry for exactly the AI `ai` (as in `(ai)` or a Digital Link path segment).
@@ -63,6 +93,23 @@ public final class AIDictionary: Sendable {
         }
         guard permitUnknown else { return nil }
         return unknownEntry(ai, prefixLength: prefixLength)
+    }
+
+    /// The known entry for the AI at the start of `data` (an element string), not counted: it
+    /// lives as long as this dictionary. `nil` when the dictionary has none.
+    @inline(__always)
+    func knownEntry(atStartOf data: Bytes) -> Unmanaged<AIEntry>? {
+        guard data.count >= 2, isDigit(data[0]), isDigit(data[1]) else { return nil }
+        let length = Int(lengthByPrefix[data.twoDigitValue(at: 0)])
+        guard length != 0, data.count >= length else { return nil }
+        var value = 0
+        for position in 0..<length {
+            let digit = data[position] &- 48
+            guard digit < 10 else { return nil }
+            value = value &* 10 &+ Int(digit)
+        }
+        let slot = Int(index[length &* 10_000 &+ value])
+        return slot == 0 ? nil : uncounted[slot &- 1]
     }
 
     /// The entry for the AI at the start of `data` (an element string), or `nil` when none is
@@ -91,6 +138,60 @@ public final class AIDictionary: Sendable {
         return AIEntry(text, AIEntry.unknownTitle, format: "X..90", predefinedLength: false, dataAttribute: true,
                        components: [AIComponent(.cset82, 1, 90, optional: false, checks: [])],
                        requires: [], excludes: [], keyQualifiers: nil)
+    }
+}
+
+/// The association rules of a dictionary's entries, as one block of numbers that the parser walks
+/// without touching a reference count (an entry's `requires` is an array of arrays of arrays).
+///
+/// For each entry with rules, from its start: the number of excluded patterns and each pattern
+/// (length, prefix, prefix digits); then the number of requirements, and for each its number of
+/// alternative groups, and for each group its number of patterns and each pattern. Offset 0 holds
+/// an empty rule set (two zeros), where every entry without rules starts.
+struct AssociationProgram {
+    let words: UnsafeMutableBufferPointer<UInt32>
+    /// Where each entry's rules start, by the entry's place in the dictionary.
+    let starts: UnsafeMutableBufferPointer<UInt32>
+
+    init(_ entries: [AIEntry]) {
+        var words: [UInt32] = [0, 0]
+        var starts: [UInt32] = []
+        func append(_ pattern: AIPattern) { words += [pattern.length, pattern.prefix, pattern.prefixDigits] }
+        for entry in entries {
+            guard !entry.excludePatterns.isEmpty || !entry.requirePatterns.isEmpty else {
+                starts.append(0)
+                continue
+            }
+            starts.append(UInt32(words.count))
+            words.append(UInt32(entry.excludePatterns.count))
+            entry.excludePatterns.forEach(append)
+            words.append(UInt32(entry.requirePatterns.count))
+            for requirement in entry.requirePatterns {
+                words.append(UInt32(requirement.count))
+                for group in requirement {
+                    words.append(UInt32(group.count))
+                    group.forEach(append)
+                }
+            }
+        }
+        self.words = .allocate(capacity: words.count)
+        _ = self.words.initialize(from: words)
+        self.starts = .allocate(capacity: max(1, starts.count))
+        _ = self.starts.initialize(from: starts)
+    }
+
+    @inline(__always)
+    func start(entry position: Int) -> Int { Int(starts[position]) }
+
+    /// The pattern at `offset`.
+    @inline(__always)
+    func pattern(at offset: Int) -> AIPattern {
+        AIPattern(length: words[offset], prefix: words[offset + 1], prefixDigits: words[offset + 2])
+    }
+
+    func deallocate() {
+        words.deallocate()
+        starts.deallocate()
     }
 }
 

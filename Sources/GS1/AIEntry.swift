@@ -38,6 +38,8 @@ public final class AIEntry: Sendable, CustomStringConvertible {
     let requirePatterns: [[[AIPattern]]]
     /// `keyQualifiers` as AI codes.
     let keyQualifierCodes: [[UInt32]]?
+    /// ``isUnknown``, as a flag.
+    let isStandIn: Bool
 
     init(_ ai: String, _ title: String, format: String, predefinedLength: Bool, dataAttribute: Bool,
          components: [AIComponent], requires: [[[String]]], excludes: [String], keyQualifiers: [[String]]?) {
@@ -57,6 +59,7 @@ public final class AIEntry: Sendable, CustomStringConvertible {
         self.excludePatterns = excludes.map(AIPattern.init)
         self.requirePatterns = requires.map { $0.map { $0.map(AIPattern.init) } }
         self.keyQualifierCodes = keyQualifiers.map { $0.map { $0.map(AIPattern.code) } }
+        self.isStandIn = title == AIEntry.unknownTitle
     }
 
     /// An entry in the dictionary's notation, as the generated table writes it: `format` such as
@@ -95,7 +98,7 @@ public final class AIEntry: Sendable, CustomStringConvertible {
     public var isDigitalLinkPrimaryKey: Bool { keyQualifiers != nil }
 
     /// Whether this is a stand-in for an AI the dictionary does not know (when unknown AIs are permitted).
-    public var isUnknown: Bool { title == AIEntry.unknownTitle }
+    public var isUnknown: Bool { isStandIn }
 
     static let unknownTitle = "UNKNOWN"
 
@@ -176,6 +179,12 @@ struct AIPattern: Hashable, Sendable {
         self.length = UInt32(pattern.utf8.count)
         self.prefix = prefix
         self.prefixDigits = digits
+    }
+
+    init(length: UInt32, prefix: UInt32, prefixDigits: UInt32) {
+        self.length = length
+        self.prefix = prefix
+        self.prefixDigits = prefixDigits
     }
 
     /// `length * 10_000 + value`: unique per AI, whatever its leading zeros.

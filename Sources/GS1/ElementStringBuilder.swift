@@ -49,7 +49,7 @@ public struct ElementStringBuilder: Sendable {
             }
             items.append(ParseRun.Item(entry: entry, value: element.value, position: nil, pathOrder: nil))
         }
-        try AssociationRules.check(items, checksRequiredAIs: checksRequiredAIs, checker: &checker)
+        try AssociationRules.check(items, dictionary: .standard, checksRequiredAIs: checksRequiredAIs, checker: &checker)
         let fixed = items.filter { $0.entry.hasPredefinedLength }
         let variable = items.filter { !$0.entry.hasPredefinedLength }
         return ElementString(ordered: (fixed + variable).map { AIElement(ai: $0.entry.ai, value: $0.value) })
@@ -74,7 +74,7 @@ public struct ElementStringBuilder: Sendable {
             items.append(ParseRun.Item(entry: entry, value: element.value, position: nil, pathOrder: nil))
         }
         var checker = ValueChecker(context: LintContext(currentYear: (today ?? CalendarDate.todayUTC()).year), lenient: false)
-        try AssociationRules.check(items, checksRequiredAIs: checksRequiredAIs, checker: &checker)
+        try AssociationRules.check(items, dictionary: .standard, checksRequiredAIs: checksRequiredAIs, checker: &checker)
     }
 
     /// Builds from `(AI, value)` pairs, e.g. `[("01", "09501101530003"), ("10", "ABC123")]`.

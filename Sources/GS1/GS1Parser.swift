@@ -80,10 +80,19 @@ public struct GS1Parser: Sendable {
         let lenientSettings: ParseRun.Settings
         /// Multi-character GS substitutes, replaced by GS before parsing.
         let multiByteSeparators: [[UInt8]]
+        /// Whether there are any (a flag, so that the usual case reads no array).
+        let hasMultiByteSeparators: Bool
+
+        /// The year this parser was made in, and its days (since 1970).
+        let year: (year: Int, days: Range<Int>)
 
         init(options: Options) {
             self.options = options
             self.dictionary = .standard
+            let today = CalendarDate.todayUTC()
+            let first = CalendarDate(year: today.year, month: 1, day: 1)?.daysSinceEpoch ?? today.daysSinceEpoch
+            let next = CalendarDate(year: today.year + 1, month: 1, day: 1)?.daysSinceEpoch ?? first
+            self.year = (today.year, first..<next)
             var table = ByteSet()
             table.insert(29)
             var multi: [[UInt8]] = []
@@ -92,13 +101,15 @@ public struct GS1Parser: Sendable {
                 if bytes.count == 1 { table.insert(bytes[0]) } else { multi.append(bytes) }
             }
             self.multiByteSeparators = multi
+            self.hasMultiByteSeparators = !multi.isEmpty
             var settings = ParseRun.Settings(
                 isLenient: false, permitsUnknownAIs: options.permitsUnknownAIs,
                 checksRequiredAIs: options.checksRequiredAIs,
                 permitsUnknownAIsInDigitalLinkQueries: options.permitsUnknownAIsInDigitalLinkQueries,
                 permitsConvenienceAlphas: options.permitsConvenienceAlphas,
                 permitsZeroSuppressedGTINs: options.permitsZeroSuppressedGTINs,
-                ignoresUnknownQueryParameters: options.ignoresUnknownQueryParameters, separators: table)
+                ignoresUnknownQueryParameters: options.ignoresUnknownQueryParameters, separators: table,
+                valueStops: table.inserting(UInt8(ascii: "^")))
             self.strictSettings = settings
             settings.isLenient = true
             self.lenientSettings = settings
@@ -289,7 +300,14 @@ public struct GS1Parser: Sendable {
 
     // MARK: - Helpers
 
-    func currentYear() -> Int { (options.today ?? CalendarDate.todayUTC()).year }
+    func currentYear() -> Int {
+        if let today = storage.options.today { return today.year }
+        // The year of the parser's creation while the clock is still in it: a day's number is
+        // cheap, the calendar year of a day is not (and a service runs across New Year).
+        let day = CalendarDate.todaysNumberUTC()
+        let year = storage.year
+        return year.days.contains(day) ? year.year : CalendarDate(daysSinceEpoch: day).year
+    }
 
     func makeRun(offset: Int = 0, lenient: Bool? = nil) -> ParseRun {
         let storage = storage
@@ -302,8 +320,9 @@ public struct GS1Parser: Sendable {
 
     /// Calls `body` with `data`, or with a copy in which multi-character GS substitutes became GS.
     func withNormalisedSeparators<R>(_ data: Bytes, _ body: (Bytes) throws(GS1Error) -> R) throws(GS1Error) -> R {
+        let storage = storage
+        if !storage.hasMultiByteSeparators { return try body(data) }
         let multiByteSeparators = storage.multiByteSeparators
-        if multiByteSeparators.isEmpty { return try body(data) }
         var output: [UInt8] = []
         output.reserveCapacity(data.count)
         var index = 0
@@ -341,6 +360,12 @@ struct ByteSet: Sendable {
 
     init() {}
 
+    func inserting(_ byte: UInt8) -> ByteSet {
+        var copy = self
+        copy.insert(byte)
+        return copy
+    }
+
     mutating func insert(_ byte: UInt8) {
         let bit = UInt64(1) << UInt64(byte & 63)
         switch byte >> 6 {
@@ -351,14 +376,10 @@ struct ByteSet: Sendable {
         }
     }
 
+    /// Without a branch on the byte (a `switch` here became a jump per byte of every value).
     @inline(__always)
     func contains(_ byte: UInt8) -> Bool {
-        let bit = UInt64(1) << UInt64(byte & 63)
-        switch byte >> 6 {
-        case 0: return words.0 & bit != 0
-        case 1: return words.1 & bit != 0
-        case 2: return words.2 & bit != 0
-        default: return words.3 & bit != 0
-        }
+        let word = withUnsafeBytes(of: words) { $0.load(fromByteOffset: Int(byte >> 6) &* 8, as: UInt64.self) }
+        return word & (UInt64(1) << UInt64(byte & 63)) != 0
     }
 }

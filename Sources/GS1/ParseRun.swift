@@ -3,12 +3,26 @@
 struct ParseRun {
     /// An AI found in the data.
     struct Item {
-        let entry: AIEntry
+        /// Not counted: entries of a dictionary live as long as it, and a parse holds its
+        /// dictionary. A stand-in for an unknown AI is made for the parse, so ``standIn`` keeps it.
+        unowned(unsafe) let entry: AIEntry
+        private let standIn: AIEntry?
         let value: String
         /// Position of the AI in the scanned text.
         let position: Int?
         /// Place in a Digital Link path (0 for the primary key), `nil` for other AIs.
         var pathOrder: Int?
+        /// The entry's ``AIEntry/code``, kept here so the checks between AIs read no entry.
+        let code: UInt32
+
+        init(entry: AIEntry, value: String, position: Int?, pathOrder: Int? = nil) {
+            self.entry = entry
+            self.standIn = entry.isStandIn ? entry : nil
+            self.value = value
+            self.position = position
+            self.pathOrder = pathOrder
+            self.code = entry.code
+        }
     }
 
     /// The parser's settings, copied into plain values so the hot loops touch no reference counts.
@@ -21,6 +35,8 @@ struct ParseRun {
         var permitsZeroSuppressedGTINs: Bool
         var ignoresUnknownQueryParameters: Bool
         var separators: ByteSet
+        /// The separators and `^`: where an element string's value ends, or goes wrong.
+        var valueStops: ByteSet
     }
 
     let options: Settings
@@ -29,6 +45,8 @@ struct ParseRun {
     /// Added to positions within the data handed to a parse function.
     var offset: Int
     var items: [Item] = []
+    /// The stand-ins made for unknown AIs in this run, alive until their items hold them.
+    var standIns: [AIEntry] = []
 
     init(options: Settings, dictionary: AIDictionary, checker: ValueChecker, offset: Int) {
         self.options = options
@@ -59,7 +77,16 @@ struct ParseRun {
         let found = items.count
         guard p < end else { throw GS1Error(.malformed, "there are no AIs after the symbology identifier", ai: nil, position: offset + p) }
         while p < end {
-            guard let entry = dictionary.entry(atStartOf: data.part(p..<end), permitUnknown: options.permitsUnknownAIs) else {
+            // Items hold their entry uncounted (`Item.entry`): a dictionary's entry is taken as it
+            // is; a stand-in for an unknown AI, made now, is kept alive by its item.
+            unowned(unsafe) let entry: AIEntry
+            if let known = dictionary.knownEntry(atStartOf: data.part(p..<end)) {
+                entry = known.takeUnretainedValue()
+            } else if options.permitsUnknownAIs,
+                      let standIn = dictionary.entry(atStartOf: data.part(p..<end), permitUnknown: true) {
+                standIns.append(standIn)
+                entry = standIn
+            } else {
                 if isSeparator(data[p]), options.isLenient {
                     // An empty field (two separators in a row, or a leading one): legacy printers do this.
                     try checker.breach(GS1Error(.malformed, "empty field at position \(offset + p)", ai: nil, position: offset + p))
@@ -70,14 +97,16 @@ struct ParseRun {
             }
             let aiPosition = p
             p += entry.aiBytes.count
+            // A value of predefined length ends there (the next AI follows without a separator);
+            // any other at the next separator.
+            let limit = entry.hasPredefinedLength ? min(end, p + entry.maximumLength) : end
             var r = p
-            while r < end, !isSeparator(data[r]) { r += 1 }
-            if entry.hasPredefinedLength, p + entry.maximumLength < r { r = p + entry.maximumLength }
-            let value = data.part(p..<r)
-            if let caret = value.firstIndex(of: UInt8(ascii: "^")) {
+            while r < limit, !options.valueStops.contains(data[r]) { r += 1 }
+            if r < limit, data[r] == UInt8(ascii: "^"), !isSeparator(data[r]) {
                 throw GS1Error.about(entry.ai, at: offset + aiPosition, .invalidCharacter,
-                                     "\"^\" at position \(offset + p + caret) is not allowed (is the scanner sending ^ for GS?)")
+                                     "\"^\" at position \(offset + r) is not allowed (is the scanner sending ^ for GS?)")
             }
+            let value = data.part(p..<r)
             let consumed = try checker.check(value, entry: entry, position: offset + aiPosition)
             try append(Item(entry: entry, value: String(decoding: data.part(p..<(p + consumed)), as: UTF8.self),
                             position: offset + aiPosition))
@@ -179,7 +208,7 @@ struct ParseRun {
             let gtin14 = String(repeating: "0", count: max(0, 14 - primaryNumber.utf8.count)) + primaryNumber
             checked.insert(Item(entry: entry, value: gtin14, position: nil), at: 0)
         }
-        try AssociationRules.check(checked, checksRequiredAIs: options.checksRequiredAIs, checker: &checker)
+        try AssociationRules.check(checked, dictionary: dictionary, checksRequiredAIs: options.checksRequiredAIs, checker: &checker)
         return ScannedCode(symbology: symbology, kind: kind, data: data,
                            elements: items.map { AIElement(ai: $0.entry.ai, value: $0.value) },
                            warnings: checker.warnings, primaryNumber: primaryNumber,

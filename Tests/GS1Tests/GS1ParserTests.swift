@@ -78,9 +78,36 @@ import Testing
         #expect(code.elements.map(\.description) == ["(01)09501101530003", "(10)ABC", "(17)270131"])
     }
 
-    @Test func aCaretIsRefusedUnlessConfiguredAsSeparator() {
+    @Test func aCaretIsRefusedUnlessConfiguredAsSeparator() throws {
         let error = #expect(throws: GS1Error.self) { try parser().parse("]C1010950110153000310ABC^17270131") }
         #expect(error?.code == .invalidCharacter)
+        #expect(error?.message == "AI (10) at position 19: \"^\" at position 24 is not allowed (is the scanner sending ^ for GS?)")
+        // Within a value of predefined length too, and where the scanner is set to send ^ for GS, it is one.
+        let fixed = #expect(throws: GS1Error.self) { try parser().parse("]C101095011015^0003") }
+        #expect(fixed?.message == "AI (01) at position 3: \"^\" at position 14 is not allowed (is the scanner sending ^ for GS?)")
+        let separated = try parser { $0.groupSeparators = ["^"] }.parse("]C1010950110153000310ABC^17270131")
+        #expect(separated.elements.map(\.description) == ["(01)09501101530003", "(10)ABC", "(17)270131"])
+    }
+
+    @Test func theRulesBetweenAIsNameTheAIsInvolved() throws {
+        // Each rule as the dictionary states it: (3103) excludes the other (310n); (21) needs (01),
+        // (03) or (8006); (10) needs one of five; (8030) signs a key only with its serial part.
+        let excluded = #expect(throws: GS1Error.self) { try parser().parse("]C10109501101530003" + "3103000500" + "3102000500") }
+        #expect(excluded?.message == "AI (3103) at position 19: must not appear together with AI (3102)")
+        let alone = #expect(throws: GS1Error.self) { try parser().parse("]C121ABC") }
+        #expect(alone?.message == "AI (21) at position 3: requires AI (01), (03) or (8006)")
+        let satisfied = try parser().parse("]C18006095011015300030102\u{1D}" + "21ABC")
+        #expect(satisfied.value(for: "21") == "ABC")
+    }
+
+    @Test func unknownAIsKeepTheirValuesAfterTheParse() throws {
+        let parser = parser { $0.permitsUnknownAIs = true }
+        // (236) and (419) are no AIs of the dictionary, but their first two digits tell their length.
+        let codes = try (0..<50).map { number in try parser.parse("]C10109501101530003" + "236VALUE\(number)\u{1D}" + "419" + "1234567890123") }
+        #expect(codes[49].elements.map(\.description) == ["(01)09501101530003", "(236)VALUE49", "(419)1234567890123"])
+        let built = try ElementStringBuilder(checksRequiredAIs: false, permitsUnknownAIs: true)
+            .build([AIElement(ai: "236", value: "X"), AIElement(ai: "419", value: "1234567890123"), AIElement(ai: "01", value: "09501101530003")])
+        #expect(built.elements.map(\.ai) == ["419", "01", "236"])
     }
 
     @Test func dayZeroIsTheLastDayOfTheMonth() throws {
