@@ -40,6 +40,19 @@ public final class AIEntry: Sendable, CustomStringConvertible {
     let keyQualifierCodes: [[UInt32]]?
     /// ``isUnknown``, as a flag.
     let isStandIn: Bool
+    /// ``components`` and their checks as plain values, in memory of the entry's own: the value
+    /// check of every AI of every scan reads them without counting a reference.
+    nonisolated(unsafe) let plainComponents: UnsafeMutableBufferPointer<PlainComponent>
+    nonisolated(unsafe) let plainLinters: UnsafeMutableBufferPointer<Linter>
+
+    struct PlainComponent {
+        let charset: AIComponent.Charset
+        let minimumLength: Int
+        let maximumLength: Int
+        let isOptional: Bool
+        /// The component's checks in ``plainLinters``.
+        let linters: Range<Int>
+    }
 
     init(_ ai: String, _ title: String, format: String, predefinedLength: Bool, dataAttribute: Bool,
          components: [AIComponent], requires: [[[String]]], excludes: [String], keyQualifiers: [[String]]?) {
@@ -60,6 +73,23 @@ public final class AIEntry: Sendable, CustomStringConvertible {
         self.requirePatterns = requires.map { $0.map { $0.map(AIPattern.init) } }
         self.keyQualifierCodes = keyQualifiers.map { $0.map { $0.map(AIPattern.code) } }
         self.isStandIn = title == AIEntry.unknownTitle
+        var plain: [PlainComponent] = []
+        var linters: [Linter] = []
+        for component in components {
+            plain.append(PlainComponent(charset: component.charset, minimumLength: component.minimumLength,
+                                        maximumLength: component.maximumLength, isOptional: component.isOptional,
+                                        linters: linters.count..<(linters.count + component.linters.count)))
+            linters += component.linters
+        }
+        self.plainComponents = .allocate(capacity: plain.count)
+        _ = plainComponents.initialize(from: plain)
+        self.plainLinters = .allocate(capacity: linters.count)
+        _ = plainLinters.initialize(from: linters)
+    }
+
+    deinit {
+        plainComponents.deallocate()
+        plainLinters.deallocate()
     }
 
     /// An entry in the dictionary's notation, as the generated table writes it: `format` such as
@@ -150,7 +180,15 @@ public struct AIComponent: Hashable, Sendable {
     }
 
     func checkCharset(_ data: Bytes) -> LintFailure? {
-        switch charset {
+        charset.check(data)
+    }
+}
+
+extension AIComponent.Charset {
+    /// The first character of `data` outside this set, or `nil`.
+    @inline(__always)
+    func check(_ data: Bytes) -> LintFailure? {
+        switch self {
         case .numeric: CharacterSets.checkNumeric(data)
         case .cset82: CharacterSets.checkCSet82(data)
         case .cset39: CharacterSets.checkCSet39(data)

@@ -82,6 +82,8 @@ public struct GS1Parser: Sendable {
         let multiByteSeparators: [[UInt8]]
         /// Whether there are any (a flag, so that the usual case reads no array).
         let hasMultiByteSeparators: Bool
+        /// `options.isLenient`, read on every parse.
+        let isLenient: Bool
 
         /// The year this parser was made in, and its days (since 1970).
         let year: (year: Int, days: Range<Int>)
@@ -102,6 +104,7 @@ public struct GS1Parser: Sendable {
             }
             self.multiByteSeparators = multi
             self.hasMultiByteSeparators = !multi.isEmpty
+            self.isLenient = options.isLenient
             var settings = ParseRun.Settings(
                 isLenient: false, permitsUnknownAIs: options.permitsUnknownAIs,
                 checksRequiredAIs: options.checksRequiredAIs,
@@ -183,7 +186,7 @@ public struct GS1Parser: Sendable {
     private func parse(data: Bytes, offset: Int, symbology: SymbologyIdentifier, scan: String) throws(GS1Error) -> ScannedCode {
         let text = ScanText(scan: scan, offset: offset)
         if symbology.carriesElementString {
-            if options.isLenient, DigitalLinkSyntax.hasWebScheme(data) {
+            if storage.isLenient, DigitalLinkSyntax.hasWebScheme(data) {
                 // A Digital Link URI printed in GS1 mode: a labelling mistake a lenient parser reads through.
                 var run = makeRun(offset: offset)
                 try run.checker.breach(GS1Error(.malformed, "\(symbology) announces element strings but carries a URI",
@@ -283,7 +286,7 @@ public struct GS1Parser: Sendable {
                 return ScannedCode(symbology: nil, kind: .plain, data: text, elements: [], warnings: [],
                                    currentYear: currentYear())
             }
-            if options.isLenient { return try trial.finish(symbology: nil, kind: .elementString, data: text) }
+            if storage.isLenient { return try trial.finish(symbology: nil, kind: .elementString, data: text) }
             var run = makeRun()
             try run.parseElementString(data, from: 0)
             return try run.finish(symbology: nil, kind: .elementString, data: text)
@@ -310,10 +313,10 @@ public struct GS1Parser: Sendable {
     }
 
     func makeRun(offset: Int = 0, lenient: Bool? = nil) -> ParseRun {
+        // Fields of the stored options, not `options` (a copy of them all, their arrays counted).
         let storage = storage
-        let options = storage.options
-        let context = LintContext(currentYear: currentYear(), companyPrefixLookup: options.companyPrefixLookup)
-        let isLenient = lenient ?? options.isLenient
+        let context = LintContext(currentYear: currentYear(), companyPrefixLookup: storage.options.companyPrefixLookup)
+        let isLenient = lenient ?? storage.isLenient
         return ParseRun(options: isLenient ? storage.lenientSettings : storage.strictSettings,
                         dictionary: storage.dictionary, checker: ValueChecker(context: context, lenient: isLenient), offset: offset)
     }

@@ -40,13 +40,12 @@ struct ParseRun {
     }
 
     let options: Settings
-    let dictionary: AIDictionary
+    /// Not counted: the parser that makes a run holds its dictionary for longer.
+    unowned(unsafe) let dictionary: AIDictionary
     var checker: ValueChecker
     /// Added to positions within the data handed to a parse function.
     var offset: Int
     var items: [Item] = []
-    /// The stand-ins made for unknown AIs in this run, alive until their items hold them.
-    var standIns: [AIEntry] = []
 
     init(options: Settings, dictionary: AIDictionary, checker: ValueChecker, offset: Int) {
         self.options = options
@@ -77,15 +76,17 @@ struct ParseRun {
         let found = items.count
         guard p < end else { throw GS1Error(.malformed, "there are no AIs after the symbology identifier", ai: nil, position: offset + p) }
         while p < end {
-            // Items hold their entry uncounted (`Item.entry`): a dictionary's entry is taken as it
-            // is; a stand-in for an unknown AI, made now, is kept alive by its item.
-            unowned(unsafe) let entry: AIEntry
+            // A dictionary's entry is lent to the element, not counted (the dictionary outlives
+            // the parse); a stand-in for an unknown AI, made now, is kept alive by its item.
             if let known = dictionary.knownEntry(atStartOf: data.part(p..<end)) {
-                entry = known.takeUnretainedValue()
+                let start = p
+                let next: Result<Int, GS1Error> = known._withUnsafeGuaranteedRef { entry in
+                    do throws(GS1Error) { return .success(try element(entry, data, at: start)) } catch { return .failure(error) }
+                }
+                p = try next.get()
             } else if options.permitsUnknownAIs,
                       let standIn = dictionary.entry(atStartOf: data.part(p..<end), permitUnknown: true) {
-                standIns.append(standIn)
-                entry = standIn
+                p = try element(standIn, data, at: p)
             } else {
                 if isSeparator(data[p]), options.isLenient {
                     // An empty field (two separators in a row, or a leading one): legacy printers do this.
@@ -95,29 +96,34 @@ struct ParseRun {
                 }
                 throw unknownAI(data, at: p)
             }
-            let aiPosition = p
-            p += entry.aiBytes.count
-            // A value of predefined length ends there (the next AI follows without a separator);
-            // any other at the next separator.
-            let limit = entry.hasPredefinedLength ? min(end, p + entry.maximumLength) : end
-            var r = p
-            while r < limit, !options.valueStops.contains(data[r]) { r += 1 }
-            if r < limit, data[r] == UInt8(ascii: "^"), !isSeparator(data[r]) {
-                throw GS1Error.about(entry.ai, at: offset + aiPosition, .invalidCharacter,
-                                     "\"^\" at position \(offset + r) is not allowed (is the scanner sending ^ for GS?)")
-            }
-            let value = data.part(p..<r)
-            let consumed = try checker.check(value, entry: entry, position: offset + aiPosition)
-            try append(Item(entry: entry, value: String(decoding: data.part(p..<(p + consumed)), as: UTF8.self),
-                            position: offset + aiPosition))
-            p += consumed
-            if entry.needsSeparator, p < end, !isSeparator(data[p]) {
-                throw GS1Error.about(entry.ai, at: offset + aiPosition, .invalidLength,
-                                     "value is longer than \(entry.format) allows, or a separator is missing at position \(offset + p)")
-            }
-            if p < end, isSeparator(data[p]) { p += 1 }
         }
         guard items.count > found else { throw GS1Error(.malformed, "there are no AIs, only separators", ai: nil, position: offset + start) }
+    }
+
+    /// The element of `entry`'s AI at `aiPosition` of an element string: its value checked and
+    /// appended as an item. Returns where the next AI starts.
+    private mutating func element(_ entry: AIEntry, _ data: Bytes, at aiPosition: Int) throws(GS1Error) -> Int {
+        let end = data.count
+        var p = aiPosition + entry.aiBytes.count
+        // A value of predefined length ends there (the next AI follows without a separator);
+        // any other at the next separator.
+        let limit = entry.hasPredefinedLength ? min(end, p + entry.maximumLength) : end
+        var r = p
+        while r < limit, !options.valueStops.contains(data[r]) { r += 1 }
+        if r < limit, data[r] == UInt8(ascii: "^"), !isSeparator(data[r]) {
+            throw GS1Error.about(entry.ai, at: offset + aiPosition, .invalidCharacter,
+                                 "\"^\" at position \(offset + r) is not allowed (is the scanner sending ^ for GS?)")
+        }
+        let consumed = try checker.check(data.part(p..<r), entry: entry, position: offset + aiPosition)
+        try append(Item(entry: entry, value: String(decoding: data.part(p..<(p + consumed)), as: UTF8.self),
+                        position: offset + aiPosition))
+        p += consumed
+        if entry.needsSeparator, p < end, !isSeparator(data[p]) {
+            throw GS1Error.about(entry.ai, at: offset + aiPosition, .invalidLength,
+                                 "value is longer than \(entry.format) allows, or a separator is missing at position \(offset + p)")
+        }
+        if p < end, isSeparator(data[p]) { p += 1 }
+        return p
     }
 
     private func unknownAI(_ data: Bytes, at p: Int) -> GS1Error {

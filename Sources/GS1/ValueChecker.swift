@@ -26,18 +26,22 @@ struct ValueChecker {
             throw GS1Error.about(entry.ai, at: position, .invalidLength, "has no value")
         }
         var offset = 0
-        for component in entry.components {
+        let components = entry.plainComponents
+        let linters = entry.plainLinters
+        for index in components.indices {
+            let component = components[index]
             let length = min(component.maximumLength, value.count - offset)
             if component.isOptional && length == 0 { continue }
             guard length >= component.minimumLength else {
                 throw GS1Error.about(entry.ai, at: position, .invalidLength, lengthDetail(entry, valueLength: value.count))
             }
             let data = value.part(offset..<(offset + length))
-            if let failure = component.checkCharset(data) {
+            if let failure = component.charset.check(data) {
                 throw error(failure.shifted(by: offset), entry: entry, value: value, component: data,
                             componentEnd: offset + length, position: position)
             }
-            for linter in component.linters {
+            for slot in component.linters {
+                let linter = linters[slot]
                 if let failure = linter.check(data, context) {
                     let error = error(failure.shifted(by: offset), entry: entry, value: value, component: data,
                                       componentEnd: offset + length, position: position)
