@@ -5,8 +5,15 @@ struct ParseRun {
     struct Item {
         /// Not counted: entries of a dictionary live as long as it, and a parse holds its
         /// dictionary. A stand-in for an unknown AI is made for the parse, so ``standIn`` keeps it.
-        unowned(unsafe) let entry: AIEntry
+        /// (An `unowned(unsafe)` field would be counted at every read of it.)
+        private let uncounted: Unmanaged<AIEntry>
         private let standIn: AIEntry?
+
+        /// The entry, counted as it is read: for messages and the rarer paths.
+        var entry: AIEntry { uncounted.takeUnretainedValue() }
+
+        /// The AI as text, read without counting the entry.
+        var ai: String { uncounted._withUnsafeGuaranteedRef { $0.ai } }
         let value: String
         /// Position of the AI in the scanned text.
         let position: Int?
@@ -16,7 +23,7 @@ struct ParseRun {
         let code: UInt32
 
         init(entry: AIEntry, value: String, position: Int?, pathOrder: Int? = nil) {
-            self.entry = entry
+            self.uncounted = Unmanaged.passUnretained(entry)
             self.standIn = entry.isStandIn ? entry : nil
             self.value = value
             self.position = position
@@ -40,8 +47,7 @@ struct ParseRun {
     }
 
     let options: Settings
-    /// Not counted: the parser that makes a run holds its dictionary for longer.
-    unowned(unsafe) let dictionary: AIDictionary
+    let dictionary: AIDictionary
     var checker: ValueChecker
     /// Added to positions within the data handed to a parse function.
     var offset: Int
@@ -216,7 +222,7 @@ struct ParseRun {
         }
         try AssociationRules.check(checked, dictionary: dictionary, checksRequiredAIs: options.checksRequiredAIs, checker: &checker)
         return ScannedCode(symbology: symbology, kind: kind, data: data,
-                           elements: items.map { AIElement(ai: $0.entry.ai, value: $0.value) },
+                           elements: items.map { AIElement(ai: $0.ai, value: $0.value) },
                            warnings: checker.warnings, primaryNumber: primaryNumber,
                            currentYear: checker.context.currentYear)
     }
