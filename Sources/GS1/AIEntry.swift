@@ -169,19 +169,6 @@ public struct AIComponent: Hashable, Sendable {
         self.isOptional = optional
         self.linters = checks
     }
-
-    /// Runs the character set check and then each linter; the first failure, or `nil`.
-    func check(_ data: Bytes, _ context: LintContext) -> LintFailure? {
-        if let failure = checkCharset(data) { return failure }
-        for linter in linters {
-            if let failure = linter.check(data, context) { return failure }
-        }
-        return nil
-    }
-
-    func checkCharset(_ data: Bytes) -> LintFailure? {
-        charset.check(data)
-    }
 }
 
 extension AIComponent.Charset {
