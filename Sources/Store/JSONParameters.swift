@@ -1,35 +1,5 @@
+import Problems
 public import SQLKit
-
-/// JSON text written by hand where a statement takes a JSON parameter: strings quoted and escaped
-/// per RFC 8259.
-public enum JSONText {
-    public static func append(_ text: String, to json: inout String) {
-        json += "\""
-        var plain = true
-        for byte in text.utf8 where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
-            plain = false
-            break
-        }
-        if plain {
-            json += text
-        } else {
-            for scalar in text.unicodeScalars {
-                switch scalar {
-                case "\"": json += "\\\""
-                case "\\": json += "\\\\"
-                case "\n": json += "\\n"
-                case "\r": json += "\\r"
-                case "\t": json += "\\t"
-                case let control where control.value < 0x20:
-                    let hex = String(control.value, radix: 16)
-                    json += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                default: json.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        json += "\""
-    }
-}
 
 /// A list of values sent as one JSON parameter, read back as rows by the database: the subquery of
 /// `x IN (…)`. One statement text (and one kept statement) whatever the count, rather than a

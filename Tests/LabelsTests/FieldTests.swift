@@ -9,6 +9,17 @@ import Testing
         "text": .string("a^b"),
     ])
 
+    /// What a print job keeps of its data: compact JSON with sorted keys, strings escaped (quotes,
+    /// backslashes, line breaks, control characters), read back as the same data.
+    @Test func labelDataIsKeptAsJSONThatReadsBackTheSame() throws {
+        let tricky = LabelData.object([
+            "z": .list([.string("say \"hi\"\\now"), .null, .bool(true)]),
+            "a": .string("line\nnext\ttab\u{1}end é"),
+        ])
+        #expect(tricky.jsonText == #"{"a":"line\nnext\ttab\u0001end é","z":["say \"hi\"\\now",null,true]}"#)
+        #expect(try LabelData(json: Data(tricky.jsonText.utf8)) == tricky)
+    }
+
     func render(_ source: String, formats: [String: FieldFormat] = [:]) throws -> String {
         var formats = formats
         let field = try Field(source, formats: &formats)

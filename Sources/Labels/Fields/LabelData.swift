@@ -1,4 +1,5 @@
 public import Foundation
+import Problems
 
 /// The data printed on one label: a tree of strings, numbers, booleans, lists and objects, e.g.
 /// `{"product": {"gtin": "09501101530003"}, "lot": {"number": "L42", "expiry": "2027-01-31"}}`.
@@ -55,32 +56,14 @@ public enum LabelData: Hashable, Sendable {
     /// The data as compact JSON with sorted keys (kept with a print job, so it can be re-rendered).
     public var jsonText: String {
         switch self {
-        case .string(let value): Self.quoted(value)
+        case .string(let value): JSONText.quoted(value)
         case .number(let value): "\(value)"
         case .bool(let value): value ? "true" : "false"
         case .null: "null"
         case .list(let items): "[" + items.map(\.jsonText).joined(separator: ",") + "]"
         case .object(let members):
-            "{" + members.keys.sorted().map { Self.quoted($0) + ":" + members[$0]!.jsonText }.joined(separator: ",") + "}"
+            "{" + members.keys.sorted().map { JSONText.quoted($0) + ":" + members[$0]!.jsonText }.joined(separator: ",") + "}"
         }
-    }
-
-    private static func quoted(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result + "\""
     }
 
     /// Converts what JSONSerialization or Yams produced (dictionaries, arrays, strings, numbers).

@@ -1,5 +1,6 @@
 public import Foundation
 public import GS1
+import Problems
 import SQLKit
 import Store
 

@@ -1,5 +1,6 @@
 import Foundation
 import GS1
+import Problems
 import SQLKit
 import Store
 

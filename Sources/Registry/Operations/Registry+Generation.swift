@@ -1,4 +1,5 @@
 public import GS1
+import Problems
 public import SQLKit
 import Store
 
