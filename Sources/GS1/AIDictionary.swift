@@ -95,33 +95,38 @@ public final class AIDictionary: Sendable {
         return unknownEntry(ai, prefixLength: prefixLength)
     }
 
+    /// The code (``AIPattern/code``: length × 10,000 + value) of the AI at the start of `data` (an
+    /// element string), as its first two digits tell its length; 0 when they are no prefix of the
+    /// dictionary, or the AI is cut short or holds a non-digit.
+    @inline(__always)
+    private func aiCode(atStartOf data: Bytes) -> Int {
+        guard data.count >= 2, isDigit(data[0]), isDigit(data[1]) else { return 0 }
+        let length = Int(lengthByPrefix[data.twoDigitValue(at: 0)])
+        guard length != 0, data.count >= length else { return 0 }
+        var value = 0
+        for position in 0..<length {
+            let digit = data[position] &- 48
+            guard digit < 10 else { return 0 }
+            value = value &* 10 &+ Int(digit)
+        }
+        return length &* 10_000 &+ value
+    }
+
     /// The known entry for the AI at the start of `data` (an element string), not counted: it
     /// lives as long as this dictionary. `nil` when the dictionary has none.
     @inline(__always)
     func knownEntry(atStartOf data: Bytes) -> Unmanaged<AIEntry>? {
-        guard data.count >= 2, isDigit(data[0]), isDigit(data[1]) else { return nil }
-        let length = Int(lengthByPrefix[data.twoDigitValue(at: 0)])
-        guard length != 0, data.count >= length else { return nil }
-        var value = 0
-        for position in 0..<length {
-            let digit = data[position] &- 48
-            guard digit < 10 else { return nil }
-            value = value &* 10 &+ Int(digit)
-        }
-        let slot = Int(index[length &* 10_000 &+ value])
+        let slot = Int(index[aiCode(atStartOf: data)])
         return slot == 0 ? nil : uncounted[slot &- 1]
     }
 
-    /// The entry for the AI at the start of `data` (an element string), or `nil` when none is
-    /// known. Unknown AIs are only accepted, with `permitUnknown`, where the first two digits tell
-    /// their length (otherwise the AI cannot be told apart from its value).
-    func entry(atStartOf data: Bytes, permitUnknown: Bool) -> AIEntry? {
-        guard data.count >= 2, isDigit(data[0]), isDigit(data[1]) else { return nil }
-        let length = Int(lengthByPrefix[data.twoDigitValue(at: 0)])
-        guard length != 0, data.count >= length else { return nil }
-        for position in 2..<length where !isDigit(data[position]) { return nil }
-        if let entry = known(data, length: length) { return entry }
-        guard permitUnknown else { return nil }
+    /// A stand-in for the AI at the start of `data` (an element string) that the dictionary does
+    /// not know, when unknown AIs are permitted; `nil` for a known AI. Only where the first two
+    /// digits tell its length (otherwise the AI cannot be told apart from its value).
+    func standIn(atStartOf data: Bytes) -> AIEntry? {
+        let code = aiCode(atStartOf: data)
+        guard code != 0, index[code] == 0 else { return nil }
+        let length = code / 10_000
         return unknownEntry(data.part(0..<length), prefixLength: length)
     }
 

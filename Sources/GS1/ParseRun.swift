@@ -91,7 +91,7 @@ struct ParseRun {
                 }
                 p = try next.get()
             } else if options.permitsUnknownAIs,
-                      let standIn = dictionary.entry(atStartOf: data.part(p..<end), permitUnknown: true) {
+                      let standIn = dictionary.standIn(atStartOf: data.part(p..<end)) {
                 p = try element(standIn, data, at: p)
             } else {
                 if isSeparator(data[p]), options.isLenient {
