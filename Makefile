@@ -49,6 +49,7 @@ test: deps
 bench: deps
 	$(SWIFT) build -c release --product RegistryBenchmarks
 	python3 -m pip install --quiet --disable-pip-version-check biip
+	@scripts/install-deps.sh libpq-dev
 	@pgdir=$$(mktemp -d /tmp/tracemark-bench.XXXXXX); \
 	trap 'scripts/postgres.sh stop "$$pgdir/pg"; rm -rf "$$pgdir"' EXIT; \
 	url=$$(scripts/postgres.sh start "$$pgdir/pg") || exit 1; \

@@ -25,24 +25,83 @@ enum DocumentsBenchmark {
         var targets: [(String, String)] = [("SQLite", sqlite)]
         if let url = options.postgres { targets.append(("PostgreSQL", url)) }
         for (name, location) in targets {
-            let registry = try await Registry.open(location)
+            var registry = try await Registry.open(location)
+            var recorder: RecordingStore?
+            var peer: (binary: URL, copy: String)?
             do {
                 try await load(registry, serials: serials, lots: lots)
                 say("\(name): loaded \(Format.count(serials)) serials and \(Format.count(lots)) lots")
-                let (rate, latencies) = try await postIssues(registry, documents: documents)
+                if name == "PostgreSQL" {
+                    // The peer replays each document's statements on a copy of the loaded
+                    // database, where they meet what they met here; copying needs it idle.
+                    await registry.close()
+                    do {
+                        let binary = try PostgresPeer.build(workdir: workdir)
+                        peer = (binary, try PostgresPeer.copy(location, as: PostgresPeer.database(location) + "_peer"))
+                    } catch {
+                        say("peer: not measured on PostgreSQL: \(error)")
+                    }
+                    let store = RecordingStore(try await SQLStores.open(location), recordsWrites: true)
+                    registry = try await Registry(store: store)
+                    _ = store.take()
+                    store.isRecording = peer != nil
+                    recorder = store
+                }
+                let (rate, latencies, groups) = try await postIssues(registry, documents: documents, recorder: recorder)
                 rows.append(ResultRow(benchmark: "issue documents of 10 lines, first-expiry, \(name)",
                                       result: "\(Format.rate(rate)) documents/s; per document \(latencies.summary)", goal: "—", met: nil))
+                recorder?.isRecording = false
                 let proposal = try await proposals(registry)
+                // One more proposal, untimed, for the peer: it reads, so it can be repeated.
+                recorder?.isRecording = true
+                _ = try await registry.proposal(product: "PROPOSAL", warehouse: "MAIN", quantity: 25, date: proposalDate)
+                let proposalStatements = recorder?.take() ?? []
+                recorder?.isRecording = false
                 rows.append(ResultRow(benchmark: "proposal among 10,000 available lots, \(name)",
                                       result: proposal.summary, goal: "p99 < 1 ms",
                                       met: proposal.percentile(0.99) < .milliseconds(1)))
                 await registry.close()
+                if let peer {
+                    defer { PostgresPeer.drop(location, copy: PostgresPeer.database(location) + "_peer") }
+                    rows += try peerRows(peer.binary, url: location, copy: peer.copy, documents: groups, rate: rate,
+                                         proposal: proposalStatements, proposalLatencies: proposal, workdir: workdir)
+                }
             } catch {
                 await registry.close()
                 throw error
             }
         }
         return rows
+    }
+
+    static let proposalDate = CalendarDate(year: 2026, month: 11, day: 23)!
+
+    /// The libpq peer's rows: the documents' statements replayed in order on the copy made before
+    /// they were posted, then the proposal's 2,200 times (200 to warm up) on the original.
+    static func peerRows(_ binary: URL, url: String, copy: String, documents: [[RecordedStatement]], rate: Double,
+                         proposal: [RecordedStatement], proposalLatencies: Latencies,
+                         workdir: URL) throws -> [ResultRow] {
+        let file = workdir.appendingPathComponent("pg-statements.peer")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try PostgresPeer.write(documents, to: file)
+        let peerDocuments = try PostgresPeer.run(binary, url: copy, file: file)
+        try PostgresPeer.write([proposal], to: file)
+        let peerProposal = try PostgresPeer.run(binary, url: url, file: file, rounds: 2_200, warmUp: 200)
+        let statements = documents.map(\.count).reduce(0, +)
+        say("""
+            peer: libpq (C), the statements each document ran (\(Format.count(statements)) for \(Format.count(documents.count)) documents, BEGIN
+              and COMMIT included) with the same values, kept prepared, replayed in order on a copy of the database made before
+              the documents were posted; then the proposal's \(proposal.count) statement(s) 2,200 times (200 to warm up), on the database
+            """)
+        return [
+            ResultRow(benchmark: "   peer: libpq (C), the same statements and values",
+                      result: "\(Format.rate(peerDocuments.rate)) documents/s; per document \(peerDocuments.summary)",
+                      goal: "the database's floor", met: nil,
+                      ratio: ratioLine("documents", "mean", ours: .seconds(1 / rate), peer: peerDocuments.mean)),
+            ResultRow(benchmark: "   peer: libpq (C), the proposal's statements and values",
+                      result: peerProposal.summary, goal: "the database's floor", met: nil,
+                      ratio: ratioLine("proposal", ours: proposalLatencies.percentile(0.99), peer: peerProposal.p99)),
+        ]
     }
 
     /// Master data, then serials and lots with stock in MAIN, inserted in bulk.
@@ -124,7 +183,10 @@ enum DocumentsBenchmark {
     }
 
     /// Issue documents of 10 lines: 5 serial products (1 unit) and 5 lot products (3 units).
-    static func postIssues(_ registry: Registry, documents: Int) async throws -> (Double, Latencies) {
+    /// With a recorder, the statements of each document, in order (taken outside the timing).
+    static func postIssues(_ registry: Registry, documents: Int, recorder: RecordingStore? = nil) async throws
+        -> (Double, Latencies, [[RecordedStatement]]) {
+        var groups: [[RecordedStatement]] = []
         var samples: [Duration] = []
         samples.reserveCapacity(documents)
         let clock = ContinuousClock()
@@ -138,15 +200,16 @@ enum DocumentsBenchmark {
             let posted = try await registry.issue(issue)
             samples.append(clock.now - begin)
             precondition(posted.movements.count >= 10)
+            if let recorder, recorder.isRecording { groups.append(recorder.take()) }
         }
         let elapsed = clock.now - started
-        return (Double(documents) / elapsed.seconds, Latencies(samples))
+        return (Double(documents) / elapsed.seconds, Latencies(samples), groups)
     }
 
     static func proposals(_ registry: Registry) async throws -> Latencies {
         let clock = ContinuousClock()
         var samples: [Duration] = []
-        let date = CalendarDate(year: 2026, month: 11, day: 23)!
+        let date = proposalDate
         for round in 0..<2_200 {
             let begin = clock.now
             let proposal = try await registry.proposal(product: "PROPOSAL", warehouse: "MAIN", quantity: 25, date: date)

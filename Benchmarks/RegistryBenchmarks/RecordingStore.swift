@@ -5,15 +5,28 @@ import SQLKit
 import Store
 import Synchronization
 
-/// A store that passes everything to another and writes down the statements its reads run, as
-/// SQL text with bind values: what a peer client must run to do the same database work.
+/// A store that passes everything to another and writes down the statements its reads (and,
+/// when asked, its writes) run, as SQL text with bind values: what a peer client must run to do
+/// the same database work.
 final class RecordingStore: SQLStore {
     let inner: any SQLStore
     var kind: DatabaseKind { inner.kind }
     var location: String { inner.location }
     private let recorded = Mutex<[RecordedStatement]>([])
+    /// Whether writes are recorded too, each as `BEGIN`, its statements and `COMMIT`.
+    let recordsWrites: Bool
+    private let recording = Atomic<Bool>(true)
 
-    init(_ inner: any SQLStore) { self.inner = inner }
+    init(_ inner: any SQLStore, recordsWrites: Bool = false) {
+        self.inner = inner
+        self.recordsWrites = recordsWrites
+    }
+
+    /// Whether statements are written down (on at first); off, the store only passes them on.
+    var isRecording: Bool {
+        get { recording.load(ordering: .relaxed) }
+        set { recording.store(newValue, ordering: .relaxed) }
+    }
 
     /// The statements recorded since the last call, and forgets them.
     func take() -> [RecordedStatement] {
@@ -28,15 +41,21 @@ final class RecordingStore: SQLStore {
     }
 
     func write<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
-        try await inner.write(body)
+        guard recordsWrites, isRecording else { return try await inner.write(body) }
+        record(RecordedStatement(sql: "BEGIN", binds: []))
+        let result = try await inner.write { db in try await body(RecordingDatabase(inner: db, store: self)) }
+        record(RecordedStatement(sql: "COMMIT", binds: []))
+        return result
     }
 
     func read<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
-        try await inner.read { db in try await body(RecordingDatabase(inner: db, store: self)) }
+        guard isRecording else { return try await inner.read(body) }
+        return try await inner.read { db in try await body(RecordingDatabase(inner: db, store: self)) }
     }
 
     func snapshot<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
-        try await inner.snapshot { db in try await body(RecordingDatabase(inner: db, store: self)) }
+        guard isRecording else { return try await inner.snapshot(body) }
+        return try await inner.snapshot { db in try await body(RecordingDatabase(inner: db, store: self)) }
     }
 
     func close() async { await inner.close() }
@@ -48,18 +67,33 @@ struct RecordedStatement: Sendable, Encodable {
     let binds: [JSONValue]
 
     enum JSONValue: Sendable, Encodable {
-        case null, integer(Int64), real(Double), text(String)
+        case null, integer(Int64), real(Double), text(String), boolean(Bool)
 
         init(_ value: any Encodable) {
             switch value {
             case let value as String: self = .text(value)
             case let value as Int: self = .integer(Int64(value))
             case let value as Int64: self = .integer(value)
-            case let value as Bool: self = .integer(value ? 1 : 0)
+            case let value as Bool: self = .boolean(value)
             case let value as Double: self = .real(value)
             case let value as String?: self = value.map(JSONValue.text) ?? .null
             case let value as Int?: self = value.map { .integer(Int64($0)) } ?? .null
+            case let value as Int64?: self = value.map(JSONValue.integer) ?? .null
+            case let value as Bool?: self = value.map(JSONValue.boolean) ?? .null
+            case let value as Double?: self = value.map(JSONValue.real) ?? .null
             default: self = .text("\(value)")
+            }
+        }
+
+        /// The PostgreSQL type PostgresNIO binds such a value as (0, unspecified, for null), and
+        /// the value in PostgreSQL's text form (`nil` for null).
+        var postgres: (type: UInt32, text: String?) {
+            switch self {
+            case .null: (0, nil)
+            case .integer(let value): (20, String(value))
+            case .real(let value): (701, "\(value)")
+            case .text(let value): (25, value)
+            case .boolean(let value): (16, value ? "t" : "f")
             }
         }
 
@@ -70,6 +104,7 @@ struct RecordedStatement: Sendable, Encodable {
             case .integer(let value): try container.encode(value)
             case .real(let value): try container.encode(value)
             case .text(let value): try container.encode(value)
+            case .boolean(let value): try container.encode(value)
             }
         }
     }
