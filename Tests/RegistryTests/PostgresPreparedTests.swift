@@ -93,4 +93,42 @@ struct PostgresPreparedTests {
             #expect(try named?.decode(column: "b", as: String.self) == "x")
         }
     }
+
+    /// Strings and integers are read from a kept statement's cells directly (PostgresQuickRow),
+    /// whatever their width; anything else, and every refusal, is PostgresKit's as before.
+    @Test func cellsReadBackAsTheirValuesAndRefusalsSayWhy() async throws {
+        try await withStore { store in
+            for round in 0..<2 {  // the second run meets the statement kept
+                let row = try #require(try await store.read { db in
+                    try await db.raw("""
+                        SELECT \(bind: 7)::smallint AS i2, 70000::integer AS i4, \(bind: Int.min) AS i8, NULL::bigint AS none,
+                               'text'::text AS t, \(bind: "väri")::varchar AS v, 'n'::name AS n, 'ab'::char(3) AS c,
+                               NULL::text AS nothing, 2.5::double precision AS d, true AS b, 12.50::numeric AS money,
+                               \(bind: round) AS round
+                        """).first()
+                })
+                #expect(try row.decode(column: "i2", as: Int.self) == 7)
+                #expect(try row.decode(column: "i4", as: Int?.self) == 70000)
+                #expect(try row.decode(column: "i8", as: Int.self) == Int.min)
+                #expect(try row.decode(column: "none", as: Int?.self) == nil)
+                #expect(try row.decode(column: "t", as: String.self) == "text")
+                #expect(try row.decode(column: "v", as: String?.self) == "väri")
+                #expect(try row.decode(column: "n", as: String.self) == "n")
+                #expect(try row.decode(column: "c", as: String.self) == "ab ")
+                #expect(try row.decode(column: "nothing", as: String?.self) == nil)
+                #expect(try row.decode(column: "d", as: Double.self) == 2.5)
+                #expect(try row.decode(column: "b", as: Bool.self) == true)
+                #expect(try row.decode(column: "money", as: Double.self) == 12.5)
+                #expect(try row.decode(column: "round", as: Int.self) == round)
+                #expect(try row.decodeNil(column: "nothing") && !row.decodeNil(column: "t"))
+                #expect(row.contains(column: "i8") && !row.contains(column: "absent"))
+                #expect(row.allColumns.count == 13)
+                // A null where a value is needed, text read as a number, a column not selected.
+                #expect(throws: (any Error).self) { try row.decode(column: "nothing", as: String.self) }
+                #expect(throws: (any Error).self) { try row.decode(column: "none", as: Int.self) }
+                #expect(throws: (any Error).self) { try row.decode(column: "t", as: Int.self) }
+                #expect(throws: (any Error).self) { try row.decode(column: "absent", as: String?.self) }
+            }
+        }
+    }
 }
