@@ -47,9 +47,10 @@ enum DocumentsBenchmark {
                     store.isRecording = peer != nil
                     recorder = store
                 }
-                let (rate, latencies, groups) = try await postIssues(registry, documents: documents, recorder: recorder)
+                let (rate, latencies, cpu, groups) = try await postIssues(registry, documents: documents, recorder: recorder)
                 rows.append(ResultRow(benchmark: "issue documents of 10 lines, first-expiry, \(name)",
-                                      result: "\(Format.rate(rate)) documents/s; per document \(latencies.summary)", goal: "—", met: nil))
+                                      result: "\(Format.rate(rate)) documents/s; per document \(latencies.summary); CPU \(Format.micros(cpu))",
+                                      goal: "—", met: nil))
                 recorder?.isRecording = false
                 if registry.store.kind == .postgres {
                     // The documents' writes set autovacuum off a few seconds later, which ran
@@ -57,14 +58,14 @@ enum DocumentsBenchmark {
                     // did not); do its work now, untimed, as a server at rest would have.
                     try await registry.store.read { db in try await db.raw("VACUUM (ANALYZE)").run() }
                 }
-                let proposal = try await proposals(registry)
+                let (proposal, proposalCPU) = try await proposals(registry)
                 // One more proposal, untimed, for the peer: it reads, so it can be repeated.
                 recorder?.isRecording = true
                 _ = try await registry.proposal(product: "PROPOSAL", warehouse: "MAIN", quantity: 25, date: proposalDate)
                 let proposalStatements = recorder?.take() ?? []
                 recorder?.isRecording = false
                 rows.append(ResultRow(benchmark: "proposal among 10,000 available lots, \(name)",
-                                      result: proposal.summary, goal: "p99 < 1 ms",
+                                      result: "\(proposal.summary); CPU \(Format.micros(proposalCPU))", goal: "p99 < 1 ms",
                                       met: proposal.percentile(0.99) < .milliseconds(1)))
                 await registry.close()
                 if let peer {
@@ -90,9 +91,9 @@ enum DocumentsBenchmark {
         let file = workdir.appendingPathComponent("pg-statements.peer")
         defer { try? FileManager.default.removeItem(at: file) }
         try PostgresPeer.write(documents, to: file)
-        let peerDocuments = try PostgresPeer.run(binary, url: copy, file: file)
+        let peerDocuments = try PostgresPeer.run(binary, url: copy, file: file, operations: documents.count)
         try PostgresPeer.write([proposal], to: file)
-        let peerProposal = try PostgresPeer.run(binary, url: url, file: file, rounds: 2_200, warmUp: 200)
+        let peerProposal = try PostgresPeer.run(binary, url: url, file: file, rounds: 2_200, warmUp: 200, operations: 2_200)
         let statements = documents.map(\.count).reduce(0, +)
         say("""
             peer: libpq (C), the statements each document ran (\(Format.count(statements)) for \(Format.count(documents.count)) documents, BEGIN
@@ -101,11 +102,11 @@ enum DocumentsBenchmark {
             """)
         return [
             ResultRow(benchmark: "   peer: libpq (C), the same statements and values",
-                      result: "\(Format.rate(peerDocuments.rate)) documents/s; per document \(peerDocuments.summary)",
+                      result: "\(Format.rate(peerDocuments.rate)) documents/s; per document \(peerDocuments.summary); CPU \(Format.micros(peerDocuments.cpu))",
                       goal: "the database's floor", met: nil,
                       ratio: ratioLine("documents", "mean", ours: .seconds(1 / rate), peer: peerDocuments.mean)),
             ResultRow(benchmark: "   peer: libpq (C), the proposal's statements and values",
-                      result: peerProposal.summary, goal: "the database's floor", met: nil,
+                      result: "\(peerProposal.summary); CPU \(Format.micros(peerProposal.cpu))", goal: "the database's floor", met: nil,
                       ratio: ratioLine("proposal", ours: proposalLatencies.percentile(0.99), peer: peerProposal.p99)),
         ]
     }
@@ -189,14 +190,17 @@ enum DocumentsBenchmark {
     }
 
     /// Issue documents of 10 lines: 5 serial products (1 unit) and 5 lot products (3 units).
-    /// With a recorder, the statements of each document, in order (taken outside the timing).
+    /// The rate, each document's time, the process's CPU time per document (less sensitive to
+    /// other work on the machine than the rate) and, with a recorder, the statements of each
+    /// document in order (taken outside the timing).
     static func postIssues(_ registry: Registry, documents: Int, recorder: RecordingStore? = nil) async throws
-        -> (Double, Latencies, [[RecordedStatement]]) {
+        -> (Double, Latencies, Duration, [[RecordedStatement]]) {
         var groups: [[RecordedStatement]] = []
         var samples: [Duration] = []
         samples.reserveCapacity(documents)
         let clock = ContinuousClock()
         let started = clock.now
+        let cpu = CPUTime.ofSelf()
         for index in 0..<documents {
             let lines = (0..<5).map { StockLine(product: "S\((index * 5 + $0) % serialProducts)", quantity: 1) }
                 + (0..<5).map { StockLine(product: "L\((index * 5 + $0) % lotProducts)", quantity: 3) }
@@ -209,13 +213,15 @@ enum DocumentsBenchmark {
             if let recorder, recorder.isRecording { groups.append(recorder.take()) }
         }
         let elapsed = clock.now - started
-        return (Double(documents) / elapsed.seconds, Latencies(samples), groups)
+        return (Double(documents) / elapsed.seconds, Latencies(samples), (CPUTime.ofSelf() - cpu) / documents, groups)
     }
 
-    static func proposals(_ registry: Registry) async throws -> Latencies {
+    /// Each proposal's time, and the process's CPU time per proposal.
+    static func proposals(_ registry: Registry) async throws -> (Latencies, Duration) {
         let clock = ContinuousClock()
         var samples: [Duration] = []
         let date = proposalDate
+        let cpu = CPUTime.ofSelf()
         for round in 0..<2_200 {
             let begin = clock.now
             let proposal = try await registry.proposal(product: "PROPOSAL", warehouse: "MAIN", quantity: 25, date: date)
@@ -223,6 +229,6 @@ enum DocumentsBenchmark {
             precondition(proposal.picks.count == 3)
             if round >= 200 { samples.append(took) }  // the first 200 warm up
         }
-        return Latencies(samples)
+        return (Latencies(samples), (CPUTime.ofSelf() - cpu) / 2_200)
     }
 }

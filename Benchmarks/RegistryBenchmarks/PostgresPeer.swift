@@ -10,6 +10,8 @@ enum PostgresPeer {
         let groups: Int
         let seconds: Double
         let p50, p99, p999: Duration
+        /// The peer's CPU time per operation (warm-up included; its start-up is a few milliseconds).
+        let cpu: Duration
 
         var rate: Double { Double(groups) / seconds }
         var mean: Duration { .seconds(seconds / Double(groups)) }
@@ -61,9 +63,12 @@ enum PostgresPeer {
         try text.write(to: file)
     }
 
-    /// Runs every operation of `file` `rounds` times, the first `warmUp` runs untimed.
-    static func run(_ binary: URL, url: String, file: URL, rounds: Int = 1, warmUp: Int = 0) throws -> Outcome {
+    /// Runs every operation of `file` `rounds` times, the first `warmUp` runs untimed;
+    /// `operations` is how many runs that makes, to share the peer's CPU time between.
+    static func run(_ binary: URL, url: String, file: URL, rounds: Int = 1, warmUp: Int = 0, operations: Int) throws -> Outcome {
+        let cpu = CPUTime.ofChildren()
         let (status, printed) = try run(binary, [url, file.path, "\(rounds)", "\(warmUp)"])
+        let used = CPUTime.ofChildren() - cpu
         struct Printed: Decodable { let groups: Int; let seconds: Double; let p50, p99, p999: Int64 }
         // Its last line (the server's notices, if any, come before on standard error).
         let last = printed.split(separator: "\n").last { $0.hasPrefix("{") } ?? ""
@@ -71,7 +76,7 @@ enum PostgresPeer {
             throw BenchmarkFailure("the libpq peer failed (status \(status)): \(printed.trimmingCharacters(in: .whitespacesAndNewlines))")
         }
         return Outcome(groups: outcome.groups, seconds: outcome.seconds, p50: .nanoseconds(outcome.p50),
-                       p99: .nanoseconds(outcome.p99), p999: .nanoseconds(outcome.p999))
+                       p99: .nanoseconds(outcome.p99), p999: .nanoseconds(outcome.p999), cpu: used / max(operations, 1))
     }
 
     /// `url` with another database name.
