@@ -71,14 +71,6 @@ public final class AIDictionary: Sendable {
         return Int(lengthByPrefix[prefix])
     }
 
-    @inline(__always)
-    private func known(_ bytes: Bytes, length: Int) -> AIEntry? {
-        var value = 0
-        for position in 0..<length { value = value * 10 + Int(bytes[position] &- 48) }
-        let slot = index[length * 10_000 + value]
-        return slot == 0 ? nil : entries[Int(slot) &- 1]
-    }
-
     /// The entry for exactly the AI `ai` (as in `(ai)` or a Digital Link path segment).
     ///
     /// With `permitUnknown`, an AI the dictionary lacks is accepted when it does not clash with a
@@ -89,7 +81,8 @@ public final class AIDictionary: Sendable {
         let prefixLength = Int(lengthByPrefix[ai.twoDigitValue(at: 0)])
         if prefixLength != 0 {
             guard prefixLength == length else { return nil }
-            if let entry = known(ai, length: length) { return entry }
+            let slot = Int(index[aiCode(atStartOf: ai)])
+            if slot != 0 { return entries[slot &- 1] }
         }
         guard permitUnknown else { return nil }
         return unknownEntry(ai, prefixLength: prefixLength)

@@ -38,8 +38,9 @@ public final class AIEntry: Sendable, CustomStringConvertible {
     let requirePatterns: [[[AIPattern]]]
     /// `keyQualifiers` as AI codes.
     let keyQualifierCodes: [[UInt32]]?
-    /// ``isUnknown``, as a flag.
-    let isStandIn: Bool
+    /// Whether this is a stand-in for an AI the dictionary does not know (when unknown AIs are
+    /// permitted). Stored: the parser asks it of every AI it reads.
+    public let isUnknown: Bool
     /// ``components`` and their checks as plain values, in memory of the entry's own: the value
     /// check of every AI of every scan reads them without counting a reference.
     nonisolated(unsafe) let plainComponents: UnsafeMutableBufferPointer<PlainComponent>
@@ -72,7 +73,7 @@ public final class AIEntry: Sendable, CustomStringConvertible {
         self.excludePatterns = excludes.map(AIPattern.init)
         self.requirePatterns = requires.map { $0.map { $0.map(AIPattern.init) } }
         self.keyQualifierCodes = keyQualifiers.map { $0.map { $0.map(AIPattern.code) } }
-        self.isStandIn = title == AIEntry.unknownTitle
+        self.isUnknown = title == AIEntry.unknownTitle
         var plain: [PlainComponent] = []
         var linters: [Linter] = []
         for component in components {
@@ -126,9 +127,6 @@ public final class AIEntry: Sendable, CustomStringConvertible {
 
     /// Whether the AI is a GS1 Digital Link primary key.
     public var isDigitalLinkPrimaryKey: Bool { keyQualifiers != nil }
-
-    /// Whether this is a stand-in for an AI the dictionary does not know (when unknown AIs are permitted).
-    public var isUnknown: Bool { isStandIn }
 
     static let unknownTitle = "UNKNOWN"
 

@@ -24,7 +24,7 @@ struct ParseRun {
 
         init(entry: AIEntry, value: String, position: Int?, pathOrder: Int? = nil) {
             self.uncounted = Unmanaged.passUnretained(entry)
-            self.standIn = entry.isStandIn ? entry : nil
+            self.standIn = entry.isUnknown ? entry : nil
             self.value = value
             self.position = position
             self.pathOrder = pathOrder
