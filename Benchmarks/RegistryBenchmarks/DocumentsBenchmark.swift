@@ -28,6 +28,7 @@ enum DocumentsBenchmark {
             var registry = try await Registry.open(location)
             var recorder: RecordingStore?
             var peer: (binary: URL, copy: String)?
+            let peerCopy = PostgresPeer.database(location) + "_peer"
             do {
                 try await load(registry, serials: serials, lots: lots)
                 say("\(name): loaded \(Format.count(serials)) serials and \(Format.count(lots)) lots")
@@ -37,7 +38,7 @@ enum DocumentsBenchmark {
                     await registry.close()
                     do {
                         let binary = try PostgresPeer.build(workdir: workdir)
-                        peer = (binary, try PostgresPeer.copy(location, as: PostgresPeer.database(location) + "_peer"))
+                        peer = (binary, try PostgresPeer.copy(location, as: peerCopy))
                         // The copy's files (a gigabyte at full scale) are written back by the
                         // kernel for half a minute after: not while the documents are timed.
                         sync()
@@ -72,7 +73,7 @@ enum DocumentsBenchmark {
                                       met: proposal.percentile(0.99) < .milliseconds(1)))
                 await registry.close()
                 if let peer {
-                    defer { PostgresPeer.drop(location, copy: PostgresPeer.database(location) + "_peer") }
+                    defer { PostgresPeer.drop(location, copy: peerCopy) }
                     rows += try peerRows(peer.binary, url: location, copy: peer.copy, documents: groups, rate: rate,
                                          proposal: proposalStatements, proposalLatencies: proposal, workdir: workdir)
                 }
