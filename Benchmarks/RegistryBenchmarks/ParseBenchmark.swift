@@ -121,31 +121,16 @@ enum ParseBenchmark {
     }
 
     static func runPeer(_ executable: String, _ arguments: [String]) throws -> PeerResult {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.standardError
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw BenchmarkFailure("\(executable) \(arguments.joined(separator: " ")) exited with \(process.terminationStatus)")
+        let peer = try ChildProcess.run(URL(fileURLWithPath: executable), arguments, errors: .passedThrough)
+        guard peer.status == 0 else {
+            throw BenchmarkFailure("\(executable) \(arguments.joined(separator: " ")) exited with \(peer.status)")
         }
-        return try JSONDecoder().decode(PeerResult.self, from: data)
+        return try JSONDecoder().decode(PeerResult.self, from: peer.output)
     }
 
     static func peerVersion(_ executable: String, _ arguments: [String]) -> String? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [executable] + arguments
-        let out = Pipe()
-        process.standardOutput = out
-        guard (try? process.run()) != nil else { return nil }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let peer = try? ChildProcess.run(command: executable, arguments, errors: .passedThrough) else { return nil }
+        return peer.text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
 

@@ -121,16 +121,7 @@ enum PostgresPeer {
 
     /// Runs a program to its end; its status, and what it printed (standard output and error).
     private static func run(_ executable: URL, _ arguments: [String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let finished = try ChildProcess.run(executable, arguments)
+        return (finished.status, finished.text)
     }
 }

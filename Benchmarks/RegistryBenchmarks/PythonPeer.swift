@@ -11,17 +11,10 @@ enum PythonPeer {
     static func run(_ script: String, _ arguments: [String]) throws -> Outcome {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("peers/\(script)").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", path] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let peer = try ChildProcess.run(command: "python3", [path] + arguments, errors: .passedThrough)
         struct Printed: Decodable { let p50, p99, p999: Int64; let sqlite: String }
-        guard process.terminationStatus == 0, let printed = try? JSONDecoder().decode(Printed.self, from: data) else {
-            throw BenchmarkFailure("peer python3 \(path) failed with status \(process.terminationStatus): \(String(decoding: data, as: UTF8.self))")
+        guard peer.status == 0, let printed = try? JSONDecoder().decode(Printed.self, from: peer.output) else {
+            throw BenchmarkFailure("peer python3 \(path) failed with status \(peer.status): \(peer.text)")
         }
         return Outcome(p50: .nanoseconds(printed.p50), p99: .nanoseconds(printed.p99), p999: .nanoseconds(printed.p999), sqlite: printed.sqlite)
     }

@@ -1,0 +1,38 @@
+import Foundation
+
+/// A program a benchmark runs to its end (a peer, a version query, `psql`), read whole.
+struct ChildProcess {
+    /// Where the program's standard error goes.
+    enum Errors {
+        /// Into ``output``, after or between what it printed (for messages read back).
+        case merged
+        /// To this benchmark's standard error, as the program writes it (for a long run's progress).
+        case passedThrough
+    }
+
+    let status: Int32
+    /// Standard output (and error, when ``Errors/merged``).
+    let output: Data
+
+    var text: String { String(decoding: output, as: UTF8.self) }
+
+    /// Runs `executable` with `arguments`, standard input empty, and waits for it to end.
+    static func run(_ executable: URL, _ arguments: [String], errors: Errors = .merged) throws -> ChildProcess {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.standardInput = FileHandle.nullDevice
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = errors == .merged ? pipe : FileHandle.standardError
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return ChildProcess(status: process.terminationStatus, output: data)
+    }
+
+    /// Runs `command` found on `PATH` (through `/usr/bin/env`).
+    static func run(command: String, _ arguments: [String], errors: Errors = .merged) throws -> ChildProcess {
+        try run(URL(fileURLWithPath: "/usr/bin/env"), [command] + arguments, errors: errors)
+    }
+}
