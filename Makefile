@@ -22,7 +22,7 @@ run: build
 		&& $(SWIFT) run --skip-build tracemark operator add DEMO-1 --name "Demo supervisor" --role supervisor --db tracemark.sqlite > /dev/null; }
 	@echo "Station page: http://127.0.0.1:8080/ (sign in at dock-1, pick-1, line-1 or lookup-1 with the badge DEMO-1)"
 	@echo "Send a scan to the receiving station (dock-1), then post its receipt:"
-	@echo "  printf '(01)09501101530003(17)281231(10)LOT42(30)12\\n' > /dev/tcp/127.0.0.1/7002   # bash; or | nc -q1 127.0.0.1 7002"
+	@echo "  printf '(01)09501101530003(17)391231(10)LOT42(30)12\\n' > /dev/tcp/127.0.0.1/7002   # bash; or | nc -q1 127.0.0.1 7002"
 	@echo "  printf 'TM:DONE\\n' > /dev/tcp/127.0.0.1/7002"
 	@echo "Look a code up at lookup-1: printf '(01)09501101530003(10)LOT42\\n' > /dev/tcp/127.0.0.1/7001"
 	@echo "Start a production run of 3 at line-1 (its lot expires in a year), then see its labels and report:"
