@@ -10,6 +10,7 @@ import SQLKit
 /// counter, sends, confirms with ~HS and marks the jobs done, each step its own transaction.
 func spoolScenario(_ options: Options) async throws {
     print("\nspool: \(options.labels) one-label jobs through the spool on SQLite (WAL, synchronous = FULL) to simulated ZPL printers")
+    var ratios: [String] = []
     for printers in options.printers {
         var rows: [Row] = []
         for round in 0..<max(1, min(options.runs, 3)) {
@@ -20,7 +21,21 @@ func spoolScenario(_ options: Options) async throws {
         let streamed = try await spoolStream(jobs: min(options.labels, 2000), printers: printers)
         rows.append(streamed)
         printTable("spool, \(printers) printer\(printers == 1 ? "" : "s") at once (p50/p99: queued → printed per job)", rows, limit: rows[0])
+        ratios.append(spoolRatioLine(printers: printers, spooled: rows[1], socat: rows[0]))
     }
+    print("")
+    for line in ratios { print(line) }
+}
+
+/// `spool per-label ratio: R (tracemark P µs / peer Q µs, socat; S % of socat's labels/s)`, in
+/// the form of the registry benchmarks' ratio lines: the time per label of the drain (all queued
+/// first) against socat's in the same round, printed last so that runs compare by their last lines.
+func spoolRatioLine(printers: Int, spooled: Row, socat: Row) -> String {
+    let ours = spooled.seconds / Double(spooled.labels) * 1e6
+    let peer = socat.seconds / Double(socat.labels) * 1e6
+    let name = printers == 1 ? "spool" : "spool \(printers) printers"
+    return "\(name) per-label ratio: \(String(format: "%.2f", ours / peer)) (tracemark \(String(format: "%.1f", ours)) µs / "
+        + "peer \(String(format: "%.1f", peer)) µs, socat; \(String(format: "%.0f", 100 * peer / ours)) % of socat's labels/s)"
 }
 
 /// A registry and spool in a fresh SQLite file, with one TCP printer per simulator.

@@ -13,6 +13,8 @@ import GS1
 enum ParseBenchmark {
     struct InputSet {
         let name: String
+        /// The set's name in its ratio line.
+        let key: String
         let scans: [String]
     }
 
@@ -38,22 +40,26 @@ enum ParseBenchmark {
             let (ours, valid) = measure(set.scans)
             var result = "Tracemark \(nanos(ours)) (\(Format.rate(1e9 / ours))/s, \(valid) valid)"
             var met: Bool?
+            // The ratio is taken against the C engine, the goal's peer; without it, against biip.
+            var ratio: String?
             if let engine = options.gs1SyntaxEngine {
                 let rounds = max(1, Int(2e9 / 600 / Double(set.scans.count)))
                 let peer = try runPeer(engine, [file.path, "\(rounds)"])
                 result += "; C engine \(nanos(peer.nsPerScan)) (\(peer.valid) valid)"
                 met = ours < peer.nsPerScan
+                ratio = ratioLine(set.key, ours: ours, peer: peer.nsPerScan, peerName: "C engine")
             }
             let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
                 .appendingPathComponent("peers/biip_parse.py").path
             if let peer = try? runPeer("/usr/bin/env", ["python3", script, file.path, "1"]) {
                 result += "; biip \(nanos(peer.nsPerScan)) (\(peer.valid) valid)"
+                ratio = ratio ?? ratioLine(set.key, ours: ours, peer: peer.nsPerScan, peerName: "biip")
             } else {
                 result += "; biip not run (pip install biip)"
             }
             say("\(set.name): \(result)")
             rows.append(ResultRow(benchmark: "parse \(set.name) (\(Format.count(set.scans.count)) scans), per scan on one core",
-                                  result: result, goal: "faster than the C engine", met: met))
+                                  result: result, goal: "faster than the C engine", met: met, ratio: ratio))
         }
         return rows
     }
@@ -81,6 +87,13 @@ enum ParseBenchmark {
 
     private static func nanos(_ value: Double) -> String { String(format: "%.0f ns", value) }
 
+    /// `parse SET mean ratio: R (tracemark P ns / peer Q ns, NAME)`, in the form of the other
+    /// benchmarks' ratio lines (a parse is timed as a mean over rounds, and in nanoseconds).
+    static func ratioLine(_ key: String, ours: Double, peer: Double, peerName: String) -> String {
+        let ratio = ours / peer
+        return "parse \(key) mean ratio: \(String(format: ratio < 0.1 ? "%.4f" : "%.2f", ratio)) (tracemark \(nanos(ours)) / peer \(nanos(peer)), \(peerName))"
+    }
+
     /// The sets: realistic GS1-128 and DataMatrix scans (seeded), and the shared scan-data vectors.
     static func inputs(options: Options) throws -> [InputSet] {
         var random = SplitMix64(seed: 4)
@@ -101,9 +114,9 @@ enum ParseBenchmark {
         let logistics = (0..<count).map { _ in "]C101\(gtin())3103\(digits(6))15\(date())10\(alnum(4 + Int(random.next() % 6)))" }
         let medicine = (0..<count).map { _ in "]d201\(gtin())17\(date())10\(alnum(6))\u{1D}21\(alnum(12))" }
         return [
-            InputSet(name: "GS1-128 logistics (01)(3103)(15)(10)", scans: logistics),
-            InputSet(name: "GS1 DataMatrix medicine (01)(17)(10)(21)", scans: medicine),
-            InputSet(name: "shared scan-data vectors", scans: try vectorScans()),
+            InputSet(name: "GS1-128 logistics (01)(3103)(15)(10)", key: "GS1-128", scans: logistics),
+            InputSet(name: "GS1 DataMatrix medicine (01)(17)(10)(21)", key: "DataMatrix", scans: medicine),
+            InputSet(name: "shared scan-data vectors", key: "vectors", scans: try vectorScans()),
         ]
     }
 
