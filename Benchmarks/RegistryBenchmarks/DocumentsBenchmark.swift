@@ -32,7 +32,7 @@ enum DocumentsBenchmark {
             do {
                 try await load(registry, serials: serials, lots: lots)
                 say("\(name): loaded \(Format.count(serials)) serials and \(Format.count(lots)) lots")
-                if name == "PostgreSQL" {
+                if registry.store.kind == .postgres {
                     // The peer replays each document's statements on a copy of the loaded
                     // database, where they meet what they met here; copying needs it idle.
                     await registry.close()

@@ -33,9 +33,9 @@ enum PostgresPeer {
         }
         let include = (try? output("pg_config", ["--includedir"])) ?? "/usr/include/postgresql"
         let library = (try? output("pg_config", ["--libdir"])) ?? "/usr/lib"
-        let (status, log) = try run(compiler, ["-O2", "-I", include, source.path, "-L", library, "-lpq", "-lm", "-o", binary.path])
-        guard status == 0 else {
-            throw Unavailable(description: "the libpq peer did not build (Debian's libpq-dev has libpq-fe.h): \(log.prefix(300))")
+        let built = try ChildProcess.run(compiler, ["-O2", "-I", include, source.path, "-L", library, "-lpq", "-lm", "-o", binary.path])
+        guard built.status == 0 else {
+            throw Unavailable(description: "the libpq peer did not build (Debian's libpq-dev has libpq-fe.h): \(built.text.prefix(300))")
         }
         return binary
     }
@@ -67,13 +67,13 @@ enum PostgresPeer {
     /// `operations` is how many runs that makes, to share the peer's CPU time between.
     static func run(_ binary: URL, url: String, file: URL, rounds: Int = 1, warmUp: Int = 0, operations: Int) throws -> Outcome {
         let cpu = CPUTime.ofChildren()
-        let (status, printed) = try run(binary, [url, file.path, "\(rounds)", "\(warmUp)"])
+        let peer = try ChildProcess.run(binary, [url, file.path, "\(rounds)", "\(warmUp)"])
         let used = CPUTime.ofChildren() - cpu
         struct Printed: Decodable { let groups: Int; let seconds: Double; let p50, p99, p999: Int64 }
         // Its last line (the server's notices, if any, come before on standard error).
-        let last = printed.split(separator: "\n").last { $0.hasPrefix("{") } ?? ""
-        guard status == 0, let outcome = try? JSONDecoder().decode(Printed.self, from: Data(last.utf8)) else {
-            throw BenchmarkFailure("the libpq peer failed (status \(status)): \(printed.trimmingCharacters(in: .whitespacesAndNewlines))")
+        let last = peer.text.split(separator: "\n").last { $0.hasPrefix("{") } ?? ""
+        guard peer.status == 0, let outcome = try? JSONDecoder().decode(Printed.self, from: Data(last.utf8)) else {
+            throw BenchmarkFailure("the libpq peer failed (status \(peer.status)): \(peer.text.trimmingCharacters(in: .whitespacesAndNewlines))")
         }
         return Outcome(groups: outcome.groups, seconds: outcome.seconds, p50: .nanoseconds(outcome.p50),
                        p99: .nanoseconds(outcome.p99), p999: .nanoseconds(outcome.p999), cpu: used / max(operations, 1))
@@ -95,33 +95,27 @@ enum PostgresPeer {
     /// Copies the database of `url` (which nobody may be connected to) as `copy`, replacing any
     /// earlier copy; returns the copy's URL. A write replayed there meets what it met in the original.
     static func copy(_ url: String, as copy: String) throws -> String {
-        guard PgbenchPeer.executable("psql") != nil else { throw Unavailable(description: "psql is not on PATH") }
+        guard let psql = PgbenchPeer.executable("psql") else { throw Unavailable(description: "psql is not on PATH") }
         let source = database(url)
-        let (status, log) = try run(URL(fileURLWithPath: "/usr/bin/env"), [
-            "psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", try Self.url(url, database: "postgres"),
+        let copied = try ChildProcess.run(psql, [
+            "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", try Self.url(url, database: "postgres"),
             "-c", "DROP DATABASE IF EXISTS \"\(copy)\"",
             "-c", "CREATE DATABASE \"\(copy)\" TEMPLATE \"\(source)\" STRATEGY FILE_COPY",
         ])
-        guard status == 0 else { throw Unavailable(description: "cannot copy database \(source): \(log.prefix(300))") }
+        guard copied.status == 0 else { throw Unavailable(description: "cannot copy database \(source): \(copied.text.prefix(300))") }
         return try Self.url(url, database: copy)
     }
 
     static func drop(_ url: String, copy: String) {
-        _ = try? run(URL(fileURLWithPath: "/usr/bin/env"), [
-            "psql", "-X", "-q", "-d", (try? Self.url(url, database: "postgres")) ?? url, "-c", "DROP DATABASE IF EXISTS \"\(copy)\"",
+        _ = try? ChildProcess.run(command: "psql", [
+            "-X", "-q", "-d", (try? Self.url(url, database: "postgres")) ?? url, "-c", "DROP DATABASE IF EXISTS \"\(copy)\"",
         ])
     }
 
     private static func output(_ name: String, _ arguments: [String]) throws -> String {
         guard let executable = PgbenchPeer.executable(name) else { throw Unavailable(description: "\(name) is not on PATH") }
-        let (status, text) = try run(executable, arguments)
-        guard status == 0 else { throw Unavailable(description: "\(name) failed: \(text)") }
-        return text.trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-
-    /// Runs a program to its end; its status, and what it printed (standard output and error).
-    private static func run(_ executable: URL, _ arguments: [String]) throws -> (Int32, String) {
         let finished = try ChildProcess.run(executable, arguments)
-        return (finished.status, finished.text)
+        guard finished.status == 0 else { throw Unavailable(description: "\(name) failed: \(finished.text)") }
+        return finished.text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
