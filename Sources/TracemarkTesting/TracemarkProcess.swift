@@ -32,19 +32,33 @@ public struct TracemarkProcess: Sendable {
     }
 
     /// Starts `tracemark ARGUMENTS` once per mark and kills it with SIGKILL as soon as `progress`
-    /// reaches that mark (unless it ended first), then runs it once more to its end. Kills land
-    /// where the run is, whatever the machine's speed. Returns how many runs were killed and the
-    /// last run's exit status.
+    /// reaches that mark (unless it ended first), then runs it once more to its end. Returns how
+    /// many runs were killed and the last run's exit status.
+    ///
+    /// The run is stopped (SIGSTOP) while its progress is read and goes on (SIGCONT) only in the
+    /// windows between two readings. Left running freely, a run could reach its end in one
+    /// stretch while this process waited for a core on a busy machine, and no kill would land
+    /// (seen in CI); now it moves a few milliseconds at a time, and the kill finds it wherever it
+    /// was stopped: in a transaction, between two, or in the middle of a send.
     public static func killAtProgress(_ arguments: [String], marks: [Int],
                                progress: () async throws -> Int) async throws -> (kills: Int, status: Int32) {
         var kills = 0
         for mark in marks {
             let run = try launch(arguments)
-            while run.process.isRunning, try await progress() < mark {
-                try await Task.sleep(for: .milliseconds(5))
+            let pid = run.process.processIdentifier
+            do {
+                while run.process.isRunning {
+                    kill(pid, SIGSTOP)
+                    if try await progress() >= mark { break }
+                    kill(pid, SIGCONT)
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+            } catch {
+                run.killIfRunning()
+                throw error
             }
             if run.process.isRunning {
-                kill(run.process.processIdentifier, SIGKILL)
+                kill(pid, SIGKILL)
                 kills += 1
             }
             _ = await run.ended.value

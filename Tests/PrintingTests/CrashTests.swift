@@ -24,7 +24,7 @@ import Testing
             // Kill the sender three times at different points of the run (its first label printed,
             // then 300 and 600), then let a last one finish.
             let (kills, status) = try await TracemarkProcess.killAtProgress(arguments, marks: [1, 300, 600]) {
-                try await spool.jobs(printer: printer.name, states: [.done], limit: count).count
+                try await doneJobs(spool, printer: printer.name)
             }
             #expect(status == 0)
 

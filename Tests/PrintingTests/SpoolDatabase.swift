@@ -62,3 +62,12 @@ func drain(_ spool: Spool, _ printer: String) async throws {
     options.pollInterval = .milliseconds(20)
     try await PrinterWorker(spool: spool, printer: printer, options: options).run()
 }
+
+/// How many of `printer`'s jobs are done, in one COUNT: for a run that is stopped while it is read
+/// (``TracemarkProcess/killAtProgress(_:marks:progress:)``), where reading every job kept it stopped longer.
+func doneJobs(_ spool: Spool, printer: String) async throws -> Int {
+    try await spool.store.read { db in
+        try await db.raw("SELECT COUNT(*) AS n FROM print_jobs WHERE printer = \(bind: printer) AND state = 'done'")
+            .first()?.decode(column: "n", as: Int.self) ?? 0
+    }
+}

@@ -119,7 +119,7 @@ import Testing
             let arguments = ["jobs", "run", "--until-idle", "--printer", config.name, "--batch", "15", "--poll", "0.01",
                              "--db", database.location]
             let (kills, status) = try await TracemarkProcess.killAtProgress(arguments, marks: [1, 60, 120]) {
-                try await spool.jobs(printer: config.name, states: [.done], limit: count).count
+                try await doneJobs(spool, printer: config.name)
             }
             #expect(status == 0)
             #expect(kills > 0)
