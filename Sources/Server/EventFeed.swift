@@ -112,7 +112,10 @@ struct EventFeed: Sendable {
         // same read, in their order, never the jobs first.
         return try await store.snapshot { db in
             var next = cursor
-            var events: [(at: String, event: Event)] = []
+            // Each log's events in its own order (ids, the order they committed in).
+            var scanEvents: [(at: String, event: Event)] = []
+            var jobEvents: [(at: String, event: Event)] = []
+            var printerEvents: [(at: String, event: Event)] = []
             let scans = try await db.raw("""
                 SELECT \(unsafeRaw: APIRoutes.LoggedScan.columns) FROM station_scans
                 WHERE id > \(bind: cursor.scan) ORDER BY id LIMIT \(literal: limit)
@@ -126,7 +129,7 @@ struct EventFeed: Sendable {
                 let data = ScanEventData(scan: scan.id, station: scan.station, device: scan.device, user: scan.user, at: scan.at,
                                          verdict: scan.verdict, reasons: scan.reasons, action: scan.action, document: scan.document,
                                          jobs: scan.jobs, next: scan.next)
-                events.append((scan.at, Event(kind: "scan", data: try encoder.encode(data), cursor: next, id: scan.id, station: scan.station)))
+                scanEvents.append((scan.at, Event(kind: "scan", data: try encoder.encode(data), cursor: next, id: scan.id, station: scan.station)))
             }
             let jobs = try await db.raw("""
                 SELECT e.id, e.job_id, e.at, e.state, e.message, j.printer FROM print_job_events e JOIN print_jobs j ON j.id = e.job_id
@@ -142,7 +145,7 @@ struct EventFeed: Sendable {
                 let data = JobEventData(job: try row.decode(column: "job_id", as: Int64.self), printer: printer, at: at,
                                         state: try row.decode(column: "state", as: String.self),
                                         message: try row.decode(column: "message", as: String.self))
-                events.append((at, Event(kind: "job", data: try encoder.encode(data), cursor: next, id: id, printer: printer)))
+                jobEvents.append((at, Event(kind: "job", data: try encoder.encode(data), cursor: next, id: id, printer: printer)))
             }
             let printers = try await db.raw("""
                 SELECT id, printer, at, state, message FROM printer_events
@@ -157,18 +160,42 @@ struct EventFeed: Sendable {
                 guard Event(kind: "printer", data: Data(), cursor: next, id: id, printer: printer).passes(filter) else { continue }
                 let data = PrinterEventData(printer: printer, at: at, state: try row.decode(column: "state", as: String.self),
                                             message: try row.decode(column: "message", as: String.self))
-                events.append((at, Event(kind: "printer", data: try encoder.encode(data), cursor: next, id: id, printer: printer)))
+                printerEvents.append((at, Event(kind: "printer", data: try encoder.encode(data), cursor: next, id: id, printer: printer)))
             }
             // One stream in time order; each event's id covers everything up to it of the logs.
-            events.sort { $0.at < $1.at }
             var running = cursor
-            let ordered = events.map { item -> Event in
-                var event = item.event
-                running[item.event.kind] = max(running[item.event.kind], item.event.id)
+            let ordered = Self.merged([scanEvents, jobEvents, printerEvents]).map { item -> Event in
+                var event = item
+                running[item.kind] = max(running[item.kind], item.id)
                 event.cursor = running
                 return event
             }
             return (ordered, next)
+        }
+    }
+
+    /// The logs' events as one stream: the earliest head of the logs first (on a tie, the log
+    /// listed first: a scan before the jobs its transaction queued), each log kept in its own
+    /// order.
+    ///
+    /// Not a sort of all events by time: an event's time is taken before its transaction waits
+    /// for the database, so a log's times need not follow its ids. Sorted by time, a job's
+    /// `queued` could come after a later `sending`, and an event after one with a higher id,
+    /// whose id (the cursor a client resumes from) already covers it: seen once in CI, where a
+    /// client got a job's `sending` first and ids that went back.
+    static func merged(_ logs: [[(at: String, event: Event)]]) -> [Event] {
+        var heads = Array(repeating: 0, count: logs.count)
+        var stream: [Event] = []
+        stream.reserveCapacity(logs.map(\.count).reduce(0, +))
+        while true {
+            var earliest: Int?
+            for log in logs.indices where heads[log] < logs[log].count {
+                if let best = earliest, logs[best][heads[best]].at <= logs[log][heads[log]].at { continue }
+                earliest = log
+            }
+            guard let log = earliest else { return stream }
+            stream.append(logs[log][heads[log]].event)
+            heads[log] += 1
         }
     }
 
