@@ -185,9 +185,23 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // What the benchmarks share: a store that writes down the statements it runs, for the
+        // peers that run the same statements.
+        .target(
+            name: "BenchmarkSupport",
+            dependencies: [
+                "Store",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            path: "Benchmarks/Support",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "RegistryBenchmarks",
             dependencies: [
+                "BenchmarkSupport",
                 "GS1",
                 "Store",
                 "Registry",
@@ -213,7 +227,9 @@ let package = Package(
         ),
         .executableTarget(
             name: "PrintingBenchmarks",
-            dependencies: ["Printing", "PrinterSimulator", "Store", "Registry", .product(name: "SQLKit", package: "sql-kit")],
+            dependencies: [
+                "BenchmarkSupport", "Printing", "PrinterSimulator", "Store", "Registry", .product(name: "SQLKit", package: "sql-kit"),
+            ],
             path: "Benchmarks/PrintingBenchmarks",
             exclude: ["lprint-peer.sh"],
             swiftSettings: swiftSettings

@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import Foundation
 import PrinterSimulator
 import Printing
@@ -18,10 +19,14 @@ func spoolScenario(_ options: Options) async throws {
             let spooled = try await spoolDrain(labels: options.labels, printers: printers, batch: options.spoolBatch)
             if round == 0 || spooled.seconds < rows[1].seconds { rows = [limit, spooled] }
         }
+        // One worker's statements replay in the order they ran; several workers' would not.
+        let floor = printers == 1 ? try await spoolFloor(labels: options.labels, batch: options.spoolBatch) : nil
+        if let floor { rows += [floor.row] + floor.designs }
         let streamed = try await spoolStream(jobs: min(options.labels, 2000), printers: printers)
         rows.append(streamed)
         printTable("spool, \(printers) printer\(printers == 1 ? "" : "s") at once (p50/p99: queued → printed per job)", rows, limit: rows[0])
         ratios.append(spoolRatioLine(printers: printers, spooled: rows[1], socat: rows[0]))
+        if let floor { ratios.append(floor.line(socat: rows[0])) }
     }
     print("")
     for line in ratios { print(line) }
@@ -70,15 +75,7 @@ private func deliveryLatencies(_ spool: Spool) async throws -> [Double] {
 func spoolDrain(labels: Int, printers count: Int, batch: Int) async throws -> Row {
     let simulators = try await startPrinters(count)
     let (registry, spool, folder) = try await spoolWithPrinters(simulators)
-    let each = labels / count
-    for (index, simulator) in simulators.enumerated() {
-        for start in stride(from: 0, to: each, by: 1000) {
-            try await spool.enqueue((start..<min(each, start + 1000)).map { number in
-                PrintRequest(printer: "p\(simulator.port)", payload: Data(label(index * each + number + 1).utf8), language: .zpl,
-                             requestedBy: "bench", reason: "spool benchmark")
-            })
-        }
-    }
+    let each = try await enqueueAll(labels, spool, simulators)
     var drainOptions = PrinterWorker.Options()
     drainOptions.untilIdle = true
     drainOptions.batchLimit = batch
@@ -102,6 +99,108 @@ func spoolDrain(labels: Int, printers count: Int, batch: Int) async throws -> Ro
     for simulator in simulators { await simulator.stop() }
     try? FileManager.default.removeItem(at: folder)
     return Row(name: "spool, all queued first, \(perPayload)/payload", labels: each * count, seconds: seconds)
+}
+
+/// `labels` one-label jobs, shared out among the printers; returns how many each has.
+private func enqueueAll(_ labels: Int, _ spool: Spool, _ simulators: [SimulatedPrinter]) async throws -> Int {
+    let each = labels / simulators.count
+    for (index, simulator) in simulators.enumerated() {
+        for start in stride(from: 0, to: each, by: 1000) {
+            try await spool.enqueue((start..<min(each, start + 1000)).map { number in
+                PrintRequest(printer: "p\(simulator.port)", payload: Data(label(index * each + number + 1).utf8), language: .zpl,
+                             requestedBy: "bench", reason: "spool benchmark")
+            })
+        }
+    }
+    return each
+}
+
+/// The database's own floor under a drain to one printer: every statement the worker asked of
+/// the database while draining (claims, records of delivery, marks done, their history, the
+/// lease, in their transactions) is written down, and Python's `sqlite3` runs the same
+/// statements on a copy of the database as it was before the drain, sending nothing. No spool
+/// that keeps the same per-job record can drain faster than that replay.
+struct SpoolFloor {
+    let row: Row
+    let statements: Int
+    let transactions: Int
+    let sqlite: String
+    /// The same drain's floor under two spools that keep less per job (`Benchmarks/peers/spool_designs.py`):
+    /// one write per job (its batch a row of its own), and none (every job's state derived from its batch).
+    let designs: [Row]
+
+    /// `spool database floor: F µs per label (…)`: the replay's time per label against socat's, and the designs'.
+    func line(socat: Row) -> String {
+        func perLabel(_ row: Row) -> Double { row.seconds / Double(row.labels) * 1e6 }
+        func share(_ row: Row) -> String { String(format: "%.0f", 100 * perLabel(socat) / perLabel(row)) }
+        return "spool database floor: \(String(format: "%.1f", perLabel(row))) µs per label (the drain's \(statements) statements in "
+            + "\(transactions) transactions, replayed by Python sqlite3 \(sqlite) without sending: at most \(share(row)) % of socat's labels/s; "
+            + "with one write per job at most \(share(designs[0])) %, with none \(share(designs[1])) %)"
+    }
+}
+
+func spoolFloor(labels: Int, batch: Int) async throws -> SpoolFloor {
+    let simulators = try await startPrinters(1)
+    let (registry, spool, folder) = try await spoolWithPrinters(simulators)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let printer = "p\(simulators[0].port)"
+    let each = try await enqueueAll(labels, spool, simulators)
+    let perPayload = min(batch, try Transports.make(try await spool.printer(printer)).batchLimit)
+    await registry.close()
+    // The database as the drain finds it; closed, so its file holds everything committed.
+    let location = folder.appendingPathComponent("registry.sqlite")
+    let queued = folder.appendingPathComponent("queued.sqlite")
+    try FileManager.default.copyItem(at: location, to: queued)
+    let store = RecordingStore(try await SQLStores.open(location.path), recordsWrites: true)
+    store.isRecording = false
+    let recorded = try await Spool(store: store)
+    var drainOptions = PrinterWorker.Options()
+    drainOptions.untilIdle = true
+    drainOptions.batchLimit = batch
+    store.isRecording = true
+    try await PrinterWorker(spool: recorded, printer: printer, options: drainOptions).run()
+    store.isRecording = false
+    guard await simulators[0].waitForLabels(each, timeout: .seconds(120)) else { throw BenchmarkError("spool floor: labels missing") }
+    let statements = store.take()
+    await store.close()
+    for simulator in simulators { await simulator.stop() }
+    let file = folder.appendingPathComponent("statements.jsonl")
+    let encoder = JSONEncoder()
+    var lines = Data()
+    for statement in statements {
+        lines += try encoder.encode(statement)
+        lines += Data("\n".utf8)
+    }
+    try lines.write(to: file)
+
+    struct Replayed: Decodable { let best: Int64; let statements: Int; let transactions: Int; let sqlite: String }
+    let replay = try JSONDecoder().decode(Replayed.self, from: try pythonPeer("sqlite_replay.py", [queued.path, file.path, "3"]))
+    struct Designs: Decodable { let one_write: Int64; let no_write: Int64; let jobs: Int }
+    let designs = try JSONDecoder().decode(Designs.self, from: try pythonPeer("spool_designs.py", [queued.path, printer, "\(perPayload)", "3"]))
+    guard designs.jobs == each else { throw BenchmarkError("spool floor: the designs drained \(designs.jobs) of \(each) jobs") }
+    return SpoolFloor(row: Row(name: "database alone: the drain's statements", labels: each, seconds: Double(replay.best) / 1e9),
+                      statements: replay.statements, transactions: replay.transactions, sqlite: replay.sqlite,
+                      designs: [Row(name: "database alone: one write per job", labels: each, seconds: Double(designs.one_write) / 1e9),
+                                Row(name: "database alone: no write per job", labels: each, seconds: Double(designs.no_write) / 1e9)])
+}
+
+/// Runs `python3 Benchmarks/peers/SCRIPT ARGUMENTS…` and returns what it printed; throws with
+/// what it said when it fails.
+private func pythonPeer(_ script: String, _ arguments: [String]) throws -> Data {
+    let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("peers/\(script)").path
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", path] + arguments
+    let output = Pipe()
+    process.standardOutput = output
+    try process.run()
+    let printed = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+        throw BenchmarkError("python3 \(path) failed with status \(process.terminationStatus): \(String(decoding: printed, as: UTF8.self))")
+    }
+    return printed
 }
 
 /// Jobs committed one at a time (one label each, as a production line asks) while the workers

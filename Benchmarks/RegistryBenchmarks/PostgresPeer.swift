@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import Foundation
 
 /// The PostgreSQL floor of the documents and proposal benchmarks: `Benchmarks/peers/pg_statements.c`,

@@ -1,35 +1,35 @@
 import Foundation
 import Logging
 import NIOCore
-import SQLKit
-import Store
+public import SQLKit
+public import Store
 import Synchronization
 
 /// A store that passes everything to another and writes down the statements its reads (and,
 /// when asked, its writes) run, as SQL text with bind values: what a peer client must run to do
 /// the same database work.
-final class RecordingStore: SQLStore {
-    let inner: any SQLStore
-    var kind: DatabaseKind { inner.kind }
-    var location: String { inner.location }
+public final class RecordingStore: SQLStore {
+    public let inner: any SQLStore
+    public var kind: DatabaseKind { inner.kind }
+    public var location: String { inner.location }
     private let recorded = Mutex<[RecordedStatement]>([])
-    /// Whether writes are recorded too, each as `BEGIN`, its statements and `COMMIT`.
-    let recordsWrites: Bool
+    /// Whether writes are recorded too, each as `BEGIN`, its statements and `COMMIT` (or `ROLLBACK`).
+    public let recordsWrites: Bool
     private let recording = Atomic<Bool>(true)
 
-    init(_ inner: any SQLStore, recordsWrites: Bool = false) {
+    public init(_ inner: any SQLStore, recordsWrites: Bool = false) {
         self.inner = inner
         self.recordsWrites = recordsWrites
     }
 
     /// Whether statements are written down (on at first); off, the store only passes them on.
-    var isRecording: Bool {
+    public var isRecording: Bool {
         get { recording.load(ordering: .relaxed) }
         set { recording.store(newValue, ordering: .relaxed) }
     }
 
     /// The statements recorded since the last call, and forgets them.
-    func take() -> [RecordedStatement] {
+    public func take() -> [RecordedStatement] {
         recorded.withLock { statements in
             defer { statements.removeAll() }
             return statements
@@ -40,36 +40,45 @@ final class RecordingStore: SQLStore {
         recorded.withLock { $0.append(statement) }
     }
 
-    func write<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+    public func write<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
         guard recordsWrites, isRecording else { return try await inner.write(body) }
-        record(RecordedStatement(sql: "BEGIN", binds: []))
-        let result = try await inner.write { db in try await body(RecordingDatabase(inner: db, store: self)) }
-        record(RecordedStatement(sql: "COMMIT", binds: []))
-        return result
+        // Written down while the transaction holds the writer, so that two writers' statements
+        // are never recorded interleaved (one waiting for the other has not begun).
+        return try await inner.write { db in
+            record(RecordedStatement(sql: "BEGIN", binds: []))
+            do {
+                let result = try await body(RecordingDatabase(inner: db, store: self))
+                record(RecordedStatement(sql: "COMMIT", binds: []))
+                return result
+            } catch {
+                record(RecordedStatement(sql: "ROLLBACK", binds: []))
+                throw error
+            }
+        }
     }
 
-    func read<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+    public func read<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
         guard isRecording else { return try await inner.read(body) }
         return try await inner.read { db in try await body(RecordingDatabase(inner: db, store: self)) }
     }
 
-    func snapshot<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+    public func snapshot<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
         guard isRecording else { return try await inner.snapshot(body) }
         return try await inner.snapshot { db in try await body(RecordingDatabase(inner: db, store: self)) }
     }
 
-    func close() async { await inner.close() }
+    public func close() async { await inner.close() }
 }
 
 /// One statement as a client sends it: text, and values as JSON numbers, strings or null.
-struct RecordedStatement: Sendable, Encodable {
-    let sql: String
-    let binds: [JSONValue]
+public struct RecordedStatement: Sendable, Encodable {
+    public let sql: String
+    public let binds: [JSONValue]
 
-    enum JSONValue: Sendable, Encodable {
+    public enum JSONValue: Sendable, Encodable {
         case null, integer(Int64), real(Double), text(String), boolean(Bool)
 
-        init(_ value: any Encodable) {
+        public init(_ value: any Encodable) {
             switch value {
             case let value as String: self = .text(value)
             case let value as Int: self = .integer(Int64(value))
@@ -87,7 +96,7 @@ struct RecordedStatement: Sendable, Encodable {
 
         /// The PostgreSQL type PostgresNIO binds such a value as (0, unspecified, for null), and
         /// the value in PostgreSQL's text form (`nil` for null).
-        var postgres: (type: UInt32, text: String?) {
+        public var postgres: (type: UInt32, text: String?) {
             switch self {
             case .null: (0, nil)
             case .integer(let value): (20, String(value))
@@ -97,7 +106,7 @@ struct RecordedStatement: Sendable, Encodable {
             }
         }
 
-        func encode(to encoder: any Encoder) throws {
+        public func encode(to encoder: any Encoder) throws {
             var container = encoder.singleValueContainer()
             switch self {
             case .null: try container.encodeNil()

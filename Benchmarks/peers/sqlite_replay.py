@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""Python's sqlite3 as the database's floor under a whole run: replay recorded statements, timed in all.
+
+usage: sqlite_replay.py DATABASE STATEMENTS RUNS
+
+STATEMENTS is a file of JSON lines, each {"sql": TEXT, "binds": [VALUES]}, in the order a run of
+Tracemark asked them of the database: `BEGIN`, `COMMIT` and `ROLLBACK` mark its write
+transactions (BEGIN runs as BEGIN IMMEDIATE, as the store's writer begins), everything between
+them ran in the transaction, and a statement outside one ran on its own. DATABASE is the database
+as it was before that run; it is never changed: each of the RUNS replays on a fresh copy, opened
+with the registry's settings (WAL, synchronous FULL, foreign keys), every statement executed and
+its rows fetched, the whole replay timed with perf_counter_ns. Prints {"runs": N, "best": ns,
+"median": ns, "statements": N, "transactions": N, "sqlite": "3.x.y"}.
+"""
+import json
+import os
+import shutil
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+
+import sqlite_peer
+
+MARKS = {"BEGIN": "BEGIN IMMEDIATE", "COMMIT": "COMMIT", "ROLLBACK": "ROLLBACK"}
+
+
+def replay(database, statements):
+    """Nanoseconds to run `statements` on a copy of `database`."""
+    folder = tempfile.mkdtemp(prefix="tracemark-replay-")
+    try:
+        copy = os.path.join(folder, "replay.sqlite")
+        # The backup API reads the database whole and consistent, with anything left in its WAL.
+        source = sqlite3.connect(database)
+        target = sqlite3.connect(copy)
+        source.backup(target)
+        source.close()
+        target.close()
+        connection = sqlite_peer.connect(copy)
+        cursor = connection.cursor()
+        clock = time.perf_counter_ns
+        began = clock()
+        for sql, binds in statements:
+            cursor.execute(MARKS.get(sql, sql), binds).fetchall()
+        elapsed = clock() - began
+        connection.close()
+        return elapsed
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def main() -> int:
+    if len(sys.argv) != 4:
+        print(__doc__, file=sys.stderr)
+        return 64
+    database, statements_file, runs = sys.argv[1], sys.argv[2], max(1, int(sys.argv[3]))
+    with open(statements_file, encoding="utf-8") as handle:
+        statements = [(s["sql"], s["binds"]) for s in (json.loads(line) for line in handle if line.strip())]
+    if not statements:
+        print("peer: no statement to replay", file=sys.stderr)
+        return 1
+    times = sorted(replay(database, statements) for _ in range(runs))
+    print(json.dumps({"runs": len(times), "best": times[0], "median": int(statistics.median(times)),
+                      "statements": sum(1 for sql, _ in statements if sql not in MARKS),
+                      "transactions": sum(1 for sql, _ in statements if sql == "BEGIN"),
+                      "sqlite": sqlite3.sqlite_version}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
