@@ -176,6 +176,7 @@ let package = Package(
                 "Labels",
                 "Printing",
                 "Stations",
+                "TracemarkSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -249,7 +250,7 @@ let package = Package(
         // tracemark executable, waiting for what another process does.
         .target(
             name: "TracemarkTesting",
-            dependencies: ["Store", .product(name: "SQLKit", package: "sql-kit")],
+            dependencies: ["Store", "TracemarkSystem", .product(name: "SQLKit", package: "sql-kit")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,4 +1,5 @@
 public import Foundation
+import TracemarkSystem
 
 /// Runs a program to its end: the `tracemark` built beside the tests, or a tool (`lpadmin`,
 /// `umockdev-run`, `python3`). The wait happens on a thread of its own, because waiting for a
@@ -39,10 +40,17 @@ public enum Command {
         }
     }
 
-    /// Runs `tracemark ARGUMENTS` as a user would.
+    /// Runs `tracemark ARGUMENTS` as a user would; it stops by itself if this process dies first.
     public static func tracemark(_ arguments: [String], in directory: URL? = nil, stdin: String? = nil,
                                  environment: [String: String] = [:]) async throws -> Result {
-        try await run(Repository.tracemark.path, arguments, in: directory, stdin: stdin, environment: environment)
+        try await run(Repository.tracemark.path, arguments, in: directory, stdin: stdin, environment: endingWithThisProcess(environment))
+    }
+
+    /// `environment` with `TRACEMARK_EXIT_WITH_PARENT` naming this process: a `tracemark` started
+    /// with it stops once this process has ended, so that a test run killed midway (a CI timeout,
+    /// Ctrl+C) leaves no service running behind it. A value the caller gave is kept.
+    public static func endingWithThisProcess(_ environment: [String: String]) -> [String: String] {
+        [ParentWatch.variable: String(getpid())].merging(environment) { $1 }
     }
 
     /// Runs `tool` and fails unless it exits 0.

@@ -1,4 +1,5 @@
 public import Foundation
+import TracemarkSystem
 
 /// A `tracemark` process started by a test, whose end can be awaited without blocking a thread
 /// of the cooperative pool.
@@ -8,14 +9,13 @@ public struct TracemarkProcess: Sendable {
     public let ended: Task<Int32, Never>
 
     /// Starts `tracemark ARGUMENTS` with `environment` added to this process's; its standard
-    /// output and standard error go to the file `output` (thrown away without one).
+    /// output and standard error go to the file `output` (thrown away without one). It stops
+    /// by itself if this process dies first (``Command/endingWithThisProcess(_:)``).
     public static func launch(_ arguments: [String], environment: [String: String] = [:], output: URL? = nil) throws -> TracemarkProcess {
         let process = Process()
         process.executableURL = Repository.tracemark
         process.arguments = arguments
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        }
+        process.environment = ProcessInfo.processInfo.environment.merging(Command.endingWithThisProcess(environment)) { $1 }
         if let output {
             _ = FileManager.default.createFile(atPath: output.path, contents: nil)
             let file = try FileHandle(forWritingTo: output)

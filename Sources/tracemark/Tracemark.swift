@@ -6,6 +6,7 @@ import Printing
 import Problems
 import Registry
 import Store
+import TracemarkSystem
 
 /// The `tracemark` command: the registry, scanners, labels and printers from a shell.
 @main
@@ -33,6 +34,8 @@ struct Tracemark: AsyncParsableCommand {
 
     /// Runs the command line, turning registry errors into one readable line and an exit code.
     static func main() async {
+        // Started by a process that must not leave it behind (a test run): ends with it.
+        ParentWatch.start()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

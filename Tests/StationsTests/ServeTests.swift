@@ -296,3 +296,52 @@ extension ServeTests {
         #expect(await serve.ended.value == 0)
     }
 }
+
+extension ServeTests {
+    /// A service whose parent dies (a test run killed midway, a supervisor that crashed) stops by
+    /// itself when it was started with `TRACEMARK_EXIT_WITH_PARENT`, and stops as TERM stops it:
+    /// drained, saying so. Here the parent is a shell, killed with SIGKILL.
+    @Test func aServiceStartedToEndWithItsParentStopsWhenTheParentDies() async throws {
+        let database = try await TestDatabase.make(.sqlite)
+        defer { Task { await database.drop() } }
+        #expect(try await Command.tracemark(["demo", "--db", database.location]).status == 0)
+        let file = database.folder.appendingPathComponent("orphan.yaml")
+        let port = try LoopbackSocket.freePort()
+        try """
+            database: "\(database.location)"
+            http: {listen: "127.0.0.1:0"}
+            stations:
+              look-1: {kind: lookup, warehouse: MAIN, scanners: ["tcp-listen://127.0.0.1:\(port)"]}
+            """.write(to: file, atomically: true, encoding: .utf8)
+        let log = database.folder.appendingPathComponent("orphan.log")
+        let shell = Process()
+        shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+        // The shell starts the service as its own child, naming itself as the parent to outlive,
+        // then waits for its input to end: if this test's process dies, the shell ends too.
+        shell.arguments = ["-c", "TRACEMARK_EXIT_WITH_PARENT=$$ \"$1\" serve --config \"$2\" > \"$3\" 2>&1 < /dev/null & echo $!; read line",
+                           "sh", Repository.tracemark.path, file.path, log.path]
+        let said = Pipe(), input = Pipe()
+        shell.standardOutput = said
+        shell.standardInput = input
+        try shell.run()
+        defer { if shell.isRunning { kill(shell.processIdentifier, SIGKILL) } }
+        let line = String(decoding: said.fileHandleForReading.availableData, as: UTF8.self)
+        let service = try #require(pid_t(line.trimmingCharacters(in: .whitespacesAndNewlines)), "the shell said \(line)")
+        defer { kill(service, SIGKILL) }
+        func logged(_ text: String) -> Bool { ((try? String(contentsOf: log, encoding: .utf8)) ?? "").contains(text) }
+        #expect(try await eventually { LoopbackSocket.send([], to: port) })
+        // Still running while its parent lives.
+        #expect(Self.isRunning(service))
+
+        kill(shell.processIdentifier, SIGKILL)
+        #expect(try await eventually { !Self.isRunning(service) }, "the service outlived its parent")
+        #expect(logged("stopped"), "the service did not stop as TERM stops it")
+    }
+
+    /// Whether `pid` is a process that has not ended (a zombie nobody reaped has).
+    static func isRunning(_ pid: pid_t) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return false }
+        return !stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
+    }
+}
