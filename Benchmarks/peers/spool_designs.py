@@ -18,11 +18,7 @@ sent. Two designs, each timed whole with perf_counter_ns:
 Prints {"one_write": ns, "no_write": ns, "jobs": N} (the best of the runs).
 """
 import json
-import os
-import shutil
-import sqlite3
 import sys
-import tempfile
 import time
 
 import sqlite_peer
@@ -66,23 +62,13 @@ def drain(cursor, printer, batch, writes_jobs):
 
 
 def timed(database, printer, batch, writes_jobs):
-    folder = tempfile.mkdtemp(prefix="tracemark-designs-")
-    try:
-        copy = os.path.join(folder, "designs.sqlite")
-        source, target = sqlite3.connect(database), sqlite3.connect(copy)
-        source.backup(target)
-        source.close()
-        target.close()
-        connection = sqlite_peer.connect(copy)
+    """Nanoseconds to drain a copy of `database`, and how many jobs it took."""
+    with sqlite_peer.fresh_copy(database) as connection:
         cursor = connection.cursor()
         cursor.execute(BATCHES)
         began = time.perf_counter_ns()
         jobs = drain(cursor, printer, batch, writes_jobs)
-        elapsed = time.perf_counter_ns() - began
-        connection.close()
-        return elapsed, jobs
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        return time.perf_counter_ns() - began, jobs
 
 
 def main() -> int:

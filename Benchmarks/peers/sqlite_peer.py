@@ -1,8 +1,12 @@
 """What the SQLite peers share: a connection set up as the registry sets up its own, and the
 nearest-rank percentile the Swift side computes."""
+import contextlib
 import json
 import math
+import os
+import shutil
 import sqlite3
+import tempfile
 
 # The registry's connection settings (Sources/Store/SQLiteStore.swift), mmap_size aside: the peer
 # keeps SQLite's default there, as a plain client would.
@@ -16,6 +20,27 @@ def connect(database):
     for pragma in PRAGMAS:
         connection.execute(pragma).fetchall()
     return connection
+
+
+@contextlib.contextmanager
+def fresh_copy(database):
+    """A connection (as `connect` makes it) to a copy of `database` in a temporary folder, removed
+    afterwards: for a peer that writes, so that every run starts from the same database."""
+    folder = tempfile.mkdtemp(prefix="tracemark-peer-")
+    try:
+        copy = os.path.join(folder, "copy.sqlite")
+        # The backup API reads the database whole and consistent, with anything left in its WAL.
+        source, target = sqlite3.connect(database), sqlite3.connect(copy)
+        source.backup(target)
+        source.close()
+        target.close()
+        connection = connect(copy)
+        try:
+            yield connection
+        finally:
+            connection.close()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def percentile(ordered, fraction):

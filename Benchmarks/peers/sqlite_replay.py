@@ -13,12 +13,9 @@ its rows fetched, the whole replay timed with perf_counter_ns. Prints {"runs": N
 "median": ns, "statements": N, "transactions": N, "sqlite": "3.x.y"}.
 """
 import json
-import os
-import shutil
 import sqlite3
 import statistics
 import sys
-import tempfile
 import time
 
 import sqlite_peer
@@ -28,26 +25,13 @@ MARKS = {"BEGIN": "BEGIN IMMEDIATE", "COMMIT": "COMMIT", "ROLLBACK": "ROLLBACK"}
 
 def replay(database, statements):
     """Nanoseconds to run `statements` on a copy of `database`."""
-    folder = tempfile.mkdtemp(prefix="tracemark-replay-")
-    try:
-        copy = os.path.join(folder, "replay.sqlite")
-        # The backup API reads the database whole and consistent, with anything left in its WAL.
-        source = sqlite3.connect(database)
-        target = sqlite3.connect(copy)
-        source.backup(target)
-        source.close()
-        target.close()
-        connection = sqlite_peer.connect(copy)
+    with sqlite_peer.fresh_copy(database) as connection:
         cursor = connection.cursor()
         clock = time.perf_counter_ns
         began = clock()
         for sql, binds in statements:
             cursor.execute(MARKS.get(sql, sql), binds).fetchall()
-        elapsed = clock() - began
-        connection.close()
-        return elapsed
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        return clock() - began
 
 
 def main() -> int:
