@@ -189,18 +189,9 @@ func spoolFloor(labels: Int, batch: Int) async throws -> SpoolFloor {
 private func pythonPeer(_ script: String, _ arguments: [String]) throws -> Data {
     let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("peers/\(script)").path
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", path] + arguments
-    let output = Pipe()
-    process.standardOutput = output
-    try process.run()
-    let printed = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw BenchmarkError("python3 \(path) failed with status \(process.terminationStatus): \(String(decoding: printed, as: UTF8.self))")
-    }
-    return printed
+    let peer = try ChildProcess.run(command: "python3", [path] + arguments, errors: .passedThrough)
+    guard peer.status == 0 else { throw BenchmarkError("python3 \(path) failed with status \(peer.status): \(peer.text)") }
+    return peer.output
 }
 
 /// Jobs committed one at a time (one label each, as a production line asks) while the workers

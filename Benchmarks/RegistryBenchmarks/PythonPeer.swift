@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import Foundation
 
 /// A peer written in Python (`Benchmarks/peers/`), printing latency percentiles as JSON.

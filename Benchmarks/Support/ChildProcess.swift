@@ -1,23 +1,23 @@
-import Foundation
+public import Foundation
 
 /// A program a benchmark runs to its end (a peer, a version query, `psql`), read whole.
-struct ChildProcess {
+public struct ChildProcess: Sendable {
     /// Where the program's standard error goes.
-    enum Errors {
+    public enum Errors: Sendable {
         /// Into ``output``, after or between what it printed (for messages read back).
         case merged
         /// To this benchmark's standard error, as the program writes it (for a long run's progress).
         case passedThrough
     }
 
-    let status: Int32
+    public let status: Int32
     /// Standard output (and error, when ``Errors/merged``).
-    let output: Data
+    public let output: Data
 
-    var text: String { String(decoding: output, as: UTF8.self) }
+    public var text: String { String(decoding: output, as: UTF8.self) }
 
     /// Runs `executable` with `arguments`, standard input empty, and waits for it to end.
-    static func run(_ executable: URL, _ arguments: [String], errors: Errors = .merged) throws -> ChildProcess {
+    public static func run(_ executable: URL, _ arguments: [String], errors: Errors = .merged) throws -> ChildProcess {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -32,7 +32,7 @@ struct ChildProcess {
     }
 
     /// Runs `command` found on `PATH` (through `/usr/bin/env`).
-    static func run(command: String, _ arguments: [String], errors: Errors = .merged) throws -> ChildProcess {
+    public static func run(command: String, _ arguments: [String], errors: Errors = .merged) throws -> ChildProcess {
         try run(URL(fileURLWithPath: "/usr/bin/env"), [command] + arguments, errors: errors)
     }
 }
