@@ -299,6 +299,7 @@ let package = Package(
             dependencies: [
                 "Store", "Registry", "GS1", "TracemarkTesting",
                 .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,3 +1,5 @@
+import ServiceLifecycle
+
 /// A bounded set of database connections shared by concurrent tasks.
 ///
 /// Callers wait (without blocking a thread) when all connections are in use. A connection that
@@ -8,7 +10,8 @@
 /// When opening a connection fails (the server is down or does not answer), the pool does not let
 /// every caller wait out its own connect timeout: until `retryAfter` has passed, and while one
 /// caller tries again, the others get the same error at once. A shutdown's last writes then take
-/// no longer than one attempt, and clients hear "unavailable" without delay.
+/// no longer than one attempt, and clients hear "unavailable" without delay; once a caller's
+/// service is shutting down, it makes no new attempt at all after a failed one.
 actor ConnectionPool<Connection: Sendable> {
     private let maximum: Int
     private let open: @Sendable () async throws -> Connection
@@ -64,7 +67,12 @@ actor ConnectionPool<Connection: Sendable> {
             }
             if count < maximum {
                 if let down {
-                    guard !down.retrying, ContinuousClock.now - down.at >= retryAfter else { throw down.error }
+                    // A caller that is draining (its service shutting down) does not wait out
+                    // another attempt at a server that did not answer the last one: its last writes
+                    // fail at once, and what it had in hand is settled at the next start.
+                    guard !down.retrying, ContinuousClock.now - down.at >= retryAfter, !Task.isShuttingDownGracefully else {
+                        throw down.error
+                    }
                     self.down?.retrying = true
                 }
                 count += 1
@@ -72,6 +80,12 @@ actor ConnectionPool<Connection: Sendable> {
                 do {
                     connection = try await open()
                     down = nil
+                } catch where Task.isCancelled {
+                    // The caller gave up (a service stopping) and the attempt was abandoned: that
+                    // says nothing of the server, and the next caller tries again.
+                    down?.retrying = false
+                    forget()
+                    throw CancellationError()
                 } catch {
                     down = (ContinuousClock.now, error, false)
                     forget()

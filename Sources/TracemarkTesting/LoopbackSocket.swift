@@ -54,6 +54,40 @@ public final class ClosedPort: Sendable {
     }
 }
 
+/// A listener on a given loopback port that never accepts: connections to it are made (the
+/// kernel completes them) and then hear nothing, as from a server gone from the network or a
+/// port another program took over. Closed when released.
+public final class SilentListener: Sendable {
+    public let port: Int
+    private let descriptor: Int32
+
+    /// Listens on 127.0.0.1:`port` (a port just given up, in TIME_WAIT, may be taken again).
+    public init(port: Int) throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw LoopbackSocket.Failure(description: "socket: \(String(cString: strerror(errno)))") }
+        var reuse: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let ready = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        } && listen(fd, 64) == 0
+        guard ready else {
+            let reason = String(cString: strerror(errno))
+            close(fd)
+            throw LoopbackSocket.Failure(description: "bind/listen on 127.0.0.1:\(port): \(reason)")
+        }
+        descriptor = fd
+        self.port = port
+    }
+
+    deinit {
+        close(descriptor)
+    }
+}
+
 extension LoopbackSocket {
     /// A loopback port that was free a moment ago (bound, then released). Only for addresses a
     /// test gives to something that listens itself (a `tcp-listen://` scanner, `serve`'s HTTP):

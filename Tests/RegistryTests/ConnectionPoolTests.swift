@@ -1,4 +1,5 @@
 import Foundation
+import ServiceLifecycleTestKit
 import SQLKit
 @testable import Store
 import Synchronization
@@ -20,6 +21,47 @@ import Testing
             await #expect(throws: Refused.self) { try await pool.with { $0 } }
         }
         #expect(opens.withLock { $0 } == 1)
+    }
+
+    /// A caller whose service is shutting down (a drain's last writes) makes no new attempt at a
+    /// server that did not answer the last one: each would wait out a connect timeout.
+    @Test func aDrainingCallerDoesNotTryAgainAfterAFailedOpen() async throws {
+        let opens = Mutex(0)
+        let pool = ConnectionPool<Int>(maximum: 2, open: {
+            opens.withLock { $0 += 1 }
+            throw Refused()
+        }, close: { _ in }, retryAfter: .zero)
+        await #expect(throws: Refused.self) { try await pool.with { $0 } }
+        // Time to try again: a caller that is not stopping does.
+        await #expect(throws: Refused.self) { try await pool.with { $0 } }
+        #expect(opens.withLock { $0 } == 2)
+        await testGracefulShutdown { trigger in
+            trigger.triggerGracefulShutdown()
+            await #expect(throws: Refused.self) { try await pool.with { $0 } }
+        }
+        #expect(opens.withLock { $0 } == 2)
+    }
+
+    /// An attempt abandoned because its caller was cancelled (a worker stopping while the server
+    /// did not answer) says nothing of the server: the next caller opens a connection itself
+    /// instead of being told the server is down.
+    @Test func aCancelledOpenIsNotTakenForTheServerBeingDown() async throws {
+        let opens = Mutex(0)
+        let (entered, enteredSignal) = AsyncStream<Void>.makeStream()
+        let pool = ConnectionPool<Int>(maximum: 2, open: {
+            let count = opens.withLock { $0 += 1; return $0 }
+            if count == 1 {
+                enteredSignal.yield()
+                try await Task.sleep(for: .seconds(3600))
+            }
+            return count
+        }, close: { _ in }, retryAfter: .seconds(3600))
+        let first = Task { try await pool.with { $0 } }
+        var iterator = entered.makeAsyncIterator()
+        _ = await iterator.next()
+        first.cancel()
+        await #expect(throws: CancellationError.self) { try await first.value }
+        #expect(try await pool.with { $0 } == 2)
     }
 
     @Test func theNextTryThatSucceedsEndsIt() async throws {

@@ -49,7 +49,7 @@ public struct PrinterWorker: Service {
     }
 
     public func run() async throws {
-        let config = try await spool.printer(printer)
+        let config = try await beforeWork { [spool, printer] in try await spool.printer(printer) }
         let transport = try Transports.make(config, databaseID: spool.databaseID)
         let identity = ProcessIdentity.start()
         defer { identity.finish() }
@@ -71,7 +71,8 @@ public struct PrinterWorker: Service {
     private func hold(_ config: PrinterConfig, _ transport: any PrinterTransport, _ identity: ProcessIdentity,
                       _ backoff: inout Backoff) async throws {
         while !Task.isCancelled, !Task.isShuttingDownGracefully, await !options.stop() {
-            guard let lease = try await spool.acquireLease(printer: printer, worker: identity, duration: options.lease) else {
+            let (spool, printer, duration) = (spool, printer, options.lease)
+            guard let lease = try await beforeWork({ try await spool.acquireLease(printer: printer, worker: identity, duration: duration) }) else {
                 logger.debug("another worker holds the printer")
                 if options.untilIdle, try await !spool.hasUnfinished(printer: printer) { return }
                 try await sleep(options.pollInterval)
@@ -135,7 +136,8 @@ public struct PrinterWorker: Service {
         var shownState: String?
         while !Task.isCancelled, !Task.isShuttingDownGracefully, await !options.stop() {
             // First whatever an earlier send left unfinished.
-            let unsettled = try await spool.unsettled(printer: printer)
+            let (spool, printer) = (spool, printer)
+            let unsettled = try await beforeWork { try await spool.unsettled(printer: printer) }
             if !unsettled.isEmpty {
                 if try await settle(unsettled, config, transport, lease) {
                     backoff.reset()
@@ -157,8 +159,8 @@ public struct PrinterWorker: Service {
                 try await spool.recordState(printer: printer, status)
                 shownState = status.state
             }
-            switch try await spool.claim(lease, limit: min(options.batchLimit, transport.batchLimit),
-                                         maxBytes: options.batchBytes) {
+            let (limit, maxBytes) = (min(options.batchLimit, transport.batchLimit), options.batchBytes)
+            switch try await beforeWork({ try await spool.claim(lease, limit: limit, maxBytes: maxBytes) }) {
             case .empty:
                 if options.untilIdle { return }
                 // Ends early on a job's wakeup, and on graceful shutdown: the worker drains at once,
@@ -324,6 +326,16 @@ public struct PrinterWorker: Service {
                                            maxAttempts: attempts, lease)
             return true
         }
+    }
+
+    /// A step that only starts work (reading the printer, taking its lease, looking for or claiming
+    /// jobs), cancelled once the service begins to shut down: a database that does not answer
+    /// (a server gone from the network) would otherwise hold up the drain for a whole connect
+    /// timeout at each such step. A cancelled claim rolls back and leaves its jobs queued. Steps
+    /// that settle what is in hand (record a delivery, mark jobs done or failed) are never
+    /// cancelled this way: they finish, so that a drain leaves nothing in doubt it could settle.
+    private func beforeWork<T: Sendable>(_ step: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await cancelWhenGracefulShutdown(step)
     }
 
     /// Sleeps, ending early on graceful shutdown (the loop then stops); throws on cancellation.

@@ -61,7 +61,8 @@ public struct PrinterWorkers: Service {
                         break
                     }
                     if Task.isShuttingDownGracefully { break }
-                    guard let names = try? await spool.printerNames() else { continue }
+                    // Cancelled if the service begins to stop meanwhile (a database that does not answer).
+                    guard let names = try? await cancelWhenGracefulShutdown({ [spool] in try await spool.printerNames() }) else { continue }
                     for name in names where !running.contains(name) {
                         running.insert(name)
                         logger.info("printer added: starting its worker", metadata: ["printer": "\(name)"])
@@ -82,7 +83,8 @@ public struct PrinterWorkers: Service {
         var pause: Duration = .milliseconds(500)
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             do {
-                if discovery != nil, (try? await spool.printerNames().contains(printer)) == false {
+                if discovery != nil,
+                   (try? await cancelWhenGracefulShutdown({ [spool] in try await spool.printerNames() }).contains(printer)) == false {
                     logger.info("printer removed: its worker ends", metadata: ["printer": "\(printer)"])
                     return
                 }
