@@ -50,11 +50,16 @@ import Testing
         #expect(check.status == 0, "\(check.stderr)")
         #expect(check.stdout.contains("can listen on 127.0.0.1:\(port)"))
 
+        let output = database.folder.appendingPathComponent("serve.out")
         let serve = try TracemarkProcess.launch(["serve", "--config", file.path],
-                                                environment: ["TRACEMARK_TEMPLATES": Repository.templates.path])
+                                                environment: ["TRACEMARK_TEMPLATES": Repository.templates.path], output: output)
         defer { serve.killIfRunning() }
         // The station is up once its scanner accepts a connection (an empty one is no scan).
         #expect(try await eventually { LoopbackSocket.send([], to: port) })
+        // What it says goes out as it says it, into a file as into the journal: not at exit.
+        let said = { (try? String(contentsOf: output, encoding: .utf8)) ?? "" }
+        #expect(said().contains("station dock-1 (receiving) reads tcp-listen://127.0.0.1:\(port)"), "\(said())")
+        #expect(said().contains("serving; TERM or Ctrl+C stops"), "\(said())")
         let scans = "(01)09501101530003(17)\(expiry(in: 300))(10)DOCK-A(30)12\nTM:QTY:3\n(01)09501101530003(17)\(expiry(in: 300))(10)DOCK-B\nTM:DONE\n"
         #expect(LoopbackSocket.send(Array(scans.utf8), to: port))
         let posted = try await eventually { try await count("SELECT COUNT(*) AS n FROM station_tasks WHERE state = 'posted'", in: database.location) == 1 }
@@ -69,6 +74,11 @@ import Testing
 
         kill(serve.process.processIdentifier, SIGTERM)
         #expect(await serve.ended.value == 0)
+        // In the order it happened: the service's lines, each scan's outcome, then its stop.
+        let lines = said().split(separator: "\n").map(String.init)
+        let serving = lines.firstIndex { $0.hasPrefix("serving;") }, receipt = lines.firstIndex { $0.contains("receipt-posted") }
+        let stopped = lines.lastIndex { $0 == "stopped" }
+        #expect(serving != nil && receipt != nil && stopped != nil && serving! < receipt! && receipt! < stopped!, "\(said())")
     }
 
     /// SIGKILL in the middle of a stream of scans: each scan acted fully or not at all, and the

@@ -128,14 +128,14 @@ struct ServeCommand: AsyncParsableCommand {
 
     /// `--check`: what answers now.
     private func report(_ configuration: ServeConfiguration, spool: Spool) async throws {
-        print("configuration \(configuration.file): good")
+        say("configuration \(configuration.file): good")
         for station in configuration.stations {
-            print("station \(station.name) (\(station.kind.rawValue)\(station.warehouse.map { ", \($0)" } ?? ""))")
+            say("station \(station.name) (\(station.kind.rawValue)\(station.warehouse.map { ", \($0)" } ?? ""))")
             for scanner in station.scanners {
-                print("  scanner \(scanner.text): \(Self.reachability(scanner.address))")
+                say("  scanner \(scanner.text): \(Self.reachability(scanner.address))")
             }
             for scanner in station.verifyScanners {
-                print("  verify scanner \(scanner.text): \(Self.reachability(scanner.address))")
+                say("  verify scanner \(scanner.text): \(Self.reachability(scanner.address))")
             }
         }
         let used = Set(configuration.stations.compactMap(\.printer))
@@ -146,7 +146,7 @@ struct ServeCommand: AsyncParsableCommand {
             let transport = try Transports.make(config, databaseID: spool.databaseID)
             let status = await transport.status()
             await transport.close()
-            print("printer \(name) \(config.uri): \(status.answered ? (status.conditions.isEmpty ? "ready" : status.message) : "not reachable now: \(status.message)")")
+            say("printer \(name) \(config.uri): \(status.answered ? (status.conditions.isEmpty ? "ready" : status.message) : "not reachable now: \(status.message)")")
         }
     }
 
@@ -191,7 +191,7 @@ struct ServeCommand: AsyncParsableCommand {
                 FileHandle.standardOutput.write(Data((Terminal.visible(line) + "\n").utf8))
             }
             services.append(.init(service: service))
-            print("station \(entry.name) (\(entry.kind.rawValue)) reads \(entry.scanners.map(\.text).joined(separator: ", "))"
+            say("station \(entry.name) (\(entry.kind.rawValue)) reads \(entry.scanners.map(\.text).joined(separator: ", "))"
                   + (entry.verifyScanners.isEmpty ? "" : ", verifies with \(entry.verifyScanners.map(\.text).joined(separator: ", "))")
                   + (entry.printer.map { ", prints on \($0)" } ?? ""))
         }
@@ -215,7 +215,7 @@ struct ServeCommand: AsyncParsableCommand {
                 FileHandle.standardOutput.write(Data("HTTP API on http://\(address.host):\(port)/api/v1 (tokens: tracemark token create)\n".utf8))
             }))
         }
-        print("serving; TERM or Ctrl+C stops")
+        say("serving; TERM or Ctrl+C stops")
         // The group says which service it waits for at debug level: shown with --verbose.
         var groupLogger = logger
         if verbose { groupLogger.logLevel = .debug }
@@ -228,7 +228,7 @@ struct ServeCommand: AsyncParsableCommand {
         groupConfiguration.services.append(.init(service: StopWatchdog(after: .seconds(45), logger: logger)))
         let group = ServiceGroup(configuration: groupConfiguration)
         try await group.run()
-        print("stopped")
+        say("stopped")
     }
 }
 
@@ -236,6 +236,13 @@ struct ServeCommand: AsyncParsableCommand {
 /// the service group 45 s after the signal (a task that ignores cancellation while the database
 /// does not answer), a plain thread, outside the task pool, logs it and exits with status 70.
 /// What was in hand is settled at the next start, as after a crash.
+/// Writes `line` to standard output at once. `print` is fully buffered when standard output is
+/// not a terminal (systemd's journal, a log file): the service's own lines ("serving", each
+/// station) would come out only at exit, after the scan lines written straight to it.
+private func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
 struct StopWatchdog: Service {
     let after: Duration
     let logger: Logger
