@@ -5,6 +5,8 @@
 # TRACEMARK_PG_TLS=1 also turns TLS on with a self-signed certificate for 127.0.0.1 and localhost,
 # whose copy DIR/ca.crt clients can trust (sslmode=verify-full&sslrootcert=DIR/ca.crt).
 # The cluster runs as the invoking user, or as `postgres` when invoked as root (initdb refuses root).
+# TRACEMARK_PG_OWNER=PID (at start): the server is stopped and DIR removed once process PID has
+# ended, so that a test run killed midway leaves no server behind (a stop before then is as usual).
 set -euo pipefail
 
 # Close descriptors inherited from the caller (a test process's pipes and sockets): the server
@@ -65,6 +67,11 @@ start)
         start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
     as_owner "$bindir/createdb" -h 127.0.0.1 -p "$port" -U tracemark tracemark
     echo "$port" >"$dir/port"
+    if [ -n "${TRACEMARK_PG_OWNER:-}" ]; then
+        # Detached from this script and its caller's session; gone within a second of the owner.
+        setsid bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 1; done; [ -d "$3" ] && exec bash "$2" stop "$3"' \
+            watch "$TRACEMARK_PG_OWNER" "$0" "$dir" </dev/null >/dev/null 2>&1 &
+    fi
     echo "postgres://tracemark@127.0.0.1:$port/tracemark"
     ;;
 stop)

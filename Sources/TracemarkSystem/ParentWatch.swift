@@ -5,7 +5,8 @@ import Glibc
 
 /// `TRACEMARK_EXIT_WITH_PARENT=PID`: the process stops once PID is no longer its parent, that is
 /// once the process that started it has ended (the orphan is handed to another). It stops as
-/// TERM stops it (`serve` drains, a command ends), by sending itself SIGTERM.
+/// TERM stops it (`serve` drains, a command ends), by sending itself SIGTERM; if it is still
+/// running a minute later, it kills itself.
 ///
 /// For whoever starts `tracemark` and must not leave it running when it dies itself: a test run
 /// that is killed, a supervisor without a process group of its own. Linux's `PR_SET_PDEATHSIG`
@@ -24,6 +25,11 @@ package enum ParentWatch {
         Thread.detachNewThread {
             while getppid() == parent { usleep(200_000) }
             kill(getpid(), SIGTERM)
+            // A process started with TERM blocked or ignored (a child inherits its starter's
+            // signal mask, and Foundation starts children from threads that block most signals)
+            // would never see it: a minute on, longer than `serve`'s own stop takes, it is killed.
+            sleep(60)
+            kill(getpid(), SIGKILL)
         }
     }
 }
