@@ -12,13 +12,18 @@ public struct LoopbackSocket: Sendable {
         public let description: String
     }
 
-    /// Binds to a port the kernel chooses; with `backlog`, listens too.
-    public static func bind(listening backlog: Int32? = nil) throws -> LoopbackSocket {
+    /// Binds to `port`, or to a port the kernel chooses; with `backlog`, listens too. A given
+    /// port is bound with SO_REUSEADDR, so that one just given up (in TIME_WAIT) may be taken again.
+    public static func bind(port: Int = 0, listening backlog: Int32? = nil) throws -> LoopbackSocket {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket: \(String(cString: strerror(errno)))") }
+        if port != 0 {
+            var reuse: Int32 = 1
+            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
+        address.sin_port = UInt16(port).bigEndian
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let ready = withUnsafeMutablePointer(to: &address) {
@@ -30,7 +35,7 @@ public struct LoopbackSocket: Sendable {
         guard ready else {
             let reason = String(cString: strerror(errno))
             close(fd)
-            throw Failure(description: "bind\(backlog == nil ? "" : "/listen") on 127.0.0.1: \(reason)")
+            throw Failure(description: "bind\(backlog == nil ? "" : "/listen") on 127.0.0.1\(port == 0 ? "" : ":\(port)"): \(reason)")
         }
         return LoopbackSocket(descriptor: fd, port: Int(UInt16(bigEndian: address.sin_port)))
     }
@@ -63,23 +68,8 @@ public final class SilentListener: Sendable {
 
     /// Listens on 127.0.0.1:`port` (a port just given up, in TIME_WAIT, may be taken again).
     public init(port: Int) throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw LoopbackSocket.Failure(description: "socket: \(String(cString: strerror(errno)))") }
-        var reuse: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = UInt16(port).bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let ready = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        } && listen(fd, 64) == 0
-        guard ready else {
-            let reason = String(cString: strerror(errno))
-            close(fd)
-            throw LoopbackSocket.Failure(description: "bind/listen on 127.0.0.1:\(port): \(reason)")
-        }
-        descriptor = fd
+        let socket = try LoopbackSocket.bind(port: port, listening: 64)
+        descriptor = socket.descriptor
         self.port = port
     }
 
