@@ -36,8 +36,7 @@ func spoolScenario(_ options: Options) async throws {
 /// the form of the registry benchmarks' ratio lines: the time per label of the drain (all queued
 /// first) against socat's in the same round, printed last so that runs compare by their last lines.
 func spoolRatioLine(printers: Int, spooled: Row, socat: Row) -> String {
-    let ours = spooled.seconds / Double(spooled.labels) * 1e6
-    let peer = socat.seconds / Double(socat.labels) * 1e6
+    let ours = spooled.microsecondsPerLabel, peer = socat.microsecondsPerLabel
     let name = printers == 1 ? "spool" : "spool \(printers) printers"
     return "\(name) per-label ratio: \(String(format: "%.2f", ours / peer)) (tracemark \(String(format: "%.1f", ours)) µs / "
         + "peer \(String(format: "%.1f", peer)) µs, socat; \(String(format: "%.0f", 100 * peer / ours)) % of socat's labels/s)"
@@ -131,9 +130,8 @@ struct SpoolFloor {
 
     /// `spool database floor: F µs per label (…)`: the replay's time per label against socat's, and the designs'.
     func line(socat: Row) -> String {
-        func perLabel(_ row: Row) -> Double { row.seconds / Double(row.labels) * 1e6 }
-        func share(_ row: Row) -> String { String(format: "%.0f", 100 * perLabel(socat) / perLabel(row)) }
-        return "spool database floor: \(String(format: "%.1f", perLabel(row))) µs per label (the drain's \(statements) statements in "
+        func share(_ row: Row) -> String { String(format: "%.0f", 100 * socat.microsecondsPerLabel / row.microsecondsPerLabel) }
+        return "spool database floor: \(String(format: "%.1f", row.microsecondsPerLabel)) µs per label (the drain's \(statements) statements in "
             + "\(transactions) transactions, replayed by Python sqlite3 \(sqlite) without sending: at most \(share(row)) % of socat's labels/s; "
             + "with one write per job at most \(share(designs[0])) %, with none \(share(designs[1])) %)"
     }

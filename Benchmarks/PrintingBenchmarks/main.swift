@@ -81,6 +81,7 @@ struct Row {
     var seconds: Double
     var payloadMilliseconds: [Double] = []
     var labelsPerSecond: Double { Double(labels) / seconds }
+    var microsecondsPerLabel: Double { seconds / Double(labels) * 1e6 }
 
     func percentile(_ fraction: Double) -> Double? {
         guard !payloadMilliseconds.isEmpty else { return nil }

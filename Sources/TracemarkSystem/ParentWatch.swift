@@ -15,10 +15,11 @@ import Glibc
 package enum ParentWatch {
     package static let variable = "TRACEMARK_EXIT_WITH_PARENT"
 
-    /// Watches the parent named by ``variable`` in `environment`, if any, from a thread of its own
-    /// (a look every 200 ms). A parent that has already ended stops the process at once.
-    package static func start(_ environment: [String: String] = ProcessInfo.processInfo.environment) {
-        guard let text = environment[variable] else { return }
+    /// Watches the parent named by ``variable`` in this process's environment, if any, from a
+    /// thread of its own (a look every 200 ms). A parent that has already ended stops the process
+    /// at once.
+    package static func start() {
+        guard let text = ProcessInfo.processInfo.environment[variable] else { return }
         // Meant for this process only: a program it starts has another parent.
         unsetenv(variable)
         guard let parent = pid_t(text), parent > 1 else { return }

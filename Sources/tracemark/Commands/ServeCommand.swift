@@ -178,7 +178,7 @@ struct ServeCommand: AsyncParsableCommand {
             let keyboard = KeyboardDecoder.Options(layout: KeyboardLayout.named(entry.layout) ?? .us)
             let addresses = entry.scanners.map(\.address), verifiers = entry.verifyScanners.map(\.address), scannerLogger = deviceLogger
             let service = StationService(station: station, onHeld: { message in
-                FileHandle.standardOutput.write(Data((Terminal.visible(message) + "\n").utf8))
+                say(Terminal.visible(message))
             }, verifiers: {
                 try verifiers.map { try $0.makeSource(keyboard: keyboard, waitsForDevice: true, logger: scannerLogger) }
             }, scanners: {
@@ -188,7 +188,7 @@ struct ServeCommand: AsyncParsableCommand {
                 let line = "\(outcome.station) \(scan.device) \(outcome.scan.map { "#\($0) " } ?? "")\(outcome.verdict.rawValue) \(outcome.action)"
                     + (outcome.document.map { " \($0)" } ?? "") + (outcome.jobs.isEmpty ? "" : " job \(outcome.jobs.map(String.init).joined(separator: ","))")
                     + (reasons.isEmpty ? "" : " — \(reasons)") + " → \(outcome.next)"
-                FileHandle.standardOutput.write(Data((Terminal.visible(line) + "\n").utf8))
+                say(Terminal.visible(line))
             }
             services.append(.init(service: service))
             say("station \(entry.name) (\(entry.kind.rawValue)) reads \(entry.scanners.map(\.text).joined(separator: ", "))"
@@ -212,7 +212,7 @@ struct ServeCommand: AsyncParsableCommand {
             let environment = APIEnvironment(registry: registry, spool: spool, stations: running, templates: templates,
                                              tokens: try await APITokens(store: registry.store), limits: limits, metrics: metrics)
             services.append(.init(service: APIServer(environment: environment, host: address.host, port: address.port) { port in
-                FileHandle.standardOutput.write(Data("HTTP API on http://\(address.host):\(port)/api/v1 (tokens: tracemark token create)\n".utf8))
+                say("HTTP API on http://\(address.host):\(port)/api/v1 (tokens: tracemark token create)")
             }))
         }
         say("serving; TERM or Ctrl+C stops")
@@ -232,10 +232,6 @@ struct ServeCommand: AsyncParsableCommand {
     }
 }
 
-/// TERM always ends the process: if the drain (30 s) and the cancellation after it have not ended
-/// the service group 45 s after the signal (a task that ignores cancellation while the database
-/// does not answer), a plain thread, outside the task pool, logs it and exits with status 70.
-/// What was in hand is settled at the next start, as after a crash.
 /// Writes `line` to standard output at once. `print` is fully buffered when standard output is
 /// not a terminal (systemd's journal, a log file): the service's own lines ("serving", each
 /// station) would come out only at exit, after the scan lines written straight to it.
@@ -243,6 +239,10 @@ private func say(_ line: String) {
     FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
 
+/// TERM always ends the process: if the drain (30 s) and the cancellation after it have not ended
+/// the service group 45 s after the signal (a task that ignores cancellation while the database
+/// does not answer), a plain thread, outside the task pool, logs it and exits with status 70.
+/// What was in hand is settled at the next start, as after a crash.
 struct StopWatchdog: Service {
     let after: Duration
     let logger: Logger
