@@ -207,7 +207,6 @@ let package = Package(
                 "Store",
                 "Registry",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "SQLKit", package: "sql-kit"),
             ],
             path: "Benchmarks/RegistryBenchmarks",
