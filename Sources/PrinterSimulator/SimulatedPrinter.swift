@@ -178,8 +178,20 @@ public final class SimulatedPrinter: Sendable {
     }
 
     /// Switches the printer on again, on the same port.
+    ///
+    /// The port can still be in use for a moment after ``stop()`` closed it: a process that the
+    /// test process is starting at that instant (any test's `tracemark`, `psql`, a shell) holds a
+    /// copy of every descriptor, the listening socket too, from its fork until its exec closes
+    /// them. The listener is then still there, and binding its port is refused ("Address already
+    /// in use", seen once in CI on a busy machine; this is its likely cause, not a proven one);
+    /// trying again a little later finds it free. A port held for longer
+    /// (some other listener took it) fails as before, after a few hundred tries.
     public func restart() async throws {
         await stop()
+        for _ in 0..<300 {
+            if (try? powerOn(port: port)) != nil { return }
+            try await Task.sleep(for: .milliseconds(10))
+        }
         try powerOn(port: port)
     }
 
