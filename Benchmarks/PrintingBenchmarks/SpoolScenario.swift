@@ -16,7 +16,8 @@ func spoolScenario(_ options: Options) async throws {
         var rows: [Row] = []
         for round in 0..<max(1, min(options.runs, 3)) {
             let limit = try await socat(labels: options.labels, printers: printers)
-            let spooled = try await spoolDrain(labels: options.labels, printers: printers, batch: options.spoolBatch)
+            let spooled = try await spoolDrain(labels: options.labels, printers: printers, batch: options.spoolBatch,
+                                               marked: options.markDrains)
             if round == 0 || spooled.seconds < rows[1].seconds { rows = [limit, spooled] }
         }
         // One worker's statements replay in the order they ran; several workers' would not.
@@ -26,7 +27,7 @@ func spoolScenario(_ options: Options) async throws {
         rows.append(streamed)
         printTable("spool, \(printers) printer\(printers == 1 ? "" : "s") at once (p50/p99: queued → printed per job)", rows, limit: rows[0])
         ratios.append(spoolRatioLine(printers: printers, spooled: rows[1], socat: rows[0]))
-        if let floor { ratios.append(floor.line(socat: rows[0])) }
+        if let floor { ratios += [floor.byStatementLine, floor.line(socat: rows[0])] }
     }
     print("")
     for line in ratios { print(line) }
@@ -71,7 +72,7 @@ private func deliveryLatencies(_ spool: Spool) async throws -> [Double] {
 }
 
 /// Everything queued first, then drained: the spool's throughput.
-func spoolDrain(labels: Int, printers count: Int, batch: Int) async throws -> Row {
+func spoolDrain(labels: Int, printers count: Int, batch: Int, marked: Bool) async throws -> Row {
     let simulators = try await startPrinters(count)
     let (registry, spool, folder) = try await spoolWithPrinters(simulators)
     let each = try await enqueueAll(labels, spool, simulators)
@@ -89,7 +90,9 @@ func spoolDrain(labels: Int, printers count: Int, batch: Int) async throws -> Ro
         }
         try await group.waitForAll()
     }
-    let seconds = now() - started
+    let ended = now()
+    let seconds = ended - started
+    if marked { print(String(format: "spool drain window: %.6f,%.6f", started, ended)) }
     let done = try await spool.jobs(states: [.done], limit: labels + 1).count
     guard done == each * count else { throw BenchmarkError("spool: \(done) of \(each * count) jobs done") }
     // A worker claims at most what its transport takes in one payload.
@@ -127,6 +130,14 @@ struct SpoolFloor {
     /// The same drain's floor under two spools that keep less per job (`Benchmarks/peers/spool_designs.py`):
     /// one write per job (its batch a row of its own), and none (every job's state derived from its batch).
     let designs: [Row]
+    /// Where the replay's time went, per kind of statement (its first words, with … when cut), most first.
+    let byStatement: [StatementTime]
+
+    struct StatementTime: Decodable {
+        let sql: String
+        let count: Int
+        let ns: Int64
+    }
 
     /// `spool database floor: F µs per label (…)`: the replay's time per label against socat's, and the designs'.
     func line(socat: Row) -> String {
@@ -134,6 +145,13 @@ struct SpoolFloor {
         return "spool database floor: \(String(format: "%.1f", row.microsecondsPerLabel)) µs per label (the drain's \(statements) statements in "
             + "\(transactions) transactions, replayed by Python sqlite3 \(sqlite) without sending: at most \(share(row)) % of socat's labels/s; "
             + "with one write per job at most \(share(designs[0])) %, with none \(share(designs[1])) %)"
+    }
+
+    /// `spool database floor by statement: TEXT… ×N T ms; …`: the five kinds of statement the replay spent most on.
+    var byStatementLine: String {
+        "spool database floor by statement: " + byStatement.prefix(5).map {
+            "\($0.sql) ×\($0.count) \(String(format: "%.1f", Double($0.ns) / 1e6)) ms"
+        }.joined(separator: "; ")
     }
 }
 
@@ -171,7 +189,13 @@ func spoolFloor(labels: Int, batch: Int) async throws -> SpoolFloor {
     }
     try lines.write(to: file)
 
-    struct Replayed: Decodable { let best: Int64; let statements: Int; let transactions: Int; let sqlite: String }
+    struct Replayed: Decodable {
+        let best: Int64
+        let statements: Int
+        let transactions: Int
+        let sqlite: String
+        let by_statement: [SpoolFloor.StatementTime]
+    }
     let replay = try JSONDecoder().decode(Replayed.self, from: try pythonPeer("sqlite_replay.py", [queued.path, file.path, "3"]))
     struct Designs: Decodable { let one_write: Int64; let no_write: Int64; let jobs: Int }
     let designs = try JSONDecoder().decode(Designs.self, from: try pythonPeer("spool_designs.py", [queued.path, printer, "\(perPayload)", "3"]))
@@ -179,7 +203,8 @@ func spoolFloor(labels: Int, batch: Int) async throws -> SpoolFloor {
     return SpoolFloor(row: Row(name: "database alone: the drain's statements", labels: each, seconds: Double(replay.best) / 1e9),
                       statements: replay.statements, transactions: replay.transactions, sqlite: replay.sqlite,
                       designs: [Row(name: "database alone: one write per job", labels: each, seconds: Double(designs.one_write) / 1e9),
-                                Row(name: "database alone: no write per job", labels: each, seconds: Double(designs.no_write) / 1e9)])
+                                Row(name: "database alone: no write per job", labels: each, seconds: Double(designs.no_write) / 1e9)],
+                      byStatement: replay.by_statement)
 }
 
 /// Runs `python3 Benchmarks/peers/SCRIPT ARGUMENTS…` and returns what it printed; throws with

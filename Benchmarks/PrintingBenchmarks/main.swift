@@ -1,7 +1,7 @@
 // Printing benchmarks: how fast labels go out to raw TCP printers, beside socat as the limit.
 //
 //   PrintingBenchmarks [--only transport,spool,enqueue] [--labels 10000] [--printers 1,50] [--batch 100,500]
-//                      [--end-of-job close,keep-open,half-close] [--runs 3] [--postgres URL]
+//                      [--end-of-job close,keep-open,half-close] [--runs 3] [--postgres URL] [--mark-drains]
 //
 // Each scenario is a function; `--only` picks scenarios by name: `transport` (TCP9100Printer
 // alone), `spool` (through the database), `enqueue` (durable enqueue, jobs/s).
@@ -21,6 +21,9 @@ struct Options {
     var postgres: String?
     /// Most jobs a spool worker sends as one payload.
     var spoolBatch = 2000
+    /// Print each spool drain's start and end on CLOCK_MONOTONIC, the clock `perf record -k
+    /// CLOCK_MONOTONIC` stamps its samples with, so that `perf report --time` profiles the drains alone.
+    var markDrains = false
 
     init(_ arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -35,6 +38,7 @@ struct Options {
             case "--runs": runs = max(1, Int(iterator.next() ?? "") ?? runs)
             case "--postgres": postgres = iterator.next()
             case "--spool-batch": spoolBatch = max(1, Int(iterator.next() ?? "") ?? spoolBatch)
+            case "--mark-drains": markDrains = true
             default:
                 FileHandle.standardError.write(Data("unknown argument \(argument)\n".utf8))
                 exit(2)
