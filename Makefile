@@ -39,9 +39,9 @@ test: deps
 	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
 	@pgdir=$$(mktemp -d /tmp/tracemark-test.XXXXXX); \
 	trap 'scripts/cups.sh stop "$$pgdir/cups"; scripts/postgres.sh stop "$$pgdir/pg"; rm -rf "$$pgdir"' EXIT; \
-	url=$$(TRACEMARK_PG_FAST=1 scripts/postgres.sh start "$$pgdir/pg") || exit 1; \
+	url=$$(TRACEMARK_PG_FAST=1 TRACEMARK_PG_OWNER=$$$$ scripts/postgres.sh start "$$pgdir/pg") || exit 1; \
 	echo "PostgreSQL for tests: $$url"; \
-	cups=$$(scripts/cups.sh start "$$pgdir/cups") || exit 1; \
+	cups=$$(TRACEMARK_CUPS_OWNER=$$$$ scripts/cups.sh start "$$pgdir/cups") || exit 1; \
 	echo "cupsd for tests: $$cups"; \
 	TRACEMARK_TEST_POSTGRES_URL="$$url" TRACEMARK_TEST_CUPS_SERVER="$$cups" $(SWIFT) test --skip-build $(SWIFT_FLAGS)
 
@@ -52,7 +52,7 @@ bench: deps
 	@scripts/install-deps.sh libpq-dev
 	@pgdir=$$(mktemp -d /tmp/tracemark-bench.XXXXXX); \
 	trap 'scripts/postgres.sh stop "$$pgdir/pg"; rm -rf "$$pgdir"' EXIT; \
-	url=$$(scripts/postgres.sh start "$$pgdir/pg") || exit 1; \
+	url=$$(TRACEMARK_PG_OWNER=$$$$ scripts/postgres.sh start "$$pgdir/pg") || exit 1; \
 	$(SWIFT) run -c release --skip-build RegistryBenchmarks --postgres "$$url" --workdir "$$pgdir" $(BENCH_ARGS)
 	$(SWIFT) build -c release --product LabelBenchmarks
 	taskset -c 0 $(SWIFT) run -c release --skip-build LabelBenchmarks Templates
@@ -85,7 +85,7 @@ bench-stations: deps
 	$(SWIFT) build -c release --product tracemark
 	@pgdir=$$(mktemp -d /tmp/tracemark-bench.XXXXXX); \
 	trap 'scripts/postgres.sh stop "$$pgdir/pg"; rm -rf "$$pgdir"' EXIT; \
-	url=$$(scripts/postgres.sh start "$$pgdir/pg") || exit 1; \
+	url=$$(TRACEMARK_PG_OWNER=$$$$ scripts/postgres.sh start "$$pgdir/pg") || exit 1; \
 	$(SWIFT) run -c release --skip-build StationBenchmarks --templates Templates --postgres "$$url" \
 	    --serve .build/release/tracemark $(BENCH_ARGS)
 

@@ -6,7 +6,18 @@
 # with `lpadmin -h 127.0.0.1:PORT -p NAME -E -v socket://127.0.0.1:9100/ -m raw`.
 # cupsd runs as root (it starts filters and backends as `lp`); without root it runs through sudo.
 # Anyone on this machine may administer it without a password: it is for tests, never for printing.
+#
+# TRACEMARK_CUPS_OWNER=PID (at start): the server is stopped and its files removed once process PID
+# has ended, so that a run killed midway (a CI timeout, Ctrl+C, SIGKILL) leaves no cupsd behind.
 set -euo pipefail
+
+# Close descriptors inherited from the caller (a test process's pipes and sockets): cupsd and the
+# owner's watcher outlive this script and would otherwise hold them open, so a caller that learns
+# of this script's end when they close (Foundation's Process does) would wait for as long as they run.
+for fd in /proc/$$/fd/*; do
+    n=${fd##*/}
+    case $n in 0|1|2|255) ;; *) eval "exec $n>&-" 2>/dev/null || true ;; esac
+done
 
 cmd=${1:?usage: cups.sh start DIR [PORT] | stop DIR}
 dir=${2:?usage: cups.sh start DIR [PORT] | stop DIR}
@@ -91,20 +102,25 @@ EOF
     $sudo "$cupsd" -t -c "$state/etc/cupsd.conf" -s "$state/etc/cups-files.conf" >"$state/log/check.log" 2>&1 \
         || { cat "$state/log/check.log" >&2; exit 1; }
     # -f keeps cupsd in the foreground, so that its pid (or sudo's, which passes signals on) is the
-    # one to stop. It must not keep the caller's descriptors (fds above 2): a caller that learns of
-    # this script's end when a pipe or socket it gave us closes (Foundation's Process does) would
-    # otherwise wait for as long as cupsd runs.
-    (
-        for fd in /proc/self/fd/*; do
-            fd=${fd##*/}
-            if [ "$fd" -gt 2 ]; then eval "exec $fd>&-"; fi
-        done
-        exec $sudo "$cupsd" -f -c "$state/etc/cupsd.conf" -s "$state/etc/cups-files.conf"
-    ) </dev/null >"$state/log/cupsd.out" 2>&1 &
+    # one to stop. It starts with no signal blocked: a caller may have some blocked (a Swift test
+    # process starts children from threads that block SIGTERM), and a cupsd deaf to TERM would
+    # only go at the KILL ten seconds later.
+    $sudo python3 -c 'import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execv(sys.argv[1], sys.argv[1:])' \
+        "$cupsd" -f -c "$state/etc/cupsd.conf" -s "$state/etc/cups-files.conf" </dev/null >"$state/log/cupsd.out" 2>&1 &
     echo $! | $sudo tee "$state/pid" >/dev/null
     echo "$port" | $sudo tee "$state/port" >/dev/null
     for _ in $(seq 1 300); do
-        if lpstat -h "127.0.0.1:$port" -r >/dev/null 2>&1; then
+        # lpstat -r exits 0 whether or not the scheduler answers: its words tell.
+        if [ "$(LC_ALL=C lpstat -h "127.0.0.1:$port" -r 2>/dev/null || true)" = "scheduler is running" ]; then
+            if [ -n "${TRACEMARK_CUPS_OWNER:-}" ]; then
+                # Detached from this script and its caller's session, deaf to their signals; an
+                # owner that has exited but is not reaped yet has an empty command line.
+                setsid bash -c 'trap "" HUP INT TERM PIPE
+                    while grep -q . "/proc/$1/cmdline" 2>/dev/null; do sleep 1; done
+                    [ -d "$3/cupsd" ] && exec bash "$2" stop "$3"' \
+                    watch "$TRACEMARK_CUPS_OWNER" "$(cd "$(dirname "$0")" && pwd)/$(basename "$0")" "$(cd "$dir" && pwd)" \
+                    </dev/null >/dev/null 2>&1 &
+            fi
             echo "127.0.0.1:$port"
             exit 0
         fi

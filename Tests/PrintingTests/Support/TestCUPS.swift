@@ -34,13 +34,13 @@ enum TestCUPS {
     private static let ownServer = Task<String, any Error> {
         let folder = URL(fileURLWithPath: "/tmp").appendingPathComponent("tracemark-cups-tests-\(UUID().uuidString.prefix(8))")
         let script = repository.appendingPathComponent("scripts/cups.sh").path
-        let run = try await Command.run("/bin/bash", [script, "start", folder.path])
+        // The script's watcher stops the server once this process has gone, should it crash.
+        let run = try await Command.run("/bin/bash", [script, "start", folder.path],
+                                        environment: ["TRACEMARK_CUPS_OWNER": String(getpid())])
         guard run.status == 0 else {
             throw Failure(description: "scripts/cups.sh could not start a cupsd for the tests: \(run.stderr)")
         }
-        // Tests have no global tear-down: the server is stopped when this process exits, and, should
-        // it crash, by a watcher that waits for it to go (an exited process that is not reaped yet
-        // still answers `kill -0`; its empty command line does not).
+        // Tests have no global tear-down: the server is stopped when this process exits.
         ownFolder.withLock { $0 = (script, folder.path) }
         atexit {
             guard let (script, folder) = ownFolder.withLock({ $0 }) else { return }
@@ -53,15 +53,6 @@ enum TestCUPS {
             }
             argv.forEach { free($0) }
         }
-        let watcher = Process()
-        watcher.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
-        watcher.arguments = ["/bin/sh", "-c",
-                             "trap '' HUP INT TERM PIPE; while grep -q . /proc/\(getpid())/cmdline 2>/dev/null; do sleep 1; done; exec /bin/bash \"$0\" stop \"$1\"",
-                             script, folder.path]
-        watcher.standardInput = FileHandle.nullDevice
-        watcher.standardOutput = FileHandle.nullDevice
-        watcher.standardError = FileHandle.nullDevice
-        try watcher.run()
         return run.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
