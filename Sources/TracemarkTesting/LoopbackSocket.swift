@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -82,11 +83,26 @@ extension LoopbackSocket {
     /// A loopback port that was free a moment ago (bound, then released). Only for addresses a
     /// test gives to something that listens itself (a `tcp-listen://` scanner, `serve`'s HTTP):
     /// for a port nothing may answer on, hold a ``ClosedPort``.
+    ///
+    /// Such a port is often not listened on for a while after it is handed out (a station
+    /// standing by, a service not started yet), and whoever asks next must not be given it. So
+    /// no port is handed out twice in one process, and they come from 10000–19999: below the
+    /// kernel's ephemeral range (32768–60999), where port 0, the scripts' servers and every
+    /// outgoing connection take theirs, and apart from the simulated printers' 20000–32767.
     public static func freePort() throws -> Int {
-        let socket = try bind()
-        close(socket.descriptor)
-        return socket.port
+        for _ in 0..<256 {
+            let port = Int.random(in: 10_000..<20_000)
+            guard handedOut.withLock({ $0.insert(port).inserted }) else { continue }
+            if let socket = try? bind(port: port) {
+                close(socket.descriptor)
+                return port
+            }
+        }
+        throw Failure(description: "no free loopback port left in 10000–19999 after 256 tries")
     }
+
+    /// The ports ``freePort()`` handed out (or found taken) in this process.
+    private static let handedOut = Mutex<Set<Int>>([])
 }
 
 extension LoopbackSocket {
