@@ -84,6 +84,8 @@ struct Row {
     var labels: Int
     var seconds: Double
     var payloadMilliseconds: [Double] = []
+    /// Whether its labels per second compare with socat's: not for a row paced by its producer.
+    var comparesWithSocat = true
     var labelsPerSecond: Double { Double(labels) / seconds }
     var microsecondsPerLabel: Double { seconds / Double(labels) * 1e6 }
 
@@ -222,7 +224,7 @@ func printTable(_ title: String, _ rows: [Row], limit: Row) {
     for row in rows {
         let p50 = row.percentile(0.5).map { String(format: "%.2f", $0) } ?? "-"
         let p99 = row.percentile(0.99).map { String(format: "%.2f", $0) } ?? "-"
-        let share = String(format: "%.0f%%", 100 * row.labelsPerSecond / limit.labelsPerSecond)
+        let share = row.comparesWithSocat ? String(format: "%.0f%%", 100 * row.labelsPerSecond / limit.labelsPerSecond) : "-"
         print(pad(row.name, 40, left: true) + pad("\(row.labels)", 8) + pad(String(format: "%.3f", row.seconds), 10)
               + pad(String(format: "%.0f", row.labelsPerSecond), 11) + pad(p50, 9) + pad(p99, 9) + pad(share, 10))
     }
