@@ -15,7 +15,9 @@ import TracemarkTesting
         holder.executableURL = URL(fileURLWithPath: "/bin/sh")
         holder.arguments = ["-c", "exec 3<\"$0\"; exec sleep 30", device]
         try holder.run()
-        defer { holder.terminate() }
+        // SIGKILL: a child of this process starts with SIGTERM blocked (Foundation's pool threads
+        // block it), and a `sleep` would stay for its 30 seconds.
+        defer { kill(holder.processIdentifier, SIGKILL) }
         #expect(try await eventually { holders(of: device).contains("sleep (pid \(holder.processIdentifier))") }, "\(holders(of: device))")
         let error = SerialPort.openError(device, EBUSY)
         #expect(error.code == .deviceBusy)
