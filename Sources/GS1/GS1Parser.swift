@@ -354,7 +354,12 @@ func withBytes<R>(_ text: String, _ body: (Bytes) throws(GS1Error) -> R) throws(
     let result: Result<R, GS1Error> = copy.withUTF8 { bytes in
         do throws(GS1Error) { return .success(try body(bytes)) } catch { return .failure(error) }
     }
-    return try result.get()
+    // Taken apart rather than `get()`, which copied the value out (a retain of each of its
+    // references) and then released the result.
+    switch consume result {
+    case .success(let value): return value
+    case .failure(let error): throw error
+    }
 }
 
 /// A set of byte values, as four words of bits: a value type that costs no reference counting.
