@@ -113,13 +113,7 @@ EOF
         # lpstat -r exits 0 whether or not the scheduler answers: its words tell.
         if [ "$(LC_ALL=C lpstat -h "127.0.0.1:$port" -r 2>/dev/null || true)" = "scheduler is running" ]; then
             if [ -n "${TRACEMARK_CUPS_OWNER:-}" ]; then
-                # Detached from this script and its caller's session, deaf to their signals; an
-                # owner that has exited but is not reaped yet has an empty command line.
-                setsid bash -c 'trap "" HUP INT TERM PIPE
-                    while grep -q . "/proc/$1/cmdline" 2>/dev/null; do sleep 1; done
-                    [ -d "$3/cupsd" ] && exec bash "$2" stop "$3"' \
-                    watch "$TRACEMARK_CUPS_OWNER" "$(cd "$(dirname "$0")" && pwd)/$(basename "$0")" "$(cd "$dir" && pwd)" \
-                    </dev/null >/dev/null 2>&1 &
+                bash "$(dirname "$0")/owner-watch.sh" "$TRACEMARK_CUPS_OWNER" "$0" "$dir" "$state"
             fi
             echo "127.0.0.1:$port"
             exit 0

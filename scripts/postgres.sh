@@ -68,13 +68,7 @@ start)
     as_owner "$bindir/createdb" -h 127.0.0.1 -p "$port" -U tracemark tracemark
     echo "$port" >"$dir/port"
     if [ -n "${TRACEMARK_PG_OWNER:-}" ]; then
-        # Detached from this script and its caller's session, deaf to their signals; gone within a
-        # second of the owner (one that has exited but is not reaped yet has an empty command line).
-        setsid bash -c 'trap "" HUP INT TERM PIPE
-            while grep -q . "/proc/$1/cmdline" 2>/dev/null; do sleep 1; done
-            [ -d "$3" ] && exec bash "$2" stop "$3"' \
-            watch "$TRACEMARK_PG_OWNER" "$(cd "$(dirname "$0")" && pwd)/$(basename "$0")" "$(cd "$dir" && pwd)" \
-            </dev/null >/dev/null 2>&1 &
+        bash "$(dirname "$0")/owner-watch.sh" "$TRACEMARK_PG_OWNER" "$0" "$dir" "$dir"
     fi
     echo "postgres://tracemark@127.0.0.1:$port/tracemark"
     ;;
