@@ -210,10 +210,10 @@ func spoolFloor(labels: Int, batch: Int) async throws -> SpoolFloor {
 /// Runs `python3 Benchmarks/peers/SCRIPT ARGUMENTS…` and returns what it printed; throws with
 /// what it said when it fails.
 private func pythonPeer(_ script: String, _ arguments: [String]) throws -> Data {
-    let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("peers/\(script)").path
-    let peer = try ChildProcess.run(command: "python3", [path] + arguments, errors: .passedThrough)
-    guard peer.status == 0 else { throw BenchmarkError("python3 \(path) failed with status \(peer.status): \(peer.text)") }
+    let peer = try ChildProcess.run(pythonPeer: script, arguments)
+    guard peer.status == 0 else {
+        throw BenchmarkError("python3 Benchmarks/peers/\(script) failed with status \(peer.status): \(peer.text)")
+    }
     return peer.output
 }
 

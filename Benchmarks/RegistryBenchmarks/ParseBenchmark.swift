@@ -69,8 +69,7 @@ enum ParseBenchmark {
                 ours = time
                 result = "Tracemark \(nanos(ours)) (\(Format.rate(1e9 / ours))/s, \(valid) valid)"
             }
-            let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-                .appendingPathComponent("peers/biip_parse.py").path
+            let script = ChildProcess.peers.appendingPathComponent("biip_parse.py").path
             if let peer = try? runPeer("/usr/bin/env", ["python3", script, file.path, "1"]) {
                 result += "; biip \(nanos(peer.nsPerScan)) (\(peer.valid) valid)"
                 ratio = ratio ?? ratioLine(set.key, ours: ours, peer: peer.nsPerScan, peerName: "biip")

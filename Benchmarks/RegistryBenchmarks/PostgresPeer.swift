@@ -27,8 +27,7 @@ enum PostgresPeer {
     /// Builds the peer into `workdir` (every run: a second) and returns its path.
     static func build(workdir: URL) throws -> URL {
         let binary = workdir.appendingPathComponent("pg_statements")
-        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("peers/pg_statements.c")
+        let source = ChildProcess.peers.appendingPathComponent("pg_statements.c")
         guard let compiler = PgbenchPeer.executable("cc") ?? PgbenchPeer.executable("clang") else {
             throw Unavailable(description: "no C compiler (cc) on PATH")
         }

@@ -35,4 +35,14 @@ public struct ChildProcess: Sendable {
     public static func run(command: String, _ arguments: [String], errors: Errors = .merged) throws -> ChildProcess {
         try run(URL(fileURLWithPath: "/usr/bin/env"), [command] + arguments, errors: errors)
     }
+
+    /// `Benchmarks/peers/`: the peers' scripts and sources, beside this file's folder.
+    public static let peers = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("peers", isDirectory: true)
+
+    /// Runs `python3 Benchmarks/peers/SCRIPT ARGUMENTS…`, its standard error passed through (a
+    /// peer reports its figures on standard output).
+    public static func run(pythonPeer script: String, _ arguments: [String]) throws -> ChildProcess {
+        try run(command: "python3", [peers.appendingPathComponent(script).path] + arguments, errors: .passedThrough)
+    }
 }
