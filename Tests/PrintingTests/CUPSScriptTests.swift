@@ -7,28 +7,18 @@ import TracemarkTesting
 /// process, and stops the server and removes its files once the process has ended.
 @Suite struct CUPSScriptTests {
     @Test func aServerWhoseOwnerEndsIsStoppedAndRemoved() async throws {
-        let owner = Process()
-        owner.executableURL = URL(fileURLWithPath: "/bin/sleep")
-        owner.arguments = ["600"]
-        try owner.run()
-        // SIGKILL: a child of this process starts with the spawning thread's signal mask, in
-        // which Foundation's pool threads block SIGTERM.
-        defer { if owner.isRunning { kill(owner.processIdentifier, SIGKILL) } }
+        let owner = try StandInOwner()
         let folder = try Command.temporaryFolder("cups-owner")
         let script = Repository.root.appendingPathComponent("scripts/cups.sh").path
         defer { Task { _ = try? await Command.run("/bin/bash", [script, "stop", folder.path]) } }
         let started = try await Command.run("/bin/bash", [script, "start", folder.path],
-                                            environment: ["TRACEMARK_CUPS_OWNER": String(owner.processIdentifier)])
+                                            environment: ["TRACEMARK_CUPS_OWNER": String(owner.pid)])
         try #require(started.status == 0, "cups.sh start failed: \(started.stderr)")
         let server = started.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let state = folder.appendingPathComponent("cupsd")
         #expect(try await schedulerAnswers(server))
 
-        kill(owner.processIdentifier, SIGKILL)
-        // Reaped, so that it is gone rather than a zombie.
-        await withCheckedContinuation { continuation in
-            Thread.detachNewThread { owner.waitUntilExit(); continuation.resume() }
-        }
+        await owner.end()
         #expect(try await eventually { !FileManager.default.fileExists(atPath: state.path) },
                 "the cupsd outlived the process that owned it")
         #expect(try await !schedulerAnswers(server))

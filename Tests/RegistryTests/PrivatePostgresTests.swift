@@ -8,24 +8,14 @@ import TracemarkTesting
 @Suite struct PrivatePostgresTests {
     @Test(.enabled(if: Backend.postgresURL != nil, "needs the PostgreSQL server binaries"))
     func aServerWhoseOwnerEndsIsStoppedAndRemoved() async throws {
-        let owner = Process()
-        owner.executableURL = URL(fileURLWithPath: "/bin/sleep")
-        owner.arguments = ["600"]
-        try owner.run()
-        // SIGKILL: a child of this process starts with the spawning thread's signal mask, in
-        // which Foundation's pool threads block SIGTERM.
-        defer { if owner.isRunning { kill(owner.processIdentifier, SIGKILL) } }
-        let server = try await PrivatePostgres.start(owner: owner.processIdentifier)
+        let owner = try StandInOwner()
+        let server = try await PrivatePostgres.start(owner: owner.pid)
         defer { Task { await server.stop() } }
         let data = server.folder.appendingPathComponent("data")
         #expect(FileManager.default.fileExists(atPath: data.path))
         #expect(try await Command.run("psql", [server.url, "-Atc", "SELECT 1"]).stdout == "1\n")
 
-        kill(owner.processIdentifier, SIGKILL)
-        // Reaped, so that it is gone rather than a zombie the watcher would still see.
-        await withCheckedContinuation { continuation in
-            Thread.detachNewThread { owner.waitUntilExit(); continuation.resume() }
-        }
+        await owner.end()
         #expect(try await eventually { !FileManager.default.fileExists(atPath: server.folder.path) },
                 "the server outlived the process that owned it")
         #expect(try await Command.run("psql", [server.url, "-Atc", "SELECT 1"]).status != 0)
