@@ -25,12 +25,31 @@ struct PostgresPreparedDatabase: AsyncSQLDatabase {
     var version: (any SQLDatabaseReportedVersion)? { plain.version }
     var queryLogLevel: Logger.Level? { nil }
 
-    init(_ connection: PostgresConnection) {
+    /// Where the connection is, for the error that says it has closed.
+    let location: String
+
+    init(_ connection: PostgresConnection, location: String) {
         self.connection = connection
+        self.location = location
         self.plain = connection.sql(queryLogLevel: nil)
     }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
+        // PostgresNIO hands a statement to its channel without asking whether the channel took it.
+        // Once the channel has closed and dropped its handlers (the server went away between two
+        // statements of a transaction), the statement is lost, and its caller waits for an answer
+        // forever, deaf to cancellation: a printer worker never ended its drain that way. (The
+        // library's fix, vapor/postgres-nio#487, was reverted.) So each statement is handed over
+        // on the connection's event loop, right after asking whether the channel is still open:
+        // on that thread nothing can close the channel in between.
+        guard connection.eventLoop.inEventLoop else {
+            return try await withTaskExecutorPreference(EventLoopTaskExecutor(connection.eventLoop)) {
+                try await execute(sql: query, onRow)
+            }
+        }
+        guard !connection.isClosed else {
+            throw StoreError(.unavailable, "the connection to PostgreSQL at \(location) has closed (the server stopped or the network dropped): try again")
+        }
         let (sql, binds) = serialize(query)
         guard Self.keepable(sql), let (bindings, types) = try Self.bindings(binds),
               let name = PreparedNames.shared.name(for: sql, types: types, connection: connection.id) else {

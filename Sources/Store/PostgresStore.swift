@@ -147,7 +147,7 @@ public final class PostgresStore: SQLStore {
     /// milliseconds at the tail; BENCHMARKS.md, "The store's fast path").
     private func on<T: Sendable>(_ connection: PostgresConnection, _ body: (any SQLDatabase) async throws -> T) async throws -> T {
         try await withTaskExecutorPreference(EventLoopTaskExecutor(connection.eventLoop)) {
-            try await body(PostgresPreparedDatabase(connection))
+            try await body(PostgresPreparedDatabase(connection, location: location))
         }
     }
 
@@ -173,7 +173,7 @@ public final class PostgresStore: SQLStore {
 }
 
 /// An event loop as the executor a task prefers: its jobs run on the loop's thread.
-private final class EventLoopTaskExecutor: TaskExecutor {
+final class EventLoopTaskExecutor: TaskExecutor {
     let loop: any EventLoop
 
     init(_ loop: any EventLoop) { self.loop = loop }

@@ -1,6 +1,7 @@
 import Foundation
+import PostgresNIO
 import SQLKit
-import Store
+@testable import Store
 import Testing
 import TracemarkTesting
 
@@ -46,6 +47,53 @@ struct PostgresPreparedTests {
                 #expect(try row.decode(column: "ratio", as: Double.self) == Double(id) / 4)
             }
         }
+    }
+
+    /// A connection the server closed between two statements (a server stopping, a backend
+    /// terminated) fails the next statement at once. PostgresNIO lost a statement written to a
+    /// channel that had closed, and its caller waited forever, cancelled or not: a printer
+    /// worker's drain then never ended.
+    @Test(.timeLimit(.minutes(1)))
+    func aStatementOnAConnectionTheServerClosedFailsAtOnce() async throws {
+        let database = try await TestDatabase.make(.postgres)
+        let store = try await PostgresStore(url: database.location, connections: 2)
+        let attempt = Task {
+            try await store.write { db in
+                let pid = try #require(try await db.raw("SELECT pg_backend_pid() AS pid").first()).decode(column: "pid", as: Int.self)
+                // The other connection ends this one's server process, as a fast shutdown does.
+                try await store.read { other in try await other.raw("SELECT pg_terminate_backend(\(bind: pid)::integer)").run() }
+                // Once closed, the channel has dropped its handlers: a statement written now goes nowhere.
+                let connection = try #require(db as? PostgresPreparedDatabase).connection
+                try await connection.closeFuture.get()
+                try await db.raw("SELECT 1 AS one").run()
+            }
+        }
+        // A lost statement ignores cancellation: stop waiting for it at the time limit, and leave
+        // the store (whose connection it holds) as it is.
+        guard let outcome = await Self.result(of: attempt) else {
+            Issue.record("the statement on the closed connection never ended")
+            return
+        }
+        #expect {
+            try outcome.get()
+        } throws: { error in
+            let error = try #require(error as? StoreError)
+            return error.code == .unavailable && error.message.contains("has closed")
+        }
+        // The pool replaces the closed connection.
+        let one = try await store.read { db in try await db.raw("SELECT 1 AS one").first()?.decode(column: "one", as: Int.self) }
+        #expect(one == 1)
+        await store.close()
+        await database.drop()
+    }
+
+    /// `task`'s result, or nil once this task is cancelled (a test's time limit) first.
+    private static func result<T: Sendable>(of task: Task<T, any Error>) async -> Result<T, any Error>? {
+        let (results, delivery) = AsyncStream<Result<T, any Error>>.makeStream()
+        Task { delivery.yield(await task.result) }
+        // An AsyncStream's iterator ends when the waiting task is cancelled.
+        for await result in results { return result }
+        return nil
     }
 
     @Test func aStatementThatFailedInAFailedTransactionRunsAgainAfterIt() async throws {
