@@ -2,7 +2,9 @@ import ServiceLifecycle
 
 /// A bounded set of database connections shared by concurrent tasks.
 ///
-/// Callers wait (without blocking a thread) when all connections are in use. A connection that
+/// Callers wait (without blocking a thread) when all connections are in use, and stop waiting
+/// when their task is cancelled (a service stopping while every connection is busy opening to
+/// a server that does not answer). A connection that
 /// failed mid-use is closed and replaced rather than given to the next caller. Shutting down
 /// waits until every connection, in use or being opened, has been closed: the store may stop
 /// the threads its connections run on only after that.
@@ -19,13 +21,24 @@ actor ConnectionPool<Connection: Sendable> {
     private let isUsable: @Sendable (Connection) -> Bool
     private var idle: [Connection] = []
     private var count = 0
-    private var waiters: [CheckedContinuation<Connection?, Never>] = []
+    private var waiters: [(id: Int, continuation: CheckedContinuation<Waited, Never>)] = []
+    private var nextWaiter = 0
     private var closed = false
     /// Shutdowns waiting for the connections still in use to come back.
     private var drained: [CheckedContinuation<Void, Never>] = []
     private let retryAfter: Duration
     /// The last open failed: when, with what, and whether a caller is trying again now.
     private var down: (at: ContinuousClock.Instant, error: any Error, retrying: Bool)?
+
+    /// What a wait for a connection ends with.
+    private enum Waited {
+        /// A connection released by another caller.
+        case connection(Connection)
+        /// A connection fewer is in use or being opened: look again (and open one).
+        case lookAgain
+        /// The caller's task was cancelled.
+        case cancelled
+    }
 
     init(maximum: Int,
          open: @escaping @Sendable () async throws -> Connection,
@@ -99,10 +112,36 @@ actor ConnectionPool<Connection: Sendable> {
                 }
                 return connection
             }
-            if let connection = await withCheckedContinuation({ waiters.append($0) }) {
-                return connection
+            switch await waitForTurn() {
+            case .connection(let connection): return connection
+            case .lookAgain: continue
+            case .cancelled: throw CancellationError()
             }
         }
+    }
+
+    /// Waits for a connection to come back, or for a slot to open one, or for the caller to be
+    /// cancelled, whichever comes first.
+    private func waitForTurn() async -> Waited {
+        let id = nextWaiter
+        nextWaiter += 1
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                // Cancelled before it queued: the handler below ran first and found nothing.
+                if Task.isCancelled {
+                    continuation.resume(returning: .cancelled)
+                } else {
+                    waiters.append((id, continuation))
+                }
+            }
+        } onCancel: {
+            Task { await self.cancelWait(id) }
+        }
+    }
+
+    private func cancelWait(_ id: Int) {
+        guard let index = waiters.firstIndex(where: { $0.id == id }) else { return }
+        waiters.remove(at: index).continuation.resume(returning: .cancelled)
     }
 
     private func release(_ connection: Connection) async {
@@ -113,7 +152,7 @@ actor ConnectionPool<Connection: Sendable> {
             return
         }
         if !waiters.isEmpty {
-            waiters.removeFirst().resume(returning: connection)
+            waiters.removeFirst().continuation.resume(returning: .connection(connection))
         } else {
             idle.append(connection)
         }
@@ -125,7 +164,7 @@ actor ConnectionPool<Connection: Sendable> {
     private func forget() {
         count -= 1
         if !closed, !waiters.isEmpty {
-            waiters.removeFirst().resume(returning: nil)
+            waiters.removeFirst().continuation.resume(returning: .lookAgain)
         }
         if closed, count == 0 {
             for shutdown in drained { shutdown.resume() }
@@ -137,7 +176,7 @@ actor ConnectionPool<Connection: Sendable> {
     /// and closed too.
     func shutdown() async {
         closed = true
-        for waiter in waiters { waiter.resume(returning: nil) }
+        for waiter in waiters { waiter.continuation.resume(returning: .lookAgain) }
         waiters.removeAll()
         let connections = idle
         idle.removeAll()

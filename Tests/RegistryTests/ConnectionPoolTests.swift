@@ -64,6 +64,53 @@ import Testing
         #expect(try await pool.with { $0 } == 2)
     }
 
+    /// A caller waiting for a connection while every one is in use (or being opened to a server
+    /// that does not answer) stops waiting when it is cancelled: a service's drain, cancelled at
+    /// its deadline, ends instead of waiting for a connection that may never come back.
+    @Test(.timeLimit(.minutes(1))) func aCallerWaitingForAConnectionStopsWhenCancelled() async throws {
+        let pool = ConnectionPool<Int>(maximum: 1, open: { 1 }, close: { _ in })
+        let (held, heldSignal) = AsyncStream<Void>.makeStream()
+        let (release, releaseSignal) = AsyncStream<Void>.makeStream()
+        let holder = Task {
+            try await pool.with { connection in
+                heldSignal.yield()
+                for await _ in release { break }
+                return connection
+            }
+        }
+        var iterator = held.makeAsyncIterator()
+        _ = await iterator.next()
+        let waiter = Task { try await pool.with { $0 } }
+        // However the cancellation and the wait interleave, the waiter ends by being cancelled.
+        try await Task.sleep(for: .milliseconds(50))
+        waiter.cancel()
+        await #expect(throws: CancellationError.self) { try await waiter.value }
+        // The connection in use is unaffected, and goes to the next caller once it is back.
+        releaseSignal.yield()
+        #expect(try await holder.value == 1)
+        #expect(try await pool.with { $0 } == 1)
+        // A caller cancelled before it asks does not wait either.
+        let (hold, holdSignal) = AsyncStream<Void>.makeStream()
+        let (go, goSignal) = AsyncStream<Void>.makeStream()
+        let second = Task {
+            try await pool.with { connection in
+                holdSignal.yield()
+                for await _ in go { break }
+                return connection
+            }
+        }
+        var holding = hold.makeAsyncIterator()
+        _ = await holding.next()
+        let cancelled = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try await pool.with { $0 }
+        }
+        await #expect(throws: CancellationError.self) { try await cancelled.value }
+        goSignal.yield()
+        #expect(try await second.value == 1)
+        await pool.shutdown()
+    }
+
     @Test func theNextTryThatSucceedsEndsIt() async throws {
         let opens = Mutex(0)
         let pool = ConnectionPool<Int>(maximum: 2, open: {
