@@ -1,6 +1,7 @@
 import Foundation
 public import Logging
 public import ServiceLifecycle
+import Synchronization
 import TracemarkSystem
 
 /// Sends one printer's jobs in order, and settles every job a crash or a broken connection left
@@ -15,6 +16,9 @@ public struct PrinterWorker: Service {
     public let printer: String
     let logger: Logger
     let options: Options
+    /// What the worker awaits now, said when the service begins to stop and when a stop that
+    /// took too long cancels it: a drain that hangs names the step it hangs in.
+    private let doing = Doing()
 
     public struct Options: Sendable {
         /// How often an idle worker looks for new jobs.
@@ -54,15 +58,24 @@ public struct PrinterWorker: Service {
         let identity = ProcessIdentity.start()
         defer { identity.finish() }
         var backoff = Backoff(maximum: options.maxBackoff)
-        await withGracefulShutdownHandler {
-            do {
-                try await hold(config, transport, identity, &backoff)
-            } catch is CancellationError {
-            } catch {
-                logger.error("printer worker stopped: \(error)")
+        let (doing, logger) = (doing, logger)
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                do {
+                    try await hold(config, transport, identity, &backoff)
+                } catch is CancellationError {
+                } catch {
+                    logger.error("printer worker stopped: \(error)")
+                }
+            } onGracefulShutdown: {
+                logger.debug("printer worker draining: \(doing.description)")
             }
-        } onGracefulShutdown: {}
+        } onCancel: {
+            logger.info("printer worker cancelled: \(doing.description)")
+        }
+        doing.now("closing the printer's connection")
         await transport.close()
+        logger.debug("printer worker ended")
     }
 
     /// Takes the printer's lease and sends while holding it; when another worker holds it, waits
@@ -72,8 +85,10 @@ public struct PrinterWorker: Service {
                       _ backoff: inout Backoff) async throws {
         while !Task.isCancelled, !Task.isShuttingDownGracefully, await !options.stop() {
             let (spool, printer, duration) = (spool, printer, options.lease)
+            doing.now("taking the printer's lease")
             guard let lease = try await beforeWork({ try await spool.acquireLease(printer: printer, worker: identity, duration: duration) }) else {
                 logger.debug("another worker holds the printer")
+                doing.now("looking for unfinished jobs")
                 if options.untilIdle, try await !spool.hasUnfinished(printer: printer) { return }
                 try await sleep(options.pollInterval)
                 continue
@@ -87,12 +102,14 @@ public struct PrinterWorker: Service {
                 }) {
                     backoff = kept
                 }
+                doing.now("giving back the printer's lease")
                 try? await spool.releaseLease(lease)
                 return
             } catch let error as PrintingError where error.code == .leaseLost {
                 logger.warning("\(error.message)")
                 continue
             } catch {
+                doing.now("giving back the printer's lease after: \(error)")
                 try? await spool.releaseLease(lease)
                 throw error
             }
@@ -118,7 +135,7 @@ public struct PrinterWorker: Service {
                         throw CancellationError()
                     } catch {
                         // The database did not answer this time: the next renewal may, well before the lease lapses.
-                        logger.warning("could not renew the lease of printer \(printer): \(error)")
+                        logger.warning("could not renew the lease of printer \(printer): \(error); the worker is \(doing.description)")
                     }
                 }
             }
@@ -137,8 +154,10 @@ public struct PrinterWorker: Service {
         while !Task.isCancelled, !Task.isShuttingDownGracefully, await !options.stop() {
             // First whatever an earlier send left unfinished.
             let (spool, printer) = (spool, printer)
+            doing.now("looking for jobs a send left unsettled")
             let unsettled = try await beforeWork { try await spool.unsettled(printer: printer) }
             if !unsettled.isEmpty {
+                doing.now("settling \(unsettled.count) jobs a send left unsettled")
                 if try await settle(unsettled, config, transport, lease) {
                     backoff.reset()
                 } else {
@@ -147,6 +166,7 @@ public struct PrinterWorker: Service {
                 continue
             }
             if blocked {
+                doing.now("asking the printer whether it can print")
                 let status = await transport.status()
                 guard status.canPrint else {
                     try await spool.recordState(printer: printer, status)
@@ -160,12 +180,14 @@ public struct PrinterWorker: Service {
                 shownState = status.state
             }
             let (limit, maxBytes) = (min(options.batchLimit, transport.batchLimit), options.batchBytes)
+            doing.now("claiming jobs")
             switch try await beforeWork({ try await spool.claim(lease, limit: limit, maxBytes: maxBytes) }) {
             case .empty:
                 if options.untilIdle { return }
                 // Ends early on a job's wakeup, and on graceful shutdown: the worker drains at once,
                 // however long it would look next.
                 let wakeups = spool.wakeups, printer = printer, interval = options.pollInterval
+                doing.now("waiting for jobs")
                 await cancelWhenGracefulShutdown { await wakeups.wait(for: printer, timeout: interval) }
                 try Task.checkCancellation()
             case .waitUntil(let date):
@@ -175,6 +197,7 @@ public struct PrinterWorker: Service {
                 // Jobs were held, or changed under the claim: look again.
                 continue
             case .jobs(let jobs):
+                doing.now("sending \(jobs.count) jobs")
                 switch try await send(jobs, config, transport, lease) {
                 case .sent:
                     backoff.reset()
@@ -254,6 +277,7 @@ public struct PrinterWorker: Service {
     }
 
     private func markDone(_ jobs: [PrintJob], confirmed: Bool, message: String, _ lease: Lease) async throws {
+        doing.now("marking \(jobs.count) jobs done")
         try await spool.markDone(jobs, confirmed: confirmed, message: message, lease)
         options.done(jobs.map(\.id))
     }
@@ -267,6 +291,7 @@ public struct PrinterWorker: Service {
             return true
         }
         let timeout = Duration.milliseconds(Int64(config.printTimeout * 1000))
+        doing.now("following \(jobs.count) jobs until printed")
         switch await transport.follow(payload, delivery, timeout: timeout) {
         case .printed:
             try await markDone(jobs, confirmed: true, message: "printed", lease)
@@ -311,6 +336,7 @@ public struct PrinterWorker: Service {
     private func resolveDoubt(_ jobs: [PrintJob], _ payload: PrintPayload, _ recorded: Delivery?, _ config: PrinterConfig,
                               _ transport: any PrinterTransport, _ lease: Lease, why: String, countsAttempt: Bool) async throws -> Bool {
         let attempts = countsAttempt ? config.maxAttempts : nil
+        doing.now("asking the printer what it printed of \(jobs.count) jobs")
         switch await transport.inquire(about: payload, delivery: recorded) {
         case .printed(let labels):
             logger.notice("settled a send in doubt: the printer printed \(labels) of \(payload.labelCount) labels")
@@ -340,6 +366,7 @@ public struct PrinterWorker: Service {
 
     /// Sleeps, ending early on graceful shutdown (the loop then stops); throws on cancellation.
     private func sleep(_ duration: Duration) async throws {
+        doing.now("waiting \(duration) before looking again")
         try? await cancelWhenGracefulShutdown { try await Task.sleep(for: duration) }
         try Task.checkCancellation()
     }
@@ -358,4 +385,19 @@ struct Backoff {
     }
 
     mutating func reset() { current = .milliseconds(250) }
+}
+
+/// The step a worker awaits, and since when.
+private final class Doing: Sendable, CustomStringConvertible {
+    private let step = Mutex<(what: String, since: ContinuousClock.Instant)>(("starting", .now))
+
+    func now(_ what: String) {
+        step.withLock { $0 = (what, .now) }
+    }
+
+    var description: String {
+        let (what, since) = step.withLock { $0 }
+        let seconds = Double((ContinuousClock.now - since) / .milliseconds(1)) / 1000
+        return "\(what) (for \(String(format: "%.1f", seconds)) s)"
+    }
 }
