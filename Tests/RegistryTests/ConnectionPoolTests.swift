@@ -69,46 +69,50 @@ import Testing
     /// its deadline, ends instead of waiting for a connection that may never come back.
     @Test(.timeLimit(.minutes(1))) func aCallerWaitingForAConnectionStopsWhenCancelled() async throws {
         let pool = ConnectionPool<Int>(maximum: 1, open: { 1 }, close: { _ in })
-        let (held, heldSignal) = AsyncStream<Void>.makeStream()
-        let (release, releaseSignal) = AsyncStream<Void>.makeStream()
-        let holder = Task {
-            try await pool.with { connection in
-                heldSignal.yield()
-                for await _ in release { break }
-                return connection
-            }
-        }
-        var iterator = held.makeAsyncIterator()
-        _ = await iterator.next()
+        let holder = await Holder(pool)
         let waiter = Task { try await pool.with { $0 } }
         // However the cancellation and the wait interleave, the waiter ends by being cancelled.
         try await Task.sleep(for: .milliseconds(50))
         waiter.cancel()
         await #expect(throws: CancellationError.self) { try await waiter.value }
         // The connection in use is unaffected, and goes to the next caller once it is back.
-        releaseSignal.yield()
-        #expect(try await holder.value == 1)
+        #expect(try await holder.giveBack() == 1)
         #expect(try await pool.with { $0 } == 1)
         // A caller cancelled before it asks does not wait either.
-        let (hold, holdSignal) = AsyncStream<Void>.makeStream()
-        let (go, goSignal) = AsyncStream<Void>.makeStream()
-        let second = Task {
-            try await pool.with { connection in
-                holdSignal.yield()
-                for await _ in go { break }
-                return connection
-            }
-        }
-        var holding = hold.makeAsyncIterator()
-        _ = await holding.next()
+        let second = await Holder(pool)
         let cancelled = Task {
             withUnsafeCurrentTask { $0?.cancel() }
             return try await pool.with { $0 }
         }
         await #expect(throws: CancellationError.self) { try await cancelled.value }
-        goSignal.yield()
-        #expect(try await second.value == 1)
+        #expect(try await second.giveBack() == 1)
         await pool.shutdown()
+    }
+
+    /// A task holding one of the pool's connections until it is told to give it back.
+    private struct Holder {
+        let task: Task<Int, any Error>
+        let release: AsyncStream<Void>.Continuation
+
+        init(_ pool: ConnectionPool<Int>) async {
+            let (held, heldSignal) = AsyncStream<Void>.makeStream()
+            let (released, release) = AsyncStream<Void>.makeStream()
+            task = Task {
+                try await pool.with { connection in
+                    heldSignal.yield()
+                    for await _ in released { break }
+                    return connection
+                }
+            }
+            self.release = release
+            for await _ in held { break }
+        }
+
+        /// Gives the connection back; what the holder held.
+        func giveBack() async throws -> Int {
+            release.yield()
+            return try await task.value
+        }
     }
 
     @Test func theNextTryThatSucceedsEndsIt() async throws {
