@@ -2,6 +2,7 @@ public import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import TracemarkSystem
 
 /// A process that stands for the owner of something a test starts (a server whose script watches
 /// its owner), ended when the test says: a `sleep` that would last ten minutes.
@@ -23,9 +24,7 @@ public final class StandInOwner: @unchecked Sendable {
     public func end() async {
         kill(pid, SIGKILL)
         let process = process
-        await withCheckedContinuation { continuation in
-            Thread.detachNewThread { process.waitUntilExit(); continuation.resume() }
-        }
+        await OffPool.run { process.waitUntilExit() }
     }
 
     deinit {
