@@ -1,3 +1,5 @@
+import Foundation
+import NIOCore
 import PostgresNIO
 
 /// Recognises the database errors that operations turn into errors of their own.
@@ -23,10 +25,29 @@ public enum DatabaseErrors {
                 let state = error.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? ""
                 return "PostgreSQL refused a statement: \(message)\(state)"
             }
-            return "PostgreSQL connection failed (\(error.code))"
+            return "PostgreSQL connection failed (\(reason(error) ?? "\(error.code)"))"
         }
         if let error = error as? SQLiteError {
             return "SQLite failed: \(error.message)"
+        }
+        return nil
+    }
+
+    /// The system's words for why a PostgreSQL connection failed ("Connection timed out",
+    /// "Connection refused"), from the socket error under `error`, if there is one.
+    static func reason(_ error: PSQLError) -> String? {
+        var cause = error.underlying
+        while let next = cause {
+            if let io = next as? IOError { return String(cString: strerror(io.errnoCode)) }
+            if let psql = next as? PSQLError { cause = psql.underlying; continue }
+            if let channel = next as? ChannelError {
+                switch channel {
+                case .connectTimeout(let after): return "no answer within \(after.nanoseconds / 1_000_000_000) s"
+                case .eof, .alreadyClosed, .ioOnClosedChannel, .outputClosed, .inputClosed: return "closed"
+                default: return "\(channel)"
+                }
+            }
+            return nil
         }
         return nil
     }

@@ -50,22 +50,37 @@ struct PostgresPreparedDatabase: AsyncSQLDatabase {
         guard !connection.isClosed else {
             throw StoreError(.unavailable, "the connection to PostgreSQL at \(location) has closed (the server stopped or the network dropped): try again")
         }
-        let (sql, binds) = serialize(query)
-        guard Self.keepable(sql), let (bindings, types) = try Self.bindings(binds),
-              let name = PreparedNames.shared.name(for: sql, types: types, connection: connection.id) else {
-            return try await plain.execute(sql: query, onRow)
-        }
         do {
-            try await KeptStatement.$current.withValue(KeptStatement.Text(name: name, sql: sql, types: types)) {
-                let rows = try await connection.execute(KeptStatement(bindings: bindings), logger: logger)
-                for try await row in rows { onRow(PostgresQuickRow(row)) }
+            let (sql, binds) = serialize(query)
+            guard Self.keepable(sql), let (bindings, types) = try Self.bindings(binds),
+                  let name = PreparedNames.shared.name(for: sql, types: types, connection: connection.id) else {
+                return try await plain.execute(sql: query, onRow)
             }
-        } catch {
-            // PostgresNIO keeps a failed preparation's error for the name (prepared inside a
-            // transaction that had failed already, say): the next run prepares it anew.
-            PreparedNames.shared.forget(sql, types: types, connection: connection.id)
-            throw error
+            do {
+                try await KeptStatement.$current.withValue(KeptStatement.Text(name: name, sql: sql, types: types)) {
+                    let rows = try await connection.execute(KeptStatement(bindings: bindings), logger: logger)
+                    for try await row in rows { onRow(PostgresQuickRow(row)) }
+                }
+            } catch {
+                // PostgresNIO keeps a failed preparation's error for the name (prepared inside a
+                // transaction that had failed already, say): the next run prepares it anew.
+                PreparedNames.shared.forget(sql, types: types, connection: connection.id)
+                throw error
+            }
+        } catch let error as PSQLError {
+            throw Self.lost(error, location: location) ?? error
         }
+    }
+
+    /// The error a statement meets when its connection was lost under it (the server ended,
+    /// the network silent past the socket's user timeout or keepalives), as the store's
+    /// `unavailable` with the system's reason; nil for the server's refusals and other failures.
+    static func lost(_ error: PSQLError, location: String) -> StoreError? {
+        guard error.serverInfo == nil,
+              [.serverClosedConnection, .connectionError, .uncleanShutdown].contains(error.code) else { return nil }
+        let reason = DatabaseErrors.reason(error).map { " (\($0))" } ?? ""
+        return StoreError(.unavailable, "the connection to PostgreSQL at \(location) was lost\(reason): the server stopped or the network dropped; try again",
+                          cause: error)
     }
 
     /// Whether `sql` may be kept prepared (see the type's documentation).

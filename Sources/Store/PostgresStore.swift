@@ -16,14 +16,16 @@ public final class PostgresStore: SQLStore {
     public let kind = DatabaseKind.postgres
     public let location: String
     private let pool: ConnectionPool<PostgresConnection>
-    /// How to connect, for the listening connection (which stays out of the pool).
-    private let configuration: PostgresConnection.Configuration
+    /// How to connect, for the pool and for the listening connection (which stays out of it).
+    private let connector: PostgresConnector
     private static let connectionIDs = IDGenerator()
 
     /// - Parameter url: `postgres://user[:password]@host[:port]/database`, with libpq's
     ///   `sslmode` (`disable`, `prefer` (the default), `require`, `verify-ca`, `verify-full`) and
-    ///   `sslrootcert` (the CA file for the verifying modes), `search_path`, and `plan_cache_mode`
-    ///   (`force_generic_plan` unless the URL says otherwise).
+    ///   `sslrootcert` (the CA file for the verifying modes), `search_path`, `plan_cache_mode`
+    ///   (`force_generic_plan` unless the URL says otherwise), and libpq's `keepalives`,
+    ///   `keepalives_idle`, `keepalives_interval`, `keepalives_count`, `tcp_user_timeout` and
+    ///   `connect_timeout` (``PostgresConnector``: a server gone silent is noticed in about 25 s).
     public init(url: String, connections: Int = 10) async throws {
         guard let components = URLComponents(string: url), let host = components.host, !host.isEmpty else {
             throw StoreError(.unsupported, "database URL \(SQLStores.redacted(url)) is not of the form postgres://user@host:port/database")
@@ -53,13 +55,17 @@ public final class PostgresStore: SQLStore {
         let logger = Logger(label: "tracemark.store.postgres")
         // Unique in the process: prepared statements' names are kept by connection id.
         let ids = Self.connectionIDs
-        let config = configuration
-        self.configuration = configuration
+        let connector = PostgresConnector(host: host, port: components.port ?? 5432,
+                                          liveness: try .init(components.queryItems ?? [], location: location),
+                                          configuration: configuration, location: location)
+        self.connector = connector
         self.pool = ConnectionPool(
             maximum: connections,
             open: {
                 do {
-                    return try await PostgresConnection.connect(configuration: config, id: ids.next(), logger: logger)
+                    return try await connector.connect(id: ids.next(), logger: logger)
+                } catch is CancellationError {
+                    throw CancellationError()
                 } catch {
                     // The server's own words when it answered (too many clients, a password refused).
                     if let error = error as? PSQLError, let message = error.serverInfo?[.message] {
@@ -83,8 +89,7 @@ public final class PostgresStore: SQLStore {
         var pause: Duration = .milliseconds(200)
         while !Task.isCancelled {
             do {
-                let connection = try await PostgresConnection.connect(configuration: configuration, id: Self.connectionIDs.next(),
-                                                                      logger: logger)
+                let connection = try await connector.connect(id: Self.connectionIDs.next(), logger: logger)
                 pause = .milliseconds(200)
                 do {
                     try await connection.listen(on: channel) { notifications in

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GS1
 import Registry
+import Store
 
 struct ResolveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -53,13 +54,22 @@ struct ResolveCommand: AsyncParsableCommand {
                     let resolution = try await registry.resolve(scan, parser: parser, options: resolveOptions)
                     say(options.json ? String(decoding: try encoder.encode(resolution), as: UTF8.self) : Terminal.visible(Self.describe(resolution) + "\n"))
                 } catch let error as RegistryError where error.code == .invalidInput {
-                    if options.json {
-                        say(String(decoding: try encoder.encode(["scan": scan, "error": error.message]), as: UTF8.self))
-                    } else {
-                        say(Terminal.visible("error: \(error.message)\n"))
-                    }
+                    try report(error.message, code: "invalid-input", scan: scan, encoder: encoder)
+                } catch let error as StoreError where error.code == .unavailable {
+                    // The database did not answer (a server restarting, a network down): this
+                    // scan is not resolved, and the next one tries again, as a station would.
+                    try report(error.message, code: "database", scan: scan, encoder: encoder)
                 }
             }
+        }
+    }
+
+    /// Says why one scan got no answer, and goes on with the next.
+    private func report(_ message: String, code: String, scan: String, encoder: JSONEncoder) throws {
+        if options.json {
+            say(String(decoding: try encoder.encode(["scan": scan, "error": message, "code": code]), as: UTF8.self))
+        } else {
+            say(Terminal.visible("error: \(message)\n"))
         }
     }
 
