@@ -106,6 +106,22 @@ struct PostgresConnector: Sendable {
         return bootstrap
     }
 
+    /// The system's words for why connecting failed ("Connection refused", "no answer within
+    /// 10 s", "the host name is not known"), if `error` carries them.
+    static func reason(_ error: any Error) -> String? {
+        if let error = error as? NIOConnectionError {
+            if let failure = error.connectionErrors.first { return reason(failure.error) }
+            if error.dnsAError != nil || error.dnsAAAAError != nil { return "the host name \(error.host) is not known" }
+            return nil
+        }
+        if let error = error as? IOError { return String(cString: strerror(error.errnoCode)) }
+        if let error = error as? ChannelError, case .connectTimeout(let after) = error {
+            return "no answer within \(after.nanoseconds / 1_000_000_000) s"
+        }
+        if let error = error as? PSQLError { return DatabaseErrors.reason(error) }
+        return nil
+    }
+
     /// Whether `host` is an IPv4 or IPv6 address rather than a name.
     static func isAddress(_ host: String) -> Bool {
         var v4 = in_addr(), v6 = in6_addr()

@@ -55,7 +55,7 @@ import Testing
         await expectStoreError(.unavailable, "cannot open SQLite database /nonexistent-folder/x.sqlite") {
             _ = try await Registry.open("/nonexistent-folder/x.sqlite")
         }
-        await expectStoreError(.unavailable, "cannot connect to PostgreSQL at postgres://nobody:***@127.0.0.1:1/none") {
+        await expectStoreError(.unavailable, "cannot connect to PostgreSQL at postgres://nobody:***@127.0.0.1:1/none (Connection refused)") {
             _ = try await Registry.open("postgres://nobody:secret@127.0.0.1:1/none")
         }
     }
