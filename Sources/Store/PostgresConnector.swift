@@ -13,7 +13,9 @@ import Synchronization
 /// no word. So each socket gets TCP keepalives (an idle connection is probed) and a user timeout
 /// (data the server has not acknowledged ends the connection), as libpq offers with the same
 /// URL parameters; the defaults end a dead connection in about 25 s, and the statement on it
-/// fails as `unavailable`.
+/// fails as `unavailable`. The server is asked to watch the session with the same settings (its
+/// `tcp_keepalives_*` and `tcp_user_timeout`, PostgreSQL 12 or later), so that a station that
+/// vanishes does not hold its locks for hours.
 struct PostgresConnector: Sendable {
     /// Keepalives and the user timeout, in libpq's terms (`keepalives`, `keepalives_idle`,
     /// `keepalives_interval`, `keepalives_count`, `tcp_user_timeout`, `connect_timeout`).
@@ -68,6 +70,19 @@ struct PostgresConnector: Sendable {
         // from the host only when it connects by itself; an address is no name for either.
         if configuration.options.tlsServerName == nil, !Self.isAddress(host) {
             configuration.options.tlsServerName = host
+        }
+        // The server watches the session the same way: a station that vanishes in the middle of
+        // a transaction (holding a series' counter, a lot's stock row) would otherwise keep its
+        // locks, and every other station waiting on them, for the server's two hours of silence
+        // before the first probe. Ended sooner, its transaction rolls back and the locks go.
+        if liveness.keepalives {
+            configuration.options.additionalStartupParameters += [
+                ("tcp_keepalives_idle", String(liveness.idle)), ("tcp_keepalives_interval", String(liveness.interval)),
+                ("tcp_keepalives_count", String(liveness.count)),
+            ]
+        }
+        if liveness.userTimeout > 0 {
+            configuration.options.additionalStartupParameters.append(("tcp_user_timeout", String(liveness.userTimeout)))
         }
         self.configuration = configuration
         self.location = location
