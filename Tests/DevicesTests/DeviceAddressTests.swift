@@ -1,4 +1,4 @@
-import Devices
+@testable import Devices
 import Testing
 
 @Suite struct DeviceAddressTests {
@@ -32,7 +32,7 @@ import Testing
         // Loopback unless an address is given (#17 item 3); an allow list and a client limit.
         #expect(try DeviceAddress(parsing: "tcp-listen://:9004") == .tcpListen(host: "127.0.0.1", port: 9004))
         #expect(try DeviceAddress(parsing: "tcp-listen://0.0.0.0:9004") == .tcpListen(host: "0.0.0.0", port: 9004))
-        guard case .tcpListen(_, _, let access) = try DeviceAddress(parsing: "tcp-listen://0.0.0.0:9004?allow=10.1.0.0/16,192.168.1.20&max-clients=4") else {
+        guard case .tcpListen(_, _, let access, _) = try DeviceAddress(parsing: "tcp-listen://0.0.0.0:9004?allow=10.1.0.0/16,192.168.1.20&max-clients=4") else {
             Issue.record("not a tcp-listen address")
             return
         }
@@ -40,11 +40,25 @@ import Testing
         #expect(access.allows("10.1.200.3") && access.allows("192.168.1.20"))
         #expect(!access.allows("10.2.0.1") && !access.allows("192.168.1.21") && !access.allows("127.0.0.1"))
         #expect(try DeviceAddress(parsing: "stdin") == .standardInput)
+        // Keepalives: 25 s for a silent scanner unless told, 0 off, on both kinds.
+        #expect(try DeviceAddress(parsing: "tcp://scanner-7.local:2001?keepalive=60")
+                == .tcp(host: "scanner-7.local", port: 2001, keepalive: TCPKeepalive(seconds: 60)))
+        guard case .tcpListen(_, _, let limited, let off) = try DeviceAddress(parsing: "tcp-listen://:9004?keepalive=0&max-clients=2") else {
+            Issue.record("not a tcp-listen address")
+            return
+        }
+        #expect(limited.maxClients == 2 && off.seconds == 0)
+        #expect(TCPKeepalive().seconds == 25)
+        let probes = TCPKeepalive()
+        #expect(probes.idle == 10 && probes.interval == 5 && probes.probes == 3)
+        let short = TCPKeepalive(seconds: 3)
+        #expect(short.idle == 1 && short.interval == 1)
     }
 
     @Test(arguments: ["usb:5e0:12000", "usb:xyz", "serial:ttyACM0", "serial:/dev/ttyS0?baud=12345", "serial:/dev/ttyS0?parity=mark",
                       "tcp://host", "tcp://:80", "ftp://x", "serial:/dev/ttyS0?prefix=%G1",
-                      "tcp-listen://:9004?allow=10.0.0.0/33", "tcp-listen://:9004?allow=scanner.local", "tcp-listen://:9004?max-clients=0"])
+                      "tcp-listen://:9004?allow=10.0.0.0/33", "tcp-listen://:9004?allow=scanner.local", "tcp-listen://:9004?max-clients=0",
+                      "tcp://host:2001?keepalive=-1", "tcp://host:2001?keepalive=soon", "tcp://host:2001?retries=3"])
     func badAddressesSayWhatIsWrong(text: String) {
         #expect(throws: DevicesError.self) { try DeviceAddress(parsing: text) }
     }

@@ -39,7 +39,7 @@ import TracemarkTesting
     /// relay on its loopback; taking that loopback down drops every packet without a word, as a
     /// cut cable does.
     @Test(.enabled(if: Backend.postgresURL != nil, "needs the PostgreSQL server make test starts"),
-          .enabled(if: Namespace.available, "needs unshare -rn (user and network namespaces) and socat"),
+          .enabled(if: NetworkNamespace.available, "needs unshare -rn (user and network namespaces) and socat"),
           .timeLimit(.minutes(3)))
     func aStationWhoseDatabaseFallsSilentSaysSoAndResolvesAgainOnceItIsBack() async throws {
         let database = try await TestDatabase.make(.postgres)
@@ -63,7 +63,7 @@ import TracemarkTesting
             URLQueryItem(name: "tcp_user_timeout", value: "1000"), URLQueryItem(name: "keepalives_idle", value: "1"),
             URLQueryItem(name: "keepalives_interval", value: "1"), URLQueryItem(name: "keepalives_count", value: "2"),
         ]
-        let station = try Namespace.Station.relayed(to: socket, ["resolve", "--stdin", "--json", "--db", try #require(inside.string)])
+        let station = try NetworkNamespace.Station.relayed(to: socket, ["resolve", "--stdin", "--json", "--db", try #require(inside.string)])
         defer { station.end() }
 
         let scan = "(01)09501101530003(17)391231(10)LOT42"
@@ -89,11 +89,11 @@ import TracemarkTesting
     /// The server runs in the station's network namespace, and is watched from outside through
     /// its socket file while the namespace's loopback is down.
     @Test(.enabled(if: Backend.postgresURL != nil, "needs the PostgreSQL server binaries make test installs"),
-          .enabled(if: Namespace.available && getuid() == 0, "needs unshare -n as root (the server runs as its own user)"),
+          .enabled(if: NetworkNamespace.available && getuid() == 0, "needs unshare -n as root (the server runs as its own user)"),
           .timeLimit(.minutes(3)))
     func theServerEndsTheSessionOfAStationThatFellSilent() async throws {
         let folder = try Command.temporaryFolder("postgres").appendingPathComponent("pg")
-        let station = try Namespace.Station.besideServer(in: folder.path, [
+        let station = try NetworkNamespace.Station.besideServer(in: folder.path, [
             "resolve", "--stdin", "--json", "--db",
         ])
         defer { station.end() }
@@ -102,7 +102,7 @@ import TracemarkTesting
         let answer = try #require(await station.answer("(01)09501101530003(10)LOT42"), "no answer: \(station.log)")
         #expect(answer["subject"] != nil, "\(answer)")
         let port = try String(contentsOf: folder.appendingPathComponent("port"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        let psql = try #require(Namespace.psql, "psql not found")
+        let psql = try #require(NetworkNamespace.psql, "psql not found")
         // Sessions over TCP, seen from outside through the server's socket file.
         func sessions() async throws -> Int? {
             let result = try await Command.run(psql, ["-h", folder.path, "-p", port, "-U", "tracemark", "-d", "tracemark", "-Atc",
@@ -113,137 +113,5 @@ import TracemarkTesting
 
         try await station.loopback(up: false)
         #expect(try await eventually { try await sessions() == 0 }, "the server kept the silent station's session")
-    }
-}
-
-/// A `tracemark` run in a user and network namespace of its own, whose loopback can be taken down.
-enum Namespace {
-    static let unshare = Command.which("unshare")
-    static let nsenter = Command.which("nsenter")
-    static let socat = Command.which("socat")
-    static let ip = Command.which("ip")
-
-    static let available: Bool = {
-        guard let unshare, nsenter != nil, socat != nil, ip != nil else { return false }
-        let probe = Process()
-        probe.executableURL = URL(fileURLWithPath: unshare)
-        probe.arguments = ["-rn", "true"]
-        probe.standardError = FileHandle.nullDevice
-        guard (try? probe.run()) != nil else { return false }
-        probe.waitUntilExit()
-        return probe.terminationStatus == 0
-    }()
-
-    static let psql: String? = {
-        let folders = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
-        return folders.sorted { $0.compare($1, options: .numeric) == .orderedAscending }.last
-            .map { "/usr/lib/postgresql/\($0)/bin/psql" }
-    }()
-
-    /// A station: `tracemark ARGUMENTS` in a network namespace of its own, answering one JSON
-    /// line per scan line.
-    final class Station: @unchecked Sendable {
-        private let process = Process()
-        private let input = Pipe()
-        private let output = Pipe()
-        private let errors: URL
-        private var lines: AsyncStream<String>.Iterator
-        /// Whether the station has a user namespace of its own too (which `nsenter` must join).
-        private let ownsUsers: Bool
-
-        /// The station reaches the server at `socket` (its socket file) through a relay from its
-        /// loopback's port 5432. The relay's per-connection children end with it, and the relay
-        /// with the station.
-        static func relayed(to socket: String, _ arguments: [String]) throws -> Station {
-            try Station(ownUsers: true, setUp: """
-                socat TCP-LISTEN:5432,bind=127.0.0.1,reuseaddr,fork UNIX-CONNECT:"$1" &
-                relay=$!
-                cleanUp() { pkill -KILL -P $relay; kill -KILL $relay; }
-                until (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; do sleep 0.05; done
-                run() { "$@"; }
-                """, arguments: [socket, Repository.tracemark.path] + arguments)
-        }
-
-        /// A server of its own in `folder` (scripts/postgres.sh), in the station's namespace;
-        /// ARGUMENTS end with `--db`, followed by the server's URL with short keepalives.
-        static func besideServer(in folder: String, _ arguments: [String]) throws -> Station {
-            // `-n` without a user namespace: the server runs as the `postgres` user, whom a user
-            // namespace of root's alone does not know.
-            try Station(ownUsers: false, setUp: """
-                url=$(TRACEMARK_PG_FAST=1 TRACEMARK_PG_OWNER=$owner bash "$1" start "$2") || exit 4
-                cleanUp() { :; }
-                run() { "$@" "$url?keepalives_idle=1&keepalives_interval=1&keepalives_count=2&tcp_user_timeout=1000"; }
-                """, arguments: [Repository.root.appendingPathComponent("scripts/postgres.sh").path, folder,
-                                 Repository.tracemark.path] + arguments)
-        }
-
-        /// `setUp` defines `cleanUp` and `run` (which runs the station's command line given to
-        /// it) and may use `$owner` (this process) and the setup's own arguments, those before
-        /// the `tracemark` path in `arguments`.
-        private init(ownUsers: Bool, setUp: String, arguments: [String]) throws {
-            ownsUsers = ownUsers
-            errors = try Command.temporaryFolder("namespace").appendingPathComponent("stderr")
-            _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
-            // Bash's position of the station's program among the arguments (from 1).
-            let start = try #require(arguments.firstIndex(of: Repository.tracemark.path)) + 1
-            let script = """
-                ip link set lo up || exit 3
-                owner=$PPID
-                \(setUp)
-                # Should the station never end (stuck on a statement), the test run's end ends it.
-                (while [ -e /proc/$owner ]; do sleep 0.5; done; cleanUp; pkill -KILL -P $$) &
-                watcher=$!
-                trap 'kill -KILL $watcher; cleanUp' EXIT
-                # The station stops if this shell is killed; the shell ends with the station, whose
-                # standard input closes when the test ends.
-                export TRACEMARK_EXIT_WITH_PARENT=$$
-                run "${@:\(start)}"
-                """
-            process.executableURL = URL(fileURLWithPath: try #require(unshare))
-            process.arguments = [ownUsers ? "-rn" : "-n", "/bin/bash", "-c", script, "station"] + arguments
-            process.standardInput = input
-            process.standardOutput = output
-            process.standardError = try FileHandle(forWritingTo: errors)
-            let (stream, continuation) = AsyncStream<String>.makeStream()
-            lines = stream.makeAsyncIterator()
-            try process.run()
-            let reading = output.fileHandleForReading
-            Thread.detachNewThread {
-                var pending = Data()
-                while true {
-                    let chunk = reading.availableData
-                    if chunk.isEmpty { break }
-                    pending.append(chunk)
-                    while let end = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                        continuation.yield(String(decoding: pending[pending.startIndex..<end], as: UTF8.self))
-                        pending.removeSubrange(pending.startIndex...end)
-                    }
-                }
-                continuation.finish()
-            }
-        }
-
-        /// Sends one scan and waits for its answer (nil if the station ended first).
-        func answer(_ scan: String) async -> [String: Any]? {
-            input.fileHandleForWriting.write(Data((scan + "\n").utf8))
-            guard let line = await lines.next() else { return nil }
-            return (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] ?? ["unreadable": line]
-        }
-
-        /// Takes the station's loopback down (every packet dropped without a word) or up again.
-        func loopback(up: Bool) async throws {
-            let join = ["-t", String(process.processIdentifier)] + (ownsUsers ? ["-U", "-n", "--preserve-credentials"] : ["-n"])
-            let result = try await Command.run(try #require(nsenter), join + [try #require(ip), "link", "set", "lo", up ? "up" : "down"])
-            #expect(result.status == 0, "\(result.stderr)")
-        }
-
-        /// What the station wrote on standard error.
-        var log: String { (try? String(contentsOf: errors, encoding: .utf8)) ?? "" }
-
-        /// Ends the station: its standard input closed (a scanner unplugged), it stops, and its
-        /// relay with it. Not waited for: one stuck on a statement ends with this process.
-        func end() {
-            try? input.fileHandleForWriting.close()
-        }
     }
 }

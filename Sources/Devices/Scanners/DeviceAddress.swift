@@ -8,13 +8,14 @@ public import Logging
 ///   (timeout in milliseconds; prefix and suffix percent-encoded)
 /// - `tcp://HOST:PORT` (connect to a network scanner), `tcp-listen://127.0.0.1:PORT` (scanners connect
 ///   to us; loopback when the host is left out, `0.0.0.0` for every interface); query
-///   `?allow=10.0.0.0/8,192.168.1.20&max-clients=16`
+///   `?allow=10.0.0.0/8,192.168.1.20&max-clients=16`; both take `keepalive=SECONDS` (25 unless
+///   told, 0 off): a scanner whose side went silent (powered off, out of range) is given up then
 /// - `stdin`
 public enum DeviceAddress: Hashable, Sendable, CustomStringConvertible {
     case usb(USBScanSource.Configuration)
     case serial(SerialConfiguration)
-    case tcp(host: String, port: UInt16)
-    case tcpListen(host: String, port: UInt16, access: TCPAccess = TCPAccess())
+    case tcp(host: String, port: UInt16, keepalive: TCPKeepalive = TCPKeepalive())
+    case tcpListen(host: String, port: UInt16, access: TCPAccess = TCPAccess(), keepalive: TCPKeepalive = TCPKeepalive())
     case standardInput
 
     /// Reads an address, saying what is wrong with a bad one.
@@ -102,9 +103,16 @@ public enum DeviceAddress: Hashable, Sendable, CustomStringConvertible {
             }
             var host = String(rest[..<colon])
             if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+            var keepalive = TCPKeepalive()
+            if let value = query.last(where: { $0.0 == "keepalive" })?.1 {
+                guard let seconds = Int(value), (0...3600).contains(seconds) else {
+                    throw bad("keepalive is the seconds a silent scanner is given, from 0 (off) to 3600, not \(value)")
+                }
+                keepalive.seconds = seconds
+            }
             if listens {
                 var access = TCPAccess()
-                for (key, value) in query {
+                for (key, value) in query where key != "keepalive" {
                     switch key {
                     case "allow":
                         for item in value.split(separator: ",") {
@@ -117,15 +125,15 @@ public enum DeviceAddress: Hashable, Sendable, CustomStringConvertible {
                         guard let count = Int(value), (1...1024).contains(count) else { throw bad("max-clients is a number from 1 to 1024") }
                         access.maxClients = count
                     default:
-                        throw bad("unknown setting \(key) (tcp-listen takes allow and max-clients)")
+                        throw bad("unknown setting \(key) (tcp-listen takes allow, max-clients and keepalive)")
                     }
                 }
                 // Loopback unless an address is given: a listening port is open to whoever reaches it.
-                self = .tcpListen(host: host.isEmpty ? "127.0.0.1" : host, port: port, access: access)
+                self = .tcpListen(host: host.isEmpty ? "127.0.0.1" : host, port: port, access: access, keepalive: keepalive)
             } else {
-                guard query.isEmpty else { throw bad("tcp:// takes no settings") }
+                if let (key, _) = query.first(where: { $0.0 != "keepalive" }) { throw bad("unknown setting \(key) (tcp:// takes keepalive)") }
                 guard !host.isEmpty, port != 0 else { throw bad("connecting needs a host and a port above 0") }
-                self = .tcp(host: host, port: port)
+                self = .tcp(host: host, port: port, keepalive: keepalive)
             }
         } else {
             throw bad("unknown kind of device")
@@ -143,10 +151,10 @@ public enum DeviceAddress: Hashable, Sendable, CustomStringConvertible {
             return USBScanSource(configuration, logger: logger)
         case .serial(let configuration):
             return SerialScanSource(configuration, waitsForDevice: waitsForDevice, logger: logger)
-        case .tcp(let host, let port):
-            return TCPScanSource(host: host, port: port, logger: logger)
-        case .tcpListen(let host, let port, let access):
-            return TCPScanSource(listener: try TCPListener(host: host, port: port), access: access, logger: logger)
+        case .tcp(let host, let port, let keepalive):
+            return TCPScanSource(host: host, port: port, keepalive: keepalive, logger: logger)
+        case .tcpListen(let host, let port, let access, let keepalive):
+            return TCPScanSource(listener: try TCPListener(host: host, port: port), access: access, keepalive: keepalive, logger: logger)
         case .standardInput:
             return StandardInputSource(logger: logger)
         }
@@ -156,8 +164,8 @@ public enum DeviceAddress: Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .usb(let configuration): "usb:\(configuration.match)"
         case .serial(let configuration): "serial:\(configuration.path)"
-        case .tcp(let host, let port): "tcp://\(host):\(port)"
-        case .tcpListen(let host, let port, _): "tcp-listen://\(host):\(port)"
+        case .tcp(let host, let port, _): "tcp://\(host):\(port)"
+        case .tcpListen(let host, let port, _, _): "tcp-listen://\(host):\(port)"
         case .standardInput: "stdin"
         }
     }

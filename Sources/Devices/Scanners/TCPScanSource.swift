@@ -37,14 +37,18 @@ public struct TCPScanSource: ScanSource {
     public let backoff: Backoff
     /// How long one connection attempt may take.
     public let connectTimeout: Duration
+    /// How long a scanner whose side fell silent keeps its connection.
+    public let keepalive: TCPKeepalive
     /// `tcp://HOST:PORT` or `tcp-listen://ADDR:PORT`.
     public let name: String
     let logger: Logger
 
     /// Connects to a scanner at `host`:`port`, reconnecting as long as the scans are read.
     public init(host: String, port: UInt16, framing: ScanFraming = .lines, backoff: Backoff = Backoff(),
-                connectTimeout: Duration = .seconds(5), logger: Logger = Logger(label: "tracemark.devices")) {
+                connectTimeout: Duration = .seconds(5), keepalive: TCPKeepalive = TCPKeepalive(),
+                logger: Logger = Logger(label: "tracemark.devices")) {
         self.mode = .connect(host: host, port: port)
+        self.keepalive = keepalive
         self.framing = framing
         self.backoff = backoff
         self.connectTimeout = connectTimeout
@@ -54,8 +58,9 @@ public struct TCPScanSource: ScanSource {
 
     /// Takes the scanners that connect to `listener`, several at once (those `access` allows), each line a scan.
     public init(listener: TCPListener, access: TCPAccess = TCPAccess(), framing: ScanFraming = .lines,
-                logger: Logger = Logger(label: "tracemark.devices")) {
+                keepalive: TCPKeepalive = TCPKeepalive(), logger: Logger = Logger(label: "tracemark.devices")) {
         self.mode = .listen(listener)
+        self.keepalive = keepalive
         self.access = access
         self.framing = framing
         self.backoff = Backoff()
@@ -92,6 +97,7 @@ public struct TCPScanSource: ScanSource {
                 guard context.pause(delay) else { return }
                 delay = min(delay * 2, backoff.maximum)
             case .connected(let socket):
+                keepalive.apply(to: socket.fd)
                 logger.info("connected", metadata: metadata)
                 lastFailure = ""
                 delay = backoff.initial
@@ -143,15 +149,21 @@ public struct TCPScanSource: ScanSource {
                 var closed: [Int] = []
                 for (index, client) in clients.enumerated() where revents[index + 1] != 0 {
                     let count = buffer.withUnsafeMutableBytes { read(client.socket.fd, $0.baseAddress, $0.count) }
+                    let readError = count < 0 ? errno : 0
                     if count > 0 {
                         for scan in clients[index].framer.receive(buffer[0..<count], at: Monotonic.nanoseconds) {
                             context.emit(ScanEvent(transmitted: scan, source: client.peer))
                         }
-                    } else if count == 0 || (errno != EAGAIN && errno != EINTR) {
+                    } else if count == 0 || (readError != EAGAIN && readError != EINTR) {
                         if let scan = clients[index].framer.finish() {
                             context.emit(ScanEvent(transmitted: scan, source: client.peer))
                         }
-                        logger.info("scanner disconnected", metadata: ["scanner": "\(client.peer)"])
+                        if count == 0 {
+                            logger.info("scanner disconnected", metadata: ["scanner": "\(client.peer)"])
+                        } else {
+                            // ETIMEDOUT: its keepalives went unanswered (out of range, powered off).
+                            logger.warning("scanner lost: \(errnoText(readError))", metadata: ["scanner": "\(client.peer)"])
+                        }
                         closed.append(index)
                     }
                 }
@@ -171,6 +183,7 @@ public struct TCPScanSource: ScanSource {
                     } else if clients.count >= access.maxClients {
                         logger.warning("scanner refused: \(access.maxClients) scanners are connected already", metadata: ["scanner": "\(peer)"])
                     } else {
+                        keepalive.apply(to: socket.fd)
                         logger.info("scanner connected", metadata: ["scanner": "\(peer)"])
                         clients.append(Client(socket: socket, peer: peer, framer: ScanFramer(framing)))
                     }

@@ -152,7 +152,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     private static func reachability(_ address: DeviceAddress) -> String {
         switch address {
-        case .tcpListen(let host, let port, _):
+        case .tcpListen(let host, let port, _, _):
             do {
                 _ = try address.makeSource(waitsForDevice: false)
                 return "can listen on \(host):\(port)"

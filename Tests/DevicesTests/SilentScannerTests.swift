@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+import TracemarkTesting
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Network scanners whose side of TCP falls silent (a handheld out of Wi-Fi range, a fixed
+/// scanner powered off) are given up once their keepalives go unanswered (`keepalive=SECONDS` in
+/// the device address; Sources/Devices/Scanners/TCPSocket.swift).
+@Suite struct SilentScannerTests {
+    /// A handheld that left (its connection silent, not closed) is dropped, so that with one
+    /// place (`max-clients=1`) the handheld that connects next is taken and its scan read, not
+    /// refused because the silent one still holds the place.
+    ///
+    /// The station listens in a network namespace of its own, its handhelds connect inside it,
+    /// and taking the namespace's loopback down drops every packet without a word.
+    @Test(.enabled(if: NetworkNamespace.available, "needs unshare -rn (user and network namespaces)"), .timeLimit(.minutes(3)))
+    func aHandheldThatWentSilentIsDroppedAndItsPlaceGoesToTheNext() async throws {
+        let folder = try Command.temporaryFolder("silent-scanner")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let station = try NetworkNamespace.Station.alone([
+            "scan", "--device", "tcp-listen://127.0.0.1:9000?keepalive=3&max-clients=1", "--json",
+            "--db", folder.appendingPathComponent("registry.sqlite").path,
+        ])
+        defer { station.end() }
+        var handhelds: [Process] = []
+        defer { for handheld in handhelds where handheld.isRunning { kill(handheld.processIdentifier, SIGKILL) } }
+        // A handheld connects (again until the station listens), sends one scan and stays connected.
+        func handheld(_ scan: String) throws {
+            handhelds.append(try station.inside("""
+                until exec 3<>/dev/tcp/127.0.0.1/9000; do sleep 0.05; done 2>/dev/null
+                printf '\(scan)\\r\\n' >&3
+                exec sleep 600
+                """))
+        }
+
+        try handheld("HANDHELD-1")
+        let first = try #require(await station.next(), "no scan from the first handheld: \(station.log)")
+        #expect(first["data"] as? String == "HANDHELD-1", "\(first)")
+
+        try await station.loopback(up: false)
+        #expect(try await eventually { station.log.contains("scanner lost: Connection timed out") },
+                "the silent handheld was kept: \(station.log)")
+
+        try await station.loopback(up: true)
+        try handheld("HANDHELD-2")
+        let second = try #require(await station.next(), "no scan from the second handheld: \(station.log)")
+        #expect(second["data"] as? String == "HANDHELD-2", "\(second)")
+        #expect(!station.log.contains("scanner refused"), "\(station.log)")
+    }
+
+    /// A fixed scanner this side connects to, gone silent (powered off, rebooted, its cable
+    /// pulled): the connection is given up and made again once the scanner answers, instead of
+    /// waiting for ever on a connection the scanner no longer knows. Each connection to the
+    /// scanner brings one scan, so the second scan is the second connection's.
+    @Test(.enabled(if: NetworkNamespace.available, "needs unshare -rn (user and network namespaces)"), .timeLimit(.minutes(3)))
+    func aFixedScannerThatWentSilentIsConnectedToAgain() async throws {
+        let folder = try Command.temporaryFolder("silent-scanner")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let station = try NetworkNamespace.Station.alone([
+            "scan", "--device", "tcp://127.0.0.1:9000?keepalive=3", "--json",
+            "--db", folder.appendingPathComponent("registry.sqlite").path,
+        ])
+        defer { station.end() }
+        // The scanner: one scan to each connection, which it then keeps open.
+        let scanner = try station.inside("""
+            exec python3 -c '
+            import socket
+            server = socket.socket()
+            server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            server.bind(("127.0.0.1", 9000))
+            server.listen()
+            kept = []
+            while True:
+                connection, _ = server.accept()
+                connection.sendall(b"FIXED\\r\\n")
+                kept.append(connection)
+            '
+            """)
+        defer { kill(scanner.processIdentifier, SIGKILL) }
+
+        let first = try #require(await station.next(), "no scan from the scanner: \(station.log)")
+        #expect(first["data"] as? String == "FIXED", "\(first)")
+
+        try await station.loopback(up: false)
+        #expect(try await eventually { station.log.contains("connection lost: Connection timed out; reconnecting") },
+                "the silent scanner's connection was kept: \(station.log)")
+
+        try await station.loopback(up: true)
+        let second = try #require(await station.next(), "no scan after the scanner came back: \(station.log)")
+        #expect(second["data"] as? String == "FIXED", "\(second)")
+    }
+}
