@@ -39,8 +39,8 @@ public enum NetworkNamespace {
         private let ownsUsers: Bool
 
         /// The station alone in its namespace (peers are started in it with ``inside(_:)``).
-        public static func alone(_ arguments: [String]) throws -> Station {
-            try Station(ownUsers: true, setUp: """
+        public static func alone(_ arguments: [String]) async throws -> Station {
+            try await Station.started(ownUsers: true, setUp: """
                 cleanUp() { :; }
                 run() { "$@"; }
                 """, arguments: [Repository.tracemark.path] + arguments)
@@ -49,8 +49,8 @@ public enum NetworkNamespace {
         /// The station reaches the server at `socket` (its socket file) through a relay from its
         /// loopback's port 5432. The relay's per-connection children end with it, and the relay
         /// with the station.
-        public static func relayed(to socket: String, _ arguments: [String]) throws -> Station {
-            try Station(ownUsers: true, setUp: """
+        public static func relayed(to socket: String, _ arguments: [String]) async throws -> Station {
+            try await Station.started(ownUsers: true, setUp: """
                 socat TCP-LISTEN:5432,bind=127.0.0.1,reuseaddr,fork UNIX-CONNECT:"$1" &
                 relay=$!
                 cleanUp() { pkill -KILL -P $relay; kill -KILL $relay; }
@@ -61,10 +61,10 @@ public enum NetworkNamespace {
 
         /// A server of its own in `folder` (scripts/postgres.sh), in the station's namespace;
         /// ARGUMENTS end with `--db`, followed by the server's URL with short keepalives.
-        public static func besideServer(in folder: String, _ arguments: [String]) throws -> Station {
+        public static func besideServer(in folder: String, _ arguments: [String]) async throws -> Station {
             // `-n` without a user namespace: the server runs as the `postgres` user, whom a user
             // namespace of root's alone does not know.
-            try Station(ownUsers: false, setUp: """
+            try await Station.started(ownUsers: false, setUp: """
                 url=$(TRACEMARK_PG_FAST=1 TRACEMARK_PG_OWNER=$owner bash "$1" start "$2") || exit 4
                 cleanUp() { :; }
                 run() { "$@" "$url?keepalives_idle=1&keepalives_interval=1&keepalives_count=2&tcp_user_timeout=1000"; }
@@ -75,6 +75,18 @@ public enum NetworkNamespace {
         /// `setUp` defines `cleanUp` and `run` (which runs the station's command line given to
         /// it) and may use `$owner` (this process) and the setup's own arguments, those before
         /// the `tracemark` path in `arguments`.
+        /// A station whose namespace is set up (the setup done, its loopback up): only then may
+        /// a test start peers in it, which would otherwise land in this process's namespace.
+        private static func started(ownUsers: Bool, setUp: String, arguments: [String]) async throws -> Station {
+            let station = try Station(ownUsers: ownUsers, setUp: setUp, arguments: arguments)
+            let first = await station.lines.next()
+            guard first == "namespace-ready" else {
+                station.end()
+                throw Command.Failure("the station's namespace was not set up (\(first ?? "it ended")): \(station.log)")
+            }
+            return station
+        }
+
         private init(ownUsers: Bool, setUp: String, arguments: [String]) throws {
             ownsUsers = ownUsers
             errors = try Command.temporaryFolder("namespace").appendingPathComponent("stderr")
@@ -92,6 +104,7 @@ public enum NetworkNamespace {
                 # The station stops if this shell is killed; the shell ends with the station, whose
                 # standard input closes when the test ends.
                 export TRACEMARK_EXIT_WITH_PARENT=$$
+                echo namespace-ready
                 run "${@:\(start)}"
                 """
             process.executableURL = URL(fileURLWithPath: try #require(unshare))

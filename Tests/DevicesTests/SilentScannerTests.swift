@@ -10,6 +10,24 @@ import Glibc
 /// scanner powered off) are given up once their keepalives go unanswered (`keepalive=SECONDS` in
 /// the device address; Sources/Devices/Scanners/TCPSocket.swift).
 @Suite struct SilentScannerTests {
+    /// `tracemark scan --json` reading `device` in a namespace of its own, with a registry in a
+    /// folder of the test's.
+    private static func station(reading device: String) async throws -> (NetworkNamespace.Station, URL) {
+        let folder = try Command.temporaryFolder("silent-scanner")
+        let station = try await NetworkNamespace.Station.alone([
+            "scan", "--device", device, "--json", "--db", folder.appendingPathComponent("registry.sqlite").path,
+        ])
+        return (station, folder)
+    }
+
+    /// Takes the station's loopback down (its scanners fall silent) until its log says `line`,
+    /// then up again.
+    private static func silence(_ station: NetworkNamespace.Station, until line: String) async throws {
+        try await station.loopback(up: false)
+        #expect(try await eventually { station.log.contains(line) }, "the silent scanner was kept: \(station.log)")
+        try await station.loopback(up: true)
+    }
+
     /// A handheld that left (its connection silent, not closed) is dropped, so that with one
     /// place (`max-clients=1`) the handheld that connects next is taken and its scan read, not
     /// refused because the silent one still holds the place.
@@ -18,13 +36,11 @@ import Glibc
     /// and taking the namespace's loopback down drops every packet without a word.
     @Test(.enabled(if: NetworkNamespace.available, "needs unshare -rn (user and network namespaces)"), .timeLimit(.minutes(3)))
     func aHandheldThatWentSilentIsDroppedAndItsPlaceGoesToTheNext() async throws {
-        let folder = try Command.temporaryFolder("silent-scanner")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let station = try NetworkNamespace.Station.alone([
-            "scan", "--device", "tcp-listen://127.0.0.1:9000?keepalive=3&max-clients=1", "--json",
-            "--db", folder.appendingPathComponent("registry.sqlite").path,
-        ])
-        defer { station.end() }
+        let (station, folder) = try await Self.station(reading: "tcp-listen://127.0.0.1:9000?keepalive=3&max-clients=1")
+        defer {
+            station.end()
+            try? FileManager.default.removeItem(at: folder)
+        }
         var handhelds: [Process] = []
         defer { for handheld in handhelds where handheld.isRunning { kill(handheld.processIdentifier, SIGKILL) } }
         // A handheld connects (again until the station listens), sends one scan and stays connected.
@@ -40,11 +56,7 @@ import Glibc
         let first = try #require(await station.next(), "no scan from the first handheld: \(station.log)")
         #expect(first["data"] as? String == "HANDHELD-1", "\(first)")
 
-        try await station.loopback(up: false)
-        #expect(try await eventually { station.log.contains("scanner lost: Connection timed out") },
-                "the silent handheld was kept: \(station.log)")
-
-        try await station.loopback(up: true)
+        try await Self.silence(station, until: "scanner lost: Connection timed out")
         try handheld("HANDHELD-2")
         let second = try #require(await station.next(), "no scan from the second handheld: \(station.log)")
         #expect(second["data"] as? String == "HANDHELD-2", "\(second)")
@@ -57,13 +69,11 @@ import Glibc
     /// scanner brings one scan, so the second scan is the second connection's.
     @Test(.enabled(if: NetworkNamespace.available, "needs unshare -rn (user and network namespaces)"), .timeLimit(.minutes(3)))
     func aFixedScannerThatWentSilentIsConnectedToAgain() async throws {
-        let folder = try Command.temporaryFolder("silent-scanner")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let station = try NetworkNamespace.Station.alone([
-            "scan", "--device", "tcp://127.0.0.1:9000?keepalive=3", "--json",
-            "--db", folder.appendingPathComponent("registry.sqlite").path,
-        ])
-        defer { station.end() }
+        let (station, folder) = try await Self.station(reading: "tcp://127.0.0.1:9000?keepalive=3")
+        defer {
+            station.end()
+            try? FileManager.default.removeItem(at: folder)
+        }
         // The scanner: one scan to each connection, which it then keeps open.
         let scanner = try station.inside("""
             exec python3 -c '
@@ -84,11 +94,7 @@ import Glibc
         let first = try #require(await station.next(), "no scan from the scanner: \(station.log)")
         #expect(first["data"] as? String == "FIXED", "\(first)")
 
-        try await station.loopback(up: false)
-        #expect(try await eventually { station.log.contains("connection lost: Connection timed out; reconnecting") },
-                "the silent scanner's connection was kept: \(station.log)")
-
-        try await station.loopback(up: true)
+        try await Self.silence(station, until: "connection lost: Connection timed out; reconnecting")
         let second = try #require(await station.next(), "no scan after the scanner came back: \(station.log)")
         #expect(second["data"] as? String == "FIXED", "\(second)")
     }

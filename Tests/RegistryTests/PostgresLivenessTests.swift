@@ -63,7 +63,7 @@ import TracemarkTesting
             URLQueryItem(name: "tcp_user_timeout", value: "1000"), URLQueryItem(name: "keepalives_idle", value: "1"),
             URLQueryItem(name: "keepalives_interval", value: "1"), URLQueryItem(name: "keepalives_count", value: "2"),
         ]
-        let station = try NetworkNamespace.Station.relayed(to: socket, ["resolve", "--stdin", "--json", "--db", try #require(inside.string)])
+        let station = try await NetworkNamespace.Station.relayed(to: socket, ["resolve", "--stdin", "--json", "--db", try #require(inside.string)])
         defer { station.end() }
 
         let scan = "(01)09501101530003(17)391231(10)LOT42"
@@ -93,7 +93,7 @@ import TracemarkTesting
           .timeLimit(.minutes(3)))
     func theServerEndsTheSessionOfAStationThatFellSilent() async throws {
         let folder = try Command.temporaryFolder("postgres").appendingPathComponent("pg")
-        let station = try NetworkNamespace.Station.besideServer(in: folder.path, [
+        let station = try await NetworkNamespace.Station.besideServer(in: folder.path, [
             "resolve", "--stdin", "--json", "--db",
         ])
         defer { station.end() }
