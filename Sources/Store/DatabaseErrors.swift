@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import NIOPosix
 import PostgresNIO
 
 /// Recognises the database errors that operations turn into errors of their own.
@@ -33,22 +34,26 @@ public enum DatabaseErrors {
         return nil
     }
 
-    /// The system's words for why a PostgreSQL connection failed ("Connection timed out",
-    /// "Connection refused"), from the socket error under `error`, if there is one.
-    static func reason(_ error: PSQLError) -> String? {
-        var cause = error.underlying
-        while let next = cause {
-            if let io = next as? IOError { return String(cString: strerror(io.errnoCode)) }
-            if let psql = next as? PSQLError { cause = psql.underlying; continue }
-            if let channel = next as? ChannelError {
-                switch channel {
-                case .connectTimeout(let after): return "no answer within \(after.nanoseconds / 1_000_000_000) s"
-                case .eof, .alreadyClosed, .ioOnClosedChannel, .outputClosed, .inputClosed: return "closed"
-                default: return "\(channel)"
-                }
+    /// The system's words for why a PostgreSQL connection failed or could not be opened
+    /// ("Connection timed out", "Connection refused", "no answer within 10 s", "the host name …
+    /// is not known"), from the socket error under `error`, if there is one.
+    static func reason(_ error: any Error) -> String? {
+        switch error {
+        case let error as PSQLError:
+            return error.underlying.flatMap(reason)
+        case let error as NIOConnectionError:
+            if let failure = error.connectionErrors.first { return reason(failure.error) }
+            return error.dnsAError != nil || error.dnsAAAAError != nil ? "the host name \(error.host) is not known" : nil
+        case let error as IOError:
+            return String(cString: strerror(error.errnoCode))
+        case let error as ChannelError:
+            switch error {
+            case .connectTimeout(let after): return "no answer within \(after.nanoseconds / 1_000_000_000) s"
+            case .eof, .alreadyClosed, .ioOnClosedChannel, .outputClosed, .inputClosed: return "closed"
+            default: return "\(error)"
             }
+        default:
             return nil
         }
-        return nil
     }
 }

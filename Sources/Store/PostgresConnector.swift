@@ -115,26 +115,10 @@ struct PostgresConnector: Sendable {
                 .channelOption(ChannelOptions.Types.SocketOption(level: IPPROTO_TCP, name: TCP_KEEPCNT), value: liveness.count)
         }
         if liveness.userTimeout > 0 {
-            bootstrap = bootstrap.channelOption(ChannelOptions.Types.SocketOption(level: IPPROTO_TCP, name: Self.tcpUserTimeout),
+            bootstrap = bootstrap.channelOption(ChannelOptions.Types.SocketOption(level: IPPROTO_TCP, name: TCP_USER_TIMEOUT),
                                                 value: liveness.userTimeout)
         }
         return bootstrap
-    }
-
-    /// The system's words for why connecting failed ("Connection refused", "no answer within
-    /// 10 s", "the host name is not known"), if `error` carries them.
-    static func reason(_ error: any Error) -> String? {
-        if let error = error as? NIOConnectionError {
-            if let failure = error.connectionErrors.first { return reason(failure.error) }
-            if error.dnsAError != nil || error.dnsAAAAError != nil { return "the host name \(error.host) is not known" }
-            return nil
-        }
-        if let error = error as? IOError { return String(cString: strerror(error.errnoCode)) }
-        if let error = error as? ChannelError, case .connectTimeout(let after) = error {
-            return "no answer within \(after.nanoseconds / 1_000_000_000) s"
-        }
-        if let error = error as? PSQLError { return DatabaseErrors.reason(error) }
-        return nil
     }
 
     /// Whether `host` is an IPv4 or IPv6 address rather than a name.
@@ -142,9 +126,6 @@ struct PostgresConnector: Sendable {
         var v4 = in_addr(), v6 = in6_addr()
         return inet_pton(AF_INET, host, &v4) == 1 || inet_pton(AF_INET6, host, &v6) == 1
     }
-
-    /// Linux's TCP_USER_TIMEOUT (netinet/tcp.h), which Glibc's module does not carry.
-    static let tcpUserTimeout: SocketOptionName = 18
 
     /// Waits for a connecting socket, or stops waiting when the task is cancelled (a service
     /// stopping while the server does not answer); a socket that connects after that is closed.

@@ -72,7 +72,7 @@ public final class PostgresStore: SQLStore {
                         let state = error.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? ""
                         throw StoreError(.unavailable, "PostgreSQL at \(location) refused the connection: \(message)\(state)", cause: error)
                     }
-                    let reason = PostgresConnector.reason(error).map { " (\($0))" } ?? ""
+                    let reason = DatabaseErrors.reason(error).map { " (\($0))" } ?? ""
                     throw StoreError(.unavailable, "cannot connect to PostgreSQL at \(location)\(reason): is the server running and the URL right?",
                                      cause: error)
                 }

@@ -21,12 +21,6 @@ public enum NetworkNamespace {
         return probe.terminationStatus == 0
     }()
 
-    public static let psql: String? = {
-        let folders = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
-        return folders.sorted { $0.compare($1, options: .numeric) == .orderedAscending }.last
-            .map { "/usr/lib/postgresql/\($0)/bin/psql" }
-    }()
-
     /// A station: `tracemark ARGUMENTS` in a network namespace of its own, writing one JSON
     /// line per scan.
     public final class Station: @unchecked Sendable {

@@ -102,10 +102,9 @@ import TracemarkTesting
         let answer = try #require(await station.answer("(01)09501101530003(10)LOT42"), "no answer: \(station.log)")
         #expect(answer["subject"] != nil, "\(answer)")
         let port = try String(contentsOf: folder.appendingPathComponent("port"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        let psql = try #require(NetworkNamespace.psql, "psql not found")
         // Sessions over TCP, seen from outside through the server's socket file.
         func sessions() async throws -> Int? {
-            let result = try await Command.run(psql, ["-h", folder.path, "-p", port, "-U", "tracemark", "-d", "tracemark", "-Atc",
+            let result = try await Command.run("psql", ["-h", folder.path, "-p", port, "-U", "tracemark", "-d", "tracemark", "-Atc",
                                                       "SELECT count(*) FROM pg_stat_activity WHERE client_addr IS NOT NULL"])
             return result.status == 0 ? Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) : nil
         }
