@@ -46,6 +46,8 @@ public enum DatabaseErrors {
             return error.dnsAError != nil || error.dnsAAAAError != nil ? "the host name \(error.host) is not known" : nil
         case let error as IOError:
             return String(cString: strerror(error.errnoCode))
+        case let error as PostgresConnector.SocketFailure:
+            return "socket \(error.path): \(String(cString: strerror(error.underlying.errnoCode)))"
         case let error as ChannelError:
             switch error {
             case .connectTimeout(let after): return "no answer within \(after.nanoseconds / 1_000_000_000) s"

@@ -5,7 +5,8 @@ import NIOPosix
 import PostgresNIO
 import Synchronization
 
-/// Opens connections to one PostgreSQL server over TCP sockets that notice a server gone silent.
+/// Opens connections to one PostgreSQL server: over TCP sockets that notice a server gone silent,
+/// or over the server's Unix-domain socket file on the same host.
 ///
 /// A server whose host loses power, or whose network is cut, sends no FIN: without help, the
 /// kernel keeps a connection to it open for about two hours when idle, and retransmits a
@@ -53,19 +54,68 @@ struct PostgresConnector: Sendable {
         init() {}
     }
 
-    let host: String
-    let port: Int
+    /// Where the server listens, read from a URL as libpq reads it.
+    enum Endpoint: Sendable, Equatable {
+        case tcp(host: String, port: Int)
+        /// The server's socket file (`DIRECTORY/.s.PGSQL.PORT`) on this host: no network, no TLS
+        /// (libpq never asks for it there), and the operating system's user may log in by `peer`.
+        case socket(path: String)
+
+        /// Where libpq looks for a server's socket file when the URL names no host: Debian's
+        /// and Red Hat's directory first, then PostgreSQL's own default.
+        static let socketDirectories = ["/var/run/postgresql", "/tmp"]
+
+        /// The endpoint of `components`: its host, or libpq's `host` parameter, which may also
+        /// be a directory (`postgres:///tracemark?host=/var/run/postgresql`); a host that starts
+        /// with `/` (percent-encoded in the authority, `postgres://%2Fvar%2Frun%2Fpostgresql/db`)
+        /// or no host at all means the socket file in that directory or in libpq's default one.
+        init(_ components: URLComponents, location: String, socketDirectories: [String] = Self.socketDirectories) throws {
+            let items = components.queryItems ?? []
+            let host = items.first { $0.name == "host" }?.value ?? components.host ?? ""
+            var port = components.port ?? 5432
+            if let text = items.first(where: { $0.name == "port" })?.value {
+                guard let value = Int(text), (1...65_535).contains(value) else {
+                    throw StoreError(.unsupported, "database \(location): port=\(text) is not a port number (1 to 65535)")
+                }
+                port = value
+            }
+            if host.contains(",") {
+                throw StoreError(.unsupported, "database \(location): several hosts (\(host)) are not supported: name one server")
+            }
+            guard host.isEmpty || host.hasPrefix("/") else {
+                self = .tcp(host: host, port: port)
+                return
+            }
+            let file = ".s.PGSQL.\(port)"
+            let directory = host.isEmpty
+                ? socketDirectories.first { FileManager.default.fileExists(atPath: "\($0)/\(file)") } ?? socketDirectories[0]
+                : String(host.reversed().drop { $0 == "/" }.reversed())
+            let path = "\(directory)/\(file)"
+            // sockaddr_un's sun_path, with its terminating zero.
+            guard path.utf8.count < MemoryLayout.size(ofValue: sockaddr_un().sun_path) else {
+                throw StoreError(.unsupported, "database \(location): the socket path \(path) is longer than the system allows (107 bytes)")
+            }
+            self = .socket(path: path)
+        }
+    }
+
+    let endpoint: Endpoint
     let liveness: Liveness
     /// Everything but the endpoint: credentials, database, TLS and startup parameters.
     let configuration: PostgresConnection.Configuration
     let location: String
 
-    init(host: String, port: Int, liveness: Liveness, configuration: PostgresConnection.Configuration, location: String) {
-        self.host = host
-        self.port = port
+    init(endpoint: Endpoint, liveness: Liveness, configuration: PostgresConnection.Configuration, location: String) {
+        self.endpoint = endpoint
         self.liveness = liveness
+        self.location = location
         var configuration = configuration
         configuration.options.connectTimeout = .seconds(Int64(liveness.connectTimeout))
+        guard case .tcp(let host, _) = endpoint else {
+            // A socket file: nothing between the two processes to fall silent, nothing to probe.
+            self.configuration = configuration
+            return
+        }
         // The name TLS checks the certificate against (and sends as SNI), which PostgresNIO takes
         // from the host only when it connects by itself; an address is no name for either.
         if configuration.options.tlsServerName == nil, !Self.isAddress(host) {
@@ -85,13 +135,24 @@ struct PostgresConnector: Sendable {
             configuration.options.additionalStartupParameters.append(("tcp_user_timeout", String(liveness.userTimeout)))
         }
         self.configuration = configuration
-        self.location = location
     }
 
     /// A connection logged in, on a socket with the liveness settings.
     func connect(id: Int, logger: Logger) async throws -> PostgresConnection {
         let loop = PostgresConnection.defaultEventLoopGroup.any()
-        let channel = try await Self.cancellable(bootstrap(on: loop).connect(host: host, port: port))
+        let channel: any Channel
+        switch endpoint {
+        case .tcp(let host, let port):
+            channel = try await Self.cancellable(bootstrap(on: loop).connect(host: host, port: port))
+        case .socket(let path):
+            do {
+                channel = try await Self.cancellable(ClientBootstrap(group: loop)
+                    .connectTimeout(.seconds(Int64(liveness.connectTimeout))).connect(unixDomainSocketPath: path))
+            } catch let error as IOError {
+                // "No such file or directory" alone does not say which file.
+                throw SocketFailure(path: path, underlying: error)
+            }
+        }
         var configuration = PostgresConnection.Configuration(establishedChannel: channel, tls: self.configuration.tls,
                                                               username: self.configuration.username,
                                                               password: self.configuration.password,
@@ -119,6 +180,12 @@ struct PostgresConnector: Sendable {
                                                 value: liveness.userTimeout)
         }
         return bootstrap
+    }
+
+    /// A server's socket file that could not be connected to, and why.
+    struct SocketFailure: Error {
+        let path: String
+        let underlying: IOError
     }
 
     /// Whether `host` is an IPv4 or IPv6 address rather than a name.

@@ -26,22 +26,30 @@ public final class PostgresStore: SQLStore {
     ///   (`force_generic_plan` unless the URL says otherwise), and libpq's `keepalives`,
     ///   `keepalives_idle`, `keepalives_interval`, `keepalives_count`, `tcp_user_timeout` and
     ///   `connect_timeout` (``PostgresConnector``: a server gone silent is noticed in about 25 s).
+    ///   A server on the same host is reached through its socket file as libpq does: no host, or
+    ///   `host=/directory` (and `port=`) in the query (``PostgresConnector/Endpoint``); the user
+    ///   is then the operating system's unless the URL names one, so that `peer` logins work.
     public init(url: String, connections: Int = 10) async throws {
-        guard let components = URLComponents(string: url), let host = components.host, !host.isEmpty else {
+        guard let components = URLComponents(string: url), components.scheme == "postgres" || components.scheme == "postgresql" else {
             throw StoreError(.unsupported, "database URL \(SQLStores.redacted(url)) is not of the form postgres://user@host:port/database")
         }
         var redacted = components
         if redacted.password != nil { redacted.password = "***" }
-        let location = redacted.string ?? "postgres://\(host)"
+        let location = redacted.string ?? "postgres://\(components.host ?? "")"
         self.location = location
-        var configuration = PostgresConnection.Configuration(
-            host: host,
-            port: components.port ?? 5432,
-            username: components.user ?? "postgres",
-            password: components.password,
-            database: components.path.count > 1 ? String(components.path.dropFirst()) : nil,
-            tls: try Self.tls(components, location: location)
-        )
+        let endpoint = try PostgresConnector.Endpoint(components, location: location)
+        let database = components.path.count > 1 ? String(components.path.dropFirst()) : nil
+        var configuration: PostgresConnection.Configuration
+        switch endpoint {
+        case .tcp(let host, let port):
+            configuration = PostgresConnection.Configuration(host: host, port: port, username: components.user ?? "postgres",
+                                                             password: components.password, database: database,
+                                                             tls: try Self.tls(components, location: location))
+        case .socket(let path):
+            // libpq never asks for TLS over a socket file, whatever `sslmode` says.
+            configuration = PostgresConnection.Configuration(unixSocketPath: path, username: components.user ?? Self.systemUser,
+                                                             password: components.password, database: database)
+        }
         if let schema = components.queryItems?.first(where: { $0.name == "search_path" })?.value {
             configuration.options.additionalStartupParameters.append(("search_path", schema))
         }
@@ -55,7 +63,7 @@ public final class PostgresStore: SQLStore {
         let logger = Logger(label: "tracemark.store.postgres")
         // Unique in the process: prepared statements' names are kept by connection id.
         let ids = Self.connectionIDs
-        let connector = PostgresConnector(host: host, port: components.port ?? 5432,
+        let connector = PostgresConnector(endpoint: endpoint,
                                           liveness: try .init(components.queryItems ?? [], location: location),
                                           configuration: configuration, location: location)
         self.connector = connector
@@ -116,6 +124,12 @@ public final class PostgresStore: SQLStore {
 
     public func notify(_ db: any SQLDatabase, channel: String, payload: String) async throws {
         try await db.raw("SELECT pg_notify(\(bind: channel), \(bind: payload))").run()
+    }
+
+    /// The operating system's name for the user this process runs as (libpq's default user).
+    static var systemUser: String {
+        guard let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name else { return "postgres" }
+        return String(cString: name)
     }
 
     /// The TLS mode the URL's `sslmode` asks for, as libpq reads it: `disable` none; `prefer` TLS
