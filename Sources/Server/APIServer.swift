@@ -10,6 +10,7 @@ import SQLKit
 public import ServiceLifecycle
 public import Stations
 import Store
+public import TracemarkSystem
 
 /// What the API works on: the process's one registry and spool, its stations, its templates.
 public struct APIEnvironment: Sendable {
@@ -47,6 +48,12 @@ public struct APILimits: Sendable {
     /// How often the feed looks for new events, and how long it stays silent before a heartbeat.
     public var eventPoll: Duration = .milliseconds(250)
     public var heartbeat: Duration = .seconds(15)
+    /// How long a client that vanished without closing (a tablet gone out of Wi-Fi range, a
+    /// browser's machine powered off) keeps its connection, and its place among the event feed's
+    /// clients: each accepted connection sends TCP keepalives and gives up on data left
+    /// unacknowledged (`http.keepalive`; 0 leaves the system's two hours, or fifteen minutes once
+    /// a heartbeat is in flight).
+    public var keepalive = TCPKeepalive()
     public init() {}
 }
 
@@ -95,9 +102,36 @@ public struct APIServer: Service {
         }
         WebPage.register(on: router)
         let onListening = onListening
-        let app = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "tracemark"),
+        let keepalive = environment.limits.keepalive
+        let app = Application(router: router, server: .http1(configuration: .init(additionalChannelHandlers: [ClientLiveness(keepalive)])),
+                              configuration: .init(address: .hostname(host, port: port), serverName: "tracemark"),
                               onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) }, logger: logger)
         try await app.run()
+    }
+}
+
+/// Sets each accepted connection's keepalives and user timeout (``APILimits/keepalive``) as it
+/// joins the server, then leaves its pipeline.
+final class ClientLiveness: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = NIOAny
+    let keepalive: TCPKeepalive
+
+    init(_ keepalive: TCPKeepalive) { self.keepalive = keepalive }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if keepalive.seconds > 0, let options = context.channel.syncOptions {
+            // A socket that refuses an option keeps the system's behaviour: nothing to tell the client.
+            try? options.setOption(ChannelOptions.socketOption(.so_keepalive), value: 1)
+            try? options.setOption(ChannelOptions.Types.SocketOption(level: IPPROTO_TCP, name: TCP_KEEPIDLE), value: SocketOptionValue(keepalive.idle))
+            try? options.setOption(ChannelOptions.Types.SocketOption(level: IPPROTO_TCP, name: TCP_KEEPINTVL),
+                                   value: SocketOptionValue(keepalive.interval))
+            try? options.setOption(ChannelOptions.Types.SocketOption(level: IPPROTO_TCP, name: TCP_KEEPCNT), value: SocketOptionValue(keepalive.probes))
+            // The event feed writes a heartbeat at least every 15 s; keepalives do not probe a
+            // connection with data in flight, so this is what ends a vanished reader's.
+            try? options.setOption(ChannelOptions.Types.SocketOption(level: IPPROTO_TCP, name: TCP_USER_TIMEOUT),
+                                   value: SocketOptionValue(keepalive.userTimeout))
+        }
+        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
     }
 }
 

@@ -142,8 +142,7 @@ public enum NetworkNamespace {
         public func inside(_ script: String) throws -> Process {
             let peer = Process()
             peer.executableURL = URL(fileURLWithPath: try #require(nsenter))
-            peer.arguments = ["-t", String(process.processIdentifier)] + (ownsUsers ? ["-U", "-n", "--preserve-credentials"] : ["-n"])
-                + ["/bin/bash", "-c", script]
+            peer.arguments = join + ["/bin/bash", "-c", script]
             peer.standardInput = FileHandle.nullDevice
             peer.standardOutput = FileHandle.nullDevice
             peer.standardError = FileHandle.nullDevice
@@ -151,11 +150,21 @@ public enum NetworkNamespace {
             return peer
         }
 
+        /// Runs `bash -c SCRIPT` in the station's namespace to its end (a client of the station,
+        /// a look at its sockets), and gives what it wrote.
+        public func run(_ script: String) async throws -> Command.Result {
+            try await Command.run(try #require(nsenter), join + ["/bin/bash", "-c", script])
+        }
+
         /// Takes the station's loopback down (every packet dropped without a word) or up again.
         public func loopback(up: Bool) async throws {
-            let join = ["-t", String(process.processIdentifier)] + (ownsUsers ? ["-U", "-n", "--preserve-credentials"] : ["-n"])
             let result = try await Command.run(try #require(nsenter), join + [try #require(ip), "link", "set", "lo", up ? "up" : "down"])
             #expect(result.status == 0, "\(result.stderr)")
+        }
+
+        /// `nsenter`'s arguments that join the station's namespaces.
+        private var join: [String] {
+            ["-t", String(process.processIdentifier)] + (ownsUsers ? ["-U", "-n", "--preserve-credentials"] : ["-n"])
         }
 
         /// What the station wrote on standard error.

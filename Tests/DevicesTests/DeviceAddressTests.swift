@@ -1,5 +1,6 @@
 @testable import Devices
 import Testing
+import TracemarkSystem
 
 @Suite struct DeviceAddressTests {
     @Test func usbAddressesNameVendorAndProduct() throws {

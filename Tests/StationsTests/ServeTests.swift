@@ -140,6 +140,7 @@ import Testing
                 kind: lookup
                 printer: gone
                 gs-substitute: "G S"
+            http: {listen: "127.0.0.1:0", keepalive: soon}
             """.write(to: file, atomically: true, encoding: .utf8)
         let run = try await Command.tracemark(["serve", "--check", "--config", file.path],
                                               environment: ["TRACEMARK_TEMPLATES": Repository.templates.path])
@@ -148,11 +149,13 @@ import Testing
         #expect(run.stderr.contains("bad.yaml:12: unknown key stations.dock-1.colour"), "\(run.stderr)")
         #expect(run.stderr.contains("bad.yaml:13: station dock-2 needs both printer and template"), "\(run.stderr)")
         #expect(run.stderr.contains("bad.yaml:16: station dock-2: gs-substitute is the 1 to 8 printable characters"), "\(run.stderr)")
+        #expect(run.stderr.contains("bad.yaml:17: http.keepalive \"soon\" is not a number of seconds from 0 (off) to 3600"), "\(run.stderr)")
 
         // With the file's syntax right, the database is consulted: the warehouse does not exist.
         let fixed = try String(contentsOf: file, encoding: .utf8)
             .replacingOccurrences(of: ", \"usb:nothex\"", with: "").replacingOccurrences(of: "    colour: blue\n", with: "")
             .replacingOccurrences(of: "\n    printer: gone", with: "").replacingOccurrences(of: "\n    gs-substitute: \"G S\"", with: "")
+            .replacingOccurrences(of: "keepalive: soon", with: "keepalive: 0")
         try fixed.write(to: file, atomically: true, encoding: .utf8)
         let again = try await Command.tracemark(["serve", "--check", "--config", file.path],
                                                 environment: ["TRACEMARK_TEMPLATES": Repository.templates.path])

@@ -1,4 +1,5 @@
 public import Logging
+public import TracemarkSystem
 
 /// Where scans come from, as written on the command line and in configuration files:
 ///

@@ -1,8 +1,8 @@
 public import Logging
+public import TracemarkSystem
 
 #if canImport(Glibc)
 import Glibc
-import TracemarkSystem
 #endif
 
 /// A network scanner, one scan per line: either this side connects to the scanner (fixed-mount

@@ -62,39 +62,6 @@ final class TCPSocket: Sendable {
     }
 }
 
-/// How long a network scanner's connection may go without a word from the scanner's side of TCP
-/// before it is given up: the scanner's host powered off or rebooted, or a handheld gone out of
-/// Wi-Fi range, sends nothing that says so. Without keepalives the kernel keeps such a connection
-/// for hours: a fixed scanner that rebooted is never connected to again, and a handheld that
-/// roamed keeps its old place among `max-clients`. An idle scanner is not affected: its TCP
-/// stack answers the probes.
-public struct TCPKeepalive: Hashable, Sendable {
-    /// About how many seconds a silent peer is given (0: keepalives off, the kernel's hours).
-    public var seconds: Int
-
-    /// 25 s unless told otherwise.
-    public init(seconds: Int = 25) {
-        self.seconds = seconds
-    }
-
-    /// Silence before the first probe, the time between probes, and the probes that go unanswered
-    /// before the connection is dropped: 10, 5 and 3 for 25 s.
-    var idle: Int32 { Int32(max(1, seconds * 2 / 5)) }
-    var interval: Int32 { Int32(max(1, seconds / 5)) }
-    var probes: Int32 { 3 }
-
-    /// Turns keepalives on for the connected socket `fd` (nothing when off).
-    func apply(to fd: Int32) {
-        guard seconds > 0 else { return }
-        var on: Int32 = 1, idle = idle, interval = interval, probes = probes
-        let size = socklen_t(MemoryLayout<Int32>.size)
-        setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, size)
-        setsockopt(fd, Int32(IPPROTO_TCP), TCP_KEEPIDLE, &idle, size)
-        setsockopt(fd, Int32(IPPROTO_TCP), TCP_KEEPINTVL, &interval, size)
-        setsockopt(fd, Int32(IPPROTO_TCP), TCP_KEEPCNT, &probes, size)
-    }
-}
-
 /// A listening TCP socket for network scanners that connect to us. It is bound when created, so
 /// the port (also an ephemeral one, port 0) is known before any scan is read.
 public final class TCPListener: Sendable {

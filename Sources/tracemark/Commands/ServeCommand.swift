@@ -9,6 +9,7 @@ import Server
 import ServiceLifecycle
 import Stations
 import Store
+import TracemarkSystem
 import UnixSignals
 
 /// `tracemark serve`: the stations of a configuration file, their scanners and printers, running
@@ -209,6 +210,7 @@ struct ServeCommand: AsyncParsableCommand {
             metrics.bootstrap()
             var limits = APILimits()
             limits.eventClients = configuration.eventClients
+            limits.keepalive = TCPKeepalive(seconds: configuration.keepalive)
             let environment = APIEnvironment(registry: registry, spool: spool, stations: running, templates: templates,
                                              tokens: try await APITokens(store: registry.store), limits: limits, metrics: metrics)
             services.append(.init(service: APIServer(environment: environment, host: address.host, port: address.port) { port in

@@ -61,6 +61,8 @@ struct ServeConfiguration {
     var httpListen: String
     /// Most clients of the event feed at once (`http.event-clients`).
     var eventClients = 64
+    /// About how many seconds a client that vanished keeps its connection (`http.keepalive`; 0 off).
+    var keepalive = 25
     var templates: String?
 
     /// `http.listen` as host and port (port 0: any free port, printed at start).
@@ -145,8 +147,16 @@ struct ServeConfiguration {
                                 problem(setting, "http.event-clients \"\(text)\" is not a number of clients from 1 to 10000")
                             }
                         }
+                    } else if field.string == "keepalive" {
+                        if let text = scalar(setting, "http.keepalive") {
+                            if let seconds = Int(text), (0...3600).contains(seconds) {
+                                configuration.keepalive = seconds
+                            } else {
+                                problem(setting, "http.keepalive \"\(text)\" is not a number of seconds from 0 (off) to 3600")
+                            }
+                        }
                     } else {
-                        problem(field, "unknown key http.\(field.string ?? "?"): http takes listen and event-clients")
+                        problem(field, "unknown key http.\(field.string ?? "?"): http takes listen, event-clients and keepalive")
                     }
                 }
             case "printers":
