@@ -155,7 +155,14 @@ struct Dispatcher: Sendable {
             var request = request
             let body = try await collect(&request)
             var parameters: [String: String] = [:]
-            for name in Self.parameterNames(route.path) { parameters[name] = context.parameters.get(name) }
+            for name in Self.parameterNames(route.path) {
+                // The router gives a path segment as sent: a lot `A/1 Ü` arrives as `A%2F1%20%C3%9C`.
+                guard let raw = context.parameters.get(name) else { continue }
+                guard let value = raw.removingPercentEncoding else {
+                    throw APIProblem.badRequest("the path's \(name) \(raw) is not percent-encoded UTF-8 (write % as %25)")
+                }
+                parameters[name] = value
+            }
             try checkStation(caller, parameters)
             var query: [String: String] = [:]
             for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }

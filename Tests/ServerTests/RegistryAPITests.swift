@@ -65,6 +65,30 @@ extension APITests {
 }
 
 extension APITests {
+    /// A lot whose number has a space, a slash or a letter beyond ASCII is reached by its number
+    /// percent-encoded in the path, as clients (and the station page's `encodeURIComponent`) send
+    /// it; a path that is not percent-encoded UTF-8 is refused as such.
+    @Test func lotNumbersThatNeedEncodingAreReachedInPaths() async throws {
+        let service = try await APIService.start(.sqlite)
+        defer { service.serve.killIfRunning() }
+        let number = "SP ACE/Ü1%"
+        let receipt = try await service.request("POST", "/api/v1/documents/receipt", role: "operator", body: try service.json([
+            "warehouse": "MAIN", "supplier": "ACME",
+            "lines": [["product": "PAINT-5L", "picks": [["number": number, "quantity": 2, "expiry": relativeDate(days: 200, format: "yyyy-MM-dd")]]]],
+        ]))
+        #expect(receipt.status == 201, "\(receipt.text)")
+        let encoded = try #require(number.addingPercentEncoding(withAllowedCharacters: .alphanumerics))
+        #expect(encoded == "SP%20ACE%2F%C3%9C1%25")
+        let lot = try await service.request("GET", "/api/v1/products/PAINT-5L/lots/\(encoded)", role: "viewer")
+        #expect(lot.status == 200 && lot.object["number"] as? String == number, "\(lot.text)")
+        let history = try await service.request("GET", "/api/v1/products/PAINT-5L/lots/\(encoded)/history", role: "viewer")
+        #expect(history.status == 200 && history.text.contains("RCT-"), "\(history.text)")
+        let wrong = try await service.request("GET", "/api/v1/products/PAINT-5L/lots/50%ZZ", role: "viewer")
+        #expect(wrong.status == 400 && wrong.object["detail"] as? String == "the path's number 50%ZZ is not percent-encoded UTF-8 (write % as %25)",
+                "\(wrong.text)")
+        try await service.stop()
+    }
+
     /// A lot traced to its customer and recalled over HTTP by a supervisor: opened, held (its
     /// stock blocked), its exposure list as CSV, its trace as Graphviz DOT, closed.
     @Test func aRecallOverHTTP() async throws {
