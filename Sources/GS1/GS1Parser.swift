@@ -140,6 +140,22 @@ public struct GS1Parser: Sendable {
         try withBytes(scan) { bytes throws(GS1Error) in try parse(bytes: bytes, scan: scan) }
     }
 
+    /// The scan read as a plain code, when nothing in it says it is GS1: no symbology identifier,
+    /// no bracketed AI, no URI, no GS separator. Without those, digits that happen to start like
+    /// an AI (a serial `1000123` reads as `(10)00123`) may as well be a registry's own number,
+    /// which a caller tries when reading them as element strings failed or named nothing it knows.
+    /// Nil when the scan says what it is.
+    public func plainReading(_ scan: String) -> ScannedCode? {
+        var copy = scan
+        let saysGS1 = copy.withUTF8 { bytes in
+            bytes.isEmpty || bytes[0] == UInt8(ascii: "]") || bytes.contains(0x1D) || Self.startsWithBracketedAI(bytes)
+                || DigitalLinkSyntax.hasWebScheme(bytes)
+        }
+        guard !saysGS1 else { return nil }
+        return ScannedCode(symbology: nil, kind: .plain, data: ScanText(scan: scan, offset: 0), elements: [], warnings: [],
+                           currentYear: currentYear())
+    }
+
     /// Parses unbracketed element strings (`0109501101530003` `17270131` `10ABC123`, GS after
     /// variable-length values), as sent by a scanner without a symbology identifier.
     public func parseElementString(_ text: String) throws(GS1Error) -> ScannedCode {

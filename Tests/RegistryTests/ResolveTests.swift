@@ -94,6 +94,29 @@ func withScanRegistry(_ backend: Backend, _ body: (Registry) async throws -> Voi
         }
     }
 
+    /// A keyboard-wedge scanner sends no symbology identifier: a registry's own number made of
+    /// digits that start like an AI (`1000123` reads as `(10)00123`, which needs a GTIN;
+    /// `4001234` as a purchase order, which names nothing) is found as the plain code it is. A
+    /// scan the registry does not know keeps its GS1 reading and its error.
+    @Test(arguments: Backend.available)
+    func numbersThatStartLikeAnAIAreFoundAsPlainCodes(backend: Backend) async throws {
+        try await withScanRegistry(backend) { registry in
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [.serials("PHONE", ["1000123", "4001234"])], header: header()))
+            for number in ["1000123", "4001234"] {
+                let found = try await registry.resolve(number, options: Self.options)
+                #expect(found.subject == .serial && found.product?.article == "PHONE" && found.lotSerial?.number == number, "\(found)")
+                #expect(found.scan.form == "plain")
+            }
+            // Read as GS1, as before, when the registry knows no such number.
+            await #expect(throws: RegistryError.self) { _ = try await registry.resolve("1000999", options: Self.options) }
+            let purchaseOrder = try await registry.resolve("4009999", options: Self.options)
+            #expect(purchaseOrder.scan.form == "elementString" && purchaseOrder.has(.notTracked))
+            // A scan that says it is GS1 is never read otherwise.
+            await #expect(throws: RegistryError.self) { _ = try await registry.resolve("]C11000123", options: Self.options) }
+            #expect(try await registry.resolve("]C04001234", options: Self.options).lotSerial?.number == "4001234")
+        }
+    }
+
     @Test(arguments: Backend.available)
     func firstInFirstOutWarnsAboutAnEarlierReceipt(backend: Backend) async throws {
         try await withStockRegistry(backend) { registry, _ in

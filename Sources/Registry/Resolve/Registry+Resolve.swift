@@ -9,14 +9,33 @@ extension Registry {
     ///
     /// - Throws: ``RegistryError/Code-swift.struct/invalidInput`` when `parser` refuses the scan,
     ///   with the GS1 message (what is wrong and at which position).
+    ///
+    /// A scan that says nothing of GS1 (no symbology identifier, brackets, URI or GS) whose digits
+    /// only happen to start like an AI (a serial `1000123`, read as `(10)00123`) is looked up as a
+    /// plain code too, when reading it as element strings failed or named nothing known: what the
+    /// registry knows it by wins, and the GS1 reading stands otherwise.
     public func resolve(_ code: String, parser: GS1Parser = GS1Parser(.scanning()), options: ResolveOptions = ResolveOptions()) async throws -> Resolution {
         let scanned: ScannedCode
         do {
             scanned = try parser.parse(code)
         } catch {
+            if let plain = parser.plainReading(code), let known = try await resolveKnown(plain, code: code, options: options) {
+                return known
+            }
             throw RegistryError(.invalidInput, "scan \"\(Self.printable(code))\" cannot be read: \(error.message)")
         }
-        return try await resolve(scanned, code: code, options: options)
+        let resolution = try await resolve(scanned, code: code, options: options)
+        if resolution.subject == .unknown, scanned.kind == .elementString, let plain = parser.plainReading(code),
+           let known = try await resolveKnown(plain, code: code, options: options) {
+            return known
+        }
+        return resolution
+    }
+
+    /// `plain`'s resolution if the registry knows the code (one record or several), else nil.
+    private func resolveKnown(_ plain: ScannedCode, code: String, options: ResolveOptions) async throws -> Resolution? {
+        let resolution = try await resolve(plain, code: code, options: options)
+        return resolution.subject == .unknown ? nil : resolution
     }
 
     /// Resolves an already parsed scan; `code` is the scan as received, for the report.
