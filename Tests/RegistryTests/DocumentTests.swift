@@ -369,6 +369,58 @@ func lot(_ number: String, _ quantity: Int, expires days: Int) -> StockLine.Pick
         }
     }
 
+    /// A return brings back only what its customer was issued, less what they returned before:
+    /// no lot never sold to them, no more than they bought, no serial consumed or sold to
+    /// someone else; and nothing of a refused return is written.
+    @Test(arguments: Backend.available)
+    func aReturnBringsBackNoMoreThanItsCustomerWasIssued(backend: Backend) async throws {
+        try await withStockRegistry(backend) { registry, _ in
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", supplier: "ACME", lines: [
+                StockLine(product: "MILK", picks: [lot("R1", 10, expires: 200), lot("R2", 5, expires: 200)]),
+                .serials("PHONE", ["IMEI-1", "IMEI-2"]),
+            ], header: header()))
+            _ = try await registry.issue(Issue(warehouse: "MAIN", customer: "SHOP", lines: [
+                StockLine(product: "MILK", picks: [.init(number: "R1", quantity: 4)]), .serials("PHONE", ["IMEI-1"]),
+            ], header: header(1)))
+            _ = try await registry.transfer(Transfer(from: "MAIN", to: "EAST", lines: [StockLine(product: "MILK", picks: [.init(number: "R2", quantity: 5)])],
+                                                     header: header(1)))
+            _ = try await registry.issue(Issue(warehouse: "MAIN", customer: "ANY", lines: [.serials("PHONE", ["IMEI-2"])], header: header(1)))
+            func back(_ customer: String, _ line: StockLine) async throws {
+                _ = try await registry.returnFromCustomer(CustomerReturn(warehouse: "MAIN", customer: customer, lines: [line], header: header(2)))
+            }
+            let before = try await registry.stock(product: "MILK").map { "\($0.warehouse) \($0.number ?? "-") \($0.quantity)" }
+
+            await expectRefusal(.conflict, "lot R2 of MILK was never issued to SHOP: only goods issued to a customer can come back from them") {
+                try await back("SHOP", StockLine(product: "MILK", picks: [.init(number: "R2", quantity: 1)]))
+            }
+            await expectRefusal(.conflict, "lot R1 of MILK: SHOP was issued 4 l and returned 0 l, so at most 4 l can come back, not 5") {
+                try await back("SHOP", StockLine(product: "MILK", picks: [.init(number: "R1", quantity: 5)]))
+            }
+            // Two lines of one return count together.
+            await expectRefusal(.conflict, "SHOP was issued 4 l and returned 3 l, so at most 1 l can come back, not 2") {
+                _ = try await registry.returnFromCustomer(CustomerReturn(warehouse: "MAIN", customer: "SHOP", lines: [
+                    StockLine(product: "MILK", picks: [.init(number: "R1", quantity: 3)]), StockLine(product: "MILK", picks: [.init(number: "R1", quantity: 2)]),
+                ], header: header(2)))
+            }
+            await expectRefusal(.conflict, "serial IMEI-2 of PHONE was never issued to SHOP") {
+                try await back("SHOP", .serials("PHONE", ["IMEI-2"]))
+            }
+            #expect(try await registry.stock(product: "MILK").map { "\($0.warehouse) \($0.number ?? "-") \($0.quantity)" } == before)
+
+            try await back("SHOP", StockLine(product: "MILK", picks: [.init(number: "R1", quantity: 3)]))
+            try await back("SHOP", StockLine(product: "MILK", picks: [.init(number: "R1", quantity: 1)]))
+            await expectRefusal(.conflict, "lot R1 of MILK already came back from SHOP: all 4 l issued to them were returned") {
+                try await back("SHOP", StockLine(product: "MILK", picks: [.init(number: "R1", quantity: 1)]))
+            }
+            try await back("SHOP", .serials("PHONE", ["IMEI-1"]))
+            try await back("ANY", .serials("PHONE", ["IMEI-2"]))
+            await expectRefusal(.conflict, "serial IMEI-2 of PHONE already came back from ANY") {
+                try await back("ANY", .serials("PHONE", ["IMEI-2"]))
+            }
+            #expect(try await registry.stock(product: "MILK").first { $0.warehouse == "MAIN" && $0.number == "R1" }?.quantity == 10)
+        }
+    }
+
     @Test(arguments: Backend.available)
     func aWrongSerialIsCorrectedByWriteOffAndReceiptNeverByEditing(backend: Backend) async throws {
         try await withStockRegistry(backend) { registry, _ in

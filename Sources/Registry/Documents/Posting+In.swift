@@ -41,6 +41,7 @@ extension Posting {
             for pick in line.picks {
                 let amount = try pickQuantity(pick, line, context)
                 let lot = try await receivedLot(pick, line, context, rules: rules)
+                if rules.isReturn { try await checkReturnable(lot, amount, context) }
                 try await putLot(index, context, warehouseID, warehouse, lot, amount, rules, cost(amount))
             }
             return
@@ -154,6 +155,36 @@ extension Posting {
         }
     }
 
+    /// A return brings back only what went to its customer: what the customer's issues took of
+    /// the lot or serial, less what came back from them before (this document's earlier lines
+    /// too). A lot never sold to them, a serial consumed in production, or more than was sold
+    /// would otherwise put stock into the registry that never existed.
+    private mutating func checkReturnable(_ lot: LotRecord, _ amount: Int, _ context: ProductContext) async throws {
+        try await flush()
+        let row = try await db.raw("""
+            SELECT CAST(COALESCE(SUM(CASE WHEN d.kind = 'issue' THEN -m.quantity ELSE 0 END), 0) AS BIGINT) AS shipped,
+                   CAST(COALESCE(SUM(CASE WHEN d.kind = 'return' THEN m.quantity ELSE 0 END), 0) AS BIGINT) AS returned,
+                   (SELECT p.code FROM documents r JOIN partners p ON p.id = r.partner_id WHERE r.id = \(bind: documentID)) AS customer
+            FROM movements m JOIN documents d ON d.id = m.document_id
+            WHERE m.lot_serial_id = \(bind: lot.id) AND d.kind IN ('issue', 'return')
+              AND d.partner_id = (SELECT partner_id FROM documents WHERE id = \(bind: documentID))
+            """).first()
+        let shipped = try row?.decode(column: "shipped", as: Int.self) ?? 0
+        let returned = try row?.decode(column: "returned", as: Int.self) ?? 0
+        let customer = try row?.decode(column: "customer", as: String?.self) ?? "the customer"
+        let what = "\(context.kindName) \(lot.number) of \(context.product.article)"
+        guard shipped > 0 else {
+            throw RegistryError(.conflict, "\(what) was never issued to \(customer): only goods issued to a customer can come back from them")
+        }
+        let left = shipped - returned
+        guard amount <= left else {
+            let unit = context.product.unit
+            throw RegistryError(.conflict, left <= 0
+                ? "\(what) already came back from \(customer): all \(Quantity(storage: shipped)) \(unit) issued to them were returned"
+                : "\(what): \(customer) was issued \(Quantity(storage: shipped)) \(unit) and returned \(Quantity(storage: returned)) \(unit), so at most \(Quantity(storage: left)) \(unit) can come back, not \(Quantity(storage: amount))")
+        }
+    }
+
     private func checkExpiry(_ expiry: CalendarDate?, of what: String, _ context: ProductContext, _ rules: InRules) throws {
         if context.lotSerialClass?.tracksExpiry == true, expiry == nil {
             throw RegistryError(.invalidInput,
@@ -179,15 +210,7 @@ extension Posting {
                 throw RegistryError(.conflict,
                     "\(context.kindName) \(pick.number) of \(context.product.article) expires on \(known) in the registry, but this document says \(given)")
             }
-            if rules.isReturn {
-                try await flush()
-                let movedOut = try await db.raw("""
-                    SELECT 1 AS out FROM movements WHERE lot_serial_id = \(bind: existing.id) AND quantity < 0 LIMIT 1
-                    """).first() != nil
-                guard movedOut else {
-                    throw RegistryError(.conflict, "\(context.kindName) \(pick.number) of \(context.product.article) never left stock: it cannot come back")
-                }
-            } else {
+            if !rules.isReturn {
                 try checkExpiry(existing.expiry ?? pick.expiry, of: "\(context.kindName) \(pick.number) of \(context.product.article)", context, rules)
             }
             if !pick.attributes.isEmpty { try await Registry.upsertAttributes(db, lotSerialID: existing.id, pick.attributes) }
