@@ -421,6 +421,34 @@ func lot(_ number: String, _ quantity: Int, expires days: Int) -> StockLine.Pick
         }
     }
 
+    /// A document dated before others takes its goods out on its date: an issue or transfer
+    /// dated before its goods came in is refused (the balance between would be below zero), one
+    /// dated on or after that day posts, and the balance on every day stays at zero or above.
+    @Test(arguments: Backend.available)
+    func aBackDatedDocumentCannotTakeGoodsBeforeTheyCameIn(backend: Backend) async throws {
+        try await withStockRegistry(backend) { registry, _ in
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", supplier: "ACME", lines: [
+                StockLine(product: "MILK", picks: [lot("B1", 10, expires: 200)]), StockLine(product: "BOLT", quantity: 5),
+            ], header: header(5)))
+            let milk = StockLine(product: "MILK", picks: [.init(number: "B1", quantity: 4)])
+            await expectRefusal(.conflict, "lot B1 of MILK: an issue dated \(day0.adding(days: 2)) would leave MAIN holding -4 l on \(day0.adding(days: 2)), because the goods came in after that date") {
+                _ = try await registry.issue(Issue(warehouse: "MAIN", customer: "ANY", lines: [milk], header: header(2)))
+            }
+            await expectRefusal(.conflict, "product BOLT: a transfer dated \(day0.adding(days: 4)) would leave MAIN holding -1 pcs") {
+                _ = try await registry.transfer(Transfer(from: "MAIN", to: "EAST", lines: [StockLine(product: "BOLT", quantity: 1)], header: header(4)))
+            }
+            #expect(try await registry.stock(product: "MILK").map(\.quantity) == [10])
+            _ = try await registry.issue(Issue(warehouse: "MAIN", customer: "ANY", lines: [milk], header: header(5)))
+            // Back-dated among later documents, but after the goods came in: allowed.
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", supplier: "ACME", lines: [StockLine(product: "BOLT", quantity: 1)], header: header(9)))
+            _ = try await registry.transfer(Transfer(from: "MAIN", to: "EAST", lines: [StockLine(product: "BOLT", quantity: 5)], header: header(7)))
+            await expectRefusal(.conflict, "product BOLT: an issue dated \(day0.adding(days: 8)) would leave MAIN holding -1 pcs on \(day0.adding(days: 8))") {
+                _ = try await registry.issue(Issue(warehouse: "MAIN", customer: "ANY", lines: [StockLine(product: "BOLT", quantity: 1)], header: header(8)))
+            }
+            _ = try await registry.issue(Issue(warehouse: "MAIN", customer: "ANY", lines: [StockLine(product: "BOLT", quantity: 1)], header: header(9)))
+        }
+    }
+
     @Test(arguments: Backend.available)
     func aWrongSerialIsCorrectedByWriteOffAndReceiptNeverByEditing(backend: Backend) async throws {
         try await withStockRegistry(backend) { registry, _ in

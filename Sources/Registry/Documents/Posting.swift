@@ -191,7 +191,43 @@ struct Posting {
     /// Writes what is pending and returns the posted document. The transaction commits after.
     mutating func finish() async throws -> PostedDocument {
         try await flush()
+        if movements.contains(where: { $0.quantity < 0 }) { try await checkHistory() }
         return PostedDocument(kind: kind, number: number, date: date, movements: movements)
+    }
+
+    /// A document dated before others (a back-dated issue) takes its goods out on its date, so
+    /// the stock it takes must have been there then and at every date since: an issue dated
+    /// before the receipt of its lot would leave the balance on the days between below zero, and
+    /// the balance, movements and period reports would show it. Only documents with a later date
+    /// exist to make this possible; otherwise the current stock, checked already, is the last word.
+    private func checkHistory() async throws {
+        guard let row = try await db.raw("""
+            WITH touched AS (
+                SELECT DISTINCT product_id, warehouse_id, lot_serial_id FROM movements
+                WHERE document_id = \(bind: documentID) AND quantity < 0
+                  AND EXISTS (SELECT 1 FROM documents WHERE doc_date > \(bind: date.description))
+            ), daily AS (
+                SELECT m.product_id, m.warehouse_id, m.lot_serial_id, d.doc_date, SUM(m.quantity) AS quantity
+                FROM touched t
+                JOIN movements m ON m.lot_serial_id = t.lot_serial_id AND m.product_id = t.product_id AND m.warehouse_id = t.warehouse_id
+                JOIN documents d ON d.id = m.document_id
+                GROUP BY m.product_id, m.warehouse_id, m.lot_serial_id, d.doc_date
+            ), running AS (
+                SELECT product_id, warehouse_id, lot_serial_id, doc_date,
+                       SUM(quantity) OVER (PARTITION BY product_id, warehouse_id, lot_serial_id ORDER BY doc_date) AS balance
+                FROM daily
+            )
+            SELECT r.doc_date, CAST(r.balance AS BIGINT) AS balance, p.article, p.unit, w.code AS warehouse, ls.number, ls.kind
+            FROM running r JOIN products p ON p.id = r.product_id JOIN warehouses w ON w.id = r.warehouse_id
+            LEFT JOIN lot_serials ls ON ls.id = r.lot_serial_id
+            WHERE r.balance < 0 AND r.doc_date >= \(bind: date.description)
+            ORDER BY r.doc_date LIMIT 1
+            """).first() else { return }
+        let what = try row.optionalString("number").map { "\(try row.optionalString("kind") ?? "lot") \($0) of \(try row.string("article"))" }
+            ?? "product \(try row.string("article"))"
+        let held = Quantity(storage: try row.int("balance"))
+        throw RegistryError(.conflict,
+            "\(what): \("aeiou".contains(kind.rawValue.first!) ? "an" : "a") \(kind.rawValue) dated \(date) would leave \(try row.string("warehouse")) holding \(held) \(try row.string("unit")) on \(try row.string("doc_date")), because the goods came in after that date: date it no earlier than they arrived")
     }
 
     /// Writes the pending movements, in one statement per thousand, and settles the pending
