@@ -55,6 +55,22 @@ import TracemarkTesting
         #expect(text.hasSuffix("P1\n"))
     }
 
+    /// The lot label prints for every lot: one made on the line has no supplier, one not yet
+    /// received no quantity, and neither refuses the label; its barcodes still decode.
+    @Test func theLotLabelPrintsForALotWithoutSupplierOrQuantity() async throws {
+        let template = try TemplateLoader().load(contentsOf: Repository.templates.appendingPathComponent("gs1-lot-100x50.yaml"))
+        guard case .object(var fields) = template.sample else { Issue.record("the sample is not an object"); return }
+        fields["partner"] = nil
+        fields["quantity"] = nil
+        let data = LabelData.object(fields)
+        try template.check(data)
+        let label = try template.layout(data, dpi: 203)
+        let zpl = try ZPLWriter().write(label)
+        #expect(!zpl.contains("QTY") && !zpl.contains("Nordic"), "\(zpl)")
+        let result = try await BarcodeOracle.decode(Data(zpl.utf8), extension: "zpl", dpi: 203)
+        #expect(Self.found(result) == Self.expectations[0].barcodes)
+    }
+
     /// A production run: the template is parsed once and filled with 200 consecutive serials.
     @Test func manyLabelsReuseOneParsedTemplate() throws {
         let template = try TemplateLoader().load(contentsOf: Repository.templates.appendingPathComponent("serial-50x25.yaml"))
