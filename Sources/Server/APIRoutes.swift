@@ -164,6 +164,10 @@ public enum APIRoutes {
             throw APIProblem(409, "station-elsewhere",
                              "station \(station.configuration.name) is run by another tracemark process: send its scans there")
         }
+        if let scanID, let earlier = try await station.loggedData(scanID), earlier != data {
+            throw APIProblem(422, "scan-id-reused",
+                             "scanId \(scanID) was used at station \(station.configuration.name) for another scan (\(String(decoding: earlier, as: UTF8.self).debugDescription)): give each scan its own id")
+        }
         let outcome = await station.handle(StationScan(data: data, symbologyIdentifier: symbologyID, device: "api",
                                                        scanID: scanID, user: call.user, purpose: purpose))
         return try .json(outcome)

@@ -142,7 +142,7 @@ paths:
       operationId: postScan
       tags: [stations]
       summary: A scan at the station, as if its scanner had read it.
-      description: The same scanId at the same station acts once; the answer then has replayed true.
+      description: The same scanId at the same station acts once; the answer then has replayed true. The same scanId with other data is refused (422 scan-id-reused).
       x-tracemark-role: operator
       parameters: [{$ref: "#/components/parameters/Station"}, {$ref: "#/components/parameters/IdempotencyKey"}]
       requestBody:

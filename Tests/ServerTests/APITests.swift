@@ -167,6 +167,14 @@ import Yams
             #expect(answer.status == 200, "\(answer.text)")
             #expect(answer.object["action"] as? String == "added-to-receipt")
         }
+        // The same scanId again: the same scan is a retry, answered as before; another scan is a mistake.
+        let retry = try await service.request("POST", "/api/v1/stations/dock-1/scans", role: "operator",
+                                              body: try service.json(["raw": "(01)09501101530003(17)\(expiry)(10)E2E-A(30)6", "scanId": "scan-0"]))
+        #expect(retry.status == 200 && retry.object["replayed"] as? Bool == true, "\(retry.text)")
+        let reused = try await service.request("POST", "/api/v1/stations/dock-1/scans", role: "operator",
+                                               body: try service.json(["raw": "(01)09501101530003(17)\(expiry)(10)E2E-C(30)6", "scanId": "scan-0"]))
+        #expect(reused.status == 422 && reused.code == "scan-id-reused", "\(reused.text)")
+        #expect((reused.object["detail"] as? String)?.contains("scanId scan-0 was used at station dock-1 for another scan") == true, "\(reused.text)")
         let done = try await service.request("POST", "/api/v1/stations/dock-1/task/complete", role: "operator")
         #expect(done.object["action"] as? String == "receipt-posted", "\(done.text)")
         #expect(try await eventually { printer.labelsPrinted == 2 })

@@ -185,6 +185,16 @@ public actor Station {
         return try row.decode(column: "id", as: Int64.self)
     }
 
+    /// The data of the scan logged here under the client id `key` (`scanId`), if there was one:
+    /// the same id sent again with other data is a client's mistake, not a retry.
+    public nonisolated func loggedData(_ key: String) async throws -> [UInt8]? {
+        try await registry.store.read { @Sendable db in
+            try await db.raw("""
+                SELECT raw FROM station_scans WHERE station = \(bind: configuration.name) AND scan_key = \(bind: key)
+                """).first().map { Array(try $0.decode(column: "raw", as: Data.self)) }
+        }
+    }
+
     /// What an earlier scan with this client id did, if there was one.
     nonisolated func logged(_ key: String) async throws -> ScanOutcome? {
         try await registry.store.read { @Sendable db in
