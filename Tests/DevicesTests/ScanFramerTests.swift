@@ -6,7 +6,7 @@ import Testing
         var framer = ScanFramer(framing)
         var out: [String] = []
         for (text, time) in chunks {
-            out += framer.receive(Array(text.utf8), at: time).map { String(decoding: $0, as: UTF8.self) }
+            out += framer.receive(Array(text.utf8), at: time).map { String(decoding: $0.bytes, as: UTF8.self) }
         }
         return out
     }
@@ -33,11 +33,11 @@ import Testing
         #expect(framer.receive(Array("ABC".utf8), at: 1_000_000_000).isEmpty)
         #expect(framer.deadline == 1_050_000_000)
         #expect(framer.expire(at: 1_049_000_000) == nil)
-        #expect(framer.expire(at: 1_050_000_000) == Array("ABC".utf8))
+        #expect(framer.expire(at: 1_050_000_000) == FramedScan(Array("ABC".utf8)))
         #expect(framer.deadline == nil)
         // Bytes arriving after the pause start a new scan even before the timer ran.
         _ = framer.receive(Array("12".utf8), at: 2_000_000_000)
-        #expect(framer.receive(Array("34\r".utf8), at: 3_000_000_000) == [Array("12".utf8), Array("34".utf8)])
+        #expect(framer.receive(Array("34\r".utf8), at: 3_000_000_000) == [FramedScan(Array("12".utf8)), FramedScan(Array("34".utf8))])
     }
 
     @Test func prefixAndSuffixAreStrippedOnlyWhenPresent() {
@@ -45,14 +45,24 @@ import Testing
         #expect(frames(framing, [("<S>0101#\r", 0), ("plain\r", 1), ("<S>#\r", 2)]) == ["0101", "plain"])
     }
 
-    @Test func anOverlongStreamIsCut() {
-        #expect(frames(ScanFraming(lineEnd: .cr, maximumLength: 4), [("ABCDEFG\r", 0)]) == ["ABCD", "EFG"])
+    /// A line past the maximum is one scan marked too long, not several cut from it; a scan of
+    /// exactly the maximum is whole, and the next line is read as usual.
+    @Test func anOverlongLineIsOneScanMarkedTooLong() {
+        var framer = ScanFramer(ScanFraming(lineEnd: .cr, maximumLength: 4))
+        #expect(framer.receive(Array("ABCD\rABCDEFG".utf8), at: 0) == [FramedScan(Array("ABCD".utf8))])
+        #expect(framer.receive(Array("HIJ\rOK\r".utf8), at: 1) == [FramedScan(Array("ABCD".utf8), overlongLength: 10), FramedScan(Array("OK".utf8))])
+        // Cut by the inter-character timeout or the end of input alike.
+        var timed = ScanFramer(ScanFraming(lineEnd: .cr, interCharacterTimeout: .milliseconds(50), maximumLength: 4))
+        _ = timed.receive(Array("ABCDEF".utf8), at: 1_000_000_000)
+        #expect(timed.expire(at: 1_050_000_000) == FramedScan(Array("ABCD".utf8), overlongLength: 6))
+        _ = timed.receive(Array("ABCDE".utf8), at: 2_000_000_000)
+        #expect(timed.finish() == FramedScan(Array("ABCD".utf8), overlongLength: 5))
     }
 
     @Test func finishReturnsWhatIsLeft() {
         var framer = ScanFramer(.lines)
         _ = framer.receive(Array("tail".utf8), at: 0)
-        #expect(framer.finish() == Array("tail".utf8))
+        #expect(framer.finish() == FramedScan(Array("tail".utf8)))
         #expect(framer.finish() == nil)
     }
 }

@@ -45,6 +45,21 @@ import Glibc
         #expect(events.allSatisfy { $0.source == "tcp://127.0.0.1:\(port)" })
     }
 
+    /// Something that sends 200 KB without an end of line (a scanner set to the wrong
+    /// terminator, or not a scanner) gives one scan marked too long, not 25 scans cut from it,
+    /// and the scanner's next line is read as usual.
+    @Test func anOverlongLineIsOneScanMarkedTooLong() async throws {
+        let listener = try TCPListener(host: "127.0.0.1", port: 0)
+        let collector = EventCollector(TCPScanSource(listener: listener))
+        let client = try connect(listener.port)
+        defer { close(client) }
+        send(String(repeating: "0123456789", count: 20_000) + "\nNEXT\n", to: client)
+        let events = try await collector.waitFor(2)
+        #expect(events.map(\.overlongLength) == [200_000, nil])
+        #expect(events.first?.data.count == ScanFraming.lines.maximumLength)
+        #expect(events.last?.text == "NEXT")
+    }
+
     @Test func listeningTakesSeveralScannersAtOnce() async throws {
         let listener = try TCPListener(host: "127.0.0.1", port: 0)
         let collector = EventCollector(TCPScanSource(listener: listener))

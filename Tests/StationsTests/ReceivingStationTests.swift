@@ -12,6 +12,21 @@ import Testing
     /// An operator scans a supplier's pallet labels: each adds a line and queues the internal
     /// label, whose barcode reads back with the scanned lot and expiry; `TM:DONE` posts the
     /// receipt, and the stock is there.
+    /// A scan its device marked too long is refused as such, and logged, whatever its start
+    /// says: a valid GS1 string at the head of 200 KB of noise is not acted on.
+    @Test(arguments: Backend.available)
+    func anOverlongScanIsRefusedAsSuch(backend: Backend) async throws {
+        try await withDock(backend) { dock in
+            let station = try await dock.station()
+            let head = Array("(01)09501101530003(17)391231(10)LOT42(30)6".utf8)
+            let outcome = await station.handle(StationScan(data: head, device: "tcp://scanner", time: todayInstant, overlongLength: 200_000))
+            #expect(outcome.verdict == .block && outcome.scan != nil)
+            #expect(outcome.reasons.first?.message.contains("the scanner sent 200000 bytes as one scan, more than any barcode holds") == true,
+                    "\(outcome.reasons)")
+            #expect(outcome.jobs.isEmpty && outcome.document == nil)
+        }
+    }
+
     @Test(arguments: Backend.available)
     func supplierLabelsAddToTheReceiptPrintAndPostOnDone(backend: Backend) async throws {
         try await withDock(backend) { dock in

@@ -14,22 +14,31 @@ public struct ScanEvent: Hashable, Sendable {
     public let source: String
     /// When the scan was complete (UTC).
     public let time: Date
+    /// The whole length of a scan that ran past its framing's maximum (``FramedScan``): only its
+    /// start is in ``data``, and it is to be refused as too long, not acted on.
+    public let overlongLength: Int?
 
     /// A scan whose identifier is already separated from its data (HID POS reports carry it apart).
-    public init(data: [UInt8], symbologyIdentifier: String?, source: String, time: Date = Date()) {
+    public init(data: [UInt8], symbologyIdentifier: String?, source: String, time: Date = Date(), overlongLength: Int? = nil) {
         self.data = data
         self.symbologyIdentifier = symbologyIdentifier
         self.source = source
         self.time = time
+        self.overlongLength = overlongLength
     }
 
     /// A scan as transmitted in one piece (keyboard, serial, TCP): a leading `]` followed by a
     /// symbology character and a modifier is taken as the AIM symbology identifier.
-    public init(transmitted bytes: [UInt8], source: String, time: Date = Date()) {
+    public init(transmitted bytes: [UInt8], source: String, time: Date = Date(), overlongLength: Int? = nil) {
         let length = Self.identifierLength(bytes)
         self.init(data: Array(bytes.dropFirst(length)),
                   symbologyIdentifier: length == 0 ? nil : String(decoding: bytes.prefix(length), as: UTF8.self),
-                  source: source, time: time)
+                  source: source, time: time, overlongLength: overlongLength)
+    }
+
+    /// A scan a framer cut from a stream.
+    public init(_ scan: FramedScan, source: String, time: Date = Date()) {
+        self.init(transmitted: scan.bytes, source: source, time: time, overlongLength: scan.overlongLength)
     }
 
     /// The data as text (UTF-8; a byte that is not UTF-8 becomes U+FFFD).

@@ -1,3 +1,19 @@
+/// One scan cut from a byte stream.
+public struct FramedScan: Hashable, Sendable {
+    /// Its bytes, without terminator, prefix or suffix; for an over-long one, its first
+    /// ``ScanFraming/maximumLength`` bytes.
+    public var bytes: [UInt8]
+    /// Its whole length when it ran past ``ScanFraming/maximumLength`` (no barcode is that long: a
+    /// scanner sending no terminator, or something that is not a scanner): the rest of it was
+    /// dropped, and it is no scan to act on. Nil for a scan of an allowed length.
+    public var overlongLength: Int?
+
+    public init(_ bytes: [UInt8], overlongLength: Int? = nil) {
+        self.bytes = bytes
+        self.overlongLength = overlongLength
+    }
+}
+
 /// Cuts a byte stream into scans by ``ScanFraming``: a value-type state machine fed with bytes and
 /// the time they arrived, so it can be tested without a device and a clock.
 ///
@@ -11,6 +27,9 @@ public struct ScanFramer: Sendable {
     /// `.any`: the last byte was a CR ending a scan, so an LF right after it ends nothing.
     private var swallowLF = false
     private var lastByteAt: UInt64?
+    /// The bytes of the current scan so far, once it has run past the maximum length (the rest
+    /// is counted, not kept, until its end).
+    private var overlong: Int?
 
     /// A framer with nothing buffered.
     public init(_ framing: ScanFraming) {
@@ -24,7 +43,7 @@ public struct ScanFramer: Sendable {
     }
 
     /// True while part of a scan is buffered.
-    public var hasPartialScan: Bool { !buffer.isEmpty || pendingCR }
+    public var hasPartialScan: Bool { !buffer.isEmpty || pendingCR || overlong != nil }
 
     /// When the inter-character timeout ends the buffered scan, if nothing else arrives.
     public var deadline: UInt64? {
@@ -33,8 +52,8 @@ public struct ScanFramer: Sendable {
     }
 
     /// Takes `bytes` that arrived at `now` and returns the scans they complete, in order.
-    public mutating func receive(_ bytes: some Sequence<UInt8>, at now: UInt64) -> [[UInt8]] {
-        var scans: [[UInt8]] = []
+    public mutating func receive(_ bytes: some Sequence<UInt8>, at now: UInt64) -> [FramedScan] {
+        var scans: [FramedScan] = []
         if let scan = expire(at: now) { scans.append(scan) }
         for byte in bytes {
             switch framing.lineEnd {
@@ -66,14 +85,14 @@ public struct ScanFramer: Sendable {
     }
 
     /// The buffered scan when the inter-character timeout has passed at `now`, else `nil`.
-    public mutating func expire(at now: UInt64) -> [UInt8]? {
+    public mutating func expire(at now: UInt64) -> FramedScan? {
         guard let deadline, now >= deadline else { return nil }
         pendingCR = false
         return take()
     }
 
     /// The buffered scan at the end of the input (EOF, device gone), if any.
-    public mutating func finish() -> [UInt8]? {
+    public mutating func finish() -> FramedScan? {
         pendingCR = false
         swallowLF = false
         return take()
@@ -82,22 +101,36 @@ public struct ScanFramer: Sendable {
     /// Forgets the buffered part (the device went away in the middle of a scan).
     public mutating func reset() {
         buffer.removeAll()
+        overlong = nil
         pendingCR = false
         swallowLF = false
         lastByteAt = nil
     }
 
-    private mutating func append(_ byte: UInt8, into scans: inout [[UInt8]]) {
+    private mutating func append(_ byte: UInt8, into scans: inout [FramedScan]) {
+        if let length = overlong {
+            overlong = length + 1
+            return
+        }
+        guard buffer.count < framing.maximumLength else {
+            // One scan however long, refused as such, rather than many cut from it and each acted on.
+            overlong = buffer.count + 1
+            return
+        }
         buffer.append(byte)
-        if buffer.count >= framing.maximumLength { complete(into: &scans) }
     }
 
-    private mutating func complete(into scans: inout [[UInt8]]) {
+    private mutating func complete(into scans: inout [FramedScan]) {
         if let scan = take() { scans.append(scan) }
     }
 
     /// The buffer with prefix and suffix removed, or `nil` when nothing is left of it.
-    private mutating func take() -> [UInt8]? {
+    private mutating func take() -> FramedScan? {
+        if let length = overlong {
+            overlong = nil
+            defer { buffer.removeAll(keepingCapacity: true) }
+            return FramedScan(buffer, overlongLength: length)
+        }
         var scan = buffer[...]
         buffer.removeAll(keepingCapacity: true)
         if !framing.prefix.isEmpty, scan.starts(with: framing.prefix) { scan = scan.dropFirst(framing.prefix.count) }
@@ -105,6 +138,6 @@ public struct ScanFramer: Sendable {
            scan.suffix(framing.suffix.count).elementsEqual(framing.suffix) {
             scan = scan.dropLast(framing.suffix.count)
         }
-        return scan.isEmpty ? nil : Array(scan)
+        return scan.isEmpty ? nil : FramedScan(Array(scan))
     }
 }

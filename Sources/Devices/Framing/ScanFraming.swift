@@ -20,7 +20,9 @@ public struct ScanFraming: Hashable, Sendable {
     public var prefix: [UInt8]
     /// Bytes the scanner is configured to send after each scan (before the terminator); removed when present.
     public var suffix: [UInt8]
-    /// A scan longer than this is cut here (a stream that never sends a terminator cannot grow without end).
+    /// The longest scan: a longer one (a stream that never sends a terminator, something that is
+    /// not a scanner) is kept to this length and marked (``FramedScan/overlongLength``), and the
+    /// rest of it, up to its terminator, dropped.
     public var maximumLength: Int
 
     /// Framing with the given terminator and, optionally, timeout, prefix and suffix.

@@ -66,7 +66,7 @@ struct DescriptorReader {
         return end
     }
 
-    private func emit(_ scan: [UInt8], _ context: ReaderContext) {
-        context.emit(ScanEvent(transmitted: scan, source: source))
+    private func emit(_ scan: FramedScan, _ context: ReaderContext) {
+        context.emit(ScanEvent(scan, source: source))
     }
 }

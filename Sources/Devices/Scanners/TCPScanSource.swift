@@ -132,7 +132,7 @@ public struct TCPScanSource: ScanSource {
             var nextDeadline: UInt64?
             for index in clients.indices {
                 if let scan = clients[index].framer.expire(at: now) {
-                    context.emit(ScanEvent(transmitted: scan, source: clients[index].peer))
+                    context.emit(ScanEvent(scan, source: clients[index].peer))
                 }
                 if let deadline = clients[index].framer.deadline { nextDeadline = min(nextDeadline ?? deadline, deadline) }
             }
@@ -152,11 +152,11 @@ public struct TCPScanSource: ScanSource {
                     let readError = count < 0 ? errno : 0
                     if count > 0 {
                         for scan in clients[index].framer.receive(buffer[0..<count], at: Monotonic.nanoseconds) {
-                            context.emit(ScanEvent(transmitted: scan, source: client.peer))
+                            context.emit(ScanEvent(scan, source: client.peer))
                         }
                     } else if count == 0 || (readError != EAGAIN && readError != EINTR) {
                         if let scan = clients[index].framer.finish() {
-                            context.emit(ScanEvent(transmitted: scan, source: client.peer))
+                            context.emit(ScanEvent(scan, source: client.peer))
                         }
                         if count == 0 {
                             logger.info("scanner disconnected", metadata: ["scanner": "\(client.peer)"])

@@ -35,6 +35,10 @@ public actor ScanLookup {
     /// ``ScanReport/resolveError``, not thrown: the next scan may do better.
     public func report(_ event: ScanEvent) async -> ScanReport {
         var report = ScanReport(event)
+        if let length = event.overlongLength {
+            report.resolveError = StationScan.overlongMessage(length)
+            return report
+        }
         do {
             let registry: Registry
             if let current = self.registry {

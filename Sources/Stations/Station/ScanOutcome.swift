@@ -18,6 +18,14 @@ public struct StationScan: Sendable {
     /// What the scanner is for: an operator's scans, or a production line's verify scanner that
     /// reads each printed label.
     public var purpose: Purpose
+    /// The whole length of a scan its device cut because it ran past the longest a scan may be
+    /// (the devices' `FramedScan`): refused as such, whatever its start says.
+    public var overlongLength: Int?
+
+    /// Why a scan of `length` bytes is refused.
+    public static func overlongMessage(_ length: Int) -> String {
+        "the scanner sent \(length) bytes as one scan, more than any barcode holds: it was not read; check the scanner's end-of-scan setting (CR, LF) and that nothing else sends to this port"
+    }
 
     public enum Purpose: String, Sendable, Codable {
         case `operator`
@@ -25,7 +33,8 @@ public struct StationScan: Sendable {
     }
 
     public init(data: [UInt8], symbologyIdentifier: String? = nil, device: String, scanID: String? = nil, time: Date = Date(),
-                user: String? = nil, purpose: Purpose = .operator) {
+                user: String? = nil, purpose: Purpose = .operator, overlongLength: Int? = nil) {
+        self.overlongLength = overlongLength
         self.user = user
         self.purpose = purpose
         self.data = data

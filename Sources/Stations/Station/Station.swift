@@ -78,6 +78,7 @@ public actor Station {
     }
 
     private func decide(_ scan: StationScan) async throws -> ScanOutcome {
+        if let length = scan.overlongLength { throw RegistryError(.invalidInput, StationScan.overlongMessage(length)) }
         // A verify scanner reads labels only: a control code there is a label that reads wrong.
         if scan.purpose == .operator, let control = ControlCode(String(decoding: scan.data, as: UTF8.self)) {
             return try await handle(control, scan)

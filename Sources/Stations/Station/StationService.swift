@@ -132,7 +132,7 @@ public struct StationService: Service {
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             let service = ScanService(source: scanner, logger: logger) { event in
                 let scan = StationScan(data: event.data, symbologyIdentifier: event.symbologyIdentifier, device: event.source,
-                                       time: event.time, purpose: purpose)
+                                       time: event.time, purpose: purpose, overlongLength: event.overlongLength)
                 let outcome = await station.handle(scan)
                 await onOutcome(outcome, scan)
             }
