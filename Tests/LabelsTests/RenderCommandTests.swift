@@ -25,6 +25,22 @@ import Testing
         #expect(result.labels.first?.barcodes.map(\.text) == ["(01)09501101530003(21)XY99"])
     }
 
+    /// A template name that is not there says which file was looked for, in the templates
+    /// folder, not beside the working directory; `demo` without its template stops before it
+    /// writes anything.
+    @Test func aMissingTemplateSaysWhereItWasLookedFor() async throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let missing = try await tracemark(["render", "nosuch"], in: folder)
+        #expect(missing.status != 0)
+        #expect(missing.stderr.contains("\(Repository.templates.path)/nosuch.yaml: no such template"), "\(missing.stderr)")
+        let empty = folder.appendingPathComponent("empty")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        let demo = try await Command.tracemark(["demo", "--db", "registry.sqlite"], in: folder, environment: ["TRACEMARK_TEMPLATES": empty.path])
+        #expect(demo.status != 0 && demo.stderr.contains("\(empty.path)/gs1-lot-100x50.yaml: no such template"), "\(demo.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("registry.sqlite").path))
+    }
+
     @Test func renderWithoutDataUsesTheSampleAndWritesZPLAndEPL() async throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -17,6 +17,10 @@ public struct TemplateLoader: Sendable {
         do {
             text = try String(contentsOf: url, encoding: .utf8)
         } catch {
+            guard FileManager.default.fileExists(atPath: url.path) else {
+                throw LabelError(.io, "no such template (a name without a folder is looked for in the templates folder: ./Templates, the one TRACEMARK_TEMPLATES names, or the service's templates:)",
+                                 file: url.path)
+            }
             throw LabelError(.io, "cannot read template: \(error.localizedDescription)", file: url.path)
         }
         let folder = url.deletingLastPathComponent()

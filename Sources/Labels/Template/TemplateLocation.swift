@@ -17,13 +17,17 @@ public enum TemplateLocation {
         return local
     }
 
-    /// A path as given when the file exists, else NAME, NAME.yaml or NAME.yml in `folder`; the
-    /// path as given when none exists, so that the loader's error names what was asked for.
+    /// A path as given when the file exists, else NAME, NAME.yaml or NAME.yml in `folder`. When
+    /// none exists, the name of a template (no folder in it) as `folder`/NAME.yaml and a path as
+    /// given, so that the loader's error says where the template was looked for.
     public static func resolve(_ name: String, in folder: URL = folder) -> URL {
         if FileManager.default.fileExists(atPath: name) { return URL(fileURLWithPath: name) }
         for candidate in [name, name + ".yaml", name + ".yml"] {
             let url = folder.appendingPathComponent(candidate)
             if FileManager.default.fileExists(atPath: url.path) { return url }
+        }
+        if !name.contains("/"), !["yaml", "yml", "zpl", "epl"].contains((name as NSString).pathExtension.lowercased()) {
+            return folder.appendingPathComponent(name + ".yaml")
         }
         return URL(fileURLWithPath: name)
     }

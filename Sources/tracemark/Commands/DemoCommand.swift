@@ -15,6 +15,8 @@ struct DemoCommand: AsyncParsableCommand {
     @OptionGroup var options: GlobalOptions
 
     func run() async throws {
+        // Before anything is written: a demo that cannot print its labels stops here, not halfway.
+        let template = try TemplateLoader().load(contentsOf: TemplateLocation.resolve("gs1-lot-100x50"))
         try await options.withRegistry { registry in
             let classes = Set(try await registry.classes().map(\.code))
             if !classes.contains("PAINT") {
@@ -101,7 +103,6 @@ struct DemoCommand: AsyncParsableCommand {
             // A production run: two new lots of PAINT-5L and their labels, in one transaction, then
             // sent by the spool to the default printer `file`, which writes them to ./labels.
             let spool = try await Spool(store: registry.store)
-            let template = try TemplateLoader().load(contentsOf: TemplateLocation.resolve("gs1-lot-100x50"))
             let run = try await ProductionRun(product: "PAINT-5L", count: 2, printer: "file", template: template,
                                               data: template.sample, expiry: expiry, requestedBy: "demo",
                                               reason: "demo production run").run(registry: registry, spool: spool)
