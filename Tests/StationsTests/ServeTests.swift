@@ -155,12 +155,14 @@ import Testing
         let fixed = try String(contentsOf: file, encoding: .utf8)
             .replacingOccurrences(of: ", \"usb:nothex\"", with: "").replacingOccurrences(of: "    colour: blue\n", with: "")
             .replacingOccurrences(of: "\n    printer: gone", with: "").replacingOccurrences(of: "\n    gs-substitute: \"G S\"", with: "")
-            .replacingOccurrences(of: "keepalive: soon", with: "keepalive: 0")
+            .replacingOccurrences(of: "keepalive: soon", with: "keepalive: 0").replacingOccurrences(of: "supplier: ACME", with: "supplier: BUILDCO")
         try fixed.write(to: file, atomically: true, encoding: .utf8)
         let again = try await Command.tracemark(["serve", "--check", "--config", file.path],
                                                 environment: ["TRACEMARK_TEMPLATES": Repository.templates.path])
         #expect(again.status == 78)
         #expect(again.stderr.contains("bad.yaml:7: station dock-1: no warehouse NOWHERE"), "\(again.stderr)")
+        #expect(again.stderr.contains("bad.yaml:11: station dock-1: partner BUILDCO is a customer, not a supplier: its receipts would be refused"),
+                "\(again.stderr)")
     }
 }
 

@@ -81,7 +81,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let printers = Set(try await spool.printers().map(\.config.name)).union(configuration.printers.map(\.config.name))
         let warehouses = Set(try await registry.warehouses().map(\.code))
-        let partners = Set(try await registry.partners().map(\.code))
+        let partners = Dictionary(try await registry.partners().map { ($0.code, $0.role) }) { first, _ in first }
         let series = Set(try await registry.allSeries().map(\.code))
         let folder = configuration.templates.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? TemplateLocation.folder
         try await Station.prepare(registry.store)
@@ -90,8 +90,14 @@ struct ServeCommand: AsyncParsableCommand {
             if let warehouse = entry.warehouse, !warehouses.contains(warehouse) {
                 problem(entry.fields["warehouse"] ?? entry.line, "station \(entry.name): no warehouse \(warehouse) (known: \(warehouses.sorted().joined(separator: ", ")))")
             }
-            if let supplier = entry.supplier, !partners.contains(supplier) {
-                problem(entry.fields["supplier"] ?? entry.line, "station \(entry.name): no partner \(supplier) (add it: tracemark partner add \(supplier) --role supplier)")
+            if let supplier = entry.supplier {
+                if partners[supplier] == nil {
+                    problem(entry.fields["supplier"] ?? entry.line, "station \(entry.name): no partner \(supplier) (add it: tracemark partner add \(supplier) --role supplier)")
+                } else if partners[supplier] == .customer {
+                    // Its receipts would be refused at every TM:DONE, after the labels were printed.
+                    problem(entry.fields["supplier"] ?? entry.line,
+                            "station \(entry.name): partner \(supplier) is a customer, not a supplier: its receipts would be refused; name a supplier (tracemark partner list)")
+                }
             }
             if let printer = entry.printer, !printers.contains(printer) {
                 problem(entry.fields["printer"] ?? entry.line, "station \(entry.name): no printer \(printer) (known: \(printers.sorted().joined(separator: ", ")))")
