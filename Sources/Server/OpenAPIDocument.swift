@@ -860,12 +860,13 @@ paths:
             application/json:
               schema:
                 type: object
-                required: [product, warehouse, unit, asked, picks, shortfall, withheld]
+                required: [product, warehouse, unit, asked, picks, numberedOnIssue, shortfall, withheld]
                 properties:
                   product: {type: string}
                   warehouse: {type: string}
                   unit: {type: string}
                   asked: {type: number}
+                  numberedOnIssue: {type: number, description: "For a class that numbers on use, what the issue takes from stock without a number after the picks."}
                   shortfall: {type: number}
                   picks:
                     type: array

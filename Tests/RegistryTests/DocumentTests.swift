@@ -478,6 +478,35 @@ func lot(_ number: String, _ quantity: Int, expires days: Int) -> StockLine.Pick
         }
     }
 
+    /// A class that numbers on use, with some stock numbered ahead (`assign`): an issue takes the
+    /// numbered units first in the class's issue order, then numbers the rest, exactly as the
+    /// proposal says; and it is refused only when both together fall short.
+    @Test(arguments: Backend.available)
+    func numberingOnUseTakesStockNumberedAheadFirstAsTheProposalSays(backend: Backend) async throws {
+        try await withStockRegistry(backend) { registry, _ in
+            _ = try await registry.addClass(LotSerialClass(code: "USE", tracking: .serial, assignment: .use, issueMethod: .sequential,
+                                                           format: "U{counter:3}"))
+            _ = try await registry.addProduct(Product(article: "CABLE", lotSerialClass: "USE"))
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "CABLE", quantity: 10)], header: header()))
+            _ = try await registry.assign(product: "CABLE", warehouse: "MAIN", numbers: ["X-02", "X-01", "X-03"], header: header())
+
+            let proposal = try await registry.proposal(product: "CABLE", warehouse: "MAIN", quantity: 5, date: day0)
+            #expect(proposal.picks.map(\.number) == ["X-01", "X-02", "X-03"])
+            #expect(proposal.numberedOnIssue == 2 && proposal.shortfall == 0 && proposal.withheld.isEmpty, "\(proposal)")
+            let posted = try await registry.issue(Issue(warehouse: "MAIN", customer: "ANY", lines: [StockLine(product: "CABLE", quantity: 5)],
+                                                        header: header()))
+            #expect(Set(posted.movements.filter { $0.quantity < 0 }.compactMap(\.number)) == ["X-01", "X-02", "X-03", "U001", "U002"],
+                    "\(posted.movements)")
+            #expect(try await registry.stock(product: "CABLE").map { "\($0.number ?? "-") \($0.quantity)" } == ["- 5"])
+
+            let short = try await registry.proposal(product: "CABLE", warehouse: "MAIN", quantity: 8, date: day0)
+            #expect(short.numberedOnIssue == 5 && short.shortfall == 3)
+            await expectRefusal(.conflict, "product CABLE: MAIN has 0 pcs numbered and 5 pcs without a number available to issue, not the 8 asked for") {
+                _ = try await registry.issue(Issue(warehouse: "MAIN", customer: "ANY", lines: [StockLine(product: "CABLE", quantity: 8)], header: header()))
+            }
+        }
+    }
+
     @Test(arguments: Backend.available)
     func anUnknownSerialIsRefusedUnlessTheProductAllowsItThenFlagged(backend: Backend) async throws {
         try await withStockRegistry(backend) { registry, _ in

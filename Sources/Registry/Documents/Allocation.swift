@@ -45,6 +45,9 @@ public struct Proposal: Codable, Hashable, Sendable {
     public var asked: Decimal
     /// What to take, first to last.
     public var picks: [ProposedPick]
+    /// For a class that numbers goods on use: how much of the rest the issue takes from stock
+    /// without a number, numbering it then (0 otherwise).
+    public var numberedOnIssue: Decimal = 0
     /// How much the picks fall short of `asked`; 0 when they cover it.
     public var shortfall: Decimal
     /// When short: the stock that was not proposed, by reason (empty otherwise).
@@ -290,13 +293,13 @@ extension Registry {
             let hint = self.resolveHints.issueMethod(for: .article(article)) ?? .expiration
             let joinsPage = postgres && (minimumShelfLifeDays != nil || customer == nil)
             let product: SQLQueryString = """
-                SELECT p.id AS product_id, p.unit, c.tracking, c.issue_method,
+                SELECT p.id AS product_id, p.unit, c.tracking, c.issue_method, c.assignment,
                        (SELECT w.id FROM warehouses w WHERE w.code = \(bind: warehouse)) AS warehouse_id
                 FROM products p LEFT JOIN lot_serial_classes c ON c.code = p.class_code
                 WHERE p.article = \(bind: article)
                 """
             let rows = try await db.raw(!joinsPage ? product : """
-                SELECT f.product_id, f.unit, f.tracking, f.issue_method, f.warehouse_id,
+                SELECT f.product_id, f.unit, f.tracking, f.issue_method, f.assignment, f.warehouse_id,
                        pg.id, pg.number, pg.status, pg.expiry, pg.received_on, pg.quantity
                 FROM (\(product)) AS f
                 LEFT JOIN LATERAL (\(Allocation.page(
@@ -348,11 +351,23 @@ extension Registry {
                                     daysLeft: candidate.lot.expiry.map { $0.daysSinceEpoch - date.daysSinceEpoch },
                                     received: candidate.received)
             }
+            // A class that numbers on use takes the rest from stock without a number, as the issue does.
+            let numbersOnUse = try row.optionalString("assignment") == LotSerialClass.Assignment.use.rawValue
+            var numberedOnIssue = 0
+            if numbersOnUse, remaining > 0 {
+                let unnumbered = try await db.raw("""
+                    SELECT quantity FROM stock WHERE product_id = \(bind: productID) AND warehouse_id = \(bind: warehouseID) AND lot_serial_id = 0
+                    """).first()?.int("quantity") ?? 0
+                numberedOnIssue = min(remaining, max(0, unnumbered))
+                remaining -= numberedOnIssue
+            }
             let withheld = remaining > 0
                 ? try await Allocation.withheld(db, productID: productID, warehouseID: warehouseID, date: date,
                                                 earliestExpiry: earliest, excluding: Set(excluding))
+                    .filter { !(numbersOnUse && $0.reason == .unnumbered && $0.warehouse == warehouse) }
                 : []
             return Proposal(product: article, warehouse: warehouse, unit: try row.string("unit"), asked: quantity, picks: picks,
+                            numberedOnIssue: Quantity(storage: numberedOnIssue).decimal,
                             shortfall: Quantity(storage: remaining).decimal, withheld: withheld)
         }
     }

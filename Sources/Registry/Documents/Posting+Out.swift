@@ -228,13 +228,39 @@ extension Posting {
         return lot
     }
 
-    /// Classes that number goods when they are used: take stock without a number and give it
-    /// numbers now (serials one per unit, lots one per line).
+    /// Classes that number goods when they are used: stock numbered already (by `assign`, or
+    /// returned) goes first, in the class's issue order, as a proposal lists it; the rest is
+    /// taken from stock without a number and numbered now (serials one per unit, lots one per line).
     private mutating func assignOnUse(_ line: StockLine, _ index: Int, _ context: ProductContext, quantity: Int,
                                       warehouseID: Int, warehouse: String, rules: OutRules) async throws -> [Taken] {
         guard context.lotSerialClass?.format != nil else {
             throw RegistryError(.invalidInput,
                 "product \(line.product): class \(context.lotSerialClass!.code) assigns numbers on use but has no number format; name the \(context.kindName)s")
+        }
+        var taken: [Taken] = []
+        var quantity = quantity
+        if rules.allocates, let method = context.lotSerialClass?.issueMethod, method != .manual {
+            let numbered = try await candidates(index, context, warehouseID: warehouseID, method: method, quantity: quantity,
+                                                earliestExpiry: earliestExpiry(rules))
+            let available = numbered.reduce(0) { $0 + $1.quantity }
+            if available < quantity {
+                try await flushOuts()
+                let unnumbered = try await db.raw("""
+                    SELECT quantity FROM stock WHERE product_id = \(bind: context.id) AND warehouse_id = \(bind: warehouseID) AND lot_serial_id = 0
+                    """).first()?.int("quantity") ?? 0
+                if available + unnumbered < quantity {
+                    let unit = context.product.unit
+                    throw RegistryError(.conflict,
+                        "product \(line.product): \(warehouse) has \(Quantity(storage: available)) \(unit) numbered and \(Quantity(storage: max(0, unnumbered))) \(unit) without a number available to issue, not the \(Quantity(storage: quantity)) asked for")
+                }
+            }
+            for candidate in numbered where quantity > 0 {
+                let amount = min(quantity, candidate.quantity)
+                let value = try await out(index, context, warehouseID, warehouse, candidate.lot, amount, nil, rules)
+                taken.append(Taken(lot: candidate.lot, amount: amount, value: value))
+                quantity -= amount
+            }
+            if quantity == 0 { return taken }
         }
         let count = context.isUniqueSerial ? quantity / Quantity.scale : 1
         let unnumbered = try await move(line: index, context, warehouseID: warehouseID, warehouse: warehouse, lot: nil, quantity: -quantity,
@@ -242,7 +268,6 @@ extension Posting {
         var share = ValueShare(value: -unnumbered, quantity: quantity)
         let generated = try await registry.generate(db, product: line.product, count: count, date: date, expiry: line.expiry,
                                                     production: line.production, reference: number, created: created)
-        var taken: [Taken] = []
         let each = quantity / count
         for number in generated.numbers {
             let lot = try await lockLot(context.id, number)!

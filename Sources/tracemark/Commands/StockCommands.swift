@@ -42,6 +42,9 @@ struct ProposalCommand: AsyncParsableCommand {
             var out = table(["NUMBER", "QUANTITY", "EXPIRY", "DAYS LEFT", "RECEIVED"], proposal.picks.map {
                 [$0.number, "\($0.quantity)", $0.expiry?.description ?? "-", $0.daysLeft.map(String.init) ?? "-", $0.received ?? "-"]
             })
+            if proposal.numberedOnIssue > 0 {
+                out += (out.isEmpty ? "" : "\n") + "then \(proposal.numberedOnIssue) \(proposal.unit) without a number yet, numbered when issued"
+            }
             if let short = proposal.shortfallDescription { out += (out.isEmpty ? "" : "\n") + short }
             return out
         }
