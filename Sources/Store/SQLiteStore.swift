@@ -215,6 +215,12 @@ public final class SQLiteStore: SQLStore {
         if error.cannotWrite {
             return StoreError(.unavailable, "SQLite database \(path) cannot be written: check the file's and folder's permissions", cause: error)
         }
+        // SQLITE_NOTADB: a configuration file or anything else given as the database.
+        if error.code & 0xFF == 26 {
+            return StoreError(.unavailable,
+                "\(path) is not an SQLite database (\(error.message)): give --db a Tracemark SQLite file (created when missing) or a postgres:// URL",
+                cause: error)
+        }
         return error
     }
 }

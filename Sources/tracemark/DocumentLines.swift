@@ -7,7 +7,7 @@ import Registry
 /// Lines of a stock document from the command line: one line from flags, or many from a file.
 struct LineOptions: ParsableArguments {
     @Option(help: "The product of a one-line document.") var product: String?
-    @Option(help: "Its quantity (for a named lot: the lot's quantity; with --serials: each serial's).") var quantity: String?
+    @Option(parsing: .unconditional, help: "Its quantity (for a named lot: the lot's quantity; with --serials: each serial's).") var quantity: String?
     @Option(help: ArgumentHelp("Serial numbers: comma- or newline-separated, or ranges like SN-0001..SN-0050.", valueName: "list"))
     var serials: [String] = []
     @Option(help: "A lot number (with --quantity).") var lot: String?

@@ -17,6 +17,31 @@ import Testing
         }
     }
 
+    /// Mistakes a user makes at the command line are named for what they are, and nothing is
+    /// written: a serial listed twice, a negative quantity, a control character in a number, a
+    /// file that is not a database, an empty scan.
+    @Test func commonMistakesAreNamedForWhatTheyAre() async throws {
+        let database = try await TestDatabase.make(.sqlite)
+        defer { Task { await database.drop() } }
+        let db = database.location
+        #expect(try await Command.tracemark(["demo", "--db", db]).status == 0)
+        let receive = ["receive", "--warehouse", "MAIN", "--supplier", "ACME", "--db", db]
+        let twice = try await Command.tracemark(receive + ["--product", "PUMP-200", "--serials", "S1,S1"])
+        #expect(twice.status == 1 && twice.stderr.contains("serial S1 of PUMP-200 is named twice on line 1: name each serial once"), "\(twice.stderr)")
+        let negative = try await Command.tracemark(receive + ["--product", "PAINT-5L", "--lot", "Q1", "--quantity", "-5", "--expiry", "2027-05-01"])
+        #expect(negative.status == 1 && negative.stderr.contains("quantity -5 must be more than zero"), "\(negative.stderr)")
+        let control = try await Command.tracemark(receive + ["--product", "PAINT-5L", "--lot", "BAD\tTAB", "--quantity", "5", "--expiry", "2027-05-01"])
+        #expect(control.stderr.contains("number for product PAINT-5L \"BAD\\tTAB\" contains a control character"), "\(control.stderr)")
+        #expect(try await tracemark("stock", "--product", "PUMP-200", db: db).stdout.contains("S1") == false)
+
+        let yaml = database.folder.appendingPathComponent("serve.yaml")
+        try "database: x\n".write(to: yaml, atomically: true, encoding: .utf8)
+        let notDatabase = try await tracemark("stock", db: yaml.path)
+        #expect(notDatabase.status == 69 && notDatabase.stderr.contains("\(yaml.path) is not an SQLite database"), "\(notDatabase.stderr)")
+        let empty = try await tracemark("resolve", " ", db: db)
+        #expect(empty.status == 1 && empty.stderr.contains("the scan is empty"), "\(empty.stderr)")
+    }
+
     /// Under `--json` a refusal is JSON on standard error, with the code the HTTP API's problems
     /// use and the same exit status as without it; so is a usage error.
     @Test func underJSONErrorsAreJSONToo() async throws {

@@ -38,6 +38,13 @@ extension Posting {
         }
         let lotSerialClass = context.lotSerialClass!
         if !line.picks.isEmpty {
+            if context.isUniqueSerial {
+                var seen = Set<String>()
+                for pick in line.picks where !seen.insert(pick.number.trimmingSpaces).inserted {
+                    throw RegistryError(.invalidInput,
+                        "serial \(pick.number.trimmingSpaces) of \(context.product.article) is named twice on line \(index + 1): name each serial once")
+                }
+            }
             for pick in line.picks {
                 let amount = try pickQuantity(pick, line, context)
                 let lot = try await receivedLot(pick, line, context, rules: rules)

@@ -8,7 +8,7 @@ enum Identifier {
             throw RegistryError(.invalidInput, "\(what) \"\(code)\" has leading or trailing spaces")
         }
         if code.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
-            throw RegistryError(.invalidInput, "\(what) \"\(code.debugDescription)\" contains a control character")
+            throw RegistryError(.invalidInput, "\(what) \(code.debugDescription) contains a control character")
         }
     }
 }

@@ -15,6 +15,9 @@ extension Registry {
     /// plain code too, when reading it as element strings failed or named nothing known: what the
     /// registry knows it by wins, and the GS1 reading stands otherwise.
     public func resolve(_ code: String, parser: GS1Parser = GS1Parser(.scanning()), options: ResolveOptions = ResolveOptions()) async throws -> Resolution {
+        guard !code.allSatisfy(\.isWhitespace) else {
+            throw RegistryError(.invalidInput, "the scan is empty: scan a barcode, or type its text")
+        }
         let scanned: ScannedCode
         do {
             scanned = try parser.parse(code)
