@@ -76,6 +76,7 @@ struct ProblemDocument: Codable, Sendable {
         case 401: "Unauthorized"
         case 403: "Forbidden"
         case 404: "Not Found"
+        case 405: "Method Not Allowed"
         case 409: "Conflict"
         case 412: "Precondition Failed"
         case 413: "Content Too Large"

@@ -79,6 +79,7 @@ public struct APIServer: Service {
 
     public func run() async throws {
         let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: UnknownPathMiddleware())
         let idempotency = Idempotency(store: environment.registry.store)
         for route in APIRoutes.all {
             let dispatcher = Dispatcher(route: route, environment: environment, idempotency: idempotency, logger: logger)
@@ -107,6 +108,25 @@ public struct APIServer: Service {
                               configuration: .init(address: .hostname(host, port: port), serverName: "tracemark"),
                               onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) }, logger: logger)
         try await app.run()
+    }
+}
+
+/// A path under `/api/` that no route takes: a problem document like every other error of the
+/// API, pointing at the routes there are, rather than Hummingbird's empty 404.
+struct UnknownPathMiddleware: RouterMiddleware {
+    typealias Context = BasicRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound && request.uri.path.hasPrefix("/api/") {
+            let answer = APIResponse.problem(APIProblem(404, "no-such-route",
+                "no route \(request.method.rawValue) \(request.uri.path): the routes are listed in /api/v1/openapi.yaml"),
+                instance: request.uri.path)
+            var fields = HTTPFields()
+            fields[.contentType] = answer.contentType
+            return Response(status: .notFound, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
+        }
     }
 }
 

@@ -37,6 +37,12 @@ import Yams
             #expect(answer.status != 404 || answer.code == "not-found", "\(route.method.rawValue) \(path) is not routed")
             #expect(answer.status != 405, "\(route.method.rawValue) \(path) is not routed")
         }
+        // A path no route takes, and a method a path does not take: problem documents too.
+        let unknown = try await service.request("GET", "/api/v1/nonexistent", role: "viewer")
+        #expect(unknown.status == 404 && unknown.code == "no-such-route" && unknown.headers["content-type"] == "application/problem+json")
+        #expect(unknown.object["detail"] as? String == "no route GET /api/v1/nonexistent: the routes are listed in /api/v1/openapi.yaml")
+        let method = try await service.request("DELETE", "/api/v1/healthz", role: "viewer")
+        #expect(method.status == 405 && method.object["title"] as? String == "Method Not Allowed" && method.headers["allow"] == "GET", "\(method.text)")
         try await service.stop()
     }
 
