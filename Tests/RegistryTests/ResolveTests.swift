@@ -94,6 +94,20 @@ func withScanRegistry(_ backend: Backend, _ body: (Registry) async throws -> Voi
         }
     }
 
+    /// A pack whose DataMatrix carries a serial of its own besides its lot (as medicines' do) is
+    /// found by its lot when the product is tracked by lot; a serial-tracked product's unknown
+    /// serial is still reported as unknown, even when its lot is known.
+    @Test(arguments: Backend.available)
+    func aPackSerialOfALotTrackedProductFindsItsLot(backend: Backend) async throws {
+        try await withScanRegistry(backend) { registry in
+            let pack = try await registry.resolve("]d201\(TestGTIN.milk)17\(gs1Date(60))10L-B\(gs)21PACK-0001", options: Self.options)
+            #expect(pack.subject == .lot && pack.lotSerial?.number == "L-B", "\(pack)")
+            #expect(!pack.has(.unknownLotSerial))
+            let unknown = try await registry.resolve("]d201\(TestGTIN.medicine)17\(gs1Date(400))10ABC123\(gs)21SN9999", options: Self.options)
+            #expect(unknown.has(.unknownLotSerial) && unknown.lotSerial == nil, "\(unknown)")
+        }
+    }
+
     /// A keyboard-wedge scanner sends no symbology identifier: a registry's own number made of
     /// digits that start like an AI (`1000123` reads as `(10)00123`, which needs a GTIN;
     /// `4001234` as a purchase order, which names nothing) is found as the plain code it is. A

@@ -56,10 +56,22 @@ extension Registry {
             let number = scan.serial ?? scan.lot
             facts = try await store.read { db in
                 if let number {
-                    try await lotSerial(db, query, .gtin(gtin), number: number, lotOfSerial: scan.serial == nil ? nil : scan.lot,
-                                        warehouse: options.warehouse, usableUntil: usableUntil)
+                    let found = try await lotSerial(db, query, .gtin(gtin), number: number, lotOfSerial: scan.serial == nil ? nil : scan.lot,
+                                                    warehouse: options.warehouse, usableUntil: usableUntil)
+                    // A pack with a serial of its own (a medicine's DataMatrix carries (10) and (21))
+                    // of a product tracked by lot: the lot is what the registry knows it by.
+                    if let found, found.lotSerial == nil, found.retiredReason == nil, scan.serial != nil, let lot = scan.lot,
+                       try await db.raw("""
+                           SELECT c.tracking FROM products p JOIN lot_serial_classes c ON c.code = p.class_code WHERE p.id = \(bind: found.productID)
+                           """).first()?.decode(column: "tracking", as: String.self) == LotSerialClass.Tracking.lot.rawValue,
+                       let byLot = try await lotSerial(db, query, .gtin(gtin), number: lot, lotOfSerial: nil,
+                                                       warehouse: options.warehouse, usableUntil: usableUntil),
+                       byLot.lotSerial != nil {
+                        return byLot
+                    }
+                    return found
                 } else {
-                    try await query.product(db, .gtin(gtin))
+                    return try await query.product(db, .gtin(gtin))
                 }
             }
             if facts == nil {
