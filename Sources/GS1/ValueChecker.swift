@@ -76,10 +76,15 @@ struct ValueChecker {
 
     private func lengthDetail(_ entry: AIEntry, valueLength: Int) -> String {
         if valueLength == 0 { return "has no value" }
+        // In words, not the dictionary's specification (`N14,csum,gcppos2`): digits when every
+        // component is numeric.
+        let digits = entry.format.split(whereSeparator: { $0 == " " }).allSatisfy {
+            $0.drop(while: { $0 == "[" }).hasPrefix("N")
+        }
         let allowed = entry.minimumLength == entry.maximumLength
-            ? "\(entry.maximumLength)"
+            ? "exactly \(entry.maximumLength)"
             : "\(entry.minimumLength) to \(entry.maximumLength)"
-        return "has \(valueLength) characters; \(entry.format) allows \(allowed)"
+        return "has \(valueLength) characters; \(entry.title) takes \(allowed) \(digits ? "digits" : "characters")"
     }
 
     /// Words a failed check: what is wrong, in the value's terms.
