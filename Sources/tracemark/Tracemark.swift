@@ -15,7 +15,7 @@ struct Tracemark: AsyncParsableCommand {
         commandName: "tracemark",
         abstract: "Lot and serial numbers from scan to label: the registry, scanners and label printers of a warehouse or line.",
         discussion: """
-            Every command takes --db (an SQLite file, default ./tracemark.sqlite, or a postgres:// URL) \
+            Every command but serve (whose --config file names it) takes --db (an SQLite file, default ./tracemark.sqlite, or a postgres:// URL) \
             and --json (machine-readable output). Exit status: 0 done, 1 refused by the registry (the \
             message says why; nothing was written), 64 bad command line or printer configuration, 69 database or printer unavailable.
             """,

@@ -19,7 +19,7 @@ import Testing
 
     /// Mistakes a user makes at the command line are named for what they are, and nothing is
     /// written: a serial listed twice, a negative quantity, a control character in a number, a
-    /// file that is not a database, an empty scan.
+    /// file that is not a database, a product or warehouse that does not exist, an empty scan.
     @Test func commonMistakesAreNamedForWhatTheyAre() async throws {
         let database = try await TestDatabase.make(.sqlite)
         defer { Task { await database.drop() } }
@@ -38,6 +38,10 @@ import Testing
         try "database: x\n".write(to: yaml, atomically: true, encoding: .utf8)
         let notDatabase = try await tracemark("stock", db: yaml.path)
         #expect(notDatabase.status == 69 && notDatabase.stderr.contains("\(yaml.path) is not an SQLite database"), "\(notDatabase.stderr)")
+        let product = try await tracemark("stock", "--product", "NOPE", db: db)
+        #expect(product.status == 1 && product.stderr.contains("product NOPE does not exist"), "\(product.stderr)")
+        let warehouse = try await tracemark("stock", "--warehouse", "NOPE", db: db)
+        #expect(warehouse.status == 1 && warehouse.stderr.contains("warehouse NOPE does not exist"), "\(warehouse.stderr)")
         let empty = try await tracemark("resolve", " ", db: db)
         #expect(empty.status == 1 && empty.stderr.contains("the scan is empty"), "\(empty.stderr)")
     }

@@ -9,7 +9,17 @@ struct StockCommand: AsyncParsableCommand {
     @Option(help: "Only this product.") var product: String?
     @Option(help: "Only this warehouse.") var warehouse: String?
     func run() async throws {
-        let stock = try await options.withRegistry { try await $0.stock(product: product, warehouse: warehouse) }
+        let stock = try await options.withRegistry { registry in
+            let stock = try await registry.stock(product: product, warehouse: warehouse)
+            // Nothing found for a name that does not exist is a typo, not an empty shelf.
+            if stock.isEmpty {
+                if let product { _ = try await registry.product(product) }
+                if let warehouse, !(try await registry.warehouses().contains { $0.code == warehouse }) {
+                    throw RegistryError(.notFound, "warehouse \(warehouse) does not exist")
+                }
+            }
+            return stock
+        }
         try options.emit(stock) {
             table(["PRODUCT", "WAREHOUSE", "NUMBER", "QUANTITY", "UNIT", "STATUS", "EXPIRY"], stock.map {
                 [$0.product, $0.warehouse, $0.number ?? "(no number)", "\($0.quantity)", $0.unit, $0.status?.rawValue ?? "-",
