@@ -70,7 +70,8 @@ extension Station {
                 try await db.raw("UPDATE station_tasks SET next_quantity = \(bind: "\(quantity)") WHERE id = \(bind: task.id)").run()
                 var outcome = ScanOutcome(station: self.configuration.name, verdict: .ok, action: "quantity-set",
                                           next: production ? "scan the component: each unit takes \(quantity) of it"
-                                                           : "scan the item: it is received as \(quantity)")
+                                                           : receiving ? "scan the item: it is received as \(quantity)"
+                                                           : "scan the item: it is picked as \(quantity)")
                 outcome.scan = try await self.log(db, scan, outcome, task: task.id, operator: signedInNow)
                 return outcome
             }

@@ -12,9 +12,11 @@ extension Station {
     /// `TM:PICK:<customer>`: opens an issue for the customer (an issue still open is refused).
     func openPick(customer: String, _ scan: StationScan) async throws -> ScanOutcome {
         let signedInNow = signedIn
-        guard try await registry.partners().contains(where: { $0.code == customer && $0.role != .supplier }) else {
-            return try await refuse(scan, [.init("unknown-customer", "there is no customer \(customer): add it with tracemark partner add \(customer) --role customer")],
-                                    next: "scan TM:PICK:<customer> with a known customer")
+        let partner = try await registry.partners().first { $0.code == customer }
+        guard let partner, partner.role != .supplier else {
+            let why = partner == nil ? "there is no customer \(customer): add it with tracemark partner add \(customer) --role customer"
+                : "\(customer) is a supplier, not a customer: goods are picked for customers"
+            return try await refuse(scan, [.init("unknown-customer", why)], next: "scan TM:PICK:<customer> with a known customer")
         }
         return try await registry.store.write { @Sendable db in
             if let task = try await self.currentTask(db) {
