@@ -181,12 +181,14 @@ extension APIRoutes {
     /// A change needs `If-Match` with the resource's current ETag.
     static func precondition<T: Encodable>(_ call: APICall, current: T) throws {
         let tag = try etag(current)
+        // Neither refusal gives the current ETag: a client that could resend with it would
+        // overwrite what it never read, which the check is there to prevent.
         guard let match = call.headers["if-match"] else {
-            throw APIProblem(428, "precondition-required", "send If-Match with the ETag you read (GET it first): \(tag)", headers: ["ETag": tag])
+            throw APIProblem(428, "precondition-required", "send If-Match with the ETag you read (GET it first)")
         }
         let tags = match.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         guard tags.contains(tag) || tags.contains("*") else {
-            throw APIProblem(412, "precondition-failed", "it was changed since you read it: its ETag is \(tag) now; read it again", headers: ["ETag": tag])
+            throw APIProblem(412, "precondition-failed", "it was changed since you read it: read it again, and make your change to what it is now")
         }
     }
 
