@@ -188,7 +188,7 @@ enum SerialList {
 /// Options every document takes.
 struct HeaderOptions: ParsableArguments {
     @Option(help: "The document date (YYYY-MM-DD; default today, UTC).") var date: String?
-    @Option(help: "Who posts it.") var user = ProcessInfo.processInfo.environment["USER"] ?? ""
+    @Option(help: "Who posts it.") var user = defaultUser()
     @Option(help: "A note.") var note = ""
 
     func header() throws -> DocumentHeader {

@@ -165,7 +165,7 @@ struct StatusCommand: AsyncParsableCommand {
     @Argument(help: "The lot or serial.") var number: String
     @Option(name: .customLong("set"), help: "available, quarantined or blocked.") var status: LotSerial.Status
     @Option(help: "Why.") var reason: String
-    @Option(help: "Who.") var user = ProcessInfo.processInfo.environment["USER"] ?? ""
+    @Option(help: "Who.") var user = defaultUser()
     func run() async throws {
         let saved = try await options.withRegistry { try await $0.changeStatus(product: product, number: number, to: status, user: user, reason: reason) }
         try options.emit(saved) { "\(saved.number) of \(saved.product) is now \(saved.status.rawValue)" }

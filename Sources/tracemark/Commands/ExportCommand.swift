@@ -22,7 +22,7 @@ struct ExportCommand: AsyncParsableCommand {
         @Option(help: "First day (YYYY-MM-DD, document dates).") var from: String
         @Option(help: "Last day (YYYY-MM-DD).") var to: String
         @Option(help: "Folder to write into (created when missing).") var out = "."
-        @Option(help: "Who exports.") var user = ProcessInfo.processInfo.environment["USER"] ?? ""
+        @Option(help: "Who exports.") var user = defaultUser()
 
         struct Outcome: Encodable {
             var written: [Written]

@@ -167,7 +167,7 @@ struct LotSerialCommand: AsyncParsableCommand {
         @Argument(help: "The article number.") var product: String
         @Argument(help: "The lot or serial number.") var number: String
         @Option(help: "Why.") var reason: String
-        @Option(help: "Who voids it.") var user = ProcessInfo.processInfo.environment["USER"] ?? ""
+        @Option(help: "Who voids it.") var user = defaultUser()
         func run() async throws {
             try await options.withRegistry { try await $0.retire(product: product, number: number, reason: reason, user: user) }
             try options.emit(["voided": number, "product": product]) { "\(number) of \(product) voided" }

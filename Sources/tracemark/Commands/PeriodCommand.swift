@@ -19,7 +19,7 @@ struct PeriodCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Close a month (YYYY-MM) and everything before it.")
         @OptionGroup var options: GlobalOptions
         @Argument(help: "The month, YYYY-MM.") var period: String
-        @Option(help: "Who closes it.") var user = ProcessInfo.processInfo.environment["USER"] ?? ""
+        @Option(help: "Who closes it.") var user = defaultUser()
         func run() async throws {
             let closed = try await options.withRegistry { try await $0.closePeriod(period, user: user) }
             try options.emit(closed) {

@@ -18,8 +18,16 @@ extension GlobalOptions {
 }
 
 /// Who asked: `--user`, else the login name.
+/// Who runs the command, for the documents and history it writes: `$USER`, `$LOGNAME`, else the
+/// operating system's name for the process's user (a service or a container often sets neither),
+/// never empty.
 func defaultUser() -> String {
-    ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.environment["LOGNAME"] ?? "operator"
+    let environment = ProcessInfo.processInfo.environment
+    for name in ["USER", "LOGNAME"] {
+        if let user = environment[name], !user.isEmpty { return user }
+    }
+    if let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name { return String(cString: name) }
+    return "operator"
 }
 
 /// Logs of printer workers run from the command line: warnings and above on standard error.

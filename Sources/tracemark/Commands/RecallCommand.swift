@@ -30,7 +30,7 @@ struct RecallCommand: AsyncParsableCommand {
         @Argument(help: "The article number.") var product: String
         @Argument(help: "The lots or serials.") var numbers: [String]
         @Option(help: "Why.") var reason: String
-        @Option(help: "Who.") var user = ProcessInfo.processInfo.environment["USER"] ?? ""
+        @Option(help: "Who.") var user = defaultUser()
         func run() async throws {
             let recall = try await options.withRegistry { try await $0.openRecall(product: product, numbers: numbers, reason: reason, user: user) }
             try options.emit(recall) {
@@ -45,7 +45,7 @@ struct RecallCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Block every affected lot or serial still in stock, in one transaction.")
         @OptionGroup var options: GlobalOptions
         @Argument(help: "The recall.") var id: Int
-        @Option(help: "Who.") var user = ProcessInfo.processInfo.environment["USER"] ?? ""
+        @Option(help: "Who.") var user = defaultUser()
         func run() async throws {
             let held = try await options.withRegistry { try await $0.holdRecall(id, user: user) }
             try options.emit(held) {
@@ -93,7 +93,7 @@ struct RecallCommand: AsyncParsableCommand {
         @OptionGroup var options: GlobalOptions
         @Argument(help: "The recall.") var id: Int
         @Option(help: "What was done.") var note: String
-        @Option(help: "Who.") var user = ProcessInfo.processInfo.environment["USER"] ?? ""
+        @Option(help: "Who.") var user = defaultUser()
         func run() async throws {
             let recall = try await options.withRegistry { try await $0.closeRecall(id, note: note, user: user) }
             try options.emit(recall) { "recall \(recall.id) closed" }
