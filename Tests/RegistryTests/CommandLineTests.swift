@@ -19,7 +19,8 @@ import Testing
 
     /// Mistakes a user makes at the command line are named for what they are, and nothing is
     /// written: a serial listed twice, a negative quantity, a control character in a number, a
-    /// file that is not a database, a product or warehouse that does not exist, an empty scan.
+    /// file that is not a database, a product or warehouse that does not exist, an empty scan,
+    /// a quantity or value past what a line may hold.
     @Test func commonMistakesAreNamedForWhatTheyAre() async throws {
         let database = try await TestDatabase.make(.sqlite)
         defer { Task { await database.drop() } }
@@ -33,6 +34,11 @@ import Testing
         let control = try await Command.tracemark(receive + ["--product", "PAINT-5L", "--lot", "BAD\tTAB", "--quantity", "5", "--expiry", "2027-05-01"])
         #expect(control.stderr.contains("number for product PAINT-5L \"BAD\\tTAB\" contains a control character"), "\(control.stderr)")
         #expect(try await tracemark("stock", "--product", "PUMP-200", db: db).stdout.contains("S1") == false)
+        let huge = try await Command.tracemark(receive + ["--product", "PAINT-5L", "--lot", "BIG", "--quantity", "9000000000000", "--expiry", "2027-05-01"])
+        #expect(huge.status == 1 && huge.stderr.contains("quantity 9000000000000 is more than 1000000000, the most one line may take"), "\(huge.stderr)")
+        let dear = try await Command.tracemark(receive + ["--product", "PAINT-5L", "--lot", "BIG", "--quantity", "1000000", "--unit-cost", "100000000",
+                                                          "--expiry", "2027-05-01"])
+        #expect(dear.status == 1 && dear.stderr.contains("is worth more than 1000000000000, the most one line may be worth"), "\(dear.stderr)")
 
         let yaml = database.folder.appendingPathComponent("serve.yaml")
         try "database: x\n".write(to: yaml, atomically: true, encoding: .utf8)

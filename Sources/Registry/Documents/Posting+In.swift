@@ -22,6 +22,11 @@ extension Posting {
             }
             let cost = try Money(unitCost, what: "unit cost of \(line.product)")
             guard cost.storage >= 0 else { throw RegistryError(.invalidInput, "line for \(line.product): unit cost \(unitCost) is below zero") }
+            // A line's value stays far inside what values (millionths, 64 bits) can sum to.
+            guard Int128(quantity) * Int128(cost.storage) <= Int128(Posting.maximumLineValue) * Int128(Quantity.scale) else {
+                throw RegistryError(.invalidInput,
+                    "line for \(line.product): \(Quantity(storage: quantity)) at \(unitCost) is worth more than \(Money(storage: Posting.maximumLineValue)), the most one line may be worth: check the quantity and the unit cost")
+            }
             share = ValueShare(value: Money.value(of: quantity, at: cost.storage), quantity: quantity)
         }
         if let value { share = ValueShare(value: value, quantity: quantity) }

@@ -446,10 +446,22 @@ struct Posting {
         throw RegistryError(.invalidInput, "\(context.kindName) \(pick.number) of \(line.product): give its quantity")
     }
 
+    /// The largest value of one line: a trillion (in millionths of the currency).
+    static let maximumLineValue = 1_000_000_000_000 * Quantity.scale
+
+    /// The largest quantity of one line or pick: a billion units.
+    static let maximumLineQuantity = 1_000_000_000 * Quantity.scale
+
     static func positive(_ value: Decimal, _ article: String, _ context: ProductContext) throws -> Int {
         let quantity = try Quantity(value)
         guard quantity.storage > 0 else {
             throw RegistryError(.invalidInput, "line for \(article): quantity \(value) must be more than zero")
+        }
+        // As over HTTP: far beyond any real line, and stock rows summed from such lines stay
+        // exact integers (a row past 64 bits would turn into an inexact number in SQLite).
+        guard quantity.storage <= maximumLineQuantity else {
+            throw RegistryError(.invalidInput,
+                "line for \(article): quantity \(value) is more than \(Quantity(storage: maximumLineQuantity)), the most one line may take: check it")
         }
         if context.tracking == .serial, quantity.storage % Quantity.scale != 0 {
             throw RegistryError(.invalidInput, "line for \(article): serials are counted in whole units, not \(value)")
