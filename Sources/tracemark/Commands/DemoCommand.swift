@@ -15,8 +15,17 @@ struct DemoCommand: AsyncParsableCommand {
     @OptionGroup var options: GlobalOptions
 
     func run() async throws {
-        // Before anything is written: a demo that cannot print its labels stops here, not halfway.
-        let template = try TemplateLoader().load(contentsOf: TemplateLocation.resolve("gs1-lot-100x50"))
+        // Read before anything is written: without it the tour still runs, and leaves out only
+        // the labels, saying why, instead of failing halfway after its documents.
+        let template: Template?
+        let missingTemplate: String?
+        do {
+            template = try TemplateLoader().load(contentsOf: TemplateLocation.resolve("gs1-lot-100x50"))
+            missingTemplate = nil
+        } catch {
+            template = nil
+            missingTemplate = error.description
+        }
         try await options.withRegistry { registry in
             let classes = Set(try await registry.classes().map(\.code))
             if !classes.contains("PAINT") {
@@ -102,6 +111,10 @@ struct DemoCommand: AsyncParsableCommand {
 
             // A production run: two new lots of PAINT-5L and their labels, in one transaction, then
             // sent by the spool to the default printer `file`, which writes them to ./labels.
+            guard let template else {
+                print("Production run and its labels left out: \(missingTemplate ?? "no template gs1-lot-100x50")")
+                return
+            }
             let spool = try await Spool(store: registry.store)
             let run = try await ProductionRun(product: "PAINT-5L", count: 2, printer: "file", template: template,
                                               data: template.sample, expiry: expiry, requestedBy: "demo",
