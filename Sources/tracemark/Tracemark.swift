@@ -38,10 +38,19 @@ struct Tracemark: AsyncParsableCommand {
         ParentWatch.start()
         do {
             var command = try parseAsRoot()
-            if var asyncCommand = command as? any AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
+            do {
+                if var asyncCommand = command as? any AsyncParsableCommand {
+                    try await asyncCommand.run()
+                } else {
+                    try command.run()
+                }
+            } catch let error as ValidationError {
+                // A value the command itself refused (a date that does not exist, a file it cannot
+                // use): the root's usage line would point at the wrong command.
+                let name = (["tracemark"] + commandPath(to: type(of: command))).joined(separator: " ")
+                if wantsJSON { fail(code: "usage", message: error.message, status: ExitCode.validationFailure.rawValue) }
+                FileHandle.standardError.write(Data("Error: \(Terminal.visible(error.message))\nSee '\(name) --help'.\n".utf8))
+                Foundation.exit(ExitCode.validationFailure.rawValue)
             }
         } catch let error as any ReportableError {
             // One mapping for every face: the error type states its exit status beside its code.
@@ -53,6 +62,17 @@ struct Tracemark: AsyncParsableCommand {
             // A usage error (an unknown option, a missing argument, a value that does not parse).
             fail(code: "usage", message: fullMessage(for: error), status: exitCode(for: error).rawValue)
         }
+    }
+
+    /// The subcommand names that lead from the root to `command` (`["lot", "show"]`).
+    static func commandPath(to command: any ParsableCommand.Type, from root: any ParsableCommand.Type = Tracemark.self) -> [String] {
+        for sub in root.configuration.subcommands {
+            let name = sub.configuration.commandName ?? String(describing: sub).lowercased()
+            if sub == command { return [name] }
+            let below = commandPath(to: command, from: sub)
+            if !below.isEmpty { return [name] + below }
+        }
+        return []
     }
 
     /// Whether `--json` is among the arguments (before a `--`): errors are then JSON too.

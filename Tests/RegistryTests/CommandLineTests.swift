@@ -44,6 +44,9 @@ import Testing
         try "database: x\n".write(to: yaml, atomically: true, encoding: .utf8)
         let notDatabase = try await tracemark("stock", db: yaml.path)
         #expect(notDatabase.status == 69 && notDatabase.stderr.contains("\(yaml.path) is not an SQLite database"), "\(notDatabase.stderr)")
+        let date = try await Command.tracemark(receive + ["--product", "PAINT-5L", "--lot", "Q2", "--quantity", "5", "--expiry", "2027-02-30"])
+        #expect(date.status == 64 && date.stderr == "Error: --expiry \"2027-02-30\" is not a date: write YYYY-MM-DD\nSee 'tracemark receive --help'.\n",
+                "\(date.stderr)")
         let product = try await tracemark("stock", "--product", "NOPE", db: db)
         #expect(product.status == 1 && product.stderr.contains("product NOPE does not exist"), "\(product.stderr)")
         let warehouse = try await tracemark("stock", "--warehouse", "NOPE", db: db)
