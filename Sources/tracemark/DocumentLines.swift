@@ -114,8 +114,19 @@ struct LineOptions: ParsableArguments {
     static func csv(_ text: String, path: String) throws -> [StockLine] {
         // The reader takes an unterminated quote as a field running to the end of the file:
         // refuse it instead, so that no row is swallowed silently.
-        if text.unicodeScalars.filter({ $0 == "\"" }).count % 2 == 1 {
-            throw ValidationError("\(path): a double quote is not closed (a quoted field must end with \"; write \"\" for a quote inside it)")
+        var quoted = false, line = 1, opened = 1
+        var previous: Unicode.Scalar?
+        for scalar in text.unicodeScalars {
+            if scalar == "\"" {
+                quoted.toggle()
+                if quoted { opened = line }
+            } else if scalar == "\r" || (scalar == "\n" && previous != "\r") {
+                line += 1  // CR, LF or CR LF ends a line
+            }
+            previous = scalar
+        }
+        if quoted {
+            throw ValidationError("\(path) line \(opened): a double quote is not closed (a quoted field must end with \"; write \"\" for a quote inside it)")
         }
         let reader: CSVReader
         do { reader = try CSVReader(string: text, hasHeaderRow: false) } catch {

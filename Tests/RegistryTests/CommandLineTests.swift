@@ -315,7 +315,7 @@ extension CommandLineTests {
         let fromCSV = try await tracemark("receive", "--warehouse", "MAIN", "--file", csv.path, "--json", db: db)
         #expect(fromCSV.status == 0, "\(fromCSV.stderr)")
         #expect(fromCSV.stdout.contains("\"L,2\"") && fromCSV.stdout.contains(#""L \"3\"""#), "\(fromCSV.stdout)")
-        for (text, message) in [("MILK,1,\"L-4,2030-01-31\n", "a double quote is not closed"),
+        for (text, message) in [("MILK,1,L-3,2030-01-31\r\nMILK,1,\"L-4,2030-01-31\r\nBOLT,1\n", "line 2: a double quote is not closed"),
                                 ("BOLT,1,,,\n\"MILK\",1,\"L\n5\",2030-01-31,\nMILK,1,L-6,2030-01-31,,1.5,extra\n", "line 4: 7 fields"),
                                 ("BOLT,10-2\n", "line 1: quantity \"10-2\" is not a number")] {
             let bad = folder.appendingPathComponent("bad.csv")
