@@ -61,8 +61,8 @@ struct Idempotency: Sendable {
                 throw APIProblem(422, "idempotency-key-reused",
                                  "Idempotency-Key \(key) was used for another request: use a new key for a new request")
             }
-            return APIResponse(status: status, contentType: stored.contentType ?? "application/json", body: stored.body ?? Data(),
-                               headers: ["Idempotent-Replayed": "true"])
+            return APIResponse(status: status, contentType: stored.contentType ?? "application/json",
+                               body: Self.markedReplayed(stored.body ?? Data()), headers: ["Idempotent-Replayed": "true"])
         }
         let answer: APIResponse
         do {
@@ -90,5 +90,17 @@ struct Idempotency: Sendable {
         var status: Int?
         var contentType: String?
         var body: Data?
+    }
+}
+
+extension Idempotency {
+    /// A stored answer that tells, in its body, whether it is a replay (a scan's outcome,
+    /// `"replayed":false` when first given), says so now as the header does.
+    static func markedReplayed(_ body: Data) -> Data {
+        guard var object = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any], object["replayed"] as? Bool == false else {
+            return body
+        }
+        object["replayed"] = true
+        return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? body
     }
 }
