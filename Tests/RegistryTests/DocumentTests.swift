@@ -412,6 +412,11 @@ func lot(_ number: String, _ quantity: Int, expires days: Int) -> StockLine.Pick
             await expectRefusal(.conflict, "lot R1 of MILK already came back from SHOP: all 4 l issued to them were returned") {
                 try await back("SHOP", StockLine(product: "MILK", picks: [.init(number: "R1", quantity: 1)]))
             }
+            // Dated before the issue it reverses: refused (the balance between would count it twice).
+            await expectRefusal(.conflict, "serial IMEI-1 of PHONE was issued to SHOP after \(day0): a return dated \(day0) cannot bring it back") {
+                _ = try await registry.returnFromCustomer(CustomerReturn(warehouse: "MAIN", customer: "SHOP", lines: [.serials("PHONE", ["IMEI-1"])],
+                                                                         header: header()))
+            }
             try await back("SHOP", .serials("PHONE", ["IMEI-1"]))
             try await back("ANY", .serials("PHONE", ["IMEI-2"]))
             await expectRefusal(.conflict, "serial IMEI-2 of PHONE already came back from ANY") {

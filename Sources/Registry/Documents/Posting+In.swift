@@ -167,14 +167,15 @@ extension Posting {
         }
     }
 
-    /// A return brings back only what went to its customer: what the customer's issues took of
-    /// the lot or serial, less what came back from them before (this document's earlier lines
-    /// too). A lot never sold to them, a serial consumed in production, or more than was sold
+    /// A return brings back only what went to its customer: what the customer's issues dated on
+    /// or before it took of the lot or serial, less what came back from them before (this
+    /// document's earlier lines too). A lot never sold to them, a serial consumed in production, or more than was sold
     /// would otherwise put stock into the registry that never existed.
     private mutating func checkReturnable(_ lot: LotRecord, _ amount: Int, _ context: ProductContext) async throws {
         try await flush()
         let row = try await db.raw("""
-            SELECT CAST(COALESCE(SUM(CASE WHEN d.kind = 'issue' THEN -m.quantity ELSE 0 END), 0) AS BIGINT) AS shipped,
+            SELECT CAST(COALESCE(SUM(CASE WHEN d.kind = 'issue' AND d.doc_date <= \(bind: date.description) THEN -m.quantity ELSE 0 END), 0) AS BIGINT) AS shipped,
+                   CAST(COALESCE(SUM(CASE WHEN d.kind = 'issue' THEN -m.quantity ELSE 0 END), 0) AS BIGINT) AS shipped_ever,
                    CAST(COALESCE(SUM(CASE WHEN d.kind = 'return' THEN m.quantity ELSE 0 END), 0) AS BIGINT) AS returned,
                    (SELECT p.code FROM documents r JOIN partners p ON p.id = r.partner_id WHERE r.id = \(bind: documentID)) AS customer
             FROM movements m JOIN documents d ON d.id = m.document_id
@@ -182,11 +183,15 @@ extension Posting {
               AND d.partner_id = (SELECT partner_id FROM documents WHERE id = \(bind: documentID))
             """).first()
         let shipped = try row?.decode(column: "shipped", as: Int.self) ?? 0
+        let shippedEver = try row?.decode(column: "shipped_ever", as: Int.self) ?? 0
         let returned = try row?.decode(column: "returned", as: Int.self) ?? 0
         let customer = try row?.decode(column: "customer", as: String?.self) ?? "the customer"
         let what = "\(context.kindName) \(lot.number) of \(context.product.article)"
         guard shipped > 0 else {
-            throw RegistryError(.conflict, "\(what) was never issued to \(customer): only goods issued to a customer can come back from them")
+            // Dated before the issue it reverses, it would count goods twice on the days between.
+            throw RegistryError(.conflict, shippedEver > 0
+                ? "\(what) was issued to \(customer) after \(date): a return dated \(date) cannot bring it back; date it no earlier than the issue"
+                : "\(what) was never issued to \(customer): only goods issued to a customer can come back from them")
         }
         let left = shipped - returned
         guard amount <= left else {
