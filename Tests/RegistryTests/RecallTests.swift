@@ -174,3 +174,47 @@ import Testing
         }
     }
 }
+
+extension RecallTests {
+    /// Between a recall's opening and its hold, stock goes on moving: a lot split off the recalled
+    /// one, a product made from it, and what was sold of them join the recall (its hold blocks
+    /// them, its exposure lists their customers); and a recalled serial that a customer returns
+    /// after the hold comes back blocked, so that it is neither sold again nor passed at a scan.
+    @Test(arguments: Backend.available)
+    func aRecallFollowsWhatIsMadeFromItsLotsAndBlocksWhatComesBack(backend: Backend) async throws {
+        try await withStockRegistry(backend) { registry, _ in
+            _ = try await registry.addProduct(Product(article: "CHEESE", unit: "kg", lotSerialClass: "FOOD"))
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", supplier: "ACME", lines: [
+                StockLine(product: "MILK", picks: [lot("M1", 100, expires: 300)]), .serials("PHONE", ["K-1"]),
+            ], header: header(0)))
+            _ = try await registry.issue(Issue(warehouse: "MAIN", customer: "ANY", lines: [.serials("PHONE", ["K-1"])], header: header(1)))
+            let recall = try await registry.openRecall(product: "MILK", numbers: ["M1"], reason: "listeria", user: "qa")
+            let phones = try await registry.openRecall(product: "PHONE", numbers: ["K-1"], reason: "faulty", user: "qa")
+
+            let (_, child) = try await registry.split(product: "MILK", lot: "M1", warehouse: "MAIN", quantity: 7, newNumber: "M1-B", header: header(2))
+            _ = try await registry.issue(Issue(warehouse: "MAIN", customer: "ANY", lines: [StockLine(product: "MILK", picks: [.init(number: child, quantity: 4)])],
+                                               header: header(2)))
+            _ = try await registry.produce(Production(warehouse: "MAIN", inputs: [StockLine(product: "MILK", picks: [.init(number: "M1", quantity: 10)])],
+                                                      outputs: [StockLine(product: "CHEESE", picks: [lot("CK-2", 2, expires: 100)])], header: header(2)))
+            _ = try await registry.issue(Issue(warehouse: "MAIN", customer: "SHOP", lines: [StockLine(product: "CHEESE", picks: [.init(number: "CK-2", quantity: 1)])],
+                                               header: header(2)))
+
+            let affected = try await registry.recall(recall.id).lots.map { "\($0.product) \($0.number) \($0.depth)" }
+            #expect(Set(affected) == ["MILK M1 0", "MILK M1-B 0", "CHEESE CK-2 1"], "\(affected)")
+            let hold = try await registry.holdRecall(recall.id, user: "qa")
+            #expect(Set(hold.blocked.map(\.number)) == ["M1", "M1-B", "CK-2"])
+            let report = try await registry.recallReport(recall.id)
+            #expect(Set(report.exposure.map { "\($0.customer) \($0.number)" }) == ["ANY M1-B", "SHOP CK-2"], "\(report.exposure)")
+
+            _ = try await registry.holdRecall(phones.id, user: "qa")
+            _ = try await registry.returnFromCustomer(CustomerReturn(warehouse: "MAIN", customer: "ANY", lines: [.serials("PHONE", ["K-1"])], header: header(3)))
+            let back = try #require(try await registry.lotSerial(product: "PHONE", number: "K-1"))
+            #expect(back.status == .blocked)
+            let history = try await registry.history(product: "PHONE", number: "K-1")
+            #expect(history.entries.contains { $0.what == "status" && $0.note.contains("recall \(phones.id): faulty") }, "\(history.entries)")
+            await expectRefusal(.conflict, "K-1") {
+                _ = try await registry.issue(Issue(warehouse: "MAIN", customer: "SHOP", lines: [.serials("PHONE", ["K-1"])], header: header(4)))
+            }
+        }
+    }
+}

@@ -134,7 +134,9 @@ extension Registry {
                 try await insert.run()
             }
         }
-        return try await posting.finish()
+        let posted = try await posting.finish()
+        try await Self.followRecalls(db, documentID: posting.documentID, user: production.header.user, at: posting.created)
+        return posted
     }
 
     /// What each output line of a production is worth: each input line's value shared by the
@@ -197,7 +199,9 @@ extension Registry {
                 try await posting.putIn(line, index: index, warehouseID: warehouseID, warehouse: customerReturn.warehouse,
                                         rules: InRules(isReturn: true))
             }
-            return try await posting.finish()
+            let posted = try await posting.finish()
+            try await Self.followRecalls(db, documentID: posting.documentID, user: customerReturn.header.user, at: posting.created)
+            return posted
         }
     }
 
@@ -281,7 +285,9 @@ extension Registry {
                                                override: "split into \(childNumber)")
             try await posting.move(line: 0, context, warehouseID: warehouseID, warehouse: warehouse, lot: child, quantity: amount,
                                    override: "split from \(number)", cost: .value(-value))
-            return (try await posting.finish(), childNumber)
+            let posted = try await posting.finish()
+            try await Self.followRecalls(db, documentID: posting.documentID, user: header.user, at: posting.created)
+            return (posted, childNumber)
         }
     }
 

@@ -139,6 +139,43 @@ extension Registry {
         return RecallHold(recall: try await recall(id), blocked: blocked)
     }
 
+    /// Keeps the recalls that are not closed whole after document `documentID`: what it made
+    /// from an affected lot (a production's outputs, a split's new lot) joins the recall, as a
+    /// trace would reach it now, so that its customers are on the exposure list; and what it
+    /// brought into stock of a held recall (a customer's return, a lot made from a blocked one)
+    /// is blocked at once, naming the recall, instead of being sold again.
+    static func followRecalls(_ db: any SQLDatabase, documentID: Int, user: String, at created: String) async throws {
+        // SQLite: a SELECT feeding an upsert needs its WHERE to parse (`WHERE true`).
+        try await db.raw("""
+            INSERT INTO recall_lots (recall_id, lot_serial_id, seed, depth)
+            SELECT r.recall_id, x.child, 0, MIN(r.depth + x.step)
+            FROM (
+                SELECT g.output_id AS child, g.input_id AS parent, 1 AS step FROM genealogy g WHERE g.document_id = \(bind: documentID)
+                UNION ALL
+                SELECT ls.id, ls.parent_id, 0 FROM lot_serials ls
+                WHERE ls.parent_id IS NOT NULL
+                  AND ls.id IN (SELECT lot_serial_id FROM movements WHERE document_id = \(bind: documentID) AND quantity > 0)
+            ) x
+            JOIN recall_lots r ON r.lot_serial_id = x.parent
+            JOIN recalls rc ON rc.id = r.recall_id AND rc.state <> 'closed'
+            WHERE true
+            GROUP BY r.recall_id, x.child
+            ON CONFLICT (recall_id, lot_serial_id) DO NOTHING
+            """).run()
+        let held = try await db.raw("""
+            SELECT DISTINCT ls.id, ls.status, rc.id AS recall, rc.reason FROM movements m
+            JOIN lot_serials ls ON ls.id = m.lot_serial_id
+            JOIN recall_lots r ON r.lot_serial_id = ls.id JOIN recalls rc ON rc.id = r.recall_id AND rc.state = 'held'
+            WHERE m.document_id = \(bind: documentID) AND m.quantity > 0 AND ls.status IN ('available', 'quarantined')
+            ORDER BY ls.id
+            """).all()
+        var blocked = Set<Int>()
+        for row in held where blocked.insert(try row.int("id")).inserted {
+            try await setStatus(db, lot: try row.int("id"), from: try row.enumeration("status", as: LotSerial.Status.self), to: .blocked,
+                                user: user, reason: "recall \(try row.int("recall")): \(try row.string("reason"))", at: created)
+        }
+    }
+
     /// Ends a recall with a note (what was done). Its blocked lots stay blocked until released.
     public func closeRecall(_ id: Int, note: String, user: String) async throws -> Recall {
         let note = note.trimmingSpaces
