@@ -38,6 +38,12 @@ import Testing
             await expectRefusal(.invalidInput, "the start is after the end") {
                 _ = try await registry.movementReport(from: day0.adding(days: 1), through: day0)
             }
+            // A filter that names nothing is a typo, refused by name rather than answered with nothing.
+            await expectRefusal(.notFound, "product NOPE does not exist") { _ = try await registry.balance(at: day0, product: "NOPE") }
+            await expectRefusal(.notFound, "warehouse NOPE does not exist") { _ = try await registry.valuation(at: day0, warehouse: "NOPE") }
+            await expectRefusal(.notFound, "partner NOPE does not exist") {
+                _ = try await registry.movementReport(from: day0, through: day0, partner: "NOPE")
+            }
         }
     }
 

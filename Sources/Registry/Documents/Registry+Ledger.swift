@@ -81,6 +81,7 @@ extension Registry {
         guard from <= through else { throw RegistryError(.invalidInput, "the period runs from \(from) through \(through): the start is after the end") }
         let number = number?.trimmingSpaces
         return try await store.snapshot { db in
+            try await Self.checkFilters(db, product: product, warehouse: warehouse, partner: partner)
             // What identifies a group: product, warehouse, lot (0 for stock without a number).
             var scope: SQLQueryString = "1 = 1"
             if let product { scope += " AND p.article = \(bind: product)" }
@@ -253,9 +254,22 @@ extension Registry {
     ///
     /// Each row is handed to `line` as it is made (and dropped when it returns `nil`), so that only
     /// the report's own lines are held at the end.
+    /// A report's filters name things that exist: a typo is refused by name, not answered with
+    /// an empty report that reads as "nothing there".
+    static func checkFilters(_ db: any SQLDatabase, product: String?, warehouse: String?, partner: String?) async throws {
+        if let product, try await fetchProduct(db, article: product) == nil {
+            throw RegistryError(.notFound, "product \(product) does not exist")
+        }
+        if let warehouse { _ = try await Posting.warehouse(db, warehouse) }
+        if let partner, try await db.raw("SELECT id FROM partners WHERE code = \(bind: partner)").first() == nil {
+            throw RegistryError(.notFound, "partner \(partner) does not exist")
+        }
+    }
+
     func stockRows<Line: Sendable>(atEndOf date: CalendarDate, product: String?, warehouse: String?,
                                    _ line: @escaping @Sendable (StockRow) -> Line?) async throws -> [Line] {
         try await store.snapshot { db in
+            try await Self.checkFilters(db, product: product, warehouse: warehouse, partner: nil)
             // The filters, on the columns of `table` (the kept balance, or the movements: documents
             // have a warehouse too).
             func scope(_ table: String) -> SQLQueryString {
