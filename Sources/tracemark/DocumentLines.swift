@@ -65,16 +65,49 @@ struct LineOptions: ParsableArguments {
     }
 
     static func read(_ path: String) throws -> [StockLine] {
-        let data: Data
+        var data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw ValidationError("cannot read \(path): \(error.localizedDescription)")
         }
+        // Excel's "CSV UTF-8" starts with a byte order mark, which is no part of the first cell.
+        if data.starts(with: [0xEF, 0xBB, 0xBF]) { data.removeFirst(3) }
+        // A file saved in another encoding (Windows' "ANSI", Latin-1) would post numbers with
+        // U+FFFD in place of its letters: refused, naming the first line that is not UTF-8.
+        guard let text = String(data: data, encoding: .utf8) else {
+            var line = 1
+            for raw in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+                if String(data: Data(raw), encoding: .utf8) == nil { break }
+                line += 1
+            }
+            throw ValidationError("\(path) line \(line) is not UTF-8 text: save the file as UTF-8 (in Excel: CSV UTF-8)")
+        }
         if path.lowercased().hasSuffix(".json") {
-            do { return try JSONDecoder().decode([StockLine].self, from: data) } catch let error as DecodingError {
+            let lines: [StockLine]
+            do { lines = try JSONDecoder().decode([StockLine].self, from: data) } catch let error as DecodingError {
                 throw ValidationError(Self.describe(error, path: path))
             }
+            try refuseUnknownKeys(data, path: path)
+            return lines
         }
-        return try csv(String(decoding: data, as: UTF8.self), path: path)
+        return try csv(text, path: path)
+    }
+
+    /// A key the lines do not know (`unit_cost` for `unitCost`) would be dropped without a word,
+    /// and its line posted without it: refused, naming the line and the keys there are.
+    static func refuseUnknownKeys(_ data: Data, path: String) throws {
+        let lineKeys: Set<String> = ["product", "quantity", "picks", "expiry", "production", "inputs", "unitCost"]
+        let pickKeys: Set<String> = ["number", "quantity", "expiry", "production", "attributes"]
+        guard let lines = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]] else { return }
+        for (index, line) in lines.enumerated() {
+            if let key = line.keys.sorted().first(where: { !lineKeys.contains($0) }) {
+                throw ValidationError("\(path), document line \(index + 1): unknown key \"\(key)\" (a line takes \(lineKeys.sorted().joined(separator: ", ")))")
+            }
+            for (pickIndex, pick) in ((line["picks"] as? [[String: Any]]) ?? []).enumerated() {
+                if let key = pick.keys.sorted().first(where: { !pickKeys.contains($0) }) {
+                    throw ValidationError("\(path), document line \(index + 1), picks[\(pickIndex)]: unknown key \"\(key)\" (a pick takes \(pickKeys.sorted().joined(separator: ", ")))")
+                }
+            }
+        }
     }
 
     /// Where a JSON file of lines is wrong and how: `lines.json, document line 2, picks[0]: "number" is missing`.

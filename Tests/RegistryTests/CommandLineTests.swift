@@ -55,6 +55,28 @@ import Testing
         #expect(empty.status == 1 && empty.stderr.contains("the scan is empty"), "\(empty.stderr)")
     }
 
+    /// Files as spreadsheets save them: a UTF-8 byte order mark is no part of the first cell; a
+    /// file in another encoding is refused with its line, not posted with broken numbers; a JSON
+    /// key the lines do not know is refused, not dropped.
+    @Test func lineFilesAsSpreadsheetsSaveThem() async throws {
+        let database = try await TestDatabase.make(.sqlite)
+        defer { Task { await database.drop() } }
+        let db = database.location
+        #expect(try await Command.tracemark(["demo", "--db", db]).status == 0)
+        func receive(_ name: String, _ bytes: [UInt8]) async throws -> Command.Result {
+            let file = database.folder.appendingPathComponent(name)
+            try Data(bytes).write(to: file)
+            return try await Command.tracemark(["receive", "--warehouse", "MAIN", "--supplier", "ACME", "--file", file.path, "--db", db])
+        }
+        let bom = try await receive("bom.csv", [0xEF, 0xBB, 0xBF] + Array("product,quantity,number,expiry\r\nPAINT-5L,5,BOM-1,2030-01-31\r\n".utf8))
+        #expect(bom.status == 0 && bom.stdout.contains("BOM-1"), "\(bom.stderr)")
+        let latin = try await receive("latin.csv", Array("product,quantity,number,expiry\nPAINT-5L,5,".utf8) + [0xD6] + Array("-1,2030-01-31\n".utf8))
+        #expect(latin.status == 64 && latin.stderr.contains("latin.csv line 2 is not UTF-8 text"), "\(latin.stderr)")
+        let keys = try await receive("lines.json", Array(#"[{"product":"PAINT-5L","picks":[{"number":"J-1","quantity":2,"expiry":"2030-01-31"}],"unit_cost":2.5}]"#.utf8))
+        #expect(keys.status == 64 && keys.stderr.contains("lines.json, document line 1: unknown key \"unit_cost\""), "\(keys.stderr)")
+        #expect(try await tracemark("stock", "--product", "PAINT-5L", db: db).stdout.contains("J-1") == false)
+    }
+
     /// Under `--json` a refusal is JSON on standard error, with the code the HTTP API's problems
     /// use and the same exit status as without it; so is a usage error.
     @Test func underJSONErrorsAreJSONToo() async throws {
