@@ -106,6 +106,28 @@ import Testing
 
     /// A production's inputs are shared by the outputs that consumed them, by quantity, and the
     /// outputs add up to exactly the inputs plus the added cost however it divides.
+    /// A return comes back at the cost its goods left at, even after the lot was received again
+    /// at another cost: 10 kg issued at 0.70 come back as 7.00, not at the lot's average then.
+    @Test(arguments: Backend.available)
+    func aReturnComesBackAtTheCostItLeftAt(backend: Backend) async throws {
+        try await withStockRegistry(backend) { registry, _ in
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "MILK", picks: [lot("S-1", 40, expires: 200)],
+                                                                                       unitCost: Decimal(string: "0.7")!)], header: header(0)))
+            let issue = try await registry.issue(Issue(warehouse: "MAIN", customer: "ANY", lines: [
+                StockLine(product: "MILK", picks: [.init(number: "S-1", quantity: 10)]),
+            ], header: header(1)))
+            #expect(issue.movements.map(\.value) == [-7])
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "MILK", picks: [.init(number: "S-1", quantity: 30)],
+                                                                                       unitCost: 1)], header: header(2)))
+            let back = try await registry.returnFromCustomer(CustomerReturn(warehouse: "MAIN", customer: "ANY", lines: [
+                StockLine(product: "MILK", picks: [.init(number: "S-1", quantity: 4)]), StockLine(product: "MILK", picks: [.init(number: "S-1", quantity: 6)]),
+            ], header: header(3)))
+            #expect(back.movements.map(\.value) == [Decimal(string: "2.8")!, Decimal(string: "4.2")!], "\(back.movements)")
+            let valuation = try await registry.valuation(at: day0.adding(days: 3), product: "MILK")
+            #expect(valuation.total == 58, "\(valuation.lines)")  // 28.00 - 7.00 + 30.00 + 7.00
+        }
+    }
+
     @Test(arguments: Backend.available)
     func aProductionsOutputsAddUpToItsInputsAndAddedCost(backend: Backend) async throws {
         try await withStockRegistry(backend) { registry, _ in

@@ -53,7 +53,13 @@ extension Posting {
             for pick in line.picks {
                 let amount = try pickQuantity(pick, line, context)
                 let lot = try await receivedLot(pick, line, context, rules: rules)
-                if rules.isReturn { try await checkReturnable(lot, amount, context) }
+                if rules.isReturn {
+                    // Back at the cost it left at (what the customer's issues took it out at), not
+                    // at what the lot's stock costs now.
+                    let value = try await checkReturnable(lot, amount, context)
+                    try await putLot(index, context, warehouseID, warehouse, lot, amount, rules, share == nil ? .value(value) : cost(amount))
+                    continue
+                }
                 try await putLot(index, context, warehouseID, warehouse, lot, amount, rules, cost(amount))
             }
             return
@@ -171,11 +177,13 @@ extension Posting {
     /// or before it took of the lot or serial, less what came back from them before (this
     /// document's earlier lines too). A lot never sold to them, a serial consumed in production, or more than was sold
     /// would otherwise put stock into the registry that never existed.
-    private mutating func checkReturnable(_ lot: LotRecord, _ amount: Int, _ context: ProductContext) async throws {
+    /// Returns the value `amount` comes back at: its share of what the customer's issues took out.
+    private mutating func checkReturnable(_ lot: LotRecord, _ amount: Int, _ context: ProductContext) async throws -> Int {
         try await flush()
         let row = try await db.raw("""
             SELECT CAST(COALESCE(SUM(CASE WHEN d.kind = 'issue' AND d.doc_date <= \(bind: date.description) THEN -m.quantity ELSE 0 END), 0) AS BIGINT) AS shipped,
                    CAST(COALESCE(SUM(CASE WHEN d.kind = 'issue' THEN -m.quantity ELSE 0 END), 0) AS BIGINT) AS shipped_ever,
+                   CAST(COALESCE(SUM(CASE WHEN d.kind = 'issue' AND d.doc_date <= \(bind: date.description) THEN -m.value ELSE 0 END), 0) AS BIGINT) AS shipped_value,
                    CAST(COALESCE(SUM(CASE WHEN d.kind = 'return' THEN m.quantity ELSE 0 END), 0) AS BIGINT) AS returned,
                    (SELECT p.code FROM documents r JOIN partners p ON p.id = r.partner_id WHERE r.id = \(bind: documentID)) AS customer
             FROM movements m JOIN documents d ON d.id = m.document_id
@@ -193,6 +201,7 @@ extension Posting {
                 ? "\(what) was issued to \(customer) after \(date): a return dated \(date) cannot bring it back; date it no earlier than the issue"
                 : "\(what) was never issued to \(customer): only goods issued to a customer can come back from them")
         }
+        let shippedValue = try row?.decode(column: "shipped_value", as: Int.self) ?? 0
         let left = shipped - returned
         guard amount <= left else {
             let unit = context.product.unit
@@ -200,6 +209,7 @@ extension Posting {
                 ? "\(what) already came back from \(customer): all \(Quantity(storage: shipped)) \(unit) issued to them were returned"
                 : "\(what): \(customer) was issued \(Quantity(storage: shipped)) \(unit) and returned \(Quantity(storage: returned)) \(unit), so at most \(Quantity(storage: left)) \(unit) can come back, not \(Quantity(storage: amount))")
         }
+        return Money.share(shippedValue, part: amount, whole: shipped)
     }
 
     private func checkExpiry(_ expiry: CalendarDate?, of what: String, _ context: ProductContext, _ rules: InRules) throws {
