@@ -125,6 +125,16 @@ import Testing
             let moved = try #require(try await spool.jobs(printer: other.name).first)
             #expect(moved.state == .done)
             #expect(moved.payload == zplLabel("L3"))
+            // The moved job's labels printed as the new job: reprinting the old one would print them twice.
+            for act in ["reprint", "retry", "move"] {
+                await expectPrintingError(.invalidState, "job \(ids[2]) was moved to printer other as job \(moved.id): its labels print there") {
+                    switch act {
+                    case "reprint": _ = try await spool.reprint(ids[2], requestedBy: "t", reason: "")
+                    case "retry": try await spool.retry(ids[2])
+                    default: try await spool.move(ids[2], to: out.name)
+                    }
+                }
+            }
             await expectPrintingError(.invalidState, "queued job will print anyway") {
                 let queued = try await spool.enqueue([PrintRequest(printer: out.name, payload: zplLabel("Q"), language: .zpl,
                                                                    requestedBy: "t", reason: "r")])

@@ -308,6 +308,7 @@ public struct Spool: Sendable {
     /// Puts a held, failed or cancelled job back in its printer's queue, now.
     public func retry(_ id: Int64) async throws {
         let job = try await operate(id, allowed: \.canRetry, verb: "retry") { db, job in
+            try await Self.refuseMoved(db, job)
             try await db.raw("""
                 UPDATE print_jobs SET state = 'queued', attempts = 0, next_attempt_at = NULL, error = '' WHERE id = \(bind: id)
                 """).run()
@@ -342,6 +343,7 @@ public struct Spool: Sendable {
     /// Moves a job that has not printed to another printer of the same language, at the end of its queue.
     public func move(_ id: Int64, to printer: String) async throws {
         try await operate(id, allowed: \.canRetry, verb: "move") { db, job in
+            try await Self.refuseMoved(db, job)
             let target = try await Self.printer(db, printer)
             guard target.language == job.language else {
                 throw PrintingError(.invalidConfiguration,
@@ -355,6 +357,15 @@ public struct Spool: Sendable {
         }
     }
 
+    /// A moved job's labels live on in the job it was moved to: reprinting, retrying or moving
+    /// the old one would print them twice.
+    static func refuseMoved(_ db: any SQLDatabase, _ job: PrintJob) async throws {
+        guard job.state == .cancelled, let moved = try await db.raw("""
+            SELECT message FROM print_job_events WHERE job_id = \(bind: job.id) AND message LIKE 'moved to printer %' ORDER BY id DESC LIMIT 1
+            """).first()?.decode(column: "message", as: String.self) else { return }
+        throw PrintingError(.invalidState, "job \(job.id) was \(moved): its labels print there; act on that job instead")
+    }
+
     /// Queues the same labels again (a reprint of a done job, e.g. a damaged label), as a new job
     /// that points to the original.
     @discardableResult
@@ -365,6 +376,7 @@ public struct Spool: Sendable {
                 throw PrintingError(.invalidState,
                     "job \(id) is \(job.state.rawValue): only a done, held or cancelled job is reprinted (a queued job will print anyway)")
             }
+            try await Self.refuseMoved(db, job)
             let target = printer ?? job.printer
             let config = try await Self.printer(db, target)
             guard config.language == job.language else {
@@ -404,7 +416,7 @@ public struct Spool: Sendable {
         return try await write { db in
             let job = try await Self.job(db, id)
             guard job.state[keyPath: allowed] else {
-                throw PrintingError(.invalidState, "job \(id) is \(job.state.rawValue): it cannot be \(verb == "retry" ? "retried" : verb + "ed") now")
+                throw PrintingError(.invalidState, "job \(id) is \(job.state.rawValue): it cannot be \(["retry": "retried", "move": "moved"][verb] ?? verb + "ed") now")
             }
             let (state, message) = try await body(db, job)
             try await Self.logEvents(db, ids: [id], at: at, state: state, message: message)

@@ -20,7 +20,7 @@ extension Posting {
         let context = try await product(line.product)
         if line.unitCost != nil {
             throw RegistryError(.invalidInput,
-                "line for \(line.product): a unit cost is given on receipts only; goods going out take the cost of the lots and serials they are")
+                "line for \(line.product): a unit cost is given on receipts only; goods going out take the cost of the lots and serials they are taken from")
         }
         let quantity = try quantity(of: line, context)
         var taken: [Taken] = []
