@@ -199,12 +199,20 @@ extension RecallTests {
             _ = try await registry.issue(Issue(warehouse: "MAIN", customer: "SHOP", lines: [StockLine(product: "CHEESE", picks: [.init(number: "CK-2", quantity: 1)])],
                                                header: header(2)))
 
+            // In the trace's graph, what came back points from the customer to the lot, as a receipt does.
+            _ = try await registry.returnFromCustomer(CustomerReturn(warehouse: "MAIN", customer: "SHOP", lines: [
+                StockLine(product: "CHEESE", picks: [.init(number: "CK-2", quantity: 1)]),
+            ], header: header(2)))
+            let dot = try await registry.trace(product: "CHEESE", number: "CK-2", direction: .forward).dot
+            #expect(dot.contains("\"CHEESE CK-2\" -> \"partner SHOP\" [label=\"ISS-") && dot.contains("\"partner SHOP\" -> \"CHEESE CK-2\" [label=\"RET-"),
+                    "\(dot)")
             let affected = try await registry.recall(recall.id).lots.map { "\($0.product) \($0.number) \($0.depth)" }
             #expect(Set(affected) == ["MILK M1 0", "MILK M1-B 0", "CHEESE CK-2 1"], "\(affected)")
             let hold = try await registry.holdRecall(recall.id, user: "qa")
-            #expect(Set(hold.blocked.map(\.number)) == ["M1", "M1-B", "CK-2"])
+            #expect(Set(hold.blocked.map(\.number)) == ["M1", "M1-B", "CK-2"])  // CK-2: the returned kilogram is in stock
             let report = try await registry.recallReport(recall.id)
-            #expect(Set(report.exposure.map { "\($0.customer) \($0.number)" }) == ["ANY M1-B", "SHOP CK-2"], "\(report.exposure)")
+            #expect(Set(report.exposure.map { "\($0.customer) \($0.number) \($0.quantity)" }) == ["ANY M1-B 4", "SHOP CK-2 1", "SHOP CK-2 -1"],
+                    "\(report.exposure)")
 
             _ = try await registry.holdRecall(phones.id, user: "qa")
             _ = try await registry.returnFromCustomer(CustomerReturn(warehouse: "MAIN", customer: "ANY", lines: [.serials("PHONE", ["K-1"])], header: header(3)))

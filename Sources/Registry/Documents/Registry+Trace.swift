@@ -224,7 +224,7 @@ extension TraceTree {
                 if declared.insert(partyName).inserted {
                     lines.append("  \(partyName) [shape=box, label=\(quoted("\(party.partner)\n\(party.partnerName)"))];")
                 }
-                let edge = party.what == "receipt" ? "\(partyName) -> \(name)" : "\(name) -> \(partyName)"
+                let edge = party.what == "receipt" || party.what == "return" ? "\(partyName) -> \(name)" : "\(name) -> \(partyName)"
                 lines.append("  \(edge) [label=\(quoted("\(party.document) \(party.quantity)"))];")
             }
             for child in node.children {
