@@ -245,3 +245,63 @@ func describe(_ document: PostedDocument) -> String {
         ["LINE", "PRODUCT", "WAREHOUSE", "NUMBER", "QUANTITY", "OVERRIDE"],
         document.movements.map { ["\($0.line + 1)", $0.product, $0.warehouse, $0.number ?? "-", "\($0.quantity)", $0.override ?? ""] })
 }
+
+extension LineOptions {
+    /// Runs `post`; a refusal that names a lot, serial or product of `--file` also says on which
+    /// line of the file it is (`(lines.csv line 7)`), as parse errors do: the registry speaks of
+    /// document lines, which in a CSV file may be several rows.
+    func locating<T>(_ post: () async throws -> T) async throws -> T {
+        do {
+            return try await post()
+        } catch let error as RegistryError {
+            guard let file, let place = Self.place(of: error.message, in: file) else { throw error }
+            throw RegistryError(error.code, "\(error.message) (\(place))", cause: error)
+        }
+    }
+
+    /// The file lines (CSV) or document lines (JSON) of `path` whose number, or else product,
+    /// `message` names; nil when it names none of them.
+    static func place(of message: String, in path: String) -> String? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        var rows: [(place: Int, product: String, number: String?)] = []
+        let json = path.lowercased().hasSuffix(".json")
+        if json {
+            guard let lines = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]] else { return nil }
+            for (index, line) in lines.enumerated() {
+                let product = line["product"] as? String ?? ""
+                let picks = (line["picks"] as? [[String: Any]] ?? []).compactMap { $0["number"] as? String }
+                rows += picks.isEmpty ? [(index + 1, product, nil)] : picks.map { (index + 1, product, $0) }
+            }
+        } else {
+            var text = String(decoding: data, as: UTF8.self)
+            if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
+            guard let reader = try? CSVReader(string: text, hasHeaderRow: false) else { return nil }
+            var fileLine = 1
+            while let row = reader.next() {
+                let start = fileLine
+                fileLine += 1 + row.reduce(0) { $0 + $1.reduce(0) { $0 + ($1 == "\n" || $1 == "\r\n" || $1 == "\r" ? 1 : 0) } }
+                let cells = row.map { $0.trimmingCharacters(in: .whitespaces) }
+                guard let product = cells.first, !product.isEmpty, !(start == 1 && product.lowercased() == "product") else { continue }
+                rows.append((start, product, cells.count > 2 && !cells[2].isEmpty ? cells[2] : nil))
+            }
+        }
+        // A name counts where it stands alone: not inside a longer number (L-1 in L-10).
+        func names(_ word: String) -> Bool {
+            var search = message.startIndex..<message.endIndex
+            while let found = message.range(of: word, range: search) {
+                let before = found.lowerBound == message.startIndex ? nil : message[message.index(before: found.lowerBound)]
+                let after = found.upperBound == message.endIndex ? nil : message[found.upperBound]
+                func apart(_ c: Character?) -> Bool { c.map { !($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") } ?? true }
+                if apart(before), apart(after) || after == "." || after == ":" { return true }
+                search = found.upperBound..<message.endIndex
+            }
+            return false
+        }
+        var hits = rows.filter { $0.number.map(names) ?? false }.map(\.place)
+        if hits.isEmpty, let first = rows.first(where: { names($0.product) }) { hits = [first.place] }
+        let places = Array(Set(hits)).sorted()
+        guard !places.isEmpty else { return nil }
+        let listed = places.count <= 1 ? "\(places[0])" : places.dropLast().map(String.init).joined(separator: ", ") + " and \(places.last!)"
+        return "\(path) \(json ? "document line" : "line")\(places.count == 1 ? "" : "s") \(listed)"
+    }
+}

@@ -75,6 +75,13 @@ import Testing
         let keys = try await receive("lines.json", Array(#"[{"product":"PAINT-5L","picks":[{"number":"J-1","quantity":2,"expiry":"2030-01-31"}],"unit_cost":2.5}]"#.utf8))
         #expect(keys.status == 64 && keys.stderr.contains("lines.json, document line 1: unknown key \"unit_cost\""), "\(keys.stderr)")
         #expect(try await tracemark("stock", "--product", "PAINT-5L", db: db).stdout.contains("J-1") == false)
+
+        // A refusal of the registry names the file's lines it is about, as a parse error does.
+        let unknown = try await receive("unknown.csv", Array("product,quantity,number,expiry\nPAINT-5L,5,F-1,2030-01-31\nNOPE,5,F-2,2030-01-31\n".utf8))
+        #expect(unknown.stderr.contains("product NOPE does not exist (\(database.folder.path)/unknown.csv line 3)"), "\(unknown.stderr)")
+        let twice = try await receive("twice.csv", Array("product,quantity,number\nPUMP-200,,D-1\nPUMP-200,,D-2\nPUMP-200,,D-1\n".utf8))
+        #expect(twice.stderr.contains("serial D-1 of PUMP-200 is named twice on line 1: name each serial once (\(database.folder.path)/twice.csv lines 2 and 4)"),
+                "\(twice.stderr)")
     }
 
     /// Under `--json` a refusal is JSON on standard error, with the code the HTTP API's problems

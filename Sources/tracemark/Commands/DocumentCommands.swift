@@ -17,7 +17,7 @@ struct ReceiveCommand: AsyncParsableCommand {
     @OptionGroup var header: HeaderOptions
     func run() async throws {
         let receipt = Receipt(warehouse: warehouse, supplier: supplier, lines: try lines.lines(), acceptExpired: acceptExpired, header: try header.header())
-        let posted = try await options.withRegistry { try await $0.receive(receipt) }
+        let posted = try await lines.locating { try await options.withRegistry { try await $0.receive(receipt) } }
         try options.emit(posted) { describe(posted) }
     }
 }
@@ -36,7 +36,7 @@ struct IssueCommand: AsyncParsableCommand {
     func run() async throws {
         let issue = Issue(warehouse: warehouse, customer: customer, lines: try lines.lines(), minimumShelfLifeDays: minShelfLife,
                           allowExpired: allowExpired, allowQuarantined: allowQuarantined, header: try header.header())
-        let posted = try await options.withRegistry { try await $0.issue(issue) }
+        let posted = try await lines.locating { try await options.withRegistry { try await $0.issue(issue) } }
         try options.emit(posted) { describe(posted) }
     }
 }
@@ -50,7 +50,7 @@ struct TransferCommand: AsyncParsableCommand {
     @OptionGroup var header: HeaderOptions
     func run() async throws {
         let transfer = Transfer(from: from, to: to, lines: try lines.lines(), header: try header.header())
-        let posted = try await options.withRegistry { try await $0.transfer(transfer) }
+        let posted = try await lines.locating { try await options.withRegistry { try await $0.transfer(transfer) } }
         try options.emit(posted) { describe(posted) }
     }
 }
@@ -121,7 +121,7 @@ struct ReturnCommand: AsyncParsableCommand {
     @OptionGroup var header: HeaderOptions
     func run() async throws {
         let back = CustomerReturn(warehouse: warehouse, customer: customer, lines: try lines.lines(), header: try header.header())
-        let posted = try await options.withRegistry { try await $0.returnFromCustomer(back) }
+        let posted = try await lines.locating { try await options.withRegistry { try await $0.returnFromCustomer(back) } }
         try options.emit(posted) { describe(posted) }
     }
 }
@@ -135,7 +135,7 @@ struct WriteOffCommand: AsyncParsableCommand {
     @OptionGroup var header: HeaderOptions
     func run() async throws {
         let writeOff = WriteOff(warehouse: warehouse, reason: reason, lines: try lines.lines(), header: try header.header())
-        let posted = try await options.withRegistry { try await $0.writeOff(writeOff) }
+        let posted = try await lines.locating { try await options.withRegistry { try await $0.writeOff(writeOff) } }
         try options.emit(posted) { describe(posted) }
     }
 }
