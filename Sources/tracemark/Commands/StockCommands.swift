@@ -109,8 +109,9 @@ struct HistoryCommand: AsyncParsableCommand {
             func link(_ link: LotSerialHistory.Link) -> String {
                 "\(link.quantity) \(link.unit) \(link.product)\(link.number.map { " \($0)" } ?? "") (\(link.document))"
             }
-            if !history.madeFrom.isEmpty { out += "\nmade from: " + history.madeFrom.map(link).joined(separator: ", ") }
-            if !history.usedIn.isEmpty { out += "\nused in: " + history.usedIn.map(link).joined(separator: ", ") }
+            // Whole production lines: 10 kg consumed for two serials is 10 kg under each of them.
+            if !history.madeFrom.isEmpty { out += "\nmade from (what its production consumed): " + history.madeFrom.map(link).joined(separator: ", ") }
+            if !history.usedIn.isEmpty { out += "\nused in (what its production made): " + history.usedIn.map(link).joined(separator: ", ") }
             out += "\nstock: " + (history.stock.isEmpty ? "none" : history.stock.map { "\($0.quantity) \($0.unit) in \($0.warehouse)" }.joined(separator: ", "))
             return out
         }
