@@ -438,7 +438,7 @@ paths:
                               posted: {type: string}
             text/csv:
               schema: {type: string}
-        problems: [400, 401, 403, 422]
+        problems: [400, 401, 403, 404, 422]
   /api/v1/reports/balance:
     get:
       operationId: balanceReport
@@ -463,7 +463,7 @@ paths:
                   lines: {type: array, items: {$ref: "#/components/schemas/StockBalance"}}
             text/csv:
               schema: {type: string}
-        problems: [400, 401, 403, 422]
+        problems: [400, 401, 403, 404, 422]
   /api/v1/reports/valuation:
     get:
       operationId: valuationReport
@@ -501,7 +501,7 @@ paths:
                         unitCost: {type: [number, "null"]}
             text/csv:
               schema: {type: string}
-        problems: [400, 401, 403, 422]
+        problems: [400, 401, 403, 404, 422]
   /api/v1/periods:
     get:
       operationId: listPeriods
