@@ -78,19 +78,24 @@ struct OperatorSessions: Sendable {
     }
 }
 
-/// Sign-in attempts slowed after failures, per station: after `free` failures in a row each
-/// further attempt must wait twice as long as the one before (by default 1 s, 2 s, 4 s … up to 5 minutes),
-/// and is refused with 429 and Retry-After until then. A success clears the station's count.
+/// Sign-in attempts slowed after failures, per station: after `free` failures each further
+/// attempt must wait twice as long as the one before (by default 1 s, 2 s, 4 s … up to 5 minutes),
+/// and is refused with 429 and Retry-After until then. The count is forgotten only after
+/// `forgetAfter` without a failure; a success does not clear it, or anyone could keep guessing a
+/// supervisor's PIN at full speed by signing in with their own badge between guesses.
 actor LoginThrottle {
-    private var failures: [String: (count: Int, until: ContinuousClock.Instant)] = [:]
+    private var failures: [String: (count: Int, until: ContinuousClock.Instant, last: ContinuousClock.Instant)] = [:]
     let free: Int
     /// The wait after the first failure beyond `free`; each further failure doubles it.
     let firstDelay: Duration
+    /// How long without a failure before a station's count starts again from zero.
+    let forgetAfter: Duration
     let clock = ContinuousClock()
 
-    init(free: Int = 5, firstDelay: Duration = .seconds(1)) {
+    init(free: Int = 5, firstDelay: Duration = .seconds(1), forgetAfter: Duration = .seconds(15 * 60)) {
         self.free = free
         self.firstDelay = firstDelay
+        self.forgetAfter = forgetAfter
     }
 
     /// Seconds to wait before `key` may try again (0: now).
@@ -101,10 +106,13 @@ actor LoginThrottle {
     }
 
     func failed(_ key: String) {
-        let count = (failures[key]?.count ?? 0) + 1
+        let now = clock.now
+        let previous = failures[key].flatMap { now - $0.last < forgetAfter ? $0.count : nil } ?? 0
+        let count = previous + 1
         let delay = count <= free ? Duration.zero : min(firstDelay * (1 << min(count - free - 1, 9)), firstDelay * 300)
-        failures[key] = (count, clock.now + delay)
+        failures[key] = (count, now + delay, now)
     }
 
-    func succeeded(_ key: String) { failures[key] = nil }
+    /// A sign-in that worked: nothing is cleared (see the type's note).
+    func succeeded(_ key: String) {}
 }

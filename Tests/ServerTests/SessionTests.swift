@@ -60,7 +60,9 @@ extension APITests {
     }
 }
 
-/// Failed sign-ins slow a station's next ones down; a success clears it; stations are apart.
+/// Failed sign-ins slow a station's next ones down; a success does not clear that (or a guesser
+/// could sign in with their own badge between guesses); stations are apart; a station's count is
+/// forgotten after a quiet while.
 @Suite struct LoginThrottleTests {
     @Test func failuresBeyondTheFreeOnesMakeTheNextAttemptWait() async {
         let throttle = LoginThrottle(free: 5, firstDelay: .seconds(3600))
@@ -73,6 +75,13 @@ extension APITests {
         #expect(await throttle.wait("dock-1") > 3600)
         #expect(await throttle.wait("lookup-1") == 0)
         await throttle.succeeded("dock-1")
-        #expect(await throttle.wait("dock-1") == 0)
+        #expect(await throttle.wait("dock-1") > 3600)
+    }
+
+    @Test func aStationsCountIsForgottenAfterAQuietWhile() async {
+        // Forgotten at once: every failure is the first again, so none waits.
+        let forgetful = LoginThrottle(free: 1, firstDelay: .seconds(3600), forgetAfter: .zero)
+        for _ in 0..<5 { await forgetful.failed("dock-1") }
+        #expect(await forgetful.wait("dock-1") == 0)
     }
 }
