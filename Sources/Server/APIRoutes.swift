@@ -164,6 +164,7 @@ public enum APIRoutes {
             throw APIProblem(409, "station-elsewhere",
                              "station \(station.configuration.name) is run by another tracemark process: send its scans there")
         }
+        try await checkBadgeCodes(call, data, station: station.configuration.name)
         if let scanID, let earlier = try await station.loggedData(scanID), earlier != data {
             throw APIProblem(422, "scan-id-reused",
                              "scanId \(scanID) was used at station \(station.configuration.name) for another scan (\(String(decoding: earlier, as: UTF8.self).debugDescription)): give each scan its own id")
@@ -171,6 +172,34 @@ public enum APIRoutes {
         let outcome = await station.handle(StationScan(data: data, symbologyIdentifier: symbologyID, device: "api",
                                                        scanID: scanID, user: call.user, purpose: purpose))
         return try .json(outcome)
+    }
+
+    /// A badge scanned at a station is its holder there in person; sent over HTTP it is only text,
+    /// so `TM:OK:<badge>` (a supervisor's approval) and `TM:OP:<badge>` (who works the station)
+    /// may not claim more than the caller is: an approval needs a supervisor's token or session
+    /// (a session approves with its own badge only), a session signs in with `POST /sessions`
+    /// rather than by another badge, and a token signs in no badge of a higher role than its own.
+    private static func checkBadgeCodes(_ call: APICall, _ data: [UInt8], station: String) async throws {
+        let text = String(decoding: data, as: UTF8.self)
+        let approve = text.hasPrefix("TM:OK:"), signIn = text.hasPrefix("TM:OP:")
+        guard approve || signIn, let caller = call.caller else { return }
+        let badge = String(text.dropFirst(6))
+        if approve {
+            guard caller.role >= .supervisor else {
+                throw APIProblem(403, "forbidden", "TM:OK approves with a supervisor's badge: over HTTP it needs a supervisor's session or token (\(caller.name) is \(caller.role.rawValue)); a supervisor confirms with POST /api/v1/stations/\(station)/scans/{scan}/confirm")
+            }
+            if caller.session != nil, let own = caller.user, own != badge {
+                throw APIProblem(403, "forbidden", "a session approves with its own badge (\(own)), not with \(badge)")
+            }
+            return
+        }
+        guard caller.session == nil else {
+            throw APIProblem(403, "forbidden", "this session is signed in as \(caller.user ?? "its operator"): sign out, then sign in as \(badge) with POST /api/v1/sessions")
+        }
+        if let person = try await Operators(prepared: call.environment.registry.store).find(badge: badge), person.role == .supervisor,
+           caller.role < .supervisor {
+            throw APIProblem(403, "forbidden", "badge \(badge) is a supervisor's: an \(caller.role.rawValue) token cannot sign it in at the station")
+        }
     }
 
     private static func control(_ call: APICall, _ code: String) async throws -> APIResponse {

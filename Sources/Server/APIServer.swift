@@ -188,7 +188,9 @@ struct Dispatcher: Sendable {
             for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
             let call = APICall(environment: environment, parameters: parameters, query: query, headers: headers, body: body,
                                caller: caller, requestID: requestID)
-            if route.method != .get, let key = headers["idempotency-key"] {
+            // A sign-in's answer holds a session token, which must not be kept anywhere but as its
+            // hash: its Idempotency-Key is not honoured (signing in again is harmless).
+            if route.method != .get, route.operationID != "signIn", let key = headers["idempotency-key"] {
                 answer = try await idempotency.run(key: key, caller: caller, route: route, call: call) {
                     try await handle(call, path: request.uri.path)
                 }

@@ -70,8 +70,12 @@ struct Idempotency: Sendable {
         } catch {
             answer = .problem(error, instance: nil)
         }
+        // An answer that means "not now" (the server failing, the station still being taken over
+        // after a restart, too many attempts) is no answer to keep: the same key tries again.
+        let transient = answer.status >= 500 || answer.status == 429
+            || (answer.status == 409 && String(decoding: answer.body, as: UTF8.self).contains("\"code\":\"station-elsewhere\""))
         try await store.write { db in
-            if answer.status >= 500 {
+            if transient {
                 try await db.raw("DELETE FROM api_idempotency WHERE token = \(bind: owner) AND idempotency_key = \(bind: key)").run()
             } else {
                 try await db.raw("""

@@ -41,9 +41,12 @@ struct OperatorSessions: Sendable {
     /// The session with this token hash as a caller, unless it ended or expired.
     func authenticate(hash: String, now: Date = Date()) async throws -> APIToken? {
         try await store.read { db in
+            // A badge withdrawn (or given another role) since ends its sessions at once, as a
+            // revoked token does.
             guard let row = try await db.raw("""
                 SELECT id, badge, role, station, created_at FROM api_sessions
                 WHERE hash = \(bind: hash) AND ended_at IS NULL AND expires_at > \(bind: Timestamp.string(now))
+                  AND EXISTS (SELECT 1 FROM station_operators o WHERE o.badge = api_sessions.badge AND o.active = 1 AND o.role = api_sessions.role)
                 """).first() else { return nil }
             let role: Role = try row.decode(column: "role", as: String.self) == "supervisor" ? .supervisor : .operator
             let id = try row.decode(column: "id", as: Int64.self)

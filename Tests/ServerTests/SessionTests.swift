@@ -54,8 +54,35 @@ extension APITests {
         #expect(wrong.status == 401)
         #expect(wrong.code == "sign-in-failed")
 
+        // A badge sent over HTTP is only text: it claims no more than the caller is.
+        let supervisorToken = try #require(byPIN.object["token"] as? String)
+        func sent(_ raw: String, token: String? = nil, role: String? = nil) async throws -> APIService.Answer {
+            try await service.request("POST", "/api/v1/stations/dock-1/scans", role: role, body: try service.json(["raw": raw]), token: token)
+        }
+        let approval = try await sent("TM:OK:B-900", role: "operator")
+        #expect(approval.status == 403 && approval.text.contains("TM:OK approves with a supervisor's badge"), "\(approval.text)")
+        #expect(try await sent("TM:OK:B-900", token: token).status == 403)
+        #expect(try await sent("TM:OP:B-900", token: token).text.contains("sign out, then sign in as B-900"))
+        #expect(try await sent("TM:OP:B-900", role: "operator").text.contains("badge B-900 is a supervisor's"))
+        #expect(try await sent("TM:OK:B-100", token: supervisorToken).text.contains("a session approves with its own badge (B-900)"))
+
+        // A sign-in's answer (its token) is never kept for an Idempotency-Key: each is new.
+        var tokens: Set<String> = []
+        for _ in 0..<2 {
+            let again = try await service.request("POST", "/api/v1/sessions", role: nil, body: try service.json(["station": "dock-1", "badge": "B-100"]),
+                                                  headers: ["Idempotency-Key": "sign-in-1"])
+            #expect(again.status == 201 && again.headers["idempotent-replayed"] == nil)
+            tokens.insert(again.object["token"] as? String ?? "")
+        }
+        #expect(tokens.count == 2)
+
         #expect(try await service.request("DELETE", "/api/v1/sessions/current", token: token).status == 200)
         #expect(try await service.request("GET", "/api/v1/sessions/current", token: token).status == 401)
+        // A badge withdrawn ends its sessions at once.
+        let other = try #require(tokens.first)
+        #expect(try await service.request("GET", "/api/v1/sessions/current", token: other).status == 200)
+        #expect(try await Command.tracemark(["operator", "remove", "B-100", "--db", db]).status == 0)
+        #expect(try await service.request("GET", "/api/v1/sessions/current", token: other).status == 401)
         try await service.stop()
     }
 }

@@ -36,6 +36,14 @@ class APIError extends Error {
 /// A network failure (no answer at all), as opposed to an answer that refuses.
 function isNetworkError(error) { return !(error instanceof APIError); }
 
+/// An answer that says "not now" rather than "no": the station is still being taken over by
+/// this service after a restart, the database is unavailable, the first try of the same scan is
+/// still running. The scan waits and goes again; it is not thrown away.
+function isTransient(error) {
+  return error instanceof APIError && (error.status === 503 || error.status === 429
+    || (error.status === 409 && (error.code === 'station-elsewhere' || error.code === 'request-in-progress')));
+}
+
 async function api(method, path, body, headers) {
   const fields = Object.assign({ Accept: 'application/json' }, headers || {});
   if (state.token) fields.Authorization = 'Bearer ' + state.token;
@@ -380,6 +388,11 @@ async function flushQueue() {
                             { 'Idempotency-Key': item.key });
       } catch (error) {
         if (isNetworkError(error)) { setLive(false); if (state.streamAbort) state.streamAbort.abort(); break; }
+        if (isTransient(error)) {
+          // Kept first in line, and sent again with the same key in a moment.
+          if (!state.retryTimer) state.retryTimer = setTimeout(() => { state.retryTimer = null; flushQueue(); }, 2000);
+          break;
+        }
         refused = error;
       }
       // The answer's part of Enter-to-verdict, measured apart from the drawing.
@@ -550,7 +563,23 @@ function renderTask() {
   fill(table.tBodies[0], ...lines.map((line) => el('tr', {},
     el('td', {}, line.product), el('td', {}, line.number || ''), el('td', {}, line.quantity), el('td', {}, line.expiry || ''),
     el('td', {}, line.job ? `${line.job}: ${jobWords[(state.jobs.get(line.job) || {}).state] || 'queued'}` : ''),
-    el('td', {}, line.pending ? `Needs a supervisor's confirmation (${words(line.pending)})` : (line.confirmation || '')))));
+    el('td', {}, line.pending ? confirmCell(line) : (line.confirmation || '')))));
+}
+
+/// A line waiting for a supervisor: what it waits for, and for a supervisor signed in here, the
+/// button that opens the confirmation for it (also after the scan's own card has gone).
+function confirmCell(line) {
+  const text = `Needs a supervisor's confirmation (${words(line.pending)})`;
+  if (!state.session || state.session.role !== 'supervisor' || line.scan === undefined || line.scan === null) return text;
+  const button = el('button', { type: 'button', class: 'confirm-line' }, 'Confirm');
+  button.addEventListener('click', () => {
+    $('confirm-form').hidden = false;
+    $('confirm-form').dataset.scan = line.scan;
+    setError('confirm-error', null);
+    $('confirm-reason').value = '';
+    $('confirm-reason').focus();
+  });
+  return el('span', {}, text + ' ', button);
 }
 
 /// A pick: for each product on it, the lot or serial the registry's issue order takes next
