@@ -88,3 +88,27 @@ import Testing
         }
     }
 }
+
+extension BackupTests {
+    /// A restored copy is a database of its own: its spool gets a new id, which a folder printer
+    /// names its files by, so that the copy's labels never replace the original's.
+    @Test func aRestoredCopyGetsASpoolIdOfItsOwn() async throws {
+        let folder = try Command.temporaryFolder("restore-id")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let original = folder.appendingPathComponent("original.sqlite").path, copy = folder.appendingPathComponent("copy.sqlite").path
+        let backup = folder.appendingPathComponent("original.backup").path
+        #expect(try await Command.tracemark(["printers", "--db", original]).status == 0)
+        #expect(try await Command.tracemark(["backup", backup, "--db", original]).status == 0)
+        let restored = try await Command.tracemark(["restore", backup, "--db", copy])
+        #expect(restored.status == 0, "\(restored.stderr)")
+        func id(_ path: String) async throws -> String? {
+            let store = try await SQLiteStore(path: path)
+            defer { Task { await store.close() } }
+            return try await store.read { db in
+                try await db.raw("SELECT value FROM spool_settings WHERE name = 'database_id'").first()?.decode(column: "value", as: String.self)
+            }
+        }
+        let before = try #require(try await id(original)), after = try #require(try await id(copy))
+        #expect(before != after && after.count == 32)
+    }
+}
