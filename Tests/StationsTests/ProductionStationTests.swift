@@ -144,6 +144,9 @@ import Testing
             let noExpiry = await station.scan("TM:RUN:PAINT-5L:2")
             #expect(noExpiry.verdict == .block)
             #expect(noExpiry.reasons.map(\.code) == ["expiry-needed"])
+            // Made already expired, no unit of it could ever be received.
+            let past = await station.scan("TM:RUN:PAINT-5L:2:\(today.adding(days: -4))")
+            #expect(past.verdict == .block && past.reasons.map(\.code) == ["expired-run"] && past.jobs.isEmpty, "\(past)")
             let expiry = today.adding(days: 365)
             let started = await station.scan("TM:RUN:PAINT-5L:2:\(expiry)")
             #expect(started.verdict == .ok, "\(started.reasons)")

@@ -51,6 +51,12 @@ extension Station {
                 "class \(classCode) of \(article) tracks expiry dates: start the run with the expiry, e.g. TM:RUN:\(article):\(count):\(registry.today.adding(days: 365))")],
                                     next: next)
         }
+        // What a run makes is received when each unit is verified: made already expired, none could be.
+        if let expiry, expiry < registry.today {
+            return try await refuse(scan, [.init("expired-run",
+                "the run's expiry \(expiry) is before today (\(registry.today)): what it made could never be received; start it with a later expiry")],
+                                    next: next)
+        }
         let serial = lotSerialClass.tracking == .serial
         let signedInNow = signedIn
         let today = registry.today
