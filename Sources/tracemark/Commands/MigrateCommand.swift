@@ -23,6 +23,11 @@ struct MigrateCommand: AsyncParsableCommand {
     static let schemas = [Registry.schema, Spool.schema, Station.schema, APITokens.schema]
 
     func run() async throws {
+        // Opening an SQLite path that is not there creates it: a check leaves no file behind.
+        let created = check && !SQLStores.isPostgres(options.db) && !FileManager.default.fileExists(atPath: options.db)
+        defer {
+            if created { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: options.db + suffix) } }
+        }
         let store = try await SQLStores.open(options.db)
         do {
             var plans: [MigrationPlan] = []
