@@ -197,6 +197,8 @@ extension ServeTests {
         kill(a.process.processIdentifier, SIGTERM)
         #expect(await a.ended.value == 0)
         #expect(try await eventually { LoopbackSocket.send([], to: second) })
+        let takenOver = ((try? String(contentsOf: outputB, encoding: .utf8)) ?? "")
+        #expect(takenOver.contains("station dock-1 taken over from pid \(a.process.processIdentifier)"), "\(takenOver)")
         #expect(LoopbackSocket.send(Array("(01)09501101530003(17)\(expiry(in: 300))(10)TWO-B\nTM:DONE\n".utf8), to: second))
         #expect(try await eventually { try await count("SELECT COUNT(*) AS n FROM station_tasks WHERE state = 'posted'", in: database.location) == 1 })
         let labels = database.folder.appendingPathComponent("labels")

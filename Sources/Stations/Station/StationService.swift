@@ -47,6 +47,7 @@ public struct StationService: Service {
         let identity = ProcessIdentity.start()
         defer { identity.finish() }
         var announced: String?
+        var standingBehind: String?
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             let holder: ProcessIdentity?
             do {
@@ -62,12 +63,18 @@ public struct StationService: Service {
                     logger.warning("\(message)")
                     await onHeld(message)
                     announced = holder.description
+                    standingBehind = "pid \(holder.pid) on \(holder.host)"
                 }
                 if !(await pause(claimDuration / 3)) { return }
                 continue
             }
+            if announced != nil, let previous = standingBehind {
+                // It stood by until now: say so, as it said it was standing by.
+                logger.notice("station \(station.configuration.name) taken over from \(previous), which stopped or lost its claim: this process runs it now")
+            } else {
+                logger.debug("station claimed")
+            }
             announced = nil
-            logger.debug("station claimed")
             let scanners: [(source: any ScanSource, purpose: StationScan.Purpose)]
             do {
                 scanners = try makeScanners().map { ($0, .operator) } + makeVerifiers().map { ($0, .verify) }
