@@ -466,7 +466,7 @@ public enum APIRoutes {
     private static func events(_ call: APICall) async throws -> APIResponse {
         let feed = EventFeed(store: call.environment.registry.store)
         let filter = EventFeed.Filter(station: call.filter("station"), printer: call.filter("printer"))
-        let start: EventFeed.Cursor
+        var start: EventFeed.Cursor
         if let last = call.headers["last-event-id"] ?? call.query["lastEventId"] {
             guard let cursor = EventFeed.Cursor(last) else {
                 throw APIProblem.badRequest("Last-Event-ID \(last) is not an event id this server gave out")
@@ -475,6 +475,11 @@ public enum APIRoutes {
         } else {
             start = try await feed.now()
         }
+        // A resume point past the logs' end: they went back since (a restore); start at the end.
+        var rewound = false
+        let end = try await feed.now()
+        if start.isPast(end) { (start, rewound) = (end, true) }
+        let from = start, rewoundAtStart = rewound
         let clients = call.environment.feedClients, limits = call.environment.limits
         guard clients.enter() else {
             throw APIProblem(503, "too-many-clients", "\(clients.maximum) clients follow the events already: try again later",
@@ -488,11 +493,22 @@ public enum APIRoutes {
             hub.listen()
             defer { hub.leave() }
             let clock = ContinuousClock()
-            var cursor = start
+            var cursor = from
             var lastWrite = clock.now
             // The retry hint, and the stream's first bytes: the client knows it is connected.
-            try await writer.write(ByteBuffer(string: "retry: 2000\n: connected at \(start.text)\n\n"))
+            try await writer.write(ByteBuffer(string: "retry: 2000\n: connected at \(from.text)\n\n"))
+            // `reset`: what the client knew may be gone (the logs went back): it reloads its state.
+            let reset = { (at: EventFeed.Cursor) in ByteBuffer(string: "id: \(at.text)\nevent: reset\ndata: {\"reason\":\"the event logs went back (a backup was restored): reload\"}\n\n") }
+            if rewoundAtStart { try await writer.write(reset(from)) }
+            var epoch = hub.rewind().epoch
             while !Task.isCancelled, !Task.isShuttingDownGracefully {
+                let (now, end) = hub.rewind()
+                if now != epoch, let end {
+                    epoch = now
+                    cursor = end
+                    try await writer.write(reset(end))
+                    lastWrite = clock.now
+                }
                 // From the hub's memory, or, for a client further back than it holds, from the logs.
                 let events: [EventFeed.Event], next: EventFeed.Cursor, generation: Int?
                 if let served = hub.events(after: cursor, filter: filter) {

@@ -65,6 +65,10 @@ struct EventFeed: Sendable {
 
         /// At or after `other` in every log.
         func isAtOrAfter(_ other: Cursor) -> Bool { scan >= other.scan && job >= other.job && printer >= other.printer }
+
+        /// Past the end of a log that ends at `end`: the logs went back (a backup restored into
+        /// the live database), and ids after `end` will be given out again.
+        func isPast(_ end: Cursor) -> Bool { scan > end.scan || job > end.job || printer > end.printer }
     }
 
     struct Event: Sendable {
@@ -253,6 +257,9 @@ final class EventHub: Sendable {
         var reading = false
         /// A scan or label of this process was logged since the last read.
         var poked = false
+        /// Bumped each time the logs were found to have gone back (a restore): clients start
+        /// again from their new end.
+        var epoch = 0
     }
     private let state = Mutex(State())
 
@@ -296,6 +303,11 @@ final class EventHub: Sendable {
         }
     }
 
+    /// How often the logs have gone back since the hub started, and where they end now.
+    func rewind() -> (epoch: Int, position: EventFeed.Cursor?) {
+        state.withLock { ($0.epoch, $0.position) }
+    }
+
     /// Returns once the hub has read past `generation`, or after `longest`.
     func wait(after generation: Int, longest: Duration) async {
         let clock = ContinuousClock()
@@ -335,6 +347,22 @@ final class EventHub: Sendable {
                 if let position { start = position } else { start = try await feed.now() }
                 let (events, next) = try await feed.events(after: start, filter: EventFeed.Filter())
                 full = ["scan", "job", "printer"].contains { kind in events.count { $0.kind == kind } >= EventFeed.pageSize }
+                if events.isEmpty, position != nil {
+                    // Nothing new: the logs may have gone back under the hub (a backup restored
+                    // into the live database), and nothing would come again until their ids
+                    // passed where it had read to. Start again from their end.
+                    let end = try await feed.now()
+                    if start.isPast(end) {
+                        state.withLock { state in
+                            state.events = []
+                            state.base = end
+                            state.position = end
+                            state.generation += 1
+                            state.epoch += 1
+                        }
+                        continue
+                    }
+                }
                 state.withLock { state in
                     if state.base == nil { state.base = start }
                     state.events += events

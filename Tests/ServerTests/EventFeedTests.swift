@@ -125,6 +125,46 @@ final class FeedClient: Sendable {
         all.close()
     }
 
+    /// A backup restored into the live database takes the event logs back: a client following
+    /// the feed is told to reload (`reset`) and then gets the scans that come after, instead of
+    /// waiting silently until the logs' ids pass where it was; one resuming from beyond the logs'
+    /// end starts at their end.
+    @Test func aRestoreIntoTheLiveDatabaseResetsTheFeed() async throws {
+        let service = try await APIService.start(.sqlite)
+        defer { service.serve.killIfRunning() }
+        let port = Int(service.base.split(separator: ":").last!)!
+        let auth = ["Authorization": "Bearer \(service.tokens["viewer"]!)"]
+        let expiry = relativeDate(days: 300, format: "yyMMdd")
+        func scan(_ lot: String) async throws {
+            let answer = try await service.request("POST", "/api/v1/stations/dock-1/scans", role: "operator",
+                                                   body: try service.json(["raw": "(01)09501101530003(17)\(expiry)(10)\(lot)(30)2"]))
+            #expect(answer.status == 200, "\(answer.text)")
+        }
+        let backup = service.database.folder.appendingPathComponent("before.backup").path
+        #expect(try await Command.tracemark(["backup", backup, "--db", service.database.location]).status == 0)
+        let feed = try FeedClient(port: port, path: "/api/v1/events?station=dock-1", headers: auth)
+        #expect(try await eventually { feed.text.contains(": connected at") })
+        for lot in ["GONE-1", "GONE-2", "GONE-3"] { try await scan(lot) }
+        #expect(try await eventually { feed.events.filter { $0.kind == "scan" }.count == 3 })
+        let beyond = try #require(feed.events.last?.id)
+
+        let restored = try await Command.tracemark(["restore", backup, "--db", service.database.location])
+        #expect(restored.status == 0, "\(restored.stderr)")
+        #expect(try await eventually { feed.events.contains { $0.kind == "reset" } }, "\(feed.stream)")
+        try await scan("AFTER-1")
+        #expect(try await eventually { feed.events.contains { $0.kind == "scan" && $0.data.contains("added-to-receipt") } && feed.events.last?.kind == "scan" },
+                "\(feed.stream)")
+        feed.close()
+
+        // A client resuming from before the restore starts at the logs' end, told to reload.
+        let late = try FeedClient(port: port, path: "/api/v1/events?station=dock-1", headers: auth.merging(["Last-Event-ID": beyond]) { $1 })
+        #expect(try await eventually { late.events.first?.kind == "reset" }, "\(late.stream)")
+        try await scan("AFTER-2")
+        #expect(try await eventually { late.events.filter { $0.kind == "scan" }.count == 1 }, "\(late.stream)")
+        late.close()
+        try await service.stop()
+    }
+
     /// A printer's state changes come on the feed as `printer` events, filtered by printer: a
     /// paused printer holds the receipt's label, and when it is ready again the label prints.
     @Test func printerStateChangesComeOnTheFeed() async throws {

@@ -271,6 +271,8 @@ function dispatch(block) {
   if (kind === 'job') onJobEvent(event);
   else if (kind === 'scan') onScanEvent(event);
   else if (kind === 'printer') onPrinterEvent(event);
+  // The server's logs went back (a backup restored): what the page shows may be gone; reload it.
+  else if (kind === 'reset') { state.jobs.clear(); refreshPage(); }
 }
 
 let refreshTimer = null;
