@@ -82,6 +82,19 @@ struct LineOptions: ParsableArguments {
             throw ValidationError("\(path) line \(line) is not UTF-8 text: save the file as UTF-8 (in Excel: CSV UTF-8)")
         }
         if path.lowercased().hasSuffix(".json") {
+            // Where the syntax breaks, as a line and column of the file, rather than "not valid JSON".
+            do { _ = try JSONSerialization.jsonObject(with: data) } catch {
+                let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? ""
+                if let range = detail.range(of: #"character (\d+)"#, options: .regularExpression),
+                   let offset = Int(detail[range].dropFirst("character ".count)) {
+                    let before = data.prefix(max(0, min(offset, data.count)))
+                    let line = before.filter { $0 == UInt8(ascii: "\n") }.count + 1
+                    let column = before.count - (before.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0) + 1
+                    let what = detail.replacingOccurrences(of: #" around character \d+\.?"#, with: "", options: .regularExpression)
+                    throw ValidationError("\(path) line \(line), column \(column): not valid JSON (\(what.lowercased()))")
+                }
+                throw ValidationError("\(path) is not valid JSON\(detail.isEmpty ? "" : ": \(detail)")")
+            }
             let lines: [StockLine]
             do { lines = try JSONDecoder().decode([StockLine].self, from: data) } catch let error as DecodingError {
                 throw ValidationError(Self.describe(error, path: path))

@@ -72,6 +72,8 @@ import Testing
         #expect(bom.status == 0 && bom.stdout.contains("BOM-1"), "\(bom.stderr)")
         let latin = try await receive("latin.csv", Array("product,quantity,number,expiry\nPAINT-5L,5,".utf8) + [0xD6] + Array("-1,2030-01-31\n".utf8))
         #expect(latin.status == 64 && latin.stderr.contains("latin.csv line 2 is not UTF-8 text"), "\(latin.stderr)")
+        let syntax = try await receive("syntax.json", Array("[{\"product\": \"PAINT-5L\",\n  \"quantity\": 5 \"expiry\": \"2030-01-31\"}]".utf8))
+        #expect(syntax.status == 64 && syntax.stderr.contains("syntax.json line 2, column"), "\(syntax.stderr)")
         let keys = try await receive("lines.json", Array(#"[{"product":"PAINT-5L","picks":[{"number":"J-1","quantity":2,"expiry":"2030-01-31"}],"unit_cost":2.5}]"#.utf8))
         #expect(keys.status == 64 && keys.stderr.contains("lines.json, document line 1: unknown key \"unit_cost\""), "\(keys.stderr)")
         #expect(try await tracemark("stock", "--product", "PAINT-5L", db: db).stdout.contains("J-1") == false)
