@@ -12,6 +12,20 @@ import Testing
     /// An operator scans a supplier's pallet labels: each adds a line and queues the internal
     /// label, whose barcode reads back with the scanned lot and expiry; `TM:DONE` posts the
     /// receipt, and the stock is there.
+    /// A scan whose label the station's template cannot fill (a supplier's label without the
+    /// expiry the template prints) is refused in words for the dock, not for the template's author.
+    @Test(arguments: Backend.available)
+    func aLabelTheTemplateCannotFillIsExplainedForTheDock(backend: Backend) async throws {
+        try await withDock(backend) { dock in
+            let station = try await dock.station()
+            let outcome = await station.scan("(01)09501101530003(10)NOEXPIRY(30)1")
+            #expect(outcome.verdict == .block, "\(outcome)")
+            let reason = try #require(outcome.reasons.first { $0.code == "label-missing-field" }, "\(outcome.reasons)")
+            #expect(reason.message.hasPrefix("no label can be printed for this scan: template gs1-lot-100x50 prints lot.expiry"), "\(reason.message)")
+            #expect(reason.message.contains("the barcode has no expiry date, AI 17") && !reason.message.contains("sample"), "\(reason.message)")
+        }
+    }
+
     /// A scan its device marked too long is refused as such, and logged, whatever its start
     /// says: a valid GS1 string at the head of 200 KB of noise is not acted on.
     @Test(arguments: Backend.available)

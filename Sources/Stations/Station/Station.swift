@@ -159,6 +159,17 @@ public actor Station {
         switch error {
         case let error as RegistryError: ScanOutcome.Reason(kebab("\(error.code)"), error.message)
         case let error as PrintingError: ScanOutcome.Reason("printing-" + kebab("\(error.code)"), error.message)
+        case let error as LabelError where error.code == .missingField:
+            // Said for the dock, not for the template's author: what the label lacks, and what to do.
+            ScanOutcome.Reason("label-missing-field", {
+                let field = error.message.range(of: #"field '[^']+'"#, options: .regularExpression)
+                    .map { String(error.message[$0].dropFirst(7).dropLast()) } ?? "a field"
+                let template = error.file.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent } ?? "the station's template"
+                return "no label can be printed for this scan: template \(template) prints \(field), which neither the barcode nor the registry gives"
+                    + (field.hasSuffix("expiry") ? " (the barcode has no expiry date, AI 17)" : "")
+                    + (field.hasPrefix("lot.") ? " (a lot label for a product without a lot?)" : "")
+                    + ": check the label, or ask for a template that fits this product"
+            }())
         case let error as LabelError: ScanOutcome.Reason("label-" + kebab("\(error.code)"), error.message)
         case let error as StoreError: ScanOutcome.Reason("database-" + kebab("\(error.code)"), error.message)
         default: ScanOutcome.Reason("failed", "\(error)")
