@@ -429,6 +429,24 @@ func lot(_ number: String, _ quantity: Int, expires days: Int) -> StockLine.Pick
     /// A document dated before others takes its goods out on its date: an issue or transfer
     /// dated before its goods came in is refused (the balance between would be below zero), one
     /// dated on or after that day posts, and the balance on every day stays at zero or above.
+    /// A lot used up in one warehouse while another still holds some (a production line's
+    /// component run out) is said to be used up there, not to be "in MAIN, not in LINE".
+    @Test(arguments: Backend.available)
+    func aLotUsedUpInAWarehouseSaysSo(backend: Backend) async throws {
+        try await withStockRegistry(backend) { registry, _ in
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", supplier: "ACME", lines: [StockLine(product: "MILK", picks: [lot("U1", 10, expires: 200)])],
+                                                   header: header()))
+            _ = try await registry.transfer(Transfer(from: "MAIN", to: "EAST", lines: [StockLine(product: "MILK", picks: [.init(number: "U1", quantity: 3)])],
+                                                     header: header()))
+            _ = try await registry.writeOff(WriteOff(warehouse: "EAST", reason: .damaged, lines: [StockLine(product: "MILK", picks: [.init(number: "U1", quantity: 3)])],
+                                                     header: header()))
+            await expectRefusal(.conflict, "lot U1 of MILK: none is left in EAST (it was used up or moved out; MAIN still holds some): take another lot") {
+                _ = try await registry.writeOff(WriteOff(warehouse: "EAST", reason: .damaged, lines: [StockLine(product: "MILK", picks: [.init(number: "U1", quantity: 1)])],
+                                                         header: header()))
+            }
+        }
+    }
+
     @Test(arguments: Backend.available)
     func aBackDatedDocumentCannotTakeGoodsBeforeTheyCameIn(backend: Backend) async throws {
         try await withStockRegistry(backend) { registry, _ in

@@ -550,9 +550,10 @@ struct Posting {
     /// Why an outgoing movement cannot take what it asks for: how much the warehouse holds, or
     /// where the lot or serial is instead.
     private func shortage(_ context: ProductContext, warehouseID: Int, warehouse: String, lot: LotRecord?, quantity: Int) async throws -> RegistryError {
-        let held = try await db.raw("""
+        let row = try await db.raw("""
             SELECT quantity FROM stock WHERE product_id = \(bind: context.id) AND warehouse_id = \(bind: warehouseID) AND lot_serial_id = \(bind: lot?.id ?? 0)
-            """).first()?.int("quantity") ?? 0
+            """).first()
+        let held = try row?.int("quantity") ?? 0
         let what = lot.map { "\(context.kindName) \($0.number) of \(context.product.article)" }
             ?? "\(context.product.article)\(context.tracking == .none ? "" : " without a number")"
         if let lot, held == 0 {
@@ -561,8 +562,11 @@ struct Posting {
                 SELECT w.code FROM stock s JOIN warehouses w ON w.id = s.warehouse_id
                 WHERE s.lot_serial_id = \(bind: lot.id) AND s.quantity > 0 ORDER BY w.code
                 """).all().map { try $0.string("code") }
+            // A row at zero: it was here, and is used up (a line's component lot run out).
+            let usedUp = row != nil && context.tracking == .lot
             return RegistryError(.conflict, elsewhere.isEmpty
                 ? "\(what) is not in \(warehouse), nor in any other warehouse: it was issued, moved out or written off (see its history)"
+                : usedUp ? "\(what): none is left in \(warehouse) (it was used up or moved out; \(elsewhere.joined(separator: ", ")) still holds some): take another lot, or move stock in"
                 : "\(what) is in \(elsewhere.joined(separator: ", ")), not in \(warehouse)")
         }
         return RegistryError(.conflict,
