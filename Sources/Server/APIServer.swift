@@ -240,7 +240,8 @@ struct Dispatcher: Sendable {
             throw APIProblem(401, "unauthenticated", "the token is not known, or it was revoked", headers: challenge)
         }
         guard token.role >= needed else {
-            throw APIProblem(403, "forbidden", "\(route.operationID) needs the role \(needed.rawValue); token \(token.name) has \(token.role.rawValue)")
+            let who = token.session != nil ? "the session of \(token.user ?? "its operator")" : "token \(token.name)"
+            throw APIProblem(403, "forbidden", "\(route.operationID) needs the role \(needed.rawValue); \(who) has \(token.role.rawValue)")
         }
         return token
     }
