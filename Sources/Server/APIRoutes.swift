@@ -181,7 +181,9 @@ public enum APIRoutes {
     /// rather than by another badge, and a token signs in no badge of a higher role than its own.
     private static func checkBadgeCodes(_ call: APICall, _ data: [UInt8], station: String) async throws {
         let text = String(decoding: data, as: UTF8.self)
-        let approve = text.hasPrefix("TM:OK:"), signIn = text.hasPrefix("TM:OP:")
+        // In either case, as the station reads control codes.
+        let word = text.prefix(6).uppercased()
+        let approve = word == "TM:OK:", signIn = word == "TM:OP:"
         guard approve || signIn, let caller = call.caller else { return }
         let badge = String(text.dropFirst(6))
         if approve {

@@ -62,6 +62,7 @@ extension APITests {
         let approval = try await sent("TM:OK:B-900", role: "operator")
         #expect(approval.status == 403 && approval.text.contains("TM:OK approves with a supervisor's badge"), "\(approval.text)")
         #expect(try await sent("TM:OK:B-900", token: token).status == 403)
+        #expect(try await sent("tm:ok:B-900", role: "operator").status == 403)
         #expect(try await sent("TM:OP:B-900", token: token).text.contains("sign out, then sign in as B-900"))
         #expect(try await sent("TM:OP:B-900", role: "operator").text.contains("badge B-900 is a supervisor's"))
         #expect(try await sent("TM:OK:B-100", token: supervisorToken).text.contains("a session approves with its own badge (B-900)"))

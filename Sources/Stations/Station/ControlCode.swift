@@ -21,10 +21,12 @@ enum ControlCode: Equatable {
     case invalid(String)
 
     /// The control code in `text`, or `nil` when the scan is not one.
+    /// `TM:` and the code's word are read in either case (a keyboard-mode scanner with Caps Lock
+    /// on sends `tm:done`); what follows them (a badge, a product, a customer) is kept as sent.
     init?(_ text: String) {
-        guard text.hasPrefix("TM:") else { return nil }
+        guard text.prefix(3).uppercased() == "TM:" else { return nil }
         let parts = text.dropFirst(3).split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-        switch (parts.first ?? "", parts.count) {
+        switch ((parts.first ?? "").uppercased(), parts.count) {
         case ("DONE", 1): self = .done
         case ("CANCEL", 1): self = .cancel
         case ("QTY", 2):
