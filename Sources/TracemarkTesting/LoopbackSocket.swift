@@ -110,9 +110,16 @@ extension LoopbackSocket {
     /// Returns false when nothing accepts the connection.
     @discardableResult
     public static func send(_ bytes: [UInt8], to port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return false }
+        guard let fd = connection(to: port) else { return false }
         defer { close(fd) }
+        return write(bytes, to: fd)
+    }
+
+    /// A connection to 127.0.0.1:`port` that stays open (a scanner that keeps its connection),
+    /// or nil when nothing accepts it; the caller closes it.
+    public static func connection(to port: Int) -> Int32? {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return nil }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = UInt16(port).bigEndian
@@ -120,10 +127,16 @@ extension LoopbackSocket {
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard connected == 0 else { return false }
+        guard connected == 0 else { close(fd); return nil }
+        return fd
+    }
+
+    /// Writes all of `bytes` to `fd`; false when the connection refused them.
+    @discardableResult
+    public static func write(_ bytes: [UInt8], to fd: Int32) -> Bool {
         var offset = 0
         while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            let written = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
             if written < 0 { if errno == EINTR { continue }; return false }
             offset += written
         }

@@ -36,6 +36,38 @@ import Testing
         }
     }
 
+    /// Scans a network scanner sent before the service was told to stop are handled, not
+    /// dropped with its connection: TERM right after 30 scans written on a connection the station
+    /// has taken, and all 30 are in the scan log.
+    @Test func scansSentBeforeTERMAreHandled() async throws {
+        let database = try await TestDatabase.make(.sqlite)
+        defer { Task { await database.drop() } }
+        #expect(try await Command.tracemark(["demo", "--db", database.location]).status == 0)
+        let port = try LoopbackSocket.freePort()
+        let file = database.folder.appendingPathComponent("serve.yaml")
+        try """
+            database: "\(database.location)"
+            http: {listen: "127.0.0.1:0"}
+            stations:
+              lookup-1: {kind: lookup, warehouse: MAIN, scanners: ["tcp-listen://127.0.0.1:\(port)"]}
+            """.write(to: file, atomically: true, encoding: .utf8)
+        let serve = try TracemarkProcess.launch(["serve", "--config", file.path], environment: ["TRACEMARK_TEMPLATES": Repository.templates.path],
+                                                output: database.folder.appendingPathComponent("serve.out"))
+        defer { serve.killIfRunning() }
+        #expect(try await eventually { LoopbackSocket.send([], to: port) })
+        let scanner = try #require(LoopbackSocket.connection(to: port))
+        defer { close(scanner) }
+        // The station has taken the connection once its first scan is logged.
+        #expect(LoopbackSocket.write(Array("(01)09501101530003(10)DRAIN-0\n".utf8), to: scanner))
+        let logged = "SELECT COUNT(*) AS n FROM station_scans WHERE station = 'lookup-1'"
+        #expect(try await eventually { try await count(logged, in: database.location) == 1 })
+        let burst = (1...30).map { "(01)09501101530003(10)DRAIN-\($0)\n" }.joined()
+        #expect(LoopbackSocket.write(Array(burst.utf8), to: scanner))
+        kill(serve.process.processIdentifier, SIGTERM)
+        #expect(await serve.ended.value == 0)
+        #expect(try await count(logged, in: database.location) == 31)
+    }
+
     @Test(arguments: Backend.available)
     func aReceivingStationTakesScansOverTCPPostsOnDoneAndDrainsOnTERM(backend: Backend) async throws {
         let database = try await TestDatabase.make(backend)

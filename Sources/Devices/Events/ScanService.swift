@@ -25,8 +25,15 @@ public struct ScanService: Service {
         logger.info("scanner service started", metadata: ["scanner": "\(source.name)"])
         let events = source.scans()
         do {
-            for try await event in events.cancelOnGracefulShutdown() {
-                try await onScan(event)
+            // On graceful shutdown the source stops reading, and the scans it read already (the
+            // stream's buffer, a network scanner's unread lines) are still handled before this
+            // ends: a scan a scanner sent is not dropped because the service is stopping.
+            try await withGracefulShutdownHandler {
+                for try await event in events {
+                    try await onScan(event)
+                }
+            } onGracefulShutdown: {
+                events.stopReading()
             }
         } catch {
             await events.finish()

@@ -32,6 +32,12 @@ public struct ScanEvents: AsyncSequence, Sendable {
         await context.waitUntilFinished()
     }
 
+    /// Asks the source to stop reading; the scans it has read already still come, then the
+    /// sequence ends.
+    public func stopReading() {
+        context.stop()
+    }
+
     public func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(base: stream.makeAsyncIterator(), context: context)
     }

@@ -142,6 +142,18 @@ public struct TCPScanSource: ScanSource {
             // A listener left out of the wait is a descriptor poll(2) ignores (-1).
             switch context.wait(for: [accepting ? listener.fd : -1] + clients.map(\.socket.fd), timeout: timeout) {
             case .stopped:
+                // Stopping (the service shuts down): what the scanners sent already, whole lines
+                // in the sockets' buffers, is still read and handed on, not dropped with the
+                // connection; a line cut off by the stop is not a scan.
+                for index in clients.indices {
+                    while true {
+                        let count = buffer.withUnsafeMutableBytes { read(clients[index].socket.fd, $0.baseAddress, $0.count) }
+                        guard count > 0 else { break }
+                        for scan in clients[index].framer.receive(buffer[0..<count], at: Monotonic.nanoseconds) {
+                            context.emit(ScanEvent(scan, source: clients[index].peer))
+                        }
+                    }
+                }
                 return
             case .timedOut:
                 continue
