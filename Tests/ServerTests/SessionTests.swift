@@ -56,6 +56,14 @@ extension APITests {
 
         // A badge sent over HTTP is only text: it claims no more than the caller is.
         let supervisorToken = try #require(byPIN.object["token"] as? String)
+        // Expired goods wait for a supervisor; confirmed over HTTP, named as a badge scan names them.
+        let past = relativeDate(days: -3, format: "yyMMdd")
+        let expired = try await service.request("POST", "/api/v1/stations/dock-1/scans",
+                                                body: try service.json(["raw": "(01)09501101530003(17)\(past)(10)SESSION-OLD(30)1"]), token: token)
+        let expiredID = try #require(expired.object["scan"] as? Int, "\(expired.text)")
+        let confirmed = try await service.request("POST", "/api/v1/stations/dock-1/scans/\(expiredID)/confirm",
+                                                  body: try service.json(["reason": "for destruction"]), token: supervisorToken)
+        #expect(confirmed.status == 200 && confirmed.text.contains("confirmed by Bo (B-900): for destruction"), "\(confirmed.text)")
         func sent(_ raw: String, token: String? = nil, role: String? = nil) async throws -> APIService.Answer {
             try await service.request("POST", "/api/v1/stations/dock-1/scans", role: role, body: try service.json(["raw": raw]), token: token)
         }

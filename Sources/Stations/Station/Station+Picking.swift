@@ -114,7 +114,9 @@ extension Station {
             guard let pending = try row.decode(column: "pending", as: String?.self) else {
                 throw RegistryError(.conflict, "scan \(logged) needs no confirmation")
             }
-            let text = "\(pending) confirmed by \(user): \(reason)"
+            // Named as the scanner's TM:OK names them: "Sara Sup (SUP-1)" for a badge, else as given.
+            let who = try await Operators.find(db, user).map { $0.signature } ?? user
+            let text = "\(pending) confirmed by \(who): \(reason)"
             try await db.raw("""
                 UPDATE station_task_lines SET pending = NULL, confirmation = \(bind: text) WHERE id = \(bind: try row.decode(column: "id", as: Int64.self))
                 """).run()
