@@ -127,10 +127,7 @@ public final class PostgresStore: SQLStore {
     }
 
     /// The operating system's name for the user this process runs as (libpq's default user).
-    static var systemUser: String {
-        guard let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name else { return "postgres" }
-        return String(cString: name)
-    }
+    static var systemUser: String { SQLStores.systemUserName ?? "postgres" }
 
     /// The TLS mode the URL's `sslmode` asks for, as libpq reads it: `disable` none; `prefer` TLS
     /// when the server offers it, unverified (libpq's default); `require` TLS, unverified;

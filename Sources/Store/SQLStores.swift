@@ -9,6 +9,13 @@ public enum SQLStores {
         return components.string ?? location
     }
 
+    /// The operating system's name for the user this process runs as, if it has one: who a
+    /// socket-file login is (libpq's default user), and who a command's documents are by.
+    public static var systemUserName: String? {
+        guard let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name else { return nil }
+        return String(cString: name)
+    }
+
     /// Whether `location` names a PostgreSQL database (`postgres://` or `postgresql://`).
     public static func isPostgres(_ location: String) -> Bool {
         location.hasPrefix("postgres://") || location.hasPrefix("postgresql://")

@@ -257,10 +257,10 @@ extension Registry {
     /// A report's filters name things that exist: a typo is refused by name, not answered with
     /// an empty report that reads as "nothing there".
     static func checkFilters(_ db: any SQLDatabase, product: String?, warehouse: String?, partner: String?) async throws {
+        if let warehouse { _ = try await Posting.warehouse(db, warehouse) }
         if let product, try await fetchProduct(db, article: product) == nil {
             throw RegistryError(.notFound, "product \(product) does not exist")
         }
-        if let warehouse { _ = try await Posting.warehouse(db, warehouse) }
         if let partner, try await db.raw("SELECT id FROM partners WHERE code = \(bind: partner)").first() == nil {
             throw RegistryError(.notFound, "partner \(partner) does not exist")
         }

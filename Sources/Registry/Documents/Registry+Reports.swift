@@ -54,10 +54,7 @@ extension Registry {
         let today = today
         let last = today.adding(days: days)
         return try await store.read { db in
-            if let warehouse { _ = try await Posting.warehouse(db, warehouse) }
-            if let product, try await Self.fetchProduct(db, article: product) == nil {
-                throw RegistryError(.notFound, "product \(product) does not exist")
-            }
+            try await Self.checkFilters(db, product: product, warehouse: warehouse, partner: nil)
             // The warehouse and product asked for, in both queries.
             var scope: SQLQueryString = "ls.expiry <= \(bind: last.description)"
             if let warehouse { scope += " AND w.code = \(bind: warehouse)" }

@@ -7,6 +7,7 @@ public import Printing
 import Registry
 import ServiceLifecycle
 import Stations
+import Store
 
 extension GlobalOptions {
     /// Opens the registry and its spool, runs `body`, and closes them whatever happens.
@@ -26,8 +27,7 @@ func defaultUser() -> String {
     for name in ["USER", "LOGNAME"] {
         if let user = environment[name], !user.isEmpty { return user }
     }
-    if let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name { return String(cString: name) }
-    return "operator"
+    return SQLStores.systemUserName ?? "operator"
 }
 
 /// Logs of printer workers run from the command line: warnings and above on standard error.
