@@ -28,13 +28,14 @@ public enum Command {
     /// Runs `executable` (a path, or a tool's name found with ``which(_:)``) with `arguments`,
     /// in `directory`, with `stdin` as its standard input (else none) and `environment` added to
     /// this process's.
+    /// A command still running after `deadline` is killed and throws.
     public static func run(_ executable: String, _ arguments: [String], in directory: URL? = nil, stdin: String? = nil,
-                           environment: [String: String] = [:]) async throws -> Result {
+                           environment: [String: String] = [:], deadline: Duration = Command.deadline) async throws -> Result {
         let path = executable.contains("/") ? executable : (which(executable) ?? executable)
         return try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread {
                 continuation.resume(with: Swift.Result {
-                    try runBlocking(path, arguments, in: directory, stdin: stdin, environment: environment)
+                    try runBlocking(path, arguments, in: directory, stdin: stdin, environment: environment, deadline: deadline)
                 })
             }
         }
@@ -63,39 +64,111 @@ public enum Command {
         return result
     }
 
-    private static func runBlocking(_ executable: String, _ arguments: [String], in directory: URL?, stdin: String?,
-                                    environment: [String: String]) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = directory }
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        let input = stdin.map { _ in Pipe() }
-        process.standardInput = input ?? FileHandle.nullDevice
-        try process.run()
-        if let input, let stdin {
-            input.fileHandleForWriting.write(Data(stdin.utf8))
-            try input.fileHandleForWriting.close()
-        }
-        // Standard error is read on another thread, so that neither pipe can fill up and stall the child.
-        let errors = Reading()
-        Thread.detachNewThread { errors.value = err.fileHandleForReading.readDataToEndOfFile(); errors.done.signal() }
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        errors.done.wait()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: errors.value, as: UTF8.self))
-    }
+    /// How long a command may run before it is killed and its test fails: far beyond any command
+    /// a test runs, so that only a hang reaches it.
+    public static let deadline: Duration = .seconds(300)
 
-    /// A value handed from a reader thread, with a semaphore saying it is there.
-    private final class Reading: @unchecked Sendable {
-        var value = Data()
-        let done = DispatchSemaphore(value: 0)
+    /// Spawns the command and waits for it with `waitpid` on this thread, reading its output
+    /// with `poll`. Not through Foundation's `Process`: its wait relies on a SIGCHLD handler
+    /// that was seen to miss a child's end (the child stayed a zombie and CI hung until its
+    /// limit). A command past `deadline` is killed, and so is a lost end turned into one
+    /// failed test. Output a command's own background children keep writing after it ended
+    /// is read for two seconds more, then left.
+    private static func runBlocking(_ executable: String, _ arguments: [String], in directory: URL?, stdin: String?,
+                                    environment: [String: String], deadline: Duration) throws -> Result {
+        func pipeEnds() throws -> (read: Int32, write: Int32) {
+            var ends: [Int32] = [-1, -1]
+            guard systemPipe2(&ends, O_CLOEXEC) == 0 else { throw Failure("cannot make a pipe: \(String(cString: strerror(errno)))") }
+            return (ends[0], ends[1])
+        }
+        let input = try pipeEnds(), output = try pipeEnds(), errors = try pipeEnds()
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        // The pipes are close-on-exec: only the child's 0, 1 and 2 stay open in it, so a command
+        // spawned at the same time by another test cannot hold this one's pipes open.
+        posix_spawn_file_actions_adddup2(&actions, input.read, 0)
+        posix_spawn_file_actions_adddup2(&actions, output.write, 1)
+        posix_spawn_file_actions_adddup2(&actions, errors.write, 2)
+        if let directory { _ = systemAddChdir(&actions, directory.path) }
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        let variables = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let envp = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { envp.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+        for end in [input.read, output.write, errors.write] { close(end) }
+        guard spawned == 0 else {
+            for end in [input.write, output.read, errors.read] { close(end) }
+            throw Failure("cannot run \(executable): \(String(cString: strerror(spawned)))")
+        }
+
+        var pending = Array((stdin ?? "").utf8)[...]
+        var stdinEnd: Int32? = input.write
+        if pending.isEmpty { close(input.write); stdinEnd = nil } else { _ = fcntl(input.write, F_SETFL, O_NONBLOCK) }
+        var open: [Int32: [UInt8]] = [output.read: [], errors.read: []]
+        var collected: [Int32: [UInt8]] = [:]
+        var status: Int32?
+        var killed = false
+        let clock = ContinuousClock()
+        let giveUp = clock.now.advanced(by: deadline)
+        var endedAt: ContinuousClock.Instant?
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            if status == nil {
+                var raw: Int32 = 0
+                if waitpid(pid, &raw, WNOHANG) == pid {
+                    status = (raw & 0x7f) == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f)
+                    endedAt = clock.now
+                }
+            }
+            if status != nil, open.isEmpty { break }
+            if let endedAt, clock.now > endedAt.advanced(by: .seconds(2)) { break }
+            if status == nil, clock.now > giveUp {
+                kill(pid, SIGKILL)
+                killed = true
+                var raw: Int32 = 0
+                while waitpid(pid, &raw, 0) == -1, errno == EINTR {}
+                status = -1
+                break
+            }
+            var watched = open.keys.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+            if let stdinEnd { watched.append(pollfd(fd: stdinEnd, events: Int16(POLLOUT), revents: 0)) }
+            // Short waits while the child runs with nothing to read: its end is noticed by polling
+            // waitpid, not by a signal that could be missed.
+            _ = poll(&watched, nfds_t(watched.count), status == nil ? 10 : 100)
+            for watch in watched where watch.revents != 0 {
+                if watch.fd == stdinEnd {
+                    let written = pending.withUnsafeBytes { write(watch.fd, $0.baseAddress, $0.count) }
+                    if written > 0 { pending = pending.dropFirst(written) }
+                    if pending.isEmpty || (written < 0 && errno != EAGAIN && errno != EINTR) {
+                        close(watch.fd)
+                        stdinEnd = nil
+                    }
+                    continue
+                }
+                let count = read(watch.fd, &buffer, buffer.count)
+                if count > 0 {
+                    open[watch.fd, default: []].append(contentsOf: buffer[0..<count])
+                } else if count == 0 || (errno != EINTR && errno != EAGAIN) {
+                    collected[watch.fd] = open.removeValue(forKey: watch.fd)
+                    close(watch.fd)
+                }
+            }
+        }
+        if let stdinEnd { close(stdinEnd) }
+        for (fd, bytes) in open {
+            collected[fd] = bytes
+            close(fd)
+        }
+        let stdout = String(decoding: collected[output.read] ?? [], as: UTF8.self)
+        let stderr = String(decoding: collected[errors.read] ?? [], as: UTF8.self)
+        if killed {
+            throw Failure("\(executable) \(arguments.joined(separator: " ")) did not end within \(deadline) and was killed; "
+                          + "it wrote: \(stdout.suffix(2_000)) \(stderr.suffix(2_000))")
+        }
+        return Result(status: status ?? -1, stdout: stdout, stderr: stderr)
     }
 
     /// A new temporary folder named after `purpose`.
@@ -105,3 +178,9 @@ public enum Command {
         return folder
     }
 }
+
+// glibc functions that Swift's Glibc module leaves out (declared only for _GNU_SOURCE).
+@_silgen_name("pipe2")
+private func systemPipe2(_ ends: UnsafeMutablePointer<Int32>, _ flags: Int32) -> Int32
+@_silgen_name("posix_spawn_file_actions_addchdir_np")
+private func systemAddChdir(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ path: UnsafePointer<CChar>) -> Int32

@@ -7,6 +7,12 @@ public struct TracemarkProcess: Sendable {
     public let process: Process
     /// Ends with the process's exit status.
     public let ended: Task<Int32, Never>
+    /// The exit status once the process has ended, from whichever wait saw it first.
+    private let exit: ExitStatus
+
+    /// Whether the process is still running (not Foundation's `isRunning`, which a missed
+    /// SIGCHLD leaves true for ever).
+    public var isRunning: Bool { exit.value == nil }
 
     /// Starts `tracemark ARGUMENTS` with `environment` added to this process's; its standard
     /// output and standard error go to the file `output` (thrown away without one). It stops
@@ -26,9 +32,27 @@ public struct TracemarkProcess: Sendable {
             process.standardError = FileHandle.nullDevice
         }
         let (stream, continuation) = AsyncStream<Int32>.makeStream()
-        process.terminationHandler = { continuation.yield($0.terminationStatus); continuation.finish() }
+        let exit = ExitStatus()
+        process.terminationHandler = {
+            exit.set($0.terminationStatus)
+            continuation.yield($0.terminationStatus)
+            continuation.finish()
+        }
         try process.run()
-        return TracemarkProcess(process: process, ended: Task { await stream.first { _ in true } ?? -1 })
+        // Foundation learns of the end from SIGCHLD, which was seen to be missed (the child stayed
+        // a zombie and the test waited until CI's limit). A thread of its own also waits for the
+        // end without reaping it (WNOWAIT), leaving that to Foundation; whichever tells first wins.
+        let pid = process.processIdentifier
+        Thread.detachNewThread {
+            var info = siginfo_t()
+            while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) == -1 {
+                guard errno == EINTR else { return }  // already reaped: Foundation saw the end
+            }
+            exit.set(info._sifields._sigchld.si_status)
+            continuation.yield(info._sifields._sigchld.si_status)
+            continuation.finish()
+        }
+        return TracemarkProcess(process: process, ended: Task { await stream.first { _ in true } ?? -1 }, exit: exit)
     }
 
     /// Starts `tracemark ARGUMENTS` once per mark and kills it with SIGKILL as soon as `progress`
@@ -47,7 +71,7 @@ public struct TracemarkProcess: Sendable {
             let run = try launch(arguments)
             let pid = run.process.processIdentifier
             do {
-                while run.process.isRunning {
+                while run.isRunning {
                     kill(pid, SIGSTOP)
                     if try await progress() >= mark { break }
                     kill(pid, SIGCONT)
@@ -57,7 +81,7 @@ public struct TracemarkProcess: Sendable {
                 run.killIfRunning()
                 throw error
             }
-            if run.process.isRunning {
+            if run.isRunning {
                 kill(pid, SIGKILL)
                 kills += 1
             }
@@ -72,17 +96,29 @@ extension TracemarkProcess {
     /// Kills the process unless it has ended: for a test's `defer`, so that a failed expectation
     /// never leaves a service running after the test.
     public func killIfRunning() {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        if isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 
     /// Sends `signal` and returns the exit status, or nil (after killing it) when the process
     /// had not ended once `eventually` gave up: a hang is reported, never waited on forever.
     public func stop(_ signal: Int32 = SIGTERM) async throws -> Int32? {
         kill(process.processIdentifier, signal)
-        guard try await eventually({ !process.isRunning }) else {
+        guard try await eventually({ !isRunning }) else {
             killIfRunning()
             return nil
         }
         return await ended.value
+    }
+}
+
+/// A process's exit status, set by the first wait that sees the end.
+private final class ExitStatus: @unchecked Sendable {
+    private let lock = NSLock()
+    private var status: Int32?
+
+    var value: Int32? { lock.withLock { status } }
+
+    func set(_ value: Int32) {
+        lock.withLock { if status == nil { status = value } }
     }
 }

@@ -43,7 +43,7 @@ struct APIService {
             if let range = text.range(of: #"http://127\.0\.0\.1:(\d+)/api/v1"#, options: .regularExpression) {
                 port = Int(text[range].split(separator: ":")[2].split(separator: "/")[0])
             }
-            return port != nil || !serve.process.isRunning
+            return port != nil || !serve.isRunning
         }
         guard let port else {
             serve.killIfRunning()

@@ -284,7 +284,7 @@ extension ServeTests {
         // A scan while the database is away is refused, and the station goes on reading.
         #expect(LoopbackSocket.send(Array("(01)09501101530003(17)\(expiry(in: 300))(10)AWAY-1\n".utf8), to: port))
         #expect(try await eventually { LoopbackSocket.send([], to: port) })
-        #expect(serve.process.isRunning)
+        #expect(serve.isRunning)
         let status = try await serve.stop()
         let said = ((try? String(contentsOf: log, encoding: .utf8)) ?? "").split(separator: "\n").filter { !$0.hasPrefix(" ") }
             .suffix(60).joined(separator: "\n")
