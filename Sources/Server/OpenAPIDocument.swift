@@ -530,6 +530,40 @@ paths:
             application/json:
               schema: {$ref: "#/components/schemas/ClosedPeriod"}
         problems: [401, 403, 409, 422]
+  /api/v1/periods/{period}/reopen:
+    post:
+      operationId: reopenPeriod
+      tags: [traceability]
+      summary: Reopens the newest closed month (YYYY-MM) for postings, to correct it, with a reason. Its kept closing balance is dropped; the reopening is kept with the closing it undid. Months are reopened newest first (409 names the one to reopen first).
+      x-tracemark-role: supervisor
+      parameters:
+        - {name: period, in: path, required: true, schema: {type: string, pattern: "^[0-9]{4}-(0[1-9]|1[0-2])$"}}
+        - {$ref: "#/components/parameters/IdempotencyKey"}
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {type: object, required: [reason], properties: {reason: {type: string, minLength: 1, maxLength: 500}}}
+      responses:
+        "200":
+          description: The period, reopened; exportedDocuments counts its documents already exported to accounting.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/ReopenedPeriod"}
+        problems: [400, 401, 403, 409, 422]
+  /api/v1/period-reopenings:
+    get:
+      operationId: listPeriodReopenings
+      tags: [traceability]
+      summary: Every reopening of a closed month, newest first, with who closed it, who reopened it and why.
+      x-tracemark-role: viewer
+      responses:
+        "200":
+          description: The reopenings.
+          content:
+            application/json:
+              schema: {type: array, items: {$ref: "#/components/schemas/ReopenedPeriod"}}
+        problems: [401, 403]
   /api/v1/recalls:
     get:
       operationId: listRecalls
@@ -1622,6 +1656,19 @@ components:
         closedBy: {type: string}
         closedAt: {type: string}
         balances: {type: integer}
+    ReopenedPeriod:
+      type: object
+      required: [period, lastDay, closedBy, closedAt, reopenedBy, reopenedAt, reason]
+      properties:
+        period: {type: string}
+        lastDay: {type: string}
+        closedBy: {type: string}
+        closedAt: {type: string}
+        reopenedBy: {type: string}
+        reopenedAt: {type: string}
+        reason: {type: string}
+        exportedDocuments: {type: [integer, "null"]}
+        closedThrough: {type: [string, "null"]}
     StockBalance:
       type: object
       required: [product, warehouse, quantity, unit]

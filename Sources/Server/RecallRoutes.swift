@@ -66,6 +66,14 @@ extension APIRoutes {
         APIRoute(.post, "/api/v1/periods/{period}/close", "closePeriod", role: .supervisor) { call in
             try .json(try await call.environment.registry.closePeriod(try call.parameter("period"), user: call.user), status: 201)
         },
+        APIRoute(.post, "/api/v1/periods/{period}/reopen", "reopenPeriod", role: .supervisor) { call in
+            struct Body: Decodable { var reason: String }
+            let reason = try call.decode(Body.self).reason
+            return try .json(try await call.environment.registry.reopenPeriod(try call.parameter("period"), reason: reason, user: call.user))
+        },
+        APIRoute(.get, "/api/v1/period-reopenings", "listPeriodReopenings", role: .viewer) { call in
+            try .json(try await call.environment.registry.periodReopenings())
+        },
         APIRoute(.get, "/api/v1/recalls", "listRecalls", role: .viewer) { call in
             try .json(try await call.environment.registry.recalls())
         },

@@ -47,6 +47,10 @@ import Testing
         let date = try await Command.tracemark(receive + ["--product", "PAINT-5L", "--lot", "Q2", "--quantity", "5", "--expiry", "2027-02-30"])
         #expect(date.status == 64 && date.stderr == "Error: --expiry \"2027-02-30\" is not a date: write YYYY-MM-DD\nSee 'tracemark receive --help'.\n",
                 "\(date.stderr)")
+        let month = try await tracemark("period", "close", "2026-13", db: db)
+        #expect(month.status == 64 && month.stderr.contains("period \"2026-13\": write the month as YYYY-MM"), "\(month.stderr)")
+        let reopen = try await tracemark("period", "reopen", "2026-10", db: db)
+        #expect(reopen.status == 64 && reopen.stderr.contains("--reason"), "\(reopen.stderr)")
         let product = try await tracemark("stock", "--product", "NOPE", db: db)
         #expect(product.status == 1 && product.stderr.contains("product NOPE does not exist"), "\(product.stderr)")
         let warehouse = try await tracemark("stock", "--warehouse", "NOPE", db: db)

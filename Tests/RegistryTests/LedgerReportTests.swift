@@ -80,4 +80,52 @@ import Testing
             await expectRefusal(.invalidInput, "write it as YYYY-MM") { _ = try await registry.closePeriod("November", user: "x") }
         }
     }
+
+    /// A closed month is corrected by reopening it, newest first and with a reason: postings dated
+    /// in it are taken again, its kept balance is dropped and made anew when it is closed again,
+    /// and the reopening is kept with the closing it undid.
+    @Test(arguments: Backend.available)
+    func aClosedPeriodIsReopenedNewestFirstWithAReason(backend: Backend) async throws {
+        try await withStockRegistry(backend) { registry, _ in
+            let month = String(day0.description.prefix(7))
+            let earlier = String(day0.adding(days: -31).description.prefix(7))
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "MILK", picks: [lot("A", 10, expires: 90)])],
+                                                   header: header(-40)))
+            let sold = try await registry.issue(Issue(warehouse: "MAIN", customer: "ANY", lines: [StockLine(product: "MILK", picks: [.init(number: "A", quantity: 3)])],
+                                                      header: header(0)))
+            _ = try await registry.closePeriod(earlier, user: "controller")
+            _ = try await registry.closePeriod(month, user: "controller")
+            _ = try await registry.recordExports(target: "sie", [(number: sold.number, digest: "d")], user: "controller")
+
+            await expectRefusal(.conflict, "period \(earlier) is not the newest closed one: reopen \(month) first") {
+                _ = try await registry.reopenPeriod(earlier, reason: "typo", user: "controller")
+            }
+            await expectRefusal(.invalidInput, "give the reason to reopen period \(month)") {
+                _ = try await registry.reopenPeriod(month, reason: "  ", user: "controller")
+            }
+            await expectRefusal(.invalidInput, "write it as YYYY-MM") { _ = try await registry.reopenPeriod("2026-13", reason: "x", user: "x") }
+            #expect(try await registry.periodReopenings().isEmpty)
+
+            let reopened = try await registry.reopenPeriod(month, reason: "count of 3 was 4", user: "lead")
+            #expect((reopened.closedBy, reopened.reopenedBy, reopened.exportedDocuments) == ("controller", "lead", 1))
+            #expect(reopened.closedThrough == (try await registry.closedPeriods().first?.lastDay))
+            #expect(try await registry.closedPeriods().map(\.period) == [earlier])
+            await expectRefusal(.conflict, "period \(month) is not closed (postings are closed through") {
+                _ = try await registry.reopenPeriod(month, reason: "again", user: "lead")
+            }
+            // The correction posts into the reopened month; the earlier month stays closed.
+            _ = try await registry.issue(Issue(warehouse: "MAIN", customer: "ANY", lines: [StockLine(product: "MILK", picks: [.init(number: "A", quantity: 1)])],
+                                               header: header(0)))
+            await expectRefusal(.conflict, "falls in a closed period") {
+                _ = try await registry.issue(Issue(warehouse: "MAIN", customer: "ANY", lines: [StockLine(product: "MILK", picks: [.init(number: "A", quantity: 1)])],
+                                                   header: header(-31)))
+            }
+            // Closed again, its kept balance holds the correction.
+            _ = try await registry.closePeriod(month, user: "controller")
+            let balance = try await registry.balance(at: day0.adding(days: 1), product: "MILK")
+            #expect(balance.lines.map { "\($0.number ?? "-") \($0.quantity)" } == ["A 6"])
+            let log = try await registry.periodReopenings()
+            #expect(log.map { "\($0.period) \($0.closedBy) \($0.reopenedBy) \($0.reason)" } == ["\(month) controller lead count of 3 was 4"])
+        }
+    }
 }

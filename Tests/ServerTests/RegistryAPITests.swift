@@ -168,6 +168,20 @@ extension APITests {
         let periods = try await service.request("GET", "/api/v1/periods", role: "viewer")
         #expect(((periods.json as? [[String: Any]]) ?? []).map { $0["period"] as? String } == [month], "\(periods.text)")
         #expect(try await service.request("POST", "/api/v1/periods/November/close", role: "supervisor").status == 422)
+
+        // Reopened by a supervisor, with a reason; the reopening is listed.
+        let reason = Data(#"{"reason": "late credit note"}"#.utf8)
+        #expect(try await service.request("POST", "/api/v1/periods/\(month)/reopen", role: "operator", body: reason).status == 403)
+        let noReason = try await service.request("POST", "/api/v1/periods/\(month)/reopen", role: "supervisor", body: Data(#"{"reason": ""}"#.utf8))
+        #expect(noReason.status == 422, "\(noReason.text)")
+        let reopened = try await service.request("POST", "/api/v1/periods/\(month)/reopen", role: "supervisor", body: reason)
+        #expect(reopened.status == 200, "\(reopened.text)")
+        #expect(reopened.object["reopenedBy"] as? String == "supervisor-client", "\(reopened.text)")
+        let twice = try await service.request("POST", "/api/v1/periods/\(month)/reopen", role: "supervisor", body: reason)
+        #expect(twice.status == 409, "\(twice.text)")
+        let log = try await service.request("GET", "/api/v1/period-reopenings", role: "viewer")
+        #expect(((log.json as? [[String: Any]]) ?? []).map { "\($0["period"] ?? "") \($0["reason"] ?? "")" } == ["\(month) late credit note"], "\(log.text)")
+        #expect(((try await service.request("GET", "/api/v1/periods", role: "viewer")).json as? [Any])?.isEmpty == true)
         try await service.stop()
     }
 }

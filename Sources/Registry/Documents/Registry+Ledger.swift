@@ -406,12 +406,7 @@ extension Registry {
     /// is closed already. A posting dated on or before a closed day is then refused, so a kept
     /// balance is never wrong; ``balance(at:product:warehouse:)`` starts from the nearest one.
     public func closePeriod(_ period: String, user: String) async throws -> ClosedPeriod {
-        let parts = period.split(separator: "-")
-        guard parts.count == 2, parts[0].count == 4, parts[1].count == 2, let year = Int(parts[0]), let month = Int(parts[1]),
-              let first = CalendarDate(year: year, month: month, day: 1) else {
-            throw RegistryError(.invalidInput, "period \(period): write it as YYYY-MM")
-        }
-        let lastDay = CalendarDate(year: year, month: month, day: CalendarDate.daysInMonth(year: year, month: month)) ?? first
+        let lastDay = try Self.lastDay(ofPeriod: period)
         guard lastDay < today else {
             throw RegistryError(.invalidInput, "period \(period) ends on \(lastDay): it can be closed from the day after")
         }
@@ -443,6 +438,71 @@ extension Registry {
         }
     }
 
+    /// Reopens the newest closed month (`YYYY-MM`) for postings, to correct it: its kept closing
+    /// balance is dropped, and the reopening is kept with who closed it, who reopens it and why.
+    /// Only the newest: a later month's kept balance starts from this one's, so months are
+    /// reopened newest first. The answer counts the month's documents already exported to
+    /// accounting, whose corrections need exporting again.
+    public func reopenPeriod(_ period: String, reason: String, user: String) async throws -> ReopenedPeriod {
+        let lastDay = try Self.lastDay(ofPeriod: period)
+        let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !reason.isEmpty else {
+            throw RegistryError(.invalidInput, "give the reason to reopen period \(period): it is kept with the reopening")
+        }
+        guard reason.count <= 500 else { throw RegistryError(.invalidInput, "the reason is longer than 500 characters") }
+        let reopenedAt = now
+        return try await store.write { db in
+            let newest = try await db.raw("SELECT * FROM closed_periods ORDER BY last_day DESC").first()
+            guard let newest else { throw RegistryError(.conflict, "period \(period) is not closed: no period is") }
+            let closedPeriod = try newest.string("period")
+            guard closedPeriod == period else {
+                let isClosed = try await db.raw("SELECT 1 AS x FROM closed_periods WHERE period = \(bind: period)").first() != nil
+                throw RegistryError(.conflict, isClosed
+                    ? "period \(period) is not the newest closed one: reopen \(closedPeriod) first (its kept balance starts from \(period)'s)"
+                    : "period \(period) is not closed (postings are closed through \(try newest.string("last_day")), period \(closedPeriod))")
+            }
+            let closedBy = try newest.string("closed_by"), closedAt = try newest.string("closed_at")
+            try await db.raw("DELETE FROM period_balances WHERE last_day = \(bind: lastDay.description)").run()
+            try await db.raw("DELETE FROM closed_periods WHERE period = \(bind: period)").run()
+            try await db.raw("""
+                INSERT INTO period_reopenings (period, last_day, closed_by, closed_at, reopened_by, reopened_at, reason)
+                VALUES (\(bind: period), \(bind: lastDay.description), \(bind: closedBy), \(bind: closedAt), \(bind: user),
+                        \(bind: reopenedAt), \(bind: reason))
+                """).run()
+            let first = CalendarDate(year: lastDay.year, month: lastDay.month, day: 1) ?? lastDay
+            let exported = try await db.raw("""
+                SELECT COUNT(DISTINCT d.id) AS n FROM documents d JOIN accounting_exports e ON e.document_id = d.id
+                WHERE d.doc_date >= \(bind: first.description) AND d.doc_date <= \(bind: lastDay.description)
+                """).first()?.int("n") ?? 0
+            let open = try await db.raw("SELECT MAX(last_day) AS last FROM closed_periods").first()?.optionalString("last")
+            return ReopenedPeriod(period: period, lastDay: lastDay, closedBy: closedBy, closedAt: closedAt, reopenedBy: user,
+                                  reopenedAt: reopenedAt, reason: reason, exportedDocuments: exported,
+                                  closedThrough: open.flatMap { CalendarDate(iso: $0) })
+        }
+    }
+
+    /// Every reopening of a closed month, newest first.
+    public func periodReopenings() async throws -> [ReopenedPeriod] {
+        try await store.read { db in
+            try await db.raw("SELECT * FROM period_reopenings ORDER BY id DESC").all().map { row in
+                ReopenedPeriod(period: try row.string("period"), lastDay: try row.date("last_day") ?? CalendarDate(daysSinceEpoch: 0),
+                               closedBy: try row.string("closed_by"), closedAt: try row.string("closed_at"),
+                               reopenedBy: try row.string("reopened_by"), reopenedAt: try row.string("reopened_at"),
+                               reason: try row.string("reason"), exportedDocuments: nil, closedThrough: nil)
+            }
+        }
+    }
+
+    /// The last day of the month `period` (`YYYY-MM`).
+    static func lastDay(ofPeriod period: String) throws -> CalendarDate {
+        let parts = period.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[0].count == 4, parts[1].count == 2, let year = Int(parts[0]), let month = Int(parts[1]),
+              let first = CalendarDate(year: year, month: month, day: 1) else {
+            throw RegistryError(.invalidInput, "period \(period): write it as YYYY-MM")
+        }
+        return CalendarDate(year: year, month: month, day: CalendarDate.daysInMonth(year: year, month: month)) ?? first
+    }
+
     /// The closed periods, newest first.
     public func closedPeriods() async throws -> [ClosedPeriod] {
         try await store.read { db in
@@ -455,4 +515,21 @@ extension Registry {
             }
         }
     }
+}
+
+/// A closed month reopened for postings (``Registry/reopenPeriod(_:reason:user:)``), with the
+/// closing it undid.
+public struct ReopenedPeriod: Codable, Hashable, Sendable {
+    /// `YYYY-MM`.
+    public var period: String
+    public var lastDay: CalendarDate
+    public var closedBy: String
+    public var closedAt: String
+    public var reopenedBy: String
+    public var reopenedAt: String
+    public var reason: String
+    /// On reopening: the month's documents already exported to accounting.
+    public var exportedDocuments: Int?
+    /// On reopening: the last day still closed for postings, if any.
+    public var closedThrough: CalendarDate?
 }

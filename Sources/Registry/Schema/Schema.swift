@@ -360,6 +360,22 @@ enum Schema {
             "INSERT INTO lot_serial_attachment_parts (attachment_id, part, content) SELECT id, 0, content FROM lot_serial_attachments",
             "ALTER TABLE lot_serial_attachments DROP COLUMN content",
         ]),
+        // Version 8: a closed month can be reopened to correct it (the newest closed one, with a
+        // reason); each reopening is kept with the closing it undid.
+        Migration(version: 8, name: "reopened periods", statements: [
+            """
+            CREATE TABLE period_reopenings (
+                id {id},
+                period TEXT NOT NULL,
+                last_day TEXT NOT NULL,
+                closed_by TEXT NOT NULL,
+                closed_at TEXT NOT NULL,
+                reopened_by TEXT NOT NULL,
+                reopened_at TEXT NOT NULL,
+                reason TEXT NOT NULL
+            )
+            """,
+        ]),
     ]
 
     /// The registry's schema, for ``SQLStore/plan(_:)``.
