@@ -1517,7 +1517,8 @@ components:
                 id: {type: integer}
                 kind: {type: string}
                 partner: {type: [string, "null"]}
-                operatorName: {type: string}
+                operatorName: {type: string, description: "Who signed in for the task, as name (badge); empty when nobody did."}
+                operatorBadge: {type: [string, "null"]}
                 openedAt: {type: string}
                 lines: {type: array, items: {type: object}}
                 run: {$ref: "#/components/schemas/RunReport"}

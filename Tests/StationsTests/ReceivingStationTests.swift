@@ -160,6 +160,9 @@ import Testing
 
             let expired = await station.scan("(01)\(Dock.paintGTIN)(17)\(yymmdd(today.adding(days: -3)))(10)OLD2(30)2")
             #expect(expired.verdict == .warn)
+            // The open task names who works on it, as the page shows it.
+            let task = try #require(try await station.state().task)
+            #expect((task.operatorName, task.operatorBadge) == ("Anna (B-100)", "B-100"))
             #expect(await station.scan("TM:OK:B-100").reasons.map(\.code) == ["not-a-supervisor"])
             #expect(await station.scan("TM:OK:B-555").reasons.map(\.code) == ["unknown-badge"])
             #expect(await station.scan("TM:DONE").reasons.map(\.code) == ["confirmation-needed"])

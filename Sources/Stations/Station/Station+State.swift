@@ -12,7 +12,11 @@ public struct StationState: Codable, Sendable {
         /// `receipt`, `issue` or `run`.
         public var kind: String
         public var partner: String?
+        /// Who signed in at the station for it: the operator's name and badge, else the badge
+        /// (empty when nobody signed in).
         public var operatorName: String
+        /// The badge of who signed in for it, if anyone.
+        public var operatorBadge: String?
         public var openedAt: String
         /// What was scanned: a receipt's or issue's lines; a run's component lots.
         public var lines: [Line]
@@ -57,8 +61,9 @@ extension Station {
 
     private static func openTask(_ db: any SQLDatabase, station: String) async throws -> StationState.Task? {
         guard let row = try await db.raw("""
-            SELECT id, kind, partner, operator, opened_at FROM station_tasks
-            WHERE station = \(bind: station) AND state = 'open' ORDER BY id DESC LIMIT 1
+            SELECT t.id, t.kind, t.partner, t.operator, t.opened_at, o.name AS operator_name
+            FROM station_tasks t LEFT JOIN station_operators o ON o.badge = t.operator
+            WHERE t.station = \(bind: station) AND t.state = 'open' ORDER BY t.id DESC LIMIT 1
             """).first() else { return nil }
         let id = try row.decode(column: "id", as: Int64.self)
         let lines = try await db.raw("""
@@ -76,9 +81,12 @@ extension Station {
                               confirmation: try line.decode(column: "confirmation", as: String?.self))
         }
         let kind = try row.decode(column: "kind", as: String.self)
+        let badge = try row.decode(column: "operator", as: String.self)
+        let name = try row.decode(column: "operator_name", as: String?.self) ?? ""
         return StationState.Task(id: id, kind: kind,
                                  partner: try row.decode(column: "partner", as: String?.self),
-                                 operatorName: try row.decode(column: "operator", as: String.self),
+                                 operatorName: badge.isEmpty || name.isEmpty ? badge : "\(name) (\(badge))",
+                                 operatorBadge: badge.isEmpty ? nil : badge,
                                  openedAt: try row.decode(column: "opened_at", as: String.self), lines: lines,
                                  run: kind == "run" ? try await runReport(db, task: id) : nil)
     }
