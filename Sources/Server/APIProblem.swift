@@ -54,17 +54,48 @@ struct ProblemDocument: Codable, Sendable {
         return APIProblem(500, "internal", "the server failed; its log has the details")
     }
 
-    private static func describe(_ error: DecodingError) -> String {
-        func path(_ context: DecodingError.Context) -> String {
-            context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+    /// Where in the body and what: `lines[1].quantity (line 2 of lines): expected a number, found
+    /// a string`. Positions count from 0 as in JSON; the line's own number is given beside it.
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context, then key: (any CodingKey)? = nil) -> String {
+            var text = "", hint = ""
+            var previous: String?
+            for component in context.codingPath + (key.map { [$0] } ?? []) {
+                if let index = component.intValue {
+                    text += "[\(index)]"
+                    if hint.isEmpty, let previous { hint = " (item \(index + 1) of \(previous))" }
+                } else {
+                    text += (text.isEmpty ? "" : ".") + component.stringValue
+                    previous = component.stringValue
+                }
+            }
+            return text + hint
+        }
+        func kind(_ type: Any.Type) -> String {
+            switch type {
+            case is String.Type: "a string"
+            case is Bool.Type: "true or false"
+            case is Double.Type, is Float.Type, is Decimal.Type, is Int.Type, is Int64.Type, is Int32.Type: "a number"
+            case is [Any].Type: "a list"
+            default: String(describing: type).hasPrefix("Array") ? "a list" : "an object"
+            }
+        }
+        /// "found a string" from Foundation's "Expected to decode Double but found a string instead.".
+        func found(_ description: String) -> String {
+            guard let start = description.range(of: "but found "), let end = description.range(of: " instead", range: start.upperBound..<description.endIndex) else {
+                return description
+            }
+            return "found " + description[start.upperBound..<end.lowerBound]
         }
         switch error {
         case .keyNotFound(let key, let context):
-            return "\(path(context).isEmpty ? "" : path(context) + ".")\(key.stringValue) is missing"
-        case .typeMismatch(_, let context), .valueNotFound(_, let context):
-            return "\(path(context)): \(context.debugDescription)"
+            return "\(path(context, then: key)) is missing"
+        case .typeMismatch(let type, let context):
+            return "\(path(context)): expected \(kind(type)), \(found(context.debugDescription))"
+        case .valueNotFound(let type, let context):
+            return "\(path(context)): expected \(kind(type)), found null"
         case .dataCorrupted(let context):
-            return path(context).isEmpty ? "not valid JSON" : "\(path(context)): \(context.debugDescription)"
+            return context.codingPath.isEmpty ? "not valid JSON" : "\(path(context)): \(context.debugDescription)"
         @unknown default:
             return "\(error)"
         }

@@ -1,0 +1,32 @@
+import Foundation
+@testable import Server
+import Testing
+
+/// A body the API cannot read is answered with where in it and what is wrong, in plain words.
+@Suite struct ProblemDetailTests {
+    struct Line: Decodable { var product: String; var quantity: Double; var done: Bool? }
+    struct Body: Decodable { var warehouse: String; var lines: [Line] }
+
+    func problem(_ json: String) -> String {
+        do {
+            _ = try JSONDecoder().decode(Body.self, from: Data(json.utf8))
+            return "decoded"
+        } catch let error as DecodingError {
+            return ProblemDocument.describe(error)
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    @Test func aBadBodyIsDescribedByItsPlaceAndInWords() {
+        #expect(problem(#"{"warehouse": "MAIN", "lines": [{"product": "A", "quantity": 1}, {"product": "B", "quantity": "x"}]}"#)
+                == "lines[1].quantity (item 2 of lines): expected a number, found a string")
+        #expect(problem(#"{"warehouse": "MAIN", "lines": [{"product": "A"}]}"#) == "lines[0].quantity (item 1 of lines) is missing")
+        #expect(problem(#"{"lines": []}"#) == "warehouse is missing")
+        #expect(problem(#"{"warehouse": "MAIN", "lines": [{"product": "A", "quantity": 1, "done": "yes"}]}"#)
+                == "lines[0].done (item 1 of lines): expected true or false, found a string")
+        #expect(problem(#"{"warehouse": "MAIN", "lines": {"product": "A"}}"#) == "lines: expected a list, found a dictionary")
+        #expect(problem(#"{"warehouse": null, "lines": []}"#) == "warehouse: expected a string, found null")
+        #expect(problem("{") == "not valid JSON")
+    }
+}
