@@ -23,13 +23,14 @@ public enum SQLStores {
 
     /// Opens the database at `location`: a `postgres://` (or `postgresql://`) URL, or else the
     /// path of an SQLite file (created if missing).
-    public static func open(_ location: String) async throws -> any SQLStore {
+    /// `readOnly` opens an SQLite file only to read it (a PostgreSQL URL is opened as always).
+    public static func open(_ location: String, readOnly: Bool = false) async throws -> any SQLStore {
         if isPostgres(location) {
             return try await PostgresStore(url: location)
         }
         if location.contains("://") {
             throw StoreError(.unsupported, "database \(redacted(location)): only postgres:// URLs and SQLite file paths are supported")
         }
-        return try await SQLiteStore(path: location)
+        return try await SQLiteStore(path: location, readOnly: readOnly)
     }
 }

@@ -26,20 +26,24 @@ public final class SQLiteStore: SQLStore {
     private let writer: ConnectionPool<SQLiteConnection>
     private let readers: ConnectionPool<SQLiteConnection>
 
+    /// `readOnly`: opened only to read (`migrate --check`): nothing is created or changed, not
+    /// even the journal mode of a database that is not in WAL mode yet; a write fails.
     public init(path: String, readers readerCount: Int = 4,
-                busyTimeoutMilliseconds: Int = SQLiteStore.defaultBusyTimeoutMilliseconds) async throws {
+                busyTimeoutMilliseconds: Int = SQLiteStore.defaultBusyTimeoutMilliseconds, readOnly: Bool = false) async throws {
         self.location = path
         self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
         let logger = logger
         let open: @Sendable (String) async throws -> SQLiteConnection = { name in
             let connection: SQLiteConnection
             do {
-                connection = try await SQLiteConnection.open(path: path, name: name, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+                connection = try await SQLiteConnection.open(path: path, name: name, busyTimeoutMilliseconds: busyTimeoutMilliseconds,
+                                                             readOnly: readOnly)
             } catch {
                 throw StoreError(.unavailable, "cannot open SQLite database \(path): check that its folder exists and is writable", cause: error)
             }
             let db = SQLiteDatabase(connection: connection, logger: logger)
-            for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON", "PRAGMA mmap_size = \(Self.mappedBytes)"] {
+            let pragmas = ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON", "PRAGMA mmap_size = \(Self.mappedBytes)"]
+            for pragma in readOnly ? Array(pragmas.dropFirst()) : pragmas {
                 do {
                     try await db.raw(SQLQueryString(pragma)).run()
                 } catch {

@@ -64,6 +64,21 @@ import TracemarkTesting
             #expect(check.status == 0 && check.stdout.contains("registry: no tables yet; would apply:"), "\(check.stdout)\(check.stderr)")
             #expect(!FileManager.default.fileExists(atPath: db), "a check leaves no database behind")
         }
+        // An existing database is only read: its file and its journal mode stay as they were.
+        let old = folder.appendingPathComponent("old.sqlite").path
+        let made = try await Command.run("python3", ["-c", """
+            import sqlite3, sys
+            c = sqlite3.connect(sys.argv[1]); c.execute("PRAGMA journal_mode = DELETE"); c.execute("CREATE TABLE kept (x)"); c.commit()
+            """, old])
+        #expect(made.status == 0, "\(made.stderr)")
+        let before = try Data(contentsOf: URL(fileURLWithPath: old))
+        let checked = try await Command.tracemark(["migrate", "--check", "--db", old])
+        #expect(checked.status == 0 && checked.stdout.contains("registry: no tables yet; would apply:"), "\(checked.stdout)\(checked.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: old)) == before)
+        #expect(!FileManager.default.fileExists(atPath: old + "-wal"))
+        let mode = try await Command.run("python3", ["-c", "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute('PRAGMA journal_mode').fetchone()[0])", old])
+        #expect(mode.stdout == "delete\n", "\(mode.stdout)\(mode.stderr)")
+
         // Made by a later Tracemark: said by --check, refused by every command.
         let registry = try await Registry.open(db)
         try await registry.store.write { db in

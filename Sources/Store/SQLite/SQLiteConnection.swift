@@ -54,12 +54,12 @@ final class SQLiteConnection: @unchecked Sendable {
         self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
     }
 
-    static func open(path: String, name: String, busyTimeoutMilliseconds: Int) async throws -> SQLiteConnection {
+    static func open(path: String, name: String, busyTimeoutMilliseconds: Int, readOnly: Bool = false) async throws -> SQLiteConnection {
         let thread = ConnectionThread(name: name)
         do {
             let handle = try await thread.run { () throws -> UncheckedHandle in
                 var handle: OpaquePointer?
-                let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+                let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
                 let status = sqlite3_open_v2(path, &handle, flags, nil)
                 guard status == SQLITE_OK, let handle else {
                     let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"

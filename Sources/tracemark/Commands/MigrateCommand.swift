@@ -28,7 +28,8 @@ struct MigrateCommand: AsyncParsableCommand {
         defer {
             if created { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: options.db + suffix) } }
         }
-        let store = try await SQLStores.open(options.db)
+        // A check opens an existing SQLite file read-only: not even its journal mode changes.
+        let store = try await SQLStores.open(options.db, readOnly: check && !created)
         do {
             var plans: [MigrationPlan] = []
             for schema in Self.schemas { plans.append(try await store.plan(schema)) }
