@@ -35,6 +35,10 @@ public struct PrinterWorker: Service {
         public var untilIdle = false
         /// Return once this says so (checked between steps).
         public var stop: @Sendable () async -> Bool = { false }
+        /// When a caller stops waiting (`tracemark print --wait`): no wait between two looks at
+        /// a printer lasts past it, so the worker stops at it rather than a backoff later. A send
+        /// under way is not cut short.
+        public var until: ContinuousClock.Instant?
         /// Told the ids of jobs once they are done (delivered, and printed where the printer
         /// says so): the scan-to-label latency is measured with it.
         public var done: @Sendable ([Int64]) -> Void = { _ in }
@@ -366,6 +370,7 @@ public struct PrinterWorker: Service {
 
     /// Sleeps, ending early on graceful shutdown (the loop then stops); throws on cancellation.
     private func sleep(_ duration: Duration) async throws {
+        let duration = options.until.map { max(.zero, min(duration, $0 - ContinuousClock.now)) } ?? duration
         doing.now("waiting \(duration) before looking again")
         try? await cancelWhenGracefulShutdown { try await Task.sleep(for: duration) }
         try Task.checkCancellation()

@@ -25,6 +25,7 @@ public enum LabelJobs {
         var options = PrinterWorker.Options()
         options.pollInterval = .milliseconds(100)
         options.maxBackoff = .seconds(5)
+        options.until = deadline
         let last = jobs.last ?? 0
         options.stop = {
             if ContinuousClock.now > deadline { return true }
