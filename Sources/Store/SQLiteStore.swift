@@ -130,12 +130,15 @@ public final class SQLiteStore: SQLStore {
     /// Replaces the rows of every table with those of the backup at `path`, in one transaction:
     /// readers see the old data until it commits, then the backup's. The backup must pass
     /// SQLite's integrity check and have the same tables, columns and schema versions (tables
-    /// named `*_migrations`) as this database; otherwise nothing is changed.
-    public func restore(from path: String) async throws {
+    /// named `*_migrations`) as this database; otherwise nothing is changed. `hooks` run in the
+    /// same transaction (a component keeping what must outlive the restore); the answer counts
+    /// each table's rows before and after.
+    @discardableResult
+    public func restore(from path: String, hooks: RestoreHooks = RestoreHooks()) async throws -> [RestoredTable] {
         guard FileManager.default.fileExists(atPath: path) else {
             throw StoreError(.unavailable, "backup \(path) does not exist")
         }
-        try await writer.with { connection in
+        return try await writer.with { connection in
             let db = SQLiteDatabase(connection: connection, logger: logger)
             do {
                 try await db.raw("ATTACH DATABASE \(bind: path) AS backup").run()
@@ -143,8 +146,9 @@ public final class SQLiteStore: SQLStore {
                 throw StoreError(.unavailable, "cannot open the backup \(path) as an SQLite database", cause: error)
             }
             do {
-                try await Self.restoreAttached(db, path: path)
+                let counts = try await Self.restoreAttached(db, path: path, hooks: hooks)
                 try await db.raw("DETACH DATABASE backup").run()
+                return counts
             } catch {
                 try? await db.raw("DETACH DATABASE backup").run()
                 throw Self.translate(error, path: location, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
@@ -152,7 +156,7 @@ public final class SQLiteStore: SQLStore {
         }
     }
 
-    private static func restoreAttached(_ db: any SQLDatabase, path: String) async throws {
+    private static func restoreAttached(_ db: any SQLDatabase, path: String, hooks: RestoreHooks) async throws -> [RestoredTable] {
         let check: [String]
         do {
             check = try await integrityCheck(db, schema: "backup")
@@ -189,18 +193,27 @@ public final class SQLiteStore: SQLStore {
                     "backup \(path) has \(ledger) versions \(then.map(String.init).joined(separator: ",")), this database \(now.map(String.init).joined(separator: ",")): restore it into a new file instead, where it is migrated when opened")
             }
         }
-        try await db.transaction(begin: "BEGIN IMMEDIATE") { db in
+        return try await db.transaction(begin: "BEGIN IMMEDIATE") { db in
             // Rows come back in any order: references are checked at commit.
             try await db.raw("PRAGMA defer_foreign_keys = ON").run()
+            func count(_ table: String) async throws -> Int {
+                try await db.raw("SELECT COUNT(*) AS n FROM main.\(ident: table)").first()?.decode(column: "n", as: Int.self) ?? 0
+            }
+            try await hooks.before(db)
+            var counts: [RestoredTable] = []
             for table in mine {
                 let names = try await columns("main", table)
                 guard Set(names) == Set(try await columns("backup", table)) else {
                     throw StoreError(.unsupported, "backup \(path): table \(table) has other columns than this database's; nothing was restored")
                 }
                 let list = names.map { "\"\($0)\"" }.joined(separator: ", ")
+                let before = try await count(table)
                 try await db.raw("DELETE FROM main.\(ident: table)").run()
                 try await db.raw("INSERT INTO main.\(ident: table) (\(unsafeRaw: list)) SELECT \(unsafeRaw: list) FROM backup.\(ident: table)").run()
+                counts.append(RestoredTable(table: table, before: before, after: try await count(table)))
             }
+            try await hooks.after(db)
+            return counts
         }
     }
 
@@ -227,4 +240,25 @@ public final class SQLiteStore: SQLStore {
         }
         return error
     }
+}
+
+/// Work a component does in a restore's transaction (``SQLiteStore/restore(from:hooks:)``), with
+/// the backup attached as schema `backup`: `before` while `main` still holds the rows being
+/// replaced, `after` once it holds the backup's.
+public struct RestoreHooks: Sendable {
+    public var before: @Sendable (any SQLDatabase) async throws -> Void
+    public var after: @Sendable (any SQLDatabase) async throws -> Void
+
+    public init(before: @escaping @Sendable (any SQLDatabase) async throws -> Void = { _ in },
+                after: @escaping @Sendable (any SQLDatabase) async throws -> Void = { _ in }) {
+        self.before = before
+        self.after = after
+    }
+}
+
+/// A table's rows before a restore and after it.
+public struct RestoredTable: Codable, Hashable, Sendable {
+    public var table: String
+    public var before: Int
+    public var after: Int
 }

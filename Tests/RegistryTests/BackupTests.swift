@@ -66,13 +66,26 @@ import Testing
             let backedUp = try await restored.allSeries().first { $0.code == "RECEIPT" }?.next ?? 0
             await restored.close()
 
-            // Into the live registry: the postings since the backup are gone, whole documents only.
+            // Into the live registry: the postings since the backup are gone, whole documents only,
+            // and the restore says so. No series goes back: the numbers taken since the backup
+            // (documents handed out, serials on labels) are voided, never taken twice.
             let before = try await registry.allSeries().first { $0.code == "RECEIPT" }?.next ?? 0
+            let documents = try await registry.store.read { db in
+                try await db.raw("SELECT COUNT(*) AS n FROM documents").first()!.decode(column: "n", as: Int.self)
+            }
             let replaced = try await Command.tracemark(["restore", backup, "--db", database.location])
             #expect(replaced.status == 0, "\(replaced.stderr)")
             let after = try await registry.allSeries().first { $0.code == "RECEIPT" }?.next ?? 0
-            #expect(after == backedUp && after <= before)
+            #expect(after == before && backedUp < before)
+            #expect(replaced.stdout.contains("documents \(documents) → "), "\(replaced.stdout)")
+            #expect(replaced.stdout.contains("series RECEIPT: numbers \(backedUp)–\(before - 1) were taken after the backup"), "\(replaced.stdout)")
+            let ledger = try await registry.ledger(series: "RECEIPT").filter { $0.reference == "restore" }
+            #expect(ledger.map { "\($0.first)-\($0.last) \($0.kind)" } == ["\(backedUp)-\(before - 1) voided"])
+            let audit = try await registry.audit(series: "RECEIPT")
+            #expect(audit.gaps.isEmpty && audit.overlaps.isEmpty, "\(audit)")
             try await Self.expectConsistent(registry)
+            let next = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "BOLT", quantity: 1)], header: header()))
+            #expect(next.number.hasSuffix(String(before)), "\(next.number)")
 
             // A damaged backup changes nothing.
             let damaged = folder.appendingPathComponent("damaged.backup").path
@@ -81,7 +94,7 @@ import Testing
             try bytes.write(to: URL(fileURLWithPath: damaged))
             let refused = try await Command.tracemark(["restore", damaged, "--db", database.location])
             #expect(refused.status != 0 && refused.stderr.contains("cannot open the backup"), "\(refused.stderr)")
-            #expect(try await registry.allSeries().first { $0.code == "RECEIPT" }?.next == after)
+            #expect(try await registry.allSeries().first { $0.code == "RECEIPT" }?.next == after + 1)
             // PostgreSQL: the command says which tool to use.
             let postgres = try await Command.tracemark(["backup", backup + ".pg", "--db", "postgres://nobody@127.0.0.1:1/none"])
             #expect(postgres.status == 64 && postgres.stderr.contains("pg_dump --format=custom"), "\(postgres.stderr)")
@@ -110,5 +123,33 @@ extension BackupTests {
         }
         let before = try #require(try await id(original)), after = try #require(try await id(copy))
         #expect(before != after && after.count == 32)
+    }
+
+    /// A series made after the backup outlives the restore with the numbers it gave voided, so
+    /// that one made again under its code cannot hand them out a second time.
+    @Test func aSeriesMadeAfterTheBackupIsKeptWithItsNumbersVoided() async throws {
+        let folder = try Command.temporaryFolder("restore-series")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let db = folder.appendingPathComponent("live.sqlite").path, backup = folder.appendingPathComponent("live.backup").path
+        #expect(try await Command.tracemark(["series", "--db", db]).status == 0)
+        #expect(try await Command.tracemark(["backup", backup, "--db", db]).status == 0)
+        let registry = try await Registry.open(db)
+        _ = try await registry.addSeries(NumberSeries(code: "PAL", format: "PAL{counter:5}", start: 98))
+        _ = try await registry.takeNumbers(series: "PAL", count: 3, reason: "pallets")
+        await registry.close()
+
+        let restored = try await Command.tracemark(["restore", backup, "--db", db, "--json"])
+        #expect(restored.status == 0, "\(restored.stderr)")
+        let answer = try #require(try JSONSerialization.jsonObject(with: Data(restored.stdout.utf8)) as? [String: Any])
+        let series = (answer["series"] as? [[String: Any]]) ?? []
+        #expect(series.map { "\($0["series"] ?? "") \($0["first"] ?? "") \($0["last"] ?? "") \($0["madeAfterBackup"] ?? "")" } == ["PAL 98 100 1"],
+                "\(restored.stdout)")
+        let text = try await Command.tracemark(["restore", backup, "--db", db])
+        // Restored again, the backup still lacks PAL: it is kept again, as it was.
+        #expect(text.stdout.contains("series PAL (made after the backup, kept): numbers 98–100 were taken after the backup"), "\(text.stdout)")
+        let reopened = try await Registry.open(db)
+        defer { Task { await reopened.close() } }
+        #expect(try await reopened.series("PAL").next == 101)
+        #expect(try await reopened.takeNumbers(series: "PAL").numbers == ["PAL00101"])
     }
 }

@@ -14,7 +14,10 @@ struct RestoreCommand: AsyncParsableCommand {
             transaction (the service may run; it sees the backup's data once it commits); the backup \
             must then be of the same schema versions. A damaged backup is refused and nothing changes. \
             The restored database gets a new spool id: a folder printer names its files by it, so the \
-            copy's labels never replace the original's (a service running on it picks it up when restarted).
+            copy's labels never replace the original's (a service running on it picks it up when restarted). \
+            The restore says what it replaced (documents, lots and serials, print jobs … before → after), \
+            and it never sets a number series back: numbers taken since the backup are on labels and \
+            documents already, so they are voided in the series' ledger and the series goes on after them.
             PostgreSQL: \(PostgresBackup.restore)
             """)
     @OptionGroup var options: GlobalOptions
@@ -24,11 +27,9 @@ struct RestoreCommand: AsyncParsableCommand {
         guard !SQLStores.isPostgres(options.db) else { throw ValidationError("for PostgreSQL, use pg_restore: \(PostgresBackup.restore)") }
         let files = FileManager.default
         guard files.fileExists(atPath: file) else { throw ValidationError("backup \(file) does not exist") }
+        var report: RestoreReport?
         if files.fileExists(atPath: options.db) {
-            try await options.withRegistry { registry in
-                guard let store = registry.store as? SQLiteStore else { throw ValidationError("restore needs an SQLite database") }
-                try await store.restore(from: file)
-            }
+            report = try await options.withRegistry { registry in try await registry.restore(from: file) }
         } else {
             try files.copyItem(atPath: file, toPath: options.db)
             do {
@@ -53,6 +54,47 @@ struct RestoreCommand: AsyncParsableCommand {
                 try await db.raw("UPDATE spool_settings SET value = \(bind: id) WHERE name = 'database_id'").run()
             }
         }
-        try options.emit(["restored": file, "into": options.db]) { "restored \(file) into \(options.db)" }
+        try options.emit(Restored(restored: file, into: options.db, tables: report?.tables, series: report?.series)) {
+            ([("restored \(file) into \(options.db)")] + (report.map(Self.describe) ?? [])).joined(separator: "\n")
+        }
+    }
+
+    struct Restored: Encodable {
+        var restored: String
+        var into: String
+        var tables: [RestoredTable]?
+        var series: [KeptSeries]?
+    }
+
+    /// The tables a user knows, in words, for what a restore changed.
+    static let tableNames: [(table: String, name: String)] = [
+        ("documents", "documents"), ("lot_serials", "lots and serials"), ("movements", "stock movements"),
+        ("print_jobs", "print jobs"), ("station_scans", "station scans"), ("recalls", "recalls"),
+        ("products", "products"), ("station_operators", "operator badges"), ("api_tokens", "API tokens"),
+    ]
+
+    /// What the restore replaced (the rows written since the backup are gone) and the series it
+    /// kept going on.
+    static func describe(_ report: RestoreReport) -> [String] {
+        let counts = Dictionary(report.tables.map { ($0.table, $0) }, uniquingKeysWith: { first, _ in first })
+        var lines: [String] = []
+        let changed = tableNames.compactMap { entry -> String? in
+            guard let count = counts[entry.table], count.before != count.after else { return nil }
+            return "\(entry.name) \(count.before) → \(count.after)"
+        }
+        let others = report.tables.filter { table in table.before != table.after && !tableNames.contains { $0.table == table.table } }.count
+        if changed.isEmpty && others == 0 {
+            lines.append("the database had the same number of rows in every table as the backup")
+        } else {
+            lines.append("replaced what the database held (rows before → after): " + changed.joined(separator: ", ")
+                         + (others > 0 ? (changed.isEmpty ? "" : "; ") + "\(others) more table(s) changed" : ""))
+        }
+        for kept in report.series {
+            let one = kept.first == kept.last
+            let range = one ? "number \(kept.first) was" : "numbers \(kept.first)–\(kept.last) were"
+            lines.append("series \(kept.series)\(kept.madeAfterBackup ? " (made after the backup, kept)" : ""): \(range) taken after the backup, "
+                         + "so \(one ? "it is" : "they are") voided and never taken again; it goes on from \(kept.last + 1)")
+        }
+        return lines
     }
 }
