@@ -39,10 +39,15 @@ public struct MovementReport: Codable, Hashable, Sendable {
     public var through: CalendarDate
     public var groups: [Group]
 
-    /// RFC 4180, one row per movement with its group's opening and closing balance.
+    /// RFC 4180, one row per movement with its group's opening and closing balance; a group that
+    /// did not move is one row with its balance and no movement.
     public var csv: String {
         var out = "product,warehouse,number,unit,opening,date,document,kind,partner,quantity,value,override,closing\r\n"
         for group in groups {
+            if group.rows.isEmpty {
+                out += [group.product, group.warehouse, group.number ?? "", group.unit, "\(group.opening)", "", "", "", "", "", "", "", "\(group.closing)"]
+                    .map(CSVText.field).joined(separator: ",") + "\r\n"
+            }
             for row in group.rows {
                 out += [group.product, group.warehouse, group.number ?? "", group.unit, "\(group.opening)", row.date.description,
                         row.document, row.kind.rawValue, row.partner ?? "", "\(row.quantity)", "\(row.value)", row.override ?? "", "\(group.closing)"]
@@ -101,9 +106,12 @@ extension Registry {
                 """).all()
             // Opening and closing balances of the groups in scope: the stock at the end of the day
             // before (from the nearest kept balance, as a balance on a day is read) and the
-            // period's movements, in one statement.
+            // period's movements, in one statement. A group that held stock without moving is
+            // part of the statement too (opening = closing, no rows), unless a partner or kind
+            // filter asks for the movements of that partner or kind only.
             let balances = try await db.raw("""
-                SELECT x.product_id, x.warehouse_id, x.lot_serial_id,
+                SELECT x.product_id, x.warehouse_id, x.lot_serial_id, MIN(p.article) AS article, MIN(p.unit) AS unit,
+                       MIN(w.code) AS warehouse, MIN(ls.number) AS number,
                        CAST(SUM(x.opening) AS BIGINT) AS opening, CAST(SUM(x.quantity) AS BIGINT) AS closing
                 FROM (SELECT product_id, warehouse_id, lot_serial_id, quantity AS opening, quantity
                       FROM \(Self.stock(atEndOf: from.adding(days: -1))) o
@@ -113,31 +121,53 @@ extension Registry {
                 JOIN products p ON p.id = x.product_id JOIN warehouses w ON w.id = x.warehouse_id LEFT JOIN lot_serials ls ON ls.id = x.lot_serial_id
                 WHERE \(scope)
                 GROUP BY x.product_id, x.warehouse_id, x.lot_serial_id
+                ORDER BY MIN(p.article), MIN(w.code), MIN(ls.sort_key), x.lot_serial_id
                 """).all()
             struct Key: Hashable { let product: Int, warehouse: Int, lot: Int }
             func key(_ row: any SQLRow) throws -> Key {
                 Key(product: try row.int("product_id"), warehouse: try row.int("warehouse_id"), lot: try row.int("lot_serial_id"))
             }
+            func group(_ row: any SQLRow, opening: Int, closing: Int) throws -> MovementReport.Group {
+                MovementReport.Group(product: try row.string("article"), warehouse: try row.string("warehouse"),
+                                     number: try row.optionalString("number"), unit: try row.string("unit"),
+                                     opening: Quantity(storage: opening).decimal, rows: [], closing: Quantity(storage: closing).decimal)
+            }
             var balance: [Key: (Int, Int)] = [:]
-            for row in balances { balance[try key(row)] = (try row.int("opening"), try row.int("closing")) }
             var groups: [MovementReport.Group] = []
-            var last: Key?
+            var index: [Key: Int] = [:]
+            let unmovedToo = partner == nil && kind == nil
+            for row in balances {
+                let (opening, closing) = (try row.int("opening"), try row.int("closing"))
+                balance[try key(row)] = (opening, closing)
+                if unmovedToo, opening != 0 || closing != 0 {
+                    index[try key(row)] = groups.count
+                    groups.append(try group(row, opening: opening, closing: closing))
+                }
+            }
+            // The movements, each in its group: one made here for a group not listed above (its
+            // stock came and went within the period, or a filter lists moved groups only), kept
+            // in the order of the statement.
+            var added = false
             for row in rows {
                 let k = try key(row)
-                if k != last {
+                if index[k] == nil {
                     let (opening, closing) = balance[k] ?? (0, 0)
-                    groups.append(MovementReport.Group(product: try row.string("article"), warehouse: try row.string("warehouse"),
-                                                       number: try row.optionalString("number"), unit: try row.string("unit"),
-                                                       opening: Quantity(storage: opening).decimal, rows: [],
-                                                       closing: Quantity(storage: closing).decimal))
-                    last = k
+                    index[k] = groups.count
+                    groups.append(try group(row, opening: opening, closing: closing))
+                    added = true
                 }
                 guard let date = try row.date("doc_date") else { continue }
-                groups[groups.count - 1].rows.append(MovementReport.Row(
+                groups[index[k]!].rows.append(MovementReport.Row(
                     date: date, document: try row.string("document"), kind: try row.enumeration("kind", as: DocumentKind.self),
                     partner: try row.optionalString("partner"), quantity: Quantity(storage: try row.int("quantity")).decimal,
                     value: Money(storage: try row.int("value")).decimal, override: try row.optionalString("override"),
                     posted: try row.string("created_at")))
+            }
+            if added, unmovedToo {
+                // Groups made from movements went last: put each where the statement's order has it.
+                let order = Dictionary(uniqueKeysWithValues: try balances.enumerated().map { (try key($0.element), $0.offset) })
+                let keyed = index.sorted { $0.value < $1.value }.map { ($0.key, groups[$0.value]) }
+                groups = keyed.sorted { (order[$0.0] ?? Int.max) < (order[$1.0] ?? Int.max) }.map(\.1)
             }
             return MovementReport(from: from, through: through, groups: groups)
         }

@@ -41,9 +41,12 @@ struct ReportCommand: AsyncParsableCommand {
             }
             if csv { print(report.csv, terminator: ""); return }
             try options.emit(report) {
-                guard !report.groups.isEmpty else { return "no movements from \(report.from) through \(report.through)" }
+                guard !report.groups.isEmpty else { return "no stock and no movements from \(report.from) through \(report.through)" }
                 return report.groups.map { group in
-                    "\(group.product) \(group.number ?? "(without a number)") in \(group.warehouse): opening \(group.opening) \(group.unit)\n"
+                    guard !group.rows.isEmpty else {
+                        return "\(group.product) \(group.number ?? "(without a number)") in \(group.warehouse): \(group.opening) \(group.unit), no movements"
+                    }
+                    return "\(group.product) \(group.number ?? "(without a number)") in \(group.warehouse): opening \(group.opening) \(group.unit)\n"
                         + table(["DATE", "DOCUMENT", "KIND", "PARTNER", "QUANTITY", "OVERRIDE"], group.rows.map {
                             [$0.date.description, $0.document, $0.kind.rawValue, $0.partner ?? "-", "\($0.quantity)", $0.override ?? ""]
                         }) + "\nclosing \(group.closing) \(group.unit)"
