@@ -30,6 +30,10 @@ public enum APIRoutes {
         APIRoute(.post, "/api/v1/stations/{id}/task/cancel", "cancelTask", role: .operator) { call in
             try await control(call, "TM:CANCEL")
         },
+        APIRoute(.delete, "/api/v1/stations/{id}/task/lines/{line}", "removeTaskLine", role: .operator) { call in
+            guard let line = Int64(try call.parameter("line")), line > 0 else { throw APIProblem.badRequest("a line is named by its id, a positive number") }
+            return try await control(call, "TM:UNDO:\(line)")
+        },
         APIRoute(.post, "/api/v1/stations/{id}/task", "openTask", role: .operator, openTask),
         APIRoute(.get, "/api/v1/stations/{id}/runs/{run}", "getRun", role: .viewer, getRun),
         APIRoute(.post, "/api/v1/sessions", "signIn", role: nil, signIn),

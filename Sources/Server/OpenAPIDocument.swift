@@ -1050,6 +1050,23 @@ paths:
             application/json:
               schema: {$ref: "#/components/schemas/ScanOutcome"}
         problems: [400, 401, 403, 404, 409]
+  /api/v1/stations/{id}/task/lines/{line}:
+    delete:
+      operationId: removeTaskLine
+      tags: [stations]
+      summary: Take one line off the open receipt or pick (a wrong item or quantity scanned), as TM:UNDO does for the last line. Its label is cancelled if not printed yet; one printed already is named in a warning, to be taken off the item.
+      x-tracemark-role: operator
+      parameters:
+        - {$ref: "#/components/parameters/Station"}
+        - {name: line, in: path, required: true, schema: {type: integer, minimum: 1}}
+        - {$ref: "#/components/parameters/IdempotencyKey"}
+      responses:
+        "200":
+          description: The outcome.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/ScanOutcome"}
+        problems: [400, 401, 403, 404, 409]
   /api/v1/scans:
     get:
       operationId: listScans
@@ -1520,7 +1537,22 @@ components:
                 operatorName: {type: string, description: "Who signed in for the task, as name (badge); empty when nobody did."}
                 operatorBadge: {type: [string, "null"]}
                 openedAt: {type: string}
-                lines: {type: array, items: {type: object}}
+                lines:
+                  type: array
+                  items:
+                    type: object
+                    required: [id, product, serial, quantity]
+                    properties:
+                      id: {type: integer, description: "The line's id: DELETE …/task/lines/{line} removes it."}
+                      product: {type: string}
+                      number: {type: [string, "null"]}
+                      serial: {type: boolean}
+                      quantity: {type: string}
+                      expiry: {type: [string, "null"]}
+                      job: {type: [integer, "null"]}
+                      scan: {type: [integer, "null"]}
+                      pending: {type: [string, "null"]}
+                      confirmation: {type: [string, "null"]}
                 run: {$ref: "#/components/schemas/RunReport"}
     Product:
       type: object

@@ -22,7 +22,7 @@ import TracemarkTesting
         Expectation(file: "hazard-100x100.yaml", barcodes: ["]C1(01)09501101530003(11)261102(17)270131(10)LOT-4711"]),
         Expectation(file: "pallet-sscc-mixed-100x150.yaml", barcodes: ["]C1(00)106141411234567897"]),
         Expectation(file: "control-sheet-100x150.yaml", barcodes: [
-            "]C0TM:DONE", "]C0TM:CANCEL", "]C0TM:QTY:1", "]C0TM:QTY:6", "]C0TM:QTY:12", "]C0TM:QTY:24",
+            "]C0TM:DONE", "]C0TM:CANCEL", "]C0TM:UNDO", "]C0TM:QTY:1", "]C0TM:QTY:6", "]C0TM:QTY:12",
         ]),
     ]
 

@@ -295,6 +295,32 @@ extension APITests {
 }
 
 extension APITests {
+    /// A line scanned by mistake is taken off the open receipt over HTTP by its id, as the page's
+    /// Remove button does; a viewer may not.
+    @Test func aLineIsRemovedFromTheOpenTaskOverHTTP() async throws {
+        let service = try await APIService.start(.sqlite)
+        defer { service.serve.killIfRunning() }
+        let expiry = relativeDate(days: 300, format: "yyMMdd")
+        for lot in ["RM-A", "RM-B"] {
+            let answer = try await service.request("POST", "/api/v1/stations/dock-1/scans", role: "operator",
+                                                   body: try service.json(["raw": "(01)09501101530003(17)\(expiry)(10)\(lot)(30)6"]))
+            #expect(answer.object["action"] as? String == "added-to-receipt", "\(answer.text)")
+        }
+        func lines() async throws -> [[String: Any]] {
+            let station = try await service.request("GET", "/api/v1/stations/dock-1", role: "viewer")
+            return ((station.object["task"] as? [String: Any])?["lines"] as? [[String: Any]]) ?? []
+        }
+        let wrong = try #require(try await lines().last { $0["number"] as? String == "RM-B" }?["id"] as? Int)
+        #expect(try await service.request("DELETE", "/api/v1/stations/dock-1/task/lines/\(wrong)", role: "viewer").status == 403)
+        let removed = try await service.request("DELETE", "/api/v1/stations/dock-1/task/lines/\(wrong)", role: "operator")
+        #expect(removed.status == 200 && removed.object["action"] as? String == "line-removed", "\(removed.text)")
+        #expect(try await lines().map { $0["number"] as? String } == ["RM-A"])
+        let again = try await service.request("DELETE", "/api/v1/stations/dock-1/task/lines/\(wrong)", role: "operator")
+        #expect(again.text.contains("line \(wrong) is not on the open receipt"), "\(again.text)")
+        #expect(try await service.request("DELETE", "/api/v1/stations/dock-1/task/lines/x", role: "operator").status == 400)
+        try await service.stop()
+    }
+
     /// /metrics as Prometheus reads it (prometheus-client's parser, not ours): requests by
     /// operation and status, scans by station and verdict, jobs and queues per printer, and the
     /// resolve and scan-to-label latency histograms.

@@ -52,6 +52,10 @@ import Testing
             #expect(await station.scan("(01)\(Dock.pumpGTIN)(21)P-1").reasons.map(\.code) == ["serial-on-pick"])
             #expect(await station.scan(paint("LOT-Q")).reasons.map(\.code) == ["quarantined"])
             #expect(await station.scan("(01)\(Dock.pumpGTIN)(21)P-9").verdict == .block)
+            // One too many: taken off the pick again.
+            #expect(await station.scan(paint("LOT-A")).verdict == .ok)
+            let undone = await station.scan("TM:UNDO")
+            #expect(undone.action == "line-removed" && undone.next.contains("removed PAINT-5L LOT-A × 1 from the issue"), "\(undone)")
             let quantity = await station.scan("TM:QTY:50")
             #expect(quantity.action == "quantity-set" && quantity.next == "scan the item: it is picked as 50", "\(quantity)")
             #expect(await station.scan(paint("LOT-A")).reasons.map(\.code) == ["not-enough-stock"])

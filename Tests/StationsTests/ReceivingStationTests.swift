@@ -41,6 +41,49 @@ import Testing
         }
     }
 
+    /// A wrong scan is taken off the receipt, not the whole receipt abandoned: TM:UNDO removes the
+    /// last line and cancels its label if it has not printed; a line is also removed by its id
+    /// (the HTTP API's way); a printed label is named, to be taken off the item.
+    @Test(arguments: Backend.available)
+    func aWrongScanIsTakenOffTheReceipt(backend: Backend) async throws {
+        try await withDock(backend) { dock in
+            let station = try await dock.station()
+            let expiry = yymmdd(today.adding(days: 400))
+            let first = await station.scan("(01)\(Dock.paintGTIN)(17)\(expiry)(10)KEEP(30)4")
+            let second = await station.scan("(01)\(Dock.paintGTIN)(17)\(expiry)(10)WRONG(30)9")
+            let third = await station.scan("(01)\(Dock.paintGTIN)(17)\(expiry)(10)PRINTED(30)2")
+            #expect([first, second, third].allSatisfy { $0.action == "added-to-receipt" && $0.jobs.count == 1 })
+
+            // The third label has printed meanwhile: removed, the line's label is named.
+            let printedJob = try #require(third.jobs.first)
+            try await dock.registry.store.write { db in
+                try await db.raw("UPDATE print_jobs SET state = 'done' WHERE id = \(bind: printedJob)").run()
+            }
+            let undone = await station.scan("TM:UNDO")
+            #expect(undone.action == "line-removed" && undone.verdict == .warn, "\(undone)")
+            #expect(undone.reasons.map(\.message) == ["the line's label (job \(printedJob)) was printed already: take it off the item"])
+            #expect(undone.next.contains("removed PAINT-5L PRINTED × 2 from the receipt"), "\(undone.next)")
+
+            // The wrong one by its id: its label had not printed and is cancelled.
+            let lines = try #require(try await station.state().task).lines
+            #expect(lines.map(\.number) == ["KEEP", "WRONG"])
+            let wrong = try #require(lines.last)
+            let removed = await station.scan("TM:UNDO:\(wrong.id)")
+            #expect(removed.action == "line-removed" && removed.verdict == .ok, "\(removed)")
+            #expect(removed.next.contains("its label (job \(try #require(second.jobs.first))) was cancelled before printing"), "\(removed.next)")
+            #expect(try await dock.spool.job(try #require(second.jobs.first)).state == .cancelled)
+            #expect(await station.scan("TM:UNDO:\(wrong.id)").reasons.map(\.code) == ["no-such-line"])
+            #expect(await station.scan("TM:UNDO:abc").reasons.map(\.code) == ["invalid-control-code"])
+
+            let done = await station.scan("TM:DONE")
+            #expect(done.action == "receipt-posted", "\(done)")
+            #expect(try await dock.registry.stock(product: "PAINT-5L").map { "\($0.number ?? "-") \($0.quantity)" } == ["KEEP 4"])
+            #expect(await station.scan("TM:UNDO").reasons.map(\.code) == ["no-open-task"])
+            let line = try await dock.station("line-1", kind: .production, template: nil)
+            #expect(await line.scan("TM:UNDO").reasons.map(\.code) == ["no-line-to-remove"])
+        }
+    }
+
     @Test(arguments: Backend.available)
     func supplierLabelsAddToTheReceiptPrintAndPostOnDone(backend: Backend) async throws {
         try await withDock(backend) { dock in
@@ -232,13 +275,15 @@ import Testing
             let template = try TemplateLoader().load(contentsOf: Repository.templates.appendingPathComponent("control-sheet-100x150.yaml"))
             let zpl = try LabelRendering.render(template, .object(["station": .string("dock-1")]), language: .zpl)
             let codes = try await BarcodeOracle.texts(zpl, extension: "zpl", gs1Only: false)
-            #expect(Set(codes) == ["TM:DONE", "TM:CANCEL", "TM:QTY:1", "TM:QTY:6", "TM:QTY:12", "TM:QTY:24"])
+            #expect(Set(codes) == ["TM:DONE", "TM:CANCEL", "TM:UNDO", "TM:QTY:1", "TM:QTY:6", "TM:QTY:12"])
             let expiry = today.adding(days: 400)
             #expect(await station.scan("TM:QTY:12").action == "quantity-set")
             #expect(await station.scan("(01)\(Dock.paintGTIN)(17)\(yymmdd(expiry))(10)SHEET-1").verdict == .ok)
             #expect(await station.scan("TM:CANCEL").action == "task-cancelled")
             #expect(await station.scan("TM:QTY:6").action == "quantity-set")
             #expect(await station.scan("(01)\(Dock.paintGTIN)(17)\(yymmdd(expiry))(10)SHEET-2").verdict == .ok)
+            #expect(await station.scan("(01)\(Dock.paintGTIN)(17)\(yymmdd(expiry))(10)SHEET-3").verdict == .ok)
+            #expect(await station.scan("TM:UNDO").action == "line-removed")
             #expect(await station.scan("TM:DONE").action == "receipt-posted")
             let stock = try await dock.registry.stock(product: "PAINT-5L", warehouse: "MAIN")
             #expect(stock.map(\.number) == ["SHEET-2"])

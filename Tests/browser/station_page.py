@@ -334,6 +334,17 @@ try:
 
     verdict, card, scan_b = verdict_after(scan_a, [f"01{GTIN}17{EXPIRY_B}10{LOT_B}", "3010"])
     check(verdict == "ok", "the second lot is green: " + card)
+
+    # A wrong scan is taken off the receipt with its line's Remove button, not by cancelling it.
+    verdict, card, _ = verdict_after(scan_b, [f"01{GTIN}17{EXPIRY_B}10WRONG-1", "3010"])
+    check(verdict == "ok", "the wrong lot was added: " + card)
+    rows = "return Array.from(document.querySelectorAll('#task-lines tbody tr'), (r) => r.textContent)"
+    wait(lambda: any("WRONG-1" in row for row in driver.execute_script(rows)), "the wrong line on screen")
+    driver.execute_script("""Array.from(document.querySelectorAll('#task-lines tbody tr')).find((r) => r.textContent.includes('WRONG-1'))
+                             .querySelector('button.remove-line').click()""")
+    wait(lambda: "Line removed" in text("verdict"), "the line removed: " + text("verdict"))
+    wait(lambda: [("WRONG-1" in row) for row in driver.execute_script(rows)] == [False, False],
+         "the receipt's two good lines left: " + repr(driver.execute_script(rows)))
     by_id("task-complete").click()
     wait(lambda: "Receipt posted" in text("verdict"), "the receipt posted")
     sign_out()

@@ -100,7 +100,7 @@ const words = (code) => String(code || '').replace(/-/g, ' ');
 const actions = {
   'looked-up': 'Looked up', 'added-to-receipt': 'Added to the receipt', 'receipt-posted': 'Receipt posted',
   'added-to-issue': 'Added to the pick', 'issue-posted': 'Pick posted', 'issue-opened': 'Pick opened',
-  'task-cancelled': 'Task cancelled', 'quantity-set': 'Quantity set', 'confirmed': 'Confirmed',
+  'task-cancelled': 'Task cancelled', 'line-removed': 'Line removed', 'quantity-set': 'Quantity set', 'confirmed': 'Confirmed',
   'operator-signed-in': 'Operator signed in', 'run-started': 'Run started', 'run-closed': 'Run closed', 'none': 'Nothing done',
 };
 const printerWords = {
@@ -563,9 +563,21 @@ function renderTask() {
   const lines = task ? task.lines : [];
   table.hidden = lines.length === 0;
   fill(table.tBodies[0], ...lines.map((line) => el('tr', {},
-    el('td', {}, line.product), el('td', {}, line.number || ''), el('td', {}, line.quantity), el('td', {}, line.expiry || ''),
+    el('td', {}, removeButton(line)), el('td', {}, line.product), el('td', {}, line.number || ''), el('td', {}, line.quantity), el('td', {}, line.expiry || ''),
     el('td', {}, line.job ? `${line.job}: ${jobWords[(state.jobs.get(line.job) || {}).state] || 'queued'}` : ''),
     el('td', {}, line.pending ? confirmCell(line) : (line.confirmation || '')))));
+}
+
+/// Takes one line off the open receipt or pick (a wrong item or quantity scanned).
+function removeButton(line) {
+  const button = el('button', { type: 'button', class: 'quiet remove-line', 'aria-label': `Remove ${line.product} ${line.number || ''}`.trim() }, 'Remove');
+  button.addEventListener('click', async () => {
+    try {
+      const outcome = await api('DELETE', `/stations/${enc(state.session.station)}/task/lines/${line.id}`, undefined, { 'Idempotency-Key': newKey() });
+      await showOutcome(outcome, null);
+    } catch (error) { showRefusal(error, null); }
+  });
+  return button;
 }
 
 /// A line waiting for a supervisor: what it waits for, and for a supervisor signed in here, the

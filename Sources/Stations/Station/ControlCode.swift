@@ -7,6 +7,9 @@ enum ControlCode: Equatable {
     case done
     /// `TM:CANCEL`: abandons the open task.
     case cancel
+    /// `TM:UNDO`: removes the open task's last line; `TM:UNDO:<line>` (the HTTP API's) one line
+    /// by its id.
+    case removeLine(Int64?)
     /// `TM:QTY:n`: the next scan's quantity.
     case quantity(Decimal)
     /// `TM:OP:<badge>`: signs an operator in.
@@ -29,6 +32,13 @@ enum ControlCode: Equatable {
         switch ((parts.first ?? "").uppercased(), parts.count) {
         case ("DONE", 1): self = .done
         case ("CANCEL", 1): self = .cancel
+        case ("UNDO", 1): self = .removeLine(nil)
+        case ("UNDO", 2):
+            guard let line = Int64(parts[1]), line > 0 else {
+                self = .invalid("TM:UNDO takes no value (the last line), or a line's id; got \"\(parts[1])\"")
+                return
+            }
+            self = .removeLine(line)
         case ("QTY", 2):
             guard let quantity = Decimal(string: parts[1], locale: Locale(identifier: "en_US_POSIX")), quantity > 0,
                   quantity <= 1_000_000, parts[1].allSatisfy({ $0.isNumber || $0 == "." }) else {
@@ -54,7 +64,7 @@ enum ControlCode: Equatable {
             self = .run(product: parts[1], count: count, expiry: expiry)
         case ("PICK", 2) where !parts[1].isEmpty: self = .pick(customer: parts[1])
         default:
-            self = .invalid("\"\(text)\" is not a control code: use TM:DONE, TM:CANCEL, TM:QTY:n, TM:OP:badge, TM:OK:badge, TM:RUN:product:count[:expiry] or TM:PICK:customer")
+            self = .invalid("\"\(text)\" is not a control code: use TM:DONE, TM:CANCEL, TM:UNDO, TM:QTY:n, TM:OP:badge, TM:OK:badge, TM:RUN:product:count[:expiry] or TM:PICK:customer")
         }
     }
 }

@@ -1,9 +1,10 @@
 import Foundation
+import Printing
 import Registry
 import SQLKit
 import Store
 
-/// Control barcodes: `TM:DONE`, `TM:CANCEL`, `TM:QTY:n`, `TM:OP:<badge>`, `TM:RUN`, `TM:PICK`.
+/// Control barcodes: `TM:DONE`, `TM:CANCEL`, `TM:UNDO`, `TM:QTY:n`, `TM:OP:<badge>`, `TM:RUN`, `TM:PICK`.
 extension Station {
     func handle(_ control: ControlCode, _ scan: StationScan) async throws -> ScanOutcome {
         let signedInNow = signedIn
@@ -75,6 +76,8 @@ extension Station {
                 outcome.scan = try await self.log(db, scan, outcome, task: task.id, operator: signedInNow)
                 return outcome
             }
+        case .removeLine(let line):
+            return try await removeLine(line, scan)
         case .cancel:
             return try await registry.store.write { @Sendable db in
                 guard let task = try await self.currentTask(db) else {
@@ -92,6 +95,73 @@ extension Station {
                 outcome.scan = try await self.log(db, scan, outcome, task: task.id, operator: signedInNow)
                 return outcome
             }
+        }
+    }
+
+    /// `TM:UNDO`: takes a line off the open receipt or pick (the last one, or the one named), as
+    /// when the wrong item or quantity was scanned, instead of abandoning the whole task. The
+    /// line's label is cancelled if it has not printed; one printed already is named, to be
+    /// taken off the item.
+    func removeLine(_ id: Int64?, _ scan: StationScan) async throws -> ScanOutcome {
+        guard configuration.kind == .receiving || configuration.kind == .picking else {
+            let why = configuration.kind == .production
+                ? "a run's lines are the component lots it consumes: scan the right lot to replace one"
+                : "a \(configuration.kind.rawValue) station has no task to remove a line from"
+            return try await refuse(scan, [.init("no-line-to-remove", why)], next: "scan the next code")
+        }
+        struct Line: Sendable { let id: Int64, product: String, number: String?, quantity: String, job: Int64? }
+        @Sendable func find(_ db: any SQLDatabase, _ task: OpenTask) async throws -> Line? {
+            let filter: SQLQueryString = id.map { "AND id = \(bind: $0)" } ?? ""
+            return try await db.raw("""
+                SELECT id, product, number, quantity, job_id FROM station_task_lines WHERE task_id = \(bind: task.id) \(filter)
+                ORDER BY id DESC LIMIT 1
+                """).first().map { row in
+                Line(id: try row.decode(column: "id", as: Int64.self), product: try row.decode(column: "product", as: String.self),
+                     number: try row.decode(column: "number", as: String?.self), quantity: try row.decode(column: "quantity", as: String.self),
+                     job: try row.decode(column: "job_id", as: Int64?.self))
+            }
+        }
+        // The line's label first, outside the transaction (the spool cancels in its own): the
+        // station handles one scan at a time, so the line is still there afterwards.
+        let job = try await registry.store.read { @Sendable db -> Int64? in
+            guard let task = try await self.currentTask(db) else { return nil }
+            return try await find(db, task)?.job
+        }
+        var printed: ScanOutcome.Reason?
+        var cancelled = ""
+        if let job {
+            // Only a label the printer does not have yet is cancelled: a raw printer prints what
+            // it holds, so one being sent or printed is named instead.
+            if let state = try? await spool.job(job).state, [.queued, .failed, .held].contains(state) {
+                try? await spool.cancel(job)
+            }
+            switch try? await spool.job(job).state {
+            case .cancelled?: cancelled = "; its label (job \(job)) was cancelled before printing"
+            case .done?, .printing?, .sending?:
+                printed = .init("label-printed", "the line's label (job \(job)) was printed already: take it off the item")
+            default: break
+            }
+        }
+        let signedInNow = signedIn, label = printed, labelNote = cancelled
+        return try await registry.store.write { @Sendable db in
+            guard let task = try await self.currentTask(db) else {
+                return try await self.refused(db, scan, [.init("no-open-task", "there is no open task to remove a line from")],
+                                              next: "scan the next code", task: nil, operator: signedInNow)
+            }
+            guard let line = try await find(db, task) else {
+                return try await self.refused(db, scan, [.init("no-such-line", id.map { "line \($0) is not on the open \(task.kind)" }
+                                                                    ?? "the open \(task.kind) has no line to remove")],
+                                              next: "scan the next item", task: task.id, operator: signedInNow)
+            }
+            try await db.raw("DELETE FROM station_task_lines WHERE id = \(bind: line.id)").run()
+            let left = task.lines - 1
+            let what = "\(line.product)\(line.number.map { " \($0)" } ?? "") × \(line.quantity)"
+            var outcome = ScanOutcome(station: self.configuration.name, verdict: label == nil ? .ok : .warn,
+                                      reasons: label.map { [$0] } ?? [], action: "line-removed",
+                                      next: "removed \(what) from the \(task.kind)\(labelNote): scan the next item"
+                                        + (left > 0 ? ", or TM:DONE to post it (\(left) line\(left == 1 ? "" : "s"))" : ""))
+            outcome.scan = try await self.log(db, scan, outcome, task: task.id, operator: signedInNow)
+            return outcome
         }
     }
 

@@ -25,6 +25,8 @@ public struct StationState: Codable, Sendable {
     }
 
     public struct Line: Codable, Sendable {
+        /// The line's id (the HTTP API removes a line by it).
+        public var id: Int64
         public var product: String
         public var number: String?
         public var serial: Bool
@@ -67,10 +69,10 @@ extension Station {
             """).first() else { return nil }
         let id = try row.decode(column: "id", as: Int64.self)
         let lines = try await db.raw("""
-            SELECT product, number, serial, quantity, expiry, job_id, scan_id, pending, confirmation
+            SELECT id, product, number, serial, quantity, expiry, job_id, scan_id, pending, confirmation
             FROM station_task_lines WHERE task_id = \(bind: id) ORDER BY id
             """).all().map { line in
-            StationState.Line(product: try line.decode(column: "product", as: String.self),
+            StationState.Line(id: try line.decode(column: "id", as: Int64.self), product: try line.decode(column: "product", as: String.self),
                               number: try line.decode(column: "number", as: String?.self),
                               serial: try line.decode(column: "serial", as: Int.self) != 0,
                               quantity: try line.decode(column: "quantity", as: String.self),
