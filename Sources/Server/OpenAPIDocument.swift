@@ -1566,6 +1566,7 @@ components:
         counterStart: {type: [integer, "null"], minimum: 0, maximum: 999999999999999}
         counterEnd: {type: [integer, "null"], minimum: 0, maximum: 999999999999999}
         allowsUnknownSerials: {type: boolean}
+        decimals: {type: [integer, "null"], minimum: 0, maximum: 6, description: "How many decimals a quantity may have (0: whole units); when added, a unit of pieces (pcs, ea …) defaults to 0, any other to null (up to 6)."}
     LotSerialClass:
       type: object
       required: [code, description, tracking, tracksExpiry, issueMethod, assignment, counterScope, uniqueness, serialQuantity, autoGenerateBatchSize]

@@ -120,6 +120,7 @@ extension APIRoutes {
         var counterStart: Int?
         var counterEnd: Int?
         var allowsUnknownSerials: Bool
+        var decimals: Int?
 
         func product() throws -> Product {
             for (name, value) in [("counterStart", counterStart), ("counterEnd", counterEnd)] {
@@ -127,12 +128,16 @@ extension APIRoutes {
                     throw APIProblem(422, "invalid-input", "\(name) \(value) is not from 0 to 999999999999999")
                 }
             }
+            if let decimals, !(0...6).contains(decimals) {
+                throw APIProblem(422, "invalid-input", "decimals \(decimals) is not from 0 to 6")
+            }
             var checked: GTIN?
             if let gtin {
                 do { checked = try GTIN(gtin) } catch { throw APIProblem(422, "invalid-input", "gtin \(gtin): \(error)") }
             }
             return Product(article: article, gtin: checked, description: description, unit: unit, lotSerialClass: lotSerialClass,
-                           counterStart: counterStart, counterEnd: counterEnd, allowsUnknownSerials: allowsUnknownSerials)
+                           counterStart: counterStart, counterEnd: counterEnd, allowsUnknownSerials: allowsUnknownSerials,
+                           decimals: decimals)
         }
     }
 

@@ -115,14 +115,20 @@ func lot(_ number: String, _ quantity: Int, expires days: Int) -> StockLine.Pick
             let posted = try await registry.receive(Receipt(warehouse: "MAIN", supplier: "ACME", lines: [
                 StockLine(product: "MILK", picks: [lot("SUP-1", 10, expires: 30)]),
                 StockLine(product: "PHONE", quantity: 5),
-                StockLine(product: "BOLT", quantity: Decimal(string: "2.5")!),
+                StockLine(product: "BOLT", quantity: 2),
+                StockLine(product: "MILK", picks: [StockLine.Pick(number: "SUP-2", quantity: Decimal(string: "2.5")!, expiry: day0.adding(days: 30))]),
             ], header: header()))
             #expect(posted.number == "RCT-000001")
             let stock = try await registry.stock(warehouse: "MAIN")
             #expect(stock.filter { $0.product == "PHONE" }.map(\.number) == ["SN00001", "SN00002", "SN00003", nil])
             #expect(stock.first { $0.product == "PHONE" && $0.number == nil }?.quantity == 2)
-            #expect(stock.first { $0.product == "MILK" }?.quantity == 10)
-            #expect(stock.first { $0.product == "BOLT" }?.quantity == Decimal(string: "2.5"))
+            #expect(stock.first { $0.product == "MILK" && $0.number == "SUP-1" }?.quantity == 10)
+            #expect(stock.first { $0.product == "MILK" && $0.number == "SUP-2" }?.quantity == Decimal(string: "2.5"))
+            #expect(stock.first { $0.product == "BOLT" }?.quantity == 2)
+            // BOLT is counted in pieces: whole ones only.
+            await expectRefusal(.invalidInput, "BOLT is counted in whole pcs, not 2.5") {
+                _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "BOLT", quantity: Decimal(string: "2.5")!)]))
+            }
             #expect(try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "BOLT", quantity: 1)])).number == "RCT-000002")
         }
     }

@@ -75,6 +75,11 @@ import Testing
             #expect(await station.scan("TM:UNDO:\(wrong.id)").reasons.map(\.code) == ["no-such-line"])
             #expect(await station.scan("TM:UNDO:abc").reasons.map(\.code) == ["invalid-control-code"])
 
+            // A quantity the product is not counted in is refused at the scan, not at TM:DONE.
+            #expect(await station.scan("TM:QTY:1.5").action == "quantity-set")
+            let half = await station.scan("(01)\(Dock.paintGTIN)(17)\(expiry)(10)HALF")
+            #expect(half.reasons.map(\.message) == ["PAINT-5L is counted in whole pcs, not 1.5"], "\(half)")
+
             let done = await station.scan("TM:DONE")
             #expect(done.action == "receipt-posted", "\(done)")
             #expect(try await dock.registry.stock(product: "PAINT-5L").map { "\($0.number ?? "-") \($0.quantity)" } == ["KEEP 4"])

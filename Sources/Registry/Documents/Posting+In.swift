@@ -115,7 +115,11 @@ extension Posting {
             throw RegistryError(.invalidInput, "\(what): a lot takes the stock it numbers as one, so assign one lot at a time")
         }
         let total = context.isUniqueSerial ? (count ?? line.picks.count) * Quantity.scale
-            : try line.quantity.map { try Quantity($0).storage } ?? unnumbered
+            : try line.quantity.map { value in
+                let storage = try Quantity(value).storage
+                try context.product.checkDecimals(storage)
+                return storage
+            } ?? unnumbered
         guard total > 0, total <= unnumbered else {
             throw RegistryError(.conflict, unnumbered == 0
                 ? "\(what) has no stock without a number: there is nothing to assign numbers to"

@@ -184,7 +184,7 @@ struct Posting {
     /// The columns ``Registry/decodeProduct(_:)`` and ``Registry/decodeClass(_:prefix:)`` read,
     /// named (no `*`) so that PostgreSQL keeps the statement prepared.
     private static let productColumns = ["article", "gtin", "description", "unit", "class_code", "counter_start", "counter_end",
-                                         "allows_unknown_serials"]
+                                         "allows_unknown_serials", "decimals"]
     private static let classColumns = ["code", "description", "tracking", "serial_quantity", "tracks_expiry", "assignment",
                                        "issue_method", "batch_size", "format", "counter_scope", "counter_series", "uniqueness"]
 
@@ -466,6 +466,7 @@ struct Posting {
         if context.tracking == .serial, quantity.storage % Quantity.scale != 0 {
             throw RegistryError(.invalidInput, "line for \(article): serials are counted in whole units, not \(value)")
         }
+        try context.product.checkDecimals(quantity.storage)
         return quantity.storage
     }
 

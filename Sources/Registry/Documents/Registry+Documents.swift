@@ -238,6 +238,7 @@ extension Registry {
                 throw RegistryError(.notFound, "lot \(number) of product \(article) does not exist")
             }
             let amount = try Quantity(quantity).storage
+            try context.product.checkDecimals(amount)
             let held = try await db.raw("""
                 SELECT quantity FROM stock WHERE product_id = \(bind: context.id) AND warehouse_id = \(bind: warehouseID) AND lot_serial_id = \(bind: parent.id)
                 """).first()?.int("quantity") ?? 0

@@ -18,6 +18,14 @@ public struct Product: Codable, Hashable, Sendable {
     /// Whether an issue, transfer or write-off may name a serial that was never received
     /// (it is then created and flagged for investigation).
     public var allowsUnknownSerials: Bool
+    /// How many decimals a quantity of it may have: 0 for whole units (pieces, cans, pallets),
+    /// 3 for grams of a kilogram; `nil` for up to 6, what the registry stores. A product counted
+    /// in pieces (``pieceUnits``) is added with 0 unless it says otherwise.
+    public var decimals: Int?
+
+    /// Units that count whole things: a product in one of them takes whole quantities unless
+    /// its `decimals` say otherwise.
+    public static let pieceUnits: Set<String> = ["pcs", "pc", "piece", "pieces", "ea", "each", "unit", "units", "st"]
 
     public init(
         article: String,
@@ -27,7 +35,8 @@ public struct Product: Codable, Hashable, Sendable {
         lotSerialClass: String? = nil,
         counterStart: Int? = nil,
         counterEnd: Int? = nil,
-        allowsUnknownSerials: Bool = false
+        allowsUnknownSerials: Bool = false,
+        decimals: Int? = nil
     ) {
         self.article = article
         self.gtin = gtin
@@ -37,6 +46,7 @@ public struct Product: Codable, Hashable, Sendable {
         self.counterStart = counterStart
         self.counterEnd = counterEnd
         self.allowsUnknownSerials = allowsUnknownSerials
+        self.decimals = decimals
     }
 
     func validate() throws(RegistryError) {
@@ -48,5 +58,19 @@ public struct Product: Codable, Hashable, Sendable {
         if let end = counterEnd, end < (counterStart ?? 1) {
             throw RegistryError(.invalidInput, "product \(article): counter end \(end) is below its start \(counterStart ?? 1)")
         }
+        if let decimals, !(0...6).contains(decimals) {
+            throw RegistryError(.invalidInput, "product \(article): decimals \(decimals) is not from 0 to 6")
+        }
+    }
+
+    /// Refuses a quantity (in millionths) with more decimals than the product takes, saying how
+    /// it is counted: "PUMP-200 is counted in whole pcs, not 1.5".
+    public func checkDecimals(_ storage: Int) throws(RegistryError) {
+        guard let decimals, decimals < 6 else { return }
+        var step = 1
+        for _ in decimals..<6 { step *= 10 }
+        guard storage % step != 0 else { return }
+        let how = decimals == 0 ? "whole \(unit)" : "\(unit) with at most \(decimals) decimal\(decimals == 1 ? "" : "s")"
+        throw RegistryError(.invalidInput, "\(article) is counted in \(how), not \(Quantity(storage: storage).decimal)")
     }
 }

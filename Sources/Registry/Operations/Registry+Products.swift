@@ -5,6 +5,8 @@ import Store
 extension Registry {
     /// Registers a product. Its article number and GTIN must be new.
     public func addProduct(_ product: Product) async throws -> Product {
+        var product = product
+        if product.decimals == nil, Product.pieceUnits.contains(product.unit.lowercased()) { product.decimals = 0 }
         try product.validate()
         return try await store.write { db in
             if try await Self.fetchProduct(db, article: product.article) != nil {
@@ -13,10 +15,11 @@ extension Registry {
             try await Self.checkProductReferences(db, product)
             do {
                 try await Self.guarded(db) { try await db.raw("""
-                    INSERT INTO products (article, gtin, description, unit, class_code, counter_start, counter_end, allows_unknown_serials)
+                    INSERT INTO products (article, gtin, description, unit, class_code, counter_start, counter_end, allows_unknown_serials,
+                                          decimals)
                     VALUES (\(bind: product.article), \(bind: product.gtin?.gtin14), \(bind: product.description), \(bind: product.unit),
                             \(bind: product.lotSerialClass), \(bind: product.counterStart), \(bind: product.counterEnd),
-                            \(bind: product.allowsUnknownSerials ? 1 : 0))
+                            \(bind: product.allowsUnknownSerials ? 1 : 0), \(bind: product.decimals))
                     """).run() }
             } catch where DatabaseErrors.uniqueViolation(error) != nil {
                 throw try await Self.productClash(db, product)
@@ -57,7 +60,8 @@ extension Registry {
                     UPDATE products SET gtin = \(bind: product.gtin?.gtin14), description = \(bind: product.description),
                         unit = \(bind: product.unit), class_code = \(bind: product.lotSerialClass),
                         counter_start = \(bind: product.counterStart), counter_end = \(bind: product.counterEnd),
-                        counter_series = \(bind: counterSeries), allows_unknown_serials = \(bind: product.allowsUnknownSerials ? 1 : 0)
+                        counter_series = \(bind: counterSeries), allows_unknown_serials = \(bind: product.allowsUnknownSerials ? 1 : 0),
+                        decimals = \(bind: product.decimals)
                     WHERE id = \(bind: id)
                     """).run() }
             } catch where DatabaseErrors.uniqueViolation(error) != nil {
@@ -149,7 +153,8 @@ extension Registry {
             lotSerialClass: try row.optionalString("class_code"),
             counterStart: try row.optionalInt("counter_start"),
             counterEnd: try row.optionalInt("counter_end"),
-            allowsUnknownSerials: try row.bool("allows_unknown_serials")
+            allowsUnknownSerials: try row.bool("allows_unknown_serials"),
+            decimals: try row.optionalInt("decimals")
         )
     }
 }

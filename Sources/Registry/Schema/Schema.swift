@@ -376,6 +376,10 @@ enum Schema {
             )
             """,
         ]),
+        // Version 9: how many decimals a product's quantities may have (NULL: up to 6, as before).
+        Migration(version: 9, name: "product decimals", statements: [
+            "ALTER TABLE products ADD COLUMN decimals {int}",
+        ]),
     ]
 
     /// The registry's schema, for ``SQLStore/plan(_:)``.

@@ -59,6 +59,9 @@ extension Station {
         let isSerial = lotSerial.kind == .serial
         let labelled = Self.labelledQuantity(resolution)
         let quantity = isSerial ? Decimal(1) : (labelled ?? task.nextQuantity ?? 1)
+        if let refusal = Self.uncountable(quantity, of: product) {
+            return try await refuse(scan, [refusal], next: "scan TM:QTY with a quantity it takes, then the item again", resolution: resolution)
+        }
         let here = resolution.stock.filter { $0.warehouse == configuration.warehouse && $0.number == lotSerial.number }
             .reduce(Decimal(0)) { $0 + $1.quantity }
         let better = resolution.warnings.filter { $0.kind == .betterLotAvailable }.map(Self.reason)

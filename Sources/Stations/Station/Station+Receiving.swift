@@ -134,6 +134,9 @@ extension Station {
         // TM:QTY set is still the task's when the transaction runs.
         let asked = try await registry.store.read { @Sendable db in try await self.currentTask(db)?.nextQuantity }
         let lineQuantity = tracking == .serial ? Decimal(1) : (labelled ?? asked ?? 1)
+        if let refusal = Self.uncountable(lineQuantity, of: product) {
+            return try await refuse(scan, [refusal], next: "scan TM:QTY with a quantity it takes, then the item again", resolution: resolution)
+        }
         var printer: PrinterConfig?
         if let name = configuration.printer { printer = try await spool.printer(name) }
         let label = try renderLabel(printer, product: product, number: number, tracking: tracking, expiry: expiry,
@@ -273,5 +276,16 @@ extension Station {
         var outcome = ScanOutcome(station: configuration.name, verdict: .ok, action: action, next: next, document: document, jobs: jobs)
         outcome.scan = try await log(db, scan, outcome, task: task.id, operator: operatorName)
         return outcome
+    }
+
+    /// A quantity the product is not counted in (TM:QTY:1.5 for a product in whole pcs), as the
+    /// scan's refusal; `nil` when it takes it.
+    static func uncountable(_ quantity: Decimal, of product: Product) -> ScanOutcome.Reason? {
+        do {
+            try product.checkDecimals(try Quantity(quantity).storage)
+            return nil
+        } catch {
+            return .init("quantity-not-counted", "\(error)")
+        }
     }
 }

@@ -19,6 +19,8 @@ struct ProductCommand: AsyncParsableCommand {
         @Option(help: "Last counter value allowed, for classes with a counter per product.") var counterEnd: Int?
         @Option(help: "Whether documents may name serials never received (created and flagged): true or false.")
         var allowUnknownSerials: Bool?
+        @Option(help: "How many decimals its quantities may have, 0 to 6 (default: 0 for a unit of pieces such as pcs or ea, else 6).")
+        var decimals: Int?
 
         func apply(to p: inout Product) throws {
             if let gtin { p.gtin = gtin.isEmpty ? nil : try parseGTIN(gtin) }
@@ -28,13 +30,15 @@ struct ProductCommand: AsyncParsableCommand {
             if let counterStart { p.counterStart = counterStart }
             if let counterEnd { p.counterEnd = counterEnd }
             if let allowUnknownSerials { p.allowsUnknownSerials = allowUnknownSerials }
+            if let decimals { p.decimals = decimals }
         }
     }
 
     static func show(_ p: Product) -> String {
         fields([
             ("product", p.article), ("gtin", p.gtin?.gtin14), ("description", p.description.isEmpty ? nil : p.description),
-            ("unit", p.unit), ("class", p.lotSerialClass ?? "(not tracked)"),
+            ("unit", p.unit + (p.decimals.map { $0 == 0 ? " (whole units)" : " (up to \($0) decimals)" } ?? "")),
+            ("class", p.lotSerialClass ?? "(not tracked)"),
             ("counter range", p.counterStart.map { "\($0)–\(p.counterEnd.map(String.init) ?? "end of format")" }),
             ("unknown serials", p.allowsUnknownSerials ? "allowed (flagged)" : "refused"),
         ])
