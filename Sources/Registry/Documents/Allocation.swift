@@ -355,9 +355,7 @@ extension Registry {
             let numbersOnUse = try row.optionalString("assignment") == LotSerialClass.Assignment.use.rawValue
             var numberedOnIssue = 0
             if numbersOnUse, remaining > 0 {
-                let unnumbered = try await db.raw("""
-                    SELECT quantity FROM stock WHERE product_id = \(bind: productID) AND warehouse_id = \(bind: warehouseID) AND lot_serial_id = 0
-                    """).first()?.int("quantity") ?? 0
+                let unnumbered = try await Registry.unnumberedStock(db, product: productID, warehouse: warehouseID)
                 numberedOnIssue = min(remaining, max(0, unnumbered))
                 remaining -= numberedOnIssue
             }
@@ -370,5 +368,15 @@ extension Registry {
                             numberedOnIssue: Quantity(storage: numberedOnIssue).decimal,
                             shortfall: Quantity(storage: remaining).decimal, withheld: withheld)
         }
+    }
+}
+
+extension Registry {
+    /// A product's stock without a number in a warehouse (received before it was numbered, or
+    /// kept unnumbered by a class that numbers on use), in millionths.
+    static func unnumberedStock(_ db: any SQLDatabase, product: Int, warehouse: Int) async throws -> Int {
+        try await db.raw("""
+            SELECT quantity FROM stock WHERE product_id = \(bind: product) AND warehouse_id = \(bind: warehouse) AND lot_serial_id = 0
+            """).first()?.int("quantity") ?? 0
     }
 }

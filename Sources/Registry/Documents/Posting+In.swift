@@ -102,9 +102,7 @@ extension Posting {
         guard context.tracking != .none, let lotSerialClass = context.lotSerialClass else {
             throw RegistryError(.invalidInput, "product \(line.product) is not tracked by lot or serial: it has no numbers to assign")
         }
-        let unnumbered = try await db.raw("""
-            SELECT quantity FROM stock WHERE product_id = \(bind: context.id) AND warehouse_id = \(bind: warehouseID) AND lot_serial_id = 0
-            """).first()?.int("quantity") ?? 0
+        let unnumbered = try await Registry.unnumberedStock(db, product: context.id, warehouse: warehouseID)
         let what = "\(line.product) in \(warehouse)"
         if context.isUniqueSerial {
             let units = count ?? line.picks.count

@@ -245,9 +245,7 @@ extension Posting {
             let available = numbered.reduce(0) { $0 + $1.quantity }
             if available < quantity {
                 try await flushOuts()
-                let unnumbered = try await db.raw("""
-                    SELECT quantity FROM stock WHERE product_id = \(bind: context.id) AND warehouse_id = \(bind: warehouseID) AND lot_serial_id = 0
-                    """).first()?.int("quantity") ?? 0
+                let unnumbered = try await Registry.unnumberedStock(db, product: context.id, warehouse: warehouseID)
                 if available + unnumbered < quantity {
                     let unit = context.product.unit
                     throw RegistryError(.conflict,
