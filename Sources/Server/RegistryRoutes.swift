@@ -301,12 +301,30 @@ extension APIRoutes {
             }
         }
         let header = DocumentHeader(date: try date(body.date, "date"), user: call.user, note: body.note ?? "")
+        let lines = try (body.lines ?? []).map { try $0.stockLine() }
+        let registry = call.environment.registry
+        let posted: PostedDocument
+        do {
+            posted = try await post(kind, body, lines, header, registry)
+        } catch let error as RegistryError {
+            // Where in the body the refusal points, as a file's line is named on the command line.
+            let places = [("lines", lines), ("inputs", try (body.inputs ?? []).map { try $0.stockLine() }),
+                          ("outputs", try (body.outputs ?? []).map { try $0.stockLine() })].flatMap { name, lines in
+                StockLine.positions(namedIn: error.message, lines).map { "\(name)[\($0)]" }
+            }
+            guard !places.isEmpty else { throw error }
+            throw RegistryError(error.code, "\(error.message) (\(places.joined(separator: ", ")))", cause: error)
+        }
+        return try .json(posted, status: 201)
+    }
+
+    /// Posts the document `kind` that `body` describes.
+    private static func post(_ kind: String, _ body: DocumentBody, _ lines: [StockLine], _ header: DocumentHeader,
+                             _ registry: Registry) async throws -> PostedDocument {
         func need<T>(_ value: T?, _ name: String) throws -> T {
             guard let value else { throw APIProblem(422, "invalid-input", "a \(kind) needs \(name)") }
             return value
         }
-        let lines = try (body.lines ?? []).map { try $0.stockLine() }
-        let registry = call.environment.registry
         let posted: PostedDocument
         switch kind {
         case "receipt":
@@ -332,6 +350,6 @@ extension APIRoutes {
         default:
             throw APIProblem(404, "not-found", "\(kind) is not a document kind: receipt, issue, transfer, production, return or write-off")
         }
-        return try .json(posted, status: 201)
+        return posted
     }
 }

@@ -299,17 +299,7 @@ extension LineOptions {
             }
         }
         // A name counts where it stands alone: not inside a longer number (L-1 in L-10).
-        func names(_ word: String) -> Bool {
-            var search = message.startIndex..<message.endIndex
-            while let found = message.range(of: word, range: search) {
-                let before = found.lowerBound == message.startIndex ? nil : message[message.index(before: found.lowerBound)]
-                let after = found.upperBound == message.endIndex ? nil : message[found.upperBound]
-                func apart(_ c: Character?) -> Bool { c.map { !($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") } ?? true }
-                if apart(before), apart(after) || after == "." || after == ":" { return true }
-                search = found.upperBound..<message.endIndex
-            }
-            return false
-        }
+        func names(_ word: String) -> Bool { StockLine.message(message, names: word) }
         var hits = rows.filter { $0.number.map(names) ?? false }.map(\.place)
         if hits.isEmpty, let first = rows.first(where: { names($0.product) }) { hits = [first.place] }
         let places = Array(Set(hits)).sorted()

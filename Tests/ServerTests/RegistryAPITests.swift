@@ -157,6 +157,14 @@ extension APITests {
         #expect(csv.text.contains("\r\nPAINT-5L,MAIN,RC-1,10,pcs,12.4,124\r\n"), "\(csv.text)")
         #expect(try await service.request("GET", "/api/v1/reports/valuation", role: "viewer").status == 400)
 
+        // A refusal points at the line of the body it is about.
+        let issue = try await service.request("POST", "/api/v1/documents/issue", role: "operator", body: try service.json([
+            "warehouse": "MAIN", "customer": "BUILDCO",
+            "lines": [["product": "PAINT-5L", "picks": [["number": "RC-1", "quantity": 1]]],
+                      ["product": "PAINT-5L", "picks": [["number": "NOPE-9", "quantity": 1]]]],
+        ]))
+        #expect(issue.status >= 400 && (issue.object["detail"] as? String)?.hasSuffix("(lines[1])") == true, "\(issue.text)")
+
         // A month that ended before anything was posted.
         let month = relativeDate(days: -62, format: "yyyy-MM")
         #expect(try await service.request("POST", "/api/v1/periods/\(month)/close", role: "operator").status == 403)

@@ -76,3 +76,28 @@ public struct StockLine: Codable, Hashable, Sendable {
         StockLine(product: product, picks: numbers.map { Pick(number: $0) })
     }
 }
+
+extension StockLine {
+    /// The positions (from 0) of the `lines` a refusal's `message` is about: those with a lot or
+    /// serial it names, else the first line of a product it names; empty when it names none.
+    /// Clients that sent the lines (the HTTP API, a JSON file) say where the refusal points.
+    public static func positions(namedIn message: String, _ lines: [StockLine]) -> [Int] {
+        var hits = lines.indices.filter { index in lines[index].picks.contains { Self.message(message, names: $0.number) } }
+        if hits.isEmpty, let first = lines.indices.first(where: { Self.message(message, names: lines[$0].product) }) { hits = [first] }
+        return hits
+    }
+
+    /// Whether `message` names `word` standing alone: not inside a longer number (L-1 in L-10).
+    public static func message(_ message: String, names word: String) -> Bool {
+        guard !word.isEmpty else { return false }
+        var search = message.startIndex..<message.endIndex
+        while let found = message.range(of: word, range: search) {
+            let before = found.lowerBound == message.startIndex ? nil : message[message.index(before: found.lowerBound)]
+            let after = found.upperBound == message.endIndex ? nil : message[found.upperBound]
+            func apart(_ c: Character?) -> Bool { c.map { !($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") } ?? true }
+            if apart(before), apart(after) || after == "." || after == ":" { return true }
+            search = found.upperBound..<message.endIndex
+        }
+        return false
+    }
+}
