@@ -1,4 +1,5 @@
 import Foundation
+import GS1
 import Registry
 import SQLKit
 import Store
@@ -151,5 +152,50 @@ extension BackupTests {
         defer { Task { await reopened.close() } }
         #expect(try await reopened.series("PAL").next == 101)
         #expect(try await reopened.takeNumbers(series: "PAL").numbers == ["PAL00101"])
+    }
+
+    /// A backup made before the service first ran (no station or API tables yet) restores into
+    /// the database the service has run on; what happened since that outlives the restore says so:
+    /// a number voided for good stays voided, a month closed since is named as open again. A file
+    /// that is not a Tracemark backup, and the database itself, are refused before anything changes.
+    @Test func anOlderBackupRestoresAndWhatOutlivesItIsSaid() async throws {
+        let folder = try Command.temporaryFolder("restore-older")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let db = folder.appendingPathComponent("live.sqlite").path, backup = folder.appendingPathComponent("early.backup").path
+        let registry = try await Registry.open(db)
+        _ = try await registry.addProduct(Product(article: "PUMP"))
+        await registry.close()
+        #expect(try await Command.tracemark(["backup", backup, "--db", db]).status == 0)
+        // Since then: every component's tables (as `serve` makes them), a number voided, a month closed.
+        #expect(try await Command.tracemark(["migrate", "--db", db]).status == 0)
+        let later = try await Registry.open(db)
+        try await later.retire(product: "PUMP", number: "SN-DAMAGED", reason: "label torn")
+        let month = String(later.today.adding(days: -40).description.prefix(7))
+        _ = try await later.closePeriod(month, user: "controller")
+        await later.close()
+
+        let restored = try await Command.tracemark(["restore", backup, "--db", db])
+        #expect(restored.status == 0, "\(restored.stderr)")
+        #expect(restored.stdout.contains("1 number(s) voided after the backup (lot void) stay voided"), "\(restored.stdout)")
+        #expect(restored.stdout.contains("period \(month) was closed after the backup and is open again"), "\(restored.stdout)")
+        let after = try await Registry.open(db)
+        let voided = try await after.store.read { db in
+            try await db.raw("SELECT number, reason FROM retired_numbers").all().map {
+                "\(try $0.decode(column: "number", as: String.self)) \(try $0.decode(column: "reason", as: String.self))"
+            }
+        }
+        #expect(voided == ["SN-DAMAGED label torn"])
+        await after.close()
+
+        let itself = try await Command.tracemark(["restore", db, "--db", db])
+        #expect(itself.status == 64 && itself.stderr.contains("is the database itself"), "\(itself.stderr)")
+        let stranger = folder.appendingPathComponent("other.sqlite").path
+        #expect(try await Command.run("python3", ["-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute('CREATE TABLE t (x)'); c.commit()",
+                                                  stranger]).status == 0)
+        for target in [db, folder.appendingPathComponent("new.sqlite").path] {
+            let refused = try await Command.tracemark(["restore", stranger, "--db", target])
+            #expect(refused.status == 64 && refused.stderr.contains("is not a Tracemark backup"), "\(refused.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("new.sqlite").path))
     }
 }

@@ -9,6 +9,12 @@ public struct RestoreReport: Codable, Sendable {
     public var tables: [RestoredTable]
     /// The series whose numbers went back with the backup, each kept at the number it had reached.
     public var series: [KeptSeries]
+    /// Numbers voided after the backup (`lot void`: a damaged label) that stay voided.
+    public var retiredNumbersKept: Int
+    /// Months closed after the backup, open again (their kept balances came from lost documents).
+    public var periodsOpened: [String]
+    /// Months reopened after the backup, closed again as the backup has them.
+    public var periodsClosed: [String]
 }
 
 /// A number series the restore would have set back: the numbers `first`…`last` were taken after
@@ -28,18 +34,39 @@ extension Registry {
     /// (``SQLiteStore/restore(from:hooks:)``), without ever setting a number series back: numbers
     /// taken since the backup are on labels and documents already, and a series that handed them
     /// out again would duplicate them. Each such series keeps the number it had reached, and the
-    /// numbers in between are voided in its ledger with the reason.
-    public func restore(from file: String) async throws -> RestoreReport {
+    /// numbers in between are voided in its ledger with the reason. Numbers voided since the
+    /// backup (a damaged label) stay voided; the closed months that change are named. `named` is
+    /// the backup as the user knows it (`file` may be a migrated copy).
+    public func restore(from file: String, named: String? = nil) async throws -> RestoreReport {
         guard let store = store as? SQLiteStore else {
             throw RegistryError(.unsupportedDatabase, "restore puts back an SQLite backup into an SQLite database; for PostgreSQL use pg_restore")
         }
         let kept = Kept()
         let now = now
-        let reason = "taken after the backup \((file as NSString).lastPathComponent) was made and lost with its restore: never taken again"
+        let reason = "taken after the backup \(((named ?? file) as NSString).lastPathComponent) was made and lost with its restore: never taken again"
         let hooks = RestoreHooks(before: { db in
-            try await db.raw("DROP TABLE IF EXISTS temp.restore_series").run()
-            try await db.raw("CREATE TEMP TABLE restore_series AS SELECT * FROM main.number_series").run()
+            for (temp, table) in [("restore_series", "number_series"), ("restore_retired", "retired_numbers"), ("restore_periods", "closed_periods")] {
+                try await db.raw("DROP TABLE IF EXISTS temp.\(unsafeRaw: temp)").run()
+                try await db.raw("CREATE TEMP TABLE \(unsafeRaw: temp) AS SELECT * FROM main.\(unsafeRaw: table)").run()
+            }
         }, after: { db in
+            // A number voided for good (its label damaged) stays voided, whatever the backup says.
+            let retired = try await db.raw("""
+                INSERT INTO main.retired_numbers (product_id, number, reason, retired_at)
+                SELECT r.product_id, r.number, r.reason, r.retired_at FROM temp.restore_retired r
+                WHERE EXISTS (SELECT 1 FROM main.products p WHERE p.id = r.product_id)
+                  AND NOT EXISTS (SELECT 1 FROM main.retired_numbers m WHERE m.product_id = r.product_id AND m.number = r.number)
+                RETURNING number
+                """).all().count
+            let opened = try await db.raw("""
+                SELECT period FROM temp.restore_periods WHERE period NOT IN (SELECT period FROM main.closed_periods) ORDER BY period
+                """).all().map { try $0.string("period") }
+            let closed = try await db.raw("""
+                SELECT period FROM main.closed_periods WHERE period NOT IN (SELECT period FROM temp.restore_periods) ORDER BY period
+                """).all().map { try $0.string("period") }
+            kept.note(retired: retired, opened: opened, closed: closed)
+            try await db.raw("DROP TABLE temp.restore_retired").run()
+            try await db.raw("DROP TABLE temp.restore_periods").run()
             let behind = try await db.raw("""
                 SELECT r.code, r.description, r.format, r.start_value, r.next_value, r.built_in, r.purpose, s.next_value AS restored
                 FROM temp.restore_series r LEFT JOIN main.number_series s ON s.code = r.code
@@ -69,7 +96,9 @@ extension Registry {
             try await db.raw("DROP TABLE temp.restore_series").run()
         })
         let tables = try await store.restore(from: file, hooks: hooks)
-        return RestoreReport(tables: tables, series: kept.all)
+        let notes = kept.notes
+        return RestoreReport(tables: tables, series: kept.all, retiredNumbersKept: notes.retired, periodsOpened: notes.opened,
+                             periodsClosed: notes.closed)
     }
 }
 
@@ -77,6 +106,9 @@ extension Registry {
 private final class Kept: @unchecked Sendable {
     private let lock = NSLock()
     private var series: [KeptSeries] = []
+    private var noted: (retired: Int, opened: [String], closed: [String]) = (0, [], [])
     func append(_ one: KeptSeries) { lock.withLock { series.append(one) } }
     var all: [KeptSeries] { lock.withLock { series } }
+    func note(retired: Int, opened: [String], closed: [String]) { lock.withLock { noted = (retired, opened, closed) } }
+    var notes: (retired: Int, opened: [String], closed: [String]) { lock.withLock { noted } }
 }

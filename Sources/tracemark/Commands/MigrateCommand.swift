@@ -35,10 +35,7 @@ struct MigrateCommand: AsyncParsableCommand {
             for schema in Self.schemas { plans.append(try await store.plan(schema)) }
             if !check {
                 // Each component migrates itself, with the rows its versions add.
-                _ = try await Registry(store: store)
-                _ = try await Spool(store: store)
-                try await Station.prepare(store)
-                _ = try await APITokens(store: store)
+                try await Self.migrate(store)
             }
             await store.close()
             try options.emit(plans) { Self.describe(plans, applied: !check) }
@@ -47,6 +44,26 @@ struct MigrateCommand: AsyncParsableCommand {
             await store.close()
             throw error
         }
+    }
+
+    /// Brings every component's tables of the SQLite file at `path` up to this Tracemark.
+    static func migrateAll(_ path: String) async throws {
+        let store = try await SQLStores.open(path)
+        do {
+            try await migrate(store)
+        } catch {
+            await store.close()
+            throw error
+        }
+        await store.close()
+    }
+
+    /// Every component migrates itself, with the rows its versions add.
+    static func migrate(_ store: any SQLStore) async throws {
+        _ = try await Registry(store: store)
+        _ = try await Spool(store: store)
+        try await Station.prepare(store)
+        _ = try await APITokens(store: store)
     }
 
     static func describe(_ plans: [MigrationPlan], applied: Bool) -> String {

@@ -27,9 +27,23 @@ struct RestoreCommand: AsyncParsableCommand {
         guard !SQLStores.isPostgres(options.db) else { throw ValidationError("for PostgreSQL, use pg_restore: \(PostgresBackup.restore)") }
         let files = FileManager.default
         guard files.fileExists(atPath: file) else { throw ValidationError("backup \(file) does not exist") }
+        if files.fileExists(atPath: options.db),
+           URL(fileURLWithPath: file).resolvingSymlinksInPath().path == URL(fileURLWithPath: options.db).resolvingSymlinksInPath().path {
+            throw ValidationError("backup \(file) is the database itself: name a backup made by `tracemark backup`")
+        }
+        try await Self.checkBackup(file)
         var report: RestoreReport?
         if files.fileExists(atPath: options.db) {
-            report = try await options.withRegistry { registry in try await registry.restore(from: file) }
+            // Both at this Tracemark's schema, every component's tables (a backup made before the
+            // service first ran has no station or API tables yet): the backup in a copy of its own.
+            let folder = files.temporaryDirectory.appendingPathComponent("tracemark-restore-\(UUID().uuidString)")
+            try files.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? files.removeItem(at: folder) }
+            let copy = folder.appendingPathComponent("backup.sqlite").path
+            try files.copyItem(atPath: file, toPath: copy)
+            try await MigrateCommand.migrateAll(copy)
+            try await MigrateCommand.migrateAll(options.db)
+            report = try await options.withRegistry { registry in try await registry.restore(from: copy, named: file) }
         } else {
             try files.copyItem(atPath: file, toPath: options.db)
             do {
@@ -54,9 +68,37 @@ struct RestoreCommand: AsyncParsableCommand {
                 try await db.raw("UPDATE spool_settings SET value = \(bind: id) WHERE name = 'database_id'").run()
             }
         }
-        try options.emit(Restored(restored: file, into: options.db, tables: report?.tables, series: report?.series)) {
+        try options.emit(Restored(restored: file, into: options.db, tables: report?.tables, series: report?.series,
+                                  retiredNumbersKept: report?.retiredNumbersKept, periodsOpened: report?.periodsOpened,
+                                  periodsClosed: report?.periodsClosed)) {
             ([("restored \(file) into \(options.db)")] + (report.map(Self.describe) ?? [])).joined(separator: "\n")
         }
+    }
+
+    /// Refuses a file that is not a Tracemark backup (another SQLite database, a damaged file)
+    /// before anything is copied or replaced.
+    static func checkBackup(_ file: String) async throws {
+        let store: SQLiteStore
+        do {
+            store = try await SQLiteStore(path: file, readers: 1, readOnly: true)
+        } catch {
+            throw ValidationError("cannot open the backup \(file): it is not an SQLite database, or it is damaged; nothing was restored")
+        }
+        do {
+            let check = try await store.integrityCheck()
+            guard check == ["ok"] else {
+                throw ValidationError("backup \(file) is damaged (SQLite integrity check: \(check.prefix(3).joined(separator: "; "))): nothing was restored")
+            }
+            let registry = try await store.read { db in
+                try await db.raw("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'tracemark_migrations'").first() != nil
+            }
+            guard registry else { throw ValidationError("\(file) is not a Tracemark backup: it has no registry tables; nothing was restored") }
+        } catch {
+            await store.close()
+            if error is ValidationError { throw error }
+            throw ValidationError("cannot open the backup \(file): it is not an SQLite database, or it is damaged; nothing was restored")
+        }
+        await store.close()
     }
 
     struct Restored: Encodable {
@@ -64,6 +106,9 @@ struct RestoreCommand: AsyncParsableCommand {
         var into: String
         var tables: [RestoredTable]?
         var series: [KeptSeries]?
+        var retiredNumbersKept: Int?
+        var periodsOpened: [String]?
+        var periodsClosed: [String]?
     }
 
     /// The tables a user knows, in words, for what a restore changed.
@@ -78,22 +123,32 @@ struct RestoreCommand: AsyncParsableCommand {
     static func describe(_ report: RestoreReport) -> [String] {
         let counts = Dictionary(report.tables.map { ($0.table, $0) }, uniquingKeysWith: { first, _ in first })
         var lines: [String] = []
-        let changed = tableNames.compactMap { entry -> String? in
+        let known = tableNames.compactMap { entry -> String? in
             guard let count = counts[entry.table], count.before != count.after else { return nil }
             return "\(entry.name) \(count.before) → \(count.after)"
         }
-        let others = report.tables.filter { table in table.before != table.after && !tableNames.contains { $0.table == table.table } }.count
-        if changed.isEmpty && others == 0 {
+        let others = report.tables.filter { table in table.before != table.after && !tableNames.contains { $0.table == table.table } }
+            .map { "\($0.table) \($0.before) → \($0.after)" }
+        if known.isEmpty && others.isEmpty {
             lines.append("the database had the same number of rows in every table as the backup")
         } else {
-            lines.append("replaced what the database held (rows before → after): " + changed.joined(separator: ", ")
-                         + (others > 0 ? (changed.isEmpty ? "" : "; ") + "\(others) more table(s) changed" : ""))
+            lines.append("replaced what the database held (rows before → after): " + (known + others).joined(separator: ", "))
         }
         for kept in report.series {
             let one = kept.first == kept.last
             let range = one ? "number \(kept.first) was" : "numbers \(kept.first)–\(kept.last) were"
             lines.append("series \(kept.series)\(kept.madeAfterBackup ? " (made after the backup, kept)" : ""): \(range) taken after the backup, "
-                         + "so \(one ? "it is" : "they are") voided and never taken again; it goes on from \(kept.last + 1)")
+                         + "so the series never hands \(one ? "it" : "them") out again and goes on from \(kept.last + 1) "
+                         + "(a unit that carries one is received by its number)")
+        }
+        if report.retiredNumbersKept > 0 {
+            lines.append("\(report.retiredNumbersKept) number(s) voided after the backup (lot void) stay voided")
+        }
+        for period in report.periodsOpened {
+            lines.append("period \(period) was closed after the backup and is open again: close it once what was lost is posted again")
+        }
+        for period in report.periodsClosed {
+            lines.append("period \(period) was reopened after the backup and is closed again, as in the backup")
         }
         return lines
     }
