@@ -154,7 +154,23 @@ extension APIRoutes {
         guard value.isFinite, value >= 0, value <= 1_000_000_000 else {
             throw APIProblem(422, "invalid-input", "quantity \(value) of \(what): a quantity is from 0 to 1000000000")
         }
-        return Decimal(string: String(format: "%.6f", value), locale: Locale(identifier: "en_US_POSIX"))
+        return try exact(value, "quantity \(Self.written(value)) of \(what)")
+    }
+
+    /// `value` as a decimal of at most six decimals, as the registry keeps it; one with more is
+    /// refused, never rounded (1.0000000001 units is a typo, not one unit).
+    private static func exact(_ value: Double, _ what: String) throws -> Decimal? {
+        let text = written(value)
+        let decimals = text.split(separator: ".", maxSplits: 1).dropFirst().first?.count ?? 0
+        guard decimals <= 6 else { throw APIProblem(422, "invalid-input", "\(what) has more than 6 decimals") }
+        return Decimal(string: text, locale: Locale(identifier: "en_US_POSIX"))
+    }
+
+    /// The shortest text that reads back as `value`, without an exponent (1e-07 as 0.0000001).
+    private static func written(_ value: Double) -> String {
+        let text = "\(value)"
+        guard text.contains("e") else { return text.hasSuffix(".0") ? String(text.dropLast(2)) : text }
+        return Decimal(value).description
     }
 
     /// An amount of money from JSON (a unit cost, an added cost): from 0 to 1,000,000,000, six
@@ -164,7 +180,7 @@ extension APIRoutes {
         guard value.isFinite, value >= 0, value <= 1_000_000_000 else {
             throw APIProblem(422, "invalid-input", "\(what) \(value): an amount is from 0 to 1000000000")
         }
-        return Decimal(string: String(format: "%.6f", value), locale: Locale(identifier: "en_US_POSIX"))
+        return try exact(value, "\(what) \(Self.written(value))")
     }
 
     // MARK: ETags
@@ -322,7 +338,7 @@ extension APIRoutes {
     private static func post(_ kind: String, _ body: DocumentBody, _ lines: [StockLine], _ header: DocumentHeader,
                              _ registry: Registry) async throws -> PostedDocument {
         func need<T>(_ value: T?, _ name: String) throws -> T {
-            guard let value else { throw APIProblem(422, "invalid-input", "a \(kind) needs \(name)") }
+            guard let value else { throw APIProblem(422, "invalid-input", "\(kind.first.map { "aeiou".contains($0) } == true ? "an" : "a") \(kind) needs \(name)") }
             return value
         }
         let posted: PostedDocument

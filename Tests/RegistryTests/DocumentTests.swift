@@ -129,6 +129,14 @@ func lot(_ number: String, _ quantity: Int, expires days: Int) -> StockLine.Pick
             await expectRefusal(.invalidInput, "BOLT is counted in whole pcs, not 2.5") {
                 _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "BOLT", quantity: Decimal(string: "2.5")!)]))
             }
+            // Stock that could not leave any more is not made uncountable.
+            var milk = try await registry.product("MILK")
+            milk.decimals = 0
+            await expectRefusal(.conflict, "product MILK holds 2.5 l in MAIN (SUP-2): it cannot be counted with 0 decimals") {
+                _ = try await registry.updateProduct(milk)
+            }
+            milk.decimals = 1
+            #expect(try await registry.updateProduct(milk).decimals == 1)
             #expect(try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "BOLT", quantity: 1)])).number == "RCT-000002")
         }
     }

@@ -157,6 +157,12 @@ extension APITests {
         #expect(csv.text.contains("\r\nPAINT-5L,MAIN,RC-1,10,pcs,12.4,124\r\n"), "\(csv.text)")
         #expect(try await service.request("GET", "/api/v1/reports/valuation", role: "viewer").status == 400)
 
+        // A quantity past six decimals is refused, not rounded.
+        let tiny = try await service.request("POST", "/api/v1/documents/receipt", role: "operator", body: try service.json([
+            "warehouse": "MAIN", "lines": [["product": "PAINT-5L", "picks": [["number": "RC-2", "quantity": 1.0000000001, "expiry": "2030-01-01"]]]],
+        ]))
+        #expect(tiny.status == 422 && (tiny.object["detail"] as? String)?.contains("quantity 1.0000000001 of RC-2 has more than 6 decimals") == true,
+                "\(tiny.text)")
         // A refusal points at the line of the body it is about.
         let issue = try await service.request("POST", "/api/v1/documents/issue", role: "operator", body: try service.json([
             "warehouse": "MAIN", "customer": "BUILDCO",

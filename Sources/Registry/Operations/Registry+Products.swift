@@ -38,6 +38,20 @@ extension Registry {
                 throw RegistryError(.notFound, "product \(product.article) does not exist")
             }
             try await Self.checkProductReferences(db, product)
+            if let decimals = product.decimals, decimals < (old.decimals ?? 6) {
+                // Stock it holds must be countable the new way, or it could never leave.
+                var step = 1
+                for _ in decimals..<6 { step *= 10 }
+                if let row = try await db.raw("""
+                    SELECT s.quantity, w.code AS warehouse, ls.number FROM stock s JOIN warehouses w ON w.id = s.warehouse_id
+                    LEFT JOIN lot_serials ls ON ls.id = s.lot_serial_id
+                    WHERE s.product_id = \(bind: id) AND s.quantity % \(bind: step) <> 0 LIMIT 1
+                    """).first() {
+                    let held = Quantity(storage: try row.int("quantity")).decimal
+                    throw RegistryError(.conflict,
+                        "product \(product.article) holds \(held) \(old.unit) in \(try row.string("warehouse"))\(try row.optionalString("number").map { " (\($0))" } ?? ""): it cannot be counted with \(decimals) decimal\(decimals == 1 ? "" : "s") while such stock is there; write the rest off or leave decimals as they are")
+                }
+            }
             if old.lotSerialClass != product.lotSerialClass {
                 try await Self.refuseIfStock(db, productID: id,
                     doing: "product \(product.article): cannot move from class \(old.lotSerialClass ?? "(none)") to \(product.lotSerialClass ?? "(none)")")
