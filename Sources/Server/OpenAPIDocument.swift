@@ -389,7 +389,7 @@ paths:
     get:
       operationId: movementReport
       tags: [traceability]
-      summary: The stock statement of a period (document dates, both days included) per product, warehouse and lot/serial, between its opening and closing balance. A kind or partner filter hides rows, not stock.
+      summary: The stock statement of a period (document dates, both days included) per product, warehouse and lot/serial, between its opening and closing balance; stock that did not move is listed with no rows. A kind or partner filter lists only its movements and the lots that have some, their balances still the whole stock.
       x-tracemark-role: viewer
       parameters:
         - {name: from, in: query, required: true, schema: {type: string, pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"}}
@@ -1547,7 +1547,7 @@ components:
                       product: {type: string}
                       number: {type: [string, "null"]}
                       serial: {type: boolean}
-                      quantity: {type: string}
+                      quantity: {type: number}
                       expiry: {type: [string, "null"]}
                       job: {type: [integer, "null"]}
                       scan: {type: [integer, "null"]}

@@ -80,6 +80,15 @@ import Testing
             let half = await station.scan("(01)\(Dock.paintGTIN)(17)\(expiry)(10)HALF")
             #expect(half.reasons.map(\.message) == ["PAINT-5L is counted in whole pcs, not 1.5"], "\(half)")
 
+            // A line added after removals gets an id of its own, never a removed line's; a label's
+            // own quantity wins over TM:QTY, and the answer says so.
+            #expect(await station.scan("TM:QTY:2").action == "quantity-set")
+            let added = await station.scan("(01)\(Dock.paintGTIN)(17)\(expiry)(10)MORE(30)3")
+            #expect(added.reasons.map(\.message) == ["the label says 3: TM:QTY:2 was not used"], "\(added)")
+            let more = try #require(try await station.state().task?.lines.last)
+            #expect(more.number == "MORE" && more.quantity == 3 && more.id > wrong.id, "\(more)")
+            #expect(await station.scan("TM:UNDO").action == "line-removed")
+
             let done = await station.scan("TM:DONE")
             #expect(done.action == "receipt-posted", "\(done)")
             #expect(try await dock.registry.stock(product: "PAINT-5L").map { "\($0.number ?? "-") \($0.quantity)" } == ["KEEP 4"])

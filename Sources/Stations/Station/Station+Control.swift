@@ -113,7 +113,8 @@ extension Station {
         @Sendable func find(_ db: any SQLDatabase, _ task: OpenTask) async throws -> Line? {
             let filter: SQLQueryString = id.map { "AND id = \(bind: $0)" } ?? ""
             return try await db.raw("""
-                SELECT id, product, number, quantity, job_id FROM station_task_lines WHERE task_id = \(bind: task.id) \(filter)
+                SELECT id, product, number, quantity, job_id FROM station_task_lines
+                WHERE task_id = \(bind: task.id) AND removed_at IS NULL \(filter)
                 ORDER BY id DESC LIMIT 1
                 """).first().map { row in
                 Line(id: try row.decode(column: "id", as: Int64.self), product: try row.decode(column: "product", as: String.self),
@@ -153,7 +154,13 @@ extension Station {
                                                                     ?? "the open \(task.kind) has no line to remove")],
                                               next: "scan the next item", task: task.id, operator: signedInNow)
             }
-            try await db.raw("DELETE FROM station_task_lines WHERE id = \(bind: line.id)").run()
+            // Kept, marked removed, so that its id is never given to another line (SQLite would
+            // reuse the highest id) and the task keeps what was taken off it and by whom.
+            try await db.raw("""
+                UPDATE station_task_lines SET removed_at = \(bind: Timestamp.string(scan.time)),
+                    removed_by = \(bind: scan.user ?? (signedInNow.isEmpty ? "station \(self.configuration.name)" : signedInNow))
+                WHERE id = \(bind: line.id)
+                """).run()
             let left = task.lines - 1
             let what = "\(line.product)\(line.number.map { " \($0)" } ?? "") × \(line.quantity)"
             var outcome = ScanOutcome(station: self.configuration.name, verdict: label == nil ? .ok : .warn,
@@ -184,7 +191,8 @@ extension Station {
             var pending: [(id: Int64, code: String, what: String)] = []
             if let task, supervisor != nil {
                 pending = try await db.raw("""
-                    SELECT id, pending, product, number FROM station_task_lines WHERE task_id = \(bind: task.id) AND pending IS NOT NULL ORDER BY id
+                    SELECT id, pending, product, number FROM station_task_lines
+                    WHERE task_id = \(bind: task.id) AND pending IS NOT NULL AND removed_at IS NULL ORDER BY id
                     """).all().map { row in
                     (try row.decode(column: "id", as: Int64.self), try row.decode(column: "pending", as: String.self),
                      "\(try row.decode(column: "product", as: String.self)) \(try row.decode(column: "number", as: String?.self) ?? "")")

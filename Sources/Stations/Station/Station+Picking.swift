@@ -65,11 +65,17 @@ extension Station {
         let here = resolution.stock.filter { $0.warehouse == configuration.warehouse && $0.number == lotSerial.number }
             .reduce(Decimal(0)) { $0 + $1.quantity }
         let better = resolution.warnings.filter { $0.kind == .betterLotAvailable }.map(Self.reason)
+        // Said, not held back: the label's own quantity wins over the TM:QTY scanned before it.
+        var noted: [ScanOutcome.Reason] = []
+        if !isSerial, let asked = task.nextQuantity, let labelled, asked != labelled {
+            noted.append(.init("quantity-ignored", "the label says \(labelled): TM:QTY:\(asked) was not used"))
+        }
+        let said = better + noted
         let signedInNow = signedIn
         return try await registry.store.write { @Sendable db in
             let picked = try await db.raw("""
                 SELECT quantity FROM station_task_lines WHERE task_id = \(bind: task.id) AND product = \(bind: product.article)
-                AND number = \(bind: lotSerial.number)
+                AND number = \(bind: lotSerial.number) AND removed_at IS NULL
                 """).all().reduce(Decimal(0)) { $0 + (Decimal(string: try $1.decode(column: "quantity", as: String.self)) ?? 0) }
             var reasons: [ScanOutcome.Reason] = []
             if isSerial, picked > 0 {
@@ -81,7 +87,7 @@ extension Station {
             if !reasons.isEmpty {
                 return try await self.refused(db, scan, reasons, next: again, task: task.id, operator: signedInNow, resolution: resolution)
             }
-            var outcome = ScanOutcome(station: self.configuration.name, verdict: better.isEmpty ? .ok : .warn, reasons: better,
+            var outcome = ScanOutcome(station: self.configuration.name, verdict: said.isEmpty ? .ok : .warn, reasons: said,
                                       action: "added-to-issue",
                                       next: better.isEmpty ? "scan the next item, or TM:DONE to post the issue (\(task.lines + 1) line\(task.lines == 0 ? "" : "s"))"
                                                            : "take the lot proposed, or confirm this one with a reason before TM:DONE",
@@ -110,7 +116,7 @@ extension Station {
             guard let row = try await db.raw("""
                 SELECT l.id, l.task_id, l.pending, l.product, l.number FROM station_task_lines l
                 JOIN station_tasks t ON t.id = l.task_id
-                WHERE l.scan_id = \(bind: logged) AND t.station = \(bind: name) AND t.state = 'open'
+                WHERE l.scan_id = \(bind: logged) AND t.station = \(bind: name) AND t.state = 'open' AND l.removed_at IS NULL
                 """).first() else {
                 throw RegistryError(.notFound, "scan \(logged) made no line of an open task at station \(name)")
             }
@@ -140,7 +146,7 @@ extension Station {
         let outcome = try await registry.store.write { @Sendable db in
             let rows = try await db.raw("""
                 SELECT product, number, serial, quantity, pending, confirmation FROM station_task_lines
-                WHERE task_id = \(bind: task.id) ORDER BY id
+                WHERE task_id = \(bind: task.id) AND removed_at IS NULL ORDER BY id
                 """).all()
             var refusal: [ScanOutcome.Reason] = []
             if rows.isEmpty { refusal = [.init("nothing-to-post", "the issue has no lines: scan the goods first")] }

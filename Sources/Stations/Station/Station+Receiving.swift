@@ -28,7 +28,7 @@ extension Station {
     nonisolated func currentTask(_ db: any SQLDatabase) async throws -> OpenTask? {
         guard let row = try await db.raw("""
             SELECT t.id, t.kind, t.partner, t.operator, t.next_quantity, t.product, t.lot,
-                   (SELECT COUNT(*) FROM station_task_lines l WHERE l.task_id = t.id) AS lines
+                   (SELECT COUNT(*) FROM station_task_lines l WHERE l.task_id = t.id AND l.removed_at IS NULL) AS lines
             FROM station_tasks t WHERE t.station = \(bind: configuration.name) AND t.state = 'open'
             ORDER BY t.id DESC LIMIT 1
             """).first() else { return nil }
@@ -148,7 +148,7 @@ extension Station {
             let task = try await self.openTask(db, at: scan.time, operator: signedInNow)
             if tracking == .serial, let number, try await db.raw("""
                 SELECT 1 FROM station_task_lines WHERE task_id = \(bind: task.id) AND product = \(bind: product.article)
-                AND number = \(bind: number)
+                AND number = \(bind: number) AND removed_at IS NULL
                 """).first() != nil {
                 return try await self.refused(db, scan, [.init("serial-on-receipt", "serial \(number) of \(product.article) is on this receipt already")],
                                                          next: again, task: task.id, operator: signedInNow, resolution: resolution)
@@ -156,6 +156,8 @@ extension Station {
             let quantity = lineQuantity
             if tracking == .serial, let asked = task.nextQuantity, asked != 1 {
                 warnings.append(.init("quantity-ignored", "a serial is one unit: TM:QTY:\(asked) was not used"))
+            } else if tracking != .serial, let asked = task.nextQuantity, let labelled, asked != labelled {
+                warnings.append(.init("quantity-ignored", "the label says \(labelled): TM:QTY:\(asked) was not used"))
             }
             var jobs: [Int64] = []
             if let label, let printer = self.configuration.printer {
@@ -224,7 +226,7 @@ extension Station {
             }
             let rows = try await db.raw("""
                 SELECT product, number, serial, quantity, expiry, production, pending, confirmation FROM station_task_lines
-                WHERE task_id = \(bind: task.id) ORDER BY id
+                WHERE task_id = \(bind: task.id) AND removed_at IS NULL ORDER BY id
                 """).all()
             let unconfirmed = try rows.filter { try $0.decode(column: "pending", as: String?.self) != nil }
                 .map { "\(try $0.decode(column: "product", as: String.self)) \(try $0.decode(column: "number", as: String?.self) ?? "")" }

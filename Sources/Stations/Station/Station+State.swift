@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import Labels
 import Registry
 import SQLKit
@@ -30,7 +30,7 @@ public struct StationState: Codable, Sendable {
         public var product: String
         public var number: String?
         public var serial: Bool
-        public var quantity: String
+        public var quantity: Decimal
         public var expiry: String?
         public var job: Int64?
         public var scan: Int64?
@@ -70,12 +70,13 @@ extension Station {
         let id = try row.decode(column: "id", as: Int64.self)
         let lines = try await db.raw("""
             SELECT id, product, number, serial, quantity, expiry, job_id, scan_id, pending, confirmation
-            FROM station_task_lines WHERE task_id = \(bind: id) ORDER BY id
+            FROM station_task_lines WHERE task_id = \(bind: id) AND removed_at IS NULL ORDER BY id
             """).all().map { line in
             StationState.Line(id: try line.decode(column: "id", as: Int64.self), product: try line.decode(column: "product", as: String.self),
                               number: try line.decode(column: "number", as: String?.self),
                               serial: try line.decode(column: "serial", as: Int.self) != 0,
-                              quantity: try line.decode(column: "quantity", as: String.self),
+                              quantity: Decimal(string: try line.decode(column: "quantity", as: String.self),
+                                                locale: Locale(identifier: "en_US_POSIX")) ?? 0,
                               expiry: try line.decode(column: "expiry", as: String?.self),
                               job: try line.decode(column: "job_id", as: Int64?.self),
                               scan: try line.decode(column: "scan_id", as: Int64?.self),

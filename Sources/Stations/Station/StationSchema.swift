@@ -121,5 +121,11 @@ enum StationSchema {
             "ALTER TABLE station_operators ADD COLUMN pin_salt TEXT",
             "ALTER TABLE station_operators ADD COLUMN pin_hash TEXT",
         ]),
+        // A line taken off a task (TM:UNDO) is kept, marked removed, with who removed it: its id
+        // is never another line's.
+        SchemaMigration(version: 7, name: "removed task lines", statements: [
+            "ALTER TABLE station_task_lines ADD COLUMN removed_at TEXT",
+            "ALTER TABLE station_task_lines ADD COLUMN removed_by TEXT",
+        ]),
     ]
 }
