@@ -69,7 +69,7 @@ struct ProblemDocument: Codable, Sendable {
                     previous = component.stringValue
                 }
             }
-            return text + hint
+            return text.isEmpty ? "the body" : text + hint
         }
         func kind(_ type: Any.Type) -> String {
             switch type {
@@ -85,7 +85,11 @@ struct ProblemDocument: Codable, Sendable {
             guard let start = description.range(of: "but found "), let end = description.range(of: " instead", range: start.upperBound..<description.endIndex) else {
                 return description
             }
-            return "found " + description[start.upperBound..<end.lowerBound]
+            let what = description[start.upperBound..<end.lowerBound].lowercased()
+            let words = ["a dictionary": "an object", "dictionary": "an object", "an array": "a list", "array": "a list",
+                         "number": "a number", "string": "a string", "bool": "true or false", "a bool": "true or false",
+                         "null value": "null"]
+            return "found " + (words[what] ?? what)
         }
         switch error {
         case .keyNotFound(let key, let context):

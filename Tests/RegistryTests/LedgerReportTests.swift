@@ -107,6 +107,10 @@ import Testing
                 _ = try await registry.reopenPeriod(month, reason: "  ", user: "controller")
             }
             await expectRefusal(.invalidInput, "write it as YYYY-MM") { _ = try await registry.reopenPeriod("2026-13", reason: "x", user: "x") }
+            let before = String(day0.adding(days: -62).description.prefix(7))
+            await expectRefusal(.conflict, "period \(before) was not closed on its own: it is closed with \(month)") {
+                _ = try await registry.reopenPeriod(before, reason: "typo", user: "controller")
+            }
             #expect(try await registry.periodReopenings().isEmpty)
 
             let reopened = try await registry.reopenPeriod(month, reason: "count of 3 was 4", user: "lead")

@@ -25,7 +25,10 @@ import Testing
         #expect(problem(#"{"lines": []}"#) == "warehouse is missing")
         #expect(problem(#"{"warehouse": "MAIN", "lines": [{"product": "A", "quantity": 1, "done": "yes"}]}"#)
                 == "lines[0].done (item 1 of lines): expected true or false, found a string")
-        #expect(problem(#"{"warehouse": "MAIN", "lines": {"product": "A"}}"#) == "lines: expected a list, found a dictionary")
+        #expect(problem(#"{"warehouse": "MAIN", "lines": {"product": "A"}}"#) == "lines: expected a list, found an object")
+        #expect(problem(#"{"warehouse": "MAIN", "lines": [{"product": 7, "quantity": 1}]}"#)
+                == "lines[0].product (item 1 of lines): expected a string, found a number")
+        #expect(problem("[]") == "the body: expected an object, found a list")
         #expect(problem(#"{"warehouse": null, "lines": []}"#) == "warehouse: expected a string, found null")
         #expect(problem("{") == "not valid JSON")
     }

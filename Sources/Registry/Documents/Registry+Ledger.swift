@@ -487,9 +487,12 @@ extension Registry {
             let closedPeriod = try newest.string("period")
             guard closedPeriod == period else {
                 let isClosed = try await db.raw("SELECT 1 AS x FROM closed_periods WHERE period = \(bind: period)").first() != nil
+                let through = try newest.string("last_day")
                 throw RegistryError(.conflict, isClosed
                     ? "period \(period) is not the newest closed one: reopen \(closedPeriod) first (its kept balance starts from \(period)'s)"
-                    : "period \(period) is not closed (postings are closed through \(try newest.string("last_day")), period \(closedPeriod))")
+                    : lastDay.description <= through
+                        ? "period \(period) was not closed on its own: it is closed with \(closedPeriod), which closed every day through \(through); reopen \(closedPeriod) to post into it"
+                        : "period \(period) is not closed (postings are closed through \(through), period \(closedPeriod))")
             }
             let closedBy = try newest.string("closed_by"), closedAt = try newest.string("closed_at")
             try await db.raw("DELETE FROM period_balances WHERE last_day = \(bind: lastDay.description)").run()

@@ -37,7 +37,7 @@ struct ProductCommand: AsyncParsableCommand {
     static func show(_ p: Product) -> String {
         fields([
             ("product", p.article), ("gtin", p.gtin?.gtin14), ("description", p.description.isEmpty ? nil : p.description),
-            ("unit", p.unit + (p.decimals.map { $0 == 0 ? " (whole units)" : " (up to \($0) decimals)" } ?? "")),
+            ("unit", p.unit + " (" + (p.decimals.map { $0 == 0 ? "whole units" : "up to \($0) decimal\($0 == 1 ? "" : "s")" } ?? "up to 6 decimals") + ")"),
             ("class", p.lotSerialClass ?? "(not tracked)"),
             ("counter range", p.counterStart.map { "\($0)–\(p.counterEnd.map(String.init) ?? "end of format")" }),
             ("unknown serials", p.allowsUnknownSerials ? "allowed (flagged)" : "refused"),

@@ -13,8 +13,10 @@ struct ReportCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "The stock statement: every movement of a period per product, warehouse and lot/serial, between its opening and closing balance.",
             discussion: """
-                Dates are the documents' dates, both ends included. A kind or partner filter hides rows, \
-                not stock: the closing balance is still the stock at the end of the period.
+                Dates are the documents' dates, both ends included. Stock that did not move in the period \
+                is listed with its balance. A kind or partner filter lists only the movements of that kind \
+                or partner, and only the lots that have some; their opening and closing balances are still \
+                the whole stock, so the rows shown need not add up to them.
                 Example: tracemark report movements --from 2026-11-01 --to 2026-11-30 --product MILK --csv
                 """)
         @OptionGroup var options: GlobalOptions
@@ -41,8 +43,13 @@ struct ReportCommand: AsyncParsableCommand {
             }
             if csv { print(report.csv, terminator: ""); return }
             try options.emit(report) {
-                guard !report.groups.isEmpty else { return "no stock and no movements from \(report.from) through \(report.through)" }
-                return report.groups.map { group in
+                let filtered = [kind.map { "\($0.rawValue) movements" }, partner.map { "movements with \($0)" }].compactMap { $0 }
+                guard !report.groups.isEmpty else {
+                    return filtered.isEmpty ? "no stock and no movements from \(report.from) through \(report.through)"
+                                            : "no \(filtered.joined(separator: ", ")) from \(report.from) through \(report.through)"
+                }
+                let note = filtered.isEmpty ? "" : "only \(filtered.joined(separator: " and ")) are shown; opening and closing are the whole stock\n\n"
+                return note + report.groups.map { group in
                     guard !group.rows.isEmpty else {
                         return "\(group.product) \(group.number ?? "(without a number)") in \(group.warehouse): \(group.opening) \(group.unit), no movements"
                     }
