@@ -223,7 +223,10 @@ struct Dispatcher: Sendable {
         do {
             return try await route.handler(call)
         } catch {
-            if !(error is any ReportableError) { logger.error("\(route.operationID) failed: \(error)", metadata: ["request": .string(call.requestID)]) }
+            // A body the client got wrong is its mistake, answered 400 in words: not the server's.
+            if !(error is any ReportableError), !(error is DecodingError) {
+                logger.error("\(route.operationID) failed: \(error)", metadata: ["request": .string(call.requestID)])
+            }
             return .problem(error, instance: path)
         }
     }

@@ -47,6 +47,9 @@ import Testing
             await expectRefusal(.notFound, "partner NOPE does not exist") {
                 _ = try await registry.movementReport(from: day0, through: day0, partner: "NOPE")
             }
+            await expectRefusal(.notFound, "no lot or serial NOPE of MILK exists") {
+                _ = try await registry.movementReport(from: day0, through: day0, product: "MILK", number: "NOPE")
+            }
         }
     }
 

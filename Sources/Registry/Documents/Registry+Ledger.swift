@@ -87,6 +87,12 @@ extension Registry {
         let number = number?.trimmingSpaces
         return try await store.snapshot { db in
             try await Self.checkFilters(db, product: product, warehouse: warehouse, partner: partner)
+            if let number {
+                let ofProduct: SQLQueryString = product.map { " AND product_id IN (SELECT id FROM products WHERE article = \(bind: $0))" } ?? ""
+                if try await db.raw("SELECT 1 AS x FROM lot_serials WHERE number = \(bind: number)\(ofProduct) LIMIT 1").first() == nil {
+                    throw RegistryError(.notFound, "no lot or serial \(number)\(product.map { " of \($0)" } ?? "") exists")
+                }
+            }
             // What identifies a group: product, warehouse, lot (0 for stock without a number).
             var scope: SQLQueryString = "1 = 1"
             if let product { scope += " AND p.article = \(bind: product)" }
