@@ -15,13 +15,11 @@ import Glibc
     }
 
     @Test func aScannerServiceDeliversScansAndStopsOnGracefulShutdown() async throws {
-        var fds: [Int32] = [0, 0]
-        #expect(pipe(&fds) == 0)
-        // Not inherited by processes other tests start (a PostgreSQL server), which would keep it open.
-        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        let (input, output) = scannerPipe()
+        let fds = [input, output]
         defer {
-            close(fds[0])
-            close(fds[1])
+            close(input)
+            close(output)
         }
         let received = Received()
         let service = ScanService(source: StandardInputSource(fileDescriptor: fds[0], name: "dock-1")) { event in
@@ -43,12 +41,11 @@ import Glibc
     /// (the reader was waiting for the consumer) are read and handled, not dropped with the
     /// descriptor: a serial or piped scanner loses nothing to a restart, as a network one.
     @Test func scansLeftInTheDevicesBufferAreHandledOnShutdown() async throws {
-        var fds: [Int32] = [0, 0]
-        #expect(pipe(&fds) == 0)
-        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        let (input, output) = scannerPipe()
+        let fds = [input, output]
         defer {
-            close(fds[0])
-            close(fds[1])
+            close(input)
+            close(output)
         }
         let received = Received()
         let released = Mutex(false)

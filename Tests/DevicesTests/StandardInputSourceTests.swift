@@ -7,11 +7,9 @@ import Glibc
 
 @Suite struct StandardInputSourceTests {
     @Test func eachLineIsAScanAndTheSequenceEndsWithTheInput() async throws {
-        var fds: [Int32] = [0, 0]
-        #expect(pipe(&fds) == 0)
-        // Not inherited by processes other tests start (a PostgreSQL server), which would keep it open.
-        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        defer { close(fds[0]) }
+        let (input, output) = scannerPipe()
+        let fds = [input, output]
+        defer { close(input) }
         let collector = EventCollector(StandardInputSource(fileDescriptor: fds[0]))
         send("]C1010950110153000310ABC\u{1D}21X\r\n", to: fds[1])
         try await collector.waitFor(1)

@@ -83,3 +83,12 @@ func send(_ text: String, to fd: Int32) {
         bytes.removeFirst(written)
     }
 }
+
+/// A pipe for a test scanner: (read end, write end), close-on-exec so that processes other
+/// tests start (a PostgreSQL server) do not inherit it and keep it open.
+func scannerPipe() -> (read: Int32, write: Int32) {
+    var fds: [Int32] = [0, 0]
+    #expect(pipe(&fds) == 0)
+    for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+    return (fds[0], fds[1])
+}
