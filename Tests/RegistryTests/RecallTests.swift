@@ -223,6 +223,31 @@ extension RecallTests {
             await expectRefusal(.conflict, "K-1") {
                 _ = try await registry.issue(Issue(warehouse: "MAIN", customer: "SHOP", lines: [.serials("PHONE", ["K-1"])], header: header(4)))
             }
+            // Written off, then received again (a write-off corrected, a unit bought back): a held
+            // recall still covers it, so it arrives blocked, never available to ship.
+            _ = try await registry.writeOff(WriteOff(warehouse: "MAIN", reason: .damaged, lines: [.serials("PHONE", ["K-1"])], header: header(4)))
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", supplier: "ACME", lines: [.serials("PHONE", ["K-1"])], header: header(5)))
+            #expect(try await registry.lotSerial(product: "PHONE", number: "K-1")?.status == .blocked)
+        }
+    }
+
+    /// A serial consumed in a production is part of what was made there: it is not received
+    /// again, and a production's output is a new unit, never a serial the registry knows.
+    @Test(arguments: Backend.available)
+    func aConsumedOrKnownSerialIsNoNewUnit(backend: Backend) async throws {
+        try await withStockRegistry(backend) { registry, _ in
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", supplier: "ACME", lines: [.serials("PHONE", ["P-1", "P-2"])], header: header(0)))
+            let made = try await registry.produce(Production(warehouse: "MAIN", inputs: [.serials("PHONE", ["P-1"])],
+                                                             outputs: [.serials("PHONE", ["P-9"])], header: header(1)))
+            await expectRefusal(.conflict, "serial P-1 of PHONE was consumed by \(made.number) and is part of what was made there") {
+                _ = try await registry.receive(Receipt(warehouse: "MAIN", supplier: "ACME", lines: [.serials("PHONE", ["P-1"])], header: header(2)))
+            }
+            _ = try await registry.writeOff(WriteOff(warehouse: "MAIN", reason: .damaged, lines: [.serials("PHONE", ["P-2"])], header: header(2)))
+            await expectRefusal(.duplicate, "serial P-2 of PHONE exists already (written-off): a production makes new units") {
+                _ = try await registry.produce(Production(warehouse: "MAIN", inputs: [.serials("PHONE", ["P-9"])],
+                                                          outputs: [.serials("PHONE", ["P-2"])], header: header(3)))
+            }
+            #expect(try await registry.lotSerial(product: "PHONE", number: "P-2")?.status == .writtenOff)
         }
     }
 }

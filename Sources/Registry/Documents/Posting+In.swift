@@ -235,6 +235,21 @@ extension Posting {
                 try await Registry.refuseRetired(db, productID: context.id, article: context.product.article, number: pick.number)
                 throw RegistryError(.numberRetired, "\(context.kindName) \(pick.number) of product \(context.product.article) was voided and can never be used again")
             }
+            // A serial numbered ahead (a run's, `generate`'s) has never moved: the production makes
+            // that unit now. One that has moved is a unit that existed already.
+            if context.isUniqueSerial, rules.makesNewUnits,
+               try await db.raw("SELECT 1 AS x FROM movements WHERE lot_serial_id = \(bind: existing.id) LIMIT 1").first() != nil {
+                throw RegistryError(.duplicate,
+                    "serial \(pick.number) of \(context.product.article) exists already (\(existing.status.rawValue)): a production makes new units, each with a serial of its own")
+            }
+            if context.isUniqueSerial, existing.status == .consumed, !rules.isReturn {
+                let by = try await db.raw("""
+                    SELECT d.number FROM movements m JOIN documents d ON d.id = m.document_id
+                    WHERE m.lot_serial_id = \(bind: existing.id) AND m.quantity < 0 ORDER BY m.id DESC LIMIT 1
+                    """).first()?.string("number")
+                throw RegistryError(.conflict,
+                    "serial \(pick.number) of \(context.product.article) was consumed\(by.map { " by \($0)" } ?? "") and is part of what was made there: it cannot be received again")
+            }
             if let given = pick.expiry, let known = existing.expiry, given != known {
                 throw RegistryError(.conflict,
                     "\(context.kindName) \(pick.number) of \(context.product.article) expires on \(known) in the registry, but this document says \(given)")

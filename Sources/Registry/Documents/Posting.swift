@@ -57,6 +57,8 @@ struct InRules {
     var isReturn = false
     /// A receipt: lines may give their unit cost.
     var takesUnitCost = false
+    /// A production's outputs: a serial made is a new unit, never one the registry knows.
+    var makesNewUnits = false
 }
 
 /// One document being posted inside one transaction: its number, its lines' movements and the

@@ -23,7 +23,11 @@ extension Registry {
             try await posting.putIn(line, index: index, warehouseID: warehouseID, warehouse: receipt.warehouse,
                                     rules: InRules(acceptExpired: receipt.acceptExpired, takesUnitCost: true))
         }
-        return try await posting.finish()
+        let posted = try await posting.finish()
+        // A number received again (a unit bought back, a write-off corrected) that a held recall
+        // covers arrives blocked, as a return does.
+        try await Self.followRecalls(db, documentID: posting.documentID, user: receipt.header.user, at: posting.created)
+        return posted
     }
 
     /// Posts an issue (a sale) to a customer. Lines without named lots/serials take those the
@@ -109,7 +113,8 @@ extension Registry {
         let firstOutput = production.inputs.count
         let values = try await outputValues(production, &posting)
         for (offset, line) in production.outputs.enumerated() {
-            try await posting.putIn(line, index: firstOutput + offset, warehouseID: warehouseID, warehouse: production.warehouse, rules: InRules(),
+            try await posting.putIn(line, index: firstOutput + offset, warehouseID: warehouseID, warehouse: production.warehouse,
+                                    rules: InRules(makesNewUnits: true),
                                     value: values[offset])
         }
         // Which input lines each output line consumed, tracked or not ("made from" lists each with

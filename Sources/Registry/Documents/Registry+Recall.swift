@@ -145,6 +145,8 @@ extension Registry {
     /// brought into stock of a held recall (a customer's return, a lot made from a blocked one)
     /// is blocked at once, naming the recall, instead of being sold again.
     static func followRecalls(_ db: any SQLDatabase, documentID: Int, user: String, at created: String) async throws {
+        // Most of the time no recall is open: one look, and nothing more to do.
+        guard try await db.raw("SELECT 1 AS x FROM recalls WHERE state <> 'closed' LIMIT 1").first() != nil else { return }
         // SQLite: a SELECT feeding an upsert needs its WHERE to parse (`WHERE true`).
         try await db.raw("""
             INSERT INTO recall_lots (recall_id, lot_serial_id, seed, depth)
