@@ -71,6 +71,17 @@ import TracemarkTesting
         #expect(Self.found(result) == Self.expectations[0].barcodes)
     }
 
+    /// Data that does not say how many copies (a production run's numbers, straight from the
+    /// registry) prints one; data that says something else than a count is refused.
+    @Test func copiesTheDataDoesNotGiveAreOne() throws {
+        let template = try TemplateLoader().load(contentsOf: Repository.templates.appendingPathComponent("gs1-lot-100x50.yaml"))
+        guard case .object(var fields) = template.sample else { Issue.record("the sample is not an object"); return }
+        fields["copies"] = nil
+        #expect(try template.layout(.object(fields), dpi: 203).copies == 1)
+        fields["copies"] = .string("two")
+        #expect(throws: LabelError.self) { _ = try template.layout(.object(fields), dpi: 203) }
+    }
+
     /// A production run: the template is parsed once and filled with 200 consecutive serials.
     @Test func manyLabelsReuseOneParsedTemplate() throws {
         let template = try TemplateLoader().load(contentsOf: Repository.templates.appendingPathComponent("serial-50x25.yaml"))

@@ -44,6 +44,13 @@ import TracemarkTesting
             let jobs = try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]]
             #expect(jobs?.count == 4)
             #expect(jobs?.allSatisfy { $0["state"] as? String == "done" } == true)
+
+            // A voided number gets no label: it would be back on the floor.
+            #expect(try await tracemark("lot", "void", "PS-200", "PS00002", "--reason", "label torn", "--db", db).status == 0)
+            let voided = try await tracemark("print", templates.appendingPathComponent("serial-50x25.yaml").path, "--printer", "out",
+                                             "--product", "PS-200", "--serial", "PS00002", "--db", db)
+            #expect(voided.status == 1 && voided.stderr.contains("serial PS00002 of PS-200 was voided and is never used again"),
+                    "\(voided.stderr)")
         } catch {
             await database.drop()
             throw error

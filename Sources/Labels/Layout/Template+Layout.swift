@@ -24,10 +24,14 @@ extension Template {
             let rendered = field.render(data, formats: formats)
             // Digits alone (the usual case) need no trimming.
             let text = rendered.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) ? rendered : rendered.trimmingCharacters(in: .whitespaces)
-            guard let value = Int(text), value >= 1 else {
-                throw LabelError(.invalidValue, "copies must be a whole number of at least 1, not '\(text)'", file: file)
+            // Data that does not say (a production run's numbers, straight from the registry):
+            // one copy, as the help promises; a value it does give must be a count.
+            if !text.isEmpty {
+                guard let value = Int(text), value >= 1 else {
+                    throw LabelError(.invalidValue, "copies must be a whole number of at least 1, not '\(text)'", file: file)
+                }
+                count = value
             }
-            count = value
         }
         guard count <= TemplateLimits.copies else {
             throw LabelError(.invalidValue, "\(count) copies of one label: at most \(TemplateLimits.copies) in one job", file: file)

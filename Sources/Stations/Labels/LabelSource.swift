@@ -36,8 +36,13 @@ public struct LabelSource: Sendable {
         var lotSerial: LotSerial?
         if let number {
             lotSerial = try await registry.lotSerial(product: product, number: number)
-            guard lotSerial != nil else {
+            guard let numbered = lotSerial else {
                 throw RegistryError(.notFound, "product \(product) has no \(numberIsLot ? "lot" : "serial") \(number)")
+            }
+            // A voided number is never used again: a label would put it back on the floor.
+            if numbered.status == .voided {
+                throw RegistryError(.numberRetired,
+                    "\(numbered.kind.rawValue) \(number) of \(product) was voided and is never used again: no label is made for it")
             }
         }
         var filled = LabelData.from(product: found, lotSerial: lotSerial, over: data)
