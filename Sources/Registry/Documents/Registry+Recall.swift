@@ -154,7 +154,7 @@ extension Registry {
             FROM (
                 SELECT g.output_id AS child, g.input_id AS parent, 1 AS step FROM genealogy g WHERE g.document_id = \(bind: documentID)
                 UNION ALL
-                SELECT ls.id, ls.parent_id, 0 FROM lot_serials ls
+                SELECT ls.id, ls.parent_id, 1 FROM lot_serials ls
                 WHERE ls.parent_id IS NOT NULL
                   AND ls.id IN (SELECT lot_serial_id FROM movements WHERE document_id = \(bind: documentID) AND quantity > 0)
             ) x
