@@ -84,6 +84,22 @@ import TracemarkTesting
         #expect(error.message.contains("lot.numbr"))
     }
 
+    /// Data for one label that lacks what the template prints is refused saying where such data
+    /// comes from, not as if the template's sample were wrong.
+    @Test func labelDataThatLacksAFieldSaysWhatToGive() throws {
+        let template = try TemplateLoader().load(contentsOf: Repository.templates.appendingPathComponent("gs1-lot-100x50.yaml"))
+        guard case .object(var fields) = template.sample, case .object(var lot)? = fields["lot"] else {
+            Issue.record("the sample has no lot")
+            return
+        }
+        lot["expiry"] = nil
+        fields["lot"] = .object(lot)
+        let error = try #require(throws: LabelError.self) { try template.check(.object(fields)) }
+        #expect(error.code == .missingField)
+        #expect(error.message.hasPrefix("field 'lot.expiry' is not in the label data: the template prints it, so give it"), "\(error.message)")
+        #expect(error.message.contains("a production run: its --expiry") && !error.message.contains("sample"), "\(error.message)")
+    }
+
     @Test func aGS1BarcodeWithABadCheckDigitIsRefusedAtLoad() throws {
         let error = try #require(loadError("""
             size: [100mm, 50mm]

@@ -2,6 +2,8 @@
 /// sample has, every transform is a known format, and every barcode encodes.
 struct TemplateValidator {
     let template: Template
+    /// Checking a label's own data (``Template/check(_:)``) rather than the template's sample.
+    var checksData = false
 
     func validate() throws(LabelError) {
         if let raw = template.raw {
@@ -55,7 +57,10 @@ struct TemplateValidator {
         for path in field.requiredPaths {
             guard let value = template.sample[path: path], value != .null else {
                 throw LabelError(
-                    .missingField, "field '\(path)' is not in the label data (\(template.file == nil ? "sample" : "the template's sample:")); add it to the sample or fix the name",
+                    .missingField, checksData
+                        ? "field '\(path)' is not in the label data: the template prints it, so give it (from the registry: a lot or serial that has it; a production run: its --expiry or --production)"
+                            + (path.hasPrefix("lot.") || path.hasPrefix("serial.") ? "; or is this template for another kind of number than the product has?" : "")
+                        : "field '\(path)' is not in the label data (\(template.file == nil ? "sample" : "the template's sample")); add it to the sample or fix the name",
                     file: template.file, line: line, element: element)
             }
         }
@@ -68,7 +73,7 @@ extension Template {
     public func check(_ data: LabelData) throws(LabelError) {
         var copy = self
         copy.sample = data
-        let validator = TemplateValidator(template: copy)
+        let validator = TemplateValidator(template: copy, checksData: true)
         if let raw {
             for part in raw.parts {
                 if case .field(let field) = part { try validator.checkPaths(field, element: "placeholder \(field.source)", line: nil) }
