@@ -59,6 +59,27 @@ import Testing
         #expect(empty.status == 1 && empty.stderr.contains("the scan is empty"), "\(empty.stderr)")
     }
 
+    /// A production of lots from the shell: a lot consumed and a lot made, each by number and
+    /// quantity, the made one with its expiry.
+    @Test func aProductionOfLotsIsPostedFromFlags() async throws {
+        let database = try await TestDatabase.make(.sqlite)
+        defer { Task { await database.drop() } }
+        let db = database.location
+        #expect(try await Command.tracemark(["demo", "--db", db]).status == 0)
+        let listed = try await tracemark("stock", "--product", "PAINT-5L", "--json", db: db)
+        let lots = (try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]]) ?? []
+        let lot = try #require(lots.compactMap { $0["number"] as? String }.first, "\(listed.stdout)")
+        let expiry = relativeDate(days: 400, format: "yyyy-MM-dd")
+        let made = try await tracemark("produce", "--warehouse", "MAIN", "--input-lot", "PAINT-5L=\(lot):2",
+                                       "--output-lot", "PAINT-5L=MIX-1:1:\(expiry)", db: db)
+        #expect(made.status == 0, "\(made.stderr)")
+        let after = try await tracemark("stock", "--product", "PAINT-5L", "--json", db: db)
+        let rows = (try JSONSerialization.jsonObject(with: Data(after.stdout.utf8)) as? [[String: Any]]) ?? []
+        #expect(rows.contains { $0["number"] as? String == "MIX-1" && $0["quantity"] as? Double == 1 }, "\(after.stdout)")
+        let wrong = try await tracemark("produce", "--warehouse", "MAIN", "--input-lot", "PAINT-5L=\(lot)", "--output", "PAINT-5L=1", db: db)
+        #expect(wrong.status == 64 && wrong.stderr.contains("must be written product=lot:quantity"), "\(wrong.stderr)")
+    }
+
     /// Files as spreadsheets save them: a UTF-8 byte order mark is no part of the first cell; a
     /// file in another encoding is refused with its line, not posted with broken numbers; a JSON
     /// key the lines do not know is refused, not dropped.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GS1
 import Registry
 
 struct ReceiveCommand: AsyncParsableCommand {
@@ -59,6 +60,7 @@ struct ProduceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "produce", abstract: "Post a production: consume components, produce finished lots/serials, link them.",
         discussion: """
             Example: tracemark produce --warehouse MAIN --input MILK=2 --input-serials PHONE=IMEI-1 --output KIT=1
+            Lots by number with their quantity: --input-lot RESIN=R26-00002:2.5 --output-lot PAINT-5L=P-900:40:2027-12-31 (the expiry last, when the class tracks it).
             Or --file production.json with {"inputs": [lines], "outputs": [lines], "addedCost": 12.5}; an output line's "inputs" lists the input lines (from 0) it consumed.
             The outputs cost their inputs plus the added cost, shared by quantity among the output lines that consumed each input.
             """)
@@ -68,6 +70,9 @@ struct ProduceCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Serials or lots consumed.", valueName: "product=list")) var inputSerials: [String] = []
     @Option(help: ArgumentHelp("A product made, by quantity (numbers generated).", valueName: "product=quantity")) var output: [String] = []
     @Option(help: ArgumentHelp("Serials or lots made, by number.", valueName: "product=list")) var outputSerials: [String] = []
+    @Option(help: ArgumentHelp("A lot consumed, by number and quantity.", valueName: "product=lot:quantity")) var inputLot: [String] = []
+    @Option(help: ArgumentHelp("A lot made, by number and quantity, with its expiry when its class tracks one.",
+                               valueName: "product=lot:quantity[:YYYY-MM-DD]")) var outputLot: [String] = []
     @Option(help: "A JSON file with inputs and outputs.") var file: String?
     @Option(help: "What making the outputs cost besides their inputs (the outputs cost their inputs plus this).") var addedCost: String?
     @OptionGroup var header: HeaderOptions
@@ -88,8 +93,8 @@ struct ProduceCommand: AsyncParsableCommand {
                 addedCost = cost
             }
         } else {
-            inputs = try input.map(Self.byQuantity) + inputSerials.map(Self.byNumbers)
-            outputs = try output.map(Self.byQuantity) + outputSerials.map(Self.byNumbers)
+            inputs = try input.map(Self.byQuantity) + inputSerials.map(Self.byNumbers) + inputLot.map { try Self.byLot($0, "--input-lot", expiry: false) }
+            outputs = try output.map(Self.byQuantity) + outputSerials.map(Self.byNumbers) + outputLot.map { try Self.byLot($0, "--output-lot", expiry: true) }
         }
         let production = Production(warehouse: warehouse, inputs: inputs, outputs: outputs, addedCost: addedCost, header: try header.header())
         let posted = try await options.withRegistry { try await $0.produce(production) }
@@ -106,6 +111,24 @@ struct ProduceCommand: AsyncParsableCommand {
         let (product, quantity) = try pair(text)
         return StockLine(product: product, quantity: try LineOptions.decimal(quantity, what: "quantity of \(product)"))
     }
+    /// `product=lot:quantity[:expiry]`, read from the right: a lot number may hold a colon itself.
+    static func byLot(_ text: String, _ option: String, expiry allowed: Bool) throws -> StockLine {
+        let (product, value) = try pair(text)
+        var parts = value.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        var expiry: CalendarDate?
+        if allowed, parts.count >= 3, let date = CalendarDate(iso: parts[parts.count - 1]) {
+            expiry = date
+            parts.removeLast()
+        }
+        guard parts.count >= 2, let quantityText = parts.last, !quantityText.isEmpty else {
+            throw ValidationError("\(option) \"\(text)\" must be written product=lot:quantity\(allowed ? "[:YYYY-MM-DD]" : "")")
+        }
+        let lot = parts.dropLast().joined(separator: ":")
+        guard !lot.isEmpty else { throw ValidationError("\(option) \"\(text)\": name the lot before the quantity") }
+        let quantity = try LineOptions.decimal(quantityText, what: "\(option) quantity of \(product) lot \(lot)")
+        return StockLine(product: product, picks: [StockLine.Pick(number: lot, quantity: quantity, expiry: expiry)])
+    }
+
     static func byNumbers(_ text: String) throws -> StockLine {
         let (product, list) = try pair(text)
         return .serials(product, try SerialList.expand(list))
