@@ -47,6 +47,10 @@ import Testing
         let date = try await Command.tracemark(receive + ["--product", "PAINT-5L", "--lot", "Q2", "--quantity", "5", "--expiry", "2027-02-30"])
         #expect(date.status == 64 && date.stderr == "Error: --expiry \"2027-02-30\" is not a date: write YYYY-MM-DD\nSee 'tracemark receive --help'.\n",
                 "\(date.stderr)")
+        let depth = try await tracemark("trace", "PAINT-5L", "X", "--depth", "0", db: db)
+        #expect(depth.status == 64 && depth.stderr.contains("--depth 0: give 1 to 1000 production levels"), "\(depth.stderr)")
+        let status = try await tracemark("status", "PAINT-5L", "X", "--set", "voided", "--reason", "r", db: db)
+        #expect(status.status == 64 && status.stderr.contains("void a number with `tracemark lot void`"), "\(status.stderr)")
         let month = try await tracemark("period", "close", "2026-13", db: db)
         #expect(month.status == 64 && month.stderr.contains("period \"2026-13\": write the month as YYYY-MM"), "\(month.stderr)")
         let reopen = try await tracemark("period", "reopen", "2026-10", db: db)

@@ -187,6 +187,12 @@ struct StatusCommand: AsyncParsableCommand {
     @Argument(help: "The article number.") var product: String
     @Argument(help: "The lot or serial.") var number: String
     @Option(name: .customLong("set"), help: "available, quarantined or blocked.") var status: LotSerial.Status
+
+    func validate() throws {
+        guard [.available, .quarantined, .blocked].contains(status) else {
+            throw ValidationError("--set \(status.rawValue): set available, quarantined or blocked; \(status.rawValue) comes from documents\(status == .voided ? " (void a number with `tracemark lot void`)" : "")")
+        }
+    }
     @Option(help: "Why.") var reason: String
     @Option(help: "Who.") var user = defaultUser()
     func run() async throws {

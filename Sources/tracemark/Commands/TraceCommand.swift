@@ -19,6 +19,11 @@ struct TraceCommand: AsyncParsableCommand {
     @Option(help: "At most this many production levels (1 to 1000).") var depth = 50
     @Flag(help: "Print Graphviz DOT.") var dot = false
 
+    func validate() throws {
+        guard (1...1000).contains(depth) else { throw ValidationError("--depth \(depth): give 1 to 1000 production levels") }
+        if dot, options.json { throw ValidationError("--dot and --json: give one of them") }
+    }
+
     func run() async throws {
         let tree = try await options.withRegistry { try await $0.trace(product: product, number: number, direction: direction, depth: depth) }
         if dot { print(tree.dot, terminator: ""); return }
