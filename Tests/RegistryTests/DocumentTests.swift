@@ -571,6 +571,9 @@ func lot(_ number: String, _ quantity: Int, expires days: Int) -> StockLine.Pick
                     _ = try await registry.split(product: "MILK", lot: "PAL-1", warehouse: "MAIN", quantity: Decimal(bad))
                 }
             }
+            await expectRefusal(.conflict, "split of lot PAL-1: EAST holds none of it") {
+                _ = try await registry.split(product: "MILK", lot: "PAL-1", warehouse: "EAST", quantity: 1)
+            }
             let (_, child) = try await registry.split(product: "MILK", lot: "PAL-1", warehouse: "MAIN", quantity: 3, header: header())
             #expect(child == "L0001")
             let history = try await registry.history(product: "MILK", number: child)

@@ -247,6 +247,9 @@ extension Registry {
             let held = try await db.raw("""
                 SELECT quantity FROM stock WHERE product_id = \(bind: context.id) AND warehouse_id = \(bind: warehouseID) AND lot_serial_id = \(bind: parent.id)
                 """).first()?.int("quantity") ?? 0
+            guard held > 0 else {
+                throw RegistryError(.conflict, "split of lot \(number): \(warehouse) holds none of it; split it where it is")
+            }
             guard amount > 0, amount < held else {
                 throw RegistryError(.invalidInput,
                     "split of lot \(number): the quantity must be more than 0 and less than the \(Quantity(storage: held)) \(context.product.unit) it holds in \(warehouse), not \(quantity)")
