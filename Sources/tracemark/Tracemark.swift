@@ -17,7 +17,8 @@ struct Tracemark: AsyncParsableCommand {
         discussion: """
             Every command but serve (whose --config file names it) takes --db (an SQLite file, default ./tracemark.sqlite, or a postgres:// URL) \
             and --json (machine-readable output). Exit status: 0 done, 1 refused by the registry (the \
-            message says why; nothing was written), 64 bad command line or printer configuration, 69 database or printer unavailable.
+            message says why; nothing was written), 2 still waiting (print: queued, not printed yet), 64 bad command line or printer \
+            configuration, 69 database or printer unavailable.
             """,
         subcommands: [
             ReceiveCommand.self, IssueCommand.self, TransferCommand.self, ProduceCommand.self, ReturnCommand.self,
