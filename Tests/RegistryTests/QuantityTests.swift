@@ -14,6 +14,14 @@ import Testing
         }
     }
 
+    /// A quantity the registry cannot hold says which of the two it is.
+    @Test func anUnstorableQuantitySaysWhy() {
+        let small = #expect(throws: RegistryError.self) { _ = try Quantity(Decimal(string: "0.0000001")!) }
+        #expect(small?.message == "quantity 0.0000001 has more than 6 decimals")
+        let large = #expect(throws: RegistryError.self) { _ = try Quantity(Decimal(string: "100000000000000")!) }
+        #expect(large?.message == "quantity 100000000000000 is too large to store")
+    }
+
     @Test func wholeAndFractionalQuantitiesPrintWithoutTrailingZeros() {
         #expect(Quantity(storage: 5_000_000).description == "5")
         #expect(Quantity(storage: 2_500_000).description == "2.5")

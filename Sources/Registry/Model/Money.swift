@@ -13,7 +13,7 @@ public struct Money: Hashable, Sendable, Comparable, CustomStringConvertible, Co
     /// - Throws: when `value` has more than six decimals or is too large to store.
     public init(_ value: Decimal, what: String = "amount") throws(RegistryError) {
         guard let storage = Quantity.millionths(value) else {
-            throw RegistryError(.invalidInput, "\(what) \(value) has more than 6 decimals or is too large")
+            throw RegistryError(.invalidInput, Quantity.unstorable(what, value))
         }
         self.storage = storage
     }

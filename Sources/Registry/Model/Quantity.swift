@@ -14,9 +14,17 @@ public struct Quantity: Hashable, Sendable, Comparable, CustomStringConvertible,
     /// - Throws: when `value` has more than six decimals or is too large to store.
     public init(_ value: Decimal) throws(RegistryError) {
         guard let storage = Self.millionths(value) else {
-            throw RegistryError(.invalidInput, "quantity \(value) has more than 6 decimals or is too large")
+            throw RegistryError(.invalidInput, Self.unstorable("quantity", value))
         }
         self.storage = storage
+    }
+
+    /// Why `value` cannot be stored: too many decimals, or too large.
+    static func unstorable(_ what: String, _ value: Decimal) -> String {
+        var scaled = value * Decimal(scale)
+        var rounded = Decimal()
+        NSDecimalRound(&rounded, &scaled, 0, .plain)
+        return rounded != scaled ? "\(what) \(value) has more than 6 decimals" : "\(what) \(value) is too large to store"
     }
 
     /// `value` as an exact count of millionths, or `nil` when it has more than six decimals or

@@ -31,7 +31,9 @@ struct JobsCommand: AsyncParsableCommand {
                 table(["JOB", "PRINTER", "STATE", "LABELS", "REFERENCE", "ASKED BY", "CREATED", "NOTE"], jobs.map { job in
                     var note = job.state == .done ? (job.confirmed ? "" : "delivered, not confirmed") : job.error
                     if job.possiblyDuplicated { note = "POSSIBLY PRINTED TWICE. " + note }
-                    if let original = job.reprintOf { note = "reprint of \(original). " + note }
+                    if let original = job.reprintOf {
+                        note = "reprint of \(original)" + (job.reason.isEmpty ? "" : " (\(job.reason))") + (note.isEmpty ? "" : ". " + note)
+                    }
                     return [String(job.id), job.printer, job.state.rawValue, String(job.labelCount), job.reference,
                             job.requestedBy, String(job.createdAt.prefix(19)), note]
                 })
