@@ -619,10 +619,25 @@ paths:
             application/json:
               schema:
                 type: object
-                required: [recall, stock, exposure]
+                required: [recall, stock, exposure, holdings]
                 properties:
                   recall: {$ref: "#/components/schemas/Recall"}
                   stock: {type: array, items: {$ref: "#/components/schemas/StockBalance"}}
+                  holdings:
+                    description: What each customer still holds of each affected lot or serial (delivered less returned), more than zero.
+                    type: array
+                    items:
+                      type: object
+                      required: [customer, customerName, product, number, quantity]
+                      properties:
+                        customer: {type: string}
+                        customerName: {type: string}
+                        contact: {type: [string, "null"]}
+                        email: {type: [string, "null"]}
+                        phone: {type: [string, "null"]}
+                        product: {type: string}
+                        number: {type: string}
+                        quantity: {type: number}
                   exposure:
                     type: array
                     items:

@@ -215,6 +215,8 @@ extension RecallTests {
             let report = try await registry.recallReport(recall.id)
             #expect(Set(report.exposure.map { "\($0.customer) \($0.number) \($0.quantity)" }) == ["ANY M1-B 4", "SHOP CK-2 1", "SHOP CK-2 -1"],
                     "\(report.exposure)")
+            // Who still holds some: SHOP sent its cheese back, ANY keeps its milk.
+            #expect(report.holdings.map { "\($0.customer) \($0.number) \($0.quantity)" } == ["ANY M1-B 4"], "\(report.holdings)")
 
             _ = try await registry.holdRecall(phones.id, user: "qa")
             _ = try await registry.returnFromCustomer(CustomerReturn(warehouse: "MAIN", customer: "ANY", lines: [.serials("PHONE", ["K-1"])], header: header(3)))

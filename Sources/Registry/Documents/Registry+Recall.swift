@@ -64,6 +64,57 @@ public struct RecallReport: Codable, Hashable, Sendable {
     /// Every delivery of an affected lot or serial to a customer, per document (a customer's
     /// return shows as a negative quantity).
     public var exposure: [Exposure]
+
+    /// What a customer still holds of an affected lot or serial: delivered less returned.
+    public struct Holding: Codable, Hashable, Sendable {
+        public var customer: String
+        public var customerName: String
+        public var contact: String?
+        public var email: String?
+        public var phone: String?
+        public var product: String
+        public var number: String
+        public var quantity: Decimal
+    }
+
+    /// Who still holds what, per customer and lot or serial, from the exposure list: the ones to
+    /// call. A customer who sent everything back is not on it.
+    public var holdings: [Holding] {
+        var order: [String] = []
+        var held: [String: Holding] = [:]
+        for row in exposure {
+            let key = "\(row.customer)\u{0}\(row.product)\u{0}\(row.number)"
+            if held[key] == nil {
+                order.append(key)
+                held[key] = Holding(customer: row.customer, customerName: row.customerName, contact: row.contact, email: row.email,
+                                    phone: row.phone, product: row.product, number: row.number, quantity: 0)
+            }
+            held[key]!.quantity += row.quantity
+        }
+        return order.compactMap { held[$0] }.filter { $0.quantity > 0 }
+    }
+
+    enum CodingKeys: String, CodingKey { case recall, stock, exposure, holdings }
+
+    public init(recall: Recall, stock: [StockBalance], exposure: [Exposure]) {
+        self.recall = recall
+        self.stock = stock
+        self.exposure = exposure
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(recall: try container.decode(Recall.self, forKey: .recall), stock: try container.decode([StockBalance].self, forKey: .stock),
+                  exposure: try container.decode([Exposure].self, forKey: .exposure))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(recall, forKey: .recall)
+        try container.encode(stock, forKey: .stock)
+        try container.encode(exposure, forKey: .exposure)
+        try container.encode(holdings, forKey: .holdings)
+    }
 }
 
 extension Registry {
