@@ -426,6 +426,8 @@ try:
     wait(lambda: LOT_B in text("recall-lots"), "the recall's lots: " + text("recall-lots"))
     by_id("recall-hold").click()
     wait(lambda: attr("recall-panel", "data-state") == "held" and "blocked" in text("recall-lots"), "the recall held")
+    # The pick was never posted: no customer holds any of it.
+    check("No customer holds any" in text("recall-holdings"), "what customers still hold: " + text("recall-holdings"))
 
     # 6. Every page, at both sizes.
     driver.execute_script("location.hash = '#station'")

@@ -881,6 +881,10 @@ async function showRecall(id) {
   fill($('recall-stock'), report.stock.length ? report.stock.map((line) =>
     el('li', {}, `${line.quantity} ${line.unit} of ${line.product} ${line.number} in ${line.warehouse}: ${words(line.status)}`))
     : [el('li', { class: 'muted' }, 'Nothing in stock.')]);
+  fill($('recall-holdings'), report.holdings.length ? report.holdings.map((row) =>
+    el('li', {}, `${row.customer}${row.customerName ? ': ' + row.customerName : ''} holds ${row.quantity} of ${row.product} ${row.number}`
+      + ([row.contact, row.phone, row.email].some(Boolean) ? ` (${[row.contact, row.phone, row.email].filter(Boolean).join(', ')})` : '')))
+    : [el('li', { class: 'muted' }, 'No customer holds any.')]);
   fill($('recall-exposure').tBodies[0], report.exposure.map((row) => el('tr', {},
     el('td', {}, `${row.customer}${row.customerName ? ': ' + row.customerName : ''}`),
     el('td', {}, `${row.quantity} of ${row.product} ${row.number}, ${row.document}${row.date ? ' on ' + row.date : ''}`),
