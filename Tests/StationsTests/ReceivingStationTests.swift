@@ -148,6 +148,7 @@ import Testing
             #expect(await lots.scan("(01)\(Dock.paintGTIN)(17)\(yymmdd(expiry))").reasons.map(\.code) == ["lot-missing"])
             #expect(await lots.scan("not a GS1 label").verdict == .block)
             #expect(await lots.scan("TM:QTY:-2").reasons.map(\.code) == ["invalid-control-code"])
+            #expect(await lots.scan("TM:QTY:1.1234567").reasons.map(\.message) == ["TM:QTY takes at most 6 decimals; got \"1.1234567\""])
             // A scanner with Caps Lock on sends control codes in lower case: still control codes.
             #expect(await lots.scan("tm:qty:2").action == "quantity-set")
             #expect(await lots.scan("tm:cancel").reasons.map(\.code) != ["not-a-supplier-label"])
@@ -173,7 +174,7 @@ import Testing
             }
             #expect(lines == 1)
             #expect(jobs == 1)
-            #expect(logged == 7)
+            #expect(logged == 8)
         }
     }
 

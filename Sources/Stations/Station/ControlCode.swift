@@ -1,5 +1,6 @@
 import Foundation
 import GS1
+import Registry
 
 /// A control barcode (`TM:…`): what a station with a scanner and no screen is driven by.
 enum ControlCode: Equatable {
@@ -43,6 +44,10 @@ enum ControlCode: Equatable {
             guard let quantity = Decimal(string: parts[1], locale: Locale(identifier: "en_US_POSIX")), quantity > 0,
                   quantity <= 1_000_000, parts[1].allSatisfy({ $0.isNumber || $0 == "." }) else {
                 self = .invalid("TM:QTY takes a quantity above 0 and up to 1000000, e.g. TM:QTY:12; got \"\(parts[1])\"")
+                return
+            }
+            guard (try? Quantity(quantity)) != nil else {
+                self = .invalid("TM:QTY takes at most 6 decimals; got \"\(parts[1])\"")
                 return
             }
             self = .quantity(quantity)
