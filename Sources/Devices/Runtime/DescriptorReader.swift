@@ -38,7 +38,8 @@ struct DescriptorReader {
             let timeout = framer.deadline.map { Duration.nanoseconds(Int64($0 > now ? $0 - now : 0)) }
             switch context.wait(for: [fd], timeout: timeout) {
             case .stopped:
-                drain(&buffer, context)
+                let source = source
+                Self.drain(fd, &framer, &buffer) { context.emit(ScanEvent($0, source: source)) }
                 return .stopped
             case .timedOut:
                 continue
@@ -62,10 +63,10 @@ struct DescriptorReader {
     }
 
     /// Stopping (the service shuts down): the whole scans the device sent already, waiting in
-    /// the descriptor's buffer (a terminal's, a socket's, a pipe's), are still read and handed
-    /// on, not dropped when the descriptor is closed; a scan cut off by the stop is not a scan.
+    /// `fd`'s buffer (a terminal's, a socket's, a pipe's), are still read and handed to `emit`,
+    /// not dropped when the descriptor is closed; a scan cut off by the stop is not a scan.
     /// Only what is there now is read (never waiting), and at most 1 MiB of it.
-    private mutating func drain(_ buffer: inout [UInt8], _ context: ReaderContext) {
+    static func drain(_ fd: Int32, _ framer: inout ScanFramer, _ buffer: inout [UInt8], _ emit: (FramedScan) -> Void) {
         var left = 1 << 20
         while left > 0 {
             var polled = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
@@ -73,7 +74,7 @@ struct DescriptorReader {
             let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             guard count > 0 else { return }
             left -= count
-            for scan in framer.receive(buffer[0..<count], at: Monotonic.nanoseconds) { emit(scan, context) }
+            for scan in framer.receive(buffer[0..<count], at: Monotonic.nanoseconds) { emit(scan) }
         }
     }
 

@@ -144,14 +144,11 @@ public struct TCPScanSource: ScanSource {
             case .stopped:
                 // Stopping (the service shuts down): what the scanners sent already, whole lines
                 // in the sockets' buffers, is still read and handed on, not dropped with the
-                // connection; a line cut off by the stop is not a scan.
+                // connection, as every descriptor reader drains.
                 for index in clients.indices {
-                    while true {
-                        let count = buffer.withUnsafeMutableBytes { read(clients[index].socket.fd, $0.baseAddress, $0.count) }
-                        guard count > 0 else { break }
-                        for scan in clients[index].framer.receive(buffer[0..<count], at: Monotonic.nanoseconds) {
-                            context.emit(ScanEvent(scan, source: clients[index].peer))
-                        }
+                    let peer = clients[index].peer
+                    DescriptorReader.drain(clients[index].socket.fd, &clients[index].framer, &buffer) {
+                        context.emit(ScanEvent($0, source: peer))
                     }
                 }
                 return
