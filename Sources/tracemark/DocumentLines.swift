@@ -298,11 +298,10 @@ extension LineOptions {
                 rows.append((start, product, cells.count > 2 && !cells[2].isEmpty ? cells[2] : nil))
             }
         }
-        // A name counts where it stands alone: not inside a longer number (L-1 in L-10).
-        func names(_ word: String) -> Bool { StockLine.message(message, names: word) }
-        var hits = rows.filter { $0.number.map(names) ?? false }.map(\.place)
-        if hits.isEmpty, let first = rows.first(where: { names($0.product) }) { hits = [first.place] }
-        let places = Array(Set(hits)).sorted()
+        // Found as the HTTP API finds its body's lines: by a number the message names, else by
+        // the first line of its product.
+        let lines = rows.map { StockLine(product: $0.product, picks: $0.number.map { [StockLine.Pick(number: $0)] } ?? []) }
+        let places = Array(Set(StockLine.positions(namedIn: message, lines).map { rows[$0].place })).sorted()
         guard !places.isEmpty else { return nil }
         let listed = places.count <= 1 ? "\(places[0])" : places.dropLast().map(String.init).joined(separator: ", ") + " and \(places.last!)"
         return "\(path) \(json ? "document line" : "line")\(places.count == 1 ? "" : "s") \(listed)"

@@ -141,26 +141,25 @@ extension Registry {
             var balance: [Key: (Int, Int)] = [:]
             var groups: [MovementReport.Group] = []
             var index: [Key: Int] = [:]
-            let unmovedToo = partner == nil && kind == nil
-            for row in balances {
-                let (opening, closing) = (try row.int("opening"), try row.int("closing"))
-                balance[try key(row)] = (opening, closing)
-                if unmovedToo, opening != 0 || closing != 0 {
-                    index[try key(row)] = groups.count
+            // Unfiltered, every group in scope with stock or a movement, in the statement's
+            // order; filtered, the groups with such movements, as the movements come.
+            if partner == nil && kind == nil {
+                let moved = Set(try rows.map(key))
+                for row in balances {
+                    let (k, opening, closing) = (try key(row), try row.int("opening"), try row.int("closing"))
+                    guard opening != 0 || closing != 0 || moved.contains(k) else { continue }
+                    index[k] = groups.count
                     groups.append(try group(row, opening: opening, closing: closing))
                 }
+            } else {
+                for row in balances { balance[try key(row)] = (try row.int("opening"), try row.int("closing")) }
             }
-            // The movements, each in its group: one made here for a group not listed above (its
-            // stock came and went within the period, or a filter lists moved groups only), kept
-            // in the order of the statement.
-            var added = false
             for row in rows {
                 let k = try key(row)
                 if index[k] == nil {
                     let (opening, closing) = balance[k] ?? (0, 0)
                     index[k] = groups.count
                     groups.append(try group(row, opening: opening, closing: closing))
-                    added = true
                 }
                 guard let date = try row.date("doc_date") else { continue }
                 groups[index[k]!].rows.append(MovementReport.Row(
@@ -168,12 +167,6 @@ extension Registry {
                     partner: try row.optionalString("partner"), quantity: Quantity(storage: try row.int("quantity")).decimal,
                     value: Money(storage: try row.int("value")).decimal, override: try row.optionalString("override"),
                     posted: try row.string("created_at")))
-            }
-            if added, unmovedToo {
-                // Groups made from movements went last: put each where the statement's order has it.
-                let order = Dictionary(uniqueKeysWithValues: try balances.enumerated().map { (try key($0.element), $0.offset) })
-                let keyed = index.sorted { $0.value < $1.value }.map { ($0.key, groups[$0.value]) }
-                groups = keyed.sorted { (order[$0.0] ?? Int.max) < (order[$1.0] ?? Int.max) }.map(\.1)
             }
             return MovementReport(from: from, through: through, groups: groups)
         }
@@ -532,8 +525,8 @@ extension Registry {
         }
     }
 
-    /// The last day of the month `period` (`YYYY-MM`).
-    static func lastDay(ofPeriod period: String) throws -> CalendarDate {
+    /// The last day of the month `period` (`YYYY-MM`); refused when it is not written so.
+    public static func lastDay(ofPeriod period: String) throws(RegistryError) -> CalendarDate {
         let parts = period.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 2, parts[0].count == 4, parts[1].count == 2, let year = Int(parts[0]), let month = Int(parts[1]),
               let first = CalendarDate(year: year, month: month, day: 1) else {

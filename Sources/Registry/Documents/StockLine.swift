@@ -88,7 +88,7 @@ extension StockLine {
     }
 
     /// Whether `message` names `word` standing alone: not inside a longer number (L-1 in L-10).
-    public static func message(_ message: String, names word: String) -> Bool {
+    static func message(_ message: String, names word: String) -> Bool {
         guard !word.isEmpty else { return false }
         var search = message.startIndex..<message.endIndex
         while let found = message.range(of: word, range: search) {

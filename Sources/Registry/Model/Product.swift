@@ -63,13 +63,17 @@ public struct Product: Codable, Hashable, Sendable {
         }
     }
 
+    /// The smallest quantity, in millionths, that `decimals` decimals can write (0: 1,000,000).
+    static func step(decimals: Int) -> Int {
+        var step = 1
+        for _ in 0..<max(0, 6 - decimals) { step *= 10 }
+        return step
+    }
+
     /// Refuses a quantity (in millionths) with more decimals than the product takes, saying how
     /// it is counted: "PUMP-200 is counted in whole pcs, not 1.5".
     public func checkDecimals(_ storage: Int) throws(RegistryError) {
-        guard let decimals, decimals < 6 else { return }
-        var step = 1
-        for _ in decimals..<6 { step *= 10 }
-        guard storage % step != 0 else { return }
+        guard let decimals, storage % Self.step(decimals: decimals) != 0 else { return }
         let how = decimals == 0 ? "whole \(unit)" : "\(unit) with at most \(decimals) decimal\(decimals == 1 ? "" : "s")"
         throw RegistryError(.invalidInput, "\(article) is counted in \(how), not \(Quantity(storage: storage).decimal)")
     }

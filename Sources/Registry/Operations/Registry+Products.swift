@@ -40,8 +40,7 @@ extension Registry {
             try await Self.checkProductReferences(db, product)
             if let decimals = product.decimals, decimals < (old.decimals ?? 6) {
                 // Stock it holds must be countable the new way, or it could never leave.
-                var step = 1
-                for _ in decimals..<6 { step *= 10 }
+                let step = Product.step(decimals: decimals)
                 if let row = try await db.raw("""
                     SELECT s.quantity, w.code AS warehouse, ls.number FROM stock s JOIN warehouses w ON w.id = s.warehouse_id
                     LEFT JOIN lot_serials ls ON ls.id = s.lot_serial_id

@@ -19,9 +19,7 @@ struct PeriodCommand: AsyncParsableCommand {
 
     /// A month written YYYY-MM, checked before the database is opened (a typo is a usage error).
     static func validate(month: String) throws {
-        let parts = month.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 2, parts[0].count == 4, parts[1].count == 2, let year = Int(parts[0]), let number = Int(parts[1]),
-              year >= 1, (1...12).contains(number) else {
+        guard (try? Registry.lastDay(ofPeriod: month)) != nil else {
             throw ValidationError("period \"\(month)\": write the month as YYYY-MM, e.g. 2026-10")
         }
     }
