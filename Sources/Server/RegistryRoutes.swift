@@ -318,14 +318,17 @@ extension APIRoutes {
         }
         let header = DocumentHeader(date: try date(body.date, "date"), user: call.user, note: body.note ?? "")
         let lines = try (body.lines ?? []).map { try $0.stockLine() }
+        // A production's inputs and outputs; other documents have lines only.
+        let production = kind == "production"
+        let inputs = production ? try (body.inputs ?? []).map { try $0.stockLine() } : []
+        let outputs = production ? try (body.outputs ?? []).map { try $0.stockLine() } : []
         let registry = call.environment.registry
         let posted: PostedDocument
         do {
-            posted = try await post(kind, body, lines, header, registry)
+            posted = try await post(kind, body, lines: lines, inputs: inputs, outputs: outputs, header, registry)
         } catch let error as RegistryError {
             // Where in the body the refusal points, as a file's line is named on the command line.
-            let places = [("lines", lines), ("inputs", try (body.inputs ?? []).map { try $0.stockLine() }),
-                          ("outputs", try (body.outputs ?? []).map { try $0.stockLine() })].flatMap { name, lines in
+            let places = [("lines", lines), ("inputs", inputs), ("outputs", outputs)].flatMap { name, lines in
                 StockLine.positions(namedIn: error.message, lines).map { "\(name)[\($0)]" }
             }
             guard !places.isEmpty else { throw error }
@@ -335,8 +338,8 @@ extension APIRoutes {
     }
 
     /// Posts the document `kind` that `body` describes.
-    private static func post(_ kind: String, _ body: DocumentBody, _ lines: [StockLine], _ header: DocumentHeader,
-                             _ registry: Registry) async throws -> PostedDocument {
+    private static func post(_ kind: String, _ body: DocumentBody, lines: [StockLine], inputs: [StockLine], outputs: [StockLine],
+                             _ header: DocumentHeader, _ registry: Registry) async throws -> PostedDocument {
         func need<T>(_ value: T?, _ name: String) throws -> T {
             guard let value else { throw APIProblem(422, "invalid-input", "\(kind.first.map { "aeiou".contains($0) } == true ? "an" : "a") \(kind) needs \(name)") }
             return value
@@ -354,8 +357,7 @@ extension APIRoutes {
             posted = try await registry.transfer(Transfer(from: try need(body.from, "from"), to: try need(body.to, "to"), lines: lines, header: header))
         case "production":
             posted = try await registry.produce(Production(warehouse: try need(body.warehouse, "warehouse"),
-                                                           inputs: try (body.inputs ?? []).map { try $0.stockLine() },
-                                                           outputs: try (body.outputs ?? []).map { try $0.stockLine() },
+                                                           inputs: inputs, outputs: outputs,
                                                            addedCost: try amount(body.addedCost, "addedCost"), header: header))
         case "return":
             posted = try await registry.returnFromCustomer(CustomerReturn(warehouse: try need(body.warehouse, "warehouse"),

@@ -66,11 +66,7 @@ extension Station {
             .reduce(Decimal(0)) { $0 + $1.quantity }
         let better = resolution.warnings.filter { $0.kind == .betterLotAvailable }.map(Self.reason)
         // Said, not held back: the label's own quantity wins over the TM:QTY scanned before it.
-        var noted: [ScanOutcome.Reason] = []
-        if !isSerial, let asked = task.nextQuantity, let labelled, asked != labelled {
-            noted.append(.init("quantity-ignored", "the label says \(labelled): TM:QTY:\(asked) was not used"))
-        }
-        let said = better + noted
+        let said = better + [isSerial ? nil : Self.labelOverrides(task.nextQuantity, labelled)].compactMap { $0 }
         let signedInNow = signedIn
         return try await registry.store.write { @Sendable db in
             let picked = try await db.raw("""

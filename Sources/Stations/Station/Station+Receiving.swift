@@ -156,8 +156,8 @@ extension Station {
             let quantity = lineQuantity
             if tracking == .serial, let asked = task.nextQuantity, asked != 1 {
                 warnings.append(.init("quantity-ignored", "a serial is one unit: TM:QTY:\(asked) was not used"))
-            } else if tracking != .serial, let asked = task.nextQuantity, let labelled, asked != labelled {
-                warnings.append(.init("quantity-ignored", "the label says \(labelled): TM:QTY:\(asked) was not used"))
+            } else if tracking != .serial, let overridden = Self.labelOverrides(task.nextQuantity, labelled) {
+                warnings.append(overridden)
             }
             var jobs: [Int64] = []
             if let label, let printer = self.configuration.printer {
@@ -278,6 +278,12 @@ extension Station {
         var outcome = ScanOutcome(station: configuration.name, verdict: .ok, action: action, next: next, document: document, jobs: jobs)
         outcome.scan = try await log(db, scan, outcome, task: task.id, operator: operatorName)
         return outcome
+    }
+
+    /// A label's own quantity (AI 30) that wins over a different TM:QTY scanned before it, said.
+    static func labelOverrides(_ asked: Decimal?, _ labelled: Decimal?) -> ScanOutcome.Reason? {
+        guard let asked, let labelled, asked != labelled else { return nil }
+        return .init("quantity-ignored", "the label says \(labelled): TM:QTY:\(asked) was not used")
     }
 
     /// A quantity the product is not counted in (TM:QTY:1.5 for a product in whole pcs), as the
