@@ -934,7 +934,7 @@ paths:
                       type: object
                       required: [reason, warehouse, quantity, numbers]
                       properties:
-                        reason: {type: string, enum: [expired, quarantined, blocked, short-shelf-life, excluded, unnumbered, other-warehouse]}
+                        reason: {type: string, enum: [expired, quarantined, blocked, recalled, short-shelf-life, excluded, unnumbered, other-warehouse]}
                         warehouse: {type: string}
                         quantity: {type: number}
                         numbers: {type: array, items: {type: string}}
@@ -944,7 +944,7 @@ paths:
       operationId: postDocument
       tags: [registry]
       summary: Post a stock document of a kind, whole or not at all.
-      description: "receipt (warehouse, supplier, lines), issue (warehouse, customer, lines), transfer (from, to, lines), production (warehouse, inputs, outputs), return (warehouse, customer, lines), write-off (warehouse, reason, lines). acceptExpired, allowExpired and allowQuarantined are a supervisor's overrides."
+      description: "receipt (warehouse, supplier, lines), issue (warehouse, customer, lines), transfer (from, to, lines), production (warehouse, inputs, outputs), return (warehouse, customer, lines), write-off (warehouse, reason, lines). acceptExpired, allowExpired, allowQuarantined and allowRecalled are a supervisor's overrides."
       x-tracemark-role: operator
       parameters:
         - {name: kind, in: path, required: true, schema: {type: string, enum: [receipt, issue, transfer, production, return, write-off]}}
@@ -1764,6 +1764,7 @@ components:
         acceptExpired: {type: [boolean, "null"]}
         allowExpired: {type: [boolean, "null"]}
         allowQuarantined: {type: [boolean, "null"]}
+        allowRecalled: {type: [boolean, "null"], description: "Issues and productions: lots under an open recall (not yet held) may go."}
         minimumShelfLifeDays: {type: [integer, "null"], minimum: 0, maximum: 36500}
         addedCost: {type: [number, "null"], minimum: 0, maximum: 1000000000, description: "Productions: what making the outputs cost besides their inputs."}
     Session:

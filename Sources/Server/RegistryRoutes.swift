@@ -296,17 +296,19 @@ extension APIRoutes {
         var acceptExpired: Bool?
         var allowExpired: Bool?
         var allowQuarantined: Bool?
+        var allowRecalled: Bool?
         var minimumShelfLifeDays: Int?
         var addedCost: Double?
     }
 
     /// Posts a receipt, issue, transfer, production, return or write-off; the overrides
-    /// (receiving expired goods, issuing expired or quarantined ones) need a supervisor.
+    /// (receiving expired goods, issuing expired, quarantined or recalled ones) need a supervisor.
     private static func postDocument(_ call: APICall) async throws -> APIResponse {
         let kind = try call.parameter("kind")
         let body = try call.decode(DocumentBody.self)
-        if body.acceptExpired == true || body.allowExpired == true || body.allowQuarantined == true, (call.caller?.role ?? .viewer) < .supervisor {
-            throw APIProblem(403, "forbidden", "accepting expired goods or issuing expired or quarantined ones is a supervisor's override")
+        if body.acceptExpired == true || body.allowExpired == true || body.allowQuarantined == true || body.allowRecalled == true,
+           (call.caller?.role ?? .viewer) < .supervisor {
+            throw APIProblem(403, "forbidden", "accepting expired goods or issuing expired, quarantined or recalled ones is a supervisor's override")
         }
         if let days = body.minimumShelfLifeDays, !(0...36_500).contains(days) {
             throw APIProblem(422, "invalid-input", "minimumShelfLifeDays \(days) is not from 0 to 36500")
@@ -352,13 +354,15 @@ extension APIRoutes {
         case "issue":
             posted = try await registry.issue(Issue(warehouse: try need(body.warehouse, "warehouse"), customer: body.customer, lines: lines,
                                                     minimumShelfLifeDays: body.minimumShelfLifeDays, allowExpired: body.allowExpired ?? false,
-                                                    allowQuarantined: body.allowQuarantined ?? false, header: header))
+                                                    allowQuarantined: body.allowQuarantined ?? false,
+                                                    allowRecalled: body.allowRecalled ?? false, header: header))
         case "transfer":
             posted = try await registry.transfer(Transfer(from: try need(body.from, "from"), to: try need(body.to, "to"), lines: lines, header: header))
         case "production":
             posted = try await registry.produce(Production(warehouse: try need(body.warehouse, "warehouse"),
                                                            inputs: inputs, outputs: outputs,
-                                                           addedCost: try amount(body.addedCost, "addedCost"), header: header))
+                                                           addedCost: try amount(body.addedCost, "addedCost"),
+                                                           allowRecalled: body.allowRecalled ?? false, header: header))
         case "return":
             posted = try await registry.returnFromCustomer(CustomerReturn(warehouse: try need(body.warehouse, "warehouse"),
                                                                           customer: try need(body.customer, "customer"), lines: lines, header: header))

@@ -176,8 +176,9 @@ import Testing
 }
 
 extension RecallTests {
-    /// Between a recall's opening and its hold, stock goes on moving: a lot split off the recalled
-    /// one, a product made from it, and what was sold of them join the recall (its hold blocks
+    /// Between a recall's opening and its hold, stock may go on moving (split, or by a supervisor's
+    /// override): a lot split off the recalled one, a product made from it, and what was sold of
+    /// them join the recall (its hold blocks
     /// them, its exposure lists their customers); and a recalled serial that a customer returns
     /// after the hold comes back blocked, so that it is neither sold again nor passed at a scan.
     @Test(arguments: Backend.available)
@@ -193,11 +194,12 @@ extension RecallTests {
 
             let (_, child) = try await registry.split(product: "MILK", lot: "M1", warehouse: "MAIN", quantity: 7, newNumber: "M1-B", header: header(2))
             _ = try await registry.issue(Issue(warehouse: "MAIN", customer: "ANY", lines: [StockLine(product: "MILK", picks: [.init(number: child, quantity: 4)])],
-                                               header: header(2)))
+                                               allowRecalled: true, header: header(2)))
             _ = try await registry.produce(Production(warehouse: "MAIN", inputs: [StockLine(product: "MILK", picks: [.init(number: "M1", quantity: 10)])],
-                                                      outputs: [StockLine(product: "CHEESE", picks: [lot("CK-2", 2, expires: 100)])], header: header(2)))
+                                                      outputs: [StockLine(product: "CHEESE", picks: [lot("CK-2", 2, expires: 100)])],
+                                                      allowRecalled: true, header: header(2)))
             _ = try await registry.issue(Issue(warehouse: "MAIN", customer: "SHOP", lines: [StockLine(product: "CHEESE", picks: [.init(number: "CK-2", quantity: 1)])],
-                                               header: header(2)))
+                                               allowRecalled: true, header: header(2)))
 
             // In the trace's graph, what came back points from the customer to the lot, as a receipt does.
             _ = try await registry.returnFromCustomer(CustomerReturn(warehouse: "MAIN", customer: "SHOP", lines: [
@@ -252,6 +254,63 @@ extension RecallTests {
                                                           outputs: [.serials("PHONE", ["P-2"])], header: header(3)))
             }
             #expect(try await registry.lotSerial(product: "PHONE", number: "P-2")?.status == .writtenOff)
+        }
+    }
+
+    /// Between opening a recall and holding it, its lots are under investigation: the registry
+    /// proposes none of them, refuses an issue or a production that names one unless an issue is
+    /// overridden (the override recorded), and a scan of one says so; a held recall's blocked lot
+    /// names the recall, and its lot already shipped still says it is recalled.
+    @Test(arguments: Backend.available)
+    func aLotOfAnOpenRecallIsNeitherProposedNorIssuedUnlessOverridden(backend: Backend) async throws {
+        try await withStockRegistry(backend) { registry, _ in
+            let child = try await scenario(registry)
+            let recall = try await registry.openRecall(product: "MILK", numbers: ["M1"], reason: "supplier reports listeria", user: "qa")
+            let proposal = try await registry.proposal(product: "MILK", warehouse: "MAIN", quantity: 100, date: day0.adding(days: 5))
+            #expect(proposal.picks.map(\.number) == ["M2"])
+            #expect(proposal.shortfallDescription == "short by 40 l: 60 l under an open recall (M1)")
+            await expectRefusal(.conflict, "lot M1 of MILK is under recall \(recall.id), open: hold or close the recall first, or override explicitly") {
+                _ = try await registry.issue(Issue(warehouse: "MAIN", customer: "ANY", lines: [
+                    StockLine(product: "MILK", picks: [.init(number: "M1", quantity: 1)]),
+                ], header: header(5)))
+            }
+            await expectRefusal(.conflict, "lot M1 of MILK is under recall \(recall.id), open") {
+                _ = try await registry.produce(Production(warehouse: "MAIN", inputs: [
+                    StockLine(product: "MILK", picks: [.init(number: "M1", quantity: 1)]),
+                ], outputs: [StockLine(product: "CHEESE", picks: [lot("C9", 1, expires: 200)])], header: header(5)))
+            }
+            // An issue that lets the registry choose takes the other lot; one that names M1 needs the override.
+            let chosen = try await registry.issue(Issue(warehouse: "MAIN", customer: "ANY", lines: [StockLine(product: "MILK", quantity: 10)],
+                                                        header: header(5)))
+            #expect(chosen.movements.map { $0.number } == ["M2"])
+            let overridden = try await registry.issue(Issue(warehouse: "MAIN", customer: "ANY", lines: [
+                StockLine(product: "MILK", picks: [.init(number: "M1", quantity: 1)]),
+            ], allowRecalled: true, header: header(5)))
+            #expect(overridden.movements.map { $0.override } == ["under open recall \(recall.id)"])
+
+            let options = ResolveOptions(expiryWarningDays: 30, date: day0.adding(days: 5))
+            let open = try await registry.resolve("M1", options: options)
+            #expect(open.warnings.first?.kind == .recalled)
+            #expect(open.warnings.first?.message == "lot M1 of MILK is under recall \(recall.id), open (supplier reports listeria): do not use or ship it until the recall is held or closed")
+            // The lot to take first is never one under the recall.
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", supplier: "ACME", lines: [
+                StockLine(product: "MILK", picks: [lot("M3", 10, expires: 400)]),
+            ], header: header(5)))
+            let later = try await registry.resolve("M3", options: options)
+            #expect(later.warnings.filter { $0.kind == .betterLotAvailable }.map(\.message).allSatisfy { $0.hasPrefix("lot M2 ") })
+            #expect(later.warnings.contains { $0.kind == .betterLotAvailable })
+
+            _ = try await registry.holdRecall(recall.id, user: "qa")
+            let held = try await registry.resolve("C1", options: options)
+            let heldKinds: [ResolutionWarning.Kind] = held.warnings.map(\.kind).filter { [.blocked, .recalled].contains($0) }
+            #expect(heldKinds == [.blocked])
+            #expect(held.warnings.first?.message == "lot C1 of CHEESE is blocked by recall \(recall.id) (supplier reports listeria): do not use or ship it, put it aside")
+            let shipped = try await registry.resolve("P2", options: options)
+            #expect(shipped.warnings.contains(ResolutionWarning(.recalled, "lot P2 of PIZZA is in recall \(recall.id), held (supplier reports listeria): put it aside")))
+
+            _ = try await registry.closeRecall(recall.id, note: "destroyed", user: "qa")
+            #expect(!(try await registry.resolve("P2", options: options)).warnings.contains { $0.kind == .recalled })
+            _ = child
         }
     }
 }

@@ -95,6 +95,24 @@ import Testing
         }
     }
 
+    /// A lot of a recall that is open (not yet held, so still available) is refused at the scan,
+    /// and is no better lot to take first: the next lot by expiry picks without a warning.
+    @Test(arguments: Backend.available)
+    func aLotOfAnOpenRecallIsRefusedAtTheScan(backend: Backend) async throws {
+        try await withDock(backend) { dock in
+            try await stock(dock)
+            let recall = try await dock.registry.openRecall(product: "PAINT-5L", numbers: ["LOT-A"], reason: "wrong pigment", user: "qa")
+            let station = try await dock.station("pick-3", kind: .picking, template: nil)
+            #expect(await station.scan("TM:PICK:ANY").action == "issue-opened")
+            let recalled = await station.scan(paint("LOT-A"))
+            #expect(recalled.verdict == .block)
+            #expect(recalled.reasons.map(\.code) == ["recalled"])
+            #expect(recalled.reasons.first?.message.contains("under recall \(recall.id), open (wrong pigment)") == true, "\(recalled.reasons)")
+            let next = await station.scan(paint("LOT-B"))
+            #expect(next.verdict == .ok, "\(next.reasons)")
+        }
+    }
+
     /// A picking station with a pallet label: each posted issue takes the next SSCC of the series
     /// in its transaction and queues the label; a pallet of one lot carries its content and lot,
     /// a mixed one the SSCC alone. An independent reader reads what was queued.

@@ -20,6 +20,8 @@ public struct Proposal: Codable, Hashable, Sendable {
     /// Why stock of the product was not proposed.
     public enum Reason: String, Codable, Hashable, Sendable {
         case expired, quarantined, blocked
+        /// Affected by a recall that is open (under investigation, not yet held).
+        case recalled
         /// Expires within the shelf life the customer or the order requires.
         case shortShelfLife = "short-shelf-life"
         /// Named in `exclude` (already picked on another document).
@@ -67,6 +69,7 @@ extension Proposal.Withheld {
         case .expired: "expired"
         case .quarantined: "quarantined"
         case .blocked: "blocked (recall)"
+        case .recalled: "under an open recall"
         case .shortShelfLife: shelfLife ?? "expire too soon for the shelf life required"
         case .excluded: "excluded (picked on another document)"
         case .unnumbered: "without a number yet"
@@ -79,8 +82,9 @@ extension Proposal.Withheld {
 
 /// Chooses stock by the class's issue method: FIFO (oldest receipt first), LIFO, sequential
 /// (natural number order), expiration (first-expiring first, then earlier receipt, then number).
-/// Only available stock is chosen: not quarantined or blocked, not expired, and with at least the
-/// required shelf life (a lot with exactly that many days left qualifies).
+/// Only available stock is chosen: not quarantined or blocked, not expired, not affected by an
+/// open recall, and with at least the required shelf life (a lot with exactly that many days left
+/// qualifies).
 enum Allocation {
     struct Candidate {
         let lot: LotRecord
@@ -111,7 +115,8 @@ enum Allocation {
             }
         }
         let rows = try await db.raw("""
-            SELECT s.warehouse_id, w.code AS warehouse, ls.number, ls.status, ls.expiry, s.quantity
+            SELECT s.warehouse_id, w.code AS warehouse, ls.number, ls.status, ls.expiry, s.quantity,
+                   CASE WHEN \(Allocation.openRecall("ls.id")) THEN 1 ELSE 0 END AS recalled
             FROM stock s JOIN warehouses w ON w.id = s.warehouse_id LEFT JOIN lot_serials ls ON ls.id = s.lot_serial_id
             WHERE s.product_id = \(bind: productID) AND s.quantity > 0
             ORDER BY w.code, COALESCE(ls.expiry, '9999-12-31'), ls.sort_key
@@ -131,6 +136,8 @@ enum Allocation {
                 .blocked
             } else if status == .quarantined {
                 .quarantined
+            } else if try row.bool("recalled") {
+                .recalled
             } else if let expiry, expiry < date {
                 .expired
             } else if let expiry, expiry < earliestExpiry {
@@ -147,7 +154,7 @@ enum Allocation {
             }
         }
         // Reasons here first, most final first; other warehouses last.
-        let order: [Proposal.Reason] = [.blocked, .expired, .quarantined, .shortShelfLife, .excluded, .unnumbered, .otherWarehouse]
+        let order: [Proposal.Reason] = [.blocked, .recalled, .expired, .quarantined, .shortShelfLife, .excluded, .unnumbered, .otherWarehouse]
         return found.sorted { (order.firstIndex(of: $0.reason)!, $0.warehouse) < (order.firstIndex(of: $1.reason)!, $1.warehouse) }
     }
 
@@ -237,6 +244,15 @@ enum Allocation {
         return query
     }
 
+    /// Whether the lot or serial whose id is the SQL `lot` is affected by a recall that is open
+    /// (a held recall's lots in stock are blocked already; a closed one's are cleared).
+    static func openRecall(_ lot: String) -> SQLQueryString {
+        """
+        EXISTS (SELECT 1 FROM recall_lots rl JOIN recalls rc ON rc.id = rl.recall_id
+                WHERE rl.lot_serial_id = \(unsafeRaw: lot) AND rc.state = 'open')
+        """
+    }
+
     /// One page of a product's available lots with stock in a warehouse, in issue order.
     private static func page(productID: Int, warehouseID: Int, method: LotSerialClass.IssueMethod, earliestExpiry: CalendarDate,
                              excluding: [String], limit: Int, offset: Int) -> SQLQueryString {
@@ -261,6 +277,7 @@ enum Allocation {
             FROM lot_serials ls
             WHERE ls.product_id = \(product) AND ls.status = 'available'
               AND COALESCE(ls.expiry, '9999-12-31') >= \(earliestExpiry) AND \(stock) > 0\(exclusion)
+              AND NOT \(openRecall("ls.id"))
             ORDER BY \(order(method)) LIMIT \(literal: limit) OFFSET \(literal: offset)
             """
     }

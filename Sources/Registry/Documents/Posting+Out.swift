@@ -163,7 +163,7 @@ extension Posting {
     /// for issues, be usable; overrides are returned to be recorded on the movement.
     private mutating func namedLot(_ number: String, _ index: Int, _ context: ProductContext, warehouseID: Int, warehouse: String,
                                    amount: Int, rules: OutRules) async throws -> (LotRecord, String?) {
-        guard let lot = try await lockLot(context.id, number) else {
+        guard let lot = try await lockLot(context.id, number, recall: rules.checksUsability) else {
             if context.tracking == .serial, rules.allowsUnknownSerials, context.product.allowsUnknownSerials {
                 return (try await unknownSerial(number, index, context, warehouseID: warehouseID, warehouse: warehouse, amount: amount), "unknown serial, flagged")
             }
@@ -184,6 +184,13 @@ extension Posting {
                 }
                 overrides.append("quarantined")
             default: break
+            }
+            if let recall = lot.openRecall {
+                guard rules.allowRecalled else {
+                    throw RegistryError(.conflict,
+                        "\(context.kindName) \(number) of \(context.product.article) is under recall \(recall), open: hold or close the recall first, or override explicitly")
+                }
+                overrides.append("under open recall \(recall)")
             }
             if let expiry = lot.expiry {
                 if expiry < date {

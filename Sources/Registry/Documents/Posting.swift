@@ -21,6 +21,8 @@ struct LotRecord {
     let number: String
     var status: LotSerial.Status
     let expiry: CalendarDate?
+    /// The first open recall that affects it, when asked for (``Posting/lockLot(_:_:recall:)``).
+    var openRecall: Int? = nil
 }
 
 /// The rules an outgoing line is held to.
@@ -32,6 +34,8 @@ struct OutRules {
     var checksUsability = true
     var allowExpired = false
     var allowQuarantined = false
+    /// Whether a lot affected by an open recall (under investigation, not yet held) may go.
+    var allowRecalled = false
     /// Lots must expire on or after this date (the document date plus the shelf life required).
     var minimumShelfLife: (days: Int, who: String)?
     /// Whether serials never received may be named (created and flagged), per product.
@@ -410,11 +414,23 @@ struct Posting {
 
     /// Reads a lot or serial and locks its row until commit, so that two documents moving the
     /// same serial at once are serialised.
-    func lockLot(_ productID: Int, _ number: String) async throws -> LotRecord? {
-        try await db.raw("""
+    /// With `recall`, it also says which open recall (the first) affects the lot, if any.
+    func lockLot(_ productID: Int, _ number: String, recall: Bool = false) async throws -> LotRecord? {
+        guard recall else {
+            return try await db.raw("""
+                UPDATE lot_serials SET status = status WHERE product_id = \(bind: productID) AND number = \(bind: number)
+                RETURNING id, number, status, expiry
+                """).first().map(Self.decodeLot)
+        }
+        guard let row = try await db.raw("""
             UPDATE lot_serials SET status = status WHERE product_id = \(bind: productID) AND number = \(bind: number)
-            RETURNING id, number, status, expiry
-            """).first().map(Self.decodeLot)
+            RETURNING id, number, status, expiry,
+                (SELECT MIN(rl.recall_id) FROM recall_lots rl JOIN recalls rc ON rc.id = rl.recall_id
+                 WHERE rl.lot_serial_id = lot_serials.id AND rc.state = 'open') AS open_recall
+            """).first() else { return nil }
+        var lot = try Self.decodeLot(row)
+        lot.openRecall = try row.optionalInt("open_recall")
+        return lot
     }
 
     static func decodeLot(_ row: any SQLRow) throws -> LotRecord {

@@ -51,7 +51,7 @@ extension Registry {
         var posting = try await Posting.begin(self, db, kind: .issue, header: issue.header, partnerID: customerID, warehouseID: warehouseID,
                                               products: issue.lines.map(\.product))
         let rules = OutRules(statusWhenGone: .shipped, allowExpired: issue.allowExpired, allowQuarantined: issue.allowQuarantined,
-                             minimumShelfLife: shelfLife)
+                             allowRecalled: issue.allowRecalled, minimumShelfLife: shelfLife)
         try await posting.prefetchCandidates(issue.lines, warehouseID: warehouseID, rules: rules)
         // What an issue takes is only recorded (nothing it posts later needs the value at once).
         posting.defersOutgoingStock = true
@@ -108,7 +108,8 @@ extension Registry {
                                               products: (production.inputs + production.outputs).map(\.product))
         for (index, line) in production.inputs.enumerated() {
             try await posting.takeOut(line, index: index, warehouseID: warehouseID, warehouse: production.warehouse,
-                                      rules: OutRules(statusWhenGone: .consumed, allowsUnknownSerials: false))
+                                      rules: OutRules(statusWhenGone: .consumed, allowRecalled: production.allowRecalled,
+                                                     allowsUnknownSerials: false))
         }
         let firstOutput = production.inputs.count
         let values = try await outputValues(production, &posting)

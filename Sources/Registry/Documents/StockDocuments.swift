@@ -47,16 +47,19 @@ public struct Issue: Codable, Hashable, Sendable {
     /// Explicit overrides, recorded on each movement they allow.
     public var allowExpired: Bool
     public var allowQuarantined: Bool
+    /// Lots affected by an open recall (under investigation, not yet held).
+    public var allowRecalled: Bool
     public var header: DocumentHeader
 
     public init(warehouse: String, customer: String? = nil, lines: [StockLine], minimumShelfLifeDays: Int? = nil,
-                allowExpired: Bool = false, allowQuarantined: Bool = false, header: DocumentHeader = .init()) {
+                allowExpired: Bool = false, allowQuarantined: Bool = false, allowRecalled: Bool = false, header: DocumentHeader = .init()) {
         self.warehouse = warehouse
         self.customer = customer
         self.lines = lines
         self.minimumShelfLifeDays = minimumShelfLifeDays
         self.allowExpired = allowExpired
         self.allowQuarantined = allowQuarantined
+        self.allowRecalled = allowRecalled
         self.header = header
     }
 }
@@ -86,13 +89,18 @@ public struct Production: Codable, Hashable, Sendable {
     /// What making the outputs cost besides their inputs (work, energy, packaging not tracked),
     /// in the registry's currency: the outputs cost their inputs plus this, shared by quantity.
     public var addedCost: Decimal?
+    /// An explicit override: inputs affected by an open recall (not yet held) may be consumed,
+    /// recorded on each movement it allows (the outputs join the recall).
+    public var allowRecalled: Bool
     public var header: DocumentHeader
 
-    public init(warehouse: String, inputs: [StockLine], outputs: [StockLine], addedCost: Decimal? = nil, header: DocumentHeader = .init()) {
+    public init(warehouse: String, inputs: [StockLine], outputs: [StockLine], addedCost: Decimal? = nil, allowRecalled: Bool = false,
+                header: DocumentHeader = .init()) {
         self.warehouse = warehouse
         self.inputs = inputs
         self.outputs = outputs
         self.addedCost = addedCost
+        self.allowRecalled = allowRecalled
         self.header = header
     }
 }

@@ -167,7 +167,9 @@ extension Registry {
             expiry = lotSerial.expiry ?? scan.expiry
             switch lotSerial.status {
             case .blocked:
-                warnings.append(ResolutionWarning(.blocked, "\(what) is blocked (recall): do not use or ship it, put it aside"))
+                let held = facts.recalls.filter { $0.state == .held }
+                let by = held.isEmpty ? "(recall)" : "by recall " + held.map { "\($0.id) (\($0.reason))" }.joined(separator: ", ")
+                warnings.append(ResolutionWarning(.blocked, "\(what) is blocked \(by): do not use or ship it, put it aside"))
             case .quarantined:
                 warnings.append(ResolutionWarning(.quarantined, "\(what) is in quarantine: do not use it until it is released"))
             case .voided:
@@ -175,6 +177,12 @@ extension Registry {
                     "\(what) was voided\(facts.retiredReason.map { " (\($0))" } ?? ""): the number must not be used again; check the label"))
             case .available, .consumed, .shipped, .writtenOff:
                 break
+            }
+            // A held recall's lot in stock is blocked, and says so above.
+            for recall in facts.recalls where recall.state == .open || lotSerial.status != .blocked {
+                warnings.append(ResolutionWarning(.recalled, recall.state == .open
+                    ? "\(what) is under recall \(recall.id), open (\(recall.reason)): do not use or ship it until the recall is held or closed"
+                    : "\(what) is in recall \(recall.id), held (\(recall.reason)): put it aside"))
             }
             if let scanned = scan.expiry, scanned != lotSerial.expiry {
                 warnings.append(ResolutionWarning(.expiryMismatch, lotSerial.expiry.map {

@@ -5,6 +5,9 @@ public struct ResolutionWarning: Codable, Hashable, Sendable, CustomStringConver
     public enum Kind: String, Codable, Hashable, Sendable, CaseIterable {
         /// Blocked (recall): must not be used or shipped.
         case blocked
+        /// Affected by a recall that is not closed: open (under investigation, not to be used or
+        /// shipped until it is decided) or held.
+        case recalled
         /// Past its expiry date.
         case expired
         /// In quarantine: not to be used until released.

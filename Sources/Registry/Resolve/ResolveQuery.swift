@@ -46,6 +46,8 @@ struct ResolveQuery {
         var lotRecord: LotSerial?
         /// Why the number was retired, if it was.
         var retiredReason: String?
+        /// The recalls that affect the lot or serial and are not closed, by id.
+        var recalls: [(id: Int, state: Recall.State, reason: String)] = []
     }
 
     let kind: DatabaseKind
@@ -121,6 +123,9 @@ struct ResolveQuery {
             return (try Self.string(cells, 0), try Self.string(first, 0), Self.optionalString(first, 1).flatMap(CalendarDate.init(iso:)),
                     Self.optionalString(first, 2))
         }.sorted { $0.warehouse < $1.warehouse }
+        facts.recalls = try Self.rows(row, "recalls_json").map { cells in
+            (try Self.int(cells, 0), Recall.State(rawValue: try Self.string(cells, 1)) ?? .open, try Self.string(cells, 2))
+        }.sorted { $0.id < $1.id }
         if let cells = try Self.object(row, "lot_json")?.list {
             facts.lotRecord = LotSerial(
                 id: try Self.int(cells, 0), product: facts.product.article, kind: .lot, number: try Self.string(cells, 1),
@@ -161,6 +166,8 @@ struct ResolveQuery {
                 \(movement("AND d.kind = 'issue'"))\(unsafeRaw: asText) AS issued_json,
                 \(earlier(warehouse: warehouse, today: today, method: assumedMethod))\(unsafeRaw: asText) AS earlier_json,
                 \(lotRecord) AS lot_json,
+                (SELECT \(unsafeRaw: aggregate)(\(unsafeRaw: array)(rc.id, rc.state, rc.reason)) FROM recall_lots rl
+                 JOIN recalls rc ON rc.id = rl.recall_id WHERE rl.lot_serial_id = ls.id AND rc.state <> 'closed')\(unsafeRaw: asText) AS recalls_json,
                 (SELECT r.reason FROM retired_numbers r WHERE r.product_id = p.id AND r.number = \(bind: number)) AS retired_reason
             FROM products p LEFT JOIN lot_serial_classes c ON c.code = p.class_code
             LEFT JOIN lot_serials ls ON ls.product_id = p.id AND ls.number = \(bind: number)
@@ -277,6 +284,7 @@ struct ResolveQuery {
             (SELECT \(unsafeRaw: array)(b.number, b.expiry, b.received_on) FROM lot_serials b
              JOIN stock bs ON bs.product_id = b.product_id AND bs.warehouse_id = w.id AND bs.lot_serial_id = b.id
              WHERE b.product_id = p.id AND b.status = 'available' AND bs.quantity > 0 AND b.id <> ls.id
+               AND NOT \(Allocation.openRecall("b.id"))
                AND COALESCE(b.expiry, '9999-12-31') >= \(bind: today.description) AND \(unsafeRaw: before)
              ORDER BY \(unsafeRaw: order) LIMIT 1)
             """

@@ -48,7 +48,7 @@ extension Station {
                                     next: again, resolution: resolution)
         }
         var blocking = resolution.warnings
-            .filter { [.blocked, .expired, .quarantined, .retiredNumber, .notInStock, .expiryMismatch, .lotMismatch].contains($0.kind) }
+            .filter { [.blocked, .recalled, .expired, .quarantined, .retiredNumber, .notInStock, .expiryMismatch, .lotMismatch].contains($0.kind) }
             .map(Self.reason)
         if let minimum = customer?.minimumShelfLifeDays, let days = resolution.daysToExpiry, days < minimum {
             blocking.append(.init("below-shelf-life",

@@ -125,7 +125,7 @@ extension Station {
             return try await refuse(scan, [.init("not-a-component", "\(lotSerial.number) is the run's own product \(runProduct): the verify scanner reads the finished units")],
                                     next: again, resolution: resolution)
         }
-        var blocking = resolution.warnings.filter { [.blocked, .expired, .quarantined, .retiredNumber, .notInStock].contains($0.kind) }
+        var blocking = resolution.warnings.filter { [.blocked, .recalled, .expired, .quarantined, .retiredNumber, .notInStock].contains($0.kind) }
             .map(Self.reason)
         let here = resolution.stock.filter { $0.warehouse == configuration.warehouse && $0.number == lotSerial.number }
             .reduce(Decimal(0)) { $0 + $1.quantity }

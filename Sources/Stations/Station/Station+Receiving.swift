@@ -126,7 +126,7 @@ extension Station {
         }
         guard blocking.isEmpty else { return try await refuse(scan, blocking, next: again, resolution: resolution) }
 
-        let warnings = resolution.warnings.filter { [.expiresSoon, .scanRuleBroken, .flaggedForInvestigation].contains($0.kind) }
+        let warnings = resolution.warnings.filter { [.recalled, .expiresSoon, .scanRuleBroken, .flaggedForInvestigation].contains($0.kind) }
             .map(Self.reason)
         let labelled = Self.labelledQuantity(resolution)
         // The label, rendered before the transaction: check before print reads it back, which

@@ -140,7 +140,7 @@ public actor Station {
 
     /// Warnings that stop goods from moving.
     static func blocks(_ kind: ResolutionWarning.Kind) -> Bool {
-        [.blocked, .expired, .quarantined, .unknownProduct, .unknownLotSerial, .retiredNumber, .expiryMismatch, .lotMismatch]
+        [.blocked, .recalled, .expired, .quarantined, .unknownProduct, .unknownLotSerial, .retiredNumber, .expiryMismatch, .lotMismatch]
             .contains(kind)
     }
 

@@ -32,11 +32,13 @@ struct IssueCommand: AsyncParsableCommand {
     @Option(help: "Least shelf life in days for this order (default: the customer's).") var minShelfLife: Int?
     @Flag(help: "Allow issuing expired lots (recorded on the movement).") var allowExpired = false
     @Flag(help: "Allow issuing quarantined lots (recorded on the movement).") var allowQuarantined = false
+    @Flag(help: "Allow issuing lots under an open recall, not yet held (recorded on the movement).") var allowRecalled = false
     @OptionGroup var lines: LineOptions
     @OptionGroup var header: HeaderOptions
     func run() async throws {
         let issue = Issue(warehouse: warehouse, customer: customer, lines: try lines.lines(), minimumShelfLifeDays: minShelfLife,
-                          allowExpired: allowExpired, allowQuarantined: allowQuarantined, header: try header.header())
+                          allowExpired: allowExpired, allowQuarantined: allowQuarantined, allowRecalled: allowRecalled,
+                          header: try header.header())
         let posted = try await lines.locating { try await options.withRegistry { try await $0.issue(issue) } }
         try options.emit(posted) { describe(posted) }
     }
@@ -77,6 +79,9 @@ struct ProduceCommand: AsyncParsableCommand {
     @Option(help: "What making the outputs cost besides their inputs (the outputs cost their inputs plus this).") var addedCost: String?
     @OptionGroup var header: HeaderOptions
 
+    @Flag(help: "Allow consuming lots under an open recall, not yet held (recorded on the movement; the outputs join the recall).")
+    var allowRecalled = false
+
     struct Lines: Decodable { let inputs: [StockLine]; let outputs: [StockLine]; let addedCost: Decimal? }
 
     func run() async throws {
@@ -96,7 +101,8 @@ struct ProduceCommand: AsyncParsableCommand {
             inputs = try input.map(Self.byQuantity) + inputSerials.map(Self.byNumbers) + inputLot.map { try Self.byLot($0, "--input-lot", expiry: false) }
             outputs = try output.map(Self.byQuantity) + outputSerials.map(Self.byNumbers) + outputLot.map { try Self.byLot($0, "--output-lot", expiry: true) }
         }
-        let production = Production(warehouse: warehouse, inputs: inputs, outputs: outputs, addedCost: addedCost, header: try header.header())
+        let production = Production(warehouse: warehouse, inputs: inputs, outputs: outputs, addedCost: addedCost, allowRecalled: allowRecalled,
+                                    header: try header.header())
         let posted = try await options.withRegistry { try await $0.produce(production) }
         try options.emit(posted) { describe(posted) }
     }
