@@ -7,7 +7,7 @@ public struct RegistryError: Error, Sendable, CustomStringConvertible {
     /// What kind of failure this is. A struct over a private enum, so that codes can be added.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
-            case invalidInput, notFound, duplicate, conflict, counterExhausted, numberRetired
+            case invalidInput, notFound, duplicate, conflict, recalled, counterExhausted, numberRetired
             case databaseLocked, database, unsupportedDatabase
         }
         private let base: Base
@@ -21,6 +21,8 @@ public struct RegistryError: Error, Sendable, CustomStringConvertible {
         public static let duplicate = Code(.duplicate)
         /// The change contradicts what the registry holds (stock, issued numbers, a collision).
         public static let conflict = Code(.conflict)
+        /// The lot or serial is affected by a recall that is not closed: it must not move.
+        public static let recalled = Code(.recalled)
         /// A counter has run past what its number format or range can hold.
         public static let counterExhausted = Code(.counterExhausted)
         /// A number was voided or deleted before and can never be used again.
@@ -63,6 +65,7 @@ extension RegistryError.Code: StatusCarrying {
         case .notFound: (404, 1)
         case .duplicate: (409, 1)
         case .conflict: (409, 1)
+        case .recalled: (409, 1)
         case .counterExhausted: (409, 1)
         case .numberRetired: (409, 1)
         case .databaseLocked: (503, 69)

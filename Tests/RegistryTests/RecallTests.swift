@@ -226,7 +226,7 @@ extension RecallTests {
             #expect(back.status == .blocked)
             let history = try await registry.history(product: "PHONE", number: "K-1")
             #expect(history.entries.contains { $0.what == "status" && $0.note.contains("recall \(phones.id): faulty") }, "\(history.entries)")
-            await expectRefusal(.conflict, "K-1") {
+            await expectRefusal(.recalled, "serial K-1 of PHONE is blocked by recall \(phones.id) (held)") {
                 _ = try await registry.issue(Issue(warehouse: "MAIN", customer: "SHOP", lines: [.serials("PHONE", ["K-1"])], header: header(4)))
             }
             // Written off, then received again (a write-off corrected, a unit bought back): a held
@@ -268,13 +268,13 @@ extension RecallTests {
             let recall = try await registry.openRecall(product: "MILK", numbers: ["M1"], reason: "supplier reports listeria", user: "qa")
             let proposal = try await registry.proposal(product: "MILK", warehouse: "MAIN", quantity: 100, date: day0.adding(days: 5))
             #expect(proposal.picks.map(\.number) == ["M2"])
-            #expect(proposal.shortfallDescription == "short by 40 l: 60 l under an open recall (M1)")
-            await expectRefusal(.conflict, "lot M1 of MILK is under recall \(recall.id), open: hold or close the recall first, or override explicitly") {
+            #expect(proposal.shortfallDescription == "short by 40 l: 60 l under recall (M1)")
+            await expectRefusal(.recalled, "lot M1 of MILK is under recall \(recall.id) (open): it must not move until the recall is closed, unless a supervisor overrides it") {
                 _ = try await registry.issue(Issue(warehouse: "MAIN", customer: "ANY", lines: [
                     StockLine(product: "MILK", picks: [.init(number: "M1", quantity: 1)]),
                 ], header: header(5)))
             }
-            await expectRefusal(.conflict, "lot M1 of MILK is under recall \(recall.id), open") {
+            await expectRefusal(.recalled, "lot M1 of MILK is under recall \(recall.id) (open)") {
                 _ = try await registry.produce(Production(warehouse: "MAIN", inputs: [
                     StockLine(product: "MILK", picks: [.init(number: "M1", quantity: 1)]),
                 ], outputs: [StockLine(product: "CHEESE", picks: [lot("C9", 1, expires: 200)])], header: header(5)))
@@ -286,12 +286,12 @@ extension RecallTests {
             let overridden = try await registry.issue(Issue(warehouse: "MAIN", customer: "ANY", lines: [
                 StockLine(product: "MILK", picks: [.init(number: "M1", quantity: 1)]),
             ], allowRecalled: true, header: header(5)))
-            #expect(overridden.movements.map { $0.override } == ["under open recall \(recall.id)"])
+            #expect(overridden.movements.map { $0.override } == ["under recall \(recall.id) (open)"])
 
             let options = ResolveOptions(expiryWarningDays: 30, date: day0.adding(days: 5))
             let open = try await registry.resolve("M1", options: options)
             #expect(open.warnings.first?.kind == .recalled)
-            #expect(open.warnings.first?.message == "lot M1 of MILK is under recall \(recall.id), open (supplier reports listeria): do not use or ship it until the recall is held or closed")
+            #expect(open.warnings.first?.message == "lot M1 of MILK is under recall \(recall.id), open (supplier reports listeria): do not use or ship it, put it aside until the recall is closed")
             // The lot to take first is never one under the recall.
             _ = try await registry.receive(Receipt(warehouse: "MAIN", supplier: "ACME", lines: [
                 StockLine(product: "MILK", picks: [lot("M3", 10, expires: 400)]),
@@ -306,9 +306,26 @@ extension RecallTests {
             #expect(heldKinds == [.blocked])
             #expect(held.warnings.first?.message == "lot C1 of CHEESE is blocked by recall \(recall.id) (supplier reports listeria): do not use or ship it, put it aside")
             let shipped = try await registry.resolve("P2", options: options)
-            #expect(shipped.warnings.contains(ResolutionWarning(.recalled, "lot P2 of PIZZA is in recall \(recall.id), held (supplier reports listeria): put it aside")))
+            #expect(shipped.warnings.contains(ResolutionWarning(.recalled, "lot P2 of PIZZA is in recall \(recall.id), held (supplier reports listeria): do not use or ship it, put it aside")))
+
+            await expectRefusal(.recalled, "lot C1 of CHEESE is blocked by recall \(recall.id) (held): it cannot be issued") {
+                _ = try await registry.issue(Issue(warehouse: "MAIN", customer: "ANY", lines: [
+                    StockLine(product: "CHEESE", picks: [.init(number: "C1", quantity: 1)]),
+                ], allowRecalled: true, header: header(5)))
+            }
+            // Released from the block by hand while its recall is held: still under the recall until it is closed.
+            _ = try await registry.changeStatus(product: "CHEESE", number: "C1", to: .available, user: "qa", reason: "tested clean")
+            let released = try await registry.proposal(product: "CHEESE", warehouse: "MAIN", quantity: 1, date: day0.adding(days: 5))
+            #expect(!released.picks.contains { $0.number == "C1" })
+            await expectRefusal(.recalled, "lot C1 of CHEESE is under recall \(recall.id) (held)") {
+                _ = try await registry.issue(Issue(warehouse: "MAIN", customer: "ANY", lines: [
+                    StockLine(product: "CHEESE", picks: [.init(number: "C1", quantity: 1)]),
+                ], header: header(5)))
+            }
+            #expect(try await registry.resolve("C1", options: options).warnings.first?.kind == .recalled)
 
             _ = try await registry.closeRecall(recall.id, note: "destroyed", user: "qa")
+            #expect(try await registry.proposal(product: "CHEESE", warehouse: "MAIN", quantity: 1, date: day0.adding(days: 5)).picks.map(\.number) == ["C1"])
             #expect(!(try await registry.resolve("P2", options: options)).warnings.contains { $0.kind == .recalled })
             _ = child
         }

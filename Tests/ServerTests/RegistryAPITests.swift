@@ -49,6 +49,13 @@ extension APITests {
             "warehouse": "MAIN", "lines": [["product": "PAINT-5L", "quantity": 1]], "allowExpired": true,
         ]))
         #expect(overridden.status == 403)
+        // Issuing or consuming a lot of an open recall is a supervisor's override too.
+        for kind in ["issue", "production"] {
+            let recalled = try await service.request("POST", "/api/v1/documents/\(kind)", role: "operator", body: try service.json([
+                "warehouse": "MAIN", "lines": [["product": "PAINT-5L", "quantity": 1]], "allowRecalled": true,
+            ]))
+            #expect(recalled.status == 403, "\(kind): \(recalled.text)")
+        }
 
         let lot = try await service.request("GET", "/api/v1/products/PAINT-5L/lots/ERP-1", role: "viewer")
         let lotTag = try #require(lot.headers["etag"])

@@ -159,6 +159,11 @@ import Testing
             ]))
             let mismatch = await lots.scan("(01)\(Dock.paintGTIN)(17)\(yymmdd(expiry.adding(days: 30)))(10)LOT7")
             #expect(mismatch.reasons.map(\.code) == ["expiry-mismatch"])
+            // More of a lot under recall stays outside the door, open recall or held.
+            let recall = try await dock.registry.openRecall(product: "PAINT-5L", numbers: ["LOT7"], reason: "wrong pigment", user: "qa")
+            let recalled = await lots.scan("(01)\(Dock.paintGTIN)(17)\(yymmdd(expiry))(10)LOT7")
+            #expect(recalled.verdict == .block && recalled.reasons.map(\.code) == ["recalled"], "\(recalled.reasons)")
+            _ = try await dock.registry.closeRecall(recall.id, note: "false alarm", user: "qa")
 
             // The same serial twice on one receipt, and a serial already in stock.
             #expect(await serials.scan("(01)\(Dock.pumpGTIN)(21)P-1").verdict == .ok)
@@ -174,7 +179,7 @@ import Testing
             }
             #expect(lines == 1)
             #expect(jobs == 1)
-            #expect(logged == 8)
+            #expect(logged == 9)
         }
     }
 

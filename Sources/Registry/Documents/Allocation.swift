@@ -20,7 +20,8 @@ public struct Proposal: Codable, Hashable, Sendable {
     /// Why stock of the product was not proposed.
     public enum Reason: String, Codable, Hashable, Sendable {
         case expired, quarantined, blocked
-        /// Affected by a recall that is open (under investigation, not yet held).
+        /// Affected by a recall that is not closed: open (under investigation), or held and its
+        /// lot released from the block by hand.
         case recalled
         /// Expires within the shelf life the customer or the order requires.
         case shortShelfLife = "short-shelf-life"
@@ -69,7 +70,7 @@ extension Proposal.Withheld {
         case .expired: "expired"
         case .quarantined: "quarantined"
         case .blocked: "blocked (recall)"
-        case .recalled: "under an open recall"
+        case .recalled: "under recall"
         case .shortShelfLife: shelfLife ?? "expire too soon for the shelf life required"
         case .excluded: "excluded (picked on another document)"
         case .unnumbered: "without a number yet"
@@ -82,8 +83,8 @@ extension Proposal.Withheld {
 
 /// Chooses stock by the class's issue method: FIFO (oldest receipt first), LIFO, sequential
 /// (natural number order), expiration (first-expiring first, then earlier receipt, then number).
-/// Only available stock is chosen: not quarantined or blocked, not expired, not affected by an
-/// open recall, and with at least the required shelf life (a lot with exactly that many days left
+/// Only available stock is chosen: not quarantined or blocked, not expired, not affected by a
+/// recall that is not closed, and with at least the required shelf life (a lot with exactly that many days left
 /// qualifies).
 enum Allocation {
     struct Candidate {
@@ -116,7 +117,7 @@ enum Allocation {
         }
         let rows = try await db.raw("""
             SELECT s.warehouse_id, w.code AS warehouse, ls.number, ls.status, ls.expiry, s.quantity,
-                   CASE WHEN \(Allocation.openRecall("ls.id")) THEN 1 ELSE 0 END AS recalled
+                   CASE WHEN \(Allocation.activeRecall("ls.id")) THEN 1 ELSE 0 END AS recalled
             FROM stock s JOIN warehouses w ON w.id = s.warehouse_id LEFT JOIN lot_serials ls ON ls.id = s.lot_serial_id
             WHERE s.product_id = \(bind: productID) AND s.quantity > 0
             ORDER BY w.code, COALESCE(ls.expiry, '9999-12-31'), ls.sort_key
@@ -244,12 +245,13 @@ enum Allocation {
         return query
     }
 
-    /// Whether the lot or serial whose id is the SQL `lot` is affected by a recall that is open
-    /// (a held recall's lots in stock are blocked already; a closed one's are cleared).
-    static func openRecall(_ lot: String) -> SQLQueryString {
+    /// Whether the lot or serial whose id is the SQL `lot` is affected by a recall that is not
+    /// closed: open, or held (its lots in stock are blocked, but a status set back to available by
+    /// hand does not clear a lot of its recall; closing the recall does).
+    static func activeRecall(_ lot: String) -> SQLQueryString {
         """
         EXISTS (SELECT 1 FROM recall_lots rl JOIN recalls rc ON rc.id = rl.recall_id
-                WHERE rl.lot_serial_id = \(unsafeRaw: lot) AND rc.state = 'open')
+                WHERE rl.lot_serial_id = \(unsafeRaw: lot) AND rc.state <> 'closed')
         """
     }
 
@@ -277,7 +279,7 @@ enum Allocation {
             FROM lot_serials ls
             WHERE ls.product_id = \(product) AND ls.status = 'available'
               AND COALESCE(ls.expiry, '9999-12-31') >= \(earliestExpiry) AND \(stock) > 0\(exclusion)
-              AND NOT \(openRecall("ls.id"))
+              AND NOT \(activeRecall("ls.id"))
             ORDER BY \(order(method)) LIMIT \(literal: limit) OFFSET \(literal: offset)
             """
     }

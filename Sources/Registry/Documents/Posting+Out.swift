@@ -174,6 +174,10 @@ extension Posting {
         if rules.checksUsability {
             switch lot.status {
             case .blocked:
+                if let recall = lot.recall {
+                    throw RegistryError(.recalled,
+                        "\(context.kindName) \(number) of \(context.product.article) is blocked by recall \(recall.id) (\(recall.state)): it cannot be issued")
+                }
                 throw RegistryError(.conflict, "\(context.kindName) \(number) of \(context.product.article) is blocked (recall): it cannot be issued")
             case .voided:
                 throw RegistryError(.numberRetired, "\(context.kindName) \(number) of \(context.product.article) was voided: it is never used")
@@ -185,12 +189,12 @@ extension Posting {
                 overrides.append("quarantined")
             default: break
             }
-            if let recall = lot.openRecall {
+            if let recall = lot.recall, lot.status != .blocked {
                 guard rules.allowRecalled else {
-                    throw RegistryError(.conflict,
-                        "\(context.kindName) \(number) of \(context.product.article) is under recall \(recall), open: hold or close the recall first, or override explicitly")
+                    throw RegistryError(.recalled,
+                        "\(context.kindName) \(number) of \(context.product.article) is under recall \(recall.id) (\(recall.state)): it must not move until the recall is closed, unless a supervisor overrides it (allow recalled)")
                 }
-                overrides.append("under open recall \(recall)")
+                overrides.append("under recall \(recall.id) (\(recall.state))")
             }
             if let expiry = lot.expiry {
                 if expiry < date {
@@ -255,8 +259,14 @@ extension Posting {
                 let unnumbered = try await Registry.unnumberedStock(db, product: context.id, warehouse: warehouseID)
                 if available + unnumbered < quantity {
                     let unit = context.product.unit
+                    // Why the numbered rest is not available, as a proposal says (unnumbered stock is counted above).
+                    let earliest = earliestExpiry(rules)
+                    let shelfLife = rules.minimumShelfLife.map { "expire within the \($0.days) days \($0.who) requires" }
+                    let withheld = try await Allocation.withheld(db, productID: context.id, warehouseID: warehouseID, date: date,
+                                                                 earliestExpiry: earliest, excluding: []).filter { $0.reason != .unnumbered }
+                    let why = withheld.isEmpty ? "" : "; " + withheld.map { $0.phrase(unit: unit, shelfLife: shelfLife) }.joined(separator: "; ")
                     throw RegistryError(.conflict,
-                        "product \(line.product): \(warehouse) has \(Quantity(storage: available)) \(unit) numbered and \(Quantity(storage: max(0, unnumbered))) \(unit) without a number available to issue, not the \(Quantity(storage: quantity)) asked for")
+                        "product \(line.product): \(warehouse) has \(Quantity(storage: available)) \(unit) numbered and \(Quantity(storage: max(0, unnumbered))) \(unit) without a number available to issue, not the \(Quantity(storage: quantity)) asked for\(why)")
                 }
             }
             for candidate in numbered where quantity > 0 {

@@ -21,8 +21,9 @@ struct LotRecord {
     let number: String
     var status: LotSerial.Status
     let expiry: CalendarDate?
-    /// The first open recall that affects it, when asked for (``Posting/lockLot(_:_:recall:)``).
-    var openRecall: Int? = nil
+    /// The first recall not closed that affects it, and that recall's state, when asked for
+    /// (``Posting/lockLot(_:_:recall:)``).
+    var recall: (id: Int, state: String)? = nil
 }
 
 /// The rules an outgoing line is held to.
@@ -414,7 +415,7 @@ struct Posting {
 
     /// Reads a lot or serial and locks its row until commit, so that two documents moving the
     /// same serial at once are serialised.
-    /// With `recall`, it also says which open recall (the first) affects the lot, if any.
+    /// With `recall`, it also says which recall not closed (the first) affects the lot, if any.
     func lockLot(_ productID: Int, _ number: String, recall: Bool = false) async throws -> LotRecord? {
         guard recall else {
             return try await db.raw("""
@@ -426,10 +427,13 @@ struct Posting {
             UPDATE lot_serials SET status = status WHERE product_id = \(bind: productID) AND number = \(bind: number)
             RETURNING id, number, status, expiry,
                 (SELECT MIN(rl.recall_id) FROM recall_lots rl JOIN recalls rc ON rc.id = rl.recall_id
-                 WHERE rl.lot_serial_id = lot_serials.id AND rc.state = 'open') AS open_recall
+                 WHERE rl.lot_serial_id = lot_serials.id AND rc.state <> 'closed') AS recall_id
             """).first() else { return nil }
         var lot = try Self.decodeLot(row)
-        lot.openRecall = try row.optionalInt("open_recall")
+        if let id = try row.optionalInt("recall_id") {
+            let state = try await db.raw("SELECT state FROM recalls WHERE id = \(bind: id)").first()?.string("state")
+            lot.recall = (id, state ?? "open")
+        }
         return lot
     }
 

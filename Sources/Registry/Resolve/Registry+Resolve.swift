@@ -181,8 +181,8 @@ extension Registry {
             // A held recall's lot in stock is blocked, and says so above.
             for recall in facts.recalls where recall.state == .open || lotSerial.status != .blocked {
                 warnings.append(ResolutionWarning(.recalled, recall.state == .open
-                    ? "\(what) is under recall \(recall.id), open (\(recall.reason)): do not use or ship it until the recall is held or closed"
-                    : "\(what) is in recall \(recall.id), held (\(recall.reason)): put it aside"))
+                    ? "\(what) is under recall \(recall.id), open (\(recall.reason)): do not use or ship it, put it aside until the recall is closed"
+                    : "\(what) is in recall \(recall.id), held (\(recall.reason)): do not use or ship it, put it aside"))
             }
             if let scanned = scan.expiry, scanned != lotSerial.expiry {
                 warnings.append(ResolutionWarning(.expiryMismatch, lotSerial.expiry.map {

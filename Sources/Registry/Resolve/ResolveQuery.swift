@@ -284,7 +284,7 @@ struct ResolveQuery {
             (SELECT \(unsafeRaw: array)(b.number, b.expiry, b.received_on) FROM lot_serials b
              JOIN stock bs ON bs.product_id = b.product_id AND bs.warehouse_id = w.id AND bs.lot_serial_id = b.id
              WHERE b.product_id = p.id AND b.status = 'available' AND bs.quantity > 0 AND b.id <> ls.id
-               AND NOT \(Allocation.openRecall("b.id"))
+               AND NOT \(Allocation.activeRecall("b.id"))
                AND COALESCE(b.expiry, '9999-12-31') >= \(bind: today.description) AND \(unsafeRaw: before)
              ORDER BY \(unsafeRaw: order) LIMIT 1)
             """

@@ -110,7 +110,8 @@ extension Station {
         case .none:
             number = nil
         }
-        var blocking = resolution.warnings.filter { [.expiryMismatch, .retiredNumber, .blocked, .lotMismatch].contains($0.kind) }
+        // Goods of a lot under recall (open or held) stay outside, whatever the lot's stock: quality decides.
+        var blocking = resolution.warnings.filter { [.expiryMismatch, .retiredNumber, .blocked, .recalled, .lotMismatch].contains($0.kind) }
             .map(Self.reason)
         if tracking == .serial, resolution.lotSerial != nil, resolution.stock.contains(where: { $0.quantity > 0 }) {
             let places = resolution.stock.filter { $0.quantity > 0 }.map(\.warehouse).joined(separator: ", ")
@@ -126,7 +127,7 @@ extension Station {
         }
         guard blocking.isEmpty else { return try await refuse(scan, blocking, next: again, resolution: resolution) }
 
-        let warnings = resolution.warnings.filter { [.recalled, .expiresSoon, .scanRuleBroken, .flaggedForInvestigation].contains($0.kind) }
+        let warnings = resolution.warnings.filter { [.expiresSoon, .scanRuleBroken, .flaggedForInvestigation].contains($0.kind) }
             .map(Self.reason)
         let labelled = Self.labelledQuantity(resolution)
         // The label, rendered before the transaction: check before print reads it back, which

@@ -64,7 +64,11 @@ public actor Station {
             // The scan's transaction rolled back. Log the refusal on its own, if the database lets us.
             let reason = Self.reason(for: error)
             logger.warning("scan refused: \(reason.message)", metadata: ["device": "\(scan.device)"])
-            var outcome = ScanOutcome(station: configuration.name, verdict: .block, reasons: [reason], next: "scan again")
+            // A lot recalled after it was scanned onto the task stops the posting: its line must go.
+            let next = reason.code == "recalled"
+                ? "take that line off (Remove on the station page, or TM:UNDO if it is the last), then scan the next item or TM:DONE"
+                : "scan again"
+            var outcome = ScanOutcome(station: configuration.name, verdict: .block, reasons: [reason], next: next)
             do {
                 let refused = outcome
                 outcome.scan = try await registry.store.write { @Sendable db in try await self.log(db, scan, refused, task: nil, operator: signedInNow) }

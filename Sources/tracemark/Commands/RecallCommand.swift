@@ -24,7 +24,7 @@ struct RecallCommand: AsyncParsableCommand {
 
     struct Open: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Open a recall of lots or serials of a product: they and everything made from them, at any depth.",
+            abstract: "Open a recall of lots or serials of a product: they and everything made from them, at any depth, held back from issues.",
             discussion: "Example: tracemark recall open FLOUR-25 L2611-0007 L2611-0008 --reason 'supplier reports salmonella'")
         @OptionGroup var options: GlobalOptions
         @Argument(help: "The article number.") var product: String
@@ -36,6 +36,7 @@ struct RecallCommand: AsyncParsableCommand {
             try options.emit(recall) {
                 "recall \(recall.id) opened: \(recall.lots.count) lot\(recall.lots.count == 1 ? "" : "s")/serials affected"
                     + " (\(recall.lots.filter(\.seed).count) named, \(recall.lots.filter { !$0.seed }.count) made from them)\n"
+                    + "until it is closed they are not proposed, and issuing or consuming one needs --allow-recalled\n"
                     + "block their stock with: tracemark recall hold \(recall.id)"
             }
         }
