@@ -26,6 +26,27 @@ import Testing
         }
     }
 
+    /// A printer that never confirmed reading the whole payload may still be reading it: an idle
+    /// printer with an unmoved counter is not "not printed" (sending it again would print it
+    /// twice); its counter moving is still printed, and the deadline leaves it unconfirmed.
+    @Test func unconfirmedReceiptIsNeverTakenAsNotPrinted() {
+        var follower = PrintFollower(labelCount: 3, counterBefore: 100, deadline: 60, receiptConfirmed: false)
+        for second in [0.0, 3, 10, 59] {
+            guard case .poll = follower.observe(status(formats: 0, labels: 0, counter: 100), now: second) else {
+                Issue.record("an idle printer that may still be reading the job was taken as done at \(second) s")
+                return
+            }
+        }
+        guard case .finish(.unconfirmed(let why)) = follower.observe(status(formats: 0, labels: 0, counter: 100), now: 60) else {
+            Issue.record("the deadline must leave it unconfirmed")
+            return
+        }
+        #expect(why.contains("never confirmed reading the whole job"))
+        var late = PrintFollower(labelCount: 3, counterBefore: 100, deadline: 60, receiptConfirmed: false)
+        _ = late.observe(status(formats: 0, labels: 0, counter: 100), now: 0)
+        #expect(late.observe(status(formats: 0, labels: 0, counter: 103), now: 20) == .finish(.printed))
+    }
+
     @Test func pausedPrinterHoldsTheJob() {
         var follower = PrintFollower(labelCount: 3, counterBefore: nil, deadline: 10)
         let paused = status(formats: 1, labels: 3, conditions: [.paused])

@@ -100,7 +100,9 @@ import Testing
         let prepared = Prepared()
         let delivery = try await printer.send(payload(10, copies: 2), prepared: prepared.callback)
         #expect(delivery.labelCounterBefore == 500)
-        #expect(prepared.last == delivery)
+        #expect(prepared.last?.labelCounterBefore == delivery.labelCounterBefore)
+        // The printer answered ~HS after the payload on its connection: it read all of it.
+        #expect(delivery.receiptConfirmed == true)
         #expect(await simulator.waitForLabels(20))
         #expect(labelNumbers(simulator) == Array(1...10))
         #expect(simulator.printedFormats.allSatisfy { $0.copies == 2 })

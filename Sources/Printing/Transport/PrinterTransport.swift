@@ -33,10 +33,15 @@ public struct Delivery: Sendable, Equatable, Codable {
     public var labelCounterBefore: Int?
     /// The CUPS job that carries the payload.
     public var cupsJobID: Int?
+    /// `false` when a ZPL printer never answered the `~HS` sent after the payload on its
+    /// connection, so that it may still be reading the payload: its counter not having moved
+    /// then says nothing about what will print. `nil`: not asked (or recorded before sending).
+    public var receiptConfirmed: Bool?
 
-    public init(labelCounterBefore: Int? = nil, cupsJobID: Int? = nil) {
+    public init(labelCounterBefore: Int? = nil, cupsJobID: Int? = nil, receiptConfirmed: Bool? = nil) {
         self.labelCounterBefore = labelCounterBefore
         self.cupsJobID = cupsJobID
+        self.receiptConfirmed = receiptConfirmed
     }
 }
 

@@ -70,10 +70,12 @@ public struct TCP9100Printer: PrinterTransport {
                 session.deliver(bytes, on: socket, reused: exchange.reused && payload.language != .zpl)
             }
             switch outcome {
-            case .delivered(let kept):
+            case .delivered(let kept, let confirmed):
                 if let kept { keep(kept) }
                 logger.debug("sent \(bytes.count) bytes, \(payload.labelCount) labels", metadata: ["jobs": "\(payload.jobIDs)"])
-                return delivery
+                var delivered = delivery
+                delivered.receiptConfirmed = confirmed
+                return delivered
             case .failed(let error):
                 logger.info("send failed: \(error.message)", metadata: ["jobs": "\(payload.jobIDs)"])
                 throw error
@@ -86,7 +88,7 @@ public struct TCP9100Printer: PrinterTransport {
             return .unconfirmed("\(printer.language.rawValue.uppercased()) printers have no status query: the job was delivered, not confirmed")
         }
         var follower = PrintFollower(labelCount: payload.labelCount, counterBefore: delivery.labelCounterBefore,
-                                     deadline: Monotonic.now + timeout.seconds)
+                                     deadline: Monotonic.now + timeout.seconds, receiptConfirmed: delivery.receiptConfirmed ?? true)
         while true {
             let askCounter = delivery.labelCounterBefore != nil
             let status = await link.gate.withTurn { await exchange(askCounter: askCounter).status }

@@ -22,10 +22,17 @@ struct PrintFollower {
     private var interval = 0.05
     private var shortSince: Double?
 
-    init(labelCount: Int, counterBefore: Int?, deadline: Double) {
+    /// Whether the printer confirmed reading the whole payload (its `~HS` answer after it, on the
+    /// same connection). Without that, an idle printer whose counter has not moved may still be
+    /// reading the payload: that is never taken as "not printed" (sending it again would print it
+    /// twice), only waited on until the deadline.
+    let receiptConfirmed: Bool
+
+    init(labelCount: Int, counterBefore: Int?, deadline: Double, receiptConfirmed: Bool = true) {
         self.labelCount = labelCount
         self.counterBefore = counterBefore
         self.deadline = deadline
+        self.receiptConfirmed = receiptConfirmed
     }
 
     mutating func observe(_ status: PrinterStatus, now: Double) -> Action {
@@ -44,6 +51,12 @@ struct PrintFollower {
             if printed >= labelCount { return .finish(.printed) }
             let since = shortSince ?? now
             shortSince = since
+            guard receiptConfirmed else {
+                if now >= deadline {
+                    return .finish(.unconfirmed("the printer never confirmed reading the whole job, and its label counter moved by \(max(0, printed)) of \(labelCount) labels: it may still be reading it; check the printer before sending it again"))
+                }
+                return next(now)
+            }
             if now - since >= counterGrace || now >= deadline {
                 return .finish(.failed("the printer is idle but its label counter moved by \(max(0, printed)) of \(labelCount) labels; the rest were not printed"))
             }

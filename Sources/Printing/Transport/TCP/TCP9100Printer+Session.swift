@@ -12,8 +12,9 @@ extension TCP9100Printer {
     }
 
     enum DeliverOutcome: Sendable {
-        /// Every byte reached the printer; the connection to keep open, if any.
-        case delivered(PrinterSocket?)
+        /// Every byte reached the printer; the connection to keep open, if any, and whether a ZPL
+        /// printer confirmed reading all of it (`nil`: not asked).
+        case delivered(PrinterSocket?, receiptConfirmed: Bool?)
         case failed(PrintingError)
     }
 
@@ -147,16 +148,33 @@ extension TCP9100Printer {
                 }
                 // Bytes in the printer's receive window are not yet read: a printer that resets the
                 // connection now has lost them, and the sender would never know. A ZPL printer
-                // answers ~HS only after reading everything before it, so its answer confirms receipt.
-                if printer.language == .zpl, case .broken(let why) = ask(socket, askCounter: false) {
-                    return .failed(PrintingError(.interrupted,
-                        "the connection to printer \(printer.name) at \(endpoint) broke before it confirmed receiving the job (\(why)): part of the job may have printed"))
+                // answers ~HS only after reading everything before it, so its answer confirms
+                // receipt. A slow reader (a large payload, a busy mobile printer) is asked again
+                // for as long as a write may stall; one that never answers leaves receipt in doubt.
+                var confirmed: Bool?
+                if printer.language == .zpl {
+                    let until = Monotonic.now + printer.writeTimeout
+                    asking: while true {
+                        switch ask(socket, askCounter: false) {
+                        case .broken(let why):
+                            return .failed(PrintingError(.interrupted,
+                                "the connection to printer \(printer.name) at \(endpoint) broke before it confirmed receiving the job (\(why)): part of the job may have printed"))
+                        case .answered:
+                            confirmed = true
+                            break asking
+                        case .silent where Monotonic.now < until:
+                            continue asking
+                        case .silent:
+                            confirmed = false
+                            break asking
+                        }
+                    }
                 }
-                guard printer.endOfJob == .keepOpen, socket.discardInput() else {
+                guard printer.endOfJob == .keepOpen, confirmed != false, socket.discardInput() else {
                     socket.discardInput()
-                    return .delivered(nil)
+                    return .delivered(nil, receiptConfirmed: confirmed)
                 }
-                return .delivered(socket)
+                return .delivered(socket, receiptConfirmed: confirmed)
             case .halfClose:
                 socket.shutdownWrite()
                 var pending = 0
@@ -166,7 +184,7 @@ extension TCP9100Printer {
                 // Every byte went out; the printer closes once it has read them. One that keeps the
                 // connection open is closed after the write timeout: the job is delivered.
                 _ = socket.waitForPeerClose(until: Monotonic.now + printer.writeTimeout)
-                return .delivered(nil)
+                return .delivered(nil, receiptConfirmed: nil)
             }
         }
 
