@@ -7,6 +7,8 @@ import TracemarkTesting
     @Test func quotesAndBackslashesAreEscapedAndLineBreaksFlattened() {
         #expect(EPLWriter.quoted(#"say "hi" \o/"#) == #""say \"hi\" \\o/""#)
         #expect(EPLWriter.quoted("two\nlines") == "\"two lines\"")
+        // No control byte of a value reaches the printer: NUL, BEL, ESC, GS, DEL and C1 become spaces.
+        #expect(EPLWriter.quoted("N\u{0}ul\u{7}\u{1B}\u{1D}GS\u{7F}\u{85}x") == "\"N ul   GS  x\"")
     }
 
     /// Golden file: the whole EPL2 of a small label, reviewed by hand against the EPL2

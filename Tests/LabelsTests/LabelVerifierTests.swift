@@ -21,6 +21,19 @@ import TracemarkTesting
         }
     }
 
+    /// Text beyond ASCII in a plain DataMatrix (ECI 26, UTF-8) verifies, and reads back as itself.
+    @Test func aPlainDataMatrixOfNonASCIITextVerifies() throws {
+        let template = try TemplateLoader().load(yaml: """
+            size: [50mm, 25mm]
+            elements:
+              - {type: barcode, id: dm, symbology: datamatrix, at: [2mm, 2mm], data: "Åsa Öberg 漢字"}
+            """)
+        let label = try template.layout(template.sample)
+        try LabelVerifier().verify(label)
+        guard case .barcode(let barcode) = label.items[0] else { Issue.record("no barcode"); return }
+        #expect(try LabelVerifier.read(barcode) == ["Åsa Öberg 漢字"])
+    }
+
     /// A symbol whose modules were damaged (here: a DataMatrix with a quarter of its modules
     /// flipped) does not read back, and the label is refused with the element named.
     @Test func aDamagedSymbolIsRefused() throws {

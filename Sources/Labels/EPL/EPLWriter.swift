@@ -41,7 +41,8 @@ public struct EPLWriter: Sendable {
     }
 
     /// `"` and `\` inside EPL2 data are written `\"` and `\\`; line breaks end a command, so
-    /// they become spaces.
+    /// they become spaces, and so does every other control character (NUL, ESC, BEL, GS, DEL,
+    /// C1): a printer reads them as bytes of its own protocol, never as text.
     static func quoted(_ value: String) -> String {
         // Per Unicode scalar, not per character: a `"` with a combining mark after it, or a
         // prepended letter before it, is one character that is not equal to `"`, and the printer
@@ -56,6 +57,7 @@ public struct EPLWriter: Sendable {
             case "\\": out.append(contentsOf: "\\\\".unicodeScalars)
             case "\n" where previous == "\r": break
             case "\n", "\r": out.append(" ")
+            case _ where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value): out.append(" ")
             default: out.append(scalar)
             }
         }

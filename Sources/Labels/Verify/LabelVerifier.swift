@@ -105,6 +105,11 @@ public struct LabelVerifier: Sendable {
             texts = BarcodeReader.zbar(grey, width: page.width, height: page.height, rowsOnly: true)
         }
         texts = texts.map { $0.hasPrefix("\u{1D}") ? String($0.dropFirst()) : $0 }
+        // Non-ASCII text goes in a DataMatrix under ECI 26 (UTF-8, ``ZintSymbol``); libdmtx gives
+        // the ECI's number as a byte (0x1A) before the text instead of interpreting it.
+        if barcode.symbology == .dataMatrix, case .text(let text) = barcode.content, !text.unicodeScalars.allSatisfy(\.isASCII) {
+            texts = texts.map { $0.hasPrefix("\u{1A}") ? String($0.dropFirst()) : $0 }
+        }
         if barcode.symbology == .upcA {
             texts = texts.map { $0.count == 13 && $0.hasPrefix("0") ? String($0.dropFirst()) : $0 }
         }
