@@ -240,4 +240,34 @@ extension TemplateLoaderTests {
         #expect(error.line == 3)
         #expect(error.message.contains("does not fit"))
     }
+
+    /// A text that starts off the label, and a box, reverse area or line that runs past its edge,
+    /// are typos: refused with the element and its line, like a barcode that does not fit.
+    @Test func elementsOffTheLabelAreRefused() throws {
+        let cases: [(element: String, name: String, words: String)] = [
+            ("{type: text, id: far, at: [80, 40], size: 3, text: hello}", "text 'far'", "the text starts at (640, 320) dots, off the 400 x 200 dot label"),
+            ("{type: box, id: big, at: [40, 20], size: [30, 30]}", "box 'big'", "the box is 240 x 240 dots at (320, 160) and does not fit"),
+            ("{type: reverse, id: band, at: [0, 20], size: [50, 10]}", "reverse 'band'", "the reverse area is 400 x 80 dots at (0, 160) and does not fit"),
+            ("{type: line, id: rule, from: [0, 5], to: [90, 5]}", "line 'rule'", "the line reaches (720, 40) dots, off the 400 x 200 dot label"),
+            ("{type: text, id: boxed, at: [30, 2], size: 3, text: hi, box: [30, 5]}", "text 'boxed'", "the text's box is 240 x 40 dots at (240, 16) and does not fit"),
+        ]
+        for (element, name, words) in cases {
+            let error = try #require(loadError("""
+                size: [50mm, 25mm]
+                elements:
+                  - \(element)
+                """), "\(element)")
+            #expect(error.code == .invalidValue, "\(element)")
+            #expect(error.element == name, "\(element)")
+            #expect(error.line == 3, "\(element)")
+            #expect(error.message.contains(words), "\(error.message)")
+        }
+        // Up to the edge is on the label.
+        #expect(loadError("""
+            size: [50mm, 25mm]
+            elements:
+              - {type: box, at: [0, 0], size: [50, 25]}
+              - {type: line, from: [0, 25], to: [50, 25]}
+            """) == nil)
+    }
 }

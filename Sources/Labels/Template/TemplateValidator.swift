@@ -21,6 +21,7 @@ struct TemplateValidator {
         // Filling the sample encodes every barcode (through libzint, which refuses what a
         // scanner could not read back) and finds data a symbology cannot take.
         let label = try template.layout(template.sample)
+        try checkPlacement(width: label.width, height: label.height, dpi: label.dpi)
         // A barcode cut off by the label's edge does not scan: refuse it here, at the template's
         // resolution, rather than on the printer.
         for item in label.items {
@@ -32,6 +33,54 @@ struct TemplateValidator {
                     .invalidValue,
                     "the barcode is \(width) x \(height) dots at (\(barcode.x), \(barcode.y)) and does not fit on the \(label.width) x \(label.height) dot label at \(label.dpi) dpi; move it or make the module smaller",
                     file: template.file, line: element?.line, element: barcode.name)
+            }
+        }
+    }
+
+    /// Every element's own geometry on the label: a text that starts off it, a line, box, reverse
+    /// area or image that runs past an edge prints clipped or not at all, so it is a typo to be
+    /// told about (one dot of rounding is allowed), not a label to print.
+    private func checkPlacement(width: Int, height: Int, dpi: Int) throws(LabelError) {
+        func dots(_ length: Length) -> Int { length.dots(dpi) }
+        for element in template.elements {
+            var rectangle: (x: Int, y: Int, width: Int, height: Int)?
+            var what = ""
+            switch element.kind {
+            case .text(let text):
+                let (x, y) = (dots(text.at.x), dots(text.at.y))
+                if x < 0 || y < 0 || x >= width || y >= height {
+                    throw LabelError(.invalidValue,
+                        "the text starts at (\(x), \(y)) dots, off the \(width) x \(height) dot label at \(dpi) dpi; move it onto the label",
+                        file: template.file, line: element.line, element: element.name)
+                }
+                if let box = text.box, text.rotation == 0 {
+                    rectangle = (x, y, dots(box.width), dots(box.height))
+                    what = "the text's box"
+                }
+            case .line(let line):
+                let points = [(dots(line.from.x), dots(line.from.y)), (dots(line.to.x), dots(line.to.y))]
+                if let (x, y) = points.first(where: { $0.0 < -1 || $0.1 < -1 || $0.0 > width + 1 || $0.1 > height + 1 }) {
+                    throw LabelError(.invalidValue,
+                        "the line reaches (\(x), \(y)) dots, off the \(width) x \(height) dot label at \(dpi) dpi; end it on the label",
+                        file: template.file, line: element.line, element: element.name)
+                }
+            case .box(let box):
+                rectangle = (dots(box.at.x), dots(box.at.y), dots(box.size.width), dots(box.size.height))
+                what = "the box"
+            case .reverse(let reverse):
+                rectangle = (dots(reverse.at.x), dots(reverse.at.y), dots(reverse.size.width), dots(reverse.size.height))
+                what = "the reverse area"
+            case .image(let image):
+                rectangle = (dots(image.at.x), dots(image.at.y), image.size.map { dots($0.width) } ?? image.bitmap.width,
+                             image.size.map { dots($0.height) } ?? image.bitmap.height)
+                what = "the image"
+            case .barcode:
+                break  // measured once encoded, below
+            }
+            if let r = rectangle, r.x < -1 || r.y < -1 || r.x + r.width > width + 1 || r.y + r.height > height + 1 {
+                throw LabelError(.invalidValue,
+                    "\(what) is \(r.width) x \(r.height) dots at (\(r.x), \(r.y)) and does not fit on the \(width) x \(height) dot label at \(dpi) dpi; move it or make it smaller",
+                    file: template.file, line: element.line, element: element.name)
             }
         }
     }
