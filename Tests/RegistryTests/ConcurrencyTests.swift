@@ -55,6 +55,28 @@ import Testing
         }
     }
 
+    /// A product's own counter is made by its first generation: eight stations making the first
+    /// numbers of a new product at once all succeed, from one counter (on PostgreSQL the others
+    /// wait for the first one's insert and take from its counter, none fails on its key).
+    @Test(arguments: Backend.available)
+    func eightStationsMakingAProductsFirstNumbersShareOneNewCounter(backend: Backend) async throws {
+        try await withRegistry(backend) { registry, database in
+            _ = try await registry.addClass(LotSerialClass(code: "SER", tracking: .serial, format: "S{counter:6}", counterScope: .product))
+            _ = try await registry.addProduct(Product(article: "SENSOR", lotSerialClass: "SER"))
+            let stations = try await (0..<8).asyncMap { _ in try await database.openStation() }
+            defer { Task { for station in stations { await station.close() } } }
+            let numbers = try await withThrowingTaskGroup(of: [String].self) { group in
+                for station in stations {
+                    group.addTask { try await station.generate(product: "SENSOR", count: 5).numbers }
+                }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+            #expect(numbers.count == 40 && Set(numbers).count == 40)
+            #expect(Set(numbers) == Set((1...40).map { String(format: "S%06d", $0) }))
+            #expect(try await registry.audit(series: "SER/SENSOR").isComplete)
+        }
+    }
+
     /// Eight stations generate serials while a ninth voids the numbers they are about to make:
     /// no number ends up both issued and voided (the voiding and the generation each check the
     /// other's table, so without one lock both could commit).

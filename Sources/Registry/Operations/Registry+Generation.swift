@@ -142,10 +142,10 @@ extension Registry {
         var code = "\(lotSerialClass.code)/\(product.article)"
         if code.count > 64 { code = "\(lotSerialClass.code)/#\(productID)" }
         let start = product.counterStart ?? 1
-        if try await Self.fetchSeries(db, code: code) == nil {
-            try await Self.insertSeries(db, NumberSeries(code: code, description: "Counter of product \(product.article)",
-                                                         format: "{counter}", start: start, purpose: .counter))
-        }
+        // Several processes may make a product's first numbers at once: the first to insert the
+        // counter wins, the others (on PostgreSQL, once it commits) find it there and take from it.
+        try await Self.insertSeries(db, NumberSeries(code: code, description: "Counter of product \(product.article)",
+                                                     format: "{counter}", start: start, purpose: .counter), ifMissing: true)
         try await db.raw("UPDATE products SET counter_series = \(bind: code) WHERE id = \(bind: productID)").run()
         return code
     }

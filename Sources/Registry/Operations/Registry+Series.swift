@@ -253,11 +253,12 @@ extension Registry {
             """).run()
     }
 
-    static func insertSeries(_ db: any SQLDatabase, _ s: NumberSeries) async throws {
+    /// With `ifMissing`, a series of that code made meanwhile by another transaction is left as it is.
+    static func insertSeries(_ db: any SQLDatabase, _ s: NumberSeries, ifMissing: Bool = false) async throws {
         try await db.raw("""
             INSERT INTO number_series (code, description, format, start_value, next_value, built_in, purpose)
             VALUES (\(bind: s.code), \(bind: s.description), \(bind: s.format), \(bind: s.start), \(bind: s.next),
-                    \(bind: s.builtIn ? 1 : 0), \(bind: s.purpose.rawValue))
+                    \(bind: s.builtIn ? 1 : 0), \(bind: s.purpose.rawValue))\(unsafeRaw: ifMissing ? " ON CONFLICT (code) DO NOTHING" : "")
             """).run()
     }
 
