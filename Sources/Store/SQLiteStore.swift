@@ -261,4 +261,10 @@ public struct RestoredTable: Codable, Hashable, Sendable {
     public var table: String
     public var before: Int
     public var after: Int
+
+    public init(table: String, before: Int, after: Int) {
+        self.table = table
+        self.before = before
+        self.after = after
+    }
 }

@@ -96,9 +96,12 @@ import Testing
             let refused = try await Command.tracemark(["restore", damaged, "--db", database.location])
             #expect(refused.status != 0 && refused.stderr.contains("cannot open the backup"), "\(refused.stderr)")
             #expect(try await registry.allSeries().first { $0.code == "RECEIPT" }?.next == after + 1)
-            // PostgreSQL: the command says which tool to use.
-            let postgres = try await Command.tracemark(["backup", backup + ".pg", "--db", "postgres://nobody@127.0.0.1:1/none"])
-            #expect(postgres.status == 64 && postgres.stderr.contains("pg_dump --format=custom"), "\(postgres.stderr)")
+            // PostgreSQL out of reach: pg_dump's reason, no password shown, no file left.
+            let postgres = try await Command.tracemark(["backup", backup + ".pg", "--db", "postgres://nobody:secret@127.0.0.1:1/none"])
+            #expect(postgres.status == 69 && postgres.stderr.contains("pg_dump could not back up postgres://nobody:***@127.0.0.1:1/none"),
+                    "\(postgres.stderr)")
+            #expect(!postgres.stderr.contains("secret"))
+            #expect(!FileManager.default.fileExists(atPath: backup + ".pg") && !FileManager.default.fileExists(atPath: backup + ".pg.partial"))
         }
     }
 }
@@ -152,6 +155,57 @@ extension BackupTests {
         defer { Task { await reopened.close() } }
         #expect(try await reopened.series("PAL").next == 101)
         #expect(try await reopened.takeNumbers(series: "PAL").numbers == ["PAL00101"])
+    }
+
+    /// On PostgreSQL, `backup` is pg_dump's archive (of the test's schema alone, named by the URL's
+    /// search_path) and `restore` is pg_restore in one transaction, followed by what a SQLite
+    /// restore does in its own: no series goes back (one made after the backup is kept), a number
+    /// voided since stays voided, and a file that is no archive is refused before anything changes.
+    @Test func aPostgresRestoreThroughPgRestoreNeverSetsASeriesBack() async throws {
+        guard Backend.available.contains(.postgres) else { return }
+        let database = try await TestDatabase.make(.postgres)
+        do {
+            let db = database.location, backup = database.folder.appendingPathComponent("registry.dump").path
+            let registry = try await Registry.open(db)
+            _ = try await registry.addProduct(Product(article: "PUMP"))
+            _ = try await registry.addSeries(NumberSeries(code: "PAL", format: "PAL{counter:5}", start: 98))
+            _ = try await registry.takeNumbers(series: "PAL", count: 1, reason: "pallets")
+            await registry.close()
+            let dumped = try await Command.tracemark(["backup", backup, "--db", db])
+            #expect(dumped.status == 0, "\(dumped.stderr)")
+            #expect(try await Command.tracemark(["backup", backup, "--db", db]).status == 64)
+
+            let later = try await Registry.open(db)
+            _ = try await later.takeNumbers(series: "PAL", count: 3, reason: "pallets")
+            _ = try await later.addSeries(NumberSeries(code: "BOX", format: "BOX{counter:4}", start: 1))
+            _ = try await later.takeNumbers(series: "BOX", count: 2, reason: "boxes")
+            try await later.retire(product: "PUMP", number: "SN-DAMAGED", reason: "label torn")
+            await later.close()
+
+            let restored = try await Command.tracemark(["restore", backup, "--db", db, "--json"])
+            #expect(restored.status == 0, "\(restored.stderr)")
+            let answer = try #require(try JSONSerialization.jsonObject(with: Data(restored.stdout.utf8)) as? [String: Any])
+            let series = (answer["series"] as? [[String: Any]]) ?? []
+            #expect(Set(series.map { "\($0["series"] ?? "") \($0["first"] ?? "") \($0["last"] ?? "") \($0["madeAfterBackup"] ?? "")" })
+                    == ["PAL 99 101 0", "BOX 1 2 1"], "\(restored.stdout)")
+            #expect(answer["retiredNumbersKept"] as? Int == 1, "\(restored.stdout)")
+
+            let after = try await Registry.open(db)
+            #expect(try await after.takeNumbers(series: "PAL").numbers == ["PAL00102"])
+            #expect(try await after.takeNumbers(series: "BOX").numbers == ["BOX0003"])
+            let audit = try await after.audit(series: "PAL")
+            #expect(audit.isComplete, "\(audit)")
+            await after.close()
+
+            let stranger = database.folder.appendingPathComponent("not-a-dump").path
+            try Data("hello".utf8).write(to: URL(fileURLWithPath: stranger))
+            let refused = try await Command.tracemark(["restore", stranger, "--db", db])
+            #expect(refused.status == 64 && refused.stderr.contains("is not a pg_dump archive"), "\(refused.stderr)")
+        } catch {
+            await database.drop()
+            throw error
+        }
+        await database.drop()
     }
 
     /// A backup made before the service first ran (no station or API tables yet) restores into

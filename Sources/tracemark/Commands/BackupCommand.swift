@@ -3,31 +3,48 @@ import Foundation
 import Registry
 import Store
 
-/// `backup`: a consistent copy of the SQLite registry while the service runs.
+/// `backup`: a consistent copy of the registry while the service runs.
 struct BackupCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "backup", abstract: "Copy the SQLite database consistently, while the service runs (PostgreSQL: pg_dump).",
+        commandName: "backup", abstract: "Copy the database consistently, while the service runs (PostgreSQL: through pg_dump).",
         discussion: """
             The copy is one snapshot of every table (registry, print spool, stations), compacted; \
-            writers go on meanwhile. Restore it with `tracemark restore FILE`.
-            PostgreSQL: \(PostgresBackup.dump)
+            writers go on meanwhile. Restore it with `tracemark restore FILE`. On PostgreSQL the \
+            copy is pg_dump's archive (--format=custom) of the database, or of the schema its URL's \
+            search_path names; pg_dump must be of the server's major version or newer.
             """)
     @OptionGroup var options: GlobalOptions
     @Argument(help: "The new backup file (refused if it exists).") var file: String
 
     func run() async throws {
-        guard !SQLStores.isPostgres(options.db) else { throw ValidationError("for PostgreSQL, use pg_dump: \(PostgresBackup.dump)") }
+        if SQLStores.isPostgres(options.db) {
+            try dumpPostgres()
+        } else {
+            try await backupSQLite()
+        }
+        let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
+        try options.emit(["backup": file, "bytes": String(size)]) { "backed up \(SQLStores.redacted(options.db)) to \(file) (\(size) bytes)" }
+    }
+
+    /// pg_dump's archive of the database (or of the URL's schema), written whole or not at all.
+    private func dumpPostgres() throws {
+        guard !FileManager.default.fileExists(atPath: file) else { throw ValidationError("\(file) exists: name a new file for the backup") }
+        let target = try PostgresTools.target(options.db)
+        let partial = file + ".partial"
+        try? FileManager.default.removeItem(atPath: partial)
+        let arguments = ["--format=custom", "--file=\(partial)", "--dbname=\(target.uri)"] + (target.schema.map { ["--schema=\($0)"] } ?? [])
+        let (status, errors) = try PostgresTools.run("pg_dump", arguments, password: target.password)
+        guard status == 0 else {
+            try? FileManager.default.removeItem(atPath: partial)
+            throw RegistryError(.database, "pg_dump could not back up \(SQLStores.redacted(options.db)) (\(PostgresTools.tail(errors))); no backup was written")
+        }
+        try FileManager.default.moveItem(atPath: partial, toPath: file)
+    }
+
+    private func backupSQLite() async throws {
         try await options.withRegistry { registry in
             guard let store = registry.store as? SQLiteStore else { throw ValidationError("backup needs an SQLite database") }
             try await store.backup(to: file)
         }
-        let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
-        try options.emit(["backup": file, "bytes": String(size)]) { "backed up \(options.db) to \(file) (\(size) bytes)" }
     }
-}
-
-/// How the README and the commands tell a PostgreSQL user to back up and restore.
-enum PostgresBackup {
-    static let dump = "pg_dump --format=custom --file=tracemark.dump \"$TRACEMARK_DB\""
-    static let restore = "pg_restore --clean --if-exists --single-transaction --dbname=\"$TRACEMARK_DB\" tracemark.dump"
 }

@@ -7,7 +7,7 @@ import Store
 /// `restore`: puts a backup back, whole or not at all.
 struct RestoreCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "restore", abstract: "Restore an SQLite backup made by `tracemark backup` (PostgreSQL: pg_restore).",
+        commandName: "restore", abstract: "Restore a backup made by `tracemark backup` (PostgreSQL: through pg_restore).",
         discussion: """
             Into a database that does not exist yet, the backup is copied and migrated to this \
             Tracemark's schema. Into an existing one, every table's rows are replaced in one \
@@ -18,13 +18,17 @@ struct RestoreCommand: AsyncParsableCommand {
             The restore says what it replaced (documents, lots and serials, print jobs … before → after), \
             and it never sets a number series back: numbers taken since the backup are on labels and \
             documents already, so they are voided in the series' ledger and the series goes on after them.
-            PostgreSQL: \(PostgresBackup.restore)
+            PostgreSQL: the backup is pg_dump's archive (tracemark backup, or pg_dump --format=custom), \
+            restored by pg_restore --clean --if-exists --single-transaction (one transaction: all or \
+            nothing); then, in a second transaction, every series that went back is moved on in the \
+            same way and what changed is said. If that second step fails, the message lists each \
+            series and the number to set with `tracemark series set-next`.
             """)
     @OptionGroup var options: GlobalOptions
     @Argument(help: "The backup file.") var file: String
 
     func run() async throws {
-        guard !SQLStores.isPostgres(options.db) else { throw ValidationError("for PostgreSQL, use pg_restore: \(PostgresBackup.restore)") }
+        if SQLStores.isPostgres(options.db) { return try await restorePostgres() }
         let files = FileManager.default
         guard files.fileExists(atPath: file) else { throw ValidationError("backup \(file) does not exist") }
         if files.fileExists(atPath: options.db),
@@ -69,6 +73,52 @@ struct RestoreCommand: AsyncParsableCommand {
                                   retiredNumbersKept: report?.retiredNumbersKept, periodsOpened: report?.periodsOpened,
                                   periodsClosed: report?.periodsClosed)) {
             ([("restored \(file) into \(options.db)")] + (report.map(Self.describe) ?? [])).joined(separator: "\n")
+        }
+    }
+
+    /// pg_restore of a pg_dump archive, with the registry's numbers kept going on around it.
+    private func restorePostgres() async throws {
+        guard let handle = FileHandle(forReadingAtPath: file) else { throw ValidationError("backup \(file) does not exist or cannot be read") }
+        let magic = (try? handle.read(upToCount: 5)) ?? nil
+        try? handle.close()
+        guard magic == Data("PGDMP".utf8) else {
+            throw ValidationError("\(file) is not a pg_dump archive (--format=custom): make one with tracemark backup FILE; nothing was restored")
+        }
+        let counted = Self.tableNames.map(\.table)
+        let kept = try await options.withRegistry { try await $0.restoreGuard(counting: counted) }
+        let target = try PostgresTools.target(options.db)
+        let (status, errors) = try PostgresTools.run("pg_restore", ["--clean", "--if-exists", "--single-transaction", "--dbname=\(target.uri)", file],
+                                                     password: target.password)
+        guard status == 0 else {
+            throw RegistryError(.invalidInput,
+                "pg_restore could not restore \(file) into \(SQLStores.redacted(options.db)) (\(PostgresTools.tail(errors))); it ran in one transaction, so nothing was restored")
+        }
+        let report: RestoreReport
+        do {
+            report = try await options.withRegistry { registry in
+                let report = try await registry.keep(kept, restoredFrom: file)
+                // A new spool id, as for SQLite: job ids start again from the backup's, and a folder
+                // printer names its files by database and job id.
+                try await registry.store.write { db in
+                    let spool = try await db.raw("""
+                        SELECT 1 AS x FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'spool_settings'
+                        """).first() != nil
+                    guard spool else { return }
+                    let id = UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+                    try await db.raw("UPDATE spool_settings SET value = \(bind: id) WHERE name = 'database_id'").run()
+                }
+                return report
+            }
+        } catch {
+            let moves = kept.reached.map { "tracemark series set-next \($0.series) \($0.next) --reason 'after restore'" }
+            throw RegistryError(.database,
+                "pg_restore restored \(file), but moving the number series on failed (\(error)): no series may hand out a number again until each is set where it had got, at most: \(moves.joined(separator: "; "))",
+                cause: error)
+        }
+        try options.emit(Restored(restored: file, into: SQLStores.redacted(options.db), tables: report.tables, series: report.series,
+                                  retiredNumbersKept: report.retiredNumbersKept, periodsOpened: report.periodsOpened,
+                                  periodsClosed: report.periodsClosed)) {
+            (["restored \(file) into \(SQLStores.redacted(options.db))"] + Self.describe(report)).joined(separator: "\n")
         }
     }
 

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import Registry
+import Store
+
+/// PostgreSQL's own `pg_dump` and `pg_restore`, run for `backup` and `restore` with the
+/// database named as Tracemark's `--db` names it.
+enum PostgresTools {
+    /// The libpq parameters a URL of ours may carry; the others (`plan_cache_mode`,
+    /// `search_path`) are Tracemark's and unknown to libpq.
+    static let libpqParameters: Set<String> = [
+        "host", "port", "sslmode", "sslrootcert", "sslcert", "sslkey", "connect_timeout",
+        "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count", "tcp_user_timeout", "application_name",
+    ]
+
+    /// How a tool reaches the database of `url`: a libpq URI without the password (given through
+    /// `PGPASSWORD`, never on a command line that `ps` shows), and the schema Tracemark's tables
+    /// are in when the URL sets `search_path` (then only that schema is dumped and restored).
+    struct Target {
+        var uri: String
+        var password: String?
+        var schema: String?
+    }
+
+    static func target(_ url: String) throws -> Target {
+        guard var components = URLComponents(string: url) else {
+            throw ValidationError("database URL \(SQLStores.redacted(url)) is not a URL")
+        }
+        let password = components.password
+        components.password = nil
+        let items = components.queryItems ?? []
+        let schema = items.first { $0.name == "search_path" }?.value
+        let kept = items.filter { libpqParameters.contains($0.name) }
+        components.queryItems = kept.isEmpty ? nil : kept
+        components.scheme = "postgresql"
+        guard let uri = components.string else { throw ValidationError("database URL \(SQLStores.redacted(url)) cannot be given to PostgreSQL's tools") }
+        return Target(uri: uri, password: password, schema: schema)
+    }
+
+    /// Runs `tool` with `arguments`; returns what it wrote to standard error when it fails.
+    static func run(_ tool: String, _ arguments: [String], password: String?) throws -> (status: Int32, errors: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [tool] + arguments
+        var environment = ProcessInfo.processInfo.environment
+        if let password { environment["PGPASSWORD"] = password }
+        process.environment = environment
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        do {
+            try process.run()
+        } catch {
+            throw RegistryError(.unsupportedDatabase, "cannot run \(tool) (\(error.localizedDescription)): install PostgreSQL's client tools (apt install postgresql-client)")
+        }
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        if process.terminationStatus == 127 {
+            throw RegistryError(.unsupportedDatabase, "\(tool) is not installed: install PostgreSQL's client tools (apt install postgresql-client)")
+        }
+        return (process.terminationStatus, text.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// The last lines a tool wrote, for a message.
+    static func tail(_ text: String) -> String {
+        let lines = text.split(separator: "\n").suffix(3).joined(separator: "; ")
+        return lines.isEmpty ? "no message" : lines
+    }
+}
