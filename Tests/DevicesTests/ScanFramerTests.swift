@@ -16,6 +16,39 @@ import Testing
         #expect(frames(ScanFraming(lineEnd: .cr), [("AB\nCD\r", 0)]) == ["AB\nCD"])
     }
 
+    /// A scanner sending CR LF to a port set for CR: the LF is part of the end, not the start of
+    /// the next scan.
+    @Test func anLFRightAfterTheCRIsPartOfTheEnd() {
+        #expect(frames(ScanFraming(lineEnd: .cr), [("CRLF-1\r\nCRLF-2\r", 0), ("\n", 1), ("CRLF-3\r\n", 2)]) == ["CRLF-1", "CRLF-2", "CRLF-3"])
+    }
+
+    /// The end of a connection: a line whose end never came is dropped and counted; with silence
+    /// framing what came is the scan.
+    @Test func theEndOfAConnectionCutsOffAnUnfinishedLine() {
+        var lines = ScanFramer(.lines)
+        #expect(lines.receive(Array("DONE\rPART".utf8), at: 0).map(\.bytes) == [Array("DONE".utf8)])
+        let cut = lines.end()
+        #expect(cut.scan == nil && cut.cutOff == 4)
+        #expect(!lines.hasPartialScan)
+        var silence = ScanFramer(ScanFraming(lineEnd: .cr, interCharacterTimeout: .milliseconds(50)))
+        _ = silence.receive(Array("WHOLE".utf8), at: 0)
+        let ended = silence.end()
+        #expect(ended.scan == FramedScan(Array("WHOLE".utf8)) && ended.cutOff == 0)
+    }
+
+    /// A scanner set to send a text for GS: the text comes back as GS in serial, TCP and stdin
+    /// scans alike, as it does from a keyboard-wedge one (the station's gs-substitute).
+    @Test func theGSSubstituteBecomesGSInByteStreams() throws {
+        var framing = ScanFraming.lines
+        framing.groupSeparatorSubstitute = Array("<GS>".utf8)
+        #expect(frames(framing, [("]C10109501101530003<GS>10L1<GS>21X\n", 0)]) == ["]C10109501101530003\u{1D}10L1\u{1D}21X"])
+        let keyboard = KeyboardDecoder.Options(groupSeparatorSubstitute: "~")
+        let stdin = try DeviceAddress(parsing: "stdin").makeSource(keyboard: keyboard)
+        #expect((stdin as? StandardInputSource)?.framing.groupSeparatorSubstitute == Array("~".utf8))
+        let tcp = try DeviceAddress(parsing: "tcp://127.0.0.1:9").makeSource(keyboard: keyboard)
+        #expect((tcp as? TCPScanSource)?.framing.groupSeparatorSubstitute == Array("~".utf8))
+    }
+
     @Test func lfEndsAScan() {
         #expect(frames(ScanFraming(lineEnd: .lf), [("AB\nC", 0), ("D\n", 1)]) == ["AB", "CD"])
     }

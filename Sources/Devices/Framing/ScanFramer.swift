@@ -24,7 +24,8 @@ public struct ScanFramer: Sendable {
     private var buffer: [UInt8] = []
     /// `.crlf`: a CR was seen and may be the start of the terminator.
     private var pendingCR = false
-    /// `.any`: the last byte was a CR ending a scan, so an LF right after it ends nothing.
+    /// `.any`, `.cr`: the last byte was a CR ending a scan, so an LF right after it ends nothing
+    /// and is no data (a scanner sending CR LF to a port set for CR).
     private var swallowLF = false
     private var lastByteAt: UInt64?
     /// The bytes of the current scan so far, once it has run past the maximum length (the rest
@@ -58,7 +59,15 @@ public struct ScanFramer: Sendable {
         for byte in bytes {
             switch framing.lineEnd {
             case .cr:
-                if byte == 13 { complete(into: &scans) } else { append(byte, into: &scans) }
+                if byte == 13 {
+                    complete(into: &scans)
+                    swallowLF = true
+                } else if byte == 10 && swallowLF {
+                    swallowLF = false
+                } else {
+                    swallowLF = false
+                    append(byte, into: &scans)
+                }
             case .lf:
                 if byte == 10 { complete(into: &scans) } else { append(byte, into: &scans) }
             case .crlf:
@@ -98,6 +107,16 @@ public struct ScanFramer: Sendable {
         return take()
     }
 
+    /// The end of a connection (the peer closed or reset it): a scan framed by a silence ends
+    /// there and is returned; the part of one whose line end never came was cut off and is no
+    /// scan: it is dropped and its length returned (to say so), never acted on.
+    public mutating func end() -> (scan: FramedScan?, cutOff: Int) {
+        if framing.interCharacterTimeout != nil { return (finish(), 0) }
+        let cut = (overlong ?? buffer.count) + (pendingCR ? 1 : 0)
+        reset()
+        return (nil, cut)
+    }
+
     /// Forgets the buffered part (the device went away in the middle of a scan).
     public mutating func reset() {
         buffer.removeAll()
@@ -124,7 +143,8 @@ public struct ScanFramer: Sendable {
         if let scan = take() { scans.append(scan) }
     }
 
-    /// The buffer with prefix and suffix removed, or `nil` when nothing is left of it.
+    /// The buffer with prefix and suffix removed and the GS substitute turned back into GS, or
+    /// `nil` when nothing is left of it.
     private mutating func take() -> FramedScan? {
         if let length = overlong {
             overlong = nil
@@ -138,6 +158,8 @@ public struct ScanFramer: Sendable {
            scan.suffix(framing.suffix.count).elementsEqual(framing.suffix) {
             scan = scan.dropLast(framing.suffix.count)
         }
-        return scan.isEmpty ? nil : FramedScan(Array(scan))
+        guard !scan.isEmpty else { return nil }
+        let substitute = framing.groupSeparatorSubstitute
+        return FramedScan(substitute.isEmpty ? Array(scan) : KeyboardDecoder.replacing(substitute, with: 0x1D, in: Array(scan)))
     }
 }

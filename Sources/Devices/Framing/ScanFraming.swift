@@ -24,6 +24,9 @@ public struct ScanFraming: Hashable, Sendable {
     /// not a scanner) is kept to this length and marked (``FramedScan/overlongLength``), and the
     /// rest of it, up to its terminator, dropped.
     public var maximumLength: Int
+    /// Text the scanner is set to send instead of GS (`<GS>`, `~`), turned back into GS (0x1D)
+    /// in each scan; empty: none.
+    public var groupSeparatorSubstitute: [UInt8] = []
 
     /// Framing with the given terminator and, optionally, timeout, prefix and suffix.
     public init(lineEnd: LineEnd = .any, interCharacterTimeout: Duration? = nil, prefix: [UInt8] = [],

@@ -29,8 +29,22 @@ struct DescriptorReader {
         self.framer = ScanFramer(framing)
     }
 
-    /// Reads until the input ends; a scan cut off by the end is emitted when `flushesAtEnd`.
-    mutating func run(_ context: ReaderContext, flushesAtEnd: Bool) -> End {
+    /// What becomes of a scan the end of the input cuts off.
+    enum AtEnd {
+        /// Emitted: the end of a file or pipe ends its last line.
+        case flush
+        /// Dropped: a device that went away in the middle of a scan.
+        case drop
+        /// A connection's end (``ScanFramer/end()``): a scan framed by silence is emitted, one
+        /// whose line end never came is dropped and counted in ``cutOff``.
+        case connection
+    }
+
+    /// The bytes of a scan the end of the input cut off and ``run(_:atEnd:)`` dropped.
+    private(set) var cutOff = 0
+
+    /// Reads until the input ends.
+    mutating func run(_ context: ReaderContext, atEnd: AtEnd) -> End {
         var buffer = [UInt8](repeating: 0, count: 4096)
         while true {
             let now = Monotonic.nanoseconds
@@ -52,12 +66,12 @@ struct DescriptorReader {
                 }
                 let error = count < 0 ? errno : 0
                 if count < 0, error == EAGAIN || error == EINTR {
-                    if ready & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 { return finish(context, flushesAtEnd, .endOfInput) }
+                    if ready & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 { return finish(context, atEnd, .endOfInput) }
                     continue
                 }
                 // 0 bytes after poll said readable: EOF or hang-up. EIO: a terminal whose other end went away.
-                if count == 0 || error == EIO { return finish(context, flushesAtEnd, .endOfInput) }
-                return finish(context, flushesAtEnd, .failed(error))
+                if count == 0 || error == EIO { return finish(context, atEnd, .endOfInput) }
+                return finish(context, atEnd, .failed(error))
             }
         }
     }
@@ -78,8 +92,17 @@ struct DescriptorReader {
         }
     }
 
-    private mutating func finish(_ context: ReaderContext, _ flushes: Bool, _ end: End) -> End {
-        if flushes, let scan = framer.finish() { emit(scan, context) }
+    private mutating func finish(_ context: ReaderContext, _ atEnd: AtEnd, _ end: End) -> End {
+        switch atEnd {
+        case .flush:
+            if let scan = framer.finish() { emit(scan, context) }
+        case .drop:
+            break
+        case .connection:
+            let (scan, cut) = framer.end()
+            if let scan { emit(scan, context) }
+            cutOff = cut
+        }
         framer.reset()
         return end
     }

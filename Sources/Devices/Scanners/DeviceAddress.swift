@@ -150,15 +150,25 @@ public enum DeviceAddress: Hashable, Sendable, CustomStringConvertible {
             configuration.keyboard = keyboard
             configuration.waitsForDevice = waitsForDevice
             return USBScanSource(configuration, logger: logger)
-        case .serial(let configuration):
+        case .serial(var configuration):
+            configuration.framing.groupSeparatorSubstitute = Array((keyboard.groupSeparatorSubstitute ?? "").utf8)
             return SerialScanSource(configuration, waitsForDevice: waitsForDevice, logger: logger)
         case .tcp(let host, let port, let keepalive):
-            return TCPScanSource(host: host, port: port, keepalive: keepalive, logger: logger)
+            return TCPScanSource(host: host, port: port, framing: Self.lines(keyboard), keepalive: keepalive, logger: logger)
         case .tcpListen(let host, let port, let access, let keepalive):
-            return TCPScanSource(listener: try TCPListener(host: host, port: port), access: access, keepalive: keepalive, logger: logger)
+            return TCPScanSource(listener: try TCPListener(host: host, port: port), access: access, framing: Self.lines(keyboard),
+                                 keepalive: keepalive, logger: logger)
         case .standardInput:
-            return StandardInputSource(logger: logger)
+            return StandardInputSource(framing: Self.lines(keyboard), logger: logger)
         }
+    }
+
+    /// One scan per line, with the station's GS substitute (a byte stream's scanner is set to send
+    /// the same text for GS as a keyboard-wedge one).
+    private static func lines(_ keyboard: KeyboardDecoder.Options) -> ScanFraming {
+        var framing = ScanFraming.lines
+        framing.groupSeparatorSubstitute = Array((keyboard.groupSeparatorSubstitute ?? "").utf8)
+        return framing
     }
 
     public var description: String {

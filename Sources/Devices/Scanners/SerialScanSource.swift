@@ -53,7 +53,7 @@ public struct SerialScanSource: ScanSource {
             everOpened = true
             lastError = nil
             var reader = DescriptorReader(fd: port.fd, source: name, framing: configuration.framing)
-            switch reader.run(context, flushesAtEnd: false) {
+            switch reader.run(context, atEnd: .drop) {
             case .stopped:
                 return
             case .endOfInput:

@@ -25,7 +25,7 @@ public struct StandardInputSource: ScanSource {
         let fd = fileDescriptor, framing = framing, name = name, logger = logger
         return ReaderThread.start(name: name) { context in
             var reader = DescriptorReader(fd: fd, source: name, framing: framing)
-            switch reader.run(context, flushesAtEnd: true) {
+            switch reader.run(context, atEnd: .flush) {
             case .endOfInput:
                 logger.debug("input ended", metadata: ["scanner": "\(name)"])
             case .stopped:

@@ -102,7 +102,11 @@ public struct TCPScanSource: ScanSource {
                 lastFailure = ""
                 delay = backoff.initial
                 var reader = DescriptorReader(fd: socket.fd, source: name, framing: framing)
-                let end = reader.run(context, flushesAtEnd: true)
+                let end = reader.run(context, atEnd: .connection)
+                if reader.cutOff > 0 {
+                    logger.warning("the connection ended in the middle of a scan (\(reader.cutOff) bytes without an end of line): not read, scan it again",
+                                   metadata: metadata)
+                }
                 switch end {
                 case .stopped: return
                 case .endOfInput: logger.warning("connection closed by the scanner; reconnecting", metadata: metadata)
@@ -164,8 +168,11 @@ public struct TCPScanSource: ScanSource {
                             context.emit(ScanEvent(scan, source: client.peer))
                         }
                     } else if count == 0 || (readError != EAGAIN && readError != EINTR) {
-                        if let scan = clients[index].framer.finish() {
-                            context.emit(ScanEvent(scan, source: client.peer))
+                        let (scan, cut) = clients[index].framer.end()
+                        if let scan { context.emit(ScanEvent(scan, source: client.peer)) }
+                        if cut > 0 {
+                            logger.warning("the connection ended in the middle of a scan (\(cut) bytes without an end of line): not read, scan it again",
+                                           metadata: ["scanner": "\(client.peer)"])
                         }
                         if count == 0 {
                             logger.info("scanner disconnected", metadata: ["scanner": "\(client.peer)"])

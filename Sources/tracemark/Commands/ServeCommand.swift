@@ -182,7 +182,7 @@ struct ServeCommand: AsyncParsableCommand {
             running.append(station)
             var deviceLogger = Logger(label: "tracemark.devices")
             deviceLogger[metadataKey: "station"] = .string(entry.name)
-            let keyboard = KeyboardDecoder.Options(layout: KeyboardLayout.named(entry.layout) ?? .us)
+            let keyboard = KeyboardDecoder.Options(layout: KeyboardLayout.named(entry.layout) ?? .us, groupSeparatorSubstitute: entry.gsSubstitute)
             let addresses = entry.scanners.map(\.address), verifiers = entry.verifyScanners.map(\.address), scannerLogger = deviceLogger
             let service = StationService(station: station, onHeld: { message in
                 say(Terminal.visible(message))
