@@ -272,7 +272,8 @@ public enum APIRoutes {
                                                                       : "the PIN is not an operator's")
         }
         await logins.succeeded(body.station)
-        let (session, token) = try await OperatorSessions(store: call.environment.registry.store).open(for: person, station: body.station)
+        let (session, token) = try await OperatorSessions(store: call.environment.registry.store)
+            .open(for: person, station: body.station, byPIN: body.badge == nil)
         struct SignedIn: Encodable { var token: String; var session: OperatorSessions.Session }
         return try .json(SignedIn(token: token, session: session), status: 201)
     }

@@ -23,10 +23,13 @@ struct OperatorSessions: Sendable {
         var expiresAt: String
     }
 
-    /// Opens a session for `person` at `station`; returns it and its token.
-    func open(for person: StationOperator, station: String, now: Date = Date()) async throws -> (session: Session, token: String) {
+    /// Opens a session for `person` at `station`; returns it and its token. A badge is printed,
+    /// not secret (anyone who has seen one can type it): signed in by badge, a supervisor gets an
+    /// operator's session; their PIN, which only they know, gives a supervisor's.
+    func open(for person: StationOperator, station: String, byPIN: Bool, now: Date = Date()) async throws -> (session: Session, token: String) {
         let token = APITokens.secret(prefix: Self.prefix)
-        let session = Session(badge: person.badge, name: person.name, role: person.role.rawValue, station: station,
+        let role = byPIN ? person.role.rawValue : "operator"
+        let session = Session(badge: person.badge, name: person.name, role: role, station: station,
                               expiresAt: Timestamp.string(now.addingTimeInterval(Self.duration)))
         try await store.write { db in
             try await db.raw("""
@@ -41,12 +44,13 @@ struct OperatorSessions: Sendable {
     /// The session with this token hash as a caller, unless it ended or expired.
     func authenticate(hash: String, now: Date = Date()) async throws -> APIToken? {
         try await store.read { db in
-            // A badge withdrawn (or given another role) since ends its sessions at once, as a
-            // revoked token does.
+            // A badge withdrawn (or whose role is now below the session's) since ends its sessions
+            // at once, as a revoked token does.
             guard let row = try await db.raw("""
                 SELECT id, badge, role, station, created_at FROM api_sessions
                 WHERE hash = \(bind: hash) AND ended_at IS NULL AND expires_at > \(bind: Timestamp.string(now))
-                  AND EXISTS (SELECT 1 FROM station_operators o WHERE o.badge = api_sessions.badge AND o.active = 1 AND o.role = api_sessions.role)
+                  AND EXISTS (SELECT 1 FROM station_operators o WHERE o.badge = api_sessions.badge AND o.active = 1
+                              AND (api_sessions.role = 'operator' OR o.role = api_sessions.role))
                 """).first() else { return nil }
             let role: Role = try row.decode(column: "role", as: String.self) == "supervisor" ? .supervisor : .operator
             let id = try row.decode(column: "id", as: Int64.self)

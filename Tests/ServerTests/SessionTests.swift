@@ -43,6 +43,17 @@ extension APITests {
                                                 body: try service.json(["reason": "x"]), token: token)
         #expect(confirm.status == 403)
 
+        // A badge is printed, not secret: the supervisor's badge alone gives an operator's session,
+        // which cannot override.
+        let byBadge = try await service.request("POST", "/api/v1/sessions", role: nil, body: try service.json(["station": "dock-1", "badge": "B-900"]))
+        #expect(byBadge.status == 201, "\(byBadge.text)")
+        #expect((byBadge.object["session"] as? [String: Any])?["role"] as? String == "operator")
+        let badgeToken = try #require(byBadge.object["token"] as? String)
+        let override = try await service.request("POST", "/api/v1/documents/issue", role: nil, body: try service.json([
+            "warehouse": "MAIN", "lines": [["product": "PAINT-5L", "quantity": 1]], "allowExpired": true,
+        ]), token: badgeToken)
+        #expect(override.status == 403, "\(override.text)")
+
         // A PIN signs the supervisor in.
         let byPIN = try await service.request("POST", "/api/v1/sessions", role: nil, body: try service.json(["station": "dock-1", "pin": "4711"]))
         #expect(byPIN.status == 201, "\(byPIN.text)")
