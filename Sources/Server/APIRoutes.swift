@@ -488,15 +488,22 @@ public enum APIRoutes {
         if start.isPast(end) { (start, rewound) = (end, true) }
         let from = start, rewoundAtStart = rewound
         let clients = call.environment.feedClients, limits = call.environment.limits
-        guard clients.enter() else {
+        let caller = call.caller.map { $0.session.map { "session-\($0)" } ?? $0.name } ?? "anonymous"
+        switch clients.enter(caller) {
+        case .entered: break
+        case .full:
             throw APIProblem(503, "too-many-clients", "\(clients.maximum) clients follow the events already: try again later",
                              headers: ["Retry-After": "5"])
+        case .callerFull:
+            throw APIProblem(429, "too-many-clients",
+                             "this token follows the events on \(clients.perCaller) connections already: close one (a closed one is let go at the next heartbeat)",
+                             headers: ["Retry-After": "15"])
         }
         var response = APIResponse(status: 200, contentType: "text/event-stream", body: Data(),
                                    headers: ["Cache-Control": "no-store", "X-Accel-Buffering": "no"])
         let hub = call.environment.eventHub
         response.stream = { writer in
-            defer { clients.leave() }
+            defer { clients.leave(caller) }
             hub.listen()
             defer { hub.leave() }
             let clock = ContinuousClock()

@@ -385,20 +385,37 @@ final class EventHub: Sendable {
     }
 }
 
-/// At most `maximum` event-feed clients at once; each holds a connection.
+/// At most `maximum` event-feed clients at once, each holding a connection, and at most
+/// `perCaller` of them for one token or session: a connection its client closed is only noticed
+/// at the next write (a heartbeat, up to 15 s later), so one caller opening and closing feeds in a
+/// loop would otherwise hold every place and shut every station page out.
 final class FeedClients: Sendable {
     let maximum: Int
-    private let count = Mutex(0)
+    let perCaller: Int
+    private let counts = Mutex((total: 0, by: [String: Int]()))
 
-    init(maximum: Int) { self.maximum = maximum }
+    init(maximum: Int) {
+        self.maximum = maximum
+        self.perCaller = max(2, maximum / 8)
+    }
 
-    func enter() -> Bool {
-        count.withLock { count in
-            guard count < maximum else { return false }
-            count += 1
-            return true
+    enum Entry: Equatable { case entered, full, callerFull }
+
+    func enter(_ caller: String) -> Entry {
+        counts.withLock { counts in
+            guard counts.total < maximum else { return .full }
+            guard counts.by[caller, default: 0] < perCaller else { return .callerFull }
+            counts.total += 1
+            counts.by[caller, default: 0] += 1
+            return .entered
         }
     }
 
-    func leave() { count.withLock { $0 -= 1 } }
+    func leave(_ caller: String) {
+        counts.withLock { counts in
+            counts.total -= 1
+            let left = counts.by[caller, default: 1] - 1
+            counts.by[caller] = left > 0 ? left : nil
+        }
+    }
 }

@@ -26,3 +26,20 @@ struct EventStreamOrderTests {
         }
     }
 }
+
+/// The event feed's places: one caller cannot take them all (a closed connection is only let go
+/// at the next heartbeat), and the total still bounds everyone.
+@Suite struct FeedClientsTests {
+    @Test func oneCallerHoldsAnEighthOfThePlacesAtMost() {
+        let clients = FeedClients(maximum: 16)
+        #expect(clients.perCaller == 2)
+        #expect(clients.enter("viewer") == .entered && clients.enter("viewer") == .entered)
+        #expect(clients.enter("viewer") == .callerFull)
+        for index in 0..<14 { #expect(clients.enter("page-\(index)") == .entered) }
+        #expect(clients.enter("page-99") == .full)
+        clients.leave("viewer")
+        #expect(clients.enter("viewer") == .entered)
+        clients.leave("page-0")
+        #expect(clients.enter("page-0") == .entered)
+    }
+}
