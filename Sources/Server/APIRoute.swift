@@ -48,6 +48,15 @@ struct APICall: Sendable {
         return try JSONDecoder().decode(type, from: body)
     }
 
+    /// Decodes a body whose every field must be one `shape` knows: a misspelt or misplaced field
+    /// (`partner` for `customer`) is refused, naming it, rather than ignored and the document
+    /// posted without it.
+    func decode<T: Decodable>(_ type: T.Type, shape: JSONShape) throws -> T {
+        let value = try decode(type)
+        if let object = try? JSONSerialization.jsonObject(with: body) { try shape.check(object, at: "") }
+        return value
+    }
+
     var user: String { caller?.user ?? caller?.name ?? "anonymous" }
 
     /// A free-text filter of the query: an empty value filters nothing (`?station=`).
@@ -134,4 +143,30 @@ struct Page {
 
     /// The cursor of the page after one that ended with `lastID`: the lists run newest first.
     static func cursor(after lastID: Int64) -> String { String(lastID) }
+}
+
+/// The fields a JSON body may have, and those of the objects (or arrays of objects) under them.
+struct JSONShape: Sendable {
+    let fields: [String]
+    let nested: [String: JSONShape]
+
+    init(_ fields: [String], nested: [String: JSONShape] = [:]) {
+        self.fields = fields
+        self.nested = nested
+    }
+
+    func check(_ value: Any, at path: String) throws {
+        if let list = value as? [Any] {
+            for (index, item) in list.enumerated() { try check(item, at: "\(path)[\(index)]") }
+            return
+        }
+        guard let object = value as? [String: Any] else { return }
+        for key in object.keys.sorted() {
+            let place = path.isEmpty ? key : "\(path).\(key)"
+            guard fields.contains(key) else {
+                throw APIProblem.badRequest("unknown field \(place): \(path.isEmpty ? "the body" : path) takes \(fields.joined(separator: ", "))")
+            }
+            if let inner = nested[key], let child = object[key] { try inner.check(child, at: place) }
+        }
+    }
 }

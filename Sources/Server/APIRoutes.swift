@@ -251,7 +251,7 @@ public enum APIRoutes {
     /// An operator signs in at a station with a badge or a PIN, and gets a session token bound to
     /// it. Failed attempts slow the station's next ones down (429 with Retry-After).
     private static func signIn(_ call: APICall) async throws -> APIResponse {
-        let body = try call.decode(SignInBody.self)
+        let body = try call.decode(SignInBody.self, shape: JSONShape(["station", "badge", "pin"]))
         guard (body.badge == nil) != (body.pin == nil) else {
             throw APIProblem(422, "invalid-input", "sign in with a badge or with a PIN: give one of them")
         }

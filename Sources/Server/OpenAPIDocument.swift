@@ -1730,6 +1730,7 @@ components:
     DocumentLine:
       type: object
       required: [product]
+      additionalProperties: false
       properties:
         product: {type: string}
         quantity: {type: [number, "null"], minimum: 0, maximum: 1000000000}
@@ -1742,6 +1743,7 @@ components:
           items:
             type: object
             required: [number]
+            additionalProperties: false
             properties:
               number: {type: string}
               quantity: {type: [number, "null"], minimum: 0, maximum: 1000000000}
@@ -1749,6 +1751,7 @@ components:
               production: {type: [string, "null"], pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"}
     DocumentBody:
       type: object
+      additionalProperties: false
       properties:
         warehouse: {type: [string, "null"]}
         supplier: {type: [string, "null"]}

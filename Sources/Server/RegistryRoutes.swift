@@ -257,6 +257,15 @@ extension APIRoutes {
 
     /// A document's body: what the kind needs, with everything optional that can be.
     struct DocumentBody: Decodable {
+        /// Its fields, for ``APICall/decode(_:shape:)``.
+        static let shape: JSONShape = {
+            let line = JSONShape(["product", "quantity", "picks", "expiry", "production", "inputs", "unitCost"],
+                                 nested: ["picks": JSONShape(["number", "quantity", "expiry", "production"])])
+            return JSONShape(["warehouse", "supplier", "customer", "from", "to", "reason", "lines", "inputs", "outputs", "date", "note",
+                              "acceptExpired", "allowExpired", "allowQuarantined", "allowRecalled", "minimumShelfLifeDays", "addedCost"],
+                             nested: ["lines": line, "inputs": line, "outputs": line])
+        }()
+
         struct Line: Decodable {
             struct Pick: Decodable {
                 var number: String
@@ -305,7 +314,7 @@ extension APIRoutes {
     /// (receiving expired goods, issuing expired, quarantined or recalled ones) need a supervisor.
     private static func postDocument(_ call: APICall) async throws -> APIResponse {
         let kind = try call.parameter("kind")
-        let body = try call.decode(DocumentBody.self)
+        let body = try call.decode(DocumentBody.self, shape: DocumentBody.shape)
         if body.acceptExpired == true || body.allowExpired == true || body.allowQuarantined == true || body.allowRecalled == true,
            (call.caller?.role ?? .viewer) < .supervisor {
             throw APIProblem(403, "forbidden", "accepting expired goods or issuing expired, quarantined or recalled ones is a supervisor's override")

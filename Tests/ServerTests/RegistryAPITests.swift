@@ -49,6 +49,14 @@ extension APITests {
             "warehouse": "MAIN", "lines": [["product": "PAINT-5L", "quantity": 1]], "allowExpired": true,
         ]))
         #expect(overridden.status == 403)
+        // A misnamed field is refused, naming it, not ignored (the issue would go to no customer).
+        for (body, field) in [(["warehouse": "MAIN", "partner": "ACME", "lines": [["product": "PAINT-5L", "quantity": 1]]], "partner"),
+                              (["warehouse": "MAIN", "lines": [["product": "PAINT-5L", "qty": 1]]], "lines[0].qty"),
+                              (["warehouse": "MAIN", "lines": [["product": "PAINT-5L", "picks": [["number": "ERP-1", "lot": "X"]]]]], "lines[0].picks[0].lot")]
+            as [([String: Any], String)] {
+            let misnamed = try await service.request("POST", "/api/v1/documents/issue", role: "operator", body: try service.json(body))
+            #expect(misnamed.status == 400 && misnamed.text.contains("unknown field \(field)"), "\(misnamed.text)")
+        }
         // Issuing or consuming a lot of an open recall is a supervisor's override too.
         for kind in ["issue", "production"] {
             let recalled = try await service.request("POST", "/api/v1/documents/\(kind)", role: "operator", body: try service.json([
