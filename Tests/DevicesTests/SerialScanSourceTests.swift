@@ -100,6 +100,23 @@ import Glibc
         #expect(collector.error == nil)
     }
 
+    /// One reader per port, however it is named: a second (another station, `tracemark scan`
+    /// beside the service) is refused as busy instead of taking some of the scans.
+    @Test func aPortIsReadByOneReaderAtATime() throws {
+        let terminal = try PseudoTerminal()
+        let first = try SerialPort(SerialConfiguration(path: terminal.slavePath))
+        let folder = try linkFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let link = folder + "/scanner"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: terminal.slavePath)
+        #expect {
+            _ = try SerialPort(SerialConfiguration(path: link))
+        } throws: { error in
+            (error as? DevicesError)?.code == .deviceBusy && (error as? DevicesError)?.message.contains("is in use by another program") == true
+        }
+        _ = first
+    }
+
     @Test func aMissingDeviceIsAClearErrorWhenNotWaiting() async throws {
         let collector = EventCollector(SerialScanSource(SerialConfiguration(path: "/dev/tracemark-no-such-tty"), waitsForDevice: false))
         try await collector.waitForEnd()

@@ -158,6 +158,7 @@ import TracemarkTesting
         let status = await printer.status()
         #expect(status.conditions == [.offline] && !status.answered)
         #expect(status.message.contains("cannot reach CUPS at 127.0.0.1:\(port)"), "\(status.message)")
+        #expect(!status.message.contains("Bad file descriptor"), "\(status.message)")
         await #expect {
             _ = try await printer.send(Self.payload()) { _ in }
         } throws: { error in

@@ -17,6 +17,14 @@ final class SerialPort: Sendable {
         let path = configuration.path
         let fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else { throw Self.openError(path, errno) }
+        // One reader per port: two would each take some of the scans (a station and `tracemark
+        // scan`, or two stations naming the port by two paths). The lock is on the device itself,
+        // whatever link or path named it, and goes with the descriptor.
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let error = errno
+            close(fd)
+            throw Self.openError(path, error == EWOULDBLOCK ? EBUSY : error)
+        }
         var settings = termios()
         guard tcgetattr(fd, &settings) == 0 else {
             let error = errno

@@ -19,7 +19,10 @@ final class CUPSConnection {
         var cancel: Int32 = 0
         let msec = Int32(max(1, min(connectTimeout, 3_600)) * 1000)
         guard let http = httpConnect2(host, Int32(port), nil, AF_UNSPEC, cupsEncryption(), 1, msec, &cancel) else {
-            let reason = String(cString: strerror(errno))
+            // libcups closes the socket of a refused connection before returning, and that close's
+            // EBADF is what errno then holds: it means nothing took the connection.
+            let error = errno
+            let reason = error == EBADF || error == 0 ? "nothing answers there (connection refused)" : String(cString: strerror(error))
             throw PrintingError(.unreachable, "cannot reach CUPS at \(self.server): \(reason); is cupsd running (systemctl status cups), and is CUPS_SERVER right?")
         }
         // Without a callback, a request that waits longer than this fails instead of hanging.
