@@ -340,6 +340,8 @@ try:
     check(verdict == "ok", "the wrong lot was added: " + card)
     rows = "return Array.from(document.querySelectorAll('#task-lines tbody tr'), (r) => r.textContent)"
     wait(lambda: any("WRONG-1" in row for row in driver.execute_script(rows)), "the wrong line on screen")
+    # Each line's label shows its job's state as the spool has it, asked for when not followed yet.
+    wait(lambda: all("…" not in row for row in driver.execute_script(rows)), "the lines' label states: " + repr(driver.execute_script(rows)))
     driver.execute_script("""Array.from(document.querySelectorAll('#task-lines tbody tr')).find((r) => r.textContent.includes('WRONG-1'))
                              .querySelector('button.remove-line').click()""")
     wait(lambda: "Line removed" in text("verdict"), "the line removed: " + text("verdict"))

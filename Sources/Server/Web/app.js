@@ -363,8 +363,14 @@ function takeScan(typed) {
   flushQueue();
 }
 
+/// Where the waiting scans are kept: per station and operator, so that scans typed before a
+/// session ended are never sent under the next operator's name (they wait for their own).
+function queueKey(session) {
+  return 'tracemark.queue.' + session.station + '.' + session.badge;
+}
+
 function saveQueue() {
-  if (state.session) localStorage.setItem('tracemark.queue.' + state.session.station, JSON.stringify(state.queue));
+  if (state.session) localStorage.setItem(queueKey(state.session), JSON.stringify(state.queue));
   renderQueue();
 }
 
@@ -564,8 +570,16 @@ function renderTask() {
   table.hidden = lines.length === 0;
   fill(table.tBodies[0], ...lines.map((line) => el('tr', {},
     el('td', {}, removeButton(line)), el('td', {}, line.product), el('td', {}, line.number || ''), el('td', {}, line.quantity), el('td', {}, line.expiry || ''),
-    el('td', {}, line.job ? `${line.job}: ${jobWords[(state.jobs.get(line.job) || {}).state] || 'queued'}` : ''),
+    el('td', {}, line.job ? el('span', { class: 'line-job', 'data-job': String(line.job) }, lineJobText(line.job)) : ''),
     el('td', {}, line.pending ? confirmCell(line) : (line.confirmation || '')))));
+}
+
+/// A task line's label job as it is now: a job this page has not followed yet (a line scanned
+/// before a reload, or by another device) is asked for, and the cell follows it from then on.
+function lineJobText(id) {
+  const job = state.jobs.get(id);
+  if (!job) { trackJob(id); return `${id}: …`; }
+  return `${id}: ${jobWords[job.state] || job.state}`;
 }
 
 /// Takes one line off the open receipt or pick (a wrong item or quantity scanned).
@@ -627,6 +641,7 @@ function renderJobs() {
     `Label job ${job.id}: `, el('span', { class: 'state ' + job.state }, jobWords[job.state] || job.state),
     job.message && job.state !== 'done' && job.message !== job.state ? ` (${job.message})` : '')));
   if (!jobs.length) fill(list, el('li', { class: 'muted' }, 'None yet.'));
+  for (const cell of document.querySelectorAll('.line-job')) cell.textContent = lineJobText(Number(cell.dataset.job));
 }
 
 async function taskControl(what) {
@@ -914,7 +929,7 @@ async function recallStep(step, body) {
 
 async function start() {
   if (!state.token) { route(); return; }
-  state.queue = JSON.parse(localStorage.getItem('tracemark.queue.' + state.session.station) || '[]');
+  state.queue = JSON.parse(localStorage.getItem(queueKey(state.session)) || '[]');
   setLive(false);
   route();
   follow();
