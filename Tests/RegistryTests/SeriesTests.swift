@@ -36,6 +36,10 @@ import Testing
             await expectRefusal(.conflict, "next number is 005000", "cannot be set back to 000010", "numbers 000001…004999 are issued or voided") {
                 _ = try await registry.setNextNumber(series: "INV", to: 10, reason: "")
             }
+            // Beyond what the format writes: refused, nothing voided.
+            await expectRefusal(.counterExhausted, "writes counters up to 999999, so the next number cannot be 2000000", "widen the format first") {
+                _ = try await registry.setNextNumber(series: "INV", to: 2_000_000, reason: "")
+            }
             #expect(try await registry.takeNumbers(series: "INV").first == 5000)
             let audit = try await registry.audit(series: "INV")
             #expect(audit.isComplete)

@@ -56,6 +56,12 @@ extension Registry {
                     "series \(code): the next number is \(shown(series.next)) and cannot be set back to \(shown(next)) (\(history)); a series only moves forward, so that no number is issued twice")
             }
             guard next > series.next else { return series }
+            // Past what the format can write, the ledger would void numbers that can never exist
+            // and the series could issue nothing more.
+            if let capacity = (try? NumberFormat(series.format))?.counterCapacity, next > capacity + 1 {
+                throw RegistryError(.counterExhausted,
+                    "series \(code): its format \"\(series.format)\" writes counters up to \(capacity), so the next number cannot be \(next); widen the format first (series update \(code) --format …)")
+            }
             try await db.raw("UPDATE number_series SET next_value = \(bind: next) WHERE code = \(bind: code)").run()
             try await appendLedger(db, series: code, first: series.next, last: next - 1, kind: .voided,
                                    reason: reason.isEmpty ? "next number set to \(next)" : reason, reference: "")
