@@ -28,6 +28,23 @@ func lot(_ number: String, _ quantity: Int, expires days: Int) -> StockLine.Pick
 }
 
 @Suite struct DocumentTests {
+    /// A line that gives a quantity and its lots must agree with itself: 2 with lots adding up to
+    /// 1 is refused, not posted as 1.
+    @Test(arguments: Backend.available)
+    func aLineWhoseQuantityDisagreesWithItsLotsIsRefused(backend: Backend) async throws {
+        try await withStockRegistry(backend) { registry, _ in
+            await expectRefusal(.invalidInput, "line for MILK: quantity 2 but its lots add up to 1") {
+                _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [
+                    StockLine(product: "MILK", quantity: 2, picks: [lot("M1", 1, expires: 30)]),
+                ], header: header()))
+            }
+            let agreed = try await registry.receive(Receipt(warehouse: "MAIN", lines: [
+                StockLine(product: "MILK", quantity: 3, picks: [lot("M1", 1, expires: 30), lot("M2", 2, expires: 30)]),
+            ], header: header()))
+            #expect(agreed.movements.map(\.quantity) == [1, 2])
+        }
+    }
+
     /// An issue reads the first lots of all its allocated lines at once, and writes its movements
     /// and the statuses of emptied lots at the end: lines of one product take one after the
     /// other, a line its first page cannot cover reads on, and what comes out is what line-by-line

@@ -104,7 +104,7 @@ import Testing
             _ = try await registry.addProduct(Product(article: "B", lotSerialClass: "DEV", counterStart: 100_000))
             #expect(try await registry.generate(product: "A", count: 2).numbers == ["000000", "000001"])
             #expect(try await registry.generate(product: "B", count: 2).numbers == ["100000", "100001"])
-            await expectRefusal(.counterExhausted, "the end 2 of product A's counter range", "1 numbers left") {
+            await expectRefusal(.counterExhausted, "the end 2 of product A's counter range", "1 number left", "give the product a later range") {
                 _ = try await registry.generate(product: "A", count: 2)
             }
             #expect(try await registry.generate(product: "A", count: 1).numbers == ["000002"])

@@ -452,7 +452,13 @@ struct Posting {
             }
             return try Self.positive(quantity, line.product, context)
         }
-        return try line.picks.reduce(0) { total, pick in total + (try pickQuantity(pick, line, context)) }
+        let total = try line.picks.reduce(0) { total, pick in total + (try pickQuantity(pick, line, context)) }
+        // A line that gives both must agree with itself: which of the two was meant is not ours to guess.
+        if let stated = line.quantity, let storage = try? Quantity(stated).storage, storage != total {
+            throw RegistryError(.invalidInput,
+                "line for \(line.product): quantity \(stated) but its \(context.kindName)s add up to \(Quantity(storage: total)); give one or make them agree")
+        }
+        return total
     }
 
     func pickQuantity(_ pick: StockLine.Pick, _ line: StockLine, _ context: ProductContext) throws -> Int {

@@ -75,11 +75,14 @@ extension Registry {
             let (first, _) = try await advance(db, series: seriesCode, by: remaining)
             let last = first + remaining - 1
             if last > limit {
-                let bound = limit < capacity
+                let inRange = limit < capacity
+                let bound = inRange
                     ? "the end \(limit) of product \(article)'s counter range"
                     : "the \(format.counterWidth!) digits of format \"\(format)\""
+                let left = max(0, limit - first + 1)
                 throw RegistryError(.counterExhausted,
-                    "product \(article): series \(seriesCode) would reach \(last), beyond \(bound) (\(max(0, limit - first + 1)) numbers left); numbers are never wrapped or widened: widen the format or start a new range")
+                    "product \(article): series \(seriesCode) would reach \(last), beyond \(bound) (\(left) number\(left == 1 ? "" : "s") left); numbers are never wrapped or widened: "
+                        + (inRange ? "give the product a later range (product update \(article) --counter-end …)" : "widen the format or start a new range"))
             }
             var candidates: [String] = []
             candidates.reserveCapacity(remaining)
