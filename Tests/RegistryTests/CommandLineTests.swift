@@ -292,14 +292,23 @@ extension CommandLineTests {
         #expect(!shown.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x9B }, "\(shown.debugDescription)")
         #expect(shown.contains("[2K") && shown.contains("\\x9B0m"), "\(shown)")
 
-        let lines = "]C10109501101530003\u{1D}10\(lot)\r\n]C1011234\n\nPUMP-200\n"
+        // One scan per line however the line ends (CR alone too, as `tracemark scan` and the
+        // stations cut them), and a line longer than any barcode refused as too long, not read.
+        let lines = "]C10109501101530003\u{1D}10\(lot)\r\n]C1011234\r\nPUMP-200\r" + String(repeating: "9", count: 9000) + "\nPUMP-200"
         let stream = try await Command.tracemark(["resolve", "--stdin", "--json", "--db", db], stdin: lines)
         #expect(stream.status == 0, "\(stream.stderr)")
         let answers = stream.stdout.split(separator: "\n").map { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-        #expect(answers.count == 3)
+        #expect(answers.count == 5, "\(stream.stdout)")
         #expect(answers.first??["subject"] as? String == "lot")
         #expect((answers.dropFirst().first??["error"] as? String)?.contains("cannot be read") == true)
+        #expect(answers.dropFirst(2).first??["subject"] as? String == "product")
+        #expect(answers.dropFirst(3).first??["code"] as? String == "too-long")
+        #expect((answers.dropFirst(3).first??["error"] as? String)?.contains("sent 9000 bytes as one scan") == true)
         #expect(answers.last??["subject"] as? String == "product")
+        // Not looked up, an over-long scan is still said to be one, not shown as a scan.
+        let raw = try await Command.tracemark(["scan", "--device", "stdin", "--no-resolve", "--json"], stdin: String(repeating: "A", count: 9000) + "\n")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(raw.stdout.utf8)) as? [String: Any], "\(raw.stdout) \(raw.stderr)")
+        #expect((report["resolveError"] as? String)?.contains("sent 9000 bytes as one scan") == true, "\(report)")
     }
 }
 

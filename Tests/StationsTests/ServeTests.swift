@@ -182,7 +182,10 @@ import Testing
                 kind: lookup
                 printer: gone
                 gs-substitute: "G S"
-            http: {listen: "127.0.0.1:0", keepalive: soon}
+              dock-3:
+                kind: lookup
+                scanners: ["tcp-listen://0.0.0.0:7001", "tcp-listen://127.0.0.1:9999"]
+            http: {listen: "127.0.0.1:9999", keepalive: soon}
             """.write(to: file, atomically: true, encoding: .utf8)
         let run = try await Command.tracemark(["serve", "--check", "--config", file.path],
                                               environment: ["TRACEMARK_TEMPLATES": Repository.templates.path])
@@ -191,12 +194,17 @@ import Testing
         #expect(run.stderr.contains("bad.yaml:12: unknown key stations.dock-1.colour"), "\(run.stderr)")
         #expect(run.stderr.contains("bad.yaml:13: station dock-2 needs both printer and template"), "\(run.stderr)")
         #expect(run.stderr.contains("bad.yaml:16: station dock-2: gs-substitute is the 1 to 8 printable characters"), "\(run.stderr)")
-        #expect(run.stderr.contains("bad.yaml:17: http.keepalive \"soon\" is not a number of seconds from 0 (off) to 3600"), "\(run.stderr)")
+        #expect(run.stderr.contains("bad.yaml:20: http.keepalive \"soon\" is not a number of seconds from 0 (off) to 3600"), "\(run.stderr)")
+        // A listening port once, on any address, and never the HTTP API's.
+        #expect(run.stderr.contains("bad.yaml:19: scanner tcp-listen://0.0.0.0:7001 listens on port 7001, as the scanner on line 8 does"), "\(run.stderr)")
+        #expect(run.stderr.contains("bad.yaml:19: scanner tcp-listen://127.0.0.1:9999 listens on the HTTP API's port"), "\(run.stderr)")
 
         // With the file's syntax right, the database is consulted: the warehouse does not exist.
         let fixed = try String(contentsOf: file, encoding: .utf8)
             .replacingOccurrences(of: ", \"usb:nothex\"", with: "").replacingOccurrences(of: "    colour: blue\n", with: "")
             .replacingOccurrences(of: "\n    printer: gone", with: "").replacingOccurrences(of: "\n    gs-substitute: \"G S\"", with: "")
+            .replacingOccurrences(of: "  dock-3:\n    kind: lookup\n    scanners: [\"tcp-listen://0.0.0.0:7001\", \"tcp-listen://127.0.0.1:9999\"]\n", with: "")
+            .replacingOccurrences(of: "127.0.0.1:9999", with: "127.0.0.1:0")
             .replacingOccurrences(of: "keepalive: soon", with: "keepalive: 0").replacingOccurrences(of: "supplier: ACME", with: "supplier: BUILDCO")
         try fixed.write(to: file, atomically: true, encoding: .utf8)
         let again = try await Command.tracemark(["serve", "--check", "--config", file.path],

@@ -34,6 +34,13 @@ public struct ScanReport: Encodable, Sendable {
         symbologyIdentifier = event.symbologyIdentifier
         data = event.text
         hex = event.data.map { String(format: "%02x", $0) }.joined()
+        // An over-long scan is no scan: said, not read as GS1 (looked up or not).
+        if let length = event.overlongLength {
+            gs1 = nil
+            gs1Error = nil
+            resolveError = StationScan.overlongMessage(length)
+            return
+        }
         do {
             let code = try parser.parse(event.transmitted)
             switch code.kind {

@@ -1,7 +1,9 @@
 import ArgumentParser
+import Devices
 import Foundation
 import GS1
 import Registry
+import Stations
 import Store
 
 struct ResolveCommand: AsyncParsableCommand {
@@ -47,20 +49,41 @@ struct ResolveCommand: AsyncParsableCommand {
         try await options.withRegistry { registry in
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            while let line = readLine(strippingNewline: true) {
-                let scan = line.hasSuffix("\r") ? String(line.dropLast()) : line
-                guard !scan.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
-                do {
-                    let resolution = try await registry.resolve(scan, parser: parser, options: resolveOptions)
-                    say(options.json ? String(decoding: try encoder.encode(resolution), as: UTF8.self) : Terminal.visible(Self.describe(resolution) + "\n"))
-                } catch let error as RegistryError where error.code == .invalidInput {
-                    try report(error.message, code: "invalid-input", scan: scan, encoder: encoder)
-                } catch let error as StoreError where error.code == .unavailable {
-                    // The database did not answer (a server restarting, a network down): this
-                    // scan is not resolved, and the next one tries again, as a station would.
-                    try report(error.message, code: "database", scan: scan, encoder: encoder)
+            // Cut as `tracemark scan` and the stations cut a byte stream: one scan per line (CR, LF
+            // or CR LF), and a line longer than any barcode is one scan refused as too long.
+            var framer = ScanFramer(.lines)
+            var buffer = [UInt8](repeating: 0, count: 65_536)
+            var ended = false
+            while !ended {
+                let count = buffer.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
+                if count < 0, errno == EINTR { continue }
+                ended = count <= 0
+                let framed = ended ? (framer.finish().map { [$0] } ?? []) : framer.receive(buffer[0..<count], at: 0)
+                for one in framed {
+                    let scan = String(decoding: one.bytes, as: UTF8.self)
+                    if let length = one.overlongLength {
+                        try report(StationScan.overlongMessage(length), code: "too-long", scan: String(scan.prefix(64)), encoder: encoder)
+                        continue
+                    }
+                    try await resolve(scan, registry, parser: parser, options: resolveOptions, encoder: encoder)
                 }
             }
+        }
+    }
+
+    /// Resolves one scan read from standard input and says what it is, or why it is not.
+    private func resolve(_ scan: String, _ registry: Registry, parser: GS1Parser, options resolveOptions: ResolveOptions,
+                         encoder: JSONEncoder) async throws {
+        guard !scan.trimmingCharacters(in: .whitespaces).isEmpty else { return }
+        do {
+            let resolution = try await registry.resolve(scan, parser: parser, options: resolveOptions)
+            say(options.json ? String(decoding: try encoder.encode(resolution), as: UTF8.self) : Terminal.visible(Self.describe(resolution) + "\n"))
+        } catch let error as RegistryError where error.code == .invalidInput {
+            try report(error.message, code: "invalid-input", scan: scan, encoder: encoder)
+        } catch let error as StoreError where error.code == .unavailable {
+            // The database did not answer (a server restarting, a network down): this
+            // scan is not resolved, and the next one tries again, as a station would.
+            try report(error.message, code: "database", scan: scan, encoder: encoder)
         }
     }
 

@@ -331,14 +331,38 @@ struct ServeConfiguration {
         if configuration.stations.isEmpty, !problems.contains(where: { $0.message.hasPrefix("stations") }) {
             problems.append(Problem(file: file, line: 1, message: "no stations: add at least one under stations"))
         }
+        // One reader per scanner, whatever its address says: a serial port by the device its path
+        // or link names (options apart), a listening port once on any address, and never the
+        // HTTP API's port.
         var seen: [String: Int] = [:]
+        var listening: [(host: String, port: UInt16, line: Int)] = []
+        let wildcard: Set<String> = ["0.0.0.0", "::", "*", ""]
+        func overlap(_ a: String, _ b: String) -> Bool { a == b || wildcard.contains(a) || wildcard.contains(b) }
         for station in configuration.stations {
             for scanner in station.scanners + station.verifyScanners {
-                if let other = seen[scanner.text] {
+                let identity: String
+                switch scanner.address {
+                case .serial(let serial):
+                    identity = "serial:" + URL(fileURLWithPath: serial.path).resolvingSymlinksInPath().standardizedFileURL.path
+                case .tcpListen(let host, let port, _, _):
+                    identity = scanner.text
+                    if let other = listening.first(where: { $0.port == port && overlap($0.host, host) }) {
+                        problems.append(Problem(file: file, line: scanner.line,
+                                                message: "scanner \(scanner.text) listens on port \(port), as the scanner on line \(other.line) does: give each listening scanner a port of its own"))
+                    }
+                    if let http = configuration.httpAddress, http.port == Int(port), overlap(http.host, host) {
+                        problems.append(Problem(file: file, line: scanner.line,
+                                                message: "scanner \(scanner.text) listens on the HTTP API's port (http.listen \(configuration.httpListen)): give it another port"))
+                    }
+                    listening.append((host, port, scanner.line))
+                default:
+                    identity = scanner.text
+                }
+                if let other = seen[identity] {
                     problems.append(Problem(file: file, line: scanner.line,
                                             message: "scanner \(scanner.text) is also given on line \(other): one station reads a scanner"))
                 }
-                seen[scanner.text] = scanner.line
+                seen[identity] = scanner.line
             }
         }
         guard problems.isEmpty else { throw ProblemList(problems.sorted { $0.line < $1.line }) }
