@@ -239,7 +239,10 @@ extension APIRoutes {
 
     private static func findLots(_ call: APICall) async throws -> APIResponse {
         let page = try Page(call, defaultLimit: 50)
-        var query = LotSerialQuery(text: call.filter("text"), product: call.filter("product"), limit: page.limit, offset: Int(page.before ?? 0))
+        // Keyset pages (the cursor is the last lot's id): a lot registered or changed between two
+        // pages neither repeats one nor skips one, as offsets would.
+        var query = LotSerialQuery(text: call.filter("text"), product: call.filter("product"), limit: page.limit)
+        query.beforeID = page.before.map(Int.init)
         if let status = call.filter("status") {
             guard let value = LotSerial.Status(rawValue: status) else {
                 throw APIProblem.badRequest("status \(status) is not one of \(LotSerial.Status.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -248,9 +251,15 @@ extension APIRoutes {
         }
         query.expiresFrom = try date(call.filter("expiresFrom"), "expiresFrom")
         query.expiresThrough = try date(call.filter("expiresThrough"), "expiresThrough")
-        let found = try await call.environment.registry.find(query)
-        let end = query.offset + found.items.count
-        return try .json(Listed(items: found.items, nextCursor: end < found.total ? String(end) : nil))
+        let registry = call.environment.registry
+        let found = try await registry.find(query)
+        var next: String?
+        if found.items.count == query.limit, let last = found.items.last {
+            var after = query
+            (after.beforeID, after.limit) = (last.id, 1)
+            if try await !registry.find(after).items.isEmpty { next = String(last.id) }
+        }
+        return try .json(Listed(items: found.items, nextCursor: next))
     }
 
     // MARK: Documents

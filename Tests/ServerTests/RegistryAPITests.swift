@@ -75,6 +75,27 @@ extension APITests {
         #expect(held.object["status"] as? String == "quarantined", "\(held.text)")
         let found = try await service.request("GET", "/api/v1/lots?product=PAINT-5L&status=quarantined", role: "viewer")
         #expect(((found.object["items"] as? [[String: Any]]) ?? []).map { $0["number"] as? String } == ["ERP-1"])
+        // Pages follow one another by the last lot's id: a lot received between two pages is
+        // neither repeated nor the cause of one being skipped.
+        let receipt5 = try await service.request("POST", "/api/v1/documents/receipt", role: "operator", body: try service.json([
+            "warehouse": "MAIN", "supplier": "ACME",
+            "lines": [["product": "PAINT-5L", "picks": (1...5).map { ["number": "PG-\($0)", "quantity": 1, "expiry": expiry] }]],
+        ]))
+        #expect(receipt5.status == 201, "\(receipt5.text)")
+        var seen: [String] = []
+        var lotCursor: String?
+        repeat {
+            let page = try await service.request("GET", "/api/v1/lots?text=PG-&limit=2" + (lotCursor.map { "&cursor=\($0)" } ?? ""), role: "viewer")
+            seen += ((page.object["items"] as? [[String: Any]]) ?? []).compactMap { $0["number"] as? String }
+            lotCursor = page.object["nextCursor"] as? String
+            if seen.count == 2 {
+                _ = try await service.request("POST", "/api/v1/documents/receipt", role: "operator", body: try service.json([
+                    "warehouse": "MAIN", "supplier": "ACME",
+                    "lines": [["product": "PAINT-5L", "picks": [["number": "PG-9", "quantity": 1, "expiry": expiry]]]],
+                ]))
+            }
+        } while lotCursor != nil
+        #expect(seen == ["PG-5", "PG-4", "PG-3", "PG-2", "PG-1"], "\(seen)")
         let history = try await service.request("GET", "/api/v1/products/PAINT-5L/lots/ERP-1/history", role: "viewer")
         #expect(history.text.contains("supplier complaint 42"), "\(history.text)")
         #expect(history.text.contains("supervisor-client"))

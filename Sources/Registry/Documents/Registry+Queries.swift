@@ -27,6 +27,10 @@ public struct LotSerialQuery: Codable, Hashable, Sendable {
     public var expiresThrough: CalendarDate?
     public var limit: Int
     public var offset: Int
+    /// Keyset paging: only lots and serials registered before this id (the list runs newest
+    /// first), `offset` unused. Pages that follow one another this way neither skip nor repeat
+    /// rows when lots are registered or change between them.
+    public var beforeID: Int?
 
     public init(text: String? = nil, product: String? = nil, status: LotSerial.Status? = nil, attribute: String? = nil,
                 attributeValue: String? = nil, expiresFrom: CalendarDate? = nil, expiresThrough: CalendarDate? = nil,
@@ -135,9 +139,11 @@ extension Registry {
             let total = try await db.raw("""
                 SELECT COUNT(*) AS total FROM lot_serials ls JOIN products p ON p.id = ls.product_id WHERE \(filter)
                 """).first()!.int("total")
+            var page = filter
+            if let before = query.beforeID { page += " AND ls.id < \(bind: before)" }
             let rows = try await db.raw("""
-                SELECT ls.*, p.article FROM lot_serials ls JOIN products p ON p.id = ls.product_id WHERE \(filter)
-                ORDER BY ls.id DESC LIMIT \(bind: max(1, min(query.limit, 1000))) OFFSET \(bind: max(0, query.offset))
+                SELECT ls.*, p.article FROM lot_serials ls JOIN products p ON p.id = ls.product_id WHERE \(page)
+                ORDER BY ls.id DESC LIMIT \(bind: max(1, min(query.limit, 1000))) OFFSET \(bind: query.beforeID == nil ? max(0, query.offset) : 0)
                 """).all()
             return LotSerialPage(total: total, items: try rows.map { try Self.decodeLotSerial($0, attributes: [], attachments: []) })
         }
