@@ -241,7 +241,8 @@ extension APIRoutes {
         let page = try Page(call, defaultLimit: 50)
         // Keyset pages (the cursor is the last lot's id): a lot registered or changed between two
         // pages neither repeats one nor skips one, as offsets would.
-        var query = LotSerialQuery(text: call.filter("text"), product: call.filter("product"), limit: page.limit)
+        // One row more than the page says whether another page follows.
+        var query = LotSerialQuery(text: call.filter("text"), product: call.filter("product"), limit: page.limit + 1)
         query.beforeID = page.before.map(Int.init)
         if let status = call.filter("status") {
             guard let value = LotSerial.Status(rawValue: status) else {
@@ -251,15 +252,10 @@ extension APIRoutes {
         }
         query.expiresFrom = try date(call.filter("expiresFrom"), "expiresFrom")
         query.expiresThrough = try date(call.filter("expiresThrough"), "expiresThrough")
-        let registry = call.environment.registry
-        let found = try await registry.find(query)
-        var next: String?
-        if found.items.count == query.limit, let last = found.items.last {
-            var after = query
-            (after.beforeID, after.limit) = (last.id, 1)
-            if try await !registry.find(after).items.isEmpty { next = String(last.id) }
-        }
-        return try .json(Listed(items: found.items, nextCursor: next))
+        let found = try await call.environment.registry.find(query)
+        let items = Array(found.items.prefix(page.limit))
+        let next = found.items.count > page.limit ? items.last.map { String($0.id) } : nil
+        return try .json(Listed(items: items, nextCursor: next))
     }
 
     // MARK: Documents

@@ -249,10 +249,13 @@ enum Allocation {
     /// closed: open, or held (its lots in stock are blocked, but a status set back to available by
     /// hand does not clear a lot of its recall; closing the recall does).
     static func activeRecall(_ lot: String) -> SQLQueryString {
-        """
-        EXISTS (SELECT 1 FROM recall_lots rl JOIN recalls rc ON rc.id = rl.recall_id
-                WHERE rl.lot_serial_id = \(unsafeRaw: lot) AND rc.state <> 'closed')
-        """
+        "EXISTS (SELECT 1 FROM \(activeRecalls(of: lot)))"
+    }
+
+    /// The recalls not closed that affect the lot or serial whose id is the SQL `lot`, as `rc`:
+    /// the FROM and WHERE of a subquery, one definition for every reader of it.
+    static func activeRecalls(of lot: String) -> SQLQueryString {
+        "recall_lots rl JOIN recalls rc ON rc.id = rl.recall_id WHERE rl.lot_serial_id = \(unsafeRaw: lot) AND rc.state <> 'closed'"
     }
 
     /// One page of a product's available lots with stock in a warehouse, in issue order.

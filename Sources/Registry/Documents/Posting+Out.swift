@@ -70,11 +70,7 @@ extension Posting {
         let available = candidates.reduce(0) { $0 + $1.quantity }
         guard available >= quantity else {
             try await flushOuts()
-            // Why the rest is not available, by reason: the same account a proposal gives.
-            let withheld = try await Allocation.withheld(db, productID: context.id, warehouseID: warehouseID, date: date,
-                                                         earliestExpiry: earliest, excluding: [])
-            let shelfLife = rules.minimumShelfLife.map { "expire within the \($0.days) days \($0.who) requires" }
-            let why = withheld.isEmpty ? "" : "; " + withheld.map { $0.phrase(unit: context.product.unit, shelfLife: shelfLife) }.joined(separator: "; ")
+            let why = try await withheld(context, warehouseID: warehouseID, rules: rules)
             throw RegistryError(.conflict,
                 "product \(line.product): \(warehouse) has \(Quantity(storage: available)) \(context.product.unit) available to issue, not the \(Quantity(storage: quantity)) asked for\(why)")
         }
@@ -86,6 +82,16 @@ extension Posting {
             remaining -= amount
         }
         return taken
+    }
+
+    /// Why the rest of a product's stock could not be taken, by reason, as a proposal gives the
+    /// account (`"; 3 l expired (L1); …"`), or "" when nothing was held back.
+    private func withheld(_ context: ProductContext, warehouseID: Int, rules: OutRules,
+                          except skipped: Proposal.Reason? = nil) async throws -> String {
+        let withheld = try await Allocation.withheld(db, productID: context.id, warehouseID: warehouseID, date: date,
+                                                     earliestExpiry: earliestExpiry(rules), excluding: []).filter { $0.reason != skipped }
+        let shelfLife = rules.minimumShelfLife.map { "expire within the \($0.days) days \($0.who) requires" }
+        return withheld.isEmpty ? "" : "; " + withheld.map { $0.phrase(unit: context.product.unit, shelfLife: shelfLife) }.joined(separator: "; ")
     }
 
     /// The earliest expiry that may go: with the shelf life required; any, without usability
@@ -259,12 +265,8 @@ extension Posting {
                 let unnumbered = try await Registry.unnumberedStock(db, product: context.id, warehouse: warehouseID)
                 if available + unnumbered < quantity {
                     let unit = context.product.unit
-                    // Why the numbered rest is not available, as a proposal says (unnumbered stock is counted above).
-                    let earliest = earliestExpiry(rules)
-                    let shelfLife = rules.minimumShelfLife.map { "expire within the \($0.days) days \($0.who) requires" }
-                    let withheld = try await Allocation.withheld(db, productID: context.id, warehouseID: warehouseID, date: date,
-                                                                 earliestExpiry: earliest, excluding: []).filter { $0.reason != .unnumbered }
-                    let why = withheld.isEmpty ? "" : "; " + withheld.map { $0.phrase(unit: unit, shelfLife: shelfLife) }.joined(separator: "; ")
+                    // Unnumbered stock is counted in the message itself.
+                    let why = try await withheld(context, warehouseID: warehouseID, rules: rules, except: .unnumbered)
                     throw RegistryError(.conflict,
                         "product \(line.product): \(warehouse) has \(Quantity(storage: available)) \(unit) numbered and \(Quantity(storage: max(0, unnumbered))) \(unit) without a number available to issue, not the \(Quantity(storage: quantity)) asked for\(why)")
                 }

@@ -417,24 +417,20 @@ struct Posting {
     /// same serial at once are serialised.
     /// With `recall`, it also says which recall not closed (the first) affects the lot, if any.
     func lockLot(_ productID: Int, _ number: String, recall: Bool = false) async throws -> LotRecord? {
-        guard recall else {
-            return try await db.raw("""
-                UPDATE lot_serials SET status = status WHERE product_id = \(bind: productID) AND number = \(bind: number)
-                RETURNING id, number, status, expiry
-                """).first().map(Self.decodeLot)
-        }
         guard let row = try await db.raw("""
             UPDATE lot_serials SET status = status WHERE product_id = \(bind: productID) AND number = \(bind: number)
-            RETURNING id, number, status, expiry,
-                (SELECT MIN(rl.recall_id) FROM recall_lots rl JOIN recalls rc ON rc.id = rl.recall_id
-                 WHERE rl.lot_serial_id = lot_serials.id AND rc.state <> 'closed') AS recall_id
+            RETURNING id, number, status, expiry\(recall ? Self.recallColumns : "")
             """).first() else { return nil }
         var lot = try Self.decodeLot(row)
-        if let id = try row.optionalInt("recall_id") {
-            let state = try await db.raw("SELECT state FROM recalls WHERE id = \(bind: id)").first()?.string("state")
-            lot.recall = (id, state ?? "open")
-        }
+        if recall, let id = try row.optionalInt("recall_id") { lot.recall = (id, try row.string("recall_state")) }
         return lot
+    }
+
+    /// The first recall not closed of the locked lot: its id and its state, each by a scalar
+    /// subquery (RETURNING takes no join).
+    private static var recallColumns: SQLQueryString {
+        let first: SQLQueryString = "FROM \(Allocation.activeRecalls(of: "lot_serials.id")) ORDER BY rc.id LIMIT 1"
+        return ", (SELECT rc.id \(first)) AS recall_id, (SELECT rc.state \(first)) AS recall_state"
     }
 
     static func decodeLot(_ row: any SQLRow) throws -> LotRecord {

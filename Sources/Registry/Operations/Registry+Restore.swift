@@ -41,74 +41,37 @@ extension Registry {
         guard let store = store as? SQLiteStore else {
             throw RegistryError(.unsupportedDatabase, "restore puts back an SQLite backup into an SQLite database; for PostgreSQL use pg_restore")
         }
-        let kept = Kept()
+        let state = Kept()
         let now = now
-        let reason = "taken after the backup \(((named ?? file) as NSString).lastPathComponent) was made and lost with its restore: never taken again"
+        let reason = Self.restoreReason(named ?? file)
+        // What the database holds is noted before its rows are replaced, and kept after, in the
+        // restore's one transaction: the same steps a PostgreSQL restore takes around pg_restore.
         let hooks = RestoreHooks(before: { db in
-            for (temp, table) in [("restore_series", "number_series"), ("restore_retired", "retired_numbers"), ("restore_periods", "closed_periods")] {
-                try await db.raw("DROP TABLE IF EXISTS temp.\(unsafeRaw: temp)").run()
-                try await db.raw("CREATE TEMP TABLE \(unsafeRaw: temp) AS SELECT * FROM main.\(unsafeRaw: table)").run()
-            }
+            state.guard_ = try await Self.readGuard(db, counting: [])
         }, after: { db in
-            // A number voided for good (its label damaged) stays voided, whatever the backup says.
-            let retired = try await db.raw("""
-                INSERT INTO main.retired_numbers (product_id, number, reason, retired_at)
-                SELECT r.product_id, r.number, r.reason, r.retired_at FROM temp.restore_retired r
-                WHERE EXISTS (SELECT 1 FROM main.products p WHERE p.id = r.product_id)
-                  AND NOT EXISTS (SELECT 1 FROM main.retired_numbers m WHERE m.product_id = r.product_id AND m.number = r.number)
-                RETURNING number
-                """).all().count
-            let opened = try await db.raw("""
-                SELECT period FROM temp.restore_periods WHERE period NOT IN (SELECT period FROM main.closed_periods) ORDER BY period
-                """).all().map { try $0.string("period") }
-            let closed = try await db.raw("""
-                SELECT period FROM main.closed_periods WHERE period NOT IN (SELECT period FROM temp.restore_periods) ORDER BY period
-                """).all().map { try $0.string("period") }
-            kept.note(retired: retired, opened: opened, closed: closed)
-            try await db.raw("DROP TABLE temp.restore_retired").run()
-            try await db.raw("DROP TABLE temp.restore_periods").run()
-            let behind = try await db.raw("""
-                SELECT r.code, r.description, r.format, r.start_value, r.next_value, r.built_in, r.purpose, s.next_value AS restored
-                FROM temp.restore_series r LEFT JOIN main.number_series s ON s.code = r.code
-                WHERE s.code IS NULL OR s.next_value < r.next_value ORDER BY r.code
-                """).all()
-            for row in behind {
-                let code = try row.string("code"), reached = try row.int("next_value")
-                let restored = try row.optionalInt("restored")
-                if restored != nil {
-                    try await db.raw("UPDATE main.number_series SET next_value = \(bind: reached) WHERE code = \(bind: code)").run()
-                } else {
-                    try await db.raw("""
-                        INSERT INTO main.number_series (code, description, format, start_value, next_value, built_in, purpose)
-                        VALUES (\(bind: code), \(bind: try row.string("description")), \(bind: try row.string("format")),
-                                \(bind: try row.int("start_value")), \(bind: reached), \(bind: try row.int("built_in")),
-                                \(bind: try row.string("purpose")))
-                        """).run()
-                }
-                let first = try restored ?? row.int("start_value")
-                guard first < reached else { continue }
-                try await db.raw("""
-                    INSERT INTO main.series_entries (series, first_value, last_value, kind, reason, reference, created_at)
-                    VALUES (\(bind: code), \(bind: first), \(bind: reached - 1), 'voided', \(bind: reason), 'restore', \(bind: now))
-                    """).run()
-                kept.append(KeptSeries(series: code, first: first, last: reached - 1, madeAfterBackup: restored == nil))
-            }
-            try await db.raw("DROP TABLE temp.restore_series").run()
+            guard let kept = state.guard_ else { return }
+            state.applied = try await Self.apply(kept, db, reason: reason, now: now)
         })
         let tables = try await store.restore(from: file, hooks: hooks)
-        let notes = kept.notes
-        return RestoreReport(tables: tables, series: kept.all, retiredNumbersKept: notes.retired, periodsOpened: notes.opened,
-                             periodsClosed: notes.closed)
+        guard let applied = state.applied else {
+            return RestoreReport(tables: tables, series: [], retiredNumbersKept: 0, periodsOpened: [], periodsClosed: [])
+        }
+        return RestoreReport(tables: tables, series: applied.series, retiredNumbersKept: applied.retired,
+                             periodsOpened: applied.opened, periodsClosed: applied.closed)
     }
 }
 
-/// The series a restore kept, gathered in its transaction.
+/// What a restore's hooks hand one another within its transaction.
 private final class Kept: @unchecked Sendable {
     private let lock = NSLock()
-    private var series: [KeptSeries] = []
-    private var noted: (retired: Int, opened: [String], closed: [String]) = (0, [], [])
-    func append(_ one: KeptSeries) { lock.withLock { series.append(one) } }
-    var all: [KeptSeries] { lock.withLock { series } }
-    func note(retired: Int, opened: [String], closed: [String]) { lock.withLock { noted = (retired, opened, closed) } }
-    var notes: (retired: Int, opened: [String], closed: [String]) { lock.withLock { noted } }
+    private var kept: RestoreGuard?
+    private var done: RestoreGuard.Applied?
+    var guard_: RestoreGuard? {
+        get { lock.withLock { kept } }
+        set { lock.withLock { kept = newValue } }
+    }
+    var applied: RestoreGuard.Applied? {
+        get { lock.withLock { done } }
+        set { lock.withLock { done = newValue } }
+    }
 }

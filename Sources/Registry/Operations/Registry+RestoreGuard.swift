@@ -35,24 +35,20 @@ public struct RestoreGuard: Sendable {
     public var reached: [(series: String, next: Int)] { series.map { ($0.code, $0.next) } }
 }
 
+extension RestoreGuard {
+    /// What applying it changed (``Registry/apply(_:_:reason:now:)``).
+    struct Applied: Sendable {
+        var series: [KeptSeries]
+        var retired: Int
+        var opened: [String]
+        var closed: [String]
+    }
+}
+
 extension Registry {
     /// Reads what a restore must keep (``RestoreGuard``), counting the rows of `tables`.
     public func restoreGuard(counting tables: [String]) async throws -> RestoreGuard {
-        try await store.read { db in
-            let series = try await db.raw("""
-                SELECT code, description, format, start_value, next_value, built_in, purpose FROM number_series ORDER BY code
-                """).all().map { row in
-                RestoreGuard.Series(code: try row.string("code"), description: try row.string("description"), format: try row.string("format"),
-                                    start: try row.int("start_value"), next: try row.int("next_value"), builtIn: try row.int("built_in"),
-                                    purpose: try row.string("purpose"))
-            }
-            let retired = try await db.raw("SELECT product_id, number, reason, retired_at FROM retired_numbers").all().map { row in
-                RestoreGuard.Retired(productID: try row.int("product_id"), number: try row.string("number"), reason: try row.string("reason"),
-                                     retiredAt: try row.string("retired_at"))
-            }
-            let periods = Set(try await db.raw("SELECT period FROM closed_periods").all().map { try $0.string("period") })
-            return RestoreGuard(series: series, retired: retired, periods: periods, counts: try await Self.count(db, tables))
-        }
+        try await store.read { db in try await Self.readGuard(db, counting: tables) }
     }
 
     /// After a restore from outside: in one transaction, every series that went back is moved on
@@ -61,50 +57,81 @@ extension Registry {
     /// are named, with the rows each table held before and after. `named` is the backup's file.
     public func keep(_ kept: RestoreGuard, restoredFrom named: String) async throws -> RestoreReport {
         let now = now
-        let reason = "taken after the backup \((named as NSString).lastPathComponent) was made and lost with its restore: never taken again"
         return try await store.write { db in
-            var retiredKept = 0
-            for retired in kept.retired {
-                retiredKept += try await db.raw("""
-                    INSERT INTO retired_numbers (product_id, number, reason, retired_at)
-                    SELECT \(bind: retired.productID), \(bind: retired.number), \(bind: retired.reason), \(bind: retired.retiredAt)
-                    WHERE EXISTS (SELECT 1 FROM products p WHERE p.id = \(bind: retired.productID))
-                      AND NOT EXISTS (SELECT 1 FROM retired_numbers m WHERE m.product_id = \(bind: retired.productID) AND m.number = \(bind: retired.number))
-                    RETURNING number
-                    """).all().count
-            }
-            let periods = Set(try await db.raw("SELECT period FROM closed_periods").all().map { try $0.string("period") })
-            var series: [KeptSeries] = []
-            for one in kept.series {
-                let restored = try await db.raw("SELECT next_value FROM number_series WHERE code = \(bind: one.code)").first()
-                    .map { try $0.int("next_value") }
-                if let restored, restored >= one.next { continue }
-                if restored != nil {
-                    try await db.raw("UPDATE number_series SET next_value = \(bind: one.next) WHERE code = \(bind: one.code)").run()
-                } else {
-                    try await db.raw("""
-                        INSERT INTO number_series (code, description, format, start_value, next_value, built_in, purpose)
-                        VALUES (\(bind: one.code), \(bind: one.description), \(bind: one.format), \(bind: one.start), \(bind: one.next),
-                                \(bind: one.builtIn), \(bind: one.purpose))
-                        """).run()
-                }
-                let first = restored ?? one.start
-                guard first < one.next else { continue }
-                try await db.raw("""
-                    INSERT INTO series_entries (series, first_value, last_value, kind, reason, reference, created_at)
-                    VALUES (\(bind: one.code), \(bind: first), \(bind: one.next - 1), 'voided', \(bind: reason), 'restore', \(bind: now))
-                    """).run()
-                series.append(KeptSeries(series: one.code, first: first, last: one.next - 1, madeAfterBackup: restored == nil))
-            }
+            let applied = try await Self.apply(kept, db, reason: Self.restoreReason(named), now: now)
             let after = try await Self.count(db, Array(kept.counts.keys))
             let tables = kept.counts.keys.sorted().map { RestoredTable(table: $0, before: kept.counts[$0]!, after: after[$0] ?? 0) }
-            return RestoreReport(tables: tables, series: series, retiredNumbersKept: retiredKept,
-                                 periodsOpened: kept.periods.subtracting(periods).sorted(), periodsClosed: periods.subtracting(kept.periods).sorted())
+            return RestoreReport(tables: tables, series: applied.series, retiredNumbersKept: applied.retired,
+                                 periodsOpened: applied.opened, periodsClosed: applied.closed)
         }
+    }
+
+    /// Why a restore voids the numbers taken after its backup, in each series' ledger.
+    static func restoreReason(_ backup: String) -> String {
+        "taken after the backup \((backup as NSString).lastPathComponent) was made and lost with its restore: never taken again"
+    }
+
+    /// The series, retired numbers and closed months `db` holds now, and the rows of `tables`.
+    static func readGuard(_ db: any SQLDatabase, counting tables: [String]) async throws -> RestoreGuard {
+        let series = try await db.raw("""
+            SELECT code, description, format, start_value, next_value, built_in, purpose FROM number_series ORDER BY code
+            """).all().map { row in
+            RestoreGuard.Series(code: try row.string("code"), description: try row.string("description"), format: try row.string("format"),
+                                start: try row.int("start_value"), next: try row.int("next_value"), builtIn: try row.int("built_in"),
+                                purpose: try row.string("purpose"))
+        }
+        let retired = try await db.raw("SELECT product_id, number, reason, retired_at FROM retired_numbers").all().map { row in
+            RestoreGuard.Retired(productID: try row.int("product_id"), number: try row.string("number"), reason: try row.string("reason"),
+                                 retiredAt: try row.string("retired_at"))
+        }
+        let periods = Set(try await db.raw("SELECT period FROM closed_periods").all().map { try $0.string("period") })
+        return RestoreGuard(series: series, retired: retired, periods: periods, counts: try await count(db, tables))
+    }
+
+    /// Keeps `kept` in `db`, whose rows were just replaced by a backup's: numbers voided for good
+    /// stay voided, each series that went back is moved on (one made after the backup is made
+    /// again) with the numbers in between voided for `reason`, and the closed months that changed.
+    static func apply(_ kept: RestoreGuard, _ db: any SQLDatabase, reason: String, now: String) async throws -> RestoreGuard.Applied {
+        var retiredKept = 0
+        for retired in kept.retired {
+            retiredKept += try await db.raw("""
+                INSERT INTO retired_numbers (product_id, number, reason, retired_at)
+                SELECT \(bind: retired.productID), \(bind: retired.number), \(bind: retired.reason), \(bind: retired.retiredAt)
+                WHERE EXISTS (SELECT 1 FROM products p WHERE p.id = \(bind: retired.productID))
+                  AND NOT EXISTS (SELECT 1 FROM retired_numbers m WHERE m.product_id = \(bind: retired.productID) AND m.number = \(bind: retired.number))
+                RETURNING number
+                """).all().count
+        }
+        let periods = Set(try await db.raw("SELECT period FROM closed_periods").all().map { try $0.string("period") })
+        var series: [KeptSeries] = []
+        for one in kept.series {
+            let restored = try await db.raw("SELECT next_value FROM number_series WHERE code = \(bind: one.code)").first()
+                .map { try $0.int("next_value") }
+            if let restored, restored >= one.next { continue }
+            if restored != nil {
+                try await db.raw("UPDATE number_series SET next_value = \(bind: one.next) WHERE code = \(bind: one.code)").run()
+            } else {
+                try await db.raw("""
+                    INSERT INTO number_series (code, description, format, start_value, next_value, built_in, purpose)
+                    VALUES (\(bind: one.code), \(bind: one.description), \(bind: one.format), \(bind: one.start), \(bind: one.next),
+                            \(bind: one.builtIn), \(bind: one.purpose))
+                    """).run()
+            }
+            let first = restored ?? one.start
+            guard first < one.next else { continue }
+            try await db.raw("""
+                INSERT INTO series_entries (series, first_value, last_value, kind, reason, reference, created_at)
+                VALUES (\(bind: one.code), \(bind: first), \(bind: one.next - 1), 'voided', \(bind: reason), 'restore', \(bind: now))
+                """).run()
+            series.append(KeptSeries(series: one.code, first: first, last: one.next - 1, madeAfterBackup: restored == nil))
+        }
+        return RestoreGuard.Applied(series: series, retired: retiredKept, opened: kept.periods.subtracting(periods).sorted(),
+                                    closed: periods.subtracting(kept.periods).sorted())
     }
 
     /// The rows of each of `tables` that exists (a component's tables may not be made yet).
     private static func count(_ db: any SQLDatabase, _ tables: [String]) async throws -> [String: Int] {
+        guard !tables.isEmpty else { return [:] }
         let present: Set<String> = if db.dialect.name == "postgresql" {
             Set(try await db.raw("""
                 SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()

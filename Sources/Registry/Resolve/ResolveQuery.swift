@@ -166,8 +166,8 @@ struct ResolveQuery {
                 \(movement("AND d.kind = 'issue'"))\(unsafeRaw: asText) AS issued_json,
                 \(earlier(warehouse: warehouse, today: today, method: assumedMethod))\(unsafeRaw: asText) AS earlier_json,
                 \(lotRecord) AS lot_json,
-                (SELECT \(unsafeRaw: aggregate)(\(unsafeRaw: array)(rc.id, rc.state, rc.reason)) FROM recall_lots rl
-                 JOIN recalls rc ON rc.id = rl.recall_id WHERE rl.lot_serial_id = ls.id AND rc.state <> 'closed')\(unsafeRaw: asText) AS recalls_json,
+                (SELECT \(unsafeRaw: aggregate)(\(unsafeRaw: array)(rc.id, rc.state, rc.reason))
+                 FROM \(Allocation.activeRecalls(of: "ls.id")))\(unsafeRaw: asText) AS recalls_json,
                 (SELECT r.reason FROM retired_numbers r WHERE r.product_id = p.id AND r.number = \(bind: number)) AS retired_reason
             FROM products p LEFT JOIN lot_serial_classes c ON c.code = p.class_code
             LEFT JOIN lot_serials ls ON ls.product_id = p.id AND ls.number = \(bind: number)
