@@ -151,22 +151,22 @@ public enum DeviceAddress: Hashable, Sendable, CustomStringConvertible {
             configuration.waitsForDevice = waitsForDevice
             return USBScanSource(configuration, logger: logger)
         case .serial(var configuration):
-            configuration.framing.groupSeparatorSubstitute = Array((keyboard.groupSeparatorSubstitute ?? "").utf8)
+            configuration.framing = Self.framing(configuration.framing, keyboard)
             return SerialScanSource(configuration, waitsForDevice: waitsForDevice, logger: logger)
         case .tcp(let host, let port, let keepalive):
-            return TCPScanSource(host: host, port: port, framing: Self.lines(keyboard), keepalive: keepalive, logger: logger)
+            return TCPScanSource(host: host, port: port, framing: Self.framing(.lines, keyboard), keepalive: keepalive, logger: logger)
         case .tcpListen(let host, let port, let access, let keepalive):
-            return TCPScanSource(listener: try TCPListener(host: host, port: port), access: access, framing: Self.lines(keyboard),
+            return TCPScanSource(listener: try TCPListener(host: host, port: port), access: access, framing: Self.framing(.lines, keyboard),
                                  keepalive: keepalive, logger: logger)
         case .standardInput:
-            return StandardInputSource(framing: Self.lines(keyboard), logger: logger)
+            return StandardInputSource(framing: Self.framing(.lines, keyboard), logger: logger)
         }
     }
 
-    /// One scan per line, with the station's GS substitute (a byte stream's scanner is set to send
-    /// the same text for GS as a keyboard-wedge one).
-    private static func lines(_ keyboard: KeyboardDecoder.Options) -> ScanFraming {
-        var framing = ScanFraming.lines
+    /// `framing` with the station's GS substitute (a byte stream's scanner is set to send the same
+    /// text for GS as a keyboard-wedge one).
+    private static func framing(_ framing: ScanFraming, _ keyboard: KeyboardDecoder.Options) -> ScanFraming {
+        var framing = framing
         framing.groupSeparatorSubstitute = Array((keyboard.groupSeparatorSubstitute ?? "").utf8)
         return framing
     }

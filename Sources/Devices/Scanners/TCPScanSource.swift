@@ -103,10 +103,7 @@ public struct TCPScanSource: ScanSource {
                 delay = backoff.initial
                 var reader = DescriptorReader(fd: socket.fd, source: name, framing: framing)
                 let end = reader.run(context, atEnd: .connection)
-                if reader.cutOff > 0 {
-                    logger.warning("the connection ended in the middle of a scan (\(reader.cutOff) bytes without an end of line): not read, scan it again",
-                                   metadata: metadata)
-                }
+                if reader.cutOff > 0 { logger.warning(Self.cutOff(reader.cutOff), metadata: metadata) }
                 switch end {
                 case .stopped: return
                 case .endOfInput: logger.warning("connection closed by the scanner; reconnecting", metadata: metadata)
@@ -170,10 +167,7 @@ public struct TCPScanSource: ScanSource {
                     } else if count == 0 || (readError != EAGAIN && readError != EINTR) {
                         let (scan, cut) = clients[index].framer.end()
                         if let scan { context.emit(ScanEvent(scan, source: client.peer)) }
-                        if cut > 0 {
-                            logger.warning("the connection ended in the middle of a scan (\(cut) bytes without an end of line): not read, scan it again",
-                                           metadata: ["scanner": "\(client.peer)"])
-                        }
+                        if cut > 0 { logger.warning(Self.cutOff(cut), metadata: ["scanner": "\(client.peer)"]) }
                         if count == 0 {
                             logger.info("scanner disconnected", metadata: ["scanner": "\(client.peer)"])
                         } else {
@@ -206,5 +200,10 @@ public struct TCPScanSource: ScanSource {
                 }
             }
         }
+    }
+
+    /// What is logged of a scan the end of a connection cut off.
+    private static func cutOff(_ bytes: Int) -> Logger.Message {
+        "the connection ended in the middle of a scan (\(bytes) bytes without an end of line): not read, scan it again"
     }
 }
