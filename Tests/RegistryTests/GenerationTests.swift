@@ -170,7 +170,7 @@ import Testing
             let block = try await registry.reserveBlock(product: "P", count: 4, purpose: "pre-printed roll 7")
             #expect(block.numbers == ["SN0001", "SN0002", "SN0003", "SN0004"])
             _ = try await registry.register(NewLotSerial(product: "P", number: "SN0001"))
-            try await registry.retire(product: "P", number: "SN0002", reason: "torn label")
+            #expect(try await registry.retire(product: "P", number: "SN0002", reason: "torn label").was == .reserved(block: block.id))
             let report = try await registry.blockReport(block.id)
             #expect(report.used == ["SN0001"])
             #expect(report.voided == ["SN0002"])
@@ -190,7 +190,9 @@ import Testing
             _ = try await registry.addClass(LotSerialClass(code: "SN", tracking: .serial))
             _ = try await registry.addProduct(Product(article: "P", lotSerialClass: "SN"))
             _ = try await registry.register(NewLotSerial(product: "P", number: "WRONG-1"))
-            try await registry.retire(product: "P", number: "WRONG-1", reason: "typo at receipt")
+            #expect(try await registry.retire(product: "P", number: "WRONG-1", reason: "typo at receipt").was == .registered(.available))
+            // A number the registry never saw is voided too, and the caller is told so.
+            #expect(try await registry.retire(product: "P", number: "WRONG-2", reason: "typo").was == .neverRegistered)
             #expect(try await registry.lotSerial(product: "P", number: "WRONG-1")?.status == .voided)
             await expectRefusal(.numberRetired, "WRONG-1 of product P was voided", "typo at receipt", "never be used again") {
                 _ = try await registry.register(NewLotSerial(product: "P", number: "WRONG-1"))
@@ -224,6 +226,30 @@ import Testing
             await expectRefusal(.invalidInput, "\"abc\" is not a number") { _ = try Attribute.parse(name: "x", type: "number", text: "abc") }
             await expectRefusal(.notFound, "product PAINT has no lot or serial L9") {
                 _ = try await registry.setAttributes(product: "PAINT", number: "L9", [Attribute(name: "a", value: .text("b"))])
+            }
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func aClassFormatNarrowerThanItsCountersReachedIsRefused(backend: Backend) async throws {
+        try await withRegistry(backend) { registry, _ in
+            // A counter per product: product P has reached 120.
+            _ = try await registry.addClass(LotSerialClass(code: "SN", tracking: .serial, format: "SN{counter:4}", counterScope: .product))
+            _ = try await registry.addProduct(Product(article: "P", lotSerialClass: "SN"))
+            _ = try await registry.generate(product: "P", count: 120)
+            await expectRefusal(.conflict, "class SN", "writes counters up to 99", "has reached 120") {
+                _ = try await registry.updateClass(LotSerialClass(code: "SN", tracking: .serial, format: "SN{counter:2}", counterScope: .product))
+            }
+            #expect(try await registry.lotSerialClass("SN").format == "SN{counter:4}")
+            // As wide as needed: accepted.
+            _ = try await registry.updateClass(LotSerialClass(code: "SN", tracking: .serial, format: "SN{counter:3}", counterScope: .product))
+            #expect(try await registry.generate(product: "P", count: 1).numbers == ["SN121"])
+            // A shared counter.
+            _ = try await registry.addClass(LotSerialClass(code: "LOT", tracking: .lot, format: "L{counter:3}"))
+            _ = try await registry.addProduct(Product(article: "Q", lotSerialClass: "LOT"))
+            _ = try await registry.generate(product: "Q", count: 12)
+            await expectRefusal(.conflict, "class LOT", "writes counters up to 9", "has reached 12") {
+                _ = try await registry.updateClass(LotSerialClass(code: "LOT", tracking: .lot, format: "L{counter:1}"))
             }
         }
     }

@@ -96,4 +96,17 @@ import Testing
             await expectRefusal(.duplicate, "series B exists already") { _ = try await registry.addSeries(NumberSeries(code: "B")) }
         }
     }
+
+    @Test(arguments: Backend.available)
+    func aSeriesFormatNarrowerThanItsCounterReachedIsRefused(backend: Backend) async throws {
+        try await withRegistry(backend) { registry, _ in
+            _ = try await registry.addSeries(NumberSeries(code: "PAL", format: "PAL{counter:5}", start: 98))
+            _ = try await registry.takeNumbers(series: "PAL", count: 3)
+            await expectRefusal(.conflict, "series PAL", "writes counters up to 99", "has reached 100") {
+                _ = try await registry.updateSeries(code: "PAL", description: nil, format: "P{counter:2}")
+            }
+            #expect(try await registry.updateSeries(code: "PAL", description: nil, format: "P{counter:3}").format == "P{counter:3}")
+            #expect(try await registry.takeNumbers(series: "PAL").numbers == ["P101"])
+        }
+    }
 }

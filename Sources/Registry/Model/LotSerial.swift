@@ -122,3 +122,18 @@ public struct Attachment: Codable, Hashable, Sendable {
     public var sha256: String
     public var createdAt: String
 }
+
+/// A number ``Registry/retire(product:number:reason:user:)`` voided, and what it was before.
+public struct VoidedNumber: Hashable, Sendable {
+    public enum Before: Hashable, Sendable {
+        /// A registered lot or serial, in this status.
+        case registered(LotSerial.Status)
+        /// A number of a reserved block (pre-printed labels) that was never used.
+        case reserved(block: Int)
+        /// A number the registry had never seen: a typo is voided for good too.
+        case neverRegistered
+    }
+
+    public var number: String
+    public var was: Before
+}

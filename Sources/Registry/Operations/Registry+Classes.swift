@@ -43,6 +43,18 @@ extension Registry {
                     doing: "class \(old.code): cannot change \(what)")
             }
             try await prepareCounter(db, for: &saved)
+            if let format = try saved.numberFormat(), let capacity = format.counterCapacity {
+                let reached = try await db.raw("""
+                    SELECT s.code, s.next_value FROM number_series s
+                    WHERE s.code = \(bind: saved.counterSeries ?? "")
+                       OR s.code IN (SELECT counter_series FROM products WHERE class_code = \(bind: saved.code))
+                    ORDER BY s.next_value DESC LIMIT 1
+                    """).first()
+                if let reached, try reached.int("next_value") - 1 > capacity {
+                    throw RegistryError(.conflict,
+                        "class \(saved.code): format \"\(format)\" writes counters up to \(capacity), but series \(try reached.string("code")) has reached \(try reached.int("next_value") - 1); the next number could not be made. Keep the counter at least as wide as it is")
+                }
+            }
             try await db.raw("""
                 UPDATE lot_serial_classes SET description = \(bind: saved.description), tracking = \(bind: saved.tracking.rawValue),
                     serial_quantity = \(bind: saved.serialQuantity.rawValue), tracks_expiry = \(bind: saved.tracksExpiry ? 1 : 0),

@@ -106,13 +106,18 @@ extension Registry {
     /// registry as `voided`, with who, when and why as a status event (a number never registered,
     /// such as one of a reserved block, is recorded so), and its series ledger counts it as voided.
     /// It is never issued again.
-    public func retire(product article: String, number: String, reason: String, user: String = "") async throws {
+    ///
+    /// - Returns: what the number was before, so that a caller can tell an operator who voided a
+    ///   number the registry never saw (a typo is voided for good too).
+    @discardableResult
+    public func retire(product article: String, number: String, reason: String, user: String = "") async throws -> VoidedNumber {
         try await store.write { db in try await self.retire(db, product: article, number: number, reason: reason, user: user) }
     }
 
     /// ``retire(product:number:reason:user:)`` inside an open transaction (a production line voids
     /// the number of a label that did not read, with the scan that found it).
-    public func retire(_ db: any SQLDatabase, product article: String, number: String, reason: String, user: String = "") async throws {
+    @discardableResult
+    public func retire(_ db: any SQLDatabase, product article: String, number: String, reason: String, user: String = "") async throws -> VoidedNumber {
         let number = number.trimmingSpaces
         try Self.validateNumber(number, product: article)
         guard !reason.trimmingSpaces.isEmpty else {
@@ -127,11 +132,13 @@ extension Registry {
         try await Self.refuseRetired(db, productID: productID, article: article, number: number)
         let id: Int
         let old: LotSerial.Status
+        var voided = VoidedNumber(number: number, was: .neverRegistered)
         if let row = try await db.raw("""
             SELECT id, status, series, counter FROM lot_serials WHERE product_id = \(bind: productID) AND number = \(bind: number)
             """).first() {
             id = try row.int("id")
             old = try row.enumeration("status", as: LotSerial.Status.self)
+            voided.was = .registered(old)
             if try await db.raw("SELECT 1 AS held FROM stock WHERE lot_serial_id = \(bind: id) LIMIT 1").first() != nil {
                 throw RegistryError(.conflict, "\(number) of \(article) has stock history: write it off instead of voiding it")
             }
@@ -157,7 +164,7 @@ extension Registry {
             // A number of a reserved block: its series' ledger counts it voided, not reserved.
             if let format = try numbering?.optionalString("format").flatMap({ try? NumberFormat($0) }),
                let block = try await db.raw("""
-                SELECT b.series, b.first_value, b.last_value, b.created_at
+                SELECT b.id AS block_id, b.series, b.first_value, b.last_value, b.created_at
                 FROM number_block_numbers n JOIN number_blocks b ON b.id = n.block_id
                 WHERE b.product_id = \(bind: productID) AND n.number = \(bind: number)
                 """).first(),
@@ -165,6 +172,7 @@ extension Registry {
                 let series = try block.string("series")
                 let range = try block.int("first_value")...max(try block.int("first_value"), try block.int("last_value"))
                 if let counter = range.first(where: { (try? format.format(counter: $0, date: date)) == number }) {
+                    voided.was = .reserved(block: try block.int("block_id"))
                     try await db.raw("UPDATE lot_serials SET series = \(bind: series), counter = \(bind: counter) WHERE id = \(bind: id)").run()
                     try await appendLedger(db, series: series, first: counter, last: counter, kind: .retired,
                                            reason: reason, reference: "\(article) \(number)")
@@ -176,6 +184,7 @@ extension Registry {
             INSERT INTO retired_numbers (product_id, number, reason, retired_at)
             VALUES (\(bind: productID), \(bind: number), \(bind: reason), \(bind: retired))
             """).run()
+        return voided
     }
 
     // MARK: - Internals

@@ -27,11 +27,18 @@ extension Registry {
     public func updateSeries(code: String, description: String?, format: String?) async throws -> NumberSeries {
         if let format { try Self.validateSeriesFormat(format, code: code) }
         return try await store.write { db in
-            guard var series = try await Self.fetchSeries(db, code: code) else {
+            // Locked: a number taken meanwhile is counted by the check of the new format.
+            guard var series = try await Self.lockSeries(db, code: code) else {
                 throw RegistryError(.notFound, "series \(code) does not exist")
             }
             if let description { series.description = description }
-            if let format { series.format = format }
+            if let format {
+                if let capacity = (try? NumberFormat(format))?.counterCapacity, series.next - 1 > capacity {
+                    throw RegistryError(.conflict,
+                        "series \(code): format \"\(format)\" writes counters up to \(capacity), but the series has reached \(series.next - 1); the next number could not be made. Keep the counter at least as wide as it is")
+                }
+                series.format = format
+            }
             try await db.raw("""
                 UPDATE number_series SET description = \(bind: series.description), format = \(bind: series.format)
                 WHERE code = \(bind: code)

@@ -169,8 +169,19 @@ struct LotSerialCommand: AsyncParsableCommand {
         @Option(help: "Why.") var reason: String
         @Option(help: "Who voids it.") var user = defaultUser()
         func run() async throws {
-            try await options.withRegistry { try await $0.retire(product: product, number: number, reason: reason, user: user) }
-            try options.emit(["voided": number, "product": product]) { "\(number) of \(product) voided" }
+            let voided = try await options.withRegistry { try await $0.retire(product: product, number: number, reason: reason, user: user) }
+            let was: String
+            let detail: String
+            switch voided.was {
+            case .registered(let status):
+                (was, detail) = (status.rawValue, "")
+            case .reserved(let block):
+                (was, detail) = ("reserved", " (an unused number of block \(block))")
+            case .neverRegistered:
+                // A typo is voided for good as well: say so, so that the operator can see it.
+                (was, detail) = ("never-registered", "; note: the registry had no \(voided.number) of \(product), so a number that was never made is now voided for good (check its spelling)")
+            }
+            try options.emit(["voided": voided.number, "product": product, "was": was]) { "\(voided.number) of \(product) voided\(detail)" }
         }
     }
 }
