@@ -66,8 +66,8 @@ struct LineOptions: ParsableArguments {
 
     static func read(_ path: String) throws -> [StockLine] {
         var data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw ValidationError("cannot read \(path): \(error.localizedDescription)")
+        do { data = try InputFile.read(path) } catch {
+            throw ValidationError("cannot read \(path): \(error)")
         }
         // Excel's "CSV UTF-8" starts with a byte order mark, which is no part of the first cell.
         if data.starts(with: [0xEF, 0xBB, 0xBF]) { data.removeFirst(3) }

@@ -8,9 +8,30 @@ import TracemarkTesting
         let template = try TemplateLoader().loadRaw(
             "^XA\n^FO10,10^A0N,30,30^FD{{name}}^FS\n^FO10,50^FH_^FDX {{name}}^FS\n^PQ{{copies}}\n^XZ\n",
             language: .zpl, sample: .object(["name": .string("a"), "copies": .number(1)]))
-        let zpl = try template.renderRaw(.object(["name": .string("^XA^JUF^XZ ~JR _\\"), "copies": .string("2^XZ")]))
+        let zpl = try template.renderRaw(.object(["name": .string("^XA^JUF^XZ ~JR _\\"), "copies": .string("2")]))
         #expect(zpl == "^XA\n^FO10,10^A0N,30,30^FH\\^FD\\5EXA\\5EJUF\\5EXZ \\7EJR _\\5C^FS\n"
-            + "^FO10,50^FH_^FDX _5EXA_5EJUF_5EXZ _7EJR _5F\\^FS\n^PQ2XZ\n^XZ\n")
+            + "^FO10,50^FH_^FDX _5EXA_5EJUF_5EXZ _7EJR _5F\\^FS\n^PQ2\n^XZ\n")
+    }
+
+    /// A value outside a field's data is a command's parameter: one that is not a plain word is
+    /// refused with its placeholder's line, not trimmed into another value (`1\nP999` was `^PQ1P999`).
+    @Test func aValueOutsideAFieldThatIsNotAPlainWordIsRefused() throws {
+        let zpl = try TemplateLoader().loadRaw(
+            "^XA\n^FO10,10^A0N,30,30^FD{{name}}^FS\n^PQ{{copies}}\n^XZ\n", language: .zpl, file: "lot.zpl",
+            sample: .object(["name": .string("a"), "copies": .number(1)]))
+        for (copies, what) in [("1\nP999", "a line break"), ("2^XZ", "\"^\" (U+5E)"), ("1,0,0", "\",\" (U+2C)"), ("1\u{1B}", "a control character (U+1B)")] {
+            #expect {
+                _ = try zpl.renderRaw(.object(["name": .string("a"), "copies": .string(copies)]))
+            } throws: { error in
+                guard let error = error as? LabelError else { return false }
+                return error.code == .invalidValue && error.line == 3 && error.file == "lot.zpl"
+                    && error.message.contains("{{copies}} is outside a field's text") && error.message.contains(what)
+            }
+        }
+        let epl = try TemplateLoader().loadRaw("N\nA10,10,0,3,1,1,N,\"LOT {{lot}}\"\nP{{copies}}\n", language: .epl, file: "lot.epl",
+                                               sample: .object(["lot": .string("a"), "copies": .number(1)]))
+        #expect(throws: LabelError.self) { _ = try epl.renderRaw(.object(["lot": .string("a"), "copies": .string("1\nP999")])) }
+        #expect(try epl.renderRaw(.object(["lot": .string("a\nb"), "copies": .number(3)])) == "N\nA10,10,0,3,1,1,N,\"LOT a b\"\nP3\n")
     }
 
     @Test func eplValuesAreEscapedInsideQuotes() throws {
@@ -29,15 +50,17 @@ import TracemarkTesting
         let epl = try TemplateLoader().loadRaw(
             "N\nA10,10,0,3,1,1,N,\"LOT {{lot}}\"\nP{{copies}}\n", language: .epl,
             sample: .object(["lot": .string("a"), "copies": .number(1)]))
-        let quoted = try epl.renderRaw(.object(["lot": .string("x\"\u{301},9\\\u{301}"), "copies": .string("\u{D4E}\"2")]))
+        let quoted = try epl.renderRaw(.object(["lot": .string("x\"\u{301},9\\\u{301}"), "copies": .string("\u{D4E}2")]))
         #expect(quoted == "N\nA10,10,0,3,1,1,N,\"LOT x\\\"\u{301},9\\\\\u{301}\"\nP\u{D4E}2\n", "\(quoted.debugDescription)")
+        #expect(throws: LabelError.self) { _ = try epl.renderRaw(.object(["lot": .string("a"), "copies": .string("\u{D4E}\"2")])) }
         #expect(EPLWriter.quoted("a\r\nb\rc") == "\"a b c\"")
 
         let zpl = try TemplateLoader().loadRaw(
             "^XA\n^FO10,10^A0N,30,30^FD{{name}}^FS\n^PQ{{copies}}\n^XZ\n",
             language: .zpl, sample: .object(["name": .string("a"), "copies": .number(1)]))
-        let filled = try zpl.renderRaw(.object(["name": .string("\u{D4E}^XZ"), "copies": .string("1\u{D4E}^XZ~JR")]))
-        #expect(filled == "^XA\n^FO10,10^A0N,30,30^FH\\^FD\u{D4E}\\5EXZ^FS\n^PQ1\u{D4E}XZJR\n^XZ\n", "\(filled.debugDescription)")
+        let filled = try zpl.renderRaw(.object(["name": .string("\u{D4E}^XZ"), "copies": .string("1")]))
+        #expect(filled == "^XA\n^FO10,10^A0N,30,30^FH\\^FD\u{D4E}\\5EXZ^FS\n^PQ1\n^XZ\n", "\(filled.debugDescription)")
+        #expect(throws: LabelError.self) { _ = try zpl.renderRaw(.object(["name": .string("a"), "copies": .string("1\u{D4E}^XZ~JR")])) }
 
         let code128 = try TemplateLoader().loadRaw("^XA\n^FO10,10^BCN,100,Y,N,N^FD{{lot}}^FS\n^XZ\n", language: .zpl,
                                                    sample: .object(["lot": .string("L1")]))

@@ -6,8 +6,8 @@ import Testing
 /// its exit status (the executable is built beside the test bundle).
 @Suite struct RenderCommandTests {
     /// Runs the command in `folder`, finding templates by name in the repository's.
-    func tracemark(_ arguments: [String], in folder: URL) async throws -> Command.Result {
-        try await Command.tracemark(arguments, in: folder, environment: ["TRACEMARK_TEMPLATES": Repository.templates.path])
+    func tracemark(_ arguments: [String], in folder: URL, stdin: String? = nil) async throws -> Command.Result {
+        try await Command.tracemark(arguments, in: folder, stdin: stdin, environment: ["TRACEMARK_TEMPLATES": Repository.templates.path])
     }
 
     func temporaryFolder() throws -> URL { try Command.temporaryFolder("render") }
@@ -148,6 +148,19 @@ import Testing
         #expect(Set(try await BarcodeOracle.texts(Data(zpl.utf8), extension: "zpl")) == ["(01)09501101530003(17)\(expiry.dropFirst(2).replacingOccurrences(of: "-", with: ""))(10)L-9"])
     }
 
+    /// `--data` may be a pipe (`<(…)`, `/dev/stdin`): it was refused with a message about
+    /// permission. A file that is not there says so.
+    @Test func labelDataComesFromAPipe() async throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let data = #"{"product": {"gtin": "09501101530003", "article": "B-7", "description": "Test"}, "serial": {"number": "PIPE1"}}"#
+        let run = try await tracemark(["render", "serial-50x25", "--data", "/dev/stdin", "--out", "label.zpl"], in: folder, stdin: data)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try String(contentsOf: folder.appendingPathComponent("label.zpl"), encoding: .utf8).contains("PIPE1"))
+        let missing = try await tracemark(["render", "serial-50x25", "--data", "nosuch.json"], in: folder)
+        #expect(missing.status == 1 && missing.stderr.contains("cannot read --data nosuch.json: no such file or directory"), "\(missing.stderr)")
+    }
+
     @Test func aBadCommandLineExits64() async throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -159,7 +172,10 @@ import Testing
     @Test func templatesValidatesAFolder() async throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        #expect(try await tracemark(["templates"], in: folder).status == 0)
+        let listed = try await tracemark(["templates"], in: folder)
+        #expect(listed.status == 0)
+        // The raw templates in raw/ are listed and checked too, by the path that names them.
+        #expect(listed.stdout.contains("raw/lot-label.zpl  ok") && listed.stdout.contains("raw/lot-label.epl  ok"), "\(listed.stdout)")
         try "size: [50mm, 25mm]\nelements:\n  - type: blob\n".write(to: folder.appendingPathComponent("bad.yaml"), atomically: true, encoding: .utf8)
         #expect(try await tracemark(["templates", folder.path], in: folder).status == 1)
     }

@@ -183,6 +183,55 @@ import TracemarkTesting
         #expect(error.line != nil)
     }
 
+    /// The line a YAML error names is the one to fix: an unclosed bracket where it opens (libyaml
+    /// finds it a line later), a key given twice where it is given the second time.
+    @Test func aYAMLErrorNamesTheLineToFix() throws {
+        let unclosed = try #require(loadError("""
+            size: [50mm, 25mm]
+            elements:
+              - type: text
+                at: [2, 2
+                text: "x"
+                size: 3
+            """))
+        #expect(unclosed.code == .syntax && unclosed.line == 4, "\(unclosed)")
+        #expect(unclosed.message.contains("flow sequence that starts here is not closed"), "\(unclosed)")
+        let twice = try #require(loadError("""
+            size: [50mm, 25mm]
+            elements:
+              - type: barcode
+                symbology: gs1-128
+                at: [2, 2]
+                ais:
+                  "01": "{{product.gtin}}"
+                  "10": "{{lot.number}}"
+                  "10": "{{lot.number}}"
+            sample: {product: {gtin: "09501101530003"}, lot: {number: L1}}
+            """))
+        #expect(twice.code == .syntax && twice.line == 9, "\(twice)")
+        #expect(twice.message.contains("the key 10 is given twice, here and on line 8"), "\(twice)")
+    }
+
+    /// A count of copies that is not one names the `copies:` line.
+    @Test func badCopiesNameTheirLine() throws {
+        let template = try TemplateLoader().load(yaml: """
+            size: [50mm, 25mm]
+            copies: "{{copies}}"
+            elements:
+              - type: text
+                at: [2, 2]
+                text: "x"
+                size: 3
+            sample: {copies: 1}
+            """, file: "c.yaml")
+        #expect {
+            _ = try template.layout(.object(["copies": .string("two")]))
+        } throws: { error in
+            guard let error = error as? LabelError else { return false }
+            return error.line == 2 && error.element == "copies" && error.message.contains("not 'two'")
+        }
+    }
+
     @Test func rotationMustBeAQuarterTurn() throws {
         let error = try #require(loadError("""
             size: [50mm, 25mm]

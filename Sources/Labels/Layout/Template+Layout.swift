@@ -28,13 +28,15 @@ extension Template {
             // one copy, as the help promises; a value it does give must be a count.
             if !text.isEmpty {
                 guard let value = Int(text), value >= 1 else {
-                    throw LabelError(.invalidValue, "copies must be a whole number of at least 1, not '\(text)'", file: file)
+                    throw LabelError(.invalidValue, "copies must be a whole number of at least 1, not '\(text)'", file: file,
+                                     line: copiesLine, element: "copies")
                 }
                 count = value
             }
         }
         guard count <= TemplateLimits.copies else {
-            throw LabelError(.invalidValue, "\(count) copies of one label: at most \(TemplateLimits.copies) in one job", file: file)
+            throw LabelError(.invalidValue, "\(count) copies of one label: at most \(TemplateLimits.copies) in one job", file: file,
+                             line: copies == nil ? copiesLine : nil, element: copies == nil && self.copies != nil ? "copies" : nil)
         }
         return LabelLayout(width: size.width.dots(dpi), height: size.height.dots(dpi), dpi: dpi, copies: count, items: items)
     }

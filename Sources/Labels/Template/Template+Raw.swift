@@ -4,9 +4,10 @@ extension Template {
     /// Fills a raw `.zpl` or `.epl` template with `data`, escaping every value for the language.
     ///
     /// ZPL: a value inside a `^FD` field is hex-escaped with that field's `^FH` character; a field
-    /// without `^FH` gets `^FH\` inserted before its `^FD`. Elsewhere (e.g. `^PQ{{copies}}`) only
-    /// letters, digits, `.`, `-` and spaces are kept. EPL: inside quotes `"` and `\` are escaped;
-    /// elsewhere the same letters-and-digits rule applies. Line breaks in values become spaces.
+    /// without `^FH` gets `^FH\` inserted before its `^FD`. Elsewhere (e.g. `^PQ{{copies}}`) a value
+    /// may hold only letters, digits, `.`, `-` and spaces, and any other is refused with the
+    /// placeholder's line. EPL: inside quotes `"` and `\` are escaped; elsewhere the same
+    /// letters-and-digits rule applies. Line breaks in values inside fields become spaces.
     ///
     /// A value in a barcode field is escaped for the barcode command too, so that it stays data:
     /// in `^BC` (modes N and A) `>` becomes `>0`, which prints `>` where a bare `>` would start an
@@ -32,14 +33,29 @@ extension Template {
             switch part {
             case .text(let text):
                 out += text
-            case .field(let field):
+            case .field(let field, let line):
                 let value = field.render(data, formats: formats)
+                // Outside a field's data a value is a command's parameter (`^PQ{{copies}}`): one
+                // that is not a plain word is refused, not trimmed into another number.
+                func plainOnly() throws(LabelError) -> String {
+                    guard let dropped = value.unicodeScalars.first(where: { !Self.isPlain($0) }) else { return value }
+                    let code = "U+" + String(dropped.value, radix: 16, uppercase: true)
+                    let what = dropped == "\n" || dropped == "\r" ? "a line break"
+                        : dropped.properties.generalCategory == .control ? "a control character (\(code))" : "\"\(Character(dropped))\" (\(code))"
+                    throw LabelError(.invalidValue,
+                        "the value \(value.debugDescription) of \(field.source) is outside a field's text, where only letters, digits, '.', '-' and spaces are placed, and it has \(what)",
+                        file: file, line: line, element: "placeholder \(field.source)")
+                }
                 switch raw.language {
                 case .zpl:
                     let (text, offset) = Self.insertZPLValue(value, into: out)
+                    guard let offset else {
+                        out += try plainOnly()
+                        continue
+                    }
                     out = text
-                    if let offset { placed.append(RawPlacement(offset: offset, value: Self.flat(value), field: field.source)) }
-                case .epl: out += Self.insideQuotes(out) ? String(EPLWriter.quoted(value).dropFirst().dropLast()) : Self.plain(value)
+                    placed.append(RawPlacement(offset: offset, value: Self.flat(value), field: field.source))
+                case .epl: out += Self.insideQuotes(out) ? String(EPLWriter.quoted(value).dropFirst().dropLast()) : try plainOnly()
                 }
             }
         }
@@ -52,14 +68,15 @@ extension Template {
     /// and the printer reads bytes.
     private static func plain(_ value: String) -> String {
         var out = String.UnicodeScalarView()
-        for scalar in value.unicodeScalars {
-            let keep = scalar.isASCII
-                ? scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || scalar == "." || scalar == "-" || scalar == " "
-                : scalar.properties.isAlphabetic || scalar.properties.numericType != nil
-                    || [.nonspacingMark, .spacingMark, .enclosingMark].contains(scalar.properties.generalCategory)
-            if keep { out.append(scalar) }
-        }
+        for scalar in value.unicodeScalars where isPlain(scalar) { out.append(scalar) }
         return String(out)
+    }
+
+    private static func isPlain(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.isASCII
+            ? scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || scalar == "." || scalar == "-" || scalar == " "
+            : scalar.properties.isAlphabetic || scalar.properties.numericType != nil
+                || [.nonspacingMark, .spacingMark, .enclosingMark].contains(scalar.properties.generalCategory)
     }
 
     /// Whether the end of `text` is inside an EPL string.

@@ -20,6 +20,8 @@ public struct Template: Sendable {
     public var sample: LabelData
     /// For a raw `.zpl` or `.epl` template: the printer language text with Mustache placeholders.
     var raw: RawTemplate?
+    /// The line of `copies:` in the template file, for messages about the count it gives.
+    var copiesLine: Int? = nil
 
     /// The printer language a raw template is written in, or `nil` for a designed template.
     public var rawLanguage: RawTemplate.Language? { raw?.language }
@@ -118,6 +120,7 @@ public struct RawTemplate: Sendable {
 
     enum RawPart: Sendable {
         case text(String)
-        case field(Field)
+        /// A placeholder, and the line of the template it is on.
+        case field(Field, line: Int)
     }
 }

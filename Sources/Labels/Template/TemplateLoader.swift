@@ -75,7 +75,7 @@ public struct TemplateLoader: Sendable {
                                  file: file, line: line)
             }
             do {
-                parts.append(.field(try Field(source, formats: &formats)))
+                parts.append(.field(try Field(source, formats: &formats), line: line))
             } catch {
                 throw error.located(file: file, line: line, element: "placeholder \(source)")
             }
@@ -119,7 +119,8 @@ struct YAMLTemplateParser {
         } catch let labelError as LabelError {
             throw labelError
         } catch let yamlError as YamlError {
-            throw LabelError(.syntax, "not valid YAML: \(Self.describe(yamlError))", file: file, line: Self.line(of: yamlError))
+            let (message, line) = Self.locate(yamlError, in: yaml)
+            throw LabelError(.syntax, "not valid YAML: \(message)", file: file, line: line)
         } catch {
             throw LabelError(.syntax, "not valid YAML: \(error)", file: file)
         }
@@ -184,7 +185,7 @@ struct YAMLTemplateParser {
             ?? file.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent } ?? "label"
         return Template(
             name: name, file: file, size: size, dpi: dpi, copies: copies, elements: elements,
-            formats: formats, sample: sample, raw: nil)
+            formats: formats, sample: sample, raw: nil, copiesLine: top["copies"]?.mark?.line)
     }
 
     // MARK: Elements
@@ -426,20 +427,51 @@ struct YAMLTemplateParser {
         }
     }
 
-    private static func describe(_ error: YamlError) -> String {
+    /// What a YAML error says, and the line to fix: an unclosed bracket is reported where it was
+    /// opened (libyaml finds it on a later line), a key given twice on its second line.
+    static func locate(_ error: YamlError, in yaml: String) -> (message: String, line: Int?) {
         switch error {
-        case .scanner(_, let problem, _, _), .parser(_, let problem, _, _), .composer(_, let problem, _, _): problem
-        case .duplicatedKeysInMapping(let duplicates, _): "duplicated keys \(duplicates.joined(separator: ", "))"
-        default: "\(error)"
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+             .composer(let context, let problem, let mark, _):
+            if let context, context.text.contains("flow"), context.mark.line < mark.line {
+                let what = context.text.replacingOccurrences(of: "while parsing a ", with: "")
+                    .replacingOccurrences(of: "while scanning a ", with: "")
+                return ("the \(what) that starts here is not closed: \(problem) (line \(mark.line))", context.mark.line)
+            }
+            return (problem, mark.line)
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            let keys = duplicates.joined(separator: ", ")
+            if let second = secondOccurrence(at: context.mark, in: yaml) {
+                return ("the key \(keys) is given twice, here and on line \(context.mark.line)", second)
+            }
+            return ("duplicated keys \(keys)", context.mark.line)
+        default:
+            return ("\(error)", nil)
         }
     }
 
-    private static func line(of error: YamlError) -> Int? {
-        switch error {
-        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): mark.line
-        case .duplicatedKeysInMapping(_, let context): context.mark.line
-        default: nil
+    /// The line of the next key, in the same mapping, written as the key at `mark` is (same
+    /// column, same text up to its colon): where a key given twice is given the second time.
+    private static func secondOccurrence(at mark: Mark, in yaml: String) -> Int? {
+        let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false)
+        guard mark.line >= 1, mark.line <= lines.count else { return nil }
+        func key(_ line: Substring) -> Substring? {
+            let scalars = line.unicodeScalars
+            guard scalars.count > mark.column - 1, mark.column >= 1 else { return nil }
+            let start = scalars.index(scalars.startIndex, offsetBy: mark.column - 1)
+            guard scalars[..<start].allSatisfy({ $0 == " " || $0 == "-" }), let colon = line[start...].firstIndex(of: ":") else { return nil }
+            return line[start..<colon]
         }
+        guard let first = key(lines[mark.line - 1]), !first.isEmpty else { return nil }
+        for index in mark.line..<lines.count {
+            let line = lines[index]
+            // A line less indented than the key ends its mapping.
+            let indent = line.prefix { $0 == " " }.count
+            if !line.trimmingCharacters(in: .whitespaces).isEmpty, !line.trimmingCharacters(in: .whitespaces).hasPrefix("#"),
+               indent < mark.column - 1 { return nil }
+            if key(line) == first { return index + 1 }
+        }
+        return nil
     }
 }
 

@@ -8,7 +8,7 @@ struct TemplateValidator {
     func validate() throws(LabelError) {
         if let raw = template.raw {
             for part in raw.parts {
-                if case .field(let field) = part { try check(field, element: "placeholder \(field.source)", line: nil) }
+                if case .field(let field, let line) = part { try check(field, element: "placeholder \(field.source)", line: line) }
             }
             return
         }
@@ -125,7 +125,7 @@ extension Template {
         let validator = TemplateValidator(template: copy, checksData: true)
         if let raw {
             for part in raw.parts {
-                if case .field(let field) = part { try validator.checkPaths(field, element: "placeholder \(field.source)", line: nil) }
+                if case .field(let field, let line) = part { try validator.checkPaths(field, element: "placeholder \(field.source)", line: line) }
             }
             return
         }

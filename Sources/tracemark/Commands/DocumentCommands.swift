@@ -89,7 +89,7 @@ struct ProduceCommand: AsyncParsableCommand {
         var addedCost = try self.addedCost.map { try LineOptions.decimal($0, what: "--added-cost") }
         if let file {
             let lines: Lines
-            do { lines = try JSONDecoder().decode(Lines.self, from: Data(contentsOf: URL(fileURLWithPath: file))) } catch {
+            do { lines = try JSONDecoder().decode(Lines.self, from: InputFile.read(file)) } catch {
                 throw ValidationError("\(file): expected {\"inputs\": [lines], \"outputs\": [lines]}: \(error)")
             }
             (inputs, outputs) = (lines.inputs, lines.outputs)

@@ -85,9 +85,13 @@ struct TemplatesCommand: AsyncParsableCommand {
 
     func run() async throws {
         let root = folder.map { URL(fileURLWithPath: $0) } ?? TemplateLocation.folder
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
+        // Subfolders too (raw/ holds the raw ZPL and EPL templates), as a template is named by its
+        // path in the folder (`tracemark render raw/lot-label.zpl`).
+        let names = ((try? FileManager.default.subpathsOfDirectory(atPath: root.path)) ?? []).filter {
+            ["yaml", "yml", "zpl", "epl"].contains(($0 as NSString).pathExtension.lowercased())
+        }
         var failed = false
-        for name in names.sorted() where ["yaml", "yml", "zpl", "epl"].contains((name as NSString).pathExtension) {
+        for name in names.sorted() {
             do {
                 let template = try TemplateLoader().load(contentsOf: root.appendingPathComponent(name))
                 print("\(name)  ok  \(template.name)")
@@ -117,8 +121,8 @@ struct LabelDataOptions: ParsableArguments {
     func load(for template: Template, options: GlobalOptions) async throws -> LabelData {
         var json: Data?
         if let data {
-            do { json = try Data(contentsOf: URL(fileURLWithPath: data)) } catch {
-                throw LabelError(.io, "cannot read --data \(data): \(error.localizedDescription)")
+            do { json = try InputFile.read(data) } catch {
+                throw LabelError(.io, "cannot read --data \(data): \(error)")
             }
         }
         let source = LabelSource(json: json, product: product, number: lot ?? serial, numberIsLot: lot != nil)
