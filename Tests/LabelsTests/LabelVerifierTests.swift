@@ -15,10 +15,41 @@ import TracemarkTesting
     }
 
     @Test func theShippedTemplatesVerify() throws {
-        for name in ["gs1-lot-100x50", "serial-50x25", "pallet-sscc-100x150", "hazard-100x100"] {
+        for name in ["gs1-lot-100x50", "serial-50x25", "pallet-sscc-100x150", "pallet-sscc-mixed-100x150", "hazard-100x100",
+                     "control-sheet-100x150"] {
             let template = try TemplateLoader().load(contentsOf: Repository.templates.appendingPathComponent(name + ".yaml"))
             try LabelVerifier().verify(try template.layout(template.sample))
         }
+    }
+
+    /// A symbol that reads alone can be spoilt on the label by what is drawn over it: the label is
+    /// read as drawn where anything touches a barcode or its quiet zone, and the element to move
+    /// is named. A frame around a symbol, clear of it, passes.
+    @Test func aTextDrawnOverABarcodeIsRefusedNamingIt() throws {
+        let over = try TemplateLoader().load(yaml: """
+            size: [50mm, 25mm]
+            elements:
+              - {type: barcode, id: dm, symbology: gs1-datamatrix, at: [2, 2], module: 0.5, ais: {"01": "{{gtin}}", "21": "{{serial}}"}}
+              - {type: text, id: serial, at: [2, 6], text: "SN {{serial}} {{serial}}", size: 4, bold: true}
+            sample: {gtin: "09501101530003", serial: "SN000123"}
+            """, file: "over.yaml")
+        let label = try over.layout(over.sample)
+        #expect {
+            try LabelVerifier().verify(label)
+        } throws: { error in
+            guard let error = error as? LabelError else { return false }
+            return error.code == .unverified && error.element == "barcode 'dm'"
+                && error.message.contains("reads back alone but not on the label: text 'serial' (line 4) is drawn over it")
+        }
+        let framed = try TemplateLoader().load(yaml: """
+            size: [50mm, 25mm]
+            elements:
+              - {type: box, at: [1, 1], size: [16, 16], thickness: 0.3}
+              - {type: barcode, id: dm, symbology: gs1-datamatrix, at: [3, 3], module: 0.5, ais: {"01": "{{gtin}}", "21": "{{serial}}"}}
+              - {type: text, id: serial, at: [19, 3], text: "SN {{serial}}", size: 3}
+            sample: {gtin: "09501101530003", serial: "SN000123"}
+            """)
+        try LabelVerifier().verify(try framed.layout(framed.sample))
     }
 
     /// Text beyond ASCII in a plain DataMatrix (ECI 26, UTF-8) verifies, and reads back as itself.

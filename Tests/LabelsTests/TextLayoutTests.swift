@@ -45,6 +45,32 @@ import TracemarkTesting
         #expect(TextLayout.width(line.text, lineHeight: line.lineHeight, bold: false) <= 200)
     }
 
+    /// A text too wide for its box even at the smallest size is refused, naming the element and its
+    /// line: the printer would cut it off at the box.
+    @Test func shrinkThatCannotFitIsRefused() throws {
+        let template = try TemplateLoader().load(yaml: """
+            size: [100mm, 60mm]
+            units: dots
+            elements:
+              - type: text
+                id: lot
+                at: [0, 0]
+                text: "LOT {{lot}}"
+                size: 40
+                box: [120, 40]
+                fit: shrink
+            sample: {lot: L1}
+            """, file: "lot.yaml")
+        #expect(try template.layout(.object(["lot": .string("L-2026-0001")])).items.count == 1)
+        #expect {
+            _ = try template.layout(.object(["lot": .string(String(repeating: "W", count: 60))]))
+        } throws: { error in
+            guard let error = error as? LabelError else { return false }
+            return error.code == .invalidValue && error.element == "text 'lot'" && error.line == 4
+                && error.message.contains("does not fit its box (120 dots wide) even shrunk to 8 dots high")
+        }
+    }
+
     /// Lines of rotated text are placed so the block keeps its top-left corner at `at`.
     @Test(arguments: [(0, [(10, 20), (10, 50)]), (90, [(40, 20), (10, 20)]), (180, [(10, 50), (10, 20)]), (270, [(10, 20), (40, 20)])])
     func rotatedLinesStayInTheirBlock(rotation: Int, expected: [(Int, Int)]) throws {

@@ -10,6 +10,17 @@ public struct LabelLayout: Sendable {
     /// Copies of this label.
     public let copies: Int
     var items: [LayoutItem]
+    /// The template's elements, and for each item the index of the element that drew it: what
+    /// check before print names when an item spoils a barcode. Empty for a label of no template.
+    var elements: [Element] = []
+    var owners: [Int] = []
+
+    /// The element that drew item `index`, for messages: `text 'article' (line 17)`.
+    func owner(of index: Int) -> String? {
+        guard index < owners.count, owners[index] < elements.count else { return nil }
+        let element = elements[owners[index]]
+        return element.line > 0 ? "\(element.name) (line \(element.line))" : element.name
+    }
 }
 
 /// One line of text, placed: (x, y) is the top-left of the line's box after rotation; the box

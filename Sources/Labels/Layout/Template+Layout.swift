@@ -11,12 +11,15 @@ extension Template {
         var items: [LayoutItem] = []
         items.reserveCapacity(elements.count + 2)
         var lastGS1: GS1Built?
-        for element in elements {
+        var owners: [Int] = []
+        owners.reserveCapacity(elements.count + 2)
+        for (index, element) in elements.enumerated() {
             do {
                 try layout(element, data: data, dpi: dpi, lastGS1: &lastGS1, into: &items)
             } catch {
                 throw error.located(file: file, line: element.line, element: element.name)
             }
+            while owners.count < items.count { owners.append(index) }
         }
         try Self.checkAIsTogether(items, file: file)
         var count = copies ?? 1
@@ -38,7 +41,8 @@ extension Template {
             throw LabelError(.invalidValue, "\(count) copies of one label: at most \(TemplateLimits.copies) in one job", file: file,
                              line: copies == nil ? copiesLine : nil, element: copies == nil && self.copies != nil ? "copies" : nil)
         }
-        return LabelLayout(width: size.width.dots(dpi), height: size.height.dots(dpi), dpi: dpi, copies: count, items: items)
+        return LabelLayout(width: size.width.dots(dpi), height: size.height.dots(dpi), dpi: dpi, copies: count, items: items,
+                           elements: elements, owners: owners)
     }
 
     /// Checks the GS1 rules between AIs (e.g. (37) needs (02) and (00)) over all GS1 barcodes of
@@ -90,7 +94,7 @@ extension Template {
         switch element.kind {
         case .text(let text):
             let value = text.text.render(data, formats: formats)
-            items += TextLayout.runs(
+            items += try TextLayout.runs(
                 value, x: text.at.x.dots(dpi), y: text.at.y.dots(dpi), lineHeight: text.fontSize.dots(dpi),
                 bold: text.bold, alignment: text.alignment, rotation: text.rotation,
                 boxWidth: text.box?.width.dots(dpi), boxHeight: text.box?.height.dots(dpi), fit: text.fit

@@ -14,7 +14,7 @@ enum TextLayout {
     static func runs(
         _ text: String, x: Int, y: Int, lineHeight requested: Int, bold: Bool, alignment: TextAlignment,
         rotation: Int, boxWidth: Int?, boxHeight: Int?, fit: TextFit
-    ) -> [TextRun] {
+    ) throws(LabelError) -> [TextRun] {
         var lineHeight = max(1, requested)
         var lines: [String]
         let paragraphs = text.utf8.contains(0x0A)
@@ -27,6 +27,12 @@ enum TextLayout {
                 let tall = boxHeight.map { lines.count * lineHeight > $0 } ?? false
                 if widest <= boxWidth, !tall { break }
                 lineHeight -= 1
+            }
+            // Still too wide at the smallest size: the printer would cut the text off at the
+            // box, and a label with half a number on it is refused rather than printed.
+            if let line = lines.first(where: { width($0, lineHeight: lineHeight, bold: bold) > boxWidth }) {
+                throw LabelError(.invalidValue,
+                    "the text \"\(line)\" does not fit its box (\(boxWidth) dots wide) even shrunk to \(lineHeight) dots high; widen the box or shorten the text")
             }
         } else if let boxWidth {
             lines = paragraphs.flatMap { wrap($0, width: boxWidth, lineHeight: lineHeight, bold: bold) }

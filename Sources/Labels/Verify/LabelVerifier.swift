@@ -13,9 +13,73 @@ public struct LabelVerifier: Sendable {
 
     /// Throws ``LabelError`` (`unverified`) naming the first barcode that does not read back.
     public func verify(_ label: LabelLayout) throws(LabelError) {
-        for item in label.items {
+        var crowded: [(barcode: BarcodeItem, zone: Zone, by: [Int])] = []
+        for (index, item) in label.items.enumerated() {
             guard case .barcode(let barcode) = item else { continue }
             try check(barcode)
+            let zone = Zone.quiet(around: barcode)
+            let by = label.items.indices.filter { $0 != index && Zone.inked(by: label.items[$0]).contains { $0.intersects(zone) } }
+            if !by.isEmpty { crowded.append((barcode, zone, by)) }
+        }
+        guard !crowded.isEmpty else { return }
+        // Something is drawn over a barcode or in its quiet zone: read it as the label draws it.
+        let canvas = try PNGRenderer().bitmap(label)
+        for (barcode, zone, by) in crowded {
+            let margin = barcode.module * 12
+            var page = Bitmap(width: zone.width + 2 * margin, height: zone.height + 2 * margin)
+            page.draw(canvas, x: margin - zone.x, y: margin - zone.y, within: (margin, margin, zone.width, zone.height))
+            let expected = Self.expected(barcode)
+            guard !Self.decode(page, as: barcode).contains(expected) else { continue }
+            let names = by.compactMap { label.owner(of: $0) }
+            let what = names.isEmpty ? "something else on the label" : names.joined(separator: ", ")
+            throw LabelError(
+                .unverified,
+                "reads back alone but not on the label: \(what) is drawn over it or in its quiet zone; move it apart; the label was not printed",
+                element: barcode.name)
+        }
+    }
+
+    /// A rectangle of dots.
+    struct Zone: Equatable {
+        var x: Int, y: Int, width: Int, height: Int
+
+        func intersects(_ other: Zone) -> Bool {
+            x < other.x + other.width && other.x < x + width && y < other.y + other.height && other.y < y + height
+        }
+
+        /// A barcode with the quiet zone a scanner needs: 10 modules either side of a linear
+        /// symbol, 1 around a DataMatrix, 4 around a QR code (ISO/IEC 15417, 16022, 18004).
+        static func quiet(around barcode: BarcodeItem) -> Zone {
+            let (width, height) = barcode.size
+            let (across, along): (Int, Int) = switch barcode.symbology {
+            case .dataMatrix, .gs1DataMatrix: (barcode.module, barcode.module)
+            case .qr, .gs1QR: (4 * barcode.module, 4 * barcode.module)
+            default: (10 * barcode.module, 0)
+            }
+            return Zone(x: barcode.x - across, y: barcode.y - along, width: width + 2 * across, height: height + 2 * along)
+        }
+
+        /// Where an item may put ink: a box's four sides (its inside only when filled, which a box
+        /// as thick as it is wide is), a text's line, a whole image or reverse area or symbol.
+        static func inked(by item: LayoutItem) -> [Zone] {
+            switch item {
+            case .text(let run):
+                let upright = run.rotation == 0 || run.rotation == 180
+                return [Zone(x: run.x, y: run.y, width: upright ? run.length : run.lineHeight, height: upright ? run.lineHeight : run.length)]
+            case .barcode(let barcode):
+                let (width, height) = barcode.size
+                var zones = [Zone(x: barcode.x, y: barcode.y, width: width, height: height)]
+                if let hri = barcode.humanReadable { zones += inked(by: .text(hri)) }
+                return zones
+            case .box(let x, let y, let width, let height, let thickness, _):
+                let t = max(1, thickness)
+                return [Zone(x: x, y: y, width: width, height: t), Zone(x: x, y: y + height - t, width: width, height: t),
+                        Zone(x: x, y: y, width: t, height: height), Zone(x: x + width - t, y: y, width: t, height: height)]
+            case .reverse(let x, let y, let width, let height):
+                return [Zone(x: x, y: y, width: width, height: height)]
+            case .image(let x, let y, let bitmap):
+                return [Zone(x: x, y: y, width: bitmap.width, height: bitmap.height)]
+            }
         }
     }
 
@@ -93,6 +157,11 @@ public struct LabelVerifier: Sendable {
         let quiet = barcode.module * 12
         var page = Bitmap(width: symbol.width + 2 * quiet, height: symbol.height + 2 * quiet)
         page.draw(symbol, x: quiet, y: quiet)
+        return decode(page, as: barcode)
+    }
+
+    /// Readers' texts for the symbol of `barcode` somewhere on `page`, normalised as ``read(_:)``'s.
+    static func decode(_ page: Bitmap, as barcode: BarcodeItem) -> [String] {
         let grey = page.pixels.map { $0 != 0 ? UInt8(0) : UInt8(255) }
         var texts: [String]
         switch barcode.symbology {
