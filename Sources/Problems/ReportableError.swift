@@ -2,7 +2,7 @@
 /// status, the HTTP API with a status and an RFC 9457 problem document. Each error type states
 /// both statuses beside its codes, once; the faces only read them.
 public protocol ReportableError: Error, Sendable {
-    /// Stable and kebab-case (`not-found`, `database-locked`): what clients and scripts match on.
+    /// Stable and kebab-case (`not-found`, `locked`): what clients and scripts match on.
     var problemCode: String { get }
     /// What failed and what to do about it, for people.
     var problemDetail: String { get }

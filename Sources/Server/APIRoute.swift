@@ -59,6 +59,20 @@ struct APICall: Sendable {
 
     var user: String { caller?.user ?? caller?.name ?? "anonymous" }
 
+    /// The `Link` header of a CSV page that another follows: this request's query, filters and
+    /// all, with the next page's cursor.
+    func nextLink(cursor: String) -> String {
+        var items = query.filter { $0.key != "cursor" }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        items.append(("cursor", cursor))
+        var allowed = CharacterSet.urlQueryAllowed
+        allowed.remove(charactersIn: "&=+#;,<>\"")
+        let text = items.map { key, value in
+            (key.addingPercentEncoding(withAllowedCharacters: allowed) ?? key) + "="
+                + (value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value)
+        }.joined(separator: "&")
+        return "<?\(text)>; rel=\"next\""
+    }
+
     /// A free-text filter of the query: an empty value filters nothing (`?station=`).
     func filter(_ name: String) -> String? {
         query[name].flatMap { $0.isEmpty ? nil : $0 }
@@ -122,7 +136,8 @@ struct Page {
     /// The id after which the page starts (lists run newest first: ids below it).
     let before: Int64?
 
-    init(_ call: APICall, defaultLimit: Int = 50) throws {
+    /// With `numericCursor` false the caller reads a cursor of its own (`before` stays `nil`).
+    init(_ call: APICall, defaultLimit: Int = 50, numericCursor: Bool = true) throws {
         let limit = try call.query["limit"].map { text -> Int in
             guard let value = Int(text), value >= 1 else { throw APIProblem.badRequest("limit must be a whole number from 1 to \(Page.maximum)") }
             return value
@@ -131,7 +146,7 @@ struct Page {
             throw APIProblem(400, "page-too-large", "limit \(limit) is more than the \(Page.maximum) a page may hold: follow the cursor instead")
         }
         self.limit = limit
-        if let cursor = call.query["cursor"] {
+        if numericCursor, let cursor = call.query["cursor"] {
             guard cursor.count <= 18, cursor.allSatisfy({ $0.isASCII && $0.isNumber }), let id = Int64(cursor) else {
                 throw APIProblem.badRequest("cursor \(cursor) is not one this server gives out (a number)")
             }

@@ -369,7 +369,7 @@ public enum APIRoutes {
                         scan.jobs.map(String.init).joined(separator: " "), scan.next].map(CSVText.field).joined(separator: ",") + "\r\n"
             }
             var response = APIResponse.text(csv, contentType: "text/csv; charset=utf-8")
-            if let next { response.headers["Link"] = "<?cursor=\(next)>; rel=\"next\"" }
+            if let next { response.headers["Link"] = call.nextLink(cursor: next) }
             return response
         }
         return try .json(ScanPage(items: items, nextCursor: next))

@@ -873,9 +873,9 @@ paths:
     get:
       operationId: listStock
       tags: [registry]
-      summary: Stock per product, warehouse and lot/serial; format=csv for a spreadsheet.
+      summary: Stock per product, warehouse and lot/serial, a page at a time by the last row's key; format=csv for a spreadsheet (all of it without a limit; with one, a page and a Link header to the next).
       x-tracemark-role: viewer
-      parameters: [{$ref: "#/components/parameters/Limit"}, {$ref: "#/components/parameters/Cursor"}, {name: product, in: query, schema: {type: string}}, {name: warehouse, in: query, schema: {type: string}}, {name: format, in: query, schema: {type: string, enum: [json, csv]}}]
+      parameters: [{$ref: "#/components/parameters/Limit"}, {name: cursor, in: query, schema: {type: string, pattern: "^[A-Za-z0-9_-]{1,2048}$"}, description: "The nextCursor of the page before (opaque); one the server did not give out is refused with 422."}, {name: product, in: query, schema: {type: string}}, {name: warehouse, in: query, schema: {type: string}}, {name: format, in: query, schema: {type: string, enum: [json, csv]}}]
       responses:
         "200":
           description: A page.
@@ -889,7 +889,7 @@ paths:
                   nextCursor: {type: [string, "null"]}
             text/csv:
               schema: {type: string}
-        problems: [400, 401, 403]
+        problems: [400, 401, 403, 422]
   /api/v1/products/{article}/proposal:
     get:
       operationId: proposal
@@ -1500,7 +1500,7 @@ components:
         title: {type: string}
         status: {type: integer}
         detail: {type: string}
-        code: {type: string, description: "Stable: not-found, forbidden, invalid-input, duplicate, conflict, database-locked …"}
+        code: {type: string, description: "Stable: not-found, forbidden, invalid-input, duplicate, conflict, locked …"}
         instance: {type: string}
     Resolution:
       type: object

@@ -78,16 +78,7 @@ extension APIRoutes {
             return try tagged(try await call.environment.registry.changeStatus(
                 product: try call.parameter("article"), number: try call.parameter("number"), to: body.status, user: call.user, reason: body.reason))
         },
-        APIRoute(.get, "/api/v1/stock", "listStock", role: .viewer) { call in
-            let stock = try await call.environment.registry.stock(product: call.filter("product"), warehouse: call.filter("warehouse"))
-            guard try call.wantsCSV() else { return try .json(try paged(call, stock)) }
-            var lines = ["product,warehouse,number,quantity,unit,status,expiry"]
-            for balance in stock {
-                lines.append([balance.product, balance.warehouse, balance.number ?? "", "\(balance.quantity)", balance.unit,
-                              balance.status?.rawValue ?? "", balance.expiry?.description ?? ""].map(CSVText.field).joined(separator: ","))
-            }
-            return .text(lines.joined(separator: "\r\n") + "\r\n", contentType: "text/csv; charset=utf-8")
-        },
+        APIRoute(.get, "/api/v1/stock", "listStock", role: .viewer, listStock),
         APIRoute(.get, "/api/v1/products/{article}/proposal", "proposal", role: .viewer) { call in
             guard let warehouse = call.filter("warehouse") else { throw APIProblem.badRequest("give the warehouse: ?warehouse=…") }
             let quantity = try call.query["quantity"].map { text -> Decimal in
@@ -235,6 +226,42 @@ extension APIRoutes {
             throw APIProblem(404, "not-found", "product \(article) has no lot or serial \(number)")
         }
         return lot
+    }
+
+    /// Stock a page at a time, by the last row's key (a stock row posted between two pages neither
+    /// repeats a row nor skips one). As CSV without a `limit`, all of it: an export; with one, a
+    /// page, and a `Link` header to the next with the same filters.
+    private static func listStock(_ call: APICall) async throws -> APIResponse {
+        let csv = try call.wantsCSV()
+        let page = try Page(call, defaultLimit: 100, numericCursor: false)
+        let after = try call.query["cursor"].map(stockCursor)
+        let limit: Int? = csv && call.query["limit"] == nil ? nil : page.limit
+        let stock = try await call.environment.registry.stock(
+            product: call.filter("product"), warehouse: call.filter("warehouse"), after: after, limit: limit)
+        let next = try stock.next.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+            .map { Data($0.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+                .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "") }
+        guard csv else { return try .json(Listed(items: stock.items, nextCursor: next)) }
+        var lines = ["product,warehouse,number,quantity,unit,status,expiry"]
+        for balance in stock.items {
+            lines.append([balance.product, balance.warehouse, balance.number ?? "", "\(balance.quantity)", balance.unit,
+                          balance.status?.rawValue ?? "", balance.expiry?.description ?? ""].map(CSVText.field).joined(separator: ","))
+        }
+        var response = APIResponse.text(lines.joined(separator: "\r\n") + "\r\n", contentType: "text/csv; charset=utf-8")
+        if let next { response.headers["Link"] = call.nextLink(cursor: next) }
+        return response
+    }
+
+    private static func stockCursor(_ text: String) throws -> StockCursor {
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        guard text.count <= 2048, text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+            throw APIProblem.badRequest("cursor \(text.prefix(64)) is not a cursor (take nextCursor from the last page)")
+        }
+        guard let data = Data(base64Encoded: base64), let cursor = try? JSONDecoder().decode(StockCursor.self, from: data) else {
+            throw APIProblem(422, "invalid-input", "cursor \(text.prefix(64)) is not one this server gives out (take nextCursor from the last page)")
+        }
+        return cursor
     }
 
     private static func findLots(_ call: APICall) async throws -> APIResponse {

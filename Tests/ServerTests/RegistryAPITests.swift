@@ -96,6 +96,39 @@ extension APITests {
             }
         } while lotCursor != nil
         #expect(seen == ["PG-5", "PG-4", "PG-3", "PG-2", "PG-1"], "\(seen)")
+        // Stock pages by the last row's key too: stock posted before the cursor between two pages
+        // neither repeats a row nor shifts one out. PG-9 is on stock already; PG-10 comes in between.
+        var stockSeen: [String] = []
+        var stockCursor: String?
+        repeat {
+            let page = try await service.request("GET", "/api/v1/stock?product=PAINT-5L&limit=2" + (stockCursor.map { "&cursor=\($0)" } ?? ""),
+                                                 role: "viewer")
+            #expect(page.status == 200, "\(page.text)")
+            stockSeen += ((page.object["items"] as? [[String: Any]]) ?? []).compactMap { $0["number"] as? String }
+            stockCursor = page.object["nextCursor"] as? String
+            if stockSeen.count == 4 {
+                _ = try await service.request("POST", "/api/v1/documents/receipt", role: "operator", body: try service.json([
+                    "warehouse": "MAIN", "supplier": "ACME",
+                    "lines": [["product": "PAINT-5L", "picks": [["number": "PG-0", "quantity": 1, "expiry": expiry]]]],
+                ]))
+            }
+        } while stockCursor != nil
+        let whole = try await service.request("GET", "/api/v1/stock?product=PAINT-5L&limit=500", role: "viewer")
+        let wholeNumbers = ((whole.object["items"] as? [[String: Any]]) ?? []).compactMap { $0["number"] as? String }
+        #expect(wholeNumbers.contains("PG-0") && stockSeen == wholeNumbers.filter { $0 != "PG-0" }, "\(stockSeen) \(wholeNumbers)")
+        #expect(stockSeen.filter { $0.hasPrefix("PG-") } == ["PG-1", "PG-2", "PG-3", "PG-4", "PG-5", "PG-9"], "\(stockSeen)")
+        // CSV: all of it without a limit (an export); a page with one, and a Link to the next
+        // that keeps the filters.
+        let all = try await service.request("GET", "/api/v1/stock?product=PAINT-5L&format=csv", role: "viewer")
+        #expect(all.text.split(separator: "\r\n").count == wholeNumbers.count + 1 && all.headers["link"] == nil, "\(all.text)")
+        let csvPage = try await service.request("GET", "/api/v1/stock?product=PAINT-5L&format=csv&limit=3", role: "viewer")
+        #expect(csvPage.text.split(separator: "\r\n").count == 4, "\(csvPage.text)")
+        let link = try #require(csvPage.headers["link"])
+        #expect(link.hasPrefix("<?format=csv&limit=3&product=PAINT-5L&cursor=") && link.hasSuffix(">; rel=\"next\""), "\(link)")
+        let followed = try await service.request("GET", "/api/v1/stock" + link.dropFirst().prefix { $0 != ">" }, role: "viewer")
+        #expect(followed.text.split(separator: "\r\n").dropFirst().first?.hasPrefix("PAINT-5L,MAIN,\(wholeNumbers[3]),") == true, "\(followed.text)")
+        #expect(try await service.request("GET", "/api/v1/stock?cursor=garbage", role: "viewer").status == 422)
+        #expect(try await service.request("GET", "/api/v1/stock?cursor=a%2Fb", role: "viewer").status == 400)
         let history = try await service.request("GET", "/api/v1/products/PAINT-5L/lots/ERP-1/history", role: "viewer")
         #expect(history.text.contains("supplier complaint 42"), "\(history.text)")
         #expect(history.text.contains("supervisor-client"))

@@ -94,26 +94,73 @@ public struct LotSerialHistory: Codable, Hashable, Sendable {
     public var stock: [StockBalance]
 }
 
+/// Where a page of ``Registry/stock(product:warehouse:after:limit:)`` ended: the last row's
+/// product, warehouse and lot or serial (its id; 0 for stock without one).
+public struct StockCursor: Codable, Hashable, Sendable {
+    public var product: String
+    public var warehouse: String
+    public var lotSerialID: Int
+
+    public init(product: String, warehouse: String, lotSerialID: Int) {
+        self.product = product
+        self.warehouse = warehouse
+        self.lotSerialID = lotSerialID
+    }
+}
+
+/// One page of stock, and where the next one starts (`nil` after the last).
+public struct StockPage: Sendable {
+    public var items: [StockBalance]
+    public var next: StockCursor?
+}
+
 extension Registry {
     /// Stock per product, warehouse and lot/serial; optionally of one product or warehouse.
     public func stock(product: String? = nil, warehouse: String? = nil) async throws -> [StockBalance] {
+        try await stock(product: product, warehouse: warehouse, after: nil, limit: nil).items
+    }
+
+    /// A page of stock in the order of ``stock(product:warehouse:)``, starting after `after`:
+    /// pages by the last row's key, so that stock posted between two pages neither repeats a row
+    /// nor skips one, as an offset would.
+    public func stock(product: String?, warehouse: String?, after: StockCursor?, limit: Int?) async throws -> StockPage {
         try await store.read { db in
             var filter: SQLQueryString = "s.quantity <> 0"
             if let product { filter += " AND p.article = \(bind: product)" }
             if let warehouse { filter += " AND w.code = \(bind: warehouse)" }
-            return try await db.raw("""
-                SELECT p.article, p.unit, w.code AS warehouse, s.quantity, ls.number, ls.status, ls.expiry
+            if let after {
+                // The order's key of the row the last page ended with (it may have no stock now).
+                let sortKey = after.lotSerialID == 0 ? nil
+                    : try await db.raw("SELECT sort_key FROM lot_serials WHERE id = \(bind: after.lotSerialID)").first()?.optionalString("sort_key")
+                filter += """
+                     AND (p.article, w.code, CASE WHEN ls.sort_key IS NULL THEN 1 ELSE 0 END, COALESCE(ls.sort_key, ''), s.lot_serial_id)
+                        > (\(bind: after.product), \(bind: after.warehouse), \(bind: sortKey == nil ? 1 : 0), \(bind: sortKey ?? ""), \(bind: after.lotSerialID))
+                    """
+            }
+            let rows = try await db.raw("""
+                SELECT p.article, p.unit, w.code AS warehouse, s.quantity, s.lot_serial_id, ls.number, ls.status, ls.expiry
                 FROM stock s JOIN products p ON p.id = s.product_id JOIN warehouses w ON w.id = s.warehouse_id
                 LEFT JOIN lot_serials ls ON ls.id = s.lot_serial_id
                 WHERE \(filter)
-                ORDER BY p.article, w.code, CASE WHEN ls.sort_key IS NULL THEN 1 ELSE 0 END, ls.sort_key
-                """).all().map { row in
-                StockBalance(product: try row.string("article"), warehouse: try row.string("warehouse"),
-                             number: try row.optionalString("number"), quantity: Quantity(storage: try row.int("quantity")).decimal,
-                             unit: try row.string("unit"),
-                             status: try row.optionalString("status").flatMap(LotSerial.Status.init(rawValue:)),
-                             expiry: try row.date("expiry"))
+                ORDER BY p.article, w.code, CASE WHEN ls.sort_key IS NULL THEN 1 ELSE 0 END, COALESCE(ls.sort_key, ''), s.lot_serial_id
+                \(unsafeRaw: limit.map { "LIMIT \($0 + 1)" } ?? "")
+                """).all()
+            var items: [StockBalance] = []
+            var next: StockCursor?
+            for (index, row) in rows.enumerated() {
+                if let limit, index == limit { break }
+                items.append(StockBalance(
+                    product: try row.string("article"), warehouse: try row.string("warehouse"),
+                    number: try row.optionalString("number"), quantity: Quantity(storage: try row.int("quantity")).decimal,
+                    unit: try row.string("unit"),
+                    status: try row.optionalString("status").flatMap(LotSerial.Status.init(rawValue:)),
+                    expiry: try row.date("expiry")))
+                if let limit, index == limit - 1, rows.count > limit {
+                    next = StockCursor(product: try row.string("article"), warehouse: try row.string("warehouse"),
+                                       lotSerialID: try row.int("lot_serial_id"))
+                }
             }
+            return StockPage(items: items, next: next)
         }
     }
 
