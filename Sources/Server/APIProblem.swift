@@ -99,11 +99,34 @@ struct ProblemDocument: Codable, Sendable {
         case .valueNotFound(let type, let context):
             return "\(path(context)): expected \(kind(type)), found null"
         case .dataCorrupted(let context):
-            return context.codingPath.isEmpty ? "not valid JSON" : "\(path(context)): \(context.debugDescription)"
+            guard !context.codingPath.isEmpty else { return "not valid JSON" }
+            // "Cannot initialize Status from invalid String value bogus": a value an enumeration
+            // does not have, said without Swift's words, with the values it takes.
+            let text = context.debugDescription
+            if text.hasPrefix("Cannot initialize "), let from = text.range(of: " from invalid "),
+               let value = text.range(of: " value ", range: from.upperBound..<text.endIndex) {
+                let type = String(text[text.index(text.startIndex, offsetBy: 18)..<from.lowerBound])
+                let given = String(text[value.upperBound...])
+                let allowed = enumerations[type].map { ": use one of \($0.joined(separator: ", "))" } ?? ""
+                return "\(path(context)): \"\(given)\" is not a value it takes\(allowed)"
+            }
+            return "\(path(context)): \(text)"
         @unknown default:
             return "\(error)"
         }
     }
+
+    /// The values of the enumerations bodies carry, by type name (names two types share are left out).
+    private static let enumerations: [String: [String]] = [
+        "Status": LotSerial.Status.allCases.map(\.rawValue),
+        "Tracking": LotSerialClass.Tracking.allCases.map(\.rawValue),
+        "SerialQuantity": LotSerialClass.SerialQuantity.allCases.map(\.rawValue),
+        "Assignment": LotSerialClass.Assignment.allCases.map(\.rawValue),
+        "IssueMethod": LotSerialClass.IssueMethod.allCases.map(\.rawValue),
+        "CounterScope": LotSerialClass.CounterScope.allCases.map(\.rawValue),
+        "Uniqueness": LotSerialClass.Uniqueness.allCases.map(\.rawValue),
+        "DocumentKind": DocumentKind.allCases.map(\.rawValue),
+    ]
 
     static func title(_ status: Int) -> String {
         switch status {

@@ -152,9 +152,14 @@ public enum APIRoutes {
 
     private static func postScan(_ call: APICall) async throws -> APIResponse {
         let body = try call.decode(ScanBody.self)
-        guard !body.raw.isEmpty else { throw APIProblem(422, "invalid-input", "raw is empty: send what the scanner read") }
-        if let id = body.symbologyId, !(id.count == 3 && id.hasPrefix("]")) {
-            throw APIProblem(422, "invalid-input", "symbologyId \(id) is not an AIM symbology identifier such as ]C1, ]d2 or ]Q3")
+        // Both break the body's schema (minLength, pattern): 400, as every other schema error.
+        guard !body.raw.isEmpty else { throw APIProblem.badRequest("raw is empty: send what the scanner read") }
+        if let id = body.symbologyId {
+            let scalars = Array(id.unicodeScalars)
+            guard scalars.count == 3, scalars[0] == "]", ("A"..."Z").contains(scalars[1]) || ("a"..."z").contains(scalars[1]),
+                  ("0"..."9").contains(scalars[2]) || ("A"..."Z").contains(scalars[2]) || ("a"..."z").contains(scalars[2]) else {
+                throw APIProblem.badRequest("symbologyId \(id) is not an AIM symbology identifier such as ]C1, ]d2 or ]Q3")
+            }
         }
         return try await scan(call, data: Array(body.raw.utf8), symbologyID: body.symbologyId, scanID: body.scanId,
                               purpose: body.purpose ?? .operator)

@@ -1,4 +1,5 @@
 import Foundation
+import Registry
 @testable import Server
 import Testing
 
@@ -31,5 +32,17 @@ import Testing
         #expect(problem("[]") == "the body: expected an object, found a list")
         #expect(problem(#"{"warehouse": null, "lines": []}"#) == "warehouse: expected a string, found null")
         #expect(problem("{") == "not valid JSON")
+    }
+
+    /// A value an enumeration does not have is named with the values it takes, not in Swift's words.
+    @Test func aValueNotInAnEnumerationListsTheValues() throws {
+        struct Change: Decodable { var status: LotSerial.Status; var reason: String }
+        do {
+            _ = try JSONDecoder().decode(Change.self, from: Data(#"{"status": "held", "reason": "x"}"#.utf8))
+            Issue.record("decoded")
+        } catch let error as DecodingError {
+            #expect(ProblemDocument.describe(error)
+                    == "status: \"held\" is not a value it takes: use one of available, quarantined, blocked, consumed, shipped, written-off, voided")
+        }
     }
 }

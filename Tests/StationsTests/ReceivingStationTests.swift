@@ -259,9 +259,48 @@ import Testing
             #expect(again.replayed)
             #expect(again.scan == first.scan)
             #expect(again.jobs == first.jobs)
+            // The replayed answer shows the product and lot too (the log keeps no resolution).
+            #expect(again.resolution?.product?.article == "PAINT-5L" && again.resolution?.scan.lot == "LOT9")
             let other = await station.scan(code, id: "handheld-7/0002")
             #expect(!other.replayed)
             #expect(try await dock.spool.jobs(printer: dock.printer.name).count == 2)
+            // The same id twice at once: one acts, the other gets its answer, neither is refused.
+            let code3 = "(01)\(Dock.paintGTIN)(17)\(yymmdd(today.adding(days: 200)))(10)LOT10(30)4"
+            async let one = station.scan(code3, id: "handheld-7/0003")
+            async let two = station.scan(code3, id: "handheld-7/0003")
+            let (a, b) = await (one, two)
+            #expect(a.verdict == .ok && b.verdict == .ok && a.scan == b.scan && a.replayed != b.replayed, "\(a) \(b)")
+            #expect(try await dock.spool.jobs(printer: dock.printer.name).count == 3)
+        }
+    }
+
+    /// A database locked by another process answers the scan once the busy timeout has passed,
+    /// with a reason that says so, and does not wait as long again to log the refusal (the scan
+    /// log could not take it either): nothing is written.
+    @Test func aScanOnALockedDatabaseIsRefusedOnceAndUnlogged() async throws {
+        try await withDock(.sqlite) { dock in
+            let waiter = try await Registry(store: try await SQLiteStore(path: dock.database.location, busyTimeoutMilliseconds: 200),
+                                            clock: { todayInstant })
+            let station = try await Station(StationConfiguration(name: "dock-2", kind: .receiving, warehouse: "MAIN", supplier: "ACME"),
+                                            registry: waiter, spool: try await Spool(store: waiter.store))
+            let (locked, signal) = AsyncStream.makeStream(of: Void.self)
+            let (released, release) = AsyncStream.makeStream(of: Void.self)
+            async let held: Void = dock.registry.store.write { db in
+                try await db.raw("INSERT INTO warehouses (code, name) VALUES ('HOLDER', '')").run()
+                signal.yield()
+                for await _ in released { break }
+            }
+            for await _ in locked { break }
+            let outcome = await station.scan("(01)\(Dock.paintGTIN)(17)\(yymmdd(today.adding(days: 200)))(10)LOCKED1(30)4")
+            release.yield()
+            try await held
+            #expect(outcome.verdict == .block && outcome.reasons.map(\.code) == ["database-locked"], "\(outcome)")
+            #expect(outcome.scan == nil)
+            let logged = try await waiter.store.read { db in
+                try await db.raw("SELECT COUNT(*) AS n FROM station_scans WHERE station = 'dock-2'").first()!.decode(column: "n", as: Int.self)
+            }
+            #expect(logged == 0)
+            await waiter.close()
         }
     }
 

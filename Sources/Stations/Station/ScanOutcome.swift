@@ -81,7 +81,8 @@ public struct ScanOutcome: Codable, Sendable, Hashable {
     public var document: String?
     /// The print jobs it queued.
     public var jobs: [Int64]
-    /// What the registry says of the scan (not kept in the log).
+    /// What the registry says of the scan (not kept in the log: a replayed answer carries what it
+    /// says now).
     public var resolution: Resolution?
     /// True when the scan id had been seen: this is what the first one did, and nothing was done again.
     public var replayed: Bool

@@ -54,13 +54,18 @@ public actor Station {
         let signedInNow = signedIn
         let taken = ContinuousClock.now
         do {
-            if let key = scan.scanID, let earlier = try await logged(key) { return earlier }
+            if let key = scan.scanID, let earlier = try await logged(key) { return await resolved(earlier, scan) }
             let outcome = try await decide(scan)
             logger.info("scan \(outcome.verdict.rawValue): \(outcome.action)", metadata: Self.metadata(outcome, scan))
             StationMetrics.waiting.expect(outcome.jobs, station: configuration.name, since: taken)
             StationEvents.logged()
             return outcome
         } catch {
+            // The same scan id posted twice at once: the other one logged it first, and this is
+            // its answer, not a refusal.
+            if let key = scan.scanID, DatabaseErrors.uniqueViolation(error) != nil, let earlier = try? await logged(key) {
+                return await resolved(earlier, scan)
+            }
             // The scan's transaction rolled back. Log the refusal on its own, if the database lets us.
             let reason = Self.reason(for: error)
             logger.warning("scan refused: \(reason.message)", metadata: ["device": "\(scan.device)"])
@@ -69,16 +74,28 @@ public actor Station {
                 ? "take that line off (Remove on the station page, or TM:UNDO if it is the last), then scan the next item or TM:DONE"
                 : "scan again"
             var outcome = ScanOutcome(station: configuration.name, verdict: .block, reasons: [reason], next: next)
+            // A database that is locked or out of reach would keep the refusal's log waiting as
+            // long again (the operator waited the busy timeout already): answer now, unlogged.
+            if error is StoreError { return outcome }
             do {
                 let refused = outcome
                 outcome.scan = try await registry.store.write { @Sendable db in try await self.log(db, scan, refused, task: nil, operator: signedInNow) }
                 StationEvents.logged()
             } catch {
-                if let key = scan.scanID, let earlier = try? await logged(key) { return earlier }
+                if let key = scan.scanID, let earlier = try? await logged(key) { return await resolved(earlier, scan) }
                 logger.error("scan log not written: \(error)", metadata: ["device": "\(scan.device)"])
             }
             return outcome
         }
+    }
+
+    /// A replayed answer with what the registry says of its scan now (the log keeps no
+    /// resolution): a client that retried sees the product and lot as the first answer showed them.
+    private func resolved(_ earlier: ScanOutcome, _ scan: StationScan) async -> ScanOutcome {
+        var outcome = earlier
+        if scan.purpose == .operator, ControlCode(String(decoding: scan.data, as: UTF8.self)) != nil { return outcome }
+        outcome.resolution = try? await resolve(scan)
+        return outcome
     }
 
     private func decide(_ scan: StationScan) async throws -> ScanOutcome {
