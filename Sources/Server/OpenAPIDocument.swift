@@ -381,6 +381,7 @@ paths:
                         expiry: {type: string}
                         daysLeft: {type: integer}
                         expired: {type: boolean}
+                        recall: {type: integer, description: "A recall not closed that affects the lot."}
                   sold: {type: [array, "null"], items: {type: object}}
             text/csv:
               schema: {type: string}
@@ -1727,6 +1728,7 @@ components:
         number: {type: [string, "null"]}
         quantity: {type: number}
         unit: {type: string}
+        recall: {type: integer, description: "A recall not closed that affects the lot (the first, when several do)."}
     DocumentLine:
       type: object
       required: [product]

@@ -242,10 +242,11 @@ extension APIRoutes {
             .map { Data($0.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-")
                 .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "") }
         guard csv else { return try .json(Listed(items: stock.items, nextCursor: next)) }
-        var lines = ["product,warehouse,number,quantity,unit,status,expiry"]
+        var lines = ["product,warehouse,number,quantity,unit,status,expiry,recall"]
         for balance in stock.items {
             lines.append([balance.product, balance.warehouse, balance.number ?? "", "\(balance.quantity)", balance.unit,
-                          balance.status?.rawValue ?? "", balance.expiry?.description ?? ""].map(CSVText.field).joined(separator: ","))
+                          balance.status?.rawValue ?? "", balance.expiry?.description ?? "", balance.recall.map(String.init) ?? ""]
+                .map(CSVText.field).joined(separator: ","))
         }
         var response = APIResponse.text(lines.joined(separator: "\r\n") + "\r\n", contentType: "text/csv; charset=utf-8")
         if let next { response.headers["Link"] = call.nextLink(cursor: next) }

@@ -82,6 +82,11 @@ func lot(_ number: String, _ quantity: Int, expires days: Int) -> StockLine.Pick
                 ], header: header(1)))
             }
             #expect(try await registry.stock(product: "BOLT", warehouse: "MAIN").map(\.quantity) == [3])
+            // A production short of a component says it has that much to consume, not to issue.
+            await expectRefusal(.conflict, "MAIN has 2 l available to consume, not the 3 asked for") {
+                _ = try await registry.produce(Production(warehouse: "MAIN", inputs: [StockLine(product: "MILK", quantity: 3)],
+                                                          outputs: [StockLine(product: "BOLT", quantity: 1)], header: header(1)))
+            }
         }
     }
 

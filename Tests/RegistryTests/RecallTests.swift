@@ -169,7 +169,7 @@ import Testing
             // One warehouse; nothing beyond the window; the CSV keeps negative days as numbers.
             #expect(try await after.expiryReport(within: 1, warehouse: "EAST").stock.map(\.number) == ["E-2"])
             #expect(try await after.expiryReport(within: 0).stock.map(\.number) == ["E-1", "E-2", "E-2"])
-            #expect(firstMinute.csv.contains("stock,MILK,E-1,MAIN,,7,l,available,\(expiry),-1\r\n"), "\(firstMinute.csv)")
+            #expect(firstMinute.csv.contains("stock,MILK,E-1,MAIN,,7,l,available,\(expiry),-1,\r\n"), "\(firstMinute.csv)")
             await expectRefusal(.notFound, "warehouse NOWHERE does not exist") { _ = try await after.expiryReport(within: 1, warehouse: "NOWHERE") }
         }
     }
@@ -212,6 +212,12 @@ extension RecallTests {
             // A split is one step from its parent, as a trace counts it, whether made before the
             // recall was opened or after.
             #expect(Set(affected) == ["MILK M1 0", "MILK M1-B 1", "CHEESE CK-2 1"], "\(affected)")
+            // CK-2 was made after the recall opened: its history has it join the recall when it
+            // was made, not an opening before the lot existed.
+            let made = try await registry.history(product: "CHEESE", number: "CK-2").entries
+            let joined = try #require(made.firstIndex { $0.what == "recall" })
+            #expect(made[joined].override == "joined" && made[joined].note.contains("made from a lot under recall \(recall.id)"), "\(made)")
+            #expect(made.firstIndex { $0.what == "production" }.map { $0 < joined } == true, "\(made.map(\.what))")
             let hold = try await registry.holdRecall(recall.id, user: "qa")
             #expect(Set(hold.blocked.map(\.number)) == ["M1", "M1-B", "CK-2"])  // CK-2: the returned kilogram is in stock
             let report = try await registry.recallReport(recall.id)
@@ -269,6 +275,12 @@ extension RecallTests {
             let proposal = try await registry.proposal(product: "MILK", warehouse: "MAIN", quantity: 100, date: day0.adding(days: 5))
             #expect(proposal.picks.map(\.number) == ["M2"])
             #expect(proposal.shortfallDescription == "short by 40 l: 60 l under recall (M1)")
+            // Stock, the expiry report and the lot itself say so, though M1's status is still available.
+            let stock = try await registry.stock(product: "MILK")
+            #expect(stock.first { $0.number == "M1" }?.recall == recall.id && stock.first { $0.number == "M2" }?.recall == nil, "\(stock)")
+            #expect(try await registry.expiryReport(within: 36_000, product: "MILK").stock.first { $0.number == "M1" }?.recall == recall.id)
+            #expect(try await registry.activeRecalls(product: "MILK", number: "M1") == [RecallMark(id: recall.id, state: .open, reason: "supplier reports listeria")])
+            #expect(try await registry.activeRecalls(product: "MILK", number: "M2").isEmpty)
             await expectRefusal(.recalled, "lot M1 of MILK is under recall \(recall.id) (open): it must not move until the recall is closed, unless a supervisor overrides it") {
                 _ = try await registry.issue(Issue(warehouse: "MAIN", customer: "ANY", lines: [
                     StockLine(product: "MILK", picks: [.init(number: "M1", quantity: 1)]),

@@ -43,8 +43,8 @@ extension APITests {
         let lots = (stock.object["items"] as? [[String: Any]]) ?? []
         #expect(lots.contains { $0["number"] as? String == "ERP-1" && "\($0["quantity"] ?? "")" == "7" }, "\(stock.text)")
         let csv = try await service.request("GET", "/api/v1/stock?product=PAINT-5L&format=csv", role: "viewer")
-        #expect(csv.text.hasPrefix("product,warehouse,number,quantity,unit,status,expiry\r\n"))
-        #expect(csv.text.contains("PAINT-5L,MAIN,ERP-1,7,pcs,available,\(expiry)"), "\(csv.text)")
+        #expect(csv.text.hasPrefix("product,warehouse,number,quantity,unit,status,expiry,recall\r\n"))
+        #expect(csv.text.contains("PAINT-5L,MAIN,ERP-1,7,pcs,available,\(expiry),\r\n"), "\(csv.text)")
         let overridden = try await service.request("POST", "/api/v1/documents/issue", role: "operator", body: try service.json([
             "warehouse": "MAIN", "lines": [["product": "PAINT-5L", "quantity": 1]], "allowExpired": true,
         ]))

@@ -12,6 +12,17 @@ struct Taken {
 }
 
 extension Posting {
+    /// What this document does with the goods it takes, for a shortfall's message.
+    var takingVerb: String {
+        switch kind {
+        case .production: "consume"
+        case .transfer: "transfer"
+        case .writeOff: "write off"
+        case .split: "split"
+        default: "issue"
+        }
+    }
+
     /// Takes a line's goods out of a warehouse: the named lots/serials (checked), or those the
     /// class's issue method proposes. Returns what was taken, for transfers to put in elsewhere.
     @discardableResult
@@ -72,7 +83,7 @@ extension Posting {
             try await flushOuts()
             let why = try await withheld(context, warehouseID: warehouseID, rules: rules)
             throw RegistryError(.conflict,
-                "product \(line.product): \(warehouse) has \(Quantity(storage: available)) \(context.product.unit) available to issue, not the \(Quantity(storage: quantity)) asked for\(why)")
+                "product \(line.product): \(warehouse) has \(Quantity(storage: available)) \(context.product.unit) available to \(takingVerb), not the \(Quantity(storage: quantity)) asked for\(why)")
         }
         var remaining = quantity
         for candidate in candidates where remaining > 0 {
@@ -268,7 +279,7 @@ extension Posting {
                     // Unnumbered stock is counted in the message itself.
                     let why = try await withheld(context, warehouseID: warehouseID, rules: rules, except: .unnumbered)
                     throw RegistryError(.conflict,
-                        "product \(line.product): \(warehouse) has \(Quantity(storage: available)) \(unit) numbered and \(Quantity(storage: max(0, unnumbered))) \(unit) without a number available to issue, not the \(Quantity(storage: quantity)) asked for\(why)")
+                        "product \(line.product): \(warehouse) has \(Quantity(storage: available)) \(unit) numbered and \(Quantity(storage: max(0, unnumbered))) \(unit) without a number available to \(takingVerb), not the \(Quantity(storage: quantity)) asked for\(why)")
                 }
             }
             for candidate in numbered where quantity > 0 {

@@ -12,6 +12,9 @@ public struct StockBalance: Codable, Hashable, Sendable {
     public var unit: String
     public var status: LotSerial.Status?
     public var expiry: CalendarDate?
+    /// A recall not closed that affects the lot (the first, when several do): such stock is held
+    /// back from allocation even while its status is still available.
+    public var recall: Int? = nil
 }
 
 /// What to look for in `find`: every given criterion must hold.
@@ -138,7 +141,8 @@ extension Registry {
                     """
             }
             let rows = try await db.raw("""
-                SELECT p.article, p.unit, w.code AS warehouse, s.quantity, s.lot_serial_id, ls.number, ls.status, ls.expiry
+                SELECT p.article, p.unit, w.code AS warehouse, s.quantity, s.lot_serial_id, ls.number, ls.status, ls.expiry,
+                    (SELECT MIN(rc.id) FROM \(Allocation.activeRecalls(of: "ls.id"))) AS recall
                 FROM stock s JOIN products p ON p.id = s.product_id JOIN warehouses w ON w.id = s.warehouse_id
                 LEFT JOIN lot_serials ls ON ls.id = s.lot_serial_id
                 WHERE \(filter)
@@ -154,7 +158,7 @@ extension Registry {
                     number: try row.optionalString("number"), quantity: Quantity(storage: try row.int("quantity")).decimal,
                     unit: try row.string("unit"),
                     status: try row.optionalString("status").flatMap(LotSerial.Status.init(rawValue:)),
-                    expiry: try row.date("expiry")))
+                    expiry: try row.date("expiry"), recall: try row.optionalInt("recall")))
                 if let limit, index == limit - 1, rows.count > limit {
                     next = StockCursor(product: try row.string("article"), warehouse: try row.string("warehouse"),
                                        lotSerialID: try row.int("lot_serial_id"))
@@ -231,18 +235,27 @@ extension Registry {
                     quantity: nil, override: "\(try event.string("from_status")) → \(try event.string("to_status"))",
                     user: try event.string("user_name"), note: try event.string("reason")))
             }
-            // The recalls that reach it: opened, held and closed, with who and why.
+            // The recalls that reach it: opened, held and closed, with who and why. A lot made
+            // after a recall opened (from one of its lots) joined it when it was made, its first
+            // movement: its history shows that, not an opening before the lot existed.
+            let madeAt = entries.lazy.map(\.at).min() ?? lotSerial.createdAt
             for recall in try await db.raw("""
-                SELECT rc.* FROM recall_lots r JOIN recalls rc ON rc.id = r.recall_id WHERE r.lot_serial_id = \(bind: id) ORDER BY rc.id
+                SELECT rc.*, r.seed FROM recall_lots r JOIN recalls rc ON rc.id = r.recall_id WHERE r.lot_serial_id = \(bind: id) ORDER BY rc.id
                 """).all() {
                 let name = "recall \(try recall.int("id"))"
                 func step(_ at: String, _ what: String, _ user: String?, _ note: String) {
                     entries.append(LotSerialHistory.Entry(at: at, date: nil, what: "recall", document: name, warehouse: nil, partner: nil,
                                                           quantity: nil, override: what, user: user ?? "", note: note))
                 }
-                step(try recall.string("opened_at"), "opened", try recall.string("opened_by"), try recall.string("reason"))
+                let opened = try recall.string("opened_at")
+                if opened < madeAt, try !recall.bool("seed") {
+                    step(madeAt, "joined", try recall.string("opened_by"),
+                         "made from a lot under \(name) (opened \(opened.prefix(10)): \(try recall.string("reason")))")
+                } else {
+                    step(opened, "opened", try recall.string("opened_by"), try recall.string("reason"))
+                }
                 if let at = try recall.optionalString("held_at") {
-                    step(at, "held", try recall.optionalString("held_by"), "affected stock blocked")
+                    step(max(at, madeAt), "held", try recall.optionalString("held_by"), "affected stock blocked")
                 }
                 if let at = try recall.optionalString("closed_at") {
                     step(at, "closed", try recall.optionalString("closed_by"), try recall.string("note"))

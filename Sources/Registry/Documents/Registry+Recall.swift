@@ -333,3 +333,34 @@ extension RecallReport {
         return out
     }
 }
+
+/// A recall not closed that affects a lot or serial, as a lot's page names it.
+public struct RecallMark: Codable, Hashable, Sendable {
+    public var id: Int
+    public var state: Recall.State
+    public var reason: String
+
+    public init(id: Int, state: Recall.State, reason: String) {
+        self.id = id
+        self.state = state
+        self.reason = reason
+    }
+}
+
+extension Registry {
+    /// The recalls not closed that affect a lot or serial: stock of it is held back from
+    /// allocation until they close, whatever its status says.
+    public func activeRecalls(product article: String, number: String) async throws -> [RecallMark] {
+        try await store.read { db in
+            guard let lot = try await db.raw("""
+                SELECT ls.id FROM lot_serials ls JOIN products p ON p.id = ls.product_id
+                WHERE p.article = \(bind: article) AND ls.number = \(bind: number)
+                """).first() else { return [] }
+            return try await db.raw("""
+                SELECT rc.id, rc.state, rc.reason FROM \(Allocation.activeRecalls(of: String(try lot.int("id")))) ORDER BY rc.id
+                """).all().map { row in
+                RecallMark(id: try row.int("id"), state: try row.enumeration("state", as: Recall.State.self), reason: try row.string("reason"))
+            }
+        }
+    }
+}

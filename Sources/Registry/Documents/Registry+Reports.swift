@@ -19,6 +19,8 @@ public struct ExpiryReport: Codable, Hashable, Sendable {
         /// Negative once expired (-1: expired yesterday).
         public var daysLeft: Int
         public var expired: Bool
+        /// A recall not closed that affects the lot (the first, when several do).
+        public var recall: Int? = nil
     }
 
     /// A delivery to a customer of a lot that expires within the window (a return is negative).
@@ -61,7 +63,8 @@ extension Registry {
             if let product { scope += " AND p.article = \(bind: product)" }
             let filter: SQLQueryString = "ls.expiry IS NOT NULL AND " + scope
             let stock = try await db.raw("""
-                SELECT p.article, w.code AS warehouse, ls.number, ls.kind, s.quantity, p.unit, ls.status, ls.expiry
+                SELECT p.article, w.code AS warehouse, ls.number, ls.kind, s.quantity, p.unit, ls.status, ls.expiry,
+                    (SELECT MIN(rc.id) FROM \(Allocation.activeRecalls(of: "ls.id"))) AS recall
                 FROM stock s JOIN lot_serials ls ON ls.id = s.lot_serial_id JOIN products p ON p.id = s.product_id
                 JOIN warehouses w ON w.id = s.warehouse_id
                 WHERE s.quantity > 0 AND \(filter)
@@ -73,7 +76,7 @@ extension Registry {
                                          number: try row.string("number"), kind: try row.enumeration("kind", as: LotSerial.Kind.self),
                                          quantity: Quantity(storage: try row.int("quantity")).decimal, unit: try row.string("unit"),
                                          status: try row.enumeration("status", as: LotSerial.Status.self), expiry: expiry,
-                                         daysLeft: left, expired: left < 0)
+                                         daysLeft: left, expired: left < 0, recall: try row.optionalInt("recall"))
             }
             var sold: [ExpiryReport.Sold]?
             if includeSold {
@@ -105,14 +108,14 @@ extension Registry {
 extension ExpiryReport {
     /// The stock lines (and the deliveries, when asked for) as a spreadsheet reads them.
     public var csv: String {
-        var out = "section,product,number,warehouse_or_customer,document,quantity,unit,status,expiry,days_left\r\n"
+        var out = "section,product,number,warehouse_or_customer,document,quantity,unit,status,expiry,days_left,recall\r\n"
         for line in stock {
             out += ["stock", line.product, line.number, line.warehouse, "", "\(line.quantity)", line.unit, line.status.rawValue,
-                    line.expiry.description, String(line.daysLeft)].map(CSVText.field).joined(separator: ",") + "\r\n"
+                    line.expiry.description, String(line.daysLeft), line.recall.map(String.init) ?? ""].map(CSVText.field).joined(separator: ",") + "\r\n"
         }
         for line in sold ?? [] {
             out += ["sold", line.product, line.number, line.customer, line.document, "\(line.quantity)", "", "",
-                    line.expiry.description, String(line.daysLeft)].map(CSVText.field).joined(separator: ",") + "\r\n"
+                    line.expiry.description, String(line.daysLeft), ""].map(CSVText.field).joined(separator: ",") + "\r\n"
         }
         return out
     }

@@ -71,10 +71,29 @@ struct LotSerialCommand: AsyncParsableCommand {
         @Argument(help: "The article number.") var product: String
         @Argument(help: "The lot or serial number.") var number: String
         func run() async throws {
-            guard let found = try await options.withRegistry({ try await $0.lotSerial(product: product, number: number) }) else {
-                throw RegistryError(.notFound, "product \(product) has no lot or serial \(number)")
+            let (found, recalls) = try await options.withRegistry { registry in
+                (try await registry.lotSerial(product: product, number: number),
+                 try await registry.activeRecalls(product: product, number: number))
             }
-            try options.emit(found) { LotSerialCommand.show(found) }
+            guard let found else { throw RegistryError(.notFound, "product \(product) has no lot or serial \(number)") }
+            // A recall not closed holds the lot back whatever its status says: shown beside it.
+            struct Shown: Encodable {
+                let lot: LotSerial
+                let recalls: [RecallMark]
+                func encode(to encoder: any Encoder) throws {
+                    try lot.encode(to: encoder)
+                    var container = encoder.container(keyedBy: Key.self)
+                    try container.encode(recalls, forKey: .recalls)
+                }
+                enum Key: CodingKey { case recalls }
+            }
+            try options.emit(Shown(lot: found, recalls: recalls)) {
+                var text = LotSerialCommand.show(found)
+                for recall in recalls {
+                    text += "\n  under recall \(recall.id) (\(recall.state.rawValue)): \(recall.reason); not proposed or issued until it closes"
+                }
+                return text
+            }
         }
     }
 

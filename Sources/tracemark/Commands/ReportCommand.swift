@@ -128,7 +128,7 @@ struct ReportCommand: AsyncParsableCommand {
                 var out = "today \(report.today); within \(report.within) days\n\nIN STOCK\n"
                 out += report.stock.isEmpty ? "nothing" : table(["EXPIRY", "DAYS LEFT", "PRODUCT", "NUMBER", "WAREHOUSE", "QUANTITY", "STATUS"], report.stock.map {
                     [$0.expiry.description, $0.expired ? "expired \(-$0.daysLeft)d ago" : String($0.daysLeft), $0.product, $0.number, $0.warehouse,
-                     "\($0.quantity) \($0.unit)", $0.status.rawValue]
+                     "\($0.quantity) \($0.unit)", $0.status.rawValue + ($0.recall.map { ", recall \($0)" } ?? "")]
                 })
                 if let sold = report.sold {
                     out += "\n\nAT CUSTOMERS\n" + (sold.isEmpty ? "nothing" : table(["EXPIRY", "DAYS LEFT", "CUSTOMER", "DOCUMENT", "DATE", "PRODUCT", "NUMBER", "QUANTITY"], sold.map {

@@ -22,7 +22,8 @@ struct StockCommand: AsyncParsableCommand {
         }
         try options.emit(stock) {
             table(["PRODUCT", "WAREHOUSE", "NUMBER", "QUANTITY", "UNIT", "STATUS", "EXPIRY"], stock.map {
-                [$0.product, $0.warehouse, $0.number ?? "(no number)", "\($0.quantity)", $0.unit, $0.status?.rawValue ?? "-",
+                [$0.product, $0.warehouse, $0.number ?? "(no number)", "\($0.quantity)", $0.unit,
+                 ($0.status?.rawValue ?? "-") + ($0.recall.map { ", recall \($0)" } ?? ""),
                  $0.expiry?.description ?? "-"]
             })
         }
