@@ -228,6 +228,31 @@ import TracemarkTesting
         await fixture.done()
     }
 
+    /// `printers add` asks the CUPS server for the queue: a typo is refused with the queues it
+    /// has; `--no-check` (a queue made later) and a server that does not answer let it through.
+    @Test func addingAPrinterForAQueueCUPSDoesNotHaveIsRefused() async throws {
+        let fixture = try await Fixture.make("add")
+        let folder = try Command.temporaryFolder("cups-add")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let db = folder.appendingPathComponent("spool.sqlite").path
+        let environment = ["CUPS_SERVER": fixture.server]
+        let typo = try await Command.tracemark(["printers", "add", "office", "--uri", "cups://\(fixture.queue)-typo", "--db", db],
+                                               environment: environment)
+        #expect(typo.status != 0 && typo.stderr.contains("the CUPS server has no queue \(fixture.queue)-typo (it has ")
+                && typo.stderr.contains("add the queue first, or give --no-check"), "\(typo.stderr)")
+        let right = try await Command.tracemark(["printers", "add", "office", "--uri", "cups://\(fixture.queue)", "--db", db],
+                                                environment: environment)
+        #expect(right.status == 0, "\(right.stderr)")
+        let later = try await Command.tracemark(["printers", "add", "later", "--uri", "cups://not-yet", "--no-check", "--db", db],
+                                                environment: environment)
+        #expect(later.status == 0, "\(later.stderr)")
+        let port = try LoopbackSocket.freePort()
+        let down = try await Command.tracemark(["printers", "add", "away", "--uri", "cups://anything", "--db", db],
+                                               environment: ["CUPS_SERVER": "127.0.0.1:\(port)"])
+        #expect(down.status == 0 && down.stderr.contains("note: CUPS queue anything not checked"), "\(down.stderr)")
+        await fixture.done()
+    }
+
     @Test func inquireFindsAJobByItsTitleAfterACrashThatForgotTheJobID() async throws {
         let fixture = try await Fixture.make("crash")
         let payload = Self.payload(labels: 3)

@@ -1,4 +1,5 @@
 import Foundation
+import PrinterSimulator
 import Testing
 import TracemarkTesting
 
@@ -82,4 +83,26 @@ import TracemarkTesting
         await database.drop()
     }
 
+    /// Labels delivered that the printer cannot confirm printed (an EPL printer has no status
+    /// query) are told without --verbose, once for as long as the reason stays the same.
+    @Test func jobsDeliveredButNotConfirmedAreToldWithoutVerbose() async throws {
+        let database = try await SpoolDatabase.make(.sqlite)
+        let db = database.location
+        let printer = try await SimulatedPrinter.start()
+        #expect(try await tracemark("printers", "add", "epl", "--uri", "tcp://127.0.0.1:\(printer.port)", "--language", "epl",
+                                    "--db", db).status == 0)
+        for _ in 0..<2 {
+            #expect(try await tracemark("print", templates.appendingPathComponent("serial-50x25.yaml").path, "--printer", "epl",
+                                        "--no-wait", "--db", db).status == 0)
+        }
+        // Two payloads (one job each), one notice.
+        let run = try await tracemark("jobs", "run", "--until-idle", "--batch", "1", "--db", db)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stderr.components(separatedBy: "delivered but not confirmed printed: EPL printers have no status query").count == 2,
+                "\(run.stderr)")
+        #expect(run.stderr.contains("job 1 delivered"), "\(run.stderr)")
+        #expect(try await tracemark("jobs", "--db", db).stdout.components(separatedBy: "done").count == 3)
+        await printer.stop()
+        await database.drop()
+    }
 }

@@ -1,6 +1,8 @@
 import Foundation
 import Printing
 import Registry
+import SQLKit
+import Store
 import Synchronization
 import Testing
 
@@ -105,7 +107,7 @@ import Testing
 
     @Test(arguments: Backend.available)
     func operatorsRetryCancelMoveAndReprint(backend: Backend) async throws {
-        try await withSpool(backend) { _, spool, database in
+        try await withSpool(backend) { registry, spool, database in
             let out = database.filePrinter()
             let other = database.filePrinter("other")
             try await spool.addPrinter(out)
@@ -113,7 +115,12 @@ import Testing
             let ids = try await spool.enqueue((1...3).map {
                 PrintRequest(printer: out.name, payload: zplLabel("L\($0)"), language: .zpl, requestedBy: "t", reason: "r")
             })
+            // A job that waited on a printer out of paper: cancelled, it no longer says why it waits.
+            try await registry.store.write { db in
+                try await db.raw("UPDATE print_jobs SET error = 'paper out' WHERE id = \(bind: ids[0])").run()
+            }
             try await spool.cancel(ids[0])
+            #expect(try await spool.job(ids[0]).error == "")
             await expectPrintingError(.invalidState, "job \(ids[0]) is cancelled") { try await spool.cancel(ids[0]) }
             try await spool.retry(ids[0])
             #expect(try await spool.job(ids[0]).state == .queued)

@@ -19,6 +19,9 @@ public struct PrinterWorker: Service {
     /// What the worker awaits now, said when the service begins to stop and when a stop that
     /// took too long cancels it: a drain that hangs names the step it hangs in.
     private let doing = Doing()
+    /// The last reason jobs were left unconfirmed, said once until it changes (an EPL printer,
+    /// which has no status query, would otherwise say it for every payload).
+    private let unconfirmedSaid = Once()
 
     public struct Options: Sendable {
         /// How often an idle worker looks for new jobs.
@@ -302,6 +305,10 @@ public struct PrinterWorker: Service {
             return true
         case .unconfirmed(let why):
             try await markDone(jobs, confirmed: false, message: "delivered; \(why)", lease)
+            // Without --verbose too: labels sent that nobody knows were printed is for the operator to hear.
+            if unconfirmedSaid.first(why) {
+                logger.notice("\(jobs.count == 1 ? "job \(jobs[0].id)" : "jobs \(jobs[0].id)…\(jobs[jobs.count - 1].id)") delivered but not confirmed printed: \(why)")
+            }
             return true
         case .waiting(let status):
             try await spool.recordState(printer: printer, status)
@@ -404,5 +411,17 @@ private final class Doing: Sendable, CustomStringConvertible {
         let (what, since) = step.withLock { $0 }
         let seconds = Double((ContinuousClock.now - since) / .milliseconds(1)) / 1000
         return "\(what) (for \(String(format: "%.1f", seconds)) s)"
+    }
+}
+
+/// Says whether a text differs from the one before: a notice repeated only when it changes.
+private final class Once: Sendable {
+    private let last = Mutex<String?>(nil)
+
+    func first(_ text: String) -> Bool {
+        last.withLock { last in
+            defer { last = text }
+            return last != text
+        }
     }
 }

@@ -326,7 +326,7 @@ public struct Spool: Sendable {
     public func cancel(_ id: Int64) async throws {
         let job = try await operate(id, allowed: \.canCancel, verb: "cancel") { db, job in
             try await db.raw("""
-                UPDATE print_jobs SET state = 'cancelled', finished_at = \(bind: now)
+                UPDATE print_jobs SET state = 'cancelled', finished_at = \(bind: now), error = ''
                 WHERE id = \(bind: id) AND state = \(bind: job.state.rawValue)
                 """).run()
             return (.cancelled, "cancelled by an operator")
@@ -350,7 +350,8 @@ public struct Spool: Sendable {
                     "job \(id) is \(job.language.rawValue), printer \(printer) reads \(target.language.rawValue): reprint it from its template instead")
             }
             // A new id puts it at the end of the target's queue; the old row keeps the history.
-            try await db.raw("UPDATE print_jobs SET state = 'cancelled', finished_at = \(bind: now) WHERE id = \(bind: id)").run()
+            // What held it here (paper out, an error) is history now: its events keep it.
+            try await db.raw("UPDATE print_jobs SET state = 'cancelled', finished_at = \(bind: now), error = '' WHERE id = \(bind: id)").run()
             let moved = try await reinsert(db, job, printer: printer, reprintOf: job.reprintOf,
                                            requestedBy: job.requestedBy, reason: job.reason)
             return (.cancelled, "moved to printer \(printer) as job \(moved)")

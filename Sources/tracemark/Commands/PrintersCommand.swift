@@ -107,8 +107,21 @@ struct PrintersCommand: AsyncParsableCommand {
         @Option(help: "Seconds to follow a job before leaving it delivered, not confirmed.") var printTimeout: Double = 120
         @Option(help: "Failed sends before a job waits for an operator.") var maxAttempts: Int = 5
         @Flag(help: "Replace an existing printer's configuration.") var replace = false
+        @Flag(inversion: .prefixedNo, help: "For cups://QUEUE: refuse a queue the CUPS server does not have.") var check = true
 
         func run() async throws {
+            // A queue name with a typo would be accepted and every job would fail at print time:
+            // asked of the CUPS server now, when it answers.
+            if check, case .cups(let queue) = try PrinterAddress(parsing: uri) {
+                let (queues, problem) = await listCUPSQueues()
+                if let problem {
+                    FileHandle.standardError.write(Data("note: CUPS queue \(queue) not checked: \(problem)\n".utf8))
+                } else if !queues.contains(where: { $0.name == queue }) {
+                    let known = queues.isEmpty ? "it has none" : "it has " + queues.map(\.name).sorted().joined(separator: ", ")
+                    throw PrintingError(.invalidConfiguration,
+                        "printer URI \"\(uri)\": the CUPS server has no queue \(queue) (\(known)); add the queue first, or give --no-check")
+                }
+            }
             let config = PrinterConfig(name: name, uri: uri, language: language, dpi: dpi, widthMillimetres: width,
                                        lengthMillimetres: length, connectTimeout: connectTimeout, writeTimeout: writeTimeout,
                                        idleTimeout: idleTimeout, statusTimeout: statusTimeout, endOfJob: endOfJob,
