@@ -24,6 +24,17 @@ import Testing
             await expectRefusal(.invalidInput, "contains a control character") {
                 _ = try await registry.register(NewLotSerial(product: "PHONE", number: "6\u{1D}1"))
             }
+            // A character that does not show would make a number that reads as another one.
+            for (hidden, code) in [("\u{202E}", "202E"), ("\u{200B}", "200B"), ("\u{FEFF}", "FEFF"), ("\u{2028}", "2028")] {
+                await expectRefusal(.invalidInput, "contains U+\(code), a character that does not show") {
+                    _ = try await registry.register(NewLotSerial(product: "PHONE", number: "6\(hidden)1"))
+                }
+                await expectRefusal(.invalidInput, "contains U+\(code)") {
+                    _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [.serials("PHONE", ["6\(hidden)2"])], header: header()))
+                }
+            }
+            // Letters of any script are numbers' characters.
+            #expect(try await registry.register(NewLotSerial(product: "PHONE", number: "Å-ﾃ-63")).number == "Å-ﾃ-63")
         }
     }
 }

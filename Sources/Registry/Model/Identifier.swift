@@ -10,6 +10,15 @@ enum Identifier {
         if code.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
             throw RegistryError(.invalidInput, "\(what) \(code.debugDescription) contains a control character")
         }
+        // Invisible characters (a right-to-left override, a zero-width space, a byte order mark, a
+        // line separator) make a number that reads on screen and on a label as another one:
+        // "LOT1" and "LOT1" + U+200B would be two lots nobody can tell apart.
+        if let hidden = code.unicodeScalars.first(where: {
+            [.format, .lineSeparator, .paragraphSeparator, .privateUse, .unassigned, .surrogate].contains($0.properties.generalCategory)
+        }) {
+            throw RegistryError(.invalidInput,
+                "\(what) \(code.debugDescription) contains U+\(String(hidden.value, radix: 16, uppercase: true)), a character that does not show: type it without")
+        }
     }
 }
 

@@ -53,21 +53,23 @@ enum ControlCode: Equatable {
             self = .quantity(quantity)
         case ("OP", 2) where !parts[1].isEmpty && parts[1].count <= 64: self = .signIn(parts[1])
         case ("OK", 2) where !parts[1].isEmpty && parts[1].count <= 64: self = .approve(parts[1])
-        case ("RUN", 3), ("RUN", 4):
-            guard let count = Int(parts[2]), (1...10_000).contains(count), !parts[1].isEmpty else {
-                self = .invalid("TM:RUN takes a product and a count from 1 to 10000, e.g. TM:RUN:PUMP-200:50; got \"\(text)\"")
+        case ("RUN", let count) where count >= 3:
+            // Read from the right, so that an article with a colon in it (A:100) can be named:
+            // the count, and after it an expiry when the last part is a date.
+            let dated = count >= 4 && CalendarDate(iso: parts[count - 1]) != nil && Int(parts[count - 2]) != nil
+            let countIndex = dated ? count - 2 : count - 1
+            let product = parts[1..<countIndex].joined(separator: ":")
+            guard let runCount = Int(parts[countIndex]), (1...10_000).contains(runCount), !product.isEmpty else {
+                if count == 4, Int(parts[2]) != nil {
+                    self = .invalid("TM:RUN's expiry is a date as YYYY-MM-DD, e.g. TM:RUN:PAINT-5L:40:2027-06-30; got \"\(parts[3])\"")
+                } else {
+                    self = .invalid("TM:RUN takes a product and a count from 1 to 10000, e.g. TM:RUN:PUMP-200:50; got \"\(text)\"")
+                }
                 return
             }
-            var expiry: CalendarDate?
-            if parts.count == 4 {
-                guard let date = CalendarDate(iso: parts[3]) else {
-                    self = .invalid("TM:RUN's expiry is a date as YYYY-MM-DD, e.g. TM:RUN:PAINT-5L:40:2027-06-30; got \"\(parts[3])\"")
-                    return
-                }
-                expiry = date
-            }
-            self = .run(product: parts[1], count: count, expiry: expiry)
-        case ("PICK", 2) where !parts[1].isEmpty: self = .pick(customer: parts[1])
+            self = .run(product: product, count: runCount, expiry: dated ? CalendarDate(iso: parts[count - 1]) : nil)
+        case ("PICK", let count) where count >= 2 && !parts[1...].joined(separator: ":").isEmpty:
+            self = .pick(customer: parts[1...].joined(separator: ":"))
         default:
             self = .invalid("\"\(text)\" is not a control code: use TM:DONE, TM:CANCEL, TM:UNDO, TM:QTY:n, TM:OP:badge, TM:OK:badge, TM:RUN:product:count[:expiry] or TM:PICK:customer")
         }
