@@ -313,6 +313,8 @@ public enum APIRoutes {
         var station: String
         var device: String
         var raw: String
+        /// The bytes in Base64 when they are not UTF-8: `raw` shows those as U+FFFD.
+        var rawBase64: String?
         var symbologyId: String?
         var user: String
         var at: String
@@ -331,7 +333,9 @@ public enum APIRoutes {
             id = try row.decode(column: "id", as: Int64.self)
             station = try row.decode(column: "station", as: String.self)
             device = try row.decode(column: "device", as: String.self)
-            raw = String(decoding: try row.decode(column: "raw", as: Data.self), as: UTF8.self)
+            let bytes = try row.decode(column: "raw", as: Data.self)
+            raw = String(decoding: bytes, as: UTF8.self)
+            rawBase64 = String(validating: bytes, as: UTF8.self) == nil ? bytes.base64EncodedString() : nil
             symbologyId = try row.decode(column: "symbology", as: String?.self)
             user = try row.decode(column: "operator", as: String.self)
             at = try row.decode(column: "at", as: String.self)

@@ -1825,7 +1825,8 @@ components:
         id: {type: integer}
         station: {type: string}
         device: {type: string}
-        raw: {type: string}
+        raw: {type: string, description: "The bytes read, as UTF-8 text (bytes that are not UTF-8 show as U+FFFD: see rawBase64)."}
+        rawBase64: {type: string, description: "The bytes read, in Base64: only when they are not UTF-8 (a scanner sending Latin-1, say)."}
         symbologyId: {type: [string, "null"]}
         user: {type: string}
         at: {type: string}

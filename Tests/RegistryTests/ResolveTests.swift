@@ -123,6 +123,10 @@ func withScanRegistry(_ backend: Backend, _ body: (Registry) async throws -> Voi
             }
             // Read as GS1, as before, when the registry knows no such number.
             await #expect(throws: RegistryError.self) { _ = try await registry.resolve("1000999", options: Self.options) }
+            // A control character in a scan is shown by its ASCII name, as scanner manuals write it.
+            await expectRefusal(.invalidInput, "\"]C110009<LF>99<ESC>\" cannot be read") {
+                _ = try await registry.resolve("]C110009\n99\u{1B}", options: Self.options)
+            }
             let purchaseOrder = try await registry.resolve("4009999", options: Self.options)
             #expect(purchaseOrder.scan.form == "elementString" && purchaseOrder.has(.notTracked))
             // A scan that says it is GS1 is never read otherwise.

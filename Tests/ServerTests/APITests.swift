@@ -381,3 +381,31 @@ extension APITests {
         try await service.stop()
     }
 }
+
+extension APITests {
+    /// A scanner that sends bytes that are not UTF-8 (Latin-1 from an old serial scanner): the scan
+    /// log shows the text with U+FFFD, and the bytes themselves in rawBase64, so nothing is lost.
+    @Test func aScanThatIsNotUTF8KeepsItsBytesInTheLog() async throws {
+        let port = try LoopbackSocket.freePort()
+        let service = try await APIService.start(.sqlite, stations: """
+              look-tcp:
+                kind: lookup
+                warehouse: MAIN
+                scanners: ["tcp-listen://127.0.0.1:\(port)"]
+            """)
+        defer { service.serve.killIfRunning() }
+        #expect(try await eventually { LoopbackSocket.send([], to: port) })
+        let scanner = try #require(LoopbackSocket.connection(to: port))
+        defer { close(scanner) }
+        let bytes: [UInt8] = Array("LOT-".utf8) + [0xE9] + Array("-1\n".utf8)
+        #expect(LoopbackSocket.write(bytes, to: scanner))
+        var logged: [[String: Any]] = []
+        #expect(try await eventually {
+            logged = (try await service.request("GET", "/api/v1/scans?station=look-tcp", role: "viewer").object["items"] as? [[String: Any]]) ?? []
+            return !logged.isEmpty
+        })
+        #expect(logged.first?["raw"] as? String == "LOT-\u{FFFD}-1")
+        #expect(logged.first?["rawBase64"] as? String == Data(bytes.dropLast()).base64EncodedString(), "\(logged)")
+        try await service.stop()
+    }
+}

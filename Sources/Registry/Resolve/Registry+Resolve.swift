@@ -281,16 +281,20 @@ extension Registry {
         return text
     }
 
-    /// The scan with control characters shown, e.g. GS as `<GS>`.
+    /// The scan with control characters shown by their ASCII names, e.g. GS as `<GS>`, a line
+    /// feed as `<LF>` (as scanner manuals and the GS1 standards write them).
     static func printable(_ code: String) -> String {
         var out = ""
         for scalar in code.unicodeScalars {
             switch scalar.value {
-            case 29: out += "<GS>"
-            case 0..<32, 127: out += "<\(String(scalar.value, radix: 16, uppercase: true))>"
+            case 0..<32: out += "<\(asciiNames[Int(scalar.value)])>"
+            case 127: out += "<DEL>"
             default: out.unicodeScalars.append(scalar)
             }
         }
         return out
     }
+
+    private static let asciiNames = ["NUL", "SOH", "STX", "ETX", "EOT", "ENQ", "ACK", "BEL", "BS", "HT", "LF", "VT", "FF", "CR", "SO", "SI",
+                                     "DLE", "DC1", "DC2", "DC3", "DC4", "NAK", "SYN", "ETB", "CAN", "EM", "SUB", "ESC", "FS", "GS", "RS", "US"]
 }
