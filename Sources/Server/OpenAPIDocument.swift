@@ -34,8 +34,8 @@ info:
     --role ROLE), or an operator's session from POST /api/v1/sessions (badge or PIN), which acts
     at its own station only. The role each needs is in `x-tracemark-role` (viewer < operator <
     supervisor < admin). Errors are RFC 9457
-    problem documents with a stable `code`. Every POST takes an `Idempotency-Key`: the first answer
-    is replayed for 24 hours.
+    problem documents with a stable `code`. Every POST but the sign-in takes an `Idempotency-Key`:
+    the first answer is replayed for 24 hours.
 servers:
   - url: /
 security:
@@ -967,10 +967,9 @@ paths:
       operationId: signIn
       tags: [sessions]
       summary: An operator signs in at a station with a badge or a PIN.
-      description: "The answer's token (tms_…) is a session bound to the station, with the operator's role (operator or supervisor), for 12 hours or until sign-out. Failed attempts slow the station's next ones down: 429 with Retry-After."
+      description: "The answer's token (tms_…) is a session bound to the station, with the operator's role (operator or supervisor), for 12 hours or until sign-out. Failed attempts slow the station's next ones down: 429 with Retry-After. The one POST without an Idempotency-Key: its answer holds a secret that is kept nowhere but as its hash, so a retry signs in again (a second session)."
       security: []
       x-tracemark-role: none
-      parameters: [{$ref: "#/components/parameters/IdempotencyKey"}]
       requestBody:
         required: true
         content:
