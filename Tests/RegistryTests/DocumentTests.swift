@@ -82,6 +82,13 @@ func lot(_ number: String, _ quantity: Int, expires days: Int) -> StockLine.Pick
                 ], header: header(1)))
             }
             #expect(try await registry.stock(product: "BOLT", warehouse: "MAIN").map(\.quantity) == [3])
+            // A document dated after tomorrow is a typo (2062 for 2026): refused, nothing posted.
+            let later = registry.today.adding(days: 2)
+            await expectRefusal(.invalidInput, "a receipt dated \(later) is dated after today (\(registry.today))") {
+                _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "BOLT", quantity: 1)],
+                                                       header: DocumentHeader(date: later, user: "anna")))
+            }
+            #expect(try await registry.stock(product: "BOLT", warehouse: "MAIN").map(\.quantity) == [3])
             // A production short of a component says it has that much to consume, not to issue.
             await expectRefusal(.conflict, "MAIN has 2 l available to consume, not the 3 asked for") {
                 _ = try await registry.produce(Production(warehouse: "MAIN", inputs: [StockLine(product: "MILK", quantity: 3)],

@@ -93,14 +93,14 @@ import Testing
             #expect(!december.groups.isEmpty && december.groups.allSatisfy { $0.rows.isEmpty && $0.opening == $0.closing })
 
             await expectRefusal(.invalidInput, "a unit cost is given on receipts only") {
-                _ = try await registry.issue(Issue(warehouse: "MAIN", lines: [StockLine(product: "BOLT", quantity: 1, unitCost: 1)], header: header(40)))
+                _ = try await registry.issue(Issue(warehouse: "MAIN", lines: [StockLine(product: "BOLT", quantity: 1, unitCost: 1)], header: header(9)))
             }
             await expectRefusal(.invalidInput, "unit cost -1 is below zero") {
-                _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "BOLT", quantity: 1, unitCost: -1)], header: header(40)))
+                _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "BOLT", quantity: 1, unitCost: -1)], header: header(9)))
             }
             await expectRefusal(.invalidInput, "added cost", "below zero") {
                 _ = try await registry.produce(Production(warehouse: "MAIN", inputs: [StockLine(product: "BOLT", quantity: 1)],
-                                                          outputs: [StockLine(product: "BOLT", quantity: 1)], addedCost: -2, header: header(40)))
+                                                          outputs: [StockLine(product: "BOLT", quantity: 1)], addedCost: -2, header: header(9)))
             }
         }
     }

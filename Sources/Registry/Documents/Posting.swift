@@ -139,7 +139,15 @@ struct Posting {
                       partnerID: Int? = nil, warehouseID: Int? = nil, toWarehouseID: Int? = nil, reason: String = "",
                       products articles: [String] = []) async throws -> Posting {
         let created = registry.now
-        let date = header.date ?? registry.today
+        let today = registry.today
+        let date = header.date ?? today
+        // Goods move on the day they are posted, or earlier (a receipt entered late). A date after
+        // tomorrow (a day's grace for clocks in other time zones) is a typo such as 2062 for
+        // 2026, and would put stock on the books before it exists.
+        if date.daysSinceEpoch > today.daysSinceEpoch + 1 {
+            throw RegistryError(.invalidInput,
+                "\("aeiou".contains(kind.rawValue.first!) ? "an" : "a") \(kind.rawValue) dated \(date) is dated after today (\(today)): a document is dated the day the goods moved, not later")
+        }
         let taken = try await registry.takeNumbers(db, series: kind.series, count: 1, reason: kind.rawValue, reference: "document")
         let number = taken.numbers[0]
         // Not into a closed period: checked by the insert itself, so it costs no round trip.
