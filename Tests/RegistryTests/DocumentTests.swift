@@ -166,6 +166,13 @@ func lot(_ number: String, _ quantity: Int, expires days: Int) -> StockLine.Pick
             }
             milk.decimals = 1
             #expect(try await registry.updateProduct(milk).decimals == 1)
+            // Its quantities are litres in every document and closed month: the unit stays.
+            var relabelled = milk
+            relabelled.unit = "pcs"
+            await expectRefusal(.conflict, "product MILK: its quantities are recorded in l since RCT-000001", "its unit cannot become pcs") {
+                _ = try await registry.updateProduct(relabelled)
+            }
+            #expect(try await registry.product("MILK").unit == "l")
             #expect(try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "BOLT", quantity: 1)])).number == "RCT-000002")
         }
     }
@@ -466,6 +473,19 @@ func lot(_ number: String, _ quantity: Int, expires days: Int) -> StockLine.Pick
                 try await back("ANY", .serials("PHONE", ["IMEI-2"]))
             }
             #expect(try await registry.stock(product: "MILK").first { $0.warehouse == "MAIN" && $0.number == "R1" }?.quantity == 10)
+
+            // Goods without numbers likewise: no more than the customer was issued, never from
+            // one who bought none, and back at the cost they left at.
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", supplier: "ACME", lines: [StockLine(product: "BOLT", quantity: 100, unitCost: 0.1)],
+                                                   header: header()))
+            _ = try await registry.issue(Issue(warehouse: "MAIN", customer: "SHOP", lines: [StockLine(product: "BOLT", quantity: 30)], header: header(1)))
+            await expectRefusal(.conflict, "BOLT: SHOP was issued 30 pcs and returned 0 pcs, so at most 30 pcs can come back, not 31") {
+                try await back("SHOP", StockLine(product: "BOLT", quantity: 31))
+            }
+            await expectRefusal(.conflict, "BOLT was never issued to ANY") { try await back("ANY", StockLine(product: "BOLT", quantity: 5)) }
+            try await back("SHOP", StockLine(product: "BOLT", quantity: 30))
+            let bolts = try await registry.stock(product: "BOLT", warehouse: "MAIN").map(\.quantity)
+            #expect(bolts.reduce(0, +) == 100, "\(bolts)")
         }
     }
 

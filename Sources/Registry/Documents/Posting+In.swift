@@ -38,6 +38,13 @@ extension Posting {
             if !line.picks.isEmpty {
                 throw RegistryError(.invalidInput, "product \(line.product) is not tracked: name no lots or serials for it")
             }
+            if rules.isReturn {
+                // Without numbers too, only what went to this customer can come back from them.
+                let value = try await checkReturnable(nil, quantity, context)
+                try await move(line: index, context, warehouseID: warehouseID, warehouse: warehouse, lot: nil, quantity: quantity,
+                               cost: share == nil ? .value(value) : cost(quantity))
+                return
+            }
             try await move(line: index, context, warehouseID: warehouseID, warehouse: warehouse, lot: nil, quantity: quantity, cost: cost(quantity))
             return
         }
@@ -180,8 +187,10 @@ extension Posting {
     /// document's earlier lines too). A lot never sold to them, a serial consumed in production, or more than was sold
     /// would otherwise put stock into the registry that never existed.
     /// Returns the value `amount` comes back at: its share of what the customer's issues took out.
-    private mutating func checkReturnable(_ lot: LotRecord, _ amount: Int, _ context: ProductContext) async throws -> Int {
+    /// An untracked product (`lot` nil) is checked the same way over its movements without a number.
+    private mutating func checkReturnable(_ lot: LotRecord?, _ amount: Int, _ context: ProductContext) async throws -> Int {
         try await flush()
+        let which: SQLQueryString = lot.map { "m.lot_serial_id = \(bind: $0.id)" } ?? "m.product_id = \(bind: context.id) AND m.lot_serial_id = 0"
         let row = try await db.raw("""
             SELECT CAST(COALESCE(SUM(CASE WHEN d.kind = 'issue' AND d.doc_date <= \(bind: date.description) THEN -m.quantity ELSE 0 END), 0) AS BIGINT) AS shipped,
                    CAST(COALESCE(SUM(CASE WHEN d.kind = 'issue' THEN -m.quantity ELSE 0 END), 0) AS BIGINT) AS shipped_ever,
@@ -189,14 +198,14 @@ extension Posting {
                    CAST(COALESCE(SUM(CASE WHEN d.kind = 'return' THEN m.quantity ELSE 0 END), 0) AS BIGINT) AS returned,
                    (SELECT p.code FROM documents r JOIN partners p ON p.id = r.partner_id WHERE r.id = \(bind: documentID)) AS customer
             FROM movements m JOIN documents d ON d.id = m.document_id
-            WHERE m.lot_serial_id = \(bind: lot.id) AND d.kind IN ('issue', 'return')
+            WHERE \(which) AND d.kind IN ('issue', 'return')
               AND d.partner_id = (SELECT partner_id FROM documents WHERE id = \(bind: documentID))
             """).first()
         let shipped = try row?.decode(column: "shipped", as: Int.self) ?? 0
         let shippedEver = try row?.decode(column: "shipped_ever", as: Int.self) ?? 0
         let returned = try row?.decode(column: "returned", as: Int.self) ?? 0
         let customer = try row?.decode(column: "customer", as: String?.self) ?? "the customer"
-        let what = "\(context.kindName) \(lot.number) of \(context.product.article)"
+        let what = lot.map { "\(context.kindName) \($0.number) of \(context.product.article)" } ?? context.product.article
         guard shipped > 0 else {
             // Dated before the issue it reverses, it would count goods twice on the days between.
             throw RegistryError(.conflict, shippedEver > 0

@@ -51,6 +51,16 @@ extension Registry {
                         "product \(product.article) holds \(held) \(old.unit) in \(try row.string("warehouse"))\(try row.optionalString("number").map { " (\($0))" } ?? ""): it cannot be counted with \(decimals) decimal\(decimals == 1 ? "" : "s") while such stock is there; write the rest off or leave decimals as they are")
                 }
             }
+            if old.unit != product.unit,
+               let moved = try await db.raw("""
+                SELECT d.number, d.doc_date FROM movements m JOIN documents d ON d.id = m.document_id
+                WHERE m.product_id = \(bind: id) ORDER BY m.id LIMIT 1
+                """).first() {
+                // Every quantity recorded (stock, documents, closed months' balances) is a number
+                // of this unit: a new unit would read them all as something else.
+                throw RegistryError(.conflict,
+                    "product \(product.article): its quantities are recorded in \(old.unit) since \(try moved.string("number")) (\(try moved.string("doc_date"))), so its unit cannot become \(product.unit): every past quantity would then read in \(product.unit); add a product for the new unit instead")
+            }
             if old.lotSerialClass != product.lotSerialClass {
                 try await Self.refuseIfStock(db, productID: id,
                     doing: "product \(product.article): cannot move from class \(old.lotSerialClass ?? "(none)") to \(product.lotSerialClass ?? "(none)")")
