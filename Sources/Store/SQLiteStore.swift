@@ -210,9 +210,12 @@ public final class SQLiteStore: SQLStore {
                 let before = try await count(table)
                 try await db.raw("DELETE FROM main.\(ident: table)").run()
                 try await db.raw("INSERT INTO main.\(ident: table) (\(unsafeRaw: list)) SELECT \(unsafeRaw: list) FROM backup.\(ident: table)").run()
-                counts.append(RestoredTable(table: table, before: before, after: try await count(table)))
+                counts.append(RestoredTable(table: table, before: before, after: 0))
             }
             try await hooks.after(db)
+            // Counted after the hooks: what they keep (a series made after the backup) is in the
+            // database the restore leaves, and in its count.
+            for index in counts.indices { counts[index].after = try await count(counts[index].table) }
             return counts
         }
     }

@@ -10,10 +10,10 @@ struct LineOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Its quantity (for a named lot: the lot's quantity; with --serials: each serial's).") var quantity: String?
     @Option(help: ArgumentHelp("Serial numbers: comma- or newline-separated, or ranges like SN-0001..SN-0050.", valueName: "list"))
     var serials: [String] = []
-    @Option(help: "A lot number (with --quantity).") var lot: String?
+    @Option(parsing: .unconditional, help: "A lot number (with --quantity).") var lot: String?
     @Option(help: "Expiry date of the lot or of generated numbers (YYYY-MM-DD).") var expiry: String?
     @Option(help: "Production date (YYYY-MM-DD).") var production: String?
-    @Option(help: "Receipts: what one unit cost, in the registry's currency (the stock is valued at it).") var unitCost: String?
+    @Option(parsing: .unconditional, help: "Receipts: what one unit cost, in the registry's currency (the stock is valued at it).") var unitCost: String?
     @Option(help: ArgumentHelp("Many lines: a JSON array of lines (*.json), or CSV with columns product,quantity,number,expiry,production,unit_cost.",
                                discussion: """
                                    A JSON line needs only "product"; "quantity", "expiry", "production" (YYYY-MM-DD), \

@@ -54,7 +54,7 @@ import Testing
             let made = try await Command.tracemark(["backup", backup, "--db", database.location])
             #expect(made.status == 0, "\(made.stderr)")
             let again = try await Command.tracemark(["backup", backup, "--db", database.location])
-            #expect(again.status != 0 && again.stderr.contains("exists already"), "\(again.stderr)")
+            #expect(again.status == 64 && again.stderr.contains("exists: name a new file"), "\(again.stderr)")
             let posted = try await posting.value
             #expect(posted == 200)
 
@@ -148,6 +148,12 @@ extension BackupTests {
         let series = (answer["series"] as? [[String: Any]]) ?? []
         #expect(series.map { "\($0["series"] ?? "") \($0["first"] ?? "") \($0["last"] ?? "") \($0["madeAfterBackup"] ?? "")" } == ["PAL 98 100 1"],
                 "\(restored.stdout)")
+        // The rows it reports after are those the database holds, the kept series among them.
+        let counted = ((answer["tables"] as? [[String: Any]]) ?? []).first { $0["table"] as? String == "number_series" }
+        #expect(counted?["before"] as? Int == counted?["after"] as? Int, "\(String(describing: counted))")
+        // A backup onto a file that exists is a usage error, on either database.
+        let again = try await Command.tracemark(["backup", backup, "--db", db])
+        #expect(again.status == 64 && again.stderr.contains("exists: name a new file for the backup"), "\(again.stderr)")
         let text = try await Command.tracemark(["restore", backup, "--db", db])
         // Restored again, the backup still lacks PAL: it is kept again, as it was.
         #expect(text.stdout.contains("series PAL (made after the backup, kept): numbers 98–100 were taken after the backup"), "\(text.stdout)")

@@ -113,6 +113,10 @@ import Testing
         let twice = try await receive("twice.csv", Array("product,quantity,number\nPUMP-200,,D-1\nPUMP-200,,D-2\nPUMP-200,,D-1\n".utf8))
         #expect(twice.stderr.contains("serial D-1 of PUMP-200 is named twice on line 1: name each serial once (\(database.folder.path)/twice.csv lines 2 and 4)"),
                 "\(twice.stderr)")
+        // A bad quantity of one lot among a product's rows names its own row, not the first.
+        let negative = try await receive("negative.csv", Array("product,quantity,number,expiry\nPAINT-5L,1,N-1,2030-01-31\nPAINT-5L,-2,N-2,2030-01-31\n".utf8))
+        #expect(negative.stderr.contains("lot N-2 of PAINT-5L: quantity -2 must be more than zero (\(database.folder.path)/negative.csv line 3)"),
+                "\(negative.stderr)")
     }
 
     /// Under `--json` a refusal is JSON on standard error, with the code the HTTP API's problems

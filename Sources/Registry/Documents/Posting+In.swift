@@ -230,7 +230,7 @@ extension Posting {
         }
         if let expiry, expiry < date, !rules.acceptExpired, !rules.isReturn {
             throw RegistryError(.conflict,
-                "\(what): the goods expired on \(expiry), before \(date); receiving expired goods needs an explicit override (they start quarantined)")
+                "\(what): the goods expired on \(expiry), before \(date); receiving expired goods needs an explicit override, a supervisor's over HTTP (--accept-expired; acceptExpired in a request), and they start quarantined")
         }
     }
 

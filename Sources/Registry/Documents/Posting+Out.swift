@@ -201,7 +201,7 @@ extension Posting {
             case .quarantined:
                 guard rules.allowQuarantined else {
                     throw RegistryError(.conflict,
-                        "\(context.kindName) \(number) of \(context.product.article) is quarantined: release it first, or override explicitly")
+                        "\(context.kindName) \(number) of \(context.product.article) is quarantined: release it first, or override explicitly (--allow-quarantined; allowQuarantined in a supervisor's request)")
                 }
                 overrides.append("quarantined")
             default: break
@@ -209,7 +209,7 @@ extension Posting {
             if let recall = lot.recall, lot.status != .blocked {
                 guard rules.allowRecalled else {
                     throw RegistryError(.recalled,
-                        "\(context.kindName) \(number) of \(context.product.article) is under recall \(recall.id) (\(recall.state)): it must not move until the recall is closed, unless a supervisor overrides it (allow recalled)")
+                        "\(context.kindName) \(number) of \(context.product.article) is under recall \(recall.id) (\(recall.state)): it must not move until the recall is closed, unless a supervisor overrides it (--allow-recalled; allowRecalled in a request)")
                 }
                 overrides.append("under recall \(recall.id) (\(recall.state))")
             }
@@ -217,7 +217,7 @@ extension Posting {
                 if expiry < date {
                     guard rules.allowExpired else {
                         throw RegistryError(.conflict,
-                            "\(context.kindName) \(number) of \(context.product.article) expired on \(expiry): issuing it needs an explicit override")
+                            "\(context.kindName) \(number) of \(context.product.article) expired on \(expiry): issuing it needs an explicit override (--allow-expired; allowExpired in a supervisor's request)")
                     }
                     overrides.append("expired \(expiry)")
                 } else if let shelfLife = rules.minimumShelfLife, expiry.daysSinceEpoch - date.daysSinceEpoch < shelfLife.days {

@@ -161,7 +161,7 @@ struct Posting {
             let closed = try await db.raw("SELECT * FROM closed_periods ORDER BY last_day DESC").first()
             let period = try closed?.string("period") ?? "?"
             throw RegistryError(.conflict,
-                "a \(kind.rawValue) dated \(date) falls in a closed period (closed through \(try closed?.string("last_day") ?? "?"), period \(period), by \(try closed?.string("closed_by") ?? "?")): date it after that, so that no closed balance changes")
+                "a \(kind.rawValue) dated \(date) falls in a closed period (closed through \(try closed?.string("last_day") ?? "?"), period \(period), by \(try closed?.string("closed_by") ?? "?")): date it after that, so that no closed balance changes, or, if it belongs in that month, have the period reopened first (period reopen \(period) --reason …)")
         }
         let id = try row.int("id")
         var posting = Posting(registry: registry, db: db, kind: kind, documentID: id, number: number, date: date, created: created)
@@ -472,8 +472,10 @@ struct Posting {
             }
             return Quantity.scale
         }
-        if let quantity = pick.quantity { return try Self.positive(quantity, line.product, context) }
-        if line.picks.count == 1, let quantity = line.quantity { return try Self.positive(quantity, line.product, context) }
+        // Named by its number, so that a refusal points at its own row of a file, not its line's first.
+        let subject = "\(context.kindName) \(pick.number) of \(line.product)"
+        if let quantity = pick.quantity { return try Self.positive(quantity, line.product, context, subject: subject) }
+        if line.picks.count == 1, let quantity = line.quantity { return try Self.positive(quantity, line.product, context, subject: subject) }
         if context.tracking == .serial { return Quantity.scale }
         throw RegistryError(.invalidInput, "\(context.kindName) \(pick.number) of \(line.product): give its quantity")
     }
@@ -484,21 +486,25 @@ struct Posting {
     /// The largest quantity of one line or pick: a billion units.
     static let maximumLineQuantity = 1_000_000_000 * Quantity.scale
 
-    static func positive(_ value: Decimal, _ article: String, _ context: ProductContext) throws -> Int {
-        let quantity = try Quantity(value)
+    static func positive(_ value: Decimal, _ article: String, _ context: ProductContext, subject: String? = nil) throws -> Int {
+        let subject = subject ?? "line for \(article)"
+        let quantity: Quantity
+        do { quantity = try Quantity(value) } catch { throw RegistryError(error.code, "\(subject): \(error.message)") }
         guard quantity.storage > 0 else {
-            throw RegistryError(.invalidInput, "line for \(article): quantity \(value) must be more than zero")
+            throw RegistryError(.invalidInput, "\(subject): quantity \(value) must be more than zero")
         }
         // As over HTTP: far beyond any real line, and stock rows summed from such lines stay
         // exact integers (a row past 64 bits would turn into an inexact number in SQLite).
         guard quantity.storage <= maximumLineQuantity else {
             throw RegistryError(.invalidInput,
-                "line for \(article): quantity \(value) is more than \(Quantity(storage: maximumLineQuantity)), the most one line may take: check it")
+                "\(subject): quantity \(value) is more than \(Quantity(storage: maximumLineQuantity)), the most one line may take: check it")
         }
         if context.tracking == .serial, quantity.storage % Quantity.scale != 0 {
-            throw RegistryError(.invalidInput, "line for \(article): serials are counted in whole units, not \(value)")
+            throw RegistryError(.invalidInput, "\(subject): serials are counted in whole units, not \(value)")
         }
-        try context.product.checkDecimals(quantity.storage)
+        do { try context.product.checkDecimals(quantity.storage) } catch {
+            throw subject.hasPrefix("line for") ? error : RegistryError(error.code, "\(subject): \(error.message)")
+        }
         return quantity.storage
     }
 

@@ -89,7 +89,7 @@ extension Registry {
     /// Posts a production: consumes the inputs, produces the outputs, and links each output lot or
     /// serial to the inputs it consumed (genealogy, for tracing both ways).
     public func produce(_ production: Production) async throws -> PostedDocument {
-        try Self.requireLines(production.inputs, "production's inputs")
+        try Self.requireLines(production.inputs, "production's input list")
         return try await store.write { db in try await self.produce(db, production) }
     }
 
@@ -97,7 +97,7 @@ extension Registry {
     /// with its scan). Inputs may be none here: a line whose components are not tracked still
     /// posts what it made.
     public func produce(_ db: any SQLDatabase, _ production: Production) async throws -> PostedDocument {
-        try Self.requireLines(production.outputs, "production's outputs")
+        try Self.requireLines(production.outputs, "production's output list")
         for output in production.outputs {
             for input in output.inputs ?? [] where !production.inputs.indices.contains(input) {
                 throw RegistryError(.invalidInput, "output \(output.product) names input line \(input), but there are \(production.inputs.count) inputs (counted from 0)")

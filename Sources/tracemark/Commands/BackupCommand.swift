@@ -17,6 +17,8 @@ struct BackupCommand: AsyncParsableCommand {
     @Argument(help: "The new backup file (refused if it exists).") var file: String
 
     func run() async throws {
+        // Either database: an existing file is never overwritten (a usage error, exit 64).
+        guard !FileManager.default.fileExists(atPath: file) else { throw ValidationError("\(file) exists: name a new file for the backup") }
         if SQLStores.isPostgres(options.db) {
             try dumpPostgres()
         } else {
@@ -28,7 +30,6 @@ struct BackupCommand: AsyncParsableCommand {
 
     /// pg_dump's archive of the database (or of the URL's schema), written whole or not at all.
     private func dumpPostgres() throws {
-        guard !FileManager.default.fileExists(atPath: file) else { throw ValidationError("\(file) exists: name a new file for the backup") }
         let target = try PostgresTools.target(options.db)
         let partial = file + ".partial"
         try? FileManager.default.removeItem(atPath: partial)

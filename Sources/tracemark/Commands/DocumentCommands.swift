@@ -76,7 +76,7 @@ struct ProduceCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("A lot made, by number and quantity, with its expiry when its class tracks one.",
                                valueName: "product=lot:quantity[:YYYY-MM-DD]")) var outputLot: [String] = []
     @Option(help: "A JSON file with inputs and outputs.") var file: String?
-    @Option(help: "What making the outputs cost besides their inputs (the outputs cost their inputs plus this).") var addedCost: String?
+    @Option(parsing: .unconditional, help: "What making the outputs cost besides their inputs (the outputs cost their inputs plus this).") var addedCost: String?
     @OptionGroup var header: HeaderOptions
 
     @Flag(help: "Allow consuming lots under an open recall, not yet held (recorded on the movement; the outputs join the recall).")

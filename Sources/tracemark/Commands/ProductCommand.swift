@@ -15,8 +15,8 @@ struct ProductCommand: AsyncParsableCommand {
         @Option(help: "A description.") var description: String?
         @Option(help: "Unit of measure, e.g. pcs, kg, roll.") var unit: String?
         @Option(name: .customLong("class"), help: "The lot/serial class; '' for not tracked.") var lotSerialClass: String?
-        @Option(help: "First counter value, for classes with a counter per product.") var counterStart: Int?
-        @Option(help: "Last counter value allowed, for classes with a counter per product.") var counterEnd: Int?
+        @Option(parsing: .unconditional, help: "First counter value, for classes with a counter per product.") var counterStart: Int?
+        @Option(parsing: .unconditional, help: "Last counter value allowed, for classes with a counter per product.") var counterEnd: Int?
         @Option(help: "Whether documents may name serials never received (created and flagged): true or false.")
         var allowUnknownSerials: Bool?
         @Option(help: "How many decimals its quantities may have, 0 to 6 (default: 0 for a unit of pieces such as pcs or ea, else 6).")

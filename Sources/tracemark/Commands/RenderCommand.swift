@@ -109,8 +109,8 @@ struct TemplatesCommand: AsyncParsableCommand {
 struct LabelDataOptions: ParsableArguments {
     @Option(help: "Label data as JSON (default: the template's sample, unless --product is given).") var data: String?
     @Option(help: "Take product data from the registry (--db) for this article number.") var product: String?
-    @Option(help: "With --product: take the lot's data from the registry.") var lot: String?
-    @Option(help: "With --product: take the serial's data from the registry.") var serial: String?
+    @Option(parsing: .unconditional, help: "With --product: take the lot's data from the registry.") var lot: String?
+    @Option(parsing: .unconditional, help: "With --product: take the serial's data from the registry.") var serial: String?
 
     func validate() throws {
         if (lot != nil || serial != nil) && product == nil { throw ValidationError("--lot and --serial need --product") }

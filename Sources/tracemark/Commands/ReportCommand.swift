@@ -23,7 +23,7 @@ struct ReportCommand: AsyncParsableCommand {
         @Option(help: "First day (YYYY-MM-DD).") var from: String
         @Option(help: "Last day (YYYY-MM-DD).") var to: String
         @Option(help: "Only this product.") var product: String?
-        @Option(help: "Only this lot or serial (with --product).") var number: String?
+        @Option(parsing: .unconditional, help: "Only this lot or serial (with --product).") var number: String?
         @Option(help: "Only this warehouse.") var warehouse: String?
         @Option(help: "Only documents with this supplier or customer.") var partner: String?
         @Option(help: "Only this document kind: receipt, issue, transfer, production, return, write-off, split, assignment.")
@@ -113,7 +113,7 @@ struct ReportCommand: AsyncParsableCommand {
             abstract: "What expires within DAYS, and what has expired, in stock per warehouse (--include-sold: and at customers).",
             discussion: "A lot is usable through its expiry date; today is the day the command runs (UTC).")
         @OptionGroup var options: GlobalOptions
-        @Option(help: "Days from today.") var within: Int
+        @Option(parsing: .unconditional, help: "Days from today.") var within: Int
         @Option(help: "Only this warehouse.") var warehouse: String?
         @Option(help: "Only this product.") var product: String?
         @Flag(help: "Also what customers received of lots expiring within the window (or expired within as many days).")

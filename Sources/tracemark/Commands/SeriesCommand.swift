@@ -44,7 +44,7 @@ struct SeriesCommand: AsyncParsableCommand {
         @OptionGroup var options: GlobalOptions
         @Argument(help: "The series code.") var code: String
         @Option(help: "How numbers are written; must have a counter ({counter} or {counter:N}).") var format = "{counter}"
-        @Option(help: "The first number.") var start = 1
+        @Option(parsing: .unconditional, help: "The first number.") var start = 1
         @Option(help: "A description.") var description = ""
         func run() async throws {
             let saved = try await options.withRegistry { try await $0.addSeries(NumberSeries(code: code, description: description, format: format, start: start)) }
