@@ -17,6 +17,11 @@ extension APIRoutes {
             let name = try call.parameter("name")
             let body = try call.decode(PrinterBody.self)
             let config = try body.config(name: name)
+            // A queue the CUPS server does not have is refused now, as by `printers add`.
+            if case .cups(let queue) = try PrinterAddress(parsing: config.uri),
+               case .missing(let known) = await CUPSQueueCheck.check(queue) {
+                throw CUPSQueueCheck.refusal(queue, uri: config.uri, known: known, bypass: "")
+            }
             let spool = call.environment.spool
             let existing = try await spool.printers(named: name).first
             if let existing { try precondition(call, current: existing.config) }

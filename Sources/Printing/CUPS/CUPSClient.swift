@@ -89,3 +89,28 @@ public struct CUPSClient: Sendable {
         try await run { connection throws(PrintingError) in try connection.cancel(job: job, queue: queue) }
     }
 }
+
+/// Whether a CUPS server has a queue: asked when a printer is configured for `cups://QUEUE`, so
+/// that a typo in the name is refused then, rather than found when every job fails.
+public enum CUPSQueueCheck: Sendable, Equatable {
+    case present
+    /// The server answered and has no such queue; these are the ones it has.
+    case missing(known: [String])
+    /// The server did not answer (it may be down, or not set up yet): nothing is known.
+    case unknown(String)
+
+    public static func check(_ queue: String, server: String? = nil) async -> CUPSQueueCheck {
+        do {
+            let queues = try await CUPSClient(server: server, connectTimeout: 2, requestTimeout: 10).queues().map(\.name)
+            return queues.contains(queue) ? .present : .missing(known: queues.sorted())
+        } catch {
+            return .unknown(error.message)
+        }
+    }
+
+    /// The refusal of a missing queue, for `uri`.
+    public static func refusal(_ queue: String, uri: String, known: [String], bypass: String) -> PrintingError {
+        PrintingError(.invalidConfiguration,
+            "printer URI \"\(uri)\": the CUPS server has no queue \(queue) (\(known.isEmpty ? "it has none" : "it has " + known.joined(separator: ", "))); add the queue first\(bypass)")
+    }
+}

@@ -113,13 +113,12 @@ struct PrintersCommand: AsyncParsableCommand {
             // A queue name with a typo would be accepted and every job would fail at print time:
             // asked of the CUPS server now, when it answers.
             if check, case .cups(let queue) = try PrinterAddress(parsing: uri) {
-                let (queues, problem) = await listCUPSQueues()
-                if let problem {
+                switch await CUPSQueueCheck.check(queue) {
+                case .present: break
+                case .unknown(let problem):
                     FileHandle.standardError.write(Data("note: CUPS queue \(queue) not checked: \(problem)\n".utf8))
-                } else if !queues.contains(where: { $0.name == queue }) {
-                    let known = queues.isEmpty ? "it has none" : "it has " + queues.map(\.name).sorted().joined(separator: ", ")
-                    throw PrintingError(.invalidConfiguration,
-                        "printer URI \"\(uri)\": the CUPS server has no queue \(queue) (\(known)); add the queue first, or give --no-check")
+                case .missing(let known):
+                    throw CUPSQueueCheck.refusal(queue, uri: uri, known: known, bypass: ", or give --no-check")
                 }
             }
             let config = PrinterConfig(name: name, uri: uri, language: language, dpi: dpi, widthMillimetres: width,
