@@ -82,37 +82,29 @@ extension APITests {
             "lines": [["product": "PAINT-5L", "picks": (1...5).map { ["number": "PG-\($0)", "quantity": 1, "expiry": expiry] }]],
         ]))
         #expect(receipt5.status == 201, "\(receipt5.text)")
-        var seen: [String] = []
-        var lotCursor: String?
-        repeat {
-            let page = try await service.request("GET", "/api/v1/lots?text=PG-&limit=2" + (lotCursor.map { "&cursor=\($0)" } ?? ""), role: "viewer")
-            seen += ((page.object["items"] as? [[String: Any]]) ?? []).compactMap { $0["number"] as? String }
-            lotCursor = page.object["nextCursor"] as? String
-            if seen.count == 2 {
-                _ = try await service.request("POST", "/api/v1/documents/receipt", role: "operator", body: try service.json([
-                    "warehouse": "MAIN", "supplier": "ACME",
-                    "lines": [["product": "PAINT-5L", "picks": [["number": "PG-9", "quantity": 1, "expiry": expiry]]]],
-                ]))
-            }
-        } while lotCursor != nil
+        // Follows `path`'s pages, receiving lot `number` once `after` numbers have been seen.
+        func numbers(_ path: String, receiving number: String, after: Int) async throws -> [String] {
+            var seen: [String] = []
+            var cursor: String?
+            repeat {
+                let page = try await service.request("GET", path + (cursor.map { "&cursor=\($0)" } ?? ""), role: "viewer")
+                #expect(page.status == 200, "\(page.text)")
+                seen += ((page.object["items"] as? [[String: Any]]) ?? []).compactMap { $0["number"] as? String }
+                cursor = page.object["nextCursor"] as? String
+                if seen.count == after {
+                    _ = try await service.request("POST", "/api/v1/documents/receipt", role: "operator", body: try service.json([
+                        "warehouse": "MAIN", "supplier": "ACME",
+                        "lines": [["product": "PAINT-5L", "picks": [["number": number, "quantity": 1, "expiry": expiry]]]],
+                    ]))
+                }
+            } while cursor != nil
+            return seen
+        }
+        let seen = try await numbers("/api/v1/lots?text=PG-&limit=2", receiving: "PG-9", after: 2)
         #expect(seen == ["PG-5", "PG-4", "PG-3", "PG-2", "PG-1"], "\(seen)")
         // Stock pages by the last row's key too: stock posted before the cursor between two pages
-        // neither repeats a row nor shifts one out. PG-9 is on stock already; PG-10 comes in between.
-        var stockSeen: [String] = []
-        var stockCursor: String?
-        repeat {
-            let page = try await service.request("GET", "/api/v1/stock?product=PAINT-5L&limit=2" + (stockCursor.map { "&cursor=\($0)" } ?? ""),
-                                                 role: "viewer")
-            #expect(page.status == 200, "\(page.text)")
-            stockSeen += ((page.object["items"] as? [[String: Any]]) ?? []).compactMap { $0["number"] as? String }
-            stockCursor = page.object["nextCursor"] as? String
-            if stockSeen.count == 4 {
-                _ = try await service.request("POST", "/api/v1/documents/receipt", role: "operator", body: try service.json([
-                    "warehouse": "MAIN", "supplier": "ACME",
-                    "lines": [["product": "PAINT-5L", "picks": [["number": "PG-0", "quantity": 1, "expiry": expiry]]]],
-                ]))
-            }
-        } while stockCursor != nil
+        // neither repeats a row nor shifts one out. PG-9 is on stock already; PG-0 comes in between.
+        let stockSeen = try await numbers("/api/v1/stock?product=PAINT-5L&limit=2", receiving: "PG-0", after: 4)
         let whole = try await service.request("GET", "/api/v1/stock?product=PAINT-5L&limit=500", role: "viewer")
         let wholeNumbers = ((whole.object["items"] as? [[String: Any]]) ?? []).compactMap { $0["number"] as? String }
         #expect(wholeNumbers.contains("PG-0") && stockSeen == wholeNumbers.filter { $0 != "PG-0" }, "\(stockSeen) \(wholeNumbers)")
