@@ -1782,7 +1782,7 @@ components:
         expiresAt: {type: string}
     RunReport:
       type: object
-      required: [run, station, product, planned, state, openedAt, printed, verified, voided, missing, units, components]
+      required: [run, station, product, planned, state, openedAt, printed, notPrinted, verified, voided, missing, units, components]
       properties:
         run: {type: integer}
         station: {type: string}
@@ -1792,7 +1792,8 @@ components:
         state: {type: string, enum: [open, closed, cancelled]}
         openedAt: {type: string}
         closedAt: {type: [string, "null"]}
-        printed: {type: integer}
+        printed: {type: integer, description: "Labels printed: their print job done (or the unit verified)."}
+        notPrinted: {type: integer, description: "Labels of units not verified whose print job has not printed yet."}
         verified: {type: integer}
         voided: {type: integer}
         missing: {type: array, items: {type: string}}
@@ -1805,6 +1806,7 @@ components:
               number: {type: string}
               state: {type: string, enum: [printed, verified, voided]}
               job: {type: [integer, "null"]}
+              label: {type: [string, "null"], enum: [queued, sending, printing, failed, held, done, cancelled, null], description: "The label's print job state."}
               document: {type: [string, "null"]}
               note: {type: [string, "null"]}
         components:

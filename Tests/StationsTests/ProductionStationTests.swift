@@ -95,20 +95,31 @@ import Testing
             #expect(noRead.reasons.map(\.code) == ["no-read"])
             #expect(noRead.jobs.count == 1)
 
-            // Closed with one unit never verified: the report says so.
+            // Open, the report tells labels queued from labels printed: none has left the spool
+            // here (no worker runs), so the third unit's label is not printed yet.
+            let open = try #require(try await Station.runReport(dock.registry.store, station: "line-1"))
+            #expect((open.printed, open.notPrinted, open.missing.count) == (2, 1, 1), "\(open.summary)")
+            #expect(open.summary.contains("2 printed (1 more not printed yet)"), "\(open.summary)")
+            #expect(open.units.last?.label == "queued")
+
+            // Closed with one unit never verified: the report says so, and its number is voided
+            // (no unit was made under it), its label cancelled as it had not printed.
             let done = await station.scan("TM:DONE")
             #expect(done.action == "run-closed")
             #expect(done.verdict == .warn)
             #expect(done.reasons.map(\.code) == ["units-missing"])
+            #expect(done.reasons.first?.message.contains("its number is voided") == true, "\(done.reasons)")
             let report = try #require(try await Station.runReport(dock.registry.store, station: "line-1"))
             #expect(report.state == "closed")
-            #expect((report.printed, report.verified, report.voided, report.missing.count) == (3, 2, 0, 1))
+            #expect((report.printed, report.verified, report.voided, report.missing.count) == (2, 2, 1, 0))
             #expect(report.units.last?.job == noRead.jobs.first)
+            #expect(report.units.last?.label == "cancelled")
             #expect(report.components.map(\.number) == ["PA-LATE", "PA-SOON"])
             #expect(report.components.map(\.current) == [false, true])
-            // The missing unit never entered stock.
-            let missing = try #require(report.missing.first)
-            #expect(try await dock.registry.history(product: "PUMP-200", number: missing).stock.isEmpty)
+            // The unit never verified never entered stock, and its number is never used again.
+            let unverified = try #require(report.units.last?.number)
+            #expect(try await dock.registry.history(product: "PUMP-200", number: unverified).stock.isEmpty)
+            #expect(try await dock.registry.lotSerial(product: "PUMP-200", number: unverified)?.status == .voided)
         }
     }
 
@@ -126,7 +137,7 @@ import Testing
             let verified = await station.handle(StationScan(data: Array(replacement.utf8), device: "verify", time: todayInstant, purpose: .verify))
             #expect(verified.action == "unit-verified", "\(verified.reasons)")
             let report = try #require(try await Station.runReport(dock.registry.store, station: "line-1"))
-            #expect((report.printed, report.verified, report.voided, report.missing.count) == (2, 1, 1, 0))
+            #expect((report.printed, report.verified, report.voided, report.missing.count) == (1, 1, 1, 0))
             let voided = try #require(report.units.first { $0.state == "voided" }?.number)
             // The voided number is retired: a scan of it says so.
             let resolution = try await dock.registry.resolve("(01)\(Dock.pumpGTIN)(21)\(voided)")
@@ -153,7 +164,8 @@ import Testing
             #expect(started.jobs.count == 1)
             let report = try #require(try await Station.runReport(dock.registry.store, station: "line-1"))
             let lot = try #require(report.lot)
-            #expect(report.printed == 2)
+            // Queued, not printed: no worker runs here.
+            #expect((report.printed, report.notPrinted) == (0, 2))
             // The label of a lot run, as an independent reader decodes it: one per unit.
             let label = try await read(dock, job: started.jobs[0])
             #expect(label.contains("(10)\(lot)"))
@@ -186,7 +198,41 @@ import Testing
             #expect(own.reasons.map(\.code) == ["not-a-component"])
             let state = try await station.state()
             #expect(state.task?.run?.missing.count == 2)
-            #expect(await station.scan("TM:CANCEL").action == "task-cancelled")
+            // Cancelled: the numbers whose labels never verified are voided, not left available.
+            let cancelled = await station.scan("TM:CANCEL")
+            #expect(cancelled.action == "task-cancelled")
+            #expect(cancelled.next.contains("run \(report.run) cancelled: 0 units verified and in stock; 2 numbers never verified voided"), "\(cancelled.next)")
+            for unit in report.units {
+                #expect(try await dock.registry.lotSerial(product: "PUMP-200", number: unit.number)?.status == .voided)
+            }
+            #expect(try await dock.spool.jobs(printer: dock.printer.name).allSatisfy { $0.state == .cancelled })
+        }
+    }
+
+    /// A label of the run's product whose number this run never printed (an old label, another
+    /// run's) is not a unit of the run: the unit on the line did not verify, and the line's policy
+    /// reprints its label; it is not "read twice".
+    @Test(arguments: Backend.available)
+    func aLabelOfTheProductNotFromThisRunIsNotAUnitOfIt(backend: Backend) async throws {
+        try await withDock(backend) { dock in
+            let station = try await line(dock)
+            let started = await station.scan("TM:RUN:PUMP-200:1")
+            #expect(started.verdict == .ok, "\(started.reasons)")
+            let stray = await station.handle(StationScan(data: Array("(01)\(Dock.pumpGTIN)(21)SN-STRAY".utf8), device: "verify",
+                                                         time: todayInstant, purpose: .verify))
+            #expect(stray.verdict == .block && stray.reasons.map(\.code) == ["not-in-run"], "\(stray)")
+            #expect(stray.reasons.first?.message.contains("PUMP-200 SN-STRAY, which is not a unit of run") == true, "\(stray.reasons)")
+            #expect(stray.action == "alarm-reprinted" && stray.jobs.count == 1, "\(stray)")
+        }
+    }
+
+    /// An expiry given to a run of a class that keeps none is refused: it would be printed on no
+    /// label and kept nowhere.
+    @Test func anExpiryForAClassWithoutExpiriesIsRefused() async throws {
+        try await withDock(.sqlite) { dock in
+            let station = try await line(dock)
+            let refused = await station.scan("TM:RUN:PUMP-200:2:\(today.adding(days: 365))")
+            #expect(refused.verdict == .block && refused.reasons.map(\.code) == ["expiry-not-tracked"], "\(refused)")
         }
     }
 }

@@ -239,9 +239,20 @@ import Testing
             let document = try await dock.registry.history(product: "PAINT-5L", number: "OLD2").entries.first { $0.document == done.document }
             #expect(document?.note.contains("confirmed by supervisor Bo (B-900)") == true, "\(String(describing: document))")
             #expect(document?.user == "B-100")
-            // A withdrawn badge signs in no more.
+            // A badge withdrawn while it is signed in signs out at its next scan, which does
+            // nothing: no document is posted in the name of someone who has left.
             try await operators.remove(badge: "B-100")
+            let left = await station.scan("(01)\(Dock.paintGTIN)(17)\(yymmdd(today.adding(days: 90)))(10)AFTER(30)1")
+            #expect(left.verdict == .block && left.reasons.map(\.code) == ["badge-withdrawn"] && left.jobs.isEmpty, "\(left)")
+            #expect(try await station.state().task == nil)
+            // A withdrawn badge signs in no more, nor is it given out again.
             #expect(await station.scan("TM:OP:B-100").reasons.map(\.code) == ["unknown-badge"])
+            await #expect {
+                _ = try await operators.add(StationOperator(badge: "B-100", name: "Carl", role: .operator))
+            } throws: { error in
+                guard let error = error as? RegistryError else { return false }
+                return error.code == .duplicate && error.message.contains("badge B-100 was Anna's and is withdrawn") && error.message.contains("give another badge")
+            }
         }
     }
 

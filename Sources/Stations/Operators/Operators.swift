@@ -65,8 +65,11 @@ public struct Operators: Sendable {
         let salt = pin.map { _ in Self.salt() }
         let pinHash = pin.flatMap { pin in salt.map { Self.hash(pin: pin, salt: $0) } }
         return try await store.write { db in
-            if try await Self.find(db, person.badge) != nil {
-                throw RegistryError(.duplicate, "badge \(person.badge) exists already: remove it first, or use another")
+            if let existing = try await Self.find(db, person.badge) {
+                // A withdrawn badge is not given out again: what was done under it stays its holder's.
+                throw RegistryError(.duplicate, existing.active
+                    ? "badge \(person.badge) is \(existing.name)'s already: remove it first, or use another"
+                    : "badge \(person.badge) was \(existing.name)'s and is withdrawn: a badge is never given out again, so that what was done under it stays theirs; give another badge")
             }
             if let pin, try await Self.identify(db, pin: pin) != nil {
                 throw RegistryError(.duplicate, "another operator has this PIN: choose another")

@@ -79,22 +79,36 @@ extension Station {
         case .removeLine(let line):
             return try await removeLine(line, scan)
         case .cancel:
-            return try await registry.store.write { @Sendable db in
+            let (outcome, jobs) = try await registry.store.write { @Sendable db -> (ScanOutcome, [Int64]) in
                 guard let task = try await self.currentTask(db) else {
                     var outcome = ScanOutcome(station: self.configuration.name, verdict: .block,
                                               reasons: [.init("no-open-task", "there is no open task to cancel")], next: "scan the next code")
                     outcome.scan = try await self.log(db, scan, outcome, task: nil, operator: signedInNow)
-                    return outcome
+                    return (outcome, [])
                 }
                 try await db.raw("""
                     UPDATE station_tasks SET state = 'cancelled', closed_at = \(bind: Timestamp.string(scan.time))
                     WHERE id = \(bind: task.id) AND state = 'open'
                     """).run()
-                var outcome = ScanOutcome(station: self.configuration.name, verdict: .ok, action: "task-cancelled",
-                    next: "\(task.kind) abandoned (\(task.lines) line\(task.lines == 1 ? "" : "s") not posted\(task.kind == "receipt" ? "; their labels stay printed" : "")): scan to start again")
+                var next = "\(task.kind) abandoned (\(task.lines) line\(task.lines == 1 ? "" : "s") not posted\(task.kind == "receipt" ? "; their labels stay printed" : "")): scan to start again"
+                var jobs: [Int64] = []
+                if task.kind == "run" {
+                    // A run posts each unit as it verifies: those stay made; the labels not
+                    // verified have their numbers voided.
+                    let (voided, labels) = try await self.voidUnverified(db, task: task, why: "run \(task.id) cancelled", at: scan.time)
+                    jobs = labels
+                    let report = try await Self.runReport(db, task: task.id)
+                    next = "run \(task.id) cancelled: \(report.verified) unit\(report.verified == 1 ? "" : "s") verified and in stock"
+                        + (voided.isEmpty ? "" : "; \(voided.count) number\(voided.count == 1 ? "" : "s") never verified voided (\(voided.prefix(10).joined(separator: ", "))\(voided.count > 10 ? ", …" : ""))")
+                        + (report.missing.isEmpty ? "" : "; \(report.missing.count) label\(report.missing.count == 1 ? "" : "s") of lot \(task.lot ?? "") never verified")
+                        + ": scan TM:RUN to start again"
+                }
+                var outcome = ScanOutcome(station: self.configuration.name, verdict: .ok, action: "task-cancelled", next: next)
                 outcome.scan = try await self.log(db, scan, outcome, task: task.id, operator: signedInNow)
-                return outcome
+                return (outcome, jobs)
             }
+            await cancelLabels(jobs)
+            return outcome
         }
     }
 

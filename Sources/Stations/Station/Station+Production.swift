@@ -51,6 +51,12 @@ extension Station {
                 "class \(classCode) of \(article) tracks expiry dates: start the run with the expiry, e.g. TM:RUN:\(article):\(count):\(registry.today.adding(days: 365))")],
                                     next: next)
         }
+        // An expiry the class does not keep would be printed on no label and kept nowhere.
+        if !lotSerialClass.tracksExpiry, let expiry {
+            return try await refuse(scan, [.init("expiry-not-tracked",
+                "class \(classCode) of \(article) keeps no expiry dates: start the run without one (TM:RUN:\(article):\(count)), not with \(expiry)")],
+                                    next: next)
+        }
         // What a run makes is received when each unit is verified: made already expired, none could be.
         if let expiry, expiry < registry.today {
             return try await refuse(scan, [.init("expired-run",
@@ -222,8 +228,19 @@ extension Station {
             return outcome
         }
         if let outcome { return outcome }
+        let ofThisRun = try await registry.store.read { @Sendable db in
+            try await db.raw("SELECT state FROM station_run_units WHERE task_id = \(bind: task.id) AND number = \(bind: number) ORDER BY id DESC LIMIT 1")
+                .first()?.decode(column: "state", as: String.self)
+        }
+        guard let ofThisRun else {
+            // The run's product, but a number this run never printed (an old label, another
+            // run's): the unit whose label was expected did not verify.
+            return try await alarm(scan, task, .init("not-in-run", "the label read \(runProduct) \(number), which is not a unit of run \(task.id)"),
+                                   resolution: resolution)
+        }
         // The number is the run's, but no printed label of it waits: read twice, or voided.
-        return try await alarm(scan, task, .init("read-twice", "\(runProduct) \(number) was verified already, or voided: a second label of it is on the line"),
+        return try await alarm(scan, task, .init("read-twice",
+            "\(runProduct) \(number) was \(ofThisRun == "voided" ? "voided" : "verified already"): a second label of it is on the line"),
                                resolution: resolution, appliesPolicy: false)
     }
 
@@ -307,25 +324,65 @@ extension Station {
         return outcome
     }
 
-    /// `TM:DONE` at a production line: closes the run, with its report.
+    /// `TM:DONE` at a production line: closes the run, with its report. A serial whose label was
+    /// printed but never verified is voided (``voidUnverified(_:task:why:at:)``).
     func completeRun(_ scan: StationScan) async throws -> ScanOutcome {
         let signedInNow = signedIn
-        return try await registry.store.write { @Sendable db in
+        let (outcome, jobs) = try await registry.store.write { @Sendable db -> (ScanOutcome, [Int64]) in
             guard let task = try await self.currentTask(db), task.kind == "run" else {
-                return try await self.refused(db, scan, [.init("no-open-run", "no run is open at this line")],
-                                                         next: "scan TM:RUN:<product>:<count>", task: nil, operator: signedInNow)
+                return (try await self.refused(db, scan, [.init("no-open-run", "no run is open at this line")],
+                                                          next: "scan TM:RUN:<product>:<count>", task: nil, operator: signedInNow), [])
             }
             try await db.raw("""
                 UPDATE station_tasks SET state = 'closed', closed_at = \(bind: Timestamp.string(scan.time))
                 WHERE id = \(bind: task.id) AND state = 'open'
                 """).run()
+            let (voided, jobs) = try await self.voidUnverified(db, task: task, why: "run \(task.id) closed", at: scan.time)
             let report = try await Self.runReport(db, task: task.id)
-            var outcome = ScanOutcome(station: self.configuration.name, verdict: report.missing.isEmpty ? .ok : .warn,
-                                      reasons: report.missing.isEmpty ? [] : [.init("units-missing",
-                                          "\(report.missing.count) label\(report.missing.count == 1 ? "" : "s") printed but never verified: \(report.missing.prefix(20).joined(separator: ", "))\(report.missing.count > 20 ? ", …" : "")")],
+            let missing = voided.isEmpty ? report.missing : voided
+            func listed(_ numbers: [String]) -> String { numbers.prefix(20).joined(separator: ", ") + (numbers.count > 20 ? ", …" : "") }
+            var outcome = ScanOutcome(station: self.configuration.name, verdict: missing.isEmpty ? .ok : .warn,
+                                      reasons: missing.isEmpty ? [] : [.init("units-missing",
+                                          "\(missing.count) label\(missing.count == 1 ? "" : "s") printed but never verified: \(listed(missing))"
+                                            + (voided.isEmpty ? "" : "; \(voided.count == 1 ? "its number is" : "their numbers are") voided, so that no unit ever carries \(voided.count == 1 ? "it" : "them")"))],
                                       action: "run-closed", next: report.summary)
             outcome.scan = try await self.log(db, scan, outcome, task: task.id, operator: signedInNow)
-            return outcome
+            return (outcome, jobs)
+        }
+        await cancelLabels(jobs)
+        return outcome
+    }
+
+    /// The numbers of a serial run whose labels were printed but never verified, voided when the
+    /// run closes or is cancelled: no unit was made under them, and a label of one found later
+    /// must not become a second unit or be counted as issued (`series audit` counts them voided).
+    /// Returns them, and their labels' print jobs (cancelled once the transaction commits, if not
+    /// printed yet). A lot run's labels all carry its one lot: nothing is voided.
+    nonisolated func voidUnverified(_ db: any SQLDatabase, task: OpenTask, why: String, at time: Date) async throws -> (numbers: [String], jobs: [Int64]) {
+        guard task.lot == nil, let product = task.product else { return ([], []) }
+        var numbers: [String] = [], jobs: [Int64] = []
+        for unit in try await db.raw("""
+            SELECT id, number, job_id FROM station_run_units WHERE task_id = \(bind: task.id) AND state = 'printed' ORDER BY id
+            """).all() {
+            let number = try unit.decode(column: "number", as: String.self)
+            try await registry.retire(db, product: product, number: number,
+                                      reason: "label printed at production line \(configuration.name), never verified: \(why)", user: user(task))
+            try await db.raw("""
+                UPDATE station_run_units SET state = 'voided', note = \(bind: "never verified: \(why)"), changed_at = \(bind: Timestamp.string(time))
+                WHERE id = \(bind: try unit.decode(column: "id", as: Int64.self))
+                """).run()
+            numbers.append(number)
+            if let job = try unit.decode(column: "job_id", as: Int64?.self) { jobs.append(job) }
+        }
+        return (numbers, jobs)
+    }
+
+    /// Cancels the print jobs of voided numbers that have not printed yet; one printed already
+    /// (or printing) is left as it is.
+    func cancelLabels(_ jobs: [Int64]) async {
+        for job in jobs {
+            guard let state = try? await spool.job(job).state, state == .queued || state == .held || state == .failed else { continue }
+            try? await spool.cancel(job)
         }
     }
 }
@@ -337,6 +394,9 @@ public struct RunReport: Codable, Sendable {
         /// `printed` (not verified yet; missing once the run is closed), `verified` or `voided`.
         public var state: String
         public var job: Int64?
+        /// Its label's print job: `queued`, `sending`, `printing`, `failed`, `held`, `done` or `cancelled`
+        /// (nil without a job). A unit `printed` whose label is not `done` is only queued.
+        public var label: String?
         public var document: String?
         public var note: String?
     }
@@ -358,7 +418,10 @@ public struct RunReport: Codable, Sendable {
     public var state: String
     public var openedAt: String
     public var closedAt: String?
+    /// Labels printed (their print job done, or verified since).
     public var printed: Int
+    /// Labels of units not verified whose print job has not printed yet (queued, held, …).
+    public var notPrinted: Int
     public var verified: Int
     public var voided: Int
     /// Numbers printed and not verified: still on the line while the run is open, missing after.
@@ -368,7 +431,7 @@ public struct RunReport: Codable, Sendable {
 
     /// One line: printed, verified, voided, missing.
     public var summary: String {
-        "run \(run) of \(product)\(lot.map { " lot \($0)" } ?? ""): \(printed) printed, \(verified) verified, \(voided) voided, \(missing.count) \(state == "open" ? "waiting" : "missing")"
+        "run \(run) of \(product)\(lot.map { " lot \($0)" } ?? ""): \(printed) printed\(notPrinted > 0 ? " (\(notPrinted) more not printed yet)" : ""), \(verified) verified, \(voided) voided, \(missing.count) \(state == "open" ? "waiting" : "missing")"
     }
 }
 
@@ -393,13 +456,17 @@ extension Station {
         guard let row = try await db.raw("""
             SELECT station, product, lot, planned, state, opened_at, closed_at FROM station_tasks WHERE id = \(bind: id)
             """).first() else { throw RegistryError(.notFound, "there is no run \(id)") }
+        // Each label's print job as the spool has it: a unit is `printed` once its label is queued.
         let units = try await db.raw("""
-            SELECT number, state, job_id, document, note FROM station_run_units WHERE task_id = \(bind: id) ORDER BY id
+            SELECT u.number, u.state, u.job_id, j.state AS label, u.document, u.note
+            FROM station_run_units u LEFT JOIN print_jobs j ON j.id = u.job_id WHERE u.task_id = \(bind: id) ORDER BY u.id
             """).all().map { unit in
             RunReport.Unit(number: try unit.decode(column: "number", as: String.self), state: try unit.decode(column: "state", as: String.self),
-                           job: try unit.decode(column: "job_id", as: Int64?.self), document: try unit.decode(column: "document", as: String?.self),
+                           job: try unit.decode(column: "job_id", as: Int64?.self), label: try unit.decode(column: "label", as: String?.self),
+                           document: try unit.decode(column: "document", as: String?.self),
                            note: try unit.decode(column: "note", as: String?.self))
         }
+        let waiting = units.count { $0.state == "printed" && $0.label != nil && $0.label != "done" && $0.label != "cancelled" }
         let components = try await db.raw("""
             SELECT product, number, quantity, replaced FROM station_task_lines WHERE task_id = \(bind: id) ORDER BY id
             """).all().map { line in
@@ -414,7 +481,8 @@ extension Station {
                          lot: try row.decode(column: "lot", as: String?.self), planned: try row.decode(column: "planned", as: Int?.self) ?? 0,
                          state: state, openedAt: try row.decode(column: "opened_at", as: String.self),
                          closedAt: try row.decode(column: "closed_at", as: String?.self),
-                         printed: units.count, verified: units.count { $0.state == "verified" }, voided: units.count { $0.state == "voided" },
+                         printed: units.count { $0.label == nil || $0.label == "done" || $0.state == "verified" }, notPrinted: waiting, verified: units.count { $0.state == "verified" },
+                         voided: units.count { $0.state == "voided" },
                          missing: units.filter { $0.state == "printed" }.map(\.number), units: units, components: components)
     }
 }

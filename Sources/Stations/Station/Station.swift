@@ -55,6 +55,7 @@ public actor Station {
         let taken = ContinuousClock.now
         do {
             if let key = scan.scanID, let earlier = try await logged(key) { return await resolved(earlier, scan) }
+            if let refused = try await refuseWithdrawnBadge(scan) { return refused }
             let outcome = try await decide(scan)
             logger.info("scan \(outcome.verdict.rawValue): \(outcome.action)", metadata: Self.metadata(outcome, scan))
             StationMetrics.waiting.expect(outcome.jobs, station: configuration.name, since: taken)
@@ -95,6 +96,20 @@ public actor Station {
         var outcome = earlier
         if scan.purpose == .operator, ControlCode(String(decoding: scan.data, as: UTF8.self)) != nil { return outcome }
         outcome.resolution = try? await resolve(scan)
+        return outcome
+    }
+
+    /// A badge withdrawn (`operator remove`) while it is signed in here signs out at its next
+    /// scan, which is refused: nothing more is posted in the name of someone who has left.
+    private func refuseWithdrawnBadge(_ scan: StationScan) async throws -> ScanOutcome? {
+        let badge = signedIn
+        guard !badge.isEmpty else { return nil }
+        if scan.purpose == .operator, case .signIn = ControlCode(String(decoding: scan.data, as: UTF8.self)) { return nil }
+        guard try await registry.store.read({ @Sendable db in try await Operators.lookup(db, badge) }) == .unknown else { return nil }
+        let outcome = try await refuse(scan, [.init("badge-withdrawn",
+            "badge \(badge) was withdrawn while it was signed in here: it is signed out, and this scan did nothing")],
+            next: "sign in with your own badge (TM:OP:<badge>), then scan again")
+        if signedIn == badge { signedIn = "" }
         return outcome
     }
 
