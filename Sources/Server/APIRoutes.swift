@@ -197,7 +197,7 @@ public enum APIRoutes {
         let badge = String(text.dropFirst(6))
         if approve {
             guard caller.role >= .supervisor else {
-                throw APIProblem(403, "forbidden", "TM:OK approves with a supervisor's badge: over HTTP it needs a supervisor's session or token (\(caller.name) is \(caller.role.rawValue)); a supervisor confirms with POST /api/v1/stations/\(station)/scans/{scan}/confirm")
+                throw APIProblem(403, "forbidden", "TM:OK approves with a supervisor's badge: over HTTP it needs a supervisor's session or token (\(caller.user ?? caller.name) is \(caller.role.rawValue)); a supervisor confirms with POST /api/v1/stations/\(station)/scans/{scan}/confirm")
             }
             if caller.session != nil, let own = caller.user, own != badge {
                 throw APIProblem(403, "forbidden", "a session approves with its own badge (\(own)), not with \(badge)")

@@ -86,7 +86,7 @@ struct OperatorSessions: Sendable {
 }
 
 /// Sign-in attempts slowed after failures, per station: after `free` failures each further
-/// attempt must wait twice as long as the one before (by default 1 s, 2 s, 4 s … up to 5 minutes),
+/// attempt (the next one already) must wait twice as long as the one before (by default 1 s, 2 s, 4 s … up to 5 minutes),
 /// and is refused with 429 and Retry-After until then. The count is forgotten only after
 /// `forgetAfter` without a failure; a success does not clear it, or anyone could keep guessing a
 /// supervisor's PIN at full speed by signing in with their own badge between guesses.
@@ -116,7 +116,8 @@ actor LoginThrottle {
         let now = clock.now
         let previous = failures[key].flatMap { now - $0.last < forgetAfter ? $0.count : nil } ?? 0
         let count = previous + 1
-        let delay = count <= free ? Duration.zero : min(firstDelay * (1 << min(count - free - 1, 9)), firstDelay * 300)
+        // After `free` failures the next attempt already waits (as the README says).
+        let delay = count < free ? Duration.zero : min(firstDelay * (1 << min(count - free, 9)), firstDelay * 300)
         failures[key] = (count, now + delay, now)
     }
 

@@ -113,8 +113,9 @@ extension APITests {
 @Suite struct LoginThrottleTests {
     @Test func failuresBeyondTheFreeOnesMakeTheNextAttemptWait() async {
         let throttle = LoginThrottle(free: 5, firstDelay: .seconds(3600))
-        for _ in 0..<5 { await throttle.failed("dock-1") }
+        for _ in 0..<4 { await throttle.failed("dock-1") }
         #expect(await throttle.wait("dock-1") == 0)
+        // The fifth failure makes the sixth attempt wait.
         await throttle.failed("dock-1")
         let wait = await throttle.wait("dock-1")
         #expect(wait > 3000 && wait <= 3600)
@@ -127,7 +128,7 @@ extension APITests {
 
     @Test func aStationsCountIsForgottenAfterAQuietWhile() async {
         // Forgotten at once: every failure is the first again, so none waits.
-        let forgetful = LoginThrottle(free: 1, firstDelay: .seconds(3600), forgetAfter: .zero)
+        let forgetful = LoginThrottle(free: 2, firstDelay: .seconds(3600), forgetAfter: .zero)
         for _ in 0..<5 { await forgetful.failed("dock-1") }
         #expect(await forgetful.wait("dock-1") == 0)
     }

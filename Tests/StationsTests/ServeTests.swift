@@ -214,6 +214,41 @@ import Testing
         #expect(again.stderr.contains("bad.yaml:11: station dock-1: partner BUILDCO is a customer, not a supplier: its receipts would be refused"),
                 "\(again.stderr)")
     }
+
+    /// What would half-start the service, or start it on the wrong database, is said at once:
+    /// an SQLite file that is not there (a check does not create it), an HTTP address another
+    /// process listens on (refused before any station starts), a key given twice (its second
+    /// line), a `lenient` that is not true or false.
+    @Test func checkAndServeRefuseWhatWouldStartTheWrongService() async throws {
+        let database = try await TestDatabase.make(.sqlite)
+        defer { Task { await database.drop() } }
+        #expect(try await Command.tracemark(["demo", "--db", database.location]).status == 0)
+        let environment = ["TRACEMARK_TEMPLATES": Repository.templates.path]
+        let file = database.folder.appendingPathComponent("serve.yaml")
+        func write(_ text: String) throws { try text.write(to: file, atomically: true, encoding: .utf8) }
+        let typo = database.folder.appendingPathComponent("typo.sqlite").path
+        try write("database: \"\(typo)\"\nstations:\n  look-1: {kind: lookup, warehouse: MAIN}\n")
+        let missing = try await Command.tracemark(["serve", "--check", "--config", file.path], environment: environment)
+        #expect(missing.status == 78 && missing.stderr.contains("database \(typo) does not exist (serve would create it, empty)"), "\(missing.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: typo))
+
+        let taken = try LoopbackSocket.bind(listening: 4)
+        defer { close(taken.descriptor) }
+        try write("database: \"\(database.location)\"\nhttp: {listen: \"127.0.0.1:\(taken.port)\"}\nstations:\n  look-1: {kind: lookup, warehouse: MAIN}\n")
+        let busy = try await Command.tracemark(["serve", "--config", file.path], environment: environment)
+        #expect(busy.status == 69 && busy.stderr.contains("http.listen 127.0.0.1:\(taken.port): cannot listen on 127.0.0.1:\(taken.port)")
+                && busy.stderr.contains("nothing was started") && !busy.stdout.contains("serving"), "\(busy.stdout) \(busy.stderr)")
+        let told = try await Command.tracemark(["serve", "--check", "--config", file.path], environment: environment)
+        #expect(told.status == 0 && told.stdout.contains("HTTP API 127.0.0.1:\(taken.port): cannot listen now"), "\(told.stdout) \(told.stderr)")
+
+        try write("database: \"\(database.location)\"\nstations:\n  look-1: {kind: lookup, warehouse: MAIN}\n  look-1: {kind: lookup, warehouse: MAIN}\n")
+        let twice = try await Command.tracemark(["serve", "--check", "--config", file.path], environment: environment)
+        #expect(twice.status == 78 && twice.stderr.contains("serve.yaml:4: not valid YAML: the key look-1 is given twice, here and on line 3"),
+                "\(twice.stderr)")
+        try write("database: \"\(database.location)\"\nstations:\n  look-1: {kind: lookup, warehouse: MAIN, lenient: maybe}\n")
+        let lenient = try await Command.tracemark(["serve", "--check", "--config", file.path], environment: environment)
+        #expect(lenient.status == 78 && lenient.stderr.contains("serve.yaml:3: station look-1: lenient must be true or false"), "\(lenient.stderr)")
+    }
 }
 
 extension ServeTests {

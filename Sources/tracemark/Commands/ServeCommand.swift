@@ -46,10 +46,24 @@ struct ServeCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "tracemark.serve")
-        let registry = try await Registry.open(try configuration.databaseLocation())
+        let location = try configuration.databaseLocation()
+        // An SQLite file that is not there would be made, empty: a typo in `database:` would then
+        // read as missing warehouses and printers. A check makes nothing; serve says it made it.
+        let made = !SQLStores.isPostgres(location) && !FileManager.default.fileExists(atPath: location)
+        if made, check {
+            FileHandle.standardError.write(Data("tracemark: \(configuration.file): database \(location) does not exist (serve would create it, empty): check database:\n".utf8))
+            throw ExitCode(78)
+        }
+        let registry = try await Registry.open(location)
+        if made { say("database \(location) did not exist: created, empty") }
         do {
             let spool = try await Spool(store: registry.store)
-            let (stations, problems) = try await prepare(configuration, registry: registry, spool: spool)
+            let (stations, found) = try await prepare(configuration, registry: registry, spool: spool)
+            var problems = found
+            if made, !problems.isEmpty {
+                problems.append(.init(file: configuration.file, line: 0,
+                                      message: "the database \(location) did not exist and was created empty: is database: the one meant?"))
+            }
             if !problems.isEmpty {
                 FileHandle.standardError.write(Data((problems.map { "tracemark: \($0)" }.joined(separator: "\n") + "\n").utf8))
                 await registry.close()
@@ -59,6 +73,13 @@ struct ServeCommand: AsyncParsableCommand {
                 try await report(configuration, spool: spool)
                 await registry.close()
                 return
+            }
+            // Before any station starts: a taken HTTP address would otherwise end the service
+            // after its stations had begun, with the system's bare words.
+            if let address = configuration.httpAddress, let problem = Self.listenProblem(address) {
+                FileHandle.standardError.write(Data("tracemark: \(configuration.file): http.listen \(configuration.httpListen): \(problem); nothing was started\n".utf8))
+                await registry.close()
+                throw ExitCode(69)
             }
             try await serve(configuration, stations: stations, registry: registry, spool: spool, logger: logger)
         } catch {
@@ -136,6 +157,10 @@ struct ServeCommand: AsyncParsableCommand {
     /// `--check`: what answers now.
     private func report(_ configuration: ServeConfiguration, spool: Spool) async throws {
         say("configuration \(configuration.file): good")
+        if let address = configuration.httpAddress {
+            // In use is what a running service's own address is: told, not refused.
+            say("HTTP API \(configuration.httpListen): " + (Self.listenProblem(address).map { "cannot listen now: \($0)" } ?? "can listen"))
+        }
         for station in configuration.stations {
             say("station \(station.name) (\(station.kind.rawValue)\(station.warehouse.map { ", \($0)" } ?? ""))")
             for scanner in station.scanners {
@@ -154,6 +179,20 @@ struct ServeCommand: AsyncParsableCommand {
             let status = await transport.status()
             await transport.close()
             say("printer \(name) \(config.uri): \(status.answered ? (status.conditions.isEmpty ? "ready" : status.message) : "not reachable now: \(status.message)")")
+        }
+    }
+
+    /// Why the HTTP API could not listen on `address` now (in use, no permission), or nil when it
+    /// can or when that cannot be told here (port 0, a host name or an IPv6 address).
+    static func listenProblem(_ address: (host: String, port: Int)) -> String? {
+        guard address.port != 0, let port = UInt16(exactly: address.port) else { return nil }
+        do {
+            _ = try TCPListener(host: address.host, port: port)  // closed again at once
+            return nil
+        } catch where error.code == .invalidAddress {
+            return nil
+        } catch {
+            return error.message
         }
     }
 

@@ -1,4 +1,5 @@
 import Devices
+import Labels
 import Foundation
 import Printing
 import Stations
@@ -16,7 +17,8 @@ struct ServeConfiguration {
         let file: String
         let line: Int
         let message: String
-        var description: String { "\(file):\(line): \(message)" }
+        /// `FILE:LINE: what`, or `FILE: what` for the file as a whole.
+        var description: String { line > 0 ? "\(file):\(line): \(message)" : "\(file): \(message)" }
     }
 
     struct PrinterEntry {
@@ -78,9 +80,14 @@ struct ServeConfiguration {
     /// Loads `path`; throws the list of problems when there is any.
     static func load(_ path: String) throws(ProblemList) -> ServeConfiguration {
         let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw ProblemList([Problem(file: path, line: 0, message: "cannot read the configuration: \(error.localizedDescription)")])
+        let data: Data
+        do { data = try InputFile.read(path) } catch {
+            throw ProblemList([Problem(file: path, line: 0, message: "cannot read the configuration: \(error)")])
         }
+        guard let decoded = String(data: data, encoding: .utf8) else {
+            throw ProblemList([Problem(file: path, line: 0, message: "the configuration is not UTF-8 text")])
+        }
+        text = decoded
         return try parse(text, file: path)
     }
 
@@ -104,7 +111,9 @@ struct ServeConfiguration {
         } catch let error as ProblemList {
             throw error
         } catch let error as YamlError {
-            throw ProblemList([Problem(file: file, line: Self.line(of: error), message: "not valid YAML: \(error)")])
+            // The line to fix, and libyaml's words without the file's first lines after them.
+            let (message, line) = YAMLErrors.locate(error, in: text)
+            throw ProblemList([Problem(file: file, line: line ?? 0, message: "not valid YAML: \(message)")])
         } catch {
             throw ProblemList([Problem(file: file, line: 0, message: "not valid YAML: \(error)")])
         }
@@ -223,7 +232,9 @@ struct ServeConfiguration {
                                 problem(setting, "station \(name): expiry-warning-days must be a whole number of days")
                             }
                         case "lenient":
-                            station.lenient = setting.bool ?? false
+                            if let flag = setting.scalar.flatMap({ _ in setting.bool }) { station.lenient = flag } else {
+                                problem(setting, "station \(name): lenient must be true or false")
+                            }
                         case "scanners", "verify-scanners":
                             let items = setting.sequence.map(Array.init) ?? (setting.scalar != nil ? [setting] : [])
                             if items.isEmpty { problem(setting, "station \(name): \(key) must be a list of device addresses") }
@@ -298,7 +309,8 @@ struct ServeConfiguration {
                     if station.kind == .production {
                         if station.warehouse == nil { problem(nameNode, "production line \(name) needs the warehouse its units are posted into") }
                         if station.printer == nil { problem(nameNode, "production line \(name) needs a printer and a template for its units' labels") }
-                    } else {
+                    } else if kindGiven {
+                        // (Without a kind given, that is the one problem: the keys may well be right.)
                         for key in ["verify-scanners", "no-read", "on-failed-verify"] {
                             if let line = station.fields[key] {
                                 problems.append(Problem(file: file, line: line, message: "station \(name): \(key) is for production lines; this station is \(station.kind.rawValue)"))
@@ -367,13 +379,6 @@ struct ServeConfiguration {
         }
         guard problems.isEmpty else { throw ProblemList(problems.sorted { $0.line < $1.line }) }
         return configuration
-    }
-
-    private static func line(of error: YamlError) -> Int {
-        switch error {
-        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): mark.line
-        default: 0
-        }
     }
 
     /// The database location with the password from `TRACEMARK_DB_PASSWORD` (or the file named by
