@@ -140,6 +140,11 @@ public struct GS1Parser: Sendable {
         try withBytes(scan) { bytes throws(GS1Error) in try parse(bytes: bytes, scan: scan) }
     }
 
+    /// AIs that identify something a registry can know: trade items, logistic units, locations,
+    /// assets, documents, coupons' issuers. Digits that read only as other AIs name nothing.
+    static let identifyingAIs: Set<String> = ["00", "01", "02", "253", "255", "401", "402", "414", "417", "8003", "8004", "8006",
+                                              "8010", "8013", "8017", "8018", "8026"]
+
     /// The scan read as a plain code, when nothing in it says it is GS1: no symbology identifier,
     /// no bracketed AI, no URI, no GS separator. Without those, digits that happen to start like
     /// an AI (a serial `1000123` reads as `(10)00123`) may as well be a registry's own number,
@@ -301,6 +306,13 @@ public struct GS1Parser: Sendable {
             } catch {
                 return ScannedCode(symbology: nil, kind: .plain, data: text, elements: [], warnings: [],
                                    currentYear: currentYear())
+            }
+            // 8, 12 or 13 digits whose check digit is wrong, read as AIs that name nothing (a
+            // company's internal (95)): a mistyped or misread EAN/UPC, told as such.
+            if [8, 12, 13].contains(bytes.count), Linter.firstNonDigit(bytes) == nil,
+               !trial.items.contains(where: { Self.identifyingAIs.contains($0.ai) }) {
+                var check = makeRun()
+                try check.checkPrimaryCheckDigit(bytes, what: bytes.count == 13 ? "EAN-13" : bytes.count == 12 ? "UPC-A" : "EAN-8", position: 0)
             }
             if storage.isLenient { return try trial.finish(symbology: nil, kind: .elementString, data: text) }
             var run = makeRun()

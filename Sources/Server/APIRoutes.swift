@@ -454,15 +454,25 @@ public enum APIRoutes {
         var product: String?
         var lot: String?
         var serial: String?
+        /// The template's sample data, printed as a test label: only when asked for.
+        var sample: Bool?
     }
 
     /// A label from a template onto a printer's queue: rendered for the printer, its barcodes read
     /// back, committed before anything is sent.
     private static func createJob(_ call: APICall) async throws -> APIResponse {
-        let body = try call.decode(PrintBody.self)
+        // `data` is the template's to shape; the body's own fields are checked, so that a misspelt
+        // one (`lots` for `lot`) is not dropped and the label printed without it.
+        let body = try call.decode(PrintBody.self, shape: JSONShape(["template", "printer", "copies", "reason", "data", "product", "lot", "serial", "sample"]))
+        guard !body.printer.isEmpty else { throw APIProblem.badRequest("printer is empty: name the printer") }
+        // A label of the sample's invented lot could end up on goods: printed only when asked for.
+        guard body.data != nil || body.product != nil || body.sample == true else {
+            throw APIProblem(422, "invalid-input", "give the label's data (data, or product with lot or serial); \"sample\": true prints the template's sample as a test label")
+        }
         let url = try TemplateFiles.named(body.template, in: call.environment.templates)
-        if let copies = body.copies, !(1...1000).contains(copies) {
-            throw APIProblem(422, "invalid-input", "copies must be from 1 to 1000")
+        // As the command line and a template's `copies`: at most 10,000 copies of one label.
+        if let copies = body.copies, !(1...10_000).contains(copies) {
+            throw APIProblem(422, "invalid-input", "copies must be from 1 to 10000")
         }
         let template = try TemplateLoader().load(contentsOf: url)
         let data = try await labelData(for: template, data: body.data, product: body.product, lot: body.lot, serial: body.serial,

@@ -1245,12 +1245,14 @@ paths:
               properties:
                 template: {type: string, maxLength: 128, pattern: '^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$'}
                 printer: {type: string, minLength: 1}
-                copies: {type: [integer, "null"], minimum: 1, maximum: 1000}
+                copies: {type: [integer, "null"], minimum: 1, maximum: 10000}
                 reason: {type: [string, "null"]}
                 data: {type: [object, "null"]}
                 product: {type: [string, "null"]}
                 lot: {type: [string, "null"]}
                 serial: {type: [string, "null"]}
+                sample: {type: [boolean, "null"], description: "Print the template's sample data as a test label; without data or product the request is refused unless this is true."}
+              additionalProperties: false
       responses:
         "201":
           description: The queued job.

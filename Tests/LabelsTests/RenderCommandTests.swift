@@ -146,6 +146,18 @@ import Testing
         #expect(zpl.contains("^FDQTY 12 l^FS"))
         #expect(zpl.contains("^FDAcme Oils^FS"))
         #expect(Set(try await BarcodeOracle.texts(Data(zpl.utf8), extension: "zpl")) == ["(01)09501101530003(17)\(expiry.dropFirst(2).replacingOccurrences(of: "-", with: ""))(10)L-9"])
+
+        // What the registry does not keep (a hazard statement) is given as JSON beside --product:
+        // the registry's product fields go over it, not in place of it.
+        let produced = relativeDate(days: -10, format: "yyyy-MM-dd")
+        #expect(try await tracemark(["receive", "--warehouse", "MAIN", "--supplier", "ACME", "--product", "OIL", "--lot", "H-1",
+                                     "--quantity", "5", "--expiry", expiry, "--production", produced] + db, in: folder).status == 0)
+        try Data(#"{"product": {"hazard": "H319 Causes serious eye irritation."}}"#.utf8).write(to: folder.appendingPathComponent("hazard.json"))
+        let hazard = try await tracemark(["render", "hazard-100x100", "--product", "OIL", "--lot", "H-1", "--data", "hazard.json", "-o", "h.zpl"] + db,
+                                         in: folder)
+        #expect(hazard.status == 0, "\(hazard.stderr)")
+        let hazardLabel = try String(contentsOf: folder.appendingPathComponent("h.zpl"), encoding: .utf8)
+        #expect(hazardLabel.contains("H319") && hazardLabel.contains("Oil 5 l"), "\(hazardLabel)")
     }
 
     /// `--data` may be a pipe (`<(…)`, `/dev/stdin`): it was refused with a message about

@@ -67,7 +67,7 @@ import TracemarkTesting
         } throws: { error in
             guard let error = error as? LabelError else { return false }
             return error.code == .invalidValue && error.element == "text 'lot'" && error.line == 4
-                && error.message.contains("does not fit its box (120 dots wide) even shrunk to 8 dots high")
+                && error.message.contains("does not fit its box (120 dots wide) even shrunk to 10 dots high")
         }
     }
 

@@ -19,8 +19,11 @@ import TracemarkTesting
         let out = database.folder.appendingPathComponent("out")
         do {
             #expect(try await tracemark("printers", "add", "out", "--uri", "file://\(out.path)", "--db", db).status == 0)
+            // Without data, nothing is printed: the sample is a test label, asked for by name.
+            let refused = try await tracemark("print", templates.appendingPathComponent("serial-50x25.yaml").path, "--printer", "out", "--db", db)
+            #expect(refused.status == 64 && refused.stderr.contains("--sample prints the template's sample as a test label"), "\(refused.stderr)")
             let printed = try await tracemark("print", templates.appendingPathComponent("serial-50x25.yaml").path,
-                                              "--printer", "out", "--db", db)
+                                              "--printer", "out", "--sample", "--db", db)
             #expect(printed.status == 0, "\(printed.stderr)")
             #expect(printed.stdout.contains("job 1 done on out"))
             // Files are named by the database and the job: job-<database>-1.zpl.
@@ -69,7 +72,7 @@ import TracemarkTesting
         #expect(try await tracemark("printers", "add", "dock", "--uri", "tcp://127.0.0.1:\(port)", "--connect-timeout", "1",
                                     "--db", db).status == 0)
         let printed = try await tracemark("print", templates.appendingPathComponent("gs1-lot-100x50.yaml").path,
-                                          "--printer", "dock", "--wait", "1.5", "--db", db)
+                                          "--printer", "dock", "--sample", "--wait", "1.5", "--db", db)
         #expect(printed.status == 2)
         #expect(printed.stdout.contains("job 1 queued on dock"))
         #expect(printed.stderr.contains("not printed yet; the jobs stay queued"))
@@ -93,7 +96,7 @@ import TracemarkTesting
                                     "--db", db).status == 0)
         for _ in 0..<2 {
             #expect(try await tracemark("print", templates.appendingPathComponent("serial-50x25.yaml").path, "--printer", "epl",
-                                        "--no-wait", "--db", db).status == 0)
+                                        "--no-wait", "--sample", "--db", db).status == 0)
         }
         // Two payloads (one job each), one notice.
         let run = try await tracemark("jobs", "run", "--until-idle", "--batch", "1", "--db", db)

@@ -61,6 +61,15 @@ import Testing
         #expect(warehouse.status == 1 && warehouse.stderr.contains("warehouse NOPE does not exist"), "\(warehouse.stderr)")
         let empty = try await tracemark("resolve", " ", db: db)
         #expect(empty.status == 1 && empty.stderr.contains("the scan is empty"), "\(empty.stderr)")
+        // Spaces and line ends around a pasted code are no part of it; a code longer than any
+        // barcode is not echoed back whole.
+        let padded = try await tracemark("resolve", " (01)09501101530003\r\n", db: db)
+        // Read as the GS1 code it is (a leading space made it a plain code nobody knew).
+        #expect(padded.stdout.contains("(01)09501101530003") && !padded.stdout.contains("no product, lot or serial is known by")
+                && !padded.stderr.contains("not allowed"), "\(padded.stdout) \(padded.stderr)")
+        let hugeCode = try await tracemark("resolve", String(repeating: "A", count: 20_000), db: db)
+        #expect(hugeCode.status == 1 && hugeCode.stderr.contains("20000 bytes long, more than any barcode holds") && hugeCode.stderr.utf8.count < 1000,
+                "\(hugeCode.stderr.prefix(300))")
     }
 
     /// A production of lots from the shell: a lot consumed and a lot made, each by number and

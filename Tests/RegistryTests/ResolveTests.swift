@@ -123,6 +123,20 @@ func withScanRegistry(_ backend: Backend, _ body: (Registry) async throws -> Voi
             }
             // Read as GS1, as before, when the registry knows no such number.
             await #expect(throws: RegistryError.self) { _ = try await registry.resolve("1000999", options: Self.options) }
+            // Thirteen digits with a wrong check digit read as AIs that name nothing ((95) is a
+            // company's internal data): a mistyped EAN-13, refused as such.
+            await expectRefusal(.invalidInput, "EAN-13 at position 0: check digit should be 3, got 4") {
+                _ = try await registry.resolve("9501101530004", options: Self.options)
+            }
+            // Read leniently, a GTIN with a wrong check digit names no product: a lot found by its
+            // number alone says so.
+            let lenient = GS1Parser(.scanning(lenient: true))
+            let mismatch = try await registry.resolve("(01)09501101530004(10)4001234", parser: lenient, options: Self.options)
+            #expect(mismatch.warnings.contains { $0.kind == .unknownProduct && $0.message.contains("GTIN 09501101530004 is not a valid GTIN")
+                && $0.message.contains("found by its number alone") }, "\(mismatch.warnings)")
+            let gtinAlone = try await registry.resolve("(01)09501101530004", parser: lenient, options: Self.options)
+            #expect(gtinAlone.warnings.map(\.kind).contains(.unknownProduct) && !gtinAlone.warnings.map(\.kind).contains(.notTracked),
+                    "\(gtinAlone.warnings)")
             // A control character in a scan is shown by its ASCII name, as scanner manuals write it.
             await expectRefusal(.invalidInput, "\"]C110009<LF>99<ESC>\" cannot be read") {
                 _ = try await registry.resolve("]C110009\n99\u{1B}", options: Self.options)

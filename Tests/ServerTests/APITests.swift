@@ -244,6 +244,13 @@ import Yams
                                                                         "product": "PAINT-5L", "lot": "E2E-A", "copies": 2]))
         #expect(printed.status == 201, "\(printed.text)")
         #expect(try await eventually { printer.labelsPrinted == 5 })
+        // No data at all prints nothing: the template's sample is a test label, asked for by name.
+        let noData = try await service.request("POST", "/api/v1/jobs", role: "operator",
+                                               body: try service.json(["template": "gs1-lot-100x50", "printer": "dock-label"]))
+        #expect(noData.status == 422 && noData.text.contains("\\\"sample\\\": true prints the template's sample"), "\(noData.text)")
+        let misspelt = try await service.request("POST", "/api/v1/jobs", role: "operator",
+                                                 body: try service.json(["template": "gs1-lot-100x50", "printer": "dock-label", "product": "PAINT-5L", "lots": "E2E-A"]))
+        #expect(misspelt.status == 400 && misspelt.text.contains("unknown field lots"), "\(misspelt.text)")
         let unknownLot = try await service.request("POST", "/api/v1/jobs", role: "operator",
                                                    body: try service.json(["template": "gs1-lot-100x50", "printer": "dock-label",
                                                                            "product": "PAINT-5L", "lot": "NO-SUCH-LOT"]))

@@ -1,8 +1,9 @@
 /// Breaks text into lines and places them, measuring with the label font (DejaVu Sans through
 /// FreeType), so that all outputs put each line at the same place.
 enum TextLayout {
-    /// Smallest line height a shrinking text goes down to.
-    static let minimumLineHeight = 8
+    /// Smallest line height a shrinking text goes down to: ZPL's scalable font (`^A0`) is at
+    /// least 10 dots high, and a printer refuses a smaller one.
+    static let minimumLineHeight = 10
 
     static func width(_ text: String, lineHeight: Int, bold: Bool) -> Int {
         if let face = FontFace.shared { return face.width(of: text, lineHeight: lineHeight, bold: bold) }

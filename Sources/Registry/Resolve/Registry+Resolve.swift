@@ -82,6 +82,11 @@ extension Registry {
             facts = nil
             resolution.warnings.append(ResolutionWarning(.notTracked,
                 "SSCC \(sscc) names a logistic unit (a pallet or case), which the registry does not track: scan the goods' own barcodes"))
+        } else if let raw = scanned.elements.first(where: { $0.ai == "01" })?.value, scan.serial ?? scan.lot == nil {
+            // A GTIN that is not one (read leniently: its check digit is wrong) names no product.
+            facts = nil
+            resolution.warnings.append(ResolutionWarning(.unknownProduct,
+                "GTIN \(Self.printable(raw)) is not a valid GTIN (its check digit is wrong): it names no product; check the label"))
         } else if let number = scan.serial ?? scan.lot ?? (scanned.kind == .plain ? scanned.data.trimmingCharacters(in: .whitespaces) : nil) {
             (facts, resolution.candidates) = try await store.read { db in
                 let candidates = try await query.candidates(db, code: number)
@@ -103,6 +108,12 @@ extension Registry {
             } else if facts == nil {
                 resolution.warnings.append(ResolutionWarning(.unknownProduct,
                     "no product, lot or serial is known by \"\(Self.printable(number))\""))
+            }
+            // Found by its number alone though the scan named a product by a GTIN that is not
+            // valid (read leniently): which product the label means is not known.
+            if let raw = scanned.elements.first(where: { $0.ai == "01" })?.value {
+                resolution.warnings.append(ResolutionWarning(.unknownProduct,
+                    "GTIN \(Self.printable(raw)) is not a valid GTIN (its check digit is wrong)\(facts.map { ": \"\(Self.printable(number))\" was found by its number alone, as a \($0.lotSerial == nil ? "product" : "lot or serial") of \($0.product.article); check the label is that product's" } ?? "")"))
             }
         } else {
             facts = nil

@@ -8,12 +8,12 @@ extension LabelData {
     /// over `base` (e.g. `--data` with the partner, quantity and copies).
     public static func from(product: Product, lotSerial: LotSerial?, over base: LabelData) -> LabelData {
         var data = base
-        data = data.setting("product", to: .object([
+        data = merging(data, "product", [
             "article": .string(product.article),
             "gtin": .string(product.gtin?.description ?? ""),
             "description": .string(product.description),
             "unit": .string(product.unit),
-        ]))
+        ])
         guard let lotSerial else { return data }
         var members: [String: LabelData] = [
             "number": .string(lotSerial.number),
@@ -33,7 +33,15 @@ extension LabelData {
             }
         }
         members["attributes"] = .object(attributes)
-        return data.setting(lotSerial.kind == .serial ? "serial" : "lot", to: .object(members))
+        return merging(data, lotSerial.kind == .serial ? "serial" : "lot", members)
+    }
+
+    /// `data` with the object at `key` holding `members` over what it held: the registry's
+    /// fields win, and a field it does not keep (a hazard statement given as JSON beside
+    /// `--product`) stays.
+    static func merging(_ data: LabelData, _ key: String, _ members: [String: LabelData]) -> LabelData {
+        guard case .object(let top) = data, case .object(let given)? = top[key] else { return data.setting(key, to: .object(members)) }
+        return data.setting(key, to: .object(given.merging(members) { _, registry in registry }))
     }
 
     /// A number generated in the current transaction (not yet readable as a ``LotSerial``) as
@@ -46,6 +54,6 @@ extension LabelData {
             members["production"] = .string(production.description)
             members["produced"] = .string(production.description)
         }
-        return from(product: product, lotSerial: nil, over: base).setting(kind == .serial ? "serial" : "lot", to: .object(members))
+        return merging(from(product: product, lotSerial: nil, over: base), kind == .serial ? "serial" : "lot", members)
     }
 }

@@ -73,9 +73,15 @@ struct PrintCommand: AsyncParsableCommand {
     @Option(help: "Seconds to wait for the printer to print.") var wait: Double = 60
     @Flag(help: "Queue only: leave sending to `tracemark jobs run`.") var noWait = false
     @Flag(help: "Log what the printer worker does.") var verbose = false
+    @Flag(help: "Print the template's sample data (a test label): without --data or --product, nothing is printed unless this is given.")
+    var sample = false
 
     func validate() throws {
         if let copies, copies < 1 { throw ValidationError("--copies must be at least 1") }
+        // A label of the sample's invented lot could end up on goods: printed only when asked for.
+        if !run, labelData.data == nil, labelData.product == nil, !sample {
+            throw ValidationError("give the label's data (--data FILE, or --product with --lot or --serial); --sample prints the template's sample as a test label")
+        }
         if run {
             guard labelData.product != nil, let count else { throw ValidationError("--run needs --product and --count") }
             guard (1...10_000).contains(count) else { throw ValidationError("--count must be 1 to 10000") }

@@ -41,7 +41,14 @@ struct ResolveCommand: AsyncParsableCommand {
         let parser = GS1Parser(parserOptions)
         let resolveOptions = ResolveOptions(expiryWarningDays: expiryWarningDays, warehouse: warehouse,
                                             date: try date.map { try parseDate($0, what: "--date") })
-        if let code {
+        if let given = code {
+            // As pasted: spaces, tabs and line ends around a code are no part of the scan (a
+            // leading space made it a plain code, a trailing one an error about a space).
+            let code = given.trimmingCharacters(in: .whitespacesAndNewlines)
+            let limit = ScanFraming().maximumLength
+            guard code.utf8.count <= limit else {
+                throw RegistryError(.invalidInput, "the code is \(code.utf8.count) bytes long, more than any barcode holds (at most \(limit)): it was not read")
+            }
             let resolution = try await options.withRegistry { try await $0.resolve(code, parser: parser, options: resolveOptions) }
             try options.emit(resolution) { Self.describe(resolution) }
             return
