@@ -91,7 +91,9 @@ struct ValueChecker {
     func error(_ failure: LintFailure, entry: AIEntry, value: Bytes, component: Bytes, componentEnd: Int,
                position: Int?) -> GS1Error {
         let start = min(value.count, failure.offset)
-        let end = min(value.count, max(start, failure.offset + failure.length))
+        var end = min(value.count, max(start, failure.offset + failure.length))
+        // A character beyond ASCII is several bytes: the whole of it is shown, not "�" for its first.
+        while end < value.count, end > start, value[end] & 0xC0 == 0x80 { end += 1 }
         let span = String(decoding: value.part(start..<end), as: UTF8.self)
         let (code, detail) = Self.describe(failure, span: span, component: component, currentYear: context.currentYear)
         let markup = "(\(entry.ai))" + String(decoding: value.part(0..<start), as: UTF8.self) + "|" + span + "|"

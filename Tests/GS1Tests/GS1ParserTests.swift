@@ -78,6 +78,13 @@ import Testing
         #expect(code.elements.map(\.description) == ["(01)09501101530003", "(10)ABC", "(17)270131"])
     }
 
+    /// A character beyond ASCII in a value is named whole, not as "�" for its first byte.
+    @Test func aCharacterBeyondASCIIIsNamedWhole() throws {
+        let error = #expect(throws: GS1Error.self) { try parser().parse("(01)09501101530003(10)ÄBC") }
+        #expect(error?.code == .invalidCharacter)
+        #expect(error?.message.contains("\"Ä\" is not allowed (GS1 character set 82)") == true, "\(String(describing: error))")
+    }
+
     @Test func aCaretIsRefusedUnlessConfiguredAsSeparator() throws {
         let error = #expect(throws: GS1Error.self) { try parser().parse("]C1010950110153000310ABC^17270131") }
         #expect(error?.code == .invalidCharacter)
