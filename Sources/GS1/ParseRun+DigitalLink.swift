@@ -50,6 +50,20 @@ extension ParseRun {
                 throw GS1Error(.unsupported, "Digital Link: the path looks like a compressed Digital Link URI; compressed URIs are not supported",
                                ai: nil, position: offset + pathStart)
             }
+            // Said as it is where the key is there but the path around it is not right.
+            if pathEnd > pathStart + 1, uri[pathEnd - 1] == UInt8(ascii: "/") {
+                throw invalid("the path ends with \"/\": a Digital Link path ends with its last value", pathEnd - 1)
+            }
+            var segment = pathStart + 1
+            while segment < pathEnd {
+                var next = segment
+                while next < pathEnd, uri[next] != UInt8(ascii: "/") { next += 1 }
+                if let entry = pathEntry(uri.part(segment..<next)), entry.entry.isDigitalLinkPrimaryKey {
+                    throw invalid("the path has /\(entry.entry.ai)/, but its segments from there do not pair as /AI/value: a value is missing, or a \"/\" is too many",
+                                  segment - 1)
+                }
+                segment = next + 1
+            }
             throw invalid("no GS1 primary key (such as /01/ or /00/) in the path", pathStart)
         }
 
@@ -89,7 +103,7 @@ extension ParseRun {
         if !DigitalLinkSyntax.isValidPath(key: keyEntry, qualifierCount: qualifiers.count, { qualifiers[$0] }) {
             let pathAIs = items.map(\.entry.ai)
             guard options.isLenient, let sorted = DigitalLinkSyntax.reordered(pathAIs) else {
-                let shown = pathAIs.map { "/\($0)/" }.joined()
+                let shown = pathAIs.map { "/\($0)/…" }.joined()
                 throw invalid("the path \(shown) is not a valid key-qualifier sequence (qualifiers of (\(pathAIs[0])) in the wrong order or not allowed)",
                               keyStart)
             }

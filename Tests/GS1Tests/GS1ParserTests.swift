@@ -85,6 +85,16 @@ import Testing
         #expect(error?.message.contains("\"Ä\" is not allowed (GS1 character set 82)") == true, "\(String(describing: error))")
     }
 
+    /// A Digital Link whose key is there but whose path is not right says so, instead of that
+    /// there is no primary key.
+    @Test func aDigitalLinkPathWithItsKeyButBrokenSaysWhatIsWrong() throws {
+        let trailing = #expect(throws: GS1Error.self) { try parser().parse("https://example.com/01/09501101530003/10/L1/") }
+        #expect(trailing?.message.contains("the path ends with \"/\"") == true, "\(String(describing: trailing))")
+        let unpaired = #expect(throws: GS1Error.self) { try parser().parse("https://id.gs1.org/01/09501101530003/10") }
+        #expect(unpaired?.message.contains("the path has /01/, but its segments from there do not pair as /AI/value") == true,
+                "\(String(describing: unpaired))")
+    }
+
     @Test func aCaretIsRefusedUnlessConfiguredAsSeparator() throws {
         let error = #expect(throws: GS1Error.self) { try parser().parse("]C1010950110153000310ABC^17270131") }
         #expect(error?.code == .invalidCharacter)
