@@ -41,7 +41,13 @@ struct ProblemDocument: Codable, Sendable {
         self.type = "urn:tracemark:problem:\(error.problemCode)"
         self.title = ProblemDocument.title(error.httpStatus)
         self.status = error.httpStatus
-        self.detail = error.problemDetail
+        // A template's error names its file by name, not by the server's path to it.
+        if let labelError = error as? LabelError, let file = labelError.file {
+            self.detail = LabelError(labelError.code, labelError.message, file: URL(fileURLWithPath: file).lastPathComponent,
+                                     line: labelError.line, element: labelError.element).description
+        } else {
+            self.detail = error.problemDetail
+        }
         self.instance = instance
     }
 

@@ -151,6 +151,11 @@ import Yams
         }
         let unknown = try await service.request("POST", "/api/v1/templates/no-such-template/render", role: "operator")
         #expect(unknown.status == 404)
+        // A template's error names its file, not where the server keeps it.
+        let lacking = try await service.request("POST", "/api/v1/templates/gs1-lot-100x50/render", role: "operator",
+                                                body: try service.json(["data": ["product": ["gtin": "09501101530003"]]]))
+        #expect(lacking.status == 422 && lacking.text.contains("gs1-lot-100x50.yaml:") && !lacking.text.contains(Repository.templates.path),
+                "\(lacking.text)")
         let malformed = try await service.request("POST", "/api/v1/stations/lookup-1/scans", role: "operator", body: Data("{raw".utf8))
         #expect(malformed.status == 400)
         #expect(malformed.headers["content-type"] == "application/problem+json")
