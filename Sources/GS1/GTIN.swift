@@ -51,3 +51,23 @@ public struct GTIN: Hashable, Sendable, Comparable, CustomStringConvertible, Cod
         try container.encode(gtin14)
     }
 }
+
+extension GTIN {
+    /// The UPC-A a UPC-E code stands for (zero-suppressed: 8 digits, number system 0 or 1, the
+    /// six digits, and the UPC-A's check digit), or nil when `code` is not one. Scanners often
+    /// send a UPC-E as its 8 digits; the product is registered under the UPC-A's GTIN.
+    public static func expandingUPCE(_ code: String) -> GTIN? {
+        let digits = Array(code.utf8)
+        guard digits.count == 8, digits.allSatisfy({ (48...57).contains($0) }), digits[0] == 48 || digits[0] == 49 else { return nil }
+        let d = digits[1...6].map { Character(Unicode.Scalar($0)) }
+        let manufacturer: [Character], item: [Character]
+        switch d[5] {
+        case "0", "1", "2": (manufacturer, item) = ([d[0], d[1], d[5], "0", "0"], ["0", "0", d[2], d[3], d[4]])
+        case "3": (manufacturer, item) = ([d[0], d[1], d[2], "0", "0"], ["0", "0", "0", d[3], d[4]])
+        case "4": (manufacturer, item) = ([d[0], d[1], d[2], d[3], "0"], ["0", "0", "0", "0", d[4]])
+        default: (manufacturer, item) = ([d[0], d[1], d[2], d[3], d[4]], ["0", "0", "0", "0", d[5]])
+        }
+        let upcA = String(Character(Unicode.Scalar(digits[0]))) + String(manufacturer) + String(item) + String(Character(Unicode.Scalar(digits[7])))
+        return try? GTIN(upcA)
+    }
+}

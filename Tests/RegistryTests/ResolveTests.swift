@@ -137,6 +137,12 @@ func withScanRegistry(_ backend: Backend, _ body: (Registry) async throws -> Voi
             let gtinAlone = try await registry.resolve("(01)09501101530004", parser: lenient, options: Self.options)
             #expect(gtinAlone.warnings.map(\.kind).contains(.unknownProduct) && !gtinAlone.warnings.map(\.kind).contains(.notTracked),
                     "\(gtinAlone.warnings)")
+            // A UPC-E sent as its 8 digits finds the product registered under its UPC-A.
+            _ = try await registry.addProduct(Product(article: "UPC-TEST", gtin: try GTIN("042100005264")))
+            #expect(GTIN.expandingUPCE("04252614")?.gtin14 == "00042100005264")
+            #expect(GTIN.expandingUPCE("04252615") == nil && GTIN.expandingUPCE("24252614") == nil)
+            let upcE = try await registry.resolve("04252614", options: Self.options)
+            #expect(upcE.product?.article == "UPC-TEST", "\(upcE)")
             // A control character in a scan is shown by its ASCII name, as scanner manuals write it.
             await expectRefusal(.invalidInput, "\"]C110009<LF>99<ESC>\" cannot be read") {
                 _ = try await registry.resolve("]C110009\n99\u{1B}", options: Self.options)

@@ -25,6 +25,7 @@ extension Registry {
             if let plain = parser.plainReading(code), let known = try await resolveKnown(plain, code: code, options: options) {
                 return known
             }
+            if let known = try await resolveUPCE(code, parser: parser, options: options) { return known }
             throw RegistryError(.invalidInput, "scan \"\(Self.printable(code))\" cannot be read: \(error.message)")
         }
         let resolution = try await resolve(scanned, code: code, options: options)
@@ -32,7 +33,17 @@ extension Registry {
            let known = try await resolveKnown(plain, code: code, options: options) {
             return known
         }
+        if resolution.subject == .unknown, let known = try await resolveUPCE(code, parser: parser, options: options) { return known }
         return resolution
+    }
+
+    /// A code of 8 digits the registry knows by nothing else, read as the UPC-E it may be: the
+    /// product registered under its UPC-A's GTIN (scanners often send UPC-E unexpanded).
+    private func resolveUPCE(_ code: String, parser: GS1Parser, options: ResolveOptions) async throws -> Resolution? {
+        guard let gtin = GTIN.expandingUPCE(code.trimmingCharacters(in: .whitespaces)),
+              let expanded = try? parser.parse(String(gtin.gtin14.suffix(12))) else { return nil }
+        let resolution = try await resolve(expanded, code: code, options: options)
+        return resolution.subject == .unknown ? nil : resolution
     }
 
     /// `plain`'s resolution if the registry knows the code (one record or several), else nil.
