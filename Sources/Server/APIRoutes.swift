@@ -154,10 +154,9 @@ public enum APIRoutes {
         let body = try call.decode(ScanBody.self)
         // Both break the body's schema (minLength, pattern): 400, as every other schema error.
         guard !body.raw.isEmpty else { throw APIProblem.badRequest("raw is empty: send what the scanner read") }
+        // As the GS1 parser reads one, with the schema's letter for the symbology (`]` letter modifier).
         if let id = body.symbologyId {
-            let scalars = Array(id.unicodeScalars)
-            guard scalars.count == 3, scalars[0] == "]", ("A"..."Z").contains(scalars[1]) || ("a"..."z").contains(scalars[1]),
-                  ("0"..."9").contains(scalars[2]) || ("A"..."Z").contains(scalars[2]) || ("a"..."z").contains(scalars[2]) else {
+            guard id.utf8.count == 3, let parsed = SymbologyIdentifier(prefixOf: id), parsed.code.isASCII, parsed.code.isLetter else {
                 throw APIProblem.badRequest("symbologyId \(id) is not an AIM symbology identifier such as ]C1, ]d2 or ]Q3")
             }
         }

@@ -238,9 +238,7 @@ extension APIRoutes {
         let limit: Int? = csv && call.query["limit"] == nil ? nil : page.limit
         let stock = try await call.environment.registry.stock(
             product: call.filter("product"), warehouse: call.filter("warehouse"), after: after, limit: limit)
-        let next = try stock.next.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
-            .map { Data($0.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-")
-                .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "") }
+        let next = try stock.next.map { try JSONEncoder().encode($0).base64URLEncoded }
         guard csv else { return try .json(Listed(items: stock.items, nextCursor: next)) }
         var lines = ["product,warehouse,number,quantity,unit,status,expiry,recall"]
         for balance in stock.items {
@@ -254,12 +252,10 @@ extension APIRoutes {
     }
 
     private static func stockCursor(_ text: String) throws -> StockCursor {
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
         guard text.count <= 2048, text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
             throw APIProblem.badRequest("cursor \(text.prefix(64)) is not a cursor (take nextCursor from the last page)")
         }
-        guard let data = Data(base64Encoded: base64), let cursor = try? JSONDecoder().decode(StockCursor.self, from: data) else {
+        guard let data = Data(base64URLEncoded: text), let cursor = try? JSONDecoder().decode(StockCursor.self, from: data) else {
             throw APIProblem(422, "invalid-input", "cursor \(text.prefix(64)) is not one this server gives out (take nextCursor from the last page)")
         }
         return cursor

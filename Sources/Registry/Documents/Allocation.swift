@@ -245,6 +245,12 @@ enum Allocation {
         return query
     }
 
+    /// The first (lowest id) recall not closed that affects the lot whose id is the SQL `lot`,
+    /// as a scalar subquery: what stock and the expiry report show beside a lot.
+    static func firstActiveRecall(_ lot: String) -> SQLQueryString {
+        "(SELECT MIN(rc.id) FROM \(activeRecalls(of: lot)))"
+    }
+
     /// Whether the lot or serial whose id is the SQL `lot` is affected by a recall that is not
     /// closed: open, or held (its lots in stock are blocked, but a status set back to available by
     /// hand does not clear a lot of its recall; closing the recall does).

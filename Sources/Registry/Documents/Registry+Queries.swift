@@ -142,7 +142,7 @@ extension Registry {
             }
             let rows = try await db.raw("""
                 SELECT p.article, p.unit, w.code AS warehouse, s.quantity, s.lot_serial_id, ls.number, ls.status, ls.expiry,
-                    (SELECT MIN(rc.id) FROM \(Allocation.activeRecalls(of: "ls.id"))) AS recall
+                    \(Allocation.firstActiveRecall("ls.id")) AS recall
                 FROM stock s JOIN products p ON p.id = s.product_id JOIN warehouses w ON w.id = s.warehouse_id
                 LEFT JOIN lot_serials ls ON ls.id = s.lot_serial_id
                 WHERE \(filter)

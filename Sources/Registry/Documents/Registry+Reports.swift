@@ -64,7 +64,7 @@ extension Registry {
             let filter: SQLQueryString = "ls.expiry IS NOT NULL AND " + scope
             let stock = try await db.raw("""
                 SELECT p.article, w.code AS warehouse, ls.number, ls.kind, s.quantity, p.unit, ls.status, ls.expiry,
-                    (SELECT MIN(rc.id) FROM \(Allocation.activeRecalls(of: "ls.id"))) AS recall
+                    \(Allocation.firstActiveRecall("ls.id")) AS recall
                 FROM stock s JOIN lot_serials ls ON ls.id = s.lot_serial_id JOIN products p ON p.id = s.product_id
                 JOIN warehouses w ON w.id = s.warehouse_id
                 WHERE s.quantity > 0 AND \(filter)
