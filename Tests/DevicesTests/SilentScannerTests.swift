@@ -34,7 +34,7 @@ import Glibc
     ///
     /// The station listens in a network namespace of its own, its handhelds connect inside it,
     /// and taking the namespace's loopback down drops every packet without a word.
-    @Test(.enabled(if: NetworkNamespace.available, "needs unshare -rn (user and network namespaces)"), .timeLimit(.minutes(3)))
+    @Test(.enabled(if: NetworkNamespace.available, "needs unshare -rn (user and network namespaces)"), .hangGuard)
     func aHandheldThatWentSilentIsDroppedAndItsPlaceGoesToTheNext() async throws {
         let (station, folder) = try await Self.station(reading: "tcp-listen://127.0.0.1:9000?keepalive=3&max-clients=1")
         defer {
@@ -67,7 +67,7 @@ import Glibc
     /// pulled): the connection is given up and made again once the scanner answers, instead of
     /// waiting for ever on a connection the scanner no longer knows. Each connection to the
     /// scanner brings one scan, so the second scan is the second connection's.
-    @Test(.enabled(if: NetworkNamespace.available, "needs unshare -rn (user and network namespaces)"), .timeLimit(.minutes(3)))
+    @Test(.enabled(if: NetworkNamespace.available, "needs unshare -rn (user and network namespaces)"), .hangGuard)
     func aFixedScannerThatWentSilentIsConnectedToAgain() async throws {
         let (station, folder) = try await Self.station(reading: "tcp://127.0.0.1:9000?keepalive=3")
         defer {

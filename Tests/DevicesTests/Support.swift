@@ -5,6 +5,7 @@ import Testing
 
 #if canImport(Glibc)
 import Glibc
+import TracemarkTesting
 #endif
 
 /// Reads a source's scans in the background and lets a test wait for them without blocking.
@@ -41,7 +42,7 @@ final class EventCollector: Sendable {
 
     /// Waits until `count` scans arrived (or the sequence ended), at most `timeout`.
     @discardableResult
-    func waitFor(_ count: Int, timeout: Duration = .seconds(120)) async throws -> [ScanEvent] {
+    func waitFor(_ count: Int, timeout: Duration = HangGuard.wait) async throws -> [ScanEvent] {
         let clock = ContinuousClock()
         let end = clock.now + timeout
         while all.count < count && !finished && clock.now < end {
@@ -51,7 +52,7 @@ final class EventCollector: Sendable {
     }
 
     /// Waits until the sequence ended, at most `timeout`.
-    func waitForEnd(timeout: Duration = .seconds(120)) async throws {
+    func waitForEnd(timeout: Duration = HangGuard.wait) async throws {
         let clock = ContinuousClock()
         let end = clock.now + timeout
         while !finished && clock.now < end { try await Task.sleep(for: .milliseconds(10)) }
@@ -64,7 +65,7 @@ final class EventCollector: Sendable {
 
 /// Waits (without blocking a thread) until `condition` holds, at most `timeout`. The default is generous: with the whole suite running on two cores,
 /// CPU-bound label tests can hold the cooperative pool for seconds; a passing condition returns at once.
-func eventually(timeout: Duration = .seconds(60), _ condition: () -> Bool) async throws -> Bool {
+func eventually(timeout: Duration = HangGuard.wait, _ condition: () -> Bool) async throws -> Bool {
     let clock = ContinuousClock()
     let end = clock.now + timeout
     while !condition() {

@@ -76,7 +76,7 @@ import TracemarkTesting
         #expect(await fixture.printer.follow(payload, delivery, timeout: .seconds(120)) == .printed)
         let arrived: [Data]
         do {
-            arrived = try await fixture.device.waitForJobs(1, timeout: .seconds(120))
+            arrived = try await fixture.device.waitForJobs(1)
         } catch {
             // Say what CUPS thinks happened to the job, to tell a slow machine from a broken filter.
             let jobs = try? await Command.run("lpstat", ["-h", fixture.server, "-W", "all", "-l", "-o", fixture.queue])

@@ -5,6 +5,7 @@ import ServiceLifecycle
 import Stations
 import Store
 import Testing
+import TracemarkTesting
 
 @Suite struct CrossProcessWakeupTests {
     /// Several `serve` processes on one PostgreSQL: a job one of them commits wakes the printer's
@@ -34,7 +35,7 @@ import Testing
                 // Jobs committed by the other process, one every 200 ms until one is sent: the first
                 // ones may be committed before this process's listener is connected.
                 var sent: [Int64] = []
-                let woken = try await eventually(looks: 300, every: .milliseconds(200)) {
+                let woken = try await eventually(looks: Int(HangGuard.wait / .milliseconds(200)), every: .milliseconds(200)) {
                     sent += try await other.enqueue([PrintRequest(printer: printer.name, payload: zplLabel("there"), language: .zpl,
                                                                   requestedBy: "test", reason: "wakeup")])
                     for id in sent where try await spool.job(id).state == .done { return true }

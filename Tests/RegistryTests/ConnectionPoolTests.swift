@@ -4,6 +4,7 @@ import SQLKit
 @testable import Store
 import Synchronization
 import Testing
+import TracemarkTesting
 
 /// The connection pool when the server does not answer: one caller tries, the others are told at
 /// once, instead of each waiting out its own connect timeout (a drain on shutdown then takes one
@@ -67,7 +68,7 @@ import Testing
     /// A caller waiting for a connection while every one is in use (or being opened to a server
     /// that does not answer) stops waiting when it is cancelled: a service's drain, cancelled at
     /// its deadline, ends instead of waiting for a connection that may never come back.
-    @Test(.timeLimit(.minutes(1))) func aCallerWaitingForAConnectionStopsWhenCancelled() async throws {
+    @Test(.hangGuard) func aCallerWaitingForAConnectionStopsWhenCancelled() async throws {
         let pool = ConnectionPool<Int>(maximum: 1, open: { 1 }, close: { _ in })
         let holder = await Holder(pool)
         let waiter = Task { try await pool.with { $0 } }

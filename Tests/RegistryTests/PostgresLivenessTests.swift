@@ -40,7 +40,7 @@ import TracemarkTesting
     /// cut cable does.
     @Test(.enabled(if: Backend.postgresURL != nil, "needs the PostgreSQL server make test starts"),
           .enabled(if: NetworkNamespace.available, "needs unshare -rn (user and network namespaces) and socat"),
-          .timeLimit(.minutes(3)))
+          .hangGuard)
     func aStationWhoseDatabaseFallsSilentSaysSoAndResolvesAgainOnceItIsBack() async throws {
         let database = try await TestDatabase.make(.postgres)
         defer { Task { await database.drop() } }
@@ -90,7 +90,7 @@ import TracemarkTesting
     /// its socket file while the namespace's loopback is down.
     @Test(.enabled(if: Backend.postgresURL != nil, "needs the PostgreSQL server binaries make test installs"),
           .enabled(if: NetworkNamespace.available && getuid() == 0, "needs unshare -n as root (the server runs as its own user)"),
-          .timeLimit(.minutes(3)))
+          .hangGuard)
     func theServerEndsTheSessionOfAStationThatFellSilent() async throws {
         let folder = try Command.temporaryFolder("postgres").appendingPathComponent("pg")
         let station = try await NetworkNamespace.Station.besideServer(in: folder.path, [

@@ -53,7 +53,7 @@ struct PostgresPreparedTests {
     /// terminated) fails the next statement at once. PostgresNIO lost a statement written to a
     /// channel that had closed, and its caller waited forever, cancelled or not: a printer
     /// worker's drain then never ended.
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.hangGuard)
     func aStatementOnAConnectionTheServerClosedFailsAtOnce() async throws {
         let database = try await TestDatabase.make(.postgres)
         let store = try await PostgresStore(url: database.location, connections: 2)

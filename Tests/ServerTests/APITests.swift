@@ -5,6 +5,7 @@ import SQLKit
 import Store
 import Testing
 import Yams
+import TracemarkTesting
 
 /// The HTTP API against a running `tracemark serve`, through curl.
 @Suite struct APITests {
@@ -376,7 +377,7 @@ extension APITests {
         }
         // The label is printed by the worker after the scan's answer: scrape until it is counted.
         var samples: [[String: Any]] = []
-        #expect(try await eventually(looks: 240, every: .milliseconds(250)) {
+        #expect(try await eventually(looks: Int(HangGuard.wait / .milliseconds(250)), every: .milliseconds(250)) {
             samples = try await scrape()
             return value(samples, "tracemark_scan_to_label_duration_seconds_count", ["station": "dock-1"]) == 1
         }, "the receipt's label was never counted as printed")

@@ -3,6 +3,7 @@ import Testing
 
 #if canImport(Glibc)
 import Glibc
+import TracemarkTesting
 #endif
 
 /// A client of the HTTP API that vanishes without closing its connection (a tablet's station page
@@ -12,7 +13,7 @@ import Glibc
     /// The service runs in a network namespace of its own, with one place for event-feed clients;
     /// its clients connect inside the namespace, and taking its loopback down drops every packet
     /// without a word.
-    @Test(.enabled(if: NetworkNamespace.available, "needs unshare -rn (user and network namespaces)"), .timeLimit(.minutes(3)))
+    @Test(.enabled(if: NetworkNamespace.available, "needs unshare -rn (user and network namespaces)"), .hangGuard)
     func aVanishedEventClientIsDroppedAndItsPlaceGoesToTheNext() async throws {
         let database = try await TestDatabase.make(.sqlite)
         defer { Task { await database.drop() } }
@@ -54,7 +55,7 @@ import Glibc
         try await service.loopback(up: true)
 
         // The next page gets the place (once the feed has noticed, at its next write at the latest).
-        let next = try await eventually(looks: 1200) {
+        let next = try await eventually {
             try await service.run("\(events) --max-time 2 | grep -q '^: connected'").status == 0
         }
         #expect(next, "the next page was refused: \(service.log)")

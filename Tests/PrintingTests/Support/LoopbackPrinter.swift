@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 #if canImport(Glibc)
 import Glibc
+import TracemarkTesting
 #endif
 
 /// A printer on a loopback TCP port that takes every connection, reads it to the end and keeps
@@ -53,7 +54,7 @@ final class LoopbackPrinter: Sendable {
     var jobs: [Data] { state.withLock { $0.jobs } }
 
     /// Waits until `count` connections have ended, and returns what they carried.
-    func waitForJobs(_ count: Int = 1, timeout: Duration = .seconds(60)) async throws -> [Data] {
+    func waitForJobs(_ count: Int = 1, timeout: Duration = HangGuard.wait) async throws -> [Data] {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         while clock.now < deadline {
