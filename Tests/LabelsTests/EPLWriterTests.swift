@@ -12,7 +12,7 @@ import TracemarkTesting
     }
 
     /// Golden file: the whole EPL2 of a small label, reviewed by hand against the EPL2
-    /// programmer's manual (N, q, Q, A, B, X, LO, P).
+    /// programmer's manual (I8, N, q, Q, A, B, X, LO, P).
     @Test func aLabelMatchesTheGoldenFile() throws {
         let template = try TemplateLoader().load(yaml: """
             size: [50mm, 25mm]
@@ -42,6 +42,7 @@ import TracemarkTesting
         let epl = String(decoding: try EPLWriter().write(try template.layout(template.sample)), as: UTF8.self)
         let golden = """
 
+            I8,A,001
             N
             q400
             Q200,24
@@ -65,8 +66,69 @@ import TracemarkTesting
         let at300 = String(decoding: try EPLWriter().write(try template.layout(template.sample, dpi: 300)), as: UTF8.self)
         #expect(at300.contains("A12,12,0,4,1,1,N,\"Lot\""))
         let at203 = String(decoding: try EPLWriter().write(try template.layout(template.sample, dpi: 203)), as: UTF8.self)
-        // At 203 dpi every font misses 44 by 4 dots; the one needing least scaling wins (5, 48 dots).
-        #expect(at203.contains("A8,8,0,5,1,1,N,\"Lot\""))
+        // At 203 dpi every font misses 44 by 4 dots; the one needing least scaling wins (3 twice, 40 dots).
+        #expect(at203.contains("A8,8,0,3,1,2,N,\"Lot\""))
+    }
+
+    /// Font 5 has capital letters only: a line of its height is font 4 twice as high instead.
+    @Test func aLineOfFontFivesHeightUsesFontFour() throws {
+        let template = try TemplateLoader().load(yaml: """
+            size: [80mm, 25mm]
+            elements:
+              - {type: text, at: [1mm, 1mm], text: "lot l-1", size: 48dots}
+            """)
+        let epl = String(decoding: try EPLWriter().write(try template.layout(template.sample, dpi: 203)), as: UTF8.self)
+        let line = try #require(epl.split(separator: "\n").first { $0.hasPrefix("A") })
+        #expect(line.split(separator: ",")[3] == "4", "\(line)")
+        #expect(line.split(separator: ",")[5] == "2", "\(line)")
+    }
+
+    /// An EPL2 printer reads bytes in its code page, DOS 437 unless told: UTF-8 `ü` printed as two
+    /// other characters. The label selects Windows-1252 (`I8,A,001`) and its text is written in
+    /// it, byte for byte as Python's own cp1252 codec writes it; a letter made of a base letter
+    /// and a combining mark is the one byte of the composed letter.
+    @Test func textIsWrittenInWindows1252() async throws {
+        let name = "Größe Müller – 5 € Œuvre «été» ñ"
+        let template = try TemplateLoader().load(yaml: """
+            size: [100mm, 25mm]
+            elements:
+              - {type: text, at: [1mm, 1mm], text: "{{name}}", size: 24dots}
+              - {type: text, at: [1mm, 10mm], text: "{{decomposed}}", size: 24dots}
+            sample: {name: Name, decomposed: Name}
+            """)
+        let epl = try EPLWriter().write(try template.layout(.object(["name": .string(name), "decomposed": .string("Mu\u{0308}ller")])))
+        #expect(epl.starts(with: Array("\nI8,A,001\nN\n".utf8)))
+        let lines = epl.split(separator: 0x0A).filter { $0.first == UInt8(ascii: "A") }
+        #expect(lines.count == 2)
+        func data(_ line: ArraySlice<UInt8>) -> [UInt8] { Array(line.drop { $0 != UInt8(ascii: "\"") }) }
+        let python = "import sys; print(sys.argv[1].encode('cp1252').hex())"
+        let expected = try await Command.check("python3", ["-c", python, "\"\(name)\""]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(data(lines[0]).map { String(format: "%02x", $0) }.joined() == expected)
+        #expect(data(lines[1]) == Array("\"M\u{FC}ller\"".unicodeScalars.map { UInt8($0.value) }))
+    }
+
+    /// A character Windows-1252 does not have would print as another one: the label is refused,
+    /// naming the character, the element and its line.
+    @Test func aCharacterTheFontsLackIsRefusedNamingTheElement() throws {
+        let template = try TemplateLoader().load(yaml: """
+            size: [100mm, 25mm]
+            elements:
+              - {type: text, at: [1mm, 1mm], text: "Lot {{lot}}", size: 24dots}
+              - id: product
+                type: text
+                at: [1mm, 10mm]
+                text: "{{name}}"
+                size: 24dots
+            sample: {lot: L1, name: Name}
+            """)
+        let label = try template.layout(.object(["lot": .string("L1"), "name": .string("Масло 5 л")]))
+        let error = try #require(throws: LabelError.self) { try EPLWriter().write(label) }
+        #expect(error.code == .unencodable)
+        #expect(error.element == "text 'product'")
+        #expect(error.line == 4)
+        #expect(error.message.contains("'М' (U+041C)"), "\(error)")
+        #expect(error.message.contains("PNG"), "\(error)")
     }
 
     /// FIELD-NOTES: EPL2 printers lack 2-D symbols, so a DataMatrix goes as a `GW` bitmap, whose

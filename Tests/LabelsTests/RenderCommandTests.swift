@@ -49,7 +49,7 @@ import Testing
         #expect(zpl.hasPrefix("^XA\n^CI28\n^PW800\n^LL400\n"))
         #expect(zpl.contains("^PQ3,0,1,N"))
         #expect(try await tracemark(["render", "gs1-lot-100x50", "--format", "epl", "-o", "l.epl"], in: folder).status == 0)
-        #expect(try Data(contentsOf: folder.appendingPathComponent("l.epl")).starts(with: Array("\nN\nq800\n".utf8)))
+        #expect(try Data(contentsOf: folder.appendingPathComponent("l.epl")).starts(with: Array("\nI8,A,001\nN\nq800\n".utf8)))
     }
 
     /// `make install`'s script: the installed command, run where there is no `Templates` folder

@@ -51,7 +51,7 @@ import TracemarkTesting
         let template = try TemplateLoader().load(contentsOf: Repository.templates.appendingPathComponent(expectation.file))
         let epl = try EPLWriter().write(try template.layout(template.sample))
         let text = String(decoding: epl, as: UTF8.self)
-        #expect(text.hasPrefix("\nN\nq"))
+        #expect(text.hasPrefix("\nI8,A,001\nN\nq"))
         #expect(text.hasSuffix("P1\n"))
     }
 

@@ -3,27 +3,34 @@
 ///
 /// EPL2 printers mostly lack 2-D symbols (QR on some models, DataMatrix only after a firmware
 /// download), so DataMatrix and QR go as `GW` bitmaps of libzint's modules, as do images. EPL's
-/// resident fonts are fixed bitmaps; text uses the font nearest in height.
+/// resident fonts are fixed bitmaps; text uses the font nearest in height, in Windows-1252
+/// (`I8,A,001`): a character outside it is refused, naming the element, rather than printed
+/// as some other character.
 public struct EPLWriter: Sendable {
     public init() {}
 
     /// The EPL2 for one label.
     ///
-    /// - Throws: ``LabelError`` when a symbol drawn as a graphic cannot be encoded.
+    /// - Throws: ``LabelError`` when a symbol drawn as a graphic cannot be encoded, or text has
+    ///   a character the printer's fonts do not have.
     public func write(_ label: LabelLayout) throws(LabelError) -> [UInt8] {
         var out = [UInt8]()
         func line(_ text: String) { out += Array(text.utf8) + [0x0A] }
         line("")
+        // 8-bit data in Windows-1252 (Latin 1), country USA: the printer's default is DOS 437.
+        line("I8,A,001")
         line("N")
         line("q\(label.width)")
         line("Q\(label.height),24")
-        for item in label.items {
+        for (index, item) in label.items.enumerated() {
             switch item {
             case .text(let run):
-                text(run, dpi: label.dpi, into: &out)
+                do { try text(run, dpi: label.dpi, into: &out) } catch { throw label.located(error, item: index) }
             case .barcode(let barcode):
                 try self.barcode(barcode, into: &out)
-                if let hri = barcode.humanReadable { text(hri, dpi: label.dpi, into: &out) }
+                if let hri = barcode.humanReadable {
+                    do { try text(hri, dpi: label.dpi, into: &out) } catch { throw label.located(error, item: index) }
+                }
             case .box(let x, let y, let width, let height, let thickness, _):
                 if thickness * 2 >= min(width, height) {
                     line("LO\(x),\(y),\(width),\(height)")
@@ -65,14 +72,15 @@ public struct EPLWriter: Sendable {
         return String(out)
     }
 
-    private func text(_ run: TextRun, dpi: Int, into out: inout [UInt8]) {
-        // Resident fonts 1–5 are 8 x 12, 10 x 16, 12 x 20, 14 x 24 and 32 x 48 dots at 203 dpi
-        // (12 x 20, 16 x 28, 20 x 36, 24 x 44, 48 x 80 at 300 dpi), scaled 1–6 times. The height
+    private func text(_ run: TextRun, dpi: Int, into out: inout [UInt8]) throws(LabelError) {
+        // Resident fonts 1–4 are 8 x 12, 10 x 16, 12 x 20 and 14 x 24 dots at 203 dpi (12 x 20,
+        // 16 x 28, 20 x 36, 24 x 44 at 300 dpi), scaled 1–6 times. Font 5 is left out: it has
+        // capital letters only, and a lot number or a product name has small ones. The height
         // is matched; the width is narrowed (not below one) when the text would run past the
         // length the layout measured for it.
         let fonts = dpi >= 300
-            ? [(1, 12, 20), (2, 16, 28), (3, 20, 36), (4, 24, 44), (5, 48, 80)]
-            : [(1, 8, 12), (2, 10, 16), (3, 12, 20), (4, 14, 24), (5, 32, 48)]
+            ? [(1, 12, 20), (2, 16, 28), (3, 20, 36), (4, 24, 44)]
+            : [(1, 8, 12), (2, 10, 16), (3, 12, 20), (4, 14, 24)]
         var best = (font: 1, multiplier: 1, error: Int.max)
         for (font, _, height) in fonts {
             for multiplier in 1...6 {
@@ -86,8 +94,15 @@ public struct EPLWriter: Sendable {
         var horizontal = best.multiplier
         while horizontal > 1, run.text.count * characterWidth * horizontal > max(run.length, 1) { horizontal -= 1 }
         let rotation = run.rotation / 90
-        let line = "A\(run.x),\(run.y),\(rotation),\(best.font),\(horizontal),\(best.multiplier),N,\(Self.quoted(run.text))"
-        out += Array(line.utf8) + [0x0A]
+        // What no font of ours has is said as for the other outputs (PNG would not help).
+        try FontFace.checkGlyphs(run)
+        switch Windows1252.encode(Self.quoted(run.text)) {
+        case .success(let quoted):
+            out += Array("A\(run.x),\(run.y),\(rotation),\(best.font),\(horizontal),\(best.multiplier),N,".utf8) + quoted + [0x0A]
+        case .failure(let unencodable):
+            throw LabelError(.unencodable,
+                "the text \"\(run.text)\" has \(unencodable.scalar.named), which an EPL printer's fonts do not have (they print Western European letters, Windows-1252): print this label as PNG through a CUPS queue, whose font has Greek and Cyrillic too, or leave the character out")
+        }
     }
 
     private func barcode(_ item: BarcodeItem, into out: inout [UInt8]) throws(LabelError) {

@@ -14,12 +14,21 @@ public struct LabelLayout: Sendable {
     /// check before print names when an item spoils a barcode. Empty for a label of no template.
     var elements: [Element] = []
     var owners: [Int] = []
+    /// The template file, for the errors of a writer (text a printer cannot print).
+    var file: String?
 
     /// The element that drew item `index`, for messages: `text 'article' (line 17)`.
     func owner(of index: Int) -> String? {
         guard index < owners.count, owners[index] < elements.count else { return nil }
         let element = elements[owners[index]]
         return element.line > 0 ? "\(element.name) (line \(element.line))" : element.name
+    }
+
+    /// `error` placed at the element that drew item `index`, in the template's file.
+    func located(_ error: LabelError, item index: Int) -> LabelError {
+        guard index < owners.count, owners[index] < elements.count else { return error.located(file: file, line: nil, element: nil) }
+        let element = elements[owners[index]]
+        return error.located(file: file, line: element.line > 0 ? element.line : nil, element: element.name)
     }
 }
 

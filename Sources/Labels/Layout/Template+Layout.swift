@@ -42,7 +42,7 @@ extension Template {
                              line: copies == nil ? copiesLine : nil, element: copies == nil && self.copies != nil ? "copies" : nil)
         }
         return LabelLayout(width: size.width.dots(dpi), height: size.height.dots(dpi), dpi: dpi, copies: count, items: items,
-                           elements: elements, owners: owners)
+                           elements: elements, owners: owners, file: file)
     }
 
     /// Checks the GS1 rules between AIs (e.g. (37) needs (02) and (00)) over all GS1 barcodes of

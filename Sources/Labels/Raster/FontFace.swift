@@ -90,6 +90,31 @@ final class FontFace: Sendable {
     /// descender is 1.164 em.
     static func emSize(lineHeight: Int) -> Int { max(1, Int((Double(lineHeight) / 1.164).rounded())) }
 
+    /// The first character of `text` the face has no glyph for (it would draw as an empty box),
+    /// or nil. Characters that draw nothing by design (joiners, variation selectors, other
+    /// format characters) are not asked about.
+    func missing(in text: String, bold: Bool) -> Unicode.Scalar? {
+        if text.utf8.allSatisfy({ $0 < 0x80 }) { return nil }
+        return faces.withLock { box in
+            let face = bold ? box.bold : box.regular
+            return text.unicodeScalars.first { scalar in
+                guard scalar.value >= 0x80, scalar.properties.generalCategory != .format,
+                      !(0xFE00...0xFE0F).contains(scalar.value) else { return false }
+                return FT_Get_Char_Index(face, FT_ULong(scalar.value)) == 0
+            }
+        }
+    }
+
+    /// Refuses a text run with a character the label font has no glyph for. PNG would print it
+    /// as an empty box, and a ZPL printer's resident font has fewer characters still (no Chinese,
+    /// Japanese or Korean, no symbols of that kind): a label with a product's name in boxes is
+    /// refused rather than printed. Without the font installed, nothing can be known.
+    static func checkGlyphs(_ run: TextRun) throws(LabelError) {
+        guard let face = shared, let missing = face.missing(in: run.text, bold: run.bold) else { return }
+        throw LabelError(.unencodable,
+            "the text \"\(run.text)\" has \(missing.named), which the label font (DejaVu Sans\(run.bold ? " Bold" : "")) does not have: it would print as an empty box; leave the character out or write it in Latin, Greek or Cyrillic letters")
+    }
+
     /// The width in dots of `text` on one line.
     func width(of text: String, lineHeight: Int, bold: Bool) -> Int {
         faces.withLock { box in

@@ -8,13 +8,15 @@ public struct PNGRenderer: Sendable {
     /// The label as a bitmap of printer dots.
     public func bitmap(_ label: LabelLayout) throws(LabelError) -> Bitmap {
         var canvas = Bitmap(width: label.width, height: label.height)
-        for item in label.items {
+        for (index, item) in label.items.enumerated() {
             switch item {
             case .text(let run):
-                draw(run, on: &canvas)
+                do { try draw(run, on: &canvas) } catch { throw label.located(error, item: index) }
             case .barcode(let barcode):
                 canvas.draw(try SymbolRaster.draw(barcode), x: barcode.x, y: barcode.y)
-                if let hri = barcode.humanReadable { draw(hri, on: &canvas) }
+                if let hri = barcode.humanReadable {
+                    do { try draw(hri, on: &canvas) } catch { throw label.located(error, item: index) }
+                }
             case .box(let x, let y, let width, let height, let thickness, let radius):
                 drawBox(x: x, y: y, width: width, height: height, thickness: thickness,
                         rounding: ZPLWriter.rounding(radius, width, height), on: &canvas)
@@ -32,8 +34,11 @@ public struct PNGRenderer: Sendable {
         try PNGFile.encode(try bitmap(label), dpi: label.dpi, eightBit: preview)
     }
 
-    private func draw(_ run: TextRun, on canvas: inout Bitmap) {
+    /// - Throws: ``LabelError`` for a character the label font has no glyph for: it would print
+    ///   as an empty box, and a label with a product's name in boxes is refused rather than printed.
+    private func draw(_ run: TextRun, on canvas: inout Bitmap) throws(LabelError) {
         guard !run.text.isEmpty, let face = FontFace.shared else { return }
+        try FontFace.checkGlyphs(run)
         let line = face.render(run.text, lineHeight: run.lineHeight, bold: run.bold)
         let offset = switch run.alignment {
         case .left: 0

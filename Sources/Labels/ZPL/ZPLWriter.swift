@@ -11,14 +11,16 @@ public struct ZPLWriter: Sendable {
     /// The ZPL for one label (with `^PQ` for its copies).
     ///
     /// - Throws: ``LabelError`` when a symbol drawn as a graphic (GS1 QR, modules over 10 dots)
-    ///   cannot be encoded.
+    ///   cannot be encoded, or text has a character the label font has no glyph for (the
+    ///   printer's resident font has fewer).
     public func write(_ label: LabelLayout) throws(LabelError) -> String {
         var zpl = ZPLText()
         zpl.reserve(1024)
         zpl += "^XA\n^CI28\n^PW"; zpl += label.width; zpl += "\n^LL"; zpl += label.height; zpl += "\n^LH0,0\n"
-        for item in label.items {
+        for (index, item) in label.items.enumerated() {
             switch item {
             case .text(let run):
+                do { try FontFace.checkGlyphs(run) } catch { throw label.located(error, item: index) }
                 text(run, into: &zpl)
             case .barcode(let barcode):
                 try self.barcode(barcode, into: &zpl)

@@ -1,0 +1,50 @@
+import Foundation
+import Testing
+@testable import Labels
+
+/// Text only reaches a label in characters its printer can draw. DejaVu Sans, the label font,
+/// has Latin, Greek and Cyrillic; a character it lacks would print as an empty box in PNG, and a
+/// ZPL printer's resident font lacks it too. EPL is held to Windows-1252 (EPLWriterTests).
+@Suite struct TextCharactersTests {
+    static let template = """
+        size: [100mm, 30mm]
+        elements:
+          - {type: text, at: [1mm, 1mm], text: "Lot {{lot}}", size: 3mm}
+          - id: product
+            type: text
+            at: [1mm, 10mm]
+            text: "{{name}}"
+            size: 4mm
+            bold: true
+        sample: {lot: L1, name: Name}
+        """
+
+    static func label(name: String) throws -> LabelLayout {
+        let template = try TemplateLoader().load(yaml: template)
+        return try template.layout(.object(["lot": .string("L1"), "name": .string(name)]))
+    }
+
+    @Test func latinGreekAndCyrillicPrintInPNGAndZPL() throws {
+        let label = try Self.label(name: "Масло Ωμέγα Größe ñ")
+        _ = try PNGRenderer().png(label)
+        let zpl = try ZPLWriter().write(label)
+        #expect(zpl.contains("Масло Ωμέγα Größe ñ"))
+    }
+
+    @Test(arguments: ["电钻 X1", "Box 📦"])
+    func aCharacterTheLabelFontLacksIsRefusedNamingTheElement(name: String) throws {
+        let label = try Self.label(name: name)
+        let missing = try #require(name.unicodeScalars.first { $0.value > 0x7F })
+        let code = "U+" + String(missing.value, radix: 16, uppercase: true)
+        // EPL says the same (printing as PNG, its advice for Cyrillic, would not help here).
+        let writers: [() throws -> Void] = [{ _ = try PNGRenderer().png(label) }, { _ = try ZPLWriter().write(label) },
+                                            { _ = try EPLWriter().write(label) }]
+        for write in writers {
+            let error = try #require(throws: LabelError.self) { try write() }
+            #expect(error.code == .unencodable)
+            #expect(error.element == "text 'product'")
+            #expect(error.line == 4)
+            #expect(error.message.contains(code) && error.message.contains("DejaVu Sans Bold"), "\(error)")
+        }
+    }
+}
