@@ -468,7 +468,8 @@ public enum APIRoutes {
         guard body.data != nil || body.product != nil || body.sample == true else {
             throw APIProblem(422, "invalid-input", "give the label's data (data, or product with lot or serial); \"sample\": true prints the template's sample as a test label")
         }
-        let url = try TemplateFiles.named(body.template, in: call.environment.templates)
+        let printer = try await call.environment.spool.printer(body.printer)
+        let url = try TemplateFiles.named(body.template, in: call.environment.templates, language: printer.language)
         // As the command line and a template's `copies`: at most 10,000 copies of one label.
         if let copies = body.copies, !(1...10_000).contains(copies) {
             throw APIProblem(422, "invalid-input", "copies must be from 1 to 10000")
@@ -591,7 +592,6 @@ public enum APIRoutes {
     }
 
     private static func render(_ call: APICall, preview: Bool) async throws -> APIResponse {
-        let url = try TemplateFiles.named(try call.parameter("name"), in: call.environment.templates)
         let body = call.body.isEmpty ? RenderBody() : try call.decode(RenderBody.self)
         let language: PrinterLanguage
         if preview {
@@ -602,6 +602,7 @@ public enum APIRoutes {
             }
             language = format
         }
+        let url = try TemplateFiles.named(try call.parameter("name"), in: call.environment.templates, language: language)
         if let dpi = body.dpi, ![152, 203, 300, 600].contains(dpi) {
             throw APIProblem(422, "invalid-input", "dpi \(dpi) is not one of 152, 203, 300, 600")
         }
@@ -631,31 +632,47 @@ private func labelData(for template: Template, data: JSONValue?, product: String
     return try await source.data(for: template, registry: registry)
 }
 
-/// Template names a request may give: a plain file name inside the templates folder, never a
-/// path. `..`, `/` and absolute paths are refused before the file system is asked.
+/// Template names a request may give: a file inside the templates folder, named by its path in
+/// it (`gs1-lot-100x50`, `raw/lot-label.zpl`), never a path out of it. `..`, empty parts and
+/// absolute paths are refused before the file system is asked.
 enum TemplateFiles {
-    static func named(_ name: String, in folder: URL) throws -> URL {
-        // Dot-separated parts of letters, digits, - and _: no leading or trailing dot, no "..".
-        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
-        let allowed = parts.allSatisfy { part in
+    /// The template file `name` in `folder`: NAME, NAME.yaml or NAME.yml, or a raw template
+    /// NAME.zpl or NAME.epl. A raw template named without its extension is the one for
+    /// `language` (the printer's, or the format asked for) when both exist.
+    static func named(_ name: String, in folder: URL, language: PrinterLanguage? = nil) throws -> URL {
+        // Folders and dot-separated parts of letters, digits, - and _: no leading or trailing
+        // dot or slash, no "..", no "//".
+        let plain: (Substring) -> Bool = { part in
             !part.isEmpty && part.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
+        }
+        let folders = name.split(separator: "/", omittingEmptySubsequences: false)
+        let allowed = folders.count <= 4 && folders.allSatisfy { folder in
+            folder.split(separator: ".", omittingEmptySubsequences: false).allSatisfy(plain)
         }
         guard name.count <= 128, allowed else {
             throw APIProblem(400, "invalid-template-name",
-                             "template name \"\(name)\" is not a plain name: letters, digits, -, _ and . only, no path")
+                             "template name \"\(name)\" is not a template's name in the templates folder: letters, digits, -, _ and . only, folders separated by / (raw/lot-label.zpl)")
         }
-        for candidate in [name, name + ".yaml", name + ".yml"] {
+        func file(_ candidate: String) throws -> URL? {
             let url = folder.appendingPathComponent(candidate)
             var isFolder: ObjCBool = false
-            if FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder), !isFolder.boolValue {
-                // A symbolic link out of the folder is no way out either.
-                let real = url.resolvingSymlinksInPath().standardizedFileURL.path
-                let root = folder.resolvingSymlinksInPath().standardizedFileURL.path
-                guard real.hasPrefix(root + "/") else {
-                    throw APIProblem(400, "invalid-template-name", "template \(name) lies outside the templates folder")
-                }
-                return url
+            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder), !isFolder.boolValue else { return nil }
+            // A symbolic link out of the folder is no way out either.
+            let real = url.resolvingSymlinksInPath().standardizedFileURL.path
+            let root = folder.resolvingSymlinksInPath().standardizedFileURL.path
+            guard real.hasPrefix(root + "/") else {
+                throw APIProblem(400, "invalid-template-name", "template \(name) lies outside the templates folder")
             }
+            return url
+        }
+        for candidate in [name, name + ".yaml", name + ".yml"] {
+            if let url = try file(candidate) { return url }
+        }
+        let raw = try ["zpl", "epl"].compactMap { try file(name + "." + $0) }
+        if raw.count == 1 { return raw[0] }
+        if raw.count == 2 {
+            if let language, let url = raw.first(where: { $0.pathExtension == language.rawValue }) { return url }
+            throw APIProblem(422, "invalid-input", "\(name) is both \(name).zpl and \(name).epl: name one of them")
         }
         throw APIProblem(404, "not-found", "no template \(name) in the templates folder")
     }

@@ -1243,7 +1243,7 @@ paths:
               type: object
               required: [template, printer]
               properties:
-                template: {type: string, maxLength: 128, pattern: '^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$'}
+                template: {type: string, maxLength: 128, pattern: '^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*(/[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*){0,3}$'}
                 printer: {type: string, minLength: 1}
                 copies: {type: [integer, "null"], minimum: 1, maximum: 10000}
                 reason: {type: [string, "null"]}
@@ -1468,8 +1468,8 @@ components:
       name: name
       in: path
       required: true
-      description: A template's file name in the templates folder, with or without .yaml.
-      schema: {type: string, maxLength: 128, pattern: '^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$'}
+      description: "A template's path in the templates folder, with or without .yaml; a raw template's with or without .zpl or .epl (without, the one for the format asked for). A folder's / is sent as %2F: raw%2Flot-label.zpl."
+      schema: {type: string, maxLength: 128, pattern: '^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*(/[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*){0,3}$'}
     IdempotencyKey:
       name: Idempotency-Key
       in: header

@@ -12,7 +12,8 @@ struct APIService {
     let tokens: [String: String]
 
     /// Starts serve with `stations` (YAML under `stations:`) and `printers` (under `printers:`).
-    static func start(_ backend: Backend, stations: String = Self.dock, printers: String? = nil) async throws -> APIService {
+    static func start(_ backend: Backend, stations: String = Self.dock, printers: String? = nil,
+                      environment: [String: String] = [:]) async throws -> APIService {
         let database = try await TestDatabase.make(backend)
         let demo = try await Command.tracemark(["demo", "--db", database.location], in: database.folder,
                                               environment: ["TRACEMARK_TEMPLATES": Repository.templates.path])
@@ -35,7 +36,8 @@ struct APIService {
             \(stations)
             """.write(to: file, atomically: true, encoding: .utf8)
         let output = database.folder.appendingPathComponent("serve.out")
-        let serve = try TracemarkProcess.launch(["serve", "--config", file.path], environment: ["TRACEMARK_TEMPLATES": Repository.templates.path],
+        let serve = try TracemarkProcess.launch(["serve", "--config", file.path],
+                                                environment: ["TRACEMARK_TEMPLATES": Repository.templates.path].merging(environment) { $1 },
                                                 output: output)
         var port: Int?
         _ = try await eventually {

@@ -152,6 +152,19 @@ import TracemarkTesting
         }
         let unknown = try await service.request("POST", "/api/v1/templates/no-such-template/render", role: "operator")
         #expect(unknown.status == 404)
+        // A raw template is named by its path in the folder (as `tracemark templates` lists it),
+        // with or without its extension: without, the one in the format asked for.
+        let data: [String: Any] = ["product": ["description": "Oil"], "lot": ["number": "L-9", "expiry": "2027-01-31"], "copies": 2]
+        for (name, format, starts) in [("raw%2Flot-label.zpl", "zpl", "^XA"), ("raw%2Flot-label", "zpl", "^XA"), ("raw%2Flot-label", "epl", "\nN\n")] {
+            let raw = try await service.request("POST", "/api/v1/templates/\(name)/render", role: "operator",
+                                                body: try service.json(["format": format, "data": data]))
+            #expect(raw.status == 200 && raw.text.hasPrefix(starts) && raw.text.contains("L-9"), "\(name) \(format): \(raw.text)")
+            #expect(raw.headers["content-type"] == (format == "zpl" ? "application/vnd.zebra.zpl" : "application/vnd.eltron.epl"))
+        }
+        // Named with its extension, a raw template prints only in its own language.
+        let other = try await service.request("POST", "/api/v1/templates/raw%2Flot-label.zpl/render", role: "operator",
+                                              body: try service.json(["format": "epl", "data": data]))
+        #expect(other.status == 422 && other.text.contains("raw zpl template"), "\(other.text)")
         // A template's error names its file, not where the server keeps it.
         let lacking = try await service.request("POST", "/api/v1/templates/gs1-lot-100x50/render", role: "operator",
                                                 body: try service.json(["data": ["product": ["gtin": "09501101530003"]]]))
@@ -250,6 +263,12 @@ import TracemarkTesting
                                                                         "product": "PAINT-5L", "lot": "E2E-A", "copies": 2]))
         #expect(printed.status == 201, "\(printed.text)")
         #expect(try await eventually { printer.labelsPrinted == 5 })
+        // A raw template named without its extension: the one in the printer's language (ZPL).
+        let raw = try await service.request("POST", "/api/v1/jobs", role: "operator",
+                                            body: try service.json(["template": "raw/lot-label", "printer": "dock-label",
+                                                                    "data": ["product": ["description": "Oil"], "lot": ["number": "RAW-1", "expiry": "2027-01-31"], "copies": 1]]))
+        #expect(raw.status == 201 && raw.object["template"] as? String == "lot-label", "\(raw.text)")
+        #expect(try await eventually { printer.labelsPrinted == 6 })
         // No data at all prints nothing: the template's sample is a test label, asked for by name.
         let noData = try await service.request("POST", "/api/v1/jobs", role: "operator",
                                                body: try service.json(["template": "gs1-lot-100x50", "printer": "dock-label"]))

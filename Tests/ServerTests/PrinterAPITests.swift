@@ -43,4 +43,24 @@ extension APITests {
         try await service.stop()
         await printer.stop()
     }
+
+    /// A CUPS queue is checked when an admin adds it over HTTP, as `printers add` does: a queue
+    /// the server does not have is refused with the queues it has, one it has is added. Against
+    /// the cupsd `make test` starts on loopback.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["TRACEMARK_TEST_CUPS_SERVER"] != nil, "needs the cupsd make test starts"))
+    func aCUPSQueueTheServerDoesNotHaveIsRefused() async throws {
+        let server = try #require(ProcessInfo.processInfo.environment["TRACEMARK_TEST_CUPS_SERVER"])
+        let queue = "api-check-\(UUID().uuidString.prefix(8).lowercased())"
+        try await Command.check("lpadmin", ["-h", server, "-p", queue, "-E", "-v", "socket://127.0.0.1:9/", "-m", "raw"])
+        defer { Task { _ = try? await Command.run("lpadmin", ["-h", server, "-x", queue]) } }
+        let service = try await APIService.start(.sqlite, environment: ["CUPS_SERVER": server])
+        defer { service.serve.killIfRunning() }
+        let missing = try await service.request("PUT", "/api/v1/printers/office", body: try service.json(["uri": "cups://no-such-queue", "language": "png", "dpi": 300]))
+        #expect(missing.status == 422, "\(missing.text)")
+        #expect(missing.text.contains("no-such-queue") && missing.text.contains(queue), "\(missing.text)")
+        #expect(try await service.request("GET", "/api/v1/printers/office", role: "viewer").status == 404)
+        let added = try await service.request("PUT", "/api/v1/printers/office", body: try service.json(["uri": "cups://\(queue)", "language": "png", "dpi": 300]))
+        #expect(added.status == 201, "\(added.text)")
+        try await service.stop()
+    }
 }
