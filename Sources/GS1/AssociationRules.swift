@@ -96,7 +96,7 @@ enum AssociationRules {
             let code = items[index].code
             for other in (index + 1)..<items.count where items[other].code == code && items[other].value != items[index].value {
                 guard reported.insert(code).inserted else { continue }
-                let first = items[index].position.map { " at position \($0)" } ?? ""
+                let first = items[index].position.map { " at character \($0 + 1)" } ?? ""
                 try checker.breach(GS1Error.about(items[index].entry.ai, at: items[other].position, .conflictingValues,
                                                   "appears again with a different value (\(items[index].value)\(first))"))
             }

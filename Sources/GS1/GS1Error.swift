@@ -49,7 +49,9 @@ public struct GS1Error: Error, Hashable, Sendable, CustomStringConvertible {
     public let message: String
     /// The AI concerned, e.g. `17`, when the error is about one AI.
     public let ai: String?
-    /// The 0-based position in the parsed text of the AI (or of the character) concerned.
+    /// The 0-based position in the parsed text of the AI (or of the character) concerned: of
+    /// its first digit in raw data, of its `(` in the bracketed form. Messages count characters
+    /// from 1 (`AI (17) at character 20`), as a person reading the text does.
     public let position: Int?
     /// The GS1 Barcode Syntax Test that failed, when one did (for comparison with the reference).
     let lintError: LintError?
@@ -80,10 +82,10 @@ public struct GS1Error: Error, Hashable, Sendable, CustomStringConvertible {
         self.markup = markup
     }
 
-    /// `AI (17) at position 19: detail`, or `AI (17): detail` when there is no position.
+    /// `AI (17) at character 20: detail` (counted from 1), or `AI (17): detail` when there is no position.
     static func about(_ ai: String, at position: Int?, _ code: Code, _ detail: String, lint: LintError? = nil,
                       markup: String? = nil) -> GS1Error {
-        let place = position.map { "AI (\(ai)) at position \($0)" } ?? "AI (\(ai))"
+        let place = position.map { "AI (\(ai)) at character \($0 + 1)" } ?? "AI (\(ai))"
         return GS1Error(code, "\(place): \(detail)", ai: ai, position: position, lintError: lint, markup: markup)
     }
 

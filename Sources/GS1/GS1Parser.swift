@@ -197,7 +197,7 @@ public struct GS1Parser: Sendable {
     private func parse(bytes: Bytes, scan: String) throws(GS1Error) -> ScannedCode {
         if bytes.count > 0, bytes[0] == UInt8(ascii: "]") {
             guard let (symbology, length) = SymbologyIdentifier.parse(bytes) else {
-                throw GS1Error(.malformed, "the symbology identifier at position 0 is cut short", ai: nil, position: 0)
+                throw GS1Error(.malformed, "the symbology identifier at character 1 is cut short", ai: nil, position: 0)
             }
             return try parse(data: bytes.part(length..<bytes.count), offset: length, symbology: symbology, scan: scan)
         }
@@ -248,7 +248,7 @@ public struct GS1Parser: Sendable {
                              text: ScanText) throws(GS1Error) -> ScannedCode {
         let name = length == 13 ? "EAN-13" : "EAN-8"
         guard data.count >= length else {
-            throw GS1Error(.invalidLength, "\(name) at position \(offset): has \(data.count) digits, needs \(length)",
+            throw GS1Error(.invalidLength, "\(name) at character \(offset + 1): has \(data.count) digits, needs \(length)",
                            ai: nil, position: offset)
         }
         let composite: Bytes?
@@ -257,14 +257,14 @@ public struct GS1Parser: Sendable {
            data[length + 2] == UInt8(ascii: "e"), data[length + 3] == UInt8(ascii: "0") {
             composite = data.part((length + marker)..<data.count)
         } else if data.count > length {
-            throw GS1Error(.invalidLength, "\(name) at position \(offset): has \(data.count) characters, needs \(length) digits",
+            throw GS1Error(.invalidLength, "\(name) at character \(offset + 1): has \(data.count) characters, needs \(length) digits",
                            ai: nil, position: offset)
         } else {
             composite = nil
         }
         let primary = data.part(0..<length)
         if let index = Linter.firstNonDigit(primary) {
-            throw GS1Error(.invalidCharacter, "\(name) at position \(offset + index): \"\(Character(Unicode.Scalar(primary[index])))\" is not a digit",
+            throw GS1Error(.invalidCharacter, "\(name) at character \(offset + index + 1): \"\(Character(Unicode.Scalar(primary[index])))\" is not a digit",
                            ai: nil, position: offset + index)
         }
         var run = makeRun(offset: offset)

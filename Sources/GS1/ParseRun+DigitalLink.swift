@@ -6,7 +6,7 @@ extension ParseRun {
     mutating func parseDigitalLink(_ uri: Bytes) throws(GS1Error) {
         let end = uri.count
         for index in 0..<end where !DigitalLinkSyntax.isURICharacter(uri[index]) {
-            throw invalid("character at position \(offset + index) is not allowed in a URI", index)
+            throw invalid("character \(offset + index + 1) is not allowed in a URI", index)
         }
         guard let schemeLength = DigitalLinkSyntax.schemeLength(uri) else {
             throw invalid("the URI must start with http:// or https://", 0)
@@ -14,7 +14,7 @@ extension ParseRun {
         var r = schemeLength
         while r < end, uri[r] != UInt8(ascii: "/") {
             if DigitalLinkSyntax.isBadDomainCharacter(uri[r]) {
-                throw invalid("character at position \(offset + r) is not allowed in a domain name", r)
+                throw invalid("character \(offset + r + 1) is not allowed in a domain name", r)
             }
             r += 1
         }
@@ -77,7 +77,7 @@ extension ParseRun {
             var aiEnd = aiStart
             while aiEnd < pathEnd, uri[aiEnd] != UInt8(ascii: "/") { aiEnd += 1 }
             guard let (entry, alpha) = pathEntry(uri.part(aiStart..<aiEnd)) else {
-                throw invalid("segment at position \(offset + aiStart) is not an AI", aiStart)
+                throw invalid("segment at character \(offset + aiStart + 1) is not an AI", aiStart)
             }
             if alpha, options.isLenient {
                 let name = String(decoding: uri.part(aiStart..<aiEnd), as: UTF8.self)
@@ -128,7 +128,7 @@ extension ParseRun {
                 guard let entry = dictionary.entry(exactly: key, permitUnknown: options.permitsUnknownAIs) else {
                     if options.ignoresUnknownQueryParameters { continue }
                     let ai = String(decoding: key, as: UTF8.self)
-                    throw GS1Error(.unknownAI, "unknown AI (\(ai)) at position \(offset + q) in the query", ai: ai, position: offset + q)
+                    throw GS1Error(.unknownAI, "unknown AI (\(ai)) at character \(offset + q + 1) in the query", ai: ai, position: offset + q)
                 }
                 guard equals + 1 < r else {
                     throw GS1Error.about(entry.ai, at: offset + q, .invalidDigitalLink, "has an empty value in the query")

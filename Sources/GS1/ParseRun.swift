@@ -66,7 +66,7 @@ struct ParseRun {
 
     mutating func append(_ item: Item) throws(GS1Error) {
         guard items.count < GS1Parser.maximumAIs else {
-            throw GS1Error(.malformed, "more than \(GS1Parser.maximumAIs) AIs at position \(item.position ?? 0)",
+            throw GS1Error(.malformed, "more than \(GS1Parser.maximumAIs) AIs at character \((item.position ?? 0) + 1)",
                            ai: item.entry.ai, position: item.position)
         }
         items.append(item)
@@ -96,7 +96,7 @@ struct ParseRun {
             } else {
                 if isSeparator(data[p]), options.isLenient {
                     // An empty field (two separators in a row, or a leading one): legacy printers do this.
-                    try checker.breach(GS1Error(.malformed, "empty field at position \(offset + p)", ai: nil, position: offset + p))
+                    try checker.breach(GS1Error(.malformed, "empty field at character \(offset + p + 1)", ai: nil, position: offset + p))
                     p += 1
                     continue
                 }
@@ -118,7 +118,7 @@ struct ParseRun {
         while r < limit, !options.valueStops.contains(data[r]) { r += 1 }
         if r < limit, data[r] == UInt8(ascii: "^"), !isSeparator(data[r]) {
             throw GS1Error.about(entry.ai, at: offset + aiPosition, .invalidCharacter,
-                                 "\"^\" at position \(offset + r) is not allowed (is the scanner sending ^ for GS?)")
+                                 "\"^\" at character \(offset + r + 1) is not allowed (is the scanner sending ^ for GS?)")
         }
         let consumed = try checker.check(data.part(p..<r), entry: entry, position: offset + aiPosition)
         try append(Item(entry: entry, value: String(decoding: data.part(p..<(p + consumed)), as: UTF8.self),
@@ -126,7 +126,7 @@ struct ParseRun {
         p += consumed
         if entry.needsSeparator, p < end, !isSeparator(data[p]) {
             throw GS1Error.about(entry.ai, at: offset + aiPosition, .invalidLength,
-                                 "value is longer than \(entry.format) allows, or a separator is missing at position \(offset + p)")
+                                 "value is longer than \(entry.format) allows, or a separator is missing at character \(offset + p + 1)")
         }
         if p < end, isSeparator(data[p]) { p += 1 }
         return p
@@ -140,13 +140,13 @@ struct ParseRun {
             let prefix = data.twoDigitValue(at: p)
             let length = dictionary.aiLength(prefix: prefix) ?? 2
             let ai = String(decoding: data.part(p..<(p + min(length, digits))), as: UTF8.self)
-            return GS1Error(.unknownAI, "unknown AI (\(ai)) at position \(position)", ai: ai, position: position)
+            return GS1Error(.unknownAI, "unknown AI (\(ai)) at character \(position + 1)", ai: ai, position: position)
         }
         if isSeparator(data[p]) {
-            return GS1Error(.malformed, "unexpected separator at position \(position)", ai: nil, position: position)
+            return GS1Error(.malformed, "unexpected separator at character \(position + 1)", ai: nil, position: position)
         }
         let shown = String(decoding: data.part(p..<min(data.count, p + 4)), as: UTF8.self)
-        return GS1Error(.unknownAI, "no AI at position \(position) (\"\(shown)\" does not start with one)", ai: nil, position: position)
+        return GS1Error(.unknownAI, "no AI at character \(position + 1) (\"\(shown)\" does not start with one)", ai: nil, position: position)
     }
 
     // MARK: - Bracketed
@@ -160,18 +160,19 @@ struct ParseRun {
         var pending: [(entry: AIEntry, value: [UInt8], position: Int)] = []
         while p < end {
             guard data[p] == UInt8(ascii: "(") else {
-                throw GS1Error(.malformed, "expected \"(\" at position \(offset + p)", ai: nil, position: offset + p)
+                throw GS1Error(.malformed, "expected \"(\" at character \(offset + p + 1)", ai: nil, position: offset + p)
             }
             p += 1
             guard let close = data.part(p..<end).firstIndex(of: UInt8(ascii: ")")).map({ $0 + p }) else {
-                throw GS1Error(.malformed, "the AI at position \(offset + p) has no closing \")\"", ai: nil, position: offset + p)
+                throw GS1Error(.malformed, "the AI at character \(offset + p) has no closing \")\"", ai: nil, position: offset + p - 1)
             }
             let aiBytes = data.part(p..<close)
             guard let entry = dictionary.entry(exactly: aiBytes, permitUnknown: options.permitsUnknownAIs) else {
                 let ai = String(decoding: aiBytes, as: UTF8.self)
-                throw GS1Error(.unknownAI, "unknown AI (\(ai)) at position \(offset + p)", ai: ai, position: offset + p)
+                throw GS1Error(.unknownAI, "unknown AI (\(ai)) at character \(offset + p)", ai: ai, position: offset + p - 1)
             }
-            let aiPosition = p
+            // Where the AI's "(" is: what a reader of the bracketed text counts to.
+            let aiPosition = p - 1
             var value: [UInt8] = []
             var r = close + 1
             while r < end {
@@ -205,7 +206,7 @@ struct ParseRun {
         guard Linter.checkDigit(digits) != nil else { return }
         let expected = Linter.expectedCheckDigit(digits)
         let got = Character(Unicode.Scalar(digits[digits.count - 1]))
-        try checker.breach(GS1Error(.invalidCheckDigit, "\(what) at position \(position): check digit should be \(expected), got \(got)",
+        try checker.breach(GS1Error(.invalidCheckDigit, "\(what) at character \(position + 1): check digit should be \(expected), got \(got)",
                                     ai: nil, position: position))
     }
 

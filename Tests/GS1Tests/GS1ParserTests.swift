@@ -37,28 +37,30 @@ import Testing
         do {
             _ = try parser().parse("]C1010950110153000317270132")
         } catch {
-            #expect(error.message == "AI (17) at position 19: day 32 is not a date")
+            // Counted from 1, as a person reads "]C1" + (01) + its 14 digits: the AI is the 20th character.
+            #expect(error.message == "AI (17) at character 20: day 32 is not a date")
             #expect(error.code == .invalidDate)
             #expect(error.ai == "17")
             #expect(error.position == 19)
         }
     }
 
-    @Test func theBracketedFormReportsTheSamePosition() {
-        #expect(throws: GS1Error(.invalidDate, "AI (17) at position 19: day 32 is not a date", ai: "17", position: 19)) {
+    /// In the bracketed form the AI is where its "(" is: the 19th character here.
+    @Test func theBracketedFormReportsTheAIsOpeningBracket() {
+        #expect(throws: GS1Error(.invalidDate, "AI (17) at character 19: day 32 is not a date", ai: "17", position: 18)) {
             try parser().parseBracketed("(01)09501101530003(17)270132")
         }
     }
 
     @Test func aWrongCheckDigitSaysWhichDigitIsRight() {
         let error = #expect(throws: GS1Error.self) { try parser().parse("]C10109501101530004") }
-        #expect(error?.message == "AI (01) at position 3: check digit should be 3, got 4")
+        #expect(error?.message == "AI (01) at character 4: check digit should be 3, got 4")
         #expect(error?.code == .invalidCheckDigit)
     }
 
     @Test func anUnknownAIIsNamedWithItsPosition() {
         let error = #expect(throws: GS1Error.self) { try parser().parseElementString("891234") }
-        #expect(error?.message == "unknown AI (89) at position 0")
+        #expect(error?.message == "unknown AI (89) at character 1")
         #expect(error?.code == .unknownAI)
     }
 
@@ -98,10 +100,10 @@ import Testing
     @Test func aCaretIsRefusedUnlessConfiguredAsSeparator() throws {
         let error = #expect(throws: GS1Error.self) { try parser().parse("]C1010950110153000310ABC^17270131") }
         #expect(error?.code == .invalidCharacter)
-        #expect(error?.message == "AI (10) at position 19: \"^\" at position 24 is not allowed (is the scanner sending ^ for GS?)")
+        #expect(error?.message == "AI (10) at character 20: \"^\" at character 25 is not allowed (is the scanner sending ^ for GS?)")
         // Within a value of predefined length too, and where the scanner is set to send ^ for GS, it is one.
         let fixed = #expect(throws: GS1Error.self) { try parser().parse("]C101095011015^0003") }
-        #expect(fixed?.message == "AI (01) at position 3: \"^\" at position 14 is not allowed (is the scanner sending ^ for GS?)")
+        #expect(fixed?.message == "AI (01) at character 4: \"^\" at character 15 is not allowed (is the scanner sending ^ for GS?)")
         let separated = try parser { $0.groupSeparators = ["^"] }.parse("]C1010950110153000310ABC^17270131")
         #expect(separated.elements.map(\.description) == ["(01)09501101530003", "(10)ABC", "(17)270131"])
     }
@@ -110,9 +112,9 @@ import Testing
         // Each rule as the dictionary states it: (3103) excludes the other (310n); (21) needs (01),
         // (03) or (8006); (10) needs one of five; (8030) signs a key only with its serial part.
         let excluded = #expect(throws: GS1Error.self) { try parser().parse("]C10109501101530003" + "3103000500" + "3102000500") }
-        #expect(excluded?.message == "AI (3103) at position 19: must not appear together with AI (3102)")
+        #expect(excluded?.message == "AI (3103) at character 20: must not appear together with AI (3102)")
         let alone = #expect(throws: GS1Error.self) { try parser().parse("]C121ABC") }
-        #expect(alone?.message == "AI (21) at position 3: requires AI (01), (03) or (8006)")
+        #expect(alone?.message == "AI (21) at character 4: requires AI (01), (03) or (8006)")
         let satisfied = try parser().parse("]C18006095011015300030102\u{1D}" + "21ABC")
         #expect(satisfied.value(for: "21") == "ABC")
     }
@@ -147,7 +149,7 @@ import Testing
         #expect(code.lot == "ABC123")
         #expect(code.warnings.map(\.code) == [.invalidCheckDigit])
         let alone = try GS1Parser(options).parse("]C110ABC123")
-        #expect(alone.warnings.map(\.message) == ["AI (10) at position 3: requires AI (01), (02), (03), (8006) or (8026)"])
+        #expect(alone.warnings.map(\.message) == ["AI (10) at character 4: requires AI (01), (02), (03), (8006) or (8026)"])
     }
 
     @Test func lenientParsingReportsEveryBrokenRule() throws {

@@ -184,7 +184,7 @@ import Testing
         #expect(backwards.status == 1)
         #expect(backwards.stderr.contains("a series only moves forward"))
         let unknown = try await tracemark("class", "add", "C", "--tracking", "lot", "--format", "L{yyy}", db: db)
-        #expect(unknown.stderr.contains("unknown token {yyy} at position 2"))
+        #expect(unknown.stderr.contains("unknown token {yyy} at character 2"))
         #expect(try await tracemark("product", "list", "--json", db: db).stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[\n\n]")
 
         // A negative count reaches the registry's own check, not argument parsing's "missing value".

@@ -21,10 +21,10 @@ import Testing
     }
 
     @Test func anUnknownTokenIsNamedWithItsPosition() async {
-        await expectRefusal(.invalidInput, "unknown token {yyy} at position 5") {
+        await expectRefusal(.invalidInput, "unknown token {yyy} at character 5") {
             _ = try NumberFormat("LOT-{yyy}")
         }
-        await expectRefusal(.invalidInput, "unclosed { at position 4") { _ = try NumberFormat("LOT{counter") }
+        await expectRefusal(.invalidInput, "unclosed { at character 4") { _ = try NumberFormat("LOT{counter") }
         await expectRefusal(.invalidInput, "counter width") { _ = try NumberFormat("{counter:0}") }
         await expectRefusal(.invalidInput, "more than one counter") { _ = try NumberFormat("{counter}{counter:3}") }
     }

@@ -125,7 +125,7 @@ func withScanRegistry(_ backend: Backend, _ body: (Registry) async throws -> Voi
             await #expect(throws: RegistryError.self) { _ = try await registry.resolve("1000999", options: Self.options) }
             // Thirteen digits with a wrong check digit read as AIs that name nothing ((95) is a
             // company's internal data): a mistyped EAN-13, refused as such.
-            await expectRefusal(.invalidInput, "EAN-13 at position 0: check digit should be 3, got 4") {
+            await expectRefusal(.invalidInput, "EAN-13 at character 1: check digit should be 3, got 4") {
                 _ = try await registry.resolve("9501101530004", options: Self.options)
             }
             // Read leniently, a GTIN with a wrong check digit names no product: a lot found by its

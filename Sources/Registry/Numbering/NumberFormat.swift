@@ -33,7 +33,7 @@ public struct NumberFormat: Hashable, Sendable, CustomStringConvertible {
     /// Parses a pattern.
     ///
     /// - Throws: ``RegistryError`` with ``RegistryError/Code/invalidInput`` naming the bad token and
-    ///   its position (1-based), e.g. `number format "LOT-{yyy}": unknown token {yyy} at position 5`.
+    ///   its position (1-based), e.g. `number format "LOT-{yyy}": unknown token {yyy} at character 5`.
     public init(_ pattern: String) throws(RegistryError) {
         self.pattern = pattern
         var segments: [Segment] = []
@@ -52,11 +52,11 @@ public struct NumberFormat: Hashable, Sendable, CustomStringConvertible {
                 text.append("}"); i += 2; continue
             }
             if c == "}" {
-                throw fail("unmatched } at position \(i + 1) (write }} for a brace)")
+                throw fail("unmatched } at character \(i + 1) (write }} for a brace)")
             }
             guard c == "{" else { text.append(c); i += 1; continue }
             guard let close = chars[(i + 1)...].firstIndex(of: "}") else {
-                throw fail("unclosed { at position \(i + 1) (write {{ for a brace)")
+                throw fail("unclosed { at character \(i + 1) (write {{ for a brace)")
             }
             let token = String(chars[(i + 1)..<close])
             let segment: Segment
@@ -72,11 +72,11 @@ public struct NumberFormat: Hashable, Sendable, CustomStringConvertible {
                 if token.hasPrefix("counter:") {
                     let widthText = token.dropFirst("counter:".count)
                     guard let width = Int(widthText), (1...Self.maximumCounterWidth).contains(width) else {
-                        throw fail("counter width \"\(widthText)\" at position \(i + 1) must be a whole number from 1 to \(Self.maximumCounterWidth)")
+                        throw fail("counter width \"\(widthText)\" at character \(i + 1) must be a whole number from 1 to \(Self.maximumCounterWidth)")
                     }
                     segment = .counter(width: width, padded: true)
                 } else {
-                    throw fail("unknown token {\(token)} at position \(i + 1); known tokens are {yyyy} {yy} {MM} {MMM} {dd} {ddd} {counter} {counter:N}")
+                    throw fail("unknown token {\(token)} at character \(i + 1); known tokens are {yyyy} {yy} {MM} {MMM} {dd} {ddd} {counter} {counter:N}")
                 }
             }
             if !text.isEmpty { segments.append(.text(text)); text = "" }
