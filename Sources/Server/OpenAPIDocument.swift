@@ -1821,6 +1821,7 @@ components:
               number: {type: string}
               perUnit: {type: string}
               current: {type: boolean}
+              override: {type: string, description: "Why it was taken though another lot goes first, and by whom (recorded in every unit made from it too)."}
     LoggedScan:
       type: object
       required: [id, station, device, raw, user, at, verdict, reasons, action, jobs, next]

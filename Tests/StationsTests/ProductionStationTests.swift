@@ -36,6 +36,34 @@ import Testing
         return try #require(try await BarcodeOracle.texts(payload, extension: "zpl").first)
     }
 
+    /// A component lot taken though another goes first is not held (the line runs on), but
+    /// recorded: on the run's component, and in the note of every unit made from it, with who
+    /// took it, so that an audit or a recall finds it.
+    @Test(arguments: Backend.available)
+    func aComponentLotTakenOutOfOrderIsRecordedOnEveryUnitMadeFromIt(backend: Backend) async throws {
+        try await withDock(backend) { dock in
+            let station = try await line(dock)
+            #expect(await station.scan("TM:RUN:PUMP-200:1").action == "run-started")
+            let later = await station.scan(paint("PA-LATE", 200))
+            #expect(later.verdict == .warn && later.action == "component-added", "\(later.reasons)")
+            #expect(later.reasons.map(\.code) == ["better-lot-available"])
+            let report = try #require(try await Station.runReport(dock.registry.store, station: "line-1"))
+            let override = try #require(report.components.first?.override)
+            #expect(override.hasPrefix("better-lot-available: lot PA-SOON ") && override.hasSuffix("taken at production line line-1 by station line-1"),
+                    "\(override)")
+            let job = try #require(report.units.first?.job)
+            let verified = await station.handle(StationScan(data: Array(try await read(dock, job: job).utf8), device: "verify",
+                                                            time: todayInstant, purpose: .verify))
+            #expect(verified.action == "unit-verified", "\(verified.reasons)")
+            let document = try await dock.registry.document(try #require(verified.document))
+            #expect(document.note.contains("PAINT-5L PA-LATE: \(override)"), "\(document.note)")
+            // The lot the line was asked to use first is untouched; the one taken gave the unit its paint.
+            let paint = try await dock.registry.stock(product: "PAINT-5L", warehouse: "MAIN")
+            #expect(paint.first { $0.number == "PA-SOON" }?.quantity == 10)
+            #expect(paint.first { $0.number == "PA-LATE" }?.quantity == 9)
+        }
+    }
+
     /// A run prints a label per serial; component lots are checked as they go on the line; each
     /// label the verify scanner reads puts its unit into stock, made from the component lot; a
     /// label that does not read is printed again; the run report says what became of each.

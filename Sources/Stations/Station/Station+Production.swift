@@ -143,10 +143,17 @@ extension Station {
         let perUnit = isSerial ? Decimal(1) : (task.nextQuantity ?? 1)
         let better = resolution.warnings.filter { $0.kind == .betterLotAvailable }.map(Self.reason)
         let signedInNow = signedIn
+        // Not held: the line is running, and what the operator put on it goes into the units
+        // made. Recorded instead, on the component and in the note of every unit made from it,
+        // with who took it: a recall or an audit finds the lot that was not the first to go.
+        let override = better.first.map { first in
+            "\(first.code): \(first.message); taken at production line \(configuration.name) by \(signedInNow.isEmpty ? "station \(configuration.name)" : signedInNow)"
+        }
         return try await registry.store.write { @Sendable db in
             var outcome = ScanOutcome(station: self.configuration.name, verdict: better.isEmpty ? .ok : .warn, reasons: better,
                                       action: "component-added",
-                                      next: "each unit takes \(perUnit) of \(product.article) \(lotSerial.number)" + (better.isEmpty ? "" : "; a lot that expires sooner is in stock"),
+                                      next: "each unit takes \(perUnit) of \(product.article) \(lotSerial.number)"
+                                          + (better.isEmpty ? "" : "; it is recorded as taken before the lot that goes first: scan that lot to use it instead"),
                                       resolution: resolution)
             let logged = try await self.log(db, scan, outcome, task: task.id, operator: signedInNow)
             outcome.scan = logged
@@ -157,10 +164,11 @@ extension Station {
                     """).run()
             }
             try await db.raw("""
-                INSERT INTO station_task_lines (task_id, product, number, serial, quantity, expiry, production, created_at, scan_id, pending)
+                INSERT INTO station_task_lines (task_id, product, number, serial, quantity, expiry, production, created_at, scan_id, pending,
+                                                confirmation)
                 VALUES (\(bind: task.id), \(bind: product.article), \(bind: lotSerial.number), \(bind: isSerial ? 1 : 0),
                         \(bind: "\(perUnit)"), \(bind: lotSerial.expiry?.description), \(bind: lotSerial.production?.description),
-                        \(bind: Timestamp.string(scan.time)), \(bind: logged), NULL)
+                        \(bind: Timestamp.string(scan.time)), \(bind: logged), NULL, \(bind: override))
                 """).run()
             try await db.raw("UPDATE station_tasks SET next_quantity = NULL WHERE id = \(bind: task.id)").run()
             return outcome
@@ -198,11 +206,15 @@ extension Station {
                 """).first() else { return nil }
             let unitID = try unit.decode(column: "id", as: Int64.self)
             let components = try await db.raw("""
-                SELECT id, product, number, serial, quantity FROM station_task_lines
+                SELECT id, product, number, serial, quantity, confirmation FROM station_task_lines
                 WHERE task_id = \(bind: task.id) AND replaced = 0 ORDER BY id
                 """).all()
             var inputs: [StockLine] = []
+            var overrides: [String] = []
             for row in components {
+                if let override = try row.decode(column: "confirmation", as: String?.self) {
+                    overrides.append("\(try row.decode(column: "product", as: String.self)) \(try row.decode(column: "number", as: String.self)): \(override)")
+                }
                 let serial = try row.decode(column: "serial", as: Int.self) == 1
                 inputs.append(StockLine(product: try row.decode(column: "product", as: String.self), picks: [StockLine.Pick(
                     number: try row.decode(column: "number", as: String.self),
@@ -215,7 +227,8 @@ extension Station {
             let posted = try await self.registry.produce(db, Production(
                 warehouse: warehouse, inputs: inputs,
                 outputs: [StockLine(product: runProduct, picks: [StockLine.Pick(number: number, quantity: isLot ? 1 : nil)])],
-                header: DocumentHeader(user: self.user(task), note: "verified at production line \(self.configuration.name), run \(task.id)")))
+                header: DocumentHeader(user: self.user(task), note: (["verified at production line \(self.configuration.name), run \(task.id)"] + overrides)
+                    .joined(separator: "; "))))
             var outcome = ScanOutcome(station: self.configuration.name, verdict: .ok, action: "unit-verified",
                                       next: "\(runProduct) \(number) is in stock at \(warehouse)", document: posted.number, resolution: resolution)
             let logged = try await self.log(db, scan, outcome, task: task.id, operator: signedInNow)
@@ -407,6 +420,9 @@ public struct RunReport: Codable, Sendable {
         public var perUnit: String
         /// False once a later lot of the same product took over (or a serial went into a unit).
         public var current: Bool
+        /// Why it was taken though another lot goes first (`better-lot-available: …; taken at
+        /// production line L by OPERATOR`), as every unit made from it records it too.
+        public var override: String?
     }
 
     public var run: Int64
@@ -468,12 +484,13 @@ extension Station {
         }
         let waiting = units.count { $0.state == "printed" && $0.label != nil && $0.label != "done" && $0.label != "cancelled" }
         let components = try await db.raw("""
-            SELECT product, number, quantity, replaced FROM station_task_lines WHERE task_id = \(bind: id) ORDER BY id
+            SELECT product, number, quantity, replaced, confirmation FROM station_task_lines WHERE task_id = \(bind: id) ORDER BY id
             """).all().map { line in
             RunReport.Component(product: try line.decode(column: "product", as: String.self),
                                 number: try line.decode(column: "number", as: String?.self) ?? "",
                                 perUnit: try line.decode(column: "quantity", as: String.self),
-                                current: try line.decode(column: "replaced", as: Int.self) == 0)
+                                current: try line.decode(column: "replaced", as: Int.self) == 0,
+                                override: try line.decode(column: "confirmation", as: String?.self))
         }
         let state = try row.decode(column: "state", as: String.self)
         return RunReport(run: id, station: try row.decode(column: "station", as: String.self),

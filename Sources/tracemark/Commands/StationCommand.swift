@@ -90,7 +90,8 @@ struct StationCommand: AsyncParsableCommand {
                     lines.append("  \(unit.number)  \(state)" + (unit.document.map { "  \($0)" } ?? "") + (unit.note.map { "  (\($0))" } ?? ""))
                 }
                 for component in report.components {
-                    lines.append("  component \(component.product) \(component.number), \(component.perUnit) per unit\(component.current ? "" : " (replaced)")")
+                    lines.append("  component \(component.product) \(component.number), \(component.perUnit) per unit\(component.current ? "" : " (replaced)")"
+                                 + (component.override.map { "\n    \($0)" } ?? ""))
                 }
                 return lines.joined(separator: "\n")
             }
