@@ -3,6 +3,7 @@ import Labels
 import Printing
 public import Problems
 import Registry
+import Stations
 import Store
 
 /// A refusal of the API's own (a missing token, a body too large, a bad parameter), reported
@@ -27,6 +28,20 @@ public struct APIProblem: ReportableError, CustomStringConvertible {
     static func badRequest(_ detail: String) -> APIProblem { APIProblem(400, "bad-request", detail) }
 }
 
+/// A command to a station's task that the station refused (a run already open, nothing to
+/// post, a line that waits for a confirmation): 409, with the station's outcome (its reasons, what
+/// to do next, the scan it logged) in the problem document.
+struct CommandRefused: ReportableError {
+    let outcome: ScanOutcome
+    var problemCode: String { "command-refused" }
+    var problemDetail: String {
+        let reasons = outcome.reasons.map(\.message).joined(separator: "; ")
+        return (reasons.isEmpty ? "the station refused it" : reasons) + (outcome.next.isEmpty ? "" : " (\(outcome.next))")
+    }
+    var httpStatus: Int { 409 }
+    var exitStatus: Int32 { 1 }
+}
+
 /// An RFC 9457 problem document: `type`, `title`, `status`, `detail`, and the stable `code`.
 struct ProblemDocument: Codable, Sendable {
     var type: String
@@ -35,9 +50,12 @@ struct ProblemDocument: Codable, Sendable {
     var detail: String
     var code: String
     var instance: String?
+    /// A refused command's outcome at the station.
+    var outcome: ScanOutcome?
 
     init(_ error: any ReportableError, instance: String?) {
         self.code = error.problemCode
+        self.outcome = (error as? CommandRefused)?.outcome
         self.type = "urn:tracemark:problem:\(error.problemCode)"
         self.title = ProblemDocument.title(error.httpStatus)
         self.status = error.httpStatus

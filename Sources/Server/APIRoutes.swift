@@ -167,6 +167,12 @@ public enum APIRoutes {
     /// A scan through the station, exactly as a scanner's: the same actor, rules and scan log.
     private static func scan(_ call: APICall, data: [UInt8], symbologyID: String?, scanID: String?,
                              purpose: StationScan.Purpose = .operator) async throws -> APIResponse {
+        try .json(try await handle(call, data: data, symbologyID: symbologyID, scanID: scanID, purpose: purpose))
+    }
+
+    /// The station's outcome of a scan sent over HTTP.
+    private static func handle(_ call: APICall, data: [UInt8], symbologyID: String?, scanID: String?,
+                               purpose: StationScan.Purpose = .operator) async throws -> ScanOutcome {
         let station = try station(call)
         guard await station.isHeldHere else {
             throw APIProblem(409, "station-elsewhere",
@@ -177,9 +183,8 @@ public enum APIRoutes {
             throw APIProblem(422, "scan-id-reused",
                              "scanId \(scanID) was used at station \(station.configuration.name) for another scan (\(String(decoding: earlier, as: UTF8.self).debugDescription)): give each scan its own id")
         }
-        let outcome = await station.handle(StationScan(data: data, symbologyIdentifier: symbologyID, device: "api",
-                                                       scanID: scanID, user: call.user, purpose: purpose))
-        return try .json(outcome)
+        return await station.handle(StationScan(data: data, symbologyIdentifier: symbologyID, device: "api",
+                                                scanID: scanID, user: call.user, purpose: purpose))
     }
 
     /// A badge scanned at a station is its holder there in person; sent over HTTP it is only text,
@@ -212,8 +217,14 @@ public enum APIRoutes {
         }
     }
 
+    /// A command to the station's task (open, complete, cancel, remove a line), as its control
+    /// code does at the scanner. One the station refuses did not happen: it is a 409 problem
+    /// (with the outcome in it), not a 200 that a client checking only the status takes for done.
+    /// A scan is different: it happened, whatever the verdict, and is answered 200.
     private static func control(_ call: APICall, _ code: String) async throws -> APIResponse {
-        try await scan(call, data: Array(code.utf8), symbologyID: nil, scanID: call.headers["idempotency-key"].map { "api:\($0)" })
+        let outcome = try await handle(call, data: Array(code.utf8), symbologyID: nil, scanID: call.headers["idempotency-key"].map { "api:\($0)" })
+        if outcome.verdict == .block { throw CommandRefused(outcome: outcome) }
+        return try .json(outcome)
     }
 
     struct OpenTaskBody: Decodable {

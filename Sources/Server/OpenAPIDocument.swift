@@ -213,7 +213,7 @@ paths:
                     expiry: {type: string, format: date}
       responses:
         "200":
-          description: The outcome, as for a scan of TM:PICK or TM:RUN.
+          description: "The outcome, as for a scan of TM:PICK or TM:RUN (ok or warn). One the station refuses (a task open already, an unknown product) is 409 command-refused, with the outcome in the problem's outcome."
           content:
             application/json:
               schema: {$ref: "#/components/schemas/ScanOutcome"}
@@ -1046,7 +1046,7 @@ paths:
       parameters: [{$ref: "#/components/parameters/Station"}, {$ref: "#/components/parameters/IdempotencyKey"}]
       responses:
         "200":
-          description: The outcome; a block says what stops the posting.
+          description: "The outcome (ok or warn). A posting the station refuses (a line waiting for a confirmation, nothing to post) is 409 command-refused, with the outcome, saying what stops it, in the problem's outcome."
           content:
             application/json:
               schema: {$ref: "#/components/schemas/ScanOutcome"}
@@ -1060,7 +1060,7 @@ paths:
       parameters: [{$ref: "#/components/parameters/Station"}, {$ref: "#/components/parameters/IdempotencyKey"}]
       responses:
         "200":
-          description: The outcome.
+          description: "The outcome (ok or warn); one the station refuses is 409 command-refused, with the outcome in the problem's outcome."
           content:
             application/json:
               schema: {$ref: "#/components/schemas/ScanOutcome"}
@@ -1077,7 +1077,7 @@ paths:
         - {$ref: "#/components/parameters/IdempotencyKey"}
       responses:
         "200":
-          description: The outcome.
+          description: "The outcome (ok or warn); one the station refuses is 409 command-refused, with the outcome in the problem's outcome."
           content:
             application/json:
               schema: {$ref: "#/components/schemas/ScanOutcome"}
@@ -1502,8 +1502,9 @@ components:
         title: {type: string}
         status: {type: integer}
         detail: {type: string}
-        code: {type: string, description: "Stable: not-found, forbidden, invalid-input, duplicate, conflict, locked …"}
+        code: {type: string, description: "Stable: not-found, forbidden, invalid-input, duplicate, conflict, locked, command-refused …"}
         instance: {type: string}
+        outcome: {$ref: "#/components/schemas/ScanOutcome", description: "For command-refused: the station's outcome (its reasons, what to do next, the scan it logged)."}
     Resolution:
       type: object
       required: [subject, scan, warnings]

@@ -348,7 +348,8 @@ extension APITests {
         #expect(removed.status == 200 && removed.object["action"] as? String == "line-removed", "\(removed.text)")
         #expect(try await lines().map { $0["number"] as? String } == ["RM-A"])
         let again = try await service.request("DELETE", "/api/v1/stations/dock-1/task/lines/\(wrong)", role: "operator")
-        #expect(again.text.contains("line \(wrong) is not on the open receipt"), "\(again.text)")
+        #expect(again.status == 409 && again.code == "command-refused" && again.text.contains("line \(wrong) is not on the open receipt"),
+                "\(again.text)")
         #expect(try await service.request("DELETE", "/api/v1/stations/dock-1/task/lines/x", role: "operator").status == 400)
         try await service.stop()
     }

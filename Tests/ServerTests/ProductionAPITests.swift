@@ -18,14 +18,24 @@ extension APITests {
         let expiry = relativeDate(days: 365, format: "yyyy-MM-dd")
         let refused = try await service.request("POST", "/api/v1/stations/line-1/task", role: "operator",
                                                 body: try service.json(["product": "PAINT-5L", "count": 2]))
-        #expect(refused.status == 200)
-        #expect((refused.object["reasons"] as? [[String: Any]])?.first?["code"] as? String == "expiry-needed", "\(refused.text)")
+        // Refused, the command did not happen: a 409 problem a client checking only the status
+        // sees, with the station's outcome (its reasons, what to do next) inside.
+        #expect(refused.status == 409 && refused.code == "command-refused", "\(refused.text)")
+        #expect(refused.headers["content-type"] == "application/problem+json")
+        let outcome = try #require(refused.object["outcome"] as? [String: Any])
+        #expect((outcome["reasons"] as? [[String: Any]])?.first?["code"] as? String == "expiry-needed", "\(refused.text)")
+        #expect(outcome["verdict"] as? String == "block")
+        #expect((refused.object["detail"] as? String)?.contains("expiry") == true, "\(refused.text)")
         let both = try await service.request("POST", "/api/v1/stations/line-1/task", role: "operator",
                                              body: try service.json(["product": "PAINT-5L", "count": 2, "customer": "SHOP"]))
         #expect(both.status == 422)
         let started = try await service.request("POST", "/api/v1/stations/line-1/task", role: "operator",
                                                 body: try service.json(["product": "PAINT-5L", "count": 2, "expiry": expiry]))
         #expect(started.object["action"] as? String == "run-started", "\(started.text)")
+        // One run at a time: a second is refused while the first is open.
+        let second = try await service.request("POST", "/api/v1/stations/line-1/task", role: "operator",
+                                               body: try service.json(["product": "PAINT-5L", "count": 1, "expiry": expiry]))
+        #expect(second.status == 409 && second.code == "command-refused", "\(second.text)")
 
         let state = try await service.request("GET", "/api/v1/stations/line-1", role: "viewer")
         let task = try #require(state.object["task"] as? [String: Any])

@@ -30,6 +30,8 @@ class APIError extends Error {
     super(problem.detail || problem.title || ('HTTP ' + status));
     this.status = status;
     this.code = problem.code || '';
+    // A task command the station refused: its outcome, shown as a scan's would be.
+    this.outcome = problem.outcome || null;
   }
 }
 
@@ -589,7 +591,7 @@ function removeButton(line) {
     try {
       const outcome = await api('DELETE', `/stations/${enc(state.session.station)}/task/lines/${line.id}`, undefined, { 'Idempotency-Key': newKey() });
       await showOutcome(outcome, null);
-    } catch (error) { showRefusal(error, null); }
+    } catch (error) { await showFailure(error); }
   });
   return button;
 }
@@ -648,7 +650,13 @@ async function taskControl(what) {
   try {
     const outcome = await api('POST', `/stations/${enc(state.session.station)}/task/${what}`, undefined, { 'Idempotency-Key': newKey() });
     await showOutcome(outcome, null);
-  } catch (error) { showRefusal(error, null); }
+  } catch (error) { await showFailure(error); }
+}
+
+/// A refused task command shows the station's outcome (reasons, what to do next); other failures their message.
+async function showFailure(error) {
+  if (error instanceof APIError && error.outcome) await showOutcome(error.outcome, null);
+  else showRefusal(error, null);
 }
 
 async function openPick() {
@@ -657,7 +665,7 @@ async function openPick() {
   try {
     await showOutcome(await api('POST', `/stations/${enc(state.session.station)}/task`, { customer }, { 'Idempotency-Key': newKey() }), null);
     $('scan-input').focus();
-  } catch (error) { showRefusal(error, null); }
+  } catch (error) { await showFailure(error); }
 }
 
 // MARK: Production run
