@@ -64,6 +64,20 @@ extension ParseRun {
                 }
                 segment = next + 1
             }
+            // A Digital Link 1.0/1.1 label (/gtin/ for /01/): said so, with how to read it.
+            if !options.permitsConvenienceAlphas {
+                var segment = pathStart + 1
+                while segment < pathEnd {
+                    var next = segment
+                    while next < pathEnd, uri[next] != UInt8(ascii: "/") { next += 1 }
+                    let name = String(decoding: uri.part(segment..<next), as: UTF8.self)
+                    if let ai = DigitalLinkSyntax.convenienceAlphas[name], dictionary[ai]?.isDigitalLinkPrimaryKey == true {
+                        throw invalid("/\(name)/ is Digital Link 1.0/1.1's name for /\(ai)/, dropped in Digital Link 1.2: read such a label leniently (--lenient, a station's lenient: true)",
+                                      segment - 1)
+                    }
+                    segment = next + 1
+                }
+            }
             throw invalid("no GS1 primary key (such as /01/ or /00/) in the path", pathStart)
         }
 

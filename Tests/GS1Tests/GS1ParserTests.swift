@@ -97,6 +97,18 @@ import Testing
                 "\(String(describing: unpaired))")
     }
 
+    /// A Digital Link 1.0/1.1 label's path names (/gtin/ for /01/) are refused when strict, as
+    /// the GS1 Syntax Engine refuses them, but the refusal says what they are and how to read
+    /// them; the lenient parser reads them.
+    @Test func aConvenienceNameIsRefusedSayingHowToReadIt() throws {
+        let uri = "https://example.com/gtin/09501101530003/lot/ABC"
+        let error = #expect(throws: GS1Error.self) { try parser().parse(uri) }
+        #expect(error?.message == "Digital Link: /gtin/ is Digital Link 1.0/1.1's name for /01/, dropped in Digital Link 1.2: read such a label leniently (--lenient, a station's lenient: true)",
+                "\(String(describing: error))")
+        let lenient = try GS1Parser(.lenient).parse(uri)
+        #expect(lenient.bracketed == "(01)09501101530003(10)ABC")
+    }
+
     @Test func aCaretIsRefusedUnlessConfiguredAsSeparator() throws {
         let error = #expect(throws: GS1Error.self) { try parser().parse("]C1010950110153000310ABC^17270131") }
         #expect(error?.code == .invalidCharacter)
