@@ -179,7 +179,10 @@ extension SimulatedPrinter {
                         // Hung up or reset while we were not reading.
                         closeConnection(reset: false)
                     } else {
-                        let limit = dropAt.map { max(0, min(capacity, $0 - received)) } ?? capacity
+                        // Never past a stall's byte either: one read could otherwise take the whole payload.
+                        let stallAfter = current.model.withLock { $0.stallAfter }
+                        let limit = max(1, min(dropAt.map { max(0, min(capacity, $0 - received)) } ?? capacity,
+                                               stallAfter.map { max(1, $0 - received) } ?? capacity))
                         let count = recv(connection, buffer.baseAddress, limit, 0)
                         if count == 0 {
                             closeConnection(reset: false)

@@ -91,9 +91,20 @@ import Testing
     @Test func doubtWithoutCountersIsUnknown() {
         guard case .unknown = PrintFollower.doubtAnswer(labelCount: 10, counterBefore: nil, status: status(formats: 0, labels: 0, counter: 5)),
               case .unknown = PrintFollower.doubtAnswer(labelCount: 10, counterBefore: 5, status: status(formats: 0, labels: 0)),
-              case .unknown = PrintFollower.doubtAnswer(labelCount: 10, counterBefore: 5, status: .noAnswer("silent"))
+              case .unknown = PrintFollower.doubtAnswer(labelCount: 10, counterBefore: nil, status: .noAnswer("silent"))
         else {
             Issue.record("a doubt answered without both counters")
+            return
+        }
+    }
+
+    /// With a counter recorded before sending, a printer that does not answer now (switched off)
+    /// or still holds formats (paused) is asked again later: sending now would print twice.
+    @Test func aDoubtThePrinterCanAnswerLaterWaits() {
+        guard case .askLater = PrintFollower.doubtAnswer(labelCount: 10, counterBefore: 5, status: .noAnswer("silent")),
+              case .askLater = PrintFollower.doubtAnswer(labelCount: 10, counterBefore: 5, status: status(formats: 2, labels: 0, counter: 6))
+        else {
+            Issue.record("a doubt the printer can answer later was settled now")
             return
         }
     }

@@ -4,6 +4,7 @@ import Printing
 import Registry
 import Synchronization
 import Testing
+import TracemarkTesting
 
 /// The spool sending to a simulated ZPL printer on loopback: printer states, a cable pulled
 /// mid-job and a sender killed with SIGKILL, and every label printed exactly once.
@@ -84,6 +85,43 @@ import Testing
             #expect(counts.values.allSatisfy { $0 == 1 })
             let history = try await spool.events(job: jobs.last!.id).map(\.message)
             #expect(history.contains { $0.contains("interrupted") })
+        }
+        await simulator.stop()
+    }
+
+    /// A printer switched off mid-batch (an everyday event on a line) keeps its label counter:
+    /// while it is off the batch stays in doubt and nothing is sent; once it is back it is asked
+    /// what it printed, and only the rest goes. Found by a QA run, where the whole batch went
+    /// again and 119 serial labels printed twice.
+    @Test(arguments: Backend.available)
+    func aPrinterSwitchedOffMidBatchGetsOnlyWhatItDidNotPrintOnceItIsBack(backend: Backend) async throws {
+        let simulator = try await SimulatedPrinter.start()
+        try await withSpool(backend) { _, spool, _ in
+            let config = Self.printer(simulator)
+            try await spool.addPrinter(config)
+            let count = 60
+            try await spool.enqueue(Self.requests(count, printer: config.name))
+            // The printer reads part of the batch (its labels print), then stops reading.
+            simulator.stallReading(afterBytes: 1200)
+            let drained = Task { try await drain(spool, config.name) }
+            #expect(try await eventually { !Self.printedCounts(simulator).isEmpty })
+            let printedBefore = Self.printedCounts(simulator).count
+            #expect(printedBefore < count)
+            await simulator.stop()
+            // Off: the worker learns the send broke and cannot ask the printer; it waits.
+            #expect(try await eventually {
+                try await spool.jobs(printer: config.name, limit: count).contains { $0.error.contains("nothing is sent until then") }
+            })
+            #expect(Self.printedCounts(simulator).count == printedBefore)
+            simulator.resumeReading()
+            try await simulator.restart()
+            try await drained.value
+            let jobs = try await spool.jobs(printer: config.name, limit: count)
+            #expect(jobs.count == count && jobs.allSatisfy { $0.state == .done }, "\(jobs.map(\.state))")
+            #expect(!jobs.contains { $0.possiblyDuplicated })
+            let counts = Self.printedCounts(simulator)
+            #expect(counts.count == count)
+            #expect(counts.values.allSatisfy { $0 == 1 }, "\(counts.filter { $0.value != 1 })")
         }
         await simulator.stop()
     }

@@ -357,6 +357,12 @@ public struct PrinterWorker: Service {
             try await spool.record(delivery, for: jobs, lease)
             try await spool.markPrinting(jobs, lease)
             return try await follow(jobs, payload, delivery, config, transport, lease)
+        case .askLater(let reason):
+            // Nothing is sent until the printer says what it printed: the jobs keep their
+            // delivery and are settled at the next look (after a backoff), or by the next worker.
+            logger.info("send in doubt, asked again later: \(reason)")
+            try await spool.noteDoubt(jobs, because: "\(why); \(reason); nothing is sent until then", lease)
+            return false
         case .unknown(let reason):
             logger.warning("printer cannot tell what it printed (\(reason)): sending again, labels may print twice")
             try await spool.requeueInDoubt(jobs, because: "\(why); the printer cannot tell what it printed (\(reason))",

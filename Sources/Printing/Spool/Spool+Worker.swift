@@ -349,6 +349,28 @@ extension Spool {
 
     /// Sends a batch again when the printer could not tell what it printed, marking every job as
     /// possibly duplicated for an operator to check.
+    /// Says why jobs in doubt wait (the printer cannot answer what it printed yet), leaving them
+    /// as they are: their state, batch and delivery. The event is logged once per reason.
+    func noteDoubt(_ jobs: [PrintJob], because why: String, _ lease: Lease) async throws {
+        let now = self.now
+        try await write(lease) { db in
+            let ids = try await Self.inHand(db, jobs.map(\.id))
+            guard !ids.isEmpty else { return }
+            var changed = SQLQueryString("SELECT id FROM print_jobs WHERE COALESCE(error, '') <> ")
+            changed.appendInterpolation(bind: why)
+            changed.appendInterpolation(unsafeRaw: " AND ")
+            changed.appendInterpolation(Self.idList(ids))
+            let fresh = try await db.raw(changed).all().map { try $0.decode(column: "id", as: Int64.self) }
+            guard !fresh.isEmpty else { return }
+            var query = SQLQueryString("UPDATE print_jobs SET error = ")
+            query.appendInterpolation(bind: why)
+            query.appendInterpolation(unsafeRaw: " WHERE ")
+            query.appendInterpolation(Self.idList(fresh))
+            try await db.raw(query).run()
+            try await Self.logEvents(db, ids: fresh, at: now, state: nil, message: why)
+        }
+    }
+
     func requeueInDoubt(_ jobs: [PrintJob], because why: String, maxAttempts: Int? = nil, _ lease: Lease) async throws {
         let message = "\(why): sent again, a label may print twice"
         let now = self.now

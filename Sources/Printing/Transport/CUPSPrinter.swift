@@ -204,7 +204,7 @@ public struct CUPSPrinter: PrinterTransport {
             if error.code == .notFound, let id = delivery?.cupsJobID {
                 return .unknown("CUPS no longer knows job \(id) of \(payload.title) (its history was purged): check the printer")
             }
-            return .unknown("cannot ask CUPS about \(payload.title): \(error.message)")
+            return .askLater("cannot ask CUPS about \(payload.title): \(error.message)")
         }
         switch job.state {
         case .completed:

@@ -68,6 +68,10 @@ public enum DoubtAnswer: Sendable, Equatable {
     case held(Delivery)
     /// The printer cannot tell how much of it printed.
     case unknown(String)
+    /// The printer could tell but cannot answer now (off, unreachable, paused with formats in
+    /// its buffer, or the asking was cancelled): the jobs stay in doubt, nothing is sent, and it
+    /// is asked again later. Sending again now would print twice what it already printed.
+    case askLater(String)
 }
 
 /// A way to reach one printer: raw TCP, CUPS or a folder.

@@ -122,7 +122,7 @@ public struct TCP9100Printer: PrinterTransport {
             do {
                 try await Task.sleep(for: .seconds(min(interval, max(0, deadline - Monotonic.now))))
             } catch {
-                return .unknown("asking was cancelled")
+                return .askLater("asking was cancelled")
             }
             interval = min(interval * 1.5, 1)
         }

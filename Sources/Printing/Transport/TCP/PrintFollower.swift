@@ -75,14 +75,16 @@ struct PrintFollower {
 
     /// What the printer can say about a payload in doubt, from its status once it stopped printing.
     static func doubtAnswer(labelCount: Int, counterBefore: Int?, status: PrinterStatus) -> DoubtAnswer {
-        guard status.answered else {
-            return .unknown("the printer did not answer ~HS (\(status.message)): unknown, possibly in error")
-        }
-        guard status.isIdle else {
-            return .unknown("the printer still holds formats (\(status)): ask again once it has printed them")
-        }
         guard let before = counterBefore else {
             return .unknown("no label counter was recorded before sending, so how many labels printed is unknown")
+        }
+        // With a counter recorded, the printer can tell once it answers and has printed what it
+        // holds: a printer switched off mid-batch keeps its counter through the restart.
+        guard status.answered else {
+            return .askLater("the printer did not answer ~HS (\(status.message)): what it printed is asked once it answers")
+        }
+        guard status.isIdle else {
+            return .askLater("the printer still holds formats (\(status)): what it printed is asked once it has printed them")
         }
         guard let now = status.labelCounter else {
             return .unknown("the printer did not tell its label counter (odometer.total_label_count)")
