@@ -42,6 +42,30 @@ import TracemarkTesting
         #expect(epl == "N\nA10,10,0,3,1,1,N,\"LOT A\\\"B\\\\C P9\"\nP2\n")
     }
 
+    /// A raw EPL label goes to the printer in Windows-1252, as EPLWriter's do: ASCII as written;
+    /// other text encoded, with `I8,A,001` put first when the template selects no code page; a
+    /// template that selects another one, or a character outside 1252, is refused.
+    @Test func rawEPLTextIsSentInWindows1252() throws {
+        let plain = try TemplateLoader().loadRaw("\nN\nA10,10,0,3,1,1,N,\"{{name}}\"\nP1\n", language: .epl, file: "name.epl",
+                                                 sample: .object(["name": .string("a")]))
+        let ascii = try plain.rawEPLBytes(try plain.renderRaw(.object(["name": .string("Muller")])))
+        #expect(ascii == Array("\nN\nA10,10,0,3,1,1,N,\"Muller\"\nP1\n".utf8))
+        let latin = try plain.rawEPLBytes(try plain.renderRaw(.object(["name": .string("Müller €")])))
+        #expect(latin == Array("I8,A,001\n\nN\nA10,10,0,3,1,1,N,\"M".utf8) + [0xFC] + Array("ller ".utf8) + [0x80] + Array("\"\nP1\n".utf8))
+        // The template's own I8,A is kept, not doubled.
+        let selected = try TemplateLoader().loadRaw("I8,A,001\nN\nA10,10,0,3,1,1,N,\"{{name}}\"\nP1\n", language: .epl, file: "a.epl",
+                                                    sample: .object(["name": .string("a")]))
+        #expect(try selected.rawEPLBytes(try selected.renderRaw(.object(["name": .string("é")]))).starts(with: Array("I8,A,001\nN".utf8)))
+        let cyrillic = try #require(throws: LabelError.self) {
+            try plain.rawEPLBytes(try plain.renderRaw(.object(["name": .string("Масло")])))
+        }
+        #expect(cyrillic.message.contains("U+041C"), "\(cyrillic)")
+        let other = try TemplateLoader().loadRaw("I8,B,001\nN\nA10,10,0,3,1,1,N,\"{{name}}\"\nP1\n", language: .epl, file: "b.epl",
+                                                 sample: .object(["name": .string("a")]))
+        let refused = try #require(throws: LabelError.self) { try other.rawEPLBytes(try other.renderRaw(.object(["name": .string("ł")]))) }
+        #expect(refused.line == 1 && refused.message.contains("code page B"), "\(refused)")
+    }
+
     /// Escaping goes by Unicode scalar, as the printer reads bytes, not by character (found by the
     /// fuzz targets): a `"` or `\` with a combining mark after it, a `^` or `"` after a prepended
     /// letter (U+0D4E joins the next character into one), a `>` or `_` with a combining mark in a

@@ -199,3 +199,38 @@ struct EPLQuotes {
         }
     }
 }
+
+extension Template {
+    /// The bytes of a filled raw EPL template for the printer. ASCII goes as it is. Other text is
+    /// written in Windows-1252, the code page the label selects with `I8,A` (added at the top when
+    /// the template selects none: an EPL2 printer reads bytes in its own code page, DOS 437 unless
+    /// told, and UTF-8 `ü` prints as two other characters).
+    ///
+    /// - Throws: ``LabelError`` naming the line when a character is not in Windows-1252, or when
+    ///   the template selects another code page (`I8,B`) for text that is not ASCII.
+    public func rawEPLBytes(_ filled: String) throws(LabelError) -> [UInt8] {
+        guard !filled.utf8.allSatisfy({ $0 < 0x80 }) else { return Array(filled.utf8) }
+        let lines = filled.split(separator: "\n", omittingEmptySubsequences: false)
+        let selection = lines.enumerated().first { $0.element.hasPrefix("I8,") }
+        if let (index, line) = selection {
+            let page = line.dropFirst(3).prefix { $0 != "," }
+            guard page == "A" else {
+                throw LabelError(.unsupported,
+                    "the label selects code page \(page) (\(line.trimmingCharacters(in: .whitespaces))), and its text is not ASCII: Tracemark writes EPL text in Windows-1252; select it with I8,A,001, or keep the text to ASCII",
+                    file: file, line: index + 1)
+            }
+        }
+        var out: [UInt8] = selection == nil ? Array("I8,A,001\n".utf8) : []
+        for (index, line) in lines.enumerated() {
+            if index > 0 { out.append(0x0A) }
+            switch Windows1252.encode(String(line)) {
+            case .success(let bytes): out += bytes
+            case .failure(let unencodable):
+                throw LabelError(.unencodable,
+                    "line \(index + 1) of the filled label has \(unencodable.scalar.named), which an EPL printer's fonts do not have (they print Western European letters, Windows-1252)",
+                    file: file)
+            }
+        }
+        return out
+    }
+}

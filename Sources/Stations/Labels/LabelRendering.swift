@@ -23,7 +23,7 @@ public enum LabelRendering {
             // Raw ZPL is checked field by field as the printer reads it, each value against the
             // barcode it went into; raw EPL is sent as is.
             if verify, raw == .zpl { try LabelVerifier().verify(rawZPL: filled.text, placed: filled.placed) }
-            return Data(filled.text.utf8)
+            return raw == .epl ? Data(try template.rawEPLBytes(filled.text)) : Data(filled.text.utf8)
         }
         let label = try template.layout(data, dpi: dpi, copies: copies)
         if verify { try LabelVerifier().verify(label) }
