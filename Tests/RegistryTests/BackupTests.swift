@@ -207,6 +207,17 @@ extension BackupTests {
             try Data("hello".utf8).write(to: URL(fileURLWithPath: stranger))
             let refused = try await Command.tracemark(["restore", stranger, "--db", db])
             #expect(refused.status == 64 && refused.stderr.contains("is not a pg_dump archive"), "\(refused.stderr)")
+
+            // Another schema's URL: pg_restore would write the backup into the schema it came
+            // from (this one, live), so it is refused, and neither schema changes.
+            let other = try await TestDatabase.make(.postgres)
+            defer { Task { await other.drop() } }
+            let elsewhere = try await Command.tracemark(["restore", backup, "--db", other.location])
+            let schema = try #require(database.schema)
+            #expect(elsewhere.status == 64 && elsewhere.stderr.contains("is a backup of schema \(schema)"), "\(elsewhere.stderr)")
+            let untouched = try await Registry.open(db)
+            #expect(try await untouched.takeNumbers(series: "PAL").numbers == ["PAL00103"])
+            await untouched.close()
         } catch {
             await database.drop()
             throw error

@@ -61,6 +61,35 @@ enum PostgresTools {
         return (process.terminationStatus, text.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
+    /// The schemas whose tables a pg_dump archive holds (`pg_restore --list`): where pg_restore
+    /// writes them, whatever schema the restore's URL names.
+    static func archiveSchemas(_ file: String) throws -> Set<String> {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["pg_restore", "--list", file]
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        do {
+            try process.run()
+        } catch {
+            throw RegistryError(.unsupportedDatabase, "cannot run pg_restore (\(error.localizedDescription)): install PostgreSQL's client tools (apt install postgresql-client)")
+        }
+        let listing = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let failure = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw RegistryError(.invalidInput, "pg_restore cannot read \(file) (\(tail(failure))); nothing was restored")
+        }
+        // "597; 1259 362220 TABLE zz accounting_exports owner": the type, then the schema.
+        var schemas: Set<String> = []
+        for line in listing.split(separator: "\n") where !line.hasPrefix(";") {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            if fields.count >= 6, fields[3] == "TABLE", fields[4] != "DATA" { schemas.insert(String(fields[4])) }
+        }
+        return schemas
+    }
+
     /// The last lines a tool wrote, for a message.
     static func tail(_ text: String) -> String {
         let lines = text.split(separator: "\n").suffix(3).joined(separator: "; ")

@@ -84,9 +84,19 @@ struct RestoreCommand: AsyncParsableCommand {
         guard magic == Data("PGDMP".utf8) else {
             throw ValidationError("\(file) is not a pg_dump archive (--format=custom): make one with tracemark backup FILE; nothing was restored")
         }
+        let target = try PostgresTools.target(options.db)
+        // pg_restore writes an archive's tables into the schema they were dumped from, whatever
+        // the URL says: restoring another schema's backup here would replace that schema, live,
+        // and move this one's series on for nothing.
+        let into = target.schema?.split(separator: ",").first.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: " \"")) } ?? "public"
+        let schemas = try PostgresTools.archiveSchemas(file)
+        guard schemas.isEmpty || schemas == [into] else {
+            let from = schemas.sorted().joined(separator: ", ")
+            throw ValidationError(
+                "\(file) is a backup of schema \(from), and --db names schema \(into): pg_restore would write it into \(from), not \(into). Restore it with a URL whose search_path is \(from) (that schema's data is then replaced); nothing was restored")
+        }
         let counted = Self.tableNames.map(\.table)
         let kept = try await options.withRegistry { try await $0.restoreGuard(counting: counted) }
-        let target = try PostgresTools.target(options.db)
         let (status, errors) = try PostgresTools.run("pg_restore", ["--clean", "--if-exists", "--single-transaction", "--dbname=\(target.uri)", file],
                                                      password: target.password)
         guard status == 0 else {
