@@ -360,4 +360,41 @@ import Testing
             #expect(stock.first?.quantity == 6)
         }
     }
+
+    /// A station taken over by a process whose configuration defines it otherwise (another kind,
+    /// another warehouse) does not carry on the open task it finds: carried on, a receipt was
+    /// posted as an issue, or into the other warehouse. Only TM:CANCEL is taken until it is gone.
+    @Test(arguments: Backend.available)
+    func anOpenTaskOfAnotherDefinitionOfTheStationIsNotCarriedOn(backend: Backend) async throws {
+        try await withDock(backend) { dock in
+            _ = try await dock.registry.addWarehouse(Warehouse(code: "SHOP"))
+            let receiving = try await dock.station("xs")
+            await receiving.setHeldHere(true)
+            let added = await receiving.scan("(01)\(Dock.paintGTIN)(17)\(yymmdd(today.adding(days: 200)))(10)XS-1(30)2")
+            #expect(added.action == "added-to-receipt", "\(added)")
+
+            // The same station, now defined as picking, or as receiving into another warehouse.
+            for configuration in [StationConfiguration(name: "xs", kind: .picking, warehouse: "MAIN"),
+                                  StationConfiguration(name: "xs", kind: .receiving, warehouse: "SHOP", supplier: "ACME")] {
+                let other = try await Station(configuration, registry: dock.registry, spool: dock.spool)
+                await other.setHeldHere(true)
+                let done = await other.scan("TM:DONE")
+                #expect(done.verdict == .block && done.reasons.map(\.code) == ["task-of-another-definition"], "\(done)")
+                #expect(done.reasons.first?.message.contains(configuration.kind == .picking ? "it is a receipt, and this station is picking"
+                                                                                           : "it is in warehouse MAIN, and this station in SHOP") == true,
+                        "\(done.reasons)")
+                let label = await other.scan("(01)\(Dock.paintGTIN)(17)\(yymmdd(today.adding(days: 200)))(10)XS-2(30)1")
+                #expect(label.verdict == .block && label.reasons.map(\.code) == ["task-of-another-definition"])
+            }
+            #expect(try await dock.registry.stock(product: "PAINT-5L", warehouse: "MAIN").isEmpty)
+            #expect(try await dock.registry.stock(product: "PAINT-5L", warehouse: "SHOP").isEmpty)
+
+            // Cancelled there, the station works as it is now defined.
+            let picking = try await Station(StationConfiguration(name: "xs", kind: .picking, warehouse: "MAIN"), registry: dock.registry, spool: dock.spool)
+            await picking.setHeldHere(true)
+            #expect(await picking.scan("TM:CANCEL").action == "task-cancelled")
+            let pick = await picking.scan("TM:PICK:SHOP-CUSTOMER")
+            #expect(!pick.reasons.map(\.code).contains("task-of-another-definition"), "\(pick)")
+        }
+    }
 }

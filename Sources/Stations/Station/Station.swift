@@ -23,8 +23,48 @@ public actor Station {
     /// Whether this process holds the station's claim (``StationService``): clients of the HTTP
     /// API send their scans to the process that runs the station.
     public private(set) var isHeldHere = false
+    /// Why the open task cannot be carried on here, when another definition of this station (in
+    /// another process's configuration, before a takeover or a restart) opened it: another kind
+    /// of task, or another warehouse. Only TM:CANCEL (and signing in) is taken until it is gone:
+    /// carried on, a receipt was posted as an issue, or into the other warehouse.
+    private(set) var foreignTask: String?
 
-    public func setHeldHere(_ held: Bool) { isHeldHere = held }
+    public func setHeldHere(_ held: Bool) async {
+        isHeldHere = held
+        guard held else { return }
+        do {
+            foreignTask = try await Self.foreignTask(registry.store, configuration)
+            if let foreignTask { logger.error("\(foreignTask)") }
+        } catch {
+            logger.warning("could not check the open task of station \(configuration.name): \(error)")
+        }
+    }
+
+    /// Why `configuration` cannot carry on its station's open task, or nil when it can (or there is none).
+    static func foreignTask(_ store: any SQLStore, _ configuration: StationConfiguration) async throws -> String? {
+        let name = configuration.name
+        guard let row = try await store.read({ @Sendable db in
+            try await db.raw("""
+                SELECT id, kind, warehouse FROM station_tasks WHERE station = \(bind: name) AND state = 'open' ORDER BY id DESC LIMIT 1
+                """).first()
+        }) else { return nil }
+        let kind = try row.decode(column: "kind", as: String.self)
+        let warehouse = try row.decode(column: "warehouse", as: String?.self)
+        let id = try row.decode(column: "id", as: Int64.self)
+        let expected: String? = switch configuration.kind {
+        case .receiving: "receipt"
+        case .picking: "issue"
+        case .production: "run"
+        case .lookup: nil
+        }
+        var differences: [String] = []
+        if kind != expected { differences.append("it is a \(kind), and this station is \(configuration.kind.rawValue)") }
+        if warehouse != configuration.warehouse {
+            differences.append("it is in warehouse \(warehouse ?? "(none)"), and this station in \(configuration.warehouse ?? "(none)")")
+        }
+        guard !differences.isEmpty else { return nil }
+        return "the open task \(id) of station \(name) was opened by another definition of the station (\(differences.joined(separator: "; "))): it is not carried on here; TM:CANCEL cancels it, or run the station with the definition that opened it"
+    }
 
     /// Opens a station on a registry and its spool, creating the stations' tables if needed.
     public init(_ configuration: StationConfiguration, registry: Registry, spool: Spool,
@@ -116,9 +156,20 @@ public actor Station {
     private func decide(_ scan: StationScan) async throws -> ScanOutcome {
         if let length = scan.overlongLength { throw RegistryError(.invalidInput, StationScan.overlongMessage(length)) }
         // A verify scanner reads labels only: a control code there is a label that reads wrong.
-        if scan.purpose == .operator, let control = ControlCode(String(decoding: scan.data, as: UTF8.self)) {
-            return try await handle(control, scan)
+        let control = scan.purpose == .operator ? ControlCode(String(decoding: scan.data, as: UTF8.self)) : nil
+        if let foreignTask {
+            switch control {
+            case .cancel?:
+                let outcome = try await handle(ControlCode.cancel, scan)
+                self.foreignTask = try await Self.foreignTask(registry.store, configuration)
+                return outcome
+            case .signIn?, .approve?:
+                break
+            default:
+                return try await refuse(scan, [.init("task-of-another-definition", foreignTask)], next: "scan TM:CANCEL to cancel that task")
+            }
         }
+        if let control { return try await handle(control, scan) }
         if scan.purpose == .verify, configuration.kind != .production {
             throw RegistryError(.invalidInput, "station \(configuration.name) is \(configuration.kind.rawValue): only a production line has a verify scanner")
         }
