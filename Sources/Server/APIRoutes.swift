@@ -450,7 +450,8 @@ public enum APIRoutes {
         guard !body.reason.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw APIProblem(422, "invalid-input", "a reprint needs its reason (a damaged label, say)")
         }
-        let copy = try await call.environment.spool.reprint(id, printer: body.printer, requestedBy: call.user, reason: body.reason)
+        let copy = try await LabelJobs.reprint(id, printer: body.printer, requestedBy: call.user, reason: body.reason,
+                                               spool: call.environment.spool, registry: call.environment.registry)
         return try await showJob(call, copy, status: 201)
     }
 
@@ -488,7 +489,8 @@ public enum APIRoutes {
         let template = try TemplateLoader().load(contentsOf: url)
         let data = try await labelData(for: template, data: body.data, product: body.product, lot: body.lot, serial: body.serial,
                                        registry: call.environment.registry)
-        let reference = [body.product, body.lot ?? body.serial].compactMap { $0 }.joined(separator: " ")
+        // As the stations write it (`PUMP-200 serial SN1`): what a reprint checks the number by.
+        let reference = [body.product, body.lot.map { "lot \($0)" } ?? body.serial.map { "serial \($0)" }].compactMap { $0 }.joined(separator: " ")
         let id = try await LabelJobs.enqueue(template, data, printer: body.printer, spool: call.environment.spool, copies: body.copies,
                                              requestedBy: call.user, reason: body.reason ?? "printed through the API",
                                              reference: reference)

@@ -148,6 +148,14 @@ import Testing
             let unverified = try #require(report.units.last?.number)
             #expect(try await dock.registry.history(product: "PUMP-200", number: unverified).stock.isEmpty)
             #expect(try await dock.registry.lotSerial(product: "PUMP-200", number: unverified)?.status == .voided)
+            // Nor is its label printed again by a reprint (found by a QA run: `print` refused the
+            // number, `jobs reprint` of its job printed it).
+            let job = try #require(report.units.last?.job)
+            let reprint = await #expect(throws: RegistryError.self) {
+                try await LabelJobs.reprint(job, printer: nil, requestedBy: "anna", reason: "torn", spool: dock.spool, registry: dock.registry)
+            }
+            #expect(reprint?.code == .numberRetired && reprint?.message.contains("serial \(unverified) of PUMP-200, voided since") == true,
+                    "\(String(describing: reprint))")
         }
     }
 

@@ -2,6 +2,7 @@ import Foundation
 public import Labels
 public import Logging
 public import Printing
+public import Registry
 
 /// Render → enqueue → follow: a label from a template onto a printer's queue, and waiting until
 /// the printer has printed it.
@@ -16,6 +17,27 @@ public enum LabelJobs {
             printer: config.name, payload: bytes, language: config.language, copies: copies ?? 1,
             template: template.name, data: data.jsonText, requestedBy: requestedBy, reason: reason, reference: reference)])
         return ids[0]
+    }
+
+    /// A reprint of job `id` (a torn label): refused when the label is of a lot or serial voided
+    /// since, as printing one is: a voided number is never used again, and a reprint would put it
+    /// back on the floor (a run's unverified serials are voided when the run closes).
+    public static func reprint(_ id: Int64, printer: String?, requestedBy: String, reason: String, spool: Spool,
+                               registry: Registry) async throws -> Int64 {
+        let job = try await spool.job(id)
+        if let (product, number) = numbered(job.reference),
+           let record = try? await registry.lotSerial(product: product, number: number), record.status == .voided {
+            throw RegistryError(.numberRetired,
+                "job \(id) is the label of \(record.kind.rawValue) \(number) of \(product), voided since: a voided number is never used again, so its label is not printed again")
+        }
+        return try await spool.reprint(id, printer: printer, requestedBy: requestedBy, reason: reason)
+    }
+
+    /// The product and number a job's reference names (`PUMP-200 serial SN1`, `PAINT-5L lot L1`).
+    static func numbered(_ reference: String) -> (product: String, number: String)? {
+        let parts = reference.split(separator: " ", omittingEmptySubsequences: true)
+        guard parts.count == 3, parts[1] == "lot" || parts[1] == "serial" else { return nil }
+        return (String(parts[0]), String(parts[2]))
     }
 
     /// Sends `printer`'s queue until the last of `jobs` is done, held or cancelled, or `deadline`

@@ -114,10 +114,9 @@ struct JobsCommand: AsyncParsableCommand {
         @Option(help: "Who asks (default: the login name).") var user: String?
 
         func run() async throws {
-            let id = try await options.withSpool { _, spool in
-                try await spool.reprint(job, printer: printer,
-                                        requestedBy: user ?? defaultUser(),
-                                        reason: reason)
+            let id = try await options.withSpool { registry, spool in
+                try await LabelJobs.reprint(job, printer: printer, requestedBy: user ?? defaultUser(), reason: reason,
+                                            spool: spool, registry: registry)
             }
             if options.json { print("{\"job\": \(id)}") } else { print("job \(id) queued: reprint of job \(job)") }
         }
