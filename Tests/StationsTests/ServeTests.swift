@@ -231,6 +231,16 @@ import Testing
         let missing = try await Command.tracemark(["serve", "--check", "--config", file.path], environment: environment)
         #expect(missing.status == 78 && missing.stderr.contains("database \(typo) does not exist (serve would create it, empty)"), "\(missing.stderr)")
         #expect(!FileManager.default.fileExists(atPath: typo))
+        // A PostgreSQL schema without Tracemark's tables likewise, and the check creates none.
+        if Backend.available.contains(.postgres) {
+            let empty = try await TestDatabase.make(.postgres)
+            defer { Task { await empty.drop() } }
+            try write("database: \"\(empty.location)\"\nstations:\n  look-1: {kind: lookup, warehouse: MAIN}\n")
+            let bare = try await Command.tracemark(["serve", "--check", "--config", file.path], environment: environment)
+            #expect(bare.status == 78 && bare.stderr.contains("has no Tracemark tables (serve would create them, empty)"), "\(bare.stderr)")
+            let plan = try await Command.tracemark(["migrate", "--check", "--db", empty.location])
+            #expect(plan.stdout.contains("registry: no tables yet"), "\(plan.stdout)")
+        }
 
         let taken = try LoopbackSocket.bind(listening: 4)
         defer { close(taken.descriptor) }

@@ -54,6 +54,20 @@ struct ServeCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("tracemark: \(configuration.file): database \(location) does not exist (serve would create it, empty): check database:\n".utf8))
             throw ExitCode(78)
         }
+        // A PostgreSQL schema without Tracemark's tables likewise: a check does not create them.
+        if check, SQLStores.isPostgres(location) {
+            let store = try await SQLStores.open(location)
+            let plan: MigrationPlan
+            do { plan = try await store.plan(Registry.schema) } catch {
+                await store.close()
+                throw error
+            }
+            await store.close()
+            if plan.applied.isEmpty {
+                FileHandle.standardError.write(Data("tracemark: \(configuration.file): database \(SQLStores.redacted(location)) has no Tracemark tables (serve would create them, empty): check database:\n".utf8))
+                throw ExitCode(78)
+            }
+        }
         let registry = try await Registry.open(location)
         if made { say("database \(location) did not exist: created, empty") }
         do {
@@ -283,7 +297,13 @@ struct ServeCommand: AsyncParsableCommand {
 /// not a terminal (systemd's journal, a log file): the service's own lines ("serving", each
 /// station) would come out only at exit, after the scan lines written straight to it.
 private func say(_ line: String) {
-    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    // Not FileHandle.write, which traps on a closed pipe (`serve --check | head -1`).
+    let bytes = Array((line + "\n").utf8)
+    var offset = 0
+    while offset < bytes.count {
+        let written = bytes[offset...].withUnsafeBytes { Glibc.write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+        if written > 0 { offset += written } else if written < 0, errno == EINTR { continue } else { return }
+    }
 }
 
 /// TERM always ends the process: if the drain (30 s) and the cancellation after it have not ended
