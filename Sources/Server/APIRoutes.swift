@@ -270,8 +270,14 @@ public enum APIRoutes {
         guard (body.badge == nil) != (body.pin == nil) else {
             throw APIProblem(422, "invalid-input", "sign in with a badge or with a PIN: give one of them")
         }
-        guard call.environment.stations[body.station] != nil else {
+        guard let station = call.environment.stations[body.station] else {
             throw APIProblem(404, "not-found", "no station \(body.station) is configured in this service")
+        }
+        // The throttle of failed sign-ins is kept where the station runs: a process standing by
+        // for it would give every guesser five more tries of its own.
+        guard await station.isHeldHere else {
+            throw APIProblem(409, "station-elsewhere",
+                             "station \(body.station) is run by another tracemark process: sign in there")
         }
         let logins = call.environment.logins
         let wait = await logins.wait(body.station)

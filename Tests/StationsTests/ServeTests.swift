@@ -286,6 +286,17 @@ extension ServeTests {
         }
         #expect(standing)
         #expect(!LoopbackSocket.send([], to: second))
+        // Signing in at the station goes to the process that runs it: a standby keeps no
+        // throttle of its own for it (five more free guesses per process).
+        var portB: String?
+        #expect(try await eventually {
+            portB = ((try? String(contentsOf: outputB, encoding: .utf8)) ?? "").firstMatch(of: /http:\/\/127\.0\.0\.1:(\d+)\/api\/v1/).map { String($0.1) }
+            return portB != nil
+        })
+        let port = try #require(portB)
+        let signIn = try await Command.run("curl", ["-s", "-w", "\n%{http_code}", "-H", "Content-Type: application/json",
+                                                    "-d", #"{"station":"dock-1","pin":"0000"}"#, "http://127.0.0.1:\(port)/api/v1/sessions"])
+        #expect(signIn.stdout.hasSuffix("\n409") && signIn.stdout.contains("station-elsewhere"), "\(signIn.stdout)")
         #expect(LoopbackSocket.send(Array("(01)09501101530003(17)\(expiry(in: 300))(10)TWO-A\n".utf8), to: first))
         #expect(try await eventually { try await count("SELECT COUNT(*) AS n FROM station_task_lines", in: database.location) == 1 })
 
