@@ -183,8 +183,15 @@ public enum APIRoutes {
             throw APIProblem(422, "scan-id-reused",
                              "scanId \(scanID) was used at station \(station.configuration.name) for another scan (\(String(decoding: earlier, as: UTF8.self).debugDescription)): give each scan its own id")
         }
-        return await station.handle(StationScan(data: data, symbologyIdentifier: symbologyID, device: "api",
-                                                scanID: scanID, user: call.user, purpose: purpose))
+        let outcome = await station.handle(StationScan(data: data, symbologyIdentifier: symbologyID, device: "api",
+                                                       scanID: scanID, user: call.user, purpose: purpose))
+        // The database was locked or out of reach: nothing was written, not even the scan's log
+        // entry. Not a verdict on the scan, but "try again", as every other operation says it.
+        if outcome.scan == nil, let reason = outcome.reasons.first,
+           let code = ["database-locked": "locked", "database-unavailable": "unavailable"][reason.code] {
+            throw APIProblem(503, code, reason.message, headers: ["Retry-After": "1"])
+        }
+        return outcome
     }
 
     /// A badge scanned at a station is its holder there in person; sent over HTTP it is only text,

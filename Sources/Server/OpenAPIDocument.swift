@@ -163,7 +163,7 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/ScanOutcome"}
-        problems: [400, 401, 403, 404, 409, 413, 422]
+        problems: [400, 401, 403, 404, 409, 413, 422, 503]
   /api/v1/stations/{id}/scans/{scan}/confirm:
     post:
       operationId: confirmScan
@@ -217,7 +217,7 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/ScanOutcome"}
-        problems: [400, 401, 403, 404, 409, 422]
+        problems: [400, 401, 403, 404, 409, 422, 503]
   /api/v1/products:
     get:
       operationId: listProducts
@@ -1050,7 +1050,7 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/ScanOutcome"}
-        problems: [400, 401, 403, 404, 409]
+        problems: [400, 401, 403, 404, 409, 503]
   /api/v1/stations/{id}/task/cancel:
     post:
       operationId: cancelTask
@@ -1064,7 +1064,7 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/ScanOutcome"}
-        problems: [400, 401, 403, 404, 409]
+        problems: [400, 401, 403, 404, 409, 503]
   /api/v1/stations/{id}/task/lines/{line}:
     delete:
       operationId: removeTaskLine
@@ -1081,7 +1081,7 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/ScanOutcome"}
-        problems: [400, 401, 403, 404, 409]
+        problems: [400, 401, 403, 404, 409, 503]
   /api/v1/scans:
     get:
       operationId: listScans

@@ -133,6 +133,36 @@ import TracemarkTesting
         try await service.stop()
     }
 
+    /// A scan or a task command while another process holds SQLite's write lock past the busy
+    /// timeout: nothing was written, not even the scan's log entry, so the answer is the API's
+    /// "try again" (503 locked, Retry-After), not a 200 or 409 verdict on the scan.
+    @Test func aScanWhileTheDatabaseIsLockedIsAnswered503() async throws {
+        let service = try await APIService.start(.sqlite)
+        defer { service.serve.killIfRunning() }
+        let holder = try await SQLiteStore(path: service.database.location)
+        let (locked, signal) = AsyncStream.makeStream(of: Void.self)
+        let (released, release) = AsyncStream.makeStream(of: Void.self)
+        async let held: Void = holder.write { db in
+            try await db.raw("INSERT INTO warehouses (code, name) VALUES ('HOLDER', '')").run()
+            signal.yield()
+            for await _ in released { break }
+        }
+        for await _ in locked { break }
+        let scan = try await service.request("POST", "/api/v1/stations/dock-1/scans", role: "operator",
+                                             body: try service.json(["raw": "(01)09501101530003(17)391231(10)LOCK-1(30)1", "scanId": "locked-1"]))
+        let done = try await service.request("POST", "/api/v1/stations/dock-1/task/complete", role: "operator")
+        release.yield()
+        try await held
+        await holder.close()
+        #expect(scan.status == 503 && scan.code == "locked" && scan.headers["retry-after"] == "1", "\(scan.status) \(scan.text)")
+        #expect(done.status == 503 && done.code == "locked", "\(done.status) \(done.text)")
+        // The same scan id again, the lock gone: taken as new, since nothing was written.
+        let again = try await service.request("POST", "/api/v1/stations/dock-1/scans", role: "operator",
+                                              body: try service.json(["raw": "(01)09501101530003(17)391231(10)LOCK-1(30)1", "scanId": "locked-1"]))
+        #expect(again.status == 200 && again.object["action"] as? String == "added-to-receipt", "\(again.text)")
+        try await service.stop()
+    }
+
     /// What a request may ask is bounded: body size, page size, template names.
     @Test func requestsStayWithinTheLimits() async throws {
         let service = try await APIService.start(.sqlite)
