@@ -178,6 +178,11 @@ import Testing
             // The voided number is retired: a scan of it says so.
             let resolution = try await dock.registry.resolve("(01)\(Dock.pumpGTIN)(21)\(voided)")
             #expect(resolution.warnings.map(\.kind).contains(.retiredNumber))
+            // Its first label turning up at the verify scanner is a voided number's, not a label read twice.
+            let old = try await read(dock, job: try #require(started.jobs.first))
+            let late = await station.handle(StationScan(data: Array(old.utf8), device: "verify", time: todayInstant, purpose: .verify))
+            #expect(late.verdict == .block && late.reasons.map(\.code) == ["voided-number"], "\(late.reasons)")
+            #expect(late.reasons.first?.message.contains("\(voided) was voided (") == true, "\(late.reasons)")
             #expect(await station.scan("TM:DONE").verdict == .ok)
         }
     }

@@ -241,19 +241,28 @@ extension Station {
             return outcome
         }
         if let outcome { return outcome }
-        let ofThisRun = try await registry.store.read { @Sendable db in
-            try await db.raw("SELECT state FROM station_run_units WHERE task_id = \(bind: task.id) AND number = \(bind: number) ORDER BY id DESC LIMIT 1")
-                .first()?.decode(column: "state", as: String.self)
+        let unit = try await registry.store.read { @Sendable db -> (state: String, note: String?)? in
+            guard let row = try await db.raw("""
+                SELECT state, note FROM station_run_units WHERE task_id = \(bind: task.id) AND number = \(bind: number) ORDER BY id DESC LIMIT 1
+                """).first() else { return nil }
+            return (try row.decode(column: "state", as: String.self), try row.decode(column: "note", as: String?.self))
         }
+        let ofThisRun = unit?.state
         guard let ofThisRun else {
             // The run's product, but a number this run never printed (an old label, another
             // run's): the unit whose label was expected did not verify.
             return try await alarm(scan, task, .init("not-in-run", "the label read \(runProduct) \(number), which is not a unit of run \(task.id)"),
                                    resolution: resolution)
         }
-        // The number is the run's, but no printed label of it waits: read twice, or voided.
+        // The number is the run's, but no printed label of it waits: voided (its label must not
+        // be on a unit), or verified already (a second label of it is on the line).
+        if ofThisRun == "voided" {
+            return try await alarm(scan, task, .init("voided-number",
+                "\(runProduct) \(number) was voided\(unit?.note.map { " (\($0))" } ?? ""): no unit may carry its label; take it off"),
+                                   resolution: resolution, appliesPolicy: false)
+        }
         return try await alarm(scan, task, .init("read-twice",
-            "\(runProduct) \(number) was \(ofThisRun == "voided" ? "voided" : "verified already"): a second label of it is on the line"),
+            "\(runProduct) \(number) was verified already: a second label of it is on the line"),
                                resolution: resolution, appliesPolicy: false)
     }
 
