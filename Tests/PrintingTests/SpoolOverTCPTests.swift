@@ -89,6 +89,34 @@ import TracemarkTesting
         await simulator.stop()
     }
 
+    /// A printer configured anew while its worker runs (PUT /printers, another serve's file)
+    /// is sent to at its new address from the next batch on: found by a QA run, where the
+    /// running worker kept printing to the old address while every listing showed the new one.
+    @Test(arguments: Backend.available)
+    func aPrinterConfiguredAnewIsSentToAtItsNewAddress(backend: Backend) async throws {
+        let first = try await SimulatedPrinter.start(), second = try await SimulatedPrinter.start()
+        try await withSpool(backend) { _, spool, _ in
+            let config = Self.printer(first)
+            try await spool.addPrinter(config)
+            var options = PrinterWorker.Options()
+            options.pollInterval = .milliseconds(20)
+            let worker = Task { try await PrinterWorker(spool: spool, printer: config.name, options: options).run() }
+            defer { worker.cancel() }
+            try await spool.enqueue(Self.requests(1, printer: config.name))
+            #expect(try await eventually { first.printedFormats.count == 1 })
+            var moved = Self.printer(second)
+            moved.name = config.name
+            try await spool.addPrinter(moved, replace: true)
+            try await spool.enqueue(Self.requests(2, printer: config.name))
+            #expect(try await eventually { second.printedFormats.count == 2 })
+            #expect(first.printedFormats.count == 1)
+            worker.cancel()
+            _ = await worker.result
+        }
+        await first.stop()
+        await second.stop()
+    }
+
     /// A printer switched off mid-batch (an everyday event on a line) keeps its label counter:
     /// while it is off the batch stays in doubt and nothing is sent; once it is back it is asked
     /// what it printed, and only the rest goes. Found by a QA run, where the whole batch went

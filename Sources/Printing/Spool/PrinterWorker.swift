@@ -60,29 +60,44 @@ public struct PrinterWorker: Service {
     }
 
     public func run() async throws {
-        let config = try await beforeWork { [spool, printer] in try await spool.printer(printer) }
-        let transport = try Transports.make(config, databaseID: spool.databaseID)
+        var config = try await beforeWork { [spool, printer] in try await spool.printer(printer) }
         let identity = ProcessIdentity.start()
         defer { identity.finish() }
         var backoff = Backoff(maximum: options.maxBackoff)
         let (doing, logger) = (doing, logger)
-        await withTaskCancellationHandler {
-            await withGracefulShutdownHandler {
-                do {
-                    try await hold(config, transport, identity, &backoff)
-                } catch is CancellationError {
-                } catch {
-                    logger.error("printer worker stopped: \(error)")
+        // The printer's configuration changed while the worker ran (PUT /printers, printers add
+        // --replace, another serve's file): the worker goes on with a transport of the new one.
+        while true {
+            let transport = try Transports.make(config, databaseID: spool.databaseID)
+            var changed: PrinterConfig?
+            await withTaskCancellationHandler {
+                await withGracefulShutdownHandler {
+                    do {
+                        try await hold(config, transport, identity, &backoff)
+                    } catch is CancellationError {
+                    } catch let error as ConfigurationChanged {
+                        changed = error.config
+                    } catch {
+                        logger.error("printer worker stopped: \(error)")
+                    }
+                } onGracefulShutdown: {
+                    logger.debug("printer worker draining: \(doing.description)")
                 }
-            } onGracefulShutdown: {
-                logger.debug("printer worker draining: \(doing.description)")
+            } onCancel: {
+                logger.info("printer worker cancelled: \(doing.description)")
             }
-        } onCancel: {
-            logger.info("printer worker cancelled: \(doing.description)")
+            doing.now("closing the printer's connection")
+            await transport.close()
+            guard let changed else { break }
+            logger.notice("printer \(printer) is configured anew (\(config.uri) \(config.language.rawValue) → \(changed.uri) \(changed.language.rawValue)): sending with the new configuration")
+            config = changed
         }
-        doing.now("closing the printer's connection")
-        await transport.close()
         logger.debug("printer worker ended")
+    }
+
+    /// The printer's configuration in the database is no longer the one the worker sends with.
+    struct ConfigurationChanged: Error {
+        let config: PrinterConfig
     }
 
     /// Takes the printer's lease and sends while holding it; when another worker holds it, waits
@@ -172,6 +187,10 @@ public struct PrinterWorker: Service {
                 }
                 continue
             }
+            // Between batches, with nothing in doubt: still the configuration it sends with?
+            doing.now("reading the printer's configuration")
+            let current = try await beforeWork { try await spool.printer(printer) }
+            if current != config { throw ConfigurationChanged(config: current) }
             if blocked {
                 doing.now("asking the printer whether it can print")
                 let status = await transport.status()
