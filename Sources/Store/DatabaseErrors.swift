@@ -40,6 +40,7 @@ public enum DatabaseErrors {
     static func reason(_ error: any Error) -> String? {
         switch error {
         case let error as PSQLError:
+            if error.code == .sslUnsupported { return "the server does not support TLS, and the URL's sslmode requires it" }
             return error.underlying.flatMap(reason)
         case let error as NIOConnectionError:
             if let failure = error.connectionErrors.first { return reason(failure.error) }

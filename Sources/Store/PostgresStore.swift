@@ -92,6 +92,18 @@ public final class PostgresStore: SQLStore {
             isUsable: { !$0.isClosed }
         )
         try await pool.with { _ in }
+        // A search_path naming no schema that exists: every statement would fail with the
+        // server's "no schema has been selected to create in", which never names the schema.
+        if let schema = components.queryItems?.first(where: { $0.name == "search_path" })?.value {
+            let current = try await read { db in
+                try await db.raw("SELECT current_schema() AS schema").first()?.decode(column: "schema", as: String?.self)
+            }
+            if current == nil {
+                await close()
+                throw StoreError(.unavailable,
+                    "database \(location): no schema \(schema) (the URL's search_path) exists in it: create it (CREATE SCHEMA \(schema)) or correct the URL")
+            }
+        }
     }
 
     public func listen(_ channel: String, _ body: @escaping @Sendable (String) -> Void) async {

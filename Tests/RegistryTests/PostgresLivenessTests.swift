@@ -38,6 +38,23 @@ import TracemarkTesting
     /// The station runs in a network namespace of its own and reaches the server through a
     /// relay on its loopback; taking that loopback down drops every packet without a word, as a
     /// cut cable does.
+    /// A URL whose search_path names no schema that exists is refused when the store opens,
+    /// naming the schema: the server's own refusal at the first statement never does. A server
+    /// without TLS, asked for it, is said in those words too.
+    @Test(.enabled(if: Backend.postgresURL != nil, "needs the PostgreSQL server make test starts"))
+    func aMissingSchemaAndARequiredTLSTheServerLacksAreNamed() async throws {
+        let base = try #require(Backend.postgresURL)
+        let separator = base.contains("?") ? "&" : "?"
+        let missing = await #expect(throws: StoreError.self) {
+            _ = try await PostgresStore(url: "\(base)\(separator)search_path=no_such_schema_here", connections: 1)
+        }
+        #expect(missing?.message.contains("no schema no_such_schema_here (the URL's search_path) exists") == true, "\(String(describing: missing))")
+        let tls = await #expect(throws: StoreError.self) {
+            _ = try await PostgresStore(url: "\(base)\(separator)sslmode=require", connections: 1)
+        }
+        #expect(tls?.message.contains("the server does not support TLS, and the URL's sslmode requires it") == true, "\(String(describing: tls))")
+    }
+
     @Test(.enabled(if: Backend.postgresURL != nil, "needs the PostgreSQL server make test starts"),
           .enabled(if: NetworkNamespace.available, "needs unshare -rn (user and network namespaces) and socat"),
           .hangGuard)
