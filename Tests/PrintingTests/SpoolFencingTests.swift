@@ -121,6 +121,11 @@ import TracemarkSystem
             try await spool.markPrinting(claimed, lease)
             try await spool.cancel(ids[0])
             try await spool.cancel(ids[1])
+            // Cancelled in the printer's hands: a folder or raw printer cannot call a job back,
+            // so the job says it may have printed (a QA run's printed though shown cancelled).
+            let cancelled = try await spool.job(ids[0])
+            #expect(cancelled.error.contains("while it was in the printer: it may have printed"), "\(cancelled.error)")
+            #expect(try await spool.events(job: ids[0]).last?.message == cancelled.error)
             // Nothing printed: the jobs go back to the queue, except the cancelled ones.
             try await spool.settle(claimed, printedLabels: 0, maxAttempts: 3, lease)
             #expect(try await spool.job(ids[0]).state == .cancelled)

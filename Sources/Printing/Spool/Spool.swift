@@ -325,11 +325,18 @@ public struct Spool: Sendable {
     /// at the printer where it can be (the CUPS job is cancelled).
     public func cancel(_ id: Int64) async throws {
         let job = try await operate(id, allowed: \.canCancel, verb: "cancel") { db, job in
+            // Already in the printer's hands: a CUPS queue is asked to stop it, but a raw or
+            // folder printer cannot call a job back, and the job may well have printed.
+            var message = "cancelled by an operator"
+            if job.state == .printing || job.state == .sending,
+               let config = try? await Self.printer(db, job.printer), !config.uri.hasPrefix("cups:") {
+                message += " while it was \(job.state == .sending ? "being sent" : "in the printer"): it may have printed, as a raw or folder printer cannot call a job back"
+            }
             try await db.raw("""
-                UPDATE print_jobs SET state = 'cancelled', finished_at = \(bind: now), error = ''
+                UPDATE print_jobs SET state = 'cancelled', finished_at = \(bind: now), error = \(bind: message == "cancelled by an operator" ? "" : message)
                 WHERE id = \(bind: id) AND state = \(bind: job.state.rawValue)
                 """).run()
-            return (.cancelled, "cancelled by an operator")
+            return (.cancelled, message)
         }
         guard job.state == .printing else { return }
         guard let delivery = try await delivery(batch: [job]) else { return }
