@@ -347,8 +347,6 @@ extension Spool {
         }
     }
 
-    /// Sends a batch again when the printer could not tell what it printed, marking every job as
-    /// possibly duplicated for an operator to check.
     /// Says why jobs in doubt wait (the printer cannot answer what it printed yet), leaving them
     /// as they are: their state, batch and delivery. The event is logged once per reason.
     func noteDoubt(_ jobs: [PrintJob], because why: String, _ lease: Lease) async throws {
@@ -371,6 +369,8 @@ extension Spool {
         }
     }
 
+    /// Sends a batch again when the printer could not tell what it printed, marking every job as
+    /// possibly duplicated for an operator to check.
     func requeueInDoubt(_ jobs: [PrintJob], because why: String, maxAttempts: Int? = nil, _ lease: Lease) async throws {
         let message = "\(why): sent again, a label may print twice"
         let now = self.now
