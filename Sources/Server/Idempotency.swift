@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import SQLKit
 import Store
+import TracemarkSystem
 
 /// Idempotent writes: the first answer to an `Idempotency-Key` is stored and replayed for 24
 /// hours, so a client that lost the answer can send the same request again without acting twice.
@@ -15,8 +16,12 @@ import Store
 struct Idempotency: Sendable {
     let store: any SQLStore
     static let lifetime: TimeInterval = 24 * 3600
-    /// A request still `running` after this long belongs to a process that stopped.
+    /// A request still `running` after this long belongs to a process that stopped (one of
+    /// another machine, whose death cannot be seen from here).
     static let abandonedAfter: TimeInterval = 600
+    /// This process, as the one running its requests: a request left `running` by a process of
+    /// this machine that has gone is tried again at once, not refused for ten minutes.
+    static let process = ProcessIdentity.start()
 
     func run(key: String, caller: APIToken?, route: APIRoute, call: APICall,
              _ body: () async throws -> APIResponse) async throws -> APIResponse {
@@ -36,18 +41,22 @@ struct Idempotency: Sendable {
                 DELETE FROM api_idempotency WHERE state = 'running' AND created_at < \(bind: abandoned)
                 """).run()
             if let row = try await db.raw("""
-                SELECT fingerprint, state, status, content_type, body FROM api_idempotency
+                SELECT fingerprint, state, status, content_type, body, holder FROM api_idempotency
                 WHERE token = \(bind: owner) AND idempotency_key = \(bind: key)
-                """).first() {
+                """).first(),
+               try !Self.abandoned(row) {
                 return Stored(fingerprint: try row.decode(column: "fingerprint", as: String.self),
                               state: try row.decode(column: "state", as: String.self),
                               status: try row.decode(column: "status", as: Int?.self),
                               contentType: try row.decode(column: "content_type", as: String?.self),
                               body: try row.decode(column: "body", as: Data?.self))
             }
+            // A first request whose process has gone (abandoned above) is replaced by this one.
+            try await db.raw("DELETE FROM api_idempotency WHERE token = \(bind: owner) AND idempotency_key = \(bind: key)").run()
             try await db.raw("""
-                INSERT INTO api_idempotency (token, idempotency_key, fingerprint, state, created_at)
-                VALUES (\(bind: owner), \(bind: key), \(bind: fingerprint), 'running', \(bind: Timestamp.string(now)))
+                INSERT INTO api_idempotency (token, idempotency_key, fingerprint, state, created_at, holder)
+                VALUES (\(bind: owner), \(bind: key), \(bind: fingerprint), 'running', \(bind: Timestamp.string(now)),
+                        \(bind: Self.process.description))
                 """).run()
             return nil
         }
@@ -86,6 +95,13 @@ struct Idempotency: Sendable {
             }
         }
         return answer
+    }
+
+    /// A request still `running` whose process, of this machine, has gone: it will never answer.
+    private static func abandoned(_ row: any SQLRow) throws -> Bool {
+        guard try row.decode(column: "state", as: String.self) == "running",
+              let holder = try row.decode(column: "holder", as: String?.self).flatMap(ProcessIdentity.init(parsing:)) else { return false }
+        return !holder.isAlive
     }
 
     private struct Stored: Sendable {

@@ -53,5 +53,8 @@ enum ServerSchema {
             )
             """,
         ]),
+        SchemaMigration(version: 3, name: "the process running an idempotent request", statements: [
+            "ALTER TABLE api_idempotency ADD COLUMN holder TEXT",
+        ]),
     ]
 }
