@@ -175,8 +175,9 @@ public enum APIRoutes {
                                purpose: StationScan.Purpose = .operator) async throws -> ScanOutcome {
         let station = try station(call)
         guard await station.isHeldHere else {
+            let holder = await station.holderDescription().map { " (\($0))" } ?? ""
             throw APIProblem(409, "station-elsewhere",
-                             "station \(station.configuration.name) is run by another tracemark process: send its scans there")
+                             "station \(station.configuration.name) is run by another tracemark process\(holder): send its scans there")
         }
         try await checkBadgeCodes(call, data, station: station.configuration.name)
         if let scanID, let earlier = try await station.loggedData(scanID), earlier != data {
@@ -283,8 +284,9 @@ public enum APIRoutes {
         // The throttle of failed sign-ins is kept where the station runs: a process standing by
         // for it would give every guesser five more tries of its own.
         guard await station.isHeldHere else {
+            let holder = await station.holderDescription().map { " (\($0))" } ?? ""
             throw APIProblem(409, "station-elsewhere",
-                             "station \(body.station) is run by another tracemark process: sign in there")
+                             "station \(body.station) is run by another tracemark process\(holder): sign in there")
         }
         let logins = call.environment.logins
         let wait = await logins.wait(body.station)

@@ -297,6 +297,8 @@ extension ServeTests {
         let signIn = try await Command.run("curl", ["-s", "-w", "\n%{http_code}", "-H", "Content-Type: application/json",
                                                     "-d", #"{"station":"dock-1","pin":"0000"}"#, "http://127.0.0.1:\(port)/api/v1/sessions"])
         #expect(signIn.stdout.hasSuffix("\n409") && signIn.stdout.contains("station-elsewhere"), "\(signIn.stdout)")
+        // The answer names the process that runs the station.
+        #expect(signIn.stdout.contains("(pid \(a.process.processIdentifier) on "), "\(signIn.stdout)")
         #expect(LoopbackSocket.send(Array("(01)09501101530003(17)\(expiry(in: 300))(10)TWO-A\n".utf8), to: first))
         #expect(try await eventually { try await count("SELECT COUNT(*) AS n FROM station_task_lines", in: database.location) == 1 })
 

@@ -36,6 +36,15 @@ extension Station {
         }
     }
 
+    /// Who holds the station's claim now, for people (`pid 8533 on vm`), or nil when nobody does.
+    public nonisolated func holderDescription() async -> String? {
+        let name = configuration.name
+        guard let holder = try? await registry.store.read({ @Sendable db in
+            try await db.raw("SELECT holder FROM station_claims WHERE station = \(bind: name)").first()?.decode(column: "holder", as: String.self)
+        }), let identity = ProcessIdentity(parsing: holder) else { return nil }
+        return "pid \(identity.pid) on \(identity.host)"
+    }
+
     /// Extends the claim; false when another process has taken the station meanwhile.
     nonisolated func renewClaim(for holder: ProcessIdentity, duration: Duration) async throws -> Bool {
         let clock = registry.store.kind.clockMilliseconds
