@@ -40,19 +40,20 @@ struct Idempotency: Sendable {
             try await db.raw("""
                 DELETE FROM api_idempotency WHERE state = 'running' AND created_at < \(bind: abandoned)
                 """).run()
-            if let row = try await db.raw("""
+            let row = try await db.raw("""
                 SELECT fingerprint, state, status, content_type, body, holder FROM api_idempotency
                 WHERE token = \(bind: owner) AND idempotency_key = \(bind: key)
-                """).first(),
-               try !Self.abandoned(row) {
+                """).first()
+            if let row, try Self.abandoned(row) {
+                // A first request whose process has gone: this one takes its place.
+                try await db.raw("DELETE FROM api_idempotency WHERE token = \(bind: owner) AND idempotency_key = \(bind: key)").run()
+            } else if let row {
                 return Stored(fingerprint: try row.decode(column: "fingerprint", as: String.self),
                               state: try row.decode(column: "state", as: String.self),
                               status: try row.decode(column: "status", as: Int?.self),
                               contentType: try row.decode(column: "content_type", as: String?.self),
                               body: try row.decode(column: "body", as: Data?.self))
             }
-            // A first request whose process has gone (abandoned above) is replaced by this one.
-            try await db.raw("DELETE FROM api_idempotency WHERE token = \(bind: owner) AND idempotency_key = \(bind: key)").run()
             try await db.raw("""
                 INSERT INTO api_idempotency (token, idempotency_key, fingerprint, state, created_at, holder)
                 VALUES (\(bind: owner), \(bind: key), \(bind: fingerprint), 'running', \(bind: Timestamp.string(now)),

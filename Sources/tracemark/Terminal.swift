@@ -1,3 +1,5 @@
+import Foundation
+
 /// Text for a person's terminal: control characters written as visible escapes (`\x1B`), so that
 /// a barcode or a registry value holding an escape sequence cannot move the cursor, clear a line or
 /// recolour the screen, and so hide the warning printed after it. Line breaks and tabs stay.
@@ -23,6 +25,18 @@ enum Terminal {
         case 0x0A, 0x09: false
         case 0x00..<0x20, 0x7F, 0x80...0x9F: true
         default: false
+        }
+    }
+
+    /// Writes `bytes` to standard output at once, unbuffered (`print` is fully buffered when the
+    /// output is not a terminal). Not `FileHandle.write`, which traps with a backtrace when the
+    /// reader has gone (`tracemark serve --check | head -1`): writing simply stops there.
+    static func writeOut(_ bytes: some Collection<UInt8>) {
+        let bytes = Array(bytes)
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { Glibc.write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+            if written > 0 { offset += written } else if written < 0, errno == EINTR { continue } else { return }
         }
     }
 }

@@ -354,17 +354,16 @@ extension Spool {
         try await write(lease) { db in
             let ids = try await Self.inHand(db, jobs.map(\.id))
             guard !ids.isEmpty else { return }
-            var changed = SQLQueryString("SELECT id FROM print_jobs WHERE COALESCE(error, '') <> ")
-            changed.appendInterpolation(bind: why)
-            changed.appendInterpolation(unsafeRaw: " AND ")
-            changed.appendInterpolation(Self.idList(ids))
-            let fresh = try await db.raw(changed).all().map { try $0.decode(column: "id", as: Int64.self) }
-            guard !fresh.isEmpty else { return }
+            // Only the jobs that did not say so already: each reason is logged once.
             var query = SQLQueryString("UPDATE print_jobs SET error = ")
             query.appendInterpolation(bind: why)
-            query.appendInterpolation(unsafeRaw: " WHERE ")
-            query.appendInterpolation(Self.idList(fresh))
-            try await db.raw(query).run()
+            query.appendInterpolation(unsafeRaw: " WHERE COALESCE(error, '') <> ")
+            query.appendInterpolation(bind: why)
+            query.appendInterpolation(unsafeRaw: " AND ")
+            query.appendInterpolation(Self.idList(ids))
+            query.appendInterpolation(unsafeRaw: " RETURNING id")
+            let fresh = try await db.raw(query).all().map { try $0.decode(column: "id", as: Int64.self) }
+            guard !fresh.isEmpty else { return }
             try await Self.logEvents(db, ids: fresh, at: now, state: nil, message: why)
         }
     }

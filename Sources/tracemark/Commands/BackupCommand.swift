@@ -34,7 +34,7 @@ struct BackupCommand: AsyncParsableCommand {
         let partial = file + ".partial"
         try? FileManager.default.removeItem(atPath: partial)
         let arguments = ["--format=custom", "--file=\(partial)", "--dbname=\(target.uri)"] + (target.schema.map { ["--schema=\($0)"] } ?? [])
-        let (status, errors) = try PostgresTools.run("pg_dump", arguments, password: target.password)
+        let (status, errors, _) = try PostgresTools.run("pg_dump", arguments, password: target.password)
         guard status == 0 else {
             try? FileManager.default.removeItem(atPath: partial)
             throw RegistryError(.database, "pg_dump could not back up \(SQLStores.redacted(options.db)) (\(PostgresTools.tail(errors))); no backup was written")

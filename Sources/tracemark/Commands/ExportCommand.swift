@@ -90,7 +90,7 @@ struct ExportCommand: AsyncParsableCommand {
                     throw ValidationError("cannot write \(out): \(error.localizedDescription)")
                 }
             } else {
-                FileHandle.standardOutput.write(journal)
+                Terminal.writeOut(journal)
             }
         }
     }

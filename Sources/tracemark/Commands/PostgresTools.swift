@@ -37,8 +37,10 @@ enum PostgresTools {
         return Target(uri: uri, password: password, schema: schema)
     }
 
-    /// Runs `tool` with `arguments`; returns what it wrote to standard error when it fails.
-    static func run(_ tool: String, _ arguments: [String], password: String?) throws -> (status: Int32, errors: String) {
+    /// Runs `tool` with `arguments`; returns what it wrote to standard error when it fails, and
+    /// with `output` what it wrote to standard output (otherwise thrown away).
+    static func run(_ tool: String, _ arguments: [String], password: String?,
+                    output: Bool = false) throws -> (status: Int32, errors: String, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [tool] + arguments
@@ -46,39 +48,29 @@ enum PostgresTools {
         if let password { environment["PGPASSWORD"] = password }
         process.environment = environment
         let errors = Pipe()
+        let standardOutput = output ? Pipe() : nil
         process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
+        process.standardOutput = standardOutput ?? FileHandle.nullDevice
         do {
             try process.run()
         } catch {
             throw RegistryError(.unsupportedDatabase, "cannot run \(tool) (\(error.localizedDescription)): install PostgreSQL's client tools (apt install postgresql-client)")
         }
+        // Standard output first: a listing larger than a pipe's buffer would otherwise stall the tool.
+        let written = standardOutput.map { String(decoding: $0.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) } ?? ""
         let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         if process.terminationStatus == 127 {
             throw RegistryError(.unsupportedDatabase, "\(tool) is not installed: install PostgreSQL's client tools (apt install postgresql-client)")
         }
-        return (process.terminationStatus, text.trimmingCharacters(in: .whitespacesAndNewlines))
+        return (process.terminationStatus, text.trimmingCharacters(in: .whitespacesAndNewlines), written)
     }
 
     /// The schemas whose tables a pg_dump archive holds (`pg_restore --list`): where pg_restore
     /// writes them, whatever schema the restore's URL names.
     static func archiveSchemas(_ file: String) throws -> Set<String> {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["pg_restore", "--list", file]
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        do {
-            try process.run()
-        } catch {
-            throw RegistryError(.unsupportedDatabase, "cannot run pg_restore (\(error.localizedDescription)): install PostgreSQL's client tools (apt install postgresql-client)")
-        }
-        let listing = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let failure = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+        let (status, failure, listing) = try run("pg_restore", ["--list", file], password: nil, output: true)
+        guard status == 0 else {
             throw RegistryError(.invalidInput, "pg_restore cannot read \(file) (\(tail(failure))); nothing was restored")
         }
         // "597; 1259 362220 TABLE zz accounting_exports owner": the type, then the schema.

@@ -48,7 +48,7 @@ struct RenderCommand: AsyncParsableCommand {
                     throw LabelError(.io, "cannot write \(out): \(error.localizedDescription)")
                 }
             } else {
-                FileHandle.standardOutput.write(bytes)
+                Terminal.writeOut(bytes)
             }
             if options.json {
                 let summary: [String: String] = [

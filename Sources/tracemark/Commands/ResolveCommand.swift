@@ -105,7 +105,7 @@ struct ResolveCommand: AsyncParsableCommand {
 
     /// Writes a line at once (unbuffered), so that a scan's answer shows while the scanner waits.
     private func say(_ line: String) {
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        Terminal.writeOut((line + "\n").utf8)
     }
 
     /// The resolution for people: what it is, then its record, then the warnings.

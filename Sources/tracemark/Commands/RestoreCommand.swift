@@ -97,7 +97,7 @@ struct RestoreCommand: AsyncParsableCommand {
         }
         let counted = Self.tableNames.map(\.table)
         let kept = try await options.withRegistry { try await $0.restoreGuard(counting: counted) }
-        let (status, errors) = try PostgresTools.run("pg_restore", ["--clean", "--if-exists", "--single-transaction", "--dbname=\(target.uri)", file],
+        let (status, errors, _) = try PostgresTools.run("pg_restore", ["--clean", "--if-exists", "--single-transaction", "--dbname=\(target.uri)", file],
                                                      password: target.password)
         guard status == 0 else {
             throw RegistryError(.invalidInput,

@@ -89,7 +89,7 @@ struct ScanCommand: AsyncParsableCommand {
                         for try await event in events {
                             let report = if let lookup { await lookup.report(event) } else { ScanReport(event) }
                             // Written straight to the descriptor, unbuffered: a script reading the pipe sees each scan at once.
-                            FileHandle.standardOutput.write(Data(((json ? try report.json() : Terminal.visible(report.text)) + "\n").utf8))
+                            Terminal.writeOut(((json ? try report.json() : Terminal.visible(report.text)) + "\n").utf8)
                             seen += 1
                             if let count, seen >= count { break }
                         }

@@ -297,13 +297,7 @@ struct ServeCommand: AsyncParsableCommand {
 /// not a terminal (systemd's journal, a log file): the service's own lines ("serving", each
 /// station) would come out only at exit, after the scan lines written straight to it.
 private func say(_ line: String) {
-    // Not FileHandle.write, which traps on a closed pipe (`serve --check | head -1`).
-    let bytes = Array((line + "\n").utf8)
-    var offset = 0
-    while offset < bytes.count {
-        let written = bytes[offset...].withUnsafeBytes { Glibc.write(STDOUT_FILENO, $0.baseAddress, $0.count) }
-        if written > 0 { offset += written } else if written < 0, errno == EINTR { continue } else { return }
-    }
+    Terminal.writeOut((line + "\n").utf8)
 }
 
 /// TERM always ends the process: if the drain (30 s) and the cancellation after it have not ended
