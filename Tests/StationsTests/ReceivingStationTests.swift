@@ -26,6 +26,35 @@ import Testing
         }
     }
 
+    /// A scan whose reader is cancelled while it is handled (a scanner closed, a service
+    /// stopping, an HTTP client gone) is carried to its end: its answer says what was done. It was
+    /// once answered "scan again" after its line had been added, and the second scan added another.
+    @Test(arguments: Backend.available)
+    func aScanWhoseReaderIsCancelledIsCarriedToItsEnd(backend: Backend) async throws {
+        try await withDock(backend) { dock in
+            let station = try await dock.station()
+            let data = "(01)\(Dock.paintGTIN)(17)\(yymmdd(today.adding(days: 200)))(10)CUT-1(30)2"
+            let cancelled = Task {
+                withUnsafeCurrentTask { $0?.cancel() }
+                return await station.scan(data)
+            }
+            let outcome = await cancelled.value
+            #expect(outcome.verdict == .ok && outcome.action == "added-to-receipt", "\(outcome)")
+            let lines = try #require(try await station.state().task).lines
+            #expect(lines.map(\.number) == ["CUT-1"])
+            // Cancelled at other points of its handling: each is added, once.
+            for step in 0..<20 {
+                let before = try await station.state().task?.lines.count ?? 0
+                let scan = Task { await station.scan("(01)\(Dock.paintGTIN)(17)\(yymmdd(today.adding(days: 200)))(10)CUT-\(step + 2)(30)2") }
+                for _ in 0..<step { await Task.yield() }
+                scan.cancel()
+                let answer = await scan.value
+                #expect(answer.verdict == .ok && answer.action == "added-to-receipt", "\(answer)")
+                #expect(try await station.state().task?.lines.count == before + 1)
+            }
+        }
+    }
+
     /// A scan its device marked too long is refused as such, and logged, whatever its start
     /// says: a valid GS1 string at the head of 200 KB of noise is not acted on.
     @Test(arguments: Backend.available)

@@ -90,7 +90,17 @@ public actor Station {
 
     /// Handles one scan. Never throws: a scan the station cannot act on is a `block` with the
     /// reason, and a database that cannot be reached is one too (with no scan log entry).
+    ///
+    /// A scan once begun is carried to its end even when whoever waits for it is cancelled (its
+    /// scanner closed, the service stopping, an HTTP client gone): cancelled halfway, a wait for a
+    /// connection after its transaction committed, or an answer from the server that was not
+    /// awaited, would answer "scan again" for a scan that was done, and the second scan would do
+    /// it twice. Its handling is bounded (the database's busy timeout, its connect timeout).
     public func handle(_ scan: StationScan) async -> ScanOutcome {
+        await Task { await self.carryOut(scan) }.value
+    }
+
+    private func carryOut(_ scan: StationScan) async -> ScanOutcome {
         let signedInNow = signedIn
         let taken = ContinuousClock.now
         do {
