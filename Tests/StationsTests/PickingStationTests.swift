@@ -27,6 +27,27 @@ import Testing
         "(01)\(Dock.paintGTIN)(10)\(lot)" + (quantity.map { "(30)\($0)" } ?? "")
     }
 
+    /// TM:DONE refused because the stock went meanwhile (another station issued it) posts
+    /// nothing, and says so: the operator puts it right and scans TM:DONE again, not the items.
+    @Test(arguments: Backend.available)
+    func aRefusedDoneSaysNothingWasPostedAndWhatToScan(backend: Backend) async throws {
+        try await withDock(backend) { dock in
+            try await stock(dock)
+            let station = try await dock.station("pick-1", kind: .picking, template: nil)
+            #expect(await station.scan("TM:PICK:ANY").action == "issue-opened")
+            #expect(await station.scan(paint("LOT-A", quantity: 8)).verdict == .ok)
+            _ = try await dock.registry.issue(Issue(warehouse: "MAIN", customer: "ANY", lines: [
+                StockLine(product: "PAINT-5L", picks: [.init(number: "LOT-A", quantity: 5)]),
+            ]))
+            let done = await station.scan("TM:DONE")
+            #expect(done.verdict == .block && done.action != "issue-posted", "\(done)")
+            #expect(done.next == "nothing was posted: put right what the reason says, then scan TM:DONE again", "\(done.next)")
+            #expect(try await station.state().task?.lines.count == 1)
+            let left = try await dock.registry.stock(product: "PAINT-5L", warehouse: "MAIN").first { $0.number == "LOT-A" }?.quantity
+            #expect(left == 5)
+        }
+    }
+
     /// An order picked with a scanner: each scan checked against what may go to the customer, a
     /// lot that is not the first to go confirmed with a reason, `TM:DONE` posting the issue.
     @Test(arguments: Backend.available)

@@ -121,9 +121,7 @@ public actor Station {
             let reason = Self.reason(for: error)
             logger.warning("scan refused: \(reason.message)", metadata: ["device": "\(scan.device)"])
             // A lot recalled after it was scanned onto the task stops the posting: its line must go.
-            let next = reason.code == "recalled"
-                ? "take that line off (Remove on the station page, or TM:UNDO if it is the last), then scan the next item or TM:DONE"
-                : "scan again"
+            let next = Self.next(after: error, reason: reason, scan)
             var outcome = ScanOutcome(station: configuration.name, verdict: .block, reasons: [reason], next: next)
             // A database that is locked or out of reach would keep the refusal's log waiting as
             // long again (the operator waited the busy timeout already): answer now, unlogged.
@@ -249,6 +247,25 @@ public actor Station {
     static func kebab(_ name: String) -> String {
         name.reduce(into: "") { text, character in
             if character.isUppercase { text += "-" + character.lowercased() } else { text.append(character) }
+        }
+    }
+
+    /// What the operator does after a scan that failed and changed nothing.
+    static func next(after error: any Error, reason: ScanOutcome.Reason, _ scan: StationScan) -> String {
+        // A lot recalled after it was scanned onto the task stops the posting: its line must go.
+        if reason.code == "recalled" {
+            return "take that line off (Remove on the station page, or TM:UNDO if it is the last), then scan the next item or TM:DONE"
+        }
+        let control = scan.purpose == .operator ? ControlCode(String(decoding: scan.data, as: UTF8.self)) : nil
+        let transient = error is StoreError
+        switch control {
+        case .done?:
+            return transient ? "nothing was posted: scan TM:DONE again when the database answers"
+                             : "nothing was posted: put right what the reason says, then scan TM:DONE again"
+        case nil:
+            return transient ? "nothing was done: scan the item again when the database answers" : "scan again"
+        default:
+            return transient ? "nothing was done: scan the code again when the database answers" : "scan again"
         }
     }
 
