@@ -40,7 +40,7 @@ extension APIRoutes {
         APIRoute(.get, "/api/v1/printers/{name}/status", "printerStatus", role: .viewer) { call in
             let printer = try await configured(call)
             let spool = call.environment.spool
-            let transport = try Transports.make(printer.config, databaseID: spool.databaseID)
+            let transport = try Transports.make(printer.config)
             let status = await transport.status()
             await transport.close()
             try await spool.recordState(printer: printer.config.name, status)

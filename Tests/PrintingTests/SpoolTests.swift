@@ -54,6 +54,48 @@ import Testing
         }
     }
 
+    /// A database restored while its service runs takes its job ids back to the backup's and gets a
+    /// new spool id: the running worker sends under the new id, so that a folder printer's file of
+    /// a job made after the backup is never replaced by the restored database's job of the same id.
+    @Test(arguments: Backend.available)
+    func aRestoreWhileAWorkerRunsNeverReplacesAFolderPrintersFile(backend: Backend) async throws {
+        try await withSpool(backend) { _, spool, database in
+            let printer = database.filePrinter()
+            try await spool.addPrinter(printer)
+            var options = PrinterWorker.Options()
+            options.pollInterval = .milliseconds(20)
+            let worker = Task { try await PrinterWorker(spool: spool, printer: printer.name, options: options).run() }
+            defer { worker.cancel() }
+            let folder = database.folder.appendingPathComponent("out").path
+            let written = { ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { !$0.hasPrefix(".") }.sorted() }
+            let request = { (text: String) in
+                PrintRequest(printer: printer.name, payload: zplLabel(text), language: .zpl, requestedBy: "test", reason: "restore test", reference: text)
+            }
+            let before = try #require(try await spool.enqueue([request("before the restore")]).first)
+            #expect(try await eventually { written().count == 1 })
+
+            // What a restore does to the spool: the job made after the backup is gone, the next job
+            // takes its id again, and the database has a new id.
+            try await spool.store.write { db in
+                try await db.raw("DELETE FROM print_job_events WHERE job_id = \(bind: before)").run()
+                try await db.raw("DELETE FROM print_job_payloads WHERE job_id = \(bind: before)").run()
+                try await db.raw("DELETE FROM print_jobs WHERE id = \(bind: before)").run()
+                if backend == .postgres {
+                    try await db.raw("SELECT setval(pg_get_serial_sequence('print_jobs', 'id'), \(bind: before), false)").run()
+                }
+                try await db.raw("UPDATE spool_settings SET value = 'restoredcopy0000' WHERE name = 'database_id'").run()
+            }
+            let after = try #require(try await spool.enqueue([request("after the restore")]).first)
+            #expect(after == before)
+            #expect(try await eventually { written().count == 2 })
+            #expect(written() == ["job-\(spool.databaseID.prefix(12))-\(before).zpl", "job-restoredcopy-\(after).zpl"].sorted())
+            let first = try String(contentsOfFile: folder + "/job-\(spool.databaseID.prefix(12))-\(before).zpl", encoding: .utf8)
+            #expect(first.contains("before the restore"))
+            worker.cancel()
+            _ = await worker.result
+        }
+    }
+
     @Test(arguments: Backend.available)
     func refusesAJobThatPrintsNothingOrIsInTheWrongLanguage(backend: Backend) async throws {
         try await withSpool(backend) { _, spool, database in

@@ -60,7 +60,7 @@ public struct PrinterWorker: Service {
     }
 
     public func run() async throws {
-        var config = try await beforeWork { [spool, printer] in try await spool.printer(printer) }
+        var sending = try await beforeWork { [spool, printer] in try await spool.sending(printer) }
         let identity = ProcessIdentity.start()
         defer { identity.finish() }
         var backoff = Backoff(maximum: options.maxBackoff)
@@ -68,15 +68,15 @@ public struct PrinterWorker: Service {
         // The printer's configuration changed while the worker ran (PUT /printers, printers add
         // --replace, another serve's file): the worker goes on with a transport of the new one.
         while true {
-            let transport = try Transports.make(config, databaseID: spool.databaseID)
-            var changed: PrinterConfig?
+            let transport = try sending.transport()
+            var changed: Spool.Sending?
             await withTaskCancellationHandler {
                 await withGracefulShutdownHandler {
                     do {
-                        try await hold(config, transport, identity, &backoff)
+                        try await hold(sending, transport, identity, &backoff)
                     } catch is CancellationError {
                     } catch let error as ConfigurationChanged {
-                        changed = error.config
+                        changed = error.sending
                     } catch {
                         logger.error("printer worker stopped: \(error)")
                     }
@@ -89,21 +89,27 @@ public struct PrinterWorker: Service {
             doing.now("closing the printer's connection")
             await transport.close()
             guard let changed else { break }
-            logger.notice("printer \(printer) is configured anew (\(config.uri) \(config.language.rawValue) → \(changed.uri) \(changed.language.rawValue)): sending with the new configuration")
-            config = changed
+            if changed.config != sending.config {
+                let (config, new) = (sending.config, changed.config)
+                logger.notice("printer \(printer) is configured anew (\(config.uri) \(config.language.rawValue) → \(new.uri) \(new.language.rawValue)): sending with the new configuration")
+            } else {
+                logger.notice("the database was restored (its spool id is new): printer \(printer) sends under the new id")
+            }
+            sending = changed
         }
         logger.debug("printer worker ended")
     }
 
-    /// The printer's configuration in the database is no longer the one the worker sends with.
+    /// The printer's configuration in the database, or the database's id, is no longer the one
+    /// the worker sends with.
     struct ConfigurationChanged: Error {
-        let config: PrinterConfig
+        let sending: Spool.Sending
     }
 
     /// Takes the printer's lease and sends while holding it; when another worker holds it, waits
     /// (or, until idle, returns once nothing is left to do). A lease lost while sending (this
     /// worker could not reach the database for a whole lease) is taken again before going on.
-    private func hold(_ config: PrinterConfig, _ transport: any PrinterTransport, _ identity: ProcessIdentity,
+    private func hold(_ sending: Spool.Sending, _ transport: any PrinterTransport, _ identity: ProcessIdentity,
                       _ backoff: inout Backoff) async throws {
         while !Task.isCancelled, !Task.isShuttingDownGracefully, await !options.stop() {
             let (spool, printer, duration) = (spool, printer, options.lease)
@@ -119,7 +125,7 @@ public struct PrinterWorker: Service {
                 let start = backoff
                 if let kept = try await whileRenewing(lease, { () async throws -> Backoff in
                     var backoff = start
-                    try await loop(config, transport, lease, &backoff)
+                    try await loop(sending, transport, lease, &backoff)
                     return backoff
                 }) {
                     backoff = kept
@@ -166,8 +172,9 @@ public struct PrinterWorker: Service {
         }
     }
 
-    private func loop(_ config: PrinterConfig, _ transport: any PrinterTransport, _ lease: Lease,
+    private func loop(_ sending: Spool.Sending, _ transport: any PrinterTransport, _ lease: Lease,
                       _ backoff: inout Backoff) async throws {
+        let config = sending.config
         // After the printer refused or could not be reached, ask it before claiming jobs again, so
         // that an outage does not churn the jobs between queued and sending.
         var blocked = false
@@ -189,8 +196,8 @@ public struct PrinterWorker: Service {
             }
             // Between batches, with nothing in doubt: still the configuration it sends with?
             doing.now("reading the printer's configuration")
-            let current = try await beforeWork { try await spool.printer(printer) }
-            if current != config { throw ConfigurationChanged(config: current) }
+            let current = try await beforeWork { try await spool.sending(printer) }
+            if current != sending { throw ConfigurationChanged(sending: current) }
             if blocked {
                 doing.now("asking the printer whether it can print")
                 let status = await transport.status()

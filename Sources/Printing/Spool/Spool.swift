@@ -17,6 +17,8 @@ public struct Spool: Sendable {
     let wakeups = Wakeups()
     /// A random id made when the spool's tables were created: it names what this database's
     /// folder printers write, so files left by another database are never taken for this one's.
+    /// As it was when the spool was opened: a restore gives the database a new one while services
+    /// run, so whatever sends reads it again with the printer's configuration (``sending(_:)``).
     public let databaseID: String
     /// Places where tests act between two steps of the spool (nothing in production).
     var testHooks = TestHooks()
@@ -156,6 +158,33 @@ public struct Spool: Sendable {
 
     public func printer(_ name: String) async throws -> PrinterConfig {
         try await read { db in try await Self.printer(db, name) }
+    }
+
+    /// What a printer's jobs are sent with: its configuration, and the database's id as it is now.
+    public struct Sending: Equatable, Sendable {
+        public var config: PrinterConfig
+        public var databaseID: String
+
+        public func transport() throws(PrintingError) -> any PrinterTransport {
+            try Transports.make(config, databaseID: databaseID)
+        }
+    }
+
+    /// A printer's configuration and the database's id, read together (one statement): a worker
+    /// reads them between batches, and sends with a new transport when either changed (the
+    /// printer configured anew; the database restored, which makes its id anew and takes its
+    /// job ids back to the backup's, so that a folder printer's file names would repeat).
+    public func sending(_ name: String) async throws -> Sending {
+        try await read { db in
+            guard let row = try await db.raw("""
+                SELECT name, uri, language, settings, (SELECT value FROM spool_settings WHERE name = 'database_id') AS database_id
+                FROM printers WHERE name = \(bind: name)
+                """).first() else {
+                return Sending(config: try await Self.printer(db, name), databaseID: databaseID)
+            }
+            return Sending(config: try Self.config(row), databaseID: try row.decodeNil(column: "database_id") ? databaseID
+                                                                                : row.decode(column: "database_id", as: String.self))
+        }
     }
 
     public static func printer(_ db: any SQLDatabase, _ name: String) async throws -> PrinterConfig {
@@ -341,7 +370,7 @@ public struct Spool: Sendable {
         guard job.state == .printing else { return }
         guard let delivery = try await delivery(batch: [job]) else { return }
         do {
-            try await Transports.make(try await printer(job.printer), databaseID: databaseID).cancel(delivery)
+            try await sending(job.printer).transport().cancel(delivery)
         } catch let error as PrintingError where error.code == .invalidState {
             // It finished at the printer meanwhile: nothing left to cancel there.
         }

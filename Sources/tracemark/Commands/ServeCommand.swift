@@ -189,7 +189,7 @@ struct ServeCommand: AsyncParsableCommand {
             var config = configuration.printers.first { $0.config.name == name }?.config
             if config == nil { config = try await spool.printer(name) }
             guard let config else { continue }
-            let transport = try Transports.make(config, databaseID: spool.databaseID)
+            let transport = try Transports.make(config)
             let status = await transport.status()
             await transport.close()
             say("printer \(name) \(config.uri): \(status.answered ? (status.conditions.isEmpty ? "ready" : status.message) : "not reachable now: \(status.message)")")
