@@ -43,6 +43,7 @@ import Testing
             let jobs = try await spool.jobs(printer: printer.name)
             #expect(jobs.map(\.state) == [.done, .done, .done])
             #expect(jobs.map(\.labelCount) == [3, 2, 1])
+            #expect(jobs.map(\.printedLabels) == [3, 2, 1])
             #expect(jobs.allSatisfy { $0.confirmed })
             // The three went out as one payload, in the order they were asked for.
             let files = try FileManager.default.contentsOfDirectory(atPath: database.folder.appendingPathComponent("out").path)
@@ -73,10 +74,11 @@ import Testing
             }
             let before = try #require(try await spool.enqueue([request("before the restore")]).first)
             #expect(try await eventually { written().count == 1 })
+            #expect(try await eventually { try await spool.job(before).state == .done })
 
             // What a restore does to the spool: the job made after the backup is gone, the next job
             // takes its id again, and the database has a new id.
-            try await spool.store.write { db in
+            do { try await spool.store.write { db in
                 try await db.raw("DELETE FROM print_job_events WHERE job_id = \(bind: before)").run()
                 try await db.raw("DELETE FROM print_job_payloads WHERE job_id = \(bind: before)").run()
                 try await db.raw("DELETE FROM print_jobs WHERE id = \(bind: before)").run()
@@ -84,7 +86,7 @@ import Testing
                     try await db.raw("SELECT setval(pg_get_serial_sequence('print_jobs', 'id'), \(bind: before), false)").run()
                 }
                 try await db.raw("UPDATE spool_settings SET value = 'restoredcopy0000' WHERE name = 'database_id'").run()
-            }
+            } } catch { Issue.record("\(String(reflecting: error))"); throw error }
             let after = try #require(try await spool.enqueue([request("after the restore")]).first)
             #expect(after == before)
             #expect(try await eventually { written().count == 2 })

@@ -54,7 +54,8 @@ public struct PrintJob: Sendable, Equatable {
     public var nextAttemptAt: String?
     /// The last error, or why the job waits.
     public var error: String
-    /// Labels of this job the printer reported printed before its delivery was interrupted.
+    /// Labels of this job printed: all of them once it is done; before that (or cancelled), those
+    /// the printer reported printed before a delivery was interrupted.
     public var printedLabels: Int
     /// Sent again after a crash or a broken connection where the printer could not tell what it
     /// had printed: a label may exist twice. An operator should check.

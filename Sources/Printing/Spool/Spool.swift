@@ -504,7 +504,10 @@ public struct Spool: Sendable {
             attempts: try row.decode(column: "attempts", as: Int.self),
             nextAttemptAt: try row.decode(column: "next_attempt_at", as: String?.self),
             error: try row.decode(column: "error", as: String.self),
-            printedLabels: try row.decode(column: "printed_labels", as: Int.self),
+            // A job done printed all its labels; before, the column holds what a broken delivery
+            // is known to have printed (the worker's own reads take the column as it is).
+            printedLabels: state == .done ? try row.decode(column: "label_count", as: Int.self)
+                                          : try row.decode(column: "printed_labels", as: Int.self),
             possiblyDuplicated: try row.decode(column: "possibly_duplicated", as: Int.self) != 0,
             reprintOf: try row.decode(column: "reprint_of", as: Int64?.self),
             createdAt: try row.decode(column: "created_at", as: String.self),
