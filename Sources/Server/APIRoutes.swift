@@ -505,7 +505,9 @@ public enum APIRoutes {
         let data = try await labelData(for: template, data: body.data, product: body.product, lot: body.lot, serial: body.serial,
                                        registry: call.environment.registry)
         // As the stations write it (`PUMP-200 serial SN1`): what a reprint checks the number by.
-        let reference = [body.product, body.lot.map { "lot \($0)" } ?? body.serial.map { "serial \($0)" }].compactMap { $0 }.joined(separator: " ")
+        let numbered = body.lot.map { ("lot", $0) } ?? body.serial.map { ("serial", $0) }
+        let reference = body.product.map { product in numbered.map { LabelJobs.reference(product: product, kind: $0.0, number: $0.1) } ?? product }
+            ?? numbered.map { "\($0.0) \($0.1)" } ?? ""
         let id = try await LabelJobs.enqueue(template, data, printer: body.printer, spool: call.environment.spool, copies: body.copies,
                                              requestedBy: call.user, reason: body.reason ?? "printed through the API",
                                              reference: reference)

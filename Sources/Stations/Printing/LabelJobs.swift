@@ -33,10 +33,17 @@ public enum LabelJobs {
         return try await spool.reprint(id, printer: printer, requestedBy: requestedBy, reason: reason)
     }
 
-    /// The product and number a job's reference names (`PUMP-200 serial SN1`, `PAINT-5L lot L1`).
+    /// A label job's reference for one lot or serial (`PUMP-200 serial SN1`, `PAINT-5L lot L1`):
+    /// read by people in `jobs`, and by ``reprint`` to find the number again. Every place that
+    /// queues a numbered label writes it with this.
+    public static func reference(product: String, kind: String, number: String) -> String {
+        "\(product) \(kind) \(number)"
+    }
+
+    /// The product and number a job's reference names (``reference(product:kind:number:)``).
     static func numbered(_ reference: String) -> (product: String, number: String)? {
-        let parts = reference.split(separator: " ", omittingEmptySubsequences: true)
-        guard parts.count == 3, parts[1] == "lot" || parts[1] == "serial" else { return nil }
+        let parts = reference.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count == 3, !parts[0].isEmpty, !parts[2].isEmpty, parts[1] == "lot" || parts[1] == "serial" else { return nil }
         return (String(parts[0]), String(parts[2]))
     }
 

@@ -326,7 +326,7 @@ extension Station {
                 jobs = try await self.spool.enqueue(db, [PrintRequest(
                     printer: config.name, payload: bytes, language: config.language, template: template.name, data: data.jsonText,
                     requestedBy: self.user(task), reason: "\(voids ? "replacement" : "reprint") after \(reason.code) at \(self.configuration.name)",
-                    reference: "\(runProduct) \(task.lot == nil ? "serial" : "lot") \(number)")])
+                    reference: LabelJobs.reference(product: runProduct, kind: task.lot == nil ? "serial" : "lot", number: number))])
             }
             if voids {
                 try await self.addUnit(db, task: task.id, number: number, job: jobs.first, at: scan.time, note: "replaces a voided number")

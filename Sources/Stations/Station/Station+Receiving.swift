@@ -166,7 +166,7 @@ extension Station {
                     printer: printer, payload: label.bytes, language: label.language, template: label.template,
                     data: label.data, requestedBy: self.user(task),
                     reason: "received at station \(self.configuration.name)",
-                    reference: "\(product.article) \(number.map { "\(tracking.rawValue) \($0)" } ?? "")")])
+                    reference: number.map { LabelJobs.reference(product: product.article, kind: tracking.rawValue, number: $0) } ?? product.article)])
             }
             var outcome = ScanOutcome(station: self.configuration.name, verdict: warnings.isEmpty ? .ok : .warn, reasons: warnings,
                                       action: "added-to-receipt",
