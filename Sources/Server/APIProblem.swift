@@ -73,7 +73,11 @@ struct ProblemDocument: Codable, Sendable {
     /// database error as 503; anything else as 500 without its insides.
     static func reportable(_ error: any Error) -> any ReportableError {
         if let error = error as? any ReportableError { return error }
-        if let readable = DatabaseErrors.readable(error) { return APIProblem(503, "database", readable) }
+        if let readable = DatabaseErrors.readable(error) {
+            // Out of reach or busy: try again later. Refused for what it asked: a fault of ours.
+            return DatabaseErrors.isTransient(error) ? APIProblem(503, "database", readable)
+                                                     : APIProblem(500, "internal", "\(readable); nothing was written")
+        }
         if let error = error as? DecodingError { return APIProblem.badRequest("the body is not what this operation takes: \(Self.describe(error))") }
         return APIProblem(500, "internal", "the server failed; its log has the details")
     }

@@ -34,6 +34,21 @@ public enum DatabaseErrors {
         return nil
     }
 
+    /// Whether a driver's error says the database is out of reach or busy for now (a connection
+    /// lost, a server starting or shutting down, out of resources, a lock, a deadlock), so that the
+    /// same request may pass later; false for a statement the database refused for what it asked
+    /// (a value out of range, a constraint), which asking again does not change: a fault of ours.
+    public static func isTransient(_ error: any Error) -> Bool {
+        if let error = error as? PSQLError {
+            guard let state = error.serverInfo?[.sqlState] else { return true }
+            return ["08", "40", "53", "55", "57", "58"].contains(String(state.prefix(2)))
+        }
+        if let error = error as? SQLiteError {
+            return error.isTransient
+        }
+        return true
+    }
+
     /// The system's words for why a PostgreSQL connection failed or could not be opened
     /// ("Connection timed out", "Connection refused", "no answer within 10 s", "the host name …
     /// is not known"), from the socket error under `error`, if there is one.

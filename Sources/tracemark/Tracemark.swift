@@ -18,7 +18,7 @@ struct Tracemark: AsyncParsableCommand {
             Every command but serve (whose --config file names it) takes --db (an SQLite file, default ./tracemark.sqlite, or a postgres:// URL) \
             and --json (machine-readable output). Exit status: 0 done, 1 refused by the registry (the \
             message says why; nothing was written), 2 still waiting (print: queued, not printed yet), 64 bad command line or printer \
-            configuration, 69 database or printer unavailable.
+            configuration, 69 database or printer unavailable, 70 a fault of Tracemark's (the database refused a statement).
             """,
         subcommands: [
             ReceiveCommand.self, IssueCommand.self, TransferCommand.self, ProduceCommand.self, ReturnCommand.self,
@@ -57,7 +57,11 @@ struct Tracemark: AsyncParsableCommand {
             // One mapping for every face: the error type states its exit status beside its code.
             fail(code: error.problemCode, message: error.problemDetail, status: error.exitStatus)
         } catch {
-            if let readable = DatabaseErrors.readable(error) { fail(code: "database", message: readable, status: 69) }
+            if let readable = DatabaseErrors.readable(error) {
+                // Out of reach or busy: try again later (69). Refused for what it asked: a fault of ours (70).
+                if DatabaseErrors.isTransient(error) { fail(code: "database", message: readable, status: 69) }
+                fail(code: "internal", message: "\(readable); nothing was written (a fault of Tracemark's: please report it)", status: 70)
+            }
             // An ExitCode was reported by its command already; help and version are not failures.
             guard wantsJSON, !(error is ExitCode), exitCode(for: error) != .success else { exit(withError: error) }
             // A usage error (an unknown option, a missing argument, a value that does not parse).

@@ -14,6 +14,20 @@ struct PostgresPreparedTests {
         try await RegistryTests.withStore(.postgres, { try await PostgresStore(url: $0.location, connections: 1) }, body)
     }
 
+    /// A statement refused for what it asked (a value out of range) is not the database out of
+    /// reach: asking again changes nothing, so it is not answered "try again later" (exit 69, 503).
+    @Test func aStatementRefusedForItsValuesIsNotTransient() async throws {
+        try await withStore { store in
+            do {
+                _ = try await store.read { db in try await db.raw("SELECT \(bind: Int.max)::bigint + 1 AS n").first() }
+                Issue.record("the sum past 64 bits was answered")
+            } catch {
+                #expect(!DatabaseErrors.isTransient(error))
+                #expect(DatabaseErrors.readable(error)?.contains("bigint out of range (SQLSTATE 22003)") == true, "\(error)")
+            }
+        }
+    }
+
     /// Kept statements are planned once (their generic plan), unless the URL asks otherwise.
     @Test func keptStatementsArePlannedOnceUnlessTheURLSaysOtherwise() async throws {
         try await RegistryTests.withStore(.postgres, { try await PostgresStore(url: $0.location, connections: 1) }) { store in

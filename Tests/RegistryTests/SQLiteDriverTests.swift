@@ -89,6 +89,19 @@ import Testing
         }
     }
 
+    /// A constraint refused is not the database busy: asking again changes nothing.
+    @Test func aConstraintRefusedIsNotTransient() async throws {
+        try await withStore { store in
+            try await store.write { db in try await db.raw("CREATE TABLE t (name TEXT NOT NULL)").run() }
+            do {
+                try await store.write { db in try await db.raw("INSERT INTO t (name) VALUES (NULL)").run() }
+                Issue.record("NULL was inserted")
+            } catch {
+                #expect(!DatabaseErrors.isTransient(error), "\(error)")
+            }
+        }
+    }
+
     @Test func aFailedStatementSaysWhyAndLeavesTheConnectionUsable() async throws {
         try await withStore { store in
             try await store.write { db in

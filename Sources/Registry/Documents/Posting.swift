@@ -456,7 +456,14 @@ struct Posting {
             }
             return try Self.positive(quantity, line.product, context)
         }
-        let total = try line.picks.reduce(0) { total, pick in total + (try pickQuantity(pick, line, context)) }
+        let total = try line.picks.reduce(0) { total, pick in
+            let (sum, overflow) = total.addingReportingOverflow(try pickQuantity(pick, line, context))
+            guard !overflow, sum <= Self.maximumStockQuantity else {
+                throw RegistryError(.invalidInput,
+                    "line for \(line.product): its \(context.kindName)s add up to more than \(Quantity(storage: Self.maximumStockQuantity)), the most one stock row may hold: check the quantities")
+            }
+            return sum
+        }
         // A line that gives both must agree with itself: which of the two was meant is not ours to guess.
         if let stated = line.quantity, let storage = try? Quantity(stated).storage, storage != total {
             throw RegistryError(.invalidInput,
@@ -485,6 +492,11 @@ struct Posting {
 
     /// The largest quantity of one line or pick: a billion units.
     static let maximumLineQuantity = 1_000_000_000 * Quantity.scale
+
+    /// The most one stock row (a product, lot or serial in a warehouse) may hold: a trillion
+    /// units. Far beyond any real stock, and it keeps every row, and the sum of a few, an exact
+    /// 64-bit integer (SQLite turns an integer that overflows into an inexact real number).
+    static let maximumStockQuantity = 1_000_000_000_000 * Quantity.scale
 
     static func positive(_ value: Decimal, _ article: String, _ context: ProductContext, subject: String? = nil) throws -> Int {
         let subject = subject ?? "line for \(article)"
@@ -550,7 +562,7 @@ struct Posting {
             case .value(let given):
                 // The row's unit cost becomes the average of what it held and what comes in (in
                 // floating point: the product of two millionths may not fit 64 bits).
-                try await db.raw("""
+                let row = try await db.raw("""
                     INSERT INTO stock (product_id, warehouse_id, lot_serial_id, quantity, unit_cost)
                     VALUES (\(bind: context.id), \(bind: warehouseID), \(bind: lotID), \(bind: quantity),
                             \(bind: Money.unitCost(of: given, over: quantity)))
@@ -560,7 +572,10 @@ struct Posting {
                             ELSE CAST(ROUND((CAST(stock.quantity AS DOUBLE PRECISION) * stock.unit_cost
                                              + CAST(excluded.quantity AS DOUBLE PRECISION) * excluded.unit_cost)
                                             / (stock.quantity + excluded.quantity)) AS BIGINT) END
-                    """).run()
+                        WHERE stock.quantity <= \(bind: Self.maximumStockQuantity - quantity)
+                    RETURNING unit_cost
+                    """).first()
+                guard row != nil else { throw try await overfull(context, warehouseID: warehouseID, warehouse: warehouse, lot: lot, quantity: quantity) }
                 value = given
             case .current:
                 // No cost given: the row keeps its own (also once emptied); a new row takes the
@@ -571,9 +586,11 @@ struct Posting {
                             COALESCE((SELECT o.unit_cost FROM stock o WHERE o.product_id = \(bind: context.id) AND o.lot_serial_id = \(bind: lotID)
                                       ORDER BY o.quantity DESC LIMIT 1), 0))
                     ON CONFLICT (product_id, warehouse_id, lot_serial_id) DO UPDATE SET quantity = stock.quantity + excluded.quantity
+                        WHERE stock.quantity <= \(bind: Self.maximumStockQuantity - quantity)
                     RETURNING unit_cost
                     """).first()
-                value = Money.value(of: quantity, at: try row?.int("unit_cost") ?? 0)
+                guard let row else { throw try await overfull(context, warehouseID: warehouseID, warehouse: warehouse, lot: lot, quantity: quantity) }
+                value = Money.value(of: quantity, at: try row.int("unit_cost"))
             }
         }
         stockChanges[StockRow(product: context.id, warehouse: warehouseID, lot: lotID), default: 0] += quantity
@@ -610,6 +627,16 @@ struct Posting {
         }
         return RegistryError(.conflict,
             "\(what): \(warehouse) holds \(Quantity(storage: held)) \(context.product.unit), not the \(Quantity(storage: quantity)) asked for")
+    }
+
+    /// Why an incoming movement cannot be taken: the stock row would hold more than the most one may.
+    private func overfull(_ context: ProductContext, warehouseID: Int, warehouse: String, lot: LotRecord?, quantity: Int) async throws -> RegistryError {
+        let held = try await db.raw("""
+            SELECT quantity FROM stock WHERE product_id = \(bind: context.id) AND warehouse_id = \(bind: warehouseID) AND lot_serial_id = \(bind: lot?.id ?? 0)
+            """).first()?.int("quantity") ?? 0
+        let what = lot.map { "\(context.kindName) \($0.number) of \(context.product.article)" } ?? context.product.article
+        return RegistryError(.invalidInput,
+            "\(what): \(warehouse) holds \(Quantity(storage: held)) \(context.product.unit), and \(Quantity(storage: quantity)) more would be more than \(Quantity(storage: Self.maximumStockQuantity)), the most one stock row may hold: check the quantities; nothing was posted")
     }
 
     func totalStock(_ lotID: Int) async throws -> Int {

@@ -11,6 +11,10 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable {
     /// The primary result code (`SQLITE_CONSTRAINT`, `SQLITE_BUSY`, ...).
     public var primaryCode: Int32 { code & 0xFF }
     public var isBusy: Bool { primaryCode == SQLITE_BUSY || primaryCode == SQLITE_LOCKED }
+    /// Busy, or the file out of reach (a disk error or full, not writable now): may pass later.
+    public var isTransient: Bool {
+        isBusy || [SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN, SQLITE_READONLY, SQLITE_PROTOCOL, SQLITE_INTERRUPT].contains(primaryCode)
+    }
     public var isUniqueViolation: Bool { code == Self.constraintUnique || code == Self.constraintPrimaryKey }
     // Extended codes are macros Swift does not import: SQLITE_CONSTRAINT | (8 << 8), | (6 << 8).
     static let constraintUnique = SQLITE_CONSTRAINT | (8 << 8)
