@@ -259,12 +259,20 @@ extension Posting {
                 throw RegistryError(.conflict,
                     "serial \(pick.number) of \(context.product.article) was consumed\(by.map { " by \($0)" } ?? "") and is part of what was made there: it cannot be received again")
             }
-            if let given = pick.expiry, let known = existing.expiry, given != known {
+            let given = pick.expiry ?? line.expiry
+            if let given, let known = existing.expiry, given != known {
                 throw RegistryError(.conflict,
                     "\(context.kindName) \(pick.number) of \(context.product.article) expires on \(known) in the registry, but this document says \(given)")
             }
             if !rules.isReturn {
-                try checkExpiry(existing.expiry ?? pick.expiry, of: "\(context.kindName) \(pick.number) of \(context.product.article)", context, rules)
+                try checkExpiry(existing.expiry ?? given, of: "\(context.kindName) \(pick.number) of \(context.product.article)", context, rules)
+            }
+            var existing = existing
+            if existing.expiry == nil, let given {
+                // Received before without one (its class did not track expiry then): the date this
+                // document gives is the lot's from now on, for expiry reports and first-expiry issues.
+                try await db.raw("UPDATE lot_serials SET expiry = \(bind: given.description) WHERE id = \(bind: existing.id) AND expiry IS NULL").run()
+                existing.expiry = given
             }
             if !pick.attributes.isEmpty { try await Registry.upsertAttributes(db, lotSerialID: existing.id, pick.attributes) }
             return existing

@@ -20,7 +20,7 @@ struct LotRecord {
     let id: Int
     let number: String
     var status: LotSerial.Status
-    let expiry: CalendarDate?
+    var expiry: CalendarDate?
     /// The first recall not closed that affects it, and that recall's state, when asked for
     /// (``Posting/lockLot(_:_:recall:)``).
     var recall: (id: Int, state: String)? = nil
