@@ -29,6 +29,8 @@ extension SimulatedPrinter {
         var formatBytes = 0
         var statusAnswers = 0
         var dropAfter: Int?
+        /// Connections still to drop at `dropAfter` bytes after the next (``dropConnections(afterBytes:times:)``).
+        var dropsAfterNext = 0
         var stallAfter: Int?
         var haltsAfter: (labels: Int, state: State)?
         var waiters: [Waiter] = []

@@ -170,7 +170,6 @@ extension SimulatedPrinter {
                     dropAt = current.model.withLock { model in
                         model.connectionCount += 1
                         if current.configuration.recordsBytes { model.connections.append(Data()) }
-                        defer { model.dropAfter = nil }
                         return model.dropAfter
                     }
                 }
@@ -198,7 +197,12 @@ extension SimulatedPrinter {
                             if !answer.isEmpty {
                                 _ = answer.withUnsafeBytes { send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
                             }
-                            if let dropAt, received >= dropAt { closeConnection(reset: true) }
+                            if let dropAt, received >= dropAt {
+                                current.model.withLock { model in
+                                    if model.dropsAfterNext > 0 { model.dropsAfterNext -= 1 } else { model.dropAfter = nil }
+                                }
+                                closeConnection(reset: true)
+                            }
                             current.wakeWaiters()
                         }
                     }

@@ -155,7 +155,15 @@ public final class SimulatedPrinter: Sendable {
     /// The next connection is dropped (reset, like a pulled cable) once it received `bytes` bytes,
     /// status queries included.
     public func dropConnection(afterBytes bytes: Int) {
-        model.withLock { $0.dropAfter = bytes }
+        dropConnections(afterBytes: bytes, times: 1)
+    }
+
+    /// The next `times` connections that reach `bytes` bytes are dropped there (a flaky cable).
+    public func dropConnections(afterBytes bytes: Int, times: Int) {
+        model.withLock { model in
+            model.dropAfter = times > 0 ? bytes : nil
+            model.dropsAfterNext = max(0, times - 1)
+        }
     }
 
     /// Connections stop being read once they received `bytes` bytes, until ``resumeReading()``:

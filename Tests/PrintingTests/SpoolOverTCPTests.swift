@@ -173,6 +173,29 @@ import TracemarkTesting
         await simulator.stop()
     }
 
+    /// A printer without a label counter whose connection keeps breaking gets a batch again once,
+    /// then holds it: found by a QA run, where each of five attempts sent the whole batch again and
+    /// the same serial labels printed five times.
+    @Test(arguments: Backend.available)
+    func aBatchThePrinterCannotAccountForIsSentAgainOnceThenHeld(backend: Backend) async throws {
+        let simulator = try await SimulatedPrinter.start(.init(labelCounter: .unknownVariable))
+        try await withSpool(backend) { _, spool, _ in
+            let config = Self.printer(simulator)
+            try await spool.addPrinter(config)
+            try await spool.enqueue(Self.requests(20, printer: config.name))
+            simulator.dropConnections(afterBytes: 700, times: 4)
+            try await drain(spool, config.name)
+            let jobs = try await spool.jobs(printer: config.name)
+            #expect(jobs.allSatisfy { $0.state == .done || $0.state == .held }, "\(jobs.map(\.state))")
+            let held = jobs.filter { $0.state == .held }
+            #expect(!held.isEmpty)
+            #expect(held.allSatisfy { $0.error.contains("held rather than sent a third time") }, "\(held.map(\.error))")
+            let counts = Self.printedCounts(simulator)
+            #expect(counts.values.allSatisfy { $0 <= 2 }, "\(counts)")
+        }
+        await simulator.stop()
+    }
+
     @Test(arguments: Backend.available)
     func killingTheSenderWhileThePrinterPrintsLosesNoLabelAndPrintsNoneTwice(backend: Backend) async throws {
         // A printer that takes time to print, so that kills land while jobs are sent and followed.

@@ -369,12 +369,29 @@ extension Spool {
     }
 
     /// Sends a batch again when the printer could not tell what it printed, marking every job as
-    /// possibly duplicated for an operator to check.
+    /// possibly duplicated for an operator to check. A job sent again so once already is held
+    /// instead: a printer that keeps no label counter and keeps dropping the connection would
+    /// otherwise print the same serial labels once per attempt (a QA run saw five of each).
     func requeueInDoubt(_ jobs: [PrintJob], because why: String, maxAttempts: Int? = nil, _ lease: Lease) async throws {
         let message = "\(why): sent again, a label may print twice"
+        let held = "\(why), and it had been sent again once already for the same reason: held rather than sent a third time; check what the printer printed, then `jobs retry` or `jobs cancel` it"
         let now = self.now
         try await write(lease) { db in
-            let ids = try await Self.inHand(db, jobs.map(\.id))
+            let inHand = try await Self.inHand(db, jobs.map(\.id))
+            guard !inHand.isEmpty else { return }
+            var flagged = SQLQueryString("SELECT id FROM print_jobs WHERE possibly_duplicated = 1 AND ")
+            flagged.appendInterpolation(Self.idList(inHand))
+            let twice = Set(try await db.raw(flagged).all().map { try $0.decode(column: "id", as: Int64.self) })
+            if !twice.isEmpty {
+                let ids = inHand.filter(twice.contains)
+                var hold = SQLQueryString("UPDATE print_jobs SET state = 'held', batch = NULL, delivery = NULL, error = ")
+                hold.appendInterpolation(bind: held)
+                hold.appendInterpolation(unsafeRaw: " WHERE ")
+                hold.appendInterpolation(Self.idList(ids))
+                try await db.raw(hold).run()
+                try await Self.logEvents(db, ids: ids, at: now, state: .held, message: held)
+            }
+            let ids = inHand.filter { !twice.contains($0) }
             guard !ids.isEmpty else { return }
             var query = SQLQueryString("UPDATE print_jobs SET batch = NULL, delivery = NULL, possibly_duplicated = 1, error = ")
             query.appendInterpolation(bind: message)
