@@ -228,6 +228,37 @@ import TracemarkTesting
         await fixture.done()
     }
 
+    /// A job an operator cancels at CUPS (`cancel`, the web interface) is cancelled in the spool
+    /// too, not sent again: found by a QA run, where the worker took the cancel for a send cut
+    /// short and queued the job again, and it printed once the printer was back.
+    @Test func aJobCancelledAtCUPSIsCancelledInTheSpoolAndNotSentAgain() async throws {
+        let fixture = try await Fixture.make("cancelled-there")
+        fixture.device.close()
+        let database = try await SpoolDatabase.make(.sqlite)
+        let (registry, spool) = try await database.open()
+        let config = PrinterConfig(name: "there", uri: "cups://\(fixture.queue)", language: .zpl, printTimeout: 1)
+        try await spool.addPrinter(config)
+        let id = try #require(try await spool.enqueue([PrintRequest(printer: config.name, payload: Self.zpl, language: .zpl,
+                                                                    requestedBy: "test", reason: "cancel at CUPS")]).first)
+        let environment = ["CUPS_SERVER": fixture.server]
+        let worker = try TracemarkProcess.launch(["jobs", "run", "--printer", config.name, "--poll", "0.05", "--db", database.location],
+                                                 environment: environment)
+        #expect(try await eventually { try await spool.job(id).state == .printing })
+        let cupsID = try #require(try await spool.delivery(batch: [try await spool.job(id)])?.cupsJobID)
+        try await fixture.printer.client.cancel(job: cupsID, queue: fixture.queue)
+        #expect(try await eventually { try await spool.job(id).state == .cancelled })
+        let error = try await spool.job(id).error
+        #expect(error.contains("was cancelled on queue \(fixture.queue), not by Tracemark: not sent again"), "\(error)")
+        let jobs = try await fixture.printer.client.jobs(queue: fixture.queue, title: "tracemark-job-\(id)")
+        #expect(jobs.map(\.id) == [cupsID], "\(jobs.map(\.summary))")
+        kill(worker.process.processIdentifier, SIGTERM)
+        #expect(await worker.ended.value == 0)
+        #expect(try await spool.job(id).state == .cancelled)
+        await registry.close()
+        await database.drop()
+        await fixture.done()
+    }
+
     /// `printers add` asks the CUPS server for the queue: a typo is refused with the queues it
     /// has; `--no-check` (a queue made later) and a server that does not answer let it through.
     @Test func addingAPrinterForAQueueCUPSDoesNotHaveIsRefused() async throws {

@@ -389,6 +389,10 @@ public struct PrinterWorker: Service {
             logger.info("send in doubt, asked again later: \(reason)")
             try await spool.noteDoubt(jobs, because: "\(why); \(reason); nothing is sent until then", lease)
             return false
+        case .cancelledThere(let reason):
+            logger.notice("\(reason)")
+            try await spool.cancelInDoubt(jobs, because: reason, lease)
+            return true
         case .unknown(let reason):
             logger.warning("printer cannot tell what it printed (\(reason)): sending again, labels may print twice")
             try await spool.requeueInDoubt(jobs, because: "\(why); the printer cannot tell what it printed (\(reason))",

@@ -403,6 +403,23 @@ extension Spool {
         }
     }
 
+    /// Cancels jobs an operator cancelled at the printer or queue: nothing more is sent of them.
+    func cancelInDoubt(_ jobs: [PrintJob], because why: String, _ lease: Lease) async throws {
+        let now = self.now
+        try await write(lease) { db in
+            let ids = try await Self.inHand(db, jobs.map(\.id))
+            guard !ids.isEmpty else { return }
+            var query = SQLQueryString("UPDATE print_jobs SET state = 'cancelled', batch = NULL, delivery = NULL, finished_at = ")
+            query.appendInterpolation(bind: now)
+            query.appendInterpolation(unsafeRaw: ", error = ")
+            query.appendInterpolation(bind: why)
+            query.appendInterpolation(unsafeRaw: " WHERE ")
+            query.appendInterpolation(Self.idList(ids))
+            try await db.raw(query).run()
+            try await Self.logEvents(db, ids: ids, at: now, state: .cancelled, message: why)
+        }
+    }
+
     /// Those of `ids` still in the worker's hands (sending or printing), in their order.
     static func inHand(_ db: any SQLDatabase, _ ids: [Int64]) async throws -> [Int64] {
         guard !ids.isEmpty else { return [] }

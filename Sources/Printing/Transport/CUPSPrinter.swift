@@ -219,6 +219,11 @@ public struct CUPSPrinter: PrinterTransport {
                 }
             }
             return .held(Delivery(cupsJobID: job.id))
+        case .cancelled where !Set(job.reasons).isDisjoint(with: ["job-canceled-by-user", "job-canceled-by-operator", "job-canceled-at-device"]):
+            // Someone cancelled it at CUPS (Tracemark's own cancel finds the job cancelled here
+            // first, and never asks): theirs to decide, not ours to undo by sending it again.
+            return .cancelledThere("CUPS \(job.summary) was cancelled on queue \(queue), not by Tracemark: not sent again"
+                + (job.reachedPrinter ? " (what printed before the cancel stays printed)" : "") + "; reprint it if it is wanted")
         case .aborted, .cancelled:
             if !job.reachedPrinter { return .printed(labels: 0) }
             return .unknown("CUPS \(job.summary) of \(payload.title) stopped while printing: some labels may have come out; check the printer")

@@ -68,6 +68,9 @@ public enum DoubtAnswer: Sendable, Equatable {
     case held(Delivery)
     /// The printer cannot tell how much of it printed.
     case unknown(String)
+    /// An operator cancelled it at the printer or queue (CUPS: `cancel`, the web interface):
+    /// their decision, so it is cancelled here too and not sent again.
+    case cancelledThere(String)
     /// The printer could tell but cannot answer now (off, unreachable, paused with formats in
     /// its buffer, or the asking was cancelled): the jobs stay in doubt, nothing is sent, and it
     /// is asked again later. Sending again now would print twice what it already printed.
