@@ -13,6 +13,24 @@ import TracemarkTesting
             + "^FO10,50^FH_^FDX _5EXA_5EJUF_5EXZ _7EJR _5F\\^FS\n^PQ2\n^XZ\n")
     }
 
+    /// A raw ZPL template may not change ZPL's command characters: after `~CT+` a value's `+JA`
+    /// would be a command the printer runs (found by a QA run). Refused at load, with its line.
+    @Test func aTemplateThatChangesZPLsCommandCharactersIsRefused() throws {
+        for (command, what) in [("~CT+", "the control character ~"), ("^CC+", "the command character ^"), ("~cc!", "the command character ^"),
+                                ("^CD;", "the delimiter ,")] {
+            #expect {
+                _ = try TemplateLoader().loadRaw("^XA\n\(command)\n^FO30,30^A0N,40,40^FD{{a}}^FS\n^XZ\n", language: .zpl, file: "ct.zpl",
+                                                 sample: .object(["a": .string("x")]))
+            } throws: { error in
+                guard let error = error as? LabelError else { return false }
+                return error.code == .syntax && error.line == 2 && error.file == "ct.zpl"
+                    && error.message.contains("\(command.prefix(3)) changes \(what)")
+            }
+        }
+        // ^CI (the character set) and ^CF (the default font) are not such changes.
+        _ = try TemplateLoader().loadRaw("^XA^CI28^CF0,30\n^FO30,30^FD{{a}}^FS^XZ\n", language: .zpl, sample: .object(["a": .string("x")]))
+    }
+
     /// A value outside a field's data is a command's parameter: one that is not a plain word is
     /// refused with its placeholder's line, not trimmed into another value (`1\nP999` was `^PQ1P999`).
     @Test func aValueOutsideAFieldThatIsNotAPlainWordIsRefused() throws {

@@ -50,10 +50,30 @@ public struct TemplateLoader: Sendable {
         return template
     }
 
+    /// A raw ZPL template that changes ZPL's command characters (`^CC`/`~CC` the caret, `^CT`/`~CT`
+    /// the tilde, `^CD`/`~CD` the delimiter) is refused: values are escaped against `^` and `~`,
+    /// and after `~CT+` a value's `+JA` would be a command (found by a QA run). No label needs it.
+    static func refuseCommandCharacterChanges(_ text: String, file: String?) throws(LabelError) {
+        let bytes = Array(text.utf8)
+        var line = 1
+        for index in bytes.indices {
+            if bytes[index] == 0x0A { line += 1 }
+            guard bytes[index] == 0x5E || bytes[index] == 0x7E, index + 2 < bytes.count, bytes[index + 1] & 0xDF == 0x43 else { continue }
+            let which = bytes[index + 2] & 0xDF
+            guard which == 0x43 || which == 0x54 || which == 0x44 else { continue }
+            let command = String(decoding: bytes[index...(index + 2)], as: UTF8.self)
+            let what = which == 0x43 ? "the command character ^" : which == 0x54 ? "the control character ~" : "the delimiter ,"
+            throw LabelError(.syntax,
+                "\(command) changes \(what): values placed on the label are escaped against ZPL's own characters, so a raw template may not change them; remove \(command)",
+                file: file, line: line)
+        }
+    }
+
     /// A raw ZPL or EPL template: the text is kept as is and placeholders are filled with escaped values.
     public func loadRaw(
         _ text: String, language: RawTemplate.Language, file: String? = nil, sample: LabelData = .object([:])
     ) throws(LabelError) -> Template {
+        if language == .zpl { try Self.refuseCommandCharacterChanges(text, file: file) }
         var formats: [String: FieldFormat] = [:]
         var parts: [RawTemplate.RawPart] = []
         var rest = Substring(text)
