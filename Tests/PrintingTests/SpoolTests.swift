@@ -55,6 +55,26 @@ import Testing
         }
     }
 
+    /// A PNG holds one image: a folder printer writes a file per copy, so that whatever prints
+    /// the folder prints each (found by a QA run: `--copies 3` said 3 labels and wrote one file).
+    @Test(arguments: Backend.available)
+    func aFolderPrinterWritesAPNGFilePerCopy(backend: Backend) async throws {
+        try await withSpool(backend) { _, spool, database in
+            let printer = database.filePrinter("images", language: .png)
+            try await spool.addPrinter(printer)
+            let image = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) + Data("a label".utf8)
+            let id = try #require(try await spool.enqueue([PrintRequest(printer: printer.name, payload: image, language: .png, copies: 3,
+                                                                        requestedBy: "test", reason: "copies", reference: "C")]).first)
+            try await drain(spool, printer.name)
+            #expect(try await spool.job(id).state == .done)
+            let folder = database.folder.appendingPathComponent("images").path
+            let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { !$0.hasPrefix(".") }.sorted()
+            let name = "job-\(spool.databaseID.prefix(12))-\(id)"
+            #expect(files == ["\(name)-copy2.png", "\(name)-copy3.png", "\(name).png"])
+            for file in files { #expect(FileManager.default.contents(atPath: folder + "/" + file) == image) }
+        }
+    }
+
     /// A database restored while its service runs takes its job ids back to the backup's and gets a
     /// new spool id: the running worker sends under the new id, so that a folder printer's file of
     /// a job made after the backup is never replaced by the restored database's job of the same id.

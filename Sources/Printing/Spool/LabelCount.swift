@@ -5,7 +5,7 @@ public import Foundation
 /// ZPL: each format (`^XA` … `^XZ`) prints its `^PQ` quantity (1 without one). EPL: each print
 /// command `Pn[,m]` prints n × m labels of the form before it. PNG: one image, printed `copies`
 /// times. Status queries (`~HS`) print nothing. This assumes the default `^` and `~` prefixes:
-/// Tracemark's writers never change them, and raw templates that do are counted wrongly.
+/// Tracemark's writers never change them, and raw templates that do are refused.
 public enum LabelCount {
     /// The labels `payload` prints.
     public static func count(_ payload: Data, language: PrinterLanguage, copies: Int = 1) -> Int {

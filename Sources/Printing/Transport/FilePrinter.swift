@@ -52,10 +52,30 @@ public struct FilePrinter: PrinterTransport {
         } catch {
             throw PrintingError(.unreachable, "printer \(printer.name): cannot create folder \(directory): \(Self.reason(error, path: directory))", cause: error)
         }
-        let target = URL(fileURLWithPath: directory).appendingPathComponent(fileName(for: payload))
-        let temporary = URL(fileURLWithPath: directory).appendingPathComponent(".\(fileName(for: payload)).partial")
+        // A PNG holds one image: each further copy is a file of its own (`job-…-7-copy2.png`),
+        // written before the first copy's file, whose presence says the job was delivered.
+        let copies = payload.language == .png ? max(1, payload.labelCount) : 1
+        for copy in stride(from: copies, through: 1, by: -1) {
+            try write(payload.bytes, named: fileName(for: payload, copy: copy))
+        }
+        try syncFolder()
+        return delivery
+    }
+
+    /// A copy's file name: the payload's, with `-copyN` before the extension from the second on.
+    public func fileName(for payload: PrintPayload, copy: Int) -> String {
+        let name = fileName(for: payload)
+        guard copy > 1 else { return name }
+        let dot = name.lastIndex(of: ".") ?? name.endIndex
+        return name[..<dot] + "-copy\(copy)" + name[dot...]
+    }
+
+    /// Writes `bytes` whole under `name`: to a temporary name, flushed, then renamed.
+    private func write(_ bytes: Data, named name: String) throws {
+        let target = URL(fileURLWithPath: directory).appendingPathComponent(name)
+        let temporary = URL(fileURLWithPath: directory).appendingPathComponent(".\(name).partial")
         do {
-            try payload.bytes.write(to: temporary)
+            try bytes.write(to: temporary)
             let handle = try FileHandle(forUpdating: temporary)
             try handle.synchronize()
             try handle.close()
@@ -63,12 +83,18 @@ public struct FilePrinter: PrinterTransport {
                 try FileManager.default.removeItem(at: target)
             }
             try FileManager.default.moveItem(at: temporary, to: target)
-            try Self.syncFolder(directory)
         } catch {
             try? FileManager.default.removeItem(at: temporary)
             throw PrintingError(.unreachable, "printer \(printer.name): cannot write \(target.path): \(Self.reason(error, path: directory))", cause: error)
         }
-        return delivery
+    }
+
+    private func syncFolder() throws {
+        do {
+            try Self.syncFolder(directory)
+        } catch {
+            throw PrintingError(.unreachable, "printer \(printer.name): cannot sync folder \(directory): \(Self.reason(error, path: directory))", cause: error)
+        }
     }
 
     /// Flushes a folder's entries to disk, so that a rename in it survives a crash of the machine.
