@@ -173,6 +173,28 @@ import TracemarkTesting
         await simulator.stop()
     }
 
+    /// A job held after its last attempt says so, and what the attempts met: found by a QA run,
+    /// where a held job read "sent again" and the cause was only in the worker's log.
+    @Test(arguments: Backend.available)
+    func aJobHeldAfterItsAttemptsSaysSoAndWhy(backend: Backend) async throws {
+        let simulator = try await SimulatedPrinter.start()
+        try await withSpool(backend) { _, spool, _ in
+            let config = Self.printer(simulator)
+            try await spool.addPrinter(config)
+            // Cut inside the label, after the printer was asked its counter.
+            try await spool.enqueue([PrintRequest(printer: config.name, payload: zplLabel("U0-" + String(repeating: "x", count: 300)),
+                                                  language: .zpl, requestedBy: "test", reason: "tcp")])
+            simulator.dropConnections(afterBytes: 150, times: 20)
+            try await drain(spool, config.name)
+            let job = try #require(try await spool.jobs(printer: config.name).first)
+            #expect(job.state == .held, "\(job.state) \(job.error)")
+            #expect(job.error.hasPrefix("held after 5 attempts, the last: not printed when the send was interrupted (the connection"), "\(job.error)")
+            #expect(job.error.hasSuffix("then `jobs retry` or `jobs cancel` it"), "\(job.error)")
+            #expect(Self.printedCounts(simulator).isEmpty)
+        }
+        await simulator.stop()
+    }
+
     /// A printer without a label counter whose connection keeps breaking gets a batch again once,
     /// then holds it: found by a QA run, where each of five attempts sent the whole batch again and
     /// the same serial labels printed five times.

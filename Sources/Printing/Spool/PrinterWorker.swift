@@ -377,7 +377,7 @@ public struct PrinterWorker: Service {
         switch await transport.inquire(about: payload, delivery: recorded) {
         case .printed(let labels):
             logger.notice("settled a send in doubt: the printer printed \(labels) of \(payload.labelCount) labels")
-            try await spool.settle(jobs, printedLabels: labels, maxAttempts: attempts, lease)
+            try await spool.settle(jobs, printedLabels: labels, maxAttempts: attempts, because: why, lease)
             return true
         case .held(let delivery):
             try await spool.record(delivery, for: jobs, lease)

@@ -218,7 +218,8 @@ extension Spool {
     }
 
     func markPrinting(_ jobs: [PrintJob], _ lease: Lease) async throws {
-        try await updateBatch(jobs, lease, "state = 'printing'", only: "'sending'", event: (.printing, "delivered"))
+        // Delivered: a note of why it waited before (a paused queue, a printer off) is over.
+        try await updateBatch(jobs, lease, "state = 'printing', error = ''", only: "'sending'", event: (.printing, "delivered"))
     }
 
     func markDone(_ jobs: [PrintJob], confirmed: Bool, message: String, _ lease: Lease) async throws {
@@ -294,7 +295,10 @@ extension Spool {
     /// With `maxAttempts` (a send that failed, not a crash), the jobs sent again count an attempt
     /// and are held for an operator once they reach it, so a printer that keeps failing does not
     /// get the same labels for ever.
-    func settle(_ jobs: [PrintJob], printedLabels printed: Int, maxAttempts: Int? = nil, _ lease: Lease) async throws {
+    /// `why`: what interrupted the send, said in each job's note.
+    func settle(_ jobs: [PrintJob], printedLabels printed: Int, maxAttempts: Int? = nil, because why: String? = nil,
+                _ lease: Lease) async throws {
+        let cause = why.map { " (\($0))" } ?? ""
         var left = printed
         var printedJobs: [Int64] = []
         var cut: (PrintJob, Int)?
@@ -330,19 +334,23 @@ extension Spool {
             if let (job, labels) = partial {
                 try await db.raw("""
                     UPDATE print_jobs SET printed_labels = \(bind: labels), batch = NULL, delivery = NULL,
-                        error = \(bind: "\(labels) of \(job.labelCount) labels printed before the send was interrupted: the rest is sent again")
+                        error = \(bind: "\(labels) of \(job.labelCount) labels printed before the send was interrupted\(cause): the rest is sent again")
                     WHERE id = \(bind: job.id)
                     """).run()
-                try await Self.requeue(db, [job.id], maxAttempts: maxAttempts)
+                try await Self.requeue(db, [job.id], maxAttempts: maxAttempts,
+                                       held: "\(labels) of \(job.labelCount) labels printed before the send was interrupted\(cause)")
                 try await Self.logEvents(db, ids: [job.id], at: now, state: nil,
                                          message: "\(labels) of \(job.labelCount) labels printed; sending the rest")
             }
             if !resend.isEmpty {
-                var query = SQLQueryString("UPDATE print_jobs SET batch = NULL, delivery = NULL, error = 'not printed when the send was interrupted: sent again' WHERE ")
+                let message = "not printed when the send was interrupted\(cause): sent again"
+                var query = SQLQueryString("UPDATE print_jobs SET batch = NULL, delivery = NULL, error = ")
+                query.appendInterpolation(bind: message)
+                query.appendInterpolation(unsafeRaw: " WHERE ")
                 query.appendInterpolation(Self.idList(resend))
                 try await db.raw(query).run()
-                try await Self.requeue(db, resend, maxAttempts: maxAttempts)
-                try await Self.logEvents(db, ids: resend, at: now, state: nil, message: "not printed when the send was interrupted: sent again")
+                try await Self.requeue(db, resend, maxAttempts: maxAttempts, held: "not printed when the send was interrupted\(cause)")
+                try await Self.logEvents(db, ids: resend, at: now, state: nil, message: message)
             }
         }
     }
@@ -398,7 +406,7 @@ extension Spool {
             query.appendInterpolation(unsafeRaw: " WHERE ")
             query.appendInterpolation(Self.idList(ids))
             try await db.raw(query).run()
-            try await Self.requeue(db, ids, maxAttempts: maxAttempts)
+            try await Self.requeue(db, ids, maxAttempts: maxAttempts, held: why)
             try await Self.logEvents(db, ids: ids, at: now, state: nil, message: message)
         }
     }
@@ -441,12 +449,18 @@ extension Spool {
     }
 
     /// Back to the queue; with `maxAttempts`, as one more attempt, held once they are used up.
-    static func requeue(_ db: any SQLDatabase, _ ids: [Int64], maxAttempts: Int?) async throws {
+    /// Queues jobs in the worker's hands again; with `maxAttempts`, counting an attempt, and holding
+    /// those that reached it, their note saying so and why (`held`: what the last attempt met).
+    static func requeue(_ db: any SQLDatabase, _ ids: [Int64], maxAttempts: Int?, held: String = "") async throws {
         var query: SQLQueryString
         if let maxAttempts {
             query = SQLQueryString("UPDATE print_jobs SET attempts = attempts + 1, state = CASE WHEN attempts + 1 >= ")
             query.appendInterpolation(bind: maxAttempts)
-            query.appendInterpolation(unsafeRaw: " THEN 'held' ELSE 'queued' END WHERE ")
+            query.appendInterpolation(unsafeRaw: " THEN 'held' ELSE 'queued' END, error = CASE WHEN attempts + 1 >= ")
+            query.appendInterpolation(bind: maxAttempts)
+            query.appendInterpolation(unsafeRaw: " THEN ")
+            query.appendInterpolation(bind: "held after \(maxAttempts) attempts\(held.isEmpty ? "" : ", the last: \(held)"); check the printer, then `jobs retry` or `jobs cancel` it")
+            query.appendInterpolation(unsafeRaw: " ELSE error END WHERE ")
         } else {
             query = SQLQueryString("UPDATE print_jobs SET state = 'queued' WHERE ")
         }
