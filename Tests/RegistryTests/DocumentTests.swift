@@ -148,6 +148,32 @@ func lot(_ number: String, _ quantity: Int, expires days: Int) -> StockLine.Pick
         }
     }
 
+    /// A lot cannot be made from itself, nor from goods made from it: found by a QA run, where
+    /// such productions were posted and a trace showed a lot inside its own ingredients.
+    @Test(arguments: Backend.available)
+    func aProductionThatWouldMakeALotFromItselfIsRefused(backend: Backend) async throws {
+        try await withStockRegistry(backend) { registry, _ in
+            _ = try await registry.addClass(LotSerialClass(code: "BULK", tracking: .lot, format: "B{counter:4}"))
+            _ = try await registry.addProduct(Product(article: "RESIN", lotSerialClass: "BULK"))
+            _ = try await registry.addProduct(Product(article: "PAINT", lotSerialClass: "BULK"))
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [
+                StockLine(product: "RESIN", picks: [.init(number: "R-A", quantity: 5)]),
+                StockLine(product: "PAINT", picks: [.init(number: "P-2", quantity: 5)]),
+            ], header: header()))
+            await expectRefusal(.invalidInput, "lot P-2 of PAINT is both an input and an output of this production") {
+                _ = try await registry.produce(Production(warehouse: "MAIN", inputs: [StockLine(product: "PAINT", picks: [.init(number: "P-2", quantity: 1)])],
+                                                          outputs: [StockLine(product: "PAINT", picks: [.init(number: "P-2", quantity: 1)])], header: header(1)))
+            }
+            _ = try await registry.produce(Production(warehouse: "MAIN", inputs: [StockLine(product: "RESIN", picks: [.init(number: "R-A", quantity: 1)])],
+                                                      outputs: [StockLine(product: "PAINT", picks: [.init(number: "P-9", quantity: 1)])], header: header(1)))
+            await expectRefusal(.invalidInput, "lot R-A of RESIN would be made from goods that were made from it") {
+                _ = try await registry.produce(Production(warehouse: "MAIN", inputs: [StockLine(product: "PAINT", picks: [.init(number: "P-9", quantity: 1)])],
+                                                          outputs: [StockLine(product: "RESIN", picks: [.init(number: "R-A", quantity: 1)])], header: header(2)))
+            }
+            #expect(try await registry.stock(product: "PAINT", warehouse: "MAIN").map(\.quantity).reduce(0, +) == 6)
+        }
+    }
+
     /// A refusal about serials says what is wrong with each: every one never received, one named
     /// twice, one that is in another warehouse or in none.
     @Test(arguments: Backend.available)

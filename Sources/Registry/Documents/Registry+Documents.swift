@@ -132,6 +132,7 @@ extension Registry {
                 lotLinks.formUnion(inputs.map { Pair(output: output, input: $0) })
             }
         }
+        try await Self.refuseCycles(db, Array(lotLinks).map { ($0.output, $0.input) })
         for (table, columns, pairs) in [("production_links", ["output_line", "input_line"], lineLinks),
                                         ("genealogy", ["output_id", "input_id"], Array(lotLinks))] {
             for chunk in pairs.chunks(of: 1000) {
@@ -143,6 +144,38 @@ extension Registry {
         let posted = try await posting.finish()
         try await Self.followRecalls(db, documentID: posting.documentID, user: production.header.user, at: posting.created)
         return posted
+    }
+
+    /// A lot or serial cannot be made from itself, nor from anything made from it: the genealogy
+    /// would run in a circle, and a trace would say a lot went into its own ingredients (found by
+    /// a QA run). Reworked goods come out under a number of their own.
+    static func refuseCycles(_ db: any SQLDatabase, _ links: [(output: Int, input: Int)]) async throws {
+        guard !links.isEmpty else { return }
+        let outputs = Set(links.map(\.output)), inputs = Set(links.map(\.input))
+        var circular = outputs.intersection(inputs).first
+        if circular == nil {
+            // Each input's ancestors, through earlier productions: none may be an output now.
+            var query = SQLQueryString("WITH RECURSIVE up(id) AS (SELECT id FROM lot_serials WHERE id IN (")
+            for (index, id) in inputs.sorted().enumerated() {
+                if index > 0 { query.appendInterpolation(unsafeRaw: ", ") }
+                query.appendInterpolation(bind: id)
+            }
+            query.appendInterpolation(unsafeRaw: ") UNION SELECT g.input_id FROM genealogy g JOIN up ON g.output_id = up.id) SELECT id FROM up WHERE id IN (")
+            for (index, id) in outputs.sorted().enumerated() {
+                if index > 0 { query.appendInterpolation(unsafeRaw: ", ") }
+                query.appendInterpolation(bind: id)
+            }
+            query.appendInterpolation(unsafeRaw: ") LIMIT 1")
+            circular = try await db.raw(query).first()?.int("id")
+        }
+        guard let circular else { return }
+        let row = try await db.raw("""
+            SELECT l.kind, l.number, p.article FROM lot_serials l JOIN products p ON p.id = l.product_id WHERE l.id = \(bind: circular)
+            """).first()
+        let what = try row.map { "\(try $0.string("kind")) \(try $0.string("number")) of \(try $0.string("article"))" } ?? "a lot"
+        throw RegistryError(.invalidInput, inputs.contains(circular) && outputs.contains(circular)
+            ? "\(what) is both an input and an output of this production: a lot cannot be made from itself; give what comes out a number of its own"
+            : "\(what) would be made from goods that were made from it: give what comes out a number of its own")
     }
 
     /// What each output line of a production is worth: each input line's value shared by the
