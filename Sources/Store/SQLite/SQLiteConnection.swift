@@ -88,6 +88,23 @@ final class SQLiteConnection: @unchecked Sendable {
     /// thread at its deadline (checked every 1,000 of SQLite's virtual machine steps).
     private func installHandlers() {
         sqlite3_busy_timeout(handle, busyTimeoutMilliseconds)
+        // SQLite's own LOWER folds ASCII only: 'Ünï' stayed 'Ünï', so a search by part of a number
+        // found non-English numbers on PostgreSQL and not here (found by a QA run). Unicode's
+        // lowercase mapping, as PostgreSQL's LOWER under a UTF-8 locale.
+        sqlite3_create_function_v2(handle, "lower", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nil, { context, _, arguments in
+            guard let argument = arguments?[0], sqlite3_value_type(argument) != SQLITE_NULL, let text = sqlite3_value_text(argument) else {
+                sqlite3_result_null(context)
+                return
+            }
+            let count = Int(sqlite3_value_bytes(argument))
+            let buffer = UnsafeBufferPointer(start: text, count: count)
+            if !buffer.contains(where: { $0 >= 0x80 || ($0 >= 0x41 && $0 <= 0x5A) }) {
+                sqlite3_result_text(context, text, Int32(count), tm_sqlite_transient())
+                return
+            }
+            let lowered = String(decoding: buffer, as: UTF8.self).lowercased()
+            lowered.withCString { sqlite3_result_text(context, $0, -1, tm_sqlite_transient()) }
+        }, nil, nil, nil)
         sqlite3_progress_handler(handle, 1000, { context in
             let connection = Unmanaged<SQLiteConnection>.fromOpaque(context!).takeUnretainedValue()
             return connection.deadline != 0 && Monotonic.nanoseconds > connection.deadline ? 1 : 0
