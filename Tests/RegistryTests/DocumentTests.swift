@@ -148,6 +148,23 @@ func lot(_ number: String, _ quantity: Int, expires days: Int) -> StockLine.Pick
         }
     }
 
+    /// A lot format without a counter makes one lot per date: the day's second delivery joins
+    /// it, as the README says (a QA run found it refused because the number existed).
+    @Test(arguments: Backend.available)
+    func aSecondDeliveryOfTheDayJoinsTheDaysLotWhenTheFormatHasNoCounter(backend: Backend) async throws {
+        try await withStockRegistry(backend) { registry, _ in
+            _ = try await registry.addClass(LotSerialClass(code: "DAY", tracking: .lot, format: "D{yy}{MM}{dd}"))
+            _ = try await registry.addProduct(Product(article: "FLOUR", lotSerialClass: "DAY"))
+            let first = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "FLOUR", quantity: 5)], header: header()))
+            let second = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "FLOUR", quantity: 7)], header: header()))
+            #expect(first.movements.map(\.number) == ["D261123"])
+            #expect(second.movements.map(\.number) == ["D261123"])
+            #expect(try await registry.stock(product: "FLOUR", warehouse: "MAIN").map { "\($0.number ?? "-") \($0.quantity)" } == ["D261123 12"])
+            let next = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "FLOUR", quantity: 1)], header: header(1)))
+            #expect(next.movements.map(\.number) == ["D261124"])
+        }
+    }
+
     /// A lot cannot be made from itself, nor from goods made from it: found by a QA run, where
     /// such productions were posted and a trace showed a lot inside its own ingredients.
     @Test(arguments: Backend.available)

@@ -83,6 +83,19 @@ extension Posting {
             throw RegistryError(.invalidInput,
                 "product \(line.product): class \(lotSerialClass.code) has no number format, so name the \(context.kindName)s received")
         }
+        if !context.isUniqueSerial, let format = try lotSerialClass.numberFormat(), !format.hasCounter {
+            // A lot format without a counter makes one lot per date: a second delivery of the day
+            // joins that day's lot (its expiry must agree), rather than being refused because the
+            // number exists (found by a QA run).
+            let number = try format.format(counter: nil, date: date)
+            if try await lockLot(context.id, number) != nil {
+                let pick = StockLine.Pick(number: number, quantity: Quantity(storage: quantity).decimal, expiry: line.expiry,
+                                          production: line.production)
+                let lot = try await receivedLot(pick, line, context, rules: rules)
+                try await putLot(index, context, warehouseID, warehouse, lot, quantity, rules, cost(quantity))
+                return
+            }
+        }
         try checkExpiry(line.expiry, of: "line for \(line.product)", context, rules)
         let units = context.isUniqueSerial ? quantity / Quantity.scale : 1
         let count = min(units, lotSerialClass.autoGenerateBatchSize)
