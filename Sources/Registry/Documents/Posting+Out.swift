@@ -50,6 +50,12 @@ extension Posting {
                 let amount = try pickQuantity(pick, line, context)
                 let (lot, override) = try await namedLot(pick.number, index, context, warehouseID: warehouseID, warehouse: warehouse,
                                                          amount: amount, rules: rules)
+                // An expiry given for what goes out must be the lot's: the wrong lot in hand, or a
+                // typo, and in either case not something to post in silence (found by a QA run).
+                if let given = pick.expiry ?? line.expiry, let known = lot.expiry, given != known {
+                    throw RegistryError(.conflict,
+                        "\(context.kindName) \(pick.number) of \(context.product.article) expires on \(known) in the registry, but this document says \(given)")
+                }
                 if context.tracking == .serial, context.lotSerialClass?.serialQuantity != .multiple {
                     if let first = serialsTaken[lot.id] {
                         throw RegistryError(.invalidInput, first == index
@@ -193,9 +199,9 @@ extension Posting {
             case .blocked:
                 if let recall = lot.recall {
                     throw RegistryError(.recalled,
-                        "\(context.kindName) \(number) of \(context.product.article) is blocked by recall \(recall.id) (\(recall.state)): it cannot be issued")
+                        "\(context.kindName) \(number) of \(context.product.article) is blocked by recall \(recall.id) (\(recall.state)): it cannot be \(rules.goneVerb)")
                 }
-                throw RegistryError(.conflict, "\(context.kindName) \(number) of \(context.product.article) is blocked (recall): it cannot be issued")
+                throw RegistryError(.conflict, "\(context.kindName) \(number) of \(context.product.article) is blocked (recall): it cannot be \(rules.goneVerb)")
             case .voided:
                 throw RegistryError(.numberRetired, "\(context.kindName) \(number) of \(context.product.article) was voided: it is never used")
             case .quarantined:

@@ -31,6 +31,8 @@ struct OutRules {
     /// Status a lot or serial takes when its last unit leaves (shipped, consumed, written off);
     /// `nil` for transfers.
     var statusWhenGone: LotSerial.Status?
+    /// What the goods undergo, in refusals: "consumed" by a production, "issued" otherwise.
+    var goneVerb: String { statusWhenGone == .consumed ? "consumed" : "issued" }
     /// Whether status, expiry and shelf life are checked (not for transfers and write-offs).
     var checksUsability = true
     var allowExpired = false
