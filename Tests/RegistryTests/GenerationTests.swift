@@ -227,6 +227,11 @@ import Testing
             await expectRefusal(.notFound, "product PAINT has no lot or serial L9") {
                 _ = try await registry.setAttributes(product: "PAINT", number: "L9", [Attribute(name: "a", value: .text("b"))])
             }
+            // One name twice (`--number x=1 --text x=high`): refused, not the last kept in silence.
+            await expectRefusal(.invalidInput, "attribute viscosity is given twice") {
+                _ = try await registry.setAttributes(product: "PAINT", number: "L1", [Attribute(name: "viscosity", value: .number(93)),
+                                                                                     Attribute(name: "viscosity", value: .text("high"))])
+            }
         }
     }
 

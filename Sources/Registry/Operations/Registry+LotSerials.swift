@@ -92,7 +92,14 @@ extension Registry {
     /// Sets (adds or replaces) attributes of a lot or serial.
     public func setAttributes(product: String, number: String, _ attributes: [Attribute]) async throws -> LotSerial {
         let number = number.trimmingSpaces
-        for attribute in attributes { try Identifier.validate(attribute.name, what: "attribute name") }
+        var named = Set<String>()
+        for attribute in attributes {
+            try Identifier.validate(attribute.name, what: "attribute name")
+            // Two values for one name in one request: which was meant is not ours to guess.
+            guard named.insert(attribute.name).inserted else {
+                throw RegistryError(.invalidInput, "attribute \(attribute.name) is given twice: give each attribute once")
+            }
+        }
         return try await store.write { db in
             let id = try await Self.lotSerialID(db, product: product, number: number)
             try await Self.upsertAttributes(db, lotSerialID: id, attributes)
