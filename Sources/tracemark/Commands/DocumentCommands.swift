@@ -202,7 +202,13 @@ struct StatusCommand: AsyncParsableCommand {
     @Option(help: "Why.") var reason: String
     @Option(help: "Who.") var user = defaultUser()
     func run() async throws {
-        let saved = try await options.withRegistry { try await $0.changeStatus(product: product, number: number, to: status, user: user, reason: reason) }
-        try options.emit(saved) { "\(saved.number) of \(saved.product) is now \(saved.status.rawValue)" }
+        let (before, saved) = try await options.withRegistry { registry in
+            let before = try await registry.lotSerial(product: product, number: number)?.status
+            return (before, try await registry.changeStatus(product: product, number: number, to: status, user: user, reason: reason))
+        }
+        try options.emit(saved) {
+            before == saved.status ? "\(saved.number) of \(saved.product) was \(saved.status.rawValue) already: nothing changed"
+                                   : "\(saved.number) of \(saved.product) is now \(saved.status.rawValue)"
+        }
     }
 }
