@@ -27,17 +27,19 @@ import Testing
         let db = database.location
         #expect(try await Command.tracemark(["demo", "--db", db]).status == 0)
         let receive = ["receive", "--warehouse", "MAIN", "--supplier", "ACME", "--db", db]
+        // Relative: a fixed expiry would turn each refusal below into "expired" once it passed.
+        let later = relativeDate(days: 400, format: "yyyy-MM-dd")
         let twice = try await Command.tracemark(receive + ["--product", "PUMP-200", "--serials", "S1,S1"])
         #expect(twice.status == 1 && twice.stderr.contains("serial S1 of PUMP-200 is named twice on line 1: name each serial once"), "\(twice.stderr)")
-        let negative = try await Command.tracemark(receive + ["--product", "PAINT-5L", "--lot", "Q1", "--quantity", "-5", "--expiry", "2027-05-01"])
+        let negative = try await Command.tracemark(receive + ["--product", "PAINT-5L", "--lot", "Q1", "--quantity", "-5", "--expiry", later])
         #expect(negative.status == 1 && negative.stderr.contains("quantity -5 must be more than zero"), "\(negative.stderr)")
-        let control = try await Command.tracemark(receive + ["--product", "PAINT-5L", "--lot", "BAD\tTAB", "--quantity", "5", "--expiry", "2027-05-01"])
+        let control = try await Command.tracemark(receive + ["--product", "PAINT-5L", "--lot", "BAD\tTAB", "--quantity", "5", "--expiry", later])
         #expect(control.stderr.contains("number for product PAINT-5L \"BAD\\tTAB\" contains a control character"), "\(control.stderr)")
         #expect(try await tracemark("stock", "--product", "PUMP-200", db: db).stdout.contains("S1") == false)
-        let huge = try await Command.tracemark(receive + ["--product", "PAINT-5L", "--lot", "BIG", "--quantity", "9000000000000", "--expiry", "2027-05-01"])
+        let huge = try await Command.tracemark(receive + ["--product", "PAINT-5L", "--lot", "BIG", "--quantity", "9000000000000", "--expiry", later])
         #expect(huge.status == 1 && huge.stderr.contains("quantity 9000000000000 is more than 1000000000, the most one line may take"), "\(huge.stderr)")
         let dear = try await Command.tracemark(receive + ["--product", "PAINT-5L", "--lot", "BIG", "--quantity", "1000000", "--unit-cost", "100000000",
-                                                          "--expiry", "2027-05-01"])
+                                                          "--expiry", later])
         #expect(dear.status == 1 && dear.stderr.contains("is worth more than 1000000000000, the most one line may be worth"), "\(dear.stderr)")
 
         let yaml = database.folder.appendingPathComponent("serve.yaml")
@@ -51,7 +53,6 @@ import Testing
         #expect(depth.status == 64 && depth.stderr.contains("--depth 0: give 1 to 1000 production levels"), "\(depth.stderr)")
         let status = try await tracemark("status", "PAINT-5L", "X", "--set", "voided", "--reason", "r", db: db)
         #expect(status.status == 64 && status.stderr.contains("void a number with `tracemark lot void`"), "\(status.stderr)")
-        let later = relativeDate(days: 400, format: "yyyy-MM-dd")
         #expect(try await Command.tracemark(receive + ["--product", "PAINT-5L", "--lot", "AV1", "--quantity", "5", "--expiry", later]).status == 0)
         let unchanged = try await tracemark("status", "PAINT-5L", "AV1", "--set", "available", "--reason", "check", db: db)
         #expect(unchanged.status == 0 && unchanged.stdout.contains("AV1 of PAINT-5L was available already: nothing changed"), "\(unchanged.stdout)")
