@@ -169,6 +169,26 @@ import Testing
         }
     }
 
+    /// A queued job moves to another printer too (a printer broken before it sent anything, its
+    /// queue moved over), as `printers remove` advises; a move to another language is a refusal
+    /// (exit 1), not a bad command line. Found by a QA run.
+    @Test(arguments: Backend.available)
+    func aQueuedJobMovesToAnotherPrinter(backend: Backend) async throws {
+        try await withSpool(backend) { _, spool, database in
+            let out = database.filePrinter(), other = database.filePrinter("other"), images = database.filePrinter("images", language: .png)
+            for printer in [out, other, images] { try await spool.addPrinter(printer) }
+            let id = try #require(try await spool.enqueue([PrintRequest(printer: out.name, payload: zplLabel("Q"), language: .zpl,
+                                                                        requestedBy: "t", reason: "r")]).first)
+            await expectPrintingError(.invalidRequest, "printer images reads png: reprint it from its template instead") {
+                try await spool.move(id, to: images.name)
+            }
+            try await spool.move(id, to: other.name)
+            #expect(try await spool.job(id).state == .cancelled)
+            try await drain(spool, other.name)
+            #expect(try await spool.jobs(printer: other.name).map(\.state) == [.done])
+        }
+    }
+
     @Test(arguments: Backend.available)
     func operatorsRetryCancelMoveAndReprint(backend: Backend) async throws {
         try await withSpool(backend) { registry, spool, database in

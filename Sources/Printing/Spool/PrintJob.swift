@@ -30,6 +30,8 @@ public enum JobState: String, Sendable, Codable, CaseIterable {
 
     /// Whether an operator may retry or move a job in this state.
     public var canRetry: Bool { self == .held || self == .failed || self == .cancelled }
+    /// Queued too: a job no worker has in hand goes to another printer as well as a stopped one.
+    public var canMove: Bool { canRetry || self == .queued }
     public var canCancel: Bool { self == .queued || self == .failed || self == .held || self == .printing }
 }
 

@@ -378,16 +378,23 @@ public struct Spool: Sendable {
 
     /// Moves a job that has not printed to another printer of the same language, at the end of its queue.
     public func move(_ id: Int64, to printer: String) async throws {
-        try await operate(id, allowed: \.canRetry, verb: "move") { db, job in
+        try await operate(id, allowed: \.canMove, verb: "move") { db, job in
             try await Self.refuseMoved(db, job)
             let target = try await Self.printer(db, printer)
             guard target.language == job.language else {
-                throw PrintingError(.invalidConfiguration,
+                // A refusal of this job's move (exit 1, 422), not a bad command line.
+                throw PrintingError(.invalidRequest,
                     "job \(id) is \(job.language.rawValue), printer \(printer) reads \(target.language.rawValue): reprint it from its template instead")
             }
             // A new id puts it at the end of the target's queue; the old row keeps the history.
             // What held it here (paper out, an error) is history now: its events keep it.
-            try await db.raw("UPDATE print_jobs SET state = 'cancelled', finished_at = \(bind: now), error = '' WHERE id = \(bind: id)").run()
+            // Only as it was read: a queued job a worker claimed meanwhile is in its hands now.
+            guard try await db.raw("""
+                UPDATE print_jobs SET state = 'cancelled', finished_at = \(bind: now), error = ''
+                WHERE id = \(bind: id) AND state = \(bind: job.state.rawValue) RETURNING id
+                """).first() != nil else {
+                throw PrintingError(.invalidState, "job \(id) was taken by its printer's worker meanwhile: it is being sent, and cannot be moved now")
+            }
             let moved = try await reinsert(db, job, printer: printer, reprintOf: job.reprintOf,
                                            requestedBy: job.requestedBy, reason: job.reason)
             return (.cancelled, "moved to printer \(printer) as job \(moved)")
@@ -453,7 +460,7 @@ public struct Spool: Sendable {
         return try await write { db in
             let job = try await Self.job(db, id)
             guard job.state[keyPath: allowed] else {
-                throw PrintingError(.invalidState, "job \(id) is \(job.state.rawValue): it cannot be \(["retry": "retried", "move": "moved"][verb] ?? verb + "ed") now")
+                throw PrintingError(.invalidState, "job \(id) is \(job.state.rawValue): it cannot be \(["retry": "retried", "move": "moved", "cancel": "cancelled"][verb] ?? verb + "ed") now")
             }
             let (state, message) = try await body(db, job)
             try await Self.logEvents(db, ids: [id], at: at, state: state, message: message)

@@ -88,13 +88,17 @@ struct JobsCommand: AsyncParsableCommand {
         @Argument(help: "The job's number.") var job: Int64
 
         func run() async throws {
-            try await options.withSpool { _, spool in try await spool.cancel(job) }
-            if !options.json { print("job \(job) cancelled") }
+            // What the cancel could not undo (a label in a raw printer's hands) is said here too.
+            let note = try await options.withSpool { _, spool in
+                try await spool.cancel(job)
+                return try await spool.job(job).error
+            }
+            if !options.json { print("job \(job) cancelled" + (note.isEmpty ? "" : ": \(note)")) }
         }
     }
 
     struct Move: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Move a held, failed or cancelled job to another printer of the same language.")
+        static let configuration = CommandConfiguration(abstract: "Move a queued, held, failed or cancelled job to another printer of the same language.")
         @OptionGroup var options: GlobalOptions
         @Argument(help: "The job's number.") var job: Int64
         @Option(help: "The printer to send it to.") var to: String
