@@ -190,5 +190,23 @@ import Testing
         #expect(listed.stdout.contains("raw/lot-label.zpl  ok") && listed.stdout.contains("raw/lot-label.epl  ok"), "\(listed.stdout)")
         try "size: [50mm, 25mm]\nelements:\n  - type: blob\n".write(to: folder.appendingPathComponent("bad.yaml"), atomically: true, encoding: .utf8)
         #expect(try await tracemark(["templates", folder.path], in: folder).status == 1)
+
+        // A folder that is not there, a file, a folder without templates: each said, none "ok"
+        // in silence (found by a QA run).
+        let missing = try await tracemark(["templates", folder.appendingPathComponent("nope").path], in: folder)
+        #expect(missing.status == 64 && missing.stderr.contains("does not exist"), "\(missing.stderr)")
+        let file = try await tracemark(["templates", folder.appendingPathComponent("bad.yaml").path], in: folder)
+        #expect(file.status == 64 && file.stderr.contains("is a file, not a folder"), "\(file.stderr)")
+        let empty = folder.appendingPathComponent("empty")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        let none = try await tracemark(["templates", empty.path], in: folder)
+        #expect(none.status == 1 && none.stderr.contains("no templates"), "\(none.stderr)")
+        // A raw template whose sample cannot be printed is not "ok".
+        let raw = folder.appendingPathComponent("rawcheck")
+        try FileManager.default.createDirectory(at: raw, withIntermediateDirectories: true)
+        try "^XA\n^FO30,30^A0N,40,40^FD{{a}}^FS\n^PQ{{copies}}\n^XZ\n".write(to: raw.appendingPathComponent("cc.zpl"), atomically: true, encoding: .utf8)
+        try #"{"a": "x", "copies": "1+2"}"#.write(to: raw.appendingPathComponent("cc.json"), atomically: true, encoding: .utf8)
+        let sample = try await tracemark(["templates", raw.path], in: folder)
+        #expect(sample.status == 1 && sample.stdout.contains("cc.zpl  error"), "\(sample.stdout)")
     }
 }

@@ -85,15 +85,31 @@ struct TemplatesCommand: AsyncParsableCommand {
 
     func run() async throws {
         let root = folder.map { URL(fileURLWithPath: $0) } ?? TemplateLocation.folder
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isFolder) else {
+            throw ValidationError("folder \(root.path) does not exist: give the folder that holds the templates")
+        }
+        guard isFolder.boolValue else {
+            throw ValidationError("\(root.path) is a file, not a folder: `tracemark render \(root.lastPathComponent)` checks one template")
+        }
         // Subfolders too (raw/ holds the raw ZPL and EPL templates), as a template is named by its
         // path in the folder (`tracemark render raw/lot-label.zpl`).
         let names = ((try? FileManager.default.subpathsOfDirectory(atPath: root.path)) ?? []).filter {
             ["yaml", "yml", "zpl", "epl"].contains(($0 as NSString).pathExtension.lowercased())
         }
+        guard !names.isEmpty else {
+            FileHandle.standardError.write(Data("no templates (.yaml, .yml, .zpl, .epl) in \(root.path)\n".utf8))
+            throw ExitCode(1)
+        }
         var failed = false
         for name in names.sorted() {
             do {
                 let template = try TemplateLoader().load(contentsOf: root.appendingPathComponent(name))
+                // A raw template's sample is filled as a print fills it: a value it cannot take
+                // (outside a field, a barcode it would not read as) fails here, not at the printer.
+                if let raw = template.rawLanguage, let language = PrinterLanguage(rawValue: raw.rawValue), template.sample != .object([:]) {
+                    _ = try LabelRendering.render(template, template.sample, language: language)
+                }
                 print("\(name)  ok  \(template.name)")
             } catch {
                 failed = true
