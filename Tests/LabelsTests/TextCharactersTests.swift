@@ -47,4 +47,18 @@ import Testing
             #expect(error.message.contains(code) && error.message.contains("DejaVu Sans Bold"), "\(error)")
         }
     }
+
+    /// A control character in the data (NUL, ESC) is refused in every language, naming the
+    /// element: found by a QA run, where they reached a ZPL printer as hex escapes.
+    @Test(arguments: ["a\u{0}b", "a\u{1B}[31m", "tab\there"])
+    func aControlCharacterIsRefusedNamingTheElement(name: String) throws {
+        let label = try Self.label(name: name)
+        let writers: [() throws -> Void] = [{ _ = try PNGRenderer().png(label) }, { _ = try ZPLWriter().write(label) },
+                                            { _ = try EPLWriter().write(label) }]
+        for write in writers {
+            let error = try #require(throws: LabelError.self) { try write() }
+            #expect(error.code == .unencodable && error.element == "text 'product'", "\(error)")
+            #expect(error.message.contains("has a control character"), "\(error)")
+        }
+    }
 }

@@ -110,6 +110,13 @@ final class FontFace: Sendable {
     /// Japanese or Korean, no symbols of that kind): a label with a product's name in boxes is
     /// refused rather than printed. Without the font installed, nothing can be known.
     static func checkGlyphs(_ run: TextRun) throws(LabelError) {
+        // A control character (NUL, ESC, a tab) prints nothing a person can read, on any printer,
+        // and is a printer's or a terminal's command elsewhere: refused, like a missing glyph
+        // (a QA run saw NUL and ESC reach a ZPL printer, hex-escaped but printed as garbage).
+        if let control = run.text.unicodeScalars.first(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) {
+            throw LabelError(.unencodable,
+                "the text \"\(run.text.debugDescription.dropFirst().dropLast())\" has a control character (U+\(String(format: "%04X", control.value))), which prints nothing readable: leave it out of the data")
+        }
         guard let face = shared, let missing = face.missing(in: run.text, bold: run.bold) else { return }
         throw LabelError(.unencodable,
             "the text \"\(run.text)\" has \(missing.named), which the label font (DejaVu Sans\(run.bold ? " Bold" : "")) does not have: it would print as an empty box; leave the character out or write it in Latin, Greek or Cyrillic letters")
