@@ -80,8 +80,9 @@ import Testing
         try Data(#"{"product": {"gtin": "09501101530003"}}"#.utf8).write(to: folder.appendingPathComponent("data.json"))
         let run = try await tracemark(["render", "serial-50x25", "--data", "data.json", "--json"], in: folder)
         #expect(run.status == 1)
-        let error = try JSONSerialization.jsonObject(with: Data(run.stderr.utf8)) as? [String: Any]
-        #expect(error?["code"] as? String == "missingField")
+        let error = (try JSONSerialization.jsonObject(with: Data(run.stderr.utf8)) as? [String: Any])?["error"] as? [String: Any]
+        #expect(error?["code"] as? String == "missing-field", "\(run.stderr)")
+        #expect(error?["exitStatus"] as? Int == 1)
         #expect(error?["element"] as? String == "barcode 'datamatrix'")
     }
 
@@ -97,7 +98,7 @@ import Testing
         try Data(#"{"lot": "LOT4711"}"#.utf8).write(to: folder.appendingPathComponent("data.json"))
         let run = try await tracemark(["render", "bad.zpl", "--data", "data.json", "-o", "out.zpl", "--json"], in: folder)
         #expect(run.status == 1)
-        let error = try JSONSerialization.jsonObject(with: Data(run.stderr.utf8)) as? [String: Any]
+        let error = (try JSONSerialization.jsonObject(with: Data(run.stderr.utf8)) as? [String: Any])?["error"] as? [String: Any]
         #expect(error?["code"] as? String == "unverified", "\(run.stderr)")
         #expect(error?["element"] as? String == "^BC field at line 2")
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("out.zpl").path))

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Labels
 import Printing
+import Problems
 import Registry
 import Stations
 
@@ -59,13 +60,15 @@ struct RenderCommand: AsyncParsableCommand {
                 FileHandle.standardError.write(encoded + Data("\n".utf8))
             }
         } catch let error as LabelError where options.json {
-            var object: [String: Any] = ["error": error.message, "code": "\(error.code)"]
-            if let file = error.file { object["file"] = file }
-            if let line = error.line { object["line"] = line }
-            if let element = error.element { object["element"] = element }
-            let encoded = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+            // Every command's failure shape (`{"error": {"code", "message", "exitStatus"}}`), with
+            // where in the template beside it.
+            var body: [String: Any] = ["code": error.problemCode, "message": error.problemDetail, "exitStatus": error.exitStatus]
+            if let file = error.file { body["file"] = file }
+            if let line = error.line { body["line"] = line }
+            if let element = error.element { body["element"] = element }
+            let encoded = (try? JSONSerialization.data(withJSONObject: ["error": body], options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
             FileHandle.standardError.write(encoded + Data("\n".utf8))
-            throw ExitCode(1)
+            throw ExitCode(error.exitStatus)
         }
     }
 
