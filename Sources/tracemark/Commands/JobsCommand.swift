@@ -114,8 +114,15 @@ struct JobsCommand: AsyncParsableCommand {
         @OptionGroup var options: GlobalOptions
         @Argument(help: "The job's number.") var job: Int64
         @Option(help: "Another printer of the same language (default: the job's).") var printer: String?
-        @Option(help: "Why it is reprinted.") var reason: String = ""
+        @Option(help: "Why it is reprinted (torn, smudged): kept with the new job.") var reason: String
         @Option(help: "Who asks (default: the login name).") var user: String?
+
+        func validate() throws {
+            // A label printed twice is a question an auditor asks: the answer goes with the job.
+            guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw ValidationError("--reason: say why the labels are printed again (torn, smudged, lost)")
+            }
+        }
 
         func run() async throws {
             let id = try await options.withSpool { registry, spool in
