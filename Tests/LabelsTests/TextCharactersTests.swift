@@ -48,6 +48,27 @@ import Testing
         }
     }
 
+    /// A value under a number or date format must be one: found by a QA run, where `abc` under
+    /// `0` printed `QTY abc`. The data check names the field and the element.
+    @Test func aValueThatIsNotWhatItsFormatTakesIsRefused() throws {
+        let template = try TemplateLoader().load(yaml: """
+            size: [100mm, 30mm]
+            elements:
+              - id: qty
+                type: text
+                at: [1mm, 1mm]
+                text: 'QTY {{quantity | number: "0"}} until {{expiry | date: "dd.MM.yyyy"}}'
+                size: 3mm
+            sample: {quantity: 3, expiry: "2027-01-31"}
+            """)
+        try template.check(.object(["quantity": .string("12"), "expiry": .string("2027-01-31")]))
+        for (data, message) in [(["quantity": LabelData.string("abc"), "expiry": .string("2027-01-31")], "field 'quantity' is \"abc\", not a number"),
+                                (["quantity": .number(1), "expiry": .string("soon")], "field 'expiry' is \"soon\", not a date")] {
+            let error = try #require(throws: LabelError.self) { try template.check(.object(data)) }
+            #expect(error.code == .invalidValue && error.element == "text 'qty'" && error.message.contains(message), "\(error)")
+        }
+    }
+
     /// A control character in the data (NUL, ESC) is refused in every language, naming the
     /// element: found by a QA run, where they reached a ZPL printer as hex escapes.
     @Test(arguments: ["a\u{0}b", "a\u{1B}[31m", "tab\there"])

@@ -70,6 +70,15 @@ struct Field: Sendable {
 
     var isConstant: Bool { template == nil }
 
+    /// The values a format applies to directly (`{{lot.expiry | date: "dd.MM.yyyy"}}`): path and
+    /// format name, for the data check (a field with sections is not listed).
+    var formatted: [(path: String, format: String)] {
+        (pieces ?? []).compactMap { piece in
+            guard case .value(let path, let transforms) = piece, let innermost = transforms.last else { return nil }
+            return (path.joined(separator: "."), innermost)
+        }
+    }
+
     /// The field filled with `data`.
     func render(_ data: LabelData, formats: [String: FieldFormat]) -> String {
         guard let template else { return source }

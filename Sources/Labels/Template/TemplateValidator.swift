@@ -102,6 +102,23 @@ struct TemplateValidator {
         try checkPaths(field, element: element, line: line)
     }
 
+    /// A value a date or number format applies to must be one: `abc` under `0` printed `abc`
+    /// (found by a QA run). Checked with the data, not the sample.
+    func checkFormatted(_ field: Field, element: String, line: Int?) throws(LabelError) {
+        guard checksData else { return }
+        for (path, name) in field.formatted {
+            guard let format = template.formats[name], let value = template.sample[path: path], value != .null,
+                  format.apply(to: value) == nil else { continue }
+            let kind: String
+            switch format {
+            case .date(let pattern): kind = "a date (YYYY-MM-DD) for the date format '\(pattern)'"
+            case .number(let pattern): kind = "a number for the number format '\(pattern)'"
+            }
+            throw LabelError(.invalidValue, "field '\(path)' is \(value.text.debugDescription), not \(kind)",
+                             file: template.file, line: line, element: element)
+        }
+    }
+
     func checkPaths(_ field: Field, element: String, line: Int?) throws(LabelError) {
         for path in field.requiredPaths {
             guard let value = template.sample[path: path], value != .null else {
@@ -125,13 +142,17 @@ extension Template {
         let validator = TemplateValidator(template: copy, checksData: true)
         if let raw {
             for part in raw.parts {
-                if case .field(let field, let line) = part { try validator.checkPaths(field, element: "placeholder \(field.source)", line: line) }
+                if case .field(let field, let line) = part {
+                    try validator.checkPaths(field, element: "placeholder \(field.source)", line: line)
+                    try validator.checkFormatted(field, element: "placeholder \(field.source)", line: line)
+                }
             }
             return
         }
         for element in elements {
             for field in validator.fields(of: element) {
                 try validator.checkPaths(field, element: element.name, line: element.line)
+                try validator.checkFormatted(field, element: element.name, line: element.line)
             }
         }
     }
