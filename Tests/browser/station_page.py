@@ -362,6 +362,9 @@ try:
     check(verdict == "warn", f"a lot that is not the first to go is amber, not {verdict}: {card}")
     check(LOT_A in card, "the amber card names the lot to take instead: " + card)
     wait(lambda: shown("confirm-form"), "the confirmation form")
+    # The scan field keeps the focus, so that the next label a wedge scanner types is a scan.
+    check(driver.execute_script("return document.activeElement.id") == "scan-input",
+          "the focus after an amber verdict: " + str(driver.execute_script("return document.activeElement.id")))
     by_id("confirm-submit").click()
     wait(lambda: text("confirm-error") != "", "the refusal of an empty reason")
     by_id("confirm-reason").send_keys("customer asked for this lot by number" + Keys.ENTER)

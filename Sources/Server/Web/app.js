@@ -469,7 +469,10 @@ async function showOutcome(outcome, key) {
   const waiting = outcome.verdict === 'warn' && task && task.lines.some((line) => line.scan === outcome.scan && line.pending);
   $('confirm-form').hidden = !waiting;
   $('confirm-form').dataset.scan = waiting ? outcome.scan : '';
-  if (waiting) { setError('confirm-error', null); $('confirm-reason').value = ''; $('confirm-reason').focus(); }
+  // The scan field keeps the focus: a keyboard-wedge scanner types the next label into whatever
+  // has it, and that label must not become the reason (a QA run saw it confirm the line). The
+  // supervisor clicks into the reason to give one.
+  if (waiting) { setError('confirm-error', null); $('confirm-reason').value = ''; }
 }
 
 let refusals = 0;
