@@ -36,6 +36,54 @@ import Testing
         return try #require(try await BarcodeOracle.texts(payload, extension: "zpl").first)
     }
 
+    /// A wrong component comes off the run with TM:UNDO (or Remove): a lot it took over from is
+    /// used again, and units made meanwhile are named. Found by a QA run, where only cancelling
+    /// the whole run got rid of it, and every unit consumed it until then.
+    @Test(arguments: Backend.available)
+    func aWrongComponentComesOffTheRun(backend: Backend) async throws {
+        try await withDock(backend) { dock in
+            let station = try await line(dock)
+            #expect(await station.scan("TM:RUN:PUMP-200:2").action == "run-started")
+            #expect(await station.scan(paint("PA-SOON", 100)).verdict == .ok)
+            #expect(await station.scan(paint("PA-LATE", 200)).action == "component-added")
+            let undone = await station.scan("TM:UNDO")
+            #expect(undone.action == "line-removed" && undone.verdict == .ok, "\(undone)")
+            #expect(undone.next.contains("took PAINT-5L PA-LATE off run") && undone.next.contains("PAINT-5L PA-SOON is used again"), "\(undone.next)")
+            let report = try #require(try await Station.runReport(dock.registry.store, station: "line-1"))
+            #expect(report.components.filter(\.current).map(\.number) == ["PA-SOON"])
+            let first = try #require(report.units.first?.job)
+            let verified = await station.handle(StationScan(data: Array(try await read(dock, job: first).utf8), device: "verify",
+                                                            time: todayInstant, purpose: .verify))
+            #expect(verified.action == "unit-verified", "\(verified.reasons)")
+            let paint = try await dock.registry.stock(product: "PAINT-5L", warehouse: "MAIN")
+            #expect(paint.first { $0.number == "PA-SOON" }?.quantity == 9)
+            #expect(paint.first { $0.number == "PA-LATE" }?.quantity == 10)
+            // Taken off after a unit was made from it: that unit is named.
+            let late = await station.scan("TM:UNDO")
+            #expect(late.verdict == .warn && late.reasons.map(\.code) == ["units-took-it"], "\(late)")
+            #expect(await station.scan("TM:UNDO").reasons.map(\.code) == ["no-such-line"])
+        }
+    }
+
+    /// A component serial goes into one unit: the next unit made without one is a warning, not
+    /// silence (found by a QA run).
+    @Test(arguments: Backend.available)
+    func aUnitMadeAfterItsComponentSerialsAreUsedUpIsAWarning(backend: Backend) async throws {
+        try await withDock(backend) { dock in
+            let station = try await line(dock, template: "gs1-lot-100x50")
+            _ = try await dock.registry.receive(Receipt(warehouse: "MAIN", supplier: "ACME", lines: [.serials("PUMP-200", ["P-1"])]))
+            let started = await station.scan("TM:RUN:PAINT-5L:2:\(today.adding(days: 365))")
+            #expect(started.verdict == .ok, "\(started.reasons)")
+            #expect(await station.scan("(01)\(Dock.pumpGTIN)(21)P-1").action == "component-added")
+            let label = try await read(dock, job: started.jobs[0])
+            let first = await station.handle(StationScan(data: Array(label.utf8), device: "verify", time: todayInstant, purpose: .verify))
+            #expect(first.verdict == .ok && first.action == "unit-verified", "\(first)")
+            let second = await station.handle(StationScan(data: Array(label.utf8), device: "verify", time: todayInstant, purpose: .verify))
+            #expect(second.verdict == .warn && second.action == "unit-verified" && second.reasons.map(\.code) == ["component-used-up"], "\(second)")
+            #expect(second.reasons.first?.message.contains("PUMP-200") == true)
+        }
+    }
+
     /// A component lot taken though another goes first is not held (the line runs on), but
     /// recorded: on the run's component, and in the note of every unit made from it, with who
     /// took it, so that an audit or a recall finds it.

@@ -117,10 +117,9 @@ extension Station {
     /// line's label is cancelled if it has not printed; one printed already is named, to be
     /// taken off the item.
     func removeLine(_ id: Int64?, _ scan: StationScan) async throws -> ScanOutcome {
+        if configuration.kind == .production { return try await removeComponent(id, scan) }
         guard configuration.kind == .receiving || configuration.kind == .picking else {
-            let why = configuration.kind == .production
-                ? "a run's lines are the component lots it consumes: scan the right lot to replace one"
-                : "a \(configuration.kind.rawValue) station has no task to remove a line from"
+            let why = "a \(configuration.kind.rawValue) station has no task to remove a line from"
             return try await refuse(scan, [.init("no-line-to-remove", why)], next: "scan the next code")
         }
         struct Line: Sendable { let id: Int64, product: String, number: String?, quantity: String, job: Int64? }

@@ -175,6 +175,62 @@ extension Station {
         }
     }
 
+    /// `TM:UNDO` (or Remove) at a production line: takes a component off the run, the last one
+    /// scanned or the one named, as when the wrong product or lot was scanned; the units made from
+    /// now on do not take it, those made already keep it (they were posted). A lot it had taken
+    /// over from is used again. Found by a QA run, where a wrong component could only be got rid
+    /// of by cancelling the whole run, and every unit consumed it meanwhile.
+    func removeComponent(_ id: Int64?, _ scan: StationScan) async throws -> ScanOutcome {
+        let signedInNow = signedIn
+        return try await registry.store.write { @Sendable db in
+            guard let task = try await self.currentTask(db), task.kind == "run" else {
+                return try await self.refused(db, scan, [.init("no-open-run", "there is no open run to take a component off")],
+                                              next: "scan the next code", task: nil, operator: signedInNow)
+            }
+            let filter: SQLQueryString = id.map { "AND id = \(bind: $0)" } ?? ""
+            guard let line = try await db.raw("""
+                SELECT id, product, number, serial FROM station_task_lines
+                WHERE task_id = \(bind: task.id) AND removed_at IS NULL AND replaced = 0 \(filter)
+                ORDER BY id DESC LIMIT 1
+                """).first() else {
+                return try await self.refused(db, scan, [.init("no-such-line", id.map { "line \($0) is not a component the run uses now" }
+                                                                    ?? "run \(task.id) uses no component now")],
+                                              next: "scan the next code", task: task.id, operator: signedInNow)
+            }
+            let lineID = try line.decode(column: "id", as: Int64.self)
+            let product = try line.decode(column: "product", as: String.self)
+            let number = try line.decode(column: "number", as: String?.self) ?? ""
+            let serial = try line.decode(column: "serial", as: Int.self) == 1
+            try await db.raw("""
+                UPDATE station_task_lines SET removed_at = \(bind: Timestamp.string(scan.time)), replaced = 3,
+                    removed_by = \(bind: scan.user ?? (signedInNow.isEmpty ? "station \(self.configuration.name)" : signedInNow))
+                WHERE id = \(bind: lineID)
+                """).run()
+            // A lot that took over from another of the product: that one is used again.
+            var restored: String?
+            if !serial, let previous = try await db.raw("""
+                SELECT id, number FROM station_task_lines
+                WHERE task_id = \(bind: task.id) AND product = \(bind: product) AND serial = 0 AND replaced = 1 AND removed_at IS NULL
+                ORDER BY id DESC LIMIT 1
+                """).first() {
+                try await db.raw("UPDATE station_task_lines SET replaced = 0 WHERE id = \(bind: try previous.decode(column: "id", as: Int64.self))").run()
+                restored = try previous.decode(column: "number", as: String?.self)
+            }
+            let made = try await db.raw("""
+                SELECT COUNT(*) AS n FROM station_run_units WHERE task_id = \(bind: task.id) AND state = 'verified'
+                AND changed_at >= (SELECT created_at FROM station_task_lines WHERE id = \(bind: lineID))
+                """).first()?.decode(column: "n", as: Int.self) ?? 0
+            var outcome = ScanOutcome(station: self.configuration.name, verdict: made == 0 ? .ok : .warn,
+                                      reasons: made == 0 ? [] : [.init("units-took-it",
+                                          "\(made) unit\(made == 1 ? "" : "s") verified since it was scanned took \(product) \(number): they were posted so; a supervisor corrects them in the registry if it was wrong")],
+                                      action: "line-removed",
+                                      next: "took \(product) \(number) off run \(task.id): units made from now on do not take it"
+                                        + (restored.map { "; \(product) \($0) is used again" } ?? "; scan the right component"))
+            outcome.scan = try await self.log(db, scan, outcome, task: task.id, operator: signedInNow)
+            return outcome
+        }
+    }
+
     /// The verify scanner's read of a printed label.
     func verify(_ scan: StationScan) async throws -> ScanOutcome {
         guard let task = try await registry.store.read({ @Sendable db in try await self.currentTask(db) }), task.kind == "run",
@@ -209,6 +265,14 @@ extension Station {
                 SELECT id, product, number, serial, quantity, confirmation FROM station_task_lines
                 WHERE task_id = \(bind: task.id) AND replaced = 0 ORDER BY id
                 """).all()
+            // A component serial goes into one unit: once each scanned is used, the next units are
+            // made without that product, which the operator hears of (a QA run saw it silent).
+            let usedUp = try await db.raw("""
+                SELECT DISTINCT product FROM station_task_lines
+                WHERE task_id = \(bind: task.id) AND serial = 1 AND replaced = 2 AND removed_at IS NULL
+                  AND product NOT IN (SELECT product FROM station_task_lines WHERE task_id = \(bind: task.id) AND replaced = 0)
+                ORDER BY product
+                """).all().map { try $0.decode(column: "product", as: String.self) }
             var inputs: [StockLine] = []
             var overrides: [String] = []
             for row in components {
@@ -229,8 +293,12 @@ extension Station {
                 outputs: [StockLine(product: runProduct, picks: [StockLine.Pick(number: number, quantity: isLot ? 1 : nil)])],
                 header: DocumentHeader(user: self.user(task), note: (["verified at production line \(self.configuration.name), run \(task.id)"] + overrides)
                     .joined(separator: "; "))))
-            var outcome = ScanOutcome(station: self.configuration.name, verdict: .ok, action: "unit-verified",
-                                      next: "\(runProduct) \(number) is in stock at \(warehouse)", document: posted.number, resolution: resolution)
+            let missing: [ScanOutcome.Reason] = usedUp.isEmpty ? [] : [.init("component-used-up",
+                "every serial of \(usedUp.joined(separator: ", ")) scanned for this run went into an earlier unit: \(runProduct) \(number) was made without one")]
+            var outcome = ScanOutcome(station: self.configuration.name, verdict: missing.isEmpty ? .ok : .warn, reasons: missing, action: "unit-verified",
+                                      next: "\(runProduct) \(number) is in stock at \(warehouse)"
+                                        + (usedUp.isEmpty ? "" : "; scan the next serial of \(usedUp.joined(separator: ", ")) before the next unit"),
+                                      document: posted.number, resolution: resolution)
             let logged = try await self.log(db, scan, outcome, task: task.id, operator: signedInNow)
             outcome.scan = logged
             try await db.raw("""
