@@ -408,10 +408,19 @@ extension ServeTests {
             try await count("SELECT COUNT(*) AS n FROM station_scans WHERE reasons LIKE '%confirmation-needed%'", in: database.location) == 1
         })
         let scan = try await count("SELECT id AS n FROM station_scans WHERE reasons LIKE '%\"expired\"%'", in: database.location)
+        // Where badges are registered, a supervisor's confirms, as TM:OK and the API require
+        // (a QA run confirmed as an operator, and as a name nobody has).
+        #expect(try await Command.tracemark(["operator", "add", "OP-1", "--name", "Olle", "--role", "operator", "--db", database.location]).status == 0)
+        for (user, refusal) in [("OP-1", "Olle (OP-1) is an operator: a supervisor confirms"), ("eva", "no badge eva is registered")] {
+            let refused = try await Command.tracemark(["station", "confirm", "dock-1", String(scan), "--reason", "returned for destruction",
+                                                       "--user", user, "--db", database.location])
+            #expect(refused.status == 1 && refused.stderr.contains(refusal), "\(refused.stderr)")
+        }
+        #expect(try await Command.tracemark(["operator", "add", "SUP-1", "--name", "Eva", "--role", "supervisor", "--db", database.location]).status == 0)
         let confirmed = try await Command.tracemark(["station", "confirm", "dock-1", String(scan), "--reason", "returned for destruction",
-                                                     "--user", "eva", "--db", database.location])
+                                                     "--user", "SUP-1", "--db", database.location])
         #expect(confirmed.status == 0, "\(confirmed.stderr)")
-        #expect(confirmed.stdout.contains("expired confirmed by eva: returned for destruction"))
+        #expect(confirmed.stdout.contains("expired confirmed by Eva (SUP-1): returned for destruction"), "\(confirmed.stdout)")
         #expect(LoopbackSocket.send(Array("TM:DONE\n".utf8), to: port))
         #expect(try await eventually { try await count("SELECT COUNT(*) AS n FROM station_tasks WHERE state = 'posted'", in: database.location) == 1 })
         let lot = try await Command.tracemark(["lot", "show", "PAINT-5L", "OLD-7", "--db", database.location])

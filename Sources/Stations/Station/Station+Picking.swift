@@ -104,7 +104,7 @@ extension Station {
     /// Confirms a `warn` that holds a line back (picking: a lot that is not the first to go;
     /// receiving: expired goods, which a supervisor confirms) with the reason given, recorded on
     /// the line and in the posted document's note. The scan is the log entry that warned.
-    public func confirm(scan logged: Int64, reason: String, user: String) async throws -> ScanOutcome {
+    public func confirm(scan logged: Int64, reason: String, user: String, device: String = "api") async throws -> ScanOutcome {
         let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !reason.isEmpty else { throw RegistryError(.invalidInput, "a confirmation needs a reason") }
         let name = configuration.name
@@ -128,7 +128,7 @@ extension Station {
             // The confirmation is in the scan log too, after the scan it confirms: who, why, when.
             var outcome = ScanOutcome(scan: logged, station: name, verdict: .ok, reasons: [.init(pending, text)], action: "confirmed",
                                       next: "scan the next item, or TM:DONE to post")
-            let entry = try await self.log(db, StationScan(data: Array("TM:CONFIRM:\(logged)".utf8), device: "api", user: user), outcome,
+            let entry = try await self.log(db, StationScan(data: Array("TM:CONFIRM:\(logged)".utf8), device: device, user: user), outcome,
                                            task: try row.decode(column: "task_id", as: Int64.self), operator: user)
             outcome.confirmation = entry
             return outcome

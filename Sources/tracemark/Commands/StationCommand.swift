@@ -111,12 +111,26 @@ struct StationCommand: AsyncParsableCommand {
         @Argument(help: "The station's name.") var station: String
         @Argument(help: "The scan's number in the scan log.") var scan: Int64
         @Option(help: "Why it is confirmed.") var reason: String
-        @Option(help: "Who confirms (default: the login name).") var user: String?
+        @Option(help: "The confirming supervisor's badge (default: the login name, where no badges are registered).") var user: String?
 
         func run() async throws {
             let outcome = try await options.withSpool { registry, spool in
+                // As TM:OK at the station and the HTTP API: a supervisor confirms. Where badges
+                // are registered, --user must be a supervisor's (a QA run confirmed as an operator
+                // and as "Mickey Mouse").
+                let who = user ?? defaultUser()
+                switch try await Operators(store: registry.store).lookup(badge: who) {
+                case .known(let person) where person.role == .supervisor:
+                    break
+                case .unmanaged:
+                    break
+                case .known(let person):
+                    throw RegistryError(.invalidInput, "\(person.signature) is an operator: a supervisor confirms; give a supervisor's badge with --user")
+                case .unknown:
+                    throw RegistryError(.invalidInput, "no badge \(who) is registered: give a supervisor's badge with --user (tracemark operator list)")
+                }
                 let station = try await Station(StationConfiguration(name: station, kind: .receiving), registry: registry, spool: spool)
-                return try await station.confirm(scan: scan, reason: reason, user: user ?? defaultUser())
+                return try await station.confirm(scan: scan, reason: reason, user: who, device: "shell")
             }
             try options.emit(outcome) { "scan \(scan) at \(station): \(outcome.reasons.first?.message ?? "confirmed")" }
         }
