@@ -36,6 +36,27 @@ import Testing
         return try #require(try await BarcodeOracle.texts(payload, extension: "zpl").first)
     }
 
+    /// Scans sent at once (20 clients of the HTTP API, two scanners) are handled one at a time:
+    /// one TM:RUN starts the run, the others find it open. A QA run started 20 runs at once on
+    /// PostgreSQL, as the station's actor interleaved the scans at each wait for the database.
+    @Test(arguments: Backend.available)
+    func runsSentAtOnceStartOneRun(backend: Backend) async throws {
+        try await withDock(backend) { dock in
+            let station = try await line(dock)
+            let outcomes = await withTaskGroup(of: ScanOutcome.self) { group in
+                for _ in 0..<20 { group.addTask { await station.scan("TM:RUN:PUMP-200:2") } }
+                return await group.reduce(into: [ScanOutcome]()) { $0.append($1) }
+            }
+            #expect(outcomes.filter { $0.action == "run-started" }.count == 1, "\(outcomes.map(\.action))")
+            #expect(outcomes.filter { $0.reasons.map(\.code) == ["run-open"] }.count == 19, "\(outcomes.map(\.reasons))")
+            let open = try await dock.registry.store.read { db in
+                try await db.raw("SELECT COUNT(*) AS n FROM station_tasks WHERE station = 'line-1' AND state = 'open'").first()?
+                    .decode(column: "n", as: Int.self)
+            }
+            #expect(open == 1)
+        }
+    }
+
     /// A wrong component comes off the run with TM:UNDO (or Remove): a lot it took over from is
     /// used again, and units made meanwhile are named. Found by a QA run, where only cancelling
     /// the whole run got rid of it, and every unit consumed it until then.

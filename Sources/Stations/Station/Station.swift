@@ -20,6 +20,8 @@ public actor Station {
     let logger: Logger
     /// The operator signed in with `TM:OP:<badge>`, kept for the next tasks.
     var signedIn = ""
+    /// The last scan handled or waiting its turn: the next waits for it (``handle(_:)``).
+    private var queueTail: Task<Void, Never>?
     /// Whether this process holds the station's claim (``StationService``): clients of the HTTP
     /// API send their scans to the process that runs the station.
     public private(set) var isHeldHere = false
@@ -96,8 +98,18 @@ public actor Station {
     /// connection after its transaction committed, or an answer from the server that was not
     /// awaited, would answer "scan again" for a scan that was done, and the second scan would do
     /// it twice. Its handling is bounded (the database's busy timeout, its connect timeout).
+    ///
+    /// Scans are handled one at a time, in the order they came, whichever scanner or HTTP client
+    /// sent them: an actor's methods interleave at each `await`, and two `TM:RUN` posted at once
+    /// each found no run open and both started one (a QA run opened 20 on PostgreSQL).
     public func handle(_ scan: StationScan) async -> ScanOutcome {
-        await Task { await self.carryOut(scan) }.value
+        let previous = queueTail
+        let turn = Task { () -> ScanOutcome in
+            await previous?.value
+            return await self.carryOut(scan)
+        }
+        queueTail = Task { _ = await turn.value }
+        return await turn.value
     }
 
     private func carryOut(_ scan: StationScan) async -> ScanOutcome {
