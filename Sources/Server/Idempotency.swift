@@ -34,7 +34,8 @@ struct Idempotency: Sendable {
         let now = Date()
         let expired = Timestamp.string(now.addingTimeInterval(-Self.lifetime))
         let abandoned = Timestamp.string(now.addingTimeInterval(-Self.abandonedAfter))
-        let claimed: Stored? = try await store.write { db in
+        let claimed: Stored?
+        do { claimed = try await store.write { db in
             try await db.raw("DELETE FROM api_idempotency WHERE created_at < \(bind: expired)").run()
             // A first request whose process stopped before it answered: tried again, not refused for a day.
             try await db.raw("""
@@ -60,6 +61,12 @@ struct Idempotency: Sendable {
                         \(bind: Self.process.description))
                 """).run()
             return nil
+        } } catch where DatabaseErrors.uniqueViolation(error) != nil {
+            // The same key sent twice at once: the other request's row went in first (PostgreSQL
+            // lets both look before either writes). It is running; this one is told so, not 500.
+            throw APIProblem(409, "request-in-progress",
+                             "the first request with Idempotency-Key \(key) is still running: ask again once it has answered",
+                             headers: ["Retry-After": "1"])
         }
         if let stored = claimed {
             guard stored.state == "done", let status = stored.status else {
