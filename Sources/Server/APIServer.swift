@@ -183,9 +183,9 @@ struct Dispatcher: Sendable {
                 }
                 parameters[name] = value
             }
-            try checkStation(caller, parameters)
             var query: [String: String] = [:]
             for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
+            try checkStation(caller, parameters, query: query)
             let call = APICall(environment: environment, parameters: parameters, query: query, headers: headers, body: body,
                                caller: caller, requestID: requestID)
             // A sign-in's answer holds a session token, which must not be kept anywhere but as its
@@ -249,10 +249,18 @@ struct Dispatcher: Sendable {
         return token
     }
 
-    /// An operator's session acts only at the station it signed in at.
-    private func checkStation(_ caller: APIToken?, _ parameters: [String: String]) throws {
-        guard let bound = caller?.station, route.path.hasPrefix("/api/v1/stations/{id}"), let station = parameters["id"],
-              station != bound else { return }
+    /// An operator's session acts only at the station it signed in at: its routes, its scan log
+    /// and events (`?station=`). It posts stock documents through the station's task (TM:DONE),
+    /// never directly: a badge is printed, not secret, and a QA run posted write-offs and
+    /// transfers in any warehouse with a session opened by a badge alone.
+    private func checkStation(_ caller: APIToken?, _ parameters: [String: String], query: [String: String]) throws {
+        guard let bound = caller?.station else { return }
+        if route.path.hasPrefix("/api/v1/documents") {
+            throw APIProblem(403, "session-station",
+                             "a station's session posts documents through its station's task (TM:DONE); stock documents over the API need an API token (tracemark token create)")
+        }
+        let station = route.path.hasPrefix("/api/v1/stations/{id}") ? parameters["id"] : query["station"]
+        guard let station, station != bound else { return }
         throw APIProblem(403, "session-station", "this session signed in at station \(bound); sign in at \(station) to act there")
     }
 

@@ -36,6 +36,14 @@ extension APITests {
                                                   body: try service.json(["raw": "(01)09501101530003(10)SESSION-1"]), token: token)
         #expect(elsewhere.status == 403)
         #expect(elsewhere.code == "session-station")
+        // Nor another station's scan log, nor stock documents posted directly (a QA run wrote off
+        // and transferred stock with a session a badge alone had opened).
+        #expect(try await service.request("GET", "/api/v1/scans?station=lookup-1", token: token).code == "session-station")
+        let writeOff = try await service.request("POST", "/api/v1/documents/write-off", body: try service.json([
+            "warehouse": "MAIN", "lines": [["product": "PAINT-5L", "quantity": 1]], "reason": "x",
+        ]), token: token)
+        #expect(writeOff.status == 403 && writeOff.code == "session-station", "\(writeOff.text)")
+        #expect(try await service.request("GET", "/api/v1/scans?station=dock-1&limit=1", token: token).status == 200)
         let log = try await service.request("GET", "/api/v1/scans?station=dock-1&limit=1", role: "viewer")
         #expect(((log.object["items"] as? [[String: Any]])?.first?["user"] as? String) == "B-100", "\(log.text)")
         let scanID = try #require(scan.object["scan"] as? Int)
