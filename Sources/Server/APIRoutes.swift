@@ -551,6 +551,11 @@ public enum APIRoutes {
         var response = APIResponse(status: 200, contentType: "text/event-stream", body: Data(),
                                    headers: ["Cache-Control": "no-store", "X-Accel-Buffering": "no"])
         let hub = call.environment.eventHub
+        // The caller is asked again each heartbeat: a token revoked or a session ended (signed out,
+        // its badge withdrawn) stops its feed, as every other request of it is refused (a QA run
+        // saw a revoked token's feed go on until the client gave up).
+        let secret = call.headers["authorization"].map { String($0.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces) }
+        let tokens = call.environment.tokens
         response.stream = { writer in
             defer { clients.leave(caller) }
             hub.listen()
@@ -564,7 +569,15 @@ public enum APIRoutes {
             let reset = { (at: EventFeed.Cursor) in ByteBuffer(string: "id: \(at.text)\nevent: reset\ndata: {\"reason\":\"the event logs went back (a backup was restored): reload\"}\n\n") }
             if rewoundAtStart { try await writer.write(reset(from)) }
             var epoch = hub.rewind().epoch
+            var lastAsked = clock.now
             while !Task.isCancelled, !Task.isShuttingDownGracefully {
+                if let secret, clock.now - lastAsked >= limits.heartbeat {
+                    lastAsked = clock.now
+                    if (try? await tokens.authenticate(secret)) == .some(nil) {
+                        try await writer.write(ByteBuffer(string: "event: ended\ndata: {\"reason\":\"the token was revoked or the session ended: sign in again\"}\n\n"))
+                        break
+                    }
+                }
                 let (now, end) = hub.rewind()
                 if now != epoch, let end {
                     epoch = now

@@ -236,6 +236,21 @@ import TracemarkTesting
         try await service.stop()
     }
 
+    /// A token revoked while it follows the events: its feed ends at the next heartbeat, saying
+    /// why (a QA run saw it go on until the client gave up).
+    @Test func aRevokedTokensFeedEnds() async throws {
+        let service = try await APIService.start(.sqlite)
+        defer { service.serve.killIfRunning() }
+        let created = try await Command.tracemark(["token", "create", "--name", "feed-reader", "--role", "viewer", "--db", service.database.location])
+        let secret = try #require(created.stdout.split(separator: "\n").first.map(String.init))
+        let feed = try FeedClient(port: Int(service.base.split(separator: ":").last!)!, path: "/api/v1/events",
+                                  headers: ["Authorization": "Bearer \(secret)"])
+        #expect(try await eventually { feed.text.contains(": connected at") })
+        #expect(try await Command.tracemark(["token", "revoke", "feed-reader", "--db", service.database.location]).status == 0)
+        #expect(try await eventually { feed.text.contains("event: ended") }, "\(feed.text)")
+        try await service.stop()
+    }
+
     /// A token, a receipt opened by a scan, completed, and its label printed at a ZPL printer on
     /// loopback; the scan log says who did it, in order, page by page and as CSV.
     @Test(arguments: Backend.available)
