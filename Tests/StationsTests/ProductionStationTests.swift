@@ -36,6 +36,24 @@ import Testing
         return try #require(try await BarcodeOracle.texts(payload, extension: "zpl").first)
     }
 
+    /// A raw template's own quantity (`^PQ{{copies}}`) is held to 10,000 copies in one job, as
+    /// a template's `copies` is: found by a QA run, which queued 99,999,999 through the API.
+    @Test func aRawTemplatesQuantityIsHeldToTenThousand() async throws {
+        try await withDock(.sqlite) { dock in
+            let template = try TemplateLoader().load(contentsOf: Repository.templates.appendingPathComponent("raw/lot-label.zpl"))
+            func data(_ copies: Int) -> LabelData {
+                .object(["product": .object(["description": .string("Oil")]),
+                         "lot": .object(["number": .string("L-1"), "expiry": .string("2027-01-31")]), "copies": .number(Decimal(copies))])
+            }
+            await #expect(throws: LabelError.self) {
+                _ = try await LabelJobs.enqueue(template, data(99_999_999), printer: dock.printer.name, spool: dock.spool,
+                                                requestedBy: "t", reason: "r")
+            }
+            let id = try await LabelJobs.enqueue(template, data(3), printer: dock.printer.name, spool: dock.spool, requestedBy: "t", reason: "r")
+            #expect(try await dock.spool.job(id).labelCount == 3)
+        }
+    }
+
     /// Scans sent at once (20 clients of the HTTP API, two scanners) are handled one at a time:
     /// one TM:RUN starts the run, the others find it open. A QA run started 20 runs at once on
     /// PostgreSQL, as the station's actor interleaved the scans at each wait for the database.

@@ -13,6 +13,15 @@ public enum LabelJobs {
                                requestedBy: String, reason: String, reference: String = "") async throws -> Int64 {
         let config = try await spool.printer(printer)
         let bytes = try LabelRendering.render(template, data, language: config.language, dpi: config.dpi, copies: copies)
+        // A raw template writes its quantity itself (`^PQ{{copies}}`): held to the same 10,000
+        // copies a template's `copies` and --copies are (a QA run queued 99,999,999 this way).
+        if template.rawLanguage != nil {
+            let labels = LabelCount.count(bytes, language: config.language)
+            guard labels <= 10_000 else {
+                throw LabelError(.invalidValue,
+                    "template \(template.name) asks for \(labels) labels in one job: at most 10000 copies are printed at once; check the value of its quantity")
+            }
+        }
         let ids = try await spool.enqueue([PrintRequest(
             printer: config.name, payload: bytes, language: config.language, copies: copies ?? 1,
             template: template.name, data: data.jsonText, requestedBy: requestedBy, reason: reason, reference: reference)])
