@@ -214,6 +214,12 @@ public enum APIRoutes {
             if caller.session != nil, let own = caller.user, own != badge {
                 throw APIProblem(403, "forbidden", "a session approves with its own badge (\(own)), not with \(badge)")
             }
+            // A token is no person: TM:OK:<badge> through it would record that badge's holder as
+            // having confirmed at the station (a QA run did so in another supervisor's name).
+            if caller.session == nil {
+                throw APIProblem(403, "forbidden",
+                    "TM:OK:\(badge) would confirm in \(badge)'s name, and token \(caller.name) is not \(badge): confirm with POST /api/v1/stations/\(station)/scans/{scan}/confirm (recorded under the token's name), or sign in as \(badge) with POST /api/v1/sessions")
+            }
             return
         }
         guard caller.session == nil else {

@@ -93,6 +93,9 @@ extension APITests {
         #expect(try await sent("TM:OP:B-900", token: token).text.contains("sign out, then sign in as B-900"))
         #expect(try await sent("TM:OP:B-900", role: "operator").text.contains("badge B-900 is a supervisor's"))
         #expect(try await sent("TM:OK:B-100", token: supervisorToken).text.contains("a session approves with its own badge (B-900)"))
+        // A supervisor's token is no person: it confirms by the confirm operation, under its own name.
+        let inAnothersName = try await sent("TM:OK:B-900", role: "supervisor")
+        #expect(inAnothersName.status == 403 && inAnothersName.text.contains("would confirm in B-900's name"), "\(inAnothersName.text)")
 
         // A sign-in's answer (its token) is never kept for an Idempotency-Key: each is new.
         var tokens: Set<String> = []
