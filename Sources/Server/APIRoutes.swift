@@ -73,7 +73,7 @@ public enum APIRoutes {
         APIRoute(.post, "/api/v1/jobs/{id}/move", "moveJob", role: .operator) { call in
             let id = try jobID(call)
             struct Body: Decodable { var printer: String }
-            try await call.environment.spool.move(id, to: try call.decode(Body.self).printer)
+            try await call.environment.spool.move(id, to: try call.decode(Body.self, shape: JSONShape(["printer"])).printer)
             return try await showJob(call, id)
         },
         APIRoute(.post, "/api/v1/jobs/{id}/reprint", "reprintJob", role: .supervisor, reprintJob),
@@ -151,7 +151,9 @@ public enum APIRoutes {
     }
 
     private static func postScan(_ call: APICall) async throws -> APIResponse {
-        let body = try call.decode(ScanBody.self)
+        // Unknown fields refused, as every body: `scanID` for `scanId` silently lost the scan's
+        // deduplication (found by a QA run).
+        let body = try call.decode(ScanBody.self, shape: JSONShape(["raw", "scanId", "symbologyId", "purpose"]))
         // Both break the body's schema (minLength, pattern): 400, as every other schema error.
         guard !body.raw.isEmpty else { throw APIProblem.badRequest("raw is empty: send what the scanner read") }
         // As the GS1 parser reads one, with the schema's letter for the symbology (`]` letter modifier).
@@ -253,7 +255,7 @@ public enum APIRoutes {
     /// Opens a pick (`customer`) or a production run (`product`, `count`, `expiry`), as the
     /// control codes `TM:PICK` and `TM:RUN` do.
     private static func openTask(_ call: APICall) async throws -> APIResponse {
-        let body = try call.decode(OpenTaskBody.self)
+        let body = try call.decode(OpenTaskBody.self, shape: JSONShape(["customer", "product", "count", "expiry"]))
         let code: (String) -> Bool = { !$0.isEmpty && $0.count <= 64 && !$0.contains(":") }
         switch (body.customer, body.product, body.count) {
         case (let customer?, nil, nil):
@@ -330,7 +332,7 @@ public enum APIRoutes {
     private static func confirmScan(_ call: APICall) async throws -> APIResponse {
         let station = try station(call)
         guard let scan = Int64(try call.parameter("scan")) else { throw APIProblem.badRequest("scan must be a scan id (a number)") }
-        let body = try call.decode(ConfirmBody.self)
+        let body = try call.decode(ConfirmBody.self, shape: JSONShape(["reason"]))
         guard !body.reason.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw APIProblem(422, "invalid-input", "give the reason for the confirmation")
         }
@@ -467,7 +469,7 @@ public enum APIRoutes {
     /// A supervisor's reprint: a new job pointing at the original, with the reason on record.
     private static func reprintJob(_ call: APICall) async throws -> APIResponse {
         let id = try jobID(call)
-        let body = try call.decode(ReprintBody.self)
+        let body = try call.decode(ReprintBody.self, shape: JSONShape(["reason", "printer"]))
         guard !body.reason.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw APIProblem(422, "invalid-input", "a reprint needs its reason (a damaged label, say)")
         }
@@ -641,7 +643,8 @@ public enum APIRoutes {
     }
 
     private static func render(_ call: APICall, preview: Bool) async throws -> APIResponse {
-        let body = call.body.isEmpty ? RenderBody() : try call.decode(RenderBody.self)
+        let body = call.body.isEmpty ? RenderBody()
+            : try call.decode(RenderBody.self, shape: JSONShape(["format", "dpi", "data", "product", "lot", "serial"]))
         let language: PrinterLanguage
         if preview {
             language = .png

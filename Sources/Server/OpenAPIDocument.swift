@@ -152,6 +152,7 @@ paths:
             schema:
               type: object
               required: [raw]
+              additionalProperties: false
               properties:
                 raw: {type: string, minLength: 1, description: "The data as read, GS as \u001d."}
                 scanId: {type: [string, "null"]}
@@ -178,7 +179,7 @@ paths:
         required: true
         content:
           application/json:
-            schema: {type: object, required: [reason], properties: {reason: {type: string, minLength: 1}}}
+            schema: {type: object, required: [reason], additionalProperties: false, properties: {reason: {type: string, minLength: 1}}}
       responses:
         "200":
           description: The confirmation.
@@ -1153,6 +1154,7 @@ paths:
             schema:
               type: object
               required: [uri, language]
+              additionalProperties: false
               properties:
                 uri: {type: string, minLength: 1, description: "tcp://host:9100, cups://queue, file:folder, …"}
                 language: {type: string, enum: [zpl, epl, png]}
@@ -1304,7 +1306,7 @@ paths:
         required: true
         content:
           application/json:
-            schema: {type: object, required: [printer], properties: {printer: {type: string, minLength: 1}}}
+            schema: {type: object, required: [printer], additionalProperties: false, properties: {printer: {type: string, minLength: 1}}}
       responses:
         "200":
           description: The job.
@@ -1323,7 +1325,7 @@ paths:
         required: true
         content:
           application/json:
-            schema: {type: object, required: [reason], properties: {reason: {type: string, pattern: "\\S"}, printer: {type: [string, "null"]}}}
+            schema: {type: object, required: [reason], additionalProperties: false, properties: {reason: {type: string, pattern: "\\S"}, printer: {type: [string, "null"]}}}
       responses:
         "201":
           description: The job (the new one).
@@ -1879,6 +1881,7 @@ components:
         finishedAt: {type: [string, "null"]}
     RenderRequest:
       type: object
+      additionalProperties: false
       properties:
         format: {type: [string, "null"], enum: [zpl, epl, png, null]}
         dpi: {type: [integer, "null"], enum: [152, 203, 300, 600, null]}

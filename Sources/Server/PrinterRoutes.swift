@@ -15,7 +15,7 @@ extension APIRoutes {
         },
         APIRoute(.put, "/api/v1/printers/{name}", "putPrinter", role: .admin) { call in
             let name = try call.parameter("name")
-            let body = try call.decode(PrinterBody.self)
+            let body = try call.decode(PrinterBody.self, shape: JSONShape(["uri", "language", "dpi", "widthMillimetres", "lengthMillimetres"]))
             let config = try body.config(name: name)
             // A queue the CUPS server does not have is refused now, as by `printers add`.
             if case .cups(let queue) = try PrinterAddress(parsing: config.uri),
