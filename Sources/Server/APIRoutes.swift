@@ -156,6 +156,12 @@ public enum APIRoutes {
         let body = try call.decode(ScanBody.self, shape: JSONShape(["raw", "scanId", "symbologyId", "purpose"]))
         // Both break the body's schema (minLength, pattern): 400, as every other schema error.
         guard !body.raw.isEmpty else { throw APIProblem.badRequest("raw is empty: send what the scanner read") }
+        // As long as a scanner's scan may be (8,192 bytes, far more than any barcode holds): a
+        // megabyte sent as one was logged whole, and every page of the scan log and event of the
+        // feed carried it (found by a QA run).
+        guard body.raw.unicodeScalars.count <= 8192 else {
+            throw APIProblem.badRequest("raw is \(body.raw.unicodeScalars.count) characters: a scan is at most 8192 (no barcode holds more); send what the scanner read")
+        }
         // As the GS1 parser reads one, with the schema's letter for the symbology (`]` letter modifier).
         if let id = body.symbologyId {
             guard id.utf8.count == 3, let parsed = SymbologyIdentifier(prefixOf: id), parsed.code.isASCII, parsed.code.isLetter else {

@@ -147,6 +147,11 @@ import TracemarkTesting
         #expect(mine.status == 200)
         #expect(mine.headers["idempotent-replayed"] == nil)
 
+        // A scan longer than any scanner's (8,192 characters) is refused, not logged whole.
+        let huge = try await service.request("POST", "/api/v1/stations/dock-1/scans", role: "operator",
+                                             body: try service.json(["raw": String(repeating: "9", count: 8193)]))
+        #expect(huge.status == 400 && huge.text.contains("a scan is at most 8192"), "\(huge.status)")
+
         // The same key sent by 20 clients at once: one acts, each other is told it runs or gets
         // its answer, none a 500 (a QA run saw PostgreSQL's duplicate key surface as one).
         let receipt = try service.json(["warehouse": "MAIN", "supplier": "ACME", "lines": [["product": "PUMP-200", "quantity": 1]]])
