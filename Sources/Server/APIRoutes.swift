@@ -723,7 +723,10 @@ enum TemplateFiles {
             }
             return url
         }
-        for candidate in [name, name + ".yaml", name + ".yml"] {
+        // Only templates: an image or a sample beside them is no template (a QA run's PNG was a 500).
+        let templateExtensions = ["yaml", "yml", "zpl", "epl"]
+        if let url = try file(name), templateExtensions.contains(url.pathExtension.lowercased()) { return url }
+        for candidate in [name + ".yaml", name + ".yml"] {
             if let url = try file(candidate) { return url }
         }
         let raw = try ["zpl", "epl"].compactMap { try file(name + "." + $0) }

@@ -217,6 +217,9 @@ import TracemarkTesting
         }
         let unknown = try await service.request("POST", "/api/v1/templates/no-such-template/render", role: "operator")
         #expect(unknown.status == 404)
+        // An image beside the templates is no template: 404, not a 500 (found by a QA run).
+        let image = try await service.request("POST", "/api/v1/templates/images%2Fexclamation-ghs07.png/render", role: "operator")
+        #expect(image.status == 404, "\(image.status) \(image.text)")
         // A raw template is named by its path in the folder (as `tracemark templates` lists it),
         // with or without its extension: without, the one in the format asked for.
         let data: [String: Any] = ["product": ["description": "Oil"], "lot": ["number": "L-9", "expiry": "2027-01-31"], "copies": 2]
