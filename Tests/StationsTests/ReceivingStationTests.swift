@@ -26,6 +26,30 @@ import Testing
         }
     }
 
+    /// The operator signed in on the open task is still signed in after a restart (a new
+    /// station taken here), unless the badge was withdrawn: a QA run saw the scans after a
+    /// restart logged without an operator while the task still named one.
+    @Test(arguments: Backend.available)
+    func theSignedInOperatorOutlivesARestart(backend: Backend) async throws {
+        try await withDock(backend) { dock in
+            _ = try await Operators(store: dock.registry.store).add(StationOperator(badge: "OP1", name: "Olle", role: .operator))
+            let before = try await dock.station()
+            await before.setHeldHere(true)
+            #expect(await before.scan("TM:OP:OP1").action == "operator-signed-in")
+            let expiry = yymmdd(today.adding(days: 200))
+            #expect(await before.scan("(01)\(Dock.paintGTIN)(17)\(expiry)(10)R-1(30)1").action == "added-to-receipt")
+            let after = try await dock.station()
+            await after.setHeldHere(true)
+            let scanned = await after.scan("(01)\(Dock.paintGTIN)(17)\(expiry)(10)R-2(30)1")
+            #expect(scanned.action == "added-to-receipt")
+            let logged = try await dock.registry.store.read { db in
+                try await db.raw("SELECT operator FROM station_scans WHERE id = \(bind: try #require(scanned.scan))").first()?
+                    .decode(column: "operator", as: String.self)
+            }
+            #expect(logged == "OP1")
+        }
+    }
+
     /// A scan whose reader is cancelled while it is handled (a scanner closed, a service
     /// stopping, an HTTP client gone) is carried to its end: its answer says what was done. It was
     /// once answered "scan again" after its line had been added, and the second scan added another.

@@ -37,6 +37,22 @@ public actor Station {
         do {
             foreignTask = try await Self.foreignTask(registry.store, configuration)
             if let foreignTask { logger.error("\(foreignTask)") }
+            // Who was signed in on the open task goes on being signed in, after a restart or a
+            // takeover, unless their badge was withdrawn meanwhile: a QA run saw the scans after
+            // a restart logged without an operator while the task still named one.
+            if signedIn.isEmpty {
+                let name = configuration.name
+                let restored = try await registry.store.read { @Sendable db -> String? in
+                    guard let badge = try await db.raw("""
+                        SELECT operator FROM station_tasks WHERE station = \(bind: name) AND state = 'open' ORDER BY id DESC LIMIT 1
+                        """).first()?.decode(column: "operator", as: String.self), !badge.isEmpty else { return nil }
+                    return try await Operators.lookup(db, badge) == .unknown ? nil : badge
+                }
+                if let restored {
+                    signedIn = restored
+                    logger.info("\(restored) is signed in on the open task, as before the station was taken here")
+                }
+            }
         } catch {
             logger.warning("could not check the open task of station \(configuration.name): \(error)")
         }
