@@ -147,7 +147,8 @@ import Testing
             #expect(try await dock.registry.stock(product: "PAINT-5L").map { "\($0.number ?? "-") \($0.quantity)" } == ["KEEP 4"])
             #expect(await station.scan("TM:UNDO").reasons.map(\.code) == ["no-open-task"])
             let line = try await dock.station("line-1", kind: .production, template: nil)
-            #expect(await line.scan("TM:UNDO").reasons.map(\.code) == ["no-line-to-remove"])
+            // A production line takes a component off its run; with no run open, it says so.
+            #expect(await line.scan("TM:UNDO").reasons.map(\.code) == ["no-open-run"])
         }
     }
 
