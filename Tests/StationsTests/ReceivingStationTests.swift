@@ -26,6 +26,19 @@ import Testing
         }
     }
 
+    /// A serial's label with a count (AI 30) of 3 adds one unit and says the count was not used
+    /// (a QA run saw it taken as 1 in silence).
+    @Test(arguments: Backend.available)
+    func aSerialsLabelledCountIsSaidToBeIgnored(backend: Backend) async throws {
+        try await withDock(backend) { dock in
+            let station = try await dock.station(template: nil)
+            let scanned = await station.scan("(01)\(Dock.pumpGTIN)(21)P-30(30)3")
+            #expect(scanned.action == "added-to-receipt" && scanned.verdict == .warn, "\(scanned)")
+            #expect(scanned.reasons.map(\.code) == ["quantity-ignored"])
+            #expect(try #require(try await station.state().task).lines.map(\.quantity) == [1])
+        }
+    }
+
     /// The operator signed in on the open task is still signed in after a restart (a new
     /// station taken here), unless the badge was withdrawn: a QA run saw the scans after a
     /// restart logged without an operator while the task still named one.

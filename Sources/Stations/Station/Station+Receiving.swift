@@ -127,9 +127,14 @@ extension Station {
         }
         guard blocking.isEmpty else { return try await refuse(scan, blocking, next: again, resolution: resolution) }
 
-        let warnings = resolution.warnings.filter { [.expiresSoon, .scanRuleBroken, .flaggedForInvestigation].contains($0.kind) }
+        var warnings = resolution.warnings.filter { [.expiresSoon, .scanRuleBroken, .flaggedForInvestigation].contains($0.kind) }
             .map(Self.reason)
         let labelled = Self.labelledQuantity(resolution)
+        // A serial is one unit whatever the label's count says: said, as TM:QTY is (a QA run saw
+        // (30)3 received as 1 in silence).
+        if tracking == .serial, let labelled, labelled != 1 {
+            warnings.append(.init("quantity-ignored", "a serial is one unit: the label's count \(labelled) was not used"))
+        }
         // The label, rendered before the transaction: check before print reads it back, which
         // must not hold the write lock. The station's scans come one at a time, so the quantity
         // TM:QTY set is still the task's when the transaction runs.
