@@ -17,6 +17,11 @@ import Testing
         #expect(expiry.contains("TM:RUN's expiry is a date as YYYY-MM-DD"))
         guard case .invalid(let count) = ControlCode("TM:RUN:PUMP-200:0") else { Issue.record("accepted"); return }
         #expect(count.contains("a count from 1 to 10000"))
+        // With a date that reads, the count is what is wrong (a QA run saw the expiry blamed).
+        for text in ["TM:RUN:KIT:0:2028-01-01", "TM:RUN:KIT:100000:2028-01-01", "TM:RUN:KIT:-1:2028-01-01"] {
+            guard case .invalid(let message) = ControlCode(text) else { Issue.record("\(text) accepted"); return }
+            #expect(message.hasPrefix("TM:RUN's count is from 1 to 10000, not "), "\(message)")
+        }
         guard case .invalid = ControlCode("TM:RUN::5") else { Issue.record("accepted"); return }
         guard case .invalid = ControlCode("TM:PICK:") else { Issue.record("accepted"); return }
     }

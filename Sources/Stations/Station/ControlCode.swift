@@ -60,7 +60,11 @@ enum ControlCode: Equatable {
             let countIndex = dated ? count - 2 : count - 1
             let product = parts[1..<countIndex].joined(separator: ":")
             guard let runCount = Int(parts[countIndex]), (1...10_000).contains(runCount), !product.isEmpty else {
-                if count == 4, Int(parts[2]) != nil {
+                if dated, let given = Int(parts[countIndex]) {
+                    // The date read: the count is what is wrong (a QA run's 0 and 100000 were
+                    // blamed on the expiry).
+                    self = .invalid("TM:RUN's count is from 1 to 10000, not \(given), e.g. TM:RUN:PAINT-5L:40:2027-06-30")
+                } else if count == 4, Int(parts[2]) != nil {
                     self = .invalid("TM:RUN's expiry is a date as YYYY-MM-DD, e.g. TM:RUN:PAINT-5L:40:2027-06-30; got \"\(parts[3])\"")
                 } else {
                     self = .invalid("TM:RUN takes a product and a count from 1 to 10000, e.g. TM:RUN:PUMP-200:50; got \"\(text)\"")
