@@ -58,7 +58,9 @@ import Testing
             #expect(await station.scan(paint("LOT-A")).reasons.map(\.code) == ["no-open-issue"])
             #expect(await station.scan("TM:PICK:NOPE").reasons.map(\.code) == ["unknown-customer"])
             #expect(await station.scan("TM:PICK:ACME").reasons.map(\.message) == ["ACME is a supplier, not a customer: goods are picked for customers"])
-            #expect(await station.scan("TM:PICK:ANY").action == "issue-opened")
+            // Caps Lock on at the scanner: the one customer whose code reads so is meant.
+            #expect(await station.scan("tm:pick:any").action == "issue-opened")
+            #expect(try await station.state().task?.partner == "ANY")
             #expect(await station.scan("TM:PICK:ANY").reasons.map(\.code) == ["task-open"])
 
             let later = await station.scan(paint("LOT-B"))

@@ -12,7 +12,11 @@ extension Station {
     /// `TM:PICK:<customer>`: opens an issue for the customer (an issue still open is refused).
     func openPick(customer: String, _ scan: StationScan) async throws -> ScanOutcome {
         let signedInNow = signedIn
-        let partner = try await registry.partners().first { $0.code == customer }
+        let partners = try await registry.partners()
+        // As written, else in another case when only one code reads so: a scanner with Caps Lock
+        // on sends `tm:pick:shop` for TM:PICK:SHOP (a QA run was told to add customer "shop").
+        let folded = partners.filter { $0.code.lowercased() == customer.lowercased() }
+        let partner = partners.first { $0.code == customer } ?? (folded.count == 1 ? folded.first : nil)
         guard let partner, partner.role != .supplier else {
             let why = partner == nil ? "there is no customer \(customer): add it with tracemark partner add \(customer) --role customer"
                 : "\(customer) is a supplier, not a customer: goods are picked for customers"
@@ -23,9 +27,9 @@ extension Station {
                 return try await self.refused(db, scan, [.init("task-open", "an issue\(task.partner.map { " for \($0)" } ?? "") is open with \(task.lines) line\(task.lines == 1 ? "" : "s"): TM:DONE posts it, TM:CANCEL abandons it")],
                                                          next: "finish the open issue first", task: task.id, operator: signedInNow)
             }
-            let task = try await self.newTask(db, kind: "issue", partner: customer, at: scan.time, operator: signedInNow)
+            let task = try await self.newTask(db, kind: "issue", partner: partner.code, at: scan.time, operator: signedInNow)
             var outcome = ScanOutcome(station: self.configuration.name, verdict: .ok, action: "issue-opened",
-                                      next: "scan the goods for \(customer), then TM:DONE")
+                                      next: "scan the goods for \(partner.code), then TM:DONE")
             outcome.scan = try await self.log(db, scan, outcome, task: task.id, operator: signedInNow)
             return outcome
         }
