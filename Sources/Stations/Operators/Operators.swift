@@ -142,6 +142,11 @@ public struct Operators: Sendable {
 
     static func lookup(_ db: any SQLDatabase, _ badge: String) async throws -> Lookup {
         if let person = try await find(db, badge), person.active { return .known(person) }
+        // A scanner with Caps Lock on inverts the badge's case: the one active badge that reads
+        // so is meant (badges are compared as written everywhere else).
+        let folded = try await db.raw("SELECT badge, name, role, active, created_at, pin_hash FROM station_operators WHERE active = 1 AND LOWER(badge) = \(bind: badge.lowercased())")
+            .all().map(decode)
+        if folded.count == 1, let person = folded.first { return .known(person) }
         let any = try await db.raw("SELECT COUNT(*) AS n FROM station_operators").first()?.decode(column: "n", as: Int.self) ?? 0
         return any == 0 ? .unmanaged : .unknown
     }

@@ -43,6 +43,8 @@ extension Station {
                 return try await refuse(scan, [.init("unknown-badge", "badge \(badge) is not an operator's: a supervisor adds it with tracemark operator add \(badge)")],
                                         next: "scan your own badge")
             }
+            // The badge as registered (a Caps Lock scanner sends it in another case).
+            let badge = { if case .known(let person) = known { return person.badge } else { return badge } }()
             signedIn = badge
             return try await registry.store.write { @Sendable db in
                 let task = try await self.currentTask(db)
