@@ -148,8 +148,11 @@ struct ValueChecker {
     }
 
     private static func quoted(_ text: String) -> String {
+        // As an operator reads them elsewhere (`<LF>`, `<GS>`), not as Swift escapes (a QA run saw `\u{a}`).
+        let names: [UInt32: String] = [0x0A: "<LF>", 0x0D: "<CR>", 0x1D: "<GS>", 0x1E: "<RS>", 0x04: "<EOT>", 0x09: "<TAB>"]
         let visible = text.unicodeScalars.map { scalar -> String in
-            scalar.value < 32 || scalar.value == 127 ? "\\u{\(String(scalar.value, radix: 16))}" : String(scalar)
+            guard scalar.value < 32 || scalar.value == 127 else { return String(scalar) }
+            return names[scalar.value] ?? "<U+\(String(scalar.value, radix: 16, uppercase: true))>"
         }.joined()
         return "\"\(visible)\""
     }

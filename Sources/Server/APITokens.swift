@@ -66,7 +66,8 @@ public struct APITokens: Sendable {
                     """).run()
             }
         } catch let error where DatabaseErrors.uniqueViolation(error) != nil {
-            throw RegistryError(.duplicate, "a token named \(name) exists already: revoke it, or choose another name")
+            // A revoked token keeps its name: the scan log and documents name their writer by it.
+            throw RegistryError(.duplicate, "a token named \(name) exists already (a revoked one too keeps its name, which the scan log and documents record): choose another name")
         }
         return (APIToken(name: name, role: role, createdAt: now, createdBy: creator), secret)
     }

@@ -52,6 +52,13 @@ import Testing
         }
     }
 
+    /// A control character in a value is named as an operator reads it (`<LF>`), not as a Swift
+    /// escape (a QA run saw `"\u{a}" is not a digit` from a scanner sending LF where CR ends scans).
+    @Test func aControlCharacterInAValueIsNamedForPeople() {
+        let error = #expect(throws: GS1Error.self) { try parser().parse("]C10109501101530003301\n") }
+        #expect(error?.message.contains("<LF>") == true && error?.message.contains("\\u{") == false, "\(String(describing: error?.message))")
+    }
+
     @Test func aWrongCheckDigitSaysWhichDigitIsRight() {
         let error = #expect(throws: GS1Error.self) { try parser().parse("]C10109501101530004") }
         #expect(error?.message == "AI (01) at character 4: check digit should be 3, got 4")

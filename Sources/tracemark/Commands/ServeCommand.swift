@@ -251,7 +251,8 @@ struct ServeCommand: AsyncParsableCommand {
                 say(Terminal.visible(line))
             }
             services.append(.init(service: service))
-            say("station \(entry.name) (\(entry.kind.rawValue)) reads \(entry.scanners.map(\.text).joined(separator: ", "))"
+            say("station \(entry.name) (\(entry.kind.rawValue)) "
+                  + (entry.scanners.isEmpty ? "has no scanner (the HTTP API feeds it)" : "reads \(entry.scanners.map(\.text).joined(separator: ", "))")
                   + (entry.verifyScanners.isEmpty ? "" : ", verifies with \(entry.verifyScanners.map(\.text).joined(separator: ", "))")
                   + (entry.printer.map { ", prints on \($0)" } ?? ""))
         }
