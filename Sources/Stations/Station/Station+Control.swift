@@ -25,7 +25,9 @@ extension Station {
                 return try await completeReceipt(scan)
             case .picking:
                 guard let task = try await registry.store.read({ @Sendable db in try await self.currentTask(db) }) else {
-                    return try await refuse(scan, [.init("no-open-issue", "no issue is open at this station: scan TM:PICK:<customer> first")],
+                    let posted = try await registry.store.read { @Sendable db in try await self.justPosted(db, at: scan.time) }
+                    return try await refuse(scan, [posted.map { .init("already-posted", "the issue was posted already as \($0): nothing more to post") }
+                                                   ?? .init("no-open-issue", "no issue is open at this station: scan TM:PICK:<customer> first")],
                                             next: "scan TM:PICK:<customer>")
                 }
                 return try await completePick(scan, task)

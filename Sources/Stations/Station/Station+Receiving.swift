@@ -219,13 +219,26 @@ extension Station {
         return try await registry.partners().first { $0.code == code }
     }
 
+    /// The document this station's last task posted, when it did so in the last ten minutes.
+    nonisolated func justPosted(_ db: any SQLDatabase, at time: Date) async throws -> String? {
+        try await db.raw("""
+            SELECT document FROM station_tasks WHERE station = \(bind: configuration.name) AND state = 'posted'
+              AND document IS NOT NULL AND closed_at >= \(bind: Timestamp.string(time.addingTimeInterval(-600)))
+            ORDER BY id DESC LIMIT 1
+            """).first()?.decode(column: "document", as: String?.self)
+    }
+
     /// `TM:DONE` at a receiving station: posts the open receipt with the scan's log entry.
     func completeReceipt(_ scan: StationScan) async throws -> ScanOutcome {
         let signedInNow = signedIn
         return try await registry.store.write { @Sendable db in
-            guard let task = try await self.currentTask(db), task.lines > 0 else {
+            let open = try await self.currentTask(db)
+            guard let task = open, task.lines > 0 else {
+                // TM:DONE from two scanners at once, or scanned twice: the first posted it.
+                let posted = open == nil ? try await self.justPosted(db, at: scan.time) : nil
                 var outcome = ScanOutcome(station: self.configuration.name, verdict: .block,
-                                          reasons: [.init("nothing-to-post", "the receipt has no lines: scan the supplier's labels first")],
+                                          reasons: [posted.map { .init("already-posted", "the receipt was posted already as \($0): nothing more to post") }
+                                                    ?? .init("nothing-to-post", "the receipt has no lines: scan the supplier's labels first")],
                                           next: "scan a supplier's label")
                 outcome.scan = try await self.log(db, scan, outcome, task: nil, operator: signedInNow)
                 return outcome
