@@ -166,6 +166,7 @@ struct ProblemDocument: Codable, Sendable {
         case 409: "Conflict"
         case 412: "Precondition Failed"
         case 413: "Content Too Large"
+        case 415: "Unsupported Media Type"
         case 422: "Unprocessable Content"
         case 428: "Precondition Required"
         case 429: "Too Many Requests"

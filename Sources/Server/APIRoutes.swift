@@ -288,6 +288,12 @@ public enum APIRoutes {
     /// An operator signs in at a station with a badge or a PIN, and gets a session token bound to
     /// it. Failed attempts slow the station's next ones down (429 with Retry-After).
     private static func signIn(_ call: APICall) async throws -> APIResponse {
+        // JSON only: a web page elsewhere can make a browser post a form or text/plain here
+        // without asking (no token is needed), and five failures would lock the station's
+        // sign-in for every operator (found by a QA run). A JSON post it cannot send unasked.
+        guard call.headers["content-type"]?.lowercased().hasPrefix("application/json") == true else {
+            throw APIProblem(415, "unsupported-media-type", "sign in with a JSON body, sent with Content-Type: application/json")
+        }
         let body = try call.decode(SignInBody.self, shape: JSONShape(["station", "badge", "pin"]))
         guard (body.badge == nil) != (body.pin == nil) else {
             throw APIProblem(422, "invalid-input", "sign in with a badge or with a PIN: give one of them")

@@ -996,7 +996,7 @@ paths:
                 properties:
                   token: {type: string}
                   session: {$ref: "#/components/schemas/Session"}
-        problems: [400, 401, 404, 409, 413, 422, 429]
+        problems: [400, 401, 404, 409, 413, 415, 422, 429]
   /api/v1/sessions/current:
     get:
       operationId: getSession

@@ -17,6 +17,11 @@ extension APITests {
         let list = try await Command.tracemark(["operator", "list", "--db", db])
         #expect(list.stdout.contains("B-900\tBo\tsupervisor\tPIN"), "\(list.stdout)")
 
+        // JSON only: a form or text/plain another web page could make a browser send is refused
+        // before it counts as a failed sign-in (a QA run locked a station's sign-in that way).
+        let plain = try await Command.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Content-Type: text/plain",
+                                                    "--data-binary", #"{"station":"dock-1","badge":"B-100"}"#, "\(service.base)/api/v1/sessions"])
+        #expect(plain.stdout == "415", "\(plain.stdout)")
         let signedIn = try await service.request("POST", "/api/v1/sessions", role: nil,
                                                  body: try service.json(["station": "dock-1", "badge": "B-100"]))
         #expect(signedIn.status == 201, "\(signedIn.text)")
