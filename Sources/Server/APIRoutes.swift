@@ -298,6 +298,14 @@ public enum APIRoutes {
         guard (body.badge == nil) != (body.pin == nil) else {
             throw APIProblem(422, "invalid-input", "sign in with a badge or with a PIN: give one of them")
         }
+        // A PIN that cannot be one, or an empty badge, is a mistake in the request (as the schema
+        // says), not a guess: 422, and it does not count towards the station's lock-out.
+        if let pin = body.pin, !(4...12).contains(pin.count) || !pin.allSatisfy({ $0.isASCII && $0.isNumber }) {
+            throw APIProblem(422, "invalid-input", "a PIN is 4 to 12 digits")
+        }
+        if let badge = body.badge, badge.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw APIProblem(422, "invalid-input", "the badge is empty: send what the badge's barcode reads")
+        }
         guard let station = call.environment.stations[body.station] else {
             throw APIProblem(404, "not-found", "no station \(body.station) is configured in this service")
         }

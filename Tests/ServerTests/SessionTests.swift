@@ -22,6 +22,11 @@ extension APITests {
         let plain = try await Command.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Content-Type: text/plain",
                                                     "--data-binary", #"{"station":"dock-1","badge":"B-100"}"#, "\(service.base)/api/v1/sessions"])
         #expect(plain.stdout == "415", "\(plain.stdout)")
+        // A PIN that cannot be one is a mistake, not a guess: 422, and no step towards a lock-out.
+        for _ in 0..<6 {
+            let malformed = try await service.request("POST", "/api/v1/sessions", role: nil, body: try service.json(["station": "dock-1", "pin": "12a4"]))
+            #expect(malformed.status == 422, "\(malformed.text)")
+        }
         let signedIn = try await service.request("POST", "/api/v1/sessions", role: nil,
                                                  body: try service.json(["station": "dock-1", "badge": "B-100"]))
         #expect(signedIn.status == 201, "\(signedIn.text)")
