@@ -57,8 +57,8 @@ extension APIRoutes {
         var lengthMillimetres: Double?
 
         func config(name: String) throws -> PrinterConfig {
-            guard !name.isEmpty, name.count <= 64, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
-                throw APIProblem(422, "invalid-input", "printer name \(name): use 1 to 64 letters, digits, -, _ or .")
+            guard !name.isEmpty, name.count <= 64, !name.hasPrefix("."), name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
+                throw APIProblem(422, "invalid-input", "printer name \(name): use 1 to 64 letters, digits, -, _ or ., not starting with .")
             }
             if let dpi, ![152, 203, 300, 600].contains(dpi) {
                 throw APIProblem(422, "invalid-input", "dpi \(dpi) is not one of 152, 203, 300, 600")

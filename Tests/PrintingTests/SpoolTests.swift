@@ -23,6 +23,12 @@ import Testing
             await expectPrintingError(.invalidConfiguration, "tcp://HOST:PORT") {
                 try await spool.addPrinter(PrinterConfig(name: "bad", uri: "tcp://", language: .zpl))
             }
+            // A name starting with '.' cannot be named in a URL (`..`) or hides (`.x`): refused.
+            for name in [".", "..", ".hidden"] {
+                await expectPrintingError(.invalidConfiguration, "starting with a letter, digit") {
+                    try await spool.addPrinter(PrinterConfig(name: name, uri: "tcp://10.0.0.5:9100", language: .zpl))
+                }
+            }
             try await spool.removePrinter("dock-1")
             #expect(try await spool.printers().count == 1)
         }

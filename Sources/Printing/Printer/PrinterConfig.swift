@@ -155,10 +155,12 @@ public struct PrinterConfig: Sendable, Codable, Equatable {
         func invalid(_ why: String) -> PrintingError {
             PrintingError(.invalidConfiguration, "printer \(name): \(why)")
         }
-        guard !name.isEmpty, name.count <= 64,
+        // Not starting with '.': `.`, `..` cannot be named in a URL's path (a browser makes them
+        // dot segments), and `.hidden` hides from listings (found by a QA run).
+        guard !name.isEmpty, name.count <= 64, !name.hasPrefix("."),
               name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }) else {
             throw PrintingError(.invalidConfiguration,
-                "printer name \"\(name)\": use 1 to 64 letters, digits, '-', '_' or '.'")
+                "printer name \"\(name)\": use 1 to 64 letters, digits, '-', '_' or '.', starting with a letter, digit, '-' or '_'")
         }
         let address = try address
         guard [152, 203, 300, 600].contains(dpi) else { throw invalid("dpi \(dpi) must be 152, 203, 300 or 600") }
