@@ -194,32 +194,25 @@ import TracemarkTesting
         await fixture.done()
     }
 
-    /// `tracemark jobs cancel` on a job CUPS holds (its printer cannot be reached, so CUPS keeps
-    /// trying) cancels the CUPS job too, and the worker never brings the spool's job back.
-    @Test func cancellingASpooledJobThatCUPSHoldsCancelsTheCUPSJob() async throws {
-        let fixture = try await Fixture.make("cancel")
+    /// A job CUPS holds (its printer cannot be reached, so CUPS keeps trying), followed by a
+    /// `jobs run` worker: `body` gets the spool, the job and its CUPS job; then the worker is
+    /// stopped, and must end cleanly with the job cancelled.
+    private func withHeldCUPSJob(_ prefix: String,
+                                 _ body: (Fixture, SpoolDatabase, Spool, Int64, Int) async throws -> Void) async throws {
+        let fixture = try await Fixture.make(prefix)
         fixture.device.close()
         let database = try await SpoolDatabase.make(.sqlite)
         let (registry, spool) = try await database.open()
         let config = PrinterConfig(name: "held", uri: "cups://\(fixture.queue)", language: .zpl, printTimeout: 1)
         try await spool.addPrinter(config)
         let id = try #require(try await spool.enqueue([PrintRequest(printer: config.name, payload: Self.zpl, language: .zpl,
-                                                                    requestedBy: "test", reason: "cancel")]).first)
-        let environment = ["CUPS_SERVER": fixture.server]
+                                                                    requestedBy: "test", reason: prefix)]).first)
         let worker = try TracemarkProcess.launch(["jobs", "run", "--printer", config.name, "--poll", "0.05", "--db", database.location],
-                                                 environment: environment)
+                                                 environment: ["CUPS_SERVER": fixture.server])
         #expect(try await eventually { try await spool.job(id).state == .printing })
-        let job = try await spool.job(id)
-        let cupsID = try #require(try await spool.delivery(batch: [job])?.cupsJobID)
+        let cupsID = try #require(try await spool.delivery(batch: [try await spool.job(id)])?.cupsJobID)
         #expect(try await fixture.printer.client.job(cupsID).state.isFinished == false)
-
-        let cancel = try await Command.tracemark(["jobs", "cancel", String(id), "--db", database.location],
-                                         environment: environment)
-        #expect(cancel.status == 0, "\(cancel.stderr)")
-        #expect(try await eventually { try await fixture.printer.client.job(cupsID).state == .cancelled })
-        // The worker goes on following its printer: the job stays cancelled.
-        try await Task.sleep(for: .seconds(2))
-        #expect(try await spool.job(id).state == .cancelled)
+        try await body(fixture, database, spool, id, cupsID)
         kill(worker.process.processIdentifier, SIGTERM)
         #expect(await worker.ended.value == 0)
         #expect(try await spool.job(id).state == .cancelled)
@@ -228,35 +221,32 @@ import TracemarkTesting
         await fixture.done()
     }
 
+    /// `tracemark jobs cancel` on a job CUPS holds cancels the CUPS job too, and the worker never
+    /// brings the spool's job back.
+    @Test func cancellingASpooledJobThatCUPSHoldsCancelsTheCUPSJob() async throws {
+        try await withHeldCUPSJob("cancel") { fixture, database, spool, id, cupsID in
+            let cancel = try await Command.tracemark(["jobs", "cancel", String(id), "--db", database.location],
+                                                     environment: ["CUPS_SERVER": fixture.server])
+            #expect(cancel.status == 0, "\(cancel.stderr)")
+            #expect(try await eventually { try await fixture.printer.client.job(cupsID).state == .cancelled })
+            // The worker goes on following its printer: the job stays cancelled.
+            try await Task.sleep(for: .seconds(2))
+            #expect(try await spool.job(id).state == .cancelled)
+        }
+    }
+
     /// A job an operator cancels at CUPS (`cancel`, the web interface) is cancelled in the spool
     /// too, not sent again: found by a QA run, where the worker took the cancel for a send cut
     /// short and queued the job again, and it printed once the printer was back.
     @Test func aJobCancelledAtCUPSIsCancelledInTheSpoolAndNotSentAgain() async throws {
-        let fixture = try await Fixture.make("cancelled-there")
-        fixture.device.close()
-        let database = try await SpoolDatabase.make(.sqlite)
-        let (registry, spool) = try await database.open()
-        let config = PrinterConfig(name: "there", uri: "cups://\(fixture.queue)", language: .zpl, printTimeout: 1)
-        try await spool.addPrinter(config)
-        let id = try #require(try await spool.enqueue([PrintRequest(printer: config.name, payload: Self.zpl, language: .zpl,
-                                                                    requestedBy: "test", reason: "cancel at CUPS")]).first)
-        let environment = ["CUPS_SERVER": fixture.server]
-        let worker = try TracemarkProcess.launch(["jobs", "run", "--printer", config.name, "--poll", "0.05", "--db", database.location],
-                                                 environment: environment)
-        #expect(try await eventually { try await spool.job(id).state == .printing })
-        let cupsID = try #require(try await spool.delivery(batch: [try await spool.job(id)])?.cupsJobID)
-        try await fixture.printer.client.cancel(job: cupsID, queue: fixture.queue)
-        #expect(try await eventually { try await spool.job(id).state == .cancelled })
-        let error = try await spool.job(id).error
-        #expect(error.contains("was cancelled on queue \(fixture.queue), not by Tracemark: not sent again"), "\(error)")
-        let jobs = try await fixture.printer.client.jobs(queue: fixture.queue, title: "tracemark-job-\(id)")
-        #expect(jobs.map(\.id) == [cupsID], "\(jobs.map(\.summary))")
-        kill(worker.process.processIdentifier, SIGTERM)
-        #expect(await worker.ended.value == 0)
-        #expect(try await spool.job(id).state == .cancelled)
-        await registry.close()
-        await database.drop()
-        await fixture.done()
+        try await withHeldCUPSJob("cancelled-there") { fixture, _, spool, id, cupsID in
+            try await fixture.printer.client.cancel(job: cupsID, queue: fixture.queue)
+            #expect(try await eventually { try await spool.job(id).state == .cancelled })
+            let error = try await spool.job(id).error
+            #expect(error.contains("was cancelled on queue \(fixture.queue), not by Tracemark: not sent again"), "\(error)")
+            let jobs = try await fixture.printer.client.jobs(queue: fixture.queue, title: "tracemark-job-\(id)")
+            #expect(jobs.map(\.id) == [cupsID], "\(jobs.map(\.summary))")
+        }
     }
 
     /// `printers add` asks the CUPS server for the queue: a typo is refused with the queues it

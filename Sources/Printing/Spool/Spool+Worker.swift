@@ -344,11 +344,7 @@ extension Spool {
             }
             if !resend.isEmpty {
                 let message = "not printed when the send was interrupted\(cause): sent again"
-                var query = SQLQueryString("UPDATE print_jobs SET batch = NULL, delivery = NULL, error = ")
-                query.appendInterpolation(bind: message)
-                query.appendInterpolation(unsafeRaw: " WHERE ")
-                query.appendInterpolation(Self.idList(resend))
-                try await db.raw(query).run()
+                try await Self.setJobs(db, resend, "batch = NULL, delivery = NULL, error = \(bind: message)")
                 try await Self.requeue(db, resend, maxAttempts: maxAttempts, held: "not printed when the send was interrupted\(cause)")
                 try await Self.logEvents(db, ids: resend, at: now, state: nil, message: message)
             }
@@ -392,20 +388,12 @@ extension Spool {
             let twice = Set(try await db.raw(flagged).all().map { try $0.decode(column: "id", as: Int64.self) })
             if !twice.isEmpty {
                 let ids = inHand.filter(twice.contains)
-                var hold = SQLQueryString("UPDATE print_jobs SET state = 'held', batch = NULL, delivery = NULL, error = ")
-                hold.appendInterpolation(bind: held)
-                hold.appendInterpolation(unsafeRaw: " WHERE ")
-                hold.appendInterpolation(Self.idList(ids))
-                try await db.raw(hold).run()
+                try await Self.setJobs(db, ids, "state = 'held', batch = NULL, delivery = NULL, error = \(bind: held)")
                 try await Self.logEvents(db, ids: ids, at: now, state: .held, message: held)
             }
             let ids = inHand.filter { !twice.contains($0) }
             guard !ids.isEmpty else { return }
-            var query = SQLQueryString("UPDATE print_jobs SET batch = NULL, delivery = NULL, possibly_duplicated = 1, error = ")
-            query.appendInterpolation(bind: message)
-            query.appendInterpolation(unsafeRaw: " WHERE ")
-            query.appendInterpolation(Self.idList(ids))
-            try await db.raw(query).run()
+            try await Self.setJobs(db, ids, "batch = NULL, delivery = NULL, possibly_duplicated = 1, error = \(bind: message)")
             try await Self.requeue(db, ids, maxAttempts: maxAttempts, held: why)
             try await Self.logEvents(db, ids: ids, at: now, state: nil, message: message)
         }
@@ -417,15 +405,14 @@ extension Spool {
         try await write(lease) { db in
             let ids = try await Self.inHand(db, jobs.map(\.id))
             guard !ids.isEmpty else { return }
-            var query = SQLQueryString("UPDATE print_jobs SET state = 'cancelled', batch = NULL, delivery = NULL, finished_at = ")
-            query.appendInterpolation(bind: now)
-            query.appendInterpolation(unsafeRaw: ", error = ")
-            query.appendInterpolation(bind: why)
-            query.appendInterpolation(unsafeRaw: " WHERE ")
-            query.appendInterpolation(Self.idList(ids))
-            try await db.raw(query).run()
+            try await Self.setJobs(db, ids, "state = 'cancelled', batch = NULL, delivery = NULL, finished_at = \(bind: now), error = \(bind: why)")
             try await Self.logEvents(db, ids: ids, at: now, state: .cancelled, message: why)
         }
+    }
+
+    /// Sets `assignments` on the jobs `ids`.
+    static func setJobs(_ db: any SQLDatabase, _ ids: [Int64], _ assignments: SQLQueryString) async throws {
+        try await db.raw("UPDATE print_jobs SET \(assignments) WHERE \(idList(ids))").run()
     }
 
     /// Those of `ids` still in the worker's hands (sending or printing), in their order.
