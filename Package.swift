@@ -148,7 +148,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "GS1", "Store", "Registry", "Labels", "Printing", "Stations", "Problems", "TracemarkSystem",
+                "GS1", "Store", "Registry", "Labels", "Printing", "Stations", "Devices", "Problems", "TracemarkSystem",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

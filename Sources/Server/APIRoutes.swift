@@ -3,6 +3,7 @@ import GS1
 import Hummingbird
 import NIOCore
 import ServiceLifecycle
+import Devices
 import Labels
 import Printing
 import Registry
@@ -159,8 +160,9 @@ public enum APIRoutes {
         // As long as a scanner's scan may be (8,192 bytes, far more than any barcode holds): a
         // megabyte sent as one was logged whole, and every page of the scan log and event of the
         // feed carried it (found by a QA run).
-        guard body.raw.unicodeScalars.count <= 8192 else {
-            throw APIProblem.badRequest("raw is \(body.raw.unicodeScalars.count) characters: a scan is at most 8192 (no barcode holds more); send what the scanner read")
+        let longest = ScanFraming.defaultMaximumLength
+        guard body.raw.unicodeScalars.count <= longest else {
+            throw APIProblem.badRequest("raw is \(body.raw.unicodeScalars.count) characters: a scan is at most \(longest) (no barcode holds more); send what the scanner read")
         }
         // As the GS1 parser reads one, with the schema's letter for the symbology (`]` letter modifier).
         if let id = body.symbologyId {
@@ -582,7 +584,7 @@ public enum APIRoutes {
         // The caller is asked again each heartbeat: a token revoked or a session ended (signed out,
         // its badge withdrawn) stops its feed, as every other request of it is refused (a QA run
         // saw a revoked token's feed go on until the client gave up).
-        let secret = call.headers["authorization"].map { String($0.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces) }
+        let secret = APITokens.bearer(call.headers)
         let tokens = call.environment.tokens
         response.stream = { writer in
             defer { clients.leave(caller) }

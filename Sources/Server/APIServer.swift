@@ -235,10 +235,9 @@ struct Dispatcher: Sendable {
     private func authenticate(_ headers: [String: String]) async throws -> APIToken? {
         guard let needed = route.role else { return nil }
         let challenge = ["WWW-Authenticate": "Bearer realm=\"tracemark\""]
-        guard let authorization = headers["authorization"], authorization.lowercased().hasPrefix("bearer ") else {
+        guard let secret = APITokens.bearer(headers) else {
             throw APIProblem(401, "unauthenticated", "send a token: Authorization: Bearer <token> (tracemark token create)", headers: challenge)
         }
-        let secret = String(authorization.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
         guard let token = try await environment.tokens.authenticate(secret) else {
             throw APIProblem(401, "unauthenticated", "the token is not known, or it was revoked", headers: challenge)
         }

@@ -113,6 +113,12 @@ public struct APITokens: Sendable {
         return prefix + Data(bytes).base64URLEncoded
     }
 
+    /// The token a request sends (`Authorization: Bearer <token>`), or nil when it sends none.
+    static func bearer(_ headers: [String: String]) -> String? {
+        guard let authorization = headers["authorization"], authorization.lowercased().hasPrefix("bearer ") else { return nil }
+        return String(authorization.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
+    }
+
     static func hash(_ secret: String) -> String {
         SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
     }

@@ -55,7 +55,10 @@ struct Tracemark: AsyncParsableCommand {
             }
         } catch let error as any ReportableError {
             // One mapping for every face: the error type states its exit status beside its code.
-            fail(code: error.problemCode, message: error.problemDetail, status: error.exitStatus)
+            // A template's error says where in it, under --json as fields of their own too.
+            let label = error as? LabelError
+            fail(code: error.problemCode, message: error.problemDetail, status: error.exitStatus,
+                 file: label?.file, line: label?.line, element: label?.element)
         } catch {
             if let readable = DatabaseErrors.readable(error) {
                 // Out of reach or busy: try again later (69). Refused for what it asked: a fault of ours (70).
@@ -88,15 +91,21 @@ struct Tracemark: AsyncParsableCommand {
     /// Says what failed on standard error, as one line or, under `--json`, as
     /// `{"error": {"code", "message", "exitStatus"}}` with the same codes as the HTTP API's problems,
     /// and exits with `status`.
-    static func fail(code: String, message: String, status: Int32) -> Never {
+    /// `file`, `line`, `element`: where in a template, for a template's error.
+    static func fail(code: String, message: String, status: Int32,
+                     file: String? = nil, line: Int? = nil, element: String? = nil) -> Never {
         if wantsJSON {
             struct Failure: Encodable {
-                struct Body: Encodable { var code: String; var message: String; var exitStatus: Int32 }
+                struct Body: Encodable {
+                    var code: String, message: String, exitStatus: Int32
+                    var file: String?, line: Int?, element: String?
+                }
                 var error: Body
             }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            let data = (try? encoder.encode(Failure(error: .init(code: code, message: message, exitStatus: status)))) ?? Data()
+            let body = Failure.Body(code: code, message: message, exitStatus: status, file: file, line: line, element: element)
+            let data = (try? encoder.encode(Failure(error: body))) ?? Data()
             FileHandle.standardError.write(data + Data("\n".utf8))
         } else {
             FileHandle.standardError.write(Data("tracemark: \(Terminal.visible(message))\n".utf8))

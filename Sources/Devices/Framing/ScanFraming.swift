@@ -28,9 +28,13 @@ public struct ScanFraming: Hashable, Sendable {
     /// in each scan; empty: none.
     public var groupSeparatorSubstitute: [UInt8] = []
 
+    /// The longest scan by default, in bytes: far more than any barcode holds (a 2D symbol about
+    /// 3,000), so that what runs past it is a scanner sending without end, not a label.
+    public static let defaultMaximumLength = 8192
+
     /// Framing with the given terminator and, optionally, timeout, prefix and suffix.
     public init(lineEnd: LineEnd = .any, interCharacterTimeout: Duration? = nil, prefix: [UInt8] = [],
-                suffix: [UInt8] = [], maximumLength: Int = 8192) {
+                suffix: [UInt8] = [], maximumLength: Int = ScanFraming.defaultMaximumLength) {
         self.lineEnd = lineEnd
         self.interCharacterTimeout = interCharacterTimeout
         self.prefix = prefix

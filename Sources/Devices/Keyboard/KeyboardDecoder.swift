@@ -33,7 +33,7 @@ public struct KeyboardDecoder: Sendable {
 
         /// US layout, Enter and Tab end scans, Ctrl+] is GS, no substitute, unless told otherwise.
         public init(layout: KeyboardLayout = .us, endKeys: Set<EndKey> = [.enter, .tab], groupSeparatorUsage: UInt8 = 0x30,
-                    groupSeparatorSubstitute: String? = nil, maximumLength: Int = 8192) {
+                    groupSeparatorSubstitute: String? = nil, maximumLength: Int = ScanFraming.defaultMaximumLength) {
             self.layout = layout
             self.endKeys = endKeys
             self.groupSeparatorUsage = groupSeparatorUsage

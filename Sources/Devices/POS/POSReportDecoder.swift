@@ -18,7 +18,7 @@ public struct POSReportDecoder: Sendable {
     public private(set) var malformedReports = 0
     /// The longest scan: a device that always flags "more follows" gets its scan cut here, as a
     /// keyboard-mode scanner's is, instead of a buffer that grows without end.
-    public var maximumLength = 8192
+    public var maximumLength = ScanFraming.defaultMaximumLength
 
     /// A decoder for reports in `layout`.
     public init(_ layout: POSReportLayout = .standard) {

@@ -19,6 +19,12 @@ public enum PrinterAddress: Sendable, Hashable, CustomStringConvertible {
     /// A folder that receives one file per job (`file:///abs/folder` or `file:relative/folder`).
     case file(directory: String)
 
+    /// Whether a job the printer already holds can still be cancelled there: a CUPS queue's can,
+    /// while a raw printer prints what it was sent and a folder's file is written.
+    public var cancelsHeldJobs: Bool {
+        if case .cups = self { true } else { false }
+    }
+
     /// Parses `tcp://host[:port]`, `cups://QUEUE` or `file:…`.
     public init(parsing uri: String) throws(PrintingError) {
         func invalid(_ why: String) -> PrintingError {

@@ -343,10 +343,8 @@ extension Spool {
                                          message: "\(labels) of \(job.labelCount) labels printed; sending the rest")
             }
             if !resend.isEmpty {
-                let message = "not printed when the send was interrupted\(cause): sent again"
-                try await Self.setJobs(db, resend, "batch = NULL, delivery = NULL, error = \(bind: message)")
-                try await Self.requeue(db, resend, maxAttempts: maxAttempts, held: "not printed when the send was interrupted\(cause)")
-                try await Self.logEvents(db, ids: resend, at: now, state: nil, message: message)
+                try await Self.sendAgain(db, resend, note: "not printed when the send was interrupted\(cause): sent again",
+                                         maxAttempts: maxAttempts, held: "not printed when the send was interrupted\(cause)", at: now)
             }
         }
     }
@@ -393,9 +391,7 @@ extension Spool {
             }
             let ids = inHand.filter { !twice.contains($0) }
             guard !ids.isEmpty else { return }
-            try await Self.setJobs(db, ids, "batch = NULL, delivery = NULL, possibly_duplicated = 1, error = \(bind: message)")
-            try await Self.requeue(db, ids, maxAttempts: maxAttempts, held: why)
-            try await Self.logEvents(db, ids: ids, at: now, state: nil, message: message)
+            try await Self.sendAgain(db, ids, note: message, possiblyDuplicated: true, maxAttempts: maxAttempts, held: why, at: now)
         }
     }
 
@@ -408,6 +404,16 @@ extension Spool {
             try await Self.setJobs(db, ids, "state = 'cancelled', batch = NULL, delivery = NULL, finished_at = \(bind: now), error = \(bind: why)")
             try await Self.logEvents(db, ids: ids, at: now, state: .cancelled, message: why)
         }
+    }
+
+    /// Jobs in the worker's hands that go back to the queue, saying why (`note`, their event too),
+    /// marked possibly printed twice when they are sent again blind: with `maxAttempts`, as one
+    /// more attempt, held once used up (`held`: what the attempt met).
+    static func sendAgain(_ db: any SQLDatabase, _ ids: [Int64], note: String, possiblyDuplicated: Bool = false,
+                          maxAttempts: Int?, held: String, at now: String) async throws {
+        try await setJobs(db, ids, "batch = NULL, delivery = NULL, \(unsafeRaw: possiblyDuplicated ? "possibly_duplicated = 1, " : "")error = \(bind: note)")
+        try await requeue(db, ids, maxAttempts: maxAttempts, held: held)
+        try await logEvents(db, ids: ids, at: now, state: nil, message: note)
     }
 
     /// Sets `assignments` on the jobs `ids`.

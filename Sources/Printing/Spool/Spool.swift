@@ -179,9 +179,7 @@ public struct Spool: Sendable {
             guard let row = try await db.raw("""
                 SELECT name, uri, language, settings, (SELECT value FROM spool_settings WHERE name = 'database_id') AS database_id
                 FROM printers WHERE name = \(bind: name)
-                """).first() else {
-                return Sending(config: try await Self.printer(db, name), databaseID: databaseID)
-            }
+                """).first() else { throw try await Self.unknownPrinter(db, name) }
             return Sending(config: try Self.config(row), databaseID: try row.decodeNil(column: "database_id") ? databaseID
                                                                                 : row.decode(column: "database_id", as: String.self))
         }
@@ -189,12 +187,16 @@ public struct Spool: Sendable {
 
     public static func printer(_ db: any SQLDatabase, _ name: String) async throws -> PrinterConfig {
         guard let row = try await db.raw("SELECT name, uri, language, settings FROM printers WHERE name = \(bind: name)").first() else {
-            let names = try await db.raw("SELECT name FROM printers ORDER BY name").all()
-                .map { try $0.decode(column: "name", as: String.self) }
-            throw PrintingError(.notFound,
-                "no printer named \(name): configured are \(names.joined(separator: ", ")) (add one with `tracemark printers add`)")
+            throw try await unknownPrinter(db, name)
         }
         return try config(row)
+    }
+
+    /// No printer is named `name`: the error names those that are.
+    static func unknownPrinter(_ db: any SQLDatabase, _ name: String) async throws -> PrintingError {
+        let names = try await db.raw("SELECT name FROM printers ORDER BY name").all()
+            .map { try $0.decode(column: "name", as: String.self) }
+        return PrintingError(.notFound, "no printer named \(name): configured are \(names.joined(separator: ", ")) (add one with `tracemark printers add`)")
     }
 
     /// Records what a printer said, for `tracemark printers` and the jobs waiting on it.
@@ -356,16 +358,16 @@ public struct Spool: Sendable {
         let job = try await operate(id, allowed: \.canCancel, verb: "cancel") { db, job in
             // Already in the printer's hands: a CUPS queue is asked to stop it, but a raw or
             // folder printer cannot call a job back, and the job may well have printed.
-            var message = "cancelled by an operator"
-            if job.state == .printing || job.state == .sending,
-               let config = try? await Self.printer(db, job.printer), !config.uri.hasPrefix("cups:") {
-                message += " while it was \(job.state == .sending ? "being sent" : "in the printer"): it may have printed, as a raw or folder printer cannot call a job back"
+            var note = ""
+            if job.state == .printing || job.state == .sending, let config = try? await Self.printer(db, job.printer),
+               let address = try? config.address, !address.cancelsHeldJobs {
+                note = "cancelled by an operator while it was \(job.state == .sending ? "being sent" : "in the printer"): it may have printed, as a raw or folder printer cannot call a job back"
             }
             try await db.raw("""
-                UPDATE print_jobs SET state = 'cancelled', finished_at = \(bind: now), error = \(bind: message == "cancelled by an operator" ? "" : message)
+                UPDATE print_jobs SET state = 'cancelled', finished_at = \(bind: now), error = \(bind: note)
                 WHERE id = \(bind: id) AND state = \(bind: job.state.rawValue)
                 """).run()
-            return (.cancelled, message)
+            return (.cancelled, note.isEmpty ? "cancelled by an operator" : note)
         }
         guard job.state == .printing else { return }
         guard let delivery = try await delivery(batch: [job]) else { return }

@@ -155,18 +155,12 @@ extension Registry {
         var circular = outputs.intersection(inputs).first
         if circular == nil {
             // Each input's ancestors, through earlier productions: none may be an output now.
-            var query = SQLQueryString("WITH RECURSIVE up(id) AS (SELECT id FROM lot_serials WHERE id IN (")
-            for (index, id) in inputs.sorted().enumerated() {
-                if index > 0 { query.appendInterpolation(unsafeRaw: ", ") }
-                query.appendInterpolation(bind: id)
-            }
-            query.appendInterpolation(unsafeRaw: ") UNION SELECT g.input_id FROM genealogy g JOIN up ON g.output_id = up.id) SELECT id FROM up WHERE id IN (")
-            for (index, id) in outputs.sorted().enumerated() {
-                if index > 0 { query.appendInterpolation(unsafeRaw: ", ") }
-                query.appendInterpolation(bind: id)
-            }
-            query.appendInterpolation(unsafeRaw: ") LIMIT 1")
-            circular = try await db.raw(query).first()?.int("id")
+            circular = try await db.raw("""
+                WITH RECURSIVE up(id) AS (
+                    SELECT id FROM lot_serials WHERE id IN (\(binds: inputs.sorted()))
+                    UNION SELECT g.input_id FROM genealogy g JOIN up ON g.output_id = up.id)
+                SELECT id FROM up WHERE id IN (\(binds: outputs.sorted())) LIMIT 1
+                """).first()?.int("id")
         }
         guard let circular else { return }
         let row = try await db.raw("""

@@ -112,12 +112,12 @@ public struct Operators: Sendable {
         SHA256.hash(data: Data((salt + ":" + pin).utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
-    /// Every operator, active or not, by badge.
     /// The badge as the stations know it: a person, unknown, or no badges registered at all.
     public func lookup(badge: String) async throws -> Lookup {
         try await store.read { db in try await Self.lookup(db, badge) }
     }
 
+    /// Every operator, active or not, by badge.
     public func all() async throws -> [StationOperator] {
         try await store.read { db in
             try await db.raw("SELECT badge, name, role, active, created_at, pin_hash FROM station_operators ORDER BY badge").all().map(Self.decode)

@@ -24,8 +24,11 @@ extension Station {
             case .receiving:
                 return try await completeReceipt(scan)
             case .picking:
-                guard let task = try await registry.store.read({ @Sendable db in try await self.currentTask(db) }) else {
-                    let posted = try await registry.store.read { @Sendable db in try await self.justPosted(db, at: scan.time) }
+                let (open, posted) = try await registry.store.read { @Sendable db in
+                    let task = try await self.currentTask(db)
+                    return (task, task == nil ? try await self.justPosted(db, at: scan.time) : nil)
+                }
+                guard let task = open else {
                     return try await refuse(scan, [posted.map { .init("already-posted", "the issue was posted already as \($0): nothing more to post") }
                                                    ?? .init("no-open-issue", "no issue is open at this station: scan TM:PICK:<customer> first")],
                                             next: "scan TM:PICK:<customer>")

@@ -148,7 +148,6 @@ public actor Station {
             // The scan's transaction rolled back. Log the refusal on its own, if the database lets us.
             let reason = Self.reason(for: error)
             logger.warning("scan refused: \(reason.message)", metadata: ["device": "\(scan.device)"])
-            // A lot recalled after it was scanned onto the task stops the posting: its line must go.
             let next = Self.next(after: error, reason: reason, scan)
             var outcome = ScanOutcome(station: configuration.name, verdict: .block, reasons: [reason], next: next)
             // A database that is locked or out of reach would keep the refusal's log waiting as

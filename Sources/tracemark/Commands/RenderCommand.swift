@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import Labels
 import Printing
-import Problems
 import Registry
 import Stations
 
@@ -39,36 +38,26 @@ struct RenderCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        do {
-            let url = TemplateLocation.resolve(template)
-            let template = try TemplateLoader().load(contentsOf: url)
-            let labelData = try await self.labelData.load(for: template, options: options)
-            let bytes = try render(template, labelData)
-            if let out {
-                do { try bytes.write(to: URL(fileURLWithPath: out)) } catch {
-                    throw LabelError(.io, "cannot write \(out): \(error.localizedDescription)")
-                }
-            } else {
-                Terminal.writeOut(bytes)
+        // A template's error under --json takes every command's failure shape, with where in
+        // the template beside it (Tracemark.fail).
+        let url = TemplateLocation.resolve(template)
+        let template = try TemplateLoader().load(contentsOf: url)
+        let labelData = try await self.labelData.load(for: template, options: options)
+        let bytes = try render(template, labelData)
+        if let out {
+            do { try bytes.write(to: URL(fileURLWithPath: out)) } catch {
+                throw LabelError(.io, "cannot write \(out): \(error.localizedDescription)")
             }
-            if options.json {
-                let summary: [String: String] = [
-                    "template": template.name, "format": format.rawValue, "bytes": String(bytes.count),
-                    "dpi": String(dpi ?? template.dpi), "out": out ?? "-",
-                ]
-                let encoded = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys])
-                FileHandle.standardError.write(encoded + Data("\n".utf8))
-            }
-        } catch let error as LabelError where options.json {
-            // Every command's failure shape (`{"error": {"code", "message", "exitStatus"}}`), with
-            // where in the template beside it.
-            var body: [String: Any] = ["code": error.problemCode, "message": error.problemDetail, "exitStatus": error.exitStatus]
-            if let file = error.file { body["file"] = file }
-            if let line = error.line { body["line"] = line }
-            if let element = error.element { body["element"] = element }
-            let encoded = (try? JSONSerialization.data(withJSONObject: ["error": body], options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        } else {
+            Terminal.writeOut(bytes)
+        }
+        if options.json {
+            let summary: [String: String] = [
+                "template": template.name, "format": format.rawValue, "bytes": String(bytes.count),
+                "dpi": String(dpi ?? template.dpi), "out": out ?? "-",
+            ]
+            let encoded = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys])
             FileHandle.standardError.write(encoded + Data("\n".utf8))
-            throw ExitCode(error.exitStatus)
         }
     }
 
