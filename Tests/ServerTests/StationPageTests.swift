@@ -1,20 +1,26 @@
 import Foundation
 import PrinterSimulator
+import TracemarkTesting
 import Testing
 
 /// The station web page at `/`, in a real headless Chromium (Tests/browser/station_page.py, with
-/// selenium): sign-in, wedge scans with GS as Ctrl+], the green, amber and red cards, a reason
+/// selenium): sign-in, wedge scans with GS as Ctrl+], the green, amber and red cards (also for a
+/// scan of the station's own network scanner), a reason
 /// for the amber one in the scan log, a label that waits for paper and then prints, scans queued
 /// while the link is down and sent once after, every page at a phone's and a desk screen's size
 /// (screenshots kept in .build/test-artefacts/station-page), and the time from Enter to verdict.
 @Suite struct StationPageTests {
-    /// The API tests' dock and look-up stations, and a picking station whose scanners send ~ for GS.
-    static let stations = APIService.dock + "\n" + """
+    /// The API tests' dock and look-up stations, and a picking station whose scanners send ~ for GS,
+    /// with a network scanner of its own beside the screen.
+    static func stations(scannerPort: Int) -> String {
+        APIService.dock + "\n" + """
           pick-1:
             kind: picking
             warehouse: MAIN
             gs-substitute: "~"
+            scanners: ["tcp-listen://127.0.0.1:\(scannerPort)"]
         """
+    }
 
     /// The page's three files, each with its type, a validator, and a policy that lets nothing
     /// but this server's own script run.
@@ -45,7 +51,8 @@ import Testing
         // The printer starts out of paper, so that the page shows the label waiting before it prints.
         let printer = try await SimulatedPrinter.start()
         printer.setState(.paperOut)
-        let service = try await APIService.start(.sqlite, stations: Self.stations,
+        let scannerPort = try LoopbackSocket.freePort()
+        let service = try await APIService.start(.sqlite, stations: Self.stations(scannerPort: scannerPort),
                                                  printers: "{uri: \"tcp://127.0.0.1:\(printer.port)\", language: zpl, dpi: 203}")
         defer { service.serve.killIfRunning() }
         let db = service.database.location
@@ -77,7 +84,7 @@ import Testing
                                            in: folder, environment: [
             "TRACEMARK_URL": service.base, "TRACEMARK_ADMIN_TOKEN": service.tokens["admin"]!,
             "TRACEMARK_ARTEFACTS": artefacts.path, "TRACEMARK_RELEASE_PRINTER": release.path,
-            "TRACEMARK_GTIN": "09501101530010",
+            "TRACEMARK_GTIN": "09501101530010", "TRACEMARK_SCANNER_PORT": String(scannerPort),
             "TRACEMARK_LOT_A": "WEB-A", "TRACEMARK_EXPIRY_A": relativeDate(days: 200, format: "yyMMdd"),
             "TRACEMARK_LOT_B": "WEB-B", "TRACEMARK_EXPIRY_B": relativeDate(days: 400, format: "yyMMdd"),
             "TRACEMARK_LOT_OLD": "WEB-OLD",

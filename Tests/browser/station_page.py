@@ -9,7 +9,7 @@ check held, and prints the scan-to-verdict figures as one JSON line starting wit
 
 Environment: TRACEMARK_URL (the service), TRACEMARK_ADMIN_TOKEN (to read the scan log),
 TRACEMARK_ARTEFACTS (screenshots), TRACEMARK_RELEASE_PRINTER (a file to create when the
-printer may print), TRACEMARK_GTIN, TRACEMARK_LOT_A/B/OLD with their expiry as YYMMDD in
+printer may print), TRACEMARK_SCANNER_PORT (the picking station's network scanner), TRACEMARK_GTIN, TRACEMARK_LOT_A/B/OLD with their expiry as YYMMDD in
 TRACEMARK_EXPIRY_A/B.
 """
 import json
@@ -38,6 +38,8 @@ RELEASE = os.environ["TRACEMARK_RELEASE_PRINTER"]
 GTIN = os.environ["TRACEMARK_GTIN"]
 LOT_A, LOT_B, LOT_OLD = os.environ["TRACEMARK_LOT_A"], os.environ["TRACEMARK_LOT_B"], os.environ["TRACEMARK_LOT_OLD"]
 EXPIRY_A, EXPIRY_B = os.environ["TRACEMARK_EXPIRY_A"], os.environ["TRACEMARK_EXPIRY_B"]
+# The picking station's own network scanner (tcp-listen), beside the screen.
+SCANNER_PORT = int(os.environ["TRACEMARK_SCANNER_PORT"])
 # Long enough for any machine, however busy: these bound a hang, they time nothing.
 PATIENCE = 90
 
@@ -377,6 +379,16 @@ try:
     verdict, card, _ = verdict_after(confirmations[0]["id"] if confirmations else None, [f"01{GTIN}10{LOT_OLD}"])
     check(verdict == "block", f"an expired lot is red, not {verdict}: {card}")
     check("What to do" in card and "expired" in card.lower(), "the red card says why and what to do: " + card)
+    # The station's own scanner reads a label the registry does not know: its red card is on this
+    # screen too, for the operator looks here whichever scanner read it.
+    shown_before = attr("verdict", "data-scan")
+    with socket.create_connection(("127.0.0.1", SCANNER_PORT), timeout=PATIENCE) as scanner:
+        scanner.sendall(f"01{GTIN}10NO-SUCH-LOT\r\n".encode())
+        wait(lambda: attr("verdict", "data-scan") not in (None, "", shown_before), "the card of the station scanner's scan")
+    card = text("verdict")
+    check(attr("verdict", "data-verdict") == "block" and "NO-SUCH-LOT" in card and "Read by tcp" in card,
+          "the station scanner's scan is drawn with its verdict and where it came from: " + card)
+    check(driver.execute_script("return document.activeElement.id") == "scan-input", "the scan field keeps the focus")
 
     # 4. The link drops: scans typed meanwhile wait in a visible queue, and go once when it is back.
     proxy.cut()

@@ -19,6 +19,8 @@ const state = {
   sending: false,
   jobs: new Map(),        // this station's print jobs, by id: {id, state, reference}
   drawn: new Set(),       // scan-log ids whose outcome this page drew (and reloaded the station for)
+  writes: 0,              // this page's requests that change something, not answered yet
+  eventCard: null,        // another device's scan waiting to be drawn (onScanEvent)
   printers: [],
   audio: null,
 };
@@ -50,9 +52,18 @@ async function api(method, path, body, headers) {
   const fields = Object.assign({ Accept: 'application/json' }, headers || {});
   if (state.token) fields.Authorization = 'Bearer ' + state.token;
   if (body !== undefined) fields['Content-Type'] = 'application/json';
-  const response = await fetch('/api/v1' + path, {
-    method, headers: fields, cache: 'no-store', body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  // A scan this page sends may come back on the event feed before its answer: the feed waits
+  // for the answer to draw it (onScanEvent), so that a scan is drawn and beeps once.
+  const writes = method !== 'GET';
+  if (writes) state.writes++;
+  let response;
+  try {
+    response = await fetch('/api/v1' + path, {
+      method, headers: fields, cache: 'no-store', body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } finally {
+    if (writes) state.writes--;
+  }
   const type = response.headers.get('content-type') || '';
   if (!response.ok) {
     let problem = {};
@@ -303,7 +314,32 @@ function onScanEvent(event) {
   if (!state.session || event.station !== state.session.station) return;
   for (const id of event.jobs || []) trackJob(id);
   // A scan this page drew has reloaded the station already; another device's needs it.
-  if (!state.drawn.has(event.scan)) refreshPage();
+  if (state.drawn.has(event.scan)) return;
+  refreshPage();
+  // The station's own scanner (a USB or serial scanner beside the screen), or another client:
+  // its verdict is drawn here too, for the operator looks at this screen whichever scanner read
+  // the label. A verify scanner's good reads are not (one per unit made: the run page counts them).
+  if (event.action === 'unit-verified' && event.verdict === 'ok') return;
+  if (!state.eventCard || event.scan > state.eventCard.scan) state.eventCard = event;
+  drawEventCard();
+}
+
+/// Draws the newest scan of another device once this page's own requests are answered (one of
+/// them may be that scan), and only if no newer card is on screen: the feed's catch-up after a
+/// reconnection draws its last scan, not each.
+function drawEventCard() {
+  clearTimeout(state.eventCardTimer);
+  state.eventCardTimer = setTimeout(() => {
+    if (state.writes > 0 || state.sending) { drawEventCard(); return; }
+    const event = state.eventCard;
+    state.eventCard = null;
+    if (!event || state.drawn.has(event.scan) || document.body.dataset.page !== 'station') return;
+    const shown = Number($('verdict').dataset.scan || 0);
+    if (shown > event.scan) return;
+    showOutcome({ scan: event.scan, station: event.station, verdict: event.verdict, reasons: event.reasons || [],
+                  action: event.action, next: event.next, document: event.document, jobs: event.jobs || [],
+                  device: event.device }, null);
+  }, 100);
 }
 
 /// Follows a print job of this station: its state now, then each change the feed brings.
@@ -459,6 +495,7 @@ async function showOutcome(outcome, key) {
     record(outcome),
     el('p', { class: 'next' }, outcome.verdict === 'block' ? `What to do: ${outcome.next}` : `Next: ${outcome.next}`),
     outcome.replayed ? el('p', {}, 'This scan had been sent before: this is what it did then.') : null,
+    outcome.device ? el('p', { class: 'device' }, `Read by ${outcome.device === 'api' ? 'another screen or client' : outcome.device}`) : null,
   );
   if (key) markShown(key);
   beep(outcome.verdict);
