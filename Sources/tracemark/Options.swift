@@ -2,10 +2,11 @@ public import ArgumentParser
 import Foundation
 import GS1
 import Registry
+import Store
 
 /// Options every command takes.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The registry: an SQLite file (created when missing) or a postgres:// URL.",
+    @Option(name: .long, help: ArgumentHelp("The registry: an SQLite file (created when missing by a command that records something) or a postgres:// URL.",
                                             valueName: "path-or-url"))
     var db: String = ProcessInfo.processInfo.environment["TRACEMARK_DB"] ?? "./tracemark.sqlite"
 
@@ -23,6 +24,17 @@ struct GlobalOptions: ParsableArguments {
             await registry.close()
             throw error
         }
+    }
+
+    /// Opens a registry that must be there already, for a command that only reads it: given a
+    /// mistyped --db, `stock` and the reports made an empty database and answered "(none)", and
+    /// `backup` backed up nothing, each with exit status 0.
+    func withExistingRegistry<T: Sendable>(_ body: (Registry) async throws -> T) async throws -> T {
+        if !SQLStores.isPostgres(db), !FileManager.default.fileExists(atPath: db) {
+            let source = ProcessInfo.processInfo.environment["TRACEMARK_DB"] == db ? "TRACEMARK_DB" : "--db"
+            throw ValidationError("there is no database at \(db) (\(source)): check the path; this command reads a registry and does not make one")
+        }
+        return try await withRegistry(body)
     }
 
     /// Prints `value` as JSON, or `text()` for people.

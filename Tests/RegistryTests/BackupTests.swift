@@ -268,5 +268,54 @@ extension BackupTests {
             #expect(refused.status == 64 && refused.stderr.contains("is not a Tracemark backup"), "\(refused.stderr)")
         }
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("new.sqlite").path))
+
+        // A backup that lost a table: refused into the database, naming the backup (not a copy
+        // of it) and the table, and into a new file, where it used to restore and fail at the
+        // first report that read the table.
+        let maimed = folder.appendingPathComponent("maimed.sqlite").path
+        #expect(try await Command.tracemark(["backup", maimed, "--db", db]).status == 0)
+        #expect(try await Command.run("sqlite3", [maimed, "DROP TABLE movements"]).status == 0)
+        let into = try await Command.tracemark(["restore", maimed, "--db", db])
+        #expect(into.status == 64 && into.stderr.contains("backup \(maimed) lacks table movements, which this database has"), "\(into.stderr)")
+        let fresh = folder.appendingPathComponent("fresh.sqlite").path
+        let new = try await Command.tracemark(["restore", maimed, "--db", fresh])
+        #expect(new.status == 64 && new.stderr.contains("lacks table movements, which a new database has"), "\(new.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: fresh))
+        let nowhere = try await Command.tracemark(["restore", backup, "--db", folder.appendingPathComponent("no-such-folder/x.sqlite").path])
+        #expect(nowhere.status == 64 && nowhere.stderr.contains("no-such-folder does not exist"), "\(nowhere.stderr)")
+    }
+
+    /// pg_restore replaces only what an archive holds: a schema-only dump emptied every table and
+    /// left the database unusable, a dump of two tables put their rows back beside the others'.
+    /// Both are refused before anything runs, and the database is as it was.
+    @Test func aPostgresArchiveWithoutEveryTableOrItsRowsIsRefused() async throws {
+        guard Backend.available.contains(.postgres) else { return }
+        let database = try await TestDatabase.make(.postgres)
+        do {
+            let db = database.location, schema = try #require(database.schema)
+            let registry = try await Registry.open(db)
+            _ = try await registry.addProduct(Product(article: "PUMP"))
+            await registry.close()
+            var url = try #require(URLComponents(string: db))
+            url.queryItems = nil
+            url.scheme = "postgresql"
+            let dumps = [("schema-only", ["--schema-only", "--schema=\(schema)"], "holds no rows of tables"),
+                         ("two tables", ["--table=\(schema).movements", "--table=\(schema).tracemark_migrations"], "lacks tables")]
+            for (name, options, expected) in dumps {
+                let file = database.folder.appendingPathComponent("\(name).dump").path
+                let dumped = try await Command.run("pg_dump", ["--format=custom", "--file=\(file)", "--dbname=\(url.string!)"] + options)
+                #expect(dumped.status == 0, "\(dumped.stderr)")
+                let refused = try await Command.tracemark(["restore", file, "--db", db])
+                #expect(refused.status == 64 && refused.stderr.contains(expected) && refused.stderr.contains("nothing was restored"),
+                        "\(name): \(refused.stderr)")
+                let after = try await Registry.open(db)
+                #expect(try await after.product("PUMP").article == "PUMP", "\(name)")
+                await after.close()
+            }
+        } catch {
+            await database.drop()
+            throw error
+        }
+        await database.drop()
     }
 }

@@ -206,6 +206,26 @@ import Testing
         #expect(unreachable.status == 69)
         #expect(unreachable.stderr.contains("cannot connect to PostgreSQL at postgres://nobody@127.0.0.1:1/none"))
     }
+
+    /// A mistyped --db: a command that only reads refuses it (it made an empty database and
+    /// answered "(none)", and `backup` backed that up), and leaves no file behind; one that
+    /// records something makes the database, as before. An empty backup name is refused too.
+    @Test func aCommandThatReadsRefusesADatabaseThatIsNotThere() async throws {
+        let folder = try Command.temporaryFolder("missing-db")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let typo = folder.appendingPathComponent("tracemark.sqlte").path
+        for command in [["stock"], ["report", "expiry", "--within", "30"], ["trace", "P", "L1"], ["resolve", "(01)09501101530003"],
+                        ["backup", folder.appendingPathComponent("b.sqlite").path]] {
+            let run = try await Command.tracemark(command + ["--db", typo])
+            #expect(run.status == 64 && run.stderr.contains("there is no database at \(typo) (--db)"), "\(command): \(run.stderr)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
+        let db = folder.appendingPathComponent("new.sqlite").path
+        #expect(try await tracemark("warehouse", "add", "MAIN", db: db).status == 0)
+        #expect(try await tracemark("stock", db: db).status == 0)
+        let unnamed = try await tracemark("backup", "", db: db)
+        #expect(unnamed.status == 64 && unnamed.stderr.contains("the backup's file name is empty"), "\(unnamed.stderr)")
+    }
 }
 
 extension CommandLineTests {

@@ -17,6 +17,15 @@ struct BackupCommand: AsyncParsableCommand {
     @Argument(help: "The new backup file (refused if it exists).") var file: String
 
     func run() async throws {
+        // A script whose variable was unset backed up "" every night, told it had, and kept nothing.
+        guard !file.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw ValidationError("the backup's file name is empty: name a new file for the backup; nothing was backed up")
+        }
+        let folder = URL(fileURLWithPath: file).deletingLastPathComponent().path
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
+            throw ValidationError("folder \(folder) does not exist: create it, or name a backup file in an existing folder; nothing was backed up")
+        }
         // Either database: an existing file is never overwritten (a usage error, exit 64).
         guard !FileManager.default.fileExists(atPath: file) else { throw ValidationError("\(file) exists: name a new file for the backup") }
         if SQLStores.isPostgres(options.db) {
@@ -43,7 +52,7 @@ struct BackupCommand: AsyncParsableCommand {
     }
 
     private func backupSQLite() async throws {
-        try await options.withRegistry { registry in
+        try await options.withExistingRegistry { registry in
             guard let store = registry.store as? SQLiteStore else { throw ValidationError("backup needs an SQLite database") }
             try await store.backup(to: file)
         }

@@ -82,6 +82,27 @@ enum PostgresTools {
         return schemas
     }
 
+    /// The tables a pg_dump archive holds, and those whose rows it holds (`TABLE DATA` entries;
+    /// an empty table has one too, a `--schema-only` dump none).
+    static func archiveTables(_ file: String) throws -> (tables: Set<String>, withData: Set<String>) {
+        let (status, failure, listing) = try run("pg_restore", ["--list", file], password: nil, output: true)
+        guard status == 0 else {
+            throw RegistryError(.invalidInput, "pg_restore cannot read \(file) (\(tail(failure))); nothing was restored")
+        }
+        // "597; 1259 362220 TABLE zz accounting_exports owner", "3367; 0 16390 TABLE DATA public movements owner".
+        var tables: Set<String> = [], withData: Set<String> = []
+        for line in listing.split(separator: "\n") where !line.hasPrefix(";") {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard fields.count >= 6, fields[3] == "TABLE" else { continue }
+            if fields[4] == "DATA" {
+                if fields.count >= 7 { withData.insert(String(fields[6])) }
+            } else {
+                tables.insert(String(fields[5]))
+            }
+        }
+        return (tables, withData)
+    }
+
     /// The last lines a tool wrote, for a message.
     static func tail(_ text: String) -> String {
         let lines = text.split(separator: "\n").suffix(3).joined(separator: "; ")

@@ -37,7 +37,7 @@ struct ReportCommand: AsyncParsableCommand {
                 }
                 return kind
             }
-            let report = try await options.withRegistry {
+            let report = try await options.withExistingRegistry {
                 try await $0.movementReport(from: from, through: through, product: product, number: number, warehouse: warehouse,
                                             partner: partner, kind: kind)
             }
@@ -72,7 +72,7 @@ struct ReportCommand: AsyncParsableCommand {
         @Flag(help: "Print CSV (RFC 4180).") var csv = false
         func run() async throws {
             let date = try parseDate(at, what: "--at")
-            let report = try await options.withRegistry { try await $0.balance(at: date, product: product, warehouse: warehouse) }
+            let report = try await options.withExistingRegistry { try await $0.balance(at: date, product: product, warehouse: warehouse) }
             if csv { print(report.csv, terminator: ""); return }
             try options.emit(report) {
                 "stock at the end of \(report.at)\n" + table(["PRODUCT", "WAREHOUSE", "NUMBER", "QUANTITY"], report.lines.map {
@@ -98,7 +98,7 @@ struct ReportCommand: AsyncParsableCommand {
         @Flag(help: "Print CSV (RFC 4180).") var csv = false
         func run() async throws {
             let date = try parseDate(at, what: "--at")
-            let report = try await options.withRegistry { try await $0.valuation(at: date, product: product, warehouse: warehouse) }
+            let report = try await options.withExistingRegistry { try await $0.valuation(at: date, product: product, warehouse: warehouse) }
             if csv { print(report.csv, terminator: ""); return }
             try options.emit(report) {
                 "stock value at the end of \(report.at)\n" + table(["PRODUCT", "WAREHOUSE", "NUMBER", "QUANTITY", "UNIT COST", "VALUE"], report.lines.map {
@@ -120,7 +120,7 @@ struct ReportCommand: AsyncParsableCommand {
         var includeSold = false
         @Flag(help: "Print CSV (RFC 4180).") var csv = false
         func run() async throws {
-            let report = try await options.withRegistry {
+            let report = try await options.withExistingRegistry {
                 try await $0.expiryReport(within: within, warehouse: warehouse, product: product, includeSold: includeSold)
             }
             if csv { print(report.csv, terminator: ""); return }

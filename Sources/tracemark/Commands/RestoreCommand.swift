@@ -47,12 +47,23 @@ struct RestoreCommand: AsyncParsableCommand {
             try files.copyItem(atPath: file, toPath: copy)
             try await MigrateCommand.migrateAll(copy)
             try await MigrateCommand.migrateAll(options.db)
+            try await Self.checkWhole(file, tables: try await Self.sqliteTables(copy), expected: try await Self.sqliteTables(options.db),
+                                      into: "this database")
             report = try await options.withRegistry { registry in try await registry.restore(from: copy, named: file) }
         } else {
+            let folder = URL(fileURLWithPath: options.db).deletingLastPathComponent().path
+            var isFolder: ObjCBool = false
+            guard files.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
+                throw ValidationError("folder \(folder) does not exist: create it, or name a database in an existing folder; nothing was restored")
+            }
             try files.copyItem(atPath: file, toPath: options.db)
             do {
-                // Checked above; opening it brings its schema to this Tracemark's.
-                try await options.withRegistry { _ in }
+                // Checked above; opening it brings its schema to this Tracemark's. A backup that
+                // lost a table (its ledger says it was made) is not migrated whole: refused, as
+                // into an existing database, rather than failing at the first report that reads it.
+                try await MigrateCommand.migrateAll(options.db)
+                try await Self.checkWhole(file, tables: try await Self.sqliteTables(options.db), expected: try await Self.freshTables(),
+                                          into: "a new database")
             } catch {
                 for suffix in ["", "-wal", "-shm"] { try? files.removeItem(atPath: options.db + suffix) }
                 throw error
@@ -96,7 +107,24 @@ struct RestoreCommand: AsyncParsableCommand {
                 "\(file) is a backup of schema \(from), and --db names schema \(into): pg_restore would write it into \(from), not \(into). Restore it with a URL whose search_path is \(from) (that schema's data is then replaced); nothing was restored")
         }
         let counted = Self.tableNames.map(\.table)
-        let kept = try await options.withRegistry { try await $0.restoreGuard(counting: counted) }
+        let (kept, present) = try await options.withRegistry { registry in
+            let present = try await registry.store.read { db in
+                try await db.raw("""
+                    SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'
+                    """).all().map { try $0.decode(column: "table_name", as: String.self) }
+            }
+            return (try await registry.restoreGuard(counting: counted), Set(present))
+        }
+        // pg_restore --clean replaces only what the archive holds: a schema-only dump emptied every
+        // table and left the migrations' ledger empty (the next open failed on tables that exist);
+        // a dump of some tables put back those and left the others, the stock apart from its ledger.
+        let archive = try PostgresTools.archiveTables(file)
+        let withoutData = archive.tables.subtracting(archive.withData).sorted()
+        guard withoutData.isEmpty else {
+            throw ValidationError(
+                "\(file) holds no rows of \(Self.some(withoutData)) (a pg_dump --schema-only or --exclude-table-data archive?): it is not a backup of the data; make one with tracemark backup FILE; nothing was restored")
+        }
+        try await Self.checkWhole(file, tables: archive.tables, expected: present, into: "this database")
         let (status, errors, _) = try PostgresTools.run("pg_restore", ["--clean", "--if-exists", "--single-transaction", "--dbname=\(target.uri)", file],
                                                      password: target.password)
         guard status == 0 else {
@@ -130,6 +158,54 @@ struct RestoreCommand: AsyncParsableCommand {
                                   periodsClosed: report.periodsClosed)) {
             (["restored \(file) into \(SQLStores.redacted(options.db))"] + Self.describe(report)).joined(separator: "\n")
         }
+    }
+
+    /// Refuses a backup that lacks tables the database it goes into has (a table dropped from an
+    /// SQLite backup, a pg_dump of some tables): a restore puts back every table or none.
+    static func checkWhole(_ file: String, tables: Set<String>, expected: Set<String>, into: String) async throws {
+        guard tables.contains("tracemark_migrations") else {
+            throw ValidationError("\(file) is not a Tracemark backup: it has no registry tables; nothing was restored")
+        }
+        let missing = expected.subtracting(tables).sorted()
+        guard missing.isEmpty else {
+            let advice = into == "this database"
+                ? "a restore puts back every table or none, so it needs a backup of the whole database (tracemark backup FILE; one made before the service first ran there has no station tables: restore it into a new, empty database)"
+                : "it is not a whole backup made by tracemark backup"
+            throw ValidationError("backup \(file) lacks \(Self.some(missing)), which \(into) has: \(advice); nothing was restored")
+        }
+    }
+
+    /// "table movements", "tables a, b and 3 more".
+    static func some(_ tables: [String]) -> String {
+        let named = tables.prefix(6).joined(separator: ", ")
+        return (tables.count == 1 ? "table " : "tables ") + named + (tables.count > 6 ? " and \(tables.count - 6) more" : "")
+    }
+
+    /// The tables of an SQLite file.
+    static func sqliteTables(_ path: String) async throws -> Set<String> {
+        let store = try await SQLiteStore(path: path, readers: 1, readOnly: true)
+        do {
+            let names = try await store.read { db in
+                try await db.raw("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all()
+                    .map { try $0.decode(column: "name", as: String.self) }
+            }
+            await store.close()
+            return Set(names)
+        } catch {
+            await store.close()
+            throw error
+        }
+    }
+
+    /// The tables every component of this Tracemark makes in a new database.
+    static func freshTables() async throws -> Set<String> {
+        let files = FileManager.default
+        let folder = files.temporaryDirectory.appendingPathComponent("tracemark-schema-\(UUID().uuidString)")
+        try files.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? files.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("new.sqlite").path
+        try await MigrateCommand.migrateAll(path)
+        return try await sqliteTables(path)
     }
 
     /// Refuses a file that is not a Tracemark backup (another SQLite database, a damaged file)

@@ -9,7 +9,7 @@ struct StockCommand: AsyncParsableCommand {
     @Option(help: "Only this product.") var product: String?
     @Option(help: "Only this warehouse.") var warehouse: String?
     func run() async throws {
-        let stock = try await options.withRegistry { registry in
+        let stock = try await options.withExistingRegistry { registry in
             let stock = try await registry.stock(product: product, warehouse: warehouse)
             // Nothing found for a name that does not exist is a typo, not an empty shelf.
             if stock.isEmpty {
@@ -45,7 +45,7 @@ struct ProposalCommand: AsyncParsableCommand {
         let amount = try LineOptions.decimal(quantity, what: "--quantity")
         let date = try date.map { try parseDate($0, what: "--date") }
         let excluded = try exclude.map(SerialList.expand) ?? []
-        let proposal = try await options.withRegistry {
+        let proposal = try await options.withExistingRegistry {
             try await $0.proposal(product: product, warehouse: warehouse, quantity: amount, date: date, customer: customer,
                                   minimumShelfLifeDays: minShelfLife, excluding: excluded)
         }
@@ -82,7 +82,7 @@ struct FindCommand: AsyncParsableCommand {
         }
         query.expiresFrom = try expiresFrom.map { try parseDate($0, what: "--expires-from") }
         query.expiresThrough = try expiresThrough.map { try parseDate($0, what: "--expires-through") }
-        let page = try await options.withRegistry { [query] in try await $0.find(query) }
+        let page = try await options.withExistingRegistry { [query] in try await $0.find(query) }
         try options.emit(page) {
             "\(page.total) found" + (page.total > page.items.count ? ", showing \(offset + 1)–\(offset + page.items.count)" : "") + "\n"
                 + table(["PRODUCT", "NUMBER", "STATUS", "EXPIRY", "FLAGGED"], page.items.map {
@@ -98,7 +98,7 @@ struct HistoryCommand: AsyncParsableCommand {
     @Argument(help: "The article number.") var product: String
     @Argument(help: "The lot or serial.") var number: String
     func run() async throws {
-        let history = try await options.withRegistry { try await $0.history(product: product, number: number) }
+        let history = try await options.withExistingRegistry { try await $0.history(product: product, number: number) }
         try options.emit(history) {
             var out = LotSerialCommand.show(history.lotSerial) + "\n\n" + table(
                 ["WHEN", "WHAT", "DOCUMENT", "WAREHOUSE", "PARTNER", "QUANTITY", "WHO", "NOTE"],

@@ -25,7 +25,7 @@ struct TraceCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let tree = try await options.withRegistry { try await $0.trace(product: product, number: number, direction: direction, depth: depth) }
+        let tree = try await options.withExistingRegistry { try await $0.trace(product: product, number: number, direction: direction, depth: depth) }
         if dot { print(tree.dot, terminator: ""); return }
         try options.emit(tree) {
             tree.text + "\n\n\(tree.count) lot\(tree.count == 1 ? "" : "s")/serial\(tree.count == 1 ? "" : "s");"
