@@ -109,4 +109,31 @@ import Testing
             #expect(try await registry.takeNumbers(series: "PAL").numbers == ["P101"])
         }
     }
+
+    /// A new format must not be able to write a number the series wrote before, under this
+    /// format or any earlier one: a QA run changed P{counter} to P{counter}0 (P30) and back, and
+    /// the 28th number after was P30 again, while the audit, which counts counters, said all was
+    /// well. A change of prefix or width passes, and so does going back to a format of the same
+    /// shape, whose counters go on past those it wrote.
+    @Test(arguments: Backend.available)
+    func aNewFormatThatCouldWriteAnEarlierNumberIsRefused(backend: Backend) async throws {
+        try await withRegistry(backend) { registry, _ in
+            _ = try await registry.addSeries(NumberSeries(code: "PAL", format: "P{counter}"))
+            #expect(try await registry.takeNumbers(series: "PAL", count: 2).numbers == ["P1", "P2"])
+            await expectRefusal(.conflict, "series PAL: format \"P{counter}0\"", "format \"P{counter}\" (P1…P2)", "never issued twice") {
+                _ = try await registry.updateSeries(code: "PAL", description: nil, format: "P{counter}0")
+            }
+            _ = try await registry.updateSeries(code: "PAL", description: nil, format: "Q{counter}0")
+            #expect(try await registry.takeNumbers(series: "PAL").numbers == ["Q30"])
+            _ = try await registry.updateSeries(code: "PAL", description: nil, format: "P{counter}")
+            #expect(try await registry.takeNumbers(series: "PAL").numbers == ["P4"])
+            // Q{counter} could write Q30 again (Q{counter}0 wrote it), three numbers ago.
+            await expectRefusal(.conflict, "format \"Q{counter}0\" (Q30…Q30)", "both can write Q30") {
+                _ = try await registry.updateSeries(code: "PAL", description: nil, format: "Q{counter}")
+            }
+            _ = try await registry.updateSeries(code: "PAL", description: "pallets", format: nil)
+            let taken = try await registry.takeNumbers(series: "PAL", count: 40).numbers
+            #expect(Set(taken).count == 40 && !taken.contains("P1") && !taken.contains("P2") && !taken.contains("P4"))
+        }
+    }
 }

@@ -37,7 +37,10 @@ extension Registry {
                     throw RegistryError(.conflict,
                         "series \(code): format \"\(format)\" writes counters up to \(capacity), but the series has reached \(series.next - 1); the next number could not be made. Keep the counter at least as wide as it is")
                 }
-                series.format = format
+                if format != series.format {
+                    try await checkFormatHistory(db, series, format)
+                    series.format = format
+                }
             }
             try await db.raw("""
                 UPDATE number_series SET description = \(bind: series.description), format = \(bind: series.format)
@@ -45,6 +48,38 @@ extension Registry {
                 """).run()
             return series
         }
+    }
+
+    /// Refuses a new format for `series` that could write a number it has written before, under
+    /// this format or an earlier one (each with the counters it wrote), and records it from the
+    /// next counter on. Formats of the same shape are compared by counter; others as patterns,
+    /// which may refuse a change that would in fact never meet (a refusal errs on the safe side).
+    private func checkFormatHistory(_ db: any SQLDatabase, _ series: NumberSeries, _ format: String) async throws {
+        let code = series.code
+        var history = try await db.raw("""
+            SELECT first_value, format FROM series_formats WHERE series = \(bind: code) ORDER BY first_value
+            """).all().map { (first: try $0.int("first_value"), format: try $0.string("format")) }
+        if history.isEmpty {
+            history = [(series.start, series.format)]
+            try await db.raw("""
+                INSERT INTO series_formats (series, first_value, format) VALUES (\(bind: code), \(bind: series.start), \(bind: series.format))
+                """).run()
+        }
+        let new = try NumberFormat(format)
+        let ahead = series.next...max(series.next, new.counterCapacity ?? Int.max)
+        for (index, earlier) in history.enumerated() {
+            let last = (index + 1 < history.count ? history[index + 1].first : series.next) - 1
+            guard last >= earlier.first, let old = try? NumberFormat(earlier.format) else { continue }
+            guard new.mayProduceSameNumber(as: old, counters: ahead, otherCounters: earlier.first...last) else { continue }
+            let example = new.sharedNumber(with: old, counters: ahead, otherCounters: earlier.first...last, date: today)
+            let shown = quoting(NumberSeries(code: code, format: earlier.format, start: earlier.first))
+            throw RegistryError(.conflict,
+                "series \(code): format \"\(format)\" could write numbers of the kind the series wrote with format \"\(earlier.format)\" (\(shown(earlier.first))…\(shown(last)))\(example.map { "; both can write \($0)" } ?? ""): a number is never issued twice, so a new format must not be able to write the earlier ones; choose another prefix or separator, or a wider counter")
+        }
+        try await db.raw("""
+            INSERT INTO series_formats (series, first_value, format) VALUES (\(bind: code), \(bind: series.next), \(bind: format))
+            ON CONFLICT (series, first_value) DO UPDATE SET format = excluded.format
+            """).run()
     }
 
     /// Moves a series forward, e.g. to continue after a migration; the numbers skipped are

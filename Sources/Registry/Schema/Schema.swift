@@ -380,6 +380,20 @@ enum Schema {
         Migration(version: 9, name: "product decimals", statements: [
             "ALTER TABLE products ADD COLUMN decimals {int}",
         ]),
+        // Version 10: the formats a series has had, each from the counter it first wrote: a new
+        // format is checked against every earlier one, so that it cannot write a number again
+        // (a QA run changed P{counter} to P{counter}0 and back, and P30 was issued twice). A
+        // series whose format never changed has no rows.
+        Migration(version: 10, name: "series formats", statements: [
+            """
+            CREATE TABLE series_formats (
+                series TEXT NOT NULL REFERENCES number_series(code),
+                first_value {int} NOT NULL,
+                format TEXT NOT NULL,
+                PRIMARY KEY (series, first_value)
+            )
+            """,
+        ]),
     ]
 
     /// The registry's schema, for ``SQLStore/plan(_:)``.
