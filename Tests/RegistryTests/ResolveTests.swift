@@ -46,6 +46,46 @@ func withScanRegistry(_ backend: Backend, _ body: (Registry) async throws -> Voi
 @Suite struct ResolveTests {
     static let options = ResolveOptions(expiryWarningDays: 30, date: day0)
 
+    /// What a QA run scanned and was told too little or the wrong thing: a misread EAN-13 or
+    /// UPC-A (no symbology prefix, so it reads as a plain code) is named as a likely misread; a
+    /// GTIN with a past expiry and no lot is expired; a plain code with a control character is
+    /// refused; "no stock in warehouse NOPE" is "warehouse NOPE does not exist".
+    @Test(arguments: Backend.available)
+    func misreadsExpiredLabelsAndMistypedWarehousesAreSaidPlainly(backend: Backend) async throws {
+        try await withScanRegistry(backend) { registry in
+            for (code, name) in [("5901234123458", "an EAN-13"), ("036000291453", "a UPC-A"), ("09501101530011", "a GTIN-14")] {
+                let misread = try await registry.resolve(code, options: Self.options)
+                #expect(misread.subject == .unknown)
+                #expect(misread.warnings.map(\.message) == [
+                    "no product, lot or serial is known by \"\(code)\"; read as \(name), its check digit is wrong (check digit should be \(code == "5901234123458" ? 7 : code == "036000291453" ? 2 : 0), got \(code.last!)): most likely a misread, scan it again"])
+            }
+            let valid = try await registry.resolve("4006381333931", options: Self.options)
+            #expect(valid.warnings.allSatisfy { !$0.message.contains("misread") })
+
+            let expired = try await registry.resolve("(01)\(TestGTIN.milk)(17)\(gs1Date(-3))", options: Self.options)
+            #expect(expired.subject == .product && expired.daysToExpiry == -3)
+            #expect(expired.warnings.map(\.kind) == [.expired], "\(expired.warnings)")
+            let fresh = try await registry.resolve("(01)\(TestGTIN.milk)(17)\(gs1Date(90))", options: Self.options)
+            #expect(fresh.warnings.isEmpty && fresh.daysToExpiry == 90, "\(fresh.warnings)")
+
+            await #expect(throws: RegistryError.self) { _ = try await registry.resolve("L-A\u{07}", options: Self.options) }
+            do {
+                _ = try await registry.resolve("L-A\u{07}", options: Self.options)
+            } catch let error as RegistryError {
+                #expect(error.message.contains("has a control character (U+0007) at character 4"), "\(error.message)")
+            }
+
+            var elsewhere = Self.options
+            elsewhere.warehouse = "NOPE"
+            do {
+                _ = try await registry.resolve("(01)\(TestGTIN.milk)(10)L-A", options: elsewhere)
+                Issue.record("a warehouse that does not exist was taken")
+            } catch let error as RegistryError {
+                #expect(error.code == .notFound && error.message == "warehouse NOPE does not exist: check its code (tracemark warehouse list)")
+            }
+        }
+    }
+
     @Test(arguments: Backend.available)
     func aMedicinePackDataMatrixFindsTheSerialUnitAndItsLot(backend: Backend) async throws {
         try await withScanRegistry(backend) { registry in

@@ -52,6 +52,21 @@ extension Registry {
         return resolution.subject == .unknown ? nil : resolution
     }
 
+    /// What an unknown plain code of 8, 12, 13 or 14 digits whose GTIN check digit is wrong
+    /// probably is: an EAN or UPC misread (scanners send no symbology by default, so the code
+    /// cannot say it is one), else nothing.
+    static func misreadGTIN(_ code: String) -> String {
+        guard [8, 12, 13, 14].contains(code.utf8.count), code.utf8.allSatisfy({ (48...57).contains($0) }) else { return "" }
+        do {
+            _ = try GTIN(code)
+            return ""
+        } catch {
+            guard error.code == .invalidCheckDigit else { return "" }
+            let name = [8: "an EAN-8", 12: "a UPC-A", 13: "an EAN-13", 14: "a GTIN-14"][code.utf8.count]!
+            return "; read as \(name), its check digit is wrong (\(error.message.split(separator: ":").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "")): most likely a misread, scan it again"
+        }
+    }
+
     /// Resolves an already parsed scan; `code` is the scan as received, for the report.
     public func resolve(_ scanned: ScannedCode, code: String, options: ResolveOptions = ResolveOptions()) async throws -> Resolution {
         let today = options.date ?? self.today
@@ -99,6 +114,14 @@ extension Registry {
             resolution.warnings.append(ResolutionWarning(.unknownProduct,
                 "GTIN \(Self.printable(raw)) is not a valid GTIN (its check digit is wrong): it names no product; check the label"))
         } else if let number = scan.serial ?? scan.lot ?? (scanned.kind == .plain ? scanned.data.trimmingCharacters(in: .whitespaces) : nil) {
+            // No number holds a control character (registering one refuses it): a scanner or a
+            // program that sent one sent something else than a barcode's text.
+            if scanned.kind == .plain, let at = number.unicodeScalars.firstIndex(where: { $0.properties.generalCategory == .control }) {
+                let position = number.unicodeScalars.distance(from: number.unicodeScalars.startIndex, to: at) + 1
+                let scalar = number.unicodeScalars[at]
+                throw RegistryError(.invalidInput,
+                    "scan \"\(Self.printable(number))\" has a control character (U+\(String(format: "%04X", scalar.value))) at character \(position): no number holds one; check the scanner's prefix and suffix settings")
+            }
             (facts, resolution.candidates) = try await store.read { db in
                 let candidates = try await query.candidates(db, code: number)
                 guard candidates.count == 1, let only = candidates.first else { return (nil, candidates) }
@@ -118,7 +141,7 @@ extension Registry {
                 resolution.candidates = Array(resolution.candidates.prefix(10))
             } else if facts == nil {
                 resolution.warnings.append(ResolutionWarning(.unknownProduct,
-                    "no product, lot or serial is known by \"\(Self.printable(number))\""))
+                    "no product, lot or serial is known by \"\(Self.printable(number))\"" + Self.misreadGTIN(number)))
             }
             // Found by its number alone though the scan named a product by a GTIN that is not
             // valid (read leniently): which product the label means is not known.
@@ -133,6 +156,12 @@ extension Registry {
                 "the scan names no product, lot or serial\(ais.isEmpty ? "" : ": it holds \(ais)")"))
         }
         if let facts { Self.fill(&resolution, facts, options: options, today: today) }
+        // "No stock in warehouse NOPE" for a warehouse that does not exist would send the operator
+        // looking for goods; asked only then, off the path of every scan.
+        if let warehouse = options.warehouse, resolution.warnings.contains(where: { $0.kind == .notInStock }),
+           try await store.read({ db in try await db.raw("SELECT 1 AS x FROM warehouses WHERE code = \(bind: warehouse)").first() }) == nil {
+            throw RegistryError(.notFound, "warehouse \(warehouse) does not exist: check its code (tracemark warehouse list)")
+        }
         for warning in scanned.warnings {
             resolution.warnings.append(ResolutionWarning(.scanRuleBroken, warning.message))
         }
@@ -256,8 +285,10 @@ extension Registry {
             }
         } else {
             resolution.subject = .product
-            what = "product \(product.article)"
-            expiry = nil
+            what = scan.expiry == nil ? "product \(product.article)" : "the goods of this label (product \(product.article))"
+            // A barcode with a GTIN and an expiry but no lot (a fresh-food label): its own expiry
+            // is still the goods' (a QA run scanned (01)…(17)250101 with no warning).
+            expiry = scan.expiry
         }
         if let expiry {
             let days = expiry.daysSinceEpoch - today.daysSinceEpoch
