@@ -564,7 +564,7 @@ public enum APIRoutes {
         // A resume point past the logs' end: they went back since (a restore); start at the end.
         var rewound = false
         let end = try await feed.now()
-        if start.isPast(end) { (start, rewound) = (end, true) }
+        if start.isBehindARestore(end) { (start, rewound) = (end, true) } else { start.database = end.database }
         let from = start, rewoundAtStart = rewound
         let clients = call.environment.feedClients, limits = call.environment.limits
         let caller = call.caller.map { $0.session.map { "session-\($0)" } ?? $0.name } ?? "anonymous"

@@ -28,19 +28,38 @@ struct EventFeed: Sendable {
         var scan: Int64
         var job: Int64
         var printer: Int64 = 0
-        var text: String { "\(scan).\(job).\(printer)" }
+        /// The database's id (its first 8 characters; the spool's, new at each restore): ids
+        /// start again lower after a restore, and a client that resumes with an id of the
+        /// database before is told to reload even when the new ids have passed its own (a QA run
+        /// lost three scans so). Ids without it (given out before) resume by the numbers alone.
+        var database: String?
+        var text: String { "\(scan).\(job).\(printer)" + (database.map { ".\($0)" } ?? "") }
 
-        init(scan: Int64, job: Int64, printer: Int64 = 0) {
+        init(scan: Int64, job: Int64, printer: Int64 = 0, database: String? = nil) {
             self.scan = scan
             self.job = job
             self.printer = printer
+            self.database = database
         }
 
         /// A `Last-Event-ID` as this feed gives them out.
         init?(_ text: String) {
-            let parts = text.split(separator: ".", omittingEmptySubsequences: false).map { Int64($0) }
-            guard parts.count == 2 || parts.count == 3, parts.allSatisfy({ ($0 ?? -1) >= 0 }) else { return nil }
-            self.init(scan: parts[0]!, job: parts[1]!, printer: parts.count == 3 ? parts[2]! : 0)
+            var parts = text.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+            var database: String?
+            if parts.count == 4 {
+                let tag = parts.removeLast()
+                guard tag.count == 8, tag.allSatisfy(\.isHexDigit) else { return nil }
+                database = tag
+            }
+            let numbers = parts.map { Int64($0) }
+            guard numbers.count == 3 || (numbers.count == 2 && database == nil), numbers.allSatisfy({ ($0 ?? -1) >= 0 }) else { return nil }
+            self.init(scan: numbers[0]!, job: numbers[1]!, printer: numbers.count == 3 ? numbers[2]! : 0, database: database)
+        }
+
+        /// Whether a client at this cursor must reload to go on at `end`: the logs went back (a
+        /// restore), as their end or the database's id says.
+        func isBehindARestore(_ end: Cursor) -> Bool {
+            isPast(end) || (database != nil && end.database != nil && database != end.database)
         }
 
         /// The cursor's place in the log of `kind`.
@@ -60,7 +79,8 @@ struct EventFeed: Sendable {
 
         /// At or after both, in each log.
         func later(_ other: Cursor) -> Cursor {
-            Cursor(scan: max(scan, other.scan), job: max(job, other.job), printer: max(printer, other.printer))
+            Cursor(scan: max(scan, other.scan), job: max(job, other.job), printer: max(printer, other.printer),
+                   database: database ?? other.database)
         }
 
         /// At or after `other` in every log.
@@ -102,7 +122,10 @@ struct EventFeed: Sendable {
             let scan = try await db.raw("SELECT COALESCE(MAX(id), 0) AS n FROM station_scans").first()?.decode(column: "n", as: Int64.self) ?? 0
             let job = try await db.raw("SELECT COALESCE(MAX(id), 0) AS n FROM print_job_events").first()?.decode(column: "n", as: Int64.self) ?? 0
             let printer = try await db.raw("SELECT COALESCE(MAX(id), 0) AS n FROM printer_events").first()?.decode(column: "n", as: Int64.self) ?? 0
-            return Cursor(scan: scan, job: job, printer: printer)
+            let database = try? await db.raw("SELECT value FROM spool_settings WHERE name = 'database_id'").first()?
+                .decode(column: "value", as: String.self)
+            return Cursor(scan: scan, job: job, printer: printer,
+                          database: database.map { String($0.prefix(8)) }.flatMap { $0.count == 8 && $0.allSatisfy(\.isHexDigit) ? $0 : nil })
         }
     }
 
@@ -352,7 +375,7 @@ final class EventHub: Sendable {
                     // into the live database), and nothing would come again until their ids
                     // passed where it had read to. Start again from their end.
                     let end = try await feed.now()
-                    if start.isPast(end) {
+                    if start.isBehindARestore(end) {
                         state.withLock { state in
                             state.events = []
                             state.base = end

@@ -1422,7 +1422,7 @@ paths:
       parameters:
         - {name: station, in: query, schema: {type: string}}
         - {name: printer, in: query, schema: {type: string}}
-        - {name: Last-Event-ID, in: header, schema: {type: string, pattern: '^[0-9]{1,18}\.[0-9]{1,18}(\.[0-9]{1,18})?$'}}
+        - {name: Last-Event-ID, in: header, schema: {type: string, pattern: '^[0-9]{1,18}\.[0-9]{1,18}(\.[0-9]{1,18}(\.[0-9a-f]{8})?)?$'}}
       responses:
         "200":
           description: The stream, until the client or the server goes.

@@ -64,6 +64,8 @@ import Testing
         #expect(product.status == 1 && product.stderr.contains("product NOPE does not exist"), "\(product.stderr)")
         let warehouse = try await tracemark("stock", "--warehouse", "NOPE", db: db)
         #expect(warehouse.status == 1 && warehouse.stderr.contains("warehouse NOPE does not exist"), "\(warehouse.stderr)")
+        let twoLines = try await tracemark("partner", "add", "NL", "--name", "Two\nLines", "--role", "customer", db: db)
+        #expect(twoLines.status == 1 && twoLines.stderr.contains("partner NL: name must be one line"), "\(twoLines.stderr)")
         let empty = try await tracemark("resolve", " ", db: db)
         #expect(empty.status == 1 && empty.stderr.contains("the scan is empty"), "\(empty.stderr)")
         // Spaces and line ends around a pasted code are no part of it; a code longer than any

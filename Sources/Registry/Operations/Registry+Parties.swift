@@ -27,7 +27,9 @@ extension Registry {
         if let days = partner.minimumShelfLifeDays, days < 0 {
             throw RegistryError(.invalidInput, "partner \(partner.code): minimum shelf life \(days) days is negative")
         }
-        for (field, value, longest) in [("contact", partner.contact, 200), ("email", partner.email, 200), ("phone", partner.phone, 50)] {
+        // The name too: one with a line break broke the tables of `trace` and `recall show`.
+        for (field, value, longest) in [("name", Optional(partner.name), 200), ("contact", partner.contact, 200),
+                                        ("email", partner.email, 200), ("phone", partner.phone, 50)] {
             if let value, value.count > longest || value.contains(where: { $0.isNewline || ($0.asciiValue.map { $0 < 0x20 } ?? false) }) {
                 throw RegistryError(.invalidInput, "partner \(partner.code): \(field) must be one line of at most \(longest) characters")
             }
