@@ -204,6 +204,14 @@ import Testing
 
     @Test func aBadCommandLineAndAnUnreachableDatabaseHaveTheirOwnStatus() async throws {
         #expect(try await tracemark("generate", "P", "--count", "many").status == 64)
+        // Values no day or window can have, and two formats asked at once, are a bad command line
+        // too (they were refused as by the registry, status 1, or CSV came and JSON did not).
+        let window = try await tracemark("report", "expiry", "--within", "-1")
+        #expect(window.status == 64 && window.stderr.contains("--within -1: give 0 to 36500 days"), "\(window.stderr)")
+        let backwards = try await tracemark("report", "movements", "--from", "2026-12-06", "--to", "2026-12-05")
+        #expect(backwards.status == 64 && backwards.stderr.contains("--from 2026-12-06 is after --to 2026-12-05"), "\(backwards.stderr)")
+        let both = try await tracemark("report", "balance", "--at", "2026-12-01", "--csv", "--json")
+        #expect(both.status == 64 && both.stderr.contains("--csv and --json: give one of them"), "\(both.stderr)")
         let unreachable = try await tracemark("product", "list", db: "postgres://nobody@127.0.0.1:1/none")
         #expect(unreachable.status == 69)
         #expect(unreachable.stderr.contains("cannot connect to PostgreSQL at postgres://nobody@127.0.0.1:1/none"))

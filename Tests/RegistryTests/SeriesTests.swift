@@ -118,6 +118,12 @@ import Testing
     @Test(arguments: Backend.available)
     func aNewFormatThatCouldWriteAnEarlierNumberIsRefused(backend: Backend) async throws {
         try await withRegistry(backend) { registry, _ in
+            await expectRefusal(.invalidInput, "series BIG: start 5000 does not fit its format \"Y{counter:3}\", which writes counters up to 999") {
+                _ = try await registry.addSeries(NumberSeries(code: "BIG", format: "Y{counter:3}", start: 5000))
+            }
+            await expectRefusal(.invalidInput, "series HUGE: start 9223372036854775806 does not fit") {
+                _ = try await registry.addSeries(NumberSeries(code: "HUGE", format: "Y{counter}", start: 9_223_372_036_854_775_806))
+            }
             _ = try await registry.addSeries(NumberSeries(code: "PAL", format: "P{counter}"))
             #expect(try await registry.takeNumbers(series: "PAL", count: 2).numbers == ["P1", "P2"])
             await expectRefusal(.conflict, "series PAL: format \"P{counter}0\"", "format \"P{counter}\" (P1…P2)", "never issued twice") {

@@ -10,6 +10,12 @@ extension Registry {
         guard series.start >= 0 else {
             throw RegistryError(.invalidInput, "series \(series.code): start \(series.start) is negative")
         }
+        // A start past what the format writes made a series that could issue nothing (and one near
+        // 2^63 overflowed the counter column into a real, failing every read of it).
+        if let capacity = try NumberFormat(series.format).counterCapacity, series.start > capacity {
+            throw RegistryError(.invalidInput,
+                "series \(series.code): start \(series.start) does not fit its format \"\(series.format)\", which writes counters up to \(capacity); widen the format or start lower")
+        }
         var saved = series
         saved.next = series.start
         saved.builtIn = false

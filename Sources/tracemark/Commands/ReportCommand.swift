@@ -29,8 +29,10 @@ struct ReportCommand: AsyncParsableCommand {
         @Option(help: "Only this document kind: receipt, issue, transfer, production, return, write-off, split, assignment.")
         var kind: String?
         @Flag(help: "Print CSV (RFC 4180).") var csv = false
+        func validate() throws { try checkOneFormat(csv: csv, json: options.json) }
         func run() async throws {
             let from = try parseDate(self.from, what: "--from"), through = try parseDate(to, what: "--to")
+            guard from <= through else { throw ValidationError("--from \(from) is after --to \(through): give the first day, then the last") }
             let kind = try kind.map { text in
                 guard let kind = DocumentKind(rawValue: text) else {
                     throw ValidationError("--kind \(text): use one of \(DocumentKind.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -70,6 +72,7 @@ struct ReportCommand: AsyncParsableCommand {
         @Option(help: "Only this product.") var product: String?
         @Option(help: "Only this warehouse.") var warehouse: String?
         @Flag(help: "Print CSV (RFC 4180).") var csv = false
+        func validate() throws { try checkOneFormat(csv: csv, json: options.json) }
         func run() async throws {
             let date = try parseDate(at, what: "--at")
             let report = try await options.withExistingRegistry { try await $0.balance(at: date, product: product, warehouse: warehouse) }
@@ -96,6 +99,7 @@ struct ReportCommand: AsyncParsableCommand {
         @Option(help: "Only this product.") var product: String?
         @Option(help: "Only this warehouse.") var warehouse: String?
         @Flag(help: "Print CSV (RFC 4180).") var csv = false
+        func validate() throws { try checkOneFormat(csv: csv, json: options.json) }
         func run() async throws {
             let date = try parseDate(at, what: "--at")
             let report = try await options.withExistingRegistry { try await $0.valuation(at: date, product: product, warehouse: warehouse) }
@@ -113,12 +117,16 @@ struct ReportCommand: AsyncParsableCommand {
             abstract: "What expires within DAYS, and what has expired, in stock per warehouse (--include-sold: and at customers).",
             discussion: "A lot is usable through its expiry date; today is the day the command runs (UTC).")
         @OptionGroup var options: GlobalOptions
-        @Option(parsing: .unconditional, help: "Days from today.") var within: Int
+        @Option(parsing: .unconditional, help: "Days from today (0 to 36500).") var within: Int
         @Option(help: "Only this warehouse.") var warehouse: String?
         @Option(help: "Only this product.") var product: String?
         @Flag(help: "Also what customers received of lots expiring within the window (or expired within as many days).")
         var includeSold = false
         @Flag(help: "Print CSV (RFC 4180).") var csv = false
+        func validate() throws {
+            try checkOneFormat(csv: csv, json: options.json)
+            guard (0...36_500).contains(within) else { throw ValidationError("--within \(within): give 0 to 36500 days") }
+        }
         func run() async throws {
             let report = try await options.withExistingRegistry {
                 try await $0.expiryReport(within: within, warehouse: warehouse, product: product, includeSold: includeSold)
@@ -140,4 +148,10 @@ struct ReportCommand: AsyncParsableCommand {
             }
         }
     }
+}
+
+/// `--csv` and `--json` are two answers to one question: given both, one of them was a mistake
+/// (a QA run got CSV for `report balance --csv --json`, while `trace --dot --json` is refused).
+func checkOneFormat(csv: Bool, json: Bool) throws {
+    if csv && json { throw ValidationError("--csv and --json: give one of them") }
 }
