@@ -17,8 +17,10 @@ public struct TracemarkProcess: Sendable {
     /// Starts `tracemark ARGUMENTS` with `environment` added to this process's; its standard
     /// output and standard error go to the file `output` (thrown away without one). It stops
     /// by itself if this process dies first (``Command/endingWithThisProcess(_:)``).
-    public static func launch(_ arguments: [String], environment: [String: String] = [:], output: URL? = nil) throws -> TracemarkProcess {
+    public static func launch(_ arguments: [String], environment: [String: String] = [:], output: URL? = nil,
+                              input: FileHandle? = nil) throws -> TracemarkProcess {
         let process = Process()
+        if let input { process.standardInput = input }
         process.executableURL = Repository.tracemark
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(Command.endingWithThisProcess(environment)) { $1 }

@@ -78,6 +78,53 @@ import Testing
         #expect(try await count(logged, in: database.location) == 31)
     }
 
+    /// A station reading stdin whose input ends (a pipe closed; `< /dev/null` as systemd gives it)
+    /// stops nothing: the end used to stop the service with an error, and every other station,
+    /// the API and the printers with it. The last line the end cut off is not a scan (a QA run's
+    /// receipt took a truncated lot so). HUP drains the scans in hand as TERM does: it ended the
+    /// process at once, and a QA run lost 264 scans so.
+    @Test func theEndOfStandardInputStopsNothingAndHUPDrains() async throws {
+        let database = try await TestDatabase.make(.sqlite)
+        defer { Task { await database.drop() } }
+        #expect(try await Command.tracemark(["demo", "--db", database.location]).status == 0)
+        let port = try LoopbackSocket.freePort()
+        let file = database.folder.appendingPathComponent("serve.yaml")
+        try """
+            database: "\(database.location)"
+            http: {listen: "127.0.0.1:0"}
+            stations:
+              lookup-in: {kind: lookup, warehouse: MAIN, scanners: ["stdin"]}
+              lookup-tcp: {kind: lookup, warehouse: MAIN, scanners: ["tcp-listen://127.0.0.1:\(port)"]}
+            """.write(to: file, atomically: true, encoding: .utf8)
+        let input = Pipe()
+        let output = database.folder.appendingPathComponent("serve.out")
+        let serve = try TracemarkProcess.launch(["serve", "--config", file.path], environment: ["TRACEMARK_TEMPLATES": Repository.templates.path],
+                                                output: output, input: input.fileHandleForReading)
+        defer { serve.killIfRunning() }
+        let said = { (try? String(contentsOf: output, encoding: .utf8)) ?? "" }
+        input.fileHandleForWriting.write(Data("(01)09501101530003(10)IN-1\n(01)0950110153".utf8))
+        try input.fileHandleForWriting.close()
+        // Up once the other station's scanner takes a connection (an empty one is no scan).
+        #expect(try await eventually { LoopbackSocket.send([], to: port) })
+        let fromStdin = "SELECT COUNT(*) AS n FROM station_scans WHERE station = 'lookup-in'"
+        #expect(try await eventually { try await count(fromStdin, in: database.location) == 1 })
+        #expect(try await eventually { said().contains("the input ended in the middle of a scan (14 bytes with no end of line): it was not read; scan it again") },
+                "\(said())")
+        // Still serving: the other station takes its scans, and a burst is drained on HUP.
+        let scanner = try #require(LoopbackSocket.connection(to: port))
+        defer { close(scanner) }
+        #expect(LoopbackSocket.write(Array("(01)09501101530003(10)TCP-0\n".utf8), to: scanner))
+        let fromTCP = "SELECT COUNT(*) AS n FROM station_scans WHERE station = 'lookup-tcp'"
+        #expect(try await eventually { try await count(fromTCP, in: database.location) == 1 }, "\(said())")
+        #expect(serve.process.isRunning, "\(said())")
+        let burst = (1...30).map { "(01)09501101530003(10)TCP-\($0)\n" }.joined()
+        #expect(LoopbackSocket.write(Array(burst.utf8), to: scanner))
+        kill(serve.process.processIdentifier, SIGHUP)
+        #expect(await serve.ended.value == 0, "\(said())")
+        #expect(try await count(fromTCP, in: database.location) == 31)
+        #expect(try await count(fromStdin, in: database.location) == 1)
+    }
+
     @Test(arguments: Backend.available)
     func aReceivingStationTakesScansOverTCPPostsOnDoneAndDrainsOnTERM(backend: Backend) async throws {
         let database = try await TestDatabase.make(backend)
@@ -101,7 +148,7 @@ import Testing
         // What it says goes out as it says it, into a file as into the journal: not at exit.
         let said = { (try? String(contentsOf: output, encoding: .utf8)) ?? "" }
         #expect(said().contains("station dock-1 (receiving) reads tcp-listen://127.0.0.1:\(port)"), "\(said())")
-        #expect(said().contains("serving; TERM or Ctrl+C stops"), "\(said())")
+        #expect(said().contains("serving; TERM, HUP or Ctrl+C stops"), "\(said())")
         let scans = "(01)09501101530003(17)\(expiry(in: 300))(10)DOCK-A(30)12\nTM:QTY:3\n(01)09501101530003(17)\(expiry(in: 300))(10)DOCK-B\nTM:DONE\n"
         #expect(LoopbackSocket.send(Array(scans.utf8), to: port))
         let posted = try await eventually { try await count("SELECT COUNT(*) AS n FROM station_tasks WHERE state = 'posted'", in: database.location) == 1 }

@@ -159,7 +159,7 @@ public enum DeviceAddress: Hashable, Sendable, CustomStringConvertible {
             return TCPScanSource(listener: try TCPListener(host: host, port: port), access: access, framing: Self.framing(.lines, keyboard),
                                  keepalive: keepalive, logger: logger)
         case .standardInput:
-            return StandardInputSource(framing: Self.framing(.lines, keyboard), logger: logger)
+            return StandardInputSource(framing: Self.framing(.lines, keyboard), dropsUnendedLastLine: waitsForDevice, logger: logger)
         }
     }
 

@@ -96,6 +96,10 @@ public struct StationService: Service {
                     await withTaskGroup(of: Void.self) { readers in
                         for scanner in scanners { readers.addTask { await read(scanner.source, purpose: scanner.purpose) } }
                     }
+                    // Every scanner's input ended (stdin at its end): the station goes on, fed by
+                    // the HTTP API, until shutdown. Returning here ended the service, and the
+                    // service group stopped every station, the API and the printers with it.
+                    if !Task.isCancelled, !Task.isShuttingDownGracefully { try? await gracefulShutdown() }
                     return false
                 }
                 group.addTask {
@@ -145,6 +149,10 @@ public struct StationService: Service {
             }
             do {
                 try await service.run()
+                if !Task.isCancelled, !Task.isShuttingDownGracefully {
+                    logger.notice("scanner \(scanner.name): its input ended; the station goes on with its other scanners and the HTTP API",
+                                  metadata: ["device": "\(scanner.name)"])
+                }
                 return
             } catch is CancellationError {
                 return
