@@ -46,21 +46,31 @@ import Testing
         }
     }
 
+    /// The demo's registry in `database`, and a `serve` configuration on it with `stations` (YAML
+    /// lines, one per station) and the HTTP API on any free port.
+    func demoService(_ database: TestDatabase, stations: String) async throws -> URL {
+        #expect(try await Command.tracemark(["demo", "--db", database.location]).status == 0)
+        let file = database.folder.appendingPathComponent("serve.yaml")
+        let indented = stations.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n")
+        try """
+            database: "\(database.location)"
+            http: {listen: "127.0.0.1:0"}
+            stations:
+            \(indented)
+            """.write(to: file, atomically: true, encoding: .utf8)
+        return file
+    }
+
     /// Scans a network scanner sent before the service was told to stop are handled, not
     /// dropped with its connection: TERM right after 30 scans written on a connection the station
     /// has taken, and all 30 are in the scan log.
     @Test func scansSentBeforeTERMAreHandled() async throws {
         let database = try await TestDatabase.make(.sqlite)
         defer { Task { await database.drop() } }
-        #expect(try await Command.tracemark(["demo", "--db", database.location]).status == 0)
         let port = try LoopbackSocket.freePort()
-        let file = database.folder.appendingPathComponent("serve.yaml")
-        try """
-            database: "\(database.location)"
-            http: {listen: "127.0.0.1:0"}
-            stations:
-              lookup-1: {kind: lookup, warehouse: MAIN, scanners: ["tcp-listen://127.0.0.1:\(port)"]}
-            """.write(to: file, atomically: true, encoding: .utf8)
+        let file = try await demoService(database, stations: """
+            lookup-1: {kind: lookup, warehouse: MAIN, scanners: ["tcp-listen://127.0.0.1:\(port)"]}
+            """)
         let serve = try TracemarkProcess.launch(["serve", "--config", file.path], environment: ["TRACEMARK_TEMPLATES": Repository.templates.path],
                                                 output: database.folder.appendingPathComponent("serve.out"))
         defer { serve.killIfRunning() }
@@ -86,16 +96,11 @@ import Testing
     @Test func theEndOfStandardInputStopsNothingAndHUPDrains() async throws {
         let database = try await TestDatabase.make(.sqlite)
         defer { Task { await database.drop() } }
-        #expect(try await Command.tracemark(["demo", "--db", database.location]).status == 0)
         let port = try LoopbackSocket.freePort()
-        let file = database.folder.appendingPathComponent("serve.yaml")
-        try """
-            database: "\(database.location)"
-            http: {listen: "127.0.0.1:0"}
-            stations:
-              lookup-in: {kind: lookup, warehouse: MAIN, scanners: ["stdin"]}
-              lookup-tcp: {kind: lookup, warehouse: MAIN, scanners: ["tcp-listen://127.0.0.1:\(port)"]}
-            """.write(to: file, atomically: true, encoding: .utf8)
+        let file = try await demoService(database, stations: """
+            lookup-in: {kind: lookup, warehouse: MAIN, scanners: ["stdin"]}
+            lookup-tcp: {kind: lookup, warehouse: MAIN, scanners: ["tcp-listen://127.0.0.1:\(port)"]}
+            """)
         let input = Pipe()
         let output = database.folder.appendingPathComponent("serve.out")
         let serve = try TracemarkProcess.launch(["serve", "--config", file.path], environment: ["TRACEMARK_TEMPLATES": Repository.templates.path],

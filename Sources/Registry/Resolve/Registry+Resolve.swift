@@ -56,15 +56,12 @@ extension Registry {
     /// probably is: an EAN or UPC misread (scanners send no symbology by default, so the code
     /// cannot say it is one), else nothing.
     static func misreadGTIN(_ code: String) -> String {
-        guard [8, 12, 13, 14].contains(code.utf8.count), code.utf8.allSatisfy({ (48...57).contains($0) }) else { return "" }
-        do {
-            _ = try GTIN(code)
-            return ""
-        } catch {
-            guard error.code == .invalidCheckDigit else { return "" }
-            let name = [8: "an EAN-8", 12: "a UPC-A", 13: "an EAN-13", 14: "a GTIN-14"][code.utf8.count]!
-            return "; read as \(name), its check digit is wrong (\(error.message.split(separator: ":").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "")): most likely a misread, scan it again"
-        }
+        let digits = Array(code.utf8)
+        guard let name = [8: "an EAN-8", 12: "a UPC-A", 13: "an EAN-13", 14: "a GTIN-14"][digits.count],
+              digits.allSatisfy({ (48...57).contains($0) }) else { return "" }
+        let expected = CheckDigit.compute(digits.dropLast()), got = digits[digits.count - 1] - UInt8(ascii: "0")
+        guard expected != got else { return "" }
+        return "; read as \(name), its check digit is wrong (check digit should be \(expected), got \(got)): most likely a misread, scan it again"
     }
 
     /// Resolves an already parsed scan; `code` is the scan as received, for the report.

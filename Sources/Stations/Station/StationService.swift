@@ -88,17 +88,13 @@ public struct StationService: Service {
             await station.setHeldHere(true)
             let lost = await withTaskGroup(of: Bool.self) { group in
                 group.addTask {
-                    if scanners.isEmpty {
-                        // A station that only clients of the HTTP API feed: held until shutdown.
-                        try? await gracefulShutdown()
-                        return false
-                    }
                     await withTaskGroup(of: Void.self) { readers in
                         for scanner in scanners { readers.addTask { await read(scanner.source, purpose: scanner.purpose) } }
                     }
-                    // Every scanner's input ended (stdin at its end): the station goes on, fed by
-                    // the HTTP API, until shutdown. Returning here ended the service, and the
-                    // service group stopped every station, the API and the printers with it.
+                    // No scanner (a station that only clients of the HTTP API feed), or every
+                    // scanner's input ended (stdin at its end): the station is held, fed by the
+                    // API, until shutdown. Returning here ended the service, and the service
+                    // group stopped every station, the API and the printers with it.
                     if !Task.isCancelled, !Task.isShuttingDownGracefully { try? await gracefulShutdown() }
                     return false
                 }

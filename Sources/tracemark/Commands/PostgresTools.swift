@@ -66,41 +66,35 @@ enum PostgresTools {
         return (process.terminationStatus, text.trimmingCharacters(in: .whitespacesAndNewlines), written)
     }
 
-    /// The schemas whose tables a pg_dump archive holds (`pg_restore --list`): where pg_restore
-    /// writes them, whatever schema the restore's URL names.
-    static func archiveSchemas(_ file: String) throws -> Set<String> {
-        let (status, failure, listing) = try run("pg_restore", ["--list", file], password: nil, output: true)
-        guard status == 0 else {
-            throw RegistryError(.invalidInput, "pg_restore cannot read \(file) (\(tail(failure))); nothing was restored")
-        }
-        // "597; 1259 362220 TABLE zz accounting_exports owner": the type, then the schema.
+    /// What a pg_dump archive holds, from one `pg_restore --list`: the schemas its tables are in
+    /// (where pg_restore writes them, whatever schema the restore's URL names), its tables, and
+    /// those whose rows it holds (`TABLE DATA` entries: an empty table has one too, a
+    /// `--schema-only` dump none).
+    struct ArchiveListing {
         var schemas: Set<String> = []
-        for line in listing.split(separator: "\n") where !line.hasPrefix(";") {
-            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-            if fields.count >= 6, fields[3] == "TABLE", fields[4] != "DATA" { schemas.insert(String(fields[4])) }
-        }
-        return schemas
+        var tables: Set<String> = []
+        var withData: Set<String> = []
     }
 
-    /// The tables a pg_dump archive holds, and those whose rows it holds (`TABLE DATA` entries;
-    /// an empty table has one too, a `--schema-only` dump none).
-    static func archiveTables(_ file: String) throws -> (tables: Set<String>, withData: Set<String>) {
+    static func archiveListing(_ file: String) throws -> ArchiveListing {
         let (status, failure, listing) = try run("pg_restore", ["--list", file], password: nil, output: true)
         guard status == 0 else {
             throw RegistryError(.invalidInput, "pg_restore cannot read \(file) (\(tail(failure))); nothing was restored")
         }
-        // "597; 1259 362220 TABLE zz accounting_exports owner", "3367; 0 16390 TABLE DATA public movements owner".
-        var tables: Set<String> = [], withData: Set<String> = []
+        // "597; 1259 362220 TABLE zz accounting_exports owner": the type, the schema, the table;
+        // "3367; 0 16390 TABLE DATA public movements owner".
+        var archive = ArchiveListing()
         for line in listing.split(separator: "\n") where !line.hasPrefix(";") {
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)
             guard fields.count >= 6, fields[3] == "TABLE" else { continue }
             if fields[4] == "DATA" {
-                if fields.count >= 7 { withData.insert(String(fields[6])) }
+                if fields.count >= 7 { archive.withData.insert(String(fields[6])) }
             } else {
-                tables.insert(String(fields[5]))
+                archive.schemas.insert(String(fields[4]))
+                archive.tables.insert(String(fields[5]))
             }
         }
-        return (tables, withData)
+        return archive
     }
 
     /// The last lines a tool wrote, for a message.

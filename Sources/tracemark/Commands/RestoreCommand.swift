@@ -47,8 +47,8 @@ struct RestoreCommand: AsyncParsableCommand {
             try files.copyItem(atPath: file, toPath: copy)
             try await MigrateCommand.migrateAll(copy)
             try await MigrateCommand.migrateAll(options.db)
-            try await Self.checkWhole(file, tables: try await Self.sqliteTables(copy), expected: try await Self.sqliteTables(options.db),
-                                      into: "this database")
+            try Self.checkWhole(file, tables: try await Self.sqliteTables(copy), expected: try await Self.sqliteTables(options.db),
+                                into: .existing)
             report = try await options.withRegistry { registry in try await registry.restore(from: copy, named: file) }
         } else {
             let folder = URL(fileURLWithPath: options.db).deletingLastPathComponent().path
@@ -62,8 +62,8 @@ struct RestoreCommand: AsyncParsableCommand {
                 // lost a table (its ledger says it was made) is not migrated whole: refused, as
                 // into an existing database, rather than failing at the first report that reads it.
                 try await MigrateCommand.migrateAll(options.db)
-                try await Self.checkWhole(file, tables: try await Self.sqliteTables(options.db), expected: try await Self.freshTables(),
-                                          into: "a new database")
+                try Self.checkWhole(file, tables: try await Self.sqliteTables(options.db), expected: try await Self.freshTables(),
+                                    into: .new)
             } catch {
                 for suffix in ["", "-wal", "-shm"] { try? files.removeItem(atPath: options.db + suffix) }
                 throw error
@@ -100,7 +100,8 @@ struct RestoreCommand: AsyncParsableCommand {
         // the URL says: restoring another schema's backup here would replace that schema, live,
         // and move this one's series on for nothing.
         let into = target.schema?.split(separator: ",").first.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: " \"")) } ?? "public"
-        let schemas = try PostgresTools.archiveSchemas(file)
+        let archive = try PostgresTools.archiveListing(file)
+        let schemas = archive.schemas
         guard schemas.isEmpty || schemas == [into] else {
             let from = schemas.sorted().joined(separator: ", ")
             throw ValidationError(
@@ -118,13 +119,12 @@ struct RestoreCommand: AsyncParsableCommand {
         // pg_restore --clean replaces only what the archive holds: a schema-only dump emptied every
         // table and left the migrations' ledger empty (the next open failed on tables that exist);
         // a dump of some tables put back those and left the others, the stock apart from its ledger.
-        let archive = try PostgresTools.archiveTables(file)
         let withoutData = archive.tables.subtracting(archive.withData).sorted()
         guard withoutData.isEmpty else {
             throw ValidationError(
                 "\(file) holds no rows of \(Self.some(withoutData)) (a pg_dump --schema-only or --exclude-table-data archive?): it is not a backup of the data; make one with tracemark backup FILE; nothing was restored")
         }
-        try await Self.checkWhole(file, tables: archive.tables, expected: present, into: "this database")
+        try Self.checkWhole(file, tables: archive.tables, expected: present, into: .existing)
         let (status, errors, _) = try PostgresTools.run("pg_restore", ["--clean", "--if-exists", "--single-transaction", "--dbname=\(target.uri)", file],
                                                      password: target.password)
         guard status == 0 else {
@@ -162,15 +162,24 @@ struct RestoreCommand: AsyncParsableCommand {
 
     /// Refuses a backup that lacks tables the database it goes into has (a table dropped from an
     /// SQLite backup, a pg_dump of some tables): a restore puts back every table or none.
-    static func checkWhole(_ file: String, tables: Set<String>, expected: Set<String>, into: String) async throws {
+    enum Target {
+        /// A database that exists: its tables are replaced.
+        case existing
+        /// A new database, made from the backup.
+        case new
+    }
+
+    static func checkWhole(_ file: String, tables: Set<String>, expected: Set<String>, into target: Target) throws {
         guard tables.contains("tracemark_migrations") else {
             throw ValidationError("\(file) is not a Tracemark backup: it has no registry tables; nothing was restored")
         }
         let missing = expected.subtracting(tables).sorted()
         guard missing.isEmpty else {
-            let advice = into == "this database"
-                ? "a restore puts back every table or none, so it needs a backup of the whole database (tracemark backup FILE; one made before the service first ran there has no station tables: restore it into a new, empty database)"
-                : "it is not a whole backup made by tracemark backup"
+            let (into, advice) = switch target {
+            case .existing: ("this database",
+                "a restore puts back every table or none, so it needs a backup of the whole database (tracemark backup FILE; one made before the service first ran there has no station tables: restore it into a new, empty database)")
+            case .new: ("a new database", "it is not a whole backup made by tracemark backup")
+            }
             throw ValidationError("backup \(file) lacks \(Self.some(missing)), which \(into) has: \(advice); nothing was restored")
         }
     }
