@@ -108,6 +108,35 @@ import Glibc
         #expect(none.all.isEmpty)
     }
 
+    /// Connections that never sent a byte (a port check, a tool left connected) cannot lock the
+    /// scanners out: when all places are taken, the oldest of them makes room for the newcomer.
+    /// A connection that has sent scans keeps its place, and the newcomer is refused then.
+    @Test func aSilentConnectionMakesRoomForAScannerOneThatScannedDoesNot() async throws {
+        var access = TCPAccess()
+        access.maxClients = 2
+        let listener = try TCPListener(host: "127.0.0.1", port: 0)
+        let collector = EventCollector(TCPScanSource(listener: listener, access: access))
+        let idle = try connect(listener.port)
+        defer { close(idle) }
+        let scanner = try connect(listener.port)
+        defer { close(scanner) }
+        send("FIRST\n", to: scanner)
+        try await collector.waitFor(1)
+        let newcomer = try connect(listener.port)
+        defer { close(newcomer) }
+        send("NEWCOMER\n", to: newcomer)
+        try await collector.waitFor(2)
+        #expect(try await eventually { Self.isClosedByPeer(idle) }, "the connection that never sent was kept")
+        let refused = try connect(listener.port)
+        defer { close(refused) }
+        send("REFUSED\n", to: refused)
+        #expect(try await eventually { Self.isClosedByPeer(refused) }, "a fourth client was taken beyond max-clients=2")
+        send("FIRST-AGAIN\n", to: scanner)
+        send("NEWCOMER-AGAIN\n", to: newcomer)
+        let events = try await collector.waitFor(4)
+        #expect(events.map(\.text).sorted() == ["FIRST", "FIRST-AGAIN", "NEWCOMER", "NEWCOMER-AGAIN"])
+    }
+
     /// A scanner that sends faster than the consumer takes: the reader waits (TCP slows the
     /// scanner) and no scan is lost.
     @Test func aFloodIsHeldBackNotDropped() async throws {

@@ -121,6 +121,10 @@ public struct TCPScanSource: ScanSource {
             let socket: TCPSocket
             let peer: String
             var framer: ScanFramer
+            /// When it connected (monotonic nanoseconds).
+            let connectedAt: UInt64
+            /// Whether it has sent a byte: a scanner, not a connection held open by something else.
+            var hasSent = false
         }
         var clients: [Client] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
@@ -161,6 +165,7 @@ public struct TCPScanSource: ScanSource {
                     let count = buffer.withUnsafeMutableBytes { read(client.socket.fd, $0.baseAddress, $0.count) }
                     let readError = count < 0 ? errno : 0
                     if count > 0 {
+                        clients[index].hasSent = true
                         for scan in clients[index].framer.receive(buffer[0..<count], at: Monotonic.nanoseconds) {
                             context.emit(ScanEvent(scan, source: client.peer))
                         }
@@ -190,12 +195,26 @@ public struct TCPScanSource: ScanSource {
                     acceptPause = 100_000_000
                     if !access.allows(address) {
                         logger.warning("scanner refused: \(address) is not in the allow list", metadata: ["scanner": "\(peer)"])
-                    } else if clients.count >= access.maxClients {
-                        logger.warning("scanner refused: \(access.maxClients) scanners are connected already", metadata: ["scanner": "\(peer)"])
                     } else {
-                        keepalive.apply(to: socket.fd)
-                        logger.info("scanner connected", metadata: ["scanner": "\(peer)"])
-                        clients.append(Client(socket: socket, peer: peer, framer: ScanFramer(framing)))
+                        // Full: the place of the connection silent longest that never sent a byte
+                        // (a port check, a tool that connected and forgot, a client of the wrong
+                        // port) goes to the newcomer, so that idle connections cannot lock the
+                        // scanners out. One that has sent a scan keeps its place: the newcomer is
+                        // refused then.
+                        if clients.count >= access.maxClients,
+                           let silent = clients.indices.filter({ !clients[$0].hasSent }).min(by: { clients[$0].connectedAt < clients[$1].connectedAt }) {
+                            let seconds = (Monotonic.nanoseconds - clients[silent].connectedAt) / 1_000_000_000
+                            logger.warning("connection closed to make room for \(peer): it sent nothing in the \(seconds) s since it connected, and \(access.maxClients) scanners (max-clients) were connected",
+                                           metadata: ["scanner": "\(clients[silent].peer)"])
+                            clients.remove(at: silent)
+                        }
+                        if clients.count >= access.maxClients {
+                            logger.warning("scanner refused: \(access.maxClients) scanners (max-clients) are connected already, each of which has sent scans", metadata: ["scanner": "\(peer)"])
+                        } else {
+                            keepalive.apply(to: socket.fd)
+                            logger.info("scanner connected", metadata: ["scanner": "\(peer)"])
+                            clients.append(Client(socket: socket, peer: peer, framer: ScanFramer(framing), connectedAt: Monotonic.nanoseconds))
+                        }
                     }
                 }
             }
