@@ -22,6 +22,9 @@ public enum DatabaseErrors {
     /// statement or its values.
     public static func readable(_ error: any Error) -> String? {
         if let error = error as? PSQLError {
+            if error.serverInfo?[.sqlState] == "55P03" {
+                return "PostgreSQL: another connection has held a lock this needs for longer than lock_timeout allows (a long transaction, or a process stopped in the middle of one; pg_stat_activity shows it): nothing was written, try again (SQLSTATE 55P03)"
+            }
             if let message = error.serverInfo?[.message] {
                 let state = error.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? ""
                 return "PostgreSQL refused a statement: \(message)\(state)"

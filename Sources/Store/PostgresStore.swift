@@ -23,7 +23,8 @@ public final class PostgresStore: SQLStore {
     /// - Parameter url: `postgres://user[:password]@host[:port]/database`, with libpq's
     ///   `sslmode` (`disable`, `prefer` (the default), `require`, `verify-ca`, `verify-full`) and
     ///   `sslrootcert` (the CA file for the verifying modes), `search_path`, `plan_cache_mode`
-    ///   (`force_generic_plan` unless the URL says otherwise), and libpq's `keepalives`,
+    ///   (`force_generic_plan` unless the URL says otherwise), `lock_timeout` (5 s unless the
+    ///   URL says otherwise, as SQLite's busy timeout), and libpq's `keepalives`,
     ///   `keepalives_idle`, `keepalives_interval`, `keepalives_count`, `tcp_user_timeout` and
     ///   `connect_timeout` (``PostgresConnector``: a server gone silent is noticed in about 25 s).
     ///   A server on the same host is reached through its socket file as libpq does: no host, or
@@ -60,6 +61,13 @@ public final class PostgresStore: SQLStore {
         // look-ups and index walks whose best plan does not depend on the values, so plan once.
         let planCacheMode = components.queryItems?.first(where: { $0.name == "plan_cache_mode" })?.value ?? "force_generic_plan"
         configuration.options.additionalStartupParameters.append(("plan_cache_mode", planCacheMode))
+        // A statement waits at most this long for a lock another connection holds (a counter
+        // being drawn, a job being claimed), as SQLite's busy timeout bounds a wait for its write
+        // lock: a process stopped in the middle of a transaction (SIGSTOP, a debugger, a VM
+        // paused) would otherwise hold every station drawing from that counter for ever, with
+        // no word. The statement fails as transient (nothing written; 69, 503) and says why.
+        let lockTimeout = components.queryItems?.first(where: { $0.name == "lock_timeout" })?.value ?? "\(SQLiteStore.defaultBusyTimeoutMilliseconds)ms"
+        configuration.options.additionalStartupParameters.append(("lock_timeout", lockTimeout))
         let logger = Logger(label: "tracemark.store.postgres")
         // Unique in the process: prepared statements' names are kept by connection id.
         let ids = Self.connectionIDs

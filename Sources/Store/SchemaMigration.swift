@@ -60,6 +60,9 @@ extension SQLStore {
         }
         try await write { db in
             if kind == .postgres {
+                // A migration waits for the one another process runs, and for the tables' readers,
+                // however long that takes: the statements' lock timeout is not for this wait.
+                try await db.raw("SET LOCAL lock_timeout = 0").run()
                 try await db.raw("SELECT pg_advisory_xact_lock(hashtext(\(bind: component)), hashtext(current_schema()))").run()
             }
             try await db.raw("""

@@ -34,13 +34,14 @@ public struct TestDatabase: Sendable {
     }
 
     /// Another connection to the same database, as another station would open. On SQLite its
-    /// writes wait up to a minute for the write lock instead of the default 5 s: concurrency
+    /// writes wait up to a minute for the write lock instead of the default 5 s (on PostgreSQL,
+    /// its lock waits likewise: `lock_timeout`): concurrency
     /// tests queue dozens of transactions across stations, and SQLite's busy handler is not fair,
     /// so on a loaded machine one station can wait longer than 5 s while every other one makes progress.
     public func openStore() async throws -> any SQLStore {
         switch backend {
         case .sqlite: try await SQLiteStore(path: location, busyTimeoutMilliseconds: 60_000)
-        case .postgres: try await SQLStores.open(location)
+        case .postgres: try await SQLStores.open("\(location)&lock_timeout=60s")
         }
     }
 

@@ -139,4 +139,44 @@ import TracemarkTesting
         try await station.loopback(up: false)
         #expect(try await eventually { try await sessions() == 0 }, "the server kept the silent station's session")
     }
+
+    /// A process stopped in the middle of a transaction (SIGSTOP, a debugger, a paused VM) holds
+    /// the receipts' counter: a station posting a receipt meanwhile is told so once the URL's
+    /// lock timeout passes, exit 69, instead of waiting for ever; nothing of its receipt is
+    /// written, and once the holder ends the same receipt posts with the next number, no gap.
+    @Test(.enabled(if: Backend.postgresURL != nil, "needs the PostgreSQL server make test starts"), .hangGuard)
+    func aWriterWaitingForALockHeldByAStoppedProcessGivesUpAndSaysWhy() async throws {
+        let database = try await TestDatabase.make(.postgres)
+        defer { Task { await database.drop() } }
+        for setup in [["warehouse", "add", "MAIN"], ["partner", "add", "ACME", "--role", "supplier"],
+                      ["class", "add", "FOOD", "--tracking", "lot"], ["product", "add", "MILK", "--class", "FOOD"]] {
+            let run = try await Command.tracemark(setup + ["--db", database.location])
+            #expect(run.status == 0, "\(setup): \(run.stderr)")
+        }
+        let receive = ["receive", "--warehouse", "MAIN", "--supplier", "ACME", "--product", "MILK", "--quantity", "5", "--lot", "L-1", "--json",
+                       "--db", "\(database.location)&lock_timeout=300ms"]
+        let holder = try await PostgresStore(url: database.location, connections: 1)
+        let held = AsyncStream<Void>.makeStream(), release = AsyncStream<Void>.makeStream()
+        let holding = Task {
+            try await holder.write { db in
+                try await db.raw("SELECT next_value FROM number_series WHERE code = 'RECEIPT' FOR UPDATE").run()
+                held.continuation.yield()
+                for await _ in release.stream { break }
+            }
+        }
+        for await _ in held.stream { break }
+        let blocked = try await Command.tracemark(receive)
+        release.continuation.yield()
+        try await holding.value
+        await holder.close()
+        #expect(blocked.status == 69, "\(blocked.stdout) \(blocked.stderr)")
+        #expect(blocked.stderr.contains("another connection has held a lock this needs"), "\(blocked.stderr)")
+        #expect(blocked.stderr.contains("nothing was written"), "\(blocked.stderr)")
+
+        let posted = try await Command.tracemark(receive)
+        #expect(posted.status == 0, "\(posted.stderr)")
+        #expect(posted.stdout.contains("RCT-000001"), "\(posted.stdout)")
+        let stock = try await Command.tracemark(["stock", "--product", "MILK", "--db", database.location])
+        #expect(stock.stdout.contains("L-1") && stock.stdout.contains("5"), "\(stock.stdout)")
+    }
 }
