@@ -51,10 +51,11 @@ struct PostgresPreparedDatabase: AsyncSQLDatabase {
             throw StoreError(.unavailable, "the connection to PostgreSQL at \(location) has closed (the server stopped or the network dropped): try again")
         }
         do {
-            let (sql, binds) = serialize(query)
+            let (sql, serialized) = serialize(query)
+            let binds = serialized.map(composedBind)
             guard Self.keepable(sql), let (bindings, types) = try Self.bindings(binds),
                   let name = PreparedNames.shared.name(for: sql, types: types, connection: connection.id) else {
-                return try await plain.execute(sql: query, onRow)
+                return try await plain.execute(sql: SerializedStatement(sql: sql, binds: binds), onRow)
             }
             do {
                 try await KeptStatement.$current.withValue(KeptStatement.Text(name: name, sql: sql, types: types)) {

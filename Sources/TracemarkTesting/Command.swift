@@ -90,6 +90,11 @@ public enum Command {
         posix_spawn_file_actions_adddup2(&actions, input.read, 0)
         posix_spawn_file_actions_adddup2(&actions, output.write, 1)
         posix_spawn_file_actions_adddup2(&actions, errors.write, 2)
+        // Nor anything else of this process: the database connections of the tests running beside
+        // (sockets PostgresNIO does not open close-on-exec) stayed open in a qemu guest that
+        // outlived a crashed test run, idle in their transactions, holding their locks, and the
+        // next run's tests waited on them.
+        _ = systemAddCloseFrom(&actions, 3)
         if let directory { _ = systemAddChdir(&actions, directory.path) }
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
@@ -184,3 +189,5 @@ public enum Command {
 private func systemPipe2(_ ends: UnsafeMutablePointer<Int32>, _ flags: Int32) -> Int32
 @_silgen_name("posix_spawn_file_actions_addchdir_np")
 private func systemAddChdir(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ path: UnsafePointer<CChar>) -> Int32
+@_silgen_name("posix_spawn_file_actions_addclosefrom_np")
+private func systemAddCloseFrom(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ from: Int32) -> Int32

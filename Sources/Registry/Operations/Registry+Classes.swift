@@ -201,8 +201,11 @@ extension Registry {
     static func lockNumbers(_ db: any SQLDatabase, productID: Int, exclusive: Bool) async throws {
         guard db.dialect.name == "postgresql" else { return }
         let function = exclusive ? "pg_advisory_xact_lock" : "pg_advisory_xact_lock_shared"
-        // Key space 0x544D ("TM") numbers locks by product id.
-        try await db.raw("SELECT \(unsafeRaw: function)(21581, CAST(\(bind: productID) AS INTEGER)) AS locked").run()
+        // Keyed by the schema and the product id: the registries of two schemas in one database
+        // (tenants, the test suite's) must not wait for each other's products. (Keyed by product
+        // id alone, a test's void waited on other schemas' postings of their product 1 past the
+        // lock timeout.)
+        try await db.raw("SELECT \(unsafeRaw: function)(hashtext('numbers:' || current_schema()), CAST(\(bind: productID) AS INTEGER)) AS locked").run()
     }
 
     /// A class from `row`, its columns named with `prefix` (as when read beside a product's).

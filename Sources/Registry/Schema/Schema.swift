@@ -394,6 +394,11 @@ enum Schema {
             )
             """,
         ]),
+        // Version 11: lot and serial numbers in Unicode's composed form (NFC), as the store now
+        // binds every text: a number entered in the decomposed form ("E" and a combining accent)
+        // was a record of its own beside the composed one, looking the same. The rows are
+        // composed after the statements (``composeNumbers(_:)``).
+        Migration(version: 11, name: "composed numbers", statements: []),
     ]
 
     /// The registry's schema, for ``SQLStore/plan(_:)``.
@@ -406,6 +411,7 @@ enum Schema {
     static func migrate(_ store: any SQLStore, now: String) async throws {
         try await store.migrate(ledger: component.ledger, component: component.component, migrations: component.migrations,
                                 now: now) { db, version in
+            if version == 11 { try await composeNumbers(db) }
             // Built-in series a version brings (3: ASSIGNMENT), added where missing.
             for series in NumberSeries.builtIns {
                 try await db.raw("""

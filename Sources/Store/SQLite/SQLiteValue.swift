@@ -45,15 +45,15 @@ enum SQLiteValue: Sendable, Equatable {
         }
     }
 
-    /// A bind value as SQLite stores it: numbers, text, bytes as themselves; `Bool` as 0 or 1;
+    /// A bind value as SQLite stores it: numbers, bytes as themselves, text composed (NFC); `Bool` as 0 or 1;
     /// `Date` as seconds since 1970 (as SQLiteNIO did); a type that encodes as one value (an
     /// enumeration, `UUID`, `Decimal`) as that value; anything else as JSON text.
     init(encoding value: any Encodable) throws {
         // The usual types by their metadata first (see SQLiteValueDecoder).
         let type = ObjectIdentifier(Swift.type(of: value))
-        if type == ObjectIdentifier(String.self) { self = .text(value as! String); return }
+        if type == ObjectIdentifier(String.self) { self = .text((value as! String).composed); return }
         if type == ObjectIdentifier(Int.self) { self = .integer(Int64(value as! Int)); return }
-        if type == ObjectIdentifier(String?.self) { self = (value as! String?).map { .text($0) } ?? .null; return }
+        if type == ObjectIdentifier(String?.self) { self = (value as! String?).map { .text($0.composed) } ?? .null; return }
         if type == ObjectIdentifier(Int?.self) { self = (value as! Int?).map { .integer(Int64($0)) } ?? .null; return }
         switch value {
         case let value as Int64: self = .integer(value)
@@ -78,7 +78,7 @@ enum SQLiteValue: Sendable, Equatable {
                 try value.encode(to: encoder)
                 self = encoder.value ?? .null
             } catch is NeedsJSON {
-                self = .text(String(decoding: try JSONEncoder().encode(value), as: UTF8.self))
+                self = .text(String(decoding: try JSONEncoder().encode(value), as: UTF8.self).composed)
             }
         }
     }
@@ -137,7 +137,7 @@ private final class SingleValueCapture: Encoder, SingleValueEncodingContainer {
 
     func encodeNil() throws { value = .null }
     func encode(_ value: Bool) throws { self.value = .integer(value ? 1 : 0) }
-    func encode(_ value: String) throws { self.value = .text(value) }
+    func encode(_ value: String) throws { self.value = .text(value.composed) }
     func encode(_ value: Double) throws { self.value = .real(value) }
     func encode(_ value: Float) throws { self.value = .real(Double(value)) }
     func encode(_ value: Int) throws { self.value = .integer(Int64(value)) }
