@@ -133,7 +133,8 @@ public enum APIRoutes {
 
     private static func listStations(_ call: APICall) async throws -> APIResponse {
         var states: [StationState] = []
-        for name in call.environment.stations.keys.sorted() {
+        // A session sees its own station only.
+        for name in call.environment.stations.keys.sorted() where call.caller?.station.map({ $0 == name }) ?? true {
             states.append(try await call.environment.stations[name]!.state())
         }
         return try .json(states)

@@ -185,7 +185,7 @@ struct Dispatcher: Sendable {
             }
             var query: [String: String] = [:]
             for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
-            try checkStation(caller, parameters, query: query)
+            try checkStation(caller, parameters, query: &query)
             let call = APICall(environment: environment, parameters: parameters, query: query, headers: headers, body: body,
                                caller: caller, requestID: requestID)
             // A sign-in's answer holds a session token, which must not be kept anywhere but as its
@@ -252,8 +252,19 @@ struct Dispatcher: Sendable {
     /// and events (`?station=`). It posts stock documents through the station's task (TM:DONE),
     /// never directly: a badge is printed, not secret, and a QA run posted write-offs and
     /// transfers in any warehouse with a session opened by a badge alone.
-    private func checkStation(_ caller: APIToken?, _ parameters: [String: String], query: [String: String]) throws {
+    /// A session reads and acts at its own station only: another station named in the path or the
+    /// query is refused, and a list or feed that names none (the scan log, the event feed) is
+    /// narrowed to the session's station rather than showing every station's.
+    private func checkStation(_ caller: APIToken?, _ parameters: [String: String], query: inout [String: String]) throws {
         guard let bound = caller?.station else { return }
+        if ["listScans", "events"].contains(route.operationID), (query["station"] ?? "").isEmpty {
+            query["station"] = bound
+            // The feed's job and printer events: those of the station's own printer.
+            if route.operationID == "events", (query["printer"] ?? "").isEmpty,
+               let printer = environment.stations[bound]?.configuration.printer {
+                query["printer"] = printer
+            }
+        }
         if route.path.hasPrefix("/api/v1/documents") {
             throw APIProblem(403, "session-station",
                              "a station's session posts documents through its station's task (TM:DONE); stock documents over the API need an API token (tracemark token create)")

@@ -49,6 +49,16 @@ extension APITests {
         // Nor another station's scan log, nor stock documents posted directly (a QA run wrote off
         // and transferred stock with a session a badge alone had opened).
         #expect(try await service.request("GET", "/api/v1/scans?station=lookup-1", token: token).code == "session-station")
+        // Nor by naming no station: the log, its CSV and the list of stations show its own only
+        // (a QA run read another station's scans and open tasks that way).
+        _ = try await service.request("POST", "/api/v1/stations/lookup-1/scans", role: "operator", body: try service.json(["raw": "SECRET-AT-LOOKUP"]))
+        let unfiltered = try await service.request("GET", "/api/v1/scans", token: token)
+        let stations = Set(((unfiltered.object["items"] as? [[String: Any]]) ?? []).compactMap { $0["station"] as? String })
+        #expect(unfiltered.status == 200 && stations == ["dock-1"], "\(unfiltered.text)")
+        let csv = try await service.request("GET", "/api/v1/scans?format=csv", token: token)
+        #expect(csv.status == 200 && !csv.text.contains("SECRET-AT-LOOKUP") && csv.text.contains("dock-1"), "\(csv.text)")
+        let listed = try await service.request("GET", "/api/v1/stations", token: token)
+        #expect(((listed.json as? [[String: Any]]) ?? []).compactMap { $0["name"] as? String } == ["dock-1"], "\(listed.text)")
         let writeOff = try await service.request("POST", "/api/v1/documents/write-off", body: try service.json([
             "warehouse": "MAIN", "lines": [["product": "PAINT-5L", "quantity": 1]], "reason": "x",
         ]), token: token)
