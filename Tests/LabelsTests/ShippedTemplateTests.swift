@@ -71,6 +71,19 @@ import TracemarkTesting
         #expect(Self.found(result) == Self.expectations[0].barcodes)
     }
 
+    /// The serial label takes a serial of GS1's longest, 20 characters: its text shrinks to
+    /// stay on the label (it ran off the right edge, cut to `…0001234` on the printed label), and
+    /// the DataMatrix reads back the whole number.
+    @Test(arguments: [203, 300])
+    func theSerialLabelTakesATwentyCharacterSerial(dpi: Int) async throws {
+        let template = try TemplateLoader().load(contentsOf: Repository.templates.appendingPathComponent("serial-50x25.yaml"))
+        guard case .object(var fields) = template.sample else { Issue.record("the sample is not an object"); return }
+        fields["serial"] = .object(["number": .string("SN-2026-11-000123456")])
+        let label = try template.layout(.object(fields), dpi: dpi)
+        let result = try await BarcodeOracle.decode(try PNGRenderer().png(label), extension: "png")
+        #expect(Self.found(result) == ["]d2(01)09501101530003(21)SN-2026-11-000123456"])
+    }
+
     /// Data that does not say how many copies (a production run's numbers, straight from the
     /// registry) prints one; data that says something else than a count is refused.
     @Test func copiesTheDataDoesNotGiveAreOne() throws {

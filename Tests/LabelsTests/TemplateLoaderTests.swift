@@ -319,4 +319,38 @@ extension TemplateLoaderTests {
               - {type: line, from: [0, 25], to: [50, 25]}
             """) == nil)
     }
+
+    /// A template whose sample fits can still be given data that does not: a longer serial, a
+    /// longer Code 128, or a higher resolution than the template's. Each label is measured as it
+    /// is laid out, with its data at its dpi, and refused rather than printed cut off (found by a
+    /// QA run: the shipped serial label printed `SN-2026-11-0001234` for `…00012345`, exit 0).
+    @Test func dataThatRunsPastTheEdgeIsRefusedAtItsResolution() throws {
+        let template = try TemplateLoader().load(yaml: """
+            size: [50mm, 25mm]
+            units: mm
+            elements:
+              - {type: barcode, id: bc, symbology: code128, at: [2, 3], module: 0.25, height: 10, data: "{{x}}"}
+              - {type: text, id: tx, at: [2, 18], text: "SN {{y}}", size: 3}
+            sample: {x: "AB12", y: "short"}
+            """, file: "grow.yaml")
+        _ = try template.layout(.object(["x": .string("AB12"), "y": .string("SN-1")]))
+        let barcode = try #require(throws: LabelError.self) {
+            try template.layout(.object(["x": .string("ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJ"), "y": .string("s")]))
+        }
+        #expect(barcode.element == "barcode 'bc'" && barcode.file == "grow.yaml" && barcode.message.contains("does not fit on the 400 x 200 dot label at 203 dpi"), "\(barcode)")
+        let text = try #require(throws: LabelError.self) {
+            try template.layout(.object(["x": .string("AB12"), "y": .string("SERIAL-2026-11-000123456789-0042")]))
+        }
+        #expect(text.element == "text 'tx'" && text.message.contains("runs past the edge") && text.message.contains("SERIAL-2026-11-000123456789-0042"), "\(text)")
+        // Fits at its own 203 dpi, not at 300 where its modules are three dots wide.
+        let wide = try TemplateLoader().load(yaml: """
+            size: [63.5mm, 30mm]
+            units: mm
+            elements:
+              - {type: barcode, id: bc, symbology: gs1-128, at: [2, 3], module: 0.25, height: 10, ais: {"01": "09501101530003", "10": "ABCDEFGH"}}
+            """)
+        _ = try wide.layout(wide.sample)
+        let atThreeHundred = try #require(throws: LabelError.self) { try wide.layout(wide.sample, dpi: 300) }
+        #expect(atThreeHundred.message.contains("at 300 dpi"), "\(atThreeHundred)")
+    }
 }

@@ -62,6 +62,17 @@ import Testing
             sample: {quantity: 3, expiry: "2027-01-31"}
             """)
         try template.check(.object(["quantity": .string("12"), "expiry": .string("2027-01-31")]))
+        for number in ["-3", "12.500", ".5", "+7"] {
+            try template.check(.object(["quantity": .string(number), "expiry": .string("2027-01-31")]))
+        }
+        // Text that only starts with a number is not one: "1,200" went into a barcode's (30) as 1,
+        // "12 500" grams into (3103) as 12 (found by a QA run).
+        for text in ["1,200", "12,5", "12 500", "12abc", "5kg", "0x10", "-", "1.5.3", "1.", "1e3", " 12"] {
+            let error = try #require(throws: LabelError.self) {
+                try template.check(.object(["quantity": .string(text), "expiry": .string("2027-01-31")]))
+            }
+            #expect(error.message.contains("field 'quantity' is \(text.debugDescription), not a number"), "\(error)")
+        }
         for (data, message) in [(["quantity": LabelData.string("abc"), "expiry": .string("2027-01-31")], "field 'quantity' is \"abc\", not a number"),
                                 (["quantity": .number(1), "expiry": .string("soon")], "field 'expiry' is \"soon\", not a date")] {
             let error = try #require(throws: LabelError.self) { try template.check(.object(data)) }

@@ -23,12 +23,27 @@ public enum FieldFormat: Hashable, Sendable {
             switch value {
             case .number(let number): decimal = number
             case .string(let text):
-                guard let number = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) else { return nil }
+                // The whole text, not a number at its start: Decimal(string:) reads "1,200" as 1
+                // and "12 500" as 12, which went into a barcode's (30) and (3103) as 1 and 12.
+                guard Self.isPlainNumber(text), let number = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) else { return nil }
                 decimal = number
             default: return nil
             }
             return Self.formatNumber(decimal, pattern)
         }
+    }
+
+    /// Whether `text` is a number written plainly, whole: an optional sign, digits, and a point
+    /// with more digits (`12`, `-3`, `12.500`, `.5`); no grouping, spaces, units or exponent.
+    static func isPlainNumber(_ text: String) -> Bool {
+        var bytes = Substring(text).utf8[...]
+        if let first = bytes.first, first == UInt8(ascii: "-") || first == UInt8(ascii: "+") { bytes = bytes.dropFirst() }
+        let isDigit: (UInt8) -> Bool = { $0 >= 48 && $0 <= 57 }
+        let whole = bytes.prefix(while: isDigit)
+        bytes = bytes.dropFirst(whole.count)
+        guard let point = bytes.first else { return !whole.isEmpty }
+        guard point == UInt8(ascii: "."), bytes.count > 1 else { return false }
+        return bytes.dropFirst().allSatisfy(isDigit)
     }
 
     /// Checks a pattern when the template is loaded, so a typo is found before printing.

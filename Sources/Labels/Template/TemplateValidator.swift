@@ -18,23 +18,12 @@ struct TemplateValidator {
                 try check(field, element: element.name, line: element.line)
             }
         }
+        try checkPlacement(width: template.size.width.dots(template.dpi), height: template.size.height.dots(template.dpi), dpi: template.dpi)
         // Filling the sample encodes every barcode (through libzint, which refuses what a
-        // scanner could not read back) and finds data a symbology cannot take.
-        let label = try template.layout(template.sample)
-        try checkPlacement(width: label.width, height: label.height, dpi: label.dpi)
-        // A barcode cut off by the label's edge does not scan: refuse it here, at the template's
-        // resolution, rather than on the printer.
-        for item in label.items {
-            guard case .barcode(let barcode) = item else { continue }
-            let (width, height) = barcode.size
-            if barcode.x < 0 || barcode.y < 0 || barcode.x + width > label.width || barcode.y + height > label.height {
-                let element = template.elements.first { $0.name == barcode.name }
-                throw LabelError(
-                    .invalidValue,
-                    "the barcode is \(width) x \(height) dots at (\(barcode.x), \(barcode.y)) and does not fit on the \(label.width) x \(label.height) dot label at \(label.dpi) dpi; move it or make the module smaller",
-                    file: template.file, line: element?.line, element: barcode.name)
-            }
-        }
+        // scanner could not read back) and finds data a symbology cannot take; a barcode or text
+        // that the sample makes run past the label's edge is refused there too (as for every
+        // label's own data, at the resolution it prints at).
+        _ = try template.layout(template.sample)
     }
 
     /// Every element's own geometry on the label: a text that starts off it, a line, box, reverse
