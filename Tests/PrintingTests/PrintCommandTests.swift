@@ -108,4 +108,37 @@ import TracemarkTesting
         await printer.stop()
         await database.drop()
     }
+
+    /// A printer configured anew for another language while jobs wait: those jobs were rendered
+    /// for the old one, and are held saying so, not sent (a QA run found a PNG written into a
+    /// ZPL folder, and EPL sent to a ZPL printer, each job marked done). The label printed again
+    /// is rendered for the printer as it is now, and scans.
+    @Test func aJobRenderedForThePrintersOldLanguageIsHeldNotSent() async throws {
+        let database = try await SpoolDatabase.make(.sqlite)
+        let db = database.location
+        let out = database.folder.appendingPathComponent("out")
+        let template = templates.appendingPathComponent("serial-50x25.yaml").path
+        #expect(try await tracemark("printers", "add", "out", "--uri", "file://\(out.path)", "--language", "png", "--db", db).status == 0)
+        #expect(try await tracemark("print", template, "--printer", "out", "--no-wait", "--sample", "--db", db).status == 0)
+        #expect(try await tracemark("printers", "add", "out", "--uri", "file://\(out.path)", "--language", "zpl", "--replace", "--db", db).status == 0)
+        let run = try await tracemark("jobs", "run", "--until-idle", "--printer", "out", "--db", db)
+        #expect(run.status == 0, "\(run.stderr)")
+        let written = (try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? []
+        #expect(written.isEmpty, "a job rendered as PNG was written for a ZPL printer: \(written)")
+        let listed = try await tracemark("jobs", "--json", "--db", db)
+        let job = (try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]])?.first
+        #expect(job?["state"] as? String == "held", "\(listed.stdout)")
+        let reason = job.flatMap { $0["error"] as? String } ?? ""
+        #expect(reason.contains("rendered as png, and printer out reads zpl"), "\(listed.stdout)")
+
+        #expect(try await tracemark("jobs", "cancel", "1", "--db", db).status == 0)
+        let again = try await tracemark("print", template, "--printer", "out", "--sample", "--db", db)
+        #expect(again.status == 0, "\(again.stderr)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: out.path)
+        #expect(files.count == 1 && files.allSatisfy { $0.hasSuffix(".zpl") }, "\(files)")
+        if let file = files.first {
+            #expect(try await BarcodeOracle.texts(try Data(contentsOf: out.appendingPathComponent(file)), extension: "zpl") == ["(01)09501101530003(21)SN000123"])
+        }
+        await database.drop()
+    }
 }

@@ -131,7 +131,9 @@ extension Spool {
     ///
     /// Exactly the rows read are claimed, each only if it is still queued or failed: a job
     /// committed, cancelled or retried by an operator between the two statements is left as it is.
-    func claim(_ lease: Lease, limit: Int, maxBytes: Int) async throws -> Claim {
+    /// A job rendered for another language than the printer's `language` now (the printer was
+    /// configured anew with jobs queued) is held, saying why, instead of sent.
+    func claim(_ lease: Lease, limit: Int, maxBytes: Int, language: PrinterLanguage? = nil) async throws -> Claim {
         let now = self.now
         let printer = lease.printer
         return try await write(lease) { db in
@@ -154,7 +156,7 @@ extension Spool {
             var labels = 0
             for row in rows {
                 let job = try Self.sendable(row, printer: printer)
-                if let why = Self.unsendable(job) {
+                if let why = Self.unsendable(job) ?? language.flatMap({ Self.foreign(job, printerLanguage: $0) }) {
                     poisoned.append((job, why))
                     continue
                 }
@@ -186,6 +188,14 @@ extension Spool {
             try await Self.logEvents(db, ids: jobs.map(\.id), at: now, state: .sending, message: "sending")
             return .jobs(jobs.map { var job = $0; job.state = .sending; job.batch = first.id; return job })
         }
+    }
+
+    /// Why a job cannot go to a printer that reads `printerLanguage`, or nil: it was rendered for
+    /// the printer as it was configured when queued. Sent as it is, EPL reached a ZPL printer and
+    /// a PNG a ZPL folder, and the job was marked done (found by a QA run).
+    static func foreign(_ job: PrintJob, printerLanguage: PrinterLanguage) -> String? {
+        guard job.language != printerLanguage else { return nil }
+        return "the job was rendered as \(job.language.rawValue), and printer \(job.printer) reads \(printerLanguage.rawValue) since it was configured anew: print its label again, rendered for the printer as it is now, and cancel this job (tracemark jobs cancel \(job.id)); or move it to a printer that reads \(job.language.rawValue)"
     }
 
     /// Why a queued job cannot be sent as it is, or nil.
