@@ -25,7 +25,10 @@ extension APIRoutes {
         APIRoute(.put, "/api/v1/products/{article}", "updateProduct", role: .admin) { call in
             let article = try call.parameter("article")
             let registry = call.environment.registry
-            let product = try call.decode(ProductBody.self).product()
+            var product = try call.decode(ProductBody.self).product()
+            // A PUT gives the product whole: one in pieces that leaves `decimals` out takes whole
+            // quantities, as when it was added (it was left at "up to 6", and took 1.5 pcs).
+            if product.decimals == nil, Product.pieceUnits.contains(product.unit.lowercased()) { product.decimals = 0 }
             try precondition(call, current: try await registry.product(article))
             guard product.article == article else {
                 throw APIProblem(422, "invalid-input", "the body's article \(product.article) is not the path's \(article): an article is not renamed")
@@ -199,7 +202,11 @@ extension APIRoutes {
             throw APIProblem(428, "precondition-required", "send If-Match with the ETag you read (GET it first)")
         }
         let tags = match.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        guard tags.contains(tag) || tags.contains("*") else {
+        // `*` matches whatever is there: the blind overwrite the check is for.
+        guard !tags.contains("*") else {
+            throw APIProblem(428, "precondition-required", "If-Match: * does not say what you read: send the ETag you read (GET it first)")
+        }
+        guard tags.contains(tag) else {
             throw APIProblem(412, "precondition-failed", "it was changed since you read it: read it again, and make your change to what it is now")
         }
     }

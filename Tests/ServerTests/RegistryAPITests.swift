@@ -21,12 +21,21 @@ extension APITests {
         changed["description"] = "Floor paint, 5 l, grey"
         let body = try service.json(changed)
         // Refused without the current ETag in the answer: a client must read what it changes.
-        for (headers, status) in [([String: String](), 428), (["If-Match": "\"stale\""], 412)] {
+        // `*` matches anything: it says nothing of what was read (a QA run overwrote blind with it).
+        for (headers, status) in [([String: String](), 428), (["If-Match": "\"stale\""], 412), (["If-Match": "*"], 428), (["If-Match": "*, \(tag)"], 428)] {
             let refused = try await service.request("PUT", "/api/v1/products/PAINT-5L", body: body, headers: headers)
             #expect(refused.status == status && refused.headers["etag"] == nil && !refused.text.contains(tag), "\(refused.headers) \(refused.text)")
         }
         let updated = try await service.request("PUT", "/api/v1/products/PAINT-5L", body: body, headers: ["If-Match": tag])
         #expect(updated.status == 200, "\(updated.text)")
+        // The product given whole: in pieces, with no decimals said, it stays in whole units (it
+        // was left at "up to 6", and a receipt of 1.5 pcs passed).
+        var noDecimals = updated.object
+        noDecimals["decimals"] = nil
+        #expect(updated.object["unit"] as? String == "pcs", "\(updated.text)")
+        let wholeAgain = try await service.request("PUT", "/api/v1/products/PAINT-5L", body: try service.json(noDecimals),
+                                                   headers: ["If-Match": try #require(updated.headers["etag"])])
+        #expect(wholeAgain.status == 200 && wholeAgain.object["decimals"] as? Int == 0, "\(wholeAgain.text)")
         #expect(updated.object["description"] as? String == "Floor paint, 5 l, grey")
         #expect(updated.headers["etag"] != tag)
         // The first client's change, made from what it read before, is now refused.
