@@ -1,5 +1,5 @@
 import Foundation
-import SQLKit
+public import SQLKit
 
 extension String {
     /// The text in Unicode's composed form (NFC): "É" as one character, not "E" and a combining
@@ -21,13 +21,19 @@ func composedBind(_ value: any Encodable & Sendable) -> any Encodable & Sendable
     return value
 }
 
-/// A statement serialized already, its binds composed, for a database that serializes it again.
-struct SerializedStatement: SQLExpression {
-    let sql: String
-    let binds: [any Encodable & Sendable]
+/// A statement serialized already: its text is written as it is, its values bound in order
+/// (for a database that serializes it again).
+public struct SerializedStatement: SQLExpression {
+    public let sql: String
+    public let binds: [any Encodable & Sendable]
 
-    func serialize(to serializer: inout SQLSerializer) {
+    public init(sql: String, binds: [any Encodable & Sendable]) {
+        self.sql = sql
+        self.binds = binds
+    }
+
+    public func serialize(to serializer: inout SQLSerializer) {
         serializer.write(sql)
-        serializer.binds += binds
+        serializer.binds.append(contentsOf: binds)
     }
 }

@@ -354,13 +354,3 @@ struct ResolveQuery {
     }
 }
 
-/// A statement already serialised: its text is written as it is, its values bound in order.
-struct SerializedStatement: SQLExpression {
-    let sql: String
-    let binds: [any Encodable & Sendable]
-
-    func serialize(to serializer: inout SQLSerializer) {
-        serializer.write(sql)
-        serializer.binds.append(contentsOf: binds)
-    }
-}
