@@ -27,12 +27,15 @@ enum SQLiteValue: Sendable, Equatable {
         }
     }
 
+    /// Binds the value; text in Unicode's composed form (``Swift/String/composed``), whatever
+    /// made it (a string, an enumeration's raw value, JSON).
     func bind(to statement: OpaquePointer, at index: Int32) -> Int32 {
         switch self {
         case .null: return sqlite3_bind_null(statement, index)
         case .integer(let value): return sqlite3_bind_int64(statement, index, value)
         case .real(let value): return sqlite3_bind_double(statement, index, value)
-        case .text(var value):
+        case .text(let text):
+            var value = text.composed
             guard !value.isEmpty else { return sqlite3_bind_text(statement, index, "", 0, nil) }
             return value.withUTF8 { text in
                 text.withMemoryRebound(to: CChar.self) {
@@ -45,15 +48,15 @@ enum SQLiteValue: Sendable, Equatable {
         }
     }
 
-    /// A bind value as SQLite stores it: numbers, bytes as themselves, text composed (NFC); `Bool` as 0 or 1;
+    /// A bind value as SQLite stores it: numbers, text, bytes as themselves; `Bool` as 0 or 1;
     /// `Date` as seconds since 1970 (as SQLiteNIO did); a type that encodes as one value (an
     /// enumeration, `UUID`, `Decimal`) as that value; anything else as JSON text.
     init(encoding value: any Encodable) throws {
         // The usual types by their metadata first (see SQLiteValueDecoder).
         let type = ObjectIdentifier(Swift.type(of: value))
-        if type == ObjectIdentifier(String.self) { self = .text((value as! String).composed); return }
+        if type == ObjectIdentifier(String.self) { self = .text(value as! String); return }
         if type == ObjectIdentifier(Int.self) { self = .integer(Int64(value as! Int)); return }
-        if type == ObjectIdentifier(String?.self) { self = (value as! String?).map { .text($0.composed) } ?? .null; return }
+        if type == ObjectIdentifier(String?.self) { self = (value as! String?).map { .text($0) } ?? .null; return }
         if type == ObjectIdentifier(Int?.self) { self = (value as! Int?).map { .integer(Int64($0)) } ?? .null; return }
         switch value {
         case let value as Int64: self = .integer(value)
@@ -78,7 +81,7 @@ enum SQLiteValue: Sendable, Equatable {
                 try value.encode(to: encoder)
                 self = encoder.value ?? .null
             } catch is NeedsJSON {
-                self = .text(String(decoding: try JSONEncoder().encode(value), as: UTF8.self).composed)
+                self = .text(String(decoding: try JSONEncoder().encode(value), as: UTF8.self))
             }
         }
     }
@@ -137,7 +140,7 @@ private final class SingleValueCapture: Encoder, SingleValueEncodingContainer {
 
     func encodeNil() throws { value = .null }
     func encode(_ value: Bool) throws { self.value = .integer(value ? 1 : 0) }
-    func encode(_ value: String) throws { self.value = .text(value.composed) }
+    func encode(_ value: String) throws { self.value = .text(value) }
     func encode(_ value: Double) throws { self.value = .real(value) }
     func encode(_ value: Float) throws { self.value = .real(Double(value)) }
     func encode(_ value: Int) throws { self.value = .integer(Int64(value)) }
