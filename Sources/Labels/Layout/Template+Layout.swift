@@ -22,7 +22,6 @@ extension Template {
             while owners.count < items.count { owners.append(index) }
         }
         try Self.checkAIsTogether(items, file: file)
-        try checkOnLabel(items, owners: owners, width: size.width.dots(dpi), height: size.height.dots(dpi), dpi: dpi)
         var count = copies ?? 1
         if copies == nil, let field = self.copies {
             let rendered = field.render(data, formats: formats)
@@ -42,46 +41,10 @@ extension Template {
             throw LabelError(.invalidValue, "\(count) copies of one label: at most \(TemplateLimits.copies) in one job", file: file,
                              line: copies == nil ? copiesLine : nil, element: copies == nil && self.copies != nil ? "copies" : nil)
         }
-        return LabelLayout(width: size.width.dots(dpi), height: size.height.dots(dpi), dpi: dpi, copies: count, items: items,
-                           elements: elements, owners: owners, file: file)
-    }
-
-    /// Every text and barcode as filled with this label's data, at this resolution, ends on the
-    /// label (one dot of rounding allowed): a serial longer than the template's sample ran past
-    /// the right edge and printed without its last digit, and a long Code 128 printed cut off and
-    /// did not scan, both with exit status 0. The template's own check sees only its sample at
-    /// its own resolution; this sees what is printed.
-    private func checkOnLabel(_ items: [LayoutItem], owners: [Int], width: Int, height: Int, dpi: Int) throws(LabelError) {
-        func fits(_ x: Int, _ y: Int, _ w: Int, _ h: Int) -> Bool { x >= -1 && y >= -1 && x + w <= width + 1 && y + h <= height + 1 }
-        func extent(_ run: TextRun) -> (Int, Int) { run.rotation % 180 == 0 ? (run.length, run.lineHeight) : (run.lineHeight, run.length) }
-        for (index, item) in items.enumerated() {
-            let element = index < owners.count && owners[index] < elements.count ? elements[owners[index]] : nil
-            let line = element.flatMap { $0.line > 0 ? $0.line : nil }
-            switch item {
-            case .text(let run):
-                let (w, h) = extent(run)
-                guard !fits(run.x, run.y, w, h) else { continue }
-                throw LabelError(.invalidValue,
-                    "the text \(run.text.debugDescription) is \(w) x \(h) dots at (\(run.x), \(run.y)) and runs past the edge of the \(width) x \(height) dot label at \(dpi) dpi: it would print cut off; shorten the data, or give the text a box that wraps or shrinks it",
-                    file: file, line: line, element: element?.name)
-            case .barcode(let barcode):
-                let (w, h) = barcode.size
-                if !fits(barcode.x, barcode.y, w, h) {
-                    throw LabelError(.invalidValue,
-                        "the barcode is \(w) x \(h) dots with this data at (\(barcode.x), \(barcode.y)) and does not fit on the \(width) x \(height) dot label at \(dpi) dpi: it would print cut off and not scan; move it, make the module smaller, or shorten the data",
-                        file: file, line: line, element: element?.name)
-                }
-                if let run = barcode.humanReadable {
-                    let (w, h) = extent(run)
-                    guard !fits(run.x, run.y, w, h) else { continue }
-                    throw LabelError(.invalidValue,
-                        "the barcode's text line \(run.text.debugDescription) is \(w) dots long at (\(run.x), \(run.y)) and runs past the edge of the \(width) x \(height) dot label at \(dpi) dpi",
-                        file: file, line: line, element: element?.name)
-                }
-            default:
-                continue
-            }
-        }
+        let label = LabelLayout(width: size.width.dots(dpi), height: size.height.dots(dpi), dpi: dpi, copies: count, items: items,
+                                elements: elements, owners: owners, file: file)
+        try label.checkOnLabel()
+        return label
     }
 
     /// Checks the GS1 rules between AIs (e.g. (37) needs (02) and (00)) over all GS1 barcodes of
@@ -177,6 +140,40 @@ extension Template {
                 bitmap = bitmap.scaled(width: max(1, size.width.dots(dpi)), height: max(1, size.height.dots(dpi)))
             }
             items.append(.image(x: image.at.x.dots(dpi), y: image.at.y.dots(dpi), bitmap: bitmap))
+        }
+    }
+}
+
+extension LabelLayout {
+    /// Every text and barcode as filled with this label's data, at this resolution, ends on the
+    /// label (one dot of rounding allowed): a serial longer than the template's sample ran past
+    /// the right edge and printed without its last digit, and a long Code 128 printed cut off and
+    /// did not scan, both with exit status 0. The template's own check sees only its sample at
+    /// its own resolution; this sees what is printed.
+    func checkOnLabel() throws(LabelError) {
+        func fits(_ x: Int, _ y: Int, _ w: Int, _ h: Int) -> Bool { x >= -1 && y >= -1 && x + w <= width + 1 && y + h <= height + 1 }
+        /// A text run past the edge: the error naming it, else nil.
+        func pastEdge(_ run: TextRun, _ what: String) -> String? {
+            let (w, h) = run.rotation % 180 == 0 ? (run.length, run.lineHeight) : (run.lineHeight, run.length)
+            guard !fits(run.x, run.y, w, h) else { return nil }
+            return "\(what) \(run.text.debugDescription) is \(w) x \(h) dots at (\(run.x), \(run.y)) and runs past the edge of the \(width) x \(height) dot label at \(dpi) dpi: it would print cut off"
+        }
+        for (index, item) in items.enumerated() {
+            var problem: String?
+            switch item {
+            case .text(let run):
+                problem = pastEdge(run, "the text").map { $0 + "; shorten the data, or give the text a box that wraps or shrinks it" }
+            case .barcode(let barcode):
+                let (w, h) = barcode.size
+                if !fits(barcode.x, barcode.y, w, h) {
+                    problem = "the barcode is \(w) x \(h) dots with this data at (\(barcode.x), \(barcode.y)) and does not fit on the \(width) x \(height) dot label at \(dpi) dpi: it would print cut off and not scan; move it, make the module smaller, or shorten the data"
+                } else if let run = barcode.humanReadable {
+                    problem = pastEdge(run, "the barcode's text line")
+                }
+            default:
+                break
+            }
+            if let problem { throw located(LabelError(.invalidValue, problem), item: index) }
         }
     }
 }
