@@ -124,6 +124,50 @@ import Testing
         }
     }
 
+    /// A folder printer never replaces a file that has a job's name: it may be a copy of this
+    /// database's, or a send of before a restore, and whatever reads the folder may not have
+    /// read it yet. The same bytes are the same label (a send repeated after a crash); other bytes
+    /// keep the job waiting, queued, with the reason, until the file is moved away.
+    @Test(arguments: Backend.available)
+    func aFolderPrinterNeverReplacesAFileWithAJobsName(backend: Backend) async throws {
+        try await withSpool(backend) { _, spool, database in
+            let printer = database.filePrinter()
+            try await spool.addPrinter(printer)
+            let folder = database.folder.appendingPathComponent("out")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let request = { (text: String) in
+                PrintRequest(printer: printer.name, payload: zplLabel(text), language: .zpl, requestedBy: "test", reason: "no replace", reference: text)
+            }
+            let same = try #require(try await spool.enqueue([request("same")]).first)
+            let file = { (id: Int64) in folder.appendingPathComponent("job-\(spool.databaseID.prefix(12))-\(id).zpl") }
+            try zplLabel("same").write(to: file(same))
+            try await drain(spool, printer.name)
+            #expect(try await spool.job(same).state == .done)
+            #expect(FileManager.default.contents(atPath: file(same).path) == zplLabel("same"))
+
+            let other = try #require(try await spool.enqueue([request("the new label")]).first)
+            let someoneElses = Data("^XA^FDanother database's label^FS^XZ\n".utf8)
+            try someoneElses.write(to: file(other))
+            var options = PrinterWorker.Options()
+            options.pollInterval = .milliseconds(20)
+            options.maxBackoff = .milliseconds(50)
+            let rounds = Mutex(0)
+            options.stop = { rounds.withLock { $0 += 1; return $0 > 4 } }
+            try await PrinterWorker(spool: spool, printer: printer.name, options: options).run()
+            let waiting = try await spool.job(other)
+            #expect(waiting.state == .queued)
+            #expect(waiting.error.contains("already exists with other content"))
+            #expect(FileManager.default.contents(atPath: file(other).path) == someoneElses)
+            let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasPrefix(".") }
+            #expect(leftovers.isEmpty)
+
+            try FileManager.default.removeItem(at: file(other))
+            try await drain(spool, printer.name)
+            #expect(try await spool.job(other).state == .done)
+            #expect(FileManager.default.contents(atPath: file(other).path) == zplLabel("the new label"))
+        }
+    }
+
     @Test(arguments: Backend.available)
     func refusesAJobThatPrintsNothingOrIsInTheWrongLanguage(backend: Backend) async throws {
         try await withSpool(backend) { _, spool, database in

@@ -79,13 +79,47 @@ public struct FilePrinter: PrinterTransport {
             let handle = try FileHandle(forUpdating: temporary)
             try handle.synchronize()
             try handle.close()
-            if FileManager.default.fileExists(atPath: target.path) {
-                try FileManager.default.removeItem(at: target)
-            }
-            try FileManager.default.moveItem(at: temporary, to: target)
+            try Self.place(temporary, at: target, bytes: bytes)
+        } catch let error as PrintingError {
+            try? FileManager.default.removeItem(at: temporary)
+            throw PrintingError(error.code, "printer \(printer.name): \(error.message)", cause: error)
         } catch {
             try? FileManager.default.removeItem(at: temporary)
             throw PrintingError(.unreachable, "printer \(printer.name): cannot write \(target.path): \(Self.reason(error, path: directory))", cause: error)
+        }
+    }
+
+    /// Gives the whole file at `temporary` the name `target`, never replacing a file already there:
+    /// a file with a job's name may be another database's (a copy of this one) or an earlier
+    /// send's, and whatever reads the folder may not have taken it yet. The same bytes again (a
+    /// send repeated after a crash) are the same label, written once; other bytes are refused as
+    /// the printer being unable to take the job: it waits, queued, and nothing is lost.
+    static func place(_ temporary: URL, at target: URL, bytes: Data) throws {
+        // link(2) fails with EEXIST rather than replace, in one step.
+        if Glibc.link(temporary.path, target.path) == 0 {
+            try FileManager.default.removeItem(at: temporary)
+            return
+        }
+        let failure = errno
+        if failure == EEXIST {
+            try FileManager.default.removeItem(at: temporary)
+            if FileManager.default.contents(atPath: target.path) == bytes { return }
+            throw PrintingError(.unreachable, "\(target.path) already exists with other content, and is not replaced: "
+                                + "move it away if it was read, and the job is sent again")
+        }
+        // A folder on a file system without hard links (some network shares): the name is checked
+        // first, then the file renamed onto it.
+        guard [EPERM, ENOTSUP, EOPNOTSUPP, EMLINK, ENOSYS].contains(failure) else {
+            throw POSIXError(POSIXErrorCode(rawValue: failure) ?? .EIO)
+        }
+        if FileManager.default.fileExists(atPath: target.path) {
+            try FileManager.default.removeItem(at: temporary)
+            if FileManager.default.contents(atPath: target.path) == bytes { return }
+            throw PrintingError(.unreachable, "\(target.path) already exists with other content, and is not replaced: "
+                                + "move it away if it was read, and the job is sent again")
+        }
+        guard Glibc.rename(temporary.path, target.path) == 0 else {
+            throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
         }
     }
 
