@@ -1868,6 +1868,7 @@ components:
         copies: {type: integer}
         printedLabels: {type: integer}
         template: {type: [string, "null"]}
+        dpi: {type: [integer, "null"], description: "the printer resolution its label was rendered at; absent for raw bytes"}
         requestedBy: {type: string}
         reason: {type: string}
         reference: {type: string}

@@ -141,4 +141,49 @@ import TracemarkTesting
         }
         await database.drop()
     }
+
+    /// A printer configured anew at another resolution while jobs wait: their labels were
+    /// rendered at the old one and would print at the wrong size (a 203 dpi label on a 300 dpi
+    /// printer prints at two thirds, with thinner bars). They are held saying so, not sent; moved
+    /// to a printer of the old resolution they print there, and to one of another they are refused.
+    @Test func aJobRenderedAtThePrintersOldResolutionIsHeldNotSent() async throws {
+        let database = try await SpoolDatabase.make(.sqlite)
+        let db = database.location
+        let out = database.folder.appendingPathComponent("out")
+        let spare = database.folder.appendingPathComponent("spare")
+        let template = templates.appendingPathComponent("serial-50x25.yaml").path
+        #expect(try await tracemark("printers", "add", "out", "--uri", "file://\(out.path)", "--language", "zpl", "--db", db).status == 0)
+        #expect(try await tracemark("print", template, "--printer", "out", "--no-wait", "--sample", "--db", db).status == 0)
+        #expect(try await tracemark("printers", "add", "out", "--uri", "file://\(out.path)", "--language", "zpl", "--dpi", "300",
+                                    "--replace", "--db", db).status == 0)
+        let run = try await tracemark("jobs", "run", "--until-idle", "--printer", "out", "--db", db)
+        #expect(run.status == 0, "\(run.stderr)")
+        let written = (try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? []
+        #expect(written.isEmpty, "a job rendered at 203 dpi was written for a 300 dpi printer: \(written)")
+        let listed = try await tracemark("jobs", "--json", "--db", db)
+        let job = (try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]])?.first
+        let state = job.flatMap { $0["state"] as? String }
+        let dpi = job.flatMap { $0["dpi"] as? Int }
+        let reason = job.flatMap { $0["error"] as? String } ?? ""
+        #expect(state == "held", "\(listed.stdout)")
+        #expect(dpi == 203, "\(listed.stdout)")
+        #expect(reason.contains("rendered at 203 dpi, and printer out prints at 300 dpi"), "\(listed.stdout)")
+
+        // Another 300 dpi printer is refused the job; one of 203 dpi prints it.
+        #expect(try await tracemark("printers", "add", "wide", "--uri", "file://\(spare.path)-wide", "--language", "zpl", "--dpi", "300",
+                                    "--db", db).status == 0)
+        let refused = try await tracemark("jobs", "move", "1", "--to", "wide", "--db", db)
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("rendered at 203 dpi, and printer wide prints at 300 dpi"), "\(refused.stderr)")
+        #expect(try await tracemark("printers", "add", "spare", "--uri", "file://\(spare.path)", "--language", "zpl", "--db", db).status == 0)
+        let moved = try await tracemark("jobs", "move", "1", "--to", "spare", "--db", db)
+        #expect(moved.status == 0, "\(moved.stderr)")
+        #expect(try await tracemark("jobs", "run", "--until-idle", "--printer", "spare", "--db", db).status == 0)
+        let files = try FileManager.default.contentsOfDirectory(atPath: spare.path)
+        #expect(files.count == 1, "\(files)")
+        if let file = files.first {
+            #expect(try await BarcodeOracle.texts(try Data(contentsOf: spare.appendingPathComponent(file)), extension: "zpl") == ["(01)09501101530003(21)SN000123"])
+        }
+        await database.drop()
+    }
 }

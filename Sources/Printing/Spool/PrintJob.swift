@@ -68,6 +68,8 @@ public struct PrintJob: Sendable, Equatable {
     public var finishedAt: String?
     /// Whether the printer confirmed the labels printed (false: delivered, the printer cannot tell).
     public var confirmed: Bool
+    /// The resolution its label was rendered at, when Tracemark rendered it.
+    public var dpi: Int? = nil
     /// The batch it was claimed in (the first job's id), while it is being sent.
     var batch: Int64? = nil
 }
@@ -87,9 +89,12 @@ public struct PrintRequest: Sendable {
     public var requestedBy: String
     public var reason: String
     public var reference: String
+    /// The printer resolution the payload was rendered at (nil: raw bytes, whose resolution is
+    /// not known). The spool refuses, and holds, a job whose printer prints at another.
+    public var dpi: Int?
 
     public init(printer: String, payload: Data, language: PrinterLanguage, copies: Int = 1, template: String? = nil,
-                data: String? = nil, requestedBy: String, reason: String, reference: String = "") {
+                data: String? = nil, requestedBy: String, reason: String, reference: String = "", dpi: Int? = nil) {
         self.printer = printer
         self.payload = payload
         self.language = language
@@ -99,5 +104,6 @@ public struct PrintRequest: Sendable {
         self.requestedBy = requestedBy
         self.reason = reason
         self.reference = reference
+        self.dpi = dpi
     }
 }

@@ -8,6 +8,8 @@ public struct PrintJobSummary: Codable, Sendable, Hashable {
     public var copies: Int
     public var printedLabels: Int
     public var template: String?
+    /// The resolution it was rendered at (absent: raw bytes).
+    public var dpi: Int?
     public var reference: String
     public var requestedBy: String
     public var reason: String
@@ -29,6 +31,7 @@ public struct PrintJobSummary: Codable, Sendable, Hashable {
         copies = job.copies
         printedLabels = job.printedLabels
         template = job.template
+        dpi = job.dpi
         reference = job.reference
         requestedBy = job.requestedBy
         reason = job.reason

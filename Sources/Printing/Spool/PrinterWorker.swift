@@ -214,7 +214,7 @@ public struct PrinterWorker: Service {
             }
             let (limit, maxBytes) = (min(options.batchLimit, transport.batchLimit), options.batchBytes)
             doing.now("claiming jobs")
-            switch try await beforeWork({ try await spool.claim(lease, limit: limit, maxBytes: maxBytes, language: config.language) }) {
+            switch try await beforeWork({ try await spool.claim(lease, limit: limit, maxBytes: maxBytes, language: config.language, dpi: config.dpi) }) {
             case .empty:
                 if options.untilIdle { return }
                 // Ends early on a job's wakeup, and on graceful shutdown: the worker drains at once,

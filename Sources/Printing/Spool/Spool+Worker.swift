@@ -133,7 +133,8 @@ extension Spool {
     /// committed, cancelled or retried by an operator between the two statements is left as it is.
     /// A job rendered for another language than the printer's `language` now (the printer was
     /// configured anew with jobs queued) is held, saying why, instead of sent.
-    func claim(_ lease: Lease, limit: Int, maxBytes: Int, language: PrinterLanguage? = nil) async throws -> Claim {
+    /// So is a job rendered at another resolution than the printer's `dpi` now.
+    func claim(_ lease: Lease, limit: Int, maxBytes: Int, language: PrinterLanguage? = nil, dpi: Int? = nil) async throws -> Claim {
         let now = self.now
         let printer = lease.printer
         return try await write(lease) { db in
@@ -156,7 +157,8 @@ extension Spool {
             var labels = 0
             for row in rows {
                 let job = try Self.sendable(row, printer: printer)
-                if let why = Self.unsendable(job) ?? language.flatMap({ Self.foreign(job, printerLanguage: $0) }) {
+                if let why = Self.unsendable(job) ?? language.flatMap({ Self.foreign(job, printerLanguage: $0) })
+                    ?? dpi.flatMap({ Self.otherResolution(job, printer: job.printer, dpi: $0) }) {
                     poisoned.append((job, why))
                     continue
                 }
@@ -196,6 +198,18 @@ extension Spool {
     static func foreign(_ job: PrintJob, printerLanguage: PrinterLanguage) -> String? {
         guard job.language != printerLanguage else { return nil }
         return "the job was rendered as \(job.language.rawValue), and printer \(job.printer) reads \(printerLanguage.rawValue) since it was configured anew: print its label again, rendered for the printer as it is now, and cancel this job (tracemark jobs cancel \(job.id)); or move it to a printer that reads \(job.language.rawValue)"
+    }
+
+    /// Why a job cannot go to a printer that prints at `dpi`, or nil: rendered at 203 dpi and
+    /// sent to a 300 dpi printer, a label prints at two thirds of its size with thinner bars
+    /// (found by a QA run). A job of raw bytes, whose resolution is not known, goes as it is.
+    static func otherResolution(_ job: PrintJob, printer: String, dpi: Int) -> String? {
+        guard let rendered = job.dpi, rendered != dpi else { return nil }
+        return "the job was rendered at \(rendered) dpi, and printer \(printer) prints at \(dpi) dpi: its label would print at the wrong size; print its label again, rendered for the printer as it is now, and cancel this job (tracemark jobs cancel \(job.id)); or move it to a printer of \(rendered) dpi"
+    }
+
+    static func otherResolution(_ job: PrintJob, printer: PrinterConfig) -> String? {
+        otherResolution(job, printer: printer.name, dpi: printer.dpi)
     }
 
     /// Why a queued job cannot be sent as it is, or nil.
@@ -484,7 +498,7 @@ extension Spool {
     /// What sending needs of a job: fewer columns to read per job than a full ``PrintJob``.
     static let sendColumns = "\(sendFields), \(payloadColumn)"
     /// ``sendColumns`` but the label, which lives in its own table.
-    static let sendFields = "id, state, language, label_count, copies, printed_labels, attempts, next_attempt_at, batch"
+    static let sendFields = "id, state, language, label_count, copies, printed_labels, attempts, next_attempt_at, batch, dpi"
 
     /// A job read with ``sendColumns``: the fields for people (template, who asked, times) are left empty.
     static func sendable(_ row: any SQLRow, printer: String) throws -> PrintJob {
@@ -502,6 +516,7 @@ extension Spool {
             nextAttemptAt: try row.decode(column: "next_attempt_at", as: String?.self), error: "",
             printedLabels: try row.decode(column: "printed_labels", as: Int.self), possiblyDuplicated: false,
             reprintOf: nil, createdAt: "", sentAt: nil, finishedAt: nil, confirmed: false,
+            dpi: try row.decode(column: "dpi", as: Int?.self),
             batch: try row.decode(column: "batch", as: Int64?.self))
     }
 

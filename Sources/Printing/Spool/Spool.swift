@@ -265,6 +265,10 @@ public struct Spool: Sendable {
                 throw PrintingError(.invalidConfiguration,
                     "printer \(printer.name) reads \(printer.language.rawValue), but the job is \(request.language.rawValue): render it for \(printer.language.rawValue)")
             }
+            if let dpi = request.dpi, dpi != printer.dpi {
+                throw PrintingError(.invalidConfiguration,
+                    "printer \(printer.name) prints at \(printer.dpi) dpi, but the job was rendered at \(dpi) dpi: render it for \(printer.dpi) dpi")
+            }
             guard !request.payload.isEmpty else {
                 throw PrintingError(.invalidConfiguration, "the job for printer \(printer.name) is empty: nothing to print")
             }
@@ -283,10 +287,10 @@ public struct Spool: Sendable {
             }
             guard let row = try await db.raw("""
                 INSERT INTO print_jobs (printer, state, language, label_count, copies, template, data,
-                                        requested_by, reason, reference, created_at)
+                                        requested_by, reason, reference, created_at, dpi)
                 VALUES (\(bind: printer.name), 'queued', \(bind: request.language.rawValue), \(bind: labels),
                         \(bind: request.copies), \(bind: request.template), \(bind: request.data), \(bind: request.requestedBy),
-                        \(bind: request.reason), \(bind: request.reference), \(bind: created))
+                        \(bind: request.reason), \(bind: request.reference), \(bind: created), \(bind: request.dpi))
                 RETURNING id
                 """).first() else {
                 throw PrintingError(.database, "the database did not return the new job's id")
@@ -378,7 +382,8 @@ public struct Spool: Sendable {
         }
     }
 
-    /// Moves a job that has not printed to another printer of the same language, at the end of its queue.
+    /// Moves a job that has not printed to another printer of the same language (and resolution,
+    /// when it was rendered), at the end of its queue.
     public func move(_ id: Int64, to printer: String) async throws {
         try await operate(id, allowed: \.canMove, verb: "move") { db, job in
             try await Self.refuseMoved(db, job)
@@ -388,6 +393,7 @@ public struct Spool: Sendable {
                 throw PrintingError(.invalidRequest,
                     "job \(id) is \(job.language.rawValue), printer \(printer) reads \(target.language.rawValue): reprint it from its template instead")
             }
+            if let why = Self.otherResolution(job, printer: target) { throw PrintingError(.invalidRequest, why) }
             // A new id puts it at the end of the target's queue; the old row keeps the history.
             // What held it here (paper out, an error) is history now: its events keep it.
             // Only as it was read: a queued job a worker claimed meanwhile is in its hands now.
@@ -429,6 +435,7 @@ public struct Spool: Sendable {
                 throw PrintingError(.invalidConfiguration,
                     "job \(id) is \(job.language.rawValue), printer \(target) reads \(config.language.rawValue)")
             }
+            if let why = Self.otherResolution(job, printer: config) { throw PrintingError(.invalidConfiguration, why) }
             return try await reinsert(db, job, printer: target, reprintOf: id, requestedBy: requestedBy,
                                       reason: reason.isEmpty ? "reprint of job \(id)" : reason)
         }
@@ -439,10 +446,10 @@ public struct Spool: Sendable {
         let created = now
         guard let row = try await db.raw("""
             INSERT INTO print_jobs (printer, state, language, label_count, copies, template, data,
-                                    requested_by, reason, reference, reprint_of, created_at)
+                                    requested_by, reason, reference, reprint_of, created_at, dpi)
             VALUES (\(bind: printer), 'queued', \(bind: job.language.rawValue), \(bind: job.labelCount),
                     \(bind: job.copies), \(bind: job.template), \(bind: job.data), \(bind: requestedBy), \(bind: reason),
-                    \(bind: job.reference), \(bind: reprintOf), \(bind: created))
+                    \(bind: job.reference), \(bind: reprintOf), \(bind: created), \(bind: job.dpi))
             RETURNING id
             """).first() else {
             throw PrintingError(.database, "the database did not return the new job's id")
@@ -482,7 +489,7 @@ public struct Spool: Sendable {
 
     static let jobColumns = """
         id, printer, state, language, \(payloadColumn), label_count, copies, template, data, requested_by, reason, reference, \
-        attempts, next_attempt_at, error, printed_labels, possibly_duplicated, confirmed, reprint_of, created_at, sent_at, finished_at, batch
+        attempts, next_attempt_at, error, printed_labels, possibly_duplicated, confirmed, reprint_of, created_at, sent_at, finished_at, batch, dpi
         """
 
     static func job(_ db: any SQLDatabase, _ id: Int64) async throws -> PrintJob {
@@ -523,6 +530,7 @@ public struct Spool: Sendable {
             sentAt: try row.decode(column: "sent_at", as: String?.self),
             finishedAt: try row.decode(column: "finished_at", as: String?.self),
             confirmed: try row.decode(column: "confirmed", as: Int.self) != 0,
+            dpi: try row.decode(column: "dpi", as: Int?.self),
             batch: try row.decode(column: "batch", as: Int64?.self))
     }
 

@@ -85,5 +85,11 @@ enum SpoolSchema {
             )
             """,
         ]),
+        // The resolution a job was rendered at, when Tracemark rendered it (NULL: raw bytes from
+        // elsewhere, or a job of before): a printer configured anew at another dpi holds it rather
+        // than print it at the wrong size, as for a change of language.
+        SchemaMigration(version: 4, name: "the resolution a job was rendered at", statements: [
+            "ALTER TABLE print_jobs ADD COLUMN dpi {int}",
+        ]),
     ]
 }

@@ -24,7 +24,8 @@ public enum LabelJobs {
         }
         let ids = try await spool.enqueue([PrintRequest(
             printer: config.name, payload: bytes, language: config.language, copies: copies ?? 1,
-            template: template.name, data: data.jsonText, requestedBy: requestedBy, reason: reason, reference: reference)])
+            template: template.name, data: data.jsonText, requestedBy: requestedBy, reason: reason, reference: reference,
+            dpi: config.dpi)])
         return ids[0]
     }
 

@@ -114,7 +114,8 @@ public struct ProductionRun: Sendable {
                 requests.append(PrintRequest(printer: config.name, payload: bytes, language: config.language,
                                              copies: copies ?? 1, template: template.name, data: labelData.jsonText,
                                              requestedBy: requestedBy, reason: reason,
-                                             reference: LabelJobs.reference(product: product.article, kind: kind.rawValue, number: number)))
+                                             reference: LabelJobs.reference(product: product.article, kind: kind.rawValue, number: number),
+                                             dpi: config.dpi))
             }
             let jobs = try await spool.enqueue(db, requests)
             let result = Result(numbers: generated.numbers, jobs: jobs, skipped: generated.skipped)

@@ -218,7 +218,7 @@ extension Station {
         let bytes = try LabelRendering.render(template, labelData, language: config.language, dpi: config.dpi)
         let jobs = try await spool.enqueue(db, [PrintRequest(
             printer: config.name, payload: bytes, language: config.language, template: template.name, data: labelData.jsonText,
-            requestedBy: user, reason: "pallet label of \(document)", reference: "SSCC \(sscc)")])
+            requestedBy: user, reason: "pallet label of \(document)", reference: "SSCC \(sscc)", dpi: config.dpi)])
         return (sscc, jobs[0])
     }
 }

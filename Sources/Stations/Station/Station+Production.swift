@@ -394,7 +394,8 @@ extension Station {
                 jobs = try await self.spool.enqueue(db, [PrintRequest(
                     printer: config.name, payload: bytes, language: config.language, template: template.name, data: data.jsonText,
                     requestedBy: self.user(task), reason: "\(voids ? "replacement" : "reprint") after \(reason.code) at \(self.configuration.name)",
-                    reference: LabelJobs.reference(product: runProduct, kind: task.lot == nil ? "serial" : "lot", number: number))])
+                    reference: LabelJobs.reference(product: runProduct, kind: task.lot == nil ? "serial" : "lot", number: number),
+                    dpi: config.dpi)])
             }
             if voids {
                 try await self.addUnit(db, task: task.id, number: number, job: jobs.first, at: scan.time, note: "replaces a voided number")

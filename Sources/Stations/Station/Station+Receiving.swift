@@ -171,7 +171,8 @@ extension Station {
                     printer: printer, payload: label.bytes, language: label.language, template: label.template,
                     data: label.data, requestedBy: self.user(task),
                     reason: "received at station \(self.configuration.name)",
-                    reference: number.map { LabelJobs.reference(product: product.article, kind: tracking.rawValue, number: $0) } ?? product.article)])
+                    reference: number.map { LabelJobs.reference(product: product.article, kind: tracking.rawValue, number: $0) } ?? product.article,
+                    dpi: label.dpi)])
             }
             var outcome = ScanOutcome(station: self.configuration.name, verdict: warnings.isEmpty ? .ok : .warn, reasons: warnings,
                                       action: "added-to-receipt",
@@ -197,7 +198,7 @@ extension Station {
 
     /// The station's internal label for a received item, if it prints one.
     private func renderLabel(_ config: PrinterConfig?, product: Product, number: String?, tracking: LotSerialClass.Tracking, expiry: CalendarDate?,
-                             production: CalendarDate?, quantity: Decimal, partner: Partner?) throws -> (bytes: Data, language: PrinterLanguage, template: String, data: String)? {
+                             production: CalendarDate?, quantity: Decimal, partner: Partner?) throws -> (bytes: Data, language: PrinterLanguage, template: String, data: String, dpi: Int)? {
         guard let template = configuration.template, let config else { return nil }
         var base: [String: LabelData] = ["station": .string(configuration.name), "quantity": .number(quantity),
                                          "unit": .string(product.unit), "copies": .number(1)]
@@ -210,7 +211,7 @@ extension Station {
             data = LabelData.from(product: product, lotSerial: nil, over: .object(base))
         }
         let bytes = try LabelRendering.render(template, data, language: config.language, dpi: config.dpi)
-        return (bytes, config.language, template.name, data.jsonText)
+        return (bytes, config.language, template.name, data.jsonText, config.dpi)
     }
 
     /// The station's supplier as the registry has it.

@@ -60,7 +60,7 @@ struct JobsCommand: AsyncParsableCommand {
             })) {
                 fields([
                     ("job", String(job.id)), ("printer", job.printer), ("state", job.state.rawValue),
-                    ("labels", "\(job.labelCount) (\(job.language.rawValue), \(job.payload.count) bytes)"),
+                    ("labels", "\(job.labelCount) (\(job.language.rawValue)\(job.dpi.map { ", \($0) dpi" } ?? ""), \(job.payload.count) bytes)"),
                     ("template", job.template), ("reference", job.reference.isEmpty ? nil : job.reference),
                     ("asked by", "\(job.requestedBy): \(job.reason)"), ("attempts", String(job.attempts)),
                     ("error", job.error.isEmpty ? nil : job.error),
@@ -98,7 +98,7 @@ struct JobsCommand: AsyncParsableCommand {
     }
 
     struct Move: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Move a queued, held, failed or cancelled job to another printer of the same language.")
+        static let configuration = CommandConfiguration(abstract: "Move a queued, held, failed or cancelled job to another printer of the same language and resolution.")
         @OptionGroup var options: GlobalOptions
         @Argument(help: "The job's number.") var job: Int64
         @Option(help: "The printer to send it to.") var to: String
