@@ -164,24 +164,31 @@ struct Page {
 struct JSONShape: Sendable {
     let fields: [String]
     let nested: [String: JSONShape]
+    /// What the refusal calls the body ("a receipt"), when not "the body".
+    let name: String?
 
-    init(_ fields: [String], nested: [String: JSONShape] = [:]) {
+    init(_ fields: [String], nested: [String: JSONShape] = [:], name: String? = nil) {
         self.fields = fields
         self.nested = nested
+        self.name = name
     }
 
-    func check(_ value: Any, at path: String) throws {
+    /// Refuses a field the shape does not know: 400 by default (the body is not what the
+    /// operation takes); `status` 422 for a shape narrower than the operation's schema (a field
+    /// of another kind of document).
+    func check(_ value: Any, at path: String, status: Int = 400) throws {
         if let list = value as? [Any] {
-            for (index, item) in list.enumerated() { try check(item, at: "\(path)[\(index)]") }
+            for (index, item) in list.enumerated() { try check(item, at: "\(path)[\(index)]", status: status) }
             return
         }
         guard let object = value as? [String: Any] else { return }
         for key in object.keys.sorted() {
             let place = path.isEmpty ? key : "\(path).\(key)"
             guard fields.contains(key) else {
-                throw APIProblem.badRequest("unknown field \(place): \(path.isEmpty ? "the body" : path) takes \(fields.joined(separator: ", "))")
+                let message = "unknown field \(place): \(path.isEmpty ? name ?? "the body" : path) takes \(fields.joined(separator: ", "))"
+                throw status == 400 ? APIProblem.badRequest(message) : APIProblem(status, "invalid-input", message)
             }
-            if let inner = nested[key], let child = object[key] { try inner.check(child, at: place) }
+            if let inner = nested[key], let child = object[key] { try inner.check(child, at: place, status: status) }
         }
     }
 }

@@ -545,7 +545,7 @@ paths:
         required: true
         content:
           application/json:
-            schema: {type: object, required: [reason], properties: {reason: {type: string, minLength: 1, maxLength: 500}}}
+            schema: {type: object, additionalProperties: false, required: [reason], properties: {reason: {type: string, minLength: 1, maxLength: 500}}}
       responses:
         "200":
           description: The period, reopened; exportedDocuments counts its documents already exported to accounting.
@@ -591,6 +591,7 @@ paths:
           application/json:
             schema:
               type: object
+              additionalProperties: false
               required: [product, numbers, reason]
               properties:
                 product: {type: string, minLength: 1}
@@ -689,7 +690,7 @@ paths:
         required: true
         content:
           application/json:
-            schema: {type: object, required: [note], properties: {note: {type: string, minLength: 1}}}
+            schema: {type: object, additionalProperties: false, required: [note], properties: {note: {type: string, minLength: 1}}}
       responses:
         "200":
           description: The closed recall.
@@ -710,6 +711,7 @@ paths:
           application/json:
             schema:
               type: object
+              additionalProperties: false
               required: [status, reason]
               properties:
                 status: {type: string, enum: [available, quarantined, blocked]}
@@ -946,7 +948,7 @@ paths:
       operationId: postDocument
       tags: [registry]
       summary: Post a stock document of a kind, whole or not at all.
-      description: "receipt (warehouse, supplier, lines), issue (warehouse, customer, lines), transfer (from, to, lines), production (warehouse, inputs, outputs), return (warehouse, customer, lines), write-off (warehouse, reason, lines). acceptExpired, allowExpired, allowQuarantined and allowRecalled are a supervisor's overrides."
+      description: "receipt (warehouse, supplier, lines), issue (warehouse, customer, lines), transfer (from, to, lines), production (warehouse, inputs, outputs), return (warehouse, customer, lines), write-off (warehouse, reason, lines). acceptExpired, allowExpired, allowQuarantined and allowRecalled are a supervisor's overrides. A field of the body that the kind does not take (to on a receipt, addedCost on an issue) is refused with 422, naming it."
       x-tracemark-role: operator
       parameters:
         - {name: kind, in: path, required: true, schema: {type: string, enum: [receipt, issue, transfer, production, return, write-off]}}
@@ -1576,6 +1578,7 @@ components:
                 run: {$ref: "#/components/schemas/RunReport"}
     Product:
       type: object
+      additionalProperties: false
       required: [article, description, unit, allowsUnknownSerials]
       properties:
         article: {type: string}
@@ -1589,6 +1592,7 @@ components:
         decimals: {type: [integer, "null"], minimum: 0, maximum: 6, description: "How many decimals a quantity may have (0: whole units); when added, a unit of pieces (pcs, ea …) defaults to 0, any other to null (up to 6)."}
     LotSerialClass:
       type: object
+      additionalProperties: false
       required: [code, description, tracking, tracksExpiry, issueMethod, assignment, counterScope, uniqueness, serialQuantity, autoGenerateBatchSize]
       properties:
         code: {type: string}
@@ -1616,12 +1620,14 @@ components:
         purpose: {type: string, enum: [document, counter]}
     Warehouse:
       type: object
+      additionalProperties: false
       required: [code, name]
       properties:
         code: {type: string}
         name: {type: string}
     Partner:
       type: object
+      additionalProperties: false
       required: [code, name, role]
       properties:
         code: {type: string}

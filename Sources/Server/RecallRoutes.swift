@@ -68,7 +68,7 @@ extension APIRoutes {
         },
         APIRoute(.post, "/api/v1/periods/{period}/reopen", "reopenPeriod", role: .supervisor) { call in
             struct Body: Decodable { var reason: String }
-            let reason = try call.decode(Body.self).reason
+            let reason = try call.decode(Body.self, shape: JSONShape(["reason"])).reason
             return try .json(try await call.environment.registry.reopenPeriod(try call.parameter("period"), reason: reason, user: call.user))
         },
         APIRoute(.get, "/api/v1/period-reopenings", "listPeriodReopenings", role: .viewer) { call in
@@ -79,7 +79,7 @@ extension APIRoutes {
         },
         APIRoute(.post, "/api/v1/recalls", "openRecall", role: .supervisor) { call in
             struct Body: Decodable { var product: String; var numbers: [String]; var reason: String }
-            let body = try call.decode(Body.self)
+            let body = try call.decode(Body.self, shape: JSONShape(["product", "numbers", "reason"], name: "a recall"))
             guard (1...1000).contains(body.numbers.count) else {
                 throw APIProblem(422, "invalid-input", "name from 1 to 1000 lots or serials to recall")
             }
@@ -95,7 +95,7 @@ extension APIRoutes {
         },
         APIRoute(.post, "/api/v1/recalls/{id}/close", "closeRecall", role: .supervisor) { call in
             struct Body: Decodable { var note: String }
-            return try .json(try await call.environment.registry.closeRecall(try recallID(call), note: try call.decode(Body.self).note,
+            return try .json(try await call.environment.registry.closeRecall(try recallID(call), note: try call.decode(Body.self, shape: JSONShape(["note"])).note,
                                                                              user: call.user))
         },
     ]

@@ -16,7 +16,7 @@ extension APIRoutes {
             try .json(try paged(call, try await call.environment.registry.products()))
         },
         APIRoute(.post, "/api/v1/products", "createProduct", role: .admin) { call in
-            let product = try await call.environment.registry.addProduct(try call.decode(ProductBody.self).product())
+            let product = try await call.environment.registry.addProduct(try call.decode(ProductBody.self, shape: ProductBody.shape).product())
             return try tagged(product, status: 201)
         },
         APIRoute(.get, "/api/v1/products/{article}", "getProduct", role: .viewer) { call in
@@ -25,7 +25,7 @@ extension APIRoutes {
         APIRoute(.put, "/api/v1/products/{article}", "updateProduct", role: .admin) { call in
             let article = try call.parameter("article")
             let registry = call.environment.registry
-            var product = try call.decode(ProductBody.self).product()
+            var product = try call.decode(ProductBody.self, shape: ProductBody.shape).product()
             // A PUT gives the product whole: one in pieces that leaves `decimals` out takes whole
             // quantities, as when it was added (it was left at "up to 6", and took 1.5 pcs).
             if product.decimals == nil, Product.pieceUnits.contains(product.unit.lowercased()) { product.decimals = 0 }
@@ -39,7 +39,9 @@ extension APIRoutes {
             try .json(try paged(call, try await call.environment.registry.classes()))
         },
         APIRoute(.post, "/api/v1/classes", "createClass", role: .admin) { call in
-            let lotSerialClass = try call.decode(LotSerialClass.self)
+            let lotSerialClass = try call.decode(LotSerialClass.self, shape: JSONShape([
+                "code", "description", "tracking", "serialQuantity", "tracksExpiry", "assignment", "issueMethod", "autoGenerateBatchSize",
+                "format", "counterScope", "counterSeries", "uniqueness"], name: "a class"))
             guard (1...1_000_000).contains(lotSerialClass.autoGenerateBatchSize) else {
                 throw APIProblem(422, "invalid-input", "autoGenerateBatchSize \(lotSerialClass.autoGenerateBatchSize) is not from 1 to 1000000")
             }
@@ -52,13 +54,14 @@ extension APIRoutes {
             try .json(try paged(call, try await call.environment.registry.warehouses()))
         },
         APIRoute(.post, "/api/v1/warehouses", "createWarehouse", role: .admin) { call in
-            try .json(try await call.environment.registry.addWarehouse(try call.decode(Warehouse.self)), status: 201)
+            try .json(try await call.environment.registry.addWarehouse(try call.decode(Warehouse.self, shape: JSONShape(["code", "name"], name: "a warehouse"))), status: 201)
         },
         APIRoute(.get, "/api/v1/partners", "listPartners", role: .viewer) { call in
             try .json(try paged(call, try await call.environment.registry.partners()))
         },
         APIRoute(.post, "/api/v1/partners", "createPartner", role: .admin) { call in
-            let partner = try call.decode(Partner.self)
+            let partner = try call.decode(Partner.self, shape: JSONShape(["code", "name", "role", "minimumShelfLifeDays", "contact", "email", "phone"],
+                                                                         name: "a partner"))
             if let days = partner.minimumShelfLifeDays, !(0...36_500).contains(days) {
                 throw APIProblem(422, "invalid-input", "minimumShelfLifeDays \(days) is not from 0 to 36500")
             }
@@ -73,7 +76,7 @@ extension APIRoutes {
         },
         APIRoute(.post, "/api/v1/products/{article}/lots/{number}/status", "changeLotStatus", role: .supervisor) { call in
             struct Body: Decodable { var status: LotSerial.Status; var reason: String }
-            let body = try call.decode(Body.self)
+            let body = try call.decode(Body.self, shape: JSONShape(["status", "reason"]))
             guard !body.reason.trimmingCharacters(in: .whitespaces).isEmpty else {
                 throw APIProblem(422, "invalid-input", "give the reason for the status change")
             }
@@ -106,6 +109,9 @@ extension APIRoutes {
     /// A product as a client sends it: the GTIN checked here, so that a wrong check digit is a
     /// 422 that says so.
     struct ProductBody: Decodable {
+        /// Its fields: those a product is shown with, so that what a GET gives a PUT takes.
+        static let shape = JSONShape(["article", "gtin", "description", "unit", "lotSerialClass", "counterStart", "counterEnd",
+                                      "allowsUnknownSerials", "decimals"], name: "a product")
         var article: String
         var gtin: String?
         var description: String
@@ -293,14 +299,33 @@ extension APIRoutes {
 
     /// A document's body: what the kind needs, with everything optional that can be.
     struct DocumentBody: Decodable {
-        /// Its fields, for ``APICall/decode(_:shape:)``.
-        static let shape: JSONShape = {
-            let line = JSONShape(["product", "quantity", "picks", "expiry", "production", "inputs", "unitCost"],
-                                 nested: ["picks": JSONShape(["number", "quantity", "expiry", "production"])])
-            return JSONShape(["warehouse", "supplier", "customer", "from", "to", "reason", "lines", "inputs", "outputs", "date", "note",
-                              "acceptExpired", "allowExpired", "allowQuarantined", "allowRecalled", "minimumShelfLifeDays", "addedCost"],
-                             nested: ["lines": line, "inputs": line, "outputs": line])
-        }()
+        /// The fields a document of `kind` takes, for ``APICall/decode(_:shape:)``: a field of
+        /// another kind (`to` on a receipt, `customer` on a transfer) is refused, naming it, rather
+        /// than ignored and the document posted without what its sender meant.
+        static func shape(of kind: String) -> JSONShape {
+            let picks = JSONShape(["number", "quantity", "expiry", "production"])
+            let line = JSONShape(["product", "quantity", "picks", "expiry", "production", "unitCost"], nested: ["picks": picks])
+            // A production's output names the inputs it was made of (their indexes).
+            let output = JSONShape(line.fields + ["inputs"], nested: ["picks": picks])
+            let fields: [String]
+            var lines = line
+            switch kind {
+            case "receipt": fields = ["warehouse", "supplier", "lines", "acceptExpired"]
+            case "issue": fields = ["warehouse", "customer", "lines", "minimumShelfLifeDays", "allowExpired", "allowQuarantined", "allowRecalled"]
+            case "transfer": fields = ["from", "to", "lines"]
+            case "production": fields = ["warehouse", "inputs", "outputs", "addedCost", "allowRecalled"]
+            case "return": fields = ["warehouse", "customer", "lines"]
+            case "write-off": fields = ["warehouse", "reason", "lines"]
+            // An unknown kind is refused by name after the body is read.
+            // Every kind's fields at once: what the operation's schema allows.
+            default: fields = ["warehouse", "supplier", "customer", "from", "to", "reason", "lines", "inputs", "outputs",
+                               "acceptExpired", "allowExpired", "allowQuarantined", "allowRecalled", "minimumShelfLifeDays", "addedCost"]
+                lines = output
+            }
+            let article = kind.first.map { "aeiou".contains($0) } == true ? "an" : "a"
+            return JSONShape(fields + ["date", "note"], nested: ["lines": lines, "inputs": lines, "outputs": output],
+                             name: kind.isEmpty ? nil : "\(article) \(kind)")
+        }
 
         struct Line: Decodable {
             struct Pick: Decodable {
@@ -350,7 +375,10 @@ extension APIRoutes {
     /// (receiving expired goods, issuing expired, quarantined or recalled ones) need a supervisor.
     private static func postDocument(_ call: APICall) async throws -> APIResponse {
         let kind = try call.parameter("kind")
-        let body = try call.decode(DocumentBody.self, shape: DocumentBody.shape)
+        // A field no document has is a malformed body (400); one of another kind than this a
+        // body the schema allows but the kind refuses (422).
+        let body = try call.decode(DocumentBody.self, shape: DocumentBody.shape(of: ""))
+        if let object = try? JSONSerialization.jsonObject(with: call.body) { try DocumentBody.shape(of: kind).check(object, at: "", status: 422) }
         if body.acceptExpired == true || body.allowExpired == true || body.allowQuarantined == true || body.allowRecalled == true,
            (call.caller?.role ?? .viewer) < .supervisor {
             throw APIProblem(403, "forbidden", "accepting expired goods or issuing expired, quarantined or recalled ones is a supervisor's override")

@@ -66,10 +66,38 @@ extension APITests {
             let misnamed = try await service.request("POST", "/api/v1/documents/issue", role: "operator", body: try service.json(body))
             #expect(misnamed.status == 400 && misnamed.text.contains("unknown field \(field)"), "\(misnamed.text)")
         }
+        // A field of another kind of document is refused too (a receipt has no `to`, a transfer
+        // no `warehouse`), and so is a misnamed field of a product, partner, warehouse, class or recall.
+        for (path, body, message, status) in [
+            ("documents/receipt", ["warehouse": "MAIN", "to": "EAST", "lines": [["product": "PAINT-5L", "quantity": 1]]],
+             "unknown field to: a receipt takes warehouse, supplier, lines, acceptExpired, date, note", 422),
+            ("documents/transfer", ["from": "MAIN", "to": "EAST", "warehouse": "MAIN", "lines": [["product": "PAINT-5L", "quantity": 1]]],
+             "unknown field warehouse: a transfer takes", 422),
+            ("documents/issue", ["warehouse": "MAIN", "lines": [["product": "PAINT-5L", "quantity": 1, "inputs": [0]]]],
+             "unknown field lines[0].inputs", 422),
+            ("partners", ["code": "ACME2", "name": "Acme", "role": "customer", "minShelfLife": 30],
+             "unknown field minShelfLife: a partner takes code, name, role, minimumShelfLifeDays", 400),
+            ("products", ["article": "X-1", "description": "x", "unit": "pcs", "allowsUnknownSerials": false, "lotClass": "LOT"],
+             "unknown field lotClass: a product takes", 400),
+            ("warehouses", ["code": "W9", "name": "Nine", "site": "north"], "unknown field site: a warehouse takes code, name", 400),
+            ("recalls", ["product": "PAINT-5L", "numbers": ["ERP-1"], "reason": "r", "note": "n"], "unknown field note: a recall takes", 400),
+        ] as [(String, [String: Any], String, Int)] {
+            let refused = try await service.request("POST", "/api/v1/\(path)", role: "admin", body: try service.json(body))
+            #expect(refused.status == status && refused.text.contains(message), "\(path): \(refused.text)")
+        }
+        // Nothing of them was made.
+        #expect(try await service.request("GET", "/api/v1/products/X-1", role: "viewer").status == 404)
+        let partners = try await service.request("GET", "/api/v1/partners", role: "viewer")
+        #expect(!partners.text.contains("ACME2"))
+        // What a GET gives, a PUT takes back.
+        let shown = try await service.request("GET", "/api/v1/products/PAINT-5L", role: "viewer")
+        let put = try await service.request("PUT", "/api/v1/products/PAINT-5L", role: "admin", body: Data(shown.text.utf8),
+                                            headers: ["If-Match": try #require(shown.headers["etag"])])
+        #expect(put.status == 200, "\(put.text)")
         // Issuing or consuming a lot of an open recall is a supervisor's override too.
-        for kind in ["issue", "production"] {
+        for (kind, lines) in [("issue", "lines"), ("production", "inputs")] {
             let recalled = try await service.request("POST", "/api/v1/documents/\(kind)", role: "operator", body: try service.json([
-                "warehouse": "MAIN", "lines": [["product": "PAINT-5L", "quantity": 1]], "allowRecalled": true,
+                "warehouse": "MAIN", lines: [["product": "PAINT-5L", "quantity": 1]], "allowRecalled": true,
             ]))
             #expect(recalled.status == 403, "\(kind): \(recalled.text)")
         }
