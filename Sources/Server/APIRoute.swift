@@ -125,6 +125,12 @@ struct APIResponse: Sendable {
         let body = (try? encoder.encode(ProblemDocument(reportable, instance: instance))) ?? Data()
         var response = APIResponse(status: reportable.httpStatus, contentType: "application/problem+json", body: body)
         if let problem = reportable as? APIProblem { response.headers = problem.headers }
+        // Unavailable for now (the database busy or locked, a printer's queue full): a client
+        // that retries is told when, rather than at once and again. The database waited up to
+        // its busy or lock timeout (5 s) already before it gave up.
+        if response.status == 503, !response.headers.keys.contains(where: { $0.lowercased() == "retry-after" }) {
+            response.headers["Retry-After"] = "2"
+        }
         return response
     }
 }

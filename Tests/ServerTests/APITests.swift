@@ -186,11 +186,17 @@ import TracemarkTesting
         let scan = try await service.request("POST", "/api/v1/stations/dock-1/scans", role: "operator",
                                              body: try service.json(["raw": "(01)09501101530003(17)391231(10)LOCK-1(30)1", "scanId": "locked-1"]))
         let done = try await service.request("POST", "/api/v1/stations/dock-1/task/complete", role: "operator")
+        // A document's post is told when to try again as well (it lacked Retry-After).
+        let document = try await service.request("POST", "/api/v1/documents/receipt", role: "operator", body: try service.json([
+            "warehouse": "MAIN", "supplier": "ACME",
+            "lines": [["product": "PAINT-5L", "picks": [["number": "LOCKED-1", "quantity": 1, "expiry": relativeDate(days: 200, format: "yyyy-MM-dd")]]]],
+        ]))
         release.yield()
         try await held
         await holder.close()
         #expect(scan.status == 503 && scan.code == "locked" && scan.headers["retry-after"] == "1", "\(scan.status) \(scan.text)")
         #expect(done.status == 503 && done.code == "locked", "\(done.status) \(done.text)")
+        #expect(document.status == 503 && document.headers["retry-after"] != nil, "\(document.status) \(document.headers) \(document.text)")
         // The same scan id again, the lock gone: taken as new, since nothing was written.
         let again = try await service.request("POST", "/api/v1/stations/dock-1/scans", role: "operator",
                                               body: try service.json(["raw": "(01)09501101530003(17)391231(10)LOCK-1(30)1", "scanId": "locked-1"]))
