@@ -48,6 +48,27 @@ import Testing
         }
     }
 
+    /// Hebrew and Arabic are in the label font, but the engine lays text out left to right, glyph
+    /// by glyph: a QA run saw "שמן" printed backwards and Arabic unjoined, exit 0. Refused, naming
+    /// the script, the character and the element, in every language.
+    @Test(arguments: [("שמן הידראולי", "Hebrew", "U+05E9"), ("زيت 46", "Arabic", "U+0632"), ("Oil ﭏ", "Hebrew", "U+FB4F")])
+    func rightToLeftTextIsRefusedRatherThanPrintedBackwards(name: String, script: String, code: String) throws {
+        let label = try Self.label(name: name)
+        let writers: [() throws -> Void] = [{ _ = try PNGRenderer().png(label) }, { _ = try ZPLWriter().write(label) },
+                                            { _ = try EPLWriter().write(label) }]
+        for (index, write) in writers.enumerated() {
+            let error = try #require(throws: LabelError.self) { try write() }
+            #expect(error.code == .unencodable)
+            #expect(error.element == "text 'product'")
+            // EPL's own check (Windows-1252) may speak first; PNG and ZPL name the script.
+            if index < 2 {
+                #expect(error.message.contains("\(script) letters (\(code))") && error.message.contains("right to left"), "\(error)")
+            }
+        }
+        // Left-to-right text around digits and Latin stays printable.
+        _ = try PNGRenderer().png(try Self.label(name: "Öl 46 Ωμέγα"))
+    }
+
     /// A value under a number or date format must be one: found by a QA run, where `abc` under
     /// `0` printed `QTY abc`. The data check names the field and the element.
     @Test func aValueThatIsNotWhatItsFormatTakesIsRefused() throws {

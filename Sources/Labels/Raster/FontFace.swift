@@ -117,9 +117,33 @@ final class FontFace: Sendable {
             throw LabelError(.unencodable,
                 "the text \"\(run.text.debugDescription.dropFirst().dropLast())\" has a control character (U+\(String(format: "%04X", control.value))), which prints nothing readable: leave it out of the data")
         }
+        if let (scalar, script) = rightToLeft(in: run.text) {
+            throw LabelError(.unencodable,
+                "the text \"\(run.text)\" has \(script) letters (U+\(String(format: "%04X", scalar.value))), which are written right to left: the label engine lays text out left to right, and would print it backwards\(script == "Arabic" ? " and unjoined" : ""); write it in Latin letters, or leave it out")
+        }
         guard let face = shared, let missing = face.missing(in: run.text, bold: run.bold) else { return }
         throw LabelError(.unencodable,
             "the text \"\(run.text)\" has \(missing.named), which the label font (DejaVu Sans\(run.bold ? " Bold" : "")) does not have: it would print as an empty box; leave the character out or write it in Latin, Greek or Cyrillic letters")
+    }
+
+    /// The first letter of a script written right to left (Hebrew, Arabic, Syriac, Thaana, N'Ko
+    /// and the others of the blocks from U+0590 to U+08FF, their presentation forms, and the
+    /// right-to-left blocks of the supplementary planes), with its script's name, or nil. The
+    /// label font has Hebrew and Arabic glyphs, and a QA run saw them drawn in the order they are
+    /// stored: backwards, and Arabic unjoined. Until text is shaped (HarfBuzz), it is refused.
+    static func rightToLeft(in text: String) -> (Unicode.Scalar, String)? {
+        if text.utf8.allSatisfy({ $0 < 0x80 }) { return nil }
+        for scalar in text.unicodeScalars {
+            switch scalar.value {
+            case 0x0590...0x05FF, 0xFB1D...0xFB4F: return (scalar, "Hebrew")
+            case 0x0600...0x06FF, 0x0750...0x077F, 0x0870...0x08FF, 0xFB50...0xFDFF, 0xFE70...0xFEFF: return (scalar, "Arabic")
+            case 0x0700...0x074F, 0x0860...0x086F: return (scalar, "Syriac")
+            case 0x0780...0x07BF: return (scalar, "Thaana")
+            case 0x07C0...0x085F, 0x10800...0x10FFF, 0x1E800...0x1EFFF: return (scalar, "right-to-left")
+            default: continue
+            }
+        }
+        return nil
     }
 
     /// The width in dots of `text` on one line.
