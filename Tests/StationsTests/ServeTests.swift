@@ -258,6 +258,8 @@ import Testing
             .replacingOccurrences(of: "  dock-3:\n    kind: lookup\n    scanners: [\"tcp-listen://0.0.0.0:7001\", \"tcp-listen://127.0.0.1:9999\"]\n", with: "")
             .replacingOccurrences(of: "127.0.0.1:9999", with: "127.0.0.1:0")
             .replacingOccurrences(of: "keepalive: soon", with: "keepalive: 0").replacingOccurrences(of: "supplier: ACME", with: "supplier: BUILDCO")
+            // A raw EPL template for a ZPL printer: every scan's label would be refused.
+            .replacingOccurrences(of: "http: {listen", with: "  dock-4:\n    kind: lookup\n    printer: dock-label\n    template: raw/lot-label.epl\nhttp: {listen")
         try fixed.write(to: file, atomically: true, encoding: .utf8)
         let again = try await Command.tracemark(["serve", "--check", "--config", file.path],
                                                 environment: ["TRACEMARK_TEMPLATES": Repository.templates.path])
@@ -265,6 +267,8 @@ import Testing
         #expect(again.stderr.contains("bad.yaml:7: station dock-1: no warehouse NOWHERE"), "\(again.stderr)")
         #expect(again.stderr.contains("bad.yaml:11: station dock-1: partner BUILDCO is a customer, not a supplier: its receipts would be refused"),
                 "\(again.stderr)")
+        #expect(again.stderr.contains("bad.yaml:17: station dock-4: template "), "\(again.stderr)")
+        #expect(again.stderr.contains("cannot print on printer dock-label: it is raw epl, and the printer reads zpl"), "\(again.stderr)")
     }
 
     /// What would half-start the service, or start it on the wrong database, is said at once:

@@ -114,7 +114,9 @@ struct ServeCommand: AsyncParsableCommand {
         if !check {
             for printer in configuration.printers { try await spool.addPrinter(printer.config, replace: true) }
         }
-        let printers = Set(try await spool.printers().map(\.config.name)).union(configuration.printers.map(\.config.name))
+        var printerConfigs = Dictionary(try await spool.printers().map { ($0.config.name, $0.config) }) { first, _ in first }
+        for printer in configuration.printers { printerConfigs[printer.config.name] = printer.config }
+        let printers = Set(printerConfigs.keys)
         let warehouses = Set(try await registry.warehouses().map(\.code))
         let partners = Dictionary(try await registry.partners().map { ($0.code, $0.role) }) { first, _ in first }
         let series = Set(try await registry.allSeries().map(\.code))
@@ -144,13 +146,40 @@ struct ServeCommand: AsyncParsableCommand {
                 problem(entry.fields["layout"] ?? entry.line, "station \(entry.name): unknown keyboard layout \(entry.layout)")
             }
             do {
-                stations.append(try Self.stationConfiguration(entry, templates: folder))
+                let station = try Self.stationConfiguration(entry, templates: folder)
+                if let name = entry.printer, let printer = printerConfigs[name] {
+                    for template in [station.template, station.palletLabel?.template, station.palletLabel?.mixedTemplate].compactMap({ $0 }) {
+                        if let why = Self.cannotPrint(template, on: printer) {
+                            problem(entry.fields["template"] ?? entry.line, "station \(entry.name): template \(template.name) cannot print on printer \(name): \(why)")
+                        }
+                    }
+                }
+                stations.append(station)
             } catch {
                 problem(entry.fields["template"] ?? entry.line, "station \(entry.name): template: \(error)")
                 stations.append(StationConfiguration(name: entry.name, kind: entry.kind))
             }
         }
         return (stations, problems)
+    }
+
+    /// Why `template` cannot print on `printer` as it is configured, or nil: a raw template of
+    /// another language (every scan would then block on its label), or a sample that does not
+    /// lay out at the printer's language and resolution (a barcode off the label at 300 dpi).
+    static func cannotPrint(_ template: Template, on printer: PrinterConfig) -> String? {
+        if let raw = template.rawLanguage {
+            guard raw.rawValue == printer.language.rawValue else {
+                return "it is raw \(raw.rawValue), and the printer reads \(printer.language.rawValue)"
+            }
+            return nil
+        }
+        guard template.sample != .object([:]) else { return nil }
+        do {
+            _ = try LabelRendering.render(template, template.sample, language: printer.language, dpi: printer.dpi, verify: false)
+            return nil
+        } catch {
+            return "its sample at \(printer.dpi) dpi in \(printer.language.rawValue): \(error)"
+        }
     }
 
     /// A station of the file as the station core takes it, with its template loaded from `templates`.
