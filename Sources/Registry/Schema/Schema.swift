@@ -399,6 +399,12 @@ enum Schema {
         // was a record of its own beside the composed one, looking the same. The rows are
         // composed after the statements (``composeNumbers(_:)``).
         Migration(version: 11, name: "composed numbers", statements: []),
+        // Version 12: a number reserved in a block is found by its text, so that a globally
+        // unique number reserved (pre-printed) for one product is not registered or generated
+        // for another.
+        Migration(version: 12, name: "reserved numbers by number", statements: [
+            "CREATE INDEX number_block_numbers_number ON number_block_numbers(number)",
+        ]),
     ]
 
     /// The registry's schema, for ``SQLStore/plan(_:)``.
