@@ -14,7 +14,7 @@ import Testing
             let versions = try await again.store.read { db in
                 try await db.raw("SELECT version FROM tracemark_migrations").all().map { try $0.decode(column: "version", as: Int.self) }
             }
-            #expect(versions == Array(1...11))
+            #expect(versions == Array(1...12))
             await again.close()
         }
     }
