@@ -42,7 +42,7 @@ struct Idempotency: Sendable {
                 DELETE FROM api_idempotency WHERE state = 'running' AND created_at < \(bind: abandoned)
                 """).run()
             let row = try await db.raw("""
-                SELECT fingerprint, state, status, content_type, body, holder FROM api_idempotency
+                SELECT fingerprint, state, status, content_type, body, holder, headers FROM api_idempotency
                 WHERE token = \(bind: owner) AND idempotency_key = \(bind: key)
                 """).first()
             if let row, try Self.abandoned(row) {
@@ -53,7 +53,8 @@ struct Idempotency: Sendable {
                               state: try row.decode(column: "state", as: String.self),
                               status: try row.decode(column: "status", as: Int?.self),
                               contentType: try row.decode(column: "content_type", as: String?.self),
-                              body: try row.decode(column: "body", as: Data?.self))
+                              body: try row.decode(column: "body", as: Data?.self),
+                              headers: try row.decode(column: "headers", as: String?.self))
             }
             try await db.raw("""
                 INSERT INTO api_idempotency (token, idempotency_key, fingerprint, state, created_at, holder)
@@ -78,8 +79,10 @@ struct Idempotency: Sendable {
                 throw APIProblem(422, "idempotency-key-reused",
                                  "Idempotency-Key \(key) was used for another request: use a new key for a new request")
             }
+            var headers = stored.headers.flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? [:]
+            headers["Idempotent-Replayed"] = "true"
             return APIResponse(status: status, contentType: stored.contentType ?? "application/json",
-                               body: Self.markedReplayed(stored.body ?? Data()), headers: ["Idempotent-Replayed": "true"])
+                               body: Self.markedReplayed(stored.body ?? Data()), headers: headers)
         }
         let answer: APIResponse
         do {
@@ -95,9 +98,11 @@ struct Idempotency: Sendable {
             if transient {
                 try await db.raw("DELETE FROM api_idempotency WHERE token = \(bind: owner) AND idempotency_key = \(bind: key)").run()
             } else {
+                let headers = answer.headers.isEmpty ? nil
+                    : (try? JSONEncoder().encode(answer.headers)).map { String(decoding: $0, as: UTF8.self) }
                 try await db.raw("""
                     UPDATE api_idempotency SET state = 'done', status = \(bind: answer.status), content_type = \(bind: answer.contentType),
-                           body = \(bind: answer.body)
+                           body = \(bind: answer.body), headers = \(bind: headers)
                     WHERE token = \(bind: owner) AND idempotency_key = \(bind: key)
                     """).run()
             }
@@ -118,6 +123,7 @@ struct Idempotency: Sendable {
         var status: Int?
         var contentType: String?
         var body: Data?
+        var headers: String?
     }
 }
 

@@ -56,5 +56,10 @@ enum ServerSchema {
         SchemaMigration(version: 3, name: "the process running an idempotent request", statements: [
             "ALTER TABLE api_idempotency ADD COLUMN holder TEXT",
         ]),
+        // The answer's headers (ETag, Location …) as JSON: a replay gives them again, as the
+        // first answer did (a client that retried a PUT got no ETag for its next change).
+        SchemaMigration(version: 4, name: "an idempotent answer's headers", statements: [
+            "ALTER TABLE api_idempotency ADD COLUMN headers TEXT",
+        ]),
     ]
 }

@@ -110,6 +110,15 @@ import TracemarkTesting
         #expect(other.status == 422)
         #expect(other.code == "idempotency-key-reused")
 
+        // A replay gives the first answer's headers too: a product made with a key and sent
+        // again carries the same ETag, which the client's next change needs.
+        let product = try service.json(["article": "IDEM-P", "description": "idempotent", "unit": "pcs", "allowsUnknownSerials": false])
+        let made = try await service.request("POST", "/api/v1/products", body: product, headers: ["Idempotency-Key": "key-p"])
+        let remade = try await service.request("POST", "/api/v1/products", body: product, headers: ["Idempotency-Key": "key-p"])
+        #expect(made.status == 201 && remade.status == 201, "\(made.text) \(remade.text)")
+        #expect(made.headers["etag"] != nil && remade.headers["etag"] == made.headers["etag"], "\(made.headers) \(remade.headers)")
+        #expect(remade.headers["idempotent-replayed"] == "true")
+
         // A first request still running (its row says so, as while its handler runs).
         let store = try await service.database.openStore()
         try await store.write { db in
