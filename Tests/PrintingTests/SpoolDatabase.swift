@@ -3,6 +3,7 @@ import Printing
 import Registry
 import Store
 import SQLKit
+import Synchronization
 @_exported import TracemarkTesting
 import Testing
 
@@ -53,6 +54,17 @@ extension PrintingError: CodedError {}
 /// A small valid ZPL label that prints `copies` labels.
 func zplLabel(_ text: String, copies: Int = 1) -> Data {
     Data("^XA^FO20,20^A0N,30,30^FH\\^FD\(text)^FS\(copies > 1 ? "^PQ\(copies),0,1,N" : "")^XZ\n".utf8)
+}
+
+/// Runs the printer's worker for `rounds` rounds of its loop, however long they take (a loaded
+/// machine): for a printer that cannot take its jobs, where running until idle would not end.
+func runRounds(_ spool: Spool, _ printer: String, _ rounds: Int, maxBackoff: Duration = .milliseconds(50)) async throws {
+    var options = PrinterWorker.Options()
+    options.pollInterval = .milliseconds(20)
+    options.maxBackoff = maxBackoff
+    let count = Mutex(0)
+    options.stop = { count.withLock { $0 += 1; return $0 > rounds } }
+    try await PrinterWorker(spool: spool, printer: printer, options: options).run()
 }
 
 /// Runs the printer's worker until it has nothing left to do.

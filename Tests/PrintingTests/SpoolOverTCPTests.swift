@@ -40,13 +40,7 @@ import TracemarkTesting
             let config = Self.printer(simulator)
             try await spool.addPrinter(config)
             try await spool.enqueue(Self.requests(3, printer: config.name))
-            var options = PrinterWorker.Options()
-            options.pollInterval = .milliseconds(20)
-            options.maxBackoff = .milliseconds(100)
-            // Four rounds of the worker's loop, however long they take (a loaded machine).
-            let rounds = Mutex(0)
-            options.stop = { rounds.withLock { $0 += 1; return $0 > 4 } }
-            try await PrinterWorker(spool: spool, printer: config.name, options: options).run()
+            try await runRounds(spool, config.name, 4, maxBackoff: .milliseconds(100))
             let waiting = try await spool.jobs(printer: config.name)
             #expect(waiting.allSatisfy { $0.state == .queued && $0.attempts == 0 })
             // A ZPL printer out of paper does not answer ~HS: the spool can only say "no answer".

@@ -148,12 +148,7 @@ import Testing
             let other = try #require(try await spool.enqueue([request("the new label")]).first)
             let someoneElses = Data("^XA^FDanother database's label^FS^XZ\n".utf8)
             try someoneElses.write(to: file(other))
-            var options = PrinterWorker.Options()
-            options.pollInterval = .milliseconds(20)
-            options.maxBackoff = .milliseconds(50)
-            let rounds = Mutex(0)
-            options.stop = { rounds.withLock { $0 += 1; return $0 > 4 } }
-            try await PrinterWorker(spool: spool, printer: printer.name, options: options).run()
+            try await runRounds(spool, printer.name, 4)
             let waiting = try await spool.job(other)
             #expect(waiting.state == .queued)
             #expect(waiting.error.contains("already exists with other content"))
@@ -199,14 +194,8 @@ import Testing
             try await spool.addPrinter(printer)
             let ids = try await spool.enqueue([PrintRequest(printer: "blocked", payload: zplLabel("x"), language: .zpl,
                                                             requestedBy: "t", reason: "r")])
-            var options = PrinterWorker.Options()
-            options.pollInterval = .milliseconds(20)
-            options.maxBackoff = .milliseconds(50)
-            // Six rounds of the worker's loop, however long they take: the first sends and is
-            // refused, the others only ask the printer.
-            let rounds = Mutex(0)
-            options.stop = { rounds.withLock { $0 += 1; return $0 > 6 } }
-            try await PrinterWorker(spool: spool, printer: "blocked", options: options).run()
+            // Six rounds of the worker's loop: the first sends and is refused, the others only ask the printer.
+            try await runRounds(spool, "blocked", 6)
             let job = try await spool.job(ids[0])
             #expect(job.state == .queued)
             #expect(job.attempts == 0)
