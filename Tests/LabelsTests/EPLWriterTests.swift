@@ -70,6 +70,23 @@ import TracemarkTesting
         #expect(at203.contains("A8,8,0,3,1,2,N,\"Lot\""))
     }
 
+    /// EPL has no field block: a text aligned center or right in its box is moved by what the
+    /// box has to spare in the resident font's fixed width (it printed left-aligned, where ZPL
+    /// and PNG honoured `align`). Font 4 at 203 dpi is 14 dots a character: "ABCD" is 56.
+    @Test func alignedTextIsPlacedInItsBox() throws {
+        let template = try TemplateLoader().load(yaml: """
+            size: [50mm, 25mm]
+            units: dots
+            elements:
+              - {type: text, at: [16, 16], text: "ABCD", size: 24, box: [200, 24], align: right}
+              - {type: text, at: [16, 60], text: "ABCD", size: 24, box: [200, 24], align: center}
+              - {type: text, at: [16, 100], text: "ABCD", size: 24, box: [200, 24]}
+            """)
+        let epl = String(decoding: try EPLWriter().write(try template.layout(template.sample, dpi: 203)), as: UTF8.self)
+        let lines = epl.split(separator: "\n").filter { $0.hasPrefix("A") }.map(String.init)
+        #expect(lines == ["A160,16,0,4,1,1,N,\"ABCD\"", "A88,60,0,4,1,1,N,\"ABCD\"", "A16,100,0,4,1,1,N,\"ABCD\""], "\(epl)")
+    }
+
     /// Font 5 has capital letters only: a line of its height is font 4 twice as high instead.
     @Test func aLineOfFontFivesHeightUsesFontFour() throws {
         let template = try TemplateLoader().load(yaml: """
