@@ -97,22 +97,12 @@ public struct EPLWriter: Sendable {
         // EPL has no field block: a centred or right-aligned text is moved along its line by
         // what its box has to spare, measured in the resident font's fixed width (it printed
         // left-aligned, where ZPL and PNG honoured the template's `align`).
-        var (x, y) = (run.x, run.y)
-        if run.alignment != .left {
-            let spare = max(0, run.length - run.text.count * characterWidth * horizontal)
-            let shift = run.alignment == .center ? spare / 2 : spare
-            switch run.rotation {
-            case 90: y += shift
-            case 180: x += spare - shift  // read right to left: the start is on the right
-            case 270: y += spare - shift  // read bottom to top
-            default: x += shift
-            }
-        }
+        let placed = run.aligned(textWidth: run.text.count * characterWidth * horizontal)
         // What no font of ours has is said as for the other outputs (PNG would not help).
         try FontFace.checkGlyphs(run)
         switch Windows1252.encode(Self.quoted(run.text)) {
         case .success(let quoted):
-            out += Array("A\(x),\(y),\(rotation),\(best.font),\(horizontal),\(best.multiplier),N,".utf8) + quoted + [0x0A]
+            out += Array("A\(placed.x),\(placed.y),\(rotation),\(best.font),\(horizontal),\(best.multiplier),N,".utf8) + quoted + [0x0A]
         case .failure(let unencodable):
             throw LabelError(.unencodable,
                 "the text \"\(run.text)\" has \(unencodable.scalar.named), which an EPL printer's fonts do not have (they print Western European letters, Windows-1252): print this label as PNG through a CUPS queue, whose font has Greek and Cyrillic too, or leave the character out")

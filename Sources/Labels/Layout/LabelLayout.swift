@@ -43,6 +43,23 @@ struct TextRun: Hashable, Sendable {
     var bold: Bool
     var alignment: TextAlignment
     var rotation: Int
+
+    /// The run moved along its line so that text `width` dots wide sits in its box as its
+    /// alignment says (a left-aligned run as it is): for the writers that place aligned text
+    /// themselves, EPL always and ZPL where a field block cannot hold the text.
+    func aligned(textWidth width: Int) -> TextRun {
+        guard alignment != .left else { return self }
+        let spare = max(0, length - width)
+        let shift = alignment == .center ? spare / 2 : spare
+        var run = self
+        switch rotation {
+        case 90: run.y += shift
+        case 180: run.x += spare - shift  // read right to left: the start is on the right
+        case 270: run.y += spare - shift  // read bottom to top
+        default: run.x += shift
+        }
+        return run
+    }
 }
 
 struct BarcodeItem: Sendable {

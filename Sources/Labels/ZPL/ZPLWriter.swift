@@ -67,14 +67,7 @@ public struct ZPLWriter: Sendable {
         let fieldBlock = run.alignment != .left && !run.text.utf8.contains(ZPLEscaping.hexIndicator)
         var run = run
         if run.alignment != .left, !fieldBlock {
-            let spare = max(0, run.length - TextLayout.width(run.text, lineHeight: run.lineHeight, bold: run.bold))
-            let shift = run.alignment == .center ? spare / 2 : spare
-            switch run.rotation {
-            case 90: run.y += shift
-            case 180: run.x += spare - shift  // read right to left: the start is on the right
-            case 270: run.y += spare - shift  // read bottom to top
-            default: run.x += shift
-            }
+            run = run.aligned(textWidth: TextLayout.width(run.text, lineHeight: run.lineHeight, bold: run.bold))
         }
         let strikes = run.bold ? [(0, 0), run.rotation % 180 == 0 ? (1, 0) : (0, 1)] : [(0, 0)]
         for (dx, dy) in strikes {
