@@ -316,8 +316,8 @@ extension APIRoutes {
             case "production": fields = ["warehouse", "inputs", "outputs", "addedCost", "allowRecalled"]
             case "return": fields = ["warehouse", "customer", "lines"]
             case "write-off": fields = ["warehouse", "reason", "lines"]
-            // An unknown kind is refused by name after the body is read.
-            // Every kind's fields at once: what the operation's schema allows.
+            // Every kind's fields at once (""), what the operation's schema allows; an unknown
+            // kind is refused by name after the body is read.
             default: fields = ["warehouse", "supplier", "customer", "from", "to", "reason", "lines", "inputs", "outputs",
                                "acceptExpired", "allowExpired", "allowQuarantined", "allowRecalled", "minimumShelfLifeDays", "addedCost"]
                 lines = output

@@ -101,23 +101,20 @@ public struct FilePrinter: PrinterTransport {
             return
         }
         let failure = errno
-        if failure == EEXIST {
+        /// The file already there: the same label (nothing to do), or another one (refused).
+        func taken() throws {
             try FileManager.default.removeItem(at: temporary)
             if FileManager.default.contents(atPath: target.path) == bytes { return }
             throw PrintingError(.unreachable, "\(target.path) already exists with other content, and is not replaced: "
                                 + "move it away if it was read, and the job is sent again")
         }
+        if failure == EEXIST { return try taken() }
         // A folder on a file system without hard links (some network shares): the name is checked
         // first, then the file renamed onto it.
         guard [EPERM, ENOTSUP, EOPNOTSUPP, EMLINK, ENOSYS].contains(failure) else {
             throw POSIXError(POSIXErrorCode(rawValue: failure) ?? .EIO)
         }
-        if FileManager.default.fileExists(atPath: target.path) {
-            try FileManager.default.removeItem(at: temporary)
-            if FileManager.default.contents(atPath: target.path) == bytes { return }
-            throw PrintingError(.unreachable, "\(target.path) already exists with other content, and is not replaced: "
-                                + "move it away if it was read, and the job is sent again")
-        }
+        if FileManager.default.fileExists(atPath: target.path) { return try taken() }
         guard Glibc.rename(temporary.path, target.path) == 0 else {
             throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
         }
