@@ -84,6 +84,37 @@ import TracemarkTesting
         #expect(Self.found(result) == ["]d2(01)09501101530003(21)SN-2026-11-000123456"])
     }
 
+    /// A lot of 16 to 20 characters (GS1 allows 20 in (10)) makes a GS1-128 with a GTIN and
+    /// dates wider than a 100 mm label: the label was refused, and the goods could not be
+    /// received. The symbol now prints as two in the same space, the second from (10) on, and
+    /// an independent reader reads both (and the DataMatrix, which holds it all).
+    static let longLot = "LT2026-12-06-ABCD-99"
+    static let splitLabels: [Expectation] = [
+        Expectation(file: "gs1-lot-100x50.yaml", barcodes: [
+            "]C1(01)09501101530003(17)270131", "]C1(10)\(longLot)", "]d2(01)09501101530003(17)270131(10)\(longLot)",
+        ]),
+        Expectation(file: "hazard-100x100.yaml", barcodes: ["]C1(01)09501101530003(11)261102(17)270131", "]C1(10)\(longLot)"]),
+        Expectation(file: "pallet-sscc-100x150.yaml", barcodes: [
+            "]C1(00)106141411234567897", "]C1(02)09501101530003(15)270131(37)40", "]C1(10)\(longLot)",
+        ]),
+    ]
+
+    @Test(arguments: splitLabels, [203, 300])
+    func aLongLotSplitsTheGS1128InTwo(_ expectation: Expectation, dpi: Int) async throws {
+        let template = try TemplateLoader().load(contentsOf: Repository.templates.appendingPathComponent(expectation.file))
+        guard case .object(var fields) = template.sample, case .object(var lot)? = fields["lot"] else {
+            Issue.record("the sample has no lot"); return
+        }
+        lot["number"] = .string(Self.longLot)
+        fields["lot"] = .object(lot)
+        let label = try template.layout(.object(fields), dpi: dpi)
+        let png = try await BarcodeOracle.decode(try PNGRenderer().png(label), extension: "png")
+        #expect(Self.found(png) == expectation.barcodes)
+        let zpl = try await BarcodeOracle.decode(Data(try ZPLWriter().write(label).utf8), extension: "zpl", dpi: dpi)
+        #expect(Self.found(zpl) == expectation.barcodes)
+        _ = try EPLWriter().write(label)
+    }
+
     /// Data that does not say how many copies (a production run's numbers, straight from the
     /// registry) prints one; data that says something else than a count is refused.
     @Test func copiesTheDataDoesNotGiveAreOne() throws {

@@ -67,6 +67,40 @@ import TracemarkTesting
         #expect(error.message.contains("colour"))
     }
 
+    /// `split` is for a GS1-128, at one of its AIs after the first; one too low to hold two
+    /// symbols says how high it must be when the data comes that needs it.
+    @Test func aSplitIsCheckedWhereItIsWritten() throws {
+        func barcode(_ symbology: String, _ split: String, height: Double = 17) -> String {
+            """
+            size: [100mm, 50mm]
+            elements:
+              - type: barcode
+                symbology: \(symbology)
+                at: [5, 5]
+                module: 0.375
+                height: \(height)
+                split: "\(split)"
+                ais:
+                  "01": "{{gtin}}"
+                  "10": "{{lot}}"
+            sample:
+              gtin: "09501101530003"
+              lot: A1
+            """
+        }
+        let matrix = try #require(loadError(barcode("gs1-datamatrix", "10")))
+        #expect(matrix.code == .unknownProperty && matrix.line == 8 && matrix.message.contains("only a gs1-128"), "\(matrix)")
+        let missing = try #require(loadError(barcode("gs1-128", "21")))
+        #expect(missing.message == "split names AI (21), which is not among the barcode's ais ((01)(10))", "\(missing)")
+        let first = try #require(loadError(barcode("gs1-128", "01")))
+        #expect(first.message.contains("the first AI (01)"), "\(first)")
+        let low = try TemplateLoader().load(yaml: barcode("gs1-128", "10", height: 8), file: "low.yaml")
+        let error = #expect(throws: LabelError.self) {
+            _ = try low.layout(.object(["gtin": .string("09501101530003"), "lot": .string(String(repeating: "X", count: 20))]))
+        }
+        #expect(error?.message.contains("give it a height of at least") == true && error?.line == 3, "\(String(describing: error))")
+    }
+
     @Test func aFieldTheSampleLacksIsRefused() throws {
         let error = try #require(loadError("""
             size: [50mm, 25mm]

@@ -91,6 +91,52 @@ extension Template {
         return try BarcodeContent.plain(barcode.data?.render(data, formats: formats) ?? "", for: barcode.symbology)
     }
 
+    /// A barcode at (`x`, `y`) with bars `height` dots high, and its text line if it has one.
+    private static func item(_ barcode: BarcodeElement, _ content: BarcodeContent, name: String, x: Int, y: Int, height: Int,
+                             dpi: Int) throws(LabelError) -> BarcodeItem {
+        let (symbolSize, encoded) = try SymbolSizes.size(of: content, as: barcode.symbology)
+        var item = BarcodeItem(
+            x: x, y: y, symbology: barcode.symbology, content: content, symbolSize: symbolSize, encoded: encoded,
+            module: max(1, barcode.module.dots(dpi)), height: height, humanReadable: nil, name: name)
+        if barcode.humanReadable {
+            let lineHeight = max(8, barcode.textSize.dots(dpi))
+            item.humanReadable = TextRun(
+                x: item.x, y: item.y + item.size.height + max(1, lineHeight / 8), text: content.humanReadable,
+                length: item.size.width, lineHeight: lineHeight, bold: false, alignment: .center, rotation: 0)
+        }
+        return item
+    }
+
+    /// A GS1-128 too wide for the label as two symbols in the space of one: the AIs before
+    /// `ai`, and below them the AIs from `ai` on, each with its text line. A 20-character lot
+    /// with a GTIN and an expiry is about 107 mm at 0.25 mm a module; as two it is 45 and 72 mm.
+    private func split(_ barcode: BarcodeElement, at ai: String, data: LabelData, name: String, x: Int, y: Int, height: Int,
+                       dpi: Int) throws(LabelError) -> [BarcodeItem] {
+        let filled = barcode.ais.map { AIElement(ai: $0.ai, value: $0.value.render(data, formats: formats)) }
+        guard let index = filled.firstIndex(where: { $0.ai == ai }) else { return [] }
+        let text = barcode.humanReadable ? max(8, barcode.textSize.dots(dpi)) : 0
+        let textBlock = text + (text > 0 ? max(1, text / 8) : 0)
+        // The element's whole height (bars and text line) holds both, with half a text line
+        // (at least 1 mm) between them.
+        let gap = max(text / 2, Length(1, .mm).dots(dpi))
+        let bars = (height + textBlock - gap) / 2 - textBlock, lowest = Length(5, .mm).dots(dpi)
+        guard bars >= lowest else {
+            let needed = Double(2 * lowest + textBlock + gap) / Length.dotsPerMillimetre(dpi)
+            throw LabelError(.invalidValue, "the data is too wide for one symbol, and the barcode's height \(barcode.height) too low to split it over two (bars of at least 5 mm): give it a height of at least \(String(format: "%.1f", needed)) mm")
+        }
+        var parts: [BarcodeItem] = []
+        for (number, group) in [Array(filled[..<index]), Array(filled[index...])].enumerated() {
+            let built: ElementString
+            do {
+                built = try ElementStringBuilder(checksRequiredAIs: false).build(group)
+            } catch {
+                throw LabelError(.unencodable, "\(barcode.symbology.rawValue): \(error.message)")
+            }
+            parts.append(try Self.item(barcode, .gs1(built), name: name, x: x, y: y + number * (bars + textBlock + gap), height: bars, dpi: dpi))
+        }
+        return parts
+    }
+
     private func layout(_ element: Element, data: LabelData, dpi: Int, lastGS1: inout GS1Built?,
                         into items: inout [LayoutItem]) throws(LabelError) {
         switch element.kind {
@@ -103,20 +149,13 @@ extension Template {
             ).map(LayoutItem.text)
         case .barcode(let barcode):
             let content = try self.content(of: barcode, data: data, lastGS1: &lastGS1)
-            let (symbolSize, encoded) = try SymbolSizes.size(of: content, as: barcode.symbology)
-            let module = max(1, barcode.module.dots(dpi))
-            var item = BarcodeItem(
-                x: barcode.at.x.dots(dpi), y: barcode.at.y.dots(dpi), symbology: barcode.symbology, content: content,
-                symbolSize: symbolSize, encoded: encoded, module: module, height: max(1, barcode.height.dots(dpi)), humanReadable: nil,
-                name: element.name)
-            if barcode.humanReadable {
-                let size = item.size
-                let lineHeight = max(8, barcode.textSize.dots(dpi))
-                item.humanReadable = TextRun(
-                    x: item.x, y: item.y + size.height + max(1, lineHeight / 8), text: content.humanReadable,
-                    length: size.width, lineHeight: lineHeight, bold: false, alignment: .center, rotation: 0)
+            let x = barcode.at.x.dots(dpi), y = barcode.at.y.dots(dpi), height = max(1, barcode.height.dots(dpi))
+            let whole = try Self.item(barcode, content, name: element.name, x: x, y: y, height: height, dpi: dpi)
+            guard let split = barcode.split, x + whole.size.width > size.width.dots(dpi) + 1 else {
+                items.append(.barcode(whole))
+                return
             }
-            items.append(.barcode(item))
+            items += try self.split(barcode, at: split, data: data, name: element.name, x: x, y: y, height: height, dpi: dpi).map(LayoutItem.barcode)
         case .line(let line):
             let thickness = max(1, line.thickness.dots(dpi))
             let x0 = line.from.x.dots(dpi), y0 = line.from.y.dots(dpi)

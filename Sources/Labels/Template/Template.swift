@@ -79,6 +79,10 @@ struct BarcodeElement: Sendable {
     var humanReadable: Bool
     /// Font size of the human-readable text.
     var textSize: Length
+    /// A GS1-128 whose data is too wide for the label prints as two symbols, one above the
+    /// other in the same space, the second from this AI on (GS1 lets a label split its element
+    /// strings over several symbols; a station joins the two scans).
+    var split: String? = nil
 }
 
 struct LineElement: Sendable {

@@ -213,7 +213,7 @@ struct YAMLTemplateParser {
     private static let common: Set<String> = ["type", "id", "at"]
     private static let properties: [String: Set<String>] = [
         "text": common.union(["text", "size", "bold", "align", "rotate", "box", "fit"]),
-        "barcode": common.union(["symbology", "data", "ais", "module", "height", "hri", "text-size"]),
+        "barcode": common.union(["symbology", "data", "ais", "module", "height", "hri", "text-size", "split"]),
         "line": ["type", "id", "from", "to", "thickness"],
         "box": common.union(["size", "thickness", "radius", "filled"]),
         "reverse": common.union(["size"]),
@@ -297,13 +297,28 @@ struct YAMLTemplateParser {
                 guard map["ais"] == nil else { throw error(.unknownProperty, "only GS1 barcodes take 'ais'; use 'data'", map["ais"]) }
                 data = try field(require("data"), "data")
             }
+            var split: String?
+            if let splitNode = map["split"] {
+                let ai = try string(splitNode, "split")
+                guard symbology == .gs1_128 else {
+                    throw error(.unknownProperty, "only a gs1-128 barcode can split its data over two symbols", splitNode)
+                }
+                guard let index = ais.firstIndex(where: { $0.ai == ai }) else {
+                    throw error(.invalidValue, "split names AI (\(ai)), which is not among the barcode's ais (\(ais.map { "(\($0.ai))" }.joined()))", splitNode)
+                }
+                guard index > 0 else {
+                    throw error(.invalidValue, "split names the first AI (\(ai)): the second symbol starts at a later one, e.g. \"10\"", splitNode)
+                }
+                split = ai
+            }
             let defaultModule = symbology.isMatrix ? Length(0.5, .mm) : Length(0.33, .mm)
             return .barcode(BarcodeElement(
                 at: try position(require("at"), "at"), symbology: symbology, data: data, ais: ais,
                 module: try map["module"].map { node throws(LabelError) in try positive(node, "module") } ?? defaultModule,
                 height: try map["height"].map { node throws(LabelError) in try positive(node, "height") } ?? Length(15, .mm),
                 humanReadable: try map["hri"].map { node throws(LabelError) in try bool(node, "hri") } ?? !symbology.isMatrix,
-                textSize: try map["text-size"].map { node throws(LabelError) in try positive(node, "text-size") } ?? Length(2.5, .mm)))
+                textSize: try map["text-size"].map { node throws(LabelError) in try positive(node, "text-size") } ?? Length(2.5, .mm),
+                split: split))
         case "line":
             let from = try position(require("from"), "from")
             let to = try position(require("to"), "to")
