@@ -48,6 +48,24 @@ import Testing
         }
     }
 
+    /// A lot label whose lot is in its second GS1-128 (a long lot) is picked from its two scans;
+    /// the first alone names the product, and the answer says to scan the other barcode.
+    @Test(arguments: Backend.available)
+    func aLotInTheLabelsSecondBarcodeIsPickedFromBothScans(backend: Backend) async throws {
+        try await withDock(backend) { dock in
+            try await stock(dock)
+            let station = try await dock.station("pick-1", kind: .picking, template: nil)
+            #expect(await station.scan("TM:PICK:ANY").action == "issue-opened")
+            let expiry = yymmdd(today.adding(days: 100))
+            let first = await station.scan("(01)\(Dock.paintGTIN)(17)\(expiry)")
+            #expect(first.verdict == .block && first.reasons.map(\.code) == ["lot-missing"], "\(first)")
+            #expect(first.next.contains("other barcode"), "\(first.next)")
+            let second = await station.scan("(10)LOT-A")
+            #expect(second.verdict == .ok && second.action == "added-to-issue", "\(second)")
+            #expect(try await station.state().task?.lines.map(\.number) == ["LOT-A"])
+        }
+    }
+
     /// An order picked with a scanner: each scan checked against what may go to the customer, a
     /// lot that is not the first to go confirmed with a reason, `TM:DONE` posting the issue.
     @Test(arguments: Backend.available)

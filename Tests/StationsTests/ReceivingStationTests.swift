@@ -166,6 +166,53 @@ import Testing
         }
     }
 
+    /// A label whose lot is in a second barcode (GS1 lets one be split when a symbol would be too
+    /// wide, and our lot label does so for a lot of 16 to 20 characters) is received from its two
+    /// scans: the first is refused for its missing lot and kept, the second completes it. Before,
+    /// such a lot blocked the dock: its label did not fit, and half a label was never joined.
+    @Test(arguments: Backend.available)
+    func aLotInTheLabelsSecondBarcodeIsReadWithTheFirst(backend: Backend) async throws {
+        try await withDock(backend) { dock in
+            let station = try await dock.station()
+            let expiry = yymmdd(today.adding(days: 400))
+            let lot = "LT2026-12-06-ABCD-99"
+            let first = await station.scan("]C1" + "01\(Dock.paintGTIN)17\(expiry)")
+            #expect(first.verdict == .block && first.reasons.map(\.code) == ["lot-missing"], "\(first)")
+            #expect(first.next.contains("other barcode"), "\(first.next)")
+            let second = await station.scan("]C1" + "10\(lot)\u{1D}304")
+            #expect(second.verdict == .ok && second.action == "added-to-receipt", "\(second)")
+            let line = try #require(try await station.state().task?.lines.first)
+            #expect(line.number == lot && line.quantity == 4 && line.expiry != nil, "\(line)")
+            // The log keeps each scan as it came.
+            let raw = try await dock.registry.store.read { db in
+                try await db.raw("SELECT raw FROM station_scans WHERE id = \(bind: try #require(second.scan))").first()?
+                    .decode(column: "raw", as: Data.self)
+            }
+            #expect(raw.map { String(decoding: $0, as: UTF8.self) } == "]C110\(lot)\u{1D}304")
+            // Its own label prints the lot in a second GS1-128, as an independent reader sees it.
+            let job = try await dock.spool.job(try #require(second.jobs.first))
+            let read = try await BarcodeOracle.texts(job.payload, extension: "zpl")
+            #expect(Set(read) == ["(01)\(Dock.paintGTIN)(17)\(expiry)(10)\(lot)", "(01)\(Dock.paintGTIN)(17)\(expiry)", "(10)\(lot)"], "\(read)")
+
+            // The rest of a label comes from the same scanner, within a minute, and names no
+            // product of its own; a control code in between lets the part go.
+            let later = StationScan(data: Array("(10)LATE".utf8), device: "test", time: todayInstant.addingTimeInterval(61))
+            _ = await station.scan("(01)\(Dock.paintGTIN)(17)\(expiry)")
+            #expect(await station.handle(later).verdict == .block)
+            // Another scanner's scan is not this one's rest, and does not let this one's part go.
+            _ = await station.scan("(01)\(Dock.paintGTIN)(17)\(expiry)")
+            #expect(await station.scan("(10)OTHER", device: "another").verdict == .block)
+            #expect(await station.scan("(10)SECOND-LOT").action == "added-to-receipt")
+            _ = await station.scan("(01)\(Dock.paintGTIN)(17)\(expiry)")
+            #expect(await station.scan("TM:QTY:2").action == "quantity-set")
+            #expect(await station.scan("(10)AFTER").verdict == .block)
+            // A second barcode that contradicts the first (another expiry) is another label's.
+            _ = await station.scan("(01)\(Dock.paintGTIN)(17)\(expiry)")
+            #expect(await station.scan("(17)\(yymmdd(today.adding(days: 9)))(10)X").verdict == .block)
+            #expect(try await station.state().task?.lines.map(\.number) == [lot, "SECOND-LOT"])
+        }
+    }
+
     @Test(arguments: Backend.available)
     func supplierLabelsAddToTheReceiptPrintAndPostOnDone(backend: Backend) async throws {
         try await withDock(backend) { dock in

@@ -21,6 +21,9 @@ public struct StationScan: Sendable {
     /// The whole length of a scan its device cut because it ran past the longest a scan may be
     /// (the devices' `FramedScan`): refused as such, whatever its start says.
     public var overlongLength: Int?
+    /// What the scanner sent, when `data` is a label read from two barcodes (this scan's and the
+    /// one before it): the log keeps what came, so that a client's retry matches it.
+    var received: (data: [UInt8], symbologyIdentifier: String?)?
 
     /// Why a scan of `length` bytes is refused.
     public static func overlongMessage(_ length: Int) -> String {

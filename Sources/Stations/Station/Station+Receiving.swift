@@ -91,22 +91,14 @@ extension Station {
                 "GTIN \(gtin) is not mapped to a product: map this GTIN to a product (tracemark product add ARTICLE --gtin \(gtin)), then scan again")],
                 next: again, resolution: resolution)
         }
-        let tracking: LotSerialClass.Tracking
-        if let code = product.lotSerialClass { tracking = try await registry.lotSerialClass(code).tracking } else { tracking = .none }
+        let tracking = try await self.tracking(of: product)
         let number: String?
         switch tracking {
-        case .serial:
-            guard let serial = resolution.scan.serial else {
-                return try await refuse(scan, [.init("serial-missing",
-                    "product \(product.article) is tracked by serial, but the label has no serial (21)")], next: again, resolution: resolution)
+        case .serial, .lot:
+            guard let found = tracking == .serial ? resolution.scan.serial : resolution.scan.lot else {
+                return try await refuse(scan, [Self.numberMissing(product, tracking)], next: Self.secondBarcodeNext, resolution: resolution)
             }
-            number = serial
-        case .lot:
-            guard let lot = resolution.scan.lot else {
-                return try await refuse(scan, [.init("lot-missing",
-                    "product \(product.article) is tracked by lot, but the label has no lot (10)")], next: again, resolution: resolution)
-            }
-            number = lot
+            number = found
         case .none:
             number = nil
         }

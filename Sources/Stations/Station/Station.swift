@@ -30,6 +30,9 @@ public actor Station {
     /// of task, or another warehouse. Only TM:CANCEL (and signing in) is taken until it is gone:
     /// carried on, a receipt was posted as an issue, or into the other warehouse.
     private(set) var foreignTask: String?
+    /// By device, a label's barcode that names a tracked product without its number, waiting
+    /// for the barcode with it (`Station+SplitLabel`).
+    var heldParts: [String: HeldPart] = [:]
 
     public func setHeldHere(_ held: Bool) async {
         isHeldHere = held
@@ -204,16 +207,24 @@ public actor Station {
                 return try await refuse(scan, [.init("task-of-another-definition", foreignTask)], next: "scan TM:CANCEL to cancel that task")
             }
         }
-        if let control { return try await handle(control, scan) }
+        if let control {
+            heldParts = [:]
+            return try await handle(control, scan)
+        }
         if scan.purpose == .verify, configuration.kind != .production {
             throw RegistryError(.invalidInput, "station \(configuration.name) is \(configuration.kind.rawValue): only a production line has a verify scanner")
         }
+        if scan.purpose == .verify { return try await verify(scan) }
+        let scan = completingHeldPart(scan)
+        let outcome: ScanOutcome
         switch configuration.kind {
         case .lookup: return try await lookUp(scan)
-        case .receiving: return try await receive(scan)
-        case .picking: return try await pick(scan)
-        case .production: return try await scan.purpose == .verify ? verify(scan) : component(scan)
+        case .receiving: outcome = try await receive(scan)
+        case .picking: outcome = try await pick(scan)
+        case .production: outcome = try await component(scan)
         }
+        holdIfPart(scan, outcome)
+        return outcome
     }
 
     /// What a scan's log line carries: device, verdict, and the product, lot or serial, document and
@@ -327,8 +338,8 @@ public actor Station {
         guard let row = try await db.raw("""
             INSERT INTO station_scans (station, device, scan_key, raw, symbology, operator, at, verdict, reasons, action,
                                        task_id, document, jobs, next)
-            VALUES (\(bind: configuration.name), \(bind: scan.device), \(bind: scan.scanID), \(bind: Data(scan.data)),
-                    \(bind: scan.symbologyIdentifier), \(bind: scan.user ?? operatorName), \(bind: Timestamp.string(scan.time)),
+            VALUES (\(bind: configuration.name), \(bind: scan.device), \(bind: scan.scanID), \(bind: Data(scan.received?.data ?? scan.data)),
+                    \(bind: scan.received.map(\.symbologyIdentifier) ?? scan.symbologyIdentifier), \(bind: scan.user ?? operatorName), \(bind: Timestamp.string(scan.time)),
                     \(bind: outcome.verdict.rawValue), \(bind: reasons), \(bind: outcome.action), \(bind: task),
                     \(bind: outcome.document), \(bind: jobs), \(bind: outcome.next))
             RETURNING id

@@ -1,0 +1,89 @@
+import Foundation
+import GS1
+import Logging
+import Registry
+
+/// A label whose GS1 data is split over two barcodes, as GS1 allows when one symbol would be too
+/// wide: (01)(17) in one GS1-128, (10) in the other (our own lot label does so for a lot of 16 to
+/// 20 characters, and so do suppliers'). A scanner reads one barcode at a time: the part that
+/// names a tracked product but not its lot or serial is refused as such and kept, and the next
+/// scan from the same device, within a minute, that adds AIs and names no product of its own is
+/// read together with it, as one label.
+extension Station {
+    /// The part of a label kept for the scan that completes it.
+    struct HeldPart: Sendable {
+        var time: Date
+        var elements: [AIElement]
+    }
+
+    /// How long a part waits for the rest of its label.
+    static let partWindow: TimeInterval = 60
+
+    /// AIs that name the thing itself: a scan with one of them is a label of its own, never the
+    /// rest of another.
+    static let keyAIs: Set<String> = ["00", "01", "02"]
+
+    /// What to do after a label that names a tracked product but not its number.
+    static let secondBarcodeNext = "scan the label's other barcode, with the lot (10) or serial (21): the two are read as one label; or scan the next item"
+
+    /// The refusal of a scan that names `product` (tracked by `tracking`) but not its lot or serial.
+    static func numberMissing(_ product: Product, _ tracking: LotSerialClass.Tracking) -> ScanOutcome.Reason {
+        tracking == .serial
+            ? .init("serial-missing", "product \(product.article) is tracked by serial, but this barcode has no serial (21): scan the barcode that has it")
+            : .init("lot-missing", "product \(product.article) is tracked by lot, but this barcode has no lot (10): scan the barcode that has it")
+    }
+
+    /// How `product` is tracked.
+    func tracking(of product: Product) async throws -> LotSerialClass.Tracking {
+        guard let code = product.lotSerialClass else { return .none }
+        return try await registry.lotSerialClass(code).tracking
+    }
+
+    /// Reads a part leniently: the rest of a label breaks GS1's rules on its own ((10) needs
+    /// (01)); the label joined from both is read by the station's own parser.
+    static let partParser = GS1Parser(.scanning(lenient: true))
+
+    /// The scan's AIs, when it is GS1 element strings.
+    nonisolated func elements(of scan: StationScan) -> [AIElement]? {
+        guard let code = try? Self.partParser.parse(scan.transmitted), code.kind == .elementString, !code.elements.isEmpty else { return nil }
+        return code.elements
+    }
+
+    /// `scan` read together with the part its device left before it, when it is that part's
+    /// rest; the part is let go either way (a scan that is not its rest means the operator went
+    /// on). Each scanner's part is its own: two operators at one station do not mix labels.
+    func completingHeldPart(_ scan: StationScan) -> StationScan {
+        guard let held = heldParts.removeValue(forKey: scan.device) else { return scan }
+        let waited = scan.time.timeIntervalSince(held.time)
+        guard waited >= 0, waited <= Self.partWindow, let part = elements(of: scan),
+              !part.contains(where: { Self.keyAIs.contains($0.ai) }) else { return scan }
+        var all = held.elements
+        for element in part {
+            if let same = all.first(where: { $0.ai == element.ai }) {
+                // The same AI with another value: another label's barcode.
+                guard same.value == element.value else { return scan }
+            } else {
+                all.append(element)
+            }
+        }
+        var joined = scan
+        joined.received = (scan.data, scan.symbologyIdentifier)
+        joined.data = Array(Self.bracketed(all).utf8)
+        joined.symbologyIdentifier = nil
+        logger.info("scan read with the barcode before it as one label", metadata: ["device": "\(scan.device)"])
+        return joined
+    }
+
+    /// Keeps `scan` for its label's other barcode when it was refused for naming a tracked
+    /// product without its number.
+    func holdIfPart(_ scan: StationScan, _ outcome: ScanOutcome) {
+        guard outcome.verdict == .block, outcome.reasons.contains(where: { $0.code == "lot-missing" || $0.code == "serial-missing" }),
+              let elements = elements(of: scan), elements.contains(where: { Self.keyAIs.contains($0.ai) }) else { return }
+        heldParts[scan.device] = HeldPart(time: scan.time, elements: elements)
+    }
+
+    /// The bracketed form, `(01)09501101530003(10)ABC`, with a `(` in a value written `\(`.
+    static func bracketed(_ elements: [AIElement]) -> String {
+        elements.map { "(\($0.ai))" + $0.value.replacingOccurrences(of: "(", with: "\\(") }.joined()
+    }
+}
