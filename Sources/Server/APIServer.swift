@@ -86,11 +86,19 @@ public struct APIServer: Service {
             router.on(RouterPath(route.path), method: HTTPRequest.Method(rawValue: route.method.rawValue)!) { request, context in
                 await dispatcher.respond(request, context)
             }
+            // HEAD answers as GET does, without the body (a monitor's HEAD /api/v1/healthz got
+            // 405); not the event stream, whose GET subscribes.
+            if Self.answersHead(route) {
+                router.on(RouterPath(route.path), method: .head) { request, context in
+                    await dispatcher.respond(request, context).createHeadResponse()
+                }
+            }
         }
         // A method a path does not take: 405 with the methods it does take, not 404.
-        for (path, methods) in Dictionary(grouping: APIRoutes.all, by: \.path) {
-            let allowed = methods.map(\.method.rawValue).sorted().joined(separator: ", ")
-            for method in ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "QUERY"] where !methods.contains(where: { $0.method.rawValue == method }) {
+        for (path, routes) in Dictionary(grouping: APIRoutes.all, by: \.path) {
+            let methods = routes.map(\.method.rawValue) + (routes.contains(where: Self.answersHead) ? ["HEAD"] : [])
+            let allowed = methods.sorted().joined(separator: ", ")
+            for method in ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "QUERY"] where !methods.contains(method) {
                 router.on(RouterPath(path), method: HTTPRequest.Method(rawValue: method)!) { request, _ in
                     let answer = APIResponse.problem(APIProblem(405, "method-not-allowed", "\(path) takes \(allowed)", headers: ["Allow": allowed]),
                                                      instance: request.uri.path)
@@ -109,6 +117,11 @@ public struct APIServer: Service {
                               onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) }, logger: logger)
         try await app.run()
     }
+}
+
+extension APIServer {
+    /// Whether `route` also answers HEAD: every GET but the event stream.
+    static func answersHead(_ route: APIRoute) -> Bool { route.method.rawValue == "GET" && route.operationID != "events" }
 }
 
 /// A path under `/api/` that no route takes: a problem document like every other error of the

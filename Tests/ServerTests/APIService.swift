@@ -90,7 +90,8 @@ struct APIService {
         let folder = try Command.temporaryFolder("http")
         defer { try? FileManager.default.removeItem(at: folder) }
         let headerFile = folder.appendingPathComponent("headers"), bodyFile = folder.appendingPathComponent("body")
-        var arguments = ["-s", "--path-as-is", "-X", method, "-D", headerFile.path, "-o", bodyFile.path, "-w", "%{http_code}"]
+        // curl -X HEAD would wait for the body the length announces: -I asks without one.
+        var arguments = ["-s", "--path-as-is"] + (method == "HEAD" ? ["-I"] : ["-X", method]) + ["-D", headerFile.path, "-o", bodyFile.path, "-w", "%{http_code}"]
         if streaming { arguments += ["--max-time", "3"] }
         if let secret = token ?? role.flatMap({ tokens[$0] }) { arguments += ["-H", "Authorization: Bearer \(secret)"] }
         for (name, value) in headers { arguments += ["-H", "\(name): \(value)"] }

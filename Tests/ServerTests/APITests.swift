@@ -43,7 +43,15 @@ import TracemarkTesting
         #expect(unknown.status == 404 && unknown.code == "no-such-route" && unknown.headers["content-type"] == "application/problem+json")
         #expect(unknown.object["detail"] as? String == "no route GET /api/v1/nonexistent: the routes are listed in /api/v1/openapi.yaml")
         let method = try await service.request("DELETE", "/api/v1/healthz", role: "viewer")
-        #expect(method.status == 405 && method.object["title"] as? String == "Method Not Allowed" && method.headers["allow"] == "GET", "\(method.text)")
+        #expect(method.status == 405 && method.object["title"] as? String == "Method Not Allowed" && method.headers["allow"] == "GET, HEAD", "\(method.text)")
+        // HEAD answers as GET, without a body: a monitor's HEAD /api/v1/healthz was refused.
+        let head = try await service.request("HEAD", "/api/v1/healthz", role: "viewer")
+        let get = try await service.request("GET", "/api/v1/healthz", role: "viewer")
+        #expect(head.status == 200 && head.headers["content-type"] == get.headers["content-type"]
+                && head.headers["content-length"] == String(get.body.count), "\(head.status) \(head.headers)")
+        #expect(try await service.request("HEAD", "/api/v1/products", role: nil).status == 401)
+        let events = try await service.request("HEAD", "/api/v1/events", role: "viewer")
+        #expect(events.status == 405 && events.headers["allow"] == "GET", "\(events.status)")
         try await service.stop()
     }
 
