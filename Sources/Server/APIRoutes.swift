@@ -114,9 +114,11 @@ public enum APIRoutes {
             return days
         } ?? 30
         let parser = GS1Parser(.scanning(lenient: try call.flag("lenient")))
+        let warehouse = call.filter("warehouse")
+        if let warehouse { try await call.environment.registry.checkWarehouse(warehouse) }
         let start = ContinuousClock.now
         let resolution = try await call.environment.registry.resolve(code, parser: parser,
-            options: ResolveOptions(expiryWarningDays: days, warehouse: call.filter("warehouse")))
+            options: ResolveOptions(expiryWarningDays: days, warehouse: warehouse))
         StationMetrics.resolved(source: "api", in: ContinuousClock.now - start)
         return try .json(resolution)
     }

@@ -100,7 +100,7 @@ paths:
       x-tracemark-role: viewer
       parameters:
         - {name: code, in: query, required: true, schema: {type: string, minLength: 1}, description: "What the scanner sent: GS1 element string (bracketed or with GS), Digital Link URI, EAN/UPC, or a plain number."}
-        - {name: warehouse, in: query, schema: {type: string}}
+        - {name: warehouse, in: query, schema: {type: string}, description: "Stock and the pick-order check are about this warehouse; one that does not exist is 404."}
         - {name: expiryWarningDays, in: query, schema: {type: integer, minimum: 0, maximum: 100000}}
         - {name: lenient, in: query, schema: {type: string, enum: ["true", "false"]}}
       responses:
@@ -109,7 +109,7 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/Resolution"}
-        problems: [400, 401, 403, 422]
+        problems: [400, 401, 403, 404, 422]
   /api/v1/stations:
     get:
       operationId: listStations

@@ -64,6 +64,9 @@ import Testing
         #expect(product.status == 1 && product.stderr.contains("product NOPE does not exist"), "\(product.stderr)")
         let warehouse = try await tracemark("stock", "--warehouse", "NOPE", db: db)
         #expect(warehouse.status == 1 && warehouse.stderr.contains("warehouse NOPE does not exist"), "\(warehouse.stderr)")
+        // Whatever the code: a code nothing knows was answered as unknown, as if the warehouse were there.
+        let resolveNowhere = try await tracemark("resolve", "NOTHING-KNOWN", "--warehouse", "NOPE", db: db)
+        #expect(resolveNowhere.status == 1 && resolveNowhere.stderr.contains("warehouse NOPE does not exist"), "\(resolveNowhere.stderr)")
         let twoLines = try await tracemark("partner", "add", "NL", "--name", "Two\nLines", "--role", "customer", db: db)
         #expect(twoLines.status == 1 && twoLines.stderr.contains("partner NL: name must be one line"), "\(twoLines.stderr)")
         let empty = try await tracemark("resolve", " ", db: db)

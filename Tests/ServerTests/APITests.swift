@@ -342,6 +342,13 @@ import TracemarkTesting
         let resolved = try await service.request("GET", "/api/v1/resolve?code=%2801%2909501101530003%2810%29E2E-A", role: "viewer")
         #expect(resolved.status == 200)
         #expect(resolved.object["subject"] as? String == "lot")
+        // A warehouse that does not exist is 404 whatever the code: it was 200 for a code with no
+        // stock question (an unknown product) and 404 for one out of stock there.
+        for code in ["%2801%2909501101530003%2810%29E2E-A", "NOTHING-KNOWN"] {
+            let nowhere = try await service.request("GET", "/api/v1/resolve?code=\(code)&warehouse=NOPE", role: "viewer")
+            #expect(nowhere.status == 404 && nowhere.object["detail"] as? String == "warehouse NOPE does not exist: check its code (tracemark warehouse list)",
+                    "\(code): \(nowhere.status) \(nowhere.text)")
+        }
 
         let first = try await service.request("GET", "/api/v1/scans?station=dock-1&limit=2", role: "viewer")
         let items = (first.object["items"] as? [[String: Any]]) ?? []

@@ -4,6 +4,15 @@ import SQLKit
 import Store
 
 extension Registry {
+    /// Throws ``RegistryError/Code/notFound`` when no warehouse has `code`: a resolve asked about
+    /// a warehouse by a person (the HTTP API's, the command's `warehouse`) answers the same for
+    /// every code, not 404 only when the code happens to be out of stock there. The stations'
+    /// warehouses are checked once, when they start.
+    public func checkWarehouse(_ code: String) async throws {
+        guard try await store.read({ db in try await db.raw("SELECT 1 AS x FROM warehouses WHERE code = \(bind: code)").first() }) == nil else { return }
+        throw RegistryError(.notFound, "warehouse \(code) does not exist: check its code (tracemark warehouse list)")
+    }
+
     /// Resolves a scan as a scanner delivers it (AIM symbology identifier, GS1 element strings,
     /// bracketed text, Digital Link URI, EAN/UPC, or a plain code) against the registry.
     ///
@@ -155,9 +164,8 @@ extension Registry {
         if let facts { Self.fill(&resolution, facts, options: options, today: today) }
         // "No stock in warehouse NOPE" for a warehouse that does not exist would send the operator
         // looking for goods; asked only then, off the path of every scan.
-        if let warehouse = options.warehouse, resolution.warnings.contains(where: { $0.kind == .notInStock }),
-           try await store.read({ db in try await db.raw("SELECT 1 AS x FROM warehouses WHERE code = \(bind: warehouse)").first() }) == nil {
-            throw RegistryError(.notFound, "warehouse \(warehouse) does not exist: check its code (tracemark warehouse list)")
+        if let warehouse = options.warehouse, resolution.warnings.contains(where: { $0.kind == .notInStock }) {
+            try await checkWarehouse(warehouse)
         }
         for warning in scanned.warnings {
             resolution.warnings.append(ResolutionWarning(.scanRuleBroken, warning.message))

@@ -49,11 +49,15 @@ struct ResolveCommand: AsyncParsableCommand {
             guard code.utf8.count <= limit else {
                 throw RegistryError(.invalidInput, "the code is \(code.utf8.count) bytes long, more than any barcode holds (at most \(limit)): it was not read")
             }
-            let resolution = try await options.withExistingRegistry { try await $0.resolve(code, parser: parser, options: resolveOptions) }
+            let resolution = try await options.withExistingRegistry { registry in
+                if let warehouse { try await registry.checkWarehouse(warehouse) }
+                return try await registry.resolve(code, parser: parser, options: resolveOptions)
+            }
             try options.emit(resolution) { Self.describe(resolution) }
             return
         }
         try await options.withExistingRegistry { registry in
+            if let warehouse { try await registry.checkWarehouse(warehouse) }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             // Cut as `tracemark scan` and the stations cut a byte stream: one scan per line (CR, LF
