@@ -59,6 +59,10 @@ extension APITests {
         #expect(csv.status == 200 && !csv.text.contains("SECRET-AT-LOOKUP") && csv.text.contains("dock-1"), "\(csv.text)")
         let listed = try await service.request("GET", "/api/v1/stations", token: token)
         #expect(((listed.json as? [[String: Any]]) ?? []).compactMap { $0["name"] as? String } == ["dock-1"], "\(listed.text)")
+        // The receipt the session's scan opened is the operator's (it was nobody's: only a badge
+        // scanned at the station counted).
+        let task = ((listed.json as? [[String: Any]])?.first?["task"] as? [String: Any]) ?? [:]
+        #expect(task["operatorBadge"] as? String == "B-100" && (task["operatorName"] as? String)?.contains("B-100") == true, "\(listed.text)")
         let writeOff = try await service.request("POST", "/api/v1/documents/write-off", body: try service.json([
             "warehouse": "MAIN", "lines": [["product": "PAINT-5L", "quantity": 1]], "reason": "x",
         ]), token: token)

@@ -70,7 +70,7 @@ extension Station {
             }
             let receiving = configuration.kind == .receiving, production = configuration.kind == .production
             return try await registry.store.write { @Sendable db in
-                let open = receiving ? try await self.openTask(db, at: scan.time, operator: signedInNow) : try await self.currentTask(db)
+                let open = receiving ? try await self.openTask(db, at: scan.time, operator: scan.user ?? signedInNow) : try await self.currentTask(db)
                 guard let task = open else {
                     return try await self.refused(db, scan, [production ? .init("no-open-run", "no run is open at this line: scan TM:RUN:<product>:<count> first") : .init("no-open-issue", "no issue is open at this station: scan TM:PICK:<customer> first")],
                                                              next: production ? "scan TM:RUN:<product>:<count>" : "scan TM:PICK:<customer>", task: nil, operator: signedInNow)

@@ -27,7 +27,7 @@ extension Station {
                 return try await self.refused(db, scan, [.init("task-open", "an issue\(task.partner.map { " for \($0)" } ?? "") is open with \(task.lines) line\(task.lines == 1 ? "" : "s"): TM:DONE posts it, TM:CANCEL abandons it")],
                                                          next: "finish the open issue first", task: task.id, operator: signedInNow)
             }
-            let task = try await self.newTask(db, kind: "issue", partner: partner.code, at: scan.time, operator: signedInNow)
+            let task = try await self.newTask(db, kind: "issue", partner: partner.code, at: scan.time, operator: scan.user ?? signedInNow)
             var outcome = ScanOutcome(station: self.configuration.name, verdict: .ok, action: "issue-opened",
                                       next: "scan the goods for \(partner.code), then TM:DONE")
             outcome.scan = try await self.log(db, scan, outcome, task: task.id, operator: signedInNow)

@@ -73,7 +73,7 @@ extension Station {
                                 requestedBy: signedInNow.isEmpty ? "station \(configuration.name)" : signedInNow,
                                 reason: "production run at \(configuration.name)")
         let (_, outcome) = try await run.run(registry: registry, spool: spool) { @Sendable db, made in
-            let task = try await self.newTask(db, kind: "run", partner: nil, at: scan.time, operator: signedInNow)
+            let task = try await self.newTask(db, kind: "run", partner: nil, at: scan.time, operator: scan.user ?? signedInNow)
             try await db.raw("""
                 UPDATE station_tasks SET product = \(bind: article), planned = \(bind: count), lot = \(bind: serial ? nil : made.numbers.first)
                 WHERE id = \(bind: task.id)

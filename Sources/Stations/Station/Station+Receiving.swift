@@ -143,7 +143,7 @@ extension Station {
         let signedInNow = signedIn, warned = warnings + (expired.map { [$0] } ?? []), pending = expired?.code
         let result: ScanOutcome = try await registry.store.write { @Sendable db in
             var warnings = warned
-            let task = try await self.openTask(db, at: scan.time, operator: signedInNow)
+            let task = try await self.openTask(db, at: scan.time, operator: scan.user ?? signedInNow)
             if tracking == .serial, let number, try await db.raw("""
                 SELECT 1 FROM station_task_lines WHERE task_id = \(bind: task.id) AND product = \(bind: product.article)
                 AND number = \(bind: number) AND removed_at IS NULL
