@@ -45,6 +45,21 @@ import Glibc
         #expect(events.allSatisfy { $0.source == "tcp://127.0.0.1:\(port)" })
     }
 
+    /// `tcp-listen://localhost:PORT` listens on loopback: the name was refused as "not an IPv4
+    /// address", and serve ran the station without its scanner. A name nothing resolves is
+    /// refused, saying so.
+    @Test func aScannerListensOnANameTheMachineResolves() async throws {
+        let listener = try TCPListener(host: "localhost", port: 0)
+        let collector = EventCollector(TCPScanSource(listener: listener))
+        let client = try connect(listener.port)
+        defer { close(client) }
+        send("BY-NAME\n", to: client)
+        #expect(try await collector.waitFor(1).map(\.text) == ["BY-NAME"])
+        let error = #expect(throws: DevicesError.self) { _ = try TCPListener(host: "no-such-host.invalid", port: 0) }
+        #expect(error?.message.contains("no-such-host.invalid is neither an IPv4 address nor a name this machine resolves") == true,
+                "\(String(describing: error))")
+    }
+
     /// Something that sends 200 KB without an end of line (a scanner set to the wrong
     /// terminator, or not a scanner) gives one scan marked too long, not 25 scans cut from it,
     /// and the scanner's next line is read as usual.

@@ -71,14 +71,20 @@ public final class TCPListener: Sendable {
     /// The port it listens on (the one the system chose when 0 was asked for).
     public let port: UInt16
 
-    /// Binds `host` (IPv4; loopback by default, `0.0.0.0` for every interface) and `port`, and listens.
+    /// Binds `host` (an IPv4 address, or a name this machine resolves to one such as
+    /// `localhost`; loopback by default, `0.0.0.0` for every interface) and `port`, and listens.
     public init(host: String = "127.0.0.1", port: UInt16) throws(DevicesError) {
         let where_ = "\(host):\(port)"
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = port.bigEndian
-        guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else {
-            throw DevicesError(.invalidAddress, "cannot listen on \(where_): \(host) is not an IPv4 address", device: where_)
+        if inet_pton(AF_INET, host, &address.sin_addr) != 1 {
+            // A name (`localhost`, the machine's own): its first IPv4 address. It was refused as
+            // "not an IPv4 address", and serve ran the station without its scanner.
+            guard let resolved = Self.ipv4(of: host) else {
+                throw DevicesError(.invalidAddress, "cannot listen on \(where_): \(host) is neither an IPv4 address nor a name this machine resolves to one", device: where_)
+            }
+            address.sin_addr = resolved
         }
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue | SOCK_NONBLOCK.rawValue), 0)
         guard fd >= 0 else { throw DevicesError(.io, "cannot create a socket: \(errnoText(errno))", device: where_) }
@@ -105,6 +111,24 @@ public final class TCPListener: Sendable {
 
     deinit {
         close(fd)
+    }
+
+    /// The first IPv4 address `name` resolves to (hosts file or DNS), if any.
+    static func ipv4(of name: String) -> in_addr? {
+        var hints = addrinfo()
+        hints.ai_family = AF_INET
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var found: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(name, nil, &hints, &found) == 0, let first = found else { return nil }
+        defer { freeaddrinfo(first) }
+        var entry: UnsafeMutablePointer<addrinfo>? = first
+        while let current = entry {
+            if current.pointee.ai_family == AF_INET, let address = current.pointee.ai_addr {
+                return address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_addr }
+            }
+            entry = current.pointee.ai_next
+        }
+        return nil
     }
 
     enum Accepted {
