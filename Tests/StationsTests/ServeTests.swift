@@ -260,6 +260,8 @@ import Testing
             .replacingOccurrences(of: "keepalive: soon", with: "keepalive: 0").replacingOccurrences(of: "supplier: ACME", with: "supplier: BUILDCO")
             // A raw EPL template for a ZPL printer: every scan's label would be refused.
             .replacingOccurrences(of: "http: {listen", with: "  dock-4:\n    kind: lookup\n    printer: dock-label\n    template: raw/lot-label.epl\nhttp: {listen")
+            // A receiving station with the pallet label: no scan there has a sender or an SSCC.
+            .replacingOccurrences(of: "http: {listen", with: "  dock-5:\n    kind: receiving\n    warehouse: MAIN\n    supplier: ACME\n    printer: dock-label\n    template: pallet-sscc-100x150\nhttp: {listen")
         try fixed.write(to: file, atomically: true, encoding: .utf8)
         let again = try await Command.tracemark(["serve", "--check", "--config", file.path],
                                                 environment: ["TRACEMARK_TEMPLATES": Repository.templates.path])
@@ -269,6 +271,8 @@ import Testing
                 "\(again.stderr)")
         #expect(again.stderr.contains("bad.yaml:17: station dock-4: template "), "\(again.stderr)")
         #expect(again.stderr.contains("cannot print on printer dock-label: it is raw epl, and the printer reads zpl"), "\(again.stderr)")
+        #expect(again.stderr.contains("station dock-5: template Pallet label SSCC 100 x 150 mm: it prints partner.sender (text 'sender', line 7), pallet.sscc")
+                && again.stderr.contains("which a receiving station's label never has"), "\(again.stderr)")
     }
 
     /// What would half-start the service, or start it on the wrong database, is said at once:

@@ -146,3 +146,36 @@ extension Template {
         }
     }
 }
+
+extension Template {
+    /// A field the template prints that some label data lacks, and what prints it.
+    public struct MissingField: Sendable, Hashable {
+        public var path: String
+        /// The element (or raw placeholder) that prints it.
+        public var element: String
+        public var line: Int?
+    }
+
+    /// Every field the template prints (not only within a section) that `data` lacks: what a
+    /// kind of label data can never give, listed whole rather than one refusal at a time.
+    public func missingFields(in data: LabelData) -> [MissingField] {
+        var placed: [(field: Field, element: String, line: Int?)] = []
+        if let raw {
+            for part in raw.parts {
+                if case .field(let field, let line) = part { placed.append((field, "placeholder \(field.source)", line)) }
+            }
+        } else {
+            let validator = TemplateValidator(template: self)
+            for element in elements {
+                placed += validator.fields(of: element).map { ($0, element.name, element.line) }
+            }
+        }
+        var missing: [MissingField] = []
+        for (field, element, line) in placed {
+            for path in field.requiredPaths where (data[path: path] ?? .null) == .null && !missing.contains(where: { $0.path == path }) {
+                missing.append(MissingField(path: path, element: element, line: line))
+            }
+        }
+        return missing
+    }
+}

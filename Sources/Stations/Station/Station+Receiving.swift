@@ -192,18 +192,24 @@ extension Station {
     private func renderLabel(_ config: PrinterConfig?, product: Product, number: String?, tracking: LotSerialClass.Tracking, expiry: CalendarDate?,
                              production: CalendarDate?, quantity: Decimal, partner: Partner?) throws -> (bytes: Data, language: PrinterLanguage, template: String, data: String, dpi: Int)? {
         guard let template = configuration.template, let config else { return nil }
-        var base: [String: LabelData] = ["station": .string(configuration.name), "quantity": .number(quantity),
-                                         "unit": .string(product.unit), "copies": .number(1)]
-        if let partner { base["partner"] = .object(["code": .string(partner.code), "name": .string(partner.name)]) }
+        let base = Self.receivingData(station: configuration.name, product: product, quantity: quantity, partner: partner)
         let data: LabelData
         if let number {
             data = LabelData.from(product: product, number: number, kind: tracking == .serial ? .serial : .lot, expiry: expiry,
-                                  production: production, over: .object(base))
+                                  production: production, over: base)
         } else {
-            data = LabelData.from(product: product, lotSerial: nil, over: .object(base))
+            data = LabelData.from(product: product, lotSerial: nil, over: base)
         }
         let bytes = try LabelRendering.render(template, data, language: config.language, dpi: config.dpi)
         return (bytes, config.language, template.name, data.jsonText, config.dpi)
+    }
+
+    /// What a receiving station's label is filled with besides the product and its lot or serial.
+    static func receivingData(station: String, product: Product, quantity: Decimal, partner: Partner?) -> LabelData {
+        var base: [String: LabelData] = ["station": .string(station), "quantity": .number(quantity),
+                                         "unit": .string(product.unit), "copies": .number(1)]
+        if let partner { base["partner"] = .object(["code": .string(partner.code), "name": .string(partner.name)]) }
+        return .object(base)
     }
 
     /// The station's supplier as the registry has it.

@@ -147,6 +147,9 @@ struct ServeCommand: AsyncParsableCommand {
             }
             do {
                 let station = try Self.stationConfiguration(entry, templates: folder)
+                if let why = station.labelFieldProblem() {
+                    problem(entry.fields["template"] ?? entry.line, "station \(entry.name): template \(station.template?.name ?? ""): \(why)")
+                }
                 if let name = entry.printer, let printer = printerConfigs[name] {
                     for template in [station.template, station.palletLabel?.template, station.palletLabel?.mixedTemplate].compactMap({ $0 }) {
                         if let why = Self.cannotPrint(template, on: printer) {
