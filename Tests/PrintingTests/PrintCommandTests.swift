@@ -113,6 +113,28 @@ import TracemarkTesting
     /// for the old one, and are held saying so, not sent (a QA run found a PNG written into a
     /// ZPL folder, and EPL sent to a ZPL printer, each job marked done). The label printed again
     /// is rendered for the printer as it is now, and scans.
+    /// A label larger than the printer's media (a 100 x 150 mm pallet label for a printer of
+    /// 100 x 50 mm labels) is refused before it is queued: it printed over three labels, cut
+    /// off, with exit status 0. A label that fits, and a printer that does not say its media, print.
+    @Test func aLabelLargerThanThePrintersMediaIsRefused() async throws {
+        let database = try await SpoolDatabase.make(.sqlite)
+        let db = database.location
+        let out = database.folder.appendingPathComponent("out")
+        func template(_ name: String) -> String { templates.appendingPathComponent(name).path }
+        #expect(try await tracemark("printers", "add", "small", "--uri", "file://\(out.path)", "--language", "zpl",
+                                    "--width", "100", "--length", "50", "--db", db).status == 0)
+        let pallet = try await tracemark("print", template("pallet-sscc-100x150.yaml"), "--printer", "small", "--no-wait", "--sample", "--db", db)
+        #expect(pallet.status == 1 && pallet.stderr.contains(
+            "template Pallet label SSCC 100 x 150 mm is a 100 x 150 mm label, larger than printer small's 100 x 50 mm labels: it would print cut off"),
+                "\(pallet.stderr)")
+        let listed = try await tracemark("jobs", "--json", "--db", db)
+        #expect((try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [Any])?.isEmpty == true, "\(listed.stdout)")
+        #expect(try await tracemark("print", template("gs1-lot-100x50.yaml"), "--printer", "small", "--no-wait", "--sample", "--db", db).status == 0)
+        #expect(try await tracemark("printers", "add", "any", "--uri", "file://\(out.path)", "--language", "zpl", "--db", db).status == 0)
+        #expect(try await tracemark("print", template("pallet-sscc-100x150.yaml"), "--printer", "any", "--no-wait", "--sample", "--db", db).status == 0)
+        await database.drop()
+    }
+
     @Test func aJobRenderedForThePrintersOldLanguageIsHeldNotSent() async throws {
         let database = try await SpoolDatabase.make(.sqlite)
         let db = database.location

@@ -33,4 +33,28 @@ public enum LabelRendering {
         case .png: return try PNGRenderer().png(label, preview: preview)
         }
     }
+
+    /// `render` for `printer`: its language and resolution, after checking that the template's
+    /// label fits the printer's media when the printer says what it holds. A 100 x 150 mm pallet
+    /// label queued for a printer of 100 x 50 mm labels printed its top third on one label and
+    /// the rest over the next two, with exit status 0.
+    public static func render(_ template: Template, _ data: LabelData, for printer: PrinterConfig, copies: Int? = nil,
+                              verify: Bool = true) throws(LabelError) -> Data {
+        if let problem = mediaProblem(template, printer) { throw LabelError(.invalidValue, problem) }
+        return try render(template, data, language: printer.language, dpi: printer.dpi, copies: copies, verify: verify)
+    }
+
+    /// Why `template`'s label does not fit `printer`'s media, or nil (also when the printer does
+    /// not say its media, or the template is raw and says nothing of its size). Half a
+    /// millimetre is allowed for rounding.
+    public static func mediaProblem(_ template: Template, _ printer: PrinterConfig) -> String? {
+        guard template.rawLanguage == nil else { return nil }
+        let width = template.size.width.millimetres, length = template.size.height.millimetres
+        let tooWide = printer.widthMillimetres.map { width > $0 + 0.5 } ?? false
+        let tooLong = printer.lengthMillimetres.map { length > $0 + 0.5 } ?? false
+        guard tooWide || tooLong else { return nil }
+        func mm(_ value: Double) -> String { value == value.rounded() ? String(Int(value)) : String(format: "%.1f", value) }
+        let media = "\(printer.widthMillimetres.map(mm) ?? "?") x \(printer.lengthMillimetres.map(mm) ?? "?") mm"
+        return "template \(template.name) is a \(mm(width)) x \(mm(length)) mm label, larger than printer \(printer.name)'s \(media) labels: it would print cut off, or over several labels; choose a template of the printer's size, or set the printer's media to what it holds (tracemark printers add \(printer.name) … --width --length)"
+    }
 }

@@ -12,7 +12,7 @@ public enum LabelJobs {
     public static func enqueue(_ template: Template, _ data: LabelData, printer: String, spool: Spool, copies: Int? = nil,
                                requestedBy: String, reason: String, reference: String = "") async throws -> Int64 {
         let config = try await spool.printer(printer)
-        let bytes = try LabelRendering.render(template, data, language: config.language, dpi: config.dpi, copies: copies)
+        let bytes = try LabelRendering.render(template, data, for: config, copies: copies)
         // A raw template writes its quantity itself (`^PQ{{copies}}`): held to the same 10,000
         // copies a template's `copies` and --copies are (a QA run queued 99,999,999 this way).
         if template.rawLanguage != nil {

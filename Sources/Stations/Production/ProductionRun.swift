@@ -80,7 +80,7 @@ public struct ProductionRun: Sendable {
         let label: @Sendable (String, Bool) throws -> (bytes: Data, data: LabelData) = { number, verify in
             let labelData = LabelData.from(product: product, number: number, kind: kind, expiry: expiry,
                                            production: production, over: data)
-            let bytes = try LabelRendering.render(template, labelData, language: config.language, dpi: config.dpi,
+            let bytes = try LabelRendering.render(template, labelData, for: config,
                                                   copies: copies, verify: verify)
             return (bytes, labelData)
         }

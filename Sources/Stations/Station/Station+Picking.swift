@@ -219,7 +219,7 @@ extension Station {
             template = pallet.template
         }
         let labelData = LabelData.object(data)
-        let bytes = try LabelRendering.render(template, labelData, language: config.language, dpi: config.dpi)
+        let bytes = try LabelRendering.render(template, labelData, for: config)
         let jobs = try await spool.enqueue(db, [PrintRequest(
             printer: config.name, payload: bytes, language: config.language, template: template.name, data: labelData.jsonText,
             requestedBy: user, reason: "pallet label of \(document)", reference: "SSCC \(sscc)", dpi: config.dpi)])

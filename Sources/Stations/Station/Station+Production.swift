@@ -394,7 +394,7 @@ extension Station {
             if let config = printerConfig, let template {
                 let data = LabelData.from(product: product, number: number, kind: task.lot == nil ? .serial : .lot, expiry: lotExpiry,
                                           production: self.registry.today, over: Self.unitData(product, line: self.configuration.name))
-                let bytes = try LabelRendering.render(template, data, language: config.language, dpi: config.dpi)
+                let bytes = try LabelRendering.render(template, data, for: config)
                 jobs = try await self.spool.enqueue(db, [PrintRequest(
                     printer: config.name, payload: bytes, language: config.language, template: template.name, data: data.jsonText,
                     requestedBy: self.user(task), reason: "\(voids ? "replacement" : "reprint") after \(reason.code) at \(self.configuration.name)",

@@ -200,7 +200,7 @@ extension Station {
         } else {
             data = LabelData.from(product: product, lotSerial: nil, over: base)
         }
-        let bytes = try LabelRendering.render(template, data, language: config.language, dpi: config.dpi)
+        let bytes = try LabelRendering.render(template, data, for: config)
         return (bytes, config.language, template.name, data.jsonText, config.dpi)
     }
 

@@ -176,6 +176,7 @@ struct ServeCommand: AsyncParsableCommand {
             }
             return nil
         }
+        if let problem = LabelRendering.mediaProblem(template, printer) { return problem }
         guard template.sample != .object([:]) else { return nil }
         do {
             _ = try LabelRendering.render(template, template.sample, language: printer.language, dpi: printer.dpi, verify: false)
