@@ -86,6 +86,32 @@ import TracemarkTesting
         await database.drop()
     }
 
+    /// A printer that stops taking jobs and comes back is told both ways at the default log
+    /// level: "cannot take jobs" was info, so the journal showed neither, and an operator
+    /// reading it after an outage could not tell whether the printer was back.
+    @Test func aPrinterOffAndBackIsToldAtTheDefaultLogLevel() async throws {
+        let database = try await SpoolDatabase.make(.sqlite)
+        let db = database.location
+        let printer = try await SimulatedPrinter.start()
+        await printer.stop()
+        #expect(try await tracemark("printers", "add", "dock", "--uri", "tcp://127.0.0.1:\(printer.port)", "--connect-timeout", "1",
+                                    "--db", db).status == 0)
+        #expect(try await tracemark("print", templates.appendingPathComponent("serial-50x25.yaml").path, "--printer", "dock",
+                                    "--no-wait", "--sample", "--db", db).status == 0)
+        let log = database.folder.appendingPathComponent("jobs-run.log")
+        let run = try TracemarkProcess.launch(["jobs", "run", "--printer", "dock", "--db", db], output: log)
+        func logged() -> String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+        #expect(try await eventually { logged().contains("printer cannot take jobs") }, "\(logged())")
+        try await printer.restart()
+        #expect(try await eventually { logged().contains("printer can print again: sending its queued jobs") }, "\(logged())")
+        #expect(try await eventually { try await tracemark("jobs", "--db", db).stdout.contains("done") })
+        run.process.terminate()
+        _ = await run.ended.value
+        #expect(logged().components(separatedBy: "printer cannot take jobs").count == 2, "once, not at every look: \(logged())")
+        await printer.stop()
+        await database.drop()
+    }
+
     /// Labels delivered that the printer cannot confirm printed (an EPL printer has no status
     /// query) are told without --verbose, once for as long as the reason stays the same.
     @Test func jobsDeliveredButNotConfirmedAreToldWithoutVerbose() async throws {

@@ -46,7 +46,8 @@ public struct SerialScanSource: ScanSource {
                 guard context.pause(configuration.reopenInterval) else { return }
                 continue
             }
-            logger.info(everOpened ? "reopened" : "opened", metadata: metadata.merging([
+            // Back after a problem the log showed: said at the level the problem was seen at.
+            logger.log(level: lastError == nil ? .info : .notice, everOpened ? "reopened" : "opened", metadata: metadata.merging([
                 "baud": "\(configuration.baudRate)",
                 "framing": "\(configuration.dataBits)\(configuration.parity.rawValue.prefix(1).uppercased())\(configuration.stopBits)",
             ]) { $1 })

@@ -98,7 +98,8 @@ public struct TCPScanSource: ScanSource {
                 delay = min(delay * 2, backoff.maximum)
             case .connected(let socket):
                 keepalive.apply(to: socket.fd)
-                logger.info("connected", metadata: metadata)
+                // Back after a failure the log showed: said at the level the failure was seen at.
+                logger.log(level: lastFailure.isEmpty ? .info : .notice, lastFailure.isEmpty ? "connected" : "connected again", metadata: metadata)
                 lastFailure = ""
                 delay = backoff.initial
                 var reader = DescriptorReader(fd: socket.fd, source: name, framing: framing)

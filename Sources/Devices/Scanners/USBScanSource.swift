@@ -138,7 +138,8 @@ public struct USBScanSource: ScanSource {
             metadata["device"] = "\(target.device.path)"
             do throws(DevicesError) {
                 let session = try Session(target, usb: usb, configuration: configuration)
-                logger.info(everOpened ? "scanner back, reading again" : "reading", metadata: metadata.merging([
+                // Back after a problem the log showed: said at the level the problem was seen at.
+                logger.log(level: lastProblem == nil ? .info : .notice, everOpened ? "scanner back, reading again" : "reading", metadata: metadata.merging([
                     "interface": "\(target.interface.number)", "protocol": "\(session.reportProtocol.rawValue)",
                     "detached": "\(session.detached)",
                 ]) { $1 })

@@ -209,6 +209,7 @@ public struct PrinterWorker: Service {
                     continue
                 }
                 blocked = false
+                logger.notice("printer can print again: sending its queued jobs")
                 try await spool.recordState(printer: printer, status)
                 shownState = status.state
             }
@@ -284,7 +285,8 @@ public struct PrinterWorker: Service {
         } catch let error as PrintingError where error.code == .notReady || error.code == .unreachable {
             try await spool.unclaim(jobs, because: "waiting: \(error.message)", lease)
             try await spool.recordState(printer: printer, error.status ?? .offline(error.message))
-            logger.info("printer cannot take jobs: \(error.message)")
+            // Once per time it stops taking them (the loop then asks its status until it can).
+            logger.warning("printer cannot take jobs: \(error.message); they wait")
             return .printerBlocked
         } catch let error as PrintingError where error.mayHaveReachedPrinter {
             logger.warning("send interrupted: \(error.message)")
