@@ -61,6 +61,14 @@ func withScanRegistry(_ backend: Backend, _ body: (Registry) async throws -> Voi
             }
             let valid = try await registry.resolve("4006381333931", options: Self.options)
             #expect(valid.warnings.allSatisfy { !$0.message.contains("misread") })
+            // A GS1 label's data misread after its (01), with no AIM prefix: not just "unknown",
+            // but where it stops reading as GS1. A plain code that does not start like GS1 is not told so.
+            let broken = try await registry.resolve("01\(TestGTIN.milk)17270131X0LOT", options: Self.options)
+            #expect(broken.subject == .unknown && broken.warnings.map(\.message) == [
+                "no product, lot or serial is known by \"01\(TestGTIN.milk)17270131X0LOT\"; it starts like a GS1 label's data but does not read as one (no AI at character 25 (\"X0LO\" does not start with one)): most likely a misread, or a scanner that sends neither its AIM prefix nor GS, scan it again"],
+                    "\(broken.warnings)")
+            let ownCode = try await registry.resolve("BIN-07", options: Self.options)
+            #expect(ownCode.warnings.map(\.message) == ["no product, lot or serial is known by \"BIN-07\""])
 
             let expired = try await registry.resolve("(01)\(TestGTIN.milk)(17)\(gs1Date(-3))", options: Self.options)
             #expect(expired.subject == .product && expired.daysToExpiry == -3)

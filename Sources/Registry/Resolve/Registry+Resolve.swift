@@ -61,6 +61,24 @@ extension Registry {
         return resolution.subject == .unknown ? nil : resolution
     }
 
+    /// What an unknown plain code that starts like a GS1 label's data ((00) and 18 digits, (01)
+    /// or (02) and 14) but does not read as element strings probably is: a misread, or a scanner
+    /// that sends neither its AIM prefix nor GS; where it stops reading, else nothing. Asked only
+    /// of a code nothing is known by, off the path of every scan.
+    static func brokenElementStrings(_ code: String) -> String {
+        let bytes = Array(code.utf8)
+        func digits(_ range: Range<Int>) -> Bool { bytes.count >= range.upperBound && bytes[range].allSatisfy { (48...57).contains($0) } }
+        guard bytes.count > 2, bytes[0] == UInt8(ascii: "0"), digits(0..<2),
+              bytes[1] == UInt8(ascii: "0") ? digits(2..<20) : (bytes[1] == UInt8(ascii: "1") || bytes[1] == UInt8(ascii: "2")) && digits(2..<16)
+        else { return "" }
+        do {
+            _ = try GS1Parser(.scanning()).parseElementString(code)
+            return ""
+        } catch {
+            return "; it starts like a GS1 label's data but does not read as one (\(error.message)): most likely a misread, or a scanner that sends neither its AIM prefix nor GS, scan it again"
+        }
+    }
+
     /// What an unknown plain code of 8, 12, 13 or 14 digits whose GTIN check digit is wrong
     /// probably is: an EAN or UPC misread (scanners send no symbology by default, so the code
     /// cannot say it is one), else nothing.
@@ -147,7 +165,8 @@ extension Registry {
                 resolution.candidates = Array(resolution.candidates.prefix(10))
             } else if facts == nil {
                 resolution.warnings.append(ResolutionWarning(.unknownProduct,
-                    "no product, lot or serial is known by \"\(Self.printable(number))\"" + Self.misreadGTIN(number)))
+                    "no product, lot or serial is known by \"\(Self.printable(number))\"" + Self.misreadGTIN(number)
+                        + (scanned.kind == .plain && scanned.symbology == nil ? Self.brokenElementStrings(number) : "")))
             }
             // Found by its number alone though the scan named a product by a GTIN that is not
             // valid (read leniently): which product the label means is not known.
