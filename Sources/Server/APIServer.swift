@@ -54,6 +54,11 @@ public struct APILimits: Sendable {
     /// unacknowledged (`http.keepalive`; 0 leaves the system's two hours, or fifteen minutes once
     /// a heartbeat is in flight).
     public var keepalive = TCPKeepalive()
+    /// How long a connection may send nothing while its request is unfinished, or between two
+    /// requests, before it is closed (`http.idle-timeout`): a client that connected and stopped
+    /// halfway through its headers held a connection, and its memory, for ever. A response in
+    /// progress (the event stream) is not cut: the client has nothing to send meanwhile.
+    public var idleTimeout: Duration = .seconds(60)
     public init() {}
 }
 
@@ -112,7 +117,8 @@ public struct APIServer: Service {
         WebPage.register(on: router)
         let onListening = onListening
         let keepalive = environment.limits.keepalive
-        let app = Application(router: router, server: .http1(configuration: .init(additionalChannelHandlers: [ClientLiveness(keepalive)])),
+        let app = Application(router: router, server: .http1(configuration: .init(additionalChannelHandlers: [ClientLiveness(keepalive)],
+                                                                                     idleTimeout: .init(environment.limits.idleTimeout))),
                               configuration: .init(address: .hostname(host, port: port), serverName: "tracemark"),
                               onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) }, logger: logger)
         try await app.run()

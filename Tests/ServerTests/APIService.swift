@@ -13,7 +13,7 @@ struct APIService {
 
     /// Starts serve with `stations` (YAML under `stations:`) and `printers` (under `printers:`).
     static func start(_ backend: Backend, stations: String = Self.dock, printers: String? = nil,
-                      environment: [String: String] = [:]) async throws -> APIService {
+                      http: String = #"{listen: "127.0.0.1:0"}"#, environment: [String: String] = [:]) async throws -> APIService {
         let database = try await TestDatabase.make(backend)
         let demo = try await Command.tracemark(["demo", "--db", database.location], in: database.folder,
                                               environment: ["TRACEMARK_TEMPLATES": Repository.templates.path])
@@ -29,7 +29,7 @@ struct APIService {
         let file = database.folder.appendingPathComponent("serve.yaml")
         try """
             database: "\(database.location)"
-            http: {listen: "127.0.0.1:0"}
+            http: \(http)
             printers:
               dock-label: \(printers ?? "{uri: \"file://\(database.folder.appendingPathComponent("labels").path)\", language: zpl, dpi: 203}")
             stations:

@@ -222,6 +222,40 @@ import TracemarkTesting
     }
 
     /// What a request may ask is bounded: body size, page size, template names.
+    /// A client that connects and stops halfway through its request (or sends nothing) is
+    /// closed after `http.idle-timeout`: it held its connection for ever, and enough of them
+    /// would use up the process's descriptors. An event stream, whose client has nothing to
+    /// send while it reads, stays open.
+    @Test func aConnectionThatStopsHalfwayThroughItsRequestIsClosed() async throws {
+        let service = try await APIService.start(.sqlite, http: #"{listen: "127.0.0.1:0", idle-timeout: 1}"#)
+        defer { service.serve.killIfRunning() }
+        let port = try #require(Int(service.base.split(separator: ":").last ?? ""))
+        /// What the server sends on `fd` until it closes, or `looks` times a quarter of a
+        /// second have passed without it closing (nil then).
+        func untilClosed(_ fd: Int32, looks: Int) -> String? {
+            var received: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            for _ in 0..<looks {
+                var ready = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                guard poll(&ready, 1, 250) > 0 else { continue }
+                let count = read(fd, &buffer, buffer.count)
+                if count <= 0 { return String(decoding: received, as: UTF8.self) }
+                received += buffer[0..<count]
+            }
+            return nil
+        }
+        let half = try #require(LoopbackSocket.connection(to: port))
+        defer { close(half) }
+        LoopbackSocket.write(Array("GET /api/v1/healthz HTTP/1.1\r\nHost: test\r\n".utf8), to: half)
+        #expect(untilClosed(half, looks: Int(HangGuard.wait / .milliseconds(250))) != nil, "a half request kept its connection")
+
+        let stream = try #require(LoopbackSocket.connection(to: port))
+        defer { close(stream) }
+        LoopbackSocket.write(Array("GET /api/v1/events HTTP/1.1\r\nHost: test\r\nAccept: text/event-stream\r\nAuthorization: Bearer \(try #require(service.tokens["viewer"]))\r\n\r\n".utf8), to: stream)
+        // Three times the idle timeout with nothing to send: still open.
+        #expect(untilClosed(stream, looks: 12) == nil, "the event stream was closed while its client read")
+    }
+
     @Test func requestsStayWithinTheLimits() async throws {
         let service = try await APIService.start(.sqlite)
         defer { service.serve.killIfRunning() }

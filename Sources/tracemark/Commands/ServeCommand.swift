@@ -304,6 +304,7 @@ struct ServeCommand: AsyncParsableCommand {
             var limits = APILimits()
             limits.eventClients = configuration.eventClients
             limits.keepalive = TCPKeepalive(seconds: configuration.keepalive)
+            limits.idleTimeout = .seconds(configuration.idleTimeout)
             let environment = APIEnvironment(registry: registry, spool: spool, stations: running, templates: templates,
                                              tokens: try await APITokens(store: registry.store), limits: limits, metrics: metrics)
             services.append(.init(service: APIServer(environment: environment, host: address.host, port: address.port) { port in

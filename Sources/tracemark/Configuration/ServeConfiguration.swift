@@ -65,6 +65,9 @@ struct ServeConfiguration {
     var eventClients = 64
     /// About how many seconds a client that vanished keeps its connection (`http.keepalive`; 0 off).
     var keepalive = 25
+    /// Seconds a connection may send nothing while its request is unfinished, or between
+    /// requests, before it is closed (`http.idle-timeout`).
+    var idleTimeout = 60
     var templates: String?
 
     /// `http.listen` as host and port (port 0: any free port, printed at start).
@@ -164,8 +167,16 @@ struct ServeConfiguration {
                                 problem(setting, "http.keepalive \"\(text)\" is not a number of seconds from 0 (off) to 3600")
                             }
                         }
+                    } else if field.string == "idle-timeout" {
+                        if let text = scalar(setting, "http.idle-timeout") {
+                            if let seconds = Int(text), (1...3600).contains(seconds) {
+                                configuration.idleTimeout = seconds
+                            } else {
+                                problem(setting, "http.idle-timeout \"\(text)\" is not a number of seconds from 1 to 3600")
+                            }
+                        }
                     } else {
-                        problem(field, "unknown key http.\(field.string ?? "?"): http takes listen, event-clients and keepalive")
+                        problem(field, "unknown key http.\(field.string ?? "?"): http takes listen, event-clients, keepalive and idle-timeout")
                     }
                 }
             case "printers":
