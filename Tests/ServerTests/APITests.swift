@@ -289,7 +289,7 @@ import TracemarkTesting
         // Named with its extension, a raw template prints only in its own language.
         let other = try await service.request("POST", "/api/v1/templates/raw%2Flot-label.zpl/render", role: "operator",
                                               body: try service.json(["format": "epl", "data": data]))
-        #expect(other.status == 422 && other.text.contains("raw zpl template"), "\(other.text)")
+        #expect(other.status == 422 && other.text.contains("raw ZPL template"), "\(other.text)")
         // A template's error names its file, not where the server keeps it.
         let lacking = try await service.request("POST", "/api/v1/templates/gs1-lot-100x50/render", role: "operator",
                                                 body: try service.json(["data": ["product": ["gtin": "09501101530003"]]]))

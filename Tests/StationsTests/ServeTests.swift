@@ -270,7 +270,7 @@ import Testing
         #expect(again.stderr.contains("bad.yaml:11: station dock-1: partner BUILDCO is a customer, not a supplier: its receipts would be refused"),
                 "\(again.stderr)")
         #expect(again.stderr.contains("bad.yaml:17: station dock-4: template "), "\(again.stderr)")
-        #expect(again.stderr.contains("cannot print on printer dock-label: it is raw epl, and the printer reads zpl"), "\(again.stderr)")
+        #expect(again.stderr.contains("cannot print on printer dock-label: lot-label is a raw EPL template: it prints only on an EPL printer, not ZPL"), "\(again.stderr)")
         #expect(again.stderr.contains("station dock-5: template Pallet label SSCC 100 x 150 mm: it prints partner.sender (text 'sender', line 7), pallet.sscc")
                 && again.stderr.contains("which a receiving station's label never has"), "\(again.stderr)")
     }

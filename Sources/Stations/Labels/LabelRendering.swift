@@ -15,10 +15,7 @@ public enum LabelRendering {
                               copies: Int? = nil, verify: Bool = true, preview: Bool = false) throws(LabelError) -> Data {
         try template.check(data)
         if let raw = template.rawLanguage {
-            guard raw.rawValue == language.rawValue else {
-                throw LabelError(.unsupported,
-                    "\(template.name) is a raw \(raw.rawValue) template: it prints only on a \(raw.rawValue) printer, not \(language.rawValue)")
-            }
+            if let problem = languageProblem(template, language) { throw LabelError(.unsupported, problem) }
             let filled = try template.fillRaw(data)
             // Raw ZPL is checked field by field as the printer reads it, each value against the
             // barcode it went into; raw EPL is sent as is.
@@ -42,6 +39,14 @@ public enum LabelRendering {
                               verify: Bool = true) throws(LabelError) -> Data {
         if let problem = mediaProblem(template, printer) { throw LabelError(.invalidValue, problem) }
         return try render(template, data, language: printer.language, dpi: printer.dpi, copies: copies, verify: verify)
+    }
+
+    /// Why `template` cannot be written in `language`, or nil: a raw template prints only in
+    /// its own.
+    public static func languageProblem(_ template: Template, _ language: PrinterLanguage) -> String? {
+        guard let raw = template.rawLanguage, raw.rawValue != language.rawValue else { return nil }
+        let name = raw.rawValue.uppercased()
+        return "\(template.name) is a raw \(name) template: it prints only on \(raw == .epl ? "an" : "a") \(name) printer, not \(language.rawValue.uppercased())"
     }
 
     /// Why `template`'s label does not fit `printer`'s media, or nil (also when the printer does

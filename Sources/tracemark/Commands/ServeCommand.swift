@@ -170,13 +170,10 @@ struct ServeCommand: AsyncParsableCommand {
     /// another language (every scan would then block on its label), or a sample that does not
     /// lay out at the printer's language and resolution (a barcode off the label at 300 dpi).
     static func cannotPrint(_ template: Template, on printer: PrinterConfig) -> String? {
-        if let raw = template.rawLanguage {
-            guard raw.rawValue == printer.language.rawValue else {
-                return "it is raw \(raw.rawValue), and the printer reads \(printer.language.rawValue)"
-            }
-            return nil
+        if let problem = LabelRendering.languageProblem(template, printer.language) ?? LabelRendering.mediaProblem(template, printer) {
+            return problem
         }
-        if let problem = LabelRendering.mediaProblem(template, printer) { return problem }
+        if template.rawLanguage != nil { return nil }
         guard template.sample != .object([:]) else { return nil }
         do {
             _ = try LabelRendering.render(template, template.sample, language: printer.language, dpi: printer.dpi, verify: false)
