@@ -174,11 +174,8 @@ extension Registry {
             if global {
                 query += " UNION ALL SELECT global_number AS number FROM lot_serials WHERE global_number IN (\(binds: chunk))"
                 // Reserved (pre-printed) for another product of a globally unique class.
-                query += """
-                     UNION ALL SELECT n.number FROM number_block_numbers n JOIN number_blocks b ON b.id = n.block_id
-                    JOIN products p ON p.id = b.product_id JOIN lot_serial_classes c ON c.code = p.class_code
-                    WHERE n.number IN (\(binds: chunk)) AND b.product_id <> \(bind: productID) AND c.uniqueness = 'global'
-                    """
+                query += " UNION ALL SELECT n.number"
+                query += reservedForAnotherGlobalProduct(productID: productID, number: "IN (\(binds: chunk))")
             }
             for row in try await db.raw(query).all() { found.insert(try row.string("number")) }
         }

@@ -218,23 +218,34 @@ extension Registry {
     /// path (receipts, entry, generation of one number, renumbering) passes here.
     static func refuseRetired(_ db: any SQLDatabase, productID: Int, article: String, number: String) async throws {
         try await lockNumbers(db, productID: productID, exclusive: false)
-        guard let row = try await db.raw("""
+        let retired: SQLQueryString = """
             SELECT 'retired' AS why, reason, retired_at, 0 AS block_id, '' AS article
             FROM retired_numbers WHERE product_id = \(bind: productID) AND number = \(bind: number)
             UNION ALL
             SELECT 'reserved' AS why, b.purpose, b.created_at, b.id, p.article
-            FROM number_block_numbers n JOIN number_blocks b ON b.id = n.block_id
-            JOIN products p ON p.id = b.product_id JOIN lot_serial_classes c ON c.code = p.class_code
-            WHERE n.number = \(bind: number) AND b.product_id <> \(bind: productID) AND c.uniqueness = 'global'
-              AND EXISTS (SELECT 1 FROM products me JOIN lot_serial_classes mc ON mc.code = me.class_code
-                          WHERE me.id = \(bind: productID) AND mc.uniqueness = 'global')
-            """).first() else { return }
+            """
+        let mineGlobal: SQLQueryString = """
+             AND EXISTS (SELECT 1 FROM products me JOIN lot_serial_classes mc ON mc.code = me.class_code
+                         WHERE me.id = \(bind: productID) AND mc.uniqueness = 'global')
+            """
+        let query = retired + reservedForAnotherGlobalProduct(productID: productID, number: "= \(bind: number)") + mineGlobal
+        guard let row = try await db.raw(query).first() else { return }
         if try row.string("why") == "reserved" {
             throw RegistryError(.duplicate,
                 "\(number) is reserved for product \(try row.string("article")) in block \(try row.int("block_id")) (\(try row.string("reason")), \(try row.string("retired_at").prefix(10))), and numbers of this class must be unique across products: its pre-printed label names that product's unit")
         }
         throw RegistryError(.numberRetired,
             "\(number) of product \(article) was voided on \(try row.string("retired_at").prefix(10)) (\(try row.string("reason"))) and can never be used again")
+    }
+
+    /// The rows of numbers reserved in a block of another product than `productID` of a globally
+    /// unique class, for a `SELECT` of `n.`, `b.` and `p.` columns: `number` is the condition on
+    /// `n.number` (`= ?`, `IN (…)`). Registration refuses them and generation skips them.
+    static func reservedForAnotherGlobalProduct(productID: Int, number: SQLQueryString) -> SQLQueryString {
+        let from: SQLQueryString = " FROM number_block_numbers n JOIN number_blocks b ON b.id = n.block_id"
+            + " JOIN products p ON p.id = b.product_id JOIN lot_serial_classes c ON c.code = p.class_code WHERE n.number "
+        let rest: SQLQueryString = " AND b.product_id <> \(bind: productID) AND c.uniqueness = 'global'"
+        return from + number + rest
     }
 
     static func numberExists(_ db: any SQLDatabase, article: String, number: String, global: Bool) async throws -> RegistryError {
