@@ -133,6 +133,15 @@ struct ServeConfiguration {
             }
             return value
         }
+        /// A whole number in `range`, else nil with the problem said ("is not a number of `what`").
+        func count(_ node: Node, _ key: String, _ range: ClosedRange<Int>, _ what: String) -> Int? {
+            guard let text = scalar(node, key) else { return nil }
+            guard let value = Int(text), range.contains(value) else {
+                problem(node, "\(key) \"\(text)\" is not a number of \(what)")
+                return nil
+            }
+            return value
+        }
 
         for (keyNode, value) in top {
             let key = keyNode.string ?? ""
@@ -152,29 +161,11 @@ struct ServeConfiguration {
                             }
                         }
                     } else if field.string == "event-clients" {
-                        if let text = scalar(setting, "http.event-clients") {
-                            if let count = Int(text), (1...10_000).contains(count) {
-                                configuration.eventClients = count
-                            } else {
-                                problem(setting, "http.event-clients \"\(text)\" is not a number of clients from 1 to 10000")
-                            }
-                        }
+                        count(setting, "http.event-clients", 1...10_000, "clients from 1 to 10000").map { configuration.eventClients = $0 }
                     } else if field.string == "keepalive" {
-                        if let text = scalar(setting, "http.keepalive") {
-                            if let seconds = Int(text), (0...3600).contains(seconds) {
-                                configuration.keepalive = seconds
-                            } else {
-                                problem(setting, "http.keepalive \"\(text)\" is not a number of seconds from 0 (off) to 3600")
-                            }
-                        }
+                        count(setting, "http.keepalive", 0...3600, "seconds from 0 (off) to 3600").map { configuration.keepalive = $0 }
                     } else if field.string == "idle-timeout" {
-                        if let text = scalar(setting, "http.idle-timeout") {
-                            if let seconds = Int(text), (1...3600).contains(seconds) {
-                                configuration.idleTimeout = seconds
-                            } else {
-                                problem(setting, "http.idle-timeout \"\(text)\" is not a number of seconds from 1 to 3600")
-                            }
-                        }
+                        count(setting, "http.idle-timeout", 1...3600, "seconds from 1 to 3600").map { configuration.idleTimeout = $0 }
                     } else {
                         problem(field, "unknown key http.\(field.string ?? "?"): http takes listen, event-clients, keepalive and idle-timeout")
                     }
