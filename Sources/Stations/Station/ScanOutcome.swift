@@ -21,6 +21,10 @@ public struct StationScan: Sendable {
     /// The whole length of a scan its device cut because it ran past the longest a scan may be
     /// (the devices' `FramedScan`): refused as such, whatever its start says.
     public var overlongLength: Int?
+    /// The scanner a label's parts are kept for (`Station+SplitLabel`), when it is not `device`:
+    /// a network scanner that connects to the station is known by its address without the port,
+    /// since it may connect anew, from another port, for each scan.
+    public var scanner: String?
     /// What the scanner sent, when `data` is a label read from two barcodes (this scan's and the
     /// one before it): the log keeps what came, so that a client's retry matches it.
     var received: (data: [UInt8], symbologyIdentifier: String?)?

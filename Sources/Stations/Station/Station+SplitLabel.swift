@@ -7,7 +7,7 @@ import Registry
 /// wide: (01)(17) in one GS1-128, (10) in the other (our own lot label does so for a lot of 16 to
 /// 20 characters, and so do suppliers'). A scanner reads one barcode at a time: the part that
 /// names a tracked product but not its lot or serial is refused as such and kept, and the next
-/// scan from the same device, within a minute, that adds AIs and names no product of its own is
+/// scan from the same scanner, within a minute, that adds AIs and names no product of its own is
 /// read together with it, as one label.
 extension Station {
     /// The part of a label kept for the scan that completes it.
@@ -53,7 +53,7 @@ extension Station {
     /// rest; the part is let go either way (a scan that is not its rest means the operator went
     /// on). Each scanner's part is its own: two operators at one station do not mix labels.
     func completingHeldPart(_ scan: StationScan) -> StationScan {
-        guard let held = heldParts.removeValue(forKey: scan.device) else { return scan }
+        guard let held = heldParts.removeValue(forKey: scan.scanner ?? scan.device) else { return scan }
         let waited = scan.time.timeIntervalSince(held.time)
         guard waited >= 0, waited <= Self.partWindow, let part = elements(of: scan),
               !part.contains(where: { Self.keyAIs.contains($0.ai) }) else { return scan }
@@ -79,7 +79,7 @@ extension Station {
     func holdIfPart(_ scan: StationScan, _ outcome: ScanOutcome) {
         guard outcome.verdict == .block, outcome.reasons.contains(where: { $0.code == "lot-missing" || $0.code == "serial-missing" }),
               let elements = elements(of: scan), elements.contains(where: { Self.keyAIs.contains($0.ai) }) else { return }
-        heldParts[scan.device] = HeldPart(time: scan.time, elements: elements)
+        heldParts[scan.scanner ?? scan.device] = HeldPart(time: scan.time, elements: elements)
     }
 
     /// The bracketed form, `(01)09501101530003(10)ABC`, with a `(` in a value written `\(`.

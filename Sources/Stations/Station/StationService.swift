@@ -134,12 +134,21 @@ public struct StationService: Service {
         }
     }
 
+    /// `tcp://10.1.0.5:50494` as `tcp://10.1.0.5`: a connected scanner's address, whatever port
+    /// it came from.
+    static func hostOnly(_ peer: String) -> String {
+        guard let colon = peer.lastIndex(of: ":"), peer[peer.index(after: colon)...].allSatisfy(\.isNumber),
+              peer[..<colon].count > "tcp://".count else { return peer }
+        return String(peer[..<colon])
+    }
+
     private func read(_ scanner: any ScanSource, purpose: StationScan.Purpose) async {
         var pause: Duration = .milliseconds(500)
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             let service = ScanService(source: scanner, logger: logger) { event in
-                let scan = StationScan(data: event.data, symbologyIdentifier: event.symbologyIdentifier, device: event.source,
+                var scan = StationScan(data: event.data, symbologyIdentifier: event.symbologyIdentifier, device: event.source,
                                        time: event.time, purpose: purpose, overlongLength: event.overlongLength)
+                if scanner.name.hasPrefix("tcp-listen://") { scan.scanner = Self.hostOnly(event.source) }
                 let outcome = await station.handle(scan)
                 await onOutcome(outcome, scan)
             }
