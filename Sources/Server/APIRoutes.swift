@@ -197,8 +197,11 @@ public enum APIRoutes {
             throw APIProblem(422, "scan-id-reused",
                              "scanId \(scanID) was used at station \(station.configuration.name) for another scan (\(String(decoding: earlier, as: UTF8.self).debugDescription)): give each scan its own id")
         }
-        let outcome = await station.handle(StationScan(data: data, symbologyIdentifier: symbologyID, device: "api",
-                                                       scanID: scanID, user: call.user, purpose: purpose))
+        var scan = StationScan(data: data, symbologyIdentifier: symbologyID, device: "api", scanID: scanID, user: call.user, purpose: purpose)
+        // Two clients at one station (two tablets, two sessions) each keep their own part of a
+        // label split over two barcodes.
+        scan.scanner = "api:\(call.caller?.session.map { "session \($0)" } ?? call.user)"
+        let outcome = await station.handle(scan)
         // The database was locked or out of reach: nothing was written, not even the scan's log
         // entry. Not a verdict on the scan, but "try again", as every other operation says it.
         if outcome.scan == nil, let reason = outcome.reasons.first,

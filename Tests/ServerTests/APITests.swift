@@ -222,6 +222,26 @@ import TracemarkTesting
     }
 
     /// What a request may ask is bounded: body size, page size, template names.
+    /// A label split over two barcodes, posted as two scans, is read as one for the client that
+    /// posted both: another client's scan in between neither completes it nor lets it go.
+    @Test func aSplitLabelPostedInTwoScansIsReadAsOneForItsClient() async throws {
+        let service = try await APIService.start(.sqlite)
+        let expiry = relativeDate(days: 300, format: "yyMMdd")
+        func post(_ raw: String, as role: String) async throws -> APIService.Answer {
+            try await service.request("POST", "/api/v1/stations/dock-1/scans", role: role, body: try service.json(["raw": raw]))
+        }
+        let first = try await post("(01)09501101530003(17)\(expiry)", as: "operator")
+        #expect(first.object["verdict"] as? String == "block" && first.text.contains("lot-missing"), "\(first.text)")
+        let other = try await post("(10)NOT-THIS-ONE", as: "supervisor")
+        #expect(other.object["verdict"] as? String == "block", "\(other.text)")
+        let rest = try await post("(10)API-LONG-LOT-0000001(30)2", as: "operator")
+        #expect(rest.object["verdict"] as? String == "ok" && rest.object["action"] as? String == "added-to-receipt", "\(rest.text)")
+        let state = try await service.request("GET", "/api/v1/stations/dock-1", role: "viewer")
+        let lines = ((state.object["task"] as? [String: Any])?["lines"] as? [[String: Any]]) ?? []
+        #expect(lines.compactMap { $0["number"] as? String } == ["API-LONG-LOT-0000001"], "\(state.text)")
+        try await service.stop()
+    }
+
     /// A client that connects and stops halfway through its request (or sends nothing) is
     /// closed after `http.idle-timeout`: it held its connection for ever, and enough of them
     /// would use up the process's descriptors. An event stream, whose client has nothing to
