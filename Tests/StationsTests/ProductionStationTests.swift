@@ -104,6 +104,35 @@ import Testing
         }
     }
 
+    /// A lot label split over two barcodes (a long lot) is verified from its two scans in
+    /// either order, as a fixed scanner sees whichever passes first; the first part is kept
+    /// without an alarm. A part whose other never comes (the next label's part came instead) is
+    /// an alarm: each part alone was once a wrong-label alarm, and reprinted a label each time.
+    @Test(arguments: Backend.available)
+    func aSplitLabelIsVerifiedFromItsTwoBarcodesInEitherOrder(backend: Backend) async throws {
+        try await withDock(backend) { dock in
+            let station = try await line(dock, template: "gs1-lot-100x50")
+            let started = await station.scan("TM:RUN:PAINT-5L:3:\(today.adding(days: 365))")
+            #expect(started.verdict == .ok, "\(started.reasons)")
+            let label = try await read(dock, job: started.jobs[0])
+            let cut = try #require(label.range(of: "(10)"))
+            let (product, lot) = (String(label[..<cut.lowerBound]), String(label[cut.lowerBound...]))
+            func verify(_ text: String) async -> ScanOutcome {
+                await station.handle(StationScan(data: Array(text.utf8), device: "verify", time: todayInstant, purpose: .verify))
+            }
+            let firstPart = await verify(lot)
+            #expect(firstPart.verdict == .ok && firstPart.action == "part-read", "\(firstPart)")
+            let whole = await verify(product)
+            #expect(whole.verdict == .ok && whole.action == "unit-verified", "\(whole)")
+            #expect(await verify(product).action == "part-read")
+            #expect(await verify(lot).action == "unit-verified")
+            // Only the product's barcode of a label, then the next label's: an alarm for the first.
+            #expect(await verify(product).action == "part-read")
+            let only = await verify(product)
+            #expect(only.verdict == .block && only.reasons.map(\.code) == ["label-part-only"], "\(only)")
+        }
+    }
+
     /// A component serial goes into one unit: the next unit made without one is a warning, not
     /// silence (found by a QA run).
     @Test(arguments: Backend.available)

@@ -236,6 +236,41 @@ extension Station {
     }
 
     /// The verify scanner's read of a printed label.
+    /// A verify scan, where a label split over two barcodes (a long lot) is read from its two
+    /// scans in either order, as a fixed scanner sees whichever passes first: the first part is
+    /// kept (answered `part-read`, no alarm), the second completes it and the label is verified.
+    /// A part let go without its other (the next label's part came instead, or a minute passed)
+    /// is an alarm, as a label that did not read is: that label was read only in part.
+    func verifyingParts(_ scan: StationScan) async throws -> ScanOutcome {
+        let text = String(decoding: scan.data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard text != configuration.noRead else {
+            heldParts[Self.partKey(scan)] = nil
+            return try await verify(scan)
+        }
+        let (joined, dropped) = completingHeldPart(scan)
+        if joined.received != nil { return try await verify(joined) }
+        let task = try await registry.store.read({ @Sendable db in try await self.currentTask(db) })
+        let droppedReason = dropped.map { part in
+            ScanOutcome.Reason("label-part-only", "the verify scanner read one barcode of a label, \(Self.bracketed(part.elements)), and not its other barcode")
+        }
+        let elements = self.elements(of: scan)
+        let keyPart = elements.flatMap { found in
+            found.contains(where: { Self.keyAIs.contains($0.ai) }) && !found.contains(where: { $0.ai == "10" || $0.ai == "21" }) ? found : nil
+        }
+        guard task?.kind == "run", let part = lonelyRest(scan) ?? keyPart else {
+            if let droppedReason { logger.error("alarm: \(droppedReason.message)", metadata: ["device": "\(scan.device)"]) }
+            return try await verify(scan)
+        }
+        heldParts[Self.partKey(scan)] = HeldPart(time: scan.time, elements: part)
+        if let droppedReason, let task { return try await alarm(scan, task, droppedReason) }
+        let signedInNow = signedIn
+        var outcome = ScanOutcome(station: configuration.name, verdict: .ok, action: "part-read",
+                                  next: "the label's other barcode completes it")
+        let shown = outcome
+        outcome.scan = try await registry.store.write { @Sendable db in try await self.log(db, scan, shown, task: task?.id, operator: signedInNow) }
+        return outcome
+    }
+
     func verify(_ scan: StationScan) async throws -> ScanOutcome {
         guard let task = try await registry.store.read({ @Sendable db in try await self.currentTask(db) }), task.kind == "run",
               let runProduct = task.product else {

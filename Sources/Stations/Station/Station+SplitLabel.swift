@@ -6,9 +6,11 @@ import Registry
 /// A label whose GS1 data is split over two barcodes, as GS1 allows when one symbol would be too
 /// wide: (01)(17) in one GS1-128, (10) in the other (our own lot label does so for a lot of 16 to
 /// 20 characters, and so do suppliers'). A scanner reads one barcode at a time: the part that
-/// names a tracked product but not its lot or serial is refused as such and kept, and the next
-/// scan from the same scanner, within a minute, that adds AIs and names no product of its own is
-/// read together with it, as one label.
+/// names a tracked product but not its lot or serial (or, the other way round, the part with the
+/// lot or serial but no product) is refused as such and kept, and the next scan from the same
+/// scanner, within a minute, that is the label's other part is read together with it, as one
+/// label. A production line's verify scanner does the same without refusing the part it keeps
+/// (`verifyingParts`).
 extension Station {
     /// The part of a label kept for the scan that completes it.
     struct HeldPart: Sendable {
@@ -24,7 +26,7 @@ extension Station {
     static let keyAIs: Set<String> = ["00", "01", "02"]
 
     /// What to do after a label that names a tracked product but not its number.
-    static let secondBarcodeNext = "scan the label's other barcode, with the lot (10) or serial (21): the two are read as one label; or scan the next item"
+    static let secondBarcodeNext = "scan the label's other barcode: the two are read as one label; or scan the next item"
 
     /// The refusal of a scan that names `product` (tracked by `tracking`) but not its lot or serial.
     static func numberMissing(_ product: Product, _ tracking: LotSerialClass.Tracking) -> ScanOutcome.Reason {
@@ -49,19 +51,38 @@ extension Station {
         return code.elements
     }
 
-    /// `scan` read together with the part its device left before it, when it is that part's
-    /// rest; the part is let go either way (a scan that is not its rest means the operator went
+    /// The rest of a label on its own: its lot or serial without the product ((10) or (21), no
+    /// (00)/(01)/(02)), in data that says it is GS1 (an AIM prefix, brackets or GS: digits
+    /// alone may be a plain number), which the station's parser refuses as it stands. Nil for
+    /// anything else.
+    nonisolated func lonelyRest(_ scan: StationScan) -> [AIElement]? {
+        guard parser.plainReading(scan.transmitted) == nil, (try? parser.parse(scan.transmitted)) == nil,
+              let elements = elements(of: scan), !elements.contains(where: { Self.keyAIs.contains($0.ai) }),
+              elements.contains(where: { $0.ai == "10" || $0.ai == "21" }) else { return nil }
+        return elements
+    }
+
+    /// Whose part a scan's is: its scanner's.
+    static func partKey(_ scan: StationScan) -> String { scan.scanner ?? scan.device }
+
+    /// `scan` read together with the part its scanner left before it, when the two make one
+    /// label (one names the product, the other does not, and no AI differs), in either order;
+    /// the part is let go either way (a scan that is not its other part means the operator went
     /// on). Each scanner's part is its own: two operators at one station do not mix labels.
-    func completingHeldPart(_ scan: StationScan) -> StationScan {
-        guard let held = heldParts.removeValue(forKey: scan.scanner ?? scan.device) else { return scan }
+    /// `dropped` is the part let go without being completed, if any.
+    func completingHeldPart(_ scan: StationScan) -> (scan: StationScan, dropped: HeldPart?) {
+        guard let held = heldParts.removeValue(forKey: Self.partKey(scan)) else { return (scan, nil) }
         let waited = scan.time.timeIntervalSince(held.time)
-        guard waited >= 0, waited <= Self.partWindow, let part = elements(of: scan),
-              !part.contains(where: { Self.keyAIs.contains($0.ai) }) else { return scan }
-        var all = held.elements
-        for element in part {
+        guard waited >= 0, waited <= Self.partWindow, let part = elements(of: scan) else { return (scan, held) }
+        let namesProduct = part.contains(where: { Self.keyAIs.contains($0.ai) })
+        let heldNamesProduct = held.elements.contains(where: { Self.keyAIs.contains($0.ai) })
+        guard namesProduct != heldNamesProduct else { return (scan, held) }
+        let (first, second) = heldNamesProduct ? (held.elements, part) : (part, held.elements)
+        var all = first
+        for element in second {
             if let same = all.first(where: { $0.ai == element.ai }) {
                 // The same AI with another value: another label's barcode.
-                guard same.value == element.value else { return scan }
+                guard same.value == element.value else { return (scan, held) }
             } else {
                 all.append(element)
             }
@@ -71,7 +92,7 @@ extension Station {
         joined.data = Array(Self.bracketed(all).utf8)
         joined.symbologyIdentifier = nil
         logger.info("scan read with the barcode before it as one label", metadata: ["device": "\(scan.device)"])
-        return joined
+        return (joined, nil)
     }
 
     /// Keeps `scan` for its label's other barcode when it was refused for naming a tracked
@@ -79,7 +100,18 @@ extension Station {
     func holdIfPart(_ scan: StationScan, _ outcome: ScanOutcome) {
         guard outcome.verdict == .block, outcome.reasons.contains(where: { $0.code == "lot-missing" || $0.code == "serial-missing" }),
               let elements = elements(of: scan), elements.contains(where: { Self.keyAIs.contains($0.ai) }) else { return }
-        heldParts[scan.scanner ?? scan.device] = HeldPart(time: scan.time, elements: elements)
+        heldParts[Self.partKey(scan)] = HeldPart(time: scan.time, elements: elements)
+    }
+
+    /// An operator's scan of a label's rest on its own (its lot, no product): refused, saying
+    /// so, and kept for the barcode that names the product. Nil when `scan` is no such part.
+    func holdingLonelyRest(_ scan: StationScan) async throws -> ScanOutcome? {
+        guard scan.received == nil, let rest = lonelyRest(scan) else { return nil }
+        let outcome = try await refuse(scan, [.init("product-missing",
+            "this barcode has \(rest.contains { $0.ai == "21" } ? "a serial (21)" : "a lot (10)") but names no product (01): scan the label's barcode that has it, and the two are read as one")],
+            next: Self.secondBarcodeNext)
+        heldParts[Self.partKey(scan)] = HeldPart(time: scan.time, elements: rest)
+        return outcome
     }
 
     /// The bracketed form, `(01)09501101530003(10)ABC`, with a `(` in a value written `\(`.

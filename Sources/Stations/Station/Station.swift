@@ -214,8 +214,9 @@ public actor Station {
         if scan.purpose == .verify, configuration.kind != .production {
             throw RegistryError(.invalidInput, "station \(configuration.name) is \(configuration.kind.rawValue): only a production line has a verify scanner")
         }
-        if scan.purpose == .verify { return try await verify(scan) }
-        let scan = completingHeldPart(scan)
+        if scan.purpose == .verify { return try await verifyingParts(scan) }
+        let scan = completingHeldPart(scan).scan
+        if configuration.kind != .lookup, let refused = try await holdingLonelyRest(scan) { return refused }
         let outcome: ScanOutcome
         switch configuration.kind {
         case .lookup: return try await lookUp(scan)
