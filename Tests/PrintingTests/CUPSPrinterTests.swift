@@ -100,7 +100,7 @@ import TracemarkTesting
         let second = try #require(queues.first { $0.name == png.queue })
         #expect(first.state == .idle && !first.isAcceptingJobs)
         #expect(first.deviceURI == "socket://127.0.0.1:\(raw.device.port)/")
-        #expect(first.status.conditions == [.queueStopped])
+        #expect(first.status.conditions == [.queueRejecting])
         #expect(second.state == .idle && second.isAcceptingJobs && second.status.canPrint)
         #expect(second.makeAndModel?.contains("Zebra") == true, "\(second)")
         await raw.done()

@@ -28,9 +28,11 @@ import Testing
         #expect(queue.status.state == "printing")
     }
 
-    @Test func aStoppedOrRejectingQueueIsQueueStopped() {
+    /// A stopped queue and one that rejects jobs are told apart: each has its own fix.
+    @Test func aStoppedQueueIsStoppedAndARejectingOneRejects() {
         #expect(CUPSQueue(name: "q", state: .stopped, isAcceptingJobs: true).status.conditions == [.queueStopped])
-        #expect(CUPSQueue(name: "q", state: .idle, isAcceptingJobs: false).status.conditions == [.queueStopped])
+        #expect(CUPSQueue(name: "q", state: .idle, isAcceptingJobs: false).status.conditions == [.queueRejecting])
+        #expect(CUPSQueue(name: "q", state: .idle, isAcceptingJobs: false).status.message.contains("rejecting jobs (cupsaccept q takes them again)"))
         #expect(CUPSQueue(name: "q", state: .stopped, isAcceptingJobs: true, reasons: ["paused"]).status.conditions
                 == [.queueStopped, .paused])
     }

@@ -34,8 +34,9 @@ public struct CUPSQueue: Sendable, Equatable, Codable {
 
     /// The queue's state as a printer status.
     ///
-    /// A stopped queue (`cupsdisable`, or the backend stopped it after an error) or one that
-    /// rejects jobs (`cupsreject`) is ``PrinterStatus/Condition/queueStopped``. State reasons map
+    /// A stopped queue (`cupsdisable`, or the backend stopped it after an error) is
+    /// ``PrinterStatus/Condition/queueStopped``, one that rejects jobs (`cupsreject`)
+    /// ``PrinterStatus/Condition/queueRejecting``. State reasons map
     /// by their keyword, whatever their `-error` / `-report` suffix: `media-empty`, `media-needed`
     /// → paper out; `marker-supply-empty` (the ribbon) → ribbon out; `cover-open`, `door-open` →
     /// head open; `paused` → paused (so a disabled queue is both stopped and paused); `offline`
@@ -43,7 +44,8 @@ public struct CUPSQueue: Sendable, Equatable, Codable {
     /// ``PrinterStatus/Condition/other``; `-warning` and other `-report` reasons change nothing.
     public var status: PrinterStatus {
         var conditions: Set<PrinterStatus.Condition> = []
-        if state == .stopped || !isAcceptingJobs { conditions.insert(.queueStopped) }
+        if state == .stopped { conditions.insert(.queueStopped) }
+        if !isAcceptingJobs { conditions.insert(.queueRejecting) }
         for reason in reasons {
             let keyword = Self.keyword(reason)
             switch keyword {
@@ -55,7 +57,8 @@ public struct CUPSQueue: Sendable, Equatable, Codable {
             default: if reason.hasSuffix("-error") { conditions.insert(.other) }
             }
         }
-        var words = ["queue \(name) \(state.rawValue)", isAcceptingJobs ? "accepting jobs" : "rejecting jobs"]
+        var words = ["queue \(name) \(state.rawValue)" + (state == .stopped ? " (cupsenable \(name) starts it)" : ""),
+                     isAcceptingJobs ? "accepting jobs" : "rejecting jobs (cupsaccept \(name) takes them again)"]
         if !reasons.isEmpty { words.append("reasons: " + reasons.joined(separator: " ")) }
         if !message.isEmpty { words.append("\"\(message)\"") }
         return PrinterStatus(conditions: conditions, formatsInBuffer: queuedJobs, answered: true,

@@ -21,8 +21,11 @@ public struct PrinterStatus: Sendable, Equatable, Codable, CustomStringConvertib
         case paused
         /// The printer's receive buffer is full: it takes no more data until it prints.
         case bufferFull = "buffer-full"
-        /// A CUPS queue that is stopped (disabled) or not accepting jobs.
+        /// A CUPS queue that is stopped (disabled: `cupsenable` starts it).
         case queueStopped = "queue-stopped"
+        /// A CUPS queue that refuses new jobs (`cupsreject`: `cupsaccept` takes them again). It
+        /// was reported as stopped, and `cupsenable` did nothing for it.
+        case queueRejecting = "queue-rejecting"
         /// Anything else the printer or queue reported as an error, in ``PrinterStatus/message``.
         case other
 

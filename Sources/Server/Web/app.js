@@ -119,7 +119,7 @@ const actions = {
 const printerWords = {
   ready: 'ready', printing: 'printing', offline: 'off or unreachable', 'no-answer': 'not answering (out of paper or ribbon, or head open?)',
   'paper-out': 'paper out', 'ribbon-out': 'ribbon out', 'head-open': 'head open', paused: 'paused', 'buffer-full': 'buffer full',
-  'queue-stopped': 'queue stopped', unknown: 'not asked yet',
+  'queue-stopped': 'queue stopped', 'queue-rejecting': 'queue rejects jobs', unknown: 'not asked yet',
 };
 const jobWords = { queued: 'queued', sending: 'sending', printing: 'printing', done: 'printed', failed: 'failed, will retry', held: 'held', cancelled: 'cancelled' };
 
