@@ -31,6 +31,10 @@ public enum SQLStores {
         if location.contains("://") {
             throw StoreError(.unsupported, "database \(redacted(location)): only postgres:// URLs and SQLite file paths are supported")
         }
-        return try await SQLiteStore(path: location, readOnly: readOnly)
+        // A file this user may read but not write (an auditor's account, a copy handed out) is
+        // opened to read: reports and look-ups work, and a write says the file cannot be written.
+        // It was refused outright ("cannot be written", exit 69), reports included.
+        let readable = access(location, R_OK) == 0, writable = access(location, W_OK) == 0
+        return try await SQLiteStore(path: location, readOnly: readOnly || (readable && !writable))
     }
 }

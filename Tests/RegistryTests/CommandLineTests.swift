@@ -84,6 +84,39 @@ import Testing
 
     /// A production of lots from the shell: a lot consumed and a lot made, each by number and
     /// quantity, the made one with its expiry.
+    /// A database file this user can read but not write (an auditor's account, a read-only
+    /// mount, a copy on a share) is read: reports and look-ups work, and a write says the file
+    /// cannot be written. Every command was refused before ("cannot be written", exit 69), even
+    /// `stock`, because the store opened it to write and SQLite could not make its WAL index.
+    /// The folder is mounted read-only in a mount namespace of its own (`unshare -rm`), which
+    /// holds for root too.
+    @Test(.enabled(if: NetworkNamespace.available, "needs unshare -r (user namespaces)"))
+    func aReadOnlyDatabaseIsReadAndAWriteIsRefused() async throws {
+        let folder = try Command.temporaryFolder("read-only")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let db = folder.appendingPathComponent("registry.sqlite").path
+        #expect(try await tracemark("demo", db: db).status == 0)
+        func readOnly(_ arguments: [String]) async throws -> Command.Result {
+            let line = ([Repository.tracemark.path] + arguments).map { "'\($0)'" }.joined(separator: " ")
+            return try await Command.run("unshare", ["-rm", "sh", "-c",
+                "mount --bind '\(folder.path)' '\(folder.path)' && mount -o remount,bind,ro '\(folder.path)' && exec \(line)"])
+        }
+        let stock = try await readOnly(["stock", "--db", db])
+        #expect(stock.status == 0 && stock.stdout.contains("PAINT-5L"), "\(stock.stderr)")
+        let resolved = try await readOnly(["resolve", "(01)09501101530003", "--db", db])
+        #expect(resolved.status == 0, "\(resolved.stderr)")
+        let write = try await readOnly(["product", "add", "NEW-1", "--db", db])
+        #expect(write.status == 69 && write.stderr.contains("cannot be written"), "\(write.status) \(write.stderr)")
+        // The service writes every scan: it does not start on such a file.
+        let config = try Command.temporaryFolder("read-only-config")
+        defer { try? FileManager.default.removeItem(at: config) }
+        let file = config.appendingPathComponent("serve.yaml")
+        try "database: \"\(db)\"\nhttp: {listen: \"127.0.0.1:0\"}\nstations:\n  lookup-1: {kind: lookup, warehouse: MAIN}\n"
+            .write(to: file, atomically: true, encoding: .utf8)
+        let serve = try await readOnly(["serve", "--config", file.path])
+        #expect(serve.status == 69 && serve.stderr.contains("cannot be written by this user: serve writes every scan"), "\(serve.status) \(serve.stderr)")
+    }
+
     @Test func aProductionOfLotsIsPostedFromFlags() async throws {
         let database = try await TestDatabase.make(.sqlite)
         defer { Task { await database.drop() } }

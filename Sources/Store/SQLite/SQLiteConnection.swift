@@ -58,13 +58,36 @@ final class SQLiteConnection: @unchecked Sendable {
         self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
     }
 
+    /// The URI that opens `path` as immutable, when reading it otherwise cannot work: a WAL
+    /// database that no process has open (no `-wal` file) in a folder this user cannot write
+    /// cannot have its shared-memory index made, and every read failed with "attempt to write a
+    /// readonly database". Nil when the folder is writable or a `-wal` file is there (a process
+    /// has it open, and its `-shm` file serves readers).
+    static func immutableURI(_ path: String) -> String? {
+        let folder = (path as NSString).deletingLastPathComponent
+        guard access(folder.isEmpty ? "." : folder, W_OK) != 0, access(path + "-wal", F_OK) != 0 else { return nil }
+        var escaped = ""
+        for character in path.unicodeScalars {
+            switch character {
+            case "%", "?", "#": escaped += String(format: "%%%02X", character.value)
+            default: escaped.unicodeScalars.append(character)
+            }
+        }
+        return "file:\(escaped)?immutable=1"
+    }
+
     static func open(path: String, name: String, busyTimeoutMilliseconds: Int, readOnly: Bool = false) async throws -> SQLiteConnection {
         let thread = ConnectionThread(name: name)
         do {
             let handle = try await thread.run { () throws -> UncheckedHandle in
                 var handle: OpaquePointer?
-                let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
-                let status = sqlite3_open_v2(path, &handle, flags, nil)
+                var flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
+                var name = path
+                if readOnly, let immutable = Self.immutableURI(path) {
+                    name = immutable
+                    flags |= SQLITE_OPEN_URI
+                }
+                let status = sqlite3_open_v2(name, &handle, flags, nil)
                 guard status == SQLITE_OK, let handle else {
                     let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
                     sqlite3_close_v2(handle)

@@ -68,6 +68,11 @@ struct ServeCommand: AsyncParsableCommand {
                 throw ExitCode(78)
             }
         }
+        // A file this user cannot write would open to read only (for reports), and every scan
+        // would then fail: the service refuses to start on it instead.
+        if !made, !SQLStores.isPostgres(location), access(location, W_OK) != 0 {
+            throw StoreError(.unavailable, "SQLite database \(location) cannot be written by this user: serve writes every scan; check the file's and folder's permissions")
+        }
         let registry = try await Registry.open(location)
         if made { say("database \(location) did not exist: created, empty") }
         do {
