@@ -23,7 +23,11 @@ public struct ElementString: Hashable, Sendable {
 
     /// The bracketed form `(01)09501101530003(10)ABC123`, the input of most label printers' GS1
     /// modes (ZPL `^BC…,D`, zint `--gs1` with brackets); a `(` inside a value is written `\(`.
-    public var bracketed: String {
+    public var bracketed: String { Self.bracketed(elements) }
+
+    /// The bracketed form of `elements` as they are, unchecked and in their order: AIs read
+    /// from two scans of one label and put together.
+    public static func bracketed(_ elements: [AIElement]) -> String {
         var text = ""
         for element in elements {
             text += "(\(element.ai))"

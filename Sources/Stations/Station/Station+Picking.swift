@@ -45,10 +45,7 @@ extension Station {
         // A lot the customer would refuse for its shelf life is no better lot to take first.
         let customer = try await registry.partners().first { $0.code == customerCode }
         let resolution = try await resolve(scan, minimumShelfLifeDays: customer?.minimumShelfLifeDays)
-        if let product = resolution.product, resolution.lotSerial == nil, resolution.scan.lot == nil, resolution.scan.serial == nil,
-           case let tracking = try await self.tracking(of: product), tracking != .none {
-            return try await refuse(scan, [Self.numberMissing(product, tracking)], next: Self.secondBarcodeNext, resolution: resolution)
-        }
+        if let refused = try await refusedForMissingNumber(scan, resolution) { return refused }
         guard let product = resolution.product, let lotSerial = resolution.lotSerial else {
             let reasons = resolution.warnings.filter { [.unknownProduct, .unknownLotSerial, .ambiguous, .notTracked].contains($0.kind) }
                 .map(Self.reason)

@@ -121,10 +121,7 @@ extension Station {
                                     next: "scan TM:RUN:<product>:<count>")
         }
         let resolution = try await resolve(scan)
-        if let product = resolution.product, resolution.lotSerial == nil, resolution.scan.lot == nil, resolution.scan.serial == nil,
-           case let tracking = try await self.tracking(of: product), tracking != .none {
-            return try await refuse(scan, [Self.numberMissing(product, tracking)], next: Self.secondBarcodeNext, resolution: resolution)
-        }
+        if let refused = try await refusedForMissingNumber(scan, resolution) { return refused }
         guard let product = resolution.product, let lotSerial = resolution.lotSerial else {
             let reasons = resolution.warnings.filter { [.unknownProduct, .unknownLotSerial, .ambiguous, .notTracked].contains($0.kind) }
                 .map(Self.reason)
@@ -235,7 +232,6 @@ extension Station {
         }
     }
 
-    /// The verify scanner's read of a printed label.
     /// A verify scan, where a label split over two barcodes (a long lot) is read from its two
     /// scans in either order, as a fixed scanner sees whichever passes first: the first part is
     /// kept (answered `part-read`, no alarm), the second completes it and the label is verified.
@@ -251,12 +247,10 @@ extension Station {
         if joined.received != nil { return try await verify(joined) }
         let task = try await registry.store.read({ @Sendable db in try await self.currentTask(db) })
         let droppedReason = dropped.map { part in
-            ScanOutcome.Reason("label-part-only", "the verify scanner read one barcode of a label, \(Self.bracketed(part.elements)), and not its other barcode")
+            ScanOutcome.Reason("label-part-only", "the verify scanner read one barcode of a label, \(ElementString.bracketed(part.elements)), and not its other barcode")
         }
         let elements = self.elements(of: scan)
-        let keyPart = elements.flatMap { found in
-            found.contains(where: { Self.keyAIs.contains($0.ai) }) && !found.contains(where: { $0.ai == "10" || $0.ai == "21" }) ? found : nil
-        }
+        let keyPart = elements.flatMap { found in Self.namesProduct(found) && !Self.namesNumber(found) ? found : nil }
         guard task?.kind == "run", let part = lonelyRest(scan) ?? keyPart else {
             if let droppedReason { logger.error("alarm: \(droppedReason.message)", metadata: ["device": "\(scan.device)"]) }
             return try await verify(scan)
@@ -271,6 +265,7 @@ extension Station {
         return outcome
     }
 
+    /// The verify scanner's read of a printed label.
     func verify(_ scan: StationScan) async throws -> ScanOutcome {
         guard let task = try await registry.store.read({ @Sendable db in try await self.currentTask(db) }), task.kind == "run",
               let runProduct = task.product else {

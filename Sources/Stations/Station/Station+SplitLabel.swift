@@ -35,6 +35,22 @@ extension Station {
             : .init("lot-missing", "product \(product.article) is tracked by lot, but this barcode has no lot (10): scan the barcode that has it")
     }
 
+    /// A picking or production scan that names a tracked product but not its lot or serial,
+    /// refused as such (the label's other barcode has it); nil for any other.
+    func refusedForMissingNumber(_ scan: StationScan, _ resolution: Resolution) async throws -> ScanOutcome? {
+        guard let product = resolution.product, resolution.lotSerial == nil, resolution.scan.lot == nil, resolution.scan.serial == nil
+        else { return nil }
+        let tracking = try await self.tracking(of: product)
+        guard tracking != .none else { return nil }
+        return try await refuse(scan, [Self.numberMissing(product, tracking)], next: Self.secondBarcodeNext, resolution: resolution)
+    }
+
+    /// Whether `elements` name the thing itself ((00), (01), (02)).
+    static func namesProduct(_ elements: [AIElement]) -> Bool { elements.contains { keyAIs.contains($0.ai) } }
+
+    /// Whether `elements` carry a lot (10) or a serial (21).
+    static func namesNumber(_ elements: [AIElement]) -> Bool { elements.contains { $0.ai == "10" || $0.ai == "21" } }
+
     /// How `product` is tracked.
     func tracking(of product: Product) async throws -> LotSerialClass.Tracking {
         guard let code = product.lotSerialClass else { return .none }
@@ -57,8 +73,7 @@ extension Station {
     /// anything else.
     nonisolated func lonelyRest(_ scan: StationScan) -> [AIElement]? {
         guard parser.plainReading(scan.transmitted) == nil, (try? parser.parse(scan.transmitted)) == nil,
-              let elements = elements(of: scan), !elements.contains(where: { Self.keyAIs.contains($0.ai) }),
-              elements.contains(where: { $0.ai == "10" || $0.ai == "21" }) else { return nil }
+              let elements = elements(of: scan), !Self.namesProduct(elements), Self.namesNumber(elements) else { return nil }
         return elements
     }
 
@@ -74,9 +89,8 @@ extension Station {
         guard let held = heldParts.removeValue(forKey: Self.partKey(scan)) else { return (scan, nil) }
         let waited = scan.time.timeIntervalSince(held.time)
         guard waited >= 0, waited <= Self.partWindow, let part = elements(of: scan) else { return (scan, held) }
-        let namesProduct = part.contains(where: { Self.keyAIs.contains($0.ai) })
-        let heldNamesProduct = held.elements.contains(where: { Self.keyAIs.contains($0.ai) })
-        guard namesProduct != heldNamesProduct else { return (scan, held) }
+        let heldNamesProduct = Self.namesProduct(held.elements)
+        guard Self.namesProduct(part) != heldNamesProduct else { return (scan, held) }
         let (first, second) = heldNamesProduct ? (held.elements, part) : (part, held.elements)
         var all = first
         for element in second {
@@ -89,7 +103,7 @@ extension Station {
         }
         var joined = scan
         joined.received = (scan.data, scan.symbologyIdentifier)
-        joined.data = Array(Self.bracketed(all).utf8)
+        joined.data = Array(ElementString.bracketed(all).utf8)
         joined.symbologyIdentifier = nil
         logger.info("scan read with the barcode before it as one label", metadata: ["device": "\(scan.device)"])
         return (joined, nil)
@@ -99,7 +113,7 @@ extension Station {
     /// product without its number.
     func holdIfPart(_ scan: StationScan, _ outcome: ScanOutcome) {
         guard outcome.verdict == .block, outcome.reasons.contains(where: { $0.code == "lot-missing" || $0.code == "serial-missing" }),
-              let elements = elements(of: scan), elements.contains(where: { Self.keyAIs.contains($0.ai) }) else { return }
+              let elements = elements(of: scan), Self.namesProduct(elements) else { return }
         heldParts[Self.partKey(scan)] = HeldPart(time: scan.time, elements: elements)
     }
 
@@ -112,10 +126,5 @@ extension Station {
             next: Self.secondBarcodeNext)
         heldParts[Self.partKey(scan)] = HeldPart(time: scan.time, elements: rest)
         return outcome
-    }
-
-    /// The bracketed form, `(01)09501101530003(10)ABC`, with a `(` in a value written `\(`.
-    static func bracketed(_ elements: [AIElement]) -> String {
-        elements.map { "(\($0.ai))" + $0.value.replacingOccurrences(of: "(", with: "\\(") }.joined()
     }
 }

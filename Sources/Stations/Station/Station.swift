@@ -30,8 +30,8 @@ public actor Station {
     /// of task, or another warehouse. Only TM:CANCEL (and signing in) is taken until it is gone:
     /// carried on, a receipt was posted as an issue, or into the other warehouse.
     private(set) var foreignTask: String?
-    /// By device, a label's barcode that names a tracked product without its number, waiting
-    /// for the barcode with it (`Station+SplitLabel`).
+    /// By scanner (``Station/partKey(_:)``), one barcode of a label split over two, waiting for
+    /// the other (`Station+SplitLabel`).
     var heldParts: [String: HeldPart] = [:]
 
     public func setHeldHere(_ held: Bool) async {
