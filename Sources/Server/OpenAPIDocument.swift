@@ -1543,7 +1543,8 @@ components:
         kind: {type: string, enum: [lookup, receiving, production, picking]}
         warehouse: {type: [string, "null"]}
         printer: {type: [string, "null"]}
-        template: {type: [string, "null"]}
+        template: {type: [string, "null"], description: "The station's template by the name it was configured with, as templates/{name} takes it."}
+        templateTitle: {type: [string, "null"], description: "That template's title."}
         supplier: {type: [string, "null"]}
         gsSubstitute: {type: [string, "null"], description: "What the station's wedge scanners send for GS, if not Ctrl+]."}
         heldHere: {type: boolean}

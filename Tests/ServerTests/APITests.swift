@@ -111,6 +111,12 @@ import TracemarkTesting
         let state = try await service.request("GET", "/api/v1/stations/dock-1", role: "viewer")
         let lines = ((state.object["task"] as? [String: Any])?["lines"] as? [Any]) ?? []
         #expect(lines.count == 1, "one line, however often the request came: \(state.text)")
+        // The template by the name the configuration gives, which the template routes take; its title beside it.
+        #expect(state.object["template"] as? String == "gs1-lot-100x50" && state.object["templateTitle"] as? String == "GS1 lot label 100 x 50 mm",
+                "\(state.text)")
+        let preview = try await service.request("POST", "/api/v1/templates/\(state.object["template"] as? String ?? "")/preview", role: "operator",
+                                                body: Data("{}".utf8))
+        #expect(preview.status == 200, "\(preview.text)")
 
         let other = try await service.request("POST", "/api/v1/stations/dock-1/scans", role: "operator",
                                               body: try service.json(["raw": "(01)09501101530003(10)IDEM-2"]),

@@ -43,7 +43,10 @@ public struct StationState: Codable, Sendable {
     public var kind: String
     public var warehouse: String?
     public var printer: String?
+    /// The station's template by the name it was configured with (as `templates/{name}` takes it).
     public var template: String?
+    /// The template's title, as its file gives it.
+    public var templateTitle: String?
     public var supplier: String?
     /// What its keyboard-wedge scanners send for GS, if not Ctrl+].
     public var gsSubstitute: String?
@@ -57,7 +60,8 @@ extension Station {
         let configuration = configuration, held = isHeldHere
         let task = try await registry.store.read { @Sendable db in try await Self.openTask(db, station: configuration.name) }
         return StationState(name: configuration.name, kind: configuration.kind.rawValue, warehouse: configuration.warehouse,
-                            printer: configuration.printer, template: configuration.template?.name, supplier: configuration.supplier,
+                            printer: configuration.printer, template: configuration.template == nil ? nil : configuration.templateName ?? configuration.template?.name,
+                            templateTitle: configuration.template?.name, supplier: configuration.supplier,
                             gsSubstitute: configuration.gsSubstitute, heldHere: held, task: task)
     }
 

@@ -23,6 +23,10 @@ public struct StationConfiguration: Sendable {
     /// The printer its labels go to, and the template they are filled into.
     public var printer: String?
     public var template: Template?
+    /// The name the template was configured by (its path in the templates folder, as the
+    /// template routes and `tracemark print --template` take it); the template's own `name` is
+    /// its title.
+    public var templateName: String?
     /// Receiving: the supplier of the station's receipts.
     public var supplier: String?
     /// Warn when the expiry is this many days away or fewer.
@@ -91,7 +95,9 @@ public struct StationConfiguration: Sendable {
 
     public init(name: String, kind: Kind, warehouse: String? = nil, printer: String? = nil, template: Template? = nil,
                 supplier: String? = nil, expiryWarningDays: Int = 30, lenient: Bool = false, noRead: String = "NOREAD",
-                onFailedVerify: FailedVerifyPolicy = .reprint, palletLabel: PalletLabel? = nil, gsSubstitute: String? = nil) {
+                onFailedVerify: FailedVerifyPolicy = .reprint, palletLabel: PalletLabel? = nil, gsSubstitute: String? = nil,
+                templateName: String? = nil) {
+        self.templateName = templateName
         self.palletLabel = palletLabel
         self.gsSubstitute = gsSubstitute
         self.noRead = noRead

@@ -200,7 +200,7 @@ struct ServeCommand: AsyncParsableCommand {
                                     template: template, supplier: entry.supplier,
                                     expiryWarningDays: entry.expiryWarningDays, lenient: entry.lenient,
                                     noRead: entry.noRead, onFailedVerify: entry.onFailedVerify, palletLabel: pallet,
-                                    gsSubstitute: entry.gsSubstitute)
+                                    gsSubstitute: entry.gsSubstitute, templateName: entry.template)
     }
 
     /// `--check`: what answers now.
