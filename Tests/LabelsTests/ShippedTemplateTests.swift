@@ -30,6 +30,23 @@ import TracemarkTesting
         Set(result.labels.flatMap(\.barcodes).map { $0.symbology_identifier + $0.text })
     }
 
+    /// A date GS1 would read in another century is refused, not printed: a two-digit year is
+    /// read as from 49 years back to 50 ahead, so an expiry 60 years on, printed as (17), reads
+    /// as one 40 years ago (a QA run printed 2080-06-30, and a scanner read 1980-06-30).
+    @Test func aDateOutsideGS1sCenturyIsRefused() throws {
+        let template = try TemplateLoader().load(contentsOf: Repository.templates.appendingPathComponent("gs1-lot-100x50.yaml"))
+        for (days, fits) in [(365 * 40, true), (365 * 60, false), (-365 * 60, false)] {
+            let expiry = relativeDate(days: days, format: "yyyy-MM-dd")
+            let data = template.sample.setting("lot.expiry", to: .string(expiry))
+            do {
+                let label = try template.layout(data)
+                #expect(fits, "\(expiry) was laid out: \(label.items.count) items")
+            } catch {
+                #expect(!fits && error.message.contains("(17): lot.expiry \(expiry) cannot be written with a two-digit year"), "\(expiry): \(error)")
+            }
+        }
+    }
+
     @Test(arguments: expectations, [203, 300])
     func pngDecodes(_ expectation: Expectation, dpi: Int) async throws {
         let template = try TemplateLoader().load(contentsOf: Repository.templates.appendingPathComponent(expectation.file))

@@ -76,6 +76,7 @@ extension Template {
     /// The GS1 or plain content of a barcode element filled with `data`.
     func content(of barcode: BarcodeElement, data: LabelData, lastGS1: inout GS1Built?) throws(LabelError) -> BarcodeContent {
         if barcode.symbology.isGS1 {
+            try checkTwoDigitYears(barcode, data: data)
             let elements = barcode.ais.map { AIElement(ai: $0.ai, value: $0.value.render(data, formats: formats)) }
             if let lastGS1, lastGS1.elements == elements { return .gs1(lastGS1.built) }
             do {
@@ -89,6 +90,27 @@ extension Template {
             }
         }
         return try BarcodeContent.plain(barcode.data?.render(data, formats: formats) ?? "", for: barcode.symbology)
+    }
+
+    /// Refuses a date written into a GS1 AI with a two-digit year (`yyMMdd`, as (17) takes it)
+    /// when a scanner would read that year in another century: GS1 reads `YY` as within 49 years
+    /// before and 50 after the year it is scanned in, so in 2026 an expiry of 2080-06-30 printed
+    /// as `800630` is read as 1980-06-30, and the label says the goods expired long ago.
+    func checkTwoDigitYears(_ barcode: BarcodeElement, data: LabelData) throws(LabelError) {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
+        let thisYear = calendar.component(.year, from: Date())
+        for (ai, value) in barcode.ais {
+            for (path, name) in value.formatted {
+                guard case .date(let pattern)? = formats[name], pattern.contains("yy"), !pattern.contains("yyyy"),
+                      case .string(let text)? = data[path: path], let date = DateParts(iso: text) else { continue }
+                let read = GS1Century.year(twoDigit: date.year % 100, currentYear: thisYear)
+                guard read != date.year else { continue }
+                let first = GS1Century.year(twoDigit: (thisYear + 51) % 100, currentYear: thisYear)
+                throw LabelError(.unencodable,
+                    "(\(ai)): \(path) \(text) cannot be written with a two-digit year: a scanner reads \(String(format: "%02d", date.year % 100)) as \(read) (GS1 reads such a year as from \(first) to \(first + 99)); check the date")
+            }
+        }
     }
 
     /// A barcode at (`x`, `y`) with bars `height` dots high, and its text line if it has one.
@@ -112,6 +134,7 @@ extension Template {
     /// with a GTIN and an expiry is about 107 mm at 0.25 mm a module; as two it is 45 and 72 mm.
     private func split(_ barcode: BarcodeElement, at ai: String, data: LabelData, name: String, x: Int, y: Int, height: Int,
                        dpi: Int) throws(LabelError) -> [BarcodeItem] {
+        try checkTwoDigitYears(barcode, data: data)
         let filled = barcode.ais.map { AIElement(ai: $0.ai, value: $0.value.render(data, formats: formats)) }
         guard let index = filled.firstIndex(where: { $0.ai == ai }) else { return [] }
         let text = barcode.humanReadable ? max(8, barcode.textSize.dots(dpi)) : 0
