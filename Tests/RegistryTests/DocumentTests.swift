@@ -232,6 +232,14 @@ func lot(_ number: String, _ quantity: Int, expires days: Int) -> StockLine.Pick
                     StockLine(product: "PHONE", picks: [.init(number: "SN00001", quantity: 1)]),
                 ], header: header()))
             }
+            // A receipt too: a serial new to the registry named on two lines is that, not one "already in stock".
+            await expectRefusal(.invalidInput, "serial NEW-1 of PHONE is named on lines 1 and 2: name each serial once") {
+                _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [
+                    StockLine(product: "PHONE", picks: [.init(number: "NEW-1", quantity: 1)]),
+                    StockLine(product: "PHONE", picks: [.init(number: "NEW-1", quantity: 1)]),
+                ], header: header()))
+            }
+            #expect(try await registry.lotSerial(product: "PHONE", number: "NEW-1") == nil, "nothing of the refused receipt is kept")
             await expectRefusal(.conflict, "serial SN00002 of PHONE is in EAST, not in MAIN") {
                 _ = try await registry.transfer(Transfer(from: "MAIN", to: "EAST", lines: [
                     StockLine(product: "PHONE", picks: [.init(number: "SN00002", quantity: 1)]),

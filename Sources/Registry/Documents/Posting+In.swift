@@ -51,10 +51,15 @@ extension Posting {
         let lotSerialClass = context.lotSerialClass!
         if !line.picks.isEmpty {
             if context.isUniqueSerial {
-                var seen = Set<String>()
-                for pick in line.picks where !seen.insert(pick.number.trimmingSpaces).inserted {
-                    throw RegistryError(.invalidInput,
-                        "serial \(pick.number.trimmingSpaces) of \(context.product.article) is named twice on line \(index + 1): name each serial once")
+                for pick in line.picks {
+                    let serial = pick.number.trimmingSpaces
+                    let key = "\(context.id) \(serial)"
+                    if let first = serialsReceived[key] {
+                        throw RegistryError(.invalidInput, first == index
+                            ? "serial \(serial) of \(context.product.article) is named twice on line \(index + 1): name each serial once"
+                            : "serial \(serial) of \(context.product.article) is named on lines \(first + 1) and \(index + 1): name each serial once")
+                    }
+                    serialsReceived[key] = index
                 }
             }
             for pick in line.picks {

@@ -82,6 +82,9 @@ struct Posting {
     private var products: [String: ProductContext] = [:]
     /// Serials this document takes out so far, by lot id: the line that named each.
     var serialsTaken: [Int: Int] = [:]
+    /// The line each serial received so far was named on, by product id and serial: a serial
+    /// named on two lines is refused as such, not as one already in stock.
+    var serialsReceived: [String: Int] = [:]
     /// Lots and serials each line touched, by line index (for genealogy).
     private(set) var lotsByLine: [Int: [Int]] = [:]
     /// The net value each line moved, by line index (a production's outputs cost their inputs).
