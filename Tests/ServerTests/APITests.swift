@@ -321,6 +321,12 @@ import TracemarkTesting
                                                 body: try service.json(["data": ["product": ["gtin": "09501101530003"]]]))
         #expect(lacking.status == 422 && lacking.text.contains("gs1-lot-100x50.yaml:") && !lacking.text.contains(Repository.templates.path),
                 "\(lacking.text)")
+        // A lot without its product is refused, not answered with the sample's label of another lot.
+        for route in ["render", "preview"] {
+            let lotOnly = try await service.request("POST", "/api/v1/templates/gs1-lot-100x50/\(route)", role: "operator",
+                                                    body: try service.json(["lot": "API-L1"]))
+            #expect(lotOnly.status == 422 && lotOnly.text.contains("lot API-L1 needs its product"), "\(route): \(lotOnly.text)")
+        }
         let malformed = try await service.request("POST", "/api/v1/stations/lookup-1/scans", role: "operator", body: Data("{raw".utf8))
         #expect(malformed.status == 400)
         #expect(malformed.headers["content-type"] == "application/problem+json")

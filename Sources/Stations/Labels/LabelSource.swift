@@ -28,6 +28,11 @@ public struct LabelSource: Sendable {
     /// The data for `template`: its sample when nothing else is given; the registry's records set
     /// over the JSON, with the unit, the quantity in stock and the supplier where the JSON has none. `registry` may be `nil` when ``needsRegistry`` is false.
     public func data(for template: Template, registry: Registry?) async throws -> LabelData {
+        // A lot or serial alone names nothing the registry can look up: the sample's label (of
+        // another lot) would have come back in its place (found by a QA run of the API).
+        if let number, product == nil {
+            throw RegistryError(.invalidInput, "\(numberIsLot ? "lot" : "serial") \(number) needs its product: give the product too")
+        }
         var data = product == nil ? template.sample : .object([:])
         if let json { data = try LabelData(json: json) }
         guard let product else { return data }
