@@ -111,6 +111,8 @@ struct APIResponse: Sendable {
     static func json<T: Encodable>(_ value: T, status: Int = 200) throws -> APIResponse {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // A time as every other in the API: ISO 8601, not seconds since 2001 (Foundation's default).
+        encoder.dateEncodingStrategy = .iso8601
         return APIResponse(status: status, contentType: "application/json", body: try encoder.encode(value))
     }
 

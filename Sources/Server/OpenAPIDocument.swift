@@ -1210,11 +1210,15 @@ paths:
             application/json:
               schema:
                 type: object
-                required: [answered, message, conditions]
+                required: [answered, message, conditions, at]
                 properties:
                   answered: {type: boolean}
                   message: {type: string}
                   conditions: {type: array, items: {type: string}}
+                  formatsInBuffer: {type: integer, description: "ZPL: formats received and not yet printed."}
+                  labelsRemaining: {type: integer, description: "ZPL: labels of the current batch still to print."}
+                  labelCounter: {type: integer, description: "The printer's own count of labels printed, where it keeps one."}
+                  at: {type: string, format: date-time, description: "When the printer was asked."}
         problems: [400, 401, 403, 404]
   /api/v1/jobs:
     get:

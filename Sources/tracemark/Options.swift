@@ -42,6 +42,7 @@ struct GlobalOptions: ParsableArguments {
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            encoder.dateEncodingStrategy = .iso8601
             print(String(decoding: try encoder.encode(value), as: UTF8.self))
         } else {
             let out = text()

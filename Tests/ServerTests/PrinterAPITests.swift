@@ -25,6 +25,9 @@ extension APITests {
         #expect(try await eventually { printer.labelsPrinted == 1 })
         let status = try await service.request("GET", "/api/v1/printers/line-2/status", role: "viewer")
         #expect(status.object["answered"] as? Bool == true, "\(status.text)")
+        // When it was asked, as every time in the API: ISO 8601 (it was seconds since 2001).
+        let asked = (status.object["at"] as? String).flatMap { try? Date($0, strategy: .iso8601) }
+        #expect(asked.map { abs($0.timeIntervalSinceNow) < 86_400 } == true, "\(status.text)")
 
         let changed = try service.json(["uri": "tcp://127.0.0.1:\(printer.port)", "language": "zpl", "dpi": 300])
         #expect(try await service.request("PUT", "/api/v1/printers/line-2", body: changed).status == 428)
