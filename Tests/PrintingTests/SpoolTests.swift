@@ -221,6 +221,10 @@ import Testing
             await expectPrintingError(.invalidRequest, "printer images reads png: reprint it from its template instead") {
                 try await spool.move(id, to: images.name)
             }
+            await expectPrintingError(.invalidRequest, "job \(id) is on printer \(out.name) already: name another printer") {
+                try await spool.move(id, to: out.name)
+            }
+            #expect(try await spool.job(id).state == .queued, "a move refused leaves the job where it was")
             try await spool.move(id, to: other.name)
             #expect(try await spool.job(id).state == .cancelled)
             try await drain(spool, other.name)

@@ -387,6 +387,13 @@ public struct Spool: Sendable {
     public func move(_ id: Int64, to printer: String) async throws {
         try await operate(id, allowed: \.canMove, verb: "move") { db, job in
             try await Self.refuseMoved(db, job)
+            // Moved "to" its own printer, it went to the back of the queue under a new id: a
+            // typo of the target's name, most likely, and not what a move is for.
+            guard printer != job.printer else {
+                throw PrintingError(.invalidRequest,
+                    "job \(id) is on printer \(printer) already: name another printer"
+                        + (job.state.canRetry ? "; to send it again on this one, retry it (tracemark jobs retry \(id))" : ""))
+            }
             let target = try await Self.printer(db, printer)
             guard target.language == job.language else {
                 // A refusal of this job's move (exit 1, 422), not a bad command line.
