@@ -494,6 +494,10 @@ extension CommandLineTests {
 
         let proposal = try await tracemark("proposal", "MILK", "--warehouse", "MAIN", "--quantity", "5", "--exclude", "L-1", "--date", "2026-11-25", db: db)
         #expect(proposal.status == 0 && proposal.stdout.contains("short by 1 l: 3 l excluded (picked on another document) (L-1)"), "\(proposal.stdout)")
+        // --exclude repeated leaves out every one named, not only the last.
+        let twice = try await tracemark("proposal", "MILK", "--warehouse", "MAIN", "--quantity", "5", "--exclude", "L-1", "--exclude", #"L "3""#,
+                                        "--date", "2026-11-25", db: db)
+        #expect(twice.status == 0 && twice.stdout.contains("short by 2 l: 4 l excluded"), "\(twice.stdout)")
     }
 }
 

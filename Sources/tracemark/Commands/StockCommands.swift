@@ -39,12 +39,12 @@ struct ProposalCommand: AsyncParsableCommand {
     @Option(help: "For this customer (their minimum shelf life applies).") var customer: String?
     @Option(help: "Least shelf life in days.") var minShelfLife: Int?
     @Option(help: "On this date (YYYY-MM-DD; default today).") var date: String?
-    @Option(help: "Leave out these numbers, already picked on another document (comma-separated, ranges as in --serials).")
-    var exclude: String?
+    @Option(help: "Leave out these numbers, already picked on another document (comma-separated, ranges as in --serials; may be repeated).")
+    var exclude: [String] = []
     func run() async throws {
         let amount = try LineOptions.decimal(quantity, what: "--quantity")
         let date = try date.map { try parseDate($0, what: "--date") }
-        let excluded = try exclude.map(SerialList.expand) ?? []
+        let excluded = try exclude.flatMap(SerialList.expand)
         let proposal = try await options.withExistingRegistry {
             try await $0.proposal(product: product, warehouse: warehouse, quantity: amount, date: date, customer: customer,
                                   minimumShelfLifeDays: minShelfLife, excluding: excluded)
