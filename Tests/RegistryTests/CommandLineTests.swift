@@ -177,6 +177,8 @@ import Testing
         let database = try await TestDatabase.make(.sqlite)
         defer { Task { await database.drop() } }
         let db = database.location
+        // `lot show` reads: the registry must be there first.
+        #expect(try await tracemark("warehouse", "add", "MAIN", db: db).status == 0)
         let text = try await tracemark("lot", "show", "NOPE", "L1", db: db)
         let json = try await tracemark("lot", "show", "NOPE", "L1", "--json", db: db)
         #expect(text.stderr.hasPrefix("tracemark: "))
@@ -261,7 +263,13 @@ import Testing
         defer { try? FileManager.default.removeItem(at: folder) }
         let typo = folder.appendingPathComponent("tracemark.sqlte").path
         for command in [["stock"], ["report", "expiry", "--within", "30"], ["trace", "P", "L1"], ["resolve", "(01)09501101530003"],
-                        ["backup", folder.appendingPathComponent("b.sqlite").path]] {
+                        ["backup", folder.appendingPathComponent("b.sqlite").path],
+                        // Lists and shows read too (a QA run found each making the file, and
+                        // `printers` adding its default printer to it).
+                        ["jobs"], ["jobs", "show", "1"], ["printers"], ["document", "show", "RCT-000001"], ["recall"], ["recall", "show", "1"],
+                        ["period"], ["series", "list"], ["series", "audit", "RECEIPT"], ["product", "list"], ["class", "list"],
+                        ["warehouse", "list"], ["partner", "list"], ["token", "list"], ["operator", "list"], ["lot", "show", "P", "X"],
+                        ["block", "report", "1"], ["station", "run-report", "line-1"]] {
             let run = try await Command.tracemark(command + ["--db", typo])
             #expect(run.status == 64 && run.stderr.contains("there is no database at \(typo) (--db)"), "\(command): \(run.stderr)")
         }
@@ -269,6 +277,9 @@ import Testing
         let db = folder.appendingPathComponent("new.sqlite").path
         #expect(try await tracemark("warehouse", "add", "MAIN", db: db).status == 0)
         #expect(try await tracemark("stock", db: db).status == 0)
+        // A registry no station has run on: the line has had no run (it was an internal fault, exit 70).
+        let report = try await tracemark("station", "run-report", "line-1", db: db)
+        #expect(report.status != 70 && report.stderr.contains("station line-1 has had no run"), "\(report.status) \(report.stderr)")
         let unnamed = try await tracemark("backup", "", db: db)
         #expect(unnamed.status == 64 && unnamed.stderr.contains("the backup's file name is empty"), "\(unnamed.stderr)")
     }

@@ -30,7 +30,7 @@ struct BlockCommand: AsyncParsableCommand {
         @OptionGroup var options: GlobalOptions
         @Argument(help: "The block id.") var id: Int
         func run() async throws {
-            let report = try await options.withRegistry { try await $0.blockReport(id) }
+            let report = try await options.withExistingRegistry { try await $0.blockReport(id) }
             try options.emit(report) {
                 "block \(report.block.id) of \(report.block.product) (\(report.block.purpose)): \(report.used.count) used, \(report.voided.count) voided, \(report.open.count) open\n"
                     + fields([("used", Self.list(report.used)), ("voided", Self.list(report.voided)), ("open", Self.list(report.open))])
@@ -43,7 +43,7 @@ struct BlockCommand: AsyncParsableCommand {
         @OptionGroup var options: GlobalOptions
         @Option(help: "Only this product's blocks.") var product: String?
         func run() async throws {
-            let blocks = try await options.withRegistry { try await $0.blocks(product: product) }
+            let blocks = try await options.withExistingRegistry { try await $0.blocks(product: product) }
             try options.emit(blocks) {
                 table(["BLOCK", "PRODUCT", "SERIES", "COUNTERS", "PURPOSE", "AT"], blocks.map {
                     [String($0.id), $0.product, $0.series, "\($0.firstCounter)–\($0.lastCounter)", $0.purpose, $0.createdAt]

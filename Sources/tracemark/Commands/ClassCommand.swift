@@ -56,7 +56,7 @@ struct ClassCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the classes.")
         @OptionGroup var options: GlobalOptions
         func run() async throws {
-            let classes = try await options.withRegistry { try await $0.classes() }
+            let classes = try await options.withExistingRegistry { try await $0.classes() }
             try options.emit(classes) {
                 table(["CLASS", "TRACKING", "EXPIRY", "ISSUE", "FORMAT", "COUNTER", "UNIQUE"], classes.map {
                     [$0.code, $0.tracking.rawValue, $0.tracksExpiry ? "yes" : "no", $0.issueMethod.rawValue,
@@ -71,7 +71,7 @@ struct ClassCommand: AsyncParsableCommand {
         @OptionGroup var options: GlobalOptions
         @Argument(help: "The class code.") var code: String
         func run() async throws {
-            let found = try await options.withRegistry { try await $0.lotSerialClass(code) }
+            let found = try await options.withExistingRegistry { try await $0.lotSerialClass(code) }
             try options.emit(found) { ClassCommand.show(found) }
         }
     }

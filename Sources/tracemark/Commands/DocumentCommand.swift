@@ -17,7 +17,7 @@ struct DocumentCommand: AsyncParsableCommand {
         @Argument(help: "The document number, e.g. RCT-000001.") var number: String
 
         func run() async throws {
-            let document = try await options.withRegistry { try await $0.document(number) }
+            let document = try await options.withExistingRegistry { try await $0.document(number) }
             try options.emit(document) { Self.describe(document) }
         }
 

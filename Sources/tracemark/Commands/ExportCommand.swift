@@ -33,7 +33,7 @@ struct ExportCommand: AsyncParsableCommand {
         func run() async throws {
             let from = try parseDate(self.from, what: "--from"), through = try parseDate(to, what: "--to")
             let folder = URL(fileURLWithPath: out, isDirectory: true)
-            let outcome = try await options.withRegistry { registry in
+            let outcome = try await options.withExistingRegistry { registry in
                 let documents = try await registry.accountingDocuments(from: from, through: through, kinds: [.issue, .receipt])
                 let (files, skipped) = try FortnoxExport.files(documents)
                 do {
@@ -81,7 +81,7 @@ struct ExportCommand: AsyncParsableCommand {
             do { accounts = try config.map(AccountingConfiguration.load) ?? StockAccounts() } catch let error as ServeConfiguration.ProblemList {
                 throw ValidationError(error.description)
             }
-            let (documents, today) = try await options.withRegistry { registry in
+            let (documents, today) = try await options.withExistingRegistry { registry in
                 (try await registry.accountingDocuments(from: from, through: through), registry.today)
             }
             let journal = SIEExport.journal(documents, accounts: accounts, from: from, through: through, generated: today)

@@ -24,7 +24,7 @@ struct JobsCommand: AsyncParsableCommand {
         @Option(help: "At most this many.") var limit: Int = 50
 
         func run() async throws {
-            let jobs = try await options.withSpool { _, spool in
+            let jobs = try await options.withSpool(existing: true) { _, spool in
                 try await spool.jobs(printer: printer, states: state, limit: limit)
             }
             try options.emit(jobs.map(JobSummary.init)) {
@@ -52,7 +52,7 @@ struct JobsCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let (job, history) = try await options.withSpool { _, spool in
+            let (job, history) = try await options.withSpool(existing: true) { _, spool in
                 (try await spool.job(self.job), try await spool.events(job: self.job))
             }
             try options.emit(Shown(job: JobSummary(job), history: history.map {

@@ -71,7 +71,7 @@ struct LotSerialCommand: AsyncParsableCommand {
         @Argument(help: "The article number.") var product: String
         @Argument(help: "The lot or serial number.") var number: String
         func run() async throws {
-            let (found, recalls) = try await options.withRegistry { registry in
+            let (found, recalls) = try await options.withExistingRegistry { registry in
                 (try await registry.lotSerial(product: product, number: number),
                  try await registry.activeRecalls(product: product, number: number))
             }
@@ -104,7 +104,7 @@ struct LotSerialCommand: AsyncParsableCommand {
         @Option(help: "At most this many.") var limit = 100
         @Option(help: "Skip this many first.") var offset = 0
         func run() async throws {
-            let found = try await options.withRegistry { try await $0.lotSerials(product: product, limit: limit, offset: offset) }
+            let found = try await options.withExistingRegistry { try await $0.lotSerials(product: product, limit: limit, offset: offset) }
             try options.emit(found) {
                 table(["NUMBER", "STATUS", "EXPIRY", "PRODUCTION", "ORIGIN"], found.map {
                     [$0.number, $0.status.rawValue, $0.expiry?.description ?? "-", $0.production?.description ?? "-", $0.origin.rawValue]
@@ -167,7 +167,7 @@ struct LotSerialCommand: AsyncParsableCommand {
         @Option(help: "Write it here (default: its file name, in this folder; never overwritten).") var output: String?
         func run() async throws {
             // Written part by part beside its place, checked, and only then put there.
-            let (attachment, path) = try await options.withRegistry { registry in
+            let (attachment, path) = try await options.withExistingRegistry { registry in
                 guard let attachment = try await registry.attachment(id: id) else {
                     throw RegistryError(.notFound, "attachment \(id) does not exist")
                 }

@@ -43,7 +43,7 @@ struct OperatorCommand: AsyncParsableCommand {
         @OptionGroup var options: GlobalOptions
 
         func run() async throws {
-            let all = try await options.withRegistry { try await Operators(store: $0.store).all() }
+            let all = try await options.withExistingRegistry { try await Operators(store: $0.store).all() }
             try options.emit(all) {
                 all.isEmpty ? "no badges: any badge signs in" : all.map {
                     "\($0.badge)\t\($0.name)\t\($0.role.rawValue)" + ($0.hasPIN ? "\tPIN" : "") + ($0.active ? "" : "\tremoved")

@@ -10,7 +10,7 @@ struct PartnerCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the partners.")
         @OptionGroup var options: GlobalOptions
         func run() async throws {
-            let all = try await options.withRegistry { try await $0.partners() }
+            let all = try await options.withExistingRegistry { try await $0.partners() }
             try options.emit(all) {
                 table(["PARTNER", "ROLE", "MIN SHELF LIFE", "NAME"], all.map {
                     [$0.code, $0.role.rawValue, $0.minimumShelfLifeDays.map { "\($0) days" } ?? "-", $0.name]

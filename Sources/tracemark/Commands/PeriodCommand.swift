@@ -68,7 +68,7 @@ struct PeriodCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Every reopening of a closed month, newest first.")
         @OptionGroup var options: GlobalOptions
         func run() async throws {
-            let reopenings = try await options.withRegistry { try await $0.periodReopenings() }
+            let reopenings = try await options.withExistingRegistry { try await $0.periodReopenings() }
             try options.emit(reopenings) {
                 table(["PERIOD", "CLOSED BY", "CLOSED AT", "REOPENED BY", "REOPENED AT", "REASON"], reopenings.map {
                     [$0.period, $0.closedBy, $0.closedAt, $0.reopenedBy, $0.reopenedAt, $0.reason]
@@ -81,7 +81,7 @@ struct PeriodCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "The closed months, newest first.")
         @OptionGroup var options: GlobalOptions
         func run() async throws {
-            let periods = try await options.withRegistry { try await $0.closedPeriods() }
+            let periods = try await options.withExistingRegistry { try await $0.closedPeriods() }
             try options.emit(periods) {
                 table(["PERIOD", "LAST DAY", "STOCK ROWS", "CLOSED BY", "CLOSED AT"], periods.map {
                     [$0.period, $0.lastDay.description, String($0.balances), $0.closedBy, $0.closedAt]

@@ -11,10 +11,11 @@ import Store
 
 extension GlobalOptions {
     /// Opens the registry and its spool, runs `body`, and closes them whatever happens.
-    func withSpool<T: Sendable>(_ body: (Registry, Spool) async throws -> T) async throws -> T {
-        try await withRegistry { registry in
-            try await body(registry, try await Spool(store: registry.store))
-        }
+    /// The spool in the registry; with `existing`, for a command that only reads it, a registry
+    /// that must be there already (``withExistingRegistry(_:)``).
+    func withSpool<T: Sendable>(existing: Bool = false, _ body: (Registry, Spool) async throws -> T) async throws -> T {
+        let open = { (registry: Registry) in try await body(registry, try await Spool(store: registry.store)) }
+        return try await existing ? withExistingRegistry(open) : withRegistry(open)
     }
 }
 

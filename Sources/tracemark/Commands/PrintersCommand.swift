@@ -39,7 +39,7 @@ struct PrintersCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let printers = try await options.withSpool { _, spool in try await spool.printers() }
+            let printers = try await options.withSpool(existing: true) { _, spool in try await spool.printers() }
             // Every printer is asked at once: one that does not answer costs its status timeout, not the sum.
             let statuses = await withTaskGroup(of: (String, PrinterStatus).self) { group in
                 for printer in printers {

@@ -48,7 +48,7 @@ struct ProductCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the products.")
         @OptionGroup var options: GlobalOptions
         func run() async throws {
-            let products = try await options.withRegistry { try await $0.products() }
+            let products = try await options.withExistingRegistry { try await $0.products() }
             try options.emit(products) {
                 table(["PRODUCT", "GTIN", "UNIT", "CLASS", "DESCRIPTION"], products.map {
                     [$0.article, $0.gtin?.gtin14 ?? "-", $0.unit, $0.lotSerialClass ?? "-", $0.description]
@@ -62,7 +62,7 @@ struct ProductCommand: AsyncParsableCommand {
         @OptionGroup var options: GlobalOptions
         @Argument(help: "The article number.") var article: String
         func run() async throws {
-            let found = try await options.withRegistry { try await $0.product(article) }
+            let found = try await options.withExistingRegistry { try await $0.product(article) }
             try options.emit(found) { ProductCommand.show(found) }
         }
     }

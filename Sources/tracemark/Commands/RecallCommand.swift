@@ -13,7 +13,7 @@ struct RecallCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Every recall, newest first.")
         @OptionGroup var options: GlobalOptions
         func run() async throws {
-            let all = try await options.withRegistry { try await $0.recalls() }
+            let all = try await options.withExistingRegistry { try await $0.recalls() }
             try options.emit(all) {
                 all.isEmpty ? "no recalls" : table(["RECALL", "STATE", "OPENED", "BY", "LOTS", "REASON"], all.map {
                     [String($0.id), $0.state.rawValue, String($0.openedAt.prefix(10)), $0.openedBy, String($0.lots.count), $0.reason]
@@ -62,7 +62,7 @@ struct RecallCommand: AsyncParsableCommand {
         @Argument(help: "The recall.") var id: Int
         @Flag(help: "Print the customer exposure list as CSV (RFC 4180).") var csv = false
         func run() async throws {
-            let report = try await options.withRegistry { try await $0.recallReport(id) }
+            let report = try await options.withExistingRegistry { try await $0.recallReport(id) }
             if csv {
                 print(report.exposureCSV, terminator: "")
                 return

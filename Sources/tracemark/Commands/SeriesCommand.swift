@@ -19,7 +19,7 @@ struct SeriesCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the series.")
         @OptionGroup var options: GlobalOptions
         func run() async throws {
-            let all = try await options.withRegistry { try await $0.allSeries() }
+            let all = try await options.withExistingRegistry { try await $0.allSeries() }
             try options.emit(all) {
                 table(["SERIES", "FORMAT", "NEXT", "PURPOSE", "BUILT-IN", "DESCRIPTION"], all.map {
                     [$0.code, $0.format, String($0.next), $0.purpose.rawValue, $0.builtIn ? "yes" : "no", $0.description]
@@ -33,7 +33,7 @@ struct SeriesCommand: AsyncParsableCommand {
         @OptionGroup var options: GlobalOptions
         @Argument(help: "The series code.") var code: String
         func run() async throws {
-            let found = try await options.withRegistry { try await $0.series(code) }
+            let found = try await options.withExistingRegistry { try await $0.series(code) }
             try options.emit(found) { SeriesCommand.show(found) }
         }
     }
@@ -119,7 +119,7 @@ struct SeriesCommand: AsyncParsableCommand {
         @OptionGroup var options: GlobalOptions
         @Argument(help: "The series code.") var code: String
         func run() async throws {
-            let audit = try await options.withRegistry { try await $0.audit(series: code) }
+            let audit = try await options.withExistingRegistry { try await $0.audit(series: code) }
             try options.emit(audit) {
                 "series \(audit.series): numbers \(audit.start)–\(audit.next - 1): \(audit.issued) issued, \(audit.reserved) reserved, \(audit.voided) voided; "
                     + (audit.isComplete ? "complete, no gap, no duplicate" : "gaps \(audit.gaps), overlaps \(audit.overlaps)")

@@ -75,11 +75,15 @@ struct StationCommand: AsyncParsableCommand {
         @Option(help: "The run's number (default: the line's latest run).") var run: Int64?
 
         func run() async throws {
-            let report = try await options.withRegistry { registry in
-                try await Station.runReport(registry.store, station: station, run: run)
+            let report = try await options.withExistingRegistry { registry in
+                // A registry no station has run on yet has no stations' tables: made here, as
+                // every command migrates what it opens (it was an internal fault, exit 70).
+                try await Station.prepare(registry.store)
+                return try await Station.runReport(registry.store, station: station, run: run)
             }
             guard let report else {
-                throw ValidationError(run.map { "station \(station) has no run \($0)" } ?? "station \(station) has had no run")
+                // Not found, as over HTTP (404), not a mistake in the command line.
+                throw RegistryError(.notFound, run.map { "station \(station) has no run \($0)" } ?? "station \(station) has had no run")
             }
             try options.emit(report) {
                 var lines = [report.summary + " (\(report.state), planned \(report.planned))"]

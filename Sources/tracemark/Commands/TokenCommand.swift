@@ -40,7 +40,7 @@ struct TokenCommand: AsyncParsableCommand {
         @OptionGroup var options: GlobalOptions
 
         func run() async throws {
-            let tokens = try await options.withRegistry { try await APITokens(store: $0.store).list() }
+            let tokens = try await options.withExistingRegistry { try await APITokens(store: $0.store).list() }
             try options.emit(tokens) {
                 tokens.isEmpty ? "no tokens" : tokens.map { token in
                     "\(token.name)\t\(token.role.rawValue)\tcreated \(token.createdAt) by \(token.createdBy)"

@@ -10,7 +10,7 @@ struct WarehouseCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the warehouses.")
         @OptionGroup var options: GlobalOptions
         func run() async throws {
-            let all = try await options.withRegistry { try await $0.warehouses() }
+            let all = try await options.withExistingRegistry { try await $0.warehouses() }
             try options.emit(all) { table(["WAREHOUSE", "NAME"], all.map { [$0.code, $0.name] }) }
         }
     }
