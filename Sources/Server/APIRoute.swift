@@ -45,7 +45,16 @@ struct APICall: Sendable {
     /// The JSON body as `T`.
     func decode<T: Decodable>(_ type: T.Type) throws -> T {
         guard !body.isEmpty else { throw APIProblem.badRequest("this operation takes a JSON body") }
-        return try JSONDecoder().decode(type, from: body)
+        do {
+            return try JSONDecoder().decode(type, from: body)
+        } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty {
+            // Foundation says "not valid JSON", and nothing more, of valid JSON with a number
+            // that does not fit where it goes (2.5 for a count): say which.
+            if let unfit = UnfitNumber.find(in: body, decoding: type) {
+                throw APIProblem.badRequest("the body is not what this operation takes: \(unfit)")
+            }
+            throw DecodingError.dataCorrupted(context)
+        }
     }
 
     /// Decodes a body whose every field must be one `shape` knows: a misspelt or misplaced field
@@ -198,5 +207,73 @@ struct JSONShape: Sendable {
             }
             if let inner = nested[key], let child = object[key] { try inner.check(child, at: place, status: status) }
         }
+    }
+}
+
+/// A number in a valid JSON body that its field cannot hold: a fraction or a number beyond 64
+/// bits where a whole number goes. Found by putting 0 in place of each such number in turn
+/// until the body decodes, or fails for another reason: the last one replaced was it.
+enum UnfitNumber {
+    static func find<T: Decodable>(in body: Data, decoding type: T.Type) -> String? {
+        guard var object = try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]) else { return nil }
+        var candidates: [(path: [Any], text: String)] = []
+        collect(object, path: [], into: &candidates)
+        for candidate in candidates {
+            object = replacing(object, at: candidate.path[...])
+            guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.fragmentsAllowed]) else { return nil }
+            do {
+                _ = try JSONDecoder().decode(type, from: data)
+            } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty {
+                continue
+            } catch {}
+            let where_ = describe(candidate.path)
+            let whole = candidate.text.contains(".") || candidate.text.lowercased().contains("e-")
+            return "\(where_): \(candidate.text) is \(whole ? "not a whole number, which it must be" : "too large")"
+        }
+        return nil
+    }
+
+    private static func collect(_ value: Any, path: [Any], into candidates: inout [(path: [Any], text: String)]) {
+        switch value {
+        case let object as [String: Any]:
+            for key in object.keys.sorted() { collect(object[key]!, path: path + [key], into: &candidates) }
+        case let list as [Any]:
+            for (index, item) in list.enumerated() { collect(item, path: path + [index], into: &candidates) }
+        case let number as NSNumber where !(value is Bool):
+            let double = number.doubleValue
+            if double.rounded() != double || abs(double) >= 9.2e18 {
+                candidates.append((path, number.description))
+            }
+        default:
+            break
+        }
+    }
+
+    private static func replacing(_ value: Any, at path: ArraySlice<Any>) -> Any {
+        guard let first = path.first else { return 0 }
+        if let key = first as? String, var object = value as? [String: Any], let member = object[key] {
+            object[key] = replacing(member, at: path.dropFirst())
+            return object
+        }
+        if let index = first as? Int, var list = value as? [Any], list.indices.contains(index) {
+            list[index] = replacing(list[index], at: path.dropFirst())
+            return list
+        }
+        return value
+    }
+
+    /// `lines[1].quantity (item 2 of lines)`, as the other decoding errors name a place.
+    private static func describe(_ path: [Any]) -> String {
+        var text = "", hint = "", previous: String?
+        for component in path {
+            if let index = component as? Int {
+                text += "[\(index)]"
+                if hint.isEmpty, let previous { hint = " (item \(index + 1) of \(previous))" }
+            } else if let key = component as? String {
+                text += (text.isEmpty ? "" : ".") + key
+                previous = key
+            }
+        }
+        return text.isEmpty ? "the body" : text + hint
     }
 }

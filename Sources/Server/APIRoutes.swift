@@ -160,6 +160,11 @@ public enum APIRoutes {
         let body = try call.decode(ScanBody.self, shape: JSONShape(["raw", "scanId", "symbologyId", "purpose"]))
         // Both break the body's schema (minLength, pattern): 400, as every other schema error.
         guard !body.raw.isEmpty else { throw APIProblem.badRequest("raw is empty: send what the scanner read") }
+        // An empty id is no id: two scans sent with "" were one scan sent twice (a QA run's second
+        // scan was refused as a reuse of the first's id).
+        if let id = body.scanId, id.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            throw APIProblem.badRequest("scanId is empty: give each scan an id of its own, or leave scanId out")
+        }
         // As long as a scanner's scan may be (8,192 bytes, far more than any barcode holds): a
         // megabyte sent as one was logged whole, and every page of the scan log and event of the
         // feed carried it (found by a QA run).

@@ -66,6 +66,16 @@ extension APITests {
             let misnamed = try await service.request("POST", "/api/v1/documents/issue", role: "operator", body: try service.json(body))
             #expect(misnamed.status == 400 && misnamed.text.contains("unknown field \(field)"), "\(misnamed.text)")
         }
+        // A fraction where a whole number goes is named, not called "not valid JSON" (as
+        // Foundation says, without the field); so is an empty scan id.
+        let fraction = try await service.request("POST", "/api/v1/partners", role: "admin", body: Data(
+            #"{"code": "FRAC", "name": "F", "role": "customer", "minimumShelfLifeDays": 2.5}"#.utf8))
+        #expect(fraction.status == 400 && fraction.text.contains("minimumShelfLifeDays: 2.5 is not a whole number"), "\(fraction.text)")
+        let huge = try await service.request("POST", "/api/v1/partners", role: "admin", body: Data(
+            #"{"code": "FRAC", "name": "F", "role": "customer", "minimumShelfLifeDays": 1e30}"#.utf8))
+        #expect(huge.status == 400 && huge.text.contains("minimumShelfLifeDays: 1e+30 is too large"), "\(huge.text)")
+        let noID = try await service.request("POST", "/api/v1/stations/lookup-1/scans", role: "operator", body: try service.json(["raw": "LOT42", "scanId": " "]))
+        #expect(noID.status == 400 && noID.text.contains("scanId is empty"), "\(noID.text)")
         // A field of another kind of document is refused too (a receipt has no `to`, a transfer
         // no `warehouse`), and so is a misnamed field of a product, partner, warehouse, class or recall.
         for (path, body, message, status) in [
