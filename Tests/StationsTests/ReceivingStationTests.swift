@@ -374,6 +374,17 @@ import Testing
                 guard let error = error as? RegistryError else { return false }
                 return error.code == .duplicate && error.message.contains("badge B-100 was Anna's and is withdrawn") && error.message.contains("give another badge")
             }
+            // Withdrawn twice is said, not answered "removed"; a badge without a name is refused.
+            await #expect {
+                try await operators.remove(badge: "B-100")
+            } throws: { error in
+                (error as? RegistryError)?.code == .conflict && (error as? RegistryError)?.message.contains("badge B-100 (Anna (B-100)) was withdrawn already") == true
+            }
+            await #expect {
+                _ = try await operators.add(StationOperator(badge: "B-101", name: " ", role: .operator))
+            } throws: { error in
+                (error as? RegistryError)?.code == .invalidInput && (error as? RegistryError)?.message.contains("the operator's name is empty") == true
+            }
         }
     }
 

@@ -56,6 +56,10 @@ public struct Operators: Sendable {
     public func add(_ person: StationOperator, pin: String? = nil) async throws -> StationOperator {
         try Self.validate(badge: person.badge)
         guard person.name.count <= 200 else { throw RegistryError(.invalidInput, "an operator's name has at most 200 characters") }
+        // Documents and the scan log sign with the name; an empty one read "badge B9 is 's already".
+        guard !person.name.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw RegistryError(.invalidInput, "the operator's name is empty: give the name documents and the scan log sign with (--name)")
+        }
         if let pin, !(4...12).contains(pin.count) || !pin.allSatisfy({ $0.isASCII && $0.isNumber }) {
             throw RegistryError(.invalidInput, "a PIN is 4 to 12 digits")
         }
@@ -127,7 +131,9 @@ public struct Operators: Sendable {
     /// Withdraws a badge: it signs in no more. Its name stays on what it did.
     public func remove(badge: String) async throws {
         try await store.write { db in
-            guard try await Self.find(db, badge) != nil else { throw RegistryError(.notFound, "there is no badge \(badge)") }
+            guard let person = try await Self.find(db, badge) else { throw RegistryError(.notFound, "there is no badge \(badge)") }
+            // Withdrawn already: said, not answered "removed" again.
+            guard person.active else { throw RegistryError(.conflict, "badge \(badge) (\(person.signature)) was withdrawn already") }
             try await db.raw("UPDATE station_operators SET active = 0 WHERE badge = \(bind: badge)").run()
         }
     }
