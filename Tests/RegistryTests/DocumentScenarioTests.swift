@@ -23,6 +23,13 @@ import Testing
             ], outputs: [StockLine(product: "FIRST-AID-KIT", quantity: 1)], header: header(2, user: "line 1")))
             let kit = try #require(production.movements.first { $0.product == "FIRST-AID-KIT" }?.number)
             #expect(kit == "KIT0001")
+            // An output made already expired is refused as such: no override makes it (the
+            // message pointed to --accept-expired, which production does not take).
+            await expectRefusal(.conflict, "the expiry \(day0.adding(days: 1)) is before the production date \(day0.adding(days: 2)): goods are not made already expired") {
+                _ = try await registry.produce(Production(warehouse: "EAST", inputs: [StockLine(product: "MILK", quantity: 1)],
+                                                          outputs: [StockLine(product: "MILK", picks: [lot("MADE-OLD", 1, expires: 1)])],
+                                                          header: header(2, user: "line 1")))
+            }
             _ = try await registry.issue(Issue(warehouse: "EAST", customer: "ANY", lines: [.serials("FIRST-AID-KIT", [kit])], header: header(3, user: "sales")))
 
             let milk = try await registry.history(product: "MILK", number: "SUP-42")
