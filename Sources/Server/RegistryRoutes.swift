@@ -386,6 +386,14 @@ extension APIRoutes {
         if let days = body.minimumShelfLifeDays, !(0...36_500).contains(days) {
             throw APIProblem(422, "invalid-input", "minimumShelfLifeDays \(days) is not from 0 to 36500")
         }
+        // An order may ask for more shelf life than its customer does; asking for less waives what
+        // the customer requires, and shipped goods they refuse (an operator's token sent 30 days
+        // to a customer requiring 90, found by a QA run): a supervisor's override, as the others.
+        if kind == "issue", let days = body.minimumShelfLifeDays, let code = body.customer, (call.caller?.role ?? .viewer) < .supervisor,
+           let required = try await call.environment.registry.partners().first(where: { $0.code == code })?.minimumShelfLifeDays, days < required {
+            throw APIProblem(403, "forbidden",
+                "customer \(code) requires \(required) days of shelf life: less for this order (minimumShelfLifeDays \(days)) is a supervisor's override")
+        }
         for line in (body.lines ?? []) + (body.inputs ?? []) + (body.outputs ?? []) {
             if let bad = line.inputs?.first(where: { !(0...10_000).contains($0) }) {
                 throw APIProblem(422, "invalid-input", "line for \(line.product): input \(bad) is not a line index from 0 to 10000")

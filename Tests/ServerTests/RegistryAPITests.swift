@@ -58,6 +58,16 @@ extension APITests {
             "warehouse": "MAIN", "lines": [["product": "PAINT-5L", "quantity": 1]], "allowExpired": true,
         ]))
         #expect(overridden.status == 403)
+        // Less shelf life than the customer requires is an override too; more is not.
+        let strict = try await service.request("POST", "/api/v1/partners", role: "admin",
+                                               body: try service.json(["code": "STRICT", "name": "Strict", "role": "customer", "minimumShelfLifeDays": 90]))
+        #expect(strict.status == 201, "\(strict.text)")
+        for (days, role, waived) in [(0, "operator", true), (120, "operator", false), (0, "supervisor", false)] {
+            let issue = try await service.request("POST", "/api/v1/documents/issue", role: role, body: try service.json([
+                "warehouse": "MAIN", "customer": "STRICT", "minimumShelfLifeDays": days, "lines": [["product": "PAINT-5L", "quantity": 1_000_000]],
+            ]))
+            #expect((issue.status == 403 && issue.text.contains("customer STRICT requires 90 days of shelf life")) == waived, "\(days) \(role): \(issue.text)")
+        }
         // A misnamed field is refused, naming it, not ignored (the issue would go to no customer).
         for (body, field) in [(["warehouse": "MAIN", "partner": "ACME", "lines": [["product": "PAINT-5L", "quantity": 1]]], "partner"),
                               (["warehouse": "MAIN", "lines": [["product": "PAINT-5L", "qty": 1]]], "lines[0].qty"),
