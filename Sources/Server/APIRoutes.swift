@@ -563,6 +563,10 @@ public enum APIRoutes {
     private static func events(_ call: APICall) async throws -> APIResponse {
         let feed = EventFeed(store: call.environment.registry.store)
         let filter = EventFeed.Filter(station: call.filter("station"), printer: call.filter("printer"))
+        // A misspelt station streamed nothing, forever, and looked like a quiet one.
+        if let station = filter.station, call.environment.stations[station] == nil {
+            throw APIProblem(404, "not-found", "no station \(station) is configured in this service")
+        }
         var start: EventFeed.Cursor
         if let last = call.headers["last-event-id"] ?? call.query["lastEventId"] {
             guard let cursor = EventFeed.Cursor(last) else {

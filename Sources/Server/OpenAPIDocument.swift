@@ -1435,7 +1435,7 @@ paths:
           content:
             text/event-stream:
               schema: {type: string}
-        problems: [400, 401, 503]
+        problems: [400, 401, 404, 503]
   /api/v1/metrics:
     get:
       operationId: metrics

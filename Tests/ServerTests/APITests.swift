@@ -321,6 +321,9 @@ import TracemarkTesting
                                                 body: try service.json(["data": ["product": ["gtin": "09501101530003"]]]))
         #expect(lacking.status == 422 && lacking.text.contains("gs1-lot-100x50.yaml:") && !lacking.text.contains(Repository.templates.path),
                 "\(lacking.text)")
+        // Events of a station that is not there: 404, not a feed that stays silent.
+        let nowhere = try await service.request("GET", "/api/v1/events?station=NOPE", role: "viewer")
+        #expect(nowhere.status == 404 && nowhere.text.contains("no station NOPE"), "\(nowhere.text)")
         // A lot without its product is refused, not answered with the sample's label of another lot.
         for route in ["render", "preview"] {
             let lotOnly = try await service.request("POST", "/api/v1/templates/gs1-lot-100x50/\(route)", role: "operator",
