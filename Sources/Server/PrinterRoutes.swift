@@ -64,7 +64,7 @@ extension APIRoutes {
                 throw APIProblem(422, "invalid-input", "dpi \(dpi) is not one of 152, 203, 300, 600")
             }
             for (what, value) in [("widthMillimetres", widthMillimetres), ("lengthMillimetres", lengthMillimetres)] {
-                if let value, !(value > 0 && value <= 2000) { throw APIProblem(422, "invalid-input", "\(what) \(value) is not from 0 to 2000") }
+                if let value, !(value > 0 && value <= 2000) { throw APIProblem(422, "invalid-input", "\(what) \(value) is not more than 0 and at most 2000") }
             }
             do {
                 _ = try PrinterAddress(parsing: uri)

@@ -63,4 +63,11 @@ import TracemarkSystem
     func badAddressesSayWhatIsWrong(text: String) {
         #expect(throws: DevicesError.self) { try DeviceAddress(parsing: text) }
     }
+
+    /// A port out of range is said to be one, not a missing port.
+    @Test func aPortOutOfRangeIsSaidToBeOne() {
+        for (text, message) in [("tcp-listen://:99999", "port 99999 is not a TCP port, 0 to 65535"), ("tcp://host:", "needs a port")] {
+            #expect { try DeviceAddress(parsing: text) } throws: { "\($0)".contains(message) }
+        }
+    }
 }

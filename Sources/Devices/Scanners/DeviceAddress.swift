@@ -99,8 +99,10 @@ public enum DeviceAddress: Hashable, Sendable, CustomStringConvertible {
         } else if base.hasPrefix("tcp://") || base.hasPrefix("tcp-listen://") {
             let listens = base.hasPrefix("tcp-listen://")
             let rest = base.dropFirst(listens ? 13 : 6)
-            guard let colon = rest.lastIndex(of: ":"), let port = UInt16(rest[rest.index(after: colon)...]) else {
-                throw bad("a TCP address needs a port: tcp://HOST:PORT")
+            guard let colon = rest.lastIndex(of: ":") else { throw bad("a TCP address needs a port: tcp://HOST:PORT") }
+            let given = rest[rest.index(after: colon)...]
+            guard let port = UInt16(given) else {
+                throw bad(given.isEmpty ? "a TCP address needs a port: tcp://HOST:PORT" : "port \(given) is not a TCP port, 0 to 65535")
             }
             var host = String(rest[..<colon])
             if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }

@@ -231,7 +231,7 @@ struct ServeConfiguration {
                             if let days = Int(scalar(setting, "stations.\(name).expiry-warning-days") ?? ""), days >= 0 {
                                 station.expiryWarningDays = days
                             } else {
-                                problem(setting, "station \(name): expiry-warning-days must be a whole number of days")
+                                problem(setting, "station \(name): expiry-warning-days must be a whole number of days, 0 or more")
                             }
                         case "lenient":
                             if let flag = setting.scalar.flatMap({ _ in setting.bool }) { station.lenient = flag } else {
