@@ -475,15 +475,19 @@ public enum APIRoutes {
 
     /// The newest jobs first, of one printer or all, in the states asked for.
     private static func listJobs(_ call: APICall) async throws -> APIResponse {
-        let limit = try Page(call).limit
+        let page = try Page(call)
         let states = try (call.query["state"] ?? "").split(separator: ",").map { name -> JobState in
             guard let state = JobState(rawValue: String(name)) else {
                 throw APIProblem.badRequest("state \(name) is not one of \(JobState.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             return state
         }
-        let jobs = try await call.environment.spool.jobs(printer: call.filter("printer"), states: states, limit: limit)
-        return try .json(jobs.map(PrintJobSummary.init))
+        let jobs = try await call.environment.spool.jobs(printer: call.filter("printer"), states: states, limit: page.limit, before: page.before)
+        // Past the newest 500 (the most a page holds) a list went no further: a full page's Link
+        // header leads to the next (older) one, and the answer stays a plain list.
+        var response = try APIResponse.json(jobs.map(PrintJobSummary.init))
+        if jobs.count == page.limit, let last = jobs.last { response.headers["Link"] = call.nextLink(cursor: String(last.id)) }
+        return response
     }
 
     private static func getJob(_ call: APICall) async throws -> APIResponse {

@@ -1230,9 +1230,11 @@ paths:
         - {name: printer, in: query, schema: {type: string}}
         - {name: state, in: query, description: "Comma-separated job states.", schema: {type: string, pattern: '^((queued|sending|printing|done|failed|held|cancelled),)*(queued|sending|printing|done|failed|held|cancelled)?$'}}
         - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 500}}
+        - {$ref: "#/components/parameters/Cursor"}
       responses:
         "200":
-          description: The jobs.
+          description: "The jobs; a full page has a Link header (rel=\"next\") to the older ones after it."
+          headers: {Link: {schema: {type: string}}}
           content:
             application/json:
               schema: {type: array, items: {$ref: "#/components/schemas/Job"}}

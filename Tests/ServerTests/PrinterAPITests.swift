@@ -23,6 +23,17 @@ extension APITests {
         ]))
         #expect(job.status == 201, "\(job.text)")
         #expect(try await eventually { printer.labelsPrinted == 1 })
+        // A second job: a page of one has a Link to the next, older page, which holds the first.
+        let second = try await service.request("POST", "/api/v1/jobs", role: "operator", body: try service.json([
+            "template": "gs1-lot-100x50", "printer": "line-2", "sample": true]))
+        #expect(second.status == 201, "\(second.text)")
+        let newest = try await service.request("GET", "/api/v1/jobs?printer=line-2&limit=1", role: "viewer")
+        let link = try #require(newest.headers["link"], "\(newest.headers)")
+        #expect(link.hasPrefix("<?") && link.hasSuffix(">; rel=\"next\"") && link.contains("limit=1") && link.contains("printer=line-2"), "\(link)")
+        let older = try await service.request("GET", "/api/v1/jobs" + link.dropFirst().prefix { $0 != ">" }, role: "viewer")
+        let ids = [newest, older].compactMap { (try? JSONSerialization.jsonObject(with: Data($0.text.utf8)) as? [[String: Any]])?.first?["id"] as? Int }
+        #expect(ids.count == 2 && ids[0] > ids[1], "\(newest.text) \(older.text)")
+        #expect(job.object["id"] as? Int == ids.last, "\(job.text)")
         let status = try await service.request("GET", "/api/v1/printers/line-2/status", role: "viewer")
         #expect(status.object["answered"] as? Bool == true, "\(status.text)")
         // When it was asked, as every time in the API: ISO 8601 (it was seconds since 2001).

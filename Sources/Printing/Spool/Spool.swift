@@ -312,9 +312,12 @@ public struct Spool: Sendable {
     }
 
     /// Jobs, newest first.
-    public func jobs(printer: String? = nil, states: [JobState] = [], limit: Int = 50) async throws -> [PrintJob] {
+    /// The newest jobs first, of `printer` or all, in `states` (all when empty), those older than
+    /// job `before` when it is given (the next page of a list).
+    public func jobs(printer: String? = nil, states: [JobState] = [], limit: Int = 50, before: Int64? = nil) async throws -> [PrintJob] {
         try await read { db in
             var query = SQLQueryString("SELECT \(unsafeRaw: Self.jobColumns) FROM print_jobs WHERE 1 = 1")
+            if let before { query.appendInterpolation(unsafeRaw: " AND id < "); query.appendInterpolation(bind: before) }
             if let printer { query.appendInterpolation(unsafeRaw: " AND printer = "); query.appendInterpolation(bind: printer) }
             if !states.isEmpty {
                 query.appendInterpolation(unsafeRaw: " AND state IN (")
