@@ -105,6 +105,38 @@ import Testing
         }
     }
 
+    /// A lot taken to nothing is worth nothing: its last movement takes what is left of its value,
+    /// to the millionth, rather than its average unit cost, whose rounding was left behind (a QA
+    /// run: 5 at 1.50 and 2 at 2.50, written off as 3 and 4, left 0.000002 of an empty lot, and
+    /// the lot's next receipt at 10.00 showed a unit cost of 10.000002). Taken one movement at a
+    /// time, and as two lines of one document.
+    @Test(arguments: Backend.available)
+    func anEmptiedLotLeavesNoValueBehind(backend: Backend) async throws {
+        try await withStockRegistry(backend) { registry, _ in
+            for (number, lines) in [("V1", [[3], [4]]), ("V2", [[3, 4]])] {
+                _ = try await registry.receive(Receipt(warehouse: "MAIN", supplier: "ACME", lines: [
+                    StockLine(product: "MILK", picks: [lot(number, 5, expires: 90)], unitCost: 1.5),
+                    StockLine(product: "MILK", picks: [lot(number, 2, expires: 90)], unitCost: 2.5),
+                ], header: header(0)))
+                var taken: Decimal = 0
+                for amounts in lines {
+                    let writeOff = try await registry.writeOff(WriteOff(warehouse: "MAIN", reason: .damaged, lines: amounts.map {
+                        StockLine(product: "MILK", picks: [.init(number: number, quantity: Decimal($0))])
+                    }, header: header(1)))
+                    taken += writeOff.movements.map(\.value).reduce(0, +)
+                }
+                #expect(taken == -12.5, "\(number): the lot's whole value, 7.50 + 5.00")
+                let empty = try await registry.valuation(at: day0.adding(days: 1), product: "MILK")
+                #expect(empty.lines.first { $0.number == number }.map { $0.value } ?? 0 == 0, "\(number): \(empty.lines)")
+                _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [
+                    StockLine(product: "MILK", picks: [.init(number: number, quantity: 1)], unitCost: 10),
+                ], header: header(2)))
+                let again = try await registry.valuation(at: day0.adding(days: 2), product: "MILK")
+                #expect(again.lines.first { $0.number == number }?.unitCost == 10, "\(number): \(again.lines)")
+            }
+        }
+    }
+
     /// A production's inputs are shared by the outputs that consumed them, by quantity, and the
     /// outputs add up to exactly the inputs plus the added cost however it divides.
     /// A return comes back at the cost its goods left at, even after the lot was received again
