@@ -177,6 +177,11 @@ import Testing
                 _ = try await registry.register(NewLotSerial(product: "PILLS", number: "B1"))
             }
             await expectRefusal(.invalidInput, "need an expiry date") { _ = try await registry.generate(product: "PILLS", count: 1) }
+            // Numbers made ahead for goods already expired are refused (the day before the date they are made on).
+            let made = CalendarDate(year: 2026, month: 11, day: 23)!
+            await expectRefusal(.invalidInput, "the expiry 2026-11-22 is before 2026-11-23", "numbers are not made for goods already expired") {
+                _ = try await registry.generate(product: "PILLS", count: 1, date: made, expiry: made.adding(days: -1))
+            }
             let expiry = CalendarDate(year: 2027, month: 1, day: 31)!
             let lot = try await registry.register(NewLotSerial(product: "PILLS", number: "B1", expiry: expiry))
             #expect(lot.expiry == expiry)

@@ -23,6 +23,10 @@ extension Registry {
             throw RegistryError(.invalidInput, "count \(count): generate 1 to 1000000 numbers at a time")
         }
         let date = date ?? today
+        // Numbers made ahead for goods already expired could only ever be printed on them.
+        if let expiry, expiry < date {
+            throw RegistryError(.invalidInput, "product \(article): the expiry \(expiry) is before \(date): numbers are not made for goods already expired; check the expiry")
+        }
         let created = now
         return try await store.write { db in
             try await generate(db, product: article, count: count, date: date, expiry: expiry,
