@@ -29,8 +29,17 @@ struct Idempotency: Sendable {
             throw APIProblem.badRequest("Idempotency-Key must be 1 to 255 visible ASCII characters (a UUID, say)")
         }
         let owner = caller?.name ?? "anonymous"
-        let fingerprint = SHA256.hash(data: Data("\(route.method.rawValue) \(route.operationID) \(call.parameters.sorted { $0.key < $1.key })".utf8) + call.body)
-            .map { String(format: "%02x", $0) }.joined()
+        // The same request is the same JSON, whatever the order of its keys or its spacing: a
+        // client that rebuilt its body for the retry was refused as reusing the key (found by a
+        // QA run). A fingerprint of the bytes as sent (how it was taken before) still matches.
+        func fingerprint(_ body: Data) -> String {
+            SHA256.hash(data: Data("\(route.method.rawValue) \(route.operationID) \(call.parameters.sorted { $0.key < $1.key })".utf8) + body)
+                .map { String(format: "%02x", $0) }.joined()
+        }
+        let asSent = fingerprint(call.body)
+        let fingerprint = (try? JSONSerialization.jsonObject(with: call.body, options: [.fragmentsAllowed]))
+            .flatMap { try? JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys, .fragmentsAllowed]) }
+            .map(fingerprint) ?? asSent
         let now = Date()
         let expired = Timestamp.string(now.addingTimeInterval(-Self.lifetime))
         let abandoned = Timestamp.string(now.addingTimeInterval(-Self.abandonedAfter))
@@ -75,7 +84,7 @@ struct Idempotency: Sendable {
                                  "the first request with Idempotency-Key \(key) is still running: ask again once it has answered",
                                  headers: ["Retry-After": "1"])
             }
-            guard stored.fingerprint == fingerprint else {
+            guard stored.fingerprint == fingerprint || stored.fingerprint == asSent else {
                 throw APIProblem(422, "idempotency-key-reused",
                                  "Idempotency-Key \(key) was used for another request: use a new key for a new request")
             }

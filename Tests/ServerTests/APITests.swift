@@ -108,6 +108,13 @@ import TracemarkTesting
         #expect(first.object["replayed"] as? Bool == false && again.object["replayed"] as? Bool == true, "\(again.text)")
         #expect(NSDictionary(dictionary: again.object.filter { $0.key != "replayed" }).isEqual(to: first.object.filter { $0.key != "replayed" }))
         #expect(again.headers["idempotent-replayed"] == "true")
+        // The same JSON written otherwise (spacing, and keys in another order where there are
+        // several) is the same request.
+        let object = try #require(try JSONSerialization.jsonObject(with: scan) as? [String: Any])
+        let respaced = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted])
+        let third = try await service.request("POST", "/api/v1/stations/dock-1/scans", role: "operator", body: respaced,
+                                              headers: ["Idempotency-Key": "key-1"])
+        #expect(third.status == 200 && third.headers["idempotent-replayed"] == "true", "\(third.text)")
         let state = try await service.request("GET", "/api/v1/stations/dock-1", role: "viewer")
         let lines = ((state.object["task"] as? [String: Any])?["lines"] as? [Any]) ?? []
         #expect(lines.count == 1, "one line, however often the request came: \(state.text)")
