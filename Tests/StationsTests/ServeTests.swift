@@ -260,6 +260,27 @@ import Testing
         #expect(run.stderr.contains("bad.yaml:19: scanner tcp-listen://0.0.0.0:7001 listens on port 7001, as the scanner on line 8 does"), "\(run.stderr)")
         #expect(run.stderr.contains("bad.yaml:19: scanner tcp-listen://127.0.0.1:9999 listens on the HTTP API's port"), "\(run.stderr)")
 
+        // A pallet label's wrong company prefix is said once (not as missing too); an empty series as empty.
+        let pallet = database.folder.appendingPathComponent("pallet.yaml")
+        try """
+            database: "\(database.location)"
+            printers:
+              dock-label: {uri: "file:labels", language: zpl}
+            stations:
+              pick-1:
+                kind: picking
+                warehouse: MAIN
+                printer: dock-label
+                pallet-label: {series: "", company-prefix: "12", template: pallet-sscc-100x150, mixed-template: pallet-sscc-mixed-100x150}
+            """.write(to: pallet, atomically: true, encoding: .utf8)
+        let palletRun = try await Command.tracemark(["serve", "--check", "--config", pallet.path],
+                                                    environment: ["TRACEMARK_TEMPLATES": Repository.templates.path])
+        #expect(palletRun.status == 78)
+        for (said, expected) in [("company-prefix must be a GS1 company prefix", true), ("pallet-label needs company-prefix", false),
+                                 ("pallet-label has an empty series", true), ("pallet-label needs sender", true)] {
+            #expect(palletRun.stderr.contains(said) == expected, "\(said): \(palletRun.stderr)")
+        }
+
         // With the file's syntax right, the database is consulted: the warehouse does not exist.
         let fixed = try String(contentsOf: file, encoding: .utf8)
             .replacingOccurrences(of: ", \"usb:nothex\"", with: "").replacingOccurrences(of: "    colour: blue\n", with: "")

@@ -255,7 +255,9 @@ struct ServeConfiguration {
                                 continue
                             }
                             var pallet = PalletLabelEntry(line: field.mark?.line ?? 0)
+                            var given = Set<String>()
                             for (palletKey, palletValue) in settings {
+                                given.insert(palletKey.string ?? "")
                                 let what = "stations.\(name).pallet-label.\(palletKey.string ?? "")"
                                 switch palletKey.string ?? "" {
                                 case "series": pallet.series = scalar(palletValue, what) ?? ""
@@ -277,8 +279,10 @@ struct ServeConfiguration {
                                     problem(palletKey, "unknown key \(what): pallet-label takes series, company-prefix, extension, sender, template, mixed-template")
                                 }
                             }
-                            for (key, value) in [("series", pallet.series), ("company-prefix", pallet.companyPrefix), ("sender", pallet.sender)] where value.isEmpty {
-                                problem(field, "station \(name): pallet-label needs \(key)")
+                            // A key given with a wrong value was said above: not said to be missing too.
+                            for (key, value) in [("series", pallet.series), ("company-prefix", pallet.companyPrefix), ("sender", pallet.sender)]
+                            where value.isEmpty && !(key == "company-prefix" && given.contains(key)) {
+                                problem(field, "station \(name): pallet-label " + (given.contains(key) ? "has an empty \(key)" : "needs \(key)"))
                             }
                             station.palletLabel = pallet
                         case "gs-substitute":
