@@ -232,6 +232,15 @@ func lot(_ number: String, _ quantity: Int, expires days: Int) -> StockLine.Pick
                     StockLine(product: "PHONE", picks: [.init(number: "SN00001", quantity: 1)]),
                 ], header: header()))
             }
+            // A production date after the document's, or after the expiry, is refused as a typo.
+            for (production, expires, message) in [(1, 90, "the production date \(day0.adding(days: 1)) is after this document's date \(day0)"),
+                                                   (-1, -2, "the production date \(day0.adding(days: -1)) is after its expiry \(day0.adding(days: -2))")] {
+                await expectRefusal(.invalidInput, message) {
+                    _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "MILK", picks: [
+                        .init(number: "MADE-\(production)", quantity: 1, expiry: day0.adding(days: expires), production: day0.adding(days: production)),
+                    ])], acceptExpired: true, header: header()))
+                }
+            }
             // A receipt too: a serial new to the registry named on two lines is that, not one "already in stock".
             await expectRefusal(.invalidInput, "serial NEW-1 of PHONE is named on lines 1 and 2: name each serial once") {
                 _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [

@@ -307,6 +307,17 @@ extension Posting {
         }
         let expiry = pick.expiry ?? line.expiry
         try checkExpiry(expiry, of: "\(context.kindName) \(pick.number) of \(context.product.article)", context, rules)
+        // A production date after the document's, or after the expiry, is a typo of one of them
+        // (a QA run received goods made next year, expiring before they were made).
+        if let production = pick.production ?? line.production {
+            let what = "\(context.kindName) \(pick.number) of \(context.product.article)"
+            if production > date {
+                throw RegistryError(.invalidInput, "\(what): the production date \(production) is after this document's date \(date): check it")
+            }
+            if let expiry, production > expiry {
+                throw RegistryError(.invalidInput, "\(what): the production date \(production) is after its expiry \(expiry): check both")
+            }
+        }
         try await Registry.refuseRetired(db, productID: context.id, article: context.product.article, number: pick.number)
         let global = context.lotSerialClass?.uniqueness == .global
         let inserted: Int?
