@@ -184,7 +184,15 @@ extension Registry {
             if let through = query.expiresThrough { filter += " AND ls.expiry <= \(bind: through.description)" }
             if let attribute = query.attribute {
                 var match: SQLQueryString = "a.lot_serial_id = ls.id AND a.name = \(bind: attribute)"
-                if let value = query.attributeValue { match += " AND a.value = \(bind: value)" }
+                if let value = query.attributeValue {
+                    // A number as it is stored (92.5), however it is written (92.50, 092.5).
+                    if let number = Decimal(string: value, locale: Locale(identifier: "en_US_POSIX")), number.description != value,
+                       value.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "." || $0 == "-") }) {
+                        match += " AND (a.value = \(bind: value) OR (a.kind = 'number' AND a.value = \(bind: number.description)))"
+                    } else {
+                        match += " AND a.value = \(bind: value)"
+                    }
+                }
                 filter += " AND EXISTS (SELECT 1 FROM lot_serial_attributes a WHERE \(match))"
             }
             let total = try await db.raw("""
