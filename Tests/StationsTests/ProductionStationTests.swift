@@ -12,7 +12,7 @@ import Testing
     /// A line making pumps (serial) that uses paint (by lot) as a component: two lots in stock,
     /// the earlier expiring first, and an expired one that was received quarantined.
     func line(_ dock: Dock, policy: StationConfiguration.FailedVerifyPolicy = .reprint,
-              template name: String = "serial-50x25") async throws -> Station {
+              template name: String = "serial-50x25", partWindow: Double = 60) async throws -> Station {
         _ = try await dock.registry.receive(Receipt(warehouse: "MAIN", supplier: "ACME", lines: [
             StockLine(product: "PAINT-5L", picks: [
                 .init(number: "PA-SOON", quantity: 10, expiry: today.adding(days: 100)),
@@ -21,9 +21,10 @@ import Testing
             ]),
         ], acceptExpired: true))
         let template = try TemplateLoader().load(contentsOf: Repository.templates.appendingPathComponent("\(name).yaml"))
-        return try await Station(StationConfiguration(name: "line-1", kind: .production, warehouse: "MAIN", printer: dock.printer.name,
-                                                      template: template, onFailedVerify: policy),
-                                 registry: dock.registry, spool: dock.spool)
+        var configuration = StationConfiguration(name: "line-1", kind: .production, warehouse: "MAIN", printer: dock.printer.name,
+                                                 template: template, onFailedVerify: policy)
+        configuration.partWindow = partWindow
+        return try await Station(configuration, registry: dock.registry, spool: dock.spool)
     }
 
     func paint(_ lot: String, _ days: Int) -> String {
@@ -130,6 +131,34 @@ import Testing
             #expect(await verify(product).action == "part-read")
             let only = await verify(product)
             #expect(only.verdict == .block && only.reasons.map(\.code) == ["label-part-only"], "\(only)")
+        }
+    }
+
+    /// A part whose other barcode never comes raises its alarm when its window passes, not only
+    /// at the line's next verify scan: a line that had stopped left the unit printed and
+    /// unverified without a word. The part's own scan stays logged as read.
+    @Test(arguments: Backend.available)
+    func aLonePartRaisesItsAlarmWhenItsWindowPasses(backend: Backend) async throws {
+        try await withDock(backend) { dock in
+            let station = try await line(dock, template: "gs1-lot-100x50", partWindow: 0.2)
+            let started = await station.scan("TM:RUN:PAINT-5L:2:\(today.adding(days: 365))")
+            #expect(started.verdict == .ok, "\(started.reasons)")
+            let label = try await read(dock, job: started.jobs[0])
+            let product = String(label[..<(try #require(label.range(of: "(10)"))).lowerBound])
+            let part = await station.handle(StationScan(data: Array(product.utf8), device: "verify", scanID: "v-1", time: todayInstant, purpose: .verify))
+            #expect(part.action == "part-read", "\(part)")
+            func logged() async throws -> [String] {
+                try await dock.registry.store.read { db in
+                    try await db.raw("SELECT action, reasons FROM station_scans WHERE station = 'line-1' ORDER BY id").all().map {
+                        "\(try $0.decode(column: "action", as: String.self)) \(try $0.decode(column: "reasons", as: String.self))"
+                    }
+                }
+            }
+            let alarmed = try await eventually { try await logged().last?.contains("label-part-only") == true }
+            let log = try await logged()
+            #expect(alarmed, "\(log)")
+            #expect(log.filter { $0.contains("label-part-only") }.count == 1 && log.contains { $0.hasPrefix("part-read") }, "\(log)")
+            #expect(log.last?.hasPrefix("alarm-reprinted") == true, "the reprint policy applies: \(log)")
         }
     }
 

@@ -255,7 +255,7 @@ extension Station {
             if let droppedReason { logger.error("alarm: \(droppedReason.message)", metadata: ["device": "\(scan.device)"]) }
             return try await verify(scan)
         }
-        heldParts[Self.partKey(scan)] = HeldPart(time: scan.time, elements: part)
+        holdVerifyPart(scan, part)
         if let droppedReason, let task { return try await alarm(scan, task, droppedReason) }
         let signedInNow = signedIn
         var outcome = ScanOutcome(station: configuration.name, verdict: .ok, action: "part-read",
@@ -263,6 +263,12 @@ extension Station {
         let shown = outcome
         outcome.scan = try await registry.store.write { @Sendable db in try await self.log(db, scan, shown, task: task?.id, operator: signedInNow) }
         return outcome
+    }
+
+    /// The alarm for a part whose window passed, at the run open now (none: the run ended meanwhile).
+    func partAlarm(_ scan: StationScan, _ reason: ScanOutcome.Reason) async throws -> ScanOutcome? {
+        guard let task = try await registry.store.read({ @Sendable db in try await self.currentTask(db) }), task.kind == "run" else { return nil }
+        return try await alarm(scan, task, reason)
     }
 
     /// The verify scanner's read of a printed label.

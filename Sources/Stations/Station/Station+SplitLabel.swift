@@ -16,10 +16,9 @@ extension Station {
     struct HeldPart: Sendable {
         var time: Date
         var elements: [AIElement]
+        /// Which part this is, for the verify scanner's alarm when its window passes.
+        var serial: UInt64 = 0
     }
-
-    /// How long a part waits for the rest of its label.
-    static let partWindow: TimeInterval = 60
 
     /// AIs that name the thing itself: a scan with one of them is a label of its own, never the
     /// rest of another.
@@ -88,7 +87,7 @@ extension Station {
     func completingHeldPart(_ scan: StationScan) -> (scan: StationScan, dropped: HeldPart?) {
         guard let held = heldParts.removeValue(forKey: Self.partKey(scan)) else { return (scan, nil) }
         let waited = scan.time.timeIntervalSince(held.time)
-        guard waited >= 0, waited <= Self.partWindow, let part = elements(of: scan) else { return (scan, held) }
+        guard waited >= 0, waited <= configuration.partWindow, let part = elements(of: scan) else { return (scan, held) }
         let heldNamesProduct = Self.namesProduct(held.elements)
         guard Self.namesProduct(part) != heldNamesProduct else { return (scan, held) }
         let (first, second) = heldNamesProduct ? (held.elements, part) : (part, held.elements)
@@ -126,5 +125,35 @@ extension Station {
             next: Self.secondBarcodeNext)
         heldParts[Self.partKey(scan)] = HeldPart(time: scan.time, elements: rest)
         return outcome
+    }
+
+    /// A verify scan's part, kept; if its other barcode has not come when the window passes,
+    /// the alarm is raised then rather than at the line's next verify scan, which never comes
+    /// when the line has stopped (the unit stood printed and unverified, without a word).
+    func holdVerifyPart(_ scan: StationScan, _ elements: [AIElement]) {
+        partSerial &+= 1
+        let serial = partSerial, key = Self.partKey(scan), window = configuration.partWindow
+        heldParts[key] = HeldPart(time: scan.time, elements: elements, serial: serial)
+        Task { [weak self] in
+            try? await Task.sleep(for: .milliseconds(Int64(window * 1000)))
+            await self?.verifyPartTimedOut(key, serial: serial, scan: scan)
+        }
+    }
+
+    private func verifyPartTimedOut(_ key: String, serial: UInt64, scan: StationScan) async {
+        guard let held = heldParts[key], held.serial == serial else { return }
+        heldParts[key] = nil
+        // Logged anew, now, without the part's scan id (its scan is logged already, as read).
+        var late = scan
+        late.scanID = nil
+        late.time = Date()
+        let seconds = Int(configuration.partWindow.rounded())
+        let reason = ScanOutcome.Reason("label-part-only",
+            "the verify scanner read one barcode of a label, \(ElementString.bracketed(held.elements)), and not its other barcode within \(seconds) s")
+        do {
+            _ = try await partAlarm(late, reason)
+        } catch {
+            logger.error("alarm: \(reason.message); it could not be logged: \(error)", metadata: ["device": "\(scan.device)"])
+        }
     }
 }

@@ -33,6 +33,8 @@ public actor Station {
     /// By scanner (``Station/partKey(_:)``), one barcode of a label split over two, waiting for
     /// the other (`Station+SplitLabel`).
     var heldParts: [String: HeldPart] = [:]
+    /// The last part's serial (``holdVerifyPart(_:_:)``).
+    var partSerial: UInt64 = 0
 
     public func setHeldHere(_ held: Bool) async {
         isHeldHere = held

@@ -23,6 +23,9 @@ public struct StationConfiguration: Sendable {
     /// The printer its labels go to, and the template they are filled into.
     public var printer: String?
     public var template: Template?
+    /// How long the first barcode of a label split over two (a long lot) waits for the second,
+    /// in seconds; a production line's verify scanner raises `label-part-only` when it passes.
+    public var partWindow: Double = 60
     /// The name the template was configured by (its path in the templates folder, as the
     /// template routes and `tracemark print --template` take it); the template's own `name` is
     /// its title.
