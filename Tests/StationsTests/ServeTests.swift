@@ -260,7 +260,8 @@ import Testing
         #expect(run.stderr.contains("bad.yaml:19: scanner tcp-listen://0.0.0.0:7001 listens on port 7001, as the scanner on line 8 does"), "\(run.stderr)")
         #expect(run.stderr.contains("bad.yaml:19: scanner tcp-listen://127.0.0.1:9999 listens on the HTTP API's port"), "\(run.stderr)")
 
-        // A pallet label's wrong company prefix is said once (not as missing too); an empty series as empty.
+        // A pallet label's wrong company prefix is said once (not as missing too); an empty series
+        // as empty; an unknown keyboard layout beside them.
         let pallet = database.folder.appendingPathComponent("pallet.yaml")
         try """
             database: "\(database.location)"
@@ -271,13 +272,16 @@ import Testing
                 kind: picking
                 warehouse: MAIN
                 printer: dock-label
+                layout: xx
                 pallet-label: {series: "", company-prefix: "12", template: pallet-sscc-100x150, mixed-template: pallet-sscc-mixed-100x150}
             """.write(to: pallet, atomically: true, encoding: .utf8)
         let palletRun = try await Command.tracemark(["serve", "--check", "--config", pallet.path],
                                                     environment: ["TRACEMARK_TEMPLATES": Repository.templates.path])
         #expect(palletRun.status == 78)
         for (said, expected) in [("company-prefix must be a GS1 company prefix", true), ("pallet-label needs company-prefix", false),
-                                 ("pallet-label has an empty series", true), ("pallet-label needs sender", true)] {
+                                 ("pallet-label has an empty series", true), ("pallet-label needs sender", true),
+                                 // With the file's other mistakes, not only once they are mended.
+                                 ("pallet.yaml:9: station pick-1: unknown keyboard layout xx", true)] {
             #expect(palletRun.stderr.contains(said) == expected, "\(said): \(palletRun.stderr)")
         }
 

@@ -147,9 +147,6 @@ struct ServeCommand: AsyncParsableCommand {
             if let pallet = entry.palletLabel, !series.contains(pallet.series) {
                 problem(pallet.line, "station \(entry.name): no number series \(pallet.series) for SSCC serial references (add it: tracemark series add \(pallet.series) --format \"{counter}\")")
             }
-            if KeyboardLayout.named(entry.layout) == nil {
-                problem(entry.fields["layout"] ?? entry.line, "station \(entry.name): unknown keyboard layout \(entry.layout)")
-            }
             do {
                 let station = try Self.stationConfiguration(entry, templates: folder)
                 if let why = station.labelFieldProblem() {

@@ -226,7 +226,12 @@ struct ServeConfiguration {
                         case "printer": station.printer = scalar(setting, "stations.\(name).printer")
                         case "template": station.template = scalar(setting, "stations.\(name).template")
                         case "supplier": station.supplier = scalar(setting, "stations.\(name).supplier")
-                        case "layout": station.layout = scalar(setting, "stations.\(name).layout") ?? "us"
+                        case "layout":
+                            station.layout = scalar(setting, "stations.\(name).layout") ?? "us"
+                            // Said with the file's other mistakes, not only once they are mended.
+                            if KeyboardLayout.named(station.layout) == nil {
+                                problem(setting, "station \(name): unknown keyboard layout \(station.layout)")
+                            }
                         case "expiry-warning-days":
                             if let days = Int(scalar(setting, "stations.\(name).expiry-warning-days") ?? ""), days >= 0 {
                                 station.expiryWarningDays = days
