@@ -84,20 +84,30 @@ struct ProblemDocument: Codable, Sendable {
 
     /// Where in the body and what: `lines[1].quantity (line 2 of lines): expected a number, found
     /// a string`. Positions count from 0 as in JSON; the line's own number is given beside it.
+    /// A key of an object, or an index of a list, on the way to a place in a body.
+    enum Either { case key(String), index(Int) }
+
+    /// `lines[1].quantity (item 2 of lines)`: a place in a body, positions from 0 as in JSON,
+    /// the item's own number beside it.
+    static func place(_ path: [Either]) -> String {
+        var text = "", hint = ""
+        var previous: String?
+        for component in path {
+            switch component {
+            case .index(let index):
+                text += "[\(index)]"
+                if hint.isEmpty, let previous { hint = " (item \(index + 1) of \(previous))" }
+            case .key(let key):
+                text += (text.isEmpty ? "" : ".") + key
+                previous = key
+            }
+        }
+        return text.isEmpty ? "the body" : text + hint
+    }
+
     static func describe(_ error: DecodingError) -> String {
         func path(_ context: DecodingError.Context, then key: (any CodingKey)? = nil) -> String {
-            var text = "", hint = ""
-            var previous: String?
-            for component in context.codingPath + (key.map { [$0] } ?? []) {
-                if let index = component.intValue {
-                    text += "[\(index)]"
-                    if hint.isEmpty, let previous { hint = " (item \(index + 1) of \(previous))" }
-                } else {
-                    text += (text.isEmpty ? "" : ".") + component.stringValue
-                    previous = component.stringValue
-                }
-            }
-            return text.isEmpty ? "the body" : text + hint
+            place((context.codingPath + (key.map { [$0] } ?? [])).map { $0.intValue.map(Either.index) ?? .key($0.stringValue) })
         }
         func kind(_ type: Any.Type) -> String {
             switch type {

@@ -262,18 +262,8 @@ enum UnfitNumber {
         return value
     }
 
-    /// `lines[1].quantity (item 2 of lines)`, as the other decoding errors name a place.
+    /// The place as the other decoding errors name one.
     private static func describe(_ path: [Any]) -> String {
-        var text = "", hint = "", previous: String?
-        for component in path {
-            if let index = component as? Int {
-                text += "[\(index)]"
-                if hint.isEmpty, let previous { hint = " (item \(index + 1) of \(previous))" }
-            } else if let key = component as? String {
-                text += (text.isEmpty ? "" : ".") + key
-                previous = key
-            }
-        }
-        return text.isEmpty ? "the body" : text + hint
+        ProblemDocument.place(path.compactMap { ($0 as? Int).map(ProblemDocument.Either.index) ?? ($0 as? String).map(ProblemDocument.Either.key) })
     }
 }
