@@ -181,6 +181,30 @@ import Testing
         }
     }
 
+    /// Two component serials scanned ahead go one into each unit, in the order scanned: both
+    /// went into the first unit, and the second was made without one (found by a QA run).
+    @Test(arguments: Backend.available)
+    func componentSerialsScannedAheadGoOneIntoEachUnit(backend: Backend) async throws {
+        try await withDock(backend) { dock in
+            let station = try await line(dock, template: "gs1-lot-100x50")
+            _ = try await dock.registry.receive(Receipt(warehouse: "MAIN", supplier: "ACME", lines: [.serials("PUMP-200", ["P-1", "P-2"])]))
+            let started = await station.scan("TM:RUN:PAINT-5L:2:\(today.adding(days: 365))")
+            #expect(started.verdict == .ok, "\(started.reasons)")
+            for serial in ["P-1", "P-2"] { #expect(await station.scan("(01)\(Dock.pumpGTIN)(21)\(serial)").action == "component-added") }
+            let label = try await read(dock, job: started.jobs[0])
+            var documents: [String] = []
+            for _ in 0..<2 {
+                let unit = await station.handle(StationScan(data: Array(label.utf8), device: "verify", time: todayInstant, purpose: .verify))
+                #expect(unit.verdict == .ok && unit.action == "unit-verified", "\(unit)")
+                documents.append(unit.document ?? "")
+            }
+            for (serial, document) in zip(["P-1", "P-2"], documents) {
+                let history = try await dock.registry.history(product: "PUMP-200", number: serial)
+                #expect(history.entries.filter { $0.what == "production" }.map { $0.document ?? "" } == [document], "\(serial): \(history.entries)")
+            }
+        }
+    }
+
     /// A component lot taken though another goes first is not held (the line runs on), but
     /// recorded: on the run's component, and in the note of every unit made from it, with who
     /// took it, so that an audit or a recall finds it.

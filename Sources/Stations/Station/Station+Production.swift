@@ -315,7 +315,13 @@ extension Station {
                 """).all().map { try $0.decode(column: "product", as: String.self) }
             var inputs: [StockLine] = []
             var overrides: [String] = []
+            // One serial of a product per unit, the first scanned: the others scanned after it
+            // wait for the next units (both went into the first unit, and the second was made
+            // without one; found by a QA run).
+            var serialTaken = Set<String>()
             for row in components {
+                let product = try row.decode(column: "product", as: String.self)
+                if try row.decode(column: "serial", as: Int.self) == 1, !serialTaken.insert(product).inserted { continue }
                 if let override = try row.decode(column: "confirmation", as: String?.self) {
                     overrides.append("\(try row.decode(column: "product", as: String.self)) \(try row.decode(column: "number", as: String.self)): \(override)")
                 }
