@@ -97,8 +97,15 @@ extension Station {
                     UPDATE station_tasks SET state = 'cancelled', closed_at = \(bind: Timestamp.string(scan.time))
                     WHERE id = \(bind: task.id) AND state = 'open'
                     """).run()
-                var next = "\(task.kind) abandoned (\(task.lines) line\(task.lines == 1 ? "" : "s") not posted\(task.kind == "receipt" ? "; their labels stay printed" : "")): scan to start again"
+                var next = "\(task.kind) abandoned (\(task.lines) line\(task.lines == 1 ? "" : "s") not posted\(task.kind == "receipt" ? "; their labels not printed yet are cancelled, and those printed must come off the goods" : "")): scan to start again"
                 var jobs: [Int64] = []
+                if task.kind == "receipt" {
+                    // Labels of goods never received: they printed later, once the printer was
+                    // back, on nothing (found by a QA run). As TM:UNDO does for one line.
+                    jobs = try await db.raw("""
+                        SELECT job_id FROM station_task_lines WHERE task_id = \(bind: task.id) AND removed_at IS NULL AND job_id IS NOT NULL
+                        """).all().map { try $0.decode(column: "job_id", as: Int64.self) }
+                }
                 if task.kind == "run" {
                     // A run posts each unit as it verifies: those stay made; the labels not
                     // verified have their numbers voided.
