@@ -181,6 +181,24 @@ import Testing
         }
     }
 
+    /// A label with the unit's number but another expiry is a wrong label: an alarm, not a unit
+    /// verified (a QA run's label with an expiry of 2025 was verified).
+    @Test(arguments: Backend.available)
+    func aLabelWithAnotherExpiryIsAWrongLabel(backend: Backend) async throws {
+        try await withDock(backend) { dock in
+            let station = try await line(dock, template: "gs1-lot-100x50")
+            let expiry = today.adding(days: 365)
+            let started = await station.scan("TM:RUN:PAINT-5L:1:\(expiry)")
+            #expect(started.verdict == .ok, "\(started.reasons)")
+            let label = try await read(dock, job: started.jobs[0])
+            let wrong = label.replacingOccurrences(of: "(17)\(yymmdd(expiry))", with: "(17)\(yymmdd(today.adding(days: -400)))")
+            #expect(wrong != label, "\(label)")
+            let read = await station.handle(StationScan(data: Array(wrong.utf8), device: "verify", time: todayInstant, purpose: .verify))
+            #expect(read.verdict == .block && read.reasons.map(\.code) == ["wrong-label"] && read.reasons[0].message.contains("the registry has \(expiry)"),
+                    "\(read)")
+        }
+    }
+
     /// Two component serials scanned ahead go one into each unit, in the order scanned: both
     /// went into the first unit, and the second was made without one (found by a QA run).
     @Test(arguments: Backend.available)

@@ -293,6 +293,13 @@ extension Station {
             return try await alarm(scan, task, .init("wrong-label", "the label read \(read), which is not a unit of run \(task.id) of \(runProduct)"),
                                    resolution: resolution)
         }
+        // The unit's number on a label that says something else of it (another expiry, another
+        // lot): the label is wrong, which is what the verify scanner is there to catch (a QA
+        // run's label with (17) of 2025 verified).
+        if let wrong = resolution.warnings.first(where: { [.expiryMismatch, .lotMismatch].contains($0.kind) }) {
+            return try await alarm(scan, task, .init("wrong-label", "the label read \(runProduct) \(number), but \(wrong.message)"),
+                                   resolution: resolution)
+        }
         let signedInNow = signedIn
         let warehouse = configuration.warehouse ?? ""
         let outcome: ScanOutcome? = try await registry.store.write { @Sendable db in
