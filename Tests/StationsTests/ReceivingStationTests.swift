@@ -469,6 +469,30 @@ import Testing
         }
     }
 
+    /// Lines the receipt could never post are refused at the scan (a count of 0, a lot already
+    /// on it with another expiry), and a known lot's label without a date takes the registry's
+    /// expiry rather than being refused as missing one (found by a QA run).
+    @Test(arguments: Backend.available)
+    func linesThatCouldNeverPostAreRefusedAtTheScan(backend: Backend) async throws {
+        try await withDock(backend) { dock in
+            let station = try await dock.station()
+            let (soon, late) = (today.adding(days: 300), today.adding(days: 600))
+            let zero = await station.scan("(01)\(Dock.paintGTIN)(17)\(yymmdd(soon))(10)ZERO1(30)0")
+            #expect(zero.verdict == .block && zero.reasons.map(\.code) == ["quantity-not-counted"] && zero.jobs.isEmpty, "\(zero)")
+            #expect(await station.scan("(01)\(Dock.paintGTIN)(17)\(yymmdd(soon))(10)TWIN1(30)1").verdict == .ok)
+            let twin = await station.scan("(01)\(Dock.paintGTIN)(17)\(yymmdd(late))(10)TWIN1(30)1")
+            #expect(twin.verdict == .block && twin.reasons.map(\.code) == ["expiry-mismatch"] && twin.jobs.isEmpty, "\(twin)")
+            _ = try await dock.registry.receive(Receipt(warehouse: "MAIN", supplier: "ACME", lines: [
+                StockLine(product: "PAINT-5L", picks: [.init(number: "KNOWN1", quantity: 1, expiry: late)])]))
+            let undated = await station.scan("(01)\(Dock.paintGTIN)(10)KNOWN1(30)2")
+            #expect(undated.verdict == .ok && undated.jobs.count == 1, "\(undated)")
+            let label = try await BarcodeOracle.texts(try await dock.spool.job(undated.jobs[0]).payload, extension: "zpl")
+            #expect(label.contains { $0.contains("(17)\(yymmdd(late))(10)KNOWN1") }, "\(label)")
+            let done = await station.scan("TM:DONE")
+            #expect(done.action == "receipt-posted", "\(done)")
+        }
+    }
+
     /// The shipped control sheet drives a station: what an independent reader decodes from it
     /// sets the quantity, cancels and completes, as the codes say.
     @Test func theControlSheetDrivesAStation() async throws {

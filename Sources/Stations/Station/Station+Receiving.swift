@@ -109,7 +109,9 @@ extension Station {
             let places = resolution.stock.filter { $0.quantity > 0 }.map(\.warehouse).joined(separator: ", ")
             blocking.append(.init("serial-in-stock", "serial \(number ?? "") of \(product.article) is already in stock (\(places)): it cannot be received twice"))
         }
-        let expiry = resolution.scan.expiry ?? resolution.scan.bestBefore
+        // A label without a date of a lot the registry knows: the lot's own (its label printed
+        // the registry's expiry, where it was refused as missing; found by a QA run).
+        let expiry = resolution.scan.expiry ?? resolution.scan.bestBefore ?? resolution.lotSerial?.expiry
         // Expired goods are received only as quarantined, and only once a supervisor confirms:
         // the line waits for `confirm`, and the receipt does not post before.
         var expired: ScanOutcome.Reason?
@@ -149,6 +151,18 @@ extension Station {
                 AND number = \(bind: number) AND removed_at IS NULL
                 """).first() != nil {
                 return try await self.refused(db, scan, [.init("serial-on-receipt", "serial \(number) of \(product.article) is on this receipt already")],
+                                                         next: again, task: task.id, operator: signedInNow, resolution: resolution)
+            }
+            // A lot new to the registry is on this receipt already with another expiry: the
+            // receipt could never post (the lot has one expiry), so this label is refused now.
+            if tracking == .lot, let number, let other = try await db.raw("""
+                SELECT expiry FROM station_task_lines WHERE task_id = \(bind: task.id) AND product = \(bind: product.article)
+                AND number = \(bind: number) AND removed_at IS NULL AND COALESCE(expiry, '') <> \(bind: expiry?.description ?? "")
+                LIMIT 1
+                """).first() {
+                let theirs = try other.decode(column: "expiry", as: String?.self) ?? "none"
+                return try await self.refused(db, scan, [.init("expiry-mismatch",
+                    "lot \(number) of \(product.article) is on this receipt with expiry \(theirs); this label says \(expiry?.description ?? "none"): check the label")],
                                                          next: again, task: task.id, operator: signedInNow, resolution: resolution)
             }
             let quantity = lineQuantity
@@ -307,6 +321,11 @@ extension Station {
     /// A quantity the product is not counted in (TM:QTY:1.5 for a product in whole pcs), as the
     /// scan's refusal; `nil` when it takes it.
     static func uncountable(_ quantity: Decimal, of product: Product) -> ScanOutcome.Reason? {
+        // A label's count of 0 ((30)0) was added, labelled "QTY 0", and the receipt then never
+        // posted (found by a QA run).
+        guard quantity > 0 else {
+            return .init("quantity-not-counted", "the quantity \(quantity) is not more than zero: nothing would be received")
+        }
         do {
             try product.checkDecimals(try Quantity(quantity).storage)
             return nil
