@@ -61,6 +61,16 @@ import Testing
                     .decode(column: "operator", as: String.self)
             }
             #expect(logged == "OP1")
+            // With no task open too: the receipt posted, a restart, and the next receipt is theirs.
+            #expect(await after.scan("TM:DONE").action == "receipt-posted")
+            let third = try await dock.station()
+            await third.setHeldHere(true)
+            let next = await third.scan("(01)\(Dock.paintGTIN)(17)\(expiry)(10)R-3(30)1")
+            let nextLogged = try await dock.registry.store.read { db in
+                try await db.raw("SELECT operator FROM station_scans WHERE id = \(bind: try #require(next.scan))").first()?
+                    .decode(column: "operator", as: String.self)
+            }
+            #expect(nextLogged == "OP1", "\(next)")
         }
     }
 

@@ -48,14 +48,21 @@ public actor Station {
             if signedIn.isEmpty {
                 let name = configuration.name
                 let restored = try await registry.store.read { @Sendable db -> String? in
-                    guard let badge = try await db.raw("""
+                    // The open task's operator; with none open, the last badge scanned here
+                    // (TM:OP), which stays signed in until another is: a restart between two
+                    // receipts signed the next one out in silence (found by a QA run).
+                    let task = try await db.raw("""
                         SELECT operator FROM station_tasks WHERE station = \(bind: name) AND state = 'open' ORDER BY id DESC LIMIT 1
-                        """).first()?.decode(column: "operator", as: String.self), !badge.isEmpty else { return nil }
+                        """).first()
+                    let badge = try task != nil ? task?.decode(column: "operator", as: String.self) : try await db.raw("""
+                        SELECT operator FROM station_scans WHERE station = \(bind: name) AND action = 'operator-signed-in' ORDER BY id DESC LIMIT 1
+                        """).first()?.decode(column: "operator", as: String.self)
+                    guard let badge, !badge.isEmpty else { return nil }
                     return try await Operators.lookup(db, badge) == .unknown ? nil : badge
                 }
                 if let restored {
                     signedIn = restored
-                    logger.info("\(restored) is signed in on the open task, as before the station was taken here")
+                    logger.info("\(restored) is signed in, as before the station was taken here")
                 }
             }
         } catch {
