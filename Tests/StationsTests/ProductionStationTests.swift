@@ -181,6 +181,20 @@ import Testing
         }
     }
 
+    /// A run closed with labels still queued (the printer off) says they never printed, not that
+    /// they were printed and never verified (a QA run's message said both at once).
+    @Test(arguments: Backend.available)
+    func aRunClosedWithLabelsStillQueuedSaysTheyNeverPrinted(backend: Backend) async throws {
+        try await withDock(backend) { dock in
+            let station = try await line(dock)
+            #expect(await station.scan("TM:RUN:PUMP-200:2").action == "run-started")
+            let closed = await station.scan("TM:DONE")
+            #expect(closed.action == "run-closed" && closed.reasons.map(\.code) == ["units-missing"], "\(closed)")
+            let message = closed.reasons.first?.message ?? ""
+            #expect(message.contains("2 labels never printed") && !message.contains("printed but never verified"), "\(message)")
+        }
+    }
+
     /// A label with the unit's number but another expiry is a wrong label: an alarm, not a unit
     /// verified (a QA run's label with an expiry of 2025 was verified).
     @Test(arguments: Backend.available)

@@ -481,13 +481,23 @@ extension Station {
                 UPDATE station_tasks SET state = 'closed', closed_at = \(bind: Timestamp.string(scan.time))
                 WHERE id = \(bind: task.id) AND state = 'open'
                 """).run()
+            // Which of the labels were printed, asked before their numbers are voided: one still
+            // queued at a printer that is off was said to be "printed but never verified" (a QA run).
+            let unprinted = Set(try await db.raw("""
+                SELECT u.number FROM station_run_units u LEFT JOIN print_jobs j ON j.id = u.job_id
+                WHERE u.task_id = \(bind: task.id) AND u.state = 'printed' AND (j.state IS NULL OR j.state IN ('queued', 'failed', 'held', 'cancelled'))
+                """).all().map { try $0.decode(column: "number", as: String.self) })
             let (voided, jobs) = try await self.voidUnverified(db, task: task, why: "run \(task.id) closed", at: scan.time)
             let report = try await Self.runReport(db, task: task.id)
             let missing = voided.isEmpty ? report.missing : voided
+            let (printed, neverPrinted) = (missing.filter { !unprinted.contains($0) }, missing.filter { unprinted.contains($0) })
             func listed(_ numbers: [String]) -> String { numbers.prefix(20).joined(separator: ", ") + (numbers.count > 20 ? ", …" : "") }
+            func labels(_ count: Int) -> String { "\(count) label\(count == 1 ? "" : "s")" }
+            let parts = (printed.isEmpty ? [] : ["\(labels(printed.count)) printed but never verified: \(listed(printed))"])
+                + (neverPrinted.isEmpty ? [] : ["\(labels(neverPrinted.count)) never printed: \(listed(neverPrinted))"])
             var outcome = ScanOutcome(station: self.configuration.name, verdict: missing.isEmpty ? .ok : .warn,
                                       reasons: missing.isEmpty ? [] : [.init("units-missing",
-                                          "\(missing.count) label\(missing.count == 1 ? "" : "s") printed but never verified: \(listed(missing))"
+                                          parts.joined(separator: "; ")
                                             + (voided.isEmpty ? "" : "; \(voided.count == 1 ? "its number is" : "their numbers are") voided, so that no unit ever carries \(voided.count == 1 ? "it" : "them")"))],
                                       action: "run-closed", next: report.summary)
             outcome.scan = try await self.log(db, scan, outcome, task: task.id, operator: signedInNow)
