@@ -135,6 +135,17 @@ func withScanRegistry(_ backend: Backend, _ body: (Registry) async throws -> Voi
             #expect(expired.has(.expired) && expired.daysToExpiry == -5)
             #expect(expired.warnings.first { $0.kind == .expired }?.message.contains("5 days ago") == true)
 
+            // A lot of the same expiry received later: the one received first goes first (the
+            // issue order's tie), and is named; the first is not told of the later one.
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", supplier: "ACME", lines: [
+                StockLine(product: "MILK", picks: [lot("L-C", 10, expires: 60)])], header: header(1)))
+            let tie = try await registry.resolve("(01)\(TestGTIN.milk)(10)L-C", options: ResolveOptions(warehouse: "MAIN", date: day0.adding(days: 25)))
+            #expect(tie.warnings.map(\.kind) == [.betterLotAvailable], "\(tie.warnings)")
+            #expect(tie.warnings.first?.message.contains("lot L-B expires the same day (\(day0.adding(days: 60))) and was received earlier") == true,
+                    "\(tie.warnings)")
+            #expect(try await registry.resolve("(01)\(TestGTIN.milk)(10)L-B", options: ResolveOptions(warehouse: "MAIN", date: day0.adding(days: 25)))
+                .warnings.isEmpty)
+
             // The pick-order check looks at the station's warehouse only when one is given.
             let elsewhere = try await registry.resolve("(01)\(TestGTIN.milk)(10)L-B", options: ResolveOptions(warehouse: "EAST", date: day0))
             #expect(elsewhere.warnings.map(\.kind) == [.notInStock])

@@ -273,7 +273,9 @@ extension Registry {
             }
             for earlier in facts.earlier {
                 let reason = switch facts.issueMethod {
-                case .expiration: "expires earlier (\(earlier.expiry?.description ?? "no expiry"))"
+                case .expiration: earlier.expiry == lotSerial.expiry
+                    ? "expires the same day (\(earlier.expiry?.description ?? "no expiry")) and was received earlier (\(earlier.received?.prefix(10) ?? "?"))"
+                    : "expires earlier (\(earlier.expiry?.description ?? "no expiry"))"
                 case .fifo: "was received earlier (\(earlier.received?.prefix(10) ?? "?"))"
                 case .lifo: "was received later (\(earlier.received?.prefix(10) ?? "?"))"
                 case .sequential: "comes first in number order"

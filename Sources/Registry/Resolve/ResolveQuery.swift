@@ -271,7 +271,10 @@ struct ResolveQuery {
         let (before, order): (String, String)
         switch method {
         case .expiration:
-            (before, order) = ("COALESCE(b.expiry, '9999-12-31') < COALESCE(ls.expiry, '9999-12-31')",
+            // Ties by the earlier receipt, as an issue takes them (a lot of the same expiry
+            // received earlier went unmentioned; found by a QA run).
+            // The first comparison bounds the walk of the expiry index, as `<` alone did.
+            (before, order) = ("COALESCE(b.expiry, '9999-12-31') <= COALESCE(ls.expiry, '9999-12-31') AND (COALESCE(b.expiry, '9999-12-31') < COALESCE(ls.expiry, '9999-12-31') OR (b.received_on, b.received_at) < (ls.received_on, ls.received_at))",
                                "COALESCE(b.expiry, '9999-12-31'), b.received_on, b.received_at, b.sort_key, b.id")
         // The receipt's document date first, the posting time within a day (as an issue takes them).
         case .fifo: (before, order) = ("(b.received_on, b.received_at) < (ls.received_on, ls.received_at)", "b.received_on, b.received_at, b.id")
