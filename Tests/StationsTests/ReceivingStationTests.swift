@@ -479,6 +479,26 @@ import Testing
         }
     }
 
+    /// A pallet of one item with its GS1 logistics label ((00) SSCC, (02) the goods' GTIN, (37)
+    /// their count) is received as those goods, counted by (37); the log keeps the label as read.
+    @Test(arguments: Backend.available)
+    func aPalletLabelOfOneItemIsReceivedAsItsGoods(backend: Backend) async throws {
+        try await withDock(backend) { dock in
+            let station = try await dock.station()
+            let expiry = today.adding(days: 300)
+            let raw = "(00)309501100000000012(02)\(Dock.paintGTIN)(37)12(17)\(yymmdd(expiry))(10)CASE1"
+            let pallet = await station.scan(raw)
+            #expect(pallet.verdict == .ok && pallet.action == "added-to-receipt" && pallet.jobs.count == 1, "\(pallet)")
+            let logged = try await dock.registry.store.read { db in
+                try await db.raw("SELECT raw FROM station_scans WHERE id = \(bind: try #require(pallet.scan))").first()?.decode(column: "raw", as: Data.self)
+            }
+            #expect(logged.map { String(decoding: $0, as: UTF8.self) } == raw)
+            #expect(await station.scan("TM:DONE").action == "receipt-posted")
+            let stock = try await dock.registry.stock(product: "PAINT-5L", warehouse: "MAIN").first { $0.number == "CASE1" }
+            #expect(stock?.quantity == 12 && stock?.expiry == expiry, "\(String(describing: stock))")
+        }
+    }
+
     /// Lines the receipt could never post are refused at the scan (a count of 0, a lot already
     /// on it with another expiry), and a known lot's label without a date takes the registry's
     /// expiry rather than being refused as missing one (found by a QA run).

@@ -78,7 +78,25 @@ extension Station {
         return outcome
     }
 
+    /// A pallet of one trade item labelled as GS1 logistics labels are ((00) the pallet's SSCC,
+    /// (02) the GTIN of the goods on it, (37) how many), read as the goods themselves: (01) and a
+    /// count (30), the lot and dates as they are; nil for any other scan. Such a label was
+    /// refused for having no (01), though it is how pallets of one item arrive.
+    nonisolated func palletContent(_ scan: StationScan) -> StationScan? {
+        guard let elements = elements(of: scan), let content = elements.first(where: { $0.ai == "02" }),
+              !elements.contains(where: { $0.ai == "01" }) else { return nil }
+        var goods = [AIElement(ai: "01", value: content.value)]
+        goods += elements.filter { !["00", "01", "02", "37"].contains($0.ai) }
+        if let count = elements.first(where: { $0.ai == "37" }) { goods.append(AIElement(ai: "30", value: count.value)) }
+        var read = scan
+        read.received = scan.received ?? (scan.data, scan.symbologyIdentifier)
+        read.data = Array(ElementString.bracketed(goods).utf8)
+        read.symbologyIdentifier = nil
+        return read
+    }
+
     func receive(_ scan: StationScan) async throws -> ScanOutcome {
+        let scan = palletContent(scan) ?? scan
         let resolution = try await resolve(scan)
         let again = "scan the next item, or TM:DONE to post the receipt"
         guard let gtin = resolution.scan.gtin else {
