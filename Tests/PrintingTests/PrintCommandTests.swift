@@ -78,6 +78,9 @@ import TracemarkTesting
         #expect(printed.stderr.contains("not printed yet; the jobs stay queued"))
         let printers = try await tracemark("printers", "--db", db)
         #expect(printers.stdout.contains("offline"))
+        // The job says why it waits: its printer, as the worker last found it.
+        let jobs = try await tracemark("jobs", "--db", db)
+        #expect(jobs.stdout.contains("waits: printer dock is offline"), "\(jobs.stdout)")
         let cancelled = try await tracemark("jobs", "cancel", "1", "--db", db)
         #expect(cancelled.status == 0)
         let again = try await tracemark("jobs", "cancel", "1", "--db", db)

@@ -24,12 +24,24 @@ struct JobsCommand: AsyncParsableCommand {
         @Option(help: "At most this many.") var limit: Int = 50
 
         func run() async throws {
-            let jobs = try await options.withSpool(existing: true) { _, spool in
-                try await spool.jobs(printer: printer, states: state, limit: limit)
+            let (jobs, printers) = try await options.withSpool(existing: true) { _, spool in
+                (try await spool.jobs(printer: printer, states: state, limit: limit), try await spool.printers())
             }
+            // Why a job waits, where its printer cannot print now (as the worker last found it): a
+            // job behind a printer that did not answer said nothing, or an old attempt's error
+            // (found by a QA run).
+            let waiting = Dictionary(printers.compactMap { printer -> (String, String)? in
+                guard !["ready", "printing", "unknown"].contains(printer.state) else { return nil }
+                return (printer.config.name, "printer \(printer.config.name) is \(printer.state)"
+                    + (printer.stateMessage.isEmpty ? "" : ": \(printer.stateMessage)") + (printer.stateAt.map { " (since \($0.prefix(19)))" } ?? ""))
+            }, uniquingKeysWith: { first, _ in first })
             try options.emit(jobs.map(JobSummary.init)) {
                 table(["JOB", "PRINTER", "STATE", "LABELS", "REFERENCE", "ASKED BY", "CREATED", "NOTE"], jobs.map { job in
                     var note = job.state == .done ? (job.confirmed ? "" : "delivered, not confirmed") : job.error
+                    if job.state == .queued, !note.isEmpty { note = "last attempt: " + note }
+                    if [.queued, .sending, .failed].contains(job.state), let why = waiting[job.printer] {
+                        note = "waits: " + why + (note.isEmpty ? "" : ". " + note)
+                    }
                     if job.possiblyDuplicated { note = "POSSIBLY PRINTED TWICE. " + note }
                     if let original = job.reprintOf {
                         note = "reprint of \(original)" + (job.reason.isEmpty ? "" : " (\(job.reason))") + (note.isEmpty ? "" : ". " + note)
