@@ -25,7 +25,9 @@ extension APIRoutes {
             let spool = call.environment.spool
             let existing = try await spool.printers(named: name).first
             if let existing { try precondition(call, current: existing.config) }
-            try await spool.addPrinter(config, replace: existing != nil)
+            // Checked again in the write's transaction, the row locked: a compare-and-set.
+            let headers = call.headers
+            try await spool.addPrinter(config, replace: existing != nil, expecting: existing == nil ? nil : ifMatch(headers))
             let printer = try await configured(call)
             var response = try APIResponse.json(view(printer), status: existing == nil ? 201 : 200)
             response.headers["ETag"] = try etag(printer.config)
@@ -34,7 +36,8 @@ extension APIRoutes {
         APIRoute(.delete, "/api/v1/printers/{name}", "deletePrinter", role: .admin) { call in
             let printer = try await configured(call)
             try precondition(call, current: printer.config)
-            try await call.environment.spool.removePrinter(printer.config.name)
+            let headers = call.headers
+            try await call.environment.spool.removePrinter(printer.config.name, expecting: ifMatch(headers))
             return try .json(["removed": printer.config.name])
         },
         APIRoute(.get, "/api/v1/printers/{name}/status", "printerStatus", role: .viewer) { call in

@@ -33,7 +33,10 @@ extension APIRoutes {
             guard product.article == article else {
                 throw APIProblem(422, "invalid-input", "the body's article \(product.article) is not the path's \(article): an article is not renamed")
             }
-            return try tagged(try await registry.updateProduct(product))
+            // Checked again in the update's transaction: two clients with the same ETag at once
+            // both wrote (a lost update, found by a QA run).
+            let headers = call.headers
+            return try tagged(try await registry.updateProduct(product, expecting: ifMatch(headers)))
         },
         APIRoute(.get, "/api/v1/classes", "listClasses", role: .viewer) { call in
             try .json(try paged(call, try await call.environment.registry.classes()))
@@ -81,8 +84,10 @@ extension APIRoutes {
                 throw APIProblem(422, "invalid-input", "give the reason for the status change")
             }
             try precondition(call, current: try await lot(call))
+            let headers = call.headers
             return try tagged(try await call.environment.registry.changeStatus(
-                product: try call.parameter("article"), number: try call.parameter("number"), to: body.status, user: call.user, reason: body.reason))
+                product: try call.parameter("article"), number: try call.parameter("number"), to: body.status, user: call.user, reason: body.reason,
+                expecting: ifMatch(headers)))
         },
         APIRoute(.get, "/api/v1/stock", "listStock", role: .viewer, listStock),
         APIRoute(.get, "/api/v1/products/{article}/proposal", "proposal", role: .viewer) { call in
@@ -201,10 +206,21 @@ extension APIRoutes {
 
     /// A change needs `If-Match` with the resource's current ETag.
     static func precondition<T: Encodable>(_ call: APICall, current: T) throws {
+        try precondition(call.headers, current: current)
+    }
+
+    /// The If-Match check as a write's own transaction makes it again, on what it reads.
+    static func ifMatch<T: Encodable & SendableMetatype>(_ headers: [String: String]) -> @Sendable (T) throws -> Void {
+        { current in try precondition(headers, current: current) }
+    }
+
+    /// The check of ``precondition(_:current:)`` against the request's headers alone, for the
+    /// write's own transaction to make again.
+    static func precondition<T: Encodable>(_ headers: [String: String], current: T) throws {
         let tag = try etag(current)
         // Neither refusal gives the current ETag: a client that could resend with it would
         // overwrite what it never read, which the check is there to prevent.
-        guard let match = call.headers["if-match"] else {
+        guard let match = headers["if-match"] else {
             throw APIProblem(428, "precondition-required", "send If-Match with the ETag you read (GET it first)")
         }
         let tags = match.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }

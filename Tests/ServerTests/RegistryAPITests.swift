@@ -114,6 +114,21 @@ extension APITests {
         let put = try await service.request("PUT", "/api/v1/products/PAINT-5L", role: "admin", body: Data(shown.text.utf8),
                                             headers: ["If-Match": try #require(shown.headers["etag"])])
         #expect(put.status == 200, "\(put.text)")
+        // Several writers with one ETag at once: one wins, the others are told it changed (each
+        // once wrote: a lost update, found by a QA run). Printers the same.
+        let read = try await service.request("GET", "/api/v1/products/PAINT-5L", role: "viewer")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(read.text.utf8)) as? [String: Any])
+        let readTag = try #require(read.headers["etag"])
+        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+            for writer in 0..<4 {
+                var changed = object
+                changed["description"] = "written by \(writer)"
+                let body = try JSONSerialization.data(withJSONObject: changed)
+                group.addTask { try await service.request("PUT", "/api/v1/products/PAINT-5L", role: "admin", body: body, headers: ["If-Match": readTag]).status }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }.sorted()
+        }
+        #expect(statuses == [200, 412, 412, 412], "\(statuses)")
         // Issuing or consuming a lot of an open recall is a supervisor's override too.
         for (kind, lines) in [("issue", "lines"), ("production", "inputs")] {
             let recalled = try await service.request("POST", "/api/v1/documents/\(kind)", role: "operator", body: try service.json([

@@ -68,19 +68,26 @@ public struct Spool: Sendable {
     // MARK: Printers
 
     /// Adds a printer, or replaces its configuration (`replace`), keeping its jobs.
-    public func addPrinter(_ config: PrinterConfig, replace: Bool = false) async throws {
+    ///
+    /// `expecting` is given the printer's configuration as it is, read in the write's own
+    /// transaction (the row locked), and throws to refuse the change: an HTTP `If-Match` is a
+    /// compare-and-set, so two clients with the same ETag cannot both replace it.
+    public func addPrinter(_ config: PrinterConfig, replace: Bool = false,
+                           expecting: (@Sendable (PrinterConfig) throws -> Void)? = nil) async throws {
         // A folder is resolved now, against the working directory of whoever configures it, not
         // later against each worker's.
         let config = config.absolute()
         try config.validate()
         let settings = try Self.encode(PrinterSettings(config))
         let created = now
+        let lock = store.kind == .postgres ? " FOR UPDATE" : ""
         try await write { db in
-            let existing = try await db.raw("SELECT name FROM printers WHERE name = \(bind: config.name)").first()
-            if existing != nil {
+            let existing = try await db.raw("SELECT name, uri, language, settings FROM printers WHERE name = \(bind: config.name)\(unsafeRaw: lock)").first()
+            if let existing {
                 guard replace else {
                     throw PrintingError(.invalidConfiguration, "printer \(config.name) exists already: give --replace to change it")
                 }
+                try expecting?(try Self.config(existing))
                 try await db.raw("""
                     UPDATE printers SET uri = \(bind: config.uri), language = \(bind: config.language.rawValue),
                         settings = \(bind: settings), state = 'unknown', state_message = '' WHERE name = \(bind: config.name)
@@ -95,9 +102,14 @@ public struct Spool: Sendable {
     }
 
     /// Removes a printer that has no unfinished jobs (its finished jobs go with it).
-    public func removePrinter(_ name: String) async throws {
+    /// `expecting` as for ``addPrinter(_:replace:expecting:)``.
+    public func removePrinter(_ name: String, expecting: (@Sendable (PrinterConfig) throws -> Void)? = nil) async throws {
+        let lock = store.kind == .postgres ? " FOR UPDATE" : ""
         try await write { db in
-            _ = try await Self.printer(db, name)
+            guard let row = try await db.raw("SELECT name, uri, language, settings FROM printers WHERE name = \(bind: name)\(unsafeRaw: lock)").first() else {
+                throw try await Self.unknownPrinter(db, name)
+            }
+            try expecting?(try Self.config(row))
             let open = try await db.raw("""
                 SELECT COUNT(*) AS n FROM print_jobs WHERE printer = \(bind: name) AND state NOT IN ('done', 'cancelled')
                 """).first()?.decode(column: "n", as: Int.self) ?? 0

@@ -330,8 +330,11 @@ extension Registry {
 
     /// Puts a lot or serial in quarantine, blocks it (recall) or releases it; each change is a
     /// recorded event with who and why.
+    ///
+    /// `expecting` is given the lot or serial as it is, read in the change's own transaction
+    /// (its row locked), and throws to refuse the change (an HTTP `If-Match`, as a compare-and-set).
     public func changeStatus(product article: String, number: String, to status: LotSerial.Status, user: String,
-                             reason: String) async throws -> LotSerial {
+                             reason: String, expecting: (@Sendable (LotSerial) throws -> Void)? = nil) async throws -> LotSerial {
         let number = number.trimmingSpaces
         guard [.available, .quarantined, .blocked].contains(status) else {
             throw RegistryError(.invalidInput, "status \(status.rawValue) comes from documents; set available, quarantined or blocked")
@@ -350,6 +353,7 @@ extension Registry {
                 throw RegistryError(.notFound, "product \(article) has no lot or serial \(number)")
             }
             let id = try row.int("id")
+            if let expecting, let current = try await Self.fetchLotSerial(db, id: id) { try expecting(current) }
             let old = try row.enumeration("status", as: LotSerial.Status.self)
             guard [.available, .quarantined, .blocked].contains(old) else {
                 throw RegistryError(.conflict, "\(number) of \(article) is \(old.rawValue), no longer in stock: its status cannot change")

@@ -31,12 +31,20 @@ extension Registry {
 
     /// Changes a product. Moving it to another class is refused while it has stock; moving its
     /// counter range is refused once its own counter has issued numbers.
-    public func updateProduct(_ product: Product) async throws -> Product {
+    ///
+    /// `expecting` is given the product as it is, read in the update's own transaction (its row
+    /// locked on PostgreSQL; SQLite lets one writer in at a time), and throws to refuse the
+    /// update: an HTTP `If-Match` is a compare-and-set, so two clients with one ETag cannot both write.
+    public func updateProduct(_ product: Product, expecting: (@Sendable (Product) throws -> Void)? = nil) async throws -> Product {
         try product.validate()
         return try await store.write { db in
+            if db.dialect.name == "postgresql" {
+                try await db.raw("SELECT id FROM products WHERE article = \(bind: product.article) FOR UPDATE").run()
+            }
             guard let (id, old) = try await Self.fetchProduct(db, article: product.article) else {
                 throw RegistryError(.notFound, "product \(product.article) does not exist")
             }
+            try expecting?(old)
             try await Self.checkProductReferences(db, product)
             if let decimals = product.decimals, decimals < (old.decimals ?? 6) {
                 // Stock it holds must be countable the new way, or it could never leave.
