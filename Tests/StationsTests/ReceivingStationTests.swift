@@ -479,6 +479,42 @@ import Testing
         }
     }
 
+    /// A restore under a running service keeps who holds each station and each printer's lease
+    /// as they are: the backup's expired claims let a standing-by process take the stations
+    /// while the one running them went on (found by a QA run).
+    @Test func aRestoreKeepsWhoHoldsTheStationsAndPrinters() async throws {
+        try await withDock(.sqlite) { dock in
+            _ = try await dock.station()
+            let store = dock.registry.store
+            @Sendable func claims() async throws -> [String] {
+                try await store.read { db in
+                    try await db.raw("SELECT station, holder, claimed_until FROM station_claims ORDER BY station").all().map {
+                        "\(try $0.decode(column: "station", as: String.self)) \(try $0.decode(column: "holder", as: String.self)) \(try $0.decode(column: "claimed_until", as: Int64.self))"
+                    }
+                }
+            }
+            try await store.write { db in
+                try await db.raw("DELETE FROM station_claims").run()
+                try await db.raw("INSERT INTO station_claims (station, holder, claimed_until) VALUES ('dock-1', 'pid 1 on before', 0)").run()
+                try await db.raw("UPDATE printers SET worker = 'pid 1 on before', lease_epoch = 3, lease_expires = 0").run()
+            }
+            let backup = dock.database.folder.appendingPathComponent("claims.backup").path
+            try await (try #require(store as? SQLiteStore)).backup(to: backup)
+            try await store.write { db in
+                try await db.raw("UPDATE station_claims SET holder = 'pid 2 on now', claimed_until = 4102444800000").run()
+                try await db.raw("UPDATE printers SET worker = 'pid 2 on now', lease_epoch = 7, lease_expires = 4102444800000").run()
+            }
+            _ = try await dock.registry.restore(from: backup)
+            #expect(try await claims() == ["dock-1 pid 2 on now 4102444800000"])
+            let lease = try await store.read { db in
+                try await db.raw("SELECT worker, lease_epoch FROM printers WHERE name = 'dock-label'").first().map {
+                    "\(try $0.decode(column: "worker", as: String?.self) ?? "-") \(try $0.decode(column: "lease_epoch", as: Int64.self))"
+                }
+            }
+            #expect(lease == "pid 2 on now 7")
+        }
+    }
+
     /// A pallet of one item with its GS1 logistics label ((00) SSCC, (02) the goods' GTIN, (37)
     /// their count) is received as those goods, counted by (37); the log keeps the label as read.
     @Test(arguments: Backend.available)

@@ -25,10 +25,30 @@ public struct RestoreGuard: Sendable {
         let retiredAt: String
     }
 
+    /// Which process holds each station, and until when (the stations' table, when there).
+    struct Claim: Sendable {
+        let station: String
+        let holder: String
+        let until: Int
+    }
+
+    /// Each printer's worker lease (the spool's table, when there).
+    struct Lease: Sendable {
+        let printer: String
+        let worker: String?
+        let epoch: Int
+        let expires: Int?
+    }
+
     let series: [Series]
     let retired: [Retired]
     let periods: Set<String>
     let counts: [String: Int]
+    /// Who runs the stations and the printers now is not the backup's to say: a restore under a
+    /// running service put back expired claims, and a standing-by process took the stations
+    /// while the one running them went on (two at once; found by a QA run). Nil without the table.
+    let claims: [Claim]?
+    let leases: [Lease]?
 
     /// Each series and the number it had reached, for a user to move them on by hand
     /// (`series set-next`) if applying the guard fails.
@@ -85,7 +105,15 @@ extension Registry {
                                  retiredAt: try row.string("retired_at"))
         }
         let periods = Set(try await db.raw("SELECT period FROM closed_periods").all().map { try $0.string("period") })
-        return RestoreGuard(series: series, retired: retired, periods: periods, counts: try await count(db, tables))
+        let present = try await presentTables(db)
+        let claims = present.contains("station_claims") ? try await db.raw("SELECT station, holder, claimed_until FROM station_claims").all().map { row in
+            RestoreGuard.Claim(station: try row.string("station"), holder: try row.string("holder"), until: try row.int("claimed_until"))
+        } : nil
+        let leases = present.contains("printers") ? try await db.raw("SELECT name, worker, lease_epoch, lease_expires FROM printers").all().map { row in
+            RestoreGuard.Lease(printer: try row.string("name"), worker: try row.optionalString("worker"), epoch: try row.int("lease_epoch"),
+                               expires: try row.optionalInt("lease_expires"))
+        } : nil
+        return RestoreGuard(series: series, retired: retired, periods: periods, counts: try await count(db, tables), claims: claims, leases: leases)
     }
 
     /// Keeps `kept` in `db`, whose rows were just replaced by a backup's: numbers voided for good
@@ -125,6 +153,23 @@ extension Registry {
                 """).run()
             series.append(KeptSeries(series: one.code, first: first, last: one.next - 1, madeAfterBackup: restored == nil))
         }
+        // The stations' holders as they were, not as the backup had them; each printer's lease
+        // too, its fencing epoch never going back (a worker's writes are checked against it).
+        if let claims = kept.claims {
+            try await db.raw("DELETE FROM station_claims").run()
+            for claim in claims {
+                try await db.raw("""
+                    INSERT INTO station_claims (station, holder, claimed_until) VALUES (\(bind: claim.station), \(bind: claim.holder), \(bind: claim.until))
+                    """).run()
+            }
+        }
+        for lease in kept.leases ?? [] {
+            try await db.raw("""
+                UPDATE printers SET worker = \(bind: lease.worker), lease_expires = \(bind: lease.expires),
+                    lease_epoch = CASE WHEN lease_epoch < \(bind: lease.epoch) THEN \(bind: lease.epoch) ELSE lease_epoch END
+                WHERE name = \(bind: lease.printer)
+                """).run()
+        }
         return RestoreGuard.Applied(series: series, retired: retiredKept, opened: kept.periods.subtracting(periods).sorted(),
                                     closed: periods.subtracting(kept.periods).sorted())
     }
@@ -132,17 +177,21 @@ extension Registry {
     /// The rows of each of `tables` that exists (a component's tables may not be made yet).
     private static func count(_ db: any SQLDatabase, _ tables: [String]) async throws -> [String: Int] {
         guard !tables.isEmpty else { return [:] }
-        let present: Set<String> = if db.dialect.name == "postgresql" {
-            Set(try await db.raw("""
-                SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()
-                """).all().map { try $0.string("name") })
-        } else {
-            Set(try await db.raw("SELECT name FROM sqlite_master WHERE type = 'table'").all().map { try $0.string("name") })
-        }
+        let present = try await presentTables(db)
         var counts: [String: Int] = [:]
         for table in tables where present.contains(table) {
             counts[table] = try await db.raw("SELECT COUNT(*) AS n FROM \(ident: table)").first()?.int("n") ?? 0
         }
         return counts
+    }
+
+    /// The tables `db` has.
+    private static func presentTables(_ db: any SQLDatabase) async throws -> Set<String> {
+        if db.dialect.name == "postgresql" {
+            return Set(try await db.raw("""
+                SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()
+                """).all().map { try $0.string("name") })
+        }
+        return Set(try await db.raw("SELECT name FROM sqlite_master WHERE type = 'table'").all().map { try $0.string("name") })
     }
 }
