@@ -479,6 +479,22 @@ import Testing
         }
     }
 
+    /// A statement the database refuses (a table gone, as in the middle of a restore) is said in
+    /// the database's words, not the driver's placeholder ("PSQLError – Generic description").
+    @Test(arguments: Backend.available.filter { $0 == .postgres })
+    func aDatabaseErrorIsSaidInTheDatabasesWords(backend: Backend) async throws {
+        try await withDock(backend) { dock in
+            let station = try await dock.station()
+            try await dock.registry.store.write { db in try await db.raw("ALTER TABLE station_tasks RENAME TO station_tasks_away").run() }
+            let scan = await station.scan("(01)\(Dock.paintGTIN)(17)\(yymmdd(today.adding(days: 200)))(10)GONE(30)1")
+            try await dock.registry.store.write { db in try await db.raw("ALTER TABLE station_tasks_away RENAME TO station_tasks").run() }
+            #expect(scan.verdict == .block && scan.reasons.first?.code == "database-refused", "\(scan)")
+            let message = scan.reasons.first?.message ?? ""
+            #expect(message.contains("PostgreSQL refused a statement") && message.contains("station_tasks") && !message.contains("Generic description"),
+                    "\(message)")
+        }
+    }
+
     /// A restore under a running service keeps who holds each station and each printer's lease
     /// as they are: the backup's expired claims let a standing-by process take the stations
     /// while the one running them went on (found by a QA run).

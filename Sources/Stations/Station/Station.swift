@@ -334,7 +334,15 @@ public actor Station {
             }())
         case let error as LabelError: ScanOutcome.Reason("label-" + kebab("\(error.code)"), error.message)
         case let error as StoreError: ScanOutcome.Reason("database-" + kebab("\(error.code)"), error.message)
-        default: ScanOutcome.Reason("failed", "\(error)")
+        default:
+            // A driver's error in its own words, not the library's placeholder ("PSQLError –
+            // Generic description …", as a scan during a restore was answered; found by a QA run).
+            if let readable = DatabaseErrors.readable(error) {
+                ScanOutcome.Reason(DatabaseErrors.isTransient(error) ? "database-unavailable" : "database-refused",
+                                   readable + "; nothing was written")
+            } else {
+                ScanOutcome.Reason("failed", "\(error)")
+            }
         }
     }
 
