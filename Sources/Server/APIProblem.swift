@@ -82,8 +82,6 @@ struct ProblemDocument: Codable, Sendable {
         return APIProblem(500, "internal", "the server failed; its log has the details")
     }
 
-    /// Where in the body and what: `lines[1].quantity (line 2 of lines): expected a number, found
-    /// a string`. Positions count from 0 as in JSON; the line's own number is given beside it.
     /// A key of an object, or an index of a list, on the way to a place in a body.
     enum Either { case key(String), index(Int) }
 
@@ -105,6 +103,8 @@ struct ProblemDocument: Codable, Sendable {
         return text.isEmpty ? "the body" : text + hint
     }
 
+    /// Where in the body and what: `lines[1].quantity (line 2 of lines): expected a number, found
+    /// a string`. Positions count from 0 as in JSON; the line's own number is given beside it.
     static func describe(_ error: DecodingError) -> String {
         func path(_ context: DecodingError.Context, then key: (any CodingKey)? = nil) -> String {
             place((context.codingPath + (key.map { [$0] } ?? [])).map { $0.intValue.map(Either.index) ?? .key($0.stringValue) })

@@ -214,9 +214,11 @@ struct JSONShape: Sendable {
 /// bits where a whole number goes. Found by putting 0 in place of each such number in turn
 /// until the body decodes, or fails for another reason: the last one replaced was it.
 enum UnfitNumber {
+    typealias Path = [ProblemDocument.Either]
+
     static func find<T: Decodable>(in body: Data, decoding type: T.Type) -> String? {
         guard var object = try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]) else { return nil }
-        var candidates: [(path: [Any], text: String)] = []
+        var candidates: [(path: Path, text: String)] = []
         collect(object, path: [], into: &candidates)
         for candidate in candidates {
             object = replacing(object, at: candidate.path[...])
@@ -226,19 +228,18 @@ enum UnfitNumber {
             } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty {
                 continue
             } catch {}
-            let where_ = describe(candidate.path)
             let whole = candidate.text.contains(".") || candidate.text.lowercased().contains("e-")
-            return "\(where_): \(candidate.text) is \(whole ? "not a whole number, which it must be" : "too large")"
+            return "\(ProblemDocument.place(candidate.path)): \(candidate.text) is \(whole ? "not a whole number, which it must be" : "too large")"
         }
         return nil
     }
 
-    private static func collect(_ value: Any, path: [Any], into candidates: inout [(path: [Any], text: String)]) {
+    private static func collect(_ value: Any, path: Path, into candidates: inout [(path: Path, text: String)]) {
         switch value {
         case let object as [String: Any]:
-            for key in object.keys.sorted() { collect(object[key]!, path: path + [key], into: &candidates) }
+            for key in object.keys.sorted() { collect(object[key]!, path: path + [.key(key)], into: &candidates) }
         case let list as [Any]:
-            for (index, item) in list.enumerated() { collect(item, path: path + [index], into: &candidates) }
+            for (index, item) in list.enumerated() { collect(item, path: path + [.index(index)], into: &candidates) }
         case let number as NSNumber where !(value is Bool):
             let double = number.doubleValue
             if double.rounded() != double || abs(double) >= 9.2e18 {
@@ -249,21 +250,18 @@ enum UnfitNumber {
         }
     }
 
-    private static func replacing(_ value: Any, at path: ArraySlice<Any>) -> Any {
-        guard let first = path.first else { return 0 }
-        if let key = first as? String, var object = value as? [String: Any], let member = object[key] {
+    private static func replacing(_ value: Any, at path: ArraySlice<ProblemDocument.Either>) -> Any {
+        switch path.first {
+        case nil:
+            return 0
+        case .key(let key)?:
+            guard var object = value as? [String: Any], let member = object[key] else { return value }
             object[key] = replacing(member, at: path.dropFirst())
             return object
-        }
-        if let index = first as? Int, var list = value as? [Any], list.indices.contains(index) {
+        case .index(let index)?:
+            guard var list = value as? [Any], list.indices.contains(index) else { return value }
             list[index] = replacing(list[index], at: path.dropFirst())
             return list
         }
-        return value
-    }
-
-    /// The place as the other decoding errors name one.
-    private static func describe(_ path: [Any]) -> String {
-        ProblemDocument.place(path.compactMap { ($0 as? Int).map(ProblemDocument.Either.index) ?? ($0 as? String).map(ProblemDocument.Either.key) })
     }
 }

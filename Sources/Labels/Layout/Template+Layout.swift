@@ -134,7 +134,7 @@ extension Template {
     /// with a GTIN and an expiry is about 107 mm at 0.25 mm a module; as two it is 45 and 72 mm.
     private func split(_ barcode: BarcodeElement, at ai: String, data: LabelData, name: String, x: Int, y: Int, height: Int,
                        dpi: Int) throws(LabelError) -> [BarcodeItem] {
-        try checkTwoDigitYears(barcode, data: data)
+        // Its dates were checked by ``content(of:data:lastGS1:)``, which lays the whole symbol out first.
         let filled = barcode.ais.map { AIElement(ai: $0.ai, value: $0.value.render(data, formats: formats)) }
         guard let index = filled.firstIndex(where: { $0.ai == ai }) else { return [] }
         let text = barcode.humanReadable ? max(8, barcode.textSize.dots(dpi)) : 0

@@ -80,14 +80,12 @@ public struct Spool: Sendable {
         try config.validate()
         let settings = try Self.encode(PrinterSettings(config))
         let created = now
-        let lock = store.kind == .postgres ? " FOR UPDATE" : ""
         try await write { db in
-            let existing = try await db.raw("SELECT name, uri, language, settings FROM printers WHERE name = \(bind: config.name)\(unsafeRaw: lock)").first()
-            if let existing {
+            if let existing = try await Self.printerIfAny(db, config.name, locking: true) {
                 guard replace else {
                     throw PrintingError(.invalidConfiguration, "printer \(config.name) exists already: give --replace to change it")
                 }
-                try expecting?(try Self.config(existing))
+                try expecting?(existing)
                 try await db.raw("""
                     UPDATE printers SET uri = \(bind: config.uri), language = \(bind: config.language.rawValue),
                         settings = \(bind: settings), state = 'unknown', state_message = '' WHERE name = \(bind: config.name)
@@ -104,12 +102,9 @@ public struct Spool: Sendable {
     /// Removes a printer that has no unfinished jobs (its finished jobs go with it).
     /// `expecting` as for ``addPrinter(_:replace:expecting:)``.
     public func removePrinter(_ name: String, expecting: (@Sendable (PrinterConfig) throws -> Void)? = nil) async throws {
-        let lock = store.kind == .postgres ? " FOR UPDATE" : ""
         try await write { db in
-            guard let row = try await db.raw("SELECT name, uri, language, settings FROM printers WHERE name = \(bind: name)\(unsafeRaw: lock)").first() else {
-                throw try await Self.unknownPrinter(db, name)
-            }
-            try expecting?(try Self.config(row))
+            guard let current = try await Self.printerIfAny(db, name, locking: true) else { throw try await Self.unknownPrinter(db, name) }
+            try expecting?(current)
             let open = try await db.raw("""
                 SELECT COUNT(*) AS n FROM print_jobs WHERE printer = \(bind: name) AND state NOT IN ('done', 'cancelled')
                 """).first()?.decode(column: "n", as: Int.self) ?? 0
@@ -198,10 +193,15 @@ public struct Spool: Sendable {
     }
 
     public static func printer(_ db: any SQLDatabase, _ name: String) async throws -> PrinterConfig {
-        guard let row = try await db.raw("SELECT name, uri, language, settings FROM printers WHERE name = \(bind: name)").first() else {
-            throw try await unknownPrinter(db, name)
-        }
-        return try config(row)
+        guard let found = try await printerIfAny(db, name) else { throw try await unknownPrinter(db, name) }
+        return found
+    }
+
+    /// Printer `name`'s configuration, or nil; with `locking`, its row is locked for the rest of
+    /// the transaction on PostgreSQL (SQLite lets one writer in at a time).
+    static func printerIfAny(_ db: any SQLDatabase, _ name: String, locking: Bool = false) async throws -> PrinterConfig? {
+        let lock = locking && db.dialect.name == "postgresql" ? " FOR UPDATE" : ""
+        return try await db.raw("SELECT name, uri, language, settings FROM printers WHERE name = \(bind: name)\(unsafeRaw: lock)").first().map(config)
     }
 
     /// No printer is named `name`: the error names those that are.

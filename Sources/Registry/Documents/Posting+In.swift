@@ -246,15 +246,12 @@ extension Posting {
             throw RegistryError(.invalidInput,
                 "\(what): class \(context.lotSerialClass!.code) tracks expiry dates, so an expiry date is required")
         }
-        if let expiry, expiry < date, !rules.acceptExpired, !rules.isReturn, rules.makesNewUnits {
-            // No override makes goods expired as they are made: it pointed to --accept-expired,
-            // which production does not take.
-            throw RegistryError(.conflict,
-                "\(what): the expiry \(expiry) is before the production date \(date): goods are not made already expired; check the expiry")
-        }
         if let expiry, expiry < date, !rules.acceptExpired, !rules.isReturn {
-            throw RegistryError(.conflict,
-                "\(what): the goods expired on \(expiry), before \(date); receiving expired goods needs an explicit override, a supervisor's over HTTP (--accept-expired; acceptExpired in a request), and they start quarantined")
+            // No override makes goods expired as they are made: a production's refusal pointed to
+            // --accept-expired, which production does not take.
+            throw RegistryError(.conflict, rules.makesNewUnits
+                ? "\(what): the expiry \(expiry) is before the production date \(date): goods are not made already expired; check the expiry"
+                : "\(what): the goods expired on \(expiry), before \(date); receiving expired goods needs an explicit override, a supervisor's over HTTP (--accept-expired; acceptExpired in a request), and they start quarantined")
         }
     }
 

@@ -372,6 +372,7 @@ struct Posting {
     /// lots (their movements are found by the lot's index), when one is emptied.
     private func remainingValues(_ rows: [StockRow]) async throws -> [StockRow: Int] {
         guard !rows.isEmpty else { return [:] }
+        let wanted = Set(rows)
         var values: [StockRow: Int] = [:]
         for chunk in rows.chunks(of: 500) {
             var query = SQLQueryString("SELECT product_id, warehouse_id, lot_serial_id, CAST(COALESCE(SUM(value), 0) AS BIGINT) AS v FROM movements WHERE lot_serial_id IN (")
@@ -382,10 +383,9 @@ struct Posting {
             query.appendInterpolation(unsafeRaw: ") GROUP BY product_id, warehouse_id, lot_serial_id")
             for sum in try await db.raw(query).all() {
                 let row = StockRow(product: try sum.int("product_id"), warehouse: try sum.int("warehouse_id"), lot: try sum.int("lot_serial_id"))
-                if chunk.contains(row) { values[row] = try sum.int("v") }
+                if wanted.contains(row) { values[row] = try sum.int("v") }
             }
         }
-        let wanted = Set(rows)
         for movement in pendingMovements {
             let row = StockRow(product: movement.productID, warehouse: movement.warehouseID, lot: movement.lotID)
             if wanted.contains(row) { values[row, default: 0] += movement.value }

@@ -30,11 +30,11 @@ struct JobsCommand: AsyncParsableCommand {
             // Why a job waits, where its printer cannot print now (as the worker last found it): a
             // job behind a printer that did not answer said nothing, or an old attempt's error
             // (found by a QA run).
-            let waiting = Dictionary(printers.compactMap { printer -> (String, String)? in
+            let waiting = Dictionary(uniqueKeysWithValues: printers.compactMap { printer -> (String, String)? in
                 guard !["ready", "printing", "unknown"].contains(printer.state) else { return nil }
                 return (printer.config.name, "printer \(printer.config.name) is \(printer.state)"
                     + (printer.stateMessage.isEmpty ? "" : ": \(printer.stateMessage)") + (printer.stateAt.map { " (since \($0.prefix(19)))" } ?? ""))
-            }, uniquingKeysWith: { first, _ in first })
+            })
             try options.emit(jobs.map(JobSummary.init)) {
                 table(["JOB", "PRINTER", "STATE", "LABELS", "REFERENCE", "ASKED BY", "CREATED", "NOTE"], jobs.map { job in
                     var note = job.state == .done ? (job.confirmed ? "" : "delivered, not confirmed") : job.error
