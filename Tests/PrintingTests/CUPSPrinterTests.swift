@@ -244,7 +244,7 @@ import TracemarkTesting
             #expect(try await eventually { try await spool.job(id).state == .cancelled })
             let error = try await spool.job(id).error
             #expect(error.contains("was cancelled on queue \(fixture.queue), not by Tracemark: not sent again"), "\(error)")
-            let jobs = try await fixture.printer.client.jobs(queue: fixture.queue, title: "tracemark-job-\(id)")
+            let jobs = try await fixture.printer.client.jobs(queue: fixture.queue, title: "tracemark-\(spool.databaseID.prefix(12))-job-\(id)")
             #expect(jobs.map(\.id) == [cupsID], "\(jobs.map(\.summary))")
         }
     }
@@ -295,6 +295,29 @@ import TracemarkTesting
         #expect(await fixture.printer.inquire(about: payload, delivery: Delivery(cupsJobID: id)) == .printed(labels: 0))
         let job = try await fixture.printer.client.job(id)
         #expect(job.state == .cancelled)
+        await fixture.done()
+    }
+
+    /// Job ids are only unique within one database: two spools (two sites, or a copy restored
+    /// from a backup) on one queue each find only their own job by title after a crash, and
+    /// neither cancels nor counts the other's job of the same id.
+    @Test func aCrashedSendIsFoundByItsOwnDatabasesTitleOnly() async throws {
+        let fixture = try await Fixture.make("twodb")
+        let config = fixture.printer.printer
+        let ours = CUPSPrinter(config, queue: fixture.queue, server: fixture.server, databaseID: "aaaaaaaaaaaa" + UUID().uuidString.prefix(8))
+        let theirs = CUPSPrinter(config, queue: fixture.queue, server: fixture.server, databaseID: "bbbbbbbbbbbb" + UUID().uuidString.prefix(8))
+        let payload = Self.payload()
+        #expect(ours.title(for: payload) != theirs.title(for: payload))
+        #expect(ours.title(for: payload).hasPrefix("tracemark-aaaaaaaaaaaa-job-"), "\(ours.title(for: payload))")
+        // Theirs crashed between Create-Job and the upload: a job of the same id, no document.
+        let id = try await theirs.client.createJob(queue: fixture.queue, title: theirs.title(for: payload))
+        #expect(try await theirs.client.job(id).title == theirs.title(for: payload))
+        // Ours asks about its own payload of that id: CUPS never saw it, and theirs is left alone.
+        #expect(await ours.inquire(about: payload, delivery: nil) == .printed(labels: 0))
+        #expect(try await ours.client.job(id).state != .cancelled)
+        // Theirs finds its own job by its title, and cancels it as one that can never print.
+        #expect(await theirs.inquire(about: payload, delivery: nil) == .printed(labels: 0))
+        #expect(try await theirs.client.job(id).state == .cancelled)
         await fixture.done()
     }
 

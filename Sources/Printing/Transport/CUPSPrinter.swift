@@ -4,25 +4,38 @@ import Foundation
 /// printer untouched), PNG as `image/png` through the queue's driver (e.g. CUPS' `zebra.ppd`
 /// with `rastertolabel`, which turns the image into a ZPL graphic).
 ///
-/// Each payload is one CUPS job titled ``PrintPayload/title`` (`tracemark-job-ID`), so a job can
-/// be found again after a crash even when its CUPS id was never recorded.
+/// Each payload is one CUPS job titled by ``title(for:)`` (`tracemark-DATABASE-job-ID`), so a job
+/// can be found again after a crash even when its CUPS id was never recorded.
 public struct CUPSPrinter: PrinterTransport {
     public let printer: PrinterConfig
     public let queue: String
     /// The CUPS server the queue is on.
     public let client: CUPSClient
+    /// The spool's ``Spool/databaseID``, in every job's title: job ids are only unique within one
+    /// database, and a queue may take jobs from several (two sites, a test spool, a copy restored
+    /// from a backup, which gets an id of its own and reaches the original's job ids again).
+    public let databaseID: String
 
     /// A queue on the server libcups is set to use (`CUPS_SERVER`, `client.conf`, else the local cupsd).
-    public init(_ printer: PrinterConfig, queue: String) {
-        self.init(printer, queue: queue, server: nil)
+    public init(_ printer: PrinterConfig, queue: String, databaseID: String = "") {
+        self.init(printer, queue: queue, server: nil, databaseID: databaseID)
     }
 
     /// A queue on `server` (`host:port` or a socket path; nil for libcups' default).
-    public init(_ printer: PrinterConfig, queue: String, server: String?) {
+    public init(_ printer: PrinterConfig, queue: String, server: String?, databaseID: String = "") {
         self.printer = printer
         self.queue = queue
+        self.databaseID = databaseID
         self.client = CUPSClient(server: server, connectTimeout: printer.connectTimeout,
                                  requestTimeout: max(printer.writeTimeout, printer.statusTimeout))
+    }
+
+    /// The CUPS title of a payload's job: `tracemark-` and 12 characters of the database's id
+    /// before ``PrintPayload/title``'s `job-ID`, so that a search by title after a crash never
+    /// takes another database's job of the same id for this one (and cancels or counts it).
+    public func title(for payload: PrintPayload) -> String {
+        guard !databaseID.isEmpty, payload.title.hasPrefix("tracemark-") else { return payload.title }
+        return "tracemark-\(databaseID.prefix(12))-" + payload.title.dropFirst("tracemark-".count)
     }
 
     /// One job at a time: CUPS follows each job by its own id.
@@ -60,7 +73,7 @@ public struct CUPSPrinter: PrinterTransport {
         }
         let id: Int
         do {
-            id = try await client.createJob(queue: queue, title: payload.title, options: options(for: payload))
+            id = try await client.createJob(queue: queue, title: title(for: payload), options: options(for: payload))
         } catch {
             // Create-Job failed: no job exists, nothing can print.
             let code: PrintingError.Code = error.code == .unreachable ? .unreachable : .cups
@@ -75,7 +88,7 @@ public struct CUPSPrinter: PrinterTransport {
             throw error
         }
         do {
-            try await client.sendDocument(queue: queue, job: id, title: payload.title, format: format(of: payload),
+            try await client.sendDocument(queue: queue, job: id, title: title(for: payload), format: format(of: payload),
                                           bytes: payload.bytes)
         } catch {
             throw await documentFailed(id, error)
@@ -123,7 +136,7 @@ public struct CUPSPrinter: PrinterTransport {
 
     public func follow(_ payload: PrintPayload, _ delivery: Delivery, timeout: Duration) async -> PrintProgress {
         guard let id = delivery.cupsJobID else {
-            return .unconfirmed("printer \(printer.name): no CUPS job id was recorded for \(payload.title)")
+            return .unconfirmed("printer \(printer.name): no CUPS job id was recorded for \(title(for: payload))")
         }
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
@@ -175,7 +188,7 @@ public struct CUPSPrinter: PrinterTransport {
     /// What became of a payload whose send was cut short.
     ///
     /// The job is the one recorded in `delivery`, or else the newest job on the queue titled
-    /// ``PrintPayload/title`` (a crash before the id was recorded):
+    /// ``title(for:)`` (a crash before the id was recorded):
     /// - completed: printed, all of its labels;
     /// - pending, processing, held or stopped with its document: CUPS holds the whole payload,
     ///   follow it (``DoubtAnswer/held(_:)``);
@@ -194,7 +207,7 @@ public struct CUPSPrinter: PrinterTransport {
             if let id = delivery?.cupsJobID {
                 job = try await client.job(id)
             } else {
-                let jobs = try await client.jobs(queue: queue, title: payload.title)
+                let jobs = try await client.jobs(queue: queue, title: title(for: payload))
                 guard let chosen = jobs.first(where: { !$0.state.isFinished }) ?? jobs.first(where: { $0.state == .completed }) ?? jobs.first else {
                     return .printed(labels: 0)
                 }
@@ -202,9 +215,9 @@ public struct CUPSPrinter: PrinterTransport {
             }
         } catch {
             if error.code == .notFound, let id = delivery?.cupsJobID {
-                return .unknown("CUPS no longer knows job \(id) of \(payload.title) (its history was purged): check the printer")
+                return .unknown("CUPS no longer knows job \(id) of \(title(for: payload)) (its history was purged): check the printer")
             }
-            return .askLater("cannot ask CUPS about \(payload.title): \(error.message)")
+            return .askLater("cannot ask CUPS about \(title(for: payload)): \(error.message)")
         }
         switch job.state {
         case .completed:
@@ -215,7 +228,7 @@ public struct CUPSPrinter: PrinterTransport {
                     try await client.cancel(job: job.id, queue: queue)
                     return .printed(labels: 0)
                 } catch {
-                    return .unknown("CUPS job \(job.id) of \(payload.title) has no document and could not be cancelled: \(error.message)")
+                    return .unknown("CUPS job \(job.id) of \(title(for: payload)) has no document and could not be cancelled: \(error.message)")
                 }
             }
             return .held(Delivery(cupsJobID: job.id))
@@ -226,7 +239,7 @@ public struct CUPSPrinter: PrinterTransport {
                 + (job.reachedPrinter ? " (what printed before the cancel stays printed)" : "") + "; reprint it if it is wanted")
         case .aborted, .cancelled:
             if !job.reachedPrinter { return .printed(labels: 0) }
-            return .unknown("CUPS \(job.summary) of \(payload.title) stopped while printing: some labels may have come out; check the printer")
+            return .unknown("CUPS \(job.summary) of \(title(for: payload)) stopped while printing: some labels may have come out; check the printer")
         }
     }
 
