@@ -45,6 +45,9 @@ struct APICall: Sendable {
     /// The JSON body as `T`.
     func decode<T: Decodable>(_ type: T.Type) throws -> T {
         guard !body.isEmpty else { throw APIProblem.badRequest("this operation takes a JSON body") }
+        if let place = DuplicateKey.find(in: body) {
+            throw APIProblem.badRequest("the body is not what this operation takes: \(place) is given twice; give each field once")
+        }
         do {
             return try JSONDecoder().decode(type, from: body)
         } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty {

@@ -35,6 +35,15 @@ import Testing
     }
 
     /// A value an enumeration does not have is named with the values it takes, not in Swift's words.
+    /// Only a field named twice in one object is a duplicate: the same name in sibling or nested
+    /// objects, or inside a string, is not.
+    @Test func aFieldNamedTwiceIsFoundOnlyInItsOwnObject() {
+        #expect(DuplicateKey.find(in: Data(#"{"a": {"b": 1, "a": 0}, "c": [{"b": 2}, {"b": 3}], "d": "{\"a\": 1, \"a\": 2}"}"#.utf8)) == nil)
+        #expect(DuplicateKey.find(in: Data(#"[{"x": [1, {"y": 1, "y": 2}]}]"#.utf8)) == "[0].x[1].y (item 2 of x)")
+        #expect(DuplicateKey.find(in: Data(#"{"k\"": 1, "k\u0022": 2}"#.utf8)) == "k\"")
+        #expect(DuplicateKey.find(in: Data("not json {".utf8)) == nil)
+    }
+
     @Test func aValueNotInAnEnumerationListsTheValues() throws {
         struct Change: Decodable { var status: LotSerial.Status; var reason: String }
         do {

@@ -84,6 +84,17 @@ extension APITests {
         let huge = try await service.request("POST", "/api/v1/partners", role: "admin", body: Data(
             #"{"code": "FRAC", "name": "F", "role": "customer", "minimumShelfLifeDays": 1e30}"#.utf8))
         #expect(huge.status == 400 && huge.text.contains("minimumShelfLifeDays: 1e+30 is too large"), "\(huge.text)")
+        // A field given twice says two things (JSON leaves which one counts open): refused,
+        // naming it and where, also when one is written with an escape; nothing is posted.
+        for (body, place) in [
+            (#"{"warehouse": "MAIN", "lines": [{"product": "PAINT-5L", "quantity": 1}, {"product": "PAINT-5L", "quantity": 1, "quantity": 100}]}"#,
+             "lines[1].quantity (item 2 of lines) is given twice"),
+            (#"{"warehouse": "MAIN", "w\u0061rehouse": "EAST", "lines": [{"product": "PAINT-5L", "quantity": 1}]}"#,
+             "warehouse is given twice"),
+        ] {
+            let twice = try await service.request("POST", "/api/v1/documents/issue", role: "operator", body: Data(body.utf8))
+            #expect(twice.status == 400 && twice.text.contains(place), "\(twice.text)")
+        }
         let noID = try await service.request("POST", "/api/v1/stations/lookup-1/scans", role: "operator", body: try service.json(["raw": "LOT42", "scanId": " "]))
         #expect(noID.status == 400 && noID.text.contains("scanId is empty"), "\(noID.text)")
         // A field of another kind of document is refused too (a receipt has no `to`, a transfer
