@@ -97,13 +97,18 @@ extension Template {
     /// before and 50 after the year it is scanned in, so in 2026 an expiry of 2080-06-30 printed
     /// as `800630` is read as 1980-06-30, and the label says the goods expired long ago.
     func checkTwoDigitYears(_ barcode: BarcodeElement, data: LabelData) throws(LabelError) {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
-        let thisYear = calendar.component(.year, from: Date())
+        // This year in UTC, asked once per barcode and only when it has a two-digit year.
+        var year: Int?
         for (ai, value) in barcode.ais {
             for (path, name) in value.formatted {
                 guard case .date(let pattern)? = formats[name], pattern.contains("yy"), !pattern.contains("yyyy"),
                       case .string(let text)? = data[path: path], let date = DateParts(iso: text) else { continue }
+                let thisYear = year ?? {
+                    var calendar = Calendar(identifier: .gregorian)
+                    calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
+                    return calendar.component(.year, from: Date())
+                }()
+                year = thisYear
                 let read = GS1Century.year(twoDigit: date.year % 100, currentYear: thisYear)
                 guard read != date.year else { continue }
                 let first = GS1Century.year(twoDigit: (thisYear + 51) % 100, currentYear: thisYear)
