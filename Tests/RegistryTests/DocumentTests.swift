@@ -691,6 +691,30 @@ func lot(_ number: String, _ quantity: Int, expires days: Int) -> StockLine.Pick
         }
     }
 
+    /// A lot numbered as it is issued went to its customer like any other: its recall lists the
+    /// customer with what they hold, its trace the issue once, and the customer may return it
+    /// (found by a QA run: counted with the movement that numbered it, +25 − 25, the delivery was
+    /// 0, the customer missing from the recall, and the return refused as never issued).
+    @Test(arguments: Backend.available)
+    func aLotNumberedAsItIsIssuedIsDeliveredToItsCustomer(backend: Backend) async throws {
+        try await withStockRegistry(backend) { registry, _ in
+            _ = try await registry.addClass(LotSerialClass(code: "USEL", tracking: .lot, assignment: .use, format: "UL{counter:3}"))
+            _ = try await registry.addProduct(Product(article: "FLOUR", unit: "kg", lotSerialClass: "USEL"))
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "FLOUR", quantity: 50)], header: header()))
+            let posted = try await registry.issue(Issue(warehouse: "MAIN", customer: "ANY", lines: [StockLine(product: "FLOUR", quantity: 25)],
+                                                        header: header(1)))
+            #expect(Set(posted.movements.compactMap(\.number)) == ["UL001"])
+            let recall = try await registry.openRecall(product: "FLOUR", numbers: ["UL001"], reason: "mould", user: "qa")
+            let report = try await registry.recallReport(recall.id)
+            #expect(report.exposure.map { "\($0.customer) \($0.document) \($0.quantity)" } == ["ANY \(posted.number) 25"])
+            let trace = try await registry.trace(product: "FLOUR", number: "UL001", direction: .forward)
+            #expect(trace.root.parties.map { "\($0.what) \($0.partner) \($0.quantity)" } == ["issue ANY 25"])
+            _ = try await registry.returnFromCustomer(CustomerReturn(warehouse: "MAIN", customer: "ANY",
+                                                                     lines: [StockLine(product: "FLOUR", picks: [StockLine.Pick(number: "UL001", quantity: 1)])], header: header(2)))
+            #expect(try await registry.stock(product: "FLOUR").map { "\($0.number ?? "-") \($0.quantity)" }.sorted() == ["- 25", "UL001 1"])
+        }
+    }
+
     /// A class that numbers on use, with some stock numbered ahead (`assign`): an issue takes the
     /// numbered units first in the class's issue order, then numbers the rest, exactly as the
     /// proposal says; and it is refused only when both together fall short.

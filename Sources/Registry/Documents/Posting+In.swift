@@ -216,7 +216,7 @@ extension Posting {
                    CAST(COALESCE(SUM(CASE WHEN d.kind = 'return' THEN m.quantity ELSE 0 END), 0) AS BIGINT) AS returned,
                    (SELECT p.code FROM documents r JOIN partners p ON p.id = r.partner_id WHERE r.id = \(bind: documentID)) AS customer
             FROM movements m JOIN documents d ON d.id = m.document_id
-            WHERE \(which) AND d.kind IN ('issue', 'return')
+            WHERE \(which) AND d.kind IN ('issue', 'return') AND \(Posting.goodsMoving("m"))
               AND d.partner_id = (SELECT partner_id FROM documents WHERE id = \(bind: documentID))
             """).first()
         let shipped = try row?.decode(column: "shipped", as: Int.self) ?? 0

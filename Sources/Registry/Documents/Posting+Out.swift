@@ -240,6 +240,20 @@ extension Posting {
     static let unknownSerialAssignment = "unknown serial, flagged for investigation"
     static let assignmentOnUse = "assigned on use"
     static let numbersAssignedOnUse = "numbers assigned on use"
+    /// The start of the override of the unnumbered side of an unknown serial's unit.
+    static let assignedToUnknownSerial = "assigned to unknown serial "
+
+    /// Whether `movement` (an alias of `movements`) is goods moving, not one of the pair of
+    /// movements inside an issue, production or other document that only gives a number its unit
+    /// of unnumbered stock (numbers assigned on use, an unknown serial). What went to or came
+    /// from a partner is counted over these only: counted with the pair, a lot numbered as it was
+    /// issued was delivered +25 − 25 = 0, and its customer was missing from its recall.
+    static func goodsMoving(_ movement: String) -> SQLQueryString {
+        """
+        COALESCE(\(unsafeRaw: movement).override, '') NOT IN (\(bind: assignmentOnUse), \(bind: numbersAssignedOnUse), \(bind: unknownSerialAssignment)) \
+        AND COALESCE(\(unsafeRaw: movement).override, '') NOT LIKE \(bind: assignedToUnknownSerial + "%")
+        """
+    }
 
     /// A serial named in a transaction without ever being received, for a product that allows it:
     /// created, flagged for investigation, and given a unit of the product's stock without number.
@@ -256,7 +270,7 @@ extension Posting {
             """).first()!.int("id")
         let lot = LotRecord(id: id, number: number, status: .available, expiry: nil)
         let value = try await move(line: index, context, warehouseID: warehouseID, warehouse: warehouse, lot: nil, quantity: -amount,
-                                   override: "assigned to unknown serial \(number)")
+                                   override: Posting.assignedToUnknownSerial + number)
         try await move(line: index, context, warehouseID: warehouseID, warehouse: warehouse, lot: lot, quantity: amount,
                        override: Posting.unknownSerialAssignment, cost: .value(-value))
         return lot

@@ -271,10 +271,9 @@ extension Registry {
             }
             entries.sort { $0.at < $1.at }
             // Productions link output lines to the input lines they consumed; movements that only
-            // gave a number its unit of unnumbered stock (numbers assigned on use) are not counted.
-            func own(_ movement: String) -> SQLQueryString {
-                "COALESCE(\(unsafeRaw: movement).override, '') NOT IN (\(bind: Posting.assignmentOnUse), \(bind: Posting.numbersAssignedOnUse))"
-            }
+            // gave a number its unit of unnumbered stock (numbers assigned on use, an unknown
+            // serial) are not counted.
+            let own = Posting.goodsMoving
             func links(madeFrom: Bool) async throws -> [LotSerialHistory.Link] {
                 let (mine, theirs, mySign, theirSign) = madeFrom
                     ? ("output_line", "input_line", ">", "<") : ("input_line", "output_line", "<", ">")

@@ -281,7 +281,7 @@ extension Registry {
                        CAST(SUM(-m.quantity) AS BIGINT) AS quantity
                 FROM recall_lots r JOIN movements m ON m.lot_serial_id = r.lot_serial_id JOIN documents d ON d.id = m.document_id
                 JOIN partners pa ON pa.id = d.partner_id JOIN lot_serials ls ON ls.id = r.lot_serial_id JOIN products p ON p.id = ls.product_id
-                WHERE r.recall_id = \(bind: id) AND d.kind IN ('issue', 'return')
+                WHERE r.recall_id = \(bind: id) AND d.kind IN ('issue', 'return') AND \(Posting.goodsMoving("m"))
                 GROUP BY pa.code, pa.name, pa.contact, pa.email, pa.phone, d.number, d.doc_date, p.article, ls.number
                 ORDER BY pa.code, MIN(m.id)
                 """).all().map { row in

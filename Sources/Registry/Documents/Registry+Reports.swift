@@ -87,7 +87,7 @@ extension Registry {
                     FROM movements m JOIN documents d ON d.id = m.document_id JOIN partners pa ON pa.id = d.partner_id
                     JOIN lot_serials ls ON ls.id = m.lot_serial_id JOIN products p ON p.id = ls.product_id
                     JOIN warehouses w ON w.id = m.warehouse_id
-                    WHERE d.kind IN ('issue', 'return') AND \(soldFilter)
+                    WHERE d.kind IN ('issue', 'return') AND \(Posting.goodsMoving("m")) AND \(soldFilter)
                     GROUP BY pa.code, pa.name, d.number, d.doc_date, p.article, ls.number, ls.expiry
                     ORDER BY ls.expiry, pa.code, d.number
                     """).all().map { row -> ExpiryReport.Sold in

@@ -164,7 +164,7 @@ extension Registry {
                 SELECT m.lot_serial_id, m.quantity, d.kind, d.number, d.doc_date, w.code AS warehouse, pa.code AS partner, pa.name AS partner_name
                 FROM movements m JOIN documents d ON d.id = m.document_id JOIN warehouses w ON w.id = m.warehouse_id
                 JOIN partners pa ON pa.id = d.partner_id
-                WHERE m.lot_serial_id IN (\(binds: chunk)) AND d.kind IN (\(binds: kinds))
+                WHERE m.lot_serial_id IN (\(binds: chunk)) AND d.kind IN (\(binds: kinds)) AND \(Posting.goodsMoving("m"))
                 ORDER BY m.id
                 """).all() {
                 parties[try row.int("lot_serial_id"), default: []].append(TraceTree.Party(
