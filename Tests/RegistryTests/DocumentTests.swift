@@ -715,6 +715,36 @@ func lot(_ number: String, _ quantity: Int, expires days: Int) -> StockLine.Pick
         }
     }
 
+    /// Goods of a class that numbers on use take their dates when they are numbered: a receipt
+    /// without numbers that gives an expiry is refused (it would be lost), and the expiry an issue
+    /// gives the numbers it makes is held to the rules of any lot's: expired only with an
+    /// override, recorded; not with less shelf life than the customer requires (found by a QA
+    /// run: both were posted, and the receipt's expiry dropped without a word).
+    @Test(arguments: Backend.available)
+    func numbersMadeByAnIssueAreHeldToItsExpiryRules(backend: Backend) async throws {
+        try await withStockRegistry(backend) { registry, _ in
+            _ = try await registry.addClass(LotSerialClass(code: "USEL", tracking: .lot, assignment: .use, format: "UL{counter:3}"))
+            _ = try await registry.addProduct(Product(article: "FLOUR", unit: "kg", lotSerialClass: "USEL"))
+            await expectRefusal(.invalidInput, "line for FLOUR: class USEL numbers its lots when they are used, and goods received without a number keep no date, so an expiry (\(day0.adding(days: 40))) here would be lost") {
+                _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "FLOUR", quantity: 50, expiry: day0.adding(days: 40))],
+                                                       header: header()))
+            }
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "FLOUR", quantity: 50)], header: header()))
+            await expectRefusal(.conflict, "line for FLOUR: what it numbers now expired on \(day0.adding(days: -1)): issuing it needs an explicit override") {
+                _ = try await registry.issue(Issue(warehouse: "MAIN", customer: "ANY",
+                                                   lines: [StockLine(product: "FLOUR", quantity: 1, expiry: day0.adding(days: -1))], header: header()))
+            }
+            await expectRefusal(.conflict, "line for FLOUR: what it numbers now expires on \(day0.adding(days: 10)), 10 days after \(day0); customer SHOP requires at least 60 days") {
+                _ = try await registry.issue(Issue(warehouse: "MAIN", customer: "SHOP",
+                                                   lines: [StockLine(product: "FLOUR", quantity: 1, expiry: day0.adding(days: 10))], header: header()))
+            }
+            #expect(try await registry.stock(product: "FLOUR").map { "\($0.number ?? "-") \($0.quantity)" } == ["- 50"])
+            let posted = try await registry.issue(Issue(warehouse: "MAIN", customer: "ANY", lines: [StockLine(product: "FLOUR", quantity: 1, expiry: day0.adding(days: -1))],
+                                                        allowExpired: true, header: header()))
+            #expect(posted.movements.last?.override == "expired \(day0.adding(days: -1))", "\(posted.movements)")
+        }
+    }
+
     /// A class that numbers on use, with some stock numbered ahead (`assign`): an issue takes the
     /// numbered units first in the class's issue order, then numbers the rest, exactly as the
     /// proposal says; and it is refused only when both together fall short.

@@ -80,7 +80,13 @@ extension Posting {
             throw RegistryError(.invalidInput, "line for \(line.product): name the \(context.kindName)s coming back")
         }
         guard lotSerialClass.assignment == .receipt else {
-            // Numbered when used: the goods wait without a number.
+            // Numbered when used: the goods wait without a number, and stock without a number
+            // keeps no dates. Taken and dropped, an expiry was lost without a word, and the
+            // issue that numbered the goods shipped them with none (found by a QA run).
+            if let dated = line.expiry.map({ "an expiry (\($0))" }) ?? line.production.map({ "a production date (\($0))" }) {
+                throw RegistryError(.invalidInput,
+                    "line for \(line.product): class \(lotSerialClass.code) numbers its \(context.kindName)s when they are used, and goods received without a number keep no date, so \(dated) here would be lost; give it when they are numbered (assign --expiry, or the issue's --expiry), or name the \(context.kindName) received")
+            }
             try await move(line: index, context, warehouseID: warehouseID, warehouse: warehouse, lot: nil, quantity: quantity, cost: cost(quantity))
             return
         }

@@ -219,20 +219,29 @@ extension Posting {
                 }
                 overrides.append("under recall \(recall.id) (\(recall.state))")
             }
-            if let expiry = lot.expiry {
-                if expiry < date {
-                    guard rules.allowExpired else {
-                        throw RegistryError(.conflict,
-                            "\(context.kindName) \(number) of \(context.product.article) expired on \(expiry): issuing it needs an explicit override (--allow-expired; allowExpired in a supervisor's request)")
-                    }
-                    overrides.append("expired \(expiry)")
-                } else if let shelfLife = rules.minimumShelfLife, expiry.daysSinceEpoch - date.daysSinceEpoch < shelfLife.days {
-                    throw RegistryError(.conflict,
-                        "\(context.kindName) \(number) of \(context.product.article) expires on \(expiry), \(expiry.daysSinceEpoch - date.daysSinceEpoch) days after \(date); \(shelfLife.who) requires at least \(shelfLife.days) days")
-                }
+            if let expired = try expiryOverride(lot.expiry, "\(context.kindName) \(number) of \(context.product.article)", rules) {
+                overrides.append(expired)
             }
         }
         return (lot, overrides.isEmpty ? nil : overrides.joined(separator: ", "))
+    }
+
+    /// The override an issue of goods expiring on `expiry` needs (`expired …`), or nil; refused
+    /// when expired without `allowExpired`, or with less shelf life left than the customer requires.
+    private func expiryOverride(_ expiry: CalendarDate?, _ what: String, _ rules: OutRules) throws -> String? {
+        guard let expiry else { return nil }
+        if expiry < date {
+            guard rules.allowExpired else {
+                throw RegistryError(.conflict,
+                    "\(what) expired on \(expiry): issuing it needs an explicit override (--allow-expired; allowExpired in a supervisor's request)")
+            }
+            return "expired \(expiry)"
+        }
+        if let shelfLife = rules.minimumShelfLife, expiry.daysSinceEpoch - date.daysSinceEpoch < shelfLife.days {
+            throw RegistryError(.conflict,
+                "\(what) expires on \(expiry), \(expiry.daysSinceEpoch - date.daysSinceEpoch) days after \(date); \(shelfLife.who) requires at least \(shelfLife.days) days")
+        }
+        return nil
     }
 
     /// The overrides of the movements that give a number its unit of unnumbered stock: history
@@ -311,6 +320,10 @@ extension Posting {
             if quantity == 0 { return taken }
         }
         let count = context.isUniqueSerial ? quantity / Quantity.scale : 1
+        // The numbers made now take the line's expiry: held to the same rules as a named lot's
+        // (an issue numbered on use shipped expired goods without an override; found by a QA run).
+        let expired = rules.checksUsability
+            ? try expiryOverride(line.expiry, "line for \(line.product): what it numbers now", rules) : nil
         let unnumbered = try await move(line: index, context, warehouseID: warehouseID, warehouse: warehouse, lot: nil, quantity: -quantity,
                                         override: Posting.numbersAssignedOnUse)
         var share = ValueShare(value: -unnumbered, quantity: quantity)
@@ -321,7 +334,7 @@ extension Posting {
             let lot = try await lockLot(context.id, number)!
             try await move(line: index, context, warehouseID: warehouseID, warehouse: warehouse, lot: lot, quantity: each,
                            override: Posting.assignmentOnUse, cost: .value(share.take(each)))
-            let value = try await out(index, context, warehouseID, warehouse, lot, each, nil, rules)
+            let value = try await out(index, context, warehouseID, warehouse, lot, each, expired, rules)
             try await markReceived(lot.id)
             taken.append(Taken(lot: lot, amount: each, value: value))
         }
