@@ -56,6 +56,21 @@ import TracemarkTesting
         await fixture.done()
     }
 
+    /// Copies of a ZPL label are its `^PQ`: CUPS is not asked for them again, so a raw queue sends
+    /// the bytes once and 3 labels print, not 3 × 3 (found by a QA run).
+    @Test func aZPLJobsCopiesAreAskedForOnceInItsBytes() async throws {
+        let fixture = try await Fixture.make("copies")
+        let bytes = Data("^XA^FO50,50^A0N,40,40^FDThree^FS^PQ3^XZ\r\n".utf8)
+        let payload = PrintPayload(jobIDs: [Int64.random(in: 1...Int64(Int32.max))], bytes: bytes, language: .zpl, labelCount: 3, copies: 3)
+        #expect(fixture.printer.options(for: payload)["copies"] == nil)
+        let delivery = try await fixture.printer.send(payload) { _ in }
+        #expect(await fixture.printer.follow(payload, delivery, timeout: .seconds(60)) == .printed)
+        #expect(try await fixture.device.waitForJobs(1) == [bytes])
+        #expect(try await fixture.printer.client.job(try #require(delivery.cupsJobID)).state == .completed)
+        #expect(fixture.device.jobs == [bytes], "the bytes once")
+        await fixture.done()
+    }
+
     /// A PNG label goes through CUPS' own Zebra driver (imagetoraster, rastertolabel) and comes
     /// out as ZPL with a `~DG` graphic: read by an independent renderer and decoder, it carries
     /// the same GS1 data as the PNG we rendered.

@@ -261,7 +261,7 @@ public struct PrinterWorker: Service {
             labels = LabelCount.saturatingSum(labels, max(0, job.labelCount - max(0, job.printedLabels)))
         }
         return PrintPayload(jobIDs: jobs.map(\.id), bytes: bytes, language: language, labelCount: labels,
-                            copies: jobs.count == 1 ? jobs[0].copies : 1)
+                            copies: jobs.count == 1 && language == .png ? jobs[0].copies : 1)
     }
 
     enum SendOutcome {

@@ -113,13 +113,15 @@ public struct CUPSPrinter: PrinterTransport {
         payload.language == .png ? "image/png" : "application/vnd.cups-raw"
     }
 
-    /// Job options: copies, and for PNG the label size and the printer's resolution, so that the
+    /// Job options: for PNG its copies, the label size and the printer's resolution, so that the
     /// driver lays the image out dot for dot (a resolution other than the PNG's would resample it
-    /// and blur the barcodes).
+    /// and blur the barcodes). ZPL and EPL carry their copies in their bytes (`^PQ`, `P`): asked
+    /// of CUPS too, a raw queue sent the whole job that many times, 3 × 3 labels for 3 (found by
+    /// a QA run).
     func options(for payload: PrintPayload) -> [String: String] {
         var options: [String: String] = [:]
-        if payload.copies > 1 { options["copies"] = String(payload.copies) }
         if payload.language == .png {
+            if payload.copies > 1 { options["copies"] = String(payload.copies) }
             if let width = printer.widthMillimetres, let length = printer.lengthMillimetres {
                 options["media"] = "Custom.\(Self.number(width))x\(Self.number(length))mm"
             }

@@ -10,7 +10,8 @@ public struct PrintPayload: Sendable, Equatable {
     /// How many labels these bytes print (formats × copies), so that a printer's label counter can
     /// tell how many of them came out.
     public var labelCount: Int
-    /// The copies a CUPS job asks for (PNG jobs; ZPL and EPL carry their copies in the bytes).
+    /// The copies a CUPS job asks for: PNG jobs' only (ZPL and EPL carry theirs in the bytes, and
+    /// are asked for once).
     public var copies: Int
     /// A name for the job, seen in CUPS (`tracemark-job-ID`).
     public var title: String
