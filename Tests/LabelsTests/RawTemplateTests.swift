@@ -164,6 +164,21 @@ import TracemarkTesting
         #expect(result.labels.first?.barcodes.map(\.text) == ["(01)09501101530003(10)X_121Y"], "\(result)")
     }
 
+    /// A `^BX` that leaves its escape character to the printer cannot take a value: where the
+    /// default is `_`, `_1` in the value is FNC1 and `_10109501101530003` a GS1 DataMatrix of
+    /// the value's choosing (found by a QA run). Refused, naming the line and the placeholder.
+    @Test func aDataMatrixWithoutItsEscapeCharacterTakesNoValue() throws {
+        let text = "^XA\n^FO30,30^BXN,6,200^FD{{a}}^FS\n^XZ\n"
+        do {
+            let template = try TemplateLoader().loadRaw(text, language: .zpl, sample: .object(["a": .string("AB")]))
+            _ = try template.fillRaw(.object(["a": .string("_10109501101530003")]))
+            Issue.record("a value went into a ^BX without its escape character")
+        } catch {
+            #expect(error.line == 2 && error.element == "placeholder {{a}}", "\(error)")
+            #expect(error.message.contains("^BXN,6,200 has no escape character (its 7th parameter)"), "\(error.message)")
+        }
+    }
+
     /// The check before print compares each value with what its barcode carries, not only that
     /// the barcode reads: ZPL written by hand with the bare `>` reads, as `ABCD`, and is refused.
     @Test func theCheckRefusesABarcodeThatDoesNotCarryTheValuePlaced() throws {

@@ -48,7 +48,12 @@ extension Template {
                 }
                 switch raw.language {
                 case .zpl:
-                    let (text, offset) = Self.insertZPLValue(value, into: out)
+                    let text: String, offset: Int?
+                    do {
+                        (text, offset) = try Self.insertZPLValue(value, into: out)
+                    } catch {
+                        throw LabelError(error.code, error.message, file: file, line: line, element: "placeholder \(field.source)")
+                    }
                     guard let offset else {
                         out += try plainOnly()
                         continue
@@ -89,7 +94,7 @@ extension Template {
     /// Appends a value to ZPL text, escaped for the barcode command of its field and hex-escaped
     /// for the `^FD` field it is in; with the UTF-8 offset where the value starts when it went into
     /// a field's data.
-    private static func insertZPLValue(_ value: String, into text: String) -> (text: String, offset: Int?) {
+    private static func insertZPLValue(_ value: String, into text: String) throws(LabelError) -> (text: String, offset: Int?) {
         let bytes = Array(text.utf8)
         /// The position of the last `^XY` command (either case) before `end`, or nil.
         func last(_ command: String, before end: Int) -> Int? {
@@ -105,7 +110,7 @@ extension Template {
             return (text + plain(value), nil)
         }
         let fieldStart = last("FS", before: fd).map { $0 + 3 } ?? 0
-        let data = forBarcode(flat(value), command: barcodeCommand(bytes[fieldStart..<fd]))
+        let data = try forBarcode(flat(value), command: barcodeCommand(bytes[fieldStart..<fd]))
         if let fh = last("FH", before: fd), fh >= fieldStart {
             let after = fh + 3 < bytes.count ? bytes[fh + 3] : 0x5E
             let indicator = after == 0x5E ? UInt8(ascii: "_") : after
@@ -136,14 +141,21 @@ extension Template {
 
     /// A value escaped for the barcode command it is data of, so that the barcode carries the
     /// value itself (FIELD-NOTES: in `^BC` data `>0` prints `>`).
-    private static func forBarcode(_ value: String, command: (name: String, parameters: [String])?) -> String {
+    /// A `^BX` without its escape character set is refused: printers differ in its default, and
+    /// where it is `_` a value's `_1` is FNC1 (data of the value's choosing: a GS1 DataMatrix of
+    /// another product; found by a QA run), while escaping for `_` would double every `_` on the
+    /// others.
+    private static func forBarcode(_ value: String, command: (name: String, parameters: [String])?) throws(LabelError) -> String {
         guard let command else { return value }
         func parameter(_ index: Int) -> String { index < command.parameters.count ? command.parameters[index].uppercased() : "" }
         switch command.name {
         case "BC" where ["", "N", "A"].contains(parameter(5)):
             return following(">", in: value, with: "0")
         case "BX":
-            guard command.parameters.count > 6, let escape = command.parameters[6].unicodeScalars.first else { return value }
+            guard command.parameters.count > 6, let escape = command.parameters[6].unicodeScalars.first else {
+                throw LabelError(.invalidValue,
+                    "^BX\(command.parameters.joined(separator: ",")) has no escape character (its 7th parameter), and printers differ in its default: where it is _, a value's _1 would be read as FNC1. Set it, e.g. ^BXN,6,200,,,,_ (a value's _ is then doubled)")
+            }
             return following(escape, in: value, with: escape)
         default:
             return value
