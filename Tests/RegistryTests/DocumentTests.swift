@@ -503,7 +503,7 @@ func lot(_ number: String, _ quantity: Int, expires days: Int) -> StockLine.Pick
             }
             await expectRefusal(.conflict, "lot EXP of MILK expired on 2026-11-24") { _ = try await issue("EXP") }
             await expectRefusal(.conflict, "lot QUA of MILK is quarantined") { _ = try await issue("QUA") }
-            await expectRefusal(.conflict, "lot BLK of MILK is blocked (recall)") { _ = try await issue("BLK", expired: true, quarantined: true) }
+            await expectRefusal(.conflict, "lot BLK of MILK is blocked: it cannot be issued until it is released") { _ = try await issue("BLK", expired: true, quarantined: true) }
             #expect(try await issue("EXP", expired: true).movements.first?.override == "expired 2026-11-24")
             #expect(try await issue("QUA", quarantined: true).movements.first?.override == "quarantined")
             let history = try await registry.history(product: "MILK", number: "QUA")

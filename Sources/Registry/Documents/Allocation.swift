@@ -69,7 +69,7 @@ extension Proposal.Withheld {
         let what = switch reason {
         case .expired: "expired"
         case .quarantined: "quarantined"
-        case .blocked: "blocked (recall)"
+        case .blocked: "blocked"
         case .recalled: "under recall"
         case .shortShelfLife: shelfLife ?? "expire too soon for the shelf life required"
         case .excluded: "excluded (picked on another document)"

@@ -201,7 +201,9 @@ extension Posting {
                     throw RegistryError(.recalled,
                         "\(context.kindName) \(number) of \(context.product.article) is blocked by recall \(recall.id) (\(recall.state)): it cannot be \(rules.goneVerb)")
                 }
-                throw RegistryError(.conflict, "\(context.kindName) \(number) of \(context.product.article) is blocked (recall): it cannot be \(rules.goneVerb)")
+                // Blocked by hand (`status --set blocked`), not by a recall: saying "recall" sent a
+                // quality manager looking for one (found by a QA run).
+                throw RegistryError(.conflict, "\(context.kindName) \(number) of \(context.product.article) is blocked: it cannot be \(rules.goneVerb) until it is released (status --set available)")
             case .voided:
                 throw RegistryError(.numberRetired, "\(context.kindName) \(number) of \(context.product.article) was voided: it is never used")
             case .quarantined:

@@ -188,7 +188,7 @@ struct SplitCommand: AsyncParsableCommand {
 }
 
 struct StatusCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "status", abstract: "Quarantine, block (recall) or release a lot or serial, with who and why.")
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Quarantine, block or release a lot or serial, with who and why.")
     @OptionGroup var options: GlobalOptions
     @Argument(help: "The article number.") var product: String
     @Argument(help: "The lot or serial.") var number: String
