@@ -745,6 +745,33 @@ func lot(_ number: String, _ quantity: Int, expires days: Int) -> StockLine.Pick
         }
     }
 
+    /// A quality hold set by hand goes on when the lot comes back after leaving stock whole (a
+    /// return, a receipt after a write-off), recorded with the document; without one the lot is
+    /// available again. The hold was lost, and the lot proposed again (found by a QA run).
+    @Test(arguments: Backend.available)
+    func aQualityHoldOutlivesTheLotLeavingStockAndComingBack(backend: Backend) async throws {
+        try await withStockRegistry(backend) { registry, _ in
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "MILK", picks: [lot("Q-1", 2, expires: 60), lot("B-1", 2, expires: 60),
+                                                                                                                lot("F-1", 2, expires: 60)])], header: header()))
+            _ = try await registry.changeStatus(product: "MILK", number: "Q-1", to: .quarantined, user: "qa", reason: "lab")
+            _ = try await registry.changeStatus(product: "MILK", number: "B-1", to: .blocked, user: "qa", reason: "torn seals")
+            _ = try await registry.issue(Issue(warehouse: "MAIN", customer: "ANY", lines: [StockLine(product: "MILK", picks: [lot("Q-1", 2, expires: 60), lot("F-1", 2, expires: 60)])],
+                                               allowQuarantined: true, header: header(1)))
+            #expect(try await registry.lotSerial(product: "MILK", number: "Q-1")?.status == .shipped)
+            _ = try await registry.writeOff(WriteOff(warehouse: "MAIN", reason: .damaged, lines: [StockLine(product: "MILK", picks: [lot("B-1", 2, expires: 60)])], header: header(1)))
+            let back = try await registry.returnFromCustomer(CustomerReturn(warehouse: "MAIN", customer: "ANY",
+                                                                            lines: [StockLine(product: "MILK", picks: [lot("Q-1", 1, expires: 60), lot("F-1", 1, expires: 60)])], header: header(2)))
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "MILK", picks: [lot("B-1", 1, expires: 60)])], header: header(2)))
+            #expect(try await registry.lotSerial(product: "MILK", number: "Q-1")?.status == .quarantined)
+            #expect(try await registry.lotSerial(product: "MILK", number: "B-1")?.status == .blocked)
+            #expect(try await registry.lotSerial(product: "MILK", number: "F-1")?.status == .available)
+            let last = try #require(try await registry.history(product: "MILK", number: "Q-1").entries.last(where: { $0.what == "status" }))
+            #expect(last.note.contains("back in stock with \(back.number), still quarantined as it was when it left: lab"), "\(last)")
+            let proposal = try await registry.proposal(product: "MILK", warehouse: "MAIN", quantity: 3, date: day0.adding(days: 2))
+            #expect(proposal.picks.map(\.number) == ["F-1"], "\(proposal.picks)")
+        }
+    }
+
     /// A class that numbers on use, with some stock numbered ahead (`assign`): an issue takes the
     /// numbered units first in the class's issue order, then numbers the rest, exactly as the
     /// proposal says; and it is refused only when both together fall short.

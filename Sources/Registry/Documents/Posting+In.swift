@@ -202,8 +202,26 @@ extension Posting {
         if override != nil {
             try await setStatus(lot.id, .quarantined)
         } else if [.shipped, .consumed, .writtenOff].contains(lot.status) {
-            try await setStatus(lot.id, .available)
+            try await backInStock(lot)
         }
+    }
+
+    /// A lot or serial that had left stock (shipped, consumed, written off) and comes back: it is
+    /// available again, unless a quality hold set by hand (quarantined or blocked, the last status
+    /// given with `status`) was on it when it left; that hold goes on, recorded with the document
+    /// that brought it back. It was lost before, and the lot proposed again (found by a QA run).
+    private func backInStock(_ lot: LotRecord) async throws {
+        let last = try await db.raw("""
+            SELECT to_status, reason FROM lot_serial_events WHERE lot_serial_id = \(bind: lot.id) ORDER BY id DESC LIMIT 1
+            """).first()
+        guard let last, let hold = LotSerial.Status(rawValue: try last.string("to_status")), [.quarantined, .blocked].contains(hold) else {
+            try await setStatus(lot.id, .available)
+            return
+        }
+        let user = try await db.raw("SELECT user_name FROM documents WHERE id = \(bind: documentID)").first()?.string("user_name") ?? ""
+        try await Registry.setStatus(db, lot: lot.id, from: lot.status, to: hold, user: user,
+                                     reason: "back in stock with \(number), still \(hold.rawValue) as it was when it left: \(try last.string("reason"))",
+                                     at: created)
     }
 
     /// A return brings back only what went to its customer: what the customer's issues dated on
