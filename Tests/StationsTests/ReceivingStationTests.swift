@@ -166,6 +166,17 @@ import Testing
             #expect(more.number == "MORE" && more.quantity == 3 && more.id > wrong.id, "\(more)")
             #expect(await station.scan("TM:UNDO").action == "line-removed")
 
+            // TM:QTY is its scanner's: another scanner's next item at the station is received as
+            // 1, and the quantity waits for the scanner that set it (a QA run saw TM:QTY:5 on the
+            // dock's scanner taken by a tablet's scan).
+            #expect(await station.scan("TM:QTY:5", device: "tcp://dock-scanner").action == "quantity-set")
+            #expect(await station.scan("(01)\(Dock.paintGTIN)(17)\(expiry)(10)TABLET", device: "api").action == "added-to-receipt")
+            #expect(try await station.state().task?.lines.last.map { "\($0.number ?? "") \($0.quantity)" } == "TABLET 1")
+            #expect(await station.scan("(01)\(Dock.paintGTIN)(17)\(expiry)(10)DOCK", device: "tcp://dock-scanner").action == "added-to-receipt")
+            #expect(try await station.state().task?.lines.last.map { "\($0.number ?? "") \($0.quantity)" } == "DOCK 5")
+            #expect(await station.scan("TM:UNDO").action == "line-removed")
+            #expect(await station.scan("TM:UNDO").action == "line-removed")
+
             let done = await station.scan("TM:DONE")
             #expect(done.action == "receipt-posted", "\(done)")
             #expect(try await dock.registry.stock(product: "PAINT-5L").map { "\($0.number ?? "-") \($0.quantity)" } == ["KEEP 4"])

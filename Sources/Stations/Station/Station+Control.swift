@@ -75,7 +75,10 @@ extension Station {
                     return try await self.refused(db, scan, [production ? .init("no-open-run", "no run is open at this line: scan TM:RUN:<product>:<count> first") : .init("no-open-issue", "no issue is open at this station: scan TM:PICK:<customer> first")],
                                                              next: production ? "scan TM:RUN:<product>:<count>" : "scan TM:PICK:<customer>", task: nil, operator: signedInNow)
                 }
-                try await db.raw("UPDATE station_tasks SET next_quantity = \(bind: "\(quantity)") WHERE id = \(bind: task.id)").run()
+                try await db.raw("""
+                    UPDATE station_tasks SET next_quantity = \(bind: "\(quantity)"), next_quantity_scanner = \(bind: Self.partKey(scan))
+                    WHERE id = \(bind: task.id)
+                    """).run()
                 var outcome = ScanOutcome(station: self.configuration.name, verdict: .ok, action: "quantity-set",
                                           next: production ? "scan the component: each unit takes \(quantity) of it"
                                                            : receiving ? "scan the item: it is received as \(quantity)"

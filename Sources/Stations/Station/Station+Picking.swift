@@ -63,7 +63,7 @@ extension Station {
 
         let isSerial = lotSerial.kind == .serial
         let labelled = Self.labelledQuantity(resolution)
-        let quantity = isSerial ? Decimal(1) : (labelled ?? task.nextQuantity ?? 1)
+        let quantity = isSerial ? Decimal(1) : (labelled ?? task.quantity(for: scan) ?? 1)
         if let refusal = Self.uncountable(quantity, of: product) {
             return try await refuse(scan, [refusal], next: "scan TM:QTY with a quantity it takes, then the item again", resolution: resolution)
         }
@@ -71,7 +71,7 @@ extension Station {
             .reduce(Decimal(0)) { $0 + $1.quantity }
         let better = resolution.warnings.filter { $0.kind == .betterLotAvailable }.map(Self.reason)
         // Said, not held back: the label's own quantity wins over the TM:QTY scanned before it.
-        let said = better + [isSerial ? nil : Self.labelOverrides(task.nextQuantity, labelled)].compactMap { $0 }
+        let said = better + [isSerial ? nil : Self.labelOverrides(task.quantity(for: scan), labelled)].compactMap { $0 }
         let signedInNow = signedIn
         return try await registry.store.write { @Sendable db in
             let picked = try await db.raw("""
@@ -101,7 +101,7 @@ extension Station {
                         \(bind: "\(quantity)"), \(bind: lotSerial.expiry?.description), \(bind: lotSerial.production?.description),
                         \(bind: Timestamp.string(scan.time)), \(bind: logged), \(bind: better.first?.code))
                 """).run()
-            try await db.raw("UPDATE station_tasks SET next_quantity = NULL WHERE id = \(bind: task.id)").run()
+            try await Self.quantityTaken(db, task, by: scan)
             return outcome
         }
     }

@@ -141,7 +141,7 @@ extension Station {
         }
         guard blocking.isEmpty else { return try await refuse(scan, blocking, next: again, resolution: resolution) }
         let isSerial = lotSerial.kind == .serial
-        let perUnit = isSerial ? Decimal(1) : (task.nextQuantity ?? 1)
+        let perUnit = isSerial ? Decimal(1) : (task.quantity(for: scan) ?? 1)
         let better = resolution.warnings.filter { $0.kind == .betterLotAvailable }.map(Self.reason)
         let signedInNow = signedIn
         // Not held: the line is running, and what the operator put on it goes into the units
@@ -171,7 +171,7 @@ extension Station {
                         \(bind: "\(perUnit)"), \(bind: lotSerial.expiry?.description), \(bind: lotSerial.production?.description),
                         \(bind: Timestamp.string(scan.time)), \(bind: logged), NULL, \(bind: override))
                 """).run()
-            try await db.raw("UPDATE station_tasks SET next_quantity = NULL WHERE id = \(bind: task.id)").run()
+            try await Self.quantityTaken(db, task, by: scan)
             return outcome
         }
     }

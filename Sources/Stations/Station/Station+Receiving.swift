@@ -18,16 +18,32 @@ extension Station {
         var partner: String?
         var operatorName: String
         var nextQuantity: Decimal?
+        /// The scanner that set ``nextQuantity`` (nil: set before it was recorded, anyone's).
+        var nextQuantityScanner: String? = nil
         var lines: Int
         /// A production run: its product, and its lot for a lot-tracked product.
         var product: String? = nil
         var lot: String? = nil
+
+        /// The quantity TM:QTY set for `scan`'s next item: only the scanner that scanned it takes it
+        /// (a QA run saw TM:QTY:5 on the dock's scanner received on a tablet's scan as 5).
+        func quantity(for scan: StationScan) -> Decimal? {
+            guard let nextQuantity else { return nil }
+            if let nextQuantityScanner, nextQuantityScanner != Station.partKey(scan) { return nil }
+            return nextQuantity
+        }
+    }
+
+    /// Clears the pending TM:QTY once `scan` took it: another scanner's stays for that scanner.
+    static func quantityTaken(_ db: any SQLDatabase, _ task: OpenTask, by scan: StationScan) async throws {
+        guard task.quantity(for: scan) != nil else { return }
+        try await db.raw("UPDATE station_tasks SET next_quantity = NULL, next_quantity_scanner = NULL WHERE id = \(bind: task.id)").run()
     }
 
     /// The open task, if any.
     nonisolated func currentTask(_ db: any SQLDatabase) async throws -> OpenTask? {
         guard let row = try await db.raw("""
-            SELECT t.id, t.kind, t.partner, t.operator, t.next_quantity, t.product, t.lot,
+            SELECT t.id, t.kind, t.partner, t.operator, t.next_quantity, t.next_quantity_scanner, t.product, t.lot,
                    (SELECT COUNT(*) FROM station_task_lines l WHERE l.task_id = t.id AND l.removed_at IS NULL) AS lines
             FROM station_tasks t WHERE t.station = \(bind: configuration.name) AND t.state = 'open'
             ORDER BY t.id DESC LIMIT 1
@@ -36,6 +52,7 @@ extension Station {
                         partner: try row.decode(column: "partner", as: String?.self),
                         operatorName: try row.decode(column: "operator", as: String.self),
                         nextQuantity: try row.decode(column: "next_quantity", as: String?.self).flatMap { Decimal(string: $0) },
+                        nextQuantityScanner: try row.decode(column: "next_quantity_scanner", as: String?.self),
                         lines: try row.decode(column: "lines", as: Int.self),
                         product: try row.decode(column: "product", as: String?.self), lot: try row.decode(column: "lot", as: String?.self))
     }
@@ -150,7 +167,7 @@ extension Station {
         // The label, rendered before the transaction: check before print reads it back, which
         // must not hold the write lock. The station's scans come one at a time, so the quantity
         // TM:QTY set is still the task's when the transaction runs.
-        let asked = try await registry.store.read { @Sendable db in try await self.currentTask(db)?.nextQuantity }
+        let asked = try await registry.store.read { @Sendable db in try await self.currentTask(db)?.quantity(for: scan) }
         let lineQuantity = tracking == .serial ? Decimal(1) : (labelled ?? asked ?? 1)
         if let refusal = Self.uncountable(lineQuantity, of: product) {
             return try await refuse(scan, [refusal], next: "scan TM:QTY with a quantity it takes, then the item again", resolution: resolution)
@@ -184,9 +201,9 @@ extension Station {
                                                          next: again, task: task.id, operator: signedInNow, resolution: resolution)
             }
             let quantity = lineQuantity
-            if tracking == .serial, let asked = task.nextQuantity, asked != 1 {
+            if tracking == .serial, let asked = task.quantity(for: scan), asked != 1 {
                 warnings.append(.init("quantity-ignored", "a serial is one unit: TM:QTY:\(asked) was not used"))
-            } else if tracking != .serial, let overridden = Self.labelOverrides(task.nextQuantity, labelled) {
+            } else if tracking != .serial, let overridden = Self.labelOverrides(task.quantity(for: scan), labelled) {
                 warnings.append(overridden)
             }
             var jobs: [Int64] = []
@@ -213,7 +230,7 @@ extension Station {
                         \(bind: "\(quantity)"), \(bind: expiry?.description), \(bind: resolution.scan.production?.description),
                         \(bind: jobs.first), \(bind: Timestamp.string(scan.time)), \(bind: logged), \(bind: pending))
                 """).run()
-            try await db.raw("UPDATE station_tasks SET next_quantity = NULL WHERE id = \(bind: task.id)").run()
+            try await Self.quantityTaken(db, task, by: scan)
             return outcome
         }
         if !result.jobs.isEmpty, let printer = configuration.printer { spool.notify([printer]) }

@@ -127,5 +127,10 @@ enum StationSchema {
             "ALTER TABLE station_task_lines ADD COLUMN removed_at TEXT",
             "ALTER TABLE station_task_lines ADD COLUMN removed_by TEXT",
         ]),
+        // The scanner a TM:QTY was scanned on (``Station/partKey(_:)``): the quantity is that
+        // scanner's next scan's, not another operator's at the same station.
+        SchemaMigration(version: 8, name: "the scanner of a pending quantity", statements: [
+            "ALTER TABLE station_tasks ADD COLUMN next_quantity_scanner TEXT",
+        ]),
     ]
 }
