@@ -387,6 +387,9 @@ extension Station {
                                resolution: resolution, appliesPolicy: false)
     }
 
+    /// A run unit's note once its label was reprinted after an alarm.
+    static let reprintNote = "reprinted after"
+
     /// A label that did not read or read wrong: the alarm, and the station's policy for the unit
     /// whose label was expected (the oldest printed and not yet verified).
     private func alarm(_ scan: StationScan, _ task: OpenTask?, _ reason: ScanOutcome.Reason, resolution: Resolution? = nil,
@@ -411,7 +414,7 @@ extension Station {
         if let lot = task.lot { lotExpiry = try await registry.lotSerial(product: runProduct, number: lot)?.expiry }
         let outcome = try await registry.store.write { @Sendable [lotExpiry] db -> ScanOutcome in
             guard let unit = try await db.raw("""
-                SELECT id, number FROM station_run_units WHERE task_id = \(bind: task.id) AND state = 'printed' ORDER BY id LIMIT 1
+                SELECT id, number, note, job_id FROM station_run_units WHERE task_id = \(bind: task.id) AND state = 'printed' ORDER BY id LIMIT 1
                 """).first() else {
                 var outcome = ScanOutcome(station: self.configuration.name, verdict: .block, reasons: [reason], action: "alarm",
                                           next: "every label of run \(task.id) is verified: check the unit on the line", resolution: resolution)
@@ -421,6 +424,17 @@ extension Station {
             let unitID = try unit.decode(column: "id", as: Int64.self)
             var number = try unit.decode(column: "number", as: String.self)
             let voids = policy == .void && task.lot == nil
+            // One reprint per label: a second alarm before the reprinted label is verified (the
+            // same bad read, or other labels' alarms close behind it) printed yet another copy
+            // of the number each time, four labels of one serial (found by a QA run).
+            if !voids, let note = try unit.decode(column: "note", as: String?.self), note.hasPrefix(Self.reprintNote) {
+                let job = try unit.decode(column: "job_id", as: Int64?.self)
+                var outcome = ScanOutcome(station: self.configuration.name, verdict: .block, reasons: [reason], action: "alarm",
+                    next: "the label of \(runProduct) \(number) was \(note) already\(job.map { " (job \($0))" } ?? "") and is not verified yet: check the unit and that label; if it is bad too, reprint it by hand\(job.map { " (tracemark jobs reprint \($0) --reason …)" } ?? "")",
+                    resolution: resolution)
+                outcome.scan = try await self.log(db, scan, outcome, task: task.id, operator: signedInNow)
+                return outcome
+            }
             var action = "alarm-reprinted"
             var next = "put the new label of \(runProduct) \(number) on the unit"
             if voids {
@@ -454,7 +468,7 @@ extension Station {
                 try await self.addUnit(db, task: task.id, number: number, job: jobs.first, at: scan.time, note: "replaces a voided number")
             } else {
                 try await db.raw("""
-                    UPDATE station_run_units SET job_id = \(bind: jobs.first), note = \(bind: "reprinted after \(reason.code)"),
+                    UPDATE station_run_units SET job_id = \(bind: jobs.first), note = \(bind: "\(Self.reprintNote) \(reason.code)"),
                            changed_at = \(bind: Timestamp.string(scan.time))
                     WHERE id = \(bind: unitID)
                     """).run()
