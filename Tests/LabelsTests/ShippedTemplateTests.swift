@@ -17,7 +17,7 @@ import TracemarkTesting
         ]),
         Expectation(file: "serial-50x25.yaml", barcodes: ["]d2(01)09501101530003(21)SN000123"]),
         Expectation(file: "pallet-sscc-100x150.yaml", barcodes: [
-            "]C1(00)106141411234567897", "]C1(02)09501101530003(15)270131(37)40(10)LOT-4711",
+            "]C1(00)106141411234567897", "]C1(02)09501101530003(17)270131(37)40(10)LOT-4711",
         ]),
         Expectation(file: "hazard-100x100.yaml", barcodes: ["]C1(01)09501101530003(11)261102(17)270131(10)LOT-4711"]),
         Expectation(file: "pallet-sscc-mixed-100x150.yaml", barcodes: ["]C1(00)106141411234567897"]),
@@ -112,7 +112,7 @@ import TracemarkTesting
         ]),
         Expectation(file: "hazard-100x100.yaml", barcodes: ["]C1(01)09501101530003(11)261102(17)270131", "]C1(10)\(longLot)"]),
         Expectation(file: "pallet-sscc-100x150.yaml", barcodes: [
-            "]C1(00)106141411234567897", "]C1(02)09501101530003(15)270131(37)40", "]C1(10)\(longLot)",
+            "]C1(00)106141411234567897", "]C1(02)09501101530003(17)270131(37)40", "]C1(10)\(longLot)",
         ]),
     ]
 

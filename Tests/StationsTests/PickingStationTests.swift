@@ -180,7 +180,7 @@ import Testing
             let expiry = yymmdd(today.adding(days: 100))
             // 3 + 0950110 + 000000041, and its check digit.
             #expect(Set(try await BarcodeOracle.texts(first.payload, extension: "zpl"))
-                    == ["(00)309501100000000418", "(02)\(Dock.paintGTIN)(15)\(expiry)(37)4(10)LOT-A"])
+                    == ["(00)309501100000000418", "(02)\(Dock.paintGTIN)(17)\(expiry)(37)4(10)LOT-A"])
             #expect(single.next.contains("309501100000000418"))
 
             #expect(await station.scan("TM:PICK:BIG").action == "issue-opened")
