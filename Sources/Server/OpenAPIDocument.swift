@@ -938,7 +938,7 @@ paths:
                       type: object
                       required: [reason, warehouse, quantity, numbers]
                       properties:
-                        reason: {type: string, enum: [expired, quarantined, blocked, recalled, short-shelf-life, excluded, unnumbered, other-warehouse]}
+                        reason: {type: string, enum: [expired, quarantined, blocked, recalled, short-shelf-life, excluded, unnumbered, other-warehouse, not-held-then]}
                         warehouse: {type: string}
                         quantity: {type: number}
                         numbers: {type: array, items: {type: string}}

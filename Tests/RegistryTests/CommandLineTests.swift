@@ -476,7 +476,7 @@ extension CommandLineTests {
         // CSV as RFC 4180: quoted commas, doubled quotes and line breaks in a field; errors say the line.
         let csv = folder.appendingPathComponent("lines.csv")
         try Data("product,quantity,number,expiry,production\r\nBOLT,2,,,\r\nMILK,3,\"L,2\",2030-01-31,\r\n\"MILK\",1,\"L \"\"3\"\"\",2030-01-31,\r\n".utf8).write(to: csv)
-        let fromCSV = try await tracemark("receive", "--warehouse", "MAIN", "--file", csv.path, "--json", db: db)
+        let fromCSV = try await tracemark("receive", "--warehouse", "MAIN", "--file", csv.path, "--json", "--date", "2026-11-23", db: db)
         #expect(fromCSV.status == 0, "\(fromCSV.stderr)")
         #expect(fromCSV.stdout.contains("\"L,2\"") && fromCSV.stdout.contains(#""L \"3\"""#), "\(fromCSV.stdout)")
         for (text, message) in [("MILK,1,L-3,2030-01-31\r\nMILK,1,\"L-4,2030-01-31\r\nBOLT,1\n", "line 2: a double quote is not closed"),

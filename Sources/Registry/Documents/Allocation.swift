@@ -31,6 +31,9 @@ public struct Proposal: Codable, Hashable, Sendable {
         case unnumbered
         /// Usable, but in another warehouse.
         case otherWarehouse = "other-warehouse"
+        /// In stock now, but not on the date of a document dated back, or not on every day since
+        /// (received after it, or taken after it).
+        case notHeldThen = "not-held-then"
     }
 
     /// Stock held back for one reason (in one warehouse, for `otherWarehouse`).
@@ -75,6 +78,7 @@ extension Proposal.Withheld {
         case .excluded: "excluded (picked on another document)"
         case .unnumbered: "without a number yet"
         case .otherWarehouse: "usable in \(warehouse)"
+        case .notHeldThen: "not held on that date and every day since"
         }
         let list = numbers.isEmpty ? "" : " (\(numbers.joined(separator: ", "))\(numbers.count == 10 ? ", …" : ""))"
         return "\(quantity) \(unit) \(what)\(list)"
@@ -105,7 +109,7 @@ enum Allocation {
     /// Why the rest of a product's stock could not be taken: each lot or serial held back in
     /// `warehouseID`, and the usable stock of the other warehouses. Read only when a line is short.
     static func withheld(_ db: any SQLDatabase, productID: Int, warehouseID: Int, date: CalendarDate,
-                         earliestExpiry: CalendarDate, excluding: Set<String>) async throws -> [Proposal.Withheld] {
+                         earliestExpiry: CalendarDate, excluding: Set<String>, backdated: Bool = false) async throws -> [Proposal.Withheld] {
         var found: [Proposal.Withheld] = []
         func add(_ reason: Proposal.Reason, _ warehouse: String, _ quantity: Int, _ number: String?) {
             if let index = found.firstIndex(where: { $0.reason == reason && $0.warehouse == warehouse }) {
@@ -116,12 +120,13 @@ enum Allocation {
             }
         }
         let rows = try await db.raw("""
-            SELECT s.warehouse_id, w.code AS warehouse, ls.number, ls.status, ls.expiry, s.quantity,
+            SELECT s.warehouse_id, w.code AS warehouse, ls.id AS lot_id, ls.number, ls.status, ls.expiry, s.quantity,
                    CASE WHEN \(Allocation.activeRecall("ls.id")) THEN 1 ELSE 0 END AS recalled
             FROM stock s JOIN warehouses w ON w.id = s.warehouse_id LEFT JOIN lot_serials ls ON ls.id = s.lot_serial_id
             WHERE s.product_id = \(bind: productID) AND s.quantity > 0
             ORDER BY w.code, COALESCE(ls.expiry, '9999-12-31'), ls.sort_key
             """).all()
+        var usableHere: [(id: Int, number: String, quantity: Int, warehouse: String)] = []
         for row in rows {
             let warehouse = try row.string("warehouse")
             let quantity = try row.int("quantity")
@@ -149,19 +154,28 @@ enum Allocation {
                 nil
             }
             if here {
-                if let reason { add(reason, warehouse, quantity, number) }
+                if let reason { add(reason, warehouse, quantity, number) } else { usableHere.append((try row.int("lot_id"), number, quantity, warehouse)) }
             } else if reason == nil || reason == .excluded, status == .available {
                 add(.otherWarehouse, warehouse, quantity, number)
             }
         }
+        if backdated, !usableHere.isEmpty {
+            let least = try await leastHeld(db, usableHere.map { ($0.id, $0.quantity) }, warehouseID: warehouseID, from: date)
+            for lot in usableHere where least[lot.id, default: lot.quantity] < lot.quantity {
+                add(.notHeldThen, lot.warehouse, lot.quantity - max(0, least[lot.id, default: lot.quantity]), lot.number)
+            }
+        }
         // Reasons here first, most final first; other warehouses last.
-        let order: [Proposal.Reason] = [.blocked, .recalled, .expired, .quarantined, .shortShelfLife, .excluded, .unnumbered, .otherWarehouse]
+        let order: [Proposal.Reason] = [.blocked, .recalled, .expired, .quarantined, .shortShelfLife, .excluded, .notHeldThen, .unnumbered, .otherWarehouse]
         return found.sorted { (order.firstIndex(of: $0.reason)!, $0.warehouse) < (order.firstIndex(of: $1.reason)!, $1.warehouse) }
     }
 
     /// Candidates in issue order until `quantity` is covered (or stock runs out).
+    /// `backdated`: the date of a document dated before today, which may take of each lot only
+    /// what the warehouse held of it that day and kept on every later day (``heldSince(_:_:warehouseID:)``).
     static func candidates(_ db: any SQLDatabase, productID: Int, warehouseID: Int, method: LotSerialClass.IssueMethod,
-                           quantity: Int, earliestExpiry: CalendarDate, excluding: [String] = []) async throws -> [Candidate] {
+                           quantity: Int, earliestExpiry: CalendarDate, excluding: [String] = [],
+                           backdated: CalendarDate? = nil) async throws -> [Candidate] {
         var found: [Candidate] = []
         var covered = 0
         var offset = 0
@@ -170,8 +184,9 @@ enum Allocation {
         while covered < quantity {
             let rows = try await db.raw(self.page(productID: productID, warehouseID: warehouseID, method: method,
                                                   earliestExpiry: earliestExpiry, excluding: excluding, limit: page, offset: offset)).all()
-            for row in rows where covered < quantity {
-                let candidate = try Candidate(row)
+            var candidates = try rows.map(Candidate.init)
+            if let backdated { candidates = try await heldSince(db, candidates, warehouseID: warehouseID, from: backdated) }
+            for candidate in candidates where covered < quantity {
                 found.append(candidate)
                 covered += candidate.quantity
             }
@@ -180,6 +195,53 @@ enum Allocation {
             page = min(page * 4, 512)
         }
         return found
+    }
+
+    /// `candidates` as a document dated `date` may take them: of each lot, the least the
+    /// warehouse holds of it from that day on (its stock that day, less any later day's dip), so
+    /// that taking it leaves no day after with less than nothing. Lots that came in after the
+    /// date are dropped: proposed, the issue was refused for them while an earlier lot could have
+    /// covered it (found by a QA run).
+    static func heldSince(_ db: any SQLDatabase, _ candidates: [Candidate], warehouseID: Int,
+                          from date: CalendarDate) async throws -> [Candidate] {
+        guard !candidates.isEmpty else { return candidates }
+        let least = try await leastHeld(db, candidates.map { ($0.lot.id, $0.quantity) }, warehouseID: warehouseID, from: date)
+        return candidates.compactMap { candidate in
+            guard let held = least[candidate.lot.id] else { return candidate }
+            guard held > 0 else { return nil }
+            return Candidate(lot: candidate.lot, quantity: held, received: candidate.received)
+        }
+    }
+
+    /// Of lots holding `quantity` now in `warehouseID`, the least each held on `date` or any day
+    /// after, for those that moved after it (stock that day, then each later day's).
+    static func leastHeld(_ db: any SQLDatabase, _ lots: [(id: Int, quantity: Int)], warehouseID: Int,
+                          from date: CalendarDate) async throws -> [Int: Int] {
+        var later: [Int: [Int]] = [:]
+        for chunk in lots.chunks(of: 500) {
+            for row in try await db.raw("""
+                SELECT m.lot_serial_id, d.doc_date, CAST(SUM(m.quantity) AS BIGINT) AS quantity
+                FROM movements m JOIN documents d ON d.id = m.document_id
+                WHERE m.warehouse_id = \(bind: warehouseID) AND m.lot_serial_id IN (\(binds: chunk.map(\.id)))
+                  AND d.doc_date > \(bind: date.description)
+                GROUP BY m.lot_serial_id, d.doc_date
+                ORDER BY m.lot_serial_id, d.doc_date
+                """).all() {
+                later[try row.int("lot_serial_id"), default: []].append(try row.int("quantity"))
+            }
+        }
+        var least: [Int: Int] = [:]
+        for lot in lots {
+            guard let changes = later[lot.id] else { continue }
+            var held = lot.quantity - changes.reduce(0, +)
+            var lowest = held
+            for change in changes {
+                held += change
+                lowest = min(lowest, held)
+            }
+            least[lot.id] = lowest
+        }
+        return least
     }
 
     /// How many candidates the first page of a line holds.
@@ -356,7 +418,10 @@ extension Registry {
             let earliest = date.adding(days: shelfLife)
             var candidates: [Allocation.Candidate] = []
             var covered = 0
-            if joinsPage, issueMethod == hint {
+            // Dated before today: what each lot held from that day on (the page read with the
+            // product is today's stock).
+            let backdated = date < self.today ? date : nil
+            if joinsPage, issueMethod == hint, backdated == nil {
                 for row in rows where try row.optionalInt("id") != nil && covered < wanted {
                     let candidate = try Allocation.Candidate(row)
                     candidates.append(candidate)
@@ -365,10 +430,10 @@ extension Registry {
             }
             // The page read with the product does not settle it (another order, or a full page
             // that does not cover the quantity): read in issue order from the start.
-            if !(joinsPage && issueMethod == hint && (covered >= wanted || rows.count < Allocation.firstPage)) {
+            if !(joinsPage && issueMethod == hint && backdated == nil && (covered >= wanted || rows.count < Allocation.firstPage)) {
                 candidates = try await Allocation.candidates(db, productID: productID, warehouseID: warehouseID,
                                                              method: issueMethod, quantity: wanted,
-                                                             earliestExpiry: earliest, excluding: excluding)
+                                                             earliestExpiry: earliest, excluding: excluding, backdated: backdated)
             }
             var remaining = wanted
             let picks = candidates.map { candidate in
@@ -389,7 +454,7 @@ extension Registry {
             }
             let withheld = remaining > 0
                 ? try await Allocation.withheld(db, productID: productID, warehouseID: warehouseID, date: date,
-                                                earliestExpiry: earliest, excluding: Set(excluding))
+                                                earliestExpiry: earliest, excluding: Set(excluding), backdated: backdated != nil)
                     .filter { !(numbersOnUse && $0.reason == .unnumbered && $0.warehouse == warehouse) }
                 : []
             return Proposal(product: article, warehouse: warehouse, unit: try row.string("unit"), asked: quantity, picks: picks,

@@ -106,7 +106,8 @@ extension Posting {
     private func withheld(_ context: ProductContext, warehouseID: Int, rules: OutRules,
                           except skipped: Proposal.Reason? = nil) async throws -> String {
         let withheld = try await Allocation.withheld(db, productID: context.id, warehouseID: warehouseID, date: date,
-                                                     earliestExpiry: earliestExpiry(rules), excluding: []).filter { $0.reason != skipped }
+                                                     earliestExpiry: earliestExpiry(rules), excluding: [], backdated: backdated != nil)
+            .filter { $0.reason != skipped }
         let shelfLife = rules.minimumShelfLife.map { "expire within the \($0.days) days \($0.who) requires" }
         return withheld.isEmpty ? "" : "; " + withheld.map { $0.phrase(unit: context.product.unit, shelfLife: shelfLife) }.joined(separator: "; ")
     }
@@ -121,7 +122,7 @@ extension Posting {
     /// Reads the first page of candidates of every line that the registry will allocate (no lots
     /// named, a class that issues by its method) in one statement, before the lines are posted.
     mutating func prefetchCandidates(_ lines: [StockLine], warehouseID: Int, rules: OutRules) async throws {
-        guard rules.allocates else { return }
+        guard rules.allocates, backdated == nil else { return }
         var requests: [(key: Int, productID: Int, warehouseID: Int, method: LotSerialClass.IssueMethod, earliestExpiry: CalendarDate)] = []
         for (index, line) in lines.enumerated() where line.picks.isEmpty && line.unitCost == nil {
             guard let context = knownProduct(line.product), let lotSerialClass = context.lotSerialClass,
@@ -131,6 +132,9 @@ extension Posting {
         guard requests.count > 1 else { return }
         setPrefetchedPages(try await Allocation.firstPages(db, requests))
     }
+
+    /// The document's date when it is before today: lots are proposed as they were held then.
+    private var backdated: CalendarDate? { date < registry.today ? date : nil }
 
     /// A line's candidates until `quantity` is covered: its prefetched page, less what this
     /// document took from those lots since, when that covers it; otherwise read now.
@@ -149,7 +153,7 @@ extension Posting {
         }
         try await flushOuts()
         return try await Allocation.candidates(db, productID: context.id, warehouseID: warehouseID, method: method,
-                                               quantity: quantity, earliestExpiry: earliestExpiry)
+                                               quantity: quantity, earliestExpiry: earliestExpiry, backdated: backdated)
     }
 
     /// One outgoing movement, and the lot's status once its last unit is gone (settled when the
