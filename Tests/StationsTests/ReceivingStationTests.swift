@@ -233,7 +233,11 @@ import Testing
             #expect(await station.scan("(01)\(Dock.paintGTIN)(17)\(expiry)").action == "added-to-receipt")
             // A second barcode that contradicts the first (another expiry) is another label's.
             _ = await station.scan("(01)\(Dock.paintGTIN)(17)\(expiry)")
-            #expect(await station.scan("(17)\(yymmdd(today.adding(days: 9)))(10)X").verdict == .block)
+            let disagreeing = await station.scan("(17)\(yymmdd(today.adding(days: 9)))(10)X")
+            // Said as such, not "scan the label's other barcode", which was just scanned.
+            #expect(disagreeing.verdict == .block && disagreeing.reasons.map(\.code) == ["label-parts-disagree"], "\(disagreeing)")
+            #expect(disagreeing.reasons.first?.message.contains("(17) \(yymmdd(today.adding(days: 9))) is not the (17) \(expiry) of the barcode scanned before it") == true,
+                    "\(disagreeing.reasons)")
             #expect(try await station.state().task?.lines.map(\.number) == [lot, "SECOND-LOT", "AFTER"])
         }
     }

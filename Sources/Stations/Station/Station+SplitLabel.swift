@@ -85,17 +85,30 @@ extension Station {
     /// on). Each scanner's part is its own: two operators at one station do not mix labels.
     /// `dropped` is the part let go without being completed, if any.
     func completingHeldPart(_ scan: StationScan) -> (scan: StationScan, dropped: HeldPart?) {
-        guard let held = heldParts.removeValue(forKey: Self.partKey(scan)) else { return (scan, nil) }
+        let (scan, dropped, _) = completingHeldPart(scan)
+        return (scan, dropped)
+    }
+
+    /// As ``completingHeldPart(_:)``, and when the scan is the other part of the held one's label
+    /// in all but an AI both carry with two values (`(17)` 271231 and 280101), that AI: they
+    /// are two labels' barcodes, and the operator is told so rather than asked again for the
+    /// barcode just scanned (found by a QA run).
+    func completingHeldPart(_ scan: StationScan) -> (scan: StationScan, dropped: HeldPart?, disagreeing: (ai: String, held: String, scanned: String)?) {
+        guard let held = heldParts.removeValue(forKey: Self.partKey(scan)) else { return (scan, nil, nil) }
         let waited = scan.time.timeIntervalSince(held.time)
-        guard waited >= 0, waited <= configuration.partWindow, let part = elements(of: scan) else { return (scan, held) }
+        guard waited >= 0, waited <= configuration.partWindow, let part = elements(of: scan) else { return (scan, held, nil) }
         let heldNamesProduct = Self.namesProduct(held.elements)
-        guard Self.namesProduct(part) != heldNamesProduct else { return (scan, held) }
+        guard Self.namesProduct(part) != heldNamesProduct else { return (scan, held, nil) }
         let (first, second) = heldNamesProduct ? (held.elements, part) : (part, held.elements)
         var all = first
         for element in second {
             if let same = all.first(where: { $0.ai == element.ai }) {
                 // The same AI with another value: another label's barcode.
-                guard same.value == element.value else { return (scan, held) }
+                guard same.value == element.value else {
+                    let heldValue = held.elements.first { $0.ai == element.ai }?.value ?? same.value
+                    let scannedValue = part.first { $0.ai == element.ai }?.value ?? element.value
+                    return (scan, held, (element.ai, heldValue, scannedValue))
+                }
             } else {
                 all.append(element)
             }
@@ -105,7 +118,7 @@ extension Station {
         joined.data = Array(ElementString.bracketed(all).utf8)
         joined.symbologyIdentifier = nil
         logger.info("scan read with the barcode before it as one label", metadata: ["device": "\(scan.device)"])
-        return (joined, nil)
+        return (joined, nil, nil)
     }
 
     /// Keeps `scan` for its label's other barcode when it was refused for naming a tracked

@@ -224,7 +224,12 @@ public actor Station {
             throw RegistryError(.invalidInput, "station \(configuration.name) is \(configuration.kind.rawValue): only a production line has a verify scanner")
         }
         if scan.purpose == .verify { return try await verifyingParts(scan) }
-        let scan = completingHeldPart(scan).scan
+        let (scan, _, disagreeing) = completingHeldPart(scan)
+        if let disagreeing {
+            return try await refuse(scan, [.init("label-parts-disagree",
+                "this barcode's (\(disagreeing.ai)) \(disagreeing.scanned) is not the (\(disagreeing.ai)) \(disagreeing.held) of the barcode scanned before it: the two are not one label's")],
+                next: "scan both barcodes of the same label, one after the other")
+        }
         if configuration.kind != .lookup, let refused = try await holdingLonelyRest(scan) { return refused }
         let outcome: ScanOutcome
         switch configuration.kind {
