@@ -576,6 +576,8 @@ import Testing
             let (soon, late) = (today.adding(days: 300), today.adding(days: 600))
             let zero = await station.scan("(01)\(Dock.paintGTIN)(17)\(yymmdd(soon))(10)ZERO1(30)0")
             #expect(zero.verdict == .block && zero.reasons.map(\.code) == ["quantity-not-counted"] && zero.jobs.isEmpty, "\(zero)")
+            // TM:QTY cannot mend a label's own count, so the advice is not to scan it.
+            #expect(zero.next.contains("the label's own (30)/(37), which TM:QTY does not change"), "\(zero.next)")
             #expect(await station.scan("(01)\(Dock.paintGTIN)(17)\(yymmdd(soon))(10)TWIN1(30)1").verdict == .ok)
             let twin = await station.scan("(01)\(Dock.paintGTIN)(17)\(yymmdd(late))(10)TWIN1(30)1")
             #expect(twin.verdict == .block && twin.reasons.map(\.code) == ["expiry-mismatch"] && twin.jobs.isEmpty, "\(twin)")

@@ -65,7 +65,7 @@ extension Station {
         let labelled = Self.labelledQuantity(resolution)
         let quantity = isSerial ? Decimal(1) : (labelled ?? task.quantity(for: scan) ?? 1)
         if let refusal = Self.uncountable(quantity, of: product) {
-            return try await refuse(scan, [refusal], next: "scan TM:QTY with a quantity it takes, then the item again", resolution: resolution)
+            return try await refuse(scan, [refusal], next: Self.countAdvice(labelled: labelled != nil && !isSerial, verb: "issue"), resolution: resolution)
         }
         let here = resolution.stock.filter { $0.warehouse == configuration.warehouse && $0.number == lotSerial.number }
             .reduce(Decimal(0)) { $0 + $1.quantity }

@@ -170,7 +170,8 @@ extension Station {
         let asked = try await registry.store.read { @Sendable db in try await self.currentTask(db)?.quantity(for: scan) }
         let lineQuantity = tracking == .serial ? Decimal(1) : (labelled ?? asked ?? 1)
         if let refusal = Self.uncountable(lineQuantity, of: product) {
-            return try await refuse(scan, [refusal], next: "scan TM:QTY with a quantity it takes, then the item again", resolution: resolution)
+            return try await refuse(scan, [refusal], next: Self.countAdvice(labelled: labelled != nil && tracking != .serial, verb: "receive"),
+                                    resolution: resolution)
         }
         var printer: PrinterConfig?
         if let name = configuration.printer { printer = try await spool.printer(name) }
@@ -355,6 +356,15 @@ extension Station {
 
     /// A quantity the product is not counted in (TM:QTY:1.5 for a product in whole pcs), as the
     /// scan's refusal; `nil` when it takes it.
+    /// What to do about a quantity that cannot be counted: TM:QTY mends one of its own, but a
+    /// label's (30) or (37) wins over it, so rescanning after TM:QTY was refused the same way
+    /// (found by a QA run).
+    static func countAdvice(labelled: Bool, verb: String) -> String {
+        labelled
+            ? "the count is the label's own (30)/(37), which TM:QTY does not change: check the label, and \(verb) these goods by hand (tracemark \(verb)) if it is wrong"
+            : "scan TM:QTY with a quantity it takes, then the item again"
+    }
+
     static func uncountable(_ quantity: Decimal, of product: Product) -> ScanOutcome.Reason? {
         // A label's count of 0 ((30)0) was added, labelled "QTY 0", and the receipt then never
         // posted (found by a QA run).
