@@ -13,16 +13,20 @@ import Testing
     /// label, whose barcode reads back with the scanned lot and expiry; `TM:DONE` posts the
     /// receipt, and the stock is there.
     /// A scan whose label the station's template cannot fill (a supplier's label without the
-    /// expiry the template prints) is refused in words for the dock, not for the template's author.
+    /// expiry the template prints, of a class that keeps none) is refused in words for the dock,
+    /// not for the template's author.
     @Test(arguments: Backend.available)
     func aLabelTheTemplateCannotFillIsExplainedForTheDock(backend: Backend) async throws {
         try await withDock(backend) { dock in
+            _ = try await dock.registry.addClass(LotSerialClass(code: "BULK", tracking: .lot, format: "B{counter:4}"))
+            _ = try await dock.registry.addProduct(Product(article: "SAND", gtin: try GTIN("09501101530027"), lotSerialClass: "BULK"))
             let station = try await dock.station()
-            let outcome = await station.scan("(01)09501101530003(10)NOEXPIRY(30)1")
+            let outcome = await station.scan("(01)09501101530027(10)NOEXPIRY(30)1")
             #expect(outcome.verdict == .block, "\(outcome)")
             let reason = try #require(outcome.reasons.first { $0.code == "label-missing-field" }, "\(outcome.reasons)")
             #expect(reason.message.hasPrefix("no label can be printed for this scan: template gs1-lot-100x50 prints lot.expiry"), "\(reason.message)")
             #expect(reason.message.contains("the barcode has no expiry date, AI 17") && !reason.message.contains("sample"), "\(reason.message)")
+            #expect(!reason.message.contains("a product without a lot"), "\(reason.message)")
         }
     }
 
@@ -585,6 +589,11 @@ import Testing
                 StockLine(product: "PAINT-5L", picks: [.init(number: "KNOWN1", quantity: 1, expiry: late)])]))
             let undated = await station.scan("(01)\(Dock.paintGTIN)(10)KNOWN1(30)2")
             #expect(undated.verdict == .ok && undated.jobs.count == 1, "\(undated)")
+            // A new lot without a date, of a class that keeps expiry dates: said so, not blamed
+            // on the label's template.
+            let unknown = await station.scan("(01)\(Dock.paintGTIN)(10)NEWNOEXP(30)2")
+            #expect(unknown.verdict == .block && unknown.reasons.map(\.code) == ["expiry-missing"] && unknown.jobs.isEmpty, "\(unknown)")
+            #expect(unknown.reasons.first?.message.contains("PAINT-5L lot NEWNOEXP has no expiry date: class PAINT keeps one") == true, "\(unknown.reasons)")
             let label = try await BarcodeOracle.texts(try await dock.spool.job(undated.jobs[0]).payload, extension: "zpl")
             #expect(label.contains { $0.contains("(17)\(yymmdd(late))(10)KNOWN1") }, "\(label)")
             let done = await station.scan("TM:DONE")

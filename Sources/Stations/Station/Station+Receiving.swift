@@ -147,6 +147,12 @@ extension Station {
         // A label without a date of a lot the registry knows: the lot's own (its label printed
         // the registry's expiry, where it was refused as missing; found by a QA run).
         let expiry = resolution.scan.expiry ?? resolution.scan.bestBefore ?? resolution.lotSerial?.expiry
+        // A class that keeps expiry dates needs one: the receipt would never post without it, and
+        // the label's template failed first, blaming the template (found by a QA run).
+        if expiry == nil, let code = product.lotSerialClass, try await registry.lotSerialClass(code).tracksExpiry {
+            blocking.append(.init("expiry-missing",
+                "\(product.article) \(number.map { "\(tracking.rawValue) \($0) " } ?? "")has no expiry date: class \(code) keeps one, and this label has no (17) nor does the registry know one; receive it by hand with its expiry (tracemark receive … --expiry)"))
+        }
         // Expired goods are received only as quarantined, and only once a supervisor confirms:
         // the line waits for `confirm`, and the receipt does not post before.
         var expired: ScanOutcome.Reason?

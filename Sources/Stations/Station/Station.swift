@@ -334,7 +334,7 @@ public actor Station {
                 let template = error.file.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent } ?? "the station's template"
                 return "no label can be printed for this scan: template \(template) prints \(field), which neither the barcode nor the registry gives"
                     + (field.hasSuffix("expiry") ? " (the barcode has no expiry date, AI 17)" : "")
-                    + (field.hasPrefix("lot.") ? " (a lot label for a product without a lot?)" : "")
+                    + (field.hasPrefix("lot.") && !field.hasSuffix("expiry") ? " (a lot label for a product without a lot?)" : "")
                     + ": check the label, or ask for a template that fits this product"
             }())
         case let error as LabelError: ScanOutcome.Reason("label-" + kebab("\(error.code)"), error.message)
