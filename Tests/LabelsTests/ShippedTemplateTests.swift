@@ -33,6 +33,20 @@ import TracemarkTesting
     /// A date GS1 would read in another century is refused, not printed: a two-digit year is
     /// read as from 49 years back to 50 ahead, so an expiry 60 years on, printed as (17), reads
     /// as one 40 years ago (a QA run printed 2080-06-30, and a scanner read 1980-06-30).
+    /// A product without a GTIN on a label whose barcode carries (01) is said as such, not as a
+    /// GS1 rule that reads like a fault of the template (found by a QA run).
+    @Test func aProductWithoutAGTINIsNamedWhenItsLabelNeedsOne() throws {
+        let template = try TemplateLoader().load(contentsOf: Repository.templates.appendingPathComponent("serial-50x25.yaml"))
+        let data = template.sample.setting("product.gtin", to: .string("")).setting("product.article", to: .string("PUMP-200"))
+        do {
+            _ = try template.layout(data)
+            Issue.record("a label was laid out without its GTIN")
+        } catch {
+            #expect(error.message.contains("(01) takes the product's GTIN, and product PUMP-200 has none: give it one (tracemark product update PUMP-200 --gtin"),
+                    "\(error)")
+        }
+    }
+
     @Test func aDateOutsideGS1sCenturyIsRefused() throws {
         let template = try TemplateLoader().load(contentsOf: Repository.templates.appendingPathComponent("gs1-lot-100x50.yaml"))
         for (days, fits) in [(365 * 40, true), (365 * 60, false), (-365 * 60, false)] {

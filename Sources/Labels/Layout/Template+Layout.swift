@@ -79,6 +79,12 @@ extension Template {
             try checkTwoDigitYears(barcode, data: data)
             let elements = barcode.ais.map { AIElement(ai: $0.ai, value: $0.value.render(data, formats: formats)) }
             if let lastGS1, lastGS1.elements == elements { return .gs1(lastGS1.built) }
+            // An AI whose value the data leaves empty is the data's fault, not the template's:
+            // said as what the record lacks ("product PUMP-200 has no GTIN"), where the GS1 rule
+            // alone ("AI (01): has no value") read as a fault of the template (found by a QA run).
+            if let empty = barcode.ais.first(where: { $0.value.render(data, formats: formats).isEmpty }) {
+                throw LabelError(.unencodable, Self.emptyAI(empty.ai, source: empty.value.source, data: data))
+            }
             do {
                 // Rules between AIs are checked over the whole label (a pallet label has (00) in
                 // one barcode and (02)/(37) in another), after all barcodes are laid out.
@@ -90,6 +96,15 @@ extension Template {
             }
         }
         return try BarcodeContent.plain(barcode.data?.render(data, formats: formats) ?? "", for: barcode.symbology)
+    }
+
+    /// What an empty AI lacks, in the words of the record it comes from.
+    static func emptyAI(_ ai: String, source: String, data: LabelData) -> String {
+        let article: String? = if case .string(let text)? = data[path: "product.article"] { text } else { nil }
+        if source.contains("product.gtin"), let article {
+            return "(\(ai)) takes the product's GTIN, and product \(article) has none: give it one (tracemark product update \(article) --gtin …)"
+        }
+        return "(\(ai)) takes \(source), which is empty for this label: the data has no value for it"
     }
 
     /// Refuses a date written into a GS1 AI with a two-digit year (`yyMMdd`, as (17) takes it)
