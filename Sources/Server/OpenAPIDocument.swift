@@ -1672,7 +1672,7 @@ components:
             properties:
               partner: {type: string}
               partnerName: {type: string}
-              what: {type: string, enum: [issue, return, receipt]}
+              what: {type: string, enum: [issue, return, receipt, receipt-unnumbered]}
               document: {type: string}
               date: {type: [string, "null"]}
               warehouse: {type: string}

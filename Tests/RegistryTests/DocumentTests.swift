@@ -705,9 +705,15 @@ func lot(_ number: String, _ quantity: Int, expires days: Int) -> StockLine.Pick
         try await withStockRegistry(backend) { registry, _ in
             _ = try await registry.addClass(LotSerialClass(code: "USEL", tracking: .lot, assignment: .use, format: "UL{counter:3}"))
             _ = try await registry.addProduct(Product(article: "FLOUR", unit: "kg", lotSerialClass: "USEL"))
-            _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "FLOUR", quantity: 50)], header: header()))
+            let received = try await registry.receive(Receipt(warehouse: "MAIN", supplier: "ACME", lines: [StockLine(product: "FLOUR", quantity: 50)],
+                                                              header: header()))
             let posted = try await registry.issue(Issue(warehouse: "MAIN", customer: "ANY", lines: [StockLine(product: "FLOUR", quantity: 25)],
                                                         header: header(1)))
+            // Back to its supplier: the receipt of the stock without numbers it was numbered from
+            // (a QA run saw "suppliers: none").
+            let back = try await registry.trace(product: "FLOUR", number: "UL001", direction: .backward)
+            #expect(back.root.parties.map { "\($0.what) \($0.partner) \($0.document) \($0.quantity)" } == ["receipt-unnumbered ACME \(received.number) 50"])
+            #expect(back.partners == ["ACME"])
             #expect(Set(posted.movements.compactMap(\.number)) == ["UL001"])
             let recall = try await registry.openRecall(product: "FLOUR", numbers: ["UL001"], reason: "mould", user: "qa")
             let report = try await registry.recallReport(recall.id)

@@ -15,7 +15,10 @@ public struct TraceTree: Codable, Hashable, Sendable {
     public struct Party: Codable, Hashable, Sendable {
         public var partner: String
         public var partnerName: String
-        /// `issue` (to a customer) or `receipt` (from a supplier), `return` (back from a customer).
+        /// `issue` (to a customer) or `receipt` (from a supplier), `return` (back from a customer);
+        /// `receipt-unnumbered` for a lot or serial numbered after it came in (`assign`, numbers
+        /// assigned on use): a receipt of the product's stock without numbers into the warehouse
+        /// where it was numbered, on or before that day, which it may have come from.
         public var what: String
         public var document: String
         public var date: CalendarDate?
@@ -173,7 +176,45 @@ extension Registry {
                     quantity: abs(Quantity(storage: try row.int("quantity")).decimal)))
             }
         }
+        if direction == .backward {
+            try await unnumberedReceipts(db, ids.filter { parties[$0] == nil }, into: &parties)
+        }
         return parties
+    }
+
+    /// For lots and serials that no receipt names (numbered after they came in), the receipts of
+    /// their product's stock without numbers into the warehouse where each was numbered, on or
+    /// before that day, newest first (ten at most): stock without numbers is one heap, so any of
+    /// them may be its supplier. Without them a backward trace said "suppliers: none" for goods
+    /// that came from ACME (found by a QA run).
+    static func unnumberedReceipts(_ db: any SQLDatabase, _ ids: [Int], into parties: inout [Int: [TraceTree.Party]]) async throws {
+        for chunk in ids.chunks(of: 500) where !chunk.isEmpty {
+            let numbered = try await db.raw("""
+                SELECT m.lot_serial_id, m.product_id, m.warehouse_id, MIN(d.doc_date) AS numbered_on
+                FROM movements m JOIN documents d ON d.id = m.document_id
+                WHERE m.lot_serial_id IN (\(binds: chunk)) AND m.quantity > 0
+                  AND (d.kind = 'assignment' OR m.override IN (\(bind: Posting.assignmentOnUse), \(bind: Posting.unknownSerialAssignment)))
+                GROUP BY m.lot_serial_id, m.product_id, m.warehouse_id
+                """).all()
+            for row in numbered {
+                let id = try row.int("lot_serial_id")
+                for receipt in try await db.raw("""
+                    SELECT d.number, d.doc_date, w.code AS warehouse, pa.code AS partner, pa.name AS partner_name, m.quantity
+                    FROM movements m JOIN documents d ON d.id = m.document_id JOIN warehouses w ON w.id = m.warehouse_id
+                    JOIN partners pa ON pa.id = d.partner_id
+                    WHERE m.product_id = \(bind: try row.int("product_id")) AND m.warehouse_id = \(bind: try row.int("warehouse_id"))
+                      AND m.lot_serial_id = 0 AND m.quantity > 0 AND d.kind = 'receipt'
+                      AND d.doc_date <= \(bind: try row.string("numbered_on"))
+                    ORDER BY d.doc_date DESC, m.id DESC
+                    LIMIT 10
+                    """).all() {
+                    parties[id, default: []].append(TraceTree.Party(
+                        partner: try receipt.string("partner"), partnerName: try receipt.string("partner_name"), what: "receipt-unnumbered",
+                        document: try receipt.string("number"), date: try receipt.date("doc_date"), warehouse: try receipt.string("warehouse"),
+                        quantity: Quantity(storage: try receipt.int("quantity")).decimal))
+                }
+            }
+        }
     }
 }
 
@@ -193,9 +234,14 @@ extension TraceTree {
             // A node's customers or suppliers under it, the tree's line carried on past them.
             let prefix = childIndent + (node.children.isEmpty ? "   " : "│  ")
             for party in node.parties {
-                let arrow = party.what == "receipt" ? "from" : (party.what == "return" ? "returned by" : "to")
+                let arrow = switch party.what {
+                case "receipt": "from"
+                case "receipt-unnumbered": "possibly from"
+                case "return": "returned by"
+                default: "to"
+                }
                 lines.append("\(prefix)\(arrow) \(party.partner)\(party.partnerName.isEmpty ? "" : " (\(party.partnerName))"): "
-                             + "\(party.quantity) in \(party.document)\(party.date.map { " on \($0)" } ?? "") at \(party.warehouse)")
+                             + "\(party.quantity)\(party.what == "receipt-unnumbered" ? " without numbers" : "") in \(party.document)\(party.date.map { " on \($0)" } ?? "") at \(party.warehouse)")
             }
             for (index, child) in node.children.enumerated() {
                 add(child, childIndent, index == node.children.count - 1, root: false)
