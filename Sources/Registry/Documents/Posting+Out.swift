@@ -276,6 +276,14 @@ extension Posting {
                                         amount: Int) async throws -> LotRecord {
         try Registry.validateNumber(number, product: context.product.article)
         try await Registry.refuseRetired(db, productID: context.id, article: context.product.article, number: number)
+        // Its unit comes from the stock without numbers: when there is too little, said as that,
+        // not as "PHONE without a number: W1 holds 0 pcs, not the 1 asked for" (found by a QA run).
+        try await flushOuts()
+        let unnumbered = try await Registry.unnumberedStock(db, product: context.id, warehouse: warehouseID)
+        guard unnumbered >= amount else {
+            throw RegistryError(.conflict,
+                "serial \(number) of \(context.product.article) was never received: an unknown serial takes a unit of the product's stock without a number, and \(warehouse) has \(Quantity(storage: max(0, unnumbered))) \(context.product.unit) of it left\(context.lotSerialClass?.assignment == .receipt ? " (its class numbers goods as they are received)" : ""); receive it, or name a serial in stock")
+        }
         let id = try await db.raw("""
             INSERT INTO lot_serials (product_id, kind, number, global_number, status, flagged, origin, created_at, sort_key)
             VALUES (\(bind: context.id), 'serial', \(bind: number),
