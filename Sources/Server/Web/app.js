@@ -657,15 +657,22 @@ function confirmCell(line) {
 async function renderProposal() {
   const station = state.station, task = station && station.task;
   if (!task || task.kind !== 'issue' || !station.warehouse) { fill($('task-proposal')); return; }
-  const picked = new Map();
-  for (const line of task.lines) picked.set(line.product, (picked.get(line.product) || 0) + Number(line.quantity || 0));
+  const picked = new Map(), pickedLots = new Map();
+  for (const line of task.lines) {
+    picked.set(line.product, (picked.get(line.product) || 0) + Number(line.quantity || 0));
+    const lot = line.product + '\u0000' + (line.number || '');
+    pickedLots.set(lot, (pickedLots.get(lot) || 0) + Number(line.quantity || 0));
+  }
   const items = [];
   for (const [product, quantity] of picked) {
     try {
+      // The proposal of one more than the pick holds, less what the pick took of each of its
+      // lots: the first lot with some left is the next in issue order, whichever lots were
+      // taken (the last of the proposal was shown, which is wrong when the pick took a lot out of
+      // order; found by a QA run).
       const proposal = await api('GET', `/products/${enc(product)}/proposal?warehouse=${enc(station.warehouse)}&quantity=${quantity + 1}` +
                                         (task.partner ? '&customer=' + enc(task.partner) : ''));
-      const picks = proposal.picks;
-      const next = picks[picks.length - 1];
+      const next = proposal.picks.find((pick) => Number(pick.quantity) > (pickedLots.get(product + '\u0000' + pick.number) || 0));
       items.push(el('li', { 'data-product': product }, next
         ? `Next of ${product} to take: ${next.number}${next.expiry ? `, expires ${next.expiry}` : ''}${next.daysLeft !== undefined && next.daysLeft !== null ? ` (${next.daysLeft} days left)` : ''}`
         : `Nothing more of ${product} to take`));
