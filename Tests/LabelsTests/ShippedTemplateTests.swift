@@ -33,6 +33,20 @@ import TracemarkTesting
     /// A date GS1 would read in another century is refused, not printed: a two-digit year is
     /// read as from 49 years back to 50 ahead, so an expiry 60 years on, printed as (17), reads
     /// as one 40 years ago (a QA run printed 2080-06-30, and a scanner read 1980-06-30).
+    /// A rule between the label's AIs ((02) needs (37)) is placed at the barcode that carries the
+    /// AI, with its line, as every other template error is (found by a QA run).
+    @Test func aRuleBetweenTheLabelsAIsNamesItsBarcodeAndLine() throws {
+        let url = Repository.templates.appendingPathComponent("gs1-lot-100x50.yaml")
+        let text = try String(contentsOf: url, encoding: .utf8).replacingOccurrences(of: "\"01\":", with: "\"02\":")
+        do {
+            _ = try TemplateLoader().load(yaml: text, file: "ai02.yaml", folder: Repository.templates)
+            Issue.record("a label with (02) and no (37) was loaded")
+        } catch {
+            #expect(error.line != nil && error.element?.hasPrefix("barcode '") == true, "\(error)")
+            #expect(error.message.contains("AI (02): requires AI (37)"), "\(error)")
+        }
+    }
+
     /// A product without a GTIN on a label whose barcode carries (01) is said as such, not as a
     /// GS1 rule that reads like a fault of the template (found by a QA run).
     @Test func aProductWithoutAGTINIsNamedWhenItsLabelNeedsOne() throws {

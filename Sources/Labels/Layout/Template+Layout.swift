@@ -21,7 +21,7 @@ extension Template {
             }
             while owners.count < items.count { owners.append(index) }
         }
-        try Self.checkAIsTogether(items, file: file)
+        try Self.checkAIsTogether(items, file: file, placed: { item in owners.indices.contains(item) ? elements[owners[item]] : nil })
         var count = copies ?? 1
         if copies == nil, let field = self.copies {
             let rendered = field.render(data, formats: formats)
@@ -49,12 +49,19 @@ extension Template {
 
     /// Checks the GS1 rules between AIs (e.g. (37) needs (02) and (00)) over all GS1 barcodes of
     /// the label together.
-    private static func checkAIsTogether(_ items: [LayoutItem], file: String?) throws(LabelError) {
+    /// A broken rule is placed at the element whose barcode carries the AI it names (`placed`:
+    /// the template element that drew an item), so that the message has its line and element as
+    /// every other template error does (found by a QA run).
+    private static func checkAIsTogether(_ items: [LayoutItem], file: String?, placed: (Int) -> Element?) throws(LabelError) {
         var seen: Set<String> = []
         var all: [AIElement] = []
-        for case .barcode(let barcode) in items {
-            guard case .gs1(let elements) = barcode.content else { continue }
-            for element in elements.elements where seen.insert(element.ai).inserted { all.append(element) }
+        var carrier: [String: Int] = [:]
+        for (index, item) in items.enumerated() {
+            guard case .barcode(let barcode) = item, case .gs1(let elements) = barcode.content else { continue }
+            for element in elements.elements where seen.insert(element.ai).inserted {
+                all.append(element)
+                carrier[element.ai] = index
+            }
         }
         guard !all.isEmpty else { return }
         do {
@@ -62,7 +69,9 @@ extension Template {
             // between the AIs of all of them.
             try ElementStringBuilder().checkAssociations(all)
         } catch {
-            throw LabelError(.unencodable, "the GS1 AIs of the label together: \(error.message)", file: file)
+            let element = error.ai.flatMap { carrier[$0] }.flatMap(placed)
+            throw LabelError(.unencodable, "the GS1 AIs of the label together: \(error.message)", file: file,
+                             line: element?.line, element: element?.name)
         }
     }
 
