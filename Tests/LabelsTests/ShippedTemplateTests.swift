@@ -47,6 +47,19 @@ import TracemarkTesting
         }
     }
 
+    /// A barcode split over two symbols that still runs off the label says it was split: the
+    /// size of one symbol read as the whole barcode's (found by a QA run).
+    @Test func aSplitBarcodeOffTheLabelSaysItWasSplit() throws {
+        let url = Repository.templates.appendingPathComponent("gs1-lot-100x50.yaml")
+        let text = try String(contentsOf: url, encoding: .utf8).replacingOccurrences(of: "    at: [5, 22]", with: "    at: [95, 22]")
+        do {
+            _ = try TemplateLoader().load(yaml: text, file: "off.yaml", folder: Repository.templates)
+            Issue.record("a barcode off the label was loaded")
+        } catch {
+            #expect(error.message.contains("symbol 1 of the 2 the barcode was split into (one was too wide for the label)"), "\(error)")
+        }
+    }
+
     /// A product without a GTIN on a label whose barcode carries (01) is said as such, not as a
     /// GS1 rule that reads like a fault of the template (found by a QA run).
     @Test func aProductWithoutAGTINIsNamedWhenItsLabelNeedsOne() throws {

@@ -257,7 +257,18 @@ extension LabelLayout {
             case .barcode(let barcode):
                 let (w, h) = barcode.size
                 if !fits(barcode.x, barcode.y, w, h) {
-                    problem = "the barcode is \(w) x \(h) dots with this data at (\(barcode.x), \(barcode.y)) and does not fit on the \(width) x \(height) dot label at \(dpi) dpi: it would print cut off and not scan; move it, make the module smaller, or shorten the data"
+                    // A barcode split over two symbols (`split`, when one was too wide) is said as
+                    // such: its size alone read as the whole barcode's (found by a QA run).
+                    let symbols = index < owners.count
+                        ? items.indices.filter { other in
+                            guard other < owners.count, owners[other] == owners[index], case .barcode = items[other] else { return false }
+                            return true
+                        }
+                        : [index]
+                    let what = symbols.count > 1
+                        ? "symbol \((symbols.firstIndex(of: index) ?? 0) + 1) of the \(symbols.count) the barcode was split into (one was too wide for the label)"
+                        : "the barcode"
+                    problem = "\(what) is \(w) x \(h) dots with this data at (\(barcode.x), \(barcode.y)) and does not fit on the \(width) x \(height) dot label at \(dpi) dpi: it would print cut off and not scan; move it, make the module smaller, or shorten the data"
                 } else if let run = barcode.humanReadable {
                     problem = pastEdge(run, "the barcode's text line")
                 }
