@@ -174,7 +174,11 @@ import Testing
             // 1, and the quantity waits for the scanner that set it (a QA run saw TM:QTY:5 on the
             // dock's scanner taken by a tablet's scan).
             #expect(await station.scan("TM:QTY:5", device: "tcp://dock-scanner").action == "quantity-set")
-            #expect(await station.scan("(01)\(Dock.paintGTIN)(17)\(expiry)(10)TABLET", device: "api").action == "added-to-receipt")
+            let tablet = await station.handle(StationScan(data: Array("(01)\(Dock.paintGTIN)(17)\(expiry)(10)TABLET".utf8), device: "api",
+                                                          time: todayInstant, user: "qa-token"))
+            #expect(tablet.action == "added-to-receipt", "\(tablet)")
+            // Its label was asked for by who scanned it, not by the badge the task was opened under.
+            #expect(try await dock.spool.job(try #require(tablet.jobs.first)).requestedBy == "qa-token")
             #expect(try await station.state().task?.lines.last.map { "\($0.number ?? "") \($0.quantity)" } == "TABLET 1")
             #expect(await station.scan("(01)\(Dock.paintGTIN)(17)\(expiry)(10)DOCK", device: "tcp://dock-scanner").action == "added-to-receipt")
             #expect(try await station.state().task?.lines.last.map { "\($0.number ?? "") \($0.quantity)" } == "DOCK 5")

@@ -217,7 +217,10 @@ extension Station {
             if let label, let printer = self.configuration.printer {
                 jobs = try await self.spool.enqueue(db, [PrintRequest(
                     printer: printer, payload: label.bytes, language: label.language, template: label.template,
-                    data: label.data, requestedBy: self.user(task),
+                    // Who scanned it: a client's user (an API token, a session) before the
+                    // badge the task was opened under (a QA run saw a token's scan's label
+                    // "asked by" the badge signed in at the dock).
+                    data: label.data, requestedBy: scan.user ?? self.user(task),
                     reason: "received at station \(self.configuration.name)",
                     reference: number.map { LabelJobs.reference(product: product.article, kind: tracking.rawValue, number: $0) } ?? product.article,
                     dpi: label.dpi)])
