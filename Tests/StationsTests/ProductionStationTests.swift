@@ -265,6 +265,25 @@ import Testing
         }
     }
 
+    /// A unit whose component ran short is refused at its verify with what helps: another lot
+    /// of the component, not "scan again" (found by a QA run).
+    @Test func aComponentThatRunsShortAsksForAnotherLot() async throws {
+        try await withDock(.sqlite) { dock in
+            let station = try await line(dock)
+            let started = await station.scan("TM:RUN:PUMP-200:2")
+            #expect(started.jobs.count == 2, "\(started)")
+            #expect(await station.scan("TM:QTY:6").action == "quantity-set")
+            #expect(await station.scan(paint("PA-SOON", 100)).action == "component-added")
+            let first = await station.handle(StationScan(data: Array(try await read(dock, job: started.jobs[0]).utf8), device: "verify",
+                                                         time: todayInstant, purpose: .verify))
+            #expect(first.action == "unit-verified", "\(first)")
+            let second = await station.handle(StationScan(data: Array(try await read(dock, job: started.jobs[1]).utf8), device: "verify",
+                                                          time: todayInstant, purpose: .verify))
+            #expect(second.verdict == .block && second.reasons.map(\.code) == ["conflict"], "\(second)")
+            #expect(second.next.contains("scan another lot of it at the line, then read this unit's label again"), "\(second.next)")
+        }
+    }
+
     /// A run prints a label per serial; component lots are checked as they go on the line; each
     /// label the verify scanner reads puts its unit into stock, made from the component lot; a
     /// label that does not read is printed again; the run report says what became of each.

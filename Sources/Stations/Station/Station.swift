@@ -309,6 +309,10 @@ public actor Station {
         if reason.code == "recalled" {
             return "take that line off (Remove on the station page, or TM:UNDO if it is the last), then scan the next item or TM:DONE"
         }
+        // A unit whose components ran short: reading its label again cannot help, a new lot can.
+        if scan.purpose == .verify, let error = error as? RegistryError, error.code == .conflict {
+            return "a component ran short for this unit: scan another lot of it at the line, then read this unit's label again"
+        }
         let control = scan.purpose == .operator ? ControlCode(String(decoding: scan.data, as: UTF8.self)) : nil
         let transient = error is StoreError
         switch control {
