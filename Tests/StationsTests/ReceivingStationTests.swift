@@ -182,6 +182,12 @@ import Testing
             #expect(try await station.state().task?.lines.last.map { "\($0.number ?? "") \($0.quantity)" } == "TABLET 1")
             #expect(await station.scan("(01)\(Dock.paintGTIN)(17)\(expiry)(10)DOCK", device: "tcp://dock-scanner").action == "added-to-receipt")
             #expect(try await station.state().task?.lines.last.map { "\($0.number ?? "") \($0.quantity)" } == "DOCK 5")
+            // An undo after a TM:QTY says the quantity still waits.
+            #expect(await station.scan("TM:QTY:7").action == "quantity-set")
+            let undoneWaiting = await station.scan("TM:UNDO")
+            #expect(undoneWaiting.action == "line-removed" && undoneWaiting.next.contains("TM:QTY:7 still waits for the next item"), "\(undoneWaiting.next)")
+            #expect(await station.scan("(01)\(Dock.paintGTIN)(17)\(expiry)(10)DOCK").action == "added-to-receipt")
+            #expect(try await station.state().task?.lines.last.map { "\($0.number ?? "") \($0.quantity)" } == "DOCK 7")
             #expect(await station.scan("TM:UNDO").action == "line-removed")
             #expect(await station.scan("TM:UNDO").action == "line-removed")
 

@@ -196,7 +196,10 @@ extension Station {
             var outcome = ScanOutcome(station: self.configuration.name, verdict: label == nil ? .ok : .warn,
                                       reasons: label.map { [$0] } ?? [], action: "line-removed",
                                       next: "removed \(what) from the \(task.kind)\(labelNote): scan the next item"
-                                        + (left > 0 ? ", or TM:DONE to post it (\(left) line\(left == 1 ? "" : "s"))" : ""))
+                                        + (left > 0 ? ", or TM:DONE to post it (\(left) line\(left == 1 ? "" : "s"))" : "")
+                                        // A TM:QTY scanned before the undo still waits: said, or the next
+                                        // item took it unawares (found by a QA run).
+                                        + (task.quantity(for: scan).map { "; TM:QTY:\($0) still waits for the next item" } ?? ""))
             outcome.scan = try await self.log(db, scan, outcome, task: task.id, operator: signedInNow)
             return outcome
         }
