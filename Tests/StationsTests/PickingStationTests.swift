@@ -128,6 +128,12 @@ import Testing
             let short = await station.scan(paint("LOT-A"))
             #expect(short.reasons.map(\.code) == ["below-shelf-life"])
             #expect(short.reasons.first?.message.contains("SHOP takes at least 150") == true)
+            // An expired lot is refused as expired, not as having -5 days of shelf life left.
+            _ = try await dock.registry.receive(Receipt(warehouse: "MAIN", supplier: "ACME", lines: [
+                StockLine(product: "PAINT-5L", picks: [.init(number: "LOT-X", quantity: 1, expiry: today.adding(days: -5))])], acceptExpired: true))
+            let expired = await station.scan(paint("LOT-X"))
+            #expect(expired.verdict == .block && !expired.reasons.map(\.code).contains("below-shelf-life"), "\(expired.reasons)")
+            #expect(!expired.reasons.contains { $0.message.contains("-5 days") }, "\(expired.reasons)")
             // LOT-A expires sooner, but SHOP would refuse it: for SHOP, LOT-B is the first to go.
             let longer = await station.scan(paint("LOT-B"))
             #expect(longer.verdict == .ok, "\(longer.reasons)")

@@ -55,7 +55,8 @@ extension Station {
         var blocking = resolution.warnings
             .filter { [.blocked, .recalled, .expired, .quarantined, .retiredNumber, .notInStock, .expiryMismatch, .lotMismatch].contains($0.kind) }
             .map(Self.reason)
-        if let minimum = customer?.minimumShelfLifeDays, let days = resolution.daysToExpiry, days < minimum {
+        // An expired lot is refused as expired (its own reason), not as "-5 days of shelf life left".
+        if let minimum = customer?.minimumShelfLifeDays, let days = resolution.daysToExpiry, days >= 0, days < minimum {
             blocking.append(.init("below-shelf-life",
                 "\(lotSerial.kind.rawValue) \(lotSerial.number) has \(days) day\(days == 1 ? "" : "s") of shelf life left; \(customerCode) takes at least \(minimum)"))
         }
