@@ -811,6 +811,24 @@ func lot(_ number: String, _ quantity: Int, expires days: Int) -> StockLine.Pick
         }
     }
 
+    /// A product's counter start given as the one in effect (1, never set) is no change, so its
+    /// end can be set after numbers were issued; a real change of the start is still refused
+    /// (found by a QA run: `--counter-start 1 --counter-end N` was refused).
+    @Test(arguments: Backend.available)
+    func theCounterStartInEffectIsNoChange(backend: Backend) async throws {
+        try await withStockRegistry(backend) { registry, _ in
+            _ = try await registry.addClass(LotSerialClass(code: "PC", tracking: .serial, format: "P{counter:5}", counterScope: .product))
+            _ = try await registry.addProduct(Product(article: "PUMP", lotSerialClass: "PC"))
+            _ = try await registry.generate(product: "PUMP", count: 2)
+            var pump = try await registry.product("PUMP")
+            pump.counterStart = 1
+            pump.counterEnd = 49_999
+            #expect(try await registry.updateProduct(pump).counterEnd == 49_999)
+            pump.counterStart = 2
+            await expectRefusal(.conflict, "the start cannot change now") { _ = try await registry.updateProduct(pump) }
+        }
+    }
+
     /// A class that numbers on use, with some stock numbered ahead (`assign`): an issue takes the
     /// numbered units first in the class's issue order, then numbers the rest, exactly as the
     /// proposal says; and it is refused only when both together fall short.

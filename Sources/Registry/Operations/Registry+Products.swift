@@ -75,11 +75,14 @@ extension Registry {
             }
             var counterSeries = try await db.raw("SELECT counter_series FROM products WHERE id = \(bind: id)").first()?
                 .optionalString("counter_series")
-            if old.counterStart != product.counterStart, let code = counterSeries,
+            // A start given as the one in effect (1 when none was set) is no change: refused as
+            // one, `--counter-start 1 --counter-end N` could not set the end (found by a QA run).
+            let startChanges = (old.counterStart ?? 1) != (product.counterStart ?? 1)
+            if startChanges, let code = counterSeries,
                let series = try await Self.fetchSeries(db, code: code), series.next != series.start {
                 throw RegistryError(.conflict,
                     "product \(product.article): its counter has issued numbers from \(series.start); the start cannot change now (move the counter forward with `series set-next \(code)`)")
-            } else if old.counterStart != product.counterStart, let code = counterSeries {
+            } else if startChanges, let code = counterSeries {
                 try await db.raw("""
                     UPDATE number_series SET start_value = \(bind: product.counterStart ?? 1), next_value = \(bind: product.counterStart ?? 1)
                     WHERE code = \(bind: code)
