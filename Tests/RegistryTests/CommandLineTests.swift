@@ -430,7 +430,7 @@ extension CommandLineTests {
         #expect(try await tracemark("trace", "PAINT-5L", "CL-1", "--dot", db: db).stdout.hasPrefix("digraph trace {"))
 
         let opened = try await tracemark("recall", "open", "PAINT-5L", "CL-1", "--reason", "wrong pigment", "--user", "qa", db: db)
-        #expect(opened.stdout.hasPrefix("recall 1 opened: 1 lot/serials affected"), "\(opened.stdout)\(opened.stderr)")
+        #expect(opened.stdout.hasPrefix("recall 1 opened: 1 lot or serial affected"), "\(opened.stdout)\(opened.stderr)")
         let held = try await tracemark("recall", "hold", "1", "--user", "qa", db: db)
         #expect(held.stdout.contains("blocked 1: PAINT-5L CL-1"), "\(held.stdout)\(held.stderr)")
         let shown = try await tracemark("recall", "show", "1", db: db)

@@ -34,7 +34,7 @@ struct RecallCommand: AsyncParsableCommand {
         func run() async throws {
             let recall = try await options.withRegistry { try await $0.openRecall(product: product, numbers: numbers, reason: reason, user: user) }
             try options.emit(recall) {
-                "recall \(recall.id) opened: \(recall.lots.count) lot\(recall.lots.count == 1 ? "" : "s")/serials affected"
+                "recall \(recall.id) opened: \(recall.lots.count) \(recall.lots.count == 1 ? "lot or serial" : "lots and serials") affected"
                     + " (\(recall.lots.filter(\.seed).count) named, \(recall.lots.filter { !$0.seed }.count) made from them)\n"
                     + "until it is closed they are not proposed, and issuing or consuming one needs --allow-recalled\n"
                     + "block their stock with: tracemark recall hold \(recall.id)"
