@@ -67,7 +67,8 @@ public enum FortnoxExport {
 
     /// The text rows that follow a product row: `Lot L-77 (40 l), L-78 (2 l)` or `SN 100231–100242,
     /// 100250`, as many items per row as fit in 50 characters; an item longer than a row is cut
-    /// across rows.
+    /// across rows, each row after its first starting with `… ` (with the prefix again it read
+    /// as a second lot; found by a QA run).
     public static func textRows(_ line: AccountingDocument.Line) -> [String] {
         guard !line.numbers.isEmpty else { return [] }
         let prefix = line.tracking == .serial ? "SN " : "Lot "
@@ -92,7 +93,7 @@ public enum FortnoxExport {
                 let room = descriptionLimit - current.count
                 rows.append(current + rest.prefix(room))
                 rest = rest.dropFirst(room)
-                current = prefix
+                current = "… "
             }
             current += rest
         }
