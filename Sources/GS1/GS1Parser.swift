@@ -321,12 +321,16 @@ public struct GS1Parser: Sendable {
         }
     }
 
-    /// `(` + two to four digits + `)`: typed bracketed data rather than a code that starts with a bracket.
+    /// `(` + two to four digits + `)`: typed bracketed data rather than a code that starts with a
+    /// bracket. Also `(` + digits with no `)` anywhere (`(0109501101530003`): bracketed data
+    /// missing its bracket, which the bracketed parser refuses naming it, where it was read as an
+    /// unknown plain code and answered with exit status 0 (found by a QA run).
     private static func startsWithBracketedAI(_ bytes: Bytes) -> Bool {
         guard bytes.count >= 4, bytes[0] == UInt8(ascii: "(") else { return false }
         var index = 1
         while index < bytes.count, index <= 5, isDigit(bytes[index]) { index += 1 }
-        return (3...5).contains(index) && index < bytes.count && bytes[index] == UInt8(ascii: ")")
+        if (3...5).contains(index) && index < bytes.count && bytes[index] == UInt8(ascii: ")") { return true }
+        return index == 6 && !bytes.contains(UInt8(ascii: ")"))
     }
 
     // MARK: - Helpers

@@ -32,6 +32,20 @@ import Testing
         #expect(code.production == CalendarDate(year: 2026, month: 1, day: 1))
     }
 
+    /// Bracketed data missing its `)` is refused as such, not read as an unknown plain code
+    /// (found by a QA run); a code with a bracket that is not an AI's stays plain.
+    @Test func aBracketedAIWithoutItsClosingBracketIsRefusedAsSuch() {
+        #expect(parser().plainReading("(0109501101530003") == nil)
+        #expect(throws: GS1Error.self) { _ = try parser().parse("(0109501101530003") }
+        do {
+            _ = try parser().parse("(0109501101530003")
+        } catch {
+            #expect(error.message.contains("has no closing \")\""), "\(error.message)")
+        }
+        #expect(parser().plainReading("(A-12345") != nil)
+        #expect(parser().plainReading("(12 boxes") != nil)
+    }
+
     @Test func aWrongDayNamesTheAIAndItsPosition() {
         #expect(throws: GS1Error.self) { try parser().parse("]C1010950110153000317270132") }
         do {
