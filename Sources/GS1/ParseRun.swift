@@ -185,6 +185,16 @@ struct ParseRun {
                 value.append(byte)
                 r += 1
             }
+            // A space before the next AI (typed `(01)… (10)…`) is named where it is, not counted
+            // into the value's length ("AI (01) has 15 characters"; found by a QA run).
+            // Lenient reading drops the spaces, with the warning.
+            if r < end, value.last == UInt8(ascii: " ") {
+                let spaces = value.reversed().prefix { $0 == UInt8(ascii: " ") }.count
+                try checker.breach(GS1Error(.invalidCharacter,
+                    "a space at character \(offset + r - spaces + 1), before the next AI: bracketed data has no spaces between its AIs",
+                    ai: entry.ai, position: offset + r - spaces))
+                value.removeLast(spaces)
+            }
             try value.withUnsafeBufferPointer { buffer throws(GS1Error) in
                 try checker.checkLength(buffer, entry: entry, position: offset + aiPosition)
             }

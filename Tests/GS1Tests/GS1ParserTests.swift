@@ -46,6 +46,17 @@ import Testing
         #expect(parser().plainReading("(12 boxes") != nil)
     }
 
+    /// A space typed between bracketed AIs is named where it is, not counted into the value
+    /// before it ("AI (01) has 15 characters"; found by a QA run).
+    @Test func aSpaceBetweenBracketedAIsIsNamedWhereItIs() {
+        do {
+            _ = try parser().parse("(01)09501101530003 (10)ABC")
+            Issue.record("a space between AIs was read")
+        } catch {
+            #expect(error.message.contains("a space at character 19, before the next AI"), "\(error.message)")
+        }
+    }
+
     @Test func aWrongDayNamesTheAIAndItsPosition() {
         #expect(throws: GS1Error.self) { try parser().parse("]C1010950110153000317270132") }
         do {
