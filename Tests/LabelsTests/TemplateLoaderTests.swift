@@ -67,6 +67,31 @@ import TracemarkTesting
         #expect(error.message.contains("colour"))
     }
 
+    /// A module under one dot at the template's resolution, and a position below zero, are each
+    /// refused in words that say so (a QA run saw 0.01 mm drawn at one dot in silence, and -3
+    /// called "not a length").
+    @Test func aModuleUnderADotAndANegativePositionAreRefusedAsSuch() throws {
+        let module = try #require(loadError("""
+            size: [50mm, 25mm]
+            elements:
+              - type: barcode
+                at: [1, 1]
+                symbology: code128
+                data: ABC
+                module: 0.01
+            """))
+        #expect(module.line == 7 && module.message.contains("module 0.01mm is less than one dot at 203 dpi"), "\(module)")
+        let negative = try #require(loadError("""
+            size: [50mm, 25mm]
+            elements:
+              - type: text
+                at: [-3, 1]
+                text: hello
+                size: 3
+            """))
+        #expect(negative.line == 4 && negative.message.contains("at '-3' is below zero"), "\(negative)")
+    }
+
     /// `split` is for a GS1-128, at one of its AIs after the first; one too low to hold two
     /// symbols says how high it must be when the data comes that needs it.
     @Test func aSplitIsCheckedWhereItIsWritten() throws {

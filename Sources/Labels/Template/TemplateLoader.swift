@@ -196,7 +196,17 @@ struct YAMLTemplateParser {
                 throw error(.syntax, "elements must be a list", elementsNode)
             }
             for (index, node) in sequence.enumerated() {
-                elements.append(try element(node, index: index))
+                let made = try element(node, index: index)
+                // A module that rounds to no dot at the template's resolution is a typo (0.01 for
+                // 0.1): drawn at one dot in silence, the barcode was another size than written
+                // (found by a QA run).
+                if case .barcode(let barcode) = made.kind, barcode.module.dots(dpi) < 1 {
+                    let moduleNode: Node? = if case .mapping(let pairs) = node { pairs.first { $0.key.scalar?.string == "module" }?.value } else { nil }
+                    throw error(.invalidValue,
+                        "module \(barcode.module) is less than one dot at \(dpi) dpi (a dot is \(String(format: "%.3f", 25.4 / Double(dpi))) mm): a barcode's bars are at least a dot wide",
+                        moduleNode ?? node)
+                }
+                elements.append(made)
             }
         }
         var sample = LabelData.object([:])
@@ -404,8 +414,11 @@ struct YAMLTemplateParser {
 
     private func length(_ node: Node, _ what: String) throws(LabelError) -> Length {
         let text = try string(node, what)
-        guard let length = Length(parsing: text, defaultUnit: unit), length.value >= 0 else {
+        guard let length = Length(parsing: text, defaultUnit: unit) else {
             throw error(.invalidValue, "\(what) '\(text)' is not a length (12.5mm, 0.5in, 40dots, or a number in \(unit.rawValue))", node)
+        }
+        guard length.value >= 0 else {
+            throw error(.invalidValue, "\(what) '\(text)' is below zero: lengths and positions are measured from the label's top left corner, and are 0 or more", node)
         }
         guard length.millimetres <= TemplateLimits.length else {
             throw error(.invalidValue, "\(what) '\(text)' is too large: no length on a label is more than \(Int(TemplateLimits.length)) mm", node)
