@@ -33,6 +33,9 @@ import Testing
         defer { try? FileManager.default.removeItem(at: folder) }
         let missing = try await tracemark(["render", "nosuch"], in: folder)
         #expect(missing.status != 0)
+        // --preview is a grey PNG: with another format it is refused, not ignored.
+        let preview = try await tracemark(["render", "serial-50x25", "--preview", "--format", "zpl"], in: folder)
+        #expect(preview.status == 64 && preview.stderr.contains("--preview makes a grey PNG: give --format png with it"), "\(preview.stderr)")
         #expect(missing.stderr.contains("\(Repository.templates.path)/nosuch.yaml: no such template"), "\(missing.stderr)")
         let empty = folder.appendingPathComponent("empty")
         try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)

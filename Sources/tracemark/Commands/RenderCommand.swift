@@ -35,6 +35,8 @@ struct RenderCommand: AsyncParsableCommand {
             throw ValidationError("--dpi must be 152, 203, 300 or 600")
         }
         if let copies, copies < 1 { throw ValidationError("--copies must be at least 1") }
+        // Taken in silence, it wrote ZPL while the user waited for a grey PNG (found by a QA run).
+        if preview, format != .png { throw ValidationError("--preview makes a grey PNG: give --format png with it, not \(format.rawValue)") }
     }
 
     func run() async throws {
