@@ -92,6 +92,22 @@ import TracemarkTesting
         #expect(negative.line == 4 && negative.message.contains("at '-3' is below zero"), "\(negative)")
     }
 
+    /// A Mustache mistake is said in words, at its place in the field, without the parser's
+    /// own types (found by a QA run).
+    @Test func aMustacheMistakeIsSaidInWords() throws {
+        let error = try #require(loadError("""
+            size: [50mm, 25mm]
+            elements:
+              - type: text
+                at: [1, 1]
+                text: "LOT {{#lot}}{{number}}"
+                size: 3
+            sample: {lot: {number: L1}}
+            """))
+        #expect(error.line == 5 && error.message.contains("a section is opened and never closed ({{#name}} needs {{/name}}), at line 1"), "\(error)")
+        #expect(!error.message.contains("ParserError") && !error.message.contains("MustacheParserContext"), "\(error)")
+    }
+
     /// `split` is for a GS1-128, at one of its AIs after the first; one too low to hold two
     /// symbols says how high it must be when the data comes that needs it.
     @Test func aSplitIsCheckedWhereItIsWritten() throws {

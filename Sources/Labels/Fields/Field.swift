@@ -52,10 +52,26 @@ struct Field: Sendable {
             template = try MustacheTemplate(
                 string: "{{%CONTENT_TYPE:TEXT}}\n" + (trailingBlanks.isEmpty ? Substring(rewritten) : body))
         } catch {
-            throw LabelError(.syntax, "field '\(source)' is not a valid Mustache text (\(error))")
+            throw LabelError(.syntax, "field '\(source)' is not a valid Mustache text: \(Self.describe(error))")
         }
         requiredPaths = paths
         self.transforms = transforms
+    }
+
+    /// The Mustache parser's error in words, at the place in the field's own text (its first
+    /// line is the pragma put before it): the parser's own description named its internal types
+    /// and a line the template does not have (found by a QA run).
+    static func describe(_ error: any Error) -> String {
+        guard let parsed = error as? MustacheTemplate.ParserError else { return "\(error)" }
+        let what = switch parsed.error as? MustacheTemplate.Error {
+        case .sectionCloseNameIncorrect?: "a section is closed with another name than it was opened with ({{#a}}…{{/a}})"
+        case .unfinishedName?: "a tag is not finished (each {{ needs its }})"
+        case .expectedSectionEnd?: "a section is opened and never closed ({{#name}} needs {{/name}})"
+        case .invalidSetDelimiter?: "a set-delimiter tag is badly written"
+        default: "\(parsed.error)"
+        }
+        let line = parsed.context.lineNumber - 1
+        return "\(what), at line \(line), character \(parsed.context.columnNumber) of the field"
     }
 
     /// A field that prints `text` as is.
