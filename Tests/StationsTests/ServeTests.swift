@@ -511,7 +511,8 @@ extension ServeTests {
             #expect(refused.status == 1 && refused.stderr.contains(refusal), "\(refused.stderr)")
         }
         #expect(try await Command.tracemark(["operator", "add", "SUP-1", "--name", "Eva", "--role", "supervisor", "--db", database.location]).status == 0)
-        let confirmed = try await Command.tracemark(["station", "confirm", "dock-1", String(scan), "--reason", "returned for destruction",
+        // The scan as serve prints it, #N.
+        let confirmed = try await Command.tracemark(["station", "confirm", "dock-1", "#\(scan)", "--reason", "returned for destruction",
                                                      "--user", "SUP-1", "--db", database.location])
         #expect(confirmed.status == 0, "\(confirmed.stderr)")
         #expect(confirmed.stdout.contains("expired confirmed by Eva (SUP-1): returned for destruction"), "\(confirmed.stdout)")

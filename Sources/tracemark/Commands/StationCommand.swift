@@ -113,7 +113,7 @@ struct StationCommand: AsyncParsableCommand {
                 """)
         @OptionGroup var options: GlobalOptions
         @Argument(help: "The station's name.") var station: String
-        @Argument(help: "The scan's number in the scan log.") var scan: Int64
+        @Argument(help: "The scan's number in the scan log: 12 or #12, as serve prints it.") var scan: ScanNumber
         @Option(help: "Why it is confirmed.") var reason: String
         @Option(help: "The confirming supervisor's badge (default: the login name, where no badges are registered).") var user: String?
 
@@ -134,9 +134,21 @@ struct StationCommand: AsyncParsableCommand {
                     throw RegistryError(.invalidInput, "no badge \(who) is registered: give a supervisor's badge with --user (tracemark operator list)")
                 }
                 let station = try await Station(StationConfiguration(name: station, kind: .receiving), registry: registry, spool: spool)
-                return try await station.confirm(scan: scan, reason: reason, user: who, device: "shell")
+                return try await station.confirm(scan: scan.value, reason: reason, user: who, device: "shell")
             }
-            try options.emit(outcome) { "scan \(scan) at \(station): \(outcome.reasons.first?.message ?? "confirmed")" }
+            try options.emit(outcome) { "scan \(scan.value) at \(station): \(outcome.reasons.first?.message ?? "confirmed")" }
         }
+    }
+}
+
+/// A scan's number in the scan log, written as serve prints it (`#12`) or bare (`12`): the README
+/// sends the operator from serve's `#12` to `station confirm`, which refused it (found by a QA run).
+struct ScanNumber: ExpressibleByArgument, Sendable {
+    let value: Int64
+
+    init?(argument: String) {
+        let digits = argument.hasPrefix("#") ? argument.dropFirst() : Substring(argument)
+        guard let value = Int64(digits), value > 0 else { return nil }
+        self.value = value
     }
 }
