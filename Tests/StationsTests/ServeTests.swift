@@ -323,7 +323,8 @@ import Testing
         let typo = database.folder.appendingPathComponent("typo.sqlite").path
         try write("database: \"\(typo)\"\nstations:\n  look-1: {kind: lookup, warehouse: MAIN}\n")
         let missing = try await Command.tracemark(["serve", "--check", "--config", file.path], environment: environment)
-        #expect(missing.status == 78 && missing.stderr.contains("database \(typo) does not exist (serve would create it, empty)"), "\(missing.stderr)")
+        #expect(missing.status == 78 && missing.stderr.contains("serve.yaml:1: database \(typo) does not exist (serve would create it, empty): check the path"),
+                "\(missing.stderr)")
         #expect(!FileManager.default.fileExists(atPath: typo))
         // A PostgreSQL schema without Tracemark's tables likewise, and the check creates none.
         if Backend.available.contains(.postgres) {

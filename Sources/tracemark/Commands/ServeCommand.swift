@@ -51,7 +51,7 @@ struct ServeCommand: AsyncParsableCommand {
         // read as missing warehouses and printers. A check makes nothing; serve says it made it.
         let made = !SQLStores.isPostgres(location) && !FileManager.default.fileExists(atPath: location)
         if made, check {
-            FileHandle.standardError.write(Data("tracemark: \(configuration.file): database \(location) does not exist (serve would create it, empty): check database:\n".utf8))
+            FileHandle.standardError.write(Data("tracemark: \(configuration.placeOfDatabase): database \(location) does not exist (serve would create it, empty): check the path, or run serve once to create it\n".utf8))
             throw ExitCode(78)
         }
         // A PostgreSQL schema without Tracemark's tables likewise: a check does not create them.
@@ -64,7 +64,7 @@ struct ServeCommand: AsyncParsableCommand {
             }
             await store.close()
             if plan.applied.isEmpty {
-                FileHandle.standardError.write(Data("tracemark: \(configuration.file): database \(SQLStores.redacted(location)) has no Tracemark tables (serve would create them, empty): check database:\n".utf8))
+                FileHandle.standardError.write(Data("tracemark: \(configuration.placeOfDatabase): database \(SQLStores.redacted(location)) has no Tracemark tables (serve would create them, empty): check the URL, or run serve once to create them\n".utf8))
                 throw ExitCode(78)
             }
         }

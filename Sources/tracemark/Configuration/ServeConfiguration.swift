@@ -60,6 +60,8 @@ struct ServeConfiguration {
 
     var file: String
     var database: String
+    /// The line `database:` is on (0 when the file leaves it to the default).
+    var databaseLine = 0
     var httpListen: String
     /// Most clients of the event feed at once (`http.event-clients`).
     var eventClients = 64
@@ -147,7 +149,10 @@ struct ServeConfiguration {
             let key = keyNode.string ?? ""
             switch key {
             case "database":
-                if let database = scalar(value, "database"), !database.isEmpty { configuration.database = database }
+                if let database = scalar(value, "database"), !database.isEmpty {
+                    configuration.database = database
+                    configuration.databaseLine = value.mark?.line ?? 0
+                }
             case "templates":
                 configuration.templates = scalar(value, "templates")
             case "http":
@@ -391,6 +396,10 @@ struct ServeConfiguration {
         guard problems.isEmpty else { throw ProblemList(problems.sorted { $0.line < $1.line }) }
         return configuration
     }
+
+    /// `FILE:LINE` of `database:`, as every other problem of the file is placed (`FILE` alone
+    /// when the file does not name one).
+    var placeOfDatabase: String { databaseLine > 0 ? "\(file):\(databaseLine)" : file }
 
     /// The database location with the password from `TRACEMARK_DB_PASSWORD` (or the file named by
     /// `TRACEMARK_DB_PASSWORD_FILE`) put into a `postgres://` URL that has none.
