@@ -192,6 +192,11 @@ import Testing
         #expect(listed.status == 0)
         // The raw templates in raw/ are listed and checked too, by the path that names them.
         #expect(listed.stdout.contains("raw/lot-label.zpl  ok") && listed.stdout.contains("raw/lot-label.epl  ok"), "\(listed.stdout)")
+        // Rendered by that name without its extension, the file of the language asked for.
+        for (format, start) in [("zpl", "^XA"), ("epl", "\nN\n")] {
+            let rendered = try await tracemark(["render", "raw/lot-label", "--format", format], in: folder)
+            #expect(rendered.status == 0 && rendered.stdout.hasPrefix(start), "\(format): \(rendered.stderr)\(rendered.stdout.prefix(20))")
+        }
         try "size: [50mm, 25mm]\nelements:\n  - type: blob\n".write(to: folder.appendingPathComponent("bad.yaml"), atomically: true, encoding: .utf8)
         #expect(try await tracemark(["templates", folder.path], in: folder).status == 1)
 

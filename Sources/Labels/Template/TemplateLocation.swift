@@ -17,12 +17,17 @@ public enum TemplateLocation {
         return local
     }
 
-    /// A path as given when the file exists, else NAME, NAME.yaml or NAME.yml in `folder`. When
+    /// A path as given when the file exists, else NAME, NAME.yaml, NAME.yml, or a raw NAME.zpl or
+    /// NAME.epl in `folder` (`raw/lot-label`, as `templates` lists it without its extension and
+    /// the HTTP API takes it; the command line did not, found by a QA run). When
     /// none exists, the name of a template (no folder in it) as `folder`/NAME.yaml and a path as
     /// given, so that the loader's error says where the template was looked for.
-    public static func resolve(_ name: String, in folder: URL = folder) -> URL {
+    /// `raw`: the printer language asked for (`zpl`, `epl`), whose raw file goes first when a
+    /// name has both.
+    public static func resolve(_ name: String, in folder: URL = folder, raw: String? = nil) -> URL {
         if FileManager.default.fileExists(atPath: name) { return URL(fileURLWithPath: name) }
-        for candidate in [name, name + ".yaml", name + ".yml"] {
+        let raws = raw.map { asked in [asked] + ["zpl", "epl"].filter { $0 != asked } } ?? ["zpl", "epl"]
+        for candidate in [name, name + ".yaml", name + ".yml"] + raws.map({ name + "." + $0 }) {
             let url = folder.appendingPathComponent(candidate)
             if FileManager.default.fileExists(atPath: url.path) { return url }
         }

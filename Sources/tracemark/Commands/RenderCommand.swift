@@ -42,7 +42,7 @@ struct RenderCommand: AsyncParsableCommand {
     func run() async throws {
         // A template's error under --json takes every command's failure shape, with where in
         // the template beside it (Tracemark.fail).
-        let url = TemplateLocation.resolve(template)
+        let url = TemplateLocation.resolve(template, raw: format == .png ? nil : format.rawValue)
         let template = try TemplateLoader().load(contentsOf: url)
         let labelData = try await self.labelData.load(for: template, options: options)
         let bytes = try render(template, labelData)
