@@ -44,7 +44,7 @@ struct ClassCommand: AsyncParsableCommand {
         fields([
             ("class", c.code), ("description", c.description.isEmpty ? nil : c.description),
             ("tracking", c.tracking == .serial ? "serial (\(c.serialQuantity.rawValue))" : c.tracking.rawValue),
-            ("expiry", c.tracksExpiry ? "tracked" : "not tracked"),
+            ("expiry", c.tracksExpiry ? "required on every lot/serial" : "optional"),
             ("assigned on", c.assignment.rawValue), ("issue method", c.issueMethod.rawValue),
             ("batch size", String(c.autoGenerateBatchSize)), ("format", c.format ?? "(numbers are entered)"),
             ("counter", c.counterScope == .shared ? "shared, series \(c.counterSeries ?? "-")" : "one per product"),
