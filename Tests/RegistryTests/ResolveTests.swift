@@ -164,6 +164,10 @@ func withScanRegistry(_ backend: Backend, _ body: (Registry) async throws -> Voi
             #expect(!pack.has(.unknownLotSerial))
             let unknown = try await registry.resolve("]d201\(TestGTIN.medicine)17\(gs1Date(400))10ABC123\(gs)21SN9999", options: Self.options)
             #expect(unknown.has(.unknownLotSerial) && unknown.lotSerial == nil, "\(unknown)")
+            // Neither known: both are named (the lot went unmentioned; found by a QA run).
+            let neither = try await registry.resolve("]d201\(TestGTIN.milk)17\(gs1Date(60))10NO-LOT\(gs)21PACK-0002", options: Self.options)
+            #expect(neither.warnings.first { $0.kind == .unknownLotSerial }?.message.contains("has neither serial PACK-0002 nor lot NO-LOT in the registry") == true,
+                    "\(neither.warnings)")
         }
     }
 

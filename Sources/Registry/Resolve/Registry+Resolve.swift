@@ -305,8 +305,11 @@ extension Registry {
                     "\(what) was retired (\(reason)): the number must not be used again; check the label"))
             } else {
                 let says = [scan.expiry.map { "expiry \($0)" }, scan.production.map { "production \($0)" }].compactMap { $0 }
+                // A label with a lot and a serial (a medicine's pack) names both: the product may
+                // be tracked by either, and the lot went unmentioned (found by a QA run).
+                let neither = scan.serial != nil ? scan.lot.map { "neither serial \(number) nor lot \($0)" } : nil
                 warnings.append(ResolutionWarning(.unknownLotSerial,
-                    "product \(product.article) has no \(kind) \(number) in the registry; receive it to register it"
+                    "product \(product.article) has \(neither ?? "no \(kind) \(number)") in the registry; receive it to register it"
                         + (says.isEmpty ? "" : " (the barcode says \(says.joined(separator: ", ")))")))
             }
         } else {
