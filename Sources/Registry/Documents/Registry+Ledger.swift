@@ -444,6 +444,10 @@ extension Registry {
             if store.kind == .postgres {
                 // Postings in flight finish first, and none starts until the period is closed.
                 try await db.raw("LOCK TABLE documents IN SHARE MODE").run()
+                // One close or reopening at a time: two closes of one month both found it open,
+                // and the second failed on the key with a 500; reopenings were recorded twice
+                // (found by a QA run).
+                try await db.raw("LOCK TABLE closed_periods IN SHARE ROW EXCLUSIVE MODE").run()
             }
             if let closed = try await db.raw("SELECT MAX(last_day) AS last FROM closed_periods").first()?.optionalString("last"),
                closed >= lastDay.description {
@@ -481,6 +485,10 @@ extension Registry {
         guard reason.count <= 500 else { throw RegistryError(.invalidInput, "the reason is longer than 500 characters") }
         let reopenedAt = now
         return try await store.write { db in
+            if store.kind == .postgres {
+                // One close or reopening at a time (``closePeriod(_:user:)``).
+                try await db.raw("LOCK TABLE closed_periods IN SHARE ROW EXCLUSIVE MODE").run()
+            }
             let newest = try await db.raw("SELECT * FROM closed_periods ORDER BY last_day DESC").first()
             guard let newest else { throw RegistryError(.conflict, "period \(period) is not closed: no period is") }
             let closedPeriod = try newest.string("period")

@@ -159,7 +159,9 @@ extension Registry {
     public func holdRecall(_ id: Int, user: String) async throws -> RecallHold {
         let created = now
         let blocked = try await store.write { db -> [Recall.Lot] in
-            guard let row = try await db.raw("SELECT state, reason FROM recalls WHERE id = \(bind: id)").first() else {
+            // Locked (PostgreSQL) until the transaction ends: a hold and a close sent at once both
+            // read "open", and a recall closed first was then held (found by a QA run).
+            guard let row = try await db.raw("SELECT state, reason FROM recalls WHERE id = \(bind: id)\(unsafeRaw: RowLock.update.clause(db))").first() else {
                 throw RegistryError(.notFound, "there is no recall \(id)")
             }
             guard try row.string("state") != Recall.State.closed.rawValue else {
@@ -235,7 +237,7 @@ extension Registry {
         guard !note.isEmpty else { throw RegistryError(.invalidInput, "closing recall \(id): give a note of what was done") }
         let created = now
         try await store.write { db in
-            guard let row = try await db.raw("SELECT state FROM recalls WHERE id = \(bind: id)").first() else {
+            guard let row = try await db.raw("SELECT state FROM recalls WHERE id = \(bind: id)\(unsafeRaw: RowLock.update.clause(db))").first() else {
                 throw RegistryError(.notFound, "there is no recall \(id)")
             }
             guard try row.string("state") != Recall.State.closed.rawValue else { throw RegistryError(.conflict, "recall \(id) is closed already") }

@@ -14,8 +14,14 @@ extension Registry {
                 throw RegistryError(.duplicate, "class \(lotSerialClass.code) exists already; use `class update` to change it")
             }
             var saved = lotSerialClass
-            try await prepareCounter(db, for: &saved)
-            try await Self.insertClass(db, saved)
+            do {
+                try await prepareCounter(db, for: &saved)
+                try await Self.insertClass(db, saved)
+            } catch where DatabaseErrors.uniqueViolation(error) != nil {
+                // Added by another request between the look and the insert (PostgreSQL): said as
+                // such, not as the database's key error with a 500 (found by a QA run).
+                throw RegistryError(.duplicate, "class \(lotSerialClass.code) exists already (added by another request at the same moment)")
+            }
             try await checkNumberingCollisions(db)
             return saved
         }
