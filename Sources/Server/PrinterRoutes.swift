@@ -25,9 +25,16 @@ extension APIRoutes {
             let spool = call.environment.spool
             let existing = try await spool.printers(named: name).first
             if let existing { try precondition(call, current: existing.config) }
-            // Checked again in the write's transaction, the row locked: a compare-and-set.
+            // If-Match names a printer that is not there (deleted since it was read): nothing to
+            // match, so refused, not made anew from a stale read (found by a QA run).
+            if existing == nil, call.headers["if-match"] != nil {
+                throw APIProblem(412, "precondition-failed", "printer \(name) does not exist (any more): If-Match matches nothing; PUT it without If-Match to add it")
+            }
+            // Checked again in the write's transaction, the row locked: a compare-and-set. A printer
+            // added meanwhile by another request is held to If-Match as one read here (a 428
+            // without it), not refused with the command line's --replace.
             let headers = call.headers
-            try await spool.addPrinter(config, replace: existing != nil, expecting: existing == nil ? nil : ifMatch(headers))
+            try await spool.addPrinter(config, replace: true, expecting: ifMatch(headers))
             let printer = try await configured(call)
             var response = try APIResponse.json(view(printer), status: existing == nil ? 201 : 200)
             response.headers["ETag"] = try etag(printer.config)

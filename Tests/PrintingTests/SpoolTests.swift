@@ -232,6 +232,41 @@ import Testing
         }
     }
 
+    /// One job cancelled (or retried) by several operators at once: done once, its history saying
+    /// it once, the rest refused; and a printer added twice at once is added once (a QA run on
+    /// PostgreSQL saw "cancelled" three times in a job's history, and a 500 from the key).
+    @Test(arguments: Backend.available)
+    func aJobCancelledSeveralTimesAtOnceIsCancelledOnce(backend: Backend) async throws {
+        try await withSpool(backend) { _, spool, database in
+            let out = database.filePrinter()
+            try await spool.addPrinter(out)
+            let id = try await spool.enqueue([PrintRequest(printer: out.name, payload: zplLabel("C"), language: .zpl, requestedBy: "t", reason: "r")])[0]
+            func atOnce(_ body: @escaping @Sendable () async throws -> Void) async -> [PrintingError?] {
+                await withTaskGroup(of: PrintingError?.self) { group in
+                    for _ in 0..<5 {
+                        group.addTask {
+                            do { try await body(); return nil } catch let error as PrintingError { return error } catch {
+                                return PrintingError(.io, "not a printing error: \(error)")
+                            }
+                        }
+                    }
+                    var outcomes: [PrintingError?] = []
+                    for await outcome in group { outcomes.append(outcome) }
+                    return outcomes
+                }
+            }
+            let cancels = await atOnce { try await spool.cancel(id) }
+            #expect(cancels.filter { $0 == nil }.count == 1 && cancels.allSatisfy { $0 == nil || $0?.code == .invalidState }, "\(cancels)")
+            let retries = await atOnce { try await spool.retry(id) }
+            #expect(retries.filter { $0 == nil }.count == 1, "\(retries)")
+            let history = try await spool.events(job: id).map(\.state)
+            #expect(history.filter { $0 == .cancelled }.count == 1 && history.filter { $0 == .queued }.count == 2, "\(history)")
+            let added = await atOnce { try await spool.addPrinter(database.filePrinter("twice")) }
+            #expect(added.filter { $0 == nil }.count == 1, "\(added)")
+            #expect(added.allSatisfy { $0 == nil || $0?.code == .invalidConfiguration || $0?.code == .invalidState }, "\(added)")
+        }
+    }
+
     @Test(arguments: Backend.available)
     func operatorsRetryCancelMoveAndReprint(backend: Backend) async throws {
         try await withSpool(backend) { registry, spool, database in

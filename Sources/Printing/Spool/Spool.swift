@@ -91,10 +91,16 @@ public struct Spool: Sendable {
                         settings = \(bind: settings), state = 'unknown', state_message = '' WHERE name = \(bind: config.name)
                     """).run()
             } else {
-                try await db.raw("""
-                    INSERT INTO printers (name, uri, language, settings, created_at)
-                    VALUES (\(bind: config.name), \(bind: config.uri), \(bind: config.language.rawValue), \(bind: settings), \(bind: created))
-                    """).run()
+                do {
+                    try await db.raw("""
+                        INSERT INTO printers (name, uri, language, settings, created_at)
+                        VALUES (\(bind: config.name), \(bind: config.uri), \(bind: config.language.rawValue), \(bind: settings), \(bind: created))
+                        """).run()
+                } catch where DatabaseErrors.uniqueViolation(error) != nil {
+                    // Another request added it between the look and the insert (PostgreSQL): a
+                    // conflict to say, not the database's words with a 500 (found by a QA run).
+                    throw PrintingError(.invalidState, "printer \(config.name) was added by another request at the same moment: read it, then change it")
+                }
             }
         }
     }
@@ -445,7 +451,7 @@ public struct Spool: Sendable {
     @discardableResult
     public func reprint(_ id: Int64, printer: String? = nil, requestedBy: String, reason: String) async throws -> Int64 {
         try await write { db in
-            let job = try await Self.job(db, id)
+            let job = try await Self.job(db, id, locking: true)
             guard job.state == .done || job.state == .cancelled || job.state == .held else {
                 throw PrintingError(.invalidState,
                     "job \(id) is \(job.state.rawValue): only a done, held or cancelled job is reprinted (a queued job will print anyway)")
@@ -489,7 +495,9 @@ public struct Spool: Sendable {
                          _ body: (any SQLDatabase, PrintJob) async throws -> (JobState, String)) async throws -> PrintJob {
         let at = now
         return try await write { db in
-            let job = try await Self.job(db, id)
+            // Locked: five cancels (or retries) of one job sent at once each read it cancellable,
+            // and its history said "cancelled" three times (found by a QA run).
+            let job = try await Self.job(db, id, locking: true)
             guard job.state[keyPath: allowed] else {
                 throw PrintingError(.invalidState, "job \(id) is \(job.state.rawValue): it cannot be \(["retry": "retried", "move": "moved", "cancel": "cancelled"][verb] ?? verb + "ed") now")
             }
@@ -514,8 +522,10 @@ public struct Spool: Sendable {
         attempts, next_attempt_at, error, printed_labels, possibly_duplicated, confirmed, reprint_of, created_at, sent_at, finished_at, batch, dpi
         """
 
-    static func job(_ db: any SQLDatabase, _ id: Int64) async throws -> PrintJob {
-        guard let row = try await db.raw("SELECT \(unsafeRaw: jobColumns) FROM print_jobs WHERE id = \(bind: id)").first() else {
+    /// `locking`: the row locked until the transaction ends (PostgreSQL; SQLite has one writer).
+    static func job(_ db: any SQLDatabase, _ id: Int64, locking: Bool = false) async throws -> PrintJob {
+        let lock = locking && db.dialect.name == "postgresql" ? " FOR UPDATE" : ""
+        guard let row = try await db.raw("SELECT \(unsafeRaw: jobColumns) FROM print_jobs WHERE id = \(bind: id)\(unsafeRaw: lock)").first() else {
             throw PrintingError(.notFound, "no print job \(id)")
         }
         return try job(row)
