@@ -330,15 +330,21 @@ public enum APIRoutes {
                              "station \(body.station) is run by another tracemark process\(holder): sign in there")
         }
         let logins = call.environment.logins
-        let wait = await logins.wait(body.station)
+        let wait = await logins.admit(body.station)
         if wait > 0 {
             throw APIProblem(429, "too-many-attempts", "too many failed sign-ins at \(body.station): try again in \(wait) s",
                              headers: ["Retry-After": "\(wait)"])
         }
         let operators = Operators(prepared: call.environment.registry.store)
-        let person = if let badge = body.badge { try await operators.find(badge: badge) } else { try await operators.identify(pin: body.pin ?? "") }
+        let person: StationOperator?
+        do {
+            person = if let badge = body.badge { try await operators.find(badge: badge) } else { try await operators.identify(pin: body.pin ?? "") }
+        } catch {
+            await logins.finished(body.station, failed: false)
+            throw error
+        }
+        await logins.finished(body.station, failed: person == nil)
         guard let person else {
-            await logins.failed(body.station)
             throw APIProblem(401, "sign-in-failed", body.badge != nil ? "badge \(body.badge ?? "") is not an operator's (tracemark operator add)"
                                                                       : "the PIN is not an operator's")
         }

@@ -105,6 +105,30 @@ actor LoginThrottle {
         self.forgetAfter = forgetAfter
     }
 
+    /// Attempts of each key being checked now.
+    private var inFlight: [String: Int] = [:]
+
+    /// Lets an attempt of `key` be checked, counting it as in flight until ``finished(_:failed:)``
+    /// (0), or says how many seconds to wait (refused). Failures and attempts in flight together
+    /// stay within `free`: a hundred guesses sent at once were all let through before the first
+    /// failure was counted, and eleven were checked (found by a QA run).
+    func admit(_ key: String) -> Int {
+        let wait = wait(key)
+        if wait > 0 { return wait }
+        let now = clock.now
+        let counted = failures[key].flatMap { now - $0.last < forgetAfter ? $0.count : nil } ?? 0
+        let busy = inFlight[key, default: 0]
+        if busy > 0, counted + busy >= free { return 1 }
+        inFlight[key] = busy + 1
+        return 0
+    }
+
+    /// The end of an attempt ``admit(_:)`` let in.
+    func finished(_ key: String, failed: Bool) {
+        inFlight[key] = max(0, inFlight[key, default: 1] - 1)
+        if failed { self.failed(key) }
+    }
+
     /// Seconds to wait before `key` may try again (0: now).
     func wait(_ key: String) -> Int {
         guard let entry = failures[key], entry.until > clock.now else { return 0 }

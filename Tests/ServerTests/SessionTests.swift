@@ -161,6 +161,24 @@ extension APITests {
         #expect(await throttle.wait("dock-1") > 3600)
     }
 
+    /// Attempts sent at once are let in only while failures and attempts in flight stay within
+    /// the free ones: a hundred guesses at once had eleven checked (found by a QA run).
+    @Test func attemptsAtOnceAreLetInOnlyUpToTheFreeOnes() async {
+        let throttle = LoginThrottle(free: 5, firstDelay: .seconds(3600))
+        var admitted = 0
+        for _ in 0..<100 where await throttle.admit("dock-1") == 0 { admitted += 1 }
+        #expect(admitted == 5)
+        for _ in 0..<5 { await throttle.finished("dock-1", failed: true) }
+        #expect(await throttle.admit("dock-1") > 3000, "the five failures make the next attempt wait")
+        // A success in flight frees its place without counting as a failure.
+        let other = LoginThrottle(free: 2, firstDelay: .seconds(3600))
+        #expect(await other.admit("pick-1") == 0)
+        #expect(await other.admit("pick-1") == 0)
+        #expect(await other.admit("pick-1") > 0)
+        await other.finished("pick-1", failed: false)
+        #expect(await other.admit("pick-1") == 0)
+    }
+
     @Test func aStationsCountIsForgottenAfterAQuietWhile() async {
         // Forgotten at once: every failure is the first again, so none waits.
         let forgetful = LoginThrottle(free: 2, firstDelay: .seconds(3600), forgetAfter: .zero)
