@@ -182,14 +182,29 @@ struct Dispatcher: Sendable {
     let idempotency: Idempotency
     let logger: Logger
 
+    /// Header fields that name one thing, refused when given twice.
+    static let singleFields: Set<String> = ["idempotency-key", "authorization", "content-type", "content-length", "last-event-id"]
+
     func respond(_ request: Request, _ context: BasicRequestContext) async -> Response {
         let started = ContinuousClock.now
         let requestID = context.id
         var headers: [String: String] = [:]
-        for field in request.headers { headers[field.name.canonicalName] = field.value }
+        var twice: String?
+        for field in request.headers {
+            let name = field.name.canonicalName
+            if let earlier = headers[name] {
+                // Lists (If-Match) join as HTTP says; a field that names one thing, given twice,
+                // is ambiguous: two Idempotency-Keys kept the last, and a retry with the first
+                // posted again (found by a QA run).
+                if Self.singleFields.contains(name) { twice = twice ?? name } else { headers[name] = earlier + ", " + field.value }
+            } else {
+                headers[name] = field.value
+            }
+        }
         let answer: APIResponse
         var caller: APIToken?
         do {
+            if let twice { throw APIProblem.badRequest("the request has the header \(twice) twice: send it once") }
             caller = try await authenticate(headers)
             var request = request
             let body = try await collect(&request)

@@ -298,6 +298,26 @@ import TracemarkTesting
         #expect(tooLarge.code == "body-too-large")
         let page = try await service.request("GET", "/api/v1/scans?limit=501", role: "viewer")
         #expect(page.status == 400)
+        // Two Idempotency-Keys in one request: refused, not the last kept (a retry with the first
+        // then posted again; found by a QA run). Sent raw: a client library joins them.
+        let port = try #require(Int(service.base.split(separator: ":").last ?? ""))
+        let connection = try #require(LoopbackSocket.connection(to: port))
+        defer { close(connection) }
+        let scan = #"{"raw":"TWICE-KEYED"}"#
+        LoopbackSocket.write(Array(("POST /api/v1/stations/lookup-1/scans HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+            + "Authorization: Bearer \(try #require(service.tokens["operator"]))\r\nIdempotency-Key: a\r\nIdempotency-Key: b\r\n"
+            + "Content-Length: \(scan.utf8.count)\r\nConnection: close\r\n\r\n" + scan).utf8), to: connection)
+        var answer: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        for _ in 0..<200 {
+            var ready = pollfd(fd: connection, events: Int16(POLLIN), revents: 0)
+            guard poll(&ready, 1, 100) > 0 else { continue }
+            let count = read(connection, &buffer, buffer.count)
+            if count <= 0 { break }
+            answer += buffer[0..<count]
+        }
+        let text = String(decoding: answer, as: UTF8.self)
+        #expect(text.hasPrefix("HTTP/1.1 400") && text.contains("the header idempotency-key twice"), "\(text)")
         #expect(page.code == "page-too-large")
         for name in ["..%2F..%2Fetc%2Fpasswd", "..", "%2Fetc%2Fpasswd", ".hidden", "a..b"] {
             let answer = try await service.request("POST", "/api/v1/templates/\(name)/render", role: "operator")
