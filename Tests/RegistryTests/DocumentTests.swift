@@ -811,9 +811,20 @@ func lot(_ number: String, _ quantity: Int, expires days: Int) -> StockLine.Pick
         }
     }
 
+    /// A partner code with ':' could never be picked for (TM:PICK:<code> splits there): refused
+    /// when the partner is added (found by a QA run).
+    @Test func aPartnerCodeWithAColonIsRefused() async throws {
+        try await withStockRegistry(.sqlite) { registry, _ in
+            await expectRefusal(.invalidInput, "partner code A:B has a ':'") {
+                _ = try await registry.addPartner(Partner(code: "A:B", role: .customer))
+            }
+        }
+    }
+
     /// A product's counter start given as the one in effect (1, never set) is no change, so its
-    /// end can be set after numbers were issued; a real change of the start is still refused
-    /// (found by a QA run: `--counter-start 1 --counter-end N` was refused).
+    /// end can be set after numbers were issued; a real change of the start is still refused, and
+    /// so is an end below a number issued (found by QA runs: `--counter-start 1 --counter-end N`
+    /// was refused, and an end of 1000001 with 1000007 issued was taken).
     @Test(arguments: Backend.available)
     func theCounterStartInEffectIsNoChange(backend: Backend) async throws {
         try await withStockRegistry(backend) { registry, _ in
@@ -826,6 +837,12 @@ func lot(_ number: String, _ quantity: Int, expires days: Int) -> StockLine.Pick
             #expect(try await registry.updateProduct(pump).counterEnd == 49_999)
             pump.counterStart = 2
             await expectRefusal(.conflict, "the start cannot change now") { _ = try await registry.updateProduct(pump) }
+            // Nor can the end fall below a number issued (P00002 was).
+            pump.counterStart = 1
+            pump.counterEnd = 1
+            await expectRefusal(.conflict, "its counter has issued numbers up to 2, so its end cannot be 1") { _ = try await registry.updateProduct(pump) }
+            pump.counterEnd = 2
+            #expect(try await registry.updateProduct(pump).counterEnd == 2)
         }
     }
 

@@ -24,6 +24,11 @@ extension Registry {
 
     public func addPartner(_ partner: Partner) async throws -> Partner {
         try Identifier.validate(partner.code, what: "partner code")
+        // A customer is picked for with TM:PICK:<code>, where ':' separates: a code with one was
+        // added and could never be picked for (found by a QA run).
+        if partner.code.contains(":") {
+            throw RegistryError(.invalidInput, "partner code \(partner.code) has a ':', which separates the parts of a station's TM:PICK:<customer> code: use another character")
+        }
         if let days = partner.minimumShelfLifeDays, days < 0 {
             throw RegistryError(.invalidInput, "partner \(partner.code): minimum shelf life \(days) days is negative")
         }
