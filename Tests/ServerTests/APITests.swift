@@ -289,6 +289,19 @@ import TracemarkTesting
         #expect(untilClosed(stream, looks: 12) == nil, "the event stream was closed while its client read")
     }
 
+    /// A scan sent over HTTP has its journal line, as a scanner's has (found by a QA run: serve's
+    /// output had the TCP scans only).
+    @Test func aScanOverHTTPHasItsJournalLine() async throws {
+        let service = try await APIService.start(.sqlite)
+        defer { service.serve.killIfRunning() }
+        let scanned = try await service.request("POST", "/api/v1/stations/lookup-1/scans", role: "operator", body: try service.json(["raw": "JOURNAL-1"]))
+        #expect(scanned.status == 200 || scanned.status == 201, "\(scanned.text)")
+        let number = try #require(scanned.object["scan"] as? Int, "\(scanned.text)")
+        let output = service.database.folder.appendingPathComponent("serve.out")
+        #expect(try await eventually { ((try? String(contentsOf: output, encoding: .utf8)) ?? "").contains("lookup-1 api #\(number) ") },
+                "\((try? String(contentsOf: output, encoding: .utf8)) ?? "")")
+    }
+
     @Test func requestsStayWithinTheLimits() async throws {
         let service = try await APIService.start(.sqlite)
         defer { service.serve.killIfRunning() }

@@ -269,19 +269,21 @@ struct ServeCommand: AsyncParsableCommand {
             deviceLogger[metadataKey: "station"] = .string(entry.name)
             let keyboard = KeyboardDecoder.Options(layout: KeyboardLayout.named(entry.layout) ?? .us, groupSeparatorSubstitute: entry.gsSubstitute)
             let addresses = entry.scanners.map(\.address), verifiers = entry.verifyScanners.map(\.address), scannerLogger = deviceLogger
-            let service = StationService(station: station, onHeld: { message in
-                say(Terminal.visible(message))
-            }, verifiers: {
-                try verifiers.map { try $0.makeSource(keyboard: keyboard, waitsForDevice: true, logger: scannerLogger) }
-            }, scanners: {
-                try addresses.map { try $0.makeSource(keyboard: keyboard, waitsForDevice: true, logger: scannerLogger) }
-            }) { outcome, scan in
+            // One journal line per scan, a scanner's or an HTTP client's.
+            await station.observe { outcome, scan in
                 let reasons = outcome.reasons.map { "\($0.code): \($0.message)" }.joined(separator: "; ")
                 let line = "\(outcome.station) \(scan.device) \(outcome.scan.map { "#\($0) " } ?? "")\(outcome.verdict.rawValue) \(outcome.action)"
                     + (outcome.document.map { " \($0)" } ?? "") + (outcome.jobs.isEmpty ? "" : " job \(outcome.jobs.map(String.init).joined(separator: ","))")
                     + (reasons.isEmpty ? "" : " — \(reasons)") + " → \(outcome.next)"
                 say(Terminal.visible(line))
             }
+            let service = StationService(station: station, onHeld: { message in
+                say(Terminal.visible(message))
+            }, verifiers: {
+                try verifiers.map { try $0.makeSource(keyboard: keyboard, waitsForDevice: true, logger: scannerLogger) }
+            }, scanners: {
+                try addresses.map { try $0.makeSource(keyboard: keyboard, waitsForDevice: true, logger: scannerLogger) }
+            })
             services.append(.init(service: service))
             say("station \(entry.name) (\(entry.kind.rawValue)) "
                   + (entry.scanners.isEmpty ? "has no scanner (the HTTP API feeds it)" : "reads \(entry.scanners.map(\.text).joined(separator: ", "))")
