@@ -2,6 +2,7 @@ import ArgumentParser
 import Devices
 import Foundation
 import Labels
+import Logging
 import Printing
 import Problems
 import Registry
@@ -39,6 +40,15 @@ struct Tracemark: AsyncParsableCommand {
         ParentWatch.start()
         do {
             var command = try parseAsRoot()
+            // Every command but serve (which sets its own, --verbose for info) logs notices and
+            // worse: a station run from the shell printed each scan's info line (found by a QA run).
+            if !(command is ServeCommand) {
+                LoggingSystem.bootstrap { label in
+                    var handler = StreamLogHandler.standardError(label: label)
+                    handler.logLevel = .notice
+                    return handler
+                }
+            }
             do {
                 if var asyncCommand = command as? any AsyncParsableCommand {
                     try await asyncCommand.run()
