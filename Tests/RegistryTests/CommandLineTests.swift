@@ -214,6 +214,10 @@ import Testing
         let product = try await tracemark("product", "show", "PHONE", "--json", db: db)
         #expect(product.stdout.contains("\"gtin\" : \"09501101530003\""))
         #expect(try await tracemark("series", "audit", "CLASS-SN", db: db).stdout.contains("complete, no gap, no duplicate"))
+        // A series that gave no number yet says so, not "numbers 1–0".
+        #expect(try await tracemark("series", "add", "FRESH", "--format", "{counter}", db: db).status == 0)
+        let fresh = try await tracemark("series", "audit", "FRESH", db: db)
+        #expect(fresh.stdout.contains("series FRESH: no number taken yet (the first will be 1)"), "\(fresh.stdout)")
     }
 
     @Test(arguments: Backend.available)

@@ -121,7 +121,10 @@ struct SeriesCommand: AsyncParsableCommand {
         func run() async throws {
             let audit = try await options.withExistingRegistry { try await $0.audit(series: code) }
             try options.emit(audit) {
-                "series \(audit.series): numbers \(audit.start)–\(audit.next - 1): \(audit.issued) issued, \(audit.reserved) reserved, \(audit.voided) voided; "
+                // A series that has given no number yet says so, not "numbers 1–0" (found by a QA run).
+                (audit.next > audit.start ? "series \(audit.series): numbers \(audit.start)–\(audit.next - 1): "
+                                          : "series \(audit.series): no number taken yet (the first will be \(audit.start)): ")
+                    + "\(audit.issued) issued, \(audit.reserved) reserved, \(audit.voided) voided; "
                     + (audit.isComplete ? "complete, no gap, no duplicate" : "gaps \(audit.gaps), overlaps \(audit.overlaps)")
             }
             if !audit.isComplete { throw ExitCode(1) }
