@@ -85,6 +85,8 @@ extension ServeTests {
         let report = try await Command.tracemark(["station", "run-report", "line-1", "--db", database.location])
         #expect(report.status == 0, "\(report.stderr)")
         #expect(report.stdout.contains("2 printed, 2 verified, 0 voided, 0 missing"), "\(report.stdout)")
+        // Each unit says what became of its label's job, printed ones too.
+        #expect(report.stdout.components(separatedBy: "verified  label done (job ").count == 3, "\(report.stdout)")
         let stock = try await Command.tracemark(["stock", "--product", "SENSOR-1", "--db", database.location])
         #expect(stock.stdout.contains("MAIN"), "\(stock.stdout)")
         kill(serve.process.processIdentifier, SIGTERM)

@@ -88,10 +88,10 @@ struct StationCommand: AsyncParsableCommand {
             try options.emit(report) {
                 var lines = [report.summary + " (\(report.state), planned \(report.planned))"]
                 for unit in report.units {
-                    // A unit whose label has not printed yet says so, with its job.
-                    let state = unit.state == "printed" && unit.label != nil && unit.label != "done"
-                        ? "label \(unit.label!)\(unit.job.map { " (job \($0))" } ?? "")" : unit.state
-                    lines.append("  \(unit.number)  \(state)" + (unit.document.map { "  \($0)" } ?? "") + (unit.note.map { "  (\($0))" } ?? ""))
+                    // Each unit with what became of its label's print job, as --json has it (the
+                    // text left it out once printed; found by a QA run).
+                    let label = unit.label.map { "  label \($0)\(unit.job.map { " (job \($0))" } ?? "")" } ?? ""
+                    lines.append("  \(unit.number)  \(unit.state)\(label)" + (unit.document.map { "  \($0)" } ?? "") + (unit.note.map { "  (\($0))" } ?? ""))
                 }
                 for component in report.components {
                     lines.append("  component \(component.product) \(component.number), \(component.perUnit) per unit\(component.current ? "" : " (replaced)")"
