@@ -217,6 +217,14 @@ struct Dispatcher: Sendable {
                 }
                 parameters[name] = value
             }
+            // A query value that is not UTF-8 once decoded is refused, as a path's is: decoded
+            // lossily, %FF%FE was resolved as U+FFFD with 200 (found by a QA run).
+            for pair in (request.uri.query ?? "").split(separator: "&") {
+                let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                for part in parts where String(part).replacingOccurrences(of: "+", with: " ").removingPercentEncoding == nil {
+                    throw APIProblem.badRequest("the query's \(parts.first.map(String.init) ?? "") is not percent-encoded UTF-8 (write % as %25)")
+                }
+            }
             var query: [String: String] = [:]
             for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
             try checkStation(caller, parameters, query: &query)

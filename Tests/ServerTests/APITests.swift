@@ -311,6 +311,9 @@ import TracemarkTesting
         #expect(tooLarge.code == "body-too-large")
         let page = try await service.request("GET", "/api/v1/scans?limit=501", role: "viewer")
         #expect(page.status == 400)
+        // A query value that is not UTF-8 once decoded is refused, not resolved as U+FFFD.
+        let notUTF8 = try await service.request("GET", "/api/v1/resolve?code=%FF%FE", role: "viewer")
+        #expect(notUTF8.status == 400 && notUTF8.text.contains("the query's code is not percent-encoded UTF-8"), "\(notUTF8.text)")
         // Two Idempotency-Keys in one request: refused, not the last kept (a retry with the first
         // then posted again; found by a QA run). Sent raw: a client library joins them.
         let port = try #require(Int(service.base.split(separator: ":").last ?? ""))
