@@ -30,34 +30,31 @@ import TracemarkTesting
         Set(result.labels.flatMap(\.barcodes).map { $0.symbology_identifier + $0.text })
     }
 
-    /// A date GS1 would read in another century is refused, not printed: a two-digit year is
-    /// read as from 49 years back to 50 ahead, so an expiry 60 years on, printed as (17), reads
-    /// as one 40 years ago (a QA run printed 2080-06-30, and a scanner read 1980-06-30).
     /// A rule between the label's AIs ((02) needs (37)) is placed at the barcode that carries the
     /// AI, with its line, as every other template error is (found by a QA run).
     @Test func aRuleBetweenTheLabelsAIsNamesItsBarcodeAndLine() throws {
+        let error = try #require(try Self.loadError(replacing: "\"01\":", with: "\"02\":"), "a label with (02) and no (37) was loaded")
+        #expect(error.line != nil && error.element?.hasPrefix("barcode '") == true, "\(error)")
+        #expect(error.message.contains("AI (02): requires AI (37)"), "\(error)")
+    }
+
+    /// The lot label's template with `text` replaced by `replacement`, loaded: its error, or nil.
+    static func loadError(replacing text: String, with replacement: String) throws -> LabelError? {
         let url = Repository.templates.appendingPathComponent("gs1-lot-100x50.yaml")
-        let text = try String(contentsOf: url, encoding: .utf8).replacingOccurrences(of: "\"01\":", with: "\"02\":")
+        let changed = try String(contentsOf: url, encoding: .utf8).replacingOccurrences(of: text, with: replacement)
         do {
-            _ = try TemplateLoader().load(yaml: text, file: "ai02.yaml", folder: Repository.templates)
-            Issue.record("a label with (02) and no (37) was loaded")
+            _ = try TemplateLoader().load(yaml: changed, file: "changed.yaml", folder: Repository.templates)
+            return nil
         } catch {
-            #expect(error.line != nil && error.element?.hasPrefix("barcode '") == true, "\(error)")
-            #expect(error.message.contains("AI (02): requires AI (37)"), "\(error)")
+            return error
         }
     }
 
     /// A barcode split over two symbols that still runs off the label says it was split: the
     /// size of one symbol read as the whole barcode's (found by a QA run).
     @Test func aSplitBarcodeOffTheLabelSaysItWasSplit() throws {
-        let url = Repository.templates.appendingPathComponent("gs1-lot-100x50.yaml")
-        let text = try String(contentsOf: url, encoding: .utf8).replacingOccurrences(of: "    at: [5, 22]", with: "    at: [95, 22]")
-        do {
-            _ = try TemplateLoader().load(yaml: text, file: "off.yaml", folder: Repository.templates)
-            Issue.record("a barcode off the label was loaded")
-        } catch {
-            #expect(error.message.contains("symbol 1 of the 2 the barcode was split into (one was too wide for the label)"), "\(error)")
-        }
+        let error = try #require(try Self.loadError(replacing: "    at: [5, 22]", with: "    at: [95, 22]"), "a barcode off the label was loaded")
+        #expect(error.message.contains("symbol 1 of the 2 the barcode was split into (one was too wide for the label)"), "\(error)")
     }
 
     /// A product without a GTIN on a label whose barcode carries (01) is said as such, not as a
@@ -74,6 +71,9 @@ import TracemarkTesting
         }
     }
 
+    /// A date GS1 would read in another century is refused, not printed: a two-digit year is
+    /// read as from 49 years back to 50 ahead, so an expiry 60 years on, printed as (17), reads
+    /// as one 40 years ago (a QA run printed 2080-06-30, and a scanner read 1980-06-30).
     @Test func aDateOutsideGS1sCenturyIsRefused() throws {
         let template = try TemplateLoader().load(contentsOf: Repository.templates.appendingPathComponent("gs1-lot-100x50.yaml"))
         for (days, fits) in [(365 * 40, true), (365 * 60, false), (-365 * 60, false)] {

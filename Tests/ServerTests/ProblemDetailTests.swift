@@ -34,7 +34,6 @@ import Testing
         #expect(problem("{") == "not valid JSON")
     }
 
-    /// A value an enumeration does not have is named with the values it takes, not in Swift's words.
     /// Only a field named twice in one object is a duplicate: the same name in sibling or nested
     /// objects, or inside a string, is not.
     @Test func aFieldNamedTwiceIsFoundOnlyInItsOwnObject() {
@@ -44,6 +43,7 @@ import Testing
         #expect(DuplicateKey.find(in: Data("not json {".utf8)) == nil)
     }
 
+    /// A value an enumeration does not have is named with the values it takes, not in Swift's words.
     @Test func aValueNotInAnEnumerationListsTheValues() throws {
         struct Change: Decodable { var status: LotSerial.Status; var reason: String }
         do {
