@@ -197,6 +197,14 @@ enum Allocation {
         return found
     }
 
+    /// `date` when a document dated then must take lots as they were held that day: it is before
+    /// today, and something was posted dated after it (one probe of the date index). Otherwise nil,
+    /// and lots are taken as they are now: nothing changed since.
+    static func backdated(_ db: any SQLDatabase, _ date: CalendarDate, today: CalendarDate) async throws -> CalendarDate? {
+        guard date < today else { return nil }
+        return try await db.raw("SELECT 1 AS x FROM documents WHERE doc_date > \(bind: date.description) LIMIT 1").first() != nil ? date : nil
+    }
+
     /// `candidates` as a document dated `date` may take them: of each lot, the least the
     /// warehouse holds of it from that day on (its stock that day, less any later day's dip), so
     /// that taking it leaves no day after with less than nothing. Lots that came in after the
@@ -420,7 +428,7 @@ extension Registry {
             var covered = 0
             // Dated before today: what each lot held from that day on (the page read with the
             // product is today's stock).
-            let backdated = date < self.today ? date : nil
+            let backdated = try await Allocation.backdated(db, date, today: self.today)
             if joinsPage, issueMethod == hint, backdated == nil {
                 for row in rows where try row.optionalInt("id") != nil && covered < wanted {
                     let candidate = try Allocation.Candidate(row)

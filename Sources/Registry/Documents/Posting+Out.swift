@@ -133,9 +133,6 @@ extension Posting {
         setPrefetchedPages(try await Allocation.firstPages(db, requests))
     }
 
-    /// The document's date when it is before today: lots are proposed as they were held then.
-    private var backdated: CalendarDate? { date < registry.today ? date : nil }
-
     /// A line's candidates until `quantity` is covered: its prefetched page, less what this
     /// document took from those lots since, when that covers it; otherwise read now.
     private mutating func candidates(_ index: Int, _ context: ProductContext, warehouseID: Int, method: LotSerialClass.IssueMethod,

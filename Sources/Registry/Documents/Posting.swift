@@ -97,6 +97,9 @@ struct Posting {
     /// written off), in the order they were taken from; settled by ``flush()`` in one statement
     /// per status, under the same condition each was checked under one by one before.
     private var pendingStatus: [(status: LotSerial.Status, lotID: Int)] = []
+    /// The document's date when something was posted dated after it: lots are then taken as
+    /// they were held on it and every day since (``Allocation/heldSince(_:_:warehouseID:from:)``).
+    var backdated: CalendarDate?
 
     /// The first page of candidates of the lines the registry allocates, read for all of them
     /// at once (``prefetchCandidates(_:warehouseID:rules:)``), by line index.
@@ -170,6 +173,7 @@ struct Posting {
         }
         let id = try row.int("id")
         var posting = Posting(registry: registry, db: db, kind: kind, documentID: id, number: number, date: date, created: created)
+        posting.backdated = try await Allocation.backdated(db, date, today: today)
         try await posting.prefetch(articles)
         return posting
     }
