@@ -115,8 +115,7 @@ actor LoginThrottle {
     func admit(_ key: String) -> Int {
         let wait = wait(key)
         if wait > 0 { return wait }
-        let now = clock.now
-        let counted = failures[key].flatMap { now - $0.last < forgetAfter ? $0.count : nil } ?? 0
+        let counted = failureCount(key, at: clock.now)
         let busy = inFlight[key, default: 0]
         if busy > 0, counted + busy >= free { return 1 }
         inFlight[key] = busy + 1
@@ -129,6 +128,11 @@ actor LoginThrottle {
         if failed { self.failed(key) }
     }
 
+    /// `key`'s failures that still count at `now` (none once `forgetAfter` has passed without one).
+    private func failureCount(_ key: String, at now: ContinuousClock.Instant) -> Int {
+        failures[key].flatMap { now - $0.last < forgetAfter ? $0.count : nil } ?? 0
+    }
+
     /// Seconds to wait before `key` may try again (0: now).
     func wait(_ key: String) -> Int {
         guard let entry = failures[key], entry.until > clock.now else { return 0 }
@@ -138,8 +142,7 @@ actor LoginThrottle {
 
     func failed(_ key: String) {
         let now = clock.now
-        let previous = failures[key].flatMap { now - $0.last < forgetAfter ? $0.count : nil } ?? 0
-        let count = previous + 1
+        let count = failureCount(key, at: now) + 1
         // After `free` failures the next attempt already waits (as the README says).
         let delay = count < free ? Duration.zero : min(firstDelay * (1 << min(count - free, 9)), firstDelay * 300)
         failures[key] = (count, now + delay, now)

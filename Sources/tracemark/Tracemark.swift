@@ -35,6 +35,15 @@ struct Tracemark: AsyncParsableCommand {
     )
 
     /// Runs the command line, turning registry errors into one readable line and an exit code.
+    /// Logs `level` and worse to standard error, for the whole process (once: serve sets its own).
+    static func startLogging(_ level: Logger.Level) {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+
     static func main() async {
         // Started by a process that must not leave it behind (a test run): ends with it.
         ParentWatch.start()
@@ -42,13 +51,7 @@ struct Tracemark: AsyncParsableCommand {
             var command = try parseAsRoot()
             // Every command but serve (which sets its own, --verbose for info) logs notices and
             // worse: a station run from the shell printed each scan's info line (found by a QA run).
-            if !(command is ServeCommand) {
-                LoggingSystem.bootstrap { label in
-                    var handler = StreamLogHandler.standardError(label: label)
-                    handler.logLevel = .notice
-                    return handler
-                }
-            }
+            if !(command is ServeCommand) { startLogging(.notice) }
             do {
                 if var asyncCommand = command as? any AsyncParsableCommand {
                     try await asyncCommand.run()

@@ -91,8 +91,8 @@ extension Template {
             // An AI whose value the data leaves empty is the data's fault, not the template's:
             // said as what the record lacks ("product PUMP-200 has no GTIN"), where the GS1 rule
             // alone ("AI (01): has no value") read as a fault of the template (found by a QA run).
-            if let empty = barcode.ais.first(where: { $0.value.render(data, formats: formats).isEmpty }) {
-                throw LabelError(.unencodable, Self.emptyAI(empty.ai, source: empty.value.source, data: data))
+            if let empty = elements.firstIndex(where: { $0.value.isEmpty }) {
+                throw LabelError(.unencodable, Self.emptyAI(barcode.ais[empty].ai, source: barcode.ais[empty].value.source, data: data))
             }
             do {
                 // Rules between AIs are checked over the whole label (a pallet label has (00) in

@@ -206,8 +206,13 @@ public struct Spool: Sendable {
     /// Printer `name`'s configuration, or nil; with `locking`, its row is locked for the rest of
     /// the transaction on PostgreSQL (SQLite lets one writer in at a time).
     static func printerIfAny(_ db: any SQLDatabase, _ name: String, locking: Bool = false) async throws -> PrinterConfig? {
-        let lock = locking && db.dialect.name == "postgresql" ? " FOR UPDATE" : ""
-        return try await db.raw("SELECT name, uri, language, settings FROM printers WHERE name = \(bind: name)\(unsafeRaw: lock)").first().map(config)
+        try await db.raw("SELECT name, uri, language, settings FROM printers WHERE name = \(bind: name)\(unsafeRaw: forUpdate(db, locking))").first().map(config)
+    }
+
+    /// ` FOR UPDATE` when `locking` on PostgreSQL: the row read stays locked until the transaction
+    /// ends (SQLite lets one writer in at a time, so its write transactions hold every row already).
+    static func forUpdate(_ db: any SQLDatabase, _ locking: Bool) -> String {
+        locking && db.dialect.name == "postgresql" ? " FOR UPDATE" : ""
     }
 
     /// No printer is named `name`: the error names those that are.
@@ -524,8 +529,7 @@ public struct Spool: Sendable {
 
     /// `locking`: the row locked until the transaction ends (PostgreSQL; SQLite has one writer).
     static func job(_ db: any SQLDatabase, _ id: Int64, locking: Bool = false) async throws -> PrintJob {
-        let lock = locking && db.dialect.name == "postgresql" ? " FOR UPDATE" : ""
-        guard let row = try await db.raw("SELECT \(unsafeRaw: jobColumns) FROM print_jobs WHERE id = \(bind: id)\(unsafeRaw: lock)").first() else {
+        guard let row = try await db.raw("SELECT \(unsafeRaw: jobColumns) FROM print_jobs WHERE id = \(bind: id)\(unsafeRaw: forUpdate(db, locking))").first() else {
             throw PrintingError(.notFound, "no print job \(id)")
         }
         return try job(row)

@@ -75,18 +75,17 @@ extension Registry {
             }
             var counterSeries = try await db.raw("SELECT counter_series FROM products WHERE id = \(bind: id)").first()?
                 .optionalString("counter_series")
+            let series = try await counterSeries.asyncMap { try await Self.fetchSeries(db, code: $0) } ?? nil
             // An end below a number the counter issued already would leave numbers out of their
             // own range (found by a QA run: the end set to 1000001 with 1000007 issued).
-            if let end = product.counterEnd, let code = counterSeries, let series = try await Self.fetchSeries(db, code: code),
-               series.next - 1 > end, series.next != series.start {
+            if let end = product.counterEnd, let series, series.next - 1 > end, series.next != series.start {
                 throw RegistryError(.conflict,
                     "product \(product.article): its counter has issued numbers up to \(series.next - 1), so its end cannot be \(end); give an end of at least \(series.next - 1)")
             }
             // A start given as the one in effect (1 when none was set) is no change: refused as
             // one, `--counter-start 1 --counter-end N` could not set the end (found by a QA run).
             let startChanges = (old.counterStart ?? 1) != (product.counterStart ?? 1)
-            if startChanges, let code = counterSeries,
-               let series = try await Self.fetchSeries(db, code: code), series.next != series.start {
+            if startChanges, let code = counterSeries, let series, series.next != series.start {
                 throw RegistryError(.conflict,
                     "product \(product.article): its counter has issued numbers from \(series.start); the start cannot change now (move the counter forward with `series set-next \(code)`)")
             } else if startChanges, let code = counterSeries {

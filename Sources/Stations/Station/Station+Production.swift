@@ -243,7 +243,7 @@ extension Station {
             heldParts[Self.partKey(scan)] = nil
             return try await verify(scan)
         }
-        let (joined, dropped) = completingHeldPart(scan)
+        let (joined, dropped, _) = completingHeldPart(scan)
         if joined.received != nil { return try await verify(joined) }
         let task = try await registry.store.read({ @Sendable db in try await self.currentTask(db) })
         let droppedReason = dropped.map { part in

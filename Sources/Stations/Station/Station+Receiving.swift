@@ -363,8 +363,6 @@ extension Station {
         return .init("quantity-ignored", "the label says \(labelled): TM:QTY:\(asked) was not used")
     }
 
-    /// A quantity the product is not counted in (TM:QTY:1.5 for a product in whole pcs), as the
-    /// scan's refusal; `nil` when it takes it.
     /// What to do about a quantity that cannot be counted: TM:QTY mends one of its own, but a
     /// label's (30) or (37) wins over it, so rescanning after TM:QTY was refused the same way
     /// (found by a QA run).
@@ -374,6 +372,8 @@ extension Station {
             : "scan TM:QTY with a quantity it takes, then the item again"
     }
 
+    /// A quantity the product is not counted in (TM:QTY:1.5 for a product in whole pcs), as the
+    /// scan's refusal; `nil` when it takes it.
     static func uncountable(_ quantity: Decimal, of product: Product) -> ScanOutcome.Reason? {
         // A label's count of 0 ((30)0) was added, labelled "QTY 0", and the receipt then never
         // posted (found by a QA run).

@@ -83,16 +83,10 @@ extension Station {
     /// label (one names the product, the other does not, and no AI differs), in either order;
     /// the part is let go either way (a scan that is not its other part means the operator went
     /// on). Each scanner's part is its own: two operators at one station do not mix labels.
-    /// `dropped` is the part let go without being completed, if any.
-    func completingHeldPart(_ scan: StationScan) -> (scan: StationScan, dropped: HeldPart?) {
-        let (scan, dropped, _) = completingHeldPart(scan)
-        return (scan, dropped)
-    }
-
-    /// As ``completingHeldPart(_:)``, and when the scan is the other part of the held one's label
-    /// in all but an AI both carry with two values (`(17)` 271231 and 280101), that AI: they
-    /// are two labels' barcodes, and the operator is told so rather than asked again for the
-    /// barcode just scanned (found by a QA run).
+    /// `dropped` is the part let go without being completed, if any; `disagreeing`, when the scan
+    /// is the held part's other half in all but an AI both carry with two values (`(17)` 271231
+    /// and 280101), that AI: two labels' barcodes, which the operator is told rather than asked
+    /// again for the barcode just scanned (found by a QA run).
     func completingHeldPart(_ scan: StationScan) -> (scan: StationScan, dropped: HeldPart?, disagreeing: (ai: String, held: String, scanned: String)?) {
         guard let held = heldParts.removeValue(forKey: Self.partKey(scan)) else { return (scan, nil, nil) }
         let waited = scan.time.timeIntervalSince(held.time)
@@ -105,8 +99,8 @@ extension Station {
             if let same = all.first(where: { $0.ai == element.ai }) {
                 // The same AI with another value: another label's barcode.
                 guard same.value == element.value else {
-                    let heldValue = held.elements.first { $0.ai == element.ai }?.value ?? same.value
-                    let scannedValue = part.first { $0.ai == element.ai }?.value ?? element.value
+                    // `same` is from `first`, `element` from `second`: the held part is one of them.
+                    let (heldValue, scannedValue) = heldNamesProduct ? (same.value, element.value) : (element.value, same.value)
                     return (scan, held, (element.ai, heldValue, scannedValue))
                 }
             } else {

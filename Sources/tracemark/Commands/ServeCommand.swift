@@ -40,11 +40,7 @@ struct ServeCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data((error.problems.map { "tracemark: \($0)" }.joined(separator: "\n") + "\n").utf8))
             throw ExitCode(78)
         }
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = verbose ? .info : .notice
-            return handler
-        }
+        Tracemark.startLogging(verbose ? .info : .notice)
         let logger = Logger(label: "tracemark.serve")
         let location = try configuration.databaseLocation()
         // An SQLite file that is not there would be made, empty: a typo in `database:` would then
