@@ -34,7 +34,8 @@ run: build
 
 # Builds, starts a throw-away PostgreSQL and a private cupsd on loopback, runs every test (the
 # registry's on SQLite and PostgreSQL, the CUPS printer's against that cupsd), and stops both
-# servers again (also when the tests fail).
+# servers again (also when the tests fail). When tests fail, the server's own errors are shown
+# (a deadlock or a lock timeout names its tables there; the client only says which test).
 test: deps
 	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
 	@pgdir=$$(mktemp -d /tmp/tracemark-test.XXXXXX); \
@@ -43,7 +44,10 @@ test: deps
 	echo "PostgreSQL for tests: $$url"; \
 	cups=$$(TRACEMARK_CUPS_OWNER=$$$$ scripts/cups.sh start "$$pgdir/cups") || exit 1; \
 	echo "cupsd for tests: $$cups"; \
-	TRACEMARK_TEST_POSTGRES_URL="$$url" TRACEMARK_TEST_CUPS_SERVER="$$cups" $(SWIFT) test --skip-build $(SWIFT_FLAGS)
+	TRACEMARK_TEST_POSTGRES_URL="$$url" TRACEMARK_TEST_CUPS_SERVER="$$cups" $(SWIFT) test --skip-build $(SWIFT_FLAGS) \
+		|| { status=$$?; echo "PostgreSQL's own errors during the tests (beside the refusals tests ask for):"; \
+		     grep -E "(ERROR|FATAL|PANIC|DETAIL|HINT):" "$$pgdir/pg/server.log" | grep -Ev "_migrations\" does not exist|duplicate key value|already exists\.$$" | tail -60; \
+		     exit $$status; }
 
 # Benchmarks (release build, default durability; labels on one core): figures go to BENCHMARKS.md.
 bench: deps

@@ -21,7 +21,7 @@ import TracemarkTesting
                     } catch let error as RegistryError {
                         return error
                     } catch {
-                        return RegistryError(.invalidInput, "not a registry refusal: \(error)")
+                        return RegistryError(.invalidInput, "not a registry refusal: \(String(reflecting: error))")
                     }
                 }
             }
