@@ -69,7 +69,7 @@ public final class APIMetrics: Sendable {
         }
         // The queue depth from the same counts: jobs not yet done, held or cancelled.
         let printers = try await store.read { db in
-            try await db.raw("SELECT name, state FROM printers ORDER BY name")
+            try await db.raw("SELECT name, state FROM printers WHERE removed_at IS NULL ORDER BY name")
                 .all().map { (try $0.decode(column: "name", as: String.self), try $0.decode(column: "state", as: String.self)) }
         }
         let unfinished: Set<String> = ["queued", "sending", "printing", "failed"]

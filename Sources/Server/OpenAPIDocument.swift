@@ -1186,7 +1186,7 @@ paths:
     delete:
       operationId: deletePrinter
       tags: [printing]
-      summary: Remove a printer that has no unfinished jobs; needs If-Match.
+      summary: Remove a printer that has no unfinished jobs (its finished jobs and their history are kept); needs If-Match.
       x-tracemark-role: admin
       parameters: [{$ref: "#/components/parameters/PrinterName"}, {$ref: "#/components/parameters/IfMatch"}]
       responses:

@@ -3,7 +3,7 @@ import Printing
 
 /// Printers over HTTP: one printer with its ETag, its live status (asked of the printer now), and
 /// an admin's changes: `PUT` adds a printer or, with `If-Match`, replaces its configuration;
-/// `DELETE` removes one that has no unfinished jobs. A printer's URI is set only by an admin. A
+/// `DELETE` removes one that has no unfinished jobs (its finished jobs and history are kept). A printer's URI is set only by an admin. A
 /// running `serve` starts a worker for a printer added here within seconds.
 extension APIRoutes {
     static let printerRoutes: [APIRoute] = [

@@ -238,6 +238,64 @@ import TracemarkSystem
         #expect(try #require(ProcessIdentity(parsing: "\(local.host)/\(gone)/abcd1234")).isAlive)
     }
 
+    // MARK: - Removed printers
+
+    /// Removing a printer keeps what it printed: its finished jobs, their history and the reprints
+    /// that point at them stay readable (a trace or an audit asks which label printed where, and by
+    /// whom). Nothing prints on it any more, in words that say it was removed; a worker still
+    /// holding its lease loses it; adding the name again takes its history back. Removal used to
+    /// delete the jobs and their history with the printer (found in review).
+    @Test(arguments: Backend.available)
+    func aPrinterRemovedKeepsItsFinishedJobsAndTheirHistory(backend: Backend) async throws {
+        try await withSpool(backend) { _, spool, database in
+            let out = database.filePrinter()
+            let other = database.filePrinter("other")
+            try await spool.addPrinter(out)
+            try await spool.addPrinter(other)
+            let ids = try await spool.enqueue((1...2).map {
+                PrintRequest(printer: out.name, payload: zplLabel("U\($0)"), language: .zpl, requestedBy: "line-1", reason: "run")
+            })
+            try await drain(spool, out.name)
+            let reprint = try await spool.reprint(ids[0], requestedBy: "supervisor", reason: "label torn")
+            try await drain(spool, out.name)
+            let lease = try #require(try await spool.acquireLease(printer: out.name, worker: .start(), duration: .seconds(30)))
+
+            try await spool.removePrinter(out.name)
+            #expect(try await spool.printers().map(\.config.name).contains(out.name) == false)
+            #expect(try await spool.printerNames().contains(out.name) == false)
+            let kept = try await spool.jobs(printer: out.name)
+            #expect(kept.map(\.state) == [.done, .done, .done])
+            #expect(try await spool.job(reprint).reprintOf == ids[0])
+            #expect(try await spool.events(job: ids[0]).map(\.state) == [.queued, .sending, .done])
+            await expectPrintingError(.leaseLost, "lost printer \(out.name)") { try await spool.renew(lease) }
+            await expectPrintingError(.notFound, "printer \(out.name) was removed", "configured are", other.name) {
+                _ = try await spool.enqueue([PrintRequest(printer: out.name, payload: zplLabel("late"), language: .zpl,
+                                                          requestedBy: "t", reason: "r")])
+            }
+            await expectPrintingError(.notFound, "printer \(out.name) was removed") {
+                _ = try await spool.reprint(ids[1], requestedBy: "t", reason: "r")
+            }
+            await expectPrintingError(.notFound, "printer \(out.name) was removed") {
+                _ = try await spool.acquireLease(printer: out.name, worker: .start(), duration: .seconds(30))
+            }
+            await expectPrintingError(.notFound, "printer \(out.name) was removed") { try await spool.removePrinter(out.name) }
+            // One of its labels reprinted elsewhere points at the job it printed first.
+            let elsewhere = try await spool.reprint(ids[1], printer: other.name, requestedBy: "supervisor", reason: "printer gone")
+            #expect(try await spool.job(elsewhere).reprintOf == ids[1])
+            #expect(try await spool.job(elsewhere).printer == other.name)
+
+            // Added again: listed, its history under its name, and sent to as before.
+            try await spool.addPrinter(out)
+            #expect(try await spool.printers(named: out.name).first?.state == "unknown")
+            await expectPrintingError(.invalidConfiguration, "exists already") { try await spool.addPrinter(out) }
+            let next = try await spool.enqueue([PrintRequest(printer: out.name, payload: zplLabel("U3"), language: .zpl,
+                                                             requestedBy: "line-1", reason: "run")])
+            try await drain(spool, out.name)
+            #expect(try await spool.job(next[0]).state == .done)
+            #expect(try await spool.jobs(printer: out.name).count == 4)
+        }
+    }
+
     // MARK: - Folder printers
 
     @Test(arguments: Backend.available)

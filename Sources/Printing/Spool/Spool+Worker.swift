@@ -21,9 +21,10 @@ extension Spool {
             // (SQLite's BEGIN IMMEDIATE already lets one writer in at a time).
             let lock = store.kind == .postgres ? " FOR UPDATE" : ""
             guard let row = try await db.raw("""
-                SELECT worker, lease_expires, \(unsafeRaw: clockMillis) AS now FROM printers WHERE name = \(bind: printer)\(unsafeRaw: lock)
+                SELECT worker, lease_expires, \(unsafeRaw: clockMillis) AS now FROM printers
+                WHERE name = \(bind: printer) AND removed_at IS NULL\(unsafeRaw: lock)
                 """).first() else {
-                throw PrintingError(.notFound, "no printer named \(printer)")
+                throw try await Self.unknownPrinter(db, printer)
             }
             let holder = try row.decode(column: "worker", as: String?.self)
             let expires = try row.decode(column: "lease_expires", as: Int64?.self)

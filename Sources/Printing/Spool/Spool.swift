@@ -90,6 +90,16 @@ public struct Spool: Sendable {
                     UPDATE printers SET uri = \(bind: config.uri), language = \(bind: config.language.rawValue),
                         settings = \(bind: settings), state = 'unknown', state_message = '' WHERE name = \(bind: config.name)
                     """).run()
+            } else if try await Self.removedPrinter(db, config.name, locking: true) != nil {
+                // Removed before: the row comes back with the new configuration, its old jobs
+                // and history under the same name, and its lease epoch, so that a worker of the
+                // printer as it was stays fenced out.
+                try await db.raw("""
+                    UPDATE printers SET uri = \(bind: config.uri), language = \(bind: config.language.rawValue),
+                        settings = \(bind: settings), state = 'unknown', state_message = '', state_at = NULL,
+                        worker = NULL, lease_expires = NULL, removed_at = NULL, created_at = \(bind: created)
+                    WHERE name = \(bind: config.name)
+                    """).run()
             } else {
                 do {
                     try await db.raw("""
@@ -105,9 +115,13 @@ public struct Spool: Sendable {
         }
     }
 
-    /// Removes a printer that has no unfinished jobs (its finished jobs go with it).
-    /// `expecting` as for ``addPrinter(_:replace:expecting:)``.
+    /// Removes a printer that has no unfinished jobs. Its finished jobs and their history are kept
+    /// (`tracemark jobs`, a reprint's count, a trace of what was printed where): the printer is
+    /// marked removed, no longer listed nor sent to, and its lease is ended, so that a worker
+    /// still running for it stops at its next step. `expecting` as for
+    /// ``addPrinter(_:replace:expecting:)``.
     public func removePrinter(_ name: String, expecting: (@Sendable (PrinterConfig) throws -> Void)? = nil) async throws {
+        let removed = now
         try await write { db in
             guard let current = try await Self.printerIfAny(db, name, locking: true) else { throw try await Self.unknownPrinter(db, name) }
             try expecting?(current)
@@ -119,12 +133,9 @@ public struct Spool: Sendable {
                     "printer \(name) has \(open) unfinished jobs: cancel them or move them to another printer first")
             }
             try await db.raw("""
-                DELETE FROM print_job_events WHERE job_id IN (SELECT id FROM print_jobs WHERE printer = \(bind: name))
+                UPDATE printers SET removed_at = \(bind: removed), worker = NULL, lease_expires = NULL, lease_epoch = lease_epoch + 1
+                WHERE name = \(bind: name)
                 """).run()
-            try await db.raw("UPDATE print_jobs SET reprint_of = NULL WHERE reprint_of IN (SELECT id FROM print_jobs WHERE printer = \(bind: name))").run()
-            try await db.raw("DELETE FROM print_job_payloads WHERE job_id IN (SELECT id FROM print_jobs WHERE printer = \(bind: name))").run()
-            try await db.raw("DELETE FROM print_jobs WHERE printer = \(bind: name)").run()
-            try await db.raw("DELETE FROM printers WHERE name = \(bind: name)").run()
         }
     }
 
@@ -144,7 +155,8 @@ public struct Spool: Sendable {
     /// ends workers needs.
     public func printerNames() async throws -> [String] {
         try await read { db in
-            try await db.raw("SELECT name FROM printers ORDER BY name").all().map { try $0.decode(column: "name", as: String.self) }
+            try await db.raw("SELECT name FROM printers WHERE removed_at IS NULL ORDER BY name").all()
+                .map { try $0.decode(column: "name", as: String.self) }
         }
     }
 
@@ -155,9 +167,9 @@ public struct Spool: Sendable {
                 SELECT p.name, p.uri, p.language, p.settings, p.state, p.state_message, p.state_at,
                        (SELECT COUNT(*) FROM print_jobs j WHERE j.printer = p.name AND j.state IN ('queued', 'sending', 'printing', 'failed')) AS queued,
                        (SELECT COUNT(*) FROM print_jobs j WHERE j.printer = p.name AND j.state = 'held') AS held
-                FROM printers p
+                FROM printers p WHERE p.removed_at IS NULL
                 """)
-            if let name { query = query + SQLQueryString(" WHERE p.name = \(bind: name)") }
+            if let name { query = query + SQLQueryString(" AND p.name = \(bind: name)") }
             let rows = try await db.raw(query + SQLQueryString(" ORDER BY p.name")).all()
             return try rows.map { row in
                 ConfiguredPrinter(config: try Self.config(row), state: try row.decode(column: "state", as: String.self),
@@ -191,7 +203,7 @@ public struct Spool: Sendable {
         try await read { db in
             guard let row = try await db.raw("""
                 SELECT name, uri, language, settings, (SELECT value FROM spool_settings WHERE name = 'database_id') AS database_id
-                FROM printers WHERE name = \(bind: name)
+                FROM printers WHERE name = \(bind: name) AND removed_at IS NULL
                 """).first() else { throw try await Self.unknownPrinter(db, name) }
             return Sending(config: try Self.config(row), databaseID: try row.decodeNil(column: "database_id") ? databaseID
                                                                                 : row.decode(column: "database_id", as: String.self))
@@ -206,7 +218,16 @@ public struct Spool: Sendable {
     /// Printer `name`'s configuration, or nil; with `locking`, its row is locked for the rest of
     /// the transaction on PostgreSQL (SQLite lets one writer in at a time).
     static func printerIfAny(_ db: any SQLDatabase, _ name: String, locking: Bool = false) async throws -> PrinterConfig? {
-        try await db.raw("SELECT name, uri, language, settings FROM printers WHERE name = \(bind: name)\(unsafeRaw: forUpdate(db, locking))").first().map(config)
+        try await db.raw("""
+            SELECT name, uri, language, settings FROM printers WHERE name = \(bind: name) AND removed_at IS NULL\(unsafeRaw: forUpdate(db, locking))
+            """).first().map(config)
+    }
+
+    /// When printer `name` was removed, or nil when it is configured or never was.
+    static func removedPrinter(_ db: any SQLDatabase, _ name: String, locking: Bool = false) async throws -> String? {
+        try await db.raw("""
+            SELECT removed_at FROM printers WHERE name = \(bind: name) AND removed_at IS NOT NULL\(unsafeRaw: forUpdate(db, locking))
+            """).first()?.decode(column: "removed_at", as: String.self)
     }
 
     /// ` FOR UPDATE` when `locking` on PostgreSQL: the row read stays locked until the transaction
@@ -217,20 +238,24 @@ public struct Spool: Sendable {
 
     /// No printer is named `name`: the error names those that are.
     static func unknownPrinter(_ db: any SQLDatabase, _ name: String) async throws -> PrintingError {
-        let names = try await db.raw("SELECT name FROM printers ORDER BY name").all()
+        let names = try await db.raw("SELECT name FROM printers WHERE removed_at IS NULL ORDER BY name").all()
             .map { try $0.decode(column: "name", as: String.self) }
-        return PrintingError(.notFound, "no printer named \(name): configured are \(names.joined(separator: ", ")) (add one with `tracemark printers add`)")
+        let configured = names.isEmpty ? "none is configured" : "configured are \(names.joined(separator: ", "))"
+        if let removed = try await removedPrinter(db, name) {
+            return PrintingError(.notFound, "printer \(name) was removed (\(removed)): its finished jobs are kept, but nothing prints on it; \(configured) (add it again with `tracemark printers add`)")
+        }
+        return PrintingError(.notFound, "no printer named \(name): \(configured) (add one with `tracemark printers add`)")
     }
 
     /// Records what a printer said, for `tracemark printers` and the jobs waiting on it.
     public func recordState(printer: String, _ status: PrinterStatus) async throws {
         let at = Timestamp.string(status.at)
         try await write { db in
-            let before = try await db.raw("SELECT state FROM printers WHERE name = \(bind: printer)").first()?
+            let before = try await db.raw("SELECT state FROM printers WHERE name = \(bind: printer) AND removed_at IS NULL").first()?
                 .decode(column: "state", as: String.self)
             try await db.raw("""
                 UPDATE printers SET state = \(bind: status.state), state_message = \(bind: status.description), state_at = \(bind: at)
-                WHERE name = \(bind: printer)
+                WHERE name = \(bind: printer) AND removed_at IS NULL
                 """).run()
             // A change of state is an event (the feed's `printer` events); the same state seen again is not.
             if let before, before != status.state {

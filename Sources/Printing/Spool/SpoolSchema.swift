@@ -91,5 +91,12 @@ enum SpoolSchema {
         SchemaMigration(version: 4, name: "the resolution a job was rendered at", statements: [
             "ALTER TABLE print_jobs ADD COLUMN dpi {int}",
         ]),
+        // A printer removed is kept, marked, with its finished jobs and their history: which label
+        // was printed where, by whom and how often is evidence a trace or an audit asks for, and
+        // a reprint's limit counts the prints before. It is neither listed nor sent to; adding
+        // its name again takes the row back, history and fencing epoch included.
+        SchemaMigration(version: 5, name: "printers removed are kept with their jobs", statements: [
+            "ALTER TABLE printers ADD COLUMN removed_at TEXT",
+        ]),
     ]
 }

@@ -131,7 +131,9 @@ struct PrintersCommand: AsyncParsableCommand {
     }
 
     struct Remove: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove a printer that has no unfinished jobs.")
+        static let configuration = CommandConfiguration(
+            abstract: "Remove a printer that has no unfinished jobs.",
+            discussion: "Its finished jobs and their history are kept (tracemark jobs --printer NAME); adding the name again takes them back.")
         @OptionGroup var options: GlobalOptions
         @Argument(help: "The printer's name.") var name: String
 
