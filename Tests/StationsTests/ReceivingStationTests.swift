@@ -560,6 +560,33 @@ import Testing
         }
     }
 
+    /// What must change with a restore's rows changes in its transaction (`tracemark restore`
+    /// renews the spool's database id so): it sees the backup's rows, and when it fails nothing is
+    /// restored. Done after the restore's commit, a live service read the backup's logs with the
+    /// old id in between, and its event feed numbered the scans after as the database before
+    /// (seen once in CI).
+    @Test func aRestoreRunsWhatMustChangeWithItsRowsInItsTransaction() async throws {
+        struct Refused: Error {}
+        try await withDock(.sqlite) { dock in
+            let store = dock.registry.store
+            @Sendable func id(_ db: any SQLDatabase) async throws -> String? {
+                try await db.raw("SELECT value FROM spool_settings WHERE name = 'database_id'").first()?.decode(column: "value", as: String.self)
+            }
+            try await store.write { db in try await db.raw("UPDATE spool_settings SET value = 'before' WHERE name = 'database_id'").run() }
+            let backup = dock.database.folder.appendingPathComponent("id.backup").path
+            try await (try #require(store as? SQLiteStore)).backup(to: backup)
+            try await store.write { db in try await db.raw("UPDATE spool_settings SET value = 'now' WHERE name = 'database_id'").run() }
+
+            await #expect(throws: Refused.self) { _ = try await dock.registry.restore(from: backup, inside: { _ in throw Refused() }) }
+            #expect(try await store.read(id) == "now")
+            _ = try await dock.registry.restore(from: backup, inside: { db in
+                guard try await id(db) == "before" else { throw Refused() }
+                try await db.raw("UPDATE spool_settings SET value = 'renewed' WHERE name = 'database_id'").run()
+            })
+            #expect(try await store.read(id) == "renewed")
+        }
+    }
+
     /// A pallet of one item with its GS1 logistics label ((00) SSCC, (02) the goods' GTIN, (37)
     /// their count) is received as those goods, counted by (37); the log keeps the label as read.
     @Test(arguments: Backend.available)

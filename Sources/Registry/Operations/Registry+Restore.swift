@@ -1,5 +1,5 @@
 import Foundation
-import SQLKit
+public import SQLKit
 public import Store
 
 /// A restore of a backup into this database (``Registry/restore(from:)``): what it replaced, and
@@ -36,8 +36,11 @@ extension Registry {
     /// out again would duplicate them. Each such series keeps the number it had reached, and the
     /// numbers in between are voided in its ledger with the reason. Numbers voided since the
     /// backup (a damaged label) stay voided; the closed months that change are named. `named` is
-    /// the backup as the user knows it (`file` may be a migrated copy).
-    public func restore(from file: String, named: String? = nil) async throws -> RestoreReport {
+    /// the backup as the user knows it (`file` may be a migrated copy). `inside` runs last in the
+    /// same transaction: what must change with the rows, never after them (the spool's database
+    /// id, which a live service would otherwise read beside the backup's job ids).
+    public func restore(from file: String, named: String? = nil,
+                        inside: (@Sendable (any SQLDatabase) async throws -> Void)? = nil) async throws -> RestoreReport {
         guard let store = store as? SQLiteStore else {
             throw RegistryError(.unsupportedDatabase, "restore puts back an SQLite backup into an SQLite database; for PostgreSQL use pg_restore")
         }
@@ -49,8 +52,10 @@ extension Registry {
         let hooks = RestoreHooks(before: { db in
             state.guard_ = try await Self.readGuard(db, counting: [])
         }, after: { db in
-            guard let kept = state.guard_ else { return }
-            state.applied = try await Self.apply(kept, db, reason: reason, now: now)
+            if let kept = state.guard_ {
+                state.applied = try await Self.apply(kept, db, reason: reason, now: now)
+            }
+            try await inside?(db)
         })
         let tables = try await store.restore(from: file, hooks: hooks)
         guard let applied = state.applied else {

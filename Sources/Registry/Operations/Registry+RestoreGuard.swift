@@ -1,5 +1,5 @@
 import Foundation
-import SQLKit
+public import SQLKit
 import Store
 
 /// What a restore made outside Tracemark's own transaction (PostgreSQL's `pg_restore`) must not
@@ -74,10 +74,13 @@ extension Registry {
     /// After a restore from outside: in one transaction, every series that went back is moved on
     /// to where it had got (one made after the backup is made again there), the numbers in between
     /// voided in its ledger; numbers voided for good stay voided; the closed months that changed
-    /// are named, with the rows each table held before and after. `named` is the backup's file.
-    public func keep(_ kept: RestoreGuard, restoredFrom named: String) async throws -> RestoreReport {
+    /// are named, with the rows each table held before and after. `named` is the backup's file;
+    /// `inside` runs first in the same transaction (as for ``restore(from:named:inside:)``).
+    public func keep(_ kept: RestoreGuard, restoredFrom named: String,
+                     inside: (@Sendable (any SQLDatabase) async throws -> Void)? = nil) async throws -> RestoreReport {
         let now = now
         return try await store.write { db in
+            try await inside?(db)
             let applied = try await Self.apply(kept, db, reason: Self.restoreReason(named), now: now)
             let after = try await Self.count(db, Array(kept.counts.keys))
             let tables = kept.counts.keys.sorted().map { RestoredTable(table: $0, before: kept.counts[$0]!, after: after[$0] ?? 0) }

@@ -49,7 +49,12 @@ struct RestoreCommand: AsyncParsableCommand {
             try await MigrateCommand.migrateAll(options.db)
             try Self.checkWhole(file, tables: try await Self.sqliteTables(copy), expected: try await Self.sqliteTables(options.db),
                                 into: .existing)
-            report = try await options.withRegistry { registry in try await registry.restore(from: copy, named: file) }
+            // The spool's new id in the restore's own transaction: a live service that read the
+            // backup's rows with the old id would number its events and a folder printer's files
+            // as the database before (a CI run's event feed gave the restored scans the old id).
+            report = try await options.withRegistry { registry in
+                try await registry.restore(from: copy, named: file, inside: Self.renewSpoolID)
+            }
         } else {
             let folder = URL(fileURLWithPath: options.db).deletingLastPathComponent().path
             var isFolder: ObjCBool = false
@@ -68,23 +73,29 @@ struct RestoreCommand: AsyncParsableCommand {
                 for suffix in ["", "-wal", "-shm"] { try? files.removeItem(atPath: options.db + suffix) }
                 throw error
             }
-        }
-        // The restored copy is a database of its own from now on: a new id for the spool, so that
-        // a folder printer's files (named by database and job id) of the copy never replace the
-        // original's, whose job ids the copy will reach again.
-        try await options.withRegistry { registry in
-            try await registry.store.write { db in
-                let spool = try await db.raw("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'spool_settings'").first() != nil
-                guard spool else { return }
-                let id = UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-                try await db.raw("UPDATE spool_settings SET value = \(bind: id) WHERE name = 'database_id'").run()
-            }
+            // A database of its own from now on, as after a restore into one that exists.
+            try await options.withRegistry { registry in try await registry.store.write(Self.renewSpoolID) }
         }
         try options.emit(Restored(restored: file, into: options.db, tables: report?.tables, series: report?.series,
                                   retiredNumbersKept: report?.retiredNumbersKept, periodsOpened: report?.periodsOpened,
                                   periodsClosed: report?.periodsClosed)) {
             ([("restored \(file) into \(options.db)")] + (report.map(Self.describe) ?? [])).joined(separator: "\n")
         }
+    }
+
+    /// The restored database is one of its own from now on: a new id for the spool (when it has
+    /// its tables), so that a folder printer's files (named by database and job id) never replace
+    /// the original's, whose job ids it will reach again, and the event feed's clients are told to
+    /// reload.
+    @Sendable static func renewSpoolID(_ db: any SQLDatabase) async throws {
+        let spool = db.dialect.name == "postgresql"
+            ? try await db.raw("""
+                SELECT 1 AS x FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'spool_settings'
+                """).first() != nil
+            : try await db.raw("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'spool_settings'").first() != nil
+        guard spool else { return }
+        let id = UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        try await db.raw("UPDATE spool_settings SET value = \(bind: id) WHERE name = 'database_id'").run()
     }
 
     /// pg_restore of a pg_dump archive, with the registry's numbers kept going on around it.
@@ -134,18 +145,10 @@ struct RestoreCommand: AsyncParsableCommand {
         let report: RestoreReport
         do {
             report = try await options.withRegistry { registry in
-                let report = try await registry.keep(kept, restoredFrom: file)
-                // A new spool id, as for SQLite: job ids start again from the backup's, and a folder
-                // printer names its files by database and job id.
-                try await registry.store.write { db in
-                    let spool = try await db.raw("""
-                        SELECT 1 AS x FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'spool_settings'
-                        """).first() != nil
-                    guard spool else { return }
-                    let id = UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-                    try await db.raw("UPDATE spool_settings SET value = \(bind: id) WHERE name = 'database_id'").run()
-                }
-                return report
+                // A new spool id with the series moved on, as for SQLite. pg_restore has committed
+                // the backup's rows already: until this transaction commits, a live service reads
+                // them with the old id (a moment; the series are in the same window).
+                return try await registry.keep(kept, restoredFrom: file, inside: Self.renewSpoolID)
             }
         } catch {
             let moves = kept.reached.map { "tracemark series set-next \($0.series) \($0.next) --reason 'after restore'" }
