@@ -42,11 +42,22 @@ public struct RegistryError: Error, Sendable, CustomStringConvertible {
     public let message: String
     /// The underlying error, when there is one (a driver error, say).
     public let cause: (any Error)?
+    /// The document line the refusal is about (counted from 0, a production's inputs first), when
+    /// the posting knew it: a file's row or a request's `lines[i]` is then named from it, not
+    /// guessed from the product the message names (which picked the product's first line).
+    public private(set) var line: Int?
 
     public init(_ code: Code, _ message: String, cause: (any Error)? = nil) {
         self.code = code
         self.message = message
         self.cause = cause
+    }
+
+    /// This refusal, about document line `index` unless it names a line already.
+    func onLine(_ index: Int) -> RegistryError {
+        var error = self
+        if error.line == nil { error.line = index }
+        return error
     }
 
     public var description: String {

@@ -26,6 +26,16 @@ public struct APIProblem: ReportableError, CustomStringConvertible {
     public var description: String { "\(httpStatus) \(problemCode): \(problemDetail)" }
 
     static func badRequest(_ detail: String) -> APIProblem { APIProblem(400, "bad-request", detail) }
+
+    /// `body()`, whose refusal is about item `index` of the body's list `list`: it says so, as
+    /// the registry's refusals of a posting do (`(lines[1])`).
+    static func item<T>(_ list: String, _ index: Int, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let problem as APIProblem {
+            throw APIProblem(problem.httpStatus, problem.problemCode, "\(problem.problemDetail) (\(list)[\(index)])", headers: problem.headers)
+        }
+    }
 }
 
 /// A command to a station's task that the station refused (a run already open, nothing to

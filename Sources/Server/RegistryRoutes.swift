@@ -157,7 +157,7 @@ extension APIRoutes {
     static func quantity(_ value: Double?, of what: String) throws -> Decimal? {
         guard let value else { return nil }
         guard value.isFinite, value >= 0, value <= 1_000_000_000 else {
-            throw APIProblem(422, "invalid-input", "quantity \(value) of \(what): a quantity is from 0 to 1000000000")
+            throw APIProblem(422, "invalid-input", "quantity \(value.isFinite ? Self.written(value) : "\(value)") of \(what): a quantity is from 0 to 1000000000")
         }
         return try exact(value, "quantity \(Self.written(value)) of \(what)")
     }
@@ -172,7 +172,7 @@ extension APIRoutes {
     }
 
     /// The shortest text that reads back as `value`, without an exponent (1e-07 as 0.0000001).
-    private static func written(_ value: Double) -> String {
+    static func written(_ value: Double) -> String {
         let text = "\(value)"
         guard text.contains("e") else { return text.hasSuffix(".0") ? String(text.dropLast(2)) : text }
         return Decimal(value).description
@@ -410,25 +410,37 @@ extension APIRoutes {
             throw APIProblem(403, "forbidden",
                 "customer \(code) requires \(required) days of shelf life: less for this order (minimumShelfLifeDays \(days)) is a supervisor's override")
         }
-        for line in (body.lines ?? []) + (body.inputs ?? []) + (body.outputs ?? []) {
-            if let bad = line.inputs?.first(where: { !(0...10_000).contains($0) }) {
-                throw APIProblem(422, "invalid-input", "line for \(line.product): input \(bad) is not a line index from 0 to 10000")
+        // Each list's lines, a refusal naming the line it is about (`lines[1]`).
+        func stockLines(_ name: String, _ list: [DocumentBody.Line]?) throws -> [StockLine] {
+            try (list ?? []).enumerated().map { index, line in
+                try APIProblem.item(name, index) {
+                    if let bad = line.inputs?.first(where: { !(0...10_000).contains($0) }) {
+                        throw APIProblem(422, "invalid-input", "line for \(line.product): input \(bad) is not a line index from 0 to 10000")
+                    }
+                    return try line.stockLine()
+                }
             }
         }
         let header = DocumentHeader(date: try date(body.date, "date"), user: call.user, note: body.note ?? "")
-        let lines = try (body.lines ?? []).map { try $0.stockLine() }
+        let lines = try stockLines("lines", body.lines)
         // A production's inputs and outputs; other documents have lines only.
         let production = kind == "production"
-        let inputs = production ? try (body.inputs ?? []).map { try $0.stockLine() } : []
-        let outputs = production ? try (body.outputs ?? []).map { try $0.stockLine() } : []
+        let inputs = production ? try stockLines("inputs", body.inputs) : []
+        let outputs = production ? try stockLines("outputs", body.outputs) : []
         let registry = call.environment.registry
         let posted: PostedDocument
         do {
             posted = try await post(kind, body, lines: lines, inputs: inputs, outputs: outputs, header, registry)
         } catch let error as RegistryError {
             // Where in the body the refusal points, as a file's line is named on the command line.
-            let places = [("lines", lines), ("inputs", inputs), ("outputs", outputs)].flatMap { name, lines in
-                StockLine.positions(namedIn: error.message, lines).map { "\(name)[\($0)]" }
+            let places: [String]
+            if let line = error.line {
+                // The line the registry named (a production's inputs first, then its outputs).
+                places = [production ? (line < inputs.count ? "inputs[\(line)]" : "outputs[\(line - inputs.count)]") : "lines[\(line)]"]
+            } else {
+                places = [("lines", lines), ("inputs", inputs), ("outputs", outputs)].flatMap { name, lines in
+                    StockLine.positions(namedIn: error.message, lines).map { "\(name)[\($0)]" }
+                }
             }
             guard !places.isEmpty else { throw error }
             throw RegistryError(error.code, "\(error.message) (\(places.joined(separator: ", ")))", cause: error)

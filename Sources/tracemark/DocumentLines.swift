@@ -267,41 +267,59 @@ extension LineOptions {
         do {
             return try await post()
         } catch let error as RegistryError {
-            guard let file, let place = Self.place(of: error.message, in: file) else { throw error }
+            guard let file, let place = Self.place(of: error, in: file) else { throw error }
             throw RegistryError(error.code, "\(error.message) (\(place))", cause: error)
         }
     }
 
-    /// The file lines (CSV) or document lines (JSON) of `path` whose number, or else product,
-    /// `message` names; nil when it names none of them.
-    static func place(of message: String, in path: String) -> String? {
+    /// The file lines (CSV) or document lines (JSON) of `path` that `error` is about: on the
+    /// document line the registry names, the rows whose number the message names, else the line's
+    /// first; without a line, the rows whose number, or else product, the message names. Nil
+    /// when it names none of them.
+    static func place(of error: RegistryError, in path: String) -> String? {
+        let message = error.message
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        var rows: [(place: Int, product: String, number: String?)] = []
+        // Each row with the document line it belongs to (as `csv(_:path:)` groups them).
+        var rows: [(place: Int, product: String, number: String?, line: Int)] = []
         let json = path.lowercased().hasSuffix(".json")
         if json {
             guard let lines = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]] else { return nil }
             for (index, line) in lines.enumerated() {
                 let product = line["product"] as? String ?? ""
                 let picks = (line["picks"] as? [[String: Any]] ?? []).compactMap { $0["number"] as? String }
-                rows += picks.isEmpty ? [(index + 1, product, nil)] : picks.map { (index + 1, product, $0) }
+                rows += picks.isEmpty ? [(index + 1, product, nil, index)] : picks.map { (index + 1, product, $0, index) }
             }
         } else {
             var text = String(decoding: data, as: UTF8.self)
             if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
             guard let reader = try? CSVReader(string: text, hasHeaderRow: false) else { return nil }
             var fileLine = 1
+            var line = -1
+            var picking: (product: String, unitCost: Decimal?)?
             while let row = reader.next() {
                 let start = fileLine
                 fileLine += 1 + row.reduce(0) { $0 + $1.reduce(0) { $0 + ($1 == "\n" || $1 == "\r\n" || $1 == "\r" ? 1 : 0) } }
                 let cells = row.map { $0.trimmingCharacters(in: .whitespaces) }
                 guard let product = cells.first, !product.isEmpty, !(start == 1 && product.lowercased() == "product") else { continue }
-                rows.append((start, product, cells.count > 2 && !cells[2].isEmpty ? cells[2] : nil))
+                let number = cells.count > 2 && !cells[2].isEmpty ? cells[2] : nil
+                let unitCost = cells.count > 5 && !cells[5].isEmpty ? Decimal(string: cells[5], locale: Locale(identifier: "en_US_POSIX")) : nil
+                // A row with a number joins the line of numbers before it of the same product and unit cost.
+                if number == nil || picking.map({ $0.product != product || $0.unitCost != unitCost }) ?? true { line += 1 }
+                picking = number == nil ? nil : (product, unitCost)
+                rows.append((start, product, number, line))
             }
         }
+        var candidates = rows.indices.map { $0 }
+        if let line = error.line {
+            candidates = candidates.filter { rows[$0].line == line }
+            guard !candidates.isEmpty else { return nil }
+        }
         // Found as the HTTP API finds its body's lines: by a number the message names, else by
-        // the first line of its product.
-        let lines = rows.map { StockLine(product: $0.product, picks: $0.number.map { [StockLine.Pick(number: $0)] } ?? []) }
-        let places = Array(Set(StockLine.positions(namedIn: message, lines).map { rows[$0].place })).sorted()
+        // the first line of its product (or, on the line named, its first row).
+        let lines = candidates.map { StockLine(product: rows[$0].product, picks: rows[$0].number.map { [StockLine.Pick(number: $0)] } ?? []) }
+        var hits = StockLine.positions(namedIn: message, lines)
+        if hits.isEmpty, error.line != nil { hits = [0] }
+        let places = Array(Set(hits.map { rows[candidates[$0]].place })).sorted()
         guard !places.isEmpty else { return nil }
         let listed = places.count <= 1 ? "\(places[0])" : places.dropLast().map(String.init).joined(separator: ", ") + " and \(places.last!)"
         return "\(path) \(json ? "document line" : "line")\(places.count == 1 ? "" : "s") \(listed)"

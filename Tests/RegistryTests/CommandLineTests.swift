@@ -169,6 +169,12 @@ import Testing
         let negative = try await receive("negative.csv", Array("product,quantity,number,expiry\nPAINT-5L,1,N-1,2030-01-31\nPAINT-5L,-2,N-2,2030-01-31\n".utf8))
         #expect(negative.stderr.contains("lot N-2 of PAINT-5L: quantity -2 must be more than zero (\(database.folder.path)/negative.csv line 3)"),
                 "\(negative.stderr)")
+        // So does a refusal of a line that names no number: the registry says which line it is
+        // about (the product's first line was named, two rows above).
+        let bulk = try await receive("bulk.csv", Array("product,quantity,number,expiry\nPAINT-5L,1,B-1,2030-01-31\nPAINT-5L,4,,2030-01-31\nPAINT-5L,-2,,2030-01-31\n".utf8))
+        #expect(bulk.stderr.contains("line for PAINT-5L: quantity -2 must be more than zero (\(database.folder.path)/bulk.csv line 4)"), "\(bulk.stderr)")
+        let bulkJSON = try await receive("bulk.json", Array(#"[{"product":"PAINT-5L","quantity":4,"expiry":"2030-01-31"},{"product":"PAINT-5L","quantity":-2}]"#.utf8))
+        #expect(bulkJSON.stderr.contains("quantity -2 must be more than zero (\(database.folder.path)/bulk.json document line 2)"), "\(bulkJSON.stderr)")
     }
 
     /// Under `--json` a refusal is JSON on standard error, with the code the HTTP API's problems

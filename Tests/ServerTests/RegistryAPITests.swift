@@ -314,6 +314,26 @@ extension APITests {
                       ["product": "PAINT-5L", "picks": [["number": "NOPE-9", "quantity": 1]]]],
         ]))
         #expect(issue.status >= 400 && (issue.object["detail"] as? String)?.hasSuffix("(lines[1])") == true, "\(issue.text)")
+        // A refusal that names no number points at its own line, not the product's first (the
+        // registry's named the first; the API's own named none).
+        let zero = try await service.request("POST", "/api/v1/documents/issue", role: "operator", body: try service.json([
+            "warehouse": "MAIN", "customer": "BUILDCO",
+            "lines": [["product": "PAINT-5L", "quantity": 1], ["product": "PAINT-5L", "quantity": 0]],
+        ]))
+        #expect(zero.status == 422 && (zero.object["detail"] as? String)?.hasSuffix("must be more than zero (lines[1])") == true, "\(zero.text)")
+        let negative = try await service.request("POST", "/api/v1/documents/issue", role: "operator", body: try service.json([
+            "warehouse": "MAIN", "customer": "BUILDCO",
+            "lines": [["product": "PAINT-5L", "quantity": 1], ["product": "PAINT-5L", "quantity": -2]],
+        ]))
+        #expect(negative.status == 422 && (negative.object["detail"] as? String) == "quantity -2 of PAINT-5L: a quantity is from 0 to 1000000000 (lines[1])",
+                "\(negative.text)")
+        let production = try await service.request("POST", "/api/v1/documents/production", role: "operator", body: try service.json([
+            "warehouse": "MAIN",
+            "inputs": [["product": "PAINT-5L", "picks": [["number": "RC-1", "quantity": 1]]]],
+            "outputs": [["product": "PAINT-5L", "quantity": 1, "expiry": "2030-01-01"], ["product": "PAINT-5L", "quantity": 0, "expiry": "2030-01-01"]],
+        ]))
+        #expect(production.status == 422 && (production.object["detail"] as? String)?.hasSuffix("(outputs[1])") == true,
+                "\(production.text)")
 
         // A month that ended before anything was posted.
         let month = relativeDate(days: -62, format: "yyyy-MM")

@@ -12,6 +12,15 @@ extension Posting {
     /// in at the cost its stock row has (a return).
     mutating func putIn(_ line: StockLine, index: Int, warehouseID: Int, warehouse: String, rules: InRules,
                         value: Int? = nil) async throws {
+        do {
+            try await putInLine(line, index: index, warehouseID: warehouseID, warehouse: warehouse, rules: rules, value: value)
+        } catch let error as RegistryError {
+            throw error.onLine(index)
+        }
+    }
+
+    private mutating func putInLine(_ line: StockLine, index: Int, warehouseID: Int, warehouse: String, rules: InRules,
+                                    value: Int?) async throws {
         let context = try await product(line.product)
         let quantity = try quantity(of: line, context)
         var share: ValueShare?

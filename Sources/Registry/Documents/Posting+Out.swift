@@ -28,6 +28,15 @@ extension Posting {
     @discardableResult
     mutating func takeOut(_ line: StockLine, index: Int, warehouseID: Int, warehouse: String,
                           rules: OutRules) async throws -> [Taken] {
+        do {
+            return try await takeOutLine(line, index: index, warehouseID: warehouseID, warehouse: warehouse, rules: rules)
+        } catch let error as RegistryError {
+            throw error.onLine(index)
+        }
+    }
+
+    private mutating func takeOutLine(_ line: StockLine, index: Int, warehouseID: Int, warehouse: String,
+                                      rules: OutRules) async throws -> [Taken] {
         let context = try await product(line.product)
         if line.unitCost != nil {
             throw RegistryError(.invalidInput,

@@ -179,8 +179,12 @@ extension Registry {
         let added = try production.addedCost.map { try Money($0, what: "added cost") }?.storage ?? 0
         guard added >= 0 else { throw RegistryError(.invalidInput, "the production's added cost \(production.addedCost!) is below zero") }
         var quantities: [Int] = []
-        for line in production.outputs {
-            quantities.append(try posting.quantity(of: line, try await posting.product(line.product)))
+        for (offset, line) in production.outputs.enumerated() {
+            do {
+                quantities.append(try posting.quantity(of: line, try await posting.product(line.product)))
+            } catch let error as RegistryError {
+                throw error.onLine(production.inputs.count + offset)
+            }
         }
         var values = Array(repeating: 0, count: production.outputs.count)
         func spread(_ value: Int, over lines: [Int]) {
