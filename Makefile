@@ -46,7 +46,7 @@ test: deps
 	echo "cupsd for tests: $$cups"; \
 	TRACEMARK_TEST_POSTGRES_URL="$$url" TRACEMARK_TEST_CUPS_SERVER="$$cups" $(SWIFT) test --skip-build $(SWIFT_FLAGS) \
 		|| { status=$$?; echo "PostgreSQL's own errors during the tests (beside the refusals tests ask for):"; \
-		     grep -E "(ERROR|FATAL|PANIC|DETAIL|HINT):" "$$pgdir/pg/server.log" | grep -Ev "_migrations\" does not exist|duplicate key value|already exists\.$$" | tail -60; \
+		     grep -E "(ERROR|FATAL|PANIC|DETAIL|HINT):|still waiting for|acquired .* after" "$$pgdir/pg/server.log" | grep -Ev "_migrations\" does not exist|duplicate key value|already exists\.$$" | tail -60; \
 		     exit $$status; }
 
 # Benchmarks (release build, default durability; labels on one core): figures go to BENCHMARKS.md.
