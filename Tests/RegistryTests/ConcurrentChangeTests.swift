@@ -9,6 +9,11 @@ import TracemarkTesting
 /// twice. Found by a QA run on PostgreSQL, where each read the state before any wrote it: a recall
 /// closed and then held, a month closed twice with a 500 from its key, reopenings recorded three
 /// times, classes added twice with a 500. The assertions hold whatever order the requests run in.
+///
+/// The requests go through another station's registry (``TestDatabase/openStation()``), whose
+/// lock waits last a minute: on a loaded machine the one that goes first held its locks past the
+/// default 5 s, and those waiting for it were cancelled by `lock_timeout` (seen in CI and here
+/// under load), which says nothing of what is tested.
 @Suite struct ConcurrentChangeTests {
     /// Each outcome of `count` runs of `body` at once: nil for a success, else the refusal.
     func atOnce(_ count: Int, _ body: @escaping @Sendable () async throws -> Void) async -> [RegistryError?] {
@@ -33,7 +38,9 @@ import TracemarkTesting
 
     @Test(arguments: Backend.available)
     func aRecallHeldAndClosedAtOnceEndsClosed(backend: Backend) async throws {
-        try await withStockRegistry(backend) { registry, _ in
+        try await withStockRegistry(backend) { _, database in
+            let registry = try await database.openStation()
+            defer { Task { await registry.close() } }
             _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "MILK", picks: [lot("R-1", 5, expires: 90)])],
                                                    header: header()))
             let recall = try await registry.openRecall(product: "MILK", numbers: ["R-1"], reason: "mould", user: "qa")
@@ -47,7 +54,9 @@ import TracemarkTesting
 
     @Test(arguments: Backend.available)
     func aMonthClosedAndReopenedAtOnceIsClosedAndReopenedOnce(backend: Backend) async throws {
-        try await withStockRegistry(backend) { registry, _ in
+        try await withStockRegistry(backend) { _, database in
+            let registry = try await database.openStation()
+            defer { Task { await registry.close() } }
             let month = String(day0.description.prefix(7))
             _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "MILK", picks: [lot("P-1", 5, expires: 90)])],
                                                    header: header()))
@@ -63,7 +72,9 @@ import TracemarkTesting
 
     @Test(arguments: Backend.available)
     func aClassAddedTwiceAtOnceIsAddedOnce(backend: Backend) async throws {
-        try await withStockRegistry(backend) { registry, _ in
+        try await withStockRegistry(backend) { _, database in
+            let registry = try await database.openStation()
+            defer { Task { await registry.close() } }
             let adds = await atOnce(4) {
                 _ = try await registry.addClass(LotSerialClass(code: "RACE", tracking: .lot, format: "R{counter:4}"))
             }
