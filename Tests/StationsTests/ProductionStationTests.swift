@@ -76,6 +76,36 @@ import Testing
         }
     }
 
+    /// The operator signed in at the line makes the units, whoever started the run (a
+    /// supervisor's shell, the API): each unit's production names them, as its scan is logged,
+    /// and they are still signed in after a restart. Found by a QA run: a run started from a shell
+    /// named its user on every unit's document, and a restart signed the operator out.
+    @Test(arguments: Backend.available)
+    func theOperatorAtTheLineMakesTheUnitsWhoeverStartedTheRun(backend: Backend) async throws {
+        try await withDock(backend) { dock in
+            _ = try await Operators(store: dock.registry.store).add(StationOperator(badge: "B-7", name: "Bob", role: .operator))
+            let station = try await line(dock)
+            await station.setHeldHere(true)
+            #expect(await station.scan("TM:OP:B-7").action == "operator-signed-in")
+            var start = StationScan(data: Array("TM:RUN:PUMP-200:2".utf8), device: "cli", time: todayInstant)
+            start.user = "root"
+            #expect(await station.handle(start).action == "run-started")
+            let report = try #require(try await Station.runReport(dock.registry.store, station: "line-1"))
+            let jobs = report.units.compactMap(\.job)
+            let verified = await station.handle(StationScan(data: Array(try await read(dock, job: jobs[0]).utf8), device: "verify",
+                                                            time: todayInstant, purpose: .verify))
+            #expect(verified.action == "unit-verified", "\(verified.reasons)")
+            #expect(try await dock.registry.document(try #require(verified.document)).user == "B-7")
+
+            let restarted = try await line(dock)
+            await restarted.setHeldHere(true)
+            let second = await restarted.handle(StationScan(data: Array(try await read(dock, job: jobs[1]).utf8), device: "verify",
+                                                            time: todayInstant, purpose: .verify))
+            #expect(second.action == "unit-verified", "\(second.reasons)")
+            #expect(try await dock.registry.document(try #require(second.document)).user == "B-7")
+        }
+    }
+
     /// A wrong component comes off the run with TM:UNDO (or Remove): a lot it took over from is
     /// used again, and units made meanwhile are named. Found by a QA run, where only cancelling
     /// the whole run got rid of it, and every unit consumed it until then.

@@ -73,7 +73,10 @@ extension Station {
                                 requestedBy: signedInNow.isEmpty ? "station \(configuration.name)" : signedInNow,
                                 reason: "production run at \(configuration.name)")
         let (_, outcome) = try await run.run(registry: registry, spool: spool) { @Sendable db, made in
-            let task = try await self.newTask(db, kind: "run", partner: nil, at: scan.time, operator: scan.user ?? signedInNow)
+            // The operator signed in at the line runs it, whoever started it (a supervisor's shell,
+            // the API); the one who started it when nobody is.
+            let task = try await self.newTask(db, kind: "run", partner: nil, at: scan.time,
+                                              operator: signedInNow.isEmpty ? scan.user ?? "" : signedInNow)
             try await db.raw("""
                 UPDATE station_tasks SET product = \(bind: article), planned = \(bind: count), lot = \(bind: serial ? nil : made.numbers.first)
                 WHERE id = \(bind: task.id)
@@ -344,7 +347,10 @@ extension Station {
             let posted = try await self.registry.produce(db, Production(
                 warehouse: warehouse, inputs: inputs,
                 outputs: [StockLine(product: runProduct, picks: [StockLine.Pick(number: number, quantity: isLot ? 1 : nil)])],
-                header: DocumentHeader(user: self.user(task), note: (["verified at production line \(self.configuration.name), run \(task.id)"] + overrides)
+                // Who is signed in at the line made the unit, as its scan is logged; the run's
+                // operator when nobody is (a run started from a shell named its user for every unit).
+                header: DocumentHeader(user: signedInNow.isEmpty ? self.user(task) : signedInNow,
+                                       note: (["verified at production line \(self.configuration.name), run \(task.id)"] + overrides)
                     .joined(separator: "; "))))
             let missing: [ScanOutcome.Reason] = usedUp.isEmpty ? [] : [.init("component-used-up",
                 "every serial of \(usedUp.joined(separator: ", ")) scanned for this run went into an earlier unit: \(runProduct) \(number) was made without one")]

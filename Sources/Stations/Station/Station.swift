@@ -51,10 +51,14 @@ public actor Station {
                     // The open task's operator; with none open, the last badge scanned here
                     // (TM:OP), which stays signed in until another is: a restart between two
                     // receipts signed the next one out in silence (found by a QA run).
+                    // A task's operator that is no badge (a run started from a shell names its
+                    // user) falls back to the last badge scanned (found by a QA run: the operator
+                    // signed in at the line was signed out by a restart).
                     let task = try await db.raw("""
                         SELECT operator FROM station_tasks WHERE station = \(bind: name) AND state = 'open' ORDER BY id DESC LIMIT 1
-                        """).first()
-                    let badge = try task != nil ? task?.decode(column: "operator", as: String.self) : try await db.raw("""
+                        """).first()?.decode(column: "operator", as: String.self)
+                    if let task, !task.isEmpty, try await Operators.lookup(db, task) != .unknown { return task }
+                    let badge = try await db.raw("""
                         SELECT operator FROM station_scans WHERE station = \(bind: name) AND action = 'operator-signed-in' ORDER BY id DESC LIMIT 1
                         """).first()?.decode(column: "operator", as: String.self)
                     guard let badge, !badge.isEmpty else { return nil }
