@@ -1822,7 +1822,7 @@ components:
             required: [number, state]
             properties:
               number: {type: string}
-              state: {type: string, enum: [printed, verified, voided]}
+              state: {type: string, enum: [queued, printed, not-printed, verified, voided], description: "queued: its label not printed yet (see label); not-printed: its label cancelled."}
               job: {type: [integer, "null"]}
               label: {type: [string, "null"], enum: [queued, sending, printing, failed, held, done, cancelled, null], description: "The label's print job state."}
               document: {type: [string, "null"]}

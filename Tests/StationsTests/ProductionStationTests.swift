@@ -381,6 +381,9 @@ import Testing
             #expect((open.printed, open.notPrinted, open.missing.count) == (2, 1, 1), "\(open.summary)")
             #expect(open.summary.contains("2 printed (1 more not printed yet)"), "\(open.summary)")
             #expect(open.units.last?.label == "queued")
+            // Each unit says so too: `printed` for a label still queued contradicted the summary
+            // (found by a QA run with the printer off).
+            #expect(open.units.last?.state == "queued", "\(open.units.map(\.state))")
 
             // Closed with one unit never verified: the report says so, and its number is voided
             // (no unit was made under it), its label cancelled as it had not printed.
@@ -459,6 +462,7 @@ import Testing
             let lot = try #require(report.lot)
             // Queued, not printed: no worker runs here.
             #expect((report.printed, report.notPrinted) == (0, 2))
+            #expect(report.units.map(\.state) == ["queued", "queued"])
             // The label of a lot run, as an independent reader decodes it: one per unit.
             let label = try await read(dock, job: started.jobs[0])
             #expect(label.contains("(10)\(lot)"))

@@ -565,7 +565,8 @@ extension Station {
 public struct RunReport: Codable, Sendable {
     public struct Unit: Codable, Sendable {
         public var number: String
-        /// `printed` (not verified yet; missing once the run is closed), `verified` or `voided`.
+        /// `queued` (its label not printed yet: see `label`), `printed` (not verified yet; missing
+        /// once the run is closed), `not-printed` (its label cancelled), `verified` or `voided`.
         public var state: String
         public var job: Int64?
         /// Its label's print job: `queued`, `sending`, `printing`, `failed`, `held`, `done` or `cancelled`
@@ -644,6 +645,14 @@ extension Station {
                            note: try unit.decode(column: "note", as: String?.self))
         }
         let waiting = units.count { $0.state == "printed" && $0.label != nil && $0.label != "done" && $0.label != "cancelled" }
+        let missing = units.filter { $0.state == "printed" }.map(\.number)
+        // A unit not verified says what became of its label: `printed` only once it is (a QA run's
+        // report said printed for labels queued at a printer that was off, under a summary of 0 printed).
+        let shown = units.map { unit in
+            var unit = unit
+            if unit.state == "printed", let label = unit.label, label != "done" { unit.state = label == "cancelled" ? "not-printed" : "queued" }
+            return unit
+        }
         let components = try await db.raw("""
             SELECT product, number, quantity, replaced, confirmation FROM station_task_lines WHERE task_id = \(bind: id) ORDER BY id
             """).all().map { line in
@@ -661,6 +670,6 @@ extension Station {
                          closedAt: try row.decode(column: "closed_at", as: String?.self),
                          printed: units.count { $0.label == nil || $0.label == "done" || $0.state == "verified" }, notPrinted: waiting, verified: units.count { $0.state == "verified" },
                          voided: units.count { $0.state == "voided" },
-                         missing: units.filter { $0.state == "printed" }.map(\.number), units: units, components: components)
+                         missing: missing, units: shown, components: components)
     }
 }
