@@ -106,6 +106,24 @@ import Testing
         }
     }
 
+    /// A lot that goes first but holds less than a unit takes is not advised over the one
+    /// scanned: a unit takes its component from one lot. Found by a QA run, where the line
+    /// advised (and recorded on every unit) a lot of 3 pcs where each unit took 5.
+    @Test(arguments: Backend.available)
+    func aLotTooSmallForOneUnitIsNotAdvised(backend: Backend) async throws {
+        try await withDock(backend) { dock in
+            let station = try await line(dock)
+            #expect(await station.scan("TM:RUN:PUMP-200:2").action == "run-started")
+            #expect(await station.scan("TM:QTY:11").verdict == .ok)
+            let late = await station.scan(paint("PA-LATE", 200))
+            #expect(late.action == "component-added" && late.verdict == .ok && late.reasons.isEmpty, "\(late)")
+            #expect(await station.scan("TM:UNDO").action == "line-removed")
+            #expect(await station.scan("TM:QTY:5").verdict == .ok)
+            let advised = await station.scan(paint("PA-LATE", 200))
+            #expect(advised.verdict == .warn && advised.reasons.map(\.code) == ["better-lot-available"], "\(advised)")
+        }
+    }
+
     /// A wrong component comes off the run with TM:UNDO (or Remove): a lot it took over from is
     /// used again, and units made meanwhile are named. Found by a QA run, where only cancelling
     /// the whole run got rid of it, and every unit consumed it until then.

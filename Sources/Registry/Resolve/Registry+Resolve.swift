@@ -282,7 +282,8 @@ extension Registry {
                 case .manual, nil: "comes first"
                 }
                 warnings.append(ResolutionWarning(.betterLotAvailable,
-                    "\(lotSerial.kind.rawValue) \(earlier.number) \(reason) and is available in warehouse \(earlier.warehouse): take it before \(lotSerial.number)"))
+                    "\(lotSerial.kind.rawValue) \(earlier.number) \(reason) and is available in warehouse \(earlier.warehouse): take it before \(lotSerial.number)",
+                    other: earlier.number))
             }
             if lotSerial.kind == .serial {
                 let attribute = lotSerial.attributes.first { ["lot", "batch"].contains($0.name.lowercased()) }

@@ -41,10 +41,14 @@ public struct ResolutionWarning: Codable, Hashable, Sendable, CustomStringConver
     public var kind: Kind
     /// A sentence for the operator that names the lot/serial, the dates and what to do.
     public var message: String
+    /// The other lot or serial the warning is about: for ``Kind/betterLotAvailable``, the one
+    /// that goes first (a production line checks it can cover a unit).
+    public var other: String?
 
-    public init(_ kind: Kind, _ message: String) {
+    public init(_ kind: Kind, _ message: String, other: String? = nil) {
         self.kind = kind
         self.message = message
+        self.other = other
     }
 
     public var description: String { "\(kind.rawValue): \(message)" }

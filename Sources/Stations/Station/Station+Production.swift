@@ -145,7 +145,18 @@ extension Station {
         guard blocking.isEmpty else { return try await refuse(scan, blocking, next: again, resolution: resolution) }
         let isSerial = lotSerial.kind == .serial
         let perUnit = isSerial ? Decimal(1) : (task.quantity(for: scan) ?? 1)
-        let better = resolution.warnings.filter { $0.kind == .betterLotAvailable }.map(Self.reason)
+        var earlier = resolution.warnings.filter { $0.kind == .betterLotAvailable }
+        if !earlier.isEmpty, !isSerial {
+            // A lot that goes first but holds less than one unit takes is no better: a unit takes
+            // its component from one lot (a QA run's line advised, and recorded on every unit,
+            // a lot of 3 pcs where each unit took 5, after refusing a unit for it).
+            let held = try await registry.stock(product: product.article, warehouse: configuration.warehouse)
+            earlier.removeAll { warning in
+                guard let other = warning.other else { return false }
+                return held.filter { $0.number == other }.reduce(Decimal(0)) { $0 + $1.quantity } < perUnit
+            }
+        }
+        let better = earlier.map(Self.reason)
         let signedInNow = signedIn
         // Not held: the line is running, and what the operator put on it goes into the units
         // made. Recorded instead, on the component and in the note of every unit made from it,
