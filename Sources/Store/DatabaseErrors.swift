@@ -26,7 +26,13 @@ public enum DatabaseErrors {
                 return "PostgreSQL: another connection has held a lock this needs for longer than lock_timeout allows (a long transaction, or a process stopped in the middle of one; pg_stat_activity shows it): nothing was written, try again (SQLSTATE 55P03)"
             }
             if let message = error.serverInfo?[.message] {
-                let state = error.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? ""
+                let code = error.serverInfo?[.sqlState] ?? ""
+                let state = code.isEmpty ? "" : " (SQLSTATE \(code))"
+                // The server going away is not a statement it refused (a fault of ours, in the
+                // README's words): a restart, a failover, an administrator ending connections.
+                if code.hasPrefix("57P") || code.hasPrefix("08") {
+                    return "the connection to PostgreSQL was closed by the server (\(message)\(state)): it is stopping or restarting, or an administrator ended the connection; nothing was written, try again"
+                }
                 return "PostgreSQL refused a statement: \(message)\(state)"
             }
             return "PostgreSQL connection failed (\(reason(error) ?? "\(error.code)"))"

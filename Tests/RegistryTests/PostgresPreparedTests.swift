@@ -28,6 +28,36 @@ struct PostgresPreparedTests {
         }
     }
 
+    /// A connection the server ends (a restart, an administrator's pg_terminate_backend) is
+    /// said as such, and as transient: not "PostgreSQL refused a statement", which the README
+    /// keeps for a statement of ours the server refused (found by a QA run restarting the server).
+    @Test func aConnectionTheServerEndsIsNotAStatementRefused() async throws {
+        try await RegistryTests.withStore(.postgres, { try await PostgresStore(url: $0.location, connections: 2) }) { store in
+            async let sleeping: Void = store.read { db in _ = try await db.raw("SELECT pg_sleep(30) AS x").first() }
+            // The other connection ends it once it sleeps (no wall time bounded: it waits for the state).
+            try await store.read { db in
+                var pid: Int?
+                while pid == nil {
+                    pid = try await db.raw("""
+                        SELECT pid FROM pg_stat_activity
+                        WHERE pid <> pg_backend_pid() AND datname = current_database() AND query LIKE 'SELECT pg_sleep(30)%'
+                        """).first()?.decode(column: "pid", as: Int.self)
+                    if pid == nil { try await Task.sleep(for: .milliseconds(20)) }
+                }
+                _ = try await db.raw("SELECT pg_terminate_backend(CAST(\(bind: try #require(pid)) AS integer)) AS ended").first()
+            }
+            do {
+                try await sleeping
+                Issue.record("the ended connection's statement was answered")
+            } catch {
+                #expect(DatabaseErrors.isTransient(error), "\(String(reflecting: error))")
+                let words = DatabaseErrors.readable(error) ?? "\(error)"
+                #expect(!words.contains("refused a statement"), "\(words)")
+                #expect(words.contains("closed") && words.contains("try again"), "\(words)")
+            }
+        }
+    }
+
     /// Kept statements are planned once (their generic plan), unless the URL asks otherwise.
     @Test func keptStatementsArePlannedOnceUnlessTheURLSaysOtherwise() async throws {
         try await RegistryTests.withStore(.postgres, { try await PostgresStore(url: $0.location, connections: 1) }) { store in

@@ -1,6 +1,7 @@
 public import Logging
 public import Printing
 public import ServiceLifecycle
+import Store
 
 /// The printer workers of a process: one per printer, each on its own, as one `Service`. On
 /// PostgreSQL a job committed by another process wakes its printer's worker at once
@@ -78,23 +79,46 @@ public struct PrinterWorkers: Service {
         PrinterWorker(spool: spool, printer: printer, options: options, logger: logger)
     }
 
+    /// The longest wait before a failed worker starts again: a database restarted or failed over
+    /// has every printer printing again within this long (a minute stopped every printer of every
+    /// station after a one-second restart; found by a QA run).
+    static let longestPause: Duration = .seconds(10)
+    /// A worker that ran this long before it stopped starts again after the shortest pause: the
+    /// pauses grew with each outage and never came down again.
+    static let healthyRun: Duration = .seconds(30)
+
     /// Runs `printer`'s worker until the service shuts down, starting it again whenever it stops.
     private func supervise(_ printer: String) async {
-        var pause: Duration = .milliseconds(500)
+        let shortest: Duration = .milliseconds(500)
+        var pause = shortest
+        var failures = 0
+        let clock = ContinuousClock()
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            let started = clock.now
             do {
                 if discovery != nil,
                    (try? await cancelWhenGracefulShutdown({ [spool] in try await spool.printerNames() }).contains(printer)) == false {
                     logger.info("printer removed: its worker ends", metadata: ["printer": "\(printer)"])
                     return
                 }
+                if failures > 0 {
+                    logger.notice("printer worker starting again (after \(failures) failure\(failures == 1 ? "" : "s"))", metadata: ["printer": "\(printer)"])
+                }
                 try await worker(printer).run()
                 if Task.isCancelled || Task.isShuttingDownGracefully { return }
+                if clock.now - started >= Self.healthyRun { (pause, failures) = (shortest, 0) }
                 logger.warning("printer worker stopped; starting it again in \(pause)", metadata: ["printer": "\(printer)"])
             } catch is CancellationError {
                 return
+            } catch let error as PrintingError where error.code == .notFound {
+                // Removed meanwhile (another process, `tracemark printers remove`): not a failure.
+                logger.info("printer removed: its worker ends (\(error.message))", metadata: ["printer": "\(printer)"])
+                return
             } catch {
-                logger.error("printer worker failed: \(error); starting it again in \(pause)", metadata: ["printer": "\(printer)"])
+                if clock.now - started >= Self.healthyRun { (pause, failures) = (shortest, 0) }
+                failures += 1
+                logger.error("printer worker failed: \(DatabaseErrors.readable(error) ?? "\(error)"); starting it again in \(pause)",
+                             metadata: ["printer": "\(printer)"])
             }
             let wait = pause
             do {
@@ -102,7 +126,7 @@ public struct PrinterWorkers: Service {
             } catch {
                 return
             }
-            pause = min(pause * 2, .seconds(60))
+            pause = min(pause * 2, Self.longestPause)
         }
     }
 }
