@@ -13,7 +13,10 @@ import ServiceLifecycle
 /// every caller wait out its own connect timeout: until `retryAfter` has passed, and while one
 /// caller tries again, the others get the same error at once. A shutdown's last writes then take
 /// no longer than one attempt, and clients hear "unavailable" without delay; once a caller's
-/// service is shutting down, it makes no new attempt at all after a failed one.
+/// service is shutting down, it makes no new attempt at all after a failed one. An attempt that
+/// failed at once (a server restarting refuses the connection) costs nothing to repeat: the next
+/// caller tries again, so that the service works again as soon as the server does (it went on
+/// saying "Connection refused" for 5 s after a restart; found by a QA run).
 actor ConnectionPool<Connection: Sendable> {
     private let maximum: Int
     private let open: @Sendable () async throws -> Connection
@@ -27,8 +30,11 @@ actor ConnectionPool<Connection: Sendable> {
     /// Shutdowns waiting for the connections still in use to come back.
     private var drained: [CheckedContinuation<Void, Never>] = []
     private let retryAfter: Duration
-    /// The last open failed: when, with what, and whether a caller is trying again now.
-    private var down: (at: ContinuousClock.Instant, error: any Error, retrying: Bool)?
+    /// An open that failed within this long failed cheaply: the next caller may try at once.
+    private let cheapFailure: Duration
+    /// The last open failed: when, with what, whether a caller is trying again now, and whether
+    /// it failed at once.
+    private var down: (at: ContinuousClock.Instant, error: any Error, retrying: Bool, cheap: Bool)?
 
     /// What a wait for a connection ends with.
     private enum Waited {
@@ -44,9 +50,10 @@ actor ConnectionPool<Connection: Sendable> {
          open: @escaping @Sendable () async throws -> Connection,
          close: @escaping @Sendable (Connection) async -> Void,
          isUsable: @escaping @Sendable (Connection) -> Bool = { _ in true },
-         retryAfter: Duration = .seconds(5)) {
+         retryAfter: Duration = .seconds(5), cheapFailure: Duration = .seconds(1)) {
         precondition(maximum >= 1)
         self.retryAfter = retryAfter
+        self.cheapFailure = cheapFailure
         self.isUsable = isUsable
         self.maximum = maximum
         self.open = open
@@ -83,13 +90,14 @@ actor ConnectionPool<Connection: Sendable> {
                     // A caller that is draining (its service shutting down) does not wait out
                     // another attempt at a server that did not answer the last one: its last writes
                     // fail at once, and what it had in hand is settled at the next start.
-                    guard !down.retrying, ContinuousClock.now - down.at >= retryAfter, !Task.isShuttingDownGracefully else {
+                    guard !down.retrying, down.cheap || ContinuousClock.now - down.at >= retryAfter, !Task.isShuttingDownGracefully else {
                         throw down.error
                     }
                     self.down?.retrying = true
                 }
                 count += 1
                 let connection: Connection
+                let attempt = ContinuousClock.now
                 do {
                     connection = try await open()
                     down = nil
@@ -100,7 +108,8 @@ actor ConnectionPool<Connection: Sendable> {
                     forget()
                     throw CancellationError()
                 } catch {
-                    down = (ContinuousClock.now, error, false)
+                    let now = ContinuousClock.now
+                    down = (now, error, false, now - attempt < cheapFailure)
                     forget()
                     throw error
                 }

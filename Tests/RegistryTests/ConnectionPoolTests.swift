@@ -12,16 +12,31 @@ import TracemarkTesting
 @Suite struct ConnectionPoolTests {
     struct Refused: Error {}
 
+    /// (An attempt that took its time: `cheapFailure` zero.)
     @Test func afterAFailedOpenOthersFailAtOnceUntilItIsTimeToTryAgain() async throws {
         let opens = Mutex(0)
         let pool = ConnectionPool<Int>(maximum: 4, open: {
             opens.withLock { $0 += 1 }
             throw Refused()
-        }, close: { _ in }, retryAfter: .seconds(3600))
+        }, close: { _ in }, retryAfter: .seconds(3600), cheapFailure: .zero)
         for _ in 0..<5 {
             await #expect(throws: Refused.self) { try await pool.with { $0 } }
         }
         #expect(opens.withLock { $0 } == 1)
+    }
+
+    /// An open refused at once (a server restarting) is tried again by the next caller: the
+    /// server back, the next request is served, not told for seconds more that it is down.
+    @Test func anOpenRefusedAtOnceIsTriedAgainByTheNextCaller() async throws {
+        let opens = Mutex(0)
+        let pool = ConnectionPool<Int>(maximum: 4, open: {
+            let count = opens.withLock { $0 += 1; return $0 }
+            if count < 3 { throw Refused() }
+            return count
+        }, close: { _ in }, retryAfter: .seconds(3600), cheapFailure: .seconds(3600))
+        await #expect(throws: Refused.self) { try await pool.with { $0 } }
+        await #expect(throws: Refused.self) { try await pool.with { $0 } }
+        #expect(try await pool.with { $0 } == 3)
     }
 
     /// A caller whose service is shutting down (a drain's last writes) makes no new attempt at a
