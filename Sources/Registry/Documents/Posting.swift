@@ -675,9 +675,20 @@ struct Posting {
                 """).all().map { try $0.string("code") }
             // A row at zero: it was here, and is used up (a line's component lot run out).
             let usedUp = row != nil && context.tracking == .lot
-            return RegistryError(.conflict, elsewhere.isEmpty
-                ? "\(what) is not in \(warehouse), nor in any other warehouse: it was issued, moved out or written off (see its history)"
-                : usedUp ? "\(what): none is left in \(warehouse) (it was used up or moved out; \(elsewhere.joined(separator: ", ")) still holds some): take another lot, or move stock in"
+            if elsewhere.isEmpty {
+                // The document that took the last of it, by name: a line's own production used a
+                // component up, and the message sent the operator looking for an issue or a
+                // write-off that never happened (found by a QA run).
+                let last = try await db.raw("""
+                    SELECT d.kind, d.number FROM movements m JOIN documents d ON d.id = m.document_id
+                    WHERE m.lot_serial_id = \(bind: lot.id) AND m.quantity < 0 ORDER BY m.id DESC LIMIT 1
+                    """).first()
+                let went = try last.map { " (the last of it went with \(try $0.string("kind")) \(try $0.string("number")))" } ?? ""
+                return RegistryError(.conflict, usedUp
+                    ? "\(what): none is left in \(warehouse) nor anywhere else\(went): take another lot"
+                    : "\(what) is not in \(warehouse), nor in any other warehouse\(went.isEmpty ? ": it was issued, moved out or written off" : went) (see its history)")
+            }
+            return RegistryError(.conflict, usedUp ? "\(what): none is left in \(warehouse) (it was used up or moved out; \(elsewhere.joined(separator: ", ")) still holds some): take another lot, or move stock in"
                 : "\(what) is in \(elsewhere.joined(separator: ", ")), not in \(warehouse)")
         }
         return RegistryError(.conflict,
