@@ -124,6 +124,19 @@ import Testing
         }
     }
 
+    /// A component whose label disagrees with the registry goes on the line with a warning that
+    /// says so, not a plain ok (found by a QA run, where the resolver's warnings were dropped).
+    @Test(arguments: Backend.available)
+    func aComponentsLabelThatDisagreesWithTheRegistryIsSaid(backend: Backend) async throws {
+        try await withDock(backend) { dock in
+            let station = try await line(dock)
+            #expect(await station.scan("TM:RUN:PUMP-200:2").action == "run-started")
+            let mislabelled = await station.scan(paint("PA-SOON", 101))
+            #expect(mislabelled.action == "component-added" && mislabelled.verdict == .warn, "\(mislabelled)")
+            #expect(mislabelled.reasons.map(\.code) == ["expiry-mismatch"], "\(mislabelled.reasons)")
+        }
+    }
+
     /// A wrong component comes off the run with TM:UNDO (or Remove): a lot it took over from is
     /// used again, and units made meanwhile are named. Found by a QA run, where only cancelling
     /// the whole run got rid of it, and every unit consumed it until then.

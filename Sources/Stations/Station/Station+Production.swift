@@ -157,6 +157,12 @@ extension Station {
             }
         }
         let better = earlier.map(Self.reason)
+        // What the operator must see about the component itself, though it goes on the line: a
+        // label that disagrees with the registry, a lot about to expire, one that appeared
+        // without a receipt (a QA run's line took a lot expiring today, its label saying
+        // otherwise, with a plain ok).
+        let told = resolution.warnings.filter { [.expiryMismatch, .lotMismatch, .expiresSoon, .flaggedForInvestigation].contains($0.kind) }
+            .map(Self.reason)
         let signedInNow = signedIn
         // Not held: the line is running, and what the operator put on it goes into the units
         // made. Recorded instead, on the component and in the note of every unit made from it,
@@ -165,7 +171,8 @@ extension Station {
             "\(first.code): \(first.message); taken at production line \(configuration.name) by \(signedInNow.isEmpty ? "station \(configuration.name)" : signedInNow)"
         }
         return try await registry.store.write { @Sendable db in
-            var outcome = ScanOutcome(station: self.configuration.name, verdict: better.isEmpty ? .ok : .warn, reasons: better,
+            var outcome = ScanOutcome(station: self.configuration.name, verdict: better.isEmpty && told.isEmpty ? .ok : .warn,
+                                      reasons: better + told,
                                       action: "component-added",
                                       next: "each unit takes \(perUnit) of \(product.article) \(lotSerial.number)"
                                           + (better.isEmpty ? "" : "; it is recorded as taken before the lot that goes first: scan that lot to use it instead"),
