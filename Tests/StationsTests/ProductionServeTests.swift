@@ -51,6 +51,12 @@ extension ServeTests {
         let serve = try TracemarkProcess.launch(["serve", "--config", file.path], environment: environment)
         defer { serve.killIfRunning() }
         #expect(try await eventually { LoopbackSocket.send([], to: operatorPort) && LoopbackSocket.send([], to: verifyPort) })
+        // Refusals in the words of the command line, not of the scanner's TM:RUN (found by a QA run).
+        let none = try await Command.tracemark(["station", "run", "line-1", "SENSOR-1", "0", "--config", file.path], environment: environment)
+        #expect(none.status == 64 && none.stderr.contains("<count> must be from 1 to 10000, not 0"), "\(none.stderr)")
+        let unknown = try await Command.tracemark(["station", "run", "line-1", "NOPE", "2", "--config", file.path], environment: environment)
+        #expect(unknown.status == 1 && unknown.stdout.contains("product NOPE does not exist") && unknown.stdout.hasSuffix("no run was started\n"),
+                "\(unknown.stdout)")
         let started = try await Command.tracemark(["station", "run", "line-1", "SENSOR-1", "2", "--config", file.path], environment: environment)
         #expect(started.status == 0, "\(started.stdout) \(started.stderr)")
         #expect(started.stdout.contains("run-started"), "\(started.stdout)")

@@ -26,9 +26,17 @@ struct StationCommand: AsyncParsableCommand {
         @Option(help: "The serve configuration file that defines the line (and its database).") var config: String = "tracemark.yaml"
         @Argument(help: "The production line's name in the configuration.") var station: String
         @Argument(help: "The product to make.") var product: String
-        @Argument(help: "How many units.") var count: Int
+        @Argument(help: "How many units, from 1 to 10000.") var count: Int
         @Option(help: "The expiry date of what the run makes (YYYY-MM-DD).") var expiry: String?
         @Option(help: "Who starts the run (default: the login name).") var user: String?
+
+        func validate() throws {
+            // In the words of this command line, not of the TM:RUN code it sends (a QA run was
+            // told to "scan a valid control code").
+            guard (1...10_000).contains(count) else { throw ValidationError("<count> must be from 1 to 10000, not \(count)") }
+            if let expiry { _ = try parseDate(expiry, what: "--expiry") }
+            guard !product.contains(":") else { throw ValidationError("<product> \(product) cannot hold a colon") }
+        }
 
         func run() async throws {
             let configuration: ServeConfiguration
@@ -59,7 +67,8 @@ struct StationCommand: AsyncParsableCommand {
             } else {
                 print("\(outcome.verdict.rawValue) \(outcome.action)")
                 for reason in outcome.reasons { print("  \(reason.code): \(reason.message)") }
-                print(outcome.next)
+                // What to scan next is for the line's operator; refused, nothing started.
+                print(outcome.verdict == .block ? "no run was started" : outcome.next)
             }
             if outcome.verdict == .block { throw ExitCode(1) }
         }
