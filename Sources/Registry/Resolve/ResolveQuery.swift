@@ -292,7 +292,12 @@ struct ResolveQuery {
              ORDER BY \(unsafeRaw: order) LIMIT 1)
             """
         let source: SQLQueryString = if let warehouse {
-            "warehouses w WHERE w.code = \(bind: warehouse) AND ls.id IS NOT NULL"
+            // Only where the scanned one is: a unit elsewhere (a look-up at another warehouse's
+            // station) is no wrong pick here (found by a QA run, advised over a unit it could not take).
+            """
+            warehouses w WHERE w.code = \(bind: warehouse) AND ls.id IS NOT NULL
+              AND EXISTS (SELECT 1 FROM stock h WHERE h.product_id = ls.product_id AND h.warehouse_id = w.id AND h.lot_serial_id = ls.id AND h.quantity > 0)
+            """
         } else {
             "stock s JOIN warehouses w ON w.id = s.warehouse_id WHERE s.lot_serial_id = ls.id AND s.quantity > 0"
         }
