@@ -93,6 +93,12 @@ import Testing
             await expectRefusal(.conflict, "class D", "class F", "(both could make SX000001)") {
                 _ = try await registry.addClass(LotSerialClass(code: "F", tracking: .serial, format: "SX{yy}{MM}{counter:2}", uniqueness: .global))
             }
+            // An unpadded counter never starts with 0: the example is one both make, not P001
+            // (found by a QA run).
+            _ = try await registry.addClass(LotSerialClass(code: "G", tracking: .serial, format: "P{counter}", uniqueness: .global))
+            await expectRefusal(.conflict, "class G", "class H", "(both could make P999)") {
+                _ = try await registry.addClass(LotSerialClass(code: "H", tracking: .serial, format: "P{counter:3}", uniqueness: .global))
+            }
         }
     }
 

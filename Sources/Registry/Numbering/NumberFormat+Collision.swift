@@ -28,8 +28,10 @@ extension NumberFormat {
         otherCounters: ClosedRange<Int>,
         date: CalendarDate
     ) -> String? {
-        let mine = Automaton(self)
-        let theirs = Automaton(other)
+        // Strict: an unpadded counter never starts with 0, so that the number quoted is one both
+        // formats really make (a QA run was told P{counter} could make P001).
+        let mine = Automaton(self, strict: true)
+        let theirs = Automaton(other, strict: true)
         // The first counter both may use, 1 rather than 0 where both allow it (counters start at 1).
         let last = min(counters.upperBound, otherCounters.upperBound)
         let first = max(counters.lowerBound, otherCounters.lowerBound)
@@ -53,15 +55,18 @@ private struct Automaton {
     enum CharClass: Equatable {
         case literal(Character)
         case digit
+        /// 1 to 9: the first digit of an unpadded counter, read strictly.
+        case nonzeroDigit
         case letter
 
         func intersects(_ other: CharClass) -> Bool {
             switch (self, other) {
             case let (.literal(a), .literal(b)): a == b
             case let (.literal(a), .digit), let (.digit, .literal(a)): a.isASCII && a.isNumber
+            case let (.literal(a), .nonzeroDigit), let (.nonzeroDigit, .literal(a)): a.isASCII && a.isNumber && a != "0"
             case let (.literal(a), .letter), let (.letter, .literal(a)): a.isASCII && a.isUppercase
-            case (.digit, .digit), (.letter, .letter): true
-            case (.digit, .letter), (.letter, .digit): false
+            case (.digit, .digit), (.letter, .letter), (.digit, .nonzeroDigit), (.nonzeroDigit, .digit), (.nonzeroDigit, .nonzeroDigit): true
+            case (.digit, .letter), (.letter, .digit), (.nonzeroDigit, .letter), (.letter, .nonzeroDigit): false
             }
         }
     }
@@ -71,7 +76,10 @@ private struct Automaton {
     var step: [CharClass] = []
     var skip: [[Int]] = []
 
-    init(_ format: NumberFormat) {
+    /// `strict` reads an unpadded counter as it is written (no leading zero; a counter of 0,
+    /// written `0`, is left out): for the example a message quotes. Not strict, it may start with
+    /// zeros: the collision check errs on the side of refusing.
+    init(_ format: NumberFormat, strict: Bool = false) {
         for segment in format.segments {
             switch segment {
             case .text(let text): for c in text { add(.literal(c), min: 1, max: 1) }
@@ -79,6 +87,9 @@ private struct Automaton {
             case .year2, .month, .day: add(.digit, min: 2, max: 2)
             case .dayOfYear: add(.digit, min: 3, max: 3)
             case .monthName: add(.letter, min: 3, max: 3)
+            case .counter(let width, let padded) where strict && !padded:
+                add(.nonzeroDigit, min: 1, max: 1)
+                if width > 1 { add(.digit, min: 0, max: width - 1) }
             case .counter(let width, let padded): add(.digit, min: padded ? width : 1, max: width)
             }
         }
@@ -152,7 +163,7 @@ private struct Automaton {
             guard pair.a < accepting, pair.b < other.accepting, step[pair.a].intersects(other.step[pair.b]) else { continue }
             let character: Character = switch (step[pair.a], other.step[pair.b]) {
             case let (.literal(c), _), let (_, .literal(c)): c
-            case (.digit, _): "1"
+            case (.digit, _), (.nonzeroDigit, _): "1"
             default: "X"
             }
             for a2 in closure(pair.a + 1) {
