@@ -229,6 +229,8 @@ import TracemarkTesting
         #expect(try await tracemark("printers", "add", "spare", "--uri", "file://\(spare.path)", "--language", "zpl", "--db", db).status == 0)
         let moved = try await tracemark("jobs", "move", "1", "--to", "spare", "--db", db)
         #expect(moved.status == 0, "\(moved.stderr)")
+        // With its new number there, to follow it (found by a QA run).
+        #expect(moved.stdout.hasPrefix("job 1 moved to spare as job 2"), "\(moved.stdout)")
         #expect(try await tracemark("jobs", "run", "--until-idle", "--printer", "spare", "--db", db).status == 0)
         let files = try FileManager.default.contentsOfDirectory(atPath: spare.path)
         #expect(files.count == 1, "\(files)")

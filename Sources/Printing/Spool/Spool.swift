@@ -1,6 +1,7 @@
 public import Foundation
 public import Store
 public import SQLKit
+import Synchronization
 
 /// The durable print queue: printers configured by name, and every job from the moment it was
 /// asked for until its printer printed it (or an operator gave it up).
@@ -434,8 +435,10 @@ public struct Spool: Sendable {
     }
 
     /// Moves a job that has not printed to another printer of the same language (and resolution,
-    /// when it was rendered), at the end of its queue.
-    public func move(_ id: Int64, to printer: String) async throws {
+    /// when it was rendered), at the end of its queue. Returns the job's new number there.
+    @discardableResult
+    public func move(_ id: Int64, to printer: String) async throws -> Int64 {
+        let created = Mutex<Int64?>(nil)
         try await operate(id, allowed: \.canMove, verb: "move") { db, job in
             try await Self.refuseMoved(db, job)
             // Moved "to" its own printer, it went to the back of the queue under a new id: a
@@ -463,8 +466,11 @@ public struct Spool: Sendable {
             }
             let moved = try await reinsert(db, job, printer: printer, reprintOf: job.reprintOf,
                                            requestedBy: job.requestedBy, reason: job.reason)
+            created.withLock { $0 = moved }
             return (.cancelled, "moved to printer \(printer) as job \(moved)")
         }
+        guard let moved = created.withLock({ $0 }) else { throw PrintingError(.invalidState, "job \(id) was not moved") }
+        return moved
     }
 
     /// A moved job's labels live on in the job it was moved to: reprinting, retrying or moving

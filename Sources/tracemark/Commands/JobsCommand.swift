@@ -116,8 +116,9 @@ struct JobsCommand: AsyncParsableCommand {
         @Option(help: "The printer to send it to.") var to: String
 
         func run() async throws {
-            try await options.withSpool { _, spool in try await spool.move(job, to: to) }
-            if !options.json { print("job \(job) moved to \(to)") }
+            let moved = try await options.withSpool { _, spool in try await spool.move(job, to: to) }
+            // The new number, to follow it there (found by a QA run: only `jobs show` had it).
+            if !options.json { print("job \(job) moved to \(to) as job \(moved)") }
         }
     }
 
