@@ -182,6 +182,18 @@ import Testing
         let serving = lines.firstIndex { $0.hasPrefix("serving;") }, receipt = lines.firstIndex { $0.contains("receipt-posted") }
         let stopped = lines.lastIndex { $0 == "stopped" }
         #expect(serving != nil && receipt != nil && stopped != nil && serving! < receipt! && receipt! < stopped!, "\(said())")
+
+        // A configuration that would change the printer for everyone says so (found by a QA run,
+        // where another machine's file set a shared printer's resolution in silence).
+        #expect(try await Command.tracemark(["serve", "--check", "--config", file.path],
+                                            environment: ["TRACEMARK_TEMPLATES": Repository.templates.path]).stdout.contains("changes it") == false)
+        let other = database.folder.appendingPathComponent("other.yaml")
+        try configuration(database: database.location, port: port, folder: database.folder).replacingOccurrences(of: "dpi: 203", with: "dpi: 300")
+            .write(to: other, atomically: true, encoding: .utf8)
+        let changed = try await Command.tracemark(["serve", "--check", "--config", other.path],
+                                                  environment: ["TRACEMARK_TEMPLATES": Repository.templates.path])
+        #expect(changed.stdout.contains("printer dock-label: this configuration changes it (203 → 300 dpi) for every station and process that prints on it"),
+                "\(changed.stdout)")
     }
 
     /// SIGKILL in the middle of a stream of scans: each scan acted fully or not at all, and the

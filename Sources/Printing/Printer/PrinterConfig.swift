@@ -184,3 +184,20 @@ public struct PrinterConfig: Sendable, Codable, Equatable {
         }
     }
 }
+
+extension PrinterConfig {
+    /// What changes from `old` to this configuration, in words (`203 → 300 dpi`): the address, the
+    /// language, the resolution and the label size, else "its settings"; empty when nothing does.
+    public func changes(from old: PrinterConfig) -> [String] {
+        guard old != self else { return [] }
+        var changes: [String] = []
+        if old.uri != uri { changes.append("address \(old.uri) → \(uri)") }
+        if old.language != language { changes.append("language \(old.language.rawValue) → \(language.rawValue)") }
+        if old.dpi != dpi { changes.append("\(old.dpi) → \(dpi) dpi") }
+        if old.widthMillimetres != widthMillimetres || old.lengthMillimetres != lengthMillimetres {
+            func size(_ c: PrinterConfig) -> String { "\(c.widthMillimetres.map { "\($0)" } ?? "?")×\(c.lengthMillimetres.map { "\($0)" } ?? "?") mm" }
+            changes.append("label \(size(old)) → \(size(self))")
+        }
+        return changes.isEmpty ? ["its settings"] : changes
+    }
+}

@@ -93,16 +93,7 @@ public struct PrinterWorker: Service {
                 let (config, new) = (sending.config, changed.config)
                 // What changed, by name: a resolution changed by another station's configuration
                 // read as nothing changed (found by a QA run).
-                var changes: [String] = []
-                if config.uri != new.uri { changes.append("address \(config.uri) → \(new.uri)") }
-                if config.language != new.language { changes.append("language \(config.language.rawValue) → \(new.language.rawValue)") }
-                if config.dpi != new.dpi { changes.append("\(config.dpi) → \(new.dpi) dpi") }
-                if config.widthMillimetres != new.widthMillimetres || config.lengthMillimetres != new.lengthMillimetres {
-                    func size(_ c: PrinterConfig) -> String { "\(c.widthMillimetres.map { "\($0)" } ?? "?")×\(c.lengthMillimetres.map { "\($0)" } ?? "?") mm" }
-                    changes.append("label \(size(config)) → \(size(new))")
-                }
-                if changes.isEmpty { changes.append("its settings") }
-                logger.notice("printer \(printer) is configured anew (\(changes.joined(separator: ", "))): sending with the new configuration")
+                logger.notice("printer \(printer) is configured anew (\(new.changes(from: config).joined(separator: ", "))): sending with the new configuration")
             } else {
                 logger.notice("the database was restored (its spool id is new): printer \(printer) sends under the new id")
             }

@@ -113,7 +113,17 @@ struct ServeCommand: AsyncParsableCommand {
             problems.append(.init(file: configuration.file, line: line, message: message))
         }
         if !check {
-            for printer in configuration.printers { try await spool.addPrinter(printer.config, replace: true) }
+            // A printer the database has otherwise is changed for every station that prints on it
+            // (another serve's configuration too): said, not done in silence (found by a QA run,
+            // where one machine's file set a shared printer's resolution for all).
+            let current = Dictionary(try await spool.printers().map { ($0.config.name, $0.config) }) { first, _ in first }
+            for printer in configuration.printers {
+                if let before = current[printer.config.name], case let changes = printer.config.absolute().changes(from: before), !changes.isEmpty {
+                    Logger(label: "tracemark.serve").notice(
+                        "printer \(printer.config.name) configured anew from \(configuration.file) (\(changes.joined(separator: ", "))): every station and process that prints on it sends with this")
+                }
+                try await spool.addPrinter(printer.config, replace: true)
+            }
         }
         var printerConfigs = Dictionary(try await spool.printers().map { ($0.config.name, $0.config) }) { first, _ in first }
         for printer in configuration.printers { printerConfigs[printer.config.name] = printer.config }
@@ -213,6 +223,12 @@ struct ServeCommand: AsyncParsableCommand {
             }
         }
         let used = Set(configuration.stations.compactMap(\.printer))
+        let current = Dictionary(try await spool.printers().map { ($0.config.name, $0.config) }) { first, _ in first }
+        for printer in configuration.printers {
+            if let before = current[printer.config.name], case let changes = printer.config.absolute().changes(from: before), !changes.isEmpty {
+                say("printer \(printer.config.name): this configuration changes it (\(changes.joined(separator: ", "))) for every station and process that prints on it")
+            }
+        }
         for name in used.sorted() {
             var config = configuration.printers.first { $0.config.name == name }?.config
             if config == nil { config = try await spool.printer(name) }
