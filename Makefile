@@ -45,9 +45,7 @@ test: deps
 	cups=$$(TRACEMARK_CUPS_OWNER=$$$$ scripts/cups.sh start "$$pgdir/cups") || exit 1; \
 	echo "cupsd for tests: $$cups"; \
 	TRACEMARK_TEST_POSTGRES_URL="$$url" TRACEMARK_TEST_CUPS_SERVER="$$cups" $(SWIFT) test --skip-build $(SWIFT_FLAGS) \
-		|| { status=$$?; echo "PostgreSQL's own errors during the tests (beside the refusals tests ask for):"; \
-		     grep -E "(ERROR|FATAL|PANIC|DETAIL|HINT):|still waiting for|acquired .* after" "$$pgdir/pg/server.log" | grep -Ev "_migrations\" does not exist|duplicate key value|already exists\.$$" | tail -60; \
-		     exit $$status; }
+		|| { status=$$?; scripts/postgres-errors.sh "$$pgdir/pg/server.log"; exit $$status; }
 
 # Benchmarks (release build, default durability; labels on one core): figures go to BENCHMARKS.md.
 bench: deps
