@@ -21,6 +21,21 @@ import Testing
     /// written: a serial listed twice, a negative quantity, a control character in a number, a
     /// file that is not a database, a product or warehouse that does not exist, an empty scan,
     /// a quantity or value past what a line may hold.
+    /// A line feed inside one scan (a scanner ending its scans with CR) is shown escaped, as a
+    /// carriage return is: written as it is, one scan read as two (found by a QA run).
+    @Test func aLineBreakInsideOneScanIsShownEscaped() async throws {
+        let terminal = try PseudoTerminal()
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("tracemark-scan-\(UUID().uuidString).out")
+        defer { try? FileManager.default.removeItem(at: output) }
+        let scan = try TracemarkProcess.launch(["scan", "--device", "serial:\(terminal.slavePath)?end=cr", "--no-resolve"], output: output)
+        defer { scan.killIfRunning() }
+        #expect(try await eventually { terminal.isRaw })
+        terminal.write("AAA\nBBB\r")
+        let shown = { (try? String(contentsOf: output, encoding: .utf8)) ?? "" }
+        #expect(try await eventually { shown().contains("BBB") }, "\(shown())")
+        #expect(shown().contains("AAA\\x0ABBB"), "\(shown())")
+    }
+
     @Test func commonMistakesAreNamedForWhatTheyAre() async throws {
         let database = try await TestDatabase.make(.sqlite)
         defer { Task { await database.drop() } }
