@@ -34,7 +34,6 @@ struct Tracemark: AsyncParsableCommand {
         ]
     )
 
-    /// Runs the command line, turning registry errors into one readable line and an exit code.
     /// Logs `level` and worse to standard error, for the whole process (once: serve sets its own).
     static func startLogging(_ level: Logger.Level) {
         LoggingSystem.bootstrap { label in
@@ -44,6 +43,7 @@ struct Tracemark: AsyncParsableCommand {
         }
     }
 
+    /// Runs the command line, turning registry errors into one readable line and an exit code.
     static func main() async {
         // Started by a process that must not leave it behind (a test run): ends with it.
         ParentWatch.start()
