@@ -19,10 +19,9 @@ extension Spool {
         return try await write { db in
             // PostgreSQL: lock the row, so that two stations reading a free lease at once do not both take it
             // (SQLite's BEGIN IMMEDIATE already lets one writer in at a time).
-            let lock = store.kind == .postgres ? " FOR UPDATE" : ""
             guard let row = try await db.raw("""
                 SELECT worker, lease_expires, \(unsafeRaw: clockMillis) AS now FROM printers
-                WHERE name = \(bind: printer) AND removed_at IS NULL\(unsafeRaw: lock)
+                WHERE name = \(bind: printer) AND removed_at IS NULL\(unsafeRaw: RowLock.update.clause(db))
                 """).first() else {
                 throw try await Self.unknownPrinter(db, printer)
             }

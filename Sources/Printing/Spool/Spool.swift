@@ -82,7 +82,7 @@ public struct Spool: Sendable {
         let settings = try Self.encode(PrinterSettings(config))
         let created = now
         try await write { db in
-            if let existing = try await Self.printerIfAny(db, config.name, locking: true) {
+            if let existing = try await Self.printerIfAny(db, config.name, lock: .update) {
                 guard replace else {
                     throw PrintingError(.invalidConfiguration, "printer \(config.name) exists already: give --replace to change it")
                 }
@@ -91,7 +91,7 @@ public struct Spool: Sendable {
                     UPDATE printers SET uri = \(bind: config.uri), language = \(bind: config.language.rawValue),
                         settings = \(bind: settings), state = 'unknown', state_message = '' WHERE name = \(bind: config.name)
                     """).run()
-            } else if try await Self.removedPrinter(db, config.name, locking: true) != nil {
+            } else if try await Self.removedPrinter(db, config.name, lock: .update) != nil {
                 // Removed before: the row comes back with the new configuration, its old jobs
                 // and history under the same name, and its lease epoch, so that a worker of the
                 // printer as it was stays fenced out.
@@ -124,7 +124,7 @@ public struct Spool: Sendable {
     public func removePrinter(_ name: String, expecting: (@Sendable (PrinterConfig) throws -> Void)? = nil) async throws {
         let removed = now
         try await write { db in
-            guard let current = try await Self.printerIfAny(db, name, locking: true) else { throw try await Self.unknownPrinter(db, name) }
+            guard let current = try await Self.printerIfAny(db, name, lock: .update) else { throw try await Self.unknownPrinter(db, name) }
             try expecting?(current)
             let open = try await db.raw("""
                 SELECT COUNT(*) AS n FROM print_jobs WHERE printer = \(bind: name) AND state NOT IN ('done', 'cancelled')
@@ -216,25 +216,18 @@ public struct Spool: Sendable {
         return found
     }
 
-    /// Printer `name`'s configuration, or nil; with `locking`, its row is locked for the rest of
-    /// the transaction on PostgreSQL (SQLite lets one writer in at a time).
-    static func printerIfAny(_ db: any SQLDatabase, _ name: String, locking: Bool = false) async throws -> PrinterConfig? {
+    /// Printer `name`'s configuration, or nil; its row locked as `lock` says.
+    static func printerIfAny(_ db: any SQLDatabase, _ name: String, lock: RowLock = .none) async throws -> PrinterConfig? {
         try await db.raw("""
-            SELECT name, uri, language, settings FROM printers WHERE name = \(bind: name) AND removed_at IS NULL\(unsafeRaw: forUpdate(db, locking))
+            SELECT name, uri, language, settings FROM printers WHERE name = \(bind: name) AND removed_at IS NULL\(unsafeRaw: lock.clause(db))
             """).first().map(config)
     }
 
     /// When printer `name` was removed, or nil when it is configured or never was.
-    static func removedPrinter(_ db: any SQLDatabase, _ name: String, locking: Bool = false) async throws -> String? {
+    static func removedPrinter(_ db: any SQLDatabase, _ name: String, lock: RowLock = .none) async throws -> String? {
         try await db.raw("""
-            SELECT removed_at FROM printers WHERE name = \(bind: name) AND removed_at IS NOT NULL\(unsafeRaw: forUpdate(db, locking))
+            SELECT removed_at FROM printers WHERE name = \(bind: name) AND removed_at IS NOT NULL\(unsafeRaw: lock.clause(db))
             """).first()?.decode(column: "removed_at", as: String.self)
-    }
-
-    /// ` FOR UPDATE` when `locking` on PostgreSQL: the row read stays locked until the transaction
-    /// ends (SQLite lets one writer in at a time, so its write transactions hold every row already).
-    static func forUpdate(_ db: any SQLDatabase, _ locking: Bool) -> String {
-        locking && db.dialect.name == "postgresql" ? " FOR UPDATE" : ""
     }
 
     /// No printer is named `name`: the error names those that are.
@@ -487,7 +480,7 @@ public struct Spool: Sendable {
     @discardableResult
     public func reprint(_ id: Int64, printer: String? = nil, requestedBy: String, reason: String) async throws -> Int64 {
         try await write { db in
-            let job = try await Self.job(db, id, locking: true)
+            let job = try await Self.job(db, id, lock: .update)
             guard job.state == .done || job.state == .cancelled || job.state == .held else {
                 throw PrintingError(.invalidState,
                     "job \(id) is \(job.state.rawValue): only a done, held or cancelled job is reprinted (a queued job will print anyway)")
@@ -533,7 +526,7 @@ public struct Spool: Sendable {
         return try await write { db in
             // Locked: five cancels (or retries) of one job sent at once each read it cancellable,
             // and its history said "cancelled" three times (found by a QA run).
-            let job = try await Self.job(db, id, locking: true)
+            let job = try await Self.job(db, id, lock: .update)
             guard job.state[keyPath: allowed] else {
                 throw PrintingError(.invalidState, "job \(id) is \(job.state.rawValue): it cannot be \(["retry": "retried", "move": "moved", "cancel": "cancelled"][verb] ?? verb + "ed") now")
             }
@@ -558,9 +551,9 @@ public struct Spool: Sendable {
         attempts, next_attempt_at, error, printed_labels, possibly_duplicated, confirmed, reprint_of, created_at, sent_at, finished_at, batch, dpi
         """
 
-    /// `locking`: the row locked until the transaction ends (PostgreSQL; SQLite has one writer).
-    static func job(_ db: any SQLDatabase, _ id: Int64, locking: Bool = false) async throws -> PrintJob {
-        guard let row = try await db.raw("SELECT \(unsafeRaw: jobColumns) FROM print_jobs WHERE id = \(bind: id)\(unsafeRaw: forUpdate(db, locking))").first() else {
+    /// Job `id`, its row locked as `lock` says.
+    static func job(_ db: any SQLDatabase, _ id: Int64, lock: RowLock = .none) async throws -> PrintJob {
+        guard let row = try await db.raw("SELECT \(unsafeRaw: jobColumns) FROM print_jobs WHERE id = \(bind: id)\(unsafeRaw: lock.clause(db))").first() else {
             throw PrintingError(.notFound, "no print job \(id)")
         }
         return try job(row)

@@ -190,7 +190,7 @@ struct Posting {
         // On PostgreSQL the classes are shared until the posting commits (SQLite has one writer).
         let classes: SQLQueryString = db.dialect.name == "postgresql" ? """
             LEFT JOIN LATERAL (
-                SELECT \(unsafeRaw: Self.classColumns.joined(separator: ", ")) FROM lot_serial_classes WHERE code = p.class_code\(unsafeRaw: Registry.RowLock.share.clause(db))
+                SELECT \(unsafeRaw: Self.classColumns.joined(separator: ", ")) FROM lot_serial_classes WHERE code = p.class_code\(unsafeRaw: RowLock.share.clause(db))
             ) c ON true
             """ : "LEFT JOIN lot_serial_classes c ON c.code = p.class_code"
         let query: SQLQueryString = """

@@ -179,26 +179,6 @@ extension Registry {
         try await db.raw("SELECT * FROM lot_serial_classes WHERE code = \(bind: code)\(unsafeRaw: lock.clause(db))").first().map { try decodeClass($0) }
     }
 
-    /// How a read locks the rows it reads until the transaction ends, on PostgreSQL (SQLite lets
-    /// one writer in at a time, so a write transaction has every row to itself already).
-    enum RowLock {
-        case none
-        /// Others may read and share it, not change it: postings hold their class this way, so
-        /// that a class change waits for them and they for it.
-        case share
-        /// Nobody else may share or change it: a class change holds its class this way.
-        case update
-
-        func clause(_ db: any SQLDatabase) -> String {
-            guard db.dialect.name == "postgresql" else { return "" }
-            switch self {
-            case .none: return ""
-            case .share: return " FOR SHARE"
-            case .update: return " FOR UPDATE"
-            }
-        }
-    }
-
     /// Serialises voiding a product's numbers with everything that creates them (generation,
     /// receipts, registration, blocks), on PostgreSQL: creators hold the lock shared, voiding holds
     /// it alone, so a number is either voided before a creator checks it or created before the

@@ -20,9 +20,8 @@ extension Station {
                 INSERT INTO station_claims (station, holder, claimed_until) VALUES (\(bind: name), '', 0)
                 ON CONFLICT (station) DO NOTHING
                 """).run()
-            let lock = store.kind == .postgres ? " FOR UPDATE" : ""
             guard let row = try await db.raw("""
-                SELECT holder, claimed_until, \(unsafeRaw: clock) AS now FROM station_claims WHERE station = \(bind: name)\(unsafeRaw: lock)
+                SELECT holder, claimed_until, \(unsafeRaw: clock) AS now FROM station_claims WHERE station = \(bind: name)\(unsafeRaw: RowLock.update.clause(db))
                 """).first() else { return nil }
             let current = try row.decode(column: "holder", as: String.self)
             let until = try row.decode(column: "claimed_until", as: Int64.self)
