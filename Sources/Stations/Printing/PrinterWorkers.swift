@@ -95,6 +95,7 @@ public struct PrinterWorkers: Service {
         let clock = ContinuousClock()
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             let started = clock.now
+            var failure: (any Error)?
             do {
                 if discovery != nil,
                    (try? await cancelWhenGracefulShutdown({ [spool] in try await spool.printerNames() }).contains(printer)) == false {
@@ -106,8 +107,6 @@ public struct PrinterWorkers: Service {
                 }
                 try await worker(printer).run()
                 if Task.isCancelled || Task.isShuttingDownGracefully { return }
-                if clock.now - started >= Self.healthyRun { (pause, failures) = (shortest, 0) }
-                logger.warning("printer worker stopped; starting it again in \(pause)", metadata: ["printer": "\(printer)"])
             } catch is CancellationError {
                 return
             } catch let error as PrintingError where error.code == .notFound {
@@ -115,10 +114,15 @@ public struct PrinterWorkers: Service {
                 logger.info("printer removed: its worker ends (\(error.message))", metadata: ["printer": "\(printer)"])
                 return
             } catch {
-                if clock.now - started >= Self.healthyRun { (pause, failures) = (shortest, 0) }
+                failure = error
+            }
+            if clock.now - started >= Self.healthyRun { (pause, failures) = (shortest, 0) }
+            if let failure {
                 failures += 1
-                logger.error("printer worker failed: \(DatabaseErrors.readable(error) ?? "\(error)"); starting it again in \(pause)",
+                logger.error("printer worker failed: \(DatabaseErrors.readable(failure) ?? "\(failure)"); starting it again in \(pause)",
                              metadata: ["printer": "\(printer)"])
+            } else {
+                logger.warning("printer worker stopped; starting it again in \(pause)", metadata: ["printer": "\(printer)"])
             }
             let wait = pause
             do {
