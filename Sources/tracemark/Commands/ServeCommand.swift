@@ -116,14 +116,11 @@ struct ServeCommand: AsyncParsableCommand {
             // A printer the database has otherwise is changed for every station that prints on it
             // (another serve's configuration too): said, not done in silence (found by a QA run,
             // where one machine's file set a shared printer's resolution for all).
-            let current = Dictionary(try await spool.printers().map { ($0.config.name, $0.config) }) { first, _ in first }
-            for printer in configuration.printers {
-                if let before = current[printer.config.name], case let changes = printer.config.absolute().changes(from: before), !changes.isEmpty {
-                    Logger(label: "tracemark.serve").notice(
-                        "printer \(printer.config.name) configured anew from \(configuration.file) (\(changes.joined(separator: ", "))): every station and process that prints on it sends with this")
-                }
-                try await spool.addPrinter(printer.config, replace: true)
+            for (name, changes) in try await Self.printerChanges(configuration, spool: spool) {
+                Logger(label: "tracemark.serve").notice(
+                    "printer \(name) configured anew from \(configuration.file) (\(changes.joined(separator: ", "))): every station and process that prints on it sends with this")
             }
+            for printer in configuration.printers { try await spool.addPrinter(printer.config, replace: true) }
         }
         var printerConfigs = Dictionary(try await spool.printers().map { ($0.config.name, $0.config) }) { first, _ in first }
         for printer in configuration.printers { printerConfigs[printer.config.name] = printer.config }
@@ -223,11 +220,8 @@ struct ServeCommand: AsyncParsableCommand {
             }
         }
         let used = Set(configuration.stations.compactMap(\.printer))
-        let current = Dictionary(try await spool.printers().map { ($0.config.name, $0.config) }) { first, _ in first }
-        for printer in configuration.printers {
-            if let before = current[printer.config.name], case let changes = printer.config.absolute().changes(from: before), !changes.isEmpty {
-                say("printer \(printer.config.name): this configuration changes it (\(changes.joined(separator: ", "))) for every station and process that prints on it")
-            }
+        for (name, changes) in try await Self.printerChanges(configuration, spool: spool) {
+            say("printer \(name): this configuration changes it (\(changes.joined(separator: ", "))) for every station and process that prints on it")
         }
         for name in used.sorted() {
             var config = configuration.printers.first { $0.config.name == name }?.config
@@ -237,6 +231,17 @@ struct ServeCommand: AsyncParsableCommand {
             let status = await transport.status()
             await transport.close()
             say("printer \(name) \(config.uri): \(status.answered ? (status.conditions.isEmpty ? "ready" : status.message) : "not reachable now: \(status.message)")")
+        }
+    }
+
+    /// The configuration's printers that the database has otherwise, each with what it changes:
+    /// what serve would change for every station and process that prints on them.
+    static func printerChanges(_ configuration: ServeConfiguration, spool: Spool) async throws -> [(name: String, changes: [String])] {
+        let current = Dictionary(try await spool.printers().map { ($0.config.name, $0.config) }) { first, _ in first }
+        return configuration.printers.compactMap { printer in
+            guard let before = current[printer.config.name] else { return nil }
+            let changes = printer.config.absolute().changes(from: before)
+            return changes.isEmpty ? nil : (printer.config.name, changes)
         }
     }
 
