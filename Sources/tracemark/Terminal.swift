@@ -2,10 +2,12 @@ import Foundation
 
 /// Text for a person's terminal: control characters written as visible escapes (`\x1B`), so that
 /// a barcode or a registry value holding an escape sequence cannot move the cursor, clear a line or
-/// recolour the screen, and so hide the warning printed after it. Line breaks and tabs stay.
+/// recolour the screen, and so hide the warning printed after it. Line breaks and tabs stay,
+/// unless `breaks` is false (one value that must read as one line: a scan's data).
 /// JSON output needs none of this: its encoder escapes control characters.
 enum Terminal {
-    static func visible(_ text: String) -> String {
+    static func visible(_ text: String, breaks: Bool = true) -> String {
+        let isControl = breaks ? Self.isControl : { $0.value < 0x20 || Self.isControl($0) }
         guard text.unicodeScalars.contains(where: isControl) else { return text }
         var out = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {

@@ -116,8 +116,7 @@ extension ScanReport {
     var text: String {
         // A line break inside one scan is shown escaped as any other control character: written
         // as it is, one scan read as two (found by a QA run; a CR was shown as \x0D already).
-        let shown = data.replacingOccurrences(of: "\u{1D}", with: "<GS>").replacingOccurrences(of: "\n", with: "\\x0A")
-            .replacingOccurrences(of: "\t", with: "\\x09")
+        let shown = Terminal.visible(data.replacingOccurrences(of: "\u{1D}", with: "<GS>"), breaks: false)
         var line = "\(source)  \(symbologyIdentifier.map { $0 + " " } ?? "")\(shown)"
         if let gs1 { line += "\n    GS1 \(gs1.kind): \(gs1.bracketed)" }
         if let gs1Error { line += "\n    not GS1: \(gs1Error)" }
