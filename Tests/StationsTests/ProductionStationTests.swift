@@ -124,6 +124,28 @@ import Testing
         }
     }
 
+    /// Past a lot that goes first but is too small for one unit, the line advises the next one
+    /// that holds enough: only the first lot in the issue order was looked at, so a small lot
+    /// ahead of it hid a lot that should have been taken.
+    @Test(arguments: Backend.available)
+    func aLotTooSmallDoesNotHideTheNextBetterLot(backend: Backend) async throws {
+        try await withDock(backend) { dock in
+            let station = try await line(dock)
+            _ = try await dock.registry.receive(Receipt(warehouse: "MAIN", supplier: "ACME", lines: [
+                StockLine(product: "PAINT-5L", picks: [.init(number: "PA-FIRST", quantity: 3, expiry: today.adding(days: 50))]),
+            ]))
+            #expect(await station.scan("TM:RUN:PUMP-200:2").action == "run-started")
+            #expect(await station.scan("TM:QTY:5").verdict == .ok)
+            let advised = await station.scan(paint("PA-LATE", 200))
+            #expect(advised.verdict == .warn && advised.reasons.map(\.code) == ["better-lot-available"], "\(advised)")
+            #expect(advised.reasons.first?.message.hasPrefix("lot PA-SOON ") == true, "\(advised.reasons)")
+            #expect(await station.scan("TM:UNDO").action == "line-removed")
+            #expect(await station.scan("TM:QTY:2").verdict == .ok)
+            let first = await station.scan(paint("PA-LATE", 200))
+            #expect(first.reasons.first?.message.hasPrefix("lot PA-FIRST ") == true, "\(first.reasons)")
+        }
+    }
+
     /// A component whose label disagrees with the registry goes on the line with a warning that
     /// says so, not a plain ok (found by a QA run, where the resolver's warnings were dropped).
     @Test(arguments: Backend.available)

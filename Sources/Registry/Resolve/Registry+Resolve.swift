@@ -96,6 +96,8 @@ extension Registry {
         let today = options.date ?? self.today
         // A lot counts as one to take first only if it is usable for whom the goods are for.
         let usableUntil = today.adding(days: max(options.minimumShelfLifeDays ?? 0, 0))
+        // ... and only if it holds what one taking needs (stored millionths; at least one).
+        let atLeast = max(options.minimumQuantity.flatMap { try? Quantity($0).storage } ?? 1, 1)
         let query = ResolveQuery(kind: store.kind)
         var resolution = Resolution(subject: .unknown, scan: Self.scan(scanned, code: code), product: nil, lotSerial: nil, lot: nil,
                                     stock: [], daysToExpiry: nil, lastReceipt: nil, lastIssue: nil, lastMovement: nil,
@@ -107,7 +109,7 @@ extension Registry {
             facts = try await store.read { db in
                 if let number {
                     let found = try await lotSerial(db, query, .gtin(gtin), number: number, lotOfSerial: scan.serial == nil ? nil : scan.lot,
-                                                    warehouse: options.warehouse, usableUntil: usableUntil)
+                                                    warehouse: options.warehouse, usableUntil: usableUntil, atLeast: atLeast)
                     // A pack with a serial of its own (a medicine's DataMatrix carries (10) and (21))
                     // of a product tracked by lot: the lot is what the registry knows it by.
                     if let found, found.lotSerial == nil, found.retiredReason == nil, scan.serial != nil, let lot = scan.lot,
@@ -115,7 +117,7 @@ extension Registry {
                            SELECT c.tracking FROM products p JOIN lot_serial_classes c ON c.code = p.class_code WHERE p.id = \(bind: found.productID)
                            """).first()?.decode(column: "tracking", as: String.self) == LotSerialClass.Tracking.lot.rawValue,
                        let byLot = try await lotSerial(db, query, .gtin(gtin), number: lot, lotOfSerial: nil,
-                                                       warehouse: options.warehouse, usableUntil: usableUntil),
+                                                       warehouse: options.warehouse, usableUntil: usableUntil, atLeast: atLeast),
                        byLot.lotSerial != nil {
                         return byLot
                     }
@@ -151,7 +153,7 @@ extension Registry {
                 guard candidates.count == 1, let only = candidates.first else { return (nil, candidates) }
                 let facts = if let number = only.number {
                     try await lotSerial(db, query, .article(only.product), number: number, lotOfSerial: nil,
-                                        warehouse: options.warehouse, usableUntil: usableUntil)
+                                        warehouse: options.warehouse, usableUntil: usableUntil, atLeast: atLeast)
                 } else {
                     try await query.product(db, .article(only.product))
                 }
@@ -197,15 +199,15 @@ extension Registry {
     /// The lot/serial's facts, asked with the product's issue method as last seen, and asked again
     /// when the product's class has another (the first scan of a product, or after a change).
     private func lotSerial(_ db: any SQLDatabase, _ query: ResolveQuery, _ key: ResolveQuery.ProductKey, number: String,
-                           lotOfSerial: String?, warehouse: String?, usableUntil: CalendarDate) async throws -> ResolveQuery.Facts? {
+                           lotOfSerial: String?, warehouse: String?, usableUntil: CalendarDate, atLeast: Int) async throws -> ResolveQuery.Facts? {
         let hint = resolveHints.issueMethod(for: key)
         guard let facts = try await query.lotSerial(db, key, number: number, lotOfSerial: lotOfSerial, warehouse: warehouse,
-                                                    today: usableUntil, assumedMethod: hint) else { return nil }
+                                                    today: usableUntil, atLeast: atLeast, assumedMethod: hint) else { return nil }
         guard facts.issueMethod != hint else { return facts }
         resolveHints.remember(facts.issueMethod, for: key)
         guard facts.lotSerial != nil else { return facts }
         return try await query.lotSerial(db, key, number: number, lotOfSerial: lotOfSerial, warehouse: warehouse,
-                                         today: usableUntil, assumedMethod: facts.issueMethod)
+                                         today: usableUntil, atLeast: atLeast, assumedMethod: facts.issueMethod)
     }
 
     // MARK: - Assembly

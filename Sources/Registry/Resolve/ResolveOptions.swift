@@ -1,3 +1,4 @@
+public import Foundation
 public import GS1
 
 /// How a station resolves its scans.
@@ -12,9 +13,14 @@ public struct ResolveOptions: Sendable {
     /// The customer's minimum shelf life: a lot that expires sooner than this many days from the
     /// date is not one to take first (picking for that customer).
     public var minimumShelfLifeDays: Int?
+    /// What one taking needs from a single lot: a lot that holds less is no better lot to take
+    /// first (a production line's unit takes its component from one lot). `nil`: any stock.
+    public var minimumQuantity: Decimal?
 
-    public init(expiryWarningDays: Int = 30, warehouse: String? = nil, date: CalendarDate? = nil, minimumShelfLifeDays: Int? = nil) {
+    public init(expiryWarningDays: Int = 30, warehouse: String? = nil, date: CalendarDate? = nil, minimumShelfLifeDays: Int? = nil,
+                minimumQuantity: Decimal? = nil) {
         self.minimumShelfLifeDays = minimumShelfLifeDays
+        self.minimumQuantity = minimumQuantity
         self.expiryWarningDays = expiryWarningDays
         self.warehouse = warehouse
         self.date = date

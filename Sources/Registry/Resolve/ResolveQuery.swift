@@ -84,17 +84,20 @@ struct ResolveQuery {
     /// its cost on SQLite); ``Facts/issueMethod`` is the actual one, and when they differ the caller
     /// asks again.
     func lotSerial(_ db: any SQLDatabase, _ key: ProductKey, number: String, lotOfSerial: String?,
-                   warehouse: String?, today: CalendarDate, assumedMethod: LotSerialClass.IssueMethod?) async throws -> Facts? {
+                   warehouse: String?, today: CalendarDate, atLeast: Int = 1,
+                   assumedMethod: LotSerialClass.IssueMethod?) async throws -> Facts? {
         let shape = Shape(gtin: key.isGTIN, lotOfSerial: lotOfSerial != nil, warehouse: warehouse != nil, method: assumedMethod)
         var binds: [any Encodable & Sendable] = []
         if Self.earlierBinds(assumedMethod) {
+            binds.append(atLeast)
             binds.append(today.description)
             if let warehouse { binds.append(warehouse) }
         }
         if let lotOfSerial { binds.append(lotOfSerial) }
         binds += [number, number, key.bound]
         let statement = try Self.texts.statement(shape, database: db, binds: binds) {
-            lotSerialSQL(key, number: number, lotOfSerial: lotOfSerial, warehouse: warehouse, today: today, assumedMethod: assumedMethod)
+            lotSerialSQL(key, number: number, lotOfSerial: lotOfSerial, warehouse: warehouse, today: today, atLeast: atLeast,
+                         assumedMethod: assumedMethod)
         }
         guard let row = try await db.raw("\(statement)").first() else { return nil }
         var facts = try Self.productFacts(row)
@@ -142,7 +145,7 @@ struct ResolveQuery {
     /// The statement of ``lotSerial(_:_:number:lotOfSerial:warehouse:today:assumedMethod:)``, built
     /// from its pieces (serialised once per ``Shape``; its binds, in order, are listed there).
     private func lotSerialSQL(_ key: ProductKey, number: String, lotOfSerial: String?, warehouse: String?, today: CalendarDate,
-                              assumedMethod: LotSerialClass.IssueMethod?) -> SQLQueryString {
+                              atLeast: Int, assumedMethod: LotSerialClass.IssueMethod?) -> SQLQueryString {
         let lotRecord: SQLQueryString = if let lotOfSerial {
             """
             (SELECT \(unsafeRaw: array)(l.id, l.number, l.expiry, l.production, l.status, l.flagged, l.origin, l.created_at)
@@ -164,7 +167,7 @@ struct ResolveQuery {
                 \(movement(""))\(unsafeRaw: asText) AS last_json,
                 \(movement("AND d.kind IN ('receipt', 'return') AND m.quantity > 0"))\(unsafeRaw: asText) AS received_json,
                 \(movement("AND d.kind = 'issue'"))\(unsafeRaw: asText) AS issued_json,
-                \(earlier(warehouse: warehouse, today: today, method: assumedMethod))\(unsafeRaw: asText) AS earlier_json,
+                \(earlier(warehouse: warehouse, today: today, atLeast: atLeast, method: assumedMethod))\(unsafeRaw: asText) AS earlier_json,
                 \(lotRecord) AS lot_json,
                 (SELECT \(unsafeRaw: aggregate)(\(unsafeRaw: array)(rc.id, rc.state, rc.reason))
                  FROM \(Allocation.activeRecalls(of: "ls.id")))\(unsafeRaw: asText) AS recalls_json,
@@ -196,7 +199,7 @@ struct ResolveQuery {
         let method: LotSerialClass.IssueMethod?
     }
 
-    /// Whether the pick-order check of `method` binds the day (and the station's warehouse):
+    /// Whether the pick-order check of `method` binds the quantity, the day (and the station's warehouse):
     /// every method but manual, as ``earlier(warehouse:today:method:)`` writes it.
     private static func earlierBinds(_ method: LotSerialClass.IssueMethod?) -> Bool {
         switch method {
@@ -266,8 +269,9 @@ struct ResolveQuery {
 
     /// Per warehouse (the station's, else each that holds the lot): the first available lot that
     /// `method` takes before this one and that is usable through `today` (the day of the scan,
-    /// or later by a customer's minimum shelf life), walking the issue order's index.
-    private func earlier(warehouse: String?, today: CalendarDate, method: LotSerialClass.IssueMethod?) -> SQLQueryString {
+    /// or later by a customer's minimum shelf life) and that holds `atLeast` (stored millionths)
+    /// there (a serial: itself), walking the issue order's index.
+    private func earlier(warehouse: String?, today: CalendarDate, atLeast: Int, method: LotSerialClass.IssueMethod?) -> SQLQueryString {
         let (before, order): (String, String)
         switch method {
         case .expiration:
@@ -286,7 +290,7 @@ struct ResolveQuery {
         let first: SQLQueryString = """
             (SELECT \(unsafeRaw: array)(b.number, b.expiry, b.received_on) FROM lot_serials b
              JOIN stock bs ON bs.product_id = b.product_id AND bs.warehouse_id = w.id AND bs.lot_serial_id = b.id
-             WHERE b.product_id = p.id AND b.status = 'available' AND bs.quantity > 0 AND b.id <> ls.id
+             WHERE b.product_id = p.id AND b.status = 'available' AND (bs.quantity >= \(bind: atLeast) OR (b.kind = 'serial' AND bs.quantity > 0)) AND b.id <> ls.id
                AND NOT \(Allocation.activeRecall("b.id"))
                AND COALESCE(b.expiry, '9999-12-31') >= \(bind: today.description) AND \(unsafeRaw: before)
              ORDER BY \(unsafeRaw: order) LIMIT 1)

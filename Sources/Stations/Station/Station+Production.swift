@@ -123,7 +123,11 @@ extension Station {
             return try await refuse(scan, [.init("no-open-run", "no run is open at this line: scan TM:RUN:<product>:<count> first")],
                                     next: "scan TM:RUN:<product>:<count>")
         }
-        let resolution = try await resolve(scan)
+        // A lot that goes first but holds less than one unit takes is no better: a unit takes its
+        // component from one lot (a QA run's line advised, and recorded on every unit, a lot of
+        // 3 pcs where each unit took 5, after refusing a unit for it). The registry looks past
+        // such lots to the first that holds enough.
+        let resolution = try await resolve(scan, minimumQuantity: task.quantity(for: scan))
         if let refused = try await refusedForMissingNumber(scan, resolution) { return refused }
         guard let product = resolution.product, let lotSerial = resolution.lotSerial else {
             let reasons = resolution.warnings.filter { [.unknownProduct, .unknownLotSerial, .ambiguous, .notTracked].contains($0.kind) }
@@ -145,18 +149,7 @@ extension Station {
         guard blocking.isEmpty else { return try await refuse(scan, blocking, next: again, resolution: resolution) }
         let isSerial = lotSerial.kind == .serial
         let perUnit = isSerial ? Decimal(1) : (task.quantity(for: scan) ?? 1)
-        var earlier = resolution.warnings.filter { $0.kind == .betterLotAvailable }
-        if !earlier.isEmpty, !isSerial {
-            // A lot that goes first but holds less than one unit takes is no better: a unit takes
-            // its component from one lot (a QA run's line advised, and recorded on every unit,
-            // a lot of 3 pcs where each unit took 5, after refusing a unit for it).
-            let held = try await registry.stock(product: product.article, warehouse: configuration.warehouse)
-            earlier.removeAll { warning in
-                guard let other = warning.other else { return false }
-                return held.filter { $0.number == other }.reduce(Decimal(0)) { $0 + $1.quantity } < perUnit
-            }
-        }
-        let better = earlier.map(Self.reason)
+        let better = resolution.warnings.filter { $0.kind == .betterLotAvailable }.map(Self.reason)
         // What the operator must see about the component itself, though it goes on the line: a
         // label that disagrees with the registry, a lot about to expire, one that appeared
         // without a receipt (a QA run's line took a lot expiring today, its label saying

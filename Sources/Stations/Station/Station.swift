@@ -286,12 +286,13 @@ public actor Station {
         return outcome
     }
 
-    func resolve(_ scan: StationScan, minimumShelfLifeDays: Int? = nil) async throws -> Resolution {
+    func resolve(_ scan: StationScan, minimumShelfLifeDays: Int? = nil, minimumQuantity: Decimal? = nil) async throws -> Resolution {
         let start = ContinuousClock.now
         let resolution = try await registry.resolve(
             scan.transmitted, parser: parser,
             options: ResolveOptions(expiryWarningDays: configuration.expiryWarningDays,
-                                    warehouse: configuration.warehouse, minimumShelfLifeDays: minimumShelfLifeDays))
+                                    warehouse: configuration.warehouse, minimumShelfLifeDays: minimumShelfLifeDays,
+                                    minimumQuantity: minimumQuantity))
         StationMetrics.resolved(source: configuration.name, in: ContinuousClock.now - start)
         return resolution
     }
