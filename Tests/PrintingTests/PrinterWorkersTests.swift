@@ -2,10 +2,25 @@ import Foundation
 import Logging
 import Printing
 import ServiceLifecycle
-import Stations
+@testable import Stations
 import Testing
 
 @Suite struct PrinterWorkersTests {
+    /// A worker that keeps stopping waits longer each time, never more than ten seconds (a
+    /// minute stopped every printer after a one-second database restart), and a run that lasted
+    /// brings the pause back to the shortest (the pauses grew with each outage and never came down).
+    @Test func aStoppedWorkersPausesDoubleToTenSecondsAndComeBackAfterAHealthyRun() {
+        var pauses = RestartPauses()
+        let failing = (0..<7).map { _ in pauses.ended(after: .milliseconds(5), failed: true) }
+        #expect(failing == [.milliseconds(500), .seconds(1), .seconds(2), .seconds(4), .seconds(8), .seconds(10), .seconds(10)])
+        #expect(pauses.failures == 7)
+        #expect(pauses.ended(after: RestartPauses.healthyRun, failed: true) == .milliseconds(500))
+        #expect(pauses.failures == 1)
+        #expect(pauses.ended(after: .seconds(1), failed: false) == .seconds(1))
+        #expect(pauses.ended(after: .seconds(31), failed: false) == .milliseconds(500))
+        #expect(pauses.failures == 0)
+    }
+
     /// `tracemark jobs run` and `serve` run every printer's worker in one service: a worker that
     /// cannot run (its printer was removed, its database connection failed) must not stop the
     /// others, nor end the service.

@@ -8,8 +8,8 @@ import Store
 /// (LISTEN/NOTIFY); otherwise workers look every `pollInterval`.
 ///
 /// A worker that stops (a printer configuration that no longer loads, a database error it could
-/// not ride out) is logged with its printer and started again after a pause that doubles up to a
-/// minute; it never ends the others, nor the service. Until idle (`Options.untilIdle`), each
+/// not ride out) is logged with its printer and started again after a pause that doubles up to
+/// ten seconds (``RestartPauses``); it never ends the others, nor the service. Until idle (`Options.untilIdle`), each
 /// worker runs once, every worker finishes, and the first error is thrown after all have.
 public struct PrinterWorkers: Service {
     public let spool: Spool
@@ -79,19 +79,9 @@ public struct PrinterWorkers: Service {
         PrinterWorker(spool: spool, printer: printer, options: options, logger: logger)
     }
 
-    /// The longest wait before a failed worker starts again: a database restarted or failed over
-    /// has every printer printing again within this long (a minute stopped every printer of every
-    /// station after a one-second restart; found by a QA run).
-    static let longestPause: Duration = .seconds(10)
-    /// A worker that ran this long before it stopped starts again after the shortest pause: the
-    /// pauses grew with each outage and never came down again.
-    static let healthyRun: Duration = .seconds(30)
-
     /// Runs `printer`'s worker until the service shuts down, starting it again whenever it stops.
     private func supervise(_ printer: String) async {
-        let shortest: Duration = .milliseconds(500)
-        var pause = shortest
-        var failures = 0
+        var pauses = RestartPauses()
         let clock = ContinuousClock()
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             let started = clock.now
@@ -102,8 +92,9 @@ public struct PrinterWorkers: Service {
                     logger.info("printer removed: its worker ends", metadata: ["printer": "\(printer)"])
                     return
                 }
-                if failures > 0 {
-                    logger.notice("printer worker starting again (after \(failures) failure\(failures == 1 ? "" : "s"))", metadata: ["printer": "\(printer)"])
+                if pauses.failures > 0 {
+                    logger.notice("printer worker starting again (after \(pauses.failures) failure\(pauses.failures == 1 ? "" : "s"))",
+                                  metadata: ["printer": "\(printer)"])
                 }
                 try await worker(printer).run()
                 if Task.isCancelled || Task.isShuttingDownGracefully { return }
@@ -116,21 +107,45 @@ public struct PrinterWorkers: Service {
             } catch {
                 failure = error
             }
-            if clock.now - started >= Self.healthyRun { (pause, failures) = (shortest, 0) }
+            let wait = pauses.ended(after: clock.now - started, failed: failure != nil)
             if let failure {
-                failures += 1
-                logger.error("printer worker failed: \(DatabaseErrors.readable(failure) ?? "\(failure)"); starting it again in \(pause)",
+                logger.error("printer worker failed: \(DatabaseErrors.readable(failure) ?? "\(failure)"); starting it again in \(wait)",
                              metadata: ["printer": "\(printer)"])
             } else {
-                logger.warning("printer worker stopped; starting it again in \(pause)", metadata: ["printer": "\(printer)"])
+                logger.warning("printer worker stopped; starting it again in \(wait)", metadata: ["printer": "\(printer)"])
             }
-            let wait = pause
             do {
                 try await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
             } catch {
                 return
             }
-            pause = min(pause * 2, Self.longestPause)
         }
+    }
+}
+
+/// The pauses before a stopped printer worker starts again: from the shortest, doubling with
+/// each stop up to the longest, and back to the shortest after a run that lasted.
+struct RestartPauses: Equatable {
+    /// The first pause.
+    static let shortest: Duration = .milliseconds(500)
+    /// The longest wait before a failed worker starts again: a database restarted or failed over
+    /// has every printer printing again within this long (a minute stopped every printer of every
+    /// station after a one-second restart; found by a QA run).
+    static let longest: Duration = .seconds(10)
+    /// A worker that ran this long before it stopped starts again after the shortest pause: the
+    /// pauses grew with each outage and never came down again.
+    static let healthyRun: Duration = .seconds(30)
+
+    /// The failures since the last run that lasted.
+    private(set) var failures = 0
+    private var next = Self.shortest
+
+    /// The pause after a run that lasted `ran` and ended, by a failure or not.
+    mutating func ended(after ran: Duration, failed: Bool) -> Duration {
+        if ran >= Self.healthyRun { (next, failures) = (Self.shortest, 0) }
+        if failed { failures += 1 }
+        let pause = next
+        next = min(next * 2, Self.longest)
+        return pause
     }
 }
