@@ -146,6 +146,28 @@ import Testing
         }
     }
 
+    /// A label of the right unit that carries other data than the label printed for it (an AI
+    /// added or missing: an old label, another template's) is a wrong label: the verify scanner
+    /// compared only the product and the number, and passed it.
+    @Test(arguments: Backend.available)
+    func aLabelWithOtherDataThanPrintedIsAWrongLabel(backend: Backend) async throws {
+        try await withDock(backend) { dock in
+            let station = try await line(dock)
+            let started = await station.scan("TM:RUN:PUMP-200:2")
+            #expect(started.jobs.count == 2)
+            let printed = try await read(dock, job: started.jobs[0])
+            let scan = try await dock.registry.resolve(printed).scan
+            let gtin = try #require(scan.gtin).gtin14, serial = try #require(scan.serial)
+            let other = await station.handle(StationScan(data: Array("(01)\(gtin)(11)\(yymmdd(today))(21)\(serial)".utf8), device: "verify",
+                                                         time: todayInstant, purpose: .verify))
+            #expect(other.verdict == .block && other.reasons.map(\.code) == ["wrong-label"], "\(other)")
+            #expect(other.reasons.first?.message.contains("carries (01)\(gtin)(21)\(serial)") == true, "\(other.reasons)")
+            let right = await station.handle(StationScan(data: Array("(01)\(gtin)(21)\(serial)".utf8), device: "verify",
+                                                           time: todayInstant, purpose: .verify))
+            #expect(right.action == "unit-verified", "\(right)")
+        }
+    }
+
     /// A component whose label disagrees with the registry goes on the line with a warning that
     /// says so, not a plain ok (found by a QA run, where the resolver's warnings were dropped).
     @Test(arguments: Backend.available)

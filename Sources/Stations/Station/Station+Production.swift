@@ -314,6 +314,10 @@ extension Station {
             return try await alarm(scan, task, .init("wrong-label", "the label read \(runProduct) \(number), but \(wrong.message)"),
                                    resolution: resolution)
         }
+        if let differs = try await labelDiffers(resolution, task: task, number: number) {
+            return try await alarm(scan, task, .init("wrong-label", "the label read \(differs.read), but the label printed for \(runProduct) \(number) carries \(differs.printed): check the label"),
+                                   resolution: resolution)
+        }
         let signedInNow = signedIn
         let warehouse = configuration.warehouse ?? ""
         let outcome: ScanOutcome? = try await registry.store.write { @Sendable db in
@@ -497,6 +501,31 @@ extension Station {
         }
         if let printer = configuration.printer, !outcome.jobs.isEmpty { spool.notify([printer]) }
         return outcome
+    }
+
+    /// What the verify scanner read, when it is not what the unit's printed label carries (a label
+    /// of the right number with an AI missing or added: an old label, another template's), with
+    /// what was printed; `nil` when it matches, or the label cannot be made again to compare (a
+    /// raw EPL template, a job printed from another template or without its data).
+    private func labelDiffers(_ resolution: Resolution, task: OpenTask, number: String) async throws -> (read: String, printed: String)? {
+        guard let template = configuration.template,
+              let row = try await registry.store.read({ @Sendable db in
+                  try await db.raw("""
+                      SELECT job_id FROM station_run_units WHERE task_id = \(bind: task.id) AND number = \(bind: number) AND state = 'printed'
+                      ORDER BY id LIMIT 1
+                      """).first()
+              }),
+              let jobID = try row.decode(column: "job_id", as: Int64?.self),
+              let job = try? await spool.job(jobID), job.template == template.name,
+              let text = job.data, let data = try? LabelData(json: Data(text.utf8)),
+              let expected = try? template.readings(data), !expected.isEmpty else { return nil }
+        let scanned = resolution.scan
+        let read: LabelReading = switch scanned.form {
+        case "elementString": .gs1(scanned.elements.lazy.map { (ai: $0.ai, value: $0.value) })
+        default: .text(scanned.symbology.map { scanned.code.hasPrefix($0) ? String(scanned.code.dropFirst($0.count)) : scanned.code } ?? scanned.code)
+        }
+        guard !LabelReading.matches(read, expected) else { return nil }
+        return (read.description, expected.map(\.description).joined(separator: " and "))
     }
 
     /// `TM:DONE` at a production line: closes the run, with its report. A serial whose label was

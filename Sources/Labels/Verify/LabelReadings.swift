@@ -1,0 +1,59 @@
+import GS1
+
+/// What a scanner reads from one barcode of a label: a GS1 barcode's AIs and values, or another
+/// barcode's text.
+public enum LabelReading: Hashable, Sendable, CustomStringConvertible {
+    /// AI → value.
+    case gs1([String: String])
+    case text(String)
+
+    public var description: String {
+        switch self {
+        case .gs1(let elements): elements.keys.sorted().map { "(\($0))\(elements[$0]!)" }.joined()
+        case .text(let text): text
+        }
+    }
+
+    /// Whether `scanned` is what a scanner reads from a label whose barcodes are `expected`: one
+    /// barcode's content, or for GS1 data, all the label's GS1 barcodes together (a label whose
+    /// AIs are split over two barcodes, read as one by the station). Order does not matter.
+    public static func matches(_ scanned: LabelReading, _ expected: [LabelReading]) -> Bool {
+        if expected.contains(scanned) { return true }
+        guard case .gs1(let read) = scanned else { return false }
+        var all: [String: String] = [:]
+        for case .gs1(let elements) in expected {
+            all.merge(elements) { first, _ in first }
+        }
+        return read == all
+    }
+
+    /// The reading of GS1 elements.
+    public static func gs1(_ elements: some Sequence<(ai: String, value: String)>) -> LabelReading {
+        var map: [String: String] = [:]
+        for element in elements { map[element.ai] = map[element.ai] ?? element.value }
+        return .gs1(map)
+    }
+
+    init(_ content: BarcodeContent) {
+        switch content {
+        case .text(let text): self = .text(text)
+        case .gs1(let string): self = Self.gs1(string.elements.lazy.map { (ai: $0.ai, value: $0.value) })
+        }
+    }
+}
+
+extension Template {
+    /// What each barcode of this template's label filled with `data` carries, as a scanner reads
+    /// it; `nil` for a raw EPL template, whose barcodes are not read back.
+    ///
+    /// - Throws: ``LabelError`` when the label cannot be made from `data`.
+    public func readings(_ data: LabelData) throws(LabelError) -> [LabelReading]? {
+        if let raw = rawLanguage {
+            guard raw == .zpl else { return nil }
+            return try RawZPLBarcodes.barcodes(in: try fillRaw(data).text).map { LabelReading($0.content) }
+        }
+        return try layout(data).items.compactMap { item in
+            if case .barcode(let barcode) = item { LabelReading(barcode.content) } else { nil }
+        }
+    }
+}
