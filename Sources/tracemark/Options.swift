@@ -30,11 +30,17 @@ struct GlobalOptions: ParsableArguments {
     /// mistyped --db, `stock` and the reports made an empty database and answered "(none)", and
     /// `backup` backed up nothing, each with exit status 0.
     func withExistingRegistry<T: Sendable>(_ body: (Registry) async throws -> T) async throws -> T {
-        if !SQLStores.isPostgres(db), !FileManager.default.fileExists(atPath: db) {
-            let source = ProcessInfo.processInfo.environment["TRACEMARK_DB"] == db ? "TRACEMARK_DB" : "--db"
-            throw ValidationError("there is no database at \(db) (\(source)): check the path; this command reads a registry and does not make one")
-        }
+        try requireExistingDatabase()
         return try await withRegistry(body)
+    }
+
+    /// Refuses an SQLite file that is not there (a mistyped --db, an empty TRACEMARK_DB), for a
+    /// command that only reads the registry.
+    func requireExistingDatabase() throws {
+        if !SQLStores.isPostgres(db), db.isEmpty || !FileManager.default.fileExists(atPath: db) {
+            let source = ProcessInfo.processInfo.environment["TRACEMARK_DB"] == db ? "TRACEMARK_DB" : "--db"
+            throw ValidationError("there is no database at \(db.isEmpty ? "\"\"" : db) (\(source)): check the path; this command reads a registry and does not make one")
+        }
     }
 
     /// Prints `value` as JSON, or `text()` for people.

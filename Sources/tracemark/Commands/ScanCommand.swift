@@ -65,6 +65,9 @@ struct ScanCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // An operator started in the wrong directory was told that real stock was unknown, from
+        // an empty registry the lookup made (found by a QA run); --no-resolve reads no registry.
+        if !noResolve { try options.requireExistingDatabase() }
         let address = try DeviceAddress(parsing: device)
         var logger = Logger(label: "tracemark.devices") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = verbose ? .debug : .warning
