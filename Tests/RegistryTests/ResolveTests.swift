@@ -252,7 +252,14 @@ func withScanRegistry(_ backend: Backend, _ body: (Registry) async throws -> Voi
             _ = try await registry.changeStatus(product: "MILK", number: "L-B", to: .blocked, user: "qa", reason: "recall 2026-11")
             let blocked = try await registry.resolve("(01)\(TestGTIN.milk)(10)L-B", options: Self.options)
             #expect(blocked.warnings.map(\.kind) == [.blocked, .betterLotAvailable])
-            #expect(blocked.warnings.first?.message.contains("recall") == true)
+            // The reasons recorded are said: a lot blocked by hand was said to be blocked "(recall)".
+            #expect(quarantined.warnings.first?.message.contains("in quarantine (lab test pending)") == true, "\(quarantined.warnings)")
+            #expect(blocked.warnings.first?.message.contains("is blocked (recall 2026-11)") == true, "\(blocked.warnings)")
+            // A pallet of the lot, labelled by its SSCC with (02) for its goods: the lot's warnings,
+            // not only "an SSCC is not tracked" (found by a QA run).
+            let pallet = try await registry.resolve("(00)106141411234567897(02)\(TestGTIN.milk)(37)10(10)L-B", options: Self.options)
+            #expect(pallet.subject == .lot && pallet.lotSerial?.number == "L-B", "\(pallet)")
+            #expect(pallet.warnings.map(\.kind) == [.blocked, .betterLotAvailable])
         }
     }
 

@@ -91,6 +91,12 @@ extension Registry {
         return "; read as \(name), its check digit is wrong (check digit should be \(expected), got \(got)): most likely a misread, scan it again"
     }
 
+    /// `(reason)` of a block, or `(no reason recorded)`.
+    private static func because(_ reason: String?) -> String {
+        guard let reason = reason?.trimmingCharacters(in: .whitespaces), !reason.isEmpty else { return "(no reason recorded)" }
+        return "(\(reason))"
+    }
+
     /// Resolves an already parsed scan; `code` is the scan as received, for the report.
     public func resolve(_ scanned: ScannedCode, code: String, options: ResolveOptions = ResolveOptions()) async throws -> Resolution {
         let today = options.date ?? self.today
@@ -104,7 +110,10 @@ extension Registry {
                                     candidates: [], warnings: [])
         let scan = resolution.scan
         let facts: ResolveQuery.Facts?
-        if let gtin = scan.gtin {
+        // A logistic label of one trade item names its goods by (02): it is resolved as they are,
+        // with their lot's warnings (a lookup of a blocked lot's pallet said only "SSCC, not
+        // tracked"; found by a QA run).
+        if let gtin = scan.gtin ?? (scan.sscc != nil ? scanned.value(for: "02").flatMap({ try? GTIN($0) }) : nil) {
             let number = scan.serial ?? scan.lot
             facts = try await store.read { db in
                 if let number {
@@ -245,10 +254,13 @@ extension Registry {
             switch lotSerial.status {
             case .blocked:
                 let held = facts.recalls.filter { $0.state == .held }
-                let by = held.isEmpty ? "(recall)" : "by recall " + held.map { "\($0.id) (\($0.reason))" }.joined(separator: ", ")
+                // Blocked by hand is not "(recall)": the reason recorded with the block is said
+                // (found by a QA run).
+                let by = held.isEmpty ? Self.because(facts.statusReason)
+                    : "by recall " + held.map { "\($0.id) (\($0.reason))" }.joined(separator: ", ")
                 warnings.append(ResolutionWarning(.blocked, "\(what) is blocked \(by): do not use or ship it, put it aside"))
             case .quarantined:
-                warnings.append(ResolutionWarning(.quarantined, "\(what) is in quarantine: do not use it until it is released"))
+                warnings.append(ResolutionWarning(.quarantined, "\(what) is in quarantine\(facts.statusReason.map { " (\($0))" } ?? ""): do not use it until it is released"))
             case .voided:
                 warnings.append(ResolutionWarning(.retiredNumber,
                     "\(what) was voided\(facts.retiredReason.map { " (\($0))" } ?? ""): the number must not be used again; check the label"))

@@ -46,6 +46,8 @@ struct ResolveQuery {
         var lotRecord: LotSerial?
         /// Why the number was retired, if it was.
         var retiredReason: String?
+        /// Why the lot or serial was blocked or quarantined, as its last change of status says.
+        var statusReason: String?
         /// The recalls that affect the lot or serial and are not closed, by id.
         var recalls: [(id: Int, state: Recall.State, reason: String)] = []
     }
@@ -103,6 +105,7 @@ struct ResolveQuery {
         var facts = try Self.productFacts(row)
         facts.retiredReason = try row.optionalString("retired_reason")
         guard try row.optionalInt("id") != nil else { return facts }
+        facts.statusReason = try row.optionalString("status_reason")
         let attributes = try Self.rows(row, "attributes_json").map { cells in
             try Registry.storedAttribute(name: try Self.string(cells, 0), kind: try Self.string(cells, 1),
                                          value: try Self.string(cells, 2), of: number)
@@ -171,7 +174,9 @@ struct ResolveQuery {
                 \(lotRecord) AS lot_json,
                 (SELECT \(unsafeRaw: aggregate)(\(unsafeRaw: array)(rc.id, rc.state, rc.reason))
                  FROM \(Allocation.activeRecalls(of: "ls.id")))\(unsafeRaw: asText) AS recalls_json,
-                (SELECT r.reason FROM retired_numbers r WHERE r.product_id = p.id AND r.number = \(bind: number)) AS retired_reason
+                (SELECT r.reason FROM retired_numbers r WHERE r.product_id = p.id AND r.number = \(bind: number)) AS retired_reason,
+                CASE WHEN ls.status IN ('blocked', 'quarantined') THEN (SELECT e.reason FROM lot_serial_events e
+                     WHERE e.lot_serial_id = ls.id AND e.to_status = ls.status ORDER BY e.id DESC LIMIT 1) END AS status_reason
             FROM products p LEFT JOIN lot_serial_classes c ON c.code = p.class_code
             LEFT JOIN lot_serials ls ON ls.product_id = p.id AND ls.number = \(bind: number)
             WHERE \(where_(key))
