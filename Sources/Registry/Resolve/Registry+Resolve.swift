@@ -151,11 +151,22 @@ extension Registry {
         } else if let number = scan.serial ?? scan.lot ?? (scanned.kind == .plain ? scanned.data.trimmingCharacters(in: .whitespaces) : nil) {
             // No number holds a control character (registering one refuses it): a scanner or a
             // program that sent one sent something else than a barcode's text.
-            if scanned.kind == .plain, let at = number.unicodeScalars.firstIndex(where: { $0.properties.generalCategory == .control }) {
+            // Nor one that is not text: bytes that are not UTF-8 (a scanner sending Latin-1) arrive
+            // as U+FFFD, and were looked up as "CAF\u{FFFD}" and said unknown (found by a QA run);
+            // an invisible format character (a byte order mark) likewise.
+            if scanned.kind == .plain, let at = number.unicodeScalars.firstIndex(where: {
+                [.control, .format].contains($0.properties.generalCategory) || $0 == "\u{FFFD}"
+            }) {
                 let position = number.unicodeScalars.distance(from: number.unicodeScalars.startIndex, to: at) + 1
                 let scalar = number.unicodeScalars[at]
-                throw RegistryError(.invalidInput,
-                    "scan \"\(Self.printable(number))\" has a control character (U+\(String(format: "%04X", scalar.value))) at character \(position): no number holds one; check the scanner's prefix and suffix settings")
+                let what = switch scalar {
+                case "\u{FFFD}": "a byte that is not UTF-8 text at character \(position): the scanner sends another character set (Latin-1?); set it to send UTF-8"
+                case _ where scalar.properties.generalCategory == .format:
+                    "an invisible character (U+\(String(format: "%04X", scalar.value))) at character \(position): no number holds one; check the scanner's prefix and suffix settings"
+                default:
+                    "a control character (U+\(String(format: "%04X", scalar.value))) at character \(position): no number holds one; check the scanner's prefix and suffix settings"
+                }
+                throw RegistryError(.invalidInput, "scan \"\(Self.printable(number))\" has \(what)")
             }
             (facts, resolution.candidates) = try await store.read { db in
                 let candidates = try await query.candidates(db, code: number)
@@ -386,6 +397,8 @@ extension Registry {
             switch scalar.value {
             case 0..<32: out += "<\(asciiNames[Int(scalar.value)])>"
             case 127: out += "<DEL>"
+            case 0xFEFF: out += "<BOM>"
+            case _ where scalar.properties.generalCategory == .format: out += "<U+\(String(format: "%04X", scalar.value))>"
             default: out.unicodeScalars.append(scalar)
             }
         }
