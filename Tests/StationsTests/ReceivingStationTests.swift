@@ -27,6 +27,16 @@ import Testing
             #expect(reason.message.hasPrefix("no label can be printed for this scan: template gs1-lot-100x50 prints lot.expiry"), "\(reason.message)")
             #expect(reason.message.contains("the barcode has no expiry date, AI 17") && !reason.message.contains("sample"), "\(reason.message)")
             #expect(!reason.message.contains("a product without a lot"), "\(reason.message)")
+            // A serial-tracked product at a lot label's station: the template does not fit it,
+            // which scanning again cannot help (it said the barcode had no lot, and "scan again").
+            let serial = await station.scan("(01)\(Dock.pumpGTIN)(10)L1(21)SN2002")
+            let misfit = try #require(serial.reasons.first { $0.code == "label-missing-field" }, "\(serial.reasons)")
+            #expect(misfit.message.contains("template gs1-lot-100x50 is a label of a lot (it prints lot.number), and this product is not tracked by lot"),
+                    "\(misfit.message)")
+            #expect(serial.next.contains("template does not fit this product"), "\(serial.next)")
+            // A label whose data is wrong reads the same again: only a misread is worth a second try.
+            let month13 = await station.scan("(01)09501101530027(17)261331(10)X1")
+            #expect(month13.verdict == .block && month13.next.contains("the same label reads the same"), "\(month13)")
         }
     }
 

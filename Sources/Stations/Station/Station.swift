@@ -330,6 +330,14 @@ public actor Station {
             return "a component ran short for this unit: scan another lot of it at the line, then read this unit's label again"
         }
         let control = scan.purpose == .operator ? ControlCode(String(decoding: scan.data, as: UTF8.self)) : nil
+        // Scanning again reads the same: a template that does not fit the product, a label whose
+        // data is not valid (a date of month 13); only a misread is worth another try (a QA run).
+        if let error = error as? LabelError, error.code == .missingField {
+            return "nothing was done: this station's template does not fit this product; use a station whose template does, or have the template changed"
+        }
+        if control == nil, let error = error as? RegistryError, error.code == .invalidInput, !error.message.contains("misread") {
+            return "nothing was done, and the same label reads the same: check the label or the scanner as the reason says, then scan the next item"
+        }
         let transient = error is StoreError
         switch control {
         case .done?:
@@ -352,6 +360,11 @@ public actor Station {
                 let field = error.message.range(of: #"field '[^']+'"#, options: .regularExpression)
                     .map { String(error.message[$0].dropFirst(7).dropLast()) } ?? "a field"
                 let template = error.file.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent } ?? "the station's template"
+                // A lot label for a serial-tracked product (or the other way round): the barcode's
+                // (10) was there, and the message said neither gave it (a QA run).
+                for (kind, other) in [("lot", "serial"), ("serial", "lot")] where field == "\(kind).number" {
+                    return "no label can be printed for this scan: template \(template) is a label of a \(kind) (it prints \(field)), and this product is not tracked by \(kind): its labels take \(other).* fields or none; ask for a template that fits this product"
+                }
                 return "no label can be printed for this scan: template \(template) prints \(field), which neither the barcode nor the registry gives"
                     + (field.hasSuffix("expiry") ? " (the barcode has no expiry date, AI 17)" : "")
                     + (field.hasPrefix("lot.") && !field.hasSuffix("expiry") ? " (a lot label for a product without a lot?)" : "")
