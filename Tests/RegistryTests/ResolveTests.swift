@@ -287,6 +287,13 @@ func withScanRegistry(_ backend: Backend, _ body: (Registry) async throws -> Voi
             #expect(newLot.warnings.map(\.kind) == [.unknownLotSerial])
             #expect(newLot.scan.lot == "NEW-7" && newLot.scan.expiry == day0.adding(days: 90) && newLot.scan.production == day0.adding(days: -2))
             #expect(newLot.warnings.first?.message.contains("expiry \(day0.adding(days: 90))") == true)
+            // A number of the other kind than the product's is not one to receive (a QA run was told to).
+            let serialOfLotProduct = try await registry.resolve("(01)\(TestGTIN.milk)(21)X9", options: Self.options)
+            #expect(serialOfLotProduct.warnings.first?.message.contains("MILK is tracked by lot, and the barcode names only a serial (21) X9") == true,
+                    "\(serialOfLotProduct.warnings)")
+            let lotOfSerialProduct = try await registry.resolve("(01)\(TestGTIN.phone)(10)L-A", options: Self.options)
+            #expect(lotOfSerialProduct.warnings.first?.message.contains("PHONE is tracked by serial, and the barcode names only a lot (10) L-A") == true,
+                    "\(lotOfSerialProduct.warnings)")
 
             try await registry.retire(product: "PHONE", number: "P-VOID", reason: "label misprinted")
             let retired = try await registry.resolve("(01)\(TestGTIN.phone)(21)P-VOID", options: Self.options)

@@ -334,7 +334,16 @@ extension Registry {
                 // A label with a lot and a serial (a medicine's pack) names both: the product may
                 // be tracked by either, and the lot went unmentioned (found by a QA run).
                 let neither = scan.serial != nil ? scan.lot.map { "neither serial \(number) nor lot \($0)" } : nil
-                warnings.append(ResolutionWarning(.unknownLotSerial,
+                // A number of the other kind than the product is tracked by cannot be received as
+                // one: "receive it to register it" sent the dock the wrong way (a QA run).
+                let misfit: String? = switch (facts.tracking, scan.serial, scan.lot) {
+                case (.lot?, let serial?, nil):
+                    "product \(product.article) is tracked by lot, and the barcode names only a serial (21) \(serial), no lot (10): check the label"
+                case (.serial?, nil, let lot?):
+                    "product \(product.article) is tracked by serial, and the barcode names only a lot (10) \(lot), no serial (21): check the label"
+                default: nil
+                }
+                warnings.append(ResolutionWarning(.unknownLotSerial, misfit ??
                     "product \(product.article) has \(neither ?? "no \(kind) \(number)") in the registry; receive it to register it"
                         + (says.isEmpty ? "" : " (the barcode says \(says.joined(separator: ", ")))")))
             }

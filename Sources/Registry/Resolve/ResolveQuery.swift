@@ -35,6 +35,8 @@ struct ResolveQuery {
         var productID: Int
         var product: Product
         var issueMethod: LotSerialClass.IssueMethod?
+        /// How the product's class tracks it (`nil`: no class).
+        var tracking: LotSerialClass.Tracking? = nil
         var lotSerial: LotSerial?
         var stock: [StockBalance] = []
         var lastMovement: Resolution.Movement?
@@ -62,7 +64,7 @@ struct ResolveQuery {
     func product(_ db: any SQLDatabase, _ key: ProductKey) async throws -> Facts? {
         let sql: SQLQueryString = """
             SELECT p.id AS product_id, p.article, p.gtin, p.description, p.unit, p.class_code, p.counter_start, p.counter_end,
-                p.allows_unknown_serials, p.decimals, c.issue_method,
+                p.allows_unknown_serials, p.decimals, c.issue_method, c.tracking,
                 (SELECT \(unsafeRaw: aggregate)(\(unsafeRaw: array)(w.code, t.q)) FROM (
                     SELECT s.warehouse_id, CAST(SUM(s.quantity) AS BIGINT) AS q FROM stock s WHERE s.product_id = p.id GROUP BY s.warehouse_id
                  ) t JOIN warehouses w ON w.id = t.warehouse_id WHERE t.q <> 0)\(unsafeRaw: asText) AS stock_json
@@ -159,7 +161,7 @@ struct ResolveQuery {
         }
         return """
             SELECT p.id AS product_id, p.article, p.gtin, p.description, p.unit, p.class_code, p.counter_start, p.counter_end,
-                p.allows_unknown_serials, p.decimals, c.issue_method,
+                p.allows_unknown_serials, p.decimals, c.issue_method, c.tracking,
                 ls.id, ls.kind, ls.number, ls.expiry, ls.production, ls.status, ls.flagged, ls.origin, ls.series, ls.counter, ls.created_at,
                 (SELECT \(unsafeRaw: aggregate)(\(unsafeRaw: array)(w.code, s.quantity)) FROM stock s JOIN warehouses w ON w.id = s.warehouse_id
                  WHERE s.lot_serial_id = ls.id AND s.quantity <> 0)\(unsafeRaw: asText) AS stock_json,
@@ -319,7 +321,8 @@ struct ResolveQuery {
 
     private static func productFacts(_ row: any SQLRow) throws -> Facts {
         Facts(productID: try row.int("product_id"), product: try Registry.decodeProduct(row),
-              issueMethod: try row.optionalString("issue_method").flatMap(LotSerialClass.IssueMethod.init(rawValue:)))
+              issueMethod: try row.optionalString("issue_method").flatMap(LotSerialClass.IssueMethod.init(rawValue:)),
+              tracking: try row.optionalString("tracking").flatMap(LotSerialClass.Tracking.init(rawValue:)))
     }
 
     private static func object(_ row: any SQLRow, _ column: String) throws -> JSONCell? {
