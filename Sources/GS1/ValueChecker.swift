@@ -95,7 +95,12 @@ struct ValueChecker {
         // A character beyond ASCII is several bytes: the whole of it is shown, not "�" for its first.
         while end < value.count, end > start, value[end] & 0xC0 == 0x80 { end += 1 }
         let span = String(decoding: value.part(start..<end), as: UTF8.self)
-        let (code, detail) = Self.describe(failure, span: span, component: component, currentYear: context.currentYear)
+        var (code, detail) = Self.describe(failure, span: span, component: component, currentYear: context.currentYear)
+        // Where in the value: the position names the AI's start, and "\" \" is not allowed" in a
+        // lot of ten characters left the operator to find the space (a QA run).
+        if code == .invalidCharacter, value.count > 1, failure.error != .invalidCSet64Padding {
+            detail += ", at character \(String(decoding: value.part(0..<start), as: UTF8.self).count + 1) of its value"
+        }
         let markup = "(\(entry.ai))" + String(decoding: value.part(0..<start), as: UTF8.self) + "|" + span + "|"
             + String(decoding: value.part(end..<max(end, min(value.count, componentEnd))), as: UTF8.self)
         return GS1Error.about(entry.ai, at: position, code, detail, lint: failure.error, markup: markup)
