@@ -299,6 +299,14 @@ public struct GS1Parser: Sendable {
         // Element strings if the data splits into known AIs; rules broken after that are reported
         // (a wrong check digit in (01) is an error, not a reason to call the data plain).
         return try withNormalisedSeparators(bytes) { data throws(GS1Error) in
+            // FNC1 in first position sent as a GS (scanners without symbology identifiers may):
+            // it says the data is GS1, and is not part of it (it was refused as an unexpected
+            // separator; found by a QA run).
+            if data.count > 1, storage.strictSettings.separators.contains(data[0]), data[1] >= 0x30, data[1] <= 0x39 {
+                var run = makeRun()
+                try run.parseElementString(data, from: 1)
+                return try run.finish(symbology: nil, kind: .elementString, data: text)
+            }
             // First whether it splits into AIs at all (a lenient pass), then the real parse.
             var trial = makeRun(lenient: true)
             do throws(GS1Error) {

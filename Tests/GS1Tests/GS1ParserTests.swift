@@ -112,6 +112,16 @@ import Testing
         #expect(code.elements.map(\.description) == ["(01)09501101530003", "(10)ABC", "(17)270131"])
     }
 
+    /// FNC1 in first position sent as a GS (or its substitute) by a scanner without symbology
+    /// identifiers says GS1 and is dropped: it was refused as an unexpected separator.
+    @Test(arguments: ["\u{1D}", "^", "<GS>"])
+    func aLeadingSeparatorIsFNC1InFirstPosition(separator: String) throws {
+        let code = try parser { $0.groupSeparators = [separator] }.parse(separator + "010950110153000310ABC" + separator + "17270131")
+        #expect(code.kind == .elementString && code.elements.map(\.description) == ["(01)09501101530003", "(10)ABC", "(17)270131"])
+        let error = #expect(throws: GS1Error.self) { try parser().parse("\u{1D}0109501101530003\u{1D}\u{1D}10ABC") }
+        #expect(error?.message.contains("unexpected separator at character 19") == true, "\(String(describing: error))")
+    }
+
     /// A character beyond ASCII in a value is named whole, not as "�" for its first byte.
     @Test func aCharacterBeyondASCIIIsNamedWhole() throws {
         let error = #expect(throws: GS1Error.self) { try parser().parse("(01)09501101530003(10)ÄBC") }
