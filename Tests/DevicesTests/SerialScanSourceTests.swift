@@ -100,6 +100,23 @@ import Glibc
         #expect(collector.error == nil)
     }
 
+    /// A device gone while it was sending a scan: the part is not a scan, and is counted, so
+    /// that the serial source's log says a scan was lost, as the TCP and stdin sources do (it said
+    /// only that the device went). A pipe ends as a device does, with what was sent still read.
+    @Test func aScanCutOffByTheDeviceGoingIsCounted() throws {
+        var fds: [Int32] = [-1, -1]
+        #expect(pipe(&fds) == 0)
+        defer { close(fds[0]) }
+        let bytes = Array("WHOLE\rHALFSCAN".utf8)
+        #expect(write(fds[1], bytes, bytes.count) == bytes.count)
+        close(fds[1])
+        let (stream, continuation) = AsyncThrowingStream<ScanEvent, any Error>.makeStream()
+        _ = stream
+        var reader = DescriptorReader(fd: fds[0], source: "serial:test", framing: ScanFraming(lineEnd: .cr))
+        #expect(reader.run(ReaderContext(continuation: continuation), atEnd: .drop) == .endOfInput)
+        #expect(reader.cutOff == 8)
+    }
+
     /// One reader per port, however it is named: a second (another station, `tracemark scan`
     /// beside the service) is refused as busy instead of taking some of the scans.
     @Test func aPortIsReadByOneReaderAtATime() throws {
@@ -129,3 +146,4 @@ import Glibc
         #expect(throws: DevicesError.self) { try SerialConfiguration(path: "/dev/ttyS0", stopBits: 3).validate() }
     }
 }
+

@@ -112,10 +112,13 @@ public struct ScanFramer: Sendable {
     /// scan: it is dropped and its length returned (to say so), never acted on.
     public mutating func end() -> (scan: FramedScan?, cutOff: Int) {
         if framing.interCharacterTimeout != nil { return (finish(), 0) }
-        let cut = (overlong ?? buffer.count) + (pendingCR ? 1 : 0)
+        let cut = partialLength
         reset()
         return (nil, cut)
     }
+
+    /// The bytes of the scan begun and not ended yet.
+    public var partialLength: Int { (overlong ?? buffer.count) + (pendingCR ? 1 : 0) }
 
     /// Forgets the buffered part (the device went away in the middle of a scan).
     public mutating func reset() {

@@ -33,7 +33,7 @@ struct DescriptorReader {
     enum AtEnd {
         /// Emitted: the end of a file or pipe ends its last line.
         case flush
-        /// Dropped: a device that went away in the middle of a scan.
+        /// Dropped, and counted in ``cutOff``: a device that went away in the middle of a scan.
         case drop
         /// A connection's end (``ScanFramer/end()``): a scan framed by silence is emitted, one
         /// whose line end never came is dropped and counted in ``cutOff``.
@@ -97,7 +97,8 @@ struct DescriptorReader {
         case .flush:
             if let scan = framer.finish() { emit(scan, context) }
         case .drop:
-            break
+            // Not acted on, but counted, so that the device's going away mid-scan can be said.
+            cutOff = framer.partialLength
         case .connection:
             let (scan, cut) = framer.end()
             if let scan { emit(scan, context) }

@@ -58,7 +58,11 @@ public struct SerialScanSource: ScanSource {
             case .stopped:
                 return
             case .endOfInput:
-                logger.warning("device disappeared; reopening when it is back", metadata: metadata)
+                // A scan it was sending is lost: said, as the TCP and stdin sources say it (a QA run
+                // unplugged a scanner mid-scan and the log said only that it went).
+                let cut = reader.cutOff > 0
+                    ? " in the middle of a scan (\(reader.cutOff) bytes with no end of line: not read, scan it again)" : ""
+                logger.warning("device disappeared\(cut); reopening when it is back", metadata: metadata)
             case .failed(let error):
                 logger.warning("read failed: \(errnoText(error)); reopening", metadata: metadata)
             }
