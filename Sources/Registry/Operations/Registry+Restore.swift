@@ -11,6 +11,8 @@ public struct RestoreReport: Codable, Sendable {
     public var series: [KeptSeries]
     /// Numbers voided after the backup (`lot void`: a damaged label) that stay voided.
     public var retiredNumbersKept: Int
+    /// API tokens revoked and badges withdrawn after the backup that stay so.
+    public var revocationsKept: Int = 0
     /// Months closed after the backup, open again (their kept balances came from lost documents).
     public var periodsOpened: [String]
     /// Months reopened after the backup, closed again as the backup has them.
@@ -61,7 +63,7 @@ extension Registry {
         guard let applied = state.applied else {
             return RestoreReport(tables: tables, series: [], retiredNumbersKept: 0, periodsOpened: [], periodsClosed: [])
         }
-        return RestoreReport(tables: tables, series: applied.series, retiredNumbersKept: applied.retired,
+        return RestoreReport(tables: tables, series: applied.series, retiredNumbersKept: applied.retired, revocationsKept: applied.revoked,
                              periodsOpened: applied.opened, periodsClosed: applied.closed)
     }
 }

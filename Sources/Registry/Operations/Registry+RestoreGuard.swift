@@ -49,6 +49,10 @@ public struct RestoreGuard: Sendable {
     /// while the one running them went on (two at once; found by a QA run). Nil without the table.
     let claims: [Claim]?
     let leases: [Lease]?
+    /// API tokens revoked (by their hash, with when) and badges withdrawn: a restore brought a
+    /// leaked token's access back, and a badge of someone who had left (found by a QA run).
+    var revokedTokens: [(hash: String, at: String)] = []
+    var withdrawnBadges: [String] = []
 
     /// Each series and the number it had reached, for a user to move them on by hand
     /// (`series set-next`) if applying the guard fails.
@@ -60,6 +64,7 @@ extension RestoreGuard {
     struct Applied: Sendable {
         var series: [KeptSeries]
         var retired: Int
+        var revoked = 0
         var opened: [String]
         var closed: [String]
     }
@@ -84,7 +89,7 @@ extension Registry {
             let applied = try await Self.apply(kept, db, reason: Self.restoreReason(named), now: now)
             let after = try await Self.count(db, Array(kept.counts.keys))
             let tables = kept.counts.keys.sorted().map { RestoredTable(table: $0, before: kept.counts[$0]!, after: after[$0] ?? 0) }
-            return RestoreReport(tables: tables, series: applied.series, retiredNumbersKept: applied.retired,
+            return RestoreReport(tables: tables, series: applied.series, retiredNumbersKept: applied.retired, revocationsKept: applied.revoked,
                                  periodsOpened: applied.opened, periodsClosed: applied.closed)
         }
     }
@@ -116,7 +121,16 @@ extension Registry {
             RestoreGuard.Lease(printer: try row.string("name"), worker: try row.optionalString("worker"), epoch: try row.int("lease_epoch"),
                                expires: try row.optionalInt("lease_expires"))
         } : nil
-        return RestoreGuard(series: series, retired: retired, periods: periods, counts: try await count(db, tables), claims: claims, leases: leases)
+        var kept = RestoreGuard(series: series, retired: retired, periods: periods, counts: try await count(db, tables), claims: claims, leases: leases)
+        if present.contains("api_tokens") {
+            kept.revokedTokens = try await db.raw("SELECT hash, revoked_at FROM api_tokens WHERE revoked_at IS NOT NULL").all().map { row in
+                (try row.string("hash"), try row.string("revoked_at"))
+            }
+        }
+        if present.contains("station_operators") {
+            kept.withdrawnBadges = try await db.raw("SELECT badge FROM station_operators WHERE active = 0").all().map { try $0.string("badge") }
+        }
+        return kept
     }
 
     /// Keeps `kept` in `db`, whose rows were just replaced by a backup's: numbers voided for good
@@ -125,13 +139,16 @@ extension Registry {
     static func apply(_ kept: RestoreGuard, _ db: any SQLDatabase, reason: String, now: String) async throws -> RestoreGuard.Applied {
         var retiredKept = 0
         for retired in kept.retired {
-            retiredKept += try await db.raw("""
+            let inserted = try await db.raw("""
                 INSERT INTO retired_numbers (product_id, number, reason, retired_at)
                 SELECT \(bind: retired.productID), \(bind: retired.number), \(bind: retired.reason), \(bind: retired.retiredAt)
                 WHERE EXISTS (SELECT 1 FROM products p WHERE p.id = \(bind: retired.productID))
                   AND NOT EXISTS (SELECT 1 FROM retired_numbers m WHERE m.product_id = \(bind: retired.productID) AND m.number = \(bind: retired.number))
                 RETURNING number
                 """).all().count
+            guard inserted > 0 else { continue }
+            retiredKept += inserted
+            try await voidAgain(retired, db, now: now)
         }
         let periods = Set(try await db.raw("SELECT period FROM closed_periods").all().map { try $0.string("period") })
         var series: [KeptSeries] = []
@@ -173,8 +190,53 @@ extension Registry {
                 WHERE name = \(bind: lease.printer)
                 """).run()
         }
-        return RestoreGuard.Applied(series: series, retired: retiredKept, opened: kept.periods.subtracting(periods).sorted(),
-                                    closed: periods.subtracting(kept.periods).sorted())
+        var revoked = 0
+        for token in kept.revokedTokens {
+            revoked += try await db.raw("""
+                UPDATE api_tokens SET revoked_at = \(bind: token.at) WHERE hash = \(bind: token.hash) AND revoked_at IS NULL RETURNING hash
+                """).all().count
+        }
+        for badge in kept.withdrawnBadges {
+            revoked += try await db.raw("""
+                UPDATE station_operators SET active = 0 WHERE badge = \(bind: badge) AND active <> 0 RETURNING badge
+                """).all().count
+        }
+        var applied = RestoreGuard.Applied(series: series, retired: retiredKept, opened: kept.periods.subtracting(periods).sorted(),
+                                           closed: periods.subtracting(kept.periods).sorted())
+        applied.revoked = revoked
+        return applied
+    }
+
+    /// A number voided after the backup, voided again in the restored rows as `lot void` left it:
+    /// the restored lot or serial read as available, and was printed and received again though
+    /// the restore said it stayed voided (found by a QA run). Its status event and its series'
+    /// ledger say so; one the backup never had is recorded as voided.
+    private static func voidAgain(_ retired: RestoreGuard.Retired, _ db: any SQLDatabase, now: String) async throws {
+        let reason = "\(retired.reason) (voided \(retired.retiredAt.prefix(10)), after the backup; kept by the restore)"
+        if let row = try await db.raw("""
+            SELECT id, status, series, counter FROM lot_serials WHERE product_id = \(bind: retired.productID) AND number = \(bind: retired.number)
+            """).first() {
+            let old = try row.enumeration("status", as: LotSerial.Status.self)
+            guard old != .voided else { return }
+            try await setStatus(db, lot: try row.int("id"), from: old, to: .voided, user: "restore", reason: reason, at: now)
+            if let series = try row.optionalString("series"), let counter = try row.optionalInt("counter") {
+                let article = try await db.raw("SELECT article FROM products WHERE id = \(bind: retired.productID)").first()?.string("article") ?? ""
+                try await db.raw("""
+                    INSERT INTO series_entries (series, first_value, last_value, kind, reason, reference, created_at)
+                    VALUES (\(bind: series), \(bind: counter), \(bind: counter), \(bind: SeriesEntry.Kind.retired.rawValue), \(bind: reason),
+                            \(bind: "\(article) \(retired.number)"), \(bind: now))
+                    """).run()
+            }
+        } else {
+            let tracking = try await db.raw("""
+                SELECT c.tracking FROM products p JOIN lot_serial_classes c ON c.code = p.class_code WHERE p.id = \(bind: retired.productID)
+                """).first()?.optionalString("tracking")
+            try await db.raw("""
+                INSERT INTO lot_serials (product_id, kind, number, global_number, status, flagged, origin, created_at, sort_key)
+                VALUES (\(bind: retired.productID), \(bind: tracking == "lot" ? "lot" : "serial"), \(bind: retired.number), NULL, 'voided', 0,
+                        'entered', \(bind: retired.retiredAt), \(bind: NaturalOrder.key(retired.number)))
+                """).run()
+        }
     }
 
     /// The rows of each of `tables` that exists (a component's tables may not be made yet).

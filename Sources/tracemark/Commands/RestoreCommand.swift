@@ -290,6 +290,9 @@ struct RestoreCommand: AsyncParsableCommand {
         if report.retiredNumbersKept > 0 {
             lines.append("\(report.retiredNumbersKept) number(s) voided after the backup (lot void) stay voided")
         }
+        if report.revocationsKept > 0 {
+            lines.append("\(report.revocationsKept) API token(s) revoked or badge(s) withdrawn after the backup stay so")
+        }
         for period in report.periodsOpened {
             lines.append("period \(period) was closed after the backup and is open again: close it once what was lost is posted again")
         }
