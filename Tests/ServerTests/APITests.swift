@@ -234,6 +234,37 @@ import TracemarkTesting
         try await service.stop()
     }
 
+    /// On PostgreSQL, a scan that waits longer than lock_timeout for a lock another connection
+    /// holds is "try again" too (503), and nothing is kept under its scan id: it was logged as a
+    /// final refusal, which every retry with the same id replayed (found by a QA run).
+    @Test func aScanBehindAPostgresLockIsAnswered503AndCanBeSentAgain() async throws {
+        guard Backend.available.contains(.postgres) else { return }
+        let service = try await APIService.start(.postgres)
+        defer { service.serve.killIfRunning() }
+        let line = try await service.request("POST", "/api/v1/stations/dock-1/scans", role: "operator",
+                                             body: try service.json(["raw": "(01)09501101530003(17)391231(10)PGLOCK-1(30)1"]))
+        #expect(line.object["action"] as? String == "added-to-receipt", "\(line.text)")
+        let holder = try await SQLStores.open(service.database.location)
+        let (locked, signal) = AsyncStream.makeStream(of: Void.self)
+        let (released, release) = AsyncStream.makeStream(of: Void.self)
+        async let held: Void = holder.write { db in
+            try await db.raw("LOCK TABLE number_series IN ACCESS EXCLUSIVE MODE").run()
+            signal.yield()
+            for await _ in released { break }
+        }
+        for await _ in locked { break }
+        let body = try service.json(["raw": "TM:DONE", "scanId": "pg-locked-done"])
+        let scan = try await service.request("POST", "/api/v1/stations/dock-1/scans", role: "operator", body: body)
+        release.yield()
+        try await held
+        await holder.close()
+        #expect(scan.status == 503 && scan.code == "unavailable" && scan.headers["retry-after"] == "1", "\(scan.status) \(scan.text)")
+        #expect(scan.text.components(separatedBy: "nothing was written").count == 2, "\(scan.text)")
+        let again = try await service.request("POST", "/api/v1/stations/dock-1/scans", role: "operator", body: body)
+        #expect(again.status == 200 && again.object["verdict"] as? String == "ok" && again.object["replayed"] as? Bool != true, "\(again.text)")
+        try await service.stop()
+    }
+
     /// What a request may ask is bounded: body size, page size, template names.
     /// A label split over two barcodes, posted as two scans, is read as one for the client that
     /// posted both: another client's scan in between neither completes it nor lets it go.

@@ -179,7 +179,9 @@ public actor Station {
             var outcome = ScanOutcome(station: configuration.name, verdict: .block, reasons: [reason], next: next)
             // A database that is locked or out of reach would keep the refusal's log waiting as
             // long again (the operator waited the busy timeout already): answer now, unlogged.
-            if error is StoreError { return outcome }
+            // PostgreSQL's lock timeouts and lost connections too: logged, they were answered as
+            // a final refusal under the scan's id, which every retry then replayed (a QA run).
+            if Self.isTransient(error) { return outcome }
             do {
                 let refused = outcome
                 outcome.scan = try await registry.store.write { @Sendable db in try await self.log(db, scan, refused, task: nil, operator: signedInNow) }
@@ -338,7 +340,7 @@ public actor Station {
         if control == nil, let error = error as? RegistryError, error.code == .invalidInput, !error.message.contains("misread") {
             return "nothing was done, and the same label reads the same: check the label or the scanner as the reason says, then scan the next item"
         }
-        let transient = error is StoreError
+        let transient = isTransient(error)
         switch control {
         case .done?:
             return transient ? "nothing was posted: scan TM:DONE again when the database answers"
@@ -348,6 +350,12 @@ public actor Station {
         default:
             return transient ? "nothing was done: scan the code again when the database answers" : "scan again"
         }
+    }
+
+    /// Whether `error` says the database is busy or out of reach for now (a lock, a lost
+    /// connection), not that it refused the scan: nothing was written, and the scan may be sent again.
+    static func isTransient(_ error: any Error) -> Bool {
+        error is StoreError || (DatabaseErrors.readable(error) != nil && DatabaseErrors.isTransient(error))
     }
 
     static func reason(for error: any Error) -> ScanOutcome.Reason {
@@ -377,7 +385,7 @@ public actor Station {
             // Generic description …", as a scan during a restore was answered; found by a QA run).
             if let readable = DatabaseErrors.readable(error) {
                 ScanOutcome.Reason(DatabaseErrors.isTransient(error) ? "database-unavailable" : "database-refused",
-                                   readable + "; nothing was written")
+                                   readable.contains("nothing was written") ? readable : readable + "; nothing was written")
             } else {
                 ScanOutcome.Reason("failed", "\(error)")
             }
