@@ -38,9 +38,14 @@ struct GlobalOptions: ParsableArguments {
     /// command that only reads the registry.
     func requireExistingDatabase() throws {
         if !SQLStores.isPostgres(db), db.isEmpty || !FileManager.default.fileExists(atPath: db) {
-            let source = ProcessInfo.processInfo.environment["TRACEMARK_DB"] == db ? "TRACEMARK_DB" : "--db"
-            throw ValidationError("there is no database at \(db.isEmpty ? "\"\"" : db) (\(source)): check the path; this command reads a registry and does not make one")
+            throw ValidationError(missingDatabase)
         }
+    }
+
+    /// Why ``requireExistingDatabase()`` refuses.
+    var missingDatabase: String {
+        let source = ProcessInfo.processInfo.environment["TRACEMARK_DB"] == db ? "TRACEMARK_DB" : "--db"
+        return "there is no database at \(db.isEmpty ? "\"\"" : db) (\(source)): check the path; this command reads a registry and does not make one"
     }
 
     /// Prints `value` as JSON, or `text()` for people.

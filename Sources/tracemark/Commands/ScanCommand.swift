@@ -66,8 +66,11 @@ struct ScanCommand: AsyncParsableCommand {
 
     func run() async throws {
         // An operator started in the wrong directory was told that real stock was unknown, from
-        // an empty registry the lookup made (found by a QA run); --no-resolve reads no registry.
-        if !noResolve { try options.requireExistingDatabase() }
+        // an empty registry the lookup made (found by a QA run). The scans are still shown (the
+        // command is how a scanner is tried), each saying why it was not looked up.
+        let missing: String? = if noResolve { nil } else {
+            (try? options.requireExistingDatabase()) == nil ? options.missingDatabase : nil
+        }
         let address = try DeviceAddress(parsing: device)
         var logger = Logger(label: "tracemark.devices") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = verbose ? .debug : .warning
@@ -76,7 +79,7 @@ struct ScanCommand: AsyncParsableCommand {
         if verbose { FileHandle.standardError.write(Data("reading \(source.name)\n".utf8)) }
         let events = source.scans()
         let json = options.json, count = count
-        let lookup = noResolve ? nil : ScanLookup(
+        let lookup = noResolve || missing != nil ? nil : ScanLookup(
             database: options.db, parser: GS1Parser(.scanning(lenient: lenient)),
             options: ResolveOptions(expiryWarningDays: expiryWarningDays, warehouse: warehouse))
         do {
@@ -90,7 +93,8 @@ struct ScanCommand: AsyncParsableCommand {
                     var seen = 0
                     do {
                         for try await event in events {
-                            let report = if let lookup { await lookup.report(event) } else { ScanReport(event) }
+                            var report = if let lookup { await lookup.report(event) } else { ScanReport(event) }
+                            if let missing { report.resolveError = missing }
                             // Written straight to the descriptor, unbuffered: a script reading the pipe sees each scan at once.
                             Terminal.writeOut(((json ? try report.json() : Terminal.visible(report.text)) + "\n").utf8)
                             seen += 1
