@@ -58,6 +58,7 @@ extension SQLStore {
            (applied.max() ?? 0) <= known {
             return
         }
+        try await refuseForeignFile()
         try await write { db in
             if kind == .postgres {
                 // A migration waits for the one another process runs, and for the tables' readers,
@@ -134,8 +135,24 @@ extension SQLStore {
         }
     }
 
+    /// Refuses an SQLite file that holds another program's tables and none of Tracemark's (no
+    /// `*_migrations` ledger): Tracemark wrote its tables beside them, or failed halfway on a
+    /// table of the same name (found by a QA run). PostgreSQL's schema is the URL's to name.
+    func refuseForeignFile() async throws {
+        guard kind == .sqlite else { return }
+        let names = try await read { db in
+            try await db.raw("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%' ORDER BY name").all()
+                .map { try $0.decode(column: "name", as: String.self) }
+        }
+        guard !names.isEmpty, !names.contains(where: { $0.hasSuffix("_migrations") }) else { return }
+        let shown = names.prefix(5).joined(separator: ", ") + (names.count > 5 ? ", …" : "")
+        throw StoreError(.unsupported,
+            "\(location) is not a Tracemark database: it holds another program's tables (\(shown)) and none of Tracemark's; nothing was written: name another file")
+    }
+
     /// What ``migrate(ledger:component:migrations:now:afterEach:)`` would do, without doing it.
     public func plan(_ schema: ComponentSchema) async throws -> MigrationPlan {
+        try await refuseForeignFile()
         // No ledger yet: a new database, or one this component never used.
         let applied = await appliedVersions(ledger: schema.ledger) ?? []
         let pending = schema.migrations.filter { !applied.contains($0.version) }

@@ -1,4 +1,6 @@
 import Foundation
+import SQLKit
+import Store
 import TracemarkTesting
 import Testing
 
@@ -294,13 +296,27 @@ import Testing
                         ["jobs"], ["jobs", "show", "1"], ["printers"], ["document", "show", "RCT-000001"], ["recall"], ["recall", "show", "1"],
                         ["period"], ["series", "list"], ["series", "audit", "RECEIPT"], ["product", "list"], ["class", "list"],
                         ["warehouse", "list"], ["partner", "list"], ["token", "list"], ["operator", "list"], ["lot", "show", "P", "X"],
-                        ["block", "report", "1"], ["station", "run-report", "line-1"],
-                        // `scan` looked its scans up in an empty registry it made (a QA run).
-                        ["scan", "--device", "stdin"]] {
+                        ["block", "report", "1"], ["station", "run-report", "line-1"]] {
             let run = try await Command.tracemark(command + ["--db", typo])
             #expect(run.status == 64 && run.stderr.contains("there is no database at \(typo) (--db)"), "\(command): \(run.stderr)")
         }
+        // `scan` looked its scans up in an empty registry it made (a QA run): it shows them, each
+        // saying why it was not looked up, and makes no file.
+        let scanned = try await Command.tracemark(["scan", "--device", "stdin", "--db", typo], stdin: "SN1001\n")
+        #expect(scanned.status == 0 && scanned.stdout.contains("SN1001") && scanned.stdout.contains("not resolved: there is no database at \(typo)"),
+                "\(scanned.stdout) \(scanned.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
+        // Another program's SQLite file is not written into (its tables got Tracemark's beside them).
+        let foreign = folder.appendingPathComponent("shop.sqlite").path
+        let shop = try await SQLiteStore(path: foreign)
+        try await shop.write { db in try await db.raw("CREATE TABLE products (id INTEGER PRIMARY KEY, sku TEXT)").run() }
+        await shop.close()
+        for command in [["migrate"], ["migrate", "--check"], ["stock"], ["warehouse", "add", "MAIN"]] {
+            let run = try await Command.tracemark(command + ["--db", foreign])
+            #expect(run.status == 69 && run.stderr.contains("is not a Tracemark database: it holds another program's tables (products)"),
+                    "\(command): \(run.status) \(run.stderr)")
+        }
+        try FileManager.default.removeItem(atPath: foreign)
         let db = folder.appendingPathComponent("new.sqlite").path
         #expect(try await tracemark("warehouse", "add", "MAIN", db: db).status == 0)
         #expect(try await tracemark("stock", db: db).status == 0)
