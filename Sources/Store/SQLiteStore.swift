@@ -86,8 +86,20 @@ public final class SQLiteStore: SQLStore {
     }
 
     public func write<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
-        try await writer.with { connection in
-            try await on(connection) { db in try await db.transaction(begin: "BEGIN IMMEDIATE", body) }
+        let asked = ContinuousClock.now
+        return try await writer.with { connection in
+            // The busy timeout bounds the whole wait for the write lock: time spent queued
+            // behind this process's own writes, each waiting for another process's lock, counts
+            // (a scan over HTTP waited 15 to 30 s behind the printer workers' writes; a QA run).
+            let waited = (ContinuousClock.now - asked).components
+            let queued = Int(waited.seconds) * 1000 + Int(waited.attoseconds / 1_000_000_000_000_000)
+            guard queued > 0 else {
+                return try await on(connection) { db in try await db.transaction(begin: "BEGIN IMMEDIATE", body) }
+            }
+            // A tenth of it at least: another process's short write still gets its turn.
+            connection.limitBusyTimeout(milliseconds: max(busyTimeoutMilliseconds - queued, busyTimeoutMilliseconds / 10))
+            defer { connection.restoreBusyTimeout() }
+            return try await on(connection) { db in try await db.transaction(begin: "BEGIN IMMEDIATE", body) }
         }
     }
 

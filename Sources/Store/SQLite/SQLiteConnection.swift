@@ -187,6 +187,19 @@ final class SQLiteConnection: @unchecked Sendable {
         try await thread.run(work)
     }
 
+    /// Waits at most `milliseconds` for another process's lock until ``restoreBusyTimeout()``:
+    /// what is left of an operation's wait once it had to queue for the connection.
+    func limitBusyTimeout(milliseconds: Int) {
+        guard let handle else { return }
+        sqlite3_busy_timeout(handle, Int32(clamping: max(0, min(milliseconds, Int(busyTimeoutMilliseconds)))))
+    }
+
+    /// The connection's own busy timeout again.
+    func restoreBusyTimeout() {
+        guard let handle else { return }
+        sqlite3_busy_timeout(handle, busyTimeoutMilliseconds)
+    }
+
     /// Runs a read's statement here, without waiting for a lock and within the budget; `nil`
     /// when it was stopped (nothing was handed over).
     private func runInline(_ sql: String, _ binds: [any Encodable & Sendable]) throws -> [SQLiteRow]? {
