@@ -255,6 +255,39 @@ extension BackupTests {
         #expect(audit.stdout.contains("\"voided\" : 1") && audit.stdout.contains("\"issued\" : 1"), "\(audit.stdout)")
     }
 
+    /// On PostgreSQL, a backup or a restore behind another connection's lock waits as long as
+    /// the service's statements do, then says so (exit 69) with nothing written: both waited
+    /// forever (found by a QA run; a restore's archive sets lock_timeout to 0 itself).
+    @Test func aPostgresBackupOrRestoreBehindALockGivesUp() async throws {
+        guard Backend.available.contains(.postgres) else { return }
+        let database = try await TestDatabase.make(.postgres)
+        defer { Task { await database.drop() } }
+        let db = database.location, backup = database.folder.appendingPathComponent("registry.dump").path
+        let registry = try await Registry.open(db)
+        _ = try await registry.addProduct(Product(article: "PUMP"))
+        await registry.close()
+        #expect(try await Command.tracemark(["backup", backup, "--db", db]).status == 0)
+        for (table, command) in [("number_series", ["backup", backup + ".2"]), ("lot_serials", ["restore", backup])] {
+            let holder = try await SQLStores.open(db)
+            let (locked, signal) = AsyncStream.makeStream(of: Void.self)
+            let (released, release) = AsyncStream.makeStream(of: Void.self)
+            async let held: Void = holder.write { db in
+                try await db.raw("LOCK TABLE \(ident: table) IN \(unsafeRaw: command[0] == "backup" ? "ACCESS EXCLUSIVE" : "ACCESS SHARE") MODE").run()
+                signal.yield()
+                for await _ in released { break }
+            }
+            for await _ in locked { break }
+            let run = try await Command.tracemark(command + ["--db", db])
+            release.yield()
+            try await held
+            await holder.close()
+            #expect(run.status == 69 && run.stderr.contains("held a lock"), "\(command): \(run.status) \(run.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: backup + ".2") && !FileManager.default.fileExists(atPath: backup + ".2.partial"))
+        }
+        // Nothing was restored, and the restore goes through once the lock is gone.
+        #expect(try await Command.tracemark(["restore", backup, "--db", db]).status == 0)
+    }
+
     /// A backup made before the service first ran (no station or API tables yet) restores into
     /// the database the service has run on; what happened since that outlives the restore says so:
     /// a number voided for good stays voided, a month closed since is named as open again. A file

@@ -42,10 +42,17 @@ struct BackupCommand: AsyncParsableCommand {
         let target = try PostgresTools.target(options.db)
         let partial = file + ".partial"
         try? FileManager.default.removeItem(atPath: partial)
-        let arguments = ["--format=custom", "--file=\(partial)", "--dbname=\(target.uri)"] + (target.schema.map { ["--schema=\($0)"] } ?? [])
+        // A table's lock is waited for as long as the service's statements wait, not forever (a
+        // backup behind another connection's lock never ended; found by a QA run).
+        let arguments = ["--format=custom", "--file=\(partial)", "--dbname=\(target.uri)",
+                         "--lock-wait-timeout=\(SQLiteStore.defaultBusyTimeoutMilliseconds)"] + (target.schema.map { ["--schema=\($0)"] } ?? [])
         let (status, errors, _) = try PostgresTools.run("pg_dump", arguments, password: target.password)
         guard status == 0 else {
             try? FileManager.default.removeItem(atPath: partial)
+            if PostgresTools.lockTrouble(errors) {
+                throw StoreError(.locked,
+                    "pg_dump could not back up \(SQLStores.redacted(options.db)): another connection held a lock on a table for more than \(SQLiteStore.defaultBusyTimeoutMilliseconds) ms (\(PostgresTools.tail(errors))); no backup was written: try again")
+            }
             throw RegistryError(.database, "pg_dump could not back up \(SQLStores.redacted(options.db)) (\(PostgresTools.tail(errors))); no backup was written")
         }
         try FileManager.default.moveItem(atPath: partial, toPath: file)

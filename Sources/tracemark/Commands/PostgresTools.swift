@@ -1,7 +1,12 @@
 import ArgumentParser
 import Foundation
 import Registry
+import SQLKit
 import Store
+
+/// The tool ``PostgresTools/run(_:_:password:output:application:)`` waits for, which an INT or
+/// TERM of this process is passed on to (read in a signal handler: a plain global).
+nonisolated(unsafe) private var runningTool: pid_t = 0
 
 /// PostgreSQL's own `pg_dump` and `pg_restore`, run for `backup` and `restore` with the
 /// database named as Tracemark's `--db` names it.
@@ -39,13 +44,16 @@ enum PostgresTools {
 
     /// Runs `tool` with `arguments`; returns what it wrote to standard error when it fails, and
     /// with `output` what it wrote to standard output (otherwise thrown away).
+    /// `application` names the tool's session (for ``cancelWhenLockedOut(_:application:)``).
+    /// Interrupted (INT, TERM), the tool is stopped too: it went on alone, and wrote its file later.
     static func run(_ tool: String, _ arguments: [String], password: String?,
-                    output: Bool = false) throws -> (status: Int32, errors: String, output: String) {
+                    output: Bool = false, application: String? = nil) throws -> (status: Int32, errors: String, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [tool] + arguments
         var environment = ProcessInfo.processInfo.environment
         if let password { environment["PGPASSWORD"] = password }
+        if let application { environment["PGAPPNAME"] = application }
         process.environment = environment
         let errors = Pipe()
         let standardOutput = output ? Pipe() : nil
@@ -56,6 +64,18 @@ enum PostgresTools {
         } catch {
             throw RegistryError(.unsupportedDatabase, "cannot run \(tool) (\(error.localizedDescription)): install PostgreSQL's client tools (apt install postgresql-client)")
         }
+        // A plain handler (libdispatch's signal sources read a signalfd, which an ignored signal
+        // never reaches), and KILL: the tool inherits the spawning thread's mask, TERM blocked.
+        // A pg_restore killed rolls back its one transaction; pg_dump's partial file is removed.
+        runningTool = process.processIdentifier
+        for number in [SIGINT, SIGTERM] {
+            signal(number) { _ in if runningTool > 0 { kill(runningTool, SIGKILL) } }
+        }
+        defer {
+            signal(SIGINT, SIG_DFL)
+            signal(SIGTERM, SIG_DFL)
+            runningTool = 0
+        }
         // Standard output first: a listing larger than a pipe's buffer would otherwise stall the tool.
         let written = standardOutput.map { String(decoding: $0.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) } ?? ""
         let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
@@ -63,7 +83,39 @@ enum PostgresTools {
         if process.terminationStatus == 127 {
             throw RegistryError(.unsupportedDatabase, "\(tool) is not installed: install PostgreSQL's client tools (apt install postgresql-client)")
         }
+        if process.terminationReason == .uncaughtSignal {
+            return (128 + process.terminationStatus, "interrupted: \(tool) was stopped", written)
+        }
         return (process.terminationStatus, text.trimmingCharacters(in: .whitespacesAndNewlines), written)
+    }
+
+    /// Cancels the statement of the session named `application` once it has waited for a lock
+    /// as long as the service's statements may (checked each second); true if it did.
+    static func cancelWhenLockedOut(_ url: String, application: String) async throws -> Bool {
+        let store = try await SQLStores.open(url)
+        defer { Task { await store.close() } }
+        let limit = SQLiteStore.defaultBusyTimeoutMilliseconds / 1000
+        var waited = 0
+        while !Task.isCancelled {
+            try await Task.sleep(for: .seconds(1))
+            let pids = try await store.read { db in
+                try await db.raw("""
+                    SELECT pid FROM pg_stat_activity WHERE application_name = \(bind: application) AND wait_event_type = 'Lock'
+                    """).all().map { try $0.decode(column: "pid", as: Int.self) }
+            }
+            waited = pids.isEmpty ? 0 : waited + 1
+            guard waited > limit, let pid = pids.first else { continue }
+            try await store.read { db in try await db.raw("SELECT pg_cancel_backend(CAST(\(bind: pid) AS INTEGER))").run() }
+            return true
+        }
+        return false
+    }
+
+    /// Whether a tool's errors say it waited too long for a lock, or deadlocked.
+    static func lockTrouble(_ errors: String) -> Bool {
+        ["lock timeout", "deadlock detected", "could not obtain lock", "55P03", "40P01"].contains { errors.contains($0) }
+            // pg_dump's --lock-wait-timeout is a statement timeout on its LOCK TABLE.
+            || (errors.contains("statement timeout") && errors.contains("LOCK TABLE"))
     }
 
     /// What a pg_dump archive holds, from one `pg_restore --list`: the schemas its tables are in

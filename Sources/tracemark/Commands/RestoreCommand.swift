@@ -77,7 +77,8 @@ struct RestoreCommand: AsyncParsableCommand {
             try await options.withRegistry { registry in try await registry.store.write(Self.renewSpoolID) }
         }
         try options.emit(Restored(restored: file, into: options.db, tables: report?.tables, series: report?.series,
-                                  retiredNumbersKept: report?.retiredNumbersKept, periodsOpened: report?.periodsOpened,
+                                  retiredNumbersKept: report?.retiredNumbersKept, revocationsKept: report?.revocationsKept,
+                                  periodsOpened: report?.periodsOpened,
                                   periodsClosed: report?.periodsClosed)) {
             ([("restored \(file) into \(options.db)")] + (report.map(Self.describe) ?? [])).joined(separator: "\n")
         }
@@ -136,9 +137,21 @@ struct RestoreCommand: AsyncParsableCommand {
                 "\(file) holds no rows of \(Self.some(withoutData)) (a pg_dump --schema-only or --exclude-table-data archive?): it is not a backup of the data; make one with tracemark backup FILE; nothing was restored")
         }
         try Self.checkWhole(file, tables: archive.tables, expected: present, into: .existing)
+        // Each lock waited for as long as the service's statements wait: it waited forever behind
+        // a lock another connection held (found by a QA run). The archive sets lock_timeout to 0
+        // itself, so a watch cancels pg_restore's statement once it has waited that long.
+        let application = "tracemark-restore-\(getpid())"
+        // Detached: the command waits for pg_restore on its own thread, blocking it.
+        let watch = Task.detached { [db = options.db] in try await PostgresTools.cancelWhenLockedOut(db, application: application) }
         let (status, errors, _) = try PostgresTools.run("pg_restore", ["--clean", "--if-exists", "--single-transaction", "--dbname=\(target.uri)", file],
-                                                     password: target.password)
+                                                     password: target.password, application: application)
+        watch.cancel()
+        let cancelled = (try? await watch.value) ?? false
         guard status == 0 else {
+            if cancelled || PostgresTools.lockTrouble(errors) {
+                throw StoreError(.locked,
+                    "pg_restore could not restore \(file): another connection (the running service, or a long transaction) held a lock it needs, or deadlocked with it (\(PostgresTools.tail(errors))); it ran in one transaction, so nothing was restored: try again, or stop the service for the restore")
+            }
             throw RegistryError(.invalidInput,
                 "pg_restore could not restore \(file) into \(SQLStores.redacted(options.db)) (\(PostgresTools.tail(errors))); it ran in one transaction, so nothing was restored")
         }
@@ -157,7 +170,8 @@ struct RestoreCommand: AsyncParsableCommand {
                 cause: error)
         }
         try options.emit(Restored(restored: file, into: SQLStores.redacted(options.db), tables: report.tables, series: report.series,
-                                  retiredNumbersKept: report.retiredNumbersKept, periodsOpened: report.periodsOpened,
+                                  retiredNumbersKept: report.retiredNumbersKept, revocationsKept: report.revocationsKept,
+                                  periodsOpened: report.periodsOpened,
                                   periodsClosed: report.periodsClosed)) {
             (["restored \(file) into \(SQLStores.redacted(options.db))"] + Self.describe(report)).joined(separator: "\n")
         }
@@ -253,6 +267,7 @@ struct RestoreCommand: AsyncParsableCommand {
         var tables: [RestoredTable]?
         var series: [KeptSeries]?
         var retiredNumbersKept: Int?
+        var revocationsKept: Int? = nil
         var periodsOpened: [String]?
         var periodsClosed: [String]?
     }
