@@ -255,6 +255,26 @@ extension BackupTests {
         #expect(audit.stdout.contains("\"voided\" : 1") && audit.stdout.contains("\"issued\" : 1"), "\(audit.stdout)")
     }
 
+    /// A print job the backup caught while it was being sent may have printed since: restored,
+    /// it waits for an operator, marked as possibly printed twice. It was sent again, and under
+    /// the database's new spool id the check of a send in doubt did not find the first copy.
+    @Test func aJobInDoubtInTheBackupIsHeldAfterItsRestore() async throws {
+        let folder = try Command.temporaryFolder("restore-in-doubt")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let db = folder.appendingPathComponent("live.sqlite").path, backup = folder.appendingPathComponent("b.sqlite").path
+        let demo = try await Command.tracemark(["demo", "--db", db], in: folder, environment: ["TRACEMARK_TEMPLATES": Repository.templates.path])
+        #expect(demo.status == 0, "\(demo.stderr)")
+        let store = try await SQLiteStore(path: db)
+        try await store.write { db in try await db.raw("UPDATE print_jobs SET state = 'sending' WHERE id = 1").run() }
+        await store.close()
+        #expect(try await Command.tracemark(["backup", backup, "--db", db]).status == 0)
+        #expect(try await Command.tracemark(["restore", backup, "--db", db]).status == 0)
+        let shown = try await Command.tracemark(["jobs", "show", "1", "--json", "--db", db])
+        let job = try #require((try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any])?["job"] as? [String: Any], "\(shown.stdout)")
+        #expect(job["state"] as? String == "held" && job["possiblyDuplicated"] as? Bool == true, "\(job)")
+        #expect((job["error"] as? String)?.contains("was being sent when the backup was made") == true, "\(job)")
+    }
+
     /// On PostgreSQL, a backup or a restore behind another connection's lock waits as long as
     /// the service's statements do, then says so (exit 69) with nothing written: both waited
     /// forever (found by a QA run; a restore's archive sets lock_timeout to 0 itself).
