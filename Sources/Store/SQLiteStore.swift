@@ -120,12 +120,32 @@ public final class SQLiteStore: SQLStore {
         guard !FileManager.default.fileExists(atPath: path) else {
             throw StoreError(.unsupported, "backup \(path) exists already: choose a new file, so that no backup is overwritten")
         }
+        // Written under a name of its own and renamed when whole: a backup that failed (a full
+        // disk, the process killed) left a broken file under the backup's name, and the retry
+        // was refused as "exists" (found by a QA run).
+        let url = URL(fileURLWithPath: path)
+        let partial = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).partial").path
+        func removePartial() {
+            for suffix in ["", "-journal", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: partial + suffix) }
+        }
         try await readers.with { connection in
             do {
-                try await SQLiteDatabase(connection: connection, logger: logger).raw("VACUUM INTO \(bind: path)").run()
+                try await SQLiteDatabase(connection: connection, logger: logger).raw("VACUUM INTO \(bind: partial)").run()
             } catch {
-                throw StoreError(.unavailable, "cannot write the backup \(path): check that its folder exists and is writable", cause: error)
+                removePartial()
+                if let free = Self.freeSpace(near: path), free < 1 << 20 {
+                    throw StoreError(.unavailable, "cannot write the backup \(path): the disk holding it is full (\(free) bytes free); no backup was written",
+                                     cause: error)
+                }
+                throw StoreError(.unavailable, "cannot write the backup \(path): check that its folder exists and is writable; no backup was written",
+                                 cause: error)
             }
+        }
+        do {
+            try FileManager.default.moveItem(atPath: partial, toPath: path)
+        } catch {
+            removePartial()
+            throw StoreError(.unavailable, "cannot write the backup \(path) (\(error.localizedDescription)); no backup was written", cause: error)
         }
     }
 
@@ -237,6 +257,14 @@ public final class SQLiteStore: SQLStore {
         await readers.shutdown()
     }
 
+    /// The bytes free for this user on the file system that holds `path` (or its folder).
+    static func freeSpace(near path: String) -> Int? {
+        let folder = (path as NSString).deletingLastPathComponent
+        let attributes = (try? FileManager.default.attributesOfFileSystem(forPath: path))
+            ?? (try? FileManager.default.attributesOfFileSystem(forPath: folder.isEmpty ? "." : folder))
+        return (attributes?[.systemFreeSize] as? NSNumber)?.intValue
+    }
+
     static func translate(_ error: any Error, path: String, busyTimeoutMilliseconds: Int) -> any Error {
         guard let error = error as? SQLiteError else { return error }
         if error.isBusy {
@@ -246,6 +274,14 @@ public final class SQLiteStore: SQLStore {
         }
         if error.cannotWrite {
             return StoreError(.unavailable, "SQLite database \(path) cannot be written: check the file's and folder's permissions", cause: error)
+        }
+        // SQLITE_IOERR (10), SQLITE_FULL (13). A full disk reads as SQLITE_FULL only when SQLite itself ran out; a write that could not
+        // even begin says "disk I/O error", which sent operators looking for a hardware fault
+        // (found by a QA run). The folder's free space tells which it is.
+        if [10, 13].contains(error.primaryCode), let free = freeSpace(near: path), free < 1 << 20 {
+            return StoreError(.unavailable,
+                "the disk holding SQLite database \(path) is full (\(free) bytes free): free some space, then try again; nothing was written",
+                cause: error)
         }
         // SQLITE_NOTADB: a configuration file or anything else given as the database.
         if error.code & 0xFF == 26 {

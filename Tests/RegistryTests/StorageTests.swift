@@ -3,8 +3,42 @@ import Registry
 import SQLKit
 import Store
 import Testing
+import TracemarkTesting
 
 @Suite struct StorageTests {
+    /// A full disk is said to be full, for the database and for a backup, with nothing written
+    /// and no backup file left under its name (it read "disk I/O error", and a broken backup
+    /// stayed that a retry refused as existing; found by a QA run). A real full file system: a
+    /// tmpfs of 2 MB, which needs root to mount.
+    @Test(.enabled(if: getuid() == 0, "needs root to mount a small tmpfs"))
+    func aFullDiskIsSaidToBeFull() async throws {
+        let folder = try Command.temporaryFolder("full-disk")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let disk = folder.appendingPathComponent("disk")
+        try FileManager.default.createDirectory(at: disk, withIntermediateDirectories: true)
+        guard try await Command.run("/bin/mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", disk.path]).status == 0 else { return }
+        do {
+            try await fillAndWrite(disk, folder)
+        } catch {
+            _ = try? await Command.run("/bin/umount", [disk.path])
+            throw error
+        }
+        _ = try await Command.run("/bin/umount", [disk.path])
+    }
+
+    private func fillAndWrite(_ disk: URL, _ folder: URL) async throws {
+        let db = disk.appendingPathComponent("full.sqlite").path, elsewhere = folder.appendingPathComponent("live.sqlite").path
+        #expect(try await Command.tracemark(["warehouse", "add", "MAIN", "--db", db]).status == 0)
+        #expect(try await Command.tracemark(["warehouse", "add", "MAIN", "--db", elsewhere]).status == 0)
+        _ = try await Command.run("/bin/dd", ["if=/dev/zero", "of=\(disk.path)/filler", "bs=1k", "count=4096"])
+        let added = try await Command.tracemark(["warehouse", "add", "W2", "--db", db])
+        #expect(added.status == 69 && added.stderr.contains("the disk holding SQLite database \(db) is full"), "\(added.stderr)")
+        let backup = disk.appendingPathComponent("b.sqlite").path
+        let copied = try await Command.tracemark(["backup", backup, "--db", elsewhere])
+        #expect(copied.status == 69 && copied.stderr.contains("the disk holding it is full"), "\(copied.stderr)")
+        #expect(!(try FileManager.default.contentsOfDirectory(atPath: disk.path)).contains { $0.contains("b.sqlite") })
+    }
+
     @Test(arguments: Backend.available)
     func reopeningRunsNoMigrationTwiceAndKeepsTheData(backend: Backend) async throws {
         try await withRegistry(backend) { registry, database in
