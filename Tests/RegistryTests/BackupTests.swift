@@ -255,6 +255,32 @@ extension BackupTests {
         #expect(audit.stdout.contains("\"voided\" : 1") && audit.stdout.contains("\"issued\" : 1"), "\(audit.stdout)")
     }
 
+    /// What was sent to accounting after the backup stays marked as sent (the next export sent
+    /// it again, to be posted twice), and a document sent and lost with the restore is named.
+    @Test func documentsSentToAccountingAfterTheBackupAreNotSentAgain() async throws {
+        let folder = try Command.temporaryFolder("restore-exports")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let db = folder.appendingPathComponent("live.sqlite").path, backup = folder.appendingPathComponent("b.sqlite").path
+        let environment = ["TRACEMARK_TEMPLATES": Repository.templates.path]
+        func receipt(_ lot: String, _ day: Int) -> [String] {
+            ["receive", "--warehouse", "MAIN", "--supplier", "ACME", "--product", "PAINT-5L", "--lot", lot, "--quantity", "7",
+             "--expiry", relativeDate(days: 400, format: "yyyy-MM-dd"), "--unit-cost", "2", "--date", relativeDate(days: -day, format: "yyyy-MM-dd")]
+        }
+        let period = ["--from", relativeDate(days: -30, format: "yyyy-MM-dd"), "--to", relativeDate(days: 0, format: "yyyy-MM-dd")]
+        for command in [["demo"], receipt("A1", 3), ["backup", backup], receipt("A2", 2),
+                        ["export", "fortnox", "--out", folder.appendingPathComponent("out1").path] + period] {
+            let run = try await Command.tracemark(command + ["--db", db], in: folder, environment: environment)
+            #expect(run.status == 0, "\(command): \(run.stderr)")
+        }
+        let restored = try await Command.tracemark(["restore", backup, "--db", db])
+        #expect(restored.stdout.contains("document(s) sent to accounting after the backup stay marked as sent"), "\(restored.stdout)")
+        #expect(restored.stdout.contains("documents RCT-000003 were sent to accounting after the backup and are lost with the restore"), "\(restored.stdout)")
+        let again = try await Command.tracemark(["export", "fortnox", "--out", folder.appendingPathComponent("out2").path, "--db", db] + period)
+        let files = again.stdout.split(separator: "\n").filter { $0.contains(".json") }
+        #expect(files.contains { $0.hasPrefix("supplier-invoice-RCT-000002.json") } && files.allSatisfy { $0.contains("(exported before") },
+                "\(again.stdout)")
+    }
+
     /// A print job the backup caught while it was being sent may have printed since: restored,
     /// it waits for an operator, marked as possibly printed twice. It was sent again, and under
     /// the database's new spool id the check of a send in doubt did not find the first copy.

@@ -13,6 +13,10 @@ public struct RestoreReport: Codable, Sendable {
     public var retiredNumbersKept: Int
     /// API tokens revoked and badges withdrawn after the backup that stay so.
     public var revocationsKept: Int = 0
+    /// Documents sent to accounting after the backup, still marked as sent.
+    public var exportsKept: Int = 0
+    /// Documents sent to accounting after the backup and lost with it: the accounting has them.
+    public var exportedDocumentsLost: [String] = []
     /// Months closed after the backup, open again (their kept balances came from lost documents).
     public var periodsOpened: [String]
     /// Months reopened after the backup, closed again as the backup has them.
@@ -64,6 +68,7 @@ extension Registry {
             return RestoreReport(tables: tables, series: [], retiredNumbersKept: 0, periodsOpened: [], periodsClosed: [])
         }
         return RestoreReport(tables: tables, series: applied.series, retiredNumbersKept: applied.retired, revocationsKept: applied.revoked,
+                             exportsKept: applied.exportsKept, exportedDocumentsLost: applied.exportsLost,
                              periodsOpened: applied.opened, periodsClosed: applied.closed)
     }
 }

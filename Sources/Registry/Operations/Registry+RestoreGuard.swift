@@ -53,6 +53,9 @@ public struct RestoreGuard: Sendable {
     /// leaked token's access back, and a badge of someone who had left (found by a QA run).
     var revokedTokens: [(hash: String, at: String)] = []
     var withdrawnBadges: [String] = []
+    /// The documents sent to accounting (by number): a restore forgot those sent after its
+    /// backup, and the next export sent them again (found by a QA run).
+    var exports: [(target: String, number: String, digest: String, by: String, at: String)] = []
 
     /// Each series and the number it had reached, for a user to move them on by hand
     /// (`series set-next`) if applying the guard fails.
@@ -65,6 +68,8 @@ extension RestoreGuard {
         var series: [KeptSeries]
         var retired: Int
         var revoked = 0
+        var exportsKept = 0
+        var exportsLost: [String] = []
         var opened: [String]
         var closed: [String]
     }
@@ -90,6 +95,7 @@ extension Registry {
             let after = try await Self.count(db, Array(kept.counts.keys))
             let tables = kept.counts.keys.sorted().map { RestoredTable(table: $0, before: kept.counts[$0]!, after: after[$0] ?? 0) }
             return RestoreReport(tables: tables, series: applied.series, retiredNumbersKept: applied.retired, revocationsKept: applied.revoked,
+                             exportsKept: applied.exportsKept, exportedDocumentsLost: applied.exportsLost,
                                  periodsOpened: applied.opened, periodsClosed: applied.closed)
         }
     }
@@ -125,6 +131,13 @@ extension Registry {
         if present.contains("api_tokens") {
             kept.revokedTokens = try await db.raw("SELECT hash, revoked_at FROM api_tokens WHERE revoked_at IS NOT NULL").all().map { row in
                 (try row.string("hash"), try row.string("revoked_at"))
+            }
+        }
+        if present.contains("accounting_exports") {
+            kept.exports = try await db.raw("""
+                SELECT e.target, d.number, e.digest, e.exported_by, e.exported_at FROM accounting_exports e JOIN documents d ON d.id = e.document_id
+                """).all().map { row in
+                (try row.string("target"), try row.string("number"), try row.string("digest"), try row.string("exported_by"), try row.string("exported_at"))
             }
         }
         if present.contains("station_operators") {
@@ -190,6 +203,21 @@ extension Registry {
                 WHERE name = \(bind: lease.printer)
                 """).run()
         }
+        var exportsKept = 0
+        var exportsLost: [String] = []
+        for export in kept.exports {
+            let document = try await db.raw("SELECT id FROM documents WHERE number = \(bind: export.number)").first().map { try $0.int("id") }
+            guard let document else {
+                exportsLost.append(export.number)
+                continue
+            }
+            exportsKept += try await db.raw("""
+                INSERT INTO accounting_exports (target, document_id, digest, exported_by, exported_at)
+                SELECT \(bind: export.target), \(bind: document), \(bind: export.digest), \(bind: export.by), \(bind: export.at)
+                WHERE NOT EXISTS (SELECT 1 FROM accounting_exports e WHERE e.target = \(bind: export.target) AND e.document_id = \(bind: document))
+                RETURNING target
+                """).all().count
+        }
         var revoked = 0
         for token in kept.revokedTokens {
             revoked += try await db.raw("""
@@ -204,6 +232,8 @@ extension Registry {
         var applied = RestoreGuard.Applied(series: series, retired: retiredKept, opened: kept.periods.subtracting(periods).sorted(),
                                            closed: periods.subtracting(kept.periods).sorted())
         applied.revoked = revoked
+        applied.exportsKept = exportsKept
+        applied.exportsLost = Array(Set(exportsLost)).sorted()
         return applied
     }
 

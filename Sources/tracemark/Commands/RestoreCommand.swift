@@ -318,6 +318,12 @@ struct RestoreCommand: AsyncParsableCommand {
         if report.retiredNumbersKept > 0 {
             lines.append("\(report.retiredNumbersKept) number(s) voided after the backup (lot void) stay voided")
         }
+        if report.exportsKept > 0 {
+            lines.append("\(report.exportsKept) document(s) sent to accounting after the backup stay marked as sent: the next export does not send them again")
+        }
+        if !report.exportedDocumentsLost.isEmpty {
+            lines.append("documents \(report.exportedDocumentsLost.joined(separator: ", ")) were sent to accounting after the backup and are lost with the restore: the accounting has them; post them again here, and do not export them twice")
+        }
         if report.revocationsKept > 0 {
             lines.append("\(report.revocationsKept) API token(s) revoked or badge(s) withdrawn after the backup stay so")
         }
