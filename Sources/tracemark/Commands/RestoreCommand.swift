@@ -290,6 +290,13 @@ struct RestoreCommand: AsyncParsableCommand {
         ("documents", "documents"), ("lot_serials", "lots and serials"), ("movements", "stock movements"),
         ("print_jobs", "print jobs"), ("station_scans", "station scans"), ("recalls", "recalls"),
         ("products", "products"), ("station_operators", "operator badges"), ("api_tokens", "API tokens"),
+        // The rest in words too: the summary showed a user table names (a QA run).
+        ("lot_serial_events", "status changes of lots and serials"), ("print_job_events", "print job history entries"),
+        ("series_entries", "number series ledger entries"), ("station_task_lines", "lines of open station tasks"),
+        ("closed_periods", "closed months"), ("period_balances", "closing balances of months"),
+        ("accounting_exports", "documents marked as sent to accounting"), ("stock", "stock balances"),
+        ("station_run_units", "production run units"), ("station_tasks", "station tasks"),
+        ("lot_serial_attributes", "attributes of lots and serials"), ("genealogy", "production links"),
     ]
 
     /// What the restore replaced (the rows written since the backup are gone) and the series it
@@ -304,7 +311,8 @@ struct RestoreCommand: AsyncParsableCommand {
         let others = report.tables.filter { table in table.before != table.after && !tableNames.contains { $0.table == table.table } }
             .map { "\($0.table) \($0.before) → \($0.after)" }
         if known.isEmpty && others.isEmpty {
-            lines.append("the database had the same number of rows in every table as the backup")
+            // Counts only: a row changed since the backup (a status, a GTIN) is the backup's again.
+            lines.append("every table had as many rows as the backup has (rows changed since the backup are as the backup has them)")
         } else {
             lines.append("replaced what the database held (rows before → after): " + (known + others).joined(separator: ", "))
         }
