@@ -362,7 +362,7 @@ extension Registry {
                     "\(what) expired on \(expiry), \(-days) day\(days == -1 ? "" : "s") ago: do not use or ship it"))
             } else if days <= options.expiryWarningDays {
                 warnings.append(ResolutionWarning(.expiresSoon,
-                    "\(what) expires on \(expiry), " + (days == 0 ? "today" : "in \(days) day\(days == 1 ? "" : "s")")))
+                    "\(what) \(what.hasPrefix("the goods") ? "expire" : "expires") on \(expiry), " + (days == 0 ? "today" : "in \(days) day\(days == 1 ? "" : "s")")))
             }
         }
         resolution.warnings.append(contentsOf: warnings)

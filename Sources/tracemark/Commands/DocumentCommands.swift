@@ -192,12 +192,18 @@ struct StatusCommand: AsyncParsableCommand {
     @OptionGroup var options: GlobalOptions
     @Argument(help: "The article number.") var product: String
     @Argument(help: "The lot or serial.") var number: String
-    @Option(name: .customLong("set"), help: "available, quarantined or blocked.") var status: LotSerial.Status
+    // Parsed here, not by the type: its help listed every status, four of which it refuses (a QA run).
+    @Option(name: .customLong("set"), help: ArgumentHelp("available, quarantined or blocked.", valueName: "status"),
+            transform: StatusCommand.settable) var status: LotSerial.Status
 
-    func validate() throws {
+    static func settable(_ text: String) throws -> LotSerial.Status {
+        guard let status = LotSerial.Status(rawValue: text) else {
+            throw ValidationError("--set \(text): set available, quarantined or blocked")
+        }
         guard [.available, .quarantined, .blocked].contains(status) else {
             throw ValidationError("--set \(status.rawValue): set available, quarantined or blocked; \(status.rawValue) comes from documents\(status == .voided ? " (void a number with `tracemark lot void`)" : "")")
         }
+        return status
     }
     @Option(help: "Why.") var reason: String
     @Option(help: "Who.") var user = defaultUser()

@@ -14,11 +14,15 @@ struct ScanCommand: AsyncParsableCommand {
         abstract: "Print each scan from a scanner until stopped.",
         discussion: """
             DEVICE is one of:
-              usb:VID:PID          a USB HID scanner (keyboard or HID POS mode), ids as `tracemark devices` shows them
-              serial:PATH?baud=9600&bits=8&parity=none&stop=1&flow=none&end=cr&timeout=MS&prefix=&suffix=
-              tcp://HOST:PORT      connect to a network scanner (reconnects)
+              usb:VID:PID             a USB HID scanner (keyboard or HID POS mode);
+                                      ids as `tracemark devices` shows them
+              serial:PATH?OPTIONS     a serial scanner; OPTIONS as baud=9600&bits=8&
+                                      parity=none&stop=1&flow=none&end=cr&timeout=MS&
+                                      prefix=&suffix=
+              tcp://HOST:PORT         connect to a network scanner (reconnects)
               tcp-listen://ADDR:PORT  let network scanners connect
-              stdin                one scan per line (keyboard wedge in a terminal, scripts)
+              stdin                   one scan per line (a keyboard wedge, scripts)
+
             Each scan is resolved against the registry (--db) as `tracemark resolve` does, unless \
             --no-resolve is given. GS (ASCII 29) is shown as <GS>. Exit status: 0 done, 64 bad command line, 69 no device or \
             device busy, 77 permission denied (install the udev rules: see README, Devices).
