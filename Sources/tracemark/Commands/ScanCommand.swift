@@ -75,6 +75,10 @@ struct ScanCommand: AsyncParsableCommand {
         let missing: String? = if noResolve { nil } else {
             (try? options.requireExistingDatabase()) == nil ? options.missingDatabase : nil
         }
+        // A warehouse that does not exist refused every scan, one by one (a QA run): said once, now.
+        if missing == nil, !noResolve, let warehouse {
+            try await options.withRegistry { try await $0.checkWarehouse(warehouse) }
+        }
         let address = try DeviceAddress(parsing: device)
         var logger = Logger(label: "tracemark.devices") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = verbose ? .debug : .warning
