@@ -12,7 +12,7 @@ import Testing
     /// A line making pumps (serial) that uses paint (by lot) as a component: two lots in stock,
     /// the earlier expiring first, and an expired one that was received quarantined.
     func line(_ dock: Dock, policy: StationConfiguration.FailedVerifyPolicy = .reprint,
-              template name: String = "serial-50x25", partWindow: Double = 60) async throws -> Station {
+              template name: String = "serial-50x25", templateFile: URL? = nil, partWindow: Double = 60) async throws -> Station {
         _ = try await dock.registry.receive(Receipt(warehouse: "MAIN", supplier: "ACME", lines: [
             StockLine(product: "PAINT-5L", picks: [
                 .init(number: "PA-SOON", quantity: 10, expiry: today.adding(days: 100)),
@@ -20,7 +20,7 @@ import Testing
                 .init(number: "PA-OLD", quantity: 10, expiry: today.adding(days: -1)),
             ]),
         ], acceptExpired: true))
-        let template = try TemplateLoader().load(contentsOf: Repository.templates.appendingPathComponent("\(name).yaml"))
+        let template = try TemplateLoader().load(contentsOf: templateFile ?? Repository.templates.appendingPathComponent("\(name).yaml"))
         var configuration = StationConfiguration(name: "line-1", kind: .production, warehouse: "MAIN", printer: dock.printer.name,
                                                  template: template, onFailedVerify: policy)
         configuration.partWindow = partWindow
@@ -121,6 +121,47 @@ import Testing
             #expect(await station.scan("TM:QTY:5").verdict == .ok)
             let advised = await station.scan(paint("PA-LATE", 200))
             #expect(advised.verdict == .warn && advised.reasons.map(\.code) == ["better-lot-available"], "\(advised)")
+        }
+    }
+
+    /// The verify scanner compares with the label printed for the unit, kept with it, not with
+    /// what the station's template makes now: a template edited between a run's print and its
+    /// verification alarmed correct labels (or, renamed, stopped the check). A wrong label of a
+    /// unit has the policy act on that unit, not on the oldest not verified yet; and a label
+    /// printed as one barcode is not read in two parts. Found by a QA run.
+    @Test(arguments: Backend.available)
+    func theVerifyScannerComparesWithWhatWasPrintedForThatUnit(backend: Backend) async throws {
+        try await withDock(backend) { dock in
+            let station = try await line(dock)
+            let started = await station.scan("TM:RUN:PUMP-200:3")
+            #expect(started.jobs.count == 3)
+            let labels = try await [read(dock, job: started.jobs[0]), read(dock, job: started.jobs[1]), read(dock, job: started.jobs[2])]
+            var scans: [Resolution.Scan] = []
+            for label in labels { scans.append(try await dock.registry.resolve(label).scan) }
+            let gtin = try #require(scans[0].gtin).gtin14
+            // The template now adds the article (240): the labels printed before are still right.
+            let edited = try String(contentsOf: Repository.templates.appendingPathComponent("serial-50x25.yaml"), encoding: .utf8)
+                .replacingOccurrences(of: "      \"21\": \"{{serial.number}}\"", with: "      \"240\": \"{{product.article}}\"\n      \"21\": \"{{serial.number}}\"")
+            #expect(edited.contains("\"240\""))
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("edited-\(UUID().uuidString).yaml")
+            try edited.write(to: file, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(at: file) }
+            let restarted = try await line(dock, templateFile: file)
+            await restarted.setHeldHere(true)
+            func verify(_ text: String) async -> ScanOutcome {
+                await restarted.handle(StationScan(data: Array(text.utf8), device: "verify", time: todayInstant, purpose: .verify))
+            }
+            #expect(await verify(labels[0]).action == "unit-verified")
+            // The third unit's label with a date it was not printed with: the reprint is of the third.
+            let third = try #require(scans[2].serial)
+            let wrong = await verify("(01)\(gtin)(11)\(yymmdd(today))(21)\(third)")
+            #expect(wrong.reasons.map(\.code) == ["wrong-label"] && wrong.action == "alarm-reprinted", "\(wrong)")
+            #expect(wrong.next.contains("PUMP-200 \(third)"), "\(wrong.next)")
+            // The second unit's one barcode read in two parts is not a label of it.
+            let second = try #require(scans[1].serial)
+            #expect(await verify("]d201\(gtin)").action == "part-read")
+            let parts = await verify("]d221\(second)")
+            #expect(parts.reasons.map(\.code) == ["wrong-label"] && parts.reasons.first?.message.contains("in one barcode") == true, "\(parts)")
         }
     }
 

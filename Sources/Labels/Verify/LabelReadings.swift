@@ -2,7 +2,7 @@ import GS1
 
 /// What a scanner reads from one barcode of a label: a GS1 barcode's AIs and values, or another
 /// barcode's text.
-public enum LabelReading: Hashable, Sendable, CustomStringConvertible {
+public enum LabelReading: Hashable, Sendable, Codable, CustomStringConvertible {
     /// AI → value.
     case gs1([String: String])
     case text(String)
@@ -16,14 +16,19 @@ public enum LabelReading: Hashable, Sendable, CustomStringConvertible {
 
     /// Whether `scanned` is what a scanner reads from a label whose barcodes are `expected`: one
     /// barcode's content, or for GS1 data, all the label's GS1 barcodes together (a label whose
-    /// AIs are split over two barcodes, read as one by the station). Order does not matter.
-    public static func matches(_ scanned: LabelReading, _ expected: [LabelReading]) -> Bool {
-        if expected.contains(scanned) { return true }
-        guard case .gs1(let read) = scanned else { return false }
+    /// AIs are split over two barcodes). Order does not matter. A read `joined` by the station
+    /// from two barcodes matches only a label that has two GS1 barcodes: a label printed as one
+    /// symbol cannot be read in two parts (a QA run's two part-reads verified one).
+    public static func matches(_ scanned: LabelReading, _ expected: [LabelReading], joined: Bool = false) -> Bool {
+        var gs1 = 0
         var all: [String: String] = [:]
         for case .gs1(let elements) in expected {
+            gs1 += 1
             all.merge(elements) { first, _ in first }
         }
+        if joined { return gs1 >= 2 && scanned == .gs1(all) }
+        if expected.contains(scanned) { return true }
+        guard case .gs1(let read) = scanned else { return false }
         return read == all
     }
 
@@ -50,9 +55,21 @@ extension Template {
     public func readings(_ data: LabelData) throws(LabelError) -> [LabelReading]? {
         if let raw = rawLanguage {
             guard raw == .zpl else { return nil }
-            return try RawZPLBarcodes.barcodes(in: try fillRaw(data).text).map { LabelReading($0.content) }
+            return try Self.readings(rawZPL: try fillRaw(data).text)
         }
-        return try layout(data).items.compactMap { item in
+        return try layout(data).readings
+    }
+
+    /// What the barcodes of a filled raw ZPL label carry, as a Zebra printer reads them.
+    public static func readings(rawZPL text: String) throws(LabelError) -> [LabelReading] {
+        try RawZPLBarcodes.barcodes(in: text).map { LabelReading($0.content) }
+    }
+}
+
+extension LabelLayout {
+    /// What each barcode of the laid-out label carries, as a scanner reads it.
+    public var readings: [LabelReading] {
+        items.compactMap { item in
             if case .barcode(let barcode) = item { LabelReading(barcode.content) } else { nil }
         }
     }

@@ -13,6 +13,21 @@ public enum LabelRendering {
     /// only in their own language; raw EPL is not checked.
     public static func render(_ template: Template, _ data: LabelData, language: PrinterLanguage, dpi: Int? = nil,
                               copies: Int? = nil, verify: Bool = true, preview: Bool = false) throws(LabelError) -> Data {
+        try rendered(template, data, language: language, dpi: dpi, copies: copies, verify: verify, preview: preview, reading: false).bytes
+    }
+
+    /// ``render(_:_:for:copies:verify:)``, with what each barcode of the label carries as a
+    /// scanner reads it (`nil` for a raw EPL template): what a production line's verify scanner
+    /// must read off the unit, kept with it when it is printed.
+    public static func renderReading(_ template: Template, _ data: LabelData, for printer: PrinterConfig, copies: Int? = nil,
+                                     verify: Bool = true) throws(LabelError) -> (bytes: Data, readings: [LabelReading]?) {
+        if let problem = mediaProblem(template, printer) { throw LabelError(.invalidValue, problem) }
+        return try rendered(template, data, language: printer.language, dpi: printer.dpi, copies: copies, verify: verify, preview: false,
+                            reading: true)
+    }
+
+    private static func rendered(_ template: Template, _ data: LabelData, language: PrinterLanguage, dpi: Int?, copies: Int?,
+                                 verify: Bool, preview: Bool, reading: Bool) throws(LabelError) -> (bytes: Data, readings: [LabelReading]?) {
         try template.check(data)
         if let raw = template.rawLanguage {
             if let problem = languageProblem(template, language) { throw LabelError(.unsupported, problem) }
@@ -20,14 +35,16 @@ public enum LabelRendering {
             // Raw ZPL is checked field by field as the printer reads it, each value against the
             // barcode it went into; raw EPL is sent as is.
             if verify, raw == .zpl { try LabelVerifier().verify(rawZPL: filled.text, placed: filled.placed) }
-            return raw == .epl ? Data(try template.rawEPLBytes(filled.text)) : Data(filled.text.utf8)
+            if raw == .epl { return (Data(try template.rawEPLBytes(filled.text)), nil) }
+            return (Data(filled.text.utf8), reading ? try Template.readings(rawZPL: filled.text) : nil)
         }
         let label = try template.layout(data, dpi: dpi, copies: copies)
         if verify { try LabelVerifier().verify(label) }
+        let readings = reading ? label.readings : nil
         switch language {
-        case .zpl: return Data(try ZPLWriter().write(label).utf8)
-        case .epl: return Data(try EPLWriter().write(label))
-        case .png: return try PNGRenderer().png(label, preview: preview)
+        case .zpl: return (Data(try ZPLWriter().write(label).utf8), readings)
+        case .epl: return (Data(try EPLWriter().write(label)), readings)
+        case .png: return (try PNGRenderer().png(label, preview: preview), readings)
         }
     }
 

@@ -48,6 +48,8 @@ public struct ProductionRun: Sendable {
         public var jobs: [Int64]
         /// Counter values skipped because their number existed already (voided in the series).
         public var skipped: [String]
+        /// What each number's label carries, as a scanner reads it (JSON), when it can be read back.
+        public var readings: [String: String] = [:]
     }
 
     /// Runs it. The labels are rendered from the numbers the run is about to make, before its
@@ -77,12 +79,11 @@ public struct ProductionRun: Sendable {
         let date = date ?? registry.today
         let reference = "production run of \(count) × \(product.article) on \(printer)"
         let template = template, expiry = expiry, production = production, data = data, copies = copies
-        let label: @Sendable (String, Bool) throws -> (bytes: Data, data: LabelData) = { number, verify in
+        let label: @Sendable (String, Bool) throws -> (bytes: Data, data: LabelData, readings: String?) = { number, verify in
             let labelData = LabelData.from(product: product, number: number, kind: kind, expiry: expiry,
                                            production: production, over: data)
-            let bytes = try LabelRendering.render(template, labelData, for: config,
-                                                  copies: copies, verify: verify)
-            return (bytes, labelData)
+            let (bytes, readings) = try LabelRendering.renderReading(template, labelData, for: config, copies: copies, verify: verify)
+            return (bytes, labelData, readings.flatMap { try? String(decoding: JSONEncoder().encode($0), as: UTF8.self) })
         }
 
         let upcoming = try await registry.upcomingNumbers(product: product.article, count: count, date: date)
@@ -99,7 +100,7 @@ public struct ProductionRun: Sendable {
         }
         // Thousands of labels take seconds to render: off the cooperative pool (``OffPool``).
         let prepared = try await OffPool.run {
-            var rendered: [String: (bytes: Data, data: LabelData)] = [first: try label(first, true)]
+            var rendered: [String: (bytes: Data, data: LabelData, readings: String?)] = [first: try label(first, true)]
             rendered.reserveCapacity(upcoming.count)
             for number in upcoming.dropFirst() { rendered[number] = try label(number, false) }
             return rendered
@@ -109,8 +110,10 @@ public struct ProductionRun: Sendable {
                                                         production: production, reference: reference)
             var requests: [PrintRequest] = []
             requests.reserveCapacity(generated.numbers.count)
+            var readings: [String: String] = [:]
             for number in generated.numbers {
-                let (bytes, labelData) = try prepared[number] ?? label(number, false)
+                let (bytes, labelData, read) = try prepared[number] ?? label(number, false)
+                readings[number] = read
                 requests.append(PrintRequest(printer: config.name, payload: bytes, language: config.language,
                                              copies: copies ?? 1, template: template.name, data: labelData.jsonText,
                                              requestedBy: requestedBy, reason: reason,
@@ -118,7 +121,7 @@ public struct ProductionRun: Sendable {
                                              dpi: config.dpi))
             }
             let jobs = try await spool.enqueue(db, requests)
-            let result = Result(numbers: generated.numbers, jobs: jobs, skipped: generated.skipped)
+            let result = Result(numbers: generated.numbers, jobs: jobs, skipped: generated.skipped, readings: readings)
             return (result, try await then(db, result))
         }
         spool.notify([config.name])

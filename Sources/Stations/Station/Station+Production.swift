@@ -83,7 +83,7 @@ extension Station {
                 """).run()
             let units = serial ? Array(zip(made.numbers, made.jobs)) : Array(repeating: (made.numbers[0], made.jobs[0]), count: count)
             for (number, job) in units {
-                try await self.addUnit(db, task: task.id, number: number, job: job, at: scan.time, note: nil)
+                try await self.addUnit(db, task: task.id, number: number, job: job, at: scan.time, note: nil, readings: made.readings[number])
             }
             let what = serial ? "\(count) serial\(count == 1 ? "" : "s") \(Self.span(made.numbers))" : "lot \(made.numbers[0]), \(count) label\(count == 1 ? "" : "s")"
             var outcome = ScanOutcome(station: self.configuration.name, verdict: .ok, action: "run-started",
@@ -108,10 +108,11 @@ extension Station {
         return first == last ? first : "\(first)–\(last)"
     }
 
-    nonisolated func addUnit(_ db: any SQLDatabase, task: Int64, number: String, job: Int64?, at time: Date, note: String?) async throws {
+    nonisolated func addUnit(_ db: any SQLDatabase, task: Int64, number: String, job: Int64?, at time: Date, note: String?,
+                             readings: String?) async throws {
         try await db.raw("""
-            INSERT INTO station_run_units (task_id, number, job_id, state, note, changed_at)
-            VALUES (\(bind: task), \(bind: number), \(bind: job), 'printed', \(bind: note), \(bind: Timestamp.string(time)))
+            INSERT INTO station_run_units (task_id, number, job_id, state, note, changed_at, readings)
+            VALUES (\(bind: task), \(bind: number), \(bind: job), 'printed', \(bind: note), \(bind: Timestamp.string(time)), \(bind: readings))
             """).run()
     }
 
@@ -312,11 +313,11 @@ extension Station {
         // run's label with (17) of 2025 verified).
         if let wrong = resolution.warnings.first(where: { [.expiryMismatch, .lotMismatch].contains($0.kind) }) {
             return try await alarm(scan, task, .init("wrong-label", "the label read \(runProduct) \(number), but \(wrong.message)"),
-                                   resolution: resolution)
+                                   resolution: resolution, unit: number)
         }
-        if let differs = try await labelDiffers(resolution, task: task, number: number) {
+        if let differs = try await labelDiffers(resolution, task: task, number: number, joined: scan.received != nil) {
             return try await alarm(scan, task, .init("wrong-label", "the label read \(differs.read), but the label printed for \(runProduct) \(number) carries \(differs.printed): check the label"),
-                                   resolution: resolution)
+                                   resolution: resolution, unit: number)
         }
         let signedInNow = signedIn
         let warehouse = configuration.warehouse ?? ""
@@ -413,8 +414,11 @@ extension Station {
 
     /// A label that did not read or read wrong: the alarm, and the station's policy for the unit
     /// whose label was expected (the oldest printed and not yet verified).
+    /// `unit`: the number the bad read names, when it is one of the run's: the policy acts on that
+    /// unit's label (it acted on the oldest label not verified yet, and voided or reprinted
+    /// another unit than the one in front of the scanner; found by a QA run).
     private func alarm(_ scan: StationScan, _ task: OpenTask?, _ reason: ScanOutcome.Reason, resolution: Resolution? = nil,
-                       appliesPolicy: Bool = true) async throws -> ScanOutcome {
+                       appliesPolicy: Bool = true, unit named: String? = nil) async throws -> ScanOutcome {
         logger.error("alarm: \(reason.message)", metadata: ["device": "\(scan.device)", "reason": "\(reason.code)"])
         let signedInNow = signedIn
         guard let task, let runProduct = task.product, appliesPolicy, configuration.onFailedVerify != .alarm else {
@@ -435,7 +439,8 @@ extension Station {
         if let lot = task.lot { lotExpiry = try await registry.lotSerial(product: runProduct, number: lot)?.expiry }
         let outcome = try await registry.store.write { @Sendable [lotExpiry] db -> ScanOutcome in
             guard let unit = try await db.raw("""
-                SELECT id, number, note, job_id FROM station_run_units WHERE task_id = \(bind: task.id) AND state = 'printed' ORDER BY id LIMIT 1
+                SELECT id, number, note, job_id FROM station_run_units WHERE task_id = \(bind: task.id) AND state = 'printed'
+                ORDER BY CASE WHEN number = \(bind: named ?? "") THEN 0 ELSE 1 END, id LIMIT 1
                 """).first() else {
                 var outcome = ScanOutcome(station: self.configuration.name, verdict: .block, reasons: [reason], action: "alarm",
                                           next: "every label of run \(task.id) is verified: check the unit on the line", resolution: resolution)
@@ -475,10 +480,12 @@ extension Station {
                 next = "\(old) is voided: put the label of \(number) on the unit"
             }
             var jobs: [Int64] = []
+            var readings: String?
             if let config = printerConfig, let template {
                 let data = LabelData.from(product: product, number: number, kind: task.lot == nil ? .serial : .lot, expiry: lotExpiry,
                                           production: self.registry.today, over: Self.unitData(product, line: self.configuration.name))
-                let bytes = try LabelRendering.render(template, data, for: config)
+                let (bytes, read) = try LabelRendering.renderReading(template, data, for: config)
+                readings = read.flatMap { try? String(decoding: JSONEncoder().encode($0), as: UTF8.self) }
                 jobs = try await self.spool.enqueue(db, [PrintRequest(
                     printer: config.name, payload: bytes, language: config.language, template: template.name, data: data.jsonText,
                     requestedBy: self.user(task), reason: "\(voids ? "replacement" : "reprint") after \(reason.code) at \(self.configuration.name)",
@@ -486,10 +493,12 @@ extension Station {
                     dpi: config.dpi)])
             }
             if voids {
-                try await self.addUnit(db, task: task.id, number: number, job: jobs.first, at: scan.time, note: "replaces a voided number")
+                try await self.addUnit(db, task: task.id, number: number, job: jobs.first, at: scan.time, note: "replaces a voided number",
+                                       readings: readings)
             } else {
                 try await db.raw("""
                     UPDATE station_run_units SET job_id = \(bind: jobs.first), note = \(bind: "\(Self.reprintNote) \(reason.code)"),
+                           readings = \(bind: readings),
                            changed_at = \(bind: Timestamp.string(scan.time))
                     WHERE id = \(bind: unitID)
                     """).run()
@@ -507,25 +516,39 @@ extension Station {
     /// of the right number with an AI missing or added: an old label, another template's), with
     /// what was printed; `nil` when it matches, or the label cannot be made again to compare (a
     /// raw EPL template, a job printed from another template or without its data).
-    private func labelDiffers(_ resolution: Resolution, task: OpenTask, number: String) async throws -> (read: String, printed: String)? {
-        guard let template = configuration.template,
-              let row = try await registry.store.read({ @Sendable db in
+    private func labelDiffers(_ resolution: Resolution, task: OpenTask, number: String, joined: Bool) async throws -> (read: String, printed: String)? {
+        guard let row = try await registry.store.read({ @Sendable db in
                   try await db.raw("""
-                      SELECT job_id FROM station_run_units WHERE task_id = \(bind: task.id) AND number = \(bind: number) AND state = 'printed'
+                      SELECT job_id, readings FROM station_run_units WHERE task_id = \(bind: task.id) AND number = \(bind: number) AND state = 'printed'
                       ORDER BY id LIMIT 1
                       """).first()
-              }),
-              let jobID = try row.decode(column: "job_id", as: Int64?.self),
-              let job = try? await spool.job(jobID), job.template == template.name,
-              let text = job.data, let data = try? LabelData(json: Data(text.utf8)),
-              let expected = try? template.readings(data), !expected.isEmpty else { return nil }
+              }) else { return nil }
+        let expected: [LabelReading]
+        if let kept = try row.decode(column: "readings", as: String?.self),
+           let readings = try? JSONDecoder().decode([LabelReading].self, from: Data(kept.utf8)) {
+            // What was printed, as it was kept with the unit: the station's template may have
+            // changed since (a QA run's line alarmed correct labels after an edit).
+            expected = readings
+        } else {
+            // A unit printed before units kept their labels' readings: made again from its job,
+            // when the job's template is still the station's.
+            guard let template = configuration.template, let jobID = try row.decode(column: "job_id", as: Int64?.self),
+                  let job = try? await spool.job(jobID), job.template == template.name,
+                  let text = job.data, let data = try? LabelData(json: Data(text.utf8)),
+                  let made = try? template.readings(data) else { return nil }
+            expected = made
+        }
+        guard !expected.isEmpty else { return nil }
         let scanned = resolution.scan
         let read: LabelReading = switch scanned.form {
         case "elementString": .gs1(scanned.elements.lazy.map { (ai: $0.ai, value: $0.value) })
         default: .text(scanned.symbology.map { scanned.code.hasPrefix($0) ? String(scanned.code.dropFirst($0.count)) : scanned.code } ?? scanned.code)
         }
-        guard !LabelReading.matches(read, expected) else { return nil }
-        return (read.description, expected.map(\.description).joined(separator: " and "))
+        guard !LabelReading.matches(read, expected, joined: joined) else { return nil }
+        // One barcode's data, said once however many barcodes carry it.
+        var said: [String] = []
+        for reading in expected where !said.contains(reading.description) { said.append(reading.description) }
+        return (read.description, said.joined(separator: " and ") + (joined && expected.count < 2 ? ", in one barcode" : ""))
     }
 
     /// `TM:DONE` at a production line: closes the run, with its report. A serial whose label was

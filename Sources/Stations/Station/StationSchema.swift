@@ -132,5 +132,11 @@ enum StationSchema {
         SchemaMigration(version: 8, name: "the scanner of a pending quantity", statements: [
             "ALTER TABLE station_tasks ADD COLUMN next_quantity_scanner TEXT",
         ]),
+        // What each unit's printed label carries, as a scanner reads it (JSON of the barcodes):
+        // the verify scanner compares with it, not with the label the station's template makes
+        // now (a template changed since the print alarmed correct labels, or stopped the check).
+        SchemaMigration(version: 9, name: "what a unit's label carries", statements: [
+            "ALTER TABLE station_run_units ADD COLUMN readings TEXT",
+        ]),
     ]
 }
