@@ -165,6 +165,25 @@ import Testing
         }
     }
 
+    /// A label of a number voided when an earlier run closed reads as voided, with no reprint:
+    /// it read as "not in this run", and the new run's first unit was reprinted for nothing.
+    @Test(arguments: Backend.available)
+    func aLabelOfANumberVoidedByAnEarlierRunReadsAsVoided(backend: Backend) async throws {
+        try await withDock(backend) { dock in
+            let station = try await line(dock)
+            let first = await station.scan("TM:RUN:PUMP-200:2")
+            let labels = try await [read(dock, job: first.jobs[0]), read(dock, job: first.jobs[1])]
+            func verify(_ text: String) async -> ScanOutcome {
+                await station.handle(StationScan(data: Array(text.utf8), device: "verify", time: todayInstant, purpose: .verify))
+            }
+            #expect(await verify(labels[0]).action == "unit-verified")
+            #expect(await station.scan("TM:DONE").action == "run-closed")
+            #expect(await station.scan("TM:RUN:PUMP-200:1").action == "run-started")
+            let old = await verify(labels[1])
+            #expect(old.reasons.map(\.code) == ["voided-number"] && old.jobs.isEmpty && old.action == "alarm", "\(old)")
+        }
+    }
+
     /// Past a lot that goes first but is too small for one unit, the line advises the next one
     /// that holds enough: only the first lot in the issue order was looked at, so a small lot
     /// ahead of it hid a lot that should have been taken.

@@ -392,6 +392,14 @@ extension Station {
         }
         let ofThisRun = unit?.state
         guard let ofThisRun else {
+            // A number voided (another run's, closed with its label unverified) reads as voided,
+            // as the README says, with no reprint for a unit that failed nothing (a QA run).
+            if let voided = resolution.lotSerial, voided.status == .voided {
+                let why = resolution.warnings.first { $0.kind == .retiredNumber }?.message
+                return try await alarm(scan, task, .init("voided-number",
+                    why.map { "\($0): no unit may carry its label; take it off" } ?? "\(runProduct) \(number) was voided: no unit may carry its label; take it off"),
+                                       resolution: resolution, appliesPolicy: false)
+            }
             // The run's product, but a number this run never printed (an old label, another
             // run's): the unit whose label was expected did not verify.
             return try await alarm(scan, task, .init("not-in-run", "the label read \(runProduct) \(number), which is not a unit of run \(task.id)"),
