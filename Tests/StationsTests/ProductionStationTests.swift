@@ -184,6 +184,20 @@ import Testing
         }
     }
 
+    /// An over-long read on the verify scanner is a label that did not read: an alarm, with the
+    /// policy. It was refused as bad input, and the unit passed with no alarm (a QA run).
+    @Test func anOverlongVerifyReadIsANoRead() async throws {
+        try await withDock(.sqlite) { dock in
+            let station = try await line(dock)
+            #expect(await station.scan("TM:RUN:PUMP-200:1").action == "run-started")
+            var long = StationScan(data: Array(repeating: UInt8(ascii: "A"), count: 100), device: "verify", time: todayInstant, purpose: .verify)
+            long.overlongLength = 9000
+            let outcome = await station.handle(long)
+            #expect(outcome.reasons.map(\.code) == ["no-read"] && outcome.action == "alarm-reprinted", "\(outcome)")
+            #expect(outcome.reasons.first?.message.contains("9000 bytes as one scan") == true, "\(outcome.reasons)")
+        }
+    }
+
     /// Past a lot that goes first but is too small for one unit, the line advises the next one
     /// that holds enough: only the first lot in the issue order was looked at, so a small lot
     /// ahead of it hid a lot that should have been taken.

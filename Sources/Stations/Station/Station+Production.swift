@@ -254,7 +254,7 @@ extension Station {
     /// is an alarm, as a label that did not read is: that label was read only in part.
     func verifyingParts(_ scan: StationScan) async throws -> ScanOutcome {
         let text = String(decoding: scan.data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard text != configuration.noRead else {
+        guard text != configuration.noRead, scan.overlongLength == nil else {
             heldParts[Self.partKey(scan)] = nil
             return try await verify(scan)
         }
@@ -295,6 +295,10 @@ extension Station {
         let text = String(decoding: scan.data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         if text == configuration.noRead {
             return try await alarm(scan, task, .init("no-read", "a label did not read"))
+        }
+        // Refused as bad input, it let the unit pass with no alarm (a QA run).
+        if let length = scan.overlongLength {
+            return try await alarm(scan, task, .init("no-read", "a label did not read: \(StationScan.overlongMessage(length))"))
         }
         let resolution: Resolution
         do {
