@@ -313,6 +313,29 @@ import Testing
         }
     }
 
+    /// A part followed by a whole label (its DataMatrix): the part's alarm is logged, as any
+    /// alarm, and the label is verified. The alarm reached only the journal (a QA run).
+    @Test func aPartFollowedByAWholeLabelIsAnAlarmOfItsOwn() async throws {
+        try await withDock(.sqlite) { dock in
+            let station = try await line(dock, template: "gs1-lot-100x50")
+            let started = await station.scan("TM:RUN:PAINT-5L:3:\(today.adding(days: 365))")
+            let label = try await read(dock, job: started.jobs[0])
+            let product = String(label[..<(try #require(label.range(of: "(10)"))).lowerBound])
+            func verify(_ text: String) async -> ScanOutcome {
+                await station.handle(StationScan(data: Array(text.utf8), device: "verify", time: todayInstant, purpose: .verify))
+            }
+            #expect(await verify(product).action == "part-read")
+            let whole = await verify(label)
+            #expect(whole.action == "unit-verified", "\(whole)")
+            let log = try await dock.registry.store.read { db in
+                try await db.raw("SELECT reasons FROM station_scans WHERE station = 'line-1' ORDER BY id").all().map {
+                    try $0.decode(column: "reasons", as: String.self)
+                }
+            }
+            #expect(log.filter { $0.contains("label-part-only") }.count == 1, "\(log)")
+        }
+    }
+
     /// A part whose other barcode never comes raises its alarm when its window passes, not only
     /// at the line's next verify scan: a line that had stopped left the unit printed and
     /// unverified without a word. The part's own scan stays logged as read.

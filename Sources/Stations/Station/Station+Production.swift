@@ -267,7 +267,19 @@ extension Station {
         let elements = self.elements(of: scan)
         let keyPart = elements.flatMap { found in Self.namesProduct(found) && !Self.namesNumber(found) ? found : nil }
         guard task?.kind == "run", let part = lonelyRest(scan) ?? keyPart else {
-            if let droppedReason { logger.error("alarm: \(droppedReason.message)", metadata: ["device": "\(scan.device)"]) }
+            // The part held before a whole label: its own alarm, logged (and on the station page),
+            // then this label is verified. It reached only the journal (a QA run).
+            if let droppedReason, let dropped {
+                var alone = scan
+                alone.scanID = nil
+                alone.data = Array(ElementString.bracketed(dropped.elements).utf8)
+                alone.symbologyIdentifier = nil
+                do {
+                    _ = try await partAlarm(alone, droppedReason)
+                } catch {
+                    logger.error("alarm: \(droppedReason.message); it could not be logged: \(error)", metadata: ["device": "\(scan.device)"])
+                }
+            }
             return try await verify(scan)
         }
         holdVerifyPart(scan, part)
