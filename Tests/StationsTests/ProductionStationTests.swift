@@ -165,6 +165,31 @@ import Testing
         }
     }
 
+    /// A raw ZPL template's label (a Code 128 of the lot) is kept with its unit as the printer
+    /// reads it, and its read verifies; another text is a wrong label.
+    @Test func aRawZPLTemplatesLabelVerifies() async throws {
+        try await withDock(.sqlite) { dock in
+            let station = try await line(dock, templateFile: Repository.templates.appendingPathComponent("raw/lot-label.zpl"))
+            let started = await station.scan("TM:RUN:PAINT-5L:2:\(today.adding(days: 365))")
+            #expect(started.action == "run-started", "\(started)")
+            // The label's one barcode is a Code 128 of the lot, as the run names it ("… lot L…, 2 labels").
+            let named = try #require(started.next.split(separator: " ").drop { $0 != "lot" }.dropFirst().first)
+            let lot = String(named.dropLast())
+            func verify(_ text: String) async -> ScanOutcome {
+                await station.handle(StationScan(data: Array(text.utf8), device: "verify", time: todayInstant, purpose: .verify))
+            }
+            let verified = await verify("]C0" + lot)
+            #expect(verified.action == "unit-verified", "\(lot): \(verified)")
+            let kept = try await dock.registry.store.read { db in
+                try await db.raw("SELECT readings FROM station_run_units ORDER BY id").all().map { try $0.decode(column: "readings", as: String?.self) }
+            }
+            #expect(kept.allSatisfy { $0?.contains(lot) == true }, "\(kept)")
+            // The same lot in a GS1 barcode is not this label.
+            let other = await verify("(01)\(Dock.paintGTIN)(10)\(lot)")
+            #expect(other.reasons.map(\.code) == ["wrong-label"], "\(other)")
+        }
+    }
+
     /// A label of a number voided when an earlier run closed reads as voided, with no reprint:
     /// it read as "not in this run", and the new run's first unit was reprinted for nothing.
     @Test(arguments: Backend.available)
