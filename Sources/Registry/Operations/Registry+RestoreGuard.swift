@@ -56,6 +56,10 @@ public struct RestoreGuard: Sendable {
     /// The documents sent to accounting (by number): a restore forgot those sent after its
     /// backup, and the next export sent them again (found by a QA run).
     var exports: [(target: String, number: String, digest: String, by: String, at: String)] = []
+    /// The highest id of the tables whose ids operators use (`jobs retry 59`, scan #199): on
+    /// PostgreSQL, their identities go on from there, so that a restore does not give an id to
+    /// a second job or scan (found by a QA run).
+    var highestIDs: [String: Int] = [:]
 
     /// Each series and the number it had reached, for a user to move them on by hand
     /// (`series set-next`) if applying the guard fails.
@@ -131,6 +135,11 @@ extension Registry {
         if present.contains("api_tokens") {
             kept.revokedTokens = try await db.raw("SELECT hash, revoked_at FROM api_tokens WHERE revoked_at IS NOT NULL").all().map { row in
                 (try row.string("hash"), try row.string("revoked_at"))
+            }
+        }
+        if db.dialect.name == "postgresql" {
+            for table in ["print_jobs", "station_scans"] where present.contains(table) {
+                kept.highestIDs[table] = try await db.raw("SELECT COALESCE(MAX(id), 0) AS n FROM \(ident: table)").first()?.int("n") ?? 0
             }
         }
         if present.contains("accounting_exports") {
@@ -217,6 +226,11 @@ extension Registry {
                 WHERE NOT EXISTS (SELECT 1 FROM accounting_exports e WHERE e.target = \(bind: export.target) AND e.document_id = \(bind: document))
                 RETURNING target
                 """).all().count
+        }
+        for (table, highest) in kept.highestIDs.sorted(by: { $0.key < $1.key }) where highest > 0 {
+            try await db.raw("""
+                SELECT setval(pg_get_serial_sequence(\(bind: table), 'id'), GREATEST(\(bind: highest), (SELECT COALESCE(MAX(id), 0) FROM \(ident: table))))
+                """).run()
         }
         var revoked = 0
         for token in kept.revokedTokens {
