@@ -361,6 +361,22 @@ import Testing
         }
     }
 
+    /// A part still waiting for its other barcode when the run closes is said by TM:DONE: its
+    /// window's alarm then found no run open and said nothing (a QA run).
+    @Test func aPartWaitingWhenTheRunClosesIsSaid() async throws {
+        try await withDock(.sqlite) { dock in
+            let station = try await line(dock, template: "gs1-lot-100x50")
+            let started = await station.scan("TM:RUN:PAINT-5L:1:\(today.adding(days: 365))")
+            let label = try await read(dock, job: started.jobs[0])
+            let product = String(label[..<(try #require(label.range(of: "(10)"))).lowerBound])
+            let part = await station.handle(StationScan(data: Array(product.utf8), device: "verify", time: todayInstant, purpose: .verify))
+            #expect(part.action == "part-read", "\(part)")
+            let done = await station.scan("TM:DONE")
+            #expect(done.action == "run-closed" && done.verdict == .warn, "\(done)")
+            #expect(done.reasons.contains { $0.code == "label-part-only" && $0.message.contains("before the run closed") }, "\(done.reasons)")
+        }
+    }
+
     /// A part whose other barcode never comes raises its alarm when its window passes, not only
     /// at the line's next verify scan: a line that had stopped left the unit printed and
     /// unverified without a word. The part's own scan stays logged as read.

@@ -579,6 +579,9 @@ extension Station {
     /// printed but never verified is voided (``voidUnverified(_:task:why:at:)``).
     func completeRun(_ scan: StationScan) async throws -> ScanOutcome {
         let signedInNow = signedIn
+        // A verify scanner's part still waiting for its label's other barcode: said now, as the
+        // run ends (its window's alarm found no run open, and said nothing; a QA run).
+        let waitingParts = heldParts.values.filter { $0.serial != 0 }.map { ElementString.bracketed($0.elements) }.sorted()
         let (outcome, jobs) = try await registry.store.write { @Sendable db -> (ScanOutcome, [Int64]) in
             guard let task = try await self.currentTask(db), task.kind == "run" else {
                 return (try await self.refused(db, scan, [.init("no-open-run", "no run is open at this line")],
@@ -607,10 +610,16 @@ extension Station {
                                           parts.joined(separator: "; ")
                                             + (voided.isEmpty ? "" : "; \(voided.count == 1 ? "its number is" : "their numbers are") voided, so that no unit ever carries \(voided.count == 1 ? "it" : "them")"))],
                                       action: "run-closed", next: report.summary)
+            for part in waitingParts {
+                outcome.verdict = .warn
+                outcome.reasons.append(.init("label-part-only",
+                    "the verify scanner read one barcode of a label, \(part), and not its other barcode before the run closed"))
+            }
             outcome.scan = try await self.log(db, scan, outcome, task: task.id, operator: signedInNow)
             return (outcome, jobs)
         }
         await cancelLabels(jobs)
+        if outcome.action == "run-closed" { heldParts = heldParts.filter { $0.value.serial == 0 } }
         return outcome
     }
 

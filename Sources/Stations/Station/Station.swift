@@ -237,7 +237,9 @@ public actor Station {
             }
         }
         if let control {
-            heldParts = [:]
+            // The operator went on: their parts go. The verify scanner's stay for their label's
+            // other barcode, or their alarm (TM:DONE says those still waiting).
+            heldParts = heldParts.filter { $0.value.serial != 0 }
             return try await handle(control, scan)
         }
         if scan.purpose == .verify, configuration.kind != .production {
