@@ -160,13 +160,8 @@ extension Registry {
             let numbering = try await db.raw("""
                 SELECT c.tracking, c.format FROM products p JOIN lot_serial_classes c ON c.code = p.class_code WHERE p.id = \(bind: productID)
                 """).first()
-            let kind = try numbering?.optionalString("tracking")
-            id = try await db.raw("""
-                INSERT INTO lot_serials (product_id, kind, number, global_number, status, flagged, origin, created_at, sort_key)
-                VALUES (\(bind: productID), \(bind: kind == "lot" ? "lot" : "serial"), \(bind: number), NULL, 'voided', 0, 'entered',
-                        \(bind: retired), \(bind: NaturalOrder.key(number)))
-                RETURNING id
-                """).first()!.int("id")
+            id = try await Self.insertVoided(db, productID: productID, tracking: try numbering?.optionalString("tracking"), number: number,
+                                             at: retired)
             old = .available
             // A number of a reserved block: its series' ledger counts it voided, not reserved.
             if let format = try numbering?.optionalString("format").flatMap({ try? NumberFormat($0) }),
@@ -192,6 +187,17 @@ extension Registry {
             VALUES (\(bind: productID), \(bind: number), \(bind: reason), \(bind: retired))
             """).run()
         return voided
+    }
+
+    /// Records a number the registry never had as voided, so that it reads as such wherever it is
+    /// looked up; returns its id.
+    static func insertVoided(_ db: any SQLDatabase, productID: Int, tracking: String?, number: String, at time: String) async throws -> Int {
+        try await db.raw("""
+            INSERT INTO lot_serials (product_id, kind, number, global_number, status, flagged, origin, created_at, sort_key)
+            VALUES (\(bind: productID), \(bind: tracking == "lot" ? "lot" : "serial"), \(bind: number), NULL, 'voided', 0, 'entered',
+                    \(bind: time), \(bind: NaturalOrder.key(number)))
+            RETURNING id
+            """).first()!.int("id")
     }
 
     // MARK: - Internals

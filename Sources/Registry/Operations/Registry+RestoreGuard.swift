@@ -265,21 +265,14 @@ extension Registry {
             try await setStatus(db, lot: try row.int("id"), from: old, to: .voided, user: "restore", reason: reason, at: now)
             if let series = try row.optionalString("series"), let counter = try row.optionalInt("counter") {
                 let article = try await db.raw("SELECT article FROM products WHERE id = \(bind: retired.productID)").first()?.string("article") ?? ""
-                try await db.raw("""
-                    INSERT INTO series_entries (series, first_value, last_value, kind, reason, reference, created_at)
-                    VALUES (\(bind: series), \(bind: counter), \(bind: counter), \(bind: SeriesEntry.Kind.retired.rawValue), \(bind: reason),
-                            \(bind: "\(article) \(retired.number)"), \(bind: now))
-                    """).run()
+                try await appendLedger(db, series: series, first: counter, last: counter, kind: .retired, reason: reason,
+                                       reference: "\(article) \(retired.number)", at: now)
             }
         } else {
             let tracking = try await db.raw("""
                 SELECT c.tracking FROM products p JOIN lot_serial_classes c ON c.code = p.class_code WHERE p.id = \(bind: retired.productID)
                 """).first()?.optionalString("tracking")
-            try await db.raw("""
-                INSERT INTO lot_serials (product_id, kind, number, global_number, status, flagged, origin, created_at, sort_key)
-                VALUES (\(bind: retired.productID), \(bind: tracking == "lot" ? "lot" : "serial"), \(bind: retired.number), NULL, 'voided', 0,
-                        'entered', \(bind: retired.retiredAt), \(bind: NaturalOrder.key(retired.number)))
-                """).run()
+            _ = try await insertVoided(db, productID: retired.productID, tracking: tracking, number: retired.number, at: retired.retiredAt)
         }
     }
 

@@ -301,9 +301,15 @@ extension Registry {
 
     func appendLedger(_ db: any SQLDatabase, series: String, first: Int, last: Int, kind: SeriesEntry.Kind,
                       reason: String, reference: String) async throws {
+        try await Self.appendLedger(db, series: series, first: first, last: last, kind: kind, reason: reason, reference: reference, at: now)
+    }
+
+    /// ``appendLedger(_:series:first:last:kind:reason:reference:)`` at a given time (a restore's).
+    static func appendLedger(_ db: any SQLDatabase, series: String, first: Int, last: Int, kind: SeriesEntry.Kind,
+                             reason: String, reference: String, at time: String) async throws {
         try await db.raw("""
             INSERT INTO series_entries (series, first_value, last_value, kind, reason, reference, created_at)
-            VALUES (\(bind: series), \(bind: first), \(bind: last), \(bind: kind.rawValue), \(bind: reason), \(bind: reference), \(bind: now))
+            VALUES (\(bind: series), \(bind: first), \(bind: last), \(bind: kind.rawValue), \(bind: reason), \(bind: reference), \(bind: time))
             """).run()
     }
 
