@@ -37,9 +37,12 @@ struct GlobalOptions: ParsableArguments {
     /// Refuses an SQLite file that is not there (a mistyped --db, an empty TRACEMARK_DB), for a
     /// command that only reads the registry.
     func requireExistingDatabase() throws {
-        if !SQLStores.isPostgres(db), db.isEmpty || !FileManager.default.fileExists(atPath: db) {
-            throw ValidationError(missingDatabase)
-        }
+        if databaseIsMissing { throw ValidationError(missingDatabase) }
+    }
+
+    /// Whether --db names an SQLite file that is not there.
+    var databaseIsMissing: Bool {
+        !SQLStores.isPostgres(db) && (db.isEmpty || !FileManager.default.fileExists(atPath: db))
     }
 
     /// Why ``requireExistingDatabase()`` refuses.

@@ -1,3 +1,4 @@
+import Foundation
 import GS1
 
 /// What a scanner reads from one barcode of a label: a GS1 barcode's AIs and values, or another
@@ -30,6 +31,16 @@ public enum LabelReading: Hashable, Sendable, Codable, CustomStringConvertible {
         if expected.contains(scanned) { return true }
         guard case .gs1(let read) = scanned else { return false }
         return read == all
+    }
+
+    /// `readings` as kept with what was printed (JSON), or `nil`.
+    public static func stored(_ readings: [LabelReading]?) -> String? {
+        readings.flatMap { try? String(decoding: JSONEncoder().encode($0), as: UTF8.self) }
+    }
+
+    /// The readings kept as ``stored(_:)`` wrote them, or `nil` when `text` is not such.
+    public static func stored(from text: String) -> [LabelReading]? {
+        try? JSONDecoder().decode([LabelReading].self, from: Data(text.utf8))
     }
 
     /// The reading of GS1 elements.

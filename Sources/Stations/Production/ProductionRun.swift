@@ -83,7 +83,7 @@ public struct ProductionRun: Sendable {
             let labelData = LabelData.from(product: product, number: number, kind: kind, expiry: expiry,
                                            production: production, over: data)
             let (bytes, readings) = try LabelRendering.renderReading(template, labelData, for: config, copies: copies, verify: verify)
-            return (bytes, labelData, readings.flatMap { try? String(decoding: JSONEncoder().encode($0), as: UTF8.self) })
+            return (bytes, labelData, LabelReading.stored(readings))
         }
 
         let upcoming = try await registry.upcomingNumbers(product: product.article, count: count, date: date)

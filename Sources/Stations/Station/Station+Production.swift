@@ -509,7 +509,7 @@ extension Station {
                 let data = LabelData.from(product: product, number: number, kind: task.lot == nil ? .serial : .lot, expiry: lotExpiry,
                                           production: self.registry.today, over: Self.unitData(product, line: self.configuration.name))
                 let (bytes, read) = try LabelRendering.renderReading(template, data, for: config)
-                readings = read.flatMap { try? String(decoding: JSONEncoder().encode($0), as: UTF8.self) }
+                readings = LabelReading.stored(read)
                 jobs = try await self.spool.enqueue(db, [PrintRequest(
                     printer: config.name, payload: bytes, language: config.language, template: template.name, data: data.jsonText,
                     requestedBy: self.user(task), reason: "\(voids ? "replacement" : "reprint") after \(reason.code) at \(self.configuration.name)",
@@ -548,8 +548,7 @@ extension Station {
                       """).first()
               }) else { return nil }
         let expected: [LabelReading]
-        if let kept = try row.decode(column: "readings", as: String?.self),
-           let readings = try? JSONDecoder().decode([LabelReading].self, from: Data(kept.utf8)) {
+        if let kept = try row.decode(column: "readings", as: String?.self), let readings = LabelReading.stored(from: kept) {
             // What was printed, as it was kept with the unit: the station's template may have
             // changed since (a QA run's line alarmed correct labels after an edit).
             expected = readings

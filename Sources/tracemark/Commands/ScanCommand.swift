@@ -72,9 +72,7 @@ struct ScanCommand: AsyncParsableCommand {
         // An operator started in the wrong directory was told that real stock was unknown, from
         // an empty registry the lookup made (found by a QA run). The scans are still shown (the
         // command is how a scanner is tried), each saying why it was not looked up.
-        let missing: String? = if noResolve { nil } else {
-            (try? options.requireExistingDatabase()) == nil ? options.missingDatabase : nil
-        }
+        let missing = !noResolve && options.databaseIsMissing ? options.missingDatabase : nil
         // A warehouse that does not exist refused every scan, one by one (a QA run): said once, now.
         if missing == nil, !noResolve, let warehouse {
             try await options.withRegistry { try await $0.checkWarehouse(warehouse) }
