@@ -30,11 +30,16 @@ public protocol SQLStore: Sendable {
     /// Queues a notification on `channel` inside the transaction `db`: sent when it commits,
     /// never when it rolls back. Nothing on a database without notifications.
     func notify(_ db: any SQLDatabase, channel: String, payload: String) async throws
+    /// ``write(_:)`` for a migration that drops and makes again a table others reference: on
+    /// SQLite, with foreign keys off for the transaction and every reference checked before it
+    /// commits.
+    func rebuildingWrite<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T
 }
 
 extension SQLStore {
     public func listen(_ channel: String, _ body: @escaping @Sendable (String) -> Void) async {}
     public func notify(_ db: any SQLDatabase, channel: String, payload: String) async throws {}
+    public func rebuildingWrite<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T { try await write(body) }
 }
 
 extension SQLDatabase {

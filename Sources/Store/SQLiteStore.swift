@@ -103,6 +103,33 @@ public final class SQLiteStore: SQLStore {
         }
     }
 
+    public func rebuildingWrite<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        try await writer.with { connection in
+            try await on(connection) { db in
+                // A no-op inside a transaction: set before it begins, and back on after.
+                try await db.raw("PRAGMA foreign_keys = OFF").run()
+                do {
+                    let result = try await db.transaction(begin: "BEGIN IMMEDIATE") { db in
+                        let result = try await body(db)
+                        let broken = try await db.raw("PRAGMA foreign_key_check").all()
+                        if let first = broken.first {
+                            throw StoreError(.unsupported, """
+                                \(broken.count) row(s) would reference rows that are not there after the migration (first in table \
+                                \((try? first.decode(column: "table", as: String.self)) ?? "?")); nothing was changed
+                                """)
+                        }
+                        return result
+                    }
+                    try await db.raw("PRAGMA foreign_keys = ON").run()
+                    return result
+                } catch {
+                    try? await db.raw("PRAGMA foreign_keys = ON").run()
+                    throw error
+                }
+            }
+        }
+    }
+
     public func read<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
         try await readers.with { connection in try await on(connection, inline: true, body) }
     }

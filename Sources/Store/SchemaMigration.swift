@@ -7,11 +7,18 @@ public struct SchemaMigration: Sendable {
     public let version: Int
     public let name: String
     public let statements: [String]
+    /// Tables whose ids must never be given twice (operators and other systems quote them: job
+    /// 59, scan #199). PostgreSQL's identities never go back; SQLite gives the highest id plus
+    /// one, so a row deleted, or a restore from an older backup, handed the same id to a second
+    /// job. On SQLite the migration rebuilds these tables with `AUTOINCREMENT`, whose high-water
+    /// mark (`sqlite_sequence`) neither a delete nor a restore lowers.
+    public let idsNeverReused: [String]
 
-    public init(version: Int, name: String, statements: [String]) {
+    public init(version: Int, name: String, statements: [String], idsNeverReused: [String] = []) {
         self.version = version
         self.name = name
         self.statements = statements
+        self.idsNeverReused = idsNeverReused
     }
 }
 
@@ -59,7 +66,10 @@ extension SQLStore {
             return
         }
         try await refuseForeignFile()
-        try await write { db in
+        // Rebuilding a table that others reference needs SQLite's foreign keys off for the
+        // transaction (they are checked whole before it commits).
+        let rebuilds = kind == .sqlite && migrations.contains { !$0.idsNeverReused.isEmpty }
+        func apply(_ db: any SQLDatabase) async throws {
             if kind == .postgres {
                 // A migration waits for the one another process runs, and for the tables' readers,
                 // however long that takes: the statements' lock timeout is not for this wait.
@@ -82,12 +92,20 @@ extension SQLStore {
                 for statement in migration.statements {
                     try await db.raw(SQLQueryString(kind.sql(statement))).run()
                 }
+                if kind == .sqlite {
+                    for table in migration.idsNeverReused { try await Self.neverReuseIDs(of: table, db) }
+                }
                 try await db.raw("""
                     INSERT INTO \(ident: ledger) (version, name, applied_at)
                     VALUES (\(bind: migration.version), \(bind: migration.name), \(bind: now))
                     """).run()
                 try await afterEach(db, migration.version)
             }
+        }
+        if rebuilds {
+            try await rebuildingWrite(apply)
+        } else {
+            try await write(apply)
         }
     }
 }
@@ -156,7 +174,41 @@ extension SQLStore {
         // No ledger yet: a new database, or one this component never used.
         let applied = await appliedVersions(ledger: schema.ledger) ?? []
         let pending = schema.migrations.filter { !applied.contains($0.version) }
-            .map { MigrationPlan.Step(version: $0.version, name: $0.name, statements: $0.statements.map(kind.sql)) }
+            .map { migration in
+                let rebuilt = kind == .sqlite ? migration.idsNeverReused.map { "-- rebuild \($0) with AUTOINCREMENT ids, its rows and indexes kept" } : []
+                return MigrationPlan.Step(version: migration.version, name: migration.name, statements: migration.statements.map(kind.sql) + rebuilt)
+            }
         return MigrationPlan(component: schema.component, applied: applied, pending: pending, known: schema.migrations.last?.version ?? 0)
+    }
+}
+
+extension SQLStore {
+    /// Rebuilds an SQLite table so that its ids are never given again (`AUTOINCREMENT`): made
+    /// anew from its own definition, its rows copied with their ids, the old one dropped and
+    /// its indexes made again. Run with foreign keys off (``SQLStore/rebuildingWrite(_:)``):
+    /// the tables that reference it keep referencing it by name.
+    static func neverReuseIDs(of table: String, _ db: any SQLDatabase) async throws {
+        guard let definition = try await db.raw("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = \(bind: table)").first()?
+            .decode(column: "sql", as: String.self) else {
+            throw StoreError(.unsupported, "cannot rebuild table \(table): it does not exist")
+        }
+        guard !definition.contains("AUTOINCREMENT") else { return }
+        let rebuilt = table + "__rebuilt"
+        guard let name = definition.range(of: "CREATE TABLE \(table) ("), let key = definition.range(of: "id INTEGER PRIMARY KEY") else {
+            throw StoreError(.unsupported, "cannot rebuild table \(table): its definition is not the one its migrations wrote")
+        }
+        var made = definition
+        made.replaceSubrange(key, with: "id INTEGER PRIMARY KEY AUTOINCREMENT")
+        made.replaceSubrange(name, with: "CREATE TABLE \(rebuilt) (")
+        let indexes = try await db.raw("""
+            SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = \(bind: table) AND sql IS NOT NULL ORDER BY name
+            """).all().map { try $0.decode(column: "sql", as: String.self) }
+        let columns = try await db.raw("PRAGMA table_info(\(ident: table))").all().map { "\"\(try $0.decode(column: "name", as: String.self))\"" }
+            .joined(separator: ", ")
+        try await db.raw(SQLQueryString(made)).run()
+        try await db.raw("INSERT INTO \(ident: rebuilt) (\(unsafeRaw: columns)) SELECT \(unsafeRaw: columns) FROM \(ident: table)").run()
+        try await db.raw("DROP TABLE \(ident: table)").run()
+        try await db.raw("ALTER TABLE \(ident: rebuilt) RENAME TO \(ident: table)").run()
+        for index in indexes { try await db.raw(SQLQueryString(index)).run() }
     }
 }

@@ -81,9 +81,10 @@ import Testing
         }
     }
 
-    /// A database restored while its service runs takes its job ids back to the backup's and gets a
-    /// new spool id: the running worker sends under the new id, so that a folder printer's file of
-    /// a job made after the backup is never replaced by the restored database's job of the same id.
+    /// A database whose job ids went back (an older copy of it put in place: `restore` itself no
+    /// longer gives an id twice) gets a new spool id: the running worker sends under the new id,
+    /// so that a folder printer's file of a job made after the copy is never replaced by the
+    /// copy's job of the same id.
     @Test(arguments: Backend.available)
     func aRestoreWhileAWorkerRunsNeverReplacesAFolderPrintersFile(backend: Backend) async throws {
         try await withSpool(backend) { _, spool, database in
@@ -110,6 +111,8 @@ import Testing
                 try await db.raw("DELETE FROM print_jobs WHERE id = \(bind: before)").run()
                 if backend == .postgres {
                     try await db.raw("SELECT setval(pg_get_serial_sequence('print_jobs', 'id'), \(bind: before), false)").run()
+                } else {
+                    try await db.raw("UPDATE sqlite_sequence SET seq = \(bind: before - 1) WHERE name = 'print_jobs'").run()
                 }
                 try await db.raw("UPDATE spool_settings SET value = 'restoredcopy0000' WHERE name = 'database_id'").run()
             } } catch { Issue.record("\(String(reflecting: error))"); throw error }

@@ -301,13 +301,14 @@ extension BackupTests {
         #expect((job["error"] as? String)?.contains("was being sent when the backup was made") == true, "\(job)")
     }
 
-    /// On PostgreSQL, a print job queued after a restore takes an id none took before it: the
-    /// identities came back with the dump, and "job 3" named two jobs (found by a QA run).
-    @Test func aPostgresRestoreGivesNoJobIdTwice() async throws {
-        guard Backend.available.contains(.postgres) else { return }
-        let database = try await TestDatabase.make(.postgres)
+    /// A print job queued after a restore takes an id none took before it: PostgreSQL's
+    /// identities came back with the dump, SQLite gave the highest restored id plus one, and
+    /// "job 3" named two jobs (found by QA runs).
+    @Test(arguments: Backend.available)
+    func aRestoreGivesNoJobIdTwice(backend: Backend) async throws {
+        let database = try await TestDatabase.make(backend)
         defer { Task { await database.drop() } }
-        let db = database.location, backup = database.folder.appendingPathComponent("registry.dump").path
+        let db = database.location, backup = database.folder.appendingPathComponent("registry.backup").path
         let environment = ["TRACEMARK_TEMPLATES": Repository.templates.path]
         #expect(try await Command.tracemark(["demo", "--db", db], in: database.folder, environment: environment).status == 0)
         #expect(try await Command.tracemark(["backup", backup, "--db", db]).status == 0)

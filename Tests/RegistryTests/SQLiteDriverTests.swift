@@ -21,6 +21,62 @@ import Testing
         try await RegistryTests.withStore(.sqlite, { try await SQLiteStore(path: $0.location) }, body)
     }
 
+    /// A migration that asks for ids never given twice rebuilds the SQLite table with
+    /// `AUTOINCREMENT`: its rows, later columns, indexes and the references to it (another
+    /// table's, its own) are kept, foreign keys are on again after it, and an id freed by a
+    /// delete is not given again.
+    @Test func aTableRebuiltForIDsNeverReusedKeepsItsRowsIndexesAndReferences() async throws {
+        try await withStore { store in
+            let first = [
+                SchemaMigration(version: 1, name: "jobs", statements: [
+                    "CREATE TABLE jobs (id {id}, name TEXT NOT NULL, again {int} REFERENCES jobs(id))",
+                    "CREATE INDEX jobs_name ON jobs(name)",
+                    "CREATE TABLE job_lines (id {id}, job_id {int} NOT NULL REFERENCES jobs(id), text TEXT NOT NULL)",
+                ]),
+                SchemaMigration(version: 2, name: "a later column", statements: ["ALTER TABLE jobs ADD COLUMN state TEXT NOT NULL DEFAULT 'queued'"]),
+            ]
+            try await store.migrate(ledger: "t_migrations", component: "t", migrations: first, now: "2026-01-01T00:00:00Z")
+            try await store.write { db in
+                try await db.raw("INSERT INTO jobs (id, name, again, state) VALUES (1, 'a', NULL, 'done'), (2, 'b', 1, 'queued'), (3, 'c', NULL, 'queued')").run()
+                try await db.raw("INSERT INTO job_lines (job_id, text) VALUES (1, 'x'), (2, 'y')").run()
+                try await db.raw("DELETE FROM jobs WHERE id = 3").run()
+            }
+            let all = first + [SchemaMigration(version: 3, name: "ids never again", statements: [], idsNeverReused: ["jobs"])]
+            let plan = try await store.plan(ComponentSchema(component: "t", ledger: "t_migrations", migrations: all))
+            #expect(plan.pending.map(\.version) == [3] && plan.pending[0].statements.first?.contains("rebuild jobs") == true, "\(plan)")
+            try await store.migrate(ledger: "t_migrations", component: "t", migrations: all, now: "2026-01-01T00:00:00Z")
+
+            let (definition, indexes, rows, lines, keys) = try await store.write { db in
+                (try await db.raw("SELECT sql FROM sqlite_master WHERE name = 'jobs'").first()?.decode(column: "sql", as: String.self) ?? "",
+                 try await db.raw("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'jobs'").all().map { try $0.decode(column: "name", as: String.self) },
+                 try await db.raw("SELECT id, name, again, state FROM jobs ORDER BY id").all().map {
+                     "\(try $0.decode(column: "id", as: Int.self)) \(try $0.decode(column: "name", as: String.self)) \(try $0.decode(column: "again", as: Int?.self) ?? 0) \(try $0.decode(column: "state", as: String.self))"
+                 },
+                 try await db.raw("SELECT sql FROM sqlite_master WHERE name = 'job_lines'").first()?.decode(column: "sql", as: String.self) ?? "",
+                 try await db.raw("PRAGMA foreign_keys").first()?.decode(column: "foreign_keys", as: Int.self))
+            }
+            #expect(definition.contains("CREATE TABLE \"jobs\" (id INTEGER PRIMARY KEY AUTOINCREMENT") || definition.contains("CREATE TABLE jobs (id INTEGER PRIMARY KEY AUTOINCREMENT"), "\(definition)")
+            #expect(definition.contains("REFERENCES jobs(id)") && definition.contains("state TEXT"), "\(definition)")
+            #expect(indexes == ["jobs_name"])
+            #expect(rows == ["1 a 0 done", "2 b 1 queued"])
+            #expect(lines.contains("REFERENCES jobs(id)"), "\(lines)")
+            #expect(keys == 1)
+            // Referenced rows stay guarded, and the highest id the table held (2, deleted since)
+            // is not given again (3, deleted before the migration, is: no record of it was left).
+            await #expect(throws: (any Error).self) {
+                try await store.write { db in try await db.raw("INSERT INTO job_lines (job_id, text) VALUES (9, 'z')").run() }
+            }
+            let next = try await store.write { db in
+                try await db.raw("DELETE FROM job_lines WHERE job_id = 2").run()
+                try await db.raw("DELETE FROM jobs WHERE id = 2").run()
+                return try await db.raw("INSERT INTO jobs (name) VALUES ('d') RETURNING id").first()?.decode(column: "id", as: Int.self)
+            }
+            #expect(next == 3)
+            // Run again: nothing pending, nothing rebuilt.
+            try await store.migrate(ledger: "t_migrations", component: "t", migrations: all, now: "2026-01-01T00:00:00Z")
+        }
+    }
+
     @Test func valuesComeBackAsTheyWereBound() async throws {
         try await withStore { store in
             let bytes = Data([0, 1, 2, 255, 0])

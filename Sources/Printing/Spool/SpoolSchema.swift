@@ -98,5 +98,9 @@ enum SpoolSchema {
         SchemaMigration(version: 5, name: "printers removed are kept with their jobs", statements: [
             "ALTER TABLE printers ADD COLUMN removed_at TEXT",
         ]),
+        // A job's id is quoted (`jobs retry 59`, the scan log's jobs, the printer's label): on
+        // SQLite a restore from an older backup gave the ids of the jobs made after it to new
+        // jobs (found by a QA run); PostgreSQL's identity is moved on by the restore.
+        SchemaMigration(version: 6, name: "job ids never given twice", statements: [], idsNeverReused: ["print_jobs"]),
     ]
 }

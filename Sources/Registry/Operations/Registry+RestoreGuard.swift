@@ -58,7 +58,8 @@ public struct RestoreGuard: Sendable {
     var exports: [(target: String, number: String, digest: String, by: String, at: String)] = []
     /// The highest id of the tables whose ids operators use (`jobs retry 59`, scan #199): on
     /// PostgreSQL, their identities go on from there, so that a restore does not give an id to
-    /// a second job or scan (found by a QA run).
+    /// a second job or scan (found by a QA run). SQLite's tables of them count with
+    /// `AUTOINCREMENT`, whose high-water mark a restore does not lower.
     var highestIDs: [String: Int] = [:]
 
     /// Each series and the number it had reached, for a user to move them on by hand

@@ -138,5 +138,9 @@ enum StationSchema {
         SchemaMigration(version: 9, name: "what a unit's label carries", statements: [
             "ALTER TABLE station_run_units ADD COLUMN readings TEXT",
         ]),
+        // A scan's id is quoted (scan #199 in the log, the page and the API): on SQLite a
+        // restore from an older backup gave the ids of the scans made after it to new scans
+        // (found by a QA run); PostgreSQL's identity is moved on by the restore.
+        SchemaMigration(version: 10, name: "scan ids never given twice", statements: [], idsNeverReused: ["station_scans"]),
     ]
 }
