@@ -19,14 +19,14 @@ public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
                               prefix: setting & 0x80 != 0 ? [0x02] : [], suffix: setting & 0x20 != 0 ? [0x03] : [], maximumLength: maximum)
     var framer = ScanFramer(framing)
     var now: UInt64 = 0
-    var frames: [[UInt8]] = []
+    var frames: [FramedScan] = []
     for chunk in chunks(data, size: 1 + Int(setting % 7)) {
         now += UInt64(chunk.count) * 30_000_000
         frames += framer.receive(chunk, at: now)
         if let expired = framer.expire(at: now) { frames.append(expired) }
     }
     if let last = framer.finish() { frames.append(last) }
-    for frame in frames {
+    for frame in frames.map(\.bytes) {
         if frame.count > maximum { fatalError("frame of \(frame.count) bytes, maximum \(maximum)") }
         if lineEnd == .lf, frame.contains(0x0A) { fatalError("frame holds its LF terminator") }
         if lineEnd == .cr, frame.contains(0x0D) { fatalError("frame holds its CR terminator") }

@@ -33,8 +33,17 @@ public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     // The field alone: the plain renderer and Mustache agree.
     var formats: [String: FieldFormat] = ["expiry": .date("dd.MM.yyyy"), "quantity": .number("#,##0.00")]
     if let field = try? Field(source, formats: &formats) {
-        let fast = field.render(data, formats: formats)
-        let mustache = field.renderThroughMustache(data, formats: formats)
+        // Both refuse the same data (a list or object as text, a value its format cannot read),
+        // or both print it.
+        let fastResult = Result { () throws(LabelError) in try field.render(data, formats: formats) }
+        let mustacheResult = Result { () throws(LabelError) in try field.renderThroughMustache(data, formats: formats) }
+        let fast: String, mustache: String
+        switch (fastResult, mustacheResult) {
+        case (.success(let one), .success(let other)): (fast, mustache) = (one, other)
+        case (.failure, .failure): return fuzzRaw(source, data: data, benign: benign)
+        case (.success(let one), .failure(let error)): fatalError("field '\(source)' renders '\(one)' but through Mustache is refused: \(error)")
+        case (.failure(let error), .success(let other)): fatalError("field '\(source)' is refused (\(error)) but through Mustache renders '\(other)'")
+        }
         // No Swift value's description (named by the module) in a label, whichever way it is rendered.
         let module = "LabelsFuzz."
         if fast.contains(module) || mustache.contains(module), !source.contains(module), !values.contains(where: { $0.contains(module) }) {
@@ -48,7 +57,11 @@ public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
         designed(field, formats: formats, setting: setting, data: data)
     }
 
-    // Raw templates: fixed commands with placeholders, and the fuzzer's text as one more field.
+    return fuzzRaw(source, data: data, benign: benign)
+}
+
+/// Raw templates: fixed commands with placeholders, and the fuzzer's text as one more field.
+private func fuzzRaw(_ source: String, data: LabelData, benign: LabelData) -> CInt {
     raw(zplTemplate(source), .zpl, data: data, benign: benign)
     raw(eplTemplate(source), .epl, data: data, benign: benign)
     return 0

@@ -72,7 +72,8 @@ import TracemarkTesting
 
     /// EPL has no field block: a text aligned center or right in its box is moved by what the
     /// box has to spare in the resident font's fixed width (it printed left-aligned, where ZPL
-    /// and PNG honoured `align`). Font 4 at 203 dpi is 14 dots a character: "ABCD" is 56.
+    /// and PNG honoured `align`). Font 4 at 203 dpi is 16 dots a character, its pitch (12.7 an
+    /// inch: 14 dots of glyph and 2 between): "ABCD" is 64.
     @Test func alignedTextIsPlacedInItsBox() throws {
         let template = try TemplateLoader().load(yaml: """
             size: [50mm, 25mm]
@@ -84,7 +85,26 @@ import TracemarkTesting
             """)
         let epl = String(decoding: try EPLWriter().write(try template.layout(template.sample, dpi: 203)), as: UTF8.self)
         let lines = epl.split(separator: "\n").filter { $0.hasPrefix("A") }.map(String.init)
-        #expect(lines == ["A160,16,0,4,1,1,N,\"ABCD\"", "A88,60,0,4,1,1,N,\"ABCD\"", "A16,100,0,4,1,1,N,\"ABCD\""], "\(epl)")
+        #expect(lines == ["A152,16,0,4,1,1,N,\"ABCD\"", "A84,60,0,4,1,1,N,\"ABCD\"", "A16,100,0,4,1,1,N,\"ABCD\""], "\(epl)")
+    }
+
+    /// A text in a box takes the font nearest its height among those whose characters fit the
+    /// box at their pitch: a 23-character lot in a 288-dot box ran 34 dots into the quantity
+    /// beside it in font 3 (14 dots a character), measured as 12 (found by a QA run).
+    @Test func aBoxedTextTakesAFontWhoseCharactersFitTheBox() throws {
+        let template = try TemplateLoader().load(yaml: """
+            size: [100mm, 50mm]
+            units: dots
+            elements:
+              - {type: text, at: [24, 96], text: "LOT LOT-2026-11-0004711", size: 22, box: [288, 36]}
+              - {type: text, at: [320, 96], text: "QTY 20 L", size: 22}
+            """)
+        let epl = String(decoding: try EPLWriter().write(try template.layout(template.sample, dpi: 203)), as: UTF8.self)
+        let lot = try #require(epl.split(separator: "\n").first { $0.contains("LOT-2026") })
+        let fields = lot.dropFirst().split(separator: ",")
+        let pitch = [1: 10, 2: 12, 3: 14, 4: 16][Int(fields[3]) ?? 0] ?? 0
+        let end = (Int(fields[0]) ?? 0) + 23 * pitch * (Int(fields[4]) ?? 0)
+        #expect(pitch > 0 && end <= 24 + 288, "\(lot): ends at \(end)")
     }
 
     /// Font 5 has capital letters only: a line of its height is font 4 twice as high instead.

@@ -23,7 +23,7 @@ import Testing
     func render(_ source: String, formats: [String: FieldFormat] = [:]) throws -> String {
         var formats = formats
         let field = try Field(source, formats: &formats)
-        return field.render(data, formats: formats)
+        return try field.render(data, formats: formats)
     }
 
     @Test func pipesFormatDatesAndNumbers() throws {
@@ -86,7 +86,7 @@ import Testing
                 #expect(error.message.contains("has an empty name before or after a dot"), "\(source): \(error)")
             }
         }
-        #expect(try render("{{#lot}}{{.}}{{/lot}}{{lot.number}}").hasSuffix("L-1"))
+        #expect(try render("{{#lot}}{{number}}{{/lot}}{{lot.number}}") == "L-1L-1")
     }
 
     @Test func requiredPathsAreThoseOutsideSections() throws {
@@ -114,15 +114,15 @@ extension FieldTests {
     func plainFieldsPrintWhatMustachePrints(_ source: String) throws {
         var formats: [String: FieldFormat] = ["expiry": .date("d MMM")]
         let field = try Field(source, formats: &formats)
-        let fast = field.render(data, formats: formats)
-        #expect(fast == field.renderThroughMustache(data, formats: formats))
+        let fast = try field.render(data, formats: formats)
+        #expect(try fast == field.renderThroughMustache(data, formats: formats))
         #expect(!fast.isEmpty)
     }
 
     /// Found by the Mustache fuzz target: a list's item by index, a list named as a value, and a
     /// field's blank first or last line printed differently through Mustache than plain.
     @Test(arguments: [
-        ("{{items.1}}", "b"), ("{{items}}|", "|"), ("{{#items}}{{.}};{{/items}}", "a;b;"), ("{{items.first}}", ""),
+        ("{{items.1}}", "b"), ("{{#items}}{{.}};{{/items}}", "a;b;"), ("{{items.first}}", ""),
         ("\n{{lot.number}}", "\nL-1"), ("  \r\n{{lot.number}}", "  \r\nL-1"), ("\u{2028}{{lot.number}}", "\u{2028}L-1"),
         ("{{lot.number}}\n  ", "L-1\n  "), ("{{lot.number}}\r\n\t", "L-1\r\n\t"), ("{{lot.number}}\n", "L-1\n"),
         ("{{#items}}\n{{.}}\n{{/items}}\n ", "a\nb\n "),
@@ -135,7 +135,48 @@ extension FieldTests {
         }
         var formats: [String: FieldFormat] = [:]
         let field = try Field(source, formats: &formats)
-        #expect(field.renderThroughMustache(data, formats: formats) == expected)
-        #expect(field.render(data, formats: formats) == expected)
+        #expect(try field.renderThroughMustache(data, formats: formats) == expected)
+        #expect(try field.render(data, formats: formats) == expected)
+    }
+
+    /// A list or an object where text goes, or a value its format cannot read, is refused both
+    /// ways (plain and through Mustache, in a section): they printed as nothing, or unformatted
+    /// (`QTY abc`), on a label that looked right (found by a QA run). A partial, which labels do
+    /// not have, is refused when the field is read.
+    @Test(arguments: [
+        ("{{items}}|", "field 'items' is a list of 2 in the label data, not text"),
+        ("{{#items}}{{.}}{{/items}}", "field 'items.0' is an object in the label data (with name), not text"),
+        ("{{lot}}", "field 'lot' is an object in the label data (with expiry, number, produced, qty), not text"),
+        (#"{{#lot}}QTY {{qty | number: "0"}}{{/lot}}"#, #"field 'lot.qty' is "abc", not a number for the number format '0'"#),
+        (#"QTY {{qty | number: "0"}}"#, #"field 'qty' is "abc", not a number for the number format '0'"#),
+        (#"{{#qty}}{{. | date: "dd.MM"}}{{/qty}}"#, #"field 'qty' is "abc", not a date (YYYY-MM-DD) for the date format 'dd.MM'"#),
+    ])
+    func valuesThatAreNotTextAreRefused(_ source: String, _ message: String) throws {
+        var members: [String: LabelData] = [:]
+        if case .object(let all) = data { members = all }
+        members["qty"] = .string("abc")
+        if source.contains("#items") {
+            members["items"] = .list([.object(["name": .string("a")])])
+        } else {
+            members["items"] = .list([.string("a"), .string("b")])
+        }
+        if case .object(var lot) = members["lot"] {
+            lot["qty"] = .string("abc")
+            members["lot"] = .object(lot)
+        }
+        var formats: [String: FieldFormat] = [:]
+        let field = try Field(source, formats: &formats)
+        for render in [field.render, field.renderThroughMustache] {
+            #expect { _ = try render(.object(members), formats) } throws: { error in
+                (error as? LabelError)?.message.hasPrefix(message) == true
+            }
+        }
+    }
+
+    @Test func aPartialIsRefused() {
+        var formats: [String: FieldFormat] = [:]
+        #expect { _ = try Field("{{>base}} LOT {{lot.number}}", formats: &formats) } throws: { error in
+            (error as? LabelError)?.message.contains("'{{>base}}' takes in another template (a partial or a block)") == true
+        }
     }
 }

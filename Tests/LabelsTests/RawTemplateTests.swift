@@ -49,6 +49,19 @@ import TracemarkTesting
         let epl = try TemplateLoader().loadRaw("N\nA10,10,0,3,1,1,N,\"LOT {{lot}}\"\nP{{copies}}\n", language: .epl, file: "lot.epl",
                                                sample: .object(["lot": .string("a"), "copies": .number(1)]))
         #expect(throws: LabelError.self) { _ = try epl.renderRaw(.object(["lot": .string("a"), "copies": .string("1\nP999")])) }
+        // A print quantity is a count, as a designed template's copies: `^PQ0` was sent and
+        // counted as one label (found by a QA run).
+        for (template, language) in [(zpl, "ZPL"), (epl, "EPL")] {
+            for copies in ["0", "100000000", "two", "1.5"] {
+                #expect("\(language) \(copies)") {
+                    _ = try template.renderRaw(.object(["name": .string("a"), "lot": .string("a"), "copies": .string(copies)]))
+                } throws: { error in
+                    guard let error = error as? LabelError else { return false }
+                    return error.code == .invalidValue && error.line == 3
+                        && error.message.contains("{{copies}} is a print quantity here, a whole number from 1 to 99999999, not \"\(copies)\"")
+                }
+            }
+        }
         #expect(try epl.renderRaw(.object(["lot": .string("a\nb"), "copies": .number(3)])) == "N\nA10,10,0,3,1,1,N,\"LOT a b\"\nP3\n")
     }
 
@@ -92,8 +105,10 @@ import TracemarkTesting
         let epl = try TemplateLoader().loadRaw(
             "N\nA10,10,0,3,1,1,N,\"LOT {{lot}}\"\nP{{copies}}\n", language: .epl,
             sample: .object(["lot": .string("a"), "copies": .number(1)]))
-        let quoted = try epl.renderRaw(.object(["lot": .string("x\"\u{301},9\\\u{301}"), "copies": .string("\u{D4E}2")]))
-        #expect(quoted == "N\nA10,10,0,3,1,1,N,\"LOT x\\\"\u{301},9\\\\\u{301}\"\nP\u{D4E}2\n", "\(quoted.debugDescription)")
+        let quoted = try epl.renderRaw(.object(["lot": .string("x\"\u{301},9\\\u{301}"), "copies": .string("2")]))
+        #expect(quoted == "N\nA10,10,0,3,1,1,N,\"LOT x\\\"\u{301},9\\\\\u{301}\"\nP2\n", "\(quoted.debugDescription)")
+        // A letter joined to the count is a plain word, but not a print quantity.
+        #expect(throws: LabelError.self) { _ = try epl.renderRaw(.object(["lot": .string("a"), "copies": .string("\u{D4E}2")])) }
         #expect(throws: LabelError.self) { _ = try epl.renderRaw(.object(["lot": .string("a"), "copies": .string("\u{D4E}\"2")])) }
         #expect(EPLWriter.quoted("a\r\nb\rc") == "\"a b c\"")
 

@@ -101,6 +101,30 @@ import Testing
         }
     }
 
+    /// An invisible character (a byte order mark from a CSV file, a zero-width space, a soft
+    /// hyphen) is refused in every language, named as what it is: the byte order mark was said
+    /// to be an Arabic letter (found by a QA run).
+    @Test(arguments: [("bom\u{FEFF}x", "a byte order mark (U+FEFF), before character 4"), ("a\u{200B}b", "a zero-width space (U+200B)"),
+                      ("Ful\u{AD}ler", "a soft hyphen (U+00AD)")])
+    func anInvisibleCharacterIsRefusedNamed(name: String, named: String) throws {
+        let label = try Self.label(name: name)
+        let writers: [() throws -> Void] = [{ _ = try PNGRenderer().png(label) }, { _ = try ZPLWriter().write(label) },
+                                            { _ = try EPLWriter().write(label) }]
+        for write in writers {
+            let error = try #require(throws: LabelError.self) { try write() }
+            #expect(error.code == .unencodable && error.element == "text 'product'", "\(error)")
+            #expect(error.message.contains("has an invisible character, \(named)") && !error.message.contains("Arabic"), "\(error)")
+        }
+    }
+
+    /// Text is composed (NFC) before it is written: `e` with a combining accent went to a ZPL
+    /// printer as two characters its font draws apart (found by a QA run).
+    @Test func decomposedTextIsWrittenComposed() throws {
+        let label = try Self.label(name: "Cafe\u{301} OK")
+        let zpl = try ZPLWriter().write(label)
+        #expect(zpl.unicodeScalars.contains("\u{E9}") && !zpl.unicodeScalars.contains("\u{301}"), "\(zpl)")
+    }
+
     /// A control character in the data (NUL, ESC) is refused in every language, naming the
     /// element: found by a QA run, where they reached a ZPL printer as hex escapes.
     @Test(arguments: ["a\u{0}b", "a\u{1B}[31m", "tab\there"])

@@ -14,13 +14,14 @@ import TracemarkTesting
         return try template.layout(data).items.compactMap { if case .text(let run) = $0 { run } else { nil } }
     }
 
-    @Test func textWrapsAtTheBoxWidthAndStopsAtItsHeight() throws {
+    @Test func truncateWrapsAtTheBoxWidthAndCutsAtItsHeight() throws {
         let lines = try runs("""
               - type: text
                 at: [10, 20]
-                text: "one two three four five six seven eight nine ten eleven twelve"
+                text: "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen"
                 size: 20
                 box: [200, 60]
+                fit: truncate
             """)
         #expect(lines.count == 3)
         #expect(lines.map(\.y) == [20, 40, 60])
@@ -28,6 +29,51 @@ import TracemarkTesting
             #expect(TextLayout.width(line.text, lineHeight: 20, bold: false) <= 200, "\(line.text)")
         }
         #expect(lines[0].text.hasPrefix("one two"))
+        #expect(lines[2].text.hasSuffix("...") && !lines[2].text.contains("fifteen"), "\(lines.map(\.text))")
+    }
+
+    /// A wrapped text with more lines than its box holds is made smaller until it fits, every
+    /// word kept: cut at the box, a hazard statement lost its end without a word (a QA run).
+    @Test func wrapMakesTheLinesSmallerRatherThanCutThem() throws {
+        let text = "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen"
+        let lines = try runs("""
+              - type: text
+                at: [10, 20]
+                text: "\(text)"
+                size: 20
+                box: [200, 60]
+            """)
+        #expect(lines.map(\.text).joined(separator: " ") == text)
+        let height = try #require(lines.first?.lineHeight)
+        #expect(height < 20 && lines.count * height <= 60, "\(lines.count) lines of \(height)")
+        for line in lines {
+            #expect(TextLayout.width(line.text, lineHeight: height, bold: false) <= 200, "\(line.text)")
+        }
+    }
+
+    /// One that does not fit even at the smallest size is refused, naming the element and its line.
+    @Test func wrapThatCannotFitIsRefused() throws {
+        let template = try TemplateLoader().load(yaml: """
+            size: [100mm, 60mm]
+            units: dots
+            elements:
+              - type: text
+                id: hazard
+                at: [0, 0]
+                text: "{{hazard}}"
+                size: 20
+                box: [200, 30]
+            sample: {hazard: H315}
+            """, file: "hazard.yaml")
+        #expect(try template.layout(.object(["hazard": .string("H315 Causes skin irritation.")])).items.count >= 1)
+        let long = Array(repeating: "P305+P351+P338 IF IN EYES: Rinse cautiously with water for several minutes.", count: 4).joined(separator: " ")
+        #expect {
+            _ = try template.layout(.object(["hazard": .string(long)]))
+        } throws: { error in
+            guard let error = error as? LabelError else { return false }
+            return error.code == .invalidValue && error.element == "text 'hazard'" && error.line == 4
+                && error.message.contains("lines in its box (200 × 30 dots), which holds 3 even at 10 dots high")
+        }
     }
 
     @Test func shrinkMakesTheFontSmallerUntilItFits() throws {

@@ -75,14 +75,20 @@ public struct EPLWriter: Sendable {
     private func text(_ run: TextRun, dpi: Int, into out: inout [UInt8]) throws(LabelError) {
         // Resident fonts 1–4 are 8 x 12, 10 x 16, 12 x 20 and 14 x 24 dots at 203 dpi (12 x 20,
         // 16 x 28, 20 x 36, 24 x 44 at 300 dpi), scaled 1–6 times. Font 5 is left out: it has
-        // capital letters only, and a lot number or a product name has small ones. The height
-        // is matched; the width is narrowed (not below one) when the text would run past the
-        // length the layout measured for it.
+        // capital letters only, and a lot number or a product name has small ones. A character
+        // takes its font's pitch (20.3, 16.9, 14.5 and 12.7 characters an inch at 203 dpi: 10,
+        // 12, 14 and 16 dots, the gap between characters included; 25, 18.75, 15 and 12.5 at
+        // 300 dpi); measured by the glyph alone, a lot ran into the quantity beside it (a QA
+        // run). The font nearest in height, among those whose characters fit its box when it
+        // has one (the smallest when none does); the width is narrowed (not below one) when
+        // the text would run past the length the layout gave it.
         let fonts = dpi >= 300
             ? [(1, 12, 20), (2, 16, 28), (3, 20, 36), (4, 24, 44)]
-            : [(1, 8, 12), (2, 10, 16), (3, 12, 20), (4, 14, 24)]
+            : [(1, 10, 12), (2, 12, 16), (3, 14, 20), (4, 16, 24)]
+        let length = max(run.length, 1), count = run.text.count
+        let fitting = run.boxed ? fonts.filter { count * $0.1 <= length } : fonts
         var best = (font: 1, multiplier: 1, error: Int.max)
-        for (font, _, height) in fonts {
+        for (font, _, height) in fitting.isEmpty ? [fonts[0]] : fitting {
             for multiplier in 1...6 {
                 let error = abs(height * multiplier - run.lineHeight)
                 if error < best.error || (error == best.error && multiplier < best.multiplier) {
@@ -92,7 +98,7 @@ public struct EPLWriter: Sendable {
         }
         let characterWidth = fonts[best.font - 1].1
         var horizontal = best.multiplier
-        while horizontal > 1, run.text.count * characterWidth * horizontal > max(run.length, 1) { horizontal -= 1 }
+        while horizontal > 1, count * characterWidth * horizontal > length { horizontal -= 1 }
         let rotation = run.rotation / 90
         // EPL has no field block: a centred or right-aligned text is moved along its line by
         // what its box has to spare, measured in the resident font's fixed width (it printed

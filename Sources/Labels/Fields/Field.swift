@@ -95,10 +95,12 @@ struct Field: Sendable {
         }
     }
 
-    /// The field filled with `data`.
-    func render(_ data: LabelData, formats: [String: FieldFormat]) -> String {
-        guard let template else { return source }
-        guard let pieces else { return template.render(FieldScope(value: data, formats: formats)) + trailingBlanks }
+    /// The field filled with `data`. A value that is a list or an object where text goes, or one
+    /// that its date or number format cannot read, is refused: both printed as an empty text, or
+    /// as the value unformatted (`QTY abc`), on a label that looked right (found by a QA run).
+    func render(_ data: LabelData, formats: [String: FieldFormat]) throws(LabelError) -> String {
+        guard template != nil else { return source }
+        guard let pieces else { return try renderThroughMustache(data, formats: formats) }
         var out = ""
         for piece in pieces {
             switch piece {
@@ -117,12 +119,20 @@ struct Field: Sendable {
                     if !found { break }
                 }
                 guard found, node != .null else { continue }
+                if let problem = Self.notText(node, path: path.joined(separator: ".")) { throw problem }
                 // As through FieldScope: the innermost transform sees the value (a format applies
                 // to it), the others see text, where only the text transforms exist.
                 var text: String? = node.text
                 for (index, name) in transforms.reversed().enumerated() {
                     if let format = formats[name] {
-                        text = index == 0 ? (format.apply(to: node) ?? node.text) : nil
+                        guard index == 0 else {
+                            text = nil
+                            continue
+                        }
+                        guard let formatted = format.apply(to: node) else {
+                            throw Self.notFormatted(node, path: path.joined(separator: "."), format: format)
+                        }
+                        text = formatted
                     } else {
                         text = text?.transform(name) as? String
                     }
@@ -134,8 +144,43 @@ struct Field: Sendable {
     }
 
     /// The field rendered by swift-mustache even when it is plain (to check the two agree).
-    func renderThroughMustache(_ data: LabelData, formats: [String: FieldFormat]) -> String {
-        template.map { $0.render(FieldScope(value: data, formats: formats)) + trailingBlanks } ?? source
+    func renderThroughMustache(_ data: LabelData, formats: [String: FieldFormat]) throws(LabelError) -> String {
+        guard let template else { return source }
+        let problems = FieldProblems()
+        let text = template.render(FieldScope(value: data, formats: formats, path: "", problems: problems)) + trailingBlanks
+        if let problem = problems.first { throw problem }
+        return text
+    }
+
+    /// A list or an object where text goes: refused, naming what to print instead.
+    static func notText(_ value: LabelData, path: String) -> LabelError? {
+        let shown = path.isEmpty ? "." : path
+        switch value {
+        case .list(let items):
+            return LabelError(.invalidValue,
+                "field '\(shown)' is a list of \(items.count) in the label data, not text: print one of its items ('\(path.isEmpty ? "0" : path + ".0")'), or give the text itself")
+        case .object(let members):
+            let names = members.keys.sorted().prefix(4).joined(separator: ", ")
+            return LabelError(.invalidValue,
+                "field '\(shown)' is an object in the label data (with \(names.isEmpty ? "nothing in it" : names)), not text: print one of its values, or give the text itself")
+        default:
+            return nil
+        }
+    }
+
+    /// A value its format cannot read.
+    static func notFormatted(_ value: LabelData, path: String, format: FieldFormat) -> LabelError {
+        let kind = switch format {
+        case .date(let pattern): "a date (YYYY-MM-DD) for the date format '\(pattern)'"
+        case .number(let pattern): "a number for the number format '\(pattern)'"
+        }
+        let shown: String = switch value {
+        case .string(let text): text.debugDescription
+        case .list: "a list"
+        case .object: "an object"
+        default: value.text
+        }
+        return LabelError(.invalidValue, "field '\(path.isEmpty ? "." : path)' is \(shown), not \(kind)")
     }
 
     /// Plain pieces for a rewritten text whose tags are all `{{path}}` or `{{name(path)}}` with
@@ -201,7 +246,11 @@ struct Field: Sendable {
                 depth -= 1
                 output += "{{" + tag + "}}"
                 continue
-            case "!", "%", "=", ">", "<", "$":
+            case ">", "<", "$":
+                // A partial or a block: Mustache finds no other template and prints nothing there.
+                throw LabelError(.syntax,
+                    "field '\(source)': '{{\(trimmed)}}' takes in another template (a partial or a block), which label fields do not have: write its text in the field")
+            case "!", "%", "=":
                 output += "{{" + tag + "}}"
                 continue
             default:
@@ -272,36 +321,59 @@ struct Field: Sendable {
 private struct FieldScope: MustacheParent, MustacheTransformable, MustacheCustomRenderable {
     let value: LabelData
     let formats: [String: FieldFormat]
+    /// Where the value is in the label data (`lot.number`), for messages.
+    let path: String
+    let problems: FieldProblems
 
     func child(named name: String) -> Any? {
         switch value {
         case .object(let members):
             guard let child = members[name] else { return nil }
-            return wrap(child)
+            return wrap(child, name)
         case .list(let items):
             guard let index = Int(name), items.indices.contains(index) else { return nil }
-            return wrap(items[index])
+            return wrap(items[index], name)
         default:
             return nil
         }
     }
 
-    private func wrap(_ child: LabelData) -> Any? {
+    private func wrap(_ child: LabelData, _ name: String) -> Any? {
+        let path = self.path.isEmpty ? name : self.path + "." + name
         switch child {
         case .null: return nil
         case .bool(let flag): return flag
-        case .list(let items): return FieldList(items: items.map { FieldScope(value: $0, formats: formats) })
-        default: return FieldScope(value: child, formats: formats)
+        case .list(let items):
+            return FieldList(items: items.enumerated().map { FieldScope(value: $1, formats: formats, path: path + ".\($0)", problems: problems) },
+                             path: path, problems: problems)
+        default: return FieldScope(value: child, formats: formats, path: path, problems: problems)
         }
     }
 
     func transform(_ name: String) -> Any? {
-        if let format = formats[name] { return format.apply(to: value) ?? value.text }
+        if let format = formats[name] {
+            if let formatted = format.apply(to: value) { return formatted }
+            problems.record(Field.notFormatted(value, path: path, format: format))
+            return value.text
+        }
         return value.text.transform(name)
     }
 
-    var renderText: String { value.text }
+    var renderText: String {
+        if let problem = Field.notText(value, path: path) { problems.record(problem) }
+        return value.text
+    }
     var isNull: Bool { value == .null }
+}
+
+/// The first value that could not be printed while Mustache filled a field (its walk cannot
+/// throw): the field is refused after it.
+private final class FieldProblems: @unchecked Sendable {
+    private(set) var first: LabelError?
+
+    func record(_ problem: LabelError) {
+        if first == nil { first = problem }
+    }
 }
 
 /// A list of the label data as Mustache sees it: a sequence for sections (`{{#items}}…{{/items}}`),
@@ -309,6 +381,8 @@ private struct FieldScope: MustacheParent, MustacheTransformable, MustacheCustom
 /// own, as in the plain renderer (a Swift array would print its description on the label).
 private struct FieldList: MustacheSequence, MustacheParent, MustacheTransformable, MustacheCustomRenderable {
     let items: [FieldScope]
+    let path: String
+    let problems: FieldProblems
 
     func makeIterator() -> IndexingIterator<[FieldScope]> { items.makeIterator() }
 
@@ -319,6 +393,9 @@ private struct FieldList: MustacheSequence, MustacheParent, MustacheTransformabl
 
     func transform(_ name: String) -> Any? { items.transform(name) }
 
-    var renderText: String { "" }
+    var renderText: String {
+        if let problem = Field.notText(.list(items.map(\.value)), path: path) { problems.record(problem) }
+        return ""
+    }
     var isNull: Bool { false }
 }

@@ -43,6 +43,9 @@ struct TextRun: Hashable, Sendable {
     var bold: Bool
     var alignment: TextAlignment
     var rotation: Int
+    /// Whether `length` is a box the text must keep to (a text's box, a barcode's width under
+    /// it), rather than only its width as measured in the label font.
+    var boxed = false
 
     /// The run moved along its line so that text `width` dots wide sits in its box as its
     /// alignment says (a left-aligned run as it is): for the writers that place aligned text

@@ -24,7 +24,7 @@ extension Template {
         try Self.checkAIsTogether(items, file: file, placed: { item in owners.indices.contains(item) ? elements[owners[item]] : nil })
         var count = copies ?? 1
         if copies == nil, let field = self.copies {
-            let rendered = field.render(data, formats: formats)
+            let rendered = try field.render(data, formats: formats)
             // Digits alone (the usual case) need no trimming.
             let text = rendered.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) ? rendered : rendered.trimmingCharacters(in: .whitespaces)
             // Data that does not say (a production run's numbers, straight from the registry):
@@ -86,7 +86,7 @@ extension Template {
     func content(of barcode: BarcodeElement, data: LabelData, lastGS1: inout GS1Built?) throws(LabelError) -> BarcodeContent {
         if barcode.symbology.isGS1 {
             try checkTwoDigitYears(barcode, data: data)
-            let elements = barcode.ais.map { AIElement(ai: $0.ai, value: $0.value.render(data, formats: formats)) }
+            let elements = try barcode.ais.map { (ai) throws(LabelError) in AIElement(ai: ai.ai, value: try ai.value.render(data, formats: formats)) }
             if let lastGS1, lastGS1.elements == elements { return .gs1(lastGS1.built) }
             // An AI whose value the data leaves empty is the data's fault, not the template's:
             // said as what the record lacks ("product PUMP-200 has no GTIN"), where the GS1 rule
@@ -104,7 +104,7 @@ extension Template {
                 throw LabelError(.unencodable, "\(barcode.symbology.rawValue): \(error.message)")
             }
         }
-        return try BarcodeContent.plain(barcode.data?.render(data, formats: formats) ?? "", for: barcode.symbology)
+        return try BarcodeContent.plain(try barcode.data?.render(data, formats: formats) ?? "", for: barcode.symbology)
     }
 
     /// What an empty AI lacks, in the words of the record it comes from.
@@ -153,7 +153,7 @@ extension Template {
             let lineHeight = max(8, barcode.textSize.dots(dpi))
             item.humanReadable = TextRun(
                 x: item.x, y: item.y + item.size.height + max(1, lineHeight / 8), text: content.humanReadable,
-                length: item.size.width, lineHeight: lineHeight, bold: false, alignment: .center, rotation: 0)
+                length: item.size.width, lineHeight: lineHeight, bold: false, alignment: .center, rotation: 0, boxed: true)
         }
         return item
     }
@@ -164,7 +164,7 @@ extension Template {
     private func split(_ barcode: BarcodeElement, at ai: String, data: LabelData, name: String, x: Int, y: Int, height: Int,
                        dpi: Int) throws(LabelError) -> [BarcodeItem] {
         // Its dates were checked by ``content(of:data:lastGS1:)``, which lays the whole symbol out first.
-        let filled = barcode.ais.map { AIElement(ai: $0.ai, value: $0.value.render(data, formats: formats)) }
+        let filled = try barcode.ais.map { (ai) throws(LabelError) in AIElement(ai: ai.ai, value: try ai.value.render(data, formats: formats)) }
         guard let index = filled.firstIndex(where: { $0.ai == ai }) else { return [] }
         let text = barcode.humanReadable ? max(8, barcode.textSize.dots(dpi)) : 0
         let textBlock = text + (text > 0 ? max(1, text / 8) : 0)
@@ -193,7 +193,11 @@ extension Template {
                         into items: inout [LayoutItem]) throws(LabelError) {
         switch element.kind {
         case .text(let text):
-            let value = text.text.render(data, formats: formats)
+            // Composed (NFC): `e` and a combining accent, from data not read from the registry,
+            // went to a ZPL printer as two characters its font draws apart (a QA run); EPL's and
+            // the PNG's text is the same text.
+            let rendered = try text.text.render(data, formats: formats)
+            let value = rendered.utf8.allSatisfy { $0 < 0x80 } ? rendered : rendered.precomposedStringWithCanonicalMapping
             items += try TextLayout.runs(
                 value, x: text.at.x.dots(dpi), y: text.at.y.dots(dpi), lineHeight: text.fontSize.dots(dpi),
                 bold: text.bold, alignment: text.alignment, rotation: text.rotation,

@@ -36,10 +36,24 @@ enum TextLayout {
                     "the text \"\(line)\" does not fit its box (\(boxWidth) dots wide) even shrunk to \(lineHeight) dots high; widen the box or shorten the text")
             }
         } else if let boxWidth {
-            lines = paragraphs.flatMap { wrap($0, width: boxWidth, lineHeight: lineHeight, bold: bold) }
-            if let boxHeight {
-                let maximum = max(1, boxHeight / lineHeight)
-                if lines.count > maximum { lines = Array(lines.prefix(maximum)) }
+            let wrapped = { (height: Int) in paragraphs.flatMap { wrap($0, width: boxWidth, lineHeight: height, bold: bold) } }
+            lines = wrapped(lineHeight)
+            // The lines the box holds (one at least: a box may be drawn lower than its text).
+            let holds = { (height: Int) in boxHeight.map { max(1, $0 / height) } ?? .max }
+            if fit == .truncate {
+                if lines.count > holds(lineHeight) { lines = cut(lines, to: holds(lineHeight), width: boxWidth, lineHeight: lineHeight, bold: bold) }
+            } else if let boxHeight, lines.count > holds(lineHeight) {
+                // More lines than the box holds: smaller, wrapped again, until they fit. Cutting
+                // them lost the end of a hazard statement without a word (found by a QA run).
+                while lines.count > holds(lineHeight), lineHeight > minimumLineHeight {
+                    lineHeight -= 1
+                    lines = wrapped(lineHeight)
+                }
+                if lines.count > holds(lineHeight) {
+                    let shown = text.count > 40 ? String(text.prefix(40)) + "…" : text
+                    throw LabelError(.invalidValue,
+                        "the text \"\(shown)\" (\(text.count) characters) needs \(lines.count) lines in its box (\(boxWidth) × \(boxHeight) dots), which holds \(holds(lineHeight)) even at \(lineHeight) dots high: make the box larger or the text shorter (fit: truncate cuts a text a label may shorten)")
+                }
             }
         } else {
             lines = paragraphs
@@ -55,8 +69,18 @@ enum TextLayout {
             default: (x, y + along)
             }
             return TextRun(x: lineX, y: lineY, text: line, length: blockWidth, lineHeight: lineHeight, bold: bold,
-                           alignment: alignment, rotation: rotation)
+                           alignment: alignment, rotation: rotation, boxed: boxWidth != nil)
         }
+    }
+
+    /// The first `count` lines, the last ending with "..." (ASCII: every printer font has it).
+    static func cut(_ lines: [String], to count: Int, width maximum: Int, lineHeight: Int, bold: Bool) -> [String] {
+        var kept = Array(lines.prefix(count))
+        guard var last = kept.popLast() else { return kept }
+        while !last.isEmpty, width(last + "...", lineHeight: lineHeight, bold: bold) > maximum { last.removeLast() }
+        if last.last == " " { last = String(last.dropLast(last.reversed().prefix { $0 == " " }.count)) }
+        kept.append(last + "...")
+        return kept
     }
 
     /// Word wrap; a word longer than the line is broken between characters.

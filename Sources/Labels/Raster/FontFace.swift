@@ -117,6 +117,21 @@ final class FontFace: Sendable {
             throw LabelError(.unencodable,
                 "the text \"\(run.text.debugDescription.dropFirst().dropLast())\" has a control character (U+\(String(format: "%04X", control.value))), which prints nothing readable: leave it out of the data")
         }
+        // An invisible character (a byte order mark, a zero-width space, a soft hyphen: text
+        // pasted from a spreadsheet or a CSV file) prints nothing, or bytes a printer's resident
+        // font draws as garbage: refused, named.
+        if let invisible = run.text.unicodeScalars.first(where: { $0.value >= 0x80 && $0.properties.generalCategory == .format }) {
+            let name = switch invisible.value {
+            case 0xFEFF: "a byte order mark"
+            case 0x200B: "a zero-width space"
+            case 0x00AD: "a soft hyphen"
+            case 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069: "a direction mark"
+            case 0x200C, 0x200D: "a zero-width joiner"
+            default: "a format character"
+            }
+            throw LabelError(.unencodable,
+                "the text \"\(run.text.unicodeScalars.filter { $0 != invisible }.map(String.init).joined())\" has an invisible character, \(name) (U+\(String(format: "%04X", invisible.value))), before character \(run.text.unicodeScalars.prefix { $0 != invisible }.count + 1): it prints nothing readable; leave it out of the data (it often comes with text copied from a spreadsheet or a CSV file)")
+        }
         if let (scalar, script) = rightToLeft(in: run.text) {
             throw LabelError(.unencodable,
                 "the text \"\(run.text)\" has \(script) letters (U+\(String(format: "%04X", scalar.value))), which are written right to left: the label engine lays text out left to right, and would print it backwards\(script == "Arabic" ? " and unjoined" : ""); write it in Latin letters, or leave it out")
@@ -136,7 +151,8 @@ final class FontFace: Sendable {
         for scalar in text.unicodeScalars {
             switch scalar.value {
             case 0x0590...0x05FF, 0xFB1D...0xFB4F: return (scalar, "Hebrew")
-            case 0x0600...0x06FF, 0x0750...0x077F, 0x0870...0x08FF, 0xFB50...0xFDFF, 0xFE70...0xFEFF: return (scalar, "Arabic")
+            // Not U+FEFF at the end of the block: the byte order mark, invisible (found by a QA run).
+            case 0x0600...0x06FF, 0x0750...0x077F, 0x0870...0x08FF, 0xFB50...0xFDFF, 0xFE70...0xFEFE: return (scalar, "Arabic")
             case 0x0700...0x074F, 0x0860...0x086F: return (scalar, "Syriac")
             case 0x0780...0x07BF: return (scalar, "Thaana")
             case 0x07C0...0x085F, 0x10800...0x10FFF, 0x1E800...0x1EFFF: return (scalar, "right-to-left")

@@ -34,7 +34,13 @@ extension Template {
             case .text(let text):
                 out += text
             case .field(let field, let line):
-                let value = field.render(data, formats: formats)
+                let value: String
+                do {
+                    let rendered = try field.render(data, formats: formats)
+                    value = rendered.utf8.allSatisfy { $0 < 0x80 } ? rendered : rendered.precomposedStringWithCanonicalMapping
+                } catch {
+                    throw error.located(file: file, line: line, element: "placeholder \(field.source)")
+                }
                 // Outside a field's data a value is a command's parameter (`^PQ{{copies}}`): one
                 // that is not a plain word is refused, not trimmed into another number.
                 func plainOnly() throws(LabelError) -> String {
@@ -45,6 +51,16 @@ extension Template {
                     throw LabelError(.invalidValue,
                         "the value \(value.debugDescription) of \(field.source) is outside a field's text, where only letters, digits, '.', '-' and spaces are placed, and it has \(what)",
                         file: file, line: line, element: "placeholder \(field.source)")
+                }
+                // A print quantity (`^PQ{{copies}}`, EPL's `P{{copies}}`) is a count: `^PQ0` was
+                // sent, counted as one label, where a designed template refuses it (a QA run).
+                let quantity = raw.language == .zpl ? out.utf8.suffix(3).map { $0 & 0xDF } == Array("^PQ".utf8).map { $0 & 0xDF }
+                    : out.split(separator: "\n", omittingEmptySubsequences: false).last == "P"
+                if quantity, !value.isEmpty, value.unicodeScalars.allSatisfy(Self.isPlain) {
+                    guard let count = Int(value), (1...99_999_999).contains(count) else {
+                        throw LabelError(.invalidValue, "\(field.source) is a print quantity here, a whole number from 1 to 99999999, not \(value.debugDescription)",
+                                         file: file, line: line, element: "placeholder \(field.source)")
+                    }
                 }
                 switch raw.language {
                 case .zpl:

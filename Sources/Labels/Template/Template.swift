@@ -49,8 +49,12 @@ public struct Element: Sendable {
 /// Text alignment within a text's box.
 public enum TextAlignment: String, Sendable { case left, center, right }
 
-/// What a text does when it does not fit its box.
-public enum TextFit: String, Sendable { case wrap, shrink }
+/// What a text does when it does not fit its box: `wrap` breaks it into lines and, when they
+/// are more than the box holds, makes them smaller; `shrink` keeps one line a paragraph and
+/// makes it smaller; both refuse a text that does not fit at the smallest size. `truncate`
+/// breaks it into lines and cuts those the box cannot hold, ending with "...": for a text a
+/// label may shorten (a description), never for one it must carry whole (hazard statements).
+public enum TextFit: String, Sendable { case wrap, shrink, truncate }
 
 struct TextElement: Sendable {
     var at: Position

@@ -273,7 +273,7 @@ struct YAMLTemplateParser {
             }
             let fitText = try map["fit"].map { node throws(LabelError) in try string(node, "fit") } ?? "wrap"
             guard let fit = TextFit(rawValue: fitText) else {
-                throw error(.invalidValue, "fit must be wrap or shrink", map["fit"])
+                throw error(.invalidValue, "fit must be wrap, shrink or truncate", map["fit"])
             }
             let fontSize = try positive(require("size"), "size")
             guard fontSize.millimetres <= TemplateLimits.textSize else {
