@@ -85,7 +85,7 @@ struct ProblemDocument: Codable, Sendable {
         if let error = error as? any ReportableError { return error }
         if let readable = DatabaseErrors.readable(error) {
             // Out of reach or busy: try again later. Refused for what it asked: a fault of ours.
-            return DatabaseErrors.isTransient(error) ? APIProblem(503, "database", readable)
+            return DatabaseErrors.isTransient(error) ? APIProblem(503, DatabaseErrors.isLockWait(error) ? "locked" : "database", readable)
                                                      : APIProblem(500, "internal", "\(readable); nothing was written")
         }
         if let error = error as? DecodingError { return APIProblem.badRequest("the body is not what this operation takes: \(Self.describe(error))") }

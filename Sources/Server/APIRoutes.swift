@@ -345,6 +345,13 @@ public enum APIRoutes {
         }
         await logins.finished(body.station, failed: person == nil)
         guard let person else {
+            // A new site: a badge scanned at a station's scanner signs in as any badge until the
+            // first is added, but a session is an HTTP credential, given to registered operators
+            // only. Said so, rather than as an unknown badge (found by a QA run).
+            if let badge = body.badge, (try? await operators.lookup(badge: badge)) == .unmanaged {
+                throw APIProblem(401, "sign-in-failed",
+                    "no operator is registered yet: the station page signs in registered operators only (a station's scanner takes any badge until the first is added); a supervisor adds one with tracemark operator add \(badge) --name \"…\"")
+            }
             throw APIProblem(401, "sign-in-failed", body.badge != nil ? "badge \(body.badge ?? "") is not an operator's (tracemark operator add)"
                                                                       : "the PIN is not an operator's")
         }

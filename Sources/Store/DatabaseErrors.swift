@@ -43,6 +43,14 @@ public enum DatabaseErrors {
         return nil
     }
 
+    /// Whether a driver's error is a wait for another connection's lock that gave up (PostgreSQL's
+    /// `lock_timeout`, a deadlock): said as `locked`, as SQLite's busy database is, so that a
+    /// client retrying on the code does the same on both (found by a QA run).
+    public static func isLockWait(_ error: any Error) -> Bool {
+        guard let error = error as? PSQLError, let state = error.serverInfo?[.sqlState] else { return false }
+        return state == "55P03" || state == "40P01"
+    }
+
     /// Whether a driver's error says the database is out of reach or busy for now (a connection
     /// lost, a server starting or shutting down, out of resources, a lock, a deadlock), so that the
     /// same request may pass later; false for a statement the database refused for what it asked

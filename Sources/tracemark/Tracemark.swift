@@ -75,7 +75,7 @@ struct Tracemark: AsyncParsableCommand {
         } catch {
             if let readable = DatabaseErrors.readable(error) {
                 // Out of reach or busy: try again later (69). Refused for what it asked: a fault of ours (70).
-                if DatabaseErrors.isTransient(error) { fail(code: "database", message: readable, status: 69) }
+                if DatabaseErrors.isTransient(error) { fail(code: DatabaseErrors.isLockWait(error) ? "locked" : "database", message: readable, status: 69) }
                 fail(code: "internal", message: "\(readable); nothing was written (a fault of Tracemark's: please report it)", status: 70)
             }
             // An ExitCode was reported by its command already; help and version are not failures.

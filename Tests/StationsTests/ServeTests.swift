@@ -365,6 +365,23 @@ import Testing
         try write("database: \"\(database.location)\"\nstations:\n  look-1: {kind: lookup, warehouse: MAIN, lenient: maybe}\n")
         let lenient = try await Command.tracemark(["serve", "--check", "--config", file.path], environment: environment)
         #expect(lenient.status == 78 && lenient.stderr.contains("serve.yaml:3: station look-1: lenient must be true or false"), "\(lenient.stderr)")
+
+        // An HTTP host that does not resolve, or a colon too many, is the file's mistake, with its
+        // line (78): it passed the check and then ended the service, its stations started, with
+        // the resolver's bare words (found by a QA run).
+        for (listen, said) in [("nosuchhost.invalid:0", "serve.yaml:2: http.listen \"nosuchhost.invalid:0\": the host nosuchhost.invalid does not resolve"),
+                               ("127.0.0.1:8080:1", "serve.yaml:2: http.listen \"127.0.0.1:8080:1\" is not HOST:PORT")] {
+            try write("database: \"\(database.location)\"\nhttp: {listen: \"\(listen)\"}\nstations:\n  look-1: {kind: lookup, warehouse: MAIN}\n")
+            for command in [["serve", "--check"], ["serve"]] {
+                let run = try await Command.tracemark(command + ["--config", file.path], environment: environment)
+                #expect(run.status == 78 && run.stderr.contains(said) && !run.stdout.contains("serving"), "\(command): \(run.stdout) \(run.stderr)")
+            }
+        }
+        // A station without scanners, said as an empty list or an empty key as well as by leaving
+        // it out: both were refused, as not a list or as a device "" (a QA run).
+        try write("database: \"\(database.location)\"\nhttp: {listen: \"[::1]:0\"}\nstations:\n  look-1: {kind: lookup, warehouse: MAIN, scanners: []}\n  look-2:\n    kind: lookup\n    warehouse: MAIN\n    scanners:\n")
+        let none = try await Command.tracemark(["serve", "--check", "--config", file.path], environment: environment)
+        #expect(none.status == 0, "\(none.stdout) \(none.stderr)")
     }
 }
 

@@ -389,7 +389,7 @@ public actor Station {
             // A driver's error in its own words, not the library's placeholder ("PSQLError –
             // Generic description …", as a scan during a restore was answered; found by a QA run).
             if let readable = DatabaseErrors.readable(error) {
-                ScanOutcome.Reason(DatabaseErrors.isTransient(error) ? "database-unavailable" : "database-refused",
+                ScanOutcome.Reason(DatabaseErrors.isLockWait(error) ? "database-locked" : DatabaseErrors.isTransient(error) ? "database-unavailable" : "database-refused",
                                    readable.contains("nothing was written") ? readable : readable + "; nothing was written")
             } else {
                 ScanOutcome.Reason("failed", "\(error)")

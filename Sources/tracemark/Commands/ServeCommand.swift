@@ -277,7 +277,13 @@ struct ServeCommand: AsyncParsableCommand {
 
     private func serve(_ configuration: ServeConfiguration, stations: [StationConfiguration], registry: Registry, spool: Spool,
                        logger: Logger) async throws {
+        // Started in this order and stopped in the reverse: at TERM the stations' scanners stop
+        // taking scans first, then the HTTP API, and the printers last, printing what the last
+        // scans queued. The printers stopped before the scanners, and the HTTP API too: a scan
+        // taken after TERM waited for the next start to print, and the station page went dark
+        // while the scanners still read (found by a QA run).
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        var stationServices: [ServiceGroupConfiguration.ServiceConfiguration] = []
         var running: [Station] = []
         for (entry, stationConfiguration) in zip(configuration.stations, stations) {
             let station = try await Station(stationConfiguration, registry: registry, spool: spool)
@@ -301,7 +307,7 @@ struct ServeCommand: AsyncParsableCommand {
             }, scanners: {
                 try addresses.map { try $0.makeSource(keyboard: keyboard, waitsForDevice: true, logger: scannerLogger) }
             })
-            services.append(.init(service: service))
+            stationServices.append(.init(service: service))
             say("station \(entry.name) (\(entry.kind.rawValue)) "
                   + (entry.scanners.isEmpty ? "has no scanner (the HTTP API feeds it)" : "reads \(entry.scanners.map(\.text).joined(separator: ", "))")
                   + (entry.verifyScanners.isEmpty ? "" : ", verifies with \(entry.verifyScanners.map(\.text).joined(separator: ", "))")
@@ -329,6 +335,7 @@ struct ServeCommand: AsyncParsableCommand {
                 say("HTTP API on http://\(address.host):\(port)/api/v1 (tokens: tracemark token create)")
             }))
         }
+        services += stationServices
         // HUP (the terminal that started it closed) stops it as TERM does, draining the scans in
         // hand: its default action ended the process at once, and a QA run lost 264 scans so.
         say("serving; TERM, HUP or Ctrl+C stops")

@@ -76,8 +76,24 @@ struct ServeConfiguration {
     var httpAddress: (host: String, port: Int)? {
         guard let colon = httpListen.lastIndex(of: ":"), let port = Int(httpListen[httpListen.index(after: colon)...]),
               (0...65535).contains(port) else { return nil }
-        let host = String(httpListen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        let written = httpListen[..<colon]
+        // An IPv6 address is written in brackets ([::1]:8080); a colon in a host otherwise is a
+        // mistake (127.0.0.1:8080:1 read as host 127.0.0.1:8080, a QA run).
+        if written.contains(":"), !(written.hasPrefix("[") && written.hasSuffix("]")) { return nil }
+        let host = String(written).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
         return host.isEmpty ? nil : (host, port)
+    }
+
+    /// Why `host` cannot be listened on by name (it does not resolve), or nil: a numeric address,
+    /// or a name this machine resolves.
+    static func unresolvable(_ host: String) -> String? {
+        var hints = addrinfo()
+        hints.ai_flags = AI_PASSIVE
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var found: UnsafeMutablePointer<addrinfo>?
+        let status = getaddrinfo(host, nil, &hints, &found)
+        if let found { freeaddrinfo(found) }
+        return status == 0 ? nil : String(cString: gai_strerror(status))
     }
     var printers: [PrinterEntry] = []
     var stations: [StationEntry] = []
@@ -161,8 +177,14 @@ struct ServeConfiguration {
                     if field.string == "listen" {
                         if let listen = scalar(setting, "http.listen") {
                             configuration.httpListen = listen
-                            if configuration.httpAddress == nil {
-                                problem(setting, "http.listen \"\(listen)\" is not HOST:PORT, e.g. 127.0.0.1:8080 (behind a reverse proxy for TLS)")
+                            if let address = configuration.httpAddress {
+                                // Said here, with its line: it passed --check and then ended the
+                                // service, its stations started, with the resolver's bare words.
+                                if let reason = unresolvable(address.host) {
+                                    problem(setting, "http.listen \"\(listen)\": the host \(address.host) does not resolve (\(reason)): use an address of this machine, e.g. 127.0.0.1:8080 or 0.0.0.0:8080")
+                                }
+                            } else {
+                                problem(setting, "http.listen \"\(listen)\" is not HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080 (behind a reverse proxy for TLS)")
                             }
                         }
                     } else if field.string == "event-clients" {
@@ -248,8 +270,14 @@ struct ServeConfiguration {
                                 problem(setting, "station \(name): lenient must be true or false")
                             }
                         case "scanners", "verify-scanners":
-                            let items = setting.sequence.map(Array.init) ?? (setting.scalar != nil ? [setting] : [])
-                            if items.isEmpty { problem(setting, "station \(name): \(key) must be a list of device addresses") }
+                            // An empty list, or the key left empty, is a station without scanners
+                            // (the HTTP API feeds it), as leaving the key out is; both were refused
+                            // as not a list, or as a device "" (found by a QA run).
+                            let empty = setting.scalar.map { ["", "~", "null", "Null", "NULL"].contains($0.string) } ?? false
+                            let items = setting.sequence.map(Array.init) ?? (setting.scalar != nil && !empty ? [setting] : [])
+                            if setting.sequence == nil, setting.scalar == nil {
+                                problem(setting, "station \(name): \(key) must be a list of device addresses")
+                            }
                             for item in items {
                                 guard let text = scalar(item, "a scanner address") else { continue }
                                 do {
