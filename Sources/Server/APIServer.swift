@@ -333,3 +333,8 @@ struct Dispatcher: Sendable {
         path.split(separator: "/").filter { $0.hasPrefix("{") && $0.hasSuffix("}") }.map { String($0.dropFirst().dropLast()) }
     }
 }
+
+/// How the service group names it in its log (`--verbose`), not with its whole environment.
+extension APIServer: CustomStringConvertible {
+    public var description: String { "HTTP API on \(host):\(port)" }
+}

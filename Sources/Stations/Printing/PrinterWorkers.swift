@@ -149,3 +149,8 @@ struct RestartPauses: Equatable {
         return pause
     }
 }
+
+/// How the service group names it in its log (`--verbose`), not with every field of the spool.
+extension PrinterWorkers: CustomStringConvertible {
+    public var description: String { "printer workers (\(printers.joined(separator: ", ")))" }
+}

@@ -169,3 +169,8 @@ public struct StationService: Service {
         }
     }
 }
+
+/// How the service group names it in its log (`--verbose`): its station, not every field of it.
+extension StationService: CustomStringConvertible {
+    public var description: String { "station \(station.configuration.name)" }
+}

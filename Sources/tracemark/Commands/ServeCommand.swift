@@ -332,7 +332,9 @@ struct ServeCommand: AsyncParsableCommand {
             let environment = APIEnvironment(registry: registry, spool: spool, stations: running, templates: templates,
                                              tokens: try await APITokens(store: registry.store), limits: limits, metrics: metrics)
             services.append(.init(service: APIServer(environment: environment, host: address.host, port: address.port) { port in
-                say("HTTP API on http://\(address.host):\(port)/api/v1 (tokens: tracemark token create)")
+                // An IPv6 address in brackets, as a URL writes it (http://[::1]:8080).
+                let host = address.host.contains(":") ? "[\(address.host)]" : address.host
+                say("HTTP API on http://\(host):\(port)/api/v1 (tokens: tracemark token create)")
             }))
         }
         services += stationServices
@@ -366,7 +368,9 @@ private func say(_ line: String) {
 /// the service group 45 s after the signal (a task that ignores cancellation while the database
 /// does not answer), a plain thread, outside the task pool, logs it and exits with status 70.
 /// What was in hand is settled at the next start, as after a crash.
-struct StopWatchdog: Service {
+struct StopWatchdog: Service, CustomStringConvertible {
+    var description: String { "stop watchdog" }
+
     let after: Duration
     let logger: Logger
 
