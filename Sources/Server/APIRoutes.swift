@@ -100,7 +100,21 @@ public enum APIRoutes {
         } catch {
             throw APIProblem(503, "not-ready", "the database does not answer: \(DatabaseErrors.readable(error) ?? "\(error)")")
         }
-        return try .json(["status": "ready", "database": "reachable"])
+        // Ready is able to take scans: a database that answers reads but whose writes wait for
+        // another connection's lock (another process's SQLite write transaction, a PostgreSQL
+        // LOCK TABLE) refused every scan with 503 while this said ready (found by a QA run).
+        let store = call.environment.registry.store
+        do {
+            try await store.write { db in
+                guard store.kind == .postgres else { return }  // SQLite: BEGIN IMMEDIATE took the write lock
+                try await db.raw("SET LOCAL lock_timeout = '1s'").run()
+                try await db.raw("LOCK TABLE station_scans, print_jobs, number_series, lot_serials, movements IN ROW EXCLUSIVE MODE").run()
+            }
+        } catch {
+            throw APIProblem(503, "not-ready",
+                "the database answers, but its writes wait for another connection's lock: \((error as? StoreError)?.message ?? DatabaseErrors.readable(error) ?? "\(error)")")
+        }
+        return try .json(["status": "ready", "database": "writable"])
     }
 
     // MARK: Resolve

@@ -69,7 +69,7 @@ paths:
     get:
       operationId: readyz
       tags: [health]
-      summary: The database answers.
+      summary: The database answers, and takes writes (no other connection's lock holds the tables scans write).
       security: []
       x-tracemark-role: none
       responses:

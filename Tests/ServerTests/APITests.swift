@@ -267,6 +267,35 @@ import TracemarkTesting
         try await service.stop()
     }
 
+    /// Ready means scans can be taken: with another connection holding what scans write (an
+    /// SQLite write transaction of another process, a PostgreSQL table lock), readyz said ready
+    /// while every scan was refused 503 (found by a QA run). Ready again once it is let go.
+    @Test(arguments: Backend.available)
+    func readyzSaysNotReadyWhileWritesWaitForALock(backend: Backend) async throws {
+        let service = try await APIService.start(backend)
+        defer { service.serve.killIfRunning() }
+        let ready = try await service.request("GET", "/api/v1/readyz", role: "viewer")
+        #expect(ready.status == 200 && ready.object["database"] as? String == "writable", "\(ready.text)")
+        let holder = try await SQLStores.open(service.database.location)
+        let (locked, signal) = AsyncStream.makeStream(of: Void.self)
+        let (released, release) = AsyncStream.makeStream(of: Void.self)
+        async let held: Void = holder.write { db in
+            if backend == .postgres { try await db.raw("LOCK TABLE station_scans IN ACCESS EXCLUSIVE MODE").run() }
+            signal.yield()
+            for await _ in released { break }
+        }
+        for await _ in locked { break }
+        let waiting = try await service.request("GET", "/api/v1/readyz", role: "viewer")
+        release.yield()
+        try await held
+        await holder.close()
+        #expect(waiting.status == 503 && waiting.code == "not-ready" && waiting.text.contains("its writes wait for another connection's lock"),
+                "\(waiting.status) \(waiting.text)")
+        let again = try await service.request("GET", "/api/v1/readyz", role: "viewer")
+        #expect(again.status == 200, "\(again.text)")
+        try await service.stop()
+    }
+
     /// What a request may ask is bounded: body size, page size, template names.
     /// A label split over two barcodes, posted as two scans, is read as one for the client that
     /// posted both: another client's scan in between neither completes it nor lets it go.
