@@ -138,6 +138,30 @@ import TracemarkTesting
         await database.drop()
     }
 
+    /// A job whose worker was killed on its way to the printer says so in `jobs` once the
+    /// worker's lease has run out: it read as being sent, with no word (found by a QA run).
+    @Test func aJobWhoseWorkerStoppedOnItsWaySaysSo() async throws {
+        let database = try await SpoolDatabase.make(.sqlite)
+        let db = database.location
+        // A label every 100 s: the job stays on its way while the worker lives.
+        let printer = try await SimulatedPrinter.start(.init(labelsPerSecond: 0.01))
+        #expect(try await tracemark("printers", "add", "slow", "--uri", "tcp://127.0.0.1:\(printer.port)", "--db", db).status == 0)
+        #expect(try await tracemark("print", templates.appendingPathComponent("serial-50x25.yaml").path, "--printer", "slow",
+                                    "--no-wait", "--sample", "--db", db).status == 0)
+        let worker = try TracemarkProcess.launch(["jobs", "run", "--lease", "1", "--db", db],
+                                                 output: database.folder.appendingPathComponent("worker.out"))
+        defer { worker.killIfRunning() }
+        func listed() async throws -> String { try await tracemark("jobs", "--db", db).stdout }
+        #expect(try await eventually { let text = try await listed(); return text.contains("sending") || text.contains("printing") })
+        #expect(try await !listed().contains("its worker stopped"))
+        kill(worker.process.processIdentifier, SIGKILL)
+        let told = try await eventually { try await listed().contains("its worker stopped while sending it: the printer's next worker") }
+        let list = try await listed()
+        #expect(told, "\(list)")
+        await printer.stop()
+        await database.drop()
+    }
+
     /// A printer configured anew for another language while jobs wait: those jobs were rendered
     /// for the old one, and are held saying so, not sent (a QA run found a PNG written into a
     /// ZPL folder, and EPL sent to a ZPL printer, each job marked done). The label printed again

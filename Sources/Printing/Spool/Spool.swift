@@ -150,6 +150,8 @@ public struct Spool: Sendable {
         /// Jobs not yet done, failed or cancelled.
         public var queued: Int
         public var held: Int
+        /// A worker holds the printer now (its lease has not run out).
+        public var worked = false
     }
 
     /// The names of the printers configured, without their queues: what a loop that starts and
@@ -167,7 +169,8 @@ public struct Spool: Sendable {
             var query = SQLQueryString("""
                 SELECT p.name, p.uri, p.language, p.settings, p.state, p.state_message, p.state_at,
                        (SELECT COUNT(*) FROM print_jobs j WHERE j.printer = p.name AND j.state IN ('queued', 'sending', 'printing', 'failed')) AS queued,
-                       (SELECT COUNT(*) FROM print_jobs j WHERE j.printer = p.name AND j.state = 'held') AS held
+                       (SELECT COUNT(*) FROM print_jobs j WHERE j.printer = p.name AND j.state = 'held') AS held,
+                       CASE WHEN p.worker IS NOT NULL AND p.lease_expires > \(unsafeRaw: store.kind.clockMilliseconds) THEN 1 ELSE 0 END AS worked
                 FROM printers p WHERE p.removed_at IS NULL
                 """)
             if let name { query = query + SQLQueryString(" AND p.name = \(bind: name)") }
@@ -177,7 +180,7 @@ public struct Spool: Sendable {
                                   stateMessage: try row.decode(column: "state_message", as: String.self),
                                   stateAt: try row.decode(column: "state_at", as: String?.self),
                                   queued: try row.decode(column: "queued", as: Int.self),
-                                  held: try row.decode(column: "held", as: Int.self))
+                                  held: try row.decode(column: "held", as: Int.self), worked: try row.decode(column: "worked", as: Int.self) != 0)
             }
         }
     }

@@ -35,12 +35,19 @@ struct JobsCommand: AsyncParsableCommand {
                 return (printer.config.name, "printer \(printer.config.name) is \(printer.state)"
                     + (printer.stateMessage.isEmpty ? "" : ": \(printer.stateMessage)") + (printer.stateAt.map { " (since \($0.prefix(19)))" } ?? ""))
             })
+            let worked = Set(printers.filter(\.worked).map(\.config.name))
             try options.emit(jobs.map(JobSummary.init)) {
                 table(["JOB", "PRINTER", "STATE", "LABELS", "REFERENCE", "ASKED BY", "CREATED", "NOTE"], jobs.map { job in
                     var note = job.state == .done ? (job.confirmed ? "" : "delivered, not confirmed") : job.error
                     if job.state == .queued, !note.isEmpty { note = "last attempt: " + note }
                     if [.queued, .sending, .failed].contains(job.state), let why = waiting[job.printer] {
                         note = "waits: " + why + (note.isEmpty ? "" : ". " + note)
+                    }
+                    // On its way with no worker holding its printer: the worker stopped mid-send
+                    // (killed, its machine off). It read as being sent, with no word (a QA run).
+                    if [.sending, .printing].contains(job.state), !worked.contains(job.printer) {
+                        note = "its worker stopped while sending it: the printer's next worker (serve, or tracemark jobs run) settles it, asking the printer what it printed"
+                            + (note.isEmpty ? "" : ". " + note)
                     }
                     if job.possiblyDuplicated { note = "POSSIBLY PRINTED TWICE. " + note }
                     if let original = job.reprintOf {
