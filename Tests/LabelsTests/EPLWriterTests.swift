@@ -24,7 +24,7 @@ import TracemarkTesting
                 size: 24
               - type: barcode
                 symbology: code128
-                at: [16, 48]
+                at: [40, 48]
                 module: 2
                 height: 60
                 hri: false
@@ -47,7 +47,7 @@ import TracemarkTesting
             q400
             Q200,24
             A16,16,0,4,1,1,N,"LOT \\"L-1\\" \\\\ A"
-            B16,48,0,1,2,2,60,N,"L-1"
+            B40,48,0,1,2,2,60,N,"L-1"
             X8,8,2,392,192
             LO8,120,384,3
             P1

@@ -22,24 +22,23 @@ import TracemarkTesting
         }
     }
 
-    /// A symbol that reads alone can be spoilt on the label by what is drawn over it: the label is
-    /// read as drawn where anything touches a barcode or its quiet zone, and the element to move
-    /// is named. A frame around a symbol, clear of it, passes.
+    /// A symbol that reads alone can be spoilt on the label by what is drawn over it or in its
+    /// quiet zone: refused when the label is laid out, naming the element to move (a symbol that
+    /// still decoded from the image with a frame's line at its last bar was printed, and a
+    /// scanner does not read that reliably; a QA run). A frame around a symbol, clear of it, passes.
     @Test func aTextDrawnOverABarcodeIsRefusedNamingIt() throws {
-        let over = try TemplateLoader().load(yaml: """
+        #expect {
+            _ = try TemplateLoader().load(yaml: """
             size: [50mm, 25mm]
             elements:
               - {type: barcode, id: dm, symbology: gs1-datamatrix, at: [2, 2], module: 0.5, ais: {"01": "{{gtin}}", "21": "{{serial}}"}}
               - {type: text, id: serial, at: [2, 6], text: "SN {{serial}} {{serial}}", size: 4, bold: true}
             sample: {gtin: "09501101530003", serial: "SN000123"}
             """, file: "over.yaml")
-        let label = try over.layout(over.sample)
-        #expect {
-            try LabelVerifier().verify(label)
         } throws: { error in
             guard let error = error as? LabelError else { return false }
-            return error.code == .unverified && error.element == "barcode 'dm'"
-                && error.message.contains("reads back alone but not on the label: text 'serial' (line 4) is drawn over it")
+            return error.code == .invalidValue && error.element == "barcode 'dm'" && error.file == "over.yaml"
+                && error.message.contains("text 'serial' (line 4) is drawn in the barcode's quiet zone")
         }
         let framed = try TemplateLoader().load(yaml: """
             size: [50mm, 25mm]

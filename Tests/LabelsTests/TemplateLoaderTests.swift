@@ -395,6 +395,45 @@ extension TemplateLoaderTests {
             """) == nil)
     }
 
+    /// A barcode keeps its quiet zone on the label and clear of ink (10 modules either side of a
+    /// linear symbol, 1 around a DataMatrix): one at the label's edge, or with a frame's line at
+    /// its last bar, decoded from the image and was printed (found by a QA run). A GS1-128 that
+    /// may split does so when its quiet zone would not fit.
+    @Test func aBarcodeKeepsItsQuietZoneOnTheLabelAndClear() throws {
+        let cases: [(String, String)] = [
+            ("- {type: barcode, id: bc, symbology: code128, at: [0, 2], module: 0.25, height: 8, data: ABC}",
+             "the barcode's quiet zone (the clear space a scanner needs: 20 dots either side) runs past the label's left edge"),
+            ("- {type: barcode, id: bc, symbology: datamatrix, at: [45, 20], module: 0.5, data: ABC}",
+             "runs past the label's right and bottom edge"),
+            ("- {type: barcode, id: bc, symbology: code128, at: [5, 2], module: 0.25, height: 8, data: ABC}\n  - {type: line, id: frame, from: [12, 0], to: [12, 25], thickness: 0.3}",
+             "line 'frame' (line 4) is drawn in the barcode's quiet zone"),
+        ]
+        for (elements, said) in cases {
+            let error = try #require(throws: LabelError.self) {
+                _ = try TemplateLoader().load(yaml: "size: [50mm, 25mm]\nelements:\n  \(elements)\n", file: "quiet.yaml")
+            }
+            #expect(error.element == "barcode 'bc'" && error.message.contains(said), "\(error)")
+        }
+        // Clear of the edge and the frame by its quiet zone: printed.
+        _ = try TemplateLoader().load(yaml: """
+            size: [50mm, 25mm]
+            elements:
+              - {type: barcode, id: bc, symbology: code128, at: [5, 2], module: 0.25, height: 8, data: ABC}
+              - {type: line, id: frame, from: [30, 0], to: [30, 25], thickness: 0.3}
+            """)
+        // The shipped lot label with a 16-character lot: one GS1-128 would end at the frame; it is
+        // printed as two, each with its quiet zone.
+        let lot = try TemplateLoader().load(contentsOf: Repository.templates.appendingPathComponent("gs1-lot-100x50.yaml"))
+        var data = lot.sample
+        if case .object(var members) = data, case .object(var number)? = members["lot"] {
+            number["number"] = .string("ABCDEFGHIJKLMNOP")
+            members["lot"] = .object(number)
+            data = .object(members)
+        }
+        let symbols = try lot.layout(data).items.filter { if case .barcode(let barcode) = $0 { barcode.symbology == .gs1_128 } else { false } }
+        #expect(symbols.count == 2)
+    }
+
     /// A template whose sample fits can still be given data that does not: a longer serial, a
     /// longer Code 128, or a higher resolution than the template's. Each label is measured as it
     /// is laid out, with its data at its dpi, and refused rather than printed cut off (found by a
@@ -404,7 +443,7 @@ extension TemplateLoaderTests {
             size: [50mm, 25mm]
             units: mm
             elements:
-              - {type: barcode, id: bc, symbology: code128, at: [2, 3], module: 0.25, height: 10, data: "{{x}}"}
+              - {type: barcode, id: bc, symbology: code128, at: [3, 3], module: 0.25, height: 10, data: "{{x}}"}
               - {type: text, id: tx, at: [2, 18], text: "SN {{y}}", size: 3}
             sample: {x: "AB12", y: "short"}
             """, file: "grow.yaml")
@@ -419,10 +458,10 @@ extension TemplateLoaderTests {
         #expect(text.element == "text 'tx'" && text.message.contains("runs past the edge") && text.message.contains("SERIAL-2026-11-000123456789-0042"), "\(text)")
         // Fits at its own 203 dpi, not at 300 where its modules are three dots wide.
         let wide = try TemplateLoader().load(yaml: """
-            size: [63.5mm, 30mm]
+            size: [67mm, 30mm]
             units: mm
             elements:
-              - {type: barcode, id: bc, symbology: gs1-128, at: [2, 3], module: 0.25, height: 10, ais: {"01": "09501101530003", "10": "ABCDEFGH"}}
+              - {type: barcode, id: bc, symbology: gs1-128, at: [3, 3], module: 0.25, height: 10, ais: {"01": "09501101530003", "10": "ABCDEFGH"}}
             """)
         _ = try wide.layout(wide.sample)
         let atThreeHundred = try #require(throws: LabelError.self) { try wide.layout(wide.sample, dpi: 300) }

@@ -18,7 +18,7 @@ import TracemarkTesting
                 box: [96mm, 20mm]
               - type: barcode
                 symbology: code128
-                at: [2mm, 12mm]
+                at: [3mm, 12mm]
                 module: 0.25mm
                 height: 10mm
                 hri: false

@@ -207,7 +207,9 @@ extension Template {
             let content = try self.content(of: barcode, data: data, lastGS1: &lastGS1)
             let x = barcode.at.x.dots(dpi), y = barcode.at.y.dots(dpi), height = max(1, barcode.height.dots(dpi))
             let whole = try Self.item(barcode, content, name: element.name, x: x, y: y, height: height, dpi: dpi)
-            guard let split = barcode.split, x + whole.size.width > size.width.dots(dpi) + 1 else {
+            // Too wide with its quiet zone: a symbol ending at the edge does not scan reliably.
+            let quiet = LabelVerifier.Zone.quiet(around: whole)
+            guard let split = barcode.split, quiet.x + quiet.width > size.width.dots(dpi) + 1 else {
                 items.append(.barcode(whole))
                 return
             }
@@ -273,13 +275,38 @@ extension LabelLayout {
                         ? "symbol \((symbols.firstIndex(of: index) ?? 0) + 1) of the \(symbols.count) the barcode was split into (one was too wide for the label)"
                         : "the barcode"
                     problem = "\(what) is \(w) x \(h) dots with this data at (\(barcode.x), \(barcode.y)) and does not fit on the \(width) x \(height) dot label at \(dpi) dpi: it would print cut off and not scan; move it, make the module smaller, or shorten the data"
-                } else if let run = barcode.humanReadable {
-                    problem = pastEdge(run, "the barcode's text line")
+                } else if let run = barcode.humanReadable, let past = pastEdge(run, "the barcode's text line") {
+                    problem = past
+                } else {
+                    problem = quietZoneProblem(barcode, index: index)
                 }
             default:
                 break
             }
             if let problem { throw located(LabelError(.invalidValue, problem), item: index) }
         }
+    }
+
+    /// The clear space a scanner needs beside a barcode (its quiet zone: 10 modules either side
+    /// of a linear symbol, 1 around a DataMatrix, 4 around a QR code) on the label and free of
+    /// ink, or what is wrong with it. A symbol at the label's edge, or with a frame's line at its
+    /// last bar, decoded from the rendered image and was printed; a scanner does not read it
+    /// reliably (found by a QA run).
+    func quietZoneProblem(_ barcode: BarcodeItem, index: Int) -> String? {
+        let zone = LabelVerifier.Zone.quiet(around: barcode)
+        let clear = zone.x > barcode.x ? 0 : barcode.x - zone.x, along = zone.y > barcode.y ? 0 : barcode.y - zone.y
+        let size = "\(clear > 0 ? "\(clear) dots either side" : "")\(clear > 0 && along > 0 ? ", " : "")\(along > 0 ? "\(along) dots above and below" : "")"
+        if zone.x < -1 || zone.y < -1 || zone.x + zone.width > width + 1 || zone.y + zone.height > height + 1 {
+            let sides = [zone.x < -1 ? "left" : nil, zone.x + zone.width > width + 1 ? "right" : nil,
+                         zone.y < -1 ? "top" : nil, zone.y + zone.height > height + 1 ? "bottom" : nil].compactMap { $0 }
+            return "the barcode's quiet zone (the clear space a scanner needs: \(size)) runs past the label's \(sides.joined(separator: " and ")) edge with this data at \(dpi) dpi: move the barcode in, make its module smaller, or shorten the data"
+        }
+        let by = items.indices.filter { other in
+            other != index && LabelVerifier.Zone.inked(by: items[other]).contains { $0.intersects(zone) }
+        }
+        guard !by.isEmpty else { return nil }
+        let names = Array(Set(by.compactMap { owner(of: $0) })).sorted()
+        let what = names.isEmpty ? "something else on the label" : names.joined(separator: ", ")
+        return "\(what) is drawn in the barcode's quiet zone (the clear space a scanner needs: \(size)) with this data: move it apart, make the module smaller, or shorten the data"
     }
 }
