@@ -138,6 +138,46 @@ import TracemarkTesting
         await database.drop()
     }
 
+    /// A printer that reads ZPL but answers no status query (an emulation, a print server) is
+    /// added with --no-status-query: its jobs are sent without ~HS and left delivered, not
+    /// confirmed. Without it they waited for ever for an answer (found by a QA run).
+    @Test func aZPLPrinterThatAnswersNoStatusQueryPrintsWithNoStatusQuery() async throws {
+        let database = try await SpoolDatabase.make(.sqlite)
+        let db = database.location
+        let listener = try LoopbackSocket.bind(listening: 4)
+        defer { close(listener.descriptor) }
+        // A printer that reads everything it is sent and never says a word.
+        let received = Task.detached { () -> Data in
+            var all = Data()
+            while !Task.isCancelled {
+                let connection = accept(listener.descriptor, nil, nil)
+                guard connection >= 0 else { break }
+                var buffer = [UInt8](repeating: 0, count: 65536)
+                while true {
+                    let count = read(connection, &buffer, buffer.count)
+                    if count <= 0 { break }
+                    all.append(contentsOf: buffer[..<count])
+                }
+                close(connection)
+                if String(decoding: all, as: UTF8.self).contains("^XZ") { break }
+            }
+            return all
+        }
+        let refused = try await tracemark("printers", "add", "mute", "--uri", "file:labels", "--no-status-query", "--db", db)
+        #expect(refused.status != 0 && refused.stderr.contains("only a raw TCP ZPL printer is asked its status"), "\(refused.stderr)")
+        #expect(try await tracemark("printers", "add", "mute", "--uri", "tcp://127.0.0.1:\(listener.port)", "--no-status-query",
+                                    "--db", db).status == 0)
+        #expect(try await tracemark("print", templates.appendingPathComponent("serial-50x25.yaml").path, "--printer", "mute",
+                                    "--no-wait", "--sample", "--db", db).status == 0)
+        let run = try await tracemark("jobs", "run", "--until-idle", "--db", db)
+        #expect(run.status == 0, "\(run.stderr)")
+        let bytes = String(decoding: await received.value, as: UTF8.self)
+        #expect(bytes.contains("^XA") && bytes.contains("^XZ") && !bytes.contains("~HS"), "\(bytes)")
+        let list = try await tracemark("jobs", "--db", db).stdout
+        #expect(list.contains("done") && list.contains("delivered, not confirmed"), "\(list)")
+        await database.drop()
+    }
+
     /// A job whose worker was killed on its way to the printer says so in `jobs` once the
     /// worker's lease has run out: it read as being sent, with no word (found by a QA run).
     @Test func aJobWhoseWorkerStoppedOnItsWaySaysSo() async throws {

@@ -118,6 +118,12 @@ public struct PrinterConfig: Sendable, Codable, Equatable {
     public var printTimeout: Double
     /// Attempts before a failing job waits for an operator.
     public var maxAttempts: Int
+    /// A ZPL printer is asked its status (`~HS`) before each payload and followed until it says
+    /// the labels printed. False for a printer that reads ZPL but answers no status query (a ZPL
+    /// emulation, a print server in front of the printer): its jobs are sent and left
+    /// "delivered, not confirmed", as an EPL printer's are; without it they waited for ever for
+    /// an answer that never comes (found by a QA run).
+    public var statusQuery: Bool = true
 
     public init(name: String, uri: String, language: PrinterLanguage, dpi: Int = 203,
                 widthMillimetres: Double? = nil, lengthMillimetres: Double? = nil,
@@ -182,6 +188,9 @@ public struct PrinterConfig: Sendable, Codable, Equatable {
         if language == .png, case .tcp = address {
             throw invalid("a raw TCP printer reads ZPL or EPL, not PNG; print PNG through a CUPS queue")
         }
+        if !statusQuery, !(language == .zpl && { if case .tcp = address { true } else { false } }()) {
+            throw invalid("only a raw TCP ZPL printer is asked its status: --no-status-query is for one of those")
+        }
     }
 }
 
@@ -198,6 +207,7 @@ extension PrinterConfig {
             func size(_ c: PrinterConfig) -> String { "\(c.widthMillimetres.map { "\($0)" } ?? "?")×\(c.lengthMillimetres.map { "\($0)" } ?? "?") mm" }
             changes.append("label \(size(old)) → \(size(self))")
         }
+        if old.statusQuery != statusQuery { changes.append(statusQuery ? "asked its status again" : "no longer asked its status") }
         return changes.isEmpty ? ["its settings"] : changes
     }
 }

@@ -649,6 +649,7 @@ struct PrinterSettings: Codable {
     var followUntilPrinted: Bool?
     var printTimeout: Double?
     var maxAttempts: Int?
+    var statusQuery: Bool?
 
     init(_ config: PrinterConfig) {
         dpi = config.dpi
@@ -662,11 +663,13 @@ struct PrinterSettings: Codable {
         followUntilPrinted = config.followUntilPrinted
         printTimeout = config.printTimeout
         maxAttempts = config.maxAttempts
+        // Written only when off: a database read by an older Tracemark keeps its settings.
+        statusQuery = config.statusQuery ? nil : false
     }
 
     func config(name: String, uri: String, language: PrinterLanguage) -> PrinterConfig {
         let defaults = PrinterConfig(name: name, uri: uri, language: language)
-        return PrinterConfig(name: name, uri: uri, language: language, dpi: dpi,
+        var config = PrinterConfig(name: name, uri: uri, language: language, dpi: dpi,
                              widthMillimetres: widthMillimetres, lengthMillimetres: lengthMillimetres,
                              connectTimeout: connectTimeout ?? defaults.connectTimeout,
                              writeTimeout: writeTimeout ?? defaults.writeTimeout,
@@ -676,5 +679,7 @@ struct PrinterSettings: Codable {
                              followUntilPrinted: followUntilPrinted ?? defaults.followUntilPrinted,
                              printTimeout: printTimeout ?? defaults.printTimeout,
                              maxAttempts: maxAttempts ?? defaults.maxAttempts)
+        config.statusQuery = statusQuery ?? true
+        return config
     }
 }

@@ -87,6 +87,9 @@ public struct TCP9100Printer: PrinterTransport {
         guard payload.language == .zpl, printer.language == .zpl else {
             return .unconfirmed("\(printer.language.rawValue.uppercased()) printers have no status query: the job was delivered, not confirmed")
         }
+        guard printer.statusQuery else {
+            return .unconfirmed("printer \(printer.name) is asked no status (--no-status-query): the job was delivered, not confirmed")
+        }
         var follower = PrintFollower(labelCount: payload.labelCount, counterBefore: delivery.labelCounterBefore,
                                      deadline: Monotonic.now + timeout.seconds, receiptConfirmed: delivery.receiptConfirmed ?? true)
         while true {
@@ -108,6 +111,9 @@ public struct TCP9100Printer: PrinterTransport {
     public func inquire(about payload: PrintPayload, delivery: Delivery?) async -> DoubtAnswer {
         guard payload.language == .zpl, printer.language == .zpl else {
             return .unknown("\(printer.language.rawValue.uppercased()) printers cannot tell what they printed")
+        }
+        guard printer.statusQuery else {
+            return .unknown("printer \(printer.name) is asked no status (--no-status-query): it cannot tell what it printed")
         }
         // Let the printer print what it holds of the payload, then read its counter.
         let deadline = Monotonic.now + printer.printTimeout

@@ -106,6 +106,11 @@ struct PrintersCommand: AsyncParsableCommand {
         @Flag(inversion: .prefixedNo, help: "Follow each job until the printer reports it printed.") var follow = true
         @Option(help: "Seconds to follow a job before leaving it delivered, not confirmed.") var printTimeout: Double = 120
         @Option(help: "Failed sends before a job waits for an operator.") var maxAttempts: Int = 5
+        @Flag(inversion: .prefixedNo, help: """
+            Ask a raw TCP ZPL printer its status (~HS) before each payload. --no-status-query for \
+            one that reads ZPL but answers no query (an emulation, a print server): its jobs are \
+            sent and left delivered, not confirmed.
+            """) var statusQuery = true
         @Flag(help: "Replace an existing printer's configuration.") var replace = false
         @Flag(inversion: .prefixedNo, help: "For cups://QUEUE: refuse a queue the CUPS server does not have.") var check = true
 
@@ -125,7 +130,10 @@ struct PrintersCommand: AsyncParsableCommand {
                                        lengthMillimetres: length, connectTimeout: connectTimeout, writeTimeout: writeTimeout,
                                        idleTimeout: idleTimeout, statusTimeout: statusTimeout, endOfJob: endOfJob,
                                        followUntilPrinted: follow, printTimeout: printTimeout, maxAttempts: maxAttempts)
-            try await options.withSpool { _, spool in try await spool.addPrinter(config, replace: replace) }
+            var configured = config
+            configured.statusQuery = statusQuery
+            try configured.validate()
+            try await options.withSpool { _, spool in try await spool.addPrinter(configured, replace: replace) }
             if !options.json { print("printer \(name) \(replace ? "configured" : "added"): \(uri), \(language.rawValue), \(dpi) dpi") }
         }
     }

@@ -48,6 +48,10 @@ extension TCP9100Printer {
                     return Exchange(status: .notAsked("\(printer.language.rawValue.uppercased()) printers have no status query"),
                                     socket: open, reused: reused)
                 }
+                guard printer.statusQuery else {
+                    return Exchange(status: .notAsked("printer \(printer.name) is set to be asked no status (--no-status-query)"),
+                                    socket: open, reused: reused)
+                }
                 switch ask(open, askCounter: askCounter) {
                 case .answered(let status, let usable):
                     return Exchange(status: status, socket: usable ? open : nil, reused: reused)
@@ -152,7 +156,7 @@ extension TCP9100Printer {
                 // receipt. A slow reader (a large payload, a busy mobile printer) is asked again
                 // for as long as a write may stall; one that never answers leaves receipt in doubt.
                 var confirmed: Bool?
-                if printer.language == .zpl {
+                if printer.language == .zpl, printer.statusQuery {
                     let until = Monotonic.now + printer.writeTimeout
                     asking: while true {
                         switch ask(socket, askCounter: false) {
