@@ -965,6 +965,62 @@ paths:
             application/json:
               schema: {type: object, required: [kind, number, date, movements]}
         problems: [400, 401, 403, 404, 409, 413, 422]
+  /api/v1/documents:
+    get:
+      operationId: listDocuments
+      tags: [registry]
+      summary: The journal of posted documents, newest first; each filter narrows it (warehouse, either side of a transfer; product and number, documents with such a line).
+      x-tracemark-role: viewer
+      parameters:
+        - {name: kind, in: query, schema: {type: string, enum: [receipt, issue, transfer, production, return, write-off, split, assignment]}}
+        - {name: from, in: query, schema: {type: string, pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"}}
+        - {name: to, in: query, schema: {type: string, pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"}}
+        - {name: partner, in: query, schema: {type: string}}
+        - {name: warehouse, in: query, schema: {type: string}}
+        - {name: product, in: query, schema: {type: string}}
+        - {name: number, in: query, schema: {type: string}}
+        - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 500}}
+        - {$ref: "#/components/parameters/Cursor"}
+      responses:
+        "200":
+          description: "The documents' headers and line counts; a full page has a Link header (rel=\"next\") to the older ones after it."
+          headers: {Link: {schema: {type: string}}}
+          content:
+            application/json:
+              schema:
+                type: array
+                items:
+                  type: object
+                  required: [kind, number, date, reason, user, postedAt, lines, cursor]
+                  properties:
+                    kind: {type: string}
+                    number: {type: string}
+                    date: {type: string}
+                    partner: {type: [string, "null"]}
+                    warehouse: {type: [string, "null"]}
+                    toWarehouse: {type: [string, "null"]}
+                    reason: {type: string}
+                    user: {type: string}
+                    postedAt: {type: string}
+                    lines: {type: integer}
+                    cursor: {type: integer}
+        problems: [400, 401, 404, 422]
+  /api/v1/documents/{kind}/{number}:
+    get:
+      operationId: getDocument
+      tags: [registry]
+      summary: One posted document with every movement, by its kind and number (RCT-000001).
+      x-tracemark-role: viewer
+      parameters:
+        - {name: kind, in: path, required: true, schema: {type: string, enum: [receipt, issue, transfer, production, return, write-off, split, assignment]}}
+        - {name: number, in: path, required: true, schema: {type: string}}
+      responses:
+        "200":
+          description: The document.
+          content:
+            application/json:
+              schema: {type: object, required: [kind, number, date, movements]}
+        problems: [400, 401, 404]
   /api/v1/sessions:
     post:
       operationId: signIn

@@ -109,6 +109,39 @@ extension APIRoutes {
                                                                           excluding: excluded))
         },
         APIRoute(.post, "/api/v1/documents/{kind}", "postDocument", role: .operator, postDocument),
+        // The journal, and one document with its lines: a client that posted a document could
+        // not read it back, nor list what was posted (the movement report only, by period).
+        APIRoute(.get, "/api/v1/documents", "listDocuments", role: .viewer) { call in
+            let page = try Page(call)
+            var query = DocumentQuery(partner: call.filter("partner"), warehouse: call.filter("warehouse"), product: call.filter("product"),
+                                      number: call.filter("number"), limit: page.limit, before: page.before)
+            // An empty kind or date is a malformed request, not a filter left out.
+            query.kind = try call.query["kind"].map { text in
+                guard let kind = DocumentKind(rawValue: text) else {
+                    throw APIProblem.badRequest("kind \(text) is not one of \(DocumentKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                return kind
+            }
+            query.from = try APIRoutes.date(call.query["from"], "from")
+            query.through = try APIRoutes.date(call.query["to"], "to")
+            let documents = try await call.environment.registry.documents(query)
+            var response = try APIResponse.json(documents)
+            if documents.count == page.limit, let last = documents.last { response.headers["Link"] = call.nextLink(cursor: String(last.cursor)) }
+            return response
+        },
+        APIRoute(.get, "/api/v1/documents/{kind}/{number}", "getDocument", role: .viewer) { call in
+            let kind = try call.parameter("kind"), number = try call.parameter("number")
+            let document: DocumentRecord
+            do {
+                document = try await call.environment.registry.document(number)
+            } catch let error as RegistryError where error.code == .notFound {
+                throw APIProblem(404, "not-found", "there is no \(kind) \(number)")
+            }
+            guard document.kind.rawValue == kind else {
+                throw APIProblem(404, "not-found", "there is no \(kind) \(number): \(number) is a \(document.kind.rawValue)")
+            }
+            return try .json(document)
+        },
     ]
 
     /// A product as a client sends it: the GTIN checked here, so that a wrong check digit is a

@@ -293,7 +293,7 @@ import Testing
                         ["backup", folder.appendingPathComponent("b.sqlite").path],
                         // Lists and shows read too (a QA run found each making the file, and
                         // `printers` adding its default printer to it).
-                        ["jobs"], ["jobs", "show", "1"], ["printers"], ["document", "show", "RCT-000001"], ["recall"], ["recall", "show", "1"],
+                        ["jobs"], ["jobs", "show", "1"], ["printers"], ["document", "show", "RCT-000001"], ["document", "list"], ["recall"], ["recall", "show", "1"],
                         ["period"], ["series", "list"], ["series", "audit", "RECEIPT"], ["product", "list"], ["class", "list"],
                         ["warehouse", "list"], ["partner", "list"], ["token", "list"], ["operator", "list"], ["lot", "show", "P", "X"],
                         ["block", "report", "1"], ["station", "run-report", "line-1"]] {
@@ -541,6 +541,22 @@ extension CommandLineTests {
         for fragment in ["receipt RCT-000001", "2026-11-23", "MILK", "L-1", "BOLT", "SN0002"] {
             #expect(document.stdout.contains(fragment), "\(fragment): \(document.stdout)")
         }
+        // The journal, newest first, narrowed by its filters, a page at a time.
+        let journal = try await tracemark("document", "list", db: db)
+        #expect(journal.status == 0, "\(journal.stderr)")
+        let order = ["ASG-000001", "RCT-000001"].map { journal.stdout.range(of: $0)?.lowerBound }
+        #expect(order.allSatisfy { $0 != nil } && order[0]! < order[1]!, "\(journal.stdout)")
+        for (filter, shown, hidden) in [(["--kind", "assignment"], "ASG-000001", "RCT-000001"), (["--number", "L-1"], "RCT-000001", "ASG-000001"),
+                                        (["--from", "2026-11-24", "--to", "2026-11-24"], "ASG-000001", "RCT-000001")] {
+            let listed = try await Command.tracemark(["document", "list"] + filter + ["--db", db])
+            #expect(listed.stdout.contains(shown) && !listed.stdout.contains(hidden), "\(filter): \(listed.stdout)")
+        }
+        let page = try await tracemark("document", "list", "--limit", "1", db: db)
+        let cursor = try #require(page.stdout.split(separator: "\n").last.flatMap { $0.split(separator: " ").last }.map(String.init))
+        #expect(page.stdout.contains("more: --before"), "\(page.stdout)")
+        let next = try await tracemark("document", "list", "--limit", "1", "--before", cursor, db: db).stdout
+        #expect(page.stdout.contains("ASG-000001") && next.contains("RCT-00000") && !next.contains("ASG-000001"), "\(next)")
+        #expect(try await tracemark("document", "list", "--kind", "sale", db: db).status == 64)
         let json = try await tracemark("document", "show", "ASG-000001", "--json", db: db)
         let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
         #expect(object?["kind"] as? String == "assignment")

@@ -47,7 +47,22 @@ extension APITests {
             "lines": [["product": "PAINT-5L", "picks": [["number": "ERP-1", "quantity": 7, "expiry": expiry]]]],
         ]))
         #expect(receipt.status == 201, "\(receipt.text)")
-        #expect((receipt.object["number"] as? String)?.hasPrefix("RCT-") == true)
+        let receiptNumber = try #require(receipt.object["number"] as? String)
+        #expect(receiptNumber.hasPrefix("RCT-"))
+        // What was posted is read back, and listed in the journal with its filters (neither could
+        // be done: the movement report alone named documents).
+        let posted = try await service.request("GET", "/api/v1/documents/receipt/\(receiptNumber)", role: "viewer")
+        #expect(posted.status == 200 && posted.object["number"] as? String == receiptNumber && posted.object["partner"] as? String == "ACME"
+                && ((posted.object["movements"] as? [[String: Any]]) ?? []).map { $0["number"] as? String } == ["ERP-1"], "\(posted.text)")
+        #expect(try await service.request("GET", "/api/v1/documents/issue/\(receiptNumber)", role: "viewer").status == 404)
+        for (query, listed) in [("kind=receipt&number=ERP-1", true), ("kind=issue", false), ("partner=ACME&warehouse=MAIN&product=PAINT-5L", true),
+                                ("from=2000-01-01&to=2000-12-31", false)] {
+            let journal = try await service.request("GET", "/api/v1/documents?\(query)", role: "viewer")
+            let numbers = (try JSONSerialization.jsonObject(with: Data(journal.text.utf8)) as? [[String: Any]] ?? []).compactMap { $0["number"] as? String }
+            #expect(journal.status == 200 && numbers.contains(receiptNumber) == listed, "\(query): \(journal.text)")
+        }
+        #expect(try await service.request("GET", "/api/v1/documents?kind=sale", role: "viewer").status == 400)
+        #expect(try await service.request("GET", "/api/v1/documents?warehouse=NOWHERE", role: "viewer").status == 404)
         let stock = try await service.request("GET", "/api/v1/stock?product=PAINT-5L&warehouse=MAIN", role: "viewer")
         let lots = (stock.object["items"] as? [[String: Any]]) ?? []
         #expect(lots.contains { $0["number"] as? String == "ERP-1" && "\($0["quantity"] ?? "")" == "7" }, "\(stock.text)")
