@@ -19,6 +19,11 @@ import Testing
         sample: {lot: L1, name: Name}
         """
 
+    /// Writing the label in each language: PNG, ZPL, EPL.
+    static func writers(_ label: LabelLayout) -> [() throws -> Void] {
+        [{ _ = try PNGRenderer().png(label) }, { _ = try ZPLWriter().write(label) }, { _ = try EPLWriter().write(label) }]
+    }
+
     static func label(name: String) throws -> LabelLayout {
         let template = try TemplateLoader().load(yaml: template)
         return try template.layout(.object(["lot": .string("L1"), "name": .string(name)]))
@@ -37,8 +42,7 @@ import Testing
         let missing = try #require(name.unicodeScalars.first { $0.value > 0x7F })
         let code = "U+" + String(missing.value, radix: 16, uppercase: true)
         // EPL says the same (printing as PNG, its advice for Cyrillic, would not help here).
-        let writers: [() throws -> Void] = [{ _ = try PNGRenderer().png(label) }, { _ = try ZPLWriter().write(label) },
-                                            { _ = try EPLWriter().write(label) }]
+        let writers = Self.writers(label)
         for write in writers {
             let error = try #require(throws: LabelError.self) { try write() }
             #expect(error.code == .unencodable)
@@ -54,8 +58,7 @@ import Testing
     @Test(arguments: [("שמן הידראולי", "Hebrew", "U+05E9"), ("زيت 46", "Arabic", "U+0632"), ("Oil ﭏ", "Hebrew", "U+FB4F")])
     func rightToLeftTextIsRefusedRatherThanPrintedBackwards(name: String, script: String, code: String) throws {
         let label = try Self.label(name: name)
-        let writers: [() throws -> Void] = [{ _ = try PNGRenderer().png(label) }, { _ = try ZPLWriter().write(label) },
-                                            { _ = try EPLWriter().write(label) }]
+        let writers = Self.writers(label)
         for (index, write) in writers.enumerated() {
             let error = try #require(throws: LabelError.self) { try write() }
             #expect(error.code == .unencodable)
@@ -108,8 +111,7 @@ import Testing
                       ("Ful\u{AD}ler", "a soft hyphen (U+00AD)")])
     func anInvisibleCharacterIsRefusedNamed(name: String, named: String) throws {
         let label = try Self.label(name: name)
-        let writers: [() throws -> Void] = [{ _ = try PNGRenderer().png(label) }, { _ = try ZPLWriter().write(label) },
-                                            { _ = try EPLWriter().write(label) }]
+        let writers = Self.writers(label)
         for write in writers {
             let error = try #require(throws: LabelError.self) { try write() }
             #expect(error.code == .unencodable && error.element == "text 'product'", "\(error)")
@@ -130,8 +132,7 @@ import Testing
     @Test(arguments: ["a\u{0}b", "a\u{1B}[31m", "tab\there"])
     func aControlCharacterIsRefusedNamingTheElement(name: String) throws {
         let label = try Self.label(name: name)
-        let writers: [() throws -> Void] = [{ _ = try PNGRenderer().png(label) }, { _ = try ZPLWriter().write(label) },
-                                            { _ = try EPLWriter().write(label) }]
+        let writers = Self.writers(label)
         for write in writers {
             let error = try #require(throws: LabelError.self) { try write() }
             #expect(error.code == .unencodable && error.element == "text 'product'", "\(error)")
