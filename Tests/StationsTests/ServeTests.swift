@@ -362,6 +362,11 @@ import Testing
         let twice = try await Command.tracemark(["serve", "--check", "--config", file.path], environment: environment)
         #expect(twice.status == 78 && twice.stderr.contains("serve.yaml:4: not valid YAML: the key look-1 is given twice, here and on line 3"),
                 "\(twice.stderr)")
+        // A tab where YAML indents is said as a tab, not in libyaml's words alone (a QA run).
+        try write("database: \"\(database.location)\"\nstations:\n\tlook-1: {kind: lookup, warehouse: MAIN}\n")
+        let tab = try await Command.tracemark(["serve", "--check", "--config", file.path], environment: environment)
+        #expect(tab.status == 78 && tab.stderr.contains("serve.yaml:3: not valid YAML: a tab character at column 1: YAML indents with spaces only"),
+                "\(tab.stderr)")
         try write("database: \"\(database.location)\"\nstations:\n  look-1: {kind: lookup, warehouse: MAIN, lenient: maybe}\n")
         let lenient = try await Command.tracemark(["serve", "--check", "--config", file.path], environment: environment)
         #expect(lenient.status == 78 && lenient.stderr.contains("serve.yaml:3: station look-1: lenient must be true or false"), "\(lenient.stderr)")

@@ -15,6 +15,13 @@ public enum YAMLErrors {
                     .replacingOccurrences(of: "while scanning a ", with: "")
                 return ("the \(what) that starts here is not closed: \(problem) (line \(mark.line))", context.mark.line)
             }
+            // A tab where YAML indents: libyaml's words ("found character that cannot start any
+            // token") did not say it was a tab (found by a QA run).
+            let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false)
+            if problem.contains("cannot start any token"), mark.line >= 1, mark.line <= lines.count,
+               lines[mark.line - 1].contains("\t") {
+                return ("a tab character at column \(mark.column): YAML indents with spaces only; replace the tab with spaces", mark.line)
+            }
             return (problem, mark.line)
         case .duplicatedKeysInMapping(let duplicates, let context):
             let keys = duplicates.joined(separator: ", ")
