@@ -77,6 +77,18 @@ package struct ProcessIdentity: Sendable, CustomStringConvertible, Equatable {
     package var isAlive: Bool {
         guard !machine.isEmpty, machine == Self.localMachine else { return true }
         if pid == getpid() { return Self.running.withLock { $0.contains(token) } }
-        return kill(pid, 0) == 0 || errno != ESRCH
+        // A process killed whose parent has not yet reaped it (a shell that started it in the
+        // background) is still in the process table, as a zombie, and answers kill(pid, 0): a
+        // service restarted after `kill -9` waited out the dead one's claim (found by a QA run).
+        if kill(pid, 0) == 0 { return !Self.isZombie(pid) }
+        return errno != ESRCH
+    }
+
+    /// Whether process `pid` has ended and waits only to be reaped (state Z or X in /proc).
+    package static func isZombie(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return false }
+        let state = stat[stat.index(after: close)...].drop { $0 == " " }.first
+        return state == "Z" || state == "X"
     }
 }

@@ -236,6 +236,23 @@ import TracemarkSystem
         #expect(!here.isAlive)
         // A lease written by an older version names no machine: alive until it expires.
         #expect(try #require(ProcessIdentity(parsing: "\(local.host)/\(gone)/abcd1234")).isAlive)
+        // A process of this machine killed and not yet reaped by its parent (a zombie) is gone:
+        // it answered kill(pid, 0), and a restarted service waited out its claim (a QA run).
+        var child: pid_t = 0
+        let arguments: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/sleep"), strdup("60"), nil]
+        defer { arguments.forEach { free($0) } }
+        #expect(posix_spawn(&child, "/bin/sleep", nil, nil, arguments, environ) == 0)
+        let running = try #require(ProcessIdentity(parsing: "\(local.host)/\(local.machine)/\(child)/abcd1234"))
+        #expect(running.isAlive)
+        kill(child, SIGKILL)
+        var zombie = false
+        for _ in 0..<500 where !zombie {
+            zombie = ProcessIdentity.isZombie(child)
+            if !zombie { usleep(10_000) }
+        }
+        #expect(zombie && !running.isAlive)
+        var status: Int32 = 0
+        waitpid(child, &status, 0)
     }
 
     // MARK: - Removed printers
