@@ -461,6 +461,15 @@ public enum APIRoutes {
             query = query + " ORDER BY id DESC LIMIT \(literal: page.limit + 1)"
             return try await db.raw(query).all().map(LoggedScan.init)
         }
+        // A station neither configured here nor ever logged is a typo: said, not an empty log
+        // that reads as "no scans yet" (found by a QA run). One removed from the configuration
+        // keeps its log.
+        if let station, rows.isEmpty, page.before == nil, call.environment.stations[station] == nil,
+           try await call.environment.registry.store.read({ db in
+               try await db.raw("SELECT 1 AS x FROM station_scans WHERE station = \(bind: station) LIMIT 1").first() == nil
+           }) {
+            throw APIProblem(404, "not-found", "no station \(station) is configured in this service, and none of that name has scans in the log")
+        }
         let items = Array(rows.prefix(page.limit))
         let next = rows.count > page.limit ? items.last.map { Page.cursor(after: $0.id) } : nil
         if try call.wantsCSV() {

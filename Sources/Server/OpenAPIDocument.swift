@@ -1166,7 +1166,7 @@ paths:
                   nextCursor: {type: [string, "null"]}
             text/csv:
               schema: {type: string}
-        problems: [400, 401]
+        problems: [400, 401, 404]
   /api/v1/printers:
     get:
       operationId: listPrinters

@@ -533,6 +533,10 @@ import TracemarkTesting
         #expect(((second.object["items"] as? [[String: Any]]) ?? []).count == 1)
         let csv = try await service.request("GET", "/api/v1/scans?station=dock-1&format=csv", role: "viewer")
         #expect(csv.headers["content-type"]?.hasPrefix("text/csv") == true)
+        // A station neither configured nor ever logged is said to be unknown, not an empty log (a
+        // QA run); one configured but without scans yet is an empty log.
+        let typo = try await service.request("GET", "/api/v1/scans?station=dock-11", role: "viewer")
+        #expect(typo.status == 404 && typo.text.contains("no station dock-11 is configured in this service"), "\(typo.text)")
         #expect(csv.text.split(separator: "\r\n").count == 4)
         let job = try #require((items.last?["jobs"] as? [Int])?.first)
         let shown = try await service.request("GET", "/api/v1/jobs/\(job)", role: "viewer")
