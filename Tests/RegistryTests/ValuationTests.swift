@@ -137,6 +137,31 @@ import Testing
         }
     }
 
+    /// Stock without numbers taken to nothing is worth nothing too: received at 2.00 and at
+    /// 0.00 and issued a unit at a time, it left -0.000001 on a valuation line of no quantity
+    /// (found by a QA run). The same taken in one document of three lines.
+    @Test(arguments: Backend.available)
+    func emptiedStockWithoutNumbersLeavesNoValueBehind(backend: Backend) async throws {
+        try await withStockRegistry(backend) { registry, _ in
+            // Round 0: one unit a document, three documents; round 1: three lines in one document.
+            for (round, lines) in [(0, [[1], [1], [1]]), (1, [[1, 1, 1]])] {
+                _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [
+                    StockLine(product: "BOLT", quantity: 1, unitCost: 2), StockLine(product: "BOLT", quantity: 2, unitCost: 0),
+                ], header: header(round * 2)))
+                var taken: Decimal = 0
+                for amounts in lines {
+                    let issue = try await registry.issue(Issue(warehouse: "MAIN", customer: "ANY", lines: amounts.map {
+                        StockLine(product: "BOLT", quantity: Decimal($0))
+                    }, header: header(round * 2 + 1)))
+                    taken += issue.movements.map(\.value).reduce(0, +)
+                }
+                #expect(taken == -2, "round \(round): the stock's whole value, 2.00")
+                let empty = try await registry.valuation(at: day0.adding(days: round * 2 + 1), product: "BOLT")
+                #expect(empty.total == 0 && empty.lines.allSatisfy { $0.value == 0 }, "round \(round): \(empty.lines)")
+            }
+        }
+    }
+
     /// A production's inputs are shared by the outputs that consumed them, by quantity, and the
     /// outputs add up to exactly the inputs plus the added cost however it divides.
     /// A return comes back at the cost its goods left at, even after the lot was received again

@@ -326,8 +326,9 @@ struct Posting {
         let postgres = db.dialect.name == "postgresql"
         var unitCosts: [StockRow: Int] = [:]
         var emptied: [StockRow] = []
-        // Lots only: a serial's row holds one unit at its own cost, which leaves no rounding behind.
-        let lotRows = Set(outs.filter { $0.context.tracking == .lot }.map(\.row))
+        // Lots and stock without numbers: a serial's row holds one unit at its own cost, which
+        // leaves no rounding behind.
+        let averagedRows = Set(outs.filter { $0.context.tracking == .lot || $0.row.lot == 0 }.map(\.row))
         for chunk in rows.chunks(of: 1000) {
             var json = "["
             for row in chunk {
@@ -346,17 +347,18 @@ struct Posting {
                 let row = StockRow(product: try updated.int("product_id"), warehouse: try updated.int("warehouse_id"),
                                    lot: try updated.int("lot_serial_id"))
                 unitCosts[row] = try updated.int("unit_cost")
-                if row.lot != 0, lotRows.contains(row), try updated.int("quantity") == 0 { emptied.append(row) }
+                if averagedRows.contains(row), try updated.int("quantity") == 0 { emptied.append(row) }
             }
         }
         if let short = rows.filter({ unitCosts[$0] == nil }).min(by: { firstOut[$0]! < firstOut[$1]! }) {
             let out = outs[firstOut[short]!]
             throw try await shortage(out.context, warehouseID: short.warehouse, warehouse: out.warehouse, lot: out.lot, quantity: totals[short]!)
         }
-        // A lot left empty here: what is left of its value goes out with it, to the millionth, the
-        // last of its movements taking the rest after the others took theirs at its unit cost.
-        // Each at the unit cost alone left the rounding of the average behind (0.000002 of stock
-        // worth nothing, carried into the lot's next receipt; found by a QA run).
+        // A lot, or stock without numbers, left empty here: what is left of its value goes out
+        // with it, to the millionth, the last of its movements taking the rest after the others
+        // took theirs at its unit cost. Each at the unit cost alone left the rounding of the
+        // average behind (0.000002 of stock worth nothing, carried into the lot's next receipt;
+        // a valuation line of no quantity and -0.000001; found by QA runs).
         var remaining = try await remainingValues(emptied)
         var lastOut: [StockRow: Int] = [:]
         for (index, out) in outs.enumerated() where remaining[out.row] != nil { lastOut[out.row] = index }
@@ -372,13 +374,20 @@ struct Posting {
     }
 
     /// What each stock row is worth before this document's next movements: its movements'
-    /// values in the ledger and those this document has made and not yet written. Asked only of
-    /// lots (their movements are found by the lot's index), when one is emptied.
+    /// values in the ledger and those this document has made and not yet written. Asked only
+    /// when a row is emptied: a lot's movements are found by the lot's index, stock without a
+    /// number by its row's (`movements_stock_row`).
     private func remainingValues(_ rows: [StockRow]) async throws -> [StockRow: Int] {
         guard !rows.isEmpty else { return [:] }
         let wanted = Set(rows)
         var values: [StockRow: Int] = [:]
-        for chunk in rows.chunks(of: 500) {
+        for row in rows where row.lot == 0 {
+            values[row] = try await db.raw("""
+                SELECT CAST(COALESCE(SUM(value), 0) AS BIGINT) AS v FROM movements
+                WHERE product_id = \(bind: row.product) AND warehouse_id = \(bind: row.warehouse) AND lot_serial_id = 0
+                """).first()?.int("v") ?? 0
+        }
+        for chunk in rows.filter({ $0.lot != 0 }).chunks(of: 500) {
             var query = SQLQueryString("SELECT product_id, warehouse_id, lot_serial_id, CAST(COALESCE(SUM(value), 0) AS BIGINT) AS v FROM movements WHERE lot_serial_id IN (")
             for (index, row) in Set(chunk.map(\.lot)).sorted().enumerated() {
                 if index > 0 { query.appendInterpolation(unsafeRaw: ", ") }
@@ -606,8 +615,9 @@ struct Posting {
                 throw try await shortage(context, warehouseID: warehouseID, warehouse: warehouse, lot: lot, quantity: -quantity)
             }
             let row = StockRow(product: context.id, warehouse: warehouseID, lot: lotID)
-            if lotID != 0, context.tracking == .lot, try updated.int("quantity") == 0 {
-                // The lot's last unit here takes what is left of its value, to the millionth.
+            if lotID == 0 || context.tracking == .lot, try updated.int("quantity") == 0 {
+                // The lot's (or the unnumbered stock's) last unit here takes what is left of its
+                // value, to the millionth.
                 value = -(try await remainingValues([row])[row] ?? 0)
             } else {
                 value = Money.value(of: quantity, at: try updated.int("unit_cost"))

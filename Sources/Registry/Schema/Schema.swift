@@ -405,6 +405,11 @@ enum Schema {
         Migration(version: 12, name: "reserved numbers by number", statements: [
             "CREATE INDEX number_block_numbers_number ON number_block_numbers(number)",
         ]),
+        // Version 13: the movements of one stock row, for what is left of its value when stock
+        // without a number is emptied (its last unit takes it, as a lot's does).
+        Migration(version: 13, name: "movements by stock row", statements: [
+            "CREATE INDEX movements_stock_row ON movements(product_id, warehouse_id, lot_serial_id)",
+        ]),
     ]
 
     /// The registry's schema, for ``SQLStore/plan(_:)``.
