@@ -131,6 +131,9 @@ extension APIRoutes {
         },
         APIRoute(.get, "/api/v1/documents/{kind}/{number}", "getDocument", role: .viewer) { call in
             let kind = try call.parameter("kind"), number = try call.parameter("number")
+            guard DocumentKind(rawValue: kind) != nil else {
+                throw APIProblem(404, "not-found", "\(kind) is not a document kind: \(DocumentKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
             let document: DocumentRecord
             do {
                 document = try await call.environment.registry.document(number)

@@ -391,13 +391,13 @@ extension Registry {
             let hint = self.resolveHints.issueMethod(for: .article(article)) ?? .expiration
             let joinsPage = postgres && (minimumShelfLifeDays != nil || customer == nil)
             let product: SQLQueryString = """
-                SELECT p.id AS product_id, p.unit, c.tracking, c.issue_method, c.assignment,
+                SELECT p.id AS product_id, p.unit, p.decimals, c.tracking, c.issue_method, c.assignment,
                        (SELECT w.id FROM warehouses w WHERE w.code = \(bind: warehouse)) AS warehouse_id
                 FROM products p LEFT JOIN lot_serial_classes c ON c.code = p.class_code
                 WHERE p.article = \(bind: article)
                 """
             let rows = try await db.raw(!joinsPage ? product : """
-                SELECT f.product_id, f.unit, f.tracking, f.issue_method, f.assignment, f.warehouse_id,
+                SELECT f.product_id, f.unit, f.decimals, f.tracking, f.issue_method, f.assignment, f.warehouse_id,
                        pg.id, pg.number, pg.status, pg.expiry, pg.received_on, pg.quantity
                 FROM (\(product)) AS f
                 LEFT JOIN LATERAL (\(Allocation.page(
@@ -423,6 +423,10 @@ extension Registry {
             }
             self.resolveHints.remember(issueMethod, for: .article(article))
             let wanted = try Quantity(quantity).storage
+            // A quantity the issue would refuse (more decimals than the product is counted in)
+            // is refused here too: the proposal offered 1.234 of a product counted to 0.01, and
+            // the issue posted from it was refused (found by a QA run).
+            try Product(article: article, unit: try row.string("unit"), decimals: try row.optionalInt("decimals")).checkDecimals(wanted)
             let earliest = date.adding(days: shelfLife)
             var candidates: [Allocation.Candidate] = []
             var covered = 0

@@ -4,6 +4,9 @@ public import GS1
 /// A document as posted: its number and every movement it wrote.
 public struct PostedDocument: Codable, Hashable, Sendable {
     public struct Movement: Codable, Hashable, Sendable {
+        /// The document line it is of, from 0 here; written out (JSON) from 1, as a document read
+        /// back (`document show`, `GET /documents/{kind}/{number}`) and every message number it:
+        /// a client matching a posting's answer to its read-back was one off (found by a QA run).
         public var line: Int
         public var product: String
         public var warehouse: String
@@ -15,6 +18,40 @@ public struct PostedDocument: Codable, Hashable, Sendable {
         public var value: Decimal
         /// An override that allowed it (expired, quarantined, unknown serial…).
         public var override: String?
+
+        public init(line: Int, product: String, warehouse: String, number: String?, quantity: Decimal, value: Decimal, override: String?) {
+            self.line = line
+            self.product = product
+            self.warehouse = warehouse
+            self.number = number
+            self.quantity = quantity
+            self.value = value
+            self.override = override
+        }
+
+        private enum CodingKeys: String, CodingKey { case line, product, warehouse, number, quantity, value, override }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            line = try container.decode(Int.self, forKey: .line) - 1
+            product = try container.decode(String.self, forKey: .product)
+            warehouse = try container.decode(String.self, forKey: .warehouse)
+            number = try container.decodeIfPresent(String.self, forKey: .number)
+            quantity = try container.decode(Decimal.self, forKey: .quantity)
+            value = try container.decode(Decimal.self, forKey: .value)
+            override = try container.decodeIfPresent(String.self, forKey: .override)
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(line + 1, forKey: .line)
+            try container.encode(product, forKey: .product)
+            try container.encode(warehouse, forKey: .warehouse)
+            try container.encodeIfPresent(number, forKey: .number)
+            try container.encode(quantity, forKey: .quantity)
+            try container.encode(value, forKey: .value)
+            try container.encodeIfPresent(override, forKey: .override)
+        }
     }
 
     public var kind: DocumentKind

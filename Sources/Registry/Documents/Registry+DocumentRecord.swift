@@ -49,6 +49,7 @@ public struct DocumentSummary: Codable, Hashable, Sendable {
     public var reason: String
     public var user: String
     public var postedAt: String
+    /// Its lines as posted (a line of 3000 serials is one; a transfer's line moves stock twice).
     public var lines: Int
     /// Where the next (older) page starts: give it as `before` to read on.
     public var cursor: Int64
@@ -114,7 +115,7 @@ extension Registry {
             return try await db.raw("""
                 SELECT d.id, d.kind, d.number, d.doc_date, d.reason, d.user_name, d.posted_at,
                        pa.code AS partner, w.code AS warehouse, tw.code AS to_warehouse,
-                       (SELECT COUNT(*) FROM movements m WHERE m.document_id = d.id) AS lines
+                       (SELECT COUNT(DISTINCT m.line_no) FROM movements m WHERE m.document_id = d.id) AS lines
                 FROM documents d LEFT JOIN partners pa ON pa.id = d.partner_id
                 LEFT JOIN warehouses w ON w.id = d.warehouse_id LEFT JOIN warehouses tw ON tw.id = d.to_warehouse_id
                 WHERE \(scope)

@@ -149,6 +149,9 @@ extension Registry {
                 ORDER BY p.article, w.code, CASE WHEN ls.sort_key IS NULL THEN 1 ELSE 0 END, COALESCE(ls.sort_key, ''), s.lot_serial_id
                 \(unsafeRaw: limit.map { "LIMIT \($0 + 1)" } ?? "")
                 """).all()
+            // Nothing found for a product or warehouse that does not exist is a typo, said: it read
+            // as none in stock (an ERP's stock sync with a mistyped article; found by a QA run).
+            if rows.isEmpty, after == nil { try await Self.checkFilters(db, product: product, warehouse: warehouse, partner: nil) }
             var items: [StockBalance] = []
             var next: StockCursor?
             for (index, row) in rows.enumerated() {
@@ -198,6 +201,7 @@ extension Registry {
             let total = try await db.raw("""
                 SELECT COUNT(*) AS total FROM lot_serials ls JOIN products p ON p.id = ls.product_id WHERE \(filter)
                 """).first()!.int("total")
+            if total == 0 { try await Self.checkFilters(db, product: query.product, warehouse: nil, partner: nil) }
             var page = filter
             if let before = query.beforeID { page += " AND ls.id < \(bind: before)" }
             let rows = try await db.raw("""
