@@ -181,7 +181,7 @@ extension Posting {
             for pick in line.picks {
                 var pick = pick
                 pick.quantity = Quantity(storage: total / line.picks.count).decimal
-                let lot = try await receivedLot(pick, line, context, rules: InRules())
+                let lot = try await receivedLot(pick, line, context, rules: InRules(numbersStock: true))
                 try await putLot(0, context, warehouseID, warehouse, lot, total / line.picks.count, InRules(),
                                  .value(share.take(total / line.picks.count)))
             }
@@ -300,10 +300,11 @@ extension Posting {
             }
             // A serial numbered ahead (a run's, `generate`'s) has never moved: the production makes
             // that unit now. One that has moved is a unit that existed already.
-            if context.isUniqueSerial, rules.makesNewUnits,
+            if context.isUniqueSerial, rules.makesNewUnits || rules.numbersStock,
                try await db.raw("SELECT 1 AS x FROM movements WHERE lot_serial_id = \(bind: existing.id) LIMIT 1").first() != nil {
-                throw RegistryError(.duplicate,
-                    "serial \(pick.number) of \(context.product.article) exists already (\(existing.status.rawValue)): a production makes new units, each with a serial of its own")
+                throw RegistryError(.duplicate, rules.numbersStock
+                    ? "serial \(pick.number) of \(context.product.article) is a unit the registry knows already (\(existing.status.rawValue)): numbering stock gives a unit without a number a serial no unit has had; a unit that comes back is received (tracemark return, or receive)"
+                    : "serial \(pick.number) of \(context.product.article) exists already (\(existing.status.rawValue)): a production makes new units, each with a serial of its own")
             }
             if context.isUniqueSerial, existing.status == .consumed, !rules.isReturn {
                 let by = try await db.raw("""

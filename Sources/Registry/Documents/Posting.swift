@@ -66,6 +66,10 @@ struct InRules {
     var takesUnitCost = false
     /// A production's outputs: a serial made is a new unit, never one the registry knows.
     var makesNewUnits = false
+    /// An assignment: the serial numbers a unit of stock that had none, never a unit the
+    /// registry knows elsewhere (shipped, written off): that made a second unit of one serial,
+    /// and the customer's could not come back (found by a QA run).
+    var numbersStock = false
 }
 
 /// One document being posted inside one transaction: its number, its lines' movements and the
