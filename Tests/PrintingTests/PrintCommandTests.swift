@@ -48,6 +48,12 @@ import TracemarkTesting
             let jobs = try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]]
             #expect(jobs?.count == 4)
             #expect(jobs?.allSatisfy { $0["state"] as? String == "done" } == true)
+            // A number registered ahead is skipped by the next run, and the summary says so: it
+            // read PS00004…PS00006 as if PS00005 were the run's (found by a QA run).
+            #expect(try await tracemark("serial", "register", "PS-200", "PS00005", "--db", db).status == 0)
+            let skipping = try await tracemark("print", templates.appendingPathComponent("serial-50x25.yaml").path, "--run",
+                                               "--product", "PS-200", "--count", "2", "--printer", "out", "--no-wait", "--db", db)
+            #expect(skipping.stdout.contains("registered 2 numbers: PS00004, PS00006"), "\(skipping.stdout) \(skipping.stderr)")
 
             // A voided number gets no label: it would be back on the floor.
             #expect(try await tracemark("lot", "void", "PS-200", "PS00002", "--reason", "label torn", "--db", db).status == 0)

@@ -107,7 +107,7 @@ struct PrintCommand: AsyncParsableCommand {
                     production: try production.map { try parseDate($0, what: "--production") },
                     copies: copies, requestedBy: user, reason: reason).run(registry: registry, spool: spool)
                 if !options.json {
-                    print("registered \(result.numbers.count) numbers: \(result.numbers.first ?? "")…\(result.numbers.last ?? "")")
+                    print("registered \(result.numbers.count) numbers: \(numberRanges(result.numbers))")
                 }
                 return result.jobs
             }
@@ -163,4 +163,25 @@ extension PrintJobSummary {
     static func counts(_ jobs: [PrintJob]) -> [String: Int] {
         jobs.reduce(into: [:]) { $0[$1.state.rawValue, default: 0] += 1 }
     }
+}
+
+/// Numbers as runs of consecutive ones (`SN000006, SN000008…SN000009`): a run that skipped a
+/// number another record had (SN000007) was said as `SN000006…SN000009`, and an operator took
+/// the skipped one for the run's (found by a QA run).
+func numberRanges(_ numbers: [String]) -> String {
+    func split(_ number: String) -> (prefix: Substring, digits: Substring)? {
+        let digits = number.reversed().prefix { $0.isASCII && $0.isNumber }.count
+        guard digits > 0 else { return nil }
+        return (number.dropLast(digits), number.suffix(digits))
+    }
+    var runs: [(first: String, last: String)] = []
+    for number in numbers {
+        if let last = runs.last, let previous = split(last.last), let current = split(number), previous.prefix == current.prefix,
+           previous.digits.count == current.digits.count, let a = Int(previous.digits), let b = Int(current.digits), b == a + 1 {
+            runs[runs.count - 1].last = number
+        } else {
+            runs.append((number, number))
+        }
+    }
+    return runs.map { $0.first == $0.last ? $0.first : "\($0.first)…\($0.last)" }.joined(separator: ", ")
 }
