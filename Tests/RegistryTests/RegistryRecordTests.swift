@@ -130,6 +130,16 @@ import Testing
         }
     }
 
+    /// A number attribute in a JSON line may be a JSON number as well as text: it was refused as
+    /// "expected text" (found by a QA run). A text attribute stays text.
+    @Test func aNumberAttributeMayBeAJSONNumber() throws {
+        let decoder = JSONDecoder()
+        for json in [#"{"type": "number", "value": 12.5}"#, #"{"type": "number", "value": "12.5"}"#] {
+            #expect(try decoder.decode(Attribute.Value.self, from: Data(json.utf8)) == .number(Decimal(string: "12.5")!), "\(json)")
+        }
+        #expect(throws: DecodingError.self) { try decoder.decode(Attribute.Value.self, from: Data(#"{"type": "text", "value": 5}"#.utf8)) }
+    }
+
     @Test(arguments: Backend.available)
     func stockReceivedWithoutNumbersIsNumberedInPlace(backend: Backend) async throws {
         try await withStockRegistry(backend) { registry, _ in

@@ -75,7 +75,14 @@ public struct Attribute: Codable, Hashable, Sendable {
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             let kind = try container.decode(String.self, forKey: .type)
-            let value = try container.decode(String.self, forKey: .value)
+            // A number may be given as a JSON number ({"type": "number", "value": 12.5}) as well
+            // as text: it was refused as "expected text" (found by a QA run).
+            let value: String
+            if kind == "number", let number = try? container.decode(Decimal.self, forKey: .value) {
+                value = number.description
+            } else {
+                value = try container.decode(String.self, forKey: .value)
+            }
             guard let decoded = Value(kind: kind, stored: value) else {
                 throw DecodingError.dataCorruptedError(forKey: .value, in: container,
                                                        debugDescription: "\(value) is not a \(kind)")
