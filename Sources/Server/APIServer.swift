@@ -225,6 +225,7 @@ struct Dispatcher: Sendable {
                     throw APIProblem.badRequest("the query's \(parts.first.map(String.init) ?? "") is not percent-encoded UTF-8 (write % as %25)")
                 }
             }
+            try QueryParameters.check(request.uri.queryParameters.map { String($0.key) }, operation: route.operationID)
             var query: [String: String] = [:]
             for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
             try checkStation(caller, parameters, query: &query)

@@ -872,7 +872,7 @@ paths:
                 properties:
                   items: {type: array, items: {$ref: "#/components/schemas/LotSerial"}}
                   nextCursor: {type: [string, "null"]}
-        problems: [400, 401, 403, 422]
+        problems: [400, 401, 403, 404, 422]
   /api/v1/stock:
     get:
       operationId: listStock
@@ -893,7 +893,7 @@ paths:
                   nextCursor: {type: [string, "null"]}
             text/csv:
               schema: {type: string}
-        problems: [400, 401, 403, 422]
+        problems: [400, 401, 403, 404, 422]
   /api/v1/products/{article}/proposal:
     get:
       operationId: proposal

@@ -77,6 +77,13 @@ extension APITests {
         let fractional = try await service.request("GET", "/api/v1/products/PAINT-5L/proposal?warehouse=MAIN&quantity=1.5", role: "viewer")
         #expect(fractional.status == 422 && fractional.text.contains("PAINT-5L is counted in whole"), "\(fractional.text)")
         #expect(try await service.request("GET", "/api/v1/documents?kind=sale", role: "viewer").status == 400)
+        // A query parameter the operation does not take, or one given twice, is refused, naming
+        // it: a misspelt filter answered the whole stock, and the last of two kinds won (a QA run).
+        let misspelt = try await service.request("GET", "/api/v1/stock?prodcut=PAINT-5L", role: "viewer")
+        #expect(misspelt.status == 400 && misspelt.text.contains("unknown query parameter prodcut: this operation takes cursor, format, limit, product, warehouse"),
+                "\(misspelt.text)")
+        let twice = try await service.request("GET", "/api/v1/documents?kind=receipt&kind=issue", role: "viewer")
+        #expect(twice.status == 400 && twice.text.contains("query parameter kind is given twice"), "\(twice.text)")
         #expect(try await service.request("GET", "/api/v1/documents?warehouse=NOWHERE", role: "viewer").status == 404)
         let stock = try await service.request("GET", "/api/v1/stock?product=PAINT-5L&warehouse=MAIN", role: "viewer")
         let lots = (stock.object["items"] as? [[String: Any]]) ?? []
