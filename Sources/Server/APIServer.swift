@@ -308,7 +308,9 @@ struct Dispatcher: Sendable {
                 query["printer"] = printer
             }
         }
-        if route.path.hasPrefix("/api/v1/documents") {
+        // Posting only: a station's session reads the journal as any operator does (its 403 spoke
+        // of posting to a session that only read; found by a QA run).
+        if route.path.hasPrefix("/api/v1/documents"), route.method != .get {
             throw APIProblem(403, "session-station",
                              "a station's session posts documents through its station's task (TM:DONE); stock documents over the API need an API token (tracemark token create)")
         }

@@ -514,6 +514,11 @@ extension APIRoutes {
         case "write-off":
             posted = try await registry.writeOff(WriteOff(warehouse: try need(body.warehouse, "warehouse"), reason: try need(body.reason, "reason"),
                                                           lines: lines, header: header))
+        case "split", "assignment":
+            // Kinds of document that are made, not posted: said so, rather than "not a kind" of
+            // one the journal lists (found by a QA run).
+            throw APIProblem(404, "not-found",
+                "a\(kind == "split" ? "" : "n") \(kind) is not posted over the API: it is made with tracemark \(kind == "split" ? "split" : "assign"); post receipt, issue, transfer, production, return or write-off")
         default:
             throw APIProblem(404, "not-found", "\(kind) is not a document kind: receipt, issue, transfer, production, return or write-off")
         }

@@ -72,7 +72,7 @@ func lot(_ number: String, _ quantity: Int, expires days: Int) -> StockLine.Pick
             _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "OIL", picks: [lot("A", 1, expires: 40)])],
                                                    header: header()))
             #expect(try await registry.lotSerial(product: "OIL", number: "A")?.expiry == day0.adding(days: 40))
-            await expectRefusal(.conflict, "expires on \(day0.adding(days: 40)) in the registry, but this document says \(day0.adding(days: 41))") {
+            await expectRefusal(.conflict, "expires on \(day0.adding(days: 40)) (as the registry, or an earlier line of this document, has it), but this line says \(day0.adding(days: 41))") {
                 _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "OIL", picks: [lot("A", 1, expires: 41)])],
                                                        header: header()))
             }

@@ -77,6 +77,10 @@ extension APITests {
         let fractional = try await service.request("GET", "/api/v1/products/PAINT-5L/proposal?warehouse=MAIN&quantity=1.5", role: "viewer")
         #expect(fractional.status == 422 && fractional.text.contains("PAINT-5L is counted in whole"), "\(fractional.text)")
         #expect(try await service.request("GET", "/api/v1/documents?kind=sale", role: "viewer").status == 400)
+        // A kind the journal lists but that is made, not posted, is said so (it was "not a kind").
+        let split = try await service.request("POST", "/api/v1/documents/split", role: "operator",
+                                              body: try service.json(["warehouse": "MAIN", "lines": [["product": "PAINT-5L", "quantity": 1]]]))
+        #expect(split.status == 404 && split.text.contains("a split is not posted over the API: it is made with tracemark split"), "\(split.text)")
         // A query parameter the operation does not take, or one given twice, is refused, naming
         // it: a misspelt filter answered the whole stock, and the last of two kinds won (a QA run).
         let misspelt = try await service.request("GET", "/api/v1/stock?prodcut=PAINT-5L", role: "viewer")

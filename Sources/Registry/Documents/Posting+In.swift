@@ -317,7 +317,7 @@ extension Posting {
             let given = pick.expiry ?? line.expiry
             if let given, let known = existing.expiry, given != known {
                 throw RegistryError(.conflict,
-                    "\(context.kindName) \(pick.number) of \(context.product.article) expires on \(known) in the registry, but this document says \(given)")
+                    "\(context.kindName) \(pick.number) of \(context.product.article) expires on \(known) (as the registry, or an earlier line of this document, has it), but this line says \(given)")
             }
             if !rules.isReturn {
                 try checkExpiry(existing.expiry ?? given, of: "\(context.kindName) \(pick.number) of \(context.product.article)", context, rules)

@@ -11,7 +11,7 @@ extension Registry {
         try lotSerialClass.validate()
         return try await store.write { db in
             if try await Self.fetchClass(db, code: lotSerialClass.code) != nil {
-                throw RegistryError(.duplicate, "class \(lotSerialClass.code) exists already; use `class update` to change it")
+                throw RegistryError(.duplicate, "class \(lotSerialClass.code) exists already: change it instead (tracemark class update)")
             }
             var saved = lotSerialClass
             do {

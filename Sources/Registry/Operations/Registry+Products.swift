@@ -10,7 +10,7 @@ extension Registry {
         try product.validate()
         return try await store.write { db in
             if try await Self.fetchProduct(db, article: product.article) != nil {
-                throw RegistryError(.duplicate, "product \(product.article) exists already; use `product update` to change it")
+                throw RegistryError(.duplicate, "product \(product.article) exists already: change it instead (tracemark product update, or PUT /api/v1/products/\(product.article))")
             }
             try await Self.checkProductReferences(db, product)
             do {
