@@ -58,6 +58,17 @@ func lot(_ number: String, _ quantity: Int, expires days: Int) -> StockLine.Pick
     @Test(arguments: Backend.available)
     func aLotWithoutExpiryTakesTheDateAReceiptGives(backend: Backend) async throws {
         try await withStockRegistry(backend) { registry, _ in
+            // Goods without numbers have no lot to carry a date: given one, it was dropped in
+            // silence (found by a QA run); refused, going in and going out.
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "BOLT", quantity: 2)], header: header()))
+            await expectRefusal(.invalidInput, "product BOLT is not tracked: it has no lots to carry an expiry") {
+                _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "BOLT", quantity: 1, expiry: day0.adding(days: 9))],
+                                                       header: header()))
+            }
+            await expectRefusal(.invalidInput, "product BOLT is not tracked: it has no lots to carry an expiry") {
+                _ = try await registry.issue(Issue(warehouse: "MAIN", customer: "ANY", lines: [StockLine(product: "BOLT", quantity: 1, expiry: day0.adding(days: 9))],
+                                                   header: header()))
+            }
             _ = try await registry.addClass(LotSerialClass(code: "DRUM", tracking: .lot, format: "D{counter:4}"))
             _ = try await registry.addProduct(Product(article: "OIL", lotSerialClass: "DRUM"))
             _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "OIL", picks: [.init(number: "A", quantity: 1)])],
