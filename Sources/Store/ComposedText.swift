@@ -1,18 +1,6 @@
 import Foundation
+import Problems
 public import SQLKit
-
-extension String {
-    /// The text in Unicode's composed form (NFC): "É" as one character, not "E" and a combining
-    /// accent. The two forms look and print the same, and Swift compares them as equal, but
-    /// SQLite and PostgreSQL compare bytes: a lot `CAFÉ` typed on one keyboard and pasted from
-    /// another system would be two lots nobody can tell apart. So every text the store binds is
-    /// composed (and the registry's version 11 composed the numbers that were there).
-    /// ASCII, nearly every code and number, is returned as it is.
-    public var composed: String {
-        if utf8.allSatisfy({ $0 < 0x80 }) { return self }
-        return precomposedStringWithCanonicalMapping
-    }
-}
 
 /// A bound value with its text composed (``Swift/String/composed``); any other value as it is.
 func composedBind(_ value: any Encodable & Sendable) -> any Encodable & Sendable {

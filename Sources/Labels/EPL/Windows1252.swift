@@ -1,4 +1,5 @@
 import Foundation
+import Problems
 
 /// Windows-1252 (Latin 1 with the euro, smart quotes and the letters of code page 1252's 0x80
 /// row), the 8-bit character set EPL2 printers print their resident fonts in once told `I8,A`.
@@ -27,7 +28,7 @@ enum Windows1252 {
             out.append(contentsOf: text.utf8)
             return .success(out)
         }
-        for scalar in text.precomposedStringWithCanonicalMapping.unicodeScalars {
+        for scalar in text.composed.unicodeScalars {
             guard let byte = byte(scalar) else { return .failure(Unencodable(scalar: scalar)) }
             out.append(byte)
         }

@@ -1,5 +1,6 @@
 import Foundation
 import GS1
+import Problems
 
 extension Template {
     /// Fills the template with `data` and places everything in dots at `dpi` (the template's own
@@ -196,8 +197,7 @@ extension Template {
             // Composed (NFC): `e` and a combining accent, from data not read from the registry,
             // went to a ZPL printer as two characters its font draws apart (a QA run); EPL's and
             // the PNG's text is the same text.
-            let rendered = try text.text.render(data, formats: formats)
-            let value = rendered.utf8.allSatisfy { $0 < 0x80 } ? rendered : rendered.precomposedStringWithCanonicalMapping
+            let value = try text.text.render(data, formats: formats).composed
             items += try TextLayout.runs(
                 value, x: text.at.x.dots(dpi), y: text.at.y.dots(dpi), lineHeight: text.fontSize.dots(dpi),
                 bold: text.bold, alignment: text.alignment, rotation: text.rotation,

@@ -1,4 +1,5 @@
 import Foundation
+import Problems
 
 extension Template {
     /// Fills a raw `.zpl` or `.epl` template with `data`, escaping every value for the language.
@@ -36,8 +37,7 @@ extension Template {
             case .field(let field, let line):
                 let value: String
                 do {
-                    let rendered = try field.render(data, formats: formats)
-                    value = rendered.utf8.allSatisfy { $0 < 0x80 } ? rendered : rendered.precomposedStringWithCanonicalMapping
+                    value = try field.render(data, formats: formats).composed
                 } catch {
                     throw error.located(file: file, line: line, element: "placeholder \(field.source)")
                 }

@@ -44,15 +44,7 @@ extension Posting {
             return .value(share!.take(amount))
         }
         if context.tracking == .none {
-            if !line.picks.isEmpty {
-                throw RegistryError(.invalidInput, "product \(line.product) is not tracked: name no lots or serials for it")
-            }
-            // Dates belong to a lot: given for goods without numbers they were dropped in silence
-            // (found by a QA run).
-            if line.expiry != nil || line.production != nil {
-                throw RegistryError(.invalidInput,
-                    "product \(line.product) is not tracked: it has no lots to carry \(line.expiry != nil ? "an expiry" : "a production date"); leave it out, or track the product by lot")
-            }
+            try context.refuseNumbers(on: line)
             if rules.isReturn {
                 // Without numbers too, only what went to this customer can come back from them.
                 let value = try await checkReturnable(nil, quantity, context)

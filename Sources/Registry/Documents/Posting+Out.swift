@@ -46,15 +46,7 @@ extension Posting {
         var taken: [Taken] = []
 
         if context.tracking == .none {
-            if !line.picks.isEmpty {
-                throw RegistryError(.invalidInput, "product \(line.product) is not tracked: name no lots or serials for it")
-            }
-            // Dates belong to a lot: given for goods without numbers they were dropped in silence
-            // (found by a QA run).
-            if line.expiry != nil || line.production != nil {
-                throw RegistryError(.invalidInput,
-                    "product \(line.product) is not tracked: it has no lots to carry \(line.expiry != nil ? "an expiry" : "a production date"); leave it out, or track the product by lot")
-            }
+            try context.refuseNumbers(on: line)
             let value = try await out(index, context, warehouseID, warehouse, nil, quantity, nil, rules)
             return [Taken(lot: nil, amount: quantity, value: value)]
         }

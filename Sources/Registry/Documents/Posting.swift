@@ -13,6 +13,24 @@ struct ProductContext {
     var tracking: LotSerialClass.Tracking { lotSerialClass?.tracking ?? .none }
     var isUniqueSerial: Bool { tracking == .serial && lotSerialClass?.serialQuantity == .unique }
     var kindName: String { tracking == .serial ? "serial" : "lot" }
+
+    /// Whether the stock row of lot `lot` (0: no number) carries a weighted average whose
+    /// rounding its last unit out must take with it: a lot's, or stock without a number. A
+    /// serial's row holds one unit at its own cost, which leaves no rounding behind.
+    func averagesCost(lot: Int) -> Bool { tracking == .lot || lot == 0 }
+
+    /// Refuses what a line of goods without numbers cannot carry: lots or serials, and the dates
+    /// that belong to one (given, they were dropped in silence; found by a QA run).
+    func refuseNumbers(on line: StockLine) throws(RegistryError) {
+        guard tracking == .none else { return }
+        if !line.picks.isEmpty {
+            throw RegistryError(.invalidInput, "product \(line.product) is not tracked: name no lots or serials for it")
+        }
+        if line.expiry != nil || line.production != nil {
+            throw RegistryError(.invalidInput,
+                "product \(line.product) is not tracked: it has no lots to carry \(line.expiry != nil ? "an expiry" : "a production date"); leave it out, or track the product by lot")
+        }
+    }
 }
 
 /// A lot or serial as the posting engine needs it.
@@ -330,9 +348,7 @@ struct Posting {
         let postgres = db.dialect.name == "postgresql"
         var unitCosts: [StockRow: Int] = [:]
         var emptied: [StockRow] = []
-        // Lots and stock without numbers: a serial's row holds one unit at its own cost, which
-        // leaves no rounding behind.
-        let averagedRows = Set(outs.filter { $0.context.tracking == .lot || $0.row.lot == 0 }.map(\.row))
+        let averagedRows = Set(outs.filter { $0.context.averagesCost(lot: $0.row.lot) }.map(\.row))
         for chunk in rows.chunks(of: 1000) {
             var json = "["
             for row in chunk {
@@ -619,7 +635,7 @@ struct Posting {
                 throw try await shortage(context, warehouseID: warehouseID, warehouse: warehouse, lot: lot, quantity: -quantity)
             }
             let row = StockRow(product: context.id, warehouse: warehouseID, lot: lotID)
-            if lotID == 0 || context.tracking == .lot, try updated.int("quantity") == 0 {
+            if context.averagesCost(lot: lotID), try updated.int("quantity") == 0 {
                 // The lot's (or the unnumbered stock's) last unit here takes what is left of its
                 // value, to the millionth.
                 value = -(try await remainingValues([row])[row] ?? 0)

@@ -1,5 +1,6 @@
 import SQLKit
 import Store
+import Problems
 
 extension Schema {
     /// Brings the lot and serial numbers written before version 11 to Unicode's composed form,

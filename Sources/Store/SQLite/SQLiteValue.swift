@@ -1,6 +1,7 @@
 import CSQLite
 import Foundation
 public import SQLKit
+import Problems
 
 /// One value of a column or a parameter, in SQLite's five storage classes.
 enum SQLiteValue: Sendable, Equatable {
