@@ -93,7 +93,8 @@ extension APIRoutes {
         APIRoute(.get, "/api/v1/products/{article}/proposal", "proposal", role: .viewer) { call in
             guard let warehouse = call.filter("warehouse") else { throw APIProblem.badRequest("give the warehouse: ?warehouse=…") }
             let quantity = try call.query["quantity"].map { text -> Decimal in
-                guard !text.isEmpty, text.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }),
+                let digits = text.hasPrefix("-") ? text.dropFirst() : Substring(text)
+                guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }),
                       let amount = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) else {
                     throw APIProblem.badRequest("quantity must be a number such as 12 or 2.5")
                 }

@@ -436,6 +436,67 @@ func lot(_ number: String, _ quantity: Int, expires days: Int) -> StockLine.Pick
             await expectRefusal(.invalidInput, "BOLT is not tracked by lot or serial") {
                 _ = try await registry.proposal(product: "BOLT", warehouse: "MAIN", quantity: 1, date: day0)
             }
+            // The issue's bounds (the CLI answered -5 with a shortfall of -5; found by a QA run).
+            for quantity: Decimal in [0, -5] {
+                await expectRefusal(.invalidInput, "quantity \(quantity) must be more than zero") {
+                    _ = try await registry.proposal(product: "MILK", warehouse: "MAIN", quantity: quantity, date: day0)
+                }
+            }
+            await expectRefusal(.invalidInput, "quantity 99999999999 is more than 1000000000, the most one line may take") {
+                _ = try await registry.proposal(product: "MILK", warehouse: "MAIN", quantity: 99_999_999_999, date: day0)
+            }
+        }
+    }
+
+    /// A description is printed on labels: a control character or a line break in it is refused
+    /// where it is typed, not at every scan of a receiving station (found by a QA run).
+    @Test(arguments: Backend.available)
+    func aDescriptionWithAControlCharacterIsRefused(backend: Backend) async throws {
+        try await withStockRegistry(backend) { registry, _ in
+            await expectRefusal(.invalidInput, "product OIL: the description \"Bad\\u{07}bell\" contains U+7, a control character or line break") {
+                _ = try await registry.addProduct(Product(article: "OIL", description: "Bad\u{7}bell"))
+            }
+            var milk = try await registry.product("MILK")
+            milk.description = "Milk\u{2028}3%"
+            await expectRefusal(.invalidInput, "product MILK: the description", "contains U+2028") {
+                _ = try await registry.updateProduct(milk)
+            }
+        }
+    }
+
+    /// A manual class has no issue order: the proposal says so, as the issue does, rather than
+    /// offer lots in receipt order that the issue then refuses (found by a QA run).
+    @Test(arguments: Backend.available)
+    func aManualClassHasNoProposal(backend: Backend) async throws {
+        try await withStockRegistry(backend) { registry, _ in
+            _ = try await registry.addClass(LotSerialClass(code: "MAN", tracking: .lot, issueMethod: .manual, format: "R{counter:3}"))
+            _ = try await registry.addProduct(Product(article: "ROPE", unit: "m", lotSerialClass: "MAN"))
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "ROPE", picks: [.init(number: "R1", quantity: 10)])], header: header()))
+            await expectRefusal(.invalidInput, "product ROPE: its class issues manually, so there is no order to propose: name the lots to take (tracemark stock ROPE --warehouse MAIN lists them)") {
+                _ = try await registry.proposal(product: "ROPE", warehouse: "MAIN", quantity: 3, date: day0)
+            }
+        }
+    }
+
+    /// Dated back, a lot received after that day is "not held then" whatever its status now: it
+    /// was said to be quarantined (releasing it would not have helped; found by a QA run). What
+    /// the warehouse did hold that day keeps its own reason.
+    @Test(arguments: Backend.available)
+    func aBackDatedProposalSaysALotCameLaterWhateverItsStatus(backend: Backend) async throws {
+        try await withStockRegistry(backend) { registry, _ in
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", supplier: "ACME", lines: [StockLine(product: "MILK", picks: [lot("OLD", 10, expires: 200)])],
+                                                   header: header(0)))
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", supplier: "ACME", lines: [
+                StockLine(product: "MILK", picks: [lot("NEW", 10, expires: 100), lot("HELD", 4, expires: 150)]),
+            ], header: header(8)))
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", supplier: "ACME", lines: [StockLine(product: "MILK", picks: [lot("HELD", 6, expires: 150)])],
+                                                   header: header(2)))
+            _ = try await registry.changeStatus(product: "MILK", number: "NEW", to: .quarantined, user: "qa", reason: "lab")
+            _ = try await registry.changeStatus(product: "MILK", number: "HELD", to: .blocked, user: "qa", reason: "lab")
+            let proposal = try await registry.proposal(product: "MILK", warehouse: "MAIN", quantity: 30, date: day0.adding(days: 4))
+            #expect(proposal.picks.map(\.number) == ["OLD"])
+            #expect(proposal.withheld.map { "\($0.reason.rawValue) \($0.quantity) \($0.numbers)" }.sorted()
+                    == ["blocked 6 [\"HELD\"]", "not-held-then 14 [\"NEW\", \"HELD\"]"].sorted(), "\(proposal.withheld)")
         }
     }
 
@@ -673,7 +734,7 @@ func lot(_ number: String, _ quantity: Int, expires days: Int) -> StockLine.Pick
                 StockLine(product: "MILK", picks: [lot("B1", 10, expires: 200)]), StockLine(product: "BOLT", quantity: 5),
             ], header: header(5)))
             let milk = StockLine(product: "MILK", picks: [.init(number: "B1", quantity: 4)])
-            await expectRefusal(.conflict, "lot B1 of MILK: an issue dated \(day0.adding(days: 2)) would leave MAIN holding -4 l on \(day0.adding(days: 2)), because the goods came in after that date") {
+            await expectRefusal(.conflict, "lot B1 of MILK: an issue dated \(day0.adding(days: 2)) would leave MAIN holding -4 l on \(day0.adding(days: 2)): it held only 0 l of it that day; date it \(day0.adding(days: 5)) or later, when MAIN holds enough, or take less") {
                 _ = try await registry.issue(Issue(warehouse: "MAIN", customer: "ANY", lines: [milk], header: header(2)))
             }
             await expectRefusal(.conflict, "product BOLT: a transfer dated \(day0.adding(days: 4)) would leave MAIN holding -1 pcs") {
@@ -688,6 +749,17 @@ func lot(_ number: String, _ quantity: Int, expires days: Int) -> StockLine.Pick
                 _ = try await registry.issue(Issue(warehouse: "MAIN", customer: "ANY", lines: [StockLine(product: "BOLT", quantity: 1)], header: header(8)))
             }
             _ = try await registry.issue(Issue(warehouse: "MAIN", customer: "ANY", lines: [StockLine(product: "BOLT", quantity: 1)], header: header(9)))
+            // The goods were there on its date, but a later issue takes them: that issue is named,
+            // and the date it names posts (it said "the goods came in after that date", and its
+            // advice was refused again: found by a QA run).
+            _ = try await registry.issue(Issue(warehouse: "MAIN", customer: "ANY", lines: [StockLine(product: "MILK", picks: [.init(number: "B1", quantity: 5)])], header: header(9)))
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", supplier: "ACME", lines: [StockLine(product: "MILK", picks: [lot("B1", 10, expires: 200)])], header: header(10)))
+            let writeOff = { (day: Int) in WriteOff(warehouse: "MAIN", reason: .damaged, lines: [StockLine(product: "MILK", picks: [.init(number: "B1", quantity: 3)])], header: header(day)) }
+            await expectRefusal(.conflict, "lot B1 of MILK: a write-off dated \(day0.adding(days: 6)) would leave MAIN holding -2 l on \(day0.adding(days: 9)): ISS-000003 takes 5 l that day; date it \(day0.adding(days: 10)) or later, when MAIN holds enough, or take less") {
+                _ = try await registry.writeOff(writeOff(6))
+            }
+            _ = try await registry.writeOff(writeOff(10))
+            #expect(try await registry.stock(product: "MILK").map(\.quantity) == [8])
         }
     }
 

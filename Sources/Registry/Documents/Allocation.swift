@@ -126,14 +126,13 @@ enum Allocation {
             WHERE s.product_id = \(bind: productID) AND s.quantity > 0
             ORDER BY w.code, COALESCE(ls.expiry, '9999-12-31'), ls.sort_key
             """).all()
-        var usableHere: [(id: Int, number: String, quantity: Int, warehouse: String)] = []
+        var here: [(id: Int, number: String, quantity: Int, warehouse: String, reason: Proposal.Reason?)] = []
         for row in rows {
             let warehouse = try row.string("warehouse")
             let quantity = try row.int("quantity")
             let number = try row.optionalString("number")
-            let here = try row.int("warehouse_id") == warehouseID
             guard let number else {
-                if here { add(.unnumbered, warehouse, quantity, nil) }
+                if try row.int("warehouse_id") == warehouseID { add(.unnumbered, warehouse, quantity, nil) }
                 continue
             }
             let status = try row.enumeration("status", as: LotSerial.Status.self)
@@ -153,17 +152,22 @@ enum Allocation {
             } else {
                 nil
             }
-            if here {
-                if let reason { add(reason, warehouse, quantity, number) } else { usableHere.append((try row.int("lot_id"), number, quantity, warehouse)) }
+            if try row.int("warehouse_id") == warehouseID {
+                here.append((try row.int("lot_id"), number, quantity, warehouse, reason))
             } else if reason == nil || reason == .excluded, status == .available {
                 add(.otherWarehouse, warehouse, quantity, number)
             }
         }
-        if backdated, !usableHere.isEmpty {
-            let least = try await leastHeld(db, usableHere.map { ($0.id, $0.quantity) }, warehouseID: warehouseID, from: date)
-            for lot in usableHere where least[lot.id, default: lot.quantity] < lot.quantity {
-                add(.notHeldThen, lot.warehouse, lot.quantity - max(0, least[lot.id, default: lot.quantity]), lot.number)
-            }
+        // Dated before today, what the warehouse did not hold that day and every day since was
+        // not there to take, whatever befell it later: a lot received and quarantined after the
+        // date is "not held then", not "quarantined" (releasing it would not help; found by a
+        // QA run). What it did hold keeps its own reason.
+        let least = backdated && !here.isEmpty
+            ? try await leastHeld(db, here.map { ($0.id, $0.quantity) }, warehouseID: warehouseID, from: date) : [:]
+        for lot in here {
+            let held = min(lot.quantity, max(0, least[lot.id, default: lot.quantity]))
+            if held < lot.quantity { add(.notHeldThen, lot.warehouse, lot.quantity - held, lot.number) }
+            if let reason = lot.reason, held > 0 { add(reason, lot.warehouse, held, lot.number) }
         }
         // Reasons here first, most final first; other warehouses last.
         let order: [Proposal.Reason] = [.blocked, .recalled, .expired, .quarantined, .shortShelfLife, .excluded, .notHeldThen, .unnumbered, .otherWarehouse]
@@ -380,6 +384,13 @@ extension Registry {
         let date = date ?? today
         let excluding = excluding.map(\.trimmingSpaces)
         guard excluding.count <= 1000 else { throw RegistryError(.invalidInput, "exclude at most 1000 numbers, not \(excluding.count)") }
+        // The bounds the issue's line has: a proposal of -5 answered a shortfall of -5 (found by
+        // a QA run).
+        guard quantity > 0 else { throw RegistryError(.invalidInput, "quantity \(quantity) must be more than zero") }
+        guard quantity <= Quantity(storage: Posting.maximumLineQuantity).decimal else {
+            throw RegistryError(.invalidInput,
+                "quantity \(quantity) is more than \(Quantity(storage: Posting.maximumLineQuantity)), the most one line may take: check it")
+        }
         return try await store.read { db in
             // Product, its class's issue method and the warehouse in one round trip (a proposal
             // is asked for while an operator waits; on PostgreSQL each statement is a round trip).
@@ -416,6 +427,12 @@ extension Registry {
             }
             guard let warehouseID = try row.optionalInt("warehouse_id") else {
                 throw RegistryError(.notFound, "warehouse \(warehouse) does not exist")
+            }
+            // The issue refuses to choose for a manual class; a proposal that chose (in receipt
+            // order) was one the issue then refused.
+            guard issueMethod != .manual else {
+                throw RegistryError(.invalidInput,
+                    "product \(article): its class issues manually, so there is no order to propose: name the \(tracking == .serial ? "serials" : "lots") to take (tracemark stock \(article) --warehouse \(warehouse) lists them)")
             }
             var shelfLife = minimumShelfLifeDays ?? 0
             if minimumShelfLifeDays == nil, let customer {

@@ -263,17 +263,65 @@ struct Posting {
                        SUM(quantity) OVER (PARTITION BY product_id, warehouse_id, lot_serial_id ORDER BY doc_date) AS balance
                 FROM daily
             )
-            SELECT r.doc_date, CAST(r.balance AS BIGINT) AS balance, p.article, p.unit, w.code AS warehouse, ls.number, ls.kind
+            SELECT r.doc_date, CAST(r.balance AS BIGINT) AS balance, r.product_id, r.warehouse_id, r.lot_serial_id,
+                   p.article, p.unit, w.code AS warehouse, ls.number, ls.kind
             FROM running r JOIN products p ON p.id = r.product_id JOIN warehouses w ON w.id = r.warehouse_id
             LEFT JOIN lot_serials ls ON ls.id = r.lot_serial_id
             WHERE r.balance < 0 AND r.doc_date >= \(bind: date.description)
             ORDER BY r.doc_date LIMIT 1
             """).first() else { return }
+        throw try await historyConflict(row)
+    }
+
+    /// Why a back-dated document cannot stand, said so that it can be mended: the day the
+    /// warehouse would hold less than nothing and why (the goods came in later, or a later
+    /// document takes them that day), and the first date from which it holds enough. It said
+    /// "the goods came in after that date" also when a later issue was the cause, and its advice
+    /// was refused again (found by a QA run).
+    private func historyConflict(_ row: any SQLRow) async throws -> RegistryError {
         let what = try row.optionalString("number").map { "\(try row.optionalString("kind") ?? "lot") \($0) of \(try row.string("article"))" }
             ?? "product \(try row.string("article"))"
-        let held = Quantity(storage: try row.int("balance"))
-        throw RegistryError(.conflict,
-            "\(what): \("aeiou".contains(kind.rawValue.first!) ? "an" : "a") \(kind.rawValue) dated \(date) would leave \(try row.string("warehouse")) holding \(held) \(try row.string("unit")) on \(try row.string("doc_date")), because the goods came in after that date: date it no earlier than they arrived")
+        let unit = try row.string("unit")
+        let warehouse = try row.string("warehouse")
+        let negativeOn = try row.string("doc_date")
+        let (product, warehouseID, lot) = (try row.int("product_id"), try row.int("warehouse_id"), try row.int("lot_serial_id"))
+        // The day's balances from the document's date on, this document included.
+        let days = try await db.raw("""
+            SELECT d.doc_date,
+                   CAST(SUM(CASE WHEN m.quantity < 0 AND d.id <> \(bind: documentID) THEN -m.quantity ELSE 0 END) AS BIGINT) AS taken,
+                   CAST(SUM(m.quantity) AS BIGINT) AS change,
+                   CAST(SUM(CASE WHEN d.id = \(bind: documentID) THEN m.quantity ELSE 0 END) AS BIGINT) AS ours
+            FROM movements m JOIN documents d ON d.id = m.document_id
+            WHERE m.product_id = \(bind: product) AND m.warehouse_id = \(bind: warehouseID) AND m.lot_serial_id = \(bind: lot)
+            GROUP BY d.doc_date ORDER BY d.doc_date
+            """).all().map { (date: try $0.string("doc_date"), change: try $0.int("change"), ours: try $0.int("ours")) }
+        var balance = 0
+        var balances: [(date: String, balance: Int)] = []
+        for day in days {
+            balance += day.change
+            balances.append((day.date, balance))
+        }
+        let ours = days.reduce(0) { $0 + $1.ours }
+        // Dated on or after the last day that goes below zero, the document leaves every day
+        // before it as it was (no lower) and every day after as it is now: the first day of
+        // movements after that last one is the earliest it may take.
+        let lastNegative = balances.last { $0.balance < 0 }?.date ?? negativeOn
+        let enough = balances.first { $0.date > lastNegative }?.date
+        let held = try balances.first { $0.date == negativeOn }?.balance ?? (try row.int("balance"))
+        let takers = try await db.raw("""
+            SELECT d.number, CAST(-SUM(m.quantity) AS BIGINT) AS taken
+            FROM movements m JOIN documents d ON d.id = m.document_id
+            WHERE m.product_id = \(bind: product) AND m.warehouse_id = \(bind: warehouseID) AND m.lot_serial_id = \(bind: lot)
+              AND d.doc_date = \(bind: negativeOn) AND d.id <> \(bind: documentID) AND m.quantity < 0
+            GROUP BY d.number ORDER BY d.number LIMIT 4
+            """).all().map { "\(try $0.string("number")) takes \(Quantity(storage: try $0.int("taken"))) \(unit)" }
+        let taking = takers.isEmpty ? "" : "\(takers.prefix(3).joined(separator: ", "))\(takers.count > 3 ? " and more" : "") that day"
+        let cause = negativeOn == date.description
+            ? "it held only \(Quantity(storage: held - ours)) \(unit) of it that day\(taking.isEmpty ? "" : " (\(taking))")"
+            : taking.isEmpty ? "what it takes is taken later" : taking
+        let advice = enough.map { "date it \($0) or later, when \(warehouse) holds enough, or take less" } ?? "take less"
+        return RegistryError(.conflict,
+            "\(what): \("aeiou".contains(kind.rawValue.first!) ? "an" : "a") \(kind.rawValue) dated \(date) would leave \(warehouse) holding \(Quantity(storage: held)) \(unit) on \(negativeOn): \(cause); \(advice)")
     }
 
     /// Writes the pending movements, in one statement per thousand, and settles the pending
