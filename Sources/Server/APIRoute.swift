@@ -48,6 +48,10 @@ struct APICall: Sendable {
         if let place = DuplicateKey.find(in: body) {
             throw APIProblem.badRequest("the body is not what this operation takes: \(place) is given twice; give each field once")
         }
+        if let place = NULCharacter.find(in: body) {
+            // Valid JSON, and within the schema: a value this service cannot take (422).
+            throw APIProblem(422, "invalid-input", "\(place) holds a NUL character (\\u0000), which no text takes")
+        }
         do {
             return try JSONDecoder().decode(type, from: body)
         } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty {

@@ -215,6 +215,10 @@ struct Dispatcher: Sendable {
                 guard let value = raw.removingPercentEncoding else {
                     throw APIProblem.badRequest("the path's \(name) \(raw) is not percent-encoded UTF-8 (write % as %25)")
                 }
+                // No text Tracemark keeps or looks for holds a NUL: PostgreSQL refuses it with a 500
+                // that quoted the database (found by a QA run); SQLite would cut it there.
+                // Nothing is named with one: not found, as any other name that is not there.
+                guard !value.contains("\0") else { throw APIProblem(404, "not-found", "no \(name) holds a NUL character (%00), as the path's does") }
                 parameters[name] = value
             }
             // A query value that is not UTF-8 once decoded is refused, as a path's is: decoded
@@ -227,7 +231,12 @@ struct Dispatcher: Sendable {
             }
             try QueryParameters.check(request.uri.queryParameters.map { String($0.key) }, operation: route.operationID)
             var query: [String: String] = [:]
-            for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
+            for (key, value) in request.uri.queryParameters {
+                guard !key.contains("\0"), !value.contains("\0") else {
+                    throw APIProblem.badRequest("the query parameter \(String(key).replacingOccurrences(of: "\0", with: "%00")) holds a NUL character (%00)")
+                }
+                query[String(key)] = String(value)
+            }
             try checkStation(caller, parameters, query: &query)
             let call = APICall(environment: environment, parameters: parameters, query: query, headers: headers, body: body,
                                caller: caller, requestID: requestID)

@@ -84,3 +84,34 @@ enum DuplicateKey {
         return nil
     }
 }
+
+/// A NUL (`\u0000`) in a string of a JSON body, key or value. No text Tracemark keeps takes one:
+/// PostgreSQL refuses it (a 500 that quoted the database, found by a QA run) and SQLite's C
+/// strings end there. Bodies without the escape, nearly all, are not parsed again.
+enum NULCharacter {
+    static func find(in body: Data) -> String? {
+        guard body.range(of: Data(#"\u0000"#.utf8)) != nil,
+              let value = try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]) else { return nil }
+        return find(value, at: []).map(ProblemDocument.place)
+    }
+
+    private static func find(_ value: Any, at path: [ProblemDocument.Either]) -> [ProblemDocument.Either]? {
+        switch value {
+        case let text as String:
+            return text.contains("\0") ? path : nil
+        case let object as [String: Any]:
+            for key in object.keys.sorted() {
+                if key.contains("\0") { return path + [.key(key)] }
+                if let found = find(object[key]!, at: path + [.key(key)]) { return found }
+            }
+            return nil
+        case let array as [Any]:
+            for (index, item) in array.enumerated() {
+                if let found = find(item, at: path + [.index(index)]) { return found }
+            }
+            return nil
+        default:
+            return nil
+        }
+    }
+}

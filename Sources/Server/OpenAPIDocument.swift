@@ -155,7 +155,7 @@ paths:
               additionalProperties: false
               properties:
                 raw: {type: string, minLength: 1, maxLength: 8192, description: "The data as read, GS as \u001d; at most 8192 characters."}
-                scanId: {type: [string, "null"], minLength: 1, pattern: '\S'}
+                scanId: {type: [string, "null"], minLength: 1, maxLength: 255, pattern: '^[!-~]+$'}
                 symbologyId: {type: [string, "null"], pattern: "^\\][A-Za-z][0-9A-Za-z]$"}
                 purpose: {type: [string, "null"], enum: [operator, verify, null], description: "verify: a production line's verify scanner read it."}
       responses:
