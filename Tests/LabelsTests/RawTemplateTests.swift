@@ -65,6 +65,28 @@ import TracemarkTesting
         #expect(try epl.renderRaw(.object(["lot": .string("a\nb"), "copies": .number(3)])) == "N\nA10,10,0,3,1,1,N,\"LOT a b\"\nP3\n")
     }
 
+    /// A field's text with a control or invisible character is refused, as a designed
+    /// template's, naming the placeholder: a raw template sent NUL, NEL and U+2028 to the
+    /// printer (found by a QA run). Line breaks still become spaces.
+    @Test func aControlCharacterInAFieldIsRefused() throws {
+        let zpl = try TemplateLoader().loadRaw("^XA\n^FO10,10^A0N,30,30^FD{{name}}^FS\n^XZ\n", language: .zpl, file: "name.zpl",
+                                               sample: .object(["name": .string("a")]))
+        let epl = try TemplateLoader().loadRaw("N\nA10,10,0,3,1,1,N,\"{{name}}\"\nP1\n", language: .epl, file: "name.epl",
+                                               sample: .object(["name": .string("a")]))
+        for (template, language) in [(zpl, "ZPL"), (epl, "EPL")] {
+            for (value, what) in [("x\u{0}y", "a control character (U+0000)"), ("x\u{85}y", "a control character (U+0085)"),
+                                  ("x\u{2028}y", "a line separator (U+2028)"), ("x\u{200B}y", "a zero-width space (U+200B)")] {
+                #expect("\(language) \(what)") {
+                    _ = try template.renderRaw(.object(["name": .string(value)]))
+                } throws: { error in
+                    guard let error = error as? LabelError else { return false }
+                    return error.code == .unencodable && error.line == 2 && error.element == "placeholder {{name}}" && error.message.contains(what)
+                }
+            }
+        }
+        #expect(try zpl.renderRaw(.object(["name": .string("a\r\nb")])).contains("^FDa b^FS"))
+    }
+
     @Test func eplValuesAreEscapedInsideQuotes() throws {
         let template = try TemplateLoader().loadRaw(
             "N\nA10,10,0,3,1,1,N,\"LOT {{lot}}\"\nP{{copies}}\n", language: .epl,

@@ -37,6 +37,12 @@ import Testing
             // A label whose data is wrong reads the same again: only a misread is worth a second try.
             let month13 = await station.scan("(01)09501101530027(17)261331(10)X1")
             #expect(month13.verdict == .block && month13.next.contains("the same label reads the same"), "\(month13)")
+            // Data the label cannot print (a description written right to left) prints the same
+            // at the next scan: the data is what to correct ("scan again" was said; a QA run).
+            _ = try await dock.registry.addProduct(Product(article: "HALAV", gtin: try GTIN("09501101530041"), description: "חלב", lotSerialClass: "BULK"))
+            let hebrew = await station.scan("(01)09501101530041(17)271231(10)H1(30)1")
+            #expect(hebrew.verdict == .block && hebrew.reasons.contains { $0.code == "label-unencodable" }, "\(hebrew)")
+            #expect(hebrew.next.contains("the same data prints the same: have what the reason names corrected"), "\(hebrew.next)")
         }
     }
 

@@ -110,17 +110,31 @@ final class FontFace: Sendable {
     /// Japanese or Korean, no symbols of that kind): a label with a product's name in boxes is
     /// refused rather than printed. Without the font installed, nothing can be known.
     static func checkGlyphs(_ run: TextRun) throws(LabelError) {
+        try checkCharacters(run.text)
+        if let (scalar, script) = rightToLeft(in: run.text) {
+            throw LabelError(.unencodable,
+                "the text \"\(run.text)\" has \(script) letters (U+\(String(format: "%04X", scalar.value))), which are written right to left: the label engine lays text out left to right, and would print it backwards\(script == "Arabic" ? " and unjoined" : ""); write it in Latin letters, or leave it out")
+        }
+        guard let face = shared, let missing = face.missing(in: run.text, bold: run.bold) else { return }
+        throw LabelError(.unencodable,
+            "the text \"\(run.text)\" has \(missing.named), which the label font (DejaVu Sans\(run.bold ? " Bold" : "")) does not have: it would print as an empty box; leave the character out or write it in Latin, Greek or Cyrillic letters")
+    }
+
+    /// Refuses text with a character that prints nothing readable: a control character or an
+    /// invisible one. `lineBreaks`: LF and CR are let through (a raw template's field puts its
+    /// value on one line).
+    static func checkCharacters(_ text: String, lineBreaks: Bool = false) throws(LabelError) {
         // A control character (NUL, ESC, a tab) prints nothing a person can read, on any printer,
         // and is a printer's or a terminal's command elsewhere: refused, like a missing glyph
         // (a QA run saw NUL and ESC reach a ZPL printer, hex-escaped but printed as garbage).
-        if let control = run.text.unicodeScalars.first(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) {
+        if let control = text.unicodeScalars.first(where: { ($0.value < 0x20 && !(lineBreaks && ($0 == "\n" || $0 == "\r"))) || (0x7F...0x9F).contains($0.value) }) {
             throw LabelError(.unencodable,
-                "the text \"\(run.text.debugDescription.dropFirst().dropLast())\" has a control character (U+\(String(format: "%04X", control.value))), which prints nothing readable: leave it out of the data")
+                "the text \"\(text.debugDescription.dropFirst().dropLast())\" has a control character (U+\(String(format: "%04X", control.value))), which prints nothing readable: leave it out of the data")
         }
         // An invisible character (a byte order mark, a zero-width space, a soft hyphen: text
         // pasted from a spreadsheet or a CSV file) prints nothing, or bytes a printer's resident
         // font draws as garbage: refused, named.
-        if let invisible = run.text.unicodeScalars.first(where: { $0.value >= 0x80 && $0.properties.generalCategory == .format }) {
+        if let invisible = text.unicodeScalars.first(where: { $0.value >= 0x80 && $0.properties.generalCategory == .format }) {
             let name = switch invisible.value {
             case 0xFEFF: "a byte order mark"
             case 0x200B: "a zero-width space"
@@ -130,15 +144,13 @@ final class FontFace: Sendable {
             default: "a format character"
             }
             throw LabelError(.unencodable,
-                "the text \"\(run.text.unicodeScalars.filter { $0 != invisible }.map(String.init).joined())\" has an invisible character, \(name) (U+\(String(format: "%04X", invisible.value))), before character \(run.text.unicodeScalars.prefix { $0 != invisible }.count + 1): it prints nothing readable; leave it out of the data (it often comes with text copied from a spreadsheet or a CSV file)")
+                "the text \"\(text.unicodeScalars.filter { $0 != invisible }.map(String.init).joined())\" has an invisible character, \(name) (U+\(String(format: "%04X", invisible.value))), before character \(text.unicodeScalars.prefix { $0 != invisible }.count + 1): it prints nothing readable; leave it out of the data (it often comes with text copied from a spreadsheet or a CSV file)")
         }
-        if let (scalar, script) = rightToLeft(in: run.text) {
+        // A line or paragraph separator breaks no line on a printer: garbage or nothing.
+        if let separator = text.unicodeScalars.first(where: { $0.value == 0x2028 || $0.value == 0x2029 }) {
             throw LabelError(.unencodable,
-                "the text \"\(run.text)\" has \(script) letters (U+\(String(format: "%04X", scalar.value))), which are written right to left: the label engine lays text out left to right, and would print it backwards\(script == "Arabic" ? " and unjoined" : ""); write it in Latin letters, or leave it out")
+                "the text \"\(text.unicodeScalars.filter { $0 != separator }.map(String.init).joined())\" has a \(separator.value == 0x2028 ? "line" : "paragraph") separator (U+\(String(format: "%04X", separator.value))), which prints nothing readable: leave it out of the data")
         }
-        guard let face = shared, let missing = face.missing(in: run.text, bold: run.bold) else { return }
-        throw LabelError(.unencodable,
-            "the text \"\(run.text)\" has \(missing.named), which the label font (DejaVu Sans\(run.bold ? " Bold" : "")) does not have: it would print as an empty box; leave the character out or write it in Latin, Greek or Cyrillic letters")
     }
 
     /// The first letter of a script written right to left (Hebrew, Arabic, Syriac, Thaana, N'Ko

@@ -52,6 +52,14 @@ extension Template {
                         "the value \(value.debugDescription) of \(field.source) is outside a field's text, where only letters, digits, '.', '-' and spaces are placed, and it has \(what)",
                         file: file, line: line, element: "placeholder \(field.source)")
                 }
+                // A field's text is printed: a control or invisible character in it is refused,
+                // as a designed template's (a raw template sent NUL and U+2028 to the printer;
+                // found by a QA run). Line breaks become spaces, as the field is one line.
+                func printable() throws(LabelError) {
+                    do { try FontFace.checkCharacters(value, lineBreaks: true) } catch {
+                        throw LabelError(error.code, error.message, file: file, line: line, element: "placeholder \(field.source)")
+                    }
+                }
                 // A print quantity (`^PQ{{copies}}`, EPL's `P{{copies}}`) is a count: `^PQ0` was
                 // sent, counted as one label, where a designed template refuses it (a QA run).
                 let quantity = raw.language == .zpl ? out.utf8.suffix(3).map { $0 & 0xDF } == Array("^PQ".utf8).map { $0 & 0xDF }
@@ -74,9 +82,13 @@ extension Template {
                         out += try plainOnly()
                         continue
                     }
+                    try printable()
                     out = text
                     placed.append(RawPlacement(offset: offset, value: Self.flat(value), field: field.source))
-                case .epl: out += Self.insideQuotes(out) ? String(EPLWriter.quoted(value).dropFirst().dropLast()) : try plainOnly()
+                case .epl:
+                    guard Self.insideQuotes(out) else { out += try plainOnly(); continue }
+                    try printable()
+                    out += String(EPLWriter.quoted(value).dropFirst().dropLast())
                 }
             }
         }

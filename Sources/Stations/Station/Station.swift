@@ -342,6 +342,12 @@ public actor Station {
         if let error = error as? LabelError, error.code == .missingField {
             return "nothing was done: this station's template does not fit this product; use a station whose template does, or have the template changed"
         }
+        // Data the label cannot print (a control character in a product's description, a
+        // value too long for its box): it reads the same next time, and the registry's data or
+        // the template is what to put right ("scan again" was said; found by a QA run).
+        if let error = error as? LabelError, [.unencodable, .invalidValue].contains(error.code) {
+            return "nothing was done, and the same data prints the same: have what the reason names corrected (the product's or lot's data, or the template), then scan the item again"
+        }
         if control == nil, let error = error as? RegistryError, error.code == .invalidInput, !error.message.contains("misread") {
             return "nothing was done, and the same label reads the same: check the label or the scanner as the reason says, then scan the next item"
         }
