@@ -152,6 +152,28 @@ import Glibc
         #expect(events.map(\.text).sorted() == ["FIRST", "FIRST-AGAIN", "NEWCOMER", "NEWCOMER-AGAIN"])
     }
 
+    /// A connection that sent bytes but never a whole scan (one byte, no end of line) holds no
+    /// place either: sixteen such connections locked every scanner out (found by a QA run).
+    @Test func aLineNeverEndedMakesRoomForAScanner() async throws {
+        var access = TCPAccess()
+        access.maxClients = 2
+        let listener = try TCPListener(host: "127.0.0.1", port: 0)
+        let collector = EventCollector(TCPScanSource(listener: listener, access: access))
+        let partial = try connect(listener.port)
+        defer { close(partial) }
+        send("x", to: partial)
+        let scanner = try connect(listener.port)
+        defer { close(scanner) }
+        send("FIRST\n", to: scanner)
+        try await collector.waitFor(1)
+        let newcomer = try connect(listener.port)
+        defer { close(newcomer) }
+        send("NEWCOMER\n", to: newcomer)
+        let events = try await collector.waitFor(2)
+        #expect(events.map(\.text) == ["FIRST", "NEWCOMER"])
+        #expect(try await eventually { Self.isClosedByPeer(partial) }, "the connection that never ended a line was kept")
+    }
+
     /// A scanner that sends faster than the consumer takes: the reader waits (TCP slows the
     /// scanner) and no scan is lost.
     @Test func aFloodIsHeldBackNotDropped() async throws {

@@ -124,8 +124,12 @@ public struct TCPScanSource: ScanSource {
             var framer: ScanFramer
             /// When it connected (monotonic nanoseconds).
             let connectedAt: UInt64
-            /// Whether it has sent a byte: a scanner, not a connection held open by something else.
-            var hasSent = false
+            /// Whether it has sent a whole scan: a scanner, not a connection held open by something
+            /// else. A byte without an end of line is not one: sixteen connections that each sent
+            /// one byte held every place, and the log said they had sent scans (found by a QA run).
+            var hasScanned = false
+            /// When it last sent a byte (monotonic nanoseconds), or connected.
+            var lastByteAt: UInt64
         }
         var clients: [Client] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
@@ -166,8 +170,9 @@ public struct TCPScanSource: ScanSource {
                     let count = buffer.withUnsafeMutableBytes { read(client.socket.fd, $0.baseAddress, $0.count) }
                     let readError = count < 0 ? errno : 0
                     if count > 0 {
-                        clients[index].hasSent = true
+                        clients[index].lastByteAt = Monotonic.nanoseconds
                         for scan in clients[index].framer.receive(buffer[0..<count], at: Monotonic.nanoseconds) {
+                            clients[index].hasScanned = true
                             context.emit(ScanEvent(scan, source: client.peer))
                         }
                     } else if count == 0 || (readError != EAGAIN && readError != EINTR) {
@@ -197,24 +202,28 @@ public struct TCPScanSource: ScanSource {
                     if !access.allows(address) {
                         logger.warning("scanner refused: \(address) is not in the allow list", metadata: ["scanner": "\(peer)"])
                     } else {
-                        // Full: the place of the connection silent longest that never sent a byte
-                        // (a port check, a tool that connected and forgot, a client of the wrong
-                        // port) goes to the newcomer, so that idle connections cannot lock the
-                        // scanners out. One that has sent a scan keeps its place: the newcomer is
-                        // refused then.
+                        // Full: the place of the connection silent longest that never sent a whole
+                        // scan (a port check, a tool that connected and forgot, a client of the
+                        // wrong port, a line never ended) goes to the newcomer, so that idle
+                        // connections cannot lock the scanners out. One that has sent a scan keeps
+                        // its place: the newcomer is refused then.
                         if clients.count >= access.maxClients,
-                           let silent = clients.indices.filter({ !clients[$0].hasSent }).min(by: { clients[$0].connectedAt < clients[$1].connectedAt }) {
-                            let seconds = (Monotonic.nanoseconds - clients[silent].connectedAt) / 1_000_000_000
-                            logger.warning("connection closed to make room for \(peer): it sent nothing in the \(seconds) s since it connected, and \(access.maxClients) scanners (max-clients) were connected",
+                           let silent = clients.indices.filter({ !clients[$0].hasScanned }).min(by: { clients[$0].lastByteAt < clients[$1].lastByteAt }) {
+                            let seconds = (Monotonic.nanoseconds - clients[silent].lastByteAt) / 1_000_000_000
+                            let partial = clients[silent].framer.partialLength
+                            let what = partial > 0 ? "it sent \(partial) bytes without an end of line, the last \(seconds) s ago, and no scan"
+                                : "it sent nothing in the \(seconds) s since it connected"
+                            logger.warning("connection closed to make room for \(peer): \(what), and \(access.maxClients) scanners (max-clients) were connected",
                                            metadata: ["scanner": "\(clients[silent].peer)"])
                             clients.remove(at: silent)
                         }
                         if clients.count >= access.maxClients {
-                            logger.warning("scanner refused: \(access.maxClients) scanners (max-clients) are connected already, each of which has sent scans", metadata: ["scanner": "\(peer)"])
+                            logger.warning("scanner refused: \(access.maxClients) scanners (max-clients) are connected already, each of which has sent a whole scan", metadata: ["scanner": "\(peer)"])
                         } else {
                             keepalive.apply(to: socket.fd)
                             logger.info("scanner connected", metadata: ["scanner": "\(peer)"])
-                            clients.append(Client(socket: socket, peer: peer, framer: ScanFramer(framing), connectedAt: Monotonic.nanoseconds))
+                            let now = Monotonic.nanoseconds
+                            clients.append(Client(socket: socket, peer: peer, framer: ScanFramer(framing), connectedAt: now, lastByteAt: now))
                         }
                     }
                 }
