@@ -501,6 +501,7 @@ paths:
                         unit: {type: string}
                         value: {type: number}
                         unitCost: {type: [number, "null"]}
+                        costMissing: {type: boolean, description: "It holds goods received without a unit cost (or made from them), counted at 0."}
             text/csv:
               schema: {type: string}
         problems: [400, 401, 403, 404, 422]

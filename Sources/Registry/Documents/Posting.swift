@@ -163,6 +163,8 @@ struct Posting {
         let quantity: Int
         var value: Int
         let override: String?
+        /// Goods received without a unit cost, where none was known (valued at 0).
+        var costMissing = false
     }
 
     static func begin(_ registry: Registry, _ db: any SQLDatabase, kind: DocumentKind, header: DocumentHeader,
@@ -238,6 +240,16 @@ struct Posting {
     mutating func finish() async throws -> PostedDocument {
         try await flush()
         if movements.contains(where: { $0.quantity < 0 }) { try await checkHistory() }
+        // What is made of stock without a known cost has none either: its outputs are marked
+        // (all of them: a production's inputs are shared among its outputs by quantity).
+        if kind == .production {
+            try await db.raw("""
+                UPDATE movements SET cost_missing = 1
+                WHERE document_id = \(bind: documentID) AND quantity > 0
+                  AND EXISTS (SELECT 1 FROM movements i JOIN movements f ON f.product_id = i.product_id AND f.lot_serial_id = i.lot_serial_id
+                              WHERE i.document_id = \(bind: documentID) AND i.quantity < 0 AND f.cost_missing = 1)
+                """).run()
+        }
         return PostedDocument(kind: kind, number: number, date: date, movements: movements)
     }
 
@@ -287,9 +299,7 @@ struct Posting {
         let (product, warehouseID, lot) = (try row.int("product_id"), try row.int("warehouse_id"), try row.int("lot_serial_id"))
         // The day's balances from the document's date on, this document included.
         let days = try await db.raw("""
-            SELECT d.doc_date,
-                   CAST(SUM(CASE WHEN m.quantity < 0 AND d.id <> \(bind: documentID) THEN -m.quantity ELSE 0 END) AS BIGINT) AS taken,
-                   CAST(SUM(m.quantity) AS BIGINT) AS change,
+            SELECT d.doc_date, CAST(SUM(m.quantity) AS BIGINT) AS change,
                    CAST(SUM(CASE WHEN d.id = \(bind: documentID) THEN m.quantity ELSE 0 END) AS BIGINT) AS ours
             FROM movements m JOIN documents d ON d.id = m.document_id
             WHERE m.product_id = \(bind: product) AND m.warehouse_id = \(bind: warehouseID) AND m.lot_serial_id = \(bind: lot)
@@ -338,19 +348,19 @@ struct Posting {
                 if rows.utf8.count > 1 { rows += "," }
                 rows += "[\(movement.line),\(movement.productID),\(movement.warehouseID),\(movement.lotID),\(movement.quantity),\(movement.value),"
                 if let override = movement.override { JSONText.append(override, to: &rows) } else { rows += "null" }
-                rows += "]"
+                rows += movement.costMissing ? ",1]" : ",0]"
             }
             rows += "]"
             inserts.append(postgres ? """
-                INSERT INTO movements (document_id, line_no, product_id, warehouse_id, lot_serial_id, quantity, value, override, created_at)
+                INSERT INTO movements (document_id, line_no, product_id, warehouse_id, lot_serial_id, quantity, value, override, cost_missing, created_at)
                 SELECT \(bind: documentID), (m.row->>0)::bigint, (m.row->>1)::bigint, (m.row->>2)::bigint, (m.row->>3)::bigint,
-                       (m.row->>4)::bigint, (m.row->>5)::bigint, m.row->>6, \(bind: created)
+                       (m.row->>4)::bigint, (m.row->>5)::bigint, m.row->>6, (m.row->>7)::bigint, \(bind: created)
                 FROM json_array_elements(\(bind: rows)::json) WITH ORDINALITY AS m(row, position) ORDER BY m.position
                 """ : """
-                INSERT INTO movements (document_id, line_no, product_id, warehouse_id, lot_serial_id, quantity, value, override, created_at)
+                INSERT INTO movements (document_id, line_no, product_id, warehouse_id, lot_serial_id, quantity, value, override, cost_missing, created_at)
                 SELECT \(bind: documentID), json_extract(m.value, '$[0]'), json_extract(m.value, '$[1]'), json_extract(m.value, '$[2]'),
                        json_extract(m.value, '$[3]'), json_extract(m.value, '$[4]'), json_extract(m.value, '$[5]'), json_extract(m.value, '$[6]'),
-                       \(bind: created)
+                       json_extract(m.value, '$[7]'), \(bind: created)
                 FROM json_each(\(bind: rows)) AS m
                 """)
         }
@@ -727,8 +737,11 @@ struct Posting {
             }
         }
         stockChanges[StockRow(product: context.id, warehouse: warehouseID, lot: lotID), default: 0] += quantity
+        // A receipt that gave no cost, of stock whose cost nobody gave yet: valued at 0, marked.
+        var costMissing = false
+        if kind == .receipt, quantity > 0, value == 0, case .current = cost { costMissing = true }
         pendingMovements.append(PendingMovement(line: line, productID: context.id, warehouseID: warehouseID, lotID: lotID,
-                                                quantity: quantity, value: value, override: override))
+                                                quantity: quantity, value: value, override: override, costMissing: costMissing))
         movements.append(.init(line: line, product: context.product.article, warehouse: warehouse, number: lot?.number,
                                quantity: Quantity(storage: quantity).decimal, value: Money(storage: value).decimal, override: override))
         valueByLine[line, default: 0] += value

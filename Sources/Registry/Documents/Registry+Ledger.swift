@@ -198,15 +198,22 @@ public struct ValuationReport: Codable, Hashable, Sendable {
         public var value: Decimal
         /// The value per unit (rounded to six decimals); `nil` for a line without quantity.
         public var unitCost: Decimal?
+        /// It holds goods received without a unit cost (or made from such goods), counted at 0:
+        /// its value is not the whole of it. For stock without a number, the product's.
+        public var costMissing: Bool
     }
 
     public var at: CalendarDate
     public var lines: [Line]
     public var total: Decimal
 
+    /// How many lines hold goods without a known cost.
+    public var linesWithoutCost: Int { lines.count { $0.costMissing } }
+
     public var csv: String {
-        "product,warehouse,number,quantity,unit,unit_cost,value\r\n" + lines.map {
-            [$0.product, $0.warehouse, $0.number ?? "", "\($0.quantity)", $0.unit, $0.unitCost.map { "\($0)" } ?? "", "\($0.value)"]
+        "product,warehouse,number,quantity,unit,unit_cost,value,cost_missing\r\n" + lines.map {
+            [$0.product, $0.warehouse, $0.number ?? "", "\($0.quantity)", $0.unit, $0.unitCost.map { "\($0)" } ?? "", "\($0.value)",
+             $0.costMissing ? "yes" : ""]
                 .map(CSVText.field).joined(separator: ",") + "\r\n"
         }.joined()
     }
@@ -216,10 +223,29 @@ extension Registry {
     /// What stock was worth at the end of `date`, per product, warehouse and lot/serial: kept
     /// balance and movements as ``balance(at:product:warehouse:)`` reads them, summing their values.
     public func valuation(at date: CalendarDate, product: String? = nil, warehouse: String? = nil) async throws -> ValuationReport {
-        let lines = try await stockRows(atEndOf: date, product: product, warehouse: warehouse) { row in
+        var lines = try await stockRows(atEndOf: date, product: product, warehouse: warehouse) { row in
             ValuationReport.Line(product: row.product, warehouse: row.warehouse, number: row.number,
-                                        quantity: Quantity(storage: row.quantity).decimal, unit: row.unit, value: Money(storage: row.value).decimal,
-                                        unitCost: row.quantity == 0 ? nil : Money(storage: Money.unitCost(of: row.value, over: row.quantity)).decimal)
+                                 quantity: Quantity(storage: row.quantity).decimal, unit: row.unit, value: Money(storage: row.value).decimal,
+                                 unitCost: row.quantity == 0 ? nil : Money(storage: Money.unitCost(of: row.value, over: row.quantity)).decimal,
+                                 costMissing: false)
+        }
+        // Which lots (and products' stock without a number) took in goods without a cost up to
+        // that day: few rows, read through their own index.
+        let missing = try await store.read { db in
+            var query = SQLQueryString("""
+                SELECT DISTINCT p.article, ls.number
+                FROM movements m JOIN documents d ON d.id = m.document_id JOIN products p ON p.id = m.product_id
+                LEFT JOIN lot_serials ls ON ls.id = m.lot_serial_id
+                WHERE m.cost_missing = 1 AND d.doc_date <= \(bind: date.description)
+                """)
+            if let product { query.appendInterpolation(unsafeRaw: " AND p.article = "); query.appendInterpolation(bind: product) }
+            return try await db.raw(query).all().map { "\(try $0.string("article"))\u{0}\(try $0.optionalString("number") ?? "")" }
+        }
+        if !missing.isEmpty {
+            let keys = Set(missing)
+            for index in lines.indices where keys.contains("\(lines[index].product)\u{0}\(lines[index].number ?? "")") {
+                lines[index].costMissing = true
+            }
         }
         return ValuationReport(at: date, lines: lines, total: lines.reduce(Decimal(0)) { $0 + $1.value })
     }

@@ -410,6 +410,19 @@ enum Schema {
         Migration(version: 13, name: "movements by stock row", statements: [
             "CREATE INDEX movements_stock_row ON movements(product_id, warehouse_id, lot_serial_id)",
         ]),
+        // A receipt without a unit cost (no cost known for the lot yet) was valued at 0 and
+        // averaged with later receipts, and nothing told it from a cost of 0 (found by a QA run).
+        // Such movements, and a production's outputs made from such stock, are marked; the
+        // valuation says which stock holds them. Before, a receipt of value 0 could be either:
+        // marked, so that an auditor is told rather than not.
+        Migration(version: 14, name: "goods received without a unit cost", statements: [
+            "ALTER TABLE movements ADD COLUMN cost_missing {int} NOT NULL DEFAULT 0",
+            """
+            UPDATE movements SET cost_missing = 1
+            WHERE value = 0 AND quantity > 0 AND document_id IN (SELECT id FROM documents WHERE kind = 'receipt')
+            """,
+            "CREATE INDEX movements_cost_missing ON movements(product_id, lot_serial_id) WHERE cost_missing = 1",
+        ]),
     ]
 
     /// The registry's schema, for ``SQLStore/plan(_:)``.

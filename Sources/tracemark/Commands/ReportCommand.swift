@@ -106,8 +106,11 @@ struct ReportCommand: AsyncParsableCommand {
             if csv { print(report.csv, terminator: ""); return }
             try options.emit(report) {
                 "stock value at the end of \(report.at)\n" + table(["PRODUCT", "WAREHOUSE", "NUMBER", "QUANTITY", "UNIT COST", "VALUE"], report.lines.map {
-                    [$0.product, $0.warehouse, $0.number ?? "-", "\($0.quantity) \($0.unit)", $0.unitCost.map { "\($0)" } ?? "-", "\($0.value)"]
+                    [$0.product, $0.warehouse, $0.number ?? "-", "\($0.quantity) \($0.unit)", $0.unitCost.map { "\($0)" } ?? "-",
+                     "\($0.value)\($0.costMissing ? " *" : "")"]
                 }) + "\ntotal \(report.total)"
+                    + (report.linesWithoutCost == 0 ? ""
+                        : "\n* \(report.linesWithoutCost) of these hold goods received without a unit cost (or made from them), counted at 0: the total leaves their cost out")
             }
         }
     }
