@@ -68,7 +68,7 @@ public enum APIRoutes {
         },
         APIRoute(.post, "/api/v1/jobs/{id}/cancel", "cancelJob", role: .supervisor) { call in
             let id = try jobID(call)
-            try await call.environment.spool.cancel(id)
+            try await call.environment.spool.cancel(id, by: call.user)
             return try await showJob(call, id)
         },
         APIRoute(.post, "/api/v1/jobs/{id}/move", "moveJob", role: .operator) { call in

@@ -289,6 +289,10 @@ import TracemarkTesting
         #expect(state == "held", "\(listed.stdout)")
         #expect(dpi == 203, "\(listed.stdout)")
         #expect(reason.contains("rendered at 203 dpi, and printer out prints at 300 dpi"), "\(listed.stdout)")
+        // A retry on it would be held again at once: refused now, saying why ("queued again" was
+        // answered; found by a QA run).
+        let retried = try await tracemark("jobs", "retry", "1", "--db", db)
+        #expect(retried.status == 1 && retried.stderr.contains("job 1 cannot be sent again as it is: the job was rendered at 203 dpi"), "\(retried.stderr)")
 
         // Another 300 dpi printer is refused the job; one of 203 dpi prints it.
         #expect(try await tracemark("printers", "add", "wide", "--uri", "file://\(spare.path)-wide", "--language", "zpl", "--dpi", "300",

@@ -312,6 +312,27 @@ import Testing
                                                                    requestedBy: "t", reason: "r")])
                 try await spool.reprint(queued[0], requestedBy: "t", reason: "")
             }
+            // Who cancelled and why are kept; a job cancelled before it was ever sent printed
+            // nothing, so there is nothing to reprint (found by a QA run): it is retried.
+            let unsent = try await spool.enqueue([PrintRequest(printer: out.name, payload: zplLabel("U"), language: .zpl, requestedBy: "t", reason: "r")])[0]
+            try await spool.cancel(unsent, by: "alice", reason: "wrong lot")
+            #expect(try await spool.events(job: unsent).last?.message == "cancelled by alice: wrong lot")
+            await expectPrintingError(.invalidState, "job \(unsent) was cancelled before it was sent: nothing of it printed", "tracemark jobs retry \(unsent)") {
+                _ = try await spool.reprint(unsent, requestedBy: "t", reason: "torn")
+            }
+            // A job withdrawn (a station's line taken off, a number voided) never prints, whatever
+            // is asked: a label for goods never received was retried and reprinted (a QA run).
+            let withdrawn = try await spool.enqueue([PrintRequest(printer: out.name, payload: zplLabel("W"), language: .zpl, requestedBy: "t", reason: "r")])[0]
+            try await spool.cancel(withdrawn, by: "station dock-1", reason: "its line was taken off the task (TM:UNDO)", withdrawn: true)
+            for act in ["reprint", "retry", "move"] {
+                await expectPrintingError(.invalidState, "job \(withdrawn) was cancelled by station dock-1: its line was taken off the task (TM:UNDO), and withdrawn") {
+                    switch act {
+                    case "reprint": _ = try await spool.reprint(withdrawn, requestedBy: "t", reason: "torn")
+                    case "retry": try await spool.retry(withdrawn)
+                    default: try await spool.move(withdrawn, to: other.name)
+                    }
+                }
+            }
             let reprint = try await spool.reprint(ids[1], requestedBy: "supervisor", reason: "label torn")
             let job = try await spool.job(reprint)
             #expect(job.reprintOf == ids[1])

@@ -169,6 +169,11 @@ import Testing
             #expect(removed.action == "line-removed" && removed.verdict == .ok, "\(removed)")
             #expect(removed.next.contains("its label (job \(try #require(second.jobs.first))) was cancelled before printing"), "\(removed.next)")
             #expect(try await dock.spool.job(try #require(second.jobs.first)).state == .cancelled)
+            // Withdrawn: its label names goods that were not received, and never prints (a QA run
+            // retried and reprinted it).
+            let withdrawn = try #require(second.jobs.first)
+            #expect(try await dock.spool.events(job: withdrawn).last?.message.contains("cancelled by station dock-1: its line was taken off the task (TM:UNDO)") == true)
+            await #expect(throws: PrintingError.self) { try await dock.spool.retry(withdrawn) }
             #expect(await station.scan("TM:UNDO:\(wrong.id)").reasons.map(\.code) == ["no-such-line"])
             #expect(await station.scan("TM:UNDO:abc").reasons.map(\.code) == ["invalid-control-code"])
 

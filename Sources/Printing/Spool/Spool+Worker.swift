@@ -205,7 +205,7 @@ extension Spool {
     /// (found by a QA run). A job of raw bytes, whose resolution is not known, goes as it is.
     static func otherResolution(_ job: PrintJob, printer: String, dpi: Int) -> String? {
         guard let rendered = job.dpi, rendered != dpi else { return nil }
-        return "the job was rendered at \(rendered) dpi, and printer \(printer) prints at \(dpi) dpi: its label would print at the wrong size; print its label again, rendered for the printer as it is now, and cancel this job (tracemark jobs cancel \(job.id)); or move it to a printer of \(rendered) dpi"
+        return "the job was rendered at \(rendered) dpi, and printer \(printer) prints at \(dpi) dpi: its label would print at the wrong size; print its label again, rendered for the printer as it is now\(job.state.canCancel ? ", and cancel this job (tracemark jobs cancel \(job.id))" : ""); or \(job.state.canMove ? "move it to" : "reprint it on") a printer of \(rendered) dpi"
     }
 
     static func otherResolution(_ job: PrintJob, printer: PrinterConfig) -> String? {

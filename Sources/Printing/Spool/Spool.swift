@@ -392,6 +392,14 @@ public struct Spool: Sendable {
     public func retry(_ id: Int64) async throws {
         let job = try await operate(id, allowed: \.canRetry, verb: "retry") { db, job in
             try await Self.refuseMoved(db, job)
+            try await Self.refuseWithdrawn(db, job)
+            // What would hold it again at once (its printer reads another language or prints at
+            // another resolution now) is said now: "queued again" was answered, and the worker
+            // held it within a second for the same reason (found by a QA run).
+            let config = try await Self.printer(db, job.printer)
+            if let why = Self.foreign(job, printerLanguage: config.language) ?? Self.otherResolution(job, printer: config) {
+                throw PrintingError(.invalidState, "job \(id) cannot be sent again as it is: \(why)")
+            }
             try await db.raw("""
                 UPDATE print_jobs SET state = 'queued', attempts = 0, next_attempt_at = NULL, error = '' WHERE id = \(bind: id)
                 """).run()
@@ -406,20 +414,28 @@ public struct Spool: Sendable {
     /// The job is cancelled in the spool first, so that no worker sends or settles it again (every
     /// step of a worker checks the state it leaves); then, for a job the printer already holds,
     /// at the printer where it can be (the CUPS job is cancelled).
-    public func cancel(_ id: Int64) async throws {
+    ///
+    /// `by` and `reason` are kept in its history (who cancelled it and why: every cancel read "by
+    /// an operator"; found by a QA run). A job `withdrawn` is one whose labels must never print:
+    /// a station's line taken off (TM:UNDO), a number voided; it cannot be retried, moved or
+    /// reprinted (a label for goods never received was printed twice that way).
+    public func cancel(_ id: Int64, by user: String? = nil, reason: String? = nil, withdrawn: Bool = false) async throws {
         let job = try await operate(id, allowed: \.canCancel, verb: "cancel") { db, job in
+            let who = user.map { "cancelled by \($0)" } ?? "cancelled by an operator"
             // Already in the printer's hands: a CUPS queue is asked to stop it, but a raw or
             // folder printer cannot call a job back, and the job may well have printed.
             var note = ""
             if job.state == .printing || job.state == .sending, let config = try? await Self.printer(db, job.printer),
                let address = try? config.address, !address.cancelsHeldJobs {
-                note = "cancelled by an operator while it was \(job.state == .sending ? "being sent" : "in the printer"): it may have printed, as a raw or folder printer cannot call a job back"
+                note = "\(who) while it was \(job.state == .sending ? "being sent" : "in the printer"): it may have printed, as a raw or folder printer cannot call a job back"
             }
             try await db.raw("""
                 UPDATE print_jobs SET state = 'cancelled', finished_at = \(bind: now), error = \(bind: note)
                 WHERE id = \(bind: id) AND state = \(bind: job.state.rawValue)
                 """).run()
-            return (.cancelled, note.isEmpty ? "cancelled by an operator" : note)
+            let why = reason.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
+            let message = (note.isEmpty ? who : note) + (why.map { ": \($0)" } ?? "")
+            return (.cancelled, withdrawn ? Self.withdrawnPrefix + message : message)
         }
         guard job.state == .printing else { return }
         guard let delivery = try await delivery(batch: [job]) else { return }
@@ -437,6 +453,7 @@ public struct Spool: Sendable {
         let created = Mutex<Int64?>(nil)
         try await operate(id, allowed: \.canMove, verb: "move") { db, job in
             try await Self.refuseMoved(db, job)
+            try await Self.refuseWithdrawn(db, job)
             // Moved "to" its own printer, it went to the back of the queue under a new id: a
             // typo of the target's name, most likely, and not what a move is for.
             guard printer != job.printer else {
@@ -478,6 +495,19 @@ public struct Spool: Sendable {
         throw PrintingError(.invalidState, "job \(job.id) was \(moved): its labels print there; act on that job instead")
     }
 
+    /// The history message of a job withdrawn: its labels are not to be printed, ever.
+    static let withdrawnPrefix = "withdrawn, never to print: "
+
+    /// A job withdrawn (its station line taken off, its number voided) is not sent again in any
+    /// way: its labels name goods that are not there.
+    static func refuseWithdrawn(_ db: any SQLDatabase, _ job: PrintJob) async throws {
+        guard job.state == .cancelled, let withdrawn = try await db.raw("""
+            SELECT message FROM print_job_events WHERE job_id = \(bind: job.id) AND message LIKE \(bind: withdrawnPrefix + "%") ORDER BY id DESC LIMIT 1
+            """).first()?.decode(column: "message", as: String.self) else { return }
+        throw PrintingError(.invalidState,
+            "job \(job.id) was \(withdrawn.dropFirst(withdrawnPrefix.count)), and withdrawn: its labels name what is not there, and are never printed; print a new label for what is")
+    }
+
     /// Queues the same labels again (a reprint of a done job, e.g. a damaged label), as a new job
     /// that points to the original.
     @discardableResult
@@ -489,6 +519,13 @@ public struct Spool: Sendable {
                     "job \(id) is \(job.state.rawValue): only a done, held or cancelled job is reprinted (a queued job will print anyway)")
             }
             try await Self.refuseMoved(db, job)
+            try await Self.refuseWithdrawn(db, job)
+            // Cancelled before it was ever sent, nothing of it printed: sending it is a retry,
+            // not a reprint (the history would say a label was printed again that never was).
+            if job.state == .cancelled, job.sentAt == nil, job.printedLabels == 0 {
+                throw PrintingError(.invalidState,
+                    "job \(id) was cancelled before it was sent: nothing of it printed, so there is nothing to reprint; to print it, retry it (tracemark jobs retry \(id))")
+            }
             let target = printer ?? job.printer
             let config = try await Self.printer(db, target)
             guard config.language == job.language else {

@@ -124,7 +124,7 @@ extension Station {
                 outcome.scan = try await self.log(db, scan, outcome, task: task.id, operator: signedInNow)
                 return (outcome, jobs)
             }
-            await cancelLabels(jobs)
+            await cancelLabels(jobs, because: "its task was cancelled (TM:CANCEL): what it names was not received or made")
             return outcome
         }
     }
@@ -164,7 +164,8 @@ extension Station {
             // Only a label the printer does not have yet is cancelled: a raw printer prints what
             // it holds, so one being sent or printed is named instead.
             if let state = try? await spool.job(job).state, [.queued, .failed, .held].contains(state) {
-                try? await spool.cancel(job)
+                try? await spool.cancel(job, by: "station \(configuration.name)",
+                                       reason: "its line was taken off the task (TM:UNDO): what it names was not received", withdrawn: true)
             }
             switch try? await spool.job(job).state {
             case .cancelled?: cancelled = "; its label (job \(job)) was cancelled before printing"

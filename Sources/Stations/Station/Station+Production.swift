@@ -617,7 +617,7 @@ extension Station {
             outcome.scan = try await self.log(db, scan, outcome, task: task.id, operator: signedInNow)
             return (outcome, jobs)
         }
-        await cancelLabels(jobs)
+        await cancelLabels(jobs, because: "the run closed, and its number was voided, never verified")
         if outcome.action == "run-closed" { heldParts = heldParts.filter { $0.value.serial == 0 } }
         return outcome
     }
@@ -648,10 +648,11 @@ extension Station {
 
     /// Cancels the print jobs of voided numbers that have not printed yet; one printed already
     /// (or printing) is left as it is.
-    func cancelLabels(_ jobs: [Int64]) async {
+    /// They are withdrawn: never to print, by retry, move or reprint either.
+    func cancelLabels(_ jobs: [Int64], because why: String) async {
         for job in jobs {
             guard let state = try? await spool.job(job).state, state == .queued || state == .held || state == .failed else { continue }
-            try? await spool.cancel(job)
+            try? await spool.cancel(job, by: "station \(configuration.name)", reason: why, withdrawn: true)
         }
     }
 }

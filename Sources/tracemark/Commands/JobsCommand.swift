@@ -105,11 +105,13 @@ struct JobsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Cancel a job that has not printed.")
         @OptionGroup var options: GlobalOptions
         @Argument(help: "The job's number.") var job: Int64
+        @Option(help: "Why (kept in the job's history).") var reason: String?
+        @Option(help: "Who cancels (default: the login name).") var user: String?
 
         func run() async throws {
             // What the cancel could not undo (a label in a raw printer's hands) is said here too.
             let note = try await options.withSpool { _, spool in
-                try await spool.cancel(job)
+                try await spool.cancel(job, by: user ?? defaultUser(), reason: reason)
                 return try await spool.job(job).error
             }
             if !options.json { print("job \(job) cancelled" + (note.isEmpty ? "" : ": \(note)")) }
