@@ -181,24 +181,36 @@ struct LineOptions: ParsableArguments {
         var lines: [StockLine] = []
         var fileLine = 1
         var index = -1
+        var columns = CSVColumns.positional
+        var headed = false
         while let row = reader.next() {
             index += 1
             let startLine = fileLine
             fileLine += 1 + row.reduce(0) { $0 + $1.reduce(0) { $0 + ($1 == "\n" || $1 == "\r\n" || $1 == "\r" ? 1 : 0) } }
             let cells = row.map { $0.trimmingCharacters(in: .whitespaces) }
-            if index == 0, cells.first?.lowercased() == "product" { continue }
-            if cells.allSatisfy(\.isEmpty) { continue }
-            func cell(_ i: Int) -> String? { i < cells.count && !cells[i].isEmpty ? cells[i] : nil }
             let where_ = "\(path) line \(startLine)"
-            guard cells.count <= 6 else {
-                throw ValidationError("\(where_): \(cells.count) fields, but a line has at most 6 (product,quantity,number,expiry,production,unit_cost); quote a field that holds a comma")
+            if index == 0, let header = try CSVColumns.header(cells, where: where_) {
+                columns = header
+                headed = true
+                continue
             }
-            guard let product = cell(0) else { throw ValidationError("\(where_): no product") }
-            let quantity = try cell(1).map { try decimal($0, what: "\(where_): quantity") }
-            let expiry = try cell(3).map { try parseDate($0, what: "\(where_): expiry") }
-            let production = try cell(4).map { try parseDate($0, what: "\(where_): production") }
-            let unitCost = try cell(5).map { try decimal($0, what: "\(where_): unit_cost") }
-            if let number = cell(2) {
+            if cells.allSatisfy(\.isEmpty) { continue }
+            // Excel writes CSV with semicolons where the decimal mark is a comma: one field.
+            if cells.count == 1, cells[0].contains(";") {
+                throw ValidationError("\(where_): one field holding \";\": the file looks separated by semicolons; save it as comma-separated CSV (in Excel: CSV UTF-8), with . as the decimal mark")
+            }
+            if let extra = columns.unnamed(cells) {
+                throw ValidationError(headed
+                    ? "\(where_): field \(extra + 1) (\(cells[extra].debugDescription)) is under no column of the header; quote a field that holds a comma"
+                    : "\(where_): \(cells.count) fields, but a line has at most 6 (product,quantity,number,expiry,production,unit_cost); quote a field that holds a comma")
+            }
+            func cell(_ name: String) -> String? { columns.cell(name, cells) }
+            guard let product = cell("product") else { throw ValidationError("\(where_): no product") }
+            let quantity = try cell("quantity").map { try decimal($0, what: "\(where_): quantity") }
+            let expiry = try cell("expiry").map { try parseDate($0, what: "\(where_): expiry") }
+            let production = try cell("production").map { try parseDate($0, what: "\(where_): production") }
+            let unitCost = try cell("unit_cost").map { try decimal($0, what: "\(where_): unit_cost") }
+            if let number = cell("number") {
                 let pick = StockLine.Pick(number: number, quantity: quantity, expiry: expiry, production: production)
                 if let last = lines.indices.last, lines[last].product == product, !lines[last].picks.isEmpty, lines[last].unitCost == unitCost {
                     lines[last].picks.append(pick)
@@ -212,6 +224,52 @@ struct LineOptions: ParsableArguments {
         }
         guard !lines.isEmpty else { throw ValidationError("\(path) has no lines") }
         return lines
+    }
+}
+
+/// The columns of a `--file` CSV: by position (`product,quantity,number,expiry,production,unit_cost`),
+/// or as a header row names them, in any order. A header was skipped and its names ignored, so a
+/// file with its lot column before its quantity posted lot 5 of 240,117 l (found by a QA run).
+struct CSVColumns {
+    static let names = ["product", "quantity", "number", "expiry", "production", "unit_cost"]
+    /// Other names spreadsheets give them.
+    static let aliases = ["lot": "number", "serial": "number", "lot_serial": "number", "cost": "unit_cost", "unitcost": "unit_cost"]
+    /// The cell of each column, by its name.
+    var positions: [String: Int]
+
+    static let positional = CSVColumns(positions: Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) }))
+
+    /// The columns a header row names, or nil when `cells` is not a header (a cell that names no
+    /// column). A header naming a column twice, or without a product, is refused.
+    static func header(_ cells: [String], where place: String) throws -> CSVColumns? {
+        let named = cells.map { cell -> String in
+            let name = cell.lowercased().replacingOccurrences(of: " ", with: "_").replacingOccurrences(of: "-", with: "_")
+            return aliases[name] ?? name
+        }
+        guard named.contains("product") || named.filter({ !$0.isEmpty }).allSatisfy(names.contains),
+              !named.allSatisfy(\.isEmpty) else { return nil }
+        var positions: [String: Int] = [:]
+        for (index, name) in named.enumerated() where !name.isEmpty {
+            guard names.contains(name) else {
+                throw ValidationError("\(place): the header names a column \(cells[index].debugDescription), which is not one of \(names.joined(separator: ", ")) (lot and serial are taken for number, cost for unit_cost)")
+            }
+            guard positions[name] == nil else { throw ValidationError("\(place): the header names the column \(name) twice") }
+            positions[name] = index
+        }
+        guard positions["product"] != nil else { throw ValidationError("\(place): the header has no product column") }
+        return CSVColumns(positions: positions)
+    }
+
+    /// The cell of column `name` in `cells`, nil when empty or absent.
+    func cell(_ name: String, _ cells: [String]) -> String? {
+        guard let index = positions[name], index < cells.count, !cells[index].isEmpty else { return nil }
+        return cells[index]
+    }
+
+    /// Cells no column takes, that hold something.
+    func unnamed(_ cells: [String]) -> Int? {
+        let taken = Set(positions.values)
+        return cells.indices.first { !taken.contains($0) && !cells[$0].isEmpty }
     }
 }
 
@@ -296,13 +354,18 @@ extension LineOptions {
             var fileLine = 1
             var line = -1
             var picking: (product: String, unitCost: Decimal?)?
+            var columns = CSVColumns.positional
             while let row = reader.next() {
                 let start = fileLine
                 fileLine += 1 + row.reduce(0) { $0 + $1.reduce(0) { $0 + ($1 == "\n" || $1 == "\r\n" || $1 == "\r" ? 1 : 0) } }
                 let cells = row.map { $0.trimmingCharacters(in: .whitespaces) }
-                guard let product = cells.first, !product.isEmpty, !(start == 1 && product.lowercased() == "product") else { continue }
-                let number = cells.count > 2 && !cells[2].isEmpty ? cells[2] : nil
-                let unitCost = cells.count > 5 && !cells[5].isEmpty ? Decimal(string: cells[5], locale: Locale(identifier: "en_US_POSIX")) : nil
+                if start == 1, let header = try? CSVColumns.header(cells, where: "") {
+                    columns = header
+                    continue
+                }
+                guard let product = columns.cell("product", cells) else { continue }
+                let number = columns.cell("number", cells)
+                let unitCost = columns.cell("unit_cost", cells).flatMap { Decimal(string: $0, locale: Locale(identifier: "en_US_POSIX")) }
                 // A row with a number joins the line of numbers before it of the same product and unit cost.
                 if number == nil || picking.map({ $0.product != product || $0.unitCost != unitCost }) ?? true { line += 1 }
                 picking = number == nil ? nil : (product, unitCost)
@@ -310,7 +373,8 @@ extension LineOptions {
             }
         }
         var candidates = rows.indices.map { $0 }
-        if let line = error.line {
+        // A number named twice is on two rows: both are named, not only the second's line.
+        if let line = error.line, !message.contains(" is named on lines ") {
             candidates = candidates.filter { rows[$0].line == line }
             guard !candidates.isEmpty else { return nil }
         }

@@ -192,6 +192,24 @@ import Testing
         #expect(bulk.stderr.contains("line for PAINT-5L: quantity -2 must be more than zero (\(database.folder.path)/bulk.csv line 4)"), "\(bulk.stderr)")
         let bulkJSON = try await receive("bulk.json", Array(#"[{"product":"PAINT-5L","quantity":4,"expiry":"2030-01-31"},{"product":"PAINT-5L","quantity":-2}]"#.utf8))
         #expect(bulkJSON.stderr.contains("quantity -2 must be more than zero (\(database.folder.path)/bulk.json document line 2)"), "\(bulkJSON.stderr)")
+
+        // A header's columns are read by name, in any order: a file with its lot before its
+        // quantity posted lot 5 of 240,117 (found by a QA run). A name no column has is refused.
+        let reordered = try await receive("reordered.csv", Array("Number,Product,Expiry,Quantity,Unit Cost\r\n240117,PAINT-5L,2030-01-31,5,0.85\r\n".utf8))
+        #expect(reordered.status == 0, "\(reordered.stderr)")
+        let stock = try await tracemark("stock", "--product", "PAINT-5L", "--json", db: db)
+        let rows = (try JSONSerialization.jsonObject(with: Data(stock.stdout.utf8)) as? [[String: Any]] ?? []).filter { $0["number"] as? String == "240117" }
+        #expect(rows.map { $0["quantity"] as? Double } == [5], "\(stock.stdout)")
+        let misnamed = try await receive("misnamed.csv", Array("product,qty,lot\nPAINT-5L,5,Q-1\n".utf8))
+        #expect(misnamed.status == 64 && misnamed.stderr.contains("misnamed.csv line 1: the header names a column \"qty\", which is not one of product, quantity, number"),
+                "\(misnamed.stderr)")
+        // Excel's semicolons are said to be the matter, not "give a quantity or a number".
+        let semicolons = try await receive("semi.csv", Array("product;quantity;number;expiry\r\nPAINT-5L;5;S-1;2030-01-31\r\n".utf8))
+        #expect(semicolons.status == 64 && semicolons.stderr.contains("semi.csv line 1: one field holding \";\": the file looks separated by semicolons"),
+                "\(semicolons.stderr)")
+        // A serial named on two lines of the document names both rows of the file.
+        let apart = try await receive("apart.csv", Array("product,quantity,number,expiry\nPUMP-200,,A-1,\nPAINT-5L,1,A-2,2030-01-31\nPUMP-200,,A-1,\n".utf8))
+        #expect(apart.stderr.contains("apart.csv lines 2 and 4)"), "\(apart.stderr)")
     }
 
     /// Under `--json` a refusal is JSON on standard error, with the code the HTTP API's problems
