@@ -54,6 +54,19 @@ extension APITests {
         })
         #expect(try await service.request("DELETE", "/api/v1/printers/line-2", headers: ["If-Match": newTag]).status == 200)
         #expect(try await service.request("GET", "/api/v1/printers/line-2", role: "viewer").status == 404)
+        // Added again once its worker has ended, it gets a worker again: its jobs waited for a
+        // restart while it said "ready" (found by a QA run).
+        let log = service.database.folder.appendingPathComponent("serve.out")
+        #expect(try await eventually {
+            ((try? String(contentsOf: log, encoding: .utf8)) ?? "").split(separator: "\n").contains {
+                $0.contains("printer=line-2") && $0.contains("printer removed: its worker ends")
+            }
+        })
+        #expect(try await service.request("PUT", "/api/v1/printers/line-2", body: body).status == 201)
+        let again = try await service.request("POST", "/api/v1/jobs", role: "operator", body: try service.json([
+            "template": "gs1-lot-100x50", "printer": "line-2", "sample": true]))
+        #expect(again.status == 201, "\(again.text)")
+        #expect(try await eventually { printer.labelsPrinted == 3 }, "\(printer.labelsPrinted) labels")
         try await service.stop()
         await printer.stop()
     }

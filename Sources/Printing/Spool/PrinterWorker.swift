@@ -317,6 +317,16 @@ public struct PrinterWorker: Service {
         doing.now("marking \(jobs.count) jobs done")
         try await spool.markDone(jobs, confirmed: confirmed, message: message, lease)
         options.done(jobs.map(\.id))
+        // What the worker did, one line a batch (--verbose): it logged only what went wrong.
+        logger.info("\(Self.jobList(jobs.map(\.id))) (\(jobs.reduce(0) { $0 + $1.labelCount * $1.copies }) labels): \(message)")
+    }
+
+    /// `job 7`, `jobs 7–9`, `jobs 7, 9, 12` (the first ten).
+    static func jobList(_ ids: [Int64]) -> String {
+        guard let first = ids.first else { return "no jobs" }
+        if ids.count == 1 { return "job \(first)" }
+        if let last = ids.last, last - first == Int64(ids.count - 1), ids == Array(first...last) { return "jobs \(first)–\(last)" }
+        return "jobs " + ids.prefix(10).map(String.init).joined(separator: ", ") + (ids.count > 10 ? " and \(ids.count - 10) more" : "")
     }
 
     /// Follows delivered jobs to printed. Returns false when the printer holds them but has not

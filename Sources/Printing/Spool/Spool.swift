@@ -2,6 +2,7 @@ public import Foundation
 public import Store
 public import SQLKit
 import Synchronization
+import TracemarkSystem
 
 /// The durable print queue: printers configured by name, and every job from the moment it was
 /// asked for until its printer printed it (or an operator gave it up).
@@ -170,7 +171,8 @@ public struct Spool: Sendable {
                 SELECT p.name, p.uri, p.language, p.settings, p.state, p.state_message, p.state_at,
                        (SELECT COUNT(*) FROM print_jobs j WHERE j.printer = p.name AND j.state IN ('queued', 'sending', 'printing', 'failed')) AS queued,
                        (SELECT COUNT(*) FROM print_jobs j WHERE j.printer = p.name AND j.state = 'held') AS held,
-                       CASE WHEN p.worker IS NOT NULL AND p.lease_expires > \(unsafeRaw: store.kind.clockMilliseconds) THEN 1 ELSE 0 END AS worked
+                       CASE WHEN p.worker IS NOT NULL AND p.lease_expires > \(unsafeRaw: store.kind.clockMilliseconds) THEN 1 ELSE 0 END AS worked,
+                       p.worker
                 FROM printers p WHERE p.removed_at IS NULL
                 """)
             if let name { query = query + SQLQueryString(" AND p.name = \(bind: name)") }
@@ -180,7 +182,11 @@ public struct Spool: Sendable {
                                   stateMessage: try row.decode(column: "state_message", as: String.self),
                                   stateAt: try row.decode(column: "state_at", as: String?.self),
                                   queued: try row.decode(column: "queued", as: Int.self),
-                                  held: try row.decode(column: "held", as: Int.self), worked: try row.decode(column: "worked", as: Int.self) != 0)
+                                  held: try row.decode(column: "held", as: Int.self),
+                                  // A holder killed on this machine holds nothing, whatever its lease
+                                  // says: its jobs in doubt read as plainly "sending" (a QA run).
+                                  worked: try row.decode(column: "worked", as: Int.self) != 0
+                                    && (try row.decode(column: "worker", as: String?.self).flatMap(ProcessIdentity.init(parsing:))?.isAlive ?? true))
             }
         }
     }

@@ -2,6 +2,7 @@ public import Logging
 public import Printing
 public import ServiceLifecycle
 import Store
+import Synchronization
 
 /// The printer workers of a process: one per printer, each on its own, as one `Service`. On
 /// PostgreSQL a job committed by another process wakes its printer's worker at once
@@ -52,8 +53,16 @@ public struct PrinterWorkers: Service {
             // Jobs committed by other processes wake the workers at once (PostgreSQL).
             group.addTask { await spool.listenForJobs() }
             await withTaskGroup(of: Void.self) { workers in
-                var running = Set(printers)
-                for printer in printers { workers.addTask { await supervise(printer) } }
+                // The printers with a worker: one removed leaves it, so that adding it again
+                // starts a worker (its jobs waited for a restart, the printer said "ready"; found
+                // by a QA run).
+                let running = RunningPrinters(printers)
+                for printer in printers {
+                    workers.addTask {
+                        await supervise(printer)
+                        running.remove(printer)
+                    }
+                }
                 guard let discovery else { return }
                 while !Task.isCancelled, !Task.isShuttingDownGracefully {
                     do {
@@ -64,10 +73,12 @@ public struct PrinterWorkers: Service {
                     if Task.isShuttingDownGracefully { break }
                     // Cancelled if the service begins to stop meanwhile (a database that does not answer).
                     guard let names = try? await cancelWhenGracefulShutdown({ [spool] in try await spool.printerNames() }) else { continue }
-                    for name in names where !running.contains(name) {
-                        running.insert(name)
-                        logger.info("printer added: starting its worker", metadata: ["printer": "\(name)"])
-                        workers.addTask { await supervise(name) }
+                    for name in names where running.insert(name) {
+                        logger.notice("printer added: starting its worker", metadata: ["printer": "\(name)"])
+                        workers.addTask {
+                            await supervise(name)
+                            running.remove(name)
+                        }
                     }
                 }
             }
@@ -89,7 +100,7 @@ public struct PrinterWorkers: Service {
             do {
                 if discovery != nil,
                    (try? await cancelWhenGracefulShutdown({ [spool] in try await spool.printerNames() }).contains(printer)) == false {
-                    logger.info("printer removed: its worker ends", metadata: ["printer": "\(printer)"])
+                    logger.notice("printer removed: its worker ends", metadata: ["printer": "\(printer)"])
                     return
                 }
                 if pauses.failures > 0 {
@@ -102,7 +113,7 @@ public struct PrinterWorkers: Service {
                 return
             } catch let error as PrintingError where error.code == .notFound {
                 // Removed meanwhile (another process, `tracemark printers remove`): not a failure.
-                logger.info("printer removed: its worker ends (\(error.message))", metadata: ["printer": "\(printer)"])
+                logger.notice("printer removed: its worker ends (\(error.message))", metadata: ["printer": "\(printer)"])
                 return
             } catch {
                 failure = error
@@ -121,6 +132,15 @@ public struct PrinterWorkers: Service {
             }
         }
     }
+}
+
+/// The printers that have a worker now.
+private final class RunningPrinters: Sendable {
+    private let names: Mutex<Set<String>>
+    init(_ names: [String]) { self.names = Mutex(Set(names)) }
+    /// Whether `name` had no worker (it has now).
+    func insert(_ name: String) -> Bool { names.withLock { $0.insert(name).inserted } }
+    func remove(_ name: String) { names.withLock { _ = $0.remove(name) } }
 }
 
 /// The pauses before a stopped printer worker starts again: from the shortest, doubling with
