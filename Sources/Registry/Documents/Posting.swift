@@ -34,6 +34,12 @@ struct ProductContext {
 }
 
 /// A lot or serial as the posting engine needs it.
+/// A product's number, as a key.
+struct NumberKey: Hashable {
+    let product: Int
+    let number: String
+}
+
 struct LotRecord {
     let id: Int
     let number: String
@@ -107,6 +113,12 @@ struct Posting {
     /// The line each serial received so far was named on, by product id and serial: a serial
     /// named on two lines is refused as such, not as one already in stock.
     var serialsReceived: [String: Int] = [:]
+    /// Numbers a receipt names that, when the posting began, no lot or serial had and none voided
+    /// (``prefetchNewNumbers(_:)``), by product id and number: their first use inserts them
+    /// without asking again.
+    var newNumbers: Set<NumberKey> = []
+    /// Lots and serials this posting created: they were received now, and hold no other stock.
+    var createdLots: Set<Int> = []
     /// Lots and serials each line touched, by line index (for genealogy).
     private(set) var lotsByLine: [Int: [Int]] = [:]
     /// The net value each line moved, by line index (a production's outputs cost their inputs).
@@ -803,6 +815,7 @@ struct Posting {
     /// Records when a lot or serial first came into stock, unless it had already: FIFO follows the
     /// document's date, the posting time breaking ties between lots of one day.
     func markReceived(_ lotID: Int) async throws {
+        if createdLots.contains(lotID) { return }  // inserted with it
         try await db.raw("""
             UPDATE lot_serials SET received_at = \(bind: created), received_on = \(bind: date.description)
             WHERE id = \(bind: lotID) AND received_at IS NULL

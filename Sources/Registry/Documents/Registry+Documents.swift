@@ -19,6 +19,7 @@ extension Registry {
         let supplierID = supplier?.0
         var posting = try await Posting.begin(self, db, kind: .receipt, header: receipt.header, partnerID: supplierID, warehouseID: warehouseID,
                                               products: receipt.lines.map(\.product))
+        try await posting.prefetchNewNumbers(receipt.lines)
         for (index, line) in receipt.lines.enumerated() {
             try await posting.putIn(line, index: index, warehouseID: warehouseID, warehouse: receipt.warehouse,
                                     rules: InRules(acceptExpired: receipt.acceptExpired, takesUnitCost: true))
