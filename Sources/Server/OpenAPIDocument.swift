@@ -1711,6 +1711,28 @@ components:
         expiry: {type: [string, "null"]}
         production: {type: [string, "null"]}
         status: {type: string, enum: [available, quarantined, blocked, consumed, shipped, written-off, voided]}
+        attributes:
+          type: array
+          description: Its attributes (test results, a supplier's batch), by name; in lists too.
+          items:
+            type: object
+            required: [name, value]
+            properties:
+              name: {type: string}
+              value: {type: object, required: [type, value], properties: {type: {type: string, enum: [text, number, date]}, value: {type: string}}}
+        attachments:
+          type: array
+          description: Its files (certificates), without their bytes.
+          items:
+            type: object
+            required: [id, fileName, mediaType, size, sha256]
+            properties:
+              id: {type: integer}
+              fileName: {type: string}
+              mediaType: {type: string}
+              size: {type: integer}
+              sha256: {type: string}
+              createdAt: {type: string}
     TraceNode:
       type: object
       required: [product, number, kind, status, parties, children, seenAbove, cutOff]

@@ -162,6 +162,13 @@ import Testing
         #expect(hazard.status == 0, "\(hazard.stderr)")
         let hazardLabel = try String(contentsOf: folder.appendingPathComponent("h.zpl"), encoding: .utf8)
         #expect(hazardLabel.contains("H319") && hazardLabel.contains("Oil 5 l"), "\(hazardLabel)")
+
+        // A blocked lot's label prints (goods held back are labelled too), with a word of it: it
+        // printed without one (found by a QA run).
+        #expect(try await tracemark(["status", "OIL", "L-9", "--set", "blocked", "--reason", "failed viscosity"] + db, in: folder).status == 0)
+        #expect(try await tracemark(["printers", "add", "folder", "--uri", "file://\(folder.appendingPathComponent("out").path)"] + db, in: folder).status == 0)
+        let blocked = try await tracemark(["print", "gs1-lot-100x50", "--printer", "folder", "--product", "OIL", "--lot", "L-9"] + db, in: folder)
+        #expect(blocked.status == 0 && blocked.stderr.contains("note: lot L-9 of OIL is blocked: its label says nothing of that; it is printed"), "\(blocked.stderr)")
     }
 
     /// `--data` may be a pipe (`<(…)`, `/dev/stdin`): it was refused with a message about

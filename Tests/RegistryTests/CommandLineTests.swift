@@ -73,6 +73,26 @@ import Testing
         #expect(try await Command.tracemark(receive + ["--product", "PAINT-5L", "--lot", "AV1", "--quantity", "5", "--expiry", later]).status == 0)
         let unchanged = try await tracemark("status", "PAINT-5L", "AV1", "--set", "available", "--reason", "check", db: db)
         #expect(unchanged.status == 0 && unchanged.stdout.contains("AV1 of PAINT-5L was available already: nothing changed"), "\(unchanged.stdout)")
+        // Who changed it is kept: an empty name is refused (it was kept; a QA run).
+        let nobody = try await tracemark("status", "PAINT-5L", "AV1", "--set", "blocked", "--reason", "test", "--user", " ", db: db)
+        #expect(nobody.status == 1 && nobody.stderr.contains("say who changes it (the user is empty)"), "\(nobody.stderr)")
+        // Several people changing it at once are each told what their change did: read in its own
+        // transaction, one was told "nothing changed" of a change it made (found by a QA run).
+        let changes = await withTaskGroup(of: (String, String).self) { group in
+            for (index, to) in ["quarantined", "blocked", "available", "quarantined", "blocked", "available"].enumerated() {
+                group.addTask {
+                    let run = try? await tracemark("status", "PAINT-5L", "AV1", "--set", to, "--reason", "r\(index)", db: db)
+                    return ("r\(index)", run?.stdout ?? "")
+                }
+            }
+            return await group.reduce(into: [String: String]()) { $0[$1.0] = $1.1 }
+        }
+        let history = try await tracemark("history", "PAINT-5L", "AV1", "--json", db: db).stdout
+        let events = ((try JSONSerialization.jsonObject(with: Data(history.utf8)) as? [String: Any])?["entries"] as? [[String: Any]]) ?? []
+        for (reason, said) in changes {
+            let recorded = events.contains { $0["what"] as? String == "status" && $0["note"] as? String == reason }
+            #expect(recorded == said.contains(" is now "), "\(reason): said \(said), recorded: \(recorded)")
+        }
         let month = try await tracemark("period", "close", "2026-13", db: db)
         #expect(month.status == 64 && month.stderr.contains("period \"2026-13\": write the month as YYYY-MM"), "\(month.stderr)")
         let reopen = try await tracemark("period", "reopen", "2026-10", db: db)

@@ -215,6 +215,13 @@ func lot(_ number: String, _ quantity: Int, expires days: Int) -> StockLine.Pick
                                                           outputs: [StockLine(product: "RESIN", picks: [.init(number: "R-A", quantity: 1)])], header: header(2)))
             }
             #expect(try await registry.stock(product: "PAINT", warehouse: "MAIN").map(\.quantity).reduce(0, +) == 6)
+            // A production has no override for a quarantined input: it is not named (`produce`
+            // refused the --allow-quarantined it was told of; found by a QA run).
+            _ = try await registry.changeStatus(product: "RESIN", number: "R-A", to: .quarantined, user: "lab", reason: "COA missing")
+            await expectRefusal(.conflict, "lot R-A of RESIN is quarantined: release it before it is consumed (status --set available), or use another lot") {
+                _ = try await registry.produce(Production(warehouse: "MAIN", inputs: [StockLine(product: "RESIN", picks: [.init(number: "R-A", quantity: 1)])],
+                                                          outputs: [StockLine(product: "PAINT", picks: [.init(number: "P-10", quantity: 1)])], header: header(2)))
+            }
         }
     }
 

@@ -251,6 +251,25 @@ import Testing
             let lot = try #require(try await registry.lotSerial(product: "PAINT", number: "L1"))
             #expect(lot.attachments.map(\.sha256) == [file.sha256])
             await expectRefusal(.invalidInput, "\"abc\" is not a number") { _ = try Attribute.parse(name: "x", type: "number", text: "abc") }
+            // A number is read whole: "1,25" was kept as 1 and "55 mPa·s" as 55 (found by a QA
+            // run); a text attribute is one line.
+            for text in ["1,25", "55 mPa·s", "45%", "12abc", "0x1A"] {
+                await expectRefusal(.invalidInput, "attribute dens: \"\(text)\" is not a number: write it as 1.25") {
+                    _ = try Attribute.parse(name: "dens", type: "number", text: text)
+                }
+            }
+            #expect(try Attribute.parse(name: "dens", type: "number", text: "-1.25e2").value == .number(-125))
+            await expectRefusal(.invalidInput, "attribute note: \"a\\nb\" holds U+A, a control character or line break") {
+                _ = try Attribute.parse(name: "note", type: "text", text: "a\nb")
+            }
+            #expect(throws: DecodingError.self) {
+                _ = try JSONDecoder().decode(Attribute.Value.self, from: Data(#"{"type": "number", "value": "12.5 cP"}"#.utf8))
+            }
+            // Lists carry them too: a list said every lot had none (a QA run).
+            let listed = try await registry.lotSerials(product: "PAINT")
+            #expect(listed.first { $0.number == "L1" }.map { ($0.attributes.count, $0.attachments.count) } ?? (0, 0) == (3, 1), "\(listed)")
+            let found = try await registry.find(LotSerialQuery(text: "L1"))
+            #expect(found.items.first?.attributes.map(\.name) == ["lab", "tested", "viscosity"], "\(found)")
             await expectRefusal(.notFound, "product PAINT has no lot or serial L9") {
                 _ = try await registry.setAttributes(product: "PAINT", number: "L9", [Attribute(name: "a", value: .text("b"))])
             }

@@ -216,8 +216,11 @@ extension Posting {
                 throw RegistryError(.numberRetired, "\(context.kindName) \(number) of \(context.product.article) was voided: it is never used")
             case .quarantined:
                 guard rules.allowQuarantined else {
-                    throw RegistryError(.conflict,
-                        "\(context.kindName) \(number) of \(context.product.article) is quarantined: release it first, or override explicitly (--allow-quarantined; allowQuarantined in a supervisor's request)")
+                    // A production has no such override: it was named, and `produce` refused the
+                    // option it named (found by a QA run).
+                    throw RegistryError(.conflict, rules.statusWhenGone == .consumed
+                        ? "\(context.kindName) \(number) of \(context.product.article) is quarantined: release it before it is consumed (status --set available), or use another \(context.kindName)"
+                        : "\(context.kindName) \(number) of \(context.product.article) is quarantined: release it first, or override explicitly (--allow-quarantined; allowQuarantined in a supervisor's request)")
                 }
                 overrides.append("quarantined")
             default: break

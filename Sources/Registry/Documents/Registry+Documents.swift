@@ -340,14 +340,26 @@ extension Registry {
     /// (its row locked), and throws to refuse the change (an HTTP `If-Match`, as a compare-and-set).
     public func changeStatus(product article: String, number: String, to status: LotSerial.Status, user: String,
                              reason: String, expecting: (@Sendable (LotSerial) throws -> Void)? = nil) async throws -> LotSerial {
+        try await changeStatusSaying(product: article, number: number, to: status, user: user, reason: reason, expecting: expecting).lot
+    }
+
+    /// ``changeStatus(product:number:to:user:reason:expecting:)``, and the status it had when
+    /// it was changed, read in the same transaction: read before, in another, two people changing
+    /// it at once were told "nothing changed" of a change they made (found by a QA run).
+    public func changeStatusSaying(product article: String, number: String, to status: LotSerial.Status, user: String,
+                                   reason: String, expecting: (@Sendable (LotSerial) throws -> Void)? = nil)
+        async throws -> (lot: LotSerial, was: LotSerial.Status) {
         let number = number.trimmingSpaces
+        // Who changed it is the audit trail's other half: an empty name was kept (a QA run).
+        guard !user.trimmingSpaces.isEmpty else {
+            throw RegistryError(.invalidInput, "changing the status of \(number): say who changes it (the user is empty)")
+        }
         guard [.available, .quarantined, .blocked].contains(status) else {
             throw RegistryError(.invalidInput, "status \(status.rawValue) comes from documents; set available, quarantined or blocked")
         }
         guard !reason.trimmingSpaces.isEmpty else {
             throw RegistryError(.invalidInput, "changing the status of \(number): give a reason")
         }
-        let created = now
         return try await store.write { db in
             guard let (productID, _) = try await Self.fetchProduct(db, article: article) else {
                 throw RegistryError(.notFound, "product \(article) does not exist")
@@ -357,15 +369,18 @@ extension Registry {
                 """).first() else {
                 throw RegistryError(.notFound, "product \(article) has no lot or serial \(number)")
             }
+            // Its time once the row is ours: taken before, two changes at once were stamped in the
+            // other order than they were made, and history showed an impossible chain (a QA run).
+            let created = self.now
             let id = try row.int("id")
             if let expecting, let current = try await Self.fetchLotSerial(db, id: id) { try expecting(current) }
             let old = try row.enumeration("status", as: LotSerial.Status.self)
             guard [.available, .quarantined, .blocked].contains(old) else {
                 throw RegistryError(.conflict, "\(number) of \(article) is \(old.rawValue), no longer in stock: its status cannot change")
             }
-            guard old != status else { return try await Self.fetchLotSerial(db, id: id)! }
+            guard old != status else { return (try await Self.fetchLotSerial(db, id: id)!, old) }
             try await Self.setStatus(db, lot: id, from: old, to: status, user: user, reason: reason, at: created)
-            return try await Self.fetchLotSerial(db, id: id)!
+            return (try await Self.fetchLotSerial(db, id: id)!, old)
         }
     }
 

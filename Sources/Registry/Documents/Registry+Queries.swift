@@ -208,7 +208,7 @@ extension Registry {
                 SELECT ls.*, p.article FROM lot_serials ls JOIN products p ON p.id = ls.product_id WHERE \(page)
                 ORDER BY ls.id DESC LIMIT \(bind: max(1, min(query.limit, 1000))) OFFSET \(bind: query.beforeID == nil ? max(0, query.offset) : 0)
                 """).all()
-            return LotSerialPage(total: total, items: try rows.map { try Self.decodeLotSerial($0, attributes: [], attachments: []) })
+            return LotSerialPage(total: total, items: try await Self.completeLotSerials(db, rows))
         }
     }
 

@@ -87,7 +87,32 @@ public struct Attribute: Codable, Hashable, Sendable {
                 throw DecodingError.dataCorruptedError(forKey: .value, in: container,
                                                        debugDescription: "\(value) is not a \(kind)")
             }
+            if let problem = Value.problem(kind: kind, text: value) {
+                throw DecodingError.dataCorruptedError(forKey: .value, in: container, debugDescription: problem)
+            }
             self = decoded
+        }
+
+        /// What is wrong with `text` given as a value of `kind`, beyond what reading it finds: a
+        /// number must be one whole (Foundation reads the leading digits of "1,25" or "55 mPa·s"
+        /// and stopped there: a lab's 1.25 was kept as 1; found by a QA run), and a text holds
+        /// no control character or line break (it is shown, printed and exported on one line).
+        static func problem(kind: String, text: String) -> String? {
+            switch kind {
+            case "number":
+                let plain = text.trimmingCharacters(in: .whitespaces)
+                guard plain.range(of: #"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"#, options: .regularExpression) != nil else {
+                    return "\"\(text)\" is not a number: write it as 1.25 (a point for decimals, no unit: name the unit in the attribute's name, such as viscosity_mPa_s)"
+                }
+                return nil
+            case "text":
+                guard let control = text.unicodeScalars.first(where: {
+                    [.control, .lineSeparator, .paragraphSeparator].contains($0.properties.generalCategory)
+                }) else { return nil }
+                return "\(text.debugDescription) holds U+\(String(control.value, radix: 16, uppercase: true)), a control character or line break: a text attribute is one line"
+            default:
+                return nil
+            }
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -109,6 +134,7 @@ public struct Attribute: Codable, Hashable, Sendable {
 
     /// Parses `text` as `type` (`text`, `number` or `date`).
     public static func parse(name: String, type: String, text: String) throws(RegistryError) -> Attribute {
+        if let problem = Value.problem(kind: type, text: text) { throw RegistryError(.invalidInput, "attribute \(name): \(problem)") }
         guard let value = Value(kind: type, stored: text) else {
             if !["text", "number", "date"].contains(type) {
                 throw RegistryError(.invalidInput, "attribute \(name): type \"\(type)\" is not one of text, number, date")

@@ -208,9 +208,8 @@ struct StatusCommand: AsyncParsableCommand {
     @Option(help: "Why.") var reason: String
     @Option(help: "Who.") var user = defaultUser()
     func run() async throws {
-        let (before, saved) = try await options.withRegistry { registry in
-            let before = try await registry.lotSerial(product: product, number: number)?.status
-            return (before, try await registry.changeStatus(product: product, number: number, to: status, user: user, reason: reason))
+        let (saved, before) = try await options.withRegistry { registry in
+            try await registry.changeStatusSaying(product: product, number: number, to: status, user: user, reason: reason)
         }
         try options.emit(saved) {
             before == saved.status ? "\(saved.number) of \(saved.product) was \(saved.status.rawValue) already: nothing changed"

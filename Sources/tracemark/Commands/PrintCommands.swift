@@ -112,6 +112,13 @@ struct PrintCommand: AsyncParsableCommand {
                 return result.jobs
             }
             let data = try await labelData.load(for: template, options: options)
+            // A label for goods held back (a failed test, a quarantine) prints as any other, and
+            // may be wanted (goods in quarantine are labelled too): said, not refused (a QA run
+            // printed a blocked lot's label without a word).
+            if let product = labelData.product, let number = labelData.lot ?? labelData.serial,
+               let record = try? await registry.lotSerial(product: product, number: number), [.quarantined, .blocked].contains(record.status) {
+                FileHandle.standardError.write(Data("note: \(record.kind.rawValue) \(number) of \(product) is \(record.status.rawValue): its label says nothing of that; it is printed\n".utf8))
+            }
             let reference = labelData.product.map { "\($0) \(labelData.lot.map { "lot \($0)" } ?? labelData.serial.map { "serial \($0)" } ?? "")" } ?? ""
             return [try await LabelJobs.enqueue(template, data, printer: config.name, spool: spool, copies: copies,
                                                 requestedBy: user, reason: reason,
