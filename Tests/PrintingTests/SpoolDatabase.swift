@@ -50,6 +50,7 @@ func expectPrintingError(_ code: PrintingError.Code, _ fragments: String..., sou
 }
 
 extension PrintingError: CodedError {}
+extension RegistryError: CodedError {}
 
 /// A small valid ZPL label that prints `copies` labels.
 func zplLabel(_ text: String, copies: Int = 1) -> Data {

@@ -182,6 +182,11 @@ import Testing
             await expectRefusal(.invalidInput, "the expiry 2026-11-22 is before 2026-11-23", "numbers are not made for goods already expired") {
                 _ = try await registry.generate(product: "PILLS", count: 1, date: made, expiry: made.adding(days: -1))
             }
+            // Made after they expire: a typo of one date or the other (a QA run generated such).
+            await expectRefusal(.invalidInput, "product PILLS: the production date 2027-06-01 is after the expiry 2027-01-01: check both") {
+                _ = try await registry.generate(product: "PILLS", count: 1, date: made, expiry: CalendarDate(year: 2027, month: 1, day: 1),
+                                                production: CalendarDate(year: 2027, month: 6, day: 1))
+            }
             let expiry = CalendarDate(year: 2027, month: 1, day: 31)!
             let lot = try await registry.register(NewLotSerial(product: "PILLS", number: "B1", expiry: expiry))
             #expect(lot.expiry == expiry)

@@ -110,6 +110,26 @@ extension Registry {
                 throw RegistryError(.counterExhausted,
                     "series \(code): its format \"\(series.format)\" writes counters up to \(capacity), so the next number cannot be \(next); widen the format first (series update \(code) --format …)")
             }
+            // A class's or a product's counter ends where its class's format, or the product's
+            // range, ends: 99,999 for a four-digit counter voided every number past 9,999 and left
+            // the product with none, for good (found by a QA run).
+            if series.purpose == .counter {
+                for row in try await db.raw("""
+                    SELECT 'product ' || p.article AS owner, p.counter_end, c.format, c.code FROM products p
+                    JOIN lot_serial_classes c ON c.code = p.class_code WHERE p.counter_series = \(bind: code)
+                    UNION ALL
+                    SELECT 'class ' || c.code AS owner, NULL AS counter_end, c.format, c.code FROM lot_serial_classes c WHERE c.counter_series = \(bind: code)
+                    """).all() {
+                    if let format = try row.optionalString("format"), let capacity = (try? NumberFormat(format))?.counterCapacity, next > capacity + 1 {
+                        throw RegistryError(.counterExhausted,
+                            "series \(code): class \(try row.string("code"))'s format \"\(format)\" writes counters up to \(capacity), so the next number cannot be \(next): every number would be voided and none left")
+                    }
+                    if let end = try row.optionalInt("counter_end"), next > end + 1 {
+                        throw RegistryError(.counterExhausted,
+                            "series \(code): \(try row.string("owner"))'s counter range ends at \(end), so the next number cannot be \(next): every number would be voided and none left; give it a later range first (product update … --counter-end)")
+                    }
+                }
+            }
             try await db.raw("UPDATE number_series SET next_value = \(bind: next) WHERE code = \(bind: code)").run()
             try await appendLedger(db, series: code, first: series.next, last: next - 1, kind: .voided,
                                    reason: reason.isEmpty ? "next number set to \(next)" : reason, reference: "")
@@ -160,7 +180,19 @@ extension Registry {
             throw RegistryError(.invalidInput, "count \(count): take 1 to 1000000 numbers at a time")
         }
         return try await store.write { db in
-            try await takeNumbers(db, series: code, count: count, reason: reason, reference: reference)
+            // Taken by hand, a counter's numbers were marked issued that no lot or serial carries,
+            // and a document series' would leave documents missing (found by a QA run).
+            if let series = try await Self.fetchSeries(db, code: code) {
+                if series.purpose == .counter {
+                    throw RegistryError(.conflict,
+                        "series \(code) is the counter of a class or product: its numbers are made by generate (or a receipt, or a production run), which registers each; take numbers from a series of your own (series add)")
+                }
+                if series.builtIn {
+                    throw RegistryError(.conflict,
+                        "series \(code) numbers the \(code.lowercased()) documents, without a gap: its numbers are taken by posting them")
+                }
+            }
+            return try await takeNumbers(db, series: code, count: count, reason: reason, reference: reference)
         }
     }
 
