@@ -33,13 +33,13 @@ struct ProductContext {
     }
 }
 
-/// A lot or serial as the posting engine needs it.
 /// A product's number, as a key.
 struct NumberKey: Hashable {
     let product: Int
     let number: String
 }
 
+/// A lot or serial as the posting engine needs it.
 struct LotRecord {
     let id: Int
     let number: String
