@@ -143,6 +143,15 @@ import Testing
             _ = try await registry.addProduct(Product(article: "G2", lotSerialClass: "GSN"))
             let block = try await registry.reserveBlock(product: "G1", count: 3, purpose: "pre-printed roll 9")
             #expect(block.numbers == ["SN0001", "SN0002", "SN0003"])
+            // Scanned before it is used, a pre-printed number is said to be reserved, not unknown
+            // (found by a QA run): as a plain code, and on a label naming its product.
+            let plain = try await registry.resolve("SN0003")
+            #expect(plain.warnings.map(\.message) == ["SN0003 is no lot or serial yet: it is reserved for product G1 in block \(block.id) (pre-printed roll 9), a pre-printed number not used yet; receive or make the goods to register it"],
+                    "\(plain.warnings)")
+            _ = try await registry.updateProduct(Product(article: "G1", gtin: try GTIN("09501101530041"), lotSerialClass: "GSN"))
+            let labelled = try await registry.resolve("(01)09501101530041(21)SN0003")
+            #expect(labelled.warnings.first?.message.hasPrefix("SN0003 of G1 is not registered yet: it is reserved in block \(block.id) (pre-printed roll 9)") == true,
+                    "\(labelled.warnings)")
             await expectRefusal(.duplicate, "SN0002 is reserved for product G1 in block \(block.id) (pre-printed roll 9") {
                 _ = try await registry.register(NewLotSerial(product: "G2", number: "SN0002"))
             }

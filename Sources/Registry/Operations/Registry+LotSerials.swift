@@ -238,7 +238,7 @@ extension Registry {
         guard let row = try await db.raw(query).first() else { return }
         if try row.string("why") == "reserved" {
             throw RegistryError(.duplicate,
-                "\(number) is reserved for product \(try row.string("article")) in block \(try row.int("block_id")) (\(try row.string("reason")), \(try row.string("retired_at").prefix(10))), and numbers of this class must be unique across products: its pre-printed label names that product's unit")
+                "\(number) is reserved for product \(try row.string("article")) in block \(try row.int("block_id")) (\([try row.string("reason"), String(try row.string("retired_at").prefix(10))].filter { !$0.isEmpty }.joined(separator: ", "))), and numbers of this class must be unique across products: its pre-printed label names that product's unit")
         }
         throw RegistryError(.numberRetired,
             "\(number) of product \(article) was voided on \(try row.string("retired_at").prefix(10)) (\(try row.string("reason"))) and can never be used again")

@@ -203,6 +203,7 @@ extension Registry {
                 "the scan names no product, lot or serial\(ais.isEmpty ? "" : ": it holds \(ais)")"))
         }
         if let facts { Self.fill(&resolution, facts, options: options, today: today) }
+        try await sayReserved(&resolution, scanned: scanned)
         // "No stock in warehouse NOPE" for a warehouse that does not exist would send the operator
         // looking for goods; asked only then, off the path of every scan.
         if let warehouse = options.warehouse, resolution.warnings.contains(where: { $0.kind == .notInStock }) {
@@ -214,6 +215,29 @@ extension Registry {
         resolution.warnings = resolution.warnings.enumerated()
             .sorted { ($0.element.kind.severity, $0.offset) < ($1.element.kind.severity, $1.offset) }.map(\.element)
         return resolution
+    }
+
+    /// A number not registered yet that a block reserves (a pre-printed label not used yet) is
+    /// said to be, with its block: it was "unknown", or "no product, lot or serial is known" for a
+    /// plain code (found by a QA run). Asked only when the scan's number is unknown.
+    private func sayReserved(_ resolution: inout Resolution, scanned: ScannedCode) async throws {
+        guard let index = resolution.warnings.firstIndex(where: { $0.kind == .unknownLotSerial || $0.kind == .unknownProduct }),
+              let number = resolution.scan.serial ?? resolution.scan.lot
+                ?? (scanned.kind == .plain ? scanned.data.trimmingCharacters(in: .whitespaces) : nil),
+              !number.isEmpty, number.utf8.count <= 64 else { return }
+        let product = resolution.product?.article
+        let blocks = try await store.read { db in
+            try await db.raw("""
+                SELECT b.id, b.purpose, p.article FROM number_block_numbers n JOIN number_blocks b ON b.id = n.block_id
+                JOIN products p ON p.id = b.product_id
+                WHERE n.number = \(bind: number) ORDER BY b.id LIMIT 5
+                """).all().map { (id: try $0.int("id"), purpose: try $0.string("purpose"), article: try $0.string("article")) }
+        }.filter { product == nil || $0.article == product }
+        guard let block = blocks.first else { return }
+        let purpose = block.purpose.trimmingCharacters(in: .whitespaces).isEmpty ? "" : " (\(block.purpose))"
+        let what = product == nil ? "\(Self.printable(number)) is no lot or serial yet: it is reserved for product \(block.article)" : "\(Self.printable(number)) of \(block.article) is not registered yet: it is reserved"
+        resolution.warnings[index] = ResolutionWarning(resolution.warnings[index].kind,
+            "\(what) in block \(block.id)\(purpose), a pre-printed number not used yet; receive or make the goods to register it")
     }
 
     /// The lot/serial's facts, asked with the product's issue method as last seen, and asked again
