@@ -119,6 +119,18 @@ extension FieldTests {
         #expect(!fast.isEmpty)
     }
 
+    /// A value inside a URI (a GS1 Digital Link) is percent-encoded by `percentEncoded`, both ways
+    /// of rendering: a serial `A/B&001%` made a link no reader took apart right (found by a QA run).
+    @Test func aValueInALinkIsPercentEncoded() throws {
+        var formats: [String: FieldFormat] = [:]
+        let field = try Field("https://id.example.com/01/{{gtin}}/21/{{percentEncoded(serial)}}", formats: &formats)
+        let data = LabelData.object(["gtin": .string("09501101530041"), "serial": .string("A/B&001% é")])
+        let expected = "https://id.example.com/01/09501101530041/21/A%2FB%26001%25%20%C3%A9"
+        #expect(try field.render(data, formats: formats) == expected)
+        let sectioned = try Field("{{#serial}}{{percentEncoded(serial)}}{{/serial}}", formats: &formats)
+        #expect(try sectioned.render(data, formats: formats) == "A%2FB%26001%25%20%C3%A9")
+    }
+
     /// Found by the Mustache fuzz target: a list's item by index, a list named as a value, and a
     /// field's blank first or last line printed differently through Mustache than plain.
     @Test(arguments: [

@@ -134,7 +134,7 @@ struct Field: Sendable {
                         }
                         text = formatted
                     } else {
-                        text = text?.transform(name) as? String
+                        text = text.flatMap { Self.textTransform(name, $0) }
                     }
                 }
                 out += text ?? ""
@@ -200,7 +200,7 @@ struct Field: Sendable {
                 expression = expression[expression.index(after: paren)..<expression.index(before: expression.endIndex)]
             }
             let path = expression.trimmingCharacters(in: .whitespaces)
-            let allowed = names.allSatisfy { formats.contains($0) || ["uppercased", "lowercased", "capitalized"].contains($0) }
+            let allowed = names.allSatisfy { formats.contains($0) || ["uppercased", "lowercased", "capitalized", "percentEncoded"].contains($0) }
             guard allowed, !path.isEmpty, !path.hasPrefix("."), path.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." || $0 == "-" }) else {
                 return nil
             }
@@ -313,7 +313,27 @@ struct Field: Sendable {
     }
 
     /// Transforms that every template has.
-    static let builtInTransforms: Set<String> = ["uppercased", "lowercased", "capitalized", "empty"]
+    static let builtInTransforms: Set<String> = ["uppercased", "lowercased", "capitalized", "empty", "percentEncoded"]
+
+    /// A text transform of `text`: swift-mustache's, and `percentEncoded`, every byte but
+    /// RFC 3986's unreserved characters as %XX, for a value inside a URI (a GS1 Digital Link's
+    /// `/21/{{percentEncoded(serial.number)}}`: a serial `A/B&001%` made a link that no reader, the
+    /// registry's own included, takes apart right; found by a QA run).
+    static func textTransform(_ name: String, _ text: String) -> String? {
+        guard name == "percentEncoded" else { return text.transform(name) as? String }
+        var out = ""
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                let hex = Array("0123456789ABCDEF".utf8)
+                out += "%" + String(decoding: [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]], as: UTF8.self)
+            }
+        }
+        return out
+    }
 }
 
 /// What Mustache walks: a value of the label data together with the template's formats, so that
@@ -356,7 +376,7 @@ private struct FieldScope: MustacheParent, MustacheTransformable, MustacheCustom
             problems.record(Field.notFormatted(value, path: path, format: format))
             return value.text
         }
-        return value.text.transform(name)
+        return Field.textTransform(name, value.text)
     }
 
     var renderText: String {
