@@ -53,6 +53,7 @@ import TracemarkTesting
                 state = state &* 6364136223846793005 &+ 1442695040888963407
                 bytes[index] = UInt8(truncatingIfNeeded: state >> 33)
             }
+            bytes.replaceSubrange(0..<5, with: Array("%PDF-".utf8))  // a PDF begins so
             let source = folder.appendingPathComponent("coa-L-1.pdf")
             try Data(bytes).write(to: source)
             let expected = try await Command.run("/usr/bin/sha256sum", [source.path]).stdout.prefix(64)
@@ -104,6 +105,17 @@ import TracemarkTesting
             }
             await expectRefusal(.notFound, "L-404") {
                 _ = try await registry.attach(product: "MILK", number: "L-404", contentsOf: source, mediaType: "application/pdf")
+            }
+            // The same content twice, a PDF that is none, a media type that is none: refused,
+            // nothing stored (a QA run attached one certificate four times, and "garbage").
+            await expectRefusal(.duplicate, "coa-L-1.pdf is attached to L-1 of MILK already, as file \(saved.id)") {
+                _ = try await registry.attach(product: "MILK", number: "L-1", contentsOf: source, mediaType: "application/pdf")
+            }
+            await expectRefusal(.invalidInput, "fake.pdf is not a PDF (it does not begin with %PDF-)") {
+                _ = try await registry.attach(product: "MILK", number: "L-1", fileName: "fake.pdf", mediaType: "application/pdf", content: Data("just text\n".utf8))
+            }
+            await expectRefusal(.invalidInput, "media type \"garbage\" is not one") {
+                _ = try await registry.attach(product: "MILK", number: "L-1", fileName: "x.txt", mediaType: "garbage", content: Data("x".utf8))
             }
             let stored = try await registry.store.read { db in
                 try await db.raw("SELECT (SELECT COUNT(*) FROM lot_serial_attachments) AS files, (SELECT COUNT(*) FROM lot_serial_attachment_parts) AS parts").first()!

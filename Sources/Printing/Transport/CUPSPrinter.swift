@@ -237,8 +237,11 @@ public struct CUPSPrinter: PrinterTransport {
         case .cancelled where !Set(job.reasons).isDisjoint(with: ["job-canceled-by-user", "job-canceled-by-operator", "job-canceled-at-device"]):
             // Someone cancelled it at CUPS (Tracemark's own cancel finds the job cancelled here
             // first, and never asks): theirs to decide, not ours to undo by sending it again.
-            return .cancelledThere("CUPS \(job.summary) was cancelled on queue \(queue), not by Tracemark: not sent again"
-                + (job.reachedPrinter ? " (what printed before the cancel stays printed)" : "") + "; reprint it if it is wanted")
+            // Its id first, then what CUPS said: the job's summary put its state message ("The
+            // printer may not exist…") in the middle of the sentence (found by a QA run).
+            let said = job.message.isEmpty ? "" : " (CUPS said: \"\(job.message)\")"
+            return .cancelledThere("CUPS job \(job.id) was cancelled on queue \(queue), not by Tracemark: not sent again"
+                + (job.reachedPrinter ? " (what printed before the cancel stays printed)" : "") + "; reprint it if it is wanted" + said)
         case .aborted, .cancelled:
             if !job.reachedPrinter { return .printed(labels: 0) }
             return .unknown("CUPS \(job.summary) of \(title(for: payload)) stopped while printing: some labels may have come out; check the printer")

@@ -75,6 +75,13 @@ extension Registry {
                         next: () throws -> Data?) async throws -> Attachment {
         let number = number.trimmingSpaces
         try Identifier.validate(fileName, what: "file name")
+        // A media type as RFC 6838 writes one (type/subtype): "garbage" and "text/html" on a PDF
+        // were kept (found by a QA run), and it is what a download is served as.
+        let token = #"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}"#
+        guard mediaType.range(of: "^\(token)/\(token)$", options: .regularExpression) != nil else {
+            throw RegistryError(.invalidInput, "media type \(mediaType.debugDescription) is not one (type/subtype, such as application/pdf)")
+        }
+        var checkedStart = false
         let created = now
         return try await store.write { db in
             let lotSerialID = try await Self.lotSerialID(db, product: product, number: number)
@@ -89,6 +96,13 @@ extension Registry {
             var size = 0
             var part = 0
             while let content = try next() {
+                // A file said to be a PDF that is none (a text file named .pdf) is not a certificate.
+                // Readers look for its header in the first kilobyte, as here.
+                if !checkedStart, mediaType.lowercased() == "application/pdf",
+                   content.prefix(1024).range(of: Data("%PDF-".utf8)) == nil {
+                    throw RegistryError(.invalidInput, "\(fileName) is not a PDF (it does not begin with %PDF-): attach the certificate itself, or give its real media type")
+                }
+                checkedStart = true
                 size += content.count
                 try Self.checkAttachmentSize(size, of: fileName, growing: true)
                 hasher.update(data: content)
@@ -100,6 +114,14 @@ extension Registry {
             }
             try Self.checkAttachmentSize(size, of: fileName)
             let digest = Self.hex(hasher.finalize())
+            // The same file twice on one lot is one certificate listed twice (found by a QA run).
+            if let same = try await db.raw("""
+                SELECT id, file_name FROM lot_serial_attachments WHERE lot_serial_id = \(bind: lotSerialID) AND sha256 = \(bind: digest) AND id <> \(bind: id)
+                ORDER BY id LIMIT 1
+                """).first() {
+                throw RegistryError(.duplicate,
+                    "\(fileName) is attached to \(number) of \(product) already, as file \(try same.int("id")) (\(try same.string("file_name"))): the same content is kept once")
+            }
             try await db.raw("UPDATE lot_serial_attachments SET size = \(bind: size), sha256 = \(bind: digest) WHERE id = \(bind: id)").run()
             return Attachment(id: id, fileName: fileName, mediaType: mediaType, size: size, sha256: digest, createdAt: created)
         }
