@@ -246,8 +246,9 @@ struct CSVColumns {
             let name = cell.lowercased().replacingOccurrences(of: " ", with: "_").replacingOccurrences(of: "-", with: "_")
             return aliases[name] ?? name
         }
-        guard named.contains("product") || named.filter({ !$0.isEmpty }).allSatisfy(names.contains),
-              !named.allSatisfy(\.isEmpty) else { return nil }
+        // A header names one column at least: "prodcut,lot,quantity" is a header with a typo,
+        // and was read as data ("quantity \"lot\" is not a number"; found by a QA run).
+        guard named.contains(where: names.contains) else { return nil }
         var positions: [String: Int] = [:]
         for (index, name) in named.enumerated() where !name.isEmpty {
             guard names.contains(name) else {

@@ -223,6 +223,8 @@ import Testing
         let misnamed = try await receive("misnamed.csv", Array("product,qty,lot\nPAINT-5L,5,Q-1\n".utf8))
         #expect(misnamed.status == 64 && misnamed.stderr.contains("misnamed.csv line 1: the header names a column \"qty\", which is not one of product, quantity, number"),
                 "\(misnamed.stderr)")
+        let typo = try await receive("typo.csv", Array("prodcut,lot,quantity\nPAINT-5L,T1,5\n".utf8))
+        #expect(typo.status == 64 && typo.stderr.contains("typo.csv line 1: the header names a column \"prodcut\""), "\(typo.stderr)")
         // Excel's semicolons are said to be the matter, not "give a quantity or a number".
         let semicolons = try await receive("semi.csv", Array("product;quantity;number;expiry\r\nPAINT-5L;5;S-1;2030-01-31\r\n".utf8))
         #expect(semicolons.status == 64 && semicolons.stderr.contains("semi.csv line 1: one field holding \";\": the file looks separated by semicolons"),

@@ -135,6 +135,18 @@ import Testing
             #expect(valuation.csv.contains("MILK,MAIN,N,16,l,1.5,24,yes\r\n") && valuation.csv.contains("MILK,MAIN,FREE,5,l,0,0,\r\n"), "\(valuation.csv)")
             // Before it was received, nothing is marked.
             #expect(try await registry.valuation(at: day0.adding(days: -1)).linesWithoutCost == 0)
+            // A lot split off a marked one is marked; a lot emptied and received again at a cost
+            // holds no costless goods any more (a QA run found both marks wrong).
+            _ = try await registry.split(product: "MILK", lot: "N", warehouse: "MAIN", quantity: 2, newNumber: "N-1", header: header(3))
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "MILK", picks: [lot("V", 10, expires: 90)])], header: header(3)))
+            _ = try await registry.writeOff(WriteOff(warehouse: "MAIN", reason: .damaged, lines: [StockLine(product: "MILK", picks: [.init(number: "V", quantity: 10)])],
+                                                     header: header(4)))
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "MILK", picks: [.init(number: "V", quantity: 10)], unitCost: 3)],
+                                                   header: header(5)))
+            let later = try await registry.valuation(at: day0.adding(days: 5), product: "MILK")
+            #expect(later.lines.map { "\($0.number ?? "-") \($0.costMissing)" } == ["A false", "FREE false", "N true", "N-1 true", "V false"], "\(later.lines)")
+            // On the day it held only the costless goods, it was marked.
+            #expect(try await registry.valuation(at: day0.adding(days: 3), product: "MILK").lines.first { $0.number == "V" }?.costMissing == true)
         }
     }
 

@@ -174,6 +174,20 @@ import Testing
             let withdrawn = try #require(second.jobs.first)
             #expect(try await dock.spool.events(job: withdrawn).last?.message.contains("cancelled by station dock-1: its line was taken off the task (TM:UNDO)") == true)
             await #expect(throws: PrintingError.self) { try await dock.spool.retry(withdrawn) }
+            // Moved to another printer, or cancelled by an operator, before its line is taken off:
+            // withdrawn wherever it is (a QA run printed the moved copy, and retried the cancelled one).
+            let spare = PrinterConfig(name: "spare", uri: "file://\(dock.database.folder.appendingPathComponent("spare").path)", language: .zpl)
+            try await dock.spool.addPrinter(spare)
+            let moving = await station.scan("(01)\(Dock.paintGTIN)(17)\(expiry)(10)MOVED(30)1")
+            let movedTo = try await dock.spool.move(try #require(moving.jobs.first), to: "spare")
+            let undoneMoved = await station.scan("TM:UNDO")
+            #expect(undoneMoved.next.contains("moved as job \(movedTo)) was cancelled before printing"), "\(undoneMoved.next)")
+            #expect(try await dock.spool.job(movedTo).state == .cancelled)
+            await #expect(throws: PrintingError.self) { try await dock.spool.retry(movedTo) }
+            let byHand = try #require(await station.scan("(01)\(Dock.paintGTIN)(17)\(expiry)(10)BYHAND(30)1").jobs.first)
+            try await dock.spool.cancel(byHand, by: "bo", reason: "wrong printer")
+            #expect(await station.scan("TM:UNDO").action == "line-removed")
+            await #expect(throws: PrintingError.self) { try await dock.spool.retry(byHand) }
             #expect(await station.scan("TM:UNDO:\(wrong.id)").reasons.map(\.code) == ["no-such-line"])
             #expect(await station.scan("TM:UNDO:abc").reasons.map(\.code) == ["invalid-control-code"])
 

@@ -501,6 +501,39 @@ public struct Spool: Sendable {
         throw PrintingError(.invalidState, "job \(job.id) was \(moved): its labels print there; act on that job instead")
     }
 
+    /// Withdraws the labels of job `id` wherever they are now: the job they were moved to (and
+    /// on), cancelled and withdrawn if not yet in the printer's hands; a job cancelled already (by
+    /// an operator) is marked withdrawn. Returns the job that carries them and its state then
+    /// (done, printing or sending: they may be on the item). A station took a line off and its
+    /// label printed anyway as the job it had been moved to, or was retried after an operator's
+    /// cancel (found by a QA run).
+    @discardableResult
+    public func withdraw(_ id: Int64, by user: String, reason: String) async throws -> (job: Int64, state: JobState) {
+        var current = id
+        // A move makes a new job; follow them (a chain is short: each move is an operator's).
+        for _ in 0..<100 {
+            guard let moved = try await read({ db in
+                try await db.raw("""
+                    SELECT message FROM print_job_events WHERE job_id = \(bind: current) AND message LIKE 'moved to printer % as job %' ORDER BY id DESC LIMIT 1
+                    """).first()?.decode(column: "message", as: String.self)
+            }), let next = moved.split(separator: " ").last.flatMap({ Int64($0) }) else { break }
+            current = next
+        }
+        let state = try await job(current).state
+        if state.canCancel, state != .printing {
+            try await cancel(current, by: user, reason: reason, withdrawn: true)
+        } else if state == .cancelled {
+            let at = now
+            try await write { db in
+                let job = try await Self.job(db, current, lock: .update)
+                guard job.state == .cancelled else { return }
+                try await Self.logEvents(db, ids: [current], at: at, state: .cancelled,
+                                         message: Self.withdrawnPrefix + "cancelled by \(user): \(reason)")
+            }
+        }
+        return (current, try await job(current).state)
+    }
+
     /// The history message of a job withdrawn: its labels are not to be printed, ever.
     static let withdrawnPrefix = "withdrawn, never to print: "
 

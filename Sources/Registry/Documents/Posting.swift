@@ -253,8 +253,10 @@ struct Posting {
         try await flush()
         if movements.contains(where: { $0.quantity < 0 }) { try await checkHistory() }
         // What is made of stock without a known cost has none either: its outputs are marked
-        // (all of them: a production's inputs are shared among its outputs by quantity).
-        if kind == .production {
+        // (all of them: a production's inputs are shared among its outputs by quantity), and so
+        // is a lot split off such a lot, or stock numbered from it (a split lost the mark; found
+        // by a QA run).
+        if [.production, .split, .assignment].contains(kind) {
             try await db.raw("""
                 UPDATE movements SET cost_missing = 1
                 WHERE document_id = \(bind: documentID) AND quantity > 0

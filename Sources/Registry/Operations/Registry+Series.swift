@@ -106,7 +106,7 @@ extension Registry {
             guard next > series.next else { return series }
             // Past what the format can write, the ledger would void numbers that can never exist
             // and the series could issue nothing more.
-            if let capacity = (try? NumberFormat(series.format))?.counterCapacity, next > capacity + 1 {
+            if let capacity = (try? NumberFormat(series.format))?.counterCapacity, next > capacity {
                 throw RegistryError(.counterExhausted,
                     "series \(code): its format \"\(series.format)\" writes counters up to \(capacity), so the next number cannot be \(next); widen the format first (series update \(code) --format …)")
             }
@@ -120,11 +120,12 @@ extension Registry {
                     UNION ALL
                     SELECT 'class ' || c.code AS owner, NULL AS counter_end, c.format, c.code FROM lot_serial_classes c WHERE c.counter_series = \(bind: code)
                     """).all() {
-                    if let format = try row.optionalString("format"), let capacity = (try? NumberFormat(format))?.counterCapacity, next > capacity + 1 {
+                    // At most the last number it can write: one past it leaves none (a QA run).
+                    if let format = try row.optionalString("format"), let capacity = (try? NumberFormat(format))?.counterCapacity, next > capacity {
                         throw RegistryError(.counterExhausted,
                             "series \(code): class \(try row.string("code"))'s format \"\(format)\" writes counters up to \(capacity), so the next number cannot be \(next): every number would be voided and none left")
                     }
-                    if let end = try row.optionalInt("counter_end"), next > end + 1 {
+                    if let end = try row.optionalInt("counter_end"), next > end {
                         throw RegistryError(.counterExhausted,
                             "series \(code): \(try row.string("owner"))'s counter range ends at \(end), so the next number cannot be \(next): every number would be voided and none left; give it a later range first (product update … --counter-end)")
                     }

@@ -163,14 +163,14 @@ extension Station {
         if let job {
             // Only a label the printer does not have yet is cancelled: a raw printer prints what
             // it holds, so one being sent or printed is named instead.
-            if let state = try? await spool.job(job).state, [.queued, .failed, .held].contains(state) {
-                try? await spool.cancel(job, by: "station \(configuration.name)",
-                                       reason: "its line was taken off the task (TM:UNDO): what it names was not received", withdrawn: true)
-            }
-            switch try? await spool.job(job).state {
-            case .cancelled?: cancelled = "; its label (job \(job)) was cancelled before printing"
+            // Wherever its label is now: moved to another printer, or cancelled by an operator.
+            let carrier = try? await spool.withdraw(job, by: "station \(configuration.name)",
+                                                    reason: "its line was taken off the task (TM:UNDO): what it names was not received")
+            let label = carrier.map { $0.job == job ? "job \(job)" : "job \(job), moved as job \($0.job)" } ?? "job \(job)"
+            switch carrier?.state {
+            case .cancelled?: cancelled = "; its label (\(label)) was cancelled before printing"
             case .done?, .printing?, .sending?:
-                printed = .init("label-printed", "the line's label (job \(job)) was printed already: take it off the item")
+                printed = .init("label-printed", "the line's label (\(label)) was printed already: take it off the item")
             default: break
             }
         }

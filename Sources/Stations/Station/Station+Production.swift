@@ -651,8 +651,7 @@ extension Station {
     /// They are withdrawn: never to print, by retry, move or reprint either.
     func cancelLabels(_ jobs: [Int64], because why: String) async {
         for job in jobs {
-            guard let state = try? await spool.job(job).state, state == .queued || state == .held || state == .failed else { continue }
-            try? await spool.cancel(job, by: "station \(configuration.name)", reason: why, withdrawn: true)
+            _ = try? await spool.withdraw(job, by: "station \(configuration.name)", reason: why)
         }
     }
 }

@@ -110,7 +110,7 @@ struct ReportCommand: AsyncParsableCommand {
                      "\($0.value)\($0.costMissing ? " *" : "")"]
                 }) + "\ntotal \(report.total)"
                     + (report.linesWithoutCost == 0 ? ""
-                        : "\n* \(report.linesWithoutCost) of these hold goods received without a unit cost (or made from them), counted at 0: the total leaves their cost out")
+                        : "\n* \(report.linesWithoutCost) of these \(report.linesWithoutCost == 1 ? "holds" : "hold") goods received without a unit cost (or made from them), counted at 0: the total leaves their cost out")
             }
         }
     }
