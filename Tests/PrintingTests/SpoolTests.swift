@@ -324,6 +324,8 @@ import Testing
             // is asked: a label for goods never received was retried and reprinted (a QA run).
             let withdrawn = try await spool.enqueue([PrintRequest(printer: out.name, payload: zplLabel("W"), language: .zpl, requestedBy: "t", reason: "r")])[0]
             try await spool.cancel(withdrawn, by: "station dock-1", reason: "its line was taken off the task (TM:UNDO)", withdrawn: true)
+            // Said where jobs are listed too (`jobs`, GET /jobs), not only in its history.
+            #expect(try await spool.job(withdrawn).error == "withdrawn, never to print: cancelled by station dock-1: its line was taken off the task (TM:UNDO)")
             for act in ["reprint", "retry", "move"] {
                 await expectPrintingError(.invalidState, "job \(withdrawn) was cancelled by station dock-1: its line was taken off the task (TM:UNDO), and withdrawn") {
                     switch act {

@@ -188,6 +188,7 @@ import Testing
             try await dock.spool.cancel(byHand, by: "bo", reason: "wrong printer")
             #expect(await station.scan("TM:UNDO").action == "line-removed")
             await #expect(throws: PrintingError.self) { try await dock.spool.retry(byHand) }
+            #expect(try await dock.spool.job(byHand).error.hasPrefix("withdrawn, never to print: cancelled by station dock-1"))
             #expect(await station.scan("TM:UNDO:\(wrong.id)").reasons.map(\.code) == ["no-such-line"])
             #expect(await station.scan("TM:UNDO:abc").reasons.map(\.code) == ["invalid-control-code"])
 

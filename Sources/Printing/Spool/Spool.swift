@@ -435,12 +435,14 @@ public struct Spool: Sendable {
                let address = try? config.address, !address.cancelsHeldJobs {
                 note = "\(who) while it was \(job.state == .sending ? "being sent" : "in the printer"): it may have printed, as a raw or folder printer cannot call a job back"
             }
-            try await db.raw("""
-                UPDATE print_jobs SET state = 'cancelled', finished_at = \(bind: now), error = \(bind: note)
-                WHERE id = \(bind: id) AND state = \(bind: job.state.rawValue)
-                """).run()
             let why = reason.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
             let message = (note.isEmpty ? who : note) + (why.map { ": \($0)" } ?? "")
+            // A withdrawn job says so where jobs are listed, not only in its history (a QA run).
+            let kept = withdrawn ? Self.withdrawnPrefix + message : note
+            try await db.raw("""
+                UPDATE print_jobs SET state = 'cancelled', finished_at = \(bind: now), error = \(bind: kept)
+                WHERE id = \(bind: id) AND state = \(bind: job.state.rawValue)
+                """).run()
             return (.cancelled, withdrawn ? Self.withdrawnPrefix + message : message)
         }
         guard job.state == .printing else { return }
@@ -527,8 +529,9 @@ public struct Spool: Sendable {
             try await write { db in
                 let job = try await Self.job(db, current, lock: .update)
                 guard job.state == .cancelled else { return }
-                try await Self.logEvents(db, ids: [current], at: at, state: .cancelled,
-                                         message: Self.withdrawnPrefix + "cancelled by \(user): \(reason)")
+                let message = Self.withdrawnPrefix + "cancelled by \(user): \(reason)"
+                try await db.raw("UPDATE print_jobs SET error = \(bind: message) WHERE id = \(bind: current)").run()
+                try await Self.logEvents(db, ids: [current], at: at, state: .cancelled, message: message)
             }
         }
         return (current, try await job(current).state)

@@ -139,7 +139,7 @@ public struct Attribute: Codable, Hashable, Sendable {
             if !["text", "number", "date"].contains(type) {
                 throw RegistryError(.invalidInput, "attribute \(name): type \"\(type)\" is not one of text, number, date")
             }
-            throw RegistryError(.invalidInput, "attribute \(name): \"\(text)\" is not a \(type)\(type == "date" ? " (YYYY-MM-DD)" : "")")
+            throw RegistryError(.invalidInput, "attribute \(name): \"\(text)\" is not a \(type)\(type == "date" ? " (YYYY-MM-DD)" : type == "number" ? ": write it as 1.25 (and within what a decimal holds: at most 38 digits, exponents to 127)" : "")")
         }
         return Attribute(name: name, value: value)
     }
