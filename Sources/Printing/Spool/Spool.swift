@@ -398,7 +398,7 @@ public struct Spool: Sendable {
     public func retry(_ id: Int64) async throws {
         let job = try await operate(id, allowed: \.canRetry, verb: "retry") { db, job in
             try await Self.refuseMoved(db, job)
-            try await Self.refuseWithdrawn(db, job)
+            try Self.refuseWithdrawn(job)
             // What would hold it again at once (its printer reads another language or prints at
             // another resolution now) is said now: "queued again" was answered, and the worker
             // held it within a second for the same reason (found by a QA run).
@@ -461,7 +461,7 @@ public struct Spool: Sendable {
         let created = Mutex<Int64?>(nil)
         try await operate(id, allowed: \.canMove, verb: "move") { db, job in
             try await Self.refuseMoved(db, job)
-            try await Self.refuseWithdrawn(db, job)
+            try Self.refuseWithdrawn(job)
             // Moved "to" its own printer, it went to the back of the queue under a new id: a
             // typo of the target's name, most likely, and not what a move is for.
             guard printer != job.printer else {
@@ -497,10 +497,15 @@ public struct Spool: Sendable {
     /// A moved job's labels live on in the job it was moved to: reprinting, retrying or moving
     /// the old one would print them twice.
     static func refuseMoved(_ db: any SQLDatabase, _ job: PrintJob) async throws {
-        guard job.state == .cancelled, let moved = try await db.raw("""
-            SELECT message FROM print_job_events WHERE job_id = \(bind: job.id) AND message LIKE 'moved to printer %' ORDER BY id DESC LIMIT 1
-            """).first()?.decode(column: "message", as: String.self) else { return }
+        guard job.state == .cancelled, let moved = try await moveEvent(db, job: job.id) else { return }
         throw PrintingError(.invalidState, "job \(job.id) was \(moved): its labels print there; act on that job instead")
+    }
+
+    /// The history's record of job `id`'s move, `moved to printer X as job N`, if it was moved.
+    static func moveEvent(_ db: any SQLDatabase, job id: Int64) async throws -> String? {
+        try await db.raw("""
+            SELECT message FROM print_job_events WHERE job_id = \(bind: id) AND message LIKE 'moved to printer %' ORDER BY id DESC LIMIT 1
+            """).first()?.decode(column: "message", as: String.self)
     }
 
     /// Withdraws the labels of job `id` wherever they are now: the job they were moved to (and
@@ -514,11 +519,8 @@ public struct Spool: Sendable {
         var current = id
         // A move makes a new job; follow them (a chain is short: each move is an operator's).
         for _ in 0..<100 {
-            guard let moved = try await read({ db in
-                try await db.raw("""
-                    SELECT message FROM print_job_events WHERE job_id = \(bind: current) AND message LIKE 'moved to printer % as job %' ORDER BY id DESC LIMIT 1
-                    """).first()?.decode(column: "message", as: String.self)
-            }), let next = moved.split(separator: " ").last.flatMap({ Int64($0) }) else { break }
+            guard let moved = try await read({ [current] db in try await Self.moveEvent(db, job: current) }),
+                  let next = moved.split(separator: " ").last.flatMap({ Int64($0) }) else { break }
             current = next
         }
         let state = try await job(current).state
@@ -541,13 +543,11 @@ public struct Spool: Sendable {
     static let withdrawnPrefix = "withdrawn, never to print: "
 
     /// A job withdrawn (its station line taken off, its number voided) is not sent again in any
-    /// way: its labels name goods that are not there.
-    static func refuseWithdrawn(_ db: any SQLDatabase, _ job: PrintJob) async throws {
-        guard job.state == .cancelled, let withdrawn = try await db.raw("""
-            SELECT message FROM print_job_events WHERE job_id = \(bind: job.id) AND message LIKE \(bind: withdrawnPrefix + "%") ORDER BY id DESC LIMIT 1
-            """).first()?.decode(column: "message", as: String.self) else { return }
+    /// way: its labels name goods that are not there. Its note says so, as its history does.
+    static func refuseWithdrawn(_ job: PrintJob) throws {
+        guard job.state == .cancelled, job.error.hasPrefix(withdrawnPrefix) else { return }
         throw PrintingError(.invalidState,
-            "job \(job.id) was \(withdrawn.dropFirst(withdrawnPrefix.count)), and withdrawn: its labels name what is not there, and are never printed; print a new label for what is")
+            "job \(job.id) was \(job.error.dropFirst(withdrawnPrefix.count)), and withdrawn: its labels name what is not there, and are never printed; print a new label for what is")
     }
 
     /// Queues the same labels again (a reprint of a done job, e.g. a damaged label), as a new job
@@ -561,7 +561,7 @@ public struct Spool: Sendable {
                     "job \(id) is \(job.state.rawValue): only a done, held or cancelled job is reprinted (a queued job will print anyway)")
             }
             try await Self.refuseMoved(db, job)
-            try await Self.refuseWithdrawn(db, job)
+            try Self.refuseWithdrawn(job)
             // Cancelled before it was ever sent, nothing of it printed: sending it is a retry,
             // not a reprint (the history would say a label was printed again that never was).
             if job.state == .cancelled, job.sentAt == nil, job.printedLabels == 0 {
