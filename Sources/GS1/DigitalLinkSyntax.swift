@@ -1,6 +1,6 @@
 /// The syntax of GS1 Digital Link URIs: allowed characters, percent-encoding, the deprecated
 /// convenience path names, and the valid key-qualifier sequences of the dictionary's `dlpkey`s.
-enum DigitalLinkSyntax {
+package enum DigitalLinkSyntax {
     @inline(__always)
     private static func member(_ byte: UInt8, _ low: UInt64, _ high: UInt64) -> Bool {
         byte < 64 ? low & (1 << UInt64(byte)) != 0 : byte < 128 && high & (1 << UInt64(byte - 64)) != 0
@@ -66,7 +66,7 @@ enum DigitalLinkSyntax {
     }
 
     /// Percent-encodes a value for a path segment (space as `%20`) or a query (space as `+`).
-    static func escape(_ value: String, query: Bool) -> String {
+    package static func escape(_ value: String, query: Bool) -> String {
         let hex = Array("0123456789ABCDEF".utf8)
         var output: [UInt8] = []
         for byte in value.utf8 {

@@ -1,4 +1,5 @@
 import Foundation
+import GS1
 import Mustache
 
 /// A text of the template with Mustache expressions, compiled once when the template is loaded:
@@ -320,19 +321,8 @@ struct Field: Sendable {
     /// `/21/{{percentEncoded(serial.number)}}`: a serial `A/B&001%` made a link that no reader, the
     /// registry's own included, takes apart right; found by a QA run).
     static func textTransform(_ name: String, _ text: String) -> String? {
-        guard name == "percentEncoded" else { return text.transform(name) as? String }
-        var out = ""
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                let hex = Array("0123456789ABCDEF".utf8)
-                out += "%" + String(decoding: [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]], as: UTF8.self)
-            }
-        }
-        return out
+        // The escape the GS1 Digital Link builder writes a path's value with.
+        name == "percentEncoded" ? DigitalLinkSyntax.escape(text, query: false) : text.transform(name) as? String
     }
 }
 

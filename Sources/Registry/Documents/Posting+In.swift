@@ -289,8 +289,6 @@ extension Posting {
         }
     }
 
-    /// The lot or serial a received pick names: the existing one (for a return it must have left
-    /// stock before) or a new one, created with its dates and attributes.
     /// Reads which numbers a receipt's lines name are new (no lot or serial, none voided), in a
     /// statement per thousand, and takes each product's shared numbering lock once: a line of a
     /// new number then costs an insert of the lot and of its stock. It cost three more statements
@@ -334,6 +332,8 @@ extension Posting {
         }
     }
 
+    /// The lot or serial a received pick names: the existing one (for a return it must have left
+    /// stock before) or a new one, created with its dates and attributes.
     private mutating func receivedLot(_ pick: StockLine.Pick, _ line: StockLine, _ context: ProductContext, rules: InRules) async throws -> LotRecord {
         try Registry.validateNumber(pick.number, product: context.product.article)
         // Known new when the posting began (and not used since): nothing to lock or look up.

@@ -1,5 +1,12 @@
 /// Rules for the short codes that name things (classes, series, warehouses, partners, articles).
 enum Identifier {
+    /// The first character of `text` that keeps it from being one line of text: a control
+    /// character, a line or a paragraph separator; nil when there is none. Descriptions and text
+    /// attributes are shown, printed and exported on one line.
+    static func lineBreakOrControl(in text: String) -> Unicode.Scalar? {
+        text.unicodeScalars.first { [.control, .lineSeparator, .paragraphSeparator].contains($0.properties.generalCategory) }
+    }
+
     /// A code is 1 to 64 printable characters without leading or trailing spaces or control characters.
     static func validate(_ code: String, what: String) throws(RegistryError) {
         guard !code.isEmpty else { throw RegistryError(.invalidInput, "\(what) is empty") }

@@ -106,9 +106,7 @@ public struct Attribute: Codable, Hashable, Sendable {
                 }
                 return nil
             case "text":
-                guard let control = text.unicodeScalars.first(where: {
-                    [.control, .lineSeparator, .paragraphSeparator].contains($0.properties.generalCategory)
-                }) else { return nil }
+                guard let control = Identifier.lineBreakOrControl(in: text) else { return nil }
                 return "\(text.debugDescription) holds U+\(String(control.value, radix: 16, uppercase: true)), a control character or line break: a text attribute is one line"
             default:
                 return nil

@@ -55,9 +55,7 @@ public struct Product: Codable, Hashable, Sendable {
         // A description is printed on labels, where a control character prints nothing readable
         // and a label with it is refused at every scan: refused once, here, where it is typed
         // (a bell character saved over HTTP blocked every receiving scan; found by a QA run).
-        if let control = description.unicodeScalars.first(where: {
-            [.control, .lineSeparator, .paragraphSeparator].contains($0.properties.generalCategory)
-        }) {
+        if let control = Identifier.lineBreakOrControl(in: description) {
             throw RegistryError(.invalidInput,
                 "product \(article): the description \(description.debugDescription) contains U+\(String(control.value, radix: 16, uppercase: true)), a control character or line break: a description is one line of text, printed on labels")
         }

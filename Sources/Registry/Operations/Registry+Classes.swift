@@ -124,11 +124,12 @@ extension Registry {
         lotSerialClass.counterSeries = code
         // A document series numbers documents without a gap: a class counting in it took
         // RCT-000001…3 for its serials, and the first receipt was RCT-000004 (found by a QA run).
-        if let existing = try await Self.fetchSeries(db, code: code), existing.builtIn, existing.purpose == .document {
+        let existing = try await Self.fetchSeries(db, code: code)
+        if let existing, existing.builtIn, existing.purpose == .document {
             throw RegistryError(.conflict,
                 "series \(code) numbers the \(code.lowercased()) documents, without a gap: a class cannot count its numbers in it; name a series of its own (or leave --series out: the class gets CLASS-\(lotSerialClass.code))")
         }
-        if try await Self.fetchSeries(db, code: code) == nil {
+        if existing == nil {
             try Identifier.validate(code, what: "series code")
             try await Self.insertSeries(db, NumberSeries(
                 code: code, description: "Counter of class \(lotSerialClass.code)",

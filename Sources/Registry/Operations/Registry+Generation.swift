@@ -23,7 +23,7 @@ extension Registry {
             throw RegistryError(.invalidInput, "count \(count): generate 1 to 1000000 numbers at a time")
         }
         let date = date ?? today
-        try Self.checkDates(article, date: date, expiry: expiry, production: production)
+        try Self.checkNotExpired(article, date: date, expiry: expiry)
         let created = now
         return try await store.write { db in
             try await generate(db, product: article, count: count, date: date, expiry: expiry,
@@ -31,15 +31,16 @@ extension Registry {
         }
     }
 
-    /// Numbers made ahead for goods already expired could only ever be printed on them; goods
-    /// made after they expire are a typo of one date or the other (as a receipt says).
-    /// `against`: the expiry to hold the production date to, when not checked against the date.
-    public static func checkDates(_ article: String, date: CalendarDate, expiry: CalendarDate?, production: CalendarDate?,
-                                  against other: CalendarDate? = nil) throws(RegistryError) {
+    /// Numbers made ahead for goods already expired could only ever be printed on them.
+    public static func checkNotExpired(_ article: String, date: CalendarDate, expiry: CalendarDate?) throws(RegistryError) {
         if let expiry, expiry < date {
             throw RegistryError(.invalidInput, "product \(article): the expiry \(expiry) is before \(date): numbers are not made for goods already expired; check the expiry")
         }
-        if let production, let expiry = expiry ?? other, production > expiry {
+    }
+
+    /// Goods made after they expire are a typo of one date or the other (as a receipt says).
+    public static func checkProduction(_ article: String, production: CalendarDate?, expiry: CalendarDate?) throws(RegistryError) {
+        if let production, let expiry, production > expiry {
             throw RegistryError(.invalidInput, "product \(article): the production date \(production) is after the expiry \(expiry): check both")
         }
     }
@@ -51,8 +52,8 @@ extension Registry {
                          created: String? = nil) async throws -> GeneratedNumbers {
         let created = created ?? now
         // Not the expiry against the date: a receipt of goods accepted expired numbers them this
-        // way (a production run checks it itself).
-        try Self.checkDates(article, date: date, expiry: nil, production: production, against: expiry)
+        // way (`generate` and a production run check it themselves).
+        try Self.checkProduction(article, production: production, expiry: expiry)
         let (productID, product, lotSerialClass) = try await Self.trackedProduct(db, article: article)
         guard let format = try lotSerialClass.numberFormat() else {
             throw RegistryError(.invalidInput,

@@ -78,7 +78,9 @@ public struct ProductionRun: Sendable {
         let config = try await spool.printer(printer)
         let date = date ?? registry.today
         // As `generate`: it registered and printed a lot expired a year ago (found by a QA run).
-        try Registry.checkDates(product.article, date: date, expiry: expiry, production: production)
+        // Before thousands of labels render.
+        try Registry.checkNotExpired(product.article, date: date, expiry: expiry)
+        try Registry.checkProduction(product.article, production: production, expiry: expiry)
         let reference = "production run of \(count) × \(product.article) on \(printer)"
         let template = template, expiry = expiry, production = production, data = data, copies = copies
         let label: @Sendable (String, Bool) throws -> (bytes: Data, data: LabelData, readings: String?) = { number, verify in
