@@ -33,8 +33,9 @@ checkouts="$here/../.build/checkouts"
 lib="$here/.build/lib"
 mkdir -p "$here/.build/corpus" "$here/.build/devices-corpus" "$here/.build/templates-corpus" \
     "$here/.build/mustache-corpus" "$here/.build/rawzpl-corpus" "$lib/CYaml"
+# -package-name: the package's own modules see each other's `package` declarations, as in SwiftPM.
 features="-enable-upcoming-feature ExistentialAny -enable-upcoming-feature InternalImportsByDefault \
-    -enable-upcoming-feature MemberImportVisibility"
+    -enable-upcoming-feature MemberImportVisibility -package-name tracemark"
 # lld: gold warns about every local symbol of the address sanitizer.
 swift="swiftc -O -sanitize=fuzzer,address -parse-as-library -use-ld=lld"
 
