@@ -1735,14 +1735,17 @@ components:
               createdAt: {type: string}
     TraceNode:
       type: object
-      required: [product, number, kind, status, parties, children, seenAbove, cutOff]
+      required: [product, number, kind, status, unit, parties, children, seenAbove, cutOff]
       properties:
         product: {type: string}
         number: {type: string}
         kind: {type: string, enum: [lot, serial]}
         status: {type: string}
         expiry: {type: [string, "null"]}
+        unit: {type: string, description: "The unit its quantities are counted in."}
         via: {type: [string, "null"], description: "The production document, or split."}
+        consumed: {type: [number, "null"], description: "Through a production: how much of its input (the lot above going forward, this one going backward) it consumed, in the input's unit."}
+        made: {type: [number, "null"], description: "Through a production: how much of its output (this lot going forward, the lot above going backward) it made, in the output's unit."}
         parties:
           type: array
           items:

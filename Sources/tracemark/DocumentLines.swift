@@ -108,16 +108,21 @@ struct LineOptions: ParsableArguments {
     /// A key the lines do not know (`unit_cost` for `unitCost`) would be dropped without a word,
     /// and its line posted without it: refused, naming the line and the keys there are.
     static func refuseUnknownKeys(_ data: Data, path: String) throws {
+        guard let lines = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]] else { return }
+        try refuseUnknownKeys(lines, place: "\(path), document line")
+    }
+
+    /// ``refuseUnknownKeys(_:path:)`` for lines already read, each named `place N` (from 1).
+    static func refuseUnknownKeys(_ lines: [[String: Any]], place: String) throws {
         let lineKeys: Set<String> = ["product", "quantity", "picks", "expiry", "production", "inputs", "unitCost"]
         let pickKeys: Set<String> = ["number", "quantity", "expiry", "production", "attributes"]
-        guard let lines = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]] else { return }
         for (index, line) in lines.enumerated() {
             if let key = line.keys.sorted().first(where: { !lineKeys.contains($0) }) {
-                throw ValidationError("\(path), document line \(index + 1): unknown key \"\(key)\" (a line takes \(lineKeys.sorted().joined(separator: ", ")))")
+                throw ValidationError("\(place) \(index + 1): unknown key \"\(key)\" (a line takes \(lineKeys.sorted().joined(separator: ", ")))")
             }
             for (pickIndex, pick) in ((line["picks"] as? [[String: Any]]) ?? []).enumerated() {
                 if let key = pick.keys.sorted().first(where: { !pickKeys.contains($0) }) {
-                    throw ValidationError("\(path), document line \(index + 1), picks[\(pickIndex)]: unknown key \"\(key)\" (a pick takes \(pickKeys.sorted().joined(separator: ", ")))")
+                    throw ValidationError("\(place) \(index + 1), picks[\(pickIndex)]: unknown key \"\(key)\" (a pick takes \(pickKeys.sorted().joined(separator: ", ")))")
                 }
             }
         }

@@ -171,6 +171,24 @@ import Testing
         #expect(rows.contains { $0["number"] as? String == "MIX-1" && $0["quantity"] as? Double == 1 }, "\(after.stdout)")
         let wrong = try await tracemark("produce", "--warehouse", "MAIN", "--input-lot", "PAINT-5L=\(lot)", "--output", "PAINT-5L=1", db: db)
         #expect(wrong.status == 64 && wrong.stderr.contains("must be written product=lot:quantity"), "\(wrong.stderr)")
+        // A key the production file does not know is refused, not dropped: a misspelt added
+        // cost posted the outputs at too low a value (found by a QA run).
+        func produce(_ json: String) async throws -> Command.Result {
+            let file = database.folder.appendingPathComponent("production.json")
+            try json.write(to: file, atomically: true, encoding: .utf8)
+            return try await tracemark("produce", "--warehouse", "MAIN", "--file", file.path, db: db)
+        }
+        let lines = #""inputs": [{"product": "PAINT-5L", "picks": [{"number": "\#(lot)", "quantity": 1}]}], "outputs": [{"product": "PAINT-5L", "picks": [{"number": "MIX-2", "quantity": 1, "expiry": "\#(expiry)"}]}]"#
+        let misspelt = try await produce("{\(lines), \"addedCots\": 100}")
+        #expect(misspelt.status == 64 && misspelt.stderr.contains("production.json: unknown key \"addedCots\": the file takes inputs, outputs and addedCost"),
+                "\(misspelt.stderr)")
+        let option = try await produce("{\(lines), \"allowRecalled\": true}")
+        #expect(option.status == 64 && option.stderr.contains("give allowRecalled as --allow-recalled"), "\(option.stderr)")
+        let inLine = try await produce(#"{"inputs": [{"product": "PAINT-5L", "qty": 1}], "outputs": []}"#)
+        #expect(inLine.status == 64 && inLine.stderr.contains("production.json, inputs line 1: unknown key \"qty\""), "\(inLine.stderr)")
+        #expect(try await tracemark("lot", "show", "PAINT-5L", "MIX-2", db: db).status != 0)
+        let costed = try await produce("{\(lines), \"addedCost\": 100}")
+        #expect(costed.status == 0, "\(costed.stderr)")
     }
 
     /// Files as spreadsheets save them: a UTF-8 byte order mark is no part of the first cell; a
@@ -507,9 +525,9 @@ extension CommandLineTests {
                                     "--quantity", "4", db: db).status == 0)
         let tree = try await tracemark("trace", "PAINT-5L", "CL-1", db: db)
         #expect(tree.status == 0, "\(tree.stderr)")
-        #expect(tree.stdout.contains("PAINT-5L lot CL-1 [available]") && tree.stdout.contains("to CAFE (Corner Cafe): 4 in ISS-"), "\(tree.stdout)")
+        #expect(tree.stdout.contains("PAINT-5L lot CL-1 [available]") && tree.stdout.contains("to CAFE (Corner Cafe): 4 pcs in ISS-"), "\(tree.stdout)")
         let back = try await tracemark("trace", "PAINT-5L", "CL-1", "--backward", db: db)
-        #expect(back.stdout.contains("from ACME (Acme Paints): 10 in RCT-"), "\(back.stdout)")
+        #expect(back.stdout.contains("from ACME (Acme Paints): 10 pcs in RCT-"), "\(back.stdout)")
         #expect(try await tracemark("trace", "PAINT-5L", "CL-1", "--dot", db: db).stdout.hasPrefix("digraph trace {"))
 
         let opened = try await tracemark("recall", "open", "PAINT-5L", "CL-1", "--reason", "wrong pigment", "--user", "qa", db: db)

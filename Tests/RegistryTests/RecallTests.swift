@@ -56,17 +56,23 @@ import Testing
             #expect(forward.partners == ["DELI", "ANY"].sorted())
             #expect(forward.text == """
                 MILK lot M1 [available] expires 2027-09-19
-                └─ CHEESE lot C1 [available] expires 2027-06-11 (via PRD-000001)
-                   │  to DELI (Deli Shop): 2 in ISS-000001 on 2026-11-27 at MAIN
-                   ├─ PIZZA lot P2 [shipped] expires 2026-12-23 (via PRD-000004)
-                   │     to DELI (Deli Shop): 20 in ISS-000001 on 2026-11-27 at MAIN
+                └─ CHEESE lot C1 [available] expires 2027-06-11 (via PRD-000001: 40 l M1 → 10 kg C1)
+                   │  to DELI (Deli Shop): 2 kg in ISS-000001 on 2026-11-27 at MAIN
+                   ├─ PIZZA lot P2 [shipped] expires 2026-12-23 (via PRD-000004: 3 kg C1 → 20 pcs P2)
+                   │     to DELI (Deli Shop): 20 pcs in ISS-000001 on 2026-11-27 at MAIN
                    └─ CHEESE lot C1-B [available] expires 2027-06-11 (split)
-                      └─ PIZZA lot P1 [available] expires 2026-12-23 (via PRD-000003)
-                            to ANY: 5 in ISS-000002 on 2026-11-27 at MAIN
+                      └─ PIZZA lot P1 [available] expires 2026-12-23 (via PRD-000003: 2 kg C1-B → 20 pcs P1)
+                            to ANY: 5 pcs in ISS-000002 on 2026-11-27 at MAIN
                 """, "\(forward.text)")
             let backward = try await registry.trace(product: "PIZZA", number: "P2", direction: .backward)
             #expect(backward.partners == ["ACME", "DAIRY"])
             #expect(backward.root.children.map(\.number) == ["C1", "C2"])
+            // Each input with what the production consumed of it and made of the lot above (a
+            // recall drill asks how much, not only which; found by a QA run).
+            #expect(backward.root.children.map { "\($0.number) \($0.consumed ?? -1) \($0.unit) → \($0.made ?? -1)" } == ["C1 3 kg → 20", "C2 3 kg → 20"])
+            #expect(backward.text.contains("CHEESE lot C2 [available] expires 2027-06-11 (via PRD-000004: 3 kg C2 → 20 pcs P2)"), "\(backward.text)")
+            #expect(backward.text.contains("MILK lot M2 [available] expires 2027-09-19 (via PRD-000002: 40 l M2 → 10 kg C2)"), "\(backward.text)")
+            #expect(backward.dot.contains("\"CHEESE C2\" -> \"PIZZA P2\" [label=\"PRD-000004\\n3 kg → 20 pcs\"]"), "\(backward.dot)")
             #expect(backward.root.children.flatMap { $0.children.map(\.number) } == ["M1", "M2"])
             // A depth limit says where it cut the tree.
             let shallow = try await registry.trace(product: "MILK", number: "M1", direction: .forward, depth: 1)
@@ -340,6 +346,31 @@ extension RecallTests {
             #expect(try await registry.proposal(product: "CHEESE", warehouse: "MAIN", quantity: 1, date: day0.adding(days: 5)).picks.map(\.number) == ["C1"])
             #expect(!(try await registry.resolve("P2", options: options)).warnings.contains { $0.kind == .recalled })
             _ = child
+        }
+    }
+
+    /// A lot blocked by a recall stays blocked once that recall is closed; another recall, open
+    /// and never held, did not block it. A refusal named the open one as the block's cause and
+    /// the scan the closed one (found by a QA run): it says the block's own reason, and the open
+    /// recall beside it.
+    @Test(arguments: Backend.available)
+    func aBlockOutlivingItsClosedRecallIsNotBlamedOnAnotherOpenRecall(backend: Backend) async throws {
+        try await withStockRegistry(backend) { registry, _ in
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", supplier: "ACME", lines: [StockLine(product: "MILK", picks: [lot("E10", 50, expires: 300)])],
+                                                   header: header(0)))
+            let first = try await registry.openRecall(product: "MILK", numbers: ["E10"], reason: "first report", user: "qa")
+            _ = try await registry.holdRecall(first.id, user: "qa")
+            let second = try await registry.openRecall(product: "MILK", numbers: ["E10"], reason: "second report", user: "qa")
+            await expectRefusal(.recalled, "lot E10 of MILK is blocked by recall \(first.id) (held): it cannot be issued") {
+                _ = try await registry.issue(Issue(warehouse: "MAIN", customer: "ANY", lines: [StockLine(product: "MILK", picks: [.init(number: "E10", quantity: 1)])],
+                                                   allowRecalled: true, header: header(1)))
+            }
+            _ = try await registry.closeRecall(first.id, note: "supplier cleared it", user: "qa")
+            await expectRefusal(.recalled,
+                "lot E10 of MILK is blocked (recall \(first.id): first report): it cannot be issued until it is released (status --set available); it is also under recall \(second.id) (open)") {
+                _ = try await registry.issue(Issue(warehouse: "MAIN", customer: "ANY", lines: [StockLine(product: "MILK", picks: [.init(number: "E10", quantity: 1)])],
+                                                   allowRecalled: true, header: header(1)))
+            }
         }
     }
 }

@@ -127,6 +127,7 @@ enum Allocation {
             ORDER BY w.code, COALESCE(ls.expiry, '9999-12-31'), ls.sort_key
             """).all()
         var here: [(id: Int, number: String, quantity: Int, warehouse: String, reason: Proposal.Reason?)] = []
+        var elsewhere: [Int: [(id: Int, number: String, quantity: Int, warehouse: String)]] = [:]
         for row in rows {
             let warehouse = try row.string("warehouse")
             let quantity = try row.int("quantity")
@@ -155,7 +156,17 @@ enum Allocation {
             if try row.int("warehouse_id") == warehouseID {
                 here.append((try row.int("lot_id"), number, quantity, warehouse, reason))
             } else if reason == nil || reason == .excluded, status == .available {
-                add(.otherWarehouse, warehouse, quantity, number)
+                elsewhere[try row.int("warehouse_id"), default: []].append((try row.int("lot_id"), number, quantity, warehouse))
+            }
+        }
+        // Another warehouse's stock is usable there on that date only as far as it held it then
+        // and every day since, as here: said as today's, a picker sent there was refused
+        // (found by a QA run).
+        for (other, lots) in elsewhere.sorted(by: { $0.key < $1.key }) {
+            let least = backdated ? try await leastHeld(db, lots.map { ($0.id, $0.quantity) }, warehouseID: other, from: date) : [:]
+            for lot in lots {
+                let held = min(lot.quantity, max(0, least[lot.id, default: lot.quantity]))
+                if held > 0 { add(.otherWarehouse, lot.warehouse, held, lot.number) }
             }
         }
         // Dated before today, what the warehouse did not hold that day and every day since was

@@ -205,13 +205,19 @@ extension Posting {
         if rules.checksUsability {
             switch lot.status {
             case .blocked:
-                if let recall = lot.recall {
+                if let recall = lot.recall, recall.state == Recall.State.held.rawValue {
                     throw RegistryError(.recalled,
                         "\(context.kindName) \(number) of \(context.product.article) is blocked by recall \(recall.id) (\(recall.state)): it cannot be \(rules.goneVerb)")
                 }
-                // Blocked by hand (`status --set blocked`), not by a recall: saying "recall" sent a
-                // quality manager looking for one (found by a QA run).
-                throw RegistryError(.conflict, "\(context.kindName) \(number) of \(context.product.article) is blocked: it cannot be \(rules.goneVerb) until it is released (status --set available)")
+                // Blocked by hand (`status --set blocked`), or by a recall closed since, whose
+                // block stays until released: the block's own reason is said, not an open recall
+                // that never held it (found by QA runs).
+                let reason = try await db.raw("""
+                    SELECT reason FROM lot_serial_events WHERE lot_serial_id = \(bind: lot.id) AND to_status = 'blocked' ORDER BY id DESC LIMIT 1
+                    """).first()?.optionalString("reason").flatMap { $0.isEmpty ? nil : " (\($0))" } ?? ""
+                let open = lot.recall.map { "; it is also under recall \($0.id) (\($0.state))" } ?? ""
+                throw RegistryError(lot.recall == nil ? .conflict : .recalled,
+                    "\(context.kindName) \(number) of \(context.product.article) is blocked\(reason): it cannot be \(rules.goneVerb) until it is released (status --set available)\(open)")
             case .voided:
                 throw RegistryError(.numberRetired, "\(context.kindName) \(number) of \(context.product.article) was voided: it is never used")
             case .quarantined:
@@ -244,6 +250,12 @@ extension Posting {
     private func expiryOverride(_ expiry: CalendarDate?, _ what: String, _ rules: OutRules) throws -> String? {
         guard let expiry else { return nil }
         if expiry < date {
+            // A production has no such override: its advice named one that did not exist there
+            // (found by a QA run).
+            if rules.statusWhenGone == .consumed {
+                throw RegistryError(.conflict,
+                    "\(what) expired on \(expiry): a production does not consume expired goods; use other stock, or write it off")
+            }
             guard rules.allowExpired else {
                 throw RegistryError(.conflict,
                     "\(what) expired on \(expiry): issuing it needs an explicit override (--allow-expired; allowExpired in a supervisor's request)")

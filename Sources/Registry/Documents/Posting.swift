@@ -45,7 +45,7 @@ struct LotRecord {
     let number: String
     var status: LotSerial.Status
     var expiry: CalendarDate?
-    /// The first recall not closed that affects it, and that recall's state, when asked for
+    /// The first recall not closed that affects it (a held one first), and that recall's state, when asked for
     /// (``Posting/lockLot(_:_:recall:)``).
     var recall: (id: Int, state: String)? = nil
 }
@@ -584,10 +584,10 @@ struct Posting {
         return lot
     }
 
-    /// The first recall not closed of the locked lot: its id and its state, each by a scalar
-    /// subquery (RETURNING takes no join).
+    /// The first recall not closed of the locked lot, a held one first (it is the one that blocks
+    /// it): its id and its state, each by a scalar subquery (RETURNING takes no join).
     private static var recallColumns: SQLQueryString {
-        let first: SQLQueryString = "FROM \(Allocation.activeRecalls(of: "lot_serials.id")) ORDER BY rc.id LIMIT 1"
+        let first: SQLQueryString = "FROM \(Allocation.activeRecalls(of: "lot_serials.id")) ORDER BY CASE WHEN rc.state = 'held' THEN 0 ELSE 1 END, rc.id LIMIT 1"
         return ", (SELECT rc.id \(first)) AS recall_id, (SELECT rc.state \(first)) AS recall_state"
     }
 

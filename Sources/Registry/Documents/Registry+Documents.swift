@@ -104,6 +104,7 @@ extension Registry {
                 throw RegistryError(.invalidInput, "output \(output.product) names input line \(input), but there are \(production.inputs.count) inputs (counted from 0)")
             }
         }
+        try production.refuseUnlinkedLines()
         let warehouseID = try await Posting.warehouse(db, production.warehouse)
         var posting = try await Posting.begin(self, db, kind: .production, header: production.header, warehouseID: warehouseID,
                                               products: (production.inputs + production.outputs).map(\.product))
@@ -403,4 +404,21 @@ extension Registry {
 extension Production {
     /// The input lines output line `output` consumed: those it names, or else every input.
     func inputLines(of output: Int) -> [Int] { outputs[output].inputs ?? Array(inputs.indices) }
+
+    /// Every output is made of some input and every input goes into some output, when the lines
+    /// name their inputs: an output naming none (`inputs: []`), or an input left out of every
+    /// output's list, was consumed and costed into the outputs but linked to none of them, so a
+    /// trace or recall of that input missed what it went into (found by a QA run's recall drill).
+    func refuseUnlinkedLines() throws(RegistryError) {
+        guard !inputs.isEmpty else { return }
+        for (offset, output) in outputs.enumerated() where output.inputs?.isEmpty == true {
+            throw RegistryError(.invalidInput,
+                "output \(output.product) names no input line (inputs: []): name the input lines it was made from (counted from 0), or leave inputs out to link it to every input").onLine(inputs.count + offset)
+        }
+        let named = Set(outputs.indices.flatMap(inputLines(of:)))
+        for (index, input) in inputs.enumerated() where !named.contains(index) {
+            throw RegistryError(.invalidInput,
+                "input line \(index) (\(input.product)) goes into no output: add \(index) to the inputs of the outputs made from it, or leave inputs out to link every output to every input; a trace or recall of it would otherwise miss what it went into").onLine(index)
+        }
+    }
 }

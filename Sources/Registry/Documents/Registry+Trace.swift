@@ -32,8 +32,17 @@ public struct TraceTree: Codable, Hashable, Sendable {
         public var kind: LotSerial.Kind
         public var status: LotSerial.Status
         public var expiry: CalendarDate?
+        /// The unit its quantities are counted in.
+        public var unit: String
         /// How it is linked to the node above: the production document, or `split`.
         public var via: String?
+        /// Through a production (`via`): how much of its input, the lot above (forward) or this
+        /// one (backward), that production consumed, in the input's unit. A recall drill asks how
+        /// much of a contaminated lot went into each product, not only which (found by a QA run).
+        public var consumed: Decimal?
+        /// Through a production: how much of its output, this lot (forward) or the lot above
+        /// (backward), that production made, in the output's unit.
+        public var made: Decimal?
         /// Customers (forward) or suppliers (backward) of this lot or serial itself.
         public var parties: [Party]
         public var children: [Node]
@@ -70,16 +79,19 @@ extension Registry {
             let nodes = try await Self.traceNodes(db, ids)
             let parties = try await Self.traceParties(db, ids, direction: direction)
             var shown = Set<Int>()
-            func build(_ id: Int, via: String?, level: Int) -> TraceTree.Node {
+            func build(_ id: Int, via edge: TraceEdge?, level: Int) -> TraceTree.Node {
                 let info = nodes[id]!
                 var node = TraceTree.Node(product: info.product, number: info.number, kind: info.kind, status: info.status,
-                                          expiry: info.expiry, via: via, parties: parties[id] ?? [], children: [],
+                                          expiry: info.expiry, unit: info.unit, via: edge?.via,
+                                          consumed: edge?.consumed.map { Quantity(storage: $0).decimal },
+                                          made: edge?.made.map { Quantity(storage: $0).decimal },
+                                          parties: parties[id] ?? [], children: [],
                                           seenAbove: shown.contains(id), cutOff: false)
                 guard !node.seenAbove else { node.parties = []; return node }
                 shown.insert(id)
                 let edges = walk.edges[id] ?? []
                 if level >= depth { node.cutOff = !edges.isEmpty; return node }
-                node.children = edges.map { build($0.to, via: $0.via, level: level + 1) }
+                node.children = edges.map { build($0.to, via: $0, level: level + 1) }
                 return node
             }
             let root = build(seed.id, via: nil, level: 0)
@@ -92,6 +104,10 @@ extension Registry {
         var to: Int
         /// The production document, or `split`.
         var via: String
+        /// Through a production: how much of the input lot it consumed, and of the output lot it
+        /// made (storage units).
+        var consumed: Int? = nil
+        var made: Int? = nil
     }
 
     /// Breadth first from `seeds`, one statement per level for genealogy and one for splits:
@@ -110,8 +126,14 @@ extension Registry {
             let beyond = level > depth
             var next: [Int] = []
             for chunk in frontier.chunks(of: 500) {
+                // With how much of the input the production consumed and of the output it made
+                // (each the lot's own movements in that document, by the document's index).
                 let genealogy = try await db.raw("""
-                    SELECT g.\(unsafeRaw: mine) AS from_id, g.\(unsafeRaw: theirs) AS to_id, d.number AS document
+                    SELECT g.\(unsafeRaw: mine) AS from_id, g.\(unsafeRaw: theirs) AS to_id, d.number AS document,
+                        (SELECT CAST(-SUM(m.quantity) AS BIGINT) FROM movements m
+                         WHERE m.document_id = g.document_id AND m.lot_serial_id = g.input_id AND m.quantity < 0) AS consumed,
+                        (SELECT CAST(SUM(m.quantity) AS BIGINT) FROM movements m
+                         WHERE m.document_id = g.document_id AND m.lot_serial_id = g.output_id AND m.quantity > 0) AS made
                     FROM genealogy g JOIN documents d ON d.id = g.document_id
                     WHERE g.\(unsafeRaw: mine) IN (\(binds: chunk)) ORDER BY g.document_id, g.\(unsafeRaw: theirs)
                     """).all()
@@ -119,9 +141,11 @@ extension Registry {
                 let splits = direction == .forward
                     ? try await db.raw("SELECT parent_id AS from_id, id AS to_id FROM lot_serials WHERE parent_id IN (\(binds: chunk)) ORDER BY id").all()
                     : try await db.raw("SELECT id AS from_id, parent_id AS to_id FROM lot_serials WHERE id IN (\(binds: chunk)) AND parent_id IS NOT NULL").all()
-                for (row, via) in try genealogy.map({ ($0, try $0.string("document")) }) + splits.map({ ($0, "split") }) {
+                for (row, produced) in genealogy.map({ ($0, true) }) + splits.map({ ($0, false) }) {
                     let from = try row.int("from_id"), to = try row.int("to_id")
-                    edges[from, default: []].append(TraceEdge(to: to, via: via))
+                    edges[from, default: []].append(produced
+                        ? TraceEdge(to: to, via: try row.string("document"), consumed: try row.optionalInt("consumed"), made: try row.optionalInt("made"))
+                        : TraceEdge(to: to, via: "split"))
                     if !beyond, levels[to] == nil {
                         levels[to] = level
                         next.append(to)
@@ -139,19 +163,20 @@ extension Registry {
         var kind: LotSerial.Kind
         var status: LotSerial.Status
         var expiry: CalendarDate?
+        var unit: String
     }
 
     static func traceNodes(_ db: any SQLDatabase, _ ids: [Int]) async throws -> [Int: TraceNodeInfo] {
         var nodes: [Int: TraceNodeInfo] = [:]
         for chunk in ids.chunks(of: 500) {
             for row in try await db.raw("""
-                SELECT ls.id, ls.number, ls.kind, ls.status, ls.expiry, p.article FROM lot_serials ls JOIN products p ON p.id = ls.product_id
+                SELECT ls.id, ls.number, ls.kind, ls.status, ls.expiry, p.article, p.unit FROM lot_serials ls JOIN products p ON p.id = ls.product_id
                 WHERE ls.id IN (\(binds: chunk))
                 """).all() {
                 nodes[try row.int("id")] = TraceNodeInfo(product: try row.string("article"), number: try row.string("number"),
                                                          kind: try row.enumeration("kind", as: LotSerial.Kind.self),
                                                          status: try row.enumeration("status", as: LotSerial.Status.self),
-                                                         expiry: try row.date("expiry"))
+                                                         expiry: try row.date("expiry"), unit: try row.string("unit"))
             }
         }
         return nodes
@@ -222,11 +247,23 @@ extension TraceTree {
     /// The tree as text, one lot or serial per line, indented by level.
     public var text: String {
         var lines: [String] = []
-        func add(_ node: Node, _ indent: String, _ last: Bool, root: Bool) {
+        func add(_ node: Node, _ indent: String, _ last: Bool, above: Node?) {
+            let root = above == nil
             let branch = root ? "" : indent + (last ? "└─ " : "├─ ")
             var line = "\(branch)\(node.product) \(node.kind.rawValue) \(node.number) [\(node.status.rawValue)]"
             if let expiry = node.expiry { line += " expires \(expiry)" }
-            if let via = node.via { line += via == "split" ? " (split)" : " (via \(via))" }
+            if let via = node.via, via == "split" {
+                line += " (split)"
+            } else if let via = node.via {
+                // What went in and what came out, input first whichever way the tree goes:
+                // `(via PRD-000001: 200 ea E-10 → 40 ea CK-A)`.
+                let (input, output) = direction == .forward ? (above ?? node, node) : (node, above ?? node)
+                if let consumed = node.consumed, let made = node.made {
+                    line += " (via \(via): \(consumed) \(input.unit) \(input.number) → \(made) \(output.unit) \(output.number))"
+                } else {
+                    line += " (via \(via))"
+                }
+            }
             if node.seenAbove { line += " (shown above)" }
             if node.cutOff { line += " … (deeper than --depth)" }
             lines.append(line)
@@ -241,13 +278,13 @@ extension TraceTree {
                 default: "to"
                 }
                 lines.append("\(prefix)\(arrow) \(party.partner)\(party.partnerName.isEmpty ? "" : " (\(party.partnerName))"): "
-                             + "\(party.quantity)\(party.what == "receipt-unnumbered" ? " without numbers" : "") in \(party.document)\(party.date.map { " on \($0)" } ?? "") at \(party.warehouse)")
+                             + "\(party.quantity) \(node.unit)\(party.what == "receipt-unnumbered" ? " without numbers" : "") in \(party.document)\(party.date.map { " on \($0)" } ?? "") at \(party.warehouse)")
             }
             for (index, child) in node.children.enumerated() {
-                add(child, childIndent, index == node.children.count - 1, root: false)
+                add(child, childIndent, index == node.children.count - 1, above: node)
             }
         }
-        add(root, "", true, root: true)
+        add(root, "", true, above: nil)
         return lines.joined(separator: "\n")
     }
 
@@ -275,7 +312,9 @@ extension TraceTree {
             }
             for child in node.children {
                 let edge = direction == .forward ? "\(name) -> \(id(child))" : "\(id(child)) -> \(name)"
-                lines.append("  \(edge) [label=\(quoted(child.via ?? ""))];")
+                let (input, output) = direction == .forward ? (node, child) : (child, node)
+                let amounts = child.consumed.flatMap { consumed in child.made.map { "\n\(consumed) \(input.unit) → \($0) \(output.unit)" } } ?? ""
+                lines.append("  \(edge) [label=\(quoted((child.via ?? "") + amounts))];")
                 if !child.seenAbove { walk(child) }
             }
         }

@@ -89,9 +89,12 @@ struct ProduceCommand: AsyncParsableCommand {
         var addedCost = try self.addedCost.map { try LineOptions.decimal($0, what: "--added-cost") }
         if let file {
             let lines: Lines
-            do { lines = try JSONDecoder().decode(Lines.self, from: InputFile.read(file)) } catch {
+            let data: Data
+            do { data = try InputFile.read(file) } catch { throw ValidationError("cannot read \(file): \(error)") }
+            do { lines = try JSONDecoder().decode(Lines.self, from: data) } catch {
                 throw ValidationError("\(file): expected {\"inputs\": [lines], \"outputs\": [lines]}: \(error)")
             }
+            try Self.refuseUnknownKeys(data, file: file)
             (inputs, outputs) = (lines.inputs, lines.outputs)
             if let cost = lines.addedCost {
                 guard addedCost == nil else { throw ValidationError("give the added cost in \(file) or as --added-cost, not both") }
@@ -105,6 +108,21 @@ struct ProduceCommand: AsyncParsableCommand {
                                     header: try header.header())
         let posted = try await options.withRegistry { try await $0.produce(production) }
         try options.emit(posted) { describe(posted) }
+    }
+
+    /// A key the file does not know (`addedCots`, or `allowRecalled`, which is an option here)
+    /// would be dropped without a word and the production posted without it (found by a QA
+    /// run): refused, naming it and where it goes, as the lines' own keys are.
+    static func refuseUnknownKeys(_ data: Data, file: String) throws {
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return }
+        let options = ["allowRecalled": "--allow-recalled", "date": "--date", "note": "--note", "user": "--user", "warehouse": "--warehouse"]
+        if let key = object.keys.sorted().first(where: { !["inputs", "outputs", "addedCost"].contains($0) }) {
+            throw ValidationError("\(file): unknown key \"\(key)\": the file takes inputs, outputs and addedCost"
+                + (options[key].map { "; give \(key) as \($0)" } ?? ""))
+        }
+        for side in ["inputs", "outputs"] {
+            try LineOptions.refuseUnknownKeys((object[side] as? [[String: Any]]) ?? [], place: "\(file), \(side) line")
+        }
     }
 
     static func pair(_ text: String) throws -> (String, String) {
