@@ -632,7 +632,7 @@ paths:
                     type: array
                     items:
                       type: object
-                      required: [customer, customerName, product, number, quantity]
+                      required: [customer, customerName, product, number, quantity, unit]
                       properties:
                         customer: {type: string}
                         customerName: {type: string}
@@ -642,11 +642,12 @@ paths:
                         product: {type: string}
                         number: {type: string}
                         quantity: {type: number}
+                        unit: {type: string}
                   exposure:
                     type: array
                     items:
                       type: object
-                      required: [customer, customerName, document, product, number, quantity]
+                      required: [customer, customerName, document, product, number, quantity, unit]
                       properties:
                         customer: {type: string}
                         customerName: {type: string}
@@ -658,6 +659,7 @@ paths:
                         product: {type: string}
                         number: {type: string}
                         quantity: {type: number}
+                        unit: {type: string}
             text/csv:
               schema: {type: string}
         problems: [400, 401, 403, 404]
@@ -907,6 +909,8 @@ paths:
         - {name: quantity, in: query, schema: {type: string, pattern: '^[0-9]+(\.[0-9]+)?$'}}
         - {name: customer, in: query, schema: {type: string}}
         - {name: exclude, in: query, description: "Numbers already picked on another document, comma-separated (at most 1000).", schema: {type: string}}
+        - {name: date, in: query, description: "The issue's date, when dated back: only what the warehouse held that day and every day since is proposed (default today).", schema: {type: string, pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"}}
+        - {name: minShelfLife, in: query, description: "Least shelf life in days for this order (default the customer's).", schema: {type: integer, minimum: 0, maximum: 36500}}
       responses:
         "200":
           description: What to take, first to last; when that is less than asked, the shortfall and why, by reason.

@@ -105,8 +105,17 @@ extension APIRoutes {
             } ?? 1
             let excluded = (call.filter("exclude") ?? "").split(separator: ",").map(String.init).filter { !$0.isEmpty }
             guard excluded.count <= 1000 else { throw APIProblem(422, "invalid-input", "exclude at most 1000 numbers") }
+            // As the command line's: a back-dated pick previewed on its date, and an order's own
+            // shelf life (found by a QA run: neither could be asked over HTTP).
+            let shelfLife = try call.query["minShelfLife"].map { text -> Int in
+                guard let days = Int(text), (0...36_500).contains(days) else {
+                    throw APIProblem.badRequest("minShelfLife must be a number of days from 0 to 36500, not \(text)")
+                }
+                return days
+            }
             return try .json(try await call.environment.registry.proposal(product: try call.parameter("article"), warehouse: warehouse,
-                                                                          quantity: quantity, customer: call.filter("customer"),
+                                                                          quantity: quantity, date: try APIRoutes.date(call.filter("date"), "date"),
+                                                                          customer: call.filter("customer"), minimumShelfLifeDays: shelfLife,
                                                                           excluding: excluded))
         },
         APIRoute(.post, "/api/v1/documents/{kind}", "postDocument", role: .operator, postDocument),

@@ -119,8 +119,8 @@ import Testing
             #expect(report.stock.map { "\($0.warehouse) \($0.product) \($0.number ?? "") \($0.quantity)" } == [
                 "MAIN CHEESE C1 1", "MAIN CHEESE \(child) 2", "MAIN MILK M1 60", "MAIN PIZZA P1 15",
             ])
-            #expect(report.exposureCSV.hasPrefix("customer,name,contact,phone,email,document,date,product,number,quantity\r\nANY,"))
-            #expect(report.exposureCSV.contains("DELI,Deli Shop,Ann Berg,'+46 8 123 456,ann@deli.example,ISS-000001,2026-11-27,PIZZA,P2,20\r\n"))
+            #expect(report.exposureCSV.hasPrefix("customer,name,contact,phone,email,document,date,product,number,quantity,unit\r\nANY,"))
+            #expect(report.exposureCSV.contains("DELI,Deli Shop,Ann Berg,'+46 8 123 456,ann@deli.example,ISS-000001,2026-11-27,PIZZA,P2,20,pcs\r\n"))
 
             // The recall is in each affected lot's history: opened, held (the block names it), closed.
             let closed = try await registry.closeRecall(recall.id, note: "all stock destroyed, customers called", user: "qa")

@@ -138,14 +138,16 @@ enum Allocation {
             }
             let status = try row.enumeration("status", as: LotSerial.Status.self)
             let expiry = try row.date("expiry")
+            // The most final reason first, as they are listed: an expired lot in quarantine was
+            // said to be quarantined only, as if releasing it would make it usable (a QA run).
             let reason: Proposal.Reason? = if status == .blocked {
                 .blocked
-            } else if status == .quarantined {
-                .quarantined
             } else if try row.bool("recalled") {
                 .recalled
             } else if let expiry, expiry < date {
                 .expired
+            } else if status == .quarantined {
+                .quarantined
             } else if let expiry, expiry < earliestExpiry {
                 .shortShelfLife
             } else if excluding.contains(number) {

@@ -56,6 +56,8 @@ public struct RecallReport: Codable, Hashable, Sendable {
         public var product: String
         public var number: String
         public var quantity: Decimal
+        /// The unit its quantity is counted in.
+        public var unit: String
     }
 
     public var recall: Recall
@@ -75,6 +77,7 @@ public struct RecallReport: Codable, Hashable, Sendable {
         public var product: String
         public var number: String
         public var quantity: Decimal
+        public var unit: String
     }
 
     /// Who still holds what, per customer and lot or serial, from the exposure list: the ones to
@@ -87,7 +90,7 @@ public struct RecallReport: Codable, Hashable, Sendable {
             if held[key] == nil {
                 order.append(key)
                 held[key] = Holding(customer: row.customer, customerName: row.customerName, contact: row.contact, email: row.email,
-                                    phone: row.phone, product: row.product, number: row.number, quantity: 0)
+                                    phone: row.phone, product: row.product, number: row.number, quantity: 0, unit: row.unit)
             }
             held[key]!.quantity += row.quantity
         }
@@ -279,19 +282,19 @@ extension Registry {
             }
             // Each issue to a customer, and each return from one (negative), per document.
             let exposure = try await db.raw("""
-                SELECT pa.code, pa.name, pa.contact, pa.email, pa.phone, d.number AS document, d.doc_date, p.article, ls.number,
+                SELECT pa.code, pa.name, pa.contact, pa.email, pa.phone, d.number AS document, d.doc_date, p.article, p.unit, ls.number,
                        CAST(SUM(-m.quantity) AS BIGINT) AS quantity
                 FROM recall_lots r JOIN movements m ON m.lot_serial_id = r.lot_serial_id JOIN documents d ON d.id = m.document_id
                 JOIN partners pa ON pa.id = d.partner_id JOIN lot_serials ls ON ls.id = r.lot_serial_id JOIN products p ON p.id = ls.product_id
                 WHERE r.recall_id = \(bind: id) AND d.kind IN ('issue', 'return') AND \(Posting.goodsMoving("m"))
-                GROUP BY pa.code, pa.name, pa.contact, pa.email, pa.phone, d.number, d.doc_date, p.article, ls.number
+                GROUP BY pa.code, pa.name, pa.contact, pa.email, pa.phone, d.number, d.doc_date, p.article, p.unit, ls.number
                 ORDER BY pa.code, MIN(m.id)
                 """).all().map { row in
                 RecallReport.Exposure(customer: try row.string("code"), customerName: try row.string("name"),
                                       contact: try row.optionalString("contact"), email: try row.optionalString("email"),
                                       phone: try row.optionalString("phone"), document: try row.string("document"),
                                       date: try row.date("doc_date"), product: try row.string("article"), number: try row.string("number"),
-                                      quantity: Quantity(storage: try row.int("quantity")).decimal)
+                                      quantity: Quantity(storage: try row.int("quantity")).decimal, unit: try row.string("unit"))
             }
             return RecallReport(recall: recall, stock: stock, exposure: exposure)
         }
@@ -327,10 +330,10 @@ extension Registry {
 extension RecallReport {
     /// The customer exposure list as a spreadsheet reads it (RFC 4180, CRLF).
     public var exposureCSV: String {
-        var out = "customer,name,contact,phone,email,document,date,product,number,quantity\r\n"
+        var out = "customer,name,contact,phone,email,document,date,product,number,quantity,unit\r\n"
         for row in exposure {
             out += [row.customer, row.customerName, row.contact ?? "", row.phone ?? "", row.email ?? "", row.document,
-                    row.date?.description ?? "", row.product, row.number, "\(row.quantity)"].map(CSVText.field).joined(separator: ",") + "\r\n"
+                    row.date?.description ?? "", row.product, row.number, "\(row.quantity)", row.unit].map(CSVText.field).joined(separator: ",") + "\r\n"
         }
         return out
     }
