@@ -27,17 +27,32 @@ public struct StockAccounts: Hashable, Sendable {
 /// rows), in the format's PC8 encoding (code page 437): one verification per document that
 /// changed a stock account's value, its stock rows per account and the document kind's counter
 /// account taking the difference, so that each balances to zero in whole öre.
+///
+/// A stock account's rows are rounded as they add up, not each on its own: each row is what
+/// takes the account from the öre of its value before the document to the öre of its value
+/// after, counted from its value the day before the period (`opening`). Rounded one by one,
+/// three issues of 0.145 each took 0.15 and left -0.01 on an account whose goods were all gone,
+/// and a month drifted from its valuation by 0.07 (found by a QA run); this way the account
+/// ends each period at its valuation in öre, and consecutive periods join.
 public enum SIEExport {
     public static func journal(_ documents: [AccountingDocument], accounts: StockAccounts, from: CalendarDate, through: CalendarDate,
-                               generated: CalendarDate, program: String = "Tracemark") -> Data {
+                               generated: CalendarDate, opening: [Int: Decimal] = [:], program: String = "Tracemark") -> Data {
         var verifications: [String] = []
         var used = Set<Int>()
+        var exact = opening
+        var booked = opening.mapValues(cents)
         for document in documents {
             var byAccount: [Int: Decimal] = [:]
             for (warehouse, value) in document.valueByWarehouse {
                 byAccount[accounts.stockAccount(warehouse), default: 0] += value
             }
-            var rows: [(Int, Int)] = byAccount.map { ($0.key, cents($0.value)) }.filter { $0.1 != 0 }.sorted { $0.0 < $1.0 }
+            var rows: [(Int, Int)] = byAccount.sorted { $0.key < $1.key }.compactMap { account, value in
+                guard value != 0 else { return nil }
+                exact[account, default: 0] += value
+                let amount = cents(exact[account]!) - booked[account, default: 0]
+                booked[account, default: 0] += amount
+                return amount == 0 ? nil : (account, amount)
+            }
             guard !rows.isEmpty else { continue }
             let difference = -rows.reduce(0) { $0 + $1.1 }
             if difference != 0 { rows.append((accounts.counterAccount(document.kind), difference)) }
@@ -63,6 +78,12 @@ public enum SIEExport {
         }
         out += verifications.joined()
         return pc8(out)
+    }
+
+    /// What each stock account held on a day: the valuation's lines summed by their warehouses'
+    /// accounts (the opening of a journal that starts the next day).
+    public static func values(_ valuation: ValuationReport, accounts: StockAccounts) -> [Int: Decimal] {
+        valuation.lines.reduce(into: [:]) { $0[accounts.stockAccount($1.warehouse), default: 0] += $1.value }
     }
 
     /// Öre, rounded half away from zero.

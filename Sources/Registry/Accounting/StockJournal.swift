@@ -46,6 +46,9 @@ public struct AccountingDocument: Hashable, Sendable {
     public var lines: [Line]
     /// The value the document moved per warehouse (signed; a transfer moves value between two).
     public var valueByWarehouse: [String: Decimal]
+    /// Whether it took in goods without a unit cost (valued at 0, marked `*` in the valuation):
+    /// their value is missing from what the exports book, and the exports say so.
+    public var costMissing = false
 }
 
 extension Registry {
@@ -60,7 +63,7 @@ extension Registry {
             // In document and line order: a document's lines, and a line's movements, come together.
             let rows = try await db.raw("""
                 SELECT d.id AS document_id, d.number AS document, d.kind, d.doc_date, pa.code AS partner, pa.name AS partner_name,
-                       m.line_no, p.article, p.unit, c.tracking, w.code AS warehouse, ls.number, ls.sort_key, m.quantity, m.value
+                       m.line_no, p.article, p.unit, c.tracking, w.code AS warehouse, ls.number, ls.sort_key, m.quantity, m.value, m.cost_missing
                 FROM documents d JOIN movements m ON m.document_id = d.id JOIN products p ON p.id = m.product_id
                 JOIN warehouses w ON w.id = m.warehouse_id LEFT JOIN lot_serial_classes c ON c.code = p.class_code
                 LEFT JOIN lot_serials ls ON ls.id = m.lot_serial_id LEFT JOIN partners pa ON pa.id = d.partner_id
@@ -101,6 +104,7 @@ extension Registry {
                                                         partnerName: try row.optionalString("partner_name"), lines: [], valueByWarehouse: [:]))
                 }
                 let line = try row.int("line_no"), quantity = try row.int("quantity"), value = try row.int("value")
+                if try row.int("cost_missing") == 1 { documents[documents.count - 1].costMissing = true }
                 documents[documents.count - 1].valueByWarehouse[try row.string("warehouse"), default: 0] += Money(storage: value).decimal
                 if pending.last?.index != line {
                     pending.append(Pending(index: line, product: try row.string("article"), unit: try row.string("unit"),

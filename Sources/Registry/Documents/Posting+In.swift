@@ -238,7 +238,8 @@ extension Posting {
     /// or before it took of the lot or serial, less what came back from them before (this
     /// document's earlier lines too). A lot never sold to them, a serial consumed in production, or more than was sold
     /// would otherwise put stock into the registry that never existed.
-    /// Returns the value `amount` comes back at: its share of what the customer's issues took out.
+    /// Returns the value `amount` comes back at: its share of what the customer still holds, at
+    /// what their issues took out less what came back from them before (all of it, for the last).
     /// An untracked product (`lot` nil) is checked the same way over its movements without a number.
     private mutating func checkReturnable(_ lot: LotRecord?, _ amount: Int, _ context: ProductContext) async throws -> Int {
         try await flush()
@@ -248,6 +249,7 @@ extension Posting {
                    CAST(COALESCE(SUM(CASE WHEN d.kind = 'issue' THEN -m.quantity ELSE 0 END), 0) AS BIGINT) AS shipped_ever,
                    CAST(COALESCE(SUM(CASE WHEN d.kind = 'issue' AND d.doc_date <= \(bind: date.description) THEN -m.value ELSE 0 END), 0) AS BIGINT) AS shipped_value,
                    CAST(COALESCE(SUM(CASE WHEN d.kind = 'return' THEN m.quantity ELSE 0 END), 0) AS BIGINT) AS returned,
+                   CAST(COALESCE(SUM(CASE WHEN d.kind = 'return' THEN m.value ELSE 0 END), 0) AS BIGINT) AS returned_value,
                    (SELECT p.code FROM documents r JOIN partners p ON p.id = r.partner_id WHERE r.id = \(bind: documentID)) AS customer
             FROM movements m JOIN documents d ON d.id = m.document_id
             WHERE \(which) AND d.kind IN ('issue', 'return') AND \(Posting.goodsMoving("m"))
@@ -272,7 +274,11 @@ extension Posting {
                 ? "\(what) already came back from \(customer): all \(Quantity(storage: shipped)) \(unit) issued to them were returned"
                 : "\(what): \(customer) was issued \(Quantity(storage: shipped)) \(unit) and returned \(Quantity(storage: returned)) \(unit), so at most \(Quantity(storage: left)) \(unit) can come back, not \(Quantity(storage: amount))")
         }
-        return Money.share(shippedValue, part: amount, whole: shipped)
+        // What the customer still holds left at what was issued less what came back: shared
+        // over all that was ever issued, a return after an earlier one came back at the average
+        // of both issues and value was lost even when everything came back (found by a QA run).
+        let returnedValue = try row?.decode(column: "returned_value", as: Int.self) ?? 0
+        return Money.share(shippedValue - returnedValue, part: amount, whole: left)
     }
 
     private func checkExpiry(_ expiry: CalendarDate?, of what: String, _ context: ProductContext, _ rules: InRules) throws {

@@ -264,7 +264,49 @@ struct Posting {
                               WHERE i.document_id = \(bind: documentID) AND i.quantity < 0 AND f.cost_missing = 1)
                 """).run()
         }
+        if kind == .return { try await markReturnsWithoutCost() }
         return PostedDocument(kind: kind, number: number, date: date, movements: movements)
+    }
+
+    /// Goods that left carrying the mark of a receipt without a cost come back carrying it: the
+    /// issue emptied the lot, and the return's own movement, unmarked, hid the goods' missing
+    /// cost from the valuation (found by a QA run at a returns desk). The mark is the one the
+    /// lot had just before it was last emptied (when it is empty now), or has now: a cost-less
+    /// movement after the lot was empty before that.
+    private func markReturnsWithoutCost() async throws {
+        let returned = try await db.raw("""
+            SELECT DISTINCT m.product_id, m.lot_serial_id FROM movements m
+            WHERE m.document_id = \(bind: documentID) AND m.quantity > 0
+              AND EXISTS (SELECT 1 FROM movements f WHERE f.product_id = m.product_id AND f.lot_serial_id = m.lot_serial_id AND f.cost_missing = 1)
+            """).all()
+        for row in returned {
+            let (product, lot) = (try row.int("product_id"), try row.int("lot_serial_id"))
+            // The lot's documents before this one, each as one step: a transfer's two sides
+            // leave it as it was.
+            let steps = try await db.raw("""
+                SELECT MAX(m.cost_missing) AS marked, CAST(SUM(m.quantity) AS BIGINT) AS quantity
+                FROM movements m JOIN documents d ON d.id = m.document_id
+                WHERE m.product_id = \(bind: product) AND m.lot_serial_id = \(bind: lot) AND m.document_id <> \(bind: documentID)
+                GROUP BY d.doc_date, d.id ORDER BY d.doc_date, d.id
+                """).all().map { (marked: try $0.int("marked") == 1, quantity: try $0.int("quantity")) }
+            var balances: [Int] = []
+            var balance = 0
+            for step in steps {
+                balance += step.quantity
+                balances.append(balance)
+            }
+            let last = steps.count - 1
+            // Empty now, the goods that left last are those held before it was last emptied; held
+            // now, those held since it was last empty (the last step is never 0 then).
+            let emptiedBefore = balances.indices.last { $0 < last && balances[$0] == 0 }
+            let marked = steps.indices.contains { steps[$0].marked && $0 > (emptiedBefore ?? -1) }
+            if marked {
+                try await db.raw("""
+                    UPDATE movements SET cost_missing = 1
+                    WHERE document_id = \(bind: documentID) AND product_id = \(bind: product) AND lot_serial_id = \(bind: lot) AND quantity > 0
+                    """).run()
+            }
+        }
     }
 
     /// A document dated before others (a back-dated issue) takes its goods out on its date, so
@@ -419,6 +461,7 @@ struct Posting {
         let rows = totals.keys.sorted { ($0.product, $0.warehouse, $0.lot) < ($1.product, $1.warehouse, $1.lot) }
         let postgres = db.dialect.name == "postgresql"
         var unitCosts: [StockRow: Int] = [:]
+        var quantitiesAfter: [StockRow: Int] = [:]
         var emptied: [StockRow] = []
         let averagedRows = Set(outs.filter { $0.context.averagesCost(lot: $0.row.lot) }.map(\.row))
         for chunk in rows.chunks(of: 1000) {
@@ -439,6 +482,7 @@ struct Posting {
                 let row = StockRow(product: try updated.int("product_id"), warehouse: try updated.int("warehouse_id"),
                                    lot: try updated.int("lot_serial_id"))
                 unitCosts[row] = try updated.int("unit_cost")
+                quantitiesAfter[row] = try updated.int("quantity")
                 if averagedRows.contains(row), try updated.int("quantity") == 0 { emptied.append(row) }
             }
         }
@@ -454,14 +498,72 @@ struct Posting {
         var remaining = try await remainingValues(emptied)
         var lastOut: [StockRow: Int] = [:]
         for (index, out) in outs.enumerated() where remaining[out.row] != nil { lastOut[out.row] = index }
+        // Dated back, an averaged row that is not emptied gives its goods at its cost on that date.
+        let redated = Array(averagedRows.subtracting(emptied))
+        var held = try await heldOnDate(redated, excluding: Set(outs.map(\.pending)))
         for (index, out) in outs.enumerated() {
             var value = Money.value(of: -out.amount, at: unitCosts[out.row]!)
             if let left = remaining[out.row] {
                 if lastOut[out.row] == index { value = -left } else { remaining[out.row] = left + value }
+            } else if let then = held[out.row] {
+                value = Self.valueOnDate(out.amount, then)
+                held[out.row] = (then.quantity - out.amount, then.value + value)
             }
             pendingMovements[out.pending].value = value
             movements[out.posted].value = Money(storage: value).decimal
             valueByLine[out.line, default: 0] += value
+        }
+        try await resetUnitCosts(redated.filter { held[$0] != nil }, quantities: quantitiesAfter)
+    }
+
+    /// What each averaged stock row held on a back-dated document's date, in quantity and value:
+    /// its movements dated then or before, this document's written and pending ones too (but the
+    /// pending ones at `excluding`, the outgoing movements being valued). Empty unless the
+    /// document is dated back.
+    ///
+    /// A document dated back takes its goods out at their cost on its date, not at the cost
+    /// today's average has since a later receipt: it took a later receipt's cost, and a lot of no
+    /// quantity was worth less than nothing on the days between (found by a QA run).
+    private func heldOnDate(_ rows: [StockRow], excluding: Set<Int> = []) async throws -> [StockRow: (quantity: Int, value: Int)] {
+        guard backdated != nil, !rows.isEmpty else { return [:] }
+        var held: [StockRow: (quantity: Int, value: Int)] = [:]
+        for row in rows {
+            let sums = try await db.raw("""
+                SELECT CAST(COALESCE(SUM(m.quantity), 0) AS BIGINT) AS q, CAST(COALESCE(SUM(m.value), 0) AS BIGINT) AS v
+                FROM movements m JOIN documents d ON d.id = m.document_id
+                WHERE m.product_id = \(bind: row.product) AND m.warehouse_id = \(bind: row.warehouse) AND m.lot_serial_id = \(bind: row.lot)
+                  AND d.doc_date <= \(bind: date.description)
+                """).first()
+            var then = (quantity: try sums?.int("q") ?? 0, value: try sums?.int("v") ?? 0)
+            for (index, movement) in pendingMovements.enumerated() where !excluding.contains(index)
+                && StockRow(product: movement.productID, warehouse: movement.warehouseID, lot: movement.lotID) == row {
+                then.quantity += movement.quantity
+                then.value += movement.value
+            }
+            held[row] = then
+        }
+        return held
+    }
+
+    /// The value `amount` taken out of what a row held on a date goes out at (signed, negative):
+    /// its share of the value then, all of it for all of the quantity.
+    static func valueOnDate(_ amount: Int, _ then: (quantity: Int, value: Int)) -> Int {
+        guard then.quantity > 0 else { return 0 }
+        return amount >= then.quantity ? -then.value : -Money.share(then.value, part: amount, whole: then.quantity)
+    }
+
+    /// After goods went out of averaged rows at another cost than their average (dated back),
+    /// each row's unit cost becomes what it holds now over its quantity, so that the next
+    /// movement goes out at the cost of what is left.
+    private func resetUnitCosts(_ rows: [StockRow], quantities: [StockRow: Int]) async throws {
+        guard !rows.isEmpty else { return }
+        let values = try await remainingValues(rows)
+        for row in rows {
+            guard let quantity = quantities[row], quantity > 0 else { continue }
+            try await db.raw("""
+                UPDATE stock SET unit_cost = \(bind: Money.unitCost(of: values[row] ?? 0, over: quantity))
+                WHERE product_id = \(bind: row.product) AND warehouse_id = \(bind: row.warehouse) AND lot_serial_id = \(bind: row.lot)
+                """).run()
         }
     }
 
@@ -686,6 +788,8 @@ struct Posting {
                        deferred: Bool = false) async throws -> Int {
         let lotID = lot?.id ?? 0
         let value: Int
+        // A row taken out of dated back, whose unit cost is set anew once the movement is pending.
+        var pendingValueFix: (StockRow, Int)?
         let deferred = deferred && defersOutgoingStock && quantity < 0
         if !deferred {
             // Anything else sees the stock as the movements before it left it.
@@ -711,6 +815,10 @@ struct Posting {
                 // The lot's (or the unnumbered stock's) last unit here takes what is left of its
                 // value, to the millionth.
                 value = -(try await remainingValues([row])[row] ?? 0)
+            } else if context.averagesCost(lot: lotID), let then = try await heldOnDate([row])[row] {
+                // Dated back: at its cost on that date (``heldOnDate(_:excluding:)``).
+                value = Self.valueOnDate(-quantity, then)
+                pendingValueFix = (row, try updated.int("quantity"))
             } else {
                 value = Money.value(of: quantity, at: try updated.int("unit_cost"))
             }
@@ -760,6 +868,7 @@ struct Posting {
                                quantity: Quantity(storage: quantity).decimal, value: Money(storage: value).decimal, override: override))
         valueByLine[line, default: 0] += value
         if let lot { lotsByLine[line, default: []].append(lot.id) }
+        if let (row, left) = pendingValueFix { try await resetUnitCosts([row], quantities: [row: left]) }
         return value
     }
 

@@ -232,19 +232,22 @@ extension Registry {
         // Which lots (and products' stock without a number) hold goods taken in without a cost
         // on that day: such a movement after the last time the lot was emptied, in date order (a
         // lot emptied and received again at a cost was still marked; found by a QA run). Only the
-        // lots with such movements are read, through their own index.
+        // lots with such movements are read, through their own index. Each document is one step:
+        // a transfer's way out emptied a lot for a moment, and the lot lost its mark in its new
+        // warehouse (found by a QA run).
         let missing = try await store.read { db in
             var filter = SQLQueryString("")
             if let product { filter = " AND m.product_id = (SELECT id FROM products WHERE article = \(bind: product))" }
             let query: SQLQueryString = """
                 WITH flagged AS (SELECT DISTINCT product_id, lot_serial_id FROM movements WHERE cost_missing = 1),
                 ledger AS (
-                    SELECT m.product_id, m.lot_serial_id, m.cost_missing,
-                           ROW_NUMBER() OVER (PARTITION BY m.product_id, m.lot_serial_id ORDER BY d.doc_date, m.id) AS ord,
-                           SUM(m.quantity) OVER (PARTITION BY m.product_id, m.lot_serial_id ORDER BY d.doc_date, m.id ROWS UNBOUNDED PRECEDING) AS balance
+                    SELECT m.product_id, m.lot_serial_id, MAX(m.cost_missing) AS cost_missing,
+                           ROW_NUMBER() OVER (PARTITION BY m.product_id, m.lot_serial_id ORDER BY d.doc_date, d.id) AS ord,
+                           SUM(SUM(m.quantity)) OVER (PARTITION BY m.product_id, m.lot_serial_id ORDER BY d.doc_date, d.id ROWS UNBOUNDED PRECEDING) AS balance
                     FROM movements m JOIN documents d ON d.id = m.document_id
                     JOIN flagged f ON f.product_id = m.product_id AND f.lot_serial_id = m.lot_serial_id
                     WHERE d.doc_date <= \(bind: date.description)\(filter)
+                    GROUP BY m.product_id, m.lot_serial_id, d.doc_date, d.id
                 ), marked AS (
                     SELECT product_id, lot_serial_id, cost_missing, ord,
                            MAX(CASE WHEN balance = 0 THEN ord END) OVER (PARTITION BY product_id, lot_serial_id) AS emptied
