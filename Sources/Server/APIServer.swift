@@ -222,20 +222,25 @@ struct Dispatcher: Sendable {
                 parameters[name] = value
             }
             // A query value that is not UTF-8 once decoded is refused, as a path's is: decoded
-            // lossily, %FF%FE was resolved as U+FFFD with 200 (found by a QA run).
+            // lossily, %FF%FE was resolved as U+FFFD with 200 (found by a QA run). A `+` is a
+            // space, as forms and every client's URL encoder write one (`AB+12` was looked up
+            // as "AB+12"; found by a QA run); a `+` itself comes as %2B.
+            var pairs: [(String, String)] = []
             for pair in (request.uri.query ?? "").split(separator: "&") {
                 let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-                for part in parts where String(part).replacingOccurrences(of: "+", with: " ").removingPercentEncoding == nil {
+                let decoded = parts.map { String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding }
+                guard let key = decoded[0], decoded.count == 1 || decoded[1] != nil else {
                     throw APIProblem.badRequest("the query's \(parts.first.map(String.init) ?? "") is not percent-encoded UTF-8 (write % as %25)")
                 }
+                pairs.append((key, decoded.count > 1 ? decoded[1]! : ""))
             }
-            try QueryParameters.check(request.uri.queryParameters.map { String($0.key) }, operation: route.operationID)
+            try QueryParameters.check(pairs.map(\.0), operation: route.operationID)
             var query: [String: String] = [:]
-            for (key, value) in request.uri.queryParameters {
+            for (key, value) in pairs {
                 guard !key.contains("\0"), !value.contains("\0") else {
-                    throw APIProblem.badRequest("the query parameter \(String(key).replacingOccurrences(of: "\0", with: "%00")) holds a NUL character (%00)")
+                    throw APIProblem.badRequest("the query parameter \(key.replacingOccurrences(of: "\0", with: "%00")) holds a NUL character (%00)")
                 }
-                query[String(key)] = String(value)
+                query[key] = value
             }
             try checkStation(caller, parameters, query: &query)
             let call = APICall(environment: environment, parameters: parameters, query: query, headers: headers, body: body,

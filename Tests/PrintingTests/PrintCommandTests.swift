@@ -54,6 +54,14 @@ import TracemarkTesting
             let skipping = try await tracemark("print", templates.appendingPathComponent("serial-50x25.yaml").path, "--run",
                                                "--product", "PS-200", "--count", "2", "--printer", "out", "--no-wait", "--db", db)
             #expect(skipping.stdout.contains("registered 2 numbers: PS00004, PS00006"), "\(skipping.stdout) \(skipping.stderr)")
+            // A number given with spaces around it is the registry's number in the job's
+            // reference too (it kept the spaces, and a search of the jobs missed it; a QA run).
+            let spaced = try await tracemark("print", templates.appendingPathComponent("serial-50x25.yaml").path, "--printer", "out",
+                                             "--product", "PS-200", "--serial", " PS00004 ", "--no-wait", "--json", "--db", db)
+            #expect(spaced.status == 0, "\(spaced.stderr)")
+            let references = (try JSONSerialization.jsonObject(with: Data(try await tracemark("jobs", "--json", "--db", db).stdout.utf8)) as? [[String: Any]] ?? [])
+                .compactMap { $0["reference"] as? String }
+            #expect(references.contains("PS-200 serial PS00004"), "\(references)")
 
             // A voided number gets no label: it would be back on the floor.
             #expect(try await tracemark("lot", "void", "PS-200", "PS00002", "--reason", "label torn", "--db", db).status == 0)

@@ -176,7 +176,9 @@ extension Registry {
     public func find(_ query: LotSerialQuery) async throws -> LotSerialPage {
         try await store.read { db in
             var filter: SQLQueryString = "1 = 1"
-            if let text = query.text, !text.isEmpty {
+            // Spaces around the text are no part of a number, as on every other path (` 000002 `
+            // found nothing; a QA run).
+            if let text = query.text?.trimmingSpaces, !text.isEmpty {
                 let escaped = text.lowercased().replacingOccurrences(of: "\\", with: "\\\\")
                     .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
                 filter += " AND LOWER(ls.number) LIKE \(bind: "%\(escaped)%") ESCAPE '\\'"

@@ -24,6 +24,10 @@ extension Registry {
     /// plain code too, when reading it as element strings failed or named nothing known: what the
     /// registry knows it by wins, and the GS1 reading stands otherwise.
     public func resolve(_ code: String, parser: GS1Parser = GS1Parser(.scanning()), options: ResolveOptions = ResolveOptions()) async throws -> Resolution {
+        // Spaces, tabs and line ends around a code are no part of it, on every path: the command
+        // line trimmed them and HTTP and the stations read a trailing space as a character of a
+        // GS1 serial, refused (found by a QA run). Inside a code they stay what they are.
+        let code = code.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !code.allSatisfy(\.isWhitespace) else {
             throw RegistryError(.invalidInput, "the scan is empty: scan a barcode, or type its text")
         }

@@ -119,7 +119,10 @@ struct PrintCommand: AsyncParsableCommand {
                let record = try? await registry.lotSerial(product: product, number: number), [.quarantined, .blocked].contains(record.status) {
                 FileHandle.standardError.write(Data("note: \(record.kind.rawValue) \(number) of \(product) is \(record.status.rawValue): its label says nothing of that; it is printed\n".utf8))
             }
-            let reference = labelData.product.map { "\($0) \(labelData.lot.map { "lot \($0)" } ?? labelData.serial.map { "serial \($0)" } ?? "")" } ?? ""
+            // The number as the registry has it: ` 000001R1 ` gave a reference of two spaces
+            // and one behind, which a search of the jobs missed (found by a QA run).
+            let number = { (text: String) in text.trimmingCharacters(in: .whitespacesAndNewlines) }
+            let reference = labelData.product.map { "\($0) \(labelData.lot.map { "lot \(number($0))" } ?? labelData.serial.map { "serial \(number($0))" } ?? "")" } ?? ""
             return [try await LabelJobs.enqueue(template, data, printer: config.name, spool: spool, copies: copies,
                                                 requestedBy: user, reason: reason,
                                                 reference: reference.trimmingCharacters(in: .whitespaces))]
