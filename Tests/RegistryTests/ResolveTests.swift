@@ -370,4 +370,26 @@ func withScanRegistry(_ backend: Backend, _ body: (Registry) async throws -> Voi
             #expect(lenient.has(.scanRuleBroken))
         }
     }
+    /// A serial its class keeps unique across products, scanned under another product's GTIN:
+    /// the scan says which product has it, and a document naming it under the wrong product says
+    /// so too (the scan advised a receipt that was then refused; found by a QA run).
+    @Test(arguments: Backend.available)
+    func aGloballyUniqueSerialUnderTheWrongProductSaysWhoseItIs(backend: Backend) async throws {
+        try await withScanRegistry(backend) { registry in
+            _ = try await registry.addClass(LotSerialClass(code: "GSN", tracking: .serial, format: "PH{counter:6}", uniqueness: .global))
+            _ = try await registry.addProduct(Product(article: "PHONE-A", gtin: try GTIN(TestGTIN.tool), lotSerialClass: "GSN"))
+            _ = try await registry.addProduct(Product(article: "PHONE-B", gtin: try GTIN(TestGTIN.unknown), lotSerialClass: "GSN"))
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [.serials("PHONE-A", ["PH000001"])], header: header()))
+            let scan = try await registry.resolve("(01)\(TestGTIN.unknown)(21)PH000001")
+            #expect(scan.warnings.map(\.message) == [
+                "serial PH000001 belongs to product PHONE-A, not PHONE-B (its class keeps numbers unique across products): check the label, or the product",
+            ], "\(scan.warnings)")
+            await expectRefusal(.notFound, "serial PH000001 of product PHONE-B was never received (the product does not allow unknown serials); product PHONE-A has serial PH000001: check the product") {
+                _ = try await registry.issue(Issue(warehouse: "MAIN", customer: "ANY", lines: [.serials("PHONE-B", ["PH000001"])], header: header()))
+            }
+            await expectRefusal(.notFound, "serial PH000001 of PHONE-B was never shipped from here: a return needs a known number; product PHONE-A has serial PH000001: check the product") {
+                _ = try await registry.returnFromCustomer(CustomerReturn(warehouse: "MAIN", customer: "ANY", lines: [.serials("PHONE-B", ["PH000001"])], header: header()))
+            }
+        }
+    }
 }

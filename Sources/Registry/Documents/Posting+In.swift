@@ -386,7 +386,8 @@ extension Posting {
         }
         if rules.isReturn {
             throw RegistryError(.notFound,
-                "\(context.kindName) \(pick.number) of \(context.product.article) was never shipped from here: a return needs a known number")
+                "\(context.kindName) \(pick.number) of \(context.product.article) was never shipped from here: a return needs a known number"
+                    + (try await numberElsewhere(pick.number, context)))
         }
         let expiry = pick.expiry ?? line.expiry
         try checkExpiry(expiry, of: "\(context.kindName) \(pick.number) of \(context.product.article)", context, rules)

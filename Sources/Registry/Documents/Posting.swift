@@ -268,6 +268,19 @@ struct Posting {
         return PostedDocument(kind: kind, number: number, date: date, movements: movements)
     }
 
+    /// `; product PHONE-A has serial X: check the product`, when products other than the line's
+    /// have the number it names and the line's has not: a unit named under the wrong product
+    /// was said never to have been received or shipped, with no word of where it is (found by
+    /// a QA run at a returns desk). Empty otherwise.
+    func numberElsewhere(_ number: String, _ context: ProductContext) async throws -> String {
+        let others = try await db.raw("""
+            SELECT p.article, ls.kind FROM lot_serials ls JOIN products p ON p.id = ls.product_id
+            WHERE ls.number = \(bind: number.trimmingSpaces) AND ls.product_id <> \(bind: context.id) ORDER BY p.article LIMIT 4
+            """).all().map { "product \(try $0.string("article")) has \(try $0.string("kind")) \(number.trimmingSpaces)" }
+        guard !others.isEmpty else { return "" }
+        return "; \(others.prefix(3).joined(separator: ", "))\(others.count > 3 ? " and more" : ""): check the product"
+    }
+
     /// Goods that left carrying the mark of a receipt without a cost come back carrying it: the
     /// issue emptied the lot, and the return's own movement, unmarked, hid the goods' missing
     /// cost from the valuation (found by a QA run at a returns desk). The mark is the one the

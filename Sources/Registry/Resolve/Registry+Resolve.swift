@@ -371,7 +371,13 @@ extension Registry {
                     "product \(product.article) is tracked by serial, and the barcode names only a lot (10) \(lot), no serial (21): check the label"
                 default: nil
                 }
-                warnings.append(ResolutionWarning(.unknownLotSerial, misfit ??
+                // A number its class keeps unique across products, held by another product: it
+                // cannot be received here, and "receive it to register it" was refused when
+                // followed (found by a QA run at a returns desk).
+                let elsewhere = facts.globalOwner.map {
+                    "\(kind) \(number) belongs to product \($0), not \(product.article) (its class keeps numbers unique across products): check the label, or the product"
+                }
+                warnings.append(ResolutionWarning(.unknownLotSerial, misfit ?? elsewhere ??
                     "product \(product.article) has \(neither ?? "no \(kind) \(number)") in the registry; receive it to register it"
                         + (says.isEmpty ? "" : " (the barcode says \(says.joined(separator: ", ")))")))
             }

@@ -48,6 +48,9 @@ struct ResolveQuery {
         var lotRecord: LotSerial?
         /// Why the number was retired, if it was.
         var retiredReason: String?
+        /// When the product has no such number: the product that has it, if its class keeps
+        /// numbers unique across products (the label names the wrong product, or was misread).
+        var globalOwner: String?
         /// Why the lot or serial was blocked or quarantined, as its last change of status says.
         var statusReason: String?
         /// The recalls that affect the lot or serial and are not closed, by id.
@@ -98,7 +101,7 @@ struct ResolveQuery {
             if let warehouse { binds.append(warehouse) }
         }
         if let lotOfSerial { binds.append(lotOfSerial) }
-        binds += [number, number, key.bound]
+        binds += [number, number, number, key.bound]
         let statement = try Self.texts.statement(shape, database: db, binds: binds) {
             lotSerialSQL(key, number: number, lotOfSerial: lotOfSerial, warehouse: warehouse, today: today, atLeast: atLeast,
                          assumedMethod: assumedMethod)
@@ -106,7 +109,10 @@ struct ResolveQuery {
         guard let row = try await db.raw("\(statement)").first() else { return nil }
         var facts = try Self.productFacts(row)
         facts.retiredReason = try row.optionalString("retired_reason")
-        guard try row.optionalInt("id") != nil else { return facts }
+        guard try row.optionalInt("id") != nil else {
+            facts.globalOwner = try row.optionalString("global_owner")
+            return facts
+        }
         facts.statusReason = try row.optionalString("status_reason")
         let attributes = try Self.rows(row, "attributes_json").map { cells in
             try Registry.storedAttribute(name: try Self.string(cells, 0), kind: try Self.string(cells, 1),
@@ -177,6 +183,8 @@ struct ResolveQuery {
                 (SELECT \(unsafeRaw: aggregate)(\(unsafeRaw: array)(rc.id, rc.state, rc.reason))
                  FROM \(Allocation.activeRecalls(of: "ls.id")))\(unsafeRaw: asText) AS recalls_json,
                 (SELECT r.reason FROM retired_numbers r WHERE r.product_id = p.id AND r.number = \(bind: number)) AS retired_reason,
+                CASE WHEN ls.id IS NULL THEN (SELECT op.article FROM lot_serials o JOIN products op ON op.id = o.product_id
+                     WHERE o.global_number = \(bind: number) AND o.product_id <> p.id) END AS global_owner,
                 CASE WHEN ls.status IN ('blocked', 'quarantined') THEN (SELECT e.reason FROM lot_serial_events e
                      WHERE e.lot_serial_id = ls.id AND e.to_status = ls.status ORDER BY e.id DESC LIMIT 1) END AS status_reason
             FROM products p LEFT JOIN lot_serial_classes c ON c.code = p.class_code
