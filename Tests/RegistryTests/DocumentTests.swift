@@ -1144,7 +1144,7 @@ func lot(_ number: String, _ quantity: Int, expires days: Int) -> StockLine.Pick
         try await withStockRegistry(backend) { registry, _ in
             _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "MILK", picks: [
                 lot("ABC-1", 1, expires: 10), lot("abc-2", 1, expires: 20), lot("XYZ_3", 1, expires: 30)])], header: header()))
-            _ = try await registry.setAttributes(product: "MILK", number: "abc-2", [Attribute(name: "fat", value: .number(3))])
+            _ = try await registry.setAttributes(product: "MILK", number: "abc-2", [Attribute(name: "fat", value: .number(3))], user: "qa")
             #expect(try await registry.find(LotSerialQuery(text: "abc")).total == 2)
             #expect(try await registry.find(LotSerialQuery(text: "_")).items.map(\.number) == ["XYZ_3"])
             // Any case beyond ASCII too, on SQLite as on PostgreSQL (found by a QA run).

@@ -248,14 +248,25 @@ import Testing
             _ = try await registry.addProduct(Product(article: "PAINT", lotSerialClass: "LOTS"))
             _ = try await registry.register(NewLotSerial(
                 product: "PAINT", number: "L1", production: CalendarDate(year: 2026, month: 11, day: 1),
-                attributes: [Attribute(name: "viscosity", value: .number(Decimal(string: "92.5")!))]))
+                attributes: [Attribute(name: "viscosity", value: .number(Decimal(string: "92.5")!))], user: "lab"))
             let updated = try await registry.setAttributes(product: "PAINT", number: "L1", [
                 Attribute(name: "lab", value: .text("North")),
                 Attribute(name: "tested", value: .date(CalendarDate(year: 2026, month: 11, day: 20)!)),
                 Attribute(name: "viscosity", value: .number(Decimal(string: "93.25")!)),
-            ])
+            ], user: "eva", reason: "retest")
             #expect(updated.attributes.map(\.name) == ["lab", "tested", "viscosity"])
             #expect(updated.attributes.last?.value == .number(Decimal(string: "93.25")!))
+            // Each value set or changed is kept with the one before, who and why; one set again
+            // as it is records nothing (a changed test result left no trace; an auditor's finding).
+            _ = try await registry.setAttributes(product: "PAINT", number: "L1", [Attribute(name: "lab", value: .text("North"))], user: "eva")
+            let history = try await registry.history(product: "PAINT", number: "L1").entries.filter { $0.what == "attribute" }
+            #expect(history.map { "\($0.override ?? "") by \($0.user): \($0.note)" } == [
+                "viscosity = 92.5 by lab: registered", "lab = North by eva: retest", "tested = 2026-11-20 by eva: retest",
+                "viscosity: 92.5 → 93.25 by eva: retest",
+            ], "\(history)")
+            await expectRefusal(.invalidInput, "say who sets the attributes") {
+                _ = try await registry.setAttributes(product: "PAINT", number: "L1", [Attribute(name: "lab", value: .text("South"))], user: " ")
+            }
             let content = Data("certificate of analysis\n".utf8)
             let file = try await registry.attach(product: "PAINT", number: "L1", fileName: "coa.txt", mediaType: "text/plain", content: content)
             #expect(file.size == content.count)
@@ -285,12 +296,12 @@ import Testing
             let found = try await registry.find(LotSerialQuery(text: "L1"))
             #expect(found.items.first?.attributes.map(\.name) == ["lab", "tested", "viscosity"], "\(found)")
             await expectRefusal(.notFound, "product PAINT has no lot or serial L9") {
-                _ = try await registry.setAttributes(product: "PAINT", number: "L9", [Attribute(name: "a", value: .text("b"))])
+                _ = try await registry.setAttributes(product: "PAINT", number: "L9", [Attribute(name: "a", value: .text("b"))], user: "eva")
             }
             // One name twice (`--number x=1 --text x=high`): refused, not the last kept in silence.
             await expectRefusal(.invalidInput, "attribute viscosity is given twice") {
                 _ = try await registry.setAttributes(product: "PAINT", number: "L1", [Attribute(name: "viscosity", value: .number(93)),
-                                                                                     Attribute(name: "viscosity", value: .text("high"))])
+                                                                                     Attribute(name: "viscosity", value: .text("high"))], user: "eva")
             }
         }
     }

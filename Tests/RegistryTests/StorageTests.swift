@@ -48,7 +48,7 @@ import TracemarkTesting
             let versions = try await again.store.read { db in
                 try await db.raw("SELECT version FROM tracemark_migrations").all().map { try $0.decode(column: "version", as: Int.self) }
             }
-            #expect(versions == Array(1...14))
+            #expect(versions == Array(1...15))
             await again.close()
         }
     }

@@ -381,7 +381,9 @@ extension Posting {
                 try await db.raw("UPDATE lot_serials SET expiry = \(bind: given.description) WHERE id = \(bind: existing.id) AND expiry IS NULL").run()
                 existing.expiry = given
             }
-            if !pick.attributes.isEmpty { try await Registry.upsertAttributes(db, lotSerialID: existing.id, pick.attributes) }
+            if !pick.attributes.isEmpty {
+                try await Registry.upsertAttributes(db, lotSerialID: existing.id, pick.attributes, user: user, reason: "given on \(number)", at: created)
+            }
             return existing
         }
         if rules.isReturn {
@@ -433,7 +435,7 @@ extension Posting {
             return try await receivedLot(pick, line, context, rules: rules)
         }
         createdLots.insert(inserted)
-        try await Registry.upsertAttributes(db, lotSerialID: inserted, pick.attributes)
+        try await Registry.upsertAttributes(db, lotSerialID: inserted, pick.attributes, user: user, reason: "given on \(number)", at: created)
         return LotRecord(id: inserted, number: pick.number, status: .available, expiry: expiry)
     }
 }

@@ -106,6 +106,8 @@ struct Posting {
     let number: String
     let date: CalendarDate
     let created: String
+    /// Who posts it (the header's user): recorded with what the posting changes beside the ledger.
+    let user: String
     private(set) var movements: [PostedDocument.Movement] = []
     private var products: [String: ProductContext] = [:]
     /// Serials this document takes out so far, by lot id: the line that named each.
@@ -208,7 +210,8 @@ struct Posting {
                 "a \(kind.rawValue) dated \(date) falls in a closed period (closed through \(try closed?.string("last_day") ?? "?"), period \(period), by \(try closed?.string("closed_by") ?? "?")): date it after that, so that no closed balance changes, or, if it belongs in that month, have the period reopened first (period reopen \(period) --reason …)")
         }
         let id = try row.int("id")
-        var posting = Posting(registry: registry, db: db, kind: kind, documentID: id, number: number, date: date, created: created)
+        var posting = Posting(registry: registry, db: db, kind: kind, documentID: id, number: number, date: date, created: created,
+                              user: header.user)
         posting.backdated = try await Allocation.backdated(db, date, today: today)
         try await posting.prefetch(articles)
         return posting

@@ -63,7 +63,8 @@ public struct LotSerialHistory: Codable, Hashable, Sendable {
         public var date: CalendarDate?
         /// The document kind (`receipt`, `issue`…); `assigned` for the movement that gave a number its
         /// unit of stock received without numbers (an unknown serial, numbers assigned on use);
-        /// `status` for a status change; `recall` for a recall step.
+        /// `status` for a status change; `recall` for a recall step; `attribute` for an attribute
+        /// set (`name = value`) or changed (`name: before → after`).
         public var what: String
         public var document: String?
         public var warehouse: String?
@@ -241,6 +242,17 @@ extension Registry {
                                        quantity: Quantity(storage: try row.int("quantity")).decimal,
                                        override: override, user: try row.string("user_name"),
                                        note: try row.string("note"))
+            }
+            // Each attribute set or changed: the value before and after, who and why.
+            for change in try await db.raw("""
+                SELECT name, old_value, new_value, user_name, reason, created_at FROM lot_serial_attribute_events
+                WHERE lot_serial_id = \(bind: id) ORDER BY id
+                """).all() {
+                let name = try change.string("name"), new = try change.string("new_value")
+                entries.append(LotSerialHistory.Entry(
+                    at: try change.string("created_at"), date: nil, what: "attribute", document: nil, warehouse: nil, partner: nil,
+                    quantity: nil, override: try change.optionalString("old_value").map { "\(name): \($0) → \(new)" } ?? "\(name) = \(new)",
+                    user: try change.string("user_name"), note: try change.string("reason")))
             }
             let events = try await db.raw("SELECT * FROM lot_serial_events WHERE lot_serial_id = \(bind: id) ORDER BY id").all()
             for event in events {

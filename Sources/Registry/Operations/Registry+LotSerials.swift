@@ -10,14 +10,17 @@ public struct NewLotSerial: Sendable {
     public var expiry: CalendarDate?
     public var production: CalendarDate?
     public var attributes: [Attribute]
+    /// Who registers it: recorded with the attributes it is registered with.
+    public var user: String
 
     public init(product: String, number: String, expiry: CalendarDate? = nil, production: CalendarDate? = nil,
-                attributes: [Attribute] = []) {
+                attributes: [Attribute] = [], user: String = "") {
         self.product = product
         self.number = number.trimmingSpaces
         self.expiry = expiry
         self.production = production
         self.attributes = attributes
+        self.user = user
     }
 }
 
@@ -50,7 +53,7 @@ extension Registry {
             } catch where DatabaseErrors.uniqueViolation(error) != nil {
                 throw try await Self.numberExists(db, article: new.product, number: new.number, global: global)
             }
-            try await Self.upsertAttributes(db, lotSerialID: id, new.attributes)
+            try await Self.upsertAttributes(db, lotSerialID: id, new.attributes, user: new.user, reason: "registered", at: created)
             return try await Self.fetchLotSerial(db, id: id)!
         }
     }
@@ -89,9 +92,17 @@ extension Registry {
         }
     }
 
-    /// Sets (adds or replaces) attributes of a lot or serial.
-    public func setAttributes(product: String, number: String, _ attributes: [Attribute]) async throws -> LotSerial {
+    /// Sets (adds or replaces) attributes of a lot or serial, as `user` (required: each change is
+    /// kept with who made it, why and the value before; the lot's history shows it).
+    public func setAttributes(product: String, number: String, _ attributes: [Attribute], user: String, reason: String = "") async throws -> LotSerial {
         let number = number.trimmingSpaces
+        let user = user.trimmingSpaces
+        guard !user.isEmpty else { throw RegistryError(.invalidInput, "say who sets the attributes: a change of a lot's data is kept with who made it") }
+        for (text, what) in [(user, "the user"), (reason, "the reason")] {
+            if let character = Identifier.lineBreakOrControl(in: text) {
+                throw RegistryError(.invalidInput, "\(what) holds U+\(String(character.value, radix: 16, uppercase: true)), a line break or control character: give it on one line")
+            }
+        }
         var named = Set<String>()
         for attribute in attributes {
             try Identifier.validate(attribute.name, what: "attribute name")
@@ -102,7 +113,7 @@ extension Registry {
         }
         return try await store.write { db in
             let id = try await Self.lotSerialID(db, product: product, number: number)
-            try await Self.upsertAttributes(db, lotSerialID: id, attributes)
+            try await Self.upsertAttributes(db, lotSerialID: id, attributes, user: user, reason: reason, at: now)
             return try await Self.fetchLotSerial(db, id: id)!
         }
     }
@@ -282,12 +293,30 @@ extension Registry {
         return try row.int("id")
     }
 
-    static func upsertAttributes(_ db: any SQLDatabase, lotSerialID: Int, _ attributes: [Attribute]) async throws {
+    /// Sets attributes of a lot or serial, keeping each change (a value new, or other than it
+    /// was) with the value before, who, why and when (`lot_serial_attribute_events`): the
+    /// lot's history shows them. A value set again as it is changes nothing and records nothing.
+    static func upsertAttributes(_ db: any SQLDatabase, lotSerialID: Int, _ attributes: [Attribute], user: String, reason: String,
+                                 at: String) async throws {
+        guard !attributes.isEmpty else { return }
+        var current: [String: (kind: String, value: String)] = [:]
+        for row in try await db.raw("""
+            SELECT name, kind, value FROM lot_serial_attributes WHERE lot_serial_id = \(bind: lotSerialID)
+            """).all() {
+            current[try row.string("name")] = (try row.string("kind"), try row.string("value"))
+        }
         for attribute in attributes {
+            let before = current[attribute.name]
+            if before?.kind == attribute.value.kind, before?.value == attribute.value.stored { continue }
             try await db.raw("""
                 INSERT INTO lot_serial_attributes (lot_serial_id, name, kind, value)
                 VALUES (\(bind: lotSerialID), \(bind: attribute.name), \(bind: attribute.value.kind), \(bind: attribute.value.stored))
                 ON CONFLICT (lot_serial_id, name) DO UPDATE SET kind = excluded.kind, value = excluded.value
+                """).run()
+            try await db.raw("""
+                INSERT INTO lot_serial_attribute_events (lot_serial_id, name, kind, old_value, new_value, user_name, reason, created_at)
+                VALUES (\(bind: lotSerialID), \(bind: attribute.name), \(bind: attribute.value.kind), \(bind: before?.value),
+                        \(bind: attribute.value.stored), \(bind: user), \(bind: reason), \(bind: at))
                 """).run()
         }
     }

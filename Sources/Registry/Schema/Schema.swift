@@ -423,6 +423,26 @@ enum Schema {
             """,
             "CREATE INDEX movements_cost_missing ON movements(product_id, lot_serial_id) WHERE cost_missing = 1",
         ]),
+        // A test result changed left no trace: the new value replaced the old, and nobody could
+        // say who changed it or what it was (an auditor's finding). Each value set or changed is
+        // kept, with the one before, who, why and when; values set before this version have
+        // no such record.
+        Migration(version: 15, name: "attribute changes", statements: [
+            """
+            CREATE TABLE lot_serial_attribute_events (
+                id {id},
+                lot_serial_id {int} NOT NULL REFERENCES lot_serials(id),
+                name TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                old_value TEXT,
+                new_value TEXT NOT NULL,
+                user_name TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                created_at TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX lot_serial_attribute_events_lot ON lot_serial_attribute_events(lot_serial_id, id)",
+        ]),
     ]
 
     /// The registry's schema, for ``SQLStore/plan(_:)``.

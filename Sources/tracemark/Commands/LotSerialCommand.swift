@@ -120,10 +120,14 @@ struct LotSerialCommand: AsyncParsableCommand {
         @Argument(help: "The article number.") var product: String
         @Argument(help: "The lot or serial number.") var number: String
         @OptionGroup var attributes: AttributeOptions
+        @Option(help: "Who sets them (kept with each change, as the lot's history shows).") var user = defaultUser()
+        @Option(help: "Why (a retest, a correction): kept with each change.") var reason = ""
         func run() async throws {
             let list = try attributes.attributes()
             if list.isEmpty { throw ValidationError("give at least one --text, --number or --date name=value") }
-            let saved = try await options.withRegistry { try await $0.setAttributes(product: product, number: number, list) }
+            let saved = try await options.withRegistry {
+                try await $0.setAttributes(product: product, number: number, list, user: user, reason: reason)
+            }
             try options.emit(saved) { LotSerialCommand.show(saved) }
         }
     }

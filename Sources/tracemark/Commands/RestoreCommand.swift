@@ -297,6 +297,7 @@ struct RestoreCommand: AsyncParsableCommand {
         ("accounting_exports", "documents marked as sent to accounting"), ("stock", "stock balances"),
         ("station_run_units", "production run units"), ("station_tasks", "station tasks"),
         ("lot_serial_attributes", "attributes of lots and serials"), ("genealogy", "production links"),
+        ("lot_serial_attribute_events", "attribute changes of lots and serials"),
     ]
 
     /// What the restore replaced (the rows written since the backup are gone) and the series it
