@@ -373,4 +373,32 @@ extension RecallTests {
             }
         }
     }
+    /// An edge through a production counts what the input lines the output was made of consumed:
+    /// a lot on two input lines, each for another output, was counted whole on both edges (found
+    /// by a QA run); an input line shared by two outputs says so.
+    @Test(arguments: Backend.available)
+    func aTraceCountsWhatEachOutputsInputLinesConsumed(backend: Backend) async throws {
+        try await withStockRegistry(backend) { registry, _ in
+            _ = try await registry.addProduct(Product(article: "CAKE", lotSerialClass: "FOOD"))
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", supplier: "ACME", lines: [
+                StockLine(product: "MILK", picks: [lot("TF-1", 50, expires: 300), lot("TS-1", 50, expires: 300)]),
+            ], header: header(0)))
+            var cakeA = StockLine(product: "CAKE", picks: [lot("TC-A", 10, expires: 100)])
+            cakeA.inputs = [0, 2]
+            var cakeB = StockLine(product: "CAKE", picks: [lot("TC-B", 6, expires: 100)])
+            cakeB.inputs = [1, 2]
+            _ = try await registry.produce(Production(warehouse: "MAIN", inputs: [
+                StockLine(product: "MILK", picks: [.init(number: "TF-1", quantity: 3)]),
+                StockLine(product: "MILK", picks: [.init(number: "TF-1", quantity: 2)]),
+                StockLine(product: "MILK", picks: [.init(number: "TS-1", quantity: 4)]),
+            ], outputs: [cakeA, cakeB], header: header(1)))
+            let flour = try await registry.trace(product: "MILK", number: "TF-1", direction: .forward)
+            #expect(flour.root.children.map { "\($0.number) \($0.consumed ?? -1) \($0.shared ?? true) \($0.made ?? -1)" } == ["TC-A 3 false 10", "TC-B 2 false 6"])
+            let sugar = try await registry.trace(product: "MILK", number: "TS-1", direction: .forward)
+            #expect(sugar.root.children.map { "\($0.number) \($0.consumed ?? -1) \($0.shared ?? false)" } == ["TC-A 4 true", "TC-B 4 true"])
+            #expect(sugar.text.contains("(via PRD-000001: 4 l TS-1, shared with other outputs → 10 pcs TC-A)"), "\(sugar.text)")
+            let back = try await registry.trace(product: "CAKE", number: "TC-B", direction: .backward)
+            #expect(back.root.children.map { "\($0.number) \($0.consumed ?? -1)" }.sorted() == ["TF-1 2", "TS-1 4"])
+        }
+    }
 }

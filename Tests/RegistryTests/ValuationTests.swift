@@ -303,6 +303,36 @@ import Testing
             #expect(now.total == 93, "\(now.lines)")
         }
     }
+
+    /// Dated back before goods came in at another cost and were taken out since, a document
+    /// would change the cost those later documents took them out at, booked already: refused,
+    /// saying from when it may be dated (taken at today's average it left the lot worth -17.5
+    /// with 5 in it on its date; found by a QA run re-testing the fix above).
+    @Test(arguments: Backend.available)
+    func aBackDatedIssueThatWouldChangeLaterIssuesCostsIsRefused(backend: Backend) async throws {
+        try await withStockRegistry(backend) { registry, _ in
+            func receipt(_ day: Int, _ cost: Decimal) -> Receipt {
+                Receipt(warehouse: "MAIN", supplier: "ACME", lines: [
+                    StockLine(product: "MILK", picks: [.init(number: "G", quantity: 10, expiry: day0.adding(days: 300))], unitCost: cost),
+                ], header: header(day))
+            }
+            func issue(_ day: Int, _ quantity: Decimal) async throws -> PostedDocument {
+                try await registry.issue(Issue(warehouse: "MAIN", customer: "ANY", lines: [StockLine(product: "MILK", picks: [.init(number: "G", quantity: quantity)])],
+                                               header: header(day)))
+            }
+            _ = try await registry.receive(receipt(0, 1))
+            _ = try await registry.receive(receipt(4, 10))
+            let later = try await issue(6, 15)
+            await expectRefusal(.conflict, "lot G of MILK in MAIN: an issue dated \(day0.adding(days: 2)) would change the cost at which documents after it took it out, booked already (RCT-000002 of \(day0.adding(days: 4)) brought some in at another cost, and \(later.number) of \(day0.adding(days: 6)) took some out since): date it \(day0.adding(days: 6)) or later") {
+                _ = try await issue(2, 5)
+            }
+            // Dated then, it changes nothing booked: what is left goes at what is left.
+            let dated = try await issue(6, 5)
+            #expect(dated.movements.map(\.value) == [-27.5])
+            let valuation = try await registry.valuation(at: day0.adding(days: 6))
+            #expect(valuation.total == 0, "\(valuation.lines)")
+        }
+    }
     /// Goods without a cost keep their mark when they move: a transfer's way out emptied the lot
     /// for a moment and the mark was lost in the new warehouse, and a unit sold and returned came
     /// back unmarked (found by a QA run at a returns desk). A unit that left after being received

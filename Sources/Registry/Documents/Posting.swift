@@ -511,6 +511,7 @@ struct Posting {
         // took theirs at its unit cost. Each at the unit cost alone left the rounding of the
         // average behind (0.000002 of stock worth nothing, carried into the lot's next receipt;
         // a valuation line of no quantity and -0.000001; found by QA runs).
+        try await refuseLaterCostChange(Array(averagedRows), excluding: Set(outs.map(\.pending)))
         var remaining = try await remainingValues(emptied)
         var lastOut: [StockRow: Int] = [:]
         for (index, out) in outs.enumerated() where remaining[out.row] != nil { lastOut[out.row] = index }
@@ -559,6 +560,48 @@ struct Posting {
             held[row] = then
         }
         return held
+    }
+
+    /// Refuses a document dated back that takes goods out of an averaged row whose average a
+    /// later document changed (goods brought in at another cost) before later documents took
+    /// goods out at it: taken out at the cost of its date, it would change what those later
+    /// documents took out at, booked already, and taken out at today's it left the row's value
+    /// on the days between wrong (worth less than nothing, or nothing with goods in it; found by
+    /// QA runs). Dated on or after the last of those documents, it changes nothing booked.
+    private func refuseLaterCostChange(_ rows: [StockRow], excluding: Set<Int> = []) async throws {
+        guard backdated != nil, !rows.isEmpty else { return }
+        let held = try await heldOnDate(rows, excluding: excluding)
+        for row in rows {
+            guard let then = held[row], then.quantity > 0 else { continue }
+            let later = try await db.raw("""
+                SELECT d.number, d.doc_date, CAST(SUM(m.quantity) AS BIGINT) AS q, CAST(SUM(m.value) AS BIGINT) AS v
+                FROM movements m JOIN documents d ON d.id = m.document_id
+                WHERE m.product_id = \(bind: row.product) AND m.warehouse_id = \(bind: row.warehouse) AND m.lot_serial_id = \(bind: row.lot)
+                  AND d.doc_date > \(bind: date.description) AND m.document_id <> \(bind: documentID)
+                GROUP BY d.id, d.number, d.doc_date ORDER BY d.doc_date, d.id
+                """).all()
+            var changedBy: (number: String, date: String)?
+            var lastOut: (number: String, date: String)?
+            for step in later {
+                let (quantity, value) = (try step.int("q"), try step.int("v"))
+                let document = (try step.string("number"), try step.string("doc_date"))
+                // In at another unit cost than the row's on the date (exactly: v / q ≠ V / Q).
+                if quantity > 0, Int128(value) * Int128(then.quantity) != Int128(then.value) * Int128(quantity) {
+                    changedBy = changedBy ?? document
+                } else if quantity < 0, changedBy != nil {
+                    lastOut = document
+                }
+            }
+            guard let changedBy, let lastOut else { continue }
+            let names = try await db.raw("""
+                SELECT p.article, p.unit, w.code AS warehouse, ls.number FROM products p JOIN warehouses w ON w.id = \(bind: row.warehouse)
+                LEFT JOIN lot_serials ls ON ls.id = \(bind: row.lot) WHERE p.id = \(bind: row.product)
+                """).first()
+            let article = try names?.string("article") ?? "?"
+            let what = try names?.optionalString("number").map { "lot \($0) of \(article)" } ?? article
+            throw RegistryError(.conflict,
+                "\(what) in \(try names?.string("warehouse") ?? "?"): \("aeiou".contains(kind.rawValue.first!) ? "an" : "a") \(kind.rawValue) dated \(date) would change the cost at which documents after it took it out, booked already (\(changedBy.number) of \(changedBy.date) brought some in at another cost, and \(lastOut.number) of \(lastOut.date) took some out since): date it \(lastOut.date) or later")
+        }
     }
 
     /// The value `amount` taken out of what a row held on a date goes out at (signed, negative):
@@ -827,6 +870,7 @@ struct Posting {
                 throw try await shortage(context, warehouseID: warehouseID, warehouse: warehouse, lot: lot, quantity: -quantity)
             }
             let row = StockRow(product: context.id, warehouse: warehouseID, lot: lotID)
+            if context.averagesCost(lot: lotID) { try await refuseLaterCostChange([row]) }
             if context.averagesCost(lot: lotID), try updated.int("quantity") == 0 {
                 // The lot's (or the unnumbered stock's) last unit here takes what is left of its
                 // value, to the millionth.

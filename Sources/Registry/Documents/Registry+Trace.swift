@@ -37,9 +37,13 @@ public struct TraceTree: Codable, Hashable, Sendable {
         /// How it is linked to the node above: the production document, or `split`.
         public var via: String?
         /// Through a production (`via`): how much of its input, the lot above (forward) or this
-        /// one (backward), that production consumed, in the input's unit. A recall drill asks how
-        /// much of a contaminated lot went into each product, not only which (found by a QA run).
+        /// one (backward), that production consumed on the input lines the output was made of, in
+        /// the input's unit. A recall drill asks how much of a contaminated lot went into each
+        /// product, not only which (found by a QA run).
         public var consumed: Decimal?
+        /// Through a production: whether those input lines also went into other outputs, so that
+        /// `consumed` is what they consumed for all of them, not this output's share.
+        public var shared: Bool?
         /// Through a production: how much of its output, this lot (forward) or the lot above
         /// (backward), that production made, in the output's unit.
         public var made: Decimal?
@@ -84,6 +88,7 @@ extension Registry {
                 var node = TraceTree.Node(product: info.product, number: info.number, kind: info.kind, status: info.status,
                                           expiry: info.expiry, unit: info.unit, via: edge?.via,
                                           consumed: edge?.consumed.map { Quantity(storage: $0).decimal },
+                                          shared: edge?.consumed == nil ? nil : edge?.shared,
                                           made: edge?.made.map { Quantity(storage: $0).decimal },
                                           parties: parties[id] ?? [], children: [],
                                           seenAbove: shown.contains(id), cutOff: false)
@@ -108,6 +113,7 @@ extension Registry {
         /// made (storage units).
         var consumed: Int? = nil
         var made: Int? = nil
+        var shared = false
     }
 
     /// Breadth first from `seeds`, one statement per level for genealogy and one for splits:
@@ -126,14 +132,26 @@ extension Registry {
             let beyond = level > depth
             var next: [Int] = []
             for chunk in frontier.chunks(of: 500) {
-                // With how much of the input the production consumed and of the output it made
-                // (each the lot's own movements in that document, by the document's index).
+                // With how much of the input the production consumed on the input lines the
+                // output's lines were made of (a lot on two input lines, each for another output,
+                // was counted whole on both; a QA run), whether those lines fed other outputs
+                // too, and how much of the output it made: the lots' own movements in that
+                // document and its line links, by the document's indexes.
                 let genealogy = try await db.raw("""
                     SELECT g.\(unsafeRaw: mine) AS from_id, g.\(unsafeRaw: theirs) AS to_id, d.number AS document,
                         (SELECT CAST(-SUM(m.quantity) AS BIGINT) FROM movements m
-                         WHERE m.document_id = g.document_id AND m.lot_serial_id = g.input_id AND m.quantity < 0) AS consumed,
+                         WHERE m.document_id = g.document_id AND m.lot_serial_id = g.input_id AND m.quantity < 0
+                           AND m.line_no IN (SELECT l.input_line FROM production_links l JOIN movements o
+                                               ON o.document_id = l.document_id AND o.line_no = l.output_line
+                                             WHERE l.document_id = g.document_id AND o.lot_serial_id = g.output_id AND o.quantity > 0)) AS consumed,
                         (SELECT CAST(SUM(m.quantity) AS BIGINT) FROM movements m
-                         WHERE m.document_id = g.document_id AND m.lot_serial_id = g.output_id AND m.quantity > 0) AS made
+                         WHERE m.document_id = g.document_id AND m.lot_serial_id = g.output_id AND m.quantity > 0) AS made,
+                        CASE WHEN EXISTS (
+                            SELECT 1 FROM production_links l JOIN production_links other
+                                ON other.document_id = l.document_id AND other.input_line = l.input_line AND other.output_line <> l.output_line
+                            JOIN movements i ON i.document_id = l.document_id AND i.line_no = l.input_line AND i.lot_serial_id = g.input_id AND i.quantity < 0
+                            JOIN movements o ON o.document_id = l.document_id AND o.line_no = l.output_line AND o.lot_serial_id = g.output_id AND o.quantity > 0
+                            WHERE l.document_id = g.document_id) THEN 1 ELSE 0 END AS shared
                     FROM genealogy g JOIN documents d ON d.id = g.document_id
                     WHERE g.\(unsafeRaw: mine) IN (\(binds: chunk)) ORDER BY g.document_id, g.\(unsafeRaw: theirs)
                     """).all()
@@ -144,7 +162,8 @@ extension Registry {
                 for (row, produced) in genealogy.map({ ($0, true) }) + splits.map({ ($0, false) }) {
                     let from = try row.int("from_id"), to = try row.int("to_id")
                     edges[from, default: []].append(produced
-                        ? TraceEdge(to: to, via: try row.string("document"), consumed: try row.optionalInt("consumed"), made: try row.optionalInt("made"))
+                        ? TraceEdge(to: to, via: try row.string("document"), consumed: try row.optionalInt("consumed"), made: try row.optionalInt("made"),
+                                    shared: try row.int("shared") == 1)
                         : TraceEdge(to: to, via: "split"))
                     if !beyond, levels[to] == nil {
                         levels[to] = level
@@ -259,7 +278,8 @@ extension TraceTree {
                 // `(via PRD-000001: 200 ea E-10 → 40 ea CK-A)`.
                 let (input, output) = direction == .forward ? (above ?? node, node) : (node, above ?? node)
                 if let consumed = node.consumed, let made = node.made {
-                    line += " (via \(via): \(consumed) \(input.unit) \(input.number) → \(made) \(output.unit) \(output.number))"
+                    let shared = node.shared == true ? ", shared with other outputs" : ""
+                    line += " (via \(via): \(consumed) \(input.unit) \(input.number)\(shared) → \(made) \(output.unit) \(output.number))"
                 } else {
                     line += " (via \(via))"
                 }
