@@ -390,6 +390,13 @@ func withScanRegistry(_ backend: Backend, _ body: (Registry) async throws -> Voi
             await expectRefusal(.notFound, "serial PH000001 of PHONE-B was never shipped from here: a return needs a known number; product PHONE-A has serial PH000001: check the product") {
                 _ = try await registry.returnFromCustomer(CustomerReturn(warehouse: "MAIN", customer: "ANY", lines: [.serials("PHONE-B", ["PH000001"])], header: header()))
             }
+            // Nor is it an unknown serial of a product that takes them (the advice was "receive it").
+            var open = try await registry.product("PHONE-B")
+            open.allowsUnknownSerials = true
+            _ = try await registry.updateProduct(open)
+            await expectRefusal(.conflict, "serial PH000001 belongs to product PHONE-A, not PHONE-B (its class keeps numbers unique across products): check the label, or the product") {
+                _ = try await registry.issue(Issue(warehouse: "MAIN", customer: "ANY", lines: [.serials("PHONE-B", ["PH000001"])], header: header()))
+            }
         }
     }
 }

@@ -296,13 +296,22 @@ extension Posting {
                                         amount: Int) async throws -> LotRecord {
         try Registry.validateNumber(number, product: context.product.article)
         try await Registry.refuseRetired(db, productID: context.id, article: context.product.article, number: number)
+        // A number its class keeps unique across products, held by another product, is no
+        // unknown serial of this one: the label or the product is wrong.
+        if context.lotSerialClass?.uniqueness == .global, let owner = try await db.raw("""
+            SELECT p.article FROM lot_serials ls JOIN products p ON p.id = ls.product_id WHERE ls.global_number = \(bind: number)
+            """).first()?.string("article") {
+            throw RegistryError(.conflict,
+                "serial \(number) belongs to product \(owner), not \(context.product.article) (its class keeps numbers unique across products): check the label, or the product")
+        }
         // Its unit comes from the stock without numbers: when there is too little, said as that,
         // not as "PHONE without a number: W1 holds 0 pcs, not the 1 asked for" (found by a QA run).
         try await flushOuts()
         let unnumbered = try await Registry.unnumberedStock(db, product: context.id, warehouse: warehouseID)
         guard unnumbered >= amount else {
             throw RegistryError(.conflict,
-                "serial \(number) of \(context.product.article) was never received: an unknown serial takes a unit of the product's stock without a number, and \(warehouse) has \(Quantity(storage: max(0, unnumbered))) \(context.product.unit) of it left\(context.lotSerialClass?.assignment == .receipt ? " (its class numbers goods as they are received)" : ""); receive it, or name a serial in stock")
+                "serial \(number) of \(context.product.article) was never received: an unknown serial takes a unit of the product's stock without a number, and \(warehouse) has \(Quantity(storage: max(0, unnumbered))) \(context.product.unit) of it left\(context.lotSerialClass?.assignment == .receipt ? " (its class numbers goods as they are received)" : ""); receive it, or name a serial in stock"
+                    + (try await numberElsewhere(number, context)))
         }
         let id = try await db.raw("""
             INSERT INTO lot_serials (product_id, kind, number, global_number, status, flagged, origin, created_at, sort_key)

@@ -287,8 +287,10 @@ struct Posting {
     /// Goods that left carrying the mark of a receipt without a cost come back carrying it: the
     /// issue emptied the lot, and the return's own movement, unmarked, hid the goods' missing
     /// cost from the valuation (found by a QA run at a returns desk). The mark is the one the
-    /// lot had just before it was last emptied (when it is empty now), or has now: a cost-less
-    /// movement after the lot was empty before that.
+    /// lot had when it last went to this customer: a cost-less movement after the lot was last
+    /// empty before that issue (goods received at a cost since do not lift it; a QA run). With
+    /// no issue to them found, the one it had before it was last emptied (when it is empty
+    /// now), or has now.
     private func markReturnsWithoutCost() async throws {
         let returned = try await db.raw("""
             SELECT DISTINCT m.product_id, m.lot_serial_id FROM movements m
@@ -300,22 +302,25 @@ struct Posting {
             // The lot's documents before this one, each as one step: a transfer's two sides
             // leave it as it was.
             let steps = try await db.raw("""
-                SELECT MAX(m.cost_missing) AS marked, CAST(SUM(m.quantity) AS BIGINT) AS quantity
+                SELECT MAX(m.cost_missing) AS marked, CAST(SUM(m.quantity) AS BIGINT) AS quantity,
+                       CASE WHEN d.kind = 'issue' AND d.doc_date <= \(bind: date.description)
+                             AND d.partner_id = (SELECT partner_id FROM documents WHERE id = \(bind: documentID)) THEN 1 ELSE 0 END AS to_customer
                 FROM movements m JOIN documents d ON d.id = m.document_id
                 WHERE m.product_id = \(bind: product) AND m.lot_serial_id = \(bind: lot) AND m.document_id <> \(bind: documentID)
-                GROUP BY d.doc_date, d.id ORDER BY d.doc_date, d.id
-                """).all().map { (marked: try $0.int("marked") == 1, quantity: try $0.int("quantity")) }
+                GROUP BY d.doc_date, d.id, d.kind, d.partner_id ORDER BY d.doc_date, d.id
+                """).all().map { (marked: try $0.int("marked") == 1, quantity: try $0.int("quantity"), toCustomer: try $0.int("to_customer") == 1) }
             var balances: [Int] = []
             var balance = 0
             for step in steps {
                 balance += step.quantity
                 balances.append(balance)
             }
-            let last = steps.count - 1
-            // Empty now, the goods that left last are those held before it was last emptied; held
-            // now, those held since it was last empty (the last step is never 0 then).
+            // Before the last issue to this customer; else, empty now, before the lot was last
+            // emptied; held now, since it was last empty (the last step is never 0 then).
+            let issue = steps.lastIndex(where: \.toCustomer)
+            let last = issue ?? steps.count - 1
             let emptiedBefore = balances.indices.last { $0 < last && balances[$0] == 0 }
-            let marked = steps.indices.contains { steps[$0].marked && $0 > (emptiedBefore ?? -1) }
+            let marked = steps.indices.contains { $0 > (emptiedBefore ?? -1) && $0 < (issue ?? steps.count) && steps[$0].marked }
             if marked {
                 try await db.raw("""
                     UPDATE movements SET cost_missing = 1
