@@ -280,11 +280,18 @@ struct Dispatcher: Sendable {
         do {
             return try await route.handler(call)
         } catch {
+            let answer = APIResponse.problem(error, instance: path)
             // A body the client got wrong is its mistake, answered 400 in words: not the server's.
-            if !(error is any ReportableError), !(error is DecodingError) {
-                logger.error("\(route.operationID) failed: \(error)", metadata: ["request": .string(call.requestID)])
+            // What the server could not do (the database locked, deadlocked or out of reach: 5xx)
+            // is the operator's to see, in the database's own words: the log said only
+            // "PSQLError – Generic description", or nothing for a lost connection (a QA run).
+            let words = DatabaseErrors.readable(error) ?? (error as? any ReportableError).map { "\($0)" } ?? "\(error)"
+            if answer.status >= 500 {
+                logger.error("\(route.operationID) failed (\(answer.status)): \(words)", metadata: ["request": .string(call.requestID)])
+            } else if !(error is any ReportableError), !(error is DecodingError) {
+                logger.error("\(route.operationID) failed: \(words)", metadata: ["request": .string(call.requestID)])
             }
-            return .problem(error, instance: path)
+            return answer
         }
     }
 

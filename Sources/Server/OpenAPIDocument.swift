@@ -109,7 +109,7 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/Resolution"}
-        problems: [400, 401, 403, 404, 422]
+        problems: [400, 401, 403, 404, 422, 503]
   /api/v1/stations:
     get:
       operationId: listStations
@@ -122,7 +122,7 @@ paths:
           content:
             application/json:
               schema: {type: array, items: {$ref: "#/components/schemas/StationState"}}
-        problems: [401]
+        problems: [401, 503]
   /api/v1/stations/{id}:
     get:
       operationId: getStation
@@ -136,7 +136,7 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/StationState"}
-        problems: [401, 404]
+        problems: [401, 404, 503]
   /api/v1/stations/{id}/scans:
     post:
       operationId: postScan
@@ -186,7 +186,7 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/ScanOutcome"}
-        problems: [400, 401, 403, 404, 409, 422]
+        problems: [400, 401, 403, 404, 409, 422, 503]
   /api/v1/stations/{id}/task:
     post:
       operationId: openTask
@@ -237,7 +237,7 @@ paths:
                 properties:
                   items: {type: array, items: {$ref: "#/components/schemas/Product"}}
                   nextCursor: {type: [string, "null"]}
-        problems: [400, 401, 403]
+        problems: [400, 401, 403, 503]
     post:
       operationId: createProduct
       tags: [registry]
@@ -258,7 +258,7 @@ paths:
           links:
             GetProduct: {operationId: getProduct, parameters: {article: "$response.body#/article"}}
             ChangeProduct: {operationId: updateProduct, parameters: {article: "$response.body#/article"}}
-        problems: [400, 401, 403, 404, 409, 413, 422]
+        problems: [400, 401, 403, 404, 409, 413, 422, 503]
   /api/v1/products/{article}:
     get:
       operationId: getProduct
@@ -273,7 +273,7 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/Product"}
-        problems: [400, 401, 403, 404]
+        problems: [400, 401, 403, 404, 503]
     put:
       operationId: updateProduct
       tags: [registry]
@@ -292,7 +292,7 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/Product"}
-        problems: [400, 401, 403, 404, 409, 412, 413, 422, 428]
+        problems: [400, 401, 403, 404, 409, 412, 413, 422, 428, 503]
   /api/v1/products/{article}/lots/{number}:
     get:
       operationId: getLot
@@ -307,7 +307,7 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/LotSerial"}
-        problems: [400, 401, 403, 404]
+        problems: [400, 401, 403, 404, 503]
   /api/v1/products/{article}/lots/{number}/history:
     get:
       operationId: lotHistory
@@ -321,7 +321,7 @@ paths:
           content:
             application/json:
               schema: {type: object, required: [lotSerial, entries, madeFrom, usedIn, stock]}
-        problems: [400, 401, 403, 404]
+        problems: [400, 401, 403, 404, 503]
   /api/v1/trace/{article}/{number}:
     get:
       operationId: trace
@@ -342,7 +342,7 @@ paths:
               schema: {$ref: "#/components/schemas/TraceTree"}
             text/vnd.graphviz:
               schema: {type: string}
-        problems: [400, 401, 403, 404, 422]
+        problems: [400, 401, 403, 404, 422, 503]
   /api/v1/reports/expiry:
     get:
       operationId: expiryReport
@@ -386,7 +386,7 @@ paths:
                   sold: {type: [array, "null"], items: {type: object}}
             text/csv:
               schema: {type: string}
-        problems: [400, 401, 403, 404]
+        problems: [400, 401, 403, 404, 503]
   /api/v1/reports/movements:
     get:
       operationId: movementReport
@@ -440,7 +440,7 @@ paths:
                               posted: {type: string}
             text/csv:
               schema: {type: string}
-        problems: [400, 401, 403, 404, 422]
+        problems: [400, 401, 403, 404, 422, 503]
   /api/v1/reports/balance:
     get:
       operationId: balanceReport
@@ -465,7 +465,7 @@ paths:
                   lines: {type: array, items: {$ref: "#/components/schemas/StockBalance"}}
             text/csv:
               schema: {type: string}
-        problems: [400, 401, 403, 404, 422]
+        problems: [400, 401, 403, 404, 422, 503]
   /api/v1/reports/valuation:
     get:
       operationId: valuationReport
@@ -504,7 +504,7 @@ paths:
                         costMissing: {type: boolean, description: "It holds goods received without a unit cost (or made from them), counted at 0."}
             text/csv:
               schema: {type: string}
-        problems: [400, 401, 403, 404, 422]
+        problems: [400, 401, 403, 404, 422, 503]
   /api/v1/periods:
     get:
       operationId: listPeriods
@@ -517,7 +517,7 @@ paths:
           content:
             application/json:
               schema: {type: array, items: {$ref: "#/components/schemas/ClosedPeriod"}}
-        problems: [401, 403]
+        problems: [401, 403, 503]
   /api/v1/periods/{period}/close:
     post:
       operationId: closePeriod
@@ -532,7 +532,7 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/ClosedPeriod"}
-        problems: [401, 403, 409, 422]
+        problems: [401, 403, 409, 422, 503]
   /api/v1/periods/{period}/reopen:
     post:
       operationId: reopenPeriod
@@ -553,7 +553,7 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/ReopenedPeriod"}
-        problems: [400, 401, 403, 409, 422]
+        problems: [400, 401, 403, 409, 422, 503]
   /api/v1/period-reopenings:
     get:
       operationId: listPeriodReopenings
@@ -566,7 +566,7 @@ paths:
           content:
             application/json:
               schema: {type: array, items: {$ref: "#/components/schemas/ReopenedPeriod"}}
-        problems: [401, 403]
+        problems: [401, 403, 503]
   /api/v1/recalls:
     get:
       operationId: listRecalls
@@ -579,7 +579,7 @@ paths:
           content:
             application/json:
               schema: {type: array, items: {$ref: "#/components/schemas/Recall"}}
-        problems: [401, 403]
+        problems: [401, 403, 503]
     post:
       operationId: openRecall
       tags: [traceability]
@@ -608,7 +608,7 @@ paths:
             GetRecall: {operationId: getRecall, parameters: {id: "$response.body#/id"}}
             HoldRecall: {operationId: holdRecall, parameters: {id: "$response.body#/id"}}
             CloseRecall: {operationId: closeRecall, parameters: {id: "$response.body#/id"}}
-        problems: [400, 401, 403, 404, 409, 422]
+        problems: [400, 401, 403, 404, 409, 422, 503]
   /api/v1/recalls/{id}:
     get:
       operationId: getRecall
@@ -662,7 +662,7 @@ paths:
                         unit: {type: string}
             text/csv:
               schema: {type: string}
-        problems: [400, 401, 403, 404]
+        problems: [400, 401, 403, 404, 503]
   /api/v1/recalls/{id}/hold:
     post:
       operationId: holdRecall
@@ -681,7 +681,7 @@ paths:
                 properties:
                   recall: {$ref: "#/components/schemas/Recall"}
                   blocked: {type: array, items: {$ref: "#/components/schemas/RecallLot"}}
-        problems: [400, 401, 403, 404, 409]
+        problems: [400, 401, 403, 404, 409, 503]
   /api/v1/recalls/{id}/close:
     post:
       operationId: closeRecall
@@ -700,7 +700,7 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/Recall"}
-        problems: [400, 401, 403, 404, 409, 422]
+        problems: [400, 401, 403, 404, 409, 422, 503]
   /api/v1/products/{article}/lots/{number}/status:
     post:
       operationId: changeLotStatus
@@ -726,7 +726,7 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/LotSerial"}
-        problems: [400, 401, 403, 404, 409, 412, 413, 422, 428]
+        problems: [400, 401, 403, 404, 409, 412, 413, 422, 428, 503]
   /api/v1/classes:
     get:
       operationId: listClasses
@@ -745,7 +745,7 @@ paths:
                 properties:
                   items: {type: array, items: {$ref: "#/components/schemas/LotSerialClass"}}
                   nextCursor: {type: [string, "null"]}
-        problems: [400, 401, 403]
+        problems: [400, 401, 403, 503]
     post:
       operationId: createClass
       tags: [registry]
@@ -763,7 +763,7 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/LotSerialClass"}
-        problems: [400, 401, 403, 404, 409, 413, 422]
+        problems: [400, 401, 403, 404, 409, 413, 422, 503]
   /api/v1/series:
     get:
       operationId: listSeries
@@ -782,7 +782,7 @@ paths:
                 properties:
                   items: {type: array, items: {$ref: "#/components/schemas/NumberSeries"}}
                   nextCursor: {type: [string, "null"]}
-        problems: [400, 401, 403]
+        problems: [400, 401, 403, 503]
   /api/v1/warehouses:
     get:
       operationId: listWarehouses
@@ -801,7 +801,7 @@ paths:
                 properties:
                   items: {type: array, items: {$ref: "#/components/schemas/Warehouse"}}
                   nextCursor: {type: [string, "null"]}
-        problems: [400, 401, 403]
+        problems: [400, 401, 403, 503]
     post:
       operationId: createWarehouse
       tags: [registry]
@@ -819,7 +819,7 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/Warehouse"}
-        problems: [400, 401, 403, 404, 409, 413, 422]
+        problems: [400, 401, 403, 404, 409, 413, 422, 503]
   /api/v1/partners:
     get:
       operationId: listPartners
@@ -838,7 +838,7 @@ paths:
                 properties:
                   items: {type: array, items: {$ref: "#/components/schemas/Partner"}}
                   nextCursor: {type: [string, "null"]}
-        problems: [400, 401, 403]
+        problems: [400, 401, 403, 503]
     post:
       operationId: createPartner
       tags: [registry]
@@ -856,7 +856,7 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/Partner"}
-        problems: [400, 401, 403, 404, 409, 413, 422]
+        problems: [400, 401, 403, 404, 409, 413, 422, 503]
   /api/v1/lots:
     get:
       operationId: findLots
@@ -875,7 +875,7 @@ paths:
                 properties:
                   items: {type: array, items: {$ref: "#/components/schemas/LotSerial"}}
                   nextCursor: {type: [string, "null"]}
-        problems: [400, 401, 403, 404, 422]
+        problems: [400, 401, 403, 404, 422, 503]
   /api/v1/stock:
     get:
       operationId: listStock
@@ -896,7 +896,7 @@ paths:
                   nextCursor: {type: [string, "null"]}
             text/csv:
               schema: {type: string}
-        problems: [400, 401, 403, 404, 422]
+        problems: [400, 401, 403, 404, 422, 503]
   /api/v1/products/{article}/proposal:
     get:
       operationId: proposal
@@ -947,7 +947,7 @@ paths:
                         warehouse: {type: string}
                         quantity: {type: number}
                         numbers: {type: array, items: {type: string}}
-        problems: [400, 401, 404, 422]
+        problems: [400, 401, 404, 422, 503]
   /api/v1/documents/{kind}:
     post:
       operationId: postDocument
@@ -969,7 +969,7 @@ paths:
           content:
             application/json:
               schema: {type: object, required: [kind, number, date, movements]}
-        problems: [400, 401, 403, 404, 409, 413, 422]
+        problems: [400, 401, 403, 404, 409, 413, 422, 503]
   /api/v1/documents:
     get:
       operationId: listDocuments
@@ -1009,7 +1009,7 @@ paths:
                     postedAt: {type: string}
                     lines: {type: integer}
                     cursor: {type: integer}
-        problems: [400, 401, 404, 422]
+        problems: [400, 401, 404, 422, 503]
   /api/v1/documents/{kind}/{number}:
     get:
       operationId: getDocument
@@ -1025,7 +1025,7 @@ paths:
           content:
             application/json:
               schema: {type: object, required: [kind, number, date, movements]}
-        problems: [400, 401, 404]
+        problems: [400, 401, 404, 503]
   /api/v1/sessions:
     post:
       operationId: signIn
@@ -1059,7 +1059,7 @@ paths:
                 properties:
                   token: {type: string}
                   session: {$ref: "#/components/schemas/Session"}
-        problems: [400, 401, 404, 409, 413, 415, 422, 429]
+        problems: [400, 401, 404, 409, 413, 415, 422, 429, 503]
   /api/v1/sessions/current:
     get:
       operationId: getSession
@@ -1072,7 +1072,7 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/Session"}
-        problems: [401, 403, 404]
+        problems: [401, 403, 404, 503]
     delete:
       operationId: signOut
       tags: [sessions]
@@ -1084,7 +1084,7 @@ paths:
           content:
             application/json:
               schema: {type: object, required: [signedOut], properties: {signedOut: {type: boolean}}}
-        problems: [401, 403, 404]
+        problems: [401, 403, 404, 503]
   /api/v1/stations/{id}/runs/{run}:
     get:
       operationId: getRun
@@ -1100,7 +1100,7 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/RunReport"}
-        problems: [400, 401, 404]
+        problems: [400, 401, 404, 503]
   /api/v1/stations/{id}/task/complete:
     post:
       operationId: completeTask
@@ -1171,7 +1171,7 @@ paths:
                   nextCursor: {type: [string, "null"]}
             text/csv:
               schema: {type: string}
-        problems: [400, 401, 404]
+        problems: [400, 401, 404, 503]
   /api/v1/printers:
     get:
       operationId: listPrinters
@@ -1184,7 +1184,7 @@ paths:
           content:
             application/json:
               schema: {type: array, items: {$ref: "#/components/schemas/Printer"}}
-        problems: [401]
+        problems: [401, 503]
   /api/v1/printers/{name}:
     get:
       operationId: getPrinter
@@ -1199,7 +1199,7 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/Printer"}
-        problems: [400, 401, 403, 404]
+        problems: [400, 401, 403, 404, 503]
     put:
       operationId: putPrinter
       tags: [printing]
@@ -1243,7 +1243,7 @@ paths:
           links:
             GetPrinter: {operationId: getPrinter, parameters: {name: "$response.body#/name"}}
             PrinterStatus: {operationId: printerStatus, parameters: {name: "$response.body#/name"}}
-        problems: [400, 401, 403, 404, 409, 412, 413, 422, 428]
+        problems: [400, 401, 403, 404, 409, 412, 413, 422, 428, 503]
     delete:
       operationId: deletePrinter
       tags: [printing]
@@ -1256,7 +1256,7 @@ paths:
           content:
             application/json:
               schema: {type: object, required: [removed], properties: {removed: {type: string}}}
-        problems: [400, 401, 403, 404, 409, 412, 422, 428]
+        problems: [400, 401, 403, 404, 409, 412, 422, 428, 503]
   /api/v1/printers/{name}/status:
     get:
       operationId: printerStatus
@@ -1280,7 +1280,7 @@ paths:
                   labelsRemaining: {type: integer, description: "ZPL: labels of the current batch still to print."}
                   labelCounter: {type: integer, description: "The printer's own count of labels printed, where it keeps one."}
                   at: {type: string, format: date-time, description: "When the printer was asked."}
-        problems: [400, 401, 403, 404]
+        problems: [400, 401, 403, 404, 503]
   /api/v1/jobs:
     get:
       operationId: listJobs
@@ -1299,7 +1299,7 @@ paths:
           content:
             application/json:
               schema: {type: array, items: {$ref: "#/components/schemas/Job"}}
-        problems: [400, 401]
+        problems: [400, 401, 503]
     post:
       operationId: createJob
       tags: [printing]
@@ -1335,7 +1335,7 @@ paths:
             CancelJob: {operationId: cancelJob, parameters: {id: "$response.body#/id"}}
             RetryJob: {operationId: retryJob, parameters: {id: "$response.body#/id"}}
             ReprintJob: {operationId: reprintJob, parameters: {id: "$response.body#/id"}}
-        problems: [400, 401, 403, 404, 409, 422]
+        problems: [400, 401, 403, 404, 409, 422, 503]
   /api/v1/jobs/{id}/retry:
     post:
       operationId: retryJob
@@ -1349,7 +1349,7 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/Job"}
-        problems: [400, 401, 403, 404, 409, 422]
+        problems: [400, 401, 403, 404, 409, 422, 503]
   /api/v1/jobs/{id}/cancel:
     post:
       operationId: cancelJob
@@ -1363,7 +1363,7 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/Job"}
-        problems: [400, 401, 403, 404, 409, 422]
+        problems: [400, 401, 403, 404, 409, 422, 503]
   /api/v1/jobs/{id}/move:
     post:
       operationId: moveJob
@@ -1382,7 +1382,7 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/Job"}
-        problems: [400, 401, 403, 404, 409, 422]
+        problems: [400, 401, 403, 404, 409, 422, 503]
   /api/v1/jobs/{id}/reprint:
     post:
       operationId: reprintJob
@@ -1403,7 +1403,7 @@ paths:
               schema: {$ref: "#/components/schemas/Job"}
           links:
             GetJob: {operationId: getJob, parameters: {id: "$response.body#/id"}}
-        problems: [400, 401, 403, 404, 409, 422]
+        problems: [400, 401, 403, 404, 409, 422, 503]
   /api/v1/jobs/{id}:
     get:
       operationId: getJob
@@ -1417,7 +1417,7 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/Job"}
-        problems: [400, 401, 404]
+        problems: [400, 401, 404, 503]
   /api/v1/jobs/{id}/history:
     get:
       operationId: jobHistory
@@ -1439,7 +1439,7 @@ paths:
                     at: {type: string}
                     state: {type: string}
                     message: {type: string}
-        problems: [400, 401, 404]
+        problems: [400, 401, 404, 503]
   /api/v1/templates/{name}/render:
     post:
       operationId: renderTemplate
@@ -1458,7 +1458,7 @@ paths:
             application/vnd.zebra.zpl: {schema: {type: string}}
             application/vnd.eltron.epl: {schema: {type: string}}
             image/png: {schema: {type: string, contentMediaType: image/png}}
-        problems: [400, 401, 403, 404, 422]
+        problems: [400, 401, 403, 404, 422, 503]
   /api/v1/templates/{name}/preview:
     post:
       operationId: previewTemplate
@@ -1475,7 +1475,7 @@ paths:
           description: The label as PNG.
           content:
             image/png: {schema: {type: string, contentMediaType: image/png}}
-        problems: [400, 401, 404, 422]
+        problems: [400, 401, 404, 422, 503]
   /api/v1/events:
     get:
       operationId: events
@@ -1515,7 +1515,7 @@ paths:
           content:
             text/plain:
               schema: {type: string}
-        problems: [401]
+        problems: [401, 503]
   /api/v1/tokens:
     get:
       operationId: listTokens
@@ -1528,7 +1528,7 @@ paths:
           content:
             application/json:
               schema: {type: array, items: {$ref: "#/components/schemas/Token"}}
-        problems: [401, 403]
+        problems: [401, 403, 503]
 components:
   securitySchemes:
     bearer: {type: http, scheme: bearer}

@@ -127,6 +127,43 @@ import Testing
         }
     }
 
+    /// Two `serve`s starting at once from one configuration file add the same new printer: the
+    /// one whose insert meets the other's (waiting for it to commit) takes its configuration
+    /// rather than failing to start (3 of 10 starts failed; found by a QA run). The steps wait
+    /// for the database's lock, never for a time.
+    @Test func aPrinterAddedAtOnceByTwoProcessesIsAddedByBoth() async throws {
+        guard Backend.available.contains(.postgres) else { return }
+        try await withSpool(.postgres) { _, spool, database in
+            let printer = database.filePrinter("dock")
+            let other = try await database.open()
+            defer { Task { await other.0.close() } }
+            // The first process has inserted the printer and not yet committed.
+            let committed = AsyncStream<Void>.makeStream()
+            let first = Task {
+                try await spool.store.write { db in
+                    try await db.raw("""
+                        INSERT INTO printers (name, uri, language, settings, created_at)
+                        VALUES ('dock', \(bind: printer.uri), 'zpl', '{}', '2026-01-01T00:00:00Z')
+                        """).run()
+                    for await _ in committed.stream { break }
+                }
+            }
+            let second = Task { try await other.1.addPrinter(printer, replace: true) }
+            // The second waits for the first's row: commit the first once it does.
+            try await spool.store.read { db in
+                while try await db.raw("""
+                    SELECT 1 AS x FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO printers%'
+                    """).first() == nil {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+            }
+            committed.continuation.yield()
+            try await first.value
+            try await second.value
+            #expect(try await spool.printer("dock").uri == printer.uri)
+        }
+    }
+
     /// A folder printer never replaces a file that has a job's name: it may be a copy of this
     /// database's, or a send of before a restore, and whatever reads the folder may not have
     /// read it yet. The same bytes are the same label (a send repeated after a crash); other bytes

@@ -28,6 +28,35 @@ struct PostgresPreparedTests {
         }
     }
 
+    /// Two transactions taking two rows in opposite orders deadlock; PostgreSQL ends one, and
+    /// `writeRetryingDeadlocks` runs it again: both commit, nothing counted twice (documents
+    /// whose lines named the same lots in other orders were refused with 503; a QA run). The
+    /// steps wait for each other's locks, never for a time.
+    @Test func aDeadlockVictimRunsAgainAndBothCommit() async throws {
+        try await RegistryTests.withStore(.postgres, { try await PostgresStore(url: $0.location, connections: 3) }) { store in
+            try await store.write { db in
+                try await db.raw("CREATE TABLE probe (id integer PRIMARY KEY, n integer NOT NULL)").run()
+                try await db.raw("INSERT INTO probe VALUES (1, 0), (2, 0)").run()
+            }
+            let both = Rendezvous(2)
+            let attempts = Counter()
+            func crossing(_ first: Int, _ second: Int) async throws {
+                try await store.writeRetryingDeadlocks { db in
+                    await attempts.add()
+                    try await db.raw("UPDATE probe SET n = n + 1 WHERE id = \(bind: first)").run()
+                    await both.arrive()  // each holds its first row; a run again passes at once
+                    try await db.raw("UPDATE probe SET n = n + 1 WHERE id = \(bind: second)").run()
+                }
+            }
+            async let one: Void = crossing(1, 2)
+            async let other: Void = crossing(2, 1)
+            _ = try await (one, other)
+            let counts = try await store.read { db in try await db.raw("SELECT n FROM probe ORDER BY id").all().map { try $0.decode(column: "n", as: Int.self) } }
+            #expect(counts == [2, 2])
+            #expect(await attempts.value >= 3, "a deadlock was broken, so one ran again")
+        }
+    }
+
     /// A connection the server ends (a restart, an administrator's pg_terminate_backend) is
     /// said as such, and as transient: not "PostgreSQL refused a statement", which the README
     /// keeps for a statement of ours the server refused (found by a QA run restarting the server).
@@ -223,4 +252,28 @@ struct PostgresPreparedTests {
             }
         }
     }
+}
+
+/// Waits until `count` callers have arrived; after that, everyone passes at once.
+private actor Rendezvous {
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+    private var arrived = 0
+    private let count: Int
+
+    init(_ count: Int) { self.count = count }
+
+    func arrive() async {
+        arrived += 1
+        if arrived >= count {
+            for continuation in waiting { continuation.resume() }
+            waiting.removeAll()
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+}
+
+private actor Counter {
+    private(set) var value = 0
+    func add() { value += 1 }
 }

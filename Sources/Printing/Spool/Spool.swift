@@ -103,16 +103,24 @@ public struct Spool: Sendable {
                     WHERE name = \(bind: config.name)
                     """).run()
             } else {
-                do {
-                    try await db.raw("""
-                        INSERT INTO printers (name, uri, language, settings, created_at)
-                        VALUES (\(bind: config.name), \(bind: config.uri), \(bind: config.language.rawValue), \(bind: settings), \(bind: created))
-                        """).run()
-                } catch where DatabaseErrors.uniqueViolation(error) != nil {
-                    // Another request added it between the look and the insert (PostgreSQL): a
-                    // conflict to say, not the database's words with a 500 (found by a QA run).
+                let inserted = try await db.raw("""
+                    INSERT INTO printers (name, uri, language, settings, created_at)
+                    VALUES (\(bind: config.name), \(bind: config.uri), \(bind: config.language.rawValue), \(bind: settings), \(bind: created))
+                    ON CONFLICT (name) DO NOTHING RETURNING name
+                    """).first() != nil
+                guard !inserted else { return }
+                // Another request added it between the look and the insert (PostgreSQL; the
+                // insert waited for it to commit). Replacing as asked, without a version to
+                // match (two `serve`s starting at once from the same configuration file), it
+                // takes this configuration; otherwise it is a conflict to say, not the
+                // database's words with a 500 (found by QA runs).
+                guard replace, expecting == nil else {
                     throw PrintingError(.invalidState, "printer \(config.name) was added by another request at the same moment: read it, then change it")
                 }
+                try await db.raw("""
+                    UPDATE printers SET uri = \(bind: config.uri), language = \(bind: config.language.rawValue),
+                        settings = \(bind: settings), state = 'unknown', state_message = '' WHERE name = \(bind: config.name)
+                    """).run()
             }
         }
     }

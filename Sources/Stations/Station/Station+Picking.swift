@@ -145,7 +145,7 @@ extension Station {
     func completePick(_ scan: StationScan, _ task: OpenTask) async throws -> ScanOutcome {
         let signedInNow = signedIn
         let customer = try await registry.partners().first { $0.code == task.partner }
-        let outcome = try await registry.store.write { @Sendable db in
+        let outcome = try await registry.store.writeRetryingDeadlocks { @Sendable db in
             let rows = try await db.raw("""
                 SELECT product, number, serial, quantity, pending, confirmation FROM station_task_lines
                 WHERE task_id = \(bind: task.id) AND removed_at IS NULL ORDER BY id

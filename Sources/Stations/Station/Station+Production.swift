@@ -337,7 +337,7 @@ extension Station {
         }
         let signedInNow = signedIn
         let warehouse = configuration.warehouse ?? ""
-        let outcome: ScanOutcome? = try await registry.store.write { @Sendable db in
+        let outcome: ScanOutcome? = try await registry.store.writeRetryingDeadlocks { @Sendable db in
             guard let unit = try await db.raw("""
                 SELECT id FROM station_run_units WHERE task_id = \(bind: task.id) AND number = \(bind: number) AND state = 'printed'
                 ORDER BY id LIMIT 1

@@ -289,7 +289,7 @@ extension Station {
     /// `TM:DONE` at a receiving station: posts the open receipt with the scan's log entry.
     func completeReceipt(_ scan: StationScan) async throws -> ScanOutcome {
         let signedInNow = signedIn
-        return try await registry.store.write { @Sendable db in
+        return try await registry.store.writeRetryingDeadlocks { @Sendable db in
             let open = try await self.currentTask(db)
             guard let task = open, task.lines > 0 else {
                 // TM:DONE from two scanners at once, or scanned twice: the first posted it.
