@@ -1,10 +1,10 @@
-import Foundation
+package import Foundation
 
 /// A field named twice in one object of a JSON body (`{"quantity": 1, "quantity": 100}`).
 /// JSON leaves such a body's meaning open (RFC 8259 §4: parsers differ; Foundation keeps one,
 /// a proxy or an audit log in front may keep the other), so a write that says two things is
 /// refused, naming the field and where it is, rather than posted with one of them.
-enum DuplicateKey {
+package enum DuplicateKey {
     private enum Frame {
         case object(keys: Set<String>, key: String?, expectingKey: Bool)
         case array(index: Int)
@@ -12,7 +12,7 @@ enum DuplicateKey {
 
     /// The place of the first field named twice, or nil (also for a body that is not JSON: the
     /// decoder says what is wrong with that).
-    static func find(in body: Data) -> String? {
+    package static func find(in body: Data) -> String? {
         body.withUnsafeBytes { raw -> String? in
             let bytes = raw.bindMemory(to: UInt8.self)
             var stack: [Frame] = []

@@ -3,6 +3,7 @@ import CSV
 import Foundation
 import GS1
 import Registry
+import Server
 
 /// Lines of a stock document from the command line: one line from flags, or many from a file.
 struct LineOptions: ParsableArguments {
@@ -108,21 +109,41 @@ struct LineOptions: ParsableArguments {
     /// A key the lines do not know (`unit_cost` for `unitCost`) would be dropped without a word,
     /// and its line posted without it: refused, naming the line and the keys there are.
     static func refuseUnknownKeys(_ data: Data, path: String) throws {
+        try refuseDuplicateKeys(data, path: path)
         guard let lines = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]] else { return }
-        try refuseUnknownKeys(lines, place: "\(path), document line")
+        try refuseUnknownKeys(lines, place: { "\(path), document line \($0 + 1)" })
     }
 
-    /// ``refuseUnknownKeys(_:path:)`` for lines already read, each named `place N` (from 1).
-    static func refuseUnknownKeys(_ lines: [[String: Any]], place: String) throws {
-        let lineKeys: Set<String> = ["product", "quantity", "picks", "expiry", "production", "inputs", "unitCost"]
+    /// A key given twice in one object (`"quantity": 1, "quantity": 50`): JSON leaves which one
+    /// counts open, and the file posted the first (found by a QA run); refused as HTTP refuses it.
+    static func refuseDuplicateKeys(_ data: Data, path: String) throws {
+        if let place = DuplicateKey.find(in: data) {
+            throw ValidationError("\(path): \(place) is given twice; give each key once")
+        }
+    }
+
+    /// ``refuseUnknownKeys(_:path:)`` for lines already read, line `index` named `place(index)`;
+    /// `inputs` only where `takesInputs` (a production's outputs).
+    static func refuseUnknownKeys(_ lines: [[String: Any]], place: (Int) -> String, takesInputs: Bool = true) throws {
+        let lineKeys = Set(["product", "quantity", "picks", "expiry", "production", "unitCost"] + (takesInputs ? ["inputs"] : []))
         let pickKeys: Set<String> = ["number", "quantity", "expiry", "production", "attributes"]
         for (index, line) in lines.enumerated() {
             if let key = line.keys.sorted().first(where: { !lineKeys.contains($0) }) {
-                throw ValidationError("\(place) \(index + 1): unknown key \"\(key)\" (a line takes \(lineKeys.sorted().joined(separator: ", ")))")
+                throw ValidationError("\(place(index)): unknown key \"\(key)\" (a line takes \(lineKeys.sorted().joined(separator: ", ")))")
             }
             for (pickIndex, pick) in ((line["picks"] as? [[String: Any]]) ?? []).enumerated() {
                 if let key = pick.keys.sorted().first(where: { !pickKeys.contains($0) }) {
-                    throw ValidationError("\(place) \(index + 1), picks[\(pickIndex)]: unknown key \"\(key)\" (a pick takes \(pickKeys.sorted().joined(separator: ", ")))")
+                    throw ValidationError("\(place(index)), picks[\(pickIndex)]: unknown key \"\(key)\" (a pick takes \(pickKeys.sorted().joined(separator: ", ")))")
+                }
+                // An attribute is a name and a typed value, nothing else (an extra key was dropped).
+                for (attributeIndex, attribute) in ((pick["attributes"] as? [[String: Any]]) ?? []).enumerated() {
+                    let at = "\(place(index)), picks[\(pickIndex)].attributes[\(attributeIndex)]"
+                    if let key = attribute.keys.sorted().first(where: { !["name", "value"].contains($0) }) {
+                        throw ValidationError("\(at): unknown key \"\(key)\" (an attribute takes name, value)")
+                    }
+                    if let value = attribute["value"] as? [String: Any], let key = value.keys.sorted().first(where: { !["type", "value"].contains($0) }) {
+                        throw ValidationError("\(at).value: unknown key \"\(key)\" (a value takes type, value)")
+                    }
                 }
             }
         }

@@ -593,11 +593,14 @@ func lot(_ number: String, _ quantity: Int, expires days: Int) -> StockLine.Pick
                 line.inputs = inputs
                 return line
             }
-            await expectRefusal(.invalidInput, "output CHEESE names no input line (inputs: []): name the input lines it was made from") {
+            await expectRefusal(.invalidInput, "outputs[0] (CHEESE) names no input (inputs: []): name the inputs it was made from, counted from 0") {
                 _ = try await registry.produce(Production(warehouse: "MAIN", inputs: inputs, outputs: [output("C1", inputs: [])], header: header()))
             }
-            await expectRefusal(.invalidInput, "input line 0 (MILK) goes into no output: add 0 to the inputs of the outputs made from it") {
+            await expectRefusal(.invalidInput, "inputs[0] (MILK) goes into no output: add 0 to the inputs of the outputs made from it") {
                 _ = try await registry.produce(Production(warehouse: "MAIN", inputs: inputs, outputs: [output("C1", inputs: [1])], header: header()))
+            }
+            await expectRefusal(.invalidInput, "outputs[0] (CHEESE) names inputs[1] twice: name each input once") {
+                _ = try await registry.produce(Production(warehouse: "MAIN", inputs: inputs, outputs: [output("C1", inputs: [0, 1, 1])], header: header()))
             }
             #expect(try await registry.stock(product: "MILK").map(\.quantity) == [50])
             // Named, or left out (every input), each input is traced to its outputs.

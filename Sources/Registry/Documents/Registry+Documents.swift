@@ -410,15 +410,22 @@ extension Production {
     /// output's list, was consumed and costed into the outputs but linked to none of them, so a
     /// trace or recall of that input missed what it went into (found by a QA run's recall drill).
     func refuseUnlinkedLines() throws(RegistryError) {
+        for (offset, output) in outputs.enumerated() {
+            // An input named twice by one output says nothing more, and may be a typo for another.
+            if let list = output.inputs, let twice = list.first(where: { index in list.filter { $0 == index }.count > 1 }) {
+                throw RegistryError(.invalidInput,
+                    "outputs[\(offset)] (\(output.product)) names inputs[\(twice)] twice: name each input once").onLine(inputs.count + offset)
+            }
+        }
         guard !inputs.isEmpty else { return }
         for (offset, output) in outputs.enumerated() where output.inputs?.isEmpty == true {
             throw RegistryError(.invalidInput,
-                "output \(output.product) names no input line (inputs: []): name the input lines it was made from (counted from 0), or leave inputs out to link it to every input").onLine(inputs.count + offset)
+                "outputs[\(offset)] (\(output.product)) names no input (inputs: []): name the inputs it was made from, counted from 0, or leave inputs out to link it to every input").onLine(inputs.count + offset)
         }
         let named = Set(outputs.indices.flatMap(inputLines(of:)))
         for (index, input) in inputs.enumerated() where !named.contains(index) {
             throw RegistryError(.invalidInput,
-                "input line \(index) (\(input.product)) goes into no output: add \(index) to the inputs of the outputs made from it, or leave inputs out to link every output to every input; a trace or recall of it would otherwise miss what it went into").onLine(index)
+                "inputs[\(index)] (\(input.product)) goes into no output: add \(index) to the inputs of the outputs made from it, or leave inputs out to link every output to every input; a trace or recall of it would otherwise miss what it went into").onLine(index)
         }
     }
 }

@@ -91,10 +91,13 @@ struct ProduceCommand: AsyncParsableCommand {
             let lines: Lines
             let data: Data
             do { data = try InputFile.read(file) } catch { throw ValidationError("cannot read \(file): \(error)") }
-            do { lines = try JSONDecoder().decode(Lines.self, from: data) } catch {
+            try LineOptions.refuseDuplicateKeys(data, path: file)
+            try Self.refuseUnknownKeys(data, file: file)
+            do { lines = try JSONDecoder().decode(Lines.self, from: data) } catch let error as DecodingError {
+                throw ValidationError(Self.explain(error, file: file))
+            } catch {
                 throw ValidationError("\(file): expected {\"inputs\": [lines], \"outputs\": [lines]}: \(error)")
             }
-            try Self.refuseUnknownKeys(data, file: file)
             (inputs, outputs) = (lines.inputs, lines.outputs)
             if let cost = lines.addedCost {
                 guard addedCost == nil else { throw ValidationError("give the added cost in \(file) or as --added-cost, not both") }
@@ -120,8 +123,41 @@ struct ProduceCommand: AsyncParsableCommand {
             throw ValidationError("\(file): unknown key \"\(key)\": the file takes inputs, outputs and addedCost"
                 + (options[key].map { "; give \(key) as \($0)" } ?? ""))
         }
+        // Named as an output's `inputs` counts them, from 0: "inputs[1]", as the links' refusals say.
         for side in ["inputs", "outputs"] {
-            try LineOptions.refuseUnknownKeys((object[side] as? [[String: Any]]) ?? [], place: "\(file), \(side) line")
+            try LineOptions.refuseUnknownKeys((object[side] as? [[String: Any]]) ?? [], place: { "\(file), \(side)[\($0)]" },
+                                              takesInputs: side == "outputs")
+        }
+        // An output's inputs are lines, counted from 0: 0.5 was "not valid JSON".
+        for (offset, output) in ((object["outputs"] as? [[String: Any]]) ?? []).enumerated() {
+            for (index, value) in ((output["inputs"] as? [Any]) ?? []).enumerated() {
+                guard let number = value as? NSNumber, let whole = Int(exactly: number.doubleValue), whole >= 0 else {
+                    throw ValidationError("\(file), outputs[\(offset)].inputs[\(index)]: \(value) is not an input: name inputs by their place, a whole number counted from 0")
+                }
+            }
+        }
+    }
+
+    /// Where the production file is not what it should be, as a JSON path: `p.json, outputs[0].inputs[0]: …`,
+    /// not the decoder's dump of coding keys.
+    static func explain(_ error: DecodingError, file: String) -> String {
+        func place(_ path: [any CodingKey]) -> String {
+            let text = path.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            return text.isEmpty ? file : "\(file), \(text.hasPrefix(".") ? String(text.dropFirst()) : text)"
+        }
+        let shape = " (the file is {\"inputs\": [lines], \"outputs\": [lines], \"addedCost\": 12.5}; see tracemark produce --help)"
+        switch error {
+        case .keyNotFound(let key, let context):
+            return "\(place(context.codingPath)): \"\(key.stringValue)\" is missing\(context.codingPath.isEmpty ? shape : "")"
+        case .typeMismatch(let type, let context), .valueNotFound(let type, let context):
+            let wanted = type == Int.self ? "a whole number (a line, counted from 0)" : type == String.self ? "text" : "\(type)"
+            return "\(place(context.codingPath)): expected \(wanted)\(context.codingPath.isEmpty ? shape : "")"
+        case .dataCorrupted(let context):
+            let wanted = context.codingPath.last?.intValue != nil && context.codingPath.dropLast().last?.stringValue == "inputs"
+                ? "a whole number (a line, counted from 0)" : context.debugDescription
+            return "\(place(context.codingPath)): \(wanted)"
+        @unknown default:
+            return "\(file): \(error)"
         }
     }
 
