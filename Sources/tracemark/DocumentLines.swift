@@ -116,9 +116,12 @@ struct LineOptions: ParsableArguments {
 
     /// A key given twice in one object (`"quantity": 1, "quantity": 50`): JSON leaves which one
     /// counts open, and the file posted the first (found by a QA run); refused as HTTP refuses it.
-    static func refuseDuplicateKeys(_ data: Data, path: String) throws {
+    static func refuseDuplicateKeys(_ data: Data, path file: String) throws {
         if let place = DuplicateKey.find(in: data) {
-            throw ValidationError("\(path): \(place) is given twice; give each key once")
+            // The path alone, as the other messages of files name places (the body's messages add
+            // "(item 2 of outputs)", counted from 1).
+            let path = place.replacingOccurrences(of: #" \(item \d+ of [^)]*\)$"#, with: "", options: .regularExpression)
+            throw ValidationError("\(file): \(path) is given twice; give each key once")
         }
     }
 
@@ -127,17 +130,19 @@ struct LineOptions: ParsableArguments {
     static func refuseUnknownKeys(_ lines: [[String: Any]], place: (Int) -> String, takesInputs: Bool = true) throws {
         let lineKeys = Set(["product", "quantity", "picks", "expiry", "production", "unitCost"] + (takesInputs ? ["inputs"] : []))
         let pickKeys: Set<String> = ["number", "quantity", "expiry", "production", "attributes"]
+        // A JSON path goes on with a dot (inputs[0].picks[1]); a line named in words with a comma.
+        func joint(_ index: Int) -> String { place(index).hasSuffix("]") ? "." : ", " }
         for (index, line) in lines.enumerated() {
             if let key = line.keys.sorted().first(where: { !lineKeys.contains($0) }) {
                 throw ValidationError("\(place(index)): unknown key \"\(key)\" (a line takes \(lineKeys.sorted().joined(separator: ", ")))")
             }
             for (pickIndex, pick) in ((line["picks"] as? [[String: Any]]) ?? []).enumerated() {
                 if let key = pick.keys.sorted().first(where: { !pickKeys.contains($0) }) {
-                    throw ValidationError("\(place(index)), picks[\(pickIndex)]: unknown key \"\(key)\" (a pick takes \(pickKeys.sorted().joined(separator: ", ")))")
+                    throw ValidationError("\(place(index))\(joint(index))picks[\(pickIndex)]: unknown key \"\(key)\" (a pick takes \(pickKeys.sorted().joined(separator: ", ")))")
                 }
                 // An attribute is a name and a typed value, nothing else (an extra key was dropped).
                 for (attributeIndex, attribute) in ((pick["attributes"] as? [[String: Any]]) ?? []).enumerated() {
-                    let at = "\(place(index)), picks[\(pickIndex)].attributes[\(attributeIndex)]"
+                    let at = "\(place(index))\(joint(index))picks[\(pickIndex)].attributes[\(attributeIndex)]"
                     if let key = attribute.keys.sorted().first(where: { !["name", "value"].contains($0) }) {
                         throw ValidationError("\(at): unknown key \"\(key)\" (an attribute takes name, value)")
                     }

@@ -194,7 +194,7 @@ import Testing
         #expect(twice.status == 64 && twice.stderr.contains("production.json: inputs[0].quantity"), "\(twice.stderr)")
         #expect(twice.stderr.contains("is given twice"), "\(twice.stderr)")
         let attribute = try await produce(#"{"inputs": [], "outputs": [{"product": "PAINT-5L", "picks": [{"number": "M", "attributes": [{"name": "a", "value": {"type": "text", "value": "x"}, "extra": 1}]}]}]}"#)
-        #expect(attribute.status == 64 && attribute.stderr.contains("outputs[0], picks[0].attributes[0]: unknown key \"extra\""), "\(attribute.stderr)")
+        #expect(attribute.status == 64 && attribute.stderr.contains("outputs[0].picks[0].attributes[0]: unknown key \"extra\""), "\(attribute.stderr)")
         let missing = try await produce(#"{"outputs": []}"#)
         #expect(missing.status == 64 && missing.stderr.contains("production.json: \"inputs\" is missing"), "\(missing.stderr)")
         let fraction = try await produce(#"{"inputs": [], "outputs": [{"product": "PAINT-5L", "quantity": 1, "inputs": [0.5]}]}"#)

@@ -399,6 +399,27 @@ extension RecallTests {
             #expect(sugar.text.contains("(via PRD-000001: 4 l TS-1, shared with other outputs → 10 pcs TC-A)"), "\(sugar.text)")
             let back = try await registry.trace(product: "CAKE", number: "TC-B", direction: .backward)
             #expect(back.root.children.map { "\($0.number) \($0.consumed ?? -1)" }.sorted() == ["TF-1 2", "TS-1 4"])
+            #expect(sugar.dot.contains("PRD-000001\\n4 l (shared) → 10 pcs"), "\(sugar.dot)")
+            // One output lot on two output lines, each of other inputs: each edge counts what its
+            // input's lines made (it counted both lines' 5; a QA run).
+            var twoA = StockLine(product: "CAKE", picks: [lot("K5", 2, expires: 100)])
+            twoA.inputs = [0]
+            var twoB = StockLine(product: "CAKE", picks: [lot("K5", 3, expires: 100)])
+            twoB.inputs = [1]
+            _ = try await registry.produce(Production(warehouse: "MAIN", inputs: [
+                StockLine(product: "MILK", picks: [.init(number: "TF-1", quantity: 1)]),
+                StockLine(product: "MILK", picks: [.init(number: "TS-1", quantity: 1)]),
+            ], outputs: [twoA, twoB], header: header(2)))
+            let k5 = try await registry.trace(product: "CAKE", number: "K5", direction: .backward)
+            #expect(k5.root.children.map { "\($0.number) \($0.consumed ?? -1) → \($0.made ?? -1)" }.sorted() == ["TF-1 1 → 2", "TS-1 1 → 3"])
+            await expectRefusal(.invalidInput, "outputs[0].inputs[0]: 2 is not an input: there are 2 inputs (inputs[0] to inputs[1])") {
+                var wrong = StockLine(product: "CAKE", picks: [lot("K6", 1, expires: 100)])
+                wrong.inputs = [2]
+                _ = try await registry.produce(Production(warehouse: "MAIN", inputs: [
+                    StockLine(product: "MILK", picks: [.init(number: "TF-1", quantity: 1)]),
+                    StockLine(product: "MILK", picks: [.init(number: "TS-1", quantity: 1)]),
+                ], outputs: [wrong], header: header(2)))
+            }
         }
     }
 }

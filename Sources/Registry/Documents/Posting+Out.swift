@@ -199,7 +199,7 @@ extension Posting {
                 return (try await unknownSerial(number, index, context, warehouseID: warehouseID, warehouse: warehouse, amount: amount), "unknown serial, flagged")
             }
             throw RegistryError(.notFound,
-                "\(context.kindName) \(number) of product \(context.product.article) was never received\(context.tracking == .serial ? " (the product does not allow unknown serials)" : "")"
+                "\(context.kindName) \(number) of product \(context.product.article) was never received\(context.tracking != .serial ? "" : !context.product.allowsUnknownSerials ? " (the product does not allow unknown serials)" : rules.statusWhenGone == .consumed ? " (a production consumes no unknown serials)" : "")"
                     + (try await numberElsewhere(number, context)))
         }
         var overrides: [String] = []

@@ -183,7 +183,7 @@ struct Posting {
 
     static func begin(_ registry: Registry, _ db: any SQLDatabase, kind: DocumentKind, header: DocumentHeader,
                       partnerID: Int? = nil, warehouseID: Int? = nil, toWarehouseID: Int? = nil, reason: String = "",
-                      products articles: [String] = []) async throws -> Posting {
+                      products articles: [String] = [], lines: [StockLine] = []) async throws -> Posting {
         let created = registry.now
         let today = registry.today
         let date = header.date ?? today
@@ -214,7 +214,38 @@ struct Posting {
                               user: header.user)
         posting.backdated = try await Allocation.backdated(db, date, today: today)
         try await posting.prefetch(articles)
+        try await posting.lockNamedLots(lines)
         return posting
+    }
+
+    /// On PostgreSQL, locks the lots and serials `lines` name, all at once in id order, before
+    /// any line takes its own: taken line by line, two documents naming the same lots in other
+    /// orders (an issue MILK then FLOUR, a production FLOUR then MILK) each waited for the other
+    /// until PostgreSQL ended one (found by a QA run of several stations). In one order, the
+    /// second waits for the first and both post. SQLite has one writer at a time.
+    private func lockNamedLots(_ lines: [StockLine]) async throws {
+        guard db.dialect.name == "postgresql" else { return }
+        var pairs = "["
+        var seen = Set<String>()
+        for line in lines {
+            for pick in line.picks {
+                let number = pick.number.trimmingSpaces
+                guard seen.insert("\(line.product)\u{0}\(number)").inserted else { continue }
+                if pairs.utf8.count > 1 { pairs += "," }
+                pairs += "["
+                JSONText.append(line.product, to: &pairs)
+                pairs += ","
+                JSONText.append(number, to: &pairs)
+                pairs += "]"
+            }
+        }
+        pairs += "]"
+        guard seen.count > 1 else { return }
+        _ = try await db.raw("""
+            SELECT ls.id FROM lot_serials ls JOIN products p ON p.id = ls.product_id
+            JOIN json_array_elements(\(bind: pairs)::json) AS j(value) ON p.article = j.value->>0 AND ls.number = j.value->>1
+            ORDER BY ls.id FOR NO KEY UPDATE OF ls
+            """).all()
     }
 
     /// Reads the products of a document's lines with their classes, in one statement rather than
@@ -303,12 +334,12 @@ struct Posting {
             // leave it as it was.
             let steps = try await db.raw("""
                 SELECT MAX(m.cost_missing) AS marked, CAST(SUM(m.quantity) AS BIGINT) AS quantity,
-                       CASE WHEN d.kind = 'issue' AND d.doc_date <= \(bind: date.description)
-                             AND d.partner_id = (SELECT partner_id FROM documents WHERE id = \(bind: documentID)) THEN 1 ELSE 0 END AS to_customer
+                       CASE WHEN d.kind IN ('issue', 'return') AND d.doc_date <= \(bind: date.description)
+                             AND d.partner_id = (SELECT partner_id FROM documents WHERE id = \(bind: documentID)) THEN 1 ELSE 0 END AS customer
                 FROM movements m JOIN documents d ON d.id = m.document_id
                 WHERE m.product_id = \(bind: product) AND m.lot_serial_id = \(bind: lot) AND m.document_id <> \(bind: documentID)
                 GROUP BY d.doc_date, d.id, d.kind, d.partner_id ORDER BY d.doc_date, d.id
-                """).all().map { (marked: try $0.int("marked") == 1, quantity: try $0.int("quantity"), toCustomer: try $0.int("to_customer") == 1) }
+                """).all().map { (marked: try $0.int("marked") == 1, quantity: try $0.int("quantity"), customer: try $0.int("customer") == 1) }
             var balances: [Int] = []
             var balance = 0
             for step in steps {
@@ -317,10 +348,32 @@ struct Posting {
             }
             // Before the last issue to this customer; else, empty now, before the lot was last
             // emptied; held now, since it was last empty (the last step is never 0 then).
-            let issue = steps.lastIndex(where: \.toCustomer)
-            let last = issue ?? steps.count - 1
-            let emptiedBefore = balances.indices.last { $0 < last && balances[$0] == 0 }
-            let marked = steps.indices.contains { $0 > (emptiedBefore ?? -1) && $0 < (issue ?? steps.count) && steps[$0].marked }
+            // Marked at a step: a cost-less movement since the lot was last empty before it.
+            func marked(before step: Int) -> Bool {
+                let emptiedBefore = balances.indices.last { $0 < step && balances[$0] == 0 }
+                return steps.indices.contains { $0 > (emptiedBefore ?? -1) && $0 < step && steps[$0].marked }
+            }
+            // What this customer still holds of it, shipment by shipment (their earlier returns
+            // taking back the oldest first), each marked as the lot was when it went: any of it
+            // marked, the return is (a return of 10 of which 5 went out without a cost was judged
+            // by the last issue alone; a QA run): told rather than not.
+            var outstanding: [(quantity: Int, marked: Bool)] = []
+            for index in steps.indices where steps[index].customer {
+                if steps[index].quantity < 0 {
+                    outstanding.append((-steps[index].quantity, marked(before: index)))
+                } else {
+                    var back = steps[index].quantity
+                    while back > 0, !outstanding.isEmpty {
+                        let taken = min(back, outstanding[0].quantity)
+                        back -= taken
+                        outstanding[0].quantity -= taken
+                        if outstanding[0].quantity == 0 { outstanding.removeFirst() }
+                    }
+                }
+            }
+            let shipped = steps.contains(where: \.customer)
+            let marked = shipped ? outstanding.contains(where: \.marked)
+                                 : marked(before: steps.count) || (balance == 0 && marked(before: steps.count - 1))
             if marked {
                 try await db.raw("""
                     UPDATE movements SET cost_missing = 1
@@ -573,11 +626,23 @@ struct Posting {
     /// documents took out at, booked already, and taken out at today's it left the row's value
     /// on the days between wrong (worth less than nothing, or nothing with goods in it; found by
     /// QA runs). Dated on or after the last of those documents, it changes nothing booked.
-    private func refuseLaterCostChange(_ rows: [StockRow], excluding: Set<Int> = []) async throws {
+    ///
+    /// With `incoming`, the goods the document brings into the one row (its quantity and value):
+    /// refused when the row has goods taken out after the date and the goods coming in, what it
+    /// held then and what came in after until the last of those do not all cost the same: the
+    /// average they were taken out at would change (a receipt entered late at another cost left
+    /// the issues after it at a cost the ledger no longer bore; found by a QA run).
+    private func refuseLaterCostChange(_ rows: [StockRow], excluding: Set<Int> = [],
+                                       incoming: (quantity: Int, value: Int)? = nil) async throws {
         guard backdated != nil, !rows.isEmpty else { return }
         let held = try await heldOnDate(rows, excluding: excluding)
+        /// Whether two amounts cost the same a unit (exactly: v₁ / q₁ = v₂ / q₂).
+        func sameCost(_ a: (quantity: Int, value: Int), _ b: (quantity: Int, value: Int)) -> Bool {
+            Int128(a.value) * Int128(b.quantity) == Int128(b.value) * Int128(a.quantity)
+        }
         for row in rows {
-            guard let then = held[row], then.quantity > 0 else { continue }
+            let then = held[row] ?? (0, 0)
+            guard then.quantity > 0 || incoming != nil else { continue }
             let later = try await db.raw("""
                 SELECT d.number, d.doc_date, CAST(SUM(m.quantity) AS BIGINT) AS q, CAST(SUM(m.value) AS BIGINT) AS v
                 FROM movements m JOIN documents d ON d.id = m.document_id
@@ -585,17 +650,42 @@ struct Posting {
                   AND d.doc_date > \(bind: date.description) AND m.document_id <> \(bind: documentID)
                 GROUP BY d.id, d.number, d.doc_date ORDER BY d.doc_date, d.id
                 """).all()
-            var changedBy: (number: String, date: String)?
+            var changedBy: String?
             var lastOut: (number: String, date: String)?
-            for step in later {
-                let (quantity, value) = (try step.int("q"), try step.int("v"))
-                let document = (try step.string("number"), try step.string("doc_date"))
-                // In at another unit cost than the row's on the date (exactly: v / q ≠ V / Q).
-                if quantity > 0, Int128(value) * Int128(then.quantity) != Int128(then.value) * Int128(quantity) {
-                    changedBy = changedBy ?? document
-                } else if quantity < 0, changedBy != nil {
-                    lastOut = document
+            if let incoming {
+                // Going in: every cost averaged before a later way out must be the new goods'.
+                var since: [(cost: (quantity: Int, value: Int), number: String, date: String)] = []
+                var differs: String?
+                if then.quantity > 0, !sameCost(incoming, then) { differs = "the \(Quantity(storage: then.quantity)) {unit} it held then" }
+                for step in later {
+                    let (quantity, value) = (try step.int("q"), try step.int("v"))
+                    let (number, day) = (try step.string("number"), try step.string("doc_date"))
+                    if quantity > 0 {
+                        since.append(((quantity, value), number, day))
+                    } else if quantity < 0 {
+                        if differs == nil, let other = since.first(where: { !sameCost(incoming, $0.cost) }) {
+                            differs = "\(other.number) of \(other.date)"
+                        }
+                        lastOut = (number, day)
+                    }
                 }
+                guard let differs, lastOut != nil else { continue }
+                changedBy = "it comes in at another cost than \(differs)"
+            } else {
+                guard then.quantity > 0 else { continue }
+                var broughtIn: (number: String, date: String)?
+                for step in later {
+                    let (quantity, value) = (try step.int("q"), try step.int("v"))
+                    let document = (try step.string("number"), try step.string("doc_date"))
+                    // In at another unit cost than the row's on the date (exactly: v / q ≠ V / Q).
+                    if quantity > 0, !sameCost((quantity, value), then) {
+                        broughtIn = broughtIn ?? document
+                    } else if quantity < 0, broughtIn != nil {
+                        lastOut = document
+                    }
+                }
+                guard let broughtIn else { continue }
+                changedBy = "\(broughtIn.number) of \(broughtIn.date) brought some in at another cost"
             }
             guard let changedBy, let lastOut else { continue }
             let names = try await db.raw("""
@@ -604,8 +694,9 @@ struct Posting {
                 """).first()
             let article = try names?.string("article") ?? "?"
             let what = try names?.optionalString("number").map { "lot \($0) of \(article)" } ?? article
+            let cause = changedBy.replacingOccurrences(of: "{unit}", with: try names?.string("unit") ?? "")
             throw RegistryError(.conflict,
-                "\(what) in \(try names?.string("warehouse") ?? "?"): \("aeiou".contains(kind.rawValue.first!) ? "an" : "a") \(kind.rawValue) dated \(date) would change the cost at which documents after it took it out, booked already (\(changedBy.number) of \(changedBy.date) brought some in at another cost, and \(lastOut.number) of \(lastOut.date) took some out since): date it \(lastOut.date) or later")
+                "\(what) in \(try names?.string("warehouse") ?? "?"): \("aeiou".contains(kind.rawValue.first!) ? "an" : "a") \(kind.rawValue) dated \(date) would change the cost at which documents after it took it out, booked already (\(cause), and \(lastOut.number) of \(lastOut.date) took some out since): date it \(lastOut.date) or later")
         }
     }
 
@@ -922,6 +1013,9 @@ struct Posting {
                 guard let row else { throw try await overfull(context, warehouseID: warehouseID, warehouse: warehouse, lot: lot, quantity: quantity) }
                 value = Money.value(of: quantity, at: try row.int("unit_cost"))
             }
+        }
+        if quantity > 0, backdated != nil, context.averagesCost(lot: lotID) {
+            try await refuseLaterCostChange([StockRow(product: context.id, warehouse: warehouseID, lot: lotID)], incoming: (quantity, value))
         }
         stockChanges[StockRow(product: context.id, warehouse: warehouseID, lot: lotID), default: 0] += quantity
         // A receipt that gave no cost, of stock whose cost nobody gave yet: valued at 0, marked.

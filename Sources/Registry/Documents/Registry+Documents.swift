@@ -18,7 +18,7 @@ extension Registry {
         let (warehouseID, supplier) = try await Posting.warehouse(db, receipt.warehouse, partner: receipt.supplier, as: .supplier)
         let supplierID = supplier?.0
         var posting = try await Posting.begin(self, db, kind: .receipt, header: receipt.header, partnerID: supplierID, warehouseID: warehouseID,
-                                              products: receipt.lines.map(\.product))
+                                              products: receipt.lines.map(\.product), lines: receipt.lines)
         try await posting.prefetchNewNumbers(receipt.lines)
         for (index, line) in receipt.lines.enumerated() {
             try await posting.putIn(line, index: index, warehouseID: warehouseID, warehouse: receipt.warehouse,
@@ -50,7 +50,7 @@ extension Registry {
             if shelfLife == nil, let days = customer.minimumShelfLifeDays { shelfLife = (days, "customer \(code)") }
         }
         var posting = try await Posting.begin(self, db, kind: .issue, header: issue.header, partnerID: customerID, warehouseID: warehouseID,
-                                              products: issue.lines.map(\.product))
+                                              products: issue.lines.map(\.product), lines: issue.lines)
         let rules = OutRules(statusWhenGone: .shipped, allowExpired: issue.allowExpired, allowQuarantined: issue.allowQuarantined,
                              allowRecalled: issue.allowRecalled, minimumShelfLife: shelfLife)
         try await posting.prefetchCandidates(issue.lines, warehouseID: warehouseID, rules: rules)
@@ -72,7 +72,7 @@ extension Registry {
             let fromID = try await Posting.warehouse(db, transfer.from)
             let toID = try await Posting.warehouse(db, transfer.to)
             var posting = try await Posting.begin(self, db, kind: .transfer, header: transfer.header, warehouseID: fromID, toWarehouseID: toID,
-                                                  products: transfer.lines.map(\.product))
+                                                  products: transfer.lines.map(\.product), lines: transfer.lines)
             for (index, line) in transfer.lines.enumerated() {
                 let taken = try await posting.takeOut(line, index: index, warehouseID: fromID, warehouse: transfer.from,
                                                       rules: OutRules(statusWhenGone: nil, checksUsability: false))
@@ -99,15 +99,17 @@ extension Registry {
     /// posts what it made.
     public func produce(_ db: any SQLDatabase, _ production: Production) async throws -> PostedDocument {
         try Self.requireLines(production.outputs, "production's output list")
-        for output in production.outputs {
-            for input in output.inputs ?? [] where !production.inputs.indices.contains(input) {
-                throw RegistryError(.invalidInput, "output \(output.product) names input line \(input), but there are \(production.inputs.count) inputs (counted from 0)")
+        for (offset, output) in production.outputs.enumerated() {
+            for (position, input) in (output.inputs ?? []).enumerated() where !production.inputs.indices.contains(input) {
+                let there = production.inputs.isEmpty ? "there are no inputs"
+                    : production.inputs.count == 1 ? "there is 1 input (inputs[0])" : "there are \(production.inputs.count) inputs (inputs[0] to inputs[\(production.inputs.count - 1)])"
+                throw RegistryError(.invalidInput, "outputs[\(offset)].inputs[\(position)]: \(input) is not an input: \(there)")
             }
         }
         try production.refuseUnlinkedLines()
         let warehouseID = try await Posting.warehouse(db, production.warehouse)
         var posting = try await Posting.begin(self, db, kind: .production, header: production.header, warehouseID: warehouseID,
-                                              products: (production.inputs + production.outputs).map(\.product))
+                                              products: (production.inputs + production.outputs).map(\.product), lines: production.inputs + production.outputs)
         for (index, line) in production.inputs.enumerated() {
             try await posting.takeOut(line, index: index, warehouseID: warehouseID, warehouse: production.warehouse,
                                       rules: OutRules(statusWhenGone: .consumed, allowRecalled: production.allowRecalled,
@@ -233,7 +235,7 @@ extension Registry {
             let (warehouseID, customer) = try await Posting.warehouse(db, customerReturn.warehouse, partner: customerReturn.customer, as: .customer)
             let customerID = customer?.0
             var posting = try await Posting.begin(self, db, kind: .return, header: customerReturn.header, partnerID: customerID,
-                                                  warehouseID: warehouseID, products: customerReturn.lines.map(\.product))
+                                                  warehouseID: warehouseID, products: customerReturn.lines.map(\.product), lines: customerReturn.lines)
             for (index, line) in customerReturn.lines.enumerated() {
                 try await posting.putIn(line, index: index, warehouseID: warehouseID, warehouse: customerReturn.warehouse,
                                         rules: InRules(isReturn: true))
@@ -251,7 +253,7 @@ extension Registry {
         return try await store.writeRetryingDeadlocks { db in
             let warehouseID = try await Posting.warehouse(db, writeOff.warehouse)
             var posting = try await Posting.begin(self, db, kind: .writeOff, header: writeOff.header, warehouseID: warehouseID,
-                                                  reason: writeOff.reason.rawValue, products: writeOff.lines.map(\.product))
+                                                  reason: writeOff.reason.rawValue, products: writeOff.lines.map(\.product), lines: writeOff.lines)
             for (index, line) in writeOff.lines.enumerated() {
                 try await posting.takeOut(line, index: index, warehouseID: warehouseID, warehouse: writeOff.warehouse,
                                           rules: OutRules(statusWhenGone: .writtenOff, checksUsability: false, allocates: false))

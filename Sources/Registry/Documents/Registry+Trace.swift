@@ -45,7 +45,8 @@ public struct TraceTree: Codable, Hashable, Sendable {
         /// `consumed` is what they consumed for all of them, not this output's share.
         public var shared: Bool?
         /// Through a production: how much of its output, this lot (forward) or the lot above
-        /// (backward), that production made, in the output's unit.
+        /// (backward), that production made on the output lines made of the input, in the
+        /// output's unit.
         public var made: Decimal?
         /// Customers (forward) or suppliers (backward) of this lot or serial itself.
         public var parties: [Party]
@@ -145,7 +146,10 @@ extension Registry {
                                                ON o.document_id = l.document_id AND o.line_no = l.output_line
                                              WHERE l.document_id = g.document_id AND o.lot_serial_id = g.output_id AND o.quantity > 0)) AS consumed,
                         (SELECT CAST(SUM(m.quantity) AS BIGINT) FROM movements m
-                         WHERE m.document_id = g.document_id AND m.lot_serial_id = g.output_id AND m.quantity > 0) AS made,
+                         WHERE m.document_id = g.document_id AND m.lot_serial_id = g.output_id AND m.quantity > 0
+                           AND m.line_no IN (SELECT l.output_line FROM production_links l JOIN movements i
+                                               ON i.document_id = l.document_id AND i.line_no = l.input_line
+                                             WHERE l.document_id = g.document_id AND i.lot_serial_id = g.input_id AND i.quantity < 0)) AS made,
                         CASE WHEN EXISTS (
                             SELECT 1 FROM production_links l JOIN production_links other
                                 ON other.document_id = l.document_id AND other.input_line = l.input_line AND other.output_line <> l.output_line
@@ -333,7 +337,8 @@ extension TraceTree {
             for child in node.children {
                 let edge = direction == .forward ? "\(name) -> \(id(child))" : "\(id(child)) -> \(name)"
                 let (input, output) = direction == .forward ? (node, child) : (child, node)
-                let amounts = child.consumed.flatMap { consumed in child.made.map { "\n\(consumed) \(input.unit) → \($0) \(output.unit)" } } ?? ""
+                let shared = child.shared == true ? " (shared)" : ""
+                let amounts = child.consumed.flatMap { consumed in child.made.map { "\n\(consumed) \(input.unit)\(shared) → \($0) \(output.unit)" } } ?? ""
                 lines.append("  \(edge) [label=\(quoted((child.via ?? "") + amounts))];")
                 if !child.seenAbove { walk(child) }
             }

@@ -132,7 +132,8 @@ struct ProduceCommand: AsyncParsableCommand {
         for (offset, output) in ((object["outputs"] as? [[String: Any]]) ?? []).enumerated() {
             for (index, value) in ((output["inputs"] as? [Any]) ?? []).enumerated() {
                 guard let number = value as? NSNumber, let whole = Int(exactly: number.doubleValue), whole >= 0 else {
-                    throw ValidationError("\(file), outputs[\(offset)].inputs[\(index)]: \(value) is not an input: name inputs by their place, a whole number counted from 0")
+                    let shown = value is String ? "\"\(value)\" (text)" : "\(value)"
+                    throw ValidationError("\(file), outputs[\(offset)].inputs[\(index)]: \(shown) is not an input: name inputs by their place, a whole number counted from 0")
                 }
             }
         }
