@@ -447,6 +447,8 @@ import TracemarkTesting
         let service = try await APIService.start(.sqlite)
         defer { service.serve.killIfRunning() }
         let created = try await Command.tracemark(["token", "create", "--name", "feed-reader", "--role", "viewer", "--db", service.database.location])
+        // The token alone on standard output (TOKEN=$(tracemark token create …)), the reminder on error.
+        #expect(created.stdout.split(separator: "\n").count == 1 && created.stderr.contains("store it now"), "\(created.stdout) \(created.stderr)")
         let secret = try #require(created.stdout.split(separator: "\n").first.map(String.init))
         let feed = try FeedClient(port: Int(service.base.split(separator: ":").last!)!, path: "/api/v1/events",
                                   headers: ["Authorization": "Bearer \(secret)"])

@@ -29,9 +29,12 @@ struct TokenCommand: AsyncParsableCommand {
                 try await APITokens(store: registry.store).create(name: name, role: role, by: defaultUser())
             }
             struct Created: Encodable { var name: String; var role: String; var token: String }
-            try options.emit(Created(name: created.token.name, role: role.rawValue, token: created.secret)) {
-                "\(created.secret)\n(token \(created.token.name), role \(role.rawValue): store it now, it is not shown again)"
+            // The token alone on standard output, so that TOKEN=$(tracemark token create …) holds
+            // it; the reminder on standard error (captured with it, it broke the header; a QA run).
+            if !options.json {
+                FileHandle.standardError.write(Data("(token \(created.token.name), role \(role.rawValue): store it now, it is not shown again)\n".utf8))
             }
+            try options.emit(Created(name: created.token.name, role: role.rawValue, token: created.secret)) { created.secret }
         }
     }
 
