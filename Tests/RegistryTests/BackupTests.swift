@@ -358,6 +358,34 @@ extension BackupTests {
         #expect(try await Command.tracemark(["restore", backup, "--db", db]).status == 0)
     }
 
+    /// A number of a reserved block voided after the backup is voided again by the restore as
+    /// `lot void` left it: its series' ledger counts it voided, and its history says so (it came
+    /// back bare: the audit counted it reserved, its history was empty; found by a QA run).
+    @Test func aReservedNumberVoidedAfterTheBackupKeepsItsLedgerAndHistory() async throws {
+        let folder = try Command.temporaryFolder("restore-voided")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let db = folder.appendingPathComponent("live.sqlite").path, backup = folder.appendingPathComponent("b.sqlite").path
+        for arguments in [["class", "add", "DEVICE", "--tracking", "serial", "--format", "SN{counter:7}", "--counter", "product"],
+                          ["product", "add", "PUMP", "--class", "DEVICE", "--counter-start", "1000000", "--counter-end", "1999999"],
+                          ["block", "reserve", "PUMP", "--count", "5", "--purpose", "roll"],
+                          ["lot", "void", "PUMP", "SN1000001", "--reason", "label damaged"], ["backup", backup],
+                          ["lot", "void", "PUMP", "SN1000003", "--reason", "label torn"]] {
+            let run = try await Command.tracemark(arguments + ["--db", db])
+            #expect(run.status == 0, "\(arguments): \(run.stderr)")
+        }
+        let before = try await Registry.open(db)
+        let series = try #require(try await before.allSeries().first { $0.code.hasPrefix("DEVICE") }?.code)
+        let audited = try await before.audit(series: series)
+        await before.close()
+        #expect(try await Command.tracemark(["restore", backup, "--db", db]).status == 0)
+        let after = try await Registry.open(db)
+        let restored = try await after.audit(series: series)
+        #expect((restored.reserved, restored.voided) == (audited.reserved, audited.voided), "\(audited) → \(restored)")
+        let history = try await after.history(product: "PUMP", number: "SN1000003").entries
+        #expect(history.contains { $0.what == "status" && $0.override == "available → voided" && $0.note.hasPrefix("label torn") }, "\(history)")
+        await after.close()
+    }
+
     /// A backup made before the service first ran (no station or API tables yet) restores into
     /// the database the service has run on; what happened since that outlives the restore says so:
     /// a number voided for good stays voided, a month closed since is named as open again. A file

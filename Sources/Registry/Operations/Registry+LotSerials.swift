@@ -166,31 +166,11 @@ extension Registry {
                                        reason: reason, reference: "\(article) \(number)")
             }
         } else {
-            // Never registered (a number of a reserved block, a typed one): recorded as voided, so
-            // that it reads as such wherever it is looked up.
-            let numbering = try await db.raw("""
-                SELECT c.tracking, c.format FROM products p JOIN lot_serial_classes c ON c.code = p.class_code WHERE p.id = \(bind: productID)
-                """).first()
-            id = try await Self.insertVoided(db, productID: productID, tracking: try numbering?.optionalString("tracking"), number: number,
-                                             at: retired)
+            let (inserted, block) = try await Self.insertNeverRegisteredVoid(db, productID: productID, article: article, number: number,
+                                                                             reason: reason, at: retired)
+            id = inserted
             old = .available
-            // A number of a reserved block: its series' ledger counts it voided, not reserved.
-            if let format = try numbering?.optionalString("format").flatMap({ try? NumberFormat($0) }),
-               let block = try await db.raw("""
-                SELECT b.id AS block_id, b.series, b.first_value, b.last_value, b.created_at
-                FROM number_block_numbers n JOIN number_blocks b ON b.id = n.block_id
-                WHERE b.product_id = \(bind: productID) AND n.number = \(bind: number)
-                """).first(),
-               let date = CalendarDate(iso: String(try block.string("created_at").prefix(10))) {
-                let series = try block.string("series")
-                let range = try block.int("first_value")...max(try block.int("first_value"), try block.int("last_value"))
-                if let counter = range.first(where: { (try? format.format(counter: $0, date: date)) == number }) {
-                    voided.was = .reserved(block: try block.int("block_id"))
-                    try await db.raw("UPDATE lot_serials SET series = \(bind: series), counter = \(bind: counter) WHERE id = \(bind: id)").run()
-                    try await appendLedger(db, series: series, first: counter, last: counter, kind: .retired,
-                                           reason: reason, reference: "\(article) \(number)")
-                }
-            }
+            if let block { voided.was = .reserved(block: block) }
         }
         try await Self.setStatus(db, lot: id, from: old, to: .voided, user: user, reason: reason, at: retired)
         try await db.raw("""
@@ -198,6 +178,32 @@ extension Registry {
             VALUES (\(bind: productID), \(bind: number), \(bind: reason), \(bind: retired))
             """).run()
         return voided
+    }
+
+    /// Records a number the registry never had (a number of a reserved block, a typed one) as
+    /// voided, so that it reads as such wherever it is looked up; a number of a reserved block
+    /// also takes its series and counter, and its series' ledger counts it voided, not reserved.
+    /// Returns its id and the block it was reserved in.
+    static func insertNeverRegisteredVoid(_ db: any SQLDatabase, productID: Int, article: String, number: String, reason: String,
+                                          at time: String) async throws -> (id: Int, block: Int?) {
+        let numbering = try await db.raw("""
+            SELECT c.tracking, c.format FROM products p JOIN lot_serial_classes c ON c.code = p.class_code WHERE p.id = \(bind: productID)
+            """).first()
+        let id = try await insertVoided(db, productID: productID, tracking: try numbering?.optionalString("tracking"), number: number, at: time)
+        guard let format = try numbering?.optionalString("format").flatMap({ try? NumberFormat($0) }),
+              let block = try await db.raw("""
+                SELECT b.id AS block_id, b.series, b.first_value, b.last_value, b.created_at
+                FROM number_block_numbers n JOIN number_blocks b ON b.id = n.block_id
+                WHERE b.product_id = \(bind: productID) AND n.number = \(bind: number)
+                """).first(),
+              let date = CalendarDate(iso: String(try block.string("created_at").prefix(10))) else { return (id, nil) }
+        let series = try block.string("series")
+        let range = try block.int("first_value")...max(try block.int("first_value"), try block.int("last_value"))
+        guard let counter = range.first(where: { (try? format.format(counter: $0, date: date)) == number }) else { return (id, nil) }
+        try await db.raw("UPDATE lot_serials SET series = \(bind: series), counter = \(bind: counter) WHERE id = \(bind: id)").run()
+        try await appendLedger(db, series: series, first: counter, last: counter, kind: .retired, reason: reason, reference: "\(article) \(number)",
+                               at: time)
+        return (id, try block.int("block_id"))
     }
 
     /// Records a number the registry never had as voided, so that it reads as such wherever it is

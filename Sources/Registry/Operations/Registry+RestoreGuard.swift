@@ -270,10 +270,14 @@ extension Registry {
                                        reference: "\(article) \(retired.number)", at: now)
             }
         } else {
-            let tracking = try await db.raw("""
-                SELECT c.tracking FROM products p JOIN lot_serial_classes c ON c.code = p.class_code WHERE p.id = \(bind: retired.productID)
-                """).first()?.optionalString("tracking")
-            _ = try await insertVoided(db, productID: retired.productID, tracking: tracking, number: retired.number, at: retired.retiredAt)
+            // Never registered in the backup (a number of a reserved block): recorded as `lot void`
+            // recorded it, with its series and its ledger entry, and the void in its history (the
+            // row came back bare: the audit counted the number reserved and its history was
+            // empty; found by a QA run).
+            let article = try await db.raw("SELECT article FROM products WHERE id = \(bind: retired.productID)").first()?.string("article") ?? ""
+            let (id, _) = try await insertNeverRegisteredVoid(db, productID: retired.productID, article: article, number: retired.number,
+                                                              reason: reason, at: retired.retiredAt)
+            try await setStatus(db, lot: id, from: .available, to: .voided, user: "restore", reason: reason, at: now)
         }
     }
 
