@@ -137,23 +137,33 @@ import Testing
             let printer = database.filePrinter("dock")
             let other = try await database.open()
             defer { Task { await other.0.close() } }
-            // The first process has inserted the printer and not yet committed.
+            // The first process has inserted the printer and not yet committed; only then does
+            // the second start (started together, the second could insert first).
+            let inserted = AsyncStream<Void>.makeStream()
             let committed = AsyncStream<Void>.makeStream()
             let first = Task {
+                defer { inserted.continuation.finish() }
                 try await spool.store.write { db in
                     try await db.raw("""
                         INSERT INTO printers (name, uri, language, settings, created_at)
                         VALUES ('dock', \(bind: printer.uri), 'zpl', '{}', '2026-01-01T00:00:00Z')
                         """).run()
+                    inserted.continuation.yield()
                     for await _ in committed.stream { break }
                 }
             }
-            let second = Task { try await other.1.addPrinter(printer, replace: true) }
-            // The second waits for the first's row: commit the first once it does.
+            for await _ in inserted.stream { break }
+            let secondDone = DoneFlag()
+            let second = Task {
+                defer { Task { await secondDone.set() } }
+                try await other.1.addPrinter(printer, replace: true)
+            }
+            // The second waits for the first's row: commit the first once it does (or once the
+            // second has ended, which the expectations below then judge).
             try await spool.store.read { db in
                 while try await db.raw("""
                     SELECT 1 AS x FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO printers%'
-                    """).first() == nil {
+                    """).first() == nil, !(await secondDone.value) {
                     try await Task.sleep(for: .milliseconds(20))
                 }
             }
@@ -434,4 +444,10 @@ import Testing
             #expect(done)
         }
     }
+}
+
+/// Set once something has ended.
+private actor DoneFlag {
+    private(set) var value = false
+    func set() { value = true }
 }
