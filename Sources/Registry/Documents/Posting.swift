@@ -346,8 +346,6 @@ struct Posting {
                 balance += step.quantity
                 balances.append(balance)
             }
-            // Before the last issue to this customer; else, empty now, before the lot was last
-            // emptied; held now, since it was last empty (the last step is never 0 then).
             // Marked at a step: a cost-less movement since the lot was last empty before it.
             func marked(before step: Int) -> Bool {
                 let emptiedBefore = balances.indices.last { $0 < step && balances[$0] == 0 }
@@ -371,6 +369,8 @@ struct Posting {
                     }
                 }
             }
+            // Never shipped to them (a return names what they hold): as the lot stands, before it
+            // was last emptied when it is empty now, since it was last empty when it holds some.
             let shipped = steps.contains(where: \.customer)
             let marked = shipped ? outstanding.contains(where: \.marked)
                                  : marked(before: steps.count) || (balance == 0 && marked(before: steps.count - 1))
