@@ -656,7 +656,9 @@ struct Posting {
                 // Going in: every cost averaged before a later way out must be the new goods'.
                 var since: [(cost: (quantity: Int, value: Int), number: String, date: String)] = []
                 var differs: String?
-                if then.quantity > 0, !sameCost(incoming, then) { differs = "the \(Quantity(storage: then.quantity)) {unit} it held then" }
+                if then.quantity > 0, !sameCost(incoming, then) {
+                    differs = "the \(Money(storage: Money.unitCost(of: then.value, over: then.quantity))) a {unit} of the \(Quantity(storage: then.quantity)) {unit} it held then"
+                }
                 for step in later {
                     let (quantity, value) = (try step.int("q"), try step.int("v"))
                     let (number, day) = (try step.string("number"), try step.string("doc_date"))
@@ -1008,10 +1010,18 @@ struct Posting {
                                       ORDER BY o.quantity DESC LIMIT 1), 0))
                     ON CONFLICT (product_id, warehouse_id, lot_serial_id) DO UPDATE SET quantity = stock.quantity + excluded.quantity
                         WHERE stock.quantity <= \(bind: Self.maximumStockQuantity - quantity)
-                    RETURNING unit_cost
+                    RETURNING unit_cost, quantity
                     """).first()
                 guard let row else { throw try await overfull(context, warehouseID: warehouseID, warehouse: warehouse, lot: lot, quantity: quantity) }
-                value = Money.value(of: quantity, at: try row.int("unit_cost"))
+                let stockRow = StockRow(product: context.id, warehouse: warehouseID, lot: lotID)
+                if backdated != nil, context.averagesCost(lot: lotID), let then = try await heldOnDate([stockRow])[stockRow], then.quantity > 0 {
+                    // Dated back, at the cost the row had on that date, not today's (a line
+                    // without a cost was refused as coming in at another cost; a QA run).
+                    value = Money.share(then.value, part: quantity, whole: then.quantity)
+                    pendingValueFix = (stockRow, try row.int("quantity"))
+                } else {
+                    value = Money.value(of: quantity, at: try row.int("unit_cost"))
+                }
             }
         }
         if quantity > 0, backdated != nil, context.averagesCost(lot: lotID) {

@@ -9,7 +9,7 @@ import Registry
 func warnCostMissing(_ documents: [AccountingDocument]) {
     let missing = documents.filter(\.costMissing).map(\.number)
     guard !missing.isEmpty else { return }
-    FileHandle.standardError.write(Data("warning: \(missing.count == 1 ? "document" : "\(missing.count) documents") \(missing.prefix(20).joined(separator: ", "))\(missing.count > 20 ? " and more" : "") took in goods without a unit cost: booked at 0 here, marked * in report valuation\n".utf8))
+    FileHandle.standardError.write(Data("warning: \(missing.count == 1 ? "document" : "\(missing.count) documents") \(missing.prefix(20).joined(separator: ", "))\(missing.count > 20 ? " and more" : "") took in goods without a known unit cost (received without one, or coming back so): their value here is short by it, as in report valuation, which marks them *\n".utf8))
 }
 
 /// `export`: handing sales, purchases and stock value changes to accounting.
