@@ -369,7 +369,7 @@ extension BackupTests {
                           ["product", "add", "PUMP", "--class", "DEVICE", "--counter-start", "1000000", "--counter-end", "1999999"],
                           ["block", "reserve", "PUMP", "--count", "5", "--purpose", "roll"],
                           ["lot", "void", "PUMP", "SN1000001", "--reason", "label damaged"], ["backup", backup],
-                          ["lot", "void", "PUMP", "SN1000003", "--reason", "label torn"]] {
+                          ["lot", "void", "PUMP", "SN1000003", "--reason", "label torn", "--user", "eva"]] {
             let run = try await Command.tracemark(arguments + ["--db", db])
             #expect(run.status == 0, "\(arguments): \(run.stderr)")
         }
@@ -382,7 +382,8 @@ extension BackupTests {
         let restored = try await after.audit(series: series)
         #expect((restored.reserved, restored.voided) == (audited.reserved, audited.voided), "\(audited) → \(restored)")
         let history = try await after.history(product: "PUMP", number: "SN1000003").entries
-        #expect(history.contains { $0.what == "status" && $0.override == "available → voided" && $0.note.hasPrefix("label torn") }, "\(history)")
+        #expect(history.contains { $0.what == "status" && $0.override == "available → voided" && $0.note.hasPrefix("label torn") && $0.user == "eva" },
+                "\(history)")
         await after.close()
     }
 

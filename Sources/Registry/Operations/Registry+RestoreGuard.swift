@@ -23,6 +23,8 @@ public struct RestoreGuard: Sendable {
         let number: String
         let reason: String
         let retiredAt: String
+        /// Who voided it (its status event), kept through the restore with the reason.
+        var user = ""
     }
 
     /// Which process holds each station, and until when (the stations' table, when there).
@@ -119,9 +121,17 @@ extension Registry {
                                 start: try row.int("start_value"), next: try row.int("next_value"), builtIn: try row.int("built_in"),
                                 purpose: try row.string("purpose"))
         }
-        let retired = try await db.raw("SELECT product_id, number, reason, retired_at FROM retired_numbers").all().map { row in
-            RestoreGuard.Retired(productID: try row.int("product_id"), number: try row.string("number"), reason: try row.string("reason"),
-                                 retiredAt: try row.string("retired_at"))
+        // With who voided each (the last event that voided it): the restore said "restore".
+        let retired = try await db.raw("""
+            SELECT r.product_id, r.number, r.reason, r.retired_at,
+                   (SELECT e.user_name FROM lot_serials ls JOIN lot_serial_events e ON e.lot_serial_id = ls.id
+                    WHERE ls.product_id = r.product_id AND ls.number = r.number AND e.to_status = 'voided' ORDER BY e.id DESC LIMIT 1) AS user_name
+            FROM retired_numbers r
+            """).all().map { row in
+            var retired = RestoreGuard.Retired(productID: try row.int("product_id"), number: try row.string("number"), reason: try row.string("reason"),
+                                               retiredAt: try row.string("retired_at"))
+            retired.user = try row.optionalString("user_name") ?? ""
+            return retired
         }
         let periods = Set(try await db.raw("SELECT period FROM closed_periods").all().map { try $0.string("period") })
         let present = try await presentTables(db)
@@ -263,7 +273,8 @@ extension Registry {
             """).first() {
             let old = try row.enumeration("status", as: LotSerial.Status.self)
             guard old != .voided else { return }
-            try await setStatus(db, lot: try row.int("id"), from: old, to: .voided, user: "restore", reason: reason, at: now)
+            try await setStatus(db, lot: try row.int("id"), from: old, to: .voided, user: retired.user.isEmpty ? "restore" : retired.user,
+                                reason: reason, at: now)
             if let series = try row.optionalString("series"), let counter = try row.optionalInt("counter") {
                 let article = try await db.raw("SELECT article FROM products WHERE id = \(bind: retired.productID)").first()?.string("article") ?? ""
                 try await appendLedger(db, series: series, first: counter, last: counter, kind: .retired, reason: reason,
@@ -277,7 +288,8 @@ extension Registry {
             let article = try await db.raw("SELECT article FROM products WHERE id = \(bind: retired.productID)").first()?.string("article") ?? ""
             let (id, _) = try await insertNeverRegisteredVoid(db, productID: retired.productID, article: article, number: retired.number,
                                                               reason: reason, at: retired.retiredAt)
-            try await setStatus(db, lot: id, from: .available, to: .voided, user: "restore", reason: reason, at: now)
+            try await setStatus(db, lot: id, from: .available, to: .voided, user: retired.user.isEmpty ? "restore" : retired.user,
+                                reason: reason, at: now)
         }
     }
 
