@@ -569,13 +569,12 @@ struct Posting {
         // took theirs at its unit cost. Each at the unit cost alone left the rounding of the
         // average behind (0.000002 of stock worth nothing, carried into the lot's next receipt;
         // a valuation line of no quantity and -0.000001; found by QA runs).
-        try await refuseLaterCostChange(Array(averagedRows), excluding: Set(outs.map(\.pending)))
+        // Dated back, an averaged row that is not emptied gives its goods at its cost on that date.
+        var held = try await heldOnDate(Array(averagedRows), excluding: Set(outs.map(\.pending)))
+        try await refuseLaterCostChange(Array(averagedRows), held: held)
         var remaining = try await remainingValues(emptied)
         var lastOut: [StockRow: Int] = [:]
         for (index, out) in outs.enumerated() where remaining[out.row] != nil { lastOut[out.row] = index }
-        // Dated back, an averaged row that is not emptied gives its goods at its cost on that date.
-        let redated = Array(averagedRows.subtracting(emptied))
-        var held = try await heldOnDate(redated, excluding: Set(outs.map(\.pending)))
         for (index, out) in outs.enumerated() {
             var value = Money.value(of: -out.amount, at: unitCosts[out.row]!)
             if let left = remaining[out.row] {
@@ -588,7 +587,7 @@ struct Posting {
             movements[out.posted].value = Money(storage: value).decimal
             valueByLine[out.line, default: 0] += value
         }
-        try await resetUnitCosts(redated.filter { held[$0] != nil }, quantities: quantitiesAfter)
+        try await resetUnitCosts(held.keys.filter { remaining[$0] == nil }, quantities: quantitiesAfter)
     }
 
     /// What each averaged stock row held on a back-dated document's date, in quantity and value:
@@ -632,10 +631,12 @@ struct Posting {
     /// held then and what came in after until the last of those do not all cost the same: the
     /// average they were taken out at would change (a receipt entered late at another cost left
     /// the issues after it at a cost the ledger no longer bore; found by a QA run).
-    private func refuseLaterCostChange(_ rows: [StockRow], excluding: Set<Int> = [],
+    ///
+    /// `held`: what each row held on the date (``heldOnDate(_:excluding:)``), read once by the
+    /// caller, which values the movement with it too.
+    private func refuseLaterCostChange(_ rows: [StockRow], held: [StockRow: (quantity: Int, value: Int)],
                                        incoming: (quantity: Int, value: Int)? = nil) async throws {
         guard backdated != nil, !rows.isEmpty else { return }
-        let held = try await heldOnDate(rows, excluding: excluding)
         /// Whether two amounts cost the same a unit (exactly: v₁ / q₁ = v₂ / q₂).
         func sameCost(_ a: (quantity: Int, value: Int), _ b: (quantity: Int, value: Int)) -> Bool {
             Int128(a.value) * Int128(b.quantity) == Int128(b.value) * Int128(a.quantity)
@@ -944,17 +945,22 @@ struct Posting {
                        lot: LotRecord?, quantity: Int, override: String? = nil, cost: MovementCost = .current,
                        deferred: Bool = false) async throws -> Int {
         let lotID = lot?.id ?? 0
+        let row = StockRow(product: context.id, warehouse: warehouseID, lot: lotID)
         let value: Int
-        // A row taken out of dated back, whose unit cost is set anew once the movement is pending.
-        var pendingValueFix: (StockRow, Int)?
+        // A row dated back, valued at its cost on the date: its unit cost is set anew, to what it
+        // holds, once the movement is pending (its quantity after the movement).
+        var pendingValueFix: Int?
         let deferred = deferred && defersOutgoingStock && quantity < 0
         if !deferred {
             // Anything else sees the stock as the movements before it left it.
             try await flushOuts()
         }
+        // Dated back, what an averaged row held on the date (nil otherwise, or deferred: valued
+        // by flushOuts()).
+        let then = !deferred && context.averagesCost(lot: lotID) ? try await heldOnDate([row])[row] : nil
         if deferred {
             pendingOuts.append(PendingOut(
-                row: StockRow(product: context.id, warehouse: warehouseID, lot: lotID), amount: -quantity, line: line,
+                row: row, amount: -quantity, line: line,
                 pending: pendingMovements.count, posted: movements.count, context: context, warehouse: warehouse, lot: lot))
             value = 0  // given by flushOuts()
         } else if quantity < 0 {
@@ -967,16 +973,15 @@ struct Posting {
             guard let updated else {
                 throw try await shortage(context, warehouseID: warehouseID, warehouse: warehouse, lot: lot, quantity: -quantity)
             }
-            let row = StockRow(product: context.id, warehouse: warehouseID, lot: lotID)
-            if context.averagesCost(lot: lotID) { try await refuseLaterCostChange([row]) }
+            if let then { try await refuseLaterCostChange([row], held: [row: then]) }
             if context.averagesCost(lot: lotID), try updated.int("quantity") == 0 {
                 // The lot's (or the unnumbered stock's) last unit here takes what is left of its
                 // value, to the millionth.
                 value = -(try await remainingValues([row])[row] ?? 0)
-            } else if context.averagesCost(lot: lotID), let then = try await heldOnDate([row])[row] {
+            } else if let then {
                 // Dated back: at its cost on that date (``heldOnDate(_:excluding:)``).
                 value = Self.valueOnDate(-quantity, then)
-                pendingValueFix = (row, try updated.int("quantity"))
+                pendingValueFix = try updated.int("quantity")
             } else {
                 value = Money.value(of: quantity, at: try updated.int("unit_cost"))
             }
@@ -985,7 +990,7 @@ struct Posting {
             case .value(let given):
                 // The row's unit cost becomes the average of what it held and what comes in (in
                 // floating point: the product of two millionths may not fit 64 bits).
-                let row = try await db.raw("""
+                let stocked = try await db.raw("""
                     INSERT INTO stock (product_id, warehouse_id, lot_serial_id, quantity, unit_cost)
                     VALUES (\(bind: context.id), \(bind: warehouseID), \(bind: lotID), \(bind: quantity),
                             \(bind: Money.unitCost(of: given, over: quantity)))
@@ -998,12 +1003,12 @@ struct Posting {
                         WHERE stock.quantity <= \(bind: Self.maximumStockQuantity - quantity)
                     RETURNING unit_cost
                     """).first()
-                guard row != nil else { throw try await overfull(context, warehouseID: warehouseID, warehouse: warehouse, lot: lot, quantity: quantity) }
+                guard stocked != nil else { throw try await overfull(context, warehouseID: warehouseID, warehouse: warehouse, lot: lot, quantity: quantity) }
                 value = given
             case .current:
                 // No cost given: the row keeps its own (also once emptied); a new row takes the
                 // lot's cost where it is, or was, held elsewhere.
-                let row = try await db.raw("""
+                let stocked = try await db.raw("""
                     INSERT INTO stock (product_id, warehouse_id, lot_serial_id, quantity, unit_cost)
                     VALUES (\(bind: context.id), \(bind: warehouseID), \(bind: lotID), \(bind: quantity),
                             COALESCE((SELECT o.unit_cost FROM stock o WHERE o.product_id = \(bind: context.id) AND o.lot_serial_id = \(bind: lotID)
@@ -1012,22 +1017,19 @@ struct Posting {
                         WHERE stock.quantity <= \(bind: Self.maximumStockQuantity - quantity)
                     RETURNING unit_cost, quantity
                     """).first()
-                guard let row else { throw try await overfull(context, warehouseID: warehouseID, warehouse: warehouse, lot: lot, quantity: quantity) }
-                let stockRow = StockRow(product: context.id, warehouse: warehouseID, lot: lotID)
-                if backdated != nil, context.averagesCost(lot: lotID), let then = try await heldOnDate([stockRow])[stockRow], then.quantity > 0 {
+                guard let stocked else { throw try await overfull(context, warehouseID: warehouseID, warehouse: warehouse, lot: lot, quantity: quantity) }
+                if let then, then.quantity > 0 {
                     // Dated back, at the cost the row had on that date, not today's (a line
                     // without a cost was refused as coming in at another cost; a QA run).
                     value = Money.share(then.value, part: quantity, whole: then.quantity)
-                    pendingValueFix = (stockRow, try row.int("quantity"))
+                    pendingValueFix = try stocked.int("quantity")
                 } else {
-                    value = Money.value(of: quantity, at: try row.int("unit_cost"))
+                    value = Money.value(of: quantity, at: try stocked.int("unit_cost"))
                 }
             }
         }
-        if quantity > 0, backdated != nil, context.averagesCost(lot: lotID) {
-            try await refuseLaterCostChange([StockRow(product: context.id, warehouse: warehouseID, lot: lotID)], incoming: (quantity, value))
-        }
-        stockChanges[StockRow(product: context.id, warehouse: warehouseID, lot: lotID), default: 0] += quantity
+        if quantity > 0, let then { try await refuseLaterCostChange([row], held: [row: then], incoming: (quantity, value)) }
+        stockChanges[row, default: 0] += quantity
         // A receipt that gave no cost, of stock whose cost nobody gave yet: valued at 0, marked.
         var costMissing = false
         if kind == .receipt, quantity > 0, value == 0, case .current = cost { costMissing = true }
@@ -1037,7 +1039,7 @@ struct Posting {
                                quantity: Quantity(storage: quantity).decimal, value: Money(storage: value).decimal, override: override))
         valueByLine[line, default: 0] += value
         if let lot { lotsByLine[line, default: []].append(lot.id) }
-        if let (row, left) = pendingValueFix { try await resetUnitCosts([row], quantities: [row: left]) }
+        if let pendingValueFix { try await resetUnitCosts([row], quantities: [row: pendingValueFix]) }
         return value
     }
 
