@@ -23,7 +23,7 @@ public enum DatabaseErrors {
     public static func readable(_ error: any Error) -> String? {
         if let error = error as? PSQLError {
             if error.serverInfo?[.sqlState] == "40P01" {
-                return "PostgreSQL: this and another connection's transaction each waited for a lock the other held (a deadlock), and this one was ended to break it, again after every retry: nothing was written, try again (SQLSTATE 40P01)"
+                return "PostgreSQL: this and another connection's transaction each waited for a lock the other held (a deadlock), and this one was ended to break it (a document's posting runs again several times before this is said): nothing was written, try again (SQLSTATE 40P01)"
             }
             if error.serverInfo?[.sqlState] == "55P03" {
                 return "PostgreSQL: another connection has held a lock this needs for longer than lock_timeout allows (a long transaction, or a process stopped in the middle of one; pg_stat_activity shows it): nothing was written, try again (SQLSTATE 55P03)"

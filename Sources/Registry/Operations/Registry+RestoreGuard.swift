@@ -128,10 +128,8 @@ extension Registry {
                     WHERE ls.product_id = r.product_id AND ls.number = r.number AND e.to_status = 'voided' ORDER BY e.id DESC LIMIT 1) AS user_name
             FROM retired_numbers r
             """).all().map { row in
-            var retired = RestoreGuard.Retired(productID: try row.int("product_id"), number: try row.string("number"), reason: try row.string("reason"),
-                                               retiredAt: try row.string("retired_at"))
-            retired.user = try row.optionalString("user_name") ?? ""
-            return retired
+            RestoreGuard.Retired(productID: try row.int("product_id"), number: try row.string("number"), reason: try row.string("reason"),
+                                 retiredAt: try row.string("retired_at"), user: try row.optionalString("user_name") ?? "")
         }
         let periods = Set(try await db.raw("SELECT period FROM closed_periods").all().map { try $0.string("period") })
         let present = try await presentTables(db)
@@ -268,13 +266,13 @@ extension Registry {
     /// ledger say so; one the backup never had is recorded as voided.
     private static func voidAgain(_ retired: RestoreGuard.Retired, _ db: any SQLDatabase, now: String) async throws {
         let reason = "\(retired.reason) (voided \(retired.retiredAt.prefix(10)), after the backup; kept by the restore)"
+        let who = retired.user.isEmpty ? "restore" : retired.user
         if let row = try await db.raw("""
             SELECT id, status, series, counter FROM lot_serials WHERE product_id = \(bind: retired.productID) AND number = \(bind: retired.number)
             """).first() {
             let old = try row.enumeration("status", as: LotSerial.Status.self)
             guard old != .voided else { return }
-            try await setStatus(db, lot: try row.int("id"), from: old, to: .voided, user: retired.user.isEmpty ? "restore" : retired.user,
-                                reason: reason, at: now)
+            try await setStatus(db, lot: try row.int("id"), from: old, to: .voided, user: who, reason: reason, at: now)
             if let series = try row.optionalString("series"), let counter = try row.optionalInt("counter") {
                 let article = try await db.raw("SELECT article FROM products WHERE id = \(bind: retired.productID)").first()?.string("article") ?? ""
                 try await appendLedger(db, series: series, first: counter, last: counter, kind: .retired, reason: reason,
@@ -288,8 +286,7 @@ extension Registry {
             let article = try await db.raw("SELECT article FROM products WHERE id = \(bind: retired.productID)").first()?.string("article") ?? ""
             let (id, _) = try await insertNeverRegisteredVoid(db, productID: retired.productID, article: article, number: retired.number,
                                                               reason: reason, at: retired.retiredAt)
-            try await setStatus(db, lot: id, from: .available, to: .voided, user: retired.user.isEmpty ? "restore" : retired.user,
-                                reason: reason, at: now)
+            try await setStatus(db, lot: id, from: .available, to: .voided, user: who, reason: reason, at: now)
         }
     }
 

@@ -154,9 +154,8 @@ struct ProduceCommand: AsyncParsableCommand {
             let wanted = type == Int.self ? "a whole number (a line, counted from 0)" : type == String.self ? "text" : "\(type)"
             return "\(place(context.codingPath)): expected \(wanted)\(context.codingPath.isEmpty ? shape : "")"
         case .dataCorrupted(let context):
-            let wanted = context.codingPath.last?.intValue != nil && context.codingPath.dropLast().last?.stringValue == "inputs"
-                ? "a whole number (a line, counted from 0)" : context.debugDescription
-            return "\(place(context.codingPath)): \(wanted)"
+            // An output's inputs that are no whole numbers are refused before decoding.
+            return "\(place(context.codingPath)): \(context.debugDescription)"
         @unknown default:
             return "\(file): \(error)"
         }
