@@ -46,8 +46,9 @@ public struct AccountingDocument: Hashable, Sendable {
     public var lines: [Line]
     /// The value the document moved per warehouse (signed; a transfer moves value between two).
     public var valueByWarehouse: [String: Decimal]
-    /// Whether it took in goods without a unit cost (valued at 0, marked `*` in the valuation):
-    /// their value is missing from what the exports book, and the exports say so.
+    /// Whether it took in goods without a known unit cost (received without one, or a return of
+    /// such goods; marked `*` in the valuation): their value is short by it in what the exports
+    /// book, and the exports say so.
     public var costMissing = false
 }
 

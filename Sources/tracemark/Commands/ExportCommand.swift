@@ -3,9 +3,10 @@ import Foundation
 import GS1
 import Registry
 
-/// Says, on standard error, which documents of an export took in goods without a unit cost: they
-/// are booked at 0 (a supplier invoice without a price, no verification), and an accountant
-/// exporting the month was not told (found by a QA run).
+/// Says, on standard error, which documents of an export took in goods without a known unit cost
+/// (received without one, or coming back so): their value is short by it (a supplier invoice
+/// without a price, no verification, a return at less), and an accountant exporting the month
+/// was not told (found by a QA run).
 func warnCostMissing(_ documents: [AccountingDocument]) {
     let missing = documents.filter(\.costMissing).map(\.number)
     guard !missing.isEmpty else { return }
