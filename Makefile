@@ -35,7 +35,8 @@ run: build
 # Builds, starts a throw-away PostgreSQL and a private cupsd on loopback, runs every test (the
 # registry's on SQLite and PostgreSQL, the CUPS printer's against that cupsd), and stops both
 # servers again (also when the tests fail). When tests fail, the server's own errors are shown
-# (a deadlock or a lock timeout names its tables there; the client only says which test).
+# (a deadlock or a lock timeout names its tables there; the client only says which test), then,
+# last, the failed tests and, after a crash, the fatal error and the crashed thread's frames.
 test: deps
 	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
 	@pgdir=$$(mktemp -d /tmp/tracemark-test.XXXXXX); \
@@ -44,8 +45,11 @@ test: deps
 	echo "PostgreSQL for tests: $$url"; \
 	cups=$$(TRACEMARK_CUPS_OWNER=$$$$ scripts/cups.sh start "$$pgdir/cups") || exit 1; \
 	echo "cupsd for tests: $$cups"; \
-	TRACEMARK_TEST_POSTGRES_URL="$$url" TRACEMARK_TEST_CUPS_SERVER="$$cups" $(SWIFT) test --skip-build $(SWIFT_FLAGS) \
-		|| { status=$$?; scripts/postgres-errors.sh "$$pgdir/pg/server.log"; exit $$status; }
+	TRACEMARK_TEST_POSTGRES_URL="$$url" TRACEMARK_TEST_CUPS_SERVER="$$cups" $(SWIFT) test --skip-build $(SWIFT_FLAGS) 2>&1 \
+		| tee "$$pgdir/test.log"; status=$${PIPESTATUS[0]}; \
+	if [ "$$status" -ne 0 ]; then \
+		scripts/postgres-errors.sh "$$pgdir/pg/server.log"; scripts/test-failures.sh "$$pgdir/test.log"; exit $$status; \
+	fi
 
 # Benchmarks (release build, default durability; labels on one core): figures go to BENCHMARKS.md.
 bench: deps

@@ -127,7 +127,9 @@ public enum NetworkNamespace {
 
         /// Sends one scan and waits for its answer (nil if the station ended first).
         public func answer(_ scan: String) async -> [String: Any]? {
-            input.fileHandleForWriting.write(Data((scan + "\n").utf8))
+            // A station that ended has closed its input: the write fails (EPIPE), and the old
+            // `write(_:)` traps on that, taking the whole test process down with it.
+            guard (try? input.fileHandleForWriting.write(contentsOf: Data((scan + "\n").utf8))) != nil else { return nil }
             return await next()
         }
 

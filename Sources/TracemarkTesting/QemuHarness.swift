@@ -58,7 +58,8 @@ public enum QemuHarness {
         do {
             result = try await Command.run(script, ["run", cache.path, "--files", files.path, "--out", log,
                                                     "--timeout", String(timeout), "--qemu-arg", "-m", "--qemu-arg", "1G"]
-                                                   + options + ["--", command])
+                                                   + options + ["--", command],
+                                     deadline: .seconds(timeout + 120))
         } catch {
             await gate.leave()
             throw error

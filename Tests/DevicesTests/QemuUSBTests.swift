@@ -19,7 +19,7 @@ struct QemuUSBTests {
     @Test func scansComeThroughTheKernelUSBStackAndSurviveReplugging() async throws {
         let files = try await QemuHarness.prepare()
         defer { try? FileManager.default.removeItem(at: files) }
-        let (run, guest) = try await QemuHarness.run(files: files, timeout: 180, options: [
+        let (run, guest) = try await QemuHarness.run(files: files, timeout: 900, options: [
             "--wait-for", "Devices\\] reading",
             "--serial-text", "SER-1\\r",
             "--keys", "]C10109501101530003{ctrl-bracket_right}10ABC\\n{unplug}{sleep:1}{replug}{sleep:8}]d2SECOND\\n",

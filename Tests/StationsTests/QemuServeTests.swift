@@ -29,7 +29,7 @@ struct QemuServeTests {
                 supplier: ACME
             """.write(to: files.appendingPathComponent("serve.yaml"), atomically: true, encoding: .utf8)
         let expiry = relativeDate(days: 300, format: "yyMMdd")
-        let (run, guest) = try await QemuHarness.run(files: files, timeout: 240, options: [
+        let (run, guest) = try await QemuHarness.run(files: files, timeout: 900, options: [
             "--wait-for", "@@READY@@",
             // The scanner is unplugged and plugged in again between the two codes: the station lives on.
             "--keys", "]C10109501101530003" + "17\(expiry)10QEMU1{ctrl-bracket_right}305\\n{unplug}{sleep:1}{replug}{sleep:8}"
@@ -37,9 +37,9 @@ struct QemuServeTests {
         ], command:
             "export TRACEMARK_TEMPLATES=./Templates; ./tracemark demo --db reg.sqlite > /dev/null; "
                 + "./tracemark serve --config serve.yaml --verbose > serve.out 2>&1 & p=$!; "
-                + "for n in $(seq 120); do grep -q 'serving;' serve.out && break; sleep 0.5; done; "
+                + "for n in $(seq 600); do grep -q 'serving;' serve.out && break; sleep 0.5; done; "
                 + QemuHarness.waitForClaim + "echo @@READY@@; "
-                + "for n in $(seq 240); do grep -q receipt-posted serve.out && break; sleep 0.5; done; "
+                + "for n in $(seq 600); do grep -q receipt-posted serve.out && break; sleep 0.5; done; "
                 + "kill -TERM $p; wait $p; echo \"@@SERVE rc=$?@@\"; cat serve.out; ./tracemark stock --db reg.sqlite --json; "
                 + "for f in labels/*; do echo @@LABEL; cat $f; echo; echo @@END; done")
         #expect(run.status == 0, "guest: \(guest)\nharness: \(run.stderr)")

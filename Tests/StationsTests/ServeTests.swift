@@ -107,7 +107,7 @@ import Testing
                                                 output: output, input: input.fileHandleForReading)
         defer { serve.killIfRunning() }
         let said = { (try? String(contentsOf: output, encoding: .utf8)) ?? "" }
-        input.fileHandleForWriting.write(Data("(01)09501101530003(10)IN-1\n(01)0950110153".utf8))
+        try input.fileHandleForWriting.write(contentsOf: Data("(01)09501101530003(10)IN-1\n(01)0950110153".utf8))
         try input.fileHandleForWriting.close()
         // Up once the other station's scanner takes a connection (an empty one is no scan).
         #expect(try await eventually { LoopbackSocket.send([], to: port) })
