@@ -281,7 +281,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "GS1Tests", dependencies: ["GS1"], swiftSettings: swiftSettings),
+        .testTarget(name: "GS1Tests", dependencies: ["GS1", "TracemarkTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "DevicesTests",
             dependencies: [

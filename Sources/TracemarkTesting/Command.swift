@@ -82,31 +82,16 @@ public enum Command {
             return (ends[0], ends[1])
         }
         let input = try pipeEnds(), output = try pipeEnds(), errors = try pipeEnds()
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        // The pipes are close-on-exec: only the child's 0, 1 and 2 stay open in it, so a command
-        // spawned at the same time by another test cannot hold this one's pipes open.
-        posix_spawn_file_actions_adddup2(&actions, input.read, 0)
-        posix_spawn_file_actions_adddup2(&actions, output.write, 1)
-        posix_spawn_file_actions_adddup2(&actions, errors.write, 2)
-        // Nor anything else of this process: the database connections of the tests running beside
-        // (sockets PostgresNIO does not open close-on-exec) stayed open in a qemu guest that
-        // outlived a crashed test run, idle in their transactions, holding their locks, and the
-        // next run's tests waited on them.
-        _ = systemAddCloseFrom(&actions, 3)
-        if let directory { _ = systemAddChdir(&actions, directory.path) }
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        let variables = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let envp = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { envp.forEach { free($0) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
-        for end in [input.read, output.write, errors.write] { close(end) }
-        guard spawned == 0 else {
-            for end in [input.write, output.read, errors.read] { close(end) }
-            throw Failure("cannot run \(executable): \(String(cString: strerror(spawned)))")
+        // The pipes are close-on-exec, and the child keeps only its 0, 1 and 2: a command spawned
+        // at the same time by another test cannot hold this one's pipes open.
+        let pid: pid_t
+        do {
+            pid = try ChildProcess.spawn(executable, arguments, environment: ProcessInfo.processInfo.environment.merging(environment) { $1 },
+                                         in: directory, stdin: input.read, stdout: output.write, stderr: errors.write)
+            for end in [input.read, output.write, errors.write] { close(end) }
+        } catch {
+            for end in [input.read, output.write, errors.write, input.write, output.read, errors.read] { close(end) }
+            throw error
         }
 
         var pending = Array((stdin ?? "").utf8)[...]
@@ -187,7 +172,3 @@ public enum Command {
 // glibc functions that Swift's Glibc module leaves out (declared only for _GNU_SOURCE).
 @_silgen_name("pipe2")
 private func systemPipe2(_ ends: UnsafeMutablePointer<Int32>, _ flags: Int32) -> Int32
-@_silgen_name("posix_spawn_file_actions_addchdir_np")
-private func systemAddChdir(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ path: UnsafePointer<CChar>) -> Int32
-@_silgen_name("posix_spawn_file_actions_addclosefrom_np")
-private func systemAddCloseFrom(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ from: Int32) -> Int32

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import Testing
 
 /// A `tracemark` run in a network namespace of its own (`unshare`), whose loopback a test takes
@@ -12,19 +12,15 @@ public enum NetworkNamespace {
 
     public static let available: Bool = {
         guard let unshare, nsenter != nil, socat != nil, ip != nil else { return false }
-        let probe = Process()
-        probe.executableURL = URL(fileURLWithPath: unshare)
-        probe.arguments = ["-rn", "true"]
-        probe.standardError = FileHandle.nullDevice
-        guard (try? probe.run()) != nil else { return false }
-        probe.waitUntilExit()
-        return probe.terminationStatus == 0
+        // Asked once, from whichever thread first reads it: a blocking wait of a moment.
+        guard let probe = try? ChildProcess(unshare, ["-rn", "true"]) else { return false }
+        return probe.waitUntilExit() == 0 && !probe.wasSignalled
     }()
 
     /// A station: `tracemark ARGUMENTS` in a network namespace of its own, writing one JSON
     /// line per scan.
     public final class Station: @unchecked Sendable {
-        private let process = Process()
+        private let process: ChildProcess
         private let input = Pipe()
         private let output = Pipe()
         private let errors: URL
@@ -101,14 +97,10 @@ public enum NetworkNamespace {
                 echo namespace-ready
                 run "${@:\(start)}"
                 """
-            process.executableURL = URL(fileURLWithPath: try #require(unshare))
-            process.arguments = [ownUsers ? "-rn" : "-n", "/bin/bash", "-c", script, "station"] + arguments
-            process.standardInput = input
-            process.standardOutput = output
-            process.standardError = try FileHandle(forWritingTo: errors)
             let (stream, continuation) = AsyncStream<String>.makeStream()
             lines = stream.makeAsyncIterator()
-            try process.run()
+            process = try ChildProcess(try #require(unshare), [ownUsers ? "-rn" : "-n", "/bin/bash", "-c", script, "station"] + arguments,
+                                       stdin: .pipe(input), stdout: .pipe(output), stderr: .handle(try FileHandle(forWritingTo: errors)))
             let reading = output.fileHandleForReading
             Thread.detachNewThread {
                 var pending = Data()
@@ -141,15 +133,8 @@ public enum NetworkNamespace {
 
         /// Starts `bash -c SCRIPT` in the station's namespace (a scanner that connects to it), its
         /// output thrown away; the caller ends it (SIGKILL) with the test.
-        public func inside(_ script: String) throws -> Process {
-            let peer = Process()
-            peer.executableURL = URL(fileURLWithPath: try #require(nsenter))
-            peer.arguments = join + ["/bin/bash", "-c", script]
-            peer.standardInput = FileHandle.nullDevice
-            peer.standardOutput = FileHandle.nullDevice
-            peer.standardError = FileHandle.nullDevice
-            try peer.run()
-            return peer
+        public func inside(_ script: String) throws -> ChildProcess {
+            try ChildProcess(try #require(nsenter), join + ["/bin/bash", "-c", script])
         }
 
         /// Runs `bash -c SCRIPT` in the station's namespace to its end (a client of the station,

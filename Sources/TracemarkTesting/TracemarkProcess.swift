@@ -4,57 +4,28 @@ import TracemarkSystem
 /// A `tracemark` process started by a test, whose end can be awaited without blocking a thread
 /// of the cooperative pool.
 public struct TracemarkProcess: Sendable {
-    public let process: Process
+    public let process: ChildProcess
     /// Ends with the process's exit status.
     public let ended: Task<Int32, Never>
-    /// The exit status once the process has ended, from whichever wait saw it first.
-    private let exit: ExitStatus
 
-    /// Whether the process is still running (not Foundation's `isRunning`, which a missed
-    /// SIGCHLD leaves true for ever).
-    public var isRunning: Bool { exit.value == nil }
+    /// Whether the process is still running.
+    public var isRunning: Bool { process.isRunning }
 
     /// Starts `tracemark ARGUMENTS` with `environment` added to this process's; its standard
     /// output and standard error go to the file `output` (thrown away without one). It stops
     /// by itself if this process dies first (``Command/endingWithThisProcess(_:)``).
     public static func launch(_ arguments: [String], environment: [String: String] = [:], output: URL? = nil,
                               input: FileHandle? = nil) throws -> TracemarkProcess {
-        let process = Process()
-        if let input { process.standardInput = input }
-        process.executableURL = Repository.tracemark
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(Command.endingWithThisProcess(environment)) { $1 }
+        var written: ChildProcess.Stream = .null
         if let output {
             _ = FileManager.default.createFile(atPath: output.path, contents: nil)
-            let file = try FileHandle(forWritingTo: output)
-            process.standardOutput = file
-            process.standardError = file
-        } else {
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
+            written = .handle(try FileHandle(forWritingTo: output))
         }
-        let (stream, continuation) = AsyncStream<Int32>.makeStream()
-        let exit = ExitStatus()
-        process.terminationHandler = {
-            exit.set($0.terminationStatus)
-            continuation.yield($0.terminationStatus)
-            continuation.finish()
-        }
-        try process.run()
-        // Foundation learns of the end from SIGCHLD, which was seen to be missed (the child stayed
-        // a zombie and the test waited until CI's limit). A thread of its own also waits for the
-        // end without reaping it (WNOWAIT), leaving that to Foundation; whichever tells first wins.
-        let pid = process.processIdentifier
-        Thread.detachNewThread {
-            var info = siginfo_t()
-            while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) == -1 {
-                guard errno == EINTR else { return }  // already reaped: Foundation saw the end
-            }
-            exit.set(info._sifields._sigchld.si_status)
-            continuation.yield(info._sifields._sigchld.si_status)
-            continuation.finish()
-        }
-        return TracemarkProcess(process: process, ended: Task { await stream.first { _ in true } ?? -1 }, exit: exit)
+        let process = try ChildProcess(Repository.tracemark.path, arguments,
+                                       environment: ProcessInfo.processInfo.environment.merging(Command.endingWithThisProcess(environment)) { $1 },
+                                       stdin: input.map { .handle($0) } ?? .null, stdout: written, stderr: written)
+        // The child has its own copy of the file: this one closes with the handle.
+        return TracemarkProcess(process: process, ended: Task { await process.exited() })
     }
 
     /// Starts `tracemark ARGUMENTS` once per mark and kills it with SIGKILL as soon as `progress`
@@ -71,12 +42,11 @@ public struct TracemarkProcess: Sendable {
         var kills = 0
         for mark in marks {
             let run = try launch(arguments)
-            let pid = run.process.processIdentifier
             do {
                 while run.isRunning {
-                    kill(pid, SIGSTOP)
+                    run.process.send(SIGSTOP)
                     if try await progress() >= mark { break }
-                    kill(pid, SIGCONT)
+                    run.process.send(SIGCONT)
                     try await Task.sleep(for: .milliseconds(20))
                 }
             } catch {
@@ -84,7 +54,7 @@ public struct TracemarkProcess: Sendable {
                 throw error
             }
             if run.isRunning {
-                kill(pid, SIGKILL)
+                run.process.send(SIGKILL)
                 kills += 1
             }
             _ = await run.ended.value
@@ -98,29 +68,17 @@ extension TracemarkProcess {
     /// Kills the process unless it has ended: for a test's `defer`, so that a failed expectation
     /// never leaves a service running after the test.
     public func killIfRunning() {
-        if isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.send(SIGKILL)
     }
 
     /// Sends `signal` and returns the exit status, or nil (after killing it) when the process
     /// had not ended once `eventually` gave up: a hang is reported, never waited on forever.
     public func stop(_ signal: Int32 = SIGTERM) async throws -> Int32? {
-        kill(process.processIdentifier, signal)
+        process.send(signal)
         guard try await eventually({ !isRunning }) else {
             killIfRunning()
             return nil
         }
         return await ended.value
-    }
-}
-
-/// A process's exit status, set by the first wait that sees the end.
-private final class ExitStatus: @unchecked Sendable {
-    private let lock = NSLock()
-    private var status: Int32?
-
-    var value: Int32? { lock.withLock { status } }
-
-    func set(_ value: Int32) {
-        lock.withLock { if status == nil { status = value } }
     }
 }

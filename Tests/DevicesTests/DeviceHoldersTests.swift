@@ -11,13 +11,10 @@ import TracemarkTesting
         let device = folder.appendingPathComponent("ttyFAKE0").path
         try Data().write(to: URL(fileURLWithPath: device))
         // A child that keeps the device open (descriptor 3) for a while.
-        let holder = Process()
-        holder.executableURL = URL(fileURLWithPath: "/bin/sh")
-        holder.arguments = ["-c", "exec 3<\"$0\"; exec sleep 30", device]
-        try holder.run()
+        let holder = try ChildProcess("/bin/sh", ["-c", "exec 3<\"$0\"; exec sleep 30", device])
         // SIGKILL: a child of this process starts with SIGTERM blocked (Foundation's pool threads
         // block it), and a `sleep` would stay for its 30 seconds.
-        defer { kill(holder.processIdentifier, SIGKILL) }
+        defer { holder.send(SIGKILL) }
         #expect(try await eventually { holders(of: device).contains("sleep (pid \(holder.processIdentifier))") }, "\(holders(of: device))")
         let error = SerialPort.openError(device, EBUSY)
         #expect(error.code == .deviceBusy)

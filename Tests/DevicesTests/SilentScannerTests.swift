@@ -41,8 +41,8 @@ import Glibc
             station.end()
             try? FileManager.default.removeItem(at: folder)
         }
-        var handhelds: [Process] = []
-        defer { for handheld in handhelds where handheld.isRunning { kill(handheld.processIdentifier, SIGKILL) } }
+        var handhelds: [ChildProcess] = []
+        defer { for handheld in handhelds { handheld.send(SIGKILL) } }
         // A handheld connects (again until the station listens), sends one scan and stays connected.
         func handheld(_ scan: String) throws {
             handhelds.append(try station.inside("""
@@ -89,7 +89,7 @@ import Glibc
                 kept.append(connection)
             '
             """)
-        defer { kill(scanner.processIdentifier, SIGKILL) }
+        defer { scanner.send(SIGKILL) }
 
         let first = try #require(await station.next(), "no scan from the scanner: \(station.log)")
         #expect(first["data"] as? String == "FIXED", "\(first)")

@@ -1,6 +1,7 @@
 import Foundation
 @testable import GS1
 import Testing
+import TracemarkTesting
 
 @Suite struct AIDictionaryTests {
     private let dictionary = AIDictionary.standard
@@ -20,12 +21,8 @@ import Testing
         let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
         let generator = repository.appendingPathComponent("scripts/generate-ai-table.py")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", generator.path, VectorFiles.url("gs1-syntax-dictionary.txt").path, "--check"]
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "run scripts/generate-ai-table.py")
+        let process = try ChildProcess("/usr/bin/env", ["python3", generator.path, VectorFiles.url("gs1-syntax-dictionary.txt").path, "--check"])
+        #expect(process.waitUntilExit() == 0, "run scripts/generate-ai-table.py")
     }
 
     @Test func entriesGiveTitleFormatAndFlags() throws {

@@ -41,7 +41,7 @@ import TracemarkTesting
         // The first page follows the events and holds the one place: a second is refused.
         let first = database.folder.appendingPathComponent("first.out")
         let page = try service.inside("exec \(events) > '\(first.path)'")
-        defer { if page.isRunning { kill(page.processIdentifier, SIGKILL) } }
+        defer { page.send(SIGKILL) }
         #expect(try await eventually { ((try? String(contentsOf: first, encoding: .utf8)) ?? "").contains(": connected") })
         let refused = try await service.run("curl -sS -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer \(token)' http://127.0.0.1:8080/api/v1/events")
         #expect(refused.stdout == "503", "\(refused.stdout) \(refused.stderr)")

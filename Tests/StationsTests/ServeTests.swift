@@ -577,17 +577,13 @@ extension ServeTests {
               look-1: {kind: lookup, warehouse: MAIN, scanners: ["tcp-listen://127.0.0.1:\(port)"]}
             """.write(to: file, atomically: true, encoding: .utf8)
         let log = database.folder.appendingPathComponent("orphan.log")
-        let shell = Process()
-        shell.executableURL = URL(fileURLWithPath: "/bin/sh")
         // The shell starts the service as its own child, naming itself as the parent to outlive,
         // then waits for its input to end: if this test's process dies, the shell ends too.
-        shell.arguments = ["-c", "TRACEMARK_EXIT_WITH_PARENT=$$ \"$1\" serve --config \"$2\" > \"$3\" 2>&1 < /dev/null & echo $!; read line",
-                           "sh", Repository.tracemark.path, file.path, log.path]
         let said = Pipe(), input = Pipe()
-        shell.standardOutput = said
-        shell.standardInput = input
-        try shell.run()
-        defer { if shell.isRunning { kill(shell.processIdentifier, SIGKILL) } }
+        let shell = try ChildProcess("/bin/sh", ["-c", "TRACEMARK_EXIT_WITH_PARENT=$$ \"$1\" serve --config \"$2\" > \"$3\" 2>&1 < /dev/null & echo $!; read line",
+                                                 "sh", Repository.tracemark.path, file.path, log.path],
+                                     stdin: .pipe(input), stdout: .pipe(said))
+        defer { shell.send(SIGKILL) }
         let line = String(decoding: said.fileHandleForReading.availableData, as: UTF8.self)
         let service = try #require(pid_t(line.trimmingCharacters(in: .whitespacesAndNewlines)), "the shell said \(line)")
         defer { kill(service, SIGKILL) }
@@ -596,7 +592,7 @@ extension ServeTests {
         // Still running while its parent lives.
         #expect(Self.isRunning(service))
 
-        kill(shell.processIdentifier, SIGKILL)
+        shell.send(SIGKILL)
         #expect(try await eventually { !Self.isRunning(service) }, "the service outlived its parent")
         #expect(logged("stopped"), "the service did not stop as TERM stops it")
     }
