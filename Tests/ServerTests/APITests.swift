@@ -300,7 +300,9 @@ import TracemarkTesting
     /// A label split over two barcodes, posted as two scans, is read as one for the client that
     /// posted both: another client's scan in between neither completes it nor lets it go.
     @Test func aSplitLabelPostedInTwoScansIsReadAsOneForItsClient() async throws {
-        let service = try await APIService.start(.sqlite)
+        // The station's window as wide as it goes: however slow this machine, the parts meet.
+        let service = try await APIService.start(.sqlite, stations: APIService.dock.replacingOccurrences(
+            of: "supplier: ACME", with: "supplier: ACME\n    part-window: 3600"))
         let expiry = relativeDate(days: 300, format: "yyMMdd")
         func post(_ raw: String, as role: String) async throws -> APIService.Answer {
             try await service.request("POST", "/api/v1/stations/dock-1/scans", role: role, body: try service.json(["raw": raw]))
@@ -314,6 +316,23 @@ import TracemarkTesting
         let state = try await service.request("GET", "/api/v1/stations/dock-1", role: "viewer")
         let lines = ((state.object["task"] as? [String: Any])?["lines"] as? [[String: Any]]) ?? []
         #expect(lines.compactMap { $0["number"] as? String } == ["API-LONG-LOT-0000001"], "\(state.text)")
+        try await service.stop()
+    }
+
+    /// A station's `part-window` is how long a label's first barcode waits for its second: past
+    /// it, the second is a part of its own. (The pause only ever lengthens on a slow machine.)
+    @Test func aPartWindowLetsAPartGoOnceItHasPassed() async throws {
+        let service = try await APIService.start(.sqlite, stations: APIService.dock.replacingOccurrences(
+            of: "supplier: ACME", with: "supplier: ACME\n    part-window: 0.5"))
+        let expiry = relativeDate(days: 300, format: "yyMMdd")
+        func post(_ raw: String) async throws -> APIService.Answer {
+            try await service.request("POST", "/api/v1/stations/dock-1/scans", role: "operator", body: try service.json(["raw": raw]))
+        }
+        let first = try await post("(01)09501101530003(17)\(expiry)")
+        #expect(first.text.contains("lot-missing"), "\(first.text)")
+        try await Task.sleep(for: .seconds(1))
+        let rest = try await post("(10)API-LONG-LOT-0000001(30)2")
+        #expect(rest.object["verdict"] as? String == "block" && rest.text.contains("product-missing"), "\(rest.text)")
         try await service.stop()
     }
 

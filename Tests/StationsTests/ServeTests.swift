@@ -286,6 +286,7 @@ import Testing
                 printer: dock-label
                 layout: xx
                 pallet-label: {series: "", company-prefix: "12", template: pallet-sscc-100x150, mixed-template: pallet-sscc-mixed-100x150}
+                part-window: a minute
             """.write(to: pallet, atomically: true, encoding: .utf8)
         let palletRun = try await Command.tracemark(["serve", "--check", "--config", pallet.path],
                                                     environment: ["TRACEMARK_TEMPLATES": Repository.templates.path])
@@ -293,7 +294,8 @@ import Testing
         for (said, expected) in [("company-prefix must be a GS1 company prefix", true), ("pallet-label needs company-prefix", false),
                                  ("pallet-label has an empty series", true), ("pallet-label needs sender", true),
                                  // With the file's other mistakes, not only once they are mended.
-                                 ("pallet.yaml:9: station pick-1: unknown keyboard layout xx", true)] {
+                                 ("pallet.yaml:9: station pick-1: unknown keyboard layout xx", true),
+                                 ("pallet.yaml:11: station pick-1: part-window must be a number of seconds above 0 and at most 3600", true)] {
             #expect(palletRun.stderr.contains(said) == expected, "\(said): \(palletRun.stderr)")
         }
 

@@ -196,11 +196,13 @@ struct ServeCommand: AsyncParsableCommand {
             StationConfiguration.PalletLabel(series: $0.series, companyPrefix: $0.companyPrefix, extensionDigit: $0.extensionDigit,
                                              sender: $0.sender, template: try load($0.template), mixedTemplate: try load($0.mixedTemplate))
         }
-        return StationConfiguration(name: entry.name, kind: entry.kind, warehouse: entry.warehouse, printer: entry.printer,
-                                    template: template, supplier: entry.supplier,
-                                    expiryWarningDays: entry.expiryWarningDays, lenient: entry.lenient,
-                                    noRead: entry.noRead, onFailedVerify: entry.onFailedVerify, palletLabel: pallet,
-                                    gsSubstitute: entry.gsSubstitute, templateName: entry.template)
+        var configuration = StationConfiguration(name: entry.name, kind: entry.kind, warehouse: entry.warehouse, printer: entry.printer,
+                                                 template: template, supplier: entry.supplier,
+                                                 expiryWarningDays: entry.expiryWarningDays, lenient: entry.lenient,
+                                                 noRead: entry.noRead, onFailedVerify: entry.onFailedVerify, palletLabel: pallet,
+                                                 gsSubstitute: entry.gsSubstitute, templateName: entry.template)
+        configuration.partWindow = entry.partWindow
+        return configuration
     }
 
     /// `--check`: what answers now.

@@ -51,6 +51,8 @@ struct ServeConfiguration {
         var template: String?
         var supplier: String?
         var expiryWarningDays: Int
+        /// Seconds within which a label's two barcodes are read as one (``StationConfiguration/partWindow``).
+        var partWindow: Double = 60
         var lenient: Bool
         var gsSubstitute: String?
         var layout: String
@@ -265,6 +267,15 @@ struct ServeConfiguration {
                             } else {
                                 problem(setting, "station \(name): expiry-warning-days must be a whole number of days, 0 or more")
                             }
+                        case "part-window":
+                            // A label's second barcode comes within seconds; an hour is far
+                            // beyond any operator, and a scanner left with a part that long would
+                            // join a label to a scan of another day.
+                            if let seconds = Double(scalar(setting, "stations.\(name).part-window") ?? ""), seconds > 0, seconds <= 3600 {
+                                station.partWindow = seconds
+                            } else {
+                                problem(setting, "station \(name): part-window must be a number of seconds above 0 and at most 3600 (default 60)")
+                            }
                         case "lenient":
                             if let flag = setting.scalar.flatMap({ _ in setting.bool }) { station.lenient = flag } else {
                                 problem(setting, "station \(name): lenient must be true or false")
@@ -340,7 +351,7 @@ struct ServeConfiguration {
                                 problem(setting, "station \(name): on-failed-verify \(text) is not one of reprint, void, alarm")
                             }
                         default:
-                            problem(field, "unknown key stations.\(name).\(key): a station takes kind, warehouse, scanners, printer, template, supplier, layout, expiry-warning-days, lenient, gs-substitute, verify-scanners, no-read, on-failed-verify, pallet-label")
+                            problem(field, "unknown key stations.\(name).\(key): a station takes kind, warehouse, scanners, printer, template, supplier, layout, expiry-warning-days, part-window, lenient, gs-substitute, verify-scanners, no-read, on-failed-verify, pallet-label")
                         }
                     }
                     if !kindGiven, station.fields["kind"] == nil {
