@@ -25,8 +25,9 @@ public final class ChildProcess: @unchecked Sendable {
 
     public let processIdentifier: pid_t
     private let condition = NSCondition()
-    /// Guarded by `condition`.
-    private var status: (code: Int32, signalled: Bool)?
+    /// Guarded by `condition`: the exit status, or the number of the signal that ended it (as
+    /// Foundation's `Process` says it), once it has ended and been reaped.
+    private var status: Int32?
     private var waiters: [CheckedContinuation<Int32, Never>] = []
 
     /// Starts `executable` (a path) with `arguments`; `environment` replaces this process's when
@@ -58,7 +59,7 @@ public final class ChildProcess: @unchecked Sendable {
             var raw: Int32 = 0
             while waitpid(pid, &raw, 0) == -1, errno == EINTR {}
             let code = info._sifields._sigchld.si_status
-            status = (code, info.si_code != CLD_EXITED)
+            status = code
             let waiting = waiters
             waiters = []
             condition.broadcast()
@@ -73,21 +74,6 @@ public final class ChildProcess: @unchecked Sendable {
         return status == nil
     }
 
-    /// The exit status, or the signal that ended it (as Foundation's `Process` says it); nil
-    /// while it runs.
-    public var terminationStatus: Int32? {
-        condition.lock()
-        defer { condition.unlock() }
-        return status?.code
-    }
-
-    /// Whether a signal ended it (then ``terminationStatus`` is the signal's number).
-    public var wasSignalled: Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        return status?.signalled ?? false
-    }
-
     /// Sends `signal` unless it has ended and been reaped.
     public func send(_ signal: Int32) {
         condition.lock()
@@ -100,23 +86,24 @@ public final class ChildProcess: @unchecked Sendable {
         send(SIGTERM)
     }
 
-    /// Blocks this thread until it has ended: never on the cooperative pool (``exited()`` is
-    /// for tasks).
+    /// Blocks this thread until it has ended, and returns its exit status (or the number of the
+    /// signal that ended it): never on the cooperative pool (``exited()`` is for tasks).
     @discardableResult
     public func waitUntilExit() -> Int32 {
         condition.lock()
         defer { condition.unlock() }
         while status == nil { condition.wait() }
-        return status!.code
+        return status!
     }
 
-    /// Its ``terminationStatus`` once it has ended and been reaped (no zombie left).
+    /// Its exit status (or the number of the signal that ended it) once it has ended and been
+    /// reaped (no zombie left).
     public func exited() async -> Int32 {
         await withCheckedContinuation { continuation in
             condition.lock()
             if let status {
                 condition.unlock()
-                continuation.resume(returning: status.code)
+                continuation.resume(returning: status)
                 return
             }
             waiters.append(continuation)

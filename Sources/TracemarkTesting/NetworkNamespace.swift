@@ -14,7 +14,7 @@ public enum NetworkNamespace {
         guard let unshare, nsenter != nil, socat != nil, ip != nil else { return false }
         // Asked once, from whichever thread first reads it: a blocking wait of a moment.
         guard let probe = try? ChildProcess(unshare, ["-rn", "true"]) else { return false }
-        return probe.waitUntilExit() == 0 && !probe.wasSignalled
+        return probe.waitUntilExit() == 0  // a signal's number is never 0
     }()
 
     /// A station: `tracemark ARGUMENTS` in a network namespace of its own, writing one JSON

@@ -2,7 +2,6 @@ public import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
-import TracemarkSystem
 
 /// A process that stands for the owner of something a test starts (a server whose script watches
 /// its owner), ended when the test says: a `sleep` that would last ten minutes.

@@ -1,5 +1,4 @@
 public import Foundation
-import TracemarkSystem
 
 /// A `tracemark` process started by a test, whose end can be awaited without blocking a thread
 /// of the cooperative pool.
