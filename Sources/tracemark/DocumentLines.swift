@@ -154,6 +154,13 @@ struct LineOptions: ParsableArguments {
         }
     }
 
+    /// What a decoder wanted, in a user's words: "a number", not `Decimal` (the lines' files and
+    /// the production file both say it so).
+    static func expected(_ type: Any.Type, wholeNumber: String = "a whole number") -> String {
+        type == String.self ? "text" : type == Decimal.self ? "a number" : type == Int.self ? wholeNumber
+            : "\(type)".hasPrefix("Array") ? "a list" : "\(type)".hasPrefix("Dictionary") ? "an object" : "\(type)"
+    }
+
     /// Where a JSON file of lines is wrong and how: `lines.json, document line 2, picks[0]: "number" is missing`.
     static func describe(_ error: DecodingError, path: String) -> String {
         func place(_ codingPath: [any CodingKey]) -> String {
@@ -169,9 +176,7 @@ struct LineOptions: ParsableArguments {
             return "\(place(context.codingPath)): \"\(key.stringValue)\" is missing"
         case .typeMismatch(let type, let context), .valueNotFound(let type, let context):
             if context.codingPath.isEmpty { return "\(path) is not a list of lines\(shape)" }
-            let expected = type == String.self ? "text" : type == Decimal.self ? "a number" : type == Int.self ? "a whole number"
-                : "\(type)".hasPrefix("Array") ? "a list" : "\(type)".hasPrefix("Dictionary") ? "an object" : "\(type)"
-            return "\(place(context.codingPath)): expected \(expected)"
+            return "\(place(context.codingPath)): expected \(expected(type))"
         case .dataCorrupted(let context):
             if context.codingPath.isEmpty {
                 let detail = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String

@@ -197,6 +197,9 @@ import Testing
         #expect(attribute.status == 64 && attribute.stderr.contains("outputs[0].picks[0].attributes[0]: unknown key \"extra\""), "\(attribute.stderr)")
         let missing = try await produce(#"{"outputs": []}"#)
         #expect(missing.status == 64 && missing.stderr.contains("production.json: \"inputs\" is missing"), "\(missing.stderr)")
+        // In a user's words, as the lines' files say it: not the decoder's `Decimal`.
+        let text = try await produce(#"{"inputs": [{"product": "PAINT-5L", "quantity": "ten"}], "outputs": []}"#)
+        #expect(text.status == 64 && text.stderr.contains("production.json, inputs[0].quantity: expected a number"), "\(text.stderr)")
         let fraction = try await produce(#"{"inputs": [], "outputs": [{"product": "PAINT-5L", "quantity": 1, "inputs": [0.5]}]}"#)
         #expect(fraction.status == 64 && fraction.stderr.contains("production.json, outputs[0].inputs[0]: 0.5 is not an input"), "\(fraction.stderr)")
         #expect(try await tracemark("lot", "show", "PAINT-5L", "MIX-2", db: db).status != 0)

@@ -151,7 +151,7 @@ struct ProduceCommand: AsyncParsableCommand {
         case .keyNotFound(let key, let context):
             return "\(place(context.codingPath)): \"\(key.stringValue)\" is missing\(context.codingPath.isEmpty ? shape : "")"
         case .typeMismatch(let type, let context), .valueNotFound(let type, let context):
-            let wanted = type == Int.self ? "a whole number (a line, counted from 0)" : type == String.self ? "text" : "\(type)"
+            let wanted = LineOptions.expected(type, wholeNumber: "a whole number (a line, counted from 0)")
             return "\(place(context.codingPath)): expected \(wanted)\(context.codingPath.isEmpty ? shape : "")"
         case .dataCorrupted(let context):
             // An output's inputs that are no whole numbers are refused before decoding.
