@@ -66,6 +66,11 @@ struct APIService {
             warehouse: MAIN
         """
 
+    /// ``dock`` with its receiving station's `part-window` set to `seconds`.
+    static func dock(partWindow seconds: String) -> String {
+        dock.replacingOccurrences(of: "supplier: ACME", with: "supplier: ACME\n    part-window: \(seconds)")
+    }
+
     func stop() async throws {
         let status = try await serve.stop()
         #expect(status == 0)

@@ -301,8 +301,7 @@ import TracemarkTesting
     /// posted both: another client's scan in between neither completes it nor lets it go.
     @Test func aSplitLabelPostedInTwoScansIsReadAsOneForItsClient() async throws {
         // The station's window as wide as it goes: however slow this machine, the parts meet.
-        let service = try await APIService.start(.sqlite, stations: APIService.dock.replacingOccurrences(
-            of: "supplier: ACME", with: "supplier: ACME\n    part-window: 3600"))
+        let service = try await APIService.start(.sqlite, stations: APIService.dock(partWindow: "3600"))
         let expiry = relativeDate(days: 300, format: "yyMMdd")
         func post(_ raw: String, as role: String) async throws -> APIService.Answer {
             try await service.request("POST", "/api/v1/stations/dock-1/scans", role: role, body: try service.json(["raw": raw]))
@@ -322,8 +321,7 @@ import TracemarkTesting
     /// A station's `part-window` is how long a label's first barcode waits for its second: past
     /// it, the second is a part of its own. (The pause only ever lengthens on a slow machine.)
     @Test func aPartWindowLetsAPartGoOnceItHasPassed() async throws {
-        let service = try await APIService.start(.sqlite, stations: APIService.dock.replacingOccurrences(
-            of: "supplier: ACME", with: "supplier: ACME\n    part-window: 0.5"))
+        let service = try await APIService.start(.sqlite, stations: APIService.dock(partWindow: "0.5"))
         let expiry = relativeDate(days: 300, format: "yyMMdd")
         func post(_ raw: String) async throws -> APIService.Answer {
             try await service.request("POST", "/api/v1/stations/dock-1/scans", role: "operator", body: try service.json(["raw": raw]))
