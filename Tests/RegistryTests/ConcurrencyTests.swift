@@ -1,6 +1,9 @@
 import Foundation
 import Registry
+import SQLKit
+import Store
 import Testing
+import TracemarkTesting
 
 /// Several stations (separate connections, as separate processes would have) writing at once.
 @Suite struct ConcurrencyTests {
@@ -202,6 +205,100 @@ import Testing
             }
             let left = try await registry.stock(product: "MILK").map(\.quantity) + registry.stock(product: "FLOUR").map(\.quantity)
             #expect(left == [Decimal(1000 - 2 * rounds), Decimal(1000 - 2 * rounds)])
+        }
+    }
+}
+
+/// On PostgreSQL a document takes its number when its posting finishes, so a posting that waits
+/// holds no other document of its kind: a receipt of 10,000 lines held the receipts' series for
+/// its whole posting, and every other receipt gave up after the lock timeout (a QA run importing
+/// opening stock). The waiting here is for a lot another transaction holds; the steps wait for
+/// each other's locks, never for a time.
+@Suite(.enabled(if: Backend.postgresURL != nil, "needs the PostgreSQL server make test starts"))
+struct DocumentNumberLastTests {
+    @Test func aPostingThatWaitsHoldsNoOtherDocumentOfItsKind() async throws {
+        try await withRegistry(.postgres) { registry, database in
+            _ = try await registry.addWarehouse(Warehouse(code: "MAIN"))
+            _ = try await registry.addPartner(Partner(code: "SHOP", role: .customer))
+            _ = try await registry.addClass(LotSerialClass(code: "LOTS", tracking: .lot, format: "L{counter:5}"))
+            _ = try await registry.addProduct(Product(article: "MILK", lotSerialClass: "LOTS"))
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [
+                StockLine(product: "MILK", picks: [.init(number: "M1", quantity: 10), .init(number: "M2", quantity: 10)]),
+            ]))
+            // Another transaction holds lot M1 until told.
+            let held = AsyncStream<Void>.makeStream(), release = AsyncStream<Void>.makeStream()
+            let holder = Task {
+                defer { held.continuation.finish() }
+                try await registry.store.write { db in
+                    _ = try await db.raw("SELECT id FROM lot_serials WHERE number = 'M1' FOR UPDATE").all()
+                    held.continuation.yield()
+                    for await _ in release.stream { break }
+                }
+            }
+            for await _ in held.stream { break }
+            // A station's issue of M1 waits for it (a station waits up to a minute for a lock).
+            let waiting = try await database.openStation()
+            defer { Task { await waiting.close() } }
+            let first = Task { try await waiting.issue(Issue(warehouse: "MAIN", customer: "SHOP", lines: [StockLine(product: "MILK", picks: [.init(number: "M1", quantity: 1)])])) }
+            try await registry.store.read { db in
+                while try await db.raw("""
+                    SELECT 1 AS x FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'
+                    """).first() == nil {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+            }
+            // Meanwhile another issue (of M2) posts, on a registry with the usual lock timeout,
+            // and is the first issue numbered.
+            // Whatever it answers, the lot is let go after it (numbered first, the issue of M1
+            // held the series and this one gave up after the lock timeout).
+            let other = try await Registry.open(database.location)
+            let second: Result<PostedDocument, any Error>
+            do {
+                second = .success(try await other.issue(Issue(warehouse: "MAIN", customer: "SHOP", lines: [StockLine(product: "MILK", picks: [.init(number: "M2", quantity: 1)])])))
+            } catch {
+                second = .failure(error)
+            }
+            await other.close()
+            release.continuation.yield()
+            #expect(try second.get().number == "ISS-000001")
+            try await holder.value
+            #expect(try await first.value.number == "ISS-000002")
+            #expect(try await registry.audit(series: "ISSUE").isComplete)
+            let journal = try await registry.documents(DocumentQuery(limit: 10))
+            #expect(journal.map(\.number).sorted() == ["ISS-000001", "ISS-000002", "RCT-000001"], "\(journal.map(\.number))")
+        }
+    }
+
+    /// Attributes given on a receipt name the receipt in their history, with the number it took
+    /// when it finished (they were written before it had one); a refused posting leaves no
+    /// number taken and no placeholder behind.
+    @Test(arguments: Backend.available)
+    func whatAPostingWroteBeforeItWasNumberedNamesItsNumber(backend: Backend) async throws {
+        try await withRegistry(backend) { registry, _ in
+            _ = try await registry.addWarehouse(Warehouse(code: "MAIN"))
+            _ = try await registry.addClass(LotSerialClass(code: "LOTS", tracking: .lot, format: "L{counter:5}"))
+            for article in ["MILK", "CAKE"] { _ = try await registry.addProduct(Product(article: article, lotSerialClass: "LOTS")) }
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "MILK", picks: [.init(number: "M0", quantity: 1)])]))
+            let receipt = try await registry.receive(Receipt(warehouse: "MAIN", lines: [
+                StockLine(product: "MILK", picks: [.init(number: "M1", quantity: 2, attributes: [Attribute(name: "fat", value: .text("3.5"))])]),
+            ]))
+            #expect(receipt.number == "RCT-000002")
+            let history = try await registry.history(product: "MILK", number: "M1")
+            #expect(history.entries.filter { $0.what == "attribute" }.map(\.note) == ["given on RCT-000002"], "\(history.entries)")
+            do {
+                _ = try await registry.produce(Production(warehouse: "MAIN", inputs: [
+                    StockLine(product: "MILK", picks: [.init(number: "M1", quantity: 2)]),
+                    StockLine(product: "MILK", picks: [.init(number: "M1", quantity: 1)]),
+                ], outputs: [StockLine(product: "CAKE", quantity: 1)]))
+                Issue.record("a production took more of M1 than there was")
+            } catch let error as RegistryError {
+                #expect(error.message.contains("none is left in MAIN") && !error.message.contains("being posted"), "\(error.message)")
+            }
+            let made = try await registry.produce(Production(warehouse: "MAIN", inputs: [StockLine(product: "MILK", picks: [.init(number: "M1", quantity: 2)])],
+                                                             outputs: [StockLine(product: "CAKE", quantity: 1)]))
+            #expect(made.number == "PRD-000001")
+            #expect(try await registry.audit(series: "PRODUCTION").isComplete)
+            #expect(try await registry.audit(series: "RECEIPT").isComplete)
         }
     }
 }

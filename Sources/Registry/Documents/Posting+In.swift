@@ -119,7 +119,7 @@ extension Posting {
         let units = context.isUniqueSerial ? quantity / Quantity.scale : 1
         let count = min(units, lotSerialClass.autoGenerateBatchSize)
         let generated = try await registry.generate(db, product: line.product, count: count, date: date, expiry: line.expiry,
-                                                    production: line.production, reference: number, created: created)
+                                                    production: line.production, reference: try await takeNumber(), created: created)
         let each = context.isUniqueSerial ? Quantity.scale : quantity
         for number in generated.numbers {
             let lot = try await lockLot(context.id, number)!
@@ -171,7 +171,7 @@ extension Posting {
                 throw RegistryError(.invalidInput, "product \(line.product): class \(lotSerialClass.code) has no number format, so name the \(context.kindName)s")
             }
             let generated = try await registry.generate(db, product: line.product, count: count, date: date, expiry: line.expiry,
-                                                        production: line.production, reference: number, created: created)
+                                                        production: line.production, reference: try await takeNumber(), created: created)
             for number in generated.numbers {
                 let lot = try await lockLot(context.id, number)!
                 try await putLot(0, context, warehouseID, warehouse, lot, total / count, InRules(), .value(share.take(total / count)))
@@ -220,7 +220,7 @@ extension Posting {
     /// available again, unless a quality hold set by hand (quarantined or blocked, the last status
     /// given with `status`) was on it when it left; that hold goes on, recorded with the document
     /// that brought it back. It was lost before, and the lot proposed again (found by a QA run).
-    private func backInStock(_ lot: LotRecord) async throws {
+    private mutating func backInStock(_ lot: LotRecord) async throws {
         let last = try await db.raw("""
             SELECT to_status, reason FROM lot_serial_events WHERE lot_serial_id = \(bind: lot.id) ORDER BY id DESC LIMIT 1
             """).first()
@@ -232,6 +232,7 @@ extension Posting {
         try await Registry.setStatus(db, lot: lot.id, from: lot.status, to: hold, user: user,
                                      reason: "back in stock with \(number), still \(hold.rawValue) as it was when it left: \(try last.string("reason"))",
                                      at: created)
+        if number == placeholder { statusesGiven.append(lot.id) }
     }
 
     /// A return brings back only what went to its customer: what the customer's issues dated on
@@ -364,7 +365,7 @@ extension Posting {
                     WHERE m.lot_serial_id = \(bind: existing.id) AND m.quantity < 0 ORDER BY m.id DESC LIMIT 1
                     """).first()?.string("number")
                 throw RegistryError(.conflict,
-                    "serial \(pick.number) of \(context.product.article) was consumed\(by.map { " by \($0)" } ?? "") and is part of what was made there: it cannot be received again")
+                    "serial \(pick.number) of \(context.product.article) was consumed\(by.map { " by \(name(ofDocument: $0))" } ?? "") and is part of what was made there: it cannot be received again")
             }
             let given = pick.expiry ?? line.expiry
             if let given, let known = existing.expiry, given != known {
@@ -383,6 +384,7 @@ extension Posting {
             }
             if !pick.attributes.isEmpty {
                 try await Registry.upsertAttributes(db, lotSerialID: existing.id, pick.attributes, user: user, reason: "given on \(number)", at: created)
+                if number == placeholder { attributesGiven.append(existing.id) }
             }
             return existing
         }
@@ -436,6 +438,7 @@ extension Posting {
         }
         createdLots.insert(inserted)
         try await Registry.upsertAttributes(db, lotSerialID: inserted, pick.attributes, user: user, reason: "given on \(number)", at: created)
+        if !pick.attributes.isEmpty, number == placeholder { attributesGiven.append(inserted) }
         return LotRecord(id: inserted, number: pick.number, status: .available, expiry: expiry)
     }
 }

@@ -371,7 +371,7 @@ extension Posting {
                                         override: Posting.numbersAssignedOnUse)
         var share = ValueShare(value: -unnumbered, quantity: quantity)
         let generated = try await registry.generate(db, product: line.product, count: count, date: date, expiry: line.expiry,
-                                                    production: line.production, reference: number, created: created)
+                                                    production: line.production, reference: try await takeNumber(), created: created)
         let each = quantity / count
         for number in generated.numbers {
             let lot = try await lockLot(context.id, number)!

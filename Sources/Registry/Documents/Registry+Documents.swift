@@ -309,7 +309,7 @@ extension Registry {
                 childNumber = newNumber
             } else {
                 childNumber = try await generate(db, product: article, count: 1, date: posting.date, expiry: parent.expiry,
-                                                 production: nil, reference: posting.number, created: posting.created).numbers[0]
+                                                 production: nil, reference: try await posting.takeNumber(), created: posting.created).numbers[0]
             }
             let child = try await posting.lockLot(context.id, childNumber)!
             try await db.raw("""
