@@ -26,19 +26,22 @@ extension APIRoutes {
             }
         },
         APIRoute(.get, "/api/v1/reports/expiry", "expiryReport", role: .viewer) { call in
-            guard let text = call.query["within"], let within = Int(text), (0...36_500).contains(within) else {
-                throw APIProblem.badRequest("give within: the days from today, 0 to 36500")
+            guard let text = call.query["within"] else { throw APIProblem.badRequest("give within: the days from today, 0 to 36500") }
+            guard let within = Int(text), (0...36_500).contains(within) else {
+                throw APIProblem.badRequest("within must be a whole number of days from 0 to 36500, not \(text)")
             }
             let report = try await call.environment.registry.expiryReport(within: within, warehouse: call.filter("warehouse"),
                                                                           product: call.filter("product"), includeSold: try call.flag("includeSold"))
             return try call.wantsCSV() ? .text(report.csv, contentType: "text/csv; charset=utf-8") : try .json(report)
         },
         APIRoute(.get, "/api/v1/reports/movements", "movementReport", role: .viewer) { call in
-            guard let from = try APIRoutes.date(call.filter("from"), "from"), let through = try APIRoutes.date(call.filter("to"), "to") else {
+            guard let from = try APIRoutes.queryDate(call, "from"), let through = try APIRoutes.queryDate(call, "to") else {
                 throw APIProblem.badRequest("give from and to: the first and last day, as YYYY-MM-DD")
             }
             let kind = try call.filter("kind").map { text in
-                guard let kind = DocumentKind(rawValue: text) else { throw APIProblem(422, "invalid-input", "kind \(text) is not a document kind") }
+                guard let kind = DocumentKind(rawValue: text) else {
+                    throw APIProblem.badRequest("kind \(text) is not one of \(DocumentKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
                 return kind
             }
             let report = try await call.environment.registry.movementReport(
@@ -47,14 +50,14 @@ extension APIRoutes {
             return try call.wantsCSV() ? .text(report.csv, contentType: "text/csv; charset=utf-8") : try .json(report)
         },
         APIRoute(.get, "/api/v1/reports/balance", "balanceReport", role: .viewer) { call in
-            guard let at = try APIRoutes.date(call.filter("at"), "at") else {
+            guard let at = try APIRoutes.queryDate(call, "at") else {
                 throw APIProblem.badRequest("give at: the day, as YYYY-MM-DD")
             }
             let report = try await call.environment.registry.balance(at: at, product: call.filter("product"), warehouse: call.filter("warehouse"))
             return try call.wantsCSV() ? .text(report.csv, contentType: "text/csv; charset=utf-8") : try .json(report)
         },
         APIRoute(.get, "/api/v1/reports/valuation", "valuationReport", role: .viewer) { call in
-            guard let at = try APIRoutes.date(call.filter("at"), "at") else {
+            guard let at = try APIRoutes.queryDate(call, "at") else {
                 throw APIProblem.badRequest("give at: the day, as YYYY-MM-DD")
             }
             let report = try await call.environment.registry.valuation(at: at, product: call.filter("product"), warehouse: call.filter("warehouse"))

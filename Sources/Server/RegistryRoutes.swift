@@ -114,7 +114,7 @@ extension APIRoutes {
                 return days
             }
             return try .json(try await call.environment.registry.proposal(product: try call.parameter("article"), warehouse: warehouse,
-                                                                          quantity: quantity, date: try APIRoutes.date(call.filter("date"), "date"),
+                                                                          quantity: quantity, date: try APIRoutes.queryDate(call, "date"),
                                                                           customer: call.filter("customer"), minimumShelfLifeDays: shelfLife,
                                                                           excluding: excluded))
         },
@@ -132,8 +132,8 @@ extension APIRoutes {
                 }
                 return kind
             }
-            query.from = try APIRoutes.date(call.query["from"], "from")
-            query.through = try APIRoutes.date(call.query["to"], "to")
+            query.from = try APIRoutes.queryDate(call, "from", emptyIsMalformed: true)
+            query.through = try APIRoutes.queryDate(call, "to", emptyIsMalformed: true)
             let documents = try await call.environment.registry.documents(query)
             var response = try APIResponse.json(documents)
             if documents.count == page.limit, let last = documents.last { response.headers["Link"] = call.nextLink(cursor: String(last.cursor)) }
@@ -192,11 +192,35 @@ extension APIRoutes {
         }
     }
 
-    /// A date a client sent (`YYYY-MM-DD`), or 422 saying which field is not one.
+    /// A date a client sent in a body (`YYYY-MM-DD`), or 422 saying which field is not one.
     static func date(_ text: String?, _ name: String) throws -> CalendarDate? {
         guard let text else { return nil }
         guard let date = CalendarDate(iso: text) else { throw APIProblem(422, "invalid-input", "\(name): \(text) is not a date as YYYY-MM-DD") }
         return date
+    }
+
+    /// A date in the query (`YYYY-MM-DD`). As every query parameter: a value that does not match
+    /// the OpenAPI document's schema for it (`today`, `2026-1-1`) is a malformed request, 400
+    /// naming it; one that matches but is no day (`2026-02-31`, year 0) is 422. Both were 422,
+    /// while a report's number of days out of its schema was 400 (found by a QA run).
+    /// `emptyIsMalformed`: `?from=` is refused rather than read as no date.
+    static func queryDate(_ call: APICall, _ name: String, emptyIsMalformed: Bool = false) throws -> CalendarDate? {
+        guard let text = emptyIsMalformed ? call.query[name] : call.filter(name) else { return nil }
+        guard let date = CalendarDate(iso: text) else {
+            let detail = "\(name): \(text) is not a date as YYYY-MM-DD"
+            throw dateShaped(text) ? APIProblem(422, "invalid-input", detail) : APIProblem.badRequest(detail)
+        }
+        return date
+    }
+
+    /// Whether `text` matches the document's pattern for a date: four digits, a month 01–12 and a
+    /// day 01–31.
+    static func dateShaped(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
+              bytes.enumerated().allSatisfy({ [4, 7].contains($0.offset) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0.element) }),
+              let month = Int(text.dropFirst(5).prefix(2)), let day = Int(text.dropFirst(8)) else { return false }
+        return (1...12).contains(month) && (1...31).contains(day)
     }
 
     /// A quantity a client sent, to six decimals; 422 when it is not one a stock line can hold.
@@ -349,8 +373,8 @@ extension APIRoutes {
             }
             query.status = value
         }
-        query.expiresFrom = try date(call.filter("expiresFrom"), "expiresFrom")
-        query.expiresThrough = try date(call.filter("expiresThrough"), "expiresThrough")
+        query.expiresFrom = try queryDate(call, "expiresFrom")
+        query.expiresThrough = try queryDate(call, "expiresThrough")
         let found = try await call.environment.registry.find(query)
         let items = Array(found.items.prefix(page.limit))
         let next = found.items.count > page.limit ? items.last.map { String($0.id) } : nil

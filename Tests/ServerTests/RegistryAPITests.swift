@@ -386,6 +386,24 @@ extension APITests {
         #expect(csv.text.hasPrefix("product,warehouse,number,quantity,unit,unit_cost,value,cost_missing\r\n"), "\(csv.text)")
         #expect(csv.text.contains("\r\nPAINT-5L,MAIN,RC-1,10,pcs,12.4,124,\r\n"), "\(csv.text)")
         #expect(try await service.request("GET", "/api/v1/reports/valuation", role: "viewer").status == 400)
+        // A query parameter is held to the OpenAPI document's schema the same way on every route:
+        // a value its schema does not allow (not a date's digits, not one of an enum, a number of
+        // days out of range) is 400 naming it; one it allows that is no day, 422. Dates that did
+        // not look like one were 422, and a movement report's unknown kind too (a QA run).
+        for (query, status, named) in [("reports/valuation?at=2026-02-31", 422, "at: 2026-02-31 is not a date"),
+                                       ("reports/balance?at=today", 400, "at: today is not a date"),
+                                       ("reports/movements?from=2026-01-01&to=2026-13-01", 400, "to: 2026-13-01 is not a date"),
+                                       ("reports/movements?from=0000-01-01&to=2026-01-31", 422, "from: 0000-01-01 is not a date"),
+                                       ("reports/movements?from=2026-01-01&to=2026-01-31&kind=sale", 400, "kind sale is not one of"),
+                                       ("reports/expiry?within=soon", 400, "within must be a whole number of days from 0 to 36500, not soon"),
+                                       ("reports/expiry?within=40000", 400, "not 40000"),
+                                       ("lots?expiresFrom=2026-1-1", 400, "expiresFrom: 2026-1-1 is not a date"),
+                                       ("products/PAINT-5L/proposal?warehouse=MAIN&date=2026-04-31", 422, "date: 2026-04-31 is not a date")] {
+            let answer = try await service.request("GET", "/api/v1/" + query, role: "viewer")
+            #expect(answer.status == status && (answer.object["detail"] as? String)?.contains(named) == true, "\(query): \(answer.text)")
+        }
+        let backwards = try await service.request("GET", "/api/v1/reports/movements?from=2026-02-01&to=2026-01-01", role: "viewer")
+        #expect(backwards.status == 422 && (backwards.object["detail"] as? String)?.contains("the start is after the end") == true, "\(backwards.text)")
 
         // A quantity past six decimals is refused, not rounded.
         let tiny = try await service.request("POST", "/api/v1/documents/receipt", role: "operator", body: try service.json([
