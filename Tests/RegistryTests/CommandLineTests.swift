@@ -333,12 +333,14 @@ import Testing
         #expect(unknown.stderr.contains("unknown token {yyy} at character 2"))
         #expect(try await tracemark("product", "list", "--json", db: db).stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[\n\n]")
 
-        // A negative count reaches the registry's own check, not argument parsing's "missing value".
+        // A negative or zero count is a bad command line that says the range (not argument
+        // parsing's "missing value" for -1), as `--count many` is.
         #expect(try await tracemark("class", "add", "SN", "--tracking", "serial", "--format", "SN{counter:4}", db: db).status == 0)
         #expect(try await tracemark("product", "add", "PHONE", "--class", "SN", db: db).status == 0)
-        let negative = try await tracemark("generate", "PHONE", "--count", "-1", db: db)
-        #expect(negative.status == 1)
-        #expect(negative.stderr == "tracemark: count -1: generate 1 to 1000000 numbers at a time\n")
+        for count in ["-1", "0", "1000001"] {
+            let refused = try await tracemark("generate", "PHONE", "--count", count, db: db)
+            #expect(refused.status == 64 && refused.stderr.contains("--count \(count): generate 1 to 1000000 numbers at a time"), "\(refused.stderr)")
+        }
     }
 
     @Test func aBadCommandLineAndAnUnreachableDatabaseHaveTheirOwnStatus() async throws {

@@ -16,11 +16,14 @@ extension Registry {
     ///   - date: the date of receipt or of use, for the format's date segments (default: today, UTC).
     ///   - expiry, production: dates given to every generated number (expiry is required when the
     ///     class tracks expiry).
+    /// The most numbers one generation registers.
+    public static let mostGenerated = 1_000_000
+
     public func generate(product article: String, count: Int, date: CalendarDate? = nil,
                          expiry: CalendarDate? = nil, production: CalendarDate? = nil,
                          reference: String = "") async throws -> GeneratedNumbers {
-        guard (1...1_000_000).contains(count) else {
-            throw RegistryError(.invalidInput, "count \(count): generate 1 to 1000000 numbers at a time")
+        guard (1...Self.mostGenerated).contains(count) else {
+            throw RegistryError(.invalidInput, "count \(count): generate 1 to \(Self.mostGenerated) numbers at a time")
         }
         let date = date ?? today
         try Self.checkNotExpired(article, date: date, expiry: expiry)

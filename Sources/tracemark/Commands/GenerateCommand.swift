@@ -15,6 +15,14 @@ struct GenerateCommand: AsyncParsableCommand {
     @Option(help: "Production date of the new lots/serials (YYYY-MM-DD).") var production: String?
     @Option(help: "What the numbers are for (kept in the series' ledger).") var reference = ""
 
+    /// A count no generation can have is a bad command line (64), as `--count many` is; it was
+    /// refused as by the registry (1), which says nothing was wrong with the command.
+    func validate() throws {
+        guard (1...Registry.mostGenerated).contains(count) else {
+            throw ValidationError("--count \(count): generate 1 to \(Registry.mostGenerated) numbers at a time")
+        }
+    }
+
     func run() async throws {
         let date = try date.map { try parseDate($0, what: "--date") }
         let expiry = try expiry.map { try parseDate($0, what: "--expiry") }
