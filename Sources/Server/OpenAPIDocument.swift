@@ -1749,8 +1749,10 @@ components:
         unit: {type: string, description: "The unit its quantities are counted in."}
         via: {type: [string, "null"], description: "The production document, or split."}
         consumed: {type: [number, "null"], description: "Through a production: how much of its input (the lot above going forward, this one going backward) it consumed on the input lines the output was made of, in the input's unit."}
+        consumedUnit: {type: [string, "null"], description: "The unit consumed is counted in: the input's (the lot above going forward, this one going backward)."}
         shared: {type: [boolean, "null"], description: "Through a production: those input lines also went into other outputs, so consumed is what they consumed for all of them."}
         made: {type: [number, "null"], description: "Through a production: how much of its output (this lot going forward, the lot above going backward) it made, in the output's unit."}
+        madeUnit: {type: [string, "null"], description: "The unit made is counted in: the output's (this lot going forward, the lot above going backward)."}
         parties:
           type: array
           items:

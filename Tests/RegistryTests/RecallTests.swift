@@ -70,6 +70,12 @@ import Testing
             // Each input with what the production consumed of it and made of the lot above (a
             // recall drill asks how much, not only which; found by a QA run).
             #expect(backward.root.children.map { "\($0.number) \($0.consumed ?? -1) \($0.unit) → \($0.made ?? -1)" } == ["C1 3 kg → 20", "C2 3 kg → 20"])
+            // Each amount says its unit: the input's and the output's, whichever way the walk goes
+            // (forward, a pizza lot's `unit` is pcs and what it consumed was kilograms of cheese).
+            #expect(backward.root.children.map { "\($0.consumedUnit ?? "-") \($0.madeUnit ?? "-")" } == ["kg pcs", "kg pcs"])
+            let pizzas = try #require(forward.root.children.first).children.filter { $0.via == "PRD-000004" }
+            #expect(pizzas.map { "\($0.number) \($0.consumed ?? -1) \($0.consumedUnit ?? "-") → \($0.made ?? -1) \($0.madeUnit ?? "-")" } == ["P2 3 kg → 20 pcs"])
+            #expect(forward.root.consumedUnit == nil && forward.root.children.first { $0.via == "split" }?.consumedUnit == nil)
             #expect(backward.text.contains("CHEESE lot C2 [available] expires 2027-06-11 (via PRD-000004: 3 kg C2 → 20 pcs P2)"), "\(backward.text)")
             #expect(backward.text.contains("MILK lot M2 [available] expires 2027-09-19 (via PRD-000002: 40 l M2 → 10 kg C2)"), "\(backward.text)")
             #expect(backward.dot.contains("\"CHEESE C2\" -> \"PIZZA P2\" [label=\"PRD-000004\\n3 kg → 20 pcs\"]"), "\(backward.dot)")

@@ -41,6 +41,10 @@ public struct TraceTree: Codable, Hashable, Sendable {
         /// the input's unit. A recall drill asks how much of a contaminated lot went into each
         /// product, not only which (found by a QA run).
         public var consumed: Decimal?
+        /// The unit `consumed` is counted in: the input's, which is the lot above going forward
+        /// and this one going backward; `unit` is this lot's own. A client reading 2.5 beside
+        /// `unit: pcs` took kilograms of flour for pieces of cake (found by a QA run).
+        public var consumedUnit: String?
         /// Through a production: whether those input lines also went into other outputs, so that
         /// `consumed` is what they consumed for all of them, not this output's share.
         public var shared: Bool?
@@ -48,6 +52,9 @@ public struct TraceTree: Codable, Hashable, Sendable {
         /// (backward), that production made on the output lines made of the input, in the
         /// output's unit.
         public var made: Decimal?
+        /// The unit `made` is counted in: the output's, which is this lot going forward and the
+        /// lot above going backward.
+        public var madeUnit: String?
         /// Customers (forward) or suppliers (backward) of this lot or serial itself.
         public var parties: [Party]
         public var children: [Node]
@@ -84,23 +91,26 @@ extension Registry {
             let nodes = try await Self.traceNodes(db, ids)
             let parties = try await Self.traceParties(db, ids, direction: direction)
             var shown = Set<Int>()
-            func build(_ id: Int, via edge: TraceEdge?, level: Int) -> TraceTree.Node {
+            func build(_ id: Int, via edge: TraceEdge?, above: TraceNodeInfo?, level: Int) -> TraceTree.Node {
                 let info = nodes[id]!
+                let (input, output) = direction == .forward ? (above, info) : (info, above)
                 var node = TraceTree.Node(product: info.product, number: info.number, kind: info.kind, status: info.status,
                                           expiry: info.expiry, unit: info.unit, via: edge?.via,
                                           consumed: edge?.consumed.map { Quantity(storage: $0).decimal },
+                                          consumedUnit: edge?.consumed == nil ? nil : input?.unit,
                                           shared: edge?.consumed == nil ? nil : edge?.shared,
                                           made: edge?.made.map { Quantity(storage: $0).decimal },
+                                          madeUnit: edge?.made == nil ? nil : output?.unit,
                                           parties: parties[id] ?? [], children: [],
                                           seenAbove: shown.contains(id), cutOff: false)
                 guard !node.seenAbove else { node.parties = []; return node }
                 shown.insert(id)
                 let edges = walk.edges[id] ?? []
                 if level >= depth { node.cutOff = !edges.isEmpty; return node }
-                node.children = edges.map { build($0.to, via: $0, level: level + 1) }
+                node.children = edges.map { build($0.to, via: $0, above: info, level: level + 1) }
                 return node
             }
-            let root = build(seed.id, via: nil, level: 0)
+            let root = build(seed.id, via: nil, above: nil, level: 0)
             let partners = Set(parties.values.flatMap { $0.map(\.partner) }).sorted()
             return TraceTree(direction: direction, depth: depth, root: root, count: walk.levels.count, partners: partners)
         }
