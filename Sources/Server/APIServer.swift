@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 public import Logging
 import NIOCore
+import NIOHTTP1
 public import Printing
 import Problems
 public import Registry
@@ -117,7 +118,7 @@ public struct APIServer: Service {
         WebPage.register(on: router)
         let onListening = onListening
         let keepalive = environment.limits.keepalive
-        let app = Application(router: router, server: .http1(configuration: .init(additionalChannelHandlers: [ClientLiveness(keepalive)],
+        let app = Application(router: router, server: .http1(configuration: .init(additionalChannelHandlers: [ClientLiveness(keepalive), OneRequestConnections.Installer()],
                                                                                      idleTimeout: .init(environment.limits.idleTimeout))),
                               configuration: .init(address: .hostname(host, port: port), serverName: "tracemark"),
                               onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) }, logger: logger)
@@ -171,6 +172,66 @@ final class ClientLiveness: ChannelInboundHandler, RemovableChannelHandler {
                                    value: SocketOptionValue(keepalive.userTimeout))
         }
         context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+    }
+}
+
+/// A connection whose request does not keep it alive (HTTP/1.0 without `Connection: keep-alive`,
+/// or `Connection: close`) ends after its response, as HTTP/1.1 (RFC 9112, 9.3) asks: an HTTP/1.0
+/// client reads the answer until the connection closes, and Hummingbird, whose requests carry no
+/// version, kept such a connection open until the idle timeout (a health check or `ab` waited
+/// 30 s for each answer; found by a QA run). The request is marked `Connection: close`, which
+/// ends Hummingbird's request loop; the answer says so too, and to an HTTP/1.0 client it goes as
+/// HTTP/1.0, so that a streamed body is delimited by the close rather than in chunks it cannot read.
+final class OneRequestConnections: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    /// Each request's version, and whether its connection ends with its answer, oldest first (a
+    /// pipelined client's requests are answered in order).
+    private var requests: [(version: HTTPVersion, close: Bool)] = []
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard case .head(var head) = unwrapInboundIn(data) else { return context.fireChannelRead(data) }
+        requests.append((head.version, !head.isKeepAlive))
+        if !head.isKeepAlive { head.headers.replaceOrAdd(name: "connection", value: "close") }
+        context.fireChannelRead(wrapInboundOut(.head(head)))
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        // An interim answer (100 Continue) is not the request's answer.
+        guard case .head(var head) = unwrapOutboundIn(data), head.status.code >= 200, !requests.isEmpty else {
+            return context.write(data, promise: promise)
+        }
+        let request = requests.removeFirst()
+        if request.close { head.headers.replaceOrAdd(name: "connection", value: "close") }
+        if request.version.major == 1, request.version.minor == 0 {
+            head.version = request.version
+            // HTTP/1.0 closes unless told otherwise (RFC 9112, 9.3).
+            if !request.close { head.headers.replaceOrAdd(name: "connection", value: "keep-alive") }
+        }
+        context.write(wrapOutboundOut(.head(head)), promise: promise)
+    }
+
+    /// Added as one of Hummingbird's extra handlers (after its HTTP types codec, where a request's
+    /// version is gone), it puts a ``OneRequestConnections`` before that codec and leaves.
+    final class Installer: ChannelInboundHandler, RemovableChannelHandler {
+        typealias InboundIn = NIOAny
+
+        func handlerAdded(context: ChannelHandlerContext) {
+            let pipeline = context.pipeline.syncOperations
+            if let decoder = try? pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self) {
+                let position: ChannelPipeline.SynchronousOperations.Position
+                if let assistant = try? pipeline.handler(type: HTTPServerPipelineHandler.self) {
+                    position = .after(assistant)
+                } else {
+                    position = .after(decoder)
+                }
+                try? pipeline.addHandler(OneRequestConnections(), position: position)
+            }
+            pipeline.removeHandler(context: context, promise: nil)
+        }
     }
 }
 

@@ -342,20 +342,6 @@ import TracemarkTesting
         let service = try await APIService.start(.sqlite, http: #"{listen: "127.0.0.1:0", idle-timeout: 1}"#)
         defer { service.serve.killIfRunning() }
         let port = try #require(Int(service.base.split(separator: ":").last ?? ""))
-        /// What the server sends on `fd` until it closes, or `looks` times a quarter of a
-        /// second have passed without it closing (nil then).
-        func untilClosed(_ fd: Int32, looks: Int) -> String? {
-            var received: [UInt8] = []
-            var buffer = [UInt8](repeating: 0, count: 4096)
-            for _ in 0..<looks {
-                var ready = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-                guard poll(&ready, 1, 250) > 0 else { continue }
-                let count = read(fd, &buffer, buffer.count)
-                if count <= 0 { return String(decoding: received, as: UTF8.self) }
-                received += buffer[0..<count]
-            }
-            return nil
-        }
         let half = try #require(LoopbackSocket.connection(to: port))
         defer { close(half) }
         LoopbackSocket.write(Array("GET /api/v1/healthz HTTP/1.1\r\nHost: test\r\n".utf8), to: half)
@@ -366,6 +352,49 @@ import TracemarkTesting
         LoopbackSocket.write(Array("GET /api/v1/events HTTP/1.1\r\nHost: test\r\nAccept: text/event-stream\r\nAuthorization: Bearer \(try #require(service.tokens["viewer"]))\r\n\r\n".utf8), to: stream)
         // Three times the idle timeout with nothing to send: still open.
         #expect(untilClosed(stream, looks: 12) == nil, "the event stream was closed while its client read")
+    }
+
+    /// What the server sends on `fd` until it closes, or `looks` times a quarter of a second have
+    /// passed without it closing (nil then).
+    private func untilClosed(_ fd: Int32, looks: Int) -> String? {
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        for _ in 0..<looks {
+            var ready = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&ready, 1, 250) > 0 else { continue }
+            let count = read(fd, &buffer, buffer.count)
+            if count <= 0 { return String(decoding: received, as: UTF8.self) }
+            received += buffer[0..<count]
+        }
+        return nil
+    }
+
+    /// A request that does not keep its connection alive ends it with its answer: HTTP/1.0
+    /// without `Connection: keep-alive` (a health check, `ab`, a terminal's firmware reads the
+    /// answer until the connection closes; it stayed open until the idle timeout, found by a QA
+    /// run), and HTTP/1.1 with `Connection: close`. An HTTP/1.0 client is answered in HTTP/1.0.
+    /// The idle timeout here is ten minutes: only the answer's end can close the connections.
+    @Test func aRequestThatDoesNotKeepItsConnectionEndsItWithItsAnswer() async throws {
+        let service = try await APIService.start(.sqlite, http: #"{listen: "127.0.0.1:0", idle-timeout: 600}"#)
+        defer { service.serve.killIfRunning() }
+        let port = try #require(Int(service.base.split(separator: ":").last ?? ""))
+        let looks = Int(HangGuard.wait / .milliseconds(250))
+        func exchange(_ request: String) throws -> String? {
+            let connection = try #require(LoopbackSocket.connection(to: port))
+            defer { close(connection) }
+            LoopbackSocket.write(Array(request.utf8), to: connection)
+            return untilClosed(connection, looks: looks)
+        }
+        let old = try #require(try exchange("GET /api/v1/healthz HTTP/1.0\r\n\r\n"), "an HTTP/1.0 request kept its connection")
+        #expect(old.hasPrefix("HTTP/1.0 200 OK\r\n") && old.lowercased().contains("\r\nconnection: close\r\n"), "\(old)")
+        // Kept alive when it asks, then closed after the next answer that does not.
+        let kept = try #require(try exchange("GET /api/v1/healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /api/v1/healthz HTTP/1.0\r\n\r\n"),
+                                "the second HTTP/1.0 request kept its connection")
+        let answers = kept.components(separatedBy: "HTTP/1.0 200 OK\r\n").dropFirst().map { $0.lowercased() }
+        #expect(answers.count == 2 && answers[0].contains("connection: keep-alive") && answers[1].contains("connection: close"), "\(kept)")
+        let closing = try #require(try exchange("GET /api/v1/healthz HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n"),
+                                   "an HTTP/1.1 request with Connection: close kept its connection")
+        #expect(closing.hasPrefix("HTTP/1.1 200 OK\r\n"), "\(closing)")
     }
 
     /// A scan sent over HTTP has its journal line, as a scanner's has (found by a QA run: serve's
