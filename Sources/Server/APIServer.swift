@@ -191,15 +191,35 @@ final class OneRequestConnections: ChannelDuplexHandler, RemovableChannelHandler
     /// Each request's version, and whether its connection ends with its answer, oldest first (a
     /// pipelined client's requests are answered in order).
     private var requests: [(version: HTTPVersion, close: Bool)] = []
+    /// Requests read whose answer has not ended.
+    private var unanswered = 0
+    /// Whether a request's head has come and its end not yet.
+    private var reading = false
+    /// A request the parser refused after others still being answered: answered after them.
+    private var refused: HTTPParserError?
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard case .head(var head) = unwrapInboundIn(data) else { return context.fireChannelRead(data) }
+        guard case .head(var head) = unwrapInboundIn(data) else {
+            if case .end = unwrapInboundIn(data) { reading = false }
+            return context.fireChannelRead(data)
+        }
+        reading = true
+        unanswered += 1
         requests.append((head.version, !head.isKeepAlive))
         if !head.isKeepAlive { head.headers.replaceOrAdd(name: "connection", value: "close") }
         context.fireChannelRead(wrapInboundOut(.head(head)))
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .end = unwrapOutboundIn(data) {
+            unanswered = max(0, unanswered - 1)
+            context.write(data, promise: promise)
+            if unanswered == 0, let refused {
+                self.refused = nil
+                answer(context, refused)
+            }
+            return
+        }
         // An interim answer (100 Continue) is not the request's answer.
         guard case .head(var head) = unwrapOutboundIn(data), head.status.code >= 200, !requests.isEmpty else {
             return context.write(data, promise: promise)
@@ -212,6 +232,57 @@ final class OneRequestConnections: ChannelDuplexHandler, RemovableChannelHandler
             if !request.close { head.headers.replaceOrAdd(name: "connection", value: "keep-alive") }
         }
         context.write(wrapOutboundOut(.head(head)), promise: promise)
+    }
+
+    /// A request that is not HTTP (a path past the size of a head, two Content-Lengths, a
+    /// malformed request line) is answered with a problem document saying what is wrong, as every
+    /// other refusal of the API, once the requests before it are answered, and the connection
+    /// closed: Hummingbird answered an empty 400 (a QA run). An error in a request's body, which
+    /// its route may be answering, goes on to Hummingbird as before, which closes the connection.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard let parse = error as? HTTPParserError, !reading else { return context.fireErrorCaught(error) }
+        if unanswered == 0 {
+            answer(context, parse)
+        } else {
+            refused = parse
+        }
+    }
+
+    private func answer(_ context: ChannelHandlerContext, _ parse: HTTPParserError) {
+        let answer = APIResponse.problem(APIProblem(400, "malformed-request", Self.describe(parse)), instance: nil)
+        var buffer = context.channel.allocator.buffer(capacity: answer.body.count)
+        buffer.writeBytes(answer.body)
+        let head = HTTPResponseHead(version: .http1_1, status: .badRequest, headers: HTTPHeaders([
+            ("Content-Type", answer.contentType), ("Content-Length", String(answer.body.count)), ("Connection", "close"),
+        ]))
+        unanswered = 1  // what Hummingbird may still write goes after this answer, to a closed connection
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        written.whenComplete { _ in bound.value.close(promise: nil) }
+    }
+
+    /// What is wrong with a request the HTTP parser refused, in words.
+    static func describe(_ error: HTTPParserError) -> String {
+        switch error {
+        case .headerOverflow:
+            "the request's line and header fields are longer than this server takes (a path, query or header of tens of kilobytes): no request of this API needs that much"
+        case .invalidContentLength, .unexpectedContentLength:
+            "Content-Length is malformed, given twice, or given with Transfer-Encoding: give it once, as a number of bytes"
+        case .invalidChunkSize:
+            "a chunk of the body has a malformed size (Transfer-Encoding: chunked)"
+        case .invalidMethod:
+            "the request line does not start with an HTTP method"
+        case .invalidVersion:
+            "the request line does not end with HTTP/1.0 or HTTP/1.1"
+        case .invalidURL, .invalidPath, .invalidQueryString, .invalidFragment, .invalidHost, .invalidPort:
+            "the request line's target is not a path with an optional query (characters such as spaces must be percent-encoded)"
+        case .invalidHeaderToken, .invalidCharactersUsed, .lfExpected, .invalidConstant:
+            "the request's line or a header field is malformed (each header field is a name, a colon and a value, on a line of its own ending in CR LF)"
+        default:
+            "the request is not HTTP/1.1 this server can read (\(error))"
+        }
     }
 
     /// Added as one of Hummingbird's extra handlers (after its HTTP types codec, where a request's

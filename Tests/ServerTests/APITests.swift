@@ -397,6 +397,32 @@ import TracemarkTesting
         #expect(closing.hasPrefix("HTTP/1.1 200 OK\r\n"), "\(closing)")
     }
 
+    /// A request the HTTP parser refuses is answered with a problem document saying what is
+    /// wrong, after any request before it on the connection, which is then closed (it was an
+    /// empty 400; a QA run).
+    @Test func aRequestThatIsNotHTTPIsToldWhatIsWrong() async throws {
+        let service = try await APIService.start(.sqlite, http: #"{listen: "127.0.0.1:0", idle-timeout: 600}"#)
+        defer { service.serve.killIfRunning() }
+        let port = try #require(Int(service.base.split(separator: ":").last ?? ""))
+        let looks = Int(HangGuard.wait / .milliseconds(250))
+        for (request, detail) in [
+            ("GET /api/v1/" + String(repeating: "a", count: 100_000) + " HTTP/1.1\r\nHost: test\r\n\r\n", "longer than this server takes"),
+            ("POST /api/v1/stations/lookup-1/scans HTTP/1.1\r\nHost: test\r\nContent-Length: 2\r\nContent-Length: 30\r\n\r\n{}", "Content-Length is malformed, given twice"),
+            ("GET /api/v1/a b HTTP/1.1\r\nHost: test\r\n\r\n", "the request's line or a header field is malformed"),
+            // After the answer to the request before it.
+            ("GET /api/v1/healthz HTTP/1.1\r\nHost: test\r\n\r\nSEND ME\r\n\r\n", "does not start with an HTTP method"),
+        ] {
+            let connection = try #require(LoopbackSocket.connection(to: port))
+            defer { close(connection) }
+            LoopbackSocket.write(Array(request.utf8), to: connection)
+            let answer = try #require(untilClosed(connection, looks: looks), "\(request.prefix(60)): the connection was kept")
+            let refusal = try #require(answer.components(separatedBy: "HTTP/1.1 400 Bad Request\r\n").last, "\(answer)")
+            #expect(refusal.contains("Content-Type: application/problem+json") && refusal.contains(#""code":"malformed-request""#)
+                    && refusal.contains(detail), "\(request.prefix(60)): \(answer)")
+            #expect(request.contains("healthz") == answer.hasPrefix("HTTP/1.1 200 OK"), "\(answer)")
+        }
+    }
+
     /// A scan sent over HTTP has its journal line, as a scanner's has (found by a QA run: serve's
     /// output had the TCP scans only).
     @Test func aScanOverHTTPHasItsJournalLine() async throws {
