@@ -519,6 +519,32 @@ extension ServeTests {
         kill(serve.process.processIdentifier, SIGTERM)
         #expect(await serve.ended.value == 0)
     }
+
+    /// TERM stops the services in the order that loses nothing: the stations first (no scan is
+    /// taken that nothing would handle), then the HTTP API (its requests may still queue labels),
+    /// and the printers last (they send what the others queued). Read from ServiceLifecycle's
+    /// own lines under --verbose, which name each service as it is told to stop; it was checked by
+    /// hand only.
+    @Test func TERMStopsTheStationsThenTheAPIThenThePrinters() async throws {
+        let database = try await TestDatabase.make(.sqlite)
+        defer { Task { await database.drop() } }
+        let port = try LoopbackSocket.freePort()
+        let file = try await demoService(database, stations: """
+            lookup-1: {kind: lookup, warehouse: MAIN, scanners: ["tcp-listen://127.0.0.1:\(port)"]}
+            """)
+        let output = database.folder.appendingPathComponent("serve.out")
+        let serve = try TracemarkProcess.launch(["serve", "--config", file.path, "--verbose"], environment: ["TRACEMARK_TEMPLATES": Repository.templates.path],
+                                                output: output)
+        defer { serve.killIfRunning() }
+        #expect(try await eventually { LoopbackSocket.send([], to: port) })
+        kill(serve.process.processIdentifier, SIGTERM)
+        #expect(await serve.ended.value == 0)
+        let told = try String(contentsOf: output, encoding: .utf8).split(separator: "\n")
+            .filter { $0.contains("Triggering graceful shutdown for service") }
+            .compactMap { line in line.range(of: "sl-service=").map { String(line[$0.upperBound...].prefix { $0 != "[" }).trimmingCharacters(in: .whitespaces) } }
+        let order = ["station lookup-1", "HTTP API", "printer workers"].map { name in told.firstIndex { $0.hasPrefix(name) } }
+        #expect(order.allSatisfy { $0 != nil } && order == order.sorted { ($0 ?? 0) < ($1 ?? 0) }, "\(told)")
+    }
 }
 
 extension ServeTests {
