@@ -69,8 +69,9 @@ public enum QemuHarness {
         return (result, guest)
     }
 
-    /// A guest shell line waiting (up to 30 s) until a program has claimed the keyboard's interface 0.
-    public static let waitForClaim = "for n in $(seq 60); do for i in /sys/bus/usb/devices/*:1.0; do "
+    /// A guest shell line waiting (up to 5 minutes, as the guests' other waits: a busy machine
+    /// took longer than the 30 s it was) until a program has claimed the keyboard's interface 0.
+    public static let waitForClaim = "for n in $(seq 600); do for i in /sys/bus/usb/devices/*:1.0; do "
         + "[ \"$(cat $i/../idVendor)\" = 0627 ] && [ \"$(basename $(readlink $i/driver) 2>/dev/null)\" = usbfs ] && break 2; "
         + "done; sleep 0.5; done; "
 }

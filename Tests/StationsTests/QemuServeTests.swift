@@ -38,7 +38,10 @@ struct QemuServeTests {
             "export TRACEMARK_TEMPLATES=./Templates; ./tracemark demo --db reg.sqlite > /dev/null; "
                 + "./tracemark serve --config serve.yaml --verbose > serve.out 2>&1 & p=$!; "
                 + "for n in $(seq 600); do grep -q 'serving;' serve.out && break; sleep 0.5; done; "
-                + QemuHarness.waitForClaim + "echo @@READY@@; "
+                // Typed once the station reads: the claim alone came seconds before the first
+                // read on a busy machine, and the guest's keyboard lost the first code typed then.
+                + QemuHarness.waitForClaim + "for n in $(seq 600); do grep -q 'Devices\\] reading' serve.out && break; sleep 0.5; done; "
+                + "echo @@READY@@; "
                 + "for n in $(seq 600); do grep -q receipt-posted serve.out && break; sleep 0.5; done; "
                 + "kill -TERM $p; wait $p; echo \"@@SERVE rc=$?@@\"; cat serve.out; ./tracemark stock --db reg.sqlite --json; "
                 + "for f in labels/*; do echo @@LABEL; cat $f; echo; echo @@END; done")
