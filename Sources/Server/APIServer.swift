@@ -179,7 +179,7 @@ final class ClientLiveness: ChannelInboundHandler, RemovableChannelHandler {
 /// or `Connection: close`) ends after its response, as HTTP/1.1 (RFC 9112, 9.3) asks: an HTTP/1.0
 /// client reads the answer until the connection closes, and Hummingbird, whose requests carry no
 /// version, kept such a connection open until the idle timeout (a health check or `ab` waited
-/// 30 s for each answer; found by a QA run). The request is marked `Connection: close`, which
+/// a minute for each answer; found by a QA run). The request is marked `Connection: close`, which
 /// ends Hummingbird's request loop; the answer says so too, and to an HTTP/1.0 client it goes as
 /// HTTP/1.0, so that a streamed body is delimited by the close rather than in chunks it cannot read.
 final class OneRequestConnections: ChannelDuplexHandler, RemovableChannelHandler {

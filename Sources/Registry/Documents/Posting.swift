@@ -297,7 +297,6 @@ struct Posting {
     private static let classColumns = ["code", "description", "tracking", "serial_quantity", "tracks_expiry", "assignment",
                                        "issue_method", "batch_size", "format", "counter_scope", "counter_series", "uniqueness"]
 
-    /// Writes what is pending and returns the posted document. The transaction commits after.
     /// Takes the document's number from its series (once), names the document with it, and
     /// puts it where the placeholder stood; see ``number``.
     @discardableResult
@@ -324,6 +323,7 @@ struct Posting {
         documentNumber == placeholder ? "this \(kind.rawValue)" : documentNumber
     }
 
+    /// Writes what is pending, numbers the document and returns it. The transaction commits after.
     mutating func finish() async throws -> PostedDocument {
         try await flush()
         if movements.contains(where: { $0.quantity < 0 }) { try await checkHistory() }

@@ -4,6 +4,9 @@ public import SQLKit
 import Store
 
 extension Registry {
+    /// The most numbers one generation registers.
+    public static let mostGenerated = 1_000_000
+
     /// Generates `count` numbers for a product per its class's format and registers them as lots
     /// or serials, all in one transaction.
     ///
@@ -16,9 +19,6 @@ extension Registry {
     ///   - date: the date of receipt or of use, for the format's date segments (default: today, UTC).
     ///   - expiry, production: dates given to every generated number (expiry is required when the
     ///     class tracks expiry).
-    /// The most numbers one generation registers.
-    public static let mostGenerated = 1_000_000
-
     public func generate(product article: String, count: Int, date: CalendarDate? = nil,
                          expiry: CalendarDate? = nil, production: CalendarDate? = nil,
                          reference: String = "") async throws -> GeneratedNumbers {
