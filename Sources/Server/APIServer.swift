@@ -188,11 +188,9 @@ final class OneRequestConnections: ChannelDuplexHandler, RemovableChannelHandler
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
-    /// Each request's version, and whether its connection ends with its answer, oldest first (a
-    /// pipelined client's requests are answered in order).
+    /// The requests read whose answer has not ended, oldest first (a pipelined client's requests
+    /// are answered in order): each one's version, and whether its connection ends with its answer.
     private var requests: [(version: HTTPVersion, close: Bool)] = []
-    /// Requests read whose answer has not ended.
-    private var unanswered = 0
     /// Whether a request's head has come and its end not yet.
     private var reading = false
     /// A request the parser refused after others still being answered: answered after them.
@@ -204,7 +202,6 @@ final class OneRequestConnections: ChannelDuplexHandler, RemovableChannelHandler
             return context.fireChannelRead(data)
         }
         reading = true
-        unanswered += 1
         requests.append((head.version, !head.isKeepAlive))
         if !head.isKeepAlive { head.headers.replaceOrAdd(name: "connection", value: "close") }
         context.fireChannelRead(wrapInboundOut(.head(head)))
@@ -212,19 +209,18 @@ final class OneRequestConnections: ChannelDuplexHandler, RemovableChannelHandler
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         if case .end = unwrapOutboundIn(data) {
-            unanswered = max(0, unanswered - 1)
             context.write(data, promise: promise)
-            if unanswered == 0, let refused {
+            if !requests.isEmpty { requests.removeFirst() }
+            if requests.isEmpty, let refused {
                 self.refused = nil
                 answer(context, refused)
             }
             return
         }
         // An interim answer (100 Continue) is not the request's answer.
-        guard case .head(var head) = unwrapOutboundIn(data), head.status.code >= 200, !requests.isEmpty else {
+        guard case .head(var head) = unwrapOutboundIn(data), head.status.code >= 200, let request = requests.first else {
             return context.write(data, promise: promise)
         }
-        let request = requests.removeFirst()
         if request.close { head.headers.replaceOrAdd(name: "connection", value: "close") }
         if request.version.major == 1, request.version.minor == 0 {
             head.version = request.version
@@ -241,7 +237,7 @@ final class OneRequestConnections: ChannelDuplexHandler, RemovableChannelHandler
     /// its route may be answering, goes on to Hummingbird as before, which closes the connection.
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         guard let parse = error as? HTTPParserError, !reading else { return context.fireErrorCaught(error) }
-        if unanswered == 0 {
+        if requests.isEmpty {
             answer(context, parse)
         } else {
             refused = parse
@@ -255,7 +251,6 @@ final class OneRequestConnections: ChannelDuplexHandler, RemovableChannelHandler
         let head = HTTPResponseHead(version: .http1_1, status: .badRequest, headers: HTTPHeaders([
             ("Content-Type", answer.contentType), ("Content-Length", String(answer.body.count)), ("Connection", "close"),
         ]))
-        unanswered = 1  // what Hummingbird may still write goes after this answer, to a closed connection
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
         let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))

@@ -213,14 +213,9 @@ extension APIRoutes {
         return date
     }
 
-    /// Whether `text` matches the document's pattern for a date: four digits, a month 01–12 and a
-    /// day 01–31.
+    /// Whether `text` matches the document's pattern for a date (the same expression).
     static func dateShaped(_ text: String) -> Bool {
-        let bytes = Array(text.utf8)
-        guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
-              bytes.enumerated().allSatisfy({ [4, 7].contains($0.offset) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0.element) }),
-              let month = Int(text.dropFirst(5).prefix(2)), let day = Int(text.dropFirst(8)) else { return false }
-        return (1...12).contains(month) && (1...31).contains(day)
+        text.wholeMatch(of: /[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])/) != nil
     }
 
     /// A quantity a client sent, to six decimals; 422 when it is not one a stock line can hold.
