@@ -632,9 +632,9 @@ paths:
                     type: array
                     items:
                       type: object
-                      required: [customer, customerName, product, number, quantity, unit]
+                      required: [customerName, product, number, quantity, unit]
                       properties:
-                        customer: {type: string}
+                        customer: {type: [string, "null"], description: "Absent: issued without a customer (the goods left; to whom is not recorded)."}
                         customerName: {type: string}
                         contact: {type: [string, "null"]}
                         email: {type: [string, "null"]}
@@ -647,9 +647,9 @@ paths:
                     type: array
                     items:
                       type: object
-                      required: [customer, customerName, document, product, number, quantity, unit]
+                      required: [customerName, document, product, number, quantity, unit]
                       properties:
-                        customer: {type: string}
+                        customer: {type: [string, "null"], description: "Absent: issued without a customer (the goods left; to whom is not recorded)."}
                         customerName: {type: string}
                         contact: {type: [string, "null"]}
                         email: {type: [string, "null"]}
@@ -1757,9 +1757,9 @@ components:
           type: array
           items:
             type: object
-            required: [partner, partnerName, what, document, warehouse, quantity]
+            required: [partnerName, what, document, warehouse, quantity]
             properties:
-              partner: {type: string}
+              partner: {type: [string, "null"], description: "Absent: the document named no customer or supplier."}
               partnerName: {type: string}
               what: {type: string, enum: [issue, return, receipt, receipt-unnumbered]}
               document: {type: string}

@@ -46,7 +46,10 @@ public struct RecallHold: Codable, Hashable, Sendable {
 public struct RecallReport: Codable, Hashable, Sendable {
     /// One delivery of an affected lot or serial to a customer.
     public struct Exposure: Codable, Hashable, Sendable {
-        public var customer: String
+        /// Nil for an issue that named no customer: the goods left, to whom is not recorded, and
+        /// the recall still has to find them (they were left out of the list before; found by a
+        /// QA run).
+        public var customer: String?
         public var customerName: String
         public var contact: String?
         public var email: String?
@@ -69,7 +72,8 @@ public struct RecallReport: Codable, Hashable, Sendable {
 
     /// What a customer still holds of an affected lot or serial: delivered less returned.
     public struct Holding: Codable, Hashable, Sendable {
-        public var customer: String
+        /// Nil: issued without a customer.
+        public var customer: String?
         public var customerName: String
         public var contact: String?
         public var email: String?
@@ -86,7 +90,7 @@ public struct RecallReport: Codable, Hashable, Sendable {
         var order: [String] = []
         var held: [String: Holding] = [:]
         for row in exposure {
-            let key = "\(row.customer)\u{0}\(row.product)\u{0}\(row.number)"
+            let key = "\(row.customer ?? "")\u{0}\(row.product)\u{0}\(row.number)"
             if held[key] == nil {
                 order.append(key)
                 held[key] = Holding(customer: row.customer, customerName: row.customerName, contact: row.contact, email: row.email,
@@ -285,12 +289,12 @@ extension Registry {
                 SELECT pa.code, pa.name, pa.contact, pa.email, pa.phone, d.number AS document, d.doc_date, p.article, p.unit, ls.number,
                        CAST(SUM(-m.quantity) AS BIGINT) AS quantity
                 FROM recall_lots r JOIN movements m ON m.lot_serial_id = r.lot_serial_id JOIN documents d ON d.id = m.document_id
-                JOIN partners pa ON pa.id = d.partner_id JOIN lot_serials ls ON ls.id = r.lot_serial_id JOIN products p ON p.id = ls.product_id
+                LEFT JOIN partners pa ON pa.id = d.partner_id JOIN lot_serials ls ON ls.id = r.lot_serial_id JOIN products p ON p.id = ls.product_id
                 WHERE r.recall_id = \(bind: id) AND d.kind IN ('issue', 'return') AND \(Posting.goodsMoving("m"))
                 GROUP BY pa.code, pa.name, pa.contact, pa.email, pa.phone, d.number, d.doc_date, p.article, p.unit, ls.number
                 ORDER BY pa.code, MIN(m.id)
                 """).all().map { row in
-                RecallReport.Exposure(customer: try row.string("code"), customerName: try row.string("name"),
+                RecallReport.Exposure(customer: try row.optionalString("code"), customerName: try row.optionalString("name") ?? "",
                                       contact: try row.optionalString("contact"), email: try row.optionalString("email"),
                                       phone: try row.optionalString("phone"), document: try row.string("document"),
                                       date: try row.date("doc_date"), product: try row.string("article"), number: try row.string("number"),
@@ -328,11 +332,14 @@ extension Registry {
 }
 
 extension RecallReport {
+    /// What stands for the customer of an issue that named none, where people read it.
+    public static let noCustomer = "(no customer recorded on the issue)"
+
     /// The customer exposure list as a spreadsheet reads it (RFC 4180, CRLF).
     public var exposureCSV: String {
         var out = "customer,name,contact,phone,email,document,date,product,number,quantity,unit\r\n"
         for row in exposure {
-            out += [row.customer, row.customerName, row.contact ?? "", row.phone ?? "", row.email ?? "", row.document,
+            out += [row.customer ?? "", row.customer == nil ? RecallReport.noCustomer : row.customerName, row.contact ?? "", row.phone ?? "", row.email ?? "", row.document,
                     row.date?.description ?? "", row.product, row.number, "\(row.quantity)", row.unit].map(CSVText.field).joined(separator: ",") + "\r\n"
         }
         return out

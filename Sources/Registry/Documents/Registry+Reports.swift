@@ -25,7 +25,8 @@ public struct ExpiryReport: Codable, Hashable, Sendable {
 
     /// A delivery to a customer of a lot that expires within the window (a return is negative).
     public struct Sold: Codable, Hashable, Sendable {
-        public var customer: String
+        /// Nil for an issue that named no customer.
+        public var customer: String?
         public var customerName: String
         public var document: String
         public var date: CalendarDate?
@@ -84,7 +85,7 @@ extension Registry {
                 let soldFilter: SQLQueryString = filter + " AND ls.expiry >= \(bind: first.description)"
                 sold = try await db.raw("""
                     SELECT pa.code, pa.name, d.number AS document, d.doc_date, p.article, ls.number, ls.expiry, CAST(SUM(-m.quantity) AS BIGINT) AS quantity
-                    FROM movements m JOIN documents d ON d.id = m.document_id JOIN partners pa ON pa.id = d.partner_id
+                    FROM movements m JOIN documents d ON d.id = m.document_id LEFT JOIN partners pa ON pa.id = d.partner_id
                     JOIN lot_serials ls ON ls.id = m.lot_serial_id JOIN products p ON p.id = ls.product_id
                     JOIN warehouses w ON w.id = m.warehouse_id
                     WHERE d.kind IN ('issue', 'return') AND \(Posting.goodsMoving("m")) AND \(soldFilter)
@@ -93,7 +94,7 @@ extension Registry {
                     """).all().map { row -> ExpiryReport.Sold in
                     let expiry = try row.date("expiry")!
                     let left = expiry.daysSinceEpoch - today.daysSinceEpoch
-                    return ExpiryReport.Sold(customer: try row.string("code"), customerName: try row.string("name"),
+                    return ExpiryReport.Sold(customer: try row.optionalString("code"), customerName: try row.optionalString("name") ?? "",
                                              document: try row.string("document"), date: try row.date("doc_date"),
                                              product: try row.string("article"), number: try row.string("number"),
                                              quantity: Quantity(storage: try row.int("quantity")).decimal, expiry: expiry,
@@ -114,7 +115,7 @@ extension ExpiryReport {
                     line.expiry.description, String(line.daysLeft), line.recall.map(String.init) ?? ""].map(CSVText.field).joined(separator: ",") + "\r\n"
         }
         for line in sold ?? [] {
-            out += ["sold", line.product, line.number, line.customer, line.document, "\(line.quantity)", "", "",
+            out += ["sold", line.product, line.number, line.customer ?? RecallReport.noCustomer, line.document, "\(line.quantity)", "", "",
                     line.expiry.description, String(line.daysLeft), ""].map(CSVText.field).joined(separator: ",") + "\r\n"
         }
         return out

@@ -13,7 +13,9 @@ public struct TraceTree: Codable, Hashable, Sendable {
 
     /// A customer who received it, or a supplier it came from: one document line.
     public struct Party: Codable, Hashable, Sendable {
-        public var partner: String
+        /// Nil for a document that named no partner (an issue without a customer): the goods
+        /// still went, and the trace says so.
+        public var partner: String?
         public var partnerName: String
         /// `issue` (to a customer) or `receipt` (from a supplier), `return` (back from a customer);
         /// `receipt-unnumbered` for a lot or serial numbered after it came in (`assign`, numbers
@@ -24,6 +26,17 @@ public struct TraceTree: Codable, Hashable, Sendable {
         public var date: CalendarDate?
         public var warehouse: String
         public var quantity: Decimal
+
+        /// What stands for the partner where none is recorded.
+        public var noPartner: String {
+            what == "issue" || what == "return" ? "(no customer recorded)" : "(no supplier recorded)"
+        }
+
+        /// The partner as a person reads it: code and name, or that none was recorded.
+        public var displayName: String {
+            guard let partner else { return noPartner }
+            return partner + (partnerName.isEmpty ? "" : " (\(partnerName))")
+        }
     }
 
     public struct Node: Codable, Hashable, Sendable {
@@ -111,7 +124,7 @@ extension Registry {
                 return node
             }
             let root = build(seed.id, via: nil, above: nil, level: 0)
-            let partners = Set(parties.values.flatMap { $0.map(\.partner) }).sorted()
+            let partners = Set(parties.values.flatMap { $0.compactMap(\.partner) }).sorted()
             return TraceTree(direction: direction, depth: depth, root: root, count: walk.levels.count, partners: partners)
         }
     }
@@ -224,12 +237,12 @@ extension Registry {
             for row in try await db.raw("""
                 SELECT m.lot_serial_id, m.quantity, d.kind, d.number, d.doc_date, w.code AS warehouse, pa.code AS partner, pa.name AS partner_name
                 FROM movements m JOIN documents d ON d.id = m.document_id JOIN warehouses w ON w.id = m.warehouse_id
-                JOIN partners pa ON pa.id = d.partner_id
+                LEFT JOIN partners pa ON pa.id = d.partner_id
                 WHERE m.lot_serial_id IN (\(binds: chunk)) AND d.kind IN (\(binds: kinds)) AND \(Posting.goodsMoving("m"))
                 ORDER BY m.id
                 """).all() {
                 parties[try row.int("lot_serial_id"), default: []].append(TraceTree.Party(
-                    partner: try row.string("partner"), partnerName: try row.string("partner_name"), what: try row.string("kind"),
+                    partner: try row.optionalString("partner"), partnerName: try row.optionalString("partner_name") ?? "", what: try row.string("kind"),
                     document: try row.string("number"), date: try row.date("doc_date"), warehouse: try row.string("warehouse"),
                     quantity: abs(Quantity(storage: try row.int("quantity")).decimal)))
             }
@@ -259,7 +272,7 @@ extension Registry {
                 for receipt in try await db.raw("""
                     SELECT d.number, d.doc_date, w.code AS warehouse, pa.code AS partner, pa.name AS partner_name, m.quantity
                     FROM movements m JOIN documents d ON d.id = m.document_id JOIN warehouses w ON w.id = m.warehouse_id
-                    JOIN partners pa ON pa.id = d.partner_id
+                    LEFT JOIN partners pa ON pa.id = d.partner_id
                     WHERE m.product_id = \(bind: try row.int("product_id")) AND m.warehouse_id = \(bind: try row.int("warehouse_id"))
                       AND m.lot_serial_id = 0 AND m.quantity > 0 AND d.kind = 'receipt'
                       AND d.doc_date <= \(bind: try row.string("numbered_on"))
@@ -267,7 +280,7 @@ extension Registry {
                     LIMIT 10
                     """).all() {
                     parties[id, default: []].append(TraceTree.Party(
-                        partner: try receipt.string("partner"), partnerName: try receipt.string("partner_name"), what: "receipt-unnumbered",
+                        partner: try receipt.optionalString("partner"), partnerName: try receipt.optionalString("partner_name") ?? "", what: "receipt-unnumbered",
                         document: try receipt.string("number"), date: try receipt.date("doc_date"), warehouse: try receipt.string("warehouse"),
                         quantity: Quantity(storage: try receipt.int("quantity")).decimal))
                 }
@@ -311,7 +324,7 @@ extension TraceTree {
                 case "return": "returned by"
                 default: "to"
                 }
-                lines.append("\(prefix)\(arrow) \(party.partner)\(party.partnerName.isEmpty ? "" : " (\(party.partnerName))"): "
+                lines.append("\(prefix)\(arrow) \(party.displayName): "
                              + "\(party.quantity) \(node.unit)\(party.what == "receipt-unnumbered" ? " without numbers" : "") in \(party.document)\(party.date.map { " on \($0)" } ?? "") at \(party.warehouse)")
             }
             for (index, child) in node.children.enumerated() {
@@ -337,9 +350,10 @@ extension TraceTree {
                 lines.append("  \(name) [label=\(quoted("\(node.product)\n\(node.kind.rawValue) \(node.number)\n\(node.status.rawValue)"))];")
             }
             for party in node.parties {
-                let partyName = quoted("partner \(party.partner)")
+                // One box per partner; one per document for goods whose partner is not recorded.
+                let partyName = quoted(party.partner.map { "partner \($0)" } ?? "no partner \(party.document)")
                 if declared.insert(partyName).inserted {
-                    lines.append("  \(partyName) [shape=box, label=\(quoted("\(party.partner)\n\(party.partnerName)"))];")
+                    lines.append("  \(partyName) [shape=box, label=\(quoted(party.partner.map { "\($0)\n\(party.partnerName)" } ?? party.noPartner))];")
                 }
                 let edge = party.what == "receipt" || party.what == "return" ? "\(partyName) -> \(name)" : "\(name) -> \(partyName)"
                 lines.append("  \(edge) [label=\(quoted("\(party.document) \(party.quantity)"))];")

@@ -916,11 +916,17 @@ async function loadExpiry(event) {
     el('td', {}, `${line.product} ${line.number}`),
     el('td', {}, `${line.quantity} ${line.unit} in ${line.warehouse}`))));
   fill($('expiry-sold-list'), report.sold && report.sold.length
-    ? report.sold.map((line) => el('li', {}, `${line.customer}: ${line.quantity} of ${line.product} ${line.number} (${line.document}), expires ${line.expiry}`))
+    ? report.sold.map((line) => el('li', {}, `${customerText(line)}: ${line.quantity} of ${line.product} ${line.number} (${line.document}), expires ${line.expiry}`))
     : [el('li', { class: 'muted' }, report.sold ? 'None.' : 'Not asked for.')]);
 }
 
 // MARK: Recalls
+
+/// A delivery's customer: code and name, or that the issue named none (the goods still left).
+function customerText(row) {
+  if (row.customer == null) return 'no customer recorded';
+  return `${row.customer}${row.customerName ? ': ' + row.customerName : ''}`;
+}
 
 let shownRecall = null;
 
@@ -952,11 +958,11 @@ async function showRecall(id) {
     el('li', {}, `${line.quantity} ${line.unit} of ${line.product} ${line.number} in ${line.warehouse}: ${words(line.status)}`))
     : [el('li', { class: 'muted' }, 'Nothing in stock.')]);
   fill($('recall-holdings'), report.holdings.length ? report.holdings.map((row) =>
-    el('li', {}, `${row.customer}${row.customerName ? ': ' + row.customerName : ''} holds ${row.quantity} of ${row.product} ${row.number}`
+    el('li', {}, `${customerText(row)} holds ${row.quantity} of ${row.product} ${row.number}`
       + ([row.contact, row.phone, row.email].some(Boolean) ? ` (${[row.contact, row.phone, row.email].filter(Boolean).join(', ')})` : '')))
     : [el('li', { class: 'muted' }, 'No customer holds any.')]);
   fill($('recall-exposure').tBodies[0], report.exposure.map((row) => el('tr', {},
-    el('td', {}, `${row.customer}${row.customerName ? ': ' + row.customerName : ''}`),
+    el('td', {}, customerText(row)),
     el('td', {}, `${row.quantity} of ${row.product} ${row.number}, ${row.document}${row.date ? ' on ' + row.date : ''}`),
     el('td', {}, [row.contact, row.phone, row.email].filter(Boolean).join(', ')))));
 }

@@ -81,12 +81,12 @@ struct RecallCommand: AsyncParsableCommand {
                 }))
                 out += "\n\nSTILL HELD BY CUSTOMERS (delivered less returned)\n" + (report.holdings.isEmpty ? "none" : table(
                     ["CUSTOMER", "NAME", "PRODUCT", "NUMBER", "QUANTITY", "CONTACT"], report.holdings.map {
-                        [$0.customer, $0.customerName, $0.product, $0.number, "\($0.quantity) \($0.unit)",
+                        [$0.customer ?? "-", $0.customer == nil ? RecallReport.noCustomer : $0.customerName, $0.product, $0.number, "\($0.quantity) \($0.unit)",
                          [$0.contact, $0.phone, $0.email].compactMap { $0 }.joined(separator: ", ")]
                     }))
                 out += "\n\nDELIVERIES AND RETURNS\n" + (report.exposure.isEmpty ? "none" : table(
                     ["CUSTOMER", "NAME", "DOCUMENT", "DATE", "PRODUCT", "NUMBER", "QUANTITY", "CONTACT"], report.exposure.map {
-                        [$0.customer, $0.customerName, $0.document, $0.date?.description ?? "-", $0.product, $0.number, "\($0.quantity) \($0.unit)",
+                        [$0.customer ?? "-", $0.customer == nil ? RecallReport.noCustomer : $0.customerName, $0.document, $0.date?.description ?? "-", $0.product, $0.number, "\($0.quantity) \($0.unit)",
                          [$0.contact, $0.phone, $0.email].compactMap { $0 }.joined(separator: ", ")]
                     }))
                 return out

@@ -143,7 +143,7 @@ struct ReportCommand: AsyncParsableCommand {
                 })
                 if let sold = report.sold {
                     out += "\n\nAT CUSTOMERS\n" + (sold.isEmpty ? "nothing" : table(["EXPIRY", "DAYS LEFT", "CUSTOMER", "DOCUMENT", "DATE", "PRODUCT", "NUMBER", "QUANTITY"], sold.map {
-                        [$0.expiry.description, $0.expired ? "expired \(-$0.daysLeft)d ago" : String($0.daysLeft), $0.customer, $0.document,
+                        [$0.expiry.description, $0.expired ? "expired \(-$0.daysLeft)d ago" : String($0.daysLeft), $0.customer ?? RecallReport.noCustomer, $0.document,
                          $0.date?.description ?? "-", $0.product, $0.number, "\($0.quantity)"]
                     }))
                 }
