@@ -207,6 +207,7 @@ extension Posting {
                     """).first()?.string("code") ?? warehouse
                 throw RegistryError(.conflict, "serial \(lot.number) of \(context.product.article) is already in stock in \(place)")
             }
+            if backdated != nil { try await checkHeldOnceSince(lot, context, now: total) }
         }
         try await markReceived(lot.id)
         if override != nil {
@@ -214,6 +215,33 @@ extension Posting {
         } else if [.shipped, .consumed, .writtenOff].contains(lot.status) {
             try await backInStock(lot)
         }
+    }
+
+    /// A serial coming in dated back is in stock at most once on that day and every day since, as
+    /// it is now (`now`: all warehouses' stock, this posting's included): received dated before
+    /// the issue that took it out, it was in stock twice on the days between (found by a QA run:
+    /// the balance of such a day listed 2 pcs of one serial, or it in two warehouses).
+    private func checkHeldOnceSince(_ lot: LotRecord, _ context: ProductContext, now: Int) async throws {
+        let later = try await db.raw("""
+            SELECT d.doc_date, CAST(SUM(m.quantity) AS BIGINT) AS quantity
+            FROM movements m JOIN documents d ON d.id = m.document_id
+            WHERE m.lot_serial_id = \(bind: lot.id) AND d.doc_date > \(bind: date.description)
+            GROUP BY d.doc_date ORDER BY d.doc_date
+            """).all()
+        // Stock at the end of this document's day, then of each later day a document moved it.
+        var held = now - (try later.reduce(0) { $0 + (try $1.int("quantity")) })
+        for row in later where held <= Quantity.scale {
+            held += try row.int("quantity")
+        }
+        guard held > Quantity.scale else { return }
+        let next = try await db.raw("""
+            SELECT d.number, d.doc_date FROM movements m JOIN documents d ON d.id = m.document_id
+            WHERE m.lot_serial_id = \(bind: lot.id) AND d.doc_date > \(bind: date.description) AND m.quantity < 0
+            ORDER BY d.doc_date, m.id LIMIT 1
+            """).first()
+        let left = try next.map { " until \(try $0.string("number")) dated \(try $0.string("doc_date")) took it out" } ?? ""
+        throw RegistryError(.conflict, "serial \(lot.number) of \(context.product.article) was in stock on \(date)\(left): "
+            + "dated \(date), this \(kind.rawValue) would hold it twice; date it on or after the day it left stock")
     }
 
     /// A lot or serial that had left stock (shipped, consumed, written off) and comes back: it is
