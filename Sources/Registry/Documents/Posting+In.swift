@@ -102,18 +102,9 @@ extension Posting {
             throw RegistryError(.invalidInput,
                 "product \(line.product): class \(lotSerialClass.code) has no number format, so name the \(context.kindName)s received")
         }
-        if !context.isUniqueSerial, let format = try lotSerialClass.numberFormat(), !format.hasCounter {
-            // A lot format without a counter makes one lot per date: a second delivery of the day
-            // joins that day's lot (its expiry must agree), rather than being refused because the
-            // number exists (found by a QA run).
-            let number = try format.format(counter: nil, date: date)
-            if try await lockLot(context.id, number) != nil {
-                let pick = StockLine.Pick(number: number, quantity: Quantity(storage: quantity).decimal, expiry: line.expiry,
-                                          production: line.production)
-                let lot = try await receivedLot(pick, line, context, rules: rules)
-                try await putLot(index, context, warehouseID, warehouse, lot, quantity, rules, cost(quantity))
-                return
-            }
+        if let lot = try await dayLot(line, context, quantity: quantity, rules: rules) {
+            try await putLot(index, context, warehouseID, warehouse, lot, quantity, rules, cost(quantity))
+            return
         }
         try checkExpiry(line.expiry, of: "line for \(line.product)", context, rules)
         let units = context.isUniqueSerial ? quantity / Quantity.scale : 1
@@ -136,6 +127,19 @@ extension Posting {
     /// Numbers stock that was received without numbers, in place: takes it from the warehouse's
     /// unnumbered stock and puts it back under the numbers named in `line.picks`, or under `count`
     /// numbers made per the class (serials one unit each; a lot takes the line's quantity).
+    /// The lot a lot format without a counter makes on the posting's date (one lot per date), when
+    /// it exists already: goods numbered that day again join it (their expiry must agree) rather
+    /// than be refused because the number exists. A second delivery of the day was refused so
+    /// (found by a QA run), and so were a second issue of the day of a class that numbers on use,
+    /// and a second `assign` (found by another): such a product could leave stock once a day.
+    mutating func dayLot(_ line: StockLine, _ context: ProductContext, quantity: Int, rules: InRules) async throws -> LotRecord? {
+        guard !context.isUniqueSerial, let format = try context.lotSerialClass?.numberFormat(), !format.hasCounter else { return nil }
+        let number = try format.format(counter: nil, date: date)
+        guard try await lockLot(context.id, number) != nil else { return nil }
+        let pick = StockLine.Pick(number: number, quantity: Quantity(storage: quantity).decimal, expiry: line.expiry, production: line.production)
+        return try await receivedLot(pick, line, context, rules: rules)
+    }
+
     mutating func assignNumbers(_ line: StockLine, count: Int?, warehouseID: Int, warehouse: String) async throws {
         let context = try await product(line.product)
         guard context.tracking != .none, let lotSerialClass = context.lotSerialClass else {
@@ -169,6 +173,10 @@ extension Posting {
         if let count {
             guard lotSerialClass.format != nil else {
                 throw RegistryError(.invalidInput, "product \(line.product): class \(lotSerialClass.code) has no number format, so name the \(context.kindName)s")
+            }
+            if let lot = try await dayLot(line, context, quantity: total, rules: InRules(numbersStock: true)) {
+                try await putLot(0, context, warehouseID, warehouse, lot, total, InRules(), .value(share.take(total)))
+                return
             }
             let generated = try await registry.generate(db, product: line.product, count: count, date: date, expiry: line.expiry,
                                                         production: line.production, reference: try await takeNumber(), created: created)

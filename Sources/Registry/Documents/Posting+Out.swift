@@ -370,11 +370,17 @@ extension Posting {
         let unnumbered = try await move(line: index, context, warehouseID: warehouseID, warehouse: warehouse, lot: nil, quantity: -quantity,
                                         override: Posting.numbersAssignedOnUse)
         var share = ValueShare(value: -unnumbered, quantity: quantity)
-        let generated = try await registry.generate(db, product: line.product, count: count, date: date, expiry: line.expiry,
-                                                    production: line.production, reference: try await takeNumber(), created: created)
+        // Whether the goods may go expired is this document's rules' (`expired`), not a receipt's.
+        var lots: [LotRecord] = []
+        if let lot = try await dayLot(line, context, quantity: quantity, rules: InRules(acceptExpired: true, numbersStock: true)) {
+            lots = [lot]
+        } else {
+            let generated = try await registry.generate(db, product: line.product, count: count, date: date, expiry: line.expiry,
+                                                        production: line.production, reference: try await takeNumber(), created: created)
+            for number in generated.numbers { lots.append(try await lockLot(context.id, number)!) }
+        }
         let each = quantity / count
-        for number in generated.numbers {
-            let lot = try await lockLot(context.id, number)!
+        for lot in lots {
             try await move(line: index, context, warehouseID: warehouseID, warehouse: warehouse, lot: lot, quantity: each,
                            override: Posting.assignmentOnUse, cost: .value(share.take(each)))
             let value = try await out(index, context, warehouseID, warehouse, lot, each, expired, rules)
