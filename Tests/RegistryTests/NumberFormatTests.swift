@@ -37,6 +37,22 @@ import Testing
         }
     }
 
+    /// A format makes only numbers the registry takes when typed in: no control or invisible
+    /// character, no leading or trailing space, at most 64 characters. A tab and a 71-character
+    /// number were made, and then refused when typed (found by a QA run).
+    @Test func aFormatMakesOnlyNumbersTheRegistryTakes() async throws {
+        await expectRefusal(.invalidInput, "number format", "contains a control character") { _ = try NumberFormat("A\t{counter}") }
+        await expectRefusal(.invalidInput, "has leading or trailing spaces") { _ = try NumberFormat(" A{counter}") }
+        await expectRefusal(.invalidInput, "contains U+200B") { _ = try NumberFormat("A\u{200B}{counter:3}") }
+        await expectRefusal(.invalidInput, "longer than 64 characters") { _ = try NumberFormat(String(repeating: "L", count: 60) + "{counter:5}") }
+        // A counter without padding grows: its numbers are checked as they are made.
+        let growing = try NumberFormat(String(repeating: "L", count: 60) + "{counter}")
+        #expect(try growing.format(counter: 9999, date: date).count == 64)
+        await expectRefusal(.counterExhausted, "longer than 64 characters", "shorten the format or start a new series") {
+            _ = try growing.format(counter: 10000, date: date)
+        }
+    }
+
     @Test func aSerialFormatMustHaveACounter() async {
         await expectRefusal(.invalidInput, "must have a counter") {
             try LotSerialClass(code: "S", tracking: .serial, format: "SN-{yyyy}").validate()

@@ -7,10 +7,15 @@ enum Identifier {
         text.unicodeScalars.first { [.control, .lineSeparator, .paragraphSeparator].contains($0.properties.generalCategory) }
     }
 
+    /// The most characters a code or a number has.
+    static let maximumLength = 64
+
     /// A code is 1 to 64 printable characters without leading or trailing spaces or control characters.
     static func validate(_ code: String, what: String) throws(RegistryError) {
         guard !code.isEmpty else { throw RegistryError(.invalidInput, "\(what) is empty") }
-        guard code.count <= 64 else { throw RegistryError(.invalidInput, "\(what) \"\(code.prefix(20))…\" is longer than 64 characters") }
+        guard code.count <= maximumLength else {
+            throw RegistryError(.invalidInput, "\(what) \"\(code.prefix(20))…\" is longer than \(maximumLength) characters")
+        }
         guard code.trimmingSpaces == code else {
             throw RegistryError(.invalidInput, "\(what) \"\(code)\" has leading or trailing spaces")
         }

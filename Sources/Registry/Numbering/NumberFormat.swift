@@ -88,6 +88,26 @@ public struct NumberFormat: Hashable, Sendable, CustomStringConvertible {
         if segments.filter({ if case .counter = $0 { true } else { false } }).count > 1 {
             throw fail("has more than one counter")
         }
+        // The numbers it makes are held to the rules of a number typed in (no control or
+        // invisible character, no leading or trailing space, at most 64 characters): the format
+        // made numbers `receive --serials` refused, a tab in one and 71 characters in another
+        // (found by a QA run). A counter without padding grows; ``format(counter:date:)`` checks
+        // its numbers' length as they are made.
+        let sample = segments.map { segment -> String in
+            switch segment {
+            case .text(let text): text
+            case .year4: "2026"
+            case .year2, .month, .day: "01"
+            case .monthName: "JAN"
+            case .dayOfYear: "001"
+            case .counter(let width, let padded): String(repeating: "1", count: padded ? width : 1)
+            }
+        }.joined()
+        do {
+            try Identifier.validate(sample, what: "a number it makes,")
+        } catch {
+            throw fail(error.message)
+        }
         self.segments = segments
     }
 
@@ -158,7 +178,17 @@ public struct NumberFormat: Hashable, Sendable, CustomStringConvertible {
                 out += padded ? Self.pad(counter, width) : String(counter)
             }
         }
+        if !hasFixedLength, out.utf8.count > Identifier.maximumLength, out.count > Identifier.maximumLength {
+            throw RegistryError(.counterExhausted,
+                "number format \"\(pattern)\" makes \(out) at counter \(counter ?? 0), longer than \(Identifier.maximumLength) characters: numbers are never cut; shorten the format or start a new series")
+        }
         return out
+    }
+
+    /// Whether every number is as long as the one checked when the format was read: true unless
+    /// it has a counter without padding.
+    var hasFixedLength: Bool {
+        !segments.contains { if case .counter(_, false) = $0 { true } else { false } }
     }
 
     static func pad(_ value: Int, _ width: Int) -> String {
