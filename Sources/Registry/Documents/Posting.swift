@@ -951,6 +951,22 @@ struct Posting {
     /// 64-bit integer (SQLite turns an integer that overflows into an inexact real number).
     static let maximumStockQuantity = 1_000_000_000_000 * Quantity.scale
 
+    /// The most one stock row may be worth: a trillion, as one line. It keeps every movement's
+    /// value and every sum a report makes of a row's movements an exact 64-bit integer: ten
+    /// receipts of a trillion each into one lot were taken, and the balance and valuation
+    /// reports then stopped on an arithmetic overflow (found by a QA run).
+    static let maximumStockValue = maximumLineValue
+
+    /// The condition an incoming movement of `quantity` worth `value` (nil: at the row's unit
+    /// cost) puts on the stock row it adds to: it may hold and be worth no more than the most.
+    /// The value is reckoned in floating point, as the unit cost's average is: near the bound it
+    /// is approximate, and the bound is far beyond any real stock.
+    static func roomFor(_ quantity: Int, value: Int?) -> SQLQueryString {
+        let worth: SQLQueryString = value.map { "CAST(stock.quantity AS DOUBLE PRECISION) * stock.unit_cost / \(unsafeRaw: String(Quantity.scale)) + \(bind: $0)" }
+            ?? "(CAST(stock.quantity AS DOUBLE PRECISION) + \(bind: quantity)) * stock.unit_cost / \(unsafeRaw: String(Quantity.scale))"
+        return "stock.quantity <= \(bind: maximumStockQuantity - quantity) AND \(worth) <= \(bind: maximumStockValue)"
+    }
+
     static func positive(_ value: Decimal, _ article: String, _ context: ProductContext, subject: String? = nil) throws -> Int {
         let subject = subject ?? "line for \(article)"
         let quantity: Quantity
@@ -1043,10 +1059,12 @@ struct Posting {
                             ELSE CAST(ROUND((CAST(stock.quantity AS DOUBLE PRECISION) * stock.unit_cost
                                              + CAST(excluded.quantity AS DOUBLE PRECISION) * excluded.unit_cost)
                                             / (stock.quantity + excluded.quantity)) AS BIGINT) END
-                        WHERE stock.quantity <= \(bind: Self.maximumStockQuantity - quantity)
+                        WHERE \(Self.roomFor(quantity, value: given))
                     RETURNING unit_cost
                     """).first()
-                guard stocked != nil else { throw try await overfull(context, warehouseID: warehouseID, warehouse: warehouse, lot: lot, quantity: quantity) }
+                guard stocked != nil else {
+                    throw try await overfull(context, warehouseID: warehouseID, warehouse: warehouse, lot: lot, quantity: quantity, value: given)
+                }
                 value = given
             case .current:
                 // No cost given: the row keeps its own (also once emptied); a new row takes the
@@ -1057,10 +1075,12 @@ struct Posting {
                             COALESCE((SELECT o.unit_cost FROM stock o WHERE o.product_id = \(bind: context.id) AND o.lot_serial_id = \(bind: lotID)
                                       ORDER BY o.quantity DESC LIMIT 1), 0))
                     ON CONFLICT (product_id, warehouse_id, lot_serial_id) DO UPDATE SET quantity = stock.quantity + excluded.quantity
-                        WHERE stock.quantity <= \(bind: Self.maximumStockQuantity - quantity)
+                        WHERE \(Self.roomFor(quantity, value: nil))
                     RETURNING unit_cost, quantity
                     """).first()
-                guard let stocked else { throw try await overfull(context, warehouseID: warehouseID, warehouse: warehouse, lot: lot, quantity: quantity) }
+                guard let stocked else {
+                    throw try await overfull(context, warehouseID: warehouseID, warehouse: warehouse, lot: lot, quantity: quantity, value: nil)
+                }
                 if let then, then.quantity > 0 {
                     // Dated back, at the cost the row had on that date, not today's (a line
                     // without a cost was refused as coming in at another cost; a QA run).
@@ -1127,11 +1147,20 @@ struct Posting {
     }
 
     /// Why an incoming movement cannot be taken: the stock row would hold more than the most one may.
-    private func overfull(_ context: ProductContext, warehouseID: Int, warehouse: String, lot: LotRecord?, quantity: Int) async throws -> RegistryError {
-        let held = try await db.raw("""
-            SELECT quantity FROM stock WHERE product_id = \(bind: context.id) AND warehouse_id = \(bind: warehouseID) AND lot_serial_id = \(bind: lot?.id ?? 0)
-            """).first()?.int("quantity") ?? 0
+    private func overfull(_ context: ProductContext, warehouseID: Int, warehouse: String, lot: LotRecord?, quantity: Int,
+                          value: Int?) async throws -> RegistryError {
+        let row = try await db.raw("""
+            SELECT quantity, unit_cost FROM stock WHERE product_id = \(bind: context.id) AND warehouse_id = \(bind: warehouseID) AND lot_serial_id = \(bind: lot?.id ?? 0)
+            """).first()
+        let held = try row?.int("quantity") ?? 0
         let what = lot.map { "\(context.kindName) \($0.number) of \(context.product.article)" } ?? context.product.article
+        if held <= Self.maximumStockQuantity - quantity {
+            let unitCost = try row?.int("unit_cost") ?? 0
+            let worth = Money(storage: Money.value(of: held, at: unitCost))
+            let coming = value.map { Money(storage: $0) } ?? Money(storage: Money.value(of: quantity, at: unitCost))
+            return RegistryError(.invalidInput,
+                "\(what): \(warehouse) holds \(Quantity(storage: held)) \(context.product.unit) worth \(worth), and \(coming) more would be worth more than \(Money(storage: Self.maximumStockValue)), the most one stock row may be worth: check the quantities and the unit costs; nothing was posted")
+        }
         return RegistryError(.invalidInput,
             "\(what): \(warehouse) holds \(Quantity(storage: held)) \(context.product.unit), and \(Quantity(storage: quantity)) more would be more than \(Quantity(storage: Self.maximumStockQuantity)), the most one stock row may hold: check the quantities; nothing was posted")
     }

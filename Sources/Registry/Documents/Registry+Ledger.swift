@@ -288,11 +288,16 @@ private struct StockKey: Hashable, Comparable {
 }
 
 /// Movements summed per key as a statement's row handler hands them over.
+///
+/// Sums wrap rather than trap: the rows come in no order, so a sum on its way may pass 64 bits
+/// (a trillion in, then out again, ten times), while the row's stock and value, what the sum
+/// ends at, are bounded by ``Posting/maximumStockQuantity`` and ``Posting/maximumStockValue``.
+/// Wrapping addition is exact whenever the end does fit.
 private final class MovementSums: @unchecked Sendable {
     var sums: [StockKey: (quantity: Int, value: Int)] = [:]
 
     func add(_ key: StockKey, quantity: Int, value: Int) {
-        func add(to sum: inout (quantity: Int, value: Int)) { sum = (sum.quantity + quantity, sum.value + value) }
+        func add(to sum: inout (quantity: Int, value: Int)) { sum = (sum.quantity &+ quantity, sum.value &+ value) }
         add(to: &sums[key, default: (0, 0)])  // one look-up: the subscript is modified in place
     }
 }
@@ -384,7 +389,7 @@ extension Registry {
             for (key, quantity, value) in try kept.result() {
                 takeMoved(before: key)
                 if next < movedSums.count, movedSums[next].key == key {
-                    merged.append((key, quantity + movedSums[next].quantity, value + movedSums[next].value))
+                    merged.append((key, quantity &+ movedSums[next].quantity, value &+ movedSums[next].value))
                     next += 1
                 } else {
                     merged.append((key, quantity, value))
