@@ -191,6 +191,12 @@ import Testing
             await expectRefusal(.invalidInput, "the expiry 2026-11-22 is before 2026-11-23", "numbers are not made for goods already expired") {
                 _ = try await registry.generate(product: "PILLS", count: 1, date: made, expiry: made.adding(days: -1))
             }
+            // Dated back, the numbers are still made today: an expiry between the date and today
+            // is past too (a QA run generated lots a week expired with --date 60 days back).
+            let today = registry.today
+            await expectRefusal(.invalidInput, "the expiry \(today.adding(days: -7)) is before today, \(today)", "numbers are not made for goods already expired") {
+                _ = try await registry.generate(product: "PILLS", count: 1, date: today.adding(days: -60), expiry: today.adding(days: -7))
+            }
             // Made after they expire: a typo of one date or the other (a QA run generated such).
             await expectRefusal(.invalidInput, "product PILLS: the production date 2027-06-01 is after the expiry 2027-01-01: check both") {
                 _ = try await registry.generate(product: "PILLS", count: 1, date: made, expiry: CalendarDate(year: 2027, month: 1, day: 1),

@@ -26,7 +26,11 @@ extension Registry {
             throw RegistryError(.invalidInput, "count \(count): generate 1 to \(Self.mostGenerated) numbers at a time")
         }
         let date = date ?? today
+        // Dated back, the goods are still numbered today: an expiry past by today is refused too
+        // (`--date` 60 days back let one a week past through; found by a QA run).
+        try Self.checkProduction(article, production: production, expiry: expiry)
         try Self.checkNotExpired(article, date: date, expiry: expiry)
+        try Self.checkNotExpired(article, date: today, expiry: expiry, today: true)
         let created = now
         return try await store.write { db in
             try await generate(db, product: article, count: count, date: date, expiry: expiry,
@@ -35,9 +39,9 @@ extension Registry {
     }
 
     /// Numbers made ahead for goods already expired could only ever be printed on them.
-    public static func checkNotExpired(_ article: String, date: CalendarDate, expiry: CalendarDate?) throws(RegistryError) {
+    public static func checkNotExpired(_ article: String, date: CalendarDate, expiry: CalendarDate?, today: Bool = false) throws(RegistryError) {
         if let expiry, expiry < date {
-            throw RegistryError(.invalidInput, "product \(article): the expiry \(expiry) is before \(date): numbers are not made for goods already expired; check the expiry")
+            throw RegistryError(.invalidInput, "product \(article): the expiry \(expiry) is before \(today ? "today, " : "")\(date): numbers are not made for goods already expired; check the expiry")
         }
     }
 
