@@ -86,16 +86,24 @@ func table(_ header: [String], _ rows: [[String]]) -> String {
     let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
     return all.map { row in
         row.enumerated().map { index, cell in
-            index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+            index == row.count - 1 ? cell : padded(cell, to: widths[index])
         }.joined(separator: "  ")
     }.joined(separator: "\n")
+}
+
+/// `text` with spaces after it up to `width` characters. Not Foundation's `padding(toLength:)`,
+/// which counts UTF-16 units and so cut a lot number with a character beyond them (`𠮷野家-2026`
+/// showed as `𠮷野家-202`; found by a QA run).
+func padded(_ text: String, to width: Int) -> String {
+    let count = text.count
+    return count >= width ? text : text + String(repeating: " ", count: width - count)
 }
 
 /// `name: value` lines, for showing one record.
 func fields(_ pairs: [(String, String?)]) -> String {
     let width = pairs.map(\.0.count).max() ?? 0
     return pairs.compactMap { name, value in
-        value.map { "\(name.padding(toLength: width, withPad: " ", startingAt: 0))  \($0)" }
+        value.map { "\(padded(name, to: width))  \($0)" }
     }.joined(separator: "\n")
 }
 

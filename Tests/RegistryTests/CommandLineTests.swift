@@ -341,6 +341,27 @@ import Testing
             let refused = try await tracemark("generate", "PHONE", "--count", count, db: db)
             #expect(refused.status == 64 && refused.stderr.contains("--count \(count): generate 1 to 1000000 numbers at a time"), "\(refused.stderr)")
         }
+        // So are assign's, and a document list's days backwards or limit out of range, as the
+        // movement report's are (they were status 1; found by a QA run).
+        let assign = try await tracemark("assign", "PHONE", "--warehouse", "MAIN", "--count", "0", db: db)
+        #expect(assign.status == 64 && assign.stderr.contains("--count 0: assign 1 to 100000 numbers at a time"), "\(assign.stderr)")
+        let days = try await tracemark("document", "list", "--from", "2026-11-02", "--to", "2026-11-01", db: db)
+        #expect(days.status == 64 && days.stderr.contains("--from 2026-11-02 is after --to 2026-11-01"), "\(days.stderr)")
+        let limit = try await tracemark("document", "list", "--limit", "0", db: db)
+        #expect(limit.status == 64 && limit.stderr.contains("--limit 0: a page lists 1 to 1000 documents"), "\(limit.stderr)")
+    }
+
+    /// A table shows a number whole, whatever its characters: Foundation's padding counts UTF-16
+    /// units and cut `𠮷野家-2026` to `𠮷野家-202` in `stock` and on the receipt (found by a QA run).
+    @Test func aTableShowsANumberWithCharactersBeyondTheBasicPlaneWhole() async throws {
+        let database = try await TestDatabase.make(.sqlite)
+        defer { Task { await database.drop() } }
+        let db = database.location
+        #expect(try await tracemark("demo", db: db).status == 0)
+        let receipt = try await tracemark("receive", "--warehouse", "MAIN", "--supplier", "ACME", "--product", "PUMP-200", "--serials", "𠮷野家-2026", db: db)
+        #expect(receipt.status == 0 && receipt.stdout.contains("𠮷野家-2026  "), "\(receipt.stdout)")
+        let stock = try await tracemark("stock", "--product", "PUMP-200", db: db)
+        #expect(stock.stdout.contains("𠮷野家-2026  "), "\(stock.stdout)")
     }
 
     @Test func aBadCommandLineAndAnUnreachableDatabaseHaveTheirOwnStatus() async throws {

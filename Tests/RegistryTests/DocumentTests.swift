@@ -551,7 +551,7 @@ func lot(_ number: String, _ quantity: Int, expires days: Int) -> StockLine.Pick
             _ = try await registry.addClass(LotSerialClass(code: "MAN", tracking: .lot, issueMethod: .manual, format: "R{counter:3}"))
             _ = try await registry.addProduct(Product(article: "ROPE", unit: "m", lotSerialClass: "MAN"))
             _ = try await registry.receive(Receipt(warehouse: "MAIN", lines: [StockLine(product: "ROPE", picks: [.init(number: "R1", quantity: 10)])], header: header()))
-            await expectRefusal(.invalidInput, "product ROPE: its class issues manually, so there is no order to propose: name the lots to take (tracemark stock ROPE --warehouse MAIN lists them)") {
+            await expectRefusal(.invalidInput, "product ROPE: its class issues manually, so there is no order to propose: name the lots to take (tracemark stock --product ROPE --warehouse MAIN lists them)") {
                 _ = try await registry.proposal(product: "ROPE", warehouse: "MAIN", quantity: 3, date: day0)
             }
         }

@@ -445,7 +445,7 @@ extension Registry {
             // order) was one the issue then refused.
             guard issueMethod != .manual else {
                 throw RegistryError(.invalidInput,
-                    "product \(article): its class issues manually, so there is no order to propose: name the \(tracking == .serial ? "serials" : "lots") to take (tracemark stock \(article) --warehouse \(warehouse) lists them)")
+                    "product \(article): its class issues manually, so there is no order to propose: name the \(tracking == .serial ? "serials" : "lots") to take (tracemark stock --product \(article) --warehouse \(warehouse) lists them)")
             }
             var shelfLife = minimumShelfLifeDays ?? 0
             if minimumShelfLifeDays == nil, let customer {

@@ -209,14 +209,17 @@ extension Registry {
     /// `quantity` (default: all of the warehouse's stock without a number). Posted as an
     /// `assignment` document, so the ledger shows the stock leaving "without a number" and coming
     /// back under its numbers.
+    /// The most numbers one assignment makes.
+    public static let mostAssigned = 100_000
+
     public func assign(product article: String, warehouse: String, count: Int? = nil, numbers: [String] = [],
                        quantity: Decimal? = nil, expiry: CalendarDate? = nil, production: CalendarDate? = nil,
                        header: DocumentHeader = .init()) async throws -> PostedDocument {
         guard (count == nil) != numbers.isEmpty else {
             throw RegistryError(.invalidInput, "assigning numbers to \(article): give either a count or the numbers")
         }
-        if let count, !(1...100_000).contains(count) {
-            throw RegistryError(.invalidInput, "assigning numbers to \(article): count \(count) must be from 1 to 100000")
+        if let count, !(1...Self.mostAssigned).contains(count) {
+            throw RegistryError(.invalidInput, "assigning numbers to \(article): count \(count) must be from 1 to \(Self.mostAssigned)")
         }
         let line = StockLine(product: article, quantity: quantity, picks: numbers.map { StockLine.Pick(number: $0, expiry: expiry, production: production) },
                              expiry: expiry, production: production)

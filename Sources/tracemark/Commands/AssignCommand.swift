@@ -27,6 +27,10 @@ struct AssignCommand: AsyncParsableCommand {
 
     func validate() throws {
         if (count == nil) == (serials == nil) { throw ValidationError("give either --count or --serials") }
+        // A bad command line (64), as generate's --count; it was the registry's refusal (1).
+        if let count, !(1...Registry.mostAssigned).contains(count) {
+            throw ValidationError("--count \(count): assign 1 to \(Registry.mostAssigned) numbers at a time")
+        }
     }
 
     func run() async throws {
