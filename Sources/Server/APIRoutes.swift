@@ -63,7 +63,7 @@ public enum APIRoutes {
         APIRoute(.post, "/api/v1/jobs", "createJob", role: .operator, createJob),
         APIRoute(.post, "/api/v1/jobs/{id}/retry", "retryJob", role: .operator) { call in
             let id = try jobID(call)
-            try await call.environment.spool.retry(id)
+            try await call.environment.spool.retry(id, by: call.user)
             return try await showJob(call, id)
         },
         APIRoute(.post, "/api/v1/jobs/{id}/cancel", "cancelJob", role: .supervisor) { call in
@@ -74,8 +74,11 @@ public enum APIRoutes {
         APIRoute(.post, "/api/v1/jobs/{id}/move", "moveJob", role: .operator) { call in
             let id = try jobID(call)
             struct Body: Decodable { var printer: String }
-            try await call.environment.spool.move(id, to: try call.decode(Body.self, shape: JSONShape(["printer"])).printer)
-            return try await showJob(call, id)
+            // The job the labels now wait in, under its new id, as a reprint answers its copy:
+            // the old one, cancelled, was answered, and a client had to read its history's text
+            // to follow the labels (found by a QA run).
+            let moved = try await call.environment.spool.move(id, to: try call.decode(Body.self, shape: JSONShape(["printer"])).printer)
+            return try await showJob(call, moved, status: 201)
         },
         APIRoute(.post, "/api/v1/jobs/{id}/reprint", "reprintJob", role: .supervisor, reprintJob),
         APIRoute(.post, "/api/v1/templates/{name}/render", "renderTemplate", role: .operator) { call in
@@ -611,6 +614,10 @@ public enum APIRoutes {
         // A misspelt station streamed nothing, forever, and looked like a quiet one.
         if let station = filter.station, call.environment.stations[station] == nil {
             throw APIProblem(404, "not-found", "no station \(station) is configured in this service")
+        }
+        // Likewise a misspelt printer (found by a QA run).
+        if let printer = filter.printer, try await !call.environment.spool.knowsPrinter(printer) {
+            throw APIProblem(404, "not-found", "there is no printer \(printer): check its name (GET /api/v1/printers lists them)")
         }
         var start: EventFeed.Cursor
         if let last = call.headers["last-event-id"] ?? call.query["lastEventId"] {

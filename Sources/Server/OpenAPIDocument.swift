@@ -1368,7 +1368,7 @@ paths:
     post:
       operationId: moveJob
       tags: [printing]
-      summary: Move a job that has not printed to another printer of its language.
+      summary: Move a job that has not printed to another printer of its language; it goes to the back of that printer's queue as a new job, and the old one is cancelled, its history naming the new one.
       x-tracemark-role: operator
       parameters: [{$ref: "#/components/parameters/Job"}, {$ref: "#/components/parameters/IdempotencyKey"}]
       requestBody:
@@ -1377,8 +1377,8 @@ paths:
           application/json:
             schema: {type: object, required: [printer], additionalProperties: false, properties: {printer: {type: string, minLength: 1}}}
       responses:
-        "200":
-          description: The job.
+        "201":
+          description: The new job the labels wait in (its history says which job it was moved from).
           content:
             application/json:
               schema: {$ref: "#/components/schemas/Job"}
@@ -1966,8 +1966,8 @@ components:
         printer: {type: string}
         state: {type: string, enum: [queued, sending, printing, done, failed, held, cancelled]}
         language: {type: string}
-        labels: {type: integer}
-        copies: {type: integer}
+        labels: {type: integer, description: "Labels the job prints, its copies included (a label of 3 copies: 3)."}
+        copies: {type: integer, description: "The copies asked for (already counted in labels)."}
         printedLabels: {type: integer}
         template: {type: [string, "null"]}
         dpi: {type: [integer, "null"], description: "the printer resolution its label was rendered at; absent for raw bytes"}

@@ -1,6 +1,7 @@
 import Foundation
 import PrinterSimulator
 import Testing
+import TracemarkTesting
 
 extension APITests {
     /// An admin adds a printer over HTTP while the service runs: its worker starts by itself and
@@ -67,6 +68,61 @@ extension APITests {
             "template": "gs1-lot-100x50", "printer": "line-2", "sample": true]))
         #expect(again.status == 201, "\(again.text)")
         #expect(try await eventually { printer.labelsPrinted == 3 }, "\(printer.labelsPrinted) labels")
+        try await service.stop()
+        await printer.stop()
+    }
+
+    /// A job moved off a printer that does not answer is answered as the job its labels now wait
+    /// in (201, its new id, its history naming the old one), and prints there; the old one is
+    /// cancelled, its history naming the new. The move answered the old, cancelled job, and a
+    /// client had to read its history's text to follow the labels; a retry's history said "by
+    /// an operator" whoever asked; an event feed for a printer that does not exist streamed
+    /// nothing, forever (all found by a QA run).
+    @Test func aJobMovedToAnotherPrinterIsAnsweredAsTheJobItIsNow() async throws {
+        let printer = try await SimulatedPrinter.start()
+        let off = try ClosedPort()
+        let service = try await APIService.start(.sqlite)
+        defer { service.serve.killIfRunning() }
+        for (name, port) in [("off-1", off.port), ("on-1", printer.port)] {
+            let added = try await service.request("PUT", "/api/v1/printers/\(name)",
+                                                  body: try service.json(["uri": "tcp://127.0.0.1:\(port)", "language": "zpl", "dpi": 203]))
+            #expect(added.status == 201, "\(added.text)")
+        }
+        let queued = try await service.request("POST", "/api/v1/jobs", role: "operator", body: try service.json([
+            "template": "gs1-lot-100x50", "printer": "off-1", "sample": true]))
+        #expect(queued.status == 201, "\(queued.text)")
+        let old = try #require(queued.object["id"] as? Int)
+        // Refused (409) while the worker is trying the printer: asked again until it is not.
+        var moved: APIService.Answer?
+        #expect(try await eventually {
+            let answer = try await service.request("POST", "/api/v1/jobs/\(old)/move", role: "operator", body: try service.json(["printer": "on-1"]))
+            if answer.status == 201 { moved = answer }
+            return answer.status != 409
+        })
+        let new = try #require(moved?.object["id"] as? Int, "\(moved?.text ?? "")")
+        #expect(new != old && moved?.object["printer"] as? String == "on-1", "\(moved?.text ?? "")")
+        #expect(try await eventually { printer.labelsPrinted == 1 })
+        let oldJob = try await service.request("GET", "/api/v1/jobs/\(old)", role: "viewer")
+        #expect(oldJob.object["state"] as? String == "cancelled", "\(oldJob.text)")
+        let oldHistory = try await service.request("GET", "/api/v1/jobs/\(old)/history", role: "viewer")
+        #expect(oldHistory.text.contains("moved to printer on-1 as job \(new)"), "\(oldHistory.text)")
+        let newHistory = try await service.request("GET", "/api/v1/jobs/\(new)/history", role: "viewer")
+        #expect(newHistory.text.contains("moved from job \(old)"), "\(newHistory.text)")
+
+        // A cancelled job retried: its history names who asked, and it has not finished.
+        let second = try await service.request("POST", "/api/v1/jobs", role: "operator", body: try service.json([
+            "template": "gs1-lot-100x50", "printer": "off-1", "sample": true]))
+        let id = try #require(second.object["id"] as? Int, "\(second.text)")
+        #expect(try await eventually {
+            try await service.request("POST", "/api/v1/jobs/\(id)/cancel", role: "supervisor").status == 200
+        })
+        let retried = try await service.request("POST", "/api/v1/jobs/\(id)/retry", role: "operator")
+        #expect(retried.status == 200 && retried.object["finishedAt"] == nil, "\(retried.text)")
+        let history = try await service.request("GET", "/api/v1/jobs/\(id)/history", role: "viewer")
+        #expect(history.text.contains("retried by operator-client"), "\(history.text)")
+
+        let nowhere = try await service.request("GET", "/api/v1/events?printer=of-1", role: "viewer")
+        #expect(nowhere.status == 404 && nowhere.text.contains("there is no printer of-1"), "\(nowhere.text)")
         try await service.stop()
         await printer.stop()
     }

@@ -318,7 +318,7 @@ public struct PrinterWorker: Service {
         try await spool.markDone(jobs, confirmed: confirmed, message: message, lease)
         options.done(jobs.map(\.id))
         // What the worker did, one line a batch (--verbose): it logged only what went wrong.
-        logger.info("\(Self.jobList(jobs.map(\.id))) (\(jobs.reduce(0) { $0 + $1.labelCount * $1.copies }) labels): \(message)")
+        logger.info("\(Self.jobList(jobs.map(\.id))) (\(jobs.reduce(0) { $0 + $1.labelCount }) labels): \(message)")
     }
 
     /// `job 7`, `jobs 7–9`, `jobs 7, 9, 12` (the first ten).

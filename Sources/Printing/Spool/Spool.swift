@@ -163,6 +163,12 @@ public struct Spool: Sendable {
         public var worked = false
     }
 
+    /// Whether a printer of this name was ever configured (removed ones too: their jobs' events
+    /// are still read).
+    public func knowsPrinter(_ name: String) async throws -> Bool {
+        try await read { db in try await db.raw("SELECT 1 AS x FROM printers WHERE name = \(bind: name)").first() != nil }
+    }
+
     /// The names of the printers configured, without their queues: what a loop that starts and
     /// ends workers needs.
     public func printerNames() async throws -> [String] {
@@ -403,7 +409,9 @@ public struct Spool: Sendable {
     }
 
     /// Puts a held, failed or cancelled job back in its printer's queue, now.
-    public func retry(_ id: Int64) async throws {
+    /// `by` is kept in its history, as a cancel's is (a retry read "by an operator" whoever
+    /// asked; found by a QA run). A job queued again has not finished: its finish time goes.
+    public func retry(_ id: Int64, by user: String? = nil) async throws {
         let job = try await operate(id, allowed: \.canRetry, verb: "retry") { db, job in
             try await Self.refuseMoved(db, job)
             try Self.refuseWithdrawn(job)
@@ -415,9 +423,10 @@ public struct Spool: Sendable {
                 throw PrintingError(.invalidState, "job \(id) cannot be sent again as it is: \(why)")
             }
             try await db.raw("""
-                UPDATE print_jobs SET state = 'queued', attempts = 0, next_attempt_at = NULL, error = '' WHERE id = \(bind: id)
+                UPDATE print_jobs SET state = 'queued', attempts = 0, next_attempt_at = NULL, error = '', finished_at = NULL
+                WHERE id = \(bind: id)
                 """).run()
-            return (.queued, "retried by an operator")
+            return (.queued, "retried by \(user ?? "an operator")")
         }
         notify([job.printer])
     }

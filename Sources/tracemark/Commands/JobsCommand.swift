@@ -94,9 +94,10 @@ struct JobsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Put a held, failed or cancelled job back in its printer's queue.")
         @OptionGroup var options: GlobalOptions
         @Argument(help: "The job's number.") var job: Int64
+        @Option(help: "Who retries (default: the login name).") var user: String?
 
         func run() async throws {
-            try await options.withSpool { _, spool in try await spool.retry(job) }
+            try await options.withSpool { _, spool in try await spool.retry(job, by: user ?? defaultUser()) }
             if !options.json { print("job \(job) queued again") }
         }
     }

@@ -225,14 +225,17 @@ struct ServeCommand: AsyncParsableCommand {
         for (name, changes) in try await Self.printerChanges(configuration, spool: spool) {
             say("printer \(name): this configuration changes it (\(changes.joined(separator: ", "))) for every station and process that prints on it")
         }
-        for name in used.sorted() {
+        // Every printer the file names, and those its stations print on from the database: a
+        // printer no station uses (one the API prints on) was left out (found by a QA run).
+        for name in used.union(configuration.printers.map(\.config.name)).sorted() {
             var config = configuration.printers.first { $0.config.name == name }?.config
             if config == nil { config = try await spool.printer(name) }
             guard let config else { continue }
             let transport = try Transports.make(config)
             let status = await transport.status()
             await transport.close()
-            say("printer \(name) \(config.uri): \(status.answered ? (status.conditions.isEmpty ? "ready" : status.message) : "not reachable now: \(status.message)")")
+            say("printer \(name) \(config.uri): \(status.answered ? (status.conditions.isEmpty ? "ready" : status.message) : "not reachable now: \(status.message)")"
+                + (used.contains(name) ? "" : " (no station prints on it)"))
         }
     }
 
