@@ -46,6 +46,31 @@ func withScanRegistry(_ backend: Backend, _ body: (Registry) async throws -> Voi
 @Suite struct ResolveTests {
     static let options = ResolveOptions(expiryWarningDays: 30, date: day0)
 
+    /// Digits a scanner sends without a symbology identifier that happen to end in a valid check
+    /// digit (one number in ten) are a lot or serial number when the registry knows them as one:
+    /// serial 20260002 was "GTIN 00000020260002 is not in the registry" (found by a QA run). Known
+    /// as a product's GTIN and as a number both, the scan is ambiguous; with the EAN's symbology
+    /// identifier it is the product.
+    @Test(arguments: Backend.available)
+    func numbersThatReadAsAGTINAreFoundAsTheNumbersTheyAre(backend: Backend) async throws {
+        try await withScanRegistry(backend) { registry in
+            _ = try await registry.receive(Receipt(warehouse: "MAIN", supplier: "ACME", lines: [
+                .serials("PHONE", ["20260002"]), StockLine(product: "MILK", picks: [lot("96385074", 5, expires: 60)]),
+            ], header: header()))
+            let serial = try await registry.resolve("20260002", options: Self.options)
+            #expect(serial.subject == .serial && serial.lotSerial?.number == "20260002", "\(serial.warnings)")
+            _ = try await registry.addProduct(Product(article: "EIGHT", gtin: try GTIN("96385074")))
+            let both = try await registry.resolve("96385074", options: Self.options)
+            #expect(both.subject == .ambiguous)
+            #expect(both.candidates.map { "\($0.product) \($0.number ?? "-")" } == ["EIGHT -", "MILK 96385074"])
+            #expect(both.warnings.map(\.message) == ["\"96385074\" is the GTIN of product EIGHT and the number of MILK 96385074: scan a GS1 barcode that names the product with its lot or serial"])
+            let ean = try await registry.resolve("]E496385074", options: Self.options)
+            #expect(ean.subject == .product && ean.product?.article == "EIGHT")
+            // A GTIN no lot or serial has as its number is the product, as before.
+            #expect(try await registry.resolve(TestGTIN.milk, options: Self.options).subject == .product)
+        }
+    }
+
     /// What a QA run scanned and was told too little or the wrong thing: a misread EAN-13 or
     /// UPC-A (no symbology prefix, so it reads as a plain code) is named as a likely misread; a
     /// GTIN with a past expiry and no lot is expired; a plain code with a control character is

@@ -46,6 +46,19 @@ extension Registry {
            let known = try await resolveKnown(plain, code: code, options: options) {
             return known
         }
+        // 8, 12, 13 or 14 digits without a symbology identifier whose last digit happens to be a
+        // valid check digit (one number in ten) may be a lot or serial number from a plain Code
+        // 128 label: read as a GTIN alone, 20260002 was "GTIN not in the registry" while serial
+        // 20260002 was, and a lot numbered as a product's EAN-8 was hidden behind the product
+        // (found by a QA run). Known only as a number: that; known as both: ambiguous.
+        if scanned.kind == .gtin, scanned.symbology == nil, resolution.subject == .unknown || resolution.subject == .product,
+           let plain = parser.plainReading(code), let known = try await resolveKnown(plain, code: code, options: options) {
+            guard resolution.subject == .product, let product = resolution.product else { return known }
+            let others = known.subject == .ambiguous ? known.candidates
+                : known.product.map { [Resolution.Candidate(product: $0.article, number: known.lotSerial?.number)] } ?? []
+            let numbers = others.filter { $0.number != nil || $0.product != product.article }
+            if !numbers.isEmpty { return Self.ambiguous(resolution, gtinOf: product.article, or: numbers, code: code) }
+        }
         if resolution.subject == .unknown, let known = try await resolveUPCE(code, parser: parser, options: options) { return known }
         return resolution
     }
@@ -57,6 +70,20 @@ extension Registry {
               let expanded = try? parser.parse(String(gtin.gtin14.suffix(12))) else { return nil }
         let resolution = try await resolve(expanded, code: code, options: options)
         return resolution.subject == .unknown ? nil : resolution
+    }
+
+    /// A code that is the GTIN of `product` and the number of `others`: which one the label
+    /// means is not known, as for any code several records have.
+    static func ambiguous(_ asGTIN: Resolution, gtinOf product: String, or others: [Resolution.Candidate], code: String) -> Resolution {
+        var resolution = asGTIN
+        resolution.subject = .ambiguous
+        resolution.candidates = Array(([Resolution.Candidate(product: product, number: nil)] + others).prefix(10))
+        (resolution.product, resolution.lotSerial, resolution.lot, resolution.stock) = (nil, nil, nil, [])
+        (resolution.daysToExpiry, resolution.lastReceipt, resolution.lastIssue, resolution.lastMovement) = (nil, nil, nil, nil)
+        let shown = others.prefix(9).map { "\($0.product)" + ($0.number.map { " \($0)" } ?? " (article)") }
+        resolution.warnings = [ResolutionWarning(.ambiguous,
+            "\"\(printable(code))\" is the GTIN of product \(product) and the number of \(shown.joined(separator: ", ")): scan a GS1 barcode that names the product with its lot or serial")]
+        return resolution
     }
 
     /// `plain`'s resolution if the registry knows the code (one record or several), else nil.
