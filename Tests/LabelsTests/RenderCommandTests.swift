@@ -53,6 +53,13 @@ import Testing
         #expect(zpl.contains("^PQ3,0,1,N"))
         #expect(try await tracemark(["render", "gs1-lot-100x50", "--format", "epl", "-o", "l.epl"], in: folder).status == 0)
         #expect(try Data(contentsOf: folder.appendingPathComponent("l.epl")).starts(with: Array("\nI8,A,001\nN\nq800\n".utf8)))
+        // A PNG is one label: copies asked of it are refused, not dropped; the summary's numbers
+        // are numbers (both found by a QA run).
+        let png = try await tracemark(["render", "gs1-lot-100x50", "--copies", "3", "--format", "png", "-o", "l.png"], in: folder)
+        #expect(png.status == 64 && png.stderr.contains("--copies 3: a PNG is one label"), "\(png.stderr)")
+        let summary = try await tracemark(["render", "gs1-lot-100x50", "-o", "s.zpl", "--json"], in: folder)
+        let object = try JSONSerialization.jsonObject(with: Data(summary.stderr.utf8)) as? [String: Any]
+        #expect(object?["dpi"] as? Int == 203 && (object?["bytes"] as? Int ?? 0) > 0, "\(summary.stderr)")
     }
 
     /// `make install`'s script: the installed command, run where there is no `Templates` folder

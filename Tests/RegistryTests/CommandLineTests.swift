@@ -362,6 +362,11 @@ import Testing
         #expect(receipt.status == 0 && receipt.stdout.contains("𠮷野家-2026  "), "\(receipt.stdout)")
         let stock = try await tracemark("stock", "--product", "PUMP-200", db: db)
         #expect(stock.stdout.contains("𠮷野家-2026  "), "\(stock.stdout)")
+        // resolve --date is the day two-digit years are read around too (GS1's century rule):
+        // in 2076, (17)991231 is 2099 (it was read as 1999 and said expired; a QA run).
+        let later = try await tracemark("resolve", "--date", "2076-06-01", "(01)09501101530003(17)991231", "--json", db: db)
+        let scan = (try JSONSerialization.jsonObject(with: Data(later.stdout.utf8)) as? [String: Any])?["scan"] as? [String: Any]
+        #expect(scan?["expiry"] as? String == "2099-12-31", "\(later.stdout) \(later.stderr)")
     }
 
     @Test func aBadCommandLineAndAnUnreachableDatabaseHaveTheirOwnStatus() async throws {

@@ -35,6 +35,10 @@ struct RenderCommand: AsyncParsableCommand {
             throw ValidationError("--dpi must be 152, 203, 300 or 600")
         }
         if let copies, copies < 1 { throw ValidationError("--copies must be at least 1") }
+        // A PNG is one label: the copies were dropped without a word (found by a QA run).
+        if let copies, copies > 1, format == .png {
+            throw ValidationError("--copies \(copies): a PNG is one label; ZPL and EPL carry copies for the printer, and print (through CUPS) prints a PNG's copies")
+        }
         // Taken in silence, it wrote ZPL while the user waited for a grey PNG (found by a QA run).
         if preview, format != .png { throw ValidationError("--preview makes a grey PNG: give --format png with it, not \(format.rawValue)") }
     }
@@ -54,9 +58,10 @@ struct RenderCommand: AsyncParsableCommand {
             Terminal.writeOut(bytes)
         }
         if options.json {
-            let summary: [String: String] = [
-                "template": template.name, "format": format.rawValue, "bytes": String(bytes.count),
-                "dpi": String(dpi ?? template.dpi), "out": out ?? "-",
+            // Numbers as JSON numbers (they were strings; found by a QA run).
+            let summary: [String: Any] = [
+                "template": template.name, "format": format.rawValue, "bytes": bytes.count,
+                "dpi": dpi ?? template.dpi, "out": out ?? "-",
             ]
             let encoded = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys])
             FileHandle.standardError.write(encoded + Data("\n".utf8))

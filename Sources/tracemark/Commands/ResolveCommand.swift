@@ -38,9 +38,12 @@ struct ResolveCommand: AsyncParsableCommand {
     func run() async throws {
         var parserOptions = GS1Parser.Options.scanning(lenient: lenient)
         parserOptions.groupSeparators = groupSeparators
+        let day = try date.map { try parseDate($0, what: "--date") }
+        // The day judged on is the day two-digit years are read around too (GS1's century rule):
+        // with --date in 2076, (17)991231 was read as 1999 and said expired (found by a QA run).
+        parserOptions.today = day
         let parser = GS1Parser(parserOptions)
-        let resolveOptions = ResolveOptions(expiryWarningDays: expiryWarningDays, warehouse: warehouse,
-                                            date: try date.map { try parseDate($0, what: "--date") })
+        let resolveOptions = ResolveOptions(expiryWarningDays: expiryWarningDays, warehouse: warehouse, date: day)
         if let given = code {
             // As pasted: spaces, tabs and line ends around a code are no part of the scan (a
             // leading space made it a plain code, a trailing one an error about a space).
