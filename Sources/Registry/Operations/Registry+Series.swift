@@ -304,24 +304,49 @@ extension Registry {
 
     /// Moves a series on by `count` and returns the first number taken. With `ledger` (PostgreSQL
     /// only: SQLite has no writing common table expressions), the same statement records them.
+    ///
+    /// On PostgreSQL the same statement passes the numbers' gate (``numbersGate``) first, shared,
+    /// so that a restore holding it shut hands out no number until it has moved every series on.
     func advance(_ db: any SQLDatabase, series code: String, by count: Int, ledger: SeriesEntryDraft? = nil) async throws -> (Int, NumberSeries) {
+        let postgres = store.kind == .postgres
         let update: SQLQueryString = """
-            UPDATE number_series SET next_value = next_value + \(bind: count) WHERE code = \(bind: code)
+            UPDATE number_series SET next_value = next_value + \(bind: count)\(unsafeRaw: postgres ? " FROM gate" : "") WHERE code = \(bind: code)
             RETURNING code, description, format, start_value, next_value, built_in, purpose
             """
+        let gate = postgres ? "gate AS (SELECT pg_advisory_xact_lock_shared(\(Self.numbersGate)))" : ""
         let statement: SQLQueryString = ledger.map { entry in """
-            WITH advanced AS (\(update)),
+            WITH \(unsafeRaw: postgres ? gate + ", " : "")advanced AS (\(update)),
             recorded AS (
                 INSERT INTO series_entries (series, first_value, last_value, kind, reason, reference, created_at)
                 SELECT code, next_value - \(bind: count), next_value - 1, \(bind: entry.kind.rawValue), \(bind: entry.reason),
                        \(bind: entry.reference), \(bind: entry.createdAt) FROM advanced)
             SELECT code, description, format, start_value, next_value, built_in, purpose FROM advanced
-            """ } ?? update
+            """ } ?? (postgres ? "WITH \(unsafeRaw: gate) \(update)" : update)
         guard let row = try await db.raw(statement).first() else {
             throw RegistryError(.notFound, "series \(code) does not exist")
         }
         let series = try Self.decodeSeries(row)
         return (series.next - count, series)
+    }
+
+    /// The PostgreSQL advisory lock every number taken passes, shared (``advance(_:series:by:ledger:)``),
+    /// and a restore holds shut from before it notes where each series got to until it has moved
+    /// them on again (``holdingNumbers(_:)``): numbers were taken from the backup's series in the
+    /// moment between pg_restore's commit and that, and during the restore itself, and handed out
+    /// a second time (found by a QA run). Fixed, and database-wide (advisory locks are).
+    static let numbersGate: Int64 = 0x546D_4E75_6D62  // "TmNumb"
+
+    /// Runs `body` with the numbers' gate shut (PostgreSQL: no number is taken meanwhile, in any
+    /// process; one that waits longer than `lock_timeout` gives up, said as the database being
+    /// busy). Shut once every transaction taking numbers has committed. The lock is held by a
+    /// transaction of its own that touches no table, so that pg_restore, in its own session, is
+    /// not kept from dropping them. On SQLite `body` just runs: its restore is one transaction.
+    public func holdingNumbers<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        guard store.kind == .postgres else { return try await body() }
+        return try await store.write { db in
+            try await db.raw("SELECT pg_advisory_xact_lock(\(unsafeRaw: String(Self.numbersGate)))").run()
+            return try await body()
+        }
     }
 
     /// Reads a series and locks its row for the rest of the transaction.

@@ -133,13 +133,12 @@ struct RestoreCommand: AsyncParsableCommand {
                 "\(file) is a backup of schema \(from), and --db names schema \(into): pg_restore would write it into \(from), not \(into). Restore it with a URL whose search_path is \(from) (that schema's data is then replaced); nothing was restored")
         }
         let counted = Self.tableNames.map(\.table)
-        let (kept, present) = try await options.withRegistry { registry in
-            let present = try await registry.store.read { db in
+        let present = try await options.withRegistry { registry in
+            Set(try await registry.store.read { db in
                 try await db.raw("""
                     SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'
                     """).all().map { try $0.decode(column: "table_name", as: String.self) }
-            }
-            return (try await registry.restoreGuard(counting: counted), Set(present))
+            })
         }
         // pg_restore --clean replaces only what the archive holds: a schema-only dump emptied every
         // table and left the migrations' ledger empty (the next open failed on tables that exist);
@@ -150,37 +149,45 @@ struct RestoreCommand: AsyncParsableCommand {
                 "\(file) holds no rows of \(Self.some(withoutData)) (a pg_dump --schema-only or --exclude-table-data archive?): it is not a backup of the data; make one with tracemark backup FILE; nothing was restored")
         }
         try Self.checkWhole(file, tables: archive.tables, expected: present, into: .existing)
-        // Each lock waited for as long as the service's statements wait: it waited forever behind
-        // a lock another connection held (found by a QA run). The archive sets lock_timeout to 0
-        // itself, so a watch cancels pg_restore's statement once it has waited that long.
-        let application = "tracemark-restore-\(getpid())"
-        // Detached: the command waits for pg_restore on its own thread, blocking it.
-        let watch = Task.detached { [db = options.db] in try await PostgresTools.cancelWhenLockedOut(db, application: application) }
-        let (status, errors, _) = try PostgresTools.run("pg_restore", ["--clean", "--if-exists", "--single-transaction", "--dbname=\(target.uri)", file],
-                                                     password: target.password, application: application)
-        watch.cancel()
-        let cancelled = (try? await watch.value) ?? false
-        guard status == 0 else {
-            if cancelled || PostgresTools.lockTrouble(errors) {
-                throw StoreError(.locked,
-                    "pg_restore could not restore \(file): another connection (the running service, or a long transaction) held a lock it needs, or deadlocked with it (\(PostgresTools.tail(errors))); it ran in one transaction, so nothing was restored: try again, or stop the service for the restore")
-            }
-            throw RegistryError(.invalidInput,
-                "pg_restore could not restore \(file) into \(SQLStores.redacted(options.db)) (\(PostgresTools.tail(errors))); it ran in one transaction, so nothing was restored")
-        }
-        let report: RestoreReport
-        do {
-            report = try await options.withRegistry { registry in
+        let (file, db) = (self.file, options.db)
+        let report = try await options.withRegistry { registry in
+            // No number is taken, in any process, from before the series are noted until they are
+            // moved on again after pg_restore: taken meanwhile, it was handed out a second time
+            // (found by a QA run). A posting that waits longer than lock_timeout gives up.
+            try await registry.holdingNumbers {
+                let kept = try await registry.restoreGuard(counting: counted)
+                // Each lock waited for as long as the service's statements wait: it waited forever
+                // behind a lock another connection held (found by a QA run). The archive sets
+                // lock_timeout to 0 itself, so a watch cancels pg_restore's statement once it has
+                // waited that long.
+                let application = "tracemark-restore-\(getpid())"
+                // Detached: the command waits for pg_restore on its own thread, blocking it.
+                let watch = Task.detached { try await PostgresTools.cancelWhenLockedOut(db, application: application) }
+                let (status, errors, _) = try PostgresTools.run("pg_restore", ["--clean", "--if-exists", "--single-transaction", "--dbname=\(target.uri)", file],
+                                                             password: target.password, application: application)
+                watch.cancel()
+                let cancelled = (try? await watch.value) ?? false
+                guard status == 0 else {
+                    if cancelled || PostgresTools.lockTrouble(errors) {
+                        throw StoreError(.locked,
+                            "pg_restore could not restore \(file): another connection (the running service, or a long transaction) held a lock it needs, or deadlocked with it (\(PostgresTools.tail(errors))); it ran in one transaction, so nothing was restored: try again, or stop the service for the restore")
+                    }
+                    throw RegistryError(.invalidInput,
+                        "pg_restore could not restore \(file) into \(SQLStores.redacted(db)) (\(PostgresTools.tail(errors))); it ran in one transaction, so nothing was restored")
+                }
                 // A new spool id with the series moved on, as for SQLite. pg_restore has committed
-                // the backup's rows already: until this transaction commits, a live service reads
-                // them with the old id (a moment; the series are in the same window).
-                return try await registry.keep(kept, restoredFrom: file, inside: Self.renewSpoolID)
+                // the backup's rows already; the gate keeps every number from being taken until
+                // this has, and it is tried again before the gate opens.
+                var failure: (any Error)?
+                for _ in 0..<3 {
+                    do { return try await registry.keep(kept, restoredFrom: file, inside: Self.renewSpoolID) } catch { failure = error }
+                }
+                let moves = kept.reached.map { "tracemark series set-next \($0.series) \($0.next) --reason 'after restore'" }
+                let why = failure.map { DatabaseErrors.readable($0) ?? "\($0)" } ?? "?"
+                throw RegistryError(.database,
+                    "pg_restore restored \(file), but moving the number series on failed (\(why)): stop every process that takes numbers, and set each series where it had got before any number is taken: \(moves.joined(separator: "; "))",
+                    cause: failure)
             }
-        } catch {
-            let moves = kept.reached.map { "tracemark series set-next \($0.series) \($0.next) --reason 'after restore'" }
-            throw RegistryError(.database,
-                "pg_restore restored \(file), but moving the number series on failed (\(error)): no series may hand out a number again until each is set where it had got, at most: \(moves.joined(separator: "; "))",
-                cause: error)
         }
         try options.emit(Restored(restored: file, into: SQLStores.redacted(options.db), tables: report.tables, series: report.series,
                                   retiredNumbersKept: report.retiredNumbersKept, revocationsKept: report.revocationsKept,
