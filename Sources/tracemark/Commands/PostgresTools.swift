@@ -149,6 +149,32 @@ enum PostgresTools {
         return archive
     }
 
+    /// The versions each of `ledgers` (the `*_migrations` tables) holds in the archive `file`,
+    /// read from its data (`pg_restore --data-only` to standard output: COPY blocks).
+    static func archiveVersions(_ file: String, ledgers: [String]) throws -> [String: [Int]] {
+        guard !ledgers.isEmpty else { return [:] }
+        let (status, failure, text) = try run("pg_restore", ["--data-only", "--file=-"] + ledgers.map { "--table=\($0)" } + [file],
+                                              password: nil, output: true)
+        guard status == 0 else {
+            throw RegistryError(.invalidInput, "pg_restore cannot read \(file) (\(tail(failure))); nothing was restored")
+        }
+        var versions: [String: [Int]] = [:]
+        var current: String?
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("COPY ") {
+                // "COPY public.printing_migrations (version, name, applied_at) FROM stdin;"
+                let name = line.dropFirst(5).prefix { $0 != " " }
+                current = String(name.split(separator: ".").last ?? name).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+                versions[current!] = []
+            } else if line == "\\." {
+                current = nil
+            } else if let table = current, let version = Int(line.prefix { $0 != "\t" }) {
+                versions[table, default: []].append(version)
+            }
+        }
+        return versions.mapValues { $0.sorted() }
+    }
+
     /// The last lines a tool wrote, for a message.
     static func tail(_ text: String) -> String {
         let lines = text.split(separator: "\n").suffix(3).joined(separator: "; ")

@@ -149,6 +149,25 @@ struct RestoreCommand: AsyncParsableCommand {
                 "\(file) holds no rows of \(Self.some(withoutData)) (a pg_dump --schema-only or --exclude-table-data archive?): it is not a backup of the data; make one with tracemark backup FILE; nothing was restored")
         }
         try Self.checkWhole(file, tables: archive.tables, expected: present, into: .existing)
+        // Of the same schema versions, as an SQLite restore is: a backup of a newer Tracemark was
+        // put back, and this one then refused the database it had written (found by a QA run).
+        let ledgers = present.filter { $0.hasSuffix("_migrations") }.sorted()
+        let theirs = try PostgresTools.archiveVersions(file, ledgers: ledgers)
+        let mine = try await options.withRegistry { registry in
+            try await registry.store.read { db in
+                var versions: [String: [Int]] = [:]
+                for ledger in ledgers {
+                    versions[ledger] = try await db.raw("SELECT version FROM \(ident: ledger) ORDER BY version").all()
+                        .map { try $0.decode(column: "version", as: Int.self) }
+                }
+                return versions
+            }
+        }
+        for ledger in ledgers where (theirs[ledger] ?? []) != (mine[ledger] ?? []) {
+            let list = { (versions: [Int]?) in versions.map { $0.map(String.init).joined(separator: ",") } ?? "none" }
+            throw ValidationError(
+                "\(file) has \(ledger) versions \(list(theirs[ledger])), this database \(list(mine[ledger])): restore it with pg_restore into a new, empty database, which Tracemark migrates when it opens it (a newer backup needs the newer Tracemark); nothing was restored")
+        }
         let (file, db) = (self.file, options.db)
         let report = try await options.withRegistry { registry in
             // No number is taken, in any process, from before the series are noted until they are
