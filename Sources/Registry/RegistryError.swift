@@ -46,6 +46,12 @@ public struct RegistryError: Error, Sendable, CustomStringConvertible {
     /// the posting knew it: a file's row or a request's `lines[i]` is then named from it, not
     /// guessed from the product the message names (which picked the product's first line).
     public private(set) var line: Int?
+    /// A shortage of a lot the registry itself chose for a line (an issue's proposal), which
+    /// another transaction took first (PostgreSQL, where postings run side by side): the posting
+    /// is run again, proposing anew (``Registry/postRetrying(_:)``). Six parallel issues of 30
+    /// one-litre lots refused a third of themselves with "take another lot" though the user had
+    /// named none (found by a QA run).
+    var allocationRaced = false
 
     public init(_ code: Code, _ message: String, cause: (any Error)? = nil) {
         self.code = code

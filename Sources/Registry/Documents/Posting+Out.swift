@@ -153,11 +153,16 @@ extension Posting {
                 found.append(Allocation.Candidate(lot: candidate.lot, quantity: left, received: candidate.received))
                 covered += left
             }
-            if covered >= quantity { return found }
+            if covered >= quantity {
+                allocatedLots.formUnion(found.map(\.lot.id))
+                return found
+            }
         }
         try await flushOuts()
-        return try await Allocation.candidates(db, productID: context.id, warehouseID: warehouseID, method: method,
-                                               quantity: quantity, earliestExpiry: earliestExpiry, backdated: backdated)
+        let found = try await Allocation.candidates(db, productID: context.id, warehouseID: warehouseID, method: method,
+                                                    quantity: quantity, earliestExpiry: earliestExpiry, backdated: backdated)
+        allocatedLots.formUnion(found.map(\.lot.id))
+        return found
     }
 
     /// One outgoing movement, and the lot's status once its last unit is gone (settled when the

@@ -135,6 +135,10 @@ struct Posting {
     var newNumbers: Set<NumberKey> = []
     /// Lots and serials this posting created: they were received now, and hold no other stock.
     var createdLots: Set<Int> = []
+    /// Lots and serials the registry chose for lines that named none (an issue's proposal): one
+    /// that another transaction emptied meanwhile is no reason to refuse the document, which is
+    /// run again and proposes anew (``RegistryError/allocationRaced``).
+    var allocatedLots: Set<Int> = []
     /// Lots and serials each line touched, by line index (for genealogy).
     private(set) var lotsByLine: [Int: [Int]] = [:]
     /// The net value each line moved, by line index (a production's outputs cost their inputs).
@@ -1109,6 +1113,12 @@ struct Posting {
     /// Why an outgoing movement cannot take what it asks for: how much the warehouse holds, or
     /// where the lot or serial is instead.
     private func shortage(_ context: ProductContext, warehouseID: Int, warehouse: String, lot: LotRecord?, quantity: Int) async throws -> RegistryError {
+        var error = try await shortageReason(context, warehouseID: warehouseID, warehouse: warehouse, lot: lot, quantity: quantity)
+        if let lot, allocatedLots.contains(lot.id) { error.allocationRaced = true }
+        return error
+    }
+
+    private func shortageReason(_ context: ProductContext, warehouseID: Int, warehouse: String, lot: LotRecord?, quantity: Int) async throws -> RegistryError {
         let row = try await db.raw("""
             SELECT quantity FROM stock WHERE product_id = \(bind: context.id) AND warehouse_id = \(bind: warehouseID) AND lot_serial_id = \(bind: lot?.id ?? 0)
             """).first()

@@ -8,7 +8,7 @@ extension Registry {
     /// generated per each product's class. Whole or not at all; the document takes its number
     /// only when it posts.
     public func receive(_ receipt: Receipt) async throws -> PostedDocument {
-        try await store.writeRetryingDeadlocks { db in try await receive(db, receipt) }
+        try await postRetrying { db in try await receive(db, receipt) }
     }
 
     /// Posts a receipt inside the caller's transaction (`store.write`), so that a station can post
@@ -34,7 +34,7 @@ extension Registry {
     /// Posts an issue (a sale) to a customer. Lines without named lots/serials take those the
     /// class's issue method proposes; named ones must be usable, or explicitly overridden.
     public func issue(_ issue: Issue) async throws -> PostedDocument {
-        try await store.writeRetryingDeadlocks { db in try await self.issue(db, issue) }
+        try await postRetrying { db in try await self.issue(db, issue) }
     }
 
     /// Posts an issue inside the caller's transaction (`store.write`), so that a picking station
@@ -68,7 +68,7 @@ extension Registry {
         guard transfer.from != transfer.to else {
             throw RegistryError(.invalidInput, "transfer from \(transfer.from) to \(transfer.to): the two warehouses must differ")
         }
-        return try await store.writeRetryingDeadlocks { db in
+        return try await postRetrying { db in
             let fromID = try await Posting.warehouse(db, transfer.from)
             let toID = try await Posting.warehouse(db, transfer.to)
             var posting = try await Posting.begin(self, db, kind: .transfer, header: transfer.header, warehouseID: fromID, toWarehouseID: toID,
@@ -91,7 +91,7 @@ extension Registry {
     /// serial to the inputs it consumed (genealogy, for tracing both ways).
     public func produce(_ production: Production) async throws -> PostedDocument {
         try Self.requireLines(production.inputs, "production's input list")
-        return try await store.writeRetryingDeadlocks { db in try await self.produce(db, production) }
+        return try await postRetrying { db in try await self.produce(db, production) }
     }
 
     /// ``produce(_:)`` inside an open transaction (a production line posts each verified unit
@@ -223,7 +223,7 @@ extension Registry {
         }
         let line = StockLine(product: article, quantity: quantity, picks: numbers.map { StockLine.Pick(number: $0, expiry: expiry, production: production) },
                              expiry: expiry, production: production)
-        return try await store.writeRetryingDeadlocks { db in
+        return try await postRetrying { db in
             let warehouseID = try await Posting.warehouse(db, warehouse)
             var posting = try await Posting.begin(self, db, kind: .assignment, header: header, warehouseID: warehouseID)
             try await posting.assignNumbers(line, count: count, warehouseID: warehouseID, warehouse: warehouse)
@@ -234,7 +234,7 @@ extension Registry {
     /// Posts a customer return: known lots/serials come back into a warehouse, available again.
     public func returnFromCustomer(_ customerReturn: CustomerReturn) async throws -> PostedDocument {
         try Self.requireLines(customerReturn.lines, "return")
-        return try await store.writeRetryingDeadlocks { db in
+        return try await postRetrying { db in
             let (warehouseID, customer) = try await Posting.warehouse(db, customerReturn.warehouse, partner: customerReturn.customer, as: .customer)
             let customerID = customer?.0
             var posting = try await Posting.begin(self, db, kind: .return, header: customerReturn.header, partnerID: customerID,
@@ -253,7 +253,7 @@ extension Registry {
     /// guess which goods were damaged.
     public func writeOff(_ writeOff: WriteOff) async throws -> PostedDocument {
         try Self.requireLines(writeOff.lines, "write-off")
-        return try await store.writeRetryingDeadlocks { db in
+        return try await postRetrying { db in
             let warehouseID = try await Posting.warehouse(db, writeOff.warehouse)
             var posting = try await Posting.begin(self, db, kind: .writeOff, header: writeOff.header, warehouseID: warehouseID,
                                                   reason: writeOff.reason.rawValue, products: writeOff.lines.map(\.product), lines: writeOff.lines)
@@ -271,7 +271,7 @@ extension Registry {
                       newNumber: String? = nil, header: DocumentHeader = .init()) async throws -> (PostedDocument, String) {
         let number = number.trimmingSpaces
         let newNumber = newNumber?.trimmingSpaces
-        return try await store.writeRetryingDeadlocks { db in
+        return try await postRetrying { db in
             let warehouseID = try await Posting.warehouse(db, warehouse)
             var posting = try await Posting.begin(self, db, kind: .split, header: header, warehouseID: warehouseID)
             let context = try await posting.product(article)
@@ -366,7 +366,7 @@ extension Registry {
         guard !reason.trimmingSpaces.isEmpty else {
             throw RegistryError(.invalidInput, "changing the status of \(number): give a reason")
         }
-        return try await store.writeRetryingDeadlocks { db in
+        return try await postRetrying { db in
             guard let (productID, _) = try await Self.fetchProduct(db, article: article) else {
                 throw RegistryError(.notFound, "product \(article) does not exist")
             }
@@ -431,6 +431,24 @@ extension Production {
         for (index, input) in inputs.enumerated() where !named.contains(index) {
             throw RegistryError(.invalidInput,
                 "inputs[\(index)] (\(input.product)) goes into no output: add \(index) to the inputs of the outputs made from it, or leave inputs out to link every output to every input; a trace or recall of it would otherwise miss what it went into").onLine(index)
+        }
+    }
+}
+
+extension Registry {
+    /// A posting in a transaction of its own, run again when PostgreSQL ended it to break a
+    /// deadlock, or when a lot it chose itself was taken by another posting first
+    /// (``RegistryError/allocationRaced``): what it read is stale, and run again it proposes
+    /// anew. Given up after a few runs with the last refusal, which then says what is short.
+    func postRetrying<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        var attempt = 0
+        while true {
+            do {
+                return try await store.writeRetryingDeadlocks(body)
+            } catch let error as RegistryError where error.allocationRaced && attempt < 8 {
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(Int.random(in: 1...10) << min(attempt - 1, 4)))
+            }
         }
     }
 }
