@@ -30,6 +30,13 @@ public final class PostgresStore: SQLStore {
     ///   A server on the same host is reached through its socket file as libpq does: no host, or
     ///   `host=/directory` (and `port=`) in the query (``PostgresConnector/Endpoint``); the user
     ///   is then the operating system's unless the URL names one, so that `peer` logins work.
+    /// The URL parameters Tracemark reads (libpq's names); any other is refused.
+    static let parameters: Set<String> = [
+        "sslmode", "sslrootcert", "search_path", "plan_cache_mode", "lock_timeout", "application_name",
+        "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count", "tcp_user_timeout", "connect_timeout",
+        "host", "port",
+    ]
+
     public init(url: String, connections: Int = 10) async throws {
         guard let components = URLComponents(string: url), components.scheme == "postgres" || components.scheme == "postgresql" else {
             throw StoreError(.unsupported, "database URL \(SQLStores.redacted(url)) is not of the form postgres://user@host:port/database")
@@ -38,6 +45,13 @@ public final class PostgresStore: SQLStore {
         if redacted.password != nil { redacted.password = "***" }
         let location = redacted.string ?? "postgres://\(components.host ?? "")"
         self.location = location
+        // A parameter it does not know is refused, as libpq (psql) refuses it: a misspelt
+        // `sslmod=verify-full` connected without checking the server's certificate, and said
+        // nothing (found by a QA run).
+        for item in components.queryItems ?? [] where !Self.parameters.contains(item.name) {
+            throw StoreError(.unsupported,
+                "database URL \(location): unknown parameter \(item.name) (Tracemark takes \(Self.parameters.sorted().joined(separator: ", ")))")
+        }
         let endpoint = try PostgresConnector.Endpoint(components, location: location)
         let database = components.path.count > 1 ? String(components.path.dropFirst()) : nil
         var configuration: PostgresConnection.Configuration
@@ -53,6 +67,9 @@ public final class PostgresStore: SQLStore {
         }
         if let schema = components.queryItems?.first(where: { $0.name == "search_path" })?.value {
             configuration.options.additionalStartupParameters.append(("search_path", schema))
+        }
+        if let name = components.queryItems?.first(where: { $0.name == "application_name" })?.value {
+            configuration.options.additionalStartupParameters.append(("application_name", name))
         }
         // Every statement is prepared once per connection and run many times with other values.
         // PostgreSQL's default plans a statement again at each run while its generic plan looks

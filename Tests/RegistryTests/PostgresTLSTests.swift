@@ -30,6 +30,11 @@ import Testing
         await expectStoreError(.unsupported, "sslmode sometimes is not one of disable, prefer, require, verify-ca, verify-full") {
             _ = try await Registry.open(url("sslmode=sometimes"))
         }
+        // A misspelt parameter is refused, as psql refuses it: `sslmod=verify-full` connected
+        // with the default prefer, the certificate unchecked (found by a QA run).
+        await expectStoreError(.unsupported, "unknown parameter sslmod (Tracemark takes") {
+            _ = try await Registry.open(url("sslmod=verify-full"))
+        }
 
         // A password in the URL is never printed, whatever goes wrong.
         let secret = "s3cret-Passw0rd"
