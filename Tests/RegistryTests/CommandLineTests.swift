@@ -719,5 +719,11 @@ extension CommandLineTests {
         try Data("accounting:\n  accounts:\n    stok: 1460\n".utf8).write(to: config)
         let typo = try await tracemark("export", "sie", "--from", today, "--to", today, "--config", config.path, db: db)
         #expect(typo.status != 0 && typo.stderr.contains("tracemark.yaml:3: unknown key accounting.accounts.stok"), "\(typo.stderr)")
+        // A warehouse of its own stock account that does not exist is named, not booked on the
+        // default account without a word (found by a QA run).
+        try Data("accounting:\n  accounts:\n    warehouses: {MAINN: 1461}\n".utf8).write(to: config)
+        let nowhere = try await tracemark("export", "sie", "--from", today, "--to", today, "--config", config.path, db: db)
+        #expect(nowhere.status == 64 && nowhere.stderr.contains("tracemark.yaml:3: accounting.accounts.warehouses: no warehouse MAINN (known: "),
+                "\(nowhere.stderr)")
     }
 }

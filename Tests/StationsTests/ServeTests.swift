@@ -310,6 +310,8 @@ import Testing
             .replacingOccurrences(of: "http: {listen", with: "  dock-4:\n    kind: lookup\n    printer: dock-label\n    template: raw/lot-label.epl\nhttp: {listen")
             // A receiving station with the pallet label: no scan there has a sender or an SSCC.
             .replacingOccurrences(of: "http: {listen", with: "  dock-5:\n    kind: receiving\n    warehouse: MAIN\n    supplier: ACME\n    printer: dock-label\n    template: pallet-sscc-100x150\nhttp: {listen")
+            // A stock account for a warehouse there is not (found by a QA run: booked on the default one).
+            + "\naccounting:\n  accounts: {warehouses: {MAINN: 1461}}\n"
         try fixed.write(to: file, atomically: true, encoding: .utf8)
         let again = try await Command.tracemark(["serve", "--check", "--config", file.path],
                                                 environment: ["TRACEMARK_TEMPLATES": Repository.templates.path])
@@ -321,6 +323,7 @@ import Testing
         #expect(again.stderr.contains("cannot print on printer dock-label: lot-label is a raw EPL template: it prints only on an EPL printer, not ZPL"), "\(again.stderr)")
         #expect(again.stderr.contains("station dock-5: template Pallet label SSCC 100 x 150 mm: it prints partner.sender (text 'sender', line 7), pallet.sscc")
                 && again.stderr.contains("which a receiving station's label never has"), "\(again.stderr)")
+        #expect(again.stderr.contains("accounting.accounts.warehouses: no warehouse MAINN (known: "), "\(again.stderr)")
     }
 
     /// What would half-start the service, or start it on the wrong database, is said at once:

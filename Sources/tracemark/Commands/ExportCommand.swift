@@ -94,7 +94,13 @@ struct ExportCommand: AsyncParsableCommand {
                 throw ValidationError(error.description)
             }
             let (documents, today, opening) = try await options.withExistingRegistry { registry in
-                (try await registry.accountingDocuments(from: from, through: through), registry.today,
+                if let config {
+                    let known = Set(try await registry.warehouses().map(\.code))
+                    do { try AccountingConfiguration.checkWarehouses(config, known: known) } catch let error as ServeConfiguration.ProblemList {
+                        throw ValidationError(error.description)
+                    }
+                }
+                return (try await registry.accountingDocuments(from: from, through: through), registry.today,
                  SIEExport.values(try await registry.valuation(at: from.adding(days: -1)), accounts: accounts))
             }
             let journal = SIEExport.journal(documents, accounts: accounts, from: from, through: through, generated: today, opening: opening)

@@ -72,6 +72,24 @@ enum AccountingConfiguration {
         return accounts
     }
 
+    /// The warehouse codes `accounts.warehouses` names in the section `node`, with their lines.
+    static func warehouses(_ node: Node) -> [(code: String, line: Int)] {
+        guard let list = node.mapping?["accounts"]?.mapping?["warehouses"]?.mapping else { return [] }
+        return list.compactMap { key, _ in key.string.map { ($0, key.mark?.line ?? 0) } }
+    }
+
+    /// Refuses warehouses of `accounts.warehouses` the registry does not have, naming each with
+    /// its line of `path`.
+    static func checkWarehouses(_ path: String, known: Set<String>) throws {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8),
+              let section = (try? Yams.compose(yaml: text))??.mapping?.first(where: { $0.key.string == "accounting" })?.value else { return }
+        let problems = warehouses(section).filter { !known.contains($0.code) }.map {
+            ServeConfiguration.Problem(file: path, line: $0.line,
+                                       message: "accounting.accounts.warehouses: no warehouse \($0.code) (known: \(known.sorted().joined(separator: ", ")))")
+        }
+        guard problems.isEmpty else { throw ServeConfiguration.ProblemList(problems) }
+    }
+
     /// The section of the configuration file at `path`, or the defaults when the file has none.
     static func load(_ path: String) throws -> StockAccounts {
         let text: String

@@ -99,6 +99,10 @@ struct ServeConfiguration {
     }
     var printers: [PrinterEntry] = []
     var stations: [StationEntry] = []
+    /// The warehouses `accounting.accounts.warehouses` names, each with its line: checked
+    /// against the database with the stations' (a typo booked that warehouse's stock on the
+    /// default account without a word; found by a QA run).
+    var accountingWarehouses: [(code: String, line: Int)] = []
 
     /// Loads `path`; throws the list of problems when there is any.
     static func load(_ path: String) throws(ProblemList) -> ServeConfiguration {
@@ -391,6 +395,7 @@ struct ServeConfiguration {
             case "accounting":
                 // Read by `export sie`; checked here too, so that a typo shows when the service starts.
                 _ = AccountingConfiguration.parse(value, problem: problem)
+                configuration.accountingWarehouses = AccountingConfiguration.warehouses(value)
             default:
                 problem(keyNode, "unknown key \(key): the configuration takes database, http, templates, printers, stations, accounting")
             }
