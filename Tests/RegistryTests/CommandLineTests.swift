@@ -725,5 +725,11 @@ extension CommandLineTests {
         let nowhere = try await tracemark("export", "sie", "--from", today, "--to", today, "--config", config.path, db: db)
         #expect(nowhere.status == 64 && nowhere.stderr.contains("tracemark.yaml:3: accounting.accounts.warehouses: no warehouse MAINN (known: "),
                 "\(nowhere.stderr)")
+        // One fiscal year a file, days forwards: bad command lines (a QA run got one file for two
+        // years, and status 1 for days backwards).
+        let twoYears = try await tracemark("export", "sie", "--from", "2026-12-01", "--to", "2027-01-31", db: db)
+        #expect(twoYears.status == 64 && twoYears.stderr.contains("are in two fiscal years: an SIE file holds one year's vouchers"), "\(twoYears.stderr)")
+        let backwards = try await tracemark("export", "sie", "--from", "2026-12-02", "--to", "2026-12-01", db: db)
+        #expect(backwards.status == 64 && backwards.stderr.contains("--from 2026-12-02 is after --to 2026-12-01"), "\(backwards.stderr)")
     }
 }
