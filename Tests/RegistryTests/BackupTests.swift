@@ -225,6 +225,11 @@ extension BackupTests {
             try Data("hello".utf8).write(to: URL(fileURLWithPath: stranger))
             let refused = try await Command.tracemark(["restore", stranger, "--db", db])
             #expect(refused.status == 64 && refused.stderr.contains("is not a pg_dump archive"), "\(refused.stderr)")
+            // A damaged archive (cut short) is a bad file given, as a damaged SQLite backup is.
+            let cut = database.folder.appendingPathComponent("cut.dump").path
+            try Data(try Data(contentsOf: URL(fileURLWithPath: backup)).prefix(300)).write(to: URL(fileURLWithPath: cut))
+            let damaged = try await Command.tracemark(["restore", cut, "--db", db])
+            #expect(damaged.status == 64 && damaged.stderr.contains("it is damaged, or not a pg_dump archive; nothing was restored"), "\(damaged.stderr)")
 
             // Another schema's URL: pg_restore would write the backup into the schema it came
             // from (this one, live), so it is refused, and neither schema changes.

@@ -84,7 +84,13 @@ enum PostgresTools {
             throw RegistryError(.unsupportedDatabase, "\(tool) is not installed: install PostgreSQL's client tools (apt install postgresql-client)")
         }
         if process.terminationReason == .uncaughtSignal {
-            return (128 + process.terminationStatus, "interrupted: \(tool) was stopped", written)
+            // Stopped by us (INT or TERM passed on as KILL) or by someone, or crashed by itself:
+            // a pg_restore that crashed on a damaged archive was said to have been stopped
+            // (found by a QA run).
+            let signal = process.terminationStatus
+            let why = [SIGKILL, SIGINT, SIGTERM, SIGHUP].contains(signal)
+                ? "interrupted: \(tool) was stopped" : "\(tool) crashed (signal \(signal))\(text.isEmpty ? "" : ": \(tail(text))")"
+            return (128 + signal, why, written)
         }
         return (process.terminationStatus, text.trimmingCharacters(in: .whitespacesAndNewlines), written)
     }
@@ -131,7 +137,8 @@ enum PostgresTools {
     static func archiveListing(_ file: String) throws -> ArchiveListing {
         let (status, failure, listing) = try run("pg_restore", ["--list", file], password: nil, output: true)
         guard status == 0 else {
-            throw RegistryError(.invalidInput, "pg_restore cannot read \(file) (\(tail(failure))); nothing was restored")
+            // Damaged, as an SQLite backup that is: a bad file given (64), as there.
+            throw ValidationError("pg_restore cannot read \(file) (\(tail(failure))): it is damaged, or not a pg_dump archive; nothing was restored")
         }
         // "597; 1259 362220 TABLE zz accounting_exports owner": the type, the schema, the table;
         // "3367; 0 16390 TABLE DATA public movements owner".
