@@ -353,6 +353,12 @@ import Testing
             let plan = try await Command.tracemark(["migrate", "--check", "--db", empty.location])
             #expect(plan.stdout.contains("registry: no tables yet"), "\(plan.stdout)")
         }
+        // A password file that cannot be read is the configuration's problem (it exited 1).
+        try write("database: \"postgres://tracemark@127.0.0.1:1/x\"\nstations:\n  look-1: {kind: lookup, warehouse: MAIN}\n")
+        var unreadable = environment
+        unreadable["TRACEMARK_DB_PASSWORD_FILE"] = database.folder.appendingPathComponent("no-such-password").path
+        let password = try await Command.tracemark(["serve", "--check", "--config", file.path], environment: unreadable)
+        #expect(password.status == 78 && password.stderr.contains("cannot read TRACEMARK_DB_PASSWORD_FILE"), "\(password.stderr)")
 
         let taken = try LoopbackSocket.bind(listening: 4)
         defer { close(taken.descriptor) }

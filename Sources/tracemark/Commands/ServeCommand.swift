@@ -42,7 +42,13 @@ struct ServeCommand: AsyncParsableCommand {
         }
         Tracemark.startLogging(verbose ? .info : .notice)
         let logger = Logger(label: "tracemark.serve")
-        let location = try configuration.databaseLocation()
+        // A password file that cannot be read is the configuration's problem (78), as the file's
+        // are: it exited 1, a registry refusal (found by a QA run).
+        let location: String
+        do { location = try configuration.databaseLocation() } catch let error as ServeConfiguration.ProblemList {
+            FileHandle.standardError.write(Data((error.problems.map { "tracemark: \($0)" }.joined(separator: "\n") + "\n").utf8))
+            throw ExitCode(78)
+        }
         // An SQLite file that is not there would be made, empty: a typo in `database:` would then
         // read as missing warehouses and printers. A check makes nothing; serve says it made it.
         let made = !SQLStores.isPostgres(location) && !FileManager.default.fileExists(atPath: location)

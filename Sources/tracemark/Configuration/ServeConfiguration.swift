@@ -454,7 +454,8 @@ struct ServeConfiguration {
             do {
                 password = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .newlines)
             } catch {
-                throw Problem(file: file, line: 0, message: "cannot read TRACEMARK_DB_PASSWORD_FILE \(path): \(error.localizedDescription)")
+                // A configuration problem (78), as the file's are: it exited 1, a registry refusal (a QA run).
+                throw ProblemList([Problem(file: file, line: 0, message: "cannot read TRACEMARK_DB_PASSWORD_FILE \(path): \(error.localizedDescription)")])
             }
         }
         guard let password, var components = URLComponents(string: database), components.password == nil else { return database }
