@@ -96,6 +96,17 @@ import Testing
             let refused = try await Command.tracemark(["restore", damaged, "--db", database.location])
             #expect(refused.status != 0 && refused.stderr.contains("cannot open the backup"), "\(refused.stderr)")
             #expect(try await registry.allSeries().first { $0.code == "RECEIPT" }?.next == after + 1)
+            // A newer Tracemark's backup is refused naming the file given, not the copy the
+            // restore migrates (a QA run was told of a temporary path).
+            let newer = folder.appendingPathComponent("newer.backup").path
+            try FileManager.default.copyItem(atPath: backup, toPath: newer)
+            let newerStore = try await SQLiteStore(path: newer)
+            try await newerStore.write { db in
+                try await db.raw("INSERT INTO tracemark_migrations (version, name, applied_at) VALUES (99, 'later', 'x')").run()
+            }
+            await newerStore.close()
+            let later = try await Command.tracemark(["restore", newer, "--db", database.location])
+            #expect(later.status != 0 && later.stderr.contains(newer) && !later.stderr.contains("tracemark-restore-"), "\(later.stderr)")
             // PostgreSQL out of reach: pg_dump's reason, no password shown, no file left.
             let postgres = try await Command.tracemark(["backup", backup + ".pg", "--db", "postgres://nobody:secret@127.0.0.1:1/none"])
             #expect(postgres.status == 69 && postgres.stderr.contains("pg_dump could not back up postgres://nobody:***@127.0.0.1:1/none"),

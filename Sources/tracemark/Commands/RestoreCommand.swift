@@ -45,15 +45,22 @@ struct RestoreCommand: AsyncParsableCommand {
             defer { try? files.removeItem(at: folder) }
             let copy = folder.appendingPathComponent("backup.sqlite").path
             try files.copyItem(atPath: file, toPath: copy)
-            try await MigrateCommand.migrateAll(copy)
+            // A refusal names the file given, not the copy (a QA run was told of a temporary path).
+            do { try await MigrateCommand.migrateAll(copy) } catch let error as StoreError {
+                throw StoreError(error.code, error.message.replacingOccurrences(of: copy, with: file), cause: error.cause)
+            }
             try await MigrateCommand.migrateAll(options.db)
             try Self.checkWhole(file, tables: try await Self.sqliteTables(copy), expected: try await Self.sqliteTables(options.db),
                                 into: .existing)
             // The spool's new id in the restore's own transaction: a live service that read the
             // backup's rows with the old id would number its events and a folder printer's files
             // as the database before (a CI run's event feed gave the restored scans the old id).
-            report = try await options.withRegistry { registry in
-                try await registry.restore(from: copy, named: file, inside: Self.renewSpoolID)
+            do {
+                report = try await options.withRegistry { registry in
+                    try await registry.restore(from: copy, named: file, inside: Self.renewSpoolID)
+                }
+            } catch let error as StoreError {
+                throw StoreError(error.code, error.message.replacingOccurrences(of: copy, with: file), cause: error.cause)
             }
         } else {
             let folder = URL(fileURLWithPath: options.db).deletingLastPathComponent().path
