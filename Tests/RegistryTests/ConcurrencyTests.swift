@@ -263,7 +263,11 @@ struct DocumentNumberLastTests {
                     return made.numbers
                 }
                 try await registry.store.read { db in
-                    while try await db.raw("SELECT 1 AS x FROM pg_locks WHERE locktype = 'advisory' AND NOT granted").first() == nil {
+                    // This schema's gate (other tests restore theirs side by side).
+                    while try await db.raw("""
+                        SELECT 1 AS x FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+                          AND objid::bigint = (hashtext(current_schema())::bigint & 4294967295)
+                        """).first() == nil {
                         try await Task.sleep(for: .milliseconds(20))
                     }
                 }

@@ -313,7 +313,7 @@ extension Registry {
             UPDATE number_series SET next_value = next_value + \(bind: count)\(unsafeRaw: postgres ? " FROM gate" : "") WHERE code = \(bind: code)
             RETURNING code, description, format, start_value, next_value, built_in, purpose
             """
-        let gate = postgres ? "gate AS (SELECT pg_advisory_xact_lock_shared(\(Self.numbersGate)))" : ""
+        let gate = postgres ? "gate AS (SELECT pg_advisory_xact_lock_shared(\(Self.numbersGate), hashtext(current_schema())))" : ""
         let statement: SQLQueryString = ledger.map { entry in """
             WITH \(unsafeRaw: postgres ? gate + ", " : "")advanced AS (\(update)),
             recorded AS (
@@ -333,8 +333,9 @@ extension Registry {
     /// and a restore holds shut from before it notes where each series got to until it has moved
     /// them on again (``holdingNumbers(_:)``): numbers were taken from the backup's series in the
     /// moment between pg_restore's commit and that, and during the restore itself, and handed out
-    /// a second time (found by a QA run). Fixed, and database-wide (advisory locks are).
-    static let numbersGate: Int64 = 0x546D_4E75_6D62  // "TmNumb"
+    /// a second time (found by a QA run). Advisory locks are the database's: the second key is
+    /// the schema's, so that a restore of one Tracemark schema stops no other's numbers.
+    static let numbersGate: Int32 = 0x546D_4E75  // "TmNu"
 
     /// Runs `body` with the numbers' gate shut (PostgreSQL: no number is taken meanwhile, in any
     /// process; one that waits longer than `lock_timeout` gives up, said as the database being
@@ -344,7 +345,7 @@ extension Registry {
     public func holdingNumbers<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
         guard store.kind == .postgres else { return try await body() }
         return try await store.write { db in
-            try await db.raw("SELECT pg_advisory_xact_lock(\(unsafeRaw: String(Self.numbersGate)))").run()
+            try await db.raw("SELECT pg_advisory_xact_lock(\(unsafeRaw: String(Self.numbersGate)), hashtext(current_schema()))").run()
             return try await body()
         }
     }
