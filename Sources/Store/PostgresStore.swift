@@ -20,6 +20,13 @@ public final class PostgresStore: SQLStore {
     private let connector: PostgresConnector
     private static let connectionIDs = IDGenerator()
 
+    /// The URL parameters Tracemark reads (libpq's names); any other is refused.
+    static let parameters: Set<String> = [
+        "sslmode", "sslrootcert", "search_path", "plan_cache_mode", "lock_timeout", "application_name",
+        "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count", "tcp_user_timeout", "connect_timeout",
+        "host", "port",
+    ]
+
     /// - Parameter url: `postgres://user[:password]@host[:port]/database`, with libpq's
     ///   `sslmode` (`disable`, `prefer` (the default), `require`, `verify-ca`, `verify-full`) and
     ///   `sslrootcert` (the CA file for the verifying modes), `search_path`, `plan_cache_mode`
@@ -30,13 +37,6 @@ public final class PostgresStore: SQLStore {
     ///   A server on the same host is reached through its socket file as libpq does: no host, or
     ///   `host=/directory` (and `port=`) in the query (``PostgresConnector/Endpoint``); the user
     ///   is then the operating system's unless the URL names one, so that `peer` logins work.
-    /// The URL parameters Tracemark reads (libpq's names); any other is refused.
-    static let parameters: Set<String> = [
-        "sslmode", "sslrootcert", "search_path", "plan_cache_mode", "lock_timeout", "application_name",
-        "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count", "tcp_user_timeout", "connect_timeout",
-        "host", "port",
-    ]
-
     public init(url: String, connections: Int = 10) async throws {
         guard let components = URLComponents(string: url), components.scheme == "postgres" || components.scheme == "postgresql" else {
             throw StoreError(.unsupported, "database URL \(SQLStores.redacted(url)) is not of the form postgres://user@host:port/database")

@@ -124,9 +124,6 @@ extension Posting {
         }
     }
 
-    /// Numbers stock that was received without numbers, in place: takes it from the warehouse's
-    /// unnumbered stock and puts it back under the numbers named in `line.picks`, or under `count`
-    /// numbers made per the class (serials one unit each; a lot takes the line's quantity).
     /// The lot a lot format without a counter makes on the posting's date (one lot per date), when
     /// it exists already: goods numbered that day again join it (their expiry must agree) rather
     /// than be refused because the number exists. A second delivery of the day was refused so
@@ -140,6 +137,9 @@ extension Posting {
         return try await receivedLot(pick, line, context, rules: rules)
     }
 
+    /// Numbers stock that was received without numbers, in place: takes it from the warehouse's
+    /// unnumbered stock and puts it back under the numbers named in `line.picks`, or under `count`
+    /// numbers made per the class (serials one unit each; a lot takes the line's quantity).
     mutating func assignNumbers(_ line: StockLine, count: Int?, warehouseID: Int, warehouse: String) async throws {
         let context = try await product(line.product)
         guard context.tracking != .none, let lotSerialClass = context.lotSerialClass else {

@@ -203,15 +203,15 @@ extension Registry {
         return values
     }
 
+    /// The most numbers one assignment makes.
+    public static let mostAssigned = 100_000
+
     /// Numbers stock received without numbers (beyond the class's auto-generate batch size, or
     /// for a class that numbers on use), in place and in one transaction: `count` numbers made by
     /// the class's format, or the `numbers` given. Serials take one unit each; a lot takes
     /// `quantity` (default: all of the warehouse's stock without a number). Posted as an
     /// `assignment` document, so the ledger shows the stock leaving "without a number" and coming
     /// back under its numbers.
-    /// The most numbers one assignment makes.
-    public static let mostAssigned = 100_000
-
     public func assign(product article: String, warehouse: String, count: Int? = nil, numbers: [String] = [],
                        quantity: Decimal? = nil, expiry: CalendarDate? = nil, production: CalendarDate? = nil,
                        header: DocumentHeader = .init()) async throws -> PostedDocument {
