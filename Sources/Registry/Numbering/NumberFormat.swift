@@ -24,6 +24,9 @@ public struct NumberFormat: Hashable, Sendable, CustomStringConvertible {
     /// The pattern as written.
     public let pattern: String
     public let segments: [Segment]
+    /// Whether every number is as long as the one checked when the format was read: true unless
+    /// it has a counter without padding. Read once here, not at each number made.
+    let hasFixedLength: Bool
 
     /// The most digits a counter may have (keeps values inside a signed 64-bit integer).
     public static let maximumCounterWidth = 18
@@ -109,6 +112,7 @@ public struct NumberFormat: Hashable, Sendable, CustomStringConvertible {
             throw fail(error.message)
         }
         self.segments = segments
+        hasFixedLength = !segments.contains { if case .counter(_, false) = $0 { true } else { false } }
     }
 
     public var description: String { pattern }
@@ -183,12 +187,6 @@ public struct NumberFormat: Hashable, Sendable, CustomStringConvertible {
                 "number format \"\(pattern)\" makes \(out) at counter \(counter ?? 0), longer than \(Identifier.maximumLength) characters: numbers are never cut; shorten the format or start a new series")
         }
         return out
-    }
-
-    /// Whether every number is as long as the one checked when the format was read: true unless
-    /// it has a counter without padding.
-    var hasFixedLength: Bool {
-        !segments.contains { if case .counter(_, false) = $0 { true } else { false } }
     }
 
     static func pad(_ value: Int, _ width: Int) -> String {
