@@ -136,10 +136,7 @@ enum PostgresTools {
 
     static func archiveListing(_ file: String) throws -> ArchiveListing {
         let (status, failure, listing) = try run("pg_restore", ["--list", file], password: nil, output: true)
-        guard status == 0 else {
-            // Damaged, as an SQLite backup that is: a bad file given (64), as there.
-            throw ValidationError("pg_restore cannot read \(file) (\(tail(failure))): it is damaged, or not a pg_dump archive; nothing was restored")
-        }
+        guard status == 0 else { throw unreadable(file, failure) }
         // "597; 1259 362220 TABLE zz accounting_exports owner": the type, the schema, the table;
         // "3367; 0 16390 TABLE DATA public movements owner".
         var archive = ArchiveListing()
@@ -162,9 +159,7 @@ enum PostgresTools {
         guard !ledgers.isEmpty else { return [:] }
         let (status, failure, text) = try run("pg_restore", ["--data-only", "--file=-"] + ledgers.map { "--table=\($0)" } + [file],
                                               password: nil, output: true)
-        guard status == 0 else {
-            throw RegistryError(.invalidInput, "pg_restore cannot read \(file) (\(tail(failure))); nothing was restored")
-        }
+        guard status == 0 else { throw unreadable(file, failure) }
         var versions: [String: [Int]] = [:]
         var current: String?
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
@@ -180,6 +175,12 @@ enum PostgresTools {
             }
         }
         return versions.mapValues { $0.sorted() }
+    }
+
+    /// An archive pg_restore cannot read: damaged, as an SQLite backup that is, a bad file given
+    /// (64), as there.
+    static func unreadable(_ file: String, _ failure: String) -> ValidationError {
+        ValidationError("pg_restore cannot read \(file) (\(tail(failure))): it is damaged, or not a pg_dump archive; nothing was restored")
     }
 
     /// The last lines a tool wrote, for a message.

@@ -46,9 +46,10 @@ struct RestoreCommand: AsyncParsableCommand {
             let copy = folder.appendingPathComponent("backup.sqlite").path
             try files.copyItem(atPath: file, toPath: copy)
             // A refusal names the file given, not the copy (a QA run was told of a temporary path).
-            do { try await MigrateCommand.migrateAll(copy) } catch let error as StoreError {
-                throw StoreError(error.code, error.message.replacingOccurrences(of: copy, with: file), cause: error.cause)
+            func namingTheBackup(_ error: StoreError) -> StoreError {
+                StoreError(error.code, error.message.replacingOccurrences(of: copy, with: file), cause: error.cause)
             }
+            do { try await MigrateCommand.migrateAll(copy) } catch let error as StoreError { throw namingTheBackup(error) }
             try await MigrateCommand.migrateAll(options.db)
             try Self.checkWhole(file, tables: try await Self.sqliteTables(copy), expected: try await Self.sqliteTables(options.db),
                                 into: .existing)
@@ -60,7 +61,7 @@ struct RestoreCommand: AsyncParsableCommand {
                     try await registry.restore(from: copy, named: file, inside: Self.renewSpoolID)
                 }
             } catch let error as StoreError {
-                throw StoreError(error.code, error.message.replacingOccurrences(of: copy, with: file), cause: error.cause)
+                throw namingTheBackup(error)
             }
         } else {
             let folder = URL(fileURLWithPath: options.db).deletingLastPathComponent().path
@@ -139,13 +140,19 @@ struct RestoreCommand: AsyncParsableCommand {
             throw ValidationError(
                 "\(file) is a backup of schema \(from), and --db names schema \(into): pg_restore would write it into \(from), not \(into). Restore it with a URL whose search_path is \(from) (that schema's data is then replaced); nothing was restored")
         }
-        let counted = Self.tableNames.map(\.table)
-        let present = try await options.withRegistry { registry in
-            Set(try await registry.store.read { db in
-                try await db.raw("""
+        // The database's tables, and the versions its migration ledgers hold, read at once.
+        let (present, mine) = try await options.withRegistry { registry in
+            try await registry.store.read { db in
+                let present = Set(try await db.raw("""
                     SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'
-                    """).all().map { try $0.decode(column: "table_name", as: String.self) }
-            })
+                    """).all().map { try $0.decode(column: "table_name", as: String.self) })
+                var versions: [String: [Int]] = [:]
+                for ledger in present where ledger.hasSuffix("_migrations") {
+                    versions[ledger] = try await db.raw("SELECT version FROM \(ident: ledger) ORDER BY version").all()
+                        .map { try $0.decode(column: "version", as: Int.self) }
+                }
+                return (present, versions)
+            }
         }
         // pg_restore --clean replaces only what the archive holds: a schema-only dump emptied every
         // table and left the migrations' ledger empty (the next open failed on tables that exist);
@@ -158,18 +165,8 @@ struct RestoreCommand: AsyncParsableCommand {
         try Self.checkWhole(file, tables: archive.tables, expected: present, into: .existing)
         // Of the same schema versions, as an SQLite restore is: a backup of a newer Tracemark was
         // put back, and this one then refused the database it had written (found by a QA run).
-        let ledgers = present.filter { $0.hasSuffix("_migrations") }.sorted()
+        let ledgers = mine.keys.sorted()
         let theirs = try PostgresTools.archiveVersions(file, ledgers: ledgers)
-        let mine = try await options.withRegistry { registry in
-            try await registry.store.read { db in
-                var versions: [String: [Int]] = [:]
-                for ledger in ledgers {
-                    versions[ledger] = try await db.raw("SELECT version FROM \(ident: ledger) ORDER BY version").all()
-                        .map { try $0.decode(column: "version", as: Int.self) }
-                }
-                return versions
-            }
-        }
         for ledger in ledgers where (theirs[ledger] ?? []) != (mine[ledger] ?? []) {
             let list = { (versions: [Int]?) in versions.map { $0.map(String.init).joined(separator: ",") } ?? "none" }
             throw ValidationError(
@@ -183,7 +180,7 @@ struct RestoreCommand: AsyncParsableCommand {
             try await registry.holdingNumbers {
                 // Every table's rows, as an SQLite restore counts them (warehouses and partners
                 // were left out of the summary; found by a QA run).
-                let kept = try await registry.restoreGuard(counting: Array(Set(counted).union(present.filter { !$0.hasSuffix("_migrations") })).sorted())
+                let kept = try await registry.restoreGuard(counting: present.subtracting(ledgers).sorted())
                 // Each lock waited for as long as the service's statements wait: it waited forever
                 // behind a lock another connection held (found by a QA run). The archive sets
                 // lock_timeout to 0 itself, so a watch cancels pg_restore's statement once it has
