@@ -96,15 +96,15 @@ struct ExportCommand: AsyncParsableCommand {
             guard from.year == through.year else {
                 throw ValidationError("--from \(from) and --to \(through) are in two fiscal years: an SIE file holds one year's vouchers; export \(from.year) and \(through.year) apart")
             }
-            let accounts: StockAccounts
-            do { accounts = try config.map(AccountingConfiguration.load) ?? StockAccounts() } catch let error as ServeConfiguration.ProblemList {
+            let (accounts, named): (StockAccounts, [(code: String, line: Int)])
+            do { (accounts, named) = try config.map(AccountingConfiguration.load) ?? (StockAccounts(), []) } catch let error as ServeConfiguration.ProblemList {
                 throw ValidationError(error.description)
             }
             let (documents, today, opening) = try await options.withExistingRegistry { registry in
-                if let config {
-                    let known = Set(try await registry.warehouses().map(\.code))
-                    do { try AccountingConfiguration.checkWarehouses(config, known: known) } catch let error as ServeConfiguration.ProblemList {
-                        throw ValidationError(error.description)
+                if let config, !named.isEmpty {
+                    let unknown = AccountingConfiguration.unknownWarehouses(named, known: Set(try await registry.warehouses().map(\.code)))
+                    guard unknown.isEmpty else {
+                        throw ValidationError(ServeConfiguration.ProblemList(unknown.map { .init(file: config, line: $0.line, message: $0.message) }).description)
                     }
                 }
                 return (try await registry.accountingDocuments(from: from, through: through), registry.today,

@@ -136,8 +136,8 @@ struct ServeCommand: AsyncParsableCommand {
         let series = Set(try await registry.allSeries().map(\.code))
         let folder = configuration.templates.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? TemplateLocation.folder
         try await Station.prepare(registry.store)
-        for (code, line) in configuration.accountingWarehouses where !warehouses.contains(code) {
-            problem(line, "accounting.accounts.warehouses: no warehouse \(code) (known: \(warehouses.sorted().joined(separator: ", ")))")
+        for (line, message) in AccountingConfiguration.unknownWarehouses(configuration.accountingWarehouses, known: warehouses) {
+            problem(line, message)
         }
         var stations: [StationConfiguration] = []
         for entry in configuration.stations {

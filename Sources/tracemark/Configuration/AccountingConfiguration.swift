@@ -78,20 +78,17 @@ enum AccountingConfiguration {
         return list.compactMap { key, _ in key.string.map { ($0, key.mark?.line ?? 0) } }
     }
 
-    /// Refuses warehouses of `accounts.warehouses` the registry does not have, naming each with
-    /// its line of `path`.
-    static func checkWarehouses(_ path: String, known: Set<String>) throws {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8),
-              let section = (try? Yams.compose(yaml: text))??.mapping?.first(where: { $0.key.string == "accounting" })?.value else { return }
-        let problems = warehouses(section).filter { !known.contains($0.code) }.map {
-            ServeConfiguration.Problem(file: path, line: $0.line,
-                                       message: "accounting.accounts.warehouses: no warehouse \($0.code) (known: \(known.sorted().joined(separator: ", ")))")
+    /// The warehouses of `named` (`accounts.warehouses`, with their lines) the registry does not
+    /// have, each as a problem: its line, and what is wrong.
+    static func unknownWarehouses(_ named: [(code: String, line: Int)], known: Set<String>) -> [(line: Int, message: String)] {
+        named.filter { !known.contains($0.code) }.map {
+            ($0.line, "accounting.accounts.warehouses: no warehouse \($0.code) (known: \(known.sorted().joined(separator: ", ")))")
         }
-        guard problems.isEmpty else { throw ServeConfiguration.ProblemList(problems) }
     }
 
-    /// The section of the configuration file at `path`, or the defaults when the file has none.
-    static func load(_ path: String) throws -> StockAccounts {
+    /// The section of the configuration file at `path`, or the defaults when the file has none,
+    /// with the warehouses its `accounts.warehouses` names (for ``unknownWarehouses(_:known:)``).
+    static func load(_ path: String) throws -> (accounts: StockAccounts, warehouses: [(code: String, line: Int)]) {
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
             throw ServeConfiguration.ProblemList([.init(file: path, line: 0, message: "cannot read the configuration: \(error.localizedDescription)")])
@@ -101,9 +98,9 @@ enum AccountingConfiguration {
         do { root = try Yams.compose(yaml: text) } catch {
             throw ServeConfiguration.ProblemList([.init(file: path, line: 0, message: "not valid YAML: \(error)")])
         }
-        guard let section = root?.mapping?.first(where: { $0.key.string == "accounting" })?.value else { return StockAccounts() }
+        guard let section = root?.mapping?.first(where: { $0.key.string == "accounting" })?.value else { return (StockAccounts(), []) }
         let accounts = parse(section) { node, message in problems.append(.init(file: path, line: node?.mark?.line ?? 0, message: message)) }
         guard problems.isEmpty else { throw ServeConfiguration.ProblemList(problems) }
-        return accounts
+        return (accounts, warehouses(section))
     }
 }
