@@ -34,21 +34,18 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration: ServeConfiguration
+        let location: String
         do {
             configuration = try ServeConfiguration.load(config)
+            // A password file that cannot be read is the configuration's problem (78), as the
+            // file's are: it exited 1, a registry refusal (found by a QA run).
+            location = try configuration.databaseLocation()
         } catch {
             FileHandle.standardError.write(Data((error.problems.map { "tracemark: \($0)" }.joined(separator: "\n") + "\n").utf8))
             throw ExitCode(78)
         }
         Tracemark.startLogging(verbose ? .info : .notice)
         let logger = Logger(label: "tracemark.serve")
-        // A password file that cannot be read is the configuration's problem (78), as the file's
-        // are: it exited 1, a registry refusal (found by a QA run).
-        let location: String
-        do { location = try configuration.databaseLocation() } catch let error as ServeConfiguration.ProblemList {
-            FileHandle.standardError.write(Data((error.problems.map { "tracemark: \($0)" }.joined(separator: "\n") + "\n").utf8))
-            throw ExitCode(78)
-        }
         // An SQLite file that is not there would be made, empty: a typo in `database:` would then
         // read as missing warehouses and printers. A check makes nothing; serve says it made it.
         let made = !SQLStores.isPostgres(location) && !FileManager.default.fileExists(atPath: location)

@@ -447,7 +447,7 @@ struct ServeConfiguration {
 
     /// The database location with the password from `TRACEMARK_DB_PASSWORD` (or the file named by
     /// `TRACEMARK_DB_PASSWORD_FILE`) put into a `postgres://` URL that has none.
-    func databaseLocation(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String {
+    func databaseLocation(environment: [String: String] = ProcessInfo.processInfo.environment) throws(ProblemList) -> String {
         guard database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") else { return database }
         var password = environment["TRACEMARK_DB_PASSWORD"]
         if password == nil, let path = environment["TRACEMARK_DB_PASSWORD_FILE"] {
