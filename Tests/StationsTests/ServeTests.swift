@@ -46,6 +46,19 @@ import Testing
         }
     }
 
+    /// `serve` started on the demo's registry in `database` with one lookup station reading a TCP
+    /// port of its own; its output goes to serve.out.
+    func startLookupService(_ database: TestDatabase, verbose: Bool = false) async throws -> (serve: TracemarkProcess, port: Int, output: URL) {
+        let port = try LoopbackSocket.freePort()
+        let file = try await demoService(database, stations: """
+            lookup-1: {kind: lookup, warehouse: MAIN, scanners: ["tcp-listen://127.0.0.1:\(port)"]}
+            """)
+        let output = database.folder.appendingPathComponent("serve.out")
+        let serve = try TracemarkProcess.launch(["serve", "--config", file.path] + (verbose ? ["--verbose"] : []),
+                                                environment: ["TRACEMARK_TEMPLATES": Repository.templates.path], output: output)
+        return (serve, port, output)
+    }
+
     /// The demo's registry in `database`, and a `serve` configuration on it with `stations` (YAML
     /// lines, one per station) and the HTTP API on any free port.
     func demoService(_ database: TestDatabase, stations: String) async throws -> URL {
@@ -67,12 +80,7 @@ import Testing
     @Test func scansSentBeforeTERMAreHandled() async throws {
         let database = try await TestDatabase.make(.sqlite)
         defer { Task { await database.drop() } }
-        let port = try LoopbackSocket.freePort()
-        let file = try await demoService(database, stations: """
-            lookup-1: {kind: lookup, warehouse: MAIN, scanners: ["tcp-listen://127.0.0.1:\(port)"]}
-            """)
-        let serve = try TracemarkProcess.launch(["serve", "--config", file.path], environment: ["TRACEMARK_TEMPLATES": Repository.templates.path],
-                                                output: database.folder.appendingPathComponent("serve.out"))
+        let (serve, port, _) = try await startLookupService(database)
         defer { serve.killIfRunning() }
         #expect(try await eventually { LoopbackSocket.send([], to: port) })
         let scanner = try #require(LoopbackSocket.connection(to: port))
@@ -537,13 +545,7 @@ extension ServeTests {
     @Test func TERMStopsTheStationsThenTheAPIThenThePrinters() async throws {
         let database = try await TestDatabase.make(.sqlite)
         defer { Task { await database.drop() } }
-        let port = try LoopbackSocket.freePort()
-        let file = try await demoService(database, stations: """
-            lookup-1: {kind: lookup, warehouse: MAIN, scanners: ["tcp-listen://127.0.0.1:\(port)"]}
-            """)
-        let output = database.folder.appendingPathComponent("serve.out")
-        let serve = try TracemarkProcess.launch(["serve", "--config", file.path, "--verbose"], environment: ["TRACEMARK_TEMPLATES": Repository.templates.path],
-                                                output: output)
+        let (serve, port, output) = try await startLookupService(database, verbose: true)
         defer { serve.killIfRunning() }
         #expect(try await eventually { LoopbackSocket.send([], to: port) })
         kill(serve.process.processIdentifier, SIGTERM)
