@@ -73,6 +73,11 @@ func parseDate(_ text: String, what: String) throws -> CalendarDate {
     return date
 }
 
+/// Refuses a period whose first day (`--from`) is after its last (`--to`): a bad command line.
+func checkPeriod(from: CalendarDate, through: CalendarDate) throws {
+    guard from <= through else { throw ValidationError("--from \(from) is after --to \(through): give the first day, then the last") }
+}
+
 /// Parses an optional GTIN argument with the GS1 target's message.
 func parseGTIN(_ text: String?) throws -> GTIN? {
     guard let text else { return nil }

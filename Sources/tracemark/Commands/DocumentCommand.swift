@@ -40,9 +40,7 @@ struct DocumentCommand: AsyncParsableCommand {
             query.through = try to.map { try parseDate($0, what: "--to") }
             // Bad command lines (64), as `report movements` says them; they were the registry's
             // refusals (1), which say nothing was wrong with the command (found by a QA run).
-            if let from = query.from, let through = query.through, from > through {
-                throw ValidationError("--from \(from) is after --to \(through): give the first day, then the last")
-            }
+            if let from = query.from, let through = query.through { try checkPeriod(from: from, through: through) }
             guard (1...1000).contains(limit) else { throw ValidationError("--limit \(limit): a page lists 1 to 1000 documents") }
             let documents = try await options.withExistingRegistry { try await $0.documents(query) }
             try options.emit(documents) {

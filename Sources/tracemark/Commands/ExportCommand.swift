@@ -92,7 +92,7 @@ struct ExportCommand: AsyncParsableCommand {
             // Bad command lines (64), as the reports say them (found by a QA run): days backwards,
             // and a period across a year's end, whose vouchers an SIE file (one fiscal year, the
             // calendar year its #RAR 0 names) would book in the wrong year.
-            guard from <= through else { throw ValidationError("--from \(from) is after --to \(through): give the first day, then the last") }
+            try checkPeriod(from: from, through: through)
             guard from.year == through.year else {
                 throw ValidationError("--from \(from) and --to \(through) are in two fiscal years: an SIE file holds one year's vouchers; export \(from.year) and \(through.year) apart")
             }

@@ -32,7 +32,7 @@ struct ReportCommand: AsyncParsableCommand {
         func validate() throws { try checkOneFormat(csv: csv, json: options.json) }
         func run() async throws {
             let from = try parseDate(self.from, what: "--from"), through = try parseDate(to, what: "--to")
-            guard from <= through else { throw ValidationError("--from \(from) is after --to \(through): give the first day, then the last") }
+            try checkPeriod(from: from, through: through)
             let kind = try kind.map { text in
                 guard let kind = DocumentKind(rawValue: text) else {
                     throw ValidationError("--kind \(text): use one of \(DocumentKind.allCases.map(\.rawValue).joined(separator: ", "))")
