@@ -439,16 +439,22 @@ extension Registry {
     /// A posting in a transaction of its own, run again when PostgreSQL ended it to break a
     /// deadlock, or when a lot it chose itself was taken by another posting first
     /// (``RegistryError/allocationRaced``): what it read is stale, and run again it proposes
-    /// anew. Given up after a few runs with the last refusal, which then says what is short.
+    /// anew. Each such refusal means another posting took the lot and committed, so the runs
+    /// make progress; a posting among many taking the same first lots may lose several times in
+    /// a row (eight runs were not enough for one of six writers in a CI run), so it is given up
+    /// only after ``mostPostingRuns``, with the last refusal, which then says what is short.
     func postRetrying<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
         var attempt = 0
         while true {
             do {
                 return try await store.writeRetryingDeadlocks(body)
-            } catch let error as RegistryError where error.allocationRaced && attempt < 8 {
+            } catch let error as RegistryError where error.allocationRaced && attempt < Self.mostPostingRuns {
                 attempt += 1
-                try await Task.sleep(for: .milliseconds(Int.random(in: 1...10) << min(attempt - 1, 4)))
+                try await Task.sleep(for: .milliseconds(Int.random(in: 1...10) << min(attempt - 1, 3)))
             }
         }
     }
+
+    /// How often a posting whose chosen lot another posting took first is run again.
+    static let mostPostingRuns = 50
 }
